@@ -1,0 +1,210 @@
+/**
+ * The command contract of the sync server: one TypeBox schema per command body. Validation
+ * (Fastify/ajv), TypeScript types (Static) and the OpenAPI document at /docs all derive from here,
+ * and the desk backend imports the same module to build its outbox mutations.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import { maxAmount } from '../domain/money';
+import { reasonCodes } from '../domain/adjudication';
+import { roles, type Role } from '../domain/ids';
+
+const Uuid = (description: string) => Type.String({ format: 'uuid', description });
+/** Amounts: whole minor units; 0 is never a useful request, and huge values are refused. */
+const Amount = (description: string) => Type.Integer({ minimum: 1, maximum: maxAmount, description });
+const Text = (description: string, maxLength = 500) => Type.String({ minLength: 1, maxLength, description });
+const CommandIdField = { commandId: Uuid('Client-generated id: repeating it returns the first answer and changes nothing.') };
+const strict = { additionalProperties: false } as const;
+
+export const commandBodies = {
+  'identify-member': Type.Object({
+    ...CommandIdField,
+    by: Type.Union([Type.Literal('scheme-id'), Type.Literal('national-id'), Type.Literal('health-card')]),
+    value: Text('The scheme member id, national id number or health-card number', 64),
+  }, strict),
+  'admit': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('Client-generated case id'),
+    memberId: Uuid('The member being admitted'),
+    identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
+    isEmergency: Type.Optional(Type.Boolean()),
+  }, strict),
+  'request-preauth': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('The admitted case'),
+    packageCode: Text('Package code from the catalogue', 32),
+    estimatedAmount: Type.Optional(Amount('Required for an unspecified package: the estimated cost')),
+    clinicalNote: Type.Optional(Text('Clinical justification', 2000)),
+  }, strict),
+  'respond-query': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('The queried case'),
+    response: Text('The desk\'s answer to the reviewer\'s query', 2000),
+  }, strict),
+  'decide-preauth': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('The case whose pre-authorization is decided'),
+    decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject'), Type.Literal('query')]),
+    amount: Type.Optional(Amount('Required for approve-lower')),
+    reason: Type.Optional(Text('Required for approve-lower, reject and query', 2000)),
+  }, strict),
+  'recommend-preauth': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('An unspecified-package case in committee review'),
+    recommendedAmount: Amount('The Medical Committee\'s recommended amount'),
+    reason: Text('The committee\'s reasoning', 2000),
+  }, strict),
+  'approve-unspecified': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('An unspecified-package case in admin review'),
+    decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject')]),
+    amount: Type.Optional(Amount('Required for approve-lower')),
+    reason: Type.Optional(Text('Required for approve-lower and reject', 2000)),
+  }, strict),
+  'request-enhancement': Type.Object({
+    ...CommandIdField,
+    enhancementId: Uuid('Client-generated enhancement id'),
+    caseId: Uuid('The case'),
+    amount: Amount('Additional amount requested'),
+    reason: Text('Why more is needed', 2000),
+  }, strict),
+  'decide-enhancement': Type.Object({
+    ...CommandIdField,
+    enhancementId: Uuid('The enhancement request'),
+    decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject')]),
+    amount: Type.Optional(Amount('Required for approve-lower')),
+    reason: Type.Optional(Text('Required for approve-lower and reject', 2000)),
+  }, strict),
+  'add-booking': Type.Object({
+    ...CommandIdField,
+    bookingId: Uuid('Client-generated booking id'),
+    caseId: Uuid('The case the service or item was used for'),
+    itemCode: Text('Service or item code', 32),
+    description: Text('What was provided', 200),
+    quantity: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    unitPrice: Amount('Price per unit in minor units'),
+  }, strict),
+  'void-booking': Type.Object({
+    ...CommandIdField,
+    bookingId: Uuid('The booking to void'),
+    reason: Text('Why it is voided', 500),
+  }, strict),
+  'discharge': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('The case to discharge'),
+  }, strict),
+  'submit-claim': Type.Object({
+    ...CommandIdField,
+    claimId: Uuid('Client-generated claim id'),
+    caseId: Uuid('The discharged case'),
+    amount: Amount('Claimed amount: must equal the case\'s booking sum'),
+  }, strict),
+  'process-claim': Type.Object({
+    ...CommandIdField,
+    claimId: Uuid('The claim'),
+    lines: Type.Array(Type.Object({
+      bookingId: Uuid('The booking behind the line'),
+      decision: Type.Union([Type.Literal('full'), Type.Literal('partial'), Type.Literal('deny')]),
+      approvedAmount: Type.Optional(Amount('Required for partial')),
+      reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
+    }, strict), { minItems: 1, maxItems: 500 }),
+  }, strict),
+  'verify-claim': Type.Object({
+    ...CommandIdField,
+    claimId: Uuid('The claim'),
+    lines: Type.Array(Type.Object({
+      bookingId: Uuid('The booking behind the line'),
+      decision: Type.Union([Type.Literal('full'), Type.Literal('partial'), Type.Literal('deny')]),
+      approvedAmount: Type.Optional(Amount('Required for partial')),
+      reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
+    }, strict), { minItems: 1, maxItems: 500 }),
+  }, strict),
+  'approve-payment': Type.Object({
+    ...CommandIdField,
+    paymentId: Uuid('Client-generated payment id'),
+    claimIds: Type.Array(Uuid('An approved claim'), { minItems: 1, maxItems: 1000, uniqueItems: true }),
+    deductions: Type.Optional(Type.Integer({ minimum: 0, maximum: maxAmount, description: 'Amount withheld (e.g. tax) from the payment' })),
+  }, strict),
+  'cancel-case': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('The case to cancel'),
+    reason: Text('Why the admission is cancelled', 500),
+  }, strict),
+  'register-family': Type.Object({
+    ...CommandIdField,
+    familyId: Uuid('Client-generated family id'),
+    familyNumber: Text('Scheme family number', 32),
+    cover: Amount('Floater cover for the policy year'),
+    registeredPhone: Type.String({ pattern: '^\\+?[0-9]{8,15}$', description: 'Registered mobile number' }),
+    district: Text('District', 64),
+    members: Type.Array(Type.Object({
+      memberId: Uuid('Client-generated member id'),
+      schemeMemberId: Type.String({ pattern: '^[A-Z]{3}-[A-Z0-9]{8}$', description: 'Scheme member id, e.g. PMJ-7K2Q9D1A' }),
+      fullName: Text('Full name', 120),
+      birthYear: Type.Integer({ minimum: 1900, maximum: 2100 }),
+      gender: Type.Union([Type.Literal('F'), Type.Literal('M'), Type.Literal('X')]),
+      relation: Type.Enum(['head', 'spouse', 'son', 'daughter', 'parent', 'other']),
+      nationalId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$', description: '12-digit national id; stored only as a keyed hash' })),
+      healthCardNumber: Type.Optional(Text('Health-card number', 32)),
+    }, strict), { minItems: 1, maxItems: 30 }),
+  }, strict),
+  'set-package-price': Type.Object({
+    ...CommandIdField,
+    packageCode: Text('Package code', 32),
+    price: Amount('New price; becomes a new version'),
+  }, strict),
+  'create-operator': Type.Object({
+    ...CommandIdField,
+    operatorId: Uuid('Client-generated operator id'),
+    username: Type.String({ pattern: '^[a-z0-9._-]{3,40}$' }),
+    displayName: Text('Display name', 120),
+    password: Type.String({ minLength: 10, maxLength: 200 }),
+    roles: Type.Array(Type.Enum([...roles]), { minItems: 1, uniqueItems: true }),
+    hospitalId: Type.Optional(Uuid('Hospital scope (required for MEDCO)')),
+  }, strict),
+} satisfies Record<string, TSchema>;
+
+export type CommandName = keyof typeof commandBodies;
+export type CommandBody<N extends CommandName> = Static<(typeof commandBodies)[N]>;
+export const commandNames = Object.keys(commandBodies) as CommandName[];
+
+/** Who may send each command. Hospital scope is checked separately, on the case itself. */
+export const commandRoles: Record<CommandName, readonly Role[]> = {
+  'identify-member': ['MEDCO', 'PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'],
+  'admit': ['MEDCO'],
+  'request-preauth': ['MEDCO'],
+  'respond-query': ['MEDCO'],
+  'decide-preauth': ['PPD'],
+  'recommend-preauth': ['MC'],
+  'approve-unspecified': ['ADMIN'],
+  'request-enhancement': ['MEDCO'],
+  'decide-enhancement': ['PPD'],
+  'add-booking': ['MEDCO'],
+  'void-booking': ['MEDCO'],
+  'discharge': ['MEDCO'],
+  'submit-claim': ['MEDCO'],
+  'process-claim': ['CEX'],
+  'verify-claim': ['CPD'],
+  'approve-payment': ['ACO'],
+  'cancel-case': ['MEDCO'],
+  'register-family': ['HA'],
+  'set-package-price': ['HA'],
+  'create-operator': ['HA'],
+};
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 40 }),
+  password: Type.String({ minLength: 1, maxLength: 200 }),
+}, strict);
+
+export const ErrorAnswer = Type.Object({
+  code: Type.String({ description: 'Machine-readable refusal code' }),
+  message: Type.String({ description: 'A sentence a person can act on' }),
+  details: Type.Optional(Type.Object({}, { additionalProperties: true })),
+});
+export type ErrorAnswerBody = Static<typeof ErrorAnswer>;
+
+export const CommandAnswer = Type.Object({
+  commandId: Type.String(),
+  command: Type.String(),
+  result: Type.Object({}, { additionalProperties: true }),
+});

@@ -1,0 +1,57 @@
+/**
+ * Money is always an integer number of minor currency units (paise, cents). Never floats.
+ * The largest amount the system accepts is far below Number.MAX_SAFE_INTEGER so sums of many
+ * amounts stay exact.
+ */
+export const maxAmount = 1_000_000_000_000; // 10 billion units of a 2-decimal currency
+
+export function isMinorAmount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0 && value <= maxAmount;
+}
+
+export function assertMinorAmount(value: number, what: string): number {
+  if (!isMinorAmount(value)) throw new RangeError(`${what} must be a whole number of minor units between 0 and ${maxAmount}, got ${value}`);
+  return value;
+}
+
+export type ShortfallPolicy = 'partial-hold' | 'refuse';
+
+/**
+ * How much of a request a family's cover can hold. The server's single conditional SQL statement
+ * is the authority (see holds repository); this pure function states the same rule for tests,
+ * the desk's estimates and the documentation.
+ */
+export function decideHold(requested: number, available: number, policy: ShortfallPolicy): { granted: number; shortfall: number } | 'insufficient-cover' {
+  const grantable = Math.max(0, Math.min(requested, available));
+  if (grantable < requested && policy === 'refuse') return 'insufficient-cover';
+  return { granted: grantable, shortfall: requested - grantable };
+}
+
+/**
+ * Split a payment between government subsidy and insurer. The government share is rounded down
+ * to the minor unit; the insurer takes the remainder so the two always add up to the amount.
+ */
+export function splitPayment(amount: number, governmentShareBasisPoints: number): { government: number; insurer: number } {
+  const government = Math.floor((amount * governmentShareBasisPoints) / 10_000);
+  return { government, insurer: amount - government };
+}
+
+/**
+ * The most a hold may grow to without a new decision: the authorized amount plus the scheme's
+ * automatic-extension tolerance. Beyond it a booking is shortfall until an enhancement is approved.
+ */
+export function extensionCeiling(authorized: number, autoExtendBasisPoints: number): number {
+  return authorized + Math.floor((authorized * autoExtendBasisPoints) / 10_000);
+}
+
+/** Split one booking against what is left in its case's hold. */
+export function allocateBooking(amount: number, holdFree: number): { fromHold: number; excess: number } {
+  const fromHold = Math.max(0, Math.min(amount, holdFree));
+  return { fromHold, excess: amount - fromHold };
+}
+
+/** Format minor units for people, e.g. 1234567 paise in en-IN → "₹12,345.67". */
+export function formatAmount(minor: number, currency: string, locale: string, minorPerUnit = 100): string {
+  const fractionDigits = Math.round(Math.log10(minorPerUnit));
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(minor / minorPerUnit);
+}

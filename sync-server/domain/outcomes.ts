@@ -1,0 +1,96 @@
+/**
+ * Every way a command can be refused, by name. Business rejections (`kind: 'rejection'`) are
+ * answers: they are stored against the command id so a retry gets the same answer. Input, auth
+ * and not-found refusals are errors: nothing at all is written for them.
+ */
+export type RejectionCode =
+  | 'case-already-active'
+  | 'case-not-admitted'
+  | 'case-already-discharged'
+  | 'preauth-already-requested'
+  | 'preauth-not-requested'
+  | 'preauth-not-pending'
+  | 'preauth-not-approved'
+  | 'preauth-rejected'
+  | 'package-not-unspecified'
+  | 'estimate-required'
+  | 'insufficient-cover'
+  | 'enhancement-not-pending'
+  | 'enhancement-already-pending'
+  | 'booking-already-voided'
+  | 'booking-closed'
+  | 'claim-amount-mismatch'
+  | 'claim-already-submitted'
+  | 'claim-not-discharged'
+  | 'claim-state-invalid'
+  | 'claim-lines-mismatch'
+  | 'line-amount-invalid'
+  | 'payment-hospital-mixed'
+  | 'claim-not-approved'
+  | 'case-has-claim'
+  | 'booking-exists'
+  | 'already-registered';
+
+export type ErrorCode =
+  | 'malformed-json'
+  | 'invalid-input'
+  | 'unsupported-media-type'
+  | 'payload-too-large'
+  | 'unauthenticated'
+  | 'invalid-credentials'
+  | 'forbidden-role'
+  | 'not-found'
+  | 'command-id-reused'
+  | 'internal-error';
+
+export type Refusal =
+  | { readonly kind: 'rejection'; readonly code: RejectionCode; readonly message: string; readonly details?: Record<string, unknown> }
+  | { readonly kind: 'error'; readonly code: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> };
+
+/** HTTP status per refusal: business rejections are 409 (the request was fine, the state says no). */
+export function httpStatusOf(refusal: Refusal): number {
+  if (refusal.kind === 'rejection') return 409;
+  const code = refusal.code;
+  switch (code) {
+    case 'malformed-json':
+    case 'invalid-input':
+      return 400;
+    case 'unauthenticated':
+    case 'invalid-credentials':
+      return 401;
+    case 'forbidden-role':
+      return 403;
+    case 'not-found':
+      return 404;
+    case 'command-id-reused':
+      return 409;
+    case 'unsupported-media-type':
+      return 415;
+    case 'payload-too-large':
+      return 413;
+    case 'internal-error':
+      return 500;
+    default:
+      return assertNever(code);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled case: ${String(value)}`);
+}
+
+/** Thrown inside command handlers; the command runner turns it into an answer or an error. */
+export class RefusedError extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+    this.name = 'RefusedError';
+  }
+}
+
+export function reject(code: RejectionCode, message: string, details?: Record<string, unknown>): RefusedError {
+  return new RefusedError({ kind: 'rejection', code, message, ...(details ? { details } : {}) });
+}
+
+export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): RefusedError {
+  return new RefusedError({ kind: 'error', code, message, ...(details ? { details } : {}) });
+}

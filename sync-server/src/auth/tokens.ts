@@ -1,0 +1,45 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
+
+export interface Principal {
+  readonly operatorId: OperatorId;
+  readonly roles: readonly Role[];
+  /** Hospital scope; null for scheme-wide payer and administration roles. */
+  readonly hospitalId: HospitalId | null;
+}
+
+/** Short-lived bearer tokens: base64url(JSON claims) + "." + HMAC-SHA256 over it. */
+export const tokenLifetimeSeconds = 15 * 60;
+
+export function issueToken(key: Buffer, principal: Principal, nowMs: number): { token: string; expiresAt: string } {
+  const expiresAtSeconds = Math.floor(nowMs / 1000) + tokenLifetimeSeconds;
+  const claims = { sub: principal.operatorId, roles: principal.roles, hospitalId: principal.hospitalId, exp: expiresAtSeconds };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const signature = createHmac('sha256', key).update(payload).digest('base64url');
+  return { token: `${payload}.${signature}`, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
+}
+
+export type TokenCheck = { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
+
+export function verifyToken(key: Buffer, token: string, nowMs: number): TokenCheck {
+  const [payload, signature] = token.split('.');
+  if (!payload || !signature) return { ok: false, reason: 'malformed' };
+  const expected = createHmac('sha256', key).update(payload).digest();
+  const actual = Buffer.from(signature, 'base64url');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad-signature' };
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (typeof claims !== 'object' || claims === null) return { ok: false, reason: 'malformed' };
+  const { sub, roles, hospitalId, exp } = claims as Record<string, unknown>;
+  if (typeof sub !== 'string' || !Array.isArray(roles) || typeof exp !== 'number') return { ok: false, reason: 'malformed' };
+  if (exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  const validRoles = roles.filter((r): r is Role => typeof r === 'string' && isRole(r));
+  return {
+    ok: true,
+    principal: { operatorId: sub as OperatorId, roles: validRoles, hospitalId: typeof hospitalId === 'string' ? (hospitalId as HospitalId) : null },
+  };
+}

@@ -1,0 +1,119 @@
+import type { CommandBody } from '@contract/commands';
+import { allocateBooking, extensionCeiling, maxAmount } from '@domain/money';
+import { fail, reject } from '@domain/outcomes';
+import { appendAudit } from '../audit/chain';
+import { appendLedger, recordPatientShare, releaseCover } from '../money/family-cover';
+import { coverShortfallBookings, extendHold } from '../money/holds';
+import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
+import type { CommandContext, CommandResult } from './context';
+
+export type BookingCoverage = 'covered' | 'partly-covered' | 'shortfall';
+
+export function coverageOf(covered: number, shortfall: number): BookingCoverage {
+  if (shortfall === 0) return 'covered';
+  return covered > 0 ? 'partly-covered' : 'shortfall';
+}
+
+/**
+ * A booking consumes the case's hold. Past the hold it may extend the hold within policy (up to
+ * the authorized amount plus the scheme's auto-extension tolerance, and only as far as the cover
+ * allows, through the same conditional statement as every hold); the rest is shortfall.
+ */
+export async function addBooking(context: CommandContext, body: CommandBody<'add-booking'>): Promise<CommandResult> {
+  const amount = body.quantity * body.unitPrice;
+  if (amount > maxAmount) throw fail('invalid-input', `quantity × unitPrice is ${amount}, above the largest amount accepted (${maxAmount}).`);
+  const caseRow = await lockCase(context, body.caseId);
+  requireAdmitted(caseRow);
+  const hold = await lockHold(context.sql, caseRow.id);
+  const preauth = await lockPreauth(context.sql, caseRow.id);
+  if (!hold || !preauth) throw reject('preauth-not-requested', 'Request pre-authorization for this case before booking services.');
+  const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM bookings WHERE id = $1', [body.bookingId]);
+  if (existing) throw reject('booking-exists', 'A booking with this id already exists; generate a new id for a new booking.');
+
+  const money = { sql: context.sql, commandId: context.commandId, allowPartial: true };
+  const { fromHold, excess } = allocateBooking(amount, hold.amount - hold.consumed);
+  let extended = 0;
+  if (excess > 0 && preauth.status !== 'rejected') {
+    const room = Math.max(0, extensionCeiling(hold.authorized, context.scheme.auto_extend_bp) - hold.amount);
+    extended = await extendHold(money, caseRow, hold, Math.min(excess, room), 'booking-extension');
+  }
+  const covered = fromHold + extended;
+  const shortfall = amount - covered;
+  hold.consumed += covered;
+  await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
+  await context.sql.query(
+    `INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13)`,
+    [body.bookingId, caseRow.id, caseRow.family_id, body.itemCode, body.description, body.quantity, body.unitPrice, amount, covered, shortfall, hold.package_code, hold.package_version, context.principal.operatorId],
+  );
+  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: body.bookingId, kind: 'booking-shortfall', amount: shortfall, commandId: context.commandId });
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'booking-added', entityType: 'booking', entityId: body.bookingId, after: { caseId: caseRow.id, amount, covered, shortfall, extended, holdAmount: hold.amount, consumed: hold.consumed }, commandId: context.commandId });
+  return {
+    bookingId: body.bookingId, caseId: caseRow.id, amount, coveredAmount: covered, shortfallAmount: shortfall, coverage: coverageOf(covered, shortfall),
+    packageCode: hold.package_code, packageVersion: hold.package_version,
+    hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed, extended },
+    family: await familyBalance(context.sql, caseRow.family_id),
+  };
+}
+
+export async function voidBooking(context: CommandContext, body: CommandBody<'void-booking'>): Promise<CommandResult> {
+  const [found] = await context.sql.query<{ case_id: string }>('SELECT case_id FROM bookings WHERE id = $1', [body.bookingId]);
+  if (!found) throw fail('not-found', `There is no booking ${body.bookingId}.`);
+  const caseRow = await lockCase(context, found.case_id);
+  const hold = await lockHold(context.sql, caseRow.id);
+  const [booking] = await context.sql.query<{ id: string; status: string; closed_at: Date | null; covered_amount: number; shortfall_amount: number; amount: number }>(
+    'SELECT id, status, closed_at, covered_amount, shortfall_amount, amount FROM bookings WHERE id = $1 FOR UPDATE',
+    [body.bookingId],
+  );
+  if (!booking || !hold) throw fail('not-found', `There is no booking ${body.bookingId}.`);
+  if (booking.status === 'voided') throw reject('booking-already-voided', 'This booking was already voided.');
+  if (booking.closed_at) throw reject('booking-closed', 'This booking is closed: its claim was submitted.');
+  await context.sql.query("UPDATE bookings SET status = 'voided', void_reason = $2 WHERE id = $1", [booking.id, body.reason]);
+  hold.consumed -= booking.covered_amount;
+  await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
+  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: booking.id, kind: 'booking-shortfall', amount: -booking.shortfall_amount, commandId: context.commandId });
+  // The freed part of the hold first covers this case's shortfall bookings.
+  const nowCovered = await coverShortfallBookings({ sql: context.sql, commandId: context.commandId, allowPartial: true }, caseRow, hold);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'booking-voided', entityType: 'booking', entityId: booking.id, before: { status: 'active', covered: booking.covered_amount, shortfall: booking.shortfall_amount }, after: { status: 'voided', holdConsumed: hold.consumed, bookingsNowCovered: nowCovered }, commandId: context.commandId });
+  return { bookingId: booking.id, status: 'voided', hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed }, bookingsNowCovered: nowCovered };
+}
+
+export async function discharge(context: CommandContext, body: CommandBody<'discharge'>): Promise<CommandResult> {
+  const caseRow = await lockCase(context, body.caseId);
+  requireAdmitted(caseRow);
+  await context.sql.query("UPDATE cases SET status = 'discharged', discharged_at = now() WHERE id = $1", [caseRow.id]);
+  await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
+  const [sum] = await context.sql.query<{ total: number }>("SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-discharged', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted' }, after: { status: 'discharged', bookingSum: sum?.total ?? 0 }, commandId: context.commandId });
+  return { caseId: caseRow.id, status: 'discharged', bookingSum: sum?.total ?? 0 };
+}
+
+export async function cancelCase(context: CommandContext, body: CommandBody<'cancel-case'>): Promise<CommandResult> {
+  const caseRow = await lockCase(context, body.caseId);
+  if (caseRow.status === 'discharged') throw reject('case-already-discharged', 'A discharged case cannot be cancelled; submit its claim instead.');
+  requireAdmitted(caseRow);
+  const hold = await lockHold(context.sql, caseRow.id);
+  const voided = await context.sql.query<{ id: string; shortfall_amount: number }>(
+    "UPDATE bookings SET status = 'voided', void_reason = 'case cancelled' WHERE case_id = $1 AND status = 'active' RETURNING id, shortfall_amount",
+    [caseRow.id],
+  );
+  for (const booking of voided) {
+    await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: booking.id, kind: 'booking-shortfall', amount: -booking.shortfall_amount, commandId: context.commandId });
+  }
+  let released = 0;
+  if (hold) {
+    released = hold.amount;
+    await context.sql.query("UPDATE holds SET consumed = 0, amount = 0, status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
+    if (released > 0) {
+      await releaseCover(context.sql, caseRow.family_id, released);
+      await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'case-cancelled', commandId: context.commandId });
+    }
+    const [share] = await context.sql.query<{ total: number }>("SELECT COALESCE(sum(amount), 0)::bigint AS total FROM patient_shares WHERE case_id = $1 AND kind = 'preauth-shortfall'", [caseRow.id]);
+    await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, kind: 'preauth-shortfall', amount: -(share?.total ?? 0), commandId: context.commandId });
+  }
+  await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE case_id = $1", [caseRow.id]);
+  await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
+  await context.sql.query("UPDATE cases SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2 WHERE id = $1", [caseRow.id, body.reason]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-cancelled', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted', holdAmount: released }, after: { status: 'cancelled', released, bookingsVoided: voided.length }, commandId: context.commandId });
+  return { caseId: caseRow.id, status: 'cancelled', released, bookingsVoided: voided.length, family: await familyBalance(context.sql, caseRow.family_id) };
+}

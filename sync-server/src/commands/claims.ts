@@ -1,0 +1,145 @@
+import type { CommandBody } from '@contract/commands';
+import { adjudicateLines, type LineDecisionInput } from '@domain/adjudication';
+import { splitPayment } from '@domain/money';
+import { fail, reject } from '@domain/outcomes';
+import { appendAudit } from '../audit/chain';
+import { appendLedger, releaseCover } from '../money/family-cover';
+import { familyBalance, lockCase, lockHold, lockPreauth } from './case-access';
+import type { CommandContext, CommandResult } from './context';
+
+/**
+ * Discharge → claim. The claim must equal the case's booking sum; the bookings are then closed
+ * (kept for audit) and the hold becomes a claim liability: the covered part moves from the hold
+ * component of committed to the claim component, and the unused rest of the hold is released.
+ */
+export async function submitClaim(context: CommandContext, body: CommandBody<'submit-claim'>): Promise<CommandResult> {
+  const caseRow = await lockCase(context, body.caseId);
+  const [sums] = await context.sql.query<{ total: number; covered: number; shortfall: number; lines: number }>(
+    `SELECT COALESCE(sum(amount), 0)::bigint AS total, COALESCE(sum(covered_amount), 0)::bigint AS covered,
+            COALESCE(sum(shortfall_amount), 0)::bigint AS shortfall, count(*)::int AS lines
+       FROM bookings WHERE case_id = $1 AND status = 'active'`,
+    [caseRow.id],
+  );
+  const bookingSum = sums?.total ?? 0;
+  if (body.amount !== bookingSum) {
+    const difference = body.amount - bookingSum;
+    throw reject('claim-amount-mismatch', `The claim is ${body.amount} but the case's bookings add up to ${bookingSum}: the difference is ${Math.abs(difference)}.`, { claimed: body.amount, bookingSum, difference });
+  }
+  const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM claims WHERE case_id = $1 OR id = $2', [caseRow.id, body.claimId]);
+  if (existing) throw reject('claim-already-submitted', 'A claim was already submitted for this case.');
+  if (caseRow.status !== 'discharged') throw reject('claim-not-discharged', `The case is ${caseRow.status}; discharge the patient before raising the claim.`);
+  const preauth = await lockPreauth(context.sql, caseRow.id);
+  if (!preauth || preauth.status !== 'approved') throw reject('preauth-not-approved', `The pre-authorization is ${preauth?.status ?? 'not requested'}; a claim needs an approved pre-authorization.`);
+  const hold = await lockHold(context.sql, caseRow.id);
+  if (!hold || hold.status !== 'active') throw reject('claim-state-invalid', 'The case has no active hold to claim against.');
+
+  const payer = sums?.covered ?? 0;
+  const patient = sums?.shortfall ?? 0;
+  const unused = hold.amount - payer;
+  await context.sql.query(
+    "INSERT INTO claims (id, case_id, family_id, hospital_id, amount, payer_amount, patient_amount, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted')",
+    [body.claimId, caseRow.id, caseRow.family_id, caseRow.hospital_id, body.amount, payer, patient],
+  );
+  await context.sql.query(
+    "INSERT INTO claim_lines (claim_id, booking_id, payer_amount, patient_amount) SELECT $1, id, covered_amount, shortfall_amount FROM bookings WHERE case_id = $2 AND status = 'active'",
+    [body.claimId, caseRow.id],
+  );
+  await context.sql.query("UPDATE bookings SET closed_at = now() WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
+  await context.sql.query("UPDATE holds SET status = 'claimed', updated_at = now() WHERE id = $1", [hold.id]);
+  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -hold.amount, reason: 'hold-to-claim', commandId: context.commandId });
+  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'claim', delta: payer, reason: 'claim-submitted', commandId: context.commandId });
+  if (unused > 0) await releaseCover(context.sql, caseRow.family_id, unused);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-submitted', entityType: 'claim', entityId: body.claimId, before: { holdAmount: hold.amount }, after: { caseId: caseRow.id, amount: body.amount, payer, patient, released: unused }, commandId: context.commandId });
+  return { claimId: body.claimId, caseId: caseRow.id, status: 'submitted', amount: body.amount, payerAmount: payer, patientAmount: patient, lines: sums?.lines ?? 0, released: unused, family: await familyBalance(context.sql, caseRow.family_id) };
+}
+
+interface ClaimRow {
+  id: string;
+  case_id: string;
+  family_id: string;
+  hospital_id: string;
+  amount: number;
+  payer_amount: number;
+  approved_amount: number | null;
+  status: 'submitted' | 'processed' | 'approved' | 'denied' | 'paid';
+  payment_id: string | null;
+}
+
+async function lockClaim(context: CommandContext, claimId: string): Promise<{ claim: ClaimRow; lines: { bookingId: string; payerAmount: number }[] }> {
+  const [found] = await context.sql.query<{ case_id: string }>('SELECT case_id FROM claims WHERE id = $1', [claimId]);
+  if (!found) throw fail('not-found', `There is no claim ${claimId}.`);
+  await lockCase(context, found.case_id);
+  const [claim] = await context.sql.query<ClaimRow>('SELECT * FROM claims WHERE id = $1 FOR UPDATE', [claimId]);
+  if (!claim) throw fail('not-found', `There is no claim ${claimId}.`);
+  const lines = await context.sql.query<{ booking_id: string; payer_amount: number }>('SELECT booking_id, payer_amount FROM claim_lines WHERE claim_id = $1 ORDER BY booking_id', [claimId]);
+  return { claim, lines: lines.map((l) => ({ bookingId: l.booking_id, payerAmount: l.payer_amount })) };
+}
+
+function toDecisions(lines: CommandBody<'process-claim'>['lines']): LineDecisionInput[] {
+  return lines.map((l) => ({ bookingId: l.bookingId, decision: l.decision, approvedAmount: l.approvedAmount, reasonCode: l.reasonCode }));
+}
+
+/** CEX: line-level processing; a recommendation that CPD then verifies. No money moves yet. */
+export async function processClaim(context: CommandContext, body: CommandBody<'process-claim'>): Promise<CommandResult> {
+  const { claim, lines } = await lockClaim(context, body.claimId);
+  if (claim.status !== 'submitted') throw reject('claim-state-invalid', `The claim is ${claim.status}; CEX processes submitted claims.`, { status: claim.status });
+  const decided = adjudicateLines(lines, toDecisions(body.lines));
+  for (const line of decided) {
+    await context.sql.query('UPDATE claim_lines SET cex_decision = $3, cex_amount = $4, cex_reason_code = $5 WHERE claim_id = $1 AND booking_id = $2', [claim.id, line.bookingId, line.decision, line.approvedAmount, line.reasonCode]);
+  }
+  const recommended = decided.reduce((sum, line) => sum + line.approvedAmount, 0);
+  await context.sql.query("UPDATE claims SET status = 'processed', processed_at = now(), processed_by = $2 WHERE id = $1", [claim.id, context.principal.operatorId]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-processed', entityType: 'claim', entityId: claim.id, before: { status: 'submitted' }, after: { status: 'processed', recommended }, commandId: context.commandId });
+  return { claimId: claim.id, status: 'processed', payerAmount: claim.payer_amount, recommendedAmount: recommended };
+}
+
+/** CPD: final line decisions. What is not approved goes back to the family cover. */
+export async function verifyClaim(context: CommandContext, body: CommandBody<'verify-claim'>): Promise<CommandResult> {
+  const { claim, lines } = await lockClaim(context, body.claimId);
+  if (claim.status !== 'processed') throw reject('claim-state-invalid', `The claim is ${claim.status}; CPD verifies claims that CEX has processed.`, { status: claim.status });
+  const decided = adjudicateLines(lines, toDecisions(body.lines));
+  for (const line of decided) {
+    await context.sql.query('UPDATE claim_lines SET cpd_decision = $3, approved_amount = $4, reason_code = $5 WHERE claim_id = $1 AND booking_id = $2', [claim.id, line.bookingId, line.decision, line.approvedAmount, line.reasonCode]);
+  }
+  const approved = decided.reduce((sum, line) => sum + line.approvedAmount, 0);
+  const returned = claim.payer_amount - approved;
+  const status = approved === 0 ? 'denied' : 'approved';
+  await context.sql.query('UPDATE claims SET status = $2, approved_amount = $3, verified_at = now(), verified_by = $4 WHERE id = $1', [claim.id, status, approved, context.principal.operatorId]);
+  if (returned > 0) {
+    await releaseCover(context.sql, claim.family_id, returned);
+    await appendLedger(context.sql, { familyId: claim.family_id, caseId: claim.case_id, component: 'claim', delta: -returned, reason: 'claim-adjudicated', commandId: context.commandId });
+  }
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-verified', entityType: 'claim', entityId: claim.id, before: { status: 'processed', payerAmount: claim.payer_amount }, after: { status, approved, returnedToCover: returned }, commandId: context.commandId });
+  return { claimId: claim.id, status, payerAmount: claim.payer_amount, approvedAmount: approved, returnedToCover: returned, family: await familyBalance(context.sql, claim.family_id) };
+}
+
+/** ACO: approved claims of one hospital become one payment, split government/insurer. */
+export async function approvePayment(context: CommandContext, body: CommandBody<'approve-payment'>): Promise<CommandResult> {
+  const ids = [...body.claimIds].sort();
+  const claims = await context.sql.query<ClaimRow>('SELECT * FROM claims WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
+  if (claims.length !== ids.length) {
+    const found = new Set(claims.map((c) => c.id));
+    throw fail('not-found', `Unknown claim(s): ${ids.filter((id) => !found.has(id)).join(', ')}.`);
+  }
+  const notApproved = claims.filter((c) => c.status !== 'approved').map((c) => ({ claimId: c.id, status: c.status }));
+  if (notApproved.length > 0) throw reject('claim-not-approved', 'Only claims approved by CPD and not yet paid can be paid.', { claims: notApproved });
+  const hospitals = new Set(claims.map((c) => c.hospital_id));
+  if (hospitals.size !== 1) throw reject('payment-hospital-mixed', 'One payment pays one hospital: split the claims by hospital.');
+  const [hospitalId] = [...hospitals];
+  const [hospital] = await context.sql.query<{ code: string }>('SELECT code FROM hospitals WHERE id = $1', [hospitalId!]);
+  const amount = claims.reduce((sum, c) => sum + (c.approved_amount ?? 0), 0);
+  const deductions = body.deductions ?? 0;
+  if (deductions > amount) throw fail('invalid-input', `Deductions (${deductions}) cannot exceed the approved amount (${amount}).`);
+  const split = splitPayment(amount, context.scheme.government_share_bp);
+  const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM payments WHERE id = $1', [body.paymentId]);
+  if (existing) throw reject('already-registered', 'A payment with this id already exists; generate a new id.');
+  const reference = `PAY-${hospital?.code ?? 'H'}-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${body.paymentId.slice(0, 8).toUpperCase()}`;
+  await context.sql.query(
+    'INSERT INTO payments (id, hospital_id, reference, amount, government_amount, insurer_amount, deductions, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [body.paymentId, hospitalId!, reference, amount, split.government, split.insurer, deductions, context.principal.operatorId],
+  );
+  await context.sql.query("UPDATE claims SET status = 'paid', payment_id = $2 WHERE id = ANY($1::uuid[])", [ids, body.paymentId]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'payment-approved', entityType: 'payment', entityId: body.paymentId, after: { reference, claims: ids.length, amount, government: split.government, insurer: split.insurer, deductions }, commandId: context.commandId });
+  return { paymentId: body.paymentId, reference, hospitalId, claims: ids.length, amount, governmentAmount: split.government, insurerAmount: split.insurer, deductions, netPaid: amount - deductions };
+}
+

@@ -1,0 +1,29 @@
+import type { CommandBody, CommandName } from '@contract/commands';
+import type { Principal } from '../auth/tokens';
+import type { Sql } from '../db/database';
+
+export interface SchemeRow {
+  id: string;
+  name: string;
+  policy_year: number;
+  currency: string;
+  locale: string;
+  minor_per_unit: number;
+  government_share_bp: number;
+  shortfall_policy: 'partial-hold' | 'refuse';
+  auto_extend_bp: number;
+  preauth_turnaround_minutes: number;
+}
+
+/** Everything a handler may use: the transaction, who is asking, and injected clock and keys. */
+export interface CommandContext {
+  readonly sql: Sql;
+  readonly principal: Principal;
+  readonly commandId: string;
+  readonly scheme: SchemeRow;
+  readonly nationalIdKey: Buffer;
+}
+
+export type CommandResult = Record<string, unknown>;
+export type CommandHandler<N extends CommandName> = (context: CommandContext, body: CommandBody<N>) => Promise<CommandResult>;
+export type CommandHandlers = { [N in CommandName]: CommandHandler<N> };

@@ -1,0 +1,151 @@
+import type { CommandBody } from '@contract/commands';
+import { fail, reject } from '@domain/outcomes';
+import { appendAudit } from '../audit/chain';
+import { recordPatientShare } from '../money/family-cover';
+import { coverShortfallBookings, extendHold, setAuthorized } from '../money/holds';
+import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted, type CaseRow, type HoldRow, type PreauthRow } from './case-access';
+import type { CommandContext, CommandResult } from './context';
+
+function requireReason(decision: string, reason: string | undefined): string {
+  if (!reason) throw fail('invalid-input', `A ${decision.replace('-', ' ')} decision needs a reason.`);
+  return reason;
+}
+
+function lowerAmount(amount: number | undefined, ceiling: number): number {
+  if (amount === undefined) throw fail('invalid-input', 'approve-lower needs the approved amount.');
+  if (amount >= ceiling) throw fail('invalid-input', `approve-lower needs an amount below ${ceiling}; use approve for the full amount.`);
+  return amount;
+}
+
+async function loadForDecision(context: CommandContext, caseId: string): Promise<{ caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }> {
+  const caseRow = await lockCase(context, caseId);
+  const hold = await lockHold(context.sql, caseRow.id);
+  const preauth = await lockPreauth(context.sql, caseRow.id);
+  if (!preauth || !hold) throw reject('preauth-not-requested', 'No pre-authorization was requested for this case.');
+  return { caseRow, preauth, hold };
+}
+
+/**
+ * Apply a final approval (PPD for catalogue packages, Admin for unspecified ones): the hold moves
+ * to the approved amount as far as the cover allows; the rest is the patient's expected shortfall.
+ */
+async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, approved: number, reason: string | null): Promise<CommandResult> {
+  const { caseRow, preauth, hold } = loaded;
+  const before = { holdAmount: hold.amount, authorized: hold.authorized };
+  const money = { sql: context.sql, commandId: context.commandId, allowPartial: context.scheme.shortfall_policy === 'partial-hold' };
+  const moved = await setAuthorized(money, caseRow, hold, approved, 'preauth-decision');
+  // Expected patient share = what was asked for minus what the hold now covers.
+  const shareChange = (preauth.requested_amount - hold.amount) - (preauth.requested_amount - before.holdAmount);
+  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, kind: 'preauth-shortfall', amount: shareChange, commandId: context.commandId });
+  if (moved.granted > 0) await coverShortfallBookings(money, caseRow, hold);
+  await context.sql.query(
+    "UPDATE preauths SET status = 'approved', approved_amount = $2, decision_reason = $3, decided_at = now(), decided_by = $4 WHERE id = $1",
+    [preauth.id, approved, reason, context.principal.operatorId],
+  );
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-approved', entityType: 'case', entityId: caseRow.id, before: { ...before, status: preauth.status }, after: { approved, holdAmount: hold.amount, status: 'approved' }, commandId: context.commandId });
+  return { caseId: caseRow.id, preauthStatus: 'approved', approvedAmount: approved, holdAmount: hold.amount, shortfall: Math.max(0, approved - hold.amount), family: await familyBalance(context.sql, caseRow.family_id) };
+}
+
+async function rejectPreauth(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, reason: string): Promise<CommandResult> {
+  const { caseRow, preauth, hold } = loaded;
+  const before = hold.amount;
+  const money = { sql: context.sql, commandId: context.commandId, allowPartial: true };
+  // Rejection releases the hold (all of it unless covered bookings already consumed part).
+  await setAuthorized(money, caseRow, hold, hold.consumed, 'preauth-rejected');
+  await context.sql.query(
+    "UPDATE preauths SET status = 'rejected', decision_reason = $2, decided_at = now(), decided_by = $3 WHERE id = $1",
+    [preauth.id, reason, context.principal.operatorId],
+  );
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-rejected', entityType: 'case', entityId: caseRow.id, before: { holdAmount: before, status: preauth.status }, after: { holdAmount: hold.amount, status: 'rejected' }, commandId: context.commandId });
+  return { caseId: caseRow.id, preauthStatus: 'rejected', holdAmount: hold.amount, released: before - hold.amount, family: await familyBalance(context.sql, caseRow.family_id) };
+}
+
+export async function decidePreauth(context: CommandContext, body: CommandBody<'decide-preauth'>): Promise<CommandResult> {
+  const loaded = await loadForDecision(context, body.caseId);
+  const { caseRow, preauth } = loaded;
+  if (preauth.status === 'committee-review' || preauth.status === 'admin-review') {
+    throw reject('preauth-not-pending', 'This is an unspecified-package request: it is decided by the Medical Committee and Admin, not PPD.');
+  }
+  if (preauth.status !== 'pending') throw reject('preauth-not-pending', `The pre-authorization is already ${preauth.status}.`, { status: preauth.status });
+  switch (body.decision) {
+    case 'approve':
+      return approveAmount(context, loaded, preauth.requested_amount, body.reason ?? null);
+    case 'approve-lower':
+      return approveAmount(context, loaded, lowerAmount(body.amount, preauth.requested_amount), requireReason(body.decision, body.reason));
+    case 'reject':
+      return rejectPreauth(context, loaded, requireReason(body.decision, body.reason));
+    case 'query': {
+      const reason = requireReason(body.decision, body.reason);
+      await context.sql.query("UPDATE preauths SET status = 'queried', query_reason = $2, query_response = NULL WHERE id = $1", [preauth.id, reason]);
+      await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-queried', entityType: 'case', entityId: caseRow.id, before: { status: 'pending' }, after: { status: 'queried' }, commandId: context.commandId });
+      return { caseId: caseRow.id, preauthStatus: 'queried', queryReason: reason };
+    }
+  }
+}
+
+export async function recommendPreauth(context: CommandContext, body: CommandBody<'recommend-preauth'>): Promise<CommandResult> {
+  const { caseRow, preauth } = await loadForDecision(context, body.caseId);
+  if (preauth.status !== 'committee-review') throw reject('preauth-not-pending', `The request is ${preauth.status}, not awaiting the Medical Committee.`, { status: preauth.status });
+  await context.sql.query("UPDATE preauths SET status = 'admin-review', recommended_amount = $2, decision_reason = $3 WHERE id = $1", [preauth.id, body.recommendedAmount, body.reason]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-recommended', entityType: 'case', entityId: caseRow.id, before: { status: 'committee-review' }, after: { status: 'admin-review', recommendedAmount: body.recommendedAmount }, commandId: context.commandId });
+  return { caseId: caseRow.id, preauthStatus: 'admin-review', recommendedAmount: body.recommendedAmount };
+}
+
+export async function approveUnspecified(context: CommandContext, body: CommandBody<'approve-unspecified'>): Promise<CommandResult> {
+  const loaded = await loadForDecision(context, body.caseId);
+  const { preauth } = loaded;
+  if (preauth.status !== 'admin-review' || preauth.recommended_amount === null) {
+    throw reject('preauth-not-pending', `The request is ${preauth.status}; Admin decides after the Medical Committee has recommended.`, { status: preauth.status });
+  }
+  switch (body.decision) {
+    case 'approve':
+      return approveAmount(context, loaded, preauth.recommended_amount, body.reason ?? null);
+    case 'approve-lower':
+      return approveAmount(context, loaded, lowerAmount(body.amount, preauth.recommended_amount), requireReason(body.decision, body.reason));
+    case 'reject':
+      return rejectPreauth(context, loaded, requireReason(body.decision, body.reason));
+  }
+}
+
+export async function requestEnhancement(context: CommandContext, body: CommandBody<'request-enhancement'>): Promise<CommandResult> {
+  const caseRow = await lockCase(context, body.caseId);
+  requireAdmitted(caseRow);
+  const preauth = await lockPreauth(context.sql, caseRow.id);
+  if (!preauth || preauth.status !== 'approved') throw reject('preauth-not-approved', 'An enhancement can only extend an approved pre-authorization.', { status: preauth?.status ?? null });
+  const [pending] = await context.sql.query<{ id: string }>("SELECT id FROM enhancements WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
+  if (pending) throw reject('enhancement-already-pending', 'An enhancement request for this case is still waiting for a decision.');
+  const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM enhancements WHERE id = $1', [body.enhancementId]);
+  if (existing) throw reject('already-registered', 'An enhancement with this id already exists; generate a new id.');
+  await context.sql.query("INSERT INTO enhancements (id, case_id, requested_amount, status, reason) VALUES ($1, $2, $3, 'pending', $4)", [body.enhancementId, caseRow.id, body.amount, body.reason]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'enhancement-requested', entityType: 'case', entityId: caseRow.id, after: { enhancementId: body.enhancementId, amount: body.amount }, commandId: context.commandId });
+  return { caseId: caseRow.id, enhancementId: body.enhancementId, status: 'pending', requestedAmount: body.amount };
+}
+
+export async function decideEnhancement(context: CommandContext, body: CommandBody<'decide-enhancement'>): Promise<CommandResult> {
+  const [found] = await context.sql.query<{ case_id: string }>('SELECT case_id FROM enhancements WHERE id = $1', [body.enhancementId]);
+  if (!found) throw fail('not-found', `There is no enhancement request ${body.enhancementId}.`);
+  const caseRow = await lockCase(context, found.case_id);
+  const hold = await lockHold(context.sql, caseRow.id);
+  const [enhancement] = await context.sql.query<{ id: string; requested_amount: number; status: string }>('SELECT id, requested_amount, status FROM enhancements WHERE id = $1 FOR UPDATE', [body.enhancementId]);
+  if (!enhancement || !hold) throw fail('not-found', `There is no enhancement request ${body.enhancementId}.`);
+  if (enhancement.status !== 'pending') throw reject('enhancement-not-pending', `The enhancement is already ${enhancement.status}.`, { status: enhancement.status });
+  if (body.decision === 'reject') {
+    const reason = requireReason(body.decision, body.reason);
+    await context.sql.query("UPDATE enhancements SET status = 'rejected', decision_reason = $2, decided_at = now(), decided_by = $3 WHERE id = $1", [enhancement.id, reason, context.principal.operatorId]);
+    await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'enhancement-rejected', entityType: 'case', entityId: caseRow.id, after: { enhancementId: enhancement.id }, commandId: context.commandId });
+    return { caseId: caseRow.id, enhancementId: enhancement.id, status: 'rejected', holdAmount: hold.amount };
+  }
+  const approved = body.decision === 'approve' ? enhancement.requested_amount : lowerAmount(body.amount, enhancement.requested_amount);
+  const reason = body.decision === 'approve-lower' ? requireReason(body.decision, body.reason) : body.reason ?? null;
+  const money = { sql: context.sql, commandId: context.commandId, allowPartial: context.scheme.shortfall_policy === 'partial-hold' };
+  const before = { holdAmount: hold.amount, authorized: hold.authorized };
+  hold.authorized += approved;
+  await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, hold.authorized]);
+  // The hold grows by the approved amount if the cover allows; whatever it cannot hold stays shortfall.
+  const granted = await extendHold(money, caseRow, hold, approved, 'enhancement');
+  const covered = await coverShortfallBookings(money, caseRow, hold);
+  await context.sql.query("UPDATE enhancements SET status = 'approved', approved_amount = $2, granted_amount = $3, decision_reason = $4, decided_at = now(), decided_by = $5 WHERE id = $1", [enhancement.id, approved, granted, reason, context.principal.operatorId]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'enhancement-approved', entityType: 'case', entityId: caseRow.id, before, after: { enhancementId: enhancement.id, approved, granted, holdAmount: hold.amount, authorized: hold.authorized, bookingsNowCovered: covered }, commandId: context.commandId });
+  return { caseId: caseRow.id, enhancementId: enhancement.id, status: 'approved', approvedAmount: approved, grantedAmount: granted, uncovered: approved - granted, holdAmount: hold.amount, bookingsNowCovered: covered, family: await familyBalance(context.sql, caseRow.family_id) };
+}
+

@@ -1,0 +1,167 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import type { CommandBody } from '@contract/commands';
+import { decideHold } from '@domain/money';
+import { fail, reject } from '@domain/outcomes';
+import { appendAudit } from '../audit/chain';
+import { pgConstraint, pgErrorCode, pgErrors } from '../db/database';
+import { appendLedger, recordPatientShare, reserveCover } from '../money/family-cover';
+import { familyBalance, lockCase, lockPreauth, requireAdmitted } from './case-access';
+import type { CommandContext, CommandResult } from './context';
+
+export function nationalIdHash(key: Buffer, nationalId: string): string {
+  return createHmac('sha256', key).update(nationalId.replace(/\D/g, '')).digest('hex');
+}
+
+interface MemberLookupRow {
+  id: string;
+  family_id: string;
+  scheme_member_id: string;
+  full_name: string;
+  birth_year: number;
+  gender: string;
+  relation: string;
+}
+
+export async function identifyMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<CommandResult> {
+  const column = body.by === 'scheme-id' ? 'scheme_member_id' : body.by === 'national-id' ? 'national_id_hash' : 'health_card_number';
+  const value = body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value) : body.value.trim().toUpperCase();
+  const [member] = await context.sql.query<MemberLookupRow>(
+    `SELECT id, family_id, scheme_member_id, full_name, birth_year, gender, relation FROM members WHERE ${column} = $1`,
+    [value],
+  );
+  if (!member) throw fail('not-found', `No scheme member matches that ${body.by.replace('-', ' ')}. Check the number, or search by another identifier.`);
+  const members = await context.sql.query<MemberLookupRow & { active_case_id: string | null; active_hospital_code: string | null }>(
+    `SELECT m.id, m.family_id, m.scheme_member_id, m.full_name, m.birth_year, m.gender, m.relation,
+            c.id AS active_case_id, h.code AS active_hospital_code
+       FROM members m
+       LEFT JOIN cases c ON c.member_id = m.id AND c.status = 'admitted'
+       LEFT JOIN hospitals h ON h.id = c.hospital_id
+      WHERE m.family_id = $1 ORDER BY m.birth_year, m.scheme_member_id`,
+    [member.family_id],
+  );
+  const [family] = await context.sql.query<{ family_number: string; registered_phone: string }>('SELECT family_number, registered_phone FROM families WHERE id = $1', [member.family_id]);
+  // Who looked up which beneficiary is itself audited (privacy), but no identifier is logged.
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'member-identified', entityType: 'member', entityId: member.id, after: { by: body.by }, commandId: context.commandId });
+  return {
+    member: { memberId: member.id, schemeMemberId: member.scheme_member_id, fullName: member.full_name, birthYear: member.birth_year, gender: member.gender, relation: member.relation },
+    family: {
+      familyId: member.family_id,
+      familyNumber: family?.family_number ?? null,
+      // Only the last digits: enough for "we will send a code to the phone ending 4321".
+      registeredPhoneEnding: family ? family.registered_phone.slice(-4) : null,
+      ...(await familyBalance(context.sql, member.family_id)),
+      members: members.map((m) => ({
+        memberId: m.id, schemeMemberId: m.scheme_member_id, fullName: m.full_name, birthYear: m.birth_year, relation: m.relation,
+        activeCase: m.active_case_id ? { hospitalCode: m.active_hospital_code } : null,
+      })),
+    },
+  };
+}
+
+export async function admit(context: CommandContext, body: CommandBody<'admit'>): Promise<CommandResult> {
+  const hospitalId = context.principal.hospitalId;
+  if (hospitalId === null) throw fail('forbidden-role', 'Only a desk operator of a hospital can admit a patient.');
+  const [member] = await context.sql.query<{ id: string; family_id: string }>('SELECT id, family_id FROM members WHERE id = $1', [body.memberId]);
+  if (!member) throw fail('not-found', `There is no scheme member ${body.memberId}.`);
+  const [existingCase] = await context.sql.query<{ id: string }>('SELECT id FROM cases WHERE id = $1', [body.caseId]);
+  if (existingCase) throw reject('already-registered', 'A case with this id already exists; generate a new case id for a new admission.');
+  const activeElsewhere = async (): Promise<never> => {
+    const [active] = await context.sql.query<{ code: string; name: string; admitted_at: Date }>(
+      `SELECT h.code, h.name, c.admitted_at FROM cases c JOIN hospitals h ON h.id = c.hospital_id WHERE c.member_id = $1 AND c.status = 'admitted'`,
+      [body.memberId],
+    );
+    throw reject('case-already-active', `This patient already has an active case at ${active?.name ?? 'another hospital'} (${active?.code ?? '?'}) since ${active ? new Date(active.admitted_at).toISOString() : '?'}; it must be discharged or cancelled there first.`, { hospitalCode: active?.code ?? null });
+  };
+  const [active] = await context.sql.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [body.memberId]);
+  if (active) return activeElsewhere();
+  try {
+    await context.sql.query(
+      "INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_by) VALUES ($1, $2, $3, $4, 'admitted', $5, $6, $7)",
+      [body.caseId, member.id, member.family_id, hospitalId, body.identityMethod, body.isEmergency ?? false, context.principal.operatorId],
+    );
+  } catch (error) {
+    // Two desks admitting the same member at once: the partial unique index lets only one win.
+    if (pgErrorCode(error) === pgErrors.uniqueViolation && pgConstraint(error) === 'one_active_case_per_member') return activeElsewhere();
+    throw error;
+  }
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-admitted', entityType: 'case', entityId: body.caseId, after: { memberId: member.id, hospitalId, identityMethod: body.identityMethod }, commandId: context.commandId });
+  return { caseId: body.caseId, status: 'admitted', familyId: member.family_id, identityMethod: body.identityMethod, flaggedForReview: body.identityMethod === 'override' };
+}
+
+interface PackageRow {
+  code: string;
+  name: string;
+  specialty: string;
+  is_unspecified: boolean;
+  version: number;
+  price: number;
+}
+
+export async function currentPackage(context: CommandContext, code: string): Promise<PackageRow> {
+  const [row] = await context.sql.query<PackageRow>(
+    `SELECT p.code, p.name, p.specialty, p.is_unspecified, pp.version, pp.price
+       FROM packages p JOIN package_prices pp ON pp.package_code = p.code
+      WHERE p.code = $1 ORDER BY pp.version DESC LIMIT 1`,
+    [code],
+  );
+  if (!row) throw fail('not-found', `There is no package ${code} in the catalogue.`);
+  return row;
+}
+
+export async function requestPreauth(context: CommandContext, body: CommandBody<'request-preauth'>): Promise<CommandResult> {
+  const caseRow = await lockCase(context, body.caseId);
+  const treatmentPackage = await currentPackage(context, body.packageCode);
+  if (treatmentPackage.is_unspecified && body.estimatedAmount === undefined) {
+    throw fail('invalid-input', `${treatmentPackage.code} is an unspecified package: give the estimated amount (estimatedAmount).`);
+  }
+  if (!treatmentPackage.is_unspecified && body.estimatedAmount !== undefined) {
+    throw fail('invalid-input', `${treatmentPackage.code} has a catalogue price; estimatedAmount is only for unspecified packages.`);
+  }
+  requireAdmitted(caseRow);
+  if (await lockPreauth(context.sql, caseRow.id)) throw reject('preauth-already-requested', 'A pre-authorization was already requested for this case; ask for an enhancement instead.');
+  const requested = body.estimatedAmount ?? treatmentPackage.price;
+  const allowPartial = context.scheme.shortfall_policy === 'partial-hold';
+  // The hold: one conditional statement on the family row decides how much of the request the
+  // cover can take, atomically against every other desk and server.
+  const grant = await reserveCover(context.sql, caseRow.family_id, requested, allowPartial);
+  if (!grant) {
+    const balance = await familyBalance(context.sql, caseRow.family_id);
+    const decision = decideHold(requested, balance.available, 'refuse');
+    throw reject('insufficient-cover', `The family has ${balance.available} available, less than the ${requested} requested, and the scheme refuses partial holds.`, { available: balance.available, requested, decision: typeof decision === 'string' ? decision : 'granted' });
+  }
+  const shortfall = requested - grant.granted;
+  const holdId = randomUUID();
+  await context.sql.query(
+    "INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, 'active')",
+    [holdId, caseRow.id, caseRow.family_id, grant.granted, requested, treatmentPackage.code, treatmentPackage.version],
+  );
+  const status = treatmentPackage.is_unspecified ? 'committee-review' : 'pending';
+  await context.sql.query(
+    `INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, status, clinical_note)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [randomUUID(), caseRow.id, treatmentPackage.code, treatmentPackage.version, treatmentPackage.price, requested, status, body.clinicalNote ?? null],
+  );
+  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: grant.granted, reason: 'preauth-hold', commandId: context.commandId });
+  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, kind: 'preauth-shortfall', amount: shortfall, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId, action: 'preauth-requested', entityType: 'case', entityId: caseRow.id,
+    before: { committed: grant.committed - grant.granted },
+    after: { holdId, packageCode: treatmentPackage.code, packageVersion: treatmentPackage.version, requested, hold: grant.granted, shortfall, committed: grant.committed },
+    commandId: context.commandId,
+  });
+  return {
+    caseId: caseRow.id, preauthStatus: status, packageCode: treatmentPackage.code, packageVersion: treatmentPackage.version,
+    requestedAmount: requested, holdId, holdAmount: grant.granted, shortfall,
+    family: { cover: grant.cover, committed: grant.committed, available: grant.cover - grant.committed },
+  };
+}
+
+export async function respondQuery(context: CommandContext, body: CommandBody<'respond-query'>): Promise<CommandResult> {
+  const caseRow = await lockCase(context, body.caseId);
+  const preauth = await lockPreauth(context.sql, caseRow.id);
+  if (!preauth) throw reject('preauth-not-requested', 'No pre-authorization was requested for this case.');
+  if (preauth.status !== 'queried') throw reject('preauth-not-pending', `The pre-authorization is ${preauth.status}, not queried; there is nothing to answer.`);
+  await context.sql.query("UPDATE preauths SET status = 'pending', query_response = $2 WHERE id = $1", [preauth.id, body.response]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-query-answered', entityType: 'case', entityId: caseRow.id, before: { status: 'queried' }, after: { status: 'pending' }, commandId: context.commandId });
+  return { caseId: caseRow.id, preauthStatus: 'pending' };
+}

@@ -1,0 +1,27 @@
+import type { Database } from './database';
+import { sql as initial } from './migrations/001-initial';
+
+/** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
+export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
+  { version: 1, name: 'initial', sql: initial },
+];
+
+/**
+ * Apply pending migrations at start. Several server processes may start at once against the same
+ * database: a transaction-scoped advisory lock lets exactly one apply each migration.
+ */
+export async function migrate(db: Database): Promise<{ applied: number[] }> {
+  return db.transaction(async (sql) => {
+    await sql.query('SELECT pg_advisory_xact_lock(7244901)');
+    await sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await sql.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      await sql.script(migration.sql);
+      await sql.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    return { applied };
+  });
+}

@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { isRetryable, type Database, type Sql, type SqlValue } from './database';
+
+// int8 (bigint) columns hold money in minor units and sequence numbers; both stay far below 2^53,
+// and we refuse to silently lose precision if one ever does not.
+pg.types.setTypeParser(20, (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new RangeError(`bigint ${value} exceeds the safe integer range`);
+  return parsed;
+});
+
+export function openPostgres(connectionString: string, options: { maxConnections?: number } = {}): Database {
+  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 16 });
+  // An idle client's error (e.g. the server restarted) must not crash the process: the pool drops it.
+  pool.on('error', () => undefined);
+  const url = new URL(connectionString);
+  url.password = '';
+  const run = async <Row extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly SqlValue[]): Promise<Row[]> => {
+    const result = await client.query(text, params as unknown[] | undefined);
+    return result.rows as Row[];
+  };
+  return {
+    kind: 'postgres',
+    location: url.toString(),
+    query: (text, params) => run(pool, text, params),
+    script: async (text) => { await pool.query(text); },
+    async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+      for (let attempt = 1; ; attempt += 1) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const value = await work({
+            query: (text, params) => run(client, text, params),
+            script: async (text) => { await client.query(text); },
+          });
+          await client.query('COMMIT');
+          return value;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          if (isRetryable(error) && attempt < 5) continue;
+          throw error;
+        } finally {
+          client.release();
+        }
+      }
+    },
+    close: () => pool.end(),
+  };
+}

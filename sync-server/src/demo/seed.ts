@@ -1,0 +1,119 @@
+import { createHmac } from 'node:crypto';
+import type { Database, Sql } from '../db/database';
+import { hashPassword } from '../auth/passwords';
+import { demoCatalogue, unspecifiedPackages } from './catalogue';
+
+/** Stable ids so the demo, the docs and the tests can name the seed family and hospitals. */
+export const demoIds = {
+  schemeId: 'PMJ-DEMO-2026',
+  hospitalA: '00000000-0000-4000-8000-00000000a001',
+  hospitalB: '00000000-0000-4000-8000-00000000b001',
+  deskA: '00000000-0000-4000-8000-00000000a0d1',
+  deskB: '00000000-0000-4000-8000-00000000b0d1',
+  seedFamily: '00000000-0000-4000-8000-0000000f0001',
+  father: '00000000-0000-4000-8000-0000000f0011',
+  mother: '00000000-0000-4000-8000-0000000f0012',
+  son: '00000000-0000-4000-8000-0000000f0013',
+  daughter: '00000000-0000-4000-8000-0000000f0014',
+} as const;
+
+export const demoPassword = 'coverdesk-demo';
+
+export const demoOperators = [
+  { username: 'medco.a', displayName: 'Desk A operator', roles: ['MEDCO'], hospitalId: demoIds.hospitalA },
+  { username: 'medco.b', displayName: 'Desk B operator', roles: ['MEDCO'], hospitalId: demoIds.hospitalB },
+  { username: 'ppd', displayName: 'Pre-auth reviewer', roles: ['PPD'], hospitalId: null },
+  { username: 'mc', displayName: 'Medical Committee', roles: ['MC'], hospitalId: null },
+  { username: 'admin', displayName: 'Scheme admin', roles: ['ADMIN'], hospitalId: null },
+  { username: 'cex', displayName: 'Claims executive', roles: ['CEX'], hospitalId: null },
+  { username: 'cpd', displayName: 'Claims processing doctor', roles: ['CPD'], hospitalId: null },
+  { username: 'aco', displayName: 'Accounts officer', roles: ['ACO'], hospitalId: null },
+  { username: 'ha', displayName: 'Health authority', roles: ['HA'], hospitalId: null },
+] as const;
+
+export interface SeedOptions {
+  /** How many generated families besides the seed family (the registry a desk can search). */
+  readonly extraFamilies?: number;
+  readonly nationalIdKey: Buffer;
+  /** Seed family cover in minor units (S1: 10,000 units). */
+  readonly seedCover?: number;
+}
+
+function uuidFrom(prefix: string, index: number): string {
+  const hex = index.toString(16).padStart(12, '0');
+  return `${prefix}-0000-4000-8000-${hex}`;
+}
+
+/** Deterministic pseudo-random numbers so every demo database looks the same. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const givenNames = ['Ramesh', 'Sunita', 'Arjun', 'Priya', 'Mahesh', 'Lakshmi', 'Vikram', 'Anita', 'Suresh', 'Kavita', 'Rahul', 'Pooja', 'Ganesh', 'Meena', 'Ravi', 'Asha'];
+const familyNames = ['Patil', 'Jadhav', 'Shinde', 'Pawar', 'Kulkarni', 'Deshmukh', 'More', 'Gaikwad', 'Kale', 'Salunkhe'];
+
+export function nationalIdHashFor(key: Buffer, nationalId: string): string {
+  return createHmac('sha256', key).update(nationalId).digest('hex');
+}
+
+/**
+ * The demo scheme: hospitals A and B with one desk each, one operator per role, the S1 seed family
+ * (cover 10,000 units, father, mother, son, daughter), generated families, and the catalogue.
+ * Running it twice changes nothing.
+ */
+export async function seedDemo(db: Database, options: SeedOptions): Promise<{ created: boolean }> {
+  const [existing] = await db.query('SELECT id FROM schemes WHERE id = $1', [demoIds.schemeId]);
+  if (existing) return { created: false };
+  const passwordHash = await hashPassword(demoPassword);
+  await db.transaction(async (sql: Sql) => {
+    await sql.query(
+      `INSERT INTO schemes (id, name, policy_year, currency, locale, minor_per_unit, government_share_bp, shortfall_policy, auto_extend_bp, preauth_turnaround_minutes)
+       VALUES ($1, 'Family Health Scheme (demo)', 2026, 'INR', 'en-IN', 100, 6000, 'partial-hold', 0, 360)`,
+      [demoIds.schemeId],
+    );
+    await sql.query("INSERT INTO hospitals (id, code, name, district) VALUES ($1, 'HSP-A', 'City General Hospital', 'Pune'), ($2, 'HSP-B', 'District Hospital Satara', 'Satara')", [demoIds.hospitalA, demoIds.hospitalB]);
+    await sql.query("INSERT INTO desks (id, hospital_id, name) VALUES ($1, $2, 'Admission desk A'), ($3, $4, 'Admission desk B')", [demoIds.deskA, demoIds.hospitalA, demoIds.deskB, demoIds.hospitalB]);
+    for (const [index, operator] of demoOperators.entries()) {
+      await sql.query('INSERT INTO operators (id, username, display_name, password_hash, roles, hospital_id) VALUES ($1, $2, $3, $4, $5, $6)', [uuidFrom('00000000', 0x0e00 + index), operator.username, operator.displayName, passwordHash, [...operator.roles], operator.hospitalId]);
+    }
+    for (const item of [...demoCatalogue, ...unspecifiedPackages]) {
+      await sql.query('INSERT INTO packages (code, specialty, name, is_unspecified) VALUES ($1, $2, $3, $4)', [item.code, item.specialty, item.name, item.isUnspecified ?? false]);
+      await sql.query('INSERT INTO package_prices (package_code, version, price) VALUES ($1, 1, $2)', [item.code, item.rupees * 100]);
+    }
+    const seedCover = options.seedCover ?? 10_000 * 100;
+    await sql.query("INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, 'FAM-S1-0001', $3, '+919800000001', 'Pune')", [demoIds.seedFamily, demoIds.schemeId, seedCover]);
+    const seedMembers = [
+      [demoIds.father, 'PMJ-S1000001', 'Ramesh Patil', 1978, 'M', 'head', '100000000001', 'HC-S1-0001'],
+      [demoIds.mother, 'PMJ-S1000002', 'Sunita Patil', 1982, 'F', 'spouse', '100000000002', 'HC-S1-0002'],
+      [demoIds.son, 'PMJ-S1000003', 'Arjun Patil', 2008, 'M', 'son', '100000000003', 'HC-S1-0003'],
+      [demoIds.daughter, 'PMJ-S1000004', 'Priya Patil', 2012, 'F', 'daughter', '100000000004', 'HC-S1-0004'],
+    ] as const;
+    for (const [id, schemeMemberId, name, year, gender, relation, nationalId, card] of seedMembers) {
+      await sql.query(
+        'INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation, national_id_hash, health_card_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [id, demoIds.seedFamily, schemeMemberId, name, year, gender, relation, nationalIdHashFor(options.nationalIdKey, nationalId), card],
+      );
+    }
+    const random = generator(2026);
+    const extra = options.extraFamilies ?? 200;
+    for (let f = 1; f <= extra; f += 1) {
+      const familyId = uuidFrom('00000000', 0x100000 + f);
+      const surname = familyNames[Math.floor(random() * familyNames.length)]!;
+      const district = random() < 0.5 ? 'Pune' : 'Satara';
+      await sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, $5, $6)', [familyId, demoIds.schemeId, `FAM-${String(f).padStart(6, '0')}`, 500_000 * 100, `+9198${String(10_000_000 + f).slice(-8)}`, district]);
+      const size = 2 + Math.floor(random() * 4);
+      for (let m = 0; m < size; m += 1) {
+        const index = f * 10 + m;
+        await sql.query(
+          'INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation, national_id_hash, health_card_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          [uuidFrom('00000000', 0x200000 + index), familyId, `PMJ-${index.toString(36).toUpperCase().padStart(8, '0')}`, `${givenNames[Math.floor(random() * givenNames.length)]!} ${surname}`, 1945 + Math.floor(random() * 75), random() < 0.5 ? 'F' : 'M', m === 0 ? 'head' : m === 1 ? 'spouse' : 'other', nationalIdHashFor(options.nationalIdKey, String(200_000_000_000 + index)), `HC-${String(index).padStart(8, '0')}`],
+        );
+      }
+    }
+  });
+  return { created: true };
+}

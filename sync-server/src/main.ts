@@ -1,0 +1,46 @@
+/**
+ * Boots the sync server: `npm run server` (DATABASE_URL → PostgreSQL, otherwise embedded PGlite)
+ * and `npm start` (adds --demo: the demo scheme, hospitals, operators and the seed family).
+ */
+import { buildApp } from './app';
+import { openDatabase } from './db/open';
+import { demoOperators, demoPassword, seedDemo } from './demo/seed';
+import { prepareServer } from './server-state';
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  const isDemo = args.has('--demo');
+  const port = Number(process.env.PORT ?? 4700);
+  const host = process.env.HOST ?? '127.0.0.1';
+
+  const db = await openDatabase();
+  console.log(`CoverDesk sync server — database: ${db.kind === 'pglite' ? `embedded PGlite in ${db.location}` : `PostgreSQL ${db.location}`}`);
+  const state = await prepareServer(db);
+  if (isDemo) {
+    const seeded = await seedDemo(db, { nationalIdKey: state.nationalIdKey });
+    await state.reloadScheme();
+    console.log(seeded.created ? 'Demo scheme created.' : 'Demo scheme already present.');
+  }
+  const app = await buildApp({ db, scheme: state.scheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
+  await app.listen({ port, host });
+  console.log(`Listening on http://${host}:${port}  (API documentation: http://${host}:${port}/docs)`);
+  if (isDemo) console.log(`Demo operators (password "${demoPassword}"): ${demoOperators.map((o) => `${o.username} [${o.roles.join(',')}]`).join(', ')}`);
+
+  let isStopping = false;
+  const stop = async (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    console.log(`${signal}: finishing requests in flight and closing the database…`);
+    await app.close();
+    await state.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('The sync server could not start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

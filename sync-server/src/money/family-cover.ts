@@ -1,0 +1,62 @@
+import type { Sql } from '../db/database';
+
+/**
+ * Arbitration on a family's cover. Each function is ONE conditional UPDATE on the family row:
+ * the row lock it takes serializes every money decision for that family across all server
+ * processes, the SET expressions read the row as it is at that instant (never a value the
+ * application read earlier), and the committed_within_cover CHECK constraint is the last line of
+ * defence. No read-modify-write across round trips.
+ */
+export interface Grant {
+  readonly granted: number;
+  readonly committed: number;
+  readonly cover: number;
+}
+
+/**
+ * Reserve up to `requested` on the family's cover: LEAST(requested, cover - committed).
+ * With `allowPartial` false the statement changes nothing unless the whole amount fits, and
+ * returns null.
+ */
+export async function reserveCover(sql: Sql, familyId: string, requested: number, allowPartial: boolean): Promise<Grant | null> {
+  const rows = await sql.query<{ granted: number; committed: number; cover: number }>(
+    `UPDATE families
+        SET last_change = LEAST($2::bigint, cover - committed),
+            committed = committed + LEAST($2::bigint, cover - committed),
+            updated_at = now()
+      WHERE id = $1 AND ($3::boolean OR cover - committed >= $2::bigint)
+      RETURNING last_change AS granted, committed, cover`,
+    [familyId, requested, allowPartial],
+  );
+  return rows[0] ?? null;
+}
+
+/** Give `amount` back to the family's cover (hold released or reduced, claim partly denied). */
+export async function releaseCover(sql: Sql, familyId: string, amount: number): Promise<{ committed: number; cover: number }> {
+  const rows = await sql.query<{ committed: number; cover: number }>(
+    `UPDATE families SET last_change = -$2::bigint, committed = committed - $2::bigint, updated_at = now()
+      WHERE id = $1 RETURNING committed, cover`,
+    [familyId, amount],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`family ${familyId} vanished while releasing cover`);
+  return row;
+}
+
+export type LedgerComponent = 'hold' | 'claim';
+
+export async function appendLedger(sql: Sql, entry: { familyId: string; caseId: string; component: LedgerComponent; delta: number; reason: string; commandId: string }): Promise<void> {
+  if (entry.delta === 0) return;
+  await sql.query(
+    'INSERT INTO ledger (family_id, case_id, component, delta, reason, command_id) VALUES ($1, $2, $3, $4, $5, $6)',
+    [entry.familyId, entry.caseId, entry.component, entry.delta, entry.reason, entry.commandId],
+  );
+}
+
+export async function recordPatientShare(sql: Sql, entry: { familyId: string; memberId: string; caseId: string; bookingId?: string | null; kind: 'preauth-shortfall' | 'booking-shortfall'; amount: number; commandId: string }): Promise<void> {
+  if (entry.amount === 0) return;
+  await sql.query(
+    'INSERT INTO patient_shares (family_id, member_id, case_id, booking_id, kind, amount, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [entry.familyId, entry.memberId, entry.caseId, entry.bookingId ?? null, entry.kind, entry.amount, entry.commandId],
+  );
+}

@@ -1,0 +1,81 @@
+import type { Sql } from '../db/database';
+import type { CaseRow, HoldRow } from '../commands/case-access';
+import { appendLedger, recordPatientShare, releaseCover, reserveCover } from './family-cover';
+
+interface MoneyContext {
+  readonly sql: Sql;
+  readonly commandId: string;
+  readonly allowPartial: boolean;
+}
+
+/** Grow a hold by up to `amount` from the family's cover; returns what was granted. */
+export async function extendHold(context: MoneyContext, caseRow: CaseRow, hold: HoldRow, amount: number, reason: string): Promise<number> {
+  if (amount <= 0) return 0;
+  const grant = await reserveCover(context.sql, caseRow.family_id, amount, context.allowPartial);
+  const granted = grant?.granted ?? 0;
+  if (granted > 0) {
+    hold.amount += granted;
+    await context.sql.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [hold.id, hold.amount]);
+    await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: granted, reason, commandId: context.commandId });
+  }
+  return granted;
+}
+
+/**
+ * Shrink a hold towards `target`, but never below what covered bookings already consumed:
+ * a booking confirmed as covered must never turn into shortfall. Returns what was released.
+ */
+export async function reduceHold(context: MoneyContext, caseRow: CaseRow, hold: HoldRow, target: number, reason: string): Promise<number> {
+  const floor = Math.max(target, hold.consumed);
+  const release = hold.amount - floor;
+  if (release <= 0) return 0;
+  await releaseCover(context.sql, caseRow.family_id, release);
+  hold.amount = floor;
+  await context.sql.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [hold.id, hold.amount]);
+  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -release, reason, commandId: context.commandId });
+  return release;
+}
+
+/**
+ * Set the authorized amount of a case and move its hold towards it: grow from the cover as far
+ * as it allows, or shrink (not below consumed). Returns the new hold and the part of the
+ * authorized amount that the cover could not hold (the patient's expected shortfall change).
+ */
+export async function setAuthorized(context: MoneyContext, caseRow: CaseRow, hold: HoldRow, authorized: number, reason: string): Promise<{ granted: number; released: number; uncovered: number }> {
+  hold.authorized = authorized;
+  await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, authorized]);
+  if (authorized > hold.amount) {
+    const wanted = authorized - hold.amount;
+    const granted = await extendHold(context, caseRow, hold, wanted, reason);
+    return { granted, released: 0, uncovered: wanted - granted };
+  }
+  const released = await reduceHold(context, caseRow, hold, authorized, reason);
+  return { granted: 0, released, uncovered: 0 };
+}
+
+/**
+ * After a hold gains free room (enhancement granted, booking voided), cover the case's shortfall
+ * bookings oldest first. Shortfall may become covered; covered never becomes shortfall.
+ */
+export async function coverShortfallBookings(context: MoneyContext, caseRow: CaseRow, hold: HoldRow): Promise<number> {
+  let free = hold.amount - hold.consumed;
+  if (free <= 0) return 0;
+  const rows = await context.sql.query<{ id: string; shortfall_amount: number }>(
+    "SELECT id, shortfall_amount FROM bookings WHERE case_id = $1 AND status = 'active' AND closed_at IS NULL AND shortfall_amount > 0 ORDER BY seq FOR UPDATE",
+    [caseRow.id],
+  );
+  let moved = 0;
+  for (const row of rows) {
+    if (free <= 0) break;
+    const take = Math.min(free, row.shortfall_amount);
+    await context.sql.query('UPDATE bookings SET covered_amount = covered_amount + $2, shortfall_amount = shortfall_amount - $2 WHERE id = $1', [row.id, take]);
+    await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: row.id, kind: 'booking-shortfall', amount: -take, commandId: context.commandId });
+    free -= take;
+    moved += take;
+  }
+  if (moved > 0) {
+    hold.consumed += moved;
+    await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
+  }
+  return moved;
+}
