@@ -11,7 +11,7 @@ import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
 import { runCommand } from './commands/runner';
 import type { Database } from './db/database';
-import { caseDetails, familyBalanceEnquiry, packageCatalogue } from './queries/reads';
+import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
 
 export interface AppOptions {
   readonly db: Database;
@@ -155,6 +155,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     preHandler: authenticate,
     schema: { tags: ['reads'], summary: 'The package catalogue at its current price versions', security: bearer, response: { 200: Type.Array(Type.Object({}, { additionalProperties: true })), ...errorResponses } },
   }, async () => packageCatalogue(options.db));
+
+  app.get('/reports/reconciliation', {
+    preHandler: authenticate,
+    schema: { tags: ['reads'], summary: 'Payment reconciliation: paid + deductions = approved, per payment (ACO, HA)', security: bearer, response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    if (!principal.roles.some((role) => role === 'ACO' || role === 'HA')) throw fail('forbidden-role', 'Only ACO and HA see payment reconciliation.');
+    return paymentReconciliation(options.db);
+  });
 
   return app;
 }

@@ -5,7 +5,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, releaseCover } from '../money/family-cover';
 import { familyBalance, lockCase, lockHold, lockPreauth } from './case-access';
-import type { CommandContext, CommandResult } from './context';
+import { formatMoney, type CommandContext, type CommandResult } from './context';
 
 /**
  * Discharge → claim. The claim must equal the case's booking sum; the bookings are then closed
@@ -23,7 +23,7 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
   const bookingSum = sums?.total ?? 0;
   if (body.amount !== bookingSum) {
     const difference = body.amount - bookingSum;
-    throw reject('claim-amount-mismatch', `The claim is ${body.amount} but the case's bookings add up to ${bookingSum}: the difference is ${Math.abs(difference)}.`, { claimed: body.amount, bookingSum, difference });
+    throw reject('claim-amount-mismatch', `The claim is ${formatMoney(context, body.amount)} but the case's bookings add up to ${formatMoney(context, bookingSum)}: the difference is ${formatMoney(context, Math.abs(difference))}.`, { claimed: body.amount, bookingSum, difference });
   }
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM claims WHERE case_id = $1 OR id = $2', [caseRow.id, body.claimId]);
   if (existing) throw reject('claim-already-submitted', 'A claim was already submitted for this case.');
@@ -129,7 +129,7 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   const [hospital] = await context.sql.query<{ code: string }>('SELECT code FROM hospitals WHERE id = $1', [hospitalId!]);
   const amount = claims.reduce((sum, c) => sum + (c.approved_amount ?? 0), 0);
   const deductions = body.deductions ?? 0;
-  if (deductions > amount) throw fail('invalid-input', `Deductions (${deductions}) cannot exceed the approved amount (${amount}).`);
+  if (deductions > amount) throw fail('invalid-input', `Deductions (${formatMoney(context, deductions)}) cannot exceed the approved amount (${formatMoney(context, amount)}).`);
   const split = splitPayment(amount, context.scheme.government_share_bp);
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM payments WHERE id = $1', [body.paymentId]);
   if (existing) throw reject('already-registered', 'A payment with this id already exists; generate a new id.');

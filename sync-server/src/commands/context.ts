@@ -1,3 +1,4 @@
+import { formatAmount } from '@domain/money';
 import type { CommandBody, CommandName } from '@contract/commands';
 import type { Principal } from '../auth/tokens';
 import type { Sql } from '../db/database';
@@ -27,3 +28,8 @@ export interface CommandContext {
 export type CommandResult = Record<string, unknown>;
 export type CommandHandler<N extends CommandName> = (context: CommandContext, body: CommandBody<N>) => Promise<CommandResult>;
 export type CommandHandlers = { [N in CommandName]: CommandHandler<N> };
+
+/** Amounts in messages are for people: "₹100.00", in the scheme's currency and locale. */
+export function formatMoney(context: Pick<CommandContext, 'scheme'>, minor: number): string {
+  return formatAmount(minor, context.scheme.currency, context.scheme.locale, context.scheme.minor_per_unit);
+}

@@ -6,7 +6,7 @@ import { appendAudit } from '../audit/chain';
 import { pgConstraint, pgErrorCode, pgErrors } from '../db/database';
 import { appendLedger, recordPatientShare, reserveCover } from '../money/family-cover';
 import { familyBalance, lockCase, lockPreauth, requireAdmitted } from './case-access';
-import type { CommandContext, CommandResult } from './context';
+import { formatMoney, type CommandContext, type CommandResult } from './context';
 
 export function nationalIdHash(key: Buffer, nationalId: string): string {
   return createHmac('sha256', key).update(nationalId.replace(/\D/g, '')).digest('hex');
@@ -127,7 +127,7 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   if (!grant) {
     const balance = await familyBalance(context.sql, caseRow.family_id);
     const decision = decideHold(requested, balance.available, 'refuse');
-    throw reject('insufficient-cover', `The family has ${balance.available} available, less than the ${requested} requested, and the scheme refuses partial holds.`, { available: balance.available, requested, decision: typeof decision === 'string' ? decision : 'granted' });
+    throw reject('insufficient-cover', `The family has ${formatMoney(context, balance.available)} available, less than the ${formatMoney(context, requested)} requested, and the scheme refuses partial holds.`, { available: balance.available, requested, decision: typeof decision === 'string' ? decision : 'granted' });
   }
   const shortfall = requested - grant.granted;
   const holdId = randomUUID();

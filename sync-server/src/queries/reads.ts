@@ -83,3 +83,22 @@ export async function packageCatalogue(db: Database): Promise<Record<string, unk
        FROM packages p JOIN package_prices pp ON pp.package_code = p.code ORDER BY p.code, pp.version DESC`,
   );
 }
+
+/**
+ * Payment reconciliation: for every payment, paid + deductions must equal the sum approved on its
+ * claims, and the government and insurer parts must add up to the amount. Anything else is listed.
+ */
+export async function paymentReconciliation(db: Database): Promise<Record<string, unknown>> {
+  const rows = await db.query<{ id: string; reference: string; hospital_code: string; amount: number; government_amount: number; insurer_amount: number; deductions: number; approved: number; claims: number }>(
+    `SELECT p.id, p.reference, h.code AS hospital_code, p.amount, p.government_amount, p.insurer_amount, p.deductions,
+            COALESCE(sum(c.approved_amount), 0)::bigint AS approved, count(c.id)::int AS claims
+       FROM payments p JOIN hospitals h ON h.id = p.hospital_id LEFT JOIN claims c ON c.payment_id = p.id
+      GROUP BY p.id, h.code ORDER BY p.created_at`,
+  );
+  const payments = rows.map((r) => {
+    const netPaid = r.amount - r.deductions;
+    const isBalanced = netPaid + r.deductions === r.approved && r.government_amount + r.insurer_amount === r.amount;
+    return { paymentId: r.id, reference: r.reference, hospitalCode: r.hospital_code, claims: r.claims, approved: r.approved, amount: r.amount, governmentAmount: r.government_amount, insurerAmount: r.insurer_amount, deductions: r.deductions, netPaid, isBalanced };
+  });
+  return { payments, unbalanced: payments.filter((p) => !p.isBalanced), computedAt: new Date().toISOString() };
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoIds } from './demo/seed';
+import { availableBackends } from './testing/databases';
+import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
+
+const units = (n: number) => n * 100; // the demo scheme counts paise
+
+describe.each(availableBackends)('S1 — the seed family, over HTTP (%s)', (backend) => {
+  let server: TestServer;
+  let deskA: string, deskB: string, ppd: string, cex: string, cpd: string, aco: string;
+  const fatherCase = randomUUID();
+  const motherCase = randomUUID();
+  const bookings = [randomUUID(), randomUUID(), randomUUID()];
+  const claimId = randomUUID();
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    [deskA, deskB, ppd, cex, cpd, aco] = await Promise.all(['medco.a', 'medco.b', 'ppd', 'cex', 'cpd', 'aco'].map((u) => server.login(u)));
+  });
+  afterAll(async () => server?.close());
+
+  const balance = async (token: string) => (await server.get(token, `/families/${demoIds.seedFamily}/balance`)).body;
+
+  it('step 1: father admitted at A, package 6,000 → hold 6,000, available 4,000 on every desk', async () => {
+    const who = resultOf(await server.command(deskA, 'identify-member', { by: 'scheme-id', value: 'PMJ-S1000001' }));
+    expect((who.member as { memberId: string }).memberId).toBe(demoIds.father);
+    resultOf(await server.command(deskA, 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' }));
+    const preauth = resultOf(await server.command(deskA, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' }));
+    expect(preauth).toMatchObject({ holdAmount: units(6000), shortfall: 0, packageVersion: 1, family: { committed: units(6000), available: units(4000) } });
+    for (const token of [deskA, deskB, ppd]) {
+      expect(await balance(token)).toMatchObject({ cover: units(10000), committed: units(6000), available: units(4000) });
+    }
+  });
+
+  it('step 2: mother admitted at B, package 5,000 → hold 4,000 and a shortfall of 1,000 at admission', async () => {
+    resultOf(await server.command(deskB, 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'face' }));
+    const preauth = resultOf(await server.command(deskB, 'request-preauth', { caseId: motherCase, packageCode: 'MG006A' }));
+    expect(preauth).toMatchObject({ requestedAmount: units(5000), holdAmount: units(4000), shortfall: units(1000), family: { available: 0 } });
+    const seen = await balance(deskB);
+    expect(seen).toMatchObject({ committed: units(10000), available: 0 });
+    expect(seen.patientShares).toContainEqual({ memberId: demoIds.mother, kind: 'preauth-shortfall', amount: units(1000) });
+    // Desk B sees the father's hold at hospital A only as an amount, not as its own case.
+    expect(seen.holds).toContainEqual(expect.objectContaining({ caseId: fatherCase, hospitalCode: 'HSP-A', isOwnHospital: false, amount: units(6000) }));
+  });
+
+  it('step 3: the father cannot be admitted at hospital B while his case at A is active', async () => {
+    const answer = await server.command(deskB, 'admit', { caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' });
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatchObject({ code: 'case-already-active', details: { hospitalCode: 'HSP-A' } });
+    expect(String(answer.body.message)).toContain('City General Hospital');
+  });
+
+  it('step 4: PPD approves both pre-auths; holds unchanged, both desks see approved', async () => {
+    expect(resultOf(await server.command(ppd, 'decide-preauth', { caseId: fatherCase, decision: 'approve' }))).toMatchObject({ preauthStatus: 'approved', holdAmount: units(6000) });
+    expect(resultOf(await server.command(ppd, 'decide-preauth', { caseId: motherCase, decision: 'approve' }))).toMatchObject({ preauthStatus: 'approved', holdAmount: units(4000) });
+    expect((await server.get(deskA, `/cases/${fatherCase}`)).body).toMatchObject({ preauth: { status: 'approved' }, hold: { amount: units(6000) } });
+    expect((await server.get(deskB, `/cases/${motherCase}`)).body).toMatchObject({ preauth: { status: 'approved' }, hold: { amount: units(4000) } });
+    expect(await balance(deskA)).toMatchObject({ committed: units(10000), available: 0 });
+  });
+
+  it('step 5: bookings 2,500 + 3,000 + 500 are all covered and sum to the hold', async () => {
+    const amounts = [2500, 3000, 500];
+    for (const [index, amount] of amounts.entries()) {
+      const booked = resultOf(await server.command(deskA, 'add-booking', { bookingId: bookings[index]!, caseId: fatherCase, itemCode: `SVC-${index + 1}`, description: `Service ${index + 1}`, quantity: 1, unitPrice: units(amount) }));
+      expect(booked).toMatchObject({ coverage: 'covered', coveredAmount: units(amount), shortfallAmount: 0, packageVersion: 1 });
+    }
+    expect((await server.get(deskA, `/cases/${fatherCase}`)).body).toMatchObject({ hold: { amount: units(6000), consumed: units(6000) } });
+  });
+
+  it('step 6: discharge and a claim of 6,000 → accepted, bookings closed, hold becomes a claim', async () => {
+    resultOf(await server.command(deskA, 'discharge', { caseId: fatherCase }));
+    const claim = resultOf(await server.command(deskA, 'submit-claim', { claimId, caseId: fatherCase, amount: units(6000) }));
+    expect(claim).toMatchObject({ status: 'submitted', payerAmount: units(6000), patientAmount: 0, released: 0 });
+    const details = (await server.get(deskA, `/cases/${fatherCase}`)).body as { bookings: { closed_at: string | null; status: string }[]; hold: { status: string } };
+    expect(details.bookings).toHaveLength(3);
+    expect(details.bookings.every((b) => b.closed_at !== null && b.status === 'active')).toBe(true);
+    expect(details.hold.status).toBe('claimed');
+    expect(await balance(deskA)).toMatchObject({ committed: units(10000), claims: [expect.objectContaining({ claimId, status: 'submitted', committedAmount: units(6000) })] });
+  });
+
+  it('step 7: a claim of 5,900 against a booking sum of 6,000 is refused with the difference 100', async () => {
+    const answer = await server.command(deskA, 'submit-claim', { claimId: randomUUID(), caseId: fatherCase, amount: units(5900) });
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatchObject({ code: 'claim-amount-mismatch', details: { bookingSum: units(6000), difference: -units(100) } });
+    expect(String(answer.body.message)).toContain('₹100.00');
+  });
+
+  it('step 8: CEX processes, CPD approves 5,500 of 6,000 with a reason code; 500 returns to the cover', async () => {
+    const lines = [
+      { bookingId: bookings[0]!, decision: 'full' as const },
+      { bookingId: bookings[1]!, decision: 'partial' as const, approvedAmount: units(2500), reasonCode: 'tariff-exceeded' as const },
+      { bookingId: bookings[2]!, decision: 'full' as const },
+    ];
+    expect(resultOf(await server.command(cex, 'process-claim', { claimId, lines }))).toMatchObject({ status: 'processed', recommendedAmount: units(5500) });
+    const verified = resultOf(await server.command(cpd, 'verify-claim', { claimId, lines }));
+    expect(verified).toMatchObject({ status: 'approved', approvedAmount: units(5500), returnedToCover: units(500), family: { available: units(500) } });
+    expect(await balance(deskB)).toMatchObject({ committed: units(9500), available: units(500) });
+  });
+
+  it('step 9: ACO pays 5,500 split 60/40 → 3,300 + 2,200 with a reference; reconciliation balances', async () => {
+    const payment = resultOf(await server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [claimId] }));
+    expect(payment).toMatchObject({ amount: units(5500), governmentAmount: units(3300), insurerAmount: units(2200), netPaid: units(5500) });
+    expect(String(payment.reference)).toMatch(/^PAY-HSP-A-\d{8}-[0-9A-F]{8}$/);
+    const reconciliation = (await server.get(aco, '/reports/reconciliation')).body as { payments: unknown[]; unbalanced: unknown[] };
+    expect(reconciliation.payments).toContainEqual(expect.objectContaining({ reference: payment.reference, approved: units(5500), netPaid: units(5500), deductions: 0, isBalanced: true }));
+    expect(reconciliation.unbalanced).toEqual([]);
+    // Paid claims still count as committed.
+    expect(await balance(deskA)).toMatchObject({ committed: units(9500), available: units(500) });
+  });
+
+  it('the ledger, the holds and the claims agree to the unit for every family', async () => {
+    for (const row of await moneyConsistency(server.scratch)) {
+      expect(row.committed).toBeLessThanOrEqual(row.cover);
+      expect(row.ledger).toBe(row.committed);
+      expect(row.ledger_holds).toBe(row.holds);
+      expect(row.ledger_claims).toBe(row.claims);
+    }
+  });
+});
+
+describe.each(availableBackends)('S1-retry — every command sent twice (%s)', (backend) => {
+  let server: TestServer;
+  beforeAll(async () => { server = await startTestServer(backend); });
+  afterAll(async () => server?.close());
+
+  it('answers every repeat with the first answer and changes nothing', async () => {
+    const deskA = await server.login('medco.a');
+    const deskB = await server.login('medco.b');
+    const ppd = await server.login('ppd');
+    const fatherCase = randomUUID();
+    const motherCase = randomUUID();
+    const twice = async (token: string, name: Parameters<TestServer['command']>[1], body: Record<string, unknown>) => {
+      const commandId = randomUUID();
+      const first = await server.command(token, name, { ...body, commandId } as never);
+      const second = await server.command(token, name, { ...body, commandId } as never);
+      expect(second.status).toBe(first.status);
+      expect(second.body).toEqual(first.body);
+      expect(second.isReplay).toBe(true);
+      return first;
+    };
+    await twice(deskA, 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' });
+    await twice(deskA, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' });
+    await twice(deskB, 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'otp' });
+    const mother = await twice(deskB, 'request-preauth', { caseId: motherCase, packageCode: 'MG006A' });
+    expect(resultOf(mother)).toMatchObject({ holdAmount: units(4000), shortfall: units(1000) });
+    const refused = await twice(deskB, 'admit', { caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' });
+    expect(refused.status).toBe(409);
+    await twice(ppd, 'decide-preauth', { caseId: fatherCase, decision: 'approve' });
+    for (const amount of [2500, 3000, 500]) {
+      await twice(deskA, 'add-booking', { bookingId: randomUUID(), caseId: fatherCase, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount) });
+    }
+    const balance = (await server.get(deskA, `/families/${demoIds.seedFamily}/balance`)).body;
+    expect(balance).toMatchObject({ committed: units(10000), available: 0 });
+    const [counts] = await server.scratch.db.query<{ holds: number; bookings: number; ledger: number }>(
+      'SELECT (SELECT count(*)::int FROM holds) AS holds, (SELECT count(*)::int FROM bookings) AS bookings, (SELECT count(*)::int FROM ledger) AS ledger',
+    );
+    expect(counts).toEqual({ holds: 2, bookings: 3, ledger: 2 });
+  });
+
+  it('refuses a command id reused for a different command, writing nothing', async () => {
+    const deskA = await server.login('medco.a');
+    const commandId = randomUUID();
+    const first = await server.command(deskA, 'identify-member', { commandId, by: 'scheme-id', value: 'PMJ-S1000003' });
+    expect(first.status).toBe(200);
+    const reused = await server.command(deskA, 'identify-member', { commandId, by: 'scheme-id', value: 'PMJ-S1000004' });
+    expect(reused.status).toBe(409);
+    expect(reused.body).toMatchObject({ code: 'command-id-reused' });
+  });
+});

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { CommandBody, CommandName } from '@contract/commands';
+import { buildApp } from '../app';
+import { seedDemo, demoPassword } from '../demo/seed';
+import { prepareServer, type ServerState } from '../server-state';
+import { createScratchDatabase, type Backend, type ScratchDatabase } from './databases';
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  isReplay: boolean;
+}
+
+/** Distributive Omit: keeps each union member's own fields. */
+type WithoutCommandId<T> = T extends unknown ? Omit<T, 'commandId'> : never;
+
+export interface TestServer {
+  readonly app: FastifyInstance;
+  readonly scratch: ScratchDatabase;
+  readonly state: ServerState;
+  login(username: string, password?: string): Promise<string>;
+  /** Send a command; a fresh commandId is generated unless one is given. */
+  command<N extends CommandName>(token: string, name: N, body: WithoutCommandId<CommandBody<N>> & { commandId?: string }): Promise<Answer>;
+  raw(method: 'GET' | 'POST', url: string, options?: { token?: string; payload?: string | object; headers?: Record<string, string> }): Promise<Answer>;
+  get(token: string, url: string): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** A real server app (Fastify inject, no socket) on a fresh database seeded with the demo scheme. */
+export async function startTestServer(backend: Backend, options: { extraFamilies?: number; seedCover?: number } = {}): Promise<TestServer> {
+  const scratch = await createScratchDatabase(backend);
+  const state = await prepareServer(scratch.db, { chainIntervalMs: 50 });
+  await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: options.extraFamilies ?? 5, ...(options.seedCover ? { seedCover: options.seedCover } : {}) });
+  await state.reloadScheme();
+  const app = await buildApp({ db: scratch.db, scheme: state.scheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey });
+  const raw: TestServer['raw'] = async (method, url, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await app.inject({ method, url, headers, ...(opts.payload !== undefined ? { payload: typeof opts.payload === 'string' ? opts.payload : JSON.stringify(opts.payload) } : {}) });
+    const text = response.body;
+    let body: Record<string, unknown>;
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = { text };
+    }
+    return { status: response.statusCode, body, isReplay: response.headers['x-command-replayed'] === 'true' };
+  };
+  return {
+    app,
+    scratch,
+    state,
+    async login(username, password = demoPassword) {
+      const answer = await raw('POST', '/auth/login', { payload: { username, password } });
+      if (answer.status !== 200) throw new Error(`login ${username} failed: ${JSON.stringify(answer.body)}`);
+      return String(answer.body.token);
+    },
+    command: (token, name, body) => raw('POST', `/commands/${name}`, { token, payload: { commandId: randomUUID(), ...body } }),
+    raw,
+    get: (token, url) => raw('GET', url, { token }),
+    async close() {
+      await app.close();
+      await state.stop();
+      await scratch.drop();
+    },
+  };
+}
+
+/** The result object of a successful command answer. */
+export function resultOf(answer: Answer): Record<string, unknown> {
+  if (answer.status !== 200) throw new Error(`expected success, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body.result as Record<string, unknown>;
+}
+
+/** Money-model consistency of a whole database: the checks every concurrency and scenario test ends with. */
+export async function moneyConsistency(scratch: ScratchDatabase): Promise<{ family_id: string; cover: number; committed: number; ledger: number; holds: number; claims: number; ledger_holds: number; ledger_claims: number }[]> {
+  return scratch.db.query(
+    `SELECT f.id AS family_id, f.cover, f.committed,
+            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id), 0)::bigint AS ledger,
+            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND component = 'hold'), 0)::bigint AS ledger_holds,
+            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND component = 'claim'), 0)::bigint AS ledger_claims,
+            COALESCE((SELECT sum(amount) FROM holds h WHERE h.family_id = f.id AND h.status = 'active'), 0)::bigint AS holds,
+            COALESCE((SELECT sum(COALESCE(approved_amount, payer_amount)) FROM claims c WHERE c.family_id = f.id AND c.status <> 'denied'), 0)::bigint AS claims
+       FROM families f ORDER BY f.id`,
+  );
+}
