@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandNames, type CommandName } from '@contract/commands';
+import { linkPending } from './audit/chain';
+import { demoIds } from './demo/seed';
+import { availableBackends } from './testing/databases';
+import { resultOf, startTestServer, type TestServer } from './testing/harness';
+import { snapshotDatabase } from './testing/snapshot';
+
+/**
+ * Bad input for every command: malformed JSON, missing fields, negative, fractional, huge or
+ * string amounts, unknown fields, unknown ids, no token, wrong role and another hospital's case.
+ * Each must answer 4xx with a code and a sentence, and the database must be byte-for-byte unchanged.
+ */
+describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
+  let server: TestServer;
+  const tokens: Record<string, string> = {};
+  const caseA = randomUUID();
+  const bookingA = randomUUID();
+  const claimA = randomUUID();
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    for (const user of ['medco.a', 'medco.b', 'ppd', 'mc', 'admin', 'cex', 'cpd', 'aco', 'ha']) tokens[user] = await server.login(user);
+    resultOf(await server.command(tokens['medco.a']!, 'admit', { caseId: caseA, memberId: demoIds.son, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(tokens['medco.a']!, 'request-preauth', { caseId: caseA, packageCode: 'SB001A' }));
+    resultOf(await server.command(tokens['medco.a']!, 'add-booking', { bookingId: bookingA, caseId: caseA, itemCode: 'X-RAY', description: 'X-ray', quantity: 1, unitPrice: 50_000 }));
+  });
+  afterAll(async () => server?.close());
+
+  /** A well-formed body for each command, pointing at real rows where the command needs them. */
+  const validBody = (name: CommandName): Record<string, unknown> => {
+    const lines = [{ bookingId: bookingA, decision: 'full' }];
+    const bodies: Record<CommandName, Record<string, unknown>> = {
+      'identify-member': { by: 'scheme-id', value: 'PMJ-S1000003' },
+      'admit': { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' },
+      'request-preauth': { caseId: caseA, packageCode: 'SB001A' },
+      'respond-query': { caseId: caseA, response: 'Reports attached' },
+      'decide-preauth': { caseId: caseA, decision: 'approve' },
+      'recommend-preauth': { caseId: caseA, recommendedAmount: 100_000, reason: 'Reasonable' },
+      'approve-unspecified': { caseId: caseA, decision: 'approve' },
+      'request-enhancement': { enhancementId: randomUUID(), caseId: caseA, amount: 10_000, reason: 'Longer stay' },
+      'decide-enhancement': { enhancementId: randomUUID(), decision: 'approve' },
+      'add-booking': { bookingId: randomUUID(), caseId: caseA, itemCode: 'LAB', description: 'Blood test', quantity: 2, unitPrice: 30_000 },
+      'void-booking': { bookingId: bookingA, reason: 'Entered twice' },
+      'discharge': { caseId: caseA },
+      'submit-claim': { claimId: claimA, caseId: caseA, amount: 50_000 },
+      'process-claim': { claimId: claimA, lines },
+      'verify-claim': { claimId: claimA, lines },
+      'approve-payment': { paymentId: randomUUID(), claimIds: [claimA] },
+      'cancel-case': { caseId: caseA, reason: 'Wrong patient' },
+      'register-family': { familyId: randomUUID(), familyNumber: 'FAM-NEW-1', cover: 100_000, registeredPhone: '+919811111111', district: 'Pune', members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-NEW00001', fullName: 'New Member', birthYear: 1990, gender: 'F', relation: 'head' }] },
+      'set-package-price': { packageCode: 'SB001A', price: 800_000 },
+      'create-operator': { operatorId: randomUUID(), username: 'new.operator', displayName: 'New', password: 'a-long-password', roles: ['PPD'] },
+    };
+    return { commandId: randomUUID(), ...bodies[name] };
+  };
+  const actorOf: Record<CommandName, string> = {
+    'identify-member': 'medco.a', 'admit': 'medco.a', 'request-preauth': 'medco.a', 'respond-query': 'medco.a', 'decide-preauth': 'ppd',
+    'recommend-preauth': 'mc', 'approve-unspecified': 'admin', 'request-enhancement': 'medco.a', 'decide-enhancement': 'ppd', 'add-booking': 'medco.a',
+    'void-booking': 'medco.a', 'discharge': 'medco.a', 'submit-claim': 'medco.a', 'process-claim': 'cex', 'verify-claim': 'cpd', 'approve-payment': 'aco',
+    'cancel-case': 'medco.a', 'register-family': 'ha', 'set-package-price': 'ha', 'create-operator': 'ha',
+  };
+  /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
+  const amountFields: Partial<Record<CommandName, string>> = {
+    'recommend-preauth': 'recommendedAmount', 'request-enhancement': 'amount', 'add-booking': 'unitPrice', 'submit-claim': 'amount',
+    'register-family': 'cover', 'set-package-price': 'price',
+  };
+  const idFields: Partial<Record<CommandName, string>> = {
+    'admit': 'memberId', 'request-preauth': 'caseId', 'respond-query': 'caseId', 'decide-preauth': 'caseId', 'recommend-preauth': 'caseId',
+    'approve-unspecified': 'caseId', 'request-enhancement': 'caseId', 'decide-enhancement': 'enhancementId', 'add-booking': 'caseId',
+    'void-booking': 'bookingId', 'discharge': 'caseId', 'submit-claim': 'caseId', 'process-claim': 'claimId', 'verify-claim': 'claimId', 'cancel-case': 'caseId',
+  };
+  const otherHospitalCase: CommandName[] = ['request-preauth', 'respond-query', 'request-enhancement', 'add-booking', 'void-booking', 'discharge', 'submit-claim', 'cancel-case'];
+
+  const expectRefusedAndUnchanged = async (send: () => Promise<{ status: number; body: Record<string, unknown> }>, status: number, code: string) => {
+    await linkPending(server.scratch.db);
+    const before = await snapshotDatabase(server.scratch.db);
+    const answer = await send();
+    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+    expect(answer.body.code).toBe(code);
+    expect(typeof answer.body.message).toBe('string');
+    expect(String(answer.body.message).length).toBeGreaterThan(10);
+    await linkPending(server.scratch.db);
+    expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
+  };
+
+  it.each(commandNames)('%s: malformed JSON, empty body, missing and unknown fields → 400', async (name) => {
+    const token = tokens[actorOf[name]]!;
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: '{"commandId": "' }), 400, 'malformed-json');
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: {} }), 400, 'invalid-input');
+    const { commandId: _dropped, ...noCommandId } = validBody(name);
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: noCommandId }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), surprise: 1 } }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), commandId: 'not-a-uuid' } }), 400, 'invalid-input');
+  });
+
+  it.each(Object.keys(amountFields) as CommandName[])('%s: negative, zero, fractional, huge and string amounts → 400', async (name) => {
+    const token = tokens[actorOf[name]]!;
+    const field = amountFields[name]!;
+    for (const value of [-100, 0, 10.5, 1e15, Number.MAX_SAFE_INTEGER + 2, '100']) {
+      await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), [field]: value } }), 400, 'invalid-input');
+    }
+  });
+
+  it('add-booking: a quantity × price above the largest amount → 400', async () => {
+    await expectRefusedAndUnchanged(() => server.command(tokens['medco.a']!, 'add-booking', { bookingId: randomUUID(), caseId: caseA, itemCode: 'X', description: 'Too much', quantity: 10_000, unitPrice: 999_999_999_999 }), 400, 'invalid-input');
+  });
+
+  it.each(Object.keys(idFields) as CommandName[])('%s: unknown id → 404', async (name) => {
+    const token = tokens[actorOf[name]]!;
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), [idFields[name]!]: randomUUID() } }), 404, 'not-found');
+  });
+
+  it('identify-member, approve-payment, set-package-price and create-operator: unknown references → 404', async () => {
+    await expectRefusedAndUnchanged(() => server.command(tokens['medco.a']!, 'identify-member', { by: 'national-id', value: '999999999999' }), 404, 'not-found');
+    await expectRefusedAndUnchanged(() => server.command(tokens.aco!, 'approve-payment', { paymentId: randomUUID(), claimIds: [randomUUID()] }), 404, 'not-found');
+    await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'set-package-price', { packageCode: 'NOPE01', price: 100 }), 404, 'not-found');
+    await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'create-operator', { operatorId: randomUUID(), username: 'x.medco', displayName: 'X', password: 'a-long-password', roles: ['MEDCO'], hospitalId: randomUUID() }), 404, 'not-found');
+  });
+
+  it.each(commandNames)('%s: no token or a forged token → 401', async (name) => {
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { payload: validBody(name) }), 401, 'unauthenticated');
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token: `${tokens.ha!.split('.')[0]}.forged`, payload: validBody(name) }), 401, 'unauthenticated');
+  });
+
+  it.each(otherHospitalCase)("%s: hospital B's desk on hospital A's case → 404, as if it did not exist", async (name) => {
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token: tokens['medco.b']!, payload: validBody(name) }), 404, 'not-found');
+  });
+
+  it("hospital B's desk cannot read hospital A's case either", async () => {
+    const answer = await server.get(tokens['medco.b']!, `/cases/${caseA}`);
+    expect(answer.status).toBe(404);
+    expect(answer.body.code).toBe('not-found');
+  });
+
+  it('a MEDCO without the approving role cannot approve: 403 and nothing written', async () => {
+    await expectRefusedAndUnchanged(() => server.command(tokens['medco.a']!, 'decide-preauth', { caseId: caseA, decision: 'approve' }), 403, 'forbidden-role');
+  });
+
+  it('a decision that needs a reason or a lower amount without one → 400', async () => {
+    await expectRefusedAndUnchanged(() => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'reject' }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'approve-lower', reason: 'tariff' }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'approve-lower', amount: 10_000_000, reason: 'tariff' }), 400, 'invalid-input');
+  });
+
+  it('wrong content type → 415; unknown endpoint → 404', async () => {
+    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/admit', { token: tokens['medco.a']!, payload: 'caseId=1', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported-media-type');
+    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/fly-to-moon', { token: tokens['medco.a']!, payload: {} }), 404, 'not-found');
+  });
+
+  it('wrong password → 401 with the same answer as an unknown user', async () => {
+    const wrong = await server.raw('POST', '/auth/login', { payload: { username: 'ppd', password: 'nope' } });
+    const unknown = await server.raw('POST', '/auth/login', { payload: { username: 'nobody', password: 'nope' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+    expect(wrong.body.code).toBe('invalid-credentials');
+  });
+});
