@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoIds } from '../demo/seed';
+import { availableBackends } from '../testing/databases';
+import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+import { linkPending, verifyChain } from './chain';
+
+describe.each(availableBackends)('hash-chained audit log (%s)', (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    const desk = await server.login('medco.a');
+    const caseId = randomUUID();
+    resultOf(await server.command(desk, 'admit', { caseId, memberId: demoIds.father, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(desk, 'request-preauth', { caseId, packageCode: 'MG012A' }));
+    resultOf(await server.command(desk, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 }));
+    await linkPending(server.scratch.db);
+  });
+  afterAll(async () => server?.close());
+
+  it('records who did what with amounts before and after, and the chain verifies', async () => {
+    const entries = await server.scratch.db.query<{ action: string; actor_id: string | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>('SELECT action, actor_id, before, after FROM audit_log ORDER BY chain_seq');
+    expect(entries.map((e) => e.action)).toEqual(['case-admitted', 'preauth-requested', 'booking-added']);
+    expect(entries[1]).toMatchObject({ before: { committed: 0 }, after: { hold: 600_000, committed: 600_000, shortfall: 0 } });
+    expect(entries.every((e) => e.actor_id !== null)).toBe(true);
+    const verdict = await verifyChain(server.scratch.db);
+    expect(verdict).toMatchObject({ ok: true, entries: 3, unlinked: 0 });
+  });
+
+  it('refuses updates and deletes of linked entries at the database', async () => {
+    await expect(server.scratch.db.query("UPDATE audit_log SET action = 'nothing' WHERE chain_seq = 1")).rejects.toThrow(/already chained/);
+    await expect(server.scratch.db.query('DELETE FROM audit_log WHERE chain_seq = 1')).rejects.toThrow(/append-only/);
+  });
+
+  it('names the first altered entry when someone with superuser rights edits the log', async () => {
+    const db = server.scratch.db;
+    await db.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+    await db.query(`UPDATE audit_log SET after = jsonb_set(after, '{hold}', '1') WHERE chain_seq = 2`);
+    await db.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    const verdict = await verifyChain(db);
+    expect(verdict).toMatchObject({ ok: false, firstBadSeq: 2 });
+    if (!verdict.ok) expect(verdict.problem).toMatch(/altered/);
+  });
+
+  // The CLI is a separate process: it can only reach a PostgreSQL database, not an in-memory PGlite.
+  if (backend === 'postgres') it('npm run audit:verify exits 1 and names the entry', async () => {
+    const url = server.scratch.url!;
+    const run = promisify(execFile);
+    const failure = await run('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts'], { env: { ...process.env, DATABASE_URL: url } }).then(
+      () => null,
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toMatch(/BROKEN at entry 2/);
+  });
+});
