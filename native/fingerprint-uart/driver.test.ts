@@ -1,0 +1,324 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPtyPair, type PtyPair } from '../testing/pty-pair';
+import { FingerprintError, openSerialFingerprintModule, type EnrollStep, type FingerprintModule, type FingerprintModuleOptions } from './driver';
+import { FingerprintModuleSimulator, type SimulatedFinger, type SimulatorOptions } from './simulator';
+
+/**
+ * The real driver against the simulator over a real socat pseudo-terminal: serialport, termios
+ * and the byte stream are all real; only the module is simulated.
+ */
+
+interface Rig {
+  readonly pair: PtyPair;
+  readonly simulator: FingerprintModuleSimulator;
+  readonly module: FingerprintModule;
+}
+
+/** Short deadlines keep fault tests fast; they are still far above a pty's round trip. */
+const fastDriver: FingerprintModuleOptions = {
+  commandTimeoutMs: 250,
+  dataPacketTimeoutMs: 250,
+  fingerPollIntervalMs: 5,
+  quietPeriodMs: 20,
+};
+
+const rigs: Rig[] = [];
+
+async function startRig(options: { simulator?: SimulatorOptions; driver?: FingerprintModuleOptions } = {}): Promise<Rig> {
+  const pair = await openPtyPair();
+  const simulator = await FingerprintModuleSimulator.open(pair.simulatorPath, options.simulator);
+  const module = await openSerialFingerprintModule({ path: pair.devicePath, ...fastDriver, ...options.driver });
+  const rig = { pair, simulator, module };
+  rigs.push(rig);
+  return rig;
+}
+
+afterEach(async () => {
+  for (const rig of rigs.splice(0)) {
+    await rig.module.close();
+    await rig.simulator.close();
+    await rig.pair.close();
+  }
+});
+
+const absent: SimulatedFinger = { kind: 'absent' };
+const present = (identity: string, quality = 90): SimulatedFinger => ({ kind: 'present', identity, quality });
+
+/** Not there yet, placed, lifted, placed again — one GenImg poll per step. */
+function scriptEnrolment(simulator: FingerprintModuleSimulator, identity: string): void {
+  simulator.scriptFinger([
+    { finger: absent, polls: 2 },
+    { finger: present(identity), polls: 1 },
+    { finger: absent, polls: 3 },
+    { finger: present(identity) },
+  ]);
+}
+
+async function enrolTemplate(rig: Rig, identity: string): Promise<Uint8Array> {
+  scriptEnrolment(rig.simulator, identity);
+  return (await rig.module.enroll({ fingerTimeoutMs: 2_000 })).template;
+}
+
+/** Resolves to the FingerprintError the promise rejects with (fails the test if it resolves). */
+async function failureOf(promise: Promise<unknown>): Promise<FingerprintError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof FingerprintError) return error;
+    throw error;
+  }
+  throw new Error('expected the operation to fail');
+}
+
+describe('fingerprint module driver over a pty', () => {
+  it('handshakes with the factory password', async () => {
+    const { module, simulator } = await startRig();
+    await module.handshake();
+    expect(simulator.commandLog).toEqual(['verify-password']);
+  });
+
+  it('handshakes with a configured address and password, and names a wrong password', async () => {
+    const { module } = await startRig({ simulator: { address: 0x0a0b0c0d, password: 0x2468 }, driver: { address: 0x0a0b0c0d, password: 0x2468 } });
+    await module.handshake();
+    expect((await module.readSystemParameters()).status.isPasswordVerified).toBe(true);
+
+    const other = await startRig({ simulator: { password: 0x2468 }, driver: { password: 0x1111 } });
+    const wrong = await failureOf(other.module.handshake());
+    expect(wrong.code).toBe('wrong-password');
+    expect(wrong.details.confirmationCode).toBe(0x13);
+    expect(wrong.message).toMatch(/refused the desk's password/);
+    expect((await failureOf(other.module.countTemplates())).code).toBe('password-required');
+  });
+
+  it('reads the system parameters', async () => {
+    const { module } = await startRig({
+      simulator: { address: 0x01020304, librarySize: 300, securityLevel: 4, packetSizeCode: 1, baudMultiplier: 12 },
+      driver: { address: 0x01020304 },
+    });
+    const parameters = await module.readSystemParameters();
+    expect(parameters).toMatchObject({
+      systemIdentifier: 9,
+      librarySize: 300,
+      securityLevel: 4,
+      deviceAddress: 0x01020304,
+      packetSizeCode: 1,
+      packetSizeBytes: 64,
+      baudMultiplier: 12,
+      baudRate: 115_200,
+    });
+  });
+
+  it('enrols a finger: two captures with a lift between, combined and uploaded as a template', async () => {
+    const rig = await startRig();
+    scriptEnrolment(rig.simulator, 'member-7-right-index');
+    const steps: EnrollStep[] = [];
+    const { template } = await rig.module.enroll({ fingerTimeoutMs: 2_000, onStep: (step) => steps.push(step) });
+    expect(template).toHaveLength(512);
+    expect(steps).toEqual(['place-finger', 'lift-finger', 'place-finger-again', 'combining', 'uploading']);
+    expect(rig.simulator.commandLog).toEqual([
+      'generate-image', 'generate-image', 'generate-image', 'image-to-features', // wait, place, capture
+      'generate-image', // still there? no: lifted
+      'generate-image', 'generate-image', 'generate-image', 'image-to-features', // wait, place again, capture
+      'register-model',
+      'upload-features',
+    ]);
+    expect(rig.simulator.protocolViolations).toEqual([]);
+  });
+
+  it('verifies the same finger as a match, downloading the template in packets of the module size', async () => {
+    const rig = await startRig({ simulator: { packetSizeCode: 0 } });
+    const template = await enrolTemplate(rig, 'member-7-right-index');
+    rig.simulator.placeFinger('member-7-right-index', 80);
+    const result = await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 });
+    expect(result.isMatch).toBe(true);
+    expect(result.score).toBeGreaterThanOrEqual(50);
+    expect(result.score).toBeLessThanOrEqual(200);
+    // 512 bytes at 32 bytes a packet.
+    expect(rig.simulator.receivedDataPacketSizes).toEqual(Array.from({ length: 16 }, () => 32));
+    expect(rig.simulator.protocolViolations).toEqual([]);
+  });
+
+  it('verifies a different finger as a mismatch, not an error', async () => {
+    const rig = await startRig();
+    const template = await enrolTemplate(rig, 'member-7-right-index');
+    rig.simulator.placeFinger('member-8-right-index');
+    expect(await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 })).toEqual({ isMatch: false, score: 0 });
+  });
+
+  it('times out with an operator message when no finger is placed', async () => {
+    const { module, simulator } = await startRig();
+    const error = await failureOf(module.waitForFinger({ fingerTimeoutMs: 200 }));
+    expect(error.code).toBe('no-finger-timeout');
+    expect(error.message).toBe('No finger was placed on the reader within 200 ms. Ask the patient to place a finger flat on the glass, then try again.');
+    expect(simulator.commandLog.length).toBeGreaterThan(1);
+  });
+
+  it('stops waiting for a finger when aborted, lets the command in flight finish, and the next command works', async () => {
+    // A slow module, so the abort lands while a GenImg reply is still outstanding.
+    const { module, simulator } = await startRig({ simulator: { replyDelayMs: 40 } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 10);
+    const error = await failureOf(module.waitForFinger({ fingerTimeoutMs: 5_000, signal: controller.signal }));
+    expect(error.code).toBe('aborted');
+    expect(error.message).toBe('The fingerprint capture was cancelled.');
+    await module.handshake();
+    expect(simulator.commandLog).toEqual(['generate-image', 'verify-password']);
+    expect(simulator.protocolViolations).toEqual([]);
+  });
+
+  it('names poor captures: too few feature points, too messy', async () => {
+    const { module, simulator } = await startRig();
+    simulator.placeFinger('member-9-left-thumb', 30);
+    const fewPoints = await failureOf(module.captureFeatures(1, { fingerTimeoutMs: 500 }));
+    expect(fewPoints.code).toBe('too-few-feature-points');
+    expect(fewPoints.message).toMatch(/cover more of the glass/);
+    simulator.placeFinger('member-9-left-thumb', 10);
+    expect((await failureOf(module.captureFeatures(1, { fingerTimeoutMs: 500 }))).code).toBe('image-too-messy');
+  });
+
+  it('refuses to enrol two different fingers', async () => {
+    const { module, simulator } = await startRig();
+    simulator.scriptFinger([{ finger: present('finger-a'), polls: 1 }, { finger: absent, polls: 1 }, { finger: present('finger-b') }]);
+    const error = await failureOf(module.enroll({ fingerTimeoutMs: 1_000 }));
+    expect(error.code).toBe('combine-failed');
+    expect(error.message).toMatch(/do not look like the same finger/);
+  });
+
+  it('stores, counts, searches and empties the on-module library', async () => {
+    const rig = await startRig();
+    await enrolTemplate(rig, 'member-3-right-thumb');
+    await rig.module.storeTemplate(1, 3);
+    expect(await rig.module.countTemplates()).toBe(1);
+    await rig.module.captureFeatures(1, { fingerTimeoutMs: 500 });
+    expect(await rig.module.searchLibrary(1, 0, 1_000)).toMatchObject({ isFound: true, pageId: 3 });
+    rig.simulator.placeFinger('member-4-right-thumb');
+    await rig.module.captureFeatures(1, { fingerTimeoutMs: 500 });
+    expect(await rig.module.searchLibrary(1, 0, 1_000)).toEqual({ isFound: false, pageId: 0, score: 0 });
+    await rig.module.emptyLibrary();
+    expect(await rig.module.countTemplates()).toBe(0);
+  });
+
+  it('keeps one command in flight when operations are called concurrently', async () => {
+    const { module, simulator } = await startRig({ simulator: { replyDelayMs: 15 } });
+    const [, parameters, count] = await Promise.all([module.handshake(), module.readSystemParameters(), module.countTemplates()]);
+    expect(parameters.librarySize).toBe(1_000);
+    expect(count).toBe(0);
+    expect(simulator.commandLog).toEqual(['verify-password', 'read-system-parameters', 'template-count']);
+    expect(simulator.protocolViolations).toEqual([]);
+  });
+
+  it('fails with transport-closed after close', async () => {
+    const { module } = await startRig();
+    await module.close();
+    expect((await failureOf(module.handshake())).code).toBe('transport-closed');
+  });
+});
+
+describe('fault recovery', () => {
+  it('reports a damaged reply, then the next command works', async () => {
+    const { module, simulator } = await startRig();
+    simulator.injectFault({ kind: 'bad-checksum' });
+    const error = await failureOf(module.handshake());
+    expect(error.code).toBe('bad-checksum');
+    expect(error.message).toBe("The fingerprint reader's answer to the password check was damaged on the way (checksum mismatch). Try again; if it keeps happening, check the reader's cable.");
+    await module.handshake();
+  });
+
+  it('reports a truncated reply, then the next command works', async () => {
+    const { module, simulator } = await startRig();
+    simulator.injectFault({ kind: 'truncated-reply' });
+    const error = await failureOf(module.readSystemParameters());
+    expect(error.code).toBe('truncated-frame');
+    expect(error.message).toMatch(/answer to the settings request was cut short \(26 of 28 bytes\)/);
+    expect((await module.readSystemParameters()).librarySize).toBe(1_000);
+  });
+
+  it('reports silence as a timeout for each lost command, then the next command works', async () => {
+    const { module, simulator } = await startRig();
+    simulator.injectFault({ kind: 'silence', commands: 2 });
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const error = await failureOf(module.handshake());
+      expect(error.code).toBe('timeout');
+      expect(error.message).toBe('The fingerprint reader did not answer the password check within 250 ms. Check that it is plugged in, then try again.');
+    }
+    await module.handshake();
+    expect(simulator.commandLog).toEqual(['verify-password']);
+  });
+
+  it('does not take a reply that missed its deadline for the answer to the next command', async () => {
+    const { module, simulator } = await startRig({ driver: { commandTimeoutMs: 250, quietPeriodMs: 200 } });
+    simulator.setReplyDelay(300);
+    expect((await failureOf(module.handshake())).code).toBe('timeout');
+    simulator.setReplyDelay(0);
+    // The late VfyPwd acknowledgement arrives about 50 ms after the timeout. Without waiting for
+    // it, TempleteNum would go out while the module is still answering (the simulator records
+    // that as a violation) and the two acknowledgements, which carry no command id, could be
+    // paired the wrong way round.
+    expect(await module.countTemplates()).toBe(0);
+    expect(simulator.protocolViolations).toEqual([]);
+  });
+
+  it('reports a reply from the wrong address, then the next command works', async () => {
+    const { module, simulator } = await startRig();
+    simulator.injectFault({ kind: 'wrong-address', address: 0x12345678 });
+    const error = await failureOf(module.countTemplates());
+    expect(error.code).toBe('wrong-address');
+    expect(error.message).toMatch(/A device at address 0x12345678 answered the library count instead of the fingerprint reader at 0xFFFFFFFF/);
+    expect(await module.countTemplates()).toBe(0);
+  });
+
+  it('reports a full library, then the next store works', async () => {
+    const rig = await startRig();
+    await enrolTemplate(rig, 'member-5-left-index');
+    rig.simulator.injectFault({ kind: 'library-full' });
+    const error = await failureOf(rig.module.storeTemplate(1, 0));
+    expect(error.code).toBe('library-full');
+    expect(error.details.confirmationCode).toBe(0x1f);
+    expect(error.message).toMatch(/library is full/);
+    await rig.module.storeTemplate(1, 0);
+    expect(await rig.module.countTemplates()).toBe(1);
+  });
+
+  it('drains the rest of a template upload damaged mid-way, then the next command works', async () => {
+    const rig = await startRig();
+    // Skip the UpChar acknowledgement and one data packet; damage the second data packet.
+    scriptEnrolment(rig.simulator, 'member-6-right-middle');
+    rig.simulator.injectFault({ kind: 'bad-checksum', afterPackets: countPacketsBeforeUpload() + 2 });
+    const error = await failureOf(rig.module.enroll({ fingerTimeoutMs: 2_000 }));
+    expect(error.code).toBe('bad-checksum');
+    expect(error.details.instruction).toBe('upload-features');
+    // The last two data packets are still on the wire; they must not be taken for this reply.
+    expect((await rig.module.readSystemParameters()).librarySize).toBe(1_000);
+  });
+
+  it('reports a template upload cut off mid-way, then the next command works', async () => {
+    const rig = await startRig();
+    scriptEnrolment(rig.simulator, 'member-6-right-middle');
+    rig.simulator.injectFault({ kind: 'truncated-reply', keepBytes: 40, afterPackets: countPacketsBeforeUpload() + 1 });
+    const error = await failureOf(rig.module.enroll({ fingerTimeoutMs: 2_000 }));
+    expect(error.code).toBe('truncated-frame');
+    expect(error.message).toMatch(/template upload was cut short \(40 of 139 bytes\)/);
+    await rig.module.handshake();
+  });
+
+  it('recovers when the template download is refused by a damaged acknowledgement', async () => {
+    const rig = await startRig();
+    const template = await enrolTemplate(rig, 'member-7-right-index');
+    await rig.module.readSystemParameters(); // learn the packet size first, so the next reply is DownChar's
+    rig.simulator.injectFault({ kind: 'bad-checksum' });
+    rig.simulator.placeFinger('member-7-right-index');
+    const error = await failureOf(rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 }));
+    expect(error.code).toBe('bad-checksum');
+    expect(error.details.instruction).toBe('download-features');
+    expect((await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 })).isMatch).toBe(true);
+  });
+});
+
+/**
+ * Reply packets the simulator sends during `scriptEnrolment` before the UpChar acknowledgement,
+ * one per command: 3 GenImg polls and Img2Tz for the first capture, 1 GenImg poll seeing the
+ * finger lifted, 3 GenImg polls and Img2Tz for the second capture, RegModel.
+ */
+function countPacketsBeforeUpload(): number {
+  return 3 + 1 + 1 + 3 + 1 + 1;
+}

@@ -1,0 +1,471 @@
+import { createHash, createHmac } from 'node:crypto';
+import { SerialPort } from 'serialport';
+import {
+  DEFAULT_MODULE_ADDRESS,
+  DEFAULT_MODULE_PASSWORD,
+  PacketDecoder,
+  assertNever,
+  confirmationCodeOf,
+  decodeCommandPayload,
+  encodeAcknowledgementPayload,
+  encodePacket,
+  encodeSystemParameters,
+  packetSizeBytesOf,
+  splitIntoDataPackets,
+  uint16Bytes,
+  type ConfirmationOutcome,
+  type FeatureBufferId,
+  type FingerprintCommand,
+  type InstructionName,
+  type Packet,
+  type PacketSizeCode,
+} from './protocol';
+
+/**
+ * A scriptable R30x/AS608 module that speaks the packet protocol byte for byte on the simulator
+ * end of a pseudo-terminal, so the real driver, the real serialport binding and the real termios
+ * path are all exercised without hardware. It is a behavioural model, not an emulation of the
+ * matching algorithm: templates carry a keyed hash of a finger "identity" so that two captures of
+ * the same identity match and different identities do not.
+ */
+
+export type SimulatedFinger =
+  | { readonly kind: 'absent' }
+  /** `quality` 0–100: below 20 the image is too messy (0x06), below 40 it has too few feature points (0x07). */
+  | { readonly kind: 'present'; readonly identity: string; readonly quality: number };
+
+export interface FingerStep {
+  readonly finger: SimulatedFinger;
+  /** How many GenImg polls this step lasts; omitted means it stays until changed. */
+  readonly polls?: number;
+}
+
+export type SimulatorFault =
+  /** The next reply packet (after skipping `afterPackets`) goes out with a wrong checksum. */
+  | { readonly kind: 'bad-checksum'; readonly afterPackets?: number }
+  /** The next reply packet is cut after `keepBytes` (default: all but its checksum) and the rest of that reply is never sent. */
+  | { readonly kind: 'truncated-reply'; readonly keepBytes?: number; readonly afterPackets?: number }
+  /** The next `commands` command packets are lost: not executed, not answered. */
+  | { readonly kind: 'silence'; readonly commands: number }
+  /** The next reply packet carries another module's address (default 0x12345678); its checksum is still valid. */
+  | { readonly kind: 'wrong-address'; readonly address?: number; readonly afterPackets?: number }
+  /** The next Store answers 0x1F (library full) whatever the library holds. */
+  | { readonly kind: 'library-full' };
+
+export interface SimulatorOptions {
+  readonly address?: number;
+  readonly password?: number;
+  /** 0–3 → 32/64/128/256-byte data packets; modules ship with 2 (128). */
+  readonly packetSizeCode?: PacketSizeCode;
+  readonly librarySize?: number;
+  readonly securityLevel?: number;
+  /** Reported baud = 9600 × multiplier; modules ship with 6 (57600). A pty ignores it. */
+  readonly baudMultiplier?: number;
+  readonly systemIdentifier?: number;
+  /** Key of the identity hash inside templates; two simulators with different keys never match. */
+  readonly templateKey?: string;
+  /** ZFM-20/R307/AS608 character files are 512 bytes. */
+  readonly templateBytes?: number;
+  /** Delay before each reply, to model a module that is busy while it works. */
+  readonly replyDelayMs?: number;
+}
+
+type PacketFault = Exclude<SimulatorFault, { kind: 'silence' } | { kind: 'library-full' }> & { skipsLeft: number };
+
+/** "CDFP": marks a template this simulator made; anything else never matches. */
+const TEMPLATE_MAGIC = Uint8Array.of(0x43, 0x44, 0x46, 0x50);
+const IDENTITY_OFFSET = TEMPLATE_MAGIC.length;
+const IDENTITY_BYTES = 32;
+const QUALITY_OFFSET = IDENTITY_OFFSET + IDENTITY_BYTES;
+const NOISE_OFFSET = QUALITY_OFFSET + 1;
+const MESSY_BELOW_QUALITY = 20;
+const FEW_POINTS_BELOW_QUALITY = 40;
+
+export class FingerprintModuleSimulator {
+  /** Instructions executed, in order (silenced commands are not in it). */
+  readonly commandLog: InstructionName[] = [];
+  /** Payload sizes of every data packet the host sent during DownChar. */
+  readonly receivedDataPacketSizes: number[] = [];
+  /** Things a correct host never does (oversized data packets, overlapping commands, …). */
+  readonly protocolViolations: string[] = [];
+
+  private readonly address: number;
+  private readonly password: number;
+  private readonly packetSizeCode: PacketSizeCode;
+  private readonly librarySize: number;
+  private readonly securityLevel: number;
+  private readonly baudMultiplier: number;
+  private readonly systemIdentifier: number;
+  private readonly templateKey: string;
+  private readonly templateBytes: number;
+  private replyDelayMs: number;
+  private readonly decoder = new PacketDecoder();
+  private readonly library = new Map<number, Uint8Array>();
+  private readonly featureBuffers = new Map<FeatureBufferId, Uint8Array>();
+  private readonly packetFaults: PacketFault[] = [];
+  private finger: SimulatedFinger = { kind: 'absent' };
+  private fingerScript: Array<{ finger: SimulatedFinger; pollsLeft: number | undefined }> = [];
+  private image: { identity: string; quality: number } | undefined;
+  private download: { bufferId: FeatureBufferId; parts: Uint8Array[] } | undefined;
+  private isPasswordVerified = false;
+  private hasMatched = false;
+  private silencedCommandsLeft = 0;
+  private libraryFullRepliesLeft = 0;
+  private captureCount = 0;
+  private isAnswering = false;
+
+  private constructor(private readonly port: SerialPort, options: SimulatorOptions) {
+    this.address = options.address ?? DEFAULT_MODULE_ADDRESS;
+    this.password = options.password ?? DEFAULT_MODULE_PASSWORD;
+    this.packetSizeCode = options.packetSizeCode ?? 2;
+    this.librarySize = options.librarySize ?? 1_000;
+    this.securityLevel = options.securityLevel ?? 3;
+    this.baudMultiplier = options.baudMultiplier ?? 6;
+    this.systemIdentifier = options.systemIdentifier ?? 0x0009;
+    this.templateKey = options.templateKey ?? 'coverdesk-fingerprint-simulator';
+    this.templateBytes = options.templateBytes ?? 512;
+    this.replyDelayMs = options.replyDelayMs ?? 0;
+    port.on('data', (chunk: Buffer) => this.receive(chunk));
+    // A closed peer makes writes fail; the test that closed it does not care, and an unhandled
+    // 'error' event would crash the process.
+    port.on('error', (error: Error) => this.protocolViolations.push(`port error: ${error.message}`));
+  }
+
+  /** Opens the simulator end of a pseudo-terminal pair and starts answering. */
+  static open(path: string, options: SimulatorOptions = {}): Promise<FingerprintModuleSimulator> {
+    return new Promise((resolve, reject) => {
+      const port = new SerialPort({ path, baudRate: 9_600 * (options.baudMultiplier ?? 6), autoOpen: false });
+      port.open((error) => (error ? reject(error) : resolve(new FingerprintModuleSimulator(port, options))));
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.port.isOpen) return resolve();
+      this.port.close((error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Script
+
+  /** The finger on the glass from now on (cancels any script). */
+  setFinger(finger: SimulatedFinger): void {
+    this.finger = finger;
+    this.fingerScript = [];
+  }
+
+  placeFinger(identity: string, quality = 90): void {
+    this.setFinger({ kind: 'present', identity, quality });
+  }
+
+  liftFinger(): void {
+    this.setFinger({ kind: 'absent' });
+  }
+
+  /**
+   * Finger states consumed one GenImg poll at a time, so a whole enrolment (present, lifted,
+   * present again) plays out deterministically however fast the driver polls.
+   */
+  scriptFinger(steps: readonly FingerStep[]): void {
+    this.fingerScript = steps.map((step) => ({ finger: step.finger, pollsLeft: step.polls }));
+  }
+
+  injectFault(fault: SimulatorFault): void {
+    switch (fault.kind) {
+      case 'silence':
+        this.silencedCommandsLeft += fault.commands;
+        return;
+      case 'library-full':
+        this.libraryFullRepliesLeft += 1;
+        return;
+      case 'bad-checksum':
+      case 'truncated-reply':
+      case 'wrong-address':
+        this.packetFaults.push({ ...fault, skipsLeft: fault.afterPackets ?? 0 });
+        return;
+      default:
+        assertNever(fault);
+    }
+  }
+
+  /** Models a module that turns slow (or fast again) mid-session. */
+  setReplyDelay(ms: number): void {
+    this.replyDelayMs = ms;
+  }
+
+  get storedTemplateCount(): number {
+    return this.library.size;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Wire
+
+  private receive(chunk: Uint8Array): void {
+    for (const event of this.decoder.push(chunk)) {
+      if (event.type === 'packet') {
+        this.handlePacket(event.packet);
+      } else if (event.error.kind === 'bad-checksum') {
+        // The module answers a damaged command with "error when receiving package".
+        this.reply([this.acknowledgement('packet-receive-error')]);
+      }
+    }
+  }
+
+  private handlePacket(packet: Packet): void {
+    // A module only listens to frames carrying its own address; others are for another module.
+    if (packet.address !== this.address) return;
+    switch (packet.kind) {
+      case 'command': {
+        if (this.silencedCommandsLeft > 0) {
+          this.silencedCommandsLeft -= 1;
+          return;
+        }
+        if (this.isAnswering) this.protocolViolations.push('a command arrived while the previous one was still being answered');
+        // A command in the middle of a download means the host gave up on that download.
+        this.download = undefined;
+        const decoded = decodeCommandPayload(packet.payload);
+        this.reply(decoded.ok ? this.execute(decoded.command) : [this.acknowledgement('packet-receive-error')]);
+        return;
+      }
+      case 'data':
+      case 'end-of-data':
+        this.receiveDownloadPacket(packet);
+        return;
+      case 'acknowledgement':
+        this.protocolViolations.push('the host sent an acknowledgement packet');
+        return;
+      default:
+        assertNever(packet.kind);
+    }
+  }
+
+  private receiveDownloadPacket(packet: Packet): void {
+    const download = this.download;
+    if (download === undefined) {
+      this.protocolViolations.push(`a ${packet.kind} packet arrived outside a download`);
+      return;
+    }
+    this.receivedDataPacketSizes.push(packet.payload.length);
+    const limit = packetSizeBytesOf(this.packetSizeCode);
+    if (packet.payload.length > limit) {
+      this.protocolViolations.push(`a data packet of ${packet.payload.length} bytes exceeds the ${limit}-byte packet size`);
+    }
+    download.parts.push(packet.payload);
+    if (packet.kind === 'end-of-data') {
+      this.featureBuffers.set(download.bufferId, concatBytes(download.parts));
+      this.download = undefined;
+    }
+  }
+
+  /** Encodes the reply packets, applies any armed fault, and writes them (after the reply delay). */
+  private reply(packets: readonly Packet[]): void {
+    const frames: Uint8Array[] = [];
+    for (const packet of packets) {
+      const fault = this.packetFaults[0];
+      if (fault === undefined || fault.skipsLeft > 0) {
+        if (fault !== undefined) fault.skipsLeft -= 1;
+        frames.push(encodePacket(packet));
+        continue;
+      }
+      this.packetFaults.shift();
+      if (fault.kind === 'bad-checksum') {
+        const frame = encodePacket(packet);
+        const last = frame.length - 1;
+        frame[last] = (frame[last] ?? 0) ^ 0xff;
+        frames.push(frame);
+      } else if (fault.kind === 'wrong-address') {
+        frames.push(encodePacket({ ...packet, address: fault.address ?? 0x12345678 }));
+      } else {
+        const frame = encodePacket(packet);
+        frames.push(frame.subarray(0, fault.keepBytes ?? frame.length - 2));
+        break; // the module "reset" mid-reply: nothing more of this reply is sent
+      }
+    }
+    const bytes = concatBytes(frames);
+    if (this.replyDelayMs === 0) {
+      this.port.write(Buffer.from(bytes));
+      return;
+    }
+    this.isAnswering = true;
+    setTimeout(() => {
+      this.isAnswering = false;
+      if (this.port.isOpen) this.port.write(Buffer.from(bytes));
+    }, this.replyDelayMs);
+  }
+
+  private acknowledgement(outcome: Exclude<ConfirmationOutcome, 'unrecognised-code'>, parameters?: Uint8Array): Packet {
+    return { address: this.address, kind: 'acknowledgement', payload: encodeAcknowledgementPayload(confirmationCodeOf(outcome), parameters) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The module
+
+  private execute(command: FingerprintCommand): Packet[] {
+    this.commandLog.push(command.instruction);
+    const ack = (outcome: Exclude<ConfirmationOutcome, 'unrecognised-code'>, parameters?: Uint8Array): Packet[] => [this.acknowledgement(outcome, parameters)];
+    // With a non-zero password set, the module refuses everything until VfyPwd succeeds.
+    if (this.password !== DEFAULT_MODULE_PASSWORD && !this.isPasswordVerified && command.instruction !== 'verify-password') {
+      return ack('password-required');
+    }
+    switch (command.instruction) {
+      case 'verify-password':
+        this.isPasswordVerified = command.password === this.password;
+        return ack(this.isPasswordVerified ? 'ok' : 'wrong-password');
+      case 'read-system-parameters':
+        return ack('ok', encodeSystemParameters({
+          status: { isBusy: false, hasMatched: this.hasMatched, isPasswordVerified: this.isPasswordVerified, hasValidImage: this.image !== undefined },
+          systemIdentifier: this.systemIdentifier,
+          librarySize: this.librarySize,
+          securityLevel: this.securityLevel,
+          deviceAddress: this.address,
+          packetSizeCode: this.packetSizeCode,
+          baudMultiplier: this.baudMultiplier,
+        }));
+      case 'generate-image': {
+        const finger = this.nextFinger();
+        if (finger.kind === 'absent') return ack('no-finger');
+        this.image = { identity: finger.identity, quality: finger.quality };
+        return ack('ok');
+      }
+      case 'image-to-features': {
+        const image = this.image;
+        if (image === undefined) return ack('no-valid-image');
+        if (image.quality < MESSY_BELOW_QUALITY) return ack('image-too-messy');
+        if (image.quality < FEW_POINTS_BELOW_QUALITY) return ack('too-few-feature-points');
+        this.featureBuffers.set(command.bufferId, this.captureTemplate(image.identity, image.quality));
+        return ack('ok');
+      }
+      case 'register-model': {
+        const first = this.featureBuffers.get(1);
+        const second = this.featureBuffers.get(2);
+        if (first === undefined || second === undefined || matchScore(first, second) === 0) return ack('combine-failed');
+        // The real module leaves the combined model in both buffers.
+        const model = this.modelFrom(first, second);
+        this.featureBuffers.set(1, model);
+        this.featureBuffers.set(2, model);
+        return ack('ok');
+      }
+      case 'upload-features': {
+        const template = this.featureBuffers.get(command.bufferId);
+        if (template === undefined) return ack('template-upload-failed');
+        return [...ack('ok'), ...splitIntoDataPackets(this.address, template, packetSizeBytesOf(this.packetSizeCode))];
+      }
+      case 'download-features':
+        this.download = { bufferId: command.bufferId, parts: [] };
+        return ack('ok');
+      case 'match': {
+        const first = this.featureBuffers.get(1);
+        const second = this.featureBuffers.get(2);
+        const score = first === undefined || second === undefined ? 0 : matchScore(first, second);
+        this.hasMatched = score > 0;
+        return ack(score > 0 ? 'ok' : 'no-match', uint16Bytes(score));
+      }
+      case 'search': {
+        const probe = this.featureBuffers.get(command.bufferId);
+        const lastPage = Math.min(command.startPage + command.pageCount, this.librarySize);
+        for (let pageId = command.startPage; probe !== undefined && pageId < lastPage; pageId += 1) {
+          const stored = this.library.get(pageId);
+          const score = stored === undefined ? 0 : matchScore(probe, stored);
+          if (score > 0) {
+            this.hasMatched = true;
+            return ack('ok', Uint8Array.of(...uint16Bytes(pageId), ...uint16Bytes(score)));
+          }
+        }
+        this.hasMatched = false;
+        return ack('not-found', new Uint8Array(4));
+      }
+      case 'store': {
+        if (this.libraryFullRepliesLeft > 0) {
+          this.libraryFullRepliesLeft -= 1;
+          return ack('library-full');
+        }
+        if (command.pageId >= this.librarySize) return ack('page-beyond-library');
+        const template = this.featureBuffers.get(command.bufferId);
+        if (template === undefined) return ack('unspecified-module-error');
+        this.library.set(command.pageId, template);
+        return ack('ok');
+      }
+      case 'template-count':
+        return ack('ok', uint16Bytes(this.library.size));
+      case 'empty-library':
+        this.library.clear();
+        return ack('ok');
+      default:
+        return assertNever(command);
+    }
+  }
+
+  private nextFinger(): SimulatedFinger {
+    const step = this.fingerScript[0];
+    if (step === undefined) return this.finger;
+    if (step.pollsLeft === undefined) {
+      this.setFinger(step.finger);
+      return step.finger;
+    }
+    step.pollsLeft -= 1;
+    if (step.pollsLeft <= 0) this.fingerScript.shift();
+    return step.finger;
+  }
+
+  /**
+   * magic | keyed hash of the identity | quality | noise. The noise differs on every capture (as
+   * real captures of one finger never give identical bytes) but follows a fixed sequence per
+   * simulator, so a test run is reproducible.
+   */
+  private captureTemplate(identity: string, quality: number): Uint8Array {
+    this.captureCount += 1;
+    const template = new Uint8Array(this.templateBytes);
+    template.set(TEMPLATE_MAGIC, 0);
+    template.set(createHmac('sha256', this.templateKey).update(identity).digest(), IDENTITY_OFFSET);
+    template[QUALITY_OFFSET] = quality;
+    fillNoise(template, NOISE_OFFSET, `${identity}#${this.captureCount}`);
+    return template;
+  }
+
+  private modelFrom(first: Uint8Array, second: Uint8Array): Uint8Array {
+    this.captureCount += 1;
+    const model = first.slice();
+    model[QUALITY_OFFSET] = Math.min(first[QUALITY_OFFSET] ?? 0, second[QUALITY_OFFSET] ?? 0);
+    fillNoise(model, NOISE_OFFSET, `model#${this.captureCount}`);
+    return model;
+  }
+}
+
+/**
+ * 0 unless both are this simulator's templates of the same identity; then 90–200, higher for
+ * better captures, varying a little with the capture noise (real scores for a genuine match
+ * usually land between 50 and 200).
+ */
+function matchScore(first: Uint8Array, second: Uint8Array): number {
+  if (!isSimulatorTemplate(first) || !isSimulatorTemplate(second)) return 0;
+  for (let index = IDENTITY_OFFSET; index < QUALITY_OFFSET; index += 1) {
+    if (first[index] !== second[index]) return 0;
+  }
+  const quality = Math.min(first[QUALITY_OFFSET] ?? 0, second[QUALITY_OFFSET] ?? 0, 100);
+  const jitter = ((first[NOISE_OFFSET] ?? 0) ^ (second[NOISE_OFFSET] ?? 0)) % 51;
+  return 50 + quality + jitter;
+}
+
+function isSimulatorTemplate(template: Uint8Array): boolean {
+  return template.length > NOISE_OFFSET && TEMPLATE_MAGIC.every((byte, index) => template[index] === byte);
+}
+
+function fillNoise(target: Uint8Array, from: number, seed: string): void {
+  for (let block = 0, offset = from; offset < target.length; block += 1) {
+    const digest = createHash('sha256').update(`${seed}/${block}`).digest();
+    const slice = digest.subarray(0, Math.min(digest.length, target.length - offset));
+    target.set(slice, offset);
+    offset += slice.length;
+  }
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
