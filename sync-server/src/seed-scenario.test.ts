@@ -8,7 +8,7 @@ const units = (n: number) => n * 100; // the demo scheme counts paise
 
 describe.each(availableBackends)('S1 — the seed family, over HTTP (%s)', (backend) => {
   let server: TestServer;
-  let deskA: string, deskB: string, ppd: string, cex: string, cpd: string, aco: string;
+  let deskA = "", deskB = "", ppd = "", cex = "", cpd = "", aco = "";
   const fatherCase = randomUUID();
   const motherCase = randomUUID();
   const bookings = [randomUUID(), randomUUID(), randomUUID()];
@@ -16,7 +16,12 @@ describe.each(availableBackends)('S1 — the seed family, over HTTP (%s)', (back
 
   beforeAll(async () => {
     server = await startTestServer(backend);
-    [deskA, deskB, ppd, cex, cpd, aco] = await Promise.all(['medco.a', 'medco.b', 'ppd', 'cex', 'cpd', 'aco'].map((u) => server.login(u)));
+    deskA = await server.login('medco.a');
+    deskB = await server.login('medco.b');
+    ppd = await server.login('ppd');
+    cex = await server.login('cex');
+    cpd = await server.login('cpd');
+    aco = await server.login('aco');
   });
   afterAll(async () => server?.close());
 

@@ -13,7 +13,7 @@ export interface AuditEntry {
 
 /** Append an entry inside the caller's transaction: it commits or vanishes with the change itself. */
 export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<void> {
-  await sql.query(
+  await sql.defer(
     'INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
     [entry.actorId, entry.action, entry.entityType, entry.entityId, entry.before ? JSON.stringify(entry.before) : null, entry.after ? JSON.stringify(entry.after) : null, entry.commandId ?? null],
   );
@@ -51,23 +51,38 @@ export function entryHash(prevHash: string, chainSeq: number, row: AuditRow): st
 }
 
 /**
- * Link committed, unlinked entries onto the chain, in id order. The head row is locked for the
- * duration so exactly one chainer (of any server process) extends the chain at a time.
- * Returns how many entries were linked.
+ * Link committed, unlinked entries onto the chain, in id order. One chainer at a time across all
+ * server processes (a transaction-scoped advisory lock; others skip this round rather than wait),
+ * and the whole batch is written back in one statement. Returns how many entries were linked.
  */
-export async function linkPending(db: Database, batchSize = 2000): Promise<number> {
+export async function linkPending(db: Database, batchSize = 5000): Promise<number> {
   return db.transaction(async (sql) => {
+    const [lock] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(7244902) AS locked');
+    if (!lock?.locked) return 0;
     const [head] = await sql.query<{ chain_seq: number; hash: string }>('SELECT chain_seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
     if (!head) throw new Error('audit_head row is missing');
     const rows = await sql.query<AuditRow>('SELECT * FROM audit_log WHERE chain_seq IS NULL ORDER BY id LIMIT $1', [batchSize]);
+    if (rows.length === 0) return 0;
     let { chain_seq: seq, hash } = head;
+    const ids: number[] = [];
+    const seqs: number[] = [];
+    const previous: string[] = [];
+    const hashes: string[] = [];
     for (const row of rows) {
       seq += 1;
       const next = entryHash(hash, seq, row);
-      await sql.query('UPDATE audit_log SET chain_seq = $1, prev_hash = $2, hash = $3 WHERE id = $4', [seq, hash, next, row.id]);
+      ids.push(row.id);
+      seqs.push(seq);
+      previous.push(hash);
+      hashes.push(next);
       hash = next;
     }
-    if (rows.length > 0) await sql.query('UPDATE audit_head SET chain_seq = $1, hash = $2 WHERE id = 1', [seq, hash]);
+    await sql.query(
+      `UPDATE audit_log a SET chain_seq = v.seq, prev_hash = v.prev, hash = v.hash
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS v(id, seq, prev, hash) WHERE a.id = v.id`,
+      [ids, seqs, previous, hashes],
+    );
+    await sql.query('UPDATE audit_head SET chain_seq = $1, hash = $2 WHERE id = 1', [seq, hash]);
     return rows.length;
   });
 }

@@ -2,8 +2,8 @@ import type { CommandBody } from '@contract/commands';
 import { allocateBooking, extensionCeiling, maxAmount } from '@domain/money';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import { appendLedger, recordPatientShare, releaseCover } from '../money/family-cover';
-import { coverShortfallBookings, extendHold } from '../money/holds';
+import { appendLedger, recordPatientShare, releaseCover, reserveCover } from '../money/family-cover';
+import { coverShortfallBookings } from '../money/holds';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
 import type { CommandContext, CommandResult } from './context';
 
@@ -24,35 +24,50 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   if (amount > maxAmount) throw fail('invalid-input', `quantity × unitPrice is ${amount}, above the largest amount accepted (${maxAmount}).`);
   const caseRow = await lockCase(context, body.caseId);
   requireAdmitted(caseRow);
-  const hold = await lockHold(context.sql, caseRow.id);
-  const preauth = await lockPreauth(context.sql, caseRow.id);
-  if (!hold || !preauth) throw reject('preauth-not-requested', 'Request pre-authorization for this case before booking services.');
-  const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM bookings WHERE id = $1', [body.bookingId]);
-  if (existing) throw reject('booking-exists', 'A booking with this id already exists; generate a new id for a new booking.');
+  // Hold, pre-auth and family in one read: the case lock taken above is the mutex for all of the
+  // case's rows (every writer locks the case first), so this fresh read cannot go stale.
+  const [state] = await context.sql.query<{ hold_id: string; amount: number; consumed: number; authorized: number; package_code: string; package_version: number; preauth_status: string; cover: number; committed: number; booking_exists: boolean }>(
+    `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
+            EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists
+       FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN families f ON f.id = h.family_id
+      WHERE h.case_id = $1`,
+    [caseRow.id, body.bookingId],
+  );
+  if (!state) throw reject('preauth-not-requested', 'Request pre-authorization for this case before booking services.');
+  if (state.booking_exists) throw reject('booking-exists', 'A booking with this id already exists; generate a new id for a new booking.');
 
-  const money = { sql: context.sql, commandId: context.commandId, allowPartial: true };
-  const { fromHold, excess } = allocateBooking(amount, hold.amount - hold.consumed);
+  const { fromHold, excess } = allocateBooking(amount, state.amount - state.consumed);
   let extended = 0;
-  if (excess > 0 && preauth.status !== 'rejected') {
-    const room = Math.max(0, extensionCeiling(hold.authorized, context.scheme.auto_extend_bp) - hold.amount);
-    extended = await extendHold(money, caseRow, hold, Math.min(excess, room), 'booking-extension');
+  let family = { cover: state.cover, committed: state.committed };
+  if (excess > 0 && state.preauth_status !== 'rejected') {
+    const room = Math.max(0, extensionCeiling(state.authorized, context.scheme.auto_extend_bp) - state.amount);
+    const wanted = Math.min(excess, room);
+    if (wanted > 0) {
+      // Past the hold: grow it within policy through the same conditional arbitration statement.
+      const grant = await reserveCover(context.sql, caseRow.family_id, wanted, true);
+      if (grant) {
+        extended = grant.granted;
+        family = { cover: grant.cover, committed: grant.committed };
+      }
+    }
   }
   const covered = fromHold + extended;
   const shortfall = amount - covered;
-  hold.consumed += covered;
-  await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
-  await context.sql.query(
+  const hold = { amount: state.amount + extended, consumed: state.consumed + covered };
+  await context.sql.defer('UPDATE holds SET amount = $2, consumed = $3, updated_at = now() WHERE id = $1', [state.hold_id, hold.amount, hold.consumed]);
+  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: extended, reason: 'booking-extension', commandId: context.commandId });
+  await context.sql.defer(
     `INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13)`,
-    [body.bookingId, caseRow.id, caseRow.family_id, body.itemCode, body.description, body.quantity, body.unitPrice, amount, covered, shortfall, hold.package_code, hold.package_version, context.principal.operatorId],
+    [body.bookingId, caseRow.id, caseRow.family_id, body.itemCode, body.description, body.quantity, body.unitPrice, amount, covered, shortfall, state.package_code, state.package_version, context.principal.operatorId],
   );
   await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: body.bookingId, kind: 'booking-shortfall', amount: shortfall, commandId: context.commandId });
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'booking-added', entityType: 'booking', entityId: body.bookingId, after: { caseId: caseRow.id, amount, covered, shortfall, extended, holdAmount: hold.amount, consumed: hold.consumed }, commandId: context.commandId });
   return {
     bookingId: body.bookingId, caseId: caseRow.id, amount, coveredAmount: covered, shortfallAmount: shortfall, coverage: coverageOf(covered, shortfall),
-    packageCode: hold.package_code, packageVersion: hold.package_version,
+    packageCode: state.package_code, packageVersion: state.package_version,
     hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed, extended },
-    family: await familyBalance(context.sql, caseRow.family_id),
+    family: { ...family, available: family.cover - family.committed },
   };
 }
 

@@ -118,7 +118,8 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
     throw fail('invalid-input', `${treatmentPackage.code} has a catalogue price; estimatedAmount is only for unspecified packages.`);
   }
   requireAdmitted(caseRow);
-  if (await lockPreauth(context.sql, caseRow.id)) throw reject('preauth-already-requested', 'A pre-authorization was already requested for this case; ask for an enhancement instead.');
+  const [already] = await context.sql.query('SELECT 1 FROM preauths WHERE case_id = $1', [caseRow.id]);
+  if (already) throw reject('preauth-already-requested', 'A pre-authorization was already requested for this case; ask for an enhancement instead.');
   const requested = body.estimatedAmount ?? treatmentPackage.price;
   const allowPartial = context.scheme.shortfall_policy === 'partial-hold';
   // The hold: one conditional statement on the family row decides how much of the request the
@@ -131,12 +132,12 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   }
   const shortfall = requested - grant.granted;
   const holdId = randomUUID();
-  await context.sql.query(
+  await context.sql.defer(
     "INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, 'active')",
     [holdId, caseRow.id, caseRow.family_id, grant.granted, requested, treatmentPackage.code, treatmentPackage.version],
   );
   const status = treatmentPackage.is_unspecified ? 'committee-review' : 'pending';
-  await context.sql.query(
+  await context.sql.defer(
     `INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, status, clinical_note)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [randomUUID(), caseRow.id, treatmentPackage.code, treatmentPackage.version, treatmentPackage.price, requested, status, body.clinicalNote ?? null],

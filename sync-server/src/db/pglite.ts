@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
-import type { Database, Sql, SqlValue } from './database';
+import { combineWrites, type Database, type SqlValue, type TransactionSql } from './database';
 
 /**
  * Embedded PostgreSQL (WASM) for the zero-configuration start. It has exactly one connection, so
@@ -29,11 +29,26 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     location: dataDir ?? 'memory (nothing is kept)',
     query: (text, params) => exclusive(() => run(text, params)),
     script: (text) => exclusive(async () => { await db.exec(text); }),
-    transaction: <T>(work: (sql: Sql) => Promise<T>) =>
+    defer: (text, params) => exclusive(async () => { await run(text, params); }),
+    transaction: (work, options = {}) =>
       exclusive(async () => {
-        await run('BEGIN');
+        const opened = await db.exec(options.prelude ? `BEGIN; ${options.prelude}` : 'BEGIN');
+        const preludeRows = (opened[opened.length - 1]?.rows ?? []) as Record<string, unknown>[];
+        let queued: { text: string; params: readonly SqlValue[] }[] = [];
+        const sql: TransactionSql = {
+          query: (text, params) => run(text, params),
+          script: async (text) => { await db.exec(text); },
+          defer: async (text, params = []) => { queued.push({ text, params }); },
+          flush: async (finalText, finalParams = []) => {
+            if (queued.length === 0 && !finalText) return [];
+            const combined = combineWrites(queued, finalText, finalParams);
+            queued = [];
+            return run(combined.text, combined.params);
+          },
+        };
         try {
-          const value = await work({ query: (text, params) => run(text, params), script: async (text) => { await db.exec(text); } });
+          const value = await work(sql, preludeRows);
+          await sql.flush();
           await run('COMMIT');
           return value;
         } catch (error) {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isRetryable, type Database, type Sql, type SqlValue } from './database';
+import { combineWrites, isRetryable, type Database, type SqlValue, type TransactionSql } from './database';
 
 // int8 (bigint) columns hold money in minor units and sequence numbers; both stay far below 2^53,
 // and we refuse to silently lose precision if one ever does not.
@@ -24,15 +24,28 @@ export function openPostgres(connectionString: string, options: { maxConnections
     location: url.toString(),
     query: (text, params) => run(pool, text, params),
     script: async (text) => { await pool.query(text); },
-    async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    defer: async (text, params) => { await run(pool, text, params); },
+    async transaction(work, options = {}) {
       for (let attempt = 1; ; attempt += 1) {
         const client = await pool.connect();
         try {
-          await client.query('BEGIN');
-          const value = await work({
+          // BEGIN and the prelude travel together (simple protocol, several statements).
+          const opened = (await client.query(options.prelude ? `BEGIN; ${options.prelude}` : 'BEGIN')) as unknown as pg.QueryResult | pg.QueryResult[];
+          const preludeRows = Array.isArray(opened) ? (opened[opened.length - 1]?.rows ?? []) : [];
+          let queued: { text: string; params: readonly SqlValue[] }[] = [];
+          const sql: TransactionSql = {
             query: (text, params) => run(client, text, params),
             script: async (text) => { await client.query(text); },
-          });
+            defer: async (text, params = []) => { queued.push({ text, params }); },
+            flush: async (finalText, finalParams = []) => {
+              if (queued.length === 0 && !finalText) return [];
+              const combined = combineWrites(queued, finalText, finalParams);
+              queued = [];
+              return run(client, combined.text, combined.params);
+            },
+          };
+          const value = await work(sql, preludeRows as Record<string, unknown>[]);
+          await sql.flush();
           await client.query('COMMIT');
           return value;
         } catch (error) {

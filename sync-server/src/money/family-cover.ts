@@ -47,7 +47,7 @@ export type LedgerComponent = 'hold' | 'claim';
 
 export async function appendLedger(sql: Sql, entry: { familyId: string; caseId: string; component: LedgerComponent; delta: number; reason: string; commandId: string }): Promise<void> {
   if (entry.delta === 0) return;
-  await sql.query(
+  await sql.defer(
     'INSERT INTO ledger (family_id, case_id, component, delta, reason, command_id) VALUES ($1, $2, $3, $4, $5, $6)',
     [entry.familyId, entry.caseId, entry.component, entry.delta, entry.reason, entry.commandId],
   );
@@ -55,7 +55,7 @@ export async function appendLedger(sql: Sql, entry: { familyId: string; caseId: 
 
 export async function recordPatientShare(sql: Sql, entry: { familyId: string; memberId: string; caseId: string; bookingId?: string | null; kind: 'preauth-shortfall' | 'booking-shortfall'; amount: number; commandId: string }): Promise<void> {
   if (entry.amount === 0) return;
-  await sql.query(
+  await sql.defer(
     'INSERT INTO patient_shares (family_id, member_id, case_id, booking_id, kind, amount, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
     [entry.familyId, entry.memberId, entry.caseId, entry.bookingId ?? null, entry.kind, entry.amount, entry.commandId],
   );

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:server` — hold decisions per second on real PostgreSQL (DATABASE_URL, default the
+ * local test database). Not a test: it prints a table and writes bench-results/server.json.
+ *
+ * A "hold decision" here is an add-booking command whose amount lies past the case's hold, so the
+ * server must grow the hold from the family's cover through the conditional arbitration statement
+ * (the same statement a pre-auth uses). Phases, in one run on one database:
+ *   (a) HTTP, 64 concurrent clients, bookings spread over 10,000 families;
+ *   (b) HTTP, 64 concurrent clients, all on one hot family (five members in hospital at once);
+ *   (c) raw ceiling: the very same SQL statements of that command's transaction, sent directly
+ *       over 64 connections — no HTTP, no validation, no application logic;
+ *   (d) for reference, the lone arbitration UPDATE over 64 connections.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { demoIds, seedDemo } from '../../sync-server/src/demo/seed';
+import { prepareServer } from '../../sync-server/src/server-state';
+import { createScratchDatabase } from '../../sync-server/src/testing/databases';
+import { login, startServerProcess, type ServerProcess } from '../support/server-process';
+
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
+const concurrency = 64;
+const phaseSeconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmupSeconds = 2;
+const spreadFamilies = 10_000;
+const serverProcesses = Number(process.env.BENCH_SERVERS ?? 2);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function runFor(seconds: number, workers: number, work: (worker: number) => Promise<void>, onProgress?: (done: number) => void): Promise<{ done: number; latencies: number[]; seconds: number; errors: number }> {
+  const stopAt = performance.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  const ticker = onProgress ? setInterval(() => onProgress(done), 1000) : null;
+  await Promise.all(Array.from({ length: workers }, async (_, worker) => {
+    while (performance.now() < stopAt) {
+      const t0 = performance.now();
+      try {
+        await work(worker);
+        latencies.push(performance.now() - t0);
+        done += 1;
+      } catch (error) {
+        errors += 1;
+        if (errors <= 3) console.error('  error:', error instanceof Error ? error.message : error);
+      }
+    }
+  }));
+  if (ticker) clearInterval(ticker);
+  return { done, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000, errors };
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:server — PostgreSQL, ${cpus().length} cores, ${concurrency} clients, ${phaseSeconds} s per phase, ${serverProcesses} server process(es)`);
+  const scratch = await createScratchDatabase('postgres', { maxConnections: 4 });
+  const servers: ServerProcess[] = [];
+  try {
+    const state = await prepareServer(scratch.db);
+    await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
+    await state.stop();
+    console.log(`setting up ${spreadFamilies} families with a case each, and one hot family of five…`);
+    // Each bench case: admitted, pre-auth approved with a large authorized amount and a hold of 0,
+    // so every booking must grow the hold from the family cover (one arbitration per booking).
+    await scratch.db.query(`
+      INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district)
+        SELECT ('10000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, '${demoIds.schemeId}', 'BENCH-' || g, 100000000000, '+919800000000', 'Pune'
+          FROM generate_series(1, ${spreadFamilies + 1}) g;
+      INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation)
+        SELECT ('20000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
+               ('10000000-0000-4000-8000-' || lpad(to_hex(CASE WHEN g > ${spreadFamilies} THEN ${spreadFamilies + 1} ELSE g END), 12, '0'))::uuid,
+               'PMJ-' || upper(lpad(to_hex(g), 8, '0')), 'Bench Member', 1980, 'X', 'other'
+          FROM generate_series(1, ${spreadFamilies + 5}) g;
+      INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by)
+        SELECT ('30000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, m.id, m.family_id, '${demoIds.hospitalA}', 'admitted', 'fingerprint',
+               (SELECT id FROM operators WHERE username = 'medco.a')
+          FROM generate_series(1, ${spreadFamilies + 5}) g JOIN members m ON m.id = ('20000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid;
+      INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, approved_amount, status)
+        SELECT gen_random_uuid(), id, 'MG012A', 1, 600000, 100000000000, 100000000000, 'approved' FROM cases WHERE id::text LIKE '30000000-%';
+      INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status)
+        SELECT gen_random_uuid(), id, family_id, 0, 0, 100000000000, 'MG012A', 1, 'active' FROM cases WHERE id::text LIKE '30000000-%';
+    `.split(';').filter((s) => s.trim()).join(';'));
+    await scratch.db.script('VACUUM ANALYZE');
+    const caseId = (g: number) => `30000000-0000-4000-8000-${g.toString(16).padStart(12, '0')}`;
+    const hotCases = [1, 2, 3, 4, 5].map((i) => caseId(spreadFamilies + i));
+
+    for (let i = 0; i < serverProcesses; i += 1) servers.push(await startServerProcess({ DATABASE_URL: scratch.url!, DATABASE_POOL_SIZE: String(Math.ceil(concurrency / serverProcesses)) }));
+    const token = await login(servers[0]!.url, 'medco.a');
+    const agent = new Agent({ connections: concurrency, pipelining: 1 });
+    const book = async (worker: number, target: string) => {
+      const base = servers[worker % servers.length]!.url;
+      const response = await request(`${base}/commands/add-booking`, {
+        method: 'POST', dispatcher: agent,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ commandId: randomUUID(), bookingId: randomUUID(), caseId: target, itemCode: 'SVC', description: 'Bench service', quantity: 1, unitPrice: 100 }),
+      });
+      const text = await response.body.text();
+      if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+    };
+    const progress = (label: string) => (done: number) => process.stdout.write(`\r  ${label}: ${done} decisions…`);
+
+    console.log('(a) HTTP, spread over 10,000 families');
+    await runFor(warmupSeconds, concurrency, (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))));
+    const spread = await runFor(phaseSeconds, concurrency, (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('spread'));
+    console.log('\n(b) HTTP, one hot family');
+    const hot = await runFor(phaseSeconds, concurrency, (w) => book(w, hotCases[w % hotCases.length]!), progress('hot'));
+    await agent.close();
+    await Promise.all(servers.map((s) => s.stop()));
+    servers.length = 0;
+
+    console.log('\n(c) raw SQL: the same statements over 64 direct connections');
+    const pool = new pg.Pool({ connectionString: scratch.url!, max: concurrency });
+    const medco = (await pool.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'")).rows[0]!.id;
+    const rawBooking = async (target: string) => {
+      const client = await pool.connect();
+      const commandId = randomUUID();
+      const bookingId = randomUUID();
+      try {
+        await client.query('BEGIN');
+        await client.query("INSERT INTO commands (command_id, operator_id, name, request_hash) VALUES ($1, $2, 'add-booking', 'raw') ON CONFLICT (command_id) DO NOTHING RETURNING command_id", [commandId, medco]);
+        await client.query('SAVEPOINT command');
+        const c = (await client.query<{ family_id: string; member_id: string }>('SELECT id, member_id, family_id, hospital_id, status FROM cases WHERE id = $1 FOR UPDATE', [target])).rows[0]!;
+        const h = (await client.query<{ id: string; amount: string; consumed: string }>('SELECT * FROM holds WHERE case_id = $1 FOR UPDATE', [target])).rows[0]!;
+        await client.query('SELECT * FROM preauths WHERE case_id = $1 FOR UPDATE', [target]);
+        await client.query('SELECT id FROM bookings WHERE id = $1', [bookingId]);
+        const granted = (await client.query<{ granted: string }>(`UPDATE families SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed), updated_at = now()
+             WHERE id = $1 AND ($3::boolean OR cover - committed >= $2::bigint) RETURNING last_change AS granted, committed, cover`, [c.family_id, 100, true])).rows[0]!;
+        const amount = Number(h.amount) + Number(granted.granted);
+        await client.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [h.id, amount]);
+        await client.query('INSERT INTO ledger (family_id, case_id, component, delta, reason, command_id) VALUES ($1, $2, $3, $4, $5, $6)', [c.family_id, target, 'hold', 100, 'booking-extension', commandId]);
+        await client.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [h.id, Number(h.consumed) + 100]);
+        await client.query(`INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
+             VALUES ($1, $2, $3, 'SVC', 'Raw', 1, 100, 100, 100, 0, 'MG012A', 1, 'active', $4)`, [bookingId, target, c.family_id, medco]);
+        await client.query("INSERT INTO audit_log (actor_id, action, entity_type, entity_id, after, command_id) VALUES ($1, 'booking-added', 'booking', $2, $3, $4)", [medco, bookingId, JSON.stringify({ amount: 100 }), commandId]);
+        await client.query('SELECT cover, committed FROM families WHERE id = $1', [c.family_id]);
+        await client.query('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, JSON.stringify({ ok: true })]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    };
+    await runFor(warmupSeconds, concurrency, () => rawBooking(caseId(1 + Math.floor(Math.random() * spreadFamilies))));
+    const raw = await runFor(phaseSeconds, concurrency, () => rawBooking(caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('raw'));
+    console.log('\n(d) reference: the lone arbitration UPDATE, autocommit');
+    const single = await runFor(phaseSeconds, concurrency, async () => {
+      await pool.query('UPDATE families SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed) WHERE id = $1 RETURNING last_change', [`10000000-0000-4000-8000-${(1 + Math.floor(Math.random() * spreadFamilies)).toString(16).padStart(12, '0')}`, 100]);
+    }, progress('single'));
+    await pool.end();
+
+    const [check] = await scratch.db.query<{ over: number }>('SELECT count(*)::int AS over FROM families WHERE committed > cover');
+    const results = {
+      httpSpreadPerSec: Math.round(spread.done / spread.seconds),
+      httpHotPerSec: Math.round(hot.done / hot.seconds),
+      rawSqlPerSec: Math.round(raw.done / raw.seconds),
+      ratio: Number((spread.done / spread.seconds / (raw.done / raw.seconds)).toFixed(3)),
+      p99Ms: Number(percentile(spread.latencies, 99).toFixed(2)),
+      p50Ms: Number(percentile(spread.latencies, 50).toFixed(2)),
+      hotP99Ms: Number(percentile(hot.latencies, 99).toFixed(2)),
+      rawP99Ms: Number(percentile(raw.latencies, 99).toFixed(2)),
+      singleStatementPerSec: Math.round(single.done / single.seconds),
+      errors: spread.errors + hot.errors + raw.errors,
+      overCommittedFamilies: check?.over ?? -1,
+      concurrency, phaseSeconds, serverProcesses, cores: cpus().length, at: new Date().toISOString(),
+    };
+    console.log('\n');
+    console.table({
+      '(a) HTTP spread, 10,000 families': { 'decisions/s': results.httpSpreadPerSec, 'p50 ms': results.p50Ms, 'p99 ms': results.p99Ms },
+      '(b) HTTP hot family': { 'decisions/s': results.httpHotPerSec, 'p50 ms': Number(percentile(hot.latencies, 50).toFixed(2)), 'p99 ms': results.hotP99Ms },
+      '(c) raw SQL, same statements': { 'decisions/s': results.rawSqlPerSec, 'p50 ms': Number(percentile(raw.latencies, 50).toFixed(2)), 'p99 ms': results.rawP99Ms },
+      '(d) lone arbitration UPDATE': { 'decisions/s': results.singleStatementPerSec, 'p50 ms': Number(percentile(single.latencies, 50).toFixed(2)), 'p99 ms': Number(percentile(single.latencies, 99).toFixed(2)) },
+    });
+    console.log(`ratio (a)/(c) = ${results.ratio} (target ≥ 0.5); p99 of (a) = ${results.p99Ms} ms (target < 25 ms); errors ${results.errors}; over-committed families ${results.overCommittedFamilies}`);
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync('bench-results/server.json', `${JSON.stringify(results, null, 2)}\n`);
+    console.log('wrote bench-results/server.json');
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await scratch.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('bench:server failed:', error);
+  process.exit(1);
+});
