@@ -117,29 +117,27 @@ async function main(): Promise<void> {
     console.log('\n(c) raw SQL: the same statements over 64 direct connections');
     const pool = new pg.Pool({ connectionString: scratch.url!, max: concurrency });
     const medco = (await pool.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'")).rows[0]!.id;
+    // Exactly the statements the server sends for one add-booking that extends its hold (see
+    // runner.ts and bookings.ts), in the same round trips, with the values computed inline.
     const rawBooking = async (target: string) => {
       const client = await pool.connect();
       const commandId = randomUUID();
       const bookingId = randomUUID();
       try {
-        await client.query('BEGIN');
-        await client.query("INSERT INTO commands (command_id, operator_id, name, request_hash) VALUES ($1, $2, 'add-booking', 'raw') ON CONFLICT (command_id) DO NOTHING RETURNING command_id", [commandId, medco]);
-        await client.query('SAVEPOINT command');
-        const c = (await client.query<{ family_id: string; member_id: string }>('SELECT id, member_id, family_id, hospital_id, status FROM cases WHERE id = $1 FOR UPDATE', [target])).rows[0]!;
-        const h = (await client.query<{ id: string; amount: string; consumed: string }>('SELECT * FROM holds WHERE case_id = $1 FOR UPDATE', [target])).rows[0]!;
-        await client.query('SELECT * FROM preauths WHERE case_id = $1 FOR UPDATE', [target]);
-        await client.query('SELECT id FROM bookings WHERE id = $1', [bookingId]);
-        const granted = (await client.query<{ granted: string }>(`UPDATE families SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed), updated_at = now()
-             WHERE id = $1 AND ($3::boolean OR cover - committed >= $2::bigint) RETURNING last_change AS granted, committed, cover`, [c.family_id, 100, true])).rows[0]!;
-        const amount = Number(h.amount) + Number(granted.granted);
-        await client.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [h.id, amount]);
-        await client.query('INSERT INTO ledger (family_id, case_id, component, delta, reason, command_id) VALUES ($1, $2, $3, $4, $5, $6)', [c.family_id, target, 'hold', 100, 'booking-extension', commandId]);
-        await client.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [h.id, Number(h.consumed) + 100]);
-        await client.query(`INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
-             VALUES ($1, $2, $3, 'SVC', 'Raw', 1, 100, 100, 100, 0, 'MG012A', 1, 'active', $4)`, [bookingId, target, c.family_id, medco]);
-        await client.query("INSERT INTO audit_log (actor_id, action, entity_type, entity_id, after, command_id) VALUES ($1, 'booking-added', 'booking', $2, $3, $4)", [medco, bookingId, JSON.stringify({ amount: 100 }), commandId]);
-        await client.query('SELECT cover, committed FROM families WHERE id = $1', [c.family_id]);
-        await client.query('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, JSON.stringify({ ok: true })]);
+        await client.query(`BEGIN; INSERT INTO commands (command_id, operator_id, name, request_hash) VALUES ('${commandId}', '${medco}', 'add-booking', 'raw') ON CONFLICT (command_id) DO NOTHING RETURNING command_id`);
+        const c = (await client.query<{ family_id: string; member_id: string }>({ name: 'raw_case', text: 'SELECT id, member_id, family_id, hospital_id, status FROM cases WHERE id = $1 FOR UPDATE', values: [target] })).rows[0]!;
+        const h = (await client.query<{ hold_id: string; amount: number; consumed: number }>({ name: 'raw_state', text: `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
+            EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists
+       FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN families f ON f.id = h.family_id WHERE h.case_id = $1`, values: [target, bookingId] })).rows[0]!;
+        const granted = (await client.query<{ granted: number }>({ name: 'raw_reserve', text: `UPDATE families SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed), updated_at = now()
+             WHERE id = $1 AND ($3::boolean OR cover - committed >= $2::bigint) RETURNING last_change AS granted, committed, cover`, values: [c.family_id, 100, true] })).rows[0]!;
+        await client.query({ name: 'raw_flush', text: `WITH w0 AS (UPDATE holds SET amount = $2, consumed = $3, updated_at = now() WHERE id = $1),
+          w1 AS (INSERT INTO ledger (family_id, case_id, component, delta, reason, command_id) VALUES ($4, $5, 'hold', $6, 'booking-extension', $7)),
+          w2 AS (INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
+                 VALUES ($8, $5, $4, 'SVC', 'Raw', 1, 100, 100, 100, 0, 'MG012A', 1, 'active', $9)),
+          w3 AS (INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, command_id) VALUES ($9, 'booking-added', 'booking', $8, NULL, $10, $7))
+          UPDATE commands SET http_status = 200, answer = $10 WHERE command_id = $7`,
+          values: [h.hold_id, Number(h.amount) + Number(granted.granted), Number(h.consumed) + 100, c.family_id, target, 100, commandId, bookingId, medco, JSON.stringify({ amount: 100 })] });
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');

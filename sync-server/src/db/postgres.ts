@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { combineWrites, isRetryable, type Database, type SqlValue, type TransactionSql } from './database';
 
@@ -15,8 +16,21 @@ export function openPostgres(connectionString: string, options: { maxConnections
   pool.on('error', () => undefined);
   const url = new URL(connectionString);
   url.password = '';
+  // Parameterized statements are prepared once per connection (named by a digest of their text):
+  // the hot commands repeat the same few statements, and PostgreSQL then skips parse and analysis.
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string => {
+    let name = names.get(text);
+    if (!name) {
+      name = `cd_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      if (names.size < 2000) names.set(text, name);
+    }
+    return name;
+  };
   const run = async <Row extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly SqlValue[]): Promise<Row[]> => {
-    const result = await client.query(text, params as unknown[] | undefined);
+    const result = params && params.length > 0
+      ? await client.query({ name: nameOf(text), text, values: params as unknown[] })
+      : await client.query(text);
     return result.rows as Row[];
   };
   return {
