@@ -4,7 +4,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, recordPatientShare, releaseCover, reserveCover } from '../money/family-cover';
 import { coverShortfallBookings } from '../money/holds';
-import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
+import { familyBalance, lockCase, lockHold, requireAdmitted } from './case-access';
 import type { CommandContext, CommandResult } from './context';
 
 export type BookingCoverage = 'covered' | 'partly-covered' | 'shortfall';
