@@ -1,0 +1,233 @@
+/**
+ * The desk API: the one typed contract between the renderer and the desk backend.
+ *
+ * Electron's preload exposes one function per channel (over IPC to the utility process); browser
+ * mode carries the same channels over a WebSocket. Both implement `DeskApiClient`, and the backend
+ * implements `DeskApiHandlers`, so renaming a channel breaks compilation on both sides.
+ *
+ * Answers are results, never thrown errors: thrown errors do not cross IPC faithfully.
+ * Amounts are integers in minor units of the scheme's currency (see `SchemeInfo`).
+ */
+
+export const deskApiVersion = 1;
+
+export type DeskResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: DeskError };
+
+export interface DeskError {
+  /** Machine-readable: 'offline-unavailable', 'invalid-input', 'not-found', 'not-signed-in', server codes … */
+  readonly code: string;
+  /** A sentence an operator can act on. */
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export interface SchemeInfo {
+  readonly name: string;
+  readonly currency: string;
+  readonly locale: string;
+  readonly minorPerUnit: number;
+  readonly preauthTurnaroundMinutes: number;
+}
+
+export interface SessionInfo {
+  readonly operatorId: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly roles: readonly string[];
+  readonly hospitalId: string | null;
+  readonly hospitalName: string | null;
+  readonly deskId: string;
+  /** Signed in against the cached offline verifier because the server was unreachable. */
+  readonly isOfflineSession: boolean;
+  readonly scheme: SchemeInfo;
+}
+
+export type SyncState = 'not-enrolled' | 'online' | 'syncing' | 'offline' | 'error';
+
+export interface SyncStatus {
+  readonly state: SyncState;
+  readonly isOnline: boolean;
+  readonly serverUrl: string | null;
+  /** ISO time of the last pull that completed. */
+  readonly lastSyncAt: string | null;
+  readonly pendingMutations: number;
+  readonly lastError: { readonly code: string; readonly message: string; readonly at: string } | null;
+}
+
+/** Where a money figure comes from: the server (confirmed, with its time) or this desk (pending). */
+export interface Confirmed<T> {
+  readonly value: T;
+  /** ISO time at which the server computed it; null if never confirmed. */
+  readonly confirmedAt: string | null;
+}
+
+export type BookingStatus = 'pending' | 'covered' | 'partly-covered' | 'shortfall' | 'rejected';
+
+export interface BookingView {
+  readonly bookingId: string;
+  readonly caseId: string;
+  readonly itemCode: string;
+  readonly description: string;
+  readonly quantity: number;
+  readonly unitPrice: number;
+  readonly amount: number;
+  /** Known only once the server has placed the booking. */
+  readonly coveredAmount: number | null;
+  readonly shortfallAmount: number | null;
+  readonly status: BookingStatus;
+  readonly isVoided: boolean;
+  /** Why the server rejected it, for status 'rejected'. */
+  readonly reason: string | null;
+  readonly createdAt: string;
+}
+
+export type PreauthStatus = 'not-requested' | 'pending-sync' | 'pending' | 'queried' | 'committee-review' | 'admin-review' | 'approved' | 'rejected' | 'cancelled';
+
+export interface CaseView {
+  readonly caseId: string;
+  readonly memberId: string;
+  readonly familyId: string;
+  readonly memberName: string;
+  readonly schemeMemberId: string;
+  readonly status: 'admitted' | 'discharged' | 'cancelled' | 'pending-sync' | 'rejected';
+  readonly rejection: DeskError | null;
+  readonly identityMethod: string;
+  readonly isEmergency: boolean;
+  readonly admittedAt: string;
+  readonly preauth: {
+    readonly status: PreauthStatus;
+    readonly packageCode: string | null;
+    readonly packageName: string | null;
+    readonly requestedAmount: number | null;
+    readonly approvedAmount: number | null;
+    readonly queryReason: string | null;
+    readonly decisionReason: string | null;
+    /** Known at admission: what the cover could not hold. */
+    readonly shortfall: number | null;
+  };
+  readonly hold: Confirmed<{ readonly amount: number; readonly consumed: number; readonly authorized: number }> | null;
+  readonly bookings: readonly BookingView[];
+  readonly bookingSum: number;
+  readonly enhancements: readonly { readonly enhancementId: string; readonly requestedAmount: number; readonly approvedAmount: number | null; readonly status: string; readonly reason: string }[];
+  readonly claim: { readonly claimId: string; readonly amount: number; readonly status: string; readonly approvedAmount: number | null } | null;
+}
+
+export interface CaseListItem {
+  readonly caseId: string;
+  readonly memberName: string;
+  readonly schemeMemberId: string;
+  readonly status: CaseView['status'];
+  readonly preauthStatus: PreauthStatus;
+  readonly packageCode: string | null;
+  readonly holdAmount: number | null;
+  readonly bookingSum: number;
+  readonly admittedAt: string;
+  readonly hasPendingChanges: boolean;
+}
+
+export interface MemberSummary {
+  readonly memberId: string;
+  readonly schemeMemberId: string;
+  readonly fullName: string;
+  readonly birthYear: number;
+  readonly gender: string;
+  readonly relation: string;
+  readonly activeCase: { readonly caseId: string | null; readonly hospitalCode: string; readonly isOwnHospital: boolean } | null;
+}
+
+export interface FamilyView {
+  readonly familyId: string;
+  readonly familyNumber: string;
+  readonly district: string;
+  readonly registeredPhoneEnding: string;
+  /** As last confirmed by the server. */
+  readonly balance: Confirmed<{ readonly cover: number; readonly committed: number; readonly available: number }>;
+  /** Bookings made on this desk that the server has not placed yet. */
+  readonly pendingAmount: number;
+  readonly members: readonly MemberSummary[];
+  readonly activeCases: readonly { readonly caseId: string | null; readonly memberId: string; readonly hospitalCode: string; readonly isOwnHospital: boolean; readonly holdAmount: number; readonly preauthStatus: string | null }[];
+}
+
+export interface PackageView {
+  readonly code: string;
+  readonly name: string;
+  readonly specialty: string;
+  readonly isUnspecified: boolean;
+  readonly price: number;
+  readonly version: number;
+}
+
+export type IdentifyQuery =
+  | { readonly by: 'scheme-id' | 'national-id' | 'health-card'; readonly value: string }
+  | { readonly by: 'name'; readonly value: string; readonly birthYear?: number };
+
+export interface IdentifyMatch {
+  readonly member: MemberSummary;
+  readonly familyId: string;
+  readonly familyNumber: string;
+}
+
+export type IdentityMethod = 'fingerprint' | 'face' | 'otp' | 'override' | 'document';
+
+/** Documents of the renderer's read model, in the shape RxDB's pull replication expects. */
+export type ReplicatedCollection = 'families' | 'cases' | 'bookings' | 'packages';
+export interface ReplicatedDocument {
+  readonly id: string;
+  readonly _deleted: boolean;
+  readonly [field: string]: unknown;
+}
+export interface ReplicationCheckpoint {
+  readonly sequence: number;
+}
+
+/** Every channel, its argument and its answer. */
+export interface DeskApiHandlers {
+  'enrollment.status': (args: Record<string, never>) => Promise<DeskResult<{ isEnrolled: boolean; deskId: string | null; hospitalName: string | null; serverUrl: string | null }>>;
+  'enrollment.enroll': (args: { serverUrl: string; code: string }) => Promise<DeskResult<{ deskId: string; hospitalName: string }>>;
+  'session.signIn': (args: { username: string; password: string }) => Promise<DeskResult<SessionInfo>>;
+  'session.signOut': (args: Record<string, never>) => Promise<DeskResult<null>>;
+  'session.current': (args: Record<string, never>) => Promise<DeskResult<SessionInfo | null>>;
+  'members.identify': (args: IdentifyQuery) => Promise<DeskResult<{ matches: IdentifyMatch[]; source: 'replica' | 'server' }>>;
+  'families.view': (args: { familyId: string }) => Promise<DeskResult<FamilyView>>;
+  'packages.list': (args: { search?: string }) => Promise<DeskResult<PackageView[]>>;
+  'cases.list': (args: { status?: CaseView['status'] | 'all'; search?: string }) => Promise<DeskResult<CaseListItem[]>>;
+  'cases.view': (args: { caseId: string }) => Promise<DeskResult<CaseView>>;
+  'cases.admit': (args: { memberId: string; identityMethod: IdentityMethod; isEmergency?: boolean }) => Promise<DeskResult<{ caseId: string }>>;
+  'cases.requestPreauth': (args: { caseId: string; packageCode: string; estimatedAmount?: number; clinicalNote?: string }) => Promise<DeskResult<null>>;
+  'cases.respondQuery': (args: { caseId: string; response: string }) => Promise<DeskResult<null>>;
+  'cases.requestEnhancement': (args: { caseId: string; amount: number; reason: string }) => Promise<DeskResult<{ enhancementId: string }>>;
+  'cases.discharge': (args: { caseId: string }) => Promise<DeskResult<null>>;
+  'cases.submitClaim': (args: { caseId: string; amount: number }) => Promise<DeskResult<{ claimId: string }>>;
+  'cases.cancel': (args: { caseId: string; reason: string }) => Promise<DeskResult<null>>;
+  'bookings.add': (args: { caseId: string; itemCode: string; description: string; quantity: number; unitPrice: number }) => Promise<DeskResult<{ bookingId: string }>>;
+  'bookings.void': (args: { bookingId: string; reason: string }) => Promise<DeskResult<null>>;
+  'sync.status': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
+  'sync.now': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
+  'replication.pull': (args: { collection: ReplicatedCollection; checkpoint: ReplicationCheckpoint | null; limit: number }) => Promise<DeskResult<{ documents: ReplicatedDocument[]; checkpoint: ReplicationCheckpoint | null }>>;
+}
+
+export type DeskChannel = keyof DeskApiHandlers;
+export type DeskArgs<C extends DeskChannel> = Parameters<DeskApiHandlers[C]>[0];
+export type DeskAnswer<C extends DeskChannel> = Awaited<ReturnType<DeskApiHandlers[C]>>;
+
+/** Events pushed from the backend to the renderer. */
+export interface DeskEvents {
+  /** Something in the read model changed: RxDB's pull stream re-pulls (RESYNC on reconnect). */
+  'replication.changed': { collections: ReplicatedCollection[] };
+  'sync.status': SyncStatus;
+  /** A decision on one of this desk's cases arrived (pre-auth, enhancement, claim). */
+  'notification': { caseId: string; title: string; body: string };
+}
+export type DeskEventName = keyof DeskEvents;
+
+/** What the renderer holds: call any channel, listen to events. */
+export interface DeskApiClient {
+  call<C extends DeskChannel>(channel: C, args: DeskArgs<C>): Promise<DeskAnswer<C>>;
+  on<E extends DeskEventName>(event: E, listener: (payload: DeskEvents[E]) => void): () => void;
+}
+
+export const deskChannels = [
+  'enrollment.status', 'enrollment.enroll', 'session.signIn', 'session.signOut', 'session.current', 'members.identify', 'families.view',
+  'packages.list', 'cases.list', 'cases.view', 'cases.admit', 'cases.requestPreauth', 'cases.respondQuery', 'cases.requestEnhancement',
+  'cases.discharge', 'cases.submitClaim', 'cases.cancel', 'bookings.add', 'bookings.void', 'sync.status', 'sync.now', 'replication.pull',
+] as const satisfies readonly DeskChannel[];
