@@ -41,6 +41,7 @@ export type ErrorCode =
   | 'forbidden-role'
   | 'not-found'
   | 'command-id-reused'
+  | 'protocol-mismatch'
   | 'internal-error';
 
 export type Refusal =
@@ -54,6 +55,7 @@ export function httpStatusOf(refusal: Refusal): number {
   switch (code) {
     case 'malformed-json':
     case 'invalid-input':
+    case 'protocol-mismatch':
       return 400;
     case 'unauthenticated':
     case 'invalid-credentials':

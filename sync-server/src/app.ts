@@ -11,6 +11,8 @@ import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
 import { runCommand } from './commands/runner';
 import type { Database } from './db/database';
+import { registerSyncRoutes } from './sync/routes';
+import type { ChangeNotifier } from './sync/notifier';
 import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
 
 export interface AppOptions {
@@ -18,6 +20,7 @@ export interface AppOptions {
   readonly scheme: () => SchemeRow;
   readonly tokenKey: Buffer;
   readonly nationalIdKey: Buffer;
+  readonly notifier: ChangeNotifier;
   readonly logger?: boolean;
   readonly now?: () => number;
 }
@@ -63,6 +66,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     bodyLimit: 1024 * 1024,
+    // Desks hold event streams open; closing the server must not wait for them.
+    forceCloseConnections: true,
     // Money must arrive as JSON integers: no coercion of "100" to 100, no silent removal of
     // unknown fields (they are refused instead).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
@@ -84,7 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'CoverDesk sync server', version: '0.1.0', description: 'Commands, family cover holds, payer workflow. Amounts are integers in minor currency units.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' }, deskAuth: { type: 'apiKey', in: 'header', name: 'authorization', description: 'Desk <deskId>.<credential>' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -138,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }, async (request, reply) => {
       const outcome = await runCommand(runnerDeps, name as CommandName, request.body as CommandBody<CommandName>, principalOf(request));
       if (outcome.isReplay) void reply.header('x-command-replayed', 'true');
+      else if (outcome.status === 200) options.notifier.changed();
       return reply.status(outcome.status).send(outcome.answer);
     });
   }
@@ -157,6 +163,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     preHandler: authenticate,
     schema: { tags: ['reads'], summary: 'The package catalogue at its current price versions', security: bearer, response: { 200: Type.Array(Type.Object({}, { additionalProperties: true })), ...errorResponses } },
   }, async () => packageCatalogue(options.db));
+
+  registerSyncRoutes(app, {
+    db: options.db,
+    runner: runnerDeps,
+    notifier: options.notifier,
+    authenticateOperator: async (request) => {
+      await authenticate(request);
+      return principalOf(request);
+    },
+  });
 
   app.get('/reports/reconciliation', {
     preHandler: authenticate,

@@ -6,6 +6,7 @@ import { buildApp } from './app';
 import { openDatabase } from './db/open';
 import { demoOperators, demoPassword, seedDemo } from './demo/seed';
 import { prepareServer } from './server-state';
+import { ChangeNotifier } from './sync/notifier';
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
     await state.reloadScheme();
     console.log(seeded.created ? 'Demo scheme created.' : 'Demo scheme already present.');
   }
-  const app = await buildApp({ db, scheme: state.scheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
+  const notifier = new ChangeNotifier(db.kind === 'postgres' ? process.env.DATABASE_URL ?? null : null);
+  await notifier.start();
+  const app = await buildApp({ db, notifier, scheme: state.scheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
   await app.listen({ port, host });
   console.log(`Listening on http://${host}:${port}  (API documentation: http://${host}:${port}/docs)`);
   if (isDemo) console.log(`Demo operators (password "${demoPassword}"): ${demoOperators.map((o) => `${o.username} [${o.roles.join(',')}]`).join(', ')}`);
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
     isStopping = true;
     console.log(`${signal}: finishing requests in flight and closing the database…`);
     await app.close();
+    await notifier.stop();
     await state.stop();
     await db.close();
     process.exit(0);

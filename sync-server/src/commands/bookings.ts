@@ -97,6 +97,7 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
   const caseRow = await lockCase(context, body.caseId);
   requireAdmitted(caseRow);
   await context.sql.query("UPDATE cases SET status = 'discharged', discharged_at = now() WHERE id = $1", [caseRow.id]);
+  await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [caseRow.family_id]);
   await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
   const [sum] = await context.sql.query<{ total: number }>("SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-discharged', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted' }, after: { status: 'discharged', bookingSum: sum?.total ?? 0 }, commandId: context.commandId });
@@ -129,6 +130,7 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
   await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE case_id = $1", [caseRow.id]);
   await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
   await context.sql.query("UPDATE cases SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2 WHERE id = $1", [caseRow.id, body.reason]);
+  if (released === 0) await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [caseRow.family_id]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-cancelled', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted', holdAmount: released }, after: { status: 'cancelled', released, bookingsVoided: voided.length }, commandId: context.commandId });
   return { caseId: caseRow.id, status: 'cancelled', released, bookingsVoided: voided.length, family: await familyBalance(context.sql, caseRow.family_id) };
 }

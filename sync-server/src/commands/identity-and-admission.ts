@@ -84,6 +84,8 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     if (pgErrorCode(error) === pgErrors.uniqueViolation && pgConstraint(error) === 'one_active_case_per_member') return activeElsewhere();
     throw error;
   }
+  // Touch the family so its replicated summary (active cases at every hospital) reaches desks.
+  await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [member.family_id]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-admitted', entityType: 'case', entityId: body.caseId, after: { memberId: member.id, hospitalId, identityMethod: body.identityMethod }, commandId: context.commandId });
   return { caseId: body.caseId, status: 'admitted', familyId: member.family_id, identityMethod: body.identityMethod, flaggedForReview: body.identityMethod === 'override' };
 }

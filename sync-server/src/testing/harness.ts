@@ -4,6 +4,7 @@ import type { CommandBody, CommandName } from '@contract/commands';
 import { buildApp } from '../app';
 import { seedDemo, demoPassword } from '../demo/seed';
 import { prepareServer, type ServerState } from '../server-state';
+import { ChangeNotifier } from '../sync/notifier';
 import { createScratchDatabase, type Backend, type ScratchDatabase } from './databases';
 
 export interface Answer {
@@ -33,7 +34,8 @@ export async function startTestServer(backend: Backend, options: { extraFamilies
   const state = await prepareServer(scratch.db, { chainIntervalMs: 50 });
   await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: options.extraFamilies ?? 5, ...(options.seedCover ? { seedCover: options.seedCover } : {}) });
   await state.reloadScheme();
-  const app = await buildApp({ db: scratch.db, scheme: state.scheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey });
+  const notifier = new ChangeNotifier(null);
+  const app = await buildApp({ db: scratch.db, notifier, scheme: state.scheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey });
   const raw: TestServer['raw'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;

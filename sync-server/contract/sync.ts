@@ -1,0 +1,87 @@
+/**
+ * The sync wire format between desks and the server: one schema module, imported by the server
+ * (validation, OpenAPI) and by the desk backend (it checks every server answer before applying it).
+ */
+import { Type, type Static } from 'typebox';
+import { commandNames } from './commands';
+
+/** Bumped on any incompatible change; desks and servers refuse to talk across a mismatch. */
+export const syncProtocolVersion = 1;
+export const protocolHeader = 'x-coverdesk-protocol';
+
+export const replicatedTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
+export type ReplicatedTable = (typeof replicatedTables)[number];
+
+export const PullCheckpoint = Type.Object({
+  /** Lower bound of the current window: rows written by transactions with id ≥ from. */
+  from: Type.String({ pattern: '^[0-9]+$' }),
+  /** Where the next window starts: the oldest running transaction when this window began. */
+  next: Type.String({ pattern: '^[0-9]+$' }),
+  /** Paging inside the window: table index and last id sent. */
+  table: Type.Integer({ minimum: 0, maximum: 64 }),
+  afterId: Type.Union([Type.String(), Type.Null()]),
+}, { additionalProperties: false });
+export type PullCheckpointValue = Static<typeof PullCheckpoint>;
+
+export const PulledDocument = Type.Object({
+  table: Type.Enum([...replicatedTables]),
+  id: Type.String(),
+  row: Type.Record(Type.String(), Type.Unknown()),
+}, { additionalProperties: false });
+export type PulledDocumentValue = Static<typeof PulledDocument>;
+
+export const PullAnswer = Type.Object({
+  protocolVersion: Type.Literal(syncProtocolVersion),
+  documents: Type.Array(PulledDocument),
+  checkpoint: PullCheckpoint,
+  /** True when the window is not finished: pull again at once. */
+  hasMore: Type.Boolean(),
+  serverTime: Type.String(),
+}, { additionalProperties: false });
+export type PullAnswerValue = Static<typeof PullAnswer>;
+
+export const PushMutation = Type.Object({
+  /** Strictly increasing per desk. */
+  sequence: Type.Integer({ minimum: 1 }),
+  commandId: Type.String({ format: 'uuid' }),
+  name: Type.Enum([...commandNames]),
+  operatorId: Type.String({ format: 'uuid' }),
+  body: Type.Object({}, { additionalProperties: true }),
+}, { additionalProperties: false });
+export type PushMutationValue = Static<typeof PushMutation>;
+
+export const PushRequest = Type.Object({
+  protocolVersion: Type.Literal(syncProtocolVersion),
+  mutations: Type.Array(PushMutation, { minItems: 1, maxItems: 200 }),
+}, { additionalProperties: false });
+
+export const PushAnswer = Type.Object({
+  protocolVersion: Type.Literal(syncProtocolVersion),
+  /** One answer per processed mutation, in order. A business rejection is an answer, not an error. */
+  answers: Type.Array(Type.Object({
+    commandId: Type.String(),
+    status: Type.Integer(),
+    answer: Type.Object({}, { additionalProperties: true }),
+  }, { additionalProperties: false })),
+  /** Set when processing stopped early on a transient failure: retry from this mutation. */
+  stoppedAt: Type.Union([Type.String(), Type.Null()]),
+}, { additionalProperties: false });
+export type PushAnswerValue = Static<typeof PushAnswer>;
+
+export const EnrollRequest = Type.Object({
+  code: Type.String({ minLength: 6, maxLength: 64 }),
+}, { additionalProperties: false });
+
+export const EnrollAnswer = Type.Object({
+  protocolVersion: Type.Literal(syncProtocolVersion),
+  deskId: Type.String(),
+  hospitalId: Type.String(),
+  hospitalName: Type.String(),
+  hospitalCode: Type.String(),
+  /** The desk's own secret: shown once, kept in safeStorage / an owner-only file. */
+  credential: Type.String(),
+  scheme: Type.Object({
+    name: Type.String(), currency: Type.String(), locale: Type.String(), minorPerUnit: Type.Integer(), preauthTurnaroundMinutes: Type.Integer(),
+  }, { additionalProperties: false }),
+}, { additionalProperties: false });
+export type EnrollAnswerValue = Static<typeof EnrollAnswer>;

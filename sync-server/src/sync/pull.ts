@@ -1,0 +1,138 @@
+import { replicatedTables, type PullCheckpointValue, type PulledDocumentValue, type ReplicatedTable } from '@contract/sync';
+import type { Database, Sql } from '../db/database';
+import type { DeskPrincipal } from './desk-auth';
+
+/**
+ * The pull feed: server rows a desk may see, by a checkpoint that cannot skip a row committed
+ * out of order (see migration 002). A round walks every replicated table in id order inside the
+ * window [from, ∞); when it ends, the next window starts at `next`, the oldest transaction that
+ * was still running when the round began — anything committed after that point is re-sent.
+ */
+export const initialCheckpoint: PullCheckpointValue = { from: '0', next: '0', table: 0, afterId: null };
+
+/** Desk scope for a family id expression: the registry district, families it looked up, families with a case at its hospital. */
+const familyInScope = (family: string) => `(${family}.district = $2 OR EXISTS (SELECT 1 FROM desk_lookups l WHERE l.desk_id = $3 AND l.family_id = ${family}.id) OR EXISTS (SELECT 1 FROM cases sc WHERE sc.family_id = ${family}.id AND sc.hospital_id = $4))`;
+/** Families whose scope changed inside the window: they are (re)sent whole, with their members. */
+const familiesEntering = `(SELECT family_id FROM desk_lookups WHERE desk_id = $3 AND change_xid >= $1::xid8 UNION SELECT family_id FROM cases WHERE hospital_id = $4 AND change_xid >= $1::xid8)`;
+
+/**
+ * One query per table. Parameters: $1 from (xid8), $2 district, $3 desk id, $4 hospital id,
+ * $5 after id (or null), $6 limit. A fresh desk (from = 0) skips the window filter entirely.
+ */
+function tableQuery(table: ReplicatedTable, isInitial: boolean): string {
+  // Declares every parameter's type once, so each table's query may use any subset of them.
+  const declare = 'WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::text AS district, $3::uuid AS desk_id, $4::uuid AS hospital_id, $5::text AS after_id, $6::int AS page_size) ';
+  return declare + tableBody(table, isInitial);
+}
+
+function tableBody(table: ReplicatedTable, isInitial: boolean): string {
+  const window = (alias: string) => (isInitial ? 'true' : `${alias}.change_xid >= $1::xid8`);
+  const after = (column: string) => `($5::text IS NULL OR ${column}::text > $5::text)`;
+  switch (table) {
+    case 'families':
+      return `SELECT f.id::text AS id, json_build_object(
+                'id', f.id, 'familyNumber', f.family_number, 'cover', f.cover, 'committed', f.committed, 'district', f.district,
+                'registeredPhoneEnding', right(f.registered_phone, 4), 'confirmedAt', clock_timestamp(),
+                'activeCases', (SELECT COALESCE(json_agg(json_build_object(
+                    'caseId', CASE WHEN c.hospital_id = $4 THEN c.id END, 'memberId', c.member_id, 'hospitalCode', hs.code,
+                    'isOwnHospital', c.hospital_id = $4, 'holdAmount', COALESCE(h.amount, 0), 'preauthStatus', p.status) ORDER BY c.admitted_at), '[]'::json)
+                  FROM cases c JOIN hospitals hs ON hs.id = c.hospital_id LEFT JOIN holds h ON h.case_id = c.id LEFT JOIN preauths p ON p.case_id = c.id
+                 WHERE c.family_id = f.id AND c.status = 'admitted')) AS row
+                FROM families f
+               WHERE ${familyInScope('f')} AND ${after('f.id')}
+                 AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering}`})
+               ORDER BY f.id::text LIMIT $6`;
+    case 'members':
+      return `SELECT m.id::text AS id, json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
+                'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number) AS row
+                FROM members m JOIN families f ON f.id = m.family_id
+               WHERE ${familyInScope('f')} AND ${after('m.id')}
+                 AND (${window('m')} ${isInitial ? '' : `OR m.family_id IN ${familiesEntering}`})
+               ORDER BY m.id::text LIMIT $6`;
+    case 'packages':
+      return `SELECT p.code AS id, json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
+                'version', pp.version, 'price', pp.price) AS row
+                FROM packages p
+                JOIN LATERAL (SELECT version, price, change_xid FROM package_prices WHERE package_code = p.code ORDER BY version DESC LIMIT 1) pp ON true
+               WHERE ${after('p.code')}
+                 AND (${window('p')} OR ${window('pp')})
+               ORDER BY p.code LIMIT $6`;
+    case 'cases':
+      return `SELECT c.id::text AS id, json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
+                'identityMethod', c.identity_method, 'isEmergency', c.is_emergency, 'admittedAt', c.admitted_at, 'dischargedAt', c.discharged_at,
+                'cancelledAt', c.cancelled_at) AS row
+                FROM cases c
+               WHERE c.hospital_id = $4 AND ${window('c')} AND ${after('c.id')}
+               ORDER BY c.id::text LIMIT $6`;
+    case 'preauths':
+      return `SELECT p.id::text AS id, json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
+                'packagePrice', p.package_price, 'requestedAmount', p.requested_amount, 'recommendedAmount', p.recommended_amount,
+                'approvedAmount', p.approved_amount, 'status', p.status, 'queryReason', p.query_reason, 'queryResponse', p.query_response,
+                'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at) AS row
+                FROM preauths p JOIN cases c ON c.id = p.case_id
+               WHERE c.hospital_id = $4 AND ${window('p')} AND ${after('p.id')}
+               ORDER BY p.id::text LIMIT $6`;
+    case 'holds':
+      return `SELECT h.id::text AS id, json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
+                'authorized', h.authorized, 'packageCode', h.package_code, 'packageVersion', h.package_version, 'status', h.status,
+                'confirmedAt', clock_timestamp()) AS row
+                FROM holds h JOIN cases c ON c.id = h.case_id
+               WHERE c.hospital_id = $4 AND ${window('h')} AND ${after('h.id')}
+               ORDER BY h.id::text LIMIT $6`;
+    case 'enhancements':
+      return `SELECT e.id::text AS id, json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
+                'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at) AS row
+                FROM enhancements e JOIN cases c ON c.id = e.case_id
+               WHERE c.hospital_id = $4 AND ${window('e')} AND ${after('e.id')}
+               ORDER BY e.id::text LIMIT $6`;
+    case 'bookings':
+      return `SELECT b.id::text AS id, json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
+                'quantity', b.quantity, 'unitPrice', b.unit_price, 'amount', b.amount, 'coveredAmount', b.covered_amount, 'shortfallAmount', b.shortfall_amount,
+                'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at) AS row
+                FROM bookings b JOIN cases c ON c.id = b.case_id
+               WHERE c.hospital_id = $4 AND ${window('b')} AND ${after('b.id')}
+               ORDER BY b.id::text LIMIT $6`;
+    case 'claims':
+      return `SELECT k.id::text AS id, json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
+                'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'status', k.status, 'submittedAt', k.submitted_at) AS row
+                FROM claims k
+               WHERE k.hospital_id = $4 AND ${window('k')} AND ${after('k.id')}
+               ORDER BY k.id::text LIMIT $6`;
+  }
+}
+
+export interface PullResult {
+  readonly documents: PulledDocumentValue[];
+  readonly checkpoint: PullCheckpointValue;
+  readonly hasMore: boolean;
+}
+
+export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCheckpointValue, limit: number): Promise<PullResult> {
+  return db.transaction(async (sql: Sql) => {
+    // One snapshot for the whole page, so its documents agree with each other.
+    await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    let { from, next, table, afterId } = checkpoint;
+    if (table === 0 && afterId === null) {
+      const [row] = await sql.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
+      next = row?.xmin ?? from;
+    }
+    const isInitial = from === '0';
+    const documents: PulledDocumentValue[] = [];
+    while (table < replicatedTables.length && documents.length < limit) {
+      const name = replicatedTables[table]!;
+      const budget = limit - documents.length;
+      const rows = await sql.query<{ id: string; row: Record<string, unknown> }>(tableQuery(name, isInitial), [from, desk.registryDistrict, desk.deskId, desk.hospitalId, afterId, budget]);
+      for (const row of rows) documents.push({ table: name, id: row.id, row: row.row });
+      if (rows.length < budget) {
+        table += 1;
+        afterId = null;
+      } else {
+        afterId = rows[rows.length - 1]!.id;
+      }
+    }
+    if (table >= replicatedTables.length) {
+      return { documents, checkpoint: { from: next, next, table: 0, afterId: null }, hasMore: false };
+    }
+    return { documents, checkpoint: { from, next, table, afterId }, hasMore: true };
+  });
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { ErrorAnswer } from '@contract/commands';
+import { EnrollAnswer, EnrollRequest, protocolHeader, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
+import { fail } from '@domain/outcomes';
+import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
+import { appendAudit } from '../audit/chain';
+import type { Principal } from '../auth/tokens';
+import { runCommand, type RunnerDependencies } from '../commands/runner';
+import type { Database } from '../db/database';
+import { authenticateDesk, hashSecret, newSecret, type DeskPrincipal } from './desk-auth';
+import type { ChangeNotifier } from './notifier';
+import { initialCheckpoint, pull } from './pull';
+import { applyPush } from './push';
+
+export interface SyncRouteOptions {
+  readonly db: Database;
+  readonly runner: RunnerDependencies;
+  readonly notifier: ChangeNotifier;
+  readonly authenticateOperator: (request: FastifyRequest) => Promise<Principal>;
+}
+
+const checkpointValidator = Compile(PullCheckpoint);
+const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer };
+const deskSecurity = [{ deskAuth: [] }];
+
+function checkProtocol(request: FastifyRequest): void {
+  const sent = request.headers[protocolHeader];
+  if (sent !== undefined && sent !== String(syncProtocolVersion)) {
+    throw fail('protocol-mismatch', `This server speaks sync protocol ${syncProtocolVersion}, the desk sent ${String(sent)}: update the desk app.`, { serverVersion: syncProtocolVersion });
+  }
+}
+
+export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptions): void {
+  const { db, notifier } = options;
+  const desk = async (request: FastifyRequest): Promise<DeskPrincipal> => {
+    checkProtocol(request);
+    return authenticateDesk(db, request.headers.authorization);
+  };
+
+  app.post('/desks/:deskId/enrollment-codes', {
+    schema: {
+      tags: ['desks'], summary: 'HA issues a one-time enrollment code for a desk (valid 24 h; earlier unused codes stop working)',
+      security: [{ bearerAuth: [] }], params: Type.Object({ deskId: Type.String({ format: 'uuid' }) }),
+      response: { 200: Type.Object({ deskId: Type.String(), code: Type.String(), expiresAt: Type.String() }), ...errors },
+    },
+  }, async (request) => {
+    const principal = await options.authenticateOperator(request);
+    if (!principal.roles.includes('HA')) throw fail('forbidden-role', 'Only the health authority (HA) issues desk enrollment codes.');
+    const { deskId } = request.params as { deskId: string };
+    const code = newSecret(9).replace(/[-_]/g, 'x').slice(0, 12).toUpperCase();
+    const expiresAt = new Date(Date.now() + 24 * 3600 * 1000);
+    await db.transaction(async (sql) => {
+      const [row] = await sql.query('SELECT id FROM desks WHERE id = $1 FOR UPDATE', [deskId]);
+      if (!row) throw fail('not-found', `There is no desk ${deskId}.`);
+      await sql.query('UPDATE enrollment_codes SET used_at = now() WHERE desk_id = $1 AND used_at IS NULL', [deskId]);
+      await sql.query('INSERT INTO enrollment_codes (code_hash, desk_id, issued_by, expires_at) VALUES ($1, $2, $3, $4)', [hashSecret(code), deskId, principal.operatorId, expiresAt]);
+      await appendAudit(sql, { actorId: principal.operatorId, action: 'desk-enrollment-code-issued', entityType: 'desk', entityId: deskId, after: { expiresAt: expiresAt.toISOString() } });
+    });
+    return { deskId, code, expiresAt: expiresAt.toISOString() };
+  });
+
+  app.post('/desks/enroll', {
+    schema: { tags: ['desks'], summary: 'A desk exchanges its one-time code for its own credential', body: EnrollRequest, response: { 200: EnrollAnswer, ...errors } },
+  }, async (request) => {
+    checkProtocol(request);
+    const { code } = request.body as { code: string };
+    const credential = newSecret();
+    const answer = await db.transaction(async (sql) => {
+      const [row] = await sql.query<{ desk_id: string; hospital_id: string; hospital_name: string; hospital_code: string }>(
+        `SELECT e.desk_id, d.hospital_id, h.name AS hospital_name, h.code AS hospital_code FROM enrollment_codes e
+           JOIN desks d ON d.id = e.desk_id JOIN hospitals h ON h.id = d.hospital_id
+          WHERE e.code_hash = $1 AND e.used_at IS NULL AND e.expires_at > now() FOR UPDATE OF e`,
+        [hashSecret(code.trim().toUpperCase())],
+      );
+      if (!row) throw fail('unauthenticated', 'This enrollment code is not valid: it may be mistyped, already used or expired. Ask the health authority for a new one.');
+      await sql.query('UPDATE enrollment_codes SET used_at = now() WHERE code_hash = $1', [hashSecret(code.trim().toUpperCase())]);
+      await sql.query("UPDATE desks SET credential_hash = $2, enrolled_at = now(), status = 'active' WHERE id = $1", [row.desk_id, hashSecret(credential)]);
+      await appendAudit(sql, { actorId: null, action: 'desk-enrolled', entityType: 'desk', entityId: row.desk_id });
+      const [scheme] = await sql.query<{ name: string; currency: string; locale: string; minor_per_unit: number; preauth_turnaround_minutes: number }>('SELECT name, currency, locale, minor_per_unit, preauth_turnaround_minutes FROM schemes WHERE is_current');
+      if (!scheme) throw new Error('no current scheme');
+      return {
+        protocolVersion: syncProtocolVersion, deskId: row.desk_id, hospitalId: row.hospital_id, hospitalName: row.hospital_name, hospitalCode: row.hospital_code,
+        credential: `${row.desk_id}.${credential}`,
+        scheme: { name: scheme.name, currency: scheme.currency, locale: scheme.locale, minorPerUnit: scheme.minor_per_unit, preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes },
+      };
+    });
+    return answer;
+  });
+
+  app.get('/sync/pull', {
+    schema: {
+      tags: ['sync'], summary: 'Pull server rows in this desk\'s scope since a checkpoint (documents + checkpoint)', security: deskSecurity,
+      querystring: Type.Object({ checkpoint: Type.Optional(Type.String({ maxLength: 1000 })), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Documents per page, 1–5000 (default 1000)' })) }),
+      response: { 200: PullAnswer, ...errors },
+    },
+  }, async (request) => {
+    const principal = await desk(request);
+    const query = request.query as { checkpoint?: string; limit?: string };
+    let checkpoint: PullCheckpointValue = initialCheckpoint;
+    if (query.checkpoint) {
+      try {
+        checkpoint = JSON.parse(query.checkpoint) as PullCheckpointValue;
+      } catch {
+        throw fail('invalid-input', 'The checkpoint is not valid JSON; start again without one.');
+      }
+      if (!checkpointValidator.Check(checkpoint)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
+    }
+    const result = await pull(db, principal, checkpoint, Math.min(5000, Number(query.limit ?? 1000)));
+    return { protocolVersion: syncProtocolVersion, ...result, serverTime: new Date().toISOString() };
+  });
+
+  app.post('/sync/push', {
+    schema: { tags: ['sync'], summary: 'Push a desk\'s outbox, in order; each mutation answers exactly once', security: deskSecurity, body: PushRequest, response: { 200: PushAnswer, ...errors } },
+  }, async (request) => {
+    const principal = await desk(request);
+    const { mutations } = request.body as { mutations: PushMutationValue[] };
+    const result = await applyPush(options.runner, principal, mutations);
+    if (result.answers.some((a) => a.status === 200)) notifier.changed();
+    return result;
+  });
+
+  app.post('/sync/identify', {
+    schema: {
+      tags: ['sync'], summary: 'Look a beneficiary up online from a desk; the family joins the desk\'s replication scope', security: deskSecurity,
+      body: Type.Object({ operatorId: Type.String({ format: 'uuid' }), by: Type.Enum(['scheme-id', 'national-id', 'health-card']), value: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+    },
+  }, async (request, reply) => {
+    const principal = await desk(request);
+    const body = request.body as { operatorId: string; by: 'scheme-id' | 'national-id' | 'health-card'; value: string };
+    const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>('SELECT roles, hospital_id, is_active FROM operators WHERE id = $1', [body.operatorId]);
+    if (!operator?.is_active || operator.hospital_id !== principal.hospitalId) throw fail('forbidden-role', 'The operator is not an active operator of this desk\'s hospital.');
+    const outcome = await runCommand(options.runner, 'identify-member', { commandId: randomUUID(), by: body.by, value: body.value }, { operatorId: body.operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: principal.hospitalId as HospitalId });
+    const familyId = ((outcome.answer.result as { family?: { familyId?: string } } | undefined)?.family?.familyId);
+    if (familyId) {
+      await db.query('INSERT INTO desk_lookups (desk_id, family_id) VALUES ($1, $2) ON CONFLICT (desk_id, family_id) DO UPDATE SET looked_up_at = now(), change_xid = pg_current_xact_id()', [principal.deskId, familyId]);
+      notifier.changed();
+    }
+    return reply.status(outcome.status).send(outcome.answer);
+  });
+
+  app.get('/sync/stream', {
+    schema: { tags: ['sync'], summary: 'Server-sent events: `poke` whenever something may have changed; reconnect and pull on every (re)connect', security: deskSecurity },
+  }, async (request, reply) => {
+    await desk(request);
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    // The first event tells the desk to resync now: anything may have happened while it was away.
+    response.write(`event: poke\ndata: {"reason":"connected"}\n\n`);
+    let isPokeQueued = false;
+    const unsubscribe = notifier.subscribe(() => {
+      if (isPokeQueued) return;
+      isPokeQueued = true;
+      setTimeout(() => {
+        isPokeQueued = false;
+        response.write(`event: poke\ndata: {"reason":"changed"}\n\n`);
+      }, 25);
+    });
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+  });
+}
+

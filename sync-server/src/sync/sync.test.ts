@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PullAnswerValue, PullCheckpointValue } from '@contract/sync';
+import { demoIds } from '../demo/seed';
+import { availableBackends } from '../testing/databases';
+import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+
+interface Desk { authorization: string; operatorId: string }
+
+async function enroll(server: TestServer, deskId: string, username: string): Promise<Desk> {
+  const ha = await server.login('ha');
+  const issued = await server.raw('POST', `/desks/${deskId}/enrollment-codes`, { token: ha, payload: {} });
+  expect(issued.status).toBe(200);
+  const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
+  expect(enrolled.status).toBe(200);
+  const login = await server.raw('POST', '/auth/login', { payload: { username, password: 'coverdesk-demo' } });
+  return { authorization: `Desk ${String(enrolled.body.credential)}`, operatorId: String(login.body.operatorId) };
+}
+
+async function pullAll(server: TestServer, desk: Desk, checkpoint: PullCheckpointValue | null, limit = 50): Promise<{ documents: PullAnswerValue['documents']; checkpoint: PullCheckpointValue; pages: number }> {
+  const documents: PullAnswerValue['documents'] = [];
+  let current = checkpoint;
+  for (let pages = 1; ; pages += 1) {
+    const query = `limit=${limit}${current ? `&checkpoint=${encodeURIComponent(JSON.stringify(current))}` : ''}`;
+    const answer = await server.raw('GET', `/sync/pull?${query}`, { headers: { authorization: desk.authorization } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const body = answer.body as unknown as PullAnswerValue;
+    documents.push(...body.documents);
+    current = body.checkpoint;
+    if (!body.hasMore) return { documents, checkpoint: body.checkpoint, pages };
+  }
+}
+
+describe.each(availableBackends)('desk enrollment, pull scope and push (%s)', (backend) => {
+  let server: TestServer;
+  let deskA: Desk;
+  let deskB: Desk;
+  beforeAll(async () => {
+    server = await startTestServer(backend, { extraFamilies: 30 });
+    deskA = await enroll(server, demoIds.deskA, 'medco.a');
+    deskB = await enroll(server, demoIds.deskB, 'medco.b');
+  });
+  afterAll(async () => server?.close());
+
+  it('refuses a used code, a wrong credential and a protocol mismatch, with clear errors', async () => {
+    const ha = await server.login('ha');
+    const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: ha, payload: {} });
+    const first = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
+    expect(first.status).toBe(200);
+    deskA = { ...deskA, authorization: `Desk ${String(first.body.credential)}` };
+    const again = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
+    expect(again.status).toBe(401);
+    expect(String(again.body.message)).toMatch(/already used|expired/);
+    const forged = await server.raw('GET', '/sync/pull', { headers: { authorization: `Desk ${demoIds.deskA}.AAAAAAAAAAAAAAAAAAAAAAAAAAAA` } });
+    expect(forged.body.code).toBe('unauthenticated');
+    const mismatch = await server.raw('GET', '/sync/pull', { headers: { authorization: deskA.authorization, 'x-coverdesk-protocol': '99' } });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.code).toBe('protocol-mismatch');
+    const medco = await server.login('medco.a');
+    const notHa = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: medco, payload: {} });
+    expect(notHa.status).toBe(403);
+  });
+
+  it('pulls the district registry, the catalogue and only its own hospital\'s cases', async () => {
+    const medcoB = await server.login('medco.b');
+    const caseB = randomUUID();
+    resultOf(await server.command(medcoB, 'admit', { caseId: caseB, memberId: demoIds.mother, identityMethod: 'face' }));
+    resultOf(await server.command(medcoB, 'request-preauth', { caseId: caseB, packageCode: 'MG006A' }));
+    const { documents, pages } = await pullAll(server, deskA, null);
+    expect(pages).toBeGreaterThan(1);
+    const families = documents.filter((d) => d.table === 'families');
+    expect(families.length).toBeGreaterThan(5);
+    expect(families.every((f) => f.row.district === 'Pune' || f.id === demoIds.seedFamily)).toBe(true);
+    expect(documents.filter((d) => d.table === 'packages')).toHaveLength(40);
+    // Hospital B's case is not replicated to desk A, but the family summary shows the hold there.
+    expect(documents.some((d) => d.table === 'cases' && d.id === caseB)).toBe(false);
+    const seed = families.find((f) => f.id === demoIds.seedFamily)!;
+    expect(seed.row.activeCases).toEqual([expect.objectContaining({ caseId: null, hospitalCode: 'HSP-B', isOwnHospital: false, holdAmount: 500_000 })]);
+    const forB = await pullAll(server, deskB, null);
+    expect(forB.documents.some((d) => d.table === 'cases' && d.id === caseB)).toBe(true);
+    expect(forB.documents.some((d) => d.table === 'holds' && d.row.caseId === caseB && d.row.amount === 500_000)).toBe(true);
+    expect(forB.documents.every((d) => d.table !== 'members' || d.row.nationalIdHash === undefined)).toBe(true);
+  });
+
+  it('pushes an outbox in order: answers, a business rejection, a bad mutation, an idempotent repeat', async () => {
+    const caseId = randomUUID();
+    const mutations = [
+      { sequence: 1, commandId: randomUUID(), name: 'admit', operatorId: deskA.operatorId, body: { caseId, memberId: demoIds.son, identityMethod: 'fingerprint' } },
+      { sequence: 2, commandId: randomUUID(), name: 'request-preauth', operatorId: deskA.operatorId, body: { caseId, packageCode: 'SB001A' } },
+      { sequence: 3, commandId: randomUUID(), name: 'add-booking', operatorId: deskA.operatorId, body: { bookingId: randomUUID(), caseId, itemCode: 'X', description: 'X-ray', quantity: 1, unitPrice: -5 } },
+      { sequence: 4, commandId: randomUUID(), name: 'admit', operatorId: deskA.operatorId, body: { caseId: randomUUID(), memberId: demoIds.son, identityMethod: 'fingerprint' } },
+      { sequence: 5, commandId: randomUUID(), name: 'admit', operatorId: deskB.operatorId, body: { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' } },
+    ];
+    const push = () => server.raw('POST', '/sync/push', { headers: { authorization: deskA.authorization }, payload: { protocolVersion: 1, mutations } });
+    const first = await push();
+    expect(first.status).toBe(200);
+    const statuses = (first.body.answers as { status: number; answer: { code?: string } }[]).map((a) => [a.status, a.answer.code ?? null]);
+    expect(statuses).toEqual([[200, null], [200, null], [400, 'invalid-input'], [409, 'case-already-active'], [403, 'forbidden-role']]);
+    const second = await push();
+    expect(second.body.answers).toEqual(first.body.answers);
+    const [counts] = await server.scratch.db.query<{ cases: number }>('SELECT count(*)::int AS cases FROM cases WHERE member_id = $1', [demoIds.son]);
+    expect(counts?.cases).toBe(1);
+  });
+
+  it('an online lookup brings a family from another district into the desk\'s scope', async () => {
+    const [outside] = await server.scratch.db.query<{ id: string; scheme_member_id: string }>("SELECT m.id, m.scheme_member_id FROM members m JOIN families f ON f.id = m.family_id WHERE f.district = 'Satara' LIMIT 1");
+    const before = await pullAll(server, deskA, null);
+    expect(before.documents.some((d) => d.table === 'members' && d.id === outside!.id)).toBe(false);
+    const found = await server.raw('POST', '/sync/identify', { headers: { authorization: deskA.authorization }, payload: { operatorId: deskA.operatorId, by: 'scheme-id', value: outside!.scheme_member_id } });
+    expect(found.status).toBe(200);
+    const after = await pullAll(server, deskA, before.checkpoint);
+    expect(after.documents.some((d) => d.table === 'members' && d.id === outside!.id)).toBe(true);
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a row committed out of order (PostgreSQL; needs two connections)', () => {
+  let server: TestServer;
+  let desk: Desk;
+  beforeAll(async () => {
+    server = await startTestServer('postgres');
+    desk = await enroll(server, demoIds.deskA, 'medco.a');
+  });
+  afterAll(async () => server?.close());
+
+  it('delivers the early-started, late-committed transaction\'s row on the next pull', async () => {
+    const initial = await pullAll(server, desk, null, 500);
+    const early = new pg.Client({ connectionString: server.scratch.url! });
+    const late = new pg.Client({ connectionString: server.scratch.url! });
+    await early.connect();
+    await late.connect();
+    try {
+      // The early transaction takes its id first…
+      await early.query('BEGIN');
+      await early.query('UPDATE families SET cover = cover + 1 WHERE id = $1', [demoIds.seedFamily]);
+      // …a later one commits first…
+      const [other] = await server.scratch.db.query<{ id: string }>("SELECT id FROM families WHERE district = 'Pune' AND id <> $1 LIMIT 1", [demoIds.seedFamily]);
+      await late.query('BEGIN');
+      await late.query('UPDATE families SET cover = cover + 7 WHERE id = $1', [other!.id]);
+      await late.query('COMMIT');
+      const between = await pullAll(server, desk, initial.checkpoint, 500);
+      expect(between.documents.some((d) => d.id === other!.id)).toBe(true);
+      expect(between.documents.some((d) => d.id === demoIds.seedFamily)).toBe(false);
+      // …and only then does the early one commit. A sequence or updated_at checkpoint would now skip it.
+      await early.query('COMMIT');
+      const after = await pullAll(server, desk, between.checkpoint, 500);
+      const seed = after.documents.find((d) => d.table === 'families' && d.id === demoIds.seedFamily);
+      expect(seed?.row.cover).toBe(1_000_001);
+    } finally {
+      await early.end();
+      await late.end();
+    }
+  });
+});
