@@ -8,6 +8,7 @@ export default defineConfig({
     alias: {
       '@domain': here('./sync-server/domain'),
       '@contract': here('./sync-server/contract'),
+      '@desk-api': here('./electron/desk-api'),
     },
   },
   test: {
