@@ -20,7 +20,7 @@ const nodeSocketFactory: SocketFactory = (url, handlers) => {
 type Reply = (call: WireToBackend) => WireToRenderer | null;
 
 /** A real WebSocket server speaking the wire format, scripted per test. */
-class FakeDeskBackend {
+class ScriptedDeskServer {
   readonly server: WebSocketServer;
   connections = 0;
   readonly calls: WireToBackend[] = [];
@@ -40,10 +40,10 @@ class FakeDeskBackend {
     });
   }
 
-  static async start(options: { port?: number; apiVersion?: number } = {}): Promise<FakeDeskBackend> {
+  static async start(options: { port?: number; apiVersion?: number } = {}): Promise<ScriptedDeskServer> {
     const server = new WebSocketServer({ port: options.port ?? 0, host: '127.0.0.1', path: '/desk-api' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    return new FakeDeskBackend(server, options.apiVersion ?? deskApiVersion);
+    return new ScriptedDeskServer(server, options.apiVersion ?? deskApiVersion);
   }
 
   get url(): string {
@@ -85,8 +85,8 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-async function startPair(options: { apiVersion?: number; client?: Partial<ConstructorParameters<typeof WebSocketDeskClient>[0]> } = {}): Promise<{ backend: FakeDeskBackend; client: WebSocketDeskClient }> {
-  const backend = await FakeDeskBackend.start({ apiVersion: options.apiVersion ?? deskApiVersion });
+async function startPair(options: { apiVersion?: number; client?: Partial<ConstructorParameters<typeof WebSocketDeskClient>[0]> } = {}): Promise<{ backend: ScriptedDeskServer; client: WebSocketDeskClient }> {
+  const backend = await ScriptedDeskServer.start({ apiVersion: options.apiVersion ?? deskApiVersion });
   cleanups.push(() => backend.stop());
   const client = new WebSocketDeskClient({ url: backend.url, createSocket: nodeSocketFactory, initialDelayMs: 20, maxDelayMs: 100, random: () => 0.5, ...options.client });
   cleanups.push(() => client.close());
@@ -170,7 +170,7 @@ describe('WebSocketDeskClient', () => {
   });
 
   it('holds calls made while the backend is down and sends them when it is back', async () => {
-    const first = await FakeDeskBackend.start();
+    const first = await ScriptedDeskServer.start();
     const port = first.port;
     const client = new WebSocketDeskClient({ url: first.url, createSocket: nodeSocketFactory, initialDelayMs: 20, maxDelayMs: 50, random: () => 0.5, connectWaitMs: 5_000 });
     cleanups.push(() => client.close());
@@ -178,7 +178,7 @@ describe('WebSocketDeskClient', () => {
     await first.stop();
     await waitForLink(client, 'reconnecting');
     const waiting = client.call('session.current', {});
-    const second = await FakeDeskBackend.start({ port });
+    const second = await ScriptedDeskServer.start({ port });
     cleanups.push(() => second.stop());
     expect(await waiting).toEqual({ ok: true, value: { echo: 'session.current' } });
     expect(first.calls).toHaveLength(0);

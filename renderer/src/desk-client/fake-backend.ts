@@ -1,0 +1,939 @@
+/**
+ * An in-memory desk backend *and* the sync server behind it, for the renderer's own tests and the
+ * `?fake=1` dev mode. Never the product's backend: the money decisions here only imitate the
+ * server (they reuse the domain core's rules) so screens can be built and tested end to end.
+ *
+ * What it imitates:
+ * - one desk at HSP-A (or HSP-B) with an outbox: offline, commands queue and their effects show as
+ *   pending; going online replays the outbox in order, the "server" places holds and bookings
+ *   (covered / partly covered / shortfall) and every figure gets a new confirmation time;
+ * - the payer side: pre-auth, enhancement and committee decisions, by hand (`approvePreauth`…)
+ *   or automatically after `reviewDelayMs`;
+ * - another desk admitting a family member elsewhere (`admitElsewhere`), for S1 steps 2 and 3;
+ * - pull replication with a sequence checkpoint and 'replication.changed' pokes;
+ * - a dropping link to the renderer (`dropLink`) so reconnect handling can be tested.
+ */
+import type {
+  BookingStatus, BookingView, CaseListItem, CaseView, DeskAnswer, DeskApiHandlers, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents,
+  FamilyView, IdentifyMatch, IdentityMethod, MemberSummary, PackageView, PreauthStatus, ReplicatedCollection, ReplicatedDocument, SessionInfo, SyncStatus,
+} from '@desk-api/contract';
+import { allocateBooking, decideHold, formatAmount } from '@domain/money';
+import { caseViewOf, type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../data/documents';
+import type { DeskConnection, DeskLinkStatus } from './desk-link';
+import {
+  fakeBookableItems, fakeFamilies, fakeHospitals, fakeMembers, fakeOperators, fakePackages, fakePassword, fakeScheme,
+  type FakeFamily, type FakeHospital, type FakeMember, type FakeOperator,
+} from './fake-seed';
+
+export interface FakeBackendOptions {
+  /** The hospital this desk is enrolled at. */
+  readonly hospitalCode?: FakeHospital['code'];
+  /** The payer side decides pending pre-auths and enhancements after this delay; null: only by hand. */
+  readonly reviewDelayMs?: number | null;
+  /** Delay before every answer, so dev mode shows loading states. */
+  readonly latencyMs?: number;
+  readonly now?: () => Date;
+  /** Start signed in as this operator (tests). */
+  readonly signedInAs?: string;
+  readonly isOnline?: boolean;
+}
+
+interface FakeCase {
+  readonly caseId: string;
+  readonly memberId: string;
+  readonly familyId: string;
+  readonly hospitalCode: FakeHospital['code'];
+  status: CaseView['status'];
+  rejection: DeskError | null;
+  readonly identityMethod: IdentityMethod;
+  readonly isEmergency: boolean;
+  readonly admittedAt: string;
+  preauth: {
+    status: PreauthStatus;
+    packageCode: string | null;
+    packageName: string | null;
+    requestedAmount: number | null;
+    approvedAmount: number | null;
+    queryReason: string | null;
+    decisionReason: string | null;
+    shortfall: number | null;
+  };
+  /** What the family cover holds for this case (a claim liability once the claim is in). */
+  hold: { amount: number; authorized: number; confirmedAt: string } | null;
+  enhancements: { enhancementId: string; requestedAmount: number; approvedAmount: number | null; status: string; reason: string }[];
+  claim: { claimId: string; amount: number; status: string; approvedAmount: number | null } | null;
+}
+
+interface FakeBooking {
+  readonly bookingId: string;
+  readonly caseId: string;
+  readonly itemCode: string;
+  readonly description: string;
+  readonly quantity: number;
+  readonly unitPrice: number;
+  readonly amount: number;
+  coveredAmount: number | null;
+  shortfallAmount: number | null;
+  status: BookingStatus;
+  isVoided: boolean;
+  isClosed: boolean;
+  reason: string | null;
+  readonly createdAt: string;
+}
+
+/** A desk command waiting in the outbox, replayed against the "server" when the desk is online. */
+type OutboxEntry =
+  | { readonly kind: 'admit'; readonly caseId: string }
+  | { readonly kind: 'preauth'; readonly caseId: string; readonly estimatedAmount: number | null }
+  | { readonly kind: 'booking'; readonly bookingId: string }
+  | { readonly kind: 'void'; readonly bookingId: string }
+  | { readonly kind: 'enhancement'; readonly caseId: string; readonly enhancementId: string }
+  | { readonly kind: 'discharge'; readonly caseId: string }
+  | { readonly kind: 'claim'; readonly caseId: string }
+  | { readonly kind: 'cancel'; readonly caseId: string }
+  | { readonly kind: 'query-response'; readonly caseId: string };
+
+type Handlers = { readonly [C in DeskChannel]: (args: DeskArgs<C>) => DeskAnswer<C> };
+type EventListeners = { [E in DeskEventName]: Set<(payload: DeskEvents[E]) => void> };
+
+const ok = <T>(value: T): { readonly ok: true; readonly value: T } => ({ ok: true, value });
+const refuse = (code: string, message: string, details?: Record<string, unknown>): { readonly ok: false; readonly error: DeskError } => ({
+  ok: false,
+  error: { code, message, ...(details ? { details } : {}) },
+});
+
+/** Case states in which a member still occupies their "one active case" (PM-JAY rule: one admission at a time). */
+function isActive(status: CaseView['status']): boolean {
+  return status === 'admitted' || status === 'pending-sync';
+}
+
+export class FakeDeskBackend implements DeskConnection {
+  private readonly hospital: FakeHospital;
+  private readonly reviewDelayMs: number | null;
+  private readonly latencyMs: number;
+  private readonly now: () => Date;
+  private operator: FakeOperator | null = null;
+  private isOnline: boolean;
+  private lastSyncAt: string | null;
+  private link: DeskLinkStatus = { state: 'open', problem: null };
+
+  private readonly cases = new Map<string, FakeCase>();
+  private readonly bookings = new Map<string, FakeBooking>();
+  private readonly outbox: OutboxEntry[] = [];
+  /** Per family: the balance as the server last computed it, and when. */
+  private readonly confirmedBalances = new Map<string, { cover: number; committed: number; available: number; confirmedAt: string | null }>();
+
+  private sequence = 0;
+  private readonly changes: { [C in ReplicatedCollection]: Map<string, number> } = { families: new Map(), cases: new Map(), bookings: new Map(), packages: new Map() };
+  private readonly changedSinceLastPoke = new Set<ReplicatedCollection>();
+  private pokeScheduled = false;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly eventListeners: EventListeners = { 'replication.changed': new Set(), 'sync.status': new Set(), notification: new Set() };
+  private readonly linkListeners = new Set<(status: DeskLinkStatus) => void>();
+  private nextId = 1;
+
+  constructor(options: FakeBackendOptions = {}) {
+    this.hospital = fakeHospitals.find((hospital) => hospital.code === (options.hospitalCode ?? 'HSP-A')) ?? fakeHospitals[0]!;
+    this.reviewDelayMs = options.reviewDelayMs ?? null;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.now = options.now ?? (() => new Date());
+    this.isOnline = options.isOnline ?? true;
+    // Whether it starts online or not, the desk synced once before: everything has a confirmation time.
+    this.lastSyncAt = this.isoNow();
+    if (options.signedInAs) this.operator = fakeOperators.find((operator) => operator.username === options.signedInAs) ?? null;
+    for (const family of fakeFamilies) this.confirmBalance(family.familyId, true);
+    for (const pkg of fakePackages) this.touch('packages', pkg.code);
+    for (const family of fakeFamilies) this.touch('families', family.familyId);
+    this.seedHistory();
+  }
+
+  // ——— DeskApiClient ———
+
+  async call<C extends DeskChannel>(channel: C, args: DeskArgs<C>): Promise<DeskAnswer<C>> {
+    if (this.latencyMs > 0) await new Promise((resolve) => this.schedule(resolve, this.latencyMs));
+    else await Promise.resolve();
+    if (this.link.state !== 'open') return refuse('desk-backend-disconnected', 'The link to the desk backend dropped. Try again in a moment.') as DeskAnswer<C>;
+    const handler: (args: DeskArgs<C>) => DeskAnswer<C> = this.handlers[channel];
+    return handler(args);
+  }
+
+  on<E extends DeskEventName>(event: E, listener: (payload: DeskEvents[E]) => void): () => void {
+    const listeners: Set<(payload: DeskEvents[E]) => void> = this.eventListeners[event];
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+
+  linkStatus(): DeskLinkStatus {
+    return this.link;
+  }
+
+  onLinkStatus(listener: (status: DeskLinkStatus) => void): () => void {
+    this.linkListeners.add(listener);
+    return () => {
+      this.linkListeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.setLink({ state: 'closed', problem: { code: 'desk-client-closed', message: 'Closed.' } });
+  }
+
+  // ——— Controls for tests and the dev-mode panel ———
+
+  setOnline(isOnline: boolean): void {
+    if (this.isOnline === isOnline) return;
+    this.isOnline = isOnline;
+    if (isOnline) this.replayOutbox();
+    this.emitSyncStatus();
+  }
+
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  /** The link to the renderer drops and comes back: events sent meanwhile are lost, as on a real socket. */
+  dropLink(): void {
+    this.setLink({ state: 'reconnecting', problem: { code: 'desk-backend-disconnected', message: 'Reconnecting to the desk backend…' } });
+  }
+
+  restoreLink(): void {
+    this.setLink({ state: 'open', problem: null });
+  }
+
+  /** Cases of this desk waiting for a payer decision, for the dev-mode panel. */
+  pendingReviews(): { caseId: string; memberName: string; what: string }[] {
+    const reviews: { caseId: string; memberName: string; what: string }[] = [];
+    for (const fakeCase of this.cases.values()) {
+      if (fakeCase.hospitalCode !== this.hospital.code) continue;
+      const name = this.memberOf(fakeCase.memberId).fullName;
+      if (['pending', 'committee-review', 'admin-review'].includes(fakeCase.preauth.status)) reviews.push({ caseId: fakeCase.caseId, memberName: name, what: `pre-auth ${fakeCase.preauth.packageCode ?? ''}` });
+      for (const enhancement of fakeCase.enhancements) if (enhancement.status === 'pending') reviews.push({ caseId: fakeCase.caseId, memberName: name, what: 'enhancement' });
+    }
+    return reviews;
+  }
+
+  /** PPD approves (for an unspecified package: the committee recommends, then Admin approves). */
+  approvePreauth(caseId: string, approvedAmount?: number): void {
+    const fakeCase = this.cases.get(caseId);
+    if (!fakeCase || !['pending', 'committee-review', 'admin-review', 'queried'].includes(fakeCase.preauth.status)) return;
+    const pkg = fakePackages.find((candidate) => candidate.code === fakeCase.preauth.packageCode);
+    if (pkg?.isUnspecified && !fakeCase.hold) {
+      // S2: the hold is the amount Admin approves, or what the cover allows.
+      const amount = approvedAmount ?? fakeCase.preauth.requestedAmount ?? 0;
+      this.placeHold(fakeCase, amount);
+      fakeCase.preauth.approvedAmount = amount;
+    } else {
+      fakeCase.preauth.approvedAmount = approvedAmount ?? fakeCase.preauth.requestedAmount;
+    }
+    fakeCase.preauth.status = 'approved';
+    fakeCase.preauth.decisionReason = null;
+    this.allocateBookings(fakeCase);
+    this.caseChanged(fakeCase);
+    this.notify(fakeCase, 'Pre-auth approved', `${fakeCase.preauth.packageCode ?? 'Package'} approved for ${this.memberOf(fakeCase.memberId).fullName}.`);
+  }
+
+  queryPreauth(caseId: string, reason: string): void {
+    const fakeCase = this.cases.get(caseId);
+    if (!fakeCase || fakeCase.preauth.status !== 'pending') return;
+    fakeCase.preauth.status = 'queried';
+    fakeCase.preauth.queryReason = reason;
+    this.caseChanged(fakeCase);
+    this.notify(fakeCase, 'Pre-auth queried', reason);
+  }
+
+  rejectPreauth(caseId: string, reason: string): void {
+    const fakeCase = this.cases.get(caseId);
+    if (!fakeCase || fakeCase.preauth.status === 'approved') return;
+    fakeCase.preauth.status = 'rejected';
+    fakeCase.preauth.decisionReason = reason;
+    fakeCase.hold = null;
+    this.allocateBookings(fakeCase);
+    this.caseChanged(fakeCase);
+    this.notify(fakeCase, 'Pre-auth rejected', reason);
+  }
+
+  /** PPD decides an enhancement: the hold grows by what is approved, if the cover allows (S3). */
+  decideEnhancement(caseId: string, approvedAmount: number): void {
+    const fakeCase = this.cases.get(caseId);
+    const enhancement = fakeCase?.enhancements.find((candidate) => candidate.status === 'pending');
+    if (!fakeCase || !enhancement || !fakeCase.hold) return;
+    const granted = Math.min(approvedAmount, this.available(fakeCase.familyId));
+    enhancement.approvedAmount = approvedAmount;
+    enhancement.status = approvedAmount === 0 ? 'rejected' : approvedAmount < enhancement.requestedAmount ? 'partly-approved' : 'approved';
+    fakeCase.hold.amount += granted;
+    fakeCase.hold.authorized += approvedAmount;
+    fakeCase.hold.confirmedAt = this.isoNow();
+    this.allocateBookings(fakeCase);
+    this.caseChanged(fakeCase);
+    this.notify(fakeCase, 'Enhancement decided', `${this.money(approvedAmount)} of ${this.money(enhancement.requestedAmount)} approved.`);
+  }
+
+  /** Another hospital's desk admits a member and requests a package (S1 step 2 as seen from desk A). */
+  admitElsewhere(memberId: string, hospitalCode: FakeHospital['code'], packageCode: string): string {
+    const member = this.memberOf(memberId);
+    const fakeCase = this.newCase(member, hospitalCode, 'fingerprint', false);
+    fakeCase.status = 'admitted';
+    const pkg = fakePackages.find((candidate) => candidate.code === packageCode);
+    if (pkg) {
+      fakeCase.preauth = { ...fakeCase.preauth, status: 'pending', packageCode: pkg.code, packageName: pkg.name, requestedAmount: pkg.price };
+      this.placeHold(fakeCase, pkg.price);
+    }
+    this.caseChanged(fakeCase);
+    return fakeCase.caseId;
+  }
+
+  // ——— Channels ———
+
+  private readonly handlers: Handlers = {
+    'enrollment.status': () => ok({ isEnrolled: true, deskId: this.hospital.deskId, hospitalName: this.hospital.name, serverUrl: 'https://sync.demo.coverdesk.invalid' }),
+    'enrollment.enroll': () => refuse('already-enrolled', 'This desk is already enrolled.'),
+    'session.signIn': ({ username, password }) => {
+      const operator = fakeOperators.find((candidate) => candidate.username === username.trim().toLowerCase());
+      if (!operator || password !== fakePassword) return refuse('invalid-credentials', 'The username or password is not right. Check both and try again.');
+      if (operator.hospitalCode !== this.hospital.code) return refuse('forbidden-role', `${operator.username} does not work at ${this.hospital.name}; sign in with this hospital's desk account.`);
+      this.operator = operator;
+      return ok(this.session(operator));
+    },
+    'session.signOut': () => {
+      this.operator = null;
+      return ok(null);
+    },
+    'session.current': () => ok(this.operator ? this.session(this.operator) : null),
+    'members.identify': (query) => this.signedIn(() => {
+      const value = query.value.trim().toLowerCase();
+      let members: readonly FakeMember[];
+      switch (query.by) {
+        case 'scheme-id':
+          members = fakeMembers.filter((member) => member.schemeMemberId.toLowerCase() === value);
+          break;
+        case 'national-id':
+          members = fakeMembers.filter((member) => member.nationalId === value.replace(/\s/g, ''));
+          break;
+        case 'health-card':
+          members = fakeMembers.filter((member) => member.healthCardNumber.toLowerCase() === value);
+          break;
+        case 'name':
+          if (value.length < 3) return refuse('invalid-input', 'Type at least three letters of the name.');
+          members = fakeMembers.filter((member) => member.fullName.toLowerCase().includes(value) && (query.birthYear === undefined || member.birthYear === query.birthYear));
+          break;
+      }
+      const matches: IdentifyMatch[] = members.map((member) => ({ member: this.memberSummary(member), familyId: member.familyId, familyNumber: this.familyOf(member.familyId).familyNumber }));
+      return ok({ matches, source: this.isOnline ? 'server' : 'replica' });
+    }),
+    'families.view': ({ familyId }) => this.signedIn(() => {
+      const family = fakeFamilies.find((candidate) => candidate.familyId === familyId);
+      return family ? ok(this.familyView(family)) : refuse('not-found', 'No family with this id.');
+    }),
+    'packages.list': ({ search }) => this.signedIn(() => {
+      const term = (search ?? '').trim().toLowerCase();
+      return ok(fakePackages.filter((pkg) => term === '' || [pkg.code, pkg.name, pkg.specialty].some((field) => field.toLowerCase().includes(term))).map((pkg) => this.packageView(pkg.code)));
+    }),
+    'cases.list': ({ status, search }) => this.signedIn(() => {
+      const term = (search ?? '').trim().toLowerCase();
+      const items = [...this.cases.values()]
+        .filter((fakeCase) => fakeCase.hospitalCode === this.hospital.code)
+        .filter((fakeCase) => !status || status === 'all' || fakeCase.status === status)
+        .map((fakeCase) => this.caseListItem(fakeCase))
+        .filter((item) => term === '' || [item.memberName, item.schemeMemberId, item.packageCode ?? ''].some((field) => field.toLowerCase().includes(term)));
+      return ok(items);
+    }),
+    'cases.view': ({ caseId }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      return fakeCase ? ok(this.caseView(fakeCase)) : refuse('not-found', 'This case is not at this hospital.');
+    }),
+    'cases.admit': ({ memberId, identityMethod, isEmergency }) => this.signedIn(() => {
+      const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+      if (!member) return refuse('not-found', 'No member with this id.');
+      const active = this.activeCaseOf(memberId);
+      if (active) return refuse('case-already-active', this.activeCaseMessage(member, active), { hospitalCode: active.hospitalCode });
+      const fakeCase = this.newCase(member, this.hospital.code, identityMethod, isEmergency ?? false);
+      this.command({ kind: 'admit', caseId: fakeCase.caseId });
+      return ok({ caseId: fakeCase.caseId });
+    }),
+    'cases.requestPreauth': ({ caseId, packageCode, estimatedAmount, clinicalNote: _clinicalNote }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+      if (fakeCase.preauth.status !== 'not-requested') return refuse('preauth-already-requested', 'A pre-auth was already requested for this case.');
+      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'The case is not admitted.');
+      const pkg = fakePackages.find((candidate) => candidate.code === packageCode);
+      if (!pkg) return refuse('not-found', `There is no package ${packageCode} in the catalogue.`);
+      if (pkg.isUnspecified && (estimatedAmount === undefined || estimatedAmount <= 0)) return refuse('estimate-required', 'An unspecified package needs an estimated amount for the Medical Committee.');
+      fakeCase.preauth = { ...fakeCase.preauth, status: 'pending-sync', packageCode: pkg.code, packageName: pkg.name, requestedAmount: pkg.isUnspecified ? (estimatedAmount ?? null) : pkg.price };
+      this.command({ kind: 'preauth', caseId, estimatedAmount: estimatedAmount ?? null });
+      return ok(null);
+    }),
+    'cases.respondQuery': ({ caseId, response }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+      if (fakeCase.preauth.status !== 'queried') return refuse('preauth-not-pending', 'The pre-auth is not waiting for an answer.');
+      if (response.trim().length < 5) return refuse('invalid-input', 'Write an answer for the reviewer.');
+      this.command({ kind: 'query-response', caseId });
+      return ok(null);
+    }),
+    'cases.requestEnhancement': ({ caseId, amount, reason }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+      if (fakeCase.status !== 'admitted') return refuse('case-not-admitted', 'Enhancements are for admitted patients.');
+      if (fakeCase.preauth.status !== 'approved') return refuse('preauth-not-approved', 'An enhancement needs an approved pre-auth.');
+      if (fakeCase.enhancements.some((enhancement) => enhancement.status === 'pending' || enhancement.status === 'pending-sync')) return refuse('enhancement-already-pending', 'An enhancement is already waiting for a decision.');
+      if (!Number.isSafeInteger(amount) || amount <= 0) return refuse('invalid-input', 'The enhancement amount must be more than zero.');
+      if (reason.trim().length < 5) return refuse('invalid-input', 'Give the clinical reason for the enhancement.');
+      const enhancementId = this.id('enh');
+      fakeCase.enhancements.push({ enhancementId, requestedAmount: amount, approvedAmount: null, status: 'pending-sync', reason });
+      this.command({ kind: 'enhancement', caseId, enhancementId });
+      return ok({ enhancementId });
+    }),
+    'cases.discharge': ({ caseId }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+      if (fakeCase.status === 'discharged') return refuse('case-already-discharged', 'The patient is already discharged.');
+      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'The case is not admitted.');
+      this.command({ kind: 'discharge', caseId });
+      return ok(null);
+    }),
+    'cases.submitClaim': ({ caseId, amount }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+      if (fakeCase.claim) return refuse('claim-already-submitted', 'A claim was already submitted for this case.');
+      if (fakeCase.status !== 'discharged') return refuse('claim-not-discharged', 'Discharge the patient before raising the claim.');
+      const bookingSum = this.bookingSum(caseId);
+      if (amount !== bookingSum) {
+        const difference = Math.abs(bookingSum - amount);
+        return refuse('claim-amount-mismatch', `The claim must equal the booking sum of ${this.money(bookingSum)}; the difference is ${this.money(difference)}.`, { bookingSum, difference });
+      }
+      const claimId = this.id('claim');
+      fakeCase.claim = { claimId, amount, status: 'pending-sync', approvedAmount: null };
+      this.command({ kind: 'claim', caseId });
+      return ok({ claimId });
+    }),
+    'cases.cancel': ({ caseId, reason }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'Only an admitted case can be cancelled.');
+      if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for cancelling.');
+      this.command({ kind: 'cancel', caseId });
+      return ok(null);
+    }),
+    'bookings.add': ({ caseId, itemCode, description, quantity, unitPrice }) => this.signedIn(() => {
+      const fakeCase = this.ownCase(caseId);
+      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'Bookings are for admitted patients.');
+      if (!Number.isSafeInteger(quantity) || quantity < 1) return refuse('invalid-input', 'The quantity must be a whole number, at least 1.');
+      if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) return refuse('invalid-input', 'The unit price must be a whole number of paise.');
+      if (itemCode.trim() === '' || description.trim() === '') return refuse('invalid-input', 'Give the item code and description.');
+      const booking: FakeBooking = {
+        bookingId: this.id('booking'), caseId, itemCode: itemCode.trim(), description: description.trim(), quantity, unitPrice, amount: quantity * unitPrice,
+        coveredAmount: null, shortfallAmount: null, status: 'pending', isVoided: false, isClosed: false, reason: null, createdAt: this.isoNow(),
+      };
+      this.bookings.set(booking.bookingId, booking);
+      this.touch('bookings', booking.bookingId);
+      this.command({ kind: 'booking', bookingId: booking.bookingId });
+      return ok({ bookingId: booking.bookingId });
+    }),
+    'bookings.void': ({ bookingId, reason }) => this.signedIn(() => {
+      const booking = this.bookings.get(bookingId);
+      if (!booking || !this.ownCase(booking.caseId)) return refuse('not-found', 'No such booking at this hospital.');
+      if (booking.isVoided) return refuse('booking-already-voided', 'This booking is already voided.');
+      if (booking.isClosed) return refuse('booking-closed', 'The claim is in: its bookings are closed.');
+      if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for voiding.');
+      booking.isVoided = true;
+      booking.reason = reason;
+      this.touch('bookings', bookingId);
+      this.command({ kind: 'void', bookingId });
+      return ok(null);
+    }),
+    'sync.status': () => ok(this.syncStatus()),
+    'sync.now': () => {
+      if (this.isOnline) {
+        this.replayOutbox();
+        this.lastSyncAt = this.isoNow();
+        this.emitSyncStatus();
+      }
+      return ok(this.syncStatus());
+    },
+    'replication.pull': ({ collection, checkpoint, limit }) => this.signedIn(() => {
+      const since = checkpoint?.sequence ?? 0;
+      const changed = [...this.changes[collection].entries()].filter(([, sequence]) => sequence > since).sort((a, b) => a[1] - b[1]).slice(0, Math.max(1, limit));
+      const documents: ReplicatedDocument[] = changed.map(([documentId]) => this.document(collection, documentId));
+      const last = changed[changed.length - 1];
+      return ok({ documents, checkpoint: last ? { sequence: last[1] } : checkpoint });
+    }),
+  };
+
+  // ——— The desk outbox and the imitated server ———
+
+  /** A command from this desk: applied by the "server" now when online, queued when offline. */
+  private command(entry: OutboxEntry): void {
+    this.outbox.push(entry);
+    if (this.isOnline) this.replayOutbox();
+    else {
+      this.applyLocally(entry);
+      this.emitSyncStatus();
+    }
+  }
+
+  /** What the desk shows before the server has answered: pending figures, no money decisions. */
+  private applyLocally(entry: OutboxEntry): void {
+    switch (entry.kind) {
+      case 'admit':
+      case 'preauth':
+      case 'enhancement':
+      case 'query-response':
+      case 'claim':
+        this.caseChanged(this.cases.get(entry.caseId));
+        return;
+      case 'discharge':
+      case 'cancel': {
+        const fakeCase = this.cases.get(entry.caseId);
+        if (fakeCase) fakeCase.status = entry.kind === 'discharge' ? 'discharged' : 'cancelled';
+        this.caseChanged(fakeCase);
+        return;
+      }
+      case 'booking':
+      case 'void': {
+        const booking = this.bookings.get(entry.bookingId);
+        this.caseChanged(booking ? this.cases.get(booking.caseId) : undefined);
+        return;
+      }
+    }
+  }
+
+  private replayOutbox(): void {
+    for (const entry of this.outbox.splice(0)) this.applyOnServer(entry);
+    this.lastSyncAt = this.isoNow();
+    for (const family of fakeFamilies) this.confirmBalance(family.familyId, true);
+    this.emitSyncStatus();
+  }
+
+  private applyOnServer(entry: OutboxEntry): void {
+    switch (entry.kind) {
+      case 'admit': {
+        const fakeCase = this.cases.get(entry.caseId);
+        if (!fakeCase) return;
+        // The server has the last word on "one active case per member": another desk may have admitted them meanwhile.
+        const other = this.activeCaseOf(fakeCase.memberId, fakeCase.caseId);
+        if (other && other.status === 'admitted') {
+          fakeCase.status = 'rejected';
+          fakeCase.rejection = { code: 'case-already-active', message: this.activeCaseMessage(this.memberOf(fakeCase.memberId), other) };
+          this.notify(fakeCase, 'Admission refused', fakeCase.rejection.message);
+        } else if (fakeCase.status === 'pending-sync') fakeCase.status = 'admitted';
+        this.caseChanged(fakeCase);
+        return;
+      }
+      case 'preauth': {
+        const fakeCase = this.cases.get(entry.caseId);
+        if (!fakeCase || fakeCase.status === 'rejected') return;
+        const pkg = fakePackages.find((candidate) => candidate.code === fakeCase.preauth.packageCode);
+        if (pkg?.isUnspecified) {
+          fakeCase.preauth.status = 'committee-review';
+        } else {
+          fakeCase.preauth.status = 'pending';
+          this.placeHold(fakeCase, fakeCase.preauth.requestedAmount ?? 0);
+        }
+        this.allocateBookings(fakeCase);
+        this.caseChanged(fakeCase);
+        this.scheduleReview(() => this.approvePreauth(fakeCase.caseId));
+        return;
+      }
+      case 'booking': {
+        const booking = this.bookings.get(entry.bookingId);
+        const fakeCase = booking ? this.cases.get(booking.caseId) : undefined;
+        if (!fakeCase) return;
+        this.allocateBookings(fakeCase);
+        this.caseChanged(fakeCase);
+        return;
+      }
+      case 'void': {
+        const booking = this.bookings.get(entry.bookingId);
+        const fakeCase = booking ? this.cases.get(booking.caseId) : undefined;
+        if (!fakeCase) return;
+        this.allocateBookings(fakeCase);
+        this.caseChanged(fakeCase);
+        return;
+      }
+      case 'enhancement': {
+        const fakeCase = this.cases.get(entry.caseId);
+        const enhancement = fakeCase?.enhancements.find((candidate) => candidate.enhancementId === entry.enhancementId);
+        if (!fakeCase || !enhancement) return;
+        enhancement.status = 'pending';
+        this.caseChanged(fakeCase);
+        this.scheduleReview(() => this.decideEnhancement(fakeCase.caseId, enhancement.requestedAmount));
+        return;
+      }
+      case 'query-response': {
+        const fakeCase = this.cases.get(entry.caseId);
+        if (!fakeCase) return;
+        fakeCase.preauth.status = 'pending';
+        fakeCase.preauth.queryReason = null;
+        this.caseChanged(fakeCase);
+        this.scheduleReview(() => this.approvePreauth(fakeCase.caseId));
+        return;
+      }
+      case 'discharge': {
+        const fakeCase = this.cases.get(entry.caseId);
+        if (!fakeCase) return;
+        fakeCase.status = 'discharged';
+        this.caseChanged(fakeCase);
+        return;
+      }
+      case 'claim': {
+        const fakeCase = this.cases.get(entry.caseId);
+        if (!fakeCase?.claim) return;
+        // The hold turns into the claim liability; bookings are closed and kept for audit.
+        fakeCase.claim.status = 'in-adjudication';
+        if (fakeCase.hold) {
+          fakeCase.hold.amount = Math.min(fakeCase.hold.amount, fakeCase.claim.amount);
+          fakeCase.hold.confirmedAt = this.isoNow();
+        }
+        for (const booking of this.bookingsOf(fakeCase.caseId)) {
+          booking.isClosed = true;
+          this.touch('bookings', booking.bookingId);
+        }
+        this.caseChanged(fakeCase);
+        return;
+      }
+      case 'cancel': {
+        const fakeCase = this.cases.get(entry.caseId);
+        if (!fakeCase) return;
+        fakeCase.status = 'cancelled';
+        fakeCase.preauth.status = fakeCase.preauth.status === 'not-requested' ? 'not-requested' : 'cancelled';
+        fakeCase.hold = null;
+        this.caseChanged(fakeCase);
+        return;
+      }
+    }
+  }
+
+  /** The hold decision (domain rule "partial hold + patient shortfall"): what the cover allows, the rest is shortfall. */
+  private placeHold(fakeCase: FakeCase, requested: number): void {
+    const decision = decideHold(requested, this.available(fakeCase.familyId, fakeCase.caseId), 'partial-hold');
+    if (decision === 'insufficient-cover') return; // not with the partial-hold policy
+    fakeCase.hold = { amount: decision.granted, authorized: requested, confirmedAt: this.isoNow() };
+    fakeCase.preauth.shortfall = decision.shortfall;
+  }
+
+  /**
+   * Bookings in the order they were made, against the hold. Re-run after every change so voiding a
+   * covered booking re-covers a later shortfall; a covered booking never turns into shortfall
+   * because earlier bookings only ever free room.
+   */
+  private allocateBookings(fakeCase: FakeCase): void {
+    let free = fakeCase.hold?.amount ?? 0;
+    const queued = new Set(this.outbox.flatMap((entry) => (entry.kind === 'booking' ? [entry.bookingId] : [])));
+    for (const booking of this.bookingsOf(fakeCase.caseId)) {
+      if (booking.isVoided || queued.has(booking.bookingId)) continue;
+      if (!fakeCase.hold) {
+        // No hold yet (committee path, or rejected): the server keeps the booking pending.
+        booking.status = fakeCase.preauth.status === 'rejected' ? 'shortfall' : 'pending';
+        booking.coveredAmount = booking.status === 'shortfall' ? 0 : null;
+        booking.shortfallAmount = booking.status === 'shortfall' ? booking.amount : null;
+      } else {
+        const { fromHold, excess } = allocateBooking(booking.amount, free);
+        free -= fromHold;
+        booking.coveredAmount = fromHold;
+        booking.shortfallAmount = excess;
+        booking.status = excess === 0 ? 'covered' : fromHold === 0 ? 'shortfall' : 'partly-covered';
+      }
+      this.touch('bookings', booking.bookingId);
+    }
+  }
+
+  private scheduleReview(decide: () => void): void {
+    if (this.reviewDelayMs === null) return;
+    this.schedule(() => {
+      if (this.isOnline) decide();
+    }, this.reviewDelayMs);
+  }
+
+  // ——— Views ———
+
+  private session(operator: FakeOperator): SessionInfo {
+    return {
+      operatorId: operator.operatorId, username: operator.username, displayName: operator.displayName, roles: operator.roles,
+      hospitalId: this.hospital.hospitalId, hospitalName: this.hospital.name, deskId: this.hospital.deskId, isOfflineSession: !this.isOnline, scheme: fakeScheme,
+    };
+  }
+
+  private syncStatus(): SyncStatus {
+    return {
+      state: this.isOnline ? 'online' : 'offline',
+      isOnline: this.isOnline,
+      serverUrl: 'https://sync.demo.coverdesk.invalid',
+      lastSyncAt: this.lastSyncAt,
+      pendingMutations: this.outbox.length,
+      lastError: this.isOnline ? null : { code: 'server-unreachable', message: 'The sync server cannot be reached; working from this desk’s replica.', at: this.lastSyncAt ?? this.isoNow() },
+    };
+  }
+
+  private committed(familyId: string, exceptCaseId?: string): number {
+    let committed = 0;
+    for (const fakeCase of this.cases.values()) {
+      if (fakeCase.familyId === familyId && fakeCase.caseId !== exceptCaseId && fakeCase.hold) committed += fakeCase.hold.amount;
+    }
+    return committed;
+  }
+
+  private available(familyId: string, exceptCaseId?: string): number {
+    return this.familyOf(familyId).cover - this.committed(familyId, exceptCaseId);
+  }
+
+  /** The server computes a family's balance: only then does the desk get new figures and a new time. */
+  private confirmBalance(familyId: string, isServerAnswer: boolean): void {
+    if (!isServerAnswer) return;
+    const cover = this.familyOf(familyId).cover;
+    const committed = this.committed(familyId);
+    this.confirmedBalances.set(familyId, { cover, committed, available: cover - committed, confirmedAt: this.isoNow() });
+    this.touch('families', familyId);
+  }
+
+  private familyView(family: FakeFamily): FamilyView {
+    const balance = this.confirmedBalances.get(family.familyId) ?? { cover: family.cover, committed: 0, available: family.cover, confirmedAt: null };
+    const members = fakeMembers.filter((member) => member.familyId === family.familyId);
+    const activeCases = [...this.cases.values()].filter((fakeCase) => fakeCase.familyId === family.familyId && isActive(fakeCase.status));
+    const pendingAmount = [...this.bookings.values()]
+      .filter((booking) => booking.status === 'pending' && !booking.isVoided && this.cases.get(booking.caseId)?.familyId === family.familyId)
+      .reduce((sum, booking) => sum + booking.amount, 0);
+    return {
+      familyId: family.familyId,
+      familyNumber: family.familyNumber,
+      district: family.district,
+      registeredPhoneEnding: family.registeredPhone.slice(-4),
+      balance: { value: { cover: balance.cover, committed: balance.committed, available: balance.available }, confirmedAt: balance.confirmedAt },
+      pendingAmount,
+      members: members.map((member) => this.memberSummary(member)),
+      activeCases: activeCases.map((fakeCase) => ({
+        caseId: fakeCase.hospitalCode === this.hospital.code ? fakeCase.caseId : null,
+        memberId: fakeCase.memberId,
+        hospitalCode: fakeCase.hospitalCode,
+        isOwnHospital: fakeCase.hospitalCode === this.hospital.code,
+        holdAmount: fakeCase.hold?.amount ?? 0,
+        preauthStatus: fakeCase.preauth.status,
+      })),
+    };
+  }
+
+  private memberSummary(member: FakeMember): MemberSummary {
+    const active = this.activeCaseOf(member.memberId);
+    return {
+      memberId: member.memberId, schemeMemberId: member.schemeMemberId, fullName: member.fullName, birthYear: member.birthYear, gender: member.gender, relation: member.relation,
+      activeCase: active ? { caseId: active.hospitalCode === this.hospital.code ? active.caseId : null, hospitalCode: active.hospitalCode, isOwnHospital: active.hospitalCode === this.hospital.code } : null,
+    };
+  }
+
+  private caseView(fakeCase: FakeCase): CaseView {
+    return caseViewOf(this.caseDocument(fakeCase), this.bookingsOf(fakeCase.caseId).map((booking) => this.bookingView(booking)));
+  }
+
+  private caseDocument(fakeCase: FakeCase): CaseDocument {
+    const member = this.memberOf(fakeCase.memberId);
+    const bookings = this.bookingsOf(fakeCase.caseId);
+    const consumed = bookings.reduce((sum, booking) => sum + (booking.isVoided ? 0 : (booking.coveredAmount ?? 0)), 0);
+    const pendingCaseIds = new Set(this.outbox.flatMap((entry) => ('caseId' in entry ? [entry.caseId] : [this.bookings.get(entry.bookingId)?.caseId])));
+    return {
+      id: fakeCase.caseId,
+      caseId: fakeCase.caseId,
+      memberId: fakeCase.memberId,
+      familyId: fakeCase.familyId,
+      memberName: member.fullName,
+      schemeMemberId: member.schemeMemberId,
+      status: fakeCase.status,
+      rejection: fakeCase.rejection,
+      identityMethod: fakeCase.identityMethod,
+      isEmergency: fakeCase.isEmergency,
+      admittedAt: fakeCase.admittedAt,
+      preauth: { ...fakeCase.preauth },
+      hold: fakeCase.hold ? { value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized }, confirmedAt: fakeCase.hold.confirmedAt } : null,
+      bookingSum: this.bookingSum(fakeCase.caseId),
+      enhancements: fakeCase.enhancements.map((enhancement) => ({ ...enhancement })),
+      claim: fakeCase.claim ? { ...fakeCase.claim } : null,
+      hasPendingChanges: pendingCaseIds.has(fakeCase.caseId),
+    };
+  }
+
+  private caseListItem(fakeCase: FakeCase): CaseListItem {
+    const document = this.caseDocument(fakeCase);
+    return {
+      caseId: document.caseId, memberName: document.memberName, schemeMemberId: document.schemeMemberId, status: document.status,
+      preauthStatus: document.preauth.status, packageCode: document.preauth.packageCode, holdAmount: document.hold?.value.amount ?? null,
+      bookingSum: document.bookingSum, admittedAt: document.admittedAt, hasPendingChanges: document.hasPendingChanges,
+    };
+  }
+
+  private bookingView(booking: FakeBooking): BookingView {
+    return {
+      bookingId: booking.bookingId, caseId: booking.caseId, itemCode: booking.itemCode, description: booking.description, quantity: booking.quantity,
+      unitPrice: booking.unitPrice, amount: booking.amount, coveredAmount: booking.coveredAmount, shortfallAmount: booking.shortfallAmount,
+      status: booking.status, isVoided: booking.isVoided, reason: booking.reason, createdAt: booking.createdAt,
+    };
+  }
+
+  private packageView(code: string): PackageView {
+    const pkg = fakePackages.find((candidate) => candidate.code === code)!;
+    return { code: pkg.code, name: pkg.name, specialty: pkg.specialty, isUnspecified: pkg.isUnspecified, price: pkg.price, version: 1 };
+  }
+
+  /** One read-model document as the backend would send it on 'replication.pull'. */
+  private document(collection: ReplicatedCollection, documentId: string): ReplicatedDocument {
+    switch (collection) {
+      case 'families': {
+        const family = fakeFamilies.find((candidate) => candidate.familyId === documentId);
+        if (!family) return { id: documentId, _deleted: true };
+        return { ...this.familyView(family), id: documentId, _deleted: false } satisfies FamilyDocument & ReplicatedDocument;
+      }
+      case 'cases': {
+        const fakeCase = this.cases.get(documentId);
+        // Only this hospital's cases are in the desk's read model.
+        if (!fakeCase || fakeCase.hospitalCode !== this.hospital.code) return { id: documentId, _deleted: true };
+        return { ...this.caseDocument(fakeCase), _deleted: false } satisfies CaseDocument & ReplicatedDocument;
+      }
+      case 'bookings': {
+        const booking = this.bookings.get(documentId);
+        if (!booking || booking.isClosed || this.cases.get(booking.caseId)?.hospitalCode !== this.hospital.code) return { id: documentId, _deleted: true };
+        return { ...this.bookingView(booking), id: documentId, _deleted: false } satisfies BookingDocument & ReplicatedDocument;
+      }
+      case 'packages':
+        return { ...this.packageView(documentId), id: documentId, _deleted: false } satisfies PackageDocument & ReplicatedDocument;
+    }
+  }
+
+  // ——— Helpers ———
+
+  private signedIn<T>(answer: () => T): T | { readonly ok: false; readonly error: DeskError } {
+    if (!this.operator) return refuse('not-signed-in', 'Sign in to continue.');
+    return answer();
+  }
+
+  private newCase(member: FakeMember, hospitalCode: FakeHospital['code'], identityMethod: IdentityMethod, isEmergency: boolean): FakeCase {
+    const fakeCase: FakeCase = {
+      caseId: this.id('case'), memberId: member.memberId, familyId: member.familyId, hospitalCode, status: 'pending-sync', rejection: null, identityMethod, isEmergency,
+      admittedAt: this.isoNow(),
+      preauth: { status: 'not-requested', packageCode: null, packageName: null, requestedAmount: null, approvedAmount: null, queryReason: null, decisionReason: null, shortfall: null },
+      hold: null, enhancements: [], claim: null,
+    };
+    this.cases.set(fakeCase.caseId, fakeCase);
+    return fakeCase;
+  }
+
+  private activeCaseOf(memberId: string, exceptCaseId?: string): FakeCase | undefined {
+    return [...this.cases.values()].find((fakeCase) => fakeCase.memberId === memberId && fakeCase.caseId !== exceptCaseId && isActive(fakeCase.status));
+  }
+
+  private activeCaseMessage(member: FakeMember, active: FakeCase): string {
+    const where = active.hospitalCode === this.hospital.code ? 'at this hospital' : `at ${active.hospitalCode}`;
+    return `${member.fullName} has an active case ${where}: discharge it there before admitting again (one active case per member).`;
+  }
+
+  private ownCase(caseId: string): FakeCase | undefined {
+    const fakeCase = this.cases.get(caseId);
+    return fakeCase?.hospitalCode === this.hospital.code ? fakeCase : undefined;
+  }
+
+  private bookingsOf(caseId: string): FakeBooking[] {
+    return [...this.bookings.values()].filter((booking) => booking.caseId === caseId);
+  }
+
+  private bookingSum(caseId: string): number {
+    return this.bookingsOf(caseId).reduce((sum, booking) => sum + (booking.isVoided ? 0 : booking.amount), 0);
+  }
+
+  private memberOf(memberId: string): FakeMember {
+    const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+    if (!member) throw new Error(`fake backend: unknown member ${memberId}`);
+    return member;
+  }
+
+  private familyOf(familyId: string): FakeFamily {
+    const family = fakeFamilies.find((candidate) => candidate.familyId === familyId);
+    if (!family) throw new Error(`fake backend: unknown family ${familyId}`);
+    return family;
+  }
+
+  private caseChanged(fakeCase: FakeCase | undefined): void {
+    if (!fakeCase) return;
+    this.touch('cases', fakeCase.caseId);
+    this.touch('families', fakeCase.familyId);
+    this.confirmBalance(fakeCase.familyId, this.isOnline);
+  }
+
+  /** Record a change for pull replication and poke the renderer once per turn of the event loop. */
+  private touch(collection: ReplicatedCollection, documentId: string): void {
+    this.sequence += 1;
+    this.changes[collection].set(documentId, this.sequence);
+    this.changedSinceLastPoke.add(collection);
+    if (this.pokeScheduled) return;
+    this.pokeScheduled = true;
+    queueMicrotask(() => {
+      this.pokeScheduled = false;
+      const collections = [...this.changedSinceLastPoke];
+      this.changedSinceLastPoke.clear();
+      this.emit('replication.changed', { collections });
+    });
+  }
+
+  private notify(fakeCase: FakeCase, title: string, body: string): void {
+    if (fakeCase.hospitalCode !== this.hospital.code) return;
+    this.emit('notification', { caseId: fakeCase.caseId, title, body });
+  }
+
+  private emitSyncStatus(): void {
+    this.emit('sync.status', this.syncStatus());
+  }
+
+  private emit<E extends DeskEventName>(event: E, payload: DeskEvents[E]): void {
+    // A dropped link loses events, like a real socket; the renderer resyncs on reconnect.
+    if (this.link.state !== 'open') return;
+    const listeners: Set<(payload: DeskEvents[E]) => void> = this.eventListeners[event];
+    for (const listener of listeners) listener(payload);
+  }
+
+  private setLink(status: DeskLinkStatus): void {
+    this.link = status;
+    for (const listener of this.linkListeners) listener(status);
+  }
+
+  private schedule(task: (value?: unknown) => void, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      task();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private money(minor: number): string {
+    return formatAmount(minor, fakeScheme.currency, fakeScheme.locale, fakeScheme.minorPerUnit);
+  }
+
+  private isoNow(): string {
+    return this.now().toISOString();
+  }
+
+  private id(prefix: string): string {
+    // Real desks use UUIDs; readable ids make fake-mode screens and test failures easier to follow.
+    return `${prefix}-${String(this.nextId++).padStart(4, '0')}`;
+  }
+
+  /** A past stay at this desk's hospital, so the case list and the booking item search are not empty. */
+  private seedHistory(): void {
+    const member = fakeMembers.find((candidate) => candidate.fullName === 'Mahesh Jadhav');
+    if (!member) return;
+    const fakeCase = this.newCase(member, this.hospital.code, 'fingerprint', false);
+    fakeCase.status = 'discharged';
+    fakeCase.preauth = { ...fakeCase.preauth, status: 'approved', packageCode: 'MG006A', packageName: 'Dengue fever, moderate, ward', requestedAmount: 500_000, approvedAmount: 500_000, shortfall: 0 };
+    fakeCase.hold = { amount: 500_000, authorized: 500_000, confirmedAt: this.isoNow() };
+    const items: readonly [string, number][] = [['WARD-DAY', 4], ['LAB-NS1', 1], ['LAB-CBC', 2], ['IV-FLUIDS', 10], ['CONSULT', 2]];
+    for (const [itemCode, quantity] of items) {
+      const item = fakeBookableItems.find((candidate) => candidate.itemCode === itemCode)!;
+      const booking: FakeBooking = {
+        bookingId: this.id('booking'), caseId: fakeCase.caseId, itemCode, description: item.description, quantity, unitPrice: item.unitPrice, amount: quantity * item.unitPrice,
+        coveredAmount: null, shortfallAmount: null, status: 'pending', isVoided: false, isClosed: false, reason: null, createdAt: this.isoNow(),
+      };
+      this.bookings.set(booking.bookingId, booking);
+    }
+    this.allocateBookings(fakeCase);
+    this.caseChanged(fakeCase);
+  }
+}
