@@ -14,7 +14,7 @@
  * - a dropping link to the renderer (`dropLink`) so reconnect handling can be tested.
  */
 import type {
-  BookingStatus, BookingView, CaseListItem, CaseView, DeskAnswer, DeskApiHandlers, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents,
+  BookingStatus, BookingView, CaseListItem, CaseView, DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents,
   FamilyView, IdentifyMatch, IdentityMethod, MemberSummary, PackageView, PreauthStatus, ReplicatedCollection, ReplicatedDocument, SessionInfo, SyncStatus,
 } from '@desk-api/contract';
 import { allocateBooking, decideHold, formatAmount } from '@domain/money';
