@@ -1,0 +1,110 @@
+import type { PulledDocumentValue, PullCheckpointValue } from '@contract/sync';
+import { writeMeta, type ReplicaDatabase, type SqlStatement } from './database';
+import type { Feed } from './feed';
+
+type Row = Record<string, unknown>;
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * The pull applier: the only writer of server_* tables. One page of documents and its checkpoint
+ * commit together, so a crash mid-pull resumes from the last applied page, never half of one.
+ */
+export class PullApplier {
+  private readonly statements: Record<string, SqlStatement>;
+
+  constructor(private readonly db: ReplicaDatabase, private readonly feed: Feed) {
+    const upsert = (table: string) => db.prepare(`INSERT INTO server_${table} (id, family_id, case_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, case_id = excluded.case_id, doc = excluded.doc`);
+    this.statements = {
+      families: upsert('families'), members: upsert('members'), packages: upsert('packages'), cases: upsert('cases'), preauths: upsert('preauths'),
+      holds: upsert('holds'), enhancements: upsert('enhancements'), bookings: upsert('bookings'), claims: upsert('claims'),
+      memberSearch: db.prepare('INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id, health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year'),
+      clearPending: db.prepare('DELETE FROM pending_rows WHERE kind = ? AND id = ?'),
+      clearStatus: db.prepare("DELETE FROM pending_rows WHERE kind = 'case-status' AND id = ? AND json_extract(doc, '$.status') = ?"),
+      clearVoid: db.prepare("DELETE FROM pending_rows WHERE kind = 'booking-void' AND id = ?"),
+      pendingCount: db.prepare('SELECT count(*) AS count FROM pending_rows'),
+      deskFamily: db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING'),
+      isDeskFamily: db.prepare('SELECT 1 FROM desk_families WHERE family_id = ?'),
+    };
+  }
+
+  apply(documents: readonly PulledDocumentValue[], checkpoint: PullCheckpointValue, serverTime: string): void {
+    const run = this.db.transaction(() => {
+      const hasPending = (this.statements.pendingCount!.get() as { count: number }).count > 0;
+      const now = new Date().toISOString();
+      for (const document of documents) this.applyOne(document, hasPending, now);
+      writeMeta(this.db, 'pull_checkpoint', JSON.stringify(checkpoint));
+      writeMeta(this.db, 'last_pull_server_time', serverTime);
+      this.feed.save();
+    });
+    try {
+      run();
+    } catch (error) {
+      this.feed.discard();
+      throw error;
+    }
+    this.feed.announce();
+  }
+
+  private applyOne(document: PulledDocumentValue, hasPending: boolean, now: string): void {
+    const row: Row = document.row;
+    const json = JSON.stringify(row);
+    const s = this.statements;
+    switch (document.table) {
+      case 'families':
+        s.families!.run(document.id, document.id, null, json);
+        if (s.isDeskFamily!.get(document.id)) this.feed.touch('families', document.id);
+        return;
+      case 'members': {
+        const familyId = text(row.familyId);
+        s.members!.run(document.id, familyId, null, json);
+        s.memberSearch!.run(document.id, familyId, text(row.schemeMemberId) ?? '', text(row.healthCardNumber), nameKey(text(row.fullName) ?? ''), Number(row.birthYear ?? 0));
+        if (familyId && s.isDeskFamily!.get(familyId)) this.feed.touch('families', familyId);
+        return;
+      }
+      case 'packages':
+        s.packages!.run(document.id, null, null, json);
+        this.feed.touch('packages', document.id);
+        return;
+      case 'cases': {
+        const familyId = text(row.familyId);
+        s.cases!.run(document.id, familyId, document.id, json);
+        if (hasPending) {
+          s.clearPending!.run('cases', document.id);
+          s.clearStatus!.run(document.id, text(row.status));
+        }
+        if (familyId) {
+          s.deskFamily!.run(familyId, now);
+          this.feed.touch('families', familyId);
+        }
+        this.feed.touch('cases', document.id);
+        return;
+      }
+      case 'preauths':
+      case 'holds':
+      case 'enhancements':
+      case 'claims': {
+        const caseId = text(row.caseId);
+        s[document.table]!.run(document.id, text(row.familyId), caseId, json);
+        if (hasPending && caseId) s.clearPending!.run(document.table, document.table === 'preauths' ? caseId : document.id);
+        if (caseId) this.feed.touch('cases', caseId);
+        return;
+      }
+      case 'bookings': {
+        const caseId = text(row.caseId);
+        s.bookings!.run(document.id, text(row.familyId), caseId, json);
+        if (hasPending) {
+          s.clearPending!.run('bookings', document.id);
+          if (row.status === 'voided') s.clearVoid!.run(document.id);
+        }
+        this.feed.touch('bookings', document.id);
+        if (caseId) this.feed.touch('cases', caseId);
+        return;
+      }
+    }
+  }
+}
+
+/** Name search key: lower case, single spaces, no accents. */
+export function nameKey(name: string): string {
+  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Compile } from 'typebox/compile';
+import { commandBodies, type CommandName } from '@contract/commands';
+import type { DeskApiHandlers, DeskError, DeskEvents, DeskResult, ReplicatedCollection, ReplicatedDocument, SessionInfo } from '../desk-api/contract';
+import { PullApplier } from './applier';
+import { openReplica, readMeta, writeMeta, type ReplicaDatabase } from './database';
+import { Feed } from './feed';
+import { DeskReads } from './reads';
+import { OwnerOnlyFileSecretStore, type SecretStore } from './secret-store';
+import { ServerCallError, SyncServerClient } from './server-client';
+import { signIn, type DeskIdentity } from './session';
+import { SyncEngine, type SyncEngineOptions } from './sync-engine';
+
+export interface DeskBackendOptions {
+  /** Folder for the replica and (browser mode) the credential file. */
+  readonly dataDir: string;
+  readonly secretStore?: SecretStore;
+  readonly sync?: SyncEngineOptions;
+}
+
+const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
+const failure = (code: string, message: string, details?: Record<string, unknown>): DeskResult<never> => ({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
+const validators = new Map<CommandName, ReturnType<typeof Compile>>();
+function validate(name: CommandName, body: Record<string, unknown>): DeskError | null {
+  let validator = validators.get(name);
+  if (!validator) validators.set(name, (validator = Compile(commandBodies[name])));
+  if (validator.Check(body)) return null;
+  const first = [...validator.Errors(body)][0];
+  return { code: 'invalid-input', message: `Please check the form: ${first ? `${first.instancePath.replace(/^\//, '') || 'input'} ${first.message}` : 'a value is not valid'}.` };
+}
+
+/** SQLite says the disk is full: refuse cleanly, nothing was written (the transaction rolled back). */
+function isDiskFull(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && (error.code === 'SQLITE_FULL' || error.code === 'SQLITE_IOERR');
+}
+
+/**
+ * The desk backend: owns the replica, the outbox and the sync engine, and answers every channel
+ * of the desk API. It runs unchanged in Electron's utility process and as a plain Node process.
+ */
+export class DeskBackend {
+  readonly db: ReplicaDatabase;
+  readonly feed: Feed;
+  readonly reads: DeskReads;
+  readonly engine: SyncEngine;
+  private readonly secrets: SecretStore;
+  private client: SyncServerClient | null = null;
+  private session: SessionInfo | null = null;
+  private readonly eventListeners = new Set<<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => void>();
+  private readonly seenDecisions = new Map<string, string>();
+
+  constructor(options: DeskBackendOptions) {
+    this.db = openReplica(join(options.dataDir, 'desk-replica.sqlite'));
+    this.secrets = options.secretStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-credential'));
+    this.feed = new Feed(this.db);
+    this.reads = new DeskReads(this.db);
+    const serverUrl = readMeta(this.db, 'server_url');
+    if (serverUrl && this.secrets.read()) this.client = new SyncServerClient(serverUrl, () => this.secrets.read());
+    this.engine = new SyncEngine(this.db, this.feed, new PullApplier(this.db, this.feed), () => this.client, options.sync);
+    this.engine.onStatus((status) => this.emit('sync.status', status));
+    this.feed.onChange((collections) => {
+      this.emit('replication.changed', { collections });
+      if (collections.includes('cases')) this.notifyDecisions();
+    });
+  }
+
+  start(): void {
+    this.engine.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.engine.stop();
+    this.db.close();
+  }
+
+  onEvent(listener: <E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  private emit<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]): void {
+    for (const listener of this.eventListeners) listener(event, payload);
+  }
+
+  /** A decision arriving on one of this desk's cases becomes an operator notification. */
+  private notifyDecisions(): void {
+    const rows = this.db.prepare("SELECT case_id AS caseId, json_extract(doc, '$.status') AS status FROM server_preauths").all() as { caseId: string; status: string }[];
+    for (const row of rows) {
+      const before = this.seenDecisions.get(row.caseId);
+      this.seenDecisions.set(row.caseId, row.status);
+      if (before !== undefined && before !== row.status && ['approved', 'rejected', 'queried'].includes(row.status)) {
+        const view = this.reads.caseView(row.caseId);
+        this.emit('notification', { caseId: row.caseId, title: `Pre-authorization ${row.status}`, body: `${view?.memberName ?? 'A patient'}: ${view?.preauth.packageCode ?? ''} ${row.status}.` });
+      }
+    }
+  }
+
+  private identity(): DeskIdentity | null {
+    const deskId = readMeta(this.db, 'desk_id');
+    const hospitalId = readMeta(this.db, 'hospital_id');
+    const scheme = readMeta(this.db, 'scheme');
+    if (!deskId || !hospitalId || !scheme) return null;
+    return { deskId, hospitalId, hospitalName: readMeta(this.db, 'hospital_name') ?? '', scheme: JSON.parse(scheme) as SessionInfo['scheme'] };
+  }
+
+  /**
+   * Queue a command: the outbox row and its optimistic rows commit together (a crash can leave
+   * neither half), then the sync engine is nudged.
+   */
+  private queue(name: CommandName, body: Record<string, unknown>, optimistic: (commandId: string) => void = () => undefined): DeskResult<null> {
+    const session = this.session;
+    if (!session) return failure('not-signed-in', 'Sign in first.');
+    const commandId = randomUUID();
+    const invalid = validate(name, { ...body, commandId });
+    if (invalid) return { ok: false, error: invalid };
+    try {
+      this.db.transaction(() => {
+        this.db.prepare("INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES (?, ?, ?, ?, ?, 'pending')").run(commandId, name, session.operatorId, JSON.stringify(body), new Date().toISOString());
+        optimistic(commandId);
+        this.feed.save();
+      })();
+    } catch (error) {
+      this.feed.discard();
+      if (isDiskFull(error)) return failure('disk-full', 'This computer\'s disk is full: the change was NOT saved. Free some space and try again.');
+      throw error;
+    }
+    this.feed.announce();
+    this.emit('sync.status', this.engine.current());
+    void this.engine.requestSync();
+    return ok(null);
+  }
+
+  private addPending(kind: string, id: string, caseId: string | null, familyId: string | null, commandId: string, doc: Record<string, unknown>): void {
+    this.db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (kind, id) DO UPDATE SET command_id = excluded.command_id, doc = excluded.doc, state = 'pending', rejection = NULL")
+      .run(kind, id, caseId, familyId, commandId, JSON.stringify(doc));
+    if (kind === 'bookings') this.feed.touch('bookings', id);
+    if (caseId) this.feed.touch('cases', caseId);
+    if (familyId) this.feed.touch('families', familyId);
+  }
+
+  private requireMedco(): DeskResult<never> | null {
+    if (!this.session) return failure('not-signed-in', 'Sign in first.');
+    if (!this.session.roles.includes('MEDCO')) return failure('forbidden-role', 'Only desk operators (MEDCO) can do this at a desk.');
+    return null;
+  }
+
+  private familyOfCase(caseId: string): string | null {
+    return this.reads.caseView(caseId)?.familyId ?? null;
+  }
+
+  readonly handlers: DeskApiHandlers = {
+    'enrollment.status': async () => {
+      const identity = this.identity();
+      return ok({ isEnrolled: identity !== null && this.client !== null, deskId: identity?.deskId ?? null, hospitalName: identity?.hospitalName ?? null, serverUrl: readMeta(this.db, 'server_url') });
+    },
+    'enrollment.enroll': async ({ serverUrl, code }) => {
+      let url: URL;
+      try {
+        url = new URL(serverUrl);
+      } catch {
+        return failure('invalid-input', 'The server address is not a valid URL, e.g. https://coverdesk.example.org.');
+      }
+      const client = new SyncServerClient(url.toString(), () => null);
+      try {
+        const answer = await client.enroll(code);
+        this.secrets.write(answer.credential);
+        this.db.transaction(() => {
+          writeMeta(this.db, 'server_url', url.toString());
+          writeMeta(this.db, 'desk_id', answer.deskId);
+          writeMeta(this.db, 'hospital_id', answer.hospitalId);
+          writeMeta(this.db, 'hospital_name', answer.hospitalName);
+          writeMeta(this.db, 'scheme', JSON.stringify(answer.scheme));
+        })();
+        this.client = new SyncServerClient(url.toString(), () => this.secrets.read());
+        void this.engine.requestSync();
+        return ok({ deskId: answer.deskId, hospitalName: answer.hospitalName });
+      } catch (error) {
+        if (error instanceof ServerCallError) return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+        throw error;
+      }
+    },
+    'session.signIn': async ({ username, password }) => {
+      const identity = this.identity();
+      if (!identity) return failure('not-enrolled', 'Enroll this desk first with the code from the health authority.');
+      const result = await signIn(this.db, this.client, identity, username, password);
+      if (result.ok) this.session = result.value;
+      return result;
+    },
+    'session.signOut': async () => {
+      this.session = null;
+      return ok(null);
+    },
+    'session.current': async () => ok(this.session),
+    'members.identify': async (query) => {
+      if (!this.session) return failure('not-signed-in', 'Sign in first.');
+      const local = this.reads.identify(query);
+      if (local.length > 0) return ok({ matches: local, source: 'replica' as const });
+      if (query.by === 'name') return ok({ matches: [], source: 'replica' as const });
+      if (!this.client) return failure('offline-unavailable', 'This desk is not enrolled with a server.');
+      try {
+        const answer = await this.client.identify(this.session.operatorId, query.by, query.value);
+        if (typeof answer.code === 'string') return failure(answer.code, String(answer.message ?? 'Not found.'));
+        await this.engine.requestSync(); // the family has joined this desk's scope: fetch it
+        const familyId = (answer.result as { family?: { familyId?: string } } | undefined)?.family?.familyId;
+        if (familyId) this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
+        return ok({ matches: this.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: String((answer.result as { member?: { schemeMemberId?: string } }).member?.schemeMemberId ?? '') } : query), source: 'server' as const });
+      } catch (error) {
+        if (error instanceof ServerCallError) {
+          if (error.fault.kind === 'unreachable') {
+            return failure('offline-unavailable', query.by === 'national-id'
+              ? 'National-ID search needs the server, which cannot be reached. Search by scheme ID, health card, or name and year of birth instead.'
+              : 'Not in this desk\'s registry, and the server cannot be reached to look further.');
+          }
+          return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+        }
+        throw error;
+      }
+    },
+    'families.view': async ({ familyId }) => {
+      const view = this.reads.family(familyId);
+      if (!view) return failure('not-found', 'This family is not on this desk yet; search for a member to fetch it.');
+      this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
+      return ok(view);
+    },
+    'packages.list': async ({ search }) => ok(this.reads.packages(search)),
+    'cases.list': async (filter) => ok(this.reads.caseList(filter)),
+    'cases.view': async ({ caseId }) => {
+      const view = this.reads.caseView(caseId);
+      return view ? ok(view) : failure('not-found', 'There is no such case on this desk.');
+    },
+    'cases.admit': async ({ memberId, identityMethod, isEmergency }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      const member = this.reads.member(memberId);
+      if (!member) return failure('not-found', 'This member is not on this desk; search for them first.');
+      const familyId = String(member.familyId);
+      const family = this.reads.family(familyId);
+      const active = family?.members.find((m) => m.memberId === memberId)?.activeCase;
+      if (active) return failure('case-already-active', `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`);
+      const caseId = randomUUID();
+      const body = { caseId, memberId, identityMethod, ...(isEmergency !== undefined ? { isEmergency } : {}) };
+      const result = this.queue('admit', body, (commandId) => {
+        this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
+        this.addPending('cases', caseId, caseId, familyId, commandId, { id: caseId, memberId, familyId, identityMethod, isEmergency: isEmergency ?? false, admittedAt: new Date().toISOString(), status: 'admitted' });
+      });
+      return result.ok ? ok({ caseId }) : result;
+    },
+    'cases.requestPreauth': async ({ caseId, packageCode, estimatedAmount, clinicalNote }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      const treatmentPackage = this.reads.packageView(packageCode);
+      if (!treatmentPackage) return failure('not-found', `There is no package ${packageCode} in the catalogue.`);
+      const body = { caseId, packageCode, ...(estimatedAmount !== undefined ? { estimatedAmount } : {}), ...(clinicalNote ? { clinicalNote } : {}) };
+      return this.queue('request-preauth', body, (commandId) => this.addPending('preauths', caseId, caseId, this.familyOfCase(caseId), commandId, { packageCode, requestedAmount: estimatedAmount ?? treatmentPackage.price }));
+    },
+    'cases.respondQuery': async ({ caseId, response }) => this.requireMedco() ?? this.queue('respond-query', { caseId, response }),
+    'cases.requestEnhancement': async ({ caseId, amount, reason }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      const enhancementId = randomUUID();
+      const result = this.queue('request-enhancement', { enhancementId, caseId, amount, reason }, (commandId) => this.addPending('enhancements', enhancementId, caseId, this.familyOfCase(caseId), commandId, { amount, reason }));
+      return result.ok ? ok({ enhancementId }) : result;
+    },
+    'cases.discharge': async ({ caseId }) => this.requireMedco() ?? this.queue('discharge', { caseId }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'discharged' })),
+    'cases.submitClaim': async ({ caseId, amount }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      const claimId = randomUUID();
+      const result = this.queue('submit-claim', { claimId, caseId, amount }, (commandId) => this.addPending('claims', claimId, caseId, this.familyOfCase(caseId), commandId, { amount }));
+      return result.ok ? ok({ claimId }) : result;
+    },
+    'cases.cancel': async ({ caseId, reason }) => this.requireMedco() ?? this.queue('cancel-case', { caseId, reason }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'cancelled' })),
+    'bookings.add': async ({ caseId, itemCode, description, quantity, unitPrice }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      const view = this.reads.caseView(caseId);
+      if (!view) return failure('not-found', 'There is no such case on this desk.');
+      const bookingId = randomUUID();
+      const result = this.queue('add-booking', { bookingId, caseId, itemCode, description, quantity, unitPrice }, (commandId) =>
+        this.addPending('bookings', bookingId, caseId, view.familyId, commandId, { caseId, itemCode, description, quantity, unitPrice, amount: quantity * unitPrice, createdAt: new Date().toISOString() }));
+      return result.ok ? ok({ bookingId }) : result;
+    },
+    'bookings.void': async ({ bookingId, reason }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      const booking = this.reads.booking(bookingId);
+      if (!booking) return failure('not-found', 'There is no such booking on this desk.');
+      return this.queue('void-booking', { bookingId, reason }, (commandId) => this.addPending('booking-void', bookingId, booking.caseId, this.familyOfCase(booking.caseId), commandId, { reason }));
+    },
+    'sync.status': async () => ok(this.engine.current()),
+    'sync.now': async () => {
+      await this.engine.requestSync();
+      return ok(this.engine.current());
+    },
+    'replication.pull': async ({ collection, checkpoint, limit }) => {
+      const page = this.feed.page(collection, checkpoint?.sequence ?? 0, Math.min(Math.max(limit, 1), 1000));
+      const documents = page.map((entry) => this.document(collection, entry.docId));
+      const last = page[page.length - 1];
+      return ok({ documents, checkpoint: last ? { sequence: last.sequence } : checkpoint });
+    },
+  };
+
+  /** Build one read-model document for the renderer's RxDB collection. */
+  private document(collection: ReplicatedCollection, id: string): ReplicatedDocument {
+    const gone = { id, _deleted: true };
+    switch (collection) {
+      case 'families': {
+        const view = this.reads.family(id);
+        return view ? { ...view, id, _deleted: false } : gone;
+      }
+      case 'cases': {
+        const item = this.reads.caseListItem(id);
+        return item ? { ...item, id, _deleted: false } : gone;
+      }
+      case 'bookings': {
+        const view = this.reads.booking(id);
+        return view ? { ...view, id, _deleted: false } : gone;
+      }
+      case 'packages': {
+        const view = this.reads.packageView(id);
+        return view ? { ...view, id, _deleted: false } : gone;
+      }
+    }
+  }
+}

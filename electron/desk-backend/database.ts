@@ -1,0 +1,130 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * The desk's local replica: one SQLite file (better-sqlite3, WAL).
+ *
+ * Server-owned tables (`server_*`) are written only by the pull applier. Desk actions write the
+ * outbox and their optimistic rows (`pending_rows`) in one transaction, so a crash can never leave
+ * a queued mutation without its visible row, or the reverse.
+ *
+ * synchronous = FULL, chosen by measurement (bench:sync and a 2,000-command probe on this machine
+ * class): FULL costs p99 0.41 ms per desk command against 0.09 ms for NORMAL, far under the 5 ms
+ * budget, and it keeps the last committed outbox entries across a power cut, not just a crash.
+ */
+export type ReplicaDatabase = Database.Database;
+export type SqlStatement = Database.Statement<unknown[], unknown>;
+
+export const replicaSchemaVersion = 1;
+
+const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
+
+const migrations: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  ${serverTables.map((table) => `CREATE TABLE server_${table} (
+    id TEXT PRIMARY KEY,
+    family_id TEXT,
+    case_id TEXT,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX server_${table}_family ON server_${table} (family_id);
+  CREATE INDEX server_${table}_case ON server_${table} (case_id);`).join('\n')}
+  -- Offline search: the registry scope's members by scheme id, card, and name + year of birth.
+  CREATE TABLE member_search (
+    id TEXT PRIMARY KEY,
+    family_id TEXT NOT NULL,
+    scheme_member_id TEXT NOT NULL,
+    health_card_number TEXT,
+    name_key TEXT NOT NULL,
+    birth_year INTEGER NOT NULL
+  );
+  CREATE INDEX member_search_scheme ON member_search (scheme_member_id);
+  CREATE INDEX member_search_card ON member_search (health_card_number);
+  CREATE INDEX member_search_name ON member_search (name_key, birth_year);
+
+  CREATE TABLE outbox (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+    command_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    operator_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'answered')),
+    status INTEGER,
+    answer TEXT,
+    answered_at TEXT
+  );
+  CREATE INDEX outbox_pending ON outbox (state, sequence);
+
+  -- Optimistic rows of desk actions the server has not confirmed yet (kind: case | booking).
+  CREATE TABLE pending_rows (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    case_id TEXT,
+    family_id TEXT,
+    command_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'rejected')),
+    rejection TEXT,
+    PRIMARY KEY (kind, id)
+  );
+  CREATE INDEX pending_rows_case ON pending_rows (case_id);
+
+  -- Families this desk works with: they get read-model documents for the renderer.
+  CREATE TABLE desk_families (family_id TEXT PRIMARY KEY, added_at TEXT NOT NULL);
+
+  -- Offline sign-in: operators who signed in here online, with a local password verifier.
+  CREATE TABLE operator_cache (
+    username TEXT PRIMARY KEY,
+    operator_id TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    hospital_id TEXT,
+    verifier TEXT NOT NULL,
+    cached_at TEXT NOT NULL
+  );
+
+  -- The renderer's read-model feed: which documents changed, in order (RxDB pulls by sequence).
+  CREATE TABLE feed (
+    collection TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    PRIMARY KEY (collection, doc_id)
+  );
+  CREATE INDEX feed_sequence ON feed (collection, sequence);
+  `,
+];
+
+export class ReplicaVersionError extends Error {}
+
+/** Open (or create) the replica and bring its schema up to date, refusing one from a newer app. */
+export function openReplica(path: string): ReplicaDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    db.close();
+    throw new ReplicaVersionError(`This desk's local data (${path}) was written by a newer CoverDesk (schema ${current}, this app knows ${migrations.length}). Update the app, or move the file away to start a fresh replica.`);
+  }
+  for (let version = current + 1; version <= migrations.length; version += 1) {
+    db.transaction(() => {
+      db.exec(migrations[version - 1]!);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+  return db;
+}
+
+export function readMeta(db: ReplicaDatabase, key: string): string | null {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value ?? null;
+}
+
+export function writeMeta(db: ReplicaDatabase, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}

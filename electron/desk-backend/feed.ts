@@ -1,0 +1,53 @@
+import type { ReplicatedCollection } from '../desk-api/contract';
+import { readMeta, writeMeta, type ReplicaDatabase, type SqlStatement } from './database';
+
+/**
+ * Marks read-model documents as changed, in order. The renderer's RxDB replication pulls each
+ * collection by this sequence; the documents themselves are built when pulled, from the tables.
+ */
+export class Feed {
+  private sequence: number;
+  private readonly mark: SqlStatement;
+  private readonly listeners = new Set<(collections: ReplicatedCollection[]) => void>();
+  private changed = new Set<ReplicatedCollection>();
+
+  constructor(private readonly db: ReplicaDatabase) {
+    this.sequence = Number(readMeta(db, 'feed_sequence') ?? '0');
+    this.mark = db.prepare('INSERT INTO feed (collection, doc_id, sequence) VALUES (?, ?, ?) ON CONFLICT (collection, doc_id) DO UPDATE SET sequence = excluded.sequence');
+  }
+
+  /** Call inside the writer's transaction. */
+  touch(collection: ReplicatedCollection, docId: string): void {
+    this.sequence += 1;
+    this.mark.run(collection, docId, this.sequence);
+    this.changed.add(collection);
+  }
+
+  /** Call at the end of the writer's transaction (persists the counter). */
+  save(): void {
+    writeMeta(this.db, 'feed_sequence', String(this.sequence));
+  }
+
+  /** After commit: tell listeners (the renderer's pull stream) which collections moved. */
+  announce(): void {
+    if (this.changed.size === 0) return;
+    const collections = [...this.changed];
+    this.changed = new Set();
+    for (const listener of this.listeners) listener(collections);
+  }
+
+  /** A rolled-back transaction announces nothing and its sequence numbers are reloaded. */
+  discard(): void {
+    this.changed = new Set();
+    this.sequence = Number(readMeta(this.db, 'feed_sequence') ?? '0');
+  }
+
+  onChange(listener: (collections: ReplicatedCollection[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  page(collection: ReplicatedCollection, after: number, limit: number): { docId: string; sequence: number }[] {
+    return (this.db.prepare('SELECT doc_id AS docId, sequence FROM feed WHERE collection = ? AND sequence > ? ORDER BY sequence LIMIT ?').all(collection, after, limit) as { docId: string; sequence: number }[]);
+  }
+}

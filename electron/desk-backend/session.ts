@@ -1,0 +1,53 @@
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { DeskResult, SessionInfo } from '../desk-api/contract';
+import type { ReplicaDatabase } from './database';
+import { ServerCallError, type SyncServerClient } from './server-client';
+
+export interface DeskIdentity {
+  readonly deskId: string;
+  readonly hospitalId: string;
+  readonly hospitalName: string;
+  readonly scheme: SessionInfo['scheme'];
+}
+
+/** Offline sign-in verifier: scrypt of the password with a per-entry salt, kept only on this desk. */
+function makeVerifier(password: string): string {
+  const salt = randomBytes(16);
+  return `${salt.toString('base64')}$${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
+}
+
+function checkVerifier(password: string, verifier: string): boolean {
+  const [salt, key] = verifier.split('$');
+  if (!salt || !key) return false;
+  const expected = Buffer.from(key, 'base64');
+  const actual = scryptSync(password, Buffer.from(salt, 'base64'), 32, { N: 16384, r: 8, p: 1 });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export async function signIn(db: ReplicaDatabase, client: SyncServerClient | null, identity: DeskIdentity, username: string, password: string): Promise<DeskResult<SessionInfo>> {
+  const session = (operatorId: string, roles: string[], isOffline: boolean): SessionInfo => ({
+    operatorId, username, displayName: username, roles, hospitalId: identity.hospitalId, hospitalName: identity.hospitalName,
+    deskId: identity.deskId, isOfflineSession: isOffline, scheme: identity.scheme,
+  });
+  if (client) {
+    try {
+      const operator = await client.login(username, password);
+      if (operator.hospitalId !== identity.hospitalId) {
+        return { ok: false, error: { code: 'wrong-hospital', message: `${username} works for another hospital and cannot use this desk.` } };
+      }
+      db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET operator_id = excluded.operator_id, roles = excluded.roles, hospital_id = excluded.hospital_id, verifier = excluded.verifier, cached_at = excluded.cached_at')
+        .run(username, operator.operatorId, JSON.stringify(operator.roles), operator.hospitalId, makeVerifier(password), new Date().toISOString());
+      return { ok: true, value: session(operator.operatorId, operator.roles, false) };
+    } catch (error) {
+      if (!(error instanceof ServerCallError) || error.fault.kind !== 'unreachable') {
+        const message = error instanceof ServerCallError && error.fault.kind === 'refused' ? error.fault.message : 'Sign-in failed.';
+        return { ok: false, error: { code: 'invalid-credentials', message } };
+      }
+    }
+  }
+  // The server is unreachable: operators who signed in here before may work offline.
+  const cached = db.prepare('SELECT operator_id AS operatorId, roles, verifier FROM operator_cache WHERE username = ?').get(username) as { operatorId: string; roles: string; verifier: string } | undefined;
+  if (!cached) return { ok: false, error: { code: 'offline-unavailable', message: 'The server cannot be reached and this operator has never signed in on this desk; sign in once while online.' } };
+  if (!checkVerifier(password, cached.verifier)) return { ok: false, error: { code: 'invalid-credentials', message: 'The username or password is not right.' } };
+  return { ok: true, value: session(cached.operatorId, JSON.parse(cached.roles) as string[], true) };
+}

@@ -1,0 +1,229 @@
+import type { PullCheckpointValue, PushMutationValue } from '@contract/sync';
+import type { SyncStatus } from '../desk-api/contract';
+import { readMeta, writeMeta, type ReplicaDatabase } from './database';
+import type { PullApplier } from './applier';
+import type { Feed } from './feed';
+import { ServerCallError, type SyncServerClient } from './server-client';
+
+export interface SyncEngineOptions {
+  readonly pullPageSize?: number;
+  readonly pushBatchSize?: number;
+  /** Backoff after a failure: base × 2^attempt, capped, with ±50% jitter. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly safetyPullMs?: number;
+  readonly random?: () => number;
+  /** Called after each page is applied (progress of a long first sync). */
+  readonly onProgress?: (applied: number) => void;
+}
+
+interface OutboxRow {
+  sequence: number;
+  command_id: string;
+  name: string;
+  operator_id: string;
+  body: string;
+}
+
+/**
+ * Push, then pull, whenever something may have changed: a local command, a server poke, a
+ * reconnect, or the safety timer. One cycle at a time; requests during a cycle coalesce into one
+ * more cycle. Failures back off with jitter and never lose anything: the outbox and the
+ * checkpoint live in the replica.
+ */
+export class SyncEngine {
+  private status: SyncStatus;
+  private readonly listeners = new Set<(status: SyncStatus) => void>();
+  private cycleRunning: Promise<void> | null = null;
+  private isCycleRequested = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private safetyTimer: NodeJS.Timeout | null = null;
+  private streamAbort: AbortController | null = null;
+  private isRunning = false;
+  private readonly options: Required<Omit<SyncEngineOptions, 'onProgress'>> & Pick<SyncEngineOptions, 'onProgress'>;
+
+  constructor(
+    private readonly db: ReplicaDatabase,
+    private readonly feed: Feed,
+    private readonly applier: PullApplier,
+    private readonly client: () => SyncServerClient | null,
+    options: SyncEngineOptions = {},
+  ) {
+    this.options = { pullPageSize: 1000, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, ...options };
+    this.status = {
+      state: client() ? 'offline' : 'not-enrolled', isOnline: false, serverUrl: client()?.url ?? null,
+      lastSyncAt: readMeta(db, 'last_sync_at'), pendingMutations: this.countPending(), lastError: null,
+    };
+  }
+
+  current(): SyncStatus {
+    return { ...this.status, pendingMutations: this.countPending() };
+  }
+
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private update(change: Partial<SyncStatus>): void {
+    this.status = { ...this.status, ...change, pendingMutations: this.countPending(), serverUrl: this.client()?.url ?? null };
+    for (const listener of this.listeners) listener(this.status);
+  }
+
+  private countPending(): number {
+    return (this.db.prepare("SELECT count(*) AS count FROM outbox WHERE state = 'pending'").get() as { count: number }).count;
+  }
+
+  start(): void {
+    if (this.isRunning) return;
+    this.isRunning = true;
+    void this.followStream();
+    this.safetyTimer = setInterval(() => this.requestSync(), this.options.safetyPullMs);
+    this.safetyTimer.unref();
+    this.requestSync();
+  }
+
+  async stop(): Promise<void> {
+    this.isRunning = false;
+    this.streamAbort?.abort();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.safetyTimer) clearInterval(this.safetyTimer);
+    await this.cycleRunning?.catch(() => undefined);
+  }
+
+  /** Ask for a push + pull soon; returns when a cycle covering this request has finished. */
+  requestSync(): Promise<void> {
+    if (this.cycleRunning) {
+      this.isCycleRequested = true;
+      return this.cycleRunning;
+    }
+    this.cycleRunning = this.runCycles().finally(() => {
+      this.cycleRunning = null;
+    });
+    return this.cycleRunning;
+  }
+
+  private async runCycles(): Promise<void> {
+    do {
+      this.isCycleRequested = false;
+      await this.cycle();
+    } while (this.isCycleRequested && this.isRunning);
+  }
+
+  private async cycle(): Promise<void> {
+    const client = this.client();
+    if (!client) {
+      this.update({ state: 'not-enrolled', isOnline: false });
+      return;
+    }
+    this.update({ state: 'syncing' });
+    try {
+      await this.pushAll(client);
+      await this.pullAll(client);
+      this.failures = 0;
+      const now = new Date().toISOString();
+      writeMeta(this.db, 'last_sync_at', now);
+      this.update({ state: 'online', isOnline: true, lastSyncAt: now, lastError: null });
+    } catch (error) {
+      this.failures += 1;
+      const fault = error instanceof ServerCallError ? error.fault : { kind: 'bad-answer' as const, message: error instanceof Error ? error.message : String(error) };
+      const code = fault.kind === 'refused' ? fault.code : fault.kind;
+      const isOffline = fault.kind === 'unreachable';
+      this.update({ state: isOffline ? 'offline' : 'error', isOnline: !isOffline && fault.kind !== 'bad-answer' ? this.status.isOnline : false, lastError: { code, message: fault.message, at: new Date().toISOString() } });
+      this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (!this.isRunning || this.retryTimer) return;
+    const exponential = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(this.failures, 10));
+    const delay = exponential * (0.5 + this.options.random());
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.requestSync();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private async pushAll(client: SyncServerClient): Promise<void> {
+    for (;;) {
+      const rows = this.db.prepare("SELECT sequence, command_id, name, operator_id, body FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT ?").all(this.options.pushBatchSize) as OutboxRow[];
+      if (rows.length === 0) return;
+      const mutations = rows.map((row) => ({ sequence: row.sequence, commandId: row.command_id, name: row.name, operatorId: row.operator_id, body: JSON.parse(row.body) as Record<string, unknown> })) as PushMutationValue[];
+      const answer = await client.push(mutations);
+      this.recordAnswers(answer.answers);
+      if (answer.stoppedAt) throw new ServerCallError({ kind: 'unreachable', message: 'The server could not finish applying this desk\'s changes; will retry.' });
+      if (answer.answers.length < rows.length) throw new ServerCallError({ kind: 'bad-answer', message: 'The server answered fewer changes than were sent.' });
+    }
+  }
+
+  /** Record push answers; a refusal marks the change's optimistic rows rejected, with the reason. */
+  private recordAnswers(answers: readonly { commandId: string; status: number; answer: Record<string, unknown> }[]): void {
+    const markAnswered = this.db.prepare("UPDATE outbox SET state = 'answered', status = ?, answer = ?, answered_at = ? WHERE command_id = ? AND state = 'pending'");
+    const rejectRows = this.db.prepare("UPDATE pending_rows SET state = 'rejected', rejection = ? WHERE command_id = ? RETURNING kind, id, case_id AS caseId, family_id AS familyId");
+    const run = this.db.transaction(() => {
+      const now = new Date().toISOString();
+      for (const item of answers) {
+        markAnswered.run(item.status, JSON.stringify(item.answer), now, item.commandId);
+        if (item.status === 200) continue;
+        const rejection = JSON.stringify({ code: item.answer.code ?? 'refused', message: item.answer.message ?? 'The server refused this change.', details: item.answer.details ?? null });
+        const touched = rejectRows.all(rejection, item.commandId) as { kind: string; id: string; caseId: string | null; familyId: string | null }[];
+        for (const row of touched) {
+          if (row.kind === 'bookings') this.feed.touch('bookings', row.id);
+          if (row.caseId) this.feed.touch('cases', row.caseId);
+          if (row.familyId) this.feed.touch('families', row.familyId);
+        }
+      }
+      this.feed.save();
+    });
+    try {
+      run();
+    } catch (error) {
+      this.feed.discard();
+      throw error;
+    }
+    this.feed.announce();
+  }
+
+  private async pullAll(client: SyncServerClient): Promise<void> {
+    let applied = 0;
+    for (;;) {
+      const stored = readMeta(this.db, 'pull_checkpoint');
+      const checkpoint = stored ? (JSON.parse(stored) as PullCheckpointValue) : null;
+      const page = await client.pull(checkpoint, this.options.pullPageSize);
+      this.applier.apply(page.documents, page.checkpoint, page.serverTime);
+      applied += page.documents.length;
+      this.options.onProgress?.(applied);
+      if (!page.hasMore) return;
+    }
+  }
+
+  private async followStream(): Promise<void> {
+    let attempt = 0;
+    while (this.isRunning) {
+      const client = this.client();
+      if (!client) {
+        await delay(1000);
+        continue;
+      }
+      this.streamAbort = new AbortController();
+      try {
+        // The server pokes once on connect: that resync covers whatever happened while away.
+        await client.stream(() => {
+          attempt = 0;
+          void this.requestSync();
+        }, this.streamAbort.signal);
+      } catch {
+        // Unreachable or refused: the sync cycle reports it; keep trying to reconnect.
+      }
+      if (!this.isRunning) return;
+      attempt += 1;
+      await delay(Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(attempt, 10)) * (0.5 + this.options.random()));
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
