@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeskBackend } from './backend';
+import { openReplica, replicaSchemaVersion, writeMeta } from './database';
+import { OwnerOnlyFileSecretStore } from './secret-store';
+
+const dirs: string[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coverdesk-backend-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A stand-in server that answers every request with the given status and body. */
+async function fakeServer(answer: (path: string) => { status: number; body: string }): Promise<string> {
+  const server = createServer((request, response) => {
+    const { status, body } = answer(request.url ?? '/');
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(body);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+/** A desk that believes it is enrolled with `serverUrl`, with one operator able to sign in offline. */
+async function enrolledDesk(dir: string, serverUrl: string): Promise<DeskBackend> {
+  const db = openReplica(join(dir, 'desk-replica.sqlite'));
+  writeMeta(db, 'server_url', serverUrl);
+  writeMeta(db, 'desk_id', '00000000-0000-4000-8000-00000000a0d1');
+  writeMeta(db, 'hospital_id', '00000000-0000-4000-8000-00000000a001');
+  writeMeta(db, 'hospital_name', 'City General Hospital');
+  writeMeta(db, 'scheme', JSON.stringify({ name: 'Demo', currency: 'INR', locale: 'en-IN', minorPerUnit: 100, preauthTurnaroundMinutes: 360 }));
+  db.close();
+  new OwnerOnlyFileSecretStore(join(dir, 'desk-credential')).write('00000000-0000-4000-8000-00000000a0d1.secretsecretsecretsecretsecret');
+  return new DeskBackend({ dataDir: dir, sync: { backoffBaseMs: 20, backoffMaxMs: 100 } });
+}
+
+describe('desk replica versions', () => {
+  it('migrates an empty (older) replica and refuses one written by a newer app', () => {
+    const dir = tempDir();
+    const path = join(dir, 'replica.sqlite');
+    const fresh = openReplica(path);
+    expect(fresh.pragma('user_version', { simple: true })).toBe(replicaSchemaVersion);
+    expect(fresh.pragma('journal_mode', { simple: true })).toBe('wal');
+    fresh.pragma(`user_version = ${replicaSchemaVersion + 1}`);
+    fresh.close();
+    expect(() => openReplica(path)).toThrow(/newer CoverDesk/);
+  });
+});
+
+describe('desk credential file', () => {
+  it('is readable only by its owner', () => {
+    const dir = tempDir();
+    const store = new OwnerOnlyFileSecretStore(join(dir, 'credential'));
+    store.write('desk.secret');
+    expect(statSync(join(dir, 'credential')).mode & 0o777).toBe(0o600);
+    expect(store.read()).toBe('desk.secret');
+  });
+});
+
+describe('desk backend faults', () => {
+  it('a corrupt server answer puts sync in a clear error state and applies nothing', async () => {
+    const url = await fakeServer(() => ({ status: 200, body: JSON.stringify({ protocolVersion: 1, documents: [{ table: 'families', id: 'x' }], checkpoint: 'nope', hasMore: false }) }));
+    const desk = await enrolledDesk(tempDir(), url);
+    await desk.engine.requestSync();
+    const status = desk.engine.current();
+    expect(status.state).toBe('error');
+    expect(status.lastError?.code).toBe('bad-answer');
+    expect(status.lastError?.message).toMatch(/does not match the sync protocol/);
+    expect(desk.db.prepare('SELECT count(*) AS count FROM server_families').get()).toEqual({ count: 0 });
+    await desk.stop();
+  });
+
+  it('a protocol mismatch is reported as such', async () => {
+    const url = await fakeServer(() => ({ status: 400, body: JSON.stringify({ code: 'protocol-mismatch', message: 'This server speaks sync protocol 2, the desk sent 1: update the desk app.' }) }));
+    const desk = await enrolledDesk(tempDir(), url);
+    await desk.engine.requestSync();
+    expect(desk.engine.current()).toMatchObject({ state: 'error', lastError: { code: 'protocol-mismatch', message: expect.stringContaining('update the desk app') } });
+    await desk.stop();
+  });
+
+  it('an unreachable server means offline, with offline sign-in refused for an operator never seen here', async () => {
+    const desk = await enrolledDesk(tempDir(), 'http://127.0.0.1:9');
+    await desk.engine.requestSync();
+    expect(desk.engine.current().state).toBe('offline');
+    const signIn = await desk.handlers['session.signIn']({ username: 'medco.a', password: 'whatever' });
+    expect(signIn).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
+    await desk.stop();
+  });
+
+  it('a full disk refuses the command cleanly and writes nothing', async () => {
+    const dir = tempDir();
+    const desk = await enrolledDesk(dir, 'http://127.0.0.1:9');
+    // Sign in through the offline verifier path by seeding the operator cache directly.
+    const { scryptSync } = await import('node:crypto');
+    const salt = Buffer.alloc(16, 1);
+    desk.db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('medco.a', '00000000-0000-4000-8000-000000000e00', '["MEDCO"]', '00000000-0000-4000-8000-00000000a001', `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`, new Date().toISOString());
+    desk.db.prepare('INSERT INTO server_members (id, family_id, case_id, doc) VALUES (?, ?, NULL, ?)').run('00000000-0000-4000-8000-0000000f0011', 'f1', JSON.stringify({ id: '00000000-0000-4000-8000-0000000f0011', familyId: 'f1', fullName: 'Ramesh Patil' }));
+    expect((await desk.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).ok).toBe(true);
+    const pages = desk.db.pragma('page_count', { simple: true }) as number;
+    desk.db.pragma(`max_page_count = ${pages}`);
+    const admitted = await desk.handlers['cases.admit']({ memberId: '00000000-0000-4000-8000-0000000f0011', identityMethod: 'fingerprint' });
+    if (!admitted.ok) throw new Error(admitted.error.message);
+    // Fill the file to its (now fixed) size: sooner or later a command cannot fit.
+    let refusal: { code: string; message: string } | null = null;
+    for (let i = 0; i < 2000 && !refusal; i += 1) {
+      const attempt = await desk.handlers['bookings.add']({ caseId: admitted.value.caseId, itemCode: 'X', description: 'y'.repeat(190), quantity: 1, unitPrice: 100 });
+      if (!attempt.ok) refusal = attempt.error;
+    }
+    expect(refusal?.code).toBe('disk-full');
+    expect(refusal?.message).toMatch(/NOT saved/);
+    const outbox = desk.db.prepare('SELECT count(*) AS count FROM outbox').get() as { count: number };
+    const pending = desk.db.prepare('SELECT count(*) AS count FROM pending_rows').get() as { count: number };
+    // Every outbox entry has its optimistic row (+ the admit's case row): nothing half-written.
+    expect(pending.count).toBe(outbox.count);
+    await desk.stop();
+  });
+
+  it('a desk killed after a local commit still has the change queued when it restarts', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'desk-replica.sqlite');
+    const first = await enrolledDesk(dir, 'http://127.0.0.1:9');
+    first.db.prepare("INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES ('11111111-1111-4111-8111-111111111111', 'discharge', 'op', '{}', 'now', 'pending')").run();
+    // No clean shutdown: the process would die here. WAL + synchronous=FULL keep the commit.
+    const reopened = new Database(path);
+    expect(reopened.prepare("SELECT count(*) AS count FROM outbox WHERE state = 'pending'").get()).toEqual({ count: 1 });
+    reopened.close();
+    await first.stop();
+  });
+});
