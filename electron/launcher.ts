@@ -1,0 +1,92 @@
+/**
+ * `npm start`: the sync server with the demo scheme, and the desk — in Electron when its binary is
+ * installed, otherwise in browser mode (the desk backend in Node, the screens in any browser).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { demoIds } from '../sync-server/src/demo/seed';
+
+const repository = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const serverPort = Number(process.env.PORT ?? 4700);
+const deskPort = Number(process.env.DESK_PORT ?? 4800);
+const serverUrl = `http://127.0.0.1:${serverPort}`;
+const children: ChildProcess[] = [];
+
+function electronBinary(): string | null {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null; // the npm package is there, its binary is not (it cannot be downloaded here)
+  }
+}
+
+function run(command: string, args: string[], env: Record<string, string>, prefix: string): ChildProcess {
+  const child = spawn(command, args, { cwd: repository, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const forward = (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, `${prefix} `));
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  children.push(child);
+  return child;
+}
+
+async function waitFor(child: ChildProcess, text: string, what: string): Promise<void> {
+  await new Promise<void>((resolveWait, rejectWait) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) resolveWait();
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => rejectWait(new Error(`${what} stopped (exit ${code}) before it was ready`)));
+  });
+}
+
+async function enrollmentCode(): Promise<string> {
+  const login = await fetch(`${serverUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ha', password: 'coverdesk-demo' }) });
+  const { token } = (await login.json()) as { token: string };
+  const issued = await fetch(`${serverUrl}/desks/${demoIds.deskA}/enrollment-codes`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+  return ((await issued.json()) as { code: string }).code;
+}
+
+async function main(): Promise<void> {
+  const server = run(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', '--demo'], { PORT: String(serverPort) }, '[server]');
+  await waitFor(server, 'Listening on', 'The sync server');
+  const deskDir = process.env.COVERDESK_DESK_DIR ?? resolve(repository, '.data/desk');
+  const needsEnrollment = !existsSync(resolve(deskDir, 'desk-credential'));
+  const enrollment: Record<string, string> = needsEnrollment ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await enrollmentCode() } : {};
+
+  const electron = electronBinary();
+  if (electron) {
+    const build = spawnSync(process.execPath, ['--import', 'tsx', 'electron/build-main.ts'], { cwd: repository, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('building the Electron main process failed');
+    run(electron, ['dist/electron/main.cjs'], { ...enrollment, COVERDESK_DESK_DIR: deskDir }, '[desk]');
+    console.log('Starting the desk in Electron.');
+    return;
+  }
+  console.log('Electron\'s binary is not installed on this machine, so the desk starts in browser mode.');
+  if (!existsSync(resolve(repository, 'renderer/dist/index.html')) || process.env.COVERDESK_REBUILD === '1') {
+    console.log('Building the desk screens (first start only)…');
+    const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('building the desk screens failed');
+  }
+  const desk = run(process.execPath, ['--import', 'tsx', 'electron/browser-mode/desk-web.ts'], { ...enrollment, COVERDESK_DESK_DIR: deskDir, DESK_PORT: String(deskPort) }, '[desk]');
+  await waitFor(desk, 'Open http', 'The desk');
+  console.log(`\nCoverDesk is running. Desk: http://127.0.0.1:${deskPort}  (sign in as medco.a / coverdesk-demo)   Server API: ${serverUrl}/docs\nPress Ctrl-C to stop.`);
+}
+
+const stopAll = () => {
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(0), 1500).unref();
+};
+process.on('SIGINT', stopAll);
+process.on('SIGTERM', stopAll);
+
+main().catch((error: unknown) => {
+  console.error('CoverDesk could not start:', error instanceof Error ? error.message : error);
+  stopAll();
+  process.exitCode = 1;
+});

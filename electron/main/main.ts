@@ -1,0 +1,148 @@
+/**
+ * Electron main process: windows, the security baseline, the IPC router to the desk backend's
+ * utility process, OS notifications, safeStorage for the desk credential, and auto-update.
+ * Deliberately thin: everything the desk does lives in the desk backend.
+ */
+import { app, BrowserWindow, ipcMain, Menu, Notification, safeStorage, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import electronUpdater from 'electron-updater';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { contentSecurityPolicy } from '../desk-api/content-security-policy';
+import { deskChannels, type DeskEvents } from '../desk-api/contract';
+import { channelPrefix, isTrustedSender, isValidPayload } from './ipc-guard';
+
+const dataDir = process.env.COVERDESK_DESK_DIR ?? join(app.getPath('userData'), 'desk');
+const credentialFile = join(dataDir, 'desk-credential.enc');
+const windowStateFile = join(app.getPath('userData'), 'window-state.json');
+const rendererEntry = join(__dirname, '..', '..', 'renderer', 'dist', 'index.html');
+const rendererUrl = pathToFileURL(rendererEntry).toString();
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let mainWindow: BrowserWindow | null = null;
+let backend: UtilityProcess | null = null;
+let nextCallId = 1;
+const pendingCalls = new Map<number, (result: unknown) => void>();
+
+function readCredential(): string | null {
+  if (!existsSync(credentialFile) || !safeStorage.isEncryptionAvailable()) return null;
+  return safeStorage.decryptString(readFileSync(credentialFile));
+}
+
+function storeCredential(secret: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(credentialFile, safeStorage.encryptString(secret), { mode: 0o600 });
+}
+
+function startBackend(): void {
+  backend = utilityProcess.fork(join(__dirname, 'desk-backend-host.cjs'), [], { serviceName: 'CoverDesk desk backend' });
+  backend.on('message', (message: { kind: string; id?: number; result?: unknown; event?: keyof DeskEvents; payload?: unknown; secret?: string }) => {
+    if (message.kind === 'answer' && typeof message.id === 'number') {
+      pendingCalls.get(message.id)?.(message.result);
+      pendingCalls.delete(message.id);
+    } else if (message.kind === 'event' && message.event) {
+      mainWindow?.webContents.send(`desk-event:${message.event}`, message.payload);
+      if (message.event === 'notification' && Notification.isSupported()) {
+        const { title, body } = message.payload as DeskEvents['notification'];
+        new Notification({ title, body }).show();
+      }
+    } else if (message.kind === 'store-secret' && message.secret) {
+      storeCredential(message.secret);
+    }
+  });
+  backend.on('exit', (code) => {
+    for (const resolve of pendingCalls.values()) resolve({ ok: false, error: { code: 'backend-stopped', message: `The desk backend stopped (code ${code}); restarting it.` } });
+    pendingCalls.clear();
+    if (!app.isReady() || code === 0) return;
+    setTimeout(startBackend, 1000);
+  });
+  backend.postMessage({ kind: 'init', dataDir, credential: readCredential() });
+}
+
+function registerIpc(): void {
+  for (const channel of deskChannels) {
+    ipcMain.handle(`${channelPrefix}${channel}`, (event, args: unknown) => {
+      const frame = event.senderFrame;
+      if (!frame || !isTrustedSender(frame.url, rendererUrl, frame === event.sender.mainFrame)) {
+        return { ok: false, error: { code: 'forbidden', message: 'This window may not use the desk API.' } };
+      }
+      if (!isValidPayload(args)) return { ok: false, error: { code: 'invalid-input', message: 'Malformed request.' } };
+      if (!backend) return { ok: false, error: { code: 'backend-stopped', message: 'The desk backend is starting; try again.' } };
+      const id = nextCallId++;
+      return new Promise((resolve) => {
+        pendingCalls.set(id, resolve);
+        backend!.postMessage({ kind: 'call', id, channel, args });
+      });
+    });
+  }
+}
+
+function loadWindowState(): { width: number; height: number; x?: number; y?: number; isMaximized?: boolean } {
+  try {
+    return JSON.parse(readFileSync(windowStateFile, 'utf8')) as { width: number; height: number };
+  } catch {
+    return { width: 1366, height: 768 };
+  }
+}
+
+function createWindow(): void {
+  const state = loadWindowState();
+  mainWindow = new BrowserWindow({
+    ...state, minWidth: 1024, minHeight: 680, show: false, title: 'CoverDesk',
+    webPreferences: { preload: join(__dirname, 'preload.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
+  });
+  if (state.isMaximized) mainWindow.maximize();
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  const saveState = () => {
+    if (!mainWindow) return;
+    writeFileSync(windowStateFile, JSON.stringify({ ...mainWindow.getNormalBounds(), isMaximized: mainWindow.isMaximized() }));
+  };
+  mainWindow.on('close', saveState);
+  // No navigation away from the app, no new windows; external links open in the system browser.
+  mainWindow.webContents.on('will-navigate', (event, url) => {
+    if (url !== rendererUrl) event.preventDefault();
+  });
+  mainWindow.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  void mainWindow.loadFile(rendererEntry);
+}
+
+function buildMenu(): void {
+  Menu.setApplicationMenu(Menu.buildFromTemplate([
+    { label: 'CoverDesk', submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'quit' }] },
+    { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
+    { label: 'View', submenu: [{ role: 'reload' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    { label: 'Help', submenu: [{ label: 'Check for updates', click: () => void electronUpdater.autoUpdater.checkForUpdatesAndNotify() }] },
+  ]));
+}
+
+app.on('second-instance', () => {
+  if (mainWindow?.isMinimized()) mainWindow.restore();
+  mainWindow?.focus();
+});
+
+app.on('web-contents-created', (_, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+void app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_, permission, callback) => callback(permission === 'media' || permission === 'notifications'));
+  buildMenu();
+  registerIpc();
+  startBackend();
+  createWindow();
+  // Updates come from the feed IT configures (COVERDESK_UPDATE_URL or build/electron-builder.yml's publish).
+  if (process.env.COVERDESK_UPDATE_URL) electronUpdater.autoUpdater.setFeedURL({ provider: 'generic', url: process.env.COVERDESK_UPDATE_URL });
+  if (app.isPackaged) void electronUpdater.autoUpdater.checkForUpdatesAndNotify().catch(() => undefined);
+});
+
+app.on('window-all-closed', () => {
+  backend?.kill();
+  app.quit();
+});
