@@ -46,7 +46,7 @@ export const PushMutation = Type.Object({
   commandId: Type.String({ format: 'uuid' }),
   name: Type.Enum([...commandNames]),
   operatorId: Type.String({ format: 'uuid' }),
-  body: Type.Object({}, { additionalProperties: true }),
+  body: Type.Record(Type.String(), Type.Unknown()),
 }, { additionalProperties: false });
 export type PushMutationValue = Static<typeof PushMutation>;
 
@@ -61,7 +61,7 @@ export const PushAnswer = Type.Object({
   answers: Type.Array(Type.Object({
     commandId: Type.String(),
     status: Type.Integer(),
-    answer: Type.Object({}, { additionalProperties: true }),
+    answer: Type.Record(Type.String(), Type.Unknown()),
   }, { additionalProperties: false })),
   /** Set when processing stopped early on a transient failure: retry from this mutation. */
   stoppedAt: Type.Union([Type.String(), Type.Null()]),

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandNames, type CommandName } from '@contract/commands';
-import { linkPending } from './audit/chain';
 import { demoIds } from './demo/seed';
 import { availableBackends } from './testing/databases';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
-import { snapshotDatabase } from './testing/snapshot';
+import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
 
 /**
  * Bad input for every command: malformed JSON, missing fields, negative, fractional, huge or
@@ -74,14 +73,14 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
   const otherHospitalCase: CommandName[] = ['request-preauth', 'respond-query', 'request-enhancement', 'add-booking', 'void-booking', 'discharge', 'submit-claim', 'cancel-case'];
 
   const expectRefusedAndUnchanged = async (send: () => Promise<{ status: number; body: Record<string, unknown> }>, status: number, code: string) => {
-    await linkPending(server.scratch.db);
+    await settleAuditChain(server.scratch.db);
     const before = await snapshotDatabase(server.scratch.db);
     const answer = await send();
     expect(answer.status, JSON.stringify(answer.body)).toBe(status);
     expect(answer.body.code).toBe(code);
     expect(typeof answer.body.message).toBe('string');
     expect(String(answer.body.message).length).toBeGreaterThan(10);
-    await linkPending(server.scratch.db);
+    await settleAuditChain(server.scratch.db);
     expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
   };
 

@@ -111,7 +111,8 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
   return db.transaction(async (sql: Sql) => {
     // One snapshot for the whole page, so its documents agree with each other.
     await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    let { from, next, table, afterId } = checkpoint;
+    const { from } = checkpoint;
+    let { next, table, afterId } = checkpoint;
     if (table === 0 && afterId === null) {
       const [row] = await sql.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
       next = row?.xmin ?? from;

@@ -1,4 +1,5 @@
-import type { Sql } from '../db/database';
+import { linkPending } from '../audit/chain';
+import type { Database, Sql } from '../db/database';
 
 /**
  * A fingerprint of every table in the database: row count and an md5 over all rows. Two equal
@@ -13,4 +14,19 @@ export async function snapshotDatabase(sql: Sql): Promise<Record<string, string>
     result[table] = `${row?.count ?? 0}:${row?.digest ?? '-'}`;
   }
   return result;
+}
+
+/**
+ * Wait until every audit entry is linked onto the chain. The server's background chainer may be
+ * linking at the same moment (then our own attempt skips): poll until nothing is left unlinked,
+ * so a snapshot taken next cannot change under the test.
+ */
+export async function settleAuditChain(db: Database): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const [row] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit_log WHERE chain_seq IS NULL');
+    if ((row?.count ?? 0) === 0) return;
+    await linkPending(db);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('audit entries stayed unlinked for 2 s');
 }
