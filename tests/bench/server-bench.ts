@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     const caseId = (g: number) => `30000000-0000-4000-8000-${g.toString(16).padStart(12, '0')}`;
     const hotCases = [1, 2, 3, 4, 5].map((i) => caseId(spreadFamilies + i));
 
-    for (let i = 0; i < serverProcesses; i += 1) servers.push(await startServerProcess({ DATABASE_URL: scratch.url!, DATABASE_POOL_SIZE: String(Math.ceil(concurrency / serverProcesses)) }));
+    for (let i = 0; i < serverProcesses; i += 1) servers.push(await startServerProcess({ DATABASE_URL: scratch.url!, DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? String(Math.ceil(concurrency / serverProcesses)) }));
     const token = await login(servers[0]!.url, 'medco.a');
     const agent = new Agent({ connections: concurrency, pipelining: 1 });
     const book = async (worker: number, target: string) => {
