@@ -152,6 +152,12 @@ export const commandBodies = {
     packageCode: Text('Package code', 32),
     price: Amount('New price; becomes a new version'),
   }, strict),
+  'configure-desk': Type.Object({
+    ...CommandIdField,
+    deskId: Uuid('The desk'),
+    registryDistrict: Type.Optional(Text('District whose registry the desk keeps for offline search (default: its hospital\'s)', 64)),
+    status: Type.Optional(Type.Enum(['active', 'revoked'])),
+  }, strict),
   'create-operator': Type.Object({
     ...CommandIdField,
     operatorId: Uuid('Client-generated operator id'),
@@ -189,6 +195,7 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'register-family': ['HA'],
   'set-package-price': ['HA'],
   'create-operator': ['HA'],
+  'configure-desk': ['HA'],
 };
 
 export const LoginBody = Type.Object({

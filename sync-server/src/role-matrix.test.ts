@@ -29,6 +29,7 @@ const expected: Record<CommandName, string[]> = {
   'register-family': ['HA'],
   'set-package-price': ['HA'],
   'create-operator': ['HA'],
+  'configure-desk': ['HA'],
 };
 const operators: Record<string, string> = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' };
 
@@ -66,6 +67,7 @@ describe('role × command matrix (PGlite; authorization does not depend on the e
       'register-family': { familyId: randomUUID(), familyNumber: `FAM-M-${Math.floor(Math.random() * 1e6)}`, cover: 1000, registeredPhone: '+919800000999', district: 'Pune', members: [{ memberId: randomUUID(), schemeMemberId: `PMJ-M${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, fullName: 'Matrix Member', birthYear: 1990, gender: 'X', relation: 'head' }] },
       'set-package-price': { packageCode: 'SE007A', price: 900_000 },
       'create-operator': { operatorId: randomUUID(), username: `op.${Math.floor(Math.random() * 1e9)}`, displayName: 'Op', password: 'a-long-password', roles: ['CEX'] },
+      'configure-desk': { deskId: demoIds.deskB, registryDistrict: 'Satara' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };

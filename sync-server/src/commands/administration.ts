@@ -54,3 +54,15 @@ export async function createOperator(context: CommandContext, body: CommandBody<
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'operator-created', entityType: 'operator', entityId: body.operatorId, after: { roles: body.roles, hospitalId: body.hospitalId ?? null }, commandId: context.commandId });
   return { operatorId: body.operatorId, username: body.username, roles: body.roles, hospitalId: body.hospitalId ?? null };
 }
+
+/** HA: a desk's offline registry scope (which district it replicates) and revocation. */
+export async function configureDesk(context: CommandContext, body: CommandBody<'configure-desk'>): Promise<CommandResult> {
+  const [desk] = await context.sql.query<{ registry_district: string | null; status: string }>('SELECT registry_district, status FROM desks WHERE id = $1 FOR UPDATE', [body.deskId]);
+  if (!desk) throw fail('not-found', `There is no desk ${body.deskId}.`);
+  const registryDistrict = body.registryDistrict ?? desk.registry_district;
+  const status = body.status ?? desk.status;
+  const scopeChanged = registryDistrict !== desk.registry_district;
+  await context.sql.query(`UPDATE desks SET registry_district = $2, status = $3${scopeChanged ? ', scope_changed_xid = pg_current_xact_id()' : ''} WHERE id = $1`, [body.deskId, registryDistrict, status]);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'desk-configured', entityType: 'desk', entityId: body.deskId, before: { registryDistrict: desk.registry_district, status: desk.status }, after: { registryDistrict, status }, commandId: context.commandId });
+  return { deskId: body.deskId, registryDistrict, status };
+}

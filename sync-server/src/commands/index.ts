@@ -1,4 +1,4 @@
-import { createOperator, registerFamily, setPackagePrice } from './administration';
+import { configureDesk, createOperator, registerFamily, setPackagePrice } from './administration';
 import { addBooking, cancelCase, discharge, voidBooking } from './bookings';
 import { approvePayment, processClaim, submitClaim, verifyClaim } from './claims';
 import type { CommandHandlers } from './context';
@@ -27,4 +27,5 @@ export const handlers: CommandHandlers = {
   'register-family': registerFamily,
   'set-package-price': setPackagePrice,
   'create-operator': createOperator,
+  'configure-desk': configureDesk,
 };

@@ -6,6 +6,8 @@ export interface DeskPrincipal {
   readonly deskId: string;
   readonly hospitalId: string;
   readonly registryDistrict: string;
+  /** Transaction that last changed this desk's scope: a pull window older than it resends everything. */
+  readonly scopeChangedXid: string;
 }
 
 const credentialPattern = /^Desk ([0-9a-f-]{36})\.([A-Za-z0-9_-]{20,})$/;
@@ -27,8 +29,8 @@ export async function authenticateDesk(db: Database, header: string | undefined)
   const match = header ? credentialPattern.exec(header) : null;
   if (!match) throw fail('unauthenticated', 'This endpoint is for enrolled desks: send Authorization: Desk <deskId>.<credential>.');
   const [, deskId, secret] = match;
-  const [desk] = await db.query<{ credential_hash: string | null; hospital_id: string; status: string; district: string }>(
-    'SELECT d.credential_hash, d.hospital_id, d.status, COALESCE(d.registry_district, h.district) AS district FROM desks d JOIN hospitals h ON h.id = d.hospital_id WHERE d.id = $1',
+  const [desk] = await db.query<{ credential_hash: string | null; hospital_id: string; status: string; district: string; scope_changed_xid: string }>(
+    'SELECT d.credential_hash, d.hospital_id, d.status, COALESCE(d.registry_district, h.district) AS district, d.scope_changed_xid::text AS scope_changed_xid FROM desks d JOIN hospitals h ON h.id = d.hospital_id WHERE d.id = $1',
     [deskId!],
   );
   const expected = Buffer.from(desk?.credential_hash ?? '', 'hex');
@@ -36,5 +38,5 @@ export async function authenticateDesk(db: Database, header: string | undefined)
   if (!desk || desk.status !== 'active' || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     throw fail('unauthenticated', 'This desk is not enrolled or its credential was revoked; enroll it again with a new code from the health authority.');
   }
-  return { deskId: deskId!, hospitalId: desk.hospital_id, registryDistrict: desk.district };
+  return { deskId: deskId!, hospitalId: desk.hospital_id, registryDistrict: desk.district, scopeChangedXid: desk.scope_changed_xid };
 }

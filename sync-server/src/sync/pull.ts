@@ -117,7 +117,8 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
       const [row] = await sql.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
       next = row?.xmin ?? from;
     }
-    const isInitial = from === '0';
+    // A fresh desk, or one whose scope changed since its window began, gets its whole scope.
+    const isInitial = from === '0' || BigInt(desk.scopeChangedXid) >= BigInt(from);
     const documents: PulledDocumentValue[] = [];
     while (table < replicatedTables.length && documents.length < limit) {
       const name = replicatedTables[table]!;

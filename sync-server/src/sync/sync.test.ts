@@ -114,6 +114,36 @@ describe.each(availableBackends)('desk enrollment, pull scope and push (%s)', (b
   });
 });
 
+describe.each(availableBackends)('HA configures a desk: registry scope and revocation (%s)', (backend) => {
+  let server: TestServer;
+  let deskB: Desk;
+  beforeAll(async () => {
+    server = await startTestServer(backend, { extraFamilies: 20 });
+    deskB = await enroll(server, demoIds.deskB, 'medco.b');
+  });
+  afterAll(async () => server?.close());
+
+  it('a new registry district reaches the desk on its next pull, whole', async () => {
+    const first = await pullAll(server, deskB, null);
+    const districts = new Set(first.documents.filter((d) => d.table === 'families').map((d) => d.row.district));
+    expect([...districts]).toEqual(['Satara']);
+    const ha = await server.login('ha');
+    expect(resultOf(await server.command(ha, 'configure-desk', { deskId: demoIds.deskB, registryDistrict: 'Pune' }))).toMatchObject({ registryDistrict: 'Pune' });
+    const next = await pullAll(server, deskB, first.checkpoint);
+    const pune = next.documents.filter((d) => d.table === 'families' && d.row.district === 'Pune');
+    expect(pune.length).toBeGreaterThan(3);
+    expect(pune.some((d) => d.id === demoIds.seedFamily)).toBe(true);
+  });
+
+  it('a revoked desk is refused at once with a clear message', async () => {
+    const ha = await server.login('ha');
+    resultOf(await server.command(ha, 'configure-desk', { deskId: demoIds.deskB, status: 'revoked' }));
+    const refused = await server.raw('GET', '/sync/pull', { headers: { authorization: deskB.authorization } });
+    expect(refused.status).toBe(401);
+    expect(String(refused.body.message)).toMatch(/revoked/);
+  });
+});
+
 describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a row committed out of order (PostgreSQL; needs two connections)', () => {
   let server: TestServer;
   let desk: Desk;
