@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, formatMoneyOrDash, minorToInput, parseAmount } from './money';
+import { currencySymbol, formatMoney, formatMoneyOrDash, minorToInput, parseAmount } from './money';
 
 const rupees = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 } as const;
 
@@ -55,5 +55,12 @@ describe('minorToInput', () => {
     for (const minor of [0, 1, 99, 100, 123_456_789]) {
       expect(parseAmount(minorToInput(minor, 100), 100)).toEqual({ ok: true, minor });
     }
+  });
+});
+
+describe('currencySymbol', () => {
+  it('names the scheme currency as the locale writes it', () => {
+    expect(currencySymbol(rupees)).toBe('₹');
+    expect(currencySymbol({ currency: 'USD', locale: 'en-US' })).toBe('$');
   });
 });

@@ -50,3 +50,8 @@ export function minorToInput(minor: number, minorPerUnit: number): string {
   const fraction = String(minor % minorPerUnit).padStart(fractionDigits, '0');
   return `${whole}.${fraction}`;
 }
+
+/** "₹" for INR in en-IN: labels say which currency a field is in without hard-coding it. */
+export function currencySymbol(scheme: Pick<MoneyFormat, 'currency' | 'locale'>): string {
+  return new Intl.NumberFormat(scheme.locale, { style: 'currency', currency: scheme.currency }).formatToParts(0).find((part) => part.type === 'currency')?.value ?? scheme.currency;
+}

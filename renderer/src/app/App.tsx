@@ -1,0 +1,78 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { DeskError, SessionInfo } from '@desk-api/contract';
+import type { DeskConnection } from '../desk-client/desk-link';
+import type { IdentityVerifier } from '../features/identity/identity-verifier';
+import { SignInScreen } from '../features/session/SignInScreen';
+import { useLinkStatus } from '../features/status/use-link-status';
+import { ErrorNotice, LoadingNotice } from '../shared/ui/Notice';
+import { Workspace } from './Workspace';
+
+type SessionState = { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'signed-out' } | { readonly status: 'signed-in'; readonly session: SessionInfo };
+
+/**
+ * The whole page: wait for the desk backend, ask who is signed in, then show sign-in or the desk.
+ * A backend of another desk API version is final: nothing works until the page is updated.
+ */
+export function App({ client, verifier, devTools }: { readonly client: DeskConnection; readonly verifier: IdentityVerifier; readonly devTools?: ReactNode }) {
+  const link = useLinkStatus(client);
+  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+  const isLinkOpen = link.state === 'open';
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    if (!isLinkOpen || session.status === 'signed-in' || session.status === 'signed-out') return;
+    let isCurrent = true;
+    void client.call('session.current', {}).then((answer) => {
+      if (!isCurrent) return;
+      if (!answer.ok) setSession({ status: 'error', error: answer.error });
+      else setSession(answer.value ? { status: 'signed-in', session: answer.value } : { status: 'signed-out' });
+    });
+    return () => {
+      isCurrent = false;
+    };
+    // Re-asked after a reconnect or a retry, never while signed in.
+  }, [client, isLinkOpen, session.status, attempt]);
+
+  if (link.state === 'refused' && link.problem) {
+    return (
+      <main id="main" className="starting">
+        <h1>CoverDesk cannot start</h1>
+        <ErrorNotice error={link.problem} />
+      </main>
+    );
+  }
+
+  switch (session.status) {
+    case 'loading':
+      return (
+        <main id="main" className="starting">
+          <h1>CoverDesk</h1>
+          <LoadingNotice>{isLinkOpen ? 'Checking who is signed in…' : link.problem?.message ?? 'Connecting to the desk…'}</LoadingNotice>
+        </main>
+      );
+    case 'error':
+      return (
+        <main id="main" className="starting">
+          <h1>CoverDesk</h1>
+          <ErrorNotice error={session.error} onRetry={() => { setSession({ status: 'loading' }); setAttempt((value) => value + 1); }} />
+        </main>
+      );
+    case 'signed-out':
+      return <SignInScreen client={client} onSignedIn={(value) => setSession({ status: 'signed-in', session: value })} />;
+    case 'signed-in':
+      return (
+        <Workspace
+          client={client}
+          session={session.session}
+          verifier={verifier}
+          devTools={devTools}
+          onSignOut={() => {
+            // Patient data leaves the screen at once, whether or not the backend answers.
+            window.location.hash = '';
+            setSession({ status: 'signed-out' });
+            void client.call('session.signOut', {});
+          }}
+        />
+      );
+  }
+}

@@ -1,0 +1,153 @@
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { DeskError, SessionInfo } from '@desk-api/contract';
+import { createDeskDatabase, type DeskDatabase } from '../data/database';
+import { replicateReadModel, type ReadModelReplication } from '../data/replication';
+import type { DeskConnection } from '../desk-client/desk-link';
+import { AdmissionScreen } from '../features/admission/AdmissionScreen';
+import { CaseScreen } from '../features/case/CaseScreen';
+import { CaseListScreen } from '../features/cases/CaseListScreen';
+import { FamilyScreen } from '../features/family/FamilyScreen';
+import { FindScreen } from '../features/find/FindScreen';
+import { HelpDialog } from '../features/help/HelpDialog';
+import type { IdentityVerifier } from '../features/identity/identity-verifier';
+import { IdentityScreen } from '../features/identity/IdentityScreen';
+import { NotificationToasts } from '../features/notifications/NotificationToasts';
+import { DeskHeader } from '../features/status/DeskHeader';
+import { ReplicaNotice } from '../features/status/ReplicaNotice';
+import { ErrorNotice, LoadingNotice } from '../shared/ui/Notice';
+import { DeskContext, useDesk, type DeskWorkspace } from './desk-context';
+import { routeToHash, type Route } from './routes';
+import { ShortcutProvider, useShortcut } from './shortcut-registry';
+import { globalShortcuts } from './shortcuts';
+import { useHashRoute } from './use-hash-route';
+
+type ReadModel = { readonly status: 'opening' } | { readonly status: 'failed'; readonly error: DeskError } | { readonly status: 'open'; readonly database: DeskDatabase; readonly replication: ReadModelReplication };
+
+/**
+ * A signed-in desk: opens the read model (RxDB, replicated from the backend) for this session and
+ * removes it on sign-out, so the next operator starts from nothing.
+ */
+export function Workspace({ client, session, verifier, onSignOut, devTools }: { readonly client: DeskConnection; readonly session: SessionInfo; readonly verifier: IdentityVerifier; readonly onSignOut: () => void; readonly devTools?: ReactNode }) {
+  const [readModel, setReadModel] = useState<ReadModel>({ status: 'opening' });
+  const { route, navigate } = useHashRoute();
+
+  useEffect(() => {
+    let isCurrent = true;
+    let opened: { database: DeskDatabase; replication: ReadModelReplication } | null = null;
+    createDeskDatabase().then(
+      (database) => {
+        if (!isCurrent) {
+          void database.remove();
+          return;
+        }
+        opened = { database, replication: replicateReadModel(database, client) };
+        setReadModel({ status: 'open', ...opened });
+      },
+      (error: unknown) => {
+        // Usually a page served over plain http from another machine: RxDB needs a secure context (crypto.subtle).
+        const detail = error instanceof Error ? error.message.split('\n')[0] : 'unknown error';
+        if (isCurrent) setReadModel({ status: 'failed', error: { code: 'read-model-unavailable', message: `This window could not open its working copy of the desk’s data (${detail}). Open CoverDesk from the desk itself (localhost) or call IT support.` } });
+      },
+    );
+    return () => {
+      isCurrent = false;
+      if (opened) {
+        const { database, replication } = opened;
+        void replication.cancel().then(() => database.remove());
+      }
+    };
+  }, [client]);
+
+  if (readModel.status !== 'open') {
+    return (
+      <main id="main" className="starting">
+        {readModel.status === 'opening' ? <LoadingNotice>Opening the desk…</LoadingNotice> : <ErrorNotice error={readModel.error} />}
+      </main>
+    );
+  }
+  return (
+    <SignedInDesk client={client} session={session} verifier={verifier} database={readModel.database} replication={readModel.replication} route={route} navigate={navigate} onSignOut={onSignOut} devTools={devTools} />
+  );
+}
+
+interface SignedInDeskProps {
+  readonly client: DeskConnection;
+  readonly session: SessionInfo;
+  readonly verifier: IdentityVerifier;
+  readonly database: DeskDatabase;
+  readonly replication: ReadModelReplication;
+  readonly route: Route;
+  readonly navigate: (route: Route) => void;
+  readonly onSignOut: () => void;
+  readonly devTools?: ReactNode;
+}
+
+function SignedInDesk({ client, session, verifier, database, replication, route, navigate, onSignOut, devTools }: SignedInDeskProps) {
+  const workspace = useMemo<DeskWorkspace>(() => ({ client, session, database, replication, verifier, navigate }), [client, session, database, replication, verifier, navigate]);
+  return (
+    <DeskContext.Provider value={workspace}>
+      <ShortcutProvider>
+        <DeskLayout route={route} onSignOut={onSignOut} devTools={devTools} />
+      </ShortcutProvider>
+    </DeskContext.Provider>
+  );
+}
+
+function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; readonly onSignOut: () => void; readonly devTools?: ReactNode }) {
+  const [isHelpOpen, setIsHelpOpen] = useState(false);
+  const mainRef = useRef<HTMLElement>(null);
+  const { navigate } = useDesk();
+  useShortcut(globalShortcuts.find, () => navigate({ screen: 'find' }));
+  useShortcut(globalShortcuts.cases, () => navigate({ screen: 'cases' }));
+  useShortcut(globalShortcuts.help, () => setIsHelpOpen(true));
+  useShortcut(globalShortcuts.helpAlternative, () => setIsHelpOpen(true));
+
+  return (
+    <div className="desk">
+      <button type="button" className="skip-link" onClick={() => mainRef.current?.focus()}>
+        Skip to main content
+      </button>
+      <DeskHeader onOpenHelp={() => setIsHelpOpen(true)} onSignOut={onSignOut} />
+      <nav className="desk-nav" aria-label="Desk">
+        <ul>
+          <li>
+            <a href={routeToHash({ screen: 'find' })} aria-current={route.screen === 'find' ? 'page' : undefined} aria-keyshortcuts="Alt+F">
+              Find a beneficiary <kbd>Alt+F</kbd>
+            </a>
+          </li>
+          <li>
+            <a href={routeToHash({ screen: 'cases' })} aria-current={route.screen === 'cases' ? 'page' : undefined} aria-keyshortcuts="Alt+C">
+              Cases <kbd>Alt+C</kbd>
+            </a>
+          </li>
+        </ul>
+      </nav>
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        <ReplicaNotice />
+        <CurrentScreen route={route} />
+      </main>
+      <NotificationToasts />
+      <HelpDialog isOpen={isHelpOpen} onClose={() => setIsHelpOpen(false)} />
+      {devTools}
+    </div>
+  );
+}
+
+function CurrentScreen({ route }: { readonly route: Route }) {
+  // Keyed by route so a screen's local state (forms, identity attempts) never leaks into the next one.
+  const key = routeToHash(route);
+  switch (route.screen) {
+    case 'find':
+      return <FindScreen key={key} />;
+    case 'family':
+      return <FamilyScreen key={key} familyId={route.familyId} />;
+    case 'identify':
+      return <IdentityScreen key={key} familyId={route.familyId} memberId={route.memberId} />;
+    case 'admit':
+      return <AdmissionScreen key={key} familyId={route.familyId} memberId={route.memberId} method={route.method} />;
+    case 'case':
+      return <CaseScreen key={key} caseId={route.caseId} />;
+    case 'cases':
+      return <CaseListScreen key={key} />;
+  }
+}

@@ -1,0 +1,165 @@
+import { useState, type FormEvent, type RefObject } from 'react';
+import type { LiveCase } from '../../shared/hooks/use-live-record';
+import { useScheme } from '../../app/desk-context';
+import { useDeskCommand } from '../../shared/hooks/use-desk-request';
+import { currencySymbol, minorToInput, parseAmount } from '../../shared/money';
+import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
+import { TextField } from '../../shared/ui/Field';
+import { Money, useMoneyFormat } from '../../shared/ui/Money';
+
+interface ClosingPanelProps {
+  readonly liveCase: LiveCase;
+  readonly isDischargeOpen: boolean;
+  readonly onDischargeOpen: (isOpen: boolean) => void;
+  readonly claimRef: RefObject<HTMLInputElement | null>;
+}
+
+/** Discharge, claim and cancellation: the irreversible steps, each behind a confirmation. */
+export function ClosingPanel({ liveCase, isDischargeOpen, onDischargeOpen, claimRef }: ClosingPanelProps) {
+  const isActive = liveCase.status === 'admitted' || liveCase.status === 'pending-sync';
+  return (
+    <section className="panel" aria-labelledby="closing-title">
+      <h2 id="closing-title">Discharge and claim</h2>
+      {isActive ? <DischargeAction liveCase={liveCase} isOpen={isDischargeOpen} onOpen={onDischargeOpen} /> : null}
+      {liveCase.status === 'discharged' && !liveCase.claim ? <ClaimForm liveCase={liveCase} amountRef={claimRef} /> : null}
+      {liveCase.claim ? (
+        <p>
+          Claim of <Money minor={liveCase.claim.amount} />: {liveCase.claim.status}
+          {liveCase.claim.approvedAmount !== null ? (
+            <>
+              , approved <Money minor={liveCase.claim.approvedAmount} />
+            </>
+          ) : null}
+          .
+        </p>
+      ) : null}
+      {isActive && !liveCase.claim ? <CancelAction liveCase={liveCase} /> : null}
+      {liveCase.status === 'cancelled' || liveCase.status === 'rejected' ? <p>This case is closed.</p> : null}
+    </section>
+  );
+}
+
+function DischargeAction({ liveCase, isOpen, onOpen }: { readonly liveCase: LiveCase; readonly isOpen: boolean; readonly onOpen: (isOpen: boolean) => void }) {
+  const command = useDeskCommand();
+  const format = useMoneyFormat();
+  const close = (): void => {
+    command.reset();
+    onOpen(false);
+  };
+  return (
+    <>
+      <button type="button" onClick={() => onOpen(true)} aria-keyshortcuts="Alt+D">
+        Discharge…
+      </button>
+      <ConfirmDialog
+        isOpen={isOpen}
+        title={`Discharge ${liveCase.memberName}?`}
+        confirmLabel="Discharge"
+        isBusy={command.state.status === 'running'}
+        error={command.state.status === 'failed' ? command.state.error : null}
+        onCancel={close}
+        onConfirm={() => {
+          void command.run('cases.discharge', { caseId: liveCase.caseId }).then((answer) => {
+            if (answer?.ok) close();
+          });
+        }}
+      >
+        <p>After discharge no booking can be added or voided. The booking sum is {format(liveCase.bookingSum)}: the claim must equal it.</p>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; readonly amountRef: RefObject<HTMLInputElement | null> }) {
+  const scheme = useScheme();
+  const format = useMoneyFormat();
+  const command = useDeskCommand();
+  // The claim must equal the booking sum (openIMIS booking rule): start from it.
+  const [amount, setAmount] = useState(() => minorToInput(liveCase.bookingSum, scheme.minorPerUnit));
+  const [problem, setProblem] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const parsed = parseAmount(amount, scheme.minorPerUnit);
+  const difference = parsed.ok ? parsed.minor - liveCase.bookingSum : 0;
+
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    if (!parsed.ok) {
+      setProblem(parsed.message);
+      return;
+    }
+    setProblem(null);
+    setConfirming(parsed.minor);
+  };
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <TextField
+        label={`Claim amount (${currencySymbol(scheme)})`}
+        inputRef={amountRef}
+        value={amount}
+        onChange={(event) => setAmount(event.target.value)}
+        inputMode="decimal"
+        autoComplete="off"
+        aria-keyshortcuts="Alt+L"
+        problem={problem}
+        hint={difference !== 0 ? `The booking sum is ${format(liveCase.bookingSum)}; this differs by ${format(Math.abs(difference))} and will be refused.` : `Equals the booking sum, ${format(liveCase.bookingSum)}.`}
+      />
+      <button type="submit" className="primary">
+        Submit claim…
+      </button>
+      <ConfirmDialog
+        isOpen={confirming !== null}
+        title={`Submit a claim of ${format(confirming ?? 0)}?`}
+        confirmLabel="Submit claim"
+        isBusy={command.state.status === 'running'}
+        error={command.state.status === 'failed' ? command.state.error : null}
+        onCancel={() => {
+          command.reset();
+          setConfirming(null);
+        }}
+        onConfirm={() => {
+          if (confirming === null) return;
+          void command.run('cases.submitClaim', { caseId: liveCase.caseId, amount: confirming }).then((answer) => {
+            if (answer?.ok) setConfirming(null);
+          });
+        }}
+      >
+        <p>The bookings of {liveCase.memberName} close and the hold becomes a claim in adjudication. This cannot be undone.</p>
+      </ConfirmDialog>
+    </form>
+  );
+}
+
+function CancelAction({ liveCase }: { readonly liveCase: LiveCase }) {
+  const command = useDeskCommand();
+  const [isOpen, setIsOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const close = (): void => {
+    command.reset();
+    setIsOpen(false);
+  };
+  return (
+    <>
+      <button type="button" className="danger-quiet" onClick={() => setIsOpen(true)}>
+        Cancel this admission…
+      </button>
+      <ConfirmDialog
+        isOpen={isOpen}
+        title={`Cancel the admission of ${liveCase.memberName}?`}
+        confirmLabel="Cancel admission"
+        canConfirm={reason.trim().length >= 5}
+        isBusy={command.state.status === 'running'}
+        error={command.state.status === 'failed' ? command.state.error : null}
+        onCancel={close}
+        onConfirm={() => {
+          void command.run('cases.cancel', { caseId: liveCase.caseId, reason: reason.trim() }).then((answer) => {
+            if (answer?.ok) close();
+          });
+        }}
+      >
+        <p>The hold on the family cover is released and the case is closed. This cannot be undone.</p>
+        <TextField label="Reason for cancelling" value={reason} onChange={(event) => setReason(event.target.value)} hint="At least 5 characters, e.g. admitted in error. Enter confirms." autoFocus autoComplete="off" />
+      </ConfirmDialog>
+    </>
+  );
+}

@@ -1,0 +1,257 @@
+import { useReducer, useState, type FormEvent } from 'react';
+import type { FamilyView, MemberSummary } from '@desk-api/contract';
+import { useDesk } from '../../app/desk-context';
+import { routeToHash } from '../../app/routes';
+import { useFamily } from '../../shared/hooks/use-live-record';
+import { identityMethodLabel } from '../../shared/labels';
+import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
+import { TextAreaField, TextField } from '../../shared/ui/Field';
+import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { ScreenFrame } from '../../shared/ui/ScreenFrame';
+import { attemptsLeft, canTry, initialIdentityState, overrideReasonProblem, recordOutcome, shouldOfferOtp, type IdentityOutcome, type IdentityState, type VerifiableMethod } from './identity-attempts';
+
+/** Prove who the patient is before admitting them: fingerprint, face, OTP, or an audited override. */
+export function IdentityScreen({ familyId, memberId }: { readonly familyId: string; readonly memberId: string }) {
+  const family = useFamily(familyId);
+  if (family.status === 'loading') {
+    return (
+      <ScreenFrame title="Confirm identity">
+        <LoadingNotice>Loading the member…</LoadingNotice>
+      </ScreenFrame>
+    );
+  }
+  if (family.status === 'error') {
+    return (
+      <ScreenFrame title="Confirm identity">
+        <ErrorNotice error={family.error} onRetry={family.reload} />
+      </ScreenFrame>
+    );
+  }
+  const member = family.value.members.find((candidate) => candidate.memberId === memberId);
+  if (!member) {
+    return (
+      <ScreenFrame title="Confirm identity">
+        <ErrorNotice error={{ code: 'not-found', message: 'This member is not in the family any more. Go back to the family and choose again.' }} />
+      </ScreenFrame>
+    );
+  }
+  return (
+    <ScreenFrame title={`Confirm identity: ${member.fullName}`} headingExtra={<p className="screen-subtitle">{member.schemeMemberId} · born {member.birthYear} · {member.relation} in family {family.value.familyNumber}</p>}>
+      {member.activeCase ? (
+        <ErrorNotice error={{ code: 'case-already-active', message: `${member.fullName} has an active case ${member.activeCase.isOwnHospital ? 'at this hospital' : `at ${member.activeCase.hospitalCode}`}: they cannot be admitted again until it is discharged.` }} />
+      ) : (
+        <IdentityStep family={family.value} member={member} />
+      )}
+    </ScreenFrame>
+  );
+}
+
+const methods: readonly VerifiableMethod[] = ['fingerprint', 'face', 'otp', 'override'];
+
+function IdentityStep({ family, member }: { readonly family: FamilyView; readonly member: MemberSummary }) {
+  const [state, record] = useReducer(recordOutcome, initialIdentityState);
+  const [chosen, setChosen] = useState<VerifiableMethod>('fingerprint');
+  const isOtpOffered = shouldOfferOtp(state);
+  const method = isOtpOffered && chosen !== 'override' && !canTry(state, chosen) ? 'otp' : chosen;
+
+  if (state.verifiedBy) {
+    return (
+      <section className="panel success-panel" aria-labelledby="identity-done">
+        <h2 id="identity-done">Identity confirmed by {identityMethodLabel(state.verifiedBy).toLowerCase()}</h2>
+        {state.verifiedBy === 'override' ? <p>The case will be flagged “identity by override” and listed for review.</p> : null}
+        <a className="button primary" autoFocus href={routeToHash({ screen: 'admit', familyId: family.familyId, memberId: member.memberId, method: state.verifiedBy })}>
+          Continue to admission
+        </a>
+        <OutcomeLog outcomes={state.outcomes} />
+      </section>
+    );
+  }
+
+  return (
+    <div className="identity-layout">
+      <fieldset className="panel method-choice">
+        <legend>Identify with</legend>
+        {methods.map((candidate) => (
+          <label key={candidate} className={canTry(state, candidate) ? undefined : 'is-exhausted'}>
+            <input type="radio" name="identity-method" value={candidate} checked={method === candidate} onChange={() => setChosen(candidate)} />
+            {identityMethodLabel(candidate)}
+            <span className="muted"> {methodNote(state, candidate, family)}</span>
+          </label>
+        ))}
+      </fieldset>
+      <div className="method-panel">
+        {isOtpOffered ? <InfoNotice>Five biometric attempts did not match. Send an OTP to the registered phone; a relative may read it out if the patient cannot.</InfoNotice> : null}
+        <MethodPanel method={method} state={state} family={family} member={member} onOutcome={record} />
+        <OutcomeLog outcomes={state.outcomes} />
+      </div>
+    </div>
+  );
+}
+
+function methodNote(state: IdentityState, method: VerifiableMethod, family: FamilyView): string {
+  if (method === 'override') return '(with a written reason, reviewed later)';
+  if (method === 'otp' && state.isOtpLocked) return '(locked after too many wrong codes)';
+  const left = attemptsLeft(state, method);
+  const where = method === 'otp' ? `to the phone ending ${family.registeredPhoneEnding}, ` : '';
+  return `(${where}${left} attempt${left === 1 ? '' : 's'} left)`;
+}
+
+interface MethodPanelProps {
+  readonly method: VerifiableMethod;
+  readonly state: IdentityState;
+  readonly family: FamilyView;
+  readonly member: MemberSummary;
+  readonly onOutcome: (outcome: IdentityOutcome) => void;
+}
+
+function MethodPanel(props: MethodPanelProps) {
+  switch (props.method) {
+    case 'fingerprint':
+    case 'face':
+      return <BiometricPanel {...props} method={props.method} />;
+    case 'otp':
+      return <OtpPanel {...props} />;
+    case 'override':
+      return <OverridePanel {...props} />;
+  }
+}
+
+function BiometricPanel({ method, state, member, onOutcome }: MethodPanelProps & { readonly method: 'fingerprint' | 'face' }) {
+  const { verifier } = useDesk();
+  const [isCapturing, setIsCapturing] = useState(false);
+  const capture = async (): Promise<void> => {
+    setIsCapturing(true);
+    const outcome = await (method === 'fingerprint' ? verifier.captureFingerprint(member) : verifier.captureFace(member));
+    setIsCapturing(false);
+    onOutcome(outcome);
+  };
+  const isAllowed = canTry(state, method);
+  return (
+    <section className="panel" aria-labelledby="method-title">
+      <h2 id="method-title">{method === 'fingerprint' ? 'Fingerprint' : 'Face'}</h2>
+      <p>{method === 'fingerprint' ? 'Ask the patient to place a finger on the reader, then capture.' : 'Ask the patient to look at the camera, then capture.'}</p>
+      {isCapturing ? <LoadingNotice>{method === 'fingerprint' ? 'Waiting for the fingerprint…' : 'Looking for a face…'}</LoadingNotice> : null}
+      <button type="button" className="primary" onClick={() => void capture()} disabled={isCapturing || !isAllowed} autoFocus>
+        Capture {method}
+      </button>
+      {!isAllowed ? <p className="muted">No attempts left with this method: choose another.</p> : null}
+    </section>
+  );
+}
+
+function OtpPanel({ state, family, onOutcome }: MethodPanelProps) {
+  const { verifier } = useDesk();
+  const [sent, setSent] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const [isBusy, setIsBusy] = useState(false);
+  const send = async (): Promise<void> => {
+    setIsBusy(true);
+    const answer = await verifier.sendOtp(family.familyId);
+    setIsBusy(false);
+    if (answer.ok) setSent(answer.detail);
+    else onOutcome(answer.outcome);
+  };
+  const check = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    if (code.trim() === '' || isBusy) return;
+    setIsBusy(true);
+    const outcome = await verifier.checkOtp(family.familyId, code);
+    setIsBusy(false);
+    setCode('');
+    onOutcome(outcome);
+  };
+  const isAllowed = canTry(state, 'otp');
+  return (
+    <section className="panel" aria-labelledby="method-title">
+      <h2 id="method-title">One-time code</h2>
+      <p>The code goes to the family’s registered phone, ending {family.registeredPhoneEnding}.</p>
+      <button type="button" onClick={() => void send()} disabled={isBusy || !isAllowed} autoFocus={sent === null}>
+        {sent ? 'Send a new code' : 'Send code'}
+      </button>
+      {sent ? <p role="status">{sent}</p> : null}
+      {sent ? (
+        <form onSubmit={(event) => void check(event)} noValidate>
+          <TextField label="Code" value={code} onChange={(event) => setCode(event.target.value)} inputMode="numeric" autoComplete="one-time-code" autoFocus maxLength={8} />
+          <button type="submit" className="primary" disabled={isBusy || !isAllowed}>
+            {isBusy ? 'Checking…' : 'Check code'}
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+/**
+ * The override is the last resort (unconscious patient, no relative with the phone). Its reason is
+ * for the reviewer; the desk API's cases.admit does not carry it yet (see renderer/README.md).
+ */
+function OverridePanel({ onOutcome }: MethodPanelProps) {
+  const [reason, setReason] = useState('');
+  const [supervisor, setSupervisor] = useState('');
+  const [problems, setProblems] = useState<{ readonly reason: string | null; readonly supervisor: string | null }>({ reason: null, supervisor: null });
+  const [isConfirming, setIsConfirming] = useState(false);
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    const found = { reason: overrideReasonProblem(reason), supervisor: supervisor.trim() === '' ? 'Name the supervisor who authorises the override.' : null };
+    setProblems(found);
+    if (!found.reason && !found.supervisor) setIsConfirming(true);
+  };
+  return (
+    <section className="panel" aria-labelledby="method-title">
+      <h2 id="method-title">Supervisor override</h2>
+      <form onSubmit={submit} noValidate>
+        <TextAreaField label="Why the patient cannot be identified otherwise" value={reason} onChange={(event) => setReason(event.target.value)} rows={3} problem={problems.reason} hint="e.g. unconscious after a road accident; wife confirmed identity with the ration card" autoFocus />
+        <TextField label="Supervisor authorising the override" value={supervisor} onChange={(event) => setSupervisor(event.target.value)} problem={problems.supervisor} autoComplete="off" />
+        <button type="submit" className="danger">
+          Use supervisor override
+        </button>
+      </form>
+      <ConfirmDialog
+        isOpen={isConfirming}
+        title="Identify by supervisor override?"
+        confirmLabel="Yes, override"
+        onCancel={() => setIsConfirming(false)}
+        onConfirm={() => {
+          setIsConfirming(false);
+          onOutcome({ kind: 'verified', method: 'override', detail: `Override authorised by ${supervisor.trim()}.` });
+        }}
+      >
+        <p>The case will be flagged “identity by override”, audited, and listed for review.</p>
+        <p>Reason: {reason.trim()}</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function OutcomeLog({ outcomes }: { readonly outcomes: readonly IdentityOutcome[] }) {
+  return (
+    <section aria-labelledby="identity-log">
+      <h2 id="identity-log" className="small-heading">
+        Attempts
+      </h2>
+      <ol className="outcome-log" role="log" aria-live="polite">
+        {outcomes.length === 0 ? <li className="muted">None yet.</li> : null}
+        {outcomes.map((outcome, index) => (
+          <li key={index} className={`outcome outcome-${outcome.kind}`}>
+            <strong>{identityMethodLabel(outcome.method)}: {outcomeWord(outcome)}.</strong> {outcome.detail}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function outcomeWord(outcome: IdentityOutcome): string {
+  switch (outcome.kind) {
+    case 'verified':
+      return 'confirmed';
+    case 'not-matched':
+      return 'did not match';
+    case 'unavailable':
+      return 'not available';
+    case 'locked':
+      return 'locked';
+    case 'failed':
+      return 'failed';
+  }
+}

@@ -1,0 +1,76 @@
+import { useDesk } from '../../app/desk-context';
+import { useShortcut } from '../../app/shortcut-registry';
+import { globalShortcuts } from '../../app/shortcuts';
+import { useDeskCommand } from '../../shared/hooks/use-desk-request';
+import { ConfirmedAt } from '../../shared/ui/ConfirmedAt';
+import { useLinkStatus } from './use-link-status';
+import { useSyncStatus } from './use-sync-status';
+
+/**
+ * Always visible: who is signed in where, whether the desk reaches the server, when it last synced
+ * and how many changes wait in its outbox. The online/offline line is a live region, so a change is
+ * announced without moving focus.
+ */
+export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () => void; readonly onSignOut: () => void }) {
+  const { client, session } = useDesk();
+  const link = useLinkStatus(client);
+  const sync = useSyncStatus(client);
+  const syncNow = useDeskCommand();
+  const runSyncNow = (): void => void syncNow.run('sync.now', {});
+  useShortcut(globalShortcuts.syncNow, runSyncNow);
+
+  const isLinkOpen = link.state === 'open';
+  const isOnline = isLinkOpen && sync.status === 'ready' && sync.value.isOnline;
+  const stateText = !isLinkOpen
+    ? link.problem?.message ?? 'Connecting to the desk backend…'
+    : sync.status === 'ready'
+      ? sync.value.isOnline
+        ? sync.value.state === 'syncing' ? 'Online, syncing…' : 'Online'
+        : `Offline: working from this desk’s copy${sync.value.lastError ? ` (${sync.value.lastError.message})` : ''}`
+      : sync.status === 'error'
+        ? `Sync status unavailable: ${sync.error.message}`
+        : 'Checking the connection…';
+
+  return (
+    <header className="desk-header">
+      <div className="brand">
+        <span className="brand-name">CoverDesk</span>
+        <span className="brand-place">
+          {session.hospitalName ?? 'No hospital'} · {session.displayName}
+          {session.isOfflineSession ? ' · signed in offline' : ''}
+        </span>
+      </div>
+      <div className="sync-summary">
+        <p role="status" className={isOnline ? 'sync-state online' : 'sync-state offline'}>
+          <span className="sync-dot" aria-hidden="true" />
+          {stateText}
+        </p>
+        {sync.status === 'ready' ? (
+          <p className="sync-details">
+            <span>Last sync: {sync.value.lastSyncAt ? <ConfirmedAtShort iso={sync.value.lastSyncAt} /> : 'never'}</span>
+            <span className={sync.value.pendingMutations > 0 ? 'pending-count has-pending' : 'pending-count'}>
+              {sync.value.pendingMutations === 0 ? 'No changes waiting' : `${sync.value.pendingMutations} change${sync.value.pendingMutations === 1 ? '' : 's'} waiting to be sent`}
+            </span>
+          </p>
+        ) : null}
+        {syncNow.state.status === 'failed' ? <p className="field-problem" role="alert">{syncNow.state.error.message}</p> : null}
+      </div>
+      <div className="header-actions">
+        <button type="button" onClick={runSyncNow} disabled={syncNow.state.status === 'running' || !isLinkOpen} aria-keyshortcuts="Alt+Y">
+          {syncNow.state.status === 'running' ? 'Syncing…' : 'Sync now'}
+        </button>
+        <button type="button" onClick={onOpenHelp} aria-keyshortcuts="F1 Alt+H">
+          Shortcuts
+        </button>
+        <button type="button" onClick={onSignOut}>
+          Sign out
+        </button>
+      </div>
+    </header>
+  );
+}
+
+/** "16:02 (2 min ago)" without the "confirmed by the server" words the money figures carry. */
+function ConfirmedAtShort({ iso }: { readonly iso: string }) {
+  return <ConfirmedAt iso={iso} isShort />;
+}

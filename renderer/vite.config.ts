@@ -1,0 +1,91 @@
+/**
+ * The renderer's build: `npx vite build --config renderer/vite.config.ts` → renderer/dist, a
+ * self-contained bundle (no CDN) that the desk backend serves in browser mode and Electron loads
+ * from disk. `npx vite --config renderer/vite.config.ts` is the dev server (see renderer/README.md).
+ */
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+const fromHere = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * Only our own files may run, be styled or be fetched; the desk API's WebSocket is same-origin.
+ * No 'unsafe-inline', no 'unsafe-eval': the bundle has no inline script and never evaluates strings.
+ * (frame-ancestors cannot be set in a meta tag: the backend and Electron send it as a header.)
+ */
+export const contentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-src 'none'",
+].join('; ');
+
+/** In the built page only: the dev server injects an inline React-refresh preamble the policy would block. */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'coverdesk-content-security-policy',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy }, injectTo: 'head-prepend' }],
+  };
+}
+
+/**
+ * The repository's ESLint config ignores only the root dist/, so `npx eslint renderer` would lint
+ * this generated bundle. Each chunk starts with a disable comment (added after minification, which
+ * strips comments), and its source map moves down one line to match. Remove once the root config
+ * ignores every dist/.
+ */
+function markAsGenerated(): Plugin {
+  const marker = '/* eslint-disable -- generated bundle */\n';
+  return {
+    name: 'coverdesk-mark-generated',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'chunk') continue;
+        file.code = marker + file.code;
+        const map = bundle[`${file.fileName}.map`];
+        if (map?.type === 'asset' && typeof map.source === 'string') {
+          const parsed = JSON.parse(map.source) as { mappings: string };
+          parsed.mappings = `;${parsed.mappings}`;
+          map.source = JSON.stringify(parsed);
+        }
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  root: fromHere('.'),
+  // Relative asset paths: the same build is served by the desk backend and loaded by Electron from disk.
+  base: './',
+  plugins: [react(), contentSecurityPolicyMeta(), markAsGenerated()],
+  resolve: {
+    alias: {
+      '@domain': fromHere('../sync-server/domain'),
+      '@desk-api': fromHere('../electron/desk-api'),
+    },
+  },
+  build: {
+    outDir: fromHere('dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // Chromium has native modulepreload; the polyfill would only add code.
+    modulePreload: { polyfill: false },
+    sourcemap: true,
+  },
+  server: {
+    // The desk backend in browser mode; the page reaches it as same-origin /desk-api through this proxy.
+    proxy: {
+      '/desk-api': { target: process.env.COVERDESK_DESK_BACKEND ?? 'ws://127.0.0.1:4710', ws: true },
+    },
+  },
+});
