@@ -192,7 +192,15 @@ export interface DeskApiHandlers {
   'packages.list': (args: { search?: string }) => Promise<DeskResult<PackageView[]>>;
   'cases.list': (args: { status?: CaseView['status'] | 'all'; search?: string }) => Promise<DeskResult<CaseListItem[]>>;
   'cases.view': (args: { caseId: string }) => Promise<DeskResult<CaseView>>;
-  'cases.admit': (args: { memberId: string; identityMethod: IdentityMethod; isEmergency?: boolean }) => Promise<DeskResult<{ caseId: string }>>;
+  /**
+   * Admit. identityMethod 'otp' needs the verified challenge; 'override' needs a written reason
+   * (15+ characters) and the authorising supervisor — it is audited and listed for review.
+   */
+  'cases.admit': (args: { memberId: string; identityMethod: IdentityMethod; isEmergency?: boolean; otpChallengeId?: string; overrideReason?: string; supervisorName?: string }) => Promise<DeskResult<{ caseId: string }>>;
+  /** Send a one-time code to the family's registered phone (online only). */
+  'identity.sendOtp': (args: { memberId: string; isForRelative?: boolean }) => Promise<DeskResult<{ challengeId: string; phoneEnding: string; expiresAt: string }>>;
+  /** Check a code; wrong codes answer ok with verified false and the reason (attempts left, locked). */
+  'identity.verifyOtp': (args: { challengeId: string; code: string }) => Promise<DeskResult<{ verified: boolean; reason: string | null; attemptsLeft: number | null; lockedUntil: string | null; message: string | null }>>;
   'cases.requestPreauth': (args: { caseId: string; packageCode: string; estimatedAmount?: number; clinicalNote?: string }) => Promise<DeskResult<null>>;
   'cases.respondQuery': (args: { caseId: string; response: string }) => Promise<DeskResult<null>>;
   'cases.requestEnhancement': (args: { caseId: string; amount: number; reason: string }) => Promise<DeskResult<{ enhancementId: string }>>;
@@ -230,4 +238,5 @@ export const deskChannels = [
   'enrollment.status', 'enrollment.enroll', 'session.signIn', 'session.signOut', 'session.current', 'members.identify', 'families.view',
   'packages.list', 'cases.list', 'cases.view', 'cases.admit', 'cases.requestPreauth', 'cases.respondQuery', 'cases.requestEnhancement',
   'cases.discharge', 'cases.submitClaim', 'cases.cancel', 'bookings.add', 'bookings.void', 'sync.status', 'sync.now', 'replication.pull',
+  'identity.sendOtp', 'identity.verifyOtp',
 ] as const satisfies readonly DeskChannel[];

@@ -229,7 +229,23 @@ export class DeskBackend {
       const view = this.reads.caseView(caseId);
       return view ? ok(view) : failure('not-found', 'There is no such case on this desk.');
     },
-    'cases.admit': async ({ memberId, identityMethod, isEmergency }) => {
+    'identity.sendOtp': async ({ memberId, isForRelative }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      return this.online('send-otp', { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) }, (result) => ({
+        challengeId: String(result.challengeId), phoneEnding: String(result.phoneEnding), expiresAt: String(result.expiresAt),
+      }));
+    },
+    'identity.verifyOtp': async ({ challengeId, code }) => {
+      const refused = this.requireMedco();
+      if (refused) return refused;
+      return this.online('verify-otp', { challengeId, code }, (result) => ({
+        verified: result.verified === true, reason: typeof result.reason === 'string' ? result.reason : null,
+        attemptsLeft: typeof result.attemptsLeft === 'number' ? result.attemptsLeft : null,
+        lockedUntil: typeof result.lockedUntil === 'string' ? result.lockedUntil : null, message: typeof result.message === 'string' ? result.message : null,
+      }));
+    },
+    'cases.admit': async ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) => {
       const refused = this.requireMedco();
       if (refused) return refused;
       const member = this.reads.member(memberId);
@@ -239,7 +255,13 @@ export class DeskBackend {
       const active = family?.members.find((m) => m.memberId === memberId)?.activeCase;
       if (active) return failure('case-already-active', `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`);
       const caseId = randomUUID();
-      const body = { caseId, memberId, identityMethod, ...(isEmergency !== undefined ? { isEmergency } : {}) };
+      const body = {
+        caseId, memberId, identityMethod, ...(isEmergency !== undefined ? { isEmergency } : {}), ...(otpChallengeId ? { otpChallengeId } : {}),
+        ...(overrideReason ? { overrideReason } : {}), ...(supervisorName ? { supervisorName } : {}),
+      };
+      if (identityMethod === 'override' && (!overrideReason || overrideReason.trim().length < 15 || !supervisorName)) {
+        return failure('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
+      }
       const result = this.queue('admit', body, (commandId) => {
         this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
         this.addPending('cases', caseId, caseId, familyId, commandId, { id: caseId, memberId, familyId, identityMethod, isEmergency: isEmergency ?? false, admittedAt: new Date().toISOString(), status: 'admitted' });
@@ -300,6 +322,20 @@ export class DeskBackend {
       return ok({ documents, checkpoint: last ? { sequence: last.sequence } : checkpoint });
     },
   };
+
+  /** Online-only commands (one-time codes): sent now, answered now, never queued. */
+  private async online<T>(name: 'send-otp' | 'verify-otp', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T): Promise<DeskResult<T>> {
+    if (!this.session || !this.client) return failure('offline-unavailable', 'One-time codes need the server.');
+    try {
+      return ok(shape(await this.client.online(this.session.operatorId, name, { commandId: randomUUID(), ...body })));
+    } catch (error) {
+      if (error instanceof ServerCallError) {
+        if (error.fault.kind === 'unreachable') return failure('offline-unavailable', 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.');
+        return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+      }
+      throw error;
+    }
+  }
 
   /** Build one read-model document for the renderer's RxDB collection. */
   private document(collection: ReplicatedCollection, id: string): ReplicatedDocument {

@@ -90,6 +90,12 @@ export class SyncServerClient {
     return (await this.call('POST', '/sync/identify', { operatorId, by, value }, 'desk')) as Record<string, unknown>;
   }
 
+  async online(operatorId: string, name: 'send-otp' | 'verify-otp', body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const answer = (await this.call('POST', '/sync/online', { operatorId, name, body }, 'desk')) as { result?: unknown };
+    if (typeof answer.result !== 'object' || answer.result === null) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer is not one this desk understands.' });
+    return answer.result as Record<string, unknown>;
+  }
+
   /**
    * Follow the server-sent event stream until `signal` aborts or the connection drops (then the
    * promise settles and the caller reconnects). Every `poke` calls `onPoke`.

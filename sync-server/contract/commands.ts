@@ -27,6 +27,25 @@ export const commandBodies = {
     memberId: Uuid('The member being admitted'),
     identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
     isEmergency: Type.Optional(Type.Boolean()),
+    otpChallengeId: Type.Optional(Uuid('For identityMethod otp: the verified one-time-code challenge')),
+    overrideReason: Type.Optional(Type.String({ minLength: 15, maxLength: 1000, description: 'For identityMethod override: why identity could not be proven (e.g. unconscious patient)' })),
+    supervisorName: Type.Optional(Text('For identityMethod override: the supervisor who authorised it', 120)),
+  }, strict),
+  'send-otp': Type.Object({
+    ...CommandIdField,
+    challengeId: Uuid('Client-generated challenge id'),
+    memberId: Uuid('The member to identify'),
+    isForRelative: Type.Optional(Type.Boolean({ description: 'The code is read out by a relative (unconscious patient)' })),
+  }, strict),
+  'verify-otp': Type.Object({
+    ...CommandIdField,
+    challengeId: Uuid('The challenge'),
+    code: Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code' }),
+  }, strict),
+  'review-override': Type.Object({
+    ...CommandIdField,
+    caseId: Uuid('The case admitted by identity override'),
+    note: Text('The reviewer\'s finding', 2000),
   }, strict),
   'request-preauth': Type.Object({
     ...CommandIdField,
@@ -196,6 +215,9 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'set-package-price': ['HA'],
   'create-operator': ['HA'],
   'configure-desk': ['HA'],
+  'send-otp': ['MEDCO'],
+  'verify-otp': ['MEDCO'],
+  'review-override': ['HA', 'ADMIN'],
 };
 
 export const LoginBody = Type.Object({

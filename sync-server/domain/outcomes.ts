@@ -29,7 +29,12 @@ export type RejectionCode =
   | 'claim-not-approved'
   | 'case-has-claim'
   | 'booking-exists'
-  | 'already-registered';
+  | 'already-registered'
+  | 'identity-not-proven'
+  | 'identity-locked'
+  | 'otp-resend-too-soon'
+  | 'otp-send-limit'
+  | 'already-reviewed';
 
 export type ErrorCode =
   | 'malformed-json'

@@ -12,6 +12,8 @@ import type { SchemeRow } from './commands/context';
 import { runCommand } from './commands/runner';
 import type { Database } from './db/database';
 import { registerSyncRoutes } from './sync/routes';
+import { defaultOtpPolicy, type OtpPolicy } from './identity/otp';
+import { DevelopmentSmsSink, type SmsGateway } from './identity/sms';
 import type { ChangeNotifier } from './sync/notifier';
 import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
 
@@ -22,6 +24,12 @@ export interface AppOptions {
   readonly nationalIdKey: Buffer;
   readonly notifier: ChangeNotifier;
   readonly logger?: boolean;
+  readonly sms?: SmsGateway;
+  readonly otpPolicy?: OtpPolicy;
+  /** The clock commands see (OTP expiry, lockouts); tests inject one. */
+  readonly clock?: () => Date;
+  /** Demo only: GET /dev/sms shows what the development SMS sink received. */
+  readonly exposeDevelopmentSms?: boolean;
   readonly now?: () => number;
 }
 
@@ -128,7 +136,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return { ...issued, operatorId: operator.id, roles: principal.roles, hospitalId: principal.hospitalId };
   });
 
-  const runnerDeps = { db: options.db, handlers, scheme: options.scheme, nationalIdKey: options.nationalIdKey };
+  const sms = options.sms ?? new DevelopmentSmsSink();
+  const runnerDeps = {
+    db: options.db, handlers, scheme: options.scheme, nationalIdKey: options.nationalIdKey,
+    services: { now: options.clock ?? (() => new Date()), sms, otp: options.otpPolicy ?? defaultOtpPolicy },
+  };
   for (const name of commandNames) {
     app.post(`/commands/${name}`, {
       preHandler: authenticate,
@@ -172,6 +184,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await authenticate(request);
       return principalOf(request);
     },
+  });
+
+  if (options.exposeDevelopmentSms && sms instanceof DevelopmentSmsSink) {
+    app.get('/dev/sms', { schema: { tags: ['demo'], summary: 'Demo only: messages the development SMS sink received (phone numbers masked)' } }, async () => ({ messages: sms.recent() }));
+  }
+
+  app.get('/reviews/identity-overrides', {
+    preHandler: authenticate,
+    schema: { tags: ['reads'], summary: 'Admissions by identity override, for review (HA, ADMIN)', security: bearer, response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    if (!principal.roles.some((role) => role === 'HA' || role === 'ADMIN')) throw fail('forbidden-role', 'Only HA and ADMIN review identity overrides.');
+    const rows = await options.db.query(
+      `SELECT o.case_id AS "caseId", o.member_id AS "memberId", h.code AS "hospitalCode", o.reason, o.supervisor_name AS "supervisorName",
+              o.created_at AS "createdAt", o.reviewed_at AS "reviewedAt", o.review_note AS "reviewNote"
+         FROM identity_overrides o JOIN hospitals h ON h.id = o.hospital_id ORDER BY (o.reviewed_at IS NOT NULL), o.created_at DESC`,
+    );
+    return { overrides: rows, unreviewed: rows.filter((r) => (r as { reviewedAt: unknown }).reviewedAt === null).length };
   });
 
   app.get('/reports/reconciliation', {

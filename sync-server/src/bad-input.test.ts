@@ -52,6 +52,9 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
       'set-package-price': { packageCode: 'SB001A', price: 800_000 },
       'create-operator': { operatorId: randomUUID(), username: 'new.operator', displayName: 'New', password: 'a-long-password', roles: ['PPD'] },
       'configure-desk': { deskId: demoIds.deskA, registryDistrict: 'Pune' },
+      'send-otp': { challengeId: randomUUID(), memberId: demoIds.daughter },
+      'verify-otp': { challengeId: randomUUID(), code: '123456' },
+      'review-override': { caseId: caseA, note: 'Checked the ward register' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -59,7 +62,7 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
     'identify-member': 'medco.a', 'admit': 'medco.a', 'request-preauth': 'medco.a', 'respond-query': 'medco.a', 'decide-preauth': 'ppd',
     'recommend-preauth': 'mc', 'approve-unspecified': 'admin', 'request-enhancement': 'medco.a', 'decide-enhancement': 'ppd', 'add-booking': 'medco.a',
     'void-booking': 'medco.a', 'discharge': 'medco.a', 'submit-claim': 'medco.a', 'process-claim': 'cex', 'verify-claim': 'cpd', 'approve-payment': 'aco',
-    'cancel-case': 'medco.a', 'register-family': 'ha', 'set-package-price': 'ha', 'create-operator': 'ha', 'configure-desk': 'ha',
+    'cancel-case': 'medco.a', 'register-family': 'ha', 'set-package-price': 'ha', 'create-operator': 'ha', 'configure-desk': 'ha', 'send-otp': 'medco.a', 'verify-otp': 'medco.a', 'review-override': 'ha',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -69,7 +72,7 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
   const idFields: Partial<Record<CommandName, string>> = {
     'admit': 'memberId', 'request-preauth': 'caseId', 'respond-query': 'caseId', 'decide-preauth': 'caseId', 'recommend-preauth': 'caseId',
     'approve-unspecified': 'caseId', 'request-enhancement': 'caseId', 'decide-enhancement': 'enhancementId', 'add-booking': 'caseId',
-    'void-booking': 'bookingId', 'discharge': 'caseId', 'submit-claim': 'caseId', 'process-claim': 'claimId', 'verify-claim': 'claimId', 'cancel-case': 'caseId', 'configure-desk': 'deskId',
+    'void-booking': 'bookingId', 'discharge': 'caseId', 'submit-claim': 'caseId', 'process-claim': 'claimId', 'verify-claim': 'claimId', 'cancel-case': 'caseId', 'configure-desk': 'deskId', 'send-otp': 'memberId', 'verify-otp': 'challengeId', 'review-override': 'caseId',
   };
   const otherHospitalCase: CommandName[] = ['request-preauth', 'respond-query', 'request-enhancement', 'add-booking', 'void-booking', 'discharge', 'submit-claim', 'cancel-case'];
 

@@ -30,6 +30,9 @@ const expected: Record<CommandName, string[]> = {
   'set-package-price': ['HA'],
   'create-operator': ['HA'],
   'configure-desk': ['HA'],
+  'send-otp': ['MEDCO'],
+  'verify-otp': ['MEDCO'],
+  'review-override': ['HA', 'ADMIN'],
 };
 const operators: Record<string, string> = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' };
 
@@ -68,6 +71,9 @@ describe('role × command matrix (PGlite; authorization does not depend on the e
       'set-package-price': { packageCode: 'SE007A', price: 900_000 },
       'create-operator': { operatorId: randomUUID(), username: `op.${Math.floor(Math.random() * 1e9)}`, displayName: 'Op', password: 'a-long-password', roles: ['CEX'] },
       'configure-desk': { deskId: demoIds.deskB, registryDistrict: 'Satara' },
+      'send-otp': { challengeId: randomUUID(), memberId: demoIds.father },
+      'verify-otp': { challengeId: randomUUID(), code: '123456' },
+      'review-override': { caseId: randomUUID(), note: 'Checked the ward register' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };

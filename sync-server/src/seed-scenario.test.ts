@@ -146,7 +146,7 @@ describe.each(availableBackends)('S1-retry — every command sent twice (%s)', (
     };
     await twice(deskA, 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' });
     await twice(deskA, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' });
-    await twice(deskB, 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'otp' });
+    await twice(deskB, 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'face' });
     const mother = await twice(deskB, 'request-preauth', { caseId: motherCase, packageCode: 'MG006A' });
     expect(resultOf(mother)).toMatchObject({ holdAmount: units(4000), shortfall: units(1000) });
     const refused = await twice(deskB, 'admit', { caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIds } from '../demo/seed';
 import { availableBackends } from '../testing/databases';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
-import { linkPending, verifyChain } from './chain';
+import { verifyChain } from './chain';
+import { settleAuditChain } from '../testing/snapshot';
 
 describe.each(availableBackends)('hash-chained audit log (%s)', (backend) => {
   let server: TestServer;
@@ -16,7 +17,7 @@ describe.each(availableBackends)('hash-chained audit log (%s)', (backend) => {
     resultOf(await server.command(desk, 'admit', { caseId, memberId: demoIds.father, identityMethod: 'fingerprint' }));
     resultOf(await server.command(desk, 'request-preauth', { caseId, packageCode: 'MG012A' }));
     resultOf(await server.command(desk, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 }));
-    await linkPending(server.scratch.db);
+    await settleAuditChain(server.scratch.db);
   });
   afterAll(async () => server?.close());
 

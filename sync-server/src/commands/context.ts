@@ -2,6 +2,8 @@ import { formatAmount } from '@domain/money';
 import type { CommandBody, CommandName } from '@contract/commands';
 import type { Principal } from '../auth/tokens';
 import type { Sql } from '../db/database';
+import type { OtpPolicy } from '../identity/otp';
+import type { SmsGateway } from '../identity/sms';
 
 export interface SchemeRow {
   id: string;
@@ -23,6 +25,14 @@ export interface CommandContext {
   readonly commandId: string;
   readonly scheme: SchemeRow;
   readonly nationalIdKey: Buffer;
+  readonly services: CommandServices;
+}
+
+/** Injected dependencies of handlers: the clock and the identity services. */
+export interface CommandServices {
+  readonly now: () => Date;
+  readonly sms: SmsGateway;
+  readonly otp: OtpPolicy;
 }
 
 export type CommandResult = Record<string, unknown>;

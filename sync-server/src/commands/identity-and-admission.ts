@@ -72,8 +72,20 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     );
     throw reject('case-already-active', `This patient already has an active case at ${active?.name ?? 'another hospital'} (${active?.code ?? '?'}) since ${active ? new Date(active.admitted_at).toISOString() : '?'}; it must be discharged or cancelled there first.`, { hospitalCode: active?.code ?? null });
   };
+  if (body.identityMethod === 'override' && (!body.overrideReason || !body.supervisorName)) {
+    throw fail('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
+  }
   const [active] = await context.sql.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [body.memberId]);
   if (active) return activeElsewhere();
+  if (body.identityMethod === 'otp') {
+    // A one-time code proves identity only if it was verified for this member, recently, and not used before.
+    const [challenge] = body.otpChallengeId ? await context.sql.query<{ member_id: string; verified_at: Date | null; used_by_case: string | null }>('SELECT member_id, verified_at, used_by_case FROM otp_challenges WHERE id = $1 FOR UPDATE', [body.otpChallengeId]) : [];
+    const isFresh = challenge?.verified_at && context.services.now().getTime() - new Date(challenge.verified_at).getTime() < 30 * 60_000;
+    if (!challenge || challenge.member_id !== body.memberId || !isFresh || challenge.used_by_case) {
+      throw reject('identity-not-proven', 'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.');
+    }
+    await context.sql.query('UPDATE otp_challenges SET used_by_case = $2 WHERE id = $1', [body.otpChallengeId!, body.caseId]);
+  }
   try {
     await context.sql.query(
       "INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_by) VALUES ($1, $2, $3, $4, 'admitted', $5, $6, $7)",
@@ -83,6 +95,9 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     // Two desks admitting the same member at once: the partial unique index lets only one win.
     if (pgErrorCode(error) === pgErrors.uniqueViolation && pgConstraint(error) === 'one_active_case_per_member') return activeElsewhere();
     throw error;
+  }
+  if (body.identityMethod === 'override') {
+    await context.sql.defer('INSERT INTO identity_overrides (case_id, member_id, hospital_id, reason, supervisor_name, created_by) VALUES ($1, $2, $3, $4, $5, $6)', [body.caseId, member.id, hospitalId, body.overrideReason!, body.supervisorName!, context.principal.operatorId]);
   }
   // Touch the family so its replicated summary (active cases at every hospital) reaches desks.
   await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [member.family_id]);

@@ -4,6 +4,7 @@ import { approvePayment, processClaim, submitClaim, verifyClaim } from './claims
 import type { CommandHandlers } from './context';
 import { approveUnspecified, decideEnhancement, decidePreauth, recommendPreauth, requestEnhancement } from './decisions';
 import { admit, identifyMember, requestPreauth, respondQuery } from './identity-and-admission';
+import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
 export const handlers: CommandHandlers = {
@@ -28,4 +29,7 @@ export const handlers: CommandHandlers = {
   'set-package-price': setPackagePrice,
   'create-operator': createOperator,
   'configure-desk': configureDesk,
+  'send-otp': sendOtp,
+  'verify-otp': verifyOtp,
+  'review-override': reviewOverride,
 };

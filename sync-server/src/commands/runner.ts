@@ -3,7 +3,7 @@ import { commandRoles, type CommandBody, type CommandName } from '@contract/comm
 import { fail, RefusedError, type Refusal } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import { pgErrorCode, pgErrors, sqlLiteral, type Database, type Sql } from '../db/database';
-import type { CommandContext, CommandHandlers, SchemeRow } from './context';
+import type { CommandContext, CommandHandlers, CommandServices, SchemeRow } from './context';
 
 export interface CommandOutcome {
   readonly status: number;
@@ -21,6 +21,7 @@ export interface RunnerDependencies {
   readonly handlers: CommandHandlers;
   readonly scheme: () => SchemeRow;
   readonly nationalIdKey: Buffer;
+  readonly services: CommandServices;
 }
 
 /** A business rejection on its way out of the transaction, to be stored on its own. */
@@ -69,7 +70,7 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
   try {
     return await deps.db.transaction(async (sql, claimed) => {
       if (claimed.length === 0) return storedAnswer(sql, commandId, hash, principal);
-      const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey };
+      const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, services: deps.services };
       let result: Record<string, unknown>;
       try {
         result = await deps.handlers[name](context, body);

@@ -142,6 +142,21 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     return reply.status(outcome.status).send(outcome.answer);
   });
 
+  app.post('/sync/online', {
+    schema: {
+      tags: ['sync'], summary: 'Run an online-only command for a desk operator now (one-time codes): answered at once, never queued', security: deskSecurity,
+      body: Type.Object({ operatorId: Type.String({ format: 'uuid' }), name: Type.Enum(['send-otp', 'verify-otp']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
+      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+    },
+  }, async (request, reply) => {
+    const principal = await desk(request);
+    const body = request.body as { operatorId: string; name: 'send-otp' | 'verify-otp'; body: Record<string, unknown> };
+    const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }]);
+    const answer = result.answers[0];
+    if (!answer) throw new Error('the command could not run; try again');
+    return reply.status(answer.status).send(answer.answer);
+  });
+
   app.get('/sync/stream', {
     schema: { tags: ['sync'], summary: 'Server-sent events: `poke` whenever something may have changed; reconnect and pull on every (re)connect', security: deskSecurity },
   }, async (request, reply) => {
