@@ -14,7 +14,23 @@ const repository = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 async function main(): Promise<void> {
   const dataDir = process.env.COVERDESK_DESK_DIR ?? resolve(repository, '.data/desk');
-  const backend = new DeskBackend({ dataDir, sync: { onProgress: (applied) => process.stdout.write(`\rDesk replica: ${applied} records received…`) } });
+  let isFirstSync = true;
+  const backend = new DeskBackend({
+    dataDir,
+    sync: {
+      // A progress line while the first (possibly large) sync runs; quiet afterwards.
+      onProgress: (applied) => {
+        if (!isFirstSync || applied === 0) return;
+        process.stdout.write(`\rDesk replica: ${applied} records received…`);
+      },
+    },
+  });
+  backend.engine.onStatus((status) => {
+    if (status.state === 'online' && isFirstSync) {
+      isFirstSync = false;
+      process.stdout.write('\n');
+    }
+  });
   const status = await backend.handlers['enrollment.status']({});
   if (status.ok && !status.value.isEnrolled && process.env.COVERDESK_SERVER_URL && process.env.COVERDESK_ENROLL_CODE) {
     const enrolled = await backend.handlers['enrollment.enroll']({ serverUrl: process.env.COVERDESK_SERVER_URL, code: process.env.COVERDESK_ENROLL_CODE });
