@@ -6,33 +6,27 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { contentSecurityPolicy } from '../electron/desk-api/content-security-policy';
 
 const fromHere = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * Only our own files may run, be styled or be fetched; the desk API's WebSocket is same-origin.
- * No 'unsafe-inline', no 'unsafe-eval': the bundle has no inline script and never evaluates strings.
- * (frame-ancestors cannot be set in a meta tag: the backend and Electron send it as a header.)
+ * The desk screens' policy is one module shared with Electron and the browser-mode host, which send
+ * it as a header; the built page carries it too, so it holds wherever the page is opened from.
+ * frame-ancestors is left out: browsers ignore it in a meta tag (the headers carry it).
  */
-export const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-].join('; ');
+const metaContentSecurityPolicy = contentSecurityPolicy
+  .split(';')
+  .map((directive) => directive.trim())
+  .filter((directive) => directive !== '' && !directive.startsWith('frame-ancestors'))
+  .join('; ');
 
 /** In the built page only: the dev server injects an inline React-refresh preamble the policy would block. */
 function contentSecurityPolicyMeta(): Plugin {
   return {
     name: 'coverdesk-content-security-policy',
     apply: 'build',
-    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy }, injectTo: 'head-prepend' }],
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: metaContentSecurityPolicy }, injectTo: 'head-prepend' }],
   };
 }
 

@@ -1,12 +1,14 @@
 /**
- * Entry point. In browser mode the desk backend serves this page and the desk API on the same host
- * (ws://<host>/desk-api). `?fake=1` swaps in the in-memory fake backend, in development builds only:
- * a production desk can never be pointed at a fake by a URL.
+ * Entry point. In CoverDesk's Electron window the preload exposes the desk API over IPC; in browser
+ * mode the desk backend serves this page and the desk API on the same host (ws://<host>/desk-api).
+ * `?fake=1` swaps in the in-memory fake backend, in development builds only: a production desk can
+ * never be pointed at a fake by a URL.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { deskApiUrlFrom } from './desk-client/desk-url';
+import { findPreloadApi, IpcDeskClient } from './desk-client/ipc-client';
 import { WebSocketDeskClient } from './desk-client/websocket-client';
 import { deviceLessVerifier } from './features/identity/identity-verifier';
 import './styles/desk.css';
@@ -25,7 +27,8 @@ async function start(): Promise<void> {
     );
     return;
   }
-  const client = new WebSocketDeskClient({ url: deskApiUrlFrom(window.location) });
+  const preload = findPreloadApi(window);
+  const client = preload ? new IpcDeskClient(preload) : new WebSocketDeskClient({ url: deskApiUrlFrom(window.location) });
   root.render(
     <StrictMode>
       <App client={client} verifier={deviceLessVerifier} />

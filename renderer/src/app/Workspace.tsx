@@ -9,6 +9,7 @@ import { CaseListScreen } from '../features/cases/CaseListScreen';
 import { FamilyScreen } from '../features/family/FamilyScreen';
 import { FindScreen } from '../features/find/FindScreen';
 import { HelpDialog } from '../features/help/HelpDialog';
+import { IdentityEvidenceStore } from '../features/identity/identity-evidence';
 import type { IdentityVerifier } from '../features/identity/identity-verifier';
 import { IdentityScreen } from '../features/identity/IdentityScreen';
 import { NotificationToasts } from '../features/notifications/NotificationToasts';
@@ -83,7 +84,8 @@ interface SignedInDeskProps {
 }
 
 function SignedInDesk({ client, session, verifier, database, replication, route, navigate, onSignOut, devTools }: SignedInDeskProps) {
-  const workspace = useMemo<DeskWorkspace>(() => ({ client, session, database, replication, verifier, navigate }), [client, session, database, replication, verifier, navigate]);
+  const identityEvidence = useMemo(() => new IdentityEvidenceStore(), []);
+  const workspace = useMemo<DeskWorkspace>(() => ({ client, session, database, replication, verifier, identityEvidence, navigate }), [client, session, database, replication, verifier, identityEvidence, navigate]);
   return (
     <DeskContext.Provider value={workspace}>
       <ShortcutProvider>

@@ -7,6 +7,7 @@ import type { SchemeInfo, SessionInfo } from '@desk-api/contract';
 import type { DeskConnection } from '../desk-client/desk-link';
 import type { DeskDatabase } from '../data/database';
 import type { ReadModelReplication } from '../data/replication';
+import type { IdentityEvidenceStore } from '../features/identity/identity-evidence';
 import type { IdentityVerifier } from '../features/identity/identity-verifier';
 import type { Route } from './routes';
 
@@ -16,6 +17,8 @@ export interface DeskWorkspace {
   readonly database: DeskDatabase;
   readonly replication: ReadModelReplication;
   readonly verifier: IdentityVerifier;
+  /** What the identity step proved, for the admission step; lives as long as the session. */
+  readonly identityEvidence: IdentityEvidenceStore;
   readonly navigate: (route: Route) => void;
 }
 

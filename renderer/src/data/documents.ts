@@ -5,16 +5,16 @@
  * shapes this renderer expects the desk backend to send on 'replication.pull'. They reuse the
  * contract's view types so a screen can show a replicated document or a channel answer alike:
  *   families  FamilyView + id (= familyId)
- *   cases     CaseView without its bookings (they are their own collection) + id (= caseId)
- *             + hasPendingChanges (from CaseListItem: something of it waits in the desk outbox)
+ *   cases     CaseListItem + id (= caseId): the list's row; a case's detail comes from cases.view
  *   bookings  BookingView + id (= bookingId)
  *   packages  PackageView + id (= code)
- * Proposed for the contract as `ReplicatedDocuments` (see renderer/README.md).
+ * This is what electron/desk-backend sends; proposed for the contract as `ReplicatedDocuments`
+ * (see renderer/README.md) so the two sides cannot drift.
  */
-import type { BookingView, CaseView, FamilyView, PackageView, ReplicatedCollection } from '@desk-api/contract';
+import type { BookingView, CaseListItem, FamilyView, PackageView, ReplicatedCollection } from '@desk-api/contract';
 
 export type FamilyDocument = FamilyView & { readonly id: string };
-export type CaseDocument = Omit<CaseView, 'bookings'> & { readonly id: string; readonly hasPendingChanges: boolean };
+export type CaseDocument = CaseListItem & { readonly id: string };
 export type BookingDocument = BookingView & { readonly id: string };
 export type PackageDocument = PackageView & { readonly id: string };
 
@@ -30,9 +30,3 @@ export type CheckCollections = [ReplicatedCollection] extends [keyof DocumentOf]
 export const collectionsCovered: CheckCollections = true;
 
 export const replicatedCollections = ['families', 'cases', 'bookings', 'packages'] as const satisfies readonly ReplicatedCollection[];
-
-/** A case view from a case document and its bookings (the shape cases.view answers with). */
-export function caseViewOf(document: CaseDocument, bookings: readonly BookingView[]): CaseView {
-  const { id: _id, hasPendingChanges: _hasPendingChanges, ...view } = document;
-  return { ...view, bookings };
-}

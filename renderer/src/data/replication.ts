@@ -58,9 +58,8 @@ function tombstone<C extends ReplicatedCollection>(collection: C, id: string): W
       balance: { value: { cover: 0, committed: 0, available: 0 }, confirmedAt: null }, _deleted: true,
     },
     cases: {
-      id, caseId: id, memberId: '', familyId: '', memberName: '', schemeMemberId: '', status: 'cancelled', rejection: null, identityMethod: '', isEmergency: false,
-      admittedAt: '', hold: null, bookingSum: 0, enhancements: [], claim: null, hasPendingChanges: false, _deleted: true,
-      preauth: { status: 'cancelled', packageCode: null, packageName: null, requestedAmount: null, approvedAmount: null, queryReason: null, decisionReason: null, shortfall: null },
+      id, caseId: id, memberName: '', schemeMemberId: '', status: 'cancelled', preauthStatus: 'cancelled', packageCode: null, holdAmount: null, bookingSum: 0, admittedAt: '',
+      hasPendingChanges: false, _deleted: true,
     },
     bookings: {
       id, bookingId: id, caseId: '', itemCode: '', description: '', quantity: 1, unitPrice: 0, amount: 0, coveredAmount: null, shortfallAmount: null,

@@ -18,7 +18,6 @@ const amount = { type: 'integer', minimum: 0 } as const;
 const nullableAmount = { type: ['integer', 'null'], minimum: 0 } as const;
 const flag = { type: 'boolean' } as const;
 const object = { type: 'object' } as const;
-const nullableObject = { type: ['object', 'null'] } as const;
 const list = { type: 'array' } as const;
 
 export const familySchema: RxJsonSchema<FamilyDocument> = {
@@ -46,23 +45,17 @@ export const caseSchema: RxJsonSchema<CaseDocument> = {
   properties: {
     id,
     caseId: text,
-    memberId: text,
-    familyId: text,
     memberName: text,
     schemeMemberId: text,
     status: text,
-    rejection: nullableObject,
-    identityMethod: text,
-    isEmergency: flag,
-    admittedAt: text,
-    preauth: object,
-    hold: nullableObject,
+    preauthStatus: text,
+    packageCode: nullableText,
+    holdAmount: nullableAmount,
     bookingSum: amount,
-    enhancements: list,
-    claim: nullableObject,
+    admittedAt: text,
     hasPendingChanges: flag,
   },
-  required: ['id', 'caseId', 'memberId', 'familyId', 'memberName', 'status', 'admittedAt', 'preauth', 'bookingSum', 'enhancements'],
+  required: ['id', 'caseId', 'memberName', 'schemeMemberId', 'status', 'preauthStatus', 'bookingSum', 'admittedAt', 'hasPendingChanges'],
 };
 
 export const bookingSchema: RxJsonSchema<BookingDocument> = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeskAnswer, DeskChannel, DeskEvents } from '@desk-api/contract';
-import { FakeDeskBackend } from './fake-backend';
+import { FakeDeskBackend, fakeOtpCode } from './fake-backend';
 import { seedFamilyId, seedMemberIds } from './fake-seed';
 
 /** The value of a successful answer; fails the test with the error otherwise. */
@@ -128,7 +128,7 @@ describe('fake desk backend', () => {
 
   it('takes the committee path for an unspecified package (S2) and enhancements (S3)', async () => {
     const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
-    const { caseId } = valueOf<'cases.admit'>(await desk.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'otp' }));
+    const { caseId } = valueOf<'cases.admit'>(await desk.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'face' }));
     const missing = await desk.call('cases.requestPreauth', { caseId, packageCode: 'SG999U' });
     expect(missing.ok ? null : missing.error.code).toBe('estimate-required');
     valueOf<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId, packageCode: 'SG999U', estimatedAmount: 300_000 }));
@@ -181,6 +181,38 @@ describe('fake desk backend', () => {
     const changed = valueOf<'replication.pull'>(await desk.call('replication.pull', { collection: 'cases', checkpoint: cases.checkpoint, limit: 100 }));
     expect(changed.documents).toHaveLength(1);
     expect(changed.documents[0]).toMatchObject({ memberName: 'Ramesh Patil', _deleted: false, hasPendingChanges: false });
+  });
+
+  it('admits by one-time code only with a code verified for that member, once; five wrong codes lock (S4)', async () => {
+    const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
+    const unproven = await desk.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'otp' });
+    expect(unproven.ok ? null : unproven.error.code).toBe('identity-not-proven');
+    const sent = valueOf<'identity.sendOtp'>(await desk.call('identity.sendOtp', { memberId: seedMemberIds.son, isForRelative: true }));
+    expect(sent.phoneEnding).toBe('0001');
+    const wrong = valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: sent.challengeId, code: '000000' }));
+    expect(wrong).toMatchObject({ verified: false, attemptsLeft: 4, lockedUntil: null });
+    expect(valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: sent.challengeId, code: fakeOtpCode })).verified).toBe(true);
+    const otherMember = await desk.call('cases.admit', { memberId: seedMemberIds.daughter, identityMethod: 'otp', otpChallengeId: sent.challengeId });
+    expect(otherMember.ok ? null : otherMember.error.code).toBe('identity-not-proven');
+    valueOf<'cases.admit'>(await desk.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'otp', otpChallengeId: sent.challengeId }));
+
+    const second = valueOf<'identity.sendOtp'>(await desk.call('identity.sendOtp', { memberId: seedMemberIds.daughter }));
+    let last = null;
+    for (let attempt = 0; attempt < 5; attempt += 1) last = valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: second.challengeId, code: '999999' }));
+    expect(last).toMatchObject({ verified: false, attemptsLeft: 0, reason: 'locked' });
+    expect(valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: second.challengeId, code: fakeOtpCode })).verified).toBe(false);
+
+    desk.setOnline(false);
+    const offline = await desk.call('identity.sendOtp', { memberId: seedMemberIds.mother });
+    expect(offline.ok ? null : offline.error.code).toBe('offline-unavailable');
+  });
+
+  it('admits by supervisor override only with a reason and the supervisor', async () => {
+    const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
+    const bare = await desk.call('cases.admit', { memberId: seedMemberIds.father, identityMethod: 'override', overrideReason: 'unconscious' });
+    expect(bare.ok ? null : bare.error.code).toBe('invalid-input');
+    const admitted = await desk.call('cases.admit', { memberId: seedMemberIds.father, identityMethod: 'override', overrideReason: 'Unconscious after a road accident; wife confirmed', supervisorName: 'Dr Kale' });
+    expect(admitted.ok).toBe(true);
   });
 
   it('fails calls while the link is down and drops events meanwhile', async () => {

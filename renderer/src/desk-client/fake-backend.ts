@@ -18,7 +18,7 @@ import type {
   FamilyView, IdentifyMatch, IdentityMethod, MemberSummary, PackageView, PreauthStatus, ReplicatedCollection, ReplicatedDocument, SessionInfo, SyncStatus,
 } from '@desk-api/contract';
 import { allocateBooking, decideHold, formatAmount } from '@domain/money';
-import { caseViewOf, type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../data/documents';
+import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../data/documents';
 import type { DeskConnection, DeskLinkStatus } from './desk-link';
 import {
   fakeBookableItems, fakeFamilies, fakeHospitals, fakeMembers, fakeOperators, fakePackages, fakePassword, fakeScheme,
@@ -81,6 +81,22 @@ interface FakeBooking {
   readonly createdAt: string;
 }
 
+/** A one-time code sent to a family's phone (the server's otp_challenges row). */
+interface FakeOtpChallenge {
+  readonly challengeId: string;
+  readonly memberId: string;
+  failures: number;
+  lockedUntil: string | null;
+  verifiedAt: string | null;
+  usedByCase: string | null;
+}
+
+/** The fake's code, shown in the dev panel. Five wrong codes lock the challenge for 30 minutes (S4). */
+export const fakeOtpCode = '123456';
+const otpAttempts = 5;
+/** The contract's minimum for an override reason. */
+const minimumOverrideReason = 15;
+
 /** A desk command waiting in the outbox, replayed against the "server" when the desk is online. */
 type OutboxEntry =
   | { readonly kind: 'admit'; readonly caseId: string }
@@ -120,6 +136,7 @@ export class FakeDeskBackend implements DeskConnection {
   private readonly cases = new Map<string, FakeCase>();
   private readonly bookings = new Map<string, FakeBooking>();
   private readonly outbox: OutboxEntry[] = [];
+  private readonly otpChallenges = new Map<string, FakeOtpChallenge>();
   /** Per family: the balance as the server last computed it, and when. */
   private readonly confirmedBalances = new Map<string, { cover: number; committed: number; available: number; confirmedAt: string | null }>();
 
@@ -345,12 +362,45 @@ export class FakeDeskBackend implements DeskConnection {
       const fakeCase = this.ownCase(caseId);
       return fakeCase ? ok(this.caseView(fakeCase)) : refuse('not-found', 'This case is not at this hospital.');
     }),
-    'cases.admit': ({ memberId, identityMethod, isEmergency }) => this.signedIn(() => {
+    'identity.sendOtp': ({ memberId }) => this.signedIn(() => {
+      const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+      if (!member) return refuse('not-found', 'No member with this id.');
+      if (!this.isOnline) return refuse('offline-unavailable', 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.');
+      const challenge: FakeOtpChallenge = { challengeId: this.id('otp'), memberId, failures: 0, lockedUntil: null, verifiedAt: null, usedByCase: null };
+      this.otpChallenges.set(challenge.challengeId, challenge);
+      return ok({ challengeId: challenge.challengeId, phoneEnding: this.familyOf(member.familyId).registeredPhone.slice(-4), expiresAt: new Date(this.now().getTime() + 10 * 60_000).toISOString() });
+    }),
+    'identity.verifyOtp': ({ challengeId, code }) => this.signedIn(() => {
+      const challenge = this.otpChallenges.get(challengeId);
+      if (!challenge) return refuse('not-found', 'This code was not sent from here; send a new one.');
+      if (!this.isOnline) return refuse('offline-unavailable', 'One-time codes need the server, which cannot be reached now.');
+      if (challenge.lockedUntil) return ok({ verified: false, reason: 'locked', attemptsLeft: 0, lockedUntil: challenge.lockedUntil, message: 'Too many wrong codes: one-time codes are locked for this patient for 30 minutes.' });
+      if (code.trim() === fakeOtpCode) {
+        challenge.verifiedAt = this.isoNow();
+        return ok({ verified: true, reason: null, attemptsLeft: null, lockedUntil: null, message: null });
+      }
+      challenge.failures += 1;
+      const attemptsLeft = otpAttempts - challenge.failures;
+      if (attemptsLeft <= 0) challenge.lockedUntil = new Date(this.now().getTime() + 30 * 60_000).toISOString();
+      return ok({
+        verified: false, reason: attemptsLeft <= 0 ? 'locked' : 'wrong-code', attemptsLeft: Math.max(0, attemptsLeft), lockedUntil: challenge.lockedUntil,
+        message: attemptsLeft <= 0 ? 'Too many wrong codes: one-time codes are locked for this patient for 30 minutes.' : `That code is not right; ${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left.`,
+      });
+    }),
+    'cases.admit': ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) => this.signedIn(() => {
       const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
       if (!member) return refuse('not-found', 'No member with this id.');
       const active = this.activeCaseOf(memberId);
       if (active) return refuse('case-already-active', this.activeCaseMessage(member, active), { hospitalCode: active.hospitalCode });
+      if (identityMethod === 'override' && ((overrideReason ?? '').trim().length < minimumOverrideReason || !supervisorName?.trim())) {
+        return refuse('invalid-input', `An identity override needs a written reason (at least ${minimumOverrideReason} characters) and the authorising supervisor's name.`);
+      }
+      const challenge = otpChallengeId ? this.otpChallenges.get(otpChallengeId) : undefined;
+      if (identityMethod === 'otp' && (!challenge || challenge.memberId !== memberId || !challenge.verifiedAt || challenge.usedByCase)) {
+        return refuse('identity-not-proven', 'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.');
+      }
       const fakeCase = this.newCase(member, this.hospital.code, identityMethod, isEmergency ?? false);
+      if (challenge) challenge.usedByCase = fakeCase.caseId;
       this.command({ kind: 'admit', caseId: fakeCase.caseId });
       return ok({ caseId: fakeCase.caseId });
     }),
@@ -725,16 +775,10 @@ export class FakeDeskBackend implements DeskConnection {
   }
 
   private caseView(fakeCase: FakeCase): CaseView {
-    return caseViewOf(this.caseDocument(fakeCase), this.bookingsOf(fakeCase.caseId).map((booking) => this.bookingView(booking)));
-  }
-
-  private caseDocument(fakeCase: FakeCase): CaseDocument {
     const member = this.memberOf(fakeCase.memberId);
     const bookings = this.bookingsOf(fakeCase.caseId);
     const consumed = bookings.reduce((sum, booking) => sum + (booking.isVoided ? 0 : (booking.coveredAmount ?? 0)), 0);
-    const pendingCaseIds = new Set(this.outbox.flatMap((entry) => ('caseId' in entry ? [entry.caseId] : [this.bookings.get(entry.bookingId)?.caseId])));
     return {
-      id: fakeCase.caseId,
       caseId: fakeCase.caseId,
       memberId: fakeCase.memberId,
       familyId: fakeCase.familyId,
@@ -747,19 +791,20 @@ export class FakeDeskBackend implements DeskConnection {
       admittedAt: fakeCase.admittedAt,
       preauth: { ...fakeCase.preauth },
       hold: fakeCase.hold ? { value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized }, confirmedAt: fakeCase.hold.confirmedAt } : null,
+      bookings: bookings.map((booking) => this.bookingView(booking)),
       bookingSum: this.bookingSum(fakeCase.caseId),
       enhancements: fakeCase.enhancements.map((enhancement) => ({ ...enhancement })),
       claim: fakeCase.claim ? { ...fakeCase.claim } : null,
-      hasPendingChanges: pendingCaseIds.has(fakeCase.caseId),
     };
   }
 
   private caseListItem(fakeCase: FakeCase): CaseListItem {
-    const document = this.caseDocument(fakeCase);
+    const view = this.caseView(fakeCase);
+    const pendingCaseIds = new Set(this.outbox.flatMap((entry) => ('caseId' in entry ? [entry.caseId] : [this.bookings.get(entry.bookingId)?.caseId])));
     return {
-      caseId: document.caseId, memberName: document.memberName, schemeMemberId: document.schemeMemberId, status: document.status,
-      preauthStatus: document.preauth.status, packageCode: document.preauth.packageCode, holdAmount: document.hold?.value.amount ?? null,
-      bookingSum: document.bookingSum, admittedAt: document.admittedAt, hasPendingChanges: document.hasPendingChanges,
+      caseId: view.caseId, memberName: view.memberName, schemeMemberId: view.schemeMemberId, status: view.status,
+      preauthStatus: view.preauth.status, packageCode: view.preauth.packageCode, holdAmount: view.hold?.value.amount ?? null,
+      bookingSum: view.bookingSum, admittedAt: view.admittedAt, hasPendingChanges: pendingCaseIds.has(fakeCase.caseId),
     };
   }
 
@@ -788,7 +833,7 @@ export class FakeDeskBackend implements DeskConnection {
         const fakeCase = this.cases.get(documentId);
         // Only this hospital's cases are in the desk's read model.
         if (!fakeCase || fakeCase.hospitalCode !== this.hospital.code) return { id: documentId, _deleted: true };
-        return { ...this.caseDocument(fakeCase), _deleted: false } satisfies CaseDocument & ReplicatedDocument;
+        return { ...this.caseListItem(fakeCase), id: documentId, _deleted: false } satisfies CaseDocument & ReplicatedDocument;
       }
       case 'bookings': {
         const booking = this.bookings.get(documentId);

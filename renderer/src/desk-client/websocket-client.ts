@@ -13,6 +13,7 @@ import type { DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskE
 import type { WireToBackend } from '@desk-api/wire';
 import { deskApiVersion } from './contract-values';
 import type { DeskConnection, DeskLinkState, DeskLinkStatus } from './desk-link';
+import { DeskEventHub } from './event-hub';
 import { parseWireMessage, type ParsedMessage } from './wire-messages';
 
 /** The few socket operations the client needs; the browser's WebSocket and `ws` both adapt to it. */
@@ -71,8 +72,6 @@ interface WaitingCall {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
-type EventListeners = { [E in DeskEventName]: Set<(payload: DeskEvents[E]) => void> };
-
 export function deskFailure(code: string, message: string): { readonly ok: false; readonly error: DeskError } {
   return { ok: false, error: { code, message } };
 }
@@ -94,7 +93,7 @@ export class WebSocketDeskClient implements DeskConnection {
   private helloTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly sent = new Map<number, SentCall>();
   private readonly waiting = new Set<WaitingCall>();
-  private readonly eventListeners: EventListeners = { 'replication.changed': new Set(), 'sync.status': new Set(), notification: new Set() };
+  private readonly events = new DeskEventHub();
   private readonly linkListeners = new Set<(status: DeskLinkStatus) => void>();
 
   constructor(private readonly options: WebSocketClientOptions) {
@@ -136,11 +135,7 @@ export class WebSocketDeskClient implements DeskConnection {
   }
 
   on<E extends DeskEventName>(event: E, listener: (payload: DeskEvents[E]) => void): () => void {
-    const listeners: Set<(payload: DeskEvents[E]) => void> = this.eventListeners[event];
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-    };
+    return this.events.on(event, listener);
   }
 
   linkStatus(): DeskLinkStatus {
@@ -208,7 +203,7 @@ export class WebSocketDeskClient implements DeskConnection {
         return;
       }
       case 'event':
-        this.dispatch(message);
+        this.events.dispatch(message);
         return;
     }
   }
@@ -235,21 +230,6 @@ export class WebSocketDeskClient implements DeskConnection {
       this.send(waiting.message, waiting.resolve);
     }
     this.waiting.clear();
-  }
-
-  private dispatch(message: Extract<ParsedMessage, { kind: 'event' }>): void {
-    // One case per event so each payload reaches listeners of exactly its type.
-    switch (message.event) {
-      case 'replication.changed':
-        for (const listener of this.eventListeners[message.event]) listener(message.payload);
-        return;
-      case 'sync.status':
-        for (const listener of this.eventListeners[message.event]) listener(message.payload);
-        return;
-      case 'notification':
-        for (const listener of this.eventListeners[message.event]) listener(message.payload);
-        return;
-    }
   }
 
   private send(message: WireToBackend, resolve: Settle): void {

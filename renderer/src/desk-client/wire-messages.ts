@@ -63,7 +63,8 @@ function isStringOrNull(value: unknown): value is string | null {
   return value === null || typeof value === 'string';
 }
 
-function parseEvent(event: unknown, payload: unknown): ParsedMessage | null {
+/** An event's name and payload (from the socket or from Electron's preload) → a typed event, or null. */
+export function parseEvent(event: unknown, payload: unknown): Extract<ParsedMessage, { kind: 'event' }> | null {
   switch (event) {
     case 'replication.changed': {
       if (!isRecord(payload) || !Array.isArray(payload.collections)) return null;

@@ -3,7 +3,7 @@
  * panel to play the server's and the payer side's part. Never in a production build.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { FakeDeskBackend } from '../desk-client/fake-backend';
+import { FakeDeskBackend, fakeOtpCode } from '../desk-client/fake-backend';
 import { seedMemberIds } from '../desk-client/fake-seed';
 import type { DeskConnection } from '../desk-client/desk-link';
 import { createFakeVerifier } from '../features/identity/identity-verifier';
@@ -67,7 +67,7 @@ function FakeDeskPanel({ backend }: { readonly backend: FakeDeskBackend }) {
               </li>
             ))}
           </ul>
-          <p className="muted">Operators: medco.a / medco.b, password coverdesk-demo. OTP: 123456. Add ?hospital=B for desk B.</p>
+          <p className="muted">Operators: medco.a / medco.b, password coverdesk-demo. OTP: {fakeOtpCode}. Add ?hospital=B for desk B.</p>
         </div>
       ) : null}
     </aside>

@@ -3,6 +3,7 @@ import type { DeskError, FamilyView, IdentityMethod, MemberSummary } from '@desk
 import { useDesk } from '../../app/desk-context';
 import { routeToHash } from '../../app/routes';
 import { useFamily } from '../../shared/hooks/use-live-record';
+import { admitIdentityArguments, type IdentityEvidence } from '../identity/identity-evidence';
 import { identityMethodLabel } from '../../shared/labels';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
@@ -28,13 +29,28 @@ export function AdmissionScreen({ familyId, memberId, method }: { readonly famil
   }
   return (
     <ScreenFrame title={`Admit ${member.fullName}`} headingExtra={<p className="screen-subtitle">{member.schemeMemberId} · identity confirmed by {identityMethodLabel(method).toLowerCase()}</p>}>
-      <AdmissionForm family={family.value} member={member} method={method} />
+      <AdmissionStep family={family.value} member={member} method={method} />
     </ScreenFrame>
   );
 }
 
-function AdmissionForm({ family, member, method }: { readonly family: FamilyView; readonly member: MemberSummary; readonly method: IdentityMethod }) {
-  const { client, navigate, session } = useDesk();
+/** The admission needs what the identity step proved for this member (kept in memory, see identity-evidence.ts). */
+function AdmissionStep({ family, member, method }: { readonly family: FamilyView; readonly member: MemberSummary; readonly method: IdentityMethod }) {
+  const { identityEvidence } = useDesk();
+  const evidence = identityEvidence.peek(member.memberId);
+  if (!evidence || evidence.method !== method) {
+    return (
+      <div className="notice notice-error" role="alert">
+        <p>Confirm {member.fullName}’s identity before admitting.</p>
+        <a href={routeToHash({ screen: 'identify', familyId: family.familyId, memberId: member.memberId })}>Go to the identity step</a>
+      </div>
+    );
+  }
+  return <AdmissionForm family={family} member={member} evidence={evidence} />;
+}
+
+function AdmissionForm({ family, member, evidence }: { readonly family: FamilyView; readonly member: MemberSummary; readonly evidence: IdentityEvidence }) {
+  const { client, navigate, session, identityEvidence } = useDesk();
   const [isEmergency, setIsEmergency] = useState(false);
   const [draft, setDraft] = useState<PreauthDraft>(emptyPreauthDraft);
   const [problem, setProblem] = useState<{ readonly field: 'package' | 'estimate'; readonly message: string } | null>(null);
@@ -45,11 +61,13 @@ function AdmissionForm({ family, member, method }: { readonly family: FamilyView
 
   const admit = async (): Promise<string | null> => {
     if (admittedCaseId) return admittedCaseId;
-    const answer = await client.call('cases.admit', { memberId: member.memberId, identityMethod: method, isEmergency });
+    const answer = await client.call('cases.admit', { memberId: member.memberId, isEmergency, ...admitIdentityArguments(evidence) });
     if (!answer.ok) {
       setError(answer.error);
       return null;
     }
+    // An OTP challenge admits once; a new admission needs a new identity step.
+    identityEvidence.forget(member.memberId);
     setAdmittedCaseId(answer.value.caseId);
     return answer.value.caseId;
   };

@@ -96,10 +96,10 @@ function CaseTable({ cases, total }: { readonly cases: readonly CaseDocument[]; 
             </th>
             <td>{item.schemeMemberId}</td>
             <td>{statusText(item.status)}</td>
-            <td>{preauthStatusLabel(item.preauth.status).text}</td>
-            <td>{item.preauth.packageCode ?? '—'}</td>
+            <td>{preauthStatusLabel(item.preauthStatus).text}</td>
+            <td>{item.packageCode ?? '—'}</td>
             <td className="number">
-              <Money minor={item.hold?.value.amount ?? null} />
+              <Money minor={item.holdAmount} />
             </td>
             <td className="number">
               <Money minor={item.bookingSum} />

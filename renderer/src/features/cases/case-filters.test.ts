@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { PreauthStatus } from '@desk-api/contract';
-import type { CaseDocument } from '../../data/documents';
+import type { CaseListItem, PreauthStatus } from '@desk-api/contract';
 import { defaultCaseFilters, filterCases } from './case-filters';
 
-type Row = Pick<CaseDocument, 'status' | 'preauth' | 'memberName' | 'schemeMemberId' | 'admittedAt'>;
+type Row = Pick<CaseListItem, 'status' | 'preauthStatus' | 'packageCode' | 'memberName' | 'schemeMemberId' | 'admittedAt'>;
 
 function row(memberName: string, status: Row['status'], preauthStatus: PreauthStatus, admittedAt: string, packageCode: string | null = null): Row {
-  return {
-    memberName, status, admittedAt, schemeMemberId: `PMJ-${memberName.slice(0, 3).toUpperCase()}`,
-    preauth: { status: preauthStatus, packageCode, packageName: null, requestedAmount: null, approvedAmount: null, queryReason: null, decisionReason: null, shortfall: null },
-  };
+  return { memberName, status, admittedAt, preauthStatus, packageCode, schemeMemberId: `PMJ-${memberName.slice(0, 3).toUpperCase()}` };
 }
 
 const cases: Row[] = [

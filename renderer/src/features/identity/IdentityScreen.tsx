@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
 import { TextAreaField, TextField } from '../../shared/ui/Field';
 import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
+import type { IdentityEvidence } from './identity-evidence';
 import { attemptsLeft, canTry, initialIdentityState, overrideReasonProblem, recordOutcome, shouldOfferOtp, type IdentityOutcome, type IdentityState, type VerifiableMethod } from './identity-attempts';
 
 /** Prove who the patient is before admitting them: fingerprint, face, OTP, or an audited override. */
@@ -49,7 +50,12 @@ export function IdentityScreen({ familyId, memberId }: { readonly familyId: stri
 const methods: readonly VerifiableMethod[] = ['fingerprint', 'face', 'otp', 'override'];
 
 function IdentityStep({ family, member }: { readonly family: FamilyView; readonly member: MemberSummary }) {
-  const [state, record] = useReducer(recordOutcome, initialIdentityState);
+  const { identityEvidence } = useDesk();
+  const [state, recordInState] = useReducer(recordOutcome, initialIdentityState);
+  const record = (outcome: IdentityOutcome, evidence?: IdentityEvidence): void => {
+    if (outcome.kind === 'verified' && evidence) identityEvidence.record(member.memberId, evidence);
+    recordInState(outcome);
+  };
   const [chosen, setChosen] = useState<VerifiableMethod>('fingerprint');
   const isOtpOffered = shouldOfferOtp(state);
   const method = isOtpOffered && chosen !== 'override' && !canTry(state, chosen) ? 'otp' : chosen;
@@ -101,7 +107,8 @@ interface MethodPanelProps {
   readonly state: IdentityState;
   readonly family: FamilyView;
   readonly member: MemberSummary;
-  readonly onOutcome: (outcome: IdentityOutcome) => void;
+  /** Every attempt's outcome; a verified one comes with the evidence the admission will carry. */
+  readonly onOutcome: (outcome: IdentityOutcome, evidence?: IdentityEvidence) => void;
 }
 
 function MethodPanel(props: MethodPanelProps) {
@@ -123,7 +130,7 @@ function BiometricPanel({ method, state, member, onOutcome }: MethodPanelProps &
     setIsCapturing(true);
     const outcome = await (method === 'fingerprint' ? verifier.captureFingerprint(member) : verifier.captureFace(member));
     setIsCapturing(false);
-    onOutcome(outcome);
+    onOutcome(outcome, { method });
   };
   const isAllowed = canTry(state, method);
   return (
@@ -139,37 +146,51 @@ function BiometricPanel({ method, state, member, onOutcome }: MethodPanelProps &
   );
 }
 
-function OtpPanel({ state, family, onOutcome }: MethodPanelProps) {
-  const { verifier } = useDesk();
-  const [sent, setSent] = useState<string | null>(null);
+function OtpPanel({ state, family, member, onOutcome }: MethodPanelProps) {
+  const { client } = useDesk();
+  const [challenge, setChallenge] = useState<{ readonly challengeId: string; readonly phoneEnding: string } | null>(null);
+  const [isForRelative, setIsForRelative] = useState(false);
   const [code, setCode] = useState('');
   const [isBusy, setIsBusy] = useState(false);
+
   const send = async (): Promise<void> => {
     setIsBusy(true);
-    const answer = await verifier.sendOtp(family.familyId);
+    const answer = await client.call('identity.sendOtp', { memberId: member.memberId, isForRelative });
     setIsBusy(false);
-    if (answer.ok) setSent(answer.detail);
-    else onOutcome(answer.outcome);
+    if (answer.ok) setChallenge(answer.value);
+    else onOutcome({ kind: answer.error.code === 'offline-unavailable' ? 'unavailable' : 'failed', method: 'otp', detail: answer.error.message });
   };
+
   const check = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
-    if (code.trim() === '' || isBusy) return;
+    if (!challenge || code.trim() === '' || isBusy) return;
     setIsBusy(true);
-    const outcome = await verifier.checkOtp(family.familyId, code);
+    const answer = await client.call('identity.verifyOtp', { challengeId: challenge.challengeId, code: code.trim() });
     setIsBusy(false);
     setCode('');
-    onOutcome(outcome);
+    if (!answer.ok) {
+      onOutcome({ kind: answer.error.code === 'offline-unavailable' ? 'unavailable' : 'failed', method: 'otp', detail: answer.error.message });
+      return;
+    }
+    const result = answer.value;
+    if (result.verified) onOutcome({ kind: 'verified', method: 'otp', detail: 'The one-time code is correct.' }, { method: 'otp', otpChallengeId: challenge.challengeId });
+    else if (result.lockedUntil) onOutcome({ kind: 'locked', method: 'otp', detail: result.message ?? 'Too many wrong codes: one-time codes are locked for now.' });
+    else onOutcome({ kind: 'not-matched', method: 'otp', detail: result.message ?? 'That code is not right.' });
   };
+
   const isAllowed = canTry(state, 'otp');
   return (
     <section className="panel" aria-labelledby="method-title">
       <h2 id="method-title">One-time code</h2>
-      <p>The code goes to the family’s registered phone, ending {family.registeredPhoneEnding}.</p>
-      <button type="button" onClick={() => void send()} disabled={isBusy || !isAllowed} autoFocus={sent === null}>
-        {sent ? 'Send a new code' : 'Send code'}
+      <p>The code goes to the family’s registered phone, ending {family.registeredPhoneEnding}. It needs the server: offline, use fingerprint, face or an override.</p>
+      <label className="checkbox">
+        <input type="checkbox" checked={isForRelative} onChange={(event) => setIsForRelative(event.target.checked)} />A relative will read out the code (the patient cannot)
+      </label>
+      <button type="button" onClick={() => void send()} disabled={isBusy || !isAllowed} autoFocus={challenge === null}>
+        {challenge ? 'Send a new code' : 'Send code'}
       </button>
-      {sent ? <p role="status">{sent}</p> : null}
-      {sent ? (
+      {challenge ? <p role="status">Code sent to the phone ending {challenge.phoneEnding}.</p> : null}
+      {challenge ? (
         <form onSubmit={(event) => void check(event)} noValidate>
           <TextField label="Code" value={code} onChange={(event) => setCode(event.target.value)} inputMode="numeric" autoComplete="one-time-code" autoFocus maxLength={8} />
           <button type="submit" className="primary" disabled={isBusy || !isAllowed}>
@@ -182,8 +203,8 @@ function OtpPanel({ state, family, onOutcome }: MethodPanelProps) {
 }
 
 /**
- * The override is the last resort (unconscious patient, no relative with the phone). Its reason is
- * for the reviewer; the desk API's cases.admit does not carry it yet (see renderer/README.md).
+ * The override is the last resort (unconscious patient, no relative with the phone). The reason and
+ * the supervisor go with the admission; the server audits them and lists the case for review.
  */
 function OverridePanel({ onOutcome }: MethodPanelProps) {
   const [reason, setReason] = useState('');
@@ -213,7 +234,7 @@ function OverridePanel({ onOutcome }: MethodPanelProps) {
         onCancel={() => setIsConfirming(false)}
         onConfirm={() => {
           setIsConfirming(false);
-          onOutcome({ kind: 'verified', method: 'override', detail: `Override authorised by ${supervisor.trim()}.` });
+          onOutcome({ kind: 'verified', method: 'override', detail: `Override authorised by ${supervisor.trim()}.` }, { method: 'override', overrideReason: reason.trim(), supervisorName: supervisor.trim() });
         }}
       >
         <p>The case will be flagged “identity by override”, audited, and listed for review.</p>

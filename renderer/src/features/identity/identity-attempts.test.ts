@@ -43,7 +43,7 @@ describe('identity step rules (S4)', () => {
 
   it('asks for a real override reason', () => {
     expect(overrideReasonProblem('   ')).toMatch(/Write why/);
-    expect(overrideReasonProblem('unconscious')).toMatch(/at least 20/);
+    expect(overrideReasonProblem('unconscious')).toMatch(/at least 15/);
     expect(overrideReasonProblem('Unconscious after road accident, wife confirmed identity with ration card')).toBeNull();
   });
 });

@@ -64,8 +64,8 @@ export function shouldOfferOtp(state: IdentityState): boolean {
   return state.verifiedBy === null && !state.isOtpLocked && (biometricFailures >= biometricFailuresBeforeOtp || (attemptsLeft(state, 'fingerprint') === 0 && attemptsLeft(state, 'face') === 0));
 }
 
-/** An override needs a reason a reviewer can judge later: what happened and who vouched. */
-export const minimumOverrideReasonLength = 20;
+/** An override needs a reason a reviewer can judge later (the desk API refuses fewer than 15 characters). */
+export const minimumOverrideReasonLength = 15;
 
 export function overrideReasonProblem(reason: string): string | null {
   const trimmed = reason.trim();

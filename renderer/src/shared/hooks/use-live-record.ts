@@ -1,13 +1,12 @@
 /**
- * A record for a screen: from the replica when it holds it (live: it changes as replication brings
- * news), otherwise from the desk API channel, refreshed when the backend says its collections
- * changed. Screens therefore work for a family outside this desk's replica and for a case admitted
- * a moment ago that replication has not brought yet.
+ * A record for a screen, kept live: from the replica when it holds it (it changes as replication
+ * brings news), otherwise from the desk API channel, re-read when the backend says the collections
+ * it depends on changed. A family outside this desk's replica still shows, and still updates.
  */
 import { map } from 'rxjs';
-import type { BookingView, CaseView, DeskError, FamilyView } from '@desk-api/contract';
+import type { CaseView, DeskError, FamilyView } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
-import { caseViewOf, type CaseDocument, type FamilyDocument } from '../../data/documents';
+import type { CaseDocument, FamilyDocument } from '../../data/documents';
 import { useObservable } from './use-observable';
 import { useDeskQuery } from './use-desk-request';
 
@@ -26,22 +25,26 @@ export function useFamily(familyId: string): LiveRecord<FamilyView> {
   return combine(replica, fallback);
 }
 
-/** hasPendingChanges is null when the case came from the channel, which does not say. */
+/** hasPendingChanges comes from the replica's case row; null until it has the case. */
 export type LiveCase = CaseView & { readonly hasPendingChanges: boolean | null };
 
+/**
+ * A case's detail through cases.view (the replica holds only its list row), re-read whenever the
+ * backend announces a change to cases, bookings or families: pre-auth decisions, placed bookings and
+ * holds show up while the screen is open.
+ */
 export function useCase(caseId: string): LiveRecord<LiveCase> {
   const { database } = useDesk();
-  const document = useObservable<ReplicaAnswer<CaseDocument>>(() => database.cases.findOne(caseId).$.pipe(map((found) => (found ? found.toJSON() : null))), undefined, [database, caseId]);
-  const bookings = useObservable<readonly BookingView[] | undefined>(
-    () => database.bookings.find({ selector: { caseId }, sort: [{ createdAt: 'asc' }] }).$.pipe(map((found) => found.map((booking) => booking.toJSON()))),
-    undefined,
-    [database, caseId],
-  );
-  const fallback = useDeskQuery('cases.view', { caseId }, { refetchOn: ['cases', 'bookings'], isEnabled: document === null });
-  if (document && bookings) return { status: 'ready', value: { ...caseViewOf(document, bookings), hasPendingChanges: document.hasPendingChanges }, source: 'replica' };
-  if (document === undefined || (document && !bookings)) return { status: 'loading' };
-  if (fallback.status === 'ready') return { status: 'ready', value: { ...fallback.value, hasPendingChanges: null }, source: 'desk' };
-  return fallback.status === 'error' ? { status: 'error', error: fallback.error, reload: fallback.reload } : { status: 'loading' };
+  const row = useObservable<ReplicaAnswer<CaseDocument>>(() => database.cases.findOne(caseId).$.pipe(map((found) => (found ? found.toJSON() : null))), undefined, [database, caseId]);
+  const detail = useDeskQuery('cases.view', { caseId }, { refetchOn: ['cases', 'bookings', 'families'] });
+  switch (detail.status) {
+    case 'loading':
+      return { status: 'loading' };
+    case 'error':
+      return { status: 'error', error: detail.error, reload: detail.reload };
+    case 'ready':
+      return { status: 'ready', value: { ...detail.value, hasPendingChanges: row ? row.hasPendingChanges : null }, source: 'desk' };
+  }
 }
 
 type FallbackState<T> = ({ readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: T }) & { reload(): void };
