@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Type } from 'typebox';
 import { CommandAnswer, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
 import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
-import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
+import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
 import { verifyPassword } from './auth/passwords';
 import { issueToken, verifyToken, type Principal } from './auth/tokens';
 import { handlers } from './commands';
@@ -15,6 +15,7 @@ import { registerSyncRoutes } from './sync/routes';
 import { defaultOtpPolicy, type OtpPolicy } from './identity/otp';
 import { DevelopmentSmsSink, type SmsGateway } from './identity/sms';
 import type { ChangeNotifier } from './sync/notifier';
+import { caseAuditTrail, claimQueue, dashboard, enhancementQueue, paymentQueue, preauthQueue } from './queries/queues';
 import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
 
 export interface AppOptions {
@@ -202,6 +203,36 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
          FROM identity_overrides o JOIN hospitals h ON h.id = o.hospital_id ORDER BY (o.reviewed_at IS NOT NULL), o.created_at DESC`,
     );
     return { overrides: rows, unreviewed: rows.filter((r) => (r as { reviewedAt: unknown }).reviewedAt === null).length };
+  });
+
+  // Payer work queues: each role sees its own, and only its own.
+  const queue = (path: string, roles: readonly Role[], summary: string, read: (request: FastifyRequest) => Promise<unknown>) => {
+    app.get(path, {
+      preHandler: authenticate,
+      schema: { tags: ['queues'], summary: `${summary} (${roles.join(', ')})`, security: bearer, response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+    }, async (request) => {
+      const principal = principalOf(request);
+      if (!principal.roles.some((role) => roles.includes(role))) throw fail('forbidden-role', `This queue belongs to ${roles.join(' or ')}.`);
+      return { items: await read(request), computedAt: new Date().toISOString() };
+    });
+  };
+  queue('/queues/preauths', ['PPD'], 'Pre-authorizations waiting for PPD: emergency first, then oldest', () => preauthQueue(options.db, ['pending', 'queried']));
+  queue('/queues/enhancements', ['PPD'], 'Enhancement requests waiting for PPD', () => enhancementQueue(options.db));
+  queue('/queues/committee', ['MC'], 'Unspecified-package requests waiting for the Medical Committee', () => preauthQueue(options.db, ['committee-review']));
+  queue('/queues/admin', ['ADMIN'], 'Committee recommendations waiting for Admin approval', () => preauthQueue(options.db, ['admin-review']));
+  queue('/queues/claims/submitted', ['CEX'], 'Claims waiting for CEX processing, with their lines and bookings', () => claimQueue(options.db, 'submitted'));
+  queue('/queues/claims/processed', ['CPD'], 'Claims waiting for CPD verification', () => claimQueue(options.db, 'processed'));
+  queue('/queues/payments', ['ACO'], 'Approved claims by hospital, ready to pay', () => paymentQueue(options.db));
+  queue('/dashboard', ['HA'], 'Cases, holds and claims by state', () => dashboard(options.db));
+
+  app.get('/cases/:caseId/audit', {
+    preHandler: authenticate,
+    schema: { tags: ['reads'], summary: 'A case\'s audit trail (who, what, when, before/after) and the hash chain\'s verification status', security: bearer, params: IdParams('caseId'), response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const { caseId } = request.params as { caseId: string };
+    await caseDetails(options.db, principal, caseId); // the same hospital scope as the case itself
+    return caseAuditTrail(options.db, caseId);
   });
 
   app.get('/reports/reconciliation', {
