@@ -57,6 +57,8 @@ function markAsGenerated(): Plugin {
   };
 }
 
+const deskBackend = process.env.COVERDESK_DESK_BACKEND ?? 'ws://127.0.0.1:4800';
+
 export default defineConfig({
   root: fromHere('.'),
   // Relative asset paths: the same build is served by the desk backend and loaded by Electron from disk.
@@ -75,11 +77,29 @@ export default defineConfig({
     // Chromium has native modulepreload; the polyfill would only add code.
     modulePreload: { polyfill: false },
     sourcemap: true,
+    rollupOptions: {
+      output: {
+        // Libraries change less often than the screens: separate chunks, each under Vite's 500 kB warning.
+        manualChunks: (id) => {
+          if (/node_modules\/(rxdb|rxjs)\//.test(id)) return 'read-model';
+          if (/node_modules\/(react|react-dom|scheduler)\//.test(id)) return 'react';
+          return undefined;
+        },
+      },
+    },
   },
   server: {
-    // The desk backend in browser mode; the page reaches it as same-origin /desk-api through this proxy.
+    // The desk backend in browser mode (`npm run desk:web`, DESK_PORT 4800); the page reaches it as
+    // same-origin /desk-api through this proxy. The host accepts sockets only from its own origin, so
+    // the dev proxy presents that origin (development only: the built page is served by the host itself).
     proxy: {
-      '/desk-api': { target: process.env.COVERDESK_DESK_BACKEND ?? 'ws://127.0.0.1:4710', ws: true },
+      '/desk-api': {
+        target: deskBackend,
+        ws: true,
+        configure: (proxy) => {
+          proxy.on('proxyReqWs', (request) => request.setHeader('origin', deskBackend.replace(/^ws/, 'http')));
+        },
+      },
     },
   },
 });

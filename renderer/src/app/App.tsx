@@ -2,15 +2,22 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { DeskError, SessionInfo } from '@desk-api/contract';
 import type { DeskConnection } from '../desk-client/desk-link';
 import type { IdentityVerifier } from '../features/identity/identity-verifier';
+import { EnrollScreen } from '../features/session/EnrollScreen';
 import { SignInScreen } from '../features/session/SignInScreen';
 import { useLinkStatus } from '../features/status/use-link-status';
 import { ErrorNotice, LoadingNotice } from '../shared/ui/Notice';
 import { Workspace } from './Workspace';
 
-type SessionState = { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'signed-out' } | { readonly status: 'signed-in'; readonly session: SessionInfo };
+type SessionState =
+  | { readonly status: 'loading' }
+  | { readonly status: 'error'; readonly error: DeskError }
+  | { readonly status: 'not-enrolled' }
+  | { readonly status: 'signed-out' }
+  | { readonly status: 'signed-in'; readonly session: SessionInfo };
 
 /**
- * The whole page: wait for the desk backend, ask who is signed in, then show sign-in or the desk.
+ * The whole page: wait for the desk backend, check the desk is enrolled, ask who is signed in, then
+ * show enrollment, sign-in or the desk.
  * A backend of another desk API version is final: nothing works until the page is updated.
  */
 export function App({ client, verifier, devTools }: { readonly client: DeskConnection; readonly verifier: IdentityVerifier; readonly devTools?: ReactNode }) {
@@ -20,13 +27,18 @@ export function App({ client, verifier, devTools }: { readonly client: DeskConne
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
-    if (!isLinkOpen || session.status === 'signed-in' || session.status === 'signed-out') return;
+    if (!isLinkOpen || session.status !== 'loading') return;
     let isCurrent = true;
-    void client.call('session.current', {}).then((answer) => {
+    void (async () => {
+      const enrollment = await client.call('enrollment.status', {});
       if (!isCurrent) return;
-      if (!answer.ok) setSession({ status: 'error', error: answer.error });
-      else setSession(answer.value ? { status: 'signed-in', session: answer.value } : { status: 'signed-out' });
-    });
+      if (!enrollment.ok) return setSession({ status: 'error', error: enrollment.error });
+      if (!enrollment.value.isEnrolled) return setSession({ status: 'not-enrolled' });
+      const current = await client.call('session.current', {});
+      if (!isCurrent) return;
+      if (!current.ok) setSession({ status: 'error', error: current.error });
+      else setSession(current.value ? { status: 'signed-in', session: current.value } : { status: 'signed-out' });
+    })();
     return () => {
       isCurrent = false;
     };
@@ -57,6 +69,8 @@ export function App({ client, verifier, devTools }: { readonly client: DeskConne
           <ErrorNotice error={session.error} onRetry={() => { setSession({ status: 'loading' }); setAttempt((value) => value + 1); }} />
         </main>
       );
+    case 'not-enrolled':
+      return <EnrollScreen client={client} onEnrolled={() => setSession({ status: 'signed-out' })} />;
     case 'signed-out':
       return <SignInScreen client={client} onSignedIn={(value) => setSession({ status: 'signed-in', session: value })} />;
     case 'signed-in':

@@ -212,6 +212,11 @@ export class FakeDeskBackend implements DeskConnection {
     return this.isOnline;
   }
 
+  /** The hospital of this desk. */
+  get hospitalCode(): FakeHospital['code'] {
+    return this.hospital.code;
+  }
+
   /** The link to the renderer drops and comes back: events sent meanwhile are lost, as on a real socket. */
   dropLink(): void {
     this.setLink({ state: 'reconnecting', problem: { code: 'desk-backend-disconnected', message: 'Reconnecting to the desk backend…' } });

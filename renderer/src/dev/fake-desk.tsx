@@ -39,9 +39,15 @@ function FakeDeskPanel({ backend }: { readonly backend: FakeDeskBackend }) {
           <label className="checkbox">
             <input type="checkbox" checked={backend.online} onChange={(event) => backend.setOnline(event.target.checked)} /> Desk reaches the server
           </label>
-          <button type="button" onClick={() => backend.admitElsewhere(seedMemberIds.mother, 'HSP-B', 'MG006A')}>
-            S1 step 2: Sunita admitted at HSP-B (MG006A)
-          </button>
+          {backend.hospitalCode === 'HSP-A' ? (
+            <button type="button" onClick={() => backend.admitElsewhere(seedMemberIds.mother, 'HSP-B', 'MG006A')}>
+              S1 step 2 at desk B: Sunita admitted (MG006A)
+            </button>
+          ) : (
+            <button type="button" onClick={() => backend.admitElsewhere(seedMemberIds.father, 'HSP-A', 'MG012A')}>
+              S1 step 1 at desk A: Ramesh admitted (MG012A)
+            </button>
+          )}
           <button type="button" onClick={dropLinkBriefly}>
             Drop the renderer link for 3 s
           </button>

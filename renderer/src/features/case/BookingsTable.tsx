@@ -14,7 +14,7 @@ export function BookingsTable({ liveCase, canVoid }: { readonly liveCase: CaseVi
   return (
     <>
       <table className="data-table bookings-table">
-        <caption>Bookings</caption>
+        <caption className="visually-hidden">Bookings</caption>
         <thead>
           <tr>
             <th scope="col">Item</th>

@@ -8,7 +8,7 @@ import { BookingForm } from './BookingForm';
 import { BookingsTable } from './BookingsTable';
 import { caseShortcuts } from './case-shortcuts';
 import { CaseSummary } from './CaseSummary';
-import { ClosingPanel } from './ClosingPanel';
+import { canRaiseClaim, ClosingPanel } from './ClosingPanel';
 import { EnhancementPanel } from './EnhancementPanel';
 import { HoldSummary } from './HoldSummary';
 import { PreauthPanel } from './PreauthPanel';
@@ -45,7 +45,7 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
   useShortcut(caseShortcuts.booking, () => itemRef.current?.focus(), isActive);
   useShortcut(caseShortcuts.enhancement, () => enhancementRef.current?.focus(), isActive);
   useShortcut(caseShortcuts.discharge, () => setIsDischargeOpen(true), isActive);
-  useShortcut(caseShortcuts.claim, () => claimRef.current?.focus(), liveCase.status === 'discharged' && !liveCase.claim);
+  useShortcut(caseShortcuts.claim, () => claimRef.current?.focus(), canRaiseClaim(liveCase));
   useShortcut(caseShortcuts.preauth, () => preauthRef.current?.focus());
 
   return (

@@ -15,19 +15,36 @@ interface ClosingPanelProps {
 }
 
 /** Discharge, claim and cancellation: the irreversible steps, each behind a confirmation. */
+/** A refused claim (it reached the server from the outbox and was rejected) can be raised again. */
+export function canRaiseClaim(liveCase: Pick<LiveCase, 'status' | 'claim'>): boolean {
+  return liveCase.status === 'discharged' && (!liveCase.claim || liveCase.claim.status === 'rejected');
+}
+
 export function ClosingPanel({ liveCase, isDischargeOpen, onDischargeOpen, claimRef }: ClosingPanelProps) {
   const isActive = liveCase.status === 'admitted' || liveCase.status === 'pending-sync';
+  const claim = liveCase.claim;
   return (
     <section className="panel" aria-labelledby="closing-title">
       <h2 id="closing-title">Discharge and claim</h2>
       {isActive ? <DischargeAction liveCase={liveCase} isOpen={isDischargeOpen} onOpen={onDischargeOpen} /> : null}
-      {liveCase.status === 'discharged' && !liveCase.claim ? <ClaimForm liveCase={liveCase} amountRef={claimRef} /> : null}
-      {liveCase.claim ? (
-        <p>
-          Claim of <Money minor={liveCase.claim.amount} />: {liveCase.claim.status}
-          {liveCase.claim.approvedAmount !== null ? (
+      {claim?.status === 'rejected' ? (
+        <p className="warning-text" role="alert">
+          The server refused the claim of <Money minor={claim.amount} />.{' '}
+          {claim.amount !== liveCase.bookingSum ? (
             <>
-              , approved <Money minor={liveCase.claim.approvedAmount} />
+              A claim must equal the booking sum, <Money minor={liveCase.bookingSum} />.
+            </>
+          ) : null}{' '}
+          Correct it and raise the claim again.
+        </p>
+      ) : null}
+      {canRaiseClaim(liveCase) ? <ClaimForm liveCase={liveCase} amountRef={claimRef} /> : null}
+      {claim && claim.status !== 'rejected' ? (
+        <p>
+          Claim of <Money minor={claim.amount} />: {claim.status}
+          {claim.approvedAmount !== null ? (
+            <>
+              , approved <Money minor={claim.approvedAmount} />
             </>
           ) : null}
           .
@@ -91,7 +108,9 @@ function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; reado
     setConfirming(parsed.minor);
   };
 
+  // The dialog has its own form: it sits beside the claim form, never inside it (nested forms are invalid).
   return (
+    <>
     <form onSubmit={submit} noValidate>
       <TextField
         label={`Claim amount (${currencySymbol(scheme)})`}
@@ -107,6 +126,7 @@ function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; reado
       <button type="submit" className="primary">
         Submit claim…
       </button>
+    </form>
       <ConfirmDialog
         isOpen={confirming !== null}
         title={`Submit a claim of ${format(confirming ?? 0)}?`}
@@ -126,7 +146,7 @@ function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; reado
       >
         <p>The bookings of {liveCase.memberName} close and the hold becomes a claim in adjudication. This cannot be undone.</p>
       </ConfirmDialog>
-    </form>
+    </>
   );
 }
 

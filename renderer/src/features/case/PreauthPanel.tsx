@@ -56,7 +56,8 @@ export function PreauthPanel({ liveCase, headingRef }: { readonly liveCase: Live
       ) : null}
       {preauth.shortfall ? (
         <p className="warning-text">
-          The family cover could hold only part of this package: <Money minor={preauth.shortfall} /> is the patient’s to pay. Tell the patient now.
+          {preauth.shortfall === preauth.requestedAmount ? 'The family cover has nothing left for this package: all of ' : 'The family cover could hold only part of this package: '}
+          <Money minor={preauth.shortfall} /> is the patient’s to pay. Tell the patient now.
         </p>
       ) : null}
       {preauth.decisionReason ? <p>Reviewer’s reason: {preauth.decisionReason}</p> : null}

@@ -71,10 +71,12 @@ function SelectField<T extends string>({ label, value, choices, onChange }: { re
 function CaseTable({ cases, total }: { readonly cases: readonly CaseDocument[]; readonly total: number }) {
   const { locale } = useScheme();
   return (
+    <>
+    <p role="status" className="muted">
+      {cases.length} of {total} case{total === 1 ? '' : 's'} shown
+    </p>
     <table className="data-table">
-      <caption role="status">
-        {cases.length} of {total} case{total === 1 ? '' : 's'}
-      </caption>
+      <caption className="visually-hidden">Cases at this desk</caption>
       <thead>
         <tr>
           <th scope="col">Patient</th>
@@ -111,6 +113,7 @@ function CaseTable({ cases, total }: { readonly cases: readonly CaseDocument[]; 
         ))}
       </tbody>
     </table>
+    </>
   );
 }
 

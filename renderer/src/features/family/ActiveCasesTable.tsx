@@ -12,7 +12,7 @@ export function ActiveCasesTable({ family }: { readonly family: FamilyView }) {
   const nameOf = (memberId: string): string => family.members.find((member) => member.memberId === memberId)?.fullName ?? 'Unknown member';
   return (
     <table className="data-table">
-      <caption>Active cases of this family at every hospital</caption>
+      <caption className="visually-hidden">Active cases of this family at every hospital</caption>
       <thead>
         <tr>
           <th scope="col">Member</th>

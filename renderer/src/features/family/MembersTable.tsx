@@ -8,7 +8,7 @@ import { routeToHash } from '../../app/routes';
 export function MembersTable({ family }: { readonly family: FamilyView }) {
   return (
     <table className="data-table">
-      <caption>Members</caption>
+      <caption className="visually-hidden">Members</caption>
       <thead>
         <tr>
           <th scope="col">Name</th>

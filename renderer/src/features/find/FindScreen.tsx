@@ -101,7 +101,7 @@ function IdSearchForm({ onSearch, isBusy }: { readonly onSearch: (query: Identif
           <input type="radio" name="id-kind" checked={by === 'national-id'} onChange={() => setBy('national-id')} /> National ID
         </label>
       </fieldset>
-      <TextField label={by === 'scheme-id' ? 'Scheme ID' : 'National ID number'} value={value} onChange={(event) => setValue(event.target.value)} problem={problem} autoComplete="off" inputMode={by === 'national-id' ? 'numeric' : 'text'} />
+      <TextField label={by === 'scheme-id' ? 'Scheme member ID' : 'National ID number'} value={value} onChange={(event) => setValue(event.target.value)} problem={problem} autoComplete="off" inputMode={by === 'national-id' ? 'numeric' : 'text'} />
       <button type="submit" disabled={isBusy}>
         Search
       </button>

@@ -1,4 +1,4 @@
-import { useReducer, useState, type FormEvent } from 'react';
+import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import type { FamilyView, MemberSummary } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
 import { routeToHash } from '../../app/routes';
@@ -60,18 +60,7 @@ function IdentityStep({ family, member }: { readonly family: FamilyView; readonl
   const isOtpOffered = shouldOfferOtp(state);
   const method = isOtpOffered && chosen !== 'override' && !canTry(state, chosen) ? 'otp' : chosen;
 
-  if (state.verifiedBy) {
-    return (
-      <section className="panel success-panel" aria-labelledby="identity-done">
-        <h2 id="identity-done">Identity confirmed by {identityMethodLabel(state.verifiedBy).toLowerCase()}</h2>
-        {state.verifiedBy === 'override' ? <p>The case will be flagged “identity by override” and listed for review.</p> : null}
-        <a className="button primary" autoFocus href={routeToHash({ screen: 'admit', familyId: family.familyId, memberId: member.memberId, method: state.verifiedBy })}>
-          Continue to admission
-        </a>
-        <OutcomeLog outcomes={state.outcomes} />
-      </section>
-    );
-  }
+  if (state.verifiedBy) return <IdentityConfirmed method={state.verifiedBy} family={family} member={member} outcomes={state.outcomes} />;
 
   return (
     <div className="identity-layout">
@@ -91,6 +80,22 @@ function IdentityStep({ family, member }: { readonly family: FamilyView; readonl
         <OutcomeLog outcomes={state.outcomes} />
       </div>
     </div>
+  );
+}
+
+function IdentityConfirmed({ method, family, member, outcomes }: { readonly method: VerifiableMethod; readonly family: FamilyView; readonly member: MemberSummary; readonly outcomes: readonly IdentityOutcome[] }) {
+  const continueRef = useRef<HTMLAnchorElement>(null);
+  // React's autoFocus does not apply to links: the next step gets focus here, so Enter continues.
+  useEffect(() => continueRef.current?.focus(), []);
+  return (
+    <section className="panel success-panel" aria-labelledby="identity-done">
+      <h2 id="identity-done">Identity confirmed by {identityMethodLabel(method).toLowerCase()}</h2>
+      {method === 'override' ? <p>The case will be flagged “identity by override” and listed for review.</p> : null}
+      <a ref={continueRef} className="button primary" href={routeToHash({ screen: 'admit', familyId: family.familyId, memberId: member.memberId, method })}>
+        Continue to admission
+      </a>
+      <OutcomeLog outcomes={outcomes} />
+    </section>
   );
 }
 
@@ -192,7 +197,7 @@ function OtpPanel({ state, family, member, onOutcome }: MethodPanelProps) {
       {challenge ? <p role="status">Code sent to the phone ending {challenge.phoneEnding}.</p> : null}
       {challenge ? (
         <form onSubmit={(event) => void check(event)} noValidate>
-          <TextField label="Code" value={code} onChange={(event) => setCode(event.target.value)} inputMode="numeric" autoComplete="one-time-code" autoFocus maxLength={8} />
+          <TextField label="Code received by SMS" value={code} onChange={(event) => setCode(event.target.value)} inputMode="numeric" autoComplete="one-time-code" autoFocus maxLength={8} />
           <button type="submit" className="primary" disabled={isBusy || !isAllowed}>
             {isBusy ? 'Checking…' : 'Check code'}
           </button>
@@ -250,14 +255,16 @@ function OutcomeLog({ outcomes }: { readonly outcomes: readonly IdentityOutcome[
       <h2 id="identity-log" className="small-heading">
         Attempts
       </h2>
-      <ol className="outcome-log" role="log" aria-live="polite">
-        {outcomes.length === 0 ? <li className="muted">None yet.</li> : null}
-        {outcomes.map((outcome, index) => (
-          <li key={index} className={`outcome outcome-${outcome.kind}`}>
-            <strong>{identityMethodLabel(outcome.method)}: {outcomeWord(outcome)}.</strong> {outcome.detail}
-          </li>
-        ))}
-      </ol>
+      <div role="log" aria-live="polite">
+        <ol className="outcome-log">
+          {outcomes.length === 0 ? <li className="muted">None yet.</li> : null}
+          {outcomes.map((outcome, index) => (
+            <li key={index} className={`outcome outcome-${outcome.kind}`}>
+              <strong>{identityMethodLabel(outcome.method)}: {outcomeWord(outcome)}.</strong> {outcome.detail}
+            </li>
+          ))}
+        </ol>
+      </div>
     </section>
   );
 }
