@@ -180,6 +180,14 @@ export interface ReplicationCheckpoint {
   readonly sequence: number;
 }
 
+/** A configured device and how it is. */
+export interface DeviceStatus {
+  readonly device: 'card-scanner' | 'fingerprint' | 'configuration';
+  readonly state: 'ready' | 'disconnected' | 'off' | 'error';
+  /** In words, for the operator and IT: the port error, the retry, … (never patient data). */
+  readonly detail: string;
+}
+
 /** Every channel, its argument and its answer. */
 export interface DeskApiHandlers {
   'enrollment.status': (args: Record<string, never>) => Promise<DeskResult<{ isEnrolled: boolean; deskId: string | null; hospitalName: string | null; serverUrl: string | null }>>;
@@ -211,6 +219,7 @@ export interface DeskApiHandlers {
   'bookings.void': (args: { bookingId: string; reason: string }) => Promise<DeskResult<null>>;
   'sync.status': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'sync.now': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
+  'devices.status': (args: Record<string, never>) => Promise<DeskResult<DeviceStatus[]>>;
   'replication.pull': (args: { collection: ReplicatedCollection; checkpoint: ReplicationCheckpoint | null; limit: number }) => Promise<DeskResult<{ documents: ReplicatedDocument[]; checkpoint: ReplicationCheckpoint | null }>>;
 }
 
@@ -225,6 +234,11 @@ export interface DeskEvents {
   'sync.status': SyncStatus;
   /** A decision on one of this desk's cases arrived (pre-auth, enhancement, claim). */
   'notification': { caseId: string; title: string; body: string };
+  /** A health card was scanned on a configured scanner: search for this member. */
+  'device.scan': { schemeMemberId: string; familyNumber: string | null };
+  /** A scan that could not be read (damaged card, unknown format): say so, ask to rescan. */
+  'device.scan-error': { message: string };
+  'devices.status': { devices: DeviceStatus[] };
 }
 export type DeskEventName = keyof DeskEvents;
 
@@ -238,5 +252,5 @@ export const deskChannels = [
   'enrollment.status', 'enrollment.enroll', 'session.signIn', 'session.signOut', 'session.current', 'members.identify', 'families.view',
   'packages.list', 'cases.list', 'cases.view', 'cases.admit', 'cases.requestPreauth', 'cases.respondQuery', 'cases.requestEnhancement',
   'cases.discharge', 'cases.submitClaim', 'cases.cancel', 'bookings.add', 'bookings.void', 'sync.status', 'sync.now', 'replication.pull',
-  'identity.sendOtp', 'identity.verifyOtp',
+  'identity.sendOtp', 'identity.verifyOtp', 'devices.status',
 ] as const satisfies readonly DeskChannel[];

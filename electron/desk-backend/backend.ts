@@ -7,6 +7,7 @@ import { PullApplier } from './applier';
 import { openReplica, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import { Feed } from './feed';
 import { DeskReads } from './reads';
+import { DeviceManager, loadDeviceConfig, type DeviceConfig } from './devices';
 import { OwnerOnlyFileSecretStore, type SecretStore } from './secret-store';
 import { ServerCallError, SyncServerClient } from './server-client';
 import { signIn, type DeskIdentity } from './session';
@@ -17,6 +18,8 @@ export interface DeskBackendOptions {
   readonly dataDir: string;
   readonly secretStore?: SecretStore;
   readonly sync?: SyncEngineOptions;
+  /** Devices to open; default: `<dataDir>/devices.json` or COVERDESK_DEVICES. */
+  readonly devices?: DeviceConfig;
 }
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
@@ -44,6 +47,7 @@ export class DeskBackend {
   readonly feed: Feed;
   readonly reads: DeskReads;
   readonly engine: SyncEngine;
+  readonly devices: DeviceManager;
   private readonly secrets: SecretStore;
   private client: SyncServerClient | null = null;
   private session: SessionInfo | null = null;
@@ -59,6 +63,8 @@ export class DeskBackend {
     if (serverUrl && this.secrets.read()) this.client = new SyncServerClient(serverUrl, () => this.secrets.read());
     this.engine = new SyncEngine(this.db, this.feed, new PullApplier(this.db, this.feed), () => this.client, options.sync);
     this.engine.onStatus((status) => this.emit('sync.status', status));
+    const devices = options.devices ? { config: options.devices, error: null } : loadDeviceConfig(join(options.dataDir, 'devices.json'));
+    this.devices = new DeviceManager(devices.config, (event, payload) => this.emit(event, payload), devices.error);
     this.feed.onChange((collections) => {
       this.emit('replication.changed', { collections });
       if (collections.includes('cases')) this.notifyDecisions();
@@ -67,9 +73,11 @@ export class DeskBackend {
 
   start(): void {
     this.engine.start();
+    this.devices.start();
   }
 
   async stop(): Promise<void> {
+    await this.devices.stop();
     await this.engine.stop();
     this.db.close();
   }
@@ -310,6 +318,7 @@ export class DeskBackend {
       if (!booking) return failure('not-found', 'There is no such booking on this desk.');
       return this.queue('void-booking', { bookingId, reason }, (commandId) => this.addPending('booking-void', bookingId, booking.caseId, this.familyOfCase(booking.caseId), commandId, { reason }));
     },
+    'devices.status': async () => ok(this.devices.list()),
     'sync.status': async () => ok(this.engine.current()),
     'sync.now': async () => {
       await this.engine.requestSync();

@@ -5,7 +5,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { deskChannels, type DeskChannel, type DeskEventName } from '../desk-api/contract';
 
-const eventNames: readonly DeskEventName[] = ['replication.changed', 'sync.status', 'notification'];
+const eventNames: readonly DeskEventName[] = ['replication.changed', 'sync.status', 'notification', 'device.scan', 'device.scan-error', 'devices.status'];
 
 const api: Record<string, unknown> = {};
 for (const channel of deskChannels) {
