@@ -9,6 +9,7 @@ import { CaseListScreen } from '../features/cases/CaseListScreen';
 import { FamilyScreen } from '../features/family/FamilyScreen';
 import { FindScreen } from '../features/find/FindScreen';
 import { HelpDialog } from '../features/help/HelpDialog';
+import { ScanInbox } from '../features/find/scan-inbox';
 import { IdentityEvidenceStore } from '../features/identity/identity-evidence';
 import type { IdentityVerifier } from '../features/identity/identity-verifier';
 import { IdentityScreen } from '../features/identity/IdentityScreen';
@@ -85,7 +86,11 @@ interface SignedInDeskProps {
 
 function SignedInDesk({ client, session, verifier, database, replication, route, navigate, onSignOut, devTools }: SignedInDeskProps) {
   const identityEvidence = useMemo(() => new IdentityEvidenceStore(), []);
-  const workspace = useMemo<DeskWorkspace>(() => ({ client, session, database, replication, verifier, identityEvidence, navigate }), [client, session, database, replication, verifier, identityEvidence, navigate]);
+  const scanInbox = useMemo(() => new ScanInbox(), []);
+  const workspace = useMemo<DeskWorkspace>(
+    () => ({ client, session, database, replication, verifier, identityEvidence, scanInbox, navigate }),
+    [client, session, database, replication, verifier, identityEvidence, scanInbox, navigate],
+  );
   return (
     <DeskContext.Provider value={workspace}>
       <ShortcutProvider>
@@ -99,6 +104,7 @@ function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; rea
   const [isHelpOpen, setIsHelpOpen] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
   const { navigate } = useDesk();
+  useScansFromDeskScanner(route);
   useShortcut(globalShortcuts.find, () => navigate({ screen: 'find' }));
   useShortcut(globalShortcuts.cases, () => navigate({ screen: 'cases' }));
   useShortcut(globalShortcuts.help, () => setIsHelpOpen(true));
@@ -133,6 +139,29 @@ function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; rea
       {devTools}
     </div>
   );
+}
+
+/**
+ * A card read by the desk's scanner is a request to find that member, whatever screen is open: the
+ * find screen opens and searches. A misread card is only worth saying on the find screen itself.
+ */
+function useScansFromDeskScanner(route: Route): void {
+  const { client, navigate, scanInbox } = useDesk();
+  const isOnFind = useRef(route.screen === 'find');
+  isOnFind.current = route.screen === 'find';
+  useEffect(() => {
+    const stopScans = client.on('device.scan', ({ schemeMemberId }) => {
+      scanInbox.deliver({ kind: 'scan', schemeMemberId });
+      if (!isOnFind.current) navigate({ screen: 'find' });
+    });
+    const stopErrors = client.on('device.scan-error', ({ message }) => {
+      if (isOnFind.current) scanInbox.deliver({ kind: 'error', message });
+    });
+    return () => {
+      stopScans();
+      stopErrors();
+    };
+  }, [client, navigate, scanInbox]);
 }
 
 function CurrentScreen({ route }: { readonly route: Route }) {

@@ -7,6 +7,7 @@ import type { SchemeInfo, SessionInfo } from '@desk-api/contract';
 import type { DeskConnection } from '../desk-client/desk-link';
 import type { DeskDatabase } from '../data/database';
 import type { ReadModelReplication } from '../data/replication';
+import type { ScanInbox } from '../features/find/scan-inbox';
 import type { IdentityEvidenceStore } from '../features/identity/identity-evidence';
 import type { IdentityVerifier } from '../features/identity/identity-verifier';
 import type { Route } from './routes';
@@ -19,6 +20,8 @@ export interface DeskWorkspace {
   readonly verifier: IdentityVerifier;
   /** What the identity step proved, for the admission step; lives as long as the session. */
   readonly identityEvidence: IdentityEvidenceStore;
+  /** Card scans from the desk's scanner, waiting for the find screen. */
+  readonly scanInbox: ScanInbox;
   readonly navigate: (route: Route) => void;
 }
 

@@ -6,7 +6,14 @@ export type ParsedEvent = Extract<ParsedMessage, { kind: 'event' }>;
 
 /** Listeners per desk event, fed with events already parsed at the transport's boundary. */
 export class DeskEventHub {
-  private readonly listeners: EventListeners = { 'replication.changed': new Set(), 'sync.status': new Set(), notification: new Set() };
+  private readonly listeners: EventListeners = {
+    'replication.changed': new Set(),
+    'sync.status': new Set(),
+    notification: new Set(),
+    'device.scan': new Set(),
+    'device.scan-error': new Set(),
+    'devices.status': new Set(),
+  };
 
   on<E extends DeskEventName>(event: E, listener: (payload: DeskEvents[E]) => void): () => void {
     const listeners: Set<(payload: DeskEvents[E]) => void> = this.listeners[event];
@@ -26,6 +33,15 @@ export class DeskEventHub {
         for (const listener of this.listeners[message.event]) listener(message.payload);
         return;
       case 'notification':
+        for (const listener of this.listeners[message.event]) listener(message.payload);
+        return;
+      case 'device.scan':
+        for (const listener of this.listeners[message.event]) listener(message.payload);
+        return;
+      case 'device.scan-error':
+        for (const listener of this.listeners[message.event]) listener(message.payload);
+        return;
+      case 'devices.status':
         for (const listener of this.listeners[message.event]) listener(message.payload);
         return;
     }

@@ -215,6 +215,19 @@ describe('fake desk backend', () => {
     expect(admitted.ok).toBe(true);
   });
 
+  it('reports its devices and the cards its scanner reads', async () => {
+    const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
+    expect(valueOf<'devices.status'>(await desk.call('devices.status', {})).map((device) => [device.device, device.state])).toEqual([['card-scanner', 'ready'], ['fingerprint', 'off']]);
+    const scans: DeskEvents['device.scan'][] = [];
+    const errors: DeskEvents['device.scan-error'][] = [];
+    desk.on('device.scan', (scan) => scans.push(scan));
+    desk.on('device.scan-error', (error) => errors.push(error));
+    desk.scanCard('HC-S1-0002');
+    desk.scanCard('HC-BROKEN');
+    expect(scans).toEqual([{ schemeMemberId: 'PMJ-S1000002', familyNumber: 'FAM-S1-0001' }]);
+    expect(errors).toHaveLength(1);
+  });
+
   it('fails calls while the link is down and drops events meanwhile', async () => {
     const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
     desk.dropLink();

@@ -14,7 +14,7 @@
  * - a dropping link to the renderer (`dropLink`) so reconnect handling can be tested.
  */
 import type {
-  BookingStatus, BookingView, CaseListItem, CaseView, DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents,
+  BookingStatus, BookingView, CaseListItem, CaseView, DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents, DeviceStatus,
   FamilyView, IdentifyMatch, IdentityMethod, MemberSummary, PackageView, PreauthStatus, ReplicatedCollection, ReplicatedDocument, SessionInfo, SyncStatus,
 } from '@desk-api/contract';
 import { allocateBooking, decideHold, formatAmount } from '@domain/money';
@@ -145,7 +145,18 @@ export class FakeDeskBackend implements DeskConnection {
   private readonly changedSinceLastPoke = new Set<ReplicatedCollection>();
   private pokeScheduled = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private readonly eventListeners: EventListeners = { 'replication.changed': new Set(), 'sync.status': new Set(), notification: new Set() };
+  private readonly eventListeners: EventListeners = {
+    'replication.changed': new Set(),
+    'sync.status': new Set(),
+    notification: new Set(),
+    'device.scan': new Set(),
+    'device.scan-error': new Set(),
+    'devices.status': new Set(),
+  };
+  private devices: DeviceStatus[] = [
+    { device: 'card-scanner', state: 'ready', detail: 'Simulated health-card scanner (dev panel).' },
+    { device: 'fingerprint', state: 'off', detail: 'No fingerprint module configured; fake mode simulates matches.' },
+  ];
   private readonly linkListeners = new Set<(status: DeskLinkStatus) => void>();
   private nextId = 1;
 
@@ -215,6 +226,18 @@ export class FakeDeskBackend implements DeskConnection {
   /** The hospital of this desk. */
   get hospitalCode(): FakeHospital['code'] {
     return this.hospital.code;
+  }
+
+  /** The configured scanner reads a card (as the desk backend's device host reports it). */
+  scanCard(healthCardNumber: string): void {
+    const member = fakeMembers.find((candidate) => candidate.healthCardNumber === healthCardNumber);
+    if (member) this.emit('device.scan', { schemeMemberId: member.schemeMemberId, familyNumber: this.familyOf(member.familyId).familyNumber });
+    else this.emit('device.scan-error', { message: 'The card could not be read. Wipe it and scan again, or type the number.' });
+  }
+
+  setDeviceState(device: DeviceStatus['device'], state: DeviceStatus['state'], detail: string): void {
+    this.devices = [...this.devices.filter((candidate) => candidate.device !== device), { device, state, detail }];
+    this.emit('devices.status', { devices: this.devices });
   }
 
   /** The link to the renderer drops and comes back: events sent meanwhile are lost, as on a real socket. */
@@ -502,6 +525,7 @@ export class FakeDeskBackend implements DeskConnection {
       return ok(null);
     }),
     'sync.status': () => ok(this.syncStatus()),
+    'devices.status': () => ok(this.devices),
     'sync.now': () => {
       if (this.isOnline) {
         this.replayOutbox();

@@ -25,7 +25,7 @@ export function findPreloadApi(scope: object): PreloadDeskApi | null {
   return { ...candidate, onEvent: (event, listener) => onEvent(event, listener) };
 }
 
-const eventNames: readonly DeskEventName[] = ['replication.changed', 'sync.status', 'notification'];
+const eventNames: readonly DeskEventName[] = ['replication.changed', 'sync.status', 'notification', 'device.scan', 'device.scan-error', 'devices.status'];
 const openLink: DeskLinkStatus = { state: 'open', problem: null };
 
 export class IpcDeskClient implements DeskConnection {

@@ -3,7 +3,7 @@
  * here. A message that does not fit is dropped with its kind logged (never its payload, which may
  * carry patient data).
  */
-import type { DeskError, DeskEvents, DeskResult, ReplicatedCollection, SyncState, SyncStatus } from '@desk-api/contract';
+import type { DeskError, DeskEvents, DeskResult, DeviceStatus, ReplicatedCollection, SyncState, SyncStatus } from '@desk-api/contract';
 import type { WireToRenderer } from '@desk-api/wire';
 
 export type ParsedMessage =
@@ -11,7 +11,10 @@ export type ParsedMessage =
   | { readonly kind: 'answer'; readonly id: number; readonly result: DeskResult<unknown> }
   | { readonly kind: 'event'; readonly event: 'replication.changed'; readonly payload: DeskEvents['replication.changed'] }
   | { readonly kind: 'event'; readonly event: 'sync.status'; readonly payload: DeskEvents['sync.status'] }
-  | { readonly kind: 'event'; readonly event: 'notification'; readonly payload: DeskEvents['notification'] };
+  | { readonly kind: 'event'; readonly event: 'notification'; readonly payload: DeskEvents['notification'] }
+  | { readonly kind: 'event'; readonly event: 'device.scan'; readonly payload: DeskEvents['device.scan'] }
+  | { readonly kind: 'event'; readonly event: 'device.scan-error'; readonly payload: DeskEvents['device.scan-error'] }
+  | { readonly kind: 'event'; readonly event: 'devices.status'; readonly payload: DeskEvents['devices.status'] };
 
 // Compile-time check that the parsed forms stay within the wire format.
 type AssertWithinWire<T extends { kind: WireToRenderer['kind'] }> = T;
@@ -25,6 +28,16 @@ export function isRecord(value: unknown): value is Fields {
 
 const replicatedCollections: readonly ReplicatedCollection[] = ['families', 'cases', 'bookings', 'packages'];
 const syncStates: readonly SyncState[] = ['not-enrolled', 'online', 'syncing', 'offline', 'error'];
+const deviceKinds: readonly DeviceStatus['device'][] = ['card-scanner', 'fingerprint', 'configuration'];
+const deviceStates: readonly DeviceStatus['state'][] = ['ready', 'disconnected', 'off', 'error'];
+
+/** A list of device statuses; entries of kinds or states this page does not know are left out. */
+export function parseDeviceStatuses(value: unknown): DeviceStatus[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.flatMap((entry: unknown): DeviceStatus[] =>
+    isRecord(entry) && isOneOf(deviceKinds, entry.device) && isOneOf(deviceStates, entry.state) && typeof entry.detail === 'string' ? [{ device: entry.device, state: entry.state, detail: entry.detail }] : [],
+  );
+}
 
 export function parseDeskError(value: unknown): DeskError | null {
   if (!isRecord(value) || typeof value.code !== 'string' || typeof value.message !== 'string') return null;
@@ -78,6 +91,16 @@ export function parseEvent(event: unknown, payload: unknown): Extract<ParsedMess
     case 'notification': {
       if (!isRecord(payload) || typeof payload.caseId !== 'string' || typeof payload.title !== 'string' || typeof payload.body !== 'string') return null;
       return { kind: 'event', event, payload: { caseId: payload.caseId, title: payload.title, body: payload.body } };
+    }
+    case 'device.scan': {
+      if (!isRecord(payload) || typeof payload.schemeMemberId !== 'string' || !isStringOrNull(payload.familyNumber ?? null)) return null;
+      return { kind: 'event', event, payload: { schemeMemberId: payload.schemeMemberId, familyNumber: typeof payload.familyNumber === 'string' ? payload.familyNumber : null } };
+    }
+    case 'device.scan-error':
+      return isRecord(payload) && typeof payload.message === 'string' ? { kind: 'event', event, payload: { message: payload.message } } : null;
+    case 'devices.status': {
+      const devices = isRecord(payload) ? parseDeviceStatuses(payload.devices) : null;
+      return devices ? { kind: 'event', event, payload: { devices } } : null;
     }
     default:
       return null;

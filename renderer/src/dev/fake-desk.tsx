@@ -48,6 +48,9 @@ function FakeDeskPanel({ backend }: { readonly backend: FakeDeskBackend }) {
               S1 step 1 at desk A: Ramesh admitted (MG012A)
             </button>
           )}
+          <button type="button" onClick={() => backend.scanCard('HC-S1-0001')}>
+            Desk scanner reads Ramesh’s card
+          </button>
           <button type="button" onClick={dropLinkBriefly}>
             Drop the renderer link for 3 s
           </button>

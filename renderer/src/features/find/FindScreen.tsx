@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { DeskError, IdentifyMatch, IdentifyQuery } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
 import { useShortcut } from '../../app/shortcut-registry';
@@ -17,7 +17,7 @@ type SearchState =
 
 /** Find a beneficiary by health card, scheme or national ID, or name and year of birth. */
 export function FindScreen() {
-  const { client, navigate } = useDesk();
+  const { client, navigate, scanInbox } = useDesk();
   const [search, setSearch] = useState<SearchState>({ status: 'idle' });
   const cardRef = useRef<HTMLInputElement>(null);
   useShortcut(globalShortcuts.find, () => cardRef.current?.focus());
@@ -38,6 +38,18 @@ export function FindScreen() {
     }
     setSearch({ status: 'found', matches, source, what });
   };
+
+  // Cards read by the desk's own scanner (serial or HID), as opposed to a keyboard-wedge one typing here.
+  const identifyRef = useRef(identify);
+  identifyRef.current = identify;
+  useEffect(
+    () =>
+      scanInbox.subscribe((message) => {
+        if (message.kind === 'scan') void identifyRef.current({ by: 'scheme-id', value: message.schemeMemberId }, 'health card scanned', true);
+        else setSearch({ status: 'failed', error: { code: 'scan-unreadable', message: message.message } });
+      }),
+    [scanInbox],
+  );
 
   return (
     <ScreenFrame title="Find a beneficiary" shouldFocusHeading={false}>

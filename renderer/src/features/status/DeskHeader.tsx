@@ -3,6 +3,8 @@ import { useShortcut } from '../../app/shortcut-registry';
 import { globalShortcuts } from '../../app/shortcuts';
 import { useDeskCommand } from '../../shared/hooks/use-desk-request';
 import { ConfirmedAt } from '../../shared/ui/ConfirmedAt';
+import { DeviceSummary } from './DeviceSummary';
+import { useDeviceStatus } from './use-device-status';
 import { useLinkStatus } from './use-link-status';
 import { useSyncStatus } from './use-sync-status';
 
@@ -15,6 +17,7 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
   const { client, session } = useDesk();
   const link = useLinkStatus(client);
   const sync = useSyncStatus(client);
+  const devices = useDeviceStatus(client);
   const syncNow = useDeskCommand();
   const runSyncNow = (): void => void syncNow.run('sync.now', {});
   useShortcut(globalShortcuts.syncNow, runSyncNow);
@@ -53,6 +56,7 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
             </span>
           </p>
         ) : null}
+        {devices ? <DeviceSummary devices={devices} /> : null}
         {syncNow.state.status === 'failed' ? <p className="field-problem" role="alert">{syncNow.state.error.message}</p> : null}
       </div>
       <div className="header-actions">

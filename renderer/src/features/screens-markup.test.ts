@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom } from 'rxjs';
+import type { DeskAnswer, DeskChannel } from '@desk-api/contract';
+import { seedFamilyId, seedMemberIds } from '../desk-client/fake-seed';
+import { markupOf, textOf, unlabelledControls } from '../testing/markup';
+import { fixtures } from '../testing/screens-fixture';
+import { createTestWorkspace } from '../testing/workspace-fixture';
+
+let context: Awaited<ReturnType<typeof createTestWorkspace>>;
+
+function valueOf<C extends DeskChannel>(answer: DeskAnswer<C>): Extract<DeskAnswer<C>, { ok: true }>['value'] {
+  if (!answer.ok) throw new Error(answer.error.message);
+  return answer.value as Extract<DeskAnswer<C>, { ok: true }>['value'];
+}
+
+beforeAll(async () => {
+  context = await createTestWorkspace();
+  await firstValueFrom(context.workspace.replication.status$.pipe(filter((status) => status.isReady)));
+});
+afterAll(async () => {
+  await context.close();
+});
+
+describe('screens: labels on every input and the figures in words', () => {
+  it('sign-in and enrollment', () => {
+    for (const html of [markupOf(fixtures.signIn(context.workspace)), markupOf(fixtures.enroll(context.workspace))]) {
+      expect(unlabelledControls(html)).toEqual([]);
+      expect(html).toMatch(/<main id="main"/);
+    }
+  });
+
+  it('find: the health-card field is focused first and named', () => {
+    const html = markupOf(fixtures.find(context.workspace));
+    expect(unlabelledControls(html)).toEqual([]);
+    expect(textOf(html)).toContain('Health card number');
+    expect(html).toMatch(/<input[^>]*aria-keyshortcuts="Alt\+F"/);
+  });
+
+  it('family: balance in Indian grouping with its confirmation, members with their next step', async () => {
+    const { caseId } = valueOf<'cases.admit'>(await context.backend.call('cases.admit', { memberId: seedMemberIds.father, identityMethod: 'face' }));
+    valueOf<'cases.requestPreauth'>(await context.backend.call('cases.requestPreauth', { caseId, packageCode: 'MG012A' }));
+    const family = valueOf<'families.view'>(await context.backend.call('families.view', { familyId: seedFamilyId }));
+    const text = textOf(markupOf(fixtures.family(context.workspace, family)));
+    expect(text).toContain('Cover ₹10,000.00');
+    expect(text).toContain('Committed ₹6,000.00');
+    expect(text).toContain('Available ₹4,000.00');
+    expect(text).toMatch(/confirmed by the server at/);
+    expect(text).toContain('Open case of Ramesh Patil');
+    expect(text).toContain('Identify and admit Sunita Patil');
+  });
+
+  it('admission: the committee path is explained and the hold preview is in words', async () => {
+    const family = valueOf<'families.view'>(await context.backend.call('families.view', { familyId: seedFamilyId }));
+    const html = markupOf(fixtures.admission(context.workspace, family));
+    expect(unlabelledControls(html)).toEqual([]);
+    const text = textOf(html);
+    expect(text).toContain('Medical Committee reviews the case');
+    expect(text).toContain('Estimated amount (₹)');
+    expect(text).toMatch(/The family has ₹4,000.00 available/);
+  });
+
+  it('case: pre-auth, bookings with status words, running total against the hold, closing steps', async () => {
+    const { caseId } = valueOf<'cases.admit'>(await context.backend.call('cases.admit', { memberId: seedMemberIds.mother, identityMethod: 'face' }));
+    valueOf<'cases.requestPreauth'>(await context.backend.call('cases.requestPreauth', { caseId, packageCode: 'MG006A' }));
+    for (const rupees of [3_000, 1_500]) valueOf<'bookings.add'>(await context.backend.call('bookings.add', { caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: rupees * 100 }));
+    const view = valueOf<'cases.view'>(await context.backend.call('cases.view', { caseId }));
+    const html = markupOf(fixtures.caseWork(context.workspace, { ...view, hasPendingChanges: false }));
+    expect(unlabelledControls(html)).toEqual([]);
+    const text = textOf(html);
+    expect(text).toContain('Shortfall (patient pays) ₹1,000.00');
+    expect(text).toContain('Covered');
+    expect(text).toContain('Partly covered');
+    expect(text).toMatch(/Booked ₹4,500.00 \+ this entry ₹0.00 = ₹4,500.00 · ₹500.00 beyond the hold/);
+    expect(text).toContain('Discharge…');
+    expect(text).toContain('Cancel this admission…');
+    expect(html).toMatch(/<dialog[^>]*aria-labelledby=/);
+  });
+
+  it('errors show the backend’s sentence and a retry', () => {
+    const html = markupOf(fixtures.error({ code: 'desk-backend-unreachable', message: 'The desk backend is not reachable.' }));
+    expect(html).toContain('role="alert"');
+    expect(textOf(html)).toBe('The desk backend is not reachable. Try again');
+  });
+});
