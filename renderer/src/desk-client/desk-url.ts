@@ -1,4 +1,4 @@
-import { deskApiPath } from './contract-values';
+import { deskApiPath } from '@desk-api/wire';
 
 /**
  * In browser mode the desk backend serves the page and the desk API from the same host, so the

@@ -4,8 +4,7 @@
  * Nothing crosses the context bridge typed, so answers and events are parsed here exactly as the
  * WebSocket transport parses its frames.
  */
-import type { DeskAnswer, DeskArgs, DeskChannel, DeskEventName, DeskEvents, DeskResult } from '@desk-api/contract';
-import { deskChannels } from './contract-values';
+import { deskChannels, type DeskAnswer, type DeskArgs, type DeskChannel, type DeskEventName, type DeskEvents, type DeskResult } from '@desk-api/contract';
 import type { DeskConnection, DeskLinkStatus } from './desk-link';
 import { DeskEventHub } from './event-hub';
 import { deskFailure } from './websocket-client';

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import type { DeskEvents } from '@desk-api/contract';
+import { deskApiVersion, type DeskEvents } from '@desk-api/contract';
 import type { WireToBackend, WireToRenderer } from '@desk-api/wire';
 import type { DeskLinkStatus } from './desk-link';
-import { deskApiVersion } from './contract-values';
 import { WebSocketDeskClient, type SocketFactory } from './websocket-client';
 
 /** The browser's WebSocket is not in Node 20: the test adapts `ws` to the client's socket port. */

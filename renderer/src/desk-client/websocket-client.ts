@@ -9,9 +9,8 @@
  *   and are sent once the link is back, since they never left the page.
  * - Answers are results, never thrown errors, exactly like the Electron IPC transport.
  */
-import type { DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents, DeskResult } from '@desk-api/contract';
+import { deskApiVersion, type DeskAnswer, type DeskArgs, type DeskChannel, type DeskError, type DeskEventName, type DeskEvents, type DeskResult } from '@desk-api/contract';
 import type { WireToBackend } from '@desk-api/wire';
-import { deskApiVersion } from './contract-values';
 import type { DeskConnection, DeskLinkState, DeskLinkStatus } from './desk-link';
 import { DeskEventHub } from './event-hub';
 import { parseWireMessage, type ParsedMessage } from './wire-messages';
