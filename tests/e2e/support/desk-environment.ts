@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDeskHost } from '../../../electron/browser-mode/desk-host';
+import { DeskBackend } from '../../../electron/desk-backend/backend';
+import { demoIds } from '../../../sync-server/src/demo/seed';
+import { availableBackends } from '../../../sync-server/src/testing/databases';
+import { startTestServer, type TestServer } from '../../../sync-server/src/testing/harness';
+import { DevelopmentSmsSink } from '../../../sync-server/src/identity/sms';
+import { FaultProxy } from '../../support/fault-proxy';
+
+export const repository = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const outputDir = resolve(repository, 'test-output/e2e');
+
+/** Build the renderer once if it is missing or older than its sources. */
+export function ensureRendererBuilt(): void {
+  const dist = resolve(repository, 'renderer/dist/index.html');
+  const newestSource = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+    const path = join(dir, entry.name);
+    return Math.max(latest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }, 0);
+  if (existsSync(dist) && statSync(dist).mtimeMs >= newestSource(resolve(repository, 'renderer/src'))) return;
+  const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('vite build of the renderer failed');
+}
+
+export interface DeskUnderTest {
+  readonly backend: DeskBackend;
+  readonly url: string;
+  /** Present for desks reached through a proxy that can cut them off. */
+  readonly proxy: FaultProxy | null;
+  close(): Promise<void>;
+}
+
+export interface Environment {
+  readonly server: TestServer;
+  /** The development SMS sink: one-time codes sent to families' phones land here. */
+  readonly sms: DevelopmentSmsSink;
+  /** The newest one-time code sent. */
+  lastCode(): string;
+  readonly serverUrl: string;
+  readonly browser: Browser;
+  readonly deskA: DeskUnderTest;
+  readonly deskB: DeskUnderTest;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/**
+ * A real sync server (PostgreSQL when DATABASE_URL is set, else PGlite) on a loopback port, two
+ * desks in browser mode (desk backend in this process + the built renderer on its own port),
+ * desk B behind a proxy that can cut it off, and headless Chromium from /usr/bin/chromium.
+ */
+export async function startEnvironment(): Promise<Environment> {
+  ensureRendererBuilt();
+  mkdirSync(outputDir, { recursive: true });
+  const sms = new DevelopmentSmsSink();
+  const server = await startTestServer(availableBackends[0]!, { extraFamilies: 10, sms });
+  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  const serverPort = (server.app.server.address() as { port: number }).port;
+  const serverUrl = `http://127.0.0.1:${serverPort}`;
+  const dirs: string[] = [];
+
+  const startDesk = async (deskId: string, useProxy: boolean): Promise<DeskUnderTest> => {
+    const proxy = useProxy ? new FaultProxy(serverPort) : null;
+    await proxy?.start();
+    const dir = mkdtempSync(join(tmpdir(), 'coverdesk-e2e-desk-'));
+    dirs.push(dir);
+    const backend = new DeskBackend({ dataDir: dir, sync: { backoffBaseMs: 100, backoffMaxMs: 1000 } });
+    const issued = await server.raw('POST', `/desks/${deskId}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
+    const enrolled = await backend.handlers['enrollment.enroll']({ serverUrl: proxy ? proxy.url : serverUrl, code: String(issued.body.code) });
+    if (!enrolled.ok) throw new Error(enrolled.error.message);
+    backend.start();
+    await backend.engine.requestSync();
+    const host = await startDeskHost(backend, { port: 0, rendererDir: resolve(repository, 'renderer/dist') });
+    return {
+      backend, url: host.url, proxy,
+      close: async () => {
+        await host.close();
+        await backend.stop();
+        await proxy?.stop();
+      },
+    };
+  };
+
+  const deskA = await startDesk(demoIds.deskA, false);
+  const deskB = await startDesk(demoIds.deskB, true);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+  return {
+    server, serverUrl, browser, deskA, deskB, sms,
+    lastCode: () => /code is (\d{6})/.exec(sms.recent()[0]?.text ?? '')?.[1] ?? '',
+    newPage: async () => {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
+      return context.newPage();
+    },
+    close: async () => {
+      await browser.close();
+      await deskA.close();
+      await deskB.close();
+      await server.close();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Screenshot into the git-ignored test-output folder. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(outputDir, `${name}.png`), fullPage: true });
+}
