@@ -178,6 +178,22 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
     await check(deskA, '14-claim-submitted');
   });
 
+  it('steps 8–9: CEX and CPD approve 5,500 of 6,000, ACO pays; desk B sees ₹500 come back to the cover', async () => {
+    const [cex, cpd, aco] = [await env.server.login('cex'), await env.server.login('cpd'), await env.server.login('aco')];
+    const claims = (await env.server.get(cex, '/queues/claims/submitted')).body as { items: { claimId: string; lines: { bookingId: string; payerAmount: number }[] }[] };
+    expect(claims.items).toHaveLength(1);
+    const claim = claims.items[0]!;
+    const lines = claim.lines.map((line) => (line.payerAmount === 300_000
+      ? { bookingId: line.bookingId, decision: 'partial' as const, approvedAmount: 250_000, reasonCode: 'tariff-exceeded' as const }
+      : { bookingId: line.bookingId, decision: 'full' as const }));
+    expect((await env.server.command(cex, 'process-claim', { claimId: claim.claimId, lines })).status).toBe(200);
+    expect((await env.server.command(cpd, 'verify-claim', { claimId: claim.claimId, lines })).body).toMatchObject({ result: { approvedAmount: 550_000, returnedToCover: 50_000 } });
+    expect((await env.server.command(aco, 'approve-payment', { paymentId: crypto.randomUUID(), claimIds: [claim.claimId] })).body).toMatchObject({ result: { governmentAmount: 330_000, insurerAmount: 220_000 } });
+    await deskB.goto(`${env.deskB.url}/#/family/${demoIds.seedFamily}`);
+    await expect.poll(() => definition(deskB, 'Family cover', 'Available').textContent(), { timeout: 10_000 }).toBe('₹500.00');
+    await check(deskB, '15-family-after-payment');
+  });
+
   it('no serious or critical accessibility violations on any screen', () => {
     expect(scans.filter((s) => s.violations.length > 0)).toEqual([]);
     expect(scans.length).toBeGreaterThanOrEqual(9);
