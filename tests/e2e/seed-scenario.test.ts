@@ -20,7 +20,6 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
     await screenshot(page, screen);
     scans.push({ screen, violations: await seriousViolations(page) });
   };
-  const main = (page: Page) => page.getByRole('main');
   const definition = (page: Page, region: string, term: string) => page.getByRole('region', { name: region }).locator(`dt:text-is("${term}") + dd`);
 
   const signIn = async (page: Page, url: string, username: string) => {
