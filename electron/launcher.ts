@@ -8,12 +8,14 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoIds } from '../sync-server/src/demo/seed';
+import { startDemoDevices, type DemoDevices } from './demo-devices';
 
 const repository = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const serverPort = Number(process.env.PORT ?? 4700);
 const deskPort = Number(process.env.DESK_PORT ?? 4800);
 const serverUrl = `http://127.0.0.1:${serverPort}`;
 const children: ChildProcess[] = [];
+let devices: DemoDevices | null = null;
 
 function electronBinary(): string | null {
   try {
@@ -59,11 +61,14 @@ async function main(): Promise<void> {
   const needsEnrollment = !existsSync(resolve(deskDir, 'desk-credential'));
   const enrollment: Record<string, string> = needsEnrollment ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await enrollmentCode() } : {};
 
+  // Simulated fingerprint module and card scanner on pseudo-terminals, unless real ones are configured.
+  if (!process.env.COVERDESK_DEVICES && process.env.COVERDESK_SIMULATED_DEVICES !== '0') devices = await startDemoDevices();
+  const deviceEnv: Record<string, string> = devices ? { COVERDESK_DEVICES: JSON.stringify(devices.config) } : {};
   const electron = electronBinary();
   if (electron) {
     const build = spawnSync(process.execPath, ['--import', 'tsx', 'electron/build-main.ts'], { cwd: repository, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the Electron main process failed');
-    run(electron, ['dist/electron/main.cjs'], { ...enrollment, COVERDESK_DESK_DIR: deskDir }, '[desk]');
+    run(electron, ['dist/electron/main.cjs'], { ...enrollment, ...deviceEnv, COVERDESK_DESK_DIR: deskDir }, '[desk]');
     console.log('Starting the desk in Electron.');
     return;
   }
@@ -73,13 +78,14 @@ async function main(): Promise<void> {
     const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the desk screens failed');
   }
-  const desk = run(process.execPath, ['--import', 'tsx', 'electron/browser-mode/desk-web.ts'], { ...enrollment, COVERDESK_DESK_DIR: deskDir, DESK_PORT: String(deskPort) }, '[desk]');
+  const desk = run(process.execPath, ['--import', 'tsx', 'electron/browser-mode/desk-web.ts'], { ...enrollment, ...deviceEnv, COVERDESK_DESK_DIR: deskDir, DESK_PORT: String(deskPort) }, '[desk]');
   await waitFor(desk, 'Open http', 'The desk');
   console.log(`\nCoverDesk is running. Desk: http://127.0.0.1:${deskPort}  (sign in as medco.a / coverdesk-demo)   Server API: ${serverUrl}/docs\nPress Ctrl-C to stop.`);
 }
 
 const stopAll = () => {
   for (const child of children) child.kill('SIGTERM');
+  void devices?.close();
   setTimeout(() => process.exit(0), 1500).unref();
 };
 process.on('SIGINT', stopAll);
