@@ -9,7 +9,7 @@ import { verifyPassword } from './auth/passwords';
 import { issueToken, verifyToken, type Principal } from './auth/tokens';
 import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
-import { runCommand } from './commands/runner';
+import { runCommand, type RunnerDependencies } from './commands/runner';
 import type { Database } from './db/database';
 import { registerSyncRoutes } from './sync/routes';
 import type { ChangeNotifier } from './sync/notifier';
@@ -23,6 +23,8 @@ export interface AppOptions {
   readonly notifier: ChangeNotifier;
   readonly logger?: boolean;
   readonly now?: () => number;
+  /** See RunnerDependencies.addBookingVia: the differential test runs both. */
+  readonly addBookingVia?: 'database' | 'handler';
 }
 
 declare module 'fastify' {
@@ -128,7 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return { ...issued, operatorId: operator.id, roles: principal.roles, hospitalId: principal.hospitalId };
   });
 
-  const runnerDeps = { db: options.db, handlers, scheme: options.scheme, nationalIdKey: options.nationalIdKey };
+  const runnerDeps: RunnerDependencies = { db: options.db, handlers, scheme: options.scheme, nationalIdKey: options.nationalIdKey, ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}) };
   for (const name of commandNames) {
     app.post(`/commands/${name}`, {
       preHandler: authenticate,
