@@ -39,12 +39,16 @@ export function splitPayment(amount: number, governmentShareBasisPoints: number)
 /**
  * The most a hold may grow to without a new decision: the authorized amount plus the scheme's
  * automatic-extension tolerance. Beyond it a booking is shortfall until an enhancement is approved.
+ * Mirrored in SQL by add_booking_decision (sync-server/src/db/migrations/004-hot-path.ts).
  */
 export function extensionCeiling(authorized: number, autoExtendBasisPoints: number): number {
   return authorized + Math.floor((authorized * autoExtendBasisPoints) / 10_000);
 }
 
-/** Split one booking against what is left in its case's hold. */
+/**
+ * Split one booking against what is left in its case's hold. Mirrored in SQL by
+ * add_booking_decision (sync-server/src/db/migrations/004-hot-path.ts).
+ */
 export function allocateBooking(amount: number, holdFree: number): { fromHold: number; excess: number } {
   const fromHold = Math.max(0, Math.min(amount, holdFree));
   return { fromHold, excess: amount - fromHold };

@@ -9,7 +9,7 @@ import { verifyPassword } from './auth/passwords';
 import { issueToken, verifyToken, type Principal } from './auth/tokens';
 import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
-import { runCommand } from './commands/runner';
+import { runCommand, type RunnerDependencies } from './commands/runner';
 import type { Database } from './db/database';
 import { registerSyncRoutes } from './sync/routes';
 import { defaultOtpPolicy, type OtpPolicy } from './identity/otp';
@@ -32,6 +32,8 @@ export interface AppOptions {
   /** Demo only: GET /dev/sms shows what the development SMS sink received. */
   readonly exposeDevelopmentSms?: boolean;
   readonly now?: () => number;
+  /** See RunnerDependencies.addBookingVia: the differential test runs both. */
+  readonly addBookingVia?: 'database' | 'handler';
 }
 
 declare module 'fastify' {
@@ -138,9 +140,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const sms = options.sms ?? new DevelopmentSmsSink();
-  const runnerDeps = {
+  const runnerDeps: RunnerDependencies = {
     db: options.db, handlers, scheme: options.scheme, nationalIdKey: options.nationalIdKey,
     services: { now: options.clock ?? (() => new Date()), sms, otp: options.otpPolicy ?? defaultOtpPolicy },
+    ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
   };
   for (const name of commandNames) {
     app.post(`/commands/${name}`, {

@@ -7,8 +7,9 @@
  * (the same statement a pre-auth uses). Phases, in one run on one database:
  *   (a) HTTP, 64 concurrent clients, bookings spread over 10,000 families;
  *   (b) HTTP, 64 concurrent clients, all on one hot family (five members in hospital at once);
- *   (c) raw ceiling: the very same SQL statements of that command's transaction, sent directly
- *       over 64 connections — no HTTP, no validation, no application logic;
+ *   (c) raw ceiling: the very same SQL the server sends for that command — since migration 004
+ *       one prepared call of add_booking_decision in autocommit — sent directly over 64
+ *       connections: no HTTP, no validation, no application logic;
  *   (d) for reference, the lone arbitration UPDATE over 64 connections.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import { Agent, request } from 'undici';
+import { cpuSplit, sampleCpu, type CpuSplit } from './cpu-split';
+import type { HospitalId, OperatorId } from '../../sync-server/domain/ids';
+import { bookingDecisionStatement } from '../../sync-server/src/commands/booking-decision';
 import { demoIds, seedDemo } from '../../sync-server/src/demo/seed';
 import { prepareServer } from '../../sync-server/src/server-state';
 import { createScratchDatabase } from '../../sync-server/src/testing/databases';
@@ -26,14 +30,19 @@ const concurrency = 64;
 const phaseSeconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = 2;
 const spreadFamilies = 10_000;
-const serverProcesses = Number(process.env.BENCH_SERVERS ?? 2);
+// One server process with a pool of 16 by default: measured on the 2-core machine, a second
+// process costs about twice the server CPU per decision (0.29 → 0.65 ms) on cores PostgreSQL
+// needs, and 16 connections is where PostgreSQL's own throughput of add_booking_decision peaks
+// (pgbench: 16 ≈ 2,200-2,400/s, 64 ≈ 1,900/s). Both stay knobs for other machines.
+const serverProcesses = Number(process.env.BENCH_SERVERS ?? 1);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function runFor(seconds: number, workers: number, work: (worker: number) => Promise<void>, onProgress?: (done: number) => void): Promise<{ done: number; latencies: number[]; seconds: number; errors: number }> {
+async function runFor(seconds: number, workers: number, work: (worker: number) => Promise<void>, onProgress?: (done: number) => void, serverPids: readonly number[] = []): Promise<{ done: number; latencies: number[]; seconds: number; errors: number; cpu: CpuSplit | null }> {
+  const cpuBefore = sampleCpu(serverPids);
   const stopAt = performance.now() + seconds * 1000;
   let done = 0;
   let errors = 0;
@@ -54,7 +63,8 @@ async function runFor(seconds: number, workers: number, work: (worker: number) =
     }
   }));
   if (ticker) clearInterval(ticker);
-  return { done, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000, errors };
+  const cpu = cpuSplit(cpuBefore, sampleCpu(serverPids), done);
+  return { done, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000, errors, cpu };
 }
 
 async function main(): Promise<void> {
@@ -90,7 +100,8 @@ async function main(): Promise<void> {
     const caseId = (g: number) => `30000000-0000-4000-8000-${g.toString(16).padStart(12, '0')}`;
     const hotCases = [1, 2, 3, 4, 5].map((i) => caseId(spreadFamilies + i));
 
-    for (let i = 0; i < serverProcesses; i += 1) servers.push(await startServerProcess({ DATABASE_URL: scratch.url!, DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? String(Math.ceil(concurrency / serverProcesses)) }));
+    const poolSize = process.env.BENCH_POOL ?? String(Math.max(4, Math.ceil(16 / serverProcesses)));
+    for (let i = 0; i < serverProcesses; i += 1) servers.push(await startServerProcess({ DATABASE_URL: scratch.url!, DATABASE_POOL_SIZE: poolSize }));
     const token = await login(servers[0]!.url, 'medco.a');
     const agent = new Agent({ connections: concurrency, pipelining: 1 });
     const book = async (worker: number, target: string) => {
@@ -107,44 +118,28 @@ async function main(): Promise<void> {
 
     console.log('(a) HTTP, spread over 10,000 families');
     await runFor(warmupSeconds, concurrency, (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))));
-    const spread = await runFor(phaseSeconds, concurrency, (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('spread'));
+    const serverPids = servers.map((s) => s.child.pid ?? 0).filter((pid) => pid > 0);
+    const spread = await runFor(phaseSeconds, concurrency, (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('spread'), serverPids);
     console.log('\n(b) HTTP, one hot family');
-    const hot = await runFor(phaseSeconds, concurrency, (w) => book(w, hotCases[w % hotCases.length]!), progress('hot'));
+    const hot = await runFor(phaseSeconds, concurrency, (w) => book(w, hotCases[w % hotCases.length]!), progress('hot'), serverPids);
     await agent.close();
     await Promise.all(servers.map((s) => s.stop()));
     servers.length = 0;
 
-    console.log('\n(c) raw SQL: the same statements over 64 direct connections');
+    console.log('\n(c) raw SQL: the server\'s statement over 64 direct connections');
     const pool = new pg.Pool({ connectionString: scratch.url!, max: concurrency });
     const medco = (await pool.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'")).rows[0]!.id;
-    // Exactly the statements the server sends for one add-booking that extends its hold (see
-    // runner.ts and bookings.ts), in the same round trips, with the values computed inline.
+    // Exactly the statement the server sends for one add-booking that extends its hold: the text
+    // and parameters come from the server's own bookingDecisionStatement (booking-decision.ts),
+    // prepared by name as postgres.ts prepares it, one round trip in autocommit.
+    const medcoPrincipal = { operatorId: medco as OperatorId, roles: ['MEDCO' as const], hospitalId: demoIds.hospitalA as HospitalId };
     const rawBooking = async (target: string) => {
-      const client = await pool.connect();
-      const commandId = randomUUID();
-      const bookingId = randomUUID();
-      try {
-        await client.query(`BEGIN; INSERT INTO commands (command_id, operator_id, name, request_hash) VALUES ('${commandId}', '${medco}', 'add-booking', 'raw') ON CONFLICT (command_id) DO NOTHING RETURNING command_id`);
-        const c = (await client.query<{ family_id: string; member_id: string }>({ name: 'raw_case', text: 'SELECT id, member_id, family_id, hospital_id, status FROM cases WHERE id = $1 FOR UPDATE', values: [target] })).rows[0]!;
-        const h = (await client.query<{ hold_id: string; amount: number; consumed: number }>({ name: 'raw_state', text: `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
-            EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists
-       FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN families f ON f.id = h.family_id WHERE h.case_id = $1`, values: [target, bookingId] })).rows[0]!;
-        const granted = (await client.query<{ granted: number }>({ name: 'raw_reserve', text: `UPDATE families SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed), updated_at = now()
-             WHERE id = $1 AND ($3::boolean OR cover - committed >= $2::bigint) RETURNING last_change AS granted, committed, cover`, values: [c.family_id, 100, true] })).rows[0]!;
-        await client.query({ name: 'raw_flush', text: `WITH w0 AS (UPDATE holds SET amount = $2, consumed = $3, updated_at = now() WHERE id = $1),
-          w1 AS (INSERT INTO ledger (family_id, case_id, component, delta, reason, command_id) VALUES ($4, $5, 'hold', $6, 'booking-extension', $7)),
-          w2 AS (INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
-                 VALUES ($8, $5, $4, 'SVC', 'Raw', 1, 100, 100, 100, 0, 'MG012A', 1, 'active', $9)),
-          w3 AS (INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, command_id) VALUES ($9, 'booking-added', 'booking', $8, NULL, $10, $7))
-          UPDATE commands SET http_status = 200, answer = $10 WHERE command_id = $7`,
-          values: [h.hold_id, Number(h.amount) + Number(granted.granted), Number(h.consumed) + 100, c.family_id, target, 100, commandId, bookingId, medco, JSON.stringify({ amount: 100 })] });
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
+      const { text, params } = bookingDecisionStatement({
+        body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: target, itemCode: 'SVC', description: 'Bench service', quantity: 1, unitPrice: 100 },
+        principal: medcoPrincipal, requestHash: 'raw', amount: 100, autoExtendBasisPoints: 0,
+      });
+      const rows = (await pool.query<{ answer_status: number }>({ name: 'raw_decision', text, values: params })).rows;
+      if (rows[0]?.answer_status !== 200) throw new Error(`raw decision answered ${rows[0]?.answer_status}`);
     };
     await runFor(warmupSeconds, concurrency, () => rawBooking(caseId(1 + Math.floor(Math.random() * spreadFamilies))));
     const raw = await runFor(phaseSeconds, concurrency, () => rawBooking(caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('raw'));
@@ -167,15 +162,22 @@ async function main(): Promise<void> {
       singleStatementPerSec: Math.round(single.done / single.seconds),
       errors: spread.errors + hot.errors + raw.errors,
       overCommittedFamilies: check?.over ?? -1,
-      concurrency, phaseSeconds, serverProcesses, cores: cpus().length, at: new Date().toISOString(),
+      concurrency, phaseSeconds, serverProcesses, poolPerServer: Number(poolSize), cores: cpus().length, at: new Date().toISOString(),
+      cpu: { httpSpread: spread.cpu, httpHot: hot.cpu, rawSql: raw.cpu, singleStatement: single.cpu },
     };
     console.log('\n');
     console.table({
       '(a) HTTP spread, 10,000 families': { 'decisions/s': results.httpSpreadPerSec, 'p50 ms': results.p50Ms, 'p99 ms': results.p99Ms },
       '(b) HTTP hot family': { 'decisions/s': results.httpHotPerSec, 'p50 ms': Number(percentile(hot.latencies, 50).toFixed(2)), 'p99 ms': results.hotP99Ms },
-      '(c) raw SQL, same statements': { 'decisions/s': results.rawSqlPerSec, 'p50 ms': Number(percentile(raw.latencies, 50).toFixed(2)), 'p99 ms': results.rawP99Ms },
+      '(c) raw SQL, same statement': { 'decisions/s': results.rawSqlPerSec, 'p50 ms': Number(percentile(raw.latencies, 50).toFixed(2)), 'p99 ms': results.rawP99Ms },
       '(d) lone arbitration UPDATE': { 'decisions/s': results.singleStatementPerSec, 'p50 ms': Number(percentile(single.latencies, 50).toFixed(2)), 'p99 ms': Number(percentile(single.latencies, 99).toFixed(2)) },
     });
+    const cpuRow = (split: CpuSplit | null) => split ? {
+      'postgres cores': split.cores.postgres, 'servers cores': split.cores.servers, 'generator cores': split.cores.generator, 'other cores': split.cores.other, 'idle cores': split.cores.idle,
+      'pg ms/decision': split.msPerDecision.postgres, 'servers ms/decision': split.msPerDecision.servers, 'generator ms/decision': split.msPerDecision.generator,
+    } : {};
+    console.log('CPU: average busy cores per part, and CPU milliseconds per decision ("other" is the rest of the machine)');
+    console.table({ '(a)': cpuRow(spread.cpu), '(b)': cpuRow(hot.cpu), '(c)': cpuRow(raw.cpu), '(d)': cpuRow(single.cpu) });
     console.log(`ratio (a)/(c) = ${results.ratio} (target ≥ 0.5); p99 of (a) = ${results.p99Ms} ms (target < 25 ms); errors ${results.errors}; over-committed families ${results.overCommittedFamilies}`);
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/server.json', `${JSON.stringify(results, null, 2)}\n`);

@@ -1,6 +1,6 @@
 import type { CommandBody } from '@contract/commands';
 import { allocateBooking, extensionCeiling, maxAmount } from '@domain/money';
-import { fail, reject } from '@domain/outcomes';
+import { fail, reject, type RefusedError } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, recordPatientShare, releaseCover, reserveCover } from '../money/family-cover';
 import { coverShortfallBookings } from '../money/holds';
@@ -14,14 +14,35 @@ export function coverageOf(covered: number, shortfall: number): BookingCoverage 
   return covered > 0 ? 'partly-covered' : 'shortfall';
 }
 
+/** add-booking's own rejections, worded once for this handler and for add_booking_decision (booking-decision.ts). */
+export const addBookingRejections = {
+  preauthNotRequested: () => reject('preauth-not-requested', 'Request pre-authorization for this case before booking services.'),
+  bookingExists: () => reject('booking-exists', 'A booking with this id already exists; generate a new id for a new booking.'),
+};
+
+/**
+ * The amount of a booking, or the refusal for one above the largest amount accepted. Checked
+ * after the command claim like every refusal (the hot path leaves these to this handler).
+ */
+export function bookingAmount(quantity: number, unitPrice: number): number | RefusedError {
+  const amount = quantity * unitPrice;
+  return amount > maxAmount ? fail('invalid-input', `quantity × unitPrice is ${amount}, above the largest amount accepted (${maxAmount}).`) : amount;
+}
+
 /**
  * A booking consumes the case's hold. Past the hold it may extend the hold within policy (up to
  * the authorized amount plus the scheme's auto-extension tolerance, and only as far as the cover
  * allows, through the same conditional statement as every hold); the rest is shortfall.
+ *
+ * MIRRORED: the server decides add-booking in one statement, add_booking_decision (migration
+ * 004-hot-path.ts, called from booking-decision.ts), which repeats this handler step by step.
+ * This handler stays the readable specification (and still runs for amounts above maxAmount and
+ * with addBookingVia 'handler'); booking-decision.test.ts requires both to answer and write the
+ * same. Change one, change the other.
  */
 export async function addBooking(context: CommandContext, body: CommandBody<'add-booking'>): Promise<CommandResult> {
-  const amount = body.quantity * body.unitPrice;
-  if (amount > maxAmount) throw fail('invalid-input', `quantity × unitPrice is ${amount}, above the largest amount accepted (${maxAmount}).`);
+  const amount = bookingAmount(body.quantity, body.unitPrice);
+  if (typeof amount !== 'number') throw amount;
   const caseRow = await lockCase(context, body.caseId);
   requireAdmitted(caseRow);
   // Hold, pre-auth and family in one read: the case lock taken above is the mutex for all of the
@@ -33,8 +54,8 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
       WHERE h.case_id = $1`,
     [caseRow.id, body.bookingId],
   );
-  if (!state) throw reject('preauth-not-requested', 'Request pre-authorization for this case before booking services.');
-  if (state.booking_exists) throw reject('booking-exists', 'A booking with this id already exists; generate a new id for a new booking.');
+  if (!state) throw addBookingRejections.preauthNotRequested();
+  if (state.booking_exists) throw addBookingRejections.bookingExists();
 
   const { fromHold, excess } = allocateBooking(amount, state.amount - state.consumed);
   let extended = 0;

@@ -1,4 +1,4 @@
-import { fail, reject } from '@domain/outcomes';
+import { fail, reject, type RefusedError } from '@domain/outcomes';
 import type { Sql } from '../db/database';
 import type { CommandContext } from './context';
 
@@ -42,14 +42,21 @@ export interface PreauthRow {
  */
 export async function lockCase(context: CommandContext, caseId: string): Promise<CaseRow> {
   const [row] = await context.sql.query<CaseRow>('SELECT id, member_id, family_id, hospital_id, status FROM cases WHERE id = $1 FOR UPDATE', [caseId]);
-  if (!row || (context.principal.hospitalId !== null && row.hospital_id !== context.principal.hospitalId)) {
-    throw fail('not-found', `There is no case ${caseId} at your hospital.`);
-  }
+  if (!row || (context.principal.hospitalId !== null && row.hospital_id !== context.principal.hospitalId)) throw caseNotFound(caseId);
   return row;
 }
 
+/** The refusal for a missing case and for another hospital's case alike (also worded here for add_booking_decision). */
+export function caseNotFound(caseId: string): RefusedError {
+  return fail('not-found', `There is no case ${caseId} at your hospital.`);
+}
+
+export function caseNotAdmitted(status: string): RefusedError {
+  return reject('case-not-admitted', `The case is ${status}; this needs an admitted patient.`, { status });
+}
+
 export function requireAdmitted(caseRow: CaseRow): void {
-  if (caseRow.status !== 'admitted') throw reject('case-not-admitted', `The case is ${caseRow.status}; this needs an admitted patient.`, { status: caseRow.status });
+  if (caseRow.status !== 'admitted') throw caseNotAdmitted(caseRow.status);
 }
 
 export async function lockHold(sql: Sql, caseId: string): Promise<HoldRow | null> {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { commandRoles, type CommandBody, type CommandName } from '@contract/commands';
-import { fail, RefusedError, type Refusal } from '@domain/outcomes';
+import { assertNever, fail, RefusedError, type Refusal } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import { pgErrorCode, pgErrors, sqlLiteral, type Database, type Sql } from '../db/database';
+import { decideBookingInDatabase, type StoredCommand } from './booking-decision';
+import { bookingAmount } from './bookings';
 import type { CommandContext, CommandHandlers, CommandServices, SchemeRow } from './context';
 
 export interface CommandOutcome {
@@ -22,6 +24,12 @@ export interface RunnerDependencies {
   readonly scheme: () => SchemeRow;
   readonly nationalIdKey: Buffer;
   readonly services: CommandServices;
+  /**
+   * How add-booking is decided: 'database' (default) in one statement, add_booking_decision;
+   * 'handler' through this runner and the addBooking handler it mirrors (the differential test
+   * runs both).
+   */
+  readonly addBookingVia?: 'database' | 'handler';
 }
 
 /** A business rejection on its way out of the transaction, to be stored on its own. */
@@ -31,19 +39,44 @@ class Rejected extends Error {
   }
 }
 
-interface StoredCommand {
-  operator_id: string;
-  request_hash: string;
-  http_status: number;
-  answer: Record<string, unknown>;
-}
-
-async function storedAnswer(sql: Sql, commandId: string, hash: string, principal: Principal): Promise<CommandOutcome> {
-  const [prior] = await sql.query<StoredCommand>('SELECT operator_id, request_hash, http_status, answer FROM commands WHERE command_id = $1', [commandId]);
+/** The first answer, replayed, provided the repeat is the same request by the same operator. */
+function replayOf(prior: StoredCommand | undefined, hash: string, principal: Principal): CommandOutcome {
   if (!prior || prior.request_hash !== hash || prior.operator_id !== principal.operatorId) {
     throw fail('command-id-reused', 'This command id was already used for a different command; generate a new id for a new command.');
   }
   return { status: prior.http_status, answer: prior.answer, isReplay: true };
+}
+
+async function storedAnswer(sql: Sql, commandId: string, hash: string, principal: Principal): Promise<CommandOutcome> {
+  const [prior] = await sql.query<StoredCommand>('SELECT operator_id, request_hash, http_status, answer FROM commands WHERE command_id = $1', [commandId]);
+  return replayOf(prior, hash, principal);
+}
+
+/** The generic signature pairs each name with its body; this lets the compiler see that pairing. */
+function isAddBooking(name: CommandName, _body: CommandBody<CommandName>): _body is CommandBody<'add-booking'> {
+  return name === 'add-booking';
+}
+
+/**
+ * add-booking decided by add_booking_decision in one statement (booking-decision.ts), with this
+ * runner's semantics: the claim first, replays compared here, rejections stored below like every
+ * other. Returns null for what the handler must answer itself: an amount above maxAmount is
+ * refused after the claim (so a reused id still answers command-id-reused first).
+ */
+async function decideAddBookingInDatabase(deps: RunnerDependencies, body: CommandBody<'add-booking'>, hash: string, principal: Principal): Promise<CommandOutcome | null> {
+  const amount = bookingAmount(body.quantity, body.unitPrice);
+  if (typeof amount !== 'number') return null;
+  const decision = await decideBookingInDatabase(deps.db, { body, principal, requestHash: hash, amount, autoExtendBasisPoints: deps.scheme().auto_extend_bp });
+  switch (decision.kind) {
+    case 'decided':
+      return { status: 200, answer: decision.answer, isReplay: false };
+    case 'claimed-before':
+      return replayOf(decision.prior, hash, principal);
+    case 'rejected':
+      throw new Rejected(decision.refusal);
+    default:
+      return assertNever(decision);
+  }
 }
 
 /**
@@ -57,6 +90,10 @@ async function storedAnswer(sql: Sql, commandId: string, hash: string, principal
  * A business rejection rolls the whole transaction back and stores only the answer, in a second
  * short transaction, so a retry gets the same answer. Input, auth and not-found errors store
  * nothing at all: bad input writes nothing.
+ *
+ * add-booking, the hot money decision, keeps these semantics in one statement instead
+ * (add_booking_decision, see booking-decision.ts): claim, effects and stored answer in the
+ * implicit transaction of that statement; its rejections are stored here like all others.
  */
 export async function runCommand<N extends CommandName>(deps: RunnerDependencies, name: N, body: CommandBody<N>, principal: Principal): Promise<CommandOutcome> {
   const allowed = commandRoles[name];
@@ -68,6 +105,10 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
   // Every value here is validated (uuid, our own command name, hex digest): safe as literals.
   const claimRow = `INSERT INTO commands (command_id, operator_id, name, request_hash) VALUES (${sqlLiteral(commandId)}, ${sqlLiteral(principal.operatorId)}, ${sqlLiteral(name)}, ${sqlLiteral(hash)}) ON CONFLICT (command_id) DO NOTHING RETURNING command_id`;
   try {
+    if (deps.addBookingVia !== 'handler' && isAddBooking(name, body)) {
+      const decided = await decideAddBookingInDatabase(deps, body, hash, principal);
+      if (decided) return decided;
+    }
     return await deps.db.transaction(async (sql, claimed) => {
       if (claimed.length === 0) return storedAnswer(sql, commandId, hash, principal);
       const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, services: deps.services };

@@ -52,6 +52,12 @@ export function pgErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The DETAIL of a database error, e.g. the facts a function RAISEd along with its own SQLSTATE. */
+export function pgErrorDetail(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'detail' in error && typeof error.detail === 'string') return error.detail;
+  return undefined;
+}
+
 export function pgConstraint(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'constraint' in error && typeof error.constraint === 'string') return error.constraint;
   return undefined;

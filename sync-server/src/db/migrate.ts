@@ -3,13 +3,14 @@ import { sql as initial } from './migrations/001-initial';
 import { sql as sync } from './migrations/002-sync';
 import { sql as deskScope } from './migrations/003-desk-scope';
 import { sql as identity } from './migrations/005-identity';
+import { sql as hotPath } from './migrations/004-hot-path';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'sync', sql: sync },
   { version: 3, name: 'desk-scope', sql: deskScope },
-  // 4 is reserved for the hot-path function (branch perf-hot-path).
+  { version: 4, name: 'hot-path', sql: hotPath },
   { version: 5, name: 'identity', sql: identity },
 ];
 

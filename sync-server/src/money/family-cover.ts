@@ -16,7 +16,8 @@ export interface Grant {
 /**
  * Reserve up to `requested` on the family's cover: LEAST(requested, cover - committed).
  * With `allowPartial` false the statement changes nothing unless the whole amount fits, and
- * returns null.
+ * returns null. add_booking_decision (migration 004-hot-path.ts) runs this same statement, with
+ * allowPartial, inside the database.
  */
 export async function reserveCover(sql: Sql, familyId: string, requested: number, allowPartial: boolean): Promise<Grant | null> {
   const rows = await sql.query<{ granted: number; committed: number; cover: number }>(

@@ -1,0 +1,154 @@
+/**
+ * 004 — add-booking decided in ONE statement.
+ *
+ * A booking that grows its case's hold is the hottest money decision. Through the general runner
+ * it costs six round trips (BEGIN + command claim, lock case, read hold/pre-auth/family, reserve,
+ * flush, COMMIT) and every lock it takes is held across all of them. This function does the same
+ * work inside the database, so the server sends one statement in autocommit (one implicit
+ * transaction): locks are held for microseconds, not for round trips.
+ *
+ * It is a mirror, not a second rule book:
+ * - the readable specification is `addBooking` in src/commands/bookings.ts (still run for amounts
+ *   the hot path does not take), and src/commands/booking-decision.test.ts runs both on the same
+ *   commands and requires identical answers and rows;
+ * - the money rules mirror allocateBooking and extensionCeiling (domain/money.ts) and the
+ *   arbitration statement mirrors reserveCover (src/money/family-cover.ts, allowPartial);
+ * - the amount (quantity × unit price, range-checked) and the scheme's auto-extension tolerance
+ *   come in from the server, computed and loaded exactly as for the handler;
+ * - rejections and not-found are raised (the statement then writes nothing, not even the command
+ *   claim) with the rejection code as the message: the server words them with the handler's own
+ *   refusal builders and stores the answer as runner.ts stores every rejection.
+ *
+ * Idempotency is runner.ts's: the command claim is the first write, so a concurrent duplicate
+ * blocks on the commands primary key until this statement's transaction ends, then finds the
+ * stored answer, which is returned with the stored operator and request hash for the server to
+ * compare (a different request under the same id is refused there).
+ *
+ * Lock order is the runner's: case row, then the family row (arbitration), then the hold.
+ */
+export const sql = /* sql */ `
+CREATE FUNCTION add_booking_decision(
+  p_command_id text,        -- verbatim from the request: the answer echoes it as the runner does
+  p_operator_id uuid,
+  p_hospital_id uuid,       -- the operator's hospital scope; NULL for operators without one
+  p_request_hash text,
+  p_booking_id text,        -- verbatim, like the handler's answer and audit entry
+  p_case_id uuid,
+  p_item_code text,
+  p_description text,
+  p_quantity integer,
+  p_unit_price bigint,
+  p_amount bigint,          -- quantity × unit price, computed and range-checked by the server
+  p_auto_extend_bp integer  -- the current scheme's tolerance, as loaded by the server
+) RETURNS TABLE (is_replay boolean, claim_operator_id uuid, claim_request_hash text, answer_status integer, answer_body json)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_command_id uuid := p_command_id::uuid;
+  v_booking_id uuid := p_booking_id::uuid;
+  v_case record;
+  v_state record;
+  v_grant record;
+  v_from_hold bigint;
+  v_excess bigint;
+  v_wanted bigint;
+  v_extended bigint := 0;
+  v_cover bigint;
+  v_committed bigint;
+  v_covered bigint;
+  v_shortfall bigint;
+  v_hold_amount bigint;
+  v_hold_consumed bigint;
+  v_answer json;
+BEGIN
+  -- The claim comes first (see runner.ts): a duplicate waits here for this transaction.
+  INSERT INTO commands (command_id, operator_id, name, request_hash)
+    VALUES (v_command_id, p_operator_id, 'add-booking', p_request_hash)
+    ON CONFLICT (command_id) DO NOTHING;
+  IF NOT FOUND THEN
+    -- READ COMMITTED: this statement's snapshot is taken after the wait, so the first answer is visible.
+    RETURN QUERY SELECT true, c.operator_id, c.request_hash, c.http_status, c.answer::json FROM commands c WHERE c.command_id = v_command_id;
+    RETURN;
+  END IF;
+
+  -- lockCase (case-access.ts): another hospital's case answers exactly like a missing one.
+  SELECT k.id, k.member_id, k.family_id, k.hospital_id, k.status INTO v_case FROM cases k WHERE k.id = p_case_id FOR UPDATE;
+  IF NOT FOUND OR (p_hospital_id IS NOT NULL AND v_case.hospital_id <> p_hospital_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CD404', MESSAGE = 'not-found';
+  END IF;
+  IF v_case.status <> 'admitted' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CD409', MESSAGE = 'case-not-admitted', DETAIL = v_case.status;
+  END IF;
+
+  -- The case lock is the mutex for all of the case's rows, so this read cannot go stale.
+  SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
+         EXISTS (SELECT 1 FROM bookings b WHERE b.id = v_booking_id) AS booking_exists
+    INTO v_state
+    FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN families f ON f.id = h.family_id
+   WHERE h.case_id = v_case.id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CD409', MESSAGE = 'preauth-not-requested';
+  END IF;
+  IF v_state.booking_exists THEN
+    RAISE EXCEPTION USING ERRCODE = 'CD409', MESSAGE = 'booking-exists';
+  END IF;
+
+  -- Mirrors allocateBooking(amount, holdFree) in domain/money.ts.
+  v_from_hold := GREATEST(0, LEAST(p_amount, v_state.amount - v_state.consumed));
+  v_excess := p_amount - v_from_hold;
+  v_cover := v_state.cover;
+  v_committed := v_state.committed;
+  IF v_excess > 0 AND v_state.preauth_status <> 'rejected' THEN
+    -- Mirrors extensionCeiling(authorized, autoExtendBasisPoints) in domain/money.ts (integer
+    -- division of non-negative values is the floor).
+    v_wanted := LEAST(v_excess, GREATEST(0, v_state.authorized + (v_state.authorized * p_auto_extend_bp) / 10000 - v_state.amount));
+    IF v_wanted > 0 THEN
+      -- THE arbitration: reserveCover's conditional UPDATE with allowPartial (money/family-cover.ts).
+      -- The SET expressions read the row as it is under its lock, never a value read earlier, and
+      -- the committed_within_cover CHECK constraint remains the guarantee.
+      UPDATE families f
+         SET last_change = LEAST(v_wanted, f.cover - f.committed),
+             committed = f.committed + LEAST(v_wanted, f.cover - f.committed),
+             updated_at = now()
+       WHERE f.id = v_case.family_id
+       RETURNING f.last_change AS granted, f.committed, f.cover INTO v_grant;
+      IF FOUND THEN
+        v_extended := v_grant.granted;
+        v_cover := v_grant.cover;
+        v_committed := v_grant.committed;
+      END IF;
+    END IF;
+  END IF;
+  v_covered := v_from_hold + v_extended;
+  v_shortfall := p_amount - v_covered;
+  v_hold_amount := v_state.amount + v_extended;
+  v_hold_consumed := v_state.consumed + v_covered;
+
+  -- The handler's writes, in its order (appendLedger and recordPatientShare skip zero amounts).
+  UPDATE holds h SET amount = v_hold_amount, consumed = v_hold_consumed, updated_at = now() WHERE h.id = v_state.hold_id;
+  IF v_extended <> 0 THEN
+    INSERT INTO ledger (family_id, case_id, component, delta, reason, command_id)
+      VALUES (v_case.family_id, v_case.id, 'hold', v_extended, 'booking-extension', v_command_id);
+  END IF;
+  INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
+    VALUES (v_booking_id, v_case.id, v_case.family_id, p_item_code, p_description, p_quantity, p_unit_price, p_amount, v_covered, v_shortfall, v_state.package_code, v_state.package_version, 'active', p_operator_id);
+  IF v_shortfall <> 0 THEN
+    INSERT INTO patient_shares (family_id, member_id, case_id, booking_id, kind, amount, command_id)
+      VALUES (v_case.family_id, v_case.member_id, v_case.id, v_booking_id, 'booking-shortfall', v_shortfall, v_command_id);
+  END IF;
+  INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, command_id)
+    VALUES (p_operator_id, 'booking-added', 'booking', p_booking_id, NULL,
+            jsonb_build_object('caseId', v_case.id, 'amount', p_amount, 'covered', v_covered, 'shortfall', v_shortfall, 'extended', v_extended, 'holdAmount', v_hold_amount, 'consumed', v_hold_consumed),
+            v_command_id);
+
+  -- The handler's answer, key for key and in its order (json, not jsonb, keeps the order).
+  v_answer := json_build_object('commandId', p_command_id, 'command', 'add-booking', 'result', json_build_object(
+    'bookingId', p_booking_id, 'caseId', v_case.id, 'amount', p_amount, 'coveredAmount', v_covered, 'shortfallAmount', v_shortfall,
+    -- Mirrors coverageOf (commands/bookings.ts).
+    'coverage', CASE WHEN v_shortfall = 0 THEN 'covered' WHEN v_covered > 0 THEN 'partly-covered' ELSE 'shortfall' END,
+    'packageCode', v_state.package_code, 'packageVersion', v_state.package_version,
+    'hold', json_build_object('amount', v_hold_amount, 'consumed', v_hold_consumed, 'free', v_hold_amount - v_hold_consumed, 'extended', v_extended),
+    'family', json_build_object('cover', v_cover, 'committed', v_committed, 'available', v_cover - v_committed)));
+  UPDATE commands c SET http_status = 200, answer = v_answer::jsonb WHERE c.command_id = v_command_id;
+  RETURN QUERY SELECT false, p_operator_id, p_request_hash, 200, v_answer;
+END $fn$;
+`;
