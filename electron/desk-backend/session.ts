@@ -39,9 +39,11 @@ export async function signIn(db: ReplicaDatabase, client: SyncServerClient | nul
         .run(username, operator.operatorId, JSON.stringify(operator.roles), operator.hospitalId, makeVerifier(password), new Date().toISOString());
       return { ok: true, value: session(operator.operatorId, operator.roles, false) };
     } catch (error) {
-      if (!(error instanceof ServerCallError) || error.fault.kind !== 'unreachable') {
-        const message = error instanceof ServerCallError && error.fault.kind === 'refused' ? error.fault.message : 'Sign-in failed.';
-        return { ok: false, error: { code: 'invalid-credentials', message } };
+      if (!(error instanceof ServerCallError)) throw error;
+      // Only the server saying no (401) means a wrong password. An unreachable server or a torn,
+      // garbled answer says nothing about the password: fall back to the offline verifier.
+      if (error.fault.kind === 'refused') {
+        return { ok: false, error: { code: error.fault.status === 401 ? 'invalid-credentials' : error.fault.code, message: error.fault.message } };
       }
     }
   }

@@ -3,6 +3,7 @@ import { sql as initial } from './migrations/001-initial';
 import { sql as sync } from './migrations/002-sync';
 import { sql as deskScope } from './migrations/003-desk-scope';
 import { sql as identity } from './migrations/005-identity';
+import { sql as changeNotify } from './migrations/006-change-notify';
 import { sql as hotPath } from './migrations/004-hot-path';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
@@ -12,6 +13,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 3, name: 'desk-scope', sql: deskScope },
   { version: 4, name: 'hot-path', sql: hotPath },
   { version: 5, name: 'identity', sql: identity },
+  { version: 6, name: 'change-notify', sql: changeNotify },
 ];
 
 /**

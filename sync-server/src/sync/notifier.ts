@@ -2,15 +2,15 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
 /**
- * Pokes desks to pull. Every server process tells its own stream subscribers at once and, on
- * PostgreSQL, NOTIFYs the others (throttled), which LISTEN and poke theirs. A poke carries no
- * data: the desk pulls and the checkpoint decides what it gets.
+ * Pokes desks to pull. Every server process tells its own stream subscribers at once; on
+ * PostgreSQL every process also LISTENs for the NOTIFY that migration 006's triggers send inside
+ * each committing transaction (so no commit can go unannounced, whichever process made it and
+ * whatever happens to that process afterwards). A poke carries no data: the desk pulls and the
+ * checkpoint decides what it gets.
  */
 export class ChangeNotifier {
   private readonly local = new EventEmitter();
   private listener: pg.Client | null = null;
-  private publisher: pg.Pool | null = null;
-  private isNotifyQueued = false;
 
   constructor(private readonly connectionString: string | null) {
     this.local.setMaxListeners(0);
@@ -18,9 +18,10 @@ export class ChangeNotifier {
 
   async start(): Promise<void> {
     if (!this.connectionString) return;
-    this.publisher = new pg.Pool({ connectionString: this.connectionString, max: 1 });
-    this.publisher.on('error', () => undefined);
     await this.listen();
+    // A (re)started server announces itself: whatever it may have committed just before a crash
+    // reaches every desk, whichever server holds that desk's stream.
+    await this.listener?.query("SELECT pg_notify('coverdesk_changed', '')");
   }
 
   private async listen(): Promise<void> {
@@ -36,14 +37,9 @@ export class ChangeNotifier {
     this.listener = client;
   }
 
+  /** A change committed in this process: poke its own desks now (the NOTIFY covers the others). */
   changed(): void {
     this.local.emit('changed');
-    if (!this.publisher || this.isNotifyQueued) return;
-    this.isNotifyQueued = true;
-    setTimeout(() => {
-      this.isNotifyQueued = false;
-      this.publisher?.query('NOTIFY coverdesk_changed').catch(() => undefined);
-    }, 50).unref();
   }
 
   subscribe(listener: () => void): () => void {
@@ -53,8 +49,6 @@ export class ChangeNotifier {
 
   async stop(): Promise<void> {
     await this.listener?.end().catch(() => undefined);
-    await this.publisher?.end().catch(() => undefined);
     this.listener = null;
-    this.publisher = null;
   }
 }
