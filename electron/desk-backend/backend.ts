@@ -153,8 +153,10 @@ export class DeskBackend {
     return null;
   }
 
+  /** The family of a case this desk knows (server row or its own pending admission): one indexed lookup. */
   private familyOfCase(caseId: string): string | null {
-    return this.reads.caseView(caseId)?.familyId ?? null;
+    const row = this.db.prepare("SELECT family_id AS familyId FROM server_cases WHERE id = ? UNION ALL SELECT family_id FROM pending_rows WHERE kind = 'cases' AND id = ? LIMIT 1").get(caseId, caseId) as { familyId: string | null } | undefined;
+    return row?.familyId ?? null;
   }
 
   readonly handlers: DeskApiHandlers = {
@@ -304,11 +306,11 @@ export class DeskBackend {
     'bookings.add': async ({ caseId, itemCode, description, quantity, unitPrice }) => {
       const refused = this.requireMedco();
       if (refused) return refused;
-      const view = this.reads.caseView(caseId);
-      if (!view) return failure('not-found', 'There is no such case on this desk.');
+      const familyId = this.familyOfCase(caseId);
+      if (!familyId) return failure('not-found', 'There is no such case on this desk.');
       const bookingId = randomUUID();
       const result = this.queue('add-booking', { bookingId, caseId, itemCode, description, quantity, unitPrice }, (commandId) =>
-        this.addPending('bookings', bookingId, caseId, view.familyId, commandId, { caseId, itemCode, description, quantity, unitPrice, amount: quantity * unitPrice, createdAt: new Date().toISOString() }));
+        this.addPending('bookings', bookingId, caseId, familyId, commandId, { caseId, itemCode, description, quantity, unitPrice, amount: quantity * unitPrice, createdAt: new Date().toISOString() }));
       return result.ok ? ok({ bookingId }) : result;
     },
     'bookings.void': async ({ bookingId, reason }) => {
