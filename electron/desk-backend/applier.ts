@@ -9,8 +9,21 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
  * The pull applier: the only writer of server_* tables. One page of documents and its checkpoint
  * commit together, so a crash mid-pull resumes from the last applied page, never half of one.
  */
+/** A reviewer's decision that arrived in a pull: the desk tells its operator. */
+export interface ArrivedDecision {
+  readonly caseId: string;
+  readonly status: string;
+}
+
 export class PullApplier {
   private readonly statements: Record<string, SqlStatement>;
+  private arrived: ArrivedDecision[] = [];
+  private readonly decisionListeners = new Set<(decisions: ArrivedDecision[]) => void>();
+
+  onDecisions(listener: (decisions: ArrivedDecision[]) => void): () => void {
+    this.decisionListeners.add(listener);
+    return () => this.decisionListeners.delete(listener);
+  }
 
   constructor(private readonly db: ReplicaDatabase, private readonly feed: Feed) {
     const upsert = (table: string) => db.prepare(`INSERT INTO server_${table} (id, family_id, case_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, case_id = excluded.case_id, doc = excluded.doc`);
@@ -24,6 +37,7 @@ export class PullApplier {
       pendingCount: db.prepare('SELECT count(*) AS count FROM pending_rows'),
       deskFamily: db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING'),
       isDeskFamily: db.prepare('SELECT 1 FROM desk_families WHERE family_id = ?'),
+      preauthStatus: db.prepare("SELECT json_extract(doc, '$.status') AS status FROM server_preauths WHERE id = ?"),
     };
   }
 
@@ -40,9 +54,15 @@ export class PullApplier {
       run();
     } catch (error) {
       this.feed.discard();
+      this.arrived = [];
       throw error;
     }
     this.feed.announce();
+    if (this.arrived.length > 0) {
+      const decisions = this.arrived;
+      this.arrived = [];
+      for (const listener of this.decisionListeners) listener(decisions);
+    }
   }
 
   private applyOne(document: PulledDocumentValue, hasPending: boolean, now: string): void {
@@ -84,6 +104,12 @@ export class PullApplier {
       case 'enhancements':
       case 'claims': {
         const caseId = text(row.caseId);
+        if (document.table === 'preauths' && caseId) {
+          // A status that changed to a decision, on a pre-auth this desk already knew: notify.
+          const before = (s.preauthStatus!.get(document.id) as { status: string } | undefined)?.status;
+          const after = text(row.status);
+          if (before !== undefined && after && before !== after && ['approved', 'rejected', 'queried'].includes(after)) this.arrived.push({ caseId, status: after });
+        }
         s[document.table]!.run(document.id, text(row.familyId), caseId, json);
         if (hasPending && caseId) s.clearPending!.run(document.table, document.table === 'preauths' ? caseId : document.id);
         if (caseId) this.feed.touch('cases', caseId);

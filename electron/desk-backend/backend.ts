@@ -52,7 +52,6 @@ export class DeskBackend {
   private client: SyncServerClient | null = null;
   private session: SessionInfo | null = null;
   private readonly eventListeners = new Set<<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => void>();
-  private readonly seenDecisions = new Map<string, string>();
 
   constructor(options: DeskBackendOptions) {
     this.db = openReplica(join(options.dataDir, 'desk-replica.sqlite'));
@@ -61,14 +60,18 @@ export class DeskBackend {
     this.reads = new DeskReads(this.db);
     const serverUrl = readMeta(this.db, 'server_url');
     if (serverUrl && this.secrets.read()) this.client = new SyncServerClient(serverUrl, () => this.secrets.read());
-    this.engine = new SyncEngine(this.db, this.feed, new PullApplier(this.db, this.feed), () => this.client, options.sync);
+    const applier = new PullApplier(this.db, this.feed);
+    applier.onDecisions((decisions) => {
+      for (const decision of decisions) {
+        const view = this.reads.caseView(decision.caseId);
+        this.emit('notification', { caseId: decision.caseId, title: `Pre-authorization ${decision.status}`, body: `${view?.memberName ?? 'A patient'}: ${view?.preauth.packageCode ?? ''} ${decision.status}.` });
+      }
+    });
+    this.engine = new SyncEngine(this.db, this.feed, applier, () => this.client, options.sync);
     this.engine.onStatus((status) => this.emit('sync.status', status));
     const devices = options.devices ? { config: options.devices, error: null } : loadDeviceConfig(join(options.dataDir, 'devices.json'));
     this.devices = new DeviceManager(devices.config, (event, payload) => this.emit(event, payload), devices.error);
-    this.feed.onChange((collections) => {
-      this.emit('replication.changed', { collections });
-      if (collections.includes('cases')) this.notifyDecisions();
-    });
+    this.feed.onChange((collections) => this.emit('replication.changed', { collections }));
   }
 
   start(): void {
@@ -89,19 +92,6 @@ export class DeskBackend {
 
   private emit<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]): void {
     for (const listener of this.eventListeners) listener(event, payload);
-  }
-
-  /** A decision arriving on one of this desk's cases becomes an operator notification. */
-  private notifyDecisions(): void {
-    const rows = this.db.prepare("SELECT case_id AS caseId, json_extract(doc, '$.status') AS status FROM server_preauths").all() as { caseId: string; status: string }[];
-    for (const row of rows) {
-      const before = this.seenDecisions.get(row.caseId);
-      this.seenDecisions.set(row.caseId, row.status);
-      if (before !== undefined && before !== row.status && ['approved', 'rejected', 'queried'].includes(row.status)) {
-        const view = this.reads.caseView(row.caseId);
-        this.emit('notification', { caseId: row.caseId, title: `Pre-authorization ${row.status}`, body: `${view?.memberName ?? 'A patient'}: ${view?.preauth.packageCode ?? ''} ${row.status}.` });
-      }
-    }
   }
 
   private identity(): DeskIdentity | null {

@@ -27,7 +27,9 @@ function tableQuery(table: ReplicatedTable, isInitial: boolean): string {
 
 function tableBody(table: ReplicatedTable, isInitial: boolean): string {
   const window = (alias: string) => (isInitial ? 'true' : `${alias}.change_xid >= $1::xid8`);
-  const after = (column: string) => `($5::text IS NULL OR ${column}::text > $5::text)`;
+  // Page by the primary key itself (uuid order, or the package code), so every page is an index
+  // range scan; comparing or sorting on id::text would sort the whole table for every page.
+  const after = (column: string, type: 'uuid' | 'text' = 'uuid') => `($5::text IS NULL OR ${column} > $5::${type})`;
   switch (table) {
     case 'families':
       return `SELECT f.id::text AS id, json_build_object(
@@ -41,20 +43,20 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                 FROM families f
                WHERE ${familyInScope('f')} AND ${after('f.id')}
                  AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering}`})
-               ORDER BY f.id::text LIMIT $6`;
+               ORDER BY f.id LIMIT $6`;
     case 'members':
       return `SELECT m.id::text AS id, json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
                 'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number) AS row
                 FROM members m JOIN families f ON f.id = m.family_id
                WHERE ${familyInScope('f')} AND ${after('m.id')}
                  AND (${window('m')} ${isInitial ? '' : `OR m.family_id IN ${familiesEntering}`})
-               ORDER BY m.id::text LIMIT $6`;
+               ORDER BY m.id LIMIT $6`;
     case 'packages':
       return `SELECT p.code AS id, json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
                 'version', pp.version, 'price', pp.price) AS row
                 FROM packages p
                 JOIN LATERAL (SELECT version, price, change_xid FROM package_prices WHERE package_code = p.code ORDER BY version DESC LIMIT 1) pp ON true
-               WHERE ${after('p.code')}
+               WHERE ${after('p.code', 'text')}
                  AND (${window('p')} OR ${window('pp')})
                ORDER BY p.code LIMIT $6`;
     case 'cases':
@@ -63,7 +65,7 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                 'cancelledAt', c.cancelled_at) AS row
                 FROM cases c
                WHERE c.hospital_id = $4 AND ${window('c')} AND ${after('c.id')}
-               ORDER BY c.id::text LIMIT $6`;
+               ORDER BY c.id LIMIT $6`;
     case 'preauths':
       return `SELECT p.id::text AS id, json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
                 'packagePrice', p.package_price, 'requestedAmount', p.requested_amount, 'recommendedAmount', p.recommended_amount,
@@ -71,33 +73,33 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                 'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at) AS row
                 FROM preauths p JOIN cases c ON c.id = p.case_id
                WHERE c.hospital_id = $4 AND ${window('p')} AND ${after('p.id')}
-               ORDER BY p.id::text LIMIT $6`;
+               ORDER BY p.id LIMIT $6`;
     case 'holds':
       return `SELECT h.id::text AS id, json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
                 'authorized', h.authorized, 'packageCode', h.package_code, 'packageVersion', h.package_version, 'status', h.status,
                 'confirmedAt', clock_timestamp()) AS row
                 FROM holds h JOIN cases c ON c.id = h.case_id
                WHERE c.hospital_id = $4 AND ${window('h')} AND ${after('h.id')}
-               ORDER BY h.id::text LIMIT $6`;
+               ORDER BY h.id LIMIT $6`;
     case 'enhancements':
       return `SELECT e.id::text AS id, json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
                 'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at) AS row
                 FROM enhancements e JOIN cases c ON c.id = e.case_id
                WHERE c.hospital_id = $4 AND ${window('e')} AND ${after('e.id')}
-               ORDER BY e.id::text LIMIT $6`;
+               ORDER BY e.id LIMIT $6`;
     case 'bookings':
       return `SELECT b.id::text AS id, json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
                 'quantity', b.quantity, 'unitPrice', b.unit_price, 'amount', b.amount, 'coveredAmount', b.covered_amount, 'shortfallAmount', b.shortfall_amount,
                 'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at) AS row
                 FROM bookings b JOIN cases c ON c.id = b.case_id
                WHERE c.hospital_id = $4 AND ${window('b')} AND ${after('b.id')}
-               ORDER BY b.id::text LIMIT $6`;
+               ORDER BY b.id LIMIT $6`;
     case 'claims':
       return `SELECT k.id::text AS id, json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
                 'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'status', k.status, 'submittedAt', k.submitted_at) AS row
                 FROM claims k
                WHERE k.hospital_id = $4 AND ${window('k')} AND ${after('k.id')}
-               ORDER BY k.id::text LIMIT $6`;
+               ORDER BY k.id LIMIT $6`;
   }
 }
 
