@@ -100,34 +100,53 @@ export class SyncServerClient {
    * Follow the server-sent event stream until `signal` aborts or the connection drops (then the
    * promise settles and the caller reconnects). Every `poke` calls `onPoke`.
    */
-  async stream(onPoke: () => void, signal: AbortSignal): Promise<void> {
+  async stream(onPoke: () => void, signal: AbortSignal, liveness: { readonly connectMs?: number; readonly silenceMs?: number } = {}): Promise<void> {
     const credential = this.deskCredential();
     if (!credential) throw new ServerCallError({ kind: 'refused', status: 401, code: 'not-enrolled', message: 'This desk is not enrolled yet.' });
-    let response: Response;
+    // A stream can die without a sound (a half-open TCP connection, a balancer that accepts and
+    // drops, Wi-Fi roaming): give up if the headers do not come in time, or if nothing — not even
+    // the server's 15 s keep-alive — arrives for two keep-alive periods. The caller reconnects.
+    const watchdog = new AbortController();
+    const abortBoth = () => watchdog.abort();
+    signal.addEventListener('abort', abortBoth, { once: true });
+    let timer = setTimeout(abortBoth, liveness.connectMs ?? 10_000);
+    const resetSilence = () => {
+      clearTimeout(timer);
+      timer = setTimeout(abortBoth, liveness.silenceMs ?? 35_000);
+    };
     try {
-      response = await fetch(new URL('/sync/stream', this.serverUrl), { headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion), accept: 'text/event-stream' }, signal });
-    } catch (error) {
-      throw new ServerCallError({ kind: 'unreachable', message: `The event stream cannot connect (${error instanceof Error ? error.message : String(error)}).` });
-    }
-    if (!response.ok || !response.body) throw new ServerCallError({ kind: 'refused', status: response.status, code: 'stream-refused', message: `The server refused the event stream (HTTP ${response.status}).` });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (/^event: poke$/m.test(event)) onPoke();
-        }
+      let response: Response;
+      try {
+        response = await fetch(new URL('/sync/stream', this.serverUrl), { headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion), accept: 'text/event-stream' }, signal: watchdog.signal });
+      } catch (error) {
+        if (signal.aborted) return;
+        throw new ServerCallError({ kind: 'unreachable', message: `The event stream cannot connect (${error instanceof Error ? error.message : String(error)}).` });
       }
-    } catch (error) {
-      if (signal.aborted) return;
-      throw new ServerCallError({ kind: 'unreachable', message: `The event stream dropped (${error instanceof Error ? error.message : String(error)}).` });
+      if (!response.ok || !response.body) throw new ServerCallError({ kind: 'refused', status: response.status, code: 'stream-refused', message: `The server refused the event stream (HTTP ${response.status}).` });
+      resetSilence();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        const reader = response.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          resetSilence();
+          buffer += decoder.decode(value, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const event = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (/^event: poke$/m.test(event)) onPoke();
+          }
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        throw new ServerCallError({ kind: 'unreachable', message: `The event stream dropped (${error instanceof Error ? error.message : String(error)}).` });
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abortBoth);
     }
   }
 }

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { demoIds } from '../../sync-server/src/demo/seed';
+import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
+import { FaultProxy } from '../support/fault-proxy';
+import { HttpFaultProxy } from '../support/http-fault-proxy';
+import { stablePort } from '../support/ports';
+import { DeskHost } from './desk-host';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Found by the chaos run (restarted desk processes whose first requests hung for the full 15 s
+ * timeout while the proxy was cutting them off), reduced to the event stream.
+ *
+ * FIXED — was a BUG (electron/desk-backend/server-client.ts, SyncServerClient.stream — no timeout — and
+ * sync-engine.ts, followStream — no liveness watchdog): when a desk process starts while the
+ * network accepts connections and then closes or resets them (a balancer with no healthy backend;
+ * here the TCP FaultProxy while offline, which closes each connection as soon as it is accepted),
+ * Node 20's fetch (undici 6.24) leaves some of the process's first requests pending: in a fresh
+ * process, `fetch` against `net.createServer((s) => s.destroy())` never settles, and with two
+ * concurrent requests against `s.resetAndDestroy()` the second never settles — only their abort
+ * signals end them. Push, pull and sign-in give up after their 15 s timeout (the chaos run saw
+ * restarts wait exactly that), but the event stream has no timeout: followStream waits forever,
+ * so after the network heals, server pokes never reach the desk; it catches up only on its own
+ * commands or the 30 s safety pull. A silently dead stream connection (NAT timeout, Wi-Fi
+ * roaming: no FIN, no RST) leaves it stuck the same way.
+ * Suggested fix: a timeout on the stream request until its headers arrive, and a watchdog that
+ * aborts and reconnects when nothing (not even the server's 15 s keep-alive comment) arrived for
+ * about two keep-alive periods.
+ */
+describe('a desk started while the network is down gets pokes once it heals (PGlite; one in-process server; desk in its own process)', () => {
+  let server: TestServer;
+  let port: number;
+  let host: DeskHost | null = null;
+  let stopProxy: () => Promise<void> = async () => undefined;
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coverdesk-stuck-stream-'));
+    server = await startTestServer('pglite', { extraFamilies: 2 });
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (server.app.server.address() as { port: number }).port;
+  }, 60_000);
+
+  afterEach(async () => {
+    await host?.kill();
+    host = null;
+    await stopProxy();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Enroll a desk through `serverUrl`, stop it, cut the network, start the desk process afresh,
+   * heal once it is open, then admit a patient on the server: how long until the desk has the hold?
+   */
+  async function restartCutOffThenChange(serverUrl: string, setOffline: (isOffline: boolean) => Promise<void> | void): Promise<number> {
+    const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
+    host = new DeskHost('stuck-stream', [{ deskKey: 'desk', dataDir: dir, username: 'medco.a', password: 'coverdesk-demo', enroll: { serverUrl, code: String(issued.body.code) }, members: [], packageCodes: [] }]);
+    await host.start();
+    await host.stop();
+    await setOffline(true);
+    await host.start(); // signs in offline: the cached verifier
+    await setOffline(false);
+    await sleep(1_000);
+    const caseId = randomUUID();
+    const token = await server.login('medco.a');
+    expect((await server.command(token, 'admit', { caseId, memberId: demoIds.son, identityMethod: 'fingerprint' })).status).toBe(200);
+    expect((await server.command(token, 'request-preauth', { caseId, packageCode: 'MG006A' })).status).toBe(200);
+    const changedAt = Date.now();
+    const hasHold = async () => (await host!.call('snapshot', { deskKey: 'desk', withViews: false })).holds.some((h) => h.caseId === caseId);
+    while (!(await hasHold()) && Date.now() - changedAt < 10_000) await sleep(100);
+    expect(await hasHold(), 'no poke reached the desk after the heal').toBe(true);
+    return Date.now() - changedAt;
+  }
+
+  it('control: cut off with connections refused (nobody listening), the desk streams again after the heal', async () => {
+    const proxy = new HttpFaultProxy(() => [port]);
+    await proxy.start(await stablePort());
+    stopProxy = () => proxy.stop();
+    expect(await restartCutOffThenChange(proxy.url, (isOffline) => proxy.setOffline(isOffline, 'refuse'))).toBeLessThan(10_000);
+  }, 60_000);
+
+  // Fixed: SyncServerClient.stream now has a connect timeout and a silence watchdog.
+  it('cut off with connections closed as soon as accepted, the desk streams again after the heal', async () => {
+    const proxy = new FaultProxy(port);
+    await proxy.start();
+    stopProxy = () => proxy.stop();
+    expect(await restartCutOffThenChange(proxy.url, (isOffline) => proxy.setOffline(isOffline))).toBeLessThan(10_000);
+  }, 60_000);
+});
