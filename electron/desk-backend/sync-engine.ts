@@ -188,14 +188,19 @@ export class SyncEngine {
 
   private async pullAll(client: SyncServerClient): Promise<void> {
     let applied = 0;
+    const stored = readMeta(this.db, 'pull_checkpoint');
+    let page = await client.pull(stored ? (JSON.parse(stored) as PullCheckpointValue) : null, this.options.pullPageSize);
     for (;;) {
-      const stored = readMeta(this.db, 'pull_checkpoint');
-      const checkpoint = stored ? (JSON.parse(stored) as PullCheckpointValue) : null;
-      const page = await client.pull(checkpoint, this.options.pullPageSize);
+      // Ask for the next page before applying this one: the server prepares it while SQLite
+      // writes. The checkpoint is only stored with the page that was applied, so a failure here
+      // resumes from the last applied page.
+      const next = page.hasMore ? client.pull(page.checkpoint, this.options.pullPageSize) : null;
+      next?.catch(() => undefined);
       this.applier.apply(page.documents, page.checkpoint, page.serverTime);
       applied += page.documents.length;
       this.options.onProgress?.(applied);
-      if (!page.hasMore) return;
+      if (!next) return;
+      page = await next;
     }
   }
 
