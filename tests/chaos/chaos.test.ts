@@ -10,6 +10,7 @@ describe.skipIf(!process.env.DATABASE_URL)('chaos: desks, faults and SIGKILLs ne
   it('six desks, two servers, 40 s of chaos: zero violations and convergence within 10 s of the heal', async () => {
     const summary = await runChaos({ desks: 6, durationMs: 40_000, servers: 2, desksPerHost: 1, convergeTimeoutMs: 20_000 });
     const findings = summary.findings.slice(0, 20).join('\n');
+    console.log(`chaos: ${summary.operations} desk operations, ${summary.bookingsCommitted} bookings (${summary.bookingsRefusedByServer} refused), ${summary.serverKills} server kills, ${summary.deskKills} desk kills (${summary.restartsWithUnpushedCommits} restarts with unpushed commits), ${summary.cutOffs} cut-offs, ${summary.proxy.droppedResponses} answers dropped, ${summary.proxy.duplicated} duplicated, ${summary.proxy.replayed} replayed late; converged ${summary.convergeMs} ms after the heal`);
     // The run really was chaotic: otherwise the zeros below would prove nothing.
     expect(summary.operations, findings).toBeGreaterThan(100);
     expect(summary.serverKills + summary.deskKills, findings).toBeGreaterThan(3);

@@ -134,9 +134,9 @@ interface ServerHold {
 
 /**
  * A cut-off desk meets refused connections (its cable, or the balancer, is gone). Connections
- * accepted and then reset or closed are a known separate bug — Node's fetch strands a fresh
- * process's first requests, and the desk's event stream has no timeout to recover — shown on its
- * own in stuck-stream.test.ts; here they would only make the convergence check flaky.
+ * accepted and then reset or closed strand a fresh process's first requests in Node's fetch until
+ * their own timeouts (up to 15 s): tested on their own in stuck-stream.test.ts; here they would
+ * only make the 10 s convergence check flaky.
  */
 const cutOffMode = 'refuse';
 const packageCodes = ['MG006A', 'MG012A', 'SB001A', 'SE007A', 'MG001A', 'MC011A', 'MO004A', 'MG026A'];

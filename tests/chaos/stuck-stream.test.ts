@@ -14,23 +14,19 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Found by the chaos run (restarted desk processes whose first requests hung for the full 15 s
- * timeout while the proxy was cutting them off), reduced to the event stream.
+ * timeout while the proxy was cutting them off), reduced to the event stream; fixed in c4da5fc
+ * (the stream has a connect timeout and a silence watchdog), kept as a regression test.
  *
- * FIXED — was a BUG (electron/desk-backend/server-client.ts, SyncServerClient.stream — no timeout — and
- * sync-engine.ts, followStream — no liveness watchdog): when a desk process starts while the
- * network accepts connections and then closes or resets them (a balancer with no healthy backend;
- * here the TCP FaultProxy while offline, which closes each connection as soon as it is accepted),
- * Node 20's fetch (undici 6.24) leaves some of the process's first requests pending: in a fresh
- * process, `fetch` against `net.createServer((s) => s.destroy())` never settles, and with two
- * concurrent requests against `s.resetAndDestroy()` the second never settles — only their abort
- * signals end them. Push, pull and sign-in give up after their 15 s timeout (the chaos run saw
- * restarts wait exactly that), but the event stream has no timeout: followStream waits forever,
- * so after the network heals, server pokes never reach the desk; it catches up only on its own
- * commands or the 30 s safety pull. A silently dead stream connection (NAT timeout, Wi-Fi
- * roaming: no FIN, no RST) leaves it stuck the same way.
- * Suggested fix: a timeout on the stream request until its headers arrive, and a watchdog that
- * aborts and reconnects when nothing (not even the server's 15 s keep-alive comment) arrived for
- * about two keep-alive periods.
+ * What happened: when a desk process starts while the network accepts connections and then
+ * closes or resets them (a balancer with no healthy backend; here the TCP FaultProxy while
+ * offline, which closes each connection as soon as it is accepted), Node 20's fetch (undici 6.24)
+ * leaves some of the process's first requests pending: in a fresh process, `fetch` against
+ * `net.createServer((s) => s.destroy())` never settles, and with two concurrent requests against
+ * `s.resetAndDestroy()` the second never settles — only their abort signals end them. Push, pull
+ * and sign-in gave up after their 15 s timeout, but the event stream had no timeout, so
+ * followStream waited forever: after the network healed, pokes never reached the desk, which
+ * caught up only on its own commands or the 30 s safety pull. A silently dead stream connection
+ * (NAT timeout, Wi-Fi roaming: no FIN, no RST) was stuck the same way.
  */
 describe('a desk started while the network is down gets pokes once it heals (PGlite; one in-process server; desk in its own process)', () => {
   let server: TestServer;
