@@ -15,6 +15,14 @@ const Text = (description: string, maxLength = 500) => Type.String({ minLength: 
 const CommandIdField = { commandId: Uuid('Client-generated id: repeating it returns the first answer and changes nothing.') };
 const strict = { additionalProperties: false } as const;
 
+/** One decision per claim line, shared by CEX (process-claim) and CPD (verify-claim). */
+const ClaimLineDecisions = Type.Array(Type.Object({
+  bookingId: Uuid('The booking behind the line'),
+  decision: Type.Union([Type.Literal('full'), Type.Literal('partial'), Type.Literal('deny')]),
+  approvedAmount: Type.Optional(Amount('Required for partial')),
+  reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
+}, strict), { minItems: 1, maxItems: 500 });
+
 export const commandBodies = {
   'identify-member': Type.Object({
     ...CommandIdField,
@@ -120,22 +128,12 @@ export const commandBodies = {
   'process-claim': Type.Object({
     ...CommandIdField,
     claimId: Uuid('The claim'),
-    lines: Type.Array(Type.Object({
-      bookingId: Uuid('The booking behind the line'),
-      decision: Type.Union([Type.Literal('full'), Type.Literal('partial'), Type.Literal('deny')]),
-      approvedAmount: Type.Optional(Amount('Required for partial')),
-      reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
-    }, strict), { minItems: 1, maxItems: 500 }),
+    lines: ClaimLineDecisions,
   }, strict),
   'verify-claim': Type.Object({
     ...CommandIdField,
     claimId: Uuid('The claim'),
-    lines: Type.Array(Type.Object({
-      bookingId: Uuid('The booking behind the line'),
-      decision: Type.Union([Type.Literal('full'), Type.Literal('partial'), Type.Literal('deny')]),
-      approvedAmount: Type.Optional(Amount('Required for partial')),
-      reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
-    }, strict), { minItems: 1, maxItems: 500 }),
+    lines: ClaimLineDecisions,
   }, strict),
   'approve-payment': Type.Object({
     ...CommandIdField,
