@@ -8,7 +8,9 @@ import { maxAmount } from '../domain/money';
 import { reasonCodes } from '../domain/adjudication';
 import { roles, type Role } from '../domain/ids';
 
-const Uuid = (description: string) => Type.String({ format: 'uuid', description });
+/** A plain UUID: the 'uuid' format alone also accepts a urn:uuid: prefix, which PostgreSQL refuses. */
+export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const Uuid = (description: string) => Type.String({ format: 'uuid', pattern: uuidPattern, description });
 /** Amounts: whole minor units; 0 is never a useful request, and huge values are refused. */
 const Amount = (description: string) => Type.Integer({ minimum: 1, maximum: maxAmount, description });
 const Text = (description: string, maxLength = 500) => Type.String({ minLength: 1, maxLength, description });

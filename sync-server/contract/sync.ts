@@ -3,7 +3,7 @@
  * (validation, OpenAPI) and by the desk backend (it checks every server answer before applying it).
  */
 import { Type, type Static } from 'typebox';
-import { commandNames } from './commands';
+import { commandNames, uuidPattern } from './commands';
 
 /** Bumped on any incompatible change; desks and servers refuse to talk across a mismatch. */
 export const syncProtocolVersion = 1;
@@ -43,9 +43,9 @@ export type PullAnswerValue = Static<typeof PullAnswer>;
 export const PushMutation = Type.Object({
   /** Strictly increasing per desk. */
   sequence: Type.Integer({ minimum: 1 }),
-  commandId: Type.String({ format: 'uuid' }),
+  commandId: Type.String({ format: 'uuid', pattern: uuidPattern }),
   name: Type.Enum([...commandNames]),
-  operatorId: Type.String({ format: 'uuid' }),
+  operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
   body: Type.Record(Type.String(), Type.Unknown()),
 }, { additionalProperties: false });
 export type PushMutationValue = Static<typeof PushMutation>;

@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from 'typebox';
-import { CommandAnswer, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
+import { uuidPattern, CommandAnswer, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
 import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
 import { verifyPassword } from './auth/passwords';
@@ -164,7 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
 
-  const IdParams = (name: string) => Type.Object({ [name]: Type.String({ format: 'uuid' }) });
+  const IdParams = (name: string) => Type.Object({ [name]: Type.String({ format: 'uuid', pattern: uuidPattern }) });
   app.get('/families/:familyId/balance', {
     preHandler: authenticate,
     schema: { tags: ['reads'], summary: 'Family balance enquiry: cover, committed, available, holds by case, computed time', security: bearer, params: IdParams('familyId'), response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },

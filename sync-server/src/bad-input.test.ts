@@ -96,6 +96,7 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
     await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: noCommandId }), 400, 'invalid-input');
     await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), surprise: 1 } }), 400, 'invalid-input');
     await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), commandId: 'not-a-uuid' } }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), commandId: `urn:uuid:${crypto.randomUUID()}` } }), 400, 'invalid-input');
   });
 
   it.each(Object.keys(amountFields) as CommandName[])('%s: negative, zero, fractional, huge and string amounts → 400', async (name) => {

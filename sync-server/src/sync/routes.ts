@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { ErrorAnswer } from '@contract/commands';
+import { ErrorAnswer, uuidPattern } from '@contract/commands';
 import { EnrollAnswer, EnrollRequest, protocolHeader, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
 import { fail } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
@@ -43,7 +43,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   app.post('/desks/:deskId/enrollment-codes', {
     schema: {
       tags: ['desks'], summary: 'HA issues a one-time enrollment code for a desk (valid 24 h; earlier unused codes stop working)',
-      security: [{ bearerAuth: [] }], params: Type.Object({ deskId: Type.String({ format: 'uuid' }) }),
+      security: [{ bearerAuth: [] }], params: Type.Object({ deskId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
       response: { 200: Type.Object({ deskId: Type.String(), code: Type.String(), expiresAt: Type.String() }), ...errors },
     },
   }, async (request) => {
@@ -125,7 +125,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   app.post('/sync/identify', {
     schema: {
       tags: ['sync'], summary: 'Look a beneficiary up online from a desk; the family joins the desk\'s replication scope', security: deskSecurity,
-      body: Type.Object({ operatorId: Type.String({ format: 'uuid' }), by: Type.Enum(['scheme-id', 'national-id', 'health-card']), value: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+      body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), by: Type.Enum(['scheme-id', 'national-id', 'health-card']), value: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
       response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
     },
   }, async (request, reply) => {
@@ -145,7 +145,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   app.post('/sync/online', {
     schema: {
       tags: ['sync'], summary: 'Run an online-only command for a desk operator now (one-time codes): answered at once, never queued', security: deskSecurity,
-      body: Type.Object({ operatorId: Type.String({ format: 'uuid' }), name: Type.Enum(['send-otp', 'verify-otp']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
+      body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), name: Type.Enum(['send-otp', 'verify-otp']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
       response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
     },
   }, async (request, reply) => {
