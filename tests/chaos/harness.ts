@@ -173,7 +173,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     background.set(guarded, name);
     void guarded.finally(() => {
       background.delete(guarded);
-      if (Date.now() - started > 10_000) log(`${name} took ${Date.now() - started} ms`);
+      if (Date.now() - started > 20_000) log(`${name} took ${Date.now() - started} ms`);
     });
   };
 
@@ -349,7 +349,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
         try {
           await host.start();
           const timing = host.lastStartTiming;
-          if (timing && timing.processMs + timing.openMs > 5_000) {
+          if (timing && timing.processMs + timing.openMs > 15_000) {
             const steps = [...host.opened.entries()].map(([key, opened]) => `${key}: ${opened.steps.join(', ')}`).join('; ');
             log(`${host.name} restarted slowly: process ${timing.processMs} ms, opening desks ${timing.openMs} ms (${steps})`);
             if (timing.openMs > 10_000) for (const record of recordsOf(host)) log(`  proxy of ${record.key}: ${record.proxy.eventsSince(Date.now() - timing.openMs - 2_000).join(' | ')}`);
@@ -364,9 +364,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     };
     /** Hosts to SIGKILL right after their next local commit. */
     const killAfterCommit = new Map<DeskHost, () => void>();
+    /** One kill-and-restart per host at a time: a second kill while it comes back joins the first. */
+    const restarts = new Map<DeskHost, Promise<void>>();
     const killNow = (host: DeskHost, downMs: number): Promise<void> => {
+      const inFlight = restarts.get(host);
+      if (inFlight) return inFlight;
       summary.deskKills += 1;
-      const done = host.kill().then(() => restartHost(host, downMs));
+      const done = host.kill().then(() => restartHost(host, downMs)).finally(() => restarts.delete(host));
+      restarts.set(host, done);
       track(`restart of ${host.name}`, done);
       return done;
     };
@@ -401,7 +406,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
           if (result.op === 'booking' && result.bookingId) record.reportedBookings.add(result.bookingId);
           // The command is committed locally and its push has at best just started: kill now.
           const armed = killAfterCommit.get(record.host);
-          if (armed) {
+          if (armed && record.host.isReady) {
             killAfterCommit.delete(record.host);
             summary.deskKillsAfterCommit += 1;
             armed();
