@@ -72,7 +72,9 @@ async function main(): Promise<void> {
   if (violated || !results.auditChainIntact || results.convergeMs < 0 || results.convergeMs >= 10_000) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
+// Leave once the results are written, whatever is still pending: one 50-desk run (with a since
+// fixed double-restart race in the harness) kept spinning after writing them.
+main().then(() => process.exit(process.exitCode ?? 0), (error: unknown) => {
   console.error('chaos failed:', error);
   process.exit(1);
 });
