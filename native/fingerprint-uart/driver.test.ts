@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPtyPair, type PtyPair } from '../testing/pty-pair';
 import { FingerprintError, openSerialFingerprintModule, type EnrollStep, type FingerprintModule, type FingerprintModuleOptions } from './driver';
-import { FingerprintModuleSimulator, type SimulatedFinger, type SimulatorOptions } from './simulator';
+import { FingerprintModuleSimulator, simulatedEnrolmentTemplate, type SimulatedFinger, type SimulatorOptions } from './simulator';
 
 /**
  * The real driver against the simulator over a real socat pseudo-terminal: serialport, termios
@@ -143,6 +143,15 @@ describe('fingerprint module driver over a pty', () => {
     const template = await enrolTemplate(rig, 'member-7-right-index');
     rig.simulator.placeFinger('member-8-right-index');
     expect(await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 })).toEqual({ isMatch: false, score: 0 });
+  });
+
+  it('a template made in advance for demo data matches that finger on a simulator, and only that finger', async () => {
+    const rig = await startRig();
+    const template = simulatedEnrolmentTemplate('PMJ-S1000001/right-index');
+    rig.simulator.placeFinger('PMJ-S1000001/right-index');
+    expect((await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 })).isMatch).toBe(true);
+    rig.simulator.placeFinger('PMJ-S1000002/right-index');
+    expect((await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 })).isMatch).toBe(false);
   });
 
   it('times out with an operator message when no finger is placed', async () => {

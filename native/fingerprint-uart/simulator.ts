@@ -433,6 +433,20 @@ export class FingerprintModuleSimulator {
 }
 
 /**
+ * The model template a simulator (with the same `templateKey`) would upload after enrolling
+ * `identity`: for demo data, so members can be enrolled in advance with fingers the simulator
+ * will later match. Deterministic per identity.
+ */
+export function simulatedEnrolmentTemplate(identity: string, options: Pick<SimulatorOptions, 'templateKey' | 'templateBytes'> & { readonly quality?: number } = {}): Uint8Array {
+  const template = new Uint8Array(options.templateBytes ?? 512);
+  template.set(TEMPLATE_MAGIC, 0);
+  template.set(createHmac('sha256', options.templateKey ?? 'coverdesk-fingerprint-simulator').update(identity).digest(), IDENTITY_OFFSET);
+  template[QUALITY_OFFSET] = options.quality ?? 90;
+  fillNoise(template, NOISE_OFFSET, `enrolled:${identity}`);
+  return template;
+}
+
+/**
  * 0 unless both are this simulator's templates of the same identity; then 90–200, higher for
  * better captures, varying a little with the capture noise (real scores for a genuine match
  * usually land between 50 and 200).

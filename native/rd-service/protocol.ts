@@ -179,12 +179,18 @@ function readDeviceInfo(element: XmlElement): ParseResult<RdDeviceInfo> {
   for (const [name, value] of [['dpId', dpId], ['rdsId', rdsId], ['rdsVer', rdsVer]] as const) {
     if (value === '') return failure('missing-field', `The DeviceInfo has no ${name}.`);
   }
-  const additionalInfo = new Map<string, string>();
-  for (const param of childOf(element, 'additional_info')?.children ?? []) {
-    const name = attributeOf(param, 'name');
-    if (isNamed(param, 'Param') && name !== undefined) additionalInfo.set(name, attributeOf(param, 'value') ?? '');
-  }
+  const additionalInfo = paramsOf(childOf(element, 'additional_info'));
   return { ok: true, value: { dpId, rdsId, rdsVer, dc: read('dc'), mi: read('mi'), mc: read('mc'), additionalInfo } };
+}
+
+/** `<Param name=".." value=".."/>` children (additional_info, CustOpts) as a map; other elements are ignored. */
+function paramsOf(parent: XmlElement | undefined): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const param of parent?.children ?? []) {
+    const name = attributeOf(param, 'name');
+    if (isNamed(param, 'Param') && name !== undefined) params.set(name, attributeOf(param, 'value') ?? '');
+  }
+  return params;
 }
 
 /** The DEVICEINFO answer: a `<DeviceInfo>` root, or one wrapped by services that add an envelope. */
@@ -299,11 +305,7 @@ export function parsePidOptions(xml: string): ParseResult<PidOptions> {
   if (format !== 0) return failure('invalid-field', 'PidOptions asks for a non-XML format.');
   const environmentText = attributeOf(optsElement, 'env') ?? 'P';
   if (!isPidEnvironment(environmentText)) return failure('invalid-field', 'PidOptions env must be P, PP or S.');
-  const customOptions = new Map<string, string>();
-  for (const param of childOf(root, 'CustOpts')?.children ?? []) {
-    const name = attributeOf(param, 'name');
-    if (name !== undefined) customOptions.set(name, attributeOf(param, 'value') ?? '');
-  }
+  const customOptions = paramsOf(childOf(root, 'CustOpts'));
   return {
     ok: true,
     value: {

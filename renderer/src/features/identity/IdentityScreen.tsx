@@ -1,5 +1,5 @@
 import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
-import type { FamilyView, MemberSummary } from '@desk-api/contract';
+import type { BiometricEnrolments, FamilyView, MemberSummary } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
 import { routeToHash } from '../../app/routes';
 import { useFamily } from '../../shared/hooks/use-live-record';
@@ -9,6 +9,8 @@ import { TextAreaField, TextField } from '../../shared/ui/Field';
 import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import type { IdentityEvidence } from './identity-evidence';
+import { FaceCapture } from './face/FaceCapture';
+import type { EnrolmentOutcome, FaceSample } from './identity-verifier';
 import { attemptsLeft, canTry, initialIdentityState, overrideReasonProblem, recordOutcome, shouldOfferOtp, type IdentityOutcome, type IdentityState, type VerifiableMethod } from './identity-attempts';
 
 /** Prove who the patient is before admitting them: fingerprint, face, OTP, or an audited override. */
@@ -75,7 +77,11 @@ function IdentityStep({ family, member }: { readonly family: FamilyView; readonl
         ))}
       </fieldset>
       <div className="method-panel">
-        {isOtpOffered ? <InfoNotice>Five biometric attempts did not match. Send an OTP to the registered phone; a relative may read it out if the patient cannot.</InfoNotice> : null}
+        {isOtpOffered ? (
+          <InfoNotice>
+            Five biometric attempts did not match. Send a one-time code to the registered phone ending {family.registeredPhoneEnding} — a relative may read it out if the patient cannot — or, if that is not possible, use a supervisor override with a written reason (audited and reviewed).
+          </InfoNotice>
+        ) : null}
         <MethodPanel method={method} state={state} family={family} member={member} onOutcome={record} />
         <OutcomeLog outcomes={state.outcomes} />
       </div>
@@ -119,8 +125,9 @@ interface MethodPanelProps {
 function MethodPanel(props: MethodPanelProps) {
   switch (props.method) {
     case 'fingerprint':
+      return <FingerprintPanel {...props} />;
     case 'face':
-      return <BiometricPanel {...props} method={props.method} />;
+      return <FacePanel {...props} />;
     case 'otp':
       return <OtpPanel {...props} />;
     case 'override':
@@ -128,24 +135,103 @@ function MethodPanel(props: MethodPanelProps) {
   }
 }
 
-function BiometricPanel({ method, state, member, onOutcome }: MethodPanelProps & { readonly method: 'fingerprint' | 'face' }) {
+/** What this desk holds for the member: loaded when a biometric panel opens and after an enrolment. */
+function useEnrolments(member: MemberSummary): { readonly enrolments: BiometricEnrolments | null; readonly problem: string | null; readonly reload: () => void } {
   const { verifier } = useDesk();
-  const [isCapturing, setIsCapturing] = useState(false);
+  const [state, setState] = useState<{ readonly enrolments: BiometricEnrolments | null; readonly problem: string | null }>({ enrolments: null, problem: null });
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    let isCurrent = true;
+    void verifier.enrolments(member).then((answer) => {
+      if (isCurrent) setState(answer.ok ? { enrolments: answer.value, problem: null } : { enrolments: null, problem: answer.error.message });
+    });
+    return () => {
+      isCurrent = false;
+    };
+  }, [verifier, member, version]);
+  return { ...state, reload: () => setVersion((current) => current + 1) };
+}
+
+function FingerprintPanel({ state, member, onOutcome }: MethodPanelProps) {
+  const { verifier } = useDesk();
+  const { enrolments, problem, reload } = useEnrolments(member);
+  const [activity, setActivity] = useState<'idle' | 'verifying' | 'enrolling'>('idle');
+  const [enrolment, setEnrolment] = useState<EnrolmentOutcome | null>(null);
   const capture = async (): Promise<void> => {
-    setIsCapturing(true);
-    const outcome = await (method === 'fingerprint' ? verifier.captureFingerprint(member) : verifier.captureFace(member));
-    setIsCapturing(false);
-    onOutcome(outcome, { method });
+    setActivity('verifying');
+    const outcome = await verifier.verifyFingerprint(member);
+    setActivity('idle');
+    onOutcome(outcome, { method: 'fingerprint' });
   };
-  const isAllowed = canTry(state, method);
+  const enrol = async (): Promise<void> => {
+    setActivity('enrolling');
+    const outcome = await verifier.enrollFingerprint(member);
+    setActivity('idle');
+    setEnrolment(outcome);
+    if (outcome.kind === 'enrolled') reload();
+  };
+  const isAllowed = canTry(state, 'fingerprint');
+  const isEnrolled = enrolments?.fingerprint != null;
   return (
     <section className="panel" aria-labelledby="method-title">
-      <h2 id="method-title">{method === 'fingerprint' ? 'Fingerprint' : 'Face'}</h2>
-      <p>{method === 'fingerprint' ? 'Ask the patient to place a finger on the reader, then capture.' : 'Ask the patient to look at the camera, then capture.'}</p>
-      {isCapturing ? <LoadingNotice>{method === 'fingerprint' ? 'Waiting for the fingerprint…' : 'Looking for a face…'}</LoadingNotice> : null}
-      <button type="button" className="primary" onClick={() => void capture()} disabled={isCapturing || !isAllowed} autoFocus>
-        Capture {method}
-      </button>
+      <h2 id="method-title">Fingerprint</h2>
+      {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} /> : null}
+      {enrolments && !enrolments.isFingerprintReaderReady ? <InfoNotice>No fingerprint reader is ready at this desk (see the device status). Choose another method.</InfoNotice> : null}
+      {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
+      {enrolments && isEnrolled ? <p>Ask the patient to place the enrolled finger flat on the reader, then capture.</p> : null}
+      {enrolments && !isEnrolled ? (
+        <>
+          <p>{member.fullName} has no fingerprint enrolled yet. Enrolling needs the server: the patient places the same finger twice, lifting it in between. Enrolling does not prove identity by itself.</p>
+          <button type="button" onClick={() => void enrol()} disabled={activity !== 'idle' || !enrolments.isFingerprintReaderReady} autoFocus>
+            Enrol fingerprint
+          </button>
+        </>
+      ) : null}
+      {enrolment ? (enrolment.kind === 'enrolled' ? <p role="status">{enrolment.detail}</p> : <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />) : null}
+      {activity === 'verifying' ? <LoadingNotice>Waiting for the finger on the reader…</LoadingNotice> : null}
+      {activity === 'enrolling' ? <LoadingNotice>Enrolling: place the finger, lift it, place it again…</LoadingNotice> : null}
+      {enrolments && isEnrolled ? (
+        <button type="button" className="primary" onClick={() => void capture()} disabled={activity !== 'idle' || !isAllowed || !enrolments.isFingerprintReaderReady} autoFocus>
+          Capture fingerprint
+        </button>
+      ) : null}
+      {!isAllowed ? <p className="muted">No attempts left with this method: choose another.</p> : null}
+    </section>
+  );
+}
+
+/**
+ * Face: the camera (face/) gates the capture (one face, close enough, frontal, live) and computes
+ * the descriptor; the desk backend compares it with the member's cached enrolment. A refused
+ * capture (no face, two faces, …) is explained in the camera view and costs no attempt; a captured
+ * face that does not match does.
+ */
+function FacePanel({ state, member, onOutcome }: MethodPanelProps) {
+  const { verifier } = useDesk();
+  const { enrolments, problem, reload } = useEnrolments(member);
+  const [enrolment, setEnrolment] = useState<EnrolmentOutcome | null>(null);
+  const isAllowed = canTry(state, 'face');
+  const isEnrolled = enrolments?.face != null;
+  const enrol = async (sample: FaceSample): Promise<void> => {
+    const outcome = await verifier.enrollFace(member, sample);
+    setEnrolment(outcome);
+    if (outcome.kind === 'enrolled') reload();
+  };
+  const verify = async (sample: FaceSample): Promise<void> => {
+    onOutcome(await verifier.verifyFace(member, sample), { method: 'face' });
+  };
+  return (
+    <section className="panel" aria-labelledby="method-title">
+      <h2 id="method-title">Face</h2>
+      {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} /> : null}
+      {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
+      {enrolments && !isEnrolled ? (
+        <p>{member.fullName} has no face enrolled yet. Enrolling needs the server: ask the patient to look straight at the camera. Enrolling does not prove identity by itself.</p>
+      ) : null}
+      {enrolments && isEnrolled ? <p>Ask the patient to look straight at the camera, alone in view, then verify.</p> : null}
+      {enrolment ? (enrolment.kind === 'enrolled' ? <p role="status">{enrolment.detail}</p> : <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />) : null}
+      {enrolments && !isEnrolled ? <FaceCapture key="enrol" actionLabel="Enrol face" onCaptured={enrol} /> : null}
+      {enrolments && isEnrolled ? <FaceCapture key="verify" actionLabel="Verify face" onCaptured={verify} isDisabled={!isAllowed} /> : null}
       {!isAllowed ? <p className="muted">No attempts left with this method: choose another.</p> : null}
     </section>
   );

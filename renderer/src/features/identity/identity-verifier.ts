@@ -1,38 +1,67 @@
 /**
- * Where biometric evidence comes from. Fingerprint readers and face matching arrive with the device
- * host (native/) and have no desk API channel yet; until then the product's verifier says plainly
- * that the method is not available at this desk, so the operator picks OTP or an override.
- * One-time codes are not here: they go through the desk API (identity.sendOtp / identity.verifyOtp).
+ * Biometric evidence through the desk API: the desk backend holds the fingerprint reader and the
+ * cached enrolments (sealed), matches 1:1 and answers matched or not; the renderer never sees a
+ * template or a stored descriptor. The face descriptor is computed here from the camera (see
+ * face/) and handed to the backend, which compares it and, for an enrolment, sends it to the
+ * server — the only place it goes.
+ * One-time codes are not here: they go through identity.sendOtp / identity.verifyOtp directly.
  */
-import type { MemberSummary } from '@desk-api/contract';
+import type { BiometricEnrolments, DeskApiClient, DeskError, MemberSummary } from '@desk-api/contract';
 import type { IdentityOutcome } from './identity-attempts';
 
-export interface IdentityVerifier {
-  captureFingerprint(member: MemberSummary): Promise<IdentityOutcome>;
-  captureFace(member: MemberSummary): Promise<IdentityOutcome>;
+export interface FaceSample {
+  readonly descriptor: readonly number[];
+  /** 0..1, from the capture's liveness signals. */
+  readonly liveness: number;
 }
 
-export const deviceLessVerifier: IdentityVerifier = {
-  captureFingerprint: () => Promise.resolve({ kind: 'unavailable', method: 'fingerprint', detail: 'No fingerprint reader is set up on this desk yet. Choose another method.' }),
-  captureFace: () => Promise.resolve({ kind: 'unavailable', method: 'face', detail: 'Face matching is not set up on this desk yet. Choose another method.' }),
-};
+export type EnrolmentOutcome = { readonly kind: 'enrolled'; readonly detail: string } | { readonly kind: 'failed'; readonly detail: string };
+
+export interface IdentityVerifier {
+  enrolments(member: MemberSummary): Promise<{ readonly ok: true; readonly value: BiometricEnrolments } | { readonly ok: false; readonly error: DeskError }>;
+  verifyFingerprint(member: MemberSummary): Promise<IdentityOutcome>;
+  enrollFingerprint(member: MemberSummary): Promise<EnrolmentOutcome>;
+  verifyFace(member: MemberSummary, sample: FaceSample): Promise<IdentityOutcome>;
+  enrollFace(member: MemberSummary, sample: FaceSample): Promise<EnrolmentOutcome>;
+}
 
 /**
- * For the fake dev mode and tests: fingerprints match except for the S1 daughter (to show the
- * failure path and the OTP offer), faces always match.
+ * How a refusal counts (scenario S4): only a biometric that was captured and did not match is a
+ * failed attempt. No reader, no enrolment, or a capture the reader could not read (no finger, a
+ * smudged image) cost the patient nothing: the operator fixes it and tries again.
  */
-export function createFakeVerifier(delayMs = 600): IdentityVerifier {
-  const wait = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, delayMs));
+function refusalOutcome(method: 'fingerprint' | 'face', error: DeskError): IdentityOutcome {
+  switch (error.code) {
+    case 'device-unavailable':
+    case 'not-enrolled':
+    case 'offline-unavailable':
+    case 'enrolment-unusable':
+      return { kind: 'unavailable', method, detail: error.message };
+    default:
+      return { kind: 'failed', method, detail: error.message };
+  }
+}
+
+export function createDeskVerifier(client: DeskApiClient): IdentityVerifier {
   return {
-    captureFingerprint: async (member) => {
-      await wait();
-      return member.schemeMemberId === 'PMJ-S1000004'
-        ? { kind: 'not-matched', method: 'fingerprint', detail: 'The fingerprint did not match the enrolled template. Clean the sensor and try again.' }
-        : { kind: 'verified', method: 'fingerprint', detail: 'Fingerprint matched the enrolled template.' };
+    enrolments: (member) => client.call('identity.enrolments', { memberId: member.memberId }),
+    verifyFingerprint: async (member) => {
+      const answer = await client.call('identity.verifyFingerprint', { memberId: member.memberId });
+      if (!answer.ok) return refusalOutcome('fingerprint', answer.error);
+      return { kind: answer.value.matched ? 'verified' : 'not-matched', method: 'fingerprint', detail: answer.value.detail };
     },
-    captureFace: async () => {
-      await wait();
-      return { kind: 'verified', method: 'face', detail: 'Face matched the enrolled photo.' };
+    enrollFingerprint: async (member) => {
+      const answer = await client.call('identity.enrollFingerprint', { memberId: member.memberId });
+      return answer.ok ? { kind: 'enrolled', detail: 'Fingerprint enrolled. Now verify it: ask the patient to place the same finger again.' } : { kind: 'failed', detail: answer.error.message };
+    },
+    verifyFace: async (member, sample) => {
+      const answer = await client.call('identity.verifyFace', { memberId: member.memberId, descriptor: [...sample.descriptor], liveness: sample.liveness });
+      if (!answer.ok) return refusalOutcome('face', answer.error);
+      return { kind: answer.value.matched ? 'verified' : 'not-matched', method: 'face', detail: answer.value.detail };
+    },
+    enrollFace: async (member, sample) => {
+      const answer = await client.call('identity.enrollFace', { memberId: member.memberId, descriptor: [...sample.descriptor] });
+      return answer.ok ? { kind: 'enrolled', detail: 'Face enrolled. Now verify it: capture the face once more.' } : { kind: 'failed', detail: answer.error.message };
     },
   };
 }

@@ -1,0 +1,127 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { biometricTransportInfo, type BiometricModality } from '@contract/sync';
+import type { ReplicaDatabase } from './database';
+import type { SecretStore } from './secret-store';
+
+/**
+ * The desk's biometric cache: the enrolments of the members it serves, so fingerprint and face
+ * verification work offline.
+ *
+ * - At rest every template and descriptor is sealed (AES-256-GCM, member and modality as
+ *   additional data) with the desk's own 32-byte key, which lives where the desk credential lives:
+ *   Electron's safeStorage (OS keychain) through the main process, or an owner-only file in
+ *   browser mode. A copied replica file is useless without it.
+ * - From the server they arrive sealed for this desk (see biometricTransportInfo in the sync
+ *   contract): opened here with the key derived from the desk credential, resealed at once.
+ * - Plaintext exists only in memory, for one verification, and is zeroed after use. Nothing here
+ *   logs; callers never put it in an error or an answer.
+ *
+ * The sealing format repeats the server's (sync-server/src/identity/biometric-seal.ts): the desk
+ * may not import the server's code, and the wire contract may not do I/O. The desk tests open
+ * what a real server sealed, so a drift fails there.
+ */
+const ivBytes = 12;
+const tagBytes = 16;
+
+const additionalData = (memberId: string, modality: BiometricModality): Buffer => Buffer.from(`${memberId}:${modality}`, 'utf8');
+
+function seal(key: Buffer, memberId: string, modality: BiometricModality, plaintext: Uint8Array): string {
+  const iv = randomBytes(ivBytes);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(additionalData(memberId, modality));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+}
+
+function open(key: Buffer, memberId: string, modality: BiometricModality, sealed: string): Buffer {
+  const bytes = Buffer.from(sealed, 'base64');
+  if (bytes.length < ivBytes + tagBytes) throw new Error('sealed biometric is too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, ivBytes));
+  decipher.setAAD(additionalData(memberId, modality));
+  decipher.setAuthTag(bytes.subarray(ivBytes, ivBytes + tagBytes));
+  return Buffer.concat([decipher.update(bytes.subarray(ivBytes + tagBytes)), decipher.final()]);
+}
+
+/** `deskId.secret` → the key the server derives from its SHA-256 verifier of the secret. */
+export function transportKeyOf(credential: string): Buffer | null {
+  const dot = credential.indexOf('.');
+  if (dot <= 0) return null;
+  const deskId = credential.slice(0, dot);
+  const verifier = createHash('sha256').update(credential.slice(dot + 1)).digest();
+  return Buffer.from(hkdfSync('sha256', verifier, Buffer.from(deskId, 'utf8'), biometricTransportInfo, 32));
+}
+
+export function descriptorToBytes(descriptor: readonly number[]): Buffer {
+  const bytes = Buffer.alloc(descriptor.length * 4);
+  descriptor.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  return bytes;
+}
+
+export function bytesToDescriptor(bytes: Buffer): number[] {
+  const descriptor: number[] = [];
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) descriptor.push(bytes.readFloatLE(offset));
+  return descriptor;
+}
+
+export interface CachedEnrolment {
+  readonly plaintext: Buffer;
+  readonly enrolledAt: string;
+}
+
+export class BiometricVault {
+  private key: Buffer | null = null;
+
+  constructor(private readonly db: ReplicaDatabase, private readonly keyStore: SecretStore, private readonly credential: () => string | null) {}
+
+  /** The desk's at-rest key, created on first use and kept in the key store. */
+  private atRestKey(): Buffer {
+    if (this.key) return this.key;
+    let stored = this.keyStore.read();
+    if (!stored) {
+      stored = randomBytes(32).toString('base64');
+      this.keyStore.write(stored);
+    }
+    const key = Buffer.from(stored, 'base64');
+    if (key.length !== 32) throw new Error('The desk\'s biometric key is damaged; remove it and let the desk pull the enrolments again.');
+    this.key = key;
+    return key;
+  }
+
+  /** Caches an enrolment this desk captured and the server accepted. */
+  store(memberId: string, modality: BiometricModality, plaintext: Uint8Array, enrolledAt: string): void {
+    this.db.prepare('INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id, modality) DO UPDATE SET sealed = excluded.sealed, enrolled_at = excluded.enrolled_at')
+      .run(memberId, modality, seal(this.atRestKey(), memberId, modality, plaintext), enrolledAt);
+  }
+
+  /**
+   * Caches an enrolment from the pull feed (called inside the applier's transaction). A row that
+   * does not open with this desk's transport key is refused: the whole page rolls back and the
+   * sync engine reports it, rather than cache something that cannot be trusted.
+   */
+  storeFromServer(row: Record<string, unknown>): void {
+    const memberId = typeof row.memberId === 'string' ? row.memberId : null;
+    const modality = row.modality === 'fingerprint' || row.modality === 'face' ? row.modality : null;
+    const sealedForDesk = typeof row.sealedForDesk === 'string' ? row.sealedForDesk : null;
+    const credential = this.credential();
+    const transportKey = credential ? transportKeyOf(credential) : null;
+    if (!memberId || !modality || !sealedForDesk || !transportKey) throw new Error('A biometric enrolment from the server is incomplete or this desk has no credential to open it.');
+    const plaintext = open(transportKey, memberId, modality, sealedForDesk);
+    try {
+      this.store(memberId, modality, plaintext, typeof row.enrolledAt === 'string' ? row.enrolledAt : new Date().toISOString());
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  /** The plaintext for one verification; the caller zeroes it when done. */
+  read(memberId: string, modality: BiometricModality): CachedEnrolment | null {
+    const row = this.db.prepare('SELECT sealed, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ? AND modality = ?').get(memberId, modality) as { sealed: string; enrolledAt: string } | undefined;
+    if (!row) return null;
+    return { plaintext: open(this.atRestKey(), memberId, modality, row.sealed), enrolledAt: row.enrolledAt };
+  }
+
+  enrolled(memberId: string): { fingerprint: string | null; face: string | null } {
+    const rows = this.db.prepare('SELECT modality, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ?').all(memberId) as { modality: BiometricModality; enrolledAt: string }[];
+    return { fingerprint: rows.find((row) => row.modality === 'fingerprint')?.enrolledAt ?? null, face: rows.find((row) => row.modality === 'face')?.enrolledAt ?? null };
+  }
+}

@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { FingerprintModuleSimulator } from '../../native/fingerprint-uart/simulator';
+import { openPtyPair, type PtyPair } from '../../native/testing/pty-pair';
+import { demoIds } from '../../sync-server/src/demo/seed';
+import { seriousViolations } from './support/accessibility';
+import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
+
+/**
+ * The identity step in the desk UI with the fingerprint module simulator on a real
+ * pseudo-terminal behind the real driver and desk backend: enrol a finger, verify it, refuse a
+ * wrong finger until the attempts run out, and complete with a one-time code or an override.
+ */
+describe('identity by fingerprint through the desk UI (simulated module on a pty)', () => {
+  let env: Environment;
+  let pair: PtyPair;
+  let simulator: FingerprintModuleSimulator;
+  let page: Page;
+
+  const signIn = async () => {
+    await page.goto(env.deskA.url);
+    await page.getByLabel('Username').fill('medco.a');
+    await page.getByLabel('Password').fill('coverdesk-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
+  };
+  const openIdentity = async (schemeMemberId: string, name: string) => {
+    await page.goto(env.deskA.url);
+    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
+    await page.getByRole('textbox', { name: 'Scheme member ID' }).fill(schemeMemberId);
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name }).first().click();
+    await page.getByRole('link', { name: `Identify and admit ${name}` }).click();
+    await page.getByRole('heading', { name: `Confirm identity: ${name}` }).waitFor();
+  };
+  const attempts = () => page.getByRole('log').locator('li.outcome');
+
+  beforeAll(async () => {
+    pair = await openPtyPair();
+    simulator = await FingerprintModuleSimulator.open(pair.simulatorPath);
+    env = await startEnvironment({ deskADevices: { fingerprint: { kind: 'uart', path: pair.devicePath } } });
+    page = await env.newPage();
+    page.setDefaultTimeout(8000);
+    for (let waited = 0; env.deskA.backend.devices.fingerprintModule() === null; waited += 50) {
+      if (waited > 8000) throw new Error('the fingerprint module did not come up');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await signIn();
+  }, 180_000);
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    await screenshot(page, 'failure-identity-fingerprint').catch(() => undefined);
+    console.log(`--- desk A at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+  });
+  afterAll(async () => {
+    await env?.close();
+    await simulator?.close();
+    await pair?.close();
+  });
+
+  it('enrols the father\'s finger (two touches), then the right finger confirms his identity', async () => {
+    await openIdentity('PMJ-S1000001', 'Ramesh Patil');
+    await page.getByText('Ramesh Patil has no fingerprint enrolled yet').waitFor();
+    simulator.scriptFinger([
+      { finger: { kind: 'present', identity: 'ramesh/right-index', quality: 90 }, polls: 1 },
+      { finger: { kind: 'absent' }, polls: 1 },
+      { finger: { kind: 'present', identity: 'ramesh/right-index', quality: 88 }, polls: 1 },
+      { finger: { kind: 'absent' } },
+    ]);
+    await page.getByRole('button', { name: 'Enrol fingerprint' }).click();
+    await page.getByRole('status').filter({ hasText: 'Fingerprint enrolled' }).waitFor();
+    await screenshot(page, 'identity-01-enrolled');
+    simulator.placeFinger('ramesh/right-index');
+    await page.getByRole('button', { name: 'Capture fingerprint' }).click();
+    await page.getByRole('heading', { name: 'Identity confirmed by fingerprint' }).waitFor();
+    expect(await attempts().first().textContent()).toMatch(/Fingerprint: confirmed\..*matches the finger enrolled/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Continue to admission' }).click();
+    await page.getByRole('heading', { name: /Admit Ramesh Patil/ }).waitFor();
+  });
+
+  it('a wrong finger three times uses up fingerprint; a reader problem costs no attempt; the OTP completes', async () => {
+    // The son was enrolled at this desk earlier (through the desk API the screens use).
+    simulator.scriptFinger([
+      { finger: { kind: 'present', identity: 'arjun/right-index', quality: 90 }, polls: 1 },
+      { finger: { kind: 'absent' }, polls: 1 },
+      { finger: { kind: 'present', identity: 'arjun/right-index', quality: 90 }, polls: 1 },
+      { finger: { kind: 'absent' } },
+    ]);
+    const enrolled = await env.deskA.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.son });
+    expect(enrolled.ok).toBe(true);
+    await openIdentity('PMJ-S1000003', 'Arjun Patil');
+    const capture = page.getByRole('button', { name: 'Capture fingerprint' });
+
+    simulator.placeFinger('arjun/right-index', 10); // a smudged image: a sentence, not a failed attempt
+    await capture.click();
+    await attempts().filter({ hasText: 'Wipe the glass' }).waitFor();
+    expect(await page.locator('label', { hasText: 'Fingerprint' }).textContent()).toMatch(/3 attempts left/);
+
+    simulator.placeFinger('someone-else/right-index');
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await capture.click();
+      await expect.poll(() => attempts().filter({ hasText: 'Fingerprint: did not match.' }).count()).toBe(attempt);
+    }
+    await page.getByText('No attempts left with this method: choose another.').waitFor();
+    expect(await capture.isDisabled()).toBe(true);
+    await expect.poll(() => page.locator('label', { hasText: 'Fingerprint' }).textContent()).toMatch(/0 attempts left/);
+    await screenshot(page, 'identity-02-fingerprint-exhausted');
+
+    await page.getByRole('radio', { name: /OTP to the registered phone/ }).check();
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await expect.poll(() => env.lastCode()).toMatch(/^\d{6}$/);
+    await page.getByRole('textbox', { name: /code/i }).fill(env.lastCode());
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Identity confirmed by otp to the registered phone' }).waitFor();
+  });
+
+  it('a member with no enrolment can still be identified by an audited supervisor override', async () => {
+    await openIdentity('PMJ-S1000004', 'Priya Patil');
+    await page.getByText('Priya Patil has no fingerprint enrolled yet').waitFor();
+    await page.getByRole('radio', { name: /Supervisor override/ }).check();
+    await page.getByRole('textbox', { name: 'Why the patient cannot be identified otherwise' }).fill('Unconscious on arrival; mother identified her with the family card');
+    await page.getByRole('textbox', { name: 'Supervisor authorising the override' }).fill('Dr. Kale (duty supervisor)');
+    await page.getByRole('button', { name: 'Use supervisor override' }).click();
+    await page.getByRole('dialog', { name: 'Identify by supervisor override?' }).getByRole('button', { name: 'Yes, override' }).click();
+    await page.getByRole('heading', { name: 'Identity confirmed by supervisor override' }).waitFor();
+  });
+});
