@@ -1,0 +1,145 @@
+import type { ReactNode } from 'react';
+import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { ScreenFrame } from '../../shared/ui/ScreenFrame';
+import { useConsole, useConsoleDocuments } from '../app/console-context';
+import type { AdminHospital, AdminOperator, AdminPackage, AdminScheme, DashboardFigures } from './admin-data';
+import { DashboardView, HospitalsView, NewOperatorForm, OperatorsView, PackagesView, SchemeView } from './AdminViews';
+import { postRoute } from './post';
+import { useServerRead, type ServerRead } from './use-server-read';
+
+/** A read's three states on screen: loading, the server's refusal with a retry, or the view. */
+function Loaded<T>({ read, reload, what, children }: { readonly read: ServerRead<T>; readonly reload: () => void; readonly what: string; readonly children: (value: T) => ReactNode }) {
+  if (read.state === 'loading') return <LoadingNotice>Loading {what}…</LoadingNotice>;
+  if (read.state === 'failed') return <ErrorNotice error={read.error} title={`The ${what} could not be read.`} onRetry={reload} />;
+  return <>{children(read.value)}</>;
+}
+
+/** HA: cases, holds and claims by state, counted again whenever the live collections move. */
+export function DashboardWorkspace() {
+  const { session } = useConsole();
+  const cases = useConsoleDocuments('cases');
+  const claims = useConsoleDocuments('claims');
+  const version = `${(cases ?? []).map((c) => `${c.status}${c.hold?.status ?? ''}`).sort().join()}|${(claims ?? []).map((c) => c.status).sort().join()}`;
+  const { read, reload } = useServerRead<{ items: DashboardFigures }>('/dashboard', version);
+  return (
+    <ScreenFrame title="Scheme dashboard">
+      <Loaded read={read} reload={reload} what="dashboard">
+        {(value) => <DashboardView figures={value.items} scheme={session.scheme} locale={session.scheme.locale} />}
+      </Loaded>
+    </ScreenFrame>
+  );
+}
+
+export function HospitalsWorkspace() {
+  const { api, session } = useConsole();
+  const { read, reload } = useServerRead<{ items: AdminHospital[] }>('/admin/hospitals');
+  return (
+    <ScreenFrame title="Hospitals and desks">
+      <p className="screen-subtitle">A desk enrolls once with a one-time code; revoking it stops its credential at once.</p>
+      <Loaded read={read} reload={reload} what="hospitals">
+        {(value) => (
+          <HospitalsView
+            hospitals={value.items}
+            locale={session.scheme.locale}
+            onIssueCode={async (deskId) => {
+              const answer = await postRoute<{ code: string; expiresAt: string }>(api, `/desks/${encodeURIComponent(deskId)}/enrollment-codes`);
+              reload();
+              return answer;
+            }}
+            onRevoke={async (deskId, reason) => {
+              const answer = await api.command('revoke-desk', { deskId, reason });
+              reload();
+              return answer;
+            }}
+            onRegisterHospital={async (hospital) => {
+              const answer = await api.command('register-hospital', { hospitalId: crypto.randomUUID(), ...hospital });
+              reload();
+              return answer;
+            }}
+            onRegisterDesk={async (hospitalId, name) => {
+              const answer = await api.command('register-desk', { deskId: crypto.randomUUID(), hospitalId, name });
+              reload();
+              return answer;
+            }}
+          />
+        )}
+      </Loaded>
+    </ScreenFrame>
+  );
+}
+
+export function OperatorsWorkspace() {
+  const { api } = useConsole();
+  const operators = useServerRead<{ items: AdminOperator[] }>('/admin/operators');
+  const hospitals = useServerRead<{ items: AdminHospital[] }>('/admin/hospitals');
+  return (
+    <ScreenFrame title="Operators and roles">
+      <p className="screen-subtitle">A deactivated operator can no longer sign in. You cannot remove your own HA role or deactivate yourself.</p>
+      <NewOperatorForm
+        hospitals={hospitals.read.state === 'loaded' ? hospitals.read.value.items : []}
+        onCreate={async ({ hospitalId, ...operator }) => {
+          const answer = await api.command('create-operator', { operatorId: crypto.randomUUID(), ...operator, ...(hospitalId ? { hospitalId } : {}) });
+          operators.reload();
+          return answer;
+        }}
+      />
+      <Loaded read={operators.read} reload={operators.reload} what="operators">
+        {(value) => (
+          <OperatorsView
+            operators={value.items}
+            hospitals={hospitals.read.state === 'loaded' ? hospitals.read.value.items : []}
+            onUpdate={async (operatorId, change) => {
+              const answer = await api.command('update-operator', { operatorId, ...change });
+              operators.reload();
+              return answer;
+            }}
+          />
+        )}
+      </Loaded>
+    </ScreenFrame>
+  );
+}
+
+export function PackagesWorkspace() {
+  const { api, session } = useConsole();
+  const { read, reload } = useServerRead<{ items: AdminPackage[] }>('/admin/packages');
+  return (
+    <ScreenFrame title="Package catalogue">
+      <Loaded read={read} reload={reload} what="package catalogue">
+        {(value) => (
+          <PackagesView
+            packages={value.items}
+            scheme={session.scheme}
+            locale={session.scheme.locale}
+            onSetPrice={async (packageCode, price) => {
+              const answer = await api.command('set-package-price', { packageCode, price });
+              reload();
+              return answer;
+            }}
+          />
+        )}
+      </Loaded>
+    </ScreenFrame>
+  );
+}
+
+export function SchemeWorkspace() {
+  const { api } = useConsole();
+  const { read, reload } = useServerRead<{ items: AdminScheme }>('/admin/scheme');
+  return (
+    <ScreenFrame title="Scheme parameters">
+      <Loaded read={read} reload={reload} what="scheme parameters">
+        {(value) => (
+          <SchemeView
+            scheme={value.items}
+            onSave={async (change, reason) => {
+              const answer = await api.command('set-scheme-parameters', { ...change, reason });
+              reload();
+              return answer;
+            }}
+          />
+        )}
+      </Loaded>
+    </ScreenFrame>
+  );
+}

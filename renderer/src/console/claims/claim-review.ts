@@ -1,0 +1,154 @@
+/**
+ * CEX and CPD work on claims line by line. Pure helpers: which claims each stage works, the
+ * decisions a review starts from, and turning what the reviewer typed into the command's lines
+ * (the server checks everything again: a partial line must be below the line's payer amount and
+ * every line not approved in full needs a reason code).
+ */
+import { reasonCodes, type LineDecision, type ReasonCode } from '@domain/adjudication';
+import { parseAmount, minorToInput } from '../../shared/money';
+import type { ConsoleClaim, ConsoleClaimLine } from '../data/documents';
+
+export type ClaimStage = 'cex' | 'cpd';
+
+/** Supporting-document metadata declared with the claim (name, kind, size, SHA-256). */
+export interface ClaimDocument {
+  readonly position: number;
+  readonly name: string;
+  readonly kind: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+}
+
+/** The console feed's claim with what the payer console added to it (documents, payment reference). */
+export type ReviewClaim = ConsoleClaim & { readonly documents?: readonly ClaimDocument[]; readonly paymentReference?: string | null };
+
+/** What CEX works (submitted) and what CPD works (processed), oldest first. */
+export function claimsToReview(claims: readonly ReviewClaim[], stage: ClaimStage): ReviewClaim[] {
+  const status = stage === 'cex' ? 'submitted' : 'processed';
+  return claims.filter((c) => c.status === status).sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.id.localeCompare(b.id));
+}
+
+/** Claims that have left this stage, newest first. */
+export function claimsReviewed(claims: readonly ReviewClaim[], stage: ClaimStage, limit = 10): ReviewClaim[] {
+  const statuses = stage === 'cex' ? ['processed', 'approved', 'denied', 'paid'] : ['approved', 'denied', 'paid'];
+  const at = (c: ReviewClaim) => (stage === 'cex' ? c.processedAt : c.verifiedAt) ?? c.submittedAt;
+  return claims.filter((c) => statuses.includes(c.status)).sort((a, b) => at(b).localeCompare(at(a))).slice(0, limit);
+}
+
+export interface LineDraft {
+  readonly bookingId: string;
+  readonly decision: LineDecision;
+  /** What the reviewer typed for a partial line, in currency units. */
+  readonly amountText: string;
+  readonly reasonCode: ReasonCode | '';
+}
+
+/** CEX starts from "full" on every line; CPD starts from CEX's recommendation. */
+export function initialDrafts(claim: ReviewClaim, stage: ClaimStage, minorPerUnit: number): LineDraft[] {
+  return claim.lines.map((line) => {
+    const recommended = stage === 'cpd' && isLineDecision(line.cexDecision) ? line.cexDecision : 'full';
+    const amount = recommended === 'partial' && line.cexAmount !== null ? minorToInput(line.cexAmount, minorPerUnit) : '';
+    const reason = stage === 'cpd' && isReasonCode(line.cexReasonCode) ? line.cexReasonCode : '';
+    return { bookingId: line.bookingId, decision: recommended, amountText: amount, reasonCode: reason };
+  });
+}
+
+function isLineDecision(value: string | null): value is LineDecision {
+  return value === 'full' || value === 'partial' || value === 'deny';
+}
+
+function isReasonCode(value: string | null): value is ReasonCode {
+  return (reasonCodes as readonly string[]).includes(value ?? '');
+}
+
+export interface CommandLine {
+  readonly bookingId: string;
+  readonly decision: LineDecision;
+  readonly approvedAmount?: number;
+  readonly reasonCode?: ReasonCode;
+}
+
+export type DraftCheck =
+  | { readonly ok: true; readonly lines: CommandLine[]; readonly approvedTotal: number }
+  | { readonly ok: false; readonly problems: Readonly<Record<string, string>> };
+
+/** The lines for process-claim / verify-claim, or a sentence per line that is not ready. */
+export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly LineDraft[], minorPerUnit: number): DraftCheck {
+  const problems: Record<string, string> = {};
+  const commandLines: CommandLine[] = [];
+  let approvedTotal = 0;
+  for (const line of lines) {
+    const draft = drafts.find((d) => d.bookingId === line.bookingId);
+    if (!draft) {
+      problems[line.bookingId] = 'Decide this line.';
+      continue;
+    }
+    if (draft.decision === 'full') {
+      commandLines.push({ bookingId: line.bookingId, decision: 'full', ...(draft.reasonCode ? { reasonCode: draft.reasonCode } : {}) });
+      approvedTotal += line.payerAmount;
+      continue;
+    }
+    if (!draft.reasonCode) {
+      problems[line.bookingId] = draft.decision === 'deny' ? 'Choose the reason code for denying this line.' : 'Choose the reason code for the partial approval.';
+      continue;
+    }
+    if (draft.decision === 'deny') {
+      commandLines.push({ bookingId: line.bookingId, decision: 'deny', reasonCode: draft.reasonCode });
+      continue;
+    }
+    const parsed = parseAmount(draft.amountText, minorPerUnit);
+    if (!parsed.ok) {
+      problems[line.bookingId] = `Approved amount: ${parsed.message}`;
+      continue;
+    }
+    if (parsed.minor <= 0 || parsed.minor >= line.payerAmount) {
+      problems[line.bookingId] = 'A partial approval is more than zero and less than the line\'s payer amount; use full or deny otherwise.';
+      continue;
+    }
+    commandLines.push({ bookingId: line.bookingId, decision: 'partial', approvedAmount: parsed.minor, reasonCode: draft.reasonCode });
+    approvedTotal += parsed.minor;
+  }
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  return { ok: true, lines: commandLines, approvedTotal };
+}
+
+const reasonLabels: Record<ReasonCode, string> = {
+  'not-medically-necessary': 'Not medically necessary',
+  'tariff-exceeded': 'Tariff exceeded',
+  'not-covered': 'Not covered by the package',
+  'duplicate-billing': 'Duplicate billing',
+  'insufficient-documents': 'Insufficient documents',
+  'length-of-stay-excess': 'Length of stay exceeded',
+  'other': 'Other',
+};
+
+export function reasonLabel(code: string | null): string {
+  return code && isReasonCode(code) ? reasonLabels[code] : '—';
+}
+
+export const reasonChoices: readonly { readonly value: ReasonCode; readonly label: string }[] = reasonCodes.map((code) => ({ value: code, label: reasonLabels[code] }));
+
+export function decisionLabel(decision: string | null): string {
+  switch (decision) {
+    case 'full': return 'Full';
+    case 'partial': return 'Partial';
+    case 'deny': return 'Denied';
+    default: return '—';
+  }
+}
+
+const documentKindLabels: Record<string, string> = {
+  'discharge-summary': 'Discharge summary', 'bill': 'Final bill', 'investigation-report': 'Investigation report', 'prescription': 'Prescription',
+  'implant-sticker': 'Implant sticker', 'photo': 'Photograph', 'other': 'Other',
+};
+
+export function documentKindLabel(kind: string): string {
+  return documentKindLabels[kind] ?? kind;
+}
+
+/** "182 KB", "1.4 MB": sizes for people. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,83 @@
+import { createElement } from 'react';
+import { describe, expect, it } from 'vitest';
+import { markupOf, textOf, unlabelledControls } from '../../testing/markup';
+import { checkDrafts, claimsReviewed, claimsToReview, initialDrafts, type ReviewClaim } from './claim-review';
+import { ClaimQueue, ClaimReview } from './ClaimReview';
+
+const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
+const never = () => Promise.resolve({ ok: true as const, value: {} });
+
+const line = (n: number, amount: number, extra: Partial<ReviewClaim['lines'][number]> = {}): ReviewClaim['lines'][number] => ({
+  bookingId: `00000000-0000-4000-8000-00000000000${n}`, itemCode: `SVC-${n}`, description: `Service ${n}`, quantity: 1, unitPrice: amount, amount,
+  payerAmount: amount, patientAmount: 0, cexDecision: null, cexAmount: null, cexReasonCode: null, cpdDecision: null, approvedAmount: null, reasonCode: null,
+  bookedAt: '2026-11-23T10:00:00.000Z', ...extra,
+});
+
+const claim: ReviewClaim = {
+  id: 'c1', claimId: 'c1', caseId: '00000000-0000-4000-8000-0000000000c1', status: 'submitted', amount: 600_000, payerAmount: 600_000, patientAmount: 0,
+  approvedAmount: null, paymentId: null, submittedAt: '2026-11-23T11:00:00.000Z', processedAt: null, verifiedAt: null,
+  hospitalId: 'h1', hospitalCode: 'HSP-A', hospitalName: 'City General Hospital', memberName: 'Ramesh Patil', schemeMemberId: 'PMJ-S1000001',
+  packageCode: 'MG012A', preauthApproved: 600_000,
+  lines: [line(1, 250_000), line(2, 300_000), line(3, 50_000)],
+  documents: [{ position: 1, name: 'discharge-summary.pdf', kind: 'discharge-summary', sizeBytes: 182_044, sha256: 'ab'.repeat(32) }],
+};
+
+describe('CEX and CPD claim review', () => {
+  it('CEX sees every line with the booking behind it, the documents, and a labelled decision per line', () => {
+    const html = markupOf(createElement(ClaimReview, { claim, stage: 'cex', scheme, onSend: never }));
+    expect(unlabelledControls(html)).toEqual([]);
+    const text = textOf(html);
+    expect(text).toContain('SVC-2 · Service 2');
+    expect(text).toContain('1 × ₹3,000.00');
+    expect(text).toContain('discharge-summary.pdf Discharge summary 178 KB');
+    expect(text).toContain('Approving ₹6,000.00 of ₹6,000.00; ₹0.00 would return to the family cover.');
+    expect(html.match(/aria-label="Decision for SVC-/g)).toHaveLength(3);
+    expect(text).toContain('Send processing to CPD');
+    expect(text).not.toContain('CEX recommendation');
+  });
+
+  it('a claim without documents says so', () => {
+    const text = textOf(markupOf(createElement(ClaimReview, { claim: { ...claim, documents: [] }, stage: 'cex', scheme, onSend: never })));
+    expect(text).toContain('No supporting documents were declared with this claim.');
+  });
+
+  it('CPD sees CEX\'s recommendation and starts from it', () => {
+    const processed: ReviewClaim = { ...claim, status: 'processed', lines: [line(1, 250_000, { cexDecision: 'full' }), line(2, 300_000, { cexDecision: 'partial', cexAmount: 250_000, cexReasonCode: 'tariff-exceeded' }), line(3, 50_000, { cexDecision: 'full' })] };
+    const html = markupOf(createElement(ClaimReview, { claim: processed, stage: 'cpd', scheme, onSend: never }));
+    expect(unlabelledControls(html)).toEqual([]);
+    const text = textOf(html);
+    expect(text).toContain('Partial ₹2,500.00 Tariff exceeded');
+    expect(text).toContain('Approving ₹5,500.00 of ₹6,000.00; ₹500.00 would return to the family cover.');
+    expect(html).toMatch(/<option value="partial" selected="">/);
+    expect(html).toMatch(/value="2500.00"/);
+    expect(text).toContain('Verify the claim');
+  });
+
+  it('checkDrafts: partial needs an amount below the line and a reason; deny needs a reason', () => {
+    const drafts = initialDrafts(claim, 'cex', 100);
+    expect(checkDrafts(claim.lines, drafts, 100)).toMatchObject({ ok: true, approvedTotal: 600_000 });
+    const partialNoReason = drafts.map((d, i) => (i === 1 ? { ...d, decision: 'partial' as const, amountText: '2500' } : d));
+    expect(checkDrafts(claim.lines, partialNoReason, 100)).toEqual({ ok: false, problems: { [claim.lines[1]!.bookingId]: 'Choose the reason code for the partial approval.' } });
+    const tooMuch = partialNoReason.map((d, i) => (i === 1 ? { ...d, amountText: '3000', reasonCode: 'tariff-exceeded' as const } : d));
+    expect(checkDrafts(claim.lines, tooMuch, 100).ok).toBe(false);
+    const good = partialNoReason.map((d, i) => (i === 1 ? { ...d, reasonCode: 'tariff-exceeded' as const } : d));
+    expect(checkDrafts(claim.lines, good, 100)).toEqual({
+      ok: true, approvedTotal: 550_000,
+      lines: [{ bookingId: claim.lines[0]!.bookingId, decision: 'full' }, { bookingId: claim.lines[1]!.bookingId, decision: 'partial', approvedAmount: 250_000, reasonCode: 'tariff-exceeded' }, { bookingId: claim.lines[2]!.bookingId, decision: 'full' }],
+    });
+    const denied = drafts.map((d, i) => (i === 2 ? { ...d, decision: 'deny' as const } : d));
+    expect(checkDrafts(claim.lines, denied, 100).ok).toBe(false);
+    expect(checkDrafts(claim.lines, denied.map((d, i) => (i === 2 ? { ...d, reasonCode: 'not-covered' as const } : d)), 100)).toMatchObject({ ok: true, approvedTotal: 550_000 });
+  });
+
+  it('queues: CEX works submitted claims, CPD processed ones; each lists what left it', () => {
+    const processed = { ...claim, id: 'c2', claimId: 'c2', status: 'processed' as const, processedAt: '2026-11-23T12:00:00.000Z' };
+    expect(claimsToReview([claim, processed], 'cex').map((c) => c.id)).toEqual(['c1']);
+    expect(claimsToReview([claim, processed], 'cpd').map((c) => c.id)).toEqual(['c2']);
+    expect(claimsReviewed([claim, processed], 'cex').map((c) => c.id)).toEqual(['c2']);
+    const html = markupOf(createElement(ClaimQueue, { claims: [claim], stage: 'cex', scheme, selectedId: null, onSelect: () => undefined, now: new Date('2026-11-23T12:00:00.000Z') }));
+    expect(textOf(html)).toContain('Ramesh Patil PMJ-S1000001 HSP-A MG012A 3 ₹6,000.00');
+    expect(textOf(html)).toContain('Process the claim of Ramesh Patil');
+    expect(textOf(markupOf(createElement(ClaimQueue, { claims: [], stage: 'cpd', scheme, selectedId: null, onSelect: () => undefined, now: new Date() })))).toBe('No processed claim is waiting for verification.');
+  });
+});

@@ -1,0 +1,66 @@
+import { LoadingNotice } from '../../shared/ui/Notice';
+import { ScreenFrame } from '../../shared/ui/ScreenFrame';
+import { StatusBadge } from '../../shared/ui/StatusBadge';
+import { preauthStatusLabel } from '../../shared/labels';
+import { ConsoleMoney, useConsole, useConsoleDocuments } from '../app/console-context';
+import { QueueTable } from '../app/QueueTable';
+import { caseHash } from '../app/routes';
+import type { ServerPreauthStatus } from '../data/documents';
+import { unspecifiedPast, unspecifiedQueue } from './committee-queue';
+
+/** The Medical Committee's and Admin's queue of unspecified-package cases, one step each. */
+export function UnspecifiedQueueScreen({ title, status, pastStatuses, intro, amountOf }: {
+  readonly title: string;
+  readonly status: ServerPreauthStatus;
+  readonly pastStatuses: readonly ServerPreauthStatus[];
+  readonly intro: string;
+  readonly amountOf: 'estimate' | 'recommendation';
+}) {
+  const { replication } = useConsole();
+  const cases = useConsoleDocuments('cases');
+  if (!cases || (!replication.status().isReady && cases.length === 0)) {
+    return (
+      <ScreenFrame title={title}>
+        <LoadingNotice>Loading the queue…</LoadingNotice>
+      </ScreenFrame>
+    );
+  }
+  const queue = unspecifiedQueue(cases, status);
+  const past = unspecifiedPast(cases, pastStatuses);
+  return (
+    <ScreenFrame title={title}>
+      <p className="screen-subtitle">{intro}</p>
+      <section className="panel" aria-labelledby={`${status}-queue-heading`}>
+        <h2 id={`${status}-queue-heading`}>Waiting ({queue.length})</h2>
+        <QueueTable
+          caption="Unspecified-package requests waiting"
+          empty="No unspecified-package request is waiting for you."
+          available={(caseDoc) => <ConsoleMoney minor={caseDoc.family.available} />}
+          rows={queue.map((caseDoc) => ({
+            key: caseDoc.id,
+            caseDoc,
+            requestedAt: caseDoc.preauth!.requestedAt,
+            what: <>{caseDoc.preauth!.packageCode} · {caseDoc.preauth!.specialty}{caseDoc.preauth!.clinicalNote ? ` — ${caseDoc.preauth!.clinicalNote}` : ''}</>,
+            amount: <>{amountOf === 'estimate' ? 'Estimate ' : 'Recommended '}<ConsoleMoney minor={amountOf === 'estimate' ? caseDoc.preauth!.requestedAmount : caseDoc.preauth!.recommendedAmount} /></>,
+            status: preauthStatusLabel(caseDoc.preauth!.status),
+          }))}
+        />
+      </section>
+      <section className="panel" aria-labelledby={`${status}-past-heading`}>
+        <h2 id={`${status}-past-heading`}>Moved on</h2>
+        {past.length === 0 ? <p>None yet.</p> : (
+          <ul className="plain-list">
+            {past.map((caseDoc) => {
+              const label = preauthStatusLabel(caseDoc.preauth!.status);
+              return (
+                <li key={caseDoc.id}>
+                  <a href={caseHash(caseDoc.caseId)}>{caseDoc.member.fullName}</a> ({caseDoc.hospitalCode}, {caseDoc.preauth!.packageCode}): <StatusBadge text={label.text} tone={label.tone} />
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+    </ScreenFrame>
+  );
+}

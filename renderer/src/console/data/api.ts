@@ -1,0 +1,153 @@
+/**
+ * The console's link to the sync server: sign-in, the console feed, commands and reads, over
+ * same-origin HTTP with the operator's bearer token. Every failure becomes a ConsoleError with a
+ * code and a sentence an operator can act on; a 401 also tells the app the session is over.
+ */
+import { isRole } from '@domain/ids';
+import type { AuditTrail, ConsoleCollectionName, ConsoleSession } from './documents';
+
+export interface ConsoleError {
+  /** 'network' (server unreachable), 'session-expired', 'forbidden-role', 'invalid-input', or the server's own code. */
+  readonly code: string;
+  readonly message: string;
+  readonly status?: number;
+  readonly details?: Record<string, unknown>;
+}
+
+export type ConsoleResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ConsoleError };
+
+export interface ConsoleCheckpoint {
+  readonly from: string;
+  readonly next: string;
+  readonly afterId: string | null;
+}
+
+export interface ConsolePullAnswer {
+  readonly documents: readonly Record<string, unknown>[];
+  readonly checkpoint: ConsoleCheckpoint;
+  readonly hasMore: boolean;
+}
+
+export const networkError: ConsoleError = { code: 'network', message: 'The server cannot be reached: check the network connection. Nothing was changed; try again when it is back.' };
+export const expiredError: ConsoleError = { code: 'session-expired', message: 'Your session has expired; sign in again.' };
+
+function newCommandId(): string {
+  return crypto.randomUUID();
+}
+
+/** Reads the server's {code, message} error answer, or describes the status when there is none. */
+async function errorOf(response: Response): Promise<ConsoleError> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const { code, message, details } = (body ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
+  if (typeof code === 'string' && typeof message === 'string') {
+    return { code, message, status: response.status, ...(details && typeof details === 'object' ? { details: details as Record<string, unknown> } : {}) };
+  }
+  return { code: `http-${response.status}`, message: `The server answered ${response.status} without an explanation. Try again; call IT support if this stays.`, status: response.status };
+}
+
+export class ConsoleApi {
+  private token: string | null = null;
+  private readonly expiredListeners = new Set<(error: ConsoleError) => void>();
+  private readonly reachabilityListeners = new Set<(isReachable: boolean) => void>();
+  private isReachable = true;
+
+  /** baseUrl: '' for same-origin (the console served by the server), or a server address. */
+  constructor(readonly baseUrl: string = '') {}
+
+  /** Called once when a request finds the session expired or the token refused. */
+  onSessionEnded(listener: (error: ConsoleError) => void): () => void {
+    this.expiredListeners.add(listener);
+    return () => this.expiredListeners.delete(listener);
+  }
+
+  /** Told when a request finds the server unreachable, and again when one gets through. */
+  onReachability(listener: (isReachable: boolean) => void): () => void {
+    this.reachabilityListeners.add(listener);
+    return () => this.reachabilityListeners.delete(listener);
+  }
+
+  private reachable(isReachable: boolean): void {
+    if (this.isReachable === isReachable) return;
+    this.isReachable = isReachable;
+    for (const listener of this.reachabilityListeners) listener(isReachable);
+  }
+
+  currentToken(): string | null {
+    return this.token;
+  }
+
+  signOut(): void {
+    this.token = null;
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { readonly isSignIn?: boolean } = {}): Promise<ConsoleResult<T>> {
+    const headers: Record<string, string> = {};
+    if (this.token && !options.isSignIn) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), cache: 'no-store' });
+    } catch {
+      this.reachable(false);
+      return { ok: false, error: networkError };
+    }
+    this.reachable(true);
+    if (response.ok) {
+      try {
+        return { ok: true, value: (await response.json()) as T };
+      } catch {
+        return { ok: false, error: { code: 'unreadable-answer', message: 'The server\'s answer could not be read (the connection may have dropped). Try again.' } };
+      }
+    }
+    const error = await errorOf(response);
+    if (response.status === 401 && !options.isSignIn) {
+      this.token = null;
+      const ended = error.code === 'unauthenticated' ? { ...error, code: 'session-expired' } : error;
+      for (const listener of this.expiredListeners) listener(ended);
+      return { ok: false, error: ended };
+    }
+    return { ok: false, error };
+  }
+
+  async signIn(username: string, password: string): Promise<ConsoleResult<ConsoleSession>> {
+    const login = await this.request<{ token: string; expiresAt: string }>('POST', '/auth/login', { username, password }, { isSignIn: true });
+    if (!login.ok) return login;
+    this.token = login.value.token;
+    const session = await this.request<Omit<ConsoleSession, 'token'>>('GET', '/console/feed/session');
+    if (!session.ok) {
+      this.token = null;
+      return session;
+    }
+    const roles = session.value.roles.filter((role) => isRole(role));
+    return { ok: true, value: { ...session.value, roles, token: login.value.token, expiresAt: login.value.expiresAt } };
+  }
+
+  pull(collection: ConsoleCollectionName, checkpoint: ConsoleCheckpoint | null, limit: number): Promise<ConsoleResult<ConsolePullAnswer>> {
+    const query = new URLSearchParams({ collection, limit: String(limit), ...(checkpoint ? { checkpoint: JSON.stringify(checkpoint) } : {}) });
+    return this.request('GET', `/console/feed/pull?${query.toString()}`);
+  }
+
+  /** A server command; a fresh command id each call (the server answers a repeat with the first answer). */
+  command(name: string, body: Record<string, unknown>, commandId: string = newCommandId()): Promise<ConsoleResult<{ result?: Record<string, unknown> } & Record<string, unknown>>> {
+    return this.request('POST', `/commands/${name}`, { commandId, ...body });
+  }
+
+  audit(caseId: string): Promise<ConsoleResult<AuditTrail>> {
+    return this.request('GET', `/cases/${encodeURIComponent(caseId)}/audit`);
+  }
+
+  /** Any other read (queues, dashboard, reports) for workspaces that need one. */
+  get<T>(path: string): Promise<ConsoleResult<T>> {
+    return this.request('GET', path);
+  }
+
+  /** The URL and headers of the change stream (read with fetch: EventSource cannot send a bearer token). */
+  streamRequest(): { readonly url: string; readonly headers: Record<string, string> } {
+    return { url: `${this.baseUrl}/console/feed/stream`, headers: this.token ? { authorization: `Bearer ${this.token}` } : {} };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The console's change stream: server-sent events read with fetch (EventSource cannot send a bearer
+ * token). Every `poke` (including the one on each (re)connect) asks the replication to pull; an
+ * `expired` event or a 401 ends the session; a dropped stream reconnects with backoff and reports
+ * the link as down meanwhile.
+ */
+export type LinkState = 'connecting' | 'open' | 'down';
+
+export interface StreamCallbacks {
+  readonly onPoke: () => void;
+  readonly onLink: (state: LinkState) => void;
+  readonly onExpired: () => void;
+}
+
+export function openChangeStream(request: () => { readonly url: string; readonly headers: Record<string, string> }, callbacks: StreamCallbacks): () => void {
+  let isClosed = false;
+  let controller: AbortController | null = null;
+  let attempt = 0;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+
+  const connect = async (): Promise<void> => {
+    if (isClosed) return;
+    callbacks.onLink('connecting');
+    controller = new AbortController();
+    const { url, headers } = request();
+    try {
+      const response = await fetch(url, { headers, signal: controller.signal, cache: 'no-store' });
+      if (response.status === 401) {
+        callbacks.onExpired();
+        return;
+      }
+      if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
+      attempt = 0;
+      callbacks.onLink('open');
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let boundary = buffer.indexOf('\n\n');
+        while (boundary >= 0) {
+          const event = buffer.slice(0, boundary);
+          buffer = buffer.slice(boundary + 2);
+          const name = /^event: (.+)$/m.exec(event)?.[1];
+          if (name === 'poke') callbacks.onPoke();
+          if (name === 'expired') {
+            callbacks.onExpired();
+            return;
+          }
+          boundary = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // Dropped or refused: fall through to reconnect.
+    }
+    if (isClosed) return;
+    callbacks.onLink('down');
+    attempt += 1;
+    retry = setTimeout(() => void connect(), Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
+  };
+
+  void connect();
+  return () => {
+    isClosed = true;
+    if (retry) clearTimeout(retry);
+    controller?.abort();
+  };
+}

@@ -1,0 +1,144 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { ErrorAnswer } from '@contract/commands';
+import { fail } from '@domain/outcomes';
+import type { Principal } from '../auth/tokens';
+import type { Database } from '../db/database';
+import type { ChangeNotifier } from '../sync/notifier';
+import { consoleCollections, initialConsoleCheckpoint, mayPull, pullConsole, rolesFor, type ConsoleCheckpoint, type ConsoleCollection } from './feed';
+import { registerConsoleStatic } from './static';
+
+export interface ConsoleRouteOptions {
+  readonly db: Database;
+  readonly notifier: ChangeNotifier;
+  /** Verifies the bearer token (401 with a sentence otherwise) and returns who it is. */
+  readonly authenticateOperator: (request: FastifyRequest) => Promise<Principal>;
+  /** The built renderer folder holding console.html and assets/ (renderer/dist). */
+  readonly consoleDir: string;
+  readonly now?: () => number;
+}
+
+/** The roles the console serves: payer and administration roles. A desk operator (MEDCO) has no console. */
+export const consoleRoles = ['PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'] as const;
+
+export const ConsoleCheckpointSchema = Type.Object({
+  from: Type.String({ pattern: '^[0-9]{1,20}$' }),
+  next: Type.String({ pattern: '^[0-9]{1,20}$' }),
+  afterId: Type.Union([Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }), Type.Null()]),
+}, { additionalProperties: false });
+const checkpointValidator = Compile(ConsoleCheckpointSchema);
+
+const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer };
+const bearer = [{ bearerAuth: [] }];
+
+/** Seconds-since-epoch expiry of an already verified token (its payload is base64url JSON with exp). */
+function expiryOf(request: FastifyRequest): number | null {
+  const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' ? claims.exp : null;
+  } catch {
+    return null;
+  }
+}
+
+export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions): void {
+  const { db, notifier } = options;
+  const now = options.now ?? Date.now;
+  const operator = async (request: FastifyRequest): Promise<Principal> => {
+    const principal = await options.authenticateOperator(request);
+    if (!principal.roles.some((role) => (consoleRoles as readonly string[]).includes(role))) {
+      throw fail('forbidden-role', 'The payer console is for payer roles (PPD, MC, ADMIN, CEX, CPD, ACO, HA); desk operators work in the desk app.');
+    }
+    return principal;
+  };
+
+  registerConsoleStatic(app, options.consoleDir);
+
+  app.get('/console/feed/session', {
+    schema: {
+      tags: ['console'], summary: 'Who the token belongs to, their roles and the scheme\'s money format and turnaround target', security: bearer,
+      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+    },
+  }, async (request) => {
+    const principal = await operator(request);
+    const [row] = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM operators WHERE id = $1', [principal.operatorId]);
+    const [scheme] = await db.query<{ name: string; currency: string; locale: string; minor_per_unit: number; preauth_turnaround_minutes: number }>(
+      'SELECT name, currency, locale, minor_per_unit, preauth_turnaround_minutes FROM schemes WHERE is_current',
+    );
+    if (!row || !scheme) throw fail('unauthenticated', 'This operator no longer exists; sign in again.');
+    const exp = expiryOf(request);
+    return {
+      operatorId: principal.operatorId, username: row.username, displayName: row.display_name, roles: principal.roles,
+      expiresAt: exp === null ? null : new Date(exp * 1000).toISOString(),
+      collections: consoleCollections.filter((collection) => mayPull(principal.roles, collection)),
+      scheme: { name: scheme.name, currency: scheme.currency, locale: scheme.locale, minorPerUnit: scheme.minor_per_unit, preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes },
+    };
+  });
+
+  app.get('/console/feed/pull', {
+    schema: {
+      tags: ['console'], summary: 'Pull one collection of the payer console\'s read model since a checkpoint (role-scoped)', security: bearer,
+      querystring: Type.Object({
+        collection: Type.Enum([...consoleCollections]),
+        checkpoint: Type.Optional(Type.String({ maxLength: 300 })),
+        limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Documents per page, 1–2000 (default 500)' })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+    },
+  }, async (request) => {
+    const principal = await operator(request);
+    const query = request.query as { collection: ConsoleCollection; checkpoint?: string; limit?: string };
+    if (!mayPull(principal.roles, query.collection)) {
+      throw fail('forbidden-role', `The ${query.collection} collection belongs to ${rolesFor(query.collection).join(', ')}.`);
+    }
+    let checkpoint: ConsoleCheckpoint = initialConsoleCheckpoint;
+    if (query.checkpoint) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(query.checkpoint);
+      } catch {
+        throw fail('invalid-input', 'The checkpoint is not valid JSON; start again without one.');
+      }
+      if (!checkpointValidator.Check(parsed)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
+      checkpoint = parsed;
+      if (BigInt(checkpoint.next) < BigInt(checkpoint.from)) throw fail('invalid-input', 'The checkpoint is not one this server issued (its window ends before it starts); start again without one.');
+    }
+    const result = await pullConsole(db, principal.roles, query.collection, checkpoint, Math.min(2000, Number(query.limit ?? 500)));
+    return { collection: query.collection, documents: result.documents.map((d) => d.row), checkpoint: result.checkpoint, hasMore: result.hasMore, serverTime: new Date().toISOString() };
+  });
+
+  app.get('/console/feed/stream', {
+    schema: { tags: ['console'], summary: 'Server-sent events for the console: `poke` when something may have changed, `expired` when the token runs out', security: bearer },
+  }, async (request, reply) => {
+    await operator(request);
+    const exp = expiryOf(request);
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    response.write(`event: poke\ndata: {"reason":"connected"}\n\n`);
+    let isPokeQueued = false;
+    const unsubscribe = notifier.subscribe(() => {
+      if (isPokeQueued) return;
+      isPokeQueued = true;
+      setTimeout(() => {
+        isPokeQueued = false;
+        if (!response.writableEnded) response.write(`event: poke\ndata: {"reason":"changed"}\n\n`);
+      }, 25);
+    });
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+    // The stream lives no longer than the token: then the console must sign in again.
+    const expiry = exp === null ? null : setTimeout(() => {
+      response.write(`event: expired\ndata: {"message":"Your session has expired; sign in again."}\n\n`);
+      response.end();
+    }, Math.max(0, exp * 1000 - now()));
+    const stop = (): void => {
+      clearInterval(keepAlive);
+      if (expiry) clearTimeout(expiry);
+      unsubscribe();
+    };
+    request.raw.on('close', stop);
+    response.on('finish', stop);
+  });
+}
