@@ -3,12 +3,14 @@
  * installed, otherwise in browser mode (the desk backend in Node, the screens in any browser).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoIds } from '../sync-server/src/demo/seed';
-import { startDemoDevices, type DemoDevices } from './demo-devices';
+import { simulatedEnrolmentTemplate } from '../native/fingerprint-uart/simulator';
+import { demoFingerIdentity, startDemoDevices, type DemoDevices } from './demo-devices';
 
 const repository = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const serverPort = Number(process.env.PORT ?? 4700);
@@ -54,9 +56,26 @@ async function enrollmentCode(): Promise<string> {
   return ((await issued.json()) as { code: string }).code;
 }
 
+/**
+ * The S1 family's fingers, enrolled as the simulated reader will see them (`finger PMJ-S100000n`
+ * in the terminal), so fingerprint identification works from the first start. An enrolment that
+ * exists already is refused by the server (409) and left as it is.
+ */
+async function enrollDemoFingers(): Promise<void> {
+  const login = await fetch(`${serverUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }) });
+  const { token } = (await login.json()) as { token: string };
+  const members = [[demoIds.father, 'PMJ-S1000001'], [demoIds.mother, 'PMJ-S1000002'], [demoIds.son, 'PMJ-S1000003'], [demoIds.daughter, 'PMJ-S1000004']] as const;
+  for (const [memberId, schemeMemberId] of members) {
+    const template = Buffer.from(simulatedEnrolmentTemplate(demoFingerIdentity(schemeMemberId))).toString('base64');
+    const answer = await fetch(`${serverUrl}/commands/enroll-fingerprint`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ commandId: randomUUID(), memberId, template }) });
+    if (answer.status !== 200 && answer.status !== 409) throw new Error(`enrolling the demo fingers failed (HTTP ${answer.status})`);
+  }
+}
+
 async function main(): Promise<void> {
   const server = run(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', '--demo'], { PORT: String(serverPort) }, '[server]');
   await waitFor(server, 'Listening on', 'The sync server');
+  await enrollDemoFingers();
   const deskDir = process.env.COVERDESK_DESK_DIR ?? resolve(repository, '.data/desk');
   const needsEnrollment = !existsSync(resolve(deskDir, 'desk-credential'));
   const enrollment: Record<string, string> = needsEnrollment ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await enrollmentCode() } : {};
@@ -64,6 +83,13 @@ async function main(): Promise<void> {
   // Simulated fingerprint module and card scanner on pseudo-terminals, unless real ones are configured.
   if (!process.env.COVERDESK_DEVICES && process.env.COVERDESK_SIMULATED_DEVICES !== '0') devices = await startDemoDevices();
   const deviceEnv: Record<string, string> = devices ? { COVERDESK_DEVICES: JSON.stringify(devices.config) } : {};
+  // The desk screens and the payer console (served by the server at /console/) are one build.
+  if (!existsSync(resolve(repository, 'renderer/dist/index.html')) || !existsSync(resolve(repository, 'renderer/dist/console.html')) || process.env.COVERDESK_REBUILD === '1') {
+    console.log('Building the desk screens and the payer console (first start only)…');
+    const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('building the desk screens failed');
+  }
+  console.log(`Payer console: ${serverUrl}/console/  (ppd, mc, admin, cex, cpd, aco, ha / coverdesk-demo)`);
   const electron = electronBinary();
   if (electron) {
     const build = spawnSync(process.execPath, ['--import', 'tsx', 'electron/build-main.ts'], { cwd: repository, stdio: 'inherit' });
@@ -73,11 +99,6 @@ async function main(): Promise<void> {
     return;
   }
   console.log('Electron\'s binary is not installed on this machine, so the desk starts in browser mode.');
-  if (!existsSync(resolve(repository, 'renderer/dist/index.html')) || process.env.COVERDESK_REBUILD === '1') {
-    console.log('Building the desk screens (first start only)…');
-    const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('building the desk screens failed');
-  }
   const desk = run(process.execPath, ['--import', 'tsx', 'electron/browser-mode/desk-web.ts'], { ...enrollment, ...deviceEnv, COVERDESK_DESK_DIR: deskDir, DESK_PORT: String(deskPort) }, '[desk]');
   await waitFor(desk, 'Open http', 'The desk');
   console.log(`\nCoverDesk is running. Desk: http://127.0.0.1:${deskPort}  (sign in as medco.a / coverdesk-demo)   Server API: ${serverUrl}/docs\nPress Ctrl-C to stop.`);

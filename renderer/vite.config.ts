@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { contentSecurityPolicy } from '../electron/desk-api/content-security-policy';
+import { faceAssets } from './vite-face-assets';
 
 const fromHere = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -63,7 +64,7 @@ export default defineConfig({
   root: fromHere('.'),
   // Relative asset paths: the same build is served by the desk backend and loaded by Electron from disk.
   base: './',
-  plugins: [react(), contentSecurityPolicyMeta(), markAsGenerated()],
+  plugins: [react(), contentSecurityPolicyMeta(), markAsGenerated(), faceAssets()],
   resolve: {
     alias: {
       '@domain': fromHere('../sync-server/domain'),
@@ -78,11 +79,17 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: true,
     rollupOptions: {
+      // Two pages share one build: the desk (index.html) and the payer console (console.html,
+      // served by the sync server at /console/; sync-server/src/console/static.ts).
+      input: { desk: fromHere('index.html'), console: fromHere('console.html') },
       output: {
-        // Libraries change less often than the screens: separate chunks, each under Vite's 500 kB warning.
+        // Libraries change less often than the screens: separate chunks, each under Vite's 500 kB warning
+        // except face-engine (human with its tfjs, ~2 MB, not splittable), which loads only with the camera.
         manualChunks: (id) => {
           if (/node_modules\/(rxdb|rxjs)\//.test(id)) return 'read-model';
           if (/node_modules\/(react|react-dom|scheduler)\//.test(id)) return 'react';
+          // Face recognition with its tfjs (~2 MB) is its own chunk, loaded only when the camera is used.
+          if (/node_modules\/@vladmandic\/human\//.test(id)) return 'face-engine';
           return undefined;
         },
       },

@@ -6,6 +6,8 @@ import { deskApiVersion, deskChannels, type DeskApiHandlers, type DeskChannel, t
 import { contentSecurityPolicy } from '../desk-api/content-security-policy';
 import { deskApiPath, type WireToRenderer } from '../desk-api/wire';
 import type { DeskBackend } from '../desk-backend/backend';
+import { readMeta } from '../desk-backend/database';
+import { forwardConsoleRequest, isConsoleForwardPath } from './console-forward';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json',
@@ -25,6 +27,12 @@ export function startDeskHost(backend: DeskBackend, options: { port: number; hos
   const host = options.host ?? '127.0.0.1';
   const root = resolve(options.rendererDir);
   const server = createServer((request, response) => {
+    const requestPath = (request.url ?? '/').split('?')[0] ?? '/';
+    if (isConsoleForwardPath(requestPath)) {
+      const port = (server.address() as { port: number }).port;
+      forwardConsoleRequest(request, response, readMeta(backend.db, 'server_url'), [`http://${host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+      return;
+    }
     const path = normalize(decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/')).replace(/^(\.\.[/\\])+/, '');
     let file = join(root, path);
     if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');

@@ -108,8 +108,26 @@ export interface CaseView {
   readonly hold: Confirmed<{ readonly amount: number; readonly consumed: number; readonly authorized: number }> | null;
   readonly bookings: readonly BookingView[];
   readonly bookingSum: number;
-  readonly enhancements: readonly { readonly enhancementId: string; readonly requestedAmount: number; readonly approvedAmount: number | null; readonly status: string; readonly reason: string }[];
-  readonly claim: { readonly claimId: string; readonly amount: number; readonly status: string; readonly approvedAmount: number | null } | null;
+  readonly enhancements: readonly {
+    readonly enhancementId: string; readonly requestedAmount: number; readonly approvedAmount: number | null; readonly status: string; readonly reason: string;
+    /** The reviewer's reason for a partial approval or a rejection (or the server's refusal). */
+    readonly decisionReason: string | null;
+  }[];
+  readonly claim: {
+    readonly claimId: string; readonly amount: number; readonly status: string; readonly approvedAmount: number | null;
+    /** One per booking claimed, with the CPD's decision once verified (empty until the server has the claim). */
+    readonly lines: readonly ClaimLineView[];
+  } | null;
+}
+
+/** A claim line as the reviewers decided it: decision and reason code are null until CPD verifies. */
+export interface ClaimLineView {
+  readonly bookingId: string;
+  readonly description: string;
+  readonly payerAmount: number;
+  readonly approvedAmount: number | null;
+  readonly decision: 'full' | 'partial' | 'deny' | null;
+  readonly reasonCode: string | null;
 }
 
 export interface CaseListItem {
@@ -169,6 +187,13 @@ export interface IdentifyMatch {
 
 export type IdentityMethod = 'fingerprint' | 'face' | 'otp' | 'override' | 'document';
 
+export interface BiometricEnrolments {
+  /** ISO time of the enrolment this desk holds, or null. */
+  readonly fingerprint: string | null;
+  readonly face: string | null;
+  readonly isFingerprintReaderReady: boolean;
+}
+
 /** Documents of the renderer's read model, in the shape RxDB's pull replication expects. */
 export type ReplicatedCollection = 'families' | 'cases' | 'bookings' | 'packages';
 export interface ReplicatedDocument {
@@ -209,6 +234,20 @@ export interface DeskApiHandlers {
   'identity.sendOtp': (args: { memberId: string; isForRelative?: boolean }) => Promise<DeskResult<{ challengeId: string; phoneEnding: string; expiresAt: string }>>;
   /** Check a code; wrong codes answer ok with verified false and the reason (attempts left, locked). */
   'identity.verifyOtp': (args: { challengeId: string; code: string }) => Promise<DeskResult<{ verified: boolean; reason: string | null; attemptsLeft: number | null; lockedUntil: string | null; message: string | null }>>;
+  /** Which biometrics this desk holds for a member (enrolment dates), and whether a fingerprint reader is ready. */
+  'identity.enrolments': (args: { memberId: string }) => Promise<DeskResult<BiometricEnrolments>>;
+  /**
+   * Verify a fingerprint 1:1 on the desk's reader against the member's cached template (works
+   * offline). A finger that does not match is an answer (matched false); a reader problem (no
+   * finger, a smudged image, the reader unplugged) is an error with a sentence to act on.
+   */
+  'identity.verifyFingerprint': (args: { memberId: string }) => Promise<DeskResult<{ matched: boolean; score: number | null; detail: string }>>;
+  /** Enrol a finger: two captures, combined on the reader, sent to the server (online only). */
+  'identity.enrollFingerprint': (args: { memberId: string }) => Promise<DeskResult<{ enrolledAt: string }>>;
+  /** Compare a face descriptor from the camera with the member's cached one (works offline); the threshold is the desk's setting. */
+  'identity.verifyFace': (args: { memberId: string; descriptor: number[]; liveness: number }) => Promise<DeskResult<{ matched: boolean; similarity: number; threshold: number; detail: string }>>;
+  /** Enrol a face descriptor from the camera (online only). */
+  'identity.enrollFace': (args: { memberId: string; descriptor: number[] }) => Promise<DeskResult<{ enrolledAt: string }>>;
   'cases.requestPreauth': (args: { caseId: string; packageCode: string; estimatedAmount?: number; clinicalNote?: string }) => Promise<DeskResult<null>>;
   'cases.respondQuery': (args: { caseId: string; response: string }) => Promise<DeskResult<null>>;
   'cases.requestEnhancement': (args: { caseId: string; amount: number; reason: string }) => Promise<DeskResult<{ enhancementId: string }>>;
@@ -253,4 +292,5 @@ export const deskChannels = [
   'packages.list', 'cases.list', 'cases.view', 'cases.admit', 'cases.requestPreauth', 'cases.respondQuery', 'cases.requestEnhancement',
   'cases.discharge', 'cases.submitClaim', 'cases.cancel', 'bookings.add', 'bookings.void', 'sync.status', 'sync.now', 'replication.pull',
   'identity.sendOtp', 'identity.verifyOtp', 'devices.status',
+  'identity.enrolments', 'identity.verifyFingerprint', 'identity.enrollFingerprint', 'identity.verifyFace', 'identity.enrollFace',
 ] as const satisfies readonly DeskChannel[];

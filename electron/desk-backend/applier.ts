@@ -1,22 +1,31 @@
 import type { PulledDocumentValue, PullCheckpointValue } from '@contract/sync';
-import { writeMeta, type ReplicaDatabase, type SqlStatement } from './database';
+import { bulkLoadIndexes, readMeta, writeMeta, type ReplicaDatabase, type SqlStatement } from './database';
 import type { Feed } from './feed';
 
 type Row = Record<string, unknown>;
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-/**
- * The pull applier: the only writer of server_* tables. One page of documents and its checkpoint
- * commit together, so a crash mid-pull resumes from the last applied page, never half of one.
- */
 /** A reviewer's decision that arrived in a pull: the desk tells its operator. */
 export interface ArrivedDecision {
   readonly caseId: string;
   readonly status: string;
 }
 
+/**
+ * The pull applier: the only writer of server_* tables. One page of documents and its checkpoint
+ * commit together, so a crash mid-pull resumes from the last applied page, never half of one.
+ *
+ * A desk's first sync is a bulk load (hundreds of thousands of rows): until its first round ends,
+ * pages only upsert server rows. The secondary indexes are dropped when it starts and built once
+ * at its end, and the derived rows — offline member search, the families this desk works with,
+ * the renderer's read-model feed — are filled then by set-based statements, in the same
+ * transaction as the round's last page. Building an index from sorted rows costs a fraction of
+ * maintaining it row by row. The state ('loading') is in meta, so a crash mid-load resumes the
+ * load; a page that meets local pending changes takes the row-by-row path, which clears them.
+ */
 export class PullApplier {
   private readonly statements: Record<string, SqlStatement>;
+  private isFirstSync: boolean;
   private arrived: ArrivedDecision[] = [];
   private readonly decisionListeners = new Set<(decisions: ArrivedDecision[]) => void>();
 
@@ -25,7 +34,8 @@ export class PullApplier {
     return () => this.decisionListeners.delete(listener);
   }
 
-  constructor(private readonly db: ReplicaDatabase, private readonly feed: Feed) {
+  /** `biometrics` caches pulled enrolments (sealed with the desk's key); without it they are dropped. */
+  constructor(private readonly db: ReplicaDatabase, private readonly feed: Feed, private readonly biometrics: { storeFromServer(row: Record<string, unknown>): void } | null = null) {
     const upsert = (table: string) => db.prepare(`INSERT INTO server_${table} (id, family_id, case_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, case_id = excluded.case_id, doc = excluded.doc`);
     this.statements = {
       families: upsert('families'), members: upsert('members'), packages: upsert('packages'), cases: upsert('cases'), preauths: upsert('preauths'),
@@ -39,22 +49,44 @@ export class PullApplier {
       isDeskFamily: db.prepare('SELECT 1 FROM desk_families WHERE family_id = ?'),
       preauthStatus: db.prepare("SELECT json_extract(doc, '$.status') AS status FROM server_preauths WHERE id = ?"),
     };
+    db.function('coverdesk_name_key', { deterministic: true }, (name: unknown) => nameKey(typeof name === 'string' ? name : ''));
+    const firstSync = readMeta(db, 'first_sync');
+    this.isFirstSync = firstSync === 'loading' || (firstSync === null && readMeta(db, 'pull_checkpoint') === null);
+  }
+
+  /** True while the desk's first full sync is still loading (reads work, but without the derived rows). */
+  get isLoadingFirstSync(): boolean {
+    return this.isFirstSync;
   }
 
   apply(documents: readonly PulledDocumentValue[], checkpoint: PullCheckpointValue, serverTime: string): void {
     const run = this.db.transaction(() => {
       const hasPending = (this.statements.pendingCount!.get() as { count: number }).count > 0;
       const now = new Date().toISOString();
-      for (const document of documents) this.applyOne(document, hasPending, now);
+      if (this.isFirstSync) {
+        if (readMeta(this.db, 'first_sync') !== 'loading') this.startFirstSync();
+        const s = this.statements;
+        for (const document of documents) {
+          // Rows without a server_* table (biometric enrolments) keep their own path.
+          if (hasPending || !s[document.table]) this.applyOne(document, hasPending, now);
+          else s[document.table]!.run(document.id, document.table === 'families' ? document.id : text(document.row.familyId), document.table === 'cases' ? document.id : text(document.row.caseId), JSON.stringify(document.row));
+        }
+        // The first round is over when the checkpoint points at the start of the next window.
+        if (checkpoint.table === 0 && checkpoint.afterId === null) this.finishFirstSync(now);
+      } else {
+        for (const document of documents) this.applyOne(document, hasPending, now);
+      }
       writeMeta(this.db, 'pull_checkpoint', JSON.stringify(checkpoint));
       writeMeta(this.db, 'last_pull_server_time', serverTime);
       this.feed.save();
     });
+    const wasFirstSync = this.isFirstSync;
     try {
       run();
     } catch (error) {
       this.feed.discard();
       this.arrived = [];
+      this.isFirstSync = wasFirstSync;
       throw error;
     }
     this.feed.announce();
@@ -63,6 +95,35 @@ export class PullApplier {
       this.arrived = [];
       for (const listener of this.decisionListeners) listener(decisions);
     }
+  }
+
+  private startFirstSync(): void {
+    for (const index of bulkLoadIndexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
+    writeMeta(this.db, 'first_sync', 'loading');
+  }
+
+  /**
+   * Inside the transaction of the first round's last page: derived rows, then the indexes (built
+   * once over rows already in place, not kept up row by row), then the feed.
+   */
+  private finishFirstSync(now: string): void {
+    // Plain ASCII names with single inner spaces fold in SQL (lower() is nameKey for them); any
+    // other name goes through nameKey itself. The equality with the row-by-row path is tested.
+    this.db.prepare(`INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year)
+      SELECT id, family_id, COALESCE(json_extract(doc, '$.schemeMemberId'), ''), json_extract(doc, '$.healthCardNumber'),
+             CASE WHEN name NOT GLOB '*[^ -~]*' AND instr(name, '  ') = 0 AND name = trim(name) THEN lower(name) ELSE coverdesk_name_key(name) END,
+             COALESCE(json_extract(doc, '$.birthYear'), 0)
+        FROM (SELECT id, family_id, doc, json_extract(doc, '$.fullName') AS name FROM server_members) WHERE true
+      ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id,
+        health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year`).run();
+    this.db.prepare('INSERT INTO desk_families (family_id, added_at) SELECT DISTINCT family_id, ? FROM server_cases WHERE family_id IS NOT NULL ON CONFLICT (family_id) DO NOTHING').run(now);
+    for (const index of bulkLoadIndexes) this.db.exec(index.sql);
+    this.feed.touchAll('packages', 'SELECT id FROM server_packages ORDER BY id');
+    this.feed.touchAll('families', 'SELECT family_id AS id FROM desk_families ORDER BY family_id');
+    this.feed.touchAll('cases', 'SELECT id FROM server_cases ORDER BY id');
+    this.feed.touchAll('bookings', 'SELECT id FROM server_bookings ORDER BY id');
+    writeMeta(this.db, 'first_sync', 'done');
+    this.isFirstSync = false;
   }
 
   private applyOne(document: PulledDocumentValue, hasPending: boolean, now: string): void {
@@ -115,6 +176,10 @@ export class PullApplier {
         if (caseId) this.feed.touch('cases', caseId);
         return;
       }
+      case 'biometrics':
+        // Not a read-model document: the renderer never sees templates or descriptors.
+        this.biometrics?.storeFromServer(row);
+        return;
       case 'bookings': {
         const caseId = text(row.caseId);
         s.bookings!.run(document.id, text(row.familyId), caseId, json);

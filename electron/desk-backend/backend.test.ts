@@ -33,7 +33,7 @@ async function fakeServer(answer: (path: string) => { status: number; body: stri
 }
 
 /** A desk that believes it is enrolled with `serverUrl`, with one operator able to sign in offline. */
-async function enrolledDesk(dir: string, serverUrl: string): Promise<DeskBackend> {
+async function enrolledDesk(dir: string, serverUrl: string, extra: { signInFallbackMs?: number } = {}): Promise<DeskBackend> {
   const db = openReplica(join(dir, 'desk-replica.sqlite'));
   writeMeta(db, 'server_url', serverUrl);
   writeMeta(db, 'desk_id', '00000000-0000-4000-8000-00000000a0d1');
@@ -42,7 +42,7 @@ async function enrolledDesk(dir: string, serverUrl: string): Promise<DeskBackend
   writeMeta(db, 'scheme', JSON.stringify({ name: 'Demo', currency: 'INR', locale: 'en-IN', minorPerUnit: 100, preauthTurnaroundMinutes: 360 }));
   db.close();
   new OwnerOnlyFileSecretStore(join(dir, 'desk-credential')).write('00000000-0000-4000-8000-00000000a0d1.secretsecretsecretsecretsecret');
-  return new DeskBackend({ dataDir: dir, sync: { backoffBaseMs: 20, backoffMaxMs: 100 } });
+  return new DeskBackend({ dataDir: dir, sync: { backoffBaseMs: 20, backoffMaxMs: 100 }, ...extra });
 }
 
 describe('desk replica versions', () => {
@@ -95,6 +95,24 @@ describe('desk backend faults', () => {
     expect(desk.engine.current().state).toBe('offline');
     const signIn = await desk.handlers['session.signIn']({ username: 'medco.a', password: 'whatever' });
     expect(signIn).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
+    await desk.stop();
+  });
+
+  it('a network that accepts and never answers: an operator known here signs in offline without waiting the server timeout', async () => {
+    const hanging = createServer(() => undefined); // accepts, reads, never answers
+    servers.push(hanging);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hanging.address() as { port: number }).port}`;
+    const desk = await enrolledDesk(tempDir(), url, { signInFallbackMs: 150 });
+    const { scryptSync } = await import('node:crypto');
+    const salt = Buffer.alloc(16, 2);
+    desk.db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('medco.a', '00000000-0000-4000-8000-000000000e00', '["MEDCO"]', '00000000-0000-4000-8000-00000000a001', `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`, new Date().toISOString());
+    const signedIn = await desk.handlers['session.signIn']({ username: 'medco.a', password: 'pw' });
+    expect(signedIn).toMatchObject({ ok: true, value: { isOfflineSession: true, operatorId: '00000000-0000-4000-8000-000000000e00' } });
+    // The wrong password is still refused by the offline verifier.
+    expect(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'nope' })).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    hanging.closeAllConnections();
     await desk.stop();
   });
 

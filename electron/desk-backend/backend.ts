@@ -4,11 +4,14 @@ import { Compile } from 'typebox/compile';
 import { commandBodies, type CommandName } from '@contract/commands';
 import type { DeskApiHandlers, DeskError, DeskEvents, DeskResult, ReplicatedCollection, ReplicatedDocument, SessionInfo } from '../desk-api/contract';
 import { PullApplier } from './applier';
+import { Checkpointer } from './checkpointer';
 import { openReplica, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import { Feed } from './feed';
 import { DeskReads } from './reads';
 import { DeviceManager, loadDeviceConfig, type DeviceConfig } from './devices';
 import { OwnerOnlyFileSecretStore, type SecretStore } from './secret-store';
+import { BiometricVault } from './biometric-vault';
+import { BiometricIdentity, loadFaceMatchThreshold } from './biometric-identity';
 import { ServerCallError, SyncServerClient } from './server-client';
 import { signIn, type DeskIdentity } from './session';
 import { SyncEngine, type SyncEngineOptions } from './sync-engine';
@@ -17,9 +20,17 @@ export interface DeskBackendOptions {
   /** Folder for the replica and (browser mode) the credential file. */
   readonly dataDir: string;
   readonly secretStore?: SecretStore;
+  /** Where the desk's biometric at-rest key lives (safeStorage in Electron; default an owner-only file). */
+  readonly biometricKeyStore?: SecretStore;
+  /** Face 1:1 threshold; default COVERDESK_FACE_MATCH_THRESHOLD or the domain default. */
+  readonly faceMatchThreshold?: number;
+  /** How long the reader waits for a finger (default 10 s). */
+  readonly fingerTimeoutMs?: number;
   readonly sync?: SyncEngineOptions;
   /** Devices to open; default: `<dataDir>/devices.json` or COVERDESK_DEVICES. */
   readonly devices?: DeviceConfig;
+  /** How long sign-in waits for the server before an operator known here signs in offline (default 4 s). */
+  readonly signInFallbackMs?: number;
 }
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
@@ -48,19 +59,27 @@ export class DeskBackend {
   readonly reads: DeskReads;
   readonly engine: SyncEngine;
   readonly devices: DeviceManager;
+  readonly biometrics: BiometricVault;
+  private readonly identityByBiometrics: BiometricIdentity;
   private readonly secrets: SecretStore;
   private client: SyncServerClient | null = null;
   private session: SessionInfo | null = null;
   private readonly eventListeners = new Set<<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => void>();
 
-  constructor(options: DeskBackendOptions) {
-    this.db = openReplica(join(options.dataDir, 'desk-replica.sqlite'));
+  private readonly checkpointer: Checkpointer;
+
+  constructor(private readonly options: DeskBackendOptions) {
+    const replicaPath = join(options.dataDir, 'desk-replica.sqlite');
+    this.db = openReplica(replicaPath);
+    this.checkpointer = new Checkpointer(this.db, (message) => console.warn(`[desk] ${message}`));
+    this.checkpointer.start(replicaPath);
     this.secrets = options.secretStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-credential'));
     this.feed = new Feed(this.db);
     this.reads = new DeskReads(this.db);
     const serverUrl = readMeta(this.db, 'server_url');
     if (serverUrl && this.secrets.read()) this.client = new SyncServerClient(serverUrl, () => this.secrets.read());
-    const applier = new PullApplier(this.db, this.feed);
+    this.biometrics = new BiometricVault(this.db, options.biometricKeyStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-biometric-key')), () => this.secrets.read());
+    const applier = new PullApplier(this.db, this.feed, this.biometrics);
     applier.onDecisions((decisions) => {
       for (const decision of decisions) {
         const view = this.reads.caseView(decision.caseId);
@@ -71,6 +90,13 @@ export class DeskBackend {
     this.engine.onStatus((status) => this.emit('sync.status', status));
     const devices = options.devices ? { config: options.devices, error: null } : loadDeviceConfig(join(options.dataDir, 'devices.json'));
     this.devices = new DeviceManager(devices.config, (event, payload) => this.emit(event, payload), devices.error);
+    this.identityByBiometrics = new BiometricIdentity({
+      vault: this.biometrics,
+      reader: () => this.devices.fingerprintModule(),
+      faceMatchThreshold: options.faceMatchThreshold ?? loadFaceMatchThreshold(),
+      ...(options.fingerTimeoutMs !== undefined ? { fingerTimeoutMs: options.fingerTimeoutMs } : {}),
+      enroll: (name, body) => this.online(name, body, (result) => ({ enrolledAt: String(result.enrolledAt) })),
+    });
     this.feed.onChange((collections) => this.emit('replication.changed', { collections }));
   }
 
@@ -82,6 +108,7 @@ export class DeskBackend {
   async stop(): Promise<void> {
     await this.devices.stop();
     await this.engine.stop();
+    await this.checkpointer.stop();
     this.db.close();
   }
 
@@ -124,9 +151,25 @@ export class DeskBackend {
       throw error;
     }
     this.feed.announce();
-    this.emit('sync.status', this.engine.current());
-    void this.engine.requestSync();
+    this.nudgeSync();
     return ok(null);
+  }
+
+  private isNudgeScheduled = false;
+
+  /**
+   * After the command has answered: tell the renderer the pending count and start a push. Commands
+   * that arrive together share one nudge, and none of them waits for the outbox to be read.
+   */
+  private nudgeSync(): void {
+    if (this.isNudgeScheduled) return;
+    this.isNudgeScheduled = true;
+    setImmediate(() => {
+      this.isNudgeScheduled = false;
+      if (!this.db.open) return;
+      this.emit('sync.status', this.engine.current());
+      void this.engine.requestSync();
+    });
   }
 
   private addPending(kind: string, id: string, caseId: string | null, familyId: string | null, commandId: string, doc: Record<string, unknown>): void {
@@ -183,7 +226,7 @@ export class DeskBackend {
     'session.signIn': async ({ username, password }) => {
       const identity = this.identity();
       if (!identity) return failure('not-enrolled', 'Enroll this desk first with the code from the health authority.');
-      const result = await signIn(this.db, this.client, identity, username, password);
+      const result = await signIn(this.db, this.client, identity, username, password, this.options.signInFallbackMs);
       if (result.ok) this.session = result.value;
       return result;
     },
@@ -245,6 +288,11 @@ export class DeskBackend {
         lockedUntil: typeof result.lockedUntil === 'string' ? result.lockedUntil : null, message: typeof result.message === 'string' ? result.message : null,
       }));
     },
+    'identity.enrolments': async ({ memberId }) => this.requireMedco() ?? this.identityByBiometrics.enrolments(memberId),
+    'identity.verifyFingerprint': async ({ memberId }) => this.requireMedco() ?? this.identityByBiometrics.verifyFingerprint(memberId),
+    'identity.enrollFingerprint': async ({ memberId }) => this.requireMedco() ?? this.identityByBiometrics.enrollFingerprint(memberId),
+    'identity.verifyFace': async ({ memberId, descriptor, liveness }) => this.requireMedco() ?? this.identityByBiometrics.verifyFace(memberId, descriptor, liveness),
+    'identity.enrollFace': async ({ memberId, descriptor }) => this.requireMedco() ?? this.identityByBiometrics.enrollFace(memberId, descriptor),
     'cases.admit': async ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) => {
       const refused = this.requireMedco();
       if (refused) return refused;
@@ -324,14 +372,19 @@ export class DeskBackend {
     },
   };
 
-  /** Online-only commands (one-time codes): sent now, answered now, never queued. */
-  private async online<T>(name: 'send-otp' | 'verify-otp', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T): Promise<DeskResult<T>> {
-    if (!this.session || !this.client) return failure('offline-unavailable', 'One-time codes need the server.');
+  /** Online-only commands (one-time codes, biometric enrolment): sent now, answered now, never queued. */
+  private async online<T>(name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T): Promise<DeskResult<T>> {
+    const what = name.startsWith('enroll') ? 'Enrolling a fingerprint or face' : 'One-time codes';
+    if (!this.session || !this.client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') ? 's' : ''} the server.`);
     try {
       return ok(shape(await this.client.online(this.session.operatorId, name, { commandId: randomUUID(), ...body })));
     } catch (error) {
       if (error instanceof ServerCallError) {
-        if (error.fault.kind === 'unreachable') return failure('offline-unavailable', 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.');
+        if (error.fault.kind === 'unreachable') {
+          return failure('offline-unavailable', name.startsWith('enroll')
+            ? 'Enrolling needs the server, which cannot be reached now. Identify the patient another way (OTP when online, or a supervisor override) and enrol later.'
+            : 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.');
+        }
         return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
       }
       throw error;

@@ -23,6 +23,15 @@ export class Feed {
     this.changed.add(collection);
   }
 
+  /** Inside the writer's transaction: mark every document a query lists (column `id`), in its order. */
+  touchAll(collection: ReplicatedCollection, idQuery: string): void {
+    const marked = this.db.prepare(`INSERT INTO feed (collection, doc_id, sequence)
+      SELECT ?, id, ? + row_number() OVER () FROM (${idQuery}) WHERE true
+      ON CONFLICT (collection, doc_id) DO UPDATE SET sequence = excluded.sequence`).run(collection, this.sequence);
+    this.sequence += marked.changes;
+    if (marked.changes > 0) this.changed.add(collection);
+  }
+
   /** Call at the end of the writer's transaction (persists the counter). */
   save(): void {
     writeMeta(this.db, 'feed_sequence', String(this.sequence));

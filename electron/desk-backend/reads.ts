@@ -1,4 +1,4 @@
-import type { BookingStatus, BookingView, CaseListItem, CaseView, DeskError, FamilyView, IdentifyMatch, IdentifyQuery, MemberSummary, PackageView, PreauthStatus } from '../desk-api/contract';
+import type { BookingStatus, BookingView, CaseListItem, CaseView, ClaimLineView, DeskError, FamilyView, IdentifyMatch, IdentifyQuery, MemberSummary, PackageView, PreauthStatus } from '../desk-api/contract';
 import { nameKey } from './applier';
 import type { ReplicaDatabase } from './database';
 
@@ -102,9 +102,13 @@ export class DeskReads {
     const treatmentPackage = packageCode ? this.doc('SELECT doc FROM server_packages WHERE id = ?', packageCode) : null;
     const preauthStatus: PreauthStatus = preauth ? (str(preauth.status) as PreauthStatus) : pendingPreauth ? (pendingPreauth.state === 'rejected' ? 'rejected' : 'pending-sync') : 'not-requested';
     const enhancements = [
-      ...this.docs('SELECT doc FROM server_enhancements WHERE case_id = ?', caseId).map((e) => ({ enhancementId: str(e.id), requestedAmount: num(e.requestedAmount), approvedAmount: numOrNull(e.approvedAmount), status: str(e.status), reason: str(e.reason) })),
-      ...(this.db.prepare("SELECT id, doc, state FROM pending_rows WHERE kind = 'enhancements' AND case_id = ?").all(caseId) as { id: string; doc: string; state: string }[])
-        .map((row) => { const d = JSON.parse(row.doc) as Doc; return { enhancementId: row.id, requestedAmount: num(d.amount), approvedAmount: null, status: row.state === 'rejected' ? 'rejected' : 'pending-sync', reason: str(d.reason) }; }),
+      ...this.docs('SELECT doc FROM server_enhancements WHERE case_id = ?', caseId).map((e) => ({ enhancementId: str(e.id), requestedAmount: num(e.requestedAmount), approvedAmount: numOrNull(e.approvedAmount), status: str(e.status), reason: str(e.reason), decisionReason: strOrNull(e.decisionReason) })),
+      ...(this.db.prepare("SELECT id, doc, state, rejection FROM pending_rows WHERE kind = 'enhancements' AND case_id = ?").all(caseId) as { id: string; doc: string; state: string; rejection: string | null }[])
+        .map((row) => {
+          const d = JSON.parse(row.doc) as Doc;
+          const refusal = row.rejection ? strOrNull((JSON.parse(row.rejection) as Doc).message) : null;
+          return { enhancementId: row.id, requestedAmount: num(d.amount), approvedAmount: null, status: row.state === 'rejected' ? 'rejected' : 'pending-sync', reason: str(d.reason), decisionReason: refusal };
+        }),
     ];
     const claim = this.doc('SELECT doc FROM server_claims WHERE case_id = ?', caseId);
     const pendingClaim = this.db.prepare("SELECT id, doc, state FROM pending_rows WHERE kind = 'claims' AND case_id = ?").get(caseId) as { id: string; doc: string; state: string } | undefined;
@@ -123,9 +127,23 @@ export class DeskReads {
       bookings,
       bookingSum: bookings.filter((b) => !b.isVoided && b.status !== 'rejected').reduce((sum, b) => sum + b.amount, 0),
       enhancements,
-      claim: claim ? { claimId: str(claim.id), amount: num(claim.amount), status: str(claim.status), approvedAmount: numOrNull(claim.approvedAmount) }
-        : pendingClaim ? { claimId: pendingClaim.id, amount: num((JSON.parse(pendingClaim.doc) as Doc).amount), status: pendingClaim.state === 'rejected' ? 'rejected' : 'pending-sync', approvedAmount: null } : null,
+      claim: claim ? { claimId: str(claim.id), amount: num(claim.amount), status: str(claim.status), approvedAmount: numOrNull(claim.approvedAmount), lines: this.claimLines(claim.lines, bookings) }
+        : pendingClaim ? { claimId: pendingClaim.id, amount: num((JSON.parse(pendingClaim.doc) as Doc).amount), status: pendingClaim.state === 'rejected' ? 'rejected' : 'pending-sync', approvedAmount: null, lines: [] } : null,
     };
+  }
+
+  /** The claim row's lines (from the server), named by their bookings. */
+  private claimLines(lines: unknown, bookings: readonly BookingView[]): ClaimLineView[] {
+    if (!Array.isArray(lines)) return [];
+    const decisions = new Set(['full', 'partial', 'deny']);
+    return (lines as Doc[]).map((line) => {
+      const bookingId = str(line.bookingId);
+      const decision = strOrNull(line.decision);
+      return {
+        bookingId, description: bookings.find((b) => b.bookingId === bookingId)?.description ?? '', payerAmount: num(line.payerAmount),
+        approvedAmount: numOrNull(line.approvedAmount), decision: decision && decisions.has(decision) ? (decision as ClaimLineView['decision']) : null, reasonCode: strOrNull(line.reasonCode),
+      };
+    });
   }
 
   caseIds(): string[] {

@@ -27,7 +27,7 @@ export class SyncServerClient {
     return this.serverUrl;
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body: unknown, auth: 'desk' | 'none', signal?: AbortSignal): Promise<unknown> {
+  private async call(method: 'GET' | 'POST', path: string, body: unknown, auth: 'desk' | 'none', signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<unknown> {
     const headers: Record<string, string> = { [protocolHeader]: String(syncProtocolVersion) };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth === 'desk') {
@@ -39,7 +39,7 @@ export class SyncServerClient {
     try {
       response = await fetch(new URL(path, this.serverUrl), {
         method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new ServerCallError({ kind: 'unreachable', message: `The server at ${this.serverUrl} cannot be reached (${error instanceof Error ? error.message : String(error)}).` });
@@ -66,8 +66,9 @@ export class SyncServerClient {
     return answer;
   }
 
-  async login(username: string, password: string): Promise<{ operatorId: string; roles: string[]; hospitalId: string | null }> {
-    const answer = (await this.call('POST', '/auth/login', { username, password }, 'none')) as { operatorId?: unknown; roles?: unknown; hospitalId?: unknown };
+  /** `timeoutMs`: how long to wait for the server (shorter when the desk can fall back to offline sign-in). */
+  async login(username: string, password: string, timeoutMs?: number): Promise<{ operatorId: string; roles: string[]; hospitalId: string | null }> {
+    const answer = (await this.call('POST', '/auth/login', { username, password }, 'none', undefined, timeoutMs)) as { operatorId?: unknown; roles?: unknown; hospitalId?: unknown };
     if (typeof answer.operatorId !== 'string' || !Array.isArray(answer.roles)) throw new ServerCallError({ kind: 'bad-answer', message: 'The sign-in answer is not one this desk understands.' });
     return { operatorId: answer.operatorId, roles: answer.roles.filter((r): r is string => typeof r === 'string'), hospitalId: typeof answer.hospitalId === 'string' ? answer.hospitalId : null };
   }
@@ -90,7 +91,7 @@ export class SyncServerClient {
     return (await this.call('POST', '/sync/identify', { operatorId, by, value }, 'desk')) as Record<string, unknown>;
   }
 
-  async online(operatorId: string, name: 'send-otp' | 'verify-otp', body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async online(operatorId: string, name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const answer = (await this.call('POST', '/sync/online', { operatorId, name, body }, 'desk')) as { result?: unknown };
     if (typeof answer.result !== 'object' || answer.result === null) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer is not one this desk understands.' });
     return answer.result as Record<string, unknown>;

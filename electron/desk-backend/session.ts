@@ -24,14 +24,21 @@ function checkVerifier(password: string, verifier: string): boolean {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-export async function signIn(db: ReplicaDatabase, client: SyncServerClient | null, identity: DeskIdentity, username: string, password: string): Promise<DeskResult<SessionInfo>> {
+/**
+ * Sign in online when the server answers, else with the offline verifier. An operator who can
+ * sign in offline does not wait the full server timeout for a network that accepts connections
+ * and never answers (a captive portal, a dead proxy): after `fallbackAfterMs` the desk goes
+ * offline-first for them.
+ */
+export async function signIn(db: ReplicaDatabase, client: SyncServerClient | null, identity: DeskIdentity, username: string, password: string, fallbackAfterMs = 4_000): Promise<DeskResult<SessionInfo>> {
   const session = (operatorId: string, roles: string[], isOffline: boolean): SessionInfo => ({
     operatorId, username, displayName: username, roles, hospitalId: identity.hospitalId, hospitalName: identity.hospitalName,
     deskId: identity.deskId, isOfflineSession: isOffline, scheme: identity.scheme,
   });
+  const cached = db.prepare('SELECT operator_id AS operatorId, roles, verifier FROM operator_cache WHERE username = ?').get(username) as { operatorId: string; roles: string; verifier: string } | undefined;
   if (client) {
     try {
-      const operator = await client.login(username, password);
+      const operator = await client.login(username, password, cached ? fallbackAfterMs : undefined);
       if (operator.hospitalId !== identity.hospitalId) {
         return { ok: false, error: { code: 'wrong-hospital', message: `${username} works for another hospital and cannot use this desk.` } };
       }
@@ -48,7 +55,6 @@ export async function signIn(db: ReplicaDatabase, client: SyncServerClient | nul
     }
   }
   // The server is unreachable: operators who signed in here before may work offline.
-  const cached = db.prepare('SELECT operator_id AS operatorId, roles, verifier FROM operator_cache WHERE username = ?').get(username) as { operatorId: string; roles: string; verifier: string } | undefined;
   if (!cached) return { ok: false, error: { code: 'offline-unavailable', message: 'The server cannot be reached and this operator has never signed in on this desk; sign in once while online.' } };
   if (!checkVerifier(password, cached.verifier)) return { ok: false, error: { code: 'invalid-credentials', message: 'The username or password is not right.' } };
   return { ok: true, value: session(cached.operatorId, JSON.parse(cached.roles) as string[], true) };

@@ -7,6 +7,8 @@ import { ServerCallError, type SyncServerClient } from './server-client';
 
 export interface SyncEngineOptions {
   readonly pullPageSize?: number;
+  /** Page size while the desk's first sync loads (fewer, larger requests; the server allows up to 5,000). */
+  readonly firstSyncPageSize?: number;
   readonly pushBatchSize?: number;
   /** Backoff after a failure: base × 2^attempt, capped, with ±50% jitter. */
   readonly backoffBaseMs?: number;
@@ -50,7 +52,7 @@ export class SyncEngine {
     private readonly client: () => SyncServerClient | null,
     options: SyncEngineOptions = {},
   ) {
-    this.options = { pullPageSize: 1000, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, ...options };
+    this.options = { pullPageSize: 1000, firstSyncPageSize: 5000, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, ...options };
     this.status = {
       state: client() ? 'offline' : 'not-enrolled', isOnline: false, serverUrl: client()?.url ?? null,
       lastSyncAt: readMeta(db, 'last_sync_at'), pendingMutations: this.countPending(), lastError: null,
@@ -189,12 +191,13 @@ export class SyncEngine {
   private async pullAll(client: SyncServerClient): Promise<void> {
     let applied = 0;
     const stored = readMeta(this.db, 'pull_checkpoint');
-    let page = await client.pull(stored ? (JSON.parse(stored) as PullCheckpointValue) : null, this.options.pullPageSize);
+    const pageSize = this.applier.isLoadingFirstSync ? this.options.firstSyncPageSize : this.options.pullPageSize;
+    let page = await client.pull(stored ? (JSON.parse(stored) as PullCheckpointValue) : null, pageSize);
     for (;;) {
       // Ask for the next page before applying this one: the server prepares it while SQLite
       // writes. The checkpoint is only stored with the page that was applied, so a failure here
       // resumes from the last applied page.
-      const next = page.hasMore ? client.pull(page.checkpoint, this.options.pullPageSize) : null;
+      const next = page.hasMore ? client.pull(page.checkpoint, pageSize) : null;
       next?.catch(() => undefined);
       this.applier.apply(page.documents, page.checkpoint, page.serverTime);
       applied += page.documents.length;

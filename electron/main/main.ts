@@ -14,6 +14,7 @@ import { channelPrefix, isTrustedSender, isValidPayload } from './ipc-guard';
 
 const dataDir = process.env.COVERDESK_DESK_DIR ?? join(app.getPath('userData'), 'desk');
 const credentialFile = join(dataDir, 'desk-credential.enc');
+const biometricKeyFile = join(dataDir, 'desk-biometric-key.enc');
 const windowStateFile = join(app.getPath('userData'), 'window-state.json');
 const rendererEntry = join(__dirname, '..', '..', 'renderer', 'dist', 'index.html');
 const rendererUrl = pathToFileURL(rendererEntry).toString();
@@ -25,14 +26,15 @@ let backend: UtilityProcess | null = null;
 let nextCallId = 1;
 const pendingCalls = new Map<number, (result: unknown) => void>();
 
-function readCredential(): string | null {
-  if (!existsSync(credentialFile) || !safeStorage.isEncryptionAvailable()) return null;
-  return safeStorage.decryptString(readFileSync(credentialFile));
+/** The desk credential and the desk's biometric at-rest key: each kept encrypted by safeStorage (the OS keychain). */
+function readSecret(file: string): string | null {
+  if (!existsSync(file) || !safeStorage.isEncryptionAvailable()) return null;
+  return safeStorage.decryptString(readFileSync(file));
 }
 
-function storeCredential(secret: string): void {
+function storeSecret(file: string, secret: string): void {
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(credentialFile, safeStorage.encryptString(secret), { mode: 0o600 });
+  writeFileSync(file, safeStorage.encryptString(secret), { mode: 0o600 });
 }
 
 function startBackend(): void {
@@ -48,7 +50,9 @@ function startBackend(): void {
         new Notification({ title, body }).show();
       }
     } else if (message.kind === 'store-secret' && message.secret) {
-      storeCredential(message.secret);
+      storeSecret(credentialFile, message.secret);
+    } else if (message.kind === 'store-biometric-key' && message.secret) {
+      storeSecret(biometricKeyFile, message.secret);
     }
   });
   backend.on('exit', (code) => {
@@ -57,7 +61,7 @@ function startBackend(): void {
     if (!app.isReady() || code === 0) return;
     setTimeout(startBackend, 1000);
   });
-  backend.postMessage({ kind: 'init', dataDir, credential: readCredential() });
+  backend.postMessage({ kind: 'init', dataDir, credential: readSecret(credentialFile), biometricKey: readSecret(biometricKeyFile) });
 }
 
 function registerIpc(): void {

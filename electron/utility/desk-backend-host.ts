@@ -1,7 +1,8 @@
 /**
  * Electron utility process: hosts the desk backend (replica, outbox, sync engine, devices) off
  * the main process. Talks to main over parentPort: calls in, answers and events out. The desk
- * credential lives in main (safeStorage); it is handed over at start and stored back through main.
+ * credential and the biometric at-rest key live in main (safeStorage); they are handed over at
+ * start and stored back through main.
  */
 import { DeskBackend } from '../desk-backend/backend';
 import type { SecretStore } from '../desk-backend/secret-store';
@@ -22,13 +23,23 @@ const secretStore: SecretStore = {
   },
 };
 
+let biometricKey: string | null = null;
+const biometricKeyStore: SecretStore = {
+  read: () => biometricKey,
+  write: (secret) => {
+    biometricKey = secret;
+    parentPort.postMessage({ kind: 'store-biometric-key', secret });
+  },
+};
+
 let backend: DeskBackend | null = null;
 
 parentPort.on('message', ({ data }) => {
-  const message = data as { kind: string; id?: number; channel?: DeskChannel; args?: unknown; dataDir?: string; credential?: string | null };
+  const message = data as { kind: string; id?: number; channel?: DeskChannel; args?: unknown; dataDir?: string; credential?: string | null; biometricKey?: string | null };
   if (message.kind === 'init' && message.dataDir) {
     credential = message.credential ?? null;
-    backend = new DeskBackend({ dataDir: message.dataDir, secretStore });
+    biometricKey = message.biometricKey ?? null;
+    backend = new DeskBackend({ dataDir: message.dataDir, secretStore, biometricKeyStore });
     backend.onEvent((event, payload) => parentPort.postMessage({ kind: 'event', event, payload }));
     backend.start();
     parentPort.postMessage({ kind: 'ready' });

@@ -10,7 +10,7 @@ import { App } from './app/App';
 import { deskApiUrlFrom } from './desk-client/desk-url';
 import { findPreloadApi, IpcDeskClient } from './desk-client/ipc-client';
 import { WebSocketDeskClient } from './desk-client/websocket-client';
-import { deviceLessVerifier } from './features/identity/identity-verifier';
+import { createDeskVerifier } from './features/identity/identity-verifier';
 import './styles/desk.css';
 
 async function start(): Promise<void> {
@@ -31,7 +31,7 @@ async function start(): Promise<void> {
   const client = preload ? new IpcDeskClient(preload) : new WebSocketDeskClient({ url: deskApiUrlFrom(window.location) });
   root.render(
     <StrictMode>
-      <App client={client} verifier={deviceLessVerifier} />
+      <App client={client} verifier={createDeskVerifier(client)} />
     </StrictMode>,
   );
 }

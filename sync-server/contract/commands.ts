@@ -7,6 +7,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { maxAmount } from '../domain/money';
 import { reasonCodes } from '../domain/adjudication';
 import { roles, type Role } from '../domain/ids';
+import { faceDescriptorLength } from '../domain/biometrics';
 
 /** A plain UUID: the 'uuid' format alone also accepts a urn:uuid: prefix, which PostgreSQL refuses. */
 export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -16,6 +17,8 @@ const Amount = (description: string) => Type.Integer({ minimum: 1, maximum: maxA
 const Text = (description: string, maxLength = 500) => Type.String({ minLength: 1, maxLength, description });
 const CommandIdField = { commandId: Uuid('Client-generated id: repeating it returns the first answer and changes nothing.') };
 const strict = { additionalProperties: false } as const;
+/** Standard base64 with padding. */
+const fingerprintTemplatePattern = '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
 
 /** One decision per claim line, shared by CEX (process-claim) and CPD (verify-claim). */
 const ClaimLineDecisions = Type.Array(Type.Object({
@@ -24,6 +27,15 @@ const ClaimLineDecisions = Type.Array(Type.Object({
   approvedAmount: Type.Optional(Amount('Required for partial')),
   reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
 }, strict), { minItems: 1, maxItems: 500 });
+
+/** Supporting documents declared with a claim: metadata only (the desk does not upload files yet). */
+export const documentKinds = ['discharge-summary', 'bill', 'investigation-report', 'prescription', 'implant-sticker', 'photo', 'other'] as const;
+const ClaimDocuments = Type.Array(Type.Object({
+  name: Text('File name as the hospital holds it', 200),
+  kind: Type.Enum([...documentKinds]),
+  sizeBytes: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, description: 'Size in bytes (at most 100 MB)' }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, lower-case hex' }),
+}, strict), { maxItems: 50 });
 
 export const commandBodies = {
   'identify-member': Type.Object({
@@ -51,6 +63,16 @@ export const commandBodies = {
     ...CommandIdField,
     challengeId: Uuid('The challenge'),
     code: Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code' }),
+  }, strict),
+  'enroll-fingerprint': Type.Object({
+    ...CommandIdField,
+    memberId: Uuid('The member whose finger was enrolled'),
+    template: Type.String({ pattern: fingerprintTemplatePattern, minLength: 4, maxLength: 5_464, description: 'The fingerprint module\'s template (character file), base64; at most 4,096 bytes. Stored encrypted, never logged or echoed.' }),
+  }, strict),
+  'enroll-face': Type.Object({
+    ...CommandIdField,
+    memberId: Uuid('The member whose face was enrolled'),
+    descriptor: Type.Array(Type.Number({ minimum: -1_000, maximum: 1_000 }), { minItems: faceDescriptorLength, maxItems: faceDescriptorLength, description: 'The face embedding from the desk camera. Stored encrypted, never logged or echoed.' }),
   }, strict),
   'review-override': Type.Object({
     ...CommandIdField,
@@ -126,6 +148,7 @@ export const commandBodies = {
     claimId: Uuid('Client-generated claim id'),
     caseId: Uuid('The discharged case'),
     amount: Amount('Claimed amount: must equal the case\'s booking sum'),
+    documents: Type.Optional(ClaimDocuments),
   }, strict),
   'process-claim': Type.Object({
     ...CommandIdField,
@@ -186,6 +209,40 @@ export const commandBodies = {
     roles: Type.Array(Type.Enum([...roles]), { minItems: 1, uniqueItems: true }),
     hospitalId: Type.Optional(Uuid('Hospital scope (required for MEDCO)')),
   }, strict),
+  'register-hospital': Type.Object({
+    ...CommandIdField,
+    hospitalId: Uuid('Client-generated hospital id'),
+    code: Type.String({ pattern: '^[A-Z0-9-]{2,16}$', description: 'Short hospital code, e.g. HSP-C (upper-case letters, digits, dashes)' }),
+    name: Text('Hospital name', 200),
+    district: Text('District (a desk replicates this district\'s registry by default)', 64),
+  }, strict),
+  'register-desk': Type.Object({
+    ...CommandIdField,
+    deskId: Uuid('Client-generated desk id'),
+    hospitalId: Uuid('The hospital the desk admits for'),
+    name: Text('Desk name, e.g. Admission desk 2', 120),
+  }, strict),
+  'revoke-desk': Type.Object({
+    ...CommandIdField,
+    deskId: Uuid('The desk whose credential stops working at once'),
+    reason: Text('Why the desk is revoked (lost, stolen, decommissioned…)', 500),
+  }, strict),
+  'update-operator': Type.Object({
+    ...CommandIdField,
+    operatorId: Uuid('The operator'),
+    displayName: Type.Optional(Text('Display name', 120)),
+    roles: Type.Optional(Type.Array(Type.Enum([...roles]), { minItems: 1, uniqueItems: true })),
+    hospitalId: Type.Optional(Type.Union([Uuid('Hospital scope (required for MEDCO)'), Type.Null()])),
+    isActive: Type.Optional(Type.Boolean({ description: 'false deactivates: the operator can no longer sign in' })),
+  }, strict),
+  'set-scheme-parameters': Type.Object({
+    ...CommandIdField,
+    governmentShareBp: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'Government part of every payment, in basis points (6000 = 60%)' })),
+    shortfallPolicy: Type.Optional(Type.Enum(['partial-hold', 'refuse'])),
+    autoExtendBp: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'How far bookings may grow a hold past the authorized amount, in basis points' })),
+    preauthTurnaroundMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 10_080, description: 'Pre-authorization turnaround target in minutes (at most a week)' })),
+    reason: Text('Why the parameters change (kept in the audit trail)', 500),
+  }, strict),
 } satisfies Record<string, TSchema>;
 
 export type CommandName = keyof typeof commandBodies;
@@ -218,6 +275,13 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'send-otp': ['MEDCO'],
   'verify-otp': ['MEDCO'],
   'review-override': ['HA', 'ADMIN'],
+  'enroll-fingerprint': ['MEDCO'],
+  'enroll-face': ['MEDCO'],
+  'register-hospital': ['HA'],
+  'register-desk': ['HA'],
+  'revoke-desk': ['HA'],
+  'update-operator': ['HA'],
+  'set-scheme-parameters': ['HA'],
 };
 
 export const LoginBody = Type.Object({

@@ -9,7 +9,8 @@ import { commandNames, uuidPattern } from './commands';
 export const syncProtocolVersion = 1;
 export const protocolHeader = 'x-coverdesk-protocol';
 
-export const replicatedTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
+/** Appended only: a checkpoint names a table by its index. */
+export const replicatedTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims', 'biometrics'] as const;
 export type ReplicatedTable = (typeof replicatedTables)[number];
 
 export const PullCheckpoint = Type.Object({
@@ -85,3 +86,17 @@ export const EnrollAnswer = Type.Object({
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
 export type EnrollAnswerValue = Static<typeof EnrollAnswer>;
+
+/**
+ * Biometric enrolments travel in the pull feed sealed for the one desk that pulls them, so a page
+ * that is proxied, captured or logged on the way carries no usable template or descriptor.
+ *
+ * `sealedForDesk` = base64(iv[12] | tag[16] | ciphertext), AES-256-GCM, additional data
+ * `${memberId}:${modality}`, key = HKDF-SHA256(ikm: SHA-256 of the desk's credential secret,
+ * salt: the desk id, info: biometricTransportInfo, 32 bytes). The server keeps only that SHA-256
+ * (its verifier of the credential), the desk has the secret: both derive the key, nobody else.
+ * The plaintext is the fingerprint template's bytes, or the face descriptor as little-endian float32.
+ */
+export const biometricTransportInfo = 'coverdesk biometric transport v1';
+export const biometricModalities = ['fingerprint', 'face'] as const;
+export type BiometricModality = (typeof biometricModalities)[number];

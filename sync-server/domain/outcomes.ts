@@ -34,7 +34,10 @@ export type RejectionCode =
   | 'identity-locked'
   | 'otp-resend-too-soon'
   | 'otp-send-limit'
-  | 'already-reviewed';
+  | 'already-reviewed'
+  | 'biometric-already-enrolled'
+  | 'desk-already-revoked'
+  | 'operator-self-lockout';
 
 export type ErrorCode =
   | 'malformed-json'

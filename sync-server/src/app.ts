@@ -6,25 +6,32 @@ import { uuidPattern, CommandAnswer, commandBodies, commandNames, commandRoles, 
 import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
 import { verifyPassword } from './auth/passwords';
+import { OperatorStatus } from './auth/operator-status';
 import { issueToken, verifyToken, type Principal } from './auth/tokens';
 import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
 import { runCommand, type RunnerDependencies } from './commands/runner';
 import type { Database } from './db/database';
 import { registerSyncRoutes } from './sync/routes';
+import { registerConsoleRoutes } from './console/routes';
+import { defaultConsoleDir } from './console/static';
 import { defaultOtpPolicy, type OtpPolicy } from './identity/otp';
 import { DevelopmentSmsSink, type SmsGateway } from './identity/sms';
 import type { ChangeNotifier } from './sync/notifier';
 import { caseAuditTrail, claimQueue, dashboard, enhancementQueue, paymentQueue, preauthQueue } from './queries/queues';
+import { registerAdministrationReads } from './queries/administration';
 import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
 
 export interface AppOptions {
   readonly db: Database;
   readonly scheme: () => SchemeRow;
+  /** Re-read the current scheme after HA changes its parameters (set-scheme-parameters). */
+  readonly reloadScheme?: () => Promise<void>;
   readonly tokenKey: Buffer;
   readonly nationalIdKey: Buffer;
   readonly notifier: ChangeNotifier;
-  readonly logger?: boolean;
+  /** Request log (ids only). A stream instead of true sends it there (tests read it back to prove what is never logged). */
+  readonly logger?: boolean | { readonly stream: NodeJS.WritableStream };
   readonly sms?: SmsGateway;
   readonly otpPolicy?: OtpPolicy;
   /** The clock commands see (OTP expiry, lockouts); tests inject one. */
@@ -34,6 +41,8 @@ export interface AppOptions {
   readonly now?: () => number;
   /** See RunnerDependencies.addBookingVia: the differential test runs both. */
   readonly addBookingVia?: 'database' | 'handler';
+  /** The built renderer (console.html + assets) served at /console/; defaults to renderer/dist. */
+  readonly consoleDir?: string;
 }
 
 declare module 'fastify' {
@@ -75,7 +84,7 @@ function send(reply: FastifyReply, refusal: Refusal): FastifyReply {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
   const app = Fastify({
-    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'], ...(typeof options.logger === 'object' ? { stream: options.logger.stream } : {}) } : false,
     bodyLimit: 1024 * 1024,
     // Desks hold event streams open; closing the server must not wait for them.
     forceCloseConnections: true,
@@ -105,12 +114,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  const operatorStatus = new OperatorStatus(options.db);
   const authenticate = async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw fail('unauthenticated', 'Sign in first: send Authorization: Bearer <token> from POST /auth/login.');
     const checked = verifyToken(options.tokenKey, header.slice('Bearer '.length), now());
     if (!checked.ok) throw fail('unauthenticated', checked.reason === 'expired' ? 'Your session has expired; sign in again.' : 'The sign-in token is not valid; sign in again.');
-    request.principal = checked.principal;
+    // The token says who signed in; the operator's row says what they may still do (update-operator).
+    const current = await operatorStatus.current(checked.principal);
+    if (!current) throw fail('unauthenticated', 'This operator account is deactivated; ask the health authority (HA).');
+    request.principal = current;
   };
   const principalOf = (request: FastifyRequest): Principal => {
     if (!request.principal) throw fail('unauthenticated', 'Sign in first.');
@@ -159,7 +172,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }, async (request, reply) => {
       const outcome = await runCommand(runnerDeps, name as CommandName, request.body as CommandBody<CommandName>, principalOf(request));
       if (outcome.isReplay) void reply.header('x-command-replayed', 'true');
-      else if (outcome.status === 200) options.notifier.changed();
+      else if (outcome.status === 200) {
+        if (name === 'set-scheme-parameters') await options.reloadScheme?.();
+        if (name === 'update-operator') operatorStatus.forget((request.body as CommandBody<'update-operator'>).operatorId);
+        options.notifier.changed();
+      }
       return reply.status(outcome.status).send(outcome.answer);
     });
   }
@@ -184,6 +201,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     db: options.db,
     runner: runnerDeps,
     notifier: options.notifier,
+    authenticateOperator: async (request) => {
+      await authenticate(request);
+      return principalOf(request);
+    },
+  });
+
+  registerConsoleRoutes(app, {
+    db: options.db,
+    notifier: options.notifier,
+    consoleDir: options.consoleDir ?? defaultConsoleDir,
+    now,
+    authenticateOperator: async (request) => {
+      await authenticate(request);
+      return principalOf(request);
+    },
+  });
+
+  registerAdministrationReads(app, {
+    db: options.db,
     authenticateOperator: async (request) => {
       await authenticate(request);
       return principalOf(request);

@@ -55,6 +55,13 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
       'send-otp': { challengeId: randomUUID(), memberId: demoIds.daughter },
       'verify-otp': { challengeId: randomUUID(), code: '123456' },
       'review-override': { caseId: caseA, note: 'Checked the ward register' },
+      'enroll-fingerprint': { memberId: demoIds.daughter, template: Buffer.alloc(512, 7).toString('base64') },
+      'enroll-face': { memberId: demoIds.daughter, descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)) },
+      'register-hospital': { hospitalId: randomUUID(), code: 'HSP-NEW', name: 'New Hospital', district: 'Pune' },
+      'register-desk': { deskId: randomUUID(), hospitalId: demoIds.hospitalA, name: 'Admission desk 2' },
+      'revoke-desk': { deskId: demoIds.deskB, reason: 'Laptop reported stolen' },
+      'update-operator': { operatorId: randomUUID(), roles: ['CEX', 'CPD'] },
+      'set-scheme-parameters': { governmentShareBp: 5000, reason: 'New budget year' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -63,6 +70,8 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
     'recommend-preauth': 'mc', 'approve-unspecified': 'admin', 'request-enhancement': 'medco.a', 'decide-enhancement': 'ppd', 'add-booking': 'medco.a',
     'void-booking': 'medco.a', 'discharge': 'medco.a', 'submit-claim': 'medco.a', 'process-claim': 'cex', 'verify-claim': 'cpd', 'approve-payment': 'aco',
     'cancel-case': 'medco.a', 'register-family': 'ha', 'set-package-price': 'ha', 'create-operator': 'ha', 'configure-desk': 'ha', 'send-otp': 'medco.a', 'verify-otp': 'medco.a', 'review-override': 'ha',
+    'enroll-fingerprint': 'medco.a', 'enroll-face': 'medco.a',
+    'register-hospital': 'ha', 'register-desk': 'ha', 'revoke-desk': 'ha', 'update-operator': 'ha', 'set-scheme-parameters': 'ha',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -73,6 +82,8 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
     'admit': 'memberId', 'request-preauth': 'caseId', 'respond-query': 'caseId', 'decide-preauth': 'caseId', 'recommend-preauth': 'caseId',
     'approve-unspecified': 'caseId', 'request-enhancement': 'caseId', 'decide-enhancement': 'enhancementId', 'add-booking': 'caseId',
     'void-booking': 'bookingId', 'discharge': 'caseId', 'submit-claim': 'caseId', 'process-claim': 'claimId', 'verify-claim': 'claimId', 'cancel-case': 'caseId', 'configure-desk': 'deskId', 'send-otp': 'memberId', 'verify-otp': 'challengeId', 'review-override': 'caseId',
+    'enroll-fingerprint': 'memberId', 'enroll-face': 'memberId',
+    'register-desk': 'hospitalId', 'revoke-desk': 'deskId', 'update-operator': 'operatorId',
   };
   const otherHospitalCase: CommandName[] = ['request-preauth', 'respond-query', 'request-enhancement', 'add-booking', 'void-booking', 'discharge', 'submit-claim', 'cancel-case'];
 
@@ -121,6 +132,41 @@ describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
     await expectRefusedAndUnchanged(() => server.command(tokens.aco!, 'approve-payment', { paymentId: randomUUID(), claimIds: [randomUUID()] }), 404, 'not-found');
     await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'set-package-price', { packageCode: 'NOPE01', price: 100 }), 404, 'not-found');
     await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'create-operator', { operatorId: randomUUID(), username: 'x.medco', displayName: 'X', password: 'a-long-password', roles: ['MEDCO'], hospitalId: randomUUID() }), 404, 'not-found');
+  });
+
+  it('set-scheme-parameters: out-of-range, fractional, string or no parameters → 400', async () => {
+    for (const change of [{ governmentShareBp: -1 }, { governmentShareBp: 10_001 }, { governmentShareBp: 60.5 }, { governmentShareBp: '6000' }, { autoExtendBp: 20_000 }, { preauthTurnaroundMinutes: 0 }, { preauthTurnaroundMinutes: 100_000 }, { shortfallPolicy: 'pay-everything' }, {}]) {
+      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/set-scheme-parameters', { token: tokens.ha!, payload: { commandId: randomUUID(), reason: 'Budget change', ...change } }), 400, 'invalid-input');
+    }
+    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/set-scheme-parameters', { token: tokens.ha!, payload: { commandId: randomUUID(), governmentShareBp: 5000 } }), 400, 'invalid-input');
+  });
+
+  it('register-hospital: a code that is not upper-case letters, digits and dashes → 400', async () => {
+    for (const code of ['hsp-c', 'H', 'HOSPITAL-WITH-A-LONG-CODE', 'HSP C', '']) {
+      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/register-hospital', { token: tokens.ha!, payload: { ...validBody('register-hospital'), code } }), 400, 'invalid-input');
+    }
+  });
+
+  it('update-operator: nothing to change, a MEDCO without hospital or an unknown hospital → 4xx', async () => {
+    const [cex] = await server.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'cex'");
+    await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'update-operator', { operatorId: cex!.id }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'update-operator', { operatorId: cex!.id, roles: ['MEDCO'] }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'update-operator', { operatorId: cex!.id, roles: ['MEDCO'], hospitalId: randomUUID() }), 404, 'not-found');
+    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/update-operator', { token: tokens.ha!, payload: { commandId: randomUUID(), operatorId: cex!.id, roles: [] } }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/update-operator', { token: tokens.ha!, payload: { commandId: randomUUID(), operatorId: cex!.id, roles: ['ROOT'] } }), 400, 'invalid-input');
+  });
+
+  it('submit-claim: malformed or repeated supporting documents → 400', async () => {
+    const document = { name: 'discharge-summary.pdf', kind: 'discharge-summary', sizeBytes: 120_000, sha256: 'a'.repeat(64) };
+    for (const documents of [[{ ...document, sha256: 'XYZ' }], [{ ...document, sizeBytes: 0 }], [{ ...document, sizeBytes: 1.5 }], [{ ...document, kind: 'selfie' }], [{ ...document, name: '' }], [{ ...document, extra: true }], [document, document]]) {
+      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/submit-claim', { token: tokens['medco.a']!, payload: { ...validBody('submit-claim'), documents } }), 400, 'invalid-input');
+    }
+  });
+
+  it('approve-payment: deductions negative, fractional or as a string → 400', async () => {
+    for (const deductions of [-1, 0.5, '100']) {
+      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/approve-payment', { token: tokens.aco!, payload: { ...validBody('approve-payment'), deductions } }), 400, 'invalid-input');
+    }
   });
 
   it.each(commandNames)('%s: no token or a forged token → 401', async (name) => {

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   }
   const notifier = new ChangeNotifier(db.kind === 'postgres' ? process.env.DATABASE_URL ?? null : null);
   await notifier.start();
-  const app = await buildApp({ db, notifier, exposeDevelopmentSms: isDemo, scheme: state.scheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
+  const app = await buildApp({ db, notifier, exposeDevelopmentSms: isDemo, scheme: state.scheme, reloadScheme: state.reloadScheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
   await app.listen({ port, host });
   console.log(`Listening on http://${host}:${port}  (API documentation: http://${host}:${port}/docs)`);
   if (isDemo) console.log(`Demo operators (password "${demoPassword}"): ${demoOperators.map((o) => `${o.username} [${o.roles.join(',')}]`).join(', ')}`);

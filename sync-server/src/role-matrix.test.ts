@@ -33,6 +33,13 @@ const expected: Record<CommandName, string[]> = {
   'send-otp': ['MEDCO'],
   'verify-otp': ['MEDCO'],
   'review-override': ['HA', 'ADMIN'],
+  'enroll-fingerprint': ['MEDCO'],
+  'enroll-face': ['MEDCO'],
+  'register-hospital': ['HA'],
+  'register-desk': ['HA'],
+  'revoke-desk': ['HA'],
+  'update-operator': ['HA'],
+  'set-scheme-parameters': ['HA'],
 };
 const operators: Record<string, string> = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' };
 
@@ -74,6 +81,13 @@ describe('role × command matrix (PGlite; authorization does not depend on the e
       'send-otp': { challengeId: randomUUID(), memberId: demoIds.father },
       'verify-otp': { challengeId: randomUUID(), code: '123456' },
       'review-override': { caseId: randomUUID(), note: 'Checked the ward register' },
+      'enroll-fingerprint': { memberId: demoIds.mother, template: Buffer.alloc(512, 7).toString('base64') },
+      'enroll-face': { memberId: demoIds.mother, descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)) },
+      'register-hospital': { hospitalId: randomUUID(), code: `M-${Math.floor(Math.random() * 1e6)}`, name: 'Matrix Hospital', district: 'Pune' },
+      'register-desk': { deskId: randomUUID(), hospitalId: randomUUID(), name: 'Matrix desk' },
+      'revoke-desk': { deskId: randomUUID(), reason: 'Laptop lost' },
+      'update-operator': { operatorId: randomUUID(), displayName: 'Renamed' },
+      'set-scheme-parameters': { preauthTurnaroundMinutes: 360, reason: 'Matrix check: same value' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };

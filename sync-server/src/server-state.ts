@@ -16,7 +16,7 @@ export interface ServerState {
 const noScheme = 'No scheme is configured in this database. Start with --demo for the demo scheme, or load a scheme first.';
 
 /** Migrate, load secrets and the current scheme, and start the audit chainer. */
-export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; chainIntervalMs?: number } = {}): Promise<ServerState> {
+export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; chainIntervalMs?: number; schemeRefreshMs?: number } = {}): Promise<ServerState> {
   const env = options.env ?? process.env;
   await migrate(db);
   const tokenKey = await loadSecret(db, 'token-key', env.COVERDESK_TOKEN_KEY);
@@ -36,6 +36,12 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
     chaining = chaining.then(() => (stopped ? 0 : linkPending(db))).catch(() => undefined);
   }, interval);
   timer.unref();
+  // Scheme parameters change by command (set-scheme-parameters) on any server process: the process
+  // that ran it reloads at once, every other one within this interval.
+  const schemeTimer = setInterval(() => {
+    if (!stopped) reloadScheme().catch(() => undefined);
+  }, options.schemeRefreshMs ?? 5000);
+  schemeTimer.unref();
 
   return {
     scheme: () => {
@@ -48,6 +54,7 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      clearInterval(schemeTimer);
       await chaining;
       await linkPending(db).catch(() => undefined);
     },

@@ -11,10 +11,13 @@
  *   - the raw ceiling: the same rows (read back from the desk's replica) inserted into a fresh
  *     replica of the same schema and pragmas, by plain prepared INSERTs in 1,000-row
  *     transactions (the page size), timing the inserts only; median of three runs; target
- *     ratio ≥ 0.5;
+ *     ratio ≥ 0.5. (The desk's first sync is a bulk load — rows first, its secondary indexes,
+ *     member search and read-model feed built once at the end; that end is inside the pull
+ *     figure. The raw inserts go into the fully indexed schema, row by row.)
  *   - peak RSS of the desk process (VmHWM, and VmRSS sampled every 100 ms); target < 400 MB;
  *   - p99 of one local desk command (bookings.add with the server down: validation, optimistic
- *     rows, outbox entry and feed committed, sync nudged); target < 5 ms;
+ *     rows, outbox entry and feed committed; the sync nudge it schedules runs after it answers,
+ *     between commands, which arrive as separate events); target < 5 ms;
  *   - where the pull's time goes: the server's own pull() (SQL and JSON building, no HTTP), the
  *     same pages over HTTP (adds serialization and transfer), JSON parsing, contract validation
  *     and the applier, each alone; and the HTTP part again with 5,000-row pages.
@@ -59,7 +62,7 @@ type FromDesk =
   | { kind: 'progress'; applied: number }
   | { kind: 'pulled'; documents: number; ms: number; state: string; lastError: string | null }
   | { kind: 'signed-in'; isOffline: boolean }
-  | { kind: 'commands-done'; latenciesMs: number[]; withoutCheckpointsMs: number[]; failures: string[]; profile: CommandProfile }
+  | { kind: 'commands-done'; latenciesMs: number[]; walAutocheckpoint: number; failures: string[]; profile: CommandProfile }
   | { kind: 'closed' };
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -122,17 +125,13 @@ async function deskMain(): Promise<void> {
             const elapsed = await book(caseIds[i]!);
             // The first hundred warm up statement caches and the JIT; they are not measured.
             if (i >= 100) latenciesMs.push(elapsed);
+            // Commands reach a desk as separate events (IPC or WebSocket messages): let the event
+            // loop turn between them, as it does there, so the sync nudge a command schedules and
+            // the engine's work run between commands rather than never.
+            await new Promise((resolve) => setImmediate(resolve));
           }
-          // Diagnostic, not the figure above: the same command with SQLite's automatic WAL
-          // checkpoints off, to see how much of the tail is the checkpoint a commit runs inline
-          // every ~1,000 WAL pages. The setting is put back and the WAL checkpointed afterwards.
-          desk.db.pragma('wal_autocheckpoint = 0');
-          const withoutCheckpoints: number[] = [];
-          for (let i = 0; i < Math.min(1_000, caseIds.length); i += 1) withoutCheckpoints.push(await book(caseIds[i]!));
-          desk.db.pragma('wal_autocheckpoint = 1000');
-          desk.db.pragma('wal_checkpoint(TRUNCATE)');
           const profile = await profileCommand(desk, caseIds);
-          send({ kind: 'commands-done', latenciesMs: latenciesMs.sort((a, b) => a - b), withoutCheckpointsMs: withoutCheckpoints.sort((a, b) => a - b), failures: failures.slice(0, 5), profile });
+          send({ kind: 'commands-done', latenciesMs: latenciesMs.sort((a, b) => a - b), walAutocheckpoint: desk.db.pragma('wal_autocheckpoint', { simple: true }) as number, failures: failures.slice(0, 5), profile });
           return;
         }
         case 'close':
@@ -385,7 +384,8 @@ async function benchMain(): Promise<void> {
       commandP99Ms: round(percentile(commands.latenciesMs, 99), 3),
       commandMaxMs: round(commands.latenciesMs[commands.latenciesMs.length - 1] ?? 0, 3),
       commandProfile: commands.profile,
-      diagnosticCommandP99WithoutAutoCheckpointMs: round(percentile(commands.withoutCheckpointsMs, 99), 3),
+      /** 0: the desk's connection leaves WAL checkpoints to the background worker (checkpointer.ts). */
+      deskWalAutocheckpoint: commands.walAutocheckpoint,
       rawInsertRunsRowsPerSec: raws.map((r) => Math.round(r.rowsPerSec)),
       profile: {
         serverPullOnlySeconds: round(serverOnlyMs / 1000, 2),
@@ -418,7 +418,7 @@ async function benchMain(): Promise<void> {
       'desk peak RSS, MB': { value: results.peakRssMb, target: '< 400', met: results.peakRssMb < 400 },
       'bookings.add p99, ms': { value: results.commandP99Ms, target: '< 5', met: results.commandP99Ms < 5 },
       'bookings.add p50 / max, ms': { value: `${results.commandP50Ms} / ${results.commandMaxMs}`, target: '', met: '' },
-      '  diagnostic: p99 with WAL auto-checkpoints off': { value: results.diagnosticCommandP99WithoutAutoCheckpointMs, target: '', met: '' },
+      '  WAL checkpoints': { value: results.deskWalAutocheckpoint === 0 ? 'background worker' : `inline every ${results.deskWalAutocheckpoint} pages`, target: '', met: '' },
     });
     console.table(Object.fromEntries(Object.entries(commands.profile).map(([part, value]) => [`bookings.add part: ${part}`, { 'p50 ms': value.p50, 'p99 ms': value.p99 }])));
     mkdirSync('bench-results', { recursive: true });

@@ -177,7 +177,7 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
     await check(deskA, '14-claim-submitted');
   });
 
-  it('steps 8–9: CEX and CPD approve 5,500 of 6,000, ACO pays; desk B sees ₹500 come back to the cover', async () => {
+  it('steps 8–9: CEX and CPD approve 5,500 of 6,000 (desk A is shown the cut line and why), ACO pays; desk B sees ₹500 come back to the cover', async () => {
     const [cex, cpd, aco] = [await env.server.login('cex'), await env.server.login('cpd'), await env.server.login('aco')];
     const claims = (await env.server.get(cex, '/queues/claims/submitted')).body as { items: { claimId: string; lines: { bookingId: string; payerAmount: number }[] }[] };
     expect(claims.items).toHaveLength(1);
@@ -188,9 +188,15 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
     expect((await env.server.command(cex, 'process-claim', { claimId: claim.claimId, lines })).status).toBe(200);
     expect((await env.server.command(cpd, 'verify-claim', { claimId: claim.claimId, lines })).body).toMatchObject({ result: { approvedAmount: 550_000, returnedToCover: 50_000 } });
     expect((await env.server.command(aco, 'approve-payment', { paymentId: crypto.randomUUID(), claimIds: [claim.claimId] })).body).toMatchObject({ result: { governmentAmount: 330_000, insurerAmount: 220_000 } });
+    // Desk A, still on the father's case, is told what the payer cut and why, line by line.
+    const closing = deskA.getByRole('region', { name: 'Discharge and claim' });
+    await expect.poll(() => closing.textContent(), { timeout: 10_000 }).toMatch(/₹5,500\.00 approved by the payer/);
+    const reduced = closing.getByRole('table', { name: 'Reduced by the payer' });
+    await expect.poll(() => reduced.textContent(), { timeout: 10_000 }).toMatch(/₹3,000\.00.*₹2,500\.00.*Above the package tariff/);
+    await check(deskA, '15-claim-reduced');
     await deskB.goto(`${env.deskB.url}/#/family/${demoIds.seedFamily}`);
     await expect.poll(() => definition(deskB, 'Family cover', 'Available').textContent(), { timeout: 10_000 }).toBe('₹500.00');
-    await check(deskB, '15-family-after-payment');
+    await check(deskB, '16-family-after-payment');
   });
 
   it('no serious or critical accessibility violations on any screen', () => {

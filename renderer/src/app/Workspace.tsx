@@ -22,6 +22,7 @@ import { routeToHash, type Route } from './routes';
 import { ShortcutProvider, useShortcut } from './shortcut-registry';
 import { globalShortcuts } from './shortcuts';
 import { useHashRoute } from './use-hash-route';
+import { hasPayerRole, PayerWorkspacesLink, payerWorkspacesHref } from '../console/desk-entry';
 
 type ReadModel = { readonly status: 'opening' } | { readonly status: 'failed'; readonly error: DeskError } | { readonly status: 'open'; readonly database: DeskDatabase; readonly replication: ReadModelReplication };
 
@@ -103,7 +104,7 @@ function SignedInDesk({ client, session, verifier, database, replication, route,
 function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; readonly onSignOut: () => void; readonly devTools?: ReactNode }) {
   const [isHelpOpen, setIsHelpOpen] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
-  const { navigate } = useDesk();
+  const { navigate, session } = useDesk();
   useScansFromDeskScanner(route);
   useShortcut(globalShortcuts.find, () => navigate({ screen: 'find' }));
   useShortcut(globalShortcuts.cases, () => navigate({ screen: 'cases' }));
@@ -128,6 +129,11 @@ function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; rea
               Cases <kbd>Alt+C</kbd>
             </a>
           </li>
+          {hasPayerRole(session.roles) && payerWorkspacesHref() ? (
+            <li>
+              <PayerWorkspacesLink>Payer workspaces (online)</PayerWorkspacesLink>
+            </li>
+          ) : null}
         </ul>
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1}>

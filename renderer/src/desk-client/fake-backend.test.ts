@@ -236,4 +236,22 @@ describe('fake desk backend', () => {
     desk.restoreLink();
     expect((await desk.call('sync.status', {})).ok).toBe(true);
   });
+  it('answers the biometric channels: S1 fingers enrolled (the daughter never matches), faces enrolled online then compared', async () => {
+    const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
+    expect(valueOf<'identity.verifyFingerprint'>(await desk.call('identity.verifyFingerprint', { memberId: seedMemberIds.father })).matched).toBe(true);
+    expect(valueOf<'identity.verifyFingerprint'>(await desk.call('identity.verifyFingerprint', { memberId: seedMemberIds.daughter })).matched).toBe(false);
+    const face = Array.from({ length: 1024 }, (_, index) => Math.sin(index + 1));
+    const other = Array.from({ length: 1024 }, (_, index) => Math.cos(index * 7));
+    const notYet = await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.9 });
+    expect(notYet.ok ? null : notYet.error.code).toBe('not-enrolled');
+    desk.setOnline(false);
+    const offline = await desk.call('identity.enrollFace', { memberId: seedMemberIds.son, descriptor: face });
+    expect(offline.ok ? null : offline.error.code).toBe('offline-unavailable');
+    desk.setOnline(true);
+    valueOf<'identity.enrollFace'>(await desk.call('identity.enrollFace', { memberId: seedMemberIds.son, descriptor: face }));
+    expect(valueOf<'identity.enrolments'>(await desk.call('identity.enrolments', { memberId: seedMemberIds.son })).face).not.toBeNull();
+    expect(valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.9 })).matched).toBe(true);
+    expect(valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: other, liveness: 0.9 })).matched).toBe(false);
+    expect(valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.1 })).matched).toBe(false);
+  });
 });

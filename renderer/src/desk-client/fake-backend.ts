@@ -14,14 +14,15 @@
  * - a dropping link to the renderer (`dropLink`) so reconnect handling can be tested.
  */
 import type {
-  BookingStatus, BookingView, CaseListItem, CaseView, DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents, DeviceStatus,
+  BookingStatus, BookingView, CaseListItem, CaseView, ClaimLineView, DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents, DeviceStatus,
   FamilyView, IdentifyMatch, IdentityMethod, MemberSummary, PackageView, PreauthStatus, ReplicatedCollection, ReplicatedDocument, SessionInfo, SyncStatus,
 } from '@desk-api/contract';
 import { allocateBooking, decideHold, formatAmount } from '@domain/money';
+import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch } from '@domain/biometrics';
 import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../data/documents';
 import type { DeskConnection, DeskLinkStatus } from './desk-link';
 import {
-  fakeBookableItems, fakeFamilies, fakeHospitals, fakeMembers, fakeOperators, fakePackages, fakePassword, fakeScheme,
+  fakeBookableItems, fakeFamilies, fakeHospitals, fakeMembers, fakeOperators, fakePackages, fakePassword, fakeScheme, seedFamilyId,
   type FakeFamily, type FakeHospital, type FakeMember, type FakeOperator,
 } from './fake-seed';
 
@@ -60,8 +61,8 @@ interface FakeCase {
   };
   /** What the family cover holds for this case (a claim liability once the claim is in). */
   hold: { amount: number; authorized: number; confirmedAt: string } | null;
-  enhancements: { enhancementId: string; requestedAmount: number; approvedAmount: number | null; status: string; reason: string }[];
-  claim: { claimId: string; amount: number; status: string; approvedAmount: number | null } | null;
+  enhancements: { enhancementId: string; requestedAmount: number; approvedAmount: number | null; status: string; reason: string; decisionReason: string | null }[];
+  claim: { claimId: string; amount: number; status: string; approvedAmount: number | null; lines: ClaimLineView[] } | null;
 }
 
 interface FakeBooking {
@@ -137,6 +138,12 @@ export class FakeDeskBackend implements DeskConnection {
   private readonly bookings = new Map<string, FakeBooking>();
   private readonly outbox: OutboxEntry[] = [];
   private readonly otpChallenges = new Map<string, FakeOtpChallenge>();
+  /**
+   * Biometric enrolments: the S1 family's fingers are enrolled; the daughter's finger never
+   * matches (to show the failure path and the fallbacks). Faces are enrolled from the camera.
+   */
+  private readonly fingerprintEnrolments = new Map<string, string>(fakeMembers.filter((member) => member.familyId === seedFamilyId).map((member) => [member.memberId, '2026-01-15T09:00:00.000Z']));
+  private readonly faceEnrolments = new Map<string, { readonly descriptor: readonly number[]; readonly enrolledAt: string }>();
   /** Per family: the balance as the server last computed it, and when. */
   private readonly confirmedBalances = new Map<string, { cover: number; committed: number; available: number; confirmedAt: string | null }>();
 
@@ -415,6 +422,40 @@ export class FakeDeskBackend implements DeskConnection {
         message: attemptsLeft <= 0 ? 'Too many wrong codes: one-time codes are locked for this patient for 30 minutes.' : `That code is not right; ${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left.`,
       });
     }),
+    'identity.enrolments': ({ memberId }) => this.signedIn(() => ok({ fingerprint: this.fingerprintEnrolments.get(memberId) ?? null, face: this.faceEnrolments.get(memberId)?.enrolledAt ?? null, isFingerprintReaderReady: true })),
+    'identity.verifyFingerprint': ({ memberId }) => this.signedIn(() => {
+      const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+      if (!member) return refuse('not-found', 'No member with this id.');
+      if (!this.fingerprintEnrolments.has(memberId)) return refuse('not-enrolled', 'This member has no fingerprint enrolled on this desk. Enrol it now (needs the server) or choose another method.');
+      return member.schemeMemberId === 'PMJ-S1000004'
+        ? ok({ matched: false, score: 0, detail: 'The fingerprint does not match the enrolled finger. Ask the patient to use the enrolled finger, pressed flat, and try again.' })
+        : ok({ matched: true, score: 142, detail: 'The fingerprint matches the enrolled finger.' });
+    }),
+    'identity.enrollFingerprint': ({ memberId }) => this.signedIn(() => {
+      if (!this.isOnline) return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
+      if (this.fingerprintEnrolments.has(memberId)) return refuse('biometric-already-enrolled', 'This member already has a fingerprint enrolled: verify against it instead.');
+      const enrolledAt = this.isoNow();
+      this.fingerprintEnrolments.set(memberId, enrolledAt);
+      return ok({ enrolledAt });
+    }),
+    'identity.verifyFace': ({ memberId, descriptor, liveness }) => this.signedIn(() => {
+      const checked = checkFaceDescriptor(descriptor);
+      if (!checked.isValid) return refuse('invalid-input', checked.message);
+      const enrolment = this.faceEnrolments.get(memberId);
+      if (!enrolment) return refuse('not-enrolled', 'This member has no face enrolled on this desk. Enrol it now (needs the server) or choose another method.');
+      const similarity = Math.round(faceSimilarity(checked.descriptor, enrolment.descriptor) * 1000) / 1000;
+      const matched = liveness >= defaultFaceLivenessThreshold && isFaceMatch(similarity);
+      return ok({ matched, similarity, threshold: defaultFaceMatchThreshold, detail: matched ? 'The face matches the enrolled face.' : 'The face does not match the enrolled face.' });
+    }),
+    'identity.enrollFace': ({ memberId, descriptor }) => this.signedIn(() => {
+      const checked = checkFaceDescriptor(descriptor);
+      if (!checked.isValid) return refuse('invalid-input', checked.message);
+      if (!this.isOnline) return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
+      if (this.faceEnrolments.has(memberId)) return refuse('biometric-already-enrolled', 'This member already has a face enrolled: verify against it instead.');
+      const enrolledAt = this.isoNow();
+      this.faceEnrolments.set(memberId, { descriptor: [...checked.descriptor], enrolledAt });
+      return ok({ enrolledAt });
+    }),
     'cases.admit': ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) => this.signedIn(() => {
       const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
       if (!member) return refuse('not-found', 'No member with this id.');
@@ -461,7 +502,7 @@ export class FakeDeskBackend implements DeskConnection {
       if (!Number.isSafeInteger(amount) || amount <= 0) return refuse('invalid-input', 'The enhancement amount must be more than zero.');
       if (reason.trim().length < 5) return refuse('invalid-input', 'Give the clinical reason for the enhancement.');
       const enhancementId = this.id('enh');
-      fakeCase.enhancements.push({ enhancementId, requestedAmount: amount, approvedAmount: null, status: 'pending-sync', reason });
+      fakeCase.enhancements.push({ enhancementId, requestedAmount: amount, approvedAmount: null, status: 'pending-sync', reason, decisionReason: null });
       this.command({ kind: 'enhancement', caseId, enhancementId });
       return ok({ enhancementId });
     }),
@@ -484,7 +525,7 @@ export class FakeDeskBackend implements DeskConnection {
         return refuse('claim-amount-mismatch', `The claim must equal the booking sum of ${this.money(bookingSum)}; the difference is ${this.money(difference)}.`, { bookingSum, difference });
       }
       const claimId = this.id('claim');
-      fakeCase.claim = { claimId, amount, status: 'pending-sync', approvedAmount: null };
+      fakeCase.claim = { claimId, amount, status: 'pending-sync', approvedAmount: null, lines: [] };
       this.command({ kind: 'claim', caseId });
       return ok({ claimId });
     }),
@@ -823,7 +864,7 @@ export class FakeDeskBackend implements DeskConnection {
       bookings: bookings.map((booking) => this.bookingView(booking)),
       bookingSum: this.bookingSum(fakeCase.caseId),
       enhancements: fakeCase.enhancements.map((enhancement) => ({ ...enhancement })),
-      claim: fakeCase.claim ? { ...fakeCase.claim } : null,
+      claim: fakeCase.claim ? { ...fakeCase.claim, lines: fakeCase.claim.lines.map((line) => ({ ...line })) } : null,
     };
   }
 

@@ -6,13 +6,13 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { FakeDeskBackend, fakeOtpCode } from '../desk-client/fake-backend';
 import { seedMemberIds } from '../desk-client/fake-seed';
 import type { DeskConnection } from '../desk-client/desk-link';
-import { createFakeVerifier } from '../features/identity/identity-verifier';
+import { createDeskVerifier } from '../features/identity/identity-verifier';
 import type { IdentityVerifier } from '../features/identity/identity-verifier';
 
 export function startFakeDesk(): { readonly client: DeskConnection; readonly verifier: IdentityVerifier; readonly devTools: ReactNode } {
   const hospitalCode = new URLSearchParams(window.location.search).get('hospital') === 'B' ? 'HSP-B' : 'HSP-A';
   const backend = new FakeDeskBackend({ hospitalCode, reviewDelayMs: 8_000, latencyMs: 200 });
-  return { client: backend, verifier: createFakeVerifier(), devTools: <FakeDeskPanel backend={backend} /> };
+  return { client: backend, verifier: createDeskVerifier(backend), devTools: <FakeDeskPanel backend={backend} /> };
 }
 
 function FakeDeskPanel({ backend }: { readonly backend: FakeDeskBackend }) {

@@ -3,6 +3,7 @@
  * compilation here instead of showing a raw code to an operator.
  */
 import type { BookingStatus, CaseView, IdentityMethod, PreauthStatus } from '@desk-api/contract';
+import { reasonCodes } from '@domain/adjudication';
 import { assertNever } from '@domain/outcomes';
 import { isOneOf } from '../desk-client/wire-messages';
 
@@ -80,4 +81,28 @@ const identityMethodLabels: Readonly<Record<IdentityMethod, string>> = {
 export function identityMethodLabel(method: string): string {
   const methods = Object.keys(identityMethodLabels) as IdentityMethod[];
   return isOneOf(methods, method) ? identityMethodLabels[method] : method;
+}
+
+/** The payer's claim-line reason codes (sync-server/domain/adjudication.ts) in words; a code this desk does not know is shown as sent. */
+export function claimReasonLabel(code: string | null): string {
+  if (code === null) return '';
+  if (!isOneOf(reasonCodes, code)) return code;
+  switch (code) {
+    case 'not-medically-necessary':
+      return 'Not medically necessary';
+    case 'tariff-exceeded':
+      return 'Above the package tariff';
+    case 'not-covered':
+      return 'Not covered by the scheme';
+    case 'duplicate-billing':
+      return 'Billed twice';
+    case 'insufficient-documents':
+      return 'Supporting documents missing';
+    case 'length-of-stay-excess':
+      return 'Stay longer than the package allows';
+    case 'other':
+      return 'Other (ask the payer)';
+    default:
+      return assertNever(code);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * A signed-in workspace for component tests: the fake backend, a validating read model replicated
- * from it, and the fake biometric verifier.
+ * from it, and the desk-API biometric verifier over that fake backend.
  */
 import type { ReactNode } from 'react';
 import { DeskContext, type DeskWorkspace } from '../app/desk-context';
@@ -9,7 +9,7 @@ import { createCheckedDeskDatabase } from '../data/testing';
 import { FakeDeskBackend } from '../desk-client/fake-backend';
 import { ScanInbox } from '../features/find/scan-inbox';
 import { IdentityEvidenceStore } from '../features/identity/identity-evidence';
-import { createFakeVerifier } from '../features/identity/identity-verifier';
+import { createDeskVerifier } from '../features/identity/identity-verifier';
 
 export async function createTestWorkspace(): Promise<{ workspace: DeskWorkspace; backend: FakeDeskBackend; close: () => Promise<void> }> {
   const backend = new FakeDeskBackend({ signedInAs: 'medco.a' });
@@ -17,7 +17,7 @@ export async function createTestWorkspace(): Promise<{ workspace: DeskWorkspace;
   if (!session.ok || !session.value) throw new Error('fake backend has no session');
   const database = await createCheckedDeskDatabase();
   const replication = replicateReadModel(database, backend);
-  const workspace: DeskWorkspace = { client: backend, session: session.value, database, replication, verifier: createFakeVerifier(0), identityEvidence: new IdentityEvidenceStore(), scanInbox: new ScanInbox(), navigate: () => undefined };
+  const workspace: DeskWorkspace = { client: backend, session: session.value, database, replication, verifier: createDeskVerifier(backend), identityEvidence: new IdentityEvidenceStore(), scanInbox: new ScanInbox(), navigate: () => undefined };
   return {
     workspace,
     backend,

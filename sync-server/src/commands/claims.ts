@@ -13,6 +13,8 @@ import { formatMoney, type CommandContext, type CommandResult } from './context'
  * component of committed to the claim component, and the unused rest of the hold is released.
  */
 export async function submitClaim(context: CommandContext, body: CommandBody<'submit-claim'>): Promise<CommandResult> {
+  const hashes = (body.documents ?? []).map((d) => d.sha256);
+  if (new Set(hashes).size !== hashes.length) throw fail('invalid-input', 'The same document (same SHA-256) is listed twice; list each supporting document once.');
   const caseRow = await lockCase(context, body.caseId);
   const [sums] = await context.sql.query<{ total: number; covered: number; shortfall: number; lines: number }>(
     `SELECT COALESCE(sum(amount), 0)::bigint AS total, COALESCE(sum(covered_amount), 0)::bigint AS covered,
@@ -44,13 +46,17 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
     "INSERT INTO claim_lines (claim_id, booking_id, payer_amount, patient_amount) SELECT $1, id, covered_amount, shortfall_amount FROM bookings WHERE case_id = $2 AND status = 'active'",
     [body.claimId, caseRow.id],
   );
+  const documents = body.documents ?? [];
+  for (const [index, document] of documents.entries()) {
+    await context.sql.query('INSERT INTO claim_documents (claim_id, position, name, kind, size_bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6)', [body.claimId, index + 1, document.name, document.kind, document.sizeBytes, document.sha256]);
+  }
   await context.sql.query("UPDATE bookings SET closed_at = now() WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
   await context.sql.query("UPDATE holds SET status = 'claimed', updated_at = now() WHERE id = $1", [hold.id]);
   await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -hold.amount, reason: 'hold-to-claim', commandId: context.commandId });
   await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'claim', delta: payer, reason: 'claim-submitted', commandId: context.commandId });
   if (unused > 0) await releaseCover(context.sql, caseRow.family_id, unused);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-submitted', entityType: 'claim', entityId: body.claimId, before: { holdAmount: hold.amount }, after: { caseId: caseRow.id, amount: body.amount, payer, patient, released: unused }, commandId: context.commandId });
-  return { claimId: body.claimId, caseId: caseRow.id, status: 'submitted', amount: body.amount, payerAmount: payer, patientAmount: patient, lines: sums?.lines ?? 0, released: unused, family: await familyBalance(context.sql, caseRow.family_id) };
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-submitted', entityType: 'claim', entityId: body.claimId, before: { holdAmount: hold.amount }, after: { caseId: caseRow.id, amount: body.amount, payer, patient, released: unused, documents: hashes.length }, commandId: context.commandId });
+  return { claimId: body.claimId, caseId: caseRow.id, status: 'submitted', amount: body.amount, payerAmount: payer, patientAmount: patient, lines: sums?.lines ?? 0, documents: hashes.length, released: unused, family: await familyBalance(context.sql, caseRow.family_id) };
 }
 
 interface ClaimRow {
@@ -113,7 +119,33 @@ export async function verifyClaim(context: CommandContext, body: CommandBody<'ve
   return { claimId: claim.id, status, payerAmount: claim.payer_amount, approvedAmount: approved, returnedToCover: returned, family: await familyBalance(context.sql, claim.family_id) };
 }
 
-/** ACO: approved claims of one hospital become one payment, split government/insurer. */
+/**
+ * The government part of each claim in a payment, by cumulative share: claim i gets
+ * floor(G × runningTotal_i / A) − floor(G × runningTotal_{i−1} / A). The parts telescope to exactly
+ * G, so the payment ledger's entries add up to the payment's split with no rounding remainder.
+ */
+export function allocateGovernmentShare(approvedAmounts: readonly number[], governmentTotal: number): number[] {
+  const total = approvedAmounts.reduce((sum, amount) => sum + amount, 0);
+  if (total === 0) return approvedAmounts.map(() => 0);
+  let running = 0;
+  let allocated = 0;
+  return approvedAmounts.map((amount) => {
+    running += amount;
+    // BigInt: G × running can exceed 2^53 for large batches of large claims.
+    const upTo = Number((BigInt(governmentTotal) * BigInt(running)) / BigInt(total));
+    const part = upTo - allocated;
+    allocated = upTo;
+    return part;
+  });
+}
+
+/**
+ * ACO: approved claims of one hospital become one payment with one reference, split
+ * government/insurer by the scheme's share. Each claim gets an append-only payment-ledger entry
+ * with its part of the split; the payment stores what is paid net of deductions. By construction
+ * net paid + deductions = Σ approved = Σ ledger entries, and government + insurer = amount;
+ * reconciliation lists anything that does not hold.
+ */
 export async function approvePayment(context: CommandContext, body: CommandBody<'approve-payment'>): Promise<CommandResult> {
   const ids = [...body.claimIds].sort();
   const claims = await context.sql.query<ClaimRow>('SELECT * FROM claims WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
@@ -127,19 +159,36 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   if (hospitals.size !== 1) throw reject('payment-hospital-mixed', 'One payment pays one hospital: split the claims by hospital.');
   const [hospitalId] = [...hospitals];
   const [hospital] = await context.sql.query<{ code: string }>('SELECT code FROM hospitals WHERE id = $1', [hospitalId!]);
-  const amount = claims.reduce((sum, c) => sum + (c.approved_amount ?? 0), 0);
+  const approvedAmounts = claims.map((c) => c.approved_amount ?? 0);
+  const amount = approvedAmounts.reduce((sum, value) => sum + value, 0);
   const deductions = body.deductions ?? 0;
   if (deductions > amount) throw fail('invalid-input', `Deductions (${formatMoney(context, deductions)}) cannot exceed the approved amount (${formatMoney(context, amount)}).`);
-  const split = splitPayment(amount, context.scheme.government_share_bp);
+  // The share as stored now (not the process's cached copy): a parameter change by HA on another
+  // server process applies to the next payment everywhere.
+  const [scheme] = await context.sql.query<{ government_share_bp: number }>('SELECT government_share_bp FROM schemes WHERE id = $1', [context.scheme.id]);
+  const governmentShareBp = scheme?.government_share_bp ?? context.scheme.government_share_bp;
+  const split = splitPayment(amount, governmentShareBp);
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM payments WHERE id = $1', [body.paymentId]);
   if (existing) throw reject('already-registered', 'A payment with this id already exists; generate a new id.');
-  const reference = `PAY-${hospital?.code ?? 'H'}-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${body.paymentId.slice(0, 8).toUpperCase()}`;
+  const reference = `PAY-${hospital?.code ?? 'H'}-${context.services.now().toISOString().slice(0, 10).replace(/-/g, '')}-${body.paymentId.slice(0, 8).toUpperCase()}`;
+  const netPaid = amount - deductions;
   await context.sql.query(
-    'INSERT INTO payments (id, hospital_id, reference, amount, government_amount, insurer_amount, deductions, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [body.paymentId, hospitalId!, reference, amount, split.government, split.insurer, deductions, context.principal.operatorId],
+    'INSERT INTO payments (id, hospital_id, reference, amount, government_amount, insurer_amount, deductions, net_paid, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    [body.paymentId, hospitalId!, reference, amount, split.government, split.insurer, deductions, netPaid, context.principal.operatorId],
   );
+  const governmentParts = allocateGovernmentShare(approvedAmounts, split.government);
+  for (const [index, claim] of claims.entries()) {
+    const approved = approvedAmounts[index]!;
+    const government = governmentParts[index]!;
+    await context.sql.query(
+      'INSERT INTO payment_ledger (payment_id, claim_id, hospital_id, approved_amount, government_amount, insurer_amount, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [body.paymentId, claim.id, hospitalId!, approved, government, approved - government, context.commandId],
+    );
+  }
   await context.sql.query("UPDATE claims SET status = 'paid', payment_id = $2 WHERE id = ANY($1::uuid[])", [ids, body.paymentId]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'payment-approved', entityType: 'payment', entityId: body.paymentId, after: { reference, claims: ids.length, amount, government: split.government, insurer: split.insurer, deductions }, commandId: context.commandId });
-  return { paymentId: body.paymentId, reference, hospitalId, claims: ids.length, amount, governmentAmount: split.government, insurerAmount: split.insurer, deductions, netPaid: amount - deductions };
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'payment-approved', entityType: 'payment', entityId: body.paymentId, after: { reference, claims: ids.length, amount, government: split.government, insurer: split.insurer, deductions, netPaid, governmentShareBp }, commandId: context.commandId });
+  for (const claim of claims) {
+    await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-paid', entityType: 'claim', entityId: claim.id, before: { status: 'approved' }, after: { status: 'paid', paymentId: body.paymentId, reference }, commandId: context.commandId });
+  }
+  return { paymentId: body.paymentId, reference, hospitalId, claims: ids.length, amount, governmentAmount: split.government, insurerAmount: split.insurer, deductions, netPaid };
 }
-

@@ -67,19 +67,28 @@ export async function decidePreauth(context: CommandContext, body: CommandBody<'
     throw reject('preauth-not-pending', 'This is an unspecified-package request: it is decided by the Medical Committee and Admin, not PPD.');
   }
   if (preauth.status !== 'pending') throw reject('preauth-not-pending', `The pre-authorization is already ${preauth.status}.`, { status: preauth.status });
-  switch (body.decision) {
+  if (body.decision === 'query') {
+    const reason = requireReason(body.decision, body.reason);
+    await context.sql.query("UPDATE preauths SET status = 'queried', query_reason = $2, query_response = NULL WHERE id = $1", [preauth.id, reason]);
+    await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-queried', entityType: 'case', entityId: caseRow.id, before: { status: 'pending' }, after: { status: 'queried' }, commandId: context.commandId });
+    return { caseId: caseRow.id, preauthStatus: 'queried', queryReason: reason };
+  }
+  return finalDecision(context, loaded, body.decision, body, preauth.requested_amount);
+}
+
+/**
+ * The final word on a pre-auth (PPD on a catalogue package, Admin on an unspecified one): approve
+ * `full` (what was requested, or what the committee recommended), approve a lower amount with a
+ * reason, or reject with a reason.
+ */
+function finalDecision(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, decision: 'approve' | 'approve-lower' | 'reject', body: { readonly amount?: number; readonly reason?: string }, full: number): Promise<CommandResult> {
+  switch (decision) {
     case 'approve':
-      return approveAmount(context, loaded, preauth.requested_amount, body.reason ?? null);
+      return approveAmount(context, loaded, full, body.reason ?? null);
     case 'approve-lower':
-      return approveAmount(context, loaded, lowerAmount(body.amount, preauth.requested_amount), requireReason(body.decision, body.reason));
+      return approveAmount(context, loaded, lowerAmount(body.amount, full), requireReason(decision, body.reason));
     case 'reject':
-      return rejectPreauth(context, loaded, requireReason(body.decision, body.reason));
-    case 'query': {
-      const reason = requireReason(body.decision, body.reason);
-      await context.sql.query("UPDATE preauths SET status = 'queried', query_reason = $2, query_response = NULL WHERE id = $1", [preauth.id, reason]);
-      await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-queried', entityType: 'case', entityId: caseRow.id, before: { status: 'pending' }, after: { status: 'queried' }, commandId: context.commandId });
-      return { caseId: caseRow.id, preauthStatus: 'queried', queryReason: reason };
-    }
+      return rejectPreauth(context, loaded, requireReason(decision, body.reason));
   }
 }
 
@@ -97,14 +106,7 @@ export async function approveUnspecified(context: CommandContext, body: CommandB
   if (preauth.status !== 'admin-review' || preauth.recommended_amount === null) {
     throw reject('preauth-not-pending', `The request is ${preauth.status}; Admin decides after the Medical Committee has recommended.`, { status: preauth.status });
   }
-  switch (body.decision) {
-    case 'approve':
-      return approveAmount(context, loaded, preauth.recommended_amount, body.reason ?? null);
-    case 'approve-lower':
-      return approveAmount(context, loaded, lowerAmount(body.amount, preauth.recommended_amount), requireReason(body.decision, body.reason));
-    case 'reject':
-      return rejectPreauth(context, loaded, requireReason(body.decision, body.reason));
-  }
+  return finalDecision(context, loaded, body.decision, body, preauth.recommended_amount);
 }
 
 export async function requestEnhancement(context: CommandContext, body: CommandBody<'request-enhancement'>): Promise<CommandResult> {

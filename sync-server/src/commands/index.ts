@@ -5,6 +5,8 @@ import type { CommandHandlers } from './context';
 import { approveUnspecified, decideEnhancement, decidePreauth, recommendPreauth, requestEnhancement } from './decisions';
 import { admit, identifyMember, requestPreauth, respondQuery } from './identity-and-admission';
 import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
+import { enrollFace, enrollFingerprint } from '../identity/biometrics';
+import { registerDesk, registerHospital, revokeDesk, setSchemeParameters, updateOperator } from './scheme-administration';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
 export const handlers: CommandHandlers = {
@@ -32,4 +34,11 @@ export const handlers: CommandHandlers = {
   'send-otp': sendOtp,
   'verify-otp': verifyOtp,
   'review-override': reviewOverride,
+  'enroll-fingerprint': enrollFingerprint,
+  'enroll-face': enrollFace,
+  'register-hospital': registerHospital,
+  'register-desk': registerDesk,
+  'revoke-desk': revokeDesk,
+  'update-operator': updateOperator,
+  'set-scheme-parameters': setSchemeParameters,
 };

@@ -5,6 +5,9 @@ import { sql as deskScope } from './migrations/003-desk-scope';
 import { sql as identity } from './migrations/005-identity';
 import { sql as changeNotify } from './migrations/006-change-notify';
 import { sql as hotPath } from './migrations/004-hot-path';
+import { sql as biometrics } from './migrations/007-biometrics';
+import { sql as payerConsole } from './migrations/008-payer-console';
+import { sql as consoleSchemeChanges } from './migrations/009-console-scheme-changes';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -14,6 +17,9 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 4, name: 'hot-path', sql: hotPath },
   { version: 5, name: 'identity', sql: identity },
   { version: 6, name: 'change-notify', sql: changeNotify },
+  { version: 7, name: 'biometrics', sql: biometrics },
+  { version: 8, name: 'payer-console', sql: payerConsole },
+  { version: 9, name: 'console-scheme-changes', sql: consoleSchemeChanges },
 ];
 
 /**

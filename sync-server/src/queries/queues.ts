@@ -55,7 +55,17 @@ export async function claimQueue(db: Database, status: 'submitted' | 'processed'
        FROM claim_lines l JOIN bookings b ON b.id = l.booking_id WHERE l.claim_id = ANY($1::uuid[]) ORDER BY b.seq`,
     [claims.map((c) => c.claimId)],
   );
-  return claims.map((claim) => ({ ...claim, lines: lines.filter((l) => l.claimId === claim.claimId) }));
+  const documents = await claimDocuments(db, claims.map((c) => c.claimId));
+  return claims.map((claim) => ({ ...claim, lines: lines.filter((l) => l.claimId === claim.claimId), documents: documents.filter((d) => d.claimId === claim.claimId) }));
+}
+
+/** The supporting documents declared with claims (metadata: name, kind, size, SHA-256). */
+export async function claimDocuments(db: Database, claimIds: readonly string[]): Promise<({ claimId: string } & Record<string, unknown>)[]> {
+  return db.query(
+    `SELECT claim_id AS "claimId", position, name, kind, size_bytes AS "sizeBytes", sha256 FROM claim_documents
+      WHERE claim_id = ANY($1::uuid[]) ORDER BY claim_id, position`,
+    [[...claimIds]],
+  );
 }
 
 /** Approved, unpaid claims by hospital with the government/insurer split each batch would get. */
@@ -63,7 +73,8 @@ export async function paymentQueue(db: Database): Promise<Record<string, unknown
   return db.query(
     `SELECT hs.id AS "hospitalId", hs.code AS "hospitalCode", hs.name AS "hospitalName", count(k.id)::int AS claims,
             sum(k.approved_amount)::bigint AS approved, json_agg(k.id ORDER BY k.verified_at) AS "claimIds",
-            floor(sum(k.approved_amount) * max(s.government_share_bp) / 10000)::bigint AS "governmentAmount"
+            floor(sum(k.approved_amount) * max(s.government_share_bp) / 10000)::bigint AS "governmentAmount",
+            max(s.government_share_bp)::int AS "governmentShareBp"
        FROM claims k JOIN hospitals hs ON hs.id = k.hospital_id JOIN families f ON f.id = k.family_id JOIN schemes s ON s.id = f.scheme_id
       WHERE k.status = 'approved' GROUP BY hs.id ORDER BY hs.code`,
   );

@@ -1,3 +1,4 @@
+import { formatAmount } from '@domain/money';
 import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
@@ -84,21 +85,65 @@ export async function packageCatalogue(db: Database): Promise<Record<string, unk
   );
 }
 
+/** One thing that does not add up, in words a person can act on. */
+export interface ReconciliationProblem {
+  readonly kind: 'paid-plus-deductions' | 'split' | 'ledger-vs-payment' | 'ledger-split' | 'ledger-vs-claims' | 'claim-without-ledger' | 'ledger-without-paid-claim';
+  readonly message: string;
+}
+
 /**
- * Payment reconciliation: for every payment, paid + deductions must equal the sum approved on its
- * claims, and the government and insurer parts must add up to the amount. Anything else is listed.
+ * Payment reconciliation. For every payment: net paid + deductions must equal the amount approved
+ * on its claims; government + insurer must equal the amount; its payment-ledger entries must add up
+ * to the amount and to the split; each entry must carry its claim's approved amount. Every paid
+ * claim must have an entry and every entry a paid claim. The command makes all of this true by
+ * construction; this report recomputes it from the stored rows and lists anything that does not
+ * hold (a row changed behind the application's back, a half-applied manual fix).
  */
 export async function paymentReconciliation(db: Database): Promise<Record<string, unknown>> {
-  const rows = await db.query<{ id: string; reference: string; hospital_code: string; amount: number; government_amount: number; insurer_amount: number; deductions: number; approved: number; claims: number }>(
-    `SELECT p.id, p.reference, h.code AS hospital_code, p.amount, p.government_amount, p.insurer_amount, p.deductions,
-            COALESCE(sum(c.approved_amount), 0)::bigint AS approved, count(c.id)::int AS claims
-       FROM payments p JOIN hospitals h ON h.id = p.hospital_id LEFT JOIN claims c ON c.payment_id = p.id
-      GROUP BY p.id, h.code ORDER BY p.created_at`,
-  );
-  const payments = rows.map((r) => {
-    const netPaid = r.amount - r.deductions;
-    const isBalanced = netPaid + r.deductions === r.approved && r.government_amount + r.insurer_amount === r.amount;
-    return { paymentId: r.id, reference: r.reference, hospitalCode: r.hospital_code, claims: r.claims, approved: r.approved, amount: r.amount, governmentAmount: r.government_amount, insurerAmount: r.insurer_amount, deductions: r.deductions, netPaid, isBalanced };
+  return snapshot(db, async (sql) => {
+    const rows = await sql.query<{ id: string; reference: string; hospital_code: string; hospital_name: string; created_at: Date; amount: number; government_amount: number; insurer_amount: number; deductions: number; net_paid: number; approved: number; claims: number; ledger_approved: number; ledger_government: number; ledger_insurer: number; ledger_entries: number; ledger_claim_mismatches: number }>(
+      `SELECT p.id, p.reference, h.code AS hospital_code, h.name AS hospital_name, p.created_at, p.amount, p.government_amount, p.insurer_amount, p.deductions, p.net_paid,
+              COALESCE((SELECT sum(c.approved_amount) FROM claims c WHERE c.payment_id = p.id), 0)::bigint AS approved,
+              (SELECT count(*) FROM claims c WHERE c.payment_id = p.id)::int AS claims,
+              COALESCE((SELECT sum(l.approved_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)::bigint AS ledger_approved,
+              COALESCE((SELECT sum(l.government_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)::bigint AS ledger_government,
+              COALESCE((SELECT sum(l.insurer_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)::bigint AS ledger_insurer,
+              (SELECT count(*) FROM payment_ledger l WHERE l.payment_id = p.id)::int AS ledger_entries,
+              (SELECT count(*) FROM payment_ledger l JOIN claims c ON c.id = l.claim_id
+                WHERE l.payment_id = p.id AND (c.payment_id IS DISTINCT FROM p.id OR c.approved_amount IS DISTINCT FROM l.approved_amount OR c.status <> 'paid'))::int AS ledger_claim_mismatches
+         FROM payments p JOIN hospitals h ON h.id = p.hospital_id
+        ORDER BY p.created_at, p.id`,
+    );
+    const orphans = await sql.query<{ claim_id: string; payment_id: string | null; kind: 'claim-without-ledger' | 'ledger-without-paid-claim' }>(
+      `SELECT c.id AS claim_id, c.payment_id, 'claim-without-ledger' AS kind FROM claims c
+        WHERE c.status = 'paid' AND NOT EXISTS (SELECT 1 FROM payment_ledger l WHERE l.claim_id = c.id)
+       UNION ALL
+       SELECT l.claim_id, l.payment_id, 'ledger-without-paid-claim' FROM payment_ledger l JOIN claims c ON c.id = l.claim_id
+        WHERE c.status <> 'paid' OR c.payment_id IS DISTINCT FROM l.payment_id
+       ORDER BY 1`,
+    );
+    const [scheme] = await sql.query<{ currency: string; locale: string; minor_per_unit: number }>('SELECT currency, locale, minor_per_unit FROM schemes WHERE is_current');
+    // Sentences for people: amounts in the scheme's currency ("₹3,899.00"), not raw minor units.
+    const m = (minor: number) => (scheme ? formatAmount(minor, scheme.currency, scheme.locale, scheme.minor_per_unit) : String(minor));
+    const payments = rows.map((r) => {
+      const problems: ReconciliationProblem[] = [];
+      if (r.net_paid + r.deductions !== r.approved) problems.push({ kind: 'paid-plus-deductions', message: `Paid ${m(r.net_paid)} + deductions ${m(r.deductions)} = ${m(r.net_paid + r.deductions)}, but the claims approved ${m(r.approved)}.` });
+      if (r.government_amount + r.insurer_amount !== r.amount) problems.push({ kind: 'split', message: `Government ${m(r.government_amount)} + insurer ${m(r.insurer_amount)} does not equal the payment amount ${m(r.amount)}.` });
+      if (r.ledger_approved !== r.amount) problems.push({ kind: 'ledger-vs-payment', message: `The payment ledger holds ${m(r.ledger_approved)} in ${r.ledger_entries} entries, but the payment amount is ${m(r.amount)}.` });
+      if (r.ledger_government !== r.government_amount || r.ledger_insurer !== r.insurer_amount) problems.push({ kind: 'ledger-split', message: `The ledger splits ${m(r.ledger_government)} government / ${m(r.ledger_insurer)} insurer, but the payment splits ${m(r.government_amount)} / ${m(r.insurer_amount)}.` });
+      if (r.ledger_claim_mismatches > 0) problems.push({ kind: 'ledger-vs-claims', message: `${r.ledger_claim_mismatches} ledger entr${r.ledger_claim_mismatches === 1 ? 'y does' : 'ies do'} not match the claim's approved amount or payment.` });
+      return {
+        paymentId: r.id, reference: r.reference, hospitalCode: r.hospital_code, hospitalName: r.hospital_name, createdAt: new Date(r.created_at).toISOString(),
+        claims: r.claims, approved: r.approved, amount: r.amount, governmentAmount: r.government_amount, insurerAmount: r.insurer_amount,
+        deductions: r.deductions, netPaid: r.net_paid, ledgerEntries: r.ledger_entries, ledgerAmount: r.ledger_approved,
+        isBalanced: problems.length === 0, problems,
+      };
+    });
+    const unmatchedClaims = orphans.map((o) => ({
+      claimId: o.claim_id, paymentId: o.payment_id, kind: o.kind,
+      message: o.kind === 'claim-without-ledger' ? 'The claim is marked paid but has no payment-ledger entry.' : 'A payment-ledger entry points at a claim that is not paid by that payment.',
+    }));
+    const totals = payments.reduce((sum, p) => ({ approved: sum.approved + p.approved, netPaid: sum.netPaid + p.netPaid, deductions: sum.deductions + p.deductions, governmentAmount: sum.governmentAmount + p.governmentAmount, insurerAmount: sum.insurerAmount + p.insurerAmount }), { approved: 0, netPaid: 0, deductions: 0, governmentAmount: 0, insurerAmount: 0 });
+    return { payments, unbalanced: payments.filter((p) => !p.isBalanced), unmatchedClaims, totals, isBalanced: unmatchedClaims.length === 0 && payments.every((p) => p.isBalanced), computedAt: new Date().toISOString() };
   });
-  return { payments, unbalanced: payments.filter((p) => !p.isBalanced), computedAt: new Date().toISOString() };
 }

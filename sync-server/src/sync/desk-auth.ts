@@ -8,6 +8,8 @@ export interface DeskPrincipal {
   readonly registryDistrict: string;
   /** Transaction that last changed this desk's scope: a pull window older than it resends everything. */
   readonly scopeChangedXid: string;
+  /** The server's verifier of the desk credential (SHA-256, hex): biometrics in its pull are sealed with a key derived from it. */
+  readonly credentialHash?: string;
 }
 
 const credentialPattern = /^Desk ([0-9a-f-]{36})\.([A-Za-z0-9_-]{20,})$/;
@@ -38,5 +40,5 @@ export async function authenticateDesk(db: Database, header: string | undefined)
   if (!desk || desk.status !== 'active' || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     throw fail('unauthenticated', 'This desk is not enrolled or its credential was revoked; enroll it again with a new code from the health authority.');
   }
-  return { deskId: deskId!, hospitalId: desk.hospital_id, registryDistrict: desk.district, scopeChangedXid: desk.scope_changed_xid };
+  return { deskId: deskId!, hospitalId: desk.hospital_id, registryDistrict: desk.district, scopeChangedXid: desk.scope_changed_xid, credentialHash: desk.credential_hash ?? '' };
 }

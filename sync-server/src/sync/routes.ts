@@ -12,7 +12,8 @@ import { runCommand, type RunnerDependencies } from '../commands/runner';
 import type { Database } from '../db/database';
 import { authenticateDesk, hashSecret, newSecret, type DeskPrincipal } from './desk-auth';
 import type { ChangeNotifier } from './notifier';
-import { initialCheckpoint, pull } from './pull';
+import { initialCheckpoint, pull, pullAnswerJson } from './pull';
+import { biometricAtRestKey, biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush } from './push';
 
 export interface SyncRouteOptions {
@@ -96,7 +97,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       querystring: Type.Object({ checkpoint: Type.Optional(Type.String({ maxLength: 1000 })), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Documents per page, 1–5000 (default 1000)' })) }),
       response: { 200: PullAnswer, ...errors },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const principal = await desk(request);
     const query = request.query as { checkpoint?: string; limit?: string };
     let checkpoint: PullCheckpointValue = initialCheckpoint;
@@ -108,8 +109,12 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       }
       if (!checkpointValidator.Check(checkpoint)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
     }
-    const result = await pull(db, principal, checkpoint, Math.min(5000, Number(query.limit ?? 1000)));
-    return { protocolVersion: syncProtocolVersion, ...result, serverTime: new Date().toISOString() };
+    const biometrics = { atRestKey: biometricAtRestKey(options.runner.nationalIdKey), transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') };
+    const result = await pull(db, principal, checkpoint, Math.min(5000, Number(query.limit ?? 1000)), biometrics);
+    // Sent as text: the rows go from PostgreSQL to the desk without being parsed and re-serialized
+    // here (a string payload skips the response serializer; the schema above still documents it,
+    // and sync.test.ts checks answers against the contract).
+    return reply.type('application/json; charset=utf-8').send(pullAnswerJson(result, syncProtocolVersion, new Date().toISOString()));
   });
 
   app.post('/sync/push', {
@@ -144,13 +149,13 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
 
   app.post('/sync/online', {
     schema: {
-      tags: ['sync'], summary: 'Run an online-only command for a desk operator now (one-time codes): answered at once, never queued', security: deskSecurity,
-      body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), name: Type.Enum(['send-otp', 'verify-otp']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
+      tags: ['sync'], summary: 'Run an online-only command for a desk operator now (one-time codes, biometric enrolment): answered at once, never queued', security: deskSecurity,
+      body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), name: Type.Enum(['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
       response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
     },
   }, async (request, reply) => {
     const principal = await desk(request);
-    const body = request.body as { operatorId: string; name: 'send-otp' | 'verify-otp'; body: Record<string, unknown> };
+    const body = request.body as { operatorId: string; name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face'; body: Record<string, unknown> };
     const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }]);
     const answer = result.answers[0];
     if (!answer) throw new Error('the command could not run; try again');

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDeskHost } from '../../../electron/browser-mode/desk-host';
 import { DeskBackend } from '../../../electron/desk-backend/backend';
+import type { DeviceConfig } from '../../../electron/desk-backend/devices';
 import { demoIds } from '../../../sync-server/src/demo/seed';
 import { availableBackends } from '../../../sync-server/src/testing/databases';
 import { startTestServer, type TestServer } from '../../../sync-server/src/testing/harness';
@@ -56,7 +57,14 @@ export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm
  * desks in browser mode (desk backend in this process + the built renderer on its own port),
  * desk B behind a proxy that can cut it off, and headless Chromium from /usr/bin/chromium.
  */
-export async function startEnvironment(): Promise<Environment> {
+export interface EnvironmentOptions {
+  /** Devices of desk A (e.g. a fingerprint module simulator's pseudo-terminal). */
+  readonly deskADevices?: DeviceConfig;
+  /** Extra Chromium flags (e.g. a fake camera fed from a .y4m file). */
+  readonly chromiumArgs?: readonly string[];
+}
+
+export async function startEnvironment(options: EnvironmentOptions = {}): Promise<Environment> {
   ensureRendererBuilt();
   mkdirSync(outputDir, { recursive: true });
   const sms = new DevelopmentSmsSink();
@@ -66,12 +74,12 @@ export async function startEnvironment(): Promise<Environment> {
   const serverUrl = `http://127.0.0.1:${serverPort}`;
   const dirs: string[] = [];
 
-  const startDesk = async (deskId: string, useProxy: boolean): Promise<DeskUnderTest> => {
+  const startDesk = async (deskId: string, useProxy: boolean, devices?: DeviceConfig): Promise<DeskUnderTest> => {
     const proxy = useProxy ? new FaultProxy(serverPort) : null;
     await proxy?.start();
     const dir = mkdtempSync(join(tmpdir(), 'coverdesk-e2e-desk-'));
     dirs.push(dir);
-    const backend = new DeskBackend({ dataDir: dir, sync: { backoffBaseMs: 100, backoffMaxMs: 1000 } });
+    const backend = new DeskBackend({ dataDir: dir, sync: { backoffBaseMs: 100, backoffMaxMs: 1000 }, ...(devices ? { devices } : {}) });
     const issued = await server.raw('POST', `/desks/${deskId}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
     const enrolled = await backend.handlers['enrollment.enroll']({ serverUrl: proxy ? proxy.url : serverUrl, code: String(issued.body.code) });
     if (!enrolled.ok) throw new Error(enrolled.error.message);
@@ -88,9 +96,9 @@ export async function startEnvironment(): Promise<Environment> {
     };
   };
 
-  const deskA = await startDesk(demoIds.deskA, false);
+  const deskA = await startDesk(demoIds.deskA, false, options.deskADevices);
   const deskB = await startDesk(demoIds.deskB, true);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: [...chromiumArgs, ...(options.chromiumArgs ?? [])] });
   return {
     server, serverUrl, browser, deskA, deskB, sms,
     lastCode: () => /code is (\d{6})/.exec(sms.recent()[0]?.text ?? '')?.[1] ?? '',

@@ -1,5 +1,7 @@
 import { useState, type FormEvent, type RefObject } from 'react';
+import type { ClaimLineView } from '@desk-api/contract';
 import type { LiveCase } from '../../shared/hooks/use-live-record';
+import { claimReasonLabel } from '../../shared/labels';
 import { useScheme } from '../../app/desk-context';
 import { useDeskCommand } from '../../shared/hooks/use-desk-request';
 import { currencySymbol, minorToInput, parseAmount } from '../../shared/money';
@@ -44,12 +46,13 @@ export function ClosingPanel({ liveCase, isDischargeOpen, onDischargeOpen, claim
           Claim of <Money minor={claim.amount} />: {claim.status}
           {claim.approvedAmount !== null ? (
             <>
-              , approved <Money minor={claim.approvedAmount} />
+              {' '}— <Money minor={claim.approvedAmount} /> approved by the payer
             </>
           ) : null}
           .
         </p>
       ) : null}
+      {claim && claim.lines.some((line) => line.decision === 'partial' || line.decision === 'deny') ? <ClaimDeductions lines={claim.lines} /> : null}
       {isActive && !liveCase.claim ? <CancelAction liveCase={liveCase} /> : null}
       {liveCase.status === 'cancelled' || liveCase.status === 'rejected' ? <p>This case is closed.</p> : null}
     </section>
@@ -181,5 +184,37 @@ function CancelAction({ liveCase }: { readonly liveCase: LiveCase }) {
         <TextField label="Reason for cancelling" value={reason} onChange={(event) => setReason(event.target.value)} hint="At least 5 characters, e.g. admitted in error. Enter confirms." autoFocus autoComplete="off" />
       </ConfirmDialog>
     </>
+  );
+}
+
+/** What the payer did not pay, line by line, with its reason: what the desk tells the patient and billing. */
+function ClaimDeductions({ lines }: { readonly lines: readonly ClaimLineView[] }) {
+  const reduced = lines.filter((line) => line.decision === 'partial' || line.decision === 'deny');
+  return (
+    <table className="data-table">
+      <caption>Reduced by the payer</caption>
+      <thead>
+        <tr>
+          <th scope="col">Booking</th>
+          <th scope="col" className="number">Claimed</th>
+          <th scope="col" className="number">Approved</th>
+          <th scope="col">Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        {reduced.map((line) => (
+          <tr key={line.bookingId}>
+            <td>{line.description || line.bookingId}</td>
+            <td className="number">
+              <Money minor={line.payerAmount} />
+            </td>
+            <td className="number">
+              <Money minor={line.approvedAmount ?? 0} />
+            </td>
+            <td>{claimReasonLabel(line.reasonCode)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

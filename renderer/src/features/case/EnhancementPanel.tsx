@@ -23,6 +23,7 @@ export function EnhancementPanel({ liveCase, amountRef }: { readonly liveCase: C
               <th scope="col" className="number">Approved</th>
               <th scope="col">Status</th>
               <th scope="col">Reason</th>
+              <th scope="col">Reviewer's reason</th>
             </tr>
           </thead>
           <tbody>
@@ -36,6 +37,7 @@ export function EnhancementPanel({ liveCase, amountRef }: { readonly liveCase: C
                 </td>
                 <td>{enhancement.status}</td>
                 <td>{enhancement.reason}</td>
+                <td>{enhancement.decisionReason ?? '—'}</td>
               </tr>
             ))}
           </tbody>

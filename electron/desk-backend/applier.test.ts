@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PulledDocumentValue, PullCheckpointValue } from '@contract/sync';
+import { PullApplier } from './applier';
+import { bulkLoadIndexes, openReplica, readMeta, writeMeta, type ReplicaDatabase } from './database';
+import { Feed } from './feed';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function replicaPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coverdesk-applier-'));
+  dirs.push(dir);
+  return join(dir, 'replica.sqlite');
+}
+
+const family = (n: number) => `00000000-0000-4000-8000-0000000f${String(n).padStart(4, '0')}`;
+const member = (n: number) => `00000000-0000-4000-8000-0000000e${String(n).padStart(4, '0')}`;
+const caseId = (n: number) => `00000000-0000-4000-8000-0000000c${String(n).padStart(4, '0')}`;
+const booking = (n: number) => `00000000-0000-4000-8000-0000000b${String(n).padStart(4, '0')}`;
+
+/** One full round of a small hospital: 6 families (2 with cases here), members with accents, a package, bookings. */
+function roundDocuments(): PulledDocumentValue[] {
+  const documents: PulledDocumentValue[] = [];
+  for (let f = 1; f <= 6; f += 1) documents.push({ table: 'families', id: family(f), row: { id: family(f), familyNumber: `FAM-${f}`, cover: 1_000_000, committed: 0, district: 'Pune', activeCases: [] } });
+  for (let m = 1; m <= 12; m += 1) {
+    const f = Math.ceil(m / 2);
+    documents.push({ table: 'members', id: member(m), row: { id: member(m), familyId: family(f), schemeMemberId: `PMJ-${m}`, fullName: m === 3 ? 'Zoë  Ṁehta' : m === 5 ? ' Asha\tRAO ' : m === 7 ? 'Ravi  Kumar' : `Member ${m}`, birthYear: 1980 + m, healthCardNumber: m % 2 ? `HC-${m}` : null } });
+  }
+  documents.push({ table: 'packages', id: 'MG012A', row: { code: 'MG012A', name: 'Enteric fever', specialty: 'General medicine', isUnspecified: false, version: 1, price: 600_000 } });
+  for (const c of [1, 2]) documents.push({ table: 'cases', id: caseId(c), row: { id: caseId(c), memberId: member(c * 2), familyId: family(c), status: 'admitted' } });
+  documents.push({ table: 'preauths', id: caseId(9), row: { id: caseId(9), caseId: caseId(1), status: 'approved' } });
+  documents.push({ table: 'holds', id: caseId(8), row: { id: caseId(8), caseId: caseId(1), familyId: family(1), amount: 600_000 } });
+  for (let b = 1; b <= 5; b += 1) documents.push({ table: 'bookings', id: booking(b), row: { id: booking(b), caseId: caseId(b % 2 ? 1 : 2), familyId: family(b % 2 ? 1 : 2), amount: 35_000, status: 'active' } });
+  return documents;
+}
+
+/** The pages of that round as the server would page it: a checkpoint inside the window, then the round's end. */
+function pages(documents: PulledDocumentValue[], size: number): { documents: PulledDocumentValue[]; checkpoint: PullCheckpointValue }[] {
+  const result: { documents: PulledDocumentValue[]; checkpoint: PullCheckpointValue }[] = [];
+  for (let i = 0; i < documents.length; i += size) {
+    const slice = documents.slice(i, i + size);
+    const isLast = i + size >= documents.length;
+    result.push({ documents: slice, checkpoint: isLast ? { from: '900', next: '900', table: 0, afterId: null } : { from: '0', next: '900', table: 3, afterId: slice[slice.length - 1]!.id } });
+  }
+  return result;
+}
+
+/** Everything the applier writes, in a comparable form (feed: which documents, not their sequence numbers). */
+function contents(db: ReplicaDatabase) {
+  const all = (sql: string) => db.prepare(sql).all();
+  const tables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'bookings'].map((t) => all(`SELECT * FROM server_${t} ORDER BY id`));
+  return {
+    tables,
+    search: all('SELECT * FROM member_search ORDER BY id'),
+    deskFamilies: all('SELECT family_id FROM desk_families ORDER BY family_id'),
+    feed: all('SELECT collection, doc_id FROM feed ORDER BY collection, doc_id'),
+    indexes: all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"),
+  };
+}
+
+describe('pull applier: a first sync is a bulk load', () => {
+  it('loads server rows only, then builds indexes, member search, desk families and the feed at the round\'s end — the same replica as row by row', () => {
+    const bulk = openReplica(replicaPath());
+    const bulkFeed = new Feed(bulk);
+    const bulkApplier = new PullApplier(bulk, bulkFeed);
+    expect(bulkApplier.isLoadingFirstSync).toBe(true);
+    const [first, ...rest] = pages(roundDocuments(), 10);
+
+    bulkApplier.apply(first!.documents, first!.checkpoint, '2026-11-23T10:00:00.000Z');
+    // Mid-load: rows are there, derived rows and secondary indexes are not yet.
+    expect(readMeta(bulk, 'first_sync')).toBe('loading');
+    expect((bulk.prepare('SELECT count(*) AS n FROM server_families').get() as { n: number }).n).toBe(6);
+    expect((bulk.prepare('SELECT count(*) AS n FROM member_search').get() as { n: number }).n).toBe(0);
+    expect(bulk.prepare("SELECT name FROM sqlite_master WHERE name = 'member_search_scheme'").get()).toBeUndefined();
+
+    const announced: string[][] = [];
+    bulkFeed.onChange((collections) => announced.push(collections));
+    for (const page of rest) bulkApplier.apply(page.documents, page.checkpoint, '2026-11-23T10:00:01.000Z');
+    expect(readMeta(bulk, 'first_sync')).toBe('done');
+    expect(bulkApplier.isLoadingFirstSync).toBe(false);
+    expect(announced.flat()).toEqual(expect.arrayContaining(['packages', 'families', 'cases', 'bookings']));
+
+    // The reference: the same documents applied row by row on a replica whose first sync is done.
+    const rowByRow = openReplica(replicaPath());
+    writeMeta(rowByRow, 'first_sync', 'done');
+    const rowApplier = new PullApplier(rowByRow, new Feed(rowByRow));
+    expect(rowApplier.isLoadingFirstSync).toBe(false);
+    for (const page of pages(roundDocuments(), 10)) rowApplier.apply(page.documents, page.checkpoint, '2026-11-23T10:00:01.000Z');
+
+    const built = contents(bulk);
+    expect(built).toEqual(contents(rowByRow));
+    // Spot checks that the comparison is about something: accents folded, indexes back, feed complete.
+    expect(built.search).toContainEqual(expect.objectContaining({ id: member(3), name_key: 'zoe mehta', scheme_member_id: 'PMJ-3', health_card_number: 'HC-3' }));
+    expect(built.indexes.map((i) => (i as { name: string }).name)).toEqual(expect.arrayContaining(bulkLoadIndexes.map((i) => i.name)));
+    expect(built.deskFamilies).toEqual([{ family_id: family(1) }, { family_id: family(2) }]);
+    expect(built.feed).toHaveLength(1 + 2 + 2 + 5); // packages, the desk's families, cases, bookings
+    // Feed sequences are unique and continue after the load.
+    const sequences = (bulk.prepare('SELECT sequence FROM feed ORDER BY sequence').all() as { sequence: number }[]).map((r) => r.sequence);
+    expect(new Set(sequences).size).toBe(sequences.length);
+    expect(Number(readMeta(bulk, 'feed_sequence'))).toBe(Math.max(...sequences));
+    bulk.close();
+    rowByRow.close();
+  });
+
+  it('the indexes it rebuilds are exactly the ones the schema migration creates', () => {
+    const db = openReplica(replicaPath());
+    const created = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string; sql: string }[];
+    const normalize = (sql: string) => sql.replace(/IF NOT EXISTS /, '').replace(/\s+/g, ' ').trim();
+    for (const index of bulkLoadIndexes) {
+      const existing = created.find((c) => c.name === index.name);
+      expect(existing, index.name).toBeDefined();
+      expect(normalize(index.sql)).toBe(normalize(existing!.sql));
+    }
+    db.close();
+  });
+
+  it('resumes a load cut off by a crash, and a load that meets local pending changes clears them row by row', () => {
+    const path = replicaPath();
+    const [first, second, ...rest] = pages(roundDocuments(), 8);
+    let db = openReplica(path);
+    new PullApplier(db, new Feed(db)).apply(first!.documents, first!.checkpoint, '2026-11-23T10:00:00.000Z');
+    db.close(); // the desk process dies here
+
+    db = openReplica(path);
+    const feed = new Feed(db);
+    const resumed = new PullApplier(db, feed);
+    expect(resumed.isLoadingFirstSync).toBe(true);
+    // An operator queued a booking meanwhile: its optimistic row waits for the server's.
+    const pendingBooking = booking(3);
+    db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES ('bookings', ?, ?, ?, 'c1', '{}', 'pending')").run(pendingBooking, caseId(1), family(1));
+    resumed.apply(second!.documents, second!.checkpoint, '2026-11-23T10:00:01.000Z');
+    for (const page of rest) resumed.apply(page.documents, page.checkpoint, '2026-11-23T10:00:02.000Z');
+    expect(readMeta(db, 'first_sync')).toBe('done');
+    expect(db.prepare('SELECT * FROM pending_rows').all()).toEqual([]);
+    expect((db.prepare('SELECT count(*) AS n FROM member_search').get() as { n: number }).n).toBe(12);
+    expect((db.prepare('SELECT count(*) AS n FROM server_bookings').get() as { n: number }).n).toBe(5);
+    db.close();
+  });
+
+  it('a failed page leaves nothing of itself, not even the load\'s start', () => {
+    const db = openReplica(replicaPath());
+    const applier = new PullApplier(db, new Feed(db));
+    // The second document cannot be stored (a value JSON cannot carry): the whole page rolls back.
+    const broken = [{ table: 'families', id: family(1), row: { id: family(1) } }, { table: 'families', id: family(2), row: { id: family(2), cover: 10n } }] as unknown as PulledDocumentValue[];
+    expect(() => applier.apply(broken, { from: '0', next: '9', table: 1, afterId: 'x' }, '2026-11-23T10:00:00.000Z')).toThrow();
+    expect(readMeta(db, 'first_sync')).toBeNull();
+    expect(readMeta(db, 'pull_checkpoint')).toBeNull();
+    expect((db.prepare('SELECT count(*) AS n FROM server_families').get() as { n: number }).n).toBe(0);
+    expect(applier.isLoadingFirstSync).toBe(true);
+    db.close();
+  });
+});
