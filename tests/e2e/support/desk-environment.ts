@@ -16,16 +16,52 @@ import { FaultProxy } from '../../support/fault-proxy';
 export const repository = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const outputDir = resolve(repository, 'test-output/e2e');
 
-/** Build the renderer once if it is missing or older than its sources. */
-export function ensureRendererBuilt(): void {
-  const dist = resolve(repository, 'renderer/dist/index.html');
-  const newestSource = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+/** The renderer's sources: anything newer than the build means the build is stale. */
+function newestRendererSource(): number {
+  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
     const path = join(dir, entry.name);
-    return Math.max(latest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+    return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
   }, 0);
-  if (existsSync(dist) && statSync(dist).mtimeMs >= newestSource(resolve(repository, 'renderer/src'))) return;
-  const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('vite build of the renderer failed');
+  const rendererFiles = ['renderer/index.html', 'renderer/console.html', 'renderer/vite.config.ts'].map((file) => resolve(repository, file)).filter((file) => existsSync(file));
+  return Math.max(newest(resolve(repository, 'renderer/src')), ...rendererFiles.map((file) => statSync(file).mtimeMs));
+}
+
+function rendererBuildIsFresh(): boolean {
+  const built = ['renderer/dist/index.html', 'renderer/dist/console.html'].map((file) => resolve(repository, file));
+  if (!built.every((file) => existsSync(file))) return false;
+  return Math.min(...built.map((file) => statSync(file).mtimeMs)) >= newestRendererSource();
+}
+
+/**
+ * Build the renderer once if it is missing or older than its sources. Test files run in parallel
+ * workers and a build empties renderer/dist first, so one worker builds while the others wait on
+ * a lock directory (created atomically) and then find the build fresh — a second build must never
+ * delete the files another test's server is serving.
+ */
+export function ensureRendererBuilt(): void {
+  if (rendererBuildIsFresh()) return;
+  const lock = resolve(repository, 'renderer/.build-lock');
+  const waitStarted = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock left by a killed run is stale after ten minutes (a build takes well under one).
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 600_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - waitStarted > 600_000) throw new Error(`waited ten minutes for another renderer build (${lock})`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (rendererBuildIsFresh()) return;
+    const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('vite build of the renderer failed');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface DeskUnderTest {
