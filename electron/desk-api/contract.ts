@@ -287,6 +287,13 @@ export interface DeskApiClient {
   on<E extends DeskEventName>(event: E, listener: (payload: DeskEvents[E]) => void): () => void;
 }
 
+/**
+ * Electron only, handled by the main process itself (not a desk API channel): open the payer
+ * workspaces — the enrolled server's /console/ page — in a window of their own. Exposed by the
+ * preload as `window.coverdesk.openPayerWorkspaces()`, answering `{ ok: true }` or an error.
+ */
+export const openPayerWorkspacesChannel = 'coverdesk:open-payer-workspaces';
+
 export const deskChannels = [
   'enrollment.status', 'enrollment.enroll', 'session.signIn', 'session.signOut', 'session.current', 'members.identify', 'families.view',
   'packages.list', 'cases.list', 'cases.view', 'cases.admit', 'cases.requestPreauth', 'cases.respondQuery', 'cases.requestEnhancement',

@@ -3,14 +3,15 @@
  * utility process, OS notifications, safeStorage for the desk credential, and auto-update.
  * Deliberately thin: everything the desk does lives in the desk backend.
  */
-import { app, BrowserWindow, ipcMain, Menu, Notification, safeStorage, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import electronUpdater from 'electron-updater';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../desk-api/content-security-policy';
-import { deskChannels, type DeskEvents } from '../desk-api/contract';
+import { deskChannels, openPayerWorkspacesChannel, type DeskEvents } from '../desk-api/contract';
 import { channelPrefix, isTrustedSender, isValidPayload } from './ipc-guard';
+import { isConsoleNavigation, payerConsoleUrl } from './payer-window';
 
 const dataDir = process.env.COVERDESK_DESK_DIR ?? join(app.getPath('userData'), 'desk');
 const credentialFile = join(dataDir, 'desk-credential.enc');
@@ -22,6 +23,7 @@ const rendererUrl = pathToFileURL(rendererEntry).toString();
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let mainWindow: BrowserWindow | null = null;
+let consoleWindow: BrowserWindow | null = null;
 let backend: UtilityProcess | null = null;
 let nextCallId = 1;
 const pendingCalls = new Map<number, (result: unknown) => void>();
@@ -64,22 +66,68 @@ function startBackend(): void {
   backend.postMessage({ kind: 'init', dataDir, credential: readSecret(credentialFile), biometricKey: readSecret(biometricKeyFile) });
 }
 
+/** One call to the desk backend (utility process); resolves with its DeskResult. */
+function callBackend(channel: string, args: unknown): Promise<unknown> {
+  if (!backend) return Promise.resolve({ ok: false, error: { code: 'backend-stopped', message: 'The desk backend is starting; try again.' } });
+  const id = nextCallId++;
+  return new Promise((resolve) => {
+    pendingCalls.set(id, resolve);
+    backend!.postMessage({ kind: 'call', id, channel, args });
+  });
+}
+
 function registerIpc(): void {
+  const isOurWindow = (event: Electron.IpcMainInvokeEvent) => {
+    const frame = event.senderFrame;
+    return Boolean(frame && isTrustedSender(frame.url, rendererUrl, frame === event.sender.mainFrame));
+  };
   for (const channel of deskChannels) {
     ipcMain.handle(`${channelPrefix}${channel}`, (event, args: unknown) => {
-      const frame = event.senderFrame;
-      if (!frame || !isTrustedSender(frame.url, rendererUrl, frame === event.sender.mainFrame)) {
-        return { ok: false, error: { code: 'forbidden', message: 'This window may not use the desk API.' } };
-      }
+      if (!isOurWindow(event)) return { ok: false, error: { code: 'forbidden', message: 'This window may not use the desk API.' } };
       if (!isValidPayload(args)) return { ok: false, error: { code: 'invalid-input', message: 'Malformed request.' } };
-      if (!backend) return { ok: false, error: { code: 'backend-stopped', message: 'The desk backend is starting; try again.' } };
-      const id = nextCallId++;
-      return new Promise((resolve) => {
-        pendingCalls.set(id, resolve);
-        backend!.postMessage({ kind: 'call', id, channel, args });
-      });
+      return callBackend(channel, args);
     });
   }
+  ipcMain.handle(openPayerWorkspacesChannel, (event) => {
+    if (!isOurWindow(event)) return { ok: false, error: { code: 'forbidden', message: 'This window may not open the payer workspaces.' } };
+    return openPayerWorkspaces();
+  });
+}
+
+/**
+ * The payer workspaces: the enrolled server's /console/ page in a window of its own, in a
+ * separate session (no preload, no desk API, the server's own content security policy), limited
+ * to that page; online only, as in a browser. A second request brings the open window forward.
+ */
+async function openPayerWorkspaces(): Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }> {
+  if (consoleWindow && !consoleWindow.isDestroyed()) {
+    consoleWindow.focus();
+    return { ok: true };
+  }
+  const status = (await callBackend('enrollment.status', {})) as { ok: boolean; value?: { serverUrl: string | null }; error?: { code: string; message: string } };
+  if (!status.ok || !status.value) return { ok: false, error: status.error ?? { code: 'backend-stopped', message: 'The desk backend did not answer.' } };
+  const target = payerConsoleUrl(status.value.serverUrl);
+  if (!target.ok) return target;
+  const consoleSession = session.fromPartition('persist:payer-console');
+  consoleSession.setPermissionRequestHandler((_, _permission, callback) => callback(false));
+  consoleWindow = new BrowserWindow({
+    width: 1366, height: 768, minWidth: 1024, minHeight: 680, title: 'CoverDesk payer workspaces',
+    webPreferences: { session: consoleSession, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
+  });
+  consoleWindow.on('closed', () => {
+    consoleWindow = null;
+  });
+  consoleWindow.webContents.on('will-navigate', (event, url) => {
+    if (!isConsoleNavigation(url, target.url)) event.preventDefault();
+  });
+  consoleWindow.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  try {
+    await consoleWindow.loadURL(target.url);
+  } catch (error) {
+    consoleWindow.close();
+    return { ok: false, error: { code: 'server-unreachable', message: `The payer workspaces could not be loaded from the server (${error instanceof Error ? error.message : String(error)}). They work online only.` } };
+  }
+  return { ok: true };
 }
 
 function loadWindowState(): { width: number; height: number; x?: number; y?: number; isMaximized?: boolean } {
@@ -118,6 +166,9 @@ function buildMenu(): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate([
     { label: 'CoverDesk', submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'quit' }] },
     { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
+    { label: 'Payer', submenu: [{ label: 'Payer workspaces (online)…', click: () => void openPayerWorkspaces().then((result) => {
+      if (!result.ok) void dialog.showMessageBox({ type: 'warning', title: 'Payer workspaces', message: result.error.message });
+    }) }] },
     { label: 'View', submenu: [{ role: 'reload' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
     { label: 'Help', submenu: [{ label: 'Check for updates', click: () => void electronUpdater.autoUpdater.checkForUpdatesAndNotify() }] },
   ]));

@@ -22,7 +22,7 @@ import { routeToHash, type Route } from './routes';
 import { ShortcutProvider, useShortcut } from './shortcut-registry';
 import { globalShortcuts } from './shortcuts';
 import { useHashRoute } from './use-hash-route';
-import { hasPayerRole, PayerWorkspacesLink, payerWorkspacesHref } from '../console/desk-entry';
+import { canOfferPayerWorkspaces, hasPayerRole, PayerWorkspacesLink } from '../console/desk-entry';
 
 type ReadModel = { readonly status: 'opening' } | { readonly status: 'failed'; readonly error: DeskError } | { readonly status: 'open'; readonly database: DeskDatabase; readonly replication: ReadModelReplication };
 
@@ -129,7 +129,7 @@ function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; rea
               Cases <kbd>Alt+C</kbd>
             </a>
           </li>
-          {hasPayerRole(session.roles) && payerWorkspacesHref() ? (
+          {hasPayerRole(session.roles) && canOfferPayerWorkspaces() ? (
             <li>
               <PayerWorkspacesLink>Payer workspaces (online)</PayerWorkspacesLink>
             </li>

@@ -3,7 +3,7 @@ import type { DeskError, SessionInfo } from '@desk-api/contract';
 import type { DeskConnection } from '../../desk-client/desk-link';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { TextField } from '../../shared/ui/Field';
-import { PayerWorkspacesLink, payerWorkspacesHref } from '../../console/desk-entry';
+import { canOfferPayerWorkspaces, PayerWorkspacesLink } from '../../console/desk-entry';
 
 /**
  * Operator sign-in. The backend checks the server, or the cached offline verifier when the server is
@@ -48,7 +48,7 @@ export function SignInScreen({ client, onSignedIn }: { readonly client: DeskConn
           {isBusy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      {payerWorkspacesHref() ? (
+      {canOfferPayerWorkspaces() ? (
         <p className="sign-in-aside">
           Payer staff (PPD, Medical Committee, Admin, CEX, CPD, ACO, HA): <PayerWorkspacesLink>open the payer workspaces</PayerWorkspacesLink> (online only; sign in there).
         </p>
