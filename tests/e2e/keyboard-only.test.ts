@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
 
@@ -14,6 +14,11 @@ describe('keyboard-only admission at desk A', () => {
     page = await env.newPage();
     page.setDefaultTimeout(8000);
   }, 180_000);
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail' || !page) return;
+    await screenshot(page, 'failure-keyboard-only').catch(() => undefined);
+    console.log(`--- at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+  });
   afterAll(async () => env?.close());
 
   const focusedText = () => page.evaluate(() => {
@@ -39,9 +44,14 @@ describe('keyboard-only admission at desk A', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
 
-    // The card field has focus, as a keyboard-wedge scanner expects: the "scan" is typed + Enter.
+    // The card number typed by hand (keys 120 ms apart: never mistaken for a scanner's burst,
+    // which a loaded machine could otherwise stretch either way) + Enter lists the match; Tab to
+    // it and Enter opens the family. (A scan opens the family at once: keyboard-wedge unit tests.)
     await tabTo(/Health card number/);
-    await page.keyboard.type('HC-S1-0003', { delay: 5 });
+    await page.keyboard.type('HC-S1-0003', { delay: 120 });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText(/Last search: typed/).count()).toBe(1);
+    await tabTo(/^Arjun Patil$/);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Family FAM-S1-0001/ }).waitFor();
     await tabTo(/Identify and admit Arjun Patil/);
