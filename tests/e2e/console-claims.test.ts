@@ -304,6 +304,38 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page!.getByRole('alert').filter({ hasText: 'You cannot deactivate yourself or remove your own HA role' }).waitFor();
   });
 
+  it('every other payer role (MC, Admin, CPD, ACO, HA) sees only its own workspaces; another role\'s is refused on a direct URL and by the API', async () => {
+    // PPD and CEX are checked in their own tests; the full command × role matrix is sync-server/src/role-matrix.test.ts.
+    const expectations = [
+      { username: 'mc', own: ['Medical Committee'], foreign: ['ppd', 'admin', 'payments'], command: ['decide-preauth', { caseId: randomUUID(), decision: 'approve' }] },
+      { username: 'admin', own: ['Admin approval'], foreign: ['committee', 'cex', 'hospitals'], command: ['verify-claim', { claimId: claims.father, lines: fatherBookings.map((bookingId) => ({ bookingId, decision: 'full' })) }] },
+      { username: 'cpd', own: ['Claim verification'], foreign: ['cex', 'payments', 'scheme'], command: ['approve-payment', { paymentId: randomUUID(), claimIds: [claims.father] }] },
+      { username: 'aco', own: ['Payments', 'Reconciliation'], foreign: ['cpd', 'operators', 'ppd'], command: ['set-package-price', { packageCode: 'MG012A', price: 1 }] },
+      { username: 'ha', own: ['Dashboard', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation'], foreign: ['ppd', 'cex', 'payments'], command: ['decide-preauth', { caseId: randomUUID(), decision: 'reject', reason: 'Not mine to decide' }] },
+    ] as const;
+    for (const role of expectations) {
+      await page?.context().close();
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
+      page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(consoleUrl);
+      await page.getByLabel('Username').fill(role.username);
+      await page.getByLabel('Password').fill('coverdesk-demo');
+      await page.getByLabel('Password').press('Enter');
+      const nav = page.getByRole('navigation', { name: 'Workspaces' });
+      await nav.waitFor();
+      expect(await nav.getByRole('link').allTextContents(), role.username).toEqual(role.own);
+      for (const path of role.foreign) {
+        await page.goto(`${consoleUrl}#/${path}`);
+        await page.getByRole('heading', { name: 'Not available to you', level: 1 }).waitFor();
+      }
+      const [name, body] = role.command;
+      const answer = await server.raw('POST', `/commands/${name}`, { token: await server.login(role.username), payload: { commandId: randomUUID(), ...body } });
+      expect(answer.status, `${role.username} ${name}`).toBe(403);
+      expect(answer.body.code).toBe('forbidden-role');
+    }
+  });
+
   it('axe-core: no serious or critical violation on any of these workspaces', () => {
     expect(scans.length).toBeGreaterThanOrEqual(12);
     expect(scans.filter((scan) => scan.violations.length > 0)).toEqual([]);
