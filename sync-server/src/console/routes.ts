@@ -6,6 +6,7 @@ import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
 import type { ChangeNotifier } from '../sync/notifier';
+import { openPokeStream } from '../sync/poke-stream';
 import { consoleCollections, initialConsoleCheckpoint, mayPull, pullConsole, rolesFor, type ConsoleCheckpoint, type ConsoleCollection } from './feed';
 import { registerConsoleStatic } from './static';
 
@@ -114,31 +115,14 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
   }, async (request, reply) => {
     await operator(request);
     const exp = expiryOf(request);
-    reply.hijack();
-    const response = reply.raw;
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    response.write(`event: poke\ndata: {"reason":"connected"}\n\n`);
-    let isPokeQueued = false;
-    const unsubscribe = notifier.subscribe(() => {
-      if (isPokeQueued) return;
-      isPokeQueued = true;
-      setTimeout(() => {
-        isPokeQueued = false;
-        if (!response.writableEnded) response.write(`event: poke\ndata: {"reason":"changed"}\n\n`);
-      }, 25);
-    });
-    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+    const { response, onStop } = openPokeStream(request, reply, notifier);
     // The stream lives no longer than the token: then the console must sign in again.
-    const expiry = exp === null ? null : setTimeout(() => {
-      response.write(`event: expired\ndata: {"message":"Your session has expired; sign in again."}\n\n`);
-      response.end();
-    }, Math.max(0, exp * 1000 - now()));
-    const stop = (): void => {
-      clearInterval(keepAlive);
-      if (expiry) clearTimeout(expiry);
-      unsubscribe();
-    };
-    request.raw.on('close', stop);
-    response.on('finish', stop);
+    if (exp !== null) {
+      const expiry = setTimeout(() => {
+        response.write(`event: expired\ndata: {"message":"Your session has expired; sign in again."}\n\n`);
+        response.end();
+      }, Math.max(0, exp * 1000 - now()));
+      onStop(() => clearTimeout(expiry));
+    }
   });
 }

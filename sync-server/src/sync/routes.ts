@@ -12,6 +12,7 @@ import { runCommand, type RunnerDependencies } from '../commands/runner';
 import type { Database } from '../db/database';
 import { authenticateDesk, hashSecret, newSecret, type DeskPrincipal } from './desk-auth';
 import type { ChangeNotifier } from './notifier';
+import { openPokeStream } from './poke-stream';
 import { initialCheckpoint, pull, pullAnswerJson } from './pull';
 import { biometricAtRestKey, biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush } from './push';
@@ -166,25 +167,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     schema: { tags: ['sync'], summary: 'Server-sent events: `poke` whenever something may have changed; reconnect and pull on every (re)connect', security: deskSecurity },
   }, async (request, reply) => {
     await desk(request);
-    reply.hijack();
-    const response = reply.raw;
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    // The first event tells the desk to resync now: anything may have happened while it was away.
-    response.write(`event: poke\ndata: {"reason":"connected"}\n\n`);
-    let isPokeQueued = false;
-    const unsubscribe = notifier.subscribe(() => {
-      if (isPokeQueued) return;
-      isPokeQueued = true;
-      setTimeout(() => {
-        isPokeQueued = false;
-        response.write(`event: poke\ndata: {"reason":"changed"}\n\n`);
-      }, 25);
-    });
-    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
-    request.raw.on('close', () => {
-      clearInterval(keepAlive);
-      unsubscribe();
-    });
+    openPokeStream(request, reply, notifier);
   });
 }
 
