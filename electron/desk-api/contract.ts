@@ -52,6 +52,12 @@ export interface SyncStatus {
   readonly lastSyncAt: string | null;
   readonly pendingMutations: number;
   readonly lastError: { readonly code: string; readonly message: string; readonly at: string } | null;
+  /**
+   * While this desk's first full pull is loading (a new desk, or one resuming it after a restart):
+   * documents received so far in this run. Search and reads are incomplete until it ends; null
+   * once the replica is whole.
+   */
+  readonly firstSync: { readonly documentsReceived: number } | null;
 }
 
 /** Where a money figure comes from: the server (confirmed, with its time) or this desk (pending). */

@@ -17,6 +17,8 @@ export interface SyncEngineOptions {
   readonly random?: () => number;
   /** Called after each page is applied (progress of a long first sync). */
   readonly onProgress?: (applied: number) => void;
+  /** Least time between two first-sync progress status events (default 250 ms). */
+  readonly firstSyncProgressMs?: number;
 }
 
 interface OutboxRow {
@@ -52,10 +54,11 @@ export class SyncEngine {
     private readonly client: () => SyncServerClient | null,
     options: SyncEngineOptions = {},
   ) {
-    this.options = { pullPageSize: 1000, firstSyncPageSize: 5000, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, ...options };
+    this.options = { pullPageSize: 1000, firstSyncPageSize: 5000, firstSyncProgressMs: 250, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, ...options };
     this.status = {
       state: client() ? 'offline' : 'not-enrolled', isOnline: false, serverUrl: client()?.url ?? null,
       lastSyncAt: readMeta(db, 'last_sync_at'), pendingMutations: this.countPending(), lastError: null,
+      firstSync: client() && applier.isLoadingFirstSync ? { documentsReceived: 0 } : null,
     };
   }
 
@@ -119,14 +122,14 @@ export class SyncEngine {
       this.update({ state: 'not-enrolled', isOnline: false });
       return;
     }
-    this.update({ state: 'syncing' });
+    this.update({ state: 'syncing', firstSync: this.applier.isLoadingFirstSync ? this.status.firstSync ?? { documentsReceived: 0 } : null });
     try {
       await this.pushAll(client);
       await this.pullAll(client);
       this.failures = 0;
       const now = new Date().toISOString();
       writeMeta(this.db, 'last_sync_at', now);
-      this.update({ state: 'online', isOnline: true, lastSyncAt: now, lastError: null });
+      this.update({ state: 'online', isOnline: true, lastSyncAt: now, lastError: null, firstSync: this.applier.isLoadingFirstSync ? this.status.firstSync : null });
     } catch (error) {
       this.failures += 1;
       const fault = error instanceof ServerCallError ? error.fault : { kind: 'bad-answer' as const, message: error instanceof Error ? error.message : String(error) };
@@ -190,6 +193,7 @@ export class SyncEngine {
 
   private async pullAll(client: SyncServerClient): Promise<void> {
     let applied = 0;
+    let lastProgressAt = 0;
     const stored = readMeta(this.db, 'pull_checkpoint');
     const pageSize = this.applier.isLoadingFirstSync ? this.options.firstSyncPageSize : this.options.pullPageSize;
     let page = await client.pull(stored ? (JSON.parse(stored) as PullCheckpointValue) : null, pageSize);
@@ -202,6 +206,12 @@ export class SyncEngine {
       this.applier.apply(page.documents, page.checkpoint, page.serverTime);
       applied += page.documents.length;
       this.options.onProgress?.(applied);
+      // The first sync can take minutes on a hospital line: the desk shows how far it has got
+      // (a status event at most every firstSyncProgressMs).
+      if (this.applier.isLoadingFirstSync && Date.now() - lastProgressAt >= this.options.firstSyncProgressMs) {
+        lastProgressAt = Date.now();
+        this.update({ firstSync: { documentsReceived: applied } });
+      }
       if (!next) return;
       page = await next;
     }

@@ -786,6 +786,7 @@ export class FakeDeskBackend implements DeskConnection {
       lastSyncAt: this.lastSyncAt,
       pendingMutations: this.outbox.length,
       lastError: this.isOnline ? null : { code: 'server-unreachable', message: 'The sync server cannot be reached; working from this desk’s replica.', at: this.lastSyncAt ?? this.isoNow() },
+      firstSync: null,
     };
   }
 

@@ -21,9 +21,19 @@ describe('wire messages (the browser-mode parse boundary)', () => {
   });
 
   it('reads sync status, keeping only known states', () => {
-    const status = { state: 'offline', isOnline: false, serverUrl: null, lastSyncAt: '2026-03-10T10:00:00Z', pendingMutations: 2, lastError: { code: 'server-unreachable', message: 'm', at: 't' } };
+    const status = { state: 'offline', isOnline: false, serverUrl: null, lastSyncAt: '2026-03-10T10:00:00Z', pendingMutations: 2, lastError: { code: 'server-unreachable', message: 'm', at: 't' }, firstSync: null };
     expect(parseEvent('sync.status', status)).toEqual({ kind: 'event', event: 'sync.status', payload: status });
     expect(parseEvent('sync.status', { ...status, state: 'dreaming' })).toBeNull();
+  });
+
+  it('reads first-sync progress: a count of documents, or null; anything else is refused', () => {
+    const status = { state: 'syncing', isOnline: false, serverUrl: 'http://s', lastSyncAt: null, pendingMutations: 0, lastError: null, firstSync: { documentsReceived: 15_000 } };
+    expect(parseEvent('sync.status', status)).toEqual({ kind: 'event', event: 'sync.status', payload: status });
+    const { firstSync: _omitted, ...fromOlderBackend } = status;
+    expect(parseEvent('sync.status', fromOlderBackend)).toEqual({ kind: 'event', event: 'sync.status', payload: { ...status, firstSync: null } });
+    for (const firstSync of [{ documentsReceived: -1 }, { documentsReceived: 1.5 }, { documentsReceived: '10' }, 12]) {
+      expect(parseEvent('sync.status', { ...status, firstSync }), JSON.stringify(firstSync)).toBeNull();
+    }
   });
 
   it('reads the device host’s events', () => {

@@ -56,7 +56,7 @@ export function parseDeskResult(value: unknown): DeskResult<unknown> | null {
 
 export function parseSyncStatus(value: unknown): SyncStatus | null {
   if (!isRecord(value)) return null;
-  const { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError } = value;
+  const { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError, firstSync } = value;
   if (!isOneOf(syncStates, state)) return null;
   if (typeof isOnline !== 'boolean' || typeof pendingMutations !== 'number') return null;
   if (!isStringOrNull(serverUrl) || !isStringOrNull(lastSyncAt)) return null;
@@ -65,7 +65,12 @@ export function parseSyncStatus(value: unknown): SyncStatus | null {
     if (!isRecord(lastError) || typeof lastError.code !== 'string' || typeof lastError.message !== 'string' || typeof lastError.at !== 'string') return null;
     parsedError = { code: lastError.code, message: lastError.message, at: lastError.at };
   }
-  return { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError: parsedError };
+  let parsedFirstSync: SyncStatus['firstSync'] = null;
+  if (firstSync !== null && firstSync !== undefined) {
+    if (!isRecord(firstSync) || typeof firstSync.documentsReceived !== 'number' || !Number.isInteger(firstSync.documentsReceived) || firstSync.documentsReceived < 0) return null;
+    parsedFirstSync = { documentsReceived: firstSync.documentsReceived };
+  }
+  return { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError: parsedError, firstSync: parsedFirstSync };
 }
 
 export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {

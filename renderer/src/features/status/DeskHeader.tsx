@@ -27,9 +27,11 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
   const stateText = !isLinkOpen
     ? link.problem?.message ?? 'Connecting to the desk backend…'
     : sync.status === 'ready'
-      ? sync.value.isOnline
-        ? sync.value.state === 'syncing' ? 'Online, syncing…' : 'Online'
-        : `Offline: working from this desk’s copy${sync.value.lastError ? ` (${sync.value.lastError.message})` : ''}`
+      ? sync.value.firstSync
+        ? firstSyncText(sync.value.firstSync.documentsReceived, sync.value.state === 'syncing' || sync.value.isOnline ? null : sync.value.lastError?.message ?? 'The server cannot be reached.')
+        : sync.value.isOnline
+          ? sync.value.state === 'syncing' ? 'Online, syncing…' : 'Online'
+          : `Offline: working from this desk’s copy${sync.value.lastError ? ` (${sync.value.lastError.message})` : ''}`
       : sync.status === 'error'
         ? `Sync status unavailable: ${sync.error.message}`
         : 'Checking the connection…';
@@ -77,4 +79,15 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
 /** "16:02 (2 min ago)" without the "confirmed by the server" words the money figures carry. */
 function ConfirmedAtShort({ iso }: { readonly iso: string }) {
   return <ConfirmedAt iso={iso} isShort />;
+}
+
+/**
+ * The header line while a new desk receives its first copy of the registry and cases; `problem`
+ * is why it is paused (null while it is going).
+ */
+export function firstSyncText(documentsReceived: number, problem: string | null): string {
+  const received = `${documentsReceived.toLocaleString('en-IN')} record${documentsReceived === 1 ? '' : 's'} received`;
+  return problem === null
+    ? `Setting up this desk: ${received} so far; search covers the whole registry once this finishes`
+    : `Setting up this desk: paused at ${received} (${problem}); it resumes by itself`;
 }
