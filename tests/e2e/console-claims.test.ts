@@ -37,7 +37,8 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     scans.push({ screen, violations: await seriousViolations(page!) });
   };
   /** A fresh browser context per operator: nothing of one session leaks into the next. */
-  const signIn = async (username: string, firstHeading: string) => {
+  /** Waits for `firstHeading`, or (without one) for the workspace navigation. */
+  const signIn = async (username: string, firstHeading?: string) => {
     await page?.context().close();
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
     page = await context.newPage();
@@ -46,7 +47,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill('coverdesk-demo');
     await page.getByLabel('Password').press('Enter');
-    await page.getByRole('heading', { name: firstHeading, level: 1 }).waitFor();
+    await (firstHeading ? page.getByRole('heading', { name: firstHeading, level: 1 }) : page.getByRole('navigation', { name: 'Workspaces' })).waitFor();
     return page;
   };
   const open = async (title: string, heading = title) => {
@@ -314,16 +315,8 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
       { username: 'ha', own: ['Dashboard', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation'], foreign: ['ppd', 'cex', 'payments'], command: ['decide-preauth', { caseId: randomUUID(), decision: 'reject', reason: 'Not mine to decide' }] },
     ] as const;
     for (const role of expectations) {
-      await page?.context().close();
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
-      page = await context.newPage();
-      page.setDefaultTimeout(10_000);
-      await page.goto(consoleUrl);
-      await page.getByLabel('Username').fill(role.username);
-      await page.getByLabel('Password').fill('coverdesk-demo');
-      await page.getByLabel('Password').press('Enter');
+      page = await signIn(role.username);
       const nav = page.getByRole('navigation', { name: 'Workspaces' });
-      await nav.waitFor();
       expect(await nav.getByRole('link').allTextContents(), role.username).toEqual(role.own);
       for (const path of role.foreign) {
         await page.goto(`${consoleUrl}#/${path}`);

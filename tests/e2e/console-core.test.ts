@@ -7,6 +7,7 @@ import { demoIds } from '../../sync-server/src/demo/seed';
 import { resultOf } from '../../sync-server/src/testing/harness';
 import { seriousViolations } from './support/accessibility';
 import { outputDir, startEnvironment, type Environment } from './support/desk-environment';
+import { signInDesk } from './support/desk-pages';
 
 const consoleOutput = join(outputDir, 'console');
 const units = (n: number) => n * 100;
@@ -39,13 +40,6 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
       return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`));
     });
     scans.push({ screen, violations: violations.map((v, index) => ({ ...v, where: index === 0 ? where : undefined })) });
-  };
-  const signInDesk = async (page: Page, url: string, username: string) => {
-    await page.goto(url);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill('coverdesk-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
   };
   const signInConsole = async (page: Page, username: string) => {
     await page.goto(consoleUrl);

@@ -5,6 +5,7 @@ import { openPtyPair, type PtyPair } from '../../native/testing/pty-pair';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { seriousViolations } from './support/accessibility';
 import { chromiumArgs, screenshot, startEnvironment, type Environment } from './support/desk-environment';
+import { openIdentity as openDeskIdentity, signInDesk } from './support/desk-pages';
 import { fakeCameraArgs, generateFaceFixtures, type FaceFixtures } from './support/face-fixtures';
 
 /**
@@ -26,25 +27,8 @@ describe('five failed biometric attempts bring the fallbacks forward (fingerprin
   /** Face captures run the models in WASM on a small machine: give them time. */
   const captureTimeout = 90_000;
 
-  /** The desk backend holds one session: a second window of the same desk may find it signed in already. */
-  const signIn = async (page: Page) => {
-    await page.goto(env.deskA.url);
-    await page.getByLabel('Username').or(page.getByRole('heading', { name: 'Find a beneficiary' })).waitFor();
-    if (await page.getByRole('heading', { name: 'Find a beneficiary' }).isVisible()) return;
-    await page.getByLabel('Username').fill('medco.a');
-    await page.getByLabel('Password').fill('coverdesk-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
-  };
-  const openIdentity = async (page: Page, schemeMemberId: string, name: string) => {
-    await page.goto(env.deskA.url);
-    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
-    await page.getByRole('textbox', { name: 'Scheme member ID' }).fill(schemeMemberId);
-    await page.keyboard.press('Enter');
-    await page.getByRole('link', { name }).first().click();
-    await page.getByRole('link', { name: `Identify and admit ${name}` }).click();
-    await page.getByRole('heading', { name: `Confirm identity: ${name}` }).waitFor();
-  };
+  const signIn = (page: Page) => signInDesk(page, env.deskA.url, 'medco.a');
+  const openIdentity = (page: Page, schemeMemberId: string, name: string) => openDeskIdentity(page, env.deskA.url, schemeMemberId, name);
   const failures = (page: Page, method: 'Fingerprint' | 'Face') => page.getByRole('log').locator('li.outcome').filter({ hasText: `${method}: did not match.` });
 
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import { FingerprintModuleSimulator } from '../../native/fingerprint-uart/simula
 import { openPtyPair, type PtyPair } from '../../native/testing/pty-pair';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { seriousViolations } from './support/accessibility';
+import { openIdentity as openDeskIdentity, signInDesk } from './support/desk-pages';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
 
 /**
@@ -17,22 +18,8 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
   let simulator: FingerprintModuleSimulator;
   let page: Page;
 
-  const signIn = async () => {
-    await page.goto(env.deskA.url);
-    await page.getByLabel('Username').fill('medco.a');
-    await page.getByLabel('Password').fill('coverdesk-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
-  };
-  const openIdentity = async (schemeMemberId: string, name: string) => {
-    await page.goto(env.deskA.url);
-    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
-    await page.getByRole('textbox', { name: 'Scheme member ID' }).fill(schemeMemberId);
-    await page.keyboard.press('Enter');
-    await page.getByRole('link', { name }).first().click();
-    await page.getByRole('link', { name: `Identify and admit ${name}` }).click();
-    await page.getByRole('heading', { name: `Confirm identity: ${name}` }).waitFor();
-  };
+  const signIn = () => signInDesk(page, env.deskA.url, 'medco.a');
+  const openIdentity = (schemeMemberId: string, name: string) => openDeskIdentity(page, env.deskA.url, schemeMemberId, name);
   const attempts = () => page.getByRole('log').locator('li.outcome');
 
   beforeAll(async () => {

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { seriousViolations } from './support/accessibility';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
+import { signInDesk } from './support/desk-pages';
 
 /**
  * S1 through the desk screens in real Chromium: two desks at two hospitals (browser mode, real
@@ -22,13 +23,7 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
   };
   const definition = (page: Page, region: string, term: string) => page.getByRole('region', { name: region }).locator(`dt:text-is("${term}") + dd`);
 
-  const signIn = async (page: Page, url: string, username: string) => {
-    await page.goto(url);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill('coverdesk-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
-  };
+  const signIn = signInDesk;
 
   beforeAll(async () => {
     env = await startEnvironment();

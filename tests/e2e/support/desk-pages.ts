@@ -1,0 +1,32 @@
+import type { Page } from 'playwright-core';
+
+/**
+ * Steps through the desk UI that several end-to-end files take, written once: sign in, and open
+ * a member's identity step from the find screen.
+ */
+
+/**
+ * Sign in at a desk (browser mode). The desk backend holds one session, so a later window of the
+ * same desk may find it signed in already: then there is nothing to do.
+ */
+export async function signInDesk(page: Page, deskUrl: string, username: string): Promise<void> {
+  await page.goto(deskUrl);
+  const findScreen = page.getByRole('heading', { name: 'Find a beneficiary' });
+  await page.getByLabel('Username').or(findScreen).waitFor();
+  if (await findScreen.isVisible()) return;
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('coverdesk-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await findScreen.waitFor();
+}
+
+/** From the find screen: search the scheme member ID, open the family, then the member's identity step. */
+export async function openIdentity(page: Page, deskUrl: string, schemeMemberId: string, name: string): Promise<void> {
+  await page.goto(deskUrl);
+  await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
+  await page.getByRole('textbox', { name: 'Scheme member ID' }).fill(schemeMemberId);
+  await page.keyboard.press('Enter');
+  await page.getByRole('link', { name }).first().click();
+  await page.getByRole('link', { name: `Identify and admit ${name}` }).click();
+  await page.getByRole('heading', { name: `Confirm identity: ${name}` }).waitFor();
+}
