@@ -24,6 +24,15 @@ export const PullCheckpoint = Type.Object({
 }, { additionalProperties: false });
 export type PullCheckpointValue = Static<typeof PullCheckpoint>;
 
+/**
+ * A transaction id as a checkpoint carries it: decimal digits within PostgreSQL's xid8 range
+ * (at most 2^64 − 1). The schemas check the digits; this checks the range, which a pattern cannot,
+ * so a forged checkpoint is a 400 rather than a failed cast in the database.
+ */
+export function isTransactionIdText(value: string): boolean {
+  return /^[0-9]{1,20}$/.test(value) && BigInt(value) <= 0xFFFF_FFFF_FFFF_FFFFn;
+}
+
 export const PulledDocument = Type.Object({
   table: Type.Enum([...replicatedTables]),
   id: Type.String(),

@@ -157,6 +157,7 @@ describe.each(availableBackends)('console feed (%s)', (backend) => {
       `/console/feed/pull?collection=cases&checkpoint=${encodeURIComponent(JSON.stringify({ from: 'x', next: '1', afterId: null }))}`,
       `/console/feed/pull?collection=cases&checkpoint=${encodeURIComponent(JSON.stringify({ from: '1', next: '1', afterId: null, extra: 1 }))}`,
       `/console/feed/pull?collection=cases&checkpoint=${encodeURIComponent(JSON.stringify({ from: '9', next: '3', afterId: null }))}`,
+      `/console/feed/pull?collection=cases&checkpoint=${encodeURIComponent(JSON.stringify({ from: '1', next: '99999999999999999999', afterId: null }))}`,
       `/console/feed/pull?collection=cases&checkpoint=${encodeURIComponent(JSON.stringify({ from: '1', next: '1', afterId: "'; DROP TABLE cases; --" }))}`,
       '/console/feed/pull?collection=payments',
       '/console/feed/pull?collection=cases&limit=0',

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer } from '@contract/commands';
+import { isTransactionIdText } from '@contract/sync';
 import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
@@ -104,6 +105,7 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
       }
       if (!checkpointValidator.Check(parsed)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
       checkpoint = parsed;
+      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next)) throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range); start again without one.');
       if (BigInt(checkpoint.next) < BigInt(checkpoint.from)) throw fail('invalid-input', 'The checkpoint is not one this server issued (its window ends before it starts); start again without one.');
     }
     const result = await pullConsole(db, principal.roles, query.collection, checkpoint, Math.min(2000, Number(query.limit ?? 500)));

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
-import { EnrollAnswer, EnrollRequest, protocolHeader, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
+import { EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, replicatedTables, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
 import { fail } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import { appendAudit } from '../audit/chain';
@@ -109,6 +109,11 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         throw fail('invalid-input', 'The checkpoint is not valid JSON; start again without one.');
       }
       if (!checkpointValidator.Check(checkpoint)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
+      // What the schema cannot say: transaction ids within xid8, and a paging id of the table's own kind.
+      const isPagingId = (id: string) => (replicatedTables[checkpoint.table] === 'packages' ? id.length >= 1 && id.length <= 32 : new RegExp(uuidPattern).test(id));
+      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next) || (checkpoint.afterId !== null && !isPagingId(checkpoint.afterId))) {
+        throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range or a malformed paging id); start again without one.');
+      }
     }
     const biometrics = { atRestKey: biometricAtRestKey(options.runner.nationalIdKey), transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') };
     const result = await pull(db, principal, checkpoint, Math.min(5000, Number(query.limit ?? 1000)), biometrics);

@@ -6,6 +6,7 @@ import { PullAnswer, type PullAnswerValue, type PullCheckpointValue } from '@con
 import { demoIds } from '../demo/seed';
 import { availableBackends } from '../testing/databases';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
 interface Desk { authorization: string; operatorId: string }
 
@@ -65,6 +66,31 @@ describe.each(availableBackends)('desk enrollment, pull scope and push (%s)', (b
     const medco = await server.login('medco.a');
     const notHa = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: medco, payload: {} });
     expect(notHa.status).toBe(403);
+  });
+
+  it('a forged checkpoint (bad JSON, xid out of range, a paging id of the wrong kind) → 400 with a sentence, nothing written', async () => {
+    const desk = deskB;
+    const forged: string[] = [
+      '{not json',
+      JSON.stringify({ from: '1', next: '99999999999999999999', table: 0, afterId: null }),
+      JSON.stringify({ from: '18446744073709551616', next: '18446744073709551616', table: 0, afterId: null }),
+      JSON.stringify({ from: '1', next: '1', table: 0, afterId: 'not-a-uuid' }),
+      JSON.stringify({ from: '1', next: '1', table: 2, afterId: 'X'.repeat(33) }),
+      JSON.stringify({ from: '1', next: '1', table: 0, afterId: null, extra: true }),
+    ];
+    for (const checkpoint of forged) {
+      await settleAuditChain(server.scratch.db);
+      const before = await snapshotDatabase(server.scratch.db);
+      const answer = await server.raw('GET', `/sync/pull?${new URLSearchParams({ checkpoint }).toString()}`, { headers: { authorization: desk.authorization } });
+      expect(answer.status, checkpoint).toBe(400);
+      expect(answer.body.code).toBe('invalid-input');
+      expect(String(answer.body.message)).toMatch(/checkpoint/);
+      await settleAuditChain(server.scratch.db);
+      expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
+    }
+    // The largest xid8 and a package code are accepted as such.
+    const edge = await server.raw('GET', `/sync/pull?${new URLSearchParams({ checkpoint: JSON.stringify({ from: '18446744073709551615', next: '18446744073709551615', table: 2, afterId: 'MG012A' }) }).toString()}`, { headers: { authorization: desk.authorization } });
+    expect(edge.status).toBe(200);
   });
 
   it('pulls the district registry, the catalogue and only its own hospital\'s cases', async () => {
