@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeskBackend } from './backend';
-import { openReplica, replicaSchemaVersion, writeMeta } from './database';
+import { openReplica, readMeta, replicaSchemaVersion, writeMeta } from './database';
 import { OwnerOnlyFileSecretStore } from './secret-store';
 
 const dirs: string[] = [];
@@ -55,6 +55,28 @@ describe('desk replica versions', () => {
     fresh.pragma(`user_version = ${replicaSchemaVersion + 1}`);
     fresh.close();
     expect(() => openReplica(path)).toThrow(/newer CoverDesk/);
+  });
+
+  it('an upgraded desk that had synced pulls its scope again without being treated as new (no first sync)', () => {
+    const dir = tempDir();
+    const synced = join(dir, 'synced.sqlite');
+    const fresh = join(dir, 'fresh.sqlite');
+    for (const [path, checkpoint] of [[synced, '{"from":"900","next":"900","table":0,"afterId":null}'], [fresh, null]] as const) {
+      const v1 = new Database(path);
+      v1.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      if (checkpoint) v1.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('pull_checkpoint', checkpoint);
+      v1.pragma('user_version = 1');
+      v1.close();
+    }
+    // Version 1's schema has more tables than the stand-in above; migration 2 touches only these.
+    const upgraded = openReplica(synced);
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(replicaSchemaVersion);
+    expect(readMeta(upgraded, 'pull_checkpoint')).toBeNull();
+    expect(readMeta(upgraded, 'first_sync')).toBe('done');
+    upgraded.close();
+    const never = openReplica(fresh);
+    expect(readMeta(never, 'first_sync')).toBeNull();
+    never.close();
   });
 });
 

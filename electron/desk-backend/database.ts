@@ -105,6 +105,10 @@ const migrations: readonly string[] = [
     PRIMARY KEY (member_id, modality)
   );
   -- Enrolments older than this desk's pull window would never arrive: pull the whole scope again.
+  -- A desk that had synced is not new: its rows and indexes stay in use while the scope comes
+  -- again row by row, rather than being reloaded as a first sync (indexes dropped) under its operators.
+  INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint')
+    ON CONFLICT (key) DO NOTHING;
   DELETE FROM meta WHERE key = 'pull_checkpoint';
   `,
 ];
