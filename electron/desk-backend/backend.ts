@@ -79,6 +79,8 @@ export class DeskBackend {
     const serverUrl = readMeta(this.db, 'server_url');
     if (serverUrl && this.secrets.read()) this.client = new SyncServerClient(serverUrl, () => this.secrets.read());
     this.biometrics = new BiometricVault(this.db, options.biometricKeyStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-biometric-key')), () => this.secrets.read());
+    const dropped = this.biometrics.recoverUnreadable();
+    if (dropped > 0) console.warn(`[desk] ${dropped} cached biometric enrolment(s) no longer open with this desk's key; dropped, and the whole scope will be pulled again.`);
     const applier = new PullApplier(this.db, this.feed, this.biometrics);
     applier.onDecisions((decisions) => {
       for (const decision of decisions) {

@@ -45,6 +45,18 @@ describe('face 1:1 at the desk', () => {
     expect(await desk.verifyFingerprint(memberId)).toMatchObject({ ok: false, error: { code: 'device-unavailable' } });
   });
 
+  it('an enrolment that no longer opens with the desk\'s key is a sentence naming what to do, not an internal error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coverdesk-identity-'));
+    dirs.push(dir);
+    const db = openReplica(join(dir, 'replica.sqlite'));
+    let key: string | null = null;
+    new BiometricVault(db, { read: () => key, write: (secret) => { key = secret; } }, () => null).store(memberId, 'face', descriptorToBytes(enrolled), '2026-11-23T10:00:00.000Z');
+    key = null; // the key file was lost
+    const vault = new BiometricVault(db, { read: () => key, write: (secret) => { key = secret; } }, () => null);
+    const desk = new BiometricIdentity({ vault, reader: () => null, faceMatchThreshold: 0.6, enroll: () => Promise.reject(new Error('not in this test')) });
+    expect(desk.verifyFace(memberId, captured, 0.9)).toMatchObject({ ok: false, error: { code: 'enrolment-unusable', message: expect.stringMatching(/another method.*restart the desk/) } });
+  });
+
   it('COVERDESK_FACE_MATCH_THRESHOLD sets it when sane; anything else keeps the default', () => {
     expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: '0.72' })).toBe(0.72);
     for (const value of ['2', '0.01', 'strict', '']) expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: value })).toBe(defaultFaceMatchThreshold);

@@ -1,11 +1,13 @@
 import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch, isValidFaceMatchThreshold } from '@domain/biometrics';
 import { FingerprintError, type FingerprintModule } from '../../native/fingerprint-uart/driver';
 import type { BiometricEnrolments, DeskResult } from '../desk-api/contract';
-import { bytesToDescriptor, descriptorToBytes, type BiometricVault } from './biometric-vault';
+import { bytesToDescriptor, descriptorToBytes, UnreadableEnrolmentError, type BiometricVault, type CachedEnrolment } from './biometric-vault';
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
 const failure = (code: string, message: string): DeskResult<never> => ({ ok: false, error: { code, message } });
 const uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** The desk restarts to recover (BiometricVault.recoverUnreadable re-pulls the enrolments). */
+const unreadable = failure('enrolment-unusable', 'The enrolment cached on this desk cannot be opened (the desk\'s biometric key changed). Choose another method now; restart the desk to fetch the enrolments again from the server.');
 
 /** COVERDESK_FACE_MATCH_THRESHOLD, when it is a sane threshold; otherwise the domain default. */
 export function loadFaceMatchThreshold(env: NodeJS.ProcessEnv = process.env): number {
@@ -50,7 +52,8 @@ export class BiometricIdentity {
     if (typeof memberId !== 'string' || !uuid.test(memberId)) return failure('invalid-input', 'Choose a member first.');
     const reader = this.options.reader();
     if (!reader) return failure('device-unavailable', 'No fingerprint reader is ready at this desk (see the device status). Choose another method.');
-    const enrolment = this.options.vault.read(memberId, 'fingerprint');
+    const enrolment = this.readEnrolment(memberId, 'fingerprint');
+    if (enrolment instanceof Error) return unreadable;
     if (!enrolment) return failure('not-enrolled', 'This member has no fingerprint enrolled on this desk. Enrol it now (needs the server) or choose another method.');
     try {
       const result = await reader.verify1to1(enrolment.plaintext, this.captureOptions());
@@ -91,7 +94,8 @@ export class BiometricIdentity {
     const checked = checkFaceDescriptor(descriptor);
     if (!checked.isValid) return failure('invalid-input', checked.message);
     if (typeof liveness !== 'number' || !Number.isFinite(liveness) || liveness < 0 || liveness > 1) return failure('invalid-input', 'The liveness score must be a number from 0 to 1.');
-    const enrolment = this.options.vault.read(memberId, 'face');
+    const enrolment = this.readEnrolment(memberId, 'face');
+    if (enrolment instanceof Error) return unreadable;
     if (!enrolment) return failure('not-enrolled', 'This member has no face enrolled on this desk. Enrol it now (needs the server) or choose another method.');
     const threshold = this.options.faceMatchThreshold;
     try {
@@ -122,6 +126,15 @@ export class BiometricIdentity {
       bytes.fill(0);
     }
     return answer;
+  }
+
+  private readEnrolment(memberId: string, modality: 'fingerprint' | 'face'): CachedEnrolment | null | UnreadableEnrolmentError {
+    try {
+      return this.options.vault.read(memberId, modality);
+    } catch (error) {
+      if (error instanceof UnreadableEnrolmentError) return error;
+      throw error;
+    }
   }
 
   private captureOptions(): { fingerTimeoutMs?: number } {

@@ -91,4 +91,30 @@ describe('the desk\'s biometric vault', () => {
     expect(upgraded.prepare("SELECT name FROM sqlite_master WHERE name = 'biometric_enrolments'").get()).toBeDefined();
     upgraded.close();
   });
+
+  it('a desk whose key was lost, damaged or replaced drops what it cannot open and pulls the scope again; a readable vault is left alone', () => {
+    for (const loss of ['lost', 'damaged', 'replaced'] as const) {
+      const db = replica();
+      const keys = memoryStore();
+      new BiometricVault(db, keys, () => credential).store(memberA, 'fingerprint', template, '2026-11-23T10:00:00.000Z');
+      new BiometricVault(db, keys, () => credential).store(memberB, 'face', template, '2026-11-23T10:00:00.000Z');
+      db.prepare("INSERT INTO meta (key, value) VALUES ('pull_checkpoint', '{\"from\":\"5\"}')").run();
+      expect(new BiometricVault(db, keys, () => credential).recoverUnreadable(), 'readable').toBe(0);
+      expect(readMeta(db, 'pull_checkpoint')).not.toBeNull();
+
+      keys.value = loss === 'lost' ? null : loss === 'damaged' ? 'c2hvcnQ=' : randomBytes(32).toString('base64');
+      const vault = new BiometricVault(db, keys, () => credential);
+      expect(() => vault.read(memberA, 'fingerprint'), loss).toThrow(/./);
+      expect(new BiometricVault(db, keys, () => credential).recoverUnreadable(), loss).toBe(2);
+      expect(vault.enrolled(memberA)).toEqual({ fingerprint: null, face: null });
+      expect(readMeta(db, 'pull_checkpoint'), loss).toBeNull();
+      expect(readMeta(db, 'first_sync'), loss).toBe('done');
+      // The key in use from now on is whole, and what the next pull brings opens with it.
+      expect(Buffer.from(keys.value ?? '', 'base64').length === 32 || loss === 'lost').toBe(true);
+      const fresh = new BiometricVault(db, keys, () => credential);
+      fresh.storeFromServer({ memberId: memberA, modality: 'fingerprint', enrolledAt: '2026-11-24T10:00:00.000Z', sealedForDesk: sealForDesk(transportKeyOf(credential)!, memberA, 'fingerprint', template) });
+      expect(fresh.read(memberA, 'fingerprint')?.plaintext.equals(template)).toBe(true);
+      expect(Buffer.from(keys.value ?? '', 'base64').length).toBe(32);
+    }
+  });
 });

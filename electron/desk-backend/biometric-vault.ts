@@ -68,6 +68,9 @@ export interface CachedEnrolment {
   readonly enrolledAt: string;
 }
 
+/** A cached enrolment that does not open with this desk's key. */
+export class UnreadableEnrolmentError extends Error {}
+
 export class BiometricVault {
   private key: Buffer | null = null;
 
@@ -82,7 +85,7 @@ export class BiometricVault {
       this.keyStore.write(stored);
     }
     const key = Buffer.from(stored, 'base64');
-    if (key.length !== 32) throw new Error('The desk\'s biometric key is damaged; remove it and let the desk pull the enrolments again.');
+    if (key.length !== 32) throw new Error('The desk\'s biometric key is damaged; restart the desk to replace it and pull the enrolments again.');
     this.key = key;
     return key;
   }
@@ -113,11 +116,47 @@ export class BiometricVault {
     }
   }
 
-  /** The plaintext for one verification; the caller zeroes it when done. */
+  /**
+   * The plaintext for one verification; the caller zeroes it when done. Throws
+   * UnreadableEnrolmentError when the cached value does not open (its key changed, or the row was
+   * altered).
+   */
   read(memberId: string, modality: BiometricModality): CachedEnrolment | null {
     const row = this.db.prepare('SELECT sealed, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ? AND modality = ?').get(memberId, modality) as { sealed: string; enrolledAt: string } | undefined;
     if (!row) return null;
-    return { plaintext: open(this.atRestKey(), memberId, modality, row.sealed), enrolledAt: row.enrolledAt };
+    try {
+      return { plaintext: open(this.atRestKey(), memberId, modality, row.sealed), enrolledAt: row.enrolledAt };
+    } catch (error) {
+      throw new UnreadableEnrolmentError(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * At start-up: enrolments this desk can no longer open — its key lost, damaged or replaced (a
+   * restored backup, a reinstalled OS keychain) — are dropped and the whole scope is pulled again,
+   * so they come back from the server sealed with the current key. A desk that had synced stays
+   * out of first-sync mode. Returns how many cached enrolments were dropped.
+   */
+  recoverUnreadable(): number {
+    const stored = this.keyStore.read();
+    if (stored !== null && Buffer.from(stored, 'base64').length !== 32) {
+      this.keyStore.write(randomBytes(32).toString('base64'));
+      this.key = null;
+    }
+    const sample = this.db.prepare('SELECT member_id AS memberId, modality FROM biometric_enrolments LIMIT 1').get() as { memberId: string; modality: BiometricModality } | undefined;
+    if (!sample) return 0;
+    try {
+      this.read(sample.memberId, sample.modality)?.plaintext.fill(0);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof UnreadableEnrolmentError)) throw error;
+    }
+    return this.db.transaction(() => {
+      const dropped = this.db.prepare('DELETE FROM biometric_enrolments').run().changes;
+      this.db.prepare("INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint') ON CONFLICT (key) DO NOTHING").run();
+      this.db.prepare("DELETE FROM meta WHERE key = 'pull_checkpoint'").run();
+      return dropped;
+    })();
   }
 
   enrolled(memberId: string): { fingerprint: string | null; face: string | null } {
