@@ -99,32 +99,44 @@ function registerIpc(): void {
  * separate session (no preload, no desk API, the server's own content security policy), limited
  * to that page; online only, as in a browser. A second request brings the open window forward.
  */
-async function openPayerWorkspaces(): Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }> {
+type OpenAnswer = { ok: true } | { ok: false; error: { code: string; message: string } };
+let consoleWindowOpening: Promise<OpenAnswer> | null = null;
+
+function openPayerWorkspaces(): Promise<OpenAnswer> {
   if (consoleWindow && !consoleWindow.isDestroyed()) {
     consoleWindow.focus();
-    return { ok: true };
+    return Promise.resolve({ ok: true });
   }
+  // The button and the menu at once open one window, not two.
+  consoleWindowOpening ??= createPayerWindow().finally(() => {
+    consoleWindowOpening = null;
+  });
+  return consoleWindowOpening;
+}
+
+async function createPayerWindow(): Promise<OpenAnswer> {
   const status = (await callBackend('enrollment.status', {})) as { ok: boolean; value?: { serverUrl: string | null }; error?: { code: string; message: string } };
   if (!status.ok || !status.value) return { ok: false, error: status.error ?? { code: 'backend-stopped', message: 'The desk backend did not answer.' } };
   const target = payerConsoleUrl(status.value.serverUrl);
   if (!target.ok) return target;
   const consoleSession = session.fromPartition('persist:payer-console');
   consoleSession.setPermissionRequestHandler((_, _permission, callback) => callback(false));
-  consoleWindow = new BrowserWindow({
+  const window = new BrowserWindow({
     width: 1366, height: 768, minWidth: 1024, minHeight: 680, title: 'CoverDesk payer workspaces',
     webPreferences: { session: consoleSession, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
   });
-  consoleWindow.on('closed', () => {
-    consoleWindow = null;
+  consoleWindow = window;
+  window.on('closed', () => {
+    if (consoleWindow === window) consoleWindow = null;
   });
-  consoleWindow.webContents.on('will-navigate', (event, url) => {
+  window.webContents.on('will-navigate', (event, url) => {
     if (!isConsoleNavigation(url, target.url)) event.preventDefault();
   });
-  consoleWindow.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   try {
-    await consoleWindow.loadURL(target.url);
+    await window.loadURL(target.url);
   } catch (error) {
-    consoleWindow.close();
+    window.close();
     return { ok: false, error: { code: 'server-unreachable', message: `The payer workspaces could not be loaded from the server (${error instanceof Error ? error.message : String(error)}). They work online only.` } };
   }
   return { ok: true };
