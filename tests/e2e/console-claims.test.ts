@@ -170,7 +170,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await signIn('cpd', 'Claim verification');
     await page!.getByRole('button', { name: 'Verify the claim of Ramesh Patil' }).click();
     const review = page!.getByRole('region', { name: /Claim of Ramesh Patil/ });
-    expect(await review.getByRole('row', { name: /SVC-2/ }).textContent()).toContain('Partial ₹2,500.00Tariff exceeded');
+    expect(await review.getByRole('row', { name: /SVC-2/ }).textContent()).toContain('Partial ₹2,500.00Above the package tariff');
     expect(await review.getByLabel('Decision for SVC-2 IV fluids and drugs').inputValue()).toBe('partial');
     await check('cpd-claim-review');
     await review.getByRole('button', { name: 'Verify the claim' }).click();

@@ -6,6 +6,7 @@
  */
 import { reasonCodes, type LineDecision, type ReasonCode } from '@domain/adjudication';
 import { parseAmount, minorToInput } from '../../shared/money';
+import { claimReasonLabel } from '../../shared/labels';
 import type { ConsoleClaim, ConsoleClaimLine } from '../data/documents';
 
 export type ClaimStage = 'cex' | 'cpd';
@@ -112,21 +113,12 @@ export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly
   return { ok: true, lines: commandLines, approvedTotal };
 }
 
-const reasonLabels: Record<ReasonCode, string> = {
-  'not-medically-necessary': 'Not medically necessary',
-  'tariff-exceeded': 'Tariff exceeded',
-  'not-covered': 'Not covered by the package',
-  'duplicate-billing': 'Duplicate billing',
-  'insufficient-documents': 'Insufficient documents',
-  'length-of-stay-excess': 'Length of stay exceeded',
-  'other': 'Other',
-};
-
+/** The same words the desk shows for the payer's reason codes (shared/labels). */
 export function reasonLabel(code: string | null): string {
-  return code && isReasonCode(code) ? reasonLabels[code] : '—';
+  return code && isReasonCode(code) ? claimReasonLabel(code) : '—';
 }
 
-export const reasonChoices: readonly { readonly value: ReasonCode; readonly label: string }[] = reasonCodes.map((code) => ({ value: code, label: reasonLabels[code] }));
+export const reasonChoices: readonly { readonly value: ReasonCode; readonly label: string }[] = reasonCodes.map((code) => ({ value: code, label: claimReasonLabel(code) }));
 
 export function decisionLabel(decision: string | null): string {
   switch (decision) {

@@ -46,7 +46,7 @@ describe('CEX and CPD claim review', () => {
     const html = markupOf(createElement(ClaimReview, { claim: processed, stage: 'cpd', scheme, onSend: never }));
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
-    expect(text).toContain('Partial ₹2,500.00 Tariff exceeded');
+    expect(text).toContain('Partial ₹2,500.00 Above the package tariff');
     expect(text).toContain('Approving ₹5,500.00 of ₹6,000.00; ₹500.00 would return to the family cover.');
     expect(html).toMatch(/<option value="partial" selected="">/);
     expect(html).toMatch(/value="2500.00"/);
