@@ -31,10 +31,10 @@ export function ConsoleApp({ api, workspaces = registeredWorkspaces, embedded = 
     setSession(null);
     setNotice(why);
   }, [api]);
-  useEffect(() => api.onSessionEnded((error) => end(error)), [api, end]);
+  useEffect(() => api.onSessionEnded(end), [api, end]);
 
   if (!session) return <SignIn api={api} notice={notice} onSignedIn={(signedIn) => { setNotice(null); setSession(signedIn); }} />;
-  return <SignedInConsole key={session.token} api={api} session={session} workspaces={workspaces} embedded={embedded} onSignOut={(why) => end(why)} />;
+  return <SignedInConsole key={session.token} api={api} session={session} workspaces={workspaces} embedded={embedded} onSignOut={end} />;
 }
 
 type ReadModel = { readonly status: 'opening' } | { readonly status: 'failed'; readonly error: ConsoleError } | { readonly status: 'open'; readonly database: ConsoleDatabase; readonly replication: ConsoleReplication };
@@ -109,7 +109,8 @@ function Shell({ workspaces, embedded, onSignOut }: { readonly workspaces: reado
   const status = useReplicaStatus(replication);
   const hash = useSyncExternalStore(subscribeToHash, () => window.location.hash);
   const route = parseConsoleRoute(hash);
-  const mine = workspacesFor(session.roles, workspaces);
+  // Stable across renders: the redirect effect below depends on it.
+  const mine = useMemo(() => workspacesFor(session.roles, workspaces), [session.roles, workspaces]);
 
   useEffect(() => {
     // Home goes to the operator's first workspace.
