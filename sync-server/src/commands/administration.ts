@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/chain';
 import { hashPassword } from '../auth/passwords';
 import type { CommandContext, CommandResult } from './context';
 import { currentPackage, nationalIdHash } from './identity-and-admission';
+import { revokeDeskAccess } from './scheme-administration';
 
 export async function registerFamily(context: CommandContext, body: CommandBody<'register-family'>): Promise<CommandResult> {
   const [clash] = await context.sql.query<{ what: string }>(
@@ -63,6 +64,8 @@ export async function configureDesk(context: CommandContext, body: CommandBody<'
   const status = body.status ?? desk.status;
   const scopeChanged = registryDistrict !== desk.registry_district;
   await context.sql.query(`UPDATE desks SET registry_district = $2, status = $3${scopeChanged ? ', scope_changed_xid = pg_current_xact_id()' : ''} WHERE id = $1`, [body.deskId, registryDistrict, status]);
+  // Revoking here is the same revocation as revoke-desk's: credential erased, unused codes spent.
+  if (status === 'revoked' && desk.status !== 'revoked') await revokeDeskAccess(context.sql, body.deskId);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'desk-configured', entityType: 'desk', entityId: body.deskId, before: { registryDistrict: desk.registry_district, status: desk.status }, after: { registryDistrict, status }, commandId: context.commandId });
   return { deskId: body.deskId, registryDistrict, status };
 }

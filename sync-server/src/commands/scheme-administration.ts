@@ -2,6 +2,7 @@ import type { CommandBody } from '@contract/commands';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import type { CommandContext, CommandResult, SchemeRow } from './context';
+import type { Sql } from '../db/database';
 
 /** HA registers a hospital: its code and district (the default registry its desks replicate). */
 export async function registerHospital(context: CommandContext, body: CommandBody<'register-hospital'>): Promise<CommandResult> {
@@ -32,10 +33,19 @@ export async function revokeDesk(context: CommandContext, body: CommandBody<'rev
   const [desk] = await context.sql.query<{ status: string; hospital_id: string }>('SELECT status, hospital_id FROM desks WHERE id = $1 FOR UPDATE', [body.deskId]);
   if (!desk) throw fail('not-found', `There is no desk ${body.deskId}.`);
   if (desk.status === 'revoked') throw reject('desk-already-revoked', 'This desk is already revoked; issue a new enrollment code to bring it back.');
-  await context.sql.query("UPDATE desks SET status = 'revoked', credential_hash = NULL WHERE id = $1", [body.deskId]);
-  const spent = await context.sql.query('UPDATE enrollment_codes SET used_at = now() WHERE desk_id = $1 AND used_at IS NULL RETURNING desk_id', [body.deskId]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'desk-revoked', entityType: 'desk', entityId: body.deskId, before: { status: desk.status }, after: { status: 'revoked', reason: body.reason, enrollmentCodesSpent: spent.length }, commandId: context.commandId });
-  return { deskId: body.deskId, status: 'revoked', enrollmentCodesSpent: spent.length };
+  const spent = await revokeDeskAccess(context.sql, body.deskId);
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'desk-revoked', entityType: 'desk', entityId: body.deskId, before: { status: desk.status }, after: { status: 'revoked', reason: body.reason, enrollmentCodesSpent: spent }, commandId: context.commandId });
+  return { deskId: body.deskId, status: 'revoked', enrollmentCodesSpent: spent };
+}
+
+/**
+ * What revoking a desk does, whichever command revokes it (revoke-desk, or configure-desk with
+ * status revoked): status revoked, credential hash erased, unused enrollment codes spent. Returns
+ * how many codes were spent.
+ */
+export async function revokeDeskAccess(sql: Sql, deskId: string): Promise<number> {
+  await sql.query("UPDATE desks SET status = 'revoked', credential_hash = NULL WHERE id = $1", [deskId]);
+  return (await sql.query('UPDATE enrollment_codes SET used_at = now() WHERE desk_id = $1 AND used_at IS NULL RETURNING desk_id', [deskId])).length;
 }
 
 interface OperatorRow {
@@ -50,8 +60,8 @@ interface OperatorRow {
 /**
  * HA changes an operator's name, roles, hospital scope or deactivates them. An HA cannot lock
  * themselves out (drop their own HA role or deactivate themselves): someone must be left to run
- * the scheme. A deactivated operator cannot sign in; a token already issued runs out within its
- * 15 minutes.
+ * the scheme. A deactivated operator cannot sign in, and a token already issued stops working
+ * within seconds (auth/operator-status.ts re-reads the operator on each request, briefly cached).
  */
 export async function updateOperator(context: CommandContext, body: CommandBody<'update-operator'>): Promise<CommandResult> {
   if (body.displayName === undefined && body.roles === undefined && body.hospitalId === undefined && body.isActive === undefined) {

@@ -168,10 +168,18 @@ describe.each(availableBackends)('HA configures a desk: registry scope and revoc
 
   it('a revoked desk is refused at once with a clear message', async () => {
     const ha = await server.login('ha');
+    // A code issued before the revocation is spent by it, as with revoke-desk.
+    const issuedBefore = await server.raw('POST', `/desks/${demoIds.deskB}/enrollment-codes`, { token: ha, payload: {} });
     resultOf(await server.command(ha, 'configure-desk', { deskId: demoIds.deskB, status: 'revoked' }));
     const refused = await server.raw('GET', '/sync/pull', { headers: { authorization: deskB.authorization } });
     expect(refused.status).toBe(401);
     expect(String(refused.body.message)).toMatch(/revoked/);
+    // Setting it active again does not bring the old credential back: it needs a new code.
+    resultOf(await server.command(ha, 'configure-desk', { deskId: demoIds.deskB, status: 'active' }));
+    expect((await server.raw('GET', '/sync/pull', { headers: { authorization: deskB.authorization } })).status).toBe(401);
+    const spent = await server.raw('POST', '/desks/enroll', { payload: { code: String(issuedBefore.body.code) } });
+    expect(spent.status).toBe(401);
+    expect(String(spent.body.message)).toMatch(/already used|expired/);
   });
 });
 
