@@ -37,6 +37,8 @@ function checkProtocol(request: FastifyRequest): void {
 
 export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptions): void {
   const { db, notifier } = options;
+  /** Derived once: the national-id key does not change while the server runs. */
+  const biometricAtRest = biometricAtRestKey(options.runner.nationalIdKey);
   const desk = async (request: FastifyRequest): Promise<DeskPrincipal> => {
     checkProtocol(request);
     return authenticateDesk(db, request.headers.authorization);
@@ -115,7 +117,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range or a malformed paging id); start again without one.');
       }
     }
-    const biometrics = { atRestKey: biometricAtRestKey(options.runner.nationalIdKey), transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') };
+    const biometrics = { atRestKey: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') };
     const result = await pull(db, principal, checkpoint, Math.min(5000, Number(query.limit ?? 1000)), biometrics);
     // Sent as text: the rows go from PostgreSQL to the desk without being parsed and re-serialized
     // here (a string payload skips the response serializer; the schema above still documents it,
