@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { biometricTransportInfo, type BiometricModality } from '@contract/sync';
-import type { ReplicaDatabase } from './database';
+import type { ReplicaDatabase, SqlStatement } from './database';
 import type { SecretStore } from './secret-store';
 
 /**
@@ -73,8 +73,24 @@ export class UnreadableEnrolmentError extends Error {}
 
 export class BiometricVault {
   private key: Buffer | null = null;
+  private transport: { readonly credential: string; readonly key: Buffer | null } | null = null;
+  private readonly statements: { readonly upsert: SqlStatement; readonly read: SqlStatement; readonly enrolled: SqlStatement };
 
-  constructor(private readonly db: ReplicaDatabase, private readonly keyStore: SecretStore, private readonly credential: () => string | null) {}
+  constructor(private readonly db: ReplicaDatabase, private readonly keyStore: SecretStore, private readonly credential: () => string | null) {
+    this.statements = {
+      upsert: db.prepare('INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id, modality) DO UPDATE SET sealed = excluded.sealed, enrolled_at = excluded.enrolled_at'),
+      read: db.prepare('SELECT sealed, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ? AND modality = ?'),
+      enrolled: db.prepare('SELECT modality, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ?'),
+    };
+  }
+
+  /** The transport key of the desk's current credential, derived once per credential. */
+  private transportKey(): Buffer | null {
+    const credential = this.credential();
+    if (!credential) return null;
+    if (this.transport?.credential !== credential) this.transport = { credential, key: transportKeyOf(credential) };
+    return this.transport.key;
+  }
 
   /** The desk's at-rest key, created on first use and kept in the key store. */
   private atRestKey(): Buffer {
@@ -92,8 +108,7 @@ export class BiometricVault {
 
   /** Caches an enrolment this desk captured and the server accepted. */
   store(memberId: string, modality: BiometricModality, plaintext: Uint8Array, enrolledAt: string): void {
-    this.db.prepare('INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id, modality) DO UPDATE SET sealed = excluded.sealed, enrolled_at = excluded.enrolled_at')
-      .run(memberId, modality, seal(this.atRestKey(), memberId, modality, plaintext), enrolledAt);
+    this.statements.upsert.run(memberId, modality, seal(this.atRestKey(), memberId, modality, plaintext), enrolledAt);
   }
 
   /**
@@ -105,8 +120,7 @@ export class BiometricVault {
     const memberId = typeof row.memberId === 'string' ? row.memberId : null;
     const modality = row.modality === 'fingerprint' || row.modality === 'face' ? row.modality : null;
     const sealedForDesk = typeof row.sealedForDesk === 'string' ? row.sealedForDesk : null;
-    const credential = this.credential();
-    const transportKey = credential ? transportKeyOf(credential) : null;
+    const transportKey = this.transportKey();
     if (!memberId || !modality || !sealedForDesk || !transportKey) throw new Error('A biometric enrolment from the server is incomplete or this desk has no credential to open it.');
     const plaintext = open(transportKey, memberId, modality, sealedForDesk);
     try {
@@ -122,7 +136,7 @@ export class BiometricVault {
    * altered).
    */
   read(memberId: string, modality: BiometricModality): CachedEnrolment | null {
-    const row = this.db.prepare('SELECT sealed, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ? AND modality = ?').get(memberId, modality) as { sealed: string; enrolledAt: string } | undefined;
+    const row = this.statements.read.get(memberId, modality) as { sealed: string; enrolledAt: string } | undefined;
     if (!row) return null;
     try {
       return { plaintext: open(this.atRestKey(), memberId, modality, row.sealed), enrolledAt: row.enrolledAt };
@@ -160,7 +174,7 @@ export class BiometricVault {
   }
 
   enrolled(memberId: string): { fingerprint: string | null; face: string | null } {
-    const rows = this.db.prepare('SELECT modality, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ?').all(memberId) as { modality: BiometricModality; enrolledAt: string }[];
+    const rows = this.statements.enrolled.all(memberId) as { modality: BiometricModality; enrolledAt: string }[];
     return { fingerprint: rows.find((row) => row.modality === 'fingerprint')?.enrolledAt ?? null, face: rows.find((row) => row.modality === 'face')?.enrolledAt ?? null };
   }
 }
