@@ -4,7 +4,6 @@ import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { useConsole, useConsoleDocuments } from '../app/console-context';
 import type { AdminHospital, AdminOperator, AdminPackage, AdminScheme, DashboardFigures } from './admin-data';
 import { DashboardView, HospitalsView, NewOperatorForm, OperatorsView, PackagesView, SchemeView } from './AdminViews';
-import { postRoute } from './post';
 import { useServerRead, type ServerRead } from './use-server-read';
 
 /** A read's three states on screen: loading, the server's refusal with a retry, or the view. */
@@ -42,7 +41,7 @@ export function HospitalsWorkspace() {
             hospitals={value.items}
             locale={session.scheme.locale}
             onIssueCode={async (deskId) => {
-              const answer = await postRoute<{ code: string; expiresAt: string }>(api, `/desks/${encodeURIComponent(deskId)}/enrollment-codes`);
+              const answer = await api.post<{ code: string; expiresAt: string }>(`/desks/${encodeURIComponent(deskId)}/enrollment-codes`);
               reload();
               return answer;
             }}
@@ -75,6 +74,8 @@ export function OperatorsWorkspace() {
   return (
     <ScreenFrame title="Operators and roles">
       <p className="screen-subtitle">A deactivated operator can no longer sign in. You cannot remove your own HA role or deactivate yourself.</p>
+      {/* A MEDCO needs a hospital: without the list, say so rather than offer an empty choice. */}
+      {hospitals.read.state === 'failed' ? <ErrorNotice error={hospitals.read.error} title="The hospitals could not be read, so a MEDCO cannot be given one yet." onRetry={hospitals.reload} /> : null}
       <NewOperatorForm
         hospitals={hospitals.read.state === 'loaded' ? hospitals.read.value.items : []}
         onCreate={async ({ hospitalId, ...operator }) => {

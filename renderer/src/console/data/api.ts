@@ -146,6 +146,11 @@ export class ConsoleApi {
     return this.request('GET', path);
   }
 
+  /** A server route that is not a command (e.g. issuing a desk enrollment code), with the same session and network handling. */
+  post<T>(path: string, body?: unknown): Promise<ConsoleResult<T>> {
+    return this.request('POST', path, body);
+  }
+
   /** The URL and headers of the change stream (read with fetch: EventSource cannot send a bearer token). */
   streamRequest(): { readonly url: string; readonly headers: Record<string, string> } {
     return { url: `${this.baseUrl}/console/feed/stream`, headers: this.token ? { authorization: `Bearer ${this.token}` } : {} };
