@@ -140,15 +140,18 @@ function useEnrolments(member: MemberSummary): { readonly enrolments: BiometricE
   const { verifier } = useDesk();
   const [state, setState] = useState<{ readonly enrolments: BiometricEnrolments | null; readonly problem: string | null }>({ enrolments: null, problem: null });
   const [version, setVersion] = useState(0);
+  // Asked again for another member or after an enrolment, not each time the family record updates.
+  const memberRef = useRef(member);
+  memberRef.current = member;
   useEffect(() => {
     let isCurrent = true;
-    void verifier.enrolments(member).then((answer) => {
+    void verifier.enrolments(memberRef.current).then((answer) => {
       if (isCurrent) setState(answer.ok ? { enrolments: answer.value, problem: null } : { enrolments: null, problem: answer.error.message });
     });
     return () => {
       isCurrent = false;
     };
-  }, [verifier, member, version]);
+  }, [verifier, member.memberId, version]);
   return { ...state, reload: () => setVersion((current) => current + 1) };
 }
 
@@ -175,7 +178,7 @@ function FingerprintPanel({ state, member, onOutcome }: MethodPanelProps) {
   return (
     <section className="panel" aria-labelledby="method-title">
       <h2 id="method-title">Fingerprint</h2>
-      {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} /> : null}
+      {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} onRetry={reload} /> : null}
       {enrolments && !enrolments.isFingerprintReaderReady ? <InfoNotice>No fingerprint reader is ready at this desk (see the device status). Choose another method.</InfoNotice> : null}
       {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
       {enrolments && isEnrolled ? <p>Ask the patient to place the enrolled finger flat on the reader, then capture.</p> : null}
@@ -223,7 +226,7 @@ function FacePanel({ state, member, onOutcome }: MethodPanelProps) {
   return (
     <section className="panel" aria-labelledby="method-title">
       <h2 id="method-title">Face</h2>
-      {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} /> : null}
+      {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} onRetry={reload} /> : null}
       {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
       {enrolments && !isEnrolled ? (
         <p>{member.fullName} has no face enrolled yet. Enrolling needs the server: ask the patient to look straight at the camera. Enrolling does not prove identity by itself.</p>
