@@ -197,14 +197,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     schema: { tags: ['reads'], summary: 'The package catalogue at its current price versions', security: bearer, response: { 200: Type.Array(Type.Object({}, { additionalProperties: true })), ...errorResponses } },
   }, async () => packageCatalogue(options.db));
 
+  /** Bearer authentication for the route groups registered below: the operator, or a 401. */
+  const authenticateOperator = async (request: FastifyRequest): Promise<Principal> => {
+    await authenticate(request);
+    return principalOf(request);
+  };
+
   registerSyncRoutes(app, {
     db: options.db,
     runner: runnerDeps,
     notifier: options.notifier,
-    authenticateOperator: async (request) => {
-      await authenticate(request);
-      return principalOf(request);
-    },
+    authenticateOperator,
   });
 
   registerConsoleRoutes(app, {
@@ -212,18 +215,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     notifier: options.notifier,
     consoleDir: options.consoleDir ?? defaultConsoleDir,
     now,
-    authenticateOperator: async (request) => {
-      await authenticate(request);
-      return principalOf(request);
-    },
+    authenticateOperator,
   });
 
   registerAdministrationReads(app, {
     db: options.db,
-    authenticateOperator: async (request) => {
-      await authenticate(request);
-      return principalOf(request);
-    },
+    authenticateOperator,
   });
 
   if (options.exposeDevelopmentSms && sms instanceof DevelopmentSmsSink) {

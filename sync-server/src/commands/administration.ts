@@ -40,12 +40,20 @@ export async function setPackagePrice(context: CommandContext, body: CommandBody
   return { packageCode: body.packageCode, version, price: body.price, previous: { version: current.version, price: current.price } };
 }
 
-export async function createOperator(context: CommandContext, body: CommandBody<'create-operator'>): Promise<CommandResult> {
-  if (body.roles.includes('MEDCO') && !body.hospitalId) throw fail('invalid-input', 'A MEDCO operator needs a hospitalId: desk operators work for one hospital.');
-  if (body.hospitalId) {
-    const [hospital] = await context.sql.query<{ id: string }>('SELECT id FROM hospitals WHERE id = $1', [body.hospitalId]);
-    if (!hospital) throw fail('not-found', `There is no hospital ${body.hospitalId}.`);
+/**
+ * An operator's scope, when created or changed: a MEDCO works for one hospital, and a hospital
+ * given must exist (`previousHospitalId`: the one already checked, not read again).
+ */
+export async function checkOperatorScope(context: CommandContext, roles: readonly string[], hospitalId: string | null | undefined, previousHospitalId: string | null = null): Promise<void> {
+  if (roles.includes('MEDCO') && !hospitalId) throw fail('invalid-input', 'A MEDCO operator needs a hospitalId: desk operators work for one hospital.');
+  if (hospitalId && hospitalId !== previousHospitalId) {
+    const [hospital] = await context.sql.query<{ id: string }>('SELECT id FROM hospitals WHERE id = $1', [hospitalId]);
+    if (!hospital) throw fail('not-found', `There is no hospital ${hospitalId}.`);
   }
+}
+
+export async function createOperator(context: CommandContext, body: CommandBody<'create-operator'>): Promise<CommandResult> {
+  await checkOperatorScope(context, body.roles, body.hospitalId);
   const [clash] = await context.sql.query<{ id: string }>('SELECT id FROM operators WHERE id = $1 OR username = $2', [body.operatorId, body.username]);
   if (clash) throw reject('already-registered', `The username ${body.username} is taken.`);
   await context.sql.query(

@@ -3,6 +3,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import type { CommandContext, CommandResult, SchemeRow } from './context';
 import type { Sql } from '../db/database';
+import { checkOperatorScope } from './administration';
 
 /** HA registers a hospital: its code and district (the default registry its desks replicate). */
 export async function registerHospital(context: CommandContext, body: CommandBody<'register-hospital'>): Promise<CommandResult> {
@@ -73,11 +74,7 @@ export async function updateOperator(context: CommandContext, body: CommandBody<
   const hospitalId = body.hospitalId === undefined ? operator.hospital_id : body.hospitalId;
   const isActive = body.isActive ?? operator.is_active;
   const displayName = body.displayName ?? operator.display_name;
-  if (roles.includes('MEDCO') && !hospitalId) throw fail('invalid-input', 'A MEDCO operator needs a hospitalId: desk operators work for one hospital.');
-  if (hospitalId && hospitalId !== operator.hospital_id) {
-    const [hospital] = await context.sql.query<{ id: string }>('SELECT id FROM hospitals WHERE id = $1', [hospitalId]);
-    if (!hospital) throw fail('not-found', `There is no hospital ${hospitalId}.`);
-  }
+  await checkOperatorScope(context, roles, hospitalId, operator.hospital_id);
   if (operator.id === context.principal.operatorId && (!isActive || !roles.includes('HA'))) {
     throw reject('operator-self-lockout', 'You cannot deactivate yourself or remove your own HA role; ask another HA operator.');
   }
