@@ -58,8 +58,14 @@ describe('face 1:1 at the desk', () => {
   });
 
   it('COVERDESK_FACE_MATCH_THRESHOLD sets it when sane; anything else keeps the default', () => {
-    expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: '0.72' })).toBe(0.72);
-    for (const value of ['2', '0.01', 'strict', '']) expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: value })).toBe(defaultFaceMatchThreshold);
-    expect(loadFaceMatchThreshold({})).toBe(defaultFaceMatchThreshold);
+    const warnings: string[] = [];
+    const warn = (message: string) => warnings.push(message);
+    expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: '0.72' }, warn)).toBe(0.72);
+    expect(warnings).toEqual([]);
+    for (const value of ['2', '0.01', 'strict', '', '0,7']) expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: value }, warn)).toBe(defaultFaceMatchThreshold);
+    expect(loadFaceMatchThreshold({}, warn)).toBe(defaultFaceMatchThreshold);
+    // Each setting given but not used is said, naming the value and the default in force.
+    expect(warnings).toHaveLength(5);
+    expect(warnings[4]).toMatch(/"0,7".*default 0\.6/);
   });
 });

@@ -1,4 +1,4 @@
-import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch, isValidFaceMatchThreshold } from '@domain/biometrics';
+import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceMatchThresholdRange, faceSimilarity, isFaceMatch, isValidFaceMatchThreshold } from '@domain/biometrics';
 import { FingerprintError, type FingerprintModule } from '../../native/fingerprint-uart/driver';
 import type { BiometricEnrolments, DeskResult } from '../desk-api/contract';
 import { bytesToDescriptor, descriptorToBytes, UnreadableEnrolmentError, type BiometricVault, type CachedEnrolment } from './biometric-vault';
@@ -9,10 +9,17 @@ const uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 /** The desk restarts to recover (BiometricVault.recoverUnreadable re-pulls the enrolments). */
 const unreadable = failure('enrolment-unusable', 'The enrolment cached on this desk cannot be opened (the desk\'s biometric key changed). Choose another method now; restart the desk to fetch the enrolments again from the server.');
 
-/** COVERDESK_FACE_MATCH_THRESHOLD, when it is a sane threshold; otherwise the domain default. */
-export function loadFaceMatchThreshold(env: NodeJS.ProcessEnv = process.env): number {
-  const configured = env.COVERDESK_FACE_MATCH_THRESHOLD === undefined ? undefined : Number(env.COVERDESK_FACE_MATCH_THRESHOLD);
-  return isValidFaceMatchThreshold(configured) ? configured : defaultFaceMatchThreshold;
+/**
+ * COVERDESK_FACE_MATCH_THRESHOLD, when it is a sane threshold; otherwise the domain default — and
+ * a setting that was given but not used is said (`warn`), since it is a security setting.
+ */
+export function loadFaceMatchThreshold(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = (message) => console.warn(`[desk] ${message}`)): number {
+  const raw = env.COVERDESK_FACE_MATCH_THRESHOLD;
+  if (raw === undefined) return defaultFaceMatchThreshold;
+  const configured = Number(raw);
+  if (isValidFaceMatchThreshold(configured)) return configured;
+  warn(`COVERDESK_FACE_MATCH_THRESHOLD=${JSON.stringify(raw)} is not a threshold from ${faceMatchThresholdRange.min} to ${faceMatchThresholdRange.max}; using the default ${defaultFaceMatchThreshold}.`);
+  return defaultFaceMatchThreshold;
 }
 
 export interface BiometricIdentityOptions {

@@ -28,7 +28,7 @@ export interface ConsolePullAnswer {
   readonly hasMore: boolean;
 }
 
-export const networkError: ConsoleError = { code: 'network', message: 'The server cannot be reached: check the network connection. Nothing was changed; try again when it is back.' };
+export const networkError: ConsoleError = { code: 'network', message: 'The server cannot be reached: check the network connection. If this was a decision, it may not have been recorded: when the server is back, the case shows whether it was, then try again if needed.' };
 export const expiredError: ConsoleError = { code: 'session-expired', message: 'Your session has expired; sign in again.' };
 
 function newCommandId(): string {
