@@ -151,6 +151,26 @@ describe('pull applier: a first sync is a bulk load', () => {
     expect(readMeta(db, 'pull_checkpoint')).toBeNull();
     expect((db.prepare('SELECT count(*) AS n FROM server_families').get() as { n: number }).n).toBe(0);
     expect(applier.isLoadingFirstSync).toBe(true);
+    // Pages commit with synchronous = NORMAL; the desk's own commands keep FULL, also after a failed page.
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    db.close();
+  });
+
+  it('commits pulled pages without waiting for the disk, and gives the connection back with synchronous = FULL', () => {
+    const db = openReplica(replicaPath());
+    const feed = new Feed(db);
+    const applier = new PullApplier(db, feed);
+    // Feed.save runs inside each page's transaction, after its rows: what the connection is set to there.
+    const seen: number[] = [];
+    const save = feed.save.bind(feed);
+    feed.save = () => {
+      seen.push(db.pragma('synchronous', { simple: true }) as number);
+      save();
+    };
+    for (const page of pages(roundDocuments(), 7)) applier.apply(page.documents, page.checkpoint, '2026-11-23T10:00:00.000Z');
+    expect(seen).toHaveLength(pages(roundDocuments(), 7).length);
+    expect(new Set(seen)).toEqual(new Set([1])); // 1 = NORMAL, inside every page
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL, for the desk's own commands
     db.close();
   });
 });

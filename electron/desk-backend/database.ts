@@ -12,6 +12,8 @@ import { dirname } from 'node:path';
  * synchronous = FULL, chosen by measurement (bench:sync and a 2,000-command probe on this machine
  * class): FULL costs p99 0.41 ms per desk command against 0.09 ms for NORMAL, far under the 5 ms
  * budget, and it keeps the last committed outbox entries across a power cut, not just a crash.
+ * The pull applier alone commits its pages with NORMAL (see PullApplier.apply): a page can be
+ * pulled again, and waiting for the disk on each page cost a quarter of the applier's time.
  */
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;

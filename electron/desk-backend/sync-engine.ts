@@ -203,6 +203,9 @@ export class SyncEngine {
       // resumes from the last applied page.
       const next = page.hasMore ? client.pull(page.checkpoint, pageSize) : null;
       next?.catch(() => undefined);
+      // fetch() only writes its request once the event loop turns: let it go out first, so the
+      // server works on the next page while this one is applied (apply is synchronous).
+      if (next) await new Promise((resolve) => setImmediate(resolve));
       this.applier.apply(page.documents, page.checkpoint, page.serverTime);
       applied += page.documents.length;
       this.options.onProgress?.(applied);

@@ -33,65 +33,65 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
   const after = (column: string, type: 'uuid' | 'text' = 'uuid') => `($5::text IS NULL OR ${column} > $5::${type})`;
   switch (table) {
     case 'families':
-      return `SELECT f.id::text AS id, json_build_object(
+      return `SELECT f.id::text AS id, '{"table":"families","id":"' || f.id::text || '","row":' || json_build_object(
                 'id', f.id, 'familyNumber', f.family_number, 'cover', f.cover, 'committed', f.committed, 'district', f.district,
                 'registeredPhoneEnding', right(f.registered_phone, 4), 'confirmedAt', clock_timestamp(),
                 'activeCases', (SELECT COALESCE(json_agg(json_build_object(
                     'caseId', CASE WHEN c.hospital_id = $4 THEN c.id END, 'memberId', c.member_id, 'hospitalCode', hs.code,
                     'isOwnHospital', c.hospital_id = $4, 'holdAmount', COALESCE(h.amount, 0), 'preauthStatus', p.status) ORDER BY c.admitted_at), '[]'::json)
                   FROM cases c JOIN hospitals hs ON hs.id = c.hospital_id LEFT JOIN holds h ON h.case_id = c.id LEFT JOIN preauths p ON p.case_id = c.id
-                 WHERE c.family_id = f.id AND c.status = 'admitted'))::text AS row
+                 WHERE c.family_id = f.id AND c.status = 'admitted'))::text || '}' AS row
                 FROM families f
                WHERE ${familyInScope('f')} AND ${after('f.id')}
                  AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering}`})
                ORDER BY f.id LIMIT $6`;
     case 'members':
-      return `SELECT m.id::text AS id, json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
-                'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number)::text AS row
+      return `SELECT m.id::text AS id, '{"table":"members","id":"' || m.id::text || '","row":' || json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
+                'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number)::text || '}' AS row
                 FROM members m JOIN families f ON f.id = m.family_id
                WHERE ${familyInScope('f')} AND ${after('m.id')}
                  AND (${window('m')} ${isInitial ? '' : `OR m.family_id IN ${familiesEntering}`})
                ORDER BY m.id LIMIT $6`;
     case 'packages':
-      return `SELECT p.code AS id, json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
-                'version', pp.version, 'price', pp.price)::text AS row
+      return `SELECT p.code AS id, '{"table":"packages","id":' || to_json(p.code)::text || ',"row":' || json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
+                'version', pp.version, 'price', pp.price)::text || '}' AS row
                 FROM packages p
                 JOIN LATERAL (SELECT version, price, change_xid FROM package_prices WHERE package_code = p.code ORDER BY version DESC LIMIT 1) pp ON true
                WHERE ${after('p.code', 'text')}
                  AND (${window('p')} OR ${window('pp')})
                ORDER BY p.code LIMIT $6`;
     case 'cases':
-      return `SELECT c.id::text AS id, json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
+      return `SELECT c.id::text AS id, '{"table":"cases","id":"' || c.id::text || '","row":' || json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
                 'identityMethod', c.identity_method, 'isEmergency', c.is_emergency, 'admittedAt', c.admitted_at, 'dischargedAt', c.discharged_at,
-                'cancelledAt', c.cancelled_at)::text AS row
+                'cancelledAt', c.cancelled_at)::text || '}' AS row
                 FROM cases c
                WHERE c.hospital_id = $4 AND ${window('c')} AND ${after('c.id')}
                ORDER BY c.id LIMIT $6`;
     case 'preauths':
-      return `SELECT p.id::text AS id, json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
+      return `SELECT p.id::text AS id, '{"table":"preauths","id":"' || p.id::text || '","row":' || json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
                 'packagePrice', p.package_price, 'requestedAmount', p.requested_amount, 'recommendedAmount', p.recommended_amount,
                 'approvedAmount', p.approved_amount, 'status', p.status, 'queryReason', p.query_reason, 'queryResponse', p.query_response,
-                'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at)::text AS row
+                'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at)::text || '}' AS row
                 FROM preauths p JOIN cases c ON c.id = p.case_id
                WHERE c.hospital_id = $4 AND ${window('p')} AND ${after('p.id')}
                ORDER BY p.id LIMIT $6`;
     case 'holds':
-      return `SELECT h.id::text AS id, json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
+      return `SELECT h.id::text AS id, '{"table":"holds","id":"' || h.id::text || '","row":' || json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
                 'authorized', h.authorized, 'packageCode', h.package_code, 'packageVersion', h.package_version, 'status', h.status,
-                'confirmedAt', clock_timestamp())::text AS row
+                'confirmedAt', clock_timestamp())::text || '}' AS row
                 FROM holds h JOIN cases c ON c.id = h.case_id
                WHERE c.hospital_id = $4 AND ${window('h')} AND ${after('h.id')}
                ORDER BY h.id LIMIT $6`;
     case 'enhancements':
-      return `SELECT e.id::text AS id, json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
-                'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at)::text AS row
+      return `SELECT e.id::text AS id, '{"table":"enhancements","id":"' || e.id::text || '","row":' || json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
+                'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at)::text || '}' AS row
                 FROM enhancements e JOIN cases c ON c.id = e.case_id
                WHERE c.hospital_id = $4 AND ${window('e')} AND ${after('e.id')}
                ORDER BY e.id LIMIT $6`;
     case 'bookings':
-      return `SELECT b.id::text AS id, json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
+      return `SELECT b.id::text AS id, '{"table":"bookings","id":"' || b.id::text || '","row":' || json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
                 'quantity', b.quantity, 'unitPrice', b.unit_price, 'amount', b.amount, 'coveredAmount', b.covered_amount, 'shortfallAmount', b.shortfall_amount,
-                'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at)::text AS row
+                'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at)::text || '}' AS row
                 FROM bookings b JOIN cases c ON c.id = b.case_id
                WHERE c.hospital_id = $4 AND ${window('b')} AND ${after('b.id')}
                ORDER BY b.id LIMIT $6`;
@@ -105,11 +105,11 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                  AND (${window('b')} ${isInitial ? '' : `OR b.family_id IN ${familiesEntering}`})
                ORDER BY b.id LIMIT $6`;
     case 'claims':
-      return `SELECT k.id::text AS id, json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
+      return `SELECT k.id::text AS id, '{"table":"claims","id":"' || k.id::text || '","row":' || json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
                 'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'status', k.status, 'submittedAt', k.submitted_at,
                 -- The reviewers' line decisions (claim lines change only with their claim row, in its transaction).
                 'lines', (SELECT COALESCE(json_agg(json_build_object('bookingId', l.booking_id, 'payerAmount', l.payer_amount, 'approvedAmount', l.approved_amount,
-                    'decision', l.cpd_decision, 'reasonCode', l.reason_code) ORDER BY l.booking_id), '[]'::json) FROM claim_lines l WHERE l.claim_id = k.id))::text AS row
+                    'decision', l.cpd_decision, 'reasonCode', l.reason_code) ORDER BY l.booking_id), '[]'::json) FROM claim_lines l WHERE l.claim_id = k.id))::text || '}' AS row
                 FROM claims k
                WHERE k.hospital_id = $4 AND ${window('k')} AND ${after('k.id')}
                ORDER BY k.id LIMIT $6`;
@@ -117,17 +117,13 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
 }
 
 /**
- * A pulled document as PostgreSQL wrote it: the row stays JSON text from the database to the wire
- * (parsing it into objects and serializing it again was a third of the server's time per page).
+ * A page's documents as PostgreSQL wrote them: each one, `{"table":…,"id":…,"row":…}`, stays JSON
+ * text from the database to the wire (each query's `row` column is the whole document; biometric
+ * rows are written here, after resealing). Parsing rows into objects and serializing them again,
+ * or even wrapping each in Node, was most of the server's own time per page.
  */
-export interface PulledDocumentText {
-  readonly table: ReplicatedTable;
-  readonly id: string;
-  readonly rowJson: string;
-}
-
 export interface PullResult {
-  readonly documents: PulledDocumentText[];
+  readonly documents: string[];
   readonly checkpoint: PullCheckpointValue;
   readonly hasMore: boolean;
 }
@@ -160,18 +156,21 @@ function resealForDesk(row: Record<string, unknown>, keys: BiometricResealing): 
 }
 
 export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCheckpointValue, limit: number, biometrics?: BiometricResealing): Promise<PullResult> {
-  return db.transaction(async (sql: Sql) => {
-    // One snapshot for the whole page, so its documents agree with each other.
-    await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  // BEGIN, the page's snapshot settings and the round's start travel in one round trip. One
+  // REPEATABLE READ snapshot for the whole page, so its documents agree with each other; no JIT:
+  // the page queries are estimated expensive enough to be compiled, and compiling them costs
+  // ~25 ms a query (measured), more than most pages take to run.
+  const prelude = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off; SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin";
+  return db.transaction(async (sql: Sql, preludeRows) => {
     const { from } = checkpoint;
     let { next, table, afterId } = checkpoint;
     if (table === 0 && afterId === null) {
-      const [row] = await sql.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
-      next = row?.xmin ?? from;
+      const xmin = preludeRows[0]?.xmin;
+      next = typeof xmin === 'string' ? xmin : from;
     }
     // A fresh desk, or one whose scope changed since its window began, gets its whole scope.
     const isInitial = from === '0' || BigInt(desk.scopeChangedXid) >= BigInt(from);
-    const documents: PulledDocumentText[] = [];
+    const documents: string[] = [];
     while (table < replicatedTables.length && documents.length < limit) {
       const name = replicatedTables[table]!;
       const budget = limit - documents.length;
@@ -181,13 +180,14 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
         continue;
       }
       const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [from, desk.registryDistrict, desk.deskId, desk.hospitalId, afterId, budget]);
-      for (const row of rows) {
-        if (name !== 'biometrics' || !biometrics) {
-          documents.push({ table: name, id: row.id, rowJson: row.row });
-          continue;
+      if (name === 'biometrics' && biometrics) {
+        for (const row of rows) {
+          // This one query returns the bare row: it is opened and resealed for the desk here.
+          const sent = resealForDesk(JSON.parse(row.row) as Record<string, unknown>, biometrics);
+          if (sent) documents.push(`{"table":"biometrics","id":${JSON.stringify(row.id)},"row":${JSON.stringify(sent)}}`);
         }
-        const sent = resealForDesk(JSON.parse(row.row) as Record<string, unknown>, biometrics);
-        if (sent) documents.push({ table: name, id: row.id, rowJson: JSON.stringify(sent) });
+      } else {
+        for (const row of rows) documents.push(row.row);
       }
       if (rows.length < budget) {
         table += 1;
@@ -204,13 +204,11 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
 }
 
 /**
- * The pull answer (contract `PullAnswer`) as JSON text, with each row spliced in as PostgreSQL
- * wrote it. Table names and ids come from this module, the checkpoint from `pull`: all JSON-safe
- * through JSON.stringify; the rows are json values produced by json_build_object.
+ * The pull answer (contract `PullAnswer`) as JSON text, with the documents spliced in as
+ * PostgreSQL wrote them: table names from this module, ids as uuid text (hex and hyphens) or
+ * to_json, rows from json_build_object; the checkpoint through JSON.stringify.
  */
 export function pullAnswerJson(result: PullResult, protocolVersion: number, serverTime: string): string {
-  const parts: string[] = [];
-  for (const document of result.documents) parts.push(`{"table":"${document.table}","id":${JSON.stringify(document.id)},"row":${document.rowJson}}`);
-  return `{"protocolVersion":${protocolVersion},"documents":[${parts.join(',')}],"checkpoint":${JSON.stringify(result.checkpoint)},"hasMore":${result.hasMore},"serverTime":${JSON.stringify(serverTime)}}`;
+  return `{"protocolVersion":${protocolVersion},"documents":[${result.documents.join(',')}],"checkpoint":${JSON.stringify(result.checkpoint)},"hasMore":${result.hasMore},"serverTime":${JSON.stringify(serverTime)}}`;
 }
 

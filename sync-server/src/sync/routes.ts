@@ -13,7 +13,8 @@ import type { Database } from '../db/database';
 import { authenticateDesk, hashSecret, newSecret, type DeskPrincipal } from './desk-auth';
 import type { ChangeNotifier } from './notifier';
 import { openPokeStream } from './poke-stream';
-import { initialCheckpoint, pull, pullAnswerJson } from './pull';
+import { initialCheckpoint, pull, pullAnswerJson, type PullResult } from './pull';
+import { PullPrefetch } from './pull-prefetch';
 import { biometricAtRestKey, biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush } from './push';
 
@@ -39,6 +40,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   const { db, notifier } = options;
   /** Derived once: the national-id key does not change while the server runs. */
   const biometricAtRest = biometricAtRestKey(options.runner.nationalIdKey);
+  const prefetch = new PullPrefetch();
+  app.addHook('onClose', async () => prefetch.clear());
   const desk = async (request: FastifyRequest): Promise<DeskPrincipal> => {
     checkProtocol(request);
     return authenticateDesk(db, request.headers.authorization);
@@ -118,7 +121,14 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       }
     }
     const biometrics = { atRestKey: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') };
-    const result = await pull(db, principal, checkpoint, Math.min(5000, Number(query.limit ?? 1000)), biometrics);
+    const limit = Math.min(5000, Number(query.limit ?? 1000));
+    // A page prepared while the previous one travelled is used only for the very checkpoint,
+    // page size, credential and scope it was read for.
+    const keyOf = (at: PullCheckpointValue) => [principal.credentialHash ?? '', principal.scopeChangedXid, principal.registryDistrict, limit, at.from, at.next, at.table, at.afterId ?? ''].join('|');
+    const read = (at: PullCheckpointValue) => pull(db, principal, at, limit, biometrics);
+    const prepared = prefetch.take(principal.deskId, keyOf(checkpoint));
+    const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));
+    if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
     // Sent as text: the rows go from PostgreSQL to the desk without being parsed and re-serialized
     // here (a string payload skips the response serializer; the schema above still documents it,
     // and sync.test.ts checks answers against the contract).
