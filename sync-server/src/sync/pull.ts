@@ -200,7 +200,7 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
       return { documents, checkpoint: { from: next, next, table: 0, afterId: null }, hasMore: false };
     }
     return { documents, checkpoint: { from, next, table, afterId }, hasMore: true };
-  });
+  }, { prelude });
 }
 
 /**

@@ -98,8 +98,12 @@ describe.each(availableBackends)('desk enrollment, pull scope and push (%s)', (b
     const caseB = randomUUID();
     resultOf(await server.command(medcoB, 'admit', { caseId: caseB, memberId: demoIds.mother, identityMethod: 'face' }));
     resultOf(await server.command(medcoB, 'request-preauth', { caseId: caseB, packageCode: 'MG006A' }));
-    const { documents, pages } = await pullAll(server, deskA, null);
+    const { documents, pages, checkpoint } = await pullAll(server, deskA, null);
     expect(pages).toBeGreaterThan(1);
+    // The round's end moves the window to where the round began: nothing changed since, nothing is re-sent.
+    expect(BigInt(checkpoint.from)).toBeGreaterThan(0n);
+    expect(checkpoint).toEqual({ from: checkpoint.next, next: checkpoint.next, table: 0, afterId: null });
+    expect((await pullAll(server, deskA, checkpoint)).documents).toEqual([]);
     const families = documents.filter((d) => d.table === 'families');
     expect(families.length).toBeGreaterThan(5);
     expect(families.every((f) => f.row.district === 'Pune' || f.id === demoIds.seedFamily)).toBe(true);
