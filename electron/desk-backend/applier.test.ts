@@ -115,6 +115,9 @@ describe('pull applier: a first sync is a bulk load', () => {
       expect(existing, index.name).toBeDefined();
       expect(normalize(index.sql)).toBe(normalize(existing!.sql));
     }
+    // And the other way: every secondary index on the tables a first sync loads is rebuilt by it.
+    const loaded = created.filter((c) => c.name.startsWith('server_') || c.name.startsWith('member_search_')).map((c) => c.name).sort();
+    expect(loaded).toEqual(bulkLoadIndexes.map((index) => index.name).sort());
     db.close();
   });
 

@@ -78,6 +78,26 @@ describe('desk replica versions', () => {
     expect(readMeta(never, 'first_sync')).toBeNull();
     never.close();
   });
+
+  it('migration 3 drops the six indexes nothing reads, and keeps the rows', () => {
+    const path = join(tempDir(), 'v2.sqlite');
+    const unread = ['server_families_family', 'server_families_case', 'server_members_case', 'server_packages_family', 'server_packages_case', 'server_cases_case'];
+    const v2 = openReplica(path);
+    for (const name of unread) {
+      const [, table, column] = /^server_(\w+)_(family|case)$/.exec(name)!;
+      v2.exec(`CREATE INDEX ${name} ON server_${table} (${column}_id)`);
+    }
+    v2.prepare('INSERT INTO server_families (id, family_id, case_id, doc) VALUES (?, ?, NULL, ?)').run('f-1', 'f-1', '{"id":"f-1"}');
+    v2.pragma('user_version = 2');
+    v2.close();
+    const upgraded = openReplica(path);
+    const indexes = (upgraded.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes.filter((name) => unread.includes(name))).toEqual([]);
+    expect(indexes).toEqual(expect.arrayContaining(['server_members_family', 'server_cases_family', 'server_bookings_case', 'member_search_name']));
+    expect(upgraded.prepare('SELECT doc FROM server_families WHERE id = ?').get('f-1')).toEqual({ doc: '{"id":"f-1"}' });
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(3);
+    upgraded.close();
+  });
 });
 
 describe('desk credential file', () => {

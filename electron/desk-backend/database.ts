@@ -18,9 +18,17 @@ import { dirname } from 'node:path';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 2;
+export const replicaSchemaVersion = 3;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
+
+/**
+ * Migration 1 indexed family_id and case_id on every server table; these six are never read by
+ * them (a family's own family_id and a case's own case_id are its id; families, members and
+ * packages carry no case, packages no family). Migration 3 drops them: every first sync built
+ * them for nothing and every upsert kept them up.
+ */
+const unreadIndexes = new Set(['server_families_family', 'server_families_case', 'server_members_case', 'server_packages_family', 'server_packages_case', 'server_cases_case']);
 
 const migrations: readonly string[] = [
   /* 1 */ `
@@ -113,18 +121,19 @@ const migrations: readonly string[] = [
     ON CONFLICT (key) DO NOTHING;
   DELETE FROM meta WHERE key = 'pull_checkpoint';
   `,
+  /* 3 */ [...unreadIndexes].map((name) => `DROP INDEX IF EXISTS ${name};`).join('\n'),
 ];
 
 /**
  * The secondary indexes a first sync builds once at its end instead of row by row (see
- * PullApplier): the same definitions as migration 1 creates, held equal by a test. Primary keys
+ * PullApplier): the same definitions as migrations 1–3 leave, held equal by a test. Primary keys
  * stay, so upserts and point lookups work throughout.
  */
 export const bulkLoadIndexes: readonly { readonly name: string; readonly sql: string }[] = [
   ...serverTables.flatMap((table) => [
     { name: `server_${table}_family`, sql: `CREATE INDEX IF NOT EXISTS server_${table}_family ON server_${table} (family_id)` },
     { name: `server_${table}_case`, sql: `CREATE INDEX IF NOT EXISTS server_${table}_case ON server_${table} (case_id)` },
-  ]),
+  ]).filter((index) => !unreadIndexes.has(index.name)),
   { name: 'member_search_scheme', sql: 'CREATE INDEX IF NOT EXISTS member_search_scheme ON member_search (scheme_member_id)' },
   { name: 'member_search_card', sql: 'CREATE INDEX IF NOT EXISTS member_search_card ON member_search (health_card_number)' },
   { name: 'member_search_name', sql: 'CREATE INDEX IF NOT EXISTS member_search_name ON member_search (name_key, birth_year)' },
