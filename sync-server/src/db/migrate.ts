@@ -8,6 +8,7 @@ import { sql as hotPath } from './migrations/004-hot-path';
 import { sql as biometrics } from './migrations/007-biometrics';
 import { sql as payerConsole } from './migrations/008-payer-console';
 import { sql as consoleSchemeChanges } from './migrations/009-console-scheme-changes';
+import { sql as notifyAfterCommit } from './migrations/010-notify-after-commit';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -20,6 +21,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 7, name: 'biometrics', sql: biometrics },
   { version: 8, name: 'payer-console', sql: payerConsole },
   { version: 9, name: 'console-scheme-changes', sql: consoleSchemeChanges },
+  { version: 10, name: 'notify-after-commit', sql: notifyAfterCommit },
 ];
 
 /**

@@ -177,6 +177,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }]);
     const answer = result.answers[0];
     if (!answer) throw new Error('the command could not run; try again');
+    // An enrolment is pulled by the desks serving that family.
+    if (answer.status === 200) notifier.changed();
     return reply.status(answer.status).send(answer.answer);
   });
 

