@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -107,6 +107,19 @@ describe('desk credential file', () => {
     store.write('desk.secret');
     expect(statSync(join(dir, 'credential')).mode & 0o777).toBe(0o600);
     expect(store.read()).toBe('desk.secret');
+  });
+
+  it('is replaced whole, through a temporary file that does not stay behind, and keeps its mode', () => {
+    const dir = tempDir();
+    const store = new OwnerOnlyFileSecretStore(join(dir, 'credential'));
+    store.write('desk.first');
+    // What a write cut off before its rename leaves: a temporary file; the credential is untouched.
+    writeFileSync(join(dir, 'credential.99999.tmp'), 'desk.to', { mode: 0o600 });
+    expect(store.read()).toBe('desk.first');
+    store.write('desk.second');
+    expect(store.read()).toBe('desk.second');
+    expect(statSync(join(dir, 'credential')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp') && name !== 'credential.99999.tmp')).toEqual([]);
   });
 });
 

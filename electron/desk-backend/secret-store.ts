@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -24,7 +24,27 @@ export class OwnerOnlyFileSecretStore implements SecretStore {
 
   write(secret: string): void {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    writeFileSync(this.path, secret, { mode: 0o600 });
-    chmodSync(this.path, 0o600);
+    writeFileAtomically(this.path, secret, 0o600);
+  }
+}
+
+/**
+ * Replace a file so that a crash or a power cut leaves either the old content or the new, never
+ * an empty or torn file: the new content goes to a temporary file beside it, reaches the disk
+ * (flush), and is renamed over the old one; the directory is then synced so the rename itself
+ * survives. An enrollment code is one-time: a credential lost to a torn write would mean asking
+ * the health authority for a new code.
+ */
+export function writeFileAtomically(path: string, data: string | Buffer, mode: number): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, data, { mode, flush: true });
+  chmodSync(temporary, mode);
+  renameSync(temporary, path);
+  if (process.platform === 'win32') return;
+  const directory = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
   }
 }

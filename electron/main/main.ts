@@ -5,7 +5,7 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import electronUpdater from 'electron-updater';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../desk-api/content-security-policy';
@@ -34,9 +34,19 @@ function readSecret(file: string): string | null {
   return safeStorage.decryptString(readFileSync(file));
 }
 
+/** Replaced whole (temporary file, flushed, renamed, directory synced): a power cut leaves the old secret or the new, never a torn one. */
 function storeSecret(file: string, secret: string): void {
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, safeStorage.encryptString(secret), { mode: 0o600 });
+  const temporary = `${file}.tmp`;
+  writeFileSync(temporary, safeStorage.encryptString(secret), { mode: 0o600, flush: true });
+  renameSync(temporary, file);
+  if (process.platform === 'win32') return;
+  const directory = openSync(dataDir, 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
 }
 
 function startBackend(): void {
