@@ -124,4 +124,56 @@ describe('ConsoleApi', () => {
     expect(await api.signIn('ppd', 'wrong')).toMatchObject({ ok: false, error: { code: 'invalid-credentials', message: 'The username or password is not right.' } });
     expect(ended).not.toHaveBeenCalled();
   });
+
+  describe('a retry after an unknown outcome goes under the same command id', () => {
+    const sentBodies = (fetchMock: ReturnType<typeof vi.fn>) => fetchMock.mock.calls.map((call) => JSON.parse(String((call[1] as { body: string }).body)) as Record<string, unknown>);
+    const ok = () => new Response(JSON.stringify({ result: {} }), { status: 200 });
+
+    it('same decision after the network failed (or a 5xx, or an unreadable answer): same id; after an answer: a fresh one', async () => {
+      const api = new ConsoleApi('');
+      const fetchMock = vi.fn()
+        .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+        .mockResolvedValueOnce(new Response('bad gateway', { status: 502 }))
+        .mockResolvedValueOnce(new Response('{"result":', { status: 200 }))
+        .mockResolvedValueOnce(ok())
+        .mockResolvedValueOnce(ok());
+      vi.stubGlobal('fetch', fetchMock);
+      const decision = { caseId: 'c1', decision: 'approve' };
+      expect((await api.command('decide-preauth', decision)).ok).toBe(false);
+      expect((await api.command('decide-preauth', decision)).ok).toBe(false);
+      expect((await api.command('decide-preauth', decision)).ok).toBe(false);
+      expect((await api.command('decide-preauth', decision)).ok).toBe(true);
+      expect((await api.command('decide-preauth', decision)).ok).toBe(true);
+      const ids = sentBodies(fetchMock).map((body) => body.commandId);
+      expect(new Set(ids.slice(0, 4)).size).toBe(1);
+      expect(ids[4]).not.toBe(ids[0]);
+      expect(sentBodies(fetchMock).every((body) => body.caseId === 'c1' && body.decision === 'approve')).toBe(true);
+    });
+
+    it('a different input, or a definite refusal before it, gets a fresh id', async () => {
+      const api = new ConsoleApi('');
+      const fetchMock = vi.fn()
+        .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+        .mockResolvedValueOnce(new Response(JSON.stringify({ code: 'invalid-state', message: 'Already decided.' }), { status: 409 }))
+        .mockResolvedValueOnce(ok());
+      vi.stubGlobal('fetch', fetchMock);
+      await api.command('decide-preauth', { caseId: 'c1', decision: 'approve' });
+      await api.command('decide-preauth', { caseId: 'c1', decision: 'reject', reason: 'Not covered' });
+      await api.command('decide-preauth', { caseId: 'c1', decision: 'reject', reason: 'Not covered' });
+      const ids = sentBodies(fetchMock).map((body) => body.commandId);
+      expect(new Set(ids).size).toBe(3);
+    });
+
+    it('a creating command keeps the id of what it creates: a retry cannot make a second hospital', async () => {
+      const api = new ConsoleApi('');
+      const fetchMock = vi.fn().mockRejectedValueOnce(new TypeError('Failed to fetch')).mockResolvedValueOnce(ok());
+      vi.stubGlobal('fetch', fetchMock);
+      const hospital = { code: 'HSP-C', name: 'Civil Hospital', district: 'Pune' };
+      await api.command('register-hospital', { hospitalId: 'h-first', ...hospital }, { newIdField: 'hospitalId' });
+      await api.command('register-hospital', { hospitalId: 'h-second', ...hospital }, { newIdField: 'hospitalId' });
+      const [first, retry] = sentBodies(fetchMock);
+      expect(retry).toEqual(first);
+      expect(retry!.hospitalId).toBe('h-first');
+    });
+  });
 });

@@ -51,12 +51,12 @@ export function HospitalsWorkspace() {
               return answer;
             }}
             onRegisterHospital={async (hospital) => {
-              const answer = await api.command('register-hospital', { hospitalId: crypto.randomUUID(), ...hospital });
+              const answer = await api.command('register-hospital', { hospitalId: crypto.randomUUID(), ...hospital }, { newIdField: 'hospitalId' });
               reload();
               return answer;
             }}
             onRegisterDesk={async (hospitalId, name) => {
-              const answer = await api.command('register-desk', { deskId: crypto.randomUUID(), hospitalId, name });
+              const answer = await api.command('register-desk', { deskId: crypto.randomUUID(), hospitalId, name }, { newIdField: 'deskId' });
               reload();
               return answer;
             }}
@@ -79,7 +79,7 @@ export function OperatorsWorkspace() {
       <NewOperatorForm
         hospitals={hospitals.read.state === 'loaded' ? hospitals.read.value.items : []}
         onCreate={async ({ hospitalId, ...operator }) => {
-          const answer = await api.command('create-operator', { operatorId: crypto.randomUUID(), ...operator, ...(hospitalId ? { hospitalId } : {}) });
+          const answer = await api.command('create-operator', { operatorId: crypto.randomUUID(), ...operator, ...(hospitalId ? { hospitalId } : {}) }, { newIdField: 'operatorId' });
           operators.reload();
           return answer;
         }}

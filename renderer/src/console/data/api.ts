@@ -28,7 +28,7 @@ export interface ConsolePullAnswer {
   readonly hasMore: boolean;
 }
 
-export const networkError: ConsoleError = { code: 'network', message: 'The server cannot be reached: check the network connection. If this was a decision, it may not have been recorded: when the server is back, the case shows whether it was, then try again if needed.' };
+export const networkError: ConsoleError = { code: 'network', message: 'The server cannot be reached: check the network connection. If this was a decision, it may or may not have been recorded: sending the same decision again is safe, the server records it once.' };
 export const expiredError: ConsoleError = { code: 'session-expired', message: 'Your session has expired; sign in again.' };
 
 function newCommandId(): string {
@@ -55,6 +55,8 @@ export class ConsoleApi {
   private readonly expiredListeners = new Set<(error: ConsoleError) => void>();
   private readonly reachabilityListeners = new Set<(isReachable: boolean) => void>();
   private isReachable = true;
+  /** Submissions whose outcome is unknown, by command and input: a retry reuses their ids. */
+  private readonly unknownOutcomes = new Map<string, { readonly commandId: string; readonly newId: unknown }>();
 
   /** baseUrl: '' for same-origin (the console served by the server), or a server address. */
   constructor(readonly baseUrl: string = '') {}
@@ -132,9 +134,29 @@ export class ConsoleApi {
     return this.request('GET', `/console/feed/pull?${query.toString()}`);
   }
 
-  /** A server command; a fresh command id each call (the server answers a repeat with the first answer). */
-  command(name: string, body: Record<string, unknown>, commandId: string = newCommandId()): Promise<ConsoleResult<{ result?: Record<string, unknown> } & Record<string, unknown>>> {
-    return this.request('POST', `/commands/${name}`, { commandId, ...body });
+  /**
+   * A server command. Each submission gets a fresh command id, except a retry: when the same
+   * command with the same input follows one whose outcome is unknown (the server unreachable, the
+   * answer lost or unreadable, a 5xx), it goes again under the same command id, so the server
+   * answers with what it did the first time instead of refusing a second decision. `newIdField`
+   * names the body field that holds the id of an entity the command creates (a hospital, a
+   * payment): such a retry reuses that id too, rather than creating a second one.
+   */
+  async command(name: string, body: Record<string, unknown>, options: { readonly newIdField?: string } = {}): Promise<ConsoleResult<{ result?: Record<string, unknown> } & Record<string, unknown>>> {
+    const { newIdField } = options;
+    const input = newIdField ? Object.fromEntries(Object.entries(body).filter(([key]) => key !== newIdField)) : body;
+    const key = `${name} ${JSON.stringify(input)}`;
+    const unknownOutcome = this.unknownOutcomes.get(key);
+    const commandId = unknownOutcome?.commandId ?? newCommandId();
+    const sent = unknownOutcome && newIdField && unknownOutcome.newId !== undefined ? { ...body, [newIdField]: unknownOutcome.newId } : body;
+    const answer = await this.request<{ result?: Record<string, unknown> } & Record<string, unknown>>('POST', `/commands/${name}`, { commandId, ...sent });
+    this.unknownOutcomes.delete(key);
+    const isUnknown = !answer.ok && (answer.error.code === 'network' || answer.error.code === 'unreadable-answer' || (answer.error.status ?? 0) >= 500);
+    if (isUnknown) {
+      if (this.unknownOutcomes.size >= 100) this.unknownOutcomes.delete(this.unknownOutcomes.keys().next().value!);
+      this.unknownOutcomes.set(key, { commandId, newId: newIdField ? sent[newIdField] : undefined });
+    }
+    return answer;
   }
 
   audit(caseId: string): Promise<ConsoleResult<AuditTrail>> {

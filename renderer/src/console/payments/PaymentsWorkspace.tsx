@@ -36,7 +36,7 @@ export function PaymentsWorkspace() {
           scheme={session.scheme}
           governmentShareBp={shareOf(batch.hospitalId)}
           onPay={async (claimIds, deductions) => {
-            const answer = await api.command('approve-payment', { paymentId: crypto.randomUUID(), claimIds: [...claimIds], ...(deductions > 0 ? { deductions } : {}) });
+            const answer = await api.command('approve-payment', { paymentId: crypto.randomUUID(), claimIds: [...claimIds], ...(deductions > 0 ? { deductions } : {}) }, { newIdField: 'paymentId' });
             if (answer.ok && answer.value.result) setAnswers((current) => [...current, answer.value.result!]);
             replication.resync();
             return answer;
