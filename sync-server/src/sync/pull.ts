@@ -165,8 +165,10 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
     const { from } = checkpoint;
     let { next, table, afterId } = checkpoint;
     if (table === 0 && afterId === null) {
+      // No silent fallback: a page that did not read its round's start would never move the window.
       const xmin = preludeRows[0]?.xmin;
-      next = typeof xmin === 'string' ? xmin : from;
+      if (typeof xmin !== 'string') throw new Error('The pull page did not read its snapshot (the transaction prelude returned no xmin).');
+      next = xmin;
     }
     // A fresh desk, or one whose scope changed since its window began, gets its whole scope.
     const isInitial = from === '0' || BigInt(desk.scopeChangedXid) >= BigInt(from);
