@@ -13,7 +13,7 @@ import type { Database } from '../db/database';
 import { authenticateDesk, hashSecret, newSecret, type DeskPrincipal } from './desk-auth';
 import type { ChangeNotifier } from './notifier';
 import { openPokeStream } from './poke-stream';
-import { initialCheckpoint, pull, pullAnswerJson, type PullResult } from './pull';
+import { initialCheckpoint, pull, pullAnswerBody, type PullResult } from './pull';
 import { PullPrefetch } from './pull-prefetch';
 import { biometricAtRestKey, biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush } from './push';
@@ -129,10 +129,10 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     const prepared = prefetch.take(principal.deskId, keyOf(checkpoint));
     const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));
     if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
-    // Sent as text: the rows go from PostgreSQL to the desk without being parsed and re-serialized
-    // here (a string payload skips the response serializer; the schema above still documents it,
+    // Sent as bytes: the rows go from PostgreSQL to the desk without being parsed and re-serialized
+    // here (a Buffer payload skips the response serializer; the schema above still documents it,
     // and sync.test.ts checks answers against the contract).
-    return reply.type('application/json; charset=utf-8').send(pullAnswerJson(result, syncProtocolVersion, new Date().toISOString()));
+    return reply.type('application/json; charset=utf-8').send(pullAnswerBody(result, syncProtocolVersion, new Date().toISOString()));
   });
 
   app.post('/sync/push', {
