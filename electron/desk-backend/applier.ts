@@ -1,6 +1,7 @@
-import type { PulledDocumentValue, PullCheckpointValue } from '@contract/sync';
+import type { PullCheckpointValue } from '@contract/sync';
 import { bulkLoadIndexes, readMeta, writeMeta, type ReplicaDatabase, type SqlStatement } from './database';
 import type { Feed } from './feed';
+import type { ReceivedDocument } from './server-client';
 
 type Row = Record<string, unknown>;
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
@@ -59,7 +60,7 @@ export class PullApplier {
     return this.isFirstSync;
   }
 
-  apply(documents: readonly PulledDocumentValue[], checkpoint: PullCheckpointValue, serverTime: string): void {
+  apply(documents: readonly ReceivedDocument[], checkpoint: PullCheckpointValue, serverTime: string): void {
     const run = this.db.transaction(() => {
       const hasPending = (this.statements.pendingCount!.get() as { count: number }).count > 0;
       const now = new Date().toISOString();
@@ -69,7 +70,7 @@ export class PullApplier {
         for (const document of documents) {
           // Rows without a server_* table (biometric enrolments) keep their own path.
           if (hasPending || !s[document.table]) this.applyOne(document, hasPending, now);
-          else s[document.table]!.run(document.id, document.table === 'families' ? document.id : text(document.row.familyId), document.table === 'cases' ? document.id : text(document.row.caseId), JSON.stringify(document.row));
+          else s[document.table]!.run(document.id, document.table === 'families' ? document.id : text(document.row.familyId), document.table === 'cases' ? document.id : text(document.row.caseId), document.rowText ?? JSON.stringify(document.row));
         }
         // The first round is over when the checkpoint points at the start of the next window.
         if (checkpoint.table === 0 && checkpoint.afterId === null) this.finishFirstSync(now);
@@ -134,9 +135,10 @@ export class PullApplier {
     this.isFirstSync = false;
   }
 
-  private applyOne(document: PulledDocumentValue, hasPending: boolean, now: string): void {
+  private applyOne(document: ReceivedDocument, hasPending: boolean, now: string): void {
     const row: Row = document.row;
-    const json = JSON.stringify(row);
+    // Stored as the server wrote it, when the page kept that text (server-client.ts).
+    const json = document.rowText ?? JSON.stringify(row);
     const s = this.statements;
     switch (document.table) {
       case 'families':

@@ -136,6 +136,21 @@ describe('desk backend faults', () => {
     await desk.stop();
   });
 
+  it('a page in the server\'s line layout with one damaged document line applies nothing, not even the lines before it', async () => {
+    const family = '00000000-0000-4000-8000-0000000f0001';
+    const lines = [
+      `{"table":"families","id":"${family}","row":{"id" : "${family}", "cover" : 1000000}}`,
+      '{"table":"members","id":"00000000-0000-4000-8000-0000000e0001","row":{"id" : "x", "fullName" : "Asha}',
+    ];
+    const body = `{"protocolVersion":1,"documents":[\n${lines.join(',\n')}\n],"checkpoint":{"from":"0","next":"5","table":0,"afterId":null},"hasMore":false,"serverTime":"2026-12-04T03:00:00.000Z"}`;
+    const url = await fakeServer(() => ({ status: 200, body }));
+    const desk = await enrolledDesk(tempDir(), url);
+    await desk.engine.requestSync();
+    expect(desk.engine.current()).toMatchObject({ state: 'error', lastError: { code: 'bad-answer', message: expect.stringMatching(/does not match the sync protocol.*nothing was applied/) } });
+    expect(desk.db.prepare('SELECT count(*) AS count FROM server_families').get()).toEqual({ count: 0 });
+    await desk.stop();
+  });
+
   it('a protocol mismatch is reported as such', async () => {
     const url = await fakeServer(() => ({ status: 400, body: JSON.stringify({ code: 'protocol-mismatch', message: 'This server speaks sync protocol 2, the desk sent 1: update the desk app.' }) }));
     const desk = await enrolledDesk(tempDir(), url);

@@ -1,5 +1,5 @@
 import { Compile } from 'typebox/compile';
-import { EnrollAnswer, protocolHeader, PullAnswer, PushAnswer, syncProtocolVersion, type EnrollAnswerValue, type PullAnswerValue, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import { EnrollAnswer, protocolHeader, PullAnswer, PulledDocument, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
 
 /** Why a call to the sync server did not give a usable answer. */
 export type ServerFault =
@@ -14,7 +14,7 @@ export class ServerCallError extends Error {
   }
 }
 
-const validators = { pull: Compile(PullAnswer), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer) };
+const validators = { pull: Compile(PullAnswer), document: Compile(PulledDocument), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer) };
 
 /**
  * HTTP client of the sync server. Every answer is checked against the sync contract before the
@@ -44,9 +44,22 @@ export class SyncServerClient {
     } catch (error) {
       throw new ServerCallError({ kind: 'unreachable', message: `The server at ${this.serverUrl} cannot be reached (${error instanceof Error ? error.message : String(error)}).` });
     }
+    if (read === 'pull-page' && response.ok) {
+      let bytes: Buffer;
+      try {
+        bytes = Buffer.from(await response.arrayBuffer());
+      } catch (error) {
+        throw new ServerCallError({ kind: 'unreachable', message: `The connection to ${this.serverUrl} dropped while a pull page came in (${error instanceof Error ? error.message : String(error)}).` });
+      }
+      try {
+        return readPullPage(bytes);
+      } catch (error) {
+        throw new ServerCallError({ kind: 'bad-answer', message: `The server's pull answer does not match the sync protocol (${error instanceof Error ? error.message : String(error)}); nothing was applied.` });
+      }
+    }
     let parsed: unknown;
     try {
-      parsed = read === 'pull-page' && response.ok ? parsePullPage(Buffer.from(await response.arrayBuffer())) : await response.json();
+      parsed = await response.json();
     } catch {
       throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not JSON (HTTP ${response.status}).` });
     }
@@ -79,12 +92,11 @@ export class SyncServerClient {
     return answer;
   }
 
-  async pull(checkpoint: PullCheckpointValue | null, limit: number): Promise<PullAnswerValue> {
+  /** One page, checked against the contract (readPullPage) before the desk believes it. */
+  async pull(checkpoint: PullCheckpointValue | null, limit: number): Promise<ReceivedPage> {
     const query = new URLSearchParams({ limit: String(limit) });
     if (checkpoint) query.set('checkpoint', JSON.stringify(checkpoint));
-    const answer = await this.call('GET', `/sync/pull?${query.toString()}`, undefined, 'desk', undefined, this.timeoutMs, 'pull-page');
-    if (!validators.pull.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s pull answer does not match the sync protocol; nothing was applied.' });
-    return answer;
+    return (await this.call('GET', `/sync/pull?${query.toString()}`, undefined, 'desk', undefined, this.timeoutMs, 'pull-page')) as ReceivedPage;
   }
 
   async identify(operatorId: string, by: 'scheme-id' | 'national-id' | 'health-card', value: string): Promise<Record<string, unknown>> {
@@ -155,15 +167,33 @@ export class SyncServerClient {
 const newline = 0x0a;
 const pageHead = /^\{"protocolVersion":(\d+),"documents":\[$/;
 const pageTail = '],"checkpoint":';
+/** The start of a document line as the server writes it, up to its row. */
+const documentStart = /^\{"table":"([a-z]+)","id":("(?:[^"\\]|\\.)*"),"row":/;
+const tables: ReadonlySet<string> = new Set(replicatedTables);
+
+/** A pulled document as received: the row parsed, and (from a page in the server's layout) its JSON text as sent. */
+export type ReceivedDocument = PulledDocumentValue & { readonly rowText?: string };
+export type ReceivedPage = Omit<PullAnswerValue, 'documents'> & { readonly documents: ReceivedDocument[] };
+
+/** A pull page that parses but is not an answer of the sync protocol. */
+export class PullPageError extends Error {}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * A pull page's bytes as the object `JSON.parse` would make of them. The sync server writes a
- * page one document per line (pull.ts, pullAnswerBody): each line is decoded and parsed on its
- * own, so the desk never builds the whole page (hundreds of kilobytes) as one string, which cost
- * more than parsing it. Any other layout of the same JSON — a different server, a proxy that
- * reformats — is parsed whole; what the page means is the same either way.
+ * A pull page's bytes as a checked answer (the contract `PullAnswer`), or a SyntaxError or
+ * PullPageError that says what is wrong. The sync server writes a page one document per line
+ * (pull.ts, pullAnswerBody), and such a page is read line by line:
+ *   - each line is decoded and parsed on its own, so the page (megabytes in a first sync) is
+ *     never built as one string, which cost more than parsing it;
+ *   - each document is checked by hand, as the contract would (a table it knows, a string id, an
+ *     object row, nothing else): the contract's own check walked every key of every row;
+ *   - the row keeps the text it came in, which the replica stores as it is, instead of
+ *     serializing the parsed row again.
+ * Any other layout of the same JSON (a different server, a proxy that reformats) is parsed whole
+ * and checked against the contract; what the page means is the same either way.
  */
-export function parsePullPage(bytes: Buffer): unknown {
+export function readPullPage(bytes: Buffer): ReceivedPage {
   const lines: [number, number][] = [];
   for (let start = 0; start <= bytes.length;) {
     const end = bytes.indexOf(newline, start);
@@ -171,20 +201,34 @@ export function parsePullPage(bytes: Buffer): unknown {
     lines.push([start, stop]);
     start = stop + 1;
   }
-  const line = (index: number) => bytes.toString('utf8', lines[index]![0], lines[index]![1]);
+  const line = (index: number, trim = 0) => bytes.toString('utf8', lines[index]![0], lines[index]![1] - trim);
   const head = lines.length >= 2 ? pageHead.exec(line(0)) : null;
   const tail = head ? line(lines.length - 1) : '';
-  if (!head || !tail.startsWith(pageTail)) return JSON.parse(bytes.toString('utf8'));
-  const documents: unknown[] = [];
-  for (let index = 1; index < lines.length - 1; index += 1) {
-    const isLast = index === lines.length - 2;
-    let [start, end] = lines[index]!;
-    if (!isLast) {
-      if (bytes[end - 1] !== 0x2c) return JSON.parse(bytes.toString('utf8'));
-      end -= 1;
-    }
-    documents.push(JSON.parse(bytes.toString('utf8', start, end)));
+  const isLineLayout = head !== null && tail.startsWith(pageTail) && lines.slice(1, -2).every(([, end]) => bytes[end - 1] === 0x2c);
+  if (!isLineLayout) {
+    const whole: unknown = JSON.parse(bytes.toString('utf8'));
+    if (!validators.pull.Check(whole)) throw new PullPageError('The pull page does not match the sync protocol.');
+    return whole;
   }
   const rest = JSON.parse(`{${tail.slice(2)}`) as Record<string, unknown>;
-  return { protocolVersion: Number(head[1]), documents, ...rest };
+  const frame = { protocolVersion: Number(head[1]), documents: [], ...rest };
+  if (!validators.pull.Check(frame)) throw new PullPageError('The pull page\'s version, checkpoint or time do not match the sync protocol.');
+  const documents: ReceivedDocument[] = [];
+  for (let index = 1; index < lines.length - 1; index += 1) {
+    const text = line(index, index < lines.length - 2 ? 1 : 0);
+    const start = documentStart.exec(text);
+    if (start && text.endsWith('}')) {
+      const rowText = text.slice(start[0].length, -1);
+      const row: unknown = JSON.parse(rowText);
+      const id: unknown = start[2]!.includes('\\') ? JSON.parse(start[2]!) : start[2]!.slice(1, -1);
+      if (!tables.has(start[1]!) || !isPlainObject(row) || typeof id !== 'string') throw new PullPageError(`Pull page line ${index + 1} is not a document of the sync protocol.`);
+      documents.push({ table: start[1] as ReplicatedTable, id, row, rowText });
+    } else {
+      // The same document written another way (key order, spacing): parsed and checked whole.
+      const document: unknown = JSON.parse(text);
+      if (!validators.document.Check(document)) throw new PullPageError(`Pull page line ${index + 1} is not a document of the sync protocol.`);
+      documents.push(document);
+    }
+  }
+  return { ...frame, documents };
 }
