@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PulledDocumentValue, PullCheckpointValue } from '@contract/sync';
+import { replicatedTables, type PulledDocumentValue, type PullCheckpointValue } from '@contract/sync';
 import { PullApplier } from './applier';
 import { bulkLoadIndexes, openReplica, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import { Feed } from './feed';
@@ -38,13 +38,14 @@ function roundDocuments(): PulledDocumentValue[] {
   return documents;
 }
 
-/** The pages of that round as the server would page it: a checkpoint inside the window, then the round's end. */
+/** The pages of that round as the server pages it: a checkpoint at the page's last document (its table, its id), then the round's end. */
 function pages(documents: PulledDocumentValue[], size: number): { documents: PulledDocumentValue[]; checkpoint: PullCheckpointValue }[] {
   const result: { documents: PulledDocumentValue[]; checkpoint: PullCheckpointValue }[] = [];
   for (let i = 0; i < documents.length; i += size) {
     const slice = documents.slice(i, i + size);
     const isLast = i + size >= documents.length;
-    result.push({ documents: slice, checkpoint: isLast ? { from: '900', next: '900', table: 0, afterId: null } : { from: '0', next: '900', table: 3, afterId: slice[slice.length - 1]!.id } });
+    const last = slice[slice.length - 1]!;
+    result.push({ documents: slice, checkpoint: isLast ? { from: '900', next: '900', table: 0, afterId: null } : { from: '0', next: '900', table: replicatedTables.indexOf(last.table), afterId: last.id } });
   }
   return result;
 }
@@ -63,24 +64,37 @@ function contents(db: ReplicaDatabase) {
 }
 
 describe('pull applier: a first sync is a bulk load', () => {
-  it('loads server rows only, then builds indexes, member search, desk families and the feed at the round\'s end — the same replica as row by row', () => {
+  it('loads server rows only, and builds each table\'s indexes, member search, desk families and feed once the round has moved past it — the same replica as row by row', () => {
     const bulk = openReplica(replicaPath());
     const bulkFeed = new Feed(bulk);
     const bulkApplier = new PullApplier(bulk, bulkFeed);
     expect(bulkApplier.isLoadingFirstSync).toBe(true);
-    const [first, ...rest] = pages(roundDocuments(), 10);
+    const [first, second, ...rest] = pages(roundDocuments(), 10);
+    const count = (sql: string) => (bulk.prepare(sql).get() as { n: number }).n;
+    const hasIndex = (name: string) => bulk.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
 
     bulkApplier.apply(first!.documents, first!.checkpoint, '2026-11-23T10:00:00.000Z');
-    // Mid-load: rows are there, derived rows and secondary indexes are not yet.
+    // Mid-load, inside the members (6 families, 4 of 12 members): rows are there, derived rows and secondary indexes are not yet.
     expect(readMeta(bulk, 'first_sync')).toBe('loading');
-    expect((bulk.prepare('SELECT count(*) AS n FROM server_families').get() as { n: number }).n).toBe(6);
-    expect((bulk.prepare('SELECT count(*) AS n FROM member_search').get() as { n: number }).n).toBe(0);
-    expect(bulk.prepare("SELECT name FROM sqlite_master WHERE name = 'member_search_scheme'").get()).toBeUndefined();
+    expect(count('SELECT count(*) AS n FROM server_families')).toBe(6);
+    expect(count('SELECT count(*) AS n FROM member_search')).toBe(0);
+    expect(hasIndex('member_search_scheme') || hasIndex('server_members_family')).toBe(false);
 
     const announced: string[][] = [];
     bulkFeed.onChange((collections) => announced.push(collections));
+    bulkApplier.apply(second!.documents, second!.checkpoint, '2026-11-23T10:00:01.000Z');
+    // The round has moved past the members and the package (the page ended in the cases): they are
+    // finished — member search filled and indexed, the package in the feed — the cases are not yet.
+    expect(second!.checkpoint.table).toBe(replicatedTables.indexOf('cases'));
+    expect(count('SELECT count(*) AS n FROM member_search')).toBe(12);
+    expect(hasIndex('member_search_scheme') && hasIndex('member_search_name') && hasIndex('server_members_family')).toBe(true);
+    expect(hasIndex('server_bookings_case') || hasIndex('server_cases_family')).toBe(false);
+    expect(count('SELECT count(*) AS n FROM desk_families')).toBe(0);
+    expect(bulk.prepare('SELECT collection, doc_id AS id FROM feed').all()).toEqual([{ collection: 'packages', id: 'MG012A' }]);
+    expect(readMeta(bulk, 'first_sync_tables')).toBe('3');
     for (const page of rest) bulkApplier.apply(page.documents, page.checkpoint, '2026-11-23T10:00:01.000Z');
     expect(readMeta(bulk, 'first_sync')).toBe('done');
+    expect(readMeta(bulk, 'first_sync_tables')).toBeNull();
     expect(bulkApplier.isLoadingFirstSync).toBe(false);
     expect(announced.flat()).toEqual(expect.arrayContaining(['packages', 'families', 'cases', 'bookings']));
 

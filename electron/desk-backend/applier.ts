@@ -1,4 +1,4 @@
-import type { PullCheckpointValue } from '@contract/sync';
+import { replicatedTables, type PullCheckpointValue, type ReplicatedTable } from '@contract/sync';
 import { bulkLoadIndexes, readMeta, writeMeta, type ReplicaDatabase, type SqlStatement } from './database';
 import type { Feed } from './feed';
 import type { ReceivedDocument } from './server-client';
@@ -17,16 +17,21 @@ export interface ArrivedDecision {
  * commit together, so a crash mid-pull resumes from the last applied page, never half of one.
  *
  * A desk's first sync is a bulk load (hundreds of thousands of rows): until its first round ends,
- * pages only upsert server rows. The secondary indexes are dropped when it starts and built once
- * at its end, and the derived rows — offline member search, the families this desk works with,
- * the renderer's read-model feed — are filled then by set-based statements, in the same
- * transaction as the round's last page. Building an index from sorted rows costs a fraction of
- * maintaining it row by row. The state ('loading') is in meta, so a crash mid-load resumes the
- * load; a page that meets local pending changes takes the row-by-row path, which clears them.
+ * pages only upsert server rows. The secondary indexes are dropped when it starts, and a round
+ * walks the tables in order: once its checkpoint has moved past a table, all of that table's rows
+ * are in, and its indexes are built and its derived rows — offline member search, the families
+ * this desk works with, the renderer's read-model feed — are filled by set-based statements, in
+ * the transaction of the page that moved past it (while the server reads the next tables, not
+ * all at the end). Building an index from sorted rows costs a fraction of maintaining it row by
+ * row. The state ('loading', and how many tables are finished) is in meta, so a crash mid-load
+ * resumes the load; a page that meets local pending changes takes the row-by-row path, which
+ * clears them.
  */
 export class PullApplier {
   private readonly statements: Record<string, SqlStatement>;
   private isFirstSync: boolean;
+  /** In a first sync: the tables (in round order) whose rows are all in and whose indexes and derived rows are built. */
+  private tablesFinished: number;
   private arrived: ArrivedDecision[] = [];
   private readonly decisionListeners = new Set<(decisions: ArrivedDecision[]) => void>();
 
@@ -53,6 +58,7 @@ export class PullApplier {
     db.function('coverdesk_name_key', { deterministic: true }, (name: unknown) => nameKey(typeof name === 'string' ? name : ''));
     const firstSync = readMeta(db, 'first_sync');
     this.isFirstSync = firstSync === 'loading' || (firstSync === null && readMeta(db, 'pull_checkpoint') === null);
+    this.tablesFinished = Number(readMeta(db, 'first_sync_tables') ?? '0');
   }
 
   /** True while the desk's first full sync is still loading (reads work, but without the derived rows). */
@@ -72,8 +78,11 @@ export class PullApplier {
           if (hasPending || !s[document.table]) this.applyOne(document, hasPending, now);
           else s[document.table]!.run(document.id, document.table === 'families' ? document.id : text(document.row.familyId), document.table === 'cases' ? document.id : text(document.row.caseId), document.rowText ?? JSON.stringify(document.row));
         }
-        // The first round is over when the checkpoint points at the start of the next window.
-        if (checkpoint.table === 0 && checkpoint.afterId === null) this.finishFirstSync(now);
+        // The first round is over when the checkpoint points at the start of the next window;
+        // before that, every table before the checkpoint's is complete.
+        const roundEnded = checkpoint.table === 0 && checkpoint.afterId === null;
+        this.finishTables(roundEnded ? replicatedTables.length : checkpoint.table, now);
+        if (roundEnded) this.finishFirstSync();
       } else {
         for (const document of documents) this.applyOne(document, hasPending, now);
       }
@@ -82,6 +91,7 @@ export class PullApplier {
       this.feed.save();
     });
     const wasFirstSync = this.isFirstSync;
+    const tablesFinished = this.tablesFinished;
     // Pulled pages commit without waiting for the disk (synchronous = NORMAL; WAL keeps them
     // atomic and in order): a page and its checkpoint commit together, so a power cut can only
     // take the last few pages back and the desk pulls them again. Waiting for the disk on every
@@ -94,6 +104,7 @@ export class PullApplier {
       this.feed.discard();
       this.arrived = [];
       this.isFirstSync = wasFirstSync;
+      this.tablesFinished = tablesFinished;
       throw error;
     } finally {
       this.db.pragma('synchronous = FULL');
@@ -109,29 +120,51 @@ export class PullApplier {
   private startFirstSync(): void {
     for (const index of bulkLoadIndexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
     writeMeta(this.db, 'first_sync', 'loading');
+    this.tablesFinished = 0;
+    writeMeta(this.db, 'first_sync_tables', '0');
   }
 
-  /**
-   * Inside the transaction of the first round's last page: derived rows, then the indexes (built
-   * once over rows already in place, not kept up row by row), then the feed.
-   */
-  private finishFirstSync(now: string): void {
-    // Plain ASCII names with single inner spaces fold in SQL (lower() is nameKey for them); any
-    // other name goes through nameKey itself. The equality with the row-by-row path is tested.
-    this.db.prepare(`INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year)
-      SELECT id, family_id, COALESCE(json_extract(doc, '$.schemeMemberId'), ''), json_extract(doc, '$.healthCardNumber'),
-             CASE WHEN name NOT GLOB '*[^ -~]*' AND instr(name, '  ') = 0 AND name = trim(name) THEN lower(name) ELSE coverdesk_name_key(name) END,
-             COALESCE(json_extract(doc, '$.birthYear'), 0)
-        FROM (SELECT id, family_id, doc, json_extract(doc, '$.fullName') AS name FROM server_members) WHERE true
-      ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id,
-        health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year`).run();
-    this.db.prepare('INSERT INTO desk_families (family_id, added_at) SELECT DISTINCT family_id, ? FROM server_cases WHERE family_id IS NOT NULL ON CONFLICT (family_id) DO NOTHING').run(now);
-    for (const index of bulkLoadIndexes) this.db.exec(index.sql);
-    this.feed.touchAll('packages', 'SELECT id FROM server_packages ORDER BY id');
-    this.feed.touchAll('families', 'SELECT family_id AS id FROM desk_families ORDER BY family_id');
-    this.feed.touchAll('cases', 'SELECT id FROM server_cases ORDER BY id');
-    this.feed.touchAll('bookings', 'SELECT id FROM server_bookings ORDER BY id');
+  /** Inside a first-sync page's transaction: finish every table before `through` not finished yet. */
+  private finishTables(through: number, now: string): void {
+    if (this.tablesFinished >= through) return;
+    for (; this.tablesFinished < through; this.tablesFinished += 1) this.finishTable(replicatedTables[this.tablesFinished]!, now);
+    writeMeta(this.db, 'first_sync_tables', String(this.tablesFinished));
+  }
+
+  /** A table whose rows are all in: its derived rows, then its indexes (built once over rows in place), then its feed. */
+  private finishTable(table: ReplicatedTable, now: string): void {
+    switch (table) {
+      case 'members':
+        // Plain ASCII names with single inner spaces fold in SQL (lower() is nameKey for them); any
+        // other name goes through nameKey itself. The equality with the row-by-row path is tested.
+        this.db.prepare(`INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year)
+          SELECT id, family_id, COALESCE(json_extract(doc, '$.schemeMemberId'), ''), json_extract(doc, '$.healthCardNumber'),
+                 CASE WHEN name NOT GLOB '*[^ -~]*' AND instr(name, '  ') = 0 AND name = trim(name) THEN lower(name) ELSE coverdesk_name_key(name) END,
+                 COALESCE(json_extract(doc, '$.birthYear'), 0)
+            FROM (SELECT id, family_id, doc, json_extract(doc, '$.fullName') AS name FROM server_members) WHERE true
+          ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id,
+            health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year`).run();
+        break;
+      case 'cases':
+        // Families come first in a round, so the families this desk works with are all in.
+        this.db.prepare('INSERT INTO desk_families (family_id, added_at) SELECT DISTINCT family_id, ? FROM server_cases WHERE family_id IS NOT NULL ON CONFLICT (family_id) DO NOTHING').run(now);
+        break;
+      default:
+        break;
+    }
+    for (const index of bulkLoadIndexes) if (index.table === table) this.db.exec(index.sql);
+    if (table === 'packages') this.feed.touchAll('packages', 'SELECT id FROM server_packages ORDER BY id');
+    if (table === 'cases') {
+      this.feed.touchAll('families', 'SELECT family_id AS id FROM desk_families ORDER BY family_id');
+      this.feed.touchAll('cases', 'SELECT id FROM server_cases ORDER BY id');
+    }
+    if (table === 'bookings') this.feed.touchAll('bookings', 'SELECT id FROM server_bookings ORDER BY id');
+  }
+
+  /** Inside the transaction of the first round's last page, after its tables are finished. */
+  private finishFirstSync(): void {
     writeMeta(this.db, 'first_sync', 'done');
+    this.db.prepare("DELETE FROM meta WHERE key = 'first_sync_tables'").run();
     this.isFirstSync = false;
   }
 

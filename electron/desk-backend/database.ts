@@ -129,14 +129,15 @@ const migrations: readonly string[] = [
  * PullApplier): the same definitions as migrations 1–3 leave, held equal by a test. Primary keys
  * stay, so upserts and point lookups work throughout.
  */
-export const bulkLoadIndexes: readonly { readonly name: string; readonly sql: string }[] = [
+export const bulkLoadIndexes: readonly { readonly name: string; readonly table: (typeof serverTables)[number]; readonly sql: string }[] = [
   ...serverTables.flatMap((table) => [
-    { name: `server_${table}_family`, sql: `CREATE INDEX IF NOT EXISTS server_${table}_family ON server_${table} (family_id)` },
-    { name: `server_${table}_case`, sql: `CREATE INDEX IF NOT EXISTS server_${table}_case ON server_${table} (case_id)` },
+    { name: `server_${table}_family`, table, sql: `CREATE INDEX IF NOT EXISTS server_${table}_family ON server_${table} (family_id)` },
+    { name: `server_${table}_case`, table, sql: `CREATE INDEX IF NOT EXISTS server_${table}_case ON server_${table} (case_id)` },
   ]).filter((index) => !unreadIndexes.has(index.name)),
-  { name: 'member_search_scheme', sql: 'CREATE INDEX IF NOT EXISTS member_search_scheme ON member_search (scheme_member_id)' },
-  { name: 'member_search_card', sql: 'CREATE INDEX IF NOT EXISTS member_search_card ON member_search (health_card_number)' },
-  { name: 'member_search_name', sql: 'CREATE INDEX IF NOT EXISTS member_search_name ON member_search (name_key, birth_year)' },
+  // Member search is derived from members: built with them.
+  { name: 'member_search_scheme', table: 'members', sql: 'CREATE INDEX IF NOT EXISTS member_search_scheme ON member_search (scheme_member_id)' },
+  { name: 'member_search_card', table: 'members', sql: 'CREATE INDEX IF NOT EXISTS member_search_card ON member_search (health_card_number)' },
+  { name: 'member_search_name', table: 'members', sql: 'CREATE INDEX IF NOT EXISTS member_search_name ON member_search (name_key, birth_year)' },
 ];
 
 export class ReplicaVersionError extends Error {}
