@@ -177,14 +177,14 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
     [body.paymentId, hospitalId!, reference, amount, split.government, split.insurer, deductions, netPaid, context.principal.operatorId],
   );
   const governmentParts = allocateGovernmentShare(approvedAmounts, split.government);
-  for (const [index, claim] of claims.entries()) {
-    const approved = approvedAmounts[index]!;
-    const government = governmentParts[index]!;
-    await context.sql.query(
-      'INSERT INTO payment_ledger (payment_id, claim_id, hospital_id, approved_amount, government_amount, insurer_amount, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [body.paymentId, claim.id, hospitalId!, approved, government, approved - government, context.commandId],
-    );
-  }
+  // One statement for all the claims' ledger entries, in claim order.
+  await context.sql.query(
+    `INSERT INTO payment_ledger (payment_id, claim_id, hospital_id, approved_amount, government_amount, insurer_amount, command_id)
+       SELECT $1, entry.claim_id, $2, entry.approved, entry.government, entry.approved - entry.government, $3
+         FROM unnest($4::uuid[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS entry (claim_id, approved, government, position)
+        ORDER BY entry.position`,
+    [body.paymentId, hospitalId!, context.commandId, claims.map((claim) => claim.id), approvedAmounts, governmentParts],
+  );
   await context.sql.query("UPDATE claims SET status = 'paid', payment_id = $2 WHERE id = ANY($1::uuid[])", [ids, body.paymentId]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'payment-approved', entityType: 'payment', entityId: body.paymentId, after: { reference, claims: ids.length, amount, government: split.government, insurer: split.insurer, deductions, netPaid, governmentShareBp }, commandId: context.commandId });
   for (const claim of claims) {
