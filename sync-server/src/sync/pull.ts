@@ -26,6 +26,16 @@ function tableQuery(table: ReplicatedTable, isInitial: boolean): string {
   return declare + tableBody(table, isInitial);
 }
 
+/**
+ * A page query's select list: the paging id, and the whole document as JSON text
+ * (`{"table":…,"id":…,"row":…}`) built by PostgreSQL from the row expression. A uuid's text needs
+ * no JSON escaping; any other id (a package code) goes through to_json.
+ */
+function documentColumns(table: ReplicatedTable, id: string, row: string): string {
+  const idJson = table === 'packages' ? `to_json(${id})::text` : `'"' || ${id}::text || '"'`;
+  return `${id}::text AS id, '{"table":"${table}","id":' || ${idJson} || ',"row":' || ${row}::text || '}' AS row`;
+}
+
 function tableBody(table: ReplicatedTable, isInitial: boolean): string {
   const window = (alias: string) => (isInitial ? 'true' : `${alias}.change_xid >= $1::xid8`);
   // Page by the primary key itself (uuid order, or the package code), so every page is an index
@@ -33,65 +43,65 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
   const after = (column: string, type: 'uuid' | 'text' = 'uuid') => `($5::text IS NULL OR ${column} > $5::${type})`;
   switch (table) {
     case 'families':
-      return `SELECT f.id::text AS id, '{"table":"families","id":"' || f.id::text || '","row":' || json_build_object(
+      return `SELECT ${documentColumns('families', 'f.id', `json_build_object(
                 'id', f.id, 'familyNumber', f.family_number, 'cover', f.cover, 'committed', f.committed, 'district', f.district,
                 'registeredPhoneEnding', right(f.registered_phone, 4), 'confirmedAt', clock_timestamp(),
                 'activeCases', (SELECT COALESCE(json_agg(json_build_object(
                     'caseId', CASE WHEN c.hospital_id = $4 THEN c.id END, 'memberId', c.member_id, 'hospitalCode', hs.code,
                     'isOwnHospital', c.hospital_id = $4, 'holdAmount', COALESCE(h.amount, 0), 'preauthStatus', p.status) ORDER BY c.admitted_at), '[]'::json)
                   FROM cases c JOIN hospitals hs ON hs.id = c.hospital_id LEFT JOIN holds h ON h.case_id = c.id LEFT JOIN preauths p ON p.case_id = c.id
-                 WHERE c.family_id = f.id AND c.status = 'admitted'))::text || '}' AS row
+                 WHERE c.family_id = f.id AND c.status = 'admitted'))`)}
                 FROM families f
                WHERE ${familyInScope('f')} AND ${after('f.id')}
                  AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering}`})
                ORDER BY f.id LIMIT $6`;
     case 'members':
-      return `SELECT m.id::text AS id, '{"table":"members","id":"' || m.id::text || '","row":' || json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
-                'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number)::text || '}' AS row
+      return `SELECT ${documentColumns('members', 'm.id', `json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
+                'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number)`)}
                 FROM members m JOIN families f ON f.id = m.family_id
                WHERE ${familyInScope('f')} AND ${after('m.id')}
                  AND (${window('m')} ${isInitial ? '' : `OR m.family_id IN ${familiesEntering}`})
                ORDER BY m.id LIMIT $6`;
     case 'packages':
-      return `SELECT p.code AS id, '{"table":"packages","id":' || to_json(p.code)::text || ',"row":' || json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
-                'version', pp.version, 'price', pp.price)::text || '}' AS row
+      return `SELECT ${documentColumns('packages', 'p.code', `json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
+                'version', pp.version, 'price', pp.price)`)}
                 FROM packages p
                 JOIN LATERAL (SELECT version, price, change_xid FROM package_prices WHERE package_code = p.code ORDER BY version DESC LIMIT 1) pp ON true
                WHERE ${after('p.code', 'text')}
                  AND (${window('p')} OR ${window('pp')})
                ORDER BY p.code LIMIT $6`;
     case 'cases':
-      return `SELECT c.id::text AS id, '{"table":"cases","id":"' || c.id::text || '","row":' || json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
+      return `SELECT ${documentColumns('cases', 'c.id', `json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
                 'identityMethod', c.identity_method, 'isEmergency', c.is_emergency, 'admittedAt', c.admitted_at, 'dischargedAt', c.discharged_at,
-                'cancelledAt', c.cancelled_at)::text || '}' AS row
+                'cancelledAt', c.cancelled_at)`)}
                 FROM cases c
                WHERE c.hospital_id = $4 AND ${window('c')} AND ${after('c.id')}
                ORDER BY c.id LIMIT $6`;
     case 'preauths':
-      return `SELECT p.id::text AS id, '{"table":"preauths","id":"' || p.id::text || '","row":' || json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
+      return `SELECT ${documentColumns('preauths', 'p.id', `json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
                 'packagePrice', p.package_price, 'requestedAmount', p.requested_amount, 'recommendedAmount', p.recommended_amount,
                 'approvedAmount', p.approved_amount, 'status', p.status, 'queryReason', p.query_reason, 'queryResponse', p.query_response,
-                'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at)::text || '}' AS row
+                'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at)`)}
                 FROM preauths p JOIN cases c ON c.id = p.case_id
                WHERE c.hospital_id = $4 AND ${window('p')} AND ${after('p.id')}
                ORDER BY p.id LIMIT $6`;
     case 'holds':
-      return `SELECT h.id::text AS id, '{"table":"holds","id":"' || h.id::text || '","row":' || json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
+      return `SELECT ${documentColumns('holds', 'h.id', `json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
                 'authorized', h.authorized, 'packageCode', h.package_code, 'packageVersion', h.package_version, 'status', h.status,
-                'confirmedAt', clock_timestamp())::text || '}' AS row
+                'confirmedAt', clock_timestamp())`)}
                 FROM holds h JOIN cases c ON c.id = h.case_id
                WHERE c.hospital_id = $4 AND ${window('h')} AND ${after('h.id')}
                ORDER BY h.id LIMIT $6`;
     case 'enhancements':
-      return `SELECT e.id::text AS id, '{"table":"enhancements","id":"' || e.id::text || '","row":' || json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
-                'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at)::text || '}' AS row
+      return `SELECT ${documentColumns('enhancements', 'e.id', `json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
+                'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at)`)}
                 FROM enhancements e JOIN cases c ON c.id = e.case_id
                WHERE c.hospital_id = $4 AND ${window('e')} AND ${after('e.id')}
                ORDER BY e.id LIMIT $6`;
     case 'bookings':
-      return `SELECT b.id::text AS id, '{"table":"bookings","id":"' || b.id::text || '","row":' || json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
+      return `SELECT ${documentColumns('bookings', 'b.id', `json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
                 'quantity', b.quantity, 'unitPrice', b.unit_price, 'amount', b.amount, 'coveredAmount', b.covered_amount, 'shortfallAmount', b.shortfall_amount,
-                'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at)::text || '}' AS row
+                'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at)`)}
                 FROM bookings b JOIN cases c ON c.id = b.case_id
                WHERE c.hospital_id = $4 AND ${window('b')} AND ${after('b.id')}
                ORDER BY b.id LIMIT $6`;
@@ -105,11 +115,11 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                  AND (${window('b')} ${isInitial ? '' : `OR b.family_id IN ${familiesEntering}`})
                ORDER BY b.id LIMIT $6`;
     case 'claims':
-      return `SELECT k.id::text AS id, '{"table":"claims","id":"' || k.id::text || '","row":' || json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
+      return `SELECT ${documentColumns('claims', 'k.id', `json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
                 'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'status', k.status, 'submittedAt', k.submitted_at,
                 -- The reviewers' line decisions (claim lines change only with their claim row, in its transaction).
                 'lines', (SELECT COALESCE(json_agg(json_build_object('bookingId', l.booking_id, 'payerAmount', l.payer_amount, 'approvedAmount', l.approved_amount,
-                    'decision', l.cpd_decision, 'reasonCode', l.reason_code) ORDER BY l.booking_id), '[]'::json) FROM claim_lines l WHERE l.claim_id = k.id))::text || '}' AS row
+                    'decision', l.cpd_decision, 'reasonCode', l.reason_code) ORDER BY l.booking_id), '[]'::json) FROM claim_lines l WHERE l.claim_id = k.id))`)}
                 FROM claims k
                WHERE k.hospital_id = $4 AND ${window('k')} AND ${after('k.id')}
                ORDER BY k.id LIMIT $6`;
