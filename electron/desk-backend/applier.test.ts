@@ -112,6 +112,9 @@ describe('pull applier: a first sync is a bulk load', () => {
     expect(built.indexes.map((i) => (i as { name: string }).name)).toEqual(expect.arrayContaining(bulkLoadIndexes.map((i) => i.name)));
     expect(built.deskFamilies).toEqual([{ family_id: family(1) }, { family_id: family(2) }]);
     expect(built.feed).toHaveLength(1 + 2 + 2 + 5); // packages, the desk's families, cases, bookings
+    // Case documents are built from their pre-auth, hold, bookings and claim: their feed entries come after all of those are in.
+    const sequence = (collection: string, aggregate: 'min' | 'max') => (bulk.prepare(`SELECT ${aggregate}(sequence) AS n FROM feed WHERE collection = ?`).get(collection) as { n: number }).n;
+    expect(sequence('cases', 'min')).toBeGreaterThan(sequence('bookings', 'max'));
     // Feed sequences are unique and continue after the load.
     const sequences = (bulk.prepare('SELECT sequence FROM feed ORDER BY sequence').all() as { sequence: number }[]).map((r) => r.sequence);
     expect(new Set(sequences).size).toBe(sequences.length);
@@ -155,6 +158,24 @@ describe('pull applier: a first sync is a bulk load', () => {
     expect(db.prepare('SELECT * FROM pending_rows').all()).toEqual([]);
     expect((db.prepare('SELECT count(*) AS n FROM member_search').get() as { n: number }).n).toBe(12);
     expect((db.prepare('SELECT count(*) AS n FROM server_bookings').get() as { n: number }).n).toBe(5);
+    db.close();
+  });
+
+  it('a round that starts again mid-load (the scope pulled again) finishes every table again, with the rows it brings', () => {
+    const db = openReplica(replicaPath());
+    const feed = new Feed(db);
+    const applier = new PullApplier(db, feed);
+    const [first, second] = pages(roundDocuments(), 10);
+    applier.apply(first!.documents, first!.checkpoint, '2026-11-23T10:00:00.000Z');
+    applier.apply(second!.documents, second!.checkpoint, '2026-11-23T10:00:01.000Z');
+    expect(readMeta(db, 'first_sync_tables')).toBe('3');
+    // What BiometricVault.recoverUnreadable does at start-up: the round starts again from scratch.
+    db.prepare("DELETE FROM meta WHERE key = 'pull_checkpoint'").run();
+    const renamed = roundDocuments().map((document) => (document.id === member(4) ? { ...document, row: { ...document.row, fullName: 'Renamed Person' } } : document));
+    const again = new PullApplier(db, feed);
+    for (const page of pages(renamed, 10)) again.apply(page.documents, page.checkpoint, '2026-11-23T10:00:02.000Z');
+    expect(readMeta(db, 'first_sync')).toBe('done');
+    expect(db.prepare('SELECT name_key FROM member_search WHERE id = ?').get(member(4))).toEqual({ name_key: 'renamed person' });
     db.close();
   });
 

@@ -30,8 +30,8 @@ export interface ArrivedDecision {
 export class PullApplier {
   private readonly statements: Record<string, SqlStatement>;
   private isFirstSync: boolean;
-  /** In a first sync: the tables (in round order) whose rows are all in and whose indexes and derived rows are built. */
-  private tablesFinished: number;
+  /** In a first sync: the tables (in round order) whose rows are all in and whose indexes and derived rows are built (meta first_sync_tables). */
+  private tablesFinished = 0;
   private arrived: ArrivedDecision[] = [];
   private readonly decisionListeners = new Set<(decisions: ArrivedDecision[]) => void>();
 
@@ -58,7 +58,6 @@ export class PullApplier {
     db.function('coverdesk_name_key', { deterministic: true }, (name: unknown) => nameKey(typeof name === 'string' ? name : ''));
     const firstSync = readMeta(db, 'first_sync');
     this.isFirstSync = firstSync === 'loading' || (firstSync === null && readMeta(db, 'pull_checkpoint') === null);
-    this.tablesFinished = Number(readMeta(db, 'first_sync_tables') ?? '0');
   }
 
   /** True while the desk's first full sync is still loading (reads work, but without the derived rows). */
@@ -72,6 +71,9 @@ export class PullApplier {
       const now = new Date().toISOString();
       if (this.isFirstSync) {
         if (readMeta(this.db, 'first_sync') !== 'loading') this.startFirstSync();
+        // A round that starts again mid-load (no checkpoint stored: the scope is pulled again, see
+        // BiometricVault.recoverUnreadable) sends every table again, so every table is finished again.
+        this.tablesFinished = readMeta(this.db, 'pull_checkpoint') === null ? 0 : Number(readMeta(this.db, 'first_sync_tables') ?? '0');
         const s = this.statements;
         for (const document of documents) {
           // Rows without a server_* table (biometric enrolments) keep their own path.
@@ -91,7 +93,6 @@ export class PullApplier {
       this.feed.save();
     });
     const wasFirstSync = this.isFirstSync;
-    const tablesFinished = this.tablesFinished;
     // Pulled pages commit without waiting for the disk (synchronous = NORMAL; WAL keeps them
     // atomic and in order): a page and its checkpoint commit together, so a power cut can only
     // take the last few pages back and the desk pulls them again. Waiting for the disk on every
@@ -104,7 +105,6 @@ export class PullApplier {
       this.feed.discard();
       this.arrived = [];
       this.isFirstSync = wasFirstSync;
-      this.tablesFinished = tablesFinished;
       throw error;
     } finally {
       this.db.pragma('synchronous = FULL');
@@ -154,11 +154,12 @@ export class PullApplier {
     }
     for (const index of bulkLoadIndexes) if (index.table === table) this.db.exec(index.sql);
     if (table === 'packages') this.feed.touchAll('packages', 'SELECT id FROM server_packages ORDER BY id');
-    if (table === 'cases') {
-      this.feed.touchAll('families', 'SELECT family_id AS id FROM desk_families ORDER BY family_id');
-      this.feed.touchAll('cases', 'SELECT id FROM server_cases ORDER BY id');
-    }
+    // Feed entries once what the renderer builds each document from is all in: a family from its
+    // row, a booking from its row, a case from its pre-auth, hold, enhancements, bookings and
+    // claim, the last of which (claims) ends the round's server tables.
+    if (table === 'cases') this.feed.touchAll('families', 'SELECT family_id AS id FROM desk_families ORDER BY family_id');
     if (table === 'bookings') this.feed.touchAll('bookings', 'SELECT id FROM server_bookings ORDER BY id');
+    if (table === 'claims') this.feed.touchAll('cases', 'SELECT id FROM server_cases ORDER BY id');
   }
 
   /** Inside the transaction of the first round's last page, after its tables are finished. */

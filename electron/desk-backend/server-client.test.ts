@@ -35,6 +35,13 @@ describe('readPullPage: a pull page read line by line and checked as the contrac
     // One document line written another way (keys reordered) is parsed and checked whole.
     const other = serverLayout(documents).replace(line(documents[3]), '{"id":"b1","row":{"amount":35000,"closedAt":null},"table":"bookings"}');
     expect(meaning(readPullPage(Buffer.from(other)))).toEqual(answer);
+    // Close to the line layout but not it: read whole, with JSON's meaning.
+    expect(meaning(readPullPage(Buffer.from(serverLayout([]).replace('[\n]', '[\n\n]'))))).toEqual({ ...answer, documents: [] });
+    const split = serverLayout(documents).replace('"cover" : 500000,', '"cover" : 500000,\n');
+    expect(meaning(readPullPage(Buffer.from(split)))).toEqual(answer);
+    // A key repeated after the documents: the last one counts, as in JSON.parse.
+    const repeated = serverLayout(documents).replace('],"checkpoint":', '],"documents":[],"checkpoint":');
+    expect(readPullPage(Buffer.from(repeated)).documents).toEqual([]);
   });
 
   it('refuses what is not JSON, wherever the damage is', () => {
@@ -58,6 +65,8 @@ describe('readPullPage: a pull page read line by line and checked as the contrac
       good.replace('"protocolVersion":1', '"protocolVersion":9'), // another protocol
       serverLayout(documents, `],"checkpoint":{"from":1},"hasMore":true,"serverTime":"x"}`), // a checkpoint this server never issues
       JSON.stringify({ ...answer, documents: [{ table: 'bookings', id: 'b1' }] }), // whole: a document without its row
+      good.replace('"protocolVersion":1', '"protocolVersion":01'), // not a JSON number
+      good.replace('"id":"b1"', '"id":"b\t1"'), // a raw control character in a string
     ];
     for (const text of foreign) expect(() => readPullPage(Buffer.from(text)), text.slice(0, 120)).toThrow(/sync protocol|not a document|JSON/);
   });

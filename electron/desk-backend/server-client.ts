@@ -165,10 +165,13 @@ export class SyncServerClient {
 }
 
 const newline = 0x0a;
-const pageHead = /^\{"protocolVersion":(\d+),"documents":\[$/;
+/** The head line as the server writes it (a JSON number: no leading zeros). */
+const pageHead = /^\{"protocolVersion":(0|[1-9][0-9]*),"documents":\[$/;
 const pageTail = '],"checkpoint":';
-/** The start of a document line as the server writes it, up to its row. */
-const documentStart = /^\{"table":"([a-z]+)","id":("(?:[^"\\]|\\.)*"),"row":/;
+const tailKeys = ['checkpoint', 'hasMore', 'serverTime'];
+/** The start of a document line as the server writes it, up to its row (an id string: no raw control characters). */
+// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings: the pattern must name them.
+const documentStart = /^\{"table":"([a-z]+)","id":("(?:[^"\\\x00-\x1f]|\\.)*"),"row":/;
 const tables: ReadonlySet<string> = new Set(replicatedTables);
 
 /** A pulled document as received: the row parsed, and (from a page in the server's layout) its JSON text as sent. */
@@ -190,10 +193,20 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
  *     object row, nothing else): the contract's own check walked every key of every row;
  *   - the row keeps the text it came in, which the replica stores as it is, instead of
  *     serializing the parsed row again.
- * Any other layout of the same JSON (a different server, a proxy that reformats) is parsed whole
- * and checked against the contract; what the page means is the same either way.
+ * Anything else — another layout of the same JSON (a different server, a proxy that reformats),
+ * or a page the line reading does not accept — is parsed whole and checked against the contract,
+ * which decides; so what a page means, and whether it is refused, is the same either way.
  */
 export function readPullPage(bytes: Buffer): ReceivedPage {
+  const page = readLineLayout(bytes);
+  if (page) return page;
+  const whole: unknown = JSON.parse(bytes.toString('utf8'));
+  if (!validators.pull.Check(whole)) throw new PullPageError('The pull page does not match the sync protocol.');
+  return whole;
+}
+
+/** The page read line by line, or null if it is not exactly the server's line layout of a valid answer. */
+function readLineLayout(bytes: Buffer): ReceivedPage | null {
   const lines: [number, number][] = [];
   for (let start = 0; start <= bytes.length;) {
     const end = bytes.indexOf(newline, start);
@@ -204,31 +217,33 @@ export function readPullPage(bytes: Buffer): ReceivedPage {
   const line = (index: number, trim = 0) => bytes.toString('utf8', lines[index]![0], lines[index]![1] - trim);
   const head = lines.length >= 2 ? pageHead.exec(line(0)) : null;
   const tail = head ? line(lines.length - 1) : '';
-  const isLineLayout = head !== null && tail.startsWith(pageTail) && lines.slice(1, -2).every(([, end]) => bytes[end - 1] === 0x2c);
-  if (!isLineLayout) {
-    const whole: unknown = JSON.parse(bytes.toString('utf8'));
-    if (!validators.pull.Check(whole)) throw new PullPageError('The pull page does not match the sync protocol.');
-    return whole;
-  }
-  const rest = JSON.parse(`{${tail.slice(2)}`) as Record<string, unknown>;
-  const frame = { protocolVersion: Number(head[1]), documents: [], ...rest };
-  if (!validators.pull.Check(frame)) throw new PullPageError('The pull page\'s version, checkpoint or time do not match the sync protocol.');
-  const documents: ReceivedDocument[] = [];
-  for (let index = 1; index < lines.length - 1; index += 1) {
-    const text = line(index, index < lines.length - 2 ? 1 : 0);
-    const start = documentStart.exec(text);
-    if (start && text.endsWith('}')) {
-      const rowText = text.slice(start[0].length, -1);
-      const row: unknown = JSON.parse(rowText);
-      const id: unknown = start[2]!.includes('\\') ? JSON.parse(start[2]!) : start[2]!.slice(1, -1);
-      if (!tables.has(start[1]!) || !isPlainObject(row) || typeof id !== 'string') throw new PullPageError(`Pull page line ${index + 1} is not a document of the sync protocol.`);
-      documents.push({ table: start[1] as ReplicatedTable, id, row, rowText });
-    } else {
-      // The same document written another way (key order, spacing): parsed and checked whole.
-      const document: unknown = JSON.parse(text);
-      if (!validators.document.Check(document)) throw new PullPageError(`Pull page line ${index + 1} is not a document of the sync protocol.`);
-      documents.push(document);
+  if (!head || !tail.startsWith(pageTail) || !lines.slice(1, -2).every(([, end]) => bytes[end - 1] === 0x2c)) return null;
+  try {
+    const rest: unknown = JSON.parse(`{${tail.slice(2)}`);
+    // Only the three keys the server writes after the documents (a repeated key would change what the page means).
+    if (!isPlainObject(rest) || Object.keys(rest).some((key) => !tailKeys.includes(key))) return null;
+    const frame = { protocolVersion: Number(head[1]), documents: [], ...rest };
+    if (!validators.pull.Check(frame)) return null;
+    const documents: ReceivedDocument[] = [];
+    for (let index = 1; index < lines.length - 1; index += 1) {
+      const text = line(index, index < lines.length - 2 ? 1 : 0);
+      const start = documentStart.exec(text);
+      if (start && text.endsWith('}')) {
+        const rowText = text.slice(start[0].length, -1);
+        const row: unknown = JSON.parse(rowText);
+        const id: unknown = start[2]!.includes('\\') ? JSON.parse(start[2]!) : start[2]!.slice(1, -1);
+        if (!tables.has(start[1]!) || !isPlainObject(row) || typeof id !== 'string') return null;
+        documents.push({ table: start[1] as ReplicatedTable, id, row, rowText });
+      } else {
+        // The same document written another way (key order, spacing): parsed and checked whole.
+        const document: unknown = JSON.parse(text);
+        if (!validators.document.Check(document)) return null;
+        documents.push(document);
+      }
     }
+    return { ...frame, documents };
+  } catch (error) {
+    if (error instanceof SyntaxError) return null;
+    throw error;
   }
-  return { ...frame, documents };
 }

@@ -308,7 +308,7 @@ async function benchMain(): Promise<void> {
     await waitFor('signed-in');
 
     // ------------------------------------------------------------ (2) where the pull's time goes
-    console.log('(2) profile: the server\'s pull() alone, the same pages over HTTP, parsing, validation, the applier');
+    console.log('(2) profile: the server\'s pull() alone, the same pages over HTTP, reading them (parse + checks), the applier');
     const principal = { deskId: demoIds.deskA, hospitalId: demoIds.hospitalA, registryDistrict: 'Pune', scopeChangedXid: '0' };
     let serverOnlyMs = 0;
     let serverRows = 0;
