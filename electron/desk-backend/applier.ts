@@ -30,8 +30,6 @@ export interface ArrivedDecision {
 export class PullApplier {
   private readonly statements: Record<string, SqlStatement>;
   private isFirstSync: boolean;
-  /** In a first sync: the tables (in round order) whose rows are all in and whose indexes and derived rows are built (meta first_sync_tables). */
-  private tablesFinished = 0;
   private arrived: ArrivedDecision[] = [];
   private readonly decisionListeners = new Set<(decisions: ArrivedDecision[]) => void>();
 
@@ -71,9 +69,10 @@ export class PullApplier {
       const now = new Date().toISOString();
       if (this.isFirstSync) {
         if (readMeta(this.db, 'first_sync') !== 'loading') this.startFirstSync();
-        // A round that starts again mid-load (no checkpoint stored: the scope is pulled again, see
+        // How many tables (in round order) are finished: meta first_sync_tables. A round that starts
+        // again mid-load (no checkpoint stored: the scope is pulled again, see
         // BiometricVault.recoverUnreadable) sends every table again, so every table is finished again.
-        this.tablesFinished = readMeta(this.db, 'pull_checkpoint') === null ? 0 : Number(readMeta(this.db, 'first_sync_tables') ?? '0');
+        const finished = readMeta(this.db, 'pull_checkpoint') === null ? 0 : Number(readMeta(this.db, 'first_sync_tables') ?? '0');
         const s = this.statements;
         for (const document of documents) {
           // Rows without a server_* table (biometric enrolments) keep their own path.
@@ -83,7 +82,7 @@ export class PullApplier {
         // The first round is over when the checkpoint points at the start of the next window;
         // before that, every table before the checkpoint's is complete.
         const roundEnded = checkpoint.table === 0 && checkpoint.afterId === null;
-        this.finishTables(roundEnded ? replicatedTables.length : checkpoint.table, now);
+        this.finishTables(finished, roundEnded ? replicatedTables.length : checkpoint.table, now);
         if (roundEnded) this.finishFirstSync();
       } else {
         for (const document of documents) this.applyOne(document, hasPending, now);
@@ -120,15 +119,13 @@ export class PullApplier {
   private startFirstSync(): void {
     for (const index of bulkLoadIndexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
     writeMeta(this.db, 'first_sync', 'loading');
-    this.tablesFinished = 0;
-    writeMeta(this.db, 'first_sync_tables', '0');
   }
 
-  /** Inside a first-sync page's transaction: finish every table before `through` not finished yet. */
-  private finishTables(through: number, now: string): void {
-    if (this.tablesFinished >= through) return;
-    for (; this.tablesFinished < through; this.tablesFinished += 1) this.finishTable(replicatedTables[this.tablesFinished]!, now);
-    writeMeta(this.db, 'first_sync_tables', String(this.tablesFinished));
+  /** Inside a first-sync page's transaction: finish the tables from `finished` up to (not including) `through`. */
+  private finishTables(finished: number, through: number, now: string): void {
+    if (finished >= through) return;
+    for (let table = finished; table < through; table += 1) this.finishTable(replicatedTables[table]!, now);
+    writeMeta(this.db, 'first_sync_tables', String(through));
   }
 
   /** A table whose rows are all in: its derived rows, then its indexes (built once over rows in place), then its feed. */

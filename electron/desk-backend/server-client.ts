@@ -1,5 +1,5 @@
 import { Compile } from 'typebox/compile';
-import { EnrollAnswer, protocolHeader, PullAnswer, PulledDocument, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import { EnrollAnswer, protocolHeader, PullAnswer, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
 
 /** Why a call to the sync server did not give a usable answer. */
 export type ServerFault =
@@ -14,7 +14,7 @@ export class ServerCallError extends Error {
   }
 }
 
-const validators = { pull: Compile(PullAnswer), document: Compile(PulledDocument), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer) };
+const validators = { pull: Compile(PullAnswer), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer) };
 
 /**
  * HTTP client of the sync server. Every answer is checked against the sync contract before the
@@ -228,18 +228,12 @@ function readLineLayout(bytes: Buffer): ReceivedPage | null {
     for (let index = 1; index < lines.length - 1; index += 1) {
       const text = line(index, index < lines.length - 2 ? 1 : 0);
       const start = documentStart.exec(text);
-      if (start && text.endsWith('}')) {
-        const rowText = text.slice(start[0].length, -1);
-        const row: unknown = JSON.parse(rowText);
-        const id: unknown = start[2]!.includes('\\') ? JSON.parse(start[2]!) : start[2]!.slice(1, -1);
-        if (!tables.has(start[1]!) || !isPlainObject(row) || typeof id !== 'string') return null;
-        documents.push({ table: start[1] as ReplicatedTable, id, row, rowText });
-      } else {
-        // The same document written another way (key order, spacing): parsed and checked whole.
-        const document: unknown = JSON.parse(text);
-        if (!validators.document.Check(document)) return null;
-        documents.push(document);
-      }
+      if (!start || !text.endsWith('}')) return null;
+      const rowText = text.slice(start[0].length, -1);
+      const row: unknown = JSON.parse(rowText);
+      const id: unknown = start[2]!.includes('\\') ? JSON.parse(start[2]!) : start[2]!.slice(1, -1);
+      if (!tables.has(start[1]!) || !isPlainObject(row) || typeof id !== 'string') return null;
+      documents.push({ table: start[1] as ReplicatedTable, id, row, rowText });
     }
     return { ...frame, documents };
   } catch (error) {
