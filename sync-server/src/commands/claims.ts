@@ -81,6 +81,24 @@ async function lockClaim(context: CommandContext, claimId: string): Promise<{ cl
   return { claim, lines: lines.map((l) => ({ bookingId: l.booking_id, payerAmount: l.payer_amount })) };
 }
 
+/**
+ * A partial amount at or above its line's payer amount is a typing error, not a decision: it is
+ * refused as bad input (400, nothing written or stored against the command id) before any state
+ * rule, in the reviewer's money, naming the line (issue 12: 3,500 typed on a 3,000 line). The
+ * domain's adjudicateLines keeps its own check as the last word.
+ */
+function refusePartialAboveLine(context: CommandContext, lines: readonly { bookingId: string; payerAmount: number }[], decisions: CommandBody<'process-claim'>['lines']): void {
+  const lineAmounts = new Map(lines.map((line) => [line.bookingId, line.payerAmount]));
+  for (const decision of decisions) {
+    const lineAmount = lineAmounts.get(decision.bookingId);
+    if (decision.decision !== 'partial' || decision.approvedAmount === undefined || lineAmount === undefined || decision.approvedAmount < lineAmount) continue;
+    const details = { bookingId: decision.bookingId, lineAmount, approvedAmount: decision.approvedAmount };
+    throw fail('invalid-input', decision.approvedAmount === lineAmount
+      ? `The partial amount ${formatMoney(context, decision.approvedAmount)} equals the whole line (${formatMoney(context, lineAmount)}): approve the line in full instead.`
+      : `The partial amount ${formatMoney(context, decision.approvedAmount)} is more than the line's ${formatMoney(context, lineAmount)} by ${formatMoney(context, decision.approvedAmount - lineAmount)}: a partial approval must be less than the line.`, details);
+  }
+}
+
 function toDecisions(lines: CommandBody<'process-claim'>['lines']): LineDecisionInput[] {
   return lines.map((l) => ({ bookingId: l.bookingId, decision: l.decision, approvedAmount: l.approvedAmount, reasonCode: l.reasonCode }));
 }
@@ -88,6 +106,7 @@ function toDecisions(lines: CommandBody<'process-claim'>['lines']): LineDecision
 /** CEX: line-level processing; a recommendation that CPD then verifies. No money moves yet. */
 export async function processClaim(context: CommandContext, body: CommandBody<'process-claim'>): Promise<CommandResult> {
   const { claim, lines } = await lockClaim(context, body.claimId);
+  refusePartialAboveLine(context, lines, body.lines);
   if (claim.status !== 'submitted') throw reject('claim-state-invalid', `The claim is ${claim.status}; CEX processes submitted claims.`, { status: claim.status });
   const decided = adjudicateLines(lines, toDecisions(body.lines));
   for (const line of decided) {
@@ -102,6 +121,7 @@ export async function processClaim(context: CommandContext, body: CommandBody<'p
 /** CPD: final line decisions. What is not approved goes back to the family cover. */
 export async function verifyClaim(context: CommandContext, body: CommandBody<'verify-claim'>): Promise<CommandResult> {
   const { claim, lines } = await lockClaim(context, body.claimId);
+  refusePartialAboveLine(context, lines, body.lines);
   if (claim.status !== 'processed') throw reject('claim-state-invalid', `The claim is ${claim.status}; CPD verifies claims that CEX has processed.`, { status: claim.status });
   const decided = adjudicateLines(lines, toDecisions(body.lines));
   for (const line of decided) {
