@@ -56,7 +56,7 @@ function outcome<T>(op: ActResult['op'], result: DeskResult<T>, extra: { caseId?
 async function open(setup: DeskSetup): Promise<OpenResult> {
   if (desks.has(setup.deskKey)) throw new Error(`desk ${setup.deskKey} is already open`);
   // Product defaults for the sync engine: the chaos run tests the desk as it ships. No devices.
-  const backend = new DeskBackend({ dataDir: setup.dataDir, devices: {} });
+  const backend = new DeskBackend({ dataDir: setup.dataDir, devices: {}, ...(setup.safetyPullMs ? { sync: { safetyPullMs: setup.safetyPullMs } } : {}) });
   const handlers = backend.handlers;
   const status = await handlers['enrollment.status']({});
   if (!status.ok) throw new Error(status.error.message);

@@ -22,6 +22,11 @@ export interface DeskSetup {
   readonly members: readonly ChaosMember[];
   /** Package codes with a catalogue price, to request pre-authorization for. */
   readonly packageCodes: readonly string[];
+  /**
+   * The sync engine's safety pull interval (default: the product's 30 s). A test that proves a
+   * poke arrived sets it far beyond its own length, so only a poke can bring the change.
+   */
+  readonly safetyPullMs?: number;
 }
 
 export interface OpenResult {

@@ -9,6 +9,7 @@ import { demoIds, seedDemo } from '../../sync-server/src/demo/seed';
 import { prepareServer } from '../../sync-server/src/server-state';
 import { createScratchDatabase, type ScratchDatabase } from '../../sync-server/src/testing/databases';
 import { HttpFaultProxy } from '../support/http-fault-proxy';
+import { stablePort } from '../support/ports';
 import { login, postJson, startServerProcess, type ServerProcess } from '../support/server-process';
 
 function value<T>(result: DeskResult<T>): T {
@@ -27,7 +28,15 @@ function value<T>(result: DeskResult<T>): T {
  * 112fc01 (the NOTIFY travelled with the commit). Since migration 010 the NOTIFY is sent again
  * after the commit (inside it, it serialized every commit on PostgreSQL's notify lock); what
  * covers the crash now is the restarted server announcing itself, which this test holds to.
+ *
+ * The desk's safety pull is off for the length of the test, so a case that reaches it can only
+ * have come by a poke: the test needs no wall-clock limit (a 2 s one failed on a busy machine).
+ * The server that is killed and started again listens on a port below the ephemeral range
+ * (stablePort), so no outgoing connection can be holding that port when it restarts.
  */
+const noSafetyPullMs = 3_600_000;
+/** How long to wait before calling a poke lost: generous, the result never depends on it. */
+const pokeWaitMs = 40_000;
 describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a server crash reaches desks streaming from another server (PostgreSQL)', () => {
   let scratch: ScratchDatabase;
   let crashing: ServerProcess | null = null;
@@ -41,11 +50,11 @@ describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a ser
     const state = await prepareServer(scratch.db);
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 2 });
     await state.stop();
-    [crashing, streaming] = await Promise.all([startServerProcess({ DATABASE_URL: scratch.url! }), startServerProcess({ DATABASE_URL: scratch.url! })]);
+    [crashing, streaming] = await Promise.all([startServerProcess({ DATABASE_URL: scratch.url! }, { port: await stablePort() }), startServerProcess({ DATABASE_URL: scratch.url! })]);
     // The desk's balancer sends it to the second server only: its event stream lives there.
     proxy = new HttpFaultProxy(() => [streaming.port]);
     await proxy.start();
-    desk = new DeskBackend({ dataDir: dir });
+    desk = new DeskBackend({ dataDir: dir, sync: { safetyPullMs: noSafetyPullMs } });
     const issued = await postJson(`${streaming.url}/desks/${demoIds.deskA}/enrollment-codes`, {}, await login(streaming.url, 'ha'));
     value(await desk.handlers['enrollment.enroll']({ serverUrl: proxy.url, code: String(issued.body.code) }));
     desk.start();
@@ -69,12 +78,11 @@ describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a ser
     const admitted = await postJson(`${crashing!.url}/commands/admit`, { commandId: randomUUID(), caseId, memberId: demoIds.daughter, identityMethod: 'fingerprint' }, token);
     expect(admitted.status).toBe(200);
     const started = Date.now();
-    while (!desk.reads.caseView(caseId) && Date.now() - started < 12_000) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(desk.reads.caseView(caseId)).not.toBeNull();
-    expect(Date.now() - started).toBeLessThan(2_000);
-  }, 30_000);
+    while (!desk.reads.caseView(caseId) && Date.now() - started < pokeWaitMs) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(desk.reads.caseView(caseId), 'no poke reached the desk (its safety pull is off)').not.toBeNull();
+  }, 90_000);
 
-  it('the desk shows a case admitted through the crashed server within 10 s of the restart', async () => {
+  it('the desk shows a case admitted through the crashed server once it restarts, by a poke', async () => {
     const token = await login(crashing!.url, 'medco.a');
     const caseId = randomUUID();
     const admitted = await postJson(`${crashing!.url}/commands/admit`, { commandId: randomUUID(), caseId, memberId: demoIds.son, identityMethod: 'fingerprint' }, token);
@@ -84,8 +92,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a ser
     await crashing!.stop('SIGKILL');
     crashing = await startServerProcess({ DATABASE_URL: scratch.url! }, { port });
     const healedAt = Date.now();
-    while (!desk.reads.caseView(caseId) && Date.now() - healedAt < 12_000) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(desk.reads.caseView(caseId), 'the desk never pulled the case: no poke reached it').not.toBeNull();
-    expect(Date.now() - healedAt).toBeLessThan(10_000);
-  }, 60_000);
+    while (!desk.reads.caseView(caseId) && Date.now() - healedAt < pokeWaitMs) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(desk.reads.caseView(caseId), 'the desk never pulled the case: no poke reached it (its safety pull is off)').not.toBeNull();
+  }, 120_000);
 });
