@@ -69,7 +69,9 @@ describe('five failed biometric attempts bring the fallbacks forward (fingerprin
     await pageA.getByRole('status').filter({ hasText: 'Face enrolled' }).waitFor({ timeout: captureTimeout });
     await screenshot(pageA, 'identity-fallbacks-01-face-enrolled');
     const held = await env.deskA.backend.handlers['identity.enrolments']({ memberId: demoIds.son });
-    expect(held.ok && held.value.face).not.toBeNull();
+    // Not `held.ok && held.value.face`: that is `false`, not null, when the read fails.
+    if (!held.ok) throw new Error(`${held.error.code}: ${held.error.message}`);
+    expect(held.value.face).not.toBeNull();
 
     simulator.scriptFinger([
       { finger: { kind: 'present', identity: 'arjun/right-index', quality: 90 }, polls: 1 },

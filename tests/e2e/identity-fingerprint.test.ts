@@ -111,5 +111,25 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     await page.getByRole('button', { name: 'Use supervisor override' }).click();
     await page.getByRole('dialog', { name: 'Identify by supervisor override?' }).getByRole('button', { name: 'Yes, override' }).click();
     await page.getByRole('heading', { name: 'Identity confirmed by supervisor override' }).waitFor();
+
+    // The override is only worth its name if it reaches the reviewers: admit, let the desk push,
+    // and read the server's review list and the case's audit trail.
+    await page.getByRole('link', { name: 'Continue to admission' }).click();
+    await page.getByRole('textbox', { name: 'Search by code, name or specialty' }).fill('MG006A');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Admit and request pre-auth' }).click();
+    await page.getByRole('heading', { name: 'Case of Priya Patil' }).waitFor();
+    const ha = await env.server.login('ha');
+    let reviews: { overrides: { caseId: string; memberId: string; hospitalCode: string; reason: string; supervisorName: string; reviewedAt: string | null }[]; unreviewed: number } = { overrides: [], unreviewed: 0 };
+    await expect.poll(async () => {
+      reviews = (await env.server.get(ha, '/reviews/identity-overrides')).body as typeof reviews;
+      return reviews.overrides.filter((o) => o.memberId === demoIds.daughter).length;
+    }, { timeout: 20_000 }).toBe(1);
+    const review = reviews.overrides.find((o) => o.memberId === demoIds.daughter)!;
+    expect(review).toMatchObject({ reason: 'Unconscious on arrival; mother identified her with the family card', supervisorName: 'Dr. Kale (duty supervisor)', reviewedAt: null });
+    expect(reviews.unreviewed).toBeGreaterThanOrEqual(1);
+    const trail = (await env.server.get(ha, `/cases/${review.caseId}/audit`)).body as { entries: { action: string; actor: string; after: { identityMethod?: string } | null }[]; chain: { isIntact: boolean } };
+    expect(trail.entries.find((e) => e.action === 'case-admitted')).toMatchObject({ actor: 'medco.a', after: { identityMethod: 'override' } });
+    expect(trail.chain.isIntact).toBe(true);
   });
 });
