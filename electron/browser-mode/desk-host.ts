@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { deskApiVersion, deskChannels, type DeskApiHandlers, type DeskChannel, type DeskEvents } from '../desk-api/contract';
 import { contentSecurityPolicy } from '../desk-api/content-security-policy';
 import { deskApiPath, type WireToRenderer } from '../desk-api/wire';
-import type { DeskBackend } from '../desk-backend/backend';
+import type { DeskBackend, OperatorSlot } from '../desk-backend/backend';
 import { readMeta } from '../desk-backend/database';
 import { forwardConsoleRequest, isConsoleForwardPath } from './console-forward';
 
@@ -18,19 +18,40 @@ export { contentSecurityPolicy };
 
 const isChannel = (value: unknown): value is DeskChannel => typeof value === 'string' && (deskChannels as readonly string[]).includes(value);
 
+/** Events that carry nothing about patients (link and device health): every connection gets them. */
+const eventsForAnyone: ReadonlySet<keyof DeskEvents> = new Set<keyof DeskEvents>(['sync.status', 'devices.status']);
+
+function refuse(socket: { write(text: string): unknown; destroy(): unknown }, status: string, sentence: string): void {
+  socket.write(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${sentence}`);
+  socket.destroy();
+}
+
 /**
  * Browser mode: serves the built renderer on localhost and carries the desk API over a WebSocket.
- * Only pages from this very origin may open the socket, and every message is checked before a
- * handler sees it — the same rules Electron's main process applies to IPC senders.
+ * Only pages from this very origin may open the socket (a browser always sends `Origin` on a
+ * WebSocket upgrade; a socket without one is not a desk page), only requests naming this host
+ * are answered (a DNS-rebound name is not), and every message is checked before a handler sees
+ * it — the same rules Electron's main process applies to IPC senders.
+ *
+ * Every connection has its own sign-in (`OperatorSlot`): a page in another browser, a reloaded
+ * page or a local process starts signed out, reads nothing until an operator signs in on it, and
+ * gets no events about patients or cases until then.
  */
 export function startDeskHost(backend: DeskBackend, options: { port: number; host?: string; rendererDir: string }): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const host = options.host ?? '127.0.0.1';
   const root = resolve(options.rendererDir);
+  const port = (): number => (server.address() as { port: number }).port;
+  const ownHosts = (): string[] => [`${host}:${port()}`, `localhost:${port()}`, `127.0.0.1:${port()}`];
+  const ownOrigins = (): string[] => ownHosts().map((name) => `http://${name}`);
   const server = createServer((request, response) => {
+    if (!ownHosts().includes(request.headers.host ?? '')) {
+      response.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('This desk answers only requests addressed to its own loopback address.');
+      return;
+    }
     const requestPath = (request.url ?? '/').split('?')[0] ?? '/';
     if (isConsoleForwardPath(requestPath)) {
-      const port = (server.address() as { port: number }).port;
-      forwardConsoleRequest(request, response, readMeta(backend.db, 'server_url'), [`http://${host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+      forwardConsoleRequest(request, response, readMeta(backend.db, 'server_url'), ownOrigins());
       return;
     }
     const path = normalize(decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/')).replace(/^(\.\.[/\\])+/, '');
@@ -48,26 +69,26 @@ export function startDeskHost(backend: DeskBackend, options: { port: number; hos
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (request: IncomingMessage, socket, head) => {
     const origin = request.headers.origin;
-    const port = (server.address() as { port: number }).port;
-    const allowed = [`http://${host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
-    if (request.url !== deskApiPath || (origin !== undefined && !allowed.includes(origin))) {
-      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
-      socket.destroy();
-      return;
-    }
+    if (request.url !== deskApiPath) return refuse(socket, '404 Not Found', `The desk API is at ${deskApiPath}.`);
+    if (!ownHosts().includes(request.headers.host ?? '')) return refuse(socket, '421 Misdirected Request', 'This desk answers only requests addressed to its own loopback address.');
+    if (origin === undefined || !ownOrigins().includes(origin)) return refuse(socket, '403 Forbidden', 'Only pages served by this desk may use the desk API.');
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
 
-  const clients = new Set<WebSocket>();
+  const clients = new Map<WebSocket, OperatorSlot>();
   const send = (ws: WebSocket, message: WireToRenderer) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
   const stopEvents = backend.onEvent(<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => {
-    for (const ws of clients) send(ws, { kind: 'event', event, payload } as WireToRenderer);
+    for (const [ws, slot] of clients) {
+      if (slot.session || eventsForAnyone.has(event)) send(ws, { kind: 'event', event, payload } as WireToRenderer);
+    }
   });
 
   sockets.on('connection', (ws: WebSocket) => {
-    clients.add(ws);
+    const slot: OperatorSlot = { session: null };
+    const handlers = backend.handlersFor(slot);
+    clients.set(ws, slot);
     send(ws, { kind: 'hello', apiVersion: deskApiVersion });
     ws.on('close', () => clients.delete(ws));
     ws.on('message', (data) => {
@@ -84,7 +105,7 @@ export function startDeskHost(backend: DeskBackend, options: { port: number; hos
         send(ws, { kind: 'answer', id, result: { ok: false, error: { code: 'invalid-input', message: 'Unknown desk API channel or malformed arguments.' } } });
         return;
       }
-      const handler = backend.handlers[channel] as (input: unknown) => ReturnType<DeskApiHandlers[DeskChannel]>;
+      const handler = handlers[channel] as (input: unknown) => ReturnType<DeskApiHandlers[DeskChannel]>;
       handler(args).then(
         (result) => send(ws, { kind: 'answer', id, result }),
         (error: unknown) => send(ws, { kind: 'answer', id, result: { ok: false, error: { code: 'internal-error', message: `The desk backend failed: ${error instanceof Error ? error.message : String(error)}` } } }),
@@ -95,13 +116,12 @@ export function startDeskHost(backend: DeskBackend, options: { port: number; hos
   return new Promise((resolveStart, rejectStart) => {
     server.once('error', rejectStart);
     server.listen(options.port, host, () => {
-      const port = (server.address() as { port: number }).port;
       resolveStart({
         server,
-        url: `http://${host}:${port}`,
+        url: `http://${host}:${port()}`,
         close: async () => {
           stopEvents();
-          for (const ws of clients) ws.terminate();
+          for (const ws of clients.keys()) ws.terminate();
           sockets.close();
           await new Promise((done) => server.close(done));
         },

@@ -16,6 +16,15 @@ import { ServerCallError, SyncServerClient } from './server-client';
 import { signIn, type DeskIdentity } from './session';
 import { SyncEngine, type SyncEngineOptions } from './sync-engine';
 
+/**
+ * Who is signed in on one renderer connection. Electron has one renderer, so one slot
+ * (`DeskBackend.handlers`); browser mode gives every WebSocket connection a slot of its own
+ * (`handlersFor`), so a second browser or a local process starts signed out.
+ */
+export interface OperatorSlot {
+  session: SessionInfo | null;
+}
+
 export interface DeskBackendOptions {
   /** Folder for the replica and (browser mode) the credential file. */
   readonly dataDir: string;
@@ -60,10 +69,12 @@ export class DeskBackend {
   readonly engine: SyncEngine;
   readonly devices: DeviceManager;
   readonly biometrics: BiometricVault;
-  private readonly identityByBiometrics: BiometricIdentity;
   private readonly secrets: SecretStore;
   private client: SyncServerClient | null = null;
-  private session: SessionInfo | null = null;
+  /** The slot of `handlers` (Electron's one renderer, and in-process callers such as tests). */
+  private readonly defaultSlot: OperatorSlot = { session: null };
+  /** Every channel of the desk API for one renderer (Electron) — browser mode uses `handlersFor`. */
+  readonly handlers: DeskApiHandlers;
   private readonly eventListeners = new Set<<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => void>();
 
   private readonly checkpointer: Checkpointer;
@@ -92,15 +103,12 @@ export class DeskBackend {
     this.engine.onStatus((status) => this.emit('sync.status', status));
     const devices = options.devices ? { config: options.devices, error: null } : loadDeviceConfig(join(options.dataDir, 'devices.json'));
     this.devices = new DeviceManager(devices.config, (event, payload) => this.emit(event, payload), devices.error);
-    this.identityByBiometrics = new BiometricIdentity({
-      vault: this.biometrics,
-      reader: () => this.devices.fingerprintModule(),
-      faceMatchThreshold: options.faceMatchThreshold ?? loadFaceMatchThreshold(),
-      ...(options.fingerTimeoutMs !== undefined ? { fingerTimeoutMs: options.fingerTimeoutMs } : {}),
-      enroll: (name, body) => this.online(name, body, (result) => ({ enrolledAt: String(result.enrolledAt) })),
-    });
+    this.faceMatchThreshold = options.faceMatchThreshold ?? loadFaceMatchThreshold();
     this.feed.onChange((collections) => this.emit('replication.changed', { collections }));
+    this.handlers = this.handlersFor(this.defaultSlot);
   }
+
+  private readonly faceMatchThreshold: number;
 
   start(): void {
     this.engine.start();
@@ -135,8 +143,8 @@ export class DeskBackend {
    * Queue a command: the outbox row and its optimistic rows commit together (a crash can leave
    * neither half), then the sync engine is nudged.
    */
-  private queue(name: CommandName, body: Record<string, unknown>, optimistic: (commandId: string) => void = () => undefined): DeskResult<null> {
-    const session = this.session;
+  private queue(slot: OperatorSlot, name: CommandName, body: Record<string, unknown>, optimistic: (commandId: string) => void = () => undefined): DeskResult<null> {
+    const session = slot.session;
     if (!session) return failure('not-signed-in', 'Sign in first.');
     const commandId = randomUUID();
     const invalid = validate(name, { ...body, commandId });
@@ -182,9 +190,9 @@ export class DeskBackend {
     if (familyId) this.feed.touch('families', familyId);
   }
 
-  private requireMedco(): DeskResult<never> | null {
-    if (!this.session) return failure('not-signed-in', 'Sign in first.');
-    if (!this.session.roles.includes('MEDCO')) return failure('forbidden-role', 'Only desk operators (MEDCO) can do this at a desk.');
+  private requireMedco(slot: OperatorSlot): DeskResult<never> | null {
+    if (!slot.session) return failure('not-signed-in', 'Sign in first.');
+    if (!slot.session.roles.includes('MEDCO')) return failure('forbidden-role', 'Only desk operators (MEDCO) can do this at a desk.');
     return null;
   }
 
@@ -194,192 +202,220 @@ export class DeskBackend {
     return row?.familyId ?? null;
   }
 
-  readonly handlers: DeskApiHandlers = {
-    'enrollment.status': async () => {
-      const identity = this.identity();
-      return ok({ isEnrolled: identity !== null && this.client !== null, deskId: identity?.deskId ?? null, hospitalName: identity?.hospitalName ?? null, serverUrl: readMeta(this.db, 'server_url') });
-    },
-    'enrollment.enroll': async ({ serverUrl, code }) => {
-      let url: URL;
-      try {
-        url = new URL(serverUrl);
-      } catch {
-        return failure('invalid-input', 'The server address is not a valid URL, e.g. https://coverdesk.example.org.');
-      }
-      const client = new SyncServerClient(url.toString(), () => null);
-      try {
-        const answer = await client.enroll(code);
-        this.secrets.write(answer.credential);
-        this.db.transaction(() => {
-          writeMeta(this.db, 'server_url', url.toString());
-          writeMeta(this.db, 'desk_id', answer.deskId);
-          writeMeta(this.db, 'hospital_id', answer.hospitalId);
-          writeMeta(this.db, 'hospital_name', answer.hospitalName);
-          writeMeta(this.db, 'scheme', JSON.stringify(answer.scheme));
-        })();
-        this.client = new SyncServerClient(url.toString(), () => this.secrets.read());
-        void this.engine.requestSync();
-        return ok({ deskId: answer.deskId, hospitalName: answer.hospitalName });
-      } catch (error) {
-        if (error instanceof ServerCallError) return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
-        throw error;
-      }
-    },
-    'session.signIn': async ({ username, password }) => {
-      const identity = this.identity();
-      if (!identity) return failure('not-enrolled', 'Enroll this desk first with the code from the health authority.');
-      const result = await signIn(this.db, this.client, identity, username, password, this.options.signInFallbackMs);
-      if (result.ok) this.session = result.value;
-      return result;
-    },
-    'session.signOut': async () => {
-      this.session = null;
-      return ok(null);
-    },
-    'session.current': async () => ok(this.session),
-    'members.identify': async (query) => {
-      if (!this.session) return failure('not-signed-in', 'Sign in first.');
-      const local = this.reads.identify(query);
-      if (local.length > 0) return ok({ matches: local, source: 'replica' as const });
-      if (query.by === 'name') return ok({ matches: [], source: 'replica' as const });
-      if (!this.client) return failure('offline-unavailable', 'This desk is not enrolled with a server.');
-      try {
-        const answer = await this.client.identify(this.session.operatorId, query.by, query.value);
-        if (typeof answer.code === 'string') return failure(answer.code, String(answer.message ?? 'Not found.'));
-        await this.engine.requestSync(); // the family has joined this desk's scope: fetch it
-        const familyId = (answer.result as { family?: { familyId?: string } } | undefined)?.family?.familyId;
-        if (familyId) this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
-        return ok({ matches: this.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: String((answer.result as { member?: { schemeMemberId?: string } }).member?.schemeMemberId ?? '') } : query), source: 'server' as const });
-      } catch (error) {
-        if (error instanceof ServerCallError) {
-          if (error.fault.kind === 'unreachable') {
-            return failure('offline-unavailable', query.by === 'national-id'
-              ? 'National-ID search needs the server, which cannot be reached. Search by scheme ID, health card, or name and year of birth instead.'
-              : 'Not in this desk\'s registry, and the server cannot be reached to look further.');
-          }
-          return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+  /**
+   * The desk API for one renderer connection. Only enrollment and sign-in answer before an
+   * operator has signed in on `slot`: everything that reads or changes patient data, cover or
+   * cases says `not-signed-in` until then. Sync and device status (no patient data) stay open.
+   */
+  handlersFor(slot: OperatorSlot): DeskApiHandlers {
+    const signedOut = (): DeskResult<never> | null => (slot.session ? null : failure('not-signed-in', 'Sign in first.'));
+    const requireMedco = () => this.requireMedco(slot);
+    const queue = (name: CommandName, body: Record<string, unknown>, optimistic?: (commandId: string) => void) => this.queue(slot, name, body, optimistic);
+    const online = <T>(name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T) => this.online(slot, name, body, shape);
+    const identityByBiometrics = new BiometricIdentity({
+      vault: this.biometrics,
+      reader: () => this.devices.fingerprintModule(),
+      faceMatchThreshold: this.faceMatchThreshold,
+      ...(this.options.fingerTimeoutMs !== undefined ? { fingerTimeoutMs: this.options.fingerTimeoutMs } : {}),
+      enroll: (name, body) => online(name, body, (result) => ({ enrolledAt: String(result.enrolledAt) })),
+    });
+    return {
+      'enrollment.status': async () => {
+        const identity = this.identity();
+        return ok({ isEnrolled: identity !== null && this.client !== null, deskId: identity?.deskId ?? null, hospitalName: identity?.hospitalName ?? null, serverUrl: readMeta(this.db, 'server_url') });
+      },
+      'enrollment.enroll': async ({ serverUrl, code }) => {
+        // Enrolling answers before anyone signs in (a new desk has no operators yet), so once the
+        // desk is enrolled no connection may point it at another server.
+        if (this.identity() && this.client) return failure('already-enrolled', 'This desk is already enrolled. To enroll it again, IT staff stop it and remove its data folder.');
+        let url: URL;
+        try {
+          url = new URL(serverUrl);
+        } catch {
+          return failure('invalid-input', 'The server address is not a valid URL, e.g. https://coverdesk.example.org.');
         }
-        throw error;
-      }
-    },
-    'families.view': async ({ familyId }) => {
-      const view = this.reads.family(familyId);
-      if (!view) return failure('not-found', 'This family is not on this desk yet; search for a member to fetch it.');
-      this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
-      return ok(view);
-    },
-    'packages.list': async ({ search }) => ok(this.reads.packages(search)),
-    'cases.list': async (filter) => ok(this.reads.caseList(filter)),
-    'cases.view': async ({ caseId }) => {
-      const view = this.reads.caseView(caseId);
-      return view ? ok(view) : failure('not-found', 'There is no such case on this desk.');
-    },
-    'identity.sendOtp': async ({ memberId, isForRelative }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      return this.online('send-otp', { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) }, (result) => ({
-        challengeId: String(result.challengeId), phoneEnding: String(result.phoneEnding), expiresAt: String(result.expiresAt),
-      }));
-    },
-    'identity.verifyOtp': async ({ challengeId, code }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      return this.online('verify-otp', { challengeId, code }, (result) => ({
-        verified: result.verified === true, reason: typeof result.reason === 'string' ? result.reason : null,
-        attemptsLeft: typeof result.attemptsLeft === 'number' ? result.attemptsLeft : null,
-        lockedUntil: typeof result.lockedUntil === 'string' ? result.lockedUntil : null, message: typeof result.message === 'string' ? result.message : null,
-      }));
-    },
-    'identity.enrolments': async ({ memberId }) => this.requireMedco() ?? this.identityByBiometrics.enrolments(memberId),
-    'identity.verifyFingerprint': async ({ memberId }) => this.requireMedco() ?? this.identityByBiometrics.verifyFingerprint(memberId),
-    'identity.enrollFingerprint': async ({ memberId }) => this.requireMedco() ?? this.identityByBiometrics.enrollFingerprint(memberId),
-    'identity.verifyFace': async ({ memberId, descriptor, liveness }) => this.requireMedco() ?? this.identityByBiometrics.verifyFace(memberId, descriptor, liveness),
-    'identity.enrollFace': async ({ memberId, descriptor }) => this.requireMedco() ?? this.identityByBiometrics.enrollFace(memberId, descriptor),
-    'cases.admit': async ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      const member = this.reads.member(memberId);
-      if (!member) return failure('not-found', 'This member is not on this desk; search for them first.');
-      const familyId = String(member.familyId);
-      const family = this.reads.family(familyId);
-      const active = family?.members.find((m) => m.memberId === memberId)?.activeCase;
-      if (active) return failure('case-already-active', `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`);
-      const caseId = randomUUID();
-      const body = {
-        caseId, memberId, identityMethod, ...(isEmergency !== undefined ? { isEmergency } : {}), ...(otpChallengeId ? { otpChallengeId } : {}),
-        ...(overrideReason ? { overrideReason } : {}), ...(supervisorName ? { supervisorName } : {}),
-      };
-      if (identityMethod === 'override' && (!overrideReason || overrideReason.trim().length < 15 || !supervisorName)) {
-        return failure('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
-      }
-      const result = this.queue('admit', body, (commandId) => {
+        const client = new SyncServerClient(url.toString(), () => null);
+        try {
+          const answer = await client.enroll(code);
+          this.secrets.write(answer.credential);
+          this.db.transaction(() => {
+            writeMeta(this.db, 'server_url', url.toString());
+            writeMeta(this.db, 'desk_id', answer.deskId);
+            writeMeta(this.db, 'hospital_id', answer.hospitalId);
+            writeMeta(this.db, 'hospital_name', answer.hospitalName);
+            writeMeta(this.db, 'scheme', JSON.stringify(answer.scheme));
+          })();
+          this.client = new SyncServerClient(url.toString(), () => this.secrets.read());
+          void this.engine.requestSync();
+          return ok({ deskId: answer.deskId, hospitalName: answer.hospitalName });
+        } catch (error) {
+          if (error instanceof ServerCallError) return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+          throw error;
+        }
+      },
+      'session.signIn': async ({ username, password }) => {
+        const identity = this.identity();
+        if (!identity) return failure('not-enrolled', 'Enroll this desk first with the code from the health authority.');
+        const result = await signIn(this.db, this.client, identity, username, password, this.options.signInFallbackMs);
+        if (result.ok) slot.session = result.value;
+        return result;
+      },
+      'session.signOut': async () => {
+        slot.session = null;
+        return ok(null);
+      },
+      'session.current': async () => ok(slot.session),
+      'members.identify': async (query) => {
+        if (!slot.session) return failure('not-signed-in', 'Sign in first.');
+        const local = this.reads.identify(query);
+        if (local.length > 0) return ok({ matches: local, source: 'replica' as const });
+        if (query.by === 'name') return ok({ matches: [], source: 'replica' as const });
+        if (!this.client) return failure('offline-unavailable', 'This desk is not enrolled with a server.');
+        try {
+          const answer = await this.client.identify(slot.session.operatorId, query.by, query.value);
+          if (typeof answer.code === 'string') return failure(answer.code, String(answer.message ?? 'Not found.'));
+          await this.engine.requestSync(); // the family has joined this desk's scope: fetch it
+          const familyId = (answer.result as { family?: { familyId?: string } } | undefined)?.family?.familyId;
+          if (familyId) this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
+          return ok({ matches: this.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: String((answer.result as { member?: { schemeMemberId?: string } }).member?.schemeMemberId ?? '') } : query), source: 'server' as const });
+        } catch (error) {
+          if (error instanceof ServerCallError) {
+            if (error.fault.kind === 'unreachable') {
+              return failure('offline-unavailable', query.by === 'national-id'
+                ? 'National-ID search needs the server, which cannot be reached. Search by scheme ID, health card, or name and year of birth instead.'
+                : 'Not in this desk\'s registry, and the server cannot be reached to look further.');
+            }
+            return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+          }
+          throw error;
+        }
+      },
+      'families.view': async ({ familyId }) => {
+        const refused = signedOut();
+        if (refused) return refused;
+        const view = this.reads.family(familyId);
+        if (!view) return failure('not-found', 'This family is not on this desk yet; search for a member to fetch it.');
         this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
-        this.addPending('cases', caseId, caseId, familyId, commandId, { id: caseId, memberId, familyId, identityMethod, isEmergency: isEmergency ?? false, admittedAt: new Date().toISOString(), status: 'admitted' });
-      });
-      return result.ok ? ok({ caseId }) : result;
-    },
-    'cases.requestPreauth': async ({ caseId, packageCode, estimatedAmount, clinicalNote }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      const treatmentPackage = this.reads.packageView(packageCode);
-      if (!treatmentPackage) return failure('not-found', `There is no package ${packageCode} in the catalogue.`);
-      const body = { caseId, packageCode, ...(estimatedAmount !== undefined ? { estimatedAmount } : {}), ...(clinicalNote ? { clinicalNote } : {}) };
-      return this.queue('request-preauth', body, (commandId) => this.addPending('preauths', caseId, caseId, this.familyOfCase(caseId), commandId, { packageCode, requestedAmount: estimatedAmount ?? treatmentPackage.price }));
-    },
-    'cases.respondQuery': async ({ caseId, response }) => this.requireMedco() ?? this.queue('respond-query', { caseId, response }),
-    'cases.requestEnhancement': async ({ caseId, amount, reason }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      const enhancementId = randomUUID();
-      const result = this.queue('request-enhancement', { enhancementId, caseId, amount, reason }, (commandId) => this.addPending('enhancements', enhancementId, caseId, this.familyOfCase(caseId), commandId, { amount, reason }));
-      return result.ok ? ok({ enhancementId }) : result;
-    },
-    'cases.discharge': async ({ caseId }) => this.requireMedco() ?? this.queue('discharge', { caseId }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'discharged' })),
-    'cases.submitClaim': async ({ caseId, amount }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      const claimId = randomUUID();
-      const result = this.queue('submit-claim', { claimId, caseId, amount }, (commandId) => this.addPending('claims', claimId, caseId, this.familyOfCase(caseId), commandId, { amount }));
-      return result.ok ? ok({ claimId }) : result;
-    },
-    'cases.cancel': async ({ caseId, reason }) => this.requireMedco() ?? this.queue('cancel-case', { caseId, reason }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'cancelled' })),
-    'bookings.add': async ({ caseId, itemCode, description, quantity, unitPrice }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      const familyId = this.familyOfCase(caseId);
-      if (!familyId) return failure('not-found', 'There is no such case on this desk.');
-      const bookingId = randomUUID();
-      const result = this.queue('add-booking', { bookingId, caseId, itemCode, description, quantity, unitPrice }, (commandId) =>
-        this.addPending('bookings', bookingId, caseId, familyId, commandId, { caseId, itemCode, description, quantity, unitPrice, amount: quantity * unitPrice, createdAt: new Date().toISOString() }));
-      return result.ok ? ok({ bookingId }) : result;
-    },
-    'bookings.void': async ({ bookingId, reason }) => {
-      const refused = this.requireMedco();
-      if (refused) return refused;
-      const booking = this.reads.booking(bookingId);
-      if (!booking) return failure('not-found', 'There is no such booking on this desk.');
-      return this.queue('void-booking', { bookingId, reason }, (commandId) => this.addPending('booking-void', bookingId, booking.caseId, this.familyOfCase(booking.caseId), commandId, { reason }));
-    },
-    'devices.status': async () => ok(this.devices.list()),
-    'sync.status': async () => ok(this.engine.current()),
-    'sync.now': async () => {
-      await this.engine.requestSync();
-      return ok(this.engine.current());
-    },
-    'replication.pull': async ({ collection, checkpoint, limit }) => {
-      const page = this.feed.page(collection, checkpoint?.sequence ?? 0, Math.min(Math.max(limit, 1), 1000));
-      const documents = page.map((entry) => this.document(collection, entry.docId));
-      const last = page[page.length - 1];
-      return ok({ documents, checkpoint: last ? { sequence: last.sequence } : checkpoint });
-    },
-  };
+        return ok(view);
+      },
+      'packages.list': async ({ search }) => signedOut() ?? ok(this.reads.packages(search)),
+      'cases.list': async (filter) => signedOut() ?? ok(this.reads.caseList(filter)),
+      'cases.view': async ({ caseId }) => {
+        const refused = signedOut();
+        if (refused) return refused;
+        const view = this.reads.caseView(caseId);
+        return view ? ok(view) : failure('not-found', 'There is no such case on this desk.');
+      },
+      'identity.sendOtp': async ({ memberId, isForRelative }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        return online('send-otp', { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) }, (result) => ({
+          challengeId: String(result.challengeId), phoneEnding: String(result.phoneEnding), expiresAt: String(result.expiresAt),
+        }));
+      },
+      'identity.verifyOtp': async ({ challengeId, code }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        return online('verify-otp', { challengeId, code }, (result) => ({
+          verified: result.verified === true, reason: typeof result.reason === 'string' ? result.reason : null,
+          attemptsLeft: typeof result.attemptsLeft === 'number' ? result.attemptsLeft : null,
+          lockedUntil: typeof result.lockedUntil === 'string' ? result.lockedUntil : null, message: typeof result.message === 'string' ? result.message : null,
+        }));
+      },
+      'identity.enrolments': async ({ memberId }) => requireMedco() ?? identityByBiometrics.enrolments(memberId),
+      'identity.verifyFingerprint': async ({ memberId }) => requireMedco() ?? identityByBiometrics.verifyFingerprint(memberId),
+      'identity.enrollFingerprint': async ({ memberId }) => requireMedco() ?? identityByBiometrics.enrollFingerprint(memberId),
+      'identity.verifyFace': async ({ memberId, descriptor, liveness }) => requireMedco() ?? identityByBiometrics.verifyFace(memberId, descriptor, liveness),
+      'identity.enrollFace': async ({ memberId, descriptor }) => requireMedco() ?? identityByBiometrics.enrollFace(memberId, descriptor),
+      'cases.admit': async ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        const member = this.reads.member(memberId);
+        if (!member) return failure('not-found', 'This member is not on this desk; search for them first.');
+        const familyId = String(member.familyId);
+        const family = this.reads.family(familyId);
+        const active = family?.members.find((m) => m.memberId === memberId)?.activeCase;
+        if (active) return failure('case-already-active', `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`);
+        const caseId = randomUUID();
+        const body = {
+          caseId, memberId, identityMethod, ...(isEmergency !== undefined ? { isEmergency } : {}), ...(otpChallengeId ? { otpChallengeId } : {}),
+          ...(overrideReason ? { overrideReason } : {}), ...(supervisorName ? { supervisorName } : {}),
+        };
+        if (identityMethod === 'override' && (!overrideReason || overrideReason.trim().length < 15 || !supervisorName)) {
+          return failure('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
+        }
+        const result = queue('admit', body, (commandId) => {
+          this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
+          this.addPending('cases', caseId, caseId, familyId, commandId, { id: caseId, memberId, familyId, identityMethod, isEmergency: isEmergency ?? false, admittedAt: new Date().toISOString(), status: 'admitted' });
+        });
+        return result.ok ? ok({ caseId }) : result;
+      },
+      'cases.requestPreauth': async ({ caseId, packageCode, estimatedAmount, clinicalNote }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        const treatmentPackage = this.reads.packageView(packageCode);
+        if (!treatmentPackage) return failure('not-found', `There is no package ${packageCode} in the catalogue.`);
+        const body = { caseId, packageCode, ...(estimatedAmount !== undefined ? { estimatedAmount } : {}), ...(clinicalNote ? { clinicalNote } : {}) };
+        return queue('request-preauth', body, (commandId) => this.addPending('preauths', caseId, caseId, this.familyOfCase(caseId), commandId, { packageCode, requestedAmount: estimatedAmount ?? treatmentPackage.price }));
+      },
+      'cases.respondQuery': async ({ caseId, response }) => requireMedco() ?? queue('respond-query', { caseId, response }),
+      'cases.requestEnhancement': async ({ caseId, amount, reason }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        const enhancementId = randomUUID();
+        const result = queue('request-enhancement', { enhancementId, caseId, amount, reason }, (commandId) => this.addPending('enhancements', enhancementId, caseId, this.familyOfCase(caseId), commandId, { amount, reason }));
+        return result.ok ? ok({ enhancementId }) : result;
+      },
+      'cases.discharge': async ({ caseId }) => requireMedco() ?? queue('discharge', { caseId }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'discharged' })),
+      'cases.submitClaim': async ({ caseId, amount }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        const claimId = randomUUID();
+        const result = queue('submit-claim', { claimId, caseId, amount }, (commandId) => this.addPending('claims', claimId, caseId, this.familyOfCase(caseId), commandId, { amount }));
+        return result.ok ? ok({ claimId }) : result;
+      },
+      'cases.cancel': async ({ caseId, reason }) => requireMedco() ?? queue('cancel-case', { caseId, reason }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'cancelled' })),
+      'bookings.add': async ({ caseId, itemCode, description, quantity, unitPrice }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        const familyId = this.familyOfCase(caseId);
+        if (!familyId) return failure('not-found', 'There is no such case on this desk.');
+        const bookingId = randomUUID();
+        const result = queue('add-booking', { bookingId, caseId, itemCode, description, quantity, unitPrice }, (commandId) =>
+          this.addPending('bookings', bookingId, caseId, familyId, commandId, { caseId, itemCode, description, quantity, unitPrice, amount: quantity * unitPrice, createdAt: new Date().toISOString() }));
+        return result.ok ? ok({ bookingId }) : result;
+      },
+      'bookings.void': async ({ bookingId, reason }) => {
+        const refused = requireMedco();
+        if (refused) return refused;
+        const booking = this.reads.booking(bookingId);
+        if (!booking) return failure('not-found', 'There is no such booking on this desk.');
+        return queue('void-booking', { bookingId, reason }, (commandId) => this.addPending('booking-void', bookingId, booking.caseId, this.familyOfCase(booking.caseId), commandId, { reason }));
+      },
+      'devices.status': async () => ok(this.devices.list()),
+      'sync.status': async () => ok(this.engine.current()),
+      'sync.now': async () => {
+        await this.engine.requestSync();
+        return ok(this.engine.current());
+      },
+      'replication.pull': async ({ collection, checkpoint, limit }) => {
+        const refused = signedOut();
+        if (refused) return refused;
+        const page = this.feed.page(collection, checkpoint?.sequence ?? 0, Math.min(Math.max(limit, 1), 1000));
+        const documents = page.map((entry) => this.document(collection, entry.docId));
+        const last = page[page.length - 1];
+        return ok({ documents, checkpoint: last ? { sequence: last.sequence } : checkpoint });
+      },
+    };
+  }
 
   /** Online-only commands (one-time codes, biometric enrolment): sent now, answered now, never queued. */
-  private async online<T>(name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T): Promise<DeskResult<T>> {
+  private async online<T>(slot: OperatorSlot, name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T): Promise<DeskResult<T>> {
     const what = name.startsWith('enroll') ? 'Enrolling a fingerprint or face' : 'One-time codes';
-    if (!this.session || !this.client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') ? 's' : ''} the server.`);
+    if (!slot.session) return failure('not-signed-in', 'Sign in first.');
+    if (!this.client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') ? 's' : ''} the server.`);
     try {
-      return ok(shape(await this.client.online(this.session.operatorId, name, { commandId: randomUUID(), ...body })));
+      return ok(shape(await this.client.online(slot.session.operatorId, name, { commandId: randomUUID(), ...body })));
     } catch (error) {
       if (error instanceof ServerCallError) {
         if (error.fault.kind === 'unreachable') {

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { DeskError, SessionInfo } from '@desk-api/contract';
 import type { DeskConnection } from '../desk-client/desk-link';
 import type { IdentityVerifier } from '../features/identity/identity-verifier';
@@ -25,6 +25,13 @@ export function App({ client, verifier, devTools }: { readonly client: DeskConne
   const [session, setSession] = useState<SessionState>({ status: 'loading' });
   const isLinkOpen = link.state === 'open';
   const [attempt, setAttempt] = useState(0);
+  // Browser mode keeps a sign-in per connection: after the link comes back it is a new connection,
+  // so ask again who is signed in (the sign-in screen, not a workspace whose calls all fail).
+  const wasLinkOpen = useRef(isLinkOpen);
+  useEffect(() => {
+    if (isLinkOpen && !wasLinkOpen.current) setSession((current) => (current.status === 'signed-in' ? { status: 'loading' } : current));
+    wasLinkOpen.current = isLinkOpen;
+  }, [isLinkOpen]);
 
   useEffect(() => {
     if (!isLinkOpen || session.status !== 'loading') return;
