@@ -37,6 +37,46 @@ describe.each(availableBackends)('hash-chained audit log (%s)', (backend) => {
     await expect(server.scratch.db.query('DELETE FROM audit_log WHERE chain_seq = 1')).rejects.toThrow(/append-only/);
   });
 
+  it('refuses TRUNCATE of the audit log and both money ledgers, and any change to a money ledger entry', async () => {
+    const db = server.scratch.db;
+    for (const table of ['audit_log', 'ledger', 'payment_ledger']) {
+      await expect(db.query(`TRUNCATE ${table}`)).rejects.toThrow(new RegExp(`${table} is append-only: TRUNCATE is refused`));
+    }
+    await expect(db.query('UPDATE ledger SET delta = delta + 1 WHERE id = (SELECT min(id) FROM ledger)')).rejects.toThrow(/ledger is append-only/);
+    await expect(db.query('DELETE FROM ledger WHERE id = (SELECT min(id) FROM ledger)')).rejects.toThrow(/ledger is append-only/);
+    const [entries] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit_log');
+    expect(entries?.count).toBe(3);
+  });
+
+  /**
+   * What a superuser (who can switch the triggers off) does to the log, each inside a transaction
+   * that is rolled back so the next test sees the log intact: the verdict names what is missing.
+   */
+  const tamperedVerdict = async (tamper: string[]) => {
+    let verdict: Awaited<ReturnType<typeof verifyChain>> | null = null;
+    const rollback = new Error('rollback');
+    await server.scratch.db.transaction(async (sql) => {
+      await sql.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      for (const statement of tamper) await sql.query(statement);
+      verdict = await verifyChain(sql);
+      throw rollback;
+    }).catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+    return verdict;
+  };
+
+  it('names a deleted entry in the middle of the chain', async () => {
+    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 2'])).toMatchObject({ ok: false, firstBadSeq: 2, problem: 'entry 2 of the chain is missing' });
+  });
+
+  it('notices the last entry deleted, and the whole log truncated, by the chain head', async () => {
+    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 3'])).toMatchObject({ ok: false, firstBadSeq: 3, problem: expect.stringMatching(/chain head does not match/) });
+    expect(await tamperedVerdict(['TRUNCATE audit_log'])).toMatchObject({ ok: false, entries: 0, firstBadSeq: 1, problem: expect.stringMatching(/entries removed/) });
+    // Rolled back: the chain is whole again.
+    expect(await verifyChain(server.scratch.db)).toMatchObject({ ok: true, entries: 3 });
+  });
+
   it('names the first altered entry when someone with superuser rights edits the log', async () => {
     const db = server.scratch.db;
     await db.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
@@ -48,7 +88,7 @@ describe.each(availableBackends)('hash-chained audit log (%s)', (backend) => {
   });
 
   // The CLI is a separate process: it can only reach a PostgreSQL database, not an in-memory PGlite.
-  if (backend === 'postgres') it('npm run audit:verify exits 1 and names the entry', async () => {
+  it.skipIf(backend !== 'postgres')('npm run audit:verify exits 1 and names the entry (PostgreSQL: the CLI is another process)', async () => {
     const url = server.scratch.url!;
     const run = promisify(execFile);
     const failure = await run('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts'], { env: { ...process.env, DATABASE_URL: url } }).then(
