@@ -45,9 +45,16 @@ export class PullApplier {
       families: upsert('families'), members: upsert('members'), packages: upsert('packages'), cases: upsert('cases'), preauths: upsert('preauths'),
       holds: upsert('holds'), enhancements: upsert('enhancements'), bookings: upsert('bookings'), claims: upsert('claims'),
       memberSearch: db.prepare('INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id, health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year'),
-      clearPending: db.prepare('DELETE FROM pending_rows WHERE kind = ? AND id = ?'),
-      clearStatus: db.prepare("DELETE FROM pending_rows WHERE kind = 'case-status' AND id = ? AND json_extract(doc, '$.status') = ?"),
-      clearVoid: db.prepare("DELETE FROM pending_rows WHERE kind = 'booking-void' AND id = ?"),
+      // Each clearing names the family of the row it removed: see clear().
+      clearPending: db.prepare('DELETE FROM pending_rows WHERE kind = ? AND id = ? RETURNING family_id AS familyId'),
+      clearStatus: db.prepare("DELETE FROM pending_rows WHERE kind = 'case-status' AND id = ? AND json_extract(doc, '$.status') = ? RETURNING family_id AS familyId"),
+      clearVoid: db.prepare("DELETE FROM pending_rows WHERE kind = 'booking-void' AND id = ? RETURNING family_id AS familyId"),
+      // A family that left the desk's scope (a `removals` document): everything held for it goes.
+      removeEnrolments: db.prepare('DELETE FROM biometric_enrolments WHERE member_id IN (SELECT id FROM server_members WHERE family_id = ?)'),
+      removeSearch: db.prepare('DELETE FROM member_search WHERE family_id = ?'),
+      removeMembers: db.prepare('DELETE FROM server_members WHERE family_id = ?'),
+      removeFamily: db.prepare('DELETE FROM server_families WHERE id = ?'),
+      removeDeskFamily: db.prepare('DELETE FROM desk_families WHERE family_id = ?'),
       pendingCount: db.prepare('SELECT count(*) AS count FROM pending_rows'),
       deskFamily: db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING'),
       isDeskFamily: db.prepare('SELECT 1 FROM desk_families WHERE family_id = ?'),
@@ -166,6 +173,19 @@ export class PullApplier {
     this.isFirstSync = false;
   }
 
+  /**
+   * Clears the desk's optimistic rows a server row has replaced, and marks the family document of
+   * each one changed: a family's pendingAmount (and its pending admissions) is computed from
+   * pending_rows when the document is built, so a booking the server placed inside the hold —
+   * which changes no families row — must still re-send the family, or the renderer keeps showing
+   * the old "pending" figure and a false shortfall warning (issue 12.2).
+   */
+  private clear(statement: SqlStatement, ...parameters: (string | null)[]): void {
+    for (const row of statement.all(...parameters) as { familyId: string | null }[]) {
+      if (row.familyId) this.feed.touch('families', row.familyId);
+    }
+  }
+
   private applyOne(document: ReceivedDocument, hasPending: boolean, now: string): void {
     const row: Row = document.row;
     // Stored as the server wrote it, when the page kept that text (server-client.ts).
@@ -191,8 +211,8 @@ export class PullApplier {
         const familyId = text(row.familyId);
         s.cases!.run(document.id, familyId, document.id, json);
         if (hasPending) {
-          s.clearPending!.run('cases', document.id);
-          s.clearStatus!.run(document.id, text(row.status));
+          this.clear(s.clearPending!, 'cases', document.id);
+          this.clear(s.clearStatus!, document.id, text(row.status));
         }
         if (familyId) {
           s.deskFamily!.run(familyId, now);
@@ -213,8 +233,20 @@ export class PullApplier {
           if (before !== undefined && after && before !== after && ['approved', 'rejected', 'queried'].includes(after)) this.arrived.push({ caseId, status: after });
         }
         s[document.table]!.run(document.id, text(row.familyId), caseId, json);
-        if (hasPending && caseId) s.clearPending!.run(document.table, document.table === 'preauths' ? caseId : document.id);
+        if (hasPending && caseId) this.clear(s.clearPending!, document.table, document.table === 'preauths' ? caseId : document.id);
         if (caseId) this.feed.touch('cases', caseId);
+        return;
+      }
+      case 'removals': {
+        // The family left this desk's scope (its registry district moved, issue 24.5): its row,
+        // members, offline search entries and cached enrolments go; the renderer gets a tombstone.
+        // Enrolments go first: they are found through the members.
+        const familyId = text(row.familyId) ?? document.id;
+        s.removeEnrolments!.run(familyId);
+        s.removeSearch!.run(familyId);
+        s.removeMembers!.run(familyId);
+        s.removeFamily!.run(familyId);
+        if (s.removeDeskFamily!.run(familyId).changes > 0) this.feed.touch('families', familyId);
         return;
       }
       case 'biometrics':
@@ -225,8 +257,8 @@ export class PullApplier {
         const caseId = text(row.caseId);
         s.bookings!.run(document.id, text(row.familyId), caseId, json);
         if (hasPending) {
-          s.clearPending!.run('bookings', document.id);
-          if (row.status === 'voided') s.clearVoid!.run(document.id);
+          this.clear(s.clearPending!, 'bookings', document.id);
+          if (row.status === 'voided') this.clear(s.clearVoid!, document.id);
         }
         this.feed.touch('bookings', document.id);
         if (caseId) this.feed.touch('cases', caseId);

@@ -10,8 +10,22 @@ export const syncProtocolVersion = 1;
 export const protocolHeader = 'x-coverdesk-protocol';
 
 /** Appended only: a checkpoint names a table by its index. */
-export const replicatedTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims', 'biometrics'] as const;
+export const replicatedTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims', 'biometrics', 'removals'] as const;
 export type ReplicatedTable = (typeof replicatedTables)[number];
+
+/**
+ * `removals` documents are tombstones, not rows: `{ table: 'removals', id: familyId, row: { familyId } }`
+ * for a family that has left the desk's scope (its registry district changed). The desk deletes
+ * the family, its members, their search entries and cached biometric enrolments.
+ */
+export const RemovalRow = Type.Object({ familyId: Type.String({ pattern: uuidPattern }) }, { additionalProperties: false });
+
+/**
+ * Documents per pull page: `GET /sync/pull?limit=` above `max` is refused (400), never cut down in
+ * silence, because a client that pages like RxDB takes a page shorter than it asked for as the end
+ * of the pull.
+ */
+export const pullPageLimit = { default: 1000, max: 5000 } as const;
 
 export const PullCheckpoint = Type.Object({
   /** Lower bound of the current window: rows written by transactions with id ≥ from. */

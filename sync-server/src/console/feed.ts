@@ -150,22 +150,38 @@ export interface ConsolePullResult {
   readonly hasMore: boolean;
 }
 
-/** One page of a collection for an operator's roles. The caller has checked mayPull. */
+/** Documents per console page: a larger `limit` is refused (400), never cut down in silence. */
+export const consolePageLimit = { default: 500, max: 2000 } as const;
+
+/**
+ * One page of a collection for an operator's roles. The caller has checked mayPull.
+ *
+ * Safe for any RxDB client whatever its batch size (RxDB pulls again while a page is full and does
+ * not store the checkpoint of an empty page): the page reads one document more than it sends, so
+ * the page that takes a window's last documents closes the window itself even when exactly full;
+ * and a page asked to continue a window that has nothing left (a case left the role's scope
+ * between pages) goes straight on into the next window, so that continuation checkpoint, if a
+ * client keeps it, still brings every later change. A page with `hasMore` holds exactly `limit`.
+ */
 export async function pullConsole(db: Database, roles: readonly Role[], collection: ConsoleCollection, checkpoint: ConsoleCheckpoint, limit: number): Promise<ConsolePullResult> {
   return db.transaction(async (sql: Sql) => {
     // One snapshot for the page, so its documents agree with each other.
     await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { from } = checkpoint;
-    let { next } = checkpoint;
-    if (checkpoint.afterId === null) {
-      const [row] = await sql.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
-      next = row?.xmin ?? from;
+    const [snapshot] = await sql.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
+    if (!snapshot) throw new Error('The console page did not read its snapshot.');
+    const isContinuation = checkpoint.afterId !== null;
+    let { from, next, afterId } = checkpoint;
+    if (!isContinuation) next = snapshot.xmin;
+    for (let windows = 0; ; windows += 1) {
+      const text = collection === 'cases' ? caseQuery(roles, from === '0') : claimQuery(from === '0');
+      const rows = await sql.query<{ id: string; row: Record<string, unknown> }>(text, [from, afterId, limit + 1]);
+      const documents = rows.slice(0, limit).map((row) => ({ id: row.id, row: row.row }));
+      if (rows.length > limit) return { documents, checkpoint: { from, next, afterId: documents[documents.length - 1]!.id }, hasMore: true };
+      if (documents.length > 0 || !isContinuation || windows > 0) return { documents, checkpoint: { from: next, next, afterId: null }, hasMore: false };
+      // The continued window had nothing left: on into the next one, which starts here.
+      from = next;
+      next = snapshot.xmin;
+      afterId = null;
     }
-    const isInitial = from === '0';
-    const text = collection === 'cases' ? caseQuery(roles, isInitial) : claimQuery(isInitial);
-    const rows = await sql.query<{ id: string; row: Record<string, unknown> }>(text, [from, checkpoint.afterId, limit]);
-    const documents = rows.map((row) => ({ id: row.id, row: row.row }));
-    if (rows.length < limit) return { documents, checkpoint: { from: next, next, afterId: null }, hasMore: false };
-    return { documents, checkpoint: { from, next, afterId: rows[rows.length - 1]!.id }, hasMore: true };
   });
 }

@@ -8,7 +8,7 @@ import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
 import type { ChangeNotifier } from '../sync/notifier';
 import { openPokeStream } from '../sync/poke-stream';
-import { consoleCollections, initialConsoleCheckpoint, mayPull, pullConsole, rolesFor, type ConsoleCheckpoint, type ConsoleCollection } from './feed';
+import { consoleCollections, consolePageLimit, initialConsoleCheckpoint, mayPull, pullConsole, rolesFor, type ConsoleCheckpoint, type ConsoleCollection } from './feed';
 import { registerConsoleStatic } from './static';
 
 export interface ConsoleRouteOptions {
@@ -85,7 +85,7 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
       querystring: Type.Object({
         collection: Type.Enum([...consoleCollections]),
         checkpoint: Type.Optional(Type.String({ maxLength: 300 })),
-        limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Documents per page, 1–2000 (default 500)' })),
+        limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Documents per page, 1–${consolePageLimit.max} (default ${consolePageLimit.default}); more is refused, never cut down` })),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
     },
@@ -108,7 +108,10 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
       if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next)) throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range); start again without one.');
       if (BigInt(checkpoint.next) < BigInt(checkpoint.from)) throw fail('invalid-input', 'The checkpoint is not one this server issued (its window ends before it starts); start again without one.');
     }
-    const result = await pullConsole(db, principal.roles, query.collection, checkpoint, Math.min(2000, Number(query.limit ?? 500)));
+    const limit = Number(query.limit ?? consolePageLimit.default);
+    // Refused rather than cut down: RxDB takes a page shorter than its batch size as the end of the pull.
+    if (limit > consolePageLimit.max) throw fail('invalid-input', `A console page holds at most ${consolePageLimit.max} documents; ask for ${consolePageLimit.max} or fewer.`, { maxLimit: consolePageLimit.max });
+    const result = await pullConsole(db, principal.roles, query.collection, checkpoint, limit);
     return { collection: query.collection, documents: result.documents.map((d) => d.row), checkpoint: result.checkpoint, hasMore: result.hasMore, serverTime: new Date().toISOString() };
   });
 

@@ -17,6 +17,16 @@ const familyInScope = (family: string) => `(${family}.district = $2 OR EXISTS (S
 const familiesEntering = `(SELECT family_id FROM desk_lookups WHERE desk_id = $3 AND change_xid >= $1::xid8 UNION SELECT family_id FROM cases WHERE hospital_id = $4 AND change_xid >= $1::xid8)`;
 
 /**
+ * Families whose document changed inside the window without their own row changing: a family
+ * document's activeCases come from cases, holds and pre-auths (a query, a recommendation, an
+ * approval that leaves the hold as it was), so each of those tables names its families here
+ * (each through its change_xid index, migration 002). Hospital codes never change.
+ */
+const familiesWithActiveCaseChanges = `(SELECT family_id FROM cases WHERE change_xid >= $1::xid8
+    UNION SELECT family_id FROM holds WHERE change_xid >= $1::xid8
+    UNION SELECT pc.family_id FROM preauths pp JOIN cases pc ON pc.id = pp.case_id WHERE pp.change_xid >= $1::xid8)`;
+
+/**
  * One query per table. Parameters: $1 from (xid8), $2 district, $3 desk id, $4 hospital id,
  * $5 after id (or null), $6 limit. A fresh desk (from = 0) skips the window filter entirely.
  */
@@ -53,7 +63,7 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                  WHERE c.family_id = f.id AND c.status = 'admitted'))`)}
                 FROM families f
                WHERE ${familyInScope('f')} AND ${after('f.id')}
-                 AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering}`})
+                 AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering} OR f.id IN ${familiesWithActiveCaseChanges}`})
                ORDER BY f.id LIMIT $6`;
     case 'members':
       return `SELECT ${documentColumns('members', 'm.id', `json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
@@ -114,6 +124,15 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                WHERE ${familyInScope('f')} AND ${after('b.id')}
                  AND (${window('b')} ${isInitial ? '' : `OR b.family_id IN ${familiesEntering}`})
                ORDER BY b.id LIMIT $6`;
+    case 'removals':
+      // Families of a district this desk has left inside the window (migration 013 records each
+      // departure) that are not in its scope any more: the desk purges them, their members, their
+      // search entries and their cached enrolments. Read only in a round whose scope changed.
+      return `SELECT f.id::text AS id, '{"table":"removals","id":"' || f.id::text || '","row":{"familyId":"' || f.id::text || '"}}' AS row
+                FROM families f
+               WHERE f.district IN (SELECT district FROM desk_scope_departures WHERE desk_id = $3 AND change_xid >= $1::xid8)
+                 AND NOT ${familyInScope('f')} AND ${after('f.id')}
+               ORDER BY f.id LIMIT $6`;
     case 'claims':
       return `SELECT ${documentColumns('claims', 'k.id', `json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
                 'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'status', k.status, 'submittedAt', k.submitted_at,
@@ -165,6 +184,20 @@ function resealForDesk(row: Record<string, unknown>, keys: BiometricResealing): 
   return { ...rest, sealedForDesk };
 }
 
+/** The desk's scope as the page's own snapshot sees it ($1 desk id). */
+const deskScopeQuery = 'SELECT COALESCE(d.registry_district, h.district) AS district, d.scope_changed_xid::text AS scope_changed_xid FROM desks d JOIN hospitals h ON h.id = d.hospital_id WHERE d.id = $1';
+
+/**
+ * One page. Two rules make the feed safe for any RxDB client, whatever its batch size (RxDB keeps
+ * pulling while a page is full, and does not store the checkpoint of an empty page):
+ * - a page reads one row more than it sends, so the page that takes the window's last documents
+ *   closes the window itself (`hasMore: false`, the next window's checkpoint) even when it is
+ *   exactly full: no window ends on an empty page after a full one;
+ * - a page asked to continue a window that turns out to have nothing left (a row left the scope
+ *   between pages) goes straight on into the next window in the same snapshot, so a client that
+ *   keeps sending that continuation checkpoint still receives every later change.
+ * A page with `hasMore: true` always holds exactly `limit` documents.
+ */
 export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCheckpointValue, limit: number, biometrics?: BiometricResealing): Promise<PullResult> {
   // BEGIN, the page's snapshot settings and the round's start travel in one round trip. One
   // REPEATABLE READ snapshot for the whole page, so its documents agree with each other; no JIT:
@@ -172,47 +205,71 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
   // ~25 ms a query (measured), more than most pages take to run.
   const prelude = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off; SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin";
   return db.transaction(async (sql: Sql, preludeRows) => {
-    const { from } = checkpoint;
-    let { next, table, afterId } = checkpoint;
-    if (table === 0 && afterId === null) {
-      // No silent fallback: a page that did not read its round's start would never move the window.
-      const xmin = preludeRows[0]?.xmin;
-      if (typeof xmin !== 'string') throw new Error('The pull page did not read its snapshot (the transaction prelude returned no xmin).');
+    // No silent fallback: a page that did not read its round's start would never move the window.
+    const xmin = preludeRows[0]?.xmin;
+    if (typeof xmin !== 'string') throw new Error('The pull page did not read its snapshot (the transaction prelude returned no xmin).');
+    // The desk's district and scope change are read inside this page's snapshot, not taken from
+    // the request's authentication: a configure-desk committed between the two would otherwise
+    // make this round "not initial, old district" while its window starts past the change, and
+    // the desk would never receive its new district (issue 24.1).
+    const [scope] = await sql.query<{ district: string; scope_changed_xid: string }>(deskScopeQuery, [desk.deskId]);
+    if (!scope) throw new Error(`The desk ${desk.deskId} is not in this page's snapshot.`);
+    let { from, next, table, afterId } = checkpoint;
+    const isContinuation = table !== 0 || afterId !== null;
+    if (!isContinuation) next = xmin;
+    for (let windows = 0; ; windows += 1) {
+      const page = await readWindow(sql, { ...desk, registryDistrict: scope.district, scopeChangedXid: scope.scope_changed_xid }, { from, next, table, afterId }, limit, biometrics);
+      if (page.hasMore || page.documents.length > 0 || !isContinuation || windows > 0) return page;
+      // The continued window had nothing left: on into the next one, which starts here.
+      from = next;
       next = xmin;
+      table = 0;
+      afterId = null;
     }
-    // A fresh desk, or one whose scope changed since its window began, gets its whole scope.
-    const isInitial = from === '0' || BigInt(desk.scopeChangedXid) >= BigInt(from);
-    const documents: string[] = [];
-    while (table < replicatedTables.length && documents.length < limit) {
-      const name = replicatedTables[table]!;
-      const budget = limit - documents.length;
-      if (name === 'biometrics' && !biometrics) {
-        table += 1;
-        afterId = null;
+  }, { prelude });
+}
+
+async function readWindow(sql: Sql, desk: DeskPrincipal, checkpoint: PullCheckpointValue, limit: number, biometrics: BiometricResealing | undefined): Promise<PullResult> {
+  const { from, next } = checkpoint;
+  let { table, afterId } = checkpoint;
+  // A fresh desk, or one whose scope changed since its window began, gets its whole scope.
+  const isInitial = from === '0' || BigInt(desk.scopeChangedXid) >= BigInt(from);
+  // Removals are due only when the scope changed inside the window (a fresh desk holds nothing to remove).
+  const hasRemovals = from !== '0' && isInitial;
+  const documents: string[] = [];
+  while (table < replicatedTables.length) {
+    const name = replicatedTables[table]!;
+    if ((name === 'biometrics' && !biometrics) || (name === 'removals' && !hasRemovals)) {
+      table += 1;
+      afterId = null;
+      continue;
+    }
+    // One row more than the page has room for: if it comes back, the window goes on past this page.
+    const budget = limit - documents.length + 1;
+    const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [from, desk.registryDistrict, desk.deskId, desk.hospitalId, afterId, budget]);
+    for (const row of rows) {
+      // This one query returns the bare row: it is opened and resealed for the desk here; a row
+      // that does not open is passed over (consumed, not sent).
+      const document = name === 'biometrics' && biometrics ? resealedDocument(row, biometrics) : row.row;
+      if (document === null) {
+        afterId = row.id;
         continue;
       }
-      const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [from, desk.registryDistrict, desk.deskId, desk.hospitalId, afterId, budget]);
-      if (name === 'biometrics' && biometrics) {
-        for (const row of rows) {
-          // This one query returns the bare row: it is opened and resealed for the desk here.
-          const sent = resealForDesk(JSON.parse(row.row) as Record<string, unknown>, biometrics);
-          if (sent) documents.push(`{"table":"biometrics","id":${JSON.stringify(row.id)},"row":${JSON.stringify(sent)}}`);
-        }
-      } else {
-        for (const row of rows) documents.push(row.row);
-      }
-      if (rows.length < budget) {
-        table += 1;
-        afterId = null;
-      } else {
-        afterId = rows[rows.length - 1]!.id;
-      }
+      if (documents.length === limit) return { documents, checkpoint: { from, next, table, afterId }, hasMore: true };
+      documents.push(document);
+      afterId = row.id;
     }
-    if (table >= replicatedTables.length) {
-      return { documents, checkpoint: { from: next, next, table: 0, afterId: null }, hasMore: false };
+    if (rows.length < budget) {
+      table += 1;
+      afterId = null;
     }
-    return { documents, checkpoint: { from, next, table, afterId }, hasMore: true };
-  }, { prelude });
+  }
+  return { documents, checkpoint: { from: next, next, table: 0, afterId: null }, hasMore: false };
+}
+
+function resealedDocument(row: { id: string; row: string }, biometrics: BiometricResealing): string | null {
+  const sent = resealForDesk(JSON.parse(row.row) as Record<string, unknown>, biometrics);
+  return sent ? `{"table":"biometrics","id":${JSON.stringify(row.id)},"row":${JSON.stringify(sent)}}` : null;
 }
 
 /**

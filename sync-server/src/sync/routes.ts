@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
-import { EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, replicatedTables, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
+import { EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
 import { fail } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import { appendAudit } from '../audit/chain';
@@ -100,7 +100,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   app.get('/sync/pull', {
     schema: {
       tags: ['sync'], summary: 'Pull server rows in this desk\'s scope since a checkpoint (documents + checkpoint)', security: deskSecurity,
-      querystring: Type.Object({ checkpoint: Type.Optional(Type.String({ maxLength: 1000 })), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Documents per page, 1–5000 (default 1000)' })) }),
+      querystring: Type.Object({ checkpoint: Type.Optional(Type.String({ maxLength: 1000 })), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Documents per page, 1–${pullPageLimit.max} (default ${pullPageLimit.default}); more is refused, never cut down` })) }),
       response: { 200: PullAnswer, ...errors },
     },
   }, async (request, reply) => {
@@ -121,7 +121,10 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       }
     }
     const biometrics = { atRestKey: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') };
-    const limit = Math.min(5000, Number(query.limit ?? 1000));
+    const limit = Number(query.limit ?? pullPageLimit.default);
+    // Refused rather than cut down: a page shorter than asked for reads as the end of the pull to
+    // a client that pages like RxDB, which would then wait for the next poke with documents left.
+    if (limit > pullPageLimit.max) throw fail('invalid-input', `A pull page holds at most ${pullPageLimit.max} documents; ask for ${pullPageLimit.max} or fewer.`, { maxLimit: pullPageLimit.max });
     // A page prepared while the previous one travelled is used only for the very checkpoint,
     // page size, credential and scope it was read for.
     const keyOf = (at: PullCheckpointValue) => [principal.credentialHash ?? '', principal.scopeChangedXid, principal.registryDistrict, limit, at.from, at.next, at.table, at.afterId ?? ''].join('|');
