@@ -6,6 +6,7 @@ import { replicatedTables, type PulledDocumentValue, type PullCheckpointValue } 
 import { PullApplier } from './applier';
 import { bulkLoadIndexes, openReplica, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import { Feed } from './feed';
+import { DeskReads } from './reads';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -209,6 +210,63 @@ describe('pull applier: a first sync is a bulk load', () => {
     expect(seen).toHaveLength(pages(roundDocuments(), 7).length);
     expect(new Set(seen)).toEqual(new Set([1])); // 1 = NORMAL, inside every page
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL, for the desk's own commands
+    db.close();
+  });
+});
+
+describe('pulled rows that settle the desk\'s own pending changes, and families that leave the scope', () => {
+  /** A desk past its first sync: the small hospital's round, applied. */
+  function syncedReplica(): { db: ReplicaDatabase; feed: Feed; applier: PullApplier } {
+    const db = openReplica(replicaPath());
+    const feed = new Feed(db);
+    const applier = new PullApplier(db, feed);
+    for (const page of pages(roundDocuments(), 50)) applier.apply(page.documents, page.checkpoint, '2026-11-23T10:00:00.000Z');
+    expect(applier.isLoadingFirstSync).toBe(false);
+    return { db, feed, applier };
+  }
+  const round = { from: '950', next: '950', table: 0, afterId: null } satisfies PullCheckpointValue;
+
+  it('a confirmed booking re-sends its family document in the same pass, so no pending figure survives it (issue 12.2)', () => {
+    const { db, feed, applier } = syncedReplica();
+    const reads = new DeskReads(db);
+    // The desk booked 500.00 offline on family 1's case (as backend.addPending records it).
+    const pendingBooking = booking(7);
+    db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES ('bookings', ?, ?, ?, 'c7', ?, 'pending')")
+      .run(pendingBooking, caseId(1), family(1), JSON.stringify({ amount: 50_000 }));
+    expect(reads.family(family(1))!.pendingAmount).toBe(50_000);
+    const last = (collection: 'families' | 'cases' | 'bookings') => Math.max(0, ...feed.page(collection, 0, 10_000).map((entry) => entry.sequence));
+    const before = { families: last('families'), cases: last('cases'), bookings: last('bookings') };
+    // The server placed it inside the hold: a bookings row, and no families row changed.
+    applier.apply([{ table: 'bookings', id: pendingBooking, row: { id: pendingBooking, caseId: caseId(1), familyId: family(1), amount: 50_000, coveredAmount: 50_000, shortfallAmount: 0, status: 'active' } }], round, '2026-11-23T10:05:00.000Z');
+    // Every read-model document that shows a pending figure is marked changed by that one page.
+    expect(feed.page('families', before.families, 100).map((entry) => entry.docId)).toEqual([family(1)]);
+    expect(feed.page('cases', before.cases, 100).map((entry) => entry.docId)).toEqual([caseId(1)]);
+    expect(feed.page('bookings', before.bookings, 100).map((entry) => entry.docId)).toEqual([pendingBooking]);
+    expect(reads.family(family(1))!.pendingAmount).toBe(0);
+    expect(db.prepare('SELECT count(*) AS n FROM pending_rows').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('a removal purges the family, its members, their search entries and cached enrolments, and tombstones its document (issue 24.5)', () => {
+    const { db, feed, applier } = syncedReplica();
+    const reads = new DeskReads(db);
+    // Family 3 is one the desk works with (it shows in the renderer), with an enrolled member.
+    db.prepare("INSERT INTO desk_families (family_id, added_at) VALUES (?, '2026-11-23T10:00:00.000Z')").run(family(3));
+    db.prepare("INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, 'fingerprint', 'sealed', '2026-11-01T00:00:00.000Z')").run(member(5));
+    db.prepare("INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, 'fingerprint', 'sealed', '2026-11-01T00:00:00.000Z')").run(member(7));
+    const before = Math.max(0, ...feed.page('families', 0, 10_000).map((entry) => entry.sequence));
+    applier.apply([{ table: 'removals', id: family(3), row: { familyId: family(3) } }], round, '2026-11-23T10:05:00.000Z');
+    const count = (sql: string, ...parameters: string[]) => (db.prepare(sql).get(...parameters) as { n: number }).n;
+    expect(count('SELECT count(*) AS n FROM server_families WHERE id = ?', family(3))).toBe(0);
+    expect(count('SELECT count(*) AS n FROM server_members WHERE family_id = ?', family(3))).toBe(0);
+    expect(count('SELECT count(*) AS n FROM member_search WHERE family_id = ?', family(3))).toBe(0);
+    expect(count('SELECT count(*) AS n FROM biometric_enrolments WHERE member_id = ?', member(5))).toBe(0);
+    expect(count('SELECT count(*) AS n FROM desk_families WHERE family_id = ?', family(3))).toBe(0);
+    expect(reads.family(family(3))).toBeNull();
+    expect(feed.page('families', before, 100).map((entry) => entry.docId)).toEqual([family(3)]);
+    // Other families are untouched: family 4's enrolled member stays.
+    expect(count('SELECT count(*) AS n FROM biometric_enrolments WHERE member_id = ?', member(7))).toBe(1);
+    expect(count('SELECT count(*) AS n FROM server_members WHERE family_id = ?', family(4))).toBe(2);
     db.close();
   });
 });
