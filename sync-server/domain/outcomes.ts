@@ -46,6 +46,8 @@ export type ErrorCode =
   | 'payload-too-large'
   | 'unauthenticated'
   | 'invalid-credentials'
+  | 'duplicate-key'
+  | 'invalid-text'
   | 'forbidden-role'
   | 'not-found'
   | 'command-id-reused'
@@ -54,6 +56,8 @@ export type ErrorCode =
 
 export type Refusal =
   | { readonly kind: 'rejection'; readonly code: RejectionCode; readonly message: string; readonly details?: Record<string, unknown> }
+  | 'command-failed'
+  | 'service-busy'
   | { readonly kind: 'error'; readonly code: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> };
 
 /** HTTP status per refusal: business rejections are 409 (the request was fine, the state says no). */
@@ -67,6 +71,8 @@ export function httpStatusOf(refusal: Refusal): number {
       return 400;
     case 'unauthenticated':
     case 'invalid-credentials':
+    case 'duplicate-key':
+    case 'invalid-text':
       return 401;
     case 'forbidden-role':
       return 403;
@@ -82,6 +88,13 @@ export function httpStatusOf(refusal: Refusal): number {
       return 500;
     default:
       return assertNever(code);
+    // A desk's mutation the server could not process for a reason a retry cannot change: its
+    // final answer, recorded so the desk's outbox moves on (4xx: desks never resend it).
+    case 'command-failed':
+      return 422;
+    // Every database connection stayed busy past the wait limit: retry shortly (Retry-After).
+    case 'service-busy':
+      return 503;
   }
 }
 

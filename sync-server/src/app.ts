@@ -21,6 +21,7 @@ import type { ChangeNotifier } from './sync/notifier';
 import { caseAuditTrail, claimQueue, dashboard, enhancementQueue, paymentQueue, preauthQueue } from './queries/queues';
 import { registerAdministrationReads } from './queries/administration';
 import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
+import { readStrictJson, refusalOfFinding, type JsonFinding } from './strict-json';
 
 export interface AppOptions {
   readonly db: Database;
@@ -48,8 +49,20 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Refused keys and text in the JSON body (strict-json.ts); set by the body parser, null without a JSON body. */
+    bodyFindings: readonly JsonFinding[] | null;
   }
 }
+
+/**
+ * Routes that answer findings inside one part of the body themselves instead of refusing the
+ * whole request: a desk's push answers each mutation, so one pasted NUL refuses that mutation
+ * alone and the rest of the outbox goes through.
+ */
+const findingsAnsweredByRoute: Record<string, (path: readonly (string | number)[]) => boolean> = {
+  '/sync/push': (path) => path[0] === 'mutations' && typeof path[1] === 'number' && path[2] === 'body',
+  '/sync/online': (path) => path[0] === 'body',
+};
 
 const errorResponses = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 415: ErrorAnswer, 500: ErrorAnswer };
 const bearer = [{ bearerAuth: [] }];
@@ -93,8 +106,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('bodyFindings', null);
   // Commands are JSON only: anything else is refused with 415 rather than parsed as text.
   app.removeContentTypeParser('text/plain');
+  // One reader for every JSON body (strict-json.ts): repeated keys, NUL and lone surrogates are
+  // findings, refused below before any route sees the body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    if (body.length === 0) {
+      done(fail('invalid-input', 'The request body is empty; send a JSON object.'));
+      return;
+    }
+    const read = readStrictJson(body);
+    if (!read.ok) {
+      done(new RefusedError(refusalOfFinding(read.finding)));
+      return;
+    }
+    request.bodyFindings = read.findings;
+    done(null, read.value);
+  });
+  app.addHook('onRequest', async (request) => {
+    // PostgreSQL text cannot hold U+0000: a NUL in a path or query parameter is bad input, not a 500.
+    if (/%00/i.test(request.url)) throw fail('invalid-text', 'The address contains the NUL character (%00), which no parameter accepts.');
+  });
+  app.addHook('preValidation', async (request) => {
+    if (!request.bodyFindings || request.bodyFindings.length === 0) return;
+    const answeredByRoute = findingsAnsweredByRoute[request.routeOptions.url ?? ''];
+    const first = request.bodyFindings.find((finding) => !answeredByRoute?.(finding.path));
+    if (first) throw new RefusedError(refusalOfFinding(first));
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof RefusedError) return send(reply, error.refusal);
@@ -177,7 +217,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         if (name === 'update-operator') operatorStatus.forget((request.body as CommandBody<'update-operator'>).operatorId);
         options.notifier.changed();
       }
-      return reply.status(outcome.status).send(outcome.answer);
+      // The answer's own bytes (a string with a JSON type skips the serializer): a replay sends
+      // exactly what the first answer sent.
+      return reply.status(outcome.status).type('application/json; charset=utf-8').send(outcome.answerText);
     });
   }
 

@@ -135,7 +135,8 @@ const rowsToCompare = [
   'SELECT id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, void_reason, closed_at, created_by FROM bookings ORDER BY seq',
   'SELECT family_id, case_id, component, delta, reason, command_id FROM ledger ORDER BY id',
   'SELECT family_id, member_id, case_id, booking_id, kind, amount, command_id FROM patient_shares ORDER BY id',
-  'SELECT command_id, operator_id, name, request_hash, http_status, answer FROM commands WHERE name = \'add-booking\' ORDER BY command_id',
+  // request_hash is keyed by each server's own key (runner.ts), so it differs between the two servers.
+  'SELECT command_id, operator_id, name, http_status, answer FROM commands WHERE name = \'add-booking\' ORDER BY command_id',
   // Other commands' entries carry ids generated per server (hold ids); add-booking's carry none.
   "SELECT actor_id, action, entity_type, entity_id, before, after, command_id FROM audit_log WHERE action = 'booking-added' ORDER BY id",
   'SELECT id, status FROM cases ORDER BY id',

@@ -19,7 +19,8 @@ const raised = { notFound: 'CD404', rejected: 'CD409' } as const;
 /** The first answer to a command id, as stored by whichever command claimed it. */
 export interface StoredCommand {
   operator_id: string;
-  request_hash: string;
+  /** Null for a row from before migration 014, whose unkeyed hash was erased. */
+  request_hash: string | null;
   http_status: number;
   answer: Record<string, unknown>;
 }
@@ -44,7 +45,7 @@ export interface BookingDecisionInput {
 interface DecisionRow {
   is_replay: boolean;
   claim_operator_id: string;
-  claim_request_hash: string;
+  claim_request_hash: string | null;
   answer_status: number;
   answer_body: Record<string, unknown>;
 }

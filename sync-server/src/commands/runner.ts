@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { commandRoles, type CommandBody, type CommandName } from '@contract/commands';
 import { assertNever, fail, RefusedError, type Refusal } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
@@ -6,16 +6,60 @@ import { pgErrorCode, pgErrors, sqlLiteral, type Database, type Sql } from '../d
 import { decideBookingInDatabase, type StoredCommand } from './booking-decision';
 import { bookingAmount } from './bookings';
 import type { CommandContext, CommandHandlers, CommandServices, SchemeRow } from './context';
+import { canonicalJson } from '../canonical-json';
 
 export interface CommandOutcome {
   readonly status: number;
+  /** The answer with its keys in canonical order (canonical-json.ts). */
   readonly answer: Record<string, unknown>;
+  /**
+   * The answer's bytes as sent: canonicalJson(answer). A first answer and every replay of it are
+   * byte-identical, whichever path decided it and however the stored copy orders its keys.
+   */
+  readonly answerText: string;
   /** True when this was a repeat of a command id already processed. */
   readonly isReplay: boolean;
 }
 
-function requestHash(name: string, body: unknown): string {
-  return createHash('sha256').update(name).update('\n').update(JSON.stringify(body)).digest('hex');
+function outcome(status: number, answer: Record<string, unknown>, isReplay: boolean): CommandOutcome {
+  const answerText = canonicalJson(answer);
+  return { status, answer: JSON.parse(answerText) as Record<string, unknown>, answerText, isReplay };
+}
+
+/**
+ * What a body holds that must never be stored, even hashed: a password hashed without a key is
+ * cracked one guess at a time, a 6-digit code in a million tries, and a template is biometric data.
+ * The idempotency hash leaves them out, so a repeat that differs only in one of them is taken
+ * for the same command (its first answer, never a second effect).
+ */
+const secretFields: Partial<Record<CommandName, readonly string[]>> = {
+  'create-operator': ['password'],
+  'verify-otp': ['code'],
+  'enroll-fingerprint': ['template'],
+  'enroll-face': ['descriptor'],
+};
+
+/** The key of the idempotency hash, derived once per server key and kept apart from its other uses. */
+const hashKeys = new WeakMap<Buffer, Buffer>();
+function requestHashKey(serverKey: Buffer): Buffer {
+  let key = hashKeys.get(serverKey);
+  if (!key) {
+    key = createHmac('sha256', serverKey).update('coverdesk command request hash v2').digest();
+    hashKeys.set(serverKey, key);
+  }
+  return key;
+}
+
+/**
+ * The idempotency hash of a request: HMAC-SHA256 under the server's key over the command name and
+ * the canonical JSON of the body without its secrets. Canonical, so the same command hashes the
+ * same whatever order its keys were sent in (a desk's outbox puts commandId last); keyed, so a
+ * dump of the commands table cannot be used to test guesses of what was sent.
+ */
+export function requestHash(serverKey: Buffer, name: CommandName, body: object): string {
+  const secrets = secretFields[name] ?? [];
+  const kept = Object.fromEntries(Object.entries(body).filter(([field]) => !secrets.includes(field)));
+  return createHmac('sha256', requestHashKey(serverKey)).update(name).update('\n').update(canonicalJson(kept)).digest('hex');
 }
 
 export interface RunnerDependencies {
@@ -39,17 +83,40 @@ class Rejected extends Error {
   }
 }
 
-/** The first answer, replayed, provided the repeat is the same request by the same operator. */
-function replayOf(prior: StoredCommand | undefined, hash: string, principal: Principal): CommandOutcome {
-  if (!prior || prior.request_hash !== hash || prior.operator_id !== principal.operatorId) {
+/**
+ * The first answer, replayed, provided the repeat is the same request by the same operator.
+ * A row from before migration 014 has no hash (its unkeyed hash was erased): it is matched on the
+ * command's name and operator alone, and answers as it first did.
+ */
+function replayOf(prior: (StoredCommand & { name: string }) | undefined, name: CommandName, hash: string, principal: Principal): CommandOutcome {
+  const isSameRequest = prior?.request_hash === null ? prior.name === name : prior?.request_hash === hash;
+  if (!prior || !isSameRequest || prior.operator_id !== principal.operatorId) {
     throw fail('command-id-reused', 'This command id was already used for a different command; generate a new id for a new command.');
   }
-  return { status: prior.http_status, answer: prior.answer, isReplay: true };
+  return outcome(prior.http_status, prior.answer, true);
 }
 
-async function storedAnswer(sql: Sql, commandId: string, hash: string, principal: Principal): Promise<CommandOutcome> {
-  const [prior] = await sql.query<StoredCommand>('SELECT operator_id, request_hash, http_status, answer FROM commands WHERE command_id = $1', [commandId]);
-  return replayOf(prior, hash, principal);
+async function storedAnswer(sql: Sql, commandId: string, name: CommandName, hash: string, principal: Principal): Promise<CommandOutcome> {
+  const [prior] = await sql.query<StoredCommand & { name: string }>('SELECT operator_id, name, request_hash, http_status, answer FROM commands WHERE command_id = $1', [commandId]);
+  return replayOf(prior, name, hash, principal);
+}
+
+/**
+ * Record a final answer for a command that failed in a way no retry changes (push.ts: a desk's
+ * mutation must not stall its outbox). Written like a rejection: only the commands row, so a
+ * repeat of the id gets this answer; the failed effects were rolled back with their transaction.
+ */
+export async function recordFailedCommand<N extends CommandName>(deps: RunnerDependencies, name: N, body: CommandBody<N>, principal: Principal): Promise<CommandOutcome> {
+  const hash = requestHash(deps.nationalIdKey, name, body);
+  const answer = { code: 'command-failed', message: `The server could not process this ${name.replace(/-/g, ' ')} and set it aside so this desk's other changes could go through; nothing of it was applied. Enter it again, and if it fails again give support the reference ${body.commandId}.` };
+  return deps.db.transaction(async (sql) => {
+    const stored = await sql.query(
+      'INSERT INTO commands (command_id, operator_id, name, request_hash, http_status, answer) VALUES ($1, $2, $3, $4, 422, $5) ON CONFLICT (command_id) DO NOTHING RETURNING command_id',
+      [body.commandId, principal.operatorId, name, hash, JSON.stringify(answer)],
+    );
+    if (stored.length === 0) return storedAnswer(sql, body.commandId, name, hash, principal);
+    return outcome(422, answer, false);
+  });
 }
 
 /** The generic signature pairs each name with its body; this lets the compiler see that pairing. */
@@ -69,9 +136,10 @@ async function decideAddBookingInDatabase(deps: RunnerDependencies, body: Comman
   const decision = await decideBookingInDatabase(deps.db, { body, principal, requestHash: hash, amount, autoExtendBasisPoints: deps.scheme().auto_extend_bp });
   switch (decision.kind) {
     case 'decided':
-      return { status: 200, answer: decision.answer, isReplay: false };
+      return outcome(200, decision.answer, false);
     case 'claimed-before':
-      return replayOf(decision.prior, hash, principal);
+      // The function does not say which command claimed the id; a row without a hash needs it.
+      return decision.prior.request_hash === null ? storedAnswer(deps.db, body.commandId, 'add-booking', hash, principal) : replayOf({ ...decision.prior, name: 'add-booking' }, 'add-booking', hash, principal);
     case 'rejected':
       throw new Rejected(decision.refusal);
     default:
@@ -101,7 +169,7 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
     throw fail('forbidden-role', `Your role (${principal.roles.join(', ')}) may not ${name.replace(/-/g, ' ')}; it needs ${allowed.join(' or ')}.`);
   }
   const commandId = body.commandId;
-  const hash = requestHash(name, body);
+  const hash = requestHash(deps.nationalIdKey, name, body);
   // Every value here is validated (uuid, our own command name, hex digest): safe as literals.
   const claimRow = `INSERT INTO commands (command_id, operator_id, name, request_hash) VALUES (${sqlLiteral(commandId)}, ${sqlLiteral(principal.operatorId)}, ${sqlLiteral(name)}, ${sqlLiteral(hash)}) ON CONFLICT (command_id) DO NOTHING RETURNING command_id`;
   try {
@@ -110,7 +178,7 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
       if (decided) return decided;
     }
     return await deps.db.transaction(async (sql, claimed) => {
-      if (claimed.length === 0) return storedAnswer(sql, commandId, hash, principal);
+      if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal);
       const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, services: deps.services };
       let result: Record<string, unknown>;
       try {
@@ -119,9 +187,9 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
         if (error instanceof RefusedError && error.refusal.kind === 'rejection') throw new Rejected(error.refusal);
         throw error;
       }
-      const answer = { commandId, command: name, result };
-      await sql.flush('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, JSON.stringify(answer)]);
-      return { status: 200, answer, isReplay: false };
+      const answered = outcome(200, { commandId, command: name, result }, false);
+      await sql.flush('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, answered.answerText]);
+      return answered;
     }, { prelude: claimRow });
   } catch (error) {
     let refusal: Extract<Refusal, { kind: 'rejection' }>;
@@ -138,8 +206,8 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
         [commandId, principal.operatorId, name, hash, JSON.stringify(answer)],
       );
       // A duplicate that ran in between already stored its answer: that answer is the answer.
-      if (stored.length === 0) return storedAnswer(sql, commandId, hash, principal);
-      return { status: 409, answer, isReplay: false };
+      if (stored.length === 0) return storedAnswer(sql, commandId, name, hash, principal);
+      return outcome(409, answer, false);
     });
   }
 }

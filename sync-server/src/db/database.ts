@@ -68,6 +68,24 @@ export function isRetryable(error: unknown): boolean {
   return code === pgErrors.serializationFailure || code === pgErrors.deadlockDetected;
 }
 
+/**
+ * A failure that says nothing about the request: the database unreachable, restarting, out of
+ * resources, a lock or statement that timed out, a serialization conflict retried out. The same
+ * request may succeed later, so a desk's push stops there and retries. Anything else (bad data,
+ * a broken invariant, a bug) fails the same way every time.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  if (code !== undefined) {
+    // SQLSTATE classes: 08 connection, 53 insufficient resources, 57 operator intervention
+    // (shutdown, statement_timeout's 57014), 58 system error, 40 transaction rollback;
+    // 55P03 lock_not_available (lock_timeout). Node's own socket errors are E-codes.
+    return /^(08|53|57|58|40)/.test(code) || code === '55P03' || /^E[A-Z]+$/.test(code);
+  }
+  // node-postgres reports a lost connection and the pool's own wait limit without a code.
+  return error instanceof Error && /connection terminated|connection error|timeout exceeded when trying to connect|client was closed|not queryable/i.test(error.message);
+}
+
 /** A SQL string literal, for the few parameterless statements built from validated values. */
 export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

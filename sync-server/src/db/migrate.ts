@@ -12,6 +12,7 @@ import { sql as notifyAfterCommit } from './migrations/010-notify-after-commit';
 import { sql as scopeDepartures } from './migrations/013-scope-departures';
 import { sql as appendOnlyTruncate } from './migrations/020-append-only-truncate';
 
+import { sql as keyedRequestHash } from './migrations/014-keyed-request-hash';
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
   { version: 1, name: 'initial', sql: initial },
@@ -29,6 +30,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
 ];
 
 /**
+  { version: 14, name: 'keyed-request-hash', sql: keyedRequestHash },
  * Apply pending migrations at start. Several server processes may start at once against the same
  * database: a transaction-scoped advisory lock lets exactly one apply each migration.
  */

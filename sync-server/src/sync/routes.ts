@@ -16,7 +16,8 @@ import { openPokeStream } from './poke-stream';
 import { initialCheckpoint, pull, pullAnswerBody, type PullResult } from './pull';
 import { PullPrefetch } from './pull-prefetch';
 import { biometricAtRestKey, biometricTransportKey } from '../identity/biometric-seal';
-import { applyPush } from './push';
+import { applyPush, type PushOptions } from './push';
+import { findingUnder } from '../strict-json';
 
 export interface SyncRouteOptions {
   readonly db: Database;
@@ -34,6 +35,19 @@ function checkProtocol(request: FastifyRequest): void {
   if (sent !== undefined && sent !== String(syncProtocolVersion)) {
     throw fail('protocol-mismatch', `This server speaks sync protocol ${syncProtocolVersion}, the desk sent ${String(sent)}: update the desk app.`, { serverVersion: syncProtocolVersion });
   }
+}
+
+/**
+ * What applyPush needs from the request: the body reader's findings inside each mutation's body
+ * (app.ts leaves exactly those to this route) and the request's log for unexpected failures.
+ */
+function pushOptions(request: FastifyRequest, count: number, bodyPath: (index: number) => (string | number)[]): PushOptions {
+  const bodyFindings = new Map<number, NonNullable<ReturnType<typeof findingUnder>>>();
+  for (let index = 0; index < count; index += 1) {
+    const found = findingUnder(request.bodyFindings ?? [], bodyPath(index));
+    if (found) bodyFindings.set(index, { ...found, path: ['mutations', index, 'body', ...found.path.slice(bodyPath(index).length)] });
+  }
+  return { bodyFindings, logFailure: (error, commandId) => request.log.error({ err: error, commandId }, 'a pushed mutation failed and was set aside') };
 }
 
 export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptions): void {
@@ -143,7 +157,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   }, async (request) => {
     const principal = await desk(request);
     const { mutations } = request.body as { mutations: PushMutationValue[] };
-    const result = await applyPush(options.runner, principal, mutations);
+    const result = await applyPush(options.runner, principal, mutations, pushOptions(request, mutations.length, (index) => ['mutations', index, 'body']));
     if (result.answers.some((a) => a.status === 200)) notifier.changed();
     return result;
   });
@@ -177,7 +191,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   }, async (request, reply) => {
     const principal = await desk(request);
     const body = request.body as { operatorId: string; name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face'; body: Record<string, unknown> };
-    const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }]);
+    const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }], pushOptions(request, 1, () => ['body']));
     const answer = result.answers[0];
     if (!answer) throw new Error('the command could not run; try again');
     // An enrolment is pulled by the desks serving that family.
