@@ -99,7 +99,13 @@ export interface CaseView {
   readonly rejection: DeskError | null;
   readonly identityMethod: string;
   readonly isEmergency: boolean;
+  /**
+   * When the operator admitted the patient. For an admission made on this desk, the desk's own
+   * time of the admit (kept after sync, also when made offline); otherwise the server's.
+   */
   readonly admittedAt: string;
+  /** When the server recorded the admission (later than `admittedAt` for one made offline); null until it has. */
+  readonly serverAdmittedAt: string | null;
   readonly preauth: {
     readonly status: PreauthStatus;
     readonly packageCode: string | null;
@@ -121,6 +127,8 @@ export interface CaseView {
   }[];
   readonly claim: {
     readonly claimId: string; readonly amount: number; readonly status: string; readonly approvedAmount: number | null;
+    /** For status 'rejected': the server's refusal as it said it (e.g. the difference from the booking sum). */
+    readonly rejection: DeskError | null;
     /** One per booking claimed, with the CPD's decision once verified (empty until the server has the claim). */
     readonly lines: readonly ClaimLineView[];
   } | null;

@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 3;
+export const replicaSchemaVersion = 4;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -122,6 +122,12 @@ const migrations: readonly string[] = [
   DELETE FROM meta WHERE key = 'pull_checkpoint';
   `,
   /* 3 */ [...unreadIndexes].map((name) => `DROP INDEX IF EXISTS ${name};`).join('\n'),
+  /* 4 */ `
+  -- The time the operator admitted a patient is the desk's own admit command's created_at (an
+  -- admission made offline reaches the server later, which records its receipt time): found by
+  -- case id. Answered outbox rows are kept, so it covers every admission made on this desk.
+  CREATE INDEX IF NOT EXISTS outbox_admit_case ON outbox (json_extract(body, '$.caseId')) WHERE name = 'admit';
+  `,
 ];
 
 /**

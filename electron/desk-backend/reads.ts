@@ -111,12 +111,17 @@ export class DeskReads {
         }),
     ];
     const claim = this.doc('SELECT doc FROM server_claims WHERE case_id = ?', caseId);
-    const pendingClaim = this.db.prepare("SELECT id, doc, state FROM pending_rows WHERE kind = 'claims' AND case_id = ?").get(caseId) as { id: string; doc: string; state: string } | undefined;
+    const pendingClaim = this.db.prepare("SELECT id, doc, state, rejection FROM pending_rows WHERE kind = 'claims' AND case_id = ?").get(caseId) as { id: string; doc: string; state: string; rejection: string | null } | undefined;
     const rejection = local?.state === 'rejected' ? local.rejection : null;
+    // Admitted when the operator admitted the patient: for this desk's own admissions, the time its
+    // admit command was queued (kept after sync; index outbox_admit_case), not the server's receipt.
+    const admittedHere = this.db.prepare("SELECT created_at AS createdAt FROM outbox WHERE name = 'admit' AND json_extract(body, '$.caseId') = ? LIMIT 1").get(caseId) as { createdAt: string } | undefined;
+    const serverAdmittedAt = server ? strOrNull(server.admittedAt) : null;
     const status: CaseView['status'] = rejection ? 'rejected' : statusChange?.state === 'pending' ? (str(statusChange.doc.status) as CaseView['status']) : server ? (str(server.status) as CaseView['status']) : 'pending-sync';
     return {
       caseId, memberId: str(base.memberId), familyId: str(base.familyId), memberName: str(member?.fullName), schemeMemberId: str(member?.schemeMemberId),
-      status, rejection, identityMethod: str(base.identityMethod), isEmergency: base.isEmergency === true, admittedAt: str(base.admittedAt),
+      status, rejection, identityMethod: str(base.identityMethod), isEmergency: base.isEmergency === true,
+      admittedAt: admittedHere?.createdAt ?? str(base.admittedAt), serverAdmittedAt,
       preauth: {
         status: preauthStatus, packageCode, packageName: strOrNull(treatmentPackage?.name),
         requestedAmount: numOrNull(preauth?.requestedAmount ?? pendingPreauth?.doc.requestedAmount), approvedAmount: numOrNull(preauth?.approvedAmount),
@@ -127,8 +132,12 @@ export class DeskReads {
       bookings,
       bookingSum: bookings.filter((b) => !b.isVoided && b.status !== 'rejected').reduce((sum, b) => sum + b.amount, 0),
       enhancements,
-      claim: claim ? { claimId: str(claim.id), amount: num(claim.amount), status: str(claim.status), approvedAmount: numOrNull(claim.approvedAmount), lines: this.claimLines(claim.lines, bookings) }
-        : pendingClaim ? { claimId: pendingClaim.id, amount: num((JSON.parse(pendingClaim.doc) as Doc).amount), status: pendingClaim.state === 'rejected' ? 'rejected' : 'pending-sync', approvedAmount: null, lines: [] } : null,
+      claim: claim ? { claimId: str(claim.id), amount: num(claim.amount), status: str(claim.status), approvedAmount: numOrNull(claim.approvedAmount), rejection: null, lines: this.claimLines(claim.lines, bookings) }
+        : pendingClaim ? {
+          claimId: pendingClaim.id, amount: num((JSON.parse(pendingClaim.doc) as Doc).amount), status: pendingClaim.state === 'rejected' ? 'rejected' : 'pending-sync', approvedAmount: null,
+          // The server's sentence, with its figures (a mismatch names the difference): shown as it said it.
+          rejection: pendingClaim.state === 'rejected' && pendingClaim.rejection ? (JSON.parse(pendingClaim.rejection) as DeskError) : null, lines: [],
+        } : null,
     };
   }
 

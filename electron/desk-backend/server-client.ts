@@ -1,9 +1,12 @@
 import { Compile } from 'typebox/compile';
 import { EnrollAnswer, protocolHeader, PullAnswer, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
 
-/** Why a call to the sync server did not give a usable answer. */
+/**
+ * Why a call to the sync server did not give a usable answer. `message` is for the operator (no
+ * library error text such as "fetch failed"); `detail` keeps that text for logs.
+ */
 export type ServerFault =
-  | { kind: 'unreachable'; message: string }
+  | { kind: 'unreachable'; message: string; detail?: string }
   | { kind: 'refused'; status: number; code: string; message: string }
   | { kind: 'bad-answer'; message: string };
 
@@ -17,14 +20,46 @@ export class ServerCallError extends Error {
 const validators = { pull: Compile(PullAnswer), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer) };
 
 /**
+ * How one request to the server ended, as far as reaching it goes: 'answered' (it answered,
+ * whatever it said) or 'unreachable' (no answer, a dropped connection, a timeout, or a 5xx/429).
+ * The sync status follows these, so the desk says Offline at the first request that fails.
+ */
+export type ServerExchange = { readonly outcome: 'answered' } | { readonly outcome: 'unreachable'; readonly fault: ServerFault };
+
+/** The operator's words for a request that got no answer; the library's text stays in `detail`. */
+function unreachable(serverUrl: string, error: unknown, what = 'cannot be reached'): ServerFault {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const isTimeout = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  return { kind: 'unreachable', message: isTimeout ? `The server at ${serverUrl} did not answer in time.` : `The server at ${serverUrl} ${what}.`, detail };
+}
+
+/**
  * HTTP client of the sync server. Every answer is checked against the sync contract before the
  * desk believes it: a corrupt or foreign answer becomes a 'bad-answer' fault and nothing is applied.
  */
 export class SyncServerClient {
+  private readonly exchangeListeners = new Set<(exchange: ServerExchange) => void>();
+
   constructor(private readonly serverUrl: string, private readonly deskCredential: () => string | null, private readonly timeoutMs = 15_000) {}
 
   get url(): string {
     return this.serverUrl;
+  }
+
+  /** Hear how every request ends (sign-in, searches and online commands too, not only sync). */
+  onExchange(listener: (exchange: ServerExchange) => void): () => void {
+    this.exchangeListeners.add(listener);
+    return () => this.exchangeListeners.delete(listener);
+  }
+
+  private report(exchange: ServerExchange): void {
+    for (const listener of this.exchangeListeners) listener(exchange);
+  }
+
+  /** Report a fault that means no answer, then throw it. */
+  private noAnswer(fault: ServerFault): never {
+    this.report({ outcome: 'unreachable', fault });
+    throw new ServerCallError(fault);
   }
 
   private async call(method: 'GET' | 'POST', path: string, body: unknown, auth: 'desk' | 'none', signal?: AbortSignal, timeoutMs = this.timeoutMs, read: 'json' | 'pull-page' = 'json'): Promise<unknown> {
@@ -42,15 +77,20 @@ export class SyncServerClient {
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new ServerCallError({ kind: 'unreachable', message: `The server at ${this.serverUrl} cannot be reached (${error instanceof Error ? error.message : String(error)}).` });
+      return this.noAnswer(unreachable(this.serverUrl, error));
+    }
+    if (response.status >= 500 || response.status === 429) {
+      await response.body?.cancel().catch(() => undefined);
+      return this.noAnswer({ kind: 'unreachable', message: `The server is having trouble (HTTP ${response.status}); will retry.` });
     }
     if (read === 'pull-page' && response.ok) {
       let bytes: Buffer;
       try {
         bytes = Buffer.from(await response.arrayBuffer());
       } catch (error) {
-        throw new ServerCallError({ kind: 'unreachable', message: `The connection to ${this.serverUrl} dropped while a pull page came in (${error instanceof Error ? error.message : String(error)}).` });
+        return this.noAnswer(unreachable(this.serverUrl, error, 'dropped the connection while sending data'));
       }
+      this.report({ outcome: 'answered' });
       try {
         return readPullPage(bytes);
       } catch (error) {
@@ -60,14 +100,17 @@ export class SyncServerClient {
     let parsed: unknown;
     try {
       parsed = await response.json();
-    } catch {
-      throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not JSON (HTTP ${response.status}).` });
+    } catch (error) {
+      // A body cut off mid-way is a lost connection; anything else that is not JSON is a bad answer.
+      if (error instanceof SyntaxError) {
+        this.report({ outcome: 'answered' });
+        throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not JSON (HTTP ${response.status}).` });
+      }
+      return this.noAnswer(unreachable(this.serverUrl, error, 'dropped the connection while answering'));
     }
+    this.report({ outcome: 'answered' });
     if (!response.ok) {
       const refusal = parsed as { code?: unknown; message?: unknown };
-      if (response.status >= 500 || response.status === 429) {
-        throw new ServerCallError({ kind: 'unreachable', message: `The server is having trouble (HTTP ${response.status}); will retry.` });
-      }
       throw new ServerCallError({ kind: 'refused', status: response.status, code: typeof refusal.code === 'string' ? refusal.code : 'refused', message: typeof refusal.message === 'string' ? refusal.message : `HTTP ${response.status}` });
     }
     return parsed;
@@ -133,8 +176,10 @@ export class SyncServerClient {
         response = await fetch(new URL('/sync/stream', this.serverUrl), { headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion), accept: 'text/event-stream' }, signal: watchdog.signal });
       } catch (error) {
         if (signal.aborted) return;
-        throw new ServerCallError({ kind: 'unreachable', message: `The event stream cannot connect (${error instanceof Error ? error.message : String(error)}).` });
+        return this.noAnswer(unreachable(this.serverUrl, error));
       }
+      if (response.status >= 500 || response.status === 429) return this.noAnswer({ kind: 'unreachable', message: `The server is having trouble (HTTP ${response.status}); will retry.` });
+      this.report({ outcome: 'answered' });
       if (!response.ok || !response.body) throw new ServerCallError({ kind: 'refused', status: response.status, code: 'stream-refused', message: `The server refused the event stream (HTTP ${response.status}).` });
       resetSilence();
       const decoder = new TextDecoder();
@@ -155,7 +200,9 @@ export class SyncServerClient {
         }
       } catch (error) {
         if (signal.aborted) return;
-        throw new ServerCallError({ kind: 'unreachable', message: `The event stream dropped (${error instanceof Error ? error.message : String(error)}).` });
+        // The caller asks for a sync at once when the stream ends: that request says whether the
+        // server is gone (this drop may also be the silence watchdog or a server restart).
+        throw new ServerCallError(unreachable(this.serverUrl, error, 'dropped the event stream'));
       }
     } finally {
       clearTimeout(timer);

@@ -3,7 +3,7 @@ import type { SyncStatus } from '../desk-api/contract';
 import { readMeta, writeMeta, type ReplicaDatabase } from './database';
 import type { PullApplier } from './applier';
 import type { Feed } from './feed';
-import { ServerCallError, type SyncServerClient } from './server-client';
+import { ServerCallError, type ServerExchange, type SyncServerClient } from './server-client';
 
 export interface SyncEngineOptions {
   readonly pullPageSize?: number;
@@ -45,6 +45,8 @@ export class SyncEngine {
   private safetyTimer: NodeJS.Timeout | null = null;
   private streamAbort: AbortController | null = null;
   private isRunning = false;
+  /** Clients whose requests this engine hears (a new client comes with every enrollment). */
+  private readonly heardClients = new WeakSet<SyncServerClient>();
   private readonly options: Required<Omit<SyncEngineOptions, 'onProgress'>> & Pick<SyncEngineOptions, 'onProgress'>;
 
   constructor(
@@ -60,6 +62,35 @@ export class SyncEngine {
       lastSyncAt: readMeta(db, 'last_sync_at'), pendingMutations: this.countPending(), lastError: null,
       firstSync: client() && applier.isLoadingFirstSync ? { documentsReceived: 0 } : null,
     };
+  }
+
+  /**
+   * The enrolled client, listened to: every request it makes — sync, sign-in, searches, one-time
+   * codes — tells the status whether the server answered. The header is true at the first request
+   * that fails, not at the next sync cycle (issue 12: "Online" for seconds with the server down,
+   * and after an offline sign-in).
+   */
+  private enrolledClient(): SyncServerClient | null {
+    const client = this.client();
+    if (client && !this.heardClients.has(client)) {
+      this.heardClients.add(client);
+      client.onExchange((exchange) => this.noteExchange(exchange));
+    }
+    return client;
+  }
+
+  private noteExchange(exchange: ServerExchange): void {
+    if (!this.isRunning) return;
+    if (exchange.outcome === 'unreachable') {
+      if (this.status.isOnline || this.status.lastError === null) {
+        this.update({ state: 'offline', isOnline: false, lastError: { code: 'unreachable', message: exchange.fault.message, at: new Date().toISOString() } });
+      }
+      this.scheduleRetry();
+      return;
+    }
+    // The server answered while the desk thought it offline: a sync cycle confirms it (and brings
+    // what changed meanwhile); only a completed cycle says Online.
+    if (!this.status.isOnline && !this.cycleRunning) void this.requestSync();
   }
 
   current(): SyncStatus {
@@ -117,7 +148,7 @@ export class SyncEngine {
   }
 
   private async cycle(): Promise<void> {
-    const client = this.client();
+    const client = this.enrolledClient();
     if (!client) {
       this.update({ state: 'not-enrolled', isOnline: false });
       return;
@@ -223,7 +254,7 @@ export class SyncEngine {
   private async followStream(): Promise<void> {
     let attempt = 0;
     while (this.isRunning) {
-      const client = this.client();
+      const client = this.enrolledClient();
       if (!client) {
         await delay(1000);
         continue;
@@ -236,9 +267,12 @@ export class SyncEngine {
           void this.requestSync();
         }, this.streamAbort.signal);
       } catch {
-        // Unreachable or refused: the sync cycle reports it; keep trying to reconnect.
+        // Unreachable or refused: the request itself reported it; keep trying to reconnect.
       }
       if (!this.isRunning) return;
+      // The stream ended (the server went away, restarted, or went silent): ask now rather than at
+      // the next safety pull, so the header says Offline within a request's time if it is gone.
+      void this.requestSync();
       attempt += 1;
       await delay(Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(attempt, 10)) * (0.5 + this.options.random()));
     }

@@ -785,7 +785,7 @@ export class FakeDeskBackend implements DeskConnection {
       serverUrl: 'https://sync.demo.coverdesk.invalid',
       lastSyncAt: this.lastSyncAt,
       pendingMutations: this.outbox.length,
-      lastError: this.isOnline ? null : { code: 'server-unreachable', message: 'The sync server cannot be reached; working from this desk’s replica.', at: this.lastSyncAt ?? this.isoNow() },
+      lastError: this.isOnline ? null : { code: 'unreachable', message: 'The sync server cannot be reached; working from this desk’s replica.', at: this.lastSyncAt ?? this.isoNow() },
       firstSync: null,
     };
   }
@@ -860,12 +860,14 @@ export class FakeDeskBackend implements DeskConnection {
       identityMethod: fakeCase.identityMethod,
       isEmergency: fakeCase.isEmergency,
       admittedAt: fakeCase.admittedAt,
+      // The fake plays an always-current server: it records an admission when it is made.
+      serverAdmittedAt: fakeCase.status === 'pending-sync' ? null : fakeCase.admittedAt,
       preauth: { ...fakeCase.preauth },
       hold: fakeCase.hold ? { value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized }, confirmedAt: fakeCase.hold.confirmedAt } : null,
       bookings: bookings.map((booking) => this.bookingView(booking)),
       bookingSum: this.bookingSum(fakeCase.caseId),
       enhancements: fakeCase.enhancements.map((enhancement) => ({ ...enhancement })),
-      claim: fakeCase.claim ? { ...fakeCase.claim, lines: fakeCase.claim.lines.map((line) => ({ ...line })) } : null,
+      claim: fakeCase.claim ? { ...fakeCase.claim, rejection: null, lines: fakeCase.claim.lines.map((line) => ({ ...line })) } : null,
     };
   }
 

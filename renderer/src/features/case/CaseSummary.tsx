@@ -9,6 +9,7 @@ import { StatusBadge } from '../../shared/ui/StatusBadge';
 export function CaseSummary({ liveCase }: { readonly liveCase: LiveCase }) {
   const { locale } = useScheme();
   const status = caseStatusLabel(liveCase.status);
+  const reachedServerAt = serverRecordedLater(liveCase.admittedAt, liveCase.serverAdmittedAt);
   return (
     <section className="panel case-summary" aria-label="Case summary">
       <dl className="figures">
@@ -23,6 +24,11 @@ export function CaseSummary({ liveCase }: { readonly liveCase: LiveCase }) {
           <dd>
             <time dateTime={liveCase.admittedAt}>{formatTime(liveCase.admittedAt, locale)}</time>
             {liveCase.isEmergency ? ' · emergency' : ''}
+            {reachedServerAt ? (
+              <>
+                {' '}· reached the server at <time dateTime={reachedServerAt}>{formatTime(reachedServerAt, locale)}</time>
+              </>
+            ) : null}
           </dd>
         </div>
         <div>
@@ -40,4 +46,13 @@ export function CaseSummary({ liveCase }: { readonly liveCase: LiveCase }) {
       {liveCase.rejection ? <ErrorNotice error={liveCase.rejection} title="The server refused this admission." /> : null}
     </section>
   );
+}
+
+/**
+ * The server's time of the admission when it recorded it a minute or more after the operator made
+ * it (made offline, or waiting in the outbox): then both times are shown, the operator's first.
+ */
+export function serverRecordedLater(admittedAt: string, serverAdmittedAt: string | null): string | null {
+  if (!serverAdmittedAt) return null;
+  return Date.parse(serverAdmittedAt) - Date.parse(admittedAt) >= 60_000 ? serverAdmittedAt : null;
 }

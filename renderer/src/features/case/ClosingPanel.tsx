@@ -29,17 +29,7 @@ export function ClosingPanel({ liveCase, isDischargeOpen, onDischargeOpen, claim
     <section className="panel" aria-labelledby="closing-title">
       <h2 id="closing-title">Discharge and claim</h2>
       {isActive ? <DischargeAction liveCase={liveCase} isOpen={isDischargeOpen} onOpen={onDischargeOpen} /> : null}
-      {claim?.status === 'rejected' ? (
-        <p className="warning-text" role="alert">
-          The server refused the claim of <Money minor={claim.amount} />.{' '}
-          {claim.amount !== liveCase.bookingSum ? (
-            <>
-              A claim must equal the booking sum, <Money minor={liveCase.bookingSum} />.
-            </>
-          ) : null}{' '}
-          Correct it and raise the claim again.
-        </p>
-      ) : null}
+      {claim?.status === 'rejected' ? <ClaimRefusal claim={claim} bookingSum={liveCase.bookingSum} /> : null}
       {canRaiseClaim(liveCase) ? <ClaimForm liveCase={liveCase} amountRef={claimRef} /> : null}
       {claim && claim.status !== 'rejected' ? (
         <p>
@@ -107,6 +97,13 @@ function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; reado
       setProblem(parsed.message);
       return;
     }
+    // The server refuses a claim that is not the booking sum (409 claim-amount-mismatch): a claim
+    // the desk knows will be refused is not offered for submission at all.
+    const mismatch = claimMismatch(parsed.minor, liveCase.bookingSum, format);
+    if (mismatch) {
+      setProblem(mismatch);
+      return;
+    }
     setProblem(null);
     setConfirming(parsed.minor);
   };
@@ -119,12 +116,15 @@ function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; reado
         label={`Claim amount (${currencySymbol(scheme)})`}
         inputRef={amountRef}
         value={amount}
-        onChange={(event) => setAmount(event.target.value)}
+        onChange={(event) => {
+          setAmount(event.target.value);
+          setProblem(null);
+        }}
         inputMode="decimal"
         autoComplete="off"
         aria-keyshortcuts="Alt+L"
         problem={problem}
-        hint={difference !== 0 ? `The booking sum is ${format(liveCase.bookingSum)}; this differs by ${format(Math.abs(difference))} and will be refused.` : `Equals the booking sum, ${format(liveCase.bookingSum)}.`}
+        hint={difference !== 0 ? `The booking sum is ${format(liveCase.bookingSum)}; this differs by ${format(Math.abs(difference))}, and the server refuses such a claim: it cannot be submitted.` : `Equals the booking sum, ${format(liveCase.bookingSum)}.`}
       />
       <button type="submit" className="primary">
         Submit claim…
@@ -150,6 +150,31 @@ function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; reado
         <p>The bookings of {liveCase.memberName} close and the hold becomes a claim in adjudication. This cannot be undone.</p>
       </ConfirmDialog>
     </>
+  );
+}
+
+/**
+ * Why the desk will not submit this amount, or null when it may: a claim must equal the booking
+ * sum (openIMIS booking rule, enforced by the server), so the difference is said with both figures.
+ */
+export function claimMismatch(amount: number, bookingSum: number, format: (minor: number) => string): string | null {
+  if (amount === bookingSum) return null;
+  return `This claim cannot be submitted: the bookings add up to ${format(bookingSum)} and ${format(amount)} differs by ${format(Math.abs(amount - bookingSum))}. Claim ${format(bookingSum)}, or correct the bookings first.`;
+}
+
+/** A claim the server refused: its own sentence (a mismatch names the difference), then what to do. */
+export function ClaimRefusal({ claim, bookingSum }: { readonly claim: NonNullable<LiveCase['claim']>; readonly bookingSum: number }) {
+  return (
+    <div className="notice notice-error" role="alert">
+      <p>
+        <strong>
+          The server refused the claim of <Money minor={claim.amount} />
+          {claim.rejection ? ':' : '.'}
+        </strong>{' '}
+        {claim.rejection?.message ?? (claim.amount !== bookingSum ? <>A claim must equal the booking sum, <Money minor={bookingSum} />.</> : null)}
+      </p>
+      <p>Correct it and raise the claim again.</p>
+    </div>
   );
 }
 

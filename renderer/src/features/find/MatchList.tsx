@@ -1,12 +1,16 @@
 import type { IdentifyMatch } from '@desk-api/contract';
 import { routeToHash } from '../../app/routes';
 
-/** Search results: one row per member, each with a link to the family (Tab, then Enter). */
+/**
+ * Search results: one row per member, each with a link to the family (Tab, then Enter). A match in
+ * the desk's copy means the server was not needed, not that it could not be asked: whether the
+ * server answers is the header's to say.
+ */
 export function MatchList({ matches, source }: { readonly matches: readonly IdentifyMatch[]; readonly source: 'replica' | 'server' }) {
   return (
     <table className="data-table">
       <caption>
-        {matches.length} member{matches.length === 1 ? '' : 's'} found {source === 'replica' ? 'in this desk’s copy (the server could not be asked)' : 'on the server'}
+        {matches.length} member{matches.length === 1 ? '' : 's'} found {source === 'replica' ? 'in this desk’s copy of the registry' : 'on the server'}
       </caption>
       <thead>
         <tr>

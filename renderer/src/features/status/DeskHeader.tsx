@@ -1,3 +1,4 @@
+import type { SyncStatus } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
 import { useShortcut } from '../../app/shortcut-registry';
 import { globalShortcuts } from '../../app/shortcuts';
@@ -27,11 +28,7 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
   const stateText = !isLinkOpen
     ? link.problem?.message ?? 'Connecting to the desk backend…'
     : sync.status === 'ready'
-      ? sync.value.firstSync
-        ? firstSyncText(sync.value.firstSync.documentsReceived, sync.value.state === 'syncing' || sync.value.isOnline ? null : sync.value.lastError?.message ?? 'The server cannot be reached.')
-        : sync.value.isOnline
-          ? sync.value.state === 'syncing' ? 'Online, syncing…' : 'Online'
-          : `Offline: working from this desk’s copy${sync.value.lastError ? ` (${sync.value.lastError.message})` : ''}`
+      ? connectionText(sync.value)
       : sync.status === 'error'
         ? `Sync status unavailable: ${sync.error.message}`
         : 'Checking the connection…';
@@ -79,6 +76,36 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
 /** "16:02 (2 min ago)" without the "confirmed by the server" words the money figures carry. */
 function ConfirmedAtShort({ iso }: { readonly iso: string }) {
   return <ConfirmedAt iso={iso} isShort />;
+}
+
+/**
+ * The connection line, in the operator's words, from the desk backend's sync status — which
+ * follows the last real exchange with the server (Offline at the first request that fails).
+ * Library error text ("fetch failed") never reaches the screen: faults are said by their kind.
+ * While offline the words stay the same through every retry, so the live region does not chatter.
+ */
+export function connectionText(sync: Pick<SyncStatus, 'state' | 'isOnline' | 'lastError' | 'firstSync'>): string {
+  if (sync.state === 'not-enrolled') return 'This desk is not enrolled with a server.';
+  if (sync.firstSync) return firstSyncText(sync.firstSync.documentsReceived, sync.state === 'syncing' || sync.isOnline ? null : offlineReason(sync.lastError));
+  if (sync.isOnline) {
+    if (sync.state === 'error' && sync.lastError) return `Online, but the last sync did not go through: ${sync.lastError.message}`;
+    return sync.state === 'syncing' ? 'Online, syncing…' : 'Online';
+  }
+  if (!sync.lastError) return 'Connecting to the server…';
+  return `Offline: ${offlineReason(sync.lastError)}; reconnecting by itself. Working from this desk’s copy: changes wait here and are sent when the server answers.`;
+}
+
+/** Why the desk is offline, by the fault's kind; a server's own refusal is already a sentence. */
+function offlineReason(lastError: SyncStatus['lastError']): string {
+  if (lastError === null) return 'the server cannot be reached';
+  switch (lastError.code) {
+    case 'unreachable':
+      return 'the server cannot be reached';
+    case 'bad-answer':
+      return 'the server’s answers cannot be read (a network device may be in the way)';
+    default:
+      return `the server refused this desk: ${lastError.message.replace(/\.$/, '')}`;
+  }
 }
 
 /**
