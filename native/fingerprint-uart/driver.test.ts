@@ -323,6 +323,101 @@ describe('fault recovery', () => {
   });
 });
 
+describe('instructions standard client libraries use, through the driver', () => {
+  it('reads the index table page by page and finds the first free slot, or none when the library is full', async () => {
+    const { module, simulator } = await startRig();
+    for (const pageId of [0, 1, 2, 300]) simulator.storeTemplateDirectly(pageId, simulatedEnrolmentTemplate(`slot-${pageId}`));
+    expect(await module.readIndexTable(0)).toEqual([0, 1, 2]);
+    expect(await module.readIndexTable(1)).toEqual([300]);
+    expect(await module.findFreePage()).toBe(3);
+    expect((await failureOf(module.readIndexTable(256))).code).toBe('invalid-argument');
+
+    const full = await startRig({ simulator: { librarySize: 3 } });
+    for (const pageId of [0, 1, 2]) full.simulator.storeTemplateDirectly(pageId, simulatedEnrolmentTemplate(`slot-${pageId}`));
+    expect(await full.module.findFreePage()).toBeUndefined();
+  });
+
+  it('loads a stored template into a buffer and finds it with HighSpeedSearch; names an empty slot and a slot past the library', async () => {
+    const { module, simulator } = await startRig();
+    simulator.storeTemplateDirectly(7, simulatedEnrolmentTemplate('member-8-right-ring'));
+    await module.loadTemplate(1, 7);
+    expect(await module.highSpeedSearchLibrary(1, 0, 1_000)).toEqual({ isFound: true, pageId: 7, score: 140 });
+    expect(await module.searchLibrary(1, 8, 100)).toEqual({ isFound: false, pageId: 0, score: 0 });
+    const empty = await failureOf(module.loadTemplate(1, 8));
+    expect([empty.code, empty.details.confirmationCode]).toEqual(['template-read-failed', 0x0c]);
+    expect((await failureOf(module.loadTemplate(2, 1_000))).code).toBe('page-beyond-library');
+  });
+
+  it('deletes N templates from a slot, names a range past the library, and refuses a count of 0 without asking the module', async () => {
+    const { module, simulator } = await startRig();
+    for (const pageId of [7, 8, 9]) simulator.storeTemplateDirectly(pageId, simulatedEnrolmentTemplate(`slot-${pageId}`));
+    await module.deleteTemplates(7, 2);
+    expect(simulator.storedPageIds).toEqual([9]);
+    const error = await failureOf(module.deleteTemplates(999, 2));
+    expect([error.code, error.details.confirmationCode]).toEqual(['delete-failed', 0x10]);
+    const commandsBefore = simulator.commandLog.length;
+    expect((await failureOf(module.deleteTemplates(0, 0))).code).toBe('invalid-argument');
+    expect(simulator.commandLog).toHaveLength(commandsBefore);
+  });
+
+  it('changes the security level and the packet size, and downloads in the new packet size afterwards', async () => {
+    const rig = await startRig();
+    const template = await enrolTemplate(rig, 'member-7-right-index');
+    expect((await rig.module.readSystemParameters()).packetSizeBytes).toBe(128);
+    await rig.module.setSecurityLevel(5);
+    await rig.module.setPacketSize(32);
+    expect(await rig.module.readSystemParameters()).toMatchObject({ securityLevel: 5, packetSizeBytes: 32 });
+    rig.simulator.placeFinger('member-7-right-index');
+    expect((await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 })).isMatch).toBe(true);
+    expect(rig.simulator.receivedDataPacketSizes).toEqual(Array.from({ length: 16 }, () => 32));
+    expect((await failureOf(rig.module.setSecurityLevel(6))).code).toBe('invalid-argument');
+    expect(rig.simulator.protocolViolations).toEqual([]);
+  });
+
+  it('gets a random code, and uploads the image buffer (0x0F before any image)', async () => {
+    const { module, simulator } = await startRig({ simulator: { randomCode: () => 0xcafebabe } });
+    expect(await module.getRandomCode()).toBe(0xcafebabe);
+    expect((await failureOf(module.uploadImage())).code).toBe('image-upload-failed');
+    simulator.placeFinger('member-2-left-index');
+    await module.waitForFinger({ fingerTimeoutMs: 1_000 });
+    expect(await module.uploadImage()).toHaveLength(256 * 288 / 2);
+  });
+
+  it('checks the sensor (sensor-abnormal on 0x29), handshakes (0x40) and echoes (0x53 → 0x55)', async () => {
+    const { module, simulator } = await startRig();
+    await module.checkSensor();
+    await module.sendHandshake();
+    await module.sendEcho();
+    simulator.setSensorAbnormal(true);
+    const error = await failureOf(module.checkSensor());
+    expect([error.code, error.details.confirmationCode]).toEqual(['sensor-abnormal', 0x29]);
+    expect(error.message).toMatch(/sensor is faulty/);
+    expect(simulator.commandLog).toEqual(['check-sensor', 'handshake', 'echo', 'check-sensor']);
+  });
+
+  it('sets the R503 light ring and the ZFM-70 backlight', async () => {
+    const { module, simulator } = await startRig();
+    await module.setAuraLed({ control: 'flashing', colour: 'red', speed: 0x20, cycles: 3 });
+    expect(simulator.auraLed).toEqual({ control: 2, speed: 0x20, colourIndex: 1, cycles: 3 });
+    await module.setBacklight(true);
+    expect(simulator.isBacklightOn).toBe(true);
+    expect((await failureOf(module.setAuraLed({ control: 'always-on', colour: 'blue', cycles: 256 }))).code).toBe('invalid-argument');
+  });
+
+  it('reports a template download the module refused (0x0E, packets larger than its packet size) instead of a mismatch, then verifies with the module size', async () => {
+    // The desk was configured with 256-byte packets; the module takes 128.
+    const rig = await startRig({ driver: { packetSizeBytes: 256, quietPeriodMs: 100 } });
+    const template = await enrolTemplate(rig, 'member-7-right-index');
+    rig.simulator.placeFinger('member-7-right-index');
+    const error = await failureOf(rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 }));
+    expect([error.code, error.details.instruction, error.details.confirmationCode]).toEqual(['data-receive-refused', 'download-features', 0x0e]);
+    expect(error.message).toMatch(/could not accept the fingerprint template/);
+    // The driver forgets its packet size, asks the module, and the same patient now matches.
+    expect((await rig.module.verify1to1(template, { fingerTimeoutMs: 1_000 })).isMatch).toBe(true);
+    expect(rig.simulator.receivedDataPacketSizes).toEqual([256, 128, 128, 128, 128]);
+  });
+});
+
 /**
  * Reply packets the simulator sends during `scriptEnrolment` before the UpChar acknowledgement,
  * one per command: 3 GenImg polls and Img2Tz for the first capture, 1 GenImg poll seeing the

@@ -2,17 +2,27 @@ import { SerialPort } from 'serialport';
 import {
   DEFAULT_MODULE_ADDRESS,
   DEFAULT_MODULE_PASSWORD,
+  ECHO_READY_CODE,
+  INDEX_TABLE_PAGE_SLOTS,
   PacketDecoder,
   assertNever,
+  auraLedColourCodes,
+  auraLedControlCodes,
+  confirmationCodeOf,
   describeConfirmation,
   encodeCommandPacket,
   encodePacket,
   formatAddress,
+  parseIndexTable,
   parseMatchScore,
+  parseRandomCode,
   parseSearchResult,
   parseSystemParameters,
   parseTemplateCount,
   splitIntoDataPackets,
+  systemParameterNumbers,
+  type AuraLedColour,
+  type AuraLedControl,
   type Confirmation,
   type ConfirmationOutcome,
   type FeatureBufferId,
@@ -22,6 +32,7 @@ import {
   type Packet,
   type PacketKind,
   type PacketSizeBytes,
+  type PacketSizeCode,
   type ParseResult,
   type SystemParameters,
 } from './protocol';
@@ -127,6 +138,15 @@ export interface SearchResult {
   readonly score: number;
 }
 
+export interface AuraLedSetting {
+  readonly control: AuraLedControl;
+  readonly colour: AuraLedColour;
+  /** 0–255; the module's cycle time for breathing, flashing and gradual modes. */
+  readonly speed?: number;
+  /** 0 = forever, 1–255 cycles of breathing or flashing. */
+  readonly cycles?: number;
+}
+
 /** Reply deadlines that fit real R307/AS608 timings with margin (flash writes and 1:N search are the slow ones). */
 const defaultCommandTimeoutsMs: Record<InstructionName, number> = {
   'verify-password': 1_000,
@@ -141,6 +161,19 @@ const defaultCommandTimeoutsMs: Record<InstructionName, number> = {
   'download-features': 1_000,
   'empty-library': 5_000,
   'template-count': 1_000,
+  'set-system-parameter': 1_000,
+  'high-speed-search': 3_000,
+  'load-template': 1_000,
+  'upload-image': 2_000,
+  'delete-templates': 2_000,
+  'get-random-code': 1_000,
+  'read-index-table': 1_000,
+  'aura-led': 1_000,
+  'check-sensor': 1_000,
+  handshake: 1_000,
+  'backlight-on': 1_000,
+  'backlight-off': 1_000,
+  echo: 1_000,
 };
 
 const instructionLabels: Record<InstructionName, string> = {
@@ -156,11 +189,26 @@ const instructionLabels: Record<InstructionName, string> = {
   'download-features': 'template download',
   'empty-library': 'library clearing',
   'template-count': 'library count',
+  'set-system-parameter': 'settings change',
+  'high-speed-search': 'library search',
+  'load-template': 'library read',
+  'upload-image': 'image upload',
+  'delete-templates': 'library delete',
+  'get-random-code': 'random number request',
+  'read-index-table': 'library index request',
+  'aura-led': 'light ring change',
+  'check-sensor': 'sensor check',
+  handshake: 'handshake',
+  'backlight-on': 'light change',
+  'backlight-off': 'light change',
+  echo: 'handshake',
 };
 
 const DEFAULT_FINGER_TIMEOUT_MS = 10_000;
 /** No template of this module family is near this size; a longer upload is a runaway stream. */
 const MAXIMUM_TEMPLATE_BYTES = 4_096;
+/** 256 × 288 pixels at one byte each: twice what a 4-bit UpImage of the largest sensor here sends. */
+const MAXIMUM_IMAGE_BYTES = 256 * 288;
 
 interface Acknowledgement {
   readonly instruction: InstructionName;
@@ -188,6 +236,14 @@ export class FingerprintModule {
   private isClosed = false;
   private queueTail: Promise<unknown> = Promise.resolve();
   private packetSizeBytes: PacketSizeBytes | undefined;
+  /**
+   * Set after a template download's data packets went out. The module acknowledges DownChar
+   * before the data and says nothing after it, unless it refuses a packet (0x0E): that refusal
+   * arrives unannounced, so the next command first waits for the line to go quiet and looks for
+   * it instead of discarding it as stale, and if it only arrives after that command was sent it
+   * is still recognised as the download's verdict, not as that command's answer.
+   */
+  private isDownloadVerdictPending = false;
 
   constructor(private readonly transport: FingerprintTransport, options: FingerprintModuleOptions = {}) {
     this.address = options.address ?? DEFAULT_MODULE_ADDRESS;
@@ -251,7 +307,7 @@ export class FingerprintModule {
       options.onStep?.('uploading');
       // RegModel leaves the combined model in both buffers; upload it from buffer 1.
       this.expectOk(await this.transact({ instruction: 'upload-features', bufferId: 1 }, options.signal));
-      const template = await this.receiveTransfer('upload-features');
+      const template = await this.receiveTransfer('upload-features', MAXIMUM_TEMPLATE_BYTES);
       return { template };
     });
   }
@@ -272,6 +328,8 @@ export class FingerprintModule {
       for (const packet of splitIntoDataPackets(this.address, template, packetSizeBytes)) {
         await this.send(encodePacket(packet), 'download-features');
       }
+      this.isDownloadVerdictPending = true;
+      this.markLineDirty();
       await this.captureFeaturesUnlocked(1, options);
       const acknowledgement = await this.transact({ instruction: 'match' }, options.signal);
       const outcome = acknowledgement.confirmation.outcome;
@@ -289,12 +347,147 @@ export class FingerprintModule {
   }
 
   searchLibrary(bufferId: FeatureBufferId, startPage: number, pageCount: number): Promise<SearchResult> {
+    return this.exclusive(() => this.searchUnlocked('search', bufferId, startPage, pageCount));
+  }
+
+  /** HighSpeedSearch (0x1B): same answer as `searchLibrary`, stops at the first good match. */
+  highSpeedSearchLibrary(bufferId: FeatureBufferId, startPage: number, pageCount: number): Promise<SearchResult> {
+    return this.exclusive(() => this.searchUnlocked('high-speed-search', bufferId, startPage, pageCount));
+  }
+
+  /** ReadIndexTable (0x1F): the used library slots among the 256 of one index page. */
+  readIndexTable(indexPage: number): Promise<number[]> {
+    const invalid = rangeError('index page', indexPage, 0, 255);
+    if (invalid) return Promise.reject(invalid);
+    return this.exclusive(() => this.readIndexTableUnlocked(indexPage));
+  }
+
+  /**
+   * The lowest free library slot, or undefined when the library is full: the usual enrolment
+   * flow (read the index table page by page, store in the first gap).
+   */
+  findFreePage(): Promise<number | undefined> {
     return this.exclusive(async () => {
-      const acknowledgement = await this.transact({ instruction: 'search', bufferId, startPage, pageCount });
-      const outcome = acknowledgement.confirmation.outcome;
-      if (outcome !== 'ok' && outcome !== 'not-found') this.expectOk(acknowledgement);
-      const { pageId, score } = this.parseParameters(acknowledgement, parseSearchResult);
-      return { isFound: outcome === 'ok', pageId, score };
+      const { librarySize } = await this.readSystemParametersUnlocked();
+      for (let indexPage = 0; indexPage * INDEX_TABLE_PAGE_SLOTS < librarySize; indexPage += 1) {
+        const used = new Set(await this.readIndexTableUnlocked(indexPage));
+        const last = Math.min((indexPage + 1) * INDEX_TABLE_PAGE_SLOTS, librarySize);
+        for (let pageId = indexPage * INDEX_TABLE_PAGE_SLOTS; pageId < last; pageId += 1) {
+          if (!used.has(pageId)) return pageId;
+        }
+      }
+      return undefined;
+    });
+  }
+
+  /** LoadChar (0x07): copies a stored template into a feature buffer. */
+  loadTemplate(bufferId: FeatureBufferId, pageId: number): Promise<void> {
+    const invalid = rangeError('library slot', pageId, 0, 0xffff);
+    if (invalid) return Promise.reject(invalid);
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: 'load-template', bufferId, pageId }));
+    });
+  }
+
+  /** DeletChar (0x0C): deletes `count` templates from `startPage` on. */
+  deleteTemplates(startPage: number, count: number): Promise<void> {
+    const invalid = rangeError('library slot', startPage, 0, 0xffff) ?? rangeError('template count', count, 1, 0xffff);
+    if (invalid) return Promise.reject(invalid);
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: 'delete-templates', startPage, count }));
+    });
+  }
+
+  /** SetSysPara 5: matching strictness, 1 (most permissive) to 5. */
+  setSecurityLevel(level: number): Promise<void> {
+    const invalid = rangeError('security level', level, 1, 5);
+    if (invalid) return Promise.reject(invalid);
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: 'set-system-parameter', parameterNumber: systemParameterNumbers['security-level'], value: level }));
+    });
+  }
+
+  /**
+   * SetSysPara 6: the data packet size for template and image transfers. The driver's own
+   * packet size follows, so the next download never sends packets the module would refuse.
+   * (No baud rate setter: the module switches rate right after answering, which needs the port
+   * reopened at the new rate; the desk has no reason to change it.)
+   */
+  setPacketSize(bytes: PacketSizeBytes): Promise<void> {
+    return this.exclusive(async () => {
+      const value = packetSizeCodeOf(bytes);
+      this.expectOk(await this.transact({ instruction: 'set-system-parameter', parameterNumber: systemParameterNumbers['packet-size'], value }));
+      this.packetSizeBytes = bytes;
+    });
+  }
+
+  /** GetRandomCode (0x14): a 32-bit random number from the module's generator. */
+  getRandomCode(): Promise<number> {
+    return this.exclusive(async () => {
+      const acknowledgement = await this.transact({ instruction: 'get-random-code' });
+      this.expectOk(acknowledgement);
+      return this.parseParameters(acknowledgement, parseRandomCode);
+    });
+  }
+
+  /**
+   * UpImage (0x0A): the image buffer (after a GenImg), two 4-bit pixels per byte. Biometric
+   * data like templates: never logged, and the caller must not keep it unencrypted.
+   */
+  uploadImage(): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: 'upload-image' }));
+      return this.receiveTransfer('upload-image', MAXIMUM_IMAGE_BYTES);
+    });
+  }
+
+  /** CheckSensor (0x36, R503 class): fails with `sensor-abnormal` when the sensor is faulty. */
+  checkSensor(): Promise<void> {
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: 'check-sensor' }));
+    });
+  }
+
+  /** HandShake (0x40, R503 class): 0x00 when the module can take instructions. */
+  sendHandshake(): Promise<void> {
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: 'handshake' }));
+    });
+  }
+
+  /** GetEcho (0x53, ZFM-70): the module answers 0x55 when it can take instructions. */
+  sendEcho(): Promise<void> {
+    return this.exclusive(async () => {
+      const acknowledgement = await this.transact({ instruction: 'echo' });
+      const { confirmation } = acknowledgement;
+      if (confirmation.code === ECHO_READY_CODE) return;
+      this.expectOk(acknowledgement);
+      // 0x00 is not "ready" for this instruction ("other or none, the module work wrong").
+      throw new FingerprintError('unrecognised-code', `${describeConfirmation(-1).sentence} (code 0x00)`, { instruction: 'echo', confirmationCode: confirmation.code });
+    });
+  }
+
+  /** AuraLedConfig (0x35, R503 class): the ring light round the sensor. */
+  setAuraLed(setting: AuraLedSetting): Promise<void> {
+    const speed = setting.speed ?? 0x80;
+    const cycles = setting.cycles ?? 0;
+    const invalid = rangeError('light speed', speed, 0, 255) ?? rangeError('light cycles', cycles, 0, 255);
+    if (invalid) return Promise.reject(invalid);
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({
+        instruction: 'aura-led',
+        control: auraLedControlCodes[setting.control],
+        speed,
+        colourIndex: auraLedColourCodes[setting.colour],
+        cycles,
+      }));
+    });
+  }
+
+  /** OpenLED / CloseLED (0x50 / 0x51, ZFM-70): the sensor's backlight. */
+  setBacklight(isOn: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: isOn ? 'backlight-on' : 'backlight-off' }));
     });
   }
 
@@ -330,6 +523,25 @@ export class FingerprintModule {
     const parameters = this.parseParameters(acknowledgement, parseSystemParameters);
     this.packetSizeBytes = parameters.packetSizeBytes;
     return parameters;
+  }
+
+  private async searchUnlocked(
+    instruction: 'search' | 'high-speed-search',
+    bufferId: FeatureBufferId,
+    startPage: number,
+    pageCount: number,
+  ): Promise<SearchResult> {
+    const acknowledgement = await this.transact({ instruction, bufferId, startPage, pageCount });
+    const outcome = acknowledgement.confirmation.outcome;
+    if (outcome !== 'ok' && outcome !== 'not-found') this.expectOk(acknowledgement);
+    const { pageId, score } = this.parseParameters(acknowledgement, parseSearchResult);
+    return { isFound: outcome === 'ok', pageId, score };
+  }
+
+  private async readIndexTableUnlocked(indexPage: number): Promise<number[]> {
+    const acknowledgement = await this.transact({ instruction: 'read-index-table', indexPage });
+    this.expectOk(acknowledgement);
+    return this.parseParameters(acknowledgement, (parameters) => parseIndexTable(indexPage, parameters));
   }
 
   private async captureFeaturesUnlocked(bufferId: FeatureBufferId, options: CaptureOptions): Promise<void> {
@@ -400,6 +612,7 @@ export class FingerprintModule {
   private async transact(command: FingerprintCommand, signal?: AbortSignal): Promise<Acknowledgement> {
     const instruction = command.instruction;
     throwIfAborted(signal);
+    const isFirstAfterDownload = this.isDownloadVerdictPending;
     await this.prepareLine();
     await this.send(encodeCommandPacket(this.address, command), instruction);
     const timeoutMs = this.commandTimeoutsMs[instruction] ?? this.commandTimeoutMs ?? defaultCommandTimeoutsMs[instruction];
@@ -408,19 +621,26 @@ export class FingerprintModule {
     if (code === undefined) {
       throw this.lineFault('malformed-reply', `The fingerprint reader's answer to the ${instructionLabels[instruction]} was empty. Try again.`, instruction);
     }
-    return { instruction, confirmation: describeConfirmation(code), parameters: packet.payload.subarray(1) };
+    const confirmation = describeConfirmation(code);
+    if (isFirstAfterDownload && confirmation.outcome === 'data-receive-refused') {
+      // The download's refusal arrived after this command went out; this command's own answer
+      // is still on its way and must be drained before the next one.
+      this.markLineDirty();
+      throw this.downloadRefused();
+    }
+    return { instruction, confirmation, parameters: packet.payload.subarray(1) };
   }
 
-  /** Collects data packets until the end-of-data packet (UpChar); not abortable, for the same reason as `transact`. */
-  private async receiveTransfer(instruction: InstructionName): Promise<Uint8Array> {
+  /** Collects data packets until the end-of-data packet (UpChar, UpImage); not abortable, for the same reason as `transact`. */
+  private async receiveTransfer(instruction: InstructionName, maximumBytes: number): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     let byteCount = 0;
     for (;;) {
       const packet = await this.receivePacket(instruction, this.dataPacketTimeoutMs, ['data', 'end-of-data']);
       parts.push(packet.payload);
       byteCount += packet.payload.length;
-      if (byteCount > MAXIMUM_TEMPLATE_BYTES) {
-        throw this.lineFault('malformed-reply', `The fingerprint reader sent more than ${MAXIMUM_TEMPLATE_BYTES} bytes of template. Try again; if it repeats, reconnect the reader.`, instruction);
+      if (byteCount > maximumBytes) {
+        throw this.lineFault('malformed-reply', `The fingerprint reader sent more than ${maximumBytes} bytes for the ${instructionLabels[instruction]}. Try again; if it repeats, reconnect the reader.`, instruction);
       }
       if (packet.kind === 'end-of-data') break;
     }
@@ -448,6 +668,15 @@ export class FingerprintModule {
         await sleep(this.quietPeriodMs - quietForMs);
       }
       this.isLineDirty = false;
+    }
+    if (this.isDownloadVerdictPending) {
+      this.isDownloadVerdictPending = false;
+      // The only thing a module sends after a download's data is a refusal of it (0x0E).
+      for (const event of this.decoder.flush()) if (event.type === 'packet') this.arrivals.push(event);
+      const refusal = this.arrivals.find((arrival) => arrival.type === 'packet' && arrival.packet.kind === 'acknowledgement'
+        && arrival.packet.address === this.address && arrival.packet.payload[0] === confirmationCodeOf('data-receive-refused'));
+      this.arrivals.length = 0;
+      if (refusal !== undefined) throw this.downloadRefused();
     }
     // Nothing that arrived before the command was sent can be its reply.
     this.decoder.reset();
@@ -568,6 +797,16 @@ export class FingerprintModule {
     return new FingerprintError(code, message, { instruction });
   }
 
+  /**
+   * A refused download almost always means the driver's packet size is not the module's (set by
+   * configuration, or changed on the module by another tool): forget it, so the next download
+   * asks the module first.
+   */
+  private downloadRefused(): FingerprintError {
+    this.packetSizeBytes = undefined;
+    return downloadRefusedError();
+  }
+
   private markLineDirty(): void {
     this.isLineDirty = true;
     this.lastFaultAt = Date.now();
@@ -631,6 +870,28 @@ export function serialTransport(port: SerialPort): FingerprintTransport {
 
 function closedError(instruction?: InstructionName): FingerprintError {
   return new FingerprintError('transport-closed', 'The connection to the fingerprint reader is closed. Reconnect the reader from the desk settings.', instruction === undefined ? {} : { instruction });
+}
+
+/** The module refused a downloaded template's data (0x0E); the template never reached its buffer. */
+function downloadRefusedError(): FingerprintError {
+  const { code, sentence } = describeConfirmation(confirmationCodeOf('data-receive-refused'));
+  return new FingerprintError('data-receive-refused', sentence, { instruction: 'download-features', confirmationCode: code });
+}
+
+/** An `invalid-argument` error when `value` is not an integer in [minimum, maximum]. */
+function rangeError(what: string, value: number, minimum: number, maximum: number): FingerprintError | undefined {
+  if (Number.isInteger(value) && value >= minimum && value <= maximum) return undefined;
+  return new FingerprintError('invalid-argument', `The ${what} must be a whole number from ${minimum} to ${maximum}, got ${value}.`);
+}
+
+function packetSizeCodeOf(bytes: PacketSizeBytes): PacketSizeCode {
+  switch (bytes) {
+    case 32: return 0;
+    case 64: return 1;
+    case 128: return 2;
+    case 256: return 3;
+    default: return assertNever(bytes);
+  }
 }
 
 function abortedError(): FingerprintError {

@@ -8,8 +8,11 @@ import {
   encodeCommandPacket,
   encodeCommandPayload,
   encodePacket,
+  encodeIndexTable,
   encodeSystemParameters,
+  parseIndexTable,
   parseMatchScore,
+  parseRandomCode,
   parseSearchResult,
   parseSystemParameters,
   splitIntoDataPackets,
@@ -55,6 +58,32 @@ const goldenCommands: ReadonlyArray<readonly [string, number, FingerprintCommand
   ['Empty', BROADCAST, { instruction: 'empty-library' }, 'EF 01 FF FF FF FF 01 00 03 0D 00 11'],
   // 01 + 03 + 1D = 0x0021
   ['TempleteNum', BROADCAST, { instruction: 'template-count' }, 'EF 01 FF FF FF FF 01 00 03 1D 00 21'],
+  // 01 + 04 + 1F + 02 = 0x0026
+  ['ReadIndexTable 2', BROADCAST, { instruction: 'read-index-table', indexPage: 2 }, 'EF 01 FF FF FF FF 01 00 04 1F 02 00 26'],
+  // 01 + 06 + 07 + 02 + 01 00 = 0x0011
+  ['LoadChar 2 @256', BROADCAST, { instruction: 'load-template', bufferId: 2, pageId: 256 }, 'EF 01 FF FF FF FF 01 00 06 07 02 01 00 00 11'],
+  // 01 + 07 + 0C + 00 0A + 00 03 = 0x0021
+  ['DeletChar 10 ×3', BROADCAST, { instruction: 'delete-templates', startPage: 10, count: 3 }, 'EF 01 FF FF FF FF 01 00 07 0C 00 0A 00 03 00 21'],
+  // 01 + 05 + 0E + 06 + 03 = 0x001D
+  ['SetSysPara 6 ← 3', BROADCAST, { instruction: 'set-system-parameter', parameterNumber: 6, value: 3 }, 'EF 01 FF FF FF FF 01 00 05 0E 06 03 00 1D'],
+  // 01 + 03 + 14 = 0x0018 (the R503 table prints this checksum)
+  ['GetRandomCode', BROADCAST, { instruction: 'get-random-code' }, 'EF 01 FF FF FF FF 01 00 03 14 00 18'],
+  // 01 + 03 + 0A = 0x000E
+  ['UpImage', BROADCAST, { instruction: 'upload-image' }, 'EF 01 FF FF FF FF 01 00 03 0A 00 0E'],
+  // 01 + 08 + 1B + 01 + 00 00 + 00 A3 = 0x00C8
+  ['HighSpeedSearch 1 0..163', BROADCAST, { instruction: 'high-speed-search', bufferId: 1, startPage: 0, pageCount: 0xa3 }, 'EF 01 FF FF FF FF 01 00 08 1B 01 00 00 00 A3 00 C8'],
+  // 01 + 07 + 35 + 02 + 10 + 01 + 03 = 0x0053
+  ['AuraLedConfig flash red ×3', BROADCAST, { instruction: 'aura-led', control: 2, speed: 0x10, colourIndex: 1, cycles: 3 }, 'EF 01 FF FF FF FF 01 00 07 35 02 10 01 03 00 53'],
+  // 01 + 03 + 36 = 0x003A
+  ['CheckSensor', BROADCAST, { instruction: 'check-sensor' }, 'EF 01 FF FF FF FF 01 00 03 36 00 3A'],
+  // 01 + 03 + 40 = 0x0044
+  ['HandShake', BROADCAST, { instruction: 'handshake' }, 'EF 01 FF FF FF FF 01 00 03 40 00 44'],
+  // 01 + 03 + 50 = 0x0054
+  ['OpenLED', BROADCAST, { instruction: 'backlight-on' }, 'EF 01 FF FF FF FF 01 00 03 50 00 54'],
+  // 01 + 03 + 51 = 0x0055
+  ['CloseLED', BROADCAST, { instruction: 'backlight-off' }, 'EF 01 FF FF FF FF 01 00 03 51 00 55'],
+  // 01 + 03 + 53 = 0x0057 (the ZFM-70 table prints this checksum)
+  ['GetEcho', BROADCAST, { instruction: 'echo' }, 'EF 01 FF FF FF FF 01 00 03 53 00 57'],
 ];
 
 /** Module → host frames. */
@@ -103,6 +132,14 @@ describe('encoding', () => {
     for (const [, , command] of goldenCommands) {
       expect(decodeCommandPayload(encodeCommandPayload(command))).toEqual({ ok: true, command });
     }
+  });
+
+  it('keeps SetSysPara, ReadIndexTable and AuraLedConfig values raw, so the module can answer 0x1A/0x1B itself', () => {
+    expect(decodeCommandPayload(hex('0E 09 FF'))).toEqual({ ok: true, command: { instruction: 'set-system-parameter', parameterNumber: 9, value: 255 } });
+    expect(decodeCommandPayload(hex('1F 09'))).toEqual({ ok: true, command: { instruction: 'read-index-table', indexPage: 9 } });
+    expect(decodeCommandPayload(hex('0E 06'))).toEqual({ ok: false, reason: 'malformed-parameters', instructionCode: 0x0e });
+    expect(decodeCommandPayload(hex('07 03 00 01'))).toEqual({ ok: false, reason: 'malformed-parameters', instructionCode: 0x07 });
+    expect(decodeCommandPayload(hex('53 00'))).toEqual({ ok: false, reason: 'malformed-parameters', instructionCode: 0x53 });
   });
 
   it('rejects unknown instructions and bad buffer ids on the module side', () => {
@@ -240,6 +277,11 @@ describe('confirmation codes', () => {
     expect(confirmationCodeOf(confirmation.outcome === 'unrecognised-code' ? 'ok' : confirmation.outcome)).toBe(code);
   });
 
+  it('names 0x29, the R503 CheckSensor failure', () => {
+    expect(describeConfirmation(0x29).outcome).toBe('sensor-abnormal');
+    expect(confirmationCodeOf('sensor-abnormal')).toBe(0x29);
+  });
+
   it('maps codes the datasheets do not agree on to unrecognised-code', () => {
     for (const code of [0x22, 0x23, 0x30, 0x99, 0xff]) expect(describeConfirmation(code).outcome).toBe('unrecognised-code');
   });
@@ -289,6 +331,20 @@ describe('acknowledgement parameters', () => {
     badPacketSize[13] = 4;
     expect(parseSystemParameters(badPacketSize)).toEqual({ ok: false, reason: 'packet size code must be 0-3, got 4' });
     expect(parseSystemParameters(factoryParameters.subarray(0, 15)).ok).toBe(false);
+  });
+
+  it('reads and writes the index table bit order of the manuals (slot 8i+b is bit b of byte i)', () => {
+    const table = hex(`03 02 ${Array.from({ length: 29 }, () => '00').join(' ')} 80`);
+    expect(parseIndexTable(0, table)).toEqual({ ok: true, value: [0, 1, 9, 255] });
+    expect(parseIndexTable(1, hex(`01 ${Array.from({ length: 31 }, () => '00').join(' ')}`))).toEqual({ ok: true, value: [256] });
+    expect(encodeIndexTable(0, [0, 1, 9, 255, 256, 700])).toEqual(table);
+    expect(parseIndexTable(0, table.subarray(0, 31)).ok).toBe(false);
+  });
+
+  it('parses the random code', () => {
+    expect(parseRandomCode(hex('12 34 56 78'))).toEqual({ ok: true, value: 0x12345678 });
+    expect(parseRandomCode(hex('FF FF FF FF'))).toEqual({ ok: true, value: 0xffffffff });
+    expect(parseRandomCode(hex('12 34 56')).ok).toBe(false);
   });
 
   it('parses match scores and search results', () => {

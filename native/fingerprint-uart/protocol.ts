@@ -91,14 +91,47 @@ export function encodePacket(packet: Packet): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Instructions (command packets). Names in comments are the datasheet's.
+// Instructions (command packets). Names in comments are the datasheet's; the frame table each
+// one follows is named in native/README.md ("Instruction set and sources").
 
 /** The module has two feature buffers ("CharBuffer1/2"); templates are built and compared there. */
 export type FeatureBufferId = 1 | 2;
 
+/** SetSysPara parameter numbers (R30x / ZFM-70 / R503 manuals, "Set module system's basic parameter"). */
+export const systemParameterNumbers = {
+  /** Baud = 9600 × N. */
+  'baud-multiplier': 4,
+  /** Matching strictness 1–5. */
+  'security-level': 5,
+  /** Data packet size code 0–3 (32/64/128/256 bytes). */
+  'packet-size': 6,
+} as const;
+
+export type SystemParameterName = keyof typeof systemParameterNumbers;
+
+/** R503 AuraLedConfig control codes. */
+export type AuraLedControl = 'breathing' | 'flashing' | 'always-on' | 'always-off' | 'gradually-on' | 'gradually-off';
+/** R503 AuraLedConfig colour indexes. */
+export type AuraLedColour = 'red' | 'blue' | 'purple' | 'green' | 'yellow' | 'cyan' | 'white';
+
+export const auraLedControlCodes = {
+  breathing: 0x01, flashing: 0x02, 'always-on': 0x03, 'always-off': 0x04, 'gradually-on': 0x05, 'gradually-off': 0x06,
+} as const satisfies Record<AuraLedControl, number>;
+
+export const auraLedColourCodes = {
+  red: 0x01, blue: 0x02, purple: 0x03, green: 0x04, yellow: 0x05, cyan: 0x06, white: 0x07,
+} as const satisfies Record<AuraLedColour, number>;
+
 export type FingerprintCommand =
   | { readonly instruction: 'verify-password'; readonly password: number } // VfyPwd 0x13
   | { readonly instruction: 'read-system-parameters' } // ReadSysPara 0x0F
+  | {
+      // SetSysPara 0x0E. Number and value stay raw bytes: a module answers an unknown parameter
+      // number with 0x1A and an out-of-range value with 0x1B, so the parser must not refuse them.
+      readonly instruction: 'set-system-parameter';
+      readonly parameterNumber: number;
+      readonly value: number;
+    }
   | { readonly instruction: 'generate-image' } // GenImg 0x01
   | { readonly instruction: 'image-to-features'; readonly bufferId: FeatureBufferId } // Img2Tz 0x02
   | { readonly instruction: 'match' } // Match 0x03
@@ -108,12 +141,36 @@ export type FingerprintCommand =
       readonly startPage: number;
       readonly pageCount: number;
     }
+  | {
+      readonly instruction: 'high-speed-search'; // HighSpeedSearch 0x1B: same frames as Search
+      readonly bufferId: FeatureBufferId;
+      readonly startPage: number;
+      readonly pageCount: number;
+    }
   | { readonly instruction: 'register-model' } // RegModel 0x05
   | { readonly instruction: 'store'; readonly bufferId: FeatureBufferId; readonly pageId: number } // Store 0x06
+  | { readonly instruction: 'load-template'; readonly bufferId: FeatureBufferId; readonly pageId: number } // LoadChar 0x07
   | { readonly instruction: 'upload-features'; readonly bufferId: FeatureBufferId } // UpChar 0x08
   | { readonly instruction: 'download-features'; readonly bufferId: FeatureBufferId } // DownChar 0x09
+  | { readonly instruction: 'upload-image' } // UpImage 0x0A
+  | { readonly instruction: 'delete-templates'; readonly startPage: number; readonly count: number } // DeletChar 0x0C
   | { readonly instruction: 'empty-library' } // Empty 0x0D
-  | { readonly instruction: 'template-count' }; // TempleteNum 0x1D (sic)
+  | { readonly instruction: 'get-random-code' } // GetRandomCode 0x14
+  | { readonly instruction: 'template-count' } // TempleteNum 0x1D (sic)
+  | { readonly instruction: 'read-index-table'; readonly indexPage: number } // ReadIndexTable 0x1F (ReadConList on ZFM-70)
+  | {
+      // AuraLedConfig 0x35 (R503 class). Raw bytes, as the module receives them.
+      readonly instruction: 'aura-led';
+      readonly control: number;
+      readonly speed: number;
+      readonly colourIndex: number;
+      readonly cycles: number;
+    }
+  | { readonly instruction: 'check-sensor' } // CheckSensor 0x36 (R503 class)
+  | { readonly instruction: 'handshake' } // HandShake 0x40 (R503 class)
+  | { readonly instruction: 'backlight-on' } // OpenLED 0x50 (ZFM-70)
+  | { readonly instruction: 'backlight-off' } // CloseLED 0x51 (ZFM-70)
+  | { readonly instruction: 'echo' }; // GetEcho 0x53 (ZFM-70 "handshake"; answers 0x55, not 0x00)
 
 export type InstructionName = FingerprintCommand['instruction'];
 
@@ -124,13 +181,44 @@ export const instructionCodes = {
   search: 0x04,
   'register-model': 0x05,
   store: 0x06,
+  'load-template': 0x07,
   'upload-features': 0x08,
   'download-features': 0x09,
+  'upload-image': 0x0a,
+  'delete-templates': 0x0c,
   'empty-library': 0x0d,
+  'set-system-parameter': 0x0e,
   'read-system-parameters': 0x0f,
   'verify-password': 0x13,
+  'get-random-code': 0x14,
+  'high-speed-search': 0x1b,
   'template-count': 0x1d,
+  'read-index-table': 0x1f,
+  'aura-led': 0x35,
+  'check-sensor': 0x36,
+  handshake: 0x40,
+  'backlight-on': 0x50,
+  'backlight-off': 0x51,
+  echo: 0x53,
 } as const satisfies Record<InstructionName, number>;
+
+/**
+ * GetEcho (0x53, ZFM-70 manual §6.3.5) is the one instruction whose "all is well" answer is not
+ * 0x00: the module answers 0x55, the same byte it sends on its own at power-on.
+ */
+export const ECHO_READY_CODE = 0x55;
+
+/** Instructions without parameters: the payload is the instruction code alone. */
+const bareInstructions = [
+  'read-system-parameters', 'generate-image', 'match', 'register-model', 'upload-image', 'empty-library',
+  'get-random-code', 'template-count', 'check-sensor', 'handshake', 'backlight-on', 'backlight-off', 'echo',
+] as const satisfies readonly InstructionName[];
+
+type BareInstruction = (typeof bareInstructions)[number];
+
+const bareInstructionByCode: ReadonlyMap<number, BareInstruction> = new Map(
+  bareInstructions.map((instruction) => [instructionCodes[instruction], instruction]),
+);
 
 export function encodeCommandPayload(command: FingerprintCommand): Uint8Array {
   const code = instructionCodes[command.instruction];
@@ -141,27 +229,48 @@ export function encodeCommandPayload(command: FingerprintCommand): Uint8Array {
       writeUint32(payload, 1, command.password);
       return payload;
     }
+    case 'set-system-parameter':
+      return Uint8Array.of(code, command.parameterNumber & 0xff, command.value & 0xff);
     case 'image-to-features':
     case 'upload-features':
     case 'download-features':
       return Uint8Array.of(code, command.bufferId);
-    case 'search': {
+    case 'search':
+    case 'high-speed-search': {
       const payload = Uint8Array.of(code, command.bufferId, 0, 0, 0, 0);
       writeUint16(payload, 2, command.startPage);
       writeUint16(payload, 4, command.pageCount);
       return payload;
     }
-    case 'store': {
+    case 'store':
+    case 'load-template': {
       const payload = Uint8Array.of(code, command.bufferId, 0, 0);
       writeUint16(payload, 2, command.pageId);
       return payload;
     }
+    case 'delete-templates': {
+      const payload = Uint8Array.of(code, 0, 0, 0, 0);
+      writeUint16(payload, 1, command.startPage);
+      writeUint16(payload, 3, command.count);
+      return payload;
+    }
+    case 'read-index-table':
+      return Uint8Array.of(code, command.indexPage & 0xff);
+    case 'aura-led':
+      return Uint8Array.of(code, command.control & 0xff, command.speed & 0xff, command.colourIndex & 0xff, command.cycles & 0xff);
     case 'read-system-parameters':
     case 'generate-image':
     case 'match':
     case 'register-model':
+    case 'upload-image':
     case 'empty-library':
+    case 'get-random-code':
     case 'template-count':
+    case 'check-sensor':
+    case 'handshake':
+    case 'backlight-on':
+    case 'backlight-off':
+    case 'echo':
       return Uint8Array.of(code);
     default:
       return assertNever(command);
@@ -186,21 +295,15 @@ export function decodeCommandPayload(payload: Uint8Array): DecodedCommand {
     const value = payload[offset];
     return value === 1 || value === 2 ? value : undefined;
   };
+  const bare = bareInstructionByCode.get(code);
+  if (bare !== undefined) return expectLength(1) ? { ok: true, command: { instruction: bare } } : malformed;
   switch (code) {
     case instructionCodes['verify-password']:
       return expectLength(5) ? { ok: true, command: { instruction: 'verify-password', password: readUint32(payload, 1) } } : malformed;
-    case instructionCodes['read-system-parameters']:
-      return expectLength(1) ? { ok: true, command: { instruction: 'read-system-parameters' } } : malformed;
-    case instructionCodes['generate-image']:
-      return expectLength(1) ? { ok: true, command: { instruction: 'generate-image' } } : malformed;
-    case instructionCodes.match:
-      return expectLength(1) ? { ok: true, command: { instruction: 'match' } } : malformed;
-    case instructionCodes['register-model']:
-      return expectLength(1) ? { ok: true, command: { instruction: 'register-model' } } : malformed;
-    case instructionCodes['empty-library']:
-      return expectLength(1) ? { ok: true, command: { instruction: 'empty-library' } } : malformed;
-    case instructionCodes['template-count']:
-      return expectLength(1) ? { ok: true, command: { instruction: 'template-count' } } : malformed;
+    case instructionCodes['set-system-parameter']:
+      return expectLength(3)
+        ? { ok: true, command: { instruction: 'set-system-parameter', parameterNumber: payload[1] ?? 0, value: payload[2] ?? 0 } }
+        : malformed;
     case instructionCodes['image-to-features']:
     case instructionCodes['upload-features']:
     case instructionCodes['download-features']: {
@@ -211,19 +314,40 @@ export function decodeCommandPayload(payload: Uint8Array): DecodedCommand {
           : 'download-features';
       return { ok: true, command: { instruction, bufferId } };
     }
-    case instructionCodes.search: {
+    case instructionCodes.search:
+    case instructionCodes['high-speed-search']: {
       const bufferId = bufferIdAt(1);
       if (!expectLength(6) || bufferId === undefined) return malformed;
       return {
         ok: true,
-        command: { instruction: 'search', bufferId, startPage: readUint16(payload, 2), pageCount: readUint16(payload, 4) },
+        command: {
+          instruction: code === instructionCodes.search ? 'search' : 'high-speed-search',
+          bufferId,
+          startPage: readUint16(payload, 2),
+          pageCount: readUint16(payload, 4),
+        },
       };
     }
-    case instructionCodes.store: {
+    case instructionCodes.store:
+    case instructionCodes['load-template']: {
       const bufferId = bufferIdAt(1);
       if (!expectLength(4) || bufferId === undefined) return malformed;
-      return { ok: true, command: { instruction: 'store', bufferId, pageId: readUint16(payload, 2) } };
+      const instruction = code === instructionCodes.store ? 'store' : 'load-template';
+      return { ok: true, command: { instruction, bufferId, pageId: readUint16(payload, 2) } };
     }
+    case instructionCodes['delete-templates']:
+      return expectLength(5)
+        ? { ok: true, command: { instruction: 'delete-templates', startPage: readUint16(payload, 1), count: readUint16(payload, 3) } }
+        : malformed;
+    case instructionCodes['read-index-table']:
+      return expectLength(2) ? { ok: true, command: { instruction: 'read-index-table', indexPage: payload[1] ?? 0 } } : malformed;
+    case instructionCodes['aura-led']:
+      return expectLength(5)
+        ? {
+            ok: true,
+            command: { instruction: 'aura-led', control: payload[1] ?? 0, speed: payload[2] ?? 0, colourIndex: payload[3] ?? 0, cycles: payload[4] ?? 0 },
+          }
+        : malformed;
     default:
       return { ok: false, reason: 'unsupported-instruction', instructionCode: code };
   }
@@ -235,8 +359,9 @@ export function decodeCommandPayload(payload: Uint8Array): DecodedCommand {
 /**
  * 0x00–0x21 are common to the R30x, ZFM-20 and AS608 datasheets. Above 0x21 the vendors disagree
  * (the same code means "template empty" on one manual and "template not empty" on another), so
- * only the two codes every manual agrees on get a name; the rest surface as
- * `unrecognised-code` with the raw value kept for the service log.
+ * only the codes no manual contradicts get a name: 0x26 and 0x27 (every manual), 0x29 (R503
+ * manual: "sensor is abnormal", the CheckSensor failure; no other manual uses 0x29). The rest
+ * surface as `unrecognised-code` with the raw value kept for the service log.
  */
 const confirmationOutcomesByCode = {
   0x00: 'ok',
@@ -275,6 +400,7 @@ const confirmationOutcomesByCode = {
   0x21: 'password-required',
   0x26: 'module-timeout',
   0x27: 'fingerprint-already-exists',
+  0x29: 'sensor-abnormal',
 } as const;
 
 export type ConfirmationOutcome =
@@ -319,6 +445,7 @@ const operatorSentences: Record<ConfirmationOutcome, string> = {
   'password-required': 'The fingerprint reader is locked with a password the desk has not given yet. Reconnect the reader from the desk settings.',
   'module-timeout': 'The fingerprint reader gave up waiting. Try again.',
   'fingerprint-already-exists': 'This fingerprint is already stored on the reader.',
+  'sensor-abnormal': 'The fingerprint reader reports that its sensor is faulty. Wipe the glass and reconnect the reader; if it repeats, the reader needs replacing.',
   'unrecognised-code': 'The fingerprint reader answered with a code this desk does not know. Try again; if it repeats, ask IT for help.',
 };
 
@@ -469,6 +596,55 @@ export function parseTemplateCount(parameters: Uint8Array): ParseResult<number> 
   return parameters.length === 2 ? { ok: true, value: readUint16(parameters, 0) } : { ok: false, reason: `template count is 2 bytes, got ${parameters.length}` };
 }
 
+/** GetRandomCode (0x14) answers a 4-byte random number. */
+export function parseRandomCode(parameters: Uint8Array): ParseResult<number> {
+  return parameters.length === 4 ? { ok: true, value: readUint32(parameters, 0) } : { ok: false, reason: `random code is 4 bytes, got ${parameters.length}` };
+}
+
+/** Library slots described by one ReadIndexTable page. */
+export const INDEX_TABLE_PAGE_SLOTS = 256;
+export const INDEX_TABLE_BYTES = INDEX_TABLE_PAGE_SLOTS / 8;
+
+/**
+ * ReadIndexTable (0x1F) answers 32 bytes for one index page of 256 slots. Byte i covers slots
+ * 8i…8i+7 of that page and bit b (0 = least significant) is slot 8i+b: the manuals' table lists
+ * "template number 7 6 5 4 3 2 1 0" over the bits of the lowest byte, and pyfingerprint reads it
+ * the same way. Returns the used slot numbers (library page ids), ascending.
+ */
+export function parseIndexTable(indexPage: number, parameters: Uint8Array): ParseResult<number[]> {
+  if (parameters.length !== INDEX_TABLE_BYTES) {
+    return { ok: false, reason: `index table is ${INDEX_TABLE_BYTES} bytes, got ${parameters.length}` };
+  }
+  const used: number[] = [];
+  parameters.forEach((byte, index) => {
+    for (let bit = 0; bit < 8; bit += 1) {
+      if ((byte >> bit) & 1) used.push(indexPage * INDEX_TABLE_PAGE_SLOTS + index * 8 + bit);
+    }
+  });
+  return { ok: true, value: used };
+}
+
+/** The module's side of `parseIndexTable`: slots outside this page are ignored. */
+export function encodeIndexTable(indexPage: number, usedPageIds: Iterable<number>): Uint8Array {
+  const bytes = new Uint8Array(INDEX_TABLE_BYTES);
+  const first = indexPage * INDEX_TABLE_PAGE_SLOTS;
+  for (const pageId of usedPageIds) {
+    const slot = pageId - first;
+    if (slot < 0 || slot >= INDEX_TABLE_PAGE_SLOTS) continue;
+    bytes[slot >> 3] = (bytes[slot >> 3] ?? 0) | (1 << (slot & 7));
+  }
+  return bytes;
+}
+
+/**
+ * UpImage (0x0A) sends the image buffer as data packets, two pixels per byte (the high nibble of
+ * each 8-bit pixel, left pixel first): 256 × 288 pixels = 36,864 bytes on the R30x / ZFM-20 /
+ * AS608 (R30x manual, "Buffer"; pyfingerprint's downloadImage decodes exactly this).
+ */
+export function imageTransferBytes(widthPixels: number, heightPixels: number): number {
+  return (widthPixels * heightPixels) / 2;
+}
+
 export function uint16Bytes(value: number): Uint8Array {
   const bytes = new Uint8Array(2);
   writeUint16(bytes, 0, value);
@@ -476,7 +652,7 @@ export function uint16Bytes(value: number): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Multi-packet transfers (UpChar / DownChar)
+// Multi-packet transfers (UpChar / DownChar / UpImage)
 
 /**
  * Splits a template into data packets of at most `packetSizeBytes` payload each; the last one is

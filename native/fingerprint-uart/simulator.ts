@@ -1,15 +1,19 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomInt } from 'node:crypto';
 import { SerialPort } from 'serialport';
 import {
   DEFAULT_MODULE_ADDRESS,
   DEFAULT_MODULE_PASSWORD,
+  ECHO_READY_CODE,
+  INDEX_TABLE_PAGE_SLOTS,
   PacketDecoder,
   assertNever,
   confirmationCodeOf,
   decodeCommandPayload,
   encodeAcknowledgementPayload,
+  encodeIndexTable,
   encodePacket,
   encodeSystemParameters,
+  imageTransferBytes,
   packetSizeBytesOf,
   splitIntoDataPackets,
   uint16Bytes,
@@ -68,6 +72,19 @@ export interface SimulatorOptions {
   readonly templateBytes?: number;
   /** Delay before each reply, to model a module that is busy while it works. */
   readonly replyDelayMs?: number;
+  /** Image buffer size for UpImage; R30x / ZFM-20 / AS608 sensors are 256 × 288. */
+  readonly imageWidthPixels?: number;
+  readonly imageHeightPixels?: number;
+  /** Source of GetRandomCode answers (32-bit); tests pass a fixed one to assert exact frames. */
+  readonly randomCode?: () => number;
+}
+
+/** What the R503 ring LED was last told to do (AuraLedConfig bytes as received). */
+export interface AuraLedState {
+  readonly control: number;
+  readonly speed: number;
+  readonly colourIndex: number;
+  readonly cycles: number;
 }
 
 type PacketFault = Exclude<SimulatorFault, { kind: 'silence' } | { kind: 'library-full' }> & { skipsLeft: number };
@@ -88,16 +105,26 @@ export class FingerprintModuleSimulator {
   readonly receivedDataPacketSizes: number[] = [];
   /** Things a correct host never does (oversized data packets, overlapping commands, …). */
   readonly protocolViolations: string[] = [];
+  /** Data packets ignored because their download had already been refused (0x0E). */
+  ignoredDataPacketCount = 0;
+  /** Last AuraLedConfig received (R503 ring LED); undefined until one arrives. */
+  auraLed: AuraLedState | undefined;
+  /** OpenLED / CloseLED (ZFM-70 backlight). */
+  isBacklightOn = false;
 
   private readonly address: number;
   private readonly password: number;
-  private readonly packetSizeCode: PacketSizeCode;
+  // SetSysPara changes these three, as on a module (which also keeps them across power cycles).
+  private packetSizeCode: PacketSizeCode;
   private readonly librarySize: number;
-  private readonly securityLevel: number;
-  private readonly baudMultiplier: number;
+  private securityLevel: number;
+  private baudMultiplier: number;
   private readonly systemIdentifier: number;
   private readonly templateKey: string;
   private readonly templateBytes: number;
+  private readonly imageWidthPixels: number;
+  private readonly imageHeightPixels: number;
+  private readonly randomCode: () => number;
   private replyDelayMs: number;
   private readonly decoder = new PacketDecoder();
   private readonly library = new Map<number, Uint8Array>();
@@ -106,7 +133,8 @@ export class FingerprintModuleSimulator {
   private finger: SimulatedFinger = { kind: 'absent' };
   private fingerScript: Array<{ finger: SimulatedFinger; pollsLeft: number | undefined }> = [];
   private image: { identity: string; quality: number } | undefined;
-  private download: { bufferId: FeatureBufferId; parts: Uint8Array[] } | undefined;
+  private download: { bufferId: FeatureBufferId; parts: Uint8Array[]; isRefused: boolean } | undefined;
+  private isSensorAbnormal = false;
   private isPasswordVerified = false;
   private hasMatched = false;
   private silencedCommandsLeft = 0;
@@ -125,6 +153,9 @@ export class FingerprintModuleSimulator {
     this.templateKey = options.templateKey ?? 'coverdesk-fingerprint-simulator';
     this.templateBytes = options.templateBytes ?? 512;
     this.replyDelayMs = options.replyDelayMs ?? 0;
+    this.imageWidthPixels = options.imageWidthPixels ?? 256;
+    this.imageHeightPixels = options.imageHeightPixels ?? 288;
+    this.randomCode = options.randomCode ?? (() => randomInt(0, 2 ** 32));
     port.on('data', (chunk: Buffer) => this.receive(chunk));
     // A closed peer makes writes fail; the test that closed it does not care, and an unhandled
     // 'error' event would crash the process.
@@ -194,8 +225,39 @@ export class FingerprintModuleSimulator {
     this.replyDelayMs = ms;
   }
 
+  /** A sensor fault: CheckSensor answers 0x29 ("sensor is abnormal", R503 manual) until cleared. */
+  setSensorAbnormal(isAbnormal: boolean): void {
+    this.isSensorAbnormal = isAbnormal;
+  }
+
   get storedTemplateCount(): number {
     return this.library.size;
+  }
+
+  /** Library slots in use, ascending (what ReadIndexTable reports). */
+  get storedPageIds(): number[] {
+    return [...this.library.keys()].sort((first, second) => first - second);
+  }
+
+  /** The current packet size code (changes with SetSysPara 6). */
+  get currentPacketSizeCode(): PacketSizeCode {
+    return this.packetSizeCode;
+  }
+
+  /** The current security level (changes with SetSysPara 5). */
+  get currentSecurityLevel(): number {
+    return this.securityLevel;
+  }
+
+  /** The current baud multiplier (changes with SetSysPara 4; a pty ignores the rate itself). */
+  get currentBaudMultiplier(): number {
+    return this.baudMultiplier;
+  }
+
+  /** Puts a template straight into a library slot, as if enrolled earlier on this module. */
+  storeTemplateDirectly(pageId: number, template: Uint8Array): void {
+    if (pageId < 0 || pageId >= this.librarySize) throw new RangeError(`Library slots are 0-${this.librarySize - 1}, got ${pageId}`);
+    this.library.set(pageId, template.slice());
   }
 
   // -------------------------------------------------------------------------------------------
@@ -246,10 +308,25 @@ export class FingerprintModuleSimulator {
       this.protocolViolations.push(`a ${packet.kind} packet arrived outside a download`);
       return;
     }
+    if (download.isRefused) {
+      // The rest of a refused transfer: the module is no longer listening for it.
+      this.ignoredDataPacketCount += 1;
+      if (packet.kind === 'end-of-data') this.download = undefined;
+      return;
+    }
     this.receivedDataPacketSizes.push(packet.payload.length);
     const limit = packetSizeBytesOf(this.packetSizeCode);
     if (packet.payload.length > limit) {
+      // A module cannot take a data packet longer than its configured packet size: it answers
+      // 0x0E, "fail to receive the following data packages" (the DownChar failure code in the
+      // R30x, ZFM-70 and R503 manuals), drops the transfer, and the target buffer holds no
+      // usable template afterwards, so a later Match fails instead of using a stale one.
       this.protocolViolations.push(`a data packet of ${packet.payload.length} bytes exceeds the ${limit}-byte packet size`);
+      this.featureBuffers.delete(download.bufferId);
+      if (packet.kind === 'end-of-data') this.download = undefined;
+      else download.isRefused = true;
+      this.reply([this.acknowledgement('data-receive-refused')]);
+      return;
     }
     download.parts.push(packet.payload);
     if (packet.kind === 'end-of-data') {
@@ -352,7 +429,7 @@ export class FingerprintModuleSimulator {
         return [...ack('ok'), ...splitIntoDataPackets(this.address, template, packetSizeBytesOf(this.packetSizeCode))];
       }
       case 'download-features':
-        this.download = { bufferId: command.bufferId, parts: [] };
+        this.download = { bufferId: command.bufferId, parts: [], isRefused: false };
         return ack('ok');
       case 'match': {
         const first = this.featureBuffers.get(1);
@@ -361,7 +438,10 @@ export class FingerprintModuleSimulator {
         this.hasMatched = score > 0;
         return ack(score > 0 ? 'ok' : 'no-match', uint16Bytes(score));
       }
-      case 'search': {
+      case 'search':
+      case 'high-speed-search': {
+        // HighSpeedSearch takes the same frames and answers as Search; on a module it only
+        // stops at the first good-enough match instead of scanning the range.
         const probe = this.featureBuffers.get(command.bufferId);
         const lastPage = Math.min(command.startPage + command.pageCount, this.librarySize);
         for (let pageId = command.startPage; probe !== undefined && pageId < lastPage; pageId += 1) {
@@ -391,9 +471,89 @@ export class FingerprintModuleSimulator {
       case 'empty-library':
         this.library.clear();
         return ack('ok');
+      case 'set-system-parameter':
+        return ack(this.setSystemParameter(command.parameterNumber, command.value));
+      case 'load-template': {
+        // LoadChar: 0x0B beyond the library, 0x0C for an empty slot ("error when reading
+        // template from library or the readout template is invalid").
+        if (command.pageId >= this.librarySize) return ack('page-beyond-library');
+        const template = this.library.get(command.pageId);
+        if (template === undefined) return ack('template-read-failed');
+        this.featureBuffers.set(command.bufferId, template.slice());
+        return ack('ok');
+      }
+      case 'delete-templates': {
+        // DeletChar lists only 0x10 ("fail to delete templates") for a range it cannot delete.
+        if (command.startPage + command.count > this.librarySize) return ack('delete-failed');
+        for (let pageId = command.startPage; pageId < command.startPage + command.count; pageId += 1) this.library.delete(pageId);
+        return ack('ok');
+      }
+      case 'read-index-table': {
+        // Four index pages (0–3) cover the 1,000-slot libraries the manuals describe; a bigger
+        // library has more. Slots beyond the library read as 0 ("if the data bit less than 256
+        // it should defined as 0", ZFM-70 manual). The only failure the manuals list is 0x01.
+        const pageCount = Math.max(4, Math.ceil(this.librarySize / INDEX_TABLE_PAGE_SLOTS));
+        if (command.indexPage >= pageCount) return ack('packet-receive-error');
+        return ack('ok', encodeIndexTable(command.indexPage, this.library.keys()));
+      }
+      case 'get-random-code': {
+        const bytes = new Uint8Array(4);
+        new DataView(bytes.buffer).setUint32(0, this.randomCode() >>> 0);
+        return ack('ok', bytes);
+      }
+      case 'upload-image': {
+        // UpImage: 0x0F when there is no image to send ("can not transfer the following data packet").
+        const image = this.image;
+        if (image === undefined) return ack('image-upload-failed');
+        return [...ack('ok'), ...splitIntoDataPackets(this.address, this.imageBytes(image.identity, image.quality), packetSizeBytesOf(this.packetSizeCode))];
+      }
+      case 'aura-led':
+        this.auraLed = { control: command.control, speed: command.speed, colourIndex: command.colourIndex, cycles: command.cycles };
+        return ack('ok');
+      case 'backlight-on':
+      case 'backlight-off':
+        this.isBacklightOn = command.instruction === 'backlight-on';
+        return ack('ok');
+      case 'check-sensor':
+        return ack(this.isSensorAbnormal ? 'sensor-abnormal' : 'ok');
+      case 'handshake':
+        return ack('ok');
+      case 'echo':
+        return [{ address: this.address, kind: 'acknowledgement', payload: encodeAcknowledgementPayload(ECHO_READY_CODE) }];
       default:
         return assertNever(command);
     }
+  }
+
+  /**
+   * SetSysPara: parameter 4 baud multiplier 1–12 (R30x / ZFM manuals: "N = 1~12"), 5 security
+   * level 1–5, 6 packet size code 0–3. An unknown parameter number is 0x1A ("invalid register
+   * number"); a value outside its range is 0x1B ("incorrect configuration of register").
+   */
+  private setSystemParameter(parameterNumber: number, value: number): Exclude<ConfirmationOutcome, 'unrecognised-code'> {
+    switch (parameterNumber) {
+      case 4:
+        if (value < 1 || value > 12) return 'invalid-register-value';
+        this.baudMultiplier = value;
+        return 'ok';
+      case 5:
+        if (value < 1 || value > 5) return 'invalid-register-value';
+        this.securityLevel = value;
+        return 'ok';
+      case 6:
+        if (value !== 0 && value !== 1 && value !== 2 && value !== 3) return 'invalid-register-value';
+        this.packetSizeCode = value;
+        return 'ok';
+      default:
+        return 'invalid-register';
+    }
+  }
+
+  /** A deterministic 4-bit-per-pixel image of the finger, the size UpImage sends. */
+  private imageBytes(identity: string, quality: number): Uint8Array {
+    const image = new Uint8Array(imageTransferBytes(this.imageWidthPixels, this.imageHeightPixels));
+    fillNoise(image, 0, `image:${identity}:${quality}`);
+    return image;
   }
 
   private nextFinger(): SimulatedFinger {
