@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocateBooking, decideHold, extensionCeiling, formatAmount, isMinorAmount, splitPayment } from './money';
+import { allocateBooking, decideHold, extensionCeiling, formatAmount, isMinorAmount, maxAmount, splitPayment } from './money';
 
 describe('money rules', () => {
   it('holds what the cover allows and records the rest as shortfall (S1 step 2)', () => {
@@ -22,6 +22,14 @@ describe('money rules', () => {
   it('allows automatic extension up to the tolerance over the authorized amount', () => {
     expect(extensionCeiling(300_000, 0)).toBe(300_000);
     expect(extensionCeiling(300_000, 1000)).toBe(330_000);
+  });
+
+  it('computes the extension ceiling exactly at the largest amounts, as PostgreSQL\'s bigint does (issue 24 item 9)', () => {
+    // a × bp passes 2^53 here: the product rounded to a float floored one unit too high.
+    const exact = (a: number, bp: number) => Number(BigInt(a) + (BigInt(a) * BigInt(bp)) / 10_000n);
+    for (const [a, bp] of [[999_999_990_001, 9999], [999_999_996_667, 9997], [maxAmount, 10_000], [maxAmount - 1, 9999]] as const) {
+      expect(extensionCeiling(a, bp), `${a} at ${bp} bp`).toBe(exact(a, bp));
+    }
   });
 
   it('allocates a booking against the free part of the hold', () => {

@@ -42,7 +42,13 @@ export function splitPayment(amount: number, governmentShareBasisPoints: number)
  * Mirrored in SQL by add_booking_decision (sync-server/src/db/migrations/004-hot-path.ts).
  */
 export function extensionCeiling(authorized: number, autoExtendBasisPoints: number): number {
-  return authorized + Math.floor((authorized * autoExtendBasisPoints) / 10_000);
+  // floor(a × bp / 10,000) computed as floor(a / 10,000) × bp + floor((a mod 10,000) × bp / 10,000):
+  // every intermediate stays below 2^53 for any safe `a` (a × bp itself does not once a passes
+  // about 9 × 10^11, and a rounded product can floor one unit off what PostgreSQL computes).
+  // add_booking_decision computes the same split in bigint, where a × bp could overflow.
+  const whole = Math.floor(authorized / 10_000);
+  const rest = authorized - whole * 10_000;
+  return authorized + whole * autoExtendBasisPoints + Math.floor((rest * autoExtendBasisPoints) / 10_000);
 }
 
 /**

@@ -109,17 +109,23 @@ describe.each(availableBackends)('pre-auth, committee, enhancement, void and can
     resultOf(await cancel(caseId));
   });
 
-  it('cannot claim before discharge, cancel after discharge, or claim without an approved pre-auth', async () => {
+  it('cannot claim before discharge, discharge bookings on an undecided pre-auth, or cancel after discharge', async () => {
     const caseId = await admit(demoIds.son);
     resultOf(await server.command(desk, 'request-preauth', { caseId, packageCode: 'SL002A' }));
     resultOf(await server.command(desk, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'OT', description: 'Theatre', quantity: 1, unitPrice: units(1000) }));
     const early = await server.command(desk, 'submit-claim', { claimId: randomUUID(), caseId, amount: units(1000) });
     expect(early.body.code).toBe('claim-not-discharged');
-    resultOf(await server.command(desk, 'discharge', { caseId }));
-    const unapproved = await server.command(desk, 'submit-claim', { claimId: randomUUID(), caseId, amount: units(1000) });
-    expect(unapproved.body.code).toBe('preauth-not-approved');
+    // Discharging now used to strand the hold: no decision after discharge, no claim without one.
+    const undecided = await server.command(desk, 'discharge', { caseId });
+    expect(undecided.status).toBe(409);
+    expect(undecided.body).toMatchObject({ code: 'preauth-not-decided', details: { preauthStatus: 'pending', bookingSum: units(1000) } });
+    expect(String(undecided.body.message)).toContain('₹1,000.00 is booked');
+    expect((await server.get(desk, `/cases/${caseId}`)).body).toMatchObject({ case: { status: 'admitted' } });
+    resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'approve' }));
+    expect(resultOf(await server.command(desk, 'discharge', { caseId }))).toMatchObject({ bookingSum: units(1000), holdStatus: 'active', nextStep: 'submit-claim' });
     const cancelled = await cancel(caseId);
     expect(cancelled.body.code).toBe('case-already-discharged');
+    expect(resultOf(await server.command(desk, 'submit-claim', { claimId: randomUUID(), caseId, amount: units(1000) }))).toMatchObject({ status: 'submitted' });
   });
 });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandBody, CommandName } from '@contract/commands';
 import type { OperatorId, HospitalId } from '@domain/ids';
+import { maxAmount } from '@domain/money';
 import type { Database } from '../db/database';
 import { demoIds } from '../demo/seed';
 import { availableBackends } from '../testing/databases';
@@ -85,6 +86,7 @@ describe.each(availableBackends)('add-booking in the database = the addBooking h
       { label: 'pre-auth rejected', user: 'ppd', name: 'decide-preauth', body: { commandId: randomUUID(), caseId: daughterCase, decision: 'reject', reason: 'Outpatient' } },
       { label: 'rejected pre-auth: no extension', user: 'medco.a', name: 'add-booking', body: booking('medco.a', daughterCase, 200) },
       { label: 'above the largest amount', user: 'medco.a', name: 'add-booking', body: booking('medco.a', daughterCase, 0, { quantity: 10_000, unitPrice: 999_999_999_999 }) },
+      { label: 'approve mother (bookings are discharged on a decided pre-auth)', user: 'ppd', name: 'decide-preauth', body: { commandId: randomUUID(), caseId: motherCase, decision: 'approve' } },
       { label: 'discharge mother', user: 'medco.b', name: 'discharge', body: { commandId: randomUUID(), caseId: motherCase } },
       { label: 'discharged case', user: 'medco.b', name: 'add-booking', body: booking('medco.b', motherCase, 100) },
     ];
@@ -111,6 +113,56 @@ describe.each(availableBackends)('add-booking in the database = the addBooking h
     }
   });
 
+  it('agrees at the limits: the extension ceiling near maxAmount, past bigint\'s product range, and the case total (issue 24 item 9)', async () => {
+    // The son's case (admitted in the script above, no pre-auth) on both servers, driven to the
+    // limits by the same writes on each: a 9,999 bp tolerance, a cover far above maxAmount (as
+    // legacy data may hold), and a hold already fully consumed, so each booking is all excess
+    // and the ceiling decides the extension.
+    const sonCase = await caseOf(viaHandler, demoIds.son);
+    expect(await caseOf(viaDatabase, demoIds.son)).toBe(sonCase);
+    const atLimit = async (authorized: number) => {
+      for (const server of [viaHandler, viaDatabase]) {
+        await server.scratch.db.query('UPDATE schemes SET auto_extend_bp = 9999');
+        await server.state.reloadScheme();
+        await server.scratch.db.query('UPDATE families SET cover = committed + 5000000000000000 WHERE id = $1', [demoIds.seedFamily]);
+        await server.scratch.db.query("UPDATE holds SET authorized = $2, amount = $2, consumed = $2 WHERE case_id = $1", [sonCase, authorized]);
+        await server.scratch.db.query('UPDATE families SET committed = committed + $2 WHERE id = $1', [demoIds.seedFamily, authorized]);
+      }
+    };
+    const step = (label: string, body: Record<string, unknown>): Step => ({ label, user: 'medco.a', name: 'add-booking', body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: sonCase, itemCode: 'SVC', description: 'Service', ...body } });
+    const compare = async (script: Step[]) => {
+      for (const one of script) {
+        const expected = await send(viaHandler, one);
+        const actual = await send(viaDatabase, one);
+        expect({ step: one.label, status: actual.status }).toEqual({ step: one.label, status: expected.status });
+        if (one.name === 'add-booking') expect(JSON.stringify(actual.body), one.label).toBe(JSON.stringify(expected.body));
+      }
+    };
+    await compare([{ label: 'pre-auth, unspecified', user: 'medco.a', name: 'request-preauth', body: { commandId: randomUUID(), caseId: sonCase, packageCode: 'SG999U', estimatedAmount: 100 } }]);
+    // a × bp = 9.9999 × 10^15 > 2^53: a float product floored one unit above PostgreSQL's.
+    await atLimit(999_999_990_001);
+    const ceiling = step('ceiling at a × bp past 2^53', { quantity: 10_000, unitPrice: 50_000_000 });
+    await compare([ceiling]);
+    expect((await send(viaDatabase, ceiling)).body.result).toMatchObject({ hold: { extended: 500_000_000_000 } });
+    await compare([step('the ceiling binds', { quantity: 5_000, unitPrice: 99_999_999 })]);
+    // a × bp ≈ 10^19 overflows bigint: the function answered 500 where the handler answered.
+    await atLimit(1_000_000_000_000_000);
+    await compare([step('past bigint\'s product range', { quantity: 1, unitPrice: 1 })]);
+    const [booked] = await viaDatabase.scratch.db.query<{ total: number }>("SELECT sum(amount)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'", [sonCase]);
+    const toLimit = maxAmount - booked!.total;
+    const refused = step('one unit above the case total', { quantity: 1, unitPrice: toLimit + 1 });
+    await compare([refused, step('exactly the case total', { quantity: 1, unitPrice: toLimit }), step('one unit more', { quantity: 1, unitPrice: 1 })]);
+    // The total now stands exactly at maxAmount: the same booking is refused, naming the figures.
+    const again = { ...refused, label: 'the same booking at the limit', body: { ...refused.body, commandId: randomUUID() } };
+    await compare([again]);
+    const answer = await send(viaDatabase, again);
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatchObject({ code: 'case-total-too-large', details: { booked: maxAmount, amount: toLimit + 1, maxAmount } });
+    for (const query of rowsToCompare) {
+      expect(await viaDatabase.scratch.db.query(query), query).toEqual(await viaHandler.scratch.db.query(query));
+    }
+  });
+
   it('takes one statement and no transaction for a booking', async () => {
     const counted = countingDatabase(viaDatabase.scratch.db);
     const [operator] = await viaDatabase.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");
@@ -127,6 +179,13 @@ describe.each(availableBackends)('add-booking in the database = the addBooking h
     expect(counted.calls).toEqual([expect.stringContaining('add_booking_decision(')]);
   });
 });
+
+/** The id of the member's case that is admitted now. */
+async function caseOf(server: TestServer, memberId: string): Promise<string> {
+  const [row] = await server.scratch.db.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [memberId]);
+  if (!row) throw new Error(`no admitted case for ${memberId}`);
+  return row.id;
+}
 
 /** Everything an add-booking writes or reads, minus generated ids, timestamps and transaction ids. */
 const rowsToCompare = [

@@ -4,9 +4,10 @@ import type { Principal } from '../auth/tokens';
 import { isRetryable, pgErrorCode, pgErrorDetail, type Database } from '../db/database';
 import { addBookingRejections } from './bookings';
 import { caseNotAdmitted, caseNotFound } from './case-access';
+import { formatMoney, type SchemeRow } from './context';
 
 /**
- * add-booking in ONE round trip: the add_booking_decision function (migration 004-hot-path.ts)
+ * add-booking in ONE round trip: the add_booking_decision function (migration 011-money-lifecycle.ts, first 004)
  * claims the command id, locks the case, allocates against the hold, arbitrates any extension on
  * the family row and writes the booking, ledger, patient share, audit entry and stored answer,
  * all in the implicit transaction of a single autocommit statement. No BEGIN, no COMMIT, no lock
@@ -80,7 +81,7 @@ export async function decideBookingInDatabase(db: Database, input: BookingDecisi
     } catch (error) {
       const code = pgErrorCode(error);
       if (code === raised.notFound) throw caseNotFound(input.body.caseId);
-      if (code === raised.rejected) return { kind: 'rejected', refusal: rejectionOf(error) };
+      if (code === raised.rejected) return { kind: 'rejected', refusal: await rejectionOf(db, error, input.amount) };
       if (isRetryable(error) && attempt < 5) continue;
       throw error;
     }
@@ -88,12 +89,23 @@ export async function decideBookingInDatabase(db: Database, input: BookingDecisi
 }
 
 /** Word a rejection raised by the function with the handler's own refusal builders. */
-function rejectionOf(error: unknown): Extract<Refusal, { kind: 'rejection' }> {
+async function rejectionOf(db: Database, error: unknown, amount: number): Promise<Extract<Refusal, { kind: 'rejection' }>> {
   const code = error instanceof Error ? error.message : '';
   const refused = code === 'case-not-admitted' ? caseNotAdmitted(pgErrorDetail(error) ?? 'not admitted')
     : code === 'preauth-not-requested' ? addBookingRejections.preauthNotRequested()
       : code === 'booking-exists' ? addBookingRejections.bookingExists()
-        : null;
+        : code === 'case-total-too-large' ? addBookingRejections.caseTotalTooLarge(Number(pgErrorDetail(error)), amount, await schemeMoney(db))
+          : null;
   if (refused?.refusal.kind !== 'rejection') throw new Error(`add_booking_decision raised an unknown rejection: ${code}`);
   return refused.refusal;
+}
+
+/**
+ * Amounts worded as the handler's formatMoney words them, for the one rejection that names
+ * amounts. Read here, on that rare path, so the hot path's inputs stay what the runner sends.
+ */
+async function schemeMoney(db: Database): Promise<(minor: number) => string> {
+  const [scheme] = await db.query<Pick<SchemeRow, 'currency' | 'locale' | 'minor_per_unit'>>('SELECT currency, locale, minor_per_unit FROM schemes WHERE is_current');
+  if (!scheme) throw new Error('There is no current scheme to word the amounts in.');
+  return (minor) => formatMoney({ scheme }, minor);
 }

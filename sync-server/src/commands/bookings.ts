@@ -4,8 +4,8 @@ import { fail, reject, type RefusedError } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, recordPatientShare, releaseCover, reserveCover } from '../money/family-cover';
 import { coverShortfallBookings } from '../money/holds';
-import { familyBalance, lockCase, lockHold, requireAdmitted } from './case-access';
-import type { CommandContext, CommandResult } from './context';
+import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
+import { formatMoney, type CommandContext, type CommandResult } from './context';
 
 export type BookingCoverage = 'covered' | 'partly-covered' | 'shortfall';
 
@@ -18,6 +18,10 @@ export function coverageOf(covered: number, shortfall: number): BookingCoverage 
 export const addBookingRejections = {
   preauthNotRequested: () => reject('preauth-not-requested', 'Request pre-authorization for this case before booking services.'),
   bookingExists: () => reject('booking-exists', 'A booking with this id already exists; generate a new id for a new booking.'),
+  /** `booked`: the case's active bookings so far; `money` words amounts in the scheme's currency. */
+  caseTotalTooLarge: (booked: number, amount: number, money: (minor: number) => string) => reject('case-total-too-large',
+    `This booking of ${money(amount)} would take the case's bookings from ${money(booked)} above ${money(maxAmount)}, the largest amount one claim can carry; check the quantity and unit price.`,
+    { booked, amount, maxAmount }),
 };
 
 /**
@@ -35,7 +39,7 @@ export function bookingAmount(quantity: number, unitPrice: number): number | Ref
  * allows, through the same conditional statement as every hold); the rest is shortfall.
  *
  * MIRRORED: the server decides add-booking in one statement, add_booking_decision (migration
- * 004-hot-path.ts, called from booking-decision.ts), which repeats this handler step by step.
+ * 011-money-lifecycle.ts, called from booking-decision.ts), which repeats this handler step by step.
  * This handler stays the readable specification (and still runs for amounts above maxAmount and
  * with addBookingVia 'handler'); booking-decision.test.ts requires both to answer and write the
  * same. Change one, change the other.
@@ -47,15 +51,18 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   requireAdmitted(caseRow);
   // Hold, pre-auth and family in one read: the case lock taken above is the mutex for all of the
   // case's rows (every writer locks the case first), so this fresh read cannot go stale.
-  const [state] = await context.sql.query<{ hold_id: string; amount: number; consumed: number; authorized: number; package_code: string; package_version: number; preauth_status: string; cover: number; committed: number; booking_exists: boolean }>(
+  const [state] = await context.sql.query<{ hold_id: string; amount: number; consumed: number; authorized: number; package_code: string; package_version: number; preauth_status: string; cover: number; committed: number; booking_exists: boolean; booked: number }>(
     `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
-            EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists
+            EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists,
+            (SELECT COALESCE(sum(b.amount), 0) FROM bookings b WHERE b.case_id = h.case_id AND b.status = 'active')::bigint AS booked
        FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN families f ON f.id = h.family_id
       WHERE h.case_id = $1`,
     [caseRow.id, body.bookingId],
   );
   if (!state) throw addBookingRejections.preauthNotRequested();
   if (state.booking_exists) throw addBookingRejections.bookingExists();
+  // The case's total is bounded where it is created: a claim must equal it and carries at most maxAmount.
+  if (state.booked + amount > maxAmount) throw addBookingRejections.caseTotalTooLarge(state.booked, amount, (minor) => formatMoney(context, minor));
 
   const { fromHold, excess } = allocateBooking(amount, state.amount - state.consumed);
   let extended = 0;
@@ -104,6 +111,9 @@ export async function voidBooking(context: CommandContext, body: CommandBody<'vo
   if (!booking || !hold) throw fail('not-found', `There is no booking ${body.bookingId}.`);
   if (booking.status === 'voided') throw reject('booking-already-voided', 'This booking was already voided.');
   if (booking.closed_at) throw reject('booking-closed', 'This booking is closed: its claim was submitted.');
+  // Discharge closes the bookings (its booking sum is what the claim must equal). It takes the
+  // same case lock as this command, so whichever comes second sees the other's outcome.
+  if (caseRow.status !== 'admitted') throw reject('booking-closed', `The case is ${caseRow.status}: its bookings were closed when it ended, so this booking can no longer be voided.`, { status: caseRow.status });
   await context.sql.query("UPDATE bookings SET status = 'voided', void_reason = $2 WHERE id = $1", [booking.id, body.reason]);
   hold.consumed -= booking.covered_amount;
   await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
@@ -114,15 +124,57 @@ export async function voidBooking(context: CommandContext, body: CommandBody<'vo
   return { bookingId: booking.id, status: 'voided', hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed }, bookingsNowCovered: nowCovered };
 }
 
+/** Pre-auth states still waiting for a reviewer: the claim would need their decision. */
+const undecidedPreauth: ReadonlySet<string> = new Set(['pending', 'queried', 'committee-review', 'admin-review']);
+
+/**
+ * Discharge closes the case to new bookings and voids. Every hold must end released or claimed
+ * (issue 12 item 16, issue 24 items 8 and 14), so discharge decides which:
+ * - nothing booked: there is nothing to claim, so the hold goes back to the family's cover now and
+ *   an undecided pre-auth is cancelled (a claim of 0 would be a claim of nothing);
+ * - bookings and an approved pre-auth: the hold stays until the claim of exactly the booking sum;
+ * - bookings and a rejected pre-auth: its hold was released at the rejection; the patient pays;
+ * - bookings and an undecided pre-auth: refused, since after discharge no decision is taken and
+ *   the claim needs one: discharge after the decision, or void the bookings first.
+ */
 export async function discharge(context: CommandContext, body: CommandBody<'discharge'>): Promise<CommandResult> {
   const caseRow = await lockCase(context, body.caseId);
   requireAdmitted(caseRow);
-  await context.sql.query("UPDATE cases SET status = 'discharged', discharged_at = now() WHERE id = $1", [caseRow.id]);
-  await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [caseRow.family_id]);
-  await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
+  const hold = await lockHold(context.sql, caseRow.id);
+  const preauth = await lockPreauth(context.sql, caseRow.id);
   const [sum] = await context.sql.query<{ total: number }>("SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-discharged', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted' }, after: { status: 'discharged', bookingSum: sum?.total ?? 0 }, commandId: context.commandId });
-  return { caseId: caseRow.id, status: 'discharged', bookingSum: sum?.total ?? 0 };
+  const bookingSum = sum?.total ?? 0;
+  const isUndecided = preauth !== null && undecidedPreauth.has(preauth.status);
+  if (bookingSum > 0 && isUndecided) {
+    throw reject('preauth-not-decided', `The pre-authorization is still ${preauth.status} and ${formatMoney(context, bookingSum)} is booked: the claim needs its decision. Discharge once it is decided, or void the bookings first.`, { preauthStatus: preauth.status, bookingSum });
+  }
+  await context.sql.query("UPDATE cases SET status = 'discharged', discharged_at = now() WHERE id = $1", [caseRow.id]);
+  await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
+  let released = 0;
+  if (bookingSum === 0) {
+    if (isUndecided) await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE id = $1", [preauth.id]);
+    if (hold && hold.status === 'active') {
+      released = hold.amount;
+      await context.sql.query("UPDATE holds SET consumed = 0, amount = 0, status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
+      if (released > 0) {
+        await releaseCover(context.sql, caseRow.family_id, released);
+        await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'discharged-nothing-booked', commandId: context.commandId });
+      }
+    }
+  }
+  // releaseCover touches the family row itself; otherwise touch it so its replicated summary moves.
+  if (released === 0) await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [caseRow.family_id]);
+  const holdStatus = hold === null ? null : bookingSum === 0 ? 'released' : hold.status;
+  const isClaimable = bookingSum > 0 && preauth?.status === 'approved' && hold?.status === 'active';
+  const summary = isClaimable
+    ? `Discharged with ${formatMoney(context, bookingSum)} booked: submit the claim for exactly that amount.`
+    : bookingSum > 0
+      ? `Discharged with ${formatMoney(context, bookingSum)} booked against a pre-authorization that is ${preauth?.status ?? 'missing'}: the patient pays it, and there is nothing to claim.`
+      : released > 0
+        ? `Discharged with nothing booked: the ${formatMoney(context, released)} hold went back to the family's cover, and there is nothing to claim.`
+        : 'Discharged with nothing booked and nothing held: there is nothing to claim.';
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-discharged', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted' }, after: { status: 'discharged', bookingSum, holdStatus, released }, commandId: context.commandId });
+  return { caseId: caseRow.id, status: 'discharged', bookingSum, holdStatus, released, nextStep: isClaimable ? 'submit-claim' : 'none', summary };
 }
 
 export async function cancelCase(context: CommandContext, body: CommandBody<'cancel-case'>): Promise<CommandResult> {
@@ -145,8 +197,6 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
       await releaseCover(context.sql, caseRow.family_id, released);
       await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'case-cancelled', commandId: context.commandId });
     }
-    const [share] = await context.sql.query<{ total: number }>("SELECT COALESCE(sum(amount), 0)::bigint AS total FROM patient_shares WHERE case_id = $1 AND kind = 'preauth-shortfall'", [caseRow.id]);
-    await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, kind: 'preauth-shortfall', amount: -(share?.total ?? 0), commandId: context.commandId });
   }
   await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE case_id = $1", [caseRow.id]);
   await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);

@@ -16,6 +16,8 @@ export interface SchemeRow {
   shortfall_policy: 'partial-hold' | 'refuse';
   auto_extend_bp: number;
   preauth_turnaround_minutes: number;
+  /** IANA zone of the scheme's dates people read, e.g. a payment reference's (migration 012). */
+  time_zone: string;
 }
 
 /** Everything a handler may use: the transaction, who is asking, and injected clock and keys. */
@@ -40,6 +42,6 @@ export type CommandHandler<N extends CommandName> = (context: CommandContext, bo
 export type CommandHandlers = { [N in CommandName]: CommandHandler<N> };
 
 /** Amounts in messages are for people: "₹100.00", in the scheme's currency and locale. */
-export function formatMoney(context: Pick<CommandContext, 'scheme'>, minor: number): string {
+export function formatMoney(context: { readonly scheme: Pick<SchemeRow, 'currency' | 'locale' | 'minor_per_unit'> }, minor: number): string {
   return formatAmount(minor, context.scheme.currency, context.scheme.locale, context.scheme.minor_per_unit);
 }

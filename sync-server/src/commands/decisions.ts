@@ -1,10 +1,10 @@
 import type { CommandBody } from '@contract/commands';
+import { maxAmount } from '@domain/money';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import { recordPatientShare } from '../money/family-cover';
 import { coverShortfallBookings, extendHold, setAuthorized } from '../money/holds';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted, type CaseRow, type HoldRow, type PreauthRow } from './case-access';
-import type { CommandContext, CommandResult } from './context';
+import { formatMoney, type CommandContext, type CommandResult } from './context';
 
 function requireReason(decision: string, reason: string | undefined): string {
   if (!reason) throw fail('invalid-input', `A ${decision.replace('-', ' ')} decision needs a reason.`);
@@ -19,6 +19,9 @@ function lowerAmount(amount: number | undefined, ceiling: number): number {
 
 async function loadForDecision(context: CommandContext, caseId: string): Promise<{ caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }> {
   const caseRow = await lockCase(context, caseId);
+  // Decisions belong to an open case: after discharge the hold is on its way to a claim or back
+  // to the cover, and a late decision stranded it (issue 24 items 8 and 14).
+  requireAdmitted(caseRow);
   const hold = await lockHold(context.sql, caseRow.id);
   const preauth = await lockPreauth(context.sql, caseRow.id);
   if (!preauth || !hold) throw reject('preauth-not-requested', 'No pre-authorization was requested for this case.');
@@ -34,9 +37,8 @@ async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow
   const before = { holdAmount: hold.amount, authorized: hold.authorized };
   const money = { sql: context.sql, commandId: context.commandId, allowPartial: context.scheme.shortfall_policy === 'partial-hold' };
   const moved = await setAuthorized(money, caseRow, hold, approved, 'preauth-decision');
-  // Expected patient share = what was asked for minus what the hold now covers.
-  const shareChange = (preauth.requested_amount - hold.amount) - (preauth.requested_amount - before.holdAmount);
-  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, kind: 'preauth-shortfall', amount: shareChange, commandId: context.commandId });
+  // No patient share here: an approved amount the cover cannot hold is an estimate (the answer's
+  // shortfall); the patient owes only what bookings leave uncovered (issue 12 item 19).
   if (moved.granted > 0) await coverShortfallBookings(money, caseRow, hold);
   await context.sql.query(
     "UPDATE preauths SET status = 'approved', approved_amount = $2, decision_reason = $3, decided_at = now(), decided_by = $4 WHERE id = $1",
@@ -49,15 +51,24 @@ async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow
 async function rejectPreauth(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, reason: string): Promise<CommandResult> {
   const { caseRow, preauth, hold } = loaded;
   const before = hold.amount;
+  // A booking the desk confirmed as covered stays covered (holds.ts), and a rejected pre-auth can
+  // never be claimed: rejecting over covered bookings stranded their part of the hold for good
+  // (issue 24 item 8). So the rejection waits until those bookings are voided; a lower amount
+  // (not below what they consumed) can be approved instead.
+  if (hold.consumed > 0) {
+    throw reject('bookings-covered', `${formatMoney(context, hold.consumed)} of this case's bookings are already covered by its hold, and covered bookings stay covered: approve a lower amount (at least ${formatMoney(context, hold.consumed)}), or ask the hospital to void those bookings before rejecting.`, { consumed: hold.consumed });
+  }
   const money = { sql: context.sql, commandId: context.commandId, allowPartial: true };
-  // Rejection releases the hold (all of it unless covered bookings already consumed part).
-  await setAuthorized(money, caseRow, hold, hold.consumed, 'preauth-rejected');
+  // Rejection returns the whole hold, and the hold ends: released, not an active hold of 0.
+  await setAuthorized(money, caseRow, hold, 0, 'preauth-rejected');
+  await context.sql.query("UPDATE holds SET status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
   await context.sql.query(
     "UPDATE preauths SET status = 'rejected', decision_reason = $2, decided_at = now(), decided_by = $3 WHERE id = $1",
     [preauth.id, reason, context.principal.operatorId],
   );
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-rejected', entityType: 'case', entityId: caseRow.id, before: { holdAmount: before, status: preauth.status }, after: { holdAmount: hold.amount, status: 'rejected' }, commandId: context.commandId });
-  return { caseId: caseRow.id, preauthStatus: 'rejected', holdAmount: hold.amount, released: before - hold.amount, family: await familyBalance(context.sql, caseRow.family_id) };
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-rejected', entityType: 'case', entityId: caseRow.id, before: { holdAmount: before, status: preauth.status }, after: { holdAmount: 0, holdStatus: 'released', status: 'rejected' }, commandId: context.commandId });
+  const summary = `Rejected: the ${formatMoney(context, before)} hold went back to the family's cover; anything booked on this case is the patient's to pay.`;
+  return { caseId: caseRow.id, preauthStatus: 'rejected', holdAmount: 0, holdStatus: 'released', released: before, summary, family: await familyBalance(context.sql, caseRow.family_id) };
 }
 
 export async function decidePreauth(context: CommandContext, body: CommandBody<'decide-preauth'>): Promise<CommandResult> {
@@ -118,6 +129,12 @@ export async function requestEnhancement(context: CommandContext, body: CommandB
   if (pending) throw reject('enhancement-already-pending', 'An enhancement request for this case is still waiting for a decision.');
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM enhancements WHERE id = $1', [body.enhancementId]);
   if (existing) throw reject('already-registered', 'An enhancement with this id already exists; generate a new id.');
+  // The authorized amount stays within maxAmount (one claim's limit), bounded where it grows.
+  const [hold] = await context.sql.query<{ authorized: number }>('SELECT authorized FROM holds WHERE case_id = $1', [caseRow.id]);
+  const authorized = hold?.authorized ?? 0;
+  if (authorized + body.amount > maxAmount) {
+    throw reject('authorized-too-large', `This case is authorized for ${formatMoney(context, authorized)}; ${formatMoney(context, body.amount)} more would pass ${formatMoney(context, maxAmount)}, the largest amount one claim can carry.`, { authorized, requested: body.amount, maxAmount });
+  }
   await context.sql.query("INSERT INTO enhancements (id, case_id, requested_amount, status, reason) VALUES ($1, $2, $3, 'pending', $4)", [body.enhancementId, caseRow.id, body.amount, body.reason]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'enhancement-requested', entityType: 'case', entityId: caseRow.id, after: { enhancementId: body.enhancementId, amount: body.amount }, commandId: context.commandId });
   return { caseId: caseRow.id, enhancementId: body.enhancementId, status: 'pending', requestedAmount: body.amount };
@@ -127,6 +144,7 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
   const [found] = await context.sql.query<{ case_id: string }>('SELECT case_id FROM enhancements WHERE id = $1', [body.enhancementId]);
   if (!found) throw fail('not-found', `There is no enhancement request ${body.enhancementId}.`);
   const caseRow = await lockCase(context, found.case_id);
+  requireAdmitted(caseRow);
   const hold = await lockHold(context.sql, caseRow.id);
   const [enhancement] = await context.sql.query<{ id: string; requested_amount: number; status: string }>('SELECT id, requested_amount, status FROM enhancements WHERE id = $1 FOR UPDATE', [body.enhancementId]);
   if (!enhancement || !hold) throw fail('not-found', `There is no enhancement request ${body.enhancementId}.`);

@@ -3,8 +3,7 @@ import type { CommandBody } from '@contract/commands';
 import { decideHold } from '@domain/money';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import { pgConstraint, pgErrorCode, pgErrors } from '../db/database';
-import { appendLedger, recordPatientShare, reserveCover } from '../money/family-cover';
+import { appendLedger, reserveCover } from '../money/family-cover';
 import { familyBalance, lockCase, lockPreauth, requireAdmitted } from './case-access';
 import { formatMoney, type CommandContext, type CommandResult } from './context';
 
@@ -86,23 +85,38 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     }
     await context.sql.query('UPDATE otp_challenges SET used_by_case = $2 WHERE id = $1', [body.otpChallengeId!, body.caseId]);
   }
-  try {
-    await context.sql.query(
-      "INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_by) VALUES ($1, $2, $3, $4, 'admitted', $5, $6, $7)",
-      [body.caseId, member.id, member.family_id, hospitalId, body.identityMethod, body.isEmergency ?? false, context.principal.operatorId],
-    );
-  } catch (error) {
-    // Two desks admitting the same member at once: the partial unique index lets only one win.
-    if (pgErrorCode(error) === pgErrors.uniqueViolation && pgConstraint(error) === 'one_active_case_per_member') return activeElsewhere();
-    throw error;
-  }
-  if (body.identityMethod === 'override') {
-    await context.sql.defer('INSERT INTO identity_overrides (case_id, member_id, hospital_id, reason, supervisor_name, created_by) VALUES ($1, $2, $3, $4, $5, $6)', [body.caseId, member.id, hospitalId, body.overrideReason!, body.supervisorName!, context.principal.operatorId]);
+  // Two desks admitting the same member at once: the partial unique index lets only one win. The
+  // loser's INSERT waits for the winner's commit and then inserts nothing (ON CONFLICT on that
+  // index) instead of raising: a raised unique violation would abort this transaction, and the
+  // refusal below needs one more read to name the hospital (that read answered 500 before).
+  const inserted = await context.sql.query(
+    `INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_by) VALUES ($1, $2, $3, $4, 'admitted', $5, $6, $7)
+     ON CONFLICT (member_id) WHERE status = 'admitted' DO NOTHING RETURNING id`,
+    [body.caseId, member.id, member.family_id, hospitalId, body.identityMethod, body.isEmergency ?? false, context.principal.operatorId],
+  );
+  if (inserted.length === 0) return activeElsewhere();
+  // Identity not proven by the patient's body or phone goes to the review queue: an override
+  // (unconscious patient, supervisor named) and an admission on a document alone (issue 12 item 23).
+  const review = identityReview(body);
+  if (review) {
+    await context.sql.defer('INSERT INTO identity_overrides (case_id, member_id, hospital_id, reason, supervisor_name, created_by, method) VALUES ($1, $2, $3, $4, $5, $6, $7)', [body.caseId, member.id, hospitalId, review.reason, review.supervisorName, context.principal.operatorId, review.method]);
   }
   // Touch the family so its replicated summary (active cases at every hospital) reaches desks.
   await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [member.family_id]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-admitted', entityType: 'case', entityId: body.caseId, after: { memberId: member.id, hospitalId, identityMethod: body.identityMethod }, commandId: context.commandId });
-  return { caseId: body.caseId, status: 'admitted', familyId: member.family_id, identityMethod: body.identityMethod, flaggedForReview: body.identityMethod === 'override' };
+  return { caseId: body.caseId, status: 'admitted', familyId: member.family_id, identityMethod: body.identityMethod, flaggedForReview: review !== null };
+}
+
+/** What the identity review queue records for an admission, or null when identity was proven. */
+function identityReview(body: CommandBody<'admit'>): { method: 'override' | 'document'; reason: string; supervisorName: string | null } | null {
+  switch (body.identityMethod) {
+    case 'override':
+      return { method: 'override', reason: body.overrideReason ?? '', supervisorName: body.supervisorName ?? null };
+    case 'document':
+      return { method: 'document', reason: 'Admitted on a document alone: no fingerprint, face or one-time code proved this patient\'s identity.', supervisorName: null };
+    default:
+      return null;
+  }
 }
 
 interface PackageRow {
@@ -160,7 +174,8 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
     [randomUUID(), caseRow.id, treatmentPackage.code, treatmentPackage.version, treatmentPackage.price, requested, status, body.clinicalNote ?? null],
   );
   await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: grant.granted, reason: 'preauth-hold', commandId: context.commandId });
-  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, kind: 'preauth-shortfall', amount: shortfall, commandId: context.commandId });
+  // The shortfall is an estimate, stated in the answer and kept on the hold (authorized − amount);
+  // the patient owes only what bookings leave uncovered (booking-shortfall shares, migration 011).
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId, action: 'preauth-requested', entityType: 'case', entityId: caseRow.id,
     before: { committed: grant.committed - grant.granted },
@@ -170,12 +185,26 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   return {
     caseId: caseRow.id, preauthStatus: status, packageCode: treatmentPackage.code, packageVersion: treatmentPackage.version,
     requestedAmount: requested, holdId, holdAmount: grant.granted, shortfall,
+    summary: holdSummary(context, requested, grant.granted),
     family: { cover: grant.cover, committed: grant.committed, available: grant.cover - grant.committed },
   };
 }
 
+/**
+ * The hold a pre-auth placed, in the desk's words. A hold of nothing (cover used up) is not an
+ * error: the request still goes to the reviewer, and a later approval holds what has freed up.
+ */
+export function holdSummary(context: CommandContext, requested: number, held: number): string {
+  if (held === requested) return `${formatMoney(context, held)} is held on the family's cover.`;
+  const short = formatMoney(context, requested - held);
+  if (held === 0) return `Nothing could be held: the family's cover is used up. The request waits for its decision; ${short} would be the patient's shortfall unless cover frees up before then.`;
+  return `${formatMoney(context, held)} is held, all the cover had left; ${short} would be the patient's shortfall unless cover frees up before the decision.`;
+}
+
 export async function respondQuery(context: CommandContext, body: CommandBody<'respond-query'>): Promise<CommandResult> {
   const caseRow = await lockCase(context, body.caseId);
+  // A discharged or cancelled case takes no more decisions (issue 24 item 14).
+  requireAdmitted(caseRow);
   const preauth = await lockPreauth(context.sql, caseRow.id);
   if (!preauth) throw reject('preauth-not-requested', 'No pre-authorization was requested for this case.');
   if (preauth.status !== 'queried') throw reject('preauth-not-pending', `The pre-authorization is ${preauth.status}, not queried; there is nothing to answer.`);

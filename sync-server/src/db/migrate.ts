@@ -9,6 +9,8 @@ import { sql as biometrics } from './migrations/007-biometrics';
 import { sql as payerConsole } from './migrations/008-payer-console';
 import { sql as consoleSchemeChanges } from './migrations/009-console-scheme-changes';
 import { sql as notifyAfterCommit } from './migrations/010-notify-after-commit';
+import { sql as moneyLifecycle } from './migrations/011-money-lifecycle';
+import { sql as schemeTimeZone } from './migrations/012-scheme-time-zone';
 import { sql as scopeDepartures } from './migrations/013-scope-departures';
 import { sql as appendOnlyTruncate } from './migrations/020-append-only-truncate';
 
@@ -25,6 +27,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 8, name: 'payer-console', sql: payerConsole },
   { version: 9, name: 'console-scheme-changes', sql: consoleSchemeChanges },
   { version: 10, name: 'notify-after-commit', sql: notifyAfterCommit },
+  { version: 11, name: 'money-lifecycle', sql: moneyLifecycle },
+  { version: 12, name: 'scheme-time-zone', sql: schemeTimeZone },
   { version: 13, name: 'scope-departures', sql: scopeDepartures },
   { version: 20, name: 'append-only-truncate', sql: appendOnlyTruncate },
 ];
