@@ -18,5 +18,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: files that start servers or PostgreSQL databases are heavy, keep the pool small.
     maxWorkers: 2,
+    // Says, at the end of a run without DATABASE_URL, which PostgreSQL guarantees were not tested.
+    reporters: ['default', './tests/support/postgres-skips-reporter.ts'],
   },
 });

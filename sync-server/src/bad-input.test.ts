@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandNames, type CommandName } from '@contract/commands';
 import { demoIds } from './demo/seed';
-import { availableBackends } from './testing/databases';
+import { describeEachBackend } from './testing/backends';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
 import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
 
@@ -11,7 +11,7 @@ import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
  * string amounts, unknown fields, unknown ids, no token, wrong role and another hospital's case.
  * Each must answer 4xx with a code and a sentence, and the database must be byte-for-byte unchanged.
  */
-describe.each(availableBackends)('bad input writes nothing (%s)', (backend) => {
+describeEachBackend('bad input writes nothing (%s)', (backend) => {
   let server: TestServer;
   const tokens: Record<string, string> = {};
   const caseA = randomUUID();

@@ -6,6 +6,7 @@ import type { CommandHandlers } from './commands/context';
 import { sql as keyedRequestHash } from './db/migrations/014-keyed-request-hash';
 import { applyPush } from './sync/push';
 import { availableBackends } from './testing/databases';
+import { describeEachBackend } from './testing/backends';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
 import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
 
@@ -15,7 +16,7 @@ import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
  * never stalls a desk's outbox; the idempotency hash is keyed, canonical and holds no secret;
  * a replay is byte-identical to the first answer.
  */
-describe.each(availableBackends)('request input hygiene (%s)', (backend) => {
+describeEachBackend('request input hygiene (%s)', (backend) => {
   let server: TestServer;
   let medco: string;
   let ha: string;

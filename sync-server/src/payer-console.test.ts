@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocateGovernmentShare } from './commands/claims';
 import { demoIds } from './demo/seed';
-import { availableBackends } from './testing/databases';
+import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
 import { prepareServer } from './server-state';
 
@@ -33,7 +33,7 @@ interface Reconciliation {
  * the payment ledger and reconciliation (also after tampering as a superuser would); HA revokes a
  * desk (its credential stops at once), changes an operator, and changes scheme parameters.
  */
-describe.each(availableBackends)('payer console commands (%s)', (backend) => {
+describeEachBackend('payer console commands (%s)', (backend) => {
   let server: TestServer;
   let deskA = '', ppd = '', cex = '', cpd = '', aco = '', ha = '';
   const claims: string[] = [];

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIds } from './demo/seed';
 import { prepareServer } from './server-state';
-import { availableBackends, createScratchDatabase } from './testing/databases';
+import { createScratchDatabase } from './testing/databases';
+import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
 import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
 
@@ -13,7 +14,7 @@ const units = (n: number) => n * 100;
  * could leave something behind, a whole-database snapshot; plus the success paths of
  * register-family and set-package-price.
  */
-describe.each(availableBackends)('refusals and HA paths with no other test (%s)', (backend) => {
+describeEachBackend('refusals and HA paths with no other test (%s)', (backend) => {
   let server: TestServer;
   let deskA = '', deskB = '', ppd = '', cex = '', cpd = '', aco = '', ha = '';
   let others: string[] = [];

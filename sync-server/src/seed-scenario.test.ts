@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIds } from './demo/seed';
-import { availableBackends } from './testing/databases';
+import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
 
 const units = (n: number) => n * 100; // the demo scheme counts paise
 
-describe.each(availableBackends)('S1 — the seed family, over HTTP (%s)', (backend) => {
+describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
   let server: TestServer;
   let deskA = "", deskB = "", ppd = "", cex = "", cpd = "", aco = "";
   const fatherCase = randomUUID();
@@ -128,7 +128,7 @@ describe.each(availableBackends)('S1 — the seed family, over HTTP (%s)', (back
   });
 });
 
-describe.each(availableBackends)('S1-retry — every command sent twice (%s)', (backend) => {
+describeEachBackend('S1-retry — every command sent twice (%s)', (backend) => {
   let server: TestServer;
   beforeAll(async () => { server = await startTestServer(backend); });
   afterAll(async () => server?.close());

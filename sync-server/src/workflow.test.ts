@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIds } from './demo/seed';
-import { availableBackends } from './testing/databases';
+import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
 
 const units = (n: number) => n * 100;
 
-describe.each(availableBackends)('pre-auth, committee, enhancement, void and cancel (%s)', (backend) => {
+describeEachBackend('pre-auth, committee, enhancement, void and cancel (%s)', (backend) => {
   let server: TestServer;
   let desk = '', ppd = '', mc = '', admin = '';
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../../electron/desk-api/contract';
 import { DeskBackend } from '../../electron/desk-backend/backend';
 import { demoIds } from '../../sync-server/src/demo/seed';
-import { availableBackends } from '../../sync-server/src/testing/databases';
+import { describeEachBackend } from '../../sync-server/src/testing/backends';
 import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 import { FaultProxy } from '../support/fault-proxy';
 
@@ -25,7 +25,7 @@ async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => b
   }
 }
 
-describe.each(availableBackends)('two desks and a real server: S1 with hospital B offline (%s)', (backend) => {
+describeEachBackend('two desks and a real server: S1 with hospital B offline (%s)', (backend) => {
   let server: TestServer;
   let proxyB: FaultProxy;
   let deskA: DeskBackend;

@@ -5,7 +5,7 @@ import type { OperatorId, HospitalId } from '@domain/ids';
 import { maxAmount } from '@domain/money';
 import type { Database } from '../db/database';
 import { demoIds } from '../demo/seed';
-import { availableBackends } from '../testing/databases';
+import { describeEachBackend } from '../testing/backends';
 import { startTestServer, type Answer, type TestServer } from '../testing/harness';
 import { handlers } from '.';
 import { runCommand } from './runner';
@@ -28,7 +28,7 @@ interface Step {
  * tolerance, past it, cover exhausted, pre-auth rejected, each rejection, not-found, repeats and
  * reused ids — and require the same status, replay header, answer (key order included) and rows.
  */
-describe.each(availableBackends)('add-booking in the database = the addBooking handler (%s)', (backend) => {
+describeEachBackend('add-booking in the database = the addBooking handler (%s)', (backend) => {
   let viaHandler: TestServer;
   let viaDatabase: TestServer;
   const tokens = new Map<TestServer, Map<string, string>>();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIds } from '../demo/seed';
-import { availableBackends } from '../testing/databases';
+import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
@@ -13,7 +13,7 @@ const units = (n: number) => n * 100;
  * amounts, the database byte-for-byte unchanged, and nothing stored against the command id (the
  * same command id with a corrected amount goes through).
  */
-describe.each(availableBackends)('process-claim / verify-claim: a partial amount above the line is refused (%s)', (backend) => {
+describeEachBackend('process-claim / verify-claim: a partial amount above the line is refused (%s)', (backend) => {
   let server: TestServer;
   let cex = '';
   let cpd = '';

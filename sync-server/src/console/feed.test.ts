@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app';
 import { demoIds } from '../demo/seed';
 import { ChangeNotifier } from '../sync/notifier';
-import { availableBackends } from '../testing/databases';
+import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
@@ -20,7 +20,7 @@ const units = (n: number) => n * 100;
  * cannot skip an out-of-order commit, an SSE stream, refusals that write nothing, and the static
  * console page with its CSP.
  */
-describe.each(availableBackends)('console feed (%s)', (backend) => {
+describeEachBackend('console feed (%s)', (backend) => {
   let server: TestServer;
   const tokens: Record<string, string> = {};
   let fatherCase = '', motherCase = '', sonCase = '';

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullAnswerValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
-import { availableBackends } from '../testing/databases';
+import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 import { biometricAtRestKey, biometricTransportKey, descriptorBytes, openBiometric } from './biometric-seal';
@@ -17,7 +17,7 @@ function traces(): string[] {
   return [template.toString('base64').slice(0, 40), template.toString('hex').slice(0, 40), descriptor.slice(0, 4).map(String).join(','), String(descriptor[7])];
 }
 
-describe.each(availableBackends)('biometric enrolment (%s)', (backend) => {
+describeEachBackend('biometric enrolment (%s)', (backend) => {
   let server: TestServer;
   let medcoA: string;
   const log: string[] = [];

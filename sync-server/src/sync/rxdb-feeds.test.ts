@@ -6,7 +6,7 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullAnswerValue, PullCheckpointValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
-import { availableBackends } from '../testing/databases';
+import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 
 /**
@@ -76,7 +76,7 @@ async function replicateAndChange<C>(batchSize: number, pullPage: (checkpoint: C
   }
 }
 
-describe.each(availableBackends)('server feeds under RxDB replication (%s)', (backend) => {
+describeEachBackend('server feeds under RxDB replication (%s)', (backend) => {
   let server: TestServer;
   let ha = '';
   let desk = '';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullAnswerValue, PullCheckpointValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
-import { availableBackends } from '../testing/databases';
+import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain } from '../testing/snapshot';
 import { authenticateDesk } from './desk-auth';
@@ -16,7 +16,7 @@ type Documents = PullAnswerValue['documents'];
  * snapshot still reaches the desk (24.1); a pre-auth decision that leaves the families row alone
  * still re-sends the family document (24.4); families of a district the desk left are removed (24.5).
  */
-describe.each(availableBackends)('desk scope and the family document (%s)', (backend) => {
+describeEachBackend('desk scope and the family document (%s)', (backend) => {
   let server: TestServer;
   let ha = '';
   const credentials: Record<string, string> = {};

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
 import { PullAnswer, type PullAnswerValue, type PullCheckpointValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
-import { availableBackends } from '../testing/databases';
+import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
@@ -38,7 +38,7 @@ async function pullAll(server: TestServer, desk: Desk, checkpoint: PullCheckpoin
   }
 }
 
-describe.each(availableBackends)('desk enrollment, pull scope and push (%s)', (backend) => {
+describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
   let server: TestServer;
   let deskA: Desk;
   let deskB: Desk;
@@ -152,7 +152,7 @@ describe.each(availableBackends)('desk enrollment, pull scope and push (%s)', (b
   });
 });
 
-describe.each(availableBackends)('HA configures a desk: registry scope and revocation (%s)', (backend) => {
+describeEachBackend('HA configures a desk: registry scope and revocation (%s)', (backend) => {
   let server: TestServer;
   let deskB: Desk;
   beforeAll(async () => {

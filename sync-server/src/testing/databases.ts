@@ -6,8 +6,10 @@ import { openPostgres } from '../db/postgres';
 
 export type Backend = 'postgres' | 'pglite';
 
+export const hasPostgres = Boolean(process.env.DATABASE_URL);
+
 /** Backends to run money tests on: real PostgreSQL when DATABASE_URL is set (always in CI), and PGlite. */
-export const availableBackends: Backend[] = process.env.DATABASE_URL ? ['postgres', 'pglite'] : ['pglite'];
+export const availableBackends: Backend[] = hasPostgres ? ['postgres', 'pglite'] : ['pglite'];
 
 export interface ScratchDatabase {
   readonly db: Database;
