@@ -1,7 +1,8 @@
 /**
  * RD service driver: finds the registered-device fingerprint service on this machine, reads its
  * device information and asks it for a capture. Transport: raw `net` sockets to 127.0.0.1 carrying
- * HTTP/1.1 (see `http-wire.ts` for why Node's `http` cannot be used).
+ * HTTP/1.1, framed by `http-wire.ts`, which the simulator shares (Node's `http` client could send the
+ * RD verbs; its server cannot parse them, so the simulator needs this framing anyway).
  *
  * The capture result is an opaque, encrypted PidData block. This desk cannot and does not judge a
  * fingerprint; it hands the block to a `BiometricVerifier` (in production, the server, which

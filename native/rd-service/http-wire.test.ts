@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeHttpRequest, encodeHttpResponse, readHttpRequest, readHttpResponse } from './http-wire';
+import { continueResponse, encodeHttpRequest, encodeHttpResponse, readHttpRequest, readHttpRequestHead, readHttpResponse } from './http-wire';
 
 describe('HTTP request encoding', () => {
   it('writes a non-standard verb with an exact byte layout', () => {
@@ -58,5 +58,59 @@ describe('HTTP response reading', () => {
     expect(readHttpResponse(huge, false)).toMatchObject({ state: 'invalid' });
     const bigBody = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n', 'latin1');
     expect(readHttpResponse(bigBody, false)).toMatchObject({ state: 'invalid' });
+  });
+});
+
+describe('HTTP request bodies and expectations', () => {
+  const chunked = 'CAPTURE /rd/capture HTTP/1.1\r\nHost: 127.0.0.1:11100\r\nTransfer-Encoding: chunked\r\n\r\n'
+    + '5\r\n<Pid>\r\n' + 'a;ext=1\r\n<Opts/></P\r\n' + '3\r\nid>\r\n' + '0\r\n\r\n';
+
+  it('reads a chunked request body, including chunk extensions and split delivery', () => {
+    const bytes = Buffer.from(chunked, 'latin1');
+    for (const cut of [10, 70, bytes.length - 3, bytes.length - 1]) expect(readHttpRequest(bytes.subarray(0, cut)).state).toBe('incomplete');
+    const read = readHttpRequest(bytes);
+    if (read.state !== 'complete') throw new Error(read.state);
+    expect(read.message.body.toString('latin1')).toBe('<Pid><Opts/></Pid>');
+  });
+
+  it('reads a chunked request body that ends with trailers', () => {
+    const read = readHttpRequest(Buffer.from(chunked.replace(/0\r\n\r\n$/, '0\r\nX-Trailer: 1\r\n\r\n'), 'latin1'));
+    expect(read.state === 'complete' && read.message.body.toString('latin1')).toBe('<Pid><Opts/></Pid>');
+  });
+
+  it.each([
+    ['Transfer-Encoding: chunked\r\nContent-Length: 3', /both Transfer-Encoding and Content-Length/],
+    ['Transfer-Encoding: gzip', /transfer coding "gzip" is not supported/],
+    ['Transfer-Encoding: chunked, gzip', /is not supported \(only chunked\)/],
+  ])('refuses %j', (header, reason) => {
+    const read = readHttpRequest(Buffer.from(`CAPTURE / HTTP/1.1\r\nHost: h\r\n${header}\r\n\r\n`, 'latin1'));
+    expect(read.state).toBe('invalid');
+    if (read.state === 'invalid') expect(read.reason).toMatch(reason);
+  });
+
+  it('reads the head alone, and says when the client waits for 100 Continue', () => {
+    const head = 'CAPTURE /rd/capture HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 13\r\n\r\n';
+    expect(readHttpRequest(Buffer.from(head, 'latin1')).state).toBe('incomplete');
+    const read = readHttpRequestHead(Buffer.from(head, 'latin1'));
+    expect(read.state === 'complete' && read.message).toMatchObject({ method: 'CAPTURE', bodyFraming: 'content-length', isExpectingContinue: true });
+    const http10 = readHttpRequestHead(Buffer.from(head.replace('HTTP/1.1', 'HTTP/1.0'), 'latin1'));
+    expect(http10.state === 'complete' && http10.message.isExpectingContinue).toBe(false);
+    expect(continueResponse.toString('latin1')).toBe('HTTP/1.1 100 Continue\r\n\r\n');
+  });
+});
+
+describe('HTTP response headers and interim answers', () => {
+  it('writes extra headers and refuses a value that would start a new line', () => {
+    const bytes = encodeHttpResponse({ statusCode: 204, reason: 'No Content', body: '', headers: [['Access-Control-Allow-Origin', 'http://127.0.0.1:5173']] });
+    expect(bytes.toString('latin1')).toContain('\r\nAccess-Control-Allow-Origin: http://127.0.0.1:5173\r\n');
+    expect(() => encodeHttpResponse({ statusCode: 200, reason: 'OK', body: '', headers: [['X', 'a\r\nSet-Cookie: b']] })).toThrow(/invalid response header/);
+  });
+
+  it('reads past interim 1xx answers to the final one', () => {
+    const final = encodeHttpResponse({ statusCode: 200, reason: 'OK', body: '<RDService status="READY"/>' });
+    const bytes = Buffer.concat([continueResponse, Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n', 'latin1'), final]);
+    expect(readHttpResponse(continueResponse, false).state).toBe('incomplete');
+    const read = readHttpResponse(bytes, false);
+    expect(read.state === 'complete' && [read.message.statusCode, read.message.body.toString()]).toEqual([200, '<RDService status="READY"/>']);
   });
 });

@@ -2,14 +2,17 @@
  * HTTP/1.1 framing for RD services, pure (bytes ↔ messages, no sockets).
  *
  * Why hand-rolled: RD services answer the non-standard methods RDSERVICE, DEVICEINFO and CAPTURE.
- * Node's `http` client refuses to send them and its server (llhttp) answers them with
- * "400 Bad Request", so both the driver and the simulator speak HTTP over raw `net` sockets and
- * share this one framing module.
+ * Node's `http` client sends such methods (checked on Node 20: `http.request({ method: 'CAPTURE' })`
+ * puts `CAPTURE / HTTP/1.1` on the wire), but its server does not parse them: llhttp rejects the
+ * request line with HPE_INVALID_METHOD and the connection gets "400 Bad Request" before any handler
+ * runs (Node 20.20, llhttp 9.3). The simulator therefore needs a raw `net` server, and the driver
+ * shares this one framing module with it instead of carrying a second HTTP stack.
  *
  * Scope: one request and one response per connection (`Connection: close`), which is how browsers'
  * XMLHttpRequest calls to these services behave in practice. Responses may be framed by
  * Content-Length, by chunked transfer coding, or by the server closing the connection; all three
- * are seen from vendor services.
+ * are seen from vendor services. Request bodies may be framed by Content-Length or by chunked
+ * transfer coding (Node's `http.request` chunks any body written in more than one piece).
  */
 
 export interface HttpRequest {
@@ -93,7 +96,13 @@ export interface EncodeResponseInput {
    * the driver must read each of them.
    */
   readonly framing?: 'content-length' | 'chunked' | 'close-delimited';
+  /** Further header lines (CORS, Allow, …), written in this order after the framing headers. */
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
 }
+
+/** Header names are tokens; values are visible ASCII and spaces: nothing may start a new line. */
+const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headerValuePattern = /^[\x20-\x7e]*$/;
 
 export function encodeHttpResponse(input: EncodeResponseInput): Buffer {
   const body = Buffer.from(input.body, 'utf8');
@@ -103,6 +112,10 @@ export function encodeHttpResponse(input: EncodeResponseInput): Buffer {
     `Content-Type: ${input.contentType ?? 'text/xml; charset=utf-8'}`,
     'Connection: close',
   ];
+  for (const [name, value] of input.headers ?? []) {
+    if (!headerNamePattern.test(name) || !headerValuePattern.test(value)) throw new Error(`invalid response header "${name}"`);
+    lines.push(`${name}: ${value}`);
+  }
   if (framing === 'content-length') lines.push(`Content-Length: ${body.length}`);
   if (framing === 'chunked') lines.push('Transfer-Encoding: chunked');
   const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
@@ -201,6 +214,11 @@ export function readHttpResponse(buffer: Buffer, isEnded: boolean, limits: HttpL
   if (!status) return { state: 'invalid', reason: `not an HTTP status line: "${head.startLine.slice(0, 40)}"` };
   const statusCode = Number.parseInt(status[1] ?? '', 10);
   const reason = status[2] ?? '';
+  // An interim answer (100 Continue, 102, 103) has no body and precedes the real one: a client must
+  // read past any number of them (RFC 9110 section 15.2). 101 would switch protocols: not ours.
+  if (statusCode >= 100 && statusCode < 200 && statusCode !== 101) {
+    return readHttpResponse(buffer.subarray(head.bodyStart), isEnded, limits);
+  }
 
   let body: BodyResult;
   const transferEncoding = head.headers.get('transfer-encoding');
@@ -222,8 +240,27 @@ export function readHttpResponse(buffer: Buffer, isEnded: boolean, limits: HttpL
   return { state: 'complete', message: { statusCode, reason, headers: head.headers, body: body.body } };
 }
 
-/** Reads one request (the simulator's side). Requests carry a body only with Content-Length. */
-export function readHttpRequest(buffer: Buffer, limits: HttpLimits = defaultHttpLimits): HttpReadResult<HttpRequest> {
+/** The interim answer to `Expect: 100-continue`: "send the body now". */
+export const continueResponse: Buffer = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+/** A request's line and headers, readable before its body has arrived. */
+export interface HttpRequestHead {
+  readonly method: string;
+  readonly target: string;
+  readonly version: 'HTTP/1.1' | 'HTTP/1.0';
+  readonly headers: ReadonlyMap<string, string>;
+  /** How the body is delimited (RFC 9112 section 6.3). */
+  readonly bodyFraming: 'content-length' | 'chunked';
+  /** Whether the client waits for `100 Continue` before it sends the body. */
+  readonly isExpectingContinue: boolean;
+}
+
+type RequestHeadResult =
+  | { readonly state: 'incomplete' }
+  | { readonly state: 'invalid'; readonly reason: string }
+  | { readonly state: 'complete'; readonly head: HttpRequestHead; readonly parsed: ParsedHead };
+
+function readRequestHead(buffer: Buffer, limits: HttpLimits): RequestHeadResult {
   const headResult = readHead(buffer, limits);
   if (headResult.state !== 'complete') return headResult;
   const { head } = headResult;
@@ -235,9 +272,40 @@ export function readHttpRequest(buffer: Buffer, limits: HttpLimits = defaultHttp
   if (!isValidMethod(method)) return { state: 'invalid', reason: 'invalid method' };
   if (!isValidRequestTarget(target)) return { state: 'invalid', reason: 'invalid request target' };
   if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') return { state: 'invalid', reason: `unsupported version ${version}` };
-  if (head.headers.has('transfer-encoding')) return { state: 'invalid', reason: 'chunked requests are not supported' };
-  const contentLength = head.headers.get('content-length') ?? '0';
-  const body = readContentLengthBody(buffer, head, contentLength, limits);
+  const transferEncoding = head.headers.get('transfer-encoding');
+  let bodyFraming: HttpRequestHead['bodyFraming'] = 'content-length';
+  if (transferEncoding !== undefined) {
+    // Both headers at once is the request-smuggling shape: refused rather than guessed at (RFC 9112 6.3).
+    if (head.headers.has('content-length')) return { state: 'invalid', reason: 'both Transfer-Encoding and Content-Length are present' };
+    const codings = transferEncoding.toLowerCase().split(',').map((coding) => coding.trim());
+    // Only chunked is supported, and it must be the final coding or the body length is unknowable.
+    if (codings.length !== 1 || codings[0] !== 'chunked') return { state: 'invalid', reason: `transfer coding "${transferEncoding.slice(0, 40)}" is not supported (only chunked)` };
+    if (version === 'HTTP/1.0') return { state: 'invalid', reason: 'HTTP/1.0 requests cannot be chunked' };
+    bodyFraming = 'chunked';
+  }
+  const expectation = head.headers.get('expect')?.toLowerCase();
+  // 100-continue is the only expectation HTTP defines; HTTP/1.0 clients cannot use it (RFC 9110 10.1.1).
+  const isExpectingContinue = expectation === '100-continue' && version === 'HTTP/1.1';
+  return { state: 'complete', head: { method, target, version, headers: head.headers, bodyFraming, isExpectingContinue }, parsed: head };
+}
+
+/**
+ * Reads a request's line and headers only, so that a server can answer `Expect: 100-continue` (or
+ * refuse the request) before the body arrives.
+ */
+export function readHttpRequestHead(buffer: Buffer, limits: HttpLimits = defaultHttpLimits): HttpReadResult<HttpRequestHead> {
+  const read = readRequestHead(buffer, limits);
+  return read.state === 'complete' ? { state: 'complete', message: read.head } : read;
+}
+
+/** Reads one request (the simulator's side), its body framed by Content-Length or chunked. */
+export function readHttpRequest(buffer: Buffer, limits: HttpLimits = defaultHttpLimits): HttpReadResult<HttpRequest> {
+  const read = readRequestHead(buffer, limits);
+  if (read.state !== 'complete') return read;
+  const { head, parsed } = read;
+  const body = head.bodyFraming === 'chunked'
+    ? readChunkedBody(buffer, parsed.bodyStart, limits)
+    : readContentLengthBody(buffer, parsed, head.headers.get('content-length') ?? '0', limits);
   if (body.state !== 'complete') return body;
-  return { state: 'complete', message: { method, target, headers: head.headers, body: body.body } };
+  return { state: 'complete', message: { method: head.method, target: head.target, headers: head.headers, body: body.body } };
 }

@@ -31,6 +31,23 @@ describe('PidOptions', () => {
     expect(parsed.ok && parsed.value.customOptions?.get('mode')).toBe('x&y');
   });
 
+  it('reads format 1 (protobuf, allowed by the specification) and iType/pType, and writes iType/pType only when set', () => {
+    const parsed = parsePidOptions('<PidOptions ver="1.0"><Opts fCount="1" fType="0" iCount="0" iType="0" pCount="0" pType="0" format="1"/></PidOptions>');
+    expect(parsed.ok && parsed.value).toMatchObject({ fingerType: 0, format: 1, irisType: 0, photoType: 0 });
+    expect(buildPidOptionsXml({ ...defaultFingerprintPidOptions, irisType: 0, photoType: 0 })).toContain('iCount="0" iType="0" pCount="0" pType="0"');
+  });
+
+  it.each([
+    ['fType="x"', 'fType'],
+    ['fCount="-1"', 'fCount'],
+    ['iType="a"', 'iType'],
+    ['format="2"', 'format'],
+    ['env="Q"', 'env'],
+  ] as const)('names the attribute at fault (%s)', (attribute, name) => {
+    const parsed = parsePidOptions(`<PidOptions ver="1.0"><Opts ${attribute}/></PidOptions>`);
+    expect(!parsed.ok && parsed.error).toMatchObject({ problem: 'invalid-field', attribute: name });
+  });
+
   it('refuses requests no service would accept', () => {
     expect(() => buildPidOptionsXml({ ...defaultFingerprintPidOptions, fingerCount: -1 })).toThrow(RangeError);
     expect(() => buildPidOptionsXml({ ...defaultFingerprintPidOptions, fingerCount: 0 })).toThrow(/at least one/);
@@ -142,8 +159,26 @@ describe('PidData', () => {
     const parsed = parsePidData(timedOutPidData);
     expect(parsed.ok && parsed.value).toEqual({
       kind: 'device-error',
-      response: { errorCode: 700, errorInfo: 'Capture timed out', fingerCount: 0, qualityScores: [0], minutiaeCounts: [0] },
+      response: {
+        errorCode: 700,
+        errorInfo: 'Capture timed out',
+        fingerCount: 0,
+        fingerType: 2,
+        // The golden answer predates Resp's iris and face attributes: absent means undefined, not 0.
+        irisCount: undefined,
+        irisType: undefined,
+        photoCount: undefined,
+        photoType: undefined,
+        qualityScores: [0],
+        minutiaeCounts: [0],
+      },
     });
+  });
+
+  it('reads the iris and face attributes of Resp', () => {
+    const withAll = successPidData.replace('fType="2"', 'fType="0" iCount="0" iType="0" pCount="0" pType="0"');
+    const parsed = parsePidData(withAll);
+    expect(parsed.ok && parsed.value.kind === 'captured' && parsed.value.summary.response).toMatchObject({ fingerType: 0, irisCount: 0, irisType: 0, photoCount: 0, photoType: 0 });
   });
 
   it('reads per-finger lists', () => {
@@ -185,6 +220,11 @@ describe('errCode outcomes', () => {
     [740, 'device-needs-reinitialisation', /needs to be restarted/],
     [999, 'service-internal-error', /Restart the fingerprint service/],
     [812, 'device-error', /reported a problem \(error 812: x\)/],
+    // The specification's other invalid-input codes: fType, format, protobuf not supported.
+    [110, 'invalid-pid-options', /rejected the capture request \(error 110: x\)/],
+    [190, 'invalid-pid-options', /error 190/],
+    [210, 'invalid-pid-options', /error 210/],
+    [215, 'device-error', /error 215/],
   ];
   it.each(table)('maps %i to %s with an operator message', (code, outcome, message) => {
     expect(captureErrorOutcome(code)).toBe(outcome);

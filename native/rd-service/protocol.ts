@@ -28,12 +28,17 @@ export interface RdProtocolError {
   readonly problem: RdProtocolProblem;
   /** A sentence for logs and support; contains no biometric data. */
   readonly message: string;
+  /**
+   * The `PidOptions/Opts` attribute at fault, when one is: a service answers each with its own
+   * errCode (fType 110, fCount 120, …, format 190).
+   */
+  readonly attribute?: PidOptionsAttribute;
 }
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: RdProtocolError };
 
-function failure(problem: RdProtocolProblem, message: string): { readonly ok: false; readonly error: RdProtocolError } {
-  return { ok: false, error: { problem, message } };
+function failure(problem: RdProtocolProblem, message: string, attribute?: PidOptionsAttribute): { readonly ok: false; readonly error: RdProtocolError } {
+  return { ok: false, error: attribute === undefined ? { problem, message } : { problem, message, attribute } };
 }
 
 function parseDocument(xml: string, expectedRoot: string): ParseResult<XmlElement> {
@@ -214,15 +219,28 @@ function isPidEnvironment(value: string): value is PidEnvironment {
   return (pidEnvironments as readonly string[]).includes(value);
 }
 
+/** The `Opts` attributes read from a PidOptions document. */
+export type PidOptionsAttribute = 'fCount' | 'fType' | 'iCount' | 'iType' | 'pCount' | 'pType' | 'format' | 'pidVer' | 'timeout' | 'env' | 'posh';
+
+/**
+ * `format`: how the service encodes the PID block before encrypting it. 0 is XML (`Data type="X"`),
+ * 1 is protobuf (`Data type="P"`); the specification allows both. The desk never decrypts the
+ * block, so either can be handed on; the desk asks for 0.
+ */
+export type PidFormat = 0 | 1;
+
 export interface PidOptions {
   /** Number of fingers to capture. */
   readonly fingerCount: number;
   /** `fType`: which finger record the service produces (a UIDAI code; 2 is what current auth flows request). */
   readonly fingerType: number;
   readonly irisCount: number;
+  /** `iType`: iris record type; absent from the request means 0. */
+  readonly irisType?: number;
   readonly photoCount: number;
-  /** `format`: 0 is XML, the only format this driver reads. */
-  readonly format: 0;
+  /** `pType`: face record type; absent from the request means 0. */
+  readonly photoType?: number;
+  readonly format: PidFormat;
   readonly pidVersion: string;
   /** How long the service waits for a finger, in milliseconds. */
   readonly timeoutMs: number;
@@ -250,7 +268,14 @@ export const defaultFingerprintPidOptions: PidOptions = {
 
 /** Builds the CAPTURE request body; throws on values no service would accept (a programming error). */
 export function buildPidOptionsXml(options: PidOptions = defaultFingerprintPidOptions): string {
-  const counts = { fCount: options.fingerCount, fType: options.fingerType, iCount: options.irisCount, pCount: options.photoCount };
+  const counts = {
+    fCount: options.fingerCount,
+    fType: options.fingerType,
+    iCount: options.irisCount,
+    iType: options.irisType ?? 0,
+    pCount: options.photoCount,
+    pType: options.photoType ?? 0,
+  };
   for (const [name, value] of Object.entries(counts)) {
     if (!Number.isInteger(value) || value < 0 || value > 10) throw new RangeError(`PidOptions ${name} must be an integer from 0 to 10`);
   }
@@ -262,7 +287,10 @@ export function buildPidOptionsXml(options: PidOptions = defaultFingerprintPidOp
     ['fCount', String(options.fingerCount)],
     ['fType', String(options.fingerType)],
     ['iCount', String(options.irisCount)],
+    // iType and pType are written only when set, so the default request stays the documented one.
+    ...(options.irisType === undefined ? [] : [['iType', String(options.irisType)] as const]),
     ['pCount', String(options.photoCount)],
+    ...(options.photoType === undefined ? [] : [['pType', String(options.photoType)] as const]),
     ['format', String(options.format)],
     ['pidVer', options.pidVersion],
     ['timeout', String(options.timeoutMs)],
@@ -279,7 +307,10 @@ export function buildPidOptionsXml(options: PidOptions = defaultFingerprintPidOp
 
 /**
  * Reads a PidOptions body (the simulator's side, and a round-trip check). Only the attributes this
- * project sends are read; numbers must be plain non-negative integers.
+ * project sends are read; numbers must be plain non-negative integers. A failure names the
+ * attribute at fault, so that a service can answer with that attribute's errCode. Whether a value
+ * is one the device supports (fType 0-2, a fingerprint device asked for iris, …) is the device's
+ * verdict, not a parse error.
  */
 export function parsePidOptions(xml: string): ParseResult<PidOptions> {
   const document = parseDocument(xml, 'PidOptions');
@@ -288,34 +319,40 @@ export function parsePidOptions(xml: string): ParseResult<PidOptions> {
   if (!isNamed(root, 'PidOptions')) return failure('unexpected-document', `Expected <PidOptions> but received <${root.name}>.`);
   const optsElement = childOf(root, 'Opts');
   if (optsElement === undefined) return failure('missing-field', 'PidOptions has no <Opts>.');
-  const integer = (name: string, fallback: number): number | undefined => {
-    const text = attributeOf(optsElement, name);
-    if (text === undefined || text === '') return fallback;
-    return /^[0-9]{1,6}$/.test(text) ? Number.parseInt(text, 10) : undefined;
+  const integer = (name: PidOptionsAttribute, fallback: number | undefined): ParseResult<number | undefined> => {
+    const text = attributeOf(optsElement, name)?.trim();
+    if (text === undefined || text === '') return { ok: true, value: fallback };
+    if (!/^[0-9]{1,6}$/.test(text)) return failure('invalid-field', `PidOptions ${name} "${text.slice(0, 12)}" is not a whole number.`, name);
+    return { ok: true, value: Number.parseInt(text, 10) };
   };
-  const fingerCount = integer('fCount', 0);
-  const fingerType = integer('fType', 0);
-  const irisCount = integer('iCount', 0);
-  const photoCount = integer('pCount', 0);
-  const timeoutMs = integer('timeout', 10_000);
-  const format = integer('format', 0);
-  if (fingerCount === undefined || fingerType === undefined || irisCount === undefined || photoCount === undefined || timeoutMs === undefined || format === undefined) {
-    return failure('invalid-field', 'PidOptions has a count, format or timeout that is not a whole number.');
+  const read: Array<readonly [PidOptionsAttribute, number | undefined]> = [
+    ['fCount', 0], ['fType', 0], ['iCount', 0], ['iType', undefined], ['pCount', 0], ['pType', undefined], ['timeout', 10_000], ['format', 0],
+  ];
+  const values = new Map<PidOptionsAttribute, number | undefined>();
+  for (const [name, fallback] of read) {
+    const value = integer(name, fallback);
+    if (!value.ok) return value;
+    values.set(name, value.value);
   }
-  if (format !== 0) return failure('invalid-field', 'PidOptions asks for a non-XML format.');
+  const format = values.get('format');
+  if (format !== 0 && format !== 1) return failure('invalid-field', 'PidOptions format must be 0 (XML) or 1 (protobuf).', 'format');
   const environmentText = attributeOf(optsElement, 'env') ?? 'P';
-  if (!isPidEnvironment(environmentText)) return failure('invalid-field', 'PidOptions env must be P, PP or S.');
+  if (!isPidEnvironment(environmentText)) return failure('invalid-field', 'PidOptions env must be P, PP or S.', 'env');
   const customOptions = paramsOf(childOf(root, 'CustOpts'));
+  const irisType = values.get('iType');
+  const photoType = values.get('pType');
   return {
     ok: true,
     value: {
-      fingerCount,
-      fingerType,
-      irisCount,
-      photoCount,
-      format: 0,
+      fingerCount: values.get('fCount') ?? 0,
+      fingerType: values.get('fType') ?? 0,
+      irisCount: values.get('iCount') ?? 0,
+      ...(irisType === undefined ? {} : { irisType }),
+      photoCount: values.get('pCount') ?? 0,
+      ...(photoType === undefined ? {} : { photoType }),
+      format,
       pidVersion: attributeOf(optsElement, 'pidVer') ?? '2.0',
-      timeoutMs,
+      timeoutMs: values.get('timeout') ?? 10_000,
       environment: environmentText,
       wadh: attributeOf(optsElement, 'wadh') ?? '',
       position: attributeOf(optsElement, 'posh') ?? 'UNKNOWN',
@@ -341,6 +378,14 @@ export interface CaptureResponse {
   readonly errorInfo: string;
   /** Fingers captured (`fCount`). */
   readonly fingerCount: number | undefined;
+  /** Finger record type produced (`fType`), as asked in the PidOptions. */
+  readonly fingerType: number | undefined;
+  /** Irises captured (`iCount`) and their record type (`iType`); undefined when the service omits them. */
+  readonly irisCount: number | undefined;
+  readonly irisType: number | undefined;
+  /** Face photos captured (`pCount`) and their record type (`pType`); undefined when omitted. */
+  readonly photoCount: number | undefined;
+  readonly photoType: number | undefined;
   /** Quality score(s) 0-100 (`qScore`); some services list one per finger, comma-separated. */
   readonly qualityScores: readonly number[];
   /** Minutiae count per finger (`nmPoints`, comma-separated for several fingers). */
@@ -390,13 +435,23 @@ export function parsePidData(xml: string): ParseResult<PidDataParse> {
   const errorCodeText = attributeOf(resp, 'errCode')?.trim();
   if (errorCodeText === undefined || errorCodeText === '') return failure('missing-field', 'The PidData <Resp> has no errCode.');
   if (!/^-?[0-9]{1,6}$/.test(errorCodeText)) return failure('invalid-field', `The PidData errCode "${errorCodeText.slice(0, 12)}" is not a number.`);
-  const fingerCountText = attributeOf(resp, 'fCount')?.trim();
+  // Counts and types are informative (the block itself is what the authority checks): an absent or
+  // unreadable one is reported as undefined rather than failing the capture.
+  const smallInteger = (name: string): number | undefined => {
+    const text = attributeOf(resp, name)?.trim();
+    return text !== undefined && /^[0-9]{1,2}$/.test(text) ? Number.parseInt(text, 10) : undefined;
+  };
   const qualityScores = numberList(attributeOf(resp, 'qScore'));
   const minutiaeCounts = numberList(attributeOf(resp, 'nmPoints'));
   const response: CaptureResponse = {
     errorCode: Number.parseInt(errorCodeText, 10),
     errorInfo: attributeOf(resp, 'errInfo')?.trim() ?? '',
-    fingerCount: fingerCountText !== undefined && /^[0-9]{1,2}$/.test(fingerCountText) ? Number.parseInt(fingerCountText, 10) : undefined,
+    fingerCount: smallInteger('fCount'),
+    fingerType: smallInteger('fType'),
+    irisCount: smallInteger('iCount'),
+    irisType: smallInteger('iType'),
+    photoCount: smallInteger('pCount'),
+    photoType: smallInteger('pType'),
     qualityScores: qualityScores ?? [],
     minutiaeCounts: minutiaeCounts ?? [],
   };
@@ -443,7 +498,7 @@ export function parsePidData(xml: string): ParseResult<PidDataParse> {
  * outside it is kept as `device-error` with the service's own text rather than guessed at.
  */
 export type CaptureErrorOutcome =
-  | 'invalid-pid-options'          // 100: the request was rejected (our bug, or an old service)
+  | 'invalid-pid-options'          // 100-210: the request was rejected (our bug, or an old service)
   | 'capture-timed-out'            // 700: no finger placed before the timeout
   | 'device-busy'                  // 710: being used by another application
   | 'device-not-ready'             // 720: unplugged, initialising, or otherwise not ready
@@ -453,9 +508,10 @@ export type CaptureErrorOutcome =
   | 'device-error';                // any other non-zero code
 
 export function captureErrorOutcome(errorCode: number): CaptureErrorOutcome {
+  // 100-210 are the specification's "invalid input" codes, one per PidOptions attribute (110 fType,
+  // 120 fCount, …, 190 format, 200 Demo, 210 protobuf not supported).
+  if (errorCode >= 100 && errorCode <= 210 && errorCode % 10 === 0) return 'invalid-pid-options';
   switch (errorCode) {
-    case 100:
-      return 'invalid-pid-options';
     case 700:
       return 'capture-timed-out';
     case 710:
