@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DeskResult } from '../../electron/desk-api/contract';
 import { DeskBackend } from '../../electron/desk-backend/backend';
 import { demoIds } from '../../sync-server/src/demo/seed';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CommandBody, CommandName } from '@contract/commands';
 import type { OperatorId, HospitalId } from '@domain/ids';
 import { maxAmount } from '@domain/money';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PullAnswerValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';

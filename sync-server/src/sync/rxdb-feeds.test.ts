@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { createRxDatabase, type RxCollection, type RxDatabase, type RxJsonSchema } from 'rxdb/plugins/core';
 import { replicateRxCollection } from 'rxdb/plugins/replication';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PullAnswerValue, PullCheckpointValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
