@@ -18,6 +18,7 @@ import { defaultConsoleDir } from './console/static';
 import { defaultOtpPolicy, type OtpPolicy } from './identity/otp';
 import { DevelopmentSmsSink, type SmsGateway } from './identity/sms';
 import type { ChangeNotifier } from './sync/notifier';
+import { SyncHealth, syncHealth } from './sync/health';
 import { caseAuditTrail, claimQueue, dashboard, enhancementQueue, paymentQueue, preauthQueue } from './queries/queues';
 import { registerAdministrationReads } from './queries/administration';
 import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
@@ -170,7 +171,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return request.principal;
   };
 
-  app.get('/health', { schema: { tags: ['system'], response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.String() }) } } }, async () => ({ status: 'ok' as const, database: options.db.kind }));
+  // sync: cross-process pokes and how far back the pull window is held (sync/health.ts).
+  app.get('/health', { schema: { tags: ['system'], response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.String(), sync: SyncHealth }) } } }, async () => ({ status: 'ok' as const, database: options.db.kind, sync: await syncHealth(options.db, options.notifier) }));
 
   app.post('/auth/login', {
     schema: {

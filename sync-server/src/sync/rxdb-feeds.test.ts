@@ -25,7 +25,8 @@ const schema: RxJsonSchema<FeedDocument> = {
 };
 
 let databases = 0;
-async function feedCollection(): Promise<{ database: RxDatabase; collection: RxCollection<FeedDocument> }> {
+type FeedDatabase = RxDatabase<{ docs: RxCollection<FeedDocument> }>;
+async function feedCollection(): Promise<{ database: FeedDatabase; collection: RxCollection<FeedDocument> }> {
   databases += 1;
   const database = await createRxDatabase<{ docs: RxCollection<FeedDocument> }>({ name: `feed-check-${process.pid}-${databases}`, storage: getRxStorageMemory(), multiInstance: false });
   await database.addCollections({ docs: { schema } });
