@@ -3,21 +3,12 @@ import type { CaseView } from '@desk-api/contract';
 import { useScheme } from '../../app/desk-context';
 import { useDeskCommand } from '../../shared/hooks/use-desk-request';
 import { currencySymbol, minorToInput, parseAmount } from '../../shared/money';
+import { bookingProblems, draftQuantity, emptyBookingDraft, revisedProblems, type BookingDraft, type BookingProblems } from './booking-draft';
 import { TextField } from '../../shared/ui/Field';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { Money } from '../../shared/ui/Money';
 import { entryAmount, projectBooking } from './booking-projection';
 import { useKnownItems } from './use-known-items';
-
-interface Draft {
-  readonly itemCode: string;
-  readonly description: string;
-  readonly quantity: string;
-  readonly unitPrice: string;
-}
-
-const emptyDraft: Draft = { itemCode: '', description: '', quantity: '1', unitPrice: '' };
-type Problems = Partial<Record<keyof Draft, string>>;
 
 /**
  * One service or item per entry. The item code field suggests items booked before (a native
@@ -29,32 +20,32 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
   const listId = useId();
   const knownItems = useKnownItems();
   const command = useDeskCommand();
-  const [draft, setDraft] = useState<Draft>(emptyDraft);
-  const [problems, setProblems] = useState<Problems>({});
+  const [draft, setDraftState] = useState<BookingDraft>(emptyBookingDraft);
+  const [problems, setProblems] = useState<BookingProblems>({});
+  // Every edit re-checks the fields that show a problem, so none stays beside a value now valid.
+  const setDraft = (next: BookingDraft): void => {
+    setDraftState(next);
+    setProblems((shown) => revisedProblems(shown, next, scheme.minorPerUnit));
+  };
 
-  const quantity = /^\d+$/.test(draft.quantity.trim()) ? Number(draft.quantity.trim()) : null;
+  const quantity = draftQuantity(draft);
   const price = parseAmount(draft.unitPrice, scheme.minorPerUnit);
   const amount = entryAmount(quantity, price.ok ? price.minor : null) ?? 0;
   const projection = projectBooking(liveCase.hold?.value.amount ?? null, liveCase.bookingSum, amount);
 
   const chooseItemCode = (itemCode: string): void => {
     const known = knownItems.find((item) => item.itemCode.toLowerCase() === itemCode.trim().toLowerCase());
-    setDraft((current) => (known ? { ...current, itemCode: known.itemCode, description: known.description, unitPrice: minorToInput(known.unitPrice, scheme.minorPerUnit) } : { ...current, itemCode }));
+    setDraft(known ? { ...draft, itemCode: known.itemCode, description: known.description, unitPrice: minorToInput(known.unitPrice, scheme.minorPerUnit) } : { ...draft, itemCode });
   };
 
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
-    const found: Problems = {
-      ...(draft.itemCode.trim() === '' ? { itemCode: 'Enter the item or service code.' } : {}),
-      ...(draft.description.trim() === '' ? { description: 'Describe the item or service.' } : {}),
-      ...(quantity === null || quantity < 1 ? { quantity: 'Use a whole number, at least 1.' } : {}),
-      ...(!price.ok ? { unitPrice: price.message } : {}),
-    };
+    const found = bookingProblems(draft, scheme.minorPerUnit);
     setProblems(found);
     if (Object.keys(found).length > 0 || quantity === null || !price.ok) return;
     const answer = await command.run('bookings.add', { caseId: liveCase.caseId, itemCode: draft.itemCode.trim(), description: draft.description.trim(), quantity, unitPrice: price.minor });
     if (answer?.ok) {
-      setDraft(emptyDraft);
+      setDraft(emptyBookingDraft);
       itemRef.current?.focus();
     }
   };
