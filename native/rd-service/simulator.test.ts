@@ -5,7 +5,7 @@
  * `simulator-browser.test.ts`.
  */
 
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createHttpServer, request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RdServiceSimulator, type RdServiceSimulatorOptions } from './simulator';
@@ -104,6 +104,33 @@ describe("Node's http client and the RD verbs", () => {
     expect((await send(sim.port, 'DEVICEINFO', '/rd/info')).body).toMatch(/<DeviceInfo dpId="SIMULATED.COVERDESK"/);
     expect(respOf(await send(sim.port, 'CAPTURE', '/rd/capture', { body: pidOptions(oneFinger) })).get('errCode')).toBe('0');
     expect(sim.requests.map((recorded) => recorded.method)).toEqual(['RDSERVICE', 'DEVICEINFO', 'CAPTURE']);
+  });
+});
+
+describe("Node's http server and the RD verbs", () => {
+  it('still refuses them before any handler runs (llhttp: HPE_INVALID_METHOD), which is why the simulator is a raw net server', async () => {
+    const handled: string[] = [];
+    const parseErrors: string[] = [];
+    const server = createHttpServer((incoming, outgoing) => {
+      handled.push(incoming.method ?? '');
+      outgoing.end('handled');
+    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      parseErrors.push(error.code ?? error.message);
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+
+    for (const verb of ['RDSERVICE', 'DEVICEINFO', 'CAPTURE']) {
+      expect((await send(address.port, verb, '/', { body: '<PidOptions/>' })).statusCode).toBe(400);
+    }
+    // The same server handles a method it knows: the refusal is about the verbs, not the server.
+    expect((await send(address.port, 'OPTIONS', '/')).body).toBe('handled');
+    expect(parseErrors).toEqual(['HPE_INVALID_METHOD', 'HPE_INVALID_METHOD', 'HPE_INVALID_METHOD']);
+    expect(handled).toEqual(['OPTIONS']);
   });
 });
 
