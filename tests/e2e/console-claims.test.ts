@@ -115,7 +115,18 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     const lines = review.getByRole('table', { name: 'Claim lines and the bookings behind them' });
     expect(await lines.getByRole('row', { name: /SVC-2 · IV fluids and drugs/ }).textContent()).toContain('1 × ₹3,000.00');
     await review.getByLabel('Decision for SVC-2 IV fluids and drugs').selectOption('partial');
-    await review.getByLabel(/Approved amount for SVC-2/).fill('2500');
+    // 3,500 on a 3,000 line is said as it is typed, with both amounts (issue 12 item 6)…
+    const approved = review.getByLabel(/Approved amount for SVC-2/);
+    await approved.fill('3500');
+    const tooMuch = review.getByRole('alert').filter({ hasText: 'is more than this line\'s ₹3,000.00 by ₹500.00' });
+    await tooMuch.waitFor();
+    expect(await approved.getAttribute('aria-invalid')).toBe('true');
+    // …and a send names it together with the missing reason code; nothing goes to the server.
+    await review.getByRole('button', { name: 'Send processing to CPD' }).click();
+    await review.getByRole('alert').filter({ hasText: '₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line. Choose the reason code for the partial approval.' }).waitFor();
+    await approved.fill('2500');
+    await tooMuch.waitFor({ state: 'detached' });
+    expect(await approved.getAttribute('aria-invalid')).toBeNull();
     // The reason code is required: the screen says so before anything is sent.
     await review.getByRole('button', { name: 'Send processing to CPD' }).click();
     await review.getByRole('alert').filter({ hasText: 'Choose the reason code for the partial approval.' }).waitFor();
@@ -190,14 +201,28 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await batchA.getByText('Government (60%)').waitFor();
     expect(await batchA.getByLabel('The payment the server will make').textContent()).toBe('Approved total₹5,500.00Government (60%)₹3,300.00Insurer (40%)₹2,200.00Deductions₹0.00Paid to the hospital₹5,500.00');
     await check('aco-payments');
-    await batchA.getByRole('button', { name: 'Approve payment to HSP-A' }).click();
+    // One click does not pay (issue 12 item 7): a confirm step repeats the amount, the split and
+    // the hospital; going back sends nothing.
+    await batchA.getByRole('button', { name: 'Approve payment to HSP-A…' }).click();
+    const confirmA = page!.getByRole('dialog', { name: 'Pay ₹5,500.00 to City General Hospital (HSP-A)?' });
+    await confirmA.waitFor();
+    expect(await confirmA.textContent()).toContain('1 approved claim of City General Hospital (HSP-A), one payment with one reference:Approved total₹5,500.00Government (60%)₹3,300.00Insurer (40%)₹2,200.00Deductions₹0.00Paid to HSP-A₹5,500.00');
+    await check('aco-payment-confirm');
+    await confirmA.getByRole('button', { name: 'Go back' }).click();
+    await confirmA.waitFor({ state: 'hidden' });
+    expect((await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM payments'))[0]!.count).toBe(0);
+    await batchA.getByRole('button', { name: 'Approve payment to HSP-A…' }).click();
+    await confirmA.getByRole('button', { name: 'Pay ₹5,500.00 to HSP-A' }).click();
     const paidA = page!.getByRole('region', { name: 'Payments approved in this session' }).getByRole('status').filter({ hasText: 'Payment approved: reference PAY-HSP-A-' });
     await paidA.waitFor();
     expect(await paidA.textContent()).toMatch(/government ₹3,300\.00, insurer ₹2,200\.00; deductions ₹0\.00, paid ₹5,500\.00/);
     const batchB = page!.getByRole('region', { name: /\(HSP-B\)/ });
     await batchB.getByLabel(/Deductions/).fill('100');
     await batchB.getByText('Paid to the hospital₹3,900.00').waitFor();
-    await batchB.getByRole('button', { name: 'Approve payment to HSP-B' }).click();
+    await batchB.getByRole('button', { name: 'Approve payment to HSP-B…' }).click();
+    const confirmB = page!.getByRole('dialog', { name: /^Pay ₹3,900\.00 to .* \(HSP-B\)\?$/ });
+    expect(await confirmB.textContent()).toContain('Approved total₹4,000.00Government (60%)₹2,400.00Insurer (40%)₹1,600.00Deductions₹100.00Paid to HSP-B₹3,900.00');
+    await confirmB.getByRole('button', { name: 'Pay ₹3,900.00 to HSP-B' }).click();
     await page!.getByRole('status').filter({ hasText: 'Payment approved: reference PAY-HSP-B-' }).waitFor();
     // Both batches have left the queue: the live claims collection says they are paid.
     await page!.getByText('No approved claim is waiting for payment.').waitFor();

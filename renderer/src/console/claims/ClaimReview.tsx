@@ -5,7 +5,7 @@ import { formatTime } from '../../shared/time';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { caseHash } from '../app/routes';
 import type { ConsoleError, ConsoleResult } from '../data/api';
-import { checkDrafts, decisionLabel, documentKindLabel, formatSize, initialDrafts, reasonChoices, reasonLabel, type ClaimStage, type CommandLine, type LineDraft, type ReviewClaim } from './claim-review';
+import { checkDrafts, decisionLabel, documentKindLabel, formatSize, initialDrafts, partialAmountProblem, reasonChoices, reasonLabel, type ClaimStage, type CommandLine, type LineDraft, type ReviewClaim } from './claim-review';
 
 export interface ClaimReviewProps {
   readonly claim: ReviewClaim;
@@ -34,14 +34,14 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
     // A line's problem goes once the reviewer changes that line; the rest stay until the next send.
     setProblems((current) => Object.fromEntries(Object.entries(current).filter(([id]) => id !== bookingId)));
   };
-  const preview = checkDrafts(claim.lines, drafts, scheme.minorPerUnit);
+  const preview = checkDrafts(claim.lines, drafts, scheme);
   const documents = claim.documents ?? [];
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     setDone(null);
-    const checked = checkDrafts(claim.lines, drafts, scheme.minorPerUnit);
+    const checked = checkDrafts(claim.lines, drafts, scheme);
     if (!checked.ok) return setProblems(checked.problems);
     setProblems({});
     setBusy(true);
@@ -106,7 +106,11 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
             {claim.lines.map((line) => {
               const draft = drafts.find((d) => d.bookingId === line.bookingId)!;
               const lineName = `${line.itemCode} ${line.description}`;
-              const problem = problems[line.bookingId];
+              // The amount is checked as it is typed (3,500 on a 3,000 line is said at once);
+              // what only a send reveals (a missing reason code) waits for the send.
+              const amountProblem = partialAmountProblem(line, draft, scheme);
+              const problem = problems[line.bookingId] ?? amountProblem;
+              const problemId = `${headingId}-${line.bookingId}-problem`;
               return (
                 <tr key={line.bookingId}>
                   <th scope="row">
@@ -134,7 +138,7 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
                         <option value="deny">Deny</option>
                       </select>
                       {draft.decision === 'partial' ? (
-                        <input aria-label={`Approved amount for ${lineName} (${currencySymbol(scheme)})`} inputMode="decimal" value={draft.amountText} onChange={(event) => update(line.bookingId, { amountText: event.target.value })} />
+                        <input aria-label={`Approved amount for ${lineName} (${currencySymbol(scheme)})`} inputMode="decimal" value={draft.amountText} aria-invalid={amountProblem ? true : undefined} aria-describedby={problem ? problemId : undefined} onChange={(event) => update(line.bookingId, { amountText: event.target.value })} />
                       ) : null}
                       {draft.decision !== 'full' ? (
                         <select aria-label={`Reason code for ${lineName}`} value={draft.reasonCode} onChange={(event) => update(line.bookingId, { reasonCode: event.target.value as ReasonCode | '' })}>
@@ -143,7 +147,7 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
                         </select>
                       ) : null}
                     </div>
-                    {problem ? <p className="field-problem" role="alert">{problem}</p> : null}
+                    {problem ? <p id={problemId} className="field-problem" role="alert">{problem}</p> : null}
                   </td>
                 </tr>
               );

@@ -1,11 +1,11 @@
 /**
  * CEX and CPD work on claims line by line. Pure helpers: which claims each stage works, the
  * decisions a review starts from, and turning what the reviewer typed into the command's lines
- * (the server checks everything again: a partial line must be below the line's payer amount and
- * every line not approved in full needs a reason code).
+ * (the server checks everything again: a partial line must be below the line's payer amount, or
+ * it answers 400, and every line not approved in full needs a reason code).
  */
 import { reasonCodes, type LineDecision, type ReasonCode } from '@domain/adjudication';
-import { parseAmount, minorToInput } from '../../shared/money';
+import { formatMoney, minorToInput, parseAmount, type MoneyFormat } from '../../shared/money';
 import { claimReasonLabel } from '../../shared/labels';
 import type { ConsoleClaim, ConsoleClaimLine } from '../data/documents';
 
@@ -73,8 +73,28 @@ export type DraftCheck =
   | { readonly ok: true; readonly lines: CommandLine[]; readonly approvedTotal: number }
   | { readonly ok: false; readonly problems: Readonly<Record<string, string>> };
 
-/** The lines for process-claim / verify-claim, or a sentence per line that is not ready. */
-export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly LineDraft[], minorPerUnit: number): DraftCheck {
+/**
+ * What is wrong with the amount typed on a partial line, checked as it is typed: a partial
+ * approval is more than zero and less than the line's payer amount (the server refuses anything
+ * else with a 400). Null while nothing is typed yet, or when the line is not partial.
+ */
+export function partialAmountProblem(line: Pick<ConsoleClaimLine, 'payerAmount'>, draft: Pick<LineDraft, 'decision' | 'amountText'>, scheme: MoneyFormat): string | null {
+  if (draft.decision !== 'partial' || draft.amountText.trim() === '') return null;
+  const parsed = parseAmount(draft.amountText, scheme.minorPerUnit);
+  if (!parsed.ok) return `Approved amount: ${parsed.message}`;
+  const lineAmount = formatMoney(line.payerAmount, scheme);
+  if (parsed.minor <= 0) return 'Approve more than zero, or deny the line.';
+  if (parsed.minor > line.payerAmount) return `${formatMoney(parsed.minor, scheme)} is more than this line's ${lineAmount} by ${formatMoney(parsed.minor - line.payerAmount, scheme)}: a partial approval must be less than the line.`;
+  if (parsed.minor === line.payerAmount) return `${formatMoney(parsed.minor, scheme)} is the whole line: choose "Approve in full" instead.`;
+  return null;
+}
+
+/**
+ * The lines for process-claim / verify-claim, or a sentence per line that is not ready. Every
+ * problem of a line is named at once (an amount above the line and a missing reason code both),
+ * so fixing one does not reveal the next only at the following send.
+ */
+export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly LineDraft[], scheme: MoneyFormat): DraftCheck {
   const problems: Record<string, string> = {};
   const commandLines: CommandLine[] = [];
   let approvedTotal = 0;
@@ -89,23 +109,20 @@ export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly
       approvedTotal += line.payerAmount;
       continue;
     }
-    if (!draft.reasonCode) {
-      problems[line.bookingId] = draft.decision === 'deny' ? 'Choose the reason code for denying this line.' : 'Choose the reason code for the partial approval.';
+    const found: string[] = [];
+    if (draft.decision === 'partial') found.push(draft.amountText.trim() === '' ? 'Enter the approved amount.' : partialAmountProblem(line, draft, scheme) ?? '');
+    if (!draft.reasonCode) found.push(draft.decision === 'deny' ? 'Choose the reason code for denying this line.' : 'Choose the reason code for the partial approval.');
+    const sentences = found.filter((sentence) => sentence !== '');
+    if (sentences.length > 0 || !draft.reasonCode) {
+      problems[line.bookingId] = sentences.join(' ');
       continue;
     }
     if (draft.decision === 'deny') {
       commandLines.push({ bookingId: line.bookingId, decision: 'deny', reasonCode: draft.reasonCode });
       continue;
     }
-    const parsed = parseAmount(draft.amountText, minorPerUnit);
-    if (!parsed.ok) {
-      problems[line.bookingId] = `Approved amount: ${parsed.message}`;
-      continue;
-    }
-    if (parsed.minor <= 0 || parsed.minor >= line.payerAmount) {
-      problems[line.bookingId] = 'A partial approval is more than zero and less than the line\'s payer amount; use full or deny otherwise.';
-      continue;
-    }
+    const parsed = parseAmount(draft.amountText, scheme.minorPerUnit);
+    if (!parsed.ok) continue; // named by partialAmountProblem above
     commandLines.push({ bookingId: line.bookingId, decision: 'partial', approvedAmount: parsed.minor, reasonCode: draft.reasonCode });
     approvedTotal += parsed.minor;
   }

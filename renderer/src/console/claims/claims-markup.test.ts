@@ -1,7 +1,7 @@
 import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import { markupOf, textOf, unlabelledControls } from '../../testing/markup';
-import { checkDrafts, claimsReviewed, claimsToReview, initialDrafts, type ReviewClaim } from './claim-review';
+import { checkDrafts, claimsReviewed, claimsToReview, initialDrafts, partialAmountProblem, type ReviewClaim } from './claim-review';
 import { ClaimQueue, ClaimReview } from './ClaimReview';
 
 const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
@@ -55,19 +55,38 @@ describe('CEX and CPD claim review', () => {
 
   it('checkDrafts: partial needs an amount below the line and a reason; deny needs a reason', () => {
     const drafts = initialDrafts(claim, 'cex', 100);
-    expect(checkDrafts(claim.lines, drafts, 100)).toMatchObject({ ok: true, approvedTotal: 600_000 });
+    expect(checkDrafts(claim.lines, drafts, scheme)).toMatchObject({ ok: true, approvedTotal: 600_000 });
     const partialNoReason = drafts.map((d, i) => (i === 1 ? { ...d, decision: 'partial' as const, amountText: '2500' } : d));
-    expect(checkDrafts(claim.lines, partialNoReason, 100)).toEqual({ ok: false, problems: { [claim.lines[1]!.bookingId]: 'Choose the reason code for the partial approval.' } });
+    expect(checkDrafts(claim.lines, partialNoReason, scheme)).toEqual({ ok: false, problems: { [claim.lines[1]!.bookingId]: 'Choose the reason code for the partial approval.' } });
     const tooMuch = partialNoReason.map((d, i) => (i === 1 ? { ...d, amountText: '3000', reasonCode: 'tariff-exceeded' as const } : d));
-    expect(checkDrafts(claim.lines, tooMuch, 100).ok).toBe(false);
+    expect(checkDrafts(claim.lines, tooMuch, scheme).ok).toBe(false);
     const good = partialNoReason.map((d, i) => (i === 1 ? { ...d, reasonCode: 'tariff-exceeded' as const } : d));
-    expect(checkDrafts(claim.lines, good, 100)).toEqual({
+    expect(checkDrafts(claim.lines, good, scheme)).toEqual({
       ok: true, approvedTotal: 550_000,
       lines: [{ bookingId: claim.lines[0]!.bookingId, decision: 'full' }, { bookingId: claim.lines[1]!.bookingId, decision: 'partial', approvedAmount: 250_000, reasonCode: 'tariff-exceeded' }, { bookingId: claim.lines[2]!.bookingId, decision: 'full' }],
     });
     const denied = drafts.map((d, i) => (i === 2 ? { ...d, decision: 'deny' as const } : d));
-    expect(checkDrafts(claim.lines, denied, 100).ok).toBe(false);
-    expect(checkDrafts(claim.lines, denied.map((d, i) => (i === 2 ? { ...d, reasonCode: 'not-covered' as const } : d)), 100)).toMatchObject({ ok: true, approvedTotal: 550_000 });
+    expect(checkDrafts(claim.lines, denied, scheme).ok).toBe(false);
+    expect(checkDrafts(claim.lines, denied.map((d, i) => (i === 2 ? { ...d, reasonCode: 'not-covered' as const } : d)), scheme)).toMatchObject({ ok: true, approvedTotal: 550_000 });
+  });
+
+  it('a partial amount above the line is named as it is typed, with both amounts, and together with a missing reason code at send', () => {
+    const threeThousand = claim.lines[1]!;
+    const typed = (amountText: string) => ({ decision: 'partial' as const, amountText });
+    expect(partialAmountProblem(threeThousand, typed('3500'), scheme)).toBe('₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line.');
+    expect(partialAmountProblem(threeThousand, typed('3000'), scheme)).toBe('₹3,000.00 is the whole line: choose "Approve in full" instead.');
+    expect(partialAmountProblem(threeThousand, typed('0'), scheme)).toBe('Approve more than zero, or deny the line.');
+    expect(partialAmountProblem(threeThousand, typed('25x'), scheme)).toMatch(/^Approved amount: Use digits only/);
+    expect(partialAmountProblem(threeThousand, typed(''), scheme)).toBeNull();
+    expect(partialAmountProblem(threeThousand, typed('2999.99'), scheme)).toBeNull();
+    expect(partialAmountProblem(threeThousand, { decision: 'full', amountText: '3500' }, scheme)).toBeNull();
+    const drafts = initialDrafts(claim, 'cex', 100).map((d, i) => (i === 1 ? { ...d, decision: 'partial' as const, amountText: '3500' } : d));
+    expect(checkDrafts(claim.lines, drafts, scheme)).toEqual({ ok: false, problems: {
+      [threeThousand.bookingId]: '₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line. Choose the reason code for the partial approval.',
+    } });
+    const withReason = drafts.map((d, i) => (i === 1 ? { ...d, reasonCode: 'tariff-exceeded' as const } : d));
+    expect(checkDrafts(claim.lines, withReason, scheme)).toEqual({ ok: false, problems: { [threeThousand.bookingId]: '₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line.' } });
+    expect(checkDrafts(claim.lines, withReason.map((d, i) => (i === 1 ? { ...d, amountText: '' } : d)), scheme)).toEqual({ ok: false, problems: { [threeThousand.bookingId]: 'Enter the approved amount.' } });
   });
 
   it('queues: CEX works submitted claims, CPD processed ones; each lists what left it', () => {

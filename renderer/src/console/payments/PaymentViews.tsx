@@ -1,11 +1,12 @@
 import { useId, useState, type FormEvent } from 'react';
 import { currencySymbol, formatMoney, parseAmount, type MoneyFormat } from '../../shared/money';
 import { formatTime } from '../../shared/time';
+import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from '../app/routes';
 import type { ConsoleError, ConsoleResult } from '../data/api';
-import { previewBatch, type HospitalBatch, type PaidPayment, type ReconciliationReport } from './payment-batches';
+import { previewBatch, type BatchPreview, type HospitalBatch, type PaidPayment, type ReconciliationReport } from './payment-batches';
 
 type Scheme = MoneyFormat;
 
@@ -29,9 +30,42 @@ export function PaymentsApproved({ answers, scheme }: { readonly answers: readon
   );
 }
 
+/** What ACO is about to approve, chosen claims and figures fixed at the moment they asked. */
+export interface PendingPayment {
+  readonly claimIds: readonly string[];
+  readonly claimCount: number;
+  readonly preview: BatchPreview;
+  readonly governmentShareBp: number;
+}
+
+/**
+ * The confirm step's words: money leaves the scheme, so the amount, the government/insurer split,
+ * the deductions and the hospital are repeated before anything is sent.
+ */
+export function PaymentConfirmation({ batch, payment, scheme }: { readonly batch: Pick<HospitalBatch, 'hospitalName' | 'hospitalCode'>; readonly payment: PendingPayment; readonly scheme: Scheme }) {
+  const money = (minor: number) => formatMoney(minor, scheme);
+  const { preview, governmentShareBp } = payment;
+  return (
+    <>
+      <p>
+        {payment.claimCount} approved claim{payment.claimCount === 1 ? '' : 's'} of <strong>{batch.hospitalName} ({batch.hospitalCode})</strong>, one payment with one reference:
+      </p>
+      <dl className="figures">
+        <div><dt>Approved total</dt><dd>{money(preview.amount)}</dd></div>
+        <div><dt>Government ({percent(governmentShareBp)})</dt><dd>{money(preview.governmentAmount)}</dd></div>
+        <div><dt>Insurer ({percent(10_000 - governmentShareBp)})</dt><dd>{money(preview.insurerAmount)}</dd></div>
+        <div><dt>Deductions</dt><dd>{money(preview.deductions)}</dd></div>
+        <div><dt>Paid to {batch.hospitalCode}</dt><dd>{money(preview.netPaid)}</dd></div>
+      </dl>
+      <p>The money leaves the scheme and the claims are marked paid. This cannot be undone.</p>
+    </>
+  );
+}
+
 /**
  * One hospital's approved claims → one payment: choose the claims (all by default), optional
- * deductions, the government/insurer split the server will apply, then approve.
+ * deductions, the government/insurer split the server will apply, then approve — behind a confirm
+ * step that repeats the amount, the split and the hospital.
  */
 export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
   readonly batch: HospitalBatch;
@@ -47,23 +81,32 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
   const [problem, setProblem] = useState<string | null>(null);
   const [error, setError] = useState<ConsoleError | null>(null);
   const [paid, setPaid] = useState<Record<string, unknown> | null>(null);
+  const [confirming, setConfirming] = useState<PendingPayment | null>(null);
   const [isBusy, setBusy] = useState(false);
   const money = (minor: number) => formatMoney(minor, scheme);
   const chosen = batch.claims.filter((claim) => !excluded.has(claim.claimId));
   const deductionsParsed = deductionsText.trim() === '' ? { ok: true as const, minor: 0 } : parseAmount(deductionsText, scheme.minorPerUnit);
   const preview = governmentShareBp !== null && deductionsParsed.ok ? previewBatch(chosen, governmentShareBp, deductionsParsed.minor) : null;
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     if (chosen.length === 0) return setProblem('Choose at least one claim to pay.');
     if (!deductionsParsed.ok) return setProblem(`Deductions: ${deductionsParsed.message}`);
-    if (preview === null && governmentShareBp !== null) return setProblem('Deductions cannot exceed the approved amount.');
+    // The confirm step must show the split: without the scheme's share there is nothing to confirm.
+    if (governmentShareBp === null) return setProblem('The government share has not been read from the server yet, so the split cannot be shown; wait a moment or reload, then approve.');
+    if (preview === null) return setProblem('Deductions cannot exceed the approved amount.');
     setProblem(null);
+    setConfirming({ claimIds: chosen.map((claim) => claim.claimId), claimCount: chosen.length, preview, governmentShareBp });
+    return undefined;
+  };
+
+  const pay = async (payment: PendingPayment) => {
     setBusy(true);
-    const answer = await onPay(chosen.map((claim) => claim.claimId), deductionsParsed.minor);
+    const answer = await onPay(payment.claimIds, payment.preview.deductions);
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
+    setConfirming(null);
     setPaid(answer.value.result ?? {});
     return undefined;
   };
@@ -71,7 +114,7 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
   return (
     <section className="panel payment-batch" aria-labelledby={headingId}>
       <h2 id={headingId}>{batch.hospitalName} ({batch.hospitalCode}): {batch.claims.length} approved claim{batch.claims.length === 1 ? '' : 's'}</h2>
-      <form onSubmit={(event) => void submit(event)} noValidate>
+      <form onSubmit={submit} noValidate>
         <table className="data-table">
           <caption>Approved claims of {batch.hospitalCode} not yet paid</caption>
           <thead><tr><th scope="col">Pay</th><th scope="col">Patient</th><th scope="col">Package</th><th scope="col" className="number">Claimed payer part</th><th scope="col" className="number">Approved</th></tr></thead>
@@ -110,13 +153,30 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
           </dl>
         ) : governmentShareBp === null ? <p className="screen-subtitle">The split is computed by the server from the scheme's government share.</p> : null}
         {problem ? <p className="field-problem" role="alert">{problem}</p> : null}
-        {error ? <ErrorNotice error={error} title="Not paid." /> : null}
+        {error && confirming === null ? <ErrorNotice error={error} title="Not paid." /> : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={isBusy || paid !== null}>
-            {isBusy ? 'Sending…' : `Approve payment to ${batch.hospitalCode}`}
+            {`Approve payment to ${batch.hospitalCode}…`}
           </button>
         </div>
       </form>
+      {/* The dialog has its own form: it sits beside the batch form, never inside it. */}
+      <ConfirmDialog
+        isOpen={confirming !== null}
+        title={confirming ? `Pay ${money(confirming.preview.netPaid)} to ${batch.hospitalName} (${batch.hospitalCode})?` : 'Approve the payment?'}
+        confirmLabel={confirming ? `Pay ${money(confirming.preview.netPaid)} to ${batch.hospitalCode}` : 'Pay'}
+        isBusy={isBusy}
+        error={error}
+        onCancel={() => {
+          setError(null);
+          setConfirming(null);
+        }}
+        onConfirm={() => {
+          if (confirming) void pay(confirming);
+        }}
+      >
+        {confirming ? <PaymentConfirmation batch={batch} payment={confirming} scheme={scheme} /> : null}
+      </ConfirmDialog>
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { markupOf, textOf, unlabelledControls } from '../../testing/markup';
 import type { ReviewClaim } from '../claims/claim-review';
 import { approvedBatches, paidPayments, previewBatch, type ReconciliationReport } from './payment-batches';
-import { PaymentBatchPanel, ReconciliationView } from './PaymentViews';
+import { PaymentBatchPanel, PaymentConfirmation, ReconciliationView } from './PaymentViews';
 
 const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
 const never = () => Promise.resolve({ ok: true as const, value: {} });
@@ -33,7 +33,17 @@ describe('ACO payments', () => {
     const text = textOf(html);
     expect(text).toContain('Hospital A (HSP-A): 2 approved claims');
     expect(text).toContain('Approved total ₹6,833.00 Government (60%) ₹4,099.80 Insurer (40%) ₹2,733.20 Deductions ₹0.00 Paid to the hospital ₹6,833.00');
-    expect(text).toContain('Approve payment to HSP-A');
+    expect(text).toContain('Approve payment to HSP-A…');
+    // The approval is a confirm step, not the click: the dialog is closed until ACO asks.
+    expect(html).toMatch(/<dialog class="confirm-dialog"[^>]*>/);
+    expect(html).not.toMatch(/<dialog[^>]* open/);
+  });
+
+  it('the confirm step repeats the amount, the government/insurer split, the deductions and the hospital', () => {
+    const [batch] = approvedBatches(claims);
+    const preview = previewBatch(batch!.claims, 6000, 10_000)!;
+    const html = markupOf(createElement(PaymentConfirmation, { batch: batch!, payment: { claimIds: ['1', '3'], claimCount: 2, preview, governmentShareBp: 6000 }, scheme }));
+    expect(textOf(html)).toBe('2 approved claims of Hospital A (HSP-A) , one payment with one reference: Approved total ₹6,833.00 Government (60%) ₹4,099.80 Insurer (40%) ₹2,733.20 Deductions ₹100.00 Paid to HSP-A ₹6,733.00 The money leaves the scheme and the claims are marked paid. This cannot be undone.');
   });
 });
 
