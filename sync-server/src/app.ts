@@ -143,7 +143,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (refusal) return send(reply, refusal);
     // Internals stay in the log (with the request id), never in the answer.
     request.log.error({ err: error }, 'unhandled error');
-    return send(reply, { kind: 'error', code: 'internal-error', message: `Something went wrong on the server; nothing was changed. Reference: ${request.id}.` });
+    // A read changed nothing. A write may have failed after its commit (or while committing), so
+    // its answer cannot promise that; a command sent again under its id is answered, never re-applied.
+    const isRead = request.method === 'GET' || request.method === 'HEAD';
+    return send(reply, { kind: 'error', code: 'internal-error', message: isRead
+      ? `Something went wrong on the server; nothing was changed. Reference: ${request.id}.`
+      : `Something went wrong on the server, and this change may or may not have been recorded. Send it again with the same command id: if it was recorded you get its first answer, and it is never applied twice. Reference: ${request.id}.` });
   });
   app.setNotFoundHandler((request, reply) => send(reply, { kind: 'error', code: 'not-found', message: `There is no ${request.method} ${request.url.split('?')[0]} endpoint.` }));
 
@@ -215,7 +220,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const outcome = await runCommand(runnerDeps, name as CommandName, request.body as CommandBody<CommandName>, principalOf(request));
       if (outcome.isReplay) void reply.header('x-command-replayed', 'true');
       else if (outcome.status === 200) {
-        if (name === 'set-scheme-parameters') await options.reloadScheme?.();
+        // The command has committed: its answer is the truth whatever follows. A failure of this
+        // process's own follow-up (reloading its copy of the scheme) is logged, not answered as a
+        // 500 saying nothing changed; the periodic refresh (server-state.ts) catches up in seconds.
+        if (name === 'set-scheme-parameters') await options.reloadScheme?.().catch((error: unknown) => request.log.error({ err: error }, 'reloading the scheme after set-scheme-parameters committed failed'));
         if (name === 'update-operator') operatorStatus.forget((request.body as CommandBody<'update-operator'>).operatorId);
         options.notifier.changed();
       }

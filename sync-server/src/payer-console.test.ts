@@ -111,7 +111,7 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     const total = units(5500 + 1333);
     const government = Math.floor(total * 0.6);
     expect(payment).toMatchObject({ claims: 2, amount: total, governmentAmount: government, insurerAmount: total - government, deductions: units(100), netPaid: total - units(100) });
-    expect(String(payment.reference)).toMatch(/^PAY-HSP-A-\d{8}-[0-9A-F]{8}$/);
+    expect(String(payment.reference)).toMatch(/^PAY-HSP-A-\d{8}-[0-9A-F]{32}$/);
     // Idempotent: the same command id answers the same and writes nothing more.
     const again = await server.raw('POST', '/commands/approve-payment', { token: aco, payload: request });
     expect(again.isReplay).toBe(true);

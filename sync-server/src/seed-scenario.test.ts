@@ -110,7 +110,7 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
   it('step 9: ACO pays 5,500 split 60/40 → 3,300 + 2,200 with a reference; reconciliation balances', async () => {
     const payment = resultOf(await server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [claimId] }));
     expect(payment).toMatchObject({ amount: units(5500), governmentAmount: units(3300), insurerAmount: units(2200), netPaid: units(5500) });
-    expect(String(payment.reference)).toMatch(/^PAY-HSP-A-\d{8}-[0-9A-F]{8}$/);
+    expect(String(payment.reference)).toMatch(/^PAY-HSP-A-\d{8}-[0-9A-F]{32}$/);
     const reconciliation = (await server.get(aco, '/reports/reconciliation')).body as { payments: unknown[]; unbalanced: unknown[] };
     expect(reconciliation.payments).toContainEqual(expect.objectContaining({ reference: payment.reference, approved: units(5500), netPaid: units(5500), deductions: 0, isBalanced: true }));
     expect(reconciliation.unbalanced).toEqual([]);

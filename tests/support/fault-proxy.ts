@@ -8,14 +8,13 @@ export class FaultProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private isOffline = false;
-  private isRefusingNew = false;
   port = 0;
 
   constructor(private readonly targetPort: number, private readonly options: { delayMs?: () => number } = {}) {}
 
   async start(): Promise<void> {
     this.server = createServer((client) => {
-      if (this.isOffline || this.isRefusingNew) {
+      if (this.isOffline) {
         client.destroy();
         return;
       }
@@ -52,14 +51,6 @@ export class FaultProxy {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
-  }
-
-  /**
-   * Refuse new connections but keep the open ones (e.g. a desk's event stream): a server gone
-   * without closing its sockets, seen by the next request and not by the stream.
-   */
-  setRefusingNew(isRefusing: boolean): void {
-    this.isRefusingNew = isRefusing;
   }
 
   setOffline(isOffline: boolean): void {

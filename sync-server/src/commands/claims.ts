@@ -160,6 +160,18 @@ export function allocateGovernmentShare(approvedAmounts: readonly number[], gove
 }
 
 /**
+ * A payment's reference: PAY-<hospital>-<date>-<payment id>. The date is the scheme's local date
+ * (Asia/Kolkata for the demo: a payment at 01:00 IST carried the previous day in UTC), and the
+ * whole payment id is kept (its first 8 hex digits, 32 bits, could collide between two payments of
+ * a hospital on one day, and the reference is unique).
+ */
+export function paymentReference(hospitalCode: string, at: Date, timeZone: string, paymentId: string): string {
+  // en-CA formats a date as YYYY-MM-DD.
+  const localDate = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return `PAY-${hospitalCode}-${localDate.replace(/-/g, '')}-${paymentId.replace(/-/g, '').toUpperCase()}`;
+}
+
+/**
  * ACO: approved claims of one hospital become one payment with one reference, split
  * government/insurer by the scheme's share. Each claim gets an append-only payment-ledger entry
  * with its part of the split; the payment stores what is paid net of deductions. By construction
@@ -185,12 +197,12 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   if (deductions > amount) throw fail('invalid-input', `Deductions (${formatMoney(context, deductions)}) cannot exceed the approved amount (${formatMoney(context, amount)}).`);
   // The share as stored now (not the process's cached copy): a parameter change by HA on another
   // server process applies to the next payment everywhere.
-  const [scheme] = await context.sql.query<{ government_share_bp: number }>('SELECT government_share_bp FROM schemes WHERE id = $1', [context.scheme.id]);
+  const [scheme] = await context.sql.query<{ government_share_bp: number; time_zone: string }>('SELECT government_share_bp, time_zone FROM schemes WHERE id = $1', [context.scheme.id]);
   const governmentShareBp = scheme?.government_share_bp ?? context.scheme.government_share_bp;
   const split = splitPayment(amount, governmentShareBp);
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM payments WHERE id = $1', [body.paymentId]);
   if (existing) throw reject('already-registered', 'A payment with this id already exists; generate a new id.');
-  const reference = `PAY-${hospital?.code ?? 'H'}-${context.services.now().toISOString().slice(0, 10).replace(/-/g, '')}-${body.paymentId.slice(0, 8).toUpperCase()}`;
+  const reference = paymentReference(hospital?.code ?? 'H', context.services.now(), scheme?.time_zone ?? context.scheme.time_zone, body.paymentId);
   const netPaid = amount - deductions;
   await context.sql.query(
     'INSERT INTO payments (id, hospital_id, reference, amount, government_amount, insurer_amount, deductions, net_paid, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
