@@ -1,11 +1,10 @@
 /**
- * Simulated devices for `npm start`, so the demo works with no hardware: a fingerprint module and
+ * Simulated devices for the demo, so it works with no hardware: per desk a fingerprint module and
  * a health-card scanner, each on its own socat pseudo-terminal pair. The desk opens the device
- * ends exactly as it would real USB serial devices (COVERDESK_DEVICES); typing a scheme member id
- * (e.g. PMJ-S1000001) in the terminal "scans" a card, and `finger PMJ-S1000001` puts that
- * member's enrolled finger (see demoFingerIdentity) on the fingerprint reader.
+ * ends exactly as it would real USB serial devices (COVERDESK_DEVICES). Fingers and cards are put
+ * on them through the demo devices control (`demo-device-control.ts`: a page, `npm run
+ * demo:devices`, or lines typed in `npm start`'s terminal when it has one).
  */
-import { createInterface } from 'node:readline';
 import { openPtyPair, type PtyPair } from '../native/testing/pty-pair';
 import { FingerprintModuleSimulator } from '../native/fingerprint-uart/simulator';
 import { SerialScannerSimulator } from '../native/health-card/simulator';
@@ -28,11 +27,18 @@ function touch(fingerprint: FingerprintModuleSimulator, identity: string): NodeJ
   return lift;
 }
 
+/** One desk's simulated reader and scanner. */
 export interface DemoDevices {
+  /** What the desk opens (COVERDESK_DEVICES). */
   readonly config: DeviceConfig;
+  /** Put this member's enrolled finger on the reader (another id is a wrong finger) for one capture or enrolment. */
+  placeFinger(schemeMemberId: string): void;
+  /** The scanner reads a card (a scheme member id, or a card's QR payload) and sends it to the desk. */
+  scanCard(payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Both simulated devices of one desk, or null (with the reason printed) when socat is missing. */
 export async function startDemoDevices(): Promise<DemoDevices | null> {
   let fingerprintPair: PtyPair | null = null;
   let scannerPair: PtyPair | null = null;
@@ -46,28 +52,16 @@ export async function startDemoDevices(): Promise<DemoDevices | null> {
   }
   const fingerprint = await FingerprintModuleSimulator.open(fingerprintPair.simulatorPath);
   const scanner = await SerialScannerSimulator.open(scannerPair.simulatorPath);
-  const input = process.stdin.isTTY ? createInterface({ input: process.stdin }) : null;
   let lift: NodeJS.Timeout | null = null;
-  input?.on('line', (line) => {
-    const finger = /^finger\s+(\S+)$/i.exec(line.trim());
-    if (finger) {
-      if (lift) clearTimeout(lift);
-      lift = touch(fingerprint, demoFingerIdentity(finger[1]!));
-      console.log(`Finger of ${finger[1]!.toUpperCase()} on the reader: click Capture (or Enrol) now.`);
-      return;
-    }
-    const payload = line.trim().toUpperCase();
-    if (payload) void scanner.sendScan(payload);
-  });
-  if (input) {
-    console.log('Simulated card scanner: type a scheme member id (e.g. PMJ-S1000001) and press Enter to scan a card.');
-    console.log('Simulated fingerprint reader: type "finger PMJ-S1000001" to put that member\'s enrolled finger on the reader (another id is a wrong finger).');
-  }
   return {
     config: { cardScanner: { kind: 'serial', path: scannerPair.devicePath }, fingerprint: { kind: 'uart', path: fingerprintPair.devicePath } },
+    placeFinger: (schemeMemberId) => {
+      if (lift) clearTimeout(lift);
+      lift = touch(fingerprint, demoFingerIdentity(schemeMemberId));
+    },
+    scanCard: (payload) => scanner.sendScan(payload),
     close: async () => {
       if (lift) clearTimeout(lift);
-      input?.close();
       await scanner.close().catch(() => undefined);
       await fingerprint.close().catch(() => undefined);
       await scannerPair?.close();

@@ -7,17 +7,21 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { demoIds } from '../sync-server/src/demo/seed';
 import { simulatedEnrolmentTemplate } from '../native/fingerprint-uart/simulator';
 import { demoFingerIdentity, startDemoDevices, type DemoDevices } from './demo-devices';
+import { defaultDemoDevicesPort, parseDemoCommand, startDemoDeviceControl, type DemoDesk, type DemoDeviceControl } from './demo-device-control';
 
 const repository = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const serverPort = Number(process.env.PORT ?? 4700);
 const deskPort = Number(process.env.DESK_PORT ?? 4800);
 const serverUrl = `http://127.0.0.1:${serverPort}`;
+const demoDevicesPort = Number(process.env.DEMO_DEVICES_PORT ?? defaultDemoDevicesPort);
 const children: ChildProcess[] = [];
-let devices: DemoDevices | null = null;
+const devices = new Map<DemoDesk, DemoDevices>();
+let control: DemoDeviceControl | null = null;
 
 function electronBinary(): string | null {
   try {
@@ -57,8 +61,8 @@ async function enrollmentCode(): Promise<string> {
 }
 
 /**
- * The S1 family's fingers, enrolled as the simulated reader will see them (`finger PMJ-S100000n`
- * in the terminal), so fingerprint identification works from the first start. An enrolment that
+ * The S1 family's fingers, enrolled as the simulated readers will see them (`finger PMJ-S100000n`
+ * on the demo devices control), so fingerprint identification works from the first start. An enrolment that
  * exists already is refused by the server (409) and left as it is.
  */
 async function enrollDemoFingers(): Promise<void> {
@@ -80,9 +84,18 @@ async function main(): Promise<void> {
   const needsEnrollment = !existsSync(resolve(deskDir, 'desk-credential'));
   const enrollment: Record<string, string> = needsEnrollment ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await enrollmentCode() } : {};
 
-  // Simulated fingerprint module and card scanner on pseudo-terminals, unless real ones are configured.
-  if (!process.env.COVERDESK_DEVICES && process.env.COVERDESK_SIMULATED_DEVICES !== '0') devices = await startDemoDevices();
-  const deviceEnv: Record<string, string> = devices ? { COVERDESK_DEVICES: JSON.stringify(devices.config) } : {};
+  // Simulated fingerprint modules and card scanners on pseudo-terminals, unless real ones are
+  // configured: desk A's for the desk started here, desk B's for `npm run desk:web -- --hospital B`.
+  if (!process.env.COVERDESK_DEVICES && process.env.COVERDESK_SIMULATED_DEVICES !== '0') {
+    for (const desk of ['A', 'B'] as const) {
+      const started = await startDemoDevices();
+      if (!started) break;
+      devices.set(desk, started);
+    }
+    await startControl();
+  }
+  const deskADevices = devices.get('A');
+  const deviceEnv: Record<string, string> = deskADevices ? { COVERDESK_DEVICES: JSON.stringify(deskADevices.config) } : {};
   // The desk screens and the payer console (served by the server at /console/) are one build.
   if (!existsSync(resolve(repository, 'renderer/dist/index.html')) || !existsSync(resolve(repository, 'renderer/dist/console.html')) || process.env.COVERDESK_REBUILD === '1') {
     console.log('Building the desk screens and the payer console (first start only)…');
@@ -96,18 +109,60 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('building the Electron main process failed');
     run(electron, ['dist/electron/main.cjs'], { ...enrollment, ...deviceEnv, COVERDESK_DESK_DIR: deskDir }, '[desk]');
     console.log('Starting the desk in Electron.');
+    printDeviceHelp();
     return;
   }
   console.log('Electron\'s binary is not installed on this machine, so the desk starts in browser mode.');
   const desk = run(process.execPath, ['--import', 'tsx', 'electron/browser-mode/desk-web.ts'], { ...enrollment, ...deviceEnv, COVERDESK_DESK_DIR: deskDir, DESK_PORT: String(deskPort) }, '[desk]');
   await waitFor(desk, 'Open http', 'The desk');
-  console.log(`\nCoverDesk is running. Desk: http://127.0.0.1:${deskPort}  (sign in as medco.a / coverdesk-demo)   Server API: ${serverUrl}/docs\nPress Ctrl-C to stop.`);
+  console.log(`\nCoverDesk is running. Desk: http://127.0.0.1:${deskPort}  (sign in as medco.a / coverdesk-demo)   Server API: ${serverUrl}/docs`);
+  console.log('A second desk, at hospital B: npm run desk:web -- --hospital B  (then http://127.0.0.1:4801, medco.b / coverdesk-demo)');
+  printDeviceHelp();
+  console.log('Press Ctrl-C to stop.');
 }
 
+/** The demo devices control (page + API) and, when this terminal is one, typed commands. */
+async function startControl(): Promise<void> {
+  try {
+    control = await startDemoDeviceControl({ port: demoDevicesPort, desks: devices, serverUrl });
+  } catch (error) {
+    console.log(`The demo devices control cannot listen on 127.0.0.1:${demoDevicesPort} (${error instanceof Error ? error.message : String(error)}); set DEMO_DEVICES_PORT to another port.`);
+  }
+  if (!process.stdin.isTTY) return;
+  const input = createInterface({ input: process.stdin });
+  input.on('line', (line) => {
+    const words = line.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return;
+    // A bare id is a card scan at desk A, as it always was in this terminal.
+    const parsed = parseDemoCommand(words.length === 1 && !['otp', 'status'].includes(words[0]!.toLowerCase()) ? ['card', words[0]!] : words);
+    if (!parsed.ok) return console.log(parsed.message);
+    if (!control) return console.log('The demo devices control is not running (see above).');
+    void control.run(parsed.command).then((answer) => {
+      // finger and card log their own line; otp and status are answered here.
+      if (parsed.command.kind === 'otp' || parsed.command.kind === 'status' || answer.status !== 200) console.log(String(answer.body.message));
+    });
+  });
+  process.once('exit', () => input.close());
+}
+
+function printDeviceHelp(): void {
+  if (devices.size === 0) return;
+  const where = control ? `open ${control.url} in a browser, or run` : 'run';
+  console.log(`Simulated fingerprint readers and card scanners (desks A and B): ${where} \`npm run demo:devices -- finger PMJ-S1000001\` (\`card PMJ-S1000001\`, \`otp\` for one-time codes, \`--desk B\`)${process.stdin.isTTY ? ', or type those words here' : ''}.`);
+  console.log('PMJ-S1000001..4 are the S1 family (father, mother, son, daughter), whose fingers are enrolled; any other id is a wrong finger.');
+}
+
+let isStopping = false;
+/** Stop the server and the desk, and leave once they have (their databases closed), or after 10 s. */
 const stopAll = () => {
-  for (const child of children) child.kill('SIGTERM');
-  void devices?.close();
-  setTimeout(() => process.exit(0), 1500).unref();
+  if (isStopping) return;
+  isStopping = true;
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  const exited = running.map((child) => new Promise((resolveExit) => child.once('exit', resolveExit)));
+  for (const child of running) child.kill('SIGTERM');
+  void control?.close();
+  void Promise.all([...exited, ...[...devices.values()].map((started) => started.close())]).then(() => process.exit());
+  setTimeout(() => process.exit(), 10_000).unref();
 };
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);

@@ -3,51 +3,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { DeskChannel, DeskResult } from '../desk-api/contract';
-import { deskApiPath, type WireToRenderer } from '../desk-api/wire';
+import type { DeskChannel } from '../desk-api/contract';
 import { DeskBackend } from '../desk-backend/backend';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { availableBackends } from '../../sync-server/src/testing/databases';
 import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 import { startDeskHost } from './desk-host';
-
-/** One desk API connection as any client could open it: a page, a second browser, a local process. */
-interface Connection {
-  call(channel: DeskChannel, args: Record<string, unknown>): Promise<DeskResult<unknown>>;
-  readonly events: string[];
-  close(): void;
-}
-
-function connect(url: string, headers: Record<string, string>): Promise<Connection> {
-  return new Promise((resolveConnect, rejectConnect) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${deskApiPath}`, { headers });
-    const answers = new Map<number, (result: DeskResult<unknown>) => void>();
-    const events: string[] = [];
-    let nextId = 1;
-    ws.on('unexpected-response', (_request, response) => rejectConnect(new Error(`refused with HTTP ${response.statusCode}`)));
-    ws.on('error', rejectConnect);
-    ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as WireToRenderer;
-      if (message.kind === 'hello') {
-        resolveConnect({
-          events,
-          call: (channel, args) => new Promise((resolveCall) => {
-            const id = nextId++;
-            answers.set(id, resolveCall);
-            ws.send(JSON.stringify({ kind: 'call', id, channel, args }));
-          }),
-          close: () => ws.close(),
-        });
-      } else if (message.kind === 'answer') {
-        answers.get(message.id)?.(message.result as DeskResult<unknown>);
-        answers.delete(message.id);
-      } else {
-        events.push(message.event);
-      }
-    });
-  });
-}
+import { openDeskSocket, type DeskSocket } from './testing/desk-socket';
 
 /** The status of a plain HTTP GET with the given Host header. */
 function getStatus(url: string, hostHeader: string): Promise<number> {
@@ -68,10 +30,10 @@ describe('browser mode: every connection signs in for itself, and only the desk\
   let backend: DeskBackend;
   let host: Awaited<ReturnType<typeof startDeskHost>>;
   let origin = '';
-  const open: Connection[] = [];
+  const open: DeskSocket[] = [];
   const dirs: string[] = [];
   const page = async () => {
-    const connection = await connect(host.url, { origin });
+    const connection = await openDeskSocket(host.url, { origin });
     open.push(connection);
     return connection;
   };
@@ -146,29 +108,22 @@ describe('browser mode: every connection signs in for itself, and only the desk\
     const operator = await page();
     const stranger = await page();
     expect(await operator.call('session.signIn', { username: 'medco.a', password })).toMatchObject({ ok: true });
-    const changed = new Promise<void>((resolveChanged) => {
-      const check = setInterval(() => {
-        if (operator.events.includes('replication.changed')) {
-          clearInterval(check);
-          resolveChanged();
-        }
-      }, 10);
-    });
+    const changed = operator.nextEvent('replication.changed');
     expect(await operator.call('cases.admit', { memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'Unconscious on arrival, brought by ambulance', supervisorName: 'Dr. Kale' })).toMatchObject({ ok: true });
     await changed;
     // Events go out to every socket in one pass, before this later answer on the same socket:
     // once it is here, anything sent to the stranger with the operator's event has arrived.
     expect(await stranger.call('sync.status', {})).toMatchObject({ ok: true });
-    expect(stranger.events.filter((event) => event !== 'sync.status' && event !== 'devices.status')).toEqual([]);
+    expect(stranger.events.map((entry) => entry.event).filter((event) => event !== 'sync.status' && event !== 'devices.status')).toEqual([]);
   }, 60_000);
 
   it('refuses a socket without Origin, from another origin or for another host name, and plain requests for another host name', async () => {
-    await expect(connect(host.url, {})).rejects.toThrow('HTTP 403');
-    await expect(connect(host.url, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
-    await expect(connect(host.url, { origin: 'null' })).rejects.toThrow('HTTP 403');
+    await expect(openDeskSocket(host.url, {})).rejects.toThrow('HTTP 403');
+    await expect(openDeskSocket(host.url, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(openDeskSocket(host.url, { origin: 'null' })).rejects.toThrow('HTTP 403');
     const port = new URL(host.url).port;
     // DNS rebinding: a page of rebound.example resolved to 127.0.0.1 is same-origin with itself, not with the desk.
-    await expect(connect(host.url, { origin: `http://rebound.example:${port}`, host: `rebound.example:${port}` })).rejects.toThrow('HTTP 421');
+    await expect(openDeskSocket(host.url, { origin: `http://rebound.example:${port}`, host: `rebound.example:${port}` })).rejects.toThrow('HTTP 421');
     expect(await getStatus(`${host.url}/`, `rebound.example:${port}`)).toBe(421);
     expect(await getStatus(`${host.url}/`, `localhost:${port}`)).toBe(200);
   });

@@ -4,7 +4,7 @@
  */
 import { buildApp } from './app';
 import { openDatabase } from './db/open';
-import { demoOperators, demoPassword, seedDemo } from './demo/seed';
+import { demoIds, demoOperators, demoPassword, seedDemo } from './demo/seed';
 import { prepareServer } from './server-state';
 import { ChangeNotifier } from './sync/notifier';
 
@@ -22,11 +22,16 @@ async function main(): Promise<void> {
     await state.reloadScheme();
     console.log(seeded.created ? 'Demo scheme created.' : 'Demo scheme already present.');
   }
+  // A database holding the demo scheme is a demo, however the server was started (`npm start`,
+  // then `npm run server` on the same data): its one-time codes stay readable at /dev/sms. A real
+  // scheme never has the demo scheme's id.
+  const isDemoDatabase = isDemo || (await db.query('SELECT 1 FROM schemes WHERE id = $1', [demoIds.schemeId])).length > 0;
   const notifier = new ChangeNotifier(db.kind === 'postgres' ? process.env.DATABASE_URL ?? null : null);
   await notifier.start();
-  const app = await buildApp({ db, notifier, exposeDevelopmentSms: isDemo, scheme: state.scheme, reloadScheme: state.reloadScheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
+  const app = await buildApp({ db, notifier, exposeDevelopmentSms: isDemoDatabase, scheme: state.scheme, reloadScheme: state.reloadScheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
   await app.listen({ port, host });
   console.log(`Listening on http://${host}:${port}  (API documentation: http://${host}:${port}/docs)`);
+  if (isDemoDatabase) console.log(`Demo scheme: one-time codes go to the development SMS sink, shown at http://${host}:${port}/dev/sms (and by npm run demo:devices -- otp).`);
   if (isDemo) console.log(`Demo operators (password "${demoPassword}"): ${demoOperators.map((o) => `${o.username} [${o.roles.join(',')}]`).join(', ')}`);
 
   let isStopping = false;

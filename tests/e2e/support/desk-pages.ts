@@ -6,8 +6,8 @@ import type { Page } from 'playwright-core';
  */
 
 /**
- * Sign in at a desk (browser mode). The desk backend holds one session, so a later window of the
- * same desk may find it signed in already: then there is nothing to do.
+ * Sign in at a desk (browser mode). Every page load is a new connection to the desk, which starts
+ * signed out; a page still on the desk after a hash navigation is signed in: then there is nothing to do.
  */
 export async function signInDesk(page: Page, deskUrl: string, username: string): Promise<void> {
   await page.goto(deskUrl);
@@ -20,9 +20,13 @@ export async function signInDesk(page: Page, deskUrl: string, username: string):
   await findScreen.waitFor();
 }
 
-/** From the find screen: search the scheme member ID, open the family, then the member's identity step. */
+/**
+ * From the find screen: search the scheme member ID, open the family, then the member's identity
+ * step. The page must be signed in already: it moves by hash (a reload would be a new connection,
+ * which signs in again).
+ */
 export async function openIdentity(page: Page, deskUrl: string, schemeMemberId: string, name: string): Promise<void> {
-  await page.goto(deskUrl);
+  await page.goto(`${deskUrl}/#/find`);
   await page.getByRole('heading', { name: 'Find a beneficiary' }).waitFor();
   await page.getByRole('textbox', { name: 'Scheme member ID' }).fill(schemeMemberId);
   await page.keyboard.press('Enter');
