@@ -1,12 +1,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import coverdesk from './.eslint/boundaries.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '**/dist/**', 'bench-results/**', 'test-output/**', '.data/**', '**/.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    plugins: { coverdesk },
     rules: {
+      // Every boundary folder imports only what its README's table allows (.eslint/boundaries.js).
+      'coverdesk/boundaries': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
