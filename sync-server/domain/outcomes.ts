@@ -46,22 +46,22 @@ export type RejectionCode =
 export type ErrorCode =
   | 'malformed-json'
   | 'invalid-input'
+  | 'duplicate-key'
+  | 'invalid-text'
   | 'unsupported-media-type'
   | 'payload-too-large'
   | 'unauthenticated'
   | 'invalid-credentials'
-  | 'duplicate-key'
-  | 'invalid-text'
   | 'forbidden-role'
   | 'not-found'
   | 'command-id-reused'
   | 'protocol-mismatch'
+  | 'command-failed'
+  | 'service-busy'
   | 'internal-error';
 
 export type Refusal =
   | { readonly kind: 'rejection'; readonly code: RejectionCode; readonly message: string; readonly details?: Record<string, unknown> }
-  | 'command-failed'
-  | 'service-busy'
   | { readonly kind: 'error'; readonly code: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> };
 
 /** HTTP status per refusal: business rejections are 409 (the request was fine, the state says no). */
@@ -71,12 +71,12 @@ export function httpStatusOf(refusal: Refusal): number {
   switch (code) {
     case 'malformed-json':
     case 'invalid-input':
+    case 'duplicate-key':
+    case 'invalid-text':
     case 'protocol-mismatch':
       return 400;
     case 'unauthenticated':
     case 'invalid-credentials':
-    case 'duplicate-key':
-    case 'invalid-text':
       return 401;
     case 'forbidden-role':
       return 403;
@@ -88,10 +88,6 @@ export function httpStatusOf(refusal: Refusal): number {
       return 415;
     case 'payload-too-large':
       return 413;
-    case 'internal-error':
-      return 500;
-    default:
-      return assertNever(code);
     // A desk's mutation the server could not process for a reason a retry cannot change: its
     // final answer, recorded so the desk's outbox moves on (4xx: desks never resend it).
     case 'command-failed':
@@ -99,6 +95,10 @@ export function httpStatusOf(refusal: Refusal): number {
     // Every database connection stayed busy past the wait limit: retry shortly (Retry-After).
     case 'service-busy':
       return 503;
+    case 'internal-error':
+      return 500;
+    default:
+      return assertNever(code);
   }
 }
 

@@ -12,9 +12,9 @@ import { sql as notifyAfterCommit } from './migrations/010-notify-after-commit';
 import { sql as moneyLifecycle } from './migrations/011-money-lifecycle';
 import { sql as schemeTimeZone } from './migrations/012-scheme-time-zone';
 import { sql as scopeDepartures } from './migrations/013-scope-departures';
+import { sql as keyedRequestHash } from './migrations/014-keyed-request-hash';
 import { sql as appendOnlyTruncate } from './migrations/020-append-only-truncate';
 
-import { sql as keyedRequestHash } from './migrations/014-keyed-request-hash';
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
   { version: 1, name: 'initial', sql: initial },
@@ -30,16 +30,19 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 11, name: 'money-lifecycle', sql: moneyLifecycle },
   { version: 12, name: 'scheme-time-zone', sql: schemeTimeZone },
   { version: 13, name: 'scope-departures', sql: scopeDepartures },
+  { version: 14, name: 'keyed-request-hash', sql: keyedRequestHash },
   { version: 20, name: 'append-only-truncate', sql: appendOnlyTruncate },
 ];
 
 /**
-  { version: 14, name: 'keyed-request-hash', sql: keyedRequestHash },
  * Apply pending migrations at start. Several server processes may start at once against the same
  * database: a transaction-scoped advisory lock lets exactly one apply each migration.
  */
 export async function migrate(db: Database): Promise<{ applied: number[] }> {
   return db.transaction(async (sql) => {
+    // A migration may rewrite a large table, and another process may hold the lock below while it
+    // migrates: neither is bound by the request time limits of the pool's connections (postgres.ts).
+    await sql.script('SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0');
     await sql.query('SELECT pg_advisory_xact_lock(7244901)');
     await sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await sql.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
