@@ -1,7 +1,8 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
+import { CaseAuditTrail, CaseDetails, ClaimQueue, Dashboard, EnhancementQueue, FamilyBalance, IdentityOverrides, LoginAnswer, PackageCatalogue, PaymentQueue, PaymentReconciliation, PreauthQueue } from '@contract/reads';
 import { uuidPattern, CommandAnswer, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
 import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
@@ -11,7 +12,7 @@ import { issueToken, verifyToken, type Principal } from './auth/tokens';
 import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
 import { runCommand, type RunnerDependencies } from './commands/runner';
-import type { Database } from './db/database';
+import { DatabaseBusyError, pgErrorCode, pgErrors, type Database } from './db/database';
 import { registerSyncRoutes } from './sync/routes';
 import { registerConsoleRoutes } from './console/routes';
 import { defaultConsoleDir } from './console/static';
@@ -65,8 +66,16 @@ const findingsAnsweredByRoute: Record<string, (path: readonly (string | number)[
   '/sync/online': (path) => path[0] === 'body',
 };
 
-const errorResponses = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 415: ErrorAnswer, 500: ErrorAnswer };
+const errorResponses = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 414: ErrorAnswer, 415: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer };
 const bearer = [{ bearerAuth: [] }];
+
+/**
+ * Reads answer with JSON.stringify, not a serializer compiled from their response schema: a
+ * compiled serializer drops every field the schema does not list and coerces types, so a schema
+ * that drifted from the answer would silently change the answer while the document still looked
+ * right. Here the schema only describes, and openapi-answers.test.ts holds real answers to it.
+ */
+const describedExactly = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
 
 function refusalFromFastifyError(error: FastifyError): Refusal | null {
   if (error.validation) {
@@ -88,6 +97,23 @@ function refusalFromFastifyError(error: FastifyError): Refusal | null {
       if (error instanceof SyntaxError || error.statusCode === 400) return { kind: 'error', code: 'malformed-json', message: 'The request body could not be read as JSON.' };
       return null;
   }
+}
+
+const retryAfterSeconds = 2;
+
+/**
+ * The database could not serve the request in time: no connection free within the pool's wait
+ * limit, a lock not granted within lock_timeout, or a statement past statement_timeout
+ * (postgres.ts). The transaction was rolled back, so nothing was changed: 503, retry shortly.
+ */
+function busyRefusal(error: unknown): Refusal | null {
+  if (error instanceof DatabaseBusyError) {
+    return { kind: 'error', code: 'service-busy', message: `The server is busy: no database connection became free within ${error.waitedMs / 1000} s. Nothing was changed; try again in a few seconds.` };
+  }
+  const code = pgErrorCode(error);
+  if (code === pgErrors.lockNotAvailable) return { kind: 'error', code: 'service-busy', message: 'A record this request needs is held by another request for too long. Nothing was changed; try again in a few seconds.' };
+  if (code === pgErrors.queryCanceled) return { kind: 'error', code: 'service-busy', message: 'The server took too long on this request and stopped it. Nothing was changed; try again in a few seconds.' };
+  return null;
 }
 
 function send(reply: FastifyReply, refusal: Refusal): FastifyReply {
@@ -139,6 +165,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof RefusedError) return send(reply, error.refusal);
+    const busy = busyRefusal(error);
+    if (busy) {
+      request.log.warn({ err: error }, 'database busy');
+      // Desks and the console retry a 503 after Retry-After; a command keeps its id, so a retry is safe.
+      void reply.header('retry-after', String(retryAfterSeconds));
+      return send(reply, busy);
+    }
     const refusal = refusalFromFastifyError(error);
     if (refusal) return send(reply, refusal);
     // Internals stay in the log (with the request id), never in the answer.
@@ -180,9 +213,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/health', { schema: { tags: ['system'], response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.String(), sync: SyncHealth }) } } }, async () => ({ status: 'ok' as const, database: options.db.kind, sync: await syncHealth(options.db, options.notifier) }));
 
   app.post('/auth/login', {
+    ...describedExactly,
     schema: {
       tags: ['auth'], summary: 'Sign in an operator; returns a short-lived bearer token', body: LoginBody,
-      response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String(), operatorId: Type.String(), roles: Type.Array(Type.String()), hospitalId: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+      response: { 200: LoginAnswer, ...errorResponses },
     },
   }, async (request) => {
     const body = request.body as { username: string; password: string };
@@ -236,17 +270,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const IdParams = (name: string) => Type.Object({ [name]: Type.String({ format: 'uuid', pattern: uuidPattern }) });
   app.get('/families/:familyId/balance', {
     preHandler: authenticate,
-    schema: { tags: ['reads'], summary: 'Family balance enquiry: cover, committed, available, holds by case, computed time', security: bearer, params: IdParams('familyId'), response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+    ...describedExactly,
+    schema: { tags: ['reads'], summary: 'Family balance enquiry: cover, committed, available, holds by case, computed time', security: bearer, params: IdParams('familyId'), response: { 200: FamilyBalance, ...errorResponses } },
   }, async (request) => familyBalanceEnquiry(options.db, principalOf(request), (request.params as { familyId: string }).familyId));
 
   app.get('/cases/:caseId', {
     preHandler: authenticate,
-    schema: { tags: ['reads'], summary: 'One case with its pre-auth, hold, bookings, enhancements and claim (hospital-scoped)', security: bearer, params: IdParams('caseId'), response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+    ...describedExactly,
+    schema: { tags: ['reads'], summary: 'One case with its pre-auth, hold, bookings, enhancements and claim (hospital-scoped)', security: bearer, params: IdParams('caseId'), response: { 200: CaseDetails, ...errorResponses } },
   }, async (request) => caseDetails(options.db, principalOf(request), (request.params as { caseId: string }).caseId));
 
   app.get('/packages', {
     preHandler: authenticate,
-    schema: { tags: ['reads'], summary: 'The package catalogue at its current price versions', security: bearer, response: { 200: Type.Array(Type.Object({}, { additionalProperties: true })), ...errorResponses } },
+    ...describedExactly,
+    schema: { tags: ['reads'], summary: 'The package catalogue at its current price versions', security: bearer, response: { 200: PackageCatalogue, ...errorResponses } },
   }, async () => packageCatalogue(options.db));
 
   /** Bearer authentication for the route groups registered below: the operator, or a 401. */
@@ -281,7 +318,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/reviews/identity-overrides', {
     preHandler: authenticate,
-    schema: { tags: ['reads'], summary: 'Admissions by identity override, for review (HA, ADMIN)', security: bearer, response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+    ...describedExactly,
+    schema: { tags: ['reads'], summary: 'Admissions by identity override, for review (HA, ADMIN)', security: bearer, response: { 200: IdentityOverrides, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
     if (!principal.roles.some((role) => role === 'HA' || role === 'ADMIN')) throw fail('forbidden-role', 'Only HA and ADMIN review identity overrides.');
@@ -294,28 +332,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   // Payer work queues: each role sees its own, and only its own.
-  const queue = (path: string, roles: readonly Role[], summary: string, read: (request: FastifyRequest) => Promise<unknown>) => {
+  const queue = (path: string, roles: readonly Role[], summary: string, answer: TSchema, read: (request: FastifyRequest) => Promise<unknown>) => {
     app.get(path, {
       preHandler: authenticate,
-      schema: { tags: ['queues'], summary: `${summary} (${roles.join(', ')})`, security: bearer, response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+      ...describedExactly,
+      schema: { tags: ['queues'], summary: `${summary} (${roles.join(', ')})`, security: bearer, response: { 200: answer, ...errorResponses } },
     }, async (request) => {
       const principal = principalOf(request);
       if (!principal.roles.some((role) => roles.includes(role))) throw fail('forbidden-role', `This queue belongs to ${roles.join(' or ')}.`);
       return { items: await read(request), computedAt: new Date().toISOString() };
     });
   };
-  queue('/queues/preauths', ['PPD'], 'Pre-authorizations waiting for PPD: emergency first, then oldest', () => preauthQueue(options.db, ['pending', 'queried']));
-  queue('/queues/enhancements', ['PPD'], 'Enhancement requests waiting for PPD', () => enhancementQueue(options.db));
-  queue('/queues/committee', ['MC'], 'Unspecified-package requests waiting for the Medical Committee', () => preauthQueue(options.db, ['committee-review']));
-  queue('/queues/admin', ['ADMIN'], 'Committee recommendations waiting for Admin approval', () => preauthQueue(options.db, ['admin-review']));
-  queue('/queues/claims/submitted', ['CEX'], 'Claims waiting for CEX processing, with their lines and bookings', () => claimQueue(options.db, 'submitted'));
-  queue('/queues/claims/processed', ['CPD'], 'Claims waiting for CPD verification', () => claimQueue(options.db, 'processed'));
-  queue('/queues/payments', ['ACO'], 'Approved claims by hospital, ready to pay', () => paymentQueue(options.db));
-  queue('/dashboard', ['HA'], 'Cases, holds and claims by state', () => dashboard(options.db));
+  queue('/queues/preauths', ['PPD'], 'Pre-authorizations waiting for PPD: emergency first, then oldest', PreauthQueue, () => preauthQueue(options.db, ['pending', 'queried']));
+  queue('/queues/enhancements', ['PPD'], 'Enhancement requests waiting for PPD', EnhancementQueue, () => enhancementQueue(options.db));
+  queue('/queues/committee', ['MC'], 'Unspecified-package requests waiting for the Medical Committee', PreauthQueue, () => preauthQueue(options.db, ['committee-review']));
+  queue('/queues/admin', ['ADMIN'], 'Committee recommendations waiting for Admin approval', PreauthQueue, () => preauthQueue(options.db, ['admin-review']));
+  queue('/queues/claims/submitted', ['CEX'], 'Claims waiting for CEX processing, with their lines and bookings', ClaimQueue, () => claimQueue(options.db, 'submitted'));
+  queue('/queues/claims/processed', ['CPD'], 'Claims waiting for CPD verification', ClaimQueue, () => claimQueue(options.db, 'processed'));
+  queue('/queues/payments', ['ACO'], 'Approved claims by hospital, ready to pay', PaymentQueue, () => paymentQueue(options.db));
+  queue('/dashboard', ['HA'], 'Cases, holds and claims by state', Dashboard, () => dashboard(options.db));
 
   app.get('/cases/:caseId/audit', {
     preHandler: authenticate,
-    schema: { tags: ['reads'], summary: 'A case\'s audit trail (who, what, when, before/after) and the hash chain\'s verification status', security: bearer, params: IdParams('caseId'), response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+    ...describedExactly,
+    schema: { tags: ['reads'], summary: 'A case\'s audit trail (who, what, when, before/after) and the hash chain\'s verification status', security: bearer, params: IdParams('caseId'), response: { 200: CaseAuditTrail, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
     const { caseId } = request.params as { caseId: string };
@@ -325,7 +365,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/reports/reconciliation', {
     preHandler: authenticate,
-    schema: { tags: ['reads'], summary: 'Payment reconciliation: paid + deductions = approved, per payment (ACO, HA)', security: bearer, response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses } },
+    ...describedExactly,
+    schema: { tags: ['reads'], summary: 'Payment reconciliation: paid + deductions = approved, per payment (ACO, HA)', security: bearer, response: { 200: PaymentReconciliation, ...errorResponses } },
   }, async (request) => {
     const principal = principalOf(request);
     if (!principal.roles.some((role) => role === 'ACO' || role === 'HA')) throw fail('forbidden-role', 'Only ACO and HA see payment reconciliation.');

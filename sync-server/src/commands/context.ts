@@ -28,6 +28,12 @@ export interface CommandContext {
   readonly scheme: SchemeRow;
   readonly nationalIdKey: Buffer;
   readonly services: CommandServices;
+  /**
+   * Run `task` after this command's transaction has committed (not at all if it rolls back), with
+   * a database handle of its own: network calls (the SMS gateway) go here, so no lock is ever
+   * held while a remote system answers. The command's answer waits for its tasks.
+   */
+  readonly afterCommit: (task: (db: Sql) => Promise<void>) => void;
 }
 
 /** Injected dependencies of handlers: the clock and the identity services. */

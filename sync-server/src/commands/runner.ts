@@ -177,9 +177,12 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
       const decided = await decideAddBookingInDatabase(deps, body, hash, principal);
       if (decided) return decided;
     }
-    return await deps.db.transaction(async (sql, claimed) => {
+    // Collected afresh by each attempt of the transaction: a retried attempt's tasks replace the last.
+    let afterCommit: ((db: Sql) => Promise<void>)[] = [];
+    const decided = await deps.db.transaction(async (sql, claimed) => {
+      afterCommit = [];
       if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal);
-      const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, services: deps.services };
+      const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, services: deps.services, afterCommit: (task) => { afterCommit.push(task); } };
       let result: Record<string, unknown>;
       try {
         result = await deps.handlers[name](context, body);
@@ -191,6 +194,10 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
       await sql.flush('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, answered.answerText]);
       return answered;
     }, { prelude: claimRow });
+    // Committed: now the network calls, holding nothing. Each task records its own failure; the
+    // committed answer stands whatever a task meets (a 500 here would claim nothing was changed).
+    for (const task of afterCommit) await task(deps.db).catch(() => undefined);
+    return decided;
   } catch (error) {
     let refusal: Extract<Refusal, { kind: 'rejection' }>;
     if (error instanceof Rejected) refusal = error.refusal;

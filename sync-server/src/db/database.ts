@@ -45,6 +45,10 @@ export const pgErrors = {
   foreignKeyViolation: '23503',
   serializationFailure: '40001',
   deadlockDetected: '40P01',
+  /** lock_timeout expired. */
+  lockNotAvailable: '55P03',
+  /** statement_timeout expired (or the statement was cancelled). */
+  queryCanceled: '57014',
 } as const;
 
 export function pgErrorCode(error: unknown): string | undefined {
@@ -68,6 +72,14 @@ export function isRetryable(error: unknown): boolean {
   return code === pgErrors.serializationFailure || code === pgErrors.deadlockDetected;
 }
 
+/** Every connection stayed busy for the pool's whole wait limit: the request never started. */
+export class DatabaseBusyError extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`no database connection became free within ${waitedMs} ms`);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
 /**
  * A failure that says nothing about the request: the database unreachable, restarting, out of
  * resources, a lock or statement that timed out, a serialization conflict retried out. The same
@@ -75,6 +87,7 @@ export function isRetryable(error: unknown): boolean {
  * a broken invariant, a bug) fails the same way every time.
  */
 export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof DatabaseBusyError) return true;
   const code = pgErrorCode(error);
   if (code !== undefined) {
     // SQLSTATE classes: 08 connection, 53 insufficient resources, 57 operator intervention

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { combineWrites, isRetryable, type Database, type SqlValue, type TransactionSql } from './database';
+import { combineWrites, DatabaseBusyError, isRetryable, type Database, type SqlValue, type TransactionSql } from './database';
 
 // int8 (bigint) columns hold money in minor units and sequence numbers; both stay far below 2^53,
 // and we refuse to silently lose precision if one ever does not.
@@ -10,8 +10,44 @@ pg.types.setTypeParser(20, (value: string) => {
   return parsed;
 });
 
-export function openPostgres(connectionString: string, options: { maxConnections?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 16 });
+/**
+ * Time limits of every connection. Nothing may wait without bound: a lock held by a stuck
+ * transaction, a runaway statement or an exhausted pool answers a 503 the client retries
+ * (app.ts), instead of queueing every request of the server behind it.
+ */
+export interface PostgresLimits {
+  /** Connections in the pool (default 16). */
+  readonly maxConnections?: number;
+  /** How long a request waits for a free connection (default 5 s): then DatabaseBusyError. */
+  readonly poolWaitMs?: number;
+  /** How long a statement waits for one lock (default 5 s): then SQLSTATE 55P03. */
+  readonly lockTimeoutMs?: number;
+  /** How long one statement may run (default 30 s, above a full pull page): then 57014. */
+  readonly statementTimeoutMs?: number;
+}
+
+export const defaultPostgresLimits = { maxConnections: 16, poolWaitMs: 5_000, lockTimeoutMs: 5_000, statementTimeoutMs: 30_000 } as const;
+
+export function openPostgres(connectionString: string, limits: PostgresLimits = {}): Database {
+  const { maxConnections, poolWaitMs, lockTimeoutMs, statementTimeoutMs } = { ...defaultPostgresLimits, ...limits };
+  const pool = new pg.Pool({
+    connectionString,
+    max: maxConnections,
+    connectionTimeoutMillis: poolWaitMs,
+    // Set at connection start, so they hold for every statement and transaction on it; a session
+    // left idle inside a transaction is ended after a minute so it cannot hold its locks forever.
+    options: `-c lock_timeout=${lockTimeoutMs} -c statement_timeout=${statementTimeoutMs} -c idle_in_transaction_session_timeout=60000`,
+  });
+  // A request waiting for a connection past poolWaitMs gets a typed error the server answers as 503.
+  const connect = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      // node-postgres words the two waits differently: for a pooled client, and for a new connection.
+      if (error instanceof Error && /timeout exceeded when trying to connect|connection terminated due to connection timeout/i.test(error.message)) throw new DatabaseBusyError(poolWaitMs);
+      throw error;
+    }
+  };
   // An idle client's error (e.g. the server restarted) must not crash the process: the pool drops it.
   pool.on('error', () => undefined);
   const url = new URL(connectionString);
@@ -27,21 +63,29 @@ export function openPostgres(connectionString: string, options: { maxConnections
     }
     return name;
   };
-  const run = async <Row extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly SqlValue[]): Promise<Row[]> => {
+  const run = async <Row extends object>(client: pg.PoolClient, text: string, params?: readonly SqlValue[]): Promise<Row[]> => {
     const result = params && params.length > 0
       ? await client.query({ name: nameOf(text), text, values: params as unknown[] })
       : await client.query(text);
     return result.rows as Row[];
   };
+  const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  };
   return {
     kind: 'postgres',
     location: url.toString(),
-    query: (text, params) => run(pool, text, params),
-    script: async (text) => { await pool.query(text); },
-    defer: async (text, params) => { await run(pool, text, params); },
+    query: async (text, params) => withClient((client) => run(client, text, params)),
+    script: async (text) => { await withClient((client) => client.query(text)); },
+    defer: async (text, params) => { await withClient((client) => run(client, text, params)); },
     async transaction(work, options = {}) {
       for (let attempt = 1; ; attempt += 1) {
-        const client = await pool.connect();
+        const client = await connect();
         try {
           // BEGIN and the prelude travel together (simple protocol, several statements).
           const opened = (await client.query(options.prelude ? `BEGIN; ${options.prelude}` : 'BEGIN')) as unknown as pg.QueryResult | pg.QueryResult[];

@@ -31,11 +31,15 @@ export async function sendOtp(context: CommandContext, body: CommandBody<'send-o
   const now = context.services.now();
   const [member] = await context.sql.query<{ id: string; registered_phone: string }>('SELECT m.id, f.registered_phone FROM members m JOIN families f ON f.id = m.family_id WHERE m.id = $1', [body.memberId]);
   if (!member) throw fail('not-found', `There is no scheme member ${body.memberId}.`);
-  // Serialize code requests per member so two desks cannot both slip under the limits.
-  await context.sql.query('SELECT id FROM members WHERE id = $1 FOR UPDATE', [body.memberId]);
+  // Serialize code requests per member so two desks cannot both slip under the limits. FOR NO KEY
+  // UPDATE, the weakest row lock that excludes another send-otp: it does not conflict with the
+  // key-share locks that inserting a case or a patient share for this member takes, so money
+  // decisions of the family never wait for it (FOR UPDATE made them queue behind this command).
+  await context.sql.query('SELECT id FROM members WHERE id = $1 FOR NO KEY UPDATE', [body.memberId]);
   const locked = await lockedUntil(context, body.memberId);
   if (locked) throw reject('identity-locked', `Too many wrong codes: one-time codes for this member are locked until ${locked.toISOString()}. Use a supervisor override if treatment cannot wait.`, { lockedUntil: locked.toISOString() });
-  const recent = await context.sql.query<{ created_at: Date }>('SELECT created_at FROM otp_challenges WHERE member_id = $1 AND created_at > $2 ORDER BY created_at DESC', [body.memberId, new Date(now.getTime() - 3600_000)]);
+  // A code the gateway failed to deliver does not count: the operator may ask again at once.
+  const recent = await context.sql.query<{ created_at: Date }>('SELECT created_at FROM otp_challenges WHERE member_id = $1 AND created_at > $2 AND sms_failed_at IS NULL ORDER BY created_at DESC', [body.memberId, new Date(now.getTime() - 3600_000)]);
   const last = recent[0];
   if (last) {
     const waitSeconds = Math.ceil(policy.resendSeconds - (now.getTime() - new Date(last.created_at).getTime()) / 1000);
@@ -49,7 +53,17 @@ export async function sendOtp(context: CommandContext, body: CommandBody<'send-o
     [body.challengeId, body.memberId, codeHash(context, body.challengeId, code), member.registered_phone.slice(-4), body.isForRelative ?? false, context.principal.operatorId, now, expiresAt],
   );
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'otp-sent', entityType: 'member', entityId: body.memberId, after: { challengeId: body.challengeId, isForRelative: body.isForRelative ?? false }, commandId: context.commandId });
-  await context.services.sms.send(member.registered_phone, `CoverDesk: the identity code is ${code}. It is valid for ${policy.validityMinutes} minutes. Share it only with the hospital desk.`);
+  // The gateway is called after the commit, holding no lock: a slow or hung gateway delays this
+  // answer only. A failure is recorded on the challenge (the code can never be entered, and the
+  // resend limits above skip it) instead of undoing the committed request.
+  const text = `CoverDesk: the identity code is ${code}. It is valid for ${policy.validityMinutes} minutes. Share it only with the hospital desk.`;
+  context.afterCommit(async (db) => {
+    try {
+      await context.services.sms.send(member.registered_phone, text);
+    } catch {
+      await db.query('UPDATE otp_challenges SET sms_failed_at = now() WHERE id = $1', [body.challengeId]);
+    }
+  });
   return { challengeId: body.challengeId, phoneEnding: member.registered_phone.slice(-4), expiresAt: expiresAt.toISOString() };
 }
 

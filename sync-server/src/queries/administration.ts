@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import type { TSchema } from 'typebox';
 import { ErrorAnswer } from '@contract/commands';
+import { AdministrationHospitals, AdministrationOperators, AdministrationPackages, AdministrationScheme } from '@contract/reads';
 import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
@@ -50,17 +51,19 @@ export async function schemeSettings(db: Database): Promise<Record<string, unkno
 
 /** GET /admin/{hospitals,operators,packages,scheme}: HA only (403 for every other role). */
 export function registerAdministrationReads(app: FastifyInstance, options: { db: Database; authenticateOperator: (request: FastifyRequest) => Promise<Principal> }): void {
-  const reads: [string, string, (db: Database) => Promise<unknown>][] = [
-    ['/admin/hospitals', 'Hospitals with their desks (status, enrollment, pending code)', hospitalsWithDesks],
-    ['/admin/operators', 'Operators with their roles, hospital scope and whether active', operatorList],
-    ['/admin/packages', 'The package catalogue with every price version, newest first', packageVersions],
-    ['/admin/scheme', 'The current scheme and its parameters', schemeSettings],
+  const reads: [string, string, TSchema, (db: Database) => Promise<unknown>][] = [
+    ['/admin/hospitals', 'Hospitals with their desks (status, enrollment, pending code)', AdministrationHospitals, hospitalsWithDesks],
+    ['/admin/operators', 'Operators with their roles, hospital scope and whether active', AdministrationOperators, operatorList],
+    ['/admin/packages', 'The package catalogue with every price version, newest first', AdministrationPackages, packageVersions],
+    ['/admin/scheme', 'The current scheme and its parameters', AdministrationScheme, schemeSettings],
   ];
-  for (const [path, summary, read] of reads) {
+  for (const [path, summary, answer, read] of reads) {
     app.get(path, {
+      // Described, not filtered, by the schema (see describedExactly in app.ts).
+      serializerCompiler: () => (data: unknown) => JSON.stringify(data),
       schema: {
         tags: ['administration'], summary: `${summary} (HA)`, security: [{ bearerAuth: [] }],
-        response: { 200: Type.Object({}, { additionalProperties: true }), 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer },
+        response: { 200: answer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 414: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer },
       },
     }, async (request) => {
       const principal = await options.authenticateOperator(request);

@@ -11,9 +11,14 @@
  * command name and the same operator — and gets its first answer, as before; what is lost is only
  * the refusal of a *different* body reusing an old id, which no client sends (ids are UUIDs
  * generated per command), and even then nothing is applied twice.
+ *
+ * Also: send-otp now calls the SMS gateway after its transaction commits (a hung gateway held the
+ * member row locked and froze the family's money decisions); a failed delivery is recorded on the
+ * challenge in `sms_failed_at` instead of rolling the request back.
  */
 export const sql = /* sql */ `
 ALTER TABLE commands ALTER COLUMN request_hash DROP NOT NULL;
 UPDATE commands SET request_hash = NULL WHERE request_hash IS NOT NULL;
+ALTER TABLE otp_challenges ADD COLUMN IF NOT EXISTS sms_failed_at timestamptz;
 COMMENT ON COLUMN commands.request_hash IS 'HMAC-SHA256 (server key) of the command name and canonical body without secrets; NULL for rows from before migration 014';
 `;

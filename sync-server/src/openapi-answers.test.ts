@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app';
+import { demoIds } from './demo/seed';
+import { openPostgres } from './db/postgres';
+import { ChangeNotifier } from './sync/notifier';
+import { availableBackends } from './testing/databases';
+import { resultOf, startTestServer, type TestServer } from './testing/harness';
+
+/** The parts of an OpenAPI 3 document this test reads. */
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
+}
+
+/**
+ * Issue 12 item 22: every read endpoint's answers, and the error statuses the server really
+ * sends, hold to the schemas of the document served at /docs/json (closed objects: a field the
+ * document does not list fails). Each list is checked while it holds items.
+ */
+describe('real answers hold to the served OpenAPI document', () => {
+  let server: TestServer;
+  let document: OpenApiDocument;
+  const tokens: Record<string, string> = {};
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // RFC 3339 date-time, as Date#toISOString and PostgreSQL's JSON write it.
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+  const validators = new Map<string, ValidateFunction>();
+  /** Endpoints whose list (or object) was seen with content, by path template. */
+  const seenWithItems = new Set<string>();
+
+  beforeAll(async () => {
+    server = await startTestServer(availableBackends[0]!, { extraFamilies: 0 });
+    for (const user of ['medco.a', 'ppd', 'mc', 'admin', 'cex', 'cpd', 'aco', 'ha']) tokens[user] = await server.login(user);
+    const served = await server.app.inject({ method: 'GET', url: '/docs/json' });
+    document = JSON.parse(served.body) as OpenApiDocument;
+  });
+  afterAll(async () => server?.close());
+
+  const schemaOf = (template: string, method: string, status: number): ValidateFunction => {
+    const key = `${method} ${template} ${status}`;
+    let validate = validators.get(key);
+    if (!validate) {
+      const schema = document.paths[template]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
+      if (!schema) throw new Error(`the document lists no ${status} answer for ${method.toUpperCase()} ${template}`);
+      validate = ajv.compile(schema);
+      validators.set(key, validate);
+    }
+    return validate;
+  };
+
+  /** GET `url` (matching `template`) as `user`, and hold the answer to the document. */
+  const holds = async (user: string, template: string, url: string, status = 200): Promise<unknown> => {
+    const response = await server.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens[user]!}` } });
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(status);
+    const body: unknown = JSON.parse(response.body);
+    const validate = schemaOf(template, 'get', status);
+    expect(validate(body), `${url}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    // The schema says something: the same answer with one field more is refused (an open object
+    // would let anything through and prove nothing).
+    const widened: unknown = Array.isArray(body) ? body.map((item: unknown) => Object.assign({}, item, { unlisted: true })) : Object.assign({}, body, { unlisted: true });
+    if (!Array.isArray(body) || body.length > 0) expect(validate(widened), `${url}: an unlisted field passes the document's schema`).toBe(false);
+    const items = typeof body === 'object' && body !== null && 'items' in body ? body.items : body;
+    if (Array.isArray(items) ? items.length > 0 : items !== null) seenWithItems.add(template);
+    return body;
+  };
+
+  const reads: [string, string, string][] = [
+    ['medco.a', '/families/{familyId}/balance', `/families/${demoIds.seedFamily}/balance`],
+    ['medco.a', '/packages', '/packages'],
+    ['ha', '/reviews/identity-overrides', '/reviews/identity-overrides'],
+    ['ppd', '/queues/preauths', '/queues/preauths'],
+    ['ppd', '/queues/enhancements', '/queues/enhancements'],
+    ['mc', '/queues/committee', '/queues/committee'],
+    ['admin', '/queues/admin', '/queues/admin'],
+    ['cex', '/queues/claims/submitted', '/queues/claims/submitted'],
+    ['cpd', '/queues/claims/processed', '/queues/claims/processed'],
+    ['aco', '/queues/payments', '/queues/payments'],
+    ['ha', '/dashboard', '/dashboard'],
+    ['ha', '/reports/reconciliation', '/reports/reconciliation'],
+    ['ha', '/admin/hospitals', '/admin/hospitals'],
+    ['ha', '/admin/operators', '/admin/operators'],
+    ['ha', '/admin/packages', '/admin/packages'],
+    ['ha', '/admin/scheme', '/admin/scheme'],
+  ];
+  const everyRead = async (caseIds: readonly string[]) => {
+    for (const [user, template, url] of reads) await holds(user, template, url);
+    for (const caseId of caseIds) {
+      await holds('medco.a', '/cases/{caseId}', `/cases/${caseId}`);
+      await holds('medco.a', '/cases/{caseId}/audit', `/cases/${caseId}/audit`);
+    }
+  };
+
+  it('every read endpoint, along a scenario that fills every queue', async () => {
+    const medco = tokens['medco.a']!;
+    // Father: covered bookings, then the whole claim and payment path.
+    const paid = randomUUID();
+    resultOf(await server.command(medco, 'admit', { caseId: paid, memberId: demoIds.father, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(medco, 'request-preauth', { caseId: paid, packageCode: 'SB001A', clinicalNote: 'Fracture' }));
+    resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: paid, decision: 'approve' }));
+    const bookingIds = [randomUUID(), randomUUID()];
+    resultOf(await server.command(medco, 'add-booking', { bookingId: bookingIds[0]!, caseId: paid, itemCode: 'CAST', description: 'Cast', quantity: 1, unitPrice: 300_000 }));
+    resultOf(await server.command(medco, 'add-booking', { bookingId: bookingIds[1]!, caseId: paid, itemCode: 'XRAY', description: 'X-ray', quantity: 2, unitPrice: 50_000 }));
+    resultOf(await server.command(medco, 'discharge', { caseId: paid }));
+    const claimId = randomUUID();
+    resultOf(await server.command(medco, 'submit-claim', { claimId, caseId: paid, amount: 400_000, documents: [{ name: 'summary.pdf', kind: 'discharge-summary', sizeBytes: 1_000, sha256: 'a'.repeat(64) }] }));
+    // Mother: admitted by override, pre-auth waiting for PPD. Son: an unspecified package before the committee.
+    const waiting = randomUUID();
+    resultOf(await server.command(medco, 'admit', { caseId: waiting, memberId: demoIds.mother, identityMethod: 'override', overrideReason: 'Unconscious after a road accident; no relative present', supervisorName: 'Dr. Kale' }));
+    resultOf(await server.command(medco, 'request-preauth', { caseId: waiting, packageCode: 'SB001A' }));
+    const committee = randomUUID();
+    resultOf(await server.command(medco, 'admit', { caseId: committee, memberId: demoIds.son, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(medco, 'request-preauth', { caseId: committee, packageCode: 'SG999U', estimatedAmount: 200_000, clinicalNote: 'Rare procedure' }));
+    // Daughter: approved, with an enhancement waiting.
+    const enhanced = randomUUID();
+    resultOf(await server.command(medco, 'admit', { caseId: enhanced, memberId: demoIds.daughter, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(medco, 'request-preauth', { caseId: enhanced, packageCode: 'SB001A' }));
+    resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: enhanced, decision: 'approve' }));
+    resultOf(await server.command(medco, 'request-enhancement', { enhancementId: randomUUID(), caseId: enhanced, amount: 10_000, reason: 'Longer stay' }));
+    const caseIds = [paid, waiting, committee, enhanced];
+    await everyRead(caseIds);
+
+    resultOf(await server.command(tokens.mc!, 'recommend-preauth', { caseId: committee, recommendedAmount: 150_000, reason: 'Reasonable' }));
+    const lines = bookingIds.map((bookingId) => ({ bookingId, decision: 'full' as const }));
+    resultOf(await server.command(tokens.cex!, 'process-claim', { claimId, lines }));
+    await everyRead(caseIds);
+    resultOf(await server.command(tokens.cpd!, 'verify-claim', { claimId, lines }));
+    await everyRead(caseIds);
+    resultOf(await server.command(tokens.aco!, 'approve-payment', { paymentId: randomUUID(), claimIds: [claimId], deductions: 1_000 }));
+    await everyRead(caseIds);
+    for (const [, template] of reads) expect(seenWithItems, template).toContain(template);
+  });
+
+  it('error answers hold to the document too, with every status the server sends', async () => {
+    const holdsError = async (method: 'GET' | 'POST', template: string, url: string, status: number, options: { token?: string; payload?: string | Buffer; contentType?: string } = {}) => {
+      const headers: Record<string, string> = {};
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (options.payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+      const response = await server.app.inject({ method, url, headers, ...(options.payload !== undefined ? { payload: options.payload } : {}) });
+      expect(response.statusCode, `${url}: ${response.body}`).toBe(status);
+      const validate = schemaOf(template, method.toLowerCase(), status);
+      expect(validate(JSON.parse(response.body)), ajv.errorsText(validate.errors)).toBe(true);
+    };
+    const medco = tokens['medco.a']!;
+    await holdsError('GET', '/cases/{caseId}', `/cases/${randomUUID()}`, 404, { token: medco });
+    await holdsError('GET', '/cases/{caseId}', '/cases/not-a-uuid', 400, { token: medco });
+    await holdsError('GET', '/packages', '/packages', 401);
+    await holdsError('GET', '/queues/payments', '/queues/payments', 403, { token: medco });
+    await holdsError('GET', '/cases/{caseId}', `/cases/${'a'.repeat(200)}`, 414, { token: medco });
+    await holdsError('POST', '/commands/add-booking', '/commands/add-booking', 415, { token: medco, payload: 'x', contentType: 'text/plain' });
+    await holdsError('POST', '/commands/add-booking', '/commands/add-booking', 413, { token: medco, payload: `{"description":"${'x'.repeat(1024 * 1024)}"}` });
+    await holdsError('POST', '/commands/add-booking', '/commands/add-booking', 400, { token: medco, payload: '{"a":1,"a":2}' });
+    // 503: a second server process whose only connection is taken.
+    if (server.scratch.url) {
+      const db = openPostgres(server.scratch.url, { maxConnections: 1, poolWaitMs: 1_000 });
+      const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, tokenKey: server.state.tokenKey, nationalIdKey: server.state.nationalIdKey });
+      let finish: () => void = () => undefined;
+      let inside: () => void = () => undefined;
+      const isInside = new Promise<void>((resolve) => { inside = resolve; });
+      const holding = db.transaction(async () => { inside(); await new Promise<void>((resolve) => { finish = resolve; }); });
+      try {
+        await isInside;
+        const response = await app.inject({ method: 'GET', url: '/packages', headers: { authorization: `Bearer ${medco}` } });
+        expect(response.statusCode).toBe(503);
+        const validate = schemaOf('/packages', 'get', 503);
+        expect(validate(JSON.parse(response.body)), ajv.errorsText(validate.errors)).toBe(true);
+      } finally {
+        finish();
+        await holding;
+        await app.close();
+        await db.close();
+      }
+    }
+  });
+});
