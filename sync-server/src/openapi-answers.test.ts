@@ -142,6 +142,10 @@ describe('real answers hold to the served OpenAPI document', () => {
       expect(validate(JSON.parse(response.body)), ajv.errorsText(validate.errors)).toBe(true);
     };
     const medco = tokens['medco.a']!;
+    const login = await server.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'ppd', password: 'coverdesk-demo' }) });
+    const validLogin = schemaOf('/auth/login', 'post', 200);
+    expect(validLogin(JSON.parse(login.body)), ajv.errorsText(validLogin.errors)).toBe(true);
+    await holdsError('POST', '/auth/login', '/auth/login', 401, { payload: JSON.stringify({ username: 'ppd', password: 'wrong' }) });
     await holdsError('GET', '/cases/{caseId}', `/cases/${randomUUID()}`, 404, { token: medco });
     await holdsError('GET', '/cases/{caseId}', '/cases/not-a-uuid', 400, { token: medco });
     await holdsError('GET', '/packages', '/packages', 401);
