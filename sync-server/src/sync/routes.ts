@@ -193,7 +193,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     const body = request.body as { operatorId: string; name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face'; body: Record<string, unknown> };
     const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }], pushOptions(request, 1, () => ['body']));
     const answer = result.answers[0];
-    if (!answer) throw new Error('the command could not run; try again');
+    // No answer: the push stopped on a transient failure (database busy or unreachable).
+    if (!answer) throw fail('service-busy', 'The server could not run this now (its database is busy or unreachable); nothing was changed. Try again in a few seconds.');
     // An enrolment is pulled by the desks serving that family.
     if (answer.status === 200) notifier.changed();
     return reply.status(answer.status).send(answer.answer);
