@@ -352,7 +352,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
       expect(answer.status, `${role.username} ${name}`).toBe(403);
       expect(answer.body.code).toBe('forbidden-role');
     }
-  });
+  }, 120_000); // five sign-ins, each in a fresh browser context: over 30 s on a busy machine
 
   it('axe-core: no serious or critical violation on any of these workspaces', () => {
     expect(scans.length).toBeGreaterThanOrEqual(12);

@@ -27,7 +27,7 @@ export interface SyncRouteOptions {
 }
 
 const checkpointValidator = Compile(PullCheckpoint);
-const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer };
+const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 414: ErrorAnswer, 415: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer };
 const deskSecurity = [{ deskAuth: [] }];
 
 function checkProtocol(request: FastifyRequest): void {
@@ -194,7 +194,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }], pushOptions(request, 1, () => ['body']));
     const answer = result.answers[0];
     // No answer: the push stopped on a transient failure (database busy or unreachable).
-    if (!answer) throw fail('service-busy', 'The server could not run this now (its database is busy or unreachable); nothing was changed. Try again in a few seconds.');
+    if (!answer) throw fail('service-busy', 'The server could not run this now (its database is busy or unreachable); send it again in a few seconds: a command is never applied twice.');
     // An enrolment is pulled by the desks serving that family.
     if (answer.status === 200) notifier.changed();
     return reply.status(answer.status).send(answer.answer);
