@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Compile } from 'typebox/compile';
-import { commandBodies, type CommandName } from '@contract/commands';
+import type { CommandName } from '@contract/commands';
+import { commandValidator } from '../../sync-server/node-shared/command-validators';
 import type { DeskApiHandlers, DeskError, DeskEvents, DeskResult, ReplicatedCollection, ReplicatedDocument, SessionInfo } from '../desk-api/contract';
 import { PullApplier } from './applier';
 import { Checkpointer } from './checkpointer';
@@ -44,10 +44,8 @@ export interface DeskBackendOptions {
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
 const failure = (code: string, message: string, details?: Record<string, unknown>): DeskResult<never> => ({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
-const validators = new Map<CommandName, ReturnType<typeof Compile>>();
 function validate(name: CommandName, body: Record<string, unknown>): DeskError | null {
-  let validator = validators.get(name);
-  if (!validator) validators.set(name, (validator = Compile(commandBodies[name])));
+  const validator = commandValidator(name);
   if (validator.Check(body)) return null;
   const first = [...validator.Errors(body)][0];
   return { code: 'invalid-input', message: `Please check the form: ${first ? `${first.instancePath.replace(/^\//, '') || 'input'} ${first.message}` : 'a value is not valid'}.` };

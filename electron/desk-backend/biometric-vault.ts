@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { biometricTransportInfo, type BiometricModality } from '@contract/sync';
+import { createHash, randomBytes } from 'node:crypto';
+import type { BiometricModality } from '@contract/sync';
+import { biometricTransportKey, bytesToDescriptor, descriptorToBytes, openBiometric as open, sealBiometric as seal } from '../../sync-server/node-shared/biometric-seal';
 import type { ReplicaDatabase, SqlStatement } from './database';
 import type { SecretStore } from './secret-store';
 
@@ -16,52 +17,18 @@ import type { SecretStore } from './secret-store';
  * - Plaintext exists only in memory, for one verification, and is zeroed after use. Nothing here
  *   logs; callers never put it in an error or an answer.
  *
- * The sealing format repeats the server's (sync-server/src/identity/biometric-seal.ts): the desk
- * may not import the server's code, and the wire contract may not do I/O. The desk tests open
- * what a real server sealed, so a drift fails there.
+ * The sealing format is the server's own, from sync-server/node-shared/biometric-seal.ts (Node
+ * code shared by the server and the desk backend), so the two cannot drift apart.
  */
-const ivBytes = 12;
-const tagBytes = 16;
-
-const additionalData = (memberId: string, modality: BiometricModality): Buffer => Buffer.from(`${memberId}:${modality}`, 'utf8');
-
-function seal(key: Buffer, memberId: string, modality: BiometricModality, plaintext: Uint8Array): string {
-  const iv = randomBytes(ivBytes);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(additionalData(memberId, modality));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
-}
-
-function open(key: Buffer, memberId: string, modality: BiometricModality, sealed: string): Buffer {
-  const bytes = Buffer.from(sealed, 'base64');
-  if (bytes.length < ivBytes + tagBytes) throw new Error('sealed biometric is too short');
-  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, ivBytes));
-  decipher.setAAD(additionalData(memberId, modality));
-  decipher.setAuthTag(bytes.subarray(ivBytes, ivBytes + tagBytes));
-  return Buffer.concat([decipher.update(bytes.subarray(ivBytes + tagBytes)), decipher.final()]);
-}
 
 /** `deskId.secret` → the key the server derives from its SHA-256 verifier of the secret. */
 export function transportKeyOf(credential: string): Buffer | null {
   const dot = credential.indexOf('.');
   if (dot <= 0) return null;
-  const deskId = credential.slice(0, dot);
-  const verifier = createHash('sha256').update(credential.slice(dot + 1)).digest();
-  return Buffer.from(hkdfSync('sha256', verifier, Buffer.from(deskId, 'utf8'), biometricTransportInfo, 32));
+  return biometricTransportKey(credential.slice(0, dot), createHash('sha256').update(credential.slice(dot + 1)).digest());
 }
 
-export function descriptorToBytes(descriptor: readonly number[]): Buffer {
-  const bytes = Buffer.alloc(descriptor.length * 4);
-  descriptor.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
-  return bytes;
-}
-
-export function bytesToDescriptor(bytes: Buffer): number[] {
-  const descriptor: number[] = [];
-  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) descriptor.push(bytes.readFloatLE(offset));
-  return descriptor;
-}
+export { bytesToDescriptor, descriptorToBytes };
 
 export interface CachedEnrolment {
   readonly plaintext: Buffer;

@@ -1,5 +1,5 @@
-import { Compile } from 'typebox/compile';
-import { commandBodies, type CommandBody, type CommandName } from '@contract/commands';
+import type { CommandBody, CommandName } from '@contract/commands';
+import { commandValidator } from '../../node-shared/command-validators';
 import type { PushAnswerValue, PushMutationValue } from '@contract/sync';
 import { httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
@@ -10,15 +10,6 @@ import { isTransientFailure } from '../db/database';
 import { recordFailedCommand } from '../commands/runner';
 import { pathText, refusalOfFinding, type JsonFinding } from '../strict-json';
 
-const validators = new Map<CommandName, ReturnType<typeof Compile>>();
-function validatorFor(name: CommandName): ReturnType<typeof Compile> {
-  let validator = validators.get(name);
-  if (!validator) {
-    validator = Compile(commandBodies[name]);
-    validators.set(name, validator);
-  }
-  return validator;
-}
 
 export interface PushOptions {
   /** Findings of the body reader inside each mutation's body, by the mutation's index. */
@@ -61,7 +52,7 @@ export async function applyPush(deps: RunnerDependencies, desk: DeskPrincipal, m
         continue;
       }
       const body = { ...mutation.body, commandId: mutation.commandId };
-      const validator = validatorFor(mutation.name);
+      const validator = commandValidator(mutation.name);
       if (!validator.Check(body)) {
         const first = [...validator.Errors(body)][0];
         refused(400, { code: 'invalid-input', message: `Invalid ${mutation.name}: ${first ? `${first.instancePath || 'body'} ${first.message}` : 'does not match the contract'}.` });
