@@ -31,40 +31,13 @@ function contentSecurityPolicyMeta(): Plugin {
   };
 }
 
-/**
- * The repository's ESLint config ignores only the root dist/, so `npx eslint renderer` would lint
- * this generated bundle. Each chunk starts with a disable comment (added after minification, which
- * strips comments), and its source map moves down one line to match. Remove once the root config
- * ignores every dist/.
- */
-function markAsGenerated(): Plugin {
-  const marker = '/* eslint-disable -- generated bundle */\n';
-  return {
-    name: 'coverdesk-mark-generated',
-    apply: 'build',
-    enforce: 'post',
-    generateBundle(_options, bundle) {
-      for (const file of Object.values(bundle)) {
-        if (file.type !== 'chunk') continue;
-        file.code = marker + file.code;
-        const map = bundle[`${file.fileName}.map`];
-        if (map?.type === 'asset' && typeof map.source === 'string') {
-          const parsed = JSON.parse(map.source) as { mappings: string };
-          parsed.mappings = `;${parsed.mappings}`;
-          map.source = JSON.stringify(parsed);
-        }
-      }
-    },
-  };
-}
-
 const deskBackend = process.env.COVERDESK_DESK_BACKEND ?? 'ws://127.0.0.1:4800';
 
 export default defineConfig({
   root: fromHere('.'),
   // Relative asset paths: the same build is served by the desk backend and loaded by Electron from disk.
   base: './',
-  plugins: [react(), contentSecurityPolicyMeta(), markAsGenerated(), faceAssets()],
+  plugins: [react(), contentSecurityPolicyMeta(), faceAssets()],
   resolve: {
     alias: {
       '@domain': fromHere('../sync-server/domain'),

@@ -18,7 +18,8 @@ export type ShortfallPolicy = 'partial-hold' | 'refuse';
 
 /**
  * How much of a request a family's cover can hold. The server's single conditional SQL statement
- * is the authority (see holds repository); this pure function states the same rule for tests,
+ * is the authority (reserveCover in sync-server/src/money/family-cover.ts, under the database's
+ * committed_within_cover CHECK); this pure function states the same rule for tests,
  * the desk's estimates and the documentation.
  */
 export function decideHold(requested: number, available: number, policy: ShortfallPolicy): { granted: number; shortfall: number } | 'insufficient-cover' {
