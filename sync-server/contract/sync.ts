@@ -30,11 +30,18 @@ export const pullPageLimit = { default: 1000, max: 5000 } as const;
 export const PullCheckpoint = Type.Object({
   /** Lower bound of the current window: rows written by transactions with id ≥ from. */
   from: Type.String({ pattern: '^[0-9]+$' }),
-  /** Where the next window starts: the oldest running transaction when this window began. */
+  /** Where the next window starts: the newest transaction id when this window began (xmax; with nextRunning). */
   next: Type.String({ pattern: '^[0-9]+$' }),
   /** Paging inside the window: table index and last id sent. */
   table: Type.Integer({ minimum: 0, maximum: 64 }),
   afterId: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * Transactions that were still running when the current window began (ids below `from`): rows
+   * they commit later belong to this window too. Absent when there were none.
+   */
+  fromRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+$' }), { maxItems: 16 })),
+  /** The same for the next window: the transactions running when this window's first page was read. */
+  nextRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+$' }), { maxItems: 16 })),
 }, { additionalProperties: false });
 export type PullCheckpointValue = Static<typeof PullCheckpoint>;
 

@@ -1,5 +1,6 @@
 import type { Role } from '@domain/ids';
 import type { Database, Sql } from '../db/database';
+import { nextWindowStart, snapshotQuery } from '../sync/pull';
 
 /**
  * The console pull feed: the payer console's read model, replicated to a browser (or a desk) by an
@@ -13,10 +14,13 @@ import type { Database, Sql } from '../db/database';
 export const consoleCollections = ['cases', 'claims'] as const;
 export type ConsoleCollection = (typeof consoleCollections)[number];
 
+/** As the desk feed's (contract/sync.ts PullCheckpoint): fromRunning and nextRunning only when not empty. */
 export interface ConsoleCheckpoint {
   readonly from: string;
   readonly next: string;
   readonly afterId: string | null;
+  readonly fromRunning?: readonly string[];
+  readonly nextRunning?: readonly string[];
 }
 export const initialConsoleCheckpoint: ConsoleCheckpoint = { from: '0', next: '0', afterId: null };
 
@@ -52,7 +56,7 @@ export function mayPull(roles: readonly Role[], collection: ConsoleCollection): 
   return roles.some((role) => rolesFor(collection).includes(role));
 }
 
-/** Parameters: $1 from (xid8), $2 after id (uuid or null), $3 page size. */
+/** Parameters: $1 from (xid8), $2 after id (uuid or null), $3 page size, $4 the transactions running when the window began (fromRunning). */
 function caseQuery(roles: readonly Role[], isInitial: boolean): string {
   const scope = roles.map((role) => caseScopeByRole[role]).filter((predicate): predicate is string => predicate !== undefined);
   // The cases touched inside the window, found through the change_xid indexes (migration 002) of
@@ -60,16 +64,16 @@ function caseQuery(roles: readonly Role[], isInitial: boolean): string {
   // row that already has a case (families are registered whole). A scheme change (the turnaround
   // target) re-sends every case of the scheme (migration 009).
   const window = isInitial ? 'true' : `c.id IN (
-        SELECT id FROM cases WHERE change_xid >= $1::xid8
-        UNION SELECT case_id FROM preauths WHERE change_xid >= $1::xid8
-        UNION SELECT case_id FROM holds WHERE change_xid >= $1::xid8
-        UNION SELECT case_id FROM enhancements WHERE change_xid >= $1::xid8
-        UNION SELECT case_id FROM bookings WHERE change_xid >= $1::xid8
-        UNION SELECT case_id FROM claims WHERE change_xid >= $1::xid8
-        UNION SELECT wc.id FROM families wf JOIN cases wc ON wc.family_id = wf.id WHERE wf.change_xid >= $1::xid8
-        UNION SELECT wc.id FROM holds wh JOIN cases wc ON wc.family_id = wh.family_id WHERE wh.change_xid >= $1::xid8
-        UNION SELECT wc.id FROM schemes ws JOIN families wf ON wf.scheme_id = ws.id JOIN cases wc ON wc.family_id = wf.id WHERE ws.change_xid >= $1::xid8)`;
-  return `WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::uuid AS after_id, $3::int AS page_size)
+        SELECT id FROM cases WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT case_id FROM preauths WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT case_id FROM holds WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT case_id FROM enhancements WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT case_id FROM bookings WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT case_id FROM claims WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT wc.id FROM families wf JOIN cases wc ON wc.family_id = wf.id WHERE (wf.change_xid >= $1::xid8 OR wf.change_xid = ANY($4::xid8[]))
+        UNION SELECT wc.id FROM holds wh JOIN cases wc ON wc.family_id = wh.family_id WHERE (wh.change_xid >= $1::xid8 OR wh.change_xid = ANY($4::xid8[]))
+        UNION SELECT wc.id FROM schemes ws JOIN families wf ON wf.scheme_id = ws.id JOIN cases wc ON wc.family_id = wf.id WHERE (ws.change_xid >= $1::xid8 OR ws.change_xid = ANY($4::xid8[])))`;
+  return `WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::uuid AS after_id, $3::int AS page_size, $4::xid8[] AS running)
     SELECT c.id::text AS id, json_build_object(
       'id', c.id, 'caseId', c.id, 'status', c.status, 'isEmergency', c.is_emergency, 'identityMethod', c.identity_method,
       'admittedAt', c.admitted_at, 'dischargedAt', c.discharged_at, 'cancelledAt', c.cancelled_at,
@@ -110,11 +114,11 @@ function caseQuery(roles: readonly Role[], isInitial: boolean): string {
 
 function claimQuery(isInitial: boolean): string {
   const window = isInitial ? 'true' : `k.case_id IN (
-        SELECT case_id FROM claims WHERE change_xid >= $1::xid8
-        UNION SELECT case_id FROM preauths WHERE change_xid >= $1::xid8
-        UNION SELECT id FROM cases WHERE change_xid >= $1::xid8
-        UNION SELECT case_id FROM bookings WHERE change_xid >= $1::xid8)`;
-  return `WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::uuid AS after_id, $3::int AS page_size)
+        SELECT case_id FROM claims WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT case_id FROM preauths WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT id FROM cases WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
+        UNION SELECT case_id FROM bookings WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[])))`;
+  return `WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::uuid AS after_id, $3::int AS page_size, $4::xid8[] AS running)
     SELECT k.id::text AS id, json_build_object(
       'id', k.id, 'claimId', k.id, 'caseId', k.case_id, 'status', k.status, 'amount', k.amount, 'payerAmount', k.payer_amount,
       'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'paymentId', k.payment_id,
@@ -167,20 +171,24 @@ export async function pullConsole(db: Database, roles: readonly Role[], collecti
   return db.transaction(async (sql: Sql) => {
     // One snapshot for the page, so its documents agree with each other.
     await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const [snapshot] = await sql.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
-    if (!snapshot) throw new Error('The console page did not read its snapshot.');
+    const [snapshot] = await sql.query<Record<string, unknown>>(snapshotQuery);
+    // Where a window that begins now starts: xmax and the running transactions (sync/pull.ts, issue 24.6).
+    const start = nextWindowStart(snapshot);
     const isContinuation = checkpoint.afterId !== null;
-    let { from, next, afterId } = checkpoint;
-    if (!isContinuation) next = snapshot.xmin;
+    let window = { from: checkpoint.from, fromRunning: checkpoint.fromRunning ?? [], next: isContinuation ? checkpoint.next : start.next, nextRunning: isContinuation ? checkpoint.nextRunning ?? [] : start.nextRunning };
+    let afterId = checkpoint.afterId;
+    const at = (from: string, fromRunning: readonly string[], after: string | null): ConsoleCheckpoint => ({
+      from, next: window.next, afterId: after,
+      ...(fromRunning.length > 0 ? { fromRunning: [...fromRunning] } : {}), ...(window.nextRunning.length > 0 ? { nextRunning: [...window.nextRunning] } : {}),
+    });
     for (let windows = 0; ; windows += 1) {
-      const text = collection === 'cases' ? caseQuery(roles, from === '0') : claimQuery(from === '0');
-      const rows = await sql.query<{ id: string; row: Record<string, unknown> }>(text, [from, afterId, limit + 1]);
+      const text = collection === 'cases' ? caseQuery(roles, window.from === '0') : claimQuery(window.from === '0');
+      const rows = await sql.query<{ id: string; row: Record<string, unknown> }>(text, [window.from, afterId, limit + 1, window.fromRunning]);
       const documents = rows.slice(0, limit).map((row) => ({ id: row.id, row: row.row }));
-      if (rows.length > limit) return { documents, checkpoint: { from, next, afterId: documents[documents.length - 1]!.id }, hasMore: true };
-      if (documents.length > 0 || !isContinuation || windows > 0) return { documents, checkpoint: { from: next, next, afterId: null }, hasMore: false };
+      if (rows.length > limit) return { documents, checkpoint: at(window.from, window.fromRunning, documents[documents.length - 1]!.id), hasMore: true };
+      if (documents.length > 0 || !isContinuation || windows > 0) return { documents, checkpoint: at(window.next, window.nextRunning, null), hasMore: false };
       // The continued window had nothing left: on into the next one, which starts here.
-      from = next;
-      next = snapshot.xmin;
+      window = { from: window.next, fromRunning: window.nextRunning, next: start.next, nextRunning: start.nextRunning };
       afterId = null;
     }
   });

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
 import type { ChangeNotifier } from '../sync/notifier';
 import { openPokeStream } from '../sync/poke-stream';
+import { maxListedRunning } from '../sync/pull';
 import { consoleCollections, consolePageLimit, initialConsoleCheckpoint, mayPull, pullConsole, rolesFor, type ConsoleCheckpoint, type ConsoleCollection } from './feed';
 import { registerConsoleStatic } from './static';
 
@@ -28,6 +29,9 @@ export const ConsoleCheckpointSchema = Type.Object({
   from: Type.String({ pattern: '^[0-9]{1,20}$' }),
   next: Type.String({ pattern: '^[0-9]{1,20}$' }),
   afterId: Type.Union([Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }), Type.Null()]),
+  // Transactions running when the window (or the next) began: see sync/pull.ts nextWindowStart.
+  fromRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{1,20}$' }), { maxItems: maxListedRunning })),
+  nextRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{1,20}$' }), { maxItems: maxListedRunning })),
 }, { additionalProperties: false });
 const checkpointValidator = Compile(ConsoleCheckpointSchema);
 
@@ -84,7 +88,7 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
       tags: ['console'], summary: 'Pull one collection of the payer console\'s read model since a checkpoint (role-scoped)', security: bearer,
       querystring: Type.Object({
         collection: Type.Enum([...consoleCollections]),
-        checkpoint: Type.Optional(Type.String({ maxLength: 300 })),
+        checkpoint: Type.Optional(Type.String({ maxLength: 1000 })),
         limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Documents per page, 1–${consolePageLimit.max} (default ${consolePageLimit.default}); more is refused, never cut down` })),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
@@ -105,7 +109,7 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
       }
       if (!checkpointValidator.Check(parsed)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
       checkpoint = parsed;
-      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next)) throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range); start again without one.');
+      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next) || ![...(checkpoint.fromRunning ?? []), ...(checkpoint.nextRunning ?? [])].every(isTransactionIdText)) throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range); start again without one.');
       if (BigInt(checkpoint.next) < BigInt(checkpoint.from)) throw fail('invalid-input', 'The checkpoint is not one this server issued (its window ends before it starts); start again without one.');
     }
     const limit = Number(query.limit ?? consolePageLimit.default);

@@ -6,15 +6,17 @@ import type { DeskPrincipal } from './desk-auth';
 /**
  * The pull feed: server rows a desk may see, by a checkpoint that cannot skip a row committed
  * out of order (see migration 002). A round walks every replicated table in id order inside the
- * window [from, ∞); when it ends, the next window starts at `next`, the oldest transaction that
- * was still running when the round began — anything committed after that point is re-sent.
+ * window [from, ∞) plus the transactions listed as running when it began (fromRunning); when it
+ * ends, the next window starts at `next`, the newest transaction id when the round began, plus
+ * the ones running then (nextRunning): a row committed out of order is still sent, and a long
+ * transaction costs only its own rows (see nextWindowStart).
  */
 export const initialCheckpoint: PullCheckpointValue = { from: '0', next: '0', table: 0, afterId: null };
 
 /** Desk scope for a family id expression: the registry district, families it looked up, families with a case at its hospital. */
 const familyInScope = (family: string) => `(${family}.district = $2 OR EXISTS (SELECT 1 FROM desk_lookups l WHERE l.desk_id = $3 AND l.family_id = ${family}.id) OR EXISTS (SELECT 1 FROM cases sc WHERE sc.family_id = ${family}.id AND sc.hospital_id = $4))`;
 /** Families whose scope changed inside the window: they are (re)sent whole, with their members. */
-const familiesEntering = `(SELECT family_id FROM desk_lookups WHERE desk_id = $3 AND change_xid >= $1::xid8 UNION SELECT family_id FROM cases WHERE hospital_id = $4 AND change_xid >= $1::xid8)`;
+const familiesEntering = `(SELECT family_id FROM desk_lookups WHERE desk_id = $3 AND (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[])) UNION SELECT family_id FROM cases WHERE hospital_id = $4 AND (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[])))`;
 
 /**
  * Families whose document changed inside the window without their own row changing: a family
@@ -22,17 +24,19 @@ const familiesEntering = `(SELECT family_id FROM desk_lookups WHERE desk_id = $3
  * approval that leaves the hold as it was), so each of those tables names its families here
  * (each through its change_xid index, migration 002). Hospital codes never change.
  */
-const familiesWithActiveCaseChanges = `(SELECT family_id FROM cases WHERE change_xid >= $1::xid8
-    UNION SELECT family_id FROM holds WHERE change_xid >= $1::xid8
-    UNION SELECT pc.family_id FROM preauths pp JOIN cases pc ON pc.id = pp.case_id WHERE pp.change_xid >= $1::xid8)`;
+const familiesWithActiveCaseChanges = `(SELECT family_id FROM cases WHERE (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[]))
+    UNION SELECT family_id FROM holds WHERE (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[]))
+    UNION SELECT pc.family_id FROM preauths pp JOIN cases pc ON pc.id = pp.case_id WHERE (pp.change_xid >= $1::xid8 OR pp.change_xid = ANY($7::xid8[])))`;
 
 /**
  * One query per table. Parameters: $1 from (xid8), $2 district, $3 desk id, $4 hospital id,
- * $5 after id (or null), $6 limit. A fresh desk (from = 0) skips the window filter entirely.
+ * $5 after id (or null), $6 limit, $7 the transactions listed as running when the window began
+ * (fromRunning: their rows belong to the window although their ids are below $1). A fresh desk
+ * (from = 0) skips the window filter entirely.
  */
 function tableQuery(table: ReplicatedTable, isInitial: boolean): string {
   // Declares every parameter's type once, so each table's query may use any subset of them.
-  const declare = 'WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::text AS district, $3::uuid AS desk_id, $4::uuid AS hospital_id, $5::text AS after_id, $6::int AS page_size) ';
+  const declare = 'WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::text AS district, $3::uuid AS desk_id, $4::uuid AS hospital_id, $5::text AS after_id, $6::int AS page_size, $7::xid8[] AS running) ';
   return declare + tableBody(table, isInitial);
 }
 
@@ -47,7 +51,7 @@ function documentColumns(table: ReplicatedTable, id: string, row: string): strin
 }
 
 function tableBody(table: ReplicatedTable, isInitial: boolean): string {
-  const window = (alias: string) => (isInitial ? 'true' : `${alias}.change_xid >= $1::xid8`);
+  const window = (alias: string) => (isInitial ? 'true' : `(${alias}.change_xid >= $1::xid8 OR ${alias}.change_xid = ANY($7::xid8[]))`);
   // Page by the primary key itself (uuid order, or the package code), so every page is an index
   // range scan; comparing or sorting on id::text would sort the whole table for every page.
   const after = (column: string, type: 'uuid' | 'text' = 'uuid') => `($5::text IS NULL OR ${column} > $5::${type})`;
@@ -130,7 +134,7 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
       // search entries and their cached enrolments. Read only in a round whose scope changed.
       return `SELECT f.id::text AS id, '{"table":"removals","id":"' || f.id::text || '","row":{"familyId":"' || f.id::text || '"}}' AS row
                 FROM families f
-               WHERE f.district IN (SELECT district FROM desk_scope_departures WHERE desk_id = $3 AND change_xid >= $1::xid8)
+               WHERE f.district IN (SELECT district FROM desk_scope_departures WHERE desk_id = $3 AND (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[])))
                  AND NOT ${familyInScope('f')} AND ${after('f.id')}
                ORDER BY f.id LIMIT $6`;
     case 'claims':
@@ -203,37 +207,67 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
   // REPEATABLE READ snapshot for the whole page, so its documents agree with each other; no JIT:
   // the page queries are estimated expensive enough to be compiled, and compiling them costs
   // ~25 ms a query (measured), more than most pages take to run.
-  const prelude = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off; SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin";
+  const prelude = `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off; ${snapshotQuery}`;
   return db.transaction(async (sql: Sql, preludeRows) => {
-    // No silent fallback: a page that did not read its round's start would never move the window.
-    const xmin = preludeRows[0]?.xmin;
-    if (typeof xmin !== 'string') throw new Error('The pull page did not read its snapshot (the transaction prelude returned no xmin).');
+    const start = nextWindowStart(preludeRows[0]);
     // The desk's district and scope change are read inside this page's snapshot, not taken from
     // the request's authentication: a configure-desk committed between the two would otherwise
     // make this round "not initial, old district" while its window starts past the change, and
     // the desk would never receive its new district (issue 24.1).
     const [scope] = await sql.query<{ district: string; scope_changed_xid: string }>(deskScopeQuery, [desk.deskId]);
     if (!scope) throw new Error(`The desk ${desk.deskId} is not in this page's snapshot.`);
-    let { from, next, table, afterId } = checkpoint;
-    const isContinuation = table !== 0 || afterId !== null;
-    if (!isContinuation) next = xmin;
+    const isContinuation = checkpoint.table !== 0 || checkpoint.afterId !== null;
+    let current: PullCheckpointValue = isContinuation ? checkpoint : withRunning({ from: checkpoint.from, next: start.next, table: 0, afterId: null }, checkpoint.fromRunning ?? [], start.nextRunning);
     for (let windows = 0; ; windows += 1) {
-      const page = await readWindow(sql, { ...desk, registryDistrict: scope.district, scopeChangedXid: scope.scope_changed_xid }, { from, next, table, afterId }, limit, biometrics);
+      const page = await readWindow(sql, { ...desk, registryDistrict: scope.district, scopeChangedXid: scope.scope_changed_xid }, current, limit, biometrics);
       if (page.hasMore || page.documents.length > 0 || !isContinuation || windows > 0) return page;
       // The continued window had nothing left: on into the next one, which starts here.
-      from = next;
-      next = xmin;
-      table = 0;
-      afterId = null;
+      current = withRunning({ from: current.next, next: start.next, table: 0, afterId: null }, current.nextRunning ?? [], start.nextRunning);
     }
   }, { prelude });
 }
 
+/**
+ * The page's snapshot: its xmin, its xmax and the transactions it saw running (xip), as text.
+ * Every transaction id below xmax that is not listed had finished, so its rows are in this
+ * snapshot; the listed ones may still commit rows with their (older) ids.
+ */
+export const snapshotQuery = "SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax, (SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(s) x) AS xip FROM pg_current_snapshot() s";
+
+/**
+ * At most this many running transactions are listed in a checkpoint; with more, the next window
+ * starts at the oldest of them, as before (correct, only costlier).
+ */
+export const maxListedRunning = 16;
+
+/**
+ * Where the next window starts. Not at the oldest running transaction (xmin): one long-running
+ * or forgotten prepared transaction anywhere in the cluster would then hold every desk's window
+ * at its start, and each round would re-send everything written since (issue 24.6). Instead the
+ * next window starts at xmax and also takes the rows of the transactions that were running (the
+ * checkpoint lists them): a row committed out of order still comes, and the cost of a long
+ * transaction is its own rows, not everyone's.
+ */
+export function nextWindowStart(row: Record<string, unknown> | undefined): { next: string; nextRunning: string[] } {
+  // No silent fallback: a page that did not read its round's start would never move the window.
+  if (typeof row?.xmin !== 'string' || typeof row.xmax !== 'string') throw new Error('The pull page did not read its snapshot (the transaction prelude returned no xmin).');
+  const running = typeof row.xip === 'string' && row.xip.length > 0 ? row.xip.split(',') : [];
+  return running.length <= maxListedRunning ? { next: row.xmax, nextRunning: running } : { next: row.xmin, nextRunning: [] };
+}
+
+/** A checkpoint with its running-transaction lists, each written only when not empty (most checkpoints carry none). */
+function withRunning(checkpoint: { from: string; next: string; table: number; afterId: string | null }, fromRunning: readonly string[], nextRunning: readonly string[]): PullCheckpointValue {
+  return { ...checkpoint, ...(fromRunning.length > 0 ? { fromRunning: [...fromRunning] } : {}), ...(nextRunning.length > 0 ? { nextRunning: [...nextRunning] } : {}) };
+}
+
 async function readWindow(sql: Sql, desk: DeskPrincipal, checkpoint: PullCheckpointValue, limit: number, biometrics: BiometricResealing | undefined): Promise<PullResult> {
   const { from, next } = checkpoint;
+  const fromRunning = checkpoint.fromRunning ?? [];
+  const nextRunning = checkpoint.nextRunning ?? [];
   let { table, afterId } = checkpoint;
-  // A fresh desk, or one whose scope changed since its window began, gets its whole scope.
-  const isInitial = from === '0' || BigInt(desk.scopeChangedXid) >= BigInt(from);
+  // A fresh desk, or one whose scope changed since its window began (also by a transaction
+  // listed as running when it began), gets its whole scope.
+  const isInitial = from === '0' || BigInt(desk.scopeChangedXid) >= BigInt(from) || fromRunning.includes(desk.scopeChangedXid);
   // Removals are due only when the scope changed inside the window (a fresh desk holds nothing to remove).
   const hasRemovals = from !== '0' && isInitial;
   const documents: string[] = [];
@@ -246,7 +280,7 @@ async function readWindow(sql: Sql, desk: DeskPrincipal, checkpoint: PullCheckpo
     }
     // One row more than the page has room for: if it comes back, the window goes on past this page.
     const budget = limit - documents.length + 1;
-    const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [from, desk.registryDistrict, desk.deskId, desk.hospitalId, afterId, budget]);
+    const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [from, desk.registryDistrict, desk.deskId, desk.hospitalId, afterId, budget, fromRunning]);
     for (const row of rows) {
       // This one query returns the bare row: it is opened and resealed for the desk here; a row
       // that does not open is passed over (consumed, not sent).
@@ -255,7 +289,7 @@ async function readWindow(sql: Sql, desk: DeskPrincipal, checkpoint: PullCheckpo
         afterId = row.id;
         continue;
       }
-      if (documents.length === limit) return { documents, checkpoint: { from, next, table, afterId }, hasMore: true };
+      if (documents.length === limit) return { documents, checkpoint: withRunning({ from, next, table, afterId }, fromRunning, nextRunning), hasMore: true };
       documents.push(document);
       afterId = row.id;
     }
@@ -264,7 +298,7 @@ async function readWindow(sql: Sql, desk: DeskPrincipal, checkpoint: PullCheckpo
       afterId = null;
     }
   }
-  return { documents, checkpoint: { from: next, next, table: 0, afterId: null }, hasMore: false };
+  return { documents, checkpoint: withRunning({ from: next, next, table: 0, afterId: null }, nextRunning, nextRunning), hasMore: false };
 }
 
 function resealedDocument(row: { id: string; row: string }, biometrics: BiometricResealing): string | null {

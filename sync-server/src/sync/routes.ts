@@ -130,7 +130,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       if (!checkpointValidator.Check(checkpoint)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
       // What the schema cannot say: transaction ids within xid8, and a paging id of the table's own kind.
       const isPagingId = (id: string) => (replicatedTables[checkpoint.table] === 'packages' ? id.length >= 1 && id.length <= 32 : new RegExp(uuidPattern).test(id));
-      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next) || (checkpoint.afterId !== null && !isPagingId(checkpoint.afterId))) {
+      const listed = [...(checkpoint.fromRunning ?? []), ...(checkpoint.nextRunning ?? [])];
+      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next) || !listed.every(isTransactionIdText) || (checkpoint.afterId !== null && !isPagingId(checkpoint.afterId))) {
         throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range or a malformed paging id); start again without one.');
       }
     }
@@ -141,7 +142,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     if (limit > pullPageLimit.max) throw fail('invalid-input', `A pull page holds at most ${pullPageLimit.max} documents; ask for ${pullPageLimit.max} or fewer.`, { maxLimit: pullPageLimit.max });
     // A page prepared while the previous one travelled is used only for the very checkpoint,
     // page size, credential and scope it was read for.
-    const keyOf = (at: PullCheckpointValue) => [principal.credentialHash ?? '', principal.scopeChangedXid, principal.registryDistrict, limit, at.from, at.next, at.table, at.afterId ?? ''].join('|');
+    const keyOf = (at: PullCheckpointValue) => [principal.credentialHash ?? '', principal.scopeChangedXid, principal.registryDistrict, limit, at.from, at.next, at.table, at.afterId ?? '', (at.fromRunning ?? []).join(','), (at.nextRunning ?? []).join(',')].join('|');
     const read = (at: PullCheckpointValue) => pull(db, principal, at, limit, biometrics);
     const prepared = prefetch.take(principal.deskId, keyOf(checkpoint));
     const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));

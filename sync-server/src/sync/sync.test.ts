@@ -104,7 +104,9 @@ describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
     // rows of transactions that might have been running then (xids are cluster-wide: other test
     // files' transactions count), never the whole scope again.
     expect(BigInt(checkpoint.from)).toBeGreaterThan(0n);
-    expect(checkpoint).toEqual({ from: checkpoint.next, next: checkpoint.next, table: 0, afterId: null });
+    // (with the transactions that were running then, when there were any: fromRunning = nextRunning)
+    expect(checkpoint).toMatchObject({ from: checkpoint.next, next: checkpoint.next, table: 0, afterId: null });
+    expect(checkpoint.fromRunning).toEqual(checkpoint.nextRunning);
     const again = await pullAll(server, deskA, checkpoint);
     expect(again.documents.length).toBeLessThan(documents.length / 2);
     const families = documents.filter((d) => d.table === 'families');
@@ -229,6 +231,46 @@ describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a ro
     } finally {
       await early.end();
       await late.end();
+    }
+  });
+
+  it('a transaction left open does not hold every window back: later rounds re-send only its own rows, then its commit (24.6)', async () => {
+    const ha = await server.login('ha');
+    const start = await pullAll(server, desk, null, 500);
+    const [forgotten, changed] = await server.scratch.db.query<{ id: string }>("SELECT id FROM families WHERE district = 'Pune' AND id <> $1 ORDER BY id LIMIT 2", [demoIds.seedFamily]);
+    const caseRow = (await server.scratch.db.query<{ id: string }>('SELECT id FROM cases ORDER BY id LIMIT 1'))[0];
+    const open = new pg.Client({ connectionString: server.scratch.url! });
+    await open.connect();
+    try {
+      // A write transaction opened and forgotten (an operator's psql session, a stuck job).
+      await open.query('BEGIN');
+      await open.query("UPDATE families SET registered_phone = '+919811111111' WHERE id = $1", [forgotten!.id]);
+      const consoleStart = (await server.get(ha, '/console/feed/pull?collection=cases&limit=2000')).body.checkpoint;
+      let desk1 = await pullAll(server, desk, start.checkpoint, 500);
+      let console1 = await server.get(ha, `/console/feed/pull?collection=cases&limit=2000&checkpoint=${encodeURIComponent(JSON.stringify(consoleStart))}`);
+      // Meanwhile other work commits, and every desk and console takes it once.
+      await server.scratch.db.query("UPDATE families SET registered_phone = '+919822222222' WHERE id = $1", [changed!.id]);
+      if (caseRow) await server.scratch.db.query('UPDATE cases SET is_emergency = NOT is_emergency WHERE id = $1', [caseRow.id]);
+      desk1 = await pullAll(server, desk, desk1.checkpoint, 500);
+      expect(desk1.documents.some((d) => d.id === changed!.id)).toBe(true);
+      console1 = await server.get(ha, `/console/feed/pull?collection=cases&limit=2000&checkpoint=${encodeURIComponent(JSON.stringify(console1.body.checkpoint))}`);
+      if (caseRow) expect((console1.body.documents as { id: string }[]).some((d) => d.id === caseRow.id)).toBe(true);
+      // The next rounds do not send it again although the forgotten transaction is still open
+      // (before: each window started at that transaction, so every round re-sent all of it).
+      await settleAuditChain(server.scratch.db);
+      const desk2 = await pullAll(server, desk, desk1.checkpoint, 500);
+      expect(desk2.documents.map((d) => d.id)).not.toContain(changed!.id);
+      const console2 = await server.get(ha, `/console/feed/pull?collection=cases&limit=2000&checkpoint=${encodeURIComponent(JSON.stringify(console1.body.checkpoint))}`);
+      if (caseRow) expect((console2.body.documents as { id: string }[]).map((d) => d.id)).not.toContain(caseRow.id);
+      // /health names the open transaction's age and how far the window would reach back.
+      const health = await server.raw('GET', '/health');
+      expect(health.body.sync).toMatchObject({ replicationWindow: { oldestWriteTransactionSeconds: expect.any(Number), heldBackTransactions: expect.any(Number) } });
+      // It commits at last: its row still arrives, out of order as it is.
+      await open.query('COMMIT');
+      const desk3 = await pullAll(server, desk, desk2.checkpoint, 500);
+      expect(desk3.documents.find((d) => d.table === 'families' && d.id === forgotten!.id)?.row.registeredPhoneEnding).toBe('1111');
+    } finally {
+      await open.end();
     }
   });
 });
