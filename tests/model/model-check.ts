@@ -6,7 +6,7 @@
  * variant is not refuted.
  */
 import { parseArgs } from 'node:util';
-import { checkProperty, properties, type SpinRun } from './spin-runner';
+import { checkProperty, entriesPerDesk, properties, type SpinRun } from './spin-runner';
 
 function row(result: SpinRun): string {
   const verdict = result.variant === 'design' ? (result.errors === 0 && result.isComplete ? 'holds' : 'VIOLATED') : (result.errors > 0 ? 'refuted' : 'NOT REFUTED');
@@ -18,12 +18,12 @@ async function main(): Promise<void> {
   const profile = values.quick ? 'quick' : 'full';
   const selected = properties.filter((property) => !values.only || property.name === values.only);
   if (selected.length === 0) throw new Error(`usage: npm run model:check [-- --quick] [--only ${properties.map((p) => p.name).join('|')}]`);
-  console.log(`spin model ${profile} bounds: 2 desks, 2 servers, 1 outbox entry each, cover 3, bookings of 2`);
+  console.log(`spin model, ${profile} bounds: 2 desks, 2 servers, one family with cover 3, every booking asks for 2`);
   let isFailed = false;
   const started = performance.now();
   for (const property of selected) {
     const budgets = property.budgets[profile];
-    console.log(`\n${property.name} (${property.kind}) faults: drops ${budgets.drops}, duplicates ${budgets.dups}, server crashes ${budgets.serverCrashes}, desk crashes ${budgets.deskCrashes}, early timeouts ${budgets.earlyTimeouts}`);
+    console.log(`\n${property.name} (${property.kind}, ${entriesPerDesk(property)} outbox entr${entriesPerDesk(property) === 1 ? 'y' : 'ies'} per desk) faults: drops ${budgets.drops}, duplicates ${budgets.dups}, server crashes ${budgets.serverCrashes}, desk crashes ${budgets.deskCrashes}, early timeouts ${budgets.earlyTimeouts}`);
     // The design's search and the broken variant's run side by side (two cores).
     const [design, broken] = await Promise.all([
       checkProperty(property, { profile, isBroken: false, optimize: profile === 'full' }),

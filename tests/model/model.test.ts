@@ -14,6 +14,7 @@ const leastStates: Record<PropertyName, number> = {
   'no-over-commit': 25_000,
   'applied-once': 25_000,
   'confirmed-kept': 25_000,
+  'outbox-order': 20_000,
   'pull-complete': 75_000,
   'every-entry-answered': 9_000,
   'desks-converge': 25_000,
@@ -24,6 +25,8 @@ const evidence: Record<PropertyName, RegExp> = {
   'no-over-commit': /reads committed 0, will cover 2 of command/,
   'applied-once': /no answer stored for command (\d): runs it[\s\S]*no answer stored for command \1: runs it/,
   'confirmed-kept': /answered: covered \d \(confirmed\)[\s\S]*CRASH/,
+  // Desk d's second entry (command 2d + 1) runs while its first is still undecided.
+  'outbox-order': /receives the push of desk (\d) from entry 1[\s\S]*claims command \d \(xid/,
   // A transaction still running when a round began, its xid below that round's next window.
   'pull-complete': /claims command \d \(xid (\d+)\)[\s\S]*families page, window from xid \d+, next window from (?!\1\b)\d+[\s\S]*COMMIT xid \1:/,
   'every-entry-answered': /LOST by the network[\s\S]*START OF CYCLE/,
@@ -34,9 +37,11 @@ function describeRun(run: SpinRun): string {
   return `${run.property} ${run.variant}: ${run.errors} errors, ${run.statesStored} states, ${run.panSeconds} s\n${run.trail.join('\n')}`;
 }
 
+// The runs are separate processes (spin, gcc, pan) with small memory each: side by side they take
+// the machine's cores instead of waiting on one compile after another.
 describe('protocol model (spin, quick bounds)', () => {
   for (const property of properties) {
-    test(`${property.name} holds on the design and ${property.broken} is refuted`, async () => {
+    test.concurrent(`${property.name} holds on the design and ${property.broken} is refuted`, async () => {
       const [design, broken] = await Promise.all([
         checkProperty(property, { profile: 'quick', isBroken: false, optimize: false }),
         checkProperty(property, { profile: 'quick', isBroken: true, optimize: false }),

@@ -22,7 +22,9 @@
  *   ltl converge   every desk's replica eventually equals the server's rows for ever.
  *
  * Broken variants (each must be refuted by spin): BROKEN_ARBITRATION, BROKEN_IDEMPOTENCY,
- * BROKEN_ANSWER_EARLY, BROKEN_PULL_WINDOW, BROKEN_NO_RETRY, BROKEN_NO_TIMER.
+ * BROKEN_ANSWER_EARLY, BROKEN_PULL_WINDOW, BROKEN_NO_RETRY, BROKEN_NO_TIMER, and with NE=2
+ * CHECK_ORDER (an entry commits only after the entries before it were decided) and
+ * BROKEN_PARALLEL_PUSH.
  */
 
 #ifndef NE
@@ -188,6 +190,10 @@ entry:
   /* COMMIT: the effects, the stored answer and the release of the locks, at once. */
   if
   :: atomic {
+#ifdef CHECK_ORDER
+       /* Outbox order: an entry's effects commit only after every earlier entry of its desk was decided. */
+       assert(e == 0 || storedAnswer[c - 1] > 0);
+#endif
 #ifndef BROKEN_ARBITRATION
        familyHolder = 0;
 #endif
@@ -270,6 +276,10 @@ cycle:
   :: outbox[cmd(d, 0)] == 0 -> e = 0
 #if NE > 1
   :: outbox[cmd(d, 0)] > 0 && outbox[cmd(d, 1)] == 0 -> e = 1
+#ifdef BROKEN_PARALLEL_PUSH
+  /* BROKEN: each pending entry goes in its own request, not waiting for the one before. */
+  :: outbox[cmd(d, 0)] == 0 && outbox[cmd(d, 1)] == 0 -> e = 1
+#endif
 #endif
   :: allAnsweredOf(d) -> goto pull
   fi;
