@@ -375,7 +375,9 @@ describe('instructions standard client libraries use, through the driver', () =>
   });
 
   it('gets a random code, and uploads the image buffer (0x0F before any image)', async () => {
-    const { module, simulator } = await startRig({ simulator: { randomCode: () => 0xcafebabe } });
+    // An image is 288 data packets: on a loaded machine one gap between them can pass the fast
+    // 250 ms per-packet deadline, which this test is not about.
+    const { module, simulator } = await startRig({ simulator: { randomCode: () => 0xcafebabe }, driver: { dataPacketTimeoutMs: 2_000 } });
     expect(await module.getRandomCode()).toBe(0xcafebabe);
     expect((await failureOf(module.uploadImage())).code).toBe('image-upload-failed');
     simulator.placeFinger('member-2-left-index');
@@ -393,6 +395,49 @@ describe('instructions standard client libraries use, through the driver', () =>
     expect([error.code, error.details.confirmationCode]).toEqual(['sensor-abnormal', 0x29]);
     expect(error.message).toMatch(/sensor is faulty/);
     expect(simulator.commandLog).toEqual(['check-sensor', 'handshake', 'echo', 'check-sensor']);
+  });
+
+  it('switches the module\'s other port off and on (PortControl 0x17)', async () => {
+    const { module, simulator } = await startRig();
+    await module.controlPort(false);
+    expect(simulator.isOtherPortOn).toBe(false);
+    await module.controlPort(true);
+    expect(simulator.isOtherPortOn).toBe(true);
+    expect(simulator.commandLog).toEqual(['port-control', 'port-control']);
+  });
+
+  it('reports a flash write failure on store (0x18) without storing, then the next store works', async () => {
+    const rig = await startRig();
+    await enrolTemplate(rig, 'member-13-right-thumb');
+    rig.simulator.injectFault({ kind: 'flash-write-failure' });
+    const error = await failureOf(rig.module.storeTemplate(1, 4));
+    expect([error.code, error.details.instruction, error.details.confirmationCode]).toEqual(['flash-error', 'store', 0x18]);
+    expect(error.message).toMatch(/internal memory failed/);
+    expect(await rig.module.countTemplates()).toBe(0);
+    await rig.module.storeTemplate(1, 4);
+    expect(rig.simulator.storedPageIds).toEqual([4]);
+  });
+
+  it('downloads an image back into the image buffer (DownImage 0x0B) in the module\'s packet size, and reports one the module refused', async () => {
+    // The desk was configured with 256-byte packets; the module takes 128.
+    // Images are 288 data packets: a generous per-packet deadline, as in the UpImage test.
+    const { module, simulator } = await startRig({ driver: { packetSizeBytes: 256, quietPeriodMs: 100, dataPacketTimeoutMs: 2_000 } });
+    simulator.placeFinger('member-11-right-thumb');
+    await module.waitForFinger({ fingerTimeoutMs: 1_000 });
+    const image = await module.uploadImage();
+    simulator.placeFinger('member-12-left-ring');
+    await module.waitForFinger({ fingerTimeoutMs: 1_000 });
+    const other = await module.uploadImage();
+    expect(Buffer.from(other).equals(Buffer.from(image))).toBe(false);
+    const error = await failureOf(module.downloadImage(image));
+    expect([error.code, error.details.instruction, error.details.confirmationCode]).toEqual(['data-receive-refused', 'download-image', 0x0e]);
+    expect(error.message).toMatch(/could not accept the fingerprint image/);
+    // The driver forgets its packet size, asks the module, and the image goes in.
+    await module.downloadImage(image);
+    expect(Buffer.from(await module.uploadImage()).equals(Buffer.from(image))).toBe(true);
+    expect(simulator.receivedDataPacketSizes.slice(0, 1)).toEqual([256]);
+    expect(new Set(simulator.receivedDataPacketSizes.slice(1))).toEqual(new Set([128]));
+    expect((await failureOf(module.downloadImage(new Uint8Array(0)))).code).toBe('invalid-argument');
   });
 
   it('sets the R503 light ring and the ZFM-70 backlight', async () => {

@@ -165,8 +165,10 @@ const defaultCommandTimeoutsMs: Record<InstructionName, number> = {
   'high-speed-search': 3_000,
   'load-template': 1_000,
   'upload-image': 2_000,
+  'download-image': 1_000,
   'delete-templates': 2_000,
   'get-random-code': 1_000,
+  'port-control': 1_000,
   'read-index-table': 1_000,
   'aura-led': 1_000,
   'check-sensor': 1_000,
@@ -193,8 +195,10 @@ const instructionLabels: Record<InstructionName, string> = {
   'high-speed-search': 'library search',
   'load-template': 'library read',
   'upload-image': 'image upload',
+  'download-image': 'image download',
   'delete-templates': 'library delete',
   'get-random-code': 'random number request',
+  'port-control': 'port switch',
   'read-index-table': 'library index request',
   'aura-led': 'light ring change',
   'check-sensor': 'sensor check',
@@ -215,6 +219,9 @@ interface Acknowledgement {
   readonly confirmation: Confirmation;
   readonly parameters: Uint8Array;
 }
+
+/** The two transfers from host to module; the module says nothing after their data unless it refuses it. */
+type DownloadInstruction = 'download-features' | 'download-image';
 
 type Arrival = { readonly type: 'packet'; readonly packet: Packet } | { readonly type: 'error'; readonly error: FrameError };
 
@@ -243,7 +250,7 @@ export class FingerprintModule {
    * it instead of discarding it as stale, and if it only arrives after that command was sent it
    * is still recognised as the download's verdict, not as that command's answer.
    */
-  private isDownloadVerdictPending = false;
+  private pendingDownload: DownloadInstruction | undefined;
 
   constructor(private readonly transport: FingerprintTransport, options: FingerprintModuleOptions = {}) {
     this.address = options.address ?? DEFAULT_MODULE_ADDRESS;
@@ -328,7 +335,7 @@ export class FingerprintModule {
       for (const packet of splitIntoDataPackets(this.address, template, packetSizeBytes)) {
         await this.send(encodePacket(packet), 'download-features');
       }
-      this.isDownloadVerdictPending = true;
+      this.pendingDownload = 'download-features';
       this.markLineDirty();
       await this.captureFeaturesUnlocked(1, options);
       const acknowledgement = await this.transact({ instruction: 'match' }, options.signal);
@@ -438,6 +445,40 @@ export class FingerprintModule {
     return this.exclusive(async () => {
       this.expectOk(await this.transact({ instruction: 'upload-image' }));
       return this.receiveTransfer('upload-image', MAXIMUM_IMAGE_BYTES);
+    });
+  }
+
+  /**
+   * DownImage (0x0B): puts an image, in the layout `uploadImage` returns, into the module's image
+   * buffer (Img2Tz can then read it), in data packets no larger than the module's packet size.
+   * The module acknowledges the command, not the data; a refusal of the data (0x0E) is waited for
+   * (the line quiet for `quietPeriodMs`) and fails this call with `data-receive-refused`.
+   */
+  downloadImage(image: Uint8Array): Promise<void> {
+    if (image.length === 0 || image.length > MAXIMUM_IMAGE_BYTES) {
+      return Promise.reject(new FingerprintError('invalid-argument', `A fingerprint image is 1 to ${MAXIMUM_IMAGE_BYTES} bytes, got ${image.length}.`));
+    }
+    return this.exclusive(async () => {
+      const packetSizeBytes = this.packetSizeBytes ?? (await this.readSystemParametersUnlocked()).packetSizeBytes;
+      this.expectOk(await this.transact({ instruction: 'download-image' }));
+      for (const packet of splitIntoDataPackets(this.address, image, packetSizeBytes)) {
+        await this.send(encodePacket(packet), 'download-image');
+      }
+      this.pendingDownload = 'download-image';
+      this.markLineDirty();
+      await this.prepareLine();
+    });
+  }
+
+  /**
+   * PortControl (0x17): switches the module's other port (the USB port of a UART module) off or
+   * on. Also a harmless "are you there?" that every R30x / ZFM / R503 table lists (pyfingerprint's
+   * `handShake()` sends it with 0); fails with `port-operation-failed` (0x1D) when the module
+   * cannot.
+   */
+  controlPort(isOn: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      this.expectOk(await this.transact({ instruction: 'port-control', controlCode: isOn ? 1 : 0 }));
     });
   }
 
@@ -612,7 +653,7 @@ export class FingerprintModule {
   private async transact(command: FingerprintCommand, signal?: AbortSignal): Promise<Acknowledgement> {
     const instruction = command.instruction;
     throwIfAborted(signal);
-    const isFirstAfterDownload = this.isDownloadVerdictPending;
+    const downloadAwaitingVerdict = this.pendingDownload;
     await this.prepareLine();
     await this.send(encodeCommandPacket(this.address, command), instruction);
     const timeoutMs = this.commandTimeoutsMs[instruction] ?? this.commandTimeoutMs ?? defaultCommandTimeoutsMs[instruction];
@@ -622,11 +663,11 @@ export class FingerprintModule {
       throw this.lineFault('malformed-reply', `The fingerprint reader's answer to the ${instructionLabels[instruction]} was empty. Try again.`, instruction);
     }
     const confirmation = describeConfirmation(code);
-    if (isFirstAfterDownload && confirmation.outcome === 'data-receive-refused') {
+    if (downloadAwaitingVerdict !== undefined && confirmation.outcome === 'data-receive-refused') {
       // The download's refusal arrived after this command went out; this command's own answer
       // is still on its way and must be drained before the next one.
       this.markLineDirty();
-      throw this.downloadRefused();
+      throw this.downloadRefused(downloadAwaitingVerdict);
     }
     return { instruction, confirmation, parameters: packet.payload.subarray(1) };
   }
@@ -669,14 +710,15 @@ export class FingerprintModule {
       }
       this.isLineDirty = false;
     }
-    if (this.isDownloadVerdictPending) {
-      this.isDownloadVerdictPending = false;
+    const download = this.pendingDownload;
+    if (download !== undefined) {
+      this.pendingDownload = undefined;
       // The only thing a module sends after a download's data is a refusal of it (0x0E).
       for (const event of this.decoder.flush()) if (event.type === 'packet') this.arrivals.push(event);
       const refusal = this.arrivals.find((arrival) => arrival.type === 'packet' && arrival.packet.kind === 'acknowledgement'
         && arrival.packet.address === this.address && arrival.packet.payload[0] === confirmationCodeOf('data-receive-refused'));
       this.arrivals.length = 0;
-      if (refusal !== undefined) throw this.downloadRefused();
+      if (refusal !== undefined) throw this.downloadRefused(download);
     }
     // Nothing that arrived before the command was sent can be its reply.
     this.decoder.reset();
@@ -802,9 +844,9 @@ export class FingerprintModule {
    * configuration, or changed on the module by another tool): forget it, so the next download
    * asks the module first.
    */
-  private downloadRefused(): FingerprintError {
+  private downloadRefused(instruction: DownloadInstruction): FingerprintError {
     this.packetSizeBytes = undefined;
-    return downloadRefusedError();
+    return downloadRefusedError(instruction);
   }
 
   private markLineDirty(): void {
@@ -873,9 +915,10 @@ function closedError(instruction?: InstructionName): FingerprintError {
 }
 
 /** The module refused a downloaded template's data (0x0E); the template never reached its buffer. */
-function downloadRefusedError(): FingerprintError {
+function downloadRefusedError(instruction: DownloadInstruction): FingerprintError {
   const { code, sentence } = describeConfirmation(confirmationCodeOf('data-receive-refused'));
-  return new FingerprintError('data-receive-refused', sentence, { instruction: 'download-features', confirmationCode: code });
+  const message = instruction === 'download-image' ? 'The reader could not accept the fingerprint image from the desk. Try again.' : sentence;
+  return new FingerprintError('data-receive-refused', message, { instruction, confirmationCode: code });
 }
 
 /** An `invalid-argument` error when `value` is not an integer in [minimum, maximum]. */

@@ -70,6 +70,12 @@ const goldenCommands: ReadonlyArray<readonly [string, number, FingerprintCommand
   ['GetRandomCode', BROADCAST, { instruction: 'get-random-code' }, 'EF 01 FF FF FF FF 01 00 03 14 00 18'],
   // 01 + 03 + 0A = 0x000E
   ['UpImage', BROADCAST, { instruction: 'upload-image' }, 'EF 01 FF FF FF FF 01 00 03 0A 00 0E'],
+  // 01 + 03 + 0B = 0x000F (the R503 table prints this checksum)
+  ['DownImage', BROADCAST, { instruction: 'download-image' }, 'EF 01 FF FF FF FF 01 00 03 0B 00 0F'],
+  // 01 + 04 + 17 + 00 = 0x001C (pyfingerprint's handShake())
+  ['PortControl off', BROADCAST, { instruction: 'port-control', controlCode: 0 }, 'EF 01 FF FF FF FF 01 00 04 17 00 00 1C'],
+  // 01 + 04 + 17 + 01 = 0x001D
+  ['PortControl on', BROADCAST, { instruction: 'port-control', controlCode: 1 }, 'EF 01 FF FF FF FF 01 00 04 17 01 00 1D'],
   // 01 + 08 + 1B + 01 + 00 00 + 00 A3 = 0x00C8
   ['HighSpeedSearch 1 0..163', BROADCAST, { instruction: 'high-speed-search', bufferId: 1, startPage: 0, pageCount: 0xa3 }, 'EF 01 FF FF FF FF 01 00 08 1B 01 00 00 00 A3 00 C8'],
   // 01 + 07 + 35 + 02 + 10 + 01 + 03 = 0x0053
@@ -140,6 +146,8 @@ describe('encoding', () => {
     expect(decodeCommandPayload(hex('0E 06'))).toEqual({ ok: false, reason: 'malformed-parameters', instructionCode: 0x0e });
     expect(decodeCommandPayload(hex('07 03 00 01'))).toEqual({ ok: false, reason: 'malformed-parameters', instructionCode: 0x07 });
     expect(decodeCommandPayload(hex('53 00'))).toEqual({ ok: false, reason: 'malformed-parameters', instructionCode: 0x53 });
+    expect(decodeCommandPayload(hex('17 05'))).toEqual({ ok: true, command: { instruction: 'port-control', controlCode: 5 } });
+    expect(decodeCommandPayload(hex('17'))).toEqual({ ok: false, reason: 'malformed-parameters', instructionCode: 0x17 });
   });
 
   it('rejects unknown instructions and bad buffer ids on the module side', () => {
@@ -280,6 +288,11 @@ describe('confirmation codes', () => {
   it('names 0x29, the R503 CheckSensor failure', () => {
     expect(describeConfirmation(0x29).outcome).toBe('sensor-abnormal');
     expect(confirmationCodeOf('sensor-abnormal')).toBe(0x29);
+  });
+
+  it('names 0xFC, the R503 answer to an instruction it does not have', () => {
+    expect(describeConfirmation(0xfc).outcome).toBe('unsupported-instruction');
+    expect(confirmationCodeOf('unsupported-instruction')).toBe(0xfc);
   });
 
   it('maps codes the datasheets do not agree on to unrecognised-code', () => {

@@ -153,9 +153,16 @@ export type FingerprintCommand =
   | { readonly instruction: 'upload-features'; readonly bufferId: FeatureBufferId } // UpChar 0x08
   | { readonly instruction: 'download-features'; readonly bufferId: FeatureBufferId } // DownChar 0x09
   | { readonly instruction: 'upload-image' } // UpImage 0x0A
+  | { readonly instruction: 'download-image' } // DownImage 0x0B: the host sends an image in data packets
   | { readonly instruction: 'delete-templates'; readonly startPage: number; readonly count: number } // DeletChar 0x0C
   | { readonly instruction: 'empty-library' } // Empty 0x0D
   | { readonly instruction: 'get-random-code' } // GetRandomCode 0x14
+  | {
+      // PortControl 0x17: 0 turns the module's other port off, 1 on (on a UART module, its USB
+      // port). A raw byte: the module, not the parser, answers a code that is neither.
+      readonly instruction: 'port-control';
+      readonly controlCode: number;
+    }
   | { readonly instruction: 'template-count' } // TempleteNum 0x1D (sic)
   | { readonly instruction: 'read-index-table'; readonly indexPage: number } // ReadIndexTable 0x1F (ReadConList on ZFM-70)
   | {
@@ -185,12 +192,14 @@ export const instructionCodes = {
   'upload-features': 0x08,
   'download-features': 0x09,
   'upload-image': 0x0a,
+  'download-image': 0x0b,
   'delete-templates': 0x0c,
   'empty-library': 0x0d,
   'set-system-parameter': 0x0e,
   'read-system-parameters': 0x0f,
   'verify-password': 0x13,
   'get-random-code': 0x14,
+  'port-control': 0x17,
   'high-speed-search': 0x1b,
   'template-count': 0x1d,
   'read-index-table': 0x1f,
@@ -210,7 +219,7 @@ export const ECHO_READY_CODE = 0x55;
 
 /** Instructions without parameters: the payload is the instruction code alone. */
 const bareInstructions = [
-  'read-system-parameters', 'generate-image', 'match', 'register-model', 'upload-image', 'empty-library',
+  'read-system-parameters', 'generate-image', 'match', 'register-model', 'upload-image', 'download-image', 'empty-library',
   'get-random-code', 'template-count', 'check-sensor', 'handshake', 'backlight-on', 'backlight-off', 'echo',
 ] as const satisfies readonly InstructionName[];
 
@@ -256,6 +265,8 @@ export function encodeCommandPayload(command: FingerprintCommand): Uint8Array {
     }
     case 'read-index-table':
       return Uint8Array.of(code, command.indexPage & 0xff);
+    case 'port-control':
+      return Uint8Array.of(code, command.controlCode & 0xff);
     case 'aura-led':
       return Uint8Array.of(code, command.control & 0xff, command.speed & 0xff, command.colourIndex & 0xff, command.cycles & 0xff);
     case 'read-system-parameters':
@@ -263,6 +274,7 @@ export function encodeCommandPayload(command: FingerprintCommand): Uint8Array {
     case 'match':
     case 'register-model':
     case 'upload-image':
+    case 'download-image':
     case 'empty-library':
     case 'get-random-code':
     case 'template-count':
@@ -341,6 +353,8 @@ export function decodeCommandPayload(payload: Uint8Array): DecodedCommand {
         : malformed;
     case instructionCodes['read-index-table']:
       return expectLength(2) ? { ok: true, command: { instruction: 'read-index-table', indexPage: payload[1] ?? 0 } } : malformed;
+    case instructionCodes['port-control']:
+      return expectLength(2) ? { ok: true, command: { instruction: 'port-control', controlCode: payload[1] ?? 0 } } : malformed;
     case instructionCodes['aura-led']:
       return expectLength(5)
         ? {
@@ -360,8 +374,10 @@ export function decodeCommandPayload(payload: Uint8Array): DecodedCommand {
  * 0x00–0x21 are common to the R30x, ZFM-20 and AS608 datasheets. Above 0x21 the vendors disagree
  * (the same code means "template empty" on one manual and "template not empty" on another), so
  * only the codes no manual contradicts get a name: 0x26 and 0x27 (every manual), 0x29 (R503
- * manual: "sensor is abnormal", the CheckSensor failure; no other manual uses 0x29). The rest
- * surface as `unrecognised-code` with the raw value kept for the service log.
+ * manual: "sensor is abnormal", the CheckSensor failure; no other manual uses 0x29), 0xFC (R503
+ * manual's code table: "unsupported command", what an R503 answers to an instruction it does not
+ * have; no other manual uses it). The rest surface as `unrecognised-code` with the raw value kept
+ * for the service log.
  */
 const confirmationOutcomesByCode = {
   0x00: 'ok',
@@ -401,6 +417,7 @@ const confirmationOutcomesByCode = {
   0x26: 'module-timeout',
   0x27: 'fingerprint-already-exists',
   0x29: 'sensor-abnormal',
+  0xfc: 'unsupported-instruction',
 } as const;
 
 export type ConfirmationOutcome =
@@ -446,6 +463,7 @@ const operatorSentences: Record<ConfirmationOutcome, string> = {
   'module-timeout': 'The fingerprint reader gave up waiting. Try again.',
   'fingerprint-already-exists': 'This fingerprint is already stored on the reader.',
   'sensor-abnormal': 'The fingerprint reader reports that its sensor is faulty. Wipe the glass and reconnect the reader; if it repeats, the reader needs replacing.',
+  'unsupported-instruction': 'This fingerprint reader model does not support the request. Ask IT to check that the reader model in the desk settings is right.',
   'unrecognised-code': 'The fingerprint reader answered with a code this desk does not know. Try again; if it repeats, ask IT for help.',
 };
 

@@ -40,6 +40,28 @@ async function exchange(rig: RawRig, frame: string, byteCount: number, waitMs = 
   return [...rig.received].map((byte) => byte.toString(16).toUpperCase().padStart(2, '0')).join(' ');
 }
 
+/**
+ * A transfer as the host sends it: data packets of `size` bytes, the last an end-of-data packet,
+ * each checksum summed here (PID + length + payload), not by protocol.ts.
+ */
+function dataPackets(data: Buffer, size: number): string {
+  const frames: Buffer[] = [];
+  for (let offset = 0; offset < data.length; offset += size) {
+    const payload = data.subarray(offset, Math.min(offset + size, data.length));
+    const identifier = offset + size >= data.length ? 0x08 : 0x02;
+    const length = payload.length + 2;
+    let sum = identifier + (length >> 8) + (length & 0xff);
+    for (const byte of payload) sum += byte;
+    const frame = Buffer.alloc(9 + length);
+    frame.set([0xef, 0x01, 0xff, 0xff, 0xff, 0xff, identifier], 0);
+    frame.writeUInt16BE(length, 7);
+    frame.set(payload, 9);
+    frame.writeUInt16BE(sum & 0xffff, 9 + payload.length);
+    frames.push(frame);
+  }
+  return [...Buffer.concat(frames)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+}
+
 afterEach(async () => {
   for (const rig of rigs.splice(0)) {
     await new Promise((resolve) => rig.host.close(resolve));
@@ -252,6 +274,94 @@ describe('datasheet conformance of the simulator, frame for frame over a pty', (
     expect(await exchange(rig, 'EF 01 FF FF FF FF 08 00 06 01 02 03 04 00 18  EF 01 FF FF FF FF 01 00 03 03 00 07', 14))
       .toBe('EF 01 FF FF FF FF 07 00 05 08 00 00 00 14');
     expect(rig.simulator.ignoredDataPacketCount).toBe(1);
+  });
+
+  it('PortControl (0x17): control code 0 (off) and 1 (on) answer 0x00; another code 0x1D; no parameter byte 0x01', async () => {
+    const rig = await startRawRig();
+    // Off, as pyfingerprint's handShake() sends it: 01 + 00 04 + 17 + 00 = 0x001C.
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 04 17 00 00 1C', 12)).toBe(ackOk);
+    expect(rig.simulator.isOtherPortOn).toBe(false);
+    // On: 01 + 04 + 17 + 01 = 0x001D.
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 04 17 01 00 1D', 12)).toBe(ackOk);
+    expect(rig.simulator.isOtherPortOn).toBe(true);
+    // Control code 2 is neither: 01 + 04 + 17 + 02 = 0x001E → 0x1D "fail to operate the
+    // communication port" (07 + 03 + 1D = 0x0027), the table's only failure besides 0x01.
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 04 17 02 00 1E', 12)).toBe('EF 01 FF FF FF FF 07 00 03 1D 00 27');
+    expect(rig.simulator.isOtherPortOn).toBe(true);
+    // The instruction without its control code (01 + 03 + 17 = 0x001B): 0x01 (07 + 03 + 01 = 0x000B).
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 17 00 1B', 12)).toBe('EF 01 FF FF FF FF 07 00 03 01 00 0B');
+    expect(rig.simulator.commandLog).toEqual(['port-control', 'port-control', 'port-control']);
+  });
+
+  it('an instruction code the module does not know: 0x01 on the R30x / ZFM family, 0xFC ("unsupported command") on the R503', async () => {
+    // 0x60 is in no manual's instruction table: 01 + 00 03 + 60 = 0x0064.
+    const unknown = 'EF 01 FF FF FF FF 01 00 03 60 00 64';
+    const zfm = await startRawRig();
+    expect(await exchange(zfm, unknown, 12)).toBe('EF 01 FF FF FF FF 07 00 03 01 00 0B'); // 07 + 03 + 01 = 0x000B
+    const r503 = await startRawRig({ model: 'r503' });
+    expect(await exchange(r503, unknown, 12)).toBe('EF 01 FF FF FF FF 07 00 03 FC 01 06'); // 07 + 03 + FC = 0x0106
+    // A known instruction with the wrong parameter length was not received right: 0x01 on both
+    // (Store without its page id: 01 + 04 + 06 + 01 = 0x000C).
+    expect(await exchange(r503, 'EF 01 FF FF FF FF 01 00 04 06 01 00 0C', 12)).toBe('EF 01 FF FF FF FF 07 00 03 01 00 0B');
+    expect([zfm.simulator.unknownInstructionCodes, r503.simulator.unknownInstructionCodes]).toEqual([[0x60], [0x60]]);
+  });
+
+  it('DownImage (0x0B): ack 0x00, then the host\'s image in data packets fills the image buffer that Img2Tz and UpImage use', async () => {
+    const rig = await startRawRig();
+    const imageBytes = 256 * 288 / 2;
+    const packets = imageBytes / 128;
+    // An image of finger A, taken by GenImg (0x0005) and uploaded by UpImage (0x000E).
+    rig.simulator.placeFinger('member-8-left-thumb');
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 01 00 05', 12)).toBe(ackOk);
+    const upload = hex(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0A 00 0E', 12 + packets * 139, 5_000));
+    const imageOfA = Buffer.concat(Array.from({ length: packets }, (_, index) => upload.subarray(12 + index * 139 + 9, 12 + index * 139 + 9 + 128)));
+    expect(imageOfA.length).toBe(imageBytes);
+    // Finger B is now in the image buffer.
+    rig.simulator.placeFinger('member-9-right-ring');
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 01 00 05', 12)).toBe(ackOk);
+    // DownImage: the manuals print this command's checksum, 0x000F (01 + 03 + 0B); answer "ready".
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0B 00 0F', 12)).toBe(ackOk);
+    // A's image back in 288 data packets of 128 bytes, the last an end-of-data packet, followed by
+    // Img2Tz 1 (0x0008): the module answers no data packet, so Img2Tz's answer is the first thing
+    // on the line. It reads finger A, which matches A's enrolment in slot 5, found by Search
+    // buffer 1, pages 0–999 (01 + 08 + 04 + 01 + 00 00 + 03 E7 = 0x00F8). The simulator scores
+    // A against A 50 + 90 + jitter, so only code and page are pinned here.
+    expect(await exchange(rig, `${dataPackets(imageOfA, 128)} EF 01 FF FF FF FF 01 00 04 02 01 00 08`, 12, 5_000)).toBe(ackOk);
+    rig.simulator.storeTemplateDirectly(5, simulatedEnrolmentTemplate('member-8-left-thumb'));
+    const found = hex(await exchange(rig, 'EF 01 FF FF FF FF 01 00 08 04 01 00 00 03 E7 00 F8', 16));
+    expect([found[9], found.readUInt16BE(10)]).toEqual([0x00, 5]);
+    // UpImage sends the downloaded image back unchanged.
+    const again = hex(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0A 00 0E', 12 + packets * 139, 5_000));
+    const roundTrip = Buffer.concat(Array.from({ length: packets }, (_, index) => again.subarray(12 + index * 139 + 9, 12 + index * 139 + 9 + 128)));
+    expect(roundTrip.equals(imageOfA)).toBe(true);
+    expect(rig.simulator.protocolViolations).toEqual([]);
+  });
+
+  it('DownImage (0x0B): an image this module never took reads as too disorderly (0x06); an oversize packet is refused (0x0E) and leaves no image (0x15)', async () => {
+    const rig = await startRawRig();
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0B 00 0F', 12)).toBe(ackOk);
+    // A grey image, then Img2Tz 1 → 0x06 (07 + 03 + 06 = 0x0010), the first answer on the line.
+    expect(await exchange(rig, `${dataPackets(Buffer.alloc(256 * 288 / 2, 0x77), 128)} EF 01 FF FF FF FF 01 00 04 02 01 00 08`, 12, 5_000))
+      .toBe('EF 01 FF FF FF FF 07 00 03 06 00 10');
+    // A 129-byte data packet (02 + 00 83 = 0x0085) on a 128-byte module: 0x0E (07 + 03 + 0E = 0x0018).
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0B 00 0F', 12)).toBe(ackOk);
+    expect(await exchange(rig, `EF 01 FF FF FF FF 02 00 83 ${zeros(129)} 00 85`, 12)).toBe('EF 01 FF FF FF FF 07 00 03 0E 00 18');
+    // The image buffer holds nothing usable: Img2Tz → 0x15 (07 + 03 + 15 = 0x001F).
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 04 02 01 00 08', 12)).toBe('EF 01 FF FF FF FF 07 00 03 15 00 1F');
+  });
+
+  it('Store (0x06) answers 0x18 ("error when writing flash") when a flash write failure is injected, and stores nothing', async () => {
+    const rig = await startRawRig();
+    rig.simulator.storeTemplateDirectly(5, simulatedEnrolmentTemplate('member-10-left-index'));
+    // LoadChar 1 @ 5 (0x0014) fills buffer 1.
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 06 07 01 00 05 00 14', 12)).toBe(ackOk);
+    rig.simulator.injectFault({ kind: 'flash-write-failure' });
+    // Store 1 @ 3: 01 + 06 + 06 + 01 + 00 03 = 0x0011 → 0x18 (07 + 03 + 18 = 0x0022).
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 06 06 01 00 03 00 11', 12)).toBe('EF 01 FF FF FF FF 07 00 03 18 00 22');
+    expect(rig.simulator.storedPageIds).toEqual([5]);
+    // The fault was for one write: the same Store now succeeds.
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 06 06 01 00 03 00 11', 12)).toBe(ackOk);
+    expect(rig.simulator.storedPageIds).toEqual([3, 5]);
   });
 
   it('follows a packet size changed by SetSysPara: a 64-byte packet is refused once the size is 32', async () => {

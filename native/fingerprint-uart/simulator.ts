@@ -54,9 +54,22 @@ export type SimulatorFault =
   /** The next reply packet carries another module's address (default 0x12345678); its checksum is still valid. */
   | { readonly kind: 'wrong-address'; readonly address?: number; readonly afterPackets?: number }
   /** The next Store answers 0x1F (library full) whatever the library holds. */
-  | { readonly kind: 'library-full' };
+  | { readonly kind: 'library-full' }
+  /** The next Store's flash write fails: it answers 0x18 ("error when writing flash") and stores nothing. */
+  | { readonly kind: 'flash-write-failure' };
+
+/**
+ * Which firmware family the simulator answers as, for what the manuals say differs between them:
+ * an instruction code the module does not know is answered 0x01 ("error when receiving package",
+ * the only generic failure in the R30x / ZFM-20 / ZFM-70 / AS608 tables, and what an R308 without
+ * ReadSysPara answers to it, pyfingerprint issue #44) by `zfm`, and 0xFC ("unsupported command",
+ * the R503 manual's code table) by `r503`. Both answer every instruction listed in README.md.
+ */
+export type SimulatedModuleModel = 'zfm' | 'r503';
 
 export interface SimulatorOptions {
+  /** Default `zfm` (R30x / ZFM-20 / ZFM-70 / AS608). */
+  readonly model?: SimulatedModuleModel;
   readonly address?: number;
   readonly password?: number;
   /** 0–3 → 32/64/128/256-byte data packets; modules ship with 2 (128). */
@@ -87,7 +100,22 @@ export interface AuraLedState {
   readonly cycles: number;
 }
 
-type PacketFault = Exclude<SimulatorFault, { kind: 'silence' } | { kind: 'library-full' }> & { skipsLeft: number };
+type PacketFault = Exclude<SimulatorFault, { kind: 'silence' } | { kind: 'library-full' } | { kind: 'flash-write-failure' }> & { skipsLeft: number };
+
+/**
+ * What the image buffer holds: a capture of `identity` (by GenImg, or an image this simulator
+ * took and the host downloaded back), or an image from elsewhere (`identity` undefined), which
+ * the model cannot read features from. `bytes` is kept for an image the host downloaded, so
+ * UpImage sends it back unchanged.
+ */
+interface ImageBuffer {
+  readonly identity: string | undefined;
+  readonly quality: number;
+  readonly bytes?: Uint8Array;
+}
+
+/** Where the data packets after DownChar / DownImage go. */
+type DownloadTarget = FeatureBufferId | 'image';
 
 /** "CDFP": marks a template this simulator made; anything else never matches. */
 const TEMPLATE_MAGIC = Uint8Array.of(0x43, 0x44, 0x46, 0x50);
@@ -101,7 +129,7 @@ const FEW_POINTS_BELOW_QUALITY = 40;
 export class FingerprintModuleSimulator {
   /** Instructions executed, in order (silenced commands are not in it). */
   readonly commandLog: InstructionName[] = [];
-  /** Payload sizes of every data packet the host sent during DownChar. */
+  /** Payload sizes of every data packet the host sent during DownChar or DownImage. */
   readonly receivedDataPacketSizes: number[] = [];
   /** Things a correct host never does (oversized data packets, overlapping commands, …). */
   readonly protocolViolations: string[] = [];
@@ -111,7 +139,12 @@ export class FingerprintModuleSimulator {
   auraLed: AuraLedState | undefined;
   /** OpenLED / CloseLED (ZFM-70 backlight). */
   isBacklightOn = false;
+  /** PortControl (0x17): the module's other port (USB on a UART module); modules ship with it on. */
+  isOtherPortOn = true;
+  /** Instruction codes received that the module does not know, in order (answered 0x01 or 0xFC by model). */
+  readonly unknownInstructionCodes: number[] = [];
 
+  private readonly model: SimulatedModuleModel;
   private readonly address: number;
   private readonly password: number;
   // SetSysPara changes these three, as on a module (which also keeps them across power cycles).
@@ -132,17 +165,21 @@ export class FingerprintModuleSimulator {
   private readonly packetFaults: PacketFault[] = [];
   private finger: SimulatedFinger = { kind: 'absent' };
   private fingerScript: Array<{ finger: SimulatedFinger; pollsLeft: number | undefined }> = [];
-  private image: { identity: string; quality: number } | undefined;
-  private download: { bufferId: FeatureBufferId; parts: Uint8Array[]; isRefused: boolean } | undefined;
+  private image: ImageBuffer | undefined;
+  /** Images this simulator uploaded, by content, so one downloaded back (DownImage) reads as that finger. */
+  private readonly uploadedImages = new Map<string, { identity: string; quality: number }>();
+  private download: { target: DownloadTarget; parts: Uint8Array[]; isRefused: boolean } | undefined;
   private isSensorAbnormal = false;
   private isPasswordVerified = false;
   private hasMatched = false;
   private silencedCommandsLeft = 0;
   private libraryFullRepliesLeft = 0;
+  private flashWriteFailuresLeft = 0;
   private captureCount = 0;
   private isAnswering = false;
 
   private constructor(private readonly port: SerialPort, options: SimulatorOptions) {
+    this.model = options.model ?? 'zfm';
     this.address = options.address ?? DEFAULT_MODULE_ADDRESS;
     this.password = options.password ?? DEFAULT_MODULE_PASSWORD;
     this.packetSizeCode = options.packetSizeCode ?? 2;
@@ -209,6 +246,9 @@ export class FingerprintModuleSimulator {
         return;
       case 'library-full':
         this.libraryFullRepliesLeft += 1;
+        return;
+      case 'flash-write-failure':
+        this.flashWriteFailuresLeft += 1;
         return;
       case 'bad-checksum':
       case 'truncated-reply':
@@ -287,7 +327,15 @@ export class FingerprintModuleSimulator {
         // A command in the middle of a download means the host gave up on that download.
         this.download = undefined;
         const decoded = decodeCommandPayload(packet.payload);
-        this.reply(decoded.ok ? this.execute(decoded.command) : [this.acknowledgement('packet-receive-error')]);
+        if (decoded.ok) {
+          this.reply(this.execute(decoded.command));
+        } else if (decoded.reason === 'unsupported-instruction') {
+          this.unknownInstructionCodes.push(decoded.instructionCode);
+          this.reply([this.acknowledgement(this.model === 'r503' ? 'unsupported-instruction' : 'packet-receive-error')]);
+        } else {
+          // A known instruction with the wrong parameters was not received right, on every model.
+          this.reply([this.acknowledgement('packet-receive-error')]);
+        }
         return;
       }
       case 'data':
@@ -322,7 +370,8 @@ export class FingerprintModuleSimulator {
       // R30x, ZFM-70 and R503 manuals), drops the transfer, and the target buffer holds no
       // usable template afterwards, so a later Match fails instead of using a stale one.
       this.protocolViolations.push(`a data packet of ${packet.payload.length} bytes exceeds the ${limit}-byte packet size`);
-      this.featureBuffers.delete(download.bufferId);
+      if (download.target === 'image') this.image = undefined;
+      else this.featureBuffers.delete(download.target);
       if (packet.kind === 'end-of-data') this.download = undefined;
       else download.isRefused = true;
       this.reply([this.acknowledgement('data-receive-refused')]);
@@ -330,7 +379,9 @@ export class FingerprintModuleSimulator {
     }
     download.parts.push(packet.payload);
     if (packet.kind === 'end-of-data') {
-      this.featureBuffers.set(download.bufferId, concatBytes(download.parts));
+      const data = concatBytes(download.parts);
+      if (download.target === 'image') this.image = this.imageFrom(data);
+      else this.featureBuffers.set(download.target, data);
       this.download = undefined;
     }
   }
@@ -408,7 +459,8 @@ export class FingerprintModuleSimulator {
       case 'image-to-features': {
         const image = this.image;
         if (image === undefined) return ack('no-valid-image');
-        if (image.quality < MESSY_BELOW_QUALITY) return ack('image-too-messy');
+        // An image from elsewhere has no finger the model knows: "over-disorderly" (0x06).
+        if (image.identity === undefined || image.quality < MESSY_BELOW_QUALITY) return ack('image-too-messy');
         if (image.quality < FEW_POINTS_BELOW_QUALITY) return ack('too-few-feature-points');
         this.featureBuffers.set(command.bufferId, this.captureTemplate(image.identity, image.quality));
         return ack('ok');
@@ -429,7 +481,11 @@ export class FingerprintModuleSimulator {
         return [...ack('ok'), ...splitIntoDataPackets(this.address, template, packetSizeBytesOf(this.packetSizeCode))];
       }
       case 'download-features':
-        this.download = { bufferId: command.bufferId, parts: [], isRefused: false };
+        this.download = { target: command.bufferId, parts: [], isRefused: false };
+        return ack('ok');
+      case 'download-image':
+        // DownImage: "ready to transfer the following data packet"; the image follows.
+        this.download = { target: 'image', parts: [], isRefused: false };
         return ack('ok');
       case 'match': {
         const first = this.featureBuffers.get(1);
@@ -463,6 +519,11 @@ export class FingerprintModuleSimulator {
         if (command.pageId >= this.librarySize) return ack('page-beyond-library');
         const template = this.featureBuffers.get(command.bufferId);
         if (template === undefined) return ack('unspecified-module-error');
+        if (this.flashWriteFailuresLeft > 0) {
+          // Store's table lists 0x18 "error when writing Flash"; the slot keeps what it had.
+          this.flashWriteFailuresLeft -= 1;
+          return ack('flash-error');
+        }
         this.library.set(command.pageId, template);
         return ack('ok');
       }
@@ -505,8 +566,14 @@ export class FingerprintModuleSimulator {
         // UpImage: 0x0F when there is no image to send ("can not transfer the following data packet").
         const image = this.image;
         if (image === undefined) return ack('image-upload-failed');
-        return [...ack('ok'), ...splitIntoDataPackets(this.address, this.imageBytes(image.identity, image.quality), packetSizeBytesOf(this.packetSizeCode))];
+        return [...ack('ok'), ...splitIntoDataPackets(this.address, this.imageBytesOf(image), packetSizeBytesOf(this.packetSizeCode))];
       }
+      case 'port-control':
+        // PortControl: 0 off, 1 on; 0x1D "fail to operate the communication port" is the table's
+        // only failure besides 0x01, so a control code that is neither gets it.
+        if (command.controlCode !== 0 && command.controlCode !== 1) return ack('port-operation-failed');
+        this.isOtherPortOn = command.controlCode === 1;
+        return ack('ok');
       case 'aura-led':
         this.auraLed = { control: command.control, speed: command.speed, colourIndex: command.colourIndex, cycles: command.cycles };
         return ack('ok');
@@ -549,11 +616,22 @@ export class FingerprintModuleSimulator {
     }
   }
 
-  /** A deterministic 4-bit-per-pixel image of the finger, the size UpImage sends. */
-  private imageBytes(identity: string, quality: number): Uint8Array {
-    const image = new Uint8Array(imageTransferBytes(this.imageWidthPixels, this.imageHeightPixels));
-    fillNoise(image, 0, `image:${identity}:${quality}`);
-    return image;
+  /**
+   * The bytes UpImage sends: a downloaded image as it came, or a deterministic 4-bit-per-pixel
+   * image of the finger, remembered so that the host can download it back (DownImage).
+   */
+  private imageBytesOf(image: ImageBuffer): Uint8Array {
+    if (image.bytes !== undefined) return image.bytes;
+    const bytes = new Uint8Array(imageTransferBytes(this.imageWidthPixels, this.imageHeightPixels));
+    fillNoise(bytes, 0, `image:${image.identity ?? ''}:${image.quality}`);
+    if (image.identity !== undefined) this.uploadedImages.set(digestOf(bytes), { identity: image.identity, quality: image.quality });
+    return bytes;
+  }
+
+  /** A downloaded image reads as the finger of an image this simulator uploaded, or as nobody's. */
+  private imageFrom(bytes: Uint8Array): ImageBuffer {
+    const known = this.uploadedImages.get(digestOf(bytes));
+    return { identity: known?.identity, quality: known?.quality ?? 0, bytes };
   }
 
   private nextFinger(): SimulatedFinger {
@@ -632,6 +710,10 @@ function fillNoise(target: Uint8Array, from: number, seed: string): void {
     target.set(slice, offset);
     offset += slice.length;
   }
+}
+
+function digestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
