@@ -7,6 +7,9 @@ import {
   createHidHealthCardScanner,
   createSerialHealthCardScanner,
   nodeHidTransport,
+  ReconnectingScanner,
+  serialConnection,
+  type OpenScannerConnection,
   type HealthCardScanner,
   type ScannerEventName,
   type ScannerEvents,
@@ -71,6 +74,34 @@ class EventLog {
   }
 }
 
+/**
+ * A serial transport that counts the scanner's attempts to open the device, and how many are still
+ * opening: a retry shows up in the count the moment its timer fires (connect calls open
+ * synchronously), so "no retry" is a count, not a quiet interval.
+ */
+function countingSerial(path: string): { open: OpenScannerConnection; readonly opens: number; readonly opening: number } {
+  const open = serialConnection(path, 9600, 50);
+  const counts = { opens: 0, opening: 0 };
+  return {
+    open: (sink) => {
+      counts.opens += 1;
+      counts.opening += 1;
+      return open(sink).finally(() => {
+        counts.opening -= 1;
+      });
+    },
+    get opens() {
+      return counts.opens;
+    },
+    get opening() {
+      return counts.opening;
+    },
+  };
+}
+
+/** Resolves once every timer set before the call with a delay up to `delayMs` has fired: Node runs timers in order of expiry. */
+const afterTimersUpTo = (delayMs: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, delayMs + 1));
+
 async function ptyPair(): Promise<PtyPair> {
   const pair = await openPtyPair();
   cleanups.push(() => pair.close());
@@ -131,7 +162,8 @@ describe('serial scanner over a real pseudo-terminal', () => {
 
   it('reports an unplug as disconnected then reconnecting, and stops retrying when stopped', async () => {
     const pair = await ptyPair(); // closed by the test itself; cleanup only matters if it fails first
-    const scanner = createSerialHealthCardScanner({ path: pair.devicePath, reconnect: fastReconnect, presenceCheckMs: 50, clock });
+    const transport = countingSerial(pair.devicePath);
+    const scanner = new ReconnectingScanner(transport.open, { reconnect: fastReconnect, clock });
     const log = started(scanner);
     await log.until((events) => events.statuses.includes('connected'));
 
@@ -144,7 +176,15 @@ describe('serial scanner over a real pseudo-terminal', () => {
     await scanner.stop();
     expect(scanner.status).toBe('stopped');
     const count = log.entries.length;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const opens = transport.opens;
+    // An open already under way when stop was called may still settle (and, were stop not to
+    // cancel it, schedule a retry): wait for it, and for its continuation.
+    await log.until(() => transport.opening === 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Every retry timer the scanner could have set by now is due within maxDelayMs; once they
+    // have all fired, a retry not cancelled by stop would have opened the device again.
+    await afterTimersUpTo(fastReconnect.maxDelayMs);
+    expect(transport.opens).toBe(opens);
     expect(log.entries.length).toBe(count);
   });
 
@@ -161,12 +201,15 @@ describe('serial scanner over a real pseudo-terminal', () => {
 
     const first = await ptyPair();
     repoint(first.devicePath);
-    const log = started(createSerialHealthCardScanner({ path: stablePath, reconnect: fastReconnect, presenceCheckMs: 50, clock }));
+    const transport = countingSerial(stablePath);
+    const log = started(new ReconnectingScanner(transport.open, { reconnect: fastReconnect, clock }));
     await log.until((events) => events.statuses.includes('connected'));
 
     await first.close();
     await log.until((events) => events.statuses.includes('reconnecting'));
-    await new Promise((resolve) => setTimeout(resolve, 120)); // a few failed attempts while unplugged
+    // A few attempts fail while unplugged (counted, not assumed from elapsed time).
+    const opensWhenLost = transport.opens;
+    await log.until(() => transport.opens >= opensWhenLost + 2 && transport.opening === 0);
 
     const second = await ptyPair();
     repoint(second.devicePath);

@@ -16,6 +16,44 @@ const nodeSocketFactory: SocketFactory = (url, handlers) => {
   return socket;
 };
 
+/**
+ * The node socket factory, counting the sockets the client creates and the closes it is told of.
+ * The client creates its next socket synchronously when a reconnect timer fires, so "it did not
+ * reconnect" is a count of created sockets, not a quiet interval.
+ */
+function countingSockets(): { factory: SocketFactory; readonly created: number; readonly closed: number } {
+  const counts = { created: 0, closed: 0 };
+  return {
+    factory: (url, handlers) => {
+      counts.created += 1;
+      return nodeSocketFactory(url, { ...handlers, close: (code, reason) => {
+        counts.closed += 1;
+        handlers.close(code, reason);
+      } });
+    },
+    get created() {
+      return counts.created;
+    },
+    get closed() {
+      return counts.closed;
+    },
+  };
+}
+
+/**
+ * No reconnect is coming: once every socket created has been closed (the close is what schedules a
+ * reconnect), every timer the client could have set by then fires within maxDelayMs × 1.2 (its
+ * largest jittered delay), and Node runs timers in order of expiry; a reconnect would then have
+ * created a socket.
+ */
+async function expectNoReconnect(sockets: ReturnType<typeof countingSockets>, maxDelayMs: number): Promise<void> {
+  await expect.poll(() => sockets.closed).toBe(sockets.created);
+  await new Promise((resolve) => setImmediate(resolve));
+  const created = sockets.created;
+  await new Promise((resolve) => setTimeout(resolve, Math.ceil(maxDelayMs * 1.2) + 1));
+  expect(sockets.created).toBe(created);
+}
+
 type Reply = (call: WireToBackend) => WireToRenderer | null;
 
 /** A real WebSocket server speaking the wire format, scripted per test. */
@@ -137,13 +175,15 @@ describe('WebSocketDeskClient', () => {
   });
 
   it('refuses a backend that speaks another API version, with a clear error, and does not retry', async () => {
-    const { backend, client } = await startPair({ apiVersion: deskApiVersion + 1 });
+    const sockets = countingSockets();
+    const { backend, client } = await startPair({ apiVersion: deskApiVersion + 1, client: { createSocket: sockets.factory } });
     const status = await waitForLink(client, 'refused');
     expect(status.problem?.code).toBe('api-version-mismatch');
     expect(status.problem?.message).toContain(`version ${deskApiVersion + 1}`);
     const answer = await client.call('sync.status', {});
     expect(answer).toEqual({ ok: false, error: status.problem });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await expectNoReconnect(sockets, 100);
+    expect(sockets.created).toBe(1);
     expect(backend.connections).toBe(1);
     expect(backend.calls).toHaveLength(0);
   });
@@ -221,13 +261,15 @@ describe('WebSocketDeskClient', () => {
   });
 
   it('closes for good when asked', async () => {
-    const { backend, client } = await startPair();
+    const sockets = countingSockets();
+    const { backend, client } = await startPair({ client: { createSocket: sockets.factory } });
     await waitForLink(client, 'open');
     client.close();
     const answer = await client.call('sync.status', {});
     expect(answer.ok).toBe(false);
     if (!answer.ok) expect(answer.error.code).toBe('desk-client-closed');
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expectNoReconnect(sockets, 100);
+    expect(sockets.created).toBe(1);
     expect(backend.connections).toBe(1);
   });
 });
