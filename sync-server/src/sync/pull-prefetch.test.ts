@@ -60,10 +60,14 @@ describe('PullPrefetch: the next page read while the current one travels', () =>
     const unhandled = vi.fn();
     process.on('unhandledRejection', unhandled);
     try {
-      prefetch.prepare('desk-a', 'k2', async () => {
-        throw new Error('connection lost');
-      });
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      let fail: (error: Error) => void = () => undefined;
+      prefetch.prepare('desk-a', 'k2', () => new Promise<PullResult>((_, reject) => {
+        fail = reject;
+      }));
+      fail(new Error('connection lost'));
+      // Node reports an unhandled rejection once the microtasks after the rejecting task have run,
+      // before the next macrotask: by this setImmediate it would have been reported.
+      await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).not.toHaveBeenCalled();
       await expect(prefetch.take('desk-a', 'k2')).rejects.toThrow('connection lost');
     } finally {
