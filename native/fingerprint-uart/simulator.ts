@@ -62,8 +62,9 @@ export type SimulatorFault =
  * Which firmware family the simulator answers as, for what the manuals say differs between them:
  * an instruction code the module does not know is answered 0x01 ("error when receiving package",
  * the only generic failure in the R30x / ZFM-20 / ZFM-70 / AS608 tables, and what an R308 without
- * ReadSysPara answers to it, pyfingerprint issue #44) by `zfm`, and 0xFC ("unsupported command",
- * the R503 manual's code table) by `r503`. Both answer every instruction listed in README.md.
+ * ReadSysPara answers to it, pyfingerprint issue #44) by `zfm`, and 0xFC ("unsupported command"
+ * in the R503 code table, as a public R503 client library reproduces it) by `r503`. Neither is a
+ * capture of real firmware. Both answer every instruction listed in README.md.
  */
 export type SimulatedModuleModel = 'zfm' | 'r503';
 
