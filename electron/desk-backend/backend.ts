@@ -399,10 +399,9 @@ export class DeskBackend {
       'replication.pull': async ({ collection, checkpoint, limit }) => {
         const refused = signedOut();
         if (refused) return refused;
-        const page = this.feed.page(collection, checkpoint?.sequence ?? 0, Math.min(Math.max(limit, 1), 1000));
-        const documents = page.map((entry) => this.document(collection, entry.docId));
-        const last = page[page.length - 1];
-        return ok({ documents, checkpoint: last ? { sequence: last.sequence } : checkpoint });
+        const page = this.feed.pullPage(collection, checkpoint, limit);
+        if (!page) return failure('invalid-input', `A read-model page holds 1 to ${Feed.maxPageSize} documents; ask for ${Feed.maxPageSize} or fewer.`, { maxLimit: Feed.maxPageSize });
+        return ok({ documents: page.docIds.map((id) => this.document(collection, id)), checkpoint: page.checkpoint });
       },
     };
   }

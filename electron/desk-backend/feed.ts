@@ -56,6 +56,24 @@ export class Feed {
     return () => this.listeners.delete(listener);
   }
 
+  /** Documents per renderer pull page: a larger `limit` is refused, never cut down (see pullPage). */
+  static readonly maxPageSize = 1000;
+
+  /**
+   * One page of the renderer's pull (`replication.pull`): the changed documents after a
+   * checkpoint, and the checkpoint to store. The checkpoint is the last sequence sent; an empty
+   * page answers the checkpoint it was given, so RxDB (which does not store an empty page's
+   * checkpoint) loses nothing, whatever its batch size. A limit above maxPageSize is refused
+   * (null): RxDB takes a page shorter than its batch size as the end of the pull and would wait
+   * for the next change with documents left.
+   */
+  pullPage(collection: ReplicatedCollection, checkpoint: { sequence: number } | null, limit: number): { docIds: string[]; checkpoint: { sequence: number } | null } | null {
+    if (!Number.isInteger(limit) || limit < 1 || limit > Feed.maxPageSize) return null;
+    const entries = this.page(collection, checkpoint?.sequence ?? 0, limit);
+    const last = entries[entries.length - 1];
+    return { docIds: entries.map((entry) => entry.docId), checkpoint: last ? { sequence: last.sequence } : checkpoint };
+  }
+
   page(collection: ReplicatedCollection, after: number, limit: number): { docId: string; sequence: number }[] {
     return (this.db.prepare('SELECT doc_id AS docId, sequence FROM feed WHERE collection = ? AND sequence > ? ORDER BY sequence LIMIT ?').all(collection, after, limit) as { docId: string; sequence: number }[]);
   }
