@@ -33,53 +33,59 @@ function contentSecurityPolicyMeta(): Plugin {
 
 const deskBackend = process.env.COVERDESK_DESK_BACKEND ?? 'ws://127.0.0.1:4800';
 
-export default defineConfig({
-  root: fromHere('.'),
-  // Relative asset paths: the same build is served by the desk backend and loaded by Electron from disk.
-  base: './',
-  plugins: [react(), contentSecurityPolicyMeta(), faceAssets()],
-  resolve: {
-    alias: {
-      '@domain': fromHere('../sync-server/domain'),
-      '@desk-api': fromHere('../electron/desk-api'),
+export default defineConfig(({ command }) => {
+  // A build is what users run: always a production build, whatever NODE_ENV it inherits (vitest
+  // sets NODE_ENV=test, which made import.meta.env.DEV true in the e2e tests' build and in the
+  // build `npm start` then reused). Vite reads NODE_ENV after loading this file.
+  if (command === 'build') process.env.NODE_ENV = 'production';
+  return {
+    root: fromHere('.'),
+    // Relative asset paths: the same build is served by the desk backend and loaded by Electron from disk.
+    base: './',
+    plugins: [react(), contentSecurityPolicyMeta(), faceAssets()],
+    resolve: {
+      alias: {
+        '@domain': fromHere('../sync-server/domain'),
+        '@desk-api': fromHere('../electron/desk-api'),
+      },
     },
-  },
-  build: {
-    outDir: fromHere('dist'),
-    emptyOutDir: true,
-    target: 'es2022',
-    // Chromium has native modulepreload; the polyfill would only add code.
-    modulePreload: { polyfill: false },
-    sourcemap: true,
-    rollupOptions: {
-      // Two pages share one build: the desk (index.html) and the payer console (console.html,
-      // served by the sync server at /console/; sync-server/src/console/static.ts).
-      input: { desk: fromHere('index.html'), console: fromHere('console.html') },
-      output: {
-        // Libraries change less often than the screens: separate chunks, each under Vite's 500 kB warning
-        // except face-engine (human with its tfjs, ~2 MB, not splittable), which loads only with the camera.
-        manualChunks: (id) => {
-          if (/node_modules\/(rxdb|rxjs)\//.test(id)) return 'read-model';
-          if (/node_modules\/(react|react-dom|scheduler)\//.test(id)) return 'react';
-          // Face recognition with its tfjs (~2 MB) is its own chunk, loaded only when the camera is used.
-          if (/node_modules\/@vladmandic\/human\//.test(id)) return 'face-engine';
-          return undefined;
+    build: {
+      outDir: fromHere('dist'),
+      emptyOutDir: true,
+      target: 'es2022',
+      // Chromium has native modulepreload; the polyfill would only add code.
+      modulePreload: { polyfill: false },
+      sourcemap: true,
+      rollupOptions: {
+        // Two pages share one build: the desk (index.html) and the payer console (console.html,
+        // served by the sync server at /console/; sync-server/src/console/static.ts).
+        input: { desk: fromHere('index.html'), console: fromHere('console.html') },
+        output: {
+          // Libraries change less often than the screens: separate chunks, each under Vite's 500 kB warning
+          // except face-engine (human with its tfjs, ~2 MB, not splittable), which loads only with the camera.
+          manualChunks: (id) => {
+            if (/node_modules\/(rxdb|rxjs)\//.test(id)) return 'read-model';
+            if (/node_modules\/(react|react-dom|scheduler)\//.test(id)) return 'react';
+            // Face recognition with its tfjs (~2 MB) is its own chunk, loaded only when the camera is used.
+            if (/node_modules\/@vladmandic\/human\//.test(id)) return 'face-engine';
+            return undefined;
+          },
         },
       },
     },
-  },
-  server: {
-    // The desk backend in browser mode (`npm run desk:web`, DESK_PORT 4800); the page reaches it as
-    // same-origin /desk-api through this proxy. The host accepts sockets only from its own origin, so
-    // the dev proxy presents that origin (development only: the built page is served by the host itself).
-    proxy: {
-      '/desk-api': {
-        target: deskBackend,
-        ws: true,
-        configure: (proxy) => {
-          proxy.on('proxyReqWs', (request) => request.setHeader('origin', deskBackend.replace(/^ws/, 'http')));
+    server: {
+      // The desk backend in browser mode (`npm run desk:web`, DESK_PORT 4800); the page reaches it as
+      // same-origin /desk-api through this proxy. The host accepts sockets only from its own origin, so
+      // the dev proxy presents that origin (development only: the built page is served by the host itself).
+      proxy: {
+        '/desk-api': {
+          target: deskBackend,
+          ws: true,
+          configure: (proxy) => {
+            proxy.on('proxyReqWs', (request) => request.setHeader('origin', deskBackend.replace(/^ws/, 'http')));
+          },
         },
       },
     },
-  },
+  };
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter } from 'rxjs';
-import { FakeDeskBackend } from '../desk-client/fake-backend';
-import { seedFamilyId, seedMemberIds } from '../desk-client/fake-seed';
+import { FakeDeskBackend } from '../../dev/fake-backend';
+import { seedFamilyId, seedMemberIds } from '../../dev/fake-seed';
 import type { DeskDatabase } from './database';
 import { replicateReadModel, toReplicaDocument, type ReadModelReplication } from './replication';
 import { createCheckedDeskDatabase } from './testing';

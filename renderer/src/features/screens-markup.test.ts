@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom } from 'rxjs';
 import type { DeskAnswer, DeskChannel } from '@desk-api/contract';
-import { seedFamilyId, seedMemberIds } from '../desk-client/fake-seed';
+import { seedFamilyId, seedMemberIds } from '../../dev/fake-seed';
 import { markupOf, textOf, unlabelledControls } from '../testing/markup';
 import { fixtures } from '../testing/screens-fixture';
 import { createTestWorkspace } from '../testing/workspace-fixture';

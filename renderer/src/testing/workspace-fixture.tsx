@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 import { DeskContext, type DeskWorkspace } from '../app/desk-context';
 import { replicateReadModel } from '../data/replication';
 import { createCheckedDeskDatabase } from '../data/testing';
-import { FakeDeskBackend } from '../desk-client/fake-backend';
+import { FakeDeskBackend } from '../../dev/fake-backend';
 import { ScanInbox } from '../features/find/scan-inbox';
 import { IdentityEvidenceStore } from '../features/identity/identity-evidence';
 import { createDeskVerifier } from '../features/identity/identity-verifier';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PackageView } from '@desk-api/contract';
-import { fakePackages } from '../../desk-client/fake-seed';
+import { fakePackages } from '../../../dev/fake-seed';
 import { searchPackages } from './package-search';
 
 const catalogue: PackageView[] = fakePackages.map((pkg) => ({ ...pkg, version: 1 }));

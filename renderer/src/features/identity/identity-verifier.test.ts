@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MemberSummary } from '@desk-api/contract';
-import { FakeDeskBackend } from '../../desk-client/fake-backend';
-import { seedMemberIds } from '../../desk-client/fake-seed';
+import { FakeDeskBackend } from '../../../dev/fake-backend';
+import { seedMemberIds } from '../../../dev/fake-seed';
 import { createDeskVerifier } from './identity-verifier';
 
 const member = (memberId: string, schemeMemberId: string): MemberSummary => ({ memberId, schemeMemberId, fullName: 'Test', birthYear: 1980, gender: 'M', relation: 'head', activeCase: null });

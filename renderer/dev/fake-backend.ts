@@ -19,8 +19,8 @@ import type {
 } from '@desk-api/contract';
 import { allocateBooking, decideHold, formatAmount } from '@domain/money';
 import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch } from '@domain/biometrics';
-import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../data/documents';
-import type { DeskConnection, DeskLinkStatus } from './desk-link';
+import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../src/data/documents';
+import type { DeskConnection, DeskLinkStatus } from '../src/desk-client/desk-link';
 import {
   fakeBookableItems, fakeFamilies, fakeHospitals, fakeMembers, fakeOperators, fakePackages, fakePassword, fakeScheme, seedFamilyId,
   type FakeFamily, type FakeHospital, type FakeMember, type FakeOperator,

@@ -1,13 +1,13 @@
 /**
- * `?fake=1` in development only (see main.tsx): the desk against the in-memory fake backend, with a
+ * The dev server's fake desk (dev/fake.html, see fake-main.tsx): the desk against the in-memory fake backend, with a
  * panel to play the server's and the payer side's part. Never in a production build.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { FakeDeskBackend, fakeOtpCode } from '../desk-client/fake-backend';
-import { seedMemberIds } from '../desk-client/fake-seed';
-import type { DeskConnection } from '../desk-client/desk-link';
-import { createDeskVerifier } from '../features/identity/identity-verifier';
-import type { IdentityVerifier } from '../features/identity/identity-verifier';
+import { FakeDeskBackend, fakeOtpCode } from './fake-backend';
+import { seedMemberIds } from './fake-seed';
+import type { DeskConnection } from '../src/desk-client/desk-link';
+import { createDeskVerifier } from '../src/features/identity/identity-verifier';
+import type { IdentityVerifier } from '../src/features/identity/identity-verifier';
 
 export function startFakeDesk(): { readonly client: DeskConnection; readonly verifier: IdentityVerifier; readonly devTools: ReactNode } {
   const hospitalCode = new URLSearchParams(window.location.search).get('hospital') === 'B' ? 'HSP-B' : 'HSP-A';
