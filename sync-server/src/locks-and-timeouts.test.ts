@@ -62,7 +62,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
   const otherProcess = async (limits: Parameters<typeof openPostgres>[1]) => {
     const db = openPostgres(server.scratch.url!, limits);
     extraDatabases.push(db);
-    return buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, tokenKey: server.state.tokenKey, nationalIdKey: server.state.nationalIdKey });
+    return buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
   };
 
   it('while the gateway holds a code for the son, his family admits him, books a shortfall and reads go on', async () => {
@@ -103,6 +103,16 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
     await gateway.held();
     gateway.releaseAll();
     expect((await again).status).toBe(200);
+  });
+
+  it('every connection carries the time limits; a script (migration, bulk set-up) runs without them and leaves them in place', async () => {
+    const db = openPostgres(server.scratch.url!, { maxConnections: 1, lockTimeoutMs: 1_234, statementTimeoutMs: 5_678 });
+    extraDatabases.push(db);
+    const limits = async () => (await db.query<{ lock: string; statement: string }>("SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement"))[0];
+    expect(await limits()).toEqual({ lock: '1234ms', statement: '5678ms' });
+    await db.script("CREATE TEMP TABLE seen AS SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement");
+    expect((await db.query('SELECT lock, statement FROM seen'))[0]).toEqual({ lock: '0', statement: '0' });
+    expect(await limits()).toEqual({ lock: '1234ms', statement: '5678ms' });
   });
 
   it('no free connection within the pool wait limit → 503 service-busy with Retry-After, nothing changed', async () => {

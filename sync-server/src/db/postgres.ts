@@ -81,7 +81,17 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
     kind: 'postgres',
     location: url.toString(),
     query: async (text, params) => withClient((client) => run(client, text, params)),
-    script: async (text) => { await withClient((client) => client.query(text)); },
+    // Scripts are migrations and bulk set-up, not request work: no request time limits (RESET
+    // returns the connection to its start-up limits, whatever the script did).
+    script: async (text) => {
+      await withClient(async (client) => {
+        try {
+          await client.query(`SET statement_timeout = 0; SET lock_timeout = 0; ${text}`);
+        } finally {
+          await client.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
+        }
+      });
+    },
     defer: async (text, params) => { await withClient((client) => run(client, text, params)); },
     async transaction(work, options = {}) {
       for (let attempt = 1; ; attempt += 1) {
