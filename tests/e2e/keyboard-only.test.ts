@@ -95,6 +95,9 @@ describe('keyboard-only admission at desk A', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('table', { name: 'Bookings' }).textContent(), { timeout: 10_000 }).toMatch(/X-ray, two views.*Covered/s);
 
+    // Bookings are discharged on a decided pre-auth (the claim needs it; issue 24 item 14): PPD approves.
+    const [open] = await env.server.scratch.db.query<{ id: string }>("SELECT c.id FROM cases c JOIN members m ON m.id = c.member_id WHERE m.health_card_number = 'HC-S1-0003' AND c.status = 'admitted'");
+    expect((await env.server.command(await env.server.login('ppd'), 'decide-preauth', { caseId: open!.id, decision: 'approve' })).status).toBe(200);
     await page.keyboard.press('Alt+D');
     await page.getByRole('dialog').waitFor();
     await tabTo(/^Discharge$/);
