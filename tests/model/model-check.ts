@@ -6,7 +6,7 @@
  * variant is not refuted.
  */
 import { parseArgs } from 'node:util';
-import { checkProperty, entriesPerDesk, properties, type SpinRun } from './spin-runner';
+import { checkFinding, checkProperty, entriesPerDesk, findings, properties, type SpinRun } from './spin-runner';
 
 function row(result: SpinRun): string {
   const verdict = result.variant === 'design' ? (result.errors === 0 && result.isComplete ? 'holds' : 'VIOLATED') : (result.errors > 0 ? 'refuted' : 'NOT REFUTED');
@@ -38,6 +38,16 @@ async function main(): Promise<void> {
     console.log(row(broken));
     if (broken.errors === 0) isFailed = true;
     for (const line of broken.trail) console.log(`    ${line}`);
+  }
+  if (!values.only) {
+    console.log('\nfindings on the design (desks-converge, no other faults):');
+    for (const finding of findings) {
+      const result = await checkFinding(finding);
+      const isAsExpected = (result.errors > 0) === finding.isViolationExpected && result.isComplete;
+      if (!isAsExpected) isFailed = true;
+      console.log(`${finding.name.padEnd(55)} ${result.errors > 0 ? 'violated' : 'holds'.padEnd(8)} ${String(result.statesStored).padStart(8)} states  pan ${result.panSeconds.toFixed(1)} s${isAsExpected ? '' : '  (NOT AS EXPECTED)'}`);
+      for (const line of result.trail.slice(0, 14)) console.log(`    ${line}`);
+    }
   }
   console.log(`\n${isFailed ? 'FAILED' : 'all properties hold on the design and every broken variant is refuted'} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   process.exitCode = isFailed ? 1 : 0;

@@ -4,7 +4,7 @@
  * with a counterexample that shows the fault. `npm run model:check` runs the full bounds.
  */
 import { describe, expect, test } from 'vitest';
-import { checkProperty, properties, type PropertyName, type SpinRun } from './spin-runner';
+import { checkFinding, checkProperty, findings, properties, type PropertyName, type SpinRun } from './spin-runner';
 
 /**
  * Fewest states a design search must store at the quick bounds (about half of what it stores
@@ -15,7 +15,7 @@ const leastStates: Record<PropertyName, number> = {
   'applied-once': 25_000,
   'confirmed-kept': 25_000,
   'outbox-order': 20_000,
-  'pull-complete': 75_000,
+  'pull-complete': 180_000,
   'every-entry-answered': 9_000,
   'desks-converge': 25_000,
 };
@@ -27,8 +27,8 @@ const evidence: Record<PropertyName, RegExp> = {
   'confirmed-kept': /answered: covered \d \(confirmed\)[\s\S]*CRASH/,
   // Desk d's second entry (command 2d + 1) runs while its first is still undecided.
   'outbox-order': /receives the push of desk (\d) from entry 1[\s\S]*claims command \d \(xid/,
-  // A transaction still running when a round began, its xid below that round's next window.
-  'pull-complete': /claims command \d \(xid (\d+)\)[\s\S]*families page, window from xid \d+, next window from (?!\1\b)\d+[\s\S]*COMMIT xid \1:/,
+  // A transaction still running when a round began, its xid below the next window and not listed.
+  'pull-complete': /claims command \d \(xid (\d+)\)[\s\S]*families page, window from xid \d+ \(\+ running \d+ \d+\), next window from (?!\1\b)\d+ \(\+ running 0 0\)[\s\S]*COMMIT xid \1:/,
   'every-entry-answered': /LOST by the network[\s\S]*START OF CYCLE/,
   'desks-converge': /START OF CYCLE/,
 };
@@ -56,4 +56,12 @@ describe('protocol model (spin, quick bounds)', () => {
       if (property.kind === 'safety') expect(broken.trail.join('\n')).toMatch(/assertion violated/);
     }, 240_000);
   }
+
+  test.concurrent('finding: a desk whose push keeps failing never pulls again; a pull after a failed push converges', async () => {
+    const [today, fixed] = await Promise.all(findings.map((finding) => checkFinding(finding)));
+    expect(today?.errors, today && describeRun(today)).toBeGreaterThan(0);
+    expect(today?.trail.join('\n')).toMatch(/command 0 fails \(not a rejection\)[\s\S]*pushes again \(no pull this cycle\)[\s\S]*START OF CYCLE/);
+    expect(fixed?.errors, fixed && describeRun(fixed)).toBe(0);
+    expect(fixed?.statesStored).toBeGreaterThan(1_500);
+  }, 240_000);
 });
