@@ -8,6 +8,7 @@ import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes
 import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
 import { verifyPassword } from './auth/passwords';
 import { OperatorStatus } from './auth/operator-status';
+import type { ServerKeys } from './auth/keyring';
 import { issueToken, verifyToken, type Principal } from './auth/tokens';
 import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
@@ -30,8 +31,8 @@ export interface AppOptions {
   readonly scheme: () => SchemeRow;
   /** Re-read the current scheme after HA changes its parameters (set-scheme-parameters). */
   readonly reloadScheme?: () => Promise<void>;
-  readonly tokenKey: Buffer;
-  readonly nationalIdKey: Buffer;
+  /** The token, national-id and biometric keys, from outside the database (auth/keyring.ts). */
+  readonly keys: ServerKeys;
   readonly notifier: ChangeNotifier;
   /** Request log (ids only). A stream instead of true sends it there (tests read it back to prove what is never logged). */
   readonly logger?: boolean | { readonly stream: NodeJS.WritableStream };
@@ -197,7 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const authenticate = async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw fail('unauthenticated', 'Sign in first: send Authorization: Bearer <token> from POST /auth/login.');
-    const checked = verifyToken(options.tokenKey, header.slice('Bearer '.length), now());
+    const checked = verifyToken(options.keys.token, header.slice('Bearer '.length), now());
     if (!checked.ok) throw fail('unauthenticated', checked.reason === 'expired' ? 'Your session has expired; sign in again.' : 'The sign-in token is not valid; sign in again.');
     // The token says who signed in; the operator's row says what they may still do (update-operator).
     const current = await operatorStatus.current(checked.principal);
@@ -229,13 +230,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       throw fail('invalid-credentials', 'The username or password is not right.');
     }
     const principal: Principal = { operatorId: operator.id as OperatorId, roles: operator.roles.filter(isRole), hospitalId: operator.hospital_id as HospitalId | null };
-    const issued = issueToken(options.tokenKey, principal, now());
+    const issued = issueToken(options.keys.token, principal, now());
     return { ...issued, operatorId: operator.id, roles: principal.roles, hospitalId: principal.hospitalId };
   });
 
   const sms = options.sms ?? new DevelopmentSmsSink();
   const runnerDeps: RunnerDependencies = {
-    db: options.db, handlers, scheme: options.scheme, nationalIdKey: options.nationalIdKey,
+    db: options.db, handlers, scheme: options.scheme, nationalIdKey: options.keys.nationalId.current.key, nationalIdLegacy: options.keys.nationalIdLegacy, biometricKeys: options.keys.biometric,
     services: { now: options.clock ?? (() => new Date()), sms, otp: options.otpPolicy ?? defaultOtpPolicy },
     ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
   };

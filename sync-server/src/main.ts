@@ -3,7 +3,9 @@
  * and `npm start` (adds --demo: the demo scheme, hospitals, operators and the seed family).
  */
 import { buildApp } from './app';
-import { openDatabase } from './db/open';
+import { join } from 'node:path';
+import { isProductionMode } from './auth/keyring';
+import { defaultDataDir, openDatabase } from './db/open';
 import { demoIds, demoOperators, demoPassword, seedDemo } from './demo/seed';
 import { prepareServer } from './server-state';
 import { ChangeNotifier } from './sync/notifier';
@@ -14,9 +16,15 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 4700);
   const host = process.env.HOST ?? '127.0.0.1';
 
+  // Production (NODE_ENV=production or any DATABASE_URL) refuses to start without keys from the
+  // environment or COVERDESK_KEY_FILE; an embedded demo/development database gets a key file
+  // generated beside its data, outside the database (SECURITY.md).
+  const production = isProductionMode(process.env);
+  const demoKeyFile = production ? undefined : join(process.env.COVERDESK_DATA_DIR ?? defaultDataDir, '..', 'server-keys.json');
   const db = await openDatabase();
   console.log(`CoverDesk sync server — database: ${db.kind === 'pglite' ? `embedded PGlite in ${db.location}` : `PostgreSQL ${db.location}`}`);
-  const state = await prepareServer(db);
+  const state = await prepareServer(db, demoKeyFile ? { demoKeyFile } : {});
+  console.log(`Server keys: ${state.keys.source}.`);
   if (isDemo) {
     const seeded = await seedDemo(db, { nationalIdKey: state.nationalIdKey });
     await state.reloadScheme();
@@ -28,7 +36,7 @@ async function main(): Promise<void> {
   const isDemoDatabase = isDemo || (await db.query('SELECT 1 FROM schemes WHERE id = $1', [demoIds.schemeId])).length > 0;
   const notifier = new ChangeNotifier(db.kind === 'postgres' ? process.env.DATABASE_URL ?? null : null);
   await notifier.start();
-  const app = await buildApp({ db, notifier, exposeDevelopmentSms: isDemoDatabase, scheme: state.scheme, reloadScheme: state.reloadScheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, logger: process.env.COVERDESK_LOG === '1' });
+  const app = await buildApp({ db, notifier, exposeDevelopmentSms: isDemoDatabase, scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, logger: process.env.COVERDESK_LOG === '1' });
   await app.listen({ port, host });
   console.log(`Listening on http://${host}:${port}  (API documentation: http://${host}:${port}/docs)`);
   if (isDemoDatabase) console.log(`Demo scheme: one-time codes go to the development SMS sink, shown at http://${host}:${port}/dev/sms (and by npm run demo:devices -- otp).`);

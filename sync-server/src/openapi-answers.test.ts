@@ -157,7 +157,7 @@ describe('real answers hold to the served OpenAPI document', () => {
     // 503: a second server process whose only connection is taken.
     if (server.scratch.url) {
       const db = openPostgres(server.scratch.url, { maxConnections: 1, poolWaitMs: 1_000 });
-      const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, tokenKey: server.state.tokenKey, nationalIdKey: server.state.nationalIdKey });
+      const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
       let finish: () => void = () => undefined;
       let inside: () => void = () => undefined;
       const isInside = new Promise<void>((resolve) => { inside = resolve; });

@@ -5,6 +5,7 @@ import { demoIds } from './demo/seed';
 import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
 import { prepareServer } from './server-state';
+import { testServerKeys } from './testing/keys';
 
 const units = (n: number) => n * 100;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -278,7 +279,7 @@ describeEachBackend('payer console commands (%s)', (backend) => {
   });
 
   it('another server process on the same database picks up changed scheme parameters within its refresh interval', async () => {
-    const other = await prepareServer(server.scratch.db, { schemeRefreshMs: 50 });
+    const other = await prepareServer(server.scratch.db, { keys: testServerKeys, schemeRefreshMs: 50 });
     try {
       expect(other.scheme().auto_extend_bp).toBe(server.state.scheme().auto_extend_bp);
       resultOf(await server.command(ha, 'set-scheme-parameters', { autoExtendBp: 2500, reason: 'Allow a quarter more before an enhancement' }));

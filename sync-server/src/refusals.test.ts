@@ -6,6 +6,7 @@ import { createScratchDatabase } from './testing/databases';
 import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
 import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
+import { testServerKeys } from './testing/keys';
 
 const units = (n: number) => n * 100;
 
@@ -191,7 +192,7 @@ describe.skipIf(!process.env.DATABASE_URL)('several servers migrating one fresh 
       const url = scratch.url!;
       const { openPostgres } = await import('./db/postgres');
       const pools = [scratch.db, openPostgres(url, { maxConnections: 4 }), openPostgres(url, { maxConnections: 4 })];
-      const states = await Promise.all(pools.map((db) => prepareServer(db)));
+      const states = await Promise.all(pools.map((db) => prepareServer(db, { keys: testServerKeys })));
       const { migrations } = await import('./db/migrate');
       const applied = await scratch.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
       expect(applied.map((r) => r.version)).toEqual(migrations.map((m) => m.version).sort((a, b) => a - b));

@@ -1,5 +1,5 @@
 import { linkPending } from './audit/chain';
-import { loadSecret } from './auth/secrets';
+import { loadServerKeys, type ServerKeys } from './auth/keyring';
 import type { SchemeRow } from './commands/context';
 import type { Database } from './db/database';
 import { migrate } from './db/migrate';
@@ -7,7 +7,9 @@ import { migrate } from './db/migrate';
 export interface ServerState {
   readonly scheme: () => SchemeRow;
   readonly reloadScheme: () => Promise<void>;
-  readonly tokenKey: Buffer;
+  /** The keys, from outside the database (auth/keyring.ts). */
+  readonly keys: ServerKeys;
+  /** The current national-id key (seeding the demo, tests). */
   readonly nationalIdKey: Buffer;
   /** Stop background work (the audit chainer). */
   readonly stop: () => Promise<void>;
@@ -15,12 +17,15 @@ export interface ServerState {
 
 const noScheme = 'No scheme is configured in this database. Start with --demo for the demo scheme, or load a scheme first.';
 
-/** Migrate, load secrets and the current scheme, and start the audit chainer. */
-export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; chainIntervalMs?: number; schemeRefreshMs?: number } = {}): Promise<ServerState> {
+/**
+ * Load the keys (refusing to start without them, before touching the database), migrate, load the
+ * current scheme, and start the audit chainer. `keys` is given by the test harness; otherwise they
+ * come from the environment, a key file, or (embedded demo database only) `demoKeyFile`.
+ */
+export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number } = {}): Promise<ServerState> {
   const env = options.env ?? process.env;
+  const keys = options.keys ?? loadServerKeys(env, options.demoKeyFile ? { demoKeyFile: options.demoKeyFile } : {});
   await migrate(db);
-  const tokenKey = await loadSecret(db, 'token-key', env.COVERDESK_TOKEN_KEY);
-  const nationalIdKey = await loadSecret(db, 'national-id-key', env.COVERDESK_NATIONAL_ID_KEY);
   let scheme: SchemeRow | null = null;
   const reloadScheme = async () => {
     const [row] = await db.query<SchemeRow>('SELECT * FROM schemes WHERE is_current');
@@ -49,8 +54,8 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
       return scheme;
     },
     reloadScheme,
-    tokenKey,
-    nationalIdKey,
+    keys,
+    nationalIdKey: keys.nationalId.current.key,
     stop: async () => {
       stopped = true;
       clearInterval(timer);

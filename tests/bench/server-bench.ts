@@ -24,6 +24,7 @@ import { demoIds, seedDemo } from '../../sync-server/src/demo/seed';
 import { prepareServer } from '../../sync-server/src/server-state';
 import { createScratchDatabase } from '../../sync-server/src/testing/databases';
 import { login, startServerProcess, type ServerProcess } from '../support/server-process';
+import { testServerKeys } from '../../sync-server/src/testing/keys';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
 const concurrency = 64;
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const scratch = await createScratchDatabase('postgres', { maxConnections: 4 });
   const servers: ServerProcess[] = [];
   try {
-    const state = await prepareServer(scratch.db);
+    const state = await prepareServer(scratch.db, { keys: testServerKeys });
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
     await state.stop();
     console.log(`setting up ${spreadFamilies} families with a case each, and one hot family of five…`);

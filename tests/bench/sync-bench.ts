@@ -42,6 +42,7 @@ import { prepareServer } from '../../sync-server/src/server-state';
 import { initialCheckpoint, pull } from '../../sync-server/src/sync/pull';
 import { createScratchDatabase } from '../../sync-server/src/testing/databases';
 import { login, postJson, startServerProcess, type ServerProcess } from '../support/server-process';
+import { testServerKeys } from '../../sync-server/src/testing/keys';
 
 const families = Number(process.env.BENCH_FAMILIES ?? 100_000);
 const bookings = Number(process.env.BENCH_BOOKINGS ?? 200_000);
@@ -226,7 +227,7 @@ async function benchMain(): Promise<void> {
   // Set inside pullOnce (a closure): typed so the cleanup below still sees it as possibly set.
   let desk = null as ReturnType<typeof fork> | null;
   try {
-    const state = await prepareServer(scratch.db);
+    const state = await prepareServer(scratch.db, { keys: testServerKeys });
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
     await state.stop();
     const setupStarted = performance.now();

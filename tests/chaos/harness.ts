@@ -34,6 +34,7 @@ import { stablePort } from '../support/ports';
 import { login, postJson, startServerProcess, type ServerProcess } from '../support/server-process';
 import { DeskHost, HostGoneError } from './desk-host';
 import type { ActResult, ChaosMember, DeskSetup, DeskSnapshot } from './desk-protocol';
+import { testServerKeys } from '../../sync-server/src/testing/keys';
 
 export interface ChaosOptions {
   readonly desks: number;
@@ -181,7 +182,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     // ---------------------------------------------------------------- the scheme and the registry
     scratch = await createScratchDatabase('postgres', { maxConnections: 4 });
     const db = scratch.db;
-    const state = await prepareServer(db);
+    const state = await prepareServer(db, { keys: testServerKeys });
     await seedDemo(db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
     await state.stop();
     // Bookings past a hold may extend it by 20% of the authorized amount: more arbitration.

@@ -11,6 +11,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../../sync-server/s
 import { HttpFaultProxy } from '../support/http-fault-proxy';
 import { stablePort } from '../support/ports';
 import { login, postJson, startServerProcess, type ServerProcess } from '../support/server-process';
+import { testServerKeys } from '../../sync-server/src/testing/keys';
 
 function value<T>(result: DeskResult<T>): T {
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
@@ -47,7 +48,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a ser
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('postgres', { maxConnections: 2 });
-    const state = await prepareServer(scratch.db);
+    const state = await prepareServer(scratch.db, { keys: testServerKeys });
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 2 });
     await state.stop();
     [crashing, streaming] = await Promise.all([startServerProcess({ DATABASE_URL: scratch.url! }, { port: await stablePort() }), startServerProcess({ DATABASE_URL: scratch.url! })]);

@@ -5,6 +5,7 @@ import { prepareServer } from '../../sync-server/src/server-state';
 import { createScratchDatabase, type ScratchDatabase } from '../../sync-server/src/testing/databases';
 import { moneyConsistency } from '../../sync-server/src/testing/harness';
 import { login, postJson, startServerProcess, type HttpAnswer, type ServerProcess } from '../support/server-process';
+import { testServerKeys } from '../../sync-server/src/testing/keys';
 
 /**
  * Three sync-server processes on one real PostgreSQL database, hammered concurrently. Concurrency
@@ -27,7 +28,7 @@ describe.skipIf(!hasPostgres)('three servers, 300 concurrent money commands with
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('postgres');
-    const state = await prepareServer(scratch.db);
+    const state = await prepareServer(scratch.db, { keys: testServerKeys });
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
     await state.stop();
     // Bookings past the hold may extend it by 20% of the authorized amount: more arbitration.

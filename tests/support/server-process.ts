@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { testKeyEnvironment } from '../../sync-server/src/testing/keys';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,7 +31,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', ...(options.args ?? [])], {
     cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // The test keys (sync-server/src/testing/keys.ts): the same as this process's in-process servers.
+    env: { ...process.env, ...testKeyEnvironment(), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

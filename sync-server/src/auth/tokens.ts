@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { findKey, type Keyring } from './keyring';
 import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
 
 export interface Principal {
@@ -8,23 +9,30 @@ export interface Principal {
   readonly hospitalId: HospitalId | null;
 }
 
-/** Short-lived bearer tokens: base64url(JSON claims) + "." + HMAC-SHA256 over it. */
+/**
+ * Short-lived bearer tokens: keyId + "." + base64url(JSON claims) + "." + HMAC-SHA256 over both under
+ * that key of the token keyring (auth/keyring.ts): the current key signs, previous keys still verify.
+ */
 export const tokenLifetimeSeconds = 15 * 60;
 
-export function issueToken(key: Buffer, principal: Principal, nowMs: number): { token: string; expiresAt: string } {
+export function issueToken(ring: Keyring, principal: Principal, nowMs: number): { token: string; expiresAt: string } {
   const expiresAtSeconds = Math.floor(nowMs / 1000) + tokenLifetimeSeconds;
   const claims = { sub: principal.operatorId, roles: principal.roles, hospitalId: principal.hospitalId, exp: expiresAtSeconds };
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const signature = createHmac('sha256', key).update(payload).digest('base64url');
-  return { token: `${payload}.${signature}`, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
+  const { id, key } = ring.current;
+  const signature = createHmac('sha256', key).update(`${id}.${payload}`).digest('base64url');
+  return { token: `${id}.${payload}.${signature}`, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
 }
 
 export type TokenCheck = { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
-export function verifyToken(key: Buffer, token: string, nowMs: number): TokenCheck {
-  const [payload, signature] = token.split('.');
-  if (!payload || !signature) return { ok: false, reason: 'malformed' };
-  const expected = createHmac('sha256', key).update(payload).digest();
+export function verifyToken(ring: Keyring, token: string, nowMs: number): TokenCheck {
+  const parts = token.split('.');
+  const [keyId, payload, signature] = parts;
+  if (parts.length !== 3 || !keyId || !payload || !signature) return { ok: false, reason: 'malformed' };
+  const key = findKey(ring, keyId);
+  if (!key) return { ok: false, reason: 'bad-signature' };
+  const expected = createHmac('sha256', key).update(`${keyId}.${payload}`).digest();
   const actual = Buffer.from(signature, 'base64url');
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad-signature' };
   let claims: unknown;

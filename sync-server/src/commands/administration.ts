@@ -14,7 +14,7 @@ export async function registerFamily(context: CommandContext, body: CommandBody<
     [body.familyId, body.familyNumber, body.members.map((m) => m.memberId), body.members.map((m) => m.schemeMemberId)],
   );
   if (clash) throw reject('already-registered', `This ${clash.what} is already registered.`);
-  const hashes = body.members.map((m) => (m.nationalId ? nationalIdHash(context.nationalIdKey, m.nationalId) : null));
+  const hashes = body.members.map((m) => (m.nationalId ? nationalIdHash(context.nationalIdKey, m.nationalId, context.nationalIdLegacy ?? null) : null));
   const cards = body.members.map((m) => m.healthCardNumber?.toUpperCase() ?? null);
   const taken = await context.sql.query<{ id: string }>('SELECT id FROM members WHERE national_id_hash = ANY($1::text[]) OR health_card_number = ANY($2::text[]) LIMIT 1', [hashes.filter((h): h is string => h !== null), cards.filter((c): c is string => c !== null)]);
   if (taken.length > 0 || new Set(hashes.filter(Boolean)).size !== hashes.filter(Boolean).length) throw reject('already-registered', 'A national id or health card in this family is already registered to another member.');

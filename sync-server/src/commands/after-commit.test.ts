@@ -6,6 +6,7 @@ import { demoPassword, seedDemo } from '../demo/seed';
 import { prepareServer, type ServerState } from '../server-state';
 import { ChangeNotifier } from '../sync/notifier';
 import { availableBackends, createScratchDatabase, type ScratchDatabase } from '../testing/databases';
+import { testServerKeys } from '../testing/keys';
 
 /**
  * A 500 must not say "nothing was changed" when something was (issue 24 item 15): here the
@@ -19,10 +20,10 @@ describe.each(availableBackends)('answers after a commit (%s)', (backend) => {
   let token = '';
   beforeAll(async () => {
     scratch = await createScratchDatabase(backend);
-    state = await prepareServer(scratch.db, { chainIntervalMs: 50 });
+    state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50 });
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
     await state.reloadScheme();
-    const common = { db: scratch.db, notifier: new ChangeNotifier(null), tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey };
+    const common = { db: scratch.db, notifier: new ChangeNotifier(null), keys: state.keys };
     app = await buildApp({ ...common, scheme: state.scheme, reloadScheme: () => Promise.reject(new Error('scheme reload failed (test)')) });
     // A server whose scheme cannot be read fails inside the command's transaction.
     brokenApp = await buildApp({ ...common, scheme: () => { throw new Error('no scheme (test)'); }, reloadScheme: state.reloadScheme });

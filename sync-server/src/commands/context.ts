@@ -1,3 +1,4 @@
+import type { Keyring } from '../auth/keyring';
 import { formatAmount } from '@domain/money';
 import type { CommandBody, CommandName } from '@contract/commands';
 import type { Principal } from '../auth/tokens';
@@ -27,6 +28,10 @@ export interface CommandContext {
   readonly commandId: string;
   readonly scheme: SchemeRow;
   readonly nationalIdKey: Buffer;
+  /** See ServerKeys.nationalIdLegacy: national-id hashes from before keys:migrate are hashed again under the current key. */
+  readonly nationalIdLegacy?: Buffer | null;
+  /** The biometric at-rest keyring (auth/keyring.ts); biometric commands refuse without it. */
+  readonly biometricKeys?: Keyring;
   readonly services: CommandServices;
   /**
    * Run `task` after this command's transaction has committed (not at all if it rolls back), with

@@ -7,8 +7,15 @@ import { appendLedger, reserveCover } from '../money/family-cover';
 import { familyBalance, lockCase, lockPreauth, requireAdmitted } from './case-access';
 import { formatMoney, type CommandContext, type CommandResult } from './context';
 
-export function nationalIdHash(key: Buffer, nationalId: string): string {
-  return createHmac('sha256', key).update(nationalId.replace(/\D/g, '')).digest('hex');
+/**
+ * The keyed hash a national id is stored and looked up as. `legacy` is the key that lived in the
+ * database before `npm run keys:migrate`: that command hashed each stored hash again under the
+ * current key, so lookups do the same (ServerKeys.nationalIdLegacy).
+ */
+export function nationalIdHash(key: Buffer, nationalId: string, legacy: Buffer | null = null): string {
+  const digits = nationalId.replace(/\D/g, '');
+  const inner = legacy ? createHmac('sha256', legacy).update(digits).digest('hex') : digits;
+  return createHmac('sha256', key).update(inner).digest('hex');
 }
 
 interface MemberLookupRow {
@@ -23,7 +30,7 @@ interface MemberLookupRow {
 
 export async function identifyMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<CommandResult> {
   const column = body.by === 'scheme-id' ? 'scheme_member_id' : body.by === 'national-id' ? 'national_id_hash' : 'health_card_number';
-  const value = body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value) : body.value.trim().toUpperCase();
+  const value = body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value, context.nationalIdLegacy ?? null) : body.value.trim().toUpperCase();
   const [member] = await context.sql.query<MemberLookupRow>(
     `SELECT id, family_id, scheme_member_id, full_name, birth_year, gender, relation FROM members WHERE ${column} = $1`,
     [value],

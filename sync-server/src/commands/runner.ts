@@ -1,3 +1,4 @@
+import type { Keyring } from '../auth/keyring';
 import { createHmac } from 'node:crypto';
 import { commandRoles, type CommandBody, type CommandName } from '@contract/commands';
 import { assertNever, fail, RefusedError, type Refusal } from '@domain/outcomes';
@@ -67,6 +68,8 @@ export interface RunnerDependencies {
   readonly handlers: CommandHandlers;
   readonly scheme: () => SchemeRow;
   readonly nationalIdKey: Buffer;
+  readonly nationalIdLegacy?: Buffer | null;
+  readonly biometricKeys?: Keyring;
   readonly services: CommandServices;
   /**
    * How add-booking is decided: 'database' (default) in one statement, add_booking_decision;
@@ -182,7 +185,7 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
     const decided = await deps.db.transaction(async (sql, claimed) => {
       afterCommit = [];
       if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal);
-      const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, services: deps.services, afterCommit: (task) => { afterCommit.push(task); } };
+      const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit: (task) => { afterCommit.push(task); } };
       let result: Record<string, unknown>;
       try {
         result = await deps.handlers[name](context, body);

@@ -232,7 +232,7 @@ describeEachBackend('console feed (%s)', (backend) => {
   it('the stream ends with an `expired` event when the token runs out, and an expired token is refused (401)', async () => {
     // A server whose clock is 14 min 58 s ahead: a token issued now has two seconds left there.
     const ahead = (15 * 60 - 2) * 1000;
-    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, tokenKey: server.state.tokenKey, nationalIdKey: server.state.nationalIdKey, now: () => Date.now() + ahead });
+    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, now: () => Date.now() + ahead });
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const port = (app.server.address() as { port: number }).port;
@@ -274,7 +274,7 @@ describeEachBackend('console feed (%s)', (backend) => {
   it('serves the console page with a strict CSP, says so when it is not built, and never leaves its folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coverdesk-console-'));
     try {
-      const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, tokenKey: server.state.tokenKey, nationalIdKey: server.state.nationalIdKey, consoleDir: dir });
+      const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, consoleDir: dir });
       const notBuilt = await app.inject({ method: 'GET', url: '/console/' });
       expect(notBuilt.statusCode).toBe(503);
       expect(notBuilt.body).toMatch(/not built/);

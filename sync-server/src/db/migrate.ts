@@ -14,6 +14,7 @@ import { sql as schemeTimeZone } from './migrations/012-scheme-time-zone';
 import { sql as scopeDepartures } from './migrations/013-scope-departures';
 import { sql as keyedRequestHash } from './migrations/014-keyed-request-hash';
 import { sql as appendOnlyTruncate } from './migrations/020-append-only-truncate';
+import { sql as keysOutsideDatabase } from './migrations/021-keys-outside-database';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -32,6 +33,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 13, name: 'scope-departures', sql: scopeDepartures },
   { version: 14, name: 'keyed-request-hash', sql: keyedRequestHash },
   { version: 20, name: 'append-only-truncate', sql: appendOnlyTruncate },
+  { version: 21, name: 'keys-outside-database', sql: keysOutsideDatabase },
 ];
 
 /**

@@ -6,7 +6,7 @@ import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
-import { biometricAtRestKey, biometricTransportKey, descriptorBytes, openBiometric } from './biometric-seal';
+import { biometricTransportKey, descriptorBytes, openAtRest, openBiometric } from './biometric-seal';
 
 /** A template shaped like a module's 512-byte character file, recognisable in any dump. */
 const template = Buffer.from(Array.from({ length: 512 }, (_, index) => (index * 37 + 11) % 256));
@@ -48,9 +48,9 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
 
     const [row] = await server.scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint'", [demoIds.father]);
     expect(row).toBeDefined();
-    expect(openBiometric(biometricAtRestKey(server.state.nationalIdKey), demoIds.father, 'fingerprint', row!.sealed).equals(template)).toBe(true);
+    expect(openAtRest(server.state.keys.biometric, demoIds.father, 'fingerprint', row!.sealed).equals(template)).toBe(true);
     // Bound to its member: the same sealed value does not open as another member's.
-    expect(() => openBiometric(biometricAtRestKey(server.state.nationalIdKey), demoIds.mother, 'fingerprint', row!.sealed)).toThrow();
+    expect(() => openAtRest(server.state.keys.biometric, demoIds.mother, 'fingerprint', row!.sealed)).toThrow();
 
     await settleAuditChain(server.scratch.db);
     const [audit] = await server.scratch.db.query<{ after: unknown }>("SELECT after FROM audit_log WHERE action = 'biometric-enrolled' AND entity_id = $1", [demoIds.father]);
@@ -60,7 +60,7 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   it('enrols a face descriptor, sealed as float32', async () => {
     resultOf(await server.command(medcoA, 'enroll-face', { memberId: demoIds.father, descriptor }));
     const [row] = await server.scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'face'", [demoIds.father]);
-    expect(openBiometric(biometricAtRestKey(server.state.nationalIdKey), demoIds.father, 'face', row!.sealed).equals(descriptorBytes(descriptor))).toBe(true);
+    expect(openAtRest(server.state.keys.biometric, demoIds.father, 'face', row!.sealed).equals(descriptorBytes(descriptor))).toBe(true);
   });
 
   it('refuses a second enrolment of the same finger or face (409, stored), so a desk cannot swap a patient\'s biometric', async () => {
@@ -109,7 +109,7 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     expect(openBiometric(key, demoIds.father, 'fingerprint', sealedForDesk).equals(template)).toBe(true);
     // Desk B's key (or the at-rest key) does not open it.
     expect(() => openBiometric(biometricTransportKey(demoIds.deskB, createHash('sha256').update(desk.secret).digest('hex')), demoIds.father, 'fingerprint', sealedForDesk)).toThrow();
-    expect(() => openBiometric(biometricAtRestKey(server.state.nationalIdKey), demoIds.father, 'fingerprint', sealedForDesk)).toThrow();
+    expect(() => openAtRest(server.state.keys.biometric, demoIds.father, 'fingerprint', sealedForDesk)).toThrow();
     expect(JSON.stringify(answer.body)).not.toContain(template.toString('base64').slice(0, 40));
   });
 

@@ -5,7 +5,7 @@ import { checkFaceDescriptor } from '@domain/biometrics';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import type { CommandContext, CommandResult } from '../commands/context';
-import { biometricAtRestKey, descriptorBytes, sealBiometric } from './biometric-seal';
+import { descriptorBytes, sealAtRest } from './biometric-seal';
 
 /**
  * Biometric enrolment at a desk: the fingerprint module's template or the camera's face
@@ -26,7 +26,8 @@ async function enroll(context: CommandContext, memberId: string, modality: Biome
     throw reject('biometric-already-enrolled', `This member's ${modality === 'face' ? 'face' : 'fingerprint'} was already enrolled on ${new Date(existing.enrolled_at).toISOString().slice(0, 10)}; verify against it. If it no longer reads, identify the patient by face, one-time code or a supervisor override.`);
   }
   const enrolledAt = context.services.now();
-  const sealed = sealBiometric(biometricAtRestKey(context.nationalIdKey), memberId, modality, plaintext);
+  if (!context.biometricKeys) throw new Error('this server was started without a biometric key (COVERDESK_BIOMETRIC_KEY)');
+  const sealed = sealAtRest(context.biometricKeys, memberId, modality, plaintext);
   await context.sql.query(
     'INSERT INTO biometric_enrolments (id, member_id, family_id, modality, sealed, enrolled_by, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
     [randomUUID(), memberId, member.family_id, modality, sealed, context.principal.operatorId, enrolledAt],

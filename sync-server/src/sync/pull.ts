@@ -1,6 +1,7 @@
+import type { Keyring } from '../auth/keyring';
 import { replicatedTables, type BiometricModality, type PullCheckpointValue, type ReplicatedTable } from '@contract/sync';
 import type { Database, Sql } from '../db/database';
-import { openBiometric, sealBiometric } from '../identity/biometric-seal';
+import { openAtRest, sealBiometric } from '../identity/biometric-seal';
 import type { DeskPrincipal } from './desk-auth';
 
 /**
@@ -163,7 +164,7 @@ export interface PullResult {
 
 /** How biometric rows are resealed for the pulling desk; without it (profiling) they are left out. */
 export interface BiometricResealing {
-  readonly atRestKey: Buffer;
+  readonly atRest: Keyring;
   readonly transportKey: Buffer;
 }
 
@@ -179,7 +180,7 @@ function resealForDesk(row: Record<string, unknown>, keys: BiometricResealing): 
   const modality = row.modality as BiometricModality;
   let plaintext: Buffer;
   try {
-    plaintext = openBiometric(keys.atRestKey, memberId, modality, String(sealed));
+    plaintext = openAtRest(keys.atRest, memberId, modality, String(sealed));
   } catch {
     return null;
   }

@@ -15,7 +15,7 @@ import type { ChangeNotifier } from './notifier';
 import { openPokeStream } from './poke-stream';
 import { initialCheckpoint, pull, pullAnswerBody, type PullResult } from './pull';
 import { PullPrefetch } from './pull-prefetch';
-import { biometricAtRestKey, biometricTransportKey } from '../identity/biometric-seal';
+import { biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush, type PushOptions } from './push';
 import { findingUnder } from '../strict-json';
 
@@ -52,8 +52,7 @@ function pushOptions(request: FastifyRequest, count: number, bodyPath: (index: n
 
 export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptions): void {
   const { db, notifier } = options;
-  /** Derived once: the national-id key does not change while the server runs. */
-  const biometricAtRest = biometricAtRestKey(options.runner.nationalIdKey);
+  const biometricAtRest = options.runner.biometricKeys ?? null;
   const prefetch = new PullPrefetch();
   app.addHook('onClose', async () => prefetch.clear());
   const desk = async (request: FastifyRequest): Promise<DeskPrincipal> => {
@@ -135,7 +134,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range or a malformed paging id); start again without one.');
       }
     }
-    const biometrics = { atRestKey: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') };
+    const biometrics = biometricAtRest ? { atRest: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') } : undefined;
     const limit = Number(query.limit ?? pullPageLimit.default);
     // Refused rather than cut down: a page shorter than asked for reads as the end of the pull to
     // a client that pages like RxDB, which would then wait for the next poke with documents left.

@@ -7,6 +7,7 @@ import { prepareServer, type ServerState } from '../server-state';
 import { ChangeNotifier } from '../sync/notifier';
 import type { SmsGateway } from '../identity/sms';
 import { createScratchDatabase, type Backend, type ScratchDatabase } from './databases';
+import { testServerKeys } from './keys';
 
 export interface Answer {
   status: number;
@@ -32,11 +33,11 @@ export interface TestServer {
 /** A real server app (Fastify inject, no socket) on a fresh database seeded with the demo scheme. */
 export async function startTestServer(backend: Backend, options: { extraFamilies?: number; seedCover?: number; clock?: () => Date; sms?: SmsGateway; addBookingVia?: 'database' | 'handler'; logStream?: NodeJS.WritableStream } = {}): Promise<TestServer> {
   const scratch = await createScratchDatabase(backend);
-  const state = await prepareServer(scratch.db, { chainIntervalMs: 50 });
+  const state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50 });
   await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: options.extraFamilies ?? 5, ...(options.seedCover ? { seedCover: options.seedCover } : {}) });
   await state.reloadScheme();
   const notifier = new ChangeNotifier(null);
-  const app = await buildApp({ db: scratch.db, notifier, ...(options.clock ? { clock: options.clock } : {}), ...(options.sms ? { sms: options.sms } : {}), scheme: state.scheme, reloadScheme: state.reloadScheme, tokenKey: state.tokenKey, nationalIdKey: state.nationalIdKey, ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}), ...(options.logStream ? { logger: { stream: options.logStream } } : {}) });
+  const app = await buildApp({ db: scratch.db, notifier, ...(options.clock ? { clock: options.clock } : {}), ...(options.sms ? { sms: options.sms } : {}), scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}), ...(options.logStream ? { logger: { stream: options.logStream } } : {}) });
   const raw: TestServer['raw'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;

@@ -1,0 +1,142 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The server's keys live outside the database they protect (SECURITY.md): a dump of PostgreSQL must
+ * not hand over the key that signs operator tokens, the one that hashes national ids or the one that
+ * seals biometrics. Each key has an id carried by what it signs or seals, so a key can be rotated:
+ * the first key of a ring is current (signs, seals), the others only verify and open.
+ */
+export interface ServerKey {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+export interface Keyring {
+  readonly current: ServerKey;
+  readonly previous: readonly ServerKey[];
+}
+
+export interface ServerKeys {
+  readonly token: Keyring;
+  readonly nationalId: Keyring;
+  readonly biometric: Keyring;
+  /**
+   * The national-id key that lived in the database before `npm run keys:migrate`. National ids are
+   * stored only as keyed hashes, so they cannot be hashed again from the plain id: the migration
+   * hashes each old hash under the new key, and lookups do the same. Once the table is dropped this
+   * value is no longer secret (old dumps hold it); the new key is what protects the hashes.
+   */
+  readonly nationalIdLegacy: Buffer | null;
+  /** Where the keys came from, printed at start (never the keys). */
+  readonly source: string;
+}
+
+export const minimumKeyBytes = 32;
+const keyIdPattern = /^[A-Za-z0-9_-]{1,32}$/;
+
+export class KeyConfigurationError extends Error {}
+
+export function findKey(ring: Keyring, id: string): Buffer | null {
+  if (ring.current.id === id) return ring.current.key;
+  return ring.previous.find((candidate) => candidate.id === id)?.key ?? null;
+}
+
+/** `id:base64` entries separated by commas, current first: `k2:…,k1:…`. */
+export function parseKeyring(name: string, text: string): Keyring {
+  const keys = text.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0).map((entry) => {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    if (!keyIdPattern.test(id)) throw new KeyConfigurationError(`${name}: each key is written "id:base64" with an id of letters, digits, - or _ (at most 32), e.g. "k1:$(openssl rand -base64 32)".`);
+    const key = Buffer.from(entry.slice(colon + 1), 'base64');
+    if (key.length < minimumKeyBytes) throw new KeyConfigurationError(`${name}: key "${id}" is ${key.length} bytes; each key must be at least ${minimumKeyBytes} random bytes (openssl rand -base64 32).`);
+    return { id, key };
+  });
+  const [current, ...previous] = keys;
+  if (!current) throw new KeyConfigurationError(`${name} holds no key.`);
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new KeyConfigurationError(`${name}: two keys share an id.`);
+  return { current, previous };
+}
+
+interface KeyFileShape {
+  token: string;
+  nationalId: string;
+  biometric: string;
+  nationalIdLegacy?: string;
+}
+
+function isKeyFile(value: unknown): value is KeyFileShape {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.token === 'string' && typeof record.nationalId === 'string' && typeof record.biometric === 'string' && (record.nationalIdLegacy === undefined || typeof record.nationalIdLegacy === 'string');
+}
+
+/** Reads a key file: JSON {token, nationalId, biometric[, nationalIdLegacy]}, each a keyring text; refused unless only its owner can read it. */
+export function readKeyFile(path: string): ServerKeys {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) throw new KeyConfigurationError(`The key file ${path} can be read by others (mode ${mode.toString(8)}); run chmod 600 ${path}.`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new KeyConfigurationError(`The key file ${path} is not JSON.`);
+  }
+  if (!isKeyFile(parsed)) throw new KeyConfigurationError(`The key file ${path} must hold "token", "nationalId" and "biometric" keyrings ("id:base64,…").`);
+  return {
+    token: parseKeyring(`${path} token`, parsed.token),
+    nationalId: parseKeyring(`${path} nationalId`, parsed.nationalId),
+    biometric: parseKeyring(`${path} biometric`, parsed.biometric),
+    nationalIdLegacy: parsed.nationalIdLegacy ? Buffer.from(parsed.nationalIdLegacy, 'base64') : null,
+    source: `key file ${path}`,
+  };
+}
+
+export function writeKeyFile(path: string, keys: Omit<ServerKeys, 'source'>): void {
+  const ring = (r: Keyring) => [r.current, ...r.previous].map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
+  const shape: KeyFileShape = { token: ring(keys.token), nationalId: ring(keys.nationalId), biometric: ring(keys.biometric), ...(keys.nationalIdLegacy ? { nationalIdLegacy: keys.nationalIdLegacy.toString('base64') } : {}) };
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, `${JSON.stringify(shape, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/** Fresh random keys (32 bytes each), id k1: the demo's key file and the test harness. */
+export function generateKeys(): Omit<ServerKeys, 'source'> {
+  const fresh = (): Keyring => ({ current: { id: 'k1', key: randomBytes(32) }, previous: [] });
+  return { token: fresh(), nationalId: fresh(), biometric: fresh(), nationalIdLegacy: null };
+}
+
+export const missingKeysMessage = 'No server keys: set COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY and COVERDESK_BIOMETRIC_KEY ("id:base64" of at least 32 random bytes each, e.g. "k1:$(openssl rand -base64 32)"), or COVERDESK_KEY_FILE (a 0600 JSON file). The keys are never kept in the database. See SECURITY.md.';
+
+/**
+ * Where the keys come from, in this order: the three environment variables; COVERDESK_KEY_FILE; for
+ * an embedded demo/development database only (`demoKeyFile`, given by main.ts when there is no
+ * DATABASE_URL and NODE_ENV is not production) a key file generated beside the data, outside the
+ * database. Anything else refuses to start.
+ */
+export function loadServerKeys(env: NodeJS.ProcessEnv, options: { demoKeyFile?: string } = {}): ServerKeys {
+  const fromEnv = [env.COVERDESK_TOKEN_KEY, env.COVERDESK_NATIONAL_ID_KEY, env.COVERDESK_BIOMETRIC_KEY];
+  if (fromEnv.some((value) => value !== undefined && value !== '')) {
+    const [token, nationalId, biometric] = fromEnv;
+    if (!token || !nationalId || !biometric) throw new KeyConfigurationError(`Set all three of COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY and COVERDESK_BIOMETRIC_KEY, or none. ${missingKeysMessage}`);
+    return {
+      token: parseKeyring('COVERDESK_TOKEN_KEY', token),
+      nationalId: parseKeyring('COVERDESK_NATIONAL_ID_KEY', nationalId),
+      biometric: parseKeyring('COVERDESK_BIOMETRIC_KEY', biometric),
+      nationalIdLegacy: env.COVERDESK_NATIONAL_ID_LEGACY ? Buffer.from(env.COVERDESK_NATIONAL_ID_LEGACY, 'base64') : null,
+      source: 'environment (COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY)',
+    };
+  }
+  if (env.COVERDESK_KEY_FILE) return readKeyFile(env.COVERDESK_KEY_FILE);
+  if (options.demoKeyFile) {
+    if (!existsSync(options.demoKeyFile)) writeKeyFile(options.demoKeyFile, generateKeys());
+    const keys = readKeyFile(options.demoKeyFile);
+    return { ...keys, source: `${keys.source} (demo/development; generated on first start)` };
+  }
+  throw new KeyConfigurationError(missingKeysMessage);
+}
+
+/** Production unless the database is embedded (no DATABASE_URL) and NODE_ENV is not production. */
+export function isProductionMode(env: NodeJS.ProcessEnv): boolean {
+  return env.NODE_ENV === 'production' || Boolean(env.DATABASE_URL);
+}
