@@ -37,7 +37,12 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     scans.push({ screen, violations: await seriousViolations(page!) });
   };
   /** A fresh browser context per operator: nothing of one session leaks into the next. */
-  /** Waits for `firstHeading`, or (without one) for the workspace navigation. */
+  /**
+   * Waits for `firstHeading`, or (without one) for the workspace navigation; either way also for
+   * the home screen to settle: the console redirects #/ to the operator's first workspace from an
+   * effect after the navigation renders, and a `goto` made before that redirect ran was
+   * overwritten by it on a busy machine.
+   */
   const signIn = async (username: string, firstHeading?: string) => {
     await page?.context().close();
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
@@ -48,6 +53,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page.getByLabel('Password').fill('coverdesk-demo');
     await page.getByLabel('Password').press('Enter');
     await (firstHeading ? page.getByRole('heading', { name: firstHeading, level: 1 }) : page.getByRole('navigation', { name: 'Workspaces' })).waitFor();
+    await page.waitForFunction(() => /^#\/[a-z]/.test(window.location.hash));
     return page;
   };
   const open = async (title: string, heading = title) => {
