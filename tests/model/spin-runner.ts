@@ -87,7 +87,8 @@ export const properties: readonly Property[] = [
   {
     name: 'desks-converge', kind: 'liveness', check: 'converge', broken: 'BROKEN_NO_TIMER', defines: [],
     budgets: {
-      full: { drops: 1, dups: 0, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 1 },
+      // Convergence searches every infinite run: one more fault kind here passes 5 minutes.
+      full: { drops: 1, dups: 0, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 0 },
       quick: { drops: 1, dups: 0, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 0 },
     },
   },
