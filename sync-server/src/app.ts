@@ -24,6 +24,7 @@ import { SyncHealth, syncHealth } from './sync/health';
 import { caseAuditTrail, claimQueue, dashboard, enhancementQueue, paymentQueue, preauthQueue } from './queries/queues';
 import { registerAdministrationReads } from './queries/administration';
 import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
+import { isLoopbackAddress } from './deployment';
 import { readStrictJson, refusalOfFinding, type JsonFinding } from './strict-json';
 
 export interface AppOptions {
@@ -40,8 +41,12 @@ export interface AppOptions {
   readonly otpPolicy?: OtpPolicy;
   /** The clock commands see (OTP expiry, lockouts); tests inject one. */
   readonly clock?: () => Date;
-  /** Demo only: GET /dev/sms shows what the development SMS sink received. */
+  /** Demo only: GET /dev/sms shows what the development SMS sink received, to loopback callers only. */
   readonly exposeDevelopmentSms?: boolean;
+  /** Serve the API documentation at /docs (default true; main.ts turns it off in production, deployment.ts). */
+  readonly serveDocs?: boolean;
+  /** Send Strict-Transport-Security with this max-age when the server is reached over TLS. */
+  readonly hstsMaxAgeSeconds?: number | null;
   readonly now?: () => number;
   /** See RunnerDependencies.addBookingVia: the differential test runs both. */
   readonly addBookingVia?: 'database' | 'handler';
@@ -192,7 +197,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' }, deskAuth: { type: 'apiKey', in: 'header', name: 'authorization', description: 'Desk <deskId>.<credential>' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.serveDocs ?? true) await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Every answer: no MIME sniffing, and no copy kept by a browser or proxy (tokens, family data).
+  const hsts = options.hstsMaxAgeSeconds ? `max-age=${options.hstsMaxAgeSeconds}; includeSubDomains` : null;
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    if (hsts) void reply.header('strict-transport-security', hsts);
+  });
 
   const operatorStatus = new OperatorStatus(options.db);
   const authenticate = async (request: FastifyRequest): Promise<void> => {
@@ -314,7 +326,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   if (options.exposeDevelopmentSms && sms instanceof DevelopmentSmsSink) {
-    app.get('/dev/sms', { schema: { tags: ['demo'], summary: 'Demo only: messages the development SMS sink received (phone numbers masked)' } }, async () => ({ messages: sms.recent() }));
+    app.get('/dev/sms', { schema: { tags: ['demo'], summary: 'Demo only, loopback only: messages the development SMS sink received (phone numbers masked)' } }, async (request, reply) => {
+      // Live one-time codes without sign-in: only for a caller on this machine (deployment.ts).
+      if (!isLoopbackAddress(request.socket.remoteAddress)) return send(reply, { kind: 'error', code: 'not-found', message: 'There is no GET /dev/sms endpoint.' });
+      return { messages: sms.recent() };
+    });
   }
 
   app.get('/reviews/identity-overrides', {

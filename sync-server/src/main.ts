@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { isProductionMode } from './auth/keyring';
 import { defaultDataDir, openDatabase } from './db/open';
 import { demoIds, demoOperators, demoPassword, seedDemo } from './demo/seed';
+import { deploymentSettings } from './deployment';
 import { prepareServer } from './server-state';
 import { ChangeNotifier } from './sync/notifier';
 
@@ -36,10 +37,12 @@ async function main(): Promise<void> {
   const isDemoDatabase = isDemo || (await db.query('SELECT 1 FROM schemes WHERE id = $1', [demoIds.schemeId])).length > 0;
   const notifier = new ChangeNotifier(db.kind === 'postgres' ? process.env.DATABASE_URL ?? null : null);
   await notifier.start();
-  const app = await buildApp({ db, notifier, exposeDevelopmentSms: isDemoDatabase, scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, logger: process.env.COVERDESK_LOG === '1' });
+  const settings = deploymentSettings(process.env, isDemoDatabase);
+  const app = await buildApp({ db, notifier, exposeDevelopmentSms: settings.exposeDevelopmentSms, serveDocs: settings.serveDocs, hstsMaxAgeSeconds: settings.hstsMaxAgeSeconds, scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, logger: process.env.COVERDESK_LOG === '1' });
   await app.listen({ port, host });
-  console.log(`Listening on http://${host}:${port}  (API documentation: http://${host}:${port}/docs)`);
-  if (isDemoDatabase) console.log(`Demo scheme: one-time codes go to the development SMS sink, shown at http://${host}:${port}/dev/sms (and by npm run demo:devices -- otp).`);
+  console.log(`Listening on http://${host}:${port}  (API documentation: ${settings.serveDocs ? `http://${host}:${port}/docs` : 'off in production; COVERDESK_DOCS=1 serves it'})`);
+  if (settings.exposeDevelopmentSms) console.log(`Demo scheme: one-time codes go to the development SMS sink, shown at http://${host}:${port}/dev/sms to callers on this machine only (loopback; demo mode only, never in production) and by npm run demo:devices -- otp.`);
+  else if (isDemoDatabase) console.log('Demo scheme in production mode: the development SMS sink (/dev/sms) is not served.');
   if (isDemo) console.log(`Demo operators (password "${demoPassword}"): ${demoOperators.map((o) => `${o.username} [${o.roles.join(',')}]`).join(', ')}`);
 
   let isStopping = false;
