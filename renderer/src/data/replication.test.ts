@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter } from 'rxjs';
+import type { DeskEvents } from '@desk-api/contract';
 import { FakeDeskBackend } from '../../dev/fake-backend';
 import { seedFamilyId, seedMemberIds } from '../../dev/fake-seed';
 import type { DeskDatabase } from './database';
@@ -66,9 +67,14 @@ describe('read-model replication from the desk API', () => {
     const { database } = await start(desk);
     const caseId = await admit(desk, seedMemberIds.mother, 'MG006A');
     await expect.poll(async () => (await database.cases.findOne(caseId).exec())?.preauthStatus).toBe('pending');
+    const pokes: DeskEvents['replication.changed'][] = [];
+    const stopPokes = desk.on('replication.changed', (poke) => pokes.push(poke));
+    cleanups.push(async () => stopPokes());
     desk.dropLink();
     desk.approvePreauth(caseId); // its poke is lost with the link
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The backend sends its poke from a microtask: by the next macrotask it was delivered or lost.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pokes).toEqual([]);
     expect((await database.cases.findOne(caseId).exec())?.preauthStatus).toBe('pending');
     desk.restoreLink();
     await expect.poll(async () => (await database.cases.findOne(caseId).exec())?.preauthStatus).toBe('approved');
