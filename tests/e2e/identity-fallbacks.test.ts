@@ -68,6 +68,8 @@ describe('five failed biometric attempts bring the fallbacks forward (fingerprin
     await pageA.getByRole('button', { name: 'Enrol face' }).click();
     await pageA.getByRole('status').filter({ hasText: 'Face enrolled' }).waitFor({ timeout: captureTimeout });
     await screenshot(pageA, 'identity-fallbacks-01-face-enrolled');
+    // This in-process connection to the desk signs in for itself, as every connection does.
+    expect((await env.deskA.backend.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' })).ok).toBe(true);
     const held = await env.deskA.backend.handlers['identity.enrolments']({ memberId: demoIds.son });
     // Not `held.ok && held.value.face`: that is `false`, not null, when the read fails.
     if (!held.ok) throw new Error(`${held.error.code}: ${held.error.message}`);

@@ -67,7 +67,9 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
   });
 
   it('a wrong finger three times uses up fingerprint; a reader problem costs no attempt; the OTP completes', async () => {
-    // The son was enrolled at this desk earlier (through the desk API the screens use).
+    // The son was enrolled at this desk earlier (through the desk API the screens use). That
+    // in-process connection signs in for itself: each connection to a desk has its own operator.
+    expect((await env.deskA.backend.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' })).ok).toBe(true);
     simulator.scriptFinger([
       { finger: { kind: 'present', identity: 'arjun/right-index', quality: 90 }, polls: 1 },
       { finger: { kind: 'absent' }, polls: 1 },
