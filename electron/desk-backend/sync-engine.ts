@@ -155,8 +155,14 @@ export class SyncEngine {
     }
     this.update({ state: 'syncing', firstSync: this.applier.isLoadingFirstSync ? this.status.firstSync ?? { documentsReceived: 0 } : null });
     try {
-      await this.pushAll(client);
+      // A push the server could not finish must not keep this desk from everyone else's changes:
+      // pull anyway, then count the cycle as failed so the push is retried. Found by the protocol
+      // model (tests/model, "every desk converges"): a desk whose push kept failing on the server
+      // never pulled again. A server that cannot be reached fails the push itself (thrown), and
+      // the pull is not tried.
+      const pushStopped = await this.pushAll(client);
       await this.pullAll(client);
+      if (pushStopped) throw pushStopped;
       this.failures = 0;
       const now = new Date().toISOString();
       writeMeta(this.db, 'last_sync_at', now);
@@ -182,15 +188,21 @@ export class SyncEngine {
     this.retryTimer.unref();
   }
 
-  private async pushAll(client: SyncServerClient): Promise<void> {
+  /**
+   * Push the outbox in order. Returns the reason the server stopped before the end (the rest is
+   * retried next cycle), or null when every entry was answered; throws when the server cannot be
+   * reached or its answer cannot be read.
+   */
+  private async pushAll(client: SyncServerClient): Promise<ServerCallError | null> {
     for (;;) {
       const rows = this.db.prepare("SELECT sequence, command_id, name, operator_id, body FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT ?").all(this.options.pushBatchSize) as OutboxRow[];
-      if (rows.length === 0) return;
+      if (rows.length === 0) return null;
       const mutations = rows.map((row) => ({ sequence: row.sequence, commandId: row.command_id, name: row.name, operatorId: row.operator_id, body: JSON.parse(row.body) as Record<string, unknown> })) as PushMutationValue[];
       const answer = await client.push(mutations);
       this.recordAnswers(answer.answers);
-      if (answer.stoppedAt) throw new ServerCallError({ kind: 'unreachable', message: 'The server could not finish applying this desk\'s changes; will retry.' });
-      if (answer.answers.length < rows.length) throw new ServerCallError({ kind: 'bad-answer', message: 'The server answered fewer changes than were sent.' });
+      // The server answered (so this is not "offline"): it stopped on a transient problem of its own.
+      if (answer.stoppedAt) return new ServerCallError({ kind: 'refused', status: 503, code: 'push-not-finished', message: 'The server could not finish applying this desk\'s changes; they are kept here and will be sent again.' });
+      if (answer.answers.length < rows.length) return new ServerCallError({ kind: 'bad-answer', message: 'The server answered fewer changes than were sent.' });
     }
   }
 
