@@ -15,6 +15,7 @@ import { BiometricIdentity, loadFaceMatchThreshold } from './biometric-identity'
 import { ServerCallError, SyncServerClient } from './server-client';
 import { signIn, type DeskIdentity } from './session';
 import { SyncEngine, type SyncEngineOptions } from './sync-engine';
+import { checkServerUrl } from '../desk-api/transport-policy';
 
 /**
  * Who is signed in on one renderer connection. Electron has one renderer, so one slot
@@ -40,6 +41,8 @@ export interface DeskBackendOptions {
   readonly devices?: DeviceConfig;
   /** How long sign-in waits for the server before an operator known here signs in offline (default 4 s). */
   readonly signInFallbackMs?: number;
+  /** Refuse http:// servers at enrollment (Electron main sets it when app.isPackaged; main/transport-policy.ts). */
+  readonly requireHttps?: boolean;
 }
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
@@ -226,12 +229,9 @@ export class DeskBackend {
         // Enrolling answers before anyone signs in (a new desk has no operators yet), so once the
         // desk is enrolled no connection may point it at another server.
         if (this.identity() && this.client) return failure('already-enrolled', 'This desk is already enrolled. To enroll it again, IT staff stop it and remove its data folder.');
-        let url: URL;
-        try {
-          url = new URL(serverUrl);
-        } catch {
-          return failure('invalid-input', 'The server address is not a valid URL, e.g. https://coverdesk.example.org.');
-        }
+        const checked = checkServerUrl(serverUrl, this.options.requireHttps === true);
+        if (!checked.ok) return failure(checked.code, checked.message);
+        const url = checked.url;
         const client = new SyncServerClient(url.toString(), () => null);
         try {
           const answer = await client.enroll(code);

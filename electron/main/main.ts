@@ -12,6 +12,7 @@ import { contentSecurityPolicy } from '../desk-api/content-security-policy';
 import { deskChannels, openPayerWorkspacesChannel, type DeskEvents } from '../desk-api/contract';
 import { channelPrefix, isTrustedSender, isValidPayload } from './ipc-guard';
 import { isConsoleNavigation, payerConsoleUrl } from './payer-window';
+import { checkServerUrl } from '../desk-api/transport-policy';
 
 const dataDir = process.env.COVERDESK_DESK_DIR ?? join(app.getPath('userData'), 'desk');
 const credentialFile = join(dataDir, 'desk-credential.enc');
@@ -73,7 +74,7 @@ function startBackend(): void {
     if (!app.isReady() || code === 0) return;
     setTimeout(startBackend, 1000);
   });
-  backend.postMessage({ kind: 'init', dataDir, credential: readSecret(credentialFile), biometricKey: readSecret(biometricKeyFile) });
+  backend.postMessage({ kind: 'init', dataDir, requireHttps: app.isPackaged, credential: readSecret(credentialFile), biometricKey: readSecret(biometricKeyFile) });
 }
 
 /** One call to the desk backend (utility process); resolves with its DeskResult. */
@@ -127,7 +128,7 @@ function openPayerWorkspaces(): Promise<OpenAnswer> {
 async function createPayerWindow(): Promise<OpenAnswer> {
   const status = (await callBackend('enrollment.status', {})) as { ok: boolean; value?: { serverUrl: string | null }; error?: { code: string; message: string } };
   if (!status.ok || !status.value) return { ok: false, error: status.error ?? { code: 'backend-stopped', message: 'The desk backend did not answer.' } };
-  const target = payerConsoleUrl(status.value.serverUrl);
+  const target = payerConsoleUrl(status.value.serverUrl, app.isPackaged);
   if (!target.ok) return target;
   const consoleSession = session.fromPartition('persist:payer-console');
   consoleSession.setPermissionRequestHandler((_, _permission, callback) => callback(false));
@@ -215,8 +216,11 @@ void app.whenReady().then(() => {
   startBackend();
   createWindow();
   // Updates come from the feed IT configures (COVERDESK_UPDATE_URL or build/electron-builder.yml's publish).
-  if (process.env.COVERDESK_UPDATE_URL) electronUpdater.autoUpdater.setFeedURL({ provider: 'generic', url: process.env.COVERDESK_UPDATE_URL });
-  if (app.isPackaged) void electronUpdater.autoUpdater.checkForUpdatesAndNotify().catch(() => undefined);
+  // An installed build takes updates from an https feed only (transport-policy.ts).
+  const feed = process.env.COVERDESK_UPDATE_URL ? checkServerUrl(process.env.COVERDESK_UPDATE_URL, app.isPackaged, 'update feed') : null;
+  if (feed && !feed.ok) console.error(`COVERDESK_UPDATE_URL refused: ${feed.message}`);
+  if (feed?.ok) electronUpdater.autoUpdater.setFeedURL({ provider: 'generic', url: feed.url.toString() });
+  if (app.isPackaged && !(feed && !feed.ok)) void electronUpdater.autoUpdater.checkForUpdatesAndNotify().catch(() => undefined);
 });
 
 app.on('window-all-closed', () => {

@@ -8,8 +8,8 @@
 
 export type ConsoleUrlResult = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
-/** The console page of the server the desk is enrolled with. */
-export function payerConsoleUrl(serverUrl: string | null): ConsoleUrlResult {
+/** The console page of the server the desk is enrolled with; an installed build (`requireHttps`) opens only an https one. */
+export function payerConsoleUrl(serverUrl: string | null, requireHttps = false): ConsoleUrlResult {
   if (!serverUrl) return { ok: false, error: { code: 'not-enrolled', message: 'This desk is not enrolled with a server yet, so the payer workspaces cannot open here.' } };
   let server: URL;
   try {
@@ -19,6 +19,9 @@ export function payerConsoleUrl(serverUrl: string | null): ConsoleUrlResult {
   }
   if (server.protocol !== 'https:' && server.protocol !== 'http:') {
     return { ok: false, error: { code: 'bad-server-url', message: `The desk's server address (${serverUrl}) is not an http(s) address.` } };
+  }
+  if (requireHttps && server.protocol !== 'https:') {
+    return { ok: false, error: { code: 'insecure-server-url', message: `The desk's server address (${server.origin}) is not https, and an installed CoverDesk opens the payer workspaces only over https. Ask IT to enroll the desk with the https address.` } };
   }
   return { ok: true, url: new URL('/console/', server.origin).toString() };
 }

@@ -35,11 +35,11 @@ const biometricKeyStore: SecretStore = {
 let backend: DeskBackend | null = null;
 
 parentPort.on('message', ({ data }) => {
-  const message = data as { kind: string; id?: number; channel?: DeskChannel; args?: unknown; dataDir?: string; credential?: string | null; biometricKey?: string | null };
+  const message = data as { kind: string; id?: number; channel?: DeskChannel; args?: unknown; dataDir?: string; requireHttps?: boolean; credential?: string | null; biometricKey?: string | null };
   if (message.kind === 'init' && message.dataDir) {
     credential = message.credential ?? null;
     biometricKey = message.biometricKey ?? null;
-    backend = new DeskBackend({ dataDir: message.dataDir, secretStore, biometricKeyStore });
+    backend = new DeskBackend({ dataDir: message.dataDir, requireHttps: message.requireHttps === true, secretStore, biometricKeyStore });
     backend.onEvent((event, payload) => parentPort.postMessage({ kind: 'event', event, payload }));
     backend.start();
     parentPort.postMessage({ kind: 'ready' });
