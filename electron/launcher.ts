@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { demoIds } from '../sync-server/src/demo/seed';
 import { simulatedEnrolmentTemplate } from '../native/fingerprint-uart/simulator';
 import { demoFingerIdentity, startDemoDevices, type DemoDevices } from './demo-devices';
+import { issueDemoCode } from './browser-mode/demo-desk';
 import { defaultDemoDevicesPort, parseDemoCommand, startDemoDeviceControl, type DemoDesk, type DemoDeviceControl } from './demo-device-control';
 
 const repository = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -53,12 +53,6 @@ async function waitFor(child: ChildProcess, text: string, what: string): Promise
   });
 }
 
-async function enrollmentCode(): Promise<string> {
-  const login = await fetch(`${serverUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ha', password: 'coverdesk-demo' }) });
-  const { token } = (await login.json()) as { token: string };
-  const issued = await fetch(`${serverUrl}/desks/${demoIds.deskA}/enrollment-codes`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
-  return ((await issued.json()) as { code: string }).code;
-}
 
 /**
  * The S1 family's fingers, enrolled as the simulated readers will see them (`finger PMJ-S100000n`
@@ -68,10 +62,14 @@ async function enrollmentCode(): Promise<string> {
 async function enrollDemoFingers(): Promise<void> {
   const login = await fetch(`${serverUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }) });
   const { token } = (await login.json()) as { token: string };
-  const members = [[demoIds.father, 'PMJ-S1000001'], [demoIds.mother, 'PMJ-S1000002'], [demoIds.son, 'PMJ-S1000003'], [demoIds.daughter, 'PMJ-S1000004']] as const;
-  for (const [memberId, schemeMemberId] of members) {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  for (const schemeMemberId of ['PMJ-S1000001', 'PMJ-S1000002', 'PMJ-S1000003', 'PMJ-S1000004']) {
+    // The member's id, as a desk finds it online (the launcher knows the demo only by its scheme ids).
+    const found = await fetch(`${serverUrl}/commands/identify-member`, { method: 'POST', headers, body: JSON.stringify({ commandId: randomUUID(), by: 'scheme-id', value: schemeMemberId }) });
+    const memberId = ((await found.json()) as { result?: { member?: { memberId?: string } } }).result?.member?.memberId;
+    if (!memberId) throw new Error(`the demo member ${schemeMemberId} is not on the server (HTTP ${found.status})`);
     const template = Buffer.from(simulatedEnrolmentTemplate(demoFingerIdentity(schemeMemberId))).toString('base64');
-    const answer = await fetch(`${serverUrl}/commands/enroll-fingerprint`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ commandId: randomUUID(), memberId, template }) });
+    const answer = await fetch(`${serverUrl}/commands/enroll-fingerprint`, { method: 'POST', headers, body: JSON.stringify({ commandId: randomUUID(), memberId, template }) });
     if (answer.status !== 200 && answer.status !== 409) throw new Error(`enrolling the demo fingers failed (HTTP ${answer.status})`);
   }
 }
@@ -82,7 +80,7 @@ async function main(): Promise<void> {
   await enrollDemoFingers();
   const deskDir = process.env.COVERDESK_DESK_DIR ?? resolve(repository, '.data/desk');
   const needsEnrollment = !existsSync(resolve(deskDir, 'desk-credential'));
-  const enrollment: Record<string, string> = needsEnrollment ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await enrollmentCode() } : {};
+  const enrollment: Record<string, string> = needsEnrollment ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await issueDemoCode(serverUrl, 'A') } : {};
 
   // Simulated fingerprint modules and card scanners on pseudo-terminals, unless real ones are
   // configured: desk A's for the desk started here, desk B's for `npm run desk:web -- --hospital B`.

@@ -36,8 +36,8 @@ async function json<T>(response: Response, what: string): Promise<T> {
   return body;
 }
 
-/** Sign in as the demo HA and issue a one-time enrollment code for the hospital's desk. */
-async function issueDemoCode(serverUrl: string, hospital: string): Promise<string> {
+/** Sign in as the demo HA and issue a one-time enrollment code for the hospital's desk (also `npm start`'s, for A). */
+export async function issueDemoCode(serverUrl: string, hospital: string): Promise<string> {
   let login: Response;
   try {
     login = await fetch(`${serverUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ha', password: demoPassword }) });

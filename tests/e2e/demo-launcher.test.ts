@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../../electron/desk-api/contract';
 import { openDeskSocket, type DeskSocket } from '../../electron/browser-mode/testing/desk-socket';
 import { demoIds } from '../../sync-server/src/demo/seed';
-import { createScratchDatabase, hasPostgres, type ScratchDatabase } from '../../sync-server/src/testing/databases';
-import { freePort, startServerProcess } from '../support/server-process';
+import { freePort } from '../support/server-process';
 import { chromiumArgs, ensureRendererBuilt, repository } from './support/desk-environment';
 
 /** A process of ours with its output kept; `waitFor` resolves when a text appears in it. */
@@ -87,7 +86,6 @@ describe('demo: devices and a second desk, however the demo was started', () => 
   const dirs: string[] = [];
   const running: Running[] = [];
   const sockets: DeskSocket[] = [];
-  let scratch: ScratchDatabase | null = null;
   let browser: Browser | null = null;
   let env: Record<string, string> = {};
   let deskAUrl = '';
@@ -99,12 +97,11 @@ describe('demo: devices and a second desk, however the demo was started', () => 
     const dir = mkdtempSync(join(tmpdir(), 'coverdesk-demo-'));
     dirs.push(dir);
     const [serverPort, deskAPort, deskBPort, devicesPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    // PostgreSQL when the machine has it (a scratch database of this file's own), else embedded PGlite.
-    scratch = hasPostgres ? await createScratchDatabase('postgres') : null;
+    // The embedded database a new user's `npm start` gets (PostgreSQL counts as production: no
+    // generated keys, no /dev/sms).
     env = {
       PORT: String(serverPort), DESK_PORT: String(deskAPort), DEMO_DEVICES_PORT: String(devicesPort),
       COVERDESK_DATA_DIR: join(dir, 'server'), COVERDESK_DESK_DIR: join(dir, 'desk-a'),
-      ...(scratch?.url ? { DATABASE_URL: scratch.url } : {}),
     };
     const launcher = start(['electron/launcher.ts'], env);
     running.push(launcher);
@@ -122,7 +119,6 @@ describe('demo: devices and a second desk, however the demo was started', () => 
     for (const socket of sockets) socket.close();
     await browser?.close();
     for (const process of running.reverse()) await process.stop();
-    await scratch?.drop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -202,9 +198,11 @@ describe('demo: devices and a second desk, however the demo was started', () => 
 
   it('after the demo, npm run server alone on the demo database still shows one-time codes at /dev/sms', async () => {
     for (const process of running.splice(0).reverse()) await process.stop();
-    const server = await startServerProcess({ ...env }, { port: Number(env.PORT) });
-    running.push({ child: server.child, output: server.output, waitFor: async () => undefined, stop: () => server.stop() });
-    const sms = await fetch(`${server.url}/dev/sms`);
+    // `npm run server`: no --demo, the same embedded database and its generated key file.
+    const server = start(['sync-server/src/main.ts'], env);
+    running.push(server);
+    await server.waitFor('Listening on', 120_000);
+    const sms = await fetch(`http://127.0.0.1:${env.PORT}/dev/sms`);
     expect(sms.status).toBe(200);
     expect(await sms.json()).toEqual({ messages: [] });
     expect(server.output()).toContain('Demo scheme: one-time codes go to the development SMS sink');
