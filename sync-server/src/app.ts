@@ -6,7 +6,7 @@ import { CaseAuditTrail, CaseDetails, ClaimQueue, Dashboard, EnhancementQueue, F
 import { uuidPattern, CommandAnswer, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
 import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
-import { verifyPassword } from './auth/passwords';
+import { signIn, signOut, TooManyAttempts, type SignInLimits } from './auth/sign-in';
 import { OperatorStatus } from './auth/operator-status';
 import type { ServerKeys } from './auth/keyring';
 import { issueToken, verifyToken, type Principal } from './auth/tokens';
@@ -45,6 +45,8 @@ export interface AppOptions {
   readonly exposeDevelopmentSms?: boolean;
   /** Serve the API documentation at /docs (default true; main.ts turns it off in production, deployment.ts). */
   readonly serveDocs?: boolean;
+  /** Failed sign-ins allowed per account and per address (auth/sign-in.ts); tests lower them. */
+  readonly signInLimits?: SignInLimits;
   /** Send Strict-Transport-Security with this max-age when the server is reached over TLS. */
   readonly hstsMaxAgeSeconds?: number | null;
   readonly now?: () => number;
@@ -213,7 +215,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const checked = verifyToken(options.keys.token, header.slice('Bearer '.length), now());
     if (!checked.ok) throw fail('unauthenticated', checked.reason === 'expired' ? 'Your session has expired; sign in again.' : 'The sign-in token is not valid; sign in again.');
     // The token says who signed in; the operator's row says what they may still do (update-operator).
-    const current = await operatorStatus.current(checked.principal);
+    const current = await operatorStatus.current(checked.principal, checked.issuedAtMs);
     if (!current) throw fail('unauthenticated', 'This operator account is deactivated; ask the health authority (HA).');
     request.principal = current;
   };
@@ -231,19 +233,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       tags: ['auth'], summary: 'Sign in an operator; returns a short-lived bearer token', body: LoginBody,
       response: { 200: LoginAnswer, ...errorResponses },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const body = request.body as { username: string; password: string };
-    const [operator] = await options.db.query<{ id: string; password_hash: string; roles: string[]; hospital_id: string | null; is_active: boolean }>(
-      'SELECT id, password_hash, roles, hospital_id, is_active FROM operators WHERE username = $1',
-      [body.username],
-    );
-    // Same answer for an unknown user and a wrong password: do not reveal which usernames exist.
-    if (!operator || !operator.is_active || !(await verifyPassword(body.password, operator.password_hash))) {
-      throw fail('invalid-credentials', 'The username or password is not right.');
+    // Same answer for an unknown user and a wrong password, after the same password hash (auth/sign-in.ts).
+    let operator;
+    try {
+      operator = await signIn(options.db, body.username, body.password, request.ip, options.signInLimits);
+    } catch (error) {
+      if (!(error instanceof TooManyAttempts)) throw error;
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.status(429).send({ code: 'too-many-attempts', message: `Too many failed sign-ins for this account or from this address; try again in ${Math.ceil(error.retryAfterSeconds / 60)} minutes.` });
     }
     const principal: Principal = { operatorId: operator.id as OperatorId, roles: operator.roles.filter(isRole), hospitalId: operator.hospital_id as HospitalId | null };
     const issued = issueToken(options.keys.token, principal, now());
     return { ...issued, operatorId: operator.id, roles: principal.roles, hospitalId: principal.hospitalId };
+  });
+
+  app.post('/auth/logout', {
+    preHandler: authenticate,
+    schema: { tags: ['auth'], summary: 'Sign out: every token of this operator issued until now is refused, event streams included', security: bearer, response: { 200: Type.Object({ signedOut: Type.Literal(true) }), ...errorResponses } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    await signOut(options.db, principal.operatorId, request.ip);
+    operatorStatus.forget(principal.operatorId);
+    return { signedOut: true as const };
   });
 
   const sms = options.sms ?? new DevelopmentSmsSink();
@@ -318,6 +331,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     consoleDir: options.consoleDir ?? defaultConsoleDir,
     now,
     authenticateOperator,
+    watchOperator: (operatorId, onChange) => operatorStatus.watch(operatorId, onChange),
   });
 
   registerAdministrationReads(app, {

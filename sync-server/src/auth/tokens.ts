@@ -17,14 +17,15 @@ export const tokenLifetimeSeconds = 15 * 60;
 
 export function issueToken(ring: Keyring, principal: Principal, nowMs: number): { token: string; expiresAt: string } {
   const expiresAtSeconds = Math.floor(nowMs / 1000) + tokenLifetimeSeconds;
-  const claims = { sub: principal.operatorId, roles: principal.roles, hospitalId: principal.hospitalId, exp: expiresAtSeconds };
+  // iat in milliseconds: a sign-out at a given instant refuses every token issued before it (operators.tokens_valid_after).
+  const claims = { sub: principal.operatorId, roles: principal.roles, hospitalId: principal.hospitalId, exp: expiresAtSeconds, iat: nowMs };
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const { id, key } = ring.current;
   const signature = createHmac('sha256', key).update(`${id}.${payload}`).digest('base64url');
   return { token: `${id}.${payload}.${signature}`, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
 }
 
-export type TokenCheck = { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
+export type TokenCheck = { ok: true; principal: Principal; issuedAtMs: number } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
 export function verifyToken(ring: Keyring, token: string, nowMs: number): TokenCheck {
   const parts = token.split('.');
@@ -42,12 +43,13 @@ export function verifyToken(ring: Keyring, token: string, nowMs: number): TokenC
     return { ok: false, reason: 'malformed' };
   }
   if (typeof claims !== 'object' || claims === null) return { ok: false, reason: 'malformed' };
-  const { sub, roles, hospitalId, exp } = claims as Record<string, unknown>;
-  if (typeof sub !== 'string' || !Array.isArray(roles) || typeof exp !== 'number') return { ok: false, reason: 'malformed' };
+  const { sub, roles, hospitalId, exp, iat } = claims as Record<string, unknown>;
+  if (typeof sub !== 'string' || !Array.isArray(roles) || typeof exp !== 'number' || typeof iat !== 'number') return { ok: false, reason: 'malformed' };
   if (exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
   const validRoles = roles.filter((r): r is Role => typeof r === 'string' && isRole(r));
   return {
     ok: true,
+    issuedAtMs: iat,
     principal: { operatorId: sub as OperatorId, roles: validRoles, hospitalId: typeof hospitalId === 'string' ? (hospitalId as HospitalId) : null },
   };
 }

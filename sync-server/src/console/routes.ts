@@ -20,6 +20,8 @@ export interface ConsoleRouteOptions {
   /** The built renderer folder holding console.html and assets/ (renderer/dist). */
   readonly consoleDir: string;
   readonly now?: () => number;
+  /** Runs `onChange` when the operator signs out or is changed in this process (OperatorStatus.watch). */
+  readonly watchOperator?: (operatorId: string, onChange: () => void) => () => void;
 }
 
 /** The roles the console serves: payer and administration roles. A desk operator (MEDCO) has no console. */
@@ -38,11 +40,11 @@ const checkpointValidator = Compile(ConsoleCheckpointSchema);
 const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer };
 const bearer = [{ bearerAuth: [] }];
 
-/** Seconds-since-epoch expiry of an already verified token (its payload is base64url JSON with exp). */
+/** Seconds-since-epoch expiry of an already verified token (keyId.payload.signature; the payload is base64url JSON with exp). */
 function expiryOf(request: FastifyRequest): number | null {
   const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
   try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
     return typeof claims.exp === 'number' ? claims.exp : null;
   } catch {
     return null;
@@ -122,9 +124,21 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
   app.get('/console/feed/stream', {
     schema: { tags: ['console'], summary: 'Server-sent events for the console: `poke` when something may have changed, `expired` when the token runs out', security: bearer },
   }, async (request, reply) => {
-    await operator(request);
+    const principal = await operator(request);
     const exp = expiryOf(request);
     const { response, onStop } = openPokeStream(request, reply, notifier);
+    // A token revoked by sign-out or deactivation ends the stream: at once in this process, and
+    // within a few seconds when another process ran the change (checked every 5 s).
+    const recheck = (): void => {
+      options.authenticateOperator(request).then(() => undefined, () => {
+        if (response.writableEnded) return;
+        response.write(`event: expired\ndata: {"message":"You were signed out or your account was changed; sign in again."}\n\n`);
+        response.end();
+      });
+    };
+    const unwatch = options.watchOperator?.(principal.operatorId, recheck);
+    const rechecking = setInterval(recheck, 5_000);
+    onStop(() => { clearInterval(rechecking); unwatch?.(); });
     // The stream lives no longer than the token: then the console must sign in again.
     if (exp !== null) {
       const expiry = setTimeout(() => {

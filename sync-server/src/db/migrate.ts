@@ -15,6 +15,7 @@ import { sql as scopeDepartures } from './migrations/013-scope-departures';
 import { sql as keyedRequestHash } from './migrations/014-keyed-request-hash';
 import { sql as appendOnlyTruncate } from './migrations/020-append-only-truncate';
 import { sql as keysOutsideDatabase } from './migrations/021-keys-outside-database';
+import { sql as signInSafety } from './migrations/022-sign-in-safety';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -34,6 +35,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 14, name: 'keyed-request-hash', sql: keyedRequestHash },
   { version: 20, name: 'append-only-truncate', sql: appendOnlyTruncate },
   { version: 21, name: 'keys-outside-database', sql: keysOutsideDatabase },
+  { version: 22, name: 'sign-in-safety', sql: signInSafety },
 ];
 
 /**
