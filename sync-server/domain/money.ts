@@ -61,6 +61,19 @@ export function allocateBooking(amount: number, holdFree: number): { fromHold: n
   return { fromHold, excess: amount - fromHold };
 }
 
+/**
+ * The extension a booking asks of the family's cover beyond its hold: its excess, bounded by the
+ * room under the extension ceiling (`room`: ceiling minus the hold). Under 'partial-hold' the cover
+ * may grant part of it (allowPartial). Under 'refuse' it is the whole excess or nothing: an excess
+ * past the ceiling asks for nothing, and the cover grants all of it or nothing (the scheme refuses
+ * holds the cover cannot take whole); what is not extended is the booking's shortfall.
+ * Mirrored in SQL by add_booking_decision (sync-server/src/db/migrations/015-scheme-in-transaction.ts).
+ */
+export function bookingExtension(excess: number, room: number, policy: ShortfallPolicy): { requested: number; allowPartial: boolean } {
+  if (policy === 'refuse') return { requested: excess <= room ? excess : 0, allowPartial: false };
+  return { requested: Math.max(0, Math.min(excess, room)), allowPartial: true };
+}
+
 /** Format minor units for people, e.g. 1234567 paise in en-IN → "₹12,345.67". */
 export function formatAmount(minor: number, currency: string, locale: string, minorPerUnit = 100): string {
   const fractionDigits = Math.round(Math.log10(minorPerUnit));

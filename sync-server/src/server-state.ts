@@ -5,6 +5,7 @@ import type { Database } from './db/database';
 import { migrate } from './db/migrate';
 
 export interface ServerState {
+  /** The cached current scheme, for display reads (see below); never for a decision. */
   readonly scheme: () => SchemeRow;
   readonly reloadScheme: () => Promise<void>;
   /** The keys, from outside the database (auth/keyring.ts). */
@@ -42,7 +43,8 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
   }, interval);
   timer.unref();
   // Scheme parameters change by command (set-scheme-parameters) on any server process: the process
-  // that ran it reloads at once, every other one within this interval.
+  // that ran it reloads at once, every other one within this interval. This copy is for display
+  // reads only; every decision reads the row in its own transaction (commands/context.ts, currentScheme).
   const schemeTimer = setInterval(() => {
     if (!stopped) reloadScheme().catch(() => undefined);
   }, options.schemeRefreshMs ?? 5000);

@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     const rawBooking = async (target: string) => {
       const { text, params } = bookingDecisionStatement({
         body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: target, itemCode: 'SVC', description: 'Bench service', quantity: 1, unitPrice: 100 },
-        principal: medcoPrincipal, requestHash: 'raw', amount: 100, autoExtendBasisPoints: 0,
+        principal: medcoPrincipal, requestHash: 'raw', amount: 100,
       });
       const rows = (await pool.query<{ answer_status: number }>({ name: 'raw_decision', text, values: params })).rows;
       if (rows[0]?.answer_status !== 200) throw new Error(`raw decision answered ${rows[0]?.answer_status}`);

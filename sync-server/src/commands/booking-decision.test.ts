@@ -163,6 +163,49 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
     }
   });
 
+  it('under the refuse policy extends by the whole excess or not at all, never in part (issue 24 item 11)', async () => {
+    // The father's case of the first test was cancelled: admit him again on both servers, under
+    // 'refuse' with a 10% tolerance, then leave 300 of the cover free on each.
+    const caseId = randomUUID();
+    for (const server of [viaHandler, viaDatabase]) {
+      // Changed behind the servers' backs, with no reload: each decision reads the row itself.
+      await server.scratch.db.query("UPDATE schemes SET shortfall_policy = 'refuse', auto_extend_bp = 1000");
+      await server.scratch.db.query('UPDATE families SET cover = committed + $2 WHERE id = $1', [demoIds.seedFamily, units(100_000)]);
+    }
+    const step = (label: string, amount: number): Step => ({ label, user: 'medco.a', name: 'add-booking', body: { commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount) } });
+    const compare = async (script: Step[]): Promise<Answer[]> => {
+      const answers: Answer[] = [];
+      for (const one of script) {
+        const expected = await send(viaHandler, one);
+        const actual = await send(viaDatabase, one);
+        expect({ step: one.label, status: actual.status }).toEqual({ step: one.label, status: expected.status });
+        if (one.name === 'add-booking') expect(JSON.stringify(actual.body), one.label).toBe(JSON.stringify(expected.body));
+        answers.push(actual);
+      }
+      return answers;
+    };
+    await compare([
+      { label: 'admit father again', user: 'medco.a', name: 'admit', body: { commandId: randomUUID(), caseId, memberId: demoIds.father, identityMethod: 'fingerprint' } },
+      { label: 'pre-auth 5,000', user: 'medco.a', name: 'request-preauth', body: { commandId: randomUUID(), caseId, packageCode: 'MG006A' } },
+    ]);
+    for (const server of [viaHandler, viaDatabase]) await server.scratch.db.query('UPDATE families SET cover = committed + $2 WHERE id = $1', [demoIds.seedFamily, units(300)]);
+    const answers = await compare([
+      step('the whole hold', 5000),
+      // Within the 500 of tolerance but above the 300 free: partial-hold would extend by 300.
+      step('excess above the free cover', 400),
+      // Past the tolerance: partial-hold would extend by 300 (the tolerance and cover allow 300).
+      step('excess past the tolerance', 600),
+      step('excess the cover takes whole', 250),
+    ]);
+    expect(answers.map((answer) => (answer.body.result as { coverage: string; hold: { extended: number } }).hold.extended)).toEqual([0, 0, 0, units(250)]);
+    expect(answers.map((answer) => (answer.body.result as { coverage: string }).coverage)).toEqual(['covered', 'shortfall', 'shortfall', 'covered']);
+    await compare([{ label: 'cancel father again', user: 'medco.a', name: 'cancel-case', body: { commandId: randomUUID(), caseId, reason: 'test' } }]);
+    for (const server of [viaHandler, viaDatabase]) await server.scratch.db.query("UPDATE schemes SET shortfall_policy = 'partial-hold'");
+    for (const query of rowsToCompare) {
+      expect(await viaDatabase.scratch.db.query(query), query).toEqual(await viaHandler.scratch.db.query(query));
+    }
+  });
+
   it('takes one statement and no transaction for a booking', async () => {
     const counted = countingDatabase(viaDatabase.scratch.db);
     const [operator] = await viaDatabase.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");

@@ -7,7 +7,7 @@ import { caseNotAdmitted, caseNotFound } from './case-access';
 import { formatMoney, type SchemeRow } from './context';
 
 /**
- * add-booking in ONE round trip: the add_booking_decision function (migration 011-money-lifecycle.ts, first 004)
+ * add-booking in ONE round trip: the add_booking_decision function (migration 015-scheme-in-transaction.ts, first 004 and 011)
  * claims the command id, locks the case, allocates against the hold, arbitrates any extension on
  * the family row and writes the booking, ledger, patient share, audit entry and stored answer,
  * all in the implicit transaction of a single autocommit statement. No BEGIN, no COMMIT, no lock
@@ -39,8 +39,6 @@ export interface BookingDecisionInput {
   readonly requestHash: string;
   /** From bookingAmount(): quantity × unit price, already within maxAmount. */
   readonly amount: number;
-  /** The current scheme's tolerance, as the handler would read it from its context. */
-  readonly autoExtendBasisPoints: number;
 }
 
 interface DecisionRow {
@@ -51,14 +49,14 @@ interface DecisionRow {
   answer_body: Record<string, unknown>;
 }
 
-const call = 'SELECT is_replay, claim_operator_id, claim_request_hash, answer_status, answer_body FROM add_booking_decision($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::uuid, $7::text, $8::text, $9::integer, $10::bigint, $11::bigint, $12::integer)';
+const call = 'SELECT is_replay, claim_operator_id, claim_request_hash, answer_status, answer_body FROM add_booking_decision($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::uuid, $7::text, $8::text, $9::integer, $10::bigint, $11::bigint)';
 
 /** The exact statement and parameters of one decision (the benchmark's raw phase sends the same). */
 export function bookingDecisionStatement(input: BookingDecisionInput): { text: string; params: (string | number | null)[] } {
   const { body, principal } = input;
   return {
     text: call,
-    params: [body.commandId, principal.operatorId, principal.hospitalId, input.requestHash, body.bookingId, body.caseId, body.itemCode, body.description, body.quantity, body.unitPrice, input.amount, input.autoExtendBasisPoints],
+    params: [body.commandId, principal.operatorId, principal.hospitalId, input.requestHash, body.bookingId, body.caseId, body.itemCode, body.description, body.quantity, body.unitPrice, input.amount],
   };
 }
 

@@ -1,5 +1,5 @@
 import type { CommandBody } from '@contract/commands';
-import { allocateBooking, extensionCeiling, maxAmount } from '@domain/money';
+import { allocateBooking, bookingExtension, extensionCeiling, maxAmount } from '@domain/money';
 import { fail, reject, type RefusedError } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, recordPatientShare, releaseCover, reserveCover } from '../money/family-cover';
@@ -36,10 +36,12 @@ export function bookingAmount(quantity: number, unitPrice: number): number | Ref
 /**
  * A booking consumes the case's hold. Past the hold it may extend the hold within policy (up to
  * the authorized amount plus the scheme's auto-extension tolerance, and only as far as the cover
- * allows, through the same conditional statement as every hold); the rest is shortfall.
+ * allows, through the same conditional statement as every hold; under the 'refuse' policy the
+ * whole excess or nothing, see bookingExtension); the rest is shortfall. The scheme's parameters
+ * are the row read in this command's transaction (runner.ts, currentScheme).
  *
  * MIRRORED: the server decides add-booking in one statement, add_booking_decision (migration
- * 011-money-lifecycle.ts, called from booking-decision.ts), which repeats this handler step by step.
+ * 015-scheme-in-transaction.ts, called from booking-decision.ts), which repeats this handler step by step.
  * This handler stays the readable specification (and still runs for amounts above maxAmount and
  * with addBookingVia 'handler'); booking-decision.test.ts requires both to answer and write the
  * same. Change one, change the other.
@@ -69,10 +71,11 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   let family = { cover: state.cover, committed: state.committed };
   if (excess > 0 && state.preauth_status !== 'rejected') {
     const room = Math.max(0, extensionCeiling(state.authorized, context.scheme.auto_extend_bp) - state.amount);
-    const wanted = Math.min(excess, room);
-    if (wanted > 0) {
+    // Under 'refuse' the whole excess or nothing, never a partial hold (issue 24 item 11).
+    const { requested, allowPartial } = bookingExtension(excess, room, context.scheme.shortfall_policy);
+    if (requested > 0) {
       // Past the hold: grow it within policy through the same conditional arbitration statement.
-      const grant = await reserveCover(context.sql, caseRow.family_id, wanted, true);
+      const grant = await reserveCover(context.sql, caseRow.family_id, requested, allowPartial);
       if (grant) {
         extended = grant.granted;
         family = { cover: grant.cover, committed: grant.committed };

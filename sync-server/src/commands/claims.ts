@@ -195,14 +195,13 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   const amount = approvedAmounts.reduce((sum, value) => sum + value, 0);
   const deductions = body.deductions ?? 0;
   if (deductions > amount) throw fail('invalid-input', `Deductions (${formatMoney(context, deductions)}) cannot exceed the approved amount (${formatMoney(context, amount)}).`);
-  // The share as stored now (not the process's cached copy): a parameter change by HA on another
-  // server process applies to the next payment everywhere.
-  const [scheme] = await context.sql.query<{ government_share_bp: number; time_zone: string }>('SELECT government_share_bp, time_zone FROM schemes WHERE id = $1', [context.scheme.id]);
-  const governmentShareBp = scheme?.government_share_bp ?? context.scheme.government_share_bp;
+  // The share as stored now: context.scheme is the row read in this transaction (runner.ts,
+  // currentScheme), so a parameter change by HA on another process applies to the next payment.
+  const governmentShareBp = context.scheme.government_share_bp;
   const split = splitPayment(amount, governmentShareBp);
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM payments WHERE id = $1', [body.paymentId]);
   if (existing) throw reject('already-registered', 'A payment with this id already exists; generate a new id.');
-  const reference = paymentReference(hospital?.code ?? 'H', context.services.now(), scheme?.time_zone ?? context.scheme.time_zone, body.paymentId);
+  const reference = paymentReference(hospital?.code ?? 'H', context.services.now(), context.scheme.time_zone, body.paymentId);
   const netPaid = amount - deductions;
   await context.sql.query(
     'INSERT INTO payments (id, hospital_id, reference, amount, government_amount, insurer_amount, deductions, net_paid, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',

@@ -21,11 +21,24 @@ export interface SchemeRow {
   time_zone: string;
 }
 
+/**
+ * The scheme parameters a command decides with, read inside its own transaction from the
+ * `schemes` row, so a change committed by any server process is used by the very next decision
+ * (issue 24 item 11: a per-process copy let other processes decide with the old values for 5 s).
+ * The per-process copy in server-state.ts is for display reads only.
+ */
+export async function currentScheme(sql: Pick<Sql, 'query'>): Promise<SchemeRow> {
+  const [row] = await sql.query<SchemeRow>('SELECT * FROM schemes WHERE is_current');
+  if (!row) throw new Error('No scheme is configured in this database: load a scheme before taking commands.');
+  return row;
+}
+
 /** Everything a handler may use: the transaction, who is asking, and injected clock and keys. */
 export interface CommandContext {
   readonly sql: Sql;
   readonly principal: Principal;
   readonly commandId: string;
+  /** Read by the runner inside this command's transaction (currentScheme), never a cached copy. */
   readonly scheme: SchemeRow;
   readonly nationalIdKey: Buffer;
   /** See ServerKeys.nationalIdLegacy: national-id hashes from before keys:migrate are hashed again under the current key. */

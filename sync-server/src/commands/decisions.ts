@@ -163,6 +163,14 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
   await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, hold.authorized]);
   // The hold grows by the approved amount if the cover allows; whatever it cannot hold stays shortfall.
   const granted = await extendHold(money, caseRow, hold, approved, 'enhancement');
+  // Under 'refuse' the scheme refuses a hold the cover cannot take whole (001-initial.ts): an
+  // approval of which nothing is granted must not raise the authorized amount either, or later
+  // bookings would extend against an authorization the cover never held. Refused, and the
+  // rejection rolls back every write above (runner.ts); the enhancement stays pending.
+  if (!money.allowPartial && granted < approved) {
+    const family = await familyBalance(context.sql, caseRow.family_id);
+    throw reject('insufficient-cover', `The family has ${formatMoney(context, family.available)} available, less than the ${formatMoney(context, approved)} this approval would hold, and the scheme refuses partial holds: approve a lower amount or reject the enhancement.`, { available: family.available, requested: approved });
+  }
   const covered = await coverShortfallBookings(money, caseRow, hold);
   await context.sql.query("UPDATE enhancements SET status = 'approved', approved_amount = $2, granted_amount = $3, decision_reason = $4, decided_at = now(), decided_by = $5 WHERE id = $1", [enhancement.id, approved, granted, reason, context.principal.operatorId]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'enhancement-approved', entityType: 'case', entityId: caseRow.id, before, after: { enhancementId: enhancement.id, approved, granted, holdAmount: hold.amount, authorized: hold.authorized, bookingsNowCovered: covered }, commandId: context.commandId });

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/tokens';
 import { pgErrorCode, pgErrors, sqlLiteral, type Database, type Sql } from '../db/database';
 import { decideBookingInDatabase, type StoredCommand } from './booking-decision';
 import { bookingAmount } from './bookings';
-import type { CommandContext, CommandHandlers, CommandServices, SchemeRow } from './context';
+import { currentScheme, type CommandContext, type CommandHandlers, type CommandServices, type SchemeRow } from './context';
 import { canonicalJson } from '../canonical-json';
 
 export interface CommandOutcome {
@@ -66,6 +66,10 @@ export function requestHash(serverKey: Buffer, name: CommandName, body: object):
 export interface RunnerDependencies {
   readonly db: Database;
   readonly handlers: CommandHandlers;
+  /**
+   * The process's cached scheme (server-state.ts), up to 5 s old on other processes: for display
+   * reads only. Commands decide with currentScheme, read inside their own transaction.
+   */
   readonly scheme: () => SchemeRow;
   readonly nationalIdKey: Buffer;
   readonly nationalIdLegacy?: Buffer | null;
@@ -136,7 +140,8 @@ function isAddBooking(name: CommandName, _body: CommandBody<CommandName>): _body
 async function decideAddBookingInDatabase(deps: RunnerDependencies, body: CommandBody<'add-booking'>, hash: string, principal: Principal): Promise<CommandOutcome | null> {
   const amount = bookingAmount(body.quantity, body.unitPrice);
   if (typeof amount !== 'number') return null;
-  const decision = await decideBookingInDatabase(deps.db, { body, principal, requestHash: hash, amount, autoExtendBasisPoints: deps.scheme().auto_extend_bp });
+  // The function reads the scheme's parameters from its row itself, in its own statement.
+  const decision = await decideBookingInDatabase(deps.db, { body, principal, requestHash: hash, amount });
   switch (decision.kind) {
     case 'decided':
       return outcome(200, decision.answer, false);
@@ -185,7 +190,8 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
     const decided = await deps.db.transaction(async (sql, claimed) => {
       afterCommit = [];
       if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal);
-      const context: CommandContext = { sql, principal, commandId, scheme: deps.scheme(), nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit: (task) => { afterCommit.push(task); } };
+      const scheme = await currentScheme(sql);
+      const context: CommandContext = { sql, principal, commandId, scheme, nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit: (task) => { afterCommit.push(task); } };
       let result: Record<string, unknown>;
       try {
         result = await deps.handlers[name](context, body);

@@ -13,6 +13,7 @@ import { sql as moneyLifecycle } from './migrations/011-money-lifecycle';
 import { sql as schemeTimeZone } from './migrations/012-scheme-time-zone';
 import { sql as scopeDepartures } from './migrations/013-scope-departures';
 import { sql as keyedRequestHash } from './migrations/014-keyed-request-hash';
+import { sql as schemeInTransaction } from './migrations/015-scheme-in-transaction';
 import { sql as appendOnlyTruncate } from './migrations/020-append-only-truncate';
 import { sql as keysOutsideDatabase } from './migrations/021-keys-outside-database';
 import { sql as signInSafety } from './migrations/022-sign-in-safety';
@@ -33,6 +34,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 12, name: 'scheme-time-zone', sql: schemeTimeZone },
   { version: 13, name: 'scope-departures', sql: scopeDepartures },
   { version: 14, name: 'keyed-request-hash', sql: keyedRequestHash },
+  { version: 15, name: 'scheme-in-transaction', sql: schemeInTransaction },
   { version: 20, name: 'append-only-truncate', sql: appendOnlyTruncate },
   { version: 21, name: 'keys-outside-database', sql: keysOutsideDatabase },
   { version: 22, name: 'sign-in-safety', sql: signInSafety },
