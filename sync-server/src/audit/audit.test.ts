@@ -25,11 +25,12 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
 
   it('records who did what with amounts before and after, and the chain verifies', async () => {
     const entries = await server.scratch.db.query<{ action: string; actor_id: string | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>('SELECT action, actor_id, before, after FROM audit_log ORDER BY chain_seq');
-    expect(entries.map((e) => e.action)).toEqual(['case-admitted', 'preauth-requested', 'booking-added']);
-    expect(entries[1]).toMatchObject({ before: { committed: 0 }, after: { hold: 600_000, committed: 600_000, shortfall: 0 } });
+    // The desk operator's sign-in is audited too (issue 13 item 7), then the three money steps.
+    expect(entries.map((e) => e.action)).toEqual(['signed-in', 'case-admitted', 'preauth-requested', 'booking-added']);
+    expect(entries[2]).toMatchObject({ before: { committed: 0 }, after: { hold: 600_000, committed: 600_000, shortfall: 0 } });
     expect(entries.every((e) => e.actor_id !== null)).toBe(true);
     const verdict = await verifyChain(server.scratch.db);
-    expect(verdict).toMatchObject({ ok: true, entries: 3, unlinked: 0 });
+    expect(verdict).toMatchObject({ ok: true, entries: 4, unlinked: 0 });
   });
 
   it('refuses updates and deletes of linked entries at the database', async () => {
@@ -45,7 +46,7 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
     await expect(db.query('UPDATE ledger SET delta = delta + 1 WHERE id = (SELECT min(id) FROM ledger)')).rejects.toThrow(/ledger is append-only/);
     await expect(db.query('DELETE FROM ledger WHERE id = (SELECT min(id) FROM ledger)')).rejects.toThrow(/ledger is append-only/);
     const [entries] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit_log');
-    expect(entries?.count).toBe(3);
+    expect(entries?.count).toBe(4);
   });
 
   /**
@@ -71,10 +72,10 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
   });
 
   it('notices the last entry deleted, and the whole log truncated, by the chain head', async () => {
-    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 3'])).toMatchObject({ ok: false, firstBadSeq: 3, problem: expect.stringMatching(/chain head does not match/) });
+    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 4'])).toMatchObject({ ok: false, firstBadSeq: 4, problem: expect.stringMatching(/chain head does not match/) });
     expect(await tamperedVerdict(['TRUNCATE audit_log'])).toMatchObject({ ok: false, entries: 0, firstBadSeq: 1, problem: expect.stringMatching(/entries removed/) });
     // Rolled back: the chain is whole again.
-    expect(await verifyChain(server.scratch.db)).toMatchObject({ ok: true, entries: 3 });
+    expect(await verifyChain(server.scratch.db)).toMatchObject({ ok: true, entries: 4 });
   });
 
   it('names the first altered entry when someone with superuser rights edits the log', async () => {
