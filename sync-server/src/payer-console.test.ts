@@ -135,7 +135,8 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     expect(trail.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['claim-submitted', 'claim-processed', 'claim-verified', 'claim-paid']));
   });
 
-  it('two ACOs paying the same claims at the same moment: exactly one payment, one ledger entry per claim', async () => {
+  // A race needs two connections: PGlite has one, so there the two commands would simply run in turn.
+  it.skipIf(backend === 'pglite')('two ACOs paying the same claims at the same moment: exactly one payment, one ledger entry per claim (PostgreSQL: concurrent connections)', async () => {
     const members = await server.scratch.db.query<{ id: string }>('SELECT id FROM members WHERE family_id <> $1 ORDER BY scheme_member_id LIMIT 2', [demoIds.seedFamily]);
     const racing: string[] = [];
     for (const member of members) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoIds } from './demo/seed';
 import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
+import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
 
 const units = (n: number) => n * 100; // the demo scheme counts paise
 
@@ -172,8 +173,14 @@ describeEachBackend('S1-retry — every command sent twice (%s)', (backend) => {
     const commandId = randomUUID();
     const first = await server.command(deskA, 'identify-member', { commandId, by: 'scheme-id', value: 'PMJ-S1000003' });
     expect(first.status).toBe(200);
+    // "Writing nothing", by a snapshot of every table (the audit chain settled first, so the
+    // background chainer cannot change it between the two), not by the answer alone.
+    await settleAuditChain(server.scratch.db);
+    const before = await snapshotDatabase(server.scratch.db);
     const reused = await server.command(deskA, 'identify-member', { commandId, by: 'scheme-id', value: 'PMJ-S1000004' });
     expect(reused.status).toBe(409);
     expect(reused.body).toMatchObject({ code: 'command-id-reused' });
+    await settleAuditChain(server.scratch.db);
+    expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
   });
 });
