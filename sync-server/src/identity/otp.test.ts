@@ -105,3 +105,41 @@ describe('one-time codes to the registered phone, and overrides (PGlite, injecte
     expect(audit?.count).toBe(2);
   });
 });
+
+/**
+ * Wrong codes are counted per member, across the member's challenges: parallel guesses on several
+ * challenges must not each see fewer misses than were made (issue 20). Needs concurrent
+ * connections, so PostgreSQL.
+ */
+describe.skipIf(!process.env.DATABASE_URL)('wrong one-time codes racing on several challenges of one member (PostgreSQL)', () => {
+  let server: TestServer;
+  let now = new Date('2026-11-23T10:00:00Z');
+  const sms = new DevelopmentSmsSink();
+  beforeAll(async () => {
+    server = await startTestServer('postgres', { clock: () => now, sms });
+  });
+  afterAll(async () => server?.close());
+
+  it('answers at most maxAttempts - 1 "wrong code" before the lock, however the guesses interleave', async () => {
+    const desk = await server.login('medco.a');
+    const challenges: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const challengeId = randomUUID();
+      resultOf(await server.command(desk, 'send-otp', { challengeId, memberId: demoIds.father }));
+      challenges.push(challengeId);
+      now = new Date(now.getTime() + 61_000);
+    }
+    // 12 wrong guesses at once, four per challenge (000000 is never a code: codes are checked by hash,
+    // and a guess is wrong unless it equals the code, which the test does not know).
+    const guesses = challenges.flatMap((challengeId) => [0, 1, 2, 3].map((n) => ({ challengeId, code: `99999${n}` })));
+    const answers = await Promise.all(guesses.map((guess) => server.command(desk, 'verify-otp', guess)));
+    const results = answers.map((answer) => resultOf(answer) as { verified: boolean; reason?: string });
+    expect(results.some((r) => r.verified)).toBe(false);
+    const wrong = results.filter((r) => r.reason === 'wrong-code').length;
+    // defaultOtpPolicy.maxAttempts = 5: four misses are told "wrong code", the fifth locks.
+    expect(wrong).toBeLessThanOrEqual(4);
+    expect(results.filter((r) => r.reason === 'locked').length).toBeGreaterThanOrEqual(1);
+    const [row] = await server.scratch.db.query<{ total: number }>('SELECT COALESCE(sum(attempts), 0)::int AS total FROM otp_challenges WHERE member_id = $1', [demoIds.father]);
+    expect(row?.total).toBeLessThanOrEqual(5);
+  }, 120_000);
+});

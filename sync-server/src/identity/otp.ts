@@ -79,6 +79,11 @@ export async function verifyOtp(context: CommandContext, body: CommandBody<'veri
     [body.challengeId],
   );
   if (!challenge) throw fail('not-found', `There is no code request ${body.challengeId}.`);
+  // Wrong codes are counted per member across all of the member's challenges: two verifications of
+  // two challenges at once must not each count without the other's miss. The member row serializes
+  // them (the weakest lock that does; send-otp takes the same one, and nothing waits on a network
+  // call under it).
+  await context.sql.query('SELECT 1 FROM members WHERE id = $1 FOR NO KEY UPDATE', [challenge.member_id]);
   const locked = await lockedUntil(context, challenge.member_id);
   if (locked) return { verified: false, reason: 'locked', lockedUntil: locked.toISOString(), message: `Locked until ${locked.toISOString()} after too many wrong codes.` };
   if (challenge.verified_at) return { verified: false, reason: 'already-used', message: 'This code was already used; request a new one.' };
