@@ -1,6 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import coverdesk from './.eslint/boundaries.js';
+import coverdesk from './build/eslint-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '**/dist/**', 'bench-results/**', 'test-output/**', '.data/**', '**/.tmp/**'] },
@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     plugins: { coverdesk },
     rules: {
-      // Every boundary folder imports only what its README's table allows (.eslint/boundaries.js).
+      // Every boundary folder imports only what its README's table allows (build/eslint-boundaries.js).
       'coverdesk/boundaries': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

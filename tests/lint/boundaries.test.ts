@@ -2,7 +2,7 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The boundary allow-lists (.eslint/boundaries.js, mirrored by each folder's README) really fail
+ * The boundary allow-lists (build/eslint-boundaries.js, mirrored by each folder's README) really fail
  * the lint: a probe file in each layer with a forbidden import is an error naming the layer, and
  * the same file with an allowed import is clean. Linted as text at a path inside the layer, so no
  * probe file is ever written into the repository.

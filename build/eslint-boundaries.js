@@ -73,7 +73,7 @@ export const boundaries = {
         allowed = packageAllowed(specifier, layer.packages) || isTest;
       }
       if (!allowed) {
-        context.report({ node, message: `${layer.name} may not import '${specifier}'${path ? ` (${path})` : ''}: see the allow-list in .eslint/boundaries.js and the folder's README.` });
+        context.report({ node, message: `${layer.name} may not import '${specifier}'${path ? ` (${path})` : ''}: see the allow-list in build/eslint-boundaries.js and the folder's README.` });
       }
     };
     return {
