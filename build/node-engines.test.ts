@@ -18,6 +18,9 @@ const explained: Record<string, string> = {
   'cookie@2': 'ES module, require()d by light-my-request (fastify inject)',
   '@electron/rebuild@4': 'ES module, loaded by electron-builder and build/rebuild-native.ts',
   'node-abi@4': 'ES module, loaded by @electron/rebuild',
+  'electron@45': 'its install script (the binary download, skipped here) require()s @electron/get 5; CoverDesk reads only its typings and path',
+  '@electron/get@5': 'ES module, require()d by electron\'s install script to download the binary',
+  '@electron-internal/extract-zip@1': 'ES module, unpacks that download',
   'graphql@17': 'pinned by rxdb for its GraphQL replication plugin, which CoverDesk does not load',
   'z-schema@12': 'pinned by rxdb for its z-schema validator plugin, which CoverDesk does not load',
 };
@@ -61,6 +64,7 @@ describe('Node 20.19+ is enough, whatever some dependencies\' engines say', () =
 require('@fastify/static');
 const cookie = require('cookie');
 require('light-my-request');
+const electronGet = require(require.resolve('@electron/get', { paths: [require.resolve('electron/package.json')] }));
 import('@electron/rebuild').then(async (rebuild) => {
   const nodeAbi = await import(require.resolve('node-abi', { paths: [require.resolve('@electron/rebuild')] }));
   console.log(JSON.stringify({
@@ -68,13 +72,14 @@ import('@electron/rebuild').then(async (rebuild) => {
     disposition: contentDisposition.create('report.pdf'),
     cookie: cookie.stringifySetCookie({ name: 'a', value: 'b' }),
     rebuild: typeof rebuild.rebuild,
-    abi: nodeAbi.getAbi('39.8.10', 'electron'),
+    download: typeof electronGet.downloadArtifact,
+    abi: nodeAbi.getAbi('45.6.1', 'electron'),
   }));
 });`;
     const result = spawnSync(process.execPath, ['-e', probe], { cwd: repository, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     const answer = JSON.parse(result.stdout) as { node: string };
-    expect(answer).toEqual({ node: process.versions.node, disposition: 'attachment; filename=report.pdf', cookie: 'a=b', rebuild: 'function', abi: '140' });
+    expect(answer).toEqual({ node: process.versions.node, disposition: 'attachment; filename=report.pdf', cookie: 'a=b', rebuild: 'function', download: 'function', abi: '150' });
   });
 
   it('CoverDesk never loads the rxdb plugins that need graphql 17 or z-schema 12', () => {
