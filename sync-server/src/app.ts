@@ -50,6 +50,8 @@ export interface AppOptions {
   /** Send Strict-Transport-Security with this max-age when the server is reached over TLS. */
   readonly hstsMaxAgeSeconds?: number | null;
   readonly now?: () => number;
+  /** Schedules on the same clock as `now` (a console stream's token expiry); tests pass a manual clock's. */
+  readonly after?: (delayMs: number, task: () => void) => () => void;
   /** See RunnerDependencies.addBookingVia: the differential test runs both. */
   readonly addBookingVia?: 'database' | 'handler';
   /** The built renderer (console.html + assets) served at /console/; defaults to renderer/dist. */
@@ -330,6 +332,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     notifier: options.notifier,
     consoleDir: options.consoleDir ?? defaultConsoleDir,
     now,
+    ...(options.after ? { after: options.after } : {}),
     authenticateOperator,
     watchOperator: (operatorId, onChange) => operatorStatus.watch(operatorId, onChange),
   });

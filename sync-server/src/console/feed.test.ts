@@ -8,6 +8,7 @@ import { demoIds } from '../demo/seed';
 import { ChangeNotifier } from '../sync/notifier';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+import { ManualClock } from '../testing/manual-clock';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
 type Doc = Record<string, unknown> & { id: string; preauth: { status: string; packageCode: string } | null };
@@ -230,30 +231,41 @@ describeEachBackend('console feed (%s)', (backend) => {
   });
 
   it('the stream ends with an `expired` event when the token runs out, and an expired token is refused (401)', async () => {
-    // A server whose clock runs ahead so that the token has two seconds left there. The offset is
-    // set from the token's own expiry just before the stream is opened: computed before the
-    // sign-in, the sign-in's password hashing and the listen ate into those two seconds on a
-    // busy machine, and the stream could be refused (401) before it opened.
-    let ahead = 0;
-    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, now: () => Date.now() + ahead });
+    // The server runs on a manual clock: the token expires when the test moves the clock past its
+    // expiry, not after a real-time window that a busy machine could overrun in either direction.
+    const clock = new ManualClock();
+    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, now: clock.now, after: clock.after });
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const port = (app.server.address() as { port: number }).port;
-      const token = await server.login('ppd');
+      const signedIn = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ppd', password: 'coverdesk-demo' } });
+      const token = String((signedIn.json() as { token: string }).token);
       const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number };
-      expect(Number.isInteger(claims.exp)).toBe(true);
-      ahead = claims.exp * 1000 - Date.now() - 2_000;
+      expect(claims.exp * 1000).toBeGreaterThan(clock.now());
       const response = await fetch(`http://127.0.0.1:${port}/console/feed/stream`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
-      const text = await response.text(); // ends when the server closes the stream
-      expect(text).toMatch(/event: poke/);
-      expect(text).toMatch(/event: expired\ndata: \{"message":"Your session has expired; sign in again\."\}/);
-      // Token expiry has one-second resolution: ask until that second has passed on the server's clock.
-      let later = await fetch(`http://127.0.0.1:${port}/console/feed/pull?collection=cases`, { headers: { authorization: `Bearer ${token}` } });
-      for (let attempt = 0; attempt < 20 && later.status !== 401; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        later = await fetch(`http://127.0.0.1:${port}/console/feed/pull?collection=cases`, { headers: { authorization: `Bearer ${token}` } });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the stream ended before its first poke');
+        text += decoder.decode(value);
+        if (/event: poke/.test(text)) break;
       }
+      // A second before the expiry the stream is still open and the token still works.
+      expect(clock.pending).toBe(1);
+      clock.advance(claims.exp * 1000 - clock.now() - 1_000);
+      expect(clock.pending).toBe(1);
+      expect((await app.inject({ method: 'GET', url: '/console/feed/pull?collection=cases', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      clock.advance(1_000);
+      for (;;) {
+        const { value, done } = await reader.read(); // ends when the server closes the stream
+        if (done) break;
+        text += decoder.decode(value);
+      }
+      expect(text).toMatch(/event: expired\ndata: \{"message":"Your session has expired; sign in again\."\}/);
+      const later = await fetch(`http://127.0.0.1:${port}/console/feed/pull?collection=cases`, { headers: { authorization: `Bearer ${token}` } });
       expect(later.status).toBe(401);
       expect(((await later.json()) as { message: string }).message).toMatch(/expired/);
     } finally {

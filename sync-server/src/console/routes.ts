@@ -20,6 +20,12 @@ export interface ConsoleRouteOptions {
   /** The built renderer folder holding console.html and assets/ (renderer/dist). */
   readonly consoleDir: string;
   readonly now?: () => number;
+  /**
+   * Runs `task` once `delayMs` have passed on the server's clock, unless the returned function
+   * cancels it first (an event stream's end when its token expires). Default: setTimeout; a test
+   * passes its manual clock's, so that expiry needs no real-time window.
+   */
+  readonly after?: (delayMs: number, task: () => void) => () => void;
   /** Runs `onChange` when the operator signs out or is changed in this process (OperatorStatus.watch). */
   readonly watchOperator?: (operatorId: string, onChange: () => void) => () => void;
 }
@@ -54,6 +60,10 @@ function expiryOf(request: FastifyRequest): number | null {
 export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions): void {
   const { db, notifier } = options;
   const now = options.now ?? Date.now;
+  const after = options.after ?? ((delayMs: number, task: () => void) => {
+    const timer = setTimeout(task, delayMs);
+    return () => clearTimeout(timer);
+  });
   const operator = async (request: FastifyRequest): Promise<Principal> => {
     const principal = await options.authenticateOperator(request);
     if (!principal.roles.some((role) => (consoleRoles as readonly string[]).includes(role))) {
@@ -141,11 +151,12 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
     onStop(() => { clearInterval(rechecking); unwatch?.(); });
     // The stream lives no longer than the token: then the console must sign in again.
     if (exp !== null) {
-      const expiry = setTimeout(() => {
+      const cancelExpiry = after(Math.max(0, exp * 1000 - now()), () => {
+        if (response.writableEnded) return;
         response.write(`event: expired\ndata: {"message":"Your session has expired; sign in again."}\n\n`);
         response.end();
-      }, Math.max(0, exp * 1000 - now()));
-      onStop(() => clearTimeout(expiry));
+      });
+      onStop(cancelExpiry);
     }
   });
 }
