@@ -14,6 +14,7 @@ import {
 } from './driver';
 import { buildPidOptionsXml, defaultFingerprintPidOptions, type PidDataBlock } from './protocol';
 import { RdServiceSimulator, type RdServiceSimulatorOptions } from './simulator';
+import { ManualDeadlines, neverExpires } from '../testing/manual-deadlines';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -74,30 +75,32 @@ describe('discovery', () => {
     const silent = createServer((socket) => cleanups.push(async () => { socket.destroy(); }));
     const silentPort = await listenOnFirstFree(silent, remaining.filter((port) => port !== webPort));
 
-    const startedAt = Date.now();
-    // 1.5 s, not less: this worker shares two cores with other test files (a Chromium among them),
-    // and a loop stalled past the deadline fires the timers before it reads the answers waiting.
-    const report = await discoverRdServices({ perPortTimeoutMs: 1_500 });
-    const elapsed = Date.now() - startedAt;
+    // Every port is asked at once: wait until each exchange but the silent one has settled (its
+    // answer or refusal cancels its deadline), then expire what is left. The one expiry ends the
+    // whole discovery, whatever the machine's speed: the probes ran in parallel.
+    const deadlines = new ManualDeadlines();
+    const discovery = discoverRdServices({ perPortTimeoutMs: 1_000, deadline: deadlines.deadline });
+    await deadlines.untilRunning(1);
+    expect(deadlines.started).toEqual(rdServicePorts.map(() => 1_000));
+    deadlines.expireAll();
+    const report = await discovery;
 
     const ours = report.services.find((service) => service.port === sim.port);
     expect(ours).toMatchObject({ status: 'READY', deviceInfoPath: '/rd/info', capturePath: '/rd/capture', message: expect.stringMatching(/is ready/) });
     expect(report.problems.find((problem) => problem.port === webPort)).toMatchObject({ reason: 'not-an-rd-service', message: expect.stringMatching(/used by another program \(it answered RDSERVICE with HTTP 400\)/) });
-    expect(report.problems.find((problem) => problem.port === silentPort)).toMatchObject({ reason: 'timed-out' });
-    // Parallel: 21 ports cost one per-port timeout (the silent one), not several.
-    expect(elapsed).toBeLessThan(3_000);
+    expect(report.problems.find((problem) => problem.port === silentPort)).toEqual({ port: silentPort, reason: 'timed-out', message: `Port ${silentPort} accepted a connection but did not answer RDSERVICE within 1 s.` });
     expect(sim.requests).toEqual([{ method: 'RDSERVICE', target: '/', body: '' }]);
   });
 
   it('says plainly when no service is running', async () => {
-    const report = await discoverRdServices({ ports: [await closedPort()], perPortTimeoutMs: 2_000 });
+    const report = await discoverRdServices({ ports: [await closedPort()], perPortTimeoutMs: 2_000, deadline: neverExpires });
     expect(report).toEqual({ services: [], problems: [] });
     expect(chooseReadyService(report)).toEqual({ ok: false, message: expect.stringMatching(/No fingerprint service was found on this computer \(ports 11100-11120\)/) });
   });
 
   it('reports a service whose RDSERVICE answer is malformed', async () => {
     const sim = await simulator({ rdServiceFault: 'malformed-xml' });
-    const report = await discoverRdServices({ ports: [sim.port], perPortTimeoutMs: 2_000 });
+    const report = await discoverRdServices({ ports: [sim.port], perPortTimeoutMs: 2_000, deadline: neverExpires });
     expect(report.services).toEqual([]);
     expect(report.problems).toEqual([{ port: sim.port, reason: 'malformed-response', message: expect.stringMatching(/not well-formed XML/) }]);
   });
@@ -106,7 +109,7 @@ describe('discovery', () => {
 describe('NOTREADY', () => {
   it('is reported clearly by discovery and by capture', async () => {
     const sim = await simulator({ status: 'NOTREADY' });
-    const report = await discoverRdServices({ ports: [sim.port], perPortTimeoutMs: 2_000 });
+    const report = await discoverRdServices({ ports: [sim.port], perPortTimeoutMs: 2_000, deadline: neverExpires });
     expect(report.services[0]).toMatchObject({ status: 'NOTREADY', message: expect.stringMatching(/device is not ready: check that the fingerprint scanner is plugged in/) });
     const choice = chooseReadyService(report);
     expect(choice.ok).toBe(false);
@@ -168,7 +171,7 @@ describe('capture', () => {
 
   it.each(['morpho', 'host-prefixed'] as const)('honours the %s path layout found by discovery', async (layout) => {
     const sim = await simulator({ layout });
-    const report = await discoverRdServices({ ports: [sim.port], perPortTimeoutMs: 2_000 });
+    const report = await discoverRdServices({ ports: [sim.port], perPortTimeoutMs: 2_000, deadline: neverExpires });
     const [service] = report.services;
     if (service === undefined) throw new Error('not discovered');
     expect(service).toMatchObject(sim.paths);
@@ -210,11 +213,18 @@ describe('capture', () => {
   it('times out on a service that never answers, and waits for a slow one', async () => {
     const sim = await simulator();
     sim.enqueueCapture({ kind: 'no-answer' }, { kind: 'success', delayMs: 200 });
-    const startedAt = Date.now();
-    const result = await capture(endpointOf(sim), { timeoutMs: 300 });
-    expect(result).toEqual({ ok: false, outcome: 'service-timed-out', errorCode: undefined, message: expect.stringMatching(/did not answer CAPTURE within 300 ms/) });
-    expect(Date.now() - startedAt).toBeLessThan(1_000);
-    expect((await capture(endpointOf(sim), { timeoutMs: 2_000 })).ok).toBe(true);
+    const deadlines = new ManualDeadlines();
+    const silent = capture(endpointOf(sim), { timeoutMs: 300, deadline: deadlines.deadline });
+    // The service has the request and keeps quiet; then the deadline passes.
+    await expect.poll(() => sim.requests.length).toBe(1);
+    expect(deadlines.runningCount).toBe(1);
+    deadlines.expireAll();
+    expect(await silent).toEqual({ ok: false, outcome: 'service-timed-out', errorCode: undefined, message: expect.stringMatching(/did not answer CAPTURE within 300 ms/) });
+    // A slow answer within the deadline is read: the deadline is cancelled by the answer, never expired.
+    const slow = new ManualDeadlines();
+    expect((await capture(endpointOf(sim), { timeoutMs: 2_000, deadline: slow.deadline })).ok).toBe(true);
+    expect(slow.started).toEqual([2_000]);
+    expect(slow.runningCount).toBe(0);
   });
 
   it('can be cancelled with an AbortSignal', async () => {
@@ -222,7 +232,7 @@ describe('capture', () => {
     sim.enqueueCapture({ kind: 'no-answer' });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    expect(await capture(endpointOf(sim), { signal: controller.signal })).toMatchObject({ ok: false, outcome: 'cancelled' });
+    expect(await capture(endpointOf(sim), { signal: controller.signal, deadline: neverExpires })).toMatchObject({ ok: false, outcome: 'cancelled' });
     expect(await capture(endpointOf(sim), { signal: AbortSignal.abort() })).toMatchObject({ ok: false, outcome: 'cancelled' });
   });
 

@@ -46,10 +46,24 @@ export type RdRequestFailure =
   | 'interface-unavailable' // the service did not advertise the interface needed
   | 'unsafe-interface-path'; // the advertised path is unusable or points off this machine
 
+/**
+ * Starts a deadline: runs `expire` once `timeoutMs` have passed, unless the returned function
+ * cancels it first. The driver's own is the wall clock (setTimeout); a test passes one it expires
+ * itself (native/testing/manual-deadlines.ts), so that no outcome depends on how fast the machine is.
+ */
+export type Deadline = (timeoutMs: number, expire: () => void) => () => void;
+
+export const wallClockDeadline: Deadline = (timeoutMs, expire) => {
+  const timer = setTimeout(expire, timeoutMs);
+  return () => clearTimeout(timer);
+};
+
 export interface RequestOptions {
   /** Whole-exchange deadline: connect, send, and read the full answer. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** How the deadline is kept (default: the wall clock). */
+  readonly deadline?: Deadline;
 }
 
 type ExchangeResult =
@@ -63,6 +77,7 @@ interface ExchangeInput {
   readonly body?: string;
   readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
+  readonly deadline: Deadline | undefined;
 }
 
 /** One request, one response, over a fresh loopback connection. Never throws. */
@@ -76,11 +91,12 @@ function exchange(input: ExchangeInput): Promise<ExchangeResult> {
     const socket = connect({ host: rdServiceHost, port: input.port });
     const chunks: Buffer[] = [];
     let isSettled = false;
+    let cancelDeadline = (): void => undefined;
 
     const finish = (result: ExchangeResult): void => {
       if (isSettled) return;
       isSettled = true;
-      clearTimeout(timer);
+      cancelDeadline();
       input.signal?.removeEventListener('abort', onAbort);
       // Destroying (not ending) also covers a service that never closes its side.
       socket.destroy();
@@ -93,9 +109,9 @@ function exchange(input: ExchangeInput): Promise<ExchangeResult> {
       else if (read.state === 'invalid') malformed(read.reason);
     };
     const onAbort = (): void => finish({ ok: false, failure: 'cancelled', message: 'The fingerprint request was cancelled.' });
-    const timer = setTimeout(
-      () => finish({ ok: false, failure: 'service-timed-out', message: `${where} did not answer ${input.method} within ${formatSeconds(input.timeoutMs)}.` }),
+    cancelDeadline = (input.deadline ?? wallClockDeadline)(
       input.timeoutMs,
+      () => finish({ ok: false, failure: 'service-timed-out', message: `${where} did not answer ${input.method} within ${formatSeconds(input.timeoutMs)}.` }),
     );
     input.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -169,6 +185,8 @@ export interface DiscoveryOptions {
    */
   readonly perPortTimeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** How the per-port deadlines are kept (default: the wall clock). */
+  readonly deadline?: Deadline;
 }
 
 type PortProbe =
@@ -176,8 +194,8 @@ type PortProbe =
   | { readonly kind: 'problem'; readonly problem: DiscoveryProblem }
   | { readonly kind: 'closed' };
 
-async function probePort(port: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<PortProbe> {
-  const result = await exchange({ port, method: 'RDSERVICE', target: '/', timeoutMs, signal });
+async function probePort(port: number, timeoutMs: number, signal: AbortSignal | undefined, deadline: Deadline | undefined): Promise<PortProbe> {
+  const result = await exchange({ port, method: 'RDSERVICE', target: '/', timeoutMs, signal, deadline });
   if (!result.ok) {
     switch (result.failure) {
       case 'service-timed-out':
@@ -211,7 +229,7 @@ async function probePort(port: number, timeoutMs: number, signal: AbortSignal | 
 export async function discoverRdServices(options: DiscoveryOptions = {}): Promise<DiscoveryReport> {
   const ports = options.ports ?? rdServicePorts;
   const timeoutMs = options.perPortTimeoutMs ?? 1_000;
-  const probes = await Promise.all(ports.map((port) => probePort(port, timeoutMs, options.signal)));
+  const probes = await Promise.all(ports.map((port) => probePort(port, timeoutMs, options.signal, options.deadline)));
   const services: DiscoveredRdService[] = [];
   const problems: DiscoveryProblem[] = [];
   for (const probe of probes) {
@@ -257,7 +275,7 @@ export async function getDeviceInfo(service: RdServiceEndpoint, options: Request
   }
   const target = resolveInterfaceTarget(service.deviceInfoPath, service.port);
   if (!target.ok) return { ok: false, outcome: 'unsafe-interface-path', message: target.message };
-  const result = await exchange({ port: target.port, method: 'DEVICEINFO', target: target.requestTarget, timeoutMs: options.timeoutMs ?? 3_000, signal: options.signal });
+  const result = await exchange({ port: target.port, method: 'DEVICEINFO', target: target.requestTarget, timeoutMs: options.timeoutMs ?? 3_000, signal: options.signal, deadline: options.deadline });
   if (!result.ok) return { ok: false, outcome: result.failure, message: result.message };
   if (!isSuccessStatus(result.response)) {
     return { ok: false, outcome: 'http-error', message: `The fingerprint service answered DEVICEINFO ${target.requestTarget} with HTTP ${result.response.statusCode}.` };
@@ -305,6 +323,7 @@ export async function capture(service: RdServiceEndpoint, options: CaptureOption
     body: buildPidOptionsXml(pidOptions),
     timeoutMs: options.timeoutMs ?? pidOptions.timeoutMs + captureGraceMs,
     signal: options.signal,
+    deadline: options.deadline,
   });
   if (!result.ok) return { ok: false, outcome: result.failure, message: result.message, errorCode: undefined };
 
