@@ -118,6 +118,17 @@ export const EnrollAnswer = Type.Object({
 export type EnrollAnswerValue = Static<typeof EnrollAnswer>;
 
 /**
+ * `GET /sync/operators`: the operators of the desk's hospital who may still sign in. A desk drops
+ * the offline sign-in verifier of every cached operator not listed (deactivated, or moved to
+ * another hospital), so a laptop that was offline since keeps no way in for them.
+ */
+export const DeskOperatorsAnswer = Type.Object({
+  protocolVersion: Type.Literal(syncProtocolVersion),
+  activeOperatorIds: Type.Array(Type.String({ pattern: uuidPattern })),
+}, { additionalProperties: false });
+export type DeskOperatorsAnswerValue = Static<typeof DeskOperatorsAnswer>;
+
+/**
  * Biometric enrolments travel in the pull feed sealed for the one desk that pulls them, so a page
  * that is proxied, captured or logged on the way carries no usable template or descriptor.
  *

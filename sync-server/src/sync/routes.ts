@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
-import { EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
+import { DeskOperatorsAnswer, EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
 import { fail } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import { appendAudit } from '../audit/chain';
@@ -198,6 +198,17 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     // An enrolment is pulled by the desks serving that family.
     if (answer.status === 200) notifier.changed();
     return reply.status(answer.status).send(answer.answer);
+  });
+
+  app.get('/sync/operators', {
+    schema: {
+      tags: ['sync'], summary: 'The active operators of the desk\'s hospital: a desk forgets the offline sign-in of every other operator it cached', security: deskSecurity,
+      response: { 200: DeskOperatorsAnswer, ...errors },
+    },
+  }, async (request) => {
+    const principal = await desk(request);
+    const rows = await db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [principal.hospitalId]);
+    return { protocolVersion: syncProtocolVersion, activeOperatorIds: rows.map((row) => row.id) };
   });
 
   app.get('/sync/stream', {
