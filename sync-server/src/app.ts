@@ -3,7 +3,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type, type TSchema } from 'typebox';
 import { CaseAuditTrail, CaseDetails, ClaimQueue, Dashboard, EnhancementQueue, FamilyBalance, IdentityOverrides, LoginAnswer, PackageCatalogue, PaymentQueue, PaymentReconciliation, PreauthQueue } from '@contract/reads';
-import { uuidPattern, CommandAnswer, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
+import { commandResponses } from '@contract/results';
+import { uuidPattern, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
 import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
 import { signIn, signOut, TooManyAttempts, type SignInLimits } from './auth/sign-in';
@@ -233,7 +234,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...describedExactly,
     schema: {
       tags: ['auth'], summary: 'Sign in an operator; returns a short-lived bearer token', body: LoginBody,
-      response: { 200: LoginAnswer, ...errorResponses },
+      response: { 200: LoginAnswer, ...errorResponses, 429: ErrorAnswer },
     },
   }, async (request, reply) => {
     const body = request.body as { username: string; password: string };
@@ -276,8 +277,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         description: 'Repeating a commandId returns the first answer and changes nothing. Business rejections answer 409 with a code.',
         security: bearer,
         body: commandBodies[name],
-        response: { 200: CommandAnswer, ...errorResponses },
+        // Exact answers by status (contract/results.ts). Described, not serialized: the answer is
+        // sent as its stored bytes, and a refusal through the error handler as it was built.
+        response: commandResponses(name),
       },
+      ...describedExactly,
     }, async (request, reply) => {
       const outcome = await runCommand(runnerDeps, name as CommandName, request.body as CommandBody<CommandName>, principalOf(request));
       if (outcome.isReplay) void reply.header('x-command-replayed', 'true');

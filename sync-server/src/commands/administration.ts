@@ -6,7 +6,7 @@ import type { CommandContext, CommandResult } from './context';
 import { currentPackage, nationalIdHash } from './identity-and-admission';
 import { revokeDeskAccess } from './scheme-administration';
 
-export async function registerFamily(context: CommandContext, body: CommandBody<'register-family'>): Promise<CommandResult> {
+export async function registerFamily(context: CommandContext, body: CommandBody<'register-family'>): Promise<CommandResult<'register-family'>> {
   const [clash] = await context.sql.query<{ what: string }>(
     `SELECT 'family' AS what FROM families WHERE id = $1 OR family_number = $2
      UNION ALL SELECT 'member' FROM members WHERE id = ANY($3::uuid[]) OR scheme_member_id = ANY($4::text[])
@@ -29,7 +29,7 @@ export async function registerFamily(context: CommandContext, body: CommandBody<
   return { familyId: body.familyId, cover: body.cover, members: body.members.length };
 }
 
-export async function setPackagePrice(context: CommandContext, body: CommandBody<'set-package-price'>): Promise<CommandResult> {
+export async function setPackagePrice(context: CommandContext, body: CommandBody<'set-package-price'>): Promise<CommandResult<'set-package-price'>> {
   const current = await currentPackage(context, body.packageCode);
   // Lock the package so two price changes cannot claim the same version number.
   await context.sql.query('SELECT code FROM packages WHERE code = $1 FOR UPDATE', [body.packageCode]);
@@ -52,7 +52,7 @@ export async function checkOperatorScope(context: CommandContext, roles: readonl
   }
 }
 
-export async function createOperator(context: CommandContext, body: CommandBody<'create-operator'>): Promise<CommandResult> {
+export async function createOperator(context: CommandContext, body: CommandBody<'create-operator'>): Promise<CommandResult<'create-operator'>> {
   await checkOperatorScope(context, body.roles, body.hospitalId);
   const [clash] = await context.sql.query<{ id: string }>('SELECT id FROM operators WHERE id = $1 OR username = $2', [body.operatorId, body.username]);
   if (clash) throw reject('already-registered', `The username ${body.username} is taken.`);
@@ -65,8 +65,8 @@ export async function createOperator(context: CommandContext, body: CommandBody<
 }
 
 /** HA: a desk's offline registry scope (which district it replicates) and revocation. */
-export async function configureDesk(context: CommandContext, body: CommandBody<'configure-desk'>): Promise<CommandResult> {
-  const [desk] = await context.sql.query<{ registry_district: string | null; status: string }>('SELECT registry_district, status FROM desks WHERE id = $1 FOR UPDATE', [body.deskId]);
+export async function configureDesk(context: CommandContext, body: CommandBody<'configure-desk'>): Promise<CommandResult<'configure-desk'>> {
+  const [desk] = await context.sql.query<{ registry_district: string | null; status: 'active' | 'revoked' }>('SELECT registry_district, status FROM desks WHERE id = $1 FOR UPDATE', [body.deskId]);
   if (!desk) throw fail('not-found', `There is no desk ${body.deskId}.`);
   const registryDistrict = body.registryDistrict ?? desk.registry_district;
   const status = body.status ?? desk.status;

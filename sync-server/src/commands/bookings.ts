@@ -46,7 +46,7 @@ export function bookingAmount(quantity: number, unitPrice: number): number | Ref
  * with addBookingVia 'handler'); booking-decision.test.ts requires both to answer and write the
  * same. Change one, change the other.
  */
-export async function addBooking(context: CommandContext, body: CommandBody<'add-booking'>): Promise<CommandResult> {
+export async function addBooking(context: CommandContext, body: CommandBody<'add-booking'>): Promise<CommandResult<'add-booking'>> {
   const amount = bookingAmount(body.quantity, body.unitPrice);
   if (typeof amount !== 'number') throw amount;
   const caseRow = await lockCase(context, body.caseId);
@@ -102,7 +102,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   };
 }
 
-export async function voidBooking(context: CommandContext, body: CommandBody<'void-booking'>): Promise<CommandResult> {
+export async function voidBooking(context: CommandContext, body: CommandBody<'void-booking'>): Promise<CommandResult<'void-booking'>> {
   const [found] = await context.sql.query<{ case_id: string }>('SELECT case_id FROM bookings WHERE id = $1', [body.bookingId]);
   if (!found) throw fail('not-found', `There is no booking ${body.bookingId}.`);
   const caseRow = await lockCase(context, found.case_id);
@@ -140,7 +140,7 @@ const undecidedPreauth: ReadonlySet<string> = new Set(['pending', 'queried', 'co
  * - bookings and an undecided pre-auth: refused, since after discharge no decision is taken and
  *   the claim needs one: discharge after the decision, or void the bookings first.
  */
-export async function discharge(context: CommandContext, body: CommandBody<'discharge'>): Promise<CommandResult> {
+export async function discharge(context: CommandContext, body: CommandBody<'discharge'>): Promise<CommandResult<'discharge'>> {
   const caseRow = await lockCase(context, body.caseId);
   requireAdmitted(caseRow);
   const hold = await lockHold(context.sql, caseRow.id);
@@ -180,7 +180,7 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
   return { caseId: caseRow.id, status: 'discharged', bookingSum, holdStatus, released, nextStep: isClaimable ? 'submit-claim' : 'none', summary };
 }
 
-export async function cancelCase(context: CommandContext, body: CommandBody<'cancel-case'>): Promise<CommandResult> {
+export async function cancelCase(context: CommandContext, body: CommandBody<'cancel-case'>): Promise<CommandResult<'cancel-case'>> {
   const caseRow = await lockCase(context, body.caseId);
   if (caseRow.status === 'discharged') throw reject('case-already-discharged', 'A discharged case cannot be cancelled; submit its claim instead.');
   requireAdmitted(caseRow);

@@ -12,7 +12,7 @@ import { formatMoney, type CommandContext, type CommandResult } from './context'
  * (kept for audit) and the hold becomes a claim liability: the covered part moves from the hold
  * component of committed to the claim component, and the unused rest of the hold is released.
  */
-export async function submitClaim(context: CommandContext, body: CommandBody<'submit-claim'>): Promise<CommandResult> {
+export async function submitClaim(context: CommandContext, body: CommandBody<'submit-claim'>): Promise<CommandResult<'submit-claim'>> {
   const hashes = (body.documents ?? []).map((d) => d.sha256);
   if (new Set(hashes).size !== hashes.length) throw fail('invalid-input', 'The same document (same SHA-256) is listed twice; list each supporting document once.');
   const caseRow = await lockCase(context, body.caseId);
@@ -104,7 +104,7 @@ function toDecisions(lines: CommandBody<'process-claim'>['lines']): LineDecision
 }
 
 /** CEX: line-level processing; a recommendation that CPD then verifies. No money moves yet. */
-export async function processClaim(context: CommandContext, body: CommandBody<'process-claim'>): Promise<CommandResult> {
+export async function processClaim(context: CommandContext, body: CommandBody<'process-claim'>): Promise<CommandResult<'process-claim'>> {
   const { claim, lines } = await lockClaim(context, body.claimId);
   refusePartialAboveLine(context, lines, body.lines);
   if (claim.status !== 'submitted') throw reject('claim-state-invalid', `The claim is ${claim.status}; CEX processes submitted claims.`, { status: claim.status });
@@ -119,7 +119,7 @@ export async function processClaim(context: CommandContext, body: CommandBody<'p
 }
 
 /** CPD: final line decisions. What is not approved goes back to the family cover. */
-export async function verifyClaim(context: CommandContext, body: CommandBody<'verify-claim'>): Promise<CommandResult> {
+export async function verifyClaim(context: CommandContext, body: CommandBody<'verify-claim'>): Promise<CommandResult<'verify-claim'>> {
   const { claim, lines } = await lockClaim(context, body.claimId);
   refusePartialAboveLine(context, lines, body.lines);
   if (claim.status !== 'processed') throw reject('claim-state-invalid', `The claim is ${claim.status}; CPD verifies claims that CEX has processed.`, { status: claim.status });
@@ -178,7 +178,7 @@ export function paymentReference(hospitalCode: string, at: Date, timeZone: strin
  * net paid + deductions = Σ approved = Σ ledger entries, and government + insurer = amount;
  * reconciliation lists anything that does not hold.
  */
-export async function approvePayment(context: CommandContext, body: CommandBody<'approve-payment'>): Promise<CommandResult> {
+export async function approvePayment(context: CommandContext, body: CommandBody<'approve-payment'>): Promise<CommandResult<'approve-payment'>> {
   const ids = [...body.claimIds].sort();
   const claims = await context.sql.query<ClaimRow>('SELECT * FROM claims WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
   if (claims.length !== ids.length) {
@@ -221,5 +221,5 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   for (const claim of claims) {
     await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-paid', entityType: 'claim', entityId: claim.id, before: { status: 'approved' }, after: { status: 'paid', paymentId: body.paymentId, reference }, commandId: context.commandId });
   }
-  return { paymentId: body.paymentId, reference, hospitalId, claims: ids.length, amount, governmentAmount: split.government, insurerAmount: split.insurer, deductions, netPaid };
+  return { paymentId: body.paymentId, reference, hospitalId: hospitalId!, claims: ids.length, amount, governmentAmount: split.government, insurerAmount: split.insurer, deductions, netPaid };
 }

@@ -1,6 +1,7 @@
 import type { Keyring } from '../auth/keyring';
 import { formatAmount } from '@domain/money';
 import type { CommandBody, CommandName } from '@contract/commands';
+import type { CommandResultOf } from '@contract/results';
 import type { Principal } from '../auth/tokens';
 import type { Sql } from '../db/database';
 import type { OtpPolicy } from '../identity/otp';
@@ -61,8 +62,9 @@ export interface CommandServices {
   readonly otp: OtpPolicy;
 }
 
-export type CommandResult = Record<string, unknown>;
-export type CommandHandler<N extends CommandName> = (context: CommandContext, body: CommandBody<N>) => Promise<CommandResult>;
+/** What a command's handler answers: exactly its result schema in contract/results.ts. */
+export type CommandResult<N extends CommandName> = CommandResultOf<N>;
+export type CommandHandler<N extends CommandName> = (context: CommandContext, body: CommandBody<N>) => Promise<CommandResult<N>>;
 export type CommandHandlers = { [N in CommandName]: CommandHandler<N> };
 
 /** Amounts in messages are for people: "₹100.00", in the scheme's currency and locale. */

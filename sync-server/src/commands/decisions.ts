@@ -32,7 +32,7 @@ async function loadForDecision(context: CommandContext, caseId: string): Promise
  * Apply a final approval (PPD for catalogue packages, Admin for unspecified ones): the hold moves
  * to the approved amount as far as the cover allows; the rest is the patient's expected shortfall.
  */
-async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, approved: number, reason: string | null): Promise<CommandResult> {
+async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, approved: number, reason: string | null): Promise<CommandResult<'approve-unspecified'>> {
   const { caseRow, preauth, hold } = loaded;
   const before = { holdAmount: hold.amount, authorized: hold.authorized };
   const money = { sql: context.sql, commandId: context.commandId, allowPartial: context.scheme.shortfall_policy === 'partial-hold' };
@@ -48,7 +48,7 @@ async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow
   return { caseId: caseRow.id, preauthStatus: 'approved', approvedAmount: approved, holdAmount: hold.amount, shortfall: Math.max(0, approved - hold.amount), family: await familyBalance(context.sql, caseRow.family_id) };
 }
 
-async function rejectPreauth(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, reason: string): Promise<CommandResult> {
+async function rejectPreauth(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, reason: string): Promise<CommandResult<'approve-unspecified'>> {
   const { caseRow, preauth, hold } = loaded;
   const before = hold.amount;
   // A booking the desk confirmed as covered stays covered (holds.ts), and a rejected pre-auth can
@@ -71,7 +71,7 @@ async function rejectPreauth(context: CommandContext, loaded: { caseRow: CaseRow
   return { caseId: caseRow.id, preauthStatus: 'rejected', holdAmount: 0, holdStatus: 'released', released: before, summary, family: await familyBalance(context.sql, caseRow.family_id) };
 }
 
-export async function decidePreauth(context: CommandContext, body: CommandBody<'decide-preauth'>): Promise<CommandResult> {
+export async function decidePreauth(context: CommandContext, body: CommandBody<'decide-preauth'>): Promise<CommandResult<'decide-preauth'>> {
   const loaded = await loadForDecision(context, body.caseId);
   const { caseRow, preauth } = loaded;
   if (preauth.status === 'committee-review' || preauth.status === 'admin-review') {
@@ -92,7 +92,7 @@ export async function decidePreauth(context: CommandContext, body: CommandBody<'
  * `full` (what was requested, or what the committee recommended), approve a lower amount with a
  * reason, or reject with a reason.
  */
-function finalDecision(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, decision: 'approve' | 'approve-lower' | 'reject', body: { readonly amount?: number; readonly reason?: string }, full: number): Promise<CommandResult> {
+function finalDecision(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, decision: 'approve' | 'approve-lower' | 'reject', body: { readonly amount?: number; readonly reason?: string }, full: number): Promise<CommandResult<'approve-unspecified'>> {
   switch (decision) {
     case 'approve':
       return approveAmount(context, loaded, full, body.reason ?? null);
@@ -103,7 +103,7 @@ function finalDecision(context: CommandContext, loaded: { caseRow: CaseRow; prea
   }
 }
 
-export async function recommendPreauth(context: CommandContext, body: CommandBody<'recommend-preauth'>): Promise<CommandResult> {
+export async function recommendPreauth(context: CommandContext, body: CommandBody<'recommend-preauth'>): Promise<CommandResult<'recommend-preauth'>> {
   const { caseRow, preauth } = await loadForDecision(context, body.caseId);
   if (preauth.status !== 'committee-review') throw reject('preauth-not-pending', `The request is ${preauth.status}, not awaiting the Medical Committee.`, { status: preauth.status });
   await context.sql.query("UPDATE preauths SET status = 'admin-review', recommended_amount = $2, decision_reason = $3 WHERE id = $1", [preauth.id, body.recommendedAmount, body.reason]);
@@ -111,7 +111,7 @@ export async function recommendPreauth(context: CommandContext, body: CommandBod
   return { caseId: caseRow.id, preauthStatus: 'admin-review', recommendedAmount: body.recommendedAmount };
 }
 
-export async function approveUnspecified(context: CommandContext, body: CommandBody<'approve-unspecified'>): Promise<CommandResult> {
+export async function approveUnspecified(context: CommandContext, body: CommandBody<'approve-unspecified'>): Promise<CommandResult<'approve-unspecified'>> {
   const loaded = await loadForDecision(context, body.caseId);
   const { preauth } = loaded;
   if (preauth.status !== 'admin-review' || preauth.recommended_amount === null) {
@@ -120,7 +120,7 @@ export async function approveUnspecified(context: CommandContext, body: CommandB
   return finalDecision(context, loaded, body.decision, body, preauth.recommended_amount);
 }
 
-export async function requestEnhancement(context: CommandContext, body: CommandBody<'request-enhancement'>): Promise<CommandResult> {
+export async function requestEnhancement(context: CommandContext, body: CommandBody<'request-enhancement'>): Promise<CommandResult<'request-enhancement'>> {
   const caseRow = await lockCase(context, body.caseId);
   requireAdmitted(caseRow);
   const preauth = await lockPreauth(context.sql, caseRow.id);
@@ -140,7 +140,7 @@ export async function requestEnhancement(context: CommandContext, body: CommandB
   return { caseId: caseRow.id, enhancementId: body.enhancementId, status: 'pending', requestedAmount: body.amount };
 }
 
-export async function decideEnhancement(context: CommandContext, body: CommandBody<'decide-enhancement'>): Promise<CommandResult> {
+export async function decideEnhancement(context: CommandContext, body: CommandBody<'decide-enhancement'>): Promise<CommandResult<'decide-enhancement'>> {
   const [found] = await context.sql.query<{ case_id: string }>('SELECT case_id FROM enhancements WHERE id = $1', [body.enhancementId]);
   if (!found) throw fail('not-found', `There is no enhancement request ${body.enhancementId}.`);
   const caseRow = await lockCase(context, found.case_id);

@@ -28,7 +28,7 @@ interface MemberLookupRow {
   relation: string;
 }
 
-export async function identifyMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<CommandResult> {
+export async function identifyMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<CommandResult<'identify-member'>> {
   const column = body.by === 'scheme-id' ? 'scheme_member_id' : body.by === 'national-id' ? 'national_id_hash' : 'health_card_number';
   const value = body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value, context.nationalIdLegacy ?? null) : body.value.trim().toUpperCase();
   const [member] = await context.sql.query<MemberLookupRow>(
@@ -64,7 +64,7 @@ export async function identifyMember(context: CommandContext, body: CommandBody<
   };
 }
 
-export async function admit(context: CommandContext, body: CommandBody<'admit'>): Promise<CommandResult> {
+export async function admit(context: CommandContext, body: CommandBody<'admit'>): Promise<CommandResult<'admit'>> {
   const hospitalId = context.principal.hospitalId;
   if (hospitalId === null) throw fail('forbidden-role', 'Only a desk operator of a hospital can admit a patient.');
   const [member] = await context.sql.query<{ id: string; family_id: string }>('SELECT id, family_id FROM members WHERE id = $1', [body.memberId]);
@@ -146,7 +146,7 @@ export async function currentPackage(context: CommandContext, code: string): Pro
   return row;
 }
 
-export async function requestPreauth(context: CommandContext, body: CommandBody<'request-preauth'>): Promise<CommandResult> {
+export async function requestPreauth(context: CommandContext, body: CommandBody<'request-preauth'>): Promise<CommandResult<'request-preauth'>> {
   const caseRow = await lockCase(context, body.caseId);
   const treatmentPackage = await currentPackage(context, body.packageCode);
   if (treatmentPackage.is_unspecified && body.estimatedAmount === undefined) {
@@ -208,7 +208,7 @@ export function holdSummary(context: CommandContext, requested: number, held: nu
   return `${formatMoney(context, held)} is held, all the cover had left; ${short} would be the patient's shortfall unless cover frees up before the decision.`;
 }
 
-export async function respondQuery(context: CommandContext, body: CommandBody<'respond-query'>): Promise<CommandResult> {
+export async function respondQuery(context: CommandContext, body: CommandBody<'respond-query'>): Promise<CommandResult<'respond-query'>> {
   const caseRow = await lockCase(context, body.caseId);
   // A discharged or cancelled case takes no more decisions (issue 24 item 14).
   requireAdmitted(caseRow);

@@ -1,12 +1,13 @@
 import type { CommandBody } from '@contract/commands';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
+import type { Role } from '@domain/ids';
 import type { CommandContext, CommandResult, SchemeRow } from './context';
 import type { Sql } from '../db/database';
 import { checkOperatorScope } from './administration';
 
 /** HA registers a hospital: its code and district (the default registry its desks replicate). */
-export async function registerHospital(context: CommandContext, body: CommandBody<'register-hospital'>): Promise<CommandResult> {
+export async function registerHospital(context: CommandContext, body: CommandBody<'register-hospital'>): Promise<CommandResult<'register-hospital'>> {
   const [clash] = await context.sql.query<{ id: string }>('SELECT id FROM hospitals WHERE id = $1 OR code = $2', [body.hospitalId, body.code]);
   if (clash) throw reject('already-registered', `A hospital with the code ${body.code} (or this id) is already registered.`);
   await context.sql.query('INSERT INTO hospitals (id, code, name, district) VALUES ($1, $2, $3, $4)', [body.hospitalId, body.code, body.name, body.district]);
@@ -15,7 +16,7 @@ export async function registerHospital(context: CommandContext, body: CommandBod
 }
 
 /** HA registers a desk at a hospital; it enrolls later with a one-time code (POST /desks/:id/enrollment-codes). */
-export async function registerDesk(context: CommandContext, body: CommandBody<'register-desk'>): Promise<CommandResult> {
+export async function registerDesk(context: CommandContext, body: CommandBody<'register-desk'>): Promise<CommandResult<'register-desk'>> {
   const [hospital] = await context.sql.query<{ code: string }>('SELECT code FROM hospitals WHERE id = $1', [body.hospitalId]);
   if (!hospital) throw fail('not-found', `There is no hospital ${body.hospitalId}.`);
   const [clash] = await context.sql.query<{ id: string }>('SELECT id FROM desks WHERE id = $1', [body.deskId]);
@@ -30,7 +31,7 @@ export async function registerDesk(context: CommandContext, body: CommandBody<'r
  * every request, so the next pull, push or stream is refused), its credential hash is erased and
  * any unused enrollment code is spent. The desk can come back only through a new code.
  */
-export async function revokeDesk(context: CommandContext, body: CommandBody<'revoke-desk'>): Promise<CommandResult> {
+export async function revokeDesk(context: CommandContext, body: CommandBody<'revoke-desk'>): Promise<CommandResult<'revoke-desk'>> {
   const [desk] = await context.sql.query<{ status: string; hospital_id: string }>('SELECT status, hospital_id FROM desks WHERE id = $1 FOR UPDATE', [body.deskId]);
   if (!desk) throw fail('not-found', `There is no desk ${body.deskId}.`);
   if (desk.status === 'revoked') throw reject('desk-already-revoked', 'This desk is already revoked; issue a new enrollment code to bring it back.');
@@ -53,7 +54,8 @@ interface OperatorRow {
   id: string;
   username: string;
   display_name: string;
-  roles: string[];
+  /** Written only by create-operator and update-operator, whose bodies accept only the scheme's roles. */
+  roles: Role[];
   hospital_id: string | null;
   is_active: boolean;
 }
@@ -64,7 +66,7 @@ interface OperatorRow {
  * the scheme. A deactivated operator cannot sign in, and a token already issued stops working
  * within seconds (auth/operator-status.ts re-reads the operator on each request, briefly cached).
  */
-export async function updateOperator(context: CommandContext, body: CommandBody<'update-operator'>): Promise<CommandResult> {
+export async function updateOperator(context: CommandContext, body: CommandBody<'update-operator'>): Promise<CommandResult<'update-operator'>> {
   if (body.displayName === undefined && body.roles === undefined && body.hospitalId === undefined && body.isActive === undefined) {
     throw fail('invalid-input', 'Nothing to change: send at least one of displayName, roles, hospitalId or isActive.');
   }
@@ -101,15 +103,16 @@ type ParameterName = keyof typeof parameterColumns;
  * policy, the automatic-extension tolerance and the pre-auth turnaround target. The previous and
  * new values go to the audit trail with the reason. Payments already made keep their split.
  */
-export async function setSchemeParameters(context: CommandContext, body: CommandBody<'set-scheme-parameters'>): Promise<CommandResult> {
+export async function setSchemeParameters(context: CommandContext, body: CommandBody<'set-scheme-parameters'>): Promise<CommandResult<'set-scheme-parameters'>> {
   const changes = (Object.keys(parameterColumns) as ParameterName[]).filter((name) => body[name] !== undefined);
   if (changes.length === 0) throw fail('invalid-input', 'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp or preauthTurnaroundMinutes.');
   const [scheme] = await context.sql.query<SchemeRow>('SELECT * FROM schemes WHERE is_current FOR UPDATE');
   if (!scheme) throw fail('not-found', 'There is no current scheme.');
-  const before: Record<string, unknown> = {};
+  const was = schemeParameters(scheme);
+  const before: Partial<SchemeParameters> = {};
   const after: Record<string, unknown> = {};
   for (const name of changes) {
-    before[name] = scheme[parameterColumns[name]];
+    copyParameter(before, was, name);
     after[name] = body[name];
   }
   // Column names come from the fixed map above, never from the request.
@@ -120,7 +123,13 @@ export async function setSchemeParameters(context: CommandContext, body: Command
   return { schemeId: scheme.id, parameters: schemeParameters(updated ?? scheme), previous: before };
 }
 
-export function schemeParameters(scheme: SchemeRow): Record<ParameterName, unknown> {
+type SchemeParameters = CommandResult<'set-scheme-parameters'>['parameters'];
+
+function copyParameter<K extends ParameterName>(to: Partial<SchemeParameters>, from: SchemeParameters, name: K): void {
+  to[name] = from[name];
+}
+
+export function schemeParameters(scheme: SchemeRow): SchemeParameters {
   return {
     governmentShareBp: scheme.government_share_bp,
     shortfallPolicy: scheme.shortfall_policy,

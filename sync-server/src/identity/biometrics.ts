@@ -18,7 +18,7 @@ import { descriptorBytes, sealAtRest } from './biometric-seal';
  * withdraw desks' cached copies); until then a member whose finger no longer reads is identified
  * by face, one-time code or override.
  */
-async function enroll(context: CommandContext, memberId: string, modality: BiometricModality, plaintext: Uint8Array): Promise<CommandResult> {
+async function enroll<M extends BiometricModality>(context: CommandContext, memberId: string, modality: M, plaintext: Uint8Array): Promise<{ memberId: string; modality: M; enrolledAt: string }> {
   const [member] = await context.sql.query<{ family_id: string }>('SELECT family_id FROM members WHERE id = $1', [memberId]);
   if (!member) throw fail('not-found', `There is no scheme member ${memberId}.`);
   const [existing] = await context.sql.query<{ enrolled_at: Date }>('SELECT enrolled_at FROM biometric_enrolments WHERE member_id = $1 AND modality = $2 FOR UPDATE', [memberId, modality]);
@@ -36,13 +36,13 @@ async function enroll(context: CommandContext, memberId: string, modality: Biome
   return { memberId, modality, enrolledAt: enrolledAt.toISOString() };
 }
 
-export async function enrollFingerprint(context: CommandContext, body: CommandBody<'enroll-fingerprint'>): Promise<CommandResult> {
+export async function enrollFingerprint(context: CommandContext, body: CommandBody<'enroll-fingerprint'>): Promise<CommandResult<'enroll-fingerprint'>> {
   const template = Buffer.from(body.template, 'base64');
   if (template.length < 32 || template.length > 4_096) throw fail('invalid-input', `A fingerprint template is 32 to 4,096 bytes; this one is ${template.length}. Capture the finger again.`);
   return enroll(context, body.memberId, 'fingerprint', template);
 }
 
-export async function enrollFace(context: CommandContext, body: CommandBody<'enroll-face'>): Promise<CommandResult> {
+export async function enrollFace(context: CommandContext, body: CommandBody<'enroll-face'>): Promise<CommandResult<'enroll-face'>> {
   const checked = checkFaceDescriptor(body.descriptor);
   if (!checked.isValid) throw fail('invalid-input', `${checked.message} Capture the face again.`);
   return enroll(context, body.memberId, 'face', descriptorBytes(checked.descriptor));

@@ -26,7 +26,7 @@ async function lockedUntil(context: CommandContext, memberId: string): Promise<D
   return lock && new Date(lock.locked_until) > context.services.now() ? new Date(lock.locked_until) : null;
 }
 
-export async function sendOtp(context: CommandContext, body: CommandBody<'send-otp'>): Promise<CommandResult> {
+export async function sendOtp(context: CommandContext, body: CommandBody<'send-otp'>): Promise<CommandResult<'send-otp'>> {
   const policy = context.services.otp;
   const now = context.services.now();
   const [member] = await context.sql.query<{ id: string; registered_phone: string }>('SELECT m.id, f.registered_phone FROM members m JOIN families f ON f.id = m.family_id WHERE m.id = $1', [body.memberId]);
@@ -71,7 +71,7 @@ export async function sendOtp(context: CommandContext, body: CommandBody<'send-o
  * Verify a code. Wrong codes are answers (200, verified false), not rejections: the attempt must
  * be recorded, and a rejection would roll it back.
  */
-export async function verifyOtp(context: CommandContext, body: CommandBody<'verify-otp'>): Promise<CommandResult> {
+export async function verifyOtp(context: CommandContext, body: CommandBody<'verify-otp'>): Promise<CommandResult<'verify-otp'>> {
   const policy = context.services.otp;
   const now = context.services.now();
   const [challenge] = await context.sql.query<{ member_id: string; code_hash: string; expires_at: Date; attempts: number; verified_at: Date | null }>(
@@ -110,7 +110,7 @@ export async function verifyOtp(context: CommandContext, body: CommandBody<'veri
   return { verified: false, reason: 'wrong-code', attemptsLeft, message: `That code is not right; ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.` };
 }
 
-export async function reviewOverride(context: CommandContext, body: CommandBody<'review-override'>): Promise<CommandResult> {
+export async function reviewOverride(context: CommandContext, body: CommandBody<'review-override'>): Promise<CommandResult<'review-override'>> {
   const [override] = await context.sql.query<{ reviewed_at: Date | null }>('SELECT reviewed_at FROM identity_overrides WHERE case_id = $1 FOR UPDATE', [body.caseId]);
   if (!override) throw fail('not-found', `Case ${body.caseId} was not admitted by identity override.`);
   if (override.reviewed_at) throw reject('already-reviewed', 'This override was already reviewed.');

@@ -1,0 +1,240 @@
+/**
+ * The answers of every command, exactly (issue 12 item 22, issue 21 item 2): one closed TypeBox
+ * schema per command's `result`, and the refusals a command route sends. The handlers return
+ * `CommandResultOf<name>` (src/commands/context.ts), so a field added to an answer without its
+ * schema does not compile; the routes in src/app.ts list these as their response schemas, so the
+ * OpenAPI document at /docs/json describes what is really sent; the desk and the console read
+ * answers through these types (and check them with these schemas where an answer enters the desk).
+ * src/openapi-answers.test.ts holds real answers of every command to the served document.
+ * Times are ISO 8601 strings; amounts are integers in minor units.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import type { ErrorCode, RejectionCode } from '../domain/outcomes';
+import { roles } from '../domain/ids';
+import { commandNames, type CommandName } from './commands';
+
+const closed = { additionalProperties: false } as const;
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Id = Type.String({ description: 'UUID' });
+const Time = Type.String({ format: 'date-time' });
+const Minor = Type.Integer({ description: 'Minor currency units' });
+const Count = Type.Integer({ minimum: 0 });
+const Sentence = Type.String({ description: 'For the operator, in the scheme\'s currency and words' });
+const RoleList = Type.Array(Type.Enum([...roles]));
+
+/** The family's cover after the command, as the arbitration statement left it. */
+const FamilyMoney = Type.Object({ cover: Minor, committed: Minor, available: Minor }, closed);
+
+const PreauthApproved = Type.Object({
+  caseId: Id, preauthStatus: Type.Literal('approved'), approvedAmount: Minor, holdAmount: Minor,
+  shortfall: Type.Integer({ minimum: 0, description: 'Approved but not held: the cover could not take it (an estimate, not a patient share)' }),
+  family: FamilyMoney,
+}, closed);
+const PreauthRejected = Type.Object({
+  caseId: Id, preauthStatus: Type.Literal('rejected'), holdAmount: Type.Literal(0), holdStatus: Type.Literal('released'), released: Minor,
+  summary: Sentence, family: FamilyMoney,
+}, closed);
+
+const Enrolled = (modality: 'fingerprint' | 'face') => Type.Object({ memberId: Id, modality: Type.Literal(modality), enrolledAt: Time }, closed);
+
+export const commandResults = {
+  'identify-member': Type.Object({
+    member: Type.Object({ memberId: Id, schemeMemberId: Type.String(), fullName: Type.String(), birthYear: Type.Integer(), gender: Type.String(), relation: Type.String() }, closed),
+    family: Type.Object({
+      familyId: Id, familyNumber: Nullable(Type.String()),
+      registeredPhoneEnding: Nullable(Type.String({ description: 'The last four digits only' })),
+      cover: Minor, committed: Minor, available: Minor,
+      members: Type.Array(Type.Object({
+        memberId: Id, schemeMemberId: Type.String(), fullName: Type.String(), birthYear: Type.Integer(), relation: Type.String(),
+        activeCase: Nullable(Type.Object({ hospitalCode: Nullable(Type.String()) }, closed)),
+      }, closed)),
+    }, closed),
+  }, closed),
+  'admit': Type.Object({
+    caseId: Id, status: Type.Literal('admitted'), familyId: Id,
+    identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
+    flaggedForReview: Type.Boolean({ description: 'Identity not proven by the patient (override, document), or an admission stamped in a closed policy year: listed for HA/ADMIN review' }),
+  }, closed),
+  'request-preauth': Type.Object({
+    caseId: Id, preauthStatus: Type.Enum(['pending', 'committee-review']), packageCode: Type.String(), packageVersion: Type.Integer(),
+    requestedAmount: Minor, holdId: Id, holdAmount: Minor,
+    shortfall: Type.Integer({ minimum: 0, description: 'Requested but not held (an estimate, not a patient share)' }),
+    summary: Sentence, family: FamilyMoney,
+  }, closed),
+  'respond-query': Type.Object({ caseId: Id, preauthStatus: Type.Literal('pending') }, closed),
+  'decide-preauth': Type.Union([
+    PreauthApproved,
+    PreauthRejected,
+    Type.Object({ caseId: Id, preauthStatus: Type.Literal('queried'), queryReason: Type.String() }, closed),
+  ]),
+  'recommend-preauth': Type.Object({ caseId: Id, preauthStatus: Type.Literal('admin-review'), recommendedAmount: Minor }, closed),
+  'approve-unspecified': Type.Union([PreauthApproved, PreauthRejected]),
+  'request-enhancement': Type.Object({ caseId: Id, enhancementId: Id, status: Type.Literal('pending'), requestedAmount: Minor }, closed),
+  'decide-enhancement': Type.Union([
+    Type.Object({ caseId: Id, enhancementId: Id, status: Type.Literal('rejected'), holdAmount: Minor }, closed),
+    Type.Object({
+      caseId: Id, enhancementId: Id, status: Type.Literal('approved'), approvedAmount: Minor, grantedAmount: Minor,
+      uncovered: Type.Integer({ minimum: 0, description: 'Approved but beyond what the cover could hold' }),
+      holdAmount: Minor, bookingsNowCovered: Count, family: FamilyMoney,
+    }, closed),
+  ]),
+  'add-booking': Type.Object({
+    bookingId: Id, caseId: Id, amount: Minor, coveredAmount: Minor, shortfallAmount: Minor,
+    coverage: Type.Enum(['covered', 'partly-covered', 'shortfall']),
+    packageCode: Type.String(), packageVersion: Type.Integer(),
+    hold: Type.Object({ amount: Minor, consumed: Minor, free: Minor, extended: Minor }, closed),
+    family: FamilyMoney,
+  }, closed),
+  'void-booking': Type.Object({
+    bookingId: Id, status: Type.Literal('voided'), hold: Type.Object({ amount: Minor, consumed: Minor, free: Minor }, closed), bookingsNowCovered: Count,
+  }, closed),
+  'discharge': Type.Object({
+    caseId: Id, status: Type.Literal('discharged'), bookingSum: Minor, holdStatus: Nullable(Type.Enum(['active', 'claimed', 'released'])),
+    released: Minor, nextStep: Type.Enum(['submit-claim', 'none']), summary: Sentence,
+  }, closed),
+  'submit-claim': Type.Object({
+    claimId: Id, caseId: Id, status: Type.Literal('submitted'), amount: Minor, payerAmount: Minor, patientAmount: Minor,
+    lines: Count, documents: Count, released: Minor, family: FamilyMoney,
+  }, closed),
+  'process-claim': Type.Object({ claimId: Id, status: Type.Literal('processed'), payerAmount: Minor, recommendedAmount: Minor }, closed),
+  'verify-claim': Type.Object({
+    claimId: Id, status: Type.Enum(['approved', 'denied']), payerAmount: Minor, approvedAmount: Minor, returnedToCover: Minor, family: FamilyMoney,
+  }, closed),
+  'approve-payment': Type.Object({
+    paymentId: Id, reference: Type.String(), hospitalId: Id, claims: Count, amount: Minor, governmentAmount: Minor, insurerAmount: Minor,
+    deductions: Minor, netPaid: Minor,
+  }, closed),
+  'cancel-case': Type.Object({ caseId: Id, status: Type.Literal('cancelled'), released: Minor, bookingsVoided: Count, family: FamilyMoney }, closed),
+  'register-family': Type.Object({ familyId: Id, cover: Minor, members: Count }, closed),
+  'set-package-price': Type.Object({
+    packageCode: Type.String(), version: Type.Integer(), price: Minor, previous: Type.Object({ version: Type.Integer(), price: Minor }, closed),
+  }, closed),
+  'create-operator': Type.Object({ operatorId: Id, username: Type.String(), roles: RoleList, hospitalId: Nullable(Id) }, closed),
+  'configure-desk': Type.Object({ deskId: Id, registryDistrict: Nullable(Type.String()), status: Type.Enum(['active', 'revoked']) }, closed),
+  'send-otp': Type.Object({ challengeId: Id, phoneEnding: Type.String({ description: 'The last four digits of the registered phone' }), expiresAt: Time }, closed),
+  'verify-otp': Type.Union([
+    Type.Object({ verified: Type.Literal(true), memberId: Id }, closed),
+    Type.Object({ verified: Type.Literal(false), reason: Type.Literal('locked'), lockedUntil: Time, message: Sentence }, closed),
+    Type.Object({ verified: Type.Literal(false), reason: Type.Enum(['already-used', 'expired', 'too-many-attempts']), message: Sentence }, closed),
+    Type.Object({ verified: Type.Literal(false), reason: Type.Literal('wrong-code'), attemptsLeft: Type.Integer({ minimum: 1 }), message: Sentence }, closed),
+  ]),
+  'review-override': Type.Object({ caseId: Id, reviewed: Type.Literal(true) }, closed),
+  'enroll-fingerprint': Enrolled('fingerprint'),
+  'enroll-face': Enrolled('face'),
+  'register-hospital': Type.Object({ hospitalId: Id, code: Type.String(), name: Type.String(), district: Type.String() }, closed),
+  'register-desk': Type.Object({ deskId: Id, hospitalId: Id, hospitalCode: Type.String(), name: Type.String(), status: Type.Literal('active'), isEnrolled: Type.Literal(false) }, closed),
+  'revoke-desk': Type.Object({ deskId: Id, status: Type.Literal('revoked'), enrollmentCodesSpent: Count }, closed),
+  'update-operator': Type.Object({ operatorId: Id, username: Type.String(), displayName: Type.String(), roles: RoleList, hospitalId: Nullable(Id), isActive: Type.Boolean() }, closed),
+  'set-scheme-parameters': Type.Object({
+    schemeId: Type.String(),
+    parameters: Type.Object({
+      governmentShareBp: Type.Integer(), shortfallPolicy: Type.Enum(['partial-hold', 'refuse']), autoExtendBp: Type.Integer(), preauthTurnaroundMinutes: Type.Integer(),
+    }, closed),
+    /** Only the parameters this command changed, at their values before it. */
+    previous: Type.Object({
+      governmentShareBp: Type.Optional(Type.Integer()), shortfallPolicy: Type.Optional(Type.Enum(['partial-hold', 'refuse'])),
+      autoExtendBp: Type.Optional(Type.Integer()), preauthTurnaroundMinutes: Type.Optional(Type.Integer()),
+    }, closed),
+  }, closed),
+} satisfies Record<CommandName, TSchema>;
+
+export type CommandResultOf<N extends CommandName> = Static<(typeof commandResults)[N]>;
+
+/** The 200 answer of `POST /commands/<name>` (and of a desk's mutation in `/sync/push`). */
+export function commandAnswerSchema<N extends CommandName>(name: N) {
+  return Type.Object({ commandId: Id, command: Type.Literal(name), result: commandResults[name] }, closed);
+}
+export type CommandAnswerOf<N extends CommandName> = { readonly commandId: string; readonly command: N; readonly result: CommandResultOf<N> };
+
+/** Every command's 200 answer, by name: built once, used by the routes and the tests. */
+export const commandAnswers = Object.fromEntries(commandNames.map((name) => [name, commandAnswerSchema(name)])) as { [N in CommandName]: ReturnType<typeof commandAnswerSchema<N>> };
+
+/**
+ * What each business rejection (409, stored: a retry gets the same) carries in `details`, by
+ * code; null for a code that carries none. A Record over the domain's RejectionCode, so a new
+ * code without its entry here does not compile.
+ */
+const rejectionDetails: Record<RejectionCode, TSchema | null> = {
+  'case-already-active': Type.Object({ hospitalCode: Nullable(Type.String()) }, closed),
+  'case-not-admitted': Type.Object({ status: Type.String() }, closed),
+  'case-already-discharged': null,
+  'preauth-already-requested': null,
+  'preauth-not-requested': null,
+  'preauth-not-pending': Type.Object({ status: Type.String() }, closed),
+  'preauth-not-approved': Type.Object({ status: Nullable(Type.String()) }, closed),
+  'preauth-rejected': null,
+  'preauth-not-decided': Type.Object({ preauthStatus: Type.String(), bookingSum: Minor }, closed),
+  'bookings-covered': Type.Object({ consumed: Minor }, closed),
+  'case-total-too-large': Type.Object({ booked: Minor, amount: Minor, maxAmount: Minor }, closed),
+  'authorized-too-large': Type.Object({ authorized: Minor, requested: Minor, maxAmount: Minor }, closed),
+  'package-not-unspecified': null,
+  'estimate-required': null,
+  'insufficient-cover': Type.Union([
+    Type.Object({ available: Minor, requested: Minor, decision: Type.String() }, closed),
+    Type.Object({ available: Minor, requested: Minor }, closed),
+  ]),
+  'enhancement-not-pending': Type.Object({ status: Type.String() }, closed),
+  'enhancement-already-pending': null,
+  'booking-already-voided': null,
+  'booking-closed': Type.Object({ status: Type.String() }, closed),
+  'claim-amount-mismatch': Type.Object({ claimed: Minor, bookingSum: Minor, difference: Type.Integer({ description: 'claimed − bookingSum' }) }, closed),
+  'claim-already-submitted': null,
+  'claim-not-discharged': null,
+  'claim-state-invalid': Type.Object({ status: Type.String() }, closed),
+  'claim-lines-mismatch': Type.Object({ missing: Type.Array(Id), unknown: Type.Array(Id) }, closed),
+  'line-amount-invalid': Type.Object({ bookingId: Id }, closed),
+  'payment-hospital-mixed': null,
+  'claim-not-approved': Type.Object({ claims: Type.Array(Type.Object({ claimId: Id, status: Type.String() }, closed)) }, closed),
+  'case-has-claim': null,
+  'booking-exists': null,
+  'already-registered': null,
+  'identity-not-proven': null,
+  'identity-locked': Type.Object({ lockedUntil: Time }, closed),
+  'otp-resend-too-soon': Type.Object({ waitSeconds: Type.Integer({ minimum: 1 }) }, closed),
+  'otp-send-limit': null,
+  'already-reviewed': null,
+  'biometric-already-enrolled': null,
+  'desk-already-revoked': null,
+  'operator-self-lockout': null,
+};
+
+/** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */
+const refusalOf = (code: string, details: TSchema | null) => Type.Object({
+  code: Type.Literal(code), message: Sentence, ...(details ? { details: Type.Optional(details) } : {}),
+}, closed);
+
+/** 409: a business rejection, one shape per code (stored against the command id). */
+export const CommandRejection = Type.Union([
+  ...Object.entries(rejectionDetails).map(([code, details]) => refusalOf(code, details)),
+  // A command id already used for another command (nothing stored for it).
+  refusalOf('command-id-reused', null),
+]);
+
+/** Where in the body strict-json.ts found a repeated key, a NUL or a lone surrogate. */
+const BodyPath = Type.Object({ path: Type.Array(Type.Union([Type.String(), Type.Integer()])) }, closed);
+/** The schema check's findings (ajv's instancePath, keyword and message). */
+const ValidationErrors = Type.Object({
+  errors: Type.Array(Type.Object({ path: Type.String(), keyword: Type.String(), message: Type.Optional(Type.String()) }, closed)),
+}, closed);
+
+/** The error answers a command route sends, by status: nothing was written for any of them. */
+const errorOf = (codes: readonly ErrorCode[], details: Partial<Record<ErrorCode, TSchema>> = {}) =>
+  codes.length === 1 ? refusalOf(codes[0]!, details[codes[0]!] ?? null) : Type.Union(codes.map((code) => refusalOf(code, details[code] ?? null)));
+export const commandErrorAnswers = {
+  400: errorOf(['invalid-input', 'malformed-json', 'duplicate-key', 'invalid-text'], {
+    'invalid-input': Type.Union([ValidationErrors, BodyPath]), 'duplicate-key': BodyPath, 'invalid-text': BodyPath,
+  }),
+  401: errorOf(['unauthenticated']),
+  403: errorOf(['forbidden-role']),
+  404: errorOf(['not-found']),
+  413: errorOf(['payload-too-large']),
+  414: errorOf(['invalid-input']),
+  415: errorOf(['unsupported-media-type']),
+  500: errorOf(['internal-error']),
+  503: errorOf(['service-busy']),
+} as const;
+
+/** Every status a command route answers, with its exact schema. */
+export function commandResponses<N extends CommandName>(name: N) {
+  return { 200: commandAnswers[name], 409: CommandRejection, ...commandErrorAnswers };
+}

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandNames, type CommandBody, type CommandName } from '@contract/commands';
+import { buildApp } from './app';
+import { demoIds } from './demo/seed';
+import { openPostgres } from './db/postgres';
+import { DevelopmentSmsSink } from './identity/sms';
+import { ChangeNotifier } from './sync/notifier';
+import { availableBackends } from './testing/databases';
+import { startTestServer, type TestServer } from './testing/harness';
+
+/** The parts of an OpenAPI 3 document this test reads. */
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
+}
+
+type Json = Record<string, unknown>;
+type WithoutCommandId<T> = T extends unknown ? Omit<T, 'commandId'> : never;
+const units = (n: number) => n * 100; // the demo scheme counts paise
+
+/**
+ * Issue 12 item 22, issue 21 item 2: every command's real answers — each success along S1 and the
+ * other lifecycles, and the refusals (409 by code, 400, 401, 403, 404, 413, 415, 503) — hold to
+ * the schema the served OpenAPI document (/docs/json) gives for that command and status. Each
+ * answer is also altered (a field more, a field less) and must then fail: a command whose answer
+ * schema were an open object, or missing, fails here. Every command must be seen answering 200.
+ */
+describe('every command\'s real answers hold to the served OpenAPI document', () => {
+  let server: TestServer;
+  let document: OpenApiDocument;
+  const sms = new DevelopmentSmsSink();
+  const tokens: Record<string, string> = {};
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+  const validators = new Map<string, ValidateFunction>();
+  /** `name status` (and `name 409 code`) of every answer checked. */
+  const checked = new Set<string>();
+
+  beforeAll(async () => {
+    server = await startTestServer(availableBackends[0]!, { extraFamilies: 0, sms });
+    for (const user of ['medco.a', 'medco.b', 'ppd', 'mc', 'admin', 'cex', 'cpd', 'aco', 'ha']) tokens[user] = await server.login(user);
+    document = JSON.parse((await server.app.inject({ method: 'GET', url: '/docs/json' })).body) as OpenApiDocument;
+  });
+  afterAll(async () => server?.close());
+
+  const schemaOf = (name: CommandName, status: number): ValidateFunction => {
+    const key = `${name} ${status}`;
+    let validate = validators.get(key);
+    if (!validate) {
+      const schema = document.paths[`/commands/${name}`]?.post?.responses?.[String(status)]?.content?.['application/json']?.schema;
+      if (!schema) throw new Error(`the document lists no ${status} answer for POST /commands/${name}`);
+      validate = ajv.compile(schema);
+      validators.set(key, validate);
+    }
+    return validate;
+  };
+
+  /** The answer with one field more, and with its first field less, where the schema must say so. */
+  const altered = (answer: Json, status: number): { more: Json; less: Json } => {
+    if (status === 200) {
+      const result = answer.result as Json;
+      const [first] = Object.keys(result);
+      const { [first!]: _dropped, ...rest } = result;
+      return { more: { ...answer, result: { ...result, unlisted: true } }, less: { ...answer, result: rest } };
+    }
+    const { code: _code, ...withoutCode } = answer;
+    return { more: { ...answer, unlisted: true }, less: withoutCode };
+  };
+
+  /** Hold one real answer of `name` to the document, and prove the schema tells a wrong one apart. */
+  const holds = (name: CommandName, status: number, answer: Json): void => {
+    const validate = schemaOf(name, status);
+    expect(validate(answer), `${name} ${status} ${JSON.stringify(answer)}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    const { more, less } = altered(answer, status);
+    expect(validate(more), `${name} ${status}: a field the document does not list passes`).toBe(false);
+    expect(validate(less), `${name} ${status}: an answer missing a field passes`).toBe(false);
+    checked.add(`${name} ${status}`);
+    if (status === 409) checked.add(`${name} 409 ${String(answer.code)}`);
+  };
+
+  const send = async <N extends CommandName>(user: string, name: N, body: WithoutCommandId<CommandBody<N>> & { commandId?: string }, status = 200): Promise<Json> => {
+    const response = await server.app.inject({
+      method: 'POST', url: `/commands/${name}`, headers: { authorization: `Bearer ${tokens[user]!}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ commandId: randomUUID(), ...body }),
+    });
+    expect(response.statusCode, `${name}: ${response.body}`).toBe(status);
+    const answer = JSON.parse(response.body) as Json;
+    holds(name, status, answer);
+    return status === 200 ? (answer.result as Json) : answer;
+  };
+
+  const lastCode = (): string => {
+    const code = /code is (\d{6})/.exec(sms.recent()[0]?.text ?? '')?.[1];
+    if (!code) throw new Error('no one-time code reached the SMS sink');
+    return code;
+  };
+
+  it('S1, the other lifecycles and every refusal: each answer as the document says, and only that', async () => {
+    // S1 (SCENARIOS.md), steps 1-9.
+    const fatherCase = randomUUID();
+    const motherCase = randomUUID();
+    expect(await send('medco.a', 'identify-member', { by: 'scheme-id', value: 'PMJ-S1000001' })).toMatchObject({ member: { memberId: demoIds.father } });
+    await send('medco.a', 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' });
+    expect(await send('medco.a', 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' })).toMatchObject({ holdAmount: units(6000) });
+    await send('medco.b', 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'face' });
+    expect(await send('medco.b', 'request-preauth', { caseId: motherCase, packageCode: 'MG006A' })).toMatchObject({ holdAmount: units(4000), shortfall: units(1000) });
+    await send('medco.b', 'admit', { caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' }, 409);
+    await send('ppd', 'decide-preauth', { caseId: fatherCase, decision: 'approve' });
+    await send('ppd', 'decide-preauth', { caseId: motherCase, decision: 'approve' });
+    const bookings = [randomUUID(), randomUUID(), randomUUID()];
+    for (const [index, amount] of [2500, 3000, 500].entries()) {
+      await send('medco.a', 'add-booking', { bookingId: bookings[index]!, caseId: fatherCase, itemCode: `SVC-${index + 1}`, description: `Service ${index + 1}`, quantity: 1, unitPrice: units(amount) });
+    }
+    await send('medco.a', 'discharge', { caseId: fatherCase });
+    const claimId = randomUUID();
+    await send('medco.a', 'submit-claim', { claimId, caseId: fatherCase, amount: units(6000), documents: [{ name: 'summary.pdf', kind: 'discharge-summary', sizeBytes: 1_000, sha256: 'b'.repeat(64) }] });
+    expect(await send('medco.a', 'submit-claim', { claimId: randomUUID(), caseId: fatherCase, amount: units(5900) }, 409)).toMatchObject({ code: 'claim-amount-mismatch', details: { difference: -units(100) } });
+    const lines = [
+      { bookingId: bookings[0]!, decision: 'full' as const },
+      { bookingId: bookings[1]!, decision: 'partial' as const, approvedAmount: units(2500), reasonCode: 'tariff-exceeded' as const },
+      { bookingId: bookings[2]!, decision: 'full' as const },
+    ];
+    await send('cpd', 'verify-claim', { claimId, lines }, 409);
+    await send('cex', 'process-claim', { claimId, lines });
+    expect(await send('cpd', 'verify-claim', { claimId, lines })).toMatchObject({ approvedAmount: units(5500), returnedToCover: units(500) });
+    expect(await send('aco', 'approve-payment', { paymentId: randomUUID(), claimIds: [claimId] })).toMatchObject({ governmentAmount: units(3300), insurerAmount: units(2200) });
+
+    // The mother's case at B: an enhancement approved and one rejected, a booking past the cover, a void, the cancellation.
+    const approvedEnhancement = randomUUID();
+    await send('medco.b', 'request-enhancement', { enhancementId: approvedEnhancement, caseId: motherCase, amount: units(1000), reason: 'Longer stay' });
+    await send('medco.b', 'request-enhancement', { enhancementId: randomUUID(), caseId: motherCase, amount: units(1000), reason: 'Again' }, 409);
+    await send('ppd', 'decide-enhancement', { enhancementId: approvedEnhancement, decision: 'approve-lower', amount: units(800), reason: 'Two days, not three' });
+    const rejectedEnhancement = randomUUID();
+    await send('medco.b', 'request-enhancement', { enhancementId: rejectedEnhancement, caseId: motherCase, amount: units(500), reason: 'Physiotherapy' });
+    await send('ppd', 'decide-enhancement', { enhancementId: rejectedEnhancement, decision: 'reject', reason: 'Not needed' });
+    const past = randomUUID();
+    expect(await send('medco.b', 'add-booking', { bookingId: past, caseId: motherCase, itemCode: 'WARD', description: 'Ward', quantity: 1, unitPrice: units(6000) })).toMatchObject({ coverage: 'partly-covered' });
+    await send('medco.b', 'void-booking', { bookingId: past, reason: 'Entered on the wrong patient' });
+    await send('medco.b', 'void-booking', { bookingId: past, reason: 'Again' }, 409);
+    await send('medco.b', 'cancel-case', { caseId: motherCase, reason: 'Transferred to another scheme' });
+    await send('medco.b', 'discharge', { caseId: motherCase }, 409);
+
+    // The son, identified by a one-time code: a wrong code, the right one, an unspecified package
+    // through the committee and Admin.
+    const challengeId = randomUUID();
+    await send('medco.a', 'send-otp', { challengeId, memberId: demoIds.son });
+    await send('medco.a', 'send-otp', { challengeId: randomUUID(), memberId: demoIds.son }, 409);
+    const code = lastCode();
+    expect(await send('medco.a', 'verify-otp', { challengeId, code: code === '000000' ? '000001' : '000000' })).toMatchObject({ verified: false, reason: 'wrong-code' });
+    expect(await send('medco.a', 'verify-otp', { challengeId, code })).toMatchObject({ verified: true });
+    expect(await send('medco.a', 'verify-otp', { challengeId, code })).toMatchObject({ verified: false, reason: 'already-used' });
+    const sonCase = randomUUID();
+    await send('medco.a', 'admit', { caseId: sonCase, memberId: demoIds.son, identityMethod: 'otp', otpChallengeId: challengeId });
+    await send('medco.a', 'request-preauth', { caseId: sonCase, packageCode: 'SG999U', estimatedAmount: units(300), clinicalNote: 'Rare procedure' });
+    await send('medco.a', 'request-preauth', { caseId: sonCase, packageCode: 'SB001A' }, 409);
+    await send('mc', 'recommend-preauth', { caseId: sonCase, recommendedAmount: units(250), reason: 'Comparable package' });
+    await send('admin', 'approve-unspecified', { caseId: sonCase, decision: 'approve' });
+
+    // The daughter, by override: reviewed; a query answered; rejected; discharged with nothing booked.
+    const daughterCase = randomUUID();
+    await send('medco.a', 'admit', { caseId: daughterCase, memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'Unconscious on arrival, no relative present', supervisorName: 'Dr. Kale' });
+    await send('ha', 'review-override', { caseId: daughterCase, note: 'Checked the ward register' });
+    await send('ha', 'review-override', { caseId: daughterCase, note: 'Again' }, 409);
+    await send('medco.a', 'request-preauth', { caseId: daughterCase, packageCode: 'SB001A' });
+    await send('ppd', 'decide-preauth', { caseId: daughterCase, decision: 'query', reason: 'Which fracture?' });
+    await send('medco.a', 'respond-query', { caseId: daughterCase, response: 'Left radius' });
+    await send('ppd', 'decide-preauth', { caseId: daughterCase, decision: 'reject', reason: 'Not covered' });
+    await send('medco.a', 'discharge', { caseId: daughterCase });
+    await send('medco.a', 'enroll-fingerprint', { memberId: demoIds.daughter, template: Buffer.alloc(512, 7).toString('base64') });
+    await send('medco.a', 'enroll-fingerprint', { memberId: demoIds.daughter, template: Buffer.alloc(512, 8).toString('base64') }, 409);
+    await send('medco.a', 'enroll-face', { memberId: demoIds.daughter, descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)) });
+
+    // The health authority's commands.
+    const familyNumber = `FAM-ANS-${randomUUID().slice(0, 8)}`;
+    const family = { familyId: randomUUID(), familyNumber, cover: units(50_000), registeredPhone: '+919800000777', district: 'Pune', members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-ANSWER01', fullName: 'Answer Member', birthYear: 1990, gender: 'X' as const, relation: 'head' as const }] };
+    await send('ha', 'register-family', family);
+    await send('ha', 'register-family', { ...family, familyId: randomUUID() }, 409);
+    await send('ha', 'set-package-price', { packageCode: 'SE007A', price: units(9000) });
+    const operatorId = randomUUID();
+    await send('ha', 'create-operator', { operatorId, username: 'answers.cex', displayName: 'Answers', password: 'a-long-password', roles: ['CEX'] });
+    await send('ha', 'update-operator', { operatorId, displayName: 'Renamed', isActive: false });
+    const hospitalId = randomUUID();
+    await send('ha', 'register-hospital', { hospitalId, code: 'HSP-ANS', name: 'Answers Hospital', district: 'Pune' });
+    const deskId = randomUUID();
+    await send('ha', 'register-desk', { deskId, hospitalId, name: 'Answers desk' });
+    await send('ha', 'configure-desk', { deskId, registryDistrict: 'Satara' });
+    await send('ha', 'revoke-desk', { deskId, reason: 'Laptop lost' });
+    await send('ha', 'revoke-desk', { deskId, reason: 'Again' }, 409);
+    expect(await send('ha', 'set-scheme-parameters', { preauthTurnaroundMinutes: 300, reason: 'Answers check' })).toMatchObject({ previous: { preauthTurnaroundMinutes: expect.any(Number) } });
+
+    // Errors: nothing written for any of them.
+    await send('medco.a', 'identify-member', { by: 'scheme-id', value: 'PMJ-NOBODY01' }, 404);
+    await send('medco.a', 'discharge', { caseId: randomUUID() }, 404);
+    await send('ppd', 'admit', { caseId: randomUUID(), memberId: demoIds.son, identityMethod: 'fingerprint' }, 403);
+    const reused = randomUUID();
+    await send('medco.a', 'identify-member', { commandId: reused, by: 'scheme-id', value: 'PMJ-S1000002' });
+    await send('medco.a', 'discharge', { commandId: reused, caseId: sonCase }, 409);
+    const raw = async (name: CommandName, status: number, payload: string, headers: Record<string, string> = {}) => {
+      const response = await server.app.inject({ method: 'POST', url: `/commands/${name}`, headers: { 'content-type': 'application/json', ...headers }, payload });
+      expect(response.statusCode, response.body).toBe(status);
+      holds(name, status, JSON.parse(response.body) as Json);
+    };
+    const medco = { authorization: `Bearer ${tokens['medco.a']!}` };
+    await raw('add-booking', 400, JSON.stringify({ commandId: randomUUID(), caseId: sonCase }), medco);
+    await raw('add-booking', 400, '{"a":1,"a":2}', medco);
+    await raw('add-booking', 400, '{"a":', medco);
+    const booking = { commandId: randomUUID(), bookingId: randomUUID(), caseId: sonCase, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 100 };
+    await raw('add-booking', 401, JSON.stringify(booking));
+    await raw('add-booking', 413, `{"description":"${'x'.repeat(1024 * 1024)}"}`, medco);
+    await raw('add-booking', 415, 'x', { ...medco, 'content-type': 'text/plain' });
+    if (server.scratch.url) {
+      // 503: a second server process whose only connection is taken.
+      const db = openPostgres(server.scratch.url, { maxConnections: 1, poolWaitMs: 500 });
+      const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
+      let finish: () => void = () => undefined;
+      let inside: () => void = () => undefined;
+      const isInside = new Promise<void>((resolve) => { inside = resolve; });
+      const holding = db.transaction(async () => { inside(); await new Promise<void>((resolve) => { finish = resolve; }); });
+      try {
+        await isInside;
+        const response = await app.inject({ method: 'POST', url: '/commands/discharge', headers: { ...medco, 'content-type': 'application/json' }, payload: JSON.stringify({ commandId: randomUUID(), caseId: sonCase }) });
+        expect(response.statusCode, response.body).toBe(503);
+        holds('discharge', 503, JSON.parse(response.body) as Json);
+      } finally {
+        finish();
+        await holding;
+        await app.close();
+        await db.close();
+      }
+    }
+
+    // Every command was seen answering 200, each against its own exact schema.
+    expect(commandNames.filter((name) => !checked.has(`${name} 200`))).toEqual([]);
+    for (const status of [400, 401, 403, 404, 409, 413, 415]) expect([...checked].some((key) => key.endsWith(` ${status}`) || key.includes(` ${status} `)), `status ${status}`).toBe(true);
+  });
+
+  it('the check can fail: an answer that is not exactly one of the schema\'s is refused', () => {
+    const revoke = schemaOf('revoke-desk', 200);
+    const answer = { commandId: randomUUID(), command: 'revoke-desk', result: { deskId: randomUUID(), enrollmentCodesSpent: 0, status: 'revoked' } };
+    expect(revoke(answer), ajv.errorsText(revoke.errors)).toBe(true);
+    expect(revoke({ ...answer, result: { ...answer.result, extra: 1 } })).toBe(false);
+    const { enrollmentCodesSpent: _missing, ...withoutCount } = answer.result;
+    expect(revoke({ ...answer, result: withoutCount })).toBe(false);
+    expect(revoke({ ...answer, command: 'configure-desk' })).toBe(false);
+    expect(revoke({ ...answer, result: { ...answer.result, status: 'active' } })).toBe(false);
+    expect(revoke({ ...answer, unlisted: true })).toBe(false);
+    const refusal = schemaOf('admit', 409);
+    expect(refusal({ code: 'case-already-active', message: 'Active at HSP-A.', details: { hospitalCode: 'HSP-A' } }), ajv.errorsText(refusal.errors)).toBe(true);
+    expect(refusal({ code: 'case-already-active', message: 'Active at HSP-A.', details: { hospitalCode: 'HSP-A', caseId: randomUUID() } })).toBe(false);
+    expect(refusal({ code: 'no-such-code', message: 'Refused.' })).toBe(false);
+  });
+});
