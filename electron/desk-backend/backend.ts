@@ -16,6 +16,7 @@ import { ServerCallError, SyncServerClient } from './server-client';
 import { signIn, type DeskIdentity } from './session';
 import { SyncEngine, type SyncEngineOptions } from './sync-engine';
 import { checkServerUrl } from '../desk-api/transport-policy';
+import { decisionNotification } from './decision-notification';
 
 /**
  * Who is signed in on one renderer connection. Electron has one renderer, so one slot
@@ -96,8 +97,7 @@ export class DeskBackend {
     const applier = new PullApplier(this.db, this.feed, this.biometrics);
     applier.onDecisions((decisions) => {
       for (const decision of decisions) {
-        const view = this.reads.caseView(decision.caseId);
-        this.emit('notification', { caseId: decision.caseId, title: `Pre-authorization ${decision.status}`, body: `${view?.memberName ?? 'A patient'}: ${view?.preauth.packageCode ?? ''} ${decision.status}.` });
+        this.emit('notification', decisionNotification(decision, this.reads.caseView(decision.caseId)?.preauth.packageCode ?? null));
       }
     });
     this.engine = new SyncEngine(this.db, this.feed, applier, () => this.client, options.sync);

@@ -8,6 +8,7 @@ import { decideBookingInDatabase, type StoredCommand } from './booking-decision'
 import { bookingAmount } from './bookings';
 import { currentScheme, type CommandContext, type CommandHandlers, type CommandServices, type SchemeRow } from './context';
 import { canonicalJson } from '../canonical-json';
+import { identifiedMemberAnswer, keptForReplay } from '../identity/identify-member';
 
 export interface CommandOutcome {
   readonly status: number;
@@ -103,9 +104,29 @@ function replayOf(prior: (StoredCommand & { name: string }) | undefined, name: C
   return outcome(prior.http_status, prior.answer, true);
 }
 
-async function storedAnswer(sql: Sql, commandId: string, name: CommandName, hash: string, principal: Principal): Promise<CommandOutcome> {
+/**
+ * Answers `commands.answer` keeps only as ids (issue 13 item 12): identify-member's result is a
+ * person's name, birth year and family, which a copy of the commands table must not hold. The row
+ * keeps `{commandId, command, kept: {memberId}}`; a repeat of the command id is answered from the
+ * member's rows as they are now (and audited as a lookup again), so a retry still gets its answer.
+ */
+function storedAnswerText(name: CommandName, commandId: string, result: Record<string, unknown>, answered: CommandOutcome): string {
+  if (name !== 'identify-member') return answered.answerText;
+  return canonicalJson({ commandId, command: name, kept: keptForReplay(result as { member: { memberId: string } }) });
+}
+
+/** Builds a handler's context on a transaction: commands and the replays answered from kept ids. */
+type ContextOf = (sql: Sql) => Promise<CommandContext>;
+
+async function storedAnswer(sql: Sql, commandId: string, name: CommandName, hash: string, principal: Principal, contextOf: ContextOf): Promise<CommandOutcome> {
   const [prior] = await sql.query<StoredCommand & { name: string }>('SELECT operator_id, name, request_hash, http_status, answer FROM commands WHERE command_id = $1', [commandId]);
-  return replayOf(prior, name, hash, principal);
+  const replay = replayOf(prior, name, hash, principal);
+  const kept = (replay.answer as { kept?: { memberId?: unknown } }).kept;
+  if (name === 'identify-member' && replay.status === 200 && typeof kept?.memberId === 'string') {
+    const result = await identifiedMemberAnswer(await contextOf(sql), kept.memberId, { isReplay: true });
+    return outcome(200, { commandId, command: name, result }, true);
+  }
+  return replay;
 }
 
 /**
@@ -121,9 +142,14 @@ export async function recordFailedCommand<N extends CommandName>(deps: RunnerDep
       'INSERT INTO commands (command_id, operator_id, name, request_hash, http_status, answer) VALUES ($1, $2, $3, $4, 422, $5) ON CONFLICT (command_id) DO NOTHING RETURNING command_id',
       [body.commandId, principal.operatorId, name, hash, JSON.stringify(answer)],
     );
-    if (stored.length === 0) return storedAnswer(sql, body.commandId, name, hash, principal);
+    if (stored.length === 0) return storedAnswer(sql, body.commandId, name, hash, principal, contextFactory(deps, principal, body.commandId, () => undefined));
     return outcome(422, answer, false);
   });
+}
+
+/** A handler's context on a given transaction, with the scheme read in that transaction. */
+function contextFactory(deps: RunnerDependencies, principal: Principal, commandId: string, afterCommit: CommandContext['afterCommit']): ContextOf {
+  return async (sql) => ({ sql, principal, commandId, scheme: await currentScheme(sql), nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit });
 }
 
 /** The generic signature pairs each name with its body; this lets the compiler see that pairing. */
@@ -147,7 +173,7 @@ async function decideAddBookingInDatabase(deps: RunnerDependencies, body: Comman
       return outcome(200, decision.answer, false);
     case 'claimed-before':
       // The function does not say which command claimed the id; a row without a hash needs it.
-      return decision.prior.request_hash === null ? storedAnswer(deps.db, body.commandId, 'add-booking', hash, principal) : replayOf({ ...decision.prior, name: 'add-booking' }, 'add-booking', hash, principal);
+      return decision.prior.request_hash === null ? storedAnswer(deps.db, body.commandId, 'add-booking', hash, principal, contextFactory(deps, principal, body.commandId, () => undefined)) : replayOf({ ...decision.prior, name: 'add-booking' }, 'add-booking', hash, principal);
     case 'rejected':
       throw new Rejected(decision.refusal);
     default:
@@ -187,11 +213,11 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
     }
     // Collected afresh by each attempt of the transaction: a retried attempt's tasks replace the last.
     let afterCommit: ((db: Sql) => Promise<void>)[] = [];
+    const contextOf = contextFactory(deps, principal, commandId, (task) => { afterCommit.push(task); });
     const decided = await deps.db.transaction(async (sql, claimed) => {
       afterCommit = [];
-      if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal);
-      const scheme = await currentScheme(sql);
-      const context: CommandContext = { sql, principal, commandId, scheme, nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit: (task) => { afterCommit.push(task); } };
+      if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal, contextOf);
+      const context = await contextOf(sql);
       let result: Record<string, unknown>;
       try {
         result = await deps.handlers[name](context, body);
@@ -200,7 +226,7 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
         throw error;
       }
       const answered = outcome(200, { commandId, command: name, result }, false);
-      await sql.flush('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, answered.answerText]);
+      await sql.flush('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, storedAnswerText(name, commandId, result, answered)]);
       return answered;
     }, { prelude: claimRow });
     // Committed: now the network calls, holding nothing. Each task records its own failure; the
@@ -222,7 +248,7 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
         [commandId, principal.operatorId, name, hash, JSON.stringify(answer)],
       );
       // A duplicate that ran in between already stored its answer: that answer is the answer.
-      if (stored.length === 0) return storedAnswer(sql, commandId, name, hash, principal);
+      if (stored.length === 0) return storedAnswer(sql, commandId, name, hash, principal, contextFactory(deps, principal, commandId, () => undefined));
       return outcome(409, answer, false);
     });
   }
