@@ -40,6 +40,18 @@ describe('electron-builder configuration', () => {
     expect(config.npmRebuild).toBe(false);
   });
 
+  it('sets the Electron fuses: no run-as-node, NODE_OPTIONS or --inspect; asar only, with integrity; no file:// extras', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+      enableCookieEncryption: true,
+    });
+  });
+
   it('rebuilds better-sqlite3 for Electron before packing, and can tell which ABI a build registers', () => {
     const scripts = (JSON.parse(readFileSync(here('../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts.dist).toMatch(/tsx build\/rebuild-native\.ts && electron-builder /);
@@ -80,7 +92,14 @@ describe('the packed app folder (electron-builder --dir, no network)', () => {
     run(process.execPath, ['--import', 'tsx', 'electron/build-main.ts']);
     const standIn = join(work, 'electron-stand-in');
     mkdirSync(join(standIn, 'resources'), { recursive: true });
-    writeFileSync(join(standIn, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary (not downloadable on this machine)" >&2\nexit 1\n');
+    // The stand-in carries a fuse wire as Electron's binary does (@electron/fuses' sentinel, wire
+    // version 1, 8 fuses in Electron's default states), so electron-builder flips it as it would
+    // flip the real one.
+    const fuseSentinel = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+    writeFileSync(join(standIn, 'electron'), Buffer.concat([
+      Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary (not downloadable on this machine)" >&2\nexit 1\n# '),
+      Buffer.from(fuseSentinel), Buffer.from([1, 8]), Buffer.from('10110001'), Buffer.from('\n'),
+    ]));
     chmodSync(join(standIn, 'electron'), 0o755);
     const output = join(work, 'out');
     run(process.execPath, [join(repository, 'node_modules/electron-builder/cli.js'), '--config', 'build/electron-builder.yml', '--linux', '--dir', '--publish', 'never',
@@ -88,6 +107,17 @@ describe('the packed app folder (electron-builder --dir, no network)', () => {
     // The stand-in became the app's executable, renamed as the real binary would be.
     expect(readdirSync(join(output, 'linux-unpacked')).sort()).toEqual(['coverdesk', 'resources']);
     expect(readFileSync(join(output, 'linux-unpacked/coverdesk'), 'utf8')).toContain('stand-in for the Electron binary');
+    // …with its fuses flipped as electronFuses says (0x30 off, 0x31 on, by FuseV1Options index).
+    const { getCurrentFuseWire, FuseV1Options } = (await import('@electron/fuses')) as typeof import('@electron/fuses');
+    const wire = await getCurrentFuseWire(join(output, 'linux-unpacked/coverdesk')) as unknown as Record<number, number>;
+    const on = 0x31;
+    const off = 0x30;
+    expect({
+      runAsNode: wire[FuseV1Options.RunAsNode], cookieEncryption: wire[FuseV1Options.EnableCookieEncryption],
+      nodeOptions: wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable], inspect: wire[FuseV1Options.EnableNodeCliInspectArguments],
+      asarIntegrity: wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation], onlyAsar: wire[FuseV1Options.OnlyLoadAppFromAsar],
+      fileExtras: wire[FuseV1Options.GrantFileProtocolExtraPrivileges],
+    }).toEqual({ runAsNode: off, cookieEncryption: on, nodeOptions: off, inspect: off, asarIntegrity: on, onlyAsar: on, fileExtras: off });
 
     const resources = join(output, 'linux-unpacked/resources');
     const asar = (await import('@electron/asar')) as { listPackage(path: string, options: { isPack: boolean }): string[]; extractAll(path: string, dest: string): void; extractFile(path: string, file: string): Buffer };

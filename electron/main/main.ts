@@ -3,23 +3,31 @@
  * utility process, OS notifications, safeStorage for the desk credential, and auto-update.
  * Deliberately thin: everything the desk does lives in the desk backend.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import electronUpdater from 'electron-updater';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../desk-api/content-security-policy';
 import { deskChannels, openPayerWorkspacesChannel, type DeskEvents } from '../desk-api/contract';
 import { channelPrefix, isTrustedSender, isValidPayload } from './ipc-guard';
 import { isConsoleNavigation, payerConsoleUrl } from './payer-window';
-import { checkServerUrl } from '../desk-api/transport-policy';
+import { appEntryUrl, appScheme, appSchemePrivileges, createAppProtocolHandler } from './app-protocol';
+import { isAllowedExternalUrl } from './external-links';
+import { isPermissionGranted } from './permissions';
+import { checkSafeStorage } from './safe-storage-policy';
+import { planUpdateFeed } from './update-feed';
 
 const dataDir = process.env.COVERDESK_DESK_DIR ?? join(app.getPath('userData'), 'desk');
 const credentialFile = join(dataDir, 'desk-credential.enc');
 const biometricKeyFile = join(dataDir, 'desk-biometric-key.enc');
 const windowStateFile = join(app.getPath('userData'), 'window-state.json');
-const rendererEntry = join(__dirname, '..', '..', 'renderer', 'dist', 'index.html');
-const rendererUrl = pathToFileURL(rendererEntry).toString();
+// The screens are served from renderer/dist under coverdesk://desk (app-protocol.ts), not file://.
+const rendererRoot = join(__dirname, '..', '..', 'renderer', 'dist');
+const rendererUrl = appEntryUrl;
+// Before the app is ready: a standard, secure scheme gives the desk a real origin of its own.
+protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: appSchemePrivileges }]);
+
+const updateFeed = planUpdateFeed(process.env.COVERDESK_UPDATE_URL, app.isPackaged);
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
@@ -37,7 +45,7 @@ function readSecret(file: string): string | null {
 
 /** Replaced whole (temporary file, flushed, renamed, directory synced): a power cut leaves the old secret or the new, never a torn one. */
 function storeSecret(file: string, secret: string): void {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const temporary = `${file}.tmp`;
   writeFileSync(temporary, safeStorage.encryptString(secret), { mode: 0o600, flush: true });
   renameSync(temporary, file);
@@ -179,10 +187,18 @@ function createWindow(): void {
     if (url !== rendererUrl) event.preventDefault();
   });
   mainWindow.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    void openExternalIfAllowed(url);
     return { action: 'deny' };
   });
-  void mainWindow.loadFile(rendererEntry);
+  void mainWindow.loadURL(rendererUrl);
+}
+
+/** Help pages and the enrolled https server only (external-links.ts); anything else is logged and dropped. */
+async function openExternalIfAllowed(url: string): Promise<void> {
+  const status = (await callBackend('enrollment.status', {})) as { ok: boolean; value?: { serverUrl: string | null } };
+  const serverUrl = status.ok ? (status.value?.serverUrl ?? null) : null;
+  if (isAllowedExternalUrl(url, serverUrl)) await shell.openExternal(url);
+  else console.warn('[desk] refused to open an external link that is not on the allow-list');
 }
 
 function buildMenu(): void {
@@ -193,7 +209,11 @@ function buildMenu(): void {
       if (!result.ok) void dialog.showMessageBox({ type: 'warning', title: 'Payer workspaces', message: result.error.message });
     }) }] },
     { label: 'View', submenu: [{ role: 'reload' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
-    { label: 'Help', submenu: [{ label: 'Check for updates', click: () => void electronUpdater.autoUpdater.checkForUpdatesAndNotify() }] },
+    { label: 'Help', submenu: [{ label: 'Check for updates', click: () => {
+      // A refused COVERDESK_UPDATE_URL is said, not replaced by the built-in feed in silence.
+      if (updateFeed.kind === 'refused') void dialog.showMessageBox({ type: 'warning', title: 'Updates', message: updateFeed.message });
+      else void electronUpdater.autoUpdater.checkForUpdatesAndNotify();
+    } }] },
   ]));
 }
 
@@ -204,23 +224,41 @@ app.on('second-instance', () => {
 
 app.on('web-contents-created', (_, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  // Every web contents starts unable to open windows; the desk and payer windows set their own rule.
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
 void app.whenReady().then(() => {
+  // Secrets only where the OS protects them (safe-storage-policy.ts): an installed build refuses
+  // Linux's basic_text store; a development run says so and goes on.
+  const storage = checkSafeStorage(process.platform, safeStorage.isEncryptionAvailable(), process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : null);
+  if (!storage.ok) {
+    if (app.isPackaged) {
+      dialog.showErrorBox(storage.title, storage.message);
+      app.exit(1);
+      return;
+    }
+    console.warn(`[desk] ${storage.title} (development run, continuing): ${storage.message}`);
+  }
+  protocol.handle(appScheme, createAppProtocolHandler(rendererRoot));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_, permission, callback) => callback(permission === 'media' || permission === 'notifications'));
+  // Camera (video) and notifications for the desk's own page only (permissions.ts).
+  session.defaultSession.setPermissionRequestHandler((webContents, permission, callback, details) => {
+    callback(isPermissionGranted({ permission, requestingUrl: details.requestingUrl || webContents.getURL(), isMainFrame: details.isMainFrame, mediaTypes: 'mediaTypes' in details ? details.mediaTypes : undefined }));
+  });
+  session.defaultSession.setPermissionCheckHandler((_, permission, requestingOrigin, details) =>
+    isPermissionGranted({ permission, requestingUrl: requestingOrigin, isMainFrame: details.isMainFrame, mediaTypes: details.mediaType ? [details.mediaType] : undefined }));
   buildMenu();
   registerIpc();
   startBackend();
   createWindow();
   // Updates come from the feed IT configures (COVERDESK_UPDATE_URL or build/electron-builder.yml's publish).
-  // An installed build takes updates from an https feed only (transport-policy.ts).
-  const feed = process.env.COVERDESK_UPDATE_URL ? checkServerUrl(process.env.COVERDESK_UPDATE_URL, app.isPackaged, 'update feed') : null;
-  if (feed && !feed.ok) console.error(`COVERDESK_UPDATE_URL refused: ${feed.message}`);
-  if (feed?.ok) electronUpdater.autoUpdater.setFeedURL({ provider: 'generic', url: feed.url.toString() });
-  if (app.isPackaged && !(feed && !feed.ok)) void electronUpdater.autoUpdater.checkForUpdatesAndNotify().catch(() => undefined);
+  // An installed build takes updates from an https feed only (update-feed.ts).
+  if (updateFeed.kind === 'refused') console.error(updateFeed.message);
+  if (updateFeed.kind === 'custom') electronUpdater.autoUpdater.setFeedURL({ provider: 'generic', url: updateFeed.url });
+  if (updateFeed.check) void electronUpdater.autoUpdater.checkForUpdatesAndNotify().catch(() => undefined);
 });
 
 app.on('window-all-closed', () => {
