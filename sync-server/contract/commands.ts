@@ -52,6 +52,7 @@ export const commandBodies = {
     otpChallengeId: Type.Optional(Uuid('For identityMethod otp: the verified one-time-code challenge')),
     overrideReason: Type.Optional(Type.String({ minLength: 15, maxLength: 1000, description: 'For identityMethod override: why identity could not be proven (e.g. unconscious patient)' })),
     supervisorName: Type.Optional(Text('For identityMethod override: the supervisor who authorised it', 120)),
+    admittedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: "When the operator admitted the patient, from the desk's clock (an admission made offline reaches the server later). At most 5 minutes ahead of the server's clock and 7 days behind it; its policy year is the case's. Absent: the server's receipt time." })),
   }, strict),
   'send-otp': Type.Object({
     ...CommandIdField,

@@ -22,6 +22,8 @@ export const LoginAnswer = Type.Object({
 export const FamilyBalance = Type.Object({
   familyId: Id,
   familyNumber: Type.String(),
+  /** The policy year these figures are for (the cover is per family per year). */
+  policyYear: Type.Integer(),
   cover: Minor,
   committed: Minor,
   available: Minor,

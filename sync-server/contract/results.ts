@@ -54,6 +54,8 @@ export const commandResults = {
     caseId: Id, status: Type.Literal('admitted'), familyId: Id,
     identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
     flaggedForReview: Type.Boolean({ description: 'Identity not proven by the patient (override, document), or an admission stamped in a closed policy year: listed for HA/ADMIN review' }),
+    admittedAt: Type.String({ format: 'date-time', description: "When the operator admitted the patient (the desk's stamp, or the receipt time when none was sent or it was a little ahead)" }),
+    policyYear: Type.Integer({ description: "The policy year of the admission: the case's hold, bookings and claim draw on that year's cover" }),
   }, closed),
   'request-preauth': Type.Object({
     caseId: Id, preauthStatus: Type.Enum(['pending', 'committee-review']), packageCode: Type.String(), packageVersion: Type.Integer(),
@@ -238,3 +240,20 @@ export const commandErrorAnswers = {
 export function commandResponses<N extends CommandName>(name: N) {
   return { 200: commandAnswers[name], 409: CommandRejection, ...commandErrorAnswers };
 }
+
+/** 422: a desk's mutation the server set aside so the outbox moves on (src/sync/push.ts), stored as its final answer. */
+export const CommandFailed = refusalOf('command-failed', null);
+
+/** Any command's 200 answer: one of the answers above, told apart by `command`. */
+export const AnyCommandAnswer = Type.Union(commandNames.map((name) => commandAnswers[name]));
+
+/** What a desk's mutation is answered with in `/sync/push`: an answer, a rejection, an error or the 422. */
+export const PushedCommandAnswer = Type.Union([
+  AnyCommandAnswer, CommandRejection, CommandFailed,
+  ...Object.entries(commandErrorAnswers).filter(([status]) => ['400', '403', '404'].includes(status)).map(([, schema]) => schema),
+]);
+
+/** The commands a desk runs online through `/sync/online` (never queued). */
+export const onlineCommands = ['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face'] as const satisfies readonly CommandName[];
+export type OnlineCommand = (typeof onlineCommands)[number];
+export const OnlineCommandAnswer = Type.Union(onlineCommands.map((name) => commandAnswers[name]));

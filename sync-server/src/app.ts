@@ -303,8 +303,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/families/:familyId/balance', {
     preHandler: authenticate,
     ...describedExactly,
-    schema: { tags: ['reads'], summary: 'Family balance enquiry: cover, committed, available, holds by case, computed time', security: bearer, params: IdParams('familyId'), response: { 200: FamilyBalance, ...errorResponses } },
-  }, async (request) => familyBalanceEnquiry(options.db, principalOf(request), (request.params as { familyId: string }).familyId));
+    schema: {
+      tags: ['reads'], summary: 'Family balance enquiry for one policy year (the open one unless asked): cover, committed, available, holds by case, computed time', security: bearer, params: IdParams('familyId'),
+      querystring: Type.Object({ policyYear: Type.Optional(Type.Integer({ minimum: 1900, maximum: 9999, description: 'A policy year; the open one if absent' })) }, { additionalProperties: false }),
+      response: { 200: FamilyBalance, ...errorResponses },
+    },
+  }, async (request) => familyBalanceEnquiry(options.db, principalOf(request), (request.params as { familyId: string }).familyId, (request.query as { policyYear?: number }).policyYear));
 
   app.get('/cases/:caseId', {
     preHandler: authenticate,

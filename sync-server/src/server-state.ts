@@ -3,6 +3,7 @@ import { loadServerKeys, type ServerKeys } from './auth/keyring';
 import type { SchemeRow } from './commands/context';
 import type { Database } from './db/database';
 import { migrate } from './db/migrate';
+import { keepPolicyYear } from './money/policy-year';
 
 export interface ServerState {
   /** The cached current scheme, for display reads (see below); never for a decision. */
@@ -23,7 +24,7 @@ const noScheme = 'No scheme is configured in this database. Start with --demo fo
  * current scheme, and start the audit chainer. `keys` is given by the test harness; otherwise they
  * come from the environment, a key file, or (embedded demo database only) `demoKeyFile`.
  */
-export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number } = {}): Promise<ServerState> {
+export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number; now?: () => Date } = {}): Promise<ServerState> {
   const env = options.env ?? process.env;
   const keys = options.keys ?? loadServerKeys(env, options.demoKeyFile ? { demoKeyFile: options.demoKeyFile } : {});
   await migrate(db);
@@ -45,8 +46,18 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
   // Scheme parameters change by command (set-scheme-parameters) on any server process: the process
   // that ran it reloads at once, every other one within this interval. This copy is for display
   // reads only; every decision reads the row in its own transaction (commands/context.ts, currentScheme).
+  // The same tick watches the calendar for the policy year's roll-over (money/policy-year.ts).
+  const now = options.now ?? (() => new Date());
+  let seenYear: number | null = null;
+  let watching: Promise<unknown> = Promise.resolve();
   const schemeTimer = setInterval(() => {
-    if (!stopped) reloadScheme().catch(() => undefined);
+    if (stopped) return;
+    watching = watching
+      .then(() => keepPolicyYear(db, now(), seenYear))
+      .then(({ openYear }) => { seenYear = openYear; })
+      .catch(() => undefined)
+      .then(() => reloadScheme())
+      .catch(() => undefined);
   }, options.schemeRefreshMs ?? 5000);
   schemeTimer.unref();
 
@@ -62,6 +73,7 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
       stopped = true;
       clearInterval(timer);
       clearInterval(schemeTimer);
+      await watching;
       await chaining;
       await linkPending(db).catch(() => undefined);
     },

@@ -151,7 +151,7 @@ describe.skipIf(!hasPostgres)('three servers, 300 concurrent money commands with
         postJson(`${servers[2]!.url}/commands/cancel-case`, { commandId: randomUUID(), caseId: mother, reason: 'race round over' }, tokens.b),
       ]);
     }
-    const [seed] = await scratch.db.query<{ committed: number }>('SELECT committed FROM families WHERE id = $1', [demoIds.seedFamily]);
+    const [seed] = await scratch.db.query<{ committed: number }>('SELECT COALESCE(sum(committed), 0)::bigint AS committed FROM family_years WHERE family_id = $1', [demoIds.seedFamily]);
     expect(seed?.committed).toBe(0);
   });
 });

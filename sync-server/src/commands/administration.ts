@@ -19,6 +19,8 @@ export async function registerFamily(context: CommandContext, body: CommandBody<
   const taken = await context.sql.query<{ id: string }>('SELECT id FROM members WHERE national_id_hash = ANY($1::text[]) OR health_card_number = ANY($2::text[]) LIMIT 1', [hashes.filter((h): h is string => h !== null), cards.filter((c): c is string => c !== null)]);
   if (taken.length > 0 || new Set(hashes.filter(Boolean)).size !== hashes.filter(Boolean).length) throw reject('already-registered', 'A national id or health card in this family is already registered to another member.');
   await context.sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, $5, $6)', [body.familyId, context.scheme.id, body.familyNumber, body.cover, body.registeredPhone, body.district]);
+  // The account of the open policy year; later years open at their roll-over.
+  await context.sql.query('INSERT INTO family_years (family_id, policy_year, cover) VALUES ($1, $2, $3)', [body.familyId, context.scheme.policy_year, body.cover]);
   for (const [index, member] of body.members.entries()) {
     await context.sql.query(
       'INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation, national_id_hash, health_card_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',

@@ -124,9 +124,9 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
       for (const server of [viaHandler, viaDatabase]) {
         await server.scratch.db.query('UPDATE schemes SET auto_extend_bp = 9999');
         await server.state.reloadScheme();
-        await server.scratch.db.query('UPDATE families SET cover = committed + 5000000000000000 WHERE id = $1', [demoIds.seedFamily]);
+        await server.scratch.db.query('UPDATE family_years SET cover = committed + 5000000000000000 WHERE family_id = $1', [demoIds.seedFamily]);
         await server.scratch.db.query("UPDATE holds SET authorized = $2, amount = $2, consumed = $2 WHERE case_id = $1", [sonCase, authorized]);
-        await server.scratch.db.query('UPDATE families SET committed = committed + $2 WHERE id = $1', [demoIds.seedFamily, authorized]);
+        await server.scratch.db.query('UPDATE family_years SET committed = committed + $2 WHERE family_id = $1', [demoIds.seedFamily, authorized]);
       }
     };
     const step = (label: string, body: Record<string, unknown>): Step => ({ label, user: 'medco.a', name: 'add-booking', body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: sonCase, itemCode: 'SVC', description: 'Service', ...body } });
@@ -170,7 +170,7 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
     for (const server of [viaHandler, viaDatabase]) {
       // Changed behind the servers' backs, with no reload: each decision reads the row itself.
       await server.scratch.db.query("UPDATE schemes SET shortfall_policy = 'refuse', auto_extend_bp = 1000");
-      await server.scratch.db.query('UPDATE families SET cover = committed + $2 WHERE id = $1', [demoIds.seedFamily, units(100_000)]);
+      await server.scratch.db.query('UPDATE family_years SET cover = committed + $2 WHERE family_id = $1', [demoIds.seedFamily, units(100_000)]);
     }
     const step = (label: string, amount: number): Step => ({ label, user: 'medco.a', name: 'add-booking', body: { commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount) } });
     const compare = async (script: Step[]): Promise<Answer[]> => {
@@ -188,7 +188,7 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
       { label: 'admit father again', user: 'medco.a', name: 'admit', body: { commandId: randomUUID(), caseId, memberId: demoIds.father, identityMethod: 'fingerprint' } },
       { label: 'pre-auth 5,000', user: 'medco.a', name: 'request-preauth', body: { commandId: randomUUID(), caseId, packageCode: 'MG006A' } },
     ]);
-    for (const server of [viaHandler, viaDatabase]) await server.scratch.db.query('UPDATE families SET cover = committed + $2 WHERE id = $1', [demoIds.seedFamily, units(300)]);
+    for (const server of [viaHandler, viaDatabase]) await server.scratch.db.query('UPDATE family_years SET cover = committed + $2 WHERE family_id = $1', [demoIds.seedFamily, units(300)]);
     const answers = await compare([
       step('the whole hold', 5000),
       // Within the 500 of tolerance but above the 300 free: partial-hold would extend by 300.
@@ -232,10 +232,10 @@ async function caseOf(server: TestServer, memberId: string): Promise<string> {
 
 /** Everything an add-booking writes or reads, minus generated ids, timestamps and transaction ids. */
 const rowsToCompare = [
-  'SELECT id, cover, committed, last_change FROM families ORDER BY id',
+  'SELECT family_id, policy_year, cover, committed, last_change FROM family_years ORDER BY family_id, policy_year',
   'SELECT case_id, family_id, amount, consumed, authorized, package_code, package_version, status FROM holds ORDER BY case_id',
   'SELECT id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, void_reason, closed_at, created_by FROM bookings ORDER BY seq',
-  'SELECT family_id, case_id, component, delta, reason, command_id FROM ledger ORDER BY id',
+  'SELECT family_id, policy_year, case_id, component, delta, reason, command_id FROM ledger ORDER BY id',
   'SELECT family_id, member_id, case_id, booking_id, kind, amount, command_id FROM patient_shares ORDER BY id',
   // request_hash is keyed by each server's own key (runner.ts), so it differs between the two servers.
   'SELECT command_id, operator_id, name, http_status, answer FROM commands WHERE name = \'add-booking\' ORDER BY command_id',

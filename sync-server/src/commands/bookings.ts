@@ -5,7 +5,7 @@ import { appendAudit } from '../audit/chain';
 import { appendLedger, recordPatientShare, releaseCover, reserveCover } from '../money/family-cover';
 import { coverShortfallBookings } from '../money/holds';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
-import { formatMoney, type CommandContext, type CommandResult } from './context';
+import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
 export type BookingCoverage = 'covered' | 'partly-covered' | 'shortfall';
 
@@ -57,7 +57,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
     `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
             EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists,
             (SELECT COALESCE(sum(b.amount), 0) FROM bookings b WHERE b.case_id = h.case_id AND b.status = 'active')::bigint AS booked
-       FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN families f ON f.id = h.family_id
+       FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN family_years f ON f.family_id = h.family_id AND f.policy_year = h.policy_year
       WHERE h.case_id = $1`,
     [caseRow.id, body.bookingId],
   );
@@ -70,12 +70,14 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   let extended = 0;
   let family = { cover: state.cover, committed: state.committed };
   if (excess > 0 && state.preauth_status !== 'rejected') {
-    const room = Math.max(0, extensionCeiling(state.authorized, context.scheme.auto_extend_bp) - state.amount);
+    // The parameters of the case's policy year, as committed now.
+    const parameters = await yearParameters(context.sql, caseRow.policy_year);
+    const room = Math.max(0, extensionCeiling(state.authorized, parameters.auto_extend_bp) - state.amount);
     // Under 'refuse' the whole excess or nothing, never a partial hold (issue 24 item 11).
-    const { requested, allowPartial } = bookingExtension(excess, room, context.scheme.shortfall_policy);
+    const { requested, allowPartial } = bookingExtension(excess, room, parameters.shortfall_policy);
     if (requested > 0) {
       // Past the hold: grow it within policy through the same conditional arbitration statement.
-      const grant = await reserveCover(context.sql, caseRow.family_id, requested, allowPartial);
+      const grant = await reserveCover(context.sql, caseRow.family_id, caseRow.policy_year, requested, allowPartial);
       if (grant) {
         extended = grant.granted;
         family = { cover: grant.cover, committed: grant.committed };
@@ -86,7 +88,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   const shortfall = amount - covered;
   const hold = { amount: state.amount + extended, consumed: state.consumed + covered };
   await context.sql.defer('UPDATE holds SET amount = $2, consumed = $3, updated_at = now() WHERE id = $1', [state.hold_id, hold.amount, hold.consumed]);
-  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: extended, reason: 'booking-extension', commandId: context.commandId });
+  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: extended, reason: 'booking-extension', commandId: context.commandId });
   await context.sql.defer(
     `INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13)`,
@@ -160,8 +162,8 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
       released = hold.amount;
       await context.sql.query("UPDATE holds SET consumed = 0, amount = 0, status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
       if (released > 0) {
-        await releaseCover(context.sql, caseRow.family_id, released);
-        await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'discharged-nothing-booked', commandId: context.commandId });
+        await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, released);
+        await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'discharged-nothing-booked', commandId: context.commandId });
       }
     }
   }
@@ -197,8 +199,8 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
     released = hold.amount;
     await context.sql.query("UPDATE holds SET consumed = 0, amount = 0, status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
     if (released > 0) {
-      await releaseCover(context.sql, caseRow.family_id, released);
-      await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'case-cancelled', commandId: context.commandId });
+      await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, released);
+      await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'case-cancelled', commandId: context.commandId });
     }
   }
   await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE case_id = $1", [caseRow.id]);
@@ -206,5 +208,5 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
   await context.sql.query("UPDATE cases SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2 WHERE id = $1", [caseRow.id, body.reason]);
   if (released === 0) await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [caseRow.family_id]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-cancelled', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted', holdAmount: released }, after: { status: 'cancelled', released, bookingsVoided: voided.length }, commandId: context.commandId });
-  return { caseId: caseRow.id, status: 'cancelled', released, bookingsVoided: voided.length, family: await familyBalance(context.sql, caseRow.family_id) };
+  return { caseId: caseRow.id, status: 'cancelled', released, bookingsVoided: voided.length, family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year) };
 }

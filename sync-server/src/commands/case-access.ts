@@ -8,6 +8,8 @@ export interface CaseRow {
   family_id: string;
   hospital_id: string;
   status: 'admitted' | 'discharged' | 'cancelled';
+  /** The policy year of the admission: the case's hold, bookings and claim draw on that year's cover. */
+  policy_year: number;
 }
 
 export interface HoldRow {
@@ -41,7 +43,7 @@ export interface PreauthRow {
  * A case of another hospital answers exactly like a case that does not exist.
  */
 export async function lockCase(context: CommandContext, caseId: string): Promise<CaseRow> {
-  const [row] = await context.sql.query<CaseRow>('SELECT id, member_id, family_id, hospital_id, status FROM cases WHERE id = $1 FOR UPDATE', [caseId]);
+  const [row] = await context.sql.query<CaseRow>('SELECT id, member_id, family_id, hospital_id, status, policy_year FROM cases WHERE id = $1 FOR UPDATE', [caseId]);
   if (!row || (context.principal.hospitalId !== null && row.hospital_id !== context.principal.hospitalId)) throw caseNotFound(caseId);
   return row;
 }
@@ -69,8 +71,13 @@ export async function lockPreauth(sql: Sql, caseId: string): Promise<PreauthRow 
   return row ?? null;
 }
 
-export async function familyBalance(sql: Sql, familyId: string): Promise<{ cover: number; committed: number; available: number }> {
-  const [row] = await sql.query<{ cover: number; committed: number }>('SELECT cover, committed FROM families WHERE id = $1', [familyId]);
+/** The family's account of one policy year; a year not opened yet is the family's whole yearly cover. */
+export async function familyBalance(sql: Sql, familyId: string, policyYear: number): Promise<{ cover: number; committed: number; available: number }> {
+  const [row] = await sql.query<{ cover: number; committed: number }>(
+    `SELECT COALESCE(y.cover, f.cover) AS cover, COALESCE(y.committed, 0) AS committed
+       FROM families f LEFT JOIN family_years y ON y.family_id = f.id AND y.policy_year = $2 WHERE f.id = $1`,
+    [familyId, policyYear],
+  );
   if (!row) throw new Error(`family ${familyId} is missing`);
   return { cover: row.cover, committed: row.committed, available: row.cover - row.committed };
 }

@@ -5,7 +5,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, releaseCover } from '../money/family-cover';
 import { familyBalance, lockCase, lockHold, lockPreauth } from './case-access';
-import { formatMoney, type CommandContext, type CommandResult } from './context';
+import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
 /**
  * Discharge → claim. The claim must equal the case's booking sum; the bookings are then closed
@@ -39,8 +39,8 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
   const patient = sums?.shortfall ?? 0;
   const unused = hold.amount - payer;
   await context.sql.query(
-    "INSERT INTO claims (id, case_id, family_id, hospital_id, amount, payer_amount, patient_amount, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted')",
-    [body.claimId, caseRow.id, caseRow.family_id, caseRow.hospital_id, body.amount, payer, patient],
+    "INSERT INTO claims (id, case_id, family_id, hospital_id, policy_year, amount, payer_amount, patient_amount, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted')",
+    [body.claimId, caseRow.id, caseRow.family_id, caseRow.hospital_id, caseRow.policy_year, body.amount, payer, patient],
   );
   await context.sql.query(
     "INSERT INTO claim_lines (claim_id, booking_id, payer_amount, patient_amount) SELECT $1, id, covered_amount, shortfall_amount FROM bookings WHERE case_id = $2 AND status = 'active'",
@@ -52,11 +52,11 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
   }
   await context.sql.query("UPDATE bookings SET closed_at = now() WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
   await context.sql.query("UPDATE holds SET status = 'claimed', updated_at = now() WHERE id = $1", [hold.id]);
-  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -hold.amount, reason: 'hold-to-claim', commandId: context.commandId });
-  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'claim', delta: payer, reason: 'claim-submitted', commandId: context.commandId });
-  if (unused > 0) await releaseCover(context.sql, caseRow.family_id, unused);
+  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -hold.amount, reason: 'hold-to-claim', commandId: context.commandId });
+  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'claim', delta: payer, reason: 'claim-submitted', commandId: context.commandId });
+  if (unused > 0) await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, unused);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-submitted', entityType: 'claim', entityId: body.claimId, before: { holdAmount: hold.amount }, after: { caseId: caseRow.id, amount: body.amount, payer, patient, released: unused, documents: hashes.length }, commandId: context.commandId });
-  return { claimId: body.claimId, caseId: caseRow.id, status: 'submitted', amount: body.amount, payerAmount: payer, patientAmount: patient, lines: sums?.lines ?? 0, documents: hashes.length, released: unused, family: await familyBalance(context.sql, caseRow.family_id) };
+  return { claimId: body.claimId, caseId: caseRow.id, status: 'submitted', amount: body.amount, payerAmount: payer, patientAmount: patient, lines: sums?.lines ?? 0, documents: hashes.length, released: unused, family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year) };
 }
 
 interface ClaimRow {
@@ -64,6 +64,8 @@ interface ClaimRow {
   case_id: string;
   family_id: string;
   hospital_id: string;
+  /** The policy year of the case: its cover account and the scheme parameters its payment is split by. */
+  policy_year: number;
   amount: number;
   payer_amount: number;
   approved_amount: number | null;
@@ -132,11 +134,11 @@ export async function verifyClaim(context: CommandContext, body: CommandBody<'ve
   const status = approved === 0 ? 'denied' : 'approved';
   await context.sql.query('UPDATE claims SET status = $2, approved_amount = $3, verified_at = now(), verified_by = $4 WHERE id = $1', [claim.id, status, approved, context.principal.operatorId]);
   if (returned > 0) {
-    await releaseCover(context.sql, claim.family_id, returned);
-    await appendLedger(context.sql, { familyId: claim.family_id, caseId: claim.case_id, component: 'claim', delta: -returned, reason: 'claim-adjudicated', commandId: context.commandId });
+    await releaseCover(context.sql, claim.family_id, claim.policy_year, returned);
+    await appendLedger(context.sql, { familyId: claim.family_id, policyYear: claim.policy_year, caseId: claim.case_id, component: 'claim', delta: -returned, reason: 'claim-adjudicated', commandId: context.commandId });
   }
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-verified', entityType: 'claim', entityId: claim.id, before: { status: 'processed', payerAmount: claim.payer_amount }, after: { status, approved, returnedToCover: returned }, commandId: context.commandId });
-  return { claimId: claim.id, status, payerAmount: claim.payer_amount, approvedAmount: approved, returnedToCover: returned, family: await familyBalance(context.sql, claim.family_id) };
+  return { claimId: claim.id, status, payerAmount: claim.payer_amount, approvedAmount: approved, returnedToCover: returned, family: await familyBalance(context.sql, claim.family_id, claim.policy_year) };
 }
 
 /**
@@ -195,10 +197,23 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   const amount = approvedAmounts.reduce((sum, value) => sum + value, 0);
   const deductions = body.deductions ?? 0;
   if (deductions > amount) throw fail('invalid-input', `Deductions (${formatMoney(context, deductions)}) cannot exceed the approved amount (${formatMoney(context, amount)}).`);
-  // The share as stored now: context.scheme is the row read in this transaction (runner.ts,
-  // currentScheme), so a parameter change by HA on another process applies to the next payment.
-  const governmentShareBp = context.scheme.government_share_bp;
-  const split = splitPayment(amount, governmentShareBp);
+  // Each claim is split by the government share of its own policy year (a new year's scheme must
+  // not split old claims at the new rate), as stored now: the open year's from the scheme row read
+  // in this transaction, a closed year's as frozen at its roll-over. Claims of one year are split
+  // together (rounded down once), then allocated to claims.
+  const years = [...new Set(claims.map((claim) => claim.policy_year))].sort((a, b) => a - b);
+  const shares = new Map<number, number>();
+  for (const year of years) shares.set(year, (await yearParameters(context.sql, year)).government_share_bp);
+  const governmentParts = new Array<number>(claims.length).fill(0);
+  for (const year of years) {
+    const indexes = claims.flatMap((claim, index) => (claim.policy_year === year ? [index] : []));
+    const yearAmounts = indexes.map((index) => approvedAmounts[index]!);
+    const yearSplit = splitPayment(yearAmounts.reduce((sum, value) => sum + value, 0), shares.get(year)!);
+    allocateGovernmentShare(yearAmounts, yearSplit.government).forEach((part, position) => { governmentParts[indexes[position]!] = part; });
+  }
+  const government = governmentParts.reduce((sum, value) => sum + value, 0);
+  const split = { government, insurer: amount - government };
+  const governmentShareBp = years.length === 1 ? shares.get(years[0]!)! : Object.fromEntries(years.map((year) => [String(year), shares.get(year)!]));
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM payments WHERE id = $1', [body.paymentId]);
   if (existing) throw reject('already-registered', 'A payment with this id already exists; generate a new id.');
   const reference = paymentReference(hospital?.code ?? 'H', context.services.now(), context.scheme.time_zone, body.paymentId);
@@ -207,7 +222,6 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
     'INSERT INTO payments (id, hospital_id, reference, amount, government_amount, insurer_amount, deductions, net_paid, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
     [body.paymentId, hospitalId!, reference, amount, split.government, split.insurer, deductions, netPaid, context.principal.operatorId],
   );
-  const governmentParts = allocateGovernmentShare(approvedAmounts, split.government);
   // One statement for all the claims' ledger entries, in claim order.
   await context.sql.query(
     `INSERT INTO payment_ledger (payment_id, claim_id, hospital_id, approved_amount, government_amount, insurer_amount, command_id)

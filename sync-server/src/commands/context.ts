@@ -20,6 +20,27 @@ export interface SchemeRow {
   preauth_turnaround_minutes: number;
   /** IANA zone of the scheme's dates people read, e.g. a payment reference's (migration 012). */
   time_zone: string;
+  /** The month (1–12) a policy year starts in; `policy_year` is the open year (migration 023). */
+  year_start_month: number;
+}
+
+/** The money parameters of one policy year: the open year's from the scheme row, a closed year's as frozen at its roll-over. */
+export interface YearParameters {
+  policy_year: number;
+  government_share_bp: number;
+  shortfall_policy: 'partial-hold' | 'refuse';
+  auto_extend_bp: number;
+  is_open: boolean;
+}
+
+/**
+ * The parameters a decision on a case uses: those of the case's policy year (a case admitted on
+ * 31 December and booked on 1 January keeps the old year's), read inside the command's transaction.
+ */
+export async function yearParameters(sql: Pick<Sql, 'query'>, policyYear: number): Promise<YearParameters> {
+  const [row] = await sql.query<YearParameters>('SELECT policy_year, government_share_bp, shortfall_policy, auto_extend_bp, is_open FROM policy_year_parameters WHERE policy_year = $1', [policyYear]);
+  if (!row) throw new Error(`Policy year ${policyYear} has no scheme parameters in this database.`);
+  return row;
 }
 
 /**

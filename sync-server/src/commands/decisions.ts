@@ -4,7 +4,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { coverShortfallBookings, extendHold, setAuthorized } from '../money/holds';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted, type CaseRow, type HoldRow, type PreauthRow } from './case-access';
-import { formatMoney, type CommandContext, type CommandResult } from './context';
+import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
 function requireReason(decision: string, reason: string | undefined): string {
   if (!reason) throw fail('invalid-input', `A ${decision.replace('-', ' ')} decision needs a reason.`);
@@ -35,8 +35,15 @@ async function loadForDecision(context: CommandContext, caseId: string): Promise
 async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, approved: number, reason: string | null): Promise<CommandResult<'approve-unspecified'>> {
   const { caseRow, preauth, hold } = loaded;
   const before = { holdAmount: hold.amount, authorized: hold.authorized };
-  const money = { sql: context.sql, commandId: context.commandId, allowPartial: context.scheme.shortfall_policy === 'partial-hold' };
+  const money = { sql: context.sql, commandId: context.commandId, allowPartial: (await yearParameters(context.sql, caseRow.policy_year)).shortfall_policy === 'partial-hold' };
   const moved = await setAuthorized(money, caseRow, hold, approved, 'preauth-decision');
+  // Under 'refuse' an approval the cover cannot hold whole is refused, as for an enhancement: the
+  // authorized amount must not rise past what the cover holds (later bookings would extend
+  // against it). The rejection rolls back every write above; the pre-auth stays undecided.
+  if (!money.allowPartial && moved.uncovered > 0) {
+    const family = await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year);
+    throw reject('insufficient-cover', `The family has ${formatMoney(context, family.available)} available, less than the ${formatMoney(context, moved.uncovered)} this approval would add to the hold, and the scheme refuses partial holds: approve a lower amount or reject the pre-authorization.`, { available: family.available, requested: moved.uncovered });
+  }
   // No patient share here: an approved amount the cover cannot hold is an estimate (the answer's
   // shortfall); the patient owes only what bookings leave uncovered (issue 12 item 19).
   if (moved.granted > 0) await coverShortfallBookings(money, caseRow, hold);
@@ -45,7 +52,7 @@ async function approveAmount(context: CommandContext, loaded: { caseRow: CaseRow
     [preauth.id, approved, reason, context.principal.operatorId],
   );
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-approved', entityType: 'case', entityId: caseRow.id, before: { ...before, status: preauth.status }, after: { approved, holdAmount: hold.amount, status: 'approved' }, commandId: context.commandId });
-  return { caseId: caseRow.id, preauthStatus: 'approved', approvedAmount: approved, holdAmount: hold.amount, shortfall: Math.max(0, approved - hold.amount), family: await familyBalance(context.sql, caseRow.family_id) };
+  return { caseId: caseRow.id, preauthStatus: 'approved', approvedAmount: approved, holdAmount: hold.amount, shortfall: Math.max(0, approved - hold.amount), family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year) };
 }
 
 async function rejectPreauth(context: CommandContext, loaded: { caseRow: CaseRow; preauth: PreauthRow; hold: HoldRow }, reason: string): Promise<CommandResult<'approve-unspecified'>> {
@@ -68,7 +75,7 @@ async function rejectPreauth(context: CommandContext, loaded: { caseRow: CaseRow
   );
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-rejected', entityType: 'case', entityId: caseRow.id, before: { holdAmount: before, status: preauth.status }, after: { holdAmount: 0, holdStatus: 'released', status: 'rejected' }, commandId: context.commandId });
   const summary = `Rejected: the ${formatMoney(context, before)} hold went back to the family's cover; anything booked on this case is the patient's to pay.`;
-  return { caseId: caseRow.id, preauthStatus: 'rejected', holdAmount: 0, holdStatus: 'released', released: before, summary, family: await familyBalance(context.sql, caseRow.family_id) };
+  return { caseId: caseRow.id, preauthStatus: 'rejected', holdAmount: 0, holdStatus: 'released', released: before, summary, family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year) };
 }
 
 export async function decidePreauth(context: CommandContext, body: CommandBody<'decide-preauth'>): Promise<CommandResult<'decide-preauth'>> {
@@ -157,7 +164,7 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
   }
   const approved = body.decision === 'approve' ? enhancement.requested_amount : lowerAmount(body.amount, enhancement.requested_amount);
   const reason = body.decision === 'approve-lower' ? requireReason(body.decision, body.reason) : body.reason ?? null;
-  const money = { sql: context.sql, commandId: context.commandId, allowPartial: context.scheme.shortfall_policy === 'partial-hold' };
+  const money = { sql: context.sql, commandId: context.commandId, allowPartial: (await yearParameters(context.sql, caseRow.policy_year)).shortfall_policy === 'partial-hold' };
   const before = { holdAmount: hold.amount, authorized: hold.authorized };
   hold.authorized += approved;
   await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, hold.authorized]);
@@ -168,12 +175,12 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
   // bookings would extend against an authorization the cover never held. Refused, and the
   // rejection rolls back every write above (runner.ts); the enhancement stays pending.
   if (!money.allowPartial && granted < approved) {
-    const family = await familyBalance(context.sql, caseRow.family_id);
+    const family = await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year);
     throw reject('insufficient-cover', `The family has ${formatMoney(context, family.available)} available, less than the ${formatMoney(context, approved)} this approval would hold, and the scheme refuses partial holds: approve a lower amount or reject the enhancement.`, { available: family.available, requested: approved });
   }
   const covered = await coverShortfallBookings(money, caseRow, hold);
   await context.sql.query("UPDATE enhancements SET status = 'approved', approved_amount = $2, granted_amount = $3, decision_reason = $4, decided_at = now(), decided_by = $5 WHERE id = $1", [enhancement.id, approved, granted, reason, context.principal.operatorId]);
   await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'enhancement-approved', entityType: 'case', entityId: caseRow.id, before, after: { enhancementId: enhancement.id, approved, granted, holdAmount: hold.amount, authorized: hold.authorized, bookingsNowCovered: covered }, commandId: context.commandId });
-  return { caseId: caseRow.id, enhancementId: enhancement.id, status: 'approved', approvedAmount: approved, grantedAmount: granted, uncovered: approved - granted, holdAmount: hold.amount, bookingsNowCovered: covered, family: await familyBalance(context.sql, caseRow.family_id) };
+  return { caseId: caseRow.id, enhancementId: enhancement.id, status: 'approved', approvedAmount: approved, grantedAmount: granted, uncovered: approved - granted, holdAmount: hold.amount, bookingsNowCovered: covered, family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year) };
 }
 

@@ -1,11 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { CommandBody } from '@contract/commands';
 import { decideHold } from '@domain/money';
+import { admissionTime, policyYearOf } from '@domain/policy-year';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import { appendLedger, reserveCover } from '../money/family-cover';
+import { appendLedger, openAccount, reserveCover } from '../money/family-cover';
 import { familyBalance, lockCase, lockPreauth, requireAdmitted } from './case-access';
-import { formatMoney, type CommandContext, type CommandResult } from './context';
+import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
 /**
  * The keyed hash a national id is stored and looked up as. `legacy` is the key that lived in the
@@ -55,7 +56,7 @@ export async function identifyMember(context: CommandContext, body: CommandBody<
       familyNumber: family?.family_number ?? null,
       // Only the last digits: enough for "we will send a code to the phone ending 4321".
       registeredPhoneEnding: family ? family.registered_phone.slice(-4) : null,
-      ...(await familyBalance(context.sql, member.family_id)),
+      ...(await familyBalance(context.sql, member.family_id, context.scheme.policy_year)),
       members: members.map((m) => ({
         memberId: m.id, schemeMemberId: m.scheme_member_id, fullName: m.full_name, birthYear: m.birth_year, relation: m.relation,
         activeCase: m.active_case_id ? { hospitalCode: m.active_hospital_code } : null,
@@ -81,6 +82,20 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
   if (body.identityMethod === 'override' && (!body.overrideReason || !body.supervisorName)) {
     throw fail('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
   }
+  // The time the operator admitted the patient (issue 12 item 4), possibly offline hours ago; its
+  // policy year is the case's. receivedAt is when the server heard of it.
+  const receivedAt = context.services.now();
+  const when = admissionTime(body.admittedAt === undefined ? undefined : new Date(body.admittedAt), receivedAt);
+  if (!when.ok) {
+    throw fail('invalid-input', when.reason === 'in-the-future'
+      ? `The admission time ${body.admittedAt} is more than 5 minutes ahead of the server's clock (${receivedAt.toISOString()}): check the desk's date and time.`
+      : `The admission time ${body.admittedAt} is more than 7 days before the server heard of it: admit the patient again with the current time.`, { admittedAt: body.admittedAt, receivedAt: receivedAt.toISOString() });
+  }
+  const policyYear = policyYearOf(when.admittedAt, context.scheme.time_zone, context.scheme.year_start_month);
+  const [known] = await context.sql.query('SELECT 1 FROM policy_year_parameters WHERE policy_year = $1', [policyYear]);
+  if (!known) {
+    throw fail('invalid-input', `The admission time ${when.admittedAt.toISOString()} falls in policy year ${policyYear}, which this scheme has no cover for.`, { policyYear });
+  }
   const [active] = await context.sql.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [body.memberId]);
   if (active) return activeElsewhere();
   if (body.identityMethod === 'otp') {
@@ -97,21 +112,32 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
   // index) instead of raising: a raised unique violation would abort this transaction, and the
   // refusal below needs one more read to name the hospital (that read answered 500 before).
   const inserted = await context.sql.query(
-    `INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_by) VALUES ($1, $2, $3, $4, 'admitted', $5, $6, $7)
+    `INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_by, admitted_at, received_at, policy_year)
+     VALUES ($1, $2, $3, $4, 'admitted', $5, $6, $7, $8, $9, $10)
      ON CONFLICT (member_id) WHERE status = 'admitted' DO NOTHING RETURNING id`,
-    [body.caseId, member.id, member.family_id, hospitalId, body.identityMethod, body.isEmergency ?? false, context.principal.operatorId],
+    [body.caseId, member.id, member.family_id, hospitalId, body.identityMethod, body.isEmergency ?? false, context.principal.operatorId, when.admittedAt, receivedAt, policyYear],
   );
   if (inserted.length === 0) return activeElsewhere();
   // Identity not proven by the patient's body or phone goes to the review queue: an override
   // (unconscious patient, supervisor named) and an admission on a document alone (issue 12 item 23).
-  const review = identityReview(body);
+  const review = identityReview(body) ?? yearReview(policyYear, context.scheme.policy_year);
   if (review) {
     await context.sql.defer('INSERT INTO identity_overrides (case_id, member_id, hospital_id, reason, supervisor_name, created_by, method) VALUES ($1, $2, $3, $4, $5, $6, $7)', [body.caseId, member.id, hospitalId, review.reason, review.supervisorName, context.principal.operatorId, review.method]);
   }
   // Touch the family so its replicated summary (active cases at every hospital) reaches desks.
   await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [member.family_id]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-admitted', entityType: 'case', entityId: body.caseId, after: { memberId: member.id, hospitalId, identityMethod: body.identityMethod }, commandId: context.commandId });
-  return { caseId: body.caseId, status: 'admitted', familyId: member.family_id, identityMethod: body.identityMethod, flaggedForReview: review !== null };
+  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-admitted', entityType: 'case', entityId: body.caseId, after: { memberId: member.id, hospitalId, identityMethod: body.identityMethod, admittedAt: when.admittedAt.toISOString(), receivedAt: receivedAt.toISOString(), policyYear }, commandId: context.commandId });
+  return { caseId: body.caseId, status: 'admitted', familyId: member.family_id, identityMethod: body.identityMethod, flaggedForReview: review !== null, admittedAt: when.admittedAt.toISOString(), policyYear };
+}
+
+/**
+ * An admission stamped in a closed policy year draws on that year's cover: legitimate for a desk
+ * that was offline over the new year, and exactly what a backdated admission would do to use a
+ * spent family's old cover. It stands, and goes to the review queue.
+ */
+function yearReview(policyYear: number, openYear: number): { method: 'closed-year'; reason: string; supervisorName: null } | null {
+  if (policyYear >= openYear) return null;
+  return { method: 'closed-year', reason: `Admitted at a time in policy year ${policyYear}, after the scheme moved to ${openYear}: the case draws on ${policyYear}'s cover.`, supervisorName: null };
 }
 
 /** What the identity review queue records for an admission, or null when identity was proven. */
@@ -159,20 +185,21 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   const [already] = await context.sql.query('SELECT 1 FROM preauths WHERE case_id = $1', [caseRow.id]);
   if (already) throw reject('preauth-already-requested', 'A pre-authorization was already requested for this case; ask for an enhancement instead.');
   const requested = body.estimatedAmount ?? treatmentPackage.price;
-  const allowPartial = context.scheme.shortfall_policy === 'partial-hold';
-  // The hold: one conditional statement on the family row decides how much of the request the
-  // cover can take, atomically against every other desk and server.
-  const grant = await reserveCover(context.sql, caseRow.family_id, requested, allowPartial);
+  const allowPartial = (await yearParameters(context.sql, caseRow.policy_year)).shortfall_policy === 'partial-hold';
+  // The hold: one conditional statement on the family's account of the case's policy year decides
+  // how much of the request the cover can take, atomically against every other desk and server.
+  await openAccount(context.sql, caseRow.family_id, caseRow.policy_year);
+  const grant = await reserveCover(context.sql, caseRow.family_id, caseRow.policy_year, requested, allowPartial);
   if (!grant) {
-    const balance = await familyBalance(context.sql, caseRow.family_id);
+    const balance = await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year);
     const decision = decideHold(requested, balance.available, 'refuse');
     throw reject('insufficient-cover', `The family has ${formatMoney(context, balance.available)} available, less than the ${formatMoney(context, requested)} requested, and the scheme refuses partial holds.`, { available: balance.available, requested, decision: typeof decision === 'string' ? decision : 'granted' });
   }
   const shortfall = requested - grant.granted;
   const holdId = randomUUID();
   await context.sql.defer(
-    "INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, 'active')",
-    [holdId, caseRow.id, caseRow.family_id, grant.granted, requested, treatmentPackage.code, treatmentPackage.version],
+    "INSERT INTO holds (id, case_id, family_id, policy_year, amount, consumed, authorized, package_code, package_version, status) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, 'active')",
+    [holdId, caseRow.id, caseRow.family_id, caseRow.policy_year, grant.granted, requested, treatmentPackage.code, treatmentPackage.version],
   );
   const status = treatmentPackage.is_unspecified ? 'committee-review' : 'pending';
   await context.sql.defer(
@@ -180,7 +207,7 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [randomUUID(), caseRow.id, treatmentPackage.code, treatmentPackage.version, treatmentPackage.price, requested, status, body.clinicalNote ?? null],
   );
-  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: grant.granted, reason: 'preauth-hold', commandId: context.commandId });
+  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: grant.granted, reason: 'preauth-hold', commandId: context.commandId });
   // The shortfall is an estimate, stated in the answer and kept on the hold (authorized − amount);
   // the patient owes only what bookings leave uncovered (booking-shortfall shares, migration 011).
   await appendAudit(context.sql, {

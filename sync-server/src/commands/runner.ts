@@ -6,6 +6,7 @@ import type { Principal } from '../auth/tokens';
 import { pgErrorCode, pgErrors, sqlLiteral, type Database, type Sql } from '../db/database';
 import { decideBookingInDatabase, type StoredCommand } from './booking-decision';
 import { bookingAmount } from './bookings';
+import { rollPolicyYear } from '../money/policy-year';
 import { currentScheme, type CommandContext, type CommandHandlers, type CommandServices, type SchemeRow } from './context';
 import { canonicalJson } from '../canonical-json';
 import { identifiedMemberAnswer, keptForReplay } from '../identity/identify-member';
@@ -149,7 +150,9 @@ export async function recordFailedCommand<N extends CommandName>(deps: RunnerDep
 
 /** A handler's context on a given transaction, with the scheme read in that transaction. */
 function contextFactory(deps: RunnerDependencies, principal: Principal, commandId: string, afterCommit: CommandContext['afterCommit']): ContextOf {
-  return async (sql) => ({ sql, principal, commandId, scheme: await currentScheme(sql), nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit });
+  // A command that finds the clock in a new policy year rolls the scheme over first, before its
+  // handler locks anything (money/policy-year.ts): the open year is never behind the calendar.
+  return async (sql) => ({ sql, principal, commandId, scheme: await rollPolicyYear(sql, await currentScheme(sql), deps.services.now()), nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit });
 }
 
 /** The generic signature pairs each name with its body; this lets the compiler see that pairing. */

@@ -92,7 +92,7 @@ describe.skipIf(!hasPostgres)('scheme parameters decide the next command on ever
     resultOf(await first.command(desk, 'request-enhancement', { enhancementId, caseId: son, amount: units(3000), reason: 'Two more sessions' }));
     const snapshot = () => Promise.all([
       first.scratch.db.query('SELECT amount, consumed, authorized FROM holds WHERE case_id = $1', [son]),
-      first.scratch.db.query('SELECT cover, committed FROM families WHERE id = $1', [demoIds.seedFamily]),
+      first.scratch.db.query('SELECT cover, committed FROM family_years WHERE family_id = $1', [demoIds.seedFamily]),
       first.scratch.db.query('SELECT status, approved_amount, granted_amount FROM enhancements WHERE id = $1', [enhancementId]),
       first.scratch.db.query('SELECT count(*)::int AS count FROM ledger'),
     ]);

@@ -11,8 +11,9 @@ import { nextWindowStart, snapshotQuery } from '../sync/pull';
  * next starts at `next`, the oldest transaction still running when the window began, so a row
  * committed out of order is sent again rather than skipped.
  */
-export const consoleCollections = ['cases', 'claims'] as const;
-export type ConsoleCollection = (typeof consoleCollections)[number];
+// The collections and their documents' exact schemas live in the contract (contract/console.ts).
+export { consoleCollections, type ConsoleCollection } from '@contract/console';
+import type { ConsoleCollection } from '@contract/console';
 
 /** As the desk feed's (contract/sync.ts PullCheckpoint): fromRunning and nextRunning only when not empty. */
 export interface ConsoleCheckpoint {
@@ -80,12 +81,13 @@ function caseQuery(roles: readonly Role[], isInitial: boolean): string {
       'hospitalCode', hs.code, 'hospitalName', hs.name, 'turnaroundMinutes', s.preauth_turnaround_minutes,
       'member', json_build_object('id', m.id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name, 'birthYear', m.birth_year,
         'gender', m.gender, 'relation', m.relation),
-      'family', json_build_object('id', f.id, 'familyNumber', f.family_number, 'cover', f.cover, 'committed', f.committed,
-        'available', f.cover - f.committed,
+      -- The family's account of the case's policy year (migration 023); a year not opened yet is the whole yearly cover.
+      'family', json_build_object('id', f.id, 'familyNumber', f.family_number, 'cover', COALESCE(fy.cover, f.cover), 'committed', COALESCE(fy.committed, 0),
+        'available', COALESCE(fy.cover, f.cover) - COALESCE(fy.committed, 0),
         'holds', (SELECT COALESCE(json_agg(json_build_object('caseId', fh.case_id, 'memberName', fm.full_name, 'hospitalCode', fhs.code,
             'amount', fh.amount, 'consumed', fh.consumed) ORDER BY fh.created_at), '[]'::json)
            FROM holds fh JOIN cases fc ON fc.id = fh.case_id JOIN members fm ON fm.id = fc.member_id JOIN hospitals fhs ON fhs.id = fc.hospital_id
-          WHERE fh.family_id = f.id AND fh.status = 'active')),
+          WHERE fh.family_id = f.id AND fh.policy_year = c.policy_year AND fh.status = 'active')),
       'preauth', CASE WHEN p.id IS NULL THEN NULL ELSE json_build_object('id', p.id, 'packageCode', p.package_code, 'packageName', pk.name,
         'specialty', pk.specialty, 'isUnspecified', pk.is_unspecified, 'packageVersion', p.package_version, 'packagePrice', p.package_price,
         'requestedAmount', p.requested_amount, 'recommendedAmount', p.recommended_amount, 'approvedAmount', p.approved_amount,
@@ -102,7 +104,7 @@ function caseQuery(roles: readonly Role[], isInitial: boolean): string {
       'claim', CASE WHEN k.id IS NULL THEN NULL ELSE json_build_object('id', k.id, 'status', k.status, 'amount', k.amount,
         'payerAmount', k.payer_amount, 'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'submittedAt', k.submitted_at) END
     ) AS row
-      FROM cases c JOIN members m ON m.id = c.member_id JOIN families f ON f.id = c.family_id JOIN hospitals hs ON hs.id = c.hospital_id
+      FROM cases c JOIN members m ON m.id = c.member_id JOIN families f ON f.id = c.family_id LEFT JOIN family_years fy ON fy.family_id = f.id AND fy.policy_year = c.policy_year JOIN hospitals hs ON hs.id = c.hospital_id
       JOIN schemes s ON s.id = f.scheme_id
       LEFT JOIN preauths p ON p.case_id = c.id LEFT JOIN packages pk ON pk.code = p.package_code
       LEFT JOIN holds h ON h.case_id = c.id LEFT JOIN claims k ON k.case_id = c.id

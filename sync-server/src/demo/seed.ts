@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Database, Sql } from '../db/database';
 import { hashPassword } from '../auth/passwords';
 import { demoCatalogue, unspecifiedPackages } from './catalogue';
+import { policyYearOf } from '@domain/policy-year';
 
 /** Stable ids so the demo, the docs and the tests can name the seed family and hospitals. */
 export const demoIds = {
@@ -37,6 +38,8 @@ export interface SeedOptions {
   readonly nationalIdKey: Buffer;
   /** Seed family cover in minor units (S1: 10,000 units). */
   readonly seedCover?: number;
+  /** The clock the demo's policy year is read from (tests of the year's roll-over). */
+  readonly now?: () => Date;
 }
 
 function uuidFrom(prefix: string, index: number): string {
@@ -69,11 +72,13 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
   const [existing] = await db.query('SELECT id FROM schemes WHERE id = $1', [demoIds.schemeId]);
   if (existing) return { created: false };
   const passwordHash = await hashPassword(demoPassword);
+  // The demo scheme's policy year is the calendar year now in India (year_start_month 1, time zone Asia/Kolkata).
+  const policyYear = policyYearOf(options.now?.() ?? new Date(), 'Asia/Kolkata', 1);
   await db.transaction(async (sql: Sql) => {
     await sql.query(
       `INSERT INTO schemes (id, name, policy_year, currency, locale, minor_per_unit, government_share_bp, shortfall_policy, auto_extend_bp, preauth_turnaround_minutes)
-       VALUES ($1, 'Family Health Scheme (demo)', 2026, 'INR', 'en-IN', 100, 6000, 'partial-hold', 0, 360)`,
-      [demoIds.schemeId],
+       VALUES ($1, 'Family Health Scheme (demo)', $2, 'INR', 'en-IN', 100, 6000, 'partial-hold', 0, 360)`,
+      [demoIds.schemeId, policyYear],
     );
     await sql.query("INSERT INTO hospitals (id, code, name, district) VALUES ($1, 'HSP-A', 'City General Hospital', 'Pune'), ($2, 'HSP-B', 'District Hospital Satara', 'Satara')", [demoIds.hospitalA, demoIds.hospitalB]);
     await sql.query("INSERT INTO desks (id, hospital_id, name) VALUES ($1, $2, 'Admission desk A'), ($3, $4, 'Admission desk B')", [demoIds.deskA, demoIds.hospitalA, demoIds.deskB, demoIds.hospitalB]);
@@ -114,6 +119,8 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
         );
       }
     }
+    // Every family's account of the open policy year (migration 023).
+    await sql.query('INSERT INTO family_years (family_id, policy_year, cover) SELECT id, $1, cover FROM families ON CONFLICT DO NOTHING', [policyYear]);
   });
   return { created: true };
 }

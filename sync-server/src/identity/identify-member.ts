@@ -60,7 +60,7 @@ export async function identifiedMemberAnswer(context: CommandContext, memberId: 
       familyNumber: family?.family_number ?? null,
       // Only the last digits: enough for "we will send a code to the phone ending 4321".
       registeredPhoneEnding: family ? family.registered_phone.slice(-4) : null,
-      ...(await familyBalance(context.sql, member.family_id)),
+      ...(await familyBalance(context.sql, member.family_id, context.scheme.policy_year)),
       members: members.map((m) => ({
         memberId: m.id, schemeMemberId: m.scheme_member_id, fullName: m.full_name, birthYear: m.birth_year, relation: m.relation,
         activeCase: m.active_case_id ? { hospitalCode: m.active_hospital_code } : null,

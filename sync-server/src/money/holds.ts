@@ -11,12 +11,12 @@ interface MoneyContext {
 /** Grow a hold by up to `amount` from the family's cover; returns what was granted. */
 export async function extendHold(context: MoneyContext, caseRow: CaseRow, hold: HoldRow, amount: number, reason: string): Promise<number> {
   if (amount <= 0) return 0;
-  const grant = await reserveCover(context.sql, caseRow.family_id, amount, context.allowPartial);
+  const grant = await reserveCover(context.sql, caseRow.family_id, caseRow.policy_year, amount, context.allowPartial);
   const granted = grant?.granted ?? 0;
   if (granted > 0) {
     hold.amount += granted;
     await context.sql.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [hold.id, hold.amount]);
-    await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: granted, reason, commandId: context.commandId });
+    await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: granted, reason, commandId: context.commandId });
   }
   return granted;
 }
@@ -29,10 +29,10 @@ export async function reduceHold(context: MoneyContext, caseRow: CaseRow, hold: 
   const floor = Math.max(target, hold.consumed);
   const release = hold.amount - floor;
   if (release <= 0) return 0;
-  await releaseCover(context.sql, caseRow.family_id, release);
+  await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, release);
   hold.amount = floor;
   await context.sql.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [hold.id, hold.amount]);
-  await appendLedger(context.sql, { familyId: caseRow.family_id, caseId: caseRow.id, component: 'hold', delta: -release, reason, commandId: context.commandId });
+  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -release, reason, commandId: context.commandId });
   return release;
 }
 

@@ -13,11 +13,13 @@ export async function preauthQueue(db: Database, statuses: readonly string[]): P
             p.query_reason AS "queryReason", p.query_response AS "queryResponse", p.requested_at AS "requestedAt",
             c.is_emergency AS "isEmergency", c.identity_method AS "identityMethod", hs.code AS "hospitalCode", hs.name AS "hospitalName",
             m.scheme_member_id AS "schemeMemberId", m.full_name AS "memberName", m.birth_year AS "birthYear",
-            h.amount AS "holdAmount", f.id AS "familyId", f.cover, f.committed, f.cover - f.committed AS available,
+            h.amount AS "holdAmount", f.id AS "familyId", COALESCE(fy.cover, f.cover) AS cover, COALESCE(fy.committed, 0) AS committed,
+            COALESCE(fy.cover, f.cover) - COALESCE(fy.committed, 0) AS available,
             floor(extract(epoch FROM (clock_timestamp() - p.requested_at)) / 60)::int AS "waitingMinutes",
             s.preauth_turnaround_minutes AS "turnaroundMinutes",
             (extract(epoch FROM (clock_timestamp() - p.requested_at)) / 60 > s.preauth_turnaround_minutes) AS "isOverdue"
        FROM preauths p JOIN cases c ON c.id = p.case_id JOIN members m ON m.id = c.member_id JOIN families f ON f.id = c.family_id
+       LEFT JOIN family_years fy ON fy.family_id = c.family_id AND fy.policy_year = c.policy_year
        JOIN hospitals hs ON hs.id = c.hospital_id JOIN packages pk ON pk.code = p.package_code JOIN holds h ON h.case_id = c.id
        JOIN schemes s ON s.id = f.scheme_id
       WHERE p.status = ANY($1::text[])
@@ -30,10 +32,11 @@ export async function enhancementQueue(db: Database): Promise<Record<string, unk
   return db.query(
     `SELECT e.id AS "enhancementId", e.case_id AS "caseId", e.requested_amount AS "requestedAmount", e.reason, e.requested_at AS "requestedAt",
             c.is_emergency AS "isEmergency", hs.code AS "hospitalCode", m.full_name AS "memberName", p.package_code AS "packageCode",
-            p.approved_amount AS "approvedAmount", h.amount AS "holdAmount", h.consumed, f.cover - f.committed AS available,
+            p.approved_amount AS "approvedAmount", h.amount AS "holdAmount", h.consumed, COALESCE(fy.cover, f.cover) - COALESCE(fy.committed, 0) AS available,
             floor(extract(epoch FROM (clock_timestamp() - e.requested_at)) / 60)::int AS "waitingMinutes"
        FROM enhancements e JOIN cases c ON c.id = e.case_id JOIN members m ON m.id = c.member_id JOIN hospitals hs ON hs.id = c.hospital_id
        JOIN preauths p ON p.case_id = c.id JOIN holds h ON h.case_id = c.id JOIN families f ON f.id = c.family_id
+       LEFT JOIN family_years fy ON fy.family_id = c.family_id AND fy.policy_year = c.policy_year
       WHERE e.status = 'pending' ORDER BY c.is_emergency DESC, e.requested_at ASC`,
   );
 }
@@ -71,11 +74,17 @@ export async function claimDocuments(db: Database, claimIds: readonly string[]):
 /** Approved, unpaid claims by hospital with the government/insurer split each batch would get. */
 export async function paymentQueue(db: Database): Promise<Record<string, unknown>[]> {
   return db.query(
-    `SELECT hs.id AS "hospitalId", hs.code AS "hospitalCode", hs.name AS "hospitalName", count(k.id)::int AS claims,
+    // Split as approve-payment splits: each policy year's claims by that year's share, rounded
+    // down once per year (claims.ts); the share shown is the highest among the batch's years.
+    `WITH years AS (
+       SELECT k.hospital_id, floor(sum(k.approved_amount) * max(p.government_share_bp) / 10000)::bigint AS government, max(p.government_share_bp) AS share
+         FROM claims k JOIN policy_year_parameters p ON p.policy_year = k.policy_year
+        WHERE k.status = 'approved' GROUP BY k.hospital_id, k.policy_year)
+     SELECT hs.id AS "hospitalId", hs.code AS "hospitalCode", hs.name AS "hospitalName", count(k.id)::int AS claims,
             sum(k.approved_amount)::bigint AS approved, json_agg(k.id ORDER BY k.verified_at) AS "claimIds",
-            floor(sum(k.approved_amount) * max(s.government_share_bp) / 10000)::bigint AS "governmentAmount",
-            max(s.government_share_bp)::int AS "governmentShareBp"
-       FROM claims k JOIN hospitals hs ON hs.id = k.hospital_id JOIN families f ON f.id = k.family_id JOIN schemes s ON s.id = f.scheme_id
+            (SELECT sum(y.government) FROM years y WHERE y.hospital_id = hs.id)::bigint AS "governmentAmount",
+            (SELECT max(y.share) FROM years y WHERE y.hospital_id = hs.id)::int AS "governmentShareBp"
+       FROM claims k JOIN hospitals hs ON hs.id = k.hospital_id
       WHERE k.status = 'approved' GROUP BY hs.id ORDER BY hs.code`,
   );
 }

@@ -12,37 +12,44 @@ async function snapshot<T>(db: Database, work: (sql: Sql) => Promise<T>): Promis
 }
 
 /**
- * The family balance enquiry: cover, committed, available, holds by case, claims still counted in
- * committed, patient shares per member, and when it was computed. Other hospitals' cases appear
- * only as hospital code and amounts: a desk sees the family's exposure, not other hospitals' files.
+ * The family balance enquiry for one policy year (the open one unless asked): cover, committed,
+ * available, holds by case, claims still counted in committed, patient shares per member, and when
+ * it was computed. Other hospitals' cases appear only as hospital code and amounts: a desk sees the
+ * family's exposure, not other hospitals' files. A year the family has no account for yet shows
+ * its whole yearly cover.
  */
-export async function familyBalanceEnquiry(db: Database, principal: Principal, familyId: string): Promise<Record<string, unknown>> {
+export async function familyBalanceEnquiry(db: Database, principal: Principal, familyId: string, policyYear?: number): Promise<Record<string, unknown>> {
   return snapshot(db, async (sql) => {
-    const [family] = await sql.query<{ id: string; family_number: string; cover: number; committed: number; computed_at: Date }>(
-      'SELECT id, family_number, cover, committed, clock_timestamp() AS computed_at FROM families WHERE id = $1',
-      [familyId],
+    const [family] = await sql.query<{ id: string; family_number: string; policy_year: number; cover: number; committed: number; computed_at: Date }>(
+      `SELECT f.id, f.family_number, y.policy_year, COALESCE(a.cover, f.cover) AS cover, COALESCE(a.committed, 0) AS committed, clock_timestamp() AS computed_at
+         FROM families f CROSS JOIN (SELECT COALESCE($2::integer, (SELECT policy_year FROM schemes WHERE is_current)) AS policy_year) y
+         LEFT JOIN family_years a ON a.family_id = f.id AND a.policy_year = y.policy_year
+        WHERE f.id = $1`,
+      [familyId, policyYear ?? null],
     );
     if (!family) throw fail('not-found', `There is no family ${familyId}.`);
     const holds = await sql.query<{ case_id: string; member_id: string; hospital_id: string; hospital_code: string; amount: number; consumed: number; authorized: number; preauth_status: string | null }>(
       `SELECT h.case_id, c.member_id, c.hospital_id, hs.code AS hospital_code, h.amount, h.consumed, h.authorized, p.status AS preauth_status
          FROM holds h JOIN cases c ON c.id = h.case_id JOIN hospitals hs ON hs.id = c.hospital_id
          LEFT JOIN preauths p ON p.case_id = h.case_id
-        WHERE h.family_id = $1 AND h.status = 'active' ORDER BY h.created_at`,
-      [familyId],
+        WHERE h.family_id = $1 AND h.policy_year = $2 AND h.status = 'active' ORDER BY h.created_at`,
+      [familyId, family.policy_year],
     );
     const claims = await sql.query<{ id: string; case_id: string; hospital_id: string; status: string; payer_amount: number; approved_amount: number | null }>(
       `SELECT id, case_id, hospital_id, status, payer_amount, approved_amount FROM claims
-        WHERE family_id = $1 AND status IN ('submitted', 'processed', 'approved', 'paid') ORDER BY submitted_at`,
-      [familyId],
+        WHERE family_id = $1 AND policy_year = $2 AND status IN ('submitted', 'processed', 'approved', 'paid') ORDER BY submitted_at`,
+      [familyId, family.policy_year],
     );
     const shares = await sql.query<{ member_id: string; kind: string; total: number }>(
-      'SELECT member_id, kind, sum(amount)::bigint AS total FROM patient_shares WHERE family_id = $1 GROUP BY member_id, kind ORDER BY member_id, kind',
-      [familyId],
+      `SELECT s.member_id, s.kind, sum(s.amount)::bigint AS total FROM patient_shares s JOIN cases c ON c.id = s.case_id
+        WHERE s.family_id = $1 AND c.policy_year = $2 GROUP BY s.member_id, s.kind ORDER BY s.member_id, s.kind`,
+      [familyId, family.policy_year],
     );
     const isOwn = (hospitalId: string) => principal.hospitalId === null || principal.hospitalId === hospitalId;
     return {
       familyId: family.id,
       familyNumber: family.family_number,
+      policyYear: family.policy_year,
       cover: family.cover,
       committed: family.committed,
       available: family.cover - family.committed,

@@ -59,7 +59,7 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
   switch (table) {
     case 'families':
       return `SELECT ${documentColumns('families', 'f.id', `json_build_object(
-                'id', f.id, 'familyNumber', f.family_number, 'cover', f.cover, 'committed', f.committed, 'district', f.district,
+                'id', f.id, 'familyNumber', f.family_number, 'cover', COALESCE(fy.cover, f.cover), 'committed', COALESCE(fy.committed, 0), 'district', f.district,
                 'registeredPhoneEnding', right(f.registered_phone, 4), 'confirmedAt', clock_timestamp(),
                 'activeCases', (SELECT COALESCE(json_agg(json_build_object(
                     'caseId', CASE WHEN c.hospital_id = $4 THEN c.id END, 'memberId', c.member_id, 'hospitalCode', hs.code,
@@ -67,6 +67,8 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                   FROM cases c JOIN hospitals hs ON hs.id = c.hospital_id LEFT JOIN holds h ON h.case_id = c.id LEFT JOIN preauths p ON p.case_id = c.id
                  WHERE c.family_id = f.id AND c.status = 'admitted'))`)}
                 FROM families f
+                -- The family's account of the open policy year (migration 023); not opened yet: the whole yearly cover.
+                LEFT JOIN family_years fy ON fy.family_id = f.id AND fy.policy_year = (SELECT s.policy_year FROM schemes s WHERE s.is_current)
                WHERE ${familyInScope('f')} AND ${after('f.id')}
                  AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering} OR f.id IN ${familiesWithActiveCaseChanges}`})
                ORDER BY f.id LIMIT $6`;

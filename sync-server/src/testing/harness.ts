@@ -78,15 +78,19 @@ export function resultOf(answer: Answer): Record<string, unknown> {
   return answer.body.result as Record<string, unknown>;
 }
 
-/** Money-model consistency of a whole database: the checks every concurrency and scenario test ends with. */
-export async function moneyConsistency(scratch: ScratchDatabase): Promise<{ family_id: string; cover: number; committed: number; ledger: number; holds: number; claims: number; ledger_holds: number; ledger_claims: number }[]> {
+/**
+ * Money-model consistency of a whole database: the checks every concurrency and scenario test ends
+ * with. One row per family and policy year account (migration 023); a family with no account yet
+ * is one row of its yearly cover with nothing committed (policy_year null).
+ */
+export async function moneyConsistency(scratch: ScratchDatabase): Promise<{ family_id: string; policy_year: number | null; cover: number; committed: number; ledger: number; holds: number; claims: number; ledger_holds: number; ledger_claims: number }[]> {
   return scratch.db.query(
-    `SELECT f.id AS family_id, f.cover, f.committed,
-            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id), 0)::bigint AS ledger,
-            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND component = 'hold'), 0)::bigint AS ledger_holds,
-            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND component = 'claim'), 0)::bigint AS ledger_claims,
-            COALESCE((SELECT sum(amount) FROM holds h WHERE h.family_id = f.id AND h.status = 'active'), 0)::bigint AS holds,
-            COALESCE((SELECT sum(COALESCE(approved_amount, payer_amount)) FROM claims c WHERE c.family_id = f.id AND c.status <> 'denied'), 0)::bigint AS claims
-       FROM families f ORDER BY f.id`,
+    `SELECT f.id AS family_id, y.policy_year, COALESCE(y.cover, f.cover) AS cover, COALESCE(y.committed, 0)::bigint AS committed,
+            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND l.policy_year = y.policy_year), 0)::bigint AS ledger,
+            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND l.policy_year = y.policy_year AND component = 'hold'), 0)::bigint AS ledger_holds,
+            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND l.policy_year = y.policy_year AND component = 'claim'), 0)::bigint AS ledger_claims,
+            COALESCE((SELECT sum(amount) FROM holds h WHERE h.family_id = f.id AND h.policy_year = y.policy_year AND h.status = 'active'), 0)::bigint AS holds,
+            COALESCE((SELECT sum(COALESCE(approved_amount, payer_amount)) FROM claims c WHERE c.family_id = f.id AND c.policy_year = y.policy_year AND c.status <> 'denied'), 0)::bigint AS claims
+       FROM families f LEFT JOIN family_years y ON y.family_id = f.id ORDER BY f.id, y.policy_year`,
   );
 }
