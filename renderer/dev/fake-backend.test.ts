@@ -81,14 +81,18 @@ describe('fake desk backend', () => {
     expect(view.bookingSum).toBe(600_000);
     expect(view.hold?.value.consumed).toBe(600_000);
 
-    // 6–7. Discharge; a claim of 5,900 is refused with the difference; 6,000 is accepted.
-    expect((await desk.call('cases.submitClaim', { caseId: fatherCase, amount: 600_000 })).ok).toBe(false);
-    valueOf<'cases.discharge'>(await desk.call('cases.discharge', { caseId: fatherCase }));
-    const short = await desk.call('cases.submitClaim', { caseId: fatherCase, amount: 590_000 });
-    expect(short.ok ? null : short.error).toMatchObject({ code: 'claim-amount-mismatch', message: expect.stringContaining('the difference is ₹100.00') });
+    // 6–7. Claims are queued like the real desk's, and the server's refusals come back on the
+    // claim: before discharge, then 5,900 with the difference; 6,000 is accepted.
     valueOf<'cases.submitClaim'>(await desk.call('cases.submitClaim', { caseId: fatherCase, amount: 600_000 }));
     view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId: fatherCase }));
-    expect(view.claim).toMatchObject({ amount: 600_000, status: 'in-adjudication' });
+    expect(view.claim).toMatchObject({ status: 'rejected', rejection: { code: 'claim-not-discharged' } });
+    valueOf<'cases.discharge'>(await desk.call('cases.discharge', { caseId: fatherCase }));
+    valueOf<'cases.submitClaim'>(await desk.call('cases.submitClaim', { caseId: fatherCase, amount: 590_000 }));
+    view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId: fatherCase }));
+    expect(view.claim).toMatchObject({ amount: 590_000, status: 'rejected', rejection: { code: 'claim-amount-mismatch', message: expect.stringContaining('the difference is ₹100.00') } });
+    valueOf<'cases.submitClaim'>(await desk.call('cases.submitClaim', { caseId: fatherCase, amount: 600_000 }));
+    view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId: fatherCase }));
+    expect(view.claim).toMatchObject({ amount: 600_000, status: 'submitted', rejection: null });
   });
 
   it('plays S1-offline at desk B: pending while offline, hold 4,000 and shortfall beyond on reconnect', async () => {
@@ -129,12 +133,15 @@ describe('fake desk backend', () => {
   it('takes the committee path for an unspecified package (S2) and enhancements (S3)', async () => {
     const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
     const { caseId } = valueOf<'cases.admit'>(await desk.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'face' }));
-    const missing = await desk.call('cases.requestPreauth', { caseId, packageCode: 'SG999U' });
-    expect(missing.ok ? null : missing.error.code).toBe('estimate-required');
-    valueOf<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId, packageCode: 'SG999U', estimatedAmount: 300_000 }));
+    // Without an estimate the server refuses the request after the push; the desk says why.
+    valueOf<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId, packageCode: 'SG999U' }));
     let view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId }));
+    expect(view.preauth).toMatchObject({ status: 'rejected', decisionReason: expect.stringContaining('give the estimated amount') });
+    valueOf<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId, packageCode: 'SG999U', estimatedAmount: 300_000 }));
+    view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId }));
     expect(view.preauth.status).toBe('committee-review');
-    expect(view.hold).toBeNull();
+    // The server holds the estimate at once, as the real one does.
+    expect(view.hold?.value.amount).toBe(300_000);
     desk.approvePreauth(caseId, 300_000);
     view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId }));
     expect(view.hold?.value.amount).toBe(300_000);

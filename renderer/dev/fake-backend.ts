@@ -1,7 +1,8 @@
 /**
  * An in-memory desk backend *and* the sync server behind it, for the renderer's own tests and the
  * `?fake=1` dev mode. Never the product's backend: the money decisions here only imitate the
- * server (they reuse the domain core's rules) so screens can be built and tested end to end.
+ * server (they reuse the domain core's rules) so screens can be built and tested end to end; the
+ * contract in tests/contract/ runs the same scenarios against this and the real desk backend.
  *
  * What it imitates:
  * - one desk at HSP-A (or HSP-B) with an outbox: offline, commands queue and their effects show as
@@ -10,6 +11,10 @@
  * - the payer side: pre-auth, enhancement and committee decisions, by hand (`approvePreauth`…)
  *   or automatically after `reviewDelayMs`;
  * - another desk admitting a family member elsewhere (`admitElsewhere`), for S1 steps 2 and 3;
+ * - the server's refusals as the real desk shows them: every business rule (one pre-auth per case,
+ *   an estimate for an unspecified package, a claim equal to the booking sum after discharge, no
+ *   void of a closed booking…) is judged when the command reaches the "server", and comes back as
+ *   a rejected row with the server's sentence, never as an immediate refusal;
  * - pull replication with a sequence checkpoint and 'replication.changed' pokes;
  * - a dropping link to the renderer (`dropLink`) so reconnect handling can be tested.
  */
@@ -17,7 +22,7 @@ import type {
   BookingStatus, BookingView, CaseListItem, CaseView, ClaimLineView, DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents, DeviceStatus,
   FamilyView, IdentifyMatch, IdentityMethod, MemberSummary, PackageView, PreauthStatus, ReplicatedCollection, ReplicatedDocument, SessionInfo, SyncStatus,
 } from '@desk-api/contract';
-import { allocateBooking, decideHold, formatAmount } from '@domain/money';
+import { allocateBooking, bookingExtension, decideHold, extensionCeiling, formatAmount } from '@domain/money';
 import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch } from '@domain/biometrics';
 import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../src/data/documents';
 import type { DeskConnection, DeskLinkStatus } from '../src/desk-client/desk-link';
@@ -37,6 +42,8 @@ export interface FakeBackendOptions {
   /** Start signed in as this operator (tests). */
   readonly signedInAs?: string;
   readonly isOnline?: boolean;
+  /** The scheme's booking auto-extension tolerance in basis points (the demo scheme's is 0). */
+  readonly autoExtendBp?: number;
 }
 
 interface FakeCase {
@@ -45,6 +52,8 @@ interface FakeCase {
   readonly familyId: string;
   readonly hospitalCode: FakeHospital['code'];
   status: CaseView['status'];
+  /** The case's status as the server holds it (the desk shows a queued discharge before the server has it). */
+  serverStatus: CaseView['status'];
   rejection: DeskError | null;
   readonly identityMethod: IdentityMethod;
   readonly isEmergency: boolean;
@@ -59,10 +68,17 @@ interface FakeCase {
     decisionReason: string | null;
     shortfall: number | null;
   };
-  /** What the family cover holds for this case (a claim liability once the claim is in). */
-  hold: { amount: number; authorized: number; confirmedAt: string } | null;
+  /**
+   * What the family cover holds for this case (a claim liability once the claim is in); `extended`
+   * is what bookings added past it within the auto-extension tolerance.
+   */
+  hold: { amount: number; authorized: number; extended: number; confirmedAt: string } | null;
+  /** Whether the server holds a pre-auth for this case (one refused at its request does not count). */
+  isPreauthOnServer: boolean;
+  /** The Medical Committee's recommended amount (S2), waiting for Admin. */
+  recommendedAmount: number | null;
   enhancements: { enhancementId: string; requestedAmount: number; approvedAmount: number | null; status: string; reason: string; decisionReason: string | null }[];
-  claim: { claimId: string; amount: number; status: string; approvedAmount: number | null; lines: ClaimLineView[] } | null;
+  claim: { claimId: string; amount: number; status: string; approvedAmount: number | null; rejection: DeskError | null; lines: ClaimLineView[] } | null;
 }
 
 interface FakeBooking {
@@ -101,12 +117,12 @@ const minimumOverrideReason = 15;
 /** A desk command waiting in the outbox, replayed against the "server" when the desk is online. */
 type OutboxEntry =
   | { readonly kind: 'admit'; readonly caseId: string }
-  | { readonly kind: 'preauth'; readonly caseId: string; readonly estimatedAmount: number | null }
+  | { readonly kind: 'preauth'; readonly caseId: string; readonly packageCode: string; readonly estimatedAmount: number | null }
   | { readonly kind: 'booking'; readonly bookingId: string }
   | { readonly kind: 'void'; readonly bookingId: string }
   | { readonly kind: 'enhancement'; readonly caseId: string; readonly enhancementId: string }
   | { readonly kind: 'discharge'; readonly caseId: string }
-  | { readonly kind: 'claim'; readonly caseId: string }
+  | { readonly kind: 'claim'; readonly caseId: string; readonly claimId: string; readonly amount: number }
   | { readonly kind: 'cancel'; readonly caseId: string }
   | { readonly kind: 'query-response'; readonly caseId: string };
 
@@ -128,6 +144,7 @@ export class FakeDeskBackend implements DeskConnection {
   private readonly hospital: FakeHospital;
   private readonly reviewDelayMs: number | null;
   private readonly latencyMs: number;
+  private autoExtendBp: number;
   private readonly now: () => Date;
   private operator: FakeOperator | null = null;
   private isOnline: boolean;
@@ -171,6 +188,7 @@ export class FakeDeskBackend implements DeskConnection {
     this.hospital = fakeHospitals.find((hospital) => hospital.code === (options.hospitalCode ?? 'HSP-A')) ?? fakeHospitals[0]!;
     this.reviewDelayMs = options.reviewDelayMs ?? null;
     this.latencyMs = options.latencyMs ?? 0;
+    this.autoExtendBp = options.autoExtendBp ?? 0;
     this.now = options.now ?? (() => new Date());
     this.isOnline = options.isOnline ?? true;
     // Whether it starts online or not, the desk synced once before: everything has a confirmation time.
@@ -268,14 +286,18 @@ export class FakeDeskBackend implements DeskConnection {
     return reviews;
   }
 
-  /** PPD approves (for an unspecified package: the committee recommends, then Admin approves). */
+  /**
+   * PPD approves; for an unspecified package Admin approves the committee's recommendation (or,
+   * from the dev panel, both steps at once with the estimate).
+   */
   approvePreauth(caseId: string, approvedAmount?: number): void {
     const fakeCase = this.cases.get(caseId);
     if (!fakeCase || !['pending', 'committee-review', 'admin-review', 'queried'].includes(fakeCase.preauth.status)) return;
     const pkg = fakePackages.find((candidate) => candidate.code === fakeCase.preauth.packageCode);
-    if (pkg?.isUnspecified && !fakeCase.hold) {
-      // S2: the hold is the amount Admin approves, or what the cover allows.
-      const amount = approvedAmount ?? fakeCase.preauth.requestedAmount ?? 0;
+    if (pkg?.isUnspecified) {
+      // S2: the estimate was held at the request; the hold becomes the amount Admin approves, or
+      // what the cover allows.
+      const amount = approvedAmount ?? fakeCase.recommendedAmount ?? fakeCase.preauth.requestedAmount ?? 0;
       this.placeHold(fakeCase, amount);
       fakeCase.preauth.approvedAmount = amount;
     } else {
@@ -286,6 +308,20 @@ export class FakeDeskBackend implements DeskConnection {
     this.allocateBookings(fakeCase);
     this.caseChanged(fakeCase);
     this.notify(fakeCase, 'Pre-auth approved', `${fakeCase.preauth.packageCode ?? 'Package'} approved for ${this.memberOf(fakeCase.memberId).fullName}.`);
+  }
+
+  /** The Medical Committee recommends an amount for an unspecified package; Admin decides next (S2). */
+  recommendPreauth(caseId: string, recommendedAmount: number): void {
+    const fakeCase = this.cases.get(caseId);
+    if (!fakeCase || fakeCase.preauth.status !== 'committee-review') return;
+    fakeCase.preauth.status = 'admin-review';
+    fakeCase.recommendedAmount = recommendedAmount;
+    this.caseChanged(fakeCase);
+  }
+
+  /** HA changes the scheme's booking auto-extension tolerance (basis points); later bookings use it. */
+  setAutoExtension(basisPoints: number): void {
+    this.autoExtendBp = basisPoints;
   }
 
   queryPreauth(caseId: string, reason: string): void {
@@ -302,7 +338,8 @@ export class FakeDeskBackend implements DeskConnection {
     if (!fakeCase || fakeCase.preauth.status === 'approved') return;
     fakeCase.preauth.status = 'rejected';
     fakeCase.preauth.decisionReason = reason;
-    fakeCase.hold = null;
+    // The server releases the hold (it stays, at 0, as the case's record); bookings are the patient's.
+    if (fakeCase.hold) fakeCase.hold = { ...fakeCase.hold, amount: 0, extended: 0, confirmedAt: this.isoNow() };
     this.allocateBookings(fakeCase);
     this.caseChanged(fakeCase);
     this.notify(fakeCase, 'Pre-auth rejected', reason);
@@ -329,9 +366,11 @@ export class FakeDeskBackend implements DeskConnection {
     const member = this.memberOf(memberId);
     const fakeCase = this.newCase(member, hospitalCode, 'fingerprint', false);
     fakeCase.status = 'admitted';
+    fakeCase.serverStatus = 'admitted';
     const pkg = fakePackages.find((candidate) => candidate.code === packageCode);
     if (pkg) {
       fakeCase.preauth = { ...fakeCase.preauth, status: 'pending', packageCode: pkg.code, packageName: pkg.name, requestedAmount: pkg.price };
+      fakeCase.isPreauthOnServer = true;
       this.placeHold(fakeCase, pkg.price);
     }
     this.caseChanged(fakeCase);
@@ -476,19 +515,20 @@ export class FakeDeskBackend implements DeskConnection {
     'cases.requestPreauth': ({ caseId, packageCode, estimatedAmount, clinicalNote: _clinicalNote }) => this.signedIn(() => {
       const fakeCase = this.ownCase(caseId);
       if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (fakeCase.preauth.status !== 'not-requested') return refuse('preauth-already-requested', 'A pre-auth was already requested for this case.');
-      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'The case is not admitted.');
       const pkg = fakePackages.find((candidate) => candidate.code === packageCode);
       if (!pkg) return refuse('not-found', `There is no package ${packageCode} in the catalogue.`);
-      if (pkg.isUnspecified && (estimatedAmount === undefined || estimatedAmount <= 0)) return refuse('estimate-required', 'An unspecified package needs an estimated amount for the Medical Committee.');
-      fakeCase.preauth = { ...fakeCase.preauth, status: 'pending-sync', packageCode: pkg.code, packageName: pkg.name, requestedAmount: pkg.isUnspecified ? (estimatedAmount ?? null) : pkg.price };
-      this.command({ kind: 'preauth', caseId, estimatedAmount: estimatedAmount ?? null });
+      // Like the real desk: the request is queued and the server judges it (one pre-auth per case,
+      // an estimate for an unspecified package, an admitted patient); its refusal comes back after
+      // the push. While a pre-auth the server knows stands, the desk keeps showing that one.
+      if (!fakeCase.isPreauthOnServer) {
+        fakeCase.preauth = { ...fakeCase.preauth, status: 'pending-sync', packageCode: pkg.code, packageName: pkg.name, requestedAmount: estimatedAmount ?? pkg.price, decisionReason: null };
+      }
+      this.command({ kind: 'preauth', caseId, packageCode: pkg.code, estimatedAmount: estimatedAmount ?? null });
       return ok(null);
     }),
     'cases.respondQuery': ({ caseId, response }) => this.signedIn(() => {
       const fakeCase = this.ownCase(caseId);
       if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (fakeCase.preauth.status !== 'queried') return refuse('preauth-not-pending', 'The pre-auth is not waiting for an answer.');
       if (response.trim().length < 5) return refuse('invalid-input', 'Write an answer for the reviewer.');
       this.command({ kind: 'query-response', caseId });
       return ok(null);
@@ -496,9 +536,6 @@ export class FakeDeskBackend implements DeskConnection {
     'cases.requestEnhancement': ({ caseId, amount, reason }) => this.signedIn(() => {
       const fakeCase = this.ownCase(caseId);
       if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (fakeCase.status !== 'admitted') return refuse('case-not-admitted', 'Enhancements are for admitted patients.');
-      if (fakeCase.preauth.status !== 'approved') return refuse('preauth-not-approved', 'An enhancement needs an approved pre-auth.');
-      if (fakeCase.enhancements.some((enhancement) => enhancement.status === 'pending' || enhancement.status === 'pending-sync')) return refuse('enhancement-already-pending', 'An enhancement is already waiting for a decision.');
       if (!Number.isSafeInteger(amount) || amount <= 0) return refuse('invalid-input', 'The enhancement amount must be more than zero.');
       if (reason.trim().length < 5) return refuse('invalid-input', 'Give the clinical reason for the enhancement.');
       const enhancementId = this.id('enh');
@@ -509,30 +546,24 @@ export class FakeDeskBackend implements DeskConnection {
     'cases.discharge': ({ caseId }) => this.signedIn(() => {
       const fakeCase = this.ownCase(caseId);
       if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (fakeCase.status === 'discharged') return refuse('case-already-discharged', 'The patient is already discharged.');
-      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'The case is not admitted.');
       this.command({ kind: 'discharge', caseId });
       return ok(null);
     }),
     'cases.submitClaim': ({ caseId, amount }) => this.signedIn(() => {
       const fakeCase = this.ownCase(caseId);
       if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (fakeCase.claim) return refuse('claim-already-submitted', 'A claim was already submitted for this case.');
-      if (fakeCase.status !== 'discharged') return refuse('claim-not-discharged', 'Discharge the patient before raising the claim.');
-      const bookingSum = this.bookingSum(caseId);
-      if (amount !== bookingSum) {
-        const difference = Math.abs(bookingSum - amount);
-        return refuse('claim-amount-mismatch', `The claim must equal the booking sum of ${this.money(bookingSum)}; the difference is ${this.money(difference)}.`, { bookingSum, difference });
-      }
+      // Queued like every claim: the server judges the amount and the discharge (claims.ts) and
+      // its refusal comes back after the push. A claim the server accepted stays what the desk shows.
       const claimId = this.id('claim');
-      fakeCase.claim = { claimId, amount, status: 'pending-sync', approvedAmount: null, lines: [] };
-      this.command({ kind: 'claim', caseId });
+      if (!fakeCase.claim || fakeCase.claim.status === 'rejected' || fakeCase.claim.status === 'pending-sync') {
+        fakeCase.claim = { claimId, amount, status: 'pending-sync', approvedAmount: null, rejection: null, lines: [] };
+      }
+      this.command({ kind: 'claim', caseId, claimId, amount });
       return ok({ claimId });
     }),
     'cases.cancel': ({ caseId, reason }) => this.signedIn(() => {
       const fakeCase = this.ownCase(caseId);
       if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'Only an admitted case can be cancelled.');
       if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for cancelling.');
       this.command({ kind: 'cancel', caseId });
       return ok(null);
@@ -540,7 +571,6 @@ export class FakeDeskBackend implements DeskConnection {
     'bookings.add': ({ caseId, itemCode, description, quantity, unitPrice }) => this.signedIn(() => {
       const fakeCase = this.ownCase(caseId);
       if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (!isActive(fakeCase.status)) return refuse('case-not-admitted', 'Bookings are for admitted patients.');
       if (!Number.isSafeInteger(quantity) || quantity < 1) return refuse('invalid-input', 'The quantity must be a whole number, at least 1.');
       if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) return refuse('invalid-input', 'The unit price must be a whole number of paise.');
       if (itemCode.trim() === '' || description.trim() === '') return refuse('invalid-input', 'Give the item code and description.');
@@ -556,8 +586,6 @@ export class FakeDeskBackend implements DeskConnection {
     'bookings.void': ({ bookingId, reason }) => this.signedIn(() => {
       const booking = this.bookings.get(bookingId);
       if (!booking || !this.ownCase(booking.caseId)) return refuse('not-found', 'No such booking at this hospital.');
-      if (booking.isVoided) return refuse('booking-already-voided', 'This booking is already voided.');
-      if (booking.isClosed) return refuse('booking-closed', 'The claim is in: its bookings are closed.');
       if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for voiding.');
       booking.isVoided = true;
       booking.reason = reason;
@@ -629,6 +657,13 @@ export class FakeDeskBackend implements DeskConnection {
     this.emitSyncStatus();
   }
 
+  /** The server refuses a command (a 409 or a 400 after the push): the desk shows it rejected with the server's sentence. */
+  private refusedOnServer(fakeCase: FakeCase, title: string, message: string): void {
+    this.caseChanged(fakeCase);
+    this.notify(fakeCase, title, message);
+  }
+
+  /** What the server does with one command, with its refusals in its own words (sync-server/src/commands). */
   private applyOnServer(entry: OutboxEntry): void {
     switch (entry.kind) {
       case 'admit': {
@@ -638,22 +673,38 @@ export class FakeDeskBackend implements DeskConnection {
         const other = this.activeCaseOf(fakeCase.memberId, fakeCase.caseId);
         if (other && other.status === 'admitted') {
           fakeCase.status = 'rejected';
+          fakeCase.serverStatus = 'rejected';
           fakeCase.rejection = { code: 'case-already-active', message: this.activeCaseMessage(this.memberOf(fakeCase.memberId), other) };
           this.notify(fakeCase, 'Admission refused', fakeCase.rejection.message);
-        } else if (fakeCase.status === 'pending-sync') fakeCase.status = 'admitted';
+        } else if (fakeCase.serverStatus === 'pending-sync') {
+          fakeCase.serverStatus = 'admitted';
+          if (fakeCase.status === 'pending-sync') fakeCase.status = 'admitted';
+        }
         this.caseChanged(fakeCase);
         return;
       }
       case 'preauth': {
         const fakeCase = this.cases.get(entry.caseId);
         if (!fakeCase || fakeCase.status === 'rejected') return;
-        const pkg = fakePackages.find((candidate) => candidate.code === fakeCase.preauth.packageCode);
-        if (pkg?.isUnspecified) {
-          fakeCase.preauth.status = 'committee-review';
-        } else {
-          fakeCase.preauth.status = 'pending';
-          this.placeHold(fakeCase, fakeCase.preauth.requestedAmount ?? 0);
+        const pkg = fakePackages.find((candidate) => candidate.code === entry.packageCode);
+        if (!pkg) return;
+        const refusal = fakeCase.isPreauthOnServer ? 'A pre-authorization was already requested for this case; ask for an enhancement instead.'
+          : fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+            : pkg.isUnspecified && entry.estimatedAmount === null ? `${pkg.code} is an unspecified package: give the estimated amount (estimatedAmount).`
+              : !pkg.isUnspecified && entry.estimatedAmount !== null ? `${pkg.code} has a catalogue price; estimatedAmount is only for unspecified packages.`
+                : null;
+        if (refusal) {
+          // A pre-auth the server already holds stays as it is, with the refusal said beside it.
+          if (!fakeCase.isPreauthOnServer) fakeCase.preauth = { ...fakeCase.preauth, status: 'rejected' };
+          fakeCase.preauth.decisionReason = refusal;
+          this.refusedOnServer(fakeCase, 'Pre-auth refused', refusal);
+          return;
         }
+        // The server holds the package price, or for an unspecified package (S2) the estimate, at
+        // once: the committee's amount replaces it when Admin approves.
+        fakeCase.preauth.status = pkg.isUnspecified ? 'committee-review' : 'pending';
+        fakeCase.isPreauthOnServer = true;
+        this.placeHold(fakeCase, fakeCase.preauth.requestedAmount ?? 0);
         this.allocateBookings(fakeCase);
         this.caseChanged(fakeCase);
         this.scheduleReview(() => this.approvePreauth(fakeCase.caseId));
@@ -662,7 +713,17 @@ export class FakeDeskBackend implements DeskConnection {
       case 'booking': {
         const booking = this.bookings.get(entry.bookingId);
         const fakeCase = booking ? this.cases.get(booking.caseId) : undefined;
-        if (!fakeCase) return;
+        if (!booking || !fakeCase) return;
+        const refusal = fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+          : !fakeCase.hold ? 'Request pre-authorization for this case before booking services.'
+            : null;
+        if (refusal) {
+          booking.status = 'rejected';
+          booking.reason = refusal;
+          this.touch('bookings', booking.bookingId);
+          this.refusedOnServer(fakeCase, 'Booking refused', refusal);
+          return;
+        }
         this.allocateBookings(fakeCase);
         this.caseChanged(fakeCase);
         return;
@@ -670,7 +731,17 @@ export class FakeDeskBackend implements DeskConnection {
       case 'void': {
         const booking = this.bookings.get(entry.bookingId);
         const fakeCase = booking ? this.cases.get(booking.caseId) : undefined;
-        if (!fakeCase) return;
+        if (!booking || !fakeCase) return;
+        const refusal = booking.isClosed ? 'This booking is closed: its claim was submitted.'
+          : fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}: its bookings were closed when it ended, so this booking can no longer be voided.`
+            : null;
+        if (refusal) {
+          booking.isVoided = false;
+          booking.reason = refusal;
+          this.touch('bookings', booking.bookingId);
+          this.refusedOnServer(fakeCase, 'Void refused', refusal);
+          return;
+        }
         this.allocateBookings(fakeCase);
         this.caseChanged(fakeCase);
         return;
@@ -679,6 +750,16 @@ export class FakeDeskBackend implements DeskConnection {
         const fakeCase = this.cases.get(entry.caseId);
         const enhancement = fakeCase?.enhancements.find((candidate) => candidate.enhancementId === entry.enhancementId);
         if (!fakeCase || !enhancement) return;
+        const refusal = fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+          : fakeCase.preauth.status !== 'approved' ? `The pre-authorization is ${fakeCase.preauth.status}; an enhancement needs an approved pre-authorization.`
+            : fakeCase.enhancements.some((other) => other !== enhancement && other.status === 'pending') ? 'An enhancement is already waiting for a decision for this case.'
+              : null;
+        if (refusal) {
+          enhancement.status = 'rejected';
+          enhancement.decisionReason = refusal;
+          this.refusedOnServer(fakeCase, 'Enhancement refused', refusal);
+          return;
+        }
         enhancement.status = 'pending';
         this.caseChanged(fakeCase);
         this.scheduleReview(() => this.decideEnhancement(fakeCase.caseId, enhancement.requestedAmount));
@@ -687,6 +768,10 @@ export class FakeDeskBackend implements DeskConnection {
       case 'query-response': {
         const fakeCase = this.cases.get(entry.caseId);
         if (!fakeCase) return;
+        if (fakeCase.preauth.status !== 'queried') {
+          this.refusedOnServer(fakeCase, 'Answer refused', `The pre-authorization is ${fakeCase.preauth.status}, not waiting for an answer.`);
+          return;
+        }
         fakeCase.preauth.status = 'pending';
         fakeCase.preauth.queryReason = null;
         this.caseChanged(fakeCase);
@@ -696,15 +781,45 @@ export class FakeDeskBackend implements DeskConnection {
       case 'discharge': {
         const fakeCase = this.cases.get(entry.caseId);
         if (!fakeCase) return;
+        const bookingSum = this.bookingSum(fakeCase.caseId);
+        const isUndecided = ['pending', 'queried', 'committee-review', 'admin-review'].includes(fakeCase.preauth.status);
+        const refusal = fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+          : bookingSum > 0 && isUndecided ? `The pre-authorization is still ${fakeCase.preauth.status} and ${this.money(bookingSum)} is booked: the claim needs its decision. Discharge once it is decided, or void the bookings first.`
+            : null;
+        if (refusal) {
+          fakeCase.status = fakeCase.serverStatus;
+          this.refusedOnServer(fakeCase, 'Discharge refused', refusal);
+          return;
+        }
         fakeCase.status = 'discharged';
+        fakeCase.serverStatus = 'discharged';
+        // Nothing booked: the hold is released (and an undecided pre-auth cancelled).
+        if (bookingSum === 0) {
+          if (isUndecided) fakeCase.preauth.status = 'cancelled';
+          if (fakeCase.hold) fakeCase.hold = { ...fakeCase.hold, amount: 0, extended: 0, confirmedAt: this.isoNow() };
+        }
         this.caseChanged(fakeCase);
         return;
       }
       case 'claim': {
         const fakeCase = this.cases.get(entry.caseId);
-        if (!fakeCase?.claim) return;
-        // The hold turns into the claim liability; bookings are closed and kept for audit.
-        fakeCase.claim.status = 'in-adjudication';
+        if (!fakeCase) return;
+        const bookingSum = this.bookingSum(fakeCase.caseId);
+        const accepted = fakeCase.claim && fakeCase.claim.status !== 'pending-sync' && fakeCase.claim.status !== 'rejected' ? fakeCase.claim : null;
+        const refusal: DeskError | null = entry.amount !== bookingSum
+          ? { code: 'claim-amount-mismatch', message: `The claim is ${this.money(entry.amount)} but the case's bookings add up to ${this.money(bookingSum)}: the difference is ${this.money(Math.abs(entry.amount - bookingSum))}.`, details: { claimed: entry.amount, bookingSum, difference: entry.amount - bookingSum } }
+          : accepted ? { code: 'claim-already-submitted', message: 'A claim was already submitted for this case.' }
+            : fakeCase.serverStatus !== 'discharged' ? { code: 'claim-not-discharged', message: `The case is ${fakeCase.serverStatus}; discharge the patient before raising the claim.` }
+              : fakeCase.preauth.status !== 'approved' ? { code: 'preauth-not-approved', message: `The pre-authorization is ${fakeCase.preauth.status}; a claim needs an approved pre-authorization.` }
+                : null;
+        if (refusal) {
+          if (fakeCase.claim && fakeCase.claim.claimId === entry.claimId) fakeCase.claim = { ...fakeCase.claim, status: 'rejected', rejection: refusal };
+          this.refusedOnServer(fakeCase, 'Claim refused', refusal.message);
+          return;
+        }
+        if (!fakeCase.claim || fakeCase.claim.claimId !== entry.claimId) return;
+        // The hold turns into the claim liability; bookings are closed and kept for the claim and its audit.
+        fakeCase.claim.status = 'submitted';
         if (fakeCase.hold) {
           fakeCase.hold.amount = Math.min(fakeCase.hold.amount, fakeCase.claim.amount);
           fakeCase.hold.confirmedAt = this.isoNow();
@@ -719,7 +834,13 @@ export class FakeDeskBackend implements DeskConnection {
       case 'cancel': {
         const fakeCase = this.cases.get(entry.caseId);
         if (!fakeCase) return;
+        if (fakeCase.serverStatus !== 'admitted') {
+          fakeCase.status = fakeCase.serverStatus;
+          this.refusedOnServer(fakeCase, 'Cancellation refused', `The case is ${fakeCase.status}; this needs an admitted patient.`);
+          return;
+        }
         fakeCase.status = 'cancelled';
+        fakeCase.serverStatus = 'cancelled';
         fakeCase.preauth.status = fakeCase.preauth.status === 'not-requested' ? 'not-requested' : 'cancelled';
         fakeCase.hold = null;
         this.caseChanged(fakeCase);
@@ -732,7 +853,7 @@ export class FakeDeskBackend implements DeskConnection {
   private placeHold(fakeCase: FakeCase, requested: number): void {
     const decision = decideHold(requested, this.available(fakeCase.familyId, fakeCase.caseId), 'partial-hold');
     if (decision === 'insufficient-cover') return; // not with the partial-hold policy
-    fakeCase.hold = { amount: decision.granted, authorized: requested, confirmedAt: this.isoNow() };
+    fakeCase.hold = { amount: decision.granted, authorized: requested, extended: 0, confirmedAt: this.isoNow() };
     fakeCase.preauth.shortfall = decision.shortfall;
   }
 
@@ -742,21 +863,37 @@ export class FakeDeskBackend implements DeskConnection {
    * because earlier bookings only ever free room.
    */
   private allocateBookings(fakeCase: FakeCase): void {
-    let free = fakeCase.hold?.amount ?? 0;
+    const hold = fakeCase.hold;
+    // Extensions are decided again on every run, from the hold as it was granted.
+    if (hold) {
+      hold.amount -= hold.extended;
+      hold.extended = 0;
+    }
+    let free = hold?.amount ?? 0;
     const queued = new Set(this.outbox.flatMap((entry) => (entry.kind === 'booking' ? [entry.bookingId] : [])));
     for (const booking of this.bookingsOf(fakeCase.caseId)) {
-      if (booking.isVoided || queued.has(booking.bookingId)) continue;
-      if (!fakeCase.hold) {
-        // No hold yet (committee path, or rejected): the server keeps the booking pending.
-        booking.status = fakeCase.preauth.status === 'rejected' ? 'shortfall' : 'pending';
-        booking.coveredAmount = booking.status === 'shortfall' ? 0 : null;
-        booking.shortfallAmount = booking.status === 'shortfall' ? booking.amount : null;
+      if (booking.isVoided || booking.status === 'rejected' || queued.has(booking.bookingId)) continue;
+      if (!hold) {
+        // No pre-auth on the server yet: the booking waits.
+        booking.status = 'pending';
+        booking.coveredAmount = null;
+        booking.shortfallAmount = null;
       } else {
         const { fromHold, excess } = allocateBooking(booking.amount, free);
         free -= fromHold;
-        booking.coveredAmount = fromHold;
-        booking.shortfallAmount = excess;
-        booking.status = excess === 0 ? 'covered' : fromHold === 0 ? 'shortfall' : 'partly-covered';
+        // Past the hold, the server grows it within the scheme's auto-extension tolerance, as far
+        // as the family cover allows (commands/bookings.ts); the rest is the patient's shortfall.
+        let extended = 0;
+        if (excess > 0 && fakeCase.preauth.status !== 'rejected') {
+          const room = Math.max(0, extensionCeiling(hold.authorized, this.autoExtendBp) - hold.amount);
+          extended = Math.min(bookingExtension(excess, room, 'partial-hold').requested, Math.max(0, this.available(fakeCase.familyId)));
+          hold.amount += extended;
+          hold.extended += extended;
+        }
+        const covered = fromHold + extended;
+        booking.coveredAmount = covered;
+        booking.shortfallAmount = booking.amount - covered;
+        booking.status = covered === booking.amount ? 'covered' : covered === 0 ? 'shortfall' : 'partly-covered';
       }
       this.touch('bookings', booking.bookingId);
     }
@@ -867,7 +1004,7 @@ export class FakeDeskBackend implements DeskConnection {
       bookings: bookings.map((booking) => this.bookingView(booking)),
       bookingSum: this.bookingSum(fakeCase.caseId),
       enhancements: fakeCase.enhancements.map((enhancement) => ({ ...enhancement })),
-      claim: fakeCase.claim ? { ...fakeCase.claim, rejection: null, lines: fakeCase.claim.lines.map((line) => ({ ...line })) } : null,
+      claim: fakeCase.claim ? { ...fakeCase.claim, lines: fakeCase.claim.lines.map((line) => ({ ...line })) } : null,
     };
   }
 
@@ -910,7 +1047,8 @@ export class FakeDeskBackend implements DeskConnection {
       }
       case 'bookings': {
         const booking = this.bookings.get(documentId);
-        if (!booking || booking.isClosed || this.cases.get(booking.caseId)?.hospitalCode !== this.hospital.code) return { id: documentId, _deleted: true };
+        // Claimed (closed) bookings stay: the claim and its audit name them, as on the real desk.
+        if (!booking || this.cases.get(booking.caseId)?.hospitalCode !== this.hospital.code) return { id: documentId, _deleted: true };
         return { ...this.bookingView(booking), id: documentId, _deleted: false } satisfies BookingDocument & ReplicatedDocument;
       }
       case 'packages':
@@ -927,10 +1065,10 @@ export class FakeDeskBackend implements DeskConnection {
 
   private newCase(member: FakeMember, hospitalCode: FakeHospital['code'], identityMethod: IdentityMethod, isEmergency: boolean): FakeCase {
     const fakeCase: FakeCase = {
-      caseId: this.id('case'), memberId: member.memberId, familyId: member.familyId, hospitalCode, status: 'pending-sync', rejection: null, identityMethod, isEmergency,
+      caseId: this.id('case'), memberId: member.memberId, familyId: member.familyId, hospitalCode, status: 'pending-sync', serverStatus: 'pending-sync', rejection: null, identityMethod, isEmergency,
       admittedAt: this.isoNow(),
       preauth: { status: 'not-requested', packageCode: null, packageName: null, requestedAmount: null, approvedAmount: null, queryReason: null, decisionReason: null, shortfall: null },
-      hold: null, enhancements: [], claim: null,
+      hold: null, isPreauthOnServer: false, recommendedAmount: null, enhancements: [], claim: null,
     };
     this.cases.set(fakeCase.caseId, fakeCase);
     return fakeCase;
@@ -955,7 +1093,7 @@ export class FakeDeskBackend implements DeskConnection {
   }
 
   private bookingSum(caseId: string): number {
-    return this.bookingsOf(caseId).reduce((sum, booking) => sum + (booking.isVoided ? 0 : booking.amount), 0);
+    return this.bookingsOf(caseId).reduce((sum, booking) => sum + (booking.isVoided || booking.status === 'rejected' ? 0 : booking.amount), 0);
   }
 
   private memberOf(memberId: string): FakeMember {
@@ -1040,8 +1178,10 @@ export class FakeDeskBackend implements DeskConnection {
     if (!member) return;
     const fakeCase = this.newCase(member, this.hospital.code, 'fingerprint', false);
     fakeCase.status = 'discharged';
+    fakeCase.serverStatus = 'discharged';
+    fakeCase.isPreauthOnServer = true;
     fakeCase.preauth = { ...fakeCase.preauth, status: 'approved', packageCode: 'MG006A', packageName: 'Dengue fever, moderate, ward', requestedAmount: 500_000, approvedAmount: 500_000, shortfall: 0 };
-    fakeCase.hold = { amount: 500_000, authorized: 500_000, confirmedAt: this.isoNow() };
+    fakeCase.hold = { amount: 500_000, authorized: 500_000, extended: 0, confirmedAt: this.isoNow() };
     const items: readonly [string, number][] = [['WARD-DAY', 4], ['LAB-NS1', 1], ['LAB-CBC', 2], ['IV-FLUIDS', 10], ['CONSULT', 2]];
     for (const [itemCode, quantity] of items) {
       const item = fakeBookableItems.find((candidate) => candidate.itemCode === itemCode)!;
