@@ -70,12 +70,13 @@ describe('desk replica versions', () => {
     for (const [path, checkpoint] of [[synced, '{"from":"900","next":"900","table":0,"afterId":null}'], [fresh, null]] as const) {
       const v1 = new Database(path);
       v1.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-      v1.exec('CREATE TABLE outbox (name TEXT NOT NULL, body TEXT NOT NULL)'); // migration 4 indexes it
+      v1.exec('CREATE TABLE outbox (name TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL, state TEXT NOT NULL, answered_at TEXT)'); // migrations 4 and 5 index it
+      v1.exec('CREATE TABLE operator_cache (username TEXT PRIMARY KEY)'); // migration 5 adds the attempt count
       if (checkpoint) v1.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('pull_checkpoint', checkpoint);
       v1.pragma('user_version = 1');
       v1.close();
     }
-    // Version 1's schema has more tables than the stand-in above; migrations 2–4 touch only these.
+    // Version 1's schema has more tables than the stand-in above; migrations 2–5 touch only these.
     const upgraded = openReplica(synced);
     expect(upgraded.pragma('user_version', { simple: true })).toBe(replicaSchemaVersion);
     expect(readMeta(upgraded, 'pull_checkpoint')).toBeNull();

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { CommandName } from '@contract/commands';
+import type { CommandResultOf, OnlineCommand } from '@contract/results';
 import { commandValidator } from '../../sync-server/node-shared/command-validators';
 import type { DeskApiHandlers, DeskError, DeskEvents, DeskResult, ReplicatedCollection, ReplicatedDocument, SessionInfo } from '../desk-api/contract';
 import { PullApplier } from './applier';
 import { Checkpointer } from './checkpointer';
-import { openReplica, readMeta, writeMeta, type ReplicaDatabase } from './database';
+import { openReplica, pruneAnsweredOutbox, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import { Feed } from './feed';
 import { DeskReads } from './reads';
 import { DeviceManager, loadDeviceConfig, type DeviceConfig } from './devices';
@@ -44,6 +45,8 @@ export interface DeskBackendOptions {
   readonly signInFallbackMs?: number;
   /** Refuse http:// servers at enrollment (Electron main sets it when app.isPackaged; main/transport-policy.ts). */
   readonly requireHttps?: boolean;
+  /** The clock offline sign-in locks are measured by (tests); default the system clock. */
+  readonly now?: () => Date;
 }
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
@@ -84,6 +87,8 @@ export class DeskBackend {
   constructor(private readonly options: DeskBackendOptions) {
     const replicaPath = join(options.dataDir, 'desk-replica.sqlite');
     this.db = openReplica(replicaPath);
+    // Answered outbox rows older than a day go at every start too, not only after a push.
+    pruneAnsweredOutbox(this.db);
     this.checkpointer = new Checkpointer(this.db, (message) => console.warn(`[desk] ${message}`));
     this.checkpointer.start(replicaPath);
     this.secrets = options.secretStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-credential'));
@@ -212,13 +217,13 @@ export class DeskBackend {
     const signedOut = (): DeskResult<never> | null => (slot.session ? null : failure('not-signed-in', 'Sign in first.'));
     const requireMedco = () => this.requireMedco(slot);
     const queue = (name: CommandName, body: Record<string, unknown>, optimistic?: (commandId: string) => void) => this.queue(slot, name, body, optimistic);
-    const online = <T>(name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T) => this.online(slot, name, body, shape);
+    const online = <N extends OnlineCommand, T>(name: N, body: Record<string, unknown>, shape: (result: CommandResultOf<N>) => T) => this.online(slot, name, body, shape);
     const identityByBiometrics = new BiometricIdentity({
       vault: this.biometrics,
       reader: () => this.devices.fingerprintModule(),
       faceMatchThreshold: this.faceMatchThreshold,
       ...(this.options.fingerTimeoutMs !== undefined ? { fingerTimeoutMs: this.options.fingerTimeoutMs } : {}),
-      enroll: (name, body) => online(name, body, (result) => ({ enrolledAt: String(result.enrolledAt) })),
+      enroll: (name, body) => online(name, body, (result) => ({ enrolledAt: result.enrolledAt })),
     });
     return {
       'enrollment.status': async () => {
@@ -254,7 +259,7 @@ export class DeskBackend {
       'session.signIn': async ({ username, password }) => {
         const identity = this.identity();
         if (!identity) return failure('not-enrolled', 'Enroll this desk first with the code from the health authority.');
-        const result = await signIn(this.db, this.client, identity, username, password, this.options.signInFallbackMs);
+        const result = await signIn(this.db, this.client, identity, username, password, this.options.signInFallbackMs, this.options.now);
         if (result.ok) slot.session = result.value;
         return result;
       },
@@ -271,11 +276,9 @@ export class DeskBackend {
         if (!this.client) return failure('offline-unavailable', 'This desk is not enrolled with a server.');
         try {
           const answer = await this.client.identify(slot.session.operatorId, query.by, query.value);
-          if (typeof answer.code === 'string') return failure(answer.code, String(answer.message ?? 'Not found.'));
           await this.engine.requestSync(); // the family has joined this desk's scope: fetch it
-          const familyId = (answer.result as { family?: { familyId?: string } } | undefined)?.family?.familyId;
-          if (familyId) this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
-          return ok({ matches: this.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: String((answer.result as { member?: { schemeMemberId?: string } }).member?.schemeMemberId ?? '') } : query), source: 'server' as const });
+          this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(answer.family.familyId, new Date().toISOString());
+          return ok({ matches: this.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: answer.member.schemeMemberId } : query), source: 'server' as const });
         } catch (error) {
           if (error instanceof ServerCallError) {
             if (error.fault.kind === 'unreachable') {
@@ -307,18 +310,14 @@ export class DeskBackend {
       'identity.sendOtp': async ({ memberId, isForRelative }) => {
         const refused = requireMedco();
         if (refused) return refused;
-        return online('send-otp', { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) }, (result) => ({
-          challengeId: String(result.challengeId), phoneEnding: String(result.phoneEnding), expiresAt: String(result.expiresAt),
-        }));
+        return online('send-otp', { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) }, ({ challengeId, phoneEnding, expiresAt }) => ({ challengeId, phoneEnding, expiresAt }));
       },
       'identity.verifyOtp': async ({ challengeId, code }) => {
         const refused = requireMedco();
         if (refused) return refused;
-        return online('verify-otp', { challengeId, code }, (result) => ({
-          verified: result.verified === true, reason: typeof result.reason === 'string' ? result.reason : null,
-          attemptsLeft: typeof result.attemptsLeft === 'number' ? result.attemptsLeft : null,
-          lockedUntil: typeof result.lockedUntil === 'string' ? result.lockedUntil : null, message: typeof result.message === 'string' ? result.message : null,
-        }));
+        return online('verify-otp', { challengeId, code }, (result) => (result.verified
+          ? { verified: true, reason: null, attemptsLeft: null, lockedUntil: null, message: null }
+          : { verified: false, reason: result.reason, attemptsLeft: 'attemptsLeft' in result ? result.attemptsLeft : null, lockedUntil: 'lockedUntil' in result ? result.lockedUntil : null, message: result.message }));
       },
       'identity.enrolments': async ({ memberId }) => requireMedco() ?? identityByBiometrics.enrolments(memberId),
       'identity.verifyFingerprint': async ({ memberId }) => requireMedco() ?? identityByBiometrics.verifyFingerprint(memberId),
@@ -343,8 +342,10 @@ export class DeskBackend {
           return failure('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
         }
         const result = queue('admit', body, (commandId) => {
-          this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, new Date().toISOString());
-          this.addPending('cases', caseId, caseId, familyId, commandId, { id: caseId, memberId, familyId, identityMethod, isEmergency: isEmergency ?? false, admittedAt: new Date().toISOString(), status: 'admitted' });
+          const admittedAt = new Date().toISOString();
+          this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, admittedAt);
+          this.db.prepare('INSERT INTO case_admissions (case_id, admitted_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(caseId, admittedAt);
+          this.addPending('cases', caseId, caseId, familyId, commandId, { id: caseId, memberId, familyId, identityMethod, isEmergency: isEmergency ?? false, admittedAt, status: 'admitted' });
         });
         return result.ok ? ok({ caseId }) : result;
       },
@@ -407,7 +408,7 @@ export class DeskBackend {
   }
 
   /** Online-only commands (one-time codes, biometric enrolment): sent now, answered now, never queued. */
-  private async online<T>(slot: OperatorSlot, name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>, shape: (result: Record<string, unknown>) => T): Promise<DeskResult<T>> {
+  private async online<N extends OnlineCommand, T>(slot: OperatorSlot, name: N, body: Record<string, unknown>, shape: (result: CommandResultOf<N>) => T): Promise<DeskResult<T>> {
     const what = name.startsWith('enroll') ? 'Enrolling a fingerprint or face' : 'One-time codes';
     if (!slot.session) return failure('not-signed-in', 'Sign in first.');
     if (!this.client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') ? 's' : ''} the server.`);

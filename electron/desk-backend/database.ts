@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 
 /**
  * The desk's local replica: one SQLite file (better-sqlite3, WAL).
@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 4;
+export const replicaSchemaVersion = 5;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -30,7 +30,8 @@ const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'h
  */
 const unreadIndexes = new Set(['server_families_family', 'server_families_case', 'server_members_case', 'server_packages_family', 'server_packages_case', 'server_cases_case']);
 
-const migrations: readonly string[] = [
+/** A migration is SQL, or a function for what SQLite cannot say conditionally (adding a column once). */
+const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
   /* 1 */ `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   ${serverTables.map((table) => `CREATE TABLE server_${table} (
@@ -128,7 +129,32 @@ const migrations: readonly string[] = [
   -- case id. Answered outbox rows are kept, so it covers every admission made on this desk.
   CREATE INDEX IF NOT EXISTS outbox_admit_case ON outbox (json_extract(body, '$.caseId')) WHERE name = 'admit';
   `,
+  /* 5 */ (db) => {
+    // Data at rest (issue 13 item 9). Answered outbox rows are deleted once a day old
+    // (pruneAnsweredOutbox): their bodies carry clinical notes, override reasons and member ids the
+    // desk no longer needs. The time this desk admitted a patient, which migration 4 read from the
+    // admit row, moves to a table of its own that holds nothing else.
+    db.exec(`
+    CREATE TABLE IF NOT EXISTS case_admissions (case_id TEXT PRIMARY KEY, admitted_at TEXT NOT NULL);
+    INSERT OR IGNORE INTO case_admissions (case_id, admitted_at)
+      SELECT json_extract(body, '$.caseId'), min(created_at) FROM outbox
+       WHERE name = 'admit' AND json_extract(body, '$.caseId') IS NOT NULL GROUP BY json_extract(body, '$.caseId');
+    DROP INDEX IF EXISTS outbox_admit_case;
+    CREATE INDEX IF NOT EXISTS outbox_answered ON outbox (answered_at) WHERE state = 'answered';`);
+    // Offline sign-in attempts (session.ts, offlineSignInLimits): counted here so a restart does not reset them.
+    const columns = new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all('operator_cache') as { name: string }[]).map((column) => column.name));
+    if (!columns.has('failed_attempts')) db.exec('ALTER TABLE operator_cache ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0');
+    if (!columns.has('locked_until')) db.exec('ALTER TABLE operator_cache ADD COLUMN locked_until TEXT');
+  },
 ];
+
+/** How long an answered outbox row is kept (support can see what a desk sent today), then deleted. */
+export const answeredOutboxRetentionMs = 24 * 60 * 60_000;
+
+/** Delete outbox rows answered before `now - retentionMs`; pending rows are never touched. Returns how many went. */
+export function pruneAnsweredOutbox(db: ReplicaDatabase, now: Date = new Date(), retentionMs = answeredOutboxRetentionMs): number {
+  return db.prepare("DELETE FROM outbox WHERE state = 'answered' AND answered_at < ?").run(new Date(now.getTime() - retentionMs).toISOString()).changes;
+}
 
 /**
  * The secondary indexes a first sync builds once at its end instead of row by row (see
@@ -150,7 +176,11 @@ export class ReplicaVersionError extends Error {}
 
 /** Open (or create) the replica and bring its schema up to date, refusing one from a newer app. */
 export function openReplica(path: string): ReplicaDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // Owner-only folder and files (data-folder.ts) before SQLite creates anything.
+  if (path !== ':memory:') {
+    secureDataFolder(dirname(path));
+    ownerOnlyReplicaFiles(path);
+  }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -163,7 +193,9 @@ export function openReplica(path: string): ReplicaDatabase {
   }
   for (let version = current + 1; version <= migrations.length; version += 1) {
     db.transaction(() => {
-      db.exec(migrations[version - 1]!);
+      const migration = migrations[version - 1]!;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.pragma(`user_version = ${version}`);
     })();
   }

@@ -114,8 +114,9 @@ export class DeskReads {
     const pendingClaim = this.db.prepare("SELECT id, doc, state, rejection FROM pending_rows WHERE kind = 'claims' AND case_id = ?").get(caseId) as { id: string; doc: string; state: string; rejection: string | null } | undefined;
     const rejection = local?.state === 'rejected' ? local.rejection : null;
     // Admitted when the operator admitted the patient: for this desk's own admissions, the time its
-    // admit command was queued (kept after sync; index outbox_admit_case), not the server's receipt.
-    const admittedHere = this.db.prepare("SELECT created_at AS createdAt FROM outbox WHERE name = 'admit' AND json_extract(body, '$.caseId') = ? LIMIT 1").get(caseId) as { createdAt: string } | undefined;
+    // admit command was queued (case_admissions, replica migration 5: kept after the outbox row is
+    // pruned), not the server's receipt.
+    const admittedHere = this.db.prepare('SELECT admitted_at AS createdAt FROM case_admissions WHERE case_id = ?').get(caseId) as { createdAt: string } | undefined;
     const serverAdmittedAt = server ? strOrNull(server.admittedAt) : null;
     const status: CaseView['status'] = rejection ? 'rejected' : statusChange?.state === 'pending' ? (str(statusChange.doc.status) as CaseView['status']) : server ? (str(server.status) as CaseView['status']) : 'pending-sync';
     return {

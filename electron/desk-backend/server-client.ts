@@ -1,5 +1,7 @@
 import { Compile } from 'typebox/compile';
-import { EnrollAnswer, protocolHeader, PullAnswer, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import { LoginAnswer } from '@contract/reads';
+import { commandAnswers, onlineCommands, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
+import { DeskOperatorsAnswer, EnrollAnswer, protocolHeader, PullAnswer, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
 
 /**
  * Why a call to the sync server did not give a usable answer. `message` is for the operator (no
@@ -17,7 +19,13 @@ export class ServerCallError extends Error {
   }
 }
 
-const validators = { pull: Compile(PullAnswer), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer) };
+const validators = { pull: Compile(PullAnswer), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer), login: Compile(LoginAnswer), identify: Compile(commandAnswers['identify-member']), operators: Compile(DeskOperatorsAnswer) };
+
+/** Each online command's exact answer (contract/results.ts), compiled once. */
+const onlineValidators = Object.fromEntries(onlineCommands.map((name) => [name, Compile(commandAnswers[name])])) as { readonly [N in OnlineCommand]: { Check(value: unknown): boolean } };
+function isOnlineAnswer<N extends OnlineCommand>(name: N, value: unknown): value is CommandAnswerOf<N> {
+  return onlineValidators[name].Check(value);
+}
 
 /**
  * How one request to the server ended, as far as reaching it goes: 'answered' (it answered,
@@ -124,9 +132,16 @@ export class SyncServerClient {
 
   /** `timeoutMs`: how long to wait for the server (shorter when the desk can fall back to offline sign-in). */
   async login(username: string, password: string, timeoutMs?: number): Promise<{ operatorId: string; roles: string[]; hospitalId: string | null }> {
-    const answer = (await this.call('POST', '/auth/login', { username, password }, 'none', undefined, timeoutMs)) as { operatorId?: unknown; roles?: unknown; hospitalId?: unknown };
-    if (typeof answer.operatorId !== 'string' || !Array.isArray(answer.roles)) throw new ServerCallError({ kind: 'bad-answer', message: 'The sign-in answer is not one this desk understands.' });
-    return { operatorId: answer.operatorId, roles: answer.roles.filter((r): r is string => typeof r === 'string'), hospitalId: typeof answer.hospitalId === 'string' ? answer.hospitalId : null };
+    const answer = await this.call('POST', '/auth/login', { username, password }, 'none', undefined, timeoutMs);
+    if (!validators.login.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The sign-in answer is not one this desk understands.' });
+    return { operatorId: answer.operatorId, roles: answer.roles, hospitalId: answer.hospitalId };
+  }
+
+  /** The operators of this desk's hospital who may still sign in (session.ts forgets the others). */
+  async activeOperators(): Promise<readonly string[]> {
+    const answer = await this.call('GET', '/sync/operators', undefined, 'desk');
+    if (!validators.operators.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s list of active operators does not match the sync protocol; nothing was changed.' });
+    return answer.activeOperatorIds;
   }
 
   async push(mutations: readonly PushMutationValue[]): Promise<PushAnswerValue> {
@@ -142,14 +157,18 @@ export class SyncServerClient {
     return (await this.call('GET', `/sync/pull?${query.toString()}`, undefined, 'desk', undefined, this.timeoutMs, 'pull-page')) as ReceivedPage;
   }
 
-  async identify(operatorId: string, by: 'scheme-id' | 'national-id' | 'health-card', value: string): Promise<Record<string, unknown>> {
-    return (await this.call('POST', '/sync/identify', { operatorId, by, value }, 'desk')) as Record<string, unknown>;
+  /** An online member lookup: identify-member's answer, checked against its exact schema (contract/results.ts). */
+  async identify(operatorId: string, by: 'scheme-id' | 'national-id' | 'health-card', value: string): Promise<CommandResultOf<'identify-member'>> {
+    const answer = await this.call('POST', '/sync/identify', { operatorId, by, value }, 'desk');
+    if (!validators.identify.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer to a member search is not one this desk understands.' });
+    return answer.result;
   }
 
-  async online(operatorId: string, name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const answer = (await this.call('POST', '/sync/online', { operatorId, name, body }, 'desk')) as { result?: unknown };
-    if (typeof answer.result !== 'object' || answer.result === null) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer is not one this desk understands.' });
-    return answer.result as Record<string, unknown>;
+  /** An online-only command (one-time codes, enrolment): its result, checked against the command's exact schema. */
+  async online<N extends OnlineCommand>(operatorId: string, name: N, body: Record<string, unknown>): Promise<CommandResultOf<N>> {
+    const answer = await this.call('POST', '/sync/online', { operatorId, name, body }, 'desk');
+    if (!isOnlineAnswer(name, answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer is not one this desk understands.' });
+    return answer.result;
   }
 
   /**

@@ -1,9 +1,10 @@
 import type { PullCheckpointValue, PushMutationValue } from '@contract/sync';
 import type { SyncStatus } from '../desk-api/contract';
-import { readMeta, writeMeta, type ReplicaDatabase } from './database';
+import { answeredOutboxRetentionMs, pruneAnsweredOutbox, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import type { PullApplier } from './applier';
 import type { Feed } from './feed';
 import { ServerCallError, type ServerExchange, type SyncServerClient } from './server-client';
+import { forgetInactiveOperators } from './session';
 
 export interface SyncEngineOptions {
   readonly pullPageSize?: number;
@@ -19,6 +20,10 @@ export interface SyncEngineOptions {
   readonly onProgress?: (applied: number) => void;
   /** Least time between two first-sync progress status events (default 250 ms). */
   readonly firstSyncProgressMs?: number;
+  /** Least time between two asks for the hospital's active operators (default 60 s; the first cycle always asks). */
+  readonly operatorStatusMs?: number;
+  /** How long answered outbox rows are kept (default answeredOutboxRetentionMs, a day). */
+  readonly answeredOutboxRetentionMs?: number;
 }
 
 interface OutboxRow {
@@ -56,7 +61,7 @@ export class SyncEngine {
     private readonly client: () => SyncServerClient | null,
     options: SyncEngineOptions = {},
   ) {
-    this.options = { pullPageSize: 1000, firstSyncPageSize: 5000, firstSyncProgressMs: 250, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, ...options };
+    this.options = { pullPageSize: 1000, firstSyncPageSize: 5000, firstSyncProgressMs: 250, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, operatorStatusMs: 60_000, answeredOutboxRetentionMs, ...options };
     this.status = {
       state: client() ? 'offline' : 'not-enrolled', isOnline: false, serverUrl: client()?.url ?? null,
       lastSyncAt: readMeta(db, 'last_sync_at'), pendingMutations: this.countPending(), lastError: null,
@@ -162,6 +167,7 @@ export class SyncEngine {
       // the pull is not tried.
       const pushStopped = await this.pushAll(client);
       await this.pullAll(client);
+      await this.refreshOperators(client);
       if (pushStopped) throw pushStopped;
       this.failures = 0;
       const now = new Date().toISOString();
@@ -223,6 +229,8 @@ export class SyncEngine {
           if (row.familyId) this.feed.touch('families', row.familyId);
         }
       }
+      // Answered rows a day old go now (database.ts, pruneAnsweredOutbox): nothing reads them after.
+      pruneAnsweredOutbox(this.db, new Date(), this.options.answeredOutboxRetentionMs);
       this.feed.save();
     });
     try {
@@ -232,6 +240,23 @@ export class SyncEngine {
       throw error;
     }
     this.feed.announce();
+  }
+
+  private operatorsAskedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Operator status: forget the offline sign-in of cached operators the server no longer lists as
+   * active at this hospital (deactivated, moved). At most every operatorStatusMs. A server that
+   * does not know the route (older) or fails here does not fail the cycle: the sync itself worked.
+   */
+  private async refreshOperators(client: SyncServerClient): Promise<void> {
+    if (Date.now() - this.operatorsAskedAt < this.options.operatorStatusMs) return;
+    this.operatorsAskedAt = Date.now();
+    try {
+      forgetInactiveOperators(this.db, await client.activeOperators());
+    } catch (error) {
+      if (!(error instanceof ServerCallError)) throw error;
+    }
   }
 
   private async pullAll(client: SyncServerClient): Promise<void> {

@@ -1,0 +1,204 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { scryptSync } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DeskResult } from '../desk-api/contract';
+import { demoIds } from '../../sync-server/src/demo/seed';
+import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
+import { FaultProxy } from '../../tests/support/fault-proxy';
+import { DeskBackend } from './backend';
+import { openReplica, pruneAnsweredOutbox, writeMeta } from './database';
+import { OwnerOnlyFileSecretStore } from './secret-store';
+import { offlineSignInLimits } from './session';
+
+/**
+ * Issue 13 item 9, a stolen or shared desk computer: each test is an attack that worked on the
+ * desk before this change (checked by running it against the old code) and is refused now.
+ */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coverdesk-at-rest-'));
+  dirs.push(dir);
+  return dir;
+}
+function value<T>(result: DeskResult<T>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+const hospitalId = '00000000-0000-4000-8000-00000000a001';
+const operatorId = '00000000-0000-4000-8000-000000000e00';
+
+/** A desk enrolled with a server that cannot be reached, with medco.a able to sign in offline with `pw`. */
+function offlineDesk(dir: string, now: () => Date): DeskBackend {
+  const db = openReplica(join(dir, 'desk-replica.sqlite'));
+  writeMeta(db, 'server_url', 'http://127.0.0.1:9');
+  writeMeta(db, 'desk_id', '00000000-0000-4000-8000-00000000a0d1');
+  writeMeta(db, 'hospital_id', hospitalId);
+  writeMeta(db, 'hospital_name', 'City General Hospital');
+  writeMeta(db, 'scheme', JSON.stringify({ name: 'Demo', currency: 'INR', locale: 'en-IN', minorPerUnit: 100, preauthTurnaroundMinutes: 360 }));
+  const salt = Buffer.alloc(16, 3);
+  db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    .run('medco.a', operatorId, '["MEDCO"]', hospitalId, `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`, new Date().toISOString());
+  db.close();
+  new OwnerOnlyFileSecretStore(join(dir, 'desk-credential')).write('00000000-0000-4000-8000-00000000a0d1.secretsecretsecretsecretsecret');
+  return new DeskBackend({ dataDir: dir, signInFallbackMs: 50, now, sync: { backoffBaseMs: 20, backoffMaxMs: 100 } });
+}
+
+describe.skipIf(process.platform === 'win32')('owner-only data folder and replica (POSIX modes)', () => {
+  it('attack: another account on the computer reads the replica — folder 0700, replica, WAL and shared memory 0600 whatever the umask', async () => {
+    const previous = process.umask(0o022); // the usual default, under which the old desk made 0755 / 0644
+    try {
+      const dir = join(tempDir(), 'desk');
+      const desk = new DeskBackend({ dataDir: dir });
+      desk.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?)').run('f-1', new Date().toISOString());
+      const mode = (path: string) => statSync(path).mode & 0o777;
+      expect(mode(dir)).toBe(0o700);
+      for (const file of ['desk-replica.sqlite', 'desk-replica.sqlite-wal', 'desk-replica.sqlite-shm']) {
+        expect(existsSync(join(dir, file)), file).toBe(true);
+        expect(mode(join(dir, file)), file).toBe(0o600);
+      }
+      await desk.stop();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('a folder and replica an older desk left readable by others are tightened at the next start', async () => {
+    const dir = join(tempDir(), 'desk');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    openReplica(join(dir, 'desk-replica.sqlite')).close();
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'desk-replica.sqlite'), 0o644);
+    const desk = new DeskBackend({ dataDir: dir });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'desk-replica.sqlite')).mode & 0o777).toBe(0o600);
+    await desk.stop();
+  });
+});
+
+describe('answered outbox rows are pruned', () => {
+  it('attack: a copied replica no longer holds yesterday\'s clinical notes and override reasons; pending changes and admission times stay', async () => {
+    const dir = tempDir();
+    const db = openReplica(join(dir, 'desk-replica.sqlite'));
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3_600_000).toISOString();
+    const insert = db.prepare('INSERT INTO outbox (command_id, name, operator_id, body, created_at, state, status, answer, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run('00000000-0000-4000-8000-000000000c01', 'request-preauth', operatorId, JSON.stringify({ caseId: 'case-1', packageCode: 'P1', clinicalNote: 'HIV positive, second admission' }), twoDaysAgo, 'answered', 200, '{}', twoDaysAgo);
+    insert.run('00000000-0000-4000-8000-000000000c02', 'admit', operatorId, JSON.stringify({ caseId: 'case-1', memberId: 'm-1', identityMethod: 'override', overrideReason: 'Unconscious on arrival, no card' }), twoDaysAgo, 'answered', 200, '{}', twoDaysAgo);
+    insert.run('00000000-0000-4000-8000-000000000c03', 'discharge', operatorId, JSON.stringify({ caseId: 'case-2' }), twoDaysAgo, 'pending', null, null, null);
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    insert.run('00000000-0000-4000-8000-000000000c04', 'add-booking', operatorId, JSON.stringify({ caseId: 'case-3' }), anHourAgo, 'answered', 200, '{}', anHourAgo);
+    db.prepare('INSERT INTO case_admissions (case_id, admitted_at) VALUES (?, ?)').run('case-1', twoDaysAgo);
+    db.close();
+
+    const desk = new DeskBackend({ dataDir: dir });
+    const left = desk.db.prepare('SELECT command_id AS commandId, state FROM outbox ORDER BY sequence').all();
+    expect(left).toEqual([{ commandId: '00000000-0000-4000-8000-000000000c03', state: 'pending' }, { commandId: '00000000-0000-4000-8000-000000000c04', state: 'answered' }]);
+    await desk.stop();
+    // Nothing of the pruned bodies is left in the file either (the WAL is folded in at close).
+    const raw = new Database(join(dir, 'desk-replica.sqlite'), { readonly: true });
+    expect(raw.prepare("SELECT count(*) AS n FROM outbox WHERE body LIKE '%HIV%' OR body LIKE '%Unconscious%'").get()).toEqual({ n: 0 });
+    expect(raw.prepare('SELECT admitted_at AS at FROM case_admissions WHERE case_id = ?').get('case-1')).toEqual({ at: twoDaysAgo });
+    raw.close();
+  });
+
+  it('keeps rows for the retention time, prunes answered rows only, and a replica upgraded from schema 4 keeps its admission times', () => {
+    const db = openReplica(':memory:');
+    const insert = db.prepare('INSERT INTO outbox (command_id, name, operator_id, body, created_at, state, status, answer, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run('a', 'discharge', operatorId, '{}', '2026-12-01T10:00:00.000Z', 'answered', 200, '{}', '2026-12-01T10:00:00.000Z');
+    insert.run('b', 'discharge', operatorId, '{}', '2026-12-01T10:00:00.000Z', 'pending', null, null, null);
+    expect(pruneAnsweredOutbox(db, new Date('2026-12-02T09:59:59.000Z'))).toBe(0);
+    expect(pruneAnsweredOutbox(db, new Date('2026-12-02T10:00:01.000Z'))).toBe(1);
+    expect(db.prepare('SELECT command_id AS id FROM outbox').all()).toEqual([{ id: 'b' }]);
+    db.close();
+  });
+});
+
+describe('offline sign-in is capped', () => {
+  it('attack: guessing passwords at an unattended offline desk — locked after 5 wrong, the verifier forgotten after 20', async () => {
+    let clock = new Date('2026-12-06T08:00:00.000Z');
+    const dir = tempDir();
+    const desk = offlineDesk(dir, () => clock);
+    const signIn = (password: string) => desk.handlers['session.signIn']({ username: 'medco.a', password });
+    for (let guess = 1; guess < offlineSignInLimits.attemptsPerLock; guess += 1) expect(await signIn(`guess-${guess}`)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    expect(await signIn('guess-5')).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    // Locked: even the right password is refused now, without the verifier being tried.
+    expect(await signIn('pw')).toMatchObject({ ok: false, error: { code: 'too-many-attempts' } });
+    // A restart does not reset the count.
+    await desk.stop();
+    const again = offlineDesk(dir, () => clock);
+    expect(await again.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({ ok: false, error: { code: 'too-many-attempts' } });
+    // After the lock, the right password works and starts the count again.
+    clock = new Date(clock.getTime() + offlineSignInLimits.lockMs + 1_000);
+    expect(await again.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({ ok: true, value: { isOfflineSession: true } });
+    // Twenty wrong in a row, waiting out every lock: the verifier is gone; only online sign-in is left.
+    let last: DeskResult<unknown> | null = null;
+    for (let guess = 1; guess <= offlineSignInLimits.attemptsBeforeForget; guess += 1) {
+      last = await again.handlers['session.signIn']({ username: 'medco.a', password: `guess-${guess}` });
+      if (guess % offlineSignInLimits.attemptsPerLock === 0) clock = new Date(clock.getTime() + offlineSignInLimits.lockMs + 1_000);
+    }
+    expect(last).toMatchObject({ ok: false, error: { code: 'too-many-attempts', message: expect.stringContaining('sign in once while the server can be reached') } });
+    expect(again.db.prepare('SELECT count(*) AS n FROM operator_cache').get()).toEqual({ n: 0 });
+    expect(await again.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
+    await again.stop();
+  });
+});
+
+describe('operator status reaches the desk (PGlite server)', () => {
+  let server: TestServer;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    server = await startTestServer('pglite');
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    proxy = new FaultProxy((server.app.server.address() as { port: number }).port);
+    await proxy.start();
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await server?.close();
+  });
+
+  it('GET /sync/operators lists exactly the desk hospital\'s active operators, and only to a desk credential', async () => {
+    const dir = tempDir();
+    const desk = new DeskBackend({ dataDir: dir });
+    const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
+    value(await desk.handlers['enrollment.enroll']({ serverUrl: proxy.url, code: String(issued.body.code) }));
+    const credential = new OwnerOnlyFileSecretStore(join(dir, 'desk-credential')).read();
+    await desk.stop();
+    const listed = await server.raw('GET', '/sync/operators', { headers: { authorization: `Desk ${credential}` } });
+    expect(listed.status).toBe(200);
+    const expected = await server.scratch.db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [demoIds.hospitalA]);
+    const others = await server.scratch.db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id IS DISTINCT FROM $1 OR NOT is_active', [demoIds.hospitalA]);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(others.length).toBeGreaterThan(0);
+    expect(listed.body).toEqual({ protocolVersion: 1, activeOperatorIds: expected.map((row) => row.id) });
+    expect((await server.raw('GET', '/sync/operators')).status).toBe(401);
+    expect((await server.raw('GET', '/sync/operators', { token: await server.login('ha') })).status).toBe(401);
+  });
+
+  it('attack: an operator deactivated while the desk was online can no longer sign in on it offline', async () => {
+    const dir = tempDir();
+    const desk = new DeskBackend({ dataDir: dir, signInFallbackMs: 200, sync: { backoffBaseMs: 50, backoffMaxMs: 500, operatorStatusMs: 0 } });
+    const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
+    value(await desk.handlers['enrollment.enroll']({ serverUrl: proxy.url, code: String(issued.body.code) }));
+    const session = value(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' }));
+    await desk.engine.requestSync();
+    expect(desk.db.prepare('SELECT operator_id AS id FROM operator_cache').all()).toEqual([{ id: session.operatorId }]);
+
+    const deactivated = await server.command(await server.login('ha'), 'update-operator', { operatorId: session.operatorId, isActive: false });
+    expect(deactivated.status).toBe(200);
+    // The desk's next sync brings the operator's status; the offline verifier goes.
+    await desk.engine.requestSync();
+    expect(desk.db.prepare('SELECT count(*) AS n FROM operator_cache').get()).toEqual({ n: 0 });
+    // The laptop is taken off the network: no offline way in for the deactivated operator.
+    proxy.setOffline(true);
+    expect(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' })).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
+    await desk.stop();
+  });
+});
