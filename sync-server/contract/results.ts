@@ -12,6 +12,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import type { ErrorCode, RejectionCode } from '../domain/outcomes';
 import { roles } from '../domain/ids';
 import { commandNames, type CommandName } from './commands';
+import { syncProtocolVersion } from './sync';
 
 const closed = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -257,3 +258,14 @@ export const PushedCommandAnswer = Type.Union([
 export const onlineCommands = ['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face'] as const satisfies readonly CommandName[];
 export type OnlineCommand = (typeof onlineCommands)[number];
 export const OnlineCommandAnswer = Type.Union(onlineCommands.map((name) => commandAnswers[name]));
+
+/**
+ * `POST /sync/push`, described exactly for OpenAPI. The desk checks the envelope only (PushAnswer in
+ * contract/sync.ts) and reads each answer's status, code, message and details: an answer stored by
+ * an older server, which a replay returns as it was, must never stall a desk's outbox.
+ */
+export const PushAnswerExact = Type.Object({
+  protocolVersion: Type.Literal(syncProtocolVersion),
+  answers: Type.Array(Type.Object({ commandId: Id, status: Type.Integer(), answer: PushedCommandAnswer }, closed)),
+  stoppedAt: Nullable(Id),
+}, closed);

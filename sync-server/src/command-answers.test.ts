@@ -235,6 +235,64 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     for (const status of [400, 401, 403, 404, 409, 413, 415]) expect([...checked].some((key) => key.endsWith(` ${status}`) || key.includes(` ${status} `)), `status ${status}`).toBe(true);
   });
 
+  /** The document's validator of `method template` at `status` (any route). */
+  const routeSchema = (method: string, template: string, status: number): ValidateFunction => {
+    const key = `${method} ${template} ${status}`;
+    let validate = validators.get(key);
+    if (!validate) {
+      const schema = document.paths[template]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
+      if (!schema) throw new Error(`the document lists no ${status} answer for ${method.toUpperCase()} ${template}`);
+      validate = ajv.compile(schema);
+      validators.set(key, validate);
+    }
+    return validate;
+  };
+  const request = async (method: 'GET' | 'POST', template: string, url: string, authorization: string, payload?: object, status = 200): Promise<Json> => {
+    const response = await server.app.inject({ method, url, headers: { authorization, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(status);
+    const answer = JSON.parse(response.body) as Json;
+    const validate = routeSchema(method.toLowerCase(), template, status);
+    expect(validate(answer), `${url}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    expect(validate({ ...answer, unlisted: true }), `${url}: a field the document does not list passes`).toBe(false);
+    return answer;
+  };
+
+  it('the console feed and the desk sync routes: each document and answer exactly as the document says', async () => {
+    // The console: the session, and a page of each collection holding documents of every kind.
+    const ha = `Bearer ${tokens.ha!}`;
+    expect(await request('GET', '/console/feed/session', '/console/feed/session', ha)).toMatchObject({ collections: ['cases', 'claims'] });
+    for (const collection of ['cases', 'claims'] as const) {
+      const page = await request('GET', '/console/feed/pull', `/console/feed/pull?collection=${collection}&limit=2000`, ha);
+      const documents = page.documents as Json[];
+      expect(documents.length, collection).toBeGreaterThan(0);
+      const validate = routeSchema('get', '/console/feed/pull', 200);
+      expect(validate({ ...page, documents: [{ ...documents[0], unlisted: true }] }), `${collection}: a document field the schema does not list passes`).toBe(false);
+      const { id: _id, ...withoutId } = documents[0]!;
+      expect(validate({ ...page, documents: [withoutId] }), `${collection}: a document missing its id passes`).toBe(false);
+      expect(validate({ ...page, collection: collection === 'cases' ? 'claims' : 'cases' }), `${collection}: documents of the other collection pass`).toBe(false);
+    }
+    // A desk: its enrollment code, its credential, a push, an online command and a lookup.
+    const code = await request('POST', '/desks/{deskId}/enrollment-codes', `/desks/${demoIds.deskA}/enrollment-codes`, ha);
+    const enrolled = await request('POST', '/desks/enroll', '/desks/enroll', '', { code: code.code });
+    const desk = `Desk ${String(enrolled.credential)}`;
+    const medcoA = (JSON.parse((await server.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }) })).body) as Json).operatorId as string;
+    const pushed = await request('POST', '/sync/push', '/sync/push', desk, {
+      protocolVersion: 1,
+      mutations: [
+        { sequence: 1, commandId: randomUUID(), name: 'identify-member', operatorId: medcoA, body: { by: 'scheme-id', value: 'PMJ-S1000004' } },
+        { sequence: 2, commandId: randomUUID(), name: 'discharge', operatorId: medcoA, body: { caseId: randomUUID() } },
+        { sequence: 3, commandId: randomUUID(), name: 'cancel-case', operatorId: medcoA, body: { caseId: randomUUID(), reason: '' } },
+      ],
+    });
+    expect((pushed.answers as Json[]).map((answer) => answer.status)).toEqual([200, 404, 400]);
+    const pushValidate = routeSchema('post', '/sync/push', 200);
+    const answers = pushed.answers as Json[];
+    expect(pushValidate({ ...pushed, answers: [{ ...answers[0], answer: { ...(answers[0]!.answer as Json), result: { ...((answers[0]!.answer as Json).result as Json), unlisted: true } } }] })).toBe(false);
+    await request('POST', '/sync/identify', '/sync/identify', desk, { operatorId: medcoA, by: 'scheme-id', value: 'PMJ-S1000004' });
+    await request('POST', '/sync/online', '/sync/online', desk, { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } });
+    await request('POST', '/sync/online', '/sync/online', desk, { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } }, 409);
+  });
+
   it('the check can fail: an answer that is not exactly one of the schema\'s is refused', () => {
     const revoke = schemaOf('revoke-desk', 200);
     const answer = { commandId: randomUUID(), command: 'revoke-desk', result: { deskId: randomUUID(), enrollmentCodesSpent: 0, status: 'revoked' } };

@@ -3,12 +3,12 @@ import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer } from '@contract/commands';
 import { isTransactionIdText } from '@contract/sync';
+import { ConsoleCheckpointSchema, ConsolePullAnswer, ConsoleSessionAnswer, type ConsoleSessionAnswerValue } from '@contract/console';
 import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
 import type { ChangeNotifier } from '../sync/notifier';
 import { openPokeStream } from '../sync/poke-stream';
-import { maxListedRunning } from '../sync/pull';
 import { consoleCollections, consolePageLimit, initialConsoleCheckpoint, mayPull, pullConsole, rolesFor, type ConsoleCheckpoint, type ConsoleCollection } from './feed';
 import { registerConsoleStatic } from './static';
 
@@ -33,17 +33,14 @@ export interface ConsoleRouteOptions {
 /** The roles the console serves: payer and administration roles. A desk operator (MEDCO) has no console. */
 export const consoleRoles = ['PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'] as const;
 
-export const ConsoleCheckpointSchema = Type.Object({
-  from: Type.String({ pattern: '^[0-9]{1,20}$' }),
-  next: Type.String({ pattern: '^[0-9]{1,20}$' }),
-  afterId: Type.Union([Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }), Type.Null()]),
-  // Transactions running when the window (or the next) began: see sync/pull.ts nextWindowStart.
-  fromRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{1,20}$' }), { maxItems: maxListedRunning })),
-  nextRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{1,20}$' }), { maxItems: maxListedRunning })),
-}, { additionalProperties: false });
 const checkpointValidator = Compile(ConsoleCheckpointSchema);
 
-const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer };
+const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 414: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer };
+/**
+ * Answers sent with JSON.stringify, as the reads in app.ts: the schemas in contract/console.ts
+ * describe them exactly (OpenAPI), and a compiled serializer would silently drop what they miss.
+ */
+const describedExactly = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
 const bearer = [{ bearerAuth: [] }];
 
 /** Seconds-since-epoch expiry of an already verified token (keyId.payload.signature; the payload is base64url JSON with exp). */
@@ -75,11 +72,12 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
   registerConsoleStatic(app, options.consoleDir);
 
   app.get('/console/feed/session', {
+    ...describedExactly,
     schema: {
       tags: ['console'], summary: 'Who the token belongs to, their roles and the scheme\'s money format and turnaround target', security: bearer,
-      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+      response: { 200: ConsoleSessionAnswer, ...errors },
     },
-  }, async (request) => {
+  }, async (request): Promise<ConsoleSessionAnswerValue> => {
     const principal = await operator(request);
     const [row] = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM operators WHERE id = $1', [principal.operatorId]);
     const [scheme] = await db.query<{ name: string; currency: string; locale: string; minor_per_unit: number; preauth_turnaround_minutes: number }>(
@@ -88,7 +86,7 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
     if (!row || !scheme) throw fail('unauthenticated', 'This operator no longer exists; sign in again.');
     const exp = expiryOf(request);
     return {
-      operatorId: principal.operatorId, username: row.username, displayName: row.display_name, roles: principal.roles,
+      operatorId: principal.operatorId, username: row.username, displayName: row.display_name, roles: [...principal.roles],
       expiresAt: exp === null ? null : new Date(exp * 1000).toISOString(),
       collections: consoleCollections.filter((collection) => mayPull(principal.roles, collection)),
       scheme: { name: scheme.name, currency: scheme.currency, locale: scheme.locale, minorPerUnit: scheme.minor_per_unit, preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes },
@@ -103,8 +101,9 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
         checkpoint: Type.Optional(Type.String({ maxLength: 1000 })),
         limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Documents per page, 1–${consolePageLimit.max} (default ${consolePageLimit.default}); more is refused, never cut down` })),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+      response: { 200: ConsolePullAnswer, ...errors },
     },
+    ...describedExactly,
   }, async (request) => {
     const principal = await operator(request);
     const query = request.query as { collection: ConsoleCollection; checkpoint?: string; limit?: string };

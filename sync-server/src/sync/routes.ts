@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
-import { DeskOperatorsAnswer, EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullAnswer, PullCheckpoint, PushAnswer, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushMutationValue } from '@contract/sync';
+import { DeskOperatorsAnswer, EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullAnswer, PullCheckpoint, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import { commandAnswers, CommandFailed, CommandRejection, OnlineCommandAnswer, PushAnswerExact } from '@contract/results';
 import { fail } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import { appendAudit } from '../audit/chain';
@@ -29,6 +30,8 @@ export interface SyncRouteOptions {
 const checkpointValidator = Compile(PullCheckpoint);
 const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 414: ErrorAnswer, 415: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer };
 const deskSecurity = [{ deskAuth: [] }];
+/** Command answers are described exactly (contract/results.ts) and sent as they are, never filtered by a serializer. */
+const describedExactly = { serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) };
 
 function checkProtocol(request: FastifyRequest): void {
   const sent = request.headers[protocolHeader];
@@ -64,7 +67,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     schema: {
       tags: ['desks'], summary: 'HA issues a one-time enrollment code for a desk (valid 24 h; earlier unused codes stop working)',
       security: [{ bearerAuth: [] }], params: Type.Object({ deskId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
-      response: { 200: Type.Object({ deskId: Type.String(), code: Type.String(), expiresAt: Type.String() }), ...errors },
+      response: { 200: Type.Object({ deskId: Type.String(), code: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false }), ...errors },
     },
   }, async (request) => {
     const principal = await options.authenticateOperator(request);
@@ -153,8 +156,9 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   });
 
   app.post('/sync/push', {
-    schema: { tags: ['sync'], summary: 'Push a desk\'s outbox, in order; each mutation answers exactly once', security: deskSecurity, body: PushRequest, response: { 200: PushAnswer, ...errors } },
-  }, async (request) => {
+    schema: { tags: ['sync'], summary: 'Push a desk\'s outbox, in order; each mutation answers exactly once', security: deskSecurity, body: PushRequest, response: { 200: PushAnswerExact, ...errors } },
+    ...describedExactly,
+  }, async (request): Promise<PushAnswerValue> => {
     const principal = await desk(request);
     const { mutations } = request.body as { mutations: PushMutationValue[] };
     const result = await applyPush(options.runner, principal, mutations, pushOptions(request, mutations.length, (index) => ['mutations', index, 'body']));
@@ -166,8 +170,9 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     schema: {
       tags: ['sync'], summary: 'Look a beneficiary up online from a desk; the family joins the desk\'s replication scope', security: deskSecurity,
       body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), by: Type.Enum(['scheme-id', 'national-id', 'health-card']), value: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+      response: { 200: commandAnswers['identify-member'], ...errors },
     },
+    ...describedExactly,
   }, async (request, reply) => {
     const principal = await desk(request);
     const body = request.body as { operatorId: string; by: 'scheme-id' | 'national-id' | 'health-card'; value: string };
@@ -186,8 +191,9 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     schema: {
       tags: ['sync'], summary: 'Run an online-only command for a desk operator now (one-time codes, biometric enrolment): answered at once, never queued', security: deskSecurity,
       body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), name: Type.Enum(['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
-      response: { 200: Type.Object({}, { additionalProperties: true }), ...errors },
+      response: { 200: OnlineCommandAnswer, ...errors, 409: CommandRejection, 422: CommandFailed },
     },
+    ...describedExactly,
   }, async (request, reply) => {
     const principal = await desk(request);
     const body = request.body as { operatorId: string; name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face'; body: Record<string, unknown> };
