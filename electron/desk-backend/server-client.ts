@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { LoginAnswer } from '@contract/reads';
-import { commandAnswers, onlineCommands, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
+import { commandAnswers, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
 import { DeskOperatorsAnswer, EnrollAnswer, protocolHeader, PullAnswer, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
 
 /**
@@ -22,9 +22,15 @@ export class ServerCallError extends Error {
 const validators = { pull: Compile(PullAnswer), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer), login: Compile(LoginAnswer), identify: Compile(commandAnswers['identify-member']), operators: Compile(DeskOperatorsAnswer) };
 
 /** Each online command's exact answer (contract/results.ts), compiled once. */
-const onlineValidators = Object.fromEntries(onlineCommands.map((name) => [name, Compile(commandAnswers[name])])) as { readonly [N in OnlineCommand]: { Check(value: unknown): boolean } };
+const onlineValidators = {
+  'send-otp': Compile(commandAnswers['send-otp']),
+  'verify-otp': Compile(commandAnswers['verify-otp']),
+  'enroll-fingerprint': Compile(commandAnswers['enroll-fingerprint']),
+  'enroll-face': Compile(commandAnswers['enroll-face']),
+} satisfies { readonly [N in OnlineCommand]: unknown };
 function isOnlineAnswer<N extends OnlineCommand>(name: N, value: unknown): value is CommandAnswerOf<N> {
-  return onlineValidators[name].Check(value);
+  const validator: { Check(value: unknown): boolean } = onlineValidators[name];
+  return validator.Check(value);
 }
 
 /**
