@@ -116,7 +116,7 @@ const minimumOverrideReason = 15;
 
 /** A desk command waiting in the outbox, replayed against the "server" when the desk is online. */
 type OutboxEntry =
-  | { readonly kind: 'admit'; readonly caseId: string }
+  | { readonly kind: 'admit'; readonly caseId: string; readonly otpChallengeId: string | null }
   | { readonly kind: 'preauth'; readonly caseId: string; readonly packageCode: string; readonly estimatedAmount: number | null }
   | { readonly kind: 'booking'; readonly bookingId: string }
   | { readonly kind: 'void'; readonly bookingId: string }
@@ -503,13 +503,9 @@ export class FakeDeskBackend implements DeskConnection {
       if (identityMethod === 'override' && ((overrideReason ?? '').trim().length < minimumOverrideReason || !supervisorName?.trim())) {
         return refuse('invalid-input', `An identity override needs a written reason (at least ${minimumOverrideReason} characters) and the authorising supervisor's name.`);
       }
-      const challenge = otpChallengeId ? this.otpChallenges.get(otpChallengeId) : undefined;
-      if (identityMethod === 'otp' && (!challenge || challenge.memberId !== memberId || !challenge.verifiedAt || challenge.usedByCase)) {
-        return refuse('identity-not-proven', 'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.');
-      }
+      // Whether a one-time code proves the identity is the server's to say, after the push.
       const fakeCase = this.newCase(member, this.hospital.code, identityMethod, isEmergency ?? false);
-      if (challenge) challenge.usedByCase = fakeCase.caseId;
-      this.command({ kind: 'admit', caseId: fakeCase.caseId });
+      this.command({ kind: 'admit', caseId: fakeCase.caseId, otpChallengeId: identityMethod === 'otp' ? (otpChallengeId ?? null) : null });
       return ok({ caseId: fakeCase.caseId });
     }),
     'cases.requestPreauth': ({ caseId, packageCode, estimatedAmount, clinicalNote: _clinicalNote }) => this.signedIn(() => {
@@ -671,12 +667,18 @@ export class FakeDeskBackend implements DeskConnection {
         if (!fakeCase) return;
         // The server has the last word on "one active case per member": another desk may have admitted them meanwhile.
         const other = this.activeCaseOf(fakeCase.memberId, fakeCase.caseId);
-        if (other && other.status === 'admitted') {
+        const challenge = entry.otpChallengeId ? this.otpChallenges.get(entry.otpChallengeId) : undefined;
+        const isUnproven = fakeCase.identityMethod === 'otp' && (!challenge || challenge.memberId !== fakeCase.memberId || !challenge.verifiedAt || (challenge.usedByCase !== null && challenge.usedByCase !== fakeCase.caseId));
+        const rejection: DeskError | null = other && other.status === 'admitted' ? { code: 'case-already-active', message: this.activeCaseMessage(this.memberOf(fakeCase.memberId), other) }
+          : isUnproven ? { code: 'identity-not-proven', message: 'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.' }
+            : null;
+        if (rejection) {
           fakeCase.status = 'rejected';
           fakeCase.serverStatus = 'rejected';
-          fakeCase.rejection = { code: 'case-already-active', message: this.activeCaseMessage(this.memberOf(fakeCase.memberId), other) };
-          this.notify(fakeCase, 'Admission refused', fakeCase.rejection.message);
+          fakeCase.rejection = rejection;
+          this.notify(fakeCase, 'Admission refused', rejection.message);
         } else if (fakeCase.serverStatus === 'pending-sync') {
+          if (challenge) challenge.usedByCase = fakeCase.caseId;
           fakeCase.serverStatus = 'admitted';
           if (fakeCase.status === 'pending-sync') fakeCase.status = 'admitted';
         }

@@ -194,6 +194,14 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       view = await caseView(fatherCase);
       expect(view.status).toBe('admitted');
       expect(view.claim).toMatchObject({ status: 'rejected', rejection: { code: 'claim-not-discharged' } });
+
+      // An admission by one-time code with no verified code: the server says so, after the push.
+      const unproven = await desk.call('cases.admit', { memberId: s1.daughter, identityMethod: 'otp' });
+      expect(unproven.ok).toBe(true);
+      await desk.sync();
+      view = await caseView(unproven.ok ? unproven.value.caseId : '');
+      expect(view).toMatchObject({ status: 'rejected', rejection: { code: 'identity-not-proven', message: expect.stringMatching(/verified/) } });
+      expect((await family()).members.find((member) => member.memberId === s1.daughter)?.activeCase).toBeNull();
     });
 
     it('a booking past the hold grows it within the scheme\'s auto-extension tolerance; beyond it is shortfall', async () => {
@@ -211,16 +219,26 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect((await family()).balance.value).toEqual({ cover: units(10_000), committed: units(6_600), available: units(3_400) });
     });
 
-    it('without tolerance a booking past the hold is shortfall, and the hold does not grow', async () => {
+    it('without tolerance a booking past the hold is shortfall, and the hold does not grow; voiding a covered booking re-covers it', async () => {
       const fatherCase = await approvedFatherCase();
-      await book(fatherCase, 5_500, 'SVC1');
+      const first = await book(fatherCase, 5_500, 'SVC1');
       await book(fatherCase, 1_000, 'SVC2');
       await desk.sync();
-      const view = await caseView(fatherCase);
+      let view = await caseView(fatherCase);
       expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
         ['covered', units(5_500), 0], ['partly-covered', units(500), units(500)],
       ]);
       expect(view.hold?.value).toMatchObject({ amount: units(6_000), consumed: units(6_000) });
+      // The part of the hold a void frees first covers the case's shortfall.
+      value<'bookings.void'>(await desk.call('bookings.void', { bookingId: first, reason: 'Entered against the wrong patient' }));
+      await desk.sync();
+      view = await caseView(fatherCase);
+      expect(view.bookings.map((booking) => [booking.isVoided, booking.coveredAmount, booking.shortfallAmount])).toEqual([
+        [true, units(5_500), 0], [false, units(1_000), 0],
+      ]);
+      expect(view.bookings[1]?.status).toBe('covered');
+      expect(view.bookingSum).toBe(units(1_000));
+      expect(view.hold?.value).toMatchObject({ amount: units(6_000), consumed: units(1_000) });
     });
 
     it('a rejected pre-auth releases its hold; discharge, then bookings and a second discharge are refused by the server', async () => {
