@@ -299,16 +299,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
 
+  const optionalYear = (text: string | undefined) => (text === undefined ? undefined : Number(text));
   const IdParams = (name: string) => Type.Object({ [name]: Type.String({ format: 'uuid', pattern: uuidPattern }) });
   app.get('/families/:familyId/balance', {
     preHandler: authenticate,
     ...describedExactly,
     schema: {
       tags: ['reads'], summary: 'Family balance enquiry for one policy year (the open one unless asked): cover, committed, available, holds by case, computed time', security: bearer, params: IdParams('familyId'),
-      querystring: Type.Object({ policyYear: Type.Optional(Type.Integer({ minimum: 1900, maximum: 9999, description: 'A policy year; the open one if absent' })) }, { additionalProperties: false }),
+      querystring: Type.Object({ policyYear: Type.Optional(Type.String({ pattern: '^[12][0-9]{3}$', description: 'A policy year, e.g. 2026; the open one if absent' })) }, { additionalProperties: false }),
       response: { 200: FamilyBalance, ...errorResponses },
     },
-  }, async (request) => familyBalanceEnquiry(options.db, principalOf(request), (request.params as { familyId: string }).familyId, (request.query as { policyYear?: number }).policyYear));
+  }, async (request) => familyBalanceEnquiry(options.db, principalOf(request), (request.params as { familyId: string }).familyId, optionalYear((request.query as { policyYear?: string }).policyYear)));
 
   app.get('/cases/:caseId', {
     preHandler: authenticate,

@@ -89,7 +89,7 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                ORDER BY p.code LIMIT $6`;
     case 'cases':
       return `SELECT ${documentColumns('cases', 'c.id', `json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
-                'identityMethod', c.identity_method, 'isEmergency', c.is_emergency, 'admittedAt', c.admitted_at, 'dischargedAt', c.discharged_at,
+                'identityMethod', c.identity_method, 'isEmergency', c.is_emergency, 'admittedAt', c.admitted_at, 'receivedAt', c.received_at, 'dischargedAt', c.discharged_at,
                 'cancelledAt', c.cancelled_at)`)}
                 FROM cases c
                WHERE c.hospital_id = $4 AND ${window('c')} AND ${after('c.id')}

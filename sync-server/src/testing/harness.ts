@@ -34,7 +34,7 @@ export interface TestServer {
 export async function startTestServer(backend: Backend, options: { extraFamilies?: number; seedCover?: number; clock?: () => Date; sms?: SmsGateway; addBookingVia?: 'database' | 'handler'; logStream?: NodeJS.WritableStream } = {}): Promise<TestServer> {
   const scratch = await createScratchDatabase(backend);
   const state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50 });
-  await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: options.extraFamilies ?? 5, ...(options.seedCover ? { seedCover: options.seedCover } : {}) });
+  await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: options.extraFamilies ?? 5, ...(options.seedCover ? { seedCover: options.seedCover } : {}), ...(options.clock ? { now: options.clock } : {}) });
   await state.reloadScheme();
   const notifier = new ChangeNotifier(null);
   const app = await buildApp({ db: scratch.db, notifier, ...(options.clock ? { clock: options.clock } : {}), ...(options.sms ? { sms: options.sms } : {}), scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}), ...(options.logStream ? { logger: { stream: options.logStream } } : {}) });
