@@ -301,6 +301,8 @@ export class FakeDeskBackend implements DeskConnection {
       this.placeHold(fakeCase, amount);
       fakeCase.preauth.approvedAmount = amount;
     } else {
+      // A lower approval moves the hold down to it (decisions.ts approveAmount); a full one keeps it.
+      if (approvedAmount !== undefined && approvedAmount !== fakeCase.preauth.requestedAmount) this.placeHold(fakeCase, approvedAmount);
       fakeCase.preauth.approvedAmount = approvedAmount ?? fakeCase.preauth.requestedAmount;
     }
     fakeCase.preauth.status = 'approved';
@@ -1001,7 +1003,8 @@ export class FakeDeskBackend implements DeskConnection {
       admittedAt: fakeCase.admittedAt,
       // The fake plays an always-current server: it records an admission when it is made.
       serverAdmittedAt: fakeCase.status === 'pending-sync' ? null : fakeCase.admittedAt,
-      preauth: { ...fakeCase.preauth },
+      // The shortfall as the real desk states it: what was requested beyond what the cover holds.
+      preauth: { ...fakeCase.preauth, shortfall: fakeCase.isPreauthOnServer && fakeCase.hold ? Math.max(0, (fakeCase.preauth.requestedAmount ?? 0) - fakeCase.hold.amount) : null },
       hold: fakeCase.hold ? { value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized }, confirmedAt: fakeCase.hold.confirmedAt } : null,
       bookings: bookings.map((booking) => this.bookingView(booking)),
       bookingSum: this.bookingSum(fakeCase.caseId),

@@ -17,8 +17,10 @@ export interface ContractDesk {
   sync(): Promise<void>;
   /** Cut the desk off from the server, or give it back. */
   setOnline(isOnline: boolean): Promise<void>;
-  /** PPD decides a pre-auth (S1 step 4). */
-  decidePreauth(caseId: string, decision: 'approve' | 'reject', reason?: string): Promise<void>;
+  /** PPD decides a pre-auth (S1 step 4); approve-lower and reject carry a reason. */
+  decidePreauth(caseId: string, decision: 'approve' | 'approve-lower' | 'reject', details?: { readonly amount?: number; readonly reason?: string }): Promise<void>;
+  /** PPD approves part of an enhancement (S3). */
+  approveEnhancementLower(caseId: string, enhancementId: string, amount: number, reason: string): Promise<void>;
   /** The Medical Committee recommends an amount for an unspecified package (S2). */
   recommendPreauth(caseId: string, amount: number): Promise<void>;
   /** Admin approves the committee's recommendation (S2). */
@@ -204,6 +206,36 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect((await family()).members.find((member) => member.memberId === s1.daughter)?.activeCase).toBeNull();
     });
 
+    it('S3: an approval of 3,000 for a stay needing 4,200: bookings past it are shortfall; an enhancement of 1,200 approved at 1,000 grows the hold, 200 stays shortfall', async () => {
+      const fatherCase = await admit(s1.father);
+      value<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId: fatherCase, packageCode: 'MG012A' }));
+      await desk.sync();
+      await desk.decidePreauth(fatherCase, 'approve-lower', { amount: units(3_000), reason: 'Shorter stay expected' });
+      await desk.sync();
+      let view = await caseView(fatherCase);
+      expect(view.preauth).toMatchObject({ status: 'approved', approvedAmount: units(3_000), requestedAmount: units(6_000), shortfall: units(3_000) });
+      expect(view.hold?.value).toMatchObject({ amount: units(3_000), authorized: units(3_000) });
+      await book(fatherCase, 3_000, 'SVC1');
+      await book(fatherCase, 1_200, 'SVC2');
+      await desk.sync();
+      view = await caseView(fatherCase);
+      expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
+        ['covered', units(3_000), 0], ['shortfall', 0, units(1_200)],
+      ]);
+      const { enhancementId } = value<'cases.requestEnhancement'>(await desk.call('cases.requestEnhancement', { caseId: fatherCase, amount: units(1_200), reason: 'Two more days on the ward' }));
+      await desk.sync();
+      expect((await caseView(fatherCase)).enhancements).toEqual([expect.objectContaining({ enhancementId, requestedAmount: units(1_200), status: 'pending' })]);
+      await desk.approveEnhancementLower(fatherCase, enhancementId, units(1_000), 'One more day is enough');
+      await desk.sync();
+      view = await caseView(fatherCase);
+      expect(view.enhancements).toEqual([expect.objectContaining({ enhancementId, approvedAmount: units(1_000) })]);
+      expect(view.hold?.value).toMatchObject({ amount: units(4_000), authorized: units(4_000), consumed: units(4_000) });
+      expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
+        ['covered', units(3_000), 0], ['partly-covered', units(1_000), units(200)],
+      ]);
+      expect((await family()).balance.value).toEqual({ cover: units(10_000), committed: units(4_000), available: units(6_000) });
+    });
+
     it('a booking past the hold grows it within the scheme\'s auto-extension tolerance; beyond it is shortfall', async () => {
       await desk.setAutoExtension(1_000); // 10 %: a ₹6,000 authorization may grow to ₹6,600
       const fatherCase = await approvedFatherCase();
@@ -246,7 +278,7 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       value<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId: fatherCase, packageCode: 'MG012A' }));
       await desk.sync();
       expect((await family()).balance.value.committed).toBe(units(6_000));
-      await desk.decidePreauth(fatherCase, 'reject', 'Not medically necessary');
+      await desk.decidePreauth(fatherCase, 'reject', { reason: 'Not medically necessary' });
       await desk.sync();
       let view = await caseView(fatherCase);
       expect(view.preauth).toMatchObject({ status: 'rejected', decisionReason: 'Not medically necessary' });

@@ -17,9 +17,12 @@ async function openFakeDesk(): Promise<ContractDesk> {
     async setOnline(isOnline) {
       desk.setOnline(isOnline);
     },
-    async decidePreauth(caseId, decision, reason) {
-      if (decision === 'approve') desk.approvePreauth(caseId);
-      else desk.rejectPreauth(caseId, reason ?? 'Rejected');
+    async decidePreauth(caseId, decision, details = {}) {
+      if (decision === 'reject') desk.rejectPreauth(caseId, details.reason ?? 'Rejected');
+      else desk.approvePreauth(caseId, decision === 'approve-lower' ? details.amount : undefined);
+    },
+    async approveEnhancementLower(caseId, _enhancementId, amount) {
+      desk.decideEnhancement(caseId, amount);
     },
     async recommendPreauth(caseId, amount) {
       desk.recommendPreauth(caseId, amount);

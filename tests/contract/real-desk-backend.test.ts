@@ -48,8 +48,11 @@ async function openRealDesk(): Promise<ContractDesk> {
     async setOnline(isOnline) {
       proxy.setOffline(!isOnline);
     },
-    async decidePreauth(caseId, decision, reason) {
-      resultOf(await server.command(await token('ppd'), 'decide-preauth', { caseId, decision, ...(reason ? { reason } : {}) }));
+    async decidePreauth(caseId, decision, details = {}) {
+      resultOf(await server.command(await token('ppd'), 'decide-preauth', { caseId, decision, ...details }));
+    },
+    async approveEnhancementLower(_caseId, enhancementId, amount, reason) {
+      resultOf(await server.command(await token('ppd'), 'decide-enhancement', { enhancementId, decision: 'approve-lower', amount, reason }));
     },
     async recommendPreauth(caseId, amount) {
       resultOf(await server.command(await token('mc'), 'recommend-preauth', { caseId, recommendedAmount: amount, reason: 'Comparable package' }));
