@@ -302,6 +302,11 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       const late = view.bookings.find((booking) => booking.itemCode === 'LATE');
       expect(late).toMatchObject({ status: 'rejected', coveredAmount: null, reason: expect.stringMatching(/admitted|discharged/i) });
       expect(view.bookingSum).toBe(units(1_000));
+      // Cancelling a discharged case, or discharging it again: queued, refused, and the case stays discharged.
+      expect((await desk.call('cases.cancel', { caseId: fatherCase, reason: 'Admitted by mistake' })).ok).toBe(true);
+      expect((await desk.call('cases.discharge', { caseId: fatherCase })).ok).toBe(true);
+      await desk.sync();
+      expect((await caseView(fatherCase)).status).toBe('discharged');
     });
 
     it('offline: commands queue as pending and the server decides them on reconnect (S1-offline)', async () => {
@@ -326,6 +331,12 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       const after = await family();
       expect(after.pendingAmount).toBe(0);
       expect(after.balance.value).toEqual({ cover: units(10_000), committed: units(5_000), available: units(5_000) });
+      // Discharge with bookings and the pre-auth still undecided: the claim would need a decision
+      // nobody can take after discharge, so the server refuses; the patient stays admitted.
+      expect((await desk.call('cases.discharge', { caseId: motherCase })).ok).toBe(true);
+      await desk.sync();
+      expect((await caseView(motherCase)).status).toBe('admitted');
+      expect((await family()).members.find((member) => member.memberId === s1.mother)?.activeCase).toMatchObject({ caseId: motherCase, isOwnHospital: true });
     });
   });
 }
