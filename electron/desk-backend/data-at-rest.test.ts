@@ -34,6 +34,12 @@ function value<T>(result: DeskResult<T>): T {
 const hospitalId = '00000000-0000-4000-8000-00000000a001';
 const operatorId = '00000000-0000-4000-8000-000000000e00';
 
+/** A verifier as desks wrote them before (salt$key, scrypt N = 2^14): cheap to check in tests. */
+function legacyVerifier(password: string): string {
+  const salt = Buffer.alloc(16, 3);
+  return `${salt.toString('base64')}$${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
+}
+
 /** A desk enrolled with a server that cannot be reached, with medco.a able to sign in offline with `pw`. */
 function offlineDesk(dir: string, now: () => Date): DeskBackend {
   const db = openReplica(join(dir, 'desk-replica.sqlite'));
@@ -42,9 +48,8 @@ function offlineDesk(dir: string, now: () => Date): DeskBackend {
   writeMeta(db, 'hospital_id', hospitalId);
   writeMeta(db, 'hospital_name', 'City General Hospital');
   writeMeta(db, 'scheme', JSON.stringify({ name: 'Demo', currency: 'INR', locale: 'en-IN', minorPerUnit: 100, preauthTurnaroundMinutes: 360 }));
-  const salt = Buffer.alloc(16, 3);
   db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-    .run('medco.a', operatorId, '["MEDCO"]', hospitalId, `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`, new Date().toISOString());
+    .run('medco.a', operatorId, '["MEDCO"]', hospitalId, legacyVerifier('pw'), new Date().toISOString());
   db.close();
   new OwnerOnlyFileSecretStore(join(dir, 'desk-credential')).write('00000000-0000-4000-8000-00000000a0d1.secretsecretsecretsecretsecret');
   return new DeskBackend({ dataDir: dir, signInFallbackMs: 50, now, sync: { backoffBaseMs: 20, backoffMaxMs: 100 } });
@@ -137,6 +142,11 @@ describe('offline sign-in is capped', () => {
     // After the lock, the right password works and starts the count again.
     clock = new Date(clock.getTime() + offlineSignInLimits.lockMs + 1_000);
     expect(await again.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({ ok: true, value: { isOfflineSession: true } });
+    // That sign-in replaced the old N = 2^14 verifier with one of today's cost; the count below is
+    // about attempts, not cost, so the cheap one is put back to keep this test quick.
+    const row = again.db.prepare('SELECT verifier FROM operator_cache WHERE username = ?').get('medco.a') as { verifier: string };
+    expect(row.verifier).toMatch(/^scrypt\$17\$8\$1\$/);
+    again.db.prepare('UPDATE operator_cache SET verifier = ? WHERE username = ?').run(legacyVerifier('pw'), 'medco.a');
     // Twenty wrong in a row, waiting out every lock: the verifier is gone; only online sign-in is left.
     let last: DeskResult<unknown> | null = null;
     for (let guess = 1; guess <= offlineSignInLimits.attemptsBeforeForget; guess += 1) {
@@ -147,6 +157,16 @@ describe('offline sign-in is capped', () => {
     expect(again.db.prepare('SELECT count(*) AS n FROM operator_cache').get()).toEqual({ n: 0 });
     expect(await again.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
     await again.stop();
+  }, 60_000);
+
+  it('attack: guesses sent in parallel do not slip past the count — five are checked, the rest refused', async () => {
+    const desk = offlineDesk(tempDir(), () => new Date('2026-12-06T08:00:00.000Z'));
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, guess) => desk.handlers['session.signIn']({ username: 'medco.a', password: `parallel-${guess}` })));
+    const codes = answers.map((answer) => (answer.ok ? 'signed-in' : answer.error.code));
+    expect(codes.filter((code) => code === 'invalid-credentials')).toHaveLength(offlineSignInLimits.attemptsPerLock);
+    expect(codes.filter((code) => code === 'too-many-attempts')).toHaveLength(12 - offlineSignInLimits.attemptsPerLock);
+    expect(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({ ok: false, error: { code: 'too-many-attempts' } });
+    await desk.stop();
   });
 });
 
@@ -180,6 +200,20 @@ describe('operator status reaches the desk (PGlite server)', () => {
     expect(listed.body).toEqual({ protocolVersion: 1, activeOperatorIds: expected.map((row) => row.id) });
     expect((await server.raw('GET', '/sync/operators')).status).toBe(401);
     expect((await server.raw('GET', '/sync/operators', { token: await server.login('ha') })).status).toBe(401);
+  });
+
+  it('attack: a copied replica\'s offline verifier is as costly to guess as the server\'s password hash (scrypt N = 2^17, r = 8)', async () => {
+    const dir = tempDir();
+    const desk = new DeskBackend({ dataDir: dir });
+    const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
+    value(await desk.handlers['enrollment.enroll']({ serverUrl: proxy.url, code: String(issued.body.code) }));
+    value(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' }));
+    const { verifier } = desk.db.prepare('SELECT verifier FROM operator_cache WHERE username = ?').get('medco.a') as { verifier: string };
+    await desk.stop();
+    // Read the way an attacker would: the parameters are in the row.
+    const [, logN, r] = /^scrypt\$(\d+)\$(\d+)\$1\$[^$]+\$[^$]+$/.exec(verifier) ?? [];
+    expect(Number(logN)).toBeGreaterThanOrEqual(17);
+    expect(Number(r)).toBe(8);
   });
 
   it('attack: an operator deactivated while the desk was online can no longer sign in on it offline', async () => {

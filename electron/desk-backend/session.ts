@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { DeskResult, SessionInfo } from '../desk-api/contract';
 import type { ReplicaDatabase } from './database';
 import { ServerCallError, type SyncServerClient } from './server-client';
@@ -10,18 +10,46 @@ export interface DeskIdentity {
   readonly scheme: SessionInfo['scheme'];
 }
 
-/** Offline sign-in verifier: scrypt of the password with a per-entry salt, kept only on this desk. */
-function makeVerifier(password: string): string {
-  const salt = randomBytes(16);
-  return `${salt.toString('base64')}$${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
+/**
+ * Offline sign-in verifier: scrypt of the password with a per-entry salt, kept only on this desk,
+ * as `scrypt$<log2 N>$<r>$<p>$<salt>$<key>`. It is as costly to guess as the server's own password
+ * hash (N = 2^17, r = 8: sync-server/src/auth/passwords.ts), since the password it gives away from
+ * a copied replica is the same one the server accepts. Verifiers written before this format
+ * (`<salt>$<key>`, N = 2^14) still verify, and are replaced at their next offline sign-in.
+ * Derived off the event loop (libuv's pool), so a sign-in does not stall sync.
+ */
+export const verifierCost = { logN: 17, r: 8, p: 1 } as const;
+const legacyCost = { logN: 14, r: 8, p: 1 } as const;
+
+function derive(password: string, salt: Buffer, cost: { logN: number; r: number; p: number }): Promise<Buffer> {
+  const options: ScryptOptions = { N: 2 ** cost.logN, r: cost.r, p: cost.p, maxmem: 256 * 1024 * 1024 };
+  return new Promise((resolve, reject) => scrypt(password, salt, 32, options, (error, key) => (error ? reject(error) : resolve(key))));
 }
 
-function checkVerifier(password: string, verifier: string): boolean {
-  const [salt, key] = verifier.split('$');
-  if (!salt || !key) return false;
-  const expected = Buffer.from(key, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), 32, { N: 16384, r: 8, p: 1 });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+async function makeVerifier(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, verifierCost);
+  return `scrypt$${verifierCost.logN}$${verifierCost.r}$${verifierCost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** The cost a verifier was made with, or null when it is not one this desk can read. */
+export function verifierParameters(verifier: string): { logN: number; r: number; p: number; salt: Buffer; key: Buffer } | null {
+  const parts = verifier.split('$');
+  if (parts.length === 2 && parts[0] && parts[1]) return { ...legacyCost, salt: Buffer.from(parts[0], 'base64'), key: Buffer.from(parts[1], 'base64') };
+  const [kind, logN, r, p, salt, key] = parts;
+  if (parts.length !== 6 || kind !== 'scrypt' || !salt || !key) return null;
+  const cost = { logN: Number(logN), r: Number(r), p: Number(p) };
+  // Bounded, so a tampered row cannot make a sign-in allocate gigabytes.
+  if (![cost.logN, cost.r, cost.p].every(Number.isInteger) || cost.logN < 14 || cost.logN > 18 || cost.r !== 8 || cost.p !== 1) return null;
+  return { ...cost, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
+}
+
+async function checkVerifier(password: string, verifier: string): Promise<{ readonly isMatch: boolean; readonly isCurrent: boolean }> {
+  const parsed = verifierParameters(verifier);
+  if (!parsed) return { isMatch: false, isCurrent: false };
+  const actual = await derive(password, parsed.salt, parsed);
+  const isMatch = actual.length === parsed.key.length && timingSafeEqual(actual, parsed.key);
+  return { isMatch, isCurrent: parsed.logN >= verifierCost.logN };
 }
 
 /**
@@ -53,8 +81,7 @@ export async function signIn(db: ReplicaDatabase, client: SyncServerClient | nul
     operatorId, username, displayName: username, roles, hospitalId: identity.hospitalId, hospitalName: identity.hospitalName,
     deskId: identity.deskId, isOfflineSession: isOffline, scheme: identity.scheme,
   });
-  const cached = db.prepare('SELECT operator_id AS operatorId, roles, verifier, failed_attempts AS failedAttempts, locked_until AS lockedUntil FROM operator_cache WHERE username = ?')
-    .get(username) as { operatorId: string; roles: string; verifier: string; failedAttempts: number; lockedUntil: string | null } | undefined;
+  const cached = db.prepare('SELECT operator_id AS operatorId, roles FROM operator_cache WHERE username = ?').get(username) as { operatorId: string; roles: string } | undefined;
   if (client) {
     try {
       const operator = await client.login(username, password, cached ? fallbackAfterMs : undefined);
@@ -62,7 +89,7 @@ export async function signIn(db: ReplicaDatabase, client: SyncServerClient | nul
         return { ok: false, error: { code: 'wrong-hospital', message: `${username} works for another hospital and cannot use this desk.` } };
       }
       db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET operator_id = excluded.operator_id, roles = excluded.roles, hospital_id = excluded.hospital_id, verifier = excluded.verifier, cached_at = excluded.cached_at, failed_attempts = 0, locked_until = NULL')
-        .run(username, operator.operatorId, JSON.stringify(operator.roles), operator.hospitalId, makeVerifier(password), new Date().toISOString());
+        .run(username, operator.operatorId, JSON.stringify(operator.roles), operator.hospitalId, await makeVerifier(password), new Date().toISOString());
       return { ok: true, value: session(operator.operatorId, operator.roles, false) };
     } catch (error) {
       if (!(error instanceof ServerCallError)) throw error;
@@ -76,19 +103,29 @@ export async function signIn(db: ReplicaDatabase, client: SyncServerClient | nul
   // The server is unreachable: operators who signed in here before may work offline.
   if (!cached) return { ok: false, error: { code: 'offline-unavailable', message: 'The server cannot be reached and this operator has never signed in on this desk; sign in once while online.' } };
   const at = now();
-  if (cached.lockedUntil && Date.parse(cached.lockedUntil) > at.getTime()) {
-    return { ok: false, error: { code: 'too-many-attempts', message: `Too many wrong passwords for ${username} on this desk: offline sign-in is locked until ${new Date(cached.lockedUntil).toLocaleTimeString()}. Signing in while the server can be reached works at any time.` } };
+  // The attempt is charged before the verifier runs, in one statement that also sets the lock on
+  // every attemptsPerLock-th attempt: guesses sent in parallel (the verifier runs off the event
+  // loop) cannot all pass the check before the count moves. A right password clears it below.
+  const charged = db.prepare(`UPDATE operator_cache SET failed_attempts = failed_attempts + 1,
+      locked_until = CASE WHEN (failed_attempts + 1) % ? = 0 THEN ? ELSE NULL END
+    WHERE username = ? AND (locked_until IS NULL OR locked_until <= ?)
+    RETURNING failed_attempts AS failures, verifier`)
+    .get(offlineSignInLimits.attemptsPerLock, new Date(at.getTime() + offlineSignInLimits.lockMs).toISOString(), username, at.toISOString()) as { failures: number; verifier: string } | undefined;
+  if (!charged) {
+    const lock = db.prepare('SELECT locked_until AS lockedUntil FROM operator_cache WHERE username = ?').get(username) as { lockedUntil: string | null } | undefined;
+    if (!lock?.lockedUntil) return { ok: false, error: { code: 'offline-unavailable', message: 'The server cannot be reached and this operator cannot sign in offline on this desk; sign in once while online.' } };
+    return { ok: false, error: { code: 'too-many-attempts', message: `Too many wrong passwords for ${username} on this desk: offline sign-in is locked until ${new Date(lock.lockedUntil).toLocaleTimeString()}. Signing in while the server can be reached works at any time.` } };
   }
-  if (!checkVerifier(password, cached.verifier)) {
-    const failures = cached.failedAttempts + 1;
-    if (failures >= offlineSignInLimits.attemptsBeforeForget) {
+  const checked = await checkVerifier(password, charged.verifier);
+  if (!checked.isMatch) {
+    if (charged.failures >= offlineSignInLimits.attemptsBeforeForget) {
       db.prepare('DELETE FROM operator_cache WHERE username = ?').run(username);
       return { ok: false, error: { code: 'too-many-attempts', message: `Too many wrong passwords for ${username} on this desk: offline sign-in is switched off for this operator until they sign in once while the server can be reached.` } };
     }
-    const lockedUntil = failures % offlineSignInLimits.attemptsPerLock === 0 ? new Date(at.getTime() + offlineSignInLimits.lockMs).toISOString() : null;
-    db.prepare('UPDATE operator_cache SET failed_attempts = ?, locked_until = ? WHERE username = ?').run(failures, lockedUntil, username);
     return { ok: false, error: { code: 'invalid-credentials', message: 'The username or password is not right.' } };
   }
-  db.prepare('UPDATE operator_cache SET failed_attempts = 0, locked_until = NULL WHERE username = ?').run(username);
+  // A verifier of the old, cheaper cost is replaced now that the password is known to be right.
+  const verifier = checked.isCurrent ? charged.verifier : await makeVerifier(password);
+  db.prepare('UPDATE operator_cache SET failed_attempts = 0, locked_until = NULL, verifier = ? WHERE username = ?').run(verifier, username);
   return { ok: true, value: session(cached.operatorId, JSON.parse(cached.roles) as string[], true) };
 }
