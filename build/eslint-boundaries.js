@@ -32,8 +32,8 @@ export const layers = [
   { prefix: 'electron/', name: 'electron (scripts at the top of the folder)', paths: ['electron/', 'native/', 'sync-server/domain/', 'sync-server/contract/'], packages: ['*'], node: true },
   { prefix: 'native/', name: 'native', paths: ['native/'], packages: ['serialport', '@serialport/', 'node-hid'], node: true },
   // The dev server's fake desk: browser code outside src/, never in a build (renderer/build-output.test.ts).
-  { prefix: 'renderer/dev/', name: 'renderer/dev (fake desk, dev server only)', paths: ['renderer/', 'sync-server/domain/', 'electron/desk-api/'], packages: ['react', 'react-dom/client'], node: false },
-  { prefix: 'renderer/src/', name: 'renderer/src (browser)', paths: ['renderer/src/', 'sync-server/domain/', 'electron/desk-api/'], packages: ['react', 'react-dom/client', 'rxdb/plugins/core', 'rxdb/plugins/storage-memory', 'rxdb/plugins/replication', 'rxjs', '@vladmandic/human'], node: false, testPaths: ['*'] },
+  { prefix: 'renderer/dev/', name: 'renderer/dev (fake desk, dev server only)', paths: ['renderer/', 'sync-server/domain/', 'electron/desk-api/'], typePaths: ['sync-server/contract/'], packages: ['react', 'react-dom/client'], node: false },
+  { prefix: 'renderer/src/', name: 'renderer/src (browser)', paths: ['renderer/src/', 'sync-server/domain/', 'electron/desk-api/'], typePaths: ['sync-server/contract/'], packages: ['react', 'react-dom/client', 'rxdb/plugins/core', 'rxdb/plugins/storage-memory', 'rxdb/plugins/replication', 'rxjs', '@vladmandic/human'], node: false, testPaths: ['*'] },
 ];
 
 function layerOf(file) {

@@ -5,7 +5,7 @@
  * src/openapi-answers.test.ts checks real answers of every read against that document.
  * Times are ISO 8601 strings; amounts are integers in minor units.
  */
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 const closed = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -18,6 +18,7 @@ const Count = Type.Integer({ minimum: 0 });
 export const LoginAnswer = Type.Object({
   token: Type.String(), expiresAt: Time, operatorId: Id, roles: Type.Array(Type.String()), hospitalId: Nullable(Id),
 }, closed);
+export type LoginAnswerValue = Static<typeof LoginAnswer>;
 
 export const FamilyBalance = Type.Object({
   familyId: Id,

@@ -5,6 +5,7 @@ import { formatTime } from '../../shared/time';
 import { TextField } from '../../shared/ui/Field';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
+import type { CommandAnswerOf } from '@contract/results';
 import type { ConsoleError, ConsoleResult } from '../data/api';
 import { basisPointsToPercent, changedParameters, percentToBasisPoints, type AdminHospital, type AdminOperator, type AdminPackage, type AdminScheme, type DashboardFigures, type ParameterChange } from './admin-data';
 
@@ -357,7 +358,7 @@ export function PackagesView({ packages, scheme, locale, onSetPrice }: {
   readonly packages: readonly AdminPackage[];
   readonly scheme: MoneyFormat;
   readonly locale: string;
-  readonly onSetPrice: (packageCode: string, price: number) => Promise<ConsoleResult<{ result?: Record<string, unknown> }>>;
+  readonly onSetPrice: (packageCode: string, price: number) => Promise<ConsoleResult<CommandAnswerOf<'set-package-price'>>>;
 }) {
   const [code, setCode] = useState('');
   const [priceText, setPriceText] = useState('');
@@ -370,7 +371,7 @@ export function PackagesView({ packages, scheme, locale, onSetPrice }: {
     if (!parsed.ok) return setProblem({ field: 'price', message: parsed.message });
     if (parsed.minor <= 0) return setProblem({ field: 'price', message: 'The price must be more than zero.' });
     setProblem(null);
-    if (await action.run(() => onSetPrice(code, parsed.minor), (value) => `${code} now costs ${formatMoney(parsed.minor, scheme)} as version ${String(value.result?.version ?? '?')}; admitted cases keep the version they were priced at.`)) setPriceText('');
+    if (await action.run(() => onSetPrice(code, parsed.minor), (value) => `${code} now costs ${formatMoney(parsed.minor, scheme)} as version ${value.result.version}; admitted cases keep the version they were priced at.`)) setPriceText('');
     return undefined;
   };
   return (

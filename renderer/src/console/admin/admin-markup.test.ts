@@ -55,7 +55,7 @@ describe('HA workspaces', () => {
 
   it('packages: current price with version, earlier versions, and a labelled new-price form', () => {
     const packages: AdminPackage[] = [{ code: 'MG012A', name: 'Acute gastroenteritis', specialty: 'General medicine', isUnspecified: false, versions: [{ version: 2, price: 650_000, effectiveFrom: '2026-11-23T12:00:00.000Z' }, { version: 1, price: 600_000, effectiveFrom: '2026-01-01T00:00:00.000Z' }] }];
-    const html = markupOf(createElement(PackagesView, { packages, scheme, locale: 'en-IN', onSetPrice: () => Promise.resolve({ ok: true as const, value: {} }) }));
+    const html = markupOf(createElement(PackagesView, { packages, scheme, locale: 'en-IN', onSetPrice: () => new Promise<never>(() => undefined) }));
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
     expect(text).toContain('MG012A · Acute gastroenteritis General medicine ₹6,500.00 v2 v1 ₹6,000.00');

@@ -27,7 +27,7 @@ export interface DecisionChoice {
  */
 export function DecisionForm({ title, command, body, choices, amountLabel = 'Amount', reasonLabel = 'Reason', submitLabel = 'Send decision', maxAmount }: {
   readonly title: string;
-  readonly command: string;
+  readonly command: 'decide-preauth' | 'recommend-preauth' | 'approve-unspecified' | 'decide-enhancement';
   readonly body: Record<string, unknown>;
   readonly choices: readonly DecisionChoice[];
   readonly amountLabel?: string;

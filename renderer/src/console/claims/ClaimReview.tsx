@@ -4,6 +4,7 @@ import { currencySymbol, formatMoney, formatMoneyOrDash, type MoneyFormat } from
 import { formatTime } from '../../shared/time';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { caseHash } from '../app/routes';
+import type { CommandAnswerOf } from '@contract/results';
 import type { ConsoleError, ConsoleResult } from '../data/api';
 import { checkDrafts, decisionLabel, documentKindLabel, formatSize, initialDrafts, partialAmountProblem, reasonChoices, reasonLabel, type ClaimStage, type CommandLine, type LineDraft, type ReviewClaim } from './claim-review';
 
@@ -12,7 +13,7 @@ export interface ClaimReviewProps {
   readonly stage: ClaimStage;
   readonly scheme: MoneyFormat;
   /** Sends process-claim (CEX) or verify-claim (CPD); the answer's result is shown. */
-  readonly onSend: (lines: readonly CommandLine[]) => Promise<ConsoleResult<{ result?: Record<string, unknown> }>>;
+  readonly onSend: (lines: readonly CommandLine[]) => Promise<ConsoleResult<CommandAnswerOf<'process-claim' | 'verify-claim'>>>;
 }
 
 /**
@@ -48,10 +49,10 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
     const answer = await onSend(checked.lines);
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
-    const result = answer.value.result ?? {};
-    setDone(stage === 'cex'
-      ? `Processed: ${money(Number(result.recommendedAmount ?? checked.approvedTotal))} recommended; the claim goes to CPD for verification.`
-      : `Verified: ${money(Number(result.approvedAmount ?? checked.approvedTotal))} approved, ${money(Number(result.returnedToCover ?? 0))} returned to the family cover.`);
+    const { result } = answer.value;
+    setDone(result.status === 'processed'
+      ? `Processed: ${money(result.recommendedAmount)} recommended; the claim goes to CPD for verification.`
+      : `Verified: ${money(result.approvedAmount)} approved, ${money(result.returnedToCover)} returned to the family cover.`);
     return undefined;
   };
 

@@ -12,16 +12,10 @@ import type { ConsoleClaim, ConsoleClaimLine } from '../data/documents';
 export type ClaimStage = 'cex' | 'cpd';
 
 /** Supporting-document metadata declared with the claim (name, kind, size, SHA-256). */
-export interface ClaimDocument {
-  readonly position: number;
-  readonly name: string;
-  readonly kind: string;
-  readonly sizeBytes: number;
-  readonly sha256: string;
-}
+export type ClaimDocument = ConsoleClaim['documents'][number];
 
-/** The console feed's claim with what the payer console added to it (documents, payment reference). */
-export type ReviewClaim = ConsoleClaim & { readonly documents?: readonly ClaimDocument[]; readonly paymentReference?: string | null };
+/** The console feed's claim, with its documents and payment reference (sync-server/contract/console.ts). */
+export type ReviewClaim = ConsoleClaim;
 
 /** What CEX works (submitted) and what CPD works (processed), oldest first. */
 export function claimsToReview(claims: readonly ReviewClaim[], stage: ClaimStage): ReviewClaim[] {

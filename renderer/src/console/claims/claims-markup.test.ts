@@ -5,7 +5,8 @@ import { checkDrafts, claimsReviewed, claimsToReview, initialDrafts, partialAmou
 import { ClaimQueue, ClaimReview } from './ClaimReview';
 
 const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
-const never = () => Promise.resolve({ ok: true as const, value: {} });
+/** A send that never settles: these tests only render. */
+const never = () => new Promise<never>(() => undefined);
 
 const line = (n: number, amount: number, extra: Partial<ReviewClaim['lines'][number]> = {}): ReviewClaim['lines'][number] => ({
   bookingId: `00000000-0000-4000-8000-00000000000${n}`, itemCode: `SVC-${n}`, description: `Service ${n}`, quantity: 1, unitPrice: amount, amount,
@@ -20,6 +21,7 @@ const claim: ReviewClaim = {
   packageCode: 'MG012A', preauthApproved: 600_000,
   lines: [line(1, 250_000), line(2, 300_000), line(3, 50_000)],
   documents: [{ position: 1, name: 'discharge-summary.pdf', kind: 'discharge-summary', sizeBytes: 182_044, sha256: 'ab'.repeat(32) }],
+  paymentReference: null,
 };
 
 describe('CEX and CPD claim review', () => {

@@ -4,6 +4,10 @@
  * code and a sentence an operator can act on; a 401 also tells the app the session is over.
  */
 import { isRole } from '@domain/ids';
+import type { CommandName } from '@contract/commands';
+import type { ConsoleCheckpointValue, ConsolePullAnswerOf, ConsoleSessionAnswerValue } from '@contract/console';
+import type { LoginAnswerValue } from '@contract/reads';
+import type { CommandAnswerOf } from '@contract/results';
 import type { AuditTrail, ConsoleCollectionName, ConsoleSession } from './documents';
 
 export interface ConsoleError {
@@ -16,17 +20,9 @@ export interface ConsoleError {
 
 export type ConsoleResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ConsoleError };
 
-export interface ConsoleCheckpoint {
-  readonly from: string;
-  readonly next: string;
-  readonly afterId: string | null;
-}
-
-export interface ConsolePullAnswer {
-  readonly documents: readonly Record<string, unknown>[];
-  readonly checkpoint: ConsoleCheckpoint;
-  readonly hasMore: boolean;
-}
+/** The feed's checkpoint and page, exactly as the contract describes them (sync-server/contract/console.ts). */
+export type ConsoleCheckpoint = ConsoleCheckpointValue;
+export type ConsolePullAnswer<C extends ConsoleCollectionName = ConsoleCollectionName> = ConsolePullAnswerOf<C>;
 
 export const networkError: ConsoleError = { code: 'network', message: 'The server cannot be reached: check the network connection. If this was a decision, it may or may not have been recorded: sending the same decision again is safe, the server records it once.' };
 export const expiredError: ConsoleError = { code: 'session-expired', message: 'Your session has expired; sign in again.' };
@@ -117,10 +113,10 @@ export class ConsoleApi {
   }
 
   async signIn(username: string, password: string): Promise<ConsoleResult<ConsoleSession>> {
-    const login = await this.request<{ token: string; expiresAt: string }>('POST', '/auth/login', { username, password }, { isSignIn: true });
+    const login = await this.request<LoginAnswerValue>('POST', '/auth/login', { username, password }, { isSignIn: true });
     if (!login.ok) return login;
     this.token = login.value.token;
-    const session = await this.request<Omit<ConsoleSession, 'token'>>('GET', '/console/feed/session');
+    const session = await this.request<ConsoleSessionAnswerValue>('GET', '/console/feed/session');
     if (!session.ok) {
       this.token = null;
       return session;
@@ -129,7 +125,7 @@ export class ConsoleApi {
     return { ok: true, value: { ...session.value, roles, token: login.value.token, expiresAt: login.value.expiresAt } };
   }
 
-  pull(collection: ConsoleCollectionName, checkpoint: ConsoleCheckpoint | null, limit: number): Promise<ConsoleResult<ConsolePullAnswer>> {
+  pull<C extends ConsoleCollectionName>(collection: C, checkpoint: ConsoleCheckpoint | null, limit: number): Promise<ConsoleResult<ConsolePullAnswer<C>>> {
     const query = new URLSearchParams({ collection, limit: String(limit), ...(checkpoint ? { checkpoint: JSON.stringify(checkpoint) } : {}) });
     return this.request('GET', `/console/feed/pull?${query.toString()}`);
   }
@@ -142,14 +138,14 @@ export class ConsoleApi {
    * names the body field that holds the id of an entity the command creates (a hospital, a
    * payment): such a retry reuses that id too, rather than creating a second one.
    */
-  async command(name: string, body: Record<string, unknown>, options: { readonly newIdField?: string } = {}): Promise<ConsoleResult<{ result?: Record<string, unknown> } & Record<string, unknown>>> {
+  async command<N extends CommandName>(name: N, body: Record<string, unknown>, options: { readonly newIdField?: string } = {}): Promise<ConsoleResult<CommandAnswerOf<N>>> {
     const { newIdField } = options;
     const input = newIdField ? Object.fromEntries(Object.entries(body).filter(([key]) => key !== newIdField)) : body;
     const key = `${name} ${JSON.stringify(input)}`;
     const unknownOutcome = this.unknownOutcomes.get(key);
     const commandId = unknownOutcome?.commandId ?? newCommandId();
     const sent = unknownOutcome && newIdField && unknownOutcome.newId !== undefined ? { ...body, [newIdField]: unknownOutcome.newId } : body;
-    const answer = await this.request<{ result?: Record<string, unknown> } & Record<string, unknown>>('POST', `/commands/${name}`, { commandId, ...sent });
+    const answer = await this.request<CommandAnswerOf<N>>('POST', `/commands/${name}`, { commandId, ...sent });
     this.unknownOutcomes.delete(key);
     const isUnknown = !answer.ok && (answer.error.code === 'network' || answer.error.code === 'unreadable-answer' || (answer.error.status ?? 0) >= 500);
     if (isUnknown) {

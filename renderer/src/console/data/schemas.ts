@@ -18,7 +18,7 @@ const fieldsOf: { readonly [C in ConsoleCollectionName]: Readonly<Record<string,
     id: 'string', claimId: 'string', caseId: 'string', status: 'string', amount: 'number', payerAmount: 'number', patientAmount: 'number',
     approvedAmount: 'number|null', paymentId: 'string|null', submittedAt: 'string', processedAt: 'string|null', verifiedAt: 'string|null',
     hospitalId: 'string', hospitalCode: 'string', hospitalName: 'string', memberName: 'string', schemeMemberId: 'string',
-    packageCode: 'string|null', preauthApproved: 'number|null', lines: 'array',
+    packageCode: 'string|null', preauthApproved: 'number|null', lines: 'array', documents: 'array', paymentReference: 'string|null',
   } satisfies Record<keyof ConsoleClaim, FieldType>,
 };
 

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from '../app/routes';
+import type { CommandAnswerOf, CommandResultOf } from '@contract/results';
 import type { ConsoleError, ConsoleResult } from '../data/api';
 import { previewBatch, type BatchPreview, type HospitalBatch, type PaidPayment, type ReconciliationReport } from './payment-batches';
 
@@ -15,15 +16,15 @@ function percent(bp: number): string {
 }
 
 /** The server's answers to the payments approved in this session: reference, split, deductions and net paid. */
-export function PaymentsApproved({ answers, scheme }: { readonly answers: readonly Record<string, unknown>[]; readonly scheme: Scheme }) {
+export function PaymentsApproved({ answers, scheme }: { readonly answers: readonly CommandResultOf<'approve-payment'>[]; readonly scheme: Scheme }) {
   if (answers.length === 0) return null;
-  const money = (value: unknown) => formatMoney(Number(value), scheme);
+  const money = (value: number) => formatMoney(value, scheme);
   return (
     <section className="panel" aria-labelledby="payments-approved-heading">
       <h2 id="payments-approved-heading">Payments approved in this session</h2>
       {answers.map((paid) => (
-        <p key={String(paid.paymentId)} className="notice notice-info" role="status">
-          <strong>Payment approved: reference {String(paid.reference)}.</strong> {money(paid.amount)} for {String(paid.claims)} claim(s): government {money(paid.governmentAmount)}, insurer {money(paid.insurerAmount)}; deductions {money(paid.deductions)}, paid {money(paid.netPaid)}.
+        <p key={paid.paymentId} className="notice notice-info" role="status">
+          <strong>Payment approved: reference {paid.reference}.</strong> {money(paid.amount)} for {paid.claims} claim(s): government {money(paid.governmentAmount)}, insurer {money(paid.insurerAmount)}; deductions {money(paid.deductions)}, paid {money(paid.netPaid)}.
         </p>
       ))}
     </section>
@@ -71,7 +72,7 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
   readonly batch: HospitalBatch;
   readonly scheme: Scheme;
   readonly governmentShareBp: number | null;
-  readonly onPay: (claimIds: readonly string[], deductions: number) => Promise<ConsoleResult<{ result?: Record<string, unknown> }>>;
+  readonly onPay: (claimIds: readonly string[], deductions: number) => Promise<ConsoleResult<CommandAnswerOf<'approve-payment'>>>;
 }) {
   const headingId = useId();
   // The answer itself is shown by the workspace (PaymentsApproved): once paid, the claims leave
@@ -80,7 +81,7 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
   const [deductionsText, setDeductionsText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [error, setError] = useState<ConsoleError | null>(null);
-  const [paid, setPaid] = useState<Record<string, unknown> | null>(null);
+  const [paid, setPaid] = useState<CommandResultOf<'approve-payment'> | null>(null);
   const [confirming, setConfirming] = useState<PendingPayment | null>(null);
   const [isBusy, setBusy] = useState(false);
   const money = (minor: number) => formatMoney(minor, scheme);
@@ -107,7 +108,7 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
     setConfirming(null);
-    setPaid(answer.value.result ?? {});
+    setPaid(answer.value.result);
     return undefined;
   };
 

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { CommandResultOf } from '@contract/results';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { useConsole, useConsoleDocuments } from '../app/console-context';
@@ -11,7 +12,7 @@ import { PaidPaymentsList, PaymentBatchPanel, PaymentsApproved, ReconciliationVi
 export function PaymentsWorkspace() {
   const { api, session, replication } = useConsole();
   const claims = useConsoleDocuments('claims') as readonly ReviewClaim[] | null;
-  const [answers, setAnswers] = useState<readonly Record<string, unknown>[]>([]);
+  const [answers, setAnswers] = useState<readonly CommandResultOf<'approve-payment'>[]>([]);
   const approvedCount = claims?.filter((c) => c.status === 'approved').length ?? 0;
   // The government share comes with the payment queue (ACO may read it; the scheme settings are HA's).
   const { read: queue } = useServerRead<{ items: { hospitalId: string; governmentShareBp: number }[] }>('/queues/payments', approvedCount);
@@ -37,7 +38,7 @@ export function PaymentsWorkspace() {
           governmentShareBp={shareOf(batch.hospitalId)}
           onPay={async (claimIds, deductions) => {
             const answer = await api.command('approve-payment', { paymentId: crypto.randomUUID(), claimIds: [...claimIds], ...(deductions > 0 ? { deductions } : {}) }, { newIdField: 'paymentId' });
-            if (answer.ok && answer.value.result) setAnswers((current) => [...current, answer.value.result!]);
+            if (answer.ok) setAnswers((current) => [...current, answer.value.result]);
             replication.resync();
             return answer;
           }}

@@ -6,13 +6,14 @@ import { approvedBatches, paidPayments, previewBatch, type ReconciliationReport 
 import { PaymentBatchPanel, PaymentConfirmation, ReconciliationView } from './PaymentViews';
 
 const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
-const never = () => Promise.resolve({ ok: true as const, value: {} });
+/** A send that never settles: these tests only render. */
+const never = () => new Promise<never>(() => undefined);
 
 const claimOf = (id: string, hospital: 'A' | 'B', status: ReviewClaim['status'], approved: number | null, extra: Partial<ReviewClaim> = {}): ReviewClaim => ({
   id, claimId: id, caseId: `00000000-0000-4000-8000-00000000${id.padStart(4, '0')}`, status, amount: approved ?? 1000, payerAmount: approved ?? 1000, patientAmount: 0,
   approvedAmount: approved, paymentId: null, submittedAt: '2026-11-23T09:00:00.000Z', processedAt: null, verifiedAt: `2026-11-23T1${id.length}:00:00.000Z`,
   hospitalId: `h${hospital}`, hospitalCode: `HSP-${hospital}`, hospitalName: `Hospital ${hospital}`, memberName: `Member ${id}`, schemeMemberId: 'PMJ-S1000001',
-  packageCode: 'MG012A', preauthApproved: null, lines: [], ...extra,
+  packageCode: 'MG012A', preauthApproved: null, lines: [], documents: [], paymentReference: null, ...extra,
 });
 
 describe('ACO payments', () => {
