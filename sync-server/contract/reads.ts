@@ -138,7 +138,16 @@ export const CaseAuditTrail = Type.Object({
     actor: Nullable(Type.String()), before: Type.Unknown({ description: 'The entity before (JSON), or null' }), after: Type.Unknown({ description: 'The entity after (JSON), or null' }),
   }, closed)),
   chain: Type.Union([
-    Type.Object({ isIntact: Type.Literal(true), entries: Count, unlinked: Count }, closed),
+    Type.Object({
+      isIntact: Type.Literal(true), entries: Count, unlinked: Count,
+      verifiedUpTo: Type.Integer({ minimum: 0, description: 'Entries verified up to here (the verified-up-to checkpoint); the rest wait for the next read or the background check' }),
+      anchor: Nullable(Type.Object({
+        file: Type.String({ description: 'The append-only file the chain head is anchored to, outside the database' }),
+        intervalSeconds: Type.Integer({ minimum: 1 }),
+        lastSeq: Nullable(Type.Integer({ minimum: 0, description: 'Chain position of the newest anchor this server wrote' })),
+        lastAt: Nullable(Time),
+      }, closed)),
+    }, closed),
     Type.Object({ isIntact: Type.Literal(false), firstBadSeq: Type.Integer(), problem: Type.String() }, closed),
   ]),
 }, closed);

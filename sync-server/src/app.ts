@@ -10,6 +10,7 @@ import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids
 import { signIn, signOut, TooManyAttempts, type SignInLimits } from './auth/sign-in';
 import { OperatorStatus } from './auth/operator-status';
 import type { ServerKeys } from './auth/keyring';
+import type { AnchorStatus } from './audit/anchors';
 import { issueToken, verifyToken, type Principal } from './auth/tokens';
 import { handlers } from './commands';
 import type { SchemeRow } from './commands/context';
@@ -33,8 +34,10 @@ export interface AppOptions {
   readonly scheme: () => SchemeRow;
   /** Re-read the current scheme after HA changes its parameters (set-scheme-parameters). */
   readonly reloadScheme?: () => Promise<void>;
-  /** The token, national-id and biometric keys, from outside the database (auth/keyring.ts). */
+  /** The token, national-id, biometric and audit keys, from outside the database (auth/keyring.ts). */
   readonly keys: ServerKeys;
+  /** Where the audit chain is anchored and the newest anchor (server-state.ts), shown with a case's audit trail. */
+  readonly auditAnchors?: () => AnchorStatus | null;
   readonly notifier: ChangeNotifier;
   /** Request log (ids only). A stream instead of true sends it there (tests read it back to prove what is never logged). */
   readonly logger?: boolean | { readonly stream: NodeJS.WritableStream };
@@ -403,7 +406,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const principal = principalOf(request);
     const { caseId } = request.params as { caseId: string };
     await caseDetails(options.db, principal, caseId); // the same hospital scope as the case itself
-    return caseAuditTrail(options.db, caseId);
+    return caseAuditTrail(options.db, caseId, { ring: options.keys.audit, anchors: options.auditAnchors?.() ?? null });
   });
 
   app.get('/reports/reconciliation', {

@@ -9,6 +9,8 @@ import { defaultDataDir, openDatabase } from './db/open';
 import { demoIds, demoOperators, demoPassword, seedDemo } from './demo/seed';
 import { deploymentSettings } from './deployment';
 import { prepareServer } from './server-state';
+import { migrate } from './db/migrate';
+import { runtimeRoleProblem } from './db/roles';
 import { ChangeNotifier } from './sync/notifier';
 
 async function main(): Promise<void> {
@@ -22,10 +24,36 @@ async function main(): Promise<void> {
   // generated beside its data, outside the database (SECURITY.md).
   const production = isProductionMode(process.env);
   const demoKeyFile = production ? undefined : join(process.env.COVERDESK_DATA_DIR ?? defaultDataDir, '..', 'server-keys.json');
+  // The audit chain's head is anchored outside the database (audit/anchors.ts): a file IT names,
+  // or for an embedded demo database one beside its data. Production refuses to start without one.
+  const anchorFile = process.env.COVERDESK_AUDIT_ANCHOR_FILE || (production ? null : join(process.env.COVERDESK_DATA_DIR ?? defaultDataDir, '..', 'audit-anchors.jsonl'));
+  if (!anchorFile) throw new Error('Set COVERDESK_AUDIT_ANCHOR_FILE: the append-only file the audit chain\'s head is anchored to, outside the database (sync-server/docs/database-roles.md).');
+  const anchorIntervalMs = Number(process.env.COVERDESK_AUDIT_ANCHOR_INTERVAL_S ?? 60) * 1000;
+  // Two roles (sync-server/docs/database-roles.md): migrations under MIGRATION_DATABASE_URL (the
+  // owner), the server under DATABASE_URL (a member of coverdesk_runtime, which cannot alter a table
+  // or switch off a trigger). Without MIGRATION_DATABASE_URL one role does both (PGlite, the demo).
+  const migrationUrl = process.env.MIGRATION_DATABASE_URL;
+  if (migrationUrl) {
+    if (!process.env.DATABASE_URL) throw new Error('MIGRATION_DATABASE_URL is set without DATABASE_URL: set DATABASE_URL to the runtime role\'s connection.');
+    const owner = await openDatabase({ ...process.env, DATABASE_URL: migrationUrl });
+    try {
+      const { applied } = await migrate(owner);
+      console.log(`Migrations under the owner role (MIGRATION_DATABASE_URL): ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'none pending'}.`);
+    } finally {
+      await owner.close();
+    }
+  }
   const db = await openDatabase();
   console.log(`CoverDesk sync server — database: ${db.kind === 'pglite' ? `embedded PGlite in ${db.location}` : `PostgreSQL ${db.location}`}`);
-  const state = await prepareServer(db, demoKeyFile ? { demoKeyFile } : {});
+  const state = await prepareServer(db, { ...(demoKeyFile ? { demoKeyFile } : {}), anchorFile, anchorIntervalMs, migrations: migrationUrl ? 'check' : 'run' });
   console.log(`Server keys: ${state.keys.source}.`);
+  if (state.auditRekeyed) console.log(`Audit chain re-keyed under audit key ${state.auditRekeyed.keyId}: ${state.auditRekeyed.entries} entries; the unkeyed chain ${state.auditRekeyed.legacyIntact ? 'verified before' : `did NOT verify before (${state.auditRekeyed.legacyProblem})`} (recorded in the audit log).`);
+  console.log(`Audit anchors: ${anchorFile}, every ${anchorIntervalMs / 1000} s.`);
+  if (db.kind === 'postgres') {
+    const problem = await runtimeRoleProblem(db);
+    if (problem && migrationUrl) throw new Error(`DATABASE_URL must be the runtime role (a member of coverdesk_runtime), but ${problem}. See sync-server/docs/database-roles.md.`);
+    if (problem) console.log(`Warning: the server runs under the role that migrates: ${problem}. Set MIGRATION_DATABASE_URL to the owner and DATABASE_URL to a member of coverdesk_runtime (sync-server/docs/database-roles.md).`);
+  }
   if (isDemo) {
     const seeded = await seedDemo(db, { nationalIdKey: state.nationalIdKey });
     await state.reloadScheme();
@@ -38,7 +66,7 @@ async function main(): Promise<void> {
   const notifier = new ChangeNotifier(db.kind === 'postgres' ? process.env.DATABASE_URL ?? null : null);
   await notifier.start();
   const settings = deploymentSettings(process.env, isDemoDatabase);
-  const app = await buildApp({ db, notifier, exposeDevelopmentSms: settings.exposeDevelopmentSms, serveDocs: settings.serveDocs, hstsMaxAgeSeconds: settings.hstsMaxAgeSeconds, scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, logger: process.env.COVERDESK_LOG === '1' });
+  const app = await buildApp({ db, notifier, exposeDevelopmentSms: settings.exposeDevelopmentSms, serveDocs: settings.serveDocs, hstsMaxAgeSeconds: settings.hstsMaxAgeSeconds, scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, auditAnchors: state.auditAnchors, logger: process.env.COVERDESK_LOG === '1' });
   await app.listen({ port, host });
   console.log(`Listening on http://${host}:${port}  (API documentation: ${settings.serveDocs ? `http://${host}:${port}/docs` : 'off in production; COVERDESK_DOCS=1 serves it'})`);
   if (settings.exposeDevelopmentSms) console.log(`Demo scheme: one-time codes go to the development SMS sink, shown at http://${host}:${port}/dev/sms to callers on this machine only (loopback; demo mode only, never in production) and by npm run demo:devices -- otp.`);

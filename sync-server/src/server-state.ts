@@ -1,8 +1,11 @@
-import { linkPending } from './audit/chain';
+import type { AnchorStatus } from './audit/anchors';
+import { startAuditWork } from './audit/background';
+import type { RekeyRecord } from './audit/chain';
 import { loadServerKeys, type ServerKeys } from './auth/keyring';
 import type { SchemeRow } from './commands/context';
 import type { Database } from './db/database';
 import { migrate } from './db/migrate';
+import { pendingMigrations } from './db/roles';
 import { keepPolicyYear } from './money/policy-year';
 
 export interface ServerState {
@@ -13,7 +16,11 @@ export interface ServerState {
   readonly keys: ServerKeys;
   /** The current national-id key (seeding the demo, tests). */
   readonly nationalIdKey: Buffer;
-  /** Stop background work (the audit chainer). */
+  /** The audit chain's anchors (where, the newest written here) for the payer console; null without. */
+  readonly auditAnchors: () => AnchorStatus | null;
+  /** A chain from before migration 025 re-keyed at this start, or null. */
+  readonly auditRekeyed: RekeyRecord | null;
+  /** Stop background work (the audit chainer and anchors). */
   readonly stop: () => Promise<void>;
 }
 
@@ -24,10 +31,15 @@ const noScheme = 'No scheme is configured in this database. Start with --demo fo
  * current scheme, and start the audit chainer. `keys` is given by the test harness; otherwise they
  * come from the environment, a key file, or (embedded demo database only) `demoKeyFile`.
  */
-export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number; now?: () => Date } = {}): Promise<ServerState> {
+export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number; now?: () => Date; anchorFile?: string | null; anchorIntervalMs?: number; migrations?: 'run' | 'check' } = {}): Promise<ServerState> {
   const env = options.env ?? process.env;
   const keys = options.keys ?? loadServerKeys(env, options.demoKeyFile ? { demoKeyFile: options.demoKeyFile } : {});
-  await migrate(db);
+  // Under the runtime role (MIGRATION_DATABASE_URL given, docs/database-roles.md) the server may
+  // not migrate: main.ts ran them under the owner role; here it only checks they are all applied.
+  if (options.migrations === 'check') {
+    const pending = await pendingMigrations(db);
+    if (pending.length > 0) throw new Error(`The database lacks migrations ${pending.join(', ')}: run them under the owner role (MIGRATION_DATABASE_URL) first.`);
+  } else await migrate(db);
   let scheme: SchemeRow | null = null;
   const reloadScheme = async () => {
     const [row] = await db.query<SchemeRow>('SELECT * FROM schemes WHERE is_current');
@@ -35,14 +47,10 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
   };
   await reloadScheme();
 
-  // The chainer links committed audit entries onto the hash chain shortly after they commit.
-  let chaining: Promise<unknown> = Promise.resolve();
+  // The chainer links committed audit entries onto the keyed hash chain shortly after they commit,
+  // after re-keying a chain from before migration 025; the head is anchored outside the database.
+  const audit = await startAuditWork(db, keys.audit, { chainIntervalMs: options.chainIntervalMs ?? 250, anchorFile: options.anchorFile ?? null, ...(options.anchorIntervalMs ? { anchorIntervalMs: options.anchorIntervalMs } : {}) });
   let stopped = false;
-  const interval = options.chainIntervalMs ?? 250;
-  const timer = setInterval(() => {
-    chaining = chaining.then(() => (stopped ? 0 : linkPending(db))).catch(() => undefined);
-  }, interval);
-  timer.unref();
   // Scheme parameters change by command (set-scheme-parameters) on any server process: the process
   // that ran it reloads at once, every other one within this interval. This copy is for display
   // reads only; every decision reads the row in its own transaction (commands/context.ts, currentScheme).
@@ -69,13 +77,13 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
     reloadScheme,
     keys,
     nationalIdKey: keys.nationalId.current.key,
+    auditAnchors: audit.anchors,
+    auditRekeyed: audit.rekeyed,
     stop: async () => {
       stopped = true;
-      clearInterval(timer);
       clearInterval(schemeTimer);
       await watching;
-      await chaining;
-      await linkPending(db).catch(() => undefined);
+      await audit.stop();
     },
   };
 }

@@ -688,7 +688,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
     // Every server links the audit chain in the background; SIGKILLs must not have broken it.
     await sleep(600);
-    const chain = await verifyChain(db);
+    const chain = await verifyChain(db, testServerKeys.audit);
     summary.auditChainIntact = chain.ok;
     if (!chain.ok) finding(`audit chain broken at entry ${chain.firstBadSeq} (row ${chain.firstBadId}): ${chain.problem}`);
     const money = await moneyCheck('end');

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testKeyEnvironment } from '../../sync-server/src/testing/keys';
 
@@ -32,7 +34,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', ...(options.args ?? [])], {
     cwd: root,
     // The test keys (sync-server/src/testing/keys.ts): the same as this process's in-process servers.
-    env: { ...process.env, ...testKeyEnvironment(), ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // A server on PostgreSQL (production mode) refuses to start without an audit anchor file.
+    env: { ...process.env, ...testKeyEnvironment(), COVERDESK_AUDIT_ANCHOR_FILE: join(tmpdir(), `coverdesk-audit-anchors-${port}.jsonl`), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -6,7 +6,10 @@ import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain } from '../testing/snapshot';
-import { verifyChain } from './chain';
+import { testKeyEnvironment, testServerKeys } from '../testing/keys';
+import { verifyChain as verifyWithRing } from './chain';
+
+const verifyChain = (sql: Parameters<typeof verifyWithRing>[0]) => verifyWithRing(sql, testServerKeys.audit);
 
 describeEachBackend('hash-chained audit log (%s)', (backend) => {
   let server: TestServer;
@@ -92,7 +95,7 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
   it.skipIf(backend !== 'postgres')('npm run audit:verify exits 1 and names the entry (PostgreSQL: the CLI is another process)', async () => {
     const url = server.scratch.url!;
     const run = promisify(execFile);
-    const failure = await run('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts'], { env: { ...process.env, DATABASE_URL: url } }).then(
+    const failure = await run('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts'], { env: { ...process.env, ...testKeyEnvironment(), DATABASE_URL: url } }).then(
       () => null,
       (error: { code: number; stdout: string }) => error,
     );

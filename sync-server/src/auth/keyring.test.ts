@@ -25,15 +25,15 @@ describe('where the server keys come from', () => {
     expect(isProductionMode({ DATABASE_URL: 'postgres://db/scheme' })).toBe(true);
     expect(isProductionMode({ NODE_ENV: 'production' })).toBe(true);
     expect(isProductionMode({})).toBe(false);
-    expect(() => loadServerKeys({ DATABASE_URL: 'postgres://db/scheme' })).toThrow(/COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY and COVERDESK_BIOMETRIC_KEY/);
+    expect(() => loadServerKeys({ DATABASE_URL: 'postgres://db/scheme' })).toThrow(/COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY/);
   });
 
-  it('refuses keys shorter than 32 bytes, a missing one of the three, and a key file others can read', () => {
+  it('refuses keys shorter than 32 bytes, a missing one of the four, and a key file others can read', () => {
     expect(() => parseKeyring('COVERDESK_TOKEN_KEY', text('k1', randomBytes(31)))).toThrow(/at least 32/);
     expect(() => parseKeyring('COVERDESK_TOKEN_KEY', randomBytes(32).toString('base64'))).toThrow(KeyConfigurationError);
-    expect(() => loadServerKeys({ COVERDESK_TOKEN_KEY: text('k1'), COVERDESK_NATIONAL_ID_KEY: text('k1') })).toThrow(/all three/);
+    expect(() => loadServerKeys({ COVERDESK_TOKEN_KEY: text('k1'), COVERDESK_NATIONAL_ID_KEY: text('k1'), COVERDESK_BIOMETRIC_KEY: text('k1') })).toThrow(/all four/);
     const file = join(dir, 'open.json');
-    writeFileSync(file, JSON.stringify({ token: text('k1'), nationalId: text('k1'), biometric: text('k1') }), { mode: 0o644 });
+    writeFileSync(file, JSON.stringify({ token: text('k1'), nationalId: text('k1'), biometric: text('k1'), audit: text('k1') }), { mode: 0o644 });
     expect(() => loadServerKeys({ COVERDESK_KEY_FILE: file })).toThrow(/chmod 600/);
   });
 

@@ -23,6 +23,11 @@ export interface ServerKeys {
   readonly nationalId: Keyring;
   readonly biometric: Keyring;
   /**
+   * Keys the audit hash chain (HMAC, each entry names its key id) and signs its anchors (audit/):
+   * whoever can write the database cannot recompute the chain without it.
+   */
+  readonly audit: Keyring;
+  /**
    * The national-id key that lived in the database before `npm run keys:migrate`. National ids are
    * stored only as keyed hashes, so they cannot be hashed again from the plain id: the migration
    * hashes each old hash under the new key, and lookups do the same. Once the table is dropped this
@@ -63,16 +68,17 @@ interface KeyFileShape {
   token: string;
   nationalId: string;
   biometric: string;
+  audit: string;
   nationalIdLegacy?: string;
 }
 
 function isKeyFile(value: unknown): value is KeyFileShape {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return typeof record.token === 'string' && typeof record.nationalId === 'string' && typeof record.biometric === 'string' && (record.nationalIdLegacy === undefined || typeof record.nationalIdLegacy === 'string');
+  return typeof record.token === 'string' && typeof record.nationalId === 'string' && typeof record.biometric === 'string' && typeof record.audit === 'string' && (record.nationalIdLegacy === undefined || typeof record.nationalIdLegacy === 'string');
 }
 
-/** Reads a key file: JSON {token, nationalId, biometric[, nationalIdLegacy]}, each a keyring text; refused unless only its owner can read it. */
+/** Reads a key file: JSON {token, nationalId, biometric, audit[, nationalIdLegacy]}, each a keyring text; refused unless only its owner can read it. */
 export function readKeyFile(path: string): ServerKeys {
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) throw new KeyConfigurationError(`The key file ${path} can be read by others (mode ${mode.toString(8)}); run chmod 600 ${path}.`);
@@ -82,11 +88,12 @@ export function readKeyFile(path: string): ServerKeys {
   } catch {
     throw new KeyConfigurationError(`The key file ${path} is not JSON.`);
   }
-  if (!isKeyFile(parsed)) throw new KeyConfigurationError(`The key file ${path} must hold "token", "nationalId" and "biometric" keyrings ("id:base64,…").`);
+  if (!isKeyFile(parsed)) throw new KeyConfigurationError(`The key file ${path} must hold "token", "nationalId", "biometric" and "audit" keyrings ("id:base64,…").`);
   return {
     token: parseKeyring(`${path} token`, parsed.token),
     nationalId: parseKeyring(`${path} nationalId`, parsed.nationalId),
     biometric: parseKeyring(`${path} biometric`, parsed.biometric),
+    audit: parseKeyring(`${path} audit`, parsed.audit),
     nationalIdLegacy: parsed.nationalIdLegacy ? Buffer.from(parsed.nationalIdLegacy, 'base64') : null,
     source: `key file ${path}`,
   };
@@ -94,7 +101,7 @@ export function readKeyFile(path: string): ServerKeys {
 
 export function writeKeyFile(path: string, keys: Omit<ServerKeys, 'source'>): void {
   const ring = (r: Keyring) => [r.current, ...r.previous].map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
-  const shape: KeyFileShape = { token: ring(keys.token), nationalId: ring(keys.nationalId), biometric: ring(keys.biometric), ...(keys.nationalIdLegacy ? { nationalIdLegacy: keys.nationalIdLegacy.toString('base64') } : {}) };
+  const shape: KeyFileShape = { token: ring(keys.token), nationalId: ring(keys.nationalId), biometric: ring(keys.biometric), audit: ring(keys.audit), ...(keys.nationalIdLegacy ? { nationalIdLegacy: keys.nationalIdLegacy.toString('base64') } : {}) };
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, `${JSON.stringify(shape, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -103,10 +110,10 @@ export function writeKeyFile(path: string, keys: Omit<ServerKeys, 'source'>): vo
 /** Fresh random keys (32 bytes each), id k1: the demo's key file and the test harness. */
 export function generateKeys(): Omit<ServerKeys, 'source'> {
   const fresh = (): Keyring => ({ current: { id: 'k1', key: randomBytes(32) }, previous: [] });
-  return { token: fresh(), nationalId: fresh(), biometric: fresh(), nationalIdLegacy: null };
+  return { token: fresh(), nationalId: fresh(), biometric: fresh(), audit: fresh(), nationalIdLegacy: null };
 }
 
-export const missingKeysMessage = 'No server keys: set COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY and COVERDESK_BIOMETRIC_KEY ("id:base64" of at least 32 random bytes each, e.g. "k1:$(openssl rand -base64 32)"), or COVERDESK_KEY_FILE (a 0600 JSON file). The keys are never kept in the database. See SECURITY.md.';
+export const missingKeysMessage = 'No server keys: set COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY ("id:base64" of at least 32 random bytes each, e.g. "k1:$(openssl rand -base64 32)"), or COVERDESK_KEY_FILE (a 0600 JSON file). The keys are never kept in the database. See SECURITY.md.';
 
 /**
  * Where the keys come from, in this order: the three environment variables; COVERDESK_KEY_FILE; for
@@ -115,25 +122,44 @@ export const missingKeysMessage = 'No server keys: set COVERDESK_TOKEN_KEY, COVE
  * database. Anything else refuses to start.
  */
 export function loadServerKeys(env: NodeJS.ProcessEnv, options: { demoKeyFile?: string } = {}): ServerKeys {
-  const fromEnv = [env.COVERDESK_TOKEN_KEY, env.COVERDESK_NATIONAL_ID_KEY, env.COVERDESK_BIOMETRIC_KEY];
+  const fromEnv = [env.COVERDESK_TOKEN_KEY, env.COVERDESK_NATIONAL_ID_KEY, env.COVERDESK_BIOMETRIC_KEY, env.COVERDESK_AUDIT_KEY];
   if (fromEnv.some((value) => value !== undefined && value !== '')) {
-    const [token, nationalId, biometric] = fromEnv;
-    if (!token || !nationalId || !biometric) throw new KeyConfigurationError(`Set all three of COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY and COVERDESK_BIOMETRIC_KEY, or none. ${missingKeysMessage}`);
+    const [token, nationalId, biometric, audit] = fromEnv;
+    if (!token || !nationalId || !biometric || !audit) throw new KeyConfigurationError(`Set all four of COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY, or none. ${missingKeysMessage}`);
     return {
       token: parseKeyring('COVERDESK_TOKEN_KEY', token),
       nationalId: parseKeyring('COVERDESK_NATIONAL_ID_KEY', nationalId),
       biometric: parseKeyring('COVERDESK_BIOMETRIC_KEY', biometric),
+      audit: parseKeyring('COVERDESK_AUDIT_KEY', audit),
       nationalIdLegacy: env.COVERDESK_NATIONAL_ID_LEGACY ? Buffer.from(env.COVERDESK_NATIONAL_ID_LEGACY, 'base64') : null,
-      source: 'environment (COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY)',
+      source: 'environment (COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY, COVERDESK_AUDIT_KEY)',
     };
   }
   if (env.COVERDESK_KEY_FILE) return readKeyFile(env.COVERDESK_KEY_FILE);
   if (options.demoKeyFile) {
     if (!existsSync(options.demoKeyFile)) writeKeyFile(options.demoKeyFile, generateKeys());
+    else addAuditKeyToDemoFile(options.demoKeyFile);
     const keys = readKeyFile(options.demoKeyFile);
     return { ...keys, source: `${keys.source} (demo/development; generated on first start)` };
   }
   throw new KeyConfigurationError(missingKeysMessage);
+}
+
+/**
+ * A demo key file written before the audit chain was keyed (issue 13 item 3) has no "audit" key:
+ * the demo adds a fresh one (a production key file must be given one by IT: it is refused without).
+ */
+function addAuditKeyToDemoFile(path: string): void {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return; // readKeyFile says what is wrong with it
+  }
+  if (typeof parsed.audit === 'string') return;
+  const audit = generateKeys().audit.current;
+  writeFileSync(path, `${JSON.stringify({ ...parsed, audit: `${audit.id}:${audit.key.toString('base64')}` }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 /** Production unless the database is embedded (no DATABASE_URL) and NODE_ENV is not production. */

@@ -1,5 +1,7 @@
 import type { Database } from '../db/database';
-import { verifyChain } from '../audit/chain';
+import type { AnchorStatus } from '../audit/anchors';
+import { entryProblem, verifyIncrementally, type AuditRow } from '../audit/chain';
+import type { Keyring } from '../auth/keyring';
 
 /**
  * Payer work queues. Each returns what a reviewer needs to decide without another round trip:
@@ -89,11 +91,16 @@ export async function paymentQueue(db: Database): Promise<Record<string, unknown
   );
 }
 
-/** The audit trail of one case (its own entries and those of its bookings and claim), with the chain's status. */
-export async function caseAuditTrail(db: Database, caseId: string): Promise<Record<string, unknown>> {
-  const entries = await db.query(
-    `SELECT a.id, a.chain_seq AS "chainSeq", a.at, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId",
-            o.username AS actor, a.before, a.after
+/**
+ * The audit trail of one case (its own entries and those of its bookings and claim), with the
+ * chain's status. The chain is verified incrementally (from the verified-up-to checkpoint, at most
+ * 5,000 entries per read: audit/chain.ts), never re-hashed whole by a read; the entries shown are
+ * each checked against their own keyed hash; and the newest anchor written outside the database
+ * is named (audit/anchors.ts).
+ */
+export async function caseAuditTrail(db: Database, caseId: string, audit: { readonly ring: Keyring; readonly anchors: AnchorStatus | null }): Promise<Record<string, unknown>> {
+  const rows = await db.query<AuditRow & { actor: string | null }>(
+    `SELECT a.*, o.username AS actor
        FROM audit_log a LEFT JOIN operators o ON o.id = a.actor_id
       WHERE (a.entity_type = 'case' AND a.entity_id = $1)
          OR (a.entity_type = 'booking' AND a.entity_id IN (SELECT id::text FROM bookings WHERE case_id = $1::uuid))
@@ -101,8 +108,18 @@ export async function caseAuditTrail(db: Database, caseId: string): Promise<Reco
       ORDER BY a.id`,
     [caseId],
   );
-  const verdict = await verifyChain(db);
-  return { caseId, entries, chain: verdict.ok ? { isIntact: true, entries: verdict.entries, unlinked: verdict.unlinked } : { isIntact: false, firstBadSeq: verdict.firstBadSeq, problem: verdict.problem } };
+  const entries = rows.map((row) => ({ id: Number(row.id), chainSeq: row.chain_seq === null ? null : Number(row.chain_seq), at: row.at, action: row.action, entityType: row.entity_type, entityId: row.entity_id, actor: row.actor, before: row.before, after: row.after }));
+  const altered = rows.find((row) => row.chain_seq !== null && entryProblem(audit.ring, { ...row, chain_seq: Number(row.chain_seq) }, row.prev_hash ?? '') !== null);
+  if (altered) return { caseId, entries, chain: { isIntact: false, firstBadSeq: Number(altered.chain_seq), problem: entryProblem(audit.ring, { ...altered, chain_seq: Number(altered.chain_seq) }, altered.prev_hash ?? '') } };
+  const verdict = await verifyIncrementally(db, audit.ring);
+  const anchor = audit.anchors ? { file: audit.anchors.file, intervalSeconds: audit.anchors.intervalSeconds, lastSeq: audit.anchors.lastSeq, lastAt: audit.anchors.lastAt } : null;
+  return {
+    caseId,
+    entries,
+    chain: verdict.ok
+      ? { isIntact: true, entries: verdict.entries, unlinked: verdict.unlinked, verifiedUpTo: verdict.verifiedUpTo, anchor }
+      : { isIntact: false, firstBadSeq: verdict.firstBadSeq, problem: verdict.problem },
+  };
 }
 
 export async function dashboard(db: Database): Promise<Record<string, unknown>> {

@@ -1,4 +1,5 @@
 import { linkPending } from '../audit/chain';
+import { testServerKeys } from './keys';
 import type { Database, Sql } from '../db/database';
 
 /**
@@ -25,7 +26,7 @@ export async function settleAuditChain(db: Database): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const [row] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM audit_log WHERE chain_seq IS NULL');
     if ((row?.count ?? 0) === 0) return;
-    await linkPending(db);
+    await linkPending(db, testServerKeys.audit);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('audit entries stayed unlinked for 2 s');

@@ -51,8 +51,14 @@ export function AuditTrail({ caseId, version }: { readonly caseId: string; reado
           <p role="status">
             {trail.chain.isIntact ? (
               <>
-                <StatusBadge text="Chain verified" tone="good" /> The audit log's hash chain verifies ({trail.chain.entries} entries linked
-                {trail.chain.unlinked > 0 ? `, ${trail.chain.unlinked} newest not linked yet` : ''}).
+                <StatusBadge text="Chain verified" tone="good" /> The audit log's keyed hash chain verifies ({trail.chain.entries} entries linked
+                {trail.chain.unlinked > 0 ? `, ${trail.chain.unlinked} newest not linked yet` : ''}
+                {trail.chain.verifiedUpTo < trail.chain.entries ? `, ${trail.chain.entries - trail.chain.verifiedUpTo} still being checked` : ''}).{' '}
+                {trail.chain.anchor
+                  ? trail.chain.anchor.lastSeq !== null && trail.chain.anchor.lastAt
+                    ? `Anchored outside the database every ${trail.chain.anchor.intervalSeconds} s in ${trail.chain.anchor.file}; the newest anchor names entry ${trail.chain.anchor.lastSeq} (${new Date(trail.chain.anchor.lastAt).toLocaleString()}).`
+                    : `Anchored outside the database every ${trail.chain.anchor.intervalSeconds} s in ${trail.chain.anchor.file}; no anchor written by this server yet.`
+                  : 'This server writes no anchors.'}
               </>
             ) : (
               <>

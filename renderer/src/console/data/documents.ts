@@ -46,5 +46,15 @@ export interface AuditTrail {
     readonly before: Record<string, unknown> | null;
     readonly after: Record<string, unknown> | null;
   }[];
-  readonly chain: { readonly isIntact: true; readonly entries: number; readonly unlinked: number } | { readonly isIntact: false; readonly firstBadSeq: number | null; readonly problem: string };
+  readonly chain:
+    | {
+        readonly isIntact: true;
+        readonly entries: number;
+        readonly unlinked: number;
+        /** Entries verified so far (the server's verified-up-to checkpoint). */
+        readonly verifiedUpTo: number;
+        /** Where the chain's head is anchored outside the database, and the newest anchor. */
+        readonly anchor: { readonly file: string; readonly intervalSeconds: number; readonly lastSeq: number | null; readonly lastAt: string | null } | null;
+      }
+    | { readonly isIntact: false; readonly firstBadSeq: number | null; readonly problem: string };
 }
