@@ -83,20 +83,22 @@ async function main(): Promise<void> {
       INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district)
         SELECT ('10000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, '${demoIds.schemeId}', 'BENCH-' || g, 100000000000, '+919800000000', 'Pune'
           FROM generate_series(1, ${spreadFamilies + 1}) g;
+      INSERT INTO family_years (family_id, policy_year, cover) SELECT id, (SELECT policy_year FROM schemes WHERE is_current), cover FROM families;
       INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation)
         SELECT ('20000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
                ('10000000-0000-4000-8000-' || lpad(to_hex(CASE WHEN g > ${spreadFamilies} THEN ${spreadFamilies + 1} ELSE g END), 12, '0'))::uuid,
                'PMJ-' || upper(lpad(to_hex(g), 8, '0')), 'Bench Member', 1980, 'X', 'other'
           FROM generate_series(1, ${spreadFamilies + 5}) g;
-      INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by)
+      INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by, policy_year)
         SELECT ('30000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, m.id, m.family_id, '${demoIds.hospitalA}', 'admitted', 'fingerprint',
-               (SELECT id FROM operators WHERE username = 'medco.a')
+               (SELECT id FROM operators WHERE username = 'medco.a'), (SELECT policy_year FROM schemes WHERE is_current)
           FROM generate_series(1, ${spreadFamilies + 5}) g JOIN members m ON m.id = ('20000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid;
       INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, approved_amount, status)
         SELECT gen_random_uuid(), id, 'MG012A', 1, 600000, 100000000000, 100000000000, 'approved' FROM cases WHERE id::text LIKE '30000000-%';
-      INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status)
-        SELECT gen_random_uuid(), id, family_id, 0, 0, 100000000000, 'MG012A', 1, 'active' FROM cases WHERE id::text LIKE '30000000-%';
+      INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status, policy_year)
+        SELECT gen_random_uuid(), id, family_id, 0, 0, 100000000000, 'MG012A', 1, 'active', policy_year FROM cases WHERE id::text LIKE '30000000-%';
     `.split(';').filter((s) => s.trim()).join(';'));
+    const [{ policy_year: openYear }] = (await scratch.db.query<{ policy_year: number }>('SELECT policy_year FROM schemes WHERE is_current')) as [{ policy_year: number }];
     await scratch.db.script('VACUUM ANALYZE');
     const caseId = (g: number) => `30000000-0000-4000-8000-${g.toString(16).padStart(12, '0')}`;
     const hotCases = [1, 2, 3, 4, 5].map((i) => caseId(spreadFamilies + i));
@@ -146,11 +148,11 @@ async function main(): Promise<void> {
     const raw = await runFor(phaseSeconds, concurrency, () => rawBooking(caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('raw'));
     console.log('\n(d) reference: the lone arbitration UPDATE, autocommit');
     const single = await runFor(phaseSeconds, concurrency, async () => {
-      await pool.query('UPDATE families SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed) WHERE id = $1 RETURNING last_change', [`10000000-0000-4000-8000-${(1 + Math.floor(Math.random() * spreadFamilies)).toString(16).padStart(12, '0')}`, 100]);
+      await pool.query('UPDATE family_years SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed) WHERE family_id = $1 AND policy_year = $3 RETURNING last_change', [`10000000-0000-4000-8000-${(1 + Math.floor(Math.random() * spreadFamilies)).toString(16).padStart(12, '0')}`, 100, openYear]);
     }, progress('single'));
     await pool.end();
 
-    const [check] = await scratch.db.query<{ over: number }>('SELECT count(*)::int AS over FROM families WHERE committed > cover');
+    const [check] = await scratch.db.query<{ over: number }>('SELECT count(*)::int AS over FROM family_years WHERE committed > cover');
     const results = {
       httpSpreadPerSec: Math.round(spread.done / spread.seconds),
       httpHotPerSec: Math.round(hot.done / hot.seconds),

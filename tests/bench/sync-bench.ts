@@ -235,21 +235,25 @@ async function benchMain(): Promise<void> {
     const uuid = (prefix: string, expression: string) => `('${prefix}-0000-4000-8000-' || lpad(to_hex(${expression}), 12, '0'))::uuid`;
     const [medco] = await scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");
     await scratch.db.script(`
-      INSERT INTO families (id, scheme_id, family_number, cover, committed, registered_phone, district)
-        SELECT ${uuid('10000000', 'g')}, '${demoIds.schemeId}', 'BENCH-' || g, 5000000, CASE WHEN g <= ${cases} THEN 600000 ELSE 0 END, '+9198' || lpad(g::text, 8, '0'), 'Pune'
+      INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district)
+        SELECT ${uuid('10000000', 'g')}, '${demoIds.schemeId}', 'BENCH-' || g, 5000000, '+9198' || lpad(g::text, 8, '0'), 'Pune'
+          FROM generate_series(1, ${families}) g;
+      -- Each family's account of the open policy year (migration 023).
+      INSERT INTO family_years (family_id, policy_year, cover, committed)
+        SELECT ${uuid('10000000', 'g')}, (SELECT policy_year FROM schemes WHERE is_current), 5000000, CASE WHEN g <= ${cases} THEN 600000 ELSE 0 END
           FROM generate_series(1, ${families}) g;
       INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation, health_card_number)
         SELECT ${uuid('20000000', 'g')}, ${uuid('10000000', '(g + 1) / 2')}, 'PMJ-B' || lpad(to_hex(g), 8, '0'),
                (ARRAY['Ramesh', 'Sunita', 'Arjun', 'Priya', 'Mahesh', 'Lakshmi'])[1 + g % 6] || ' ' || (ARRAY['Patil', 'Jadhav', 'Shinde', 'Pawar', 'More'])[1 + g % 5],
                1940 + g % 80, CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END, CASE WHEN g % 2 = 1 THEN 'head' ELSE 'spouse' END, 'HC-B' || lpad(g::text, 9, '0')
           FROM generate_series(1, ${families * 2}) g;
-      INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by)
-        SELECT ${uuid('30000000', 'g')}, ${uuid('20000000', '2 * g - 1')}, ${uuid('10000000', 'g')}, '${demoIds.hospitalA}', 'admitted', 'fingerprint', '${medco!.id}'
+      INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by, policy_year)
+        SELECT ${uuid('30000000', 'g')}, ${uuid('20000000', '2 * g - 1')}, ${uuid('10000000', 'g')}, '${demoIds.hospitalA}', 'admitted', 'fingerprint', '${medco!.id}', (SELECT policy_year FROM schemes WHERE is_current)
           FROM generate_series(1, ${cases}) g;
       INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, approved_amount, status, decided_at)
         SELECT ${uuid('40000000', 'g')}, ${uuid('30000000', 'g')}, 'MG012A', 1, 600000, 600000, 600000, 'approved', now() FROM generate_series(1, ${cases}) g;
-      INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status)
-        SELECT ${uuid('50000000', 'g')}, ${uuid('30000000', 'g')}, ${uuid('10000000', 'g')}, 600000, ${bookingsPerCase * 100_000}, 600000, 'MG012A', 1, 'active'
+      INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status, policy_year)
+        SELECT ${uuid('50000000', 'g')}, ${uuid('30000000', 'g')}, ${uuid('10000000', 'g')}, 600000, ${bookingsPerCase * 100_000}, 600000, 'MG012A', 1, 'active', (SELECT policy_year FROM schemes WHERE is_current)
           FROM generate_series(1, ${cases}) g;
       INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
         SELECT ${uuid('60000000', 'g')}, ${uuid('30000000', `(g + ${bookingsPerCase - 1}) / ${bookingsPerCase}`)}, ${uuid('10000000', `(g + ${bookingsPerCase - 1}) / ${bookingsPerCase}`)},

@@ -296,7 +296,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
 
     /** Money checks on one consistent database snapshot (one statement each). */
     const moneyCheck = async (when: string): Promise<{ over: number; mismatches: number }> => {
-      const [over] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM families WHERE committed > cover');
+      const [over] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM family_years WHERE committed > cover');
       let mismatches = 0;
       for (const row of await moneyConsistency(scratch!)) {
         if (row.ledger !== row.committed || row.ledger_holds !== row.holds || row.ledger_claims !== row.claims) {
@@ -558,7 +558,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const serverState = async () => ({
       bookings: await db.query<ServerBooking>('SELECT b.id, b.case_id, c.hospital_id, b.covered_amount, b.shortfall_amount, b.status FROM bookings b JOIN cases c ON c.id = b.case_id'),
       holds: await db.query<ServerHold>('SELECT h.case_id, c.hospital_id, h.amount, h.consumed, h.status FROM holds h JOIN cases c ON c.id = h.case_id'),
-      families: await db.query<{ id: string; cover: number; committed: number }>("SELECT id, cover, committed FROM families WHERE district = 'Chaos'"),
+      // The desks' family documents show the account of the open policy year (sync/pull.ts).
+      families: await db.query<{ id: string; cover: number; committed: number }>("SELECT f.id, COALESCE(y.cover, f.cover) AS cover, COALESCE(y.committed, 0) AS committed FROM families f LEFT JOIN family_years y ON y.family_id = f.id AND y.policy_year = (SELECT policy_year FROM schemes WHERE is_current) WHERE f.district = 'Chaos'"),
     });
     type ServerState = Awaited<ReturnType<typeof serverState>>;
     /** Why a desk's replica differs from the server's rows for its hospital, or null if it does not. */

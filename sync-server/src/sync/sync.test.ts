@@ -210,11 +210,11 @@ describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a ro
     try {
       // The early transaction takes its id first…
       await early.query('BEGIN');
-      await early.query('UPDATE families SET cover = cover + 1 WHERE id = $1', [demoIds.seedFamily]);
+      await early.query('UPDATE family_years SET cover = cover + 1 WHERE family_id = $1', [demoIds.seedFamily]);
       // …a later one commits first…
       const [other] = await server.scratch.db.query<{ id: string }>("SELECT id FROM families WHERE district = 'Pune' AND id <> $1 LIMIT 1", [demoIds.seedFamily]);
       await late.query('BEGIN');
-      await late.query('UPDATE families SET cover = cover + 7 WHERE id = $1', [other!.id]);
+      await late.query('UPDATE family_years SET cover = cover + 7 WHERE family_id = $1', [other!.id]);
       await late.query('COMMIT');
       const between = await pullAll(server, desk, initial.checkpoint, 500);
       expect(between.documents.some((d) => d.id === other!.id)).toBe(true);
