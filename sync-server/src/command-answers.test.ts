@@ -156,6 +156,7 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     await send('medco.a', 'request-preauth', { caseId: sonCase, packageCode: 'SB001A' }, 409);
     await send('mc', 'recommend-preauth', { caseId: sonCase, recommendedAmount: units(250), reason: 'Comparable package' });
     await send('admin', 'approve-unspecified', { caseId: sonCase, decision: 'approve' });
+    await send('medco.a', 'request-enhancement', { enhancementId: randomUUID(), caseId: sonCase, amount: units(100), reason: 'One more day' });
 
     // The daughter, by override: reviewed; a query answered; rejected; discharged with nothing booked.
     const daughterCase = randomUUID();
@@ -289,6 +290,24 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     const answers = pushed.answers as Json[];
     expect(pushValidate({ ...pushed, answers: [{ ...answers[0], answer: { ...(answers[0]!.answer as Json), result: { ...((answers[0]!.answer as Json).result as Json), unlisted: true } } }] })).toBe(false);
     await request('POST', '/sync/identify', '/sync/identify', desk, { operatorId: medcoA, by: 'scheme-id', value: 'PMJ-S1000004' });
+    // The desk's pull: every document of its scope, each exactly its table's row.
+    const tables = new Set<string>();
+    let checkpoint: unknown = null;
+    for (let page = 0; page < 20; page += 1) {
+      const url = `/sync/pull?limit=5000${checkpoint ? `&checkpoint=${encodeURIComponent(JSON.stringify(checkpoint))}` : ''}`;
+      const pulled = await request('GET', '/sync/pull', url, desk);
+      const documents = pulled.documents as Json[];
+      for (const document of documents) tables.add(String(document.table));
+      if (documents.length > 0) {
+        const validate = routeSchema('get', '/sync/pull', 200);
+        const first = documents[0]!;
+        expect(validate({ ...pulled, documents: [{ ...first, row: { ...(first.row as Json), unlisted: true } }] }), `${String(first.table)}: a row field the schema does not list passes`).toBe(false);
+        expect(validate({ ...pulled, documents: [{ ...first, table: first.table === 'members' ? 'packages' : 'members' }] }), `${String(first.table)}: a row passes as another table's`).toBe(false);
+      }
+      checkpoint = pulled.checkpoint;
+      if (pulled.hasMore !== true) break;
+    }
+    expect([...tables].sort()).toEqual(['biometrics', 'bookings', 'cases', 'claims', 'enhancements', 'families', 'holds', 'members', 'packages', 'preauths']);
     await request('POST', '/sync/online', '/sync/online', desk, { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } });
     await request('POST', '/sync/online', '/sync/online', desk, { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } }, 409);
   });

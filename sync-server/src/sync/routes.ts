@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
-import { DeskOperatorsAnswer, EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullAnswer, PullCheckpoint, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import { DeskOperatorsAnswer, EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullCheckpoint, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import { PullAnswerExact } from '@contract/sync-documents';
 import { commandAnswers, CommandFailed, CommandRejection, OnlineCommandAnswer, PushAnswerExact } from '@contract/results';
 import { fail } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
@@ -117,7 +118,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     schema: {
       tags: ['sync'], summary: 'Pull server rows in this desk\'s scope since a checkpoint (documents + checkpoint)', security: deskSecurity,
       querystring: Type.Object({ checkpoint: Type.Optional(Type.String({ maxLength: 1000 })), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Documents per page, 1–${pullPageLimit.max} (default ${pullPageLimit.default}); more is refused, never cut down` })) }),
-      response: { 200: PullAnswer, ...errors },
+      // Every document exactly, by table (contract/sync-documents.ts); sent as the bytes PostgreSQL wrote.
+      response: { 200: PullAnswerExact, ...errors },
     },
   }, async (request, reply) => {
     const principal = await desk(request);
