@@ -111,4 +111,30 @@ describe.skipIf(!hasPostgres)('scheme parameters decide the next command on ever
     expect(resultOf(await first.command(ppd, 'decide-enhancement', { enhancementId, decision: 'approve-lower', amount: units(2500), reason: 'What the cover holds' })))
       .toMatchObject({ status: 'approved', approvedAmount: units(2500), grantedAmount: units(2500), uncovered: 0, holdAmount: units(4500) });
   }, 120_000);
+
+  it('under refuse, a pre-auth approved for more than the cover can add is refused with 409 and changes nothing', async () => {
+    // Continues above: 'refuse', 100 of the family's cover free.
+    const { medcoA: desk } = tokens;
+    const [mc, admin] = await Promise.all([first.login('mc'), first.login('admin')]);
+    const daughter = randomUUID();
+    resultOf(await first.command(desk, 'admit', { caseId: daughter, memberId: demoIds.daughter, identityMethod: 'fingerprint' }));
+    expect(resultOf(await first.command(desk, 'request-preauth', { caseId: daughter, packageCode: 'MG999U', estimatedAmount: units(50) }))).toMatchObject({ holdAmount: units(50) });
+    resultOf(await first.command(mc, 'recommend-preauth', { caseId: daughter, recommendedAmount: units(2000), reason: 'Two procedures are needed' }));
+    const snapshot = () => Promise.all([
+      first.scratch.db.query('SELECT amount, consumed, authorized FROM holds WHERE case_id = $1', [daughter]),
+      first.scratch.db.query('SELECT cover, committed FROM family_years WHERE family_id = $1', [demoIds.seedFamily]),
+      first.scratch.db.query('SELECT status, approved_amount FROM preauths WHERE case_id = $1', [daughter]),
+      first.scratch.db.query('SELECT count(*)::int AS count FROM ledger'),
+    ]);
+    const before = await snapshot();
+    // 2,000 approved on a hold of 50 with 50 free: the 1,950 more cannot be held whole.
+    const refused = await first.command(admin, 'approve-unspecified', { caseId: daughter, decision: 'approve' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'insufficient-cover', details: { available: units(50), requested: units(1950) } });
+    expect(await snapshot()).toEqual(before);
+    expect(before[0]).toEqual([{ amount: units(50), consumed: 0, authorized: units(50) }]);
+    expect(before[2]).toEqual([{ status: 'admin-review', approved_amount: null }]);
+    expect(resultOf(await first.command(admin, 'approve-unspecified', { caseId: daughter, decision: 'approve-lower', amount: units(100), reason: 'What the cover holds' })))
+      .toMatchObject({ preauthStatus: 'approved', approvedAmount: units(100), holdAmount: units(100), shortfall: 0 });
+  }, 120_000);
 });
