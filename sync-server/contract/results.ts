@@ -225,13 +225,18 @@ const errorOf = (codes: readonly ErrorCode[], details: Partial<Record<ErrorCode,
   codes.length === 1 ? refusalOf(codes[0]!, details[codes[0]!] ?? null) : Type.Union(codes.map((code) => refusalOf(code, details[code] ?? null)));
 export const commandErrorAnswers = {
   400: errorOf(['invalid-input', 'malformed-json', 'duplicate-key', 'invalid-text'], {
-    'invalid-input': Type.Union([ValidationErrors, BodyPath]), 'duplicate-key': BodyPath, 'invalid-text': BodyPath,
+    'invalid-input': Type.Union([
+      ValidationErrors, BodyPath,
+      // admit: an admission time the server cannot take (src/commands/identity-and-admission.ts).
+      Type.Object({ admittedAt: Type.String(), receivedAt: Time }, closed),
+      Type.Object({ policyYear: Type.Integer() }, closed),
+    ]),
+    'duplicate-key': BodyPath, 'invalid-text': BodyPath,
   }),
   401: errorOf(['unauthenticated']),
   403: errorOf(['forbidden-role']),
   404: errorOf(['not-found']),
   413: errorOf(['payload-too-large']),
-  414: errorOf(['invalid-input']),
   415: errorOf(['unsupported-media-type']),
   500: errorOf(['internal-error']),
   503: errorOf(['service-busy']),

@@ -177,6 +177,7 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     const family = { familyId: randomUUID(), familyNumber, cover: units(50_000), registeredPhone: '+919800000777', district: 'Pune', members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-ANSWER01', fullName: 'Answer Member', birthYear: 1990, gender: 'X' as const, relation: 'head' as const }] };
     await send('ha', 'register-family', family);
     await send('ha', 'register-family', { ...family, familyId: randomUUID() }, 409);
+    expect(await send('medco.a', 'admit', { caseId: randomUUID(), memberId: family.members[0]!.memberId, identityMethod: 'fingerprint', admittedAt: '2099-01-01T00:00:00.000Z' }, 400)).toMatchObject({ code: 'invalid-input', details: { admittedAt: '2099-01-01T00:00:00.000Z' } });
     await send('ha', 'set-package-price', { packageCode: 'SE007A', price: units(9000) });
     const operatorId = randomUUID();
     await send('ha', 'create-operator', { operatorId, username: 'answers.cex', displayName: 'Answers', password: 'a-long-password', roles: ['CEX'] });
