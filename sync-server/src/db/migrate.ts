@@ -18,6 +18,7 @@ import { sql as appendOnlyTruncate } from './migrations/020-append-only-truncate
 import { sql as keysOutsideDatabase } from './migrations/021-keys-outside-database';
 import { sql as signInSafety } from './migrations/022-sign-in-safety';
 import { sql as policyYears } from './migrations/023-policy-years';
+import { sql as releaseStrandedHolds } from './migrations/024-release-stranded-holds';
 import { sql as keyedAuditAndRuntimeRole } from './migrations/025-keyed-audit-and-runtime-role';
 import { sql as identifyAnswersKeptAsIds } from './migrations/026-identify-answers-kept-as-ids';
 
@@ -42,6 +43,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 21, name: 'keys-outside-database', sql: keysOutsideDatabase },
   { version: 22, name: 'sign-in-safety', sql: signInSafety },
   { version: 23, name: 'policy-years', sql: policyYears },
+  { version: 24, name: 'release-stranded-holds', sql: releaseStrandedHolds },
   { version: 25, name: 'keyed-audit-and-runtime-role', sql: keyedAuditAndRuntimeRole },
   { version: 26, name: 'identify-answers-kept-as-ids', sql: identifyAnswersKeptAsIds },
 ];
