@@ -6,6 +6,7 @@
  * Times are ISO 8601 strings; amounts are integers in minor units.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { roles } from '../domain/ids';
 
 const closed = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -152,7 +153,7 @@ export const CaseAuditTrail = Type.Object({
   ]),
 }, closed);
 
-const ReconciliationProblemKind = Type.Union(['paid-plus-deductions', 'split', 'ledger-vs-payment', 'ledger-split', 'ledger-vs-claims'].map((kind) => Type.Literal(kind)));
+const ReconciliationProblemKind = Type.Enum(['paid-plus-deductions', 'split', 'ledger-vs-payment', 'ledger-split', 'ledger-vs-claims']);
 const ReconciledPayment = Type.Object({
   paymentId: Id, reference: Type.String(), hospitalCode: Type.String(), hospitalName: Type.String(), createdAt: Time,
   claims: Count, approved: Minor, amount: Minor, governmentAmount: Minor, insurerAmount: Minor,
@@ -174,11 +175,11 @@ export const PaymentReconciliation = Type.Object({
 export const AdministrationHospitals = Queue(Type.Object({
   id: Id, code: Type.String(), name: Type.String(), district: Type.String(),
   desks: Type.Array(Type.Object({
-    id: Id, name: Type.String(), status: Type.String(), enrolledAt: Nullable(Time), registryDistrict: Type.String(), pendingCodeExpiresAt: Nullable(Time),
+    id: Id, name: Type.String(), status: Type.Enum(['active', 'revoked']), enrolledAt: Nullable(Time), registryDistrict: Type.String(), pendingCodeExpiresAt: Nullable(Time),
   }, closed)),
 }, closed));
 export const AdministrationOperators = Queue(Type.Object({
-  id: Id, username: Type.String(), displayName: Type.String(), roles: Type.Array(Type.String()), hospitalId: Nullable(Id), hospitalCode: Nullable(Type.String()), isActive: Type.Boolean(),
+  id: Id, username: Type.String(), displayName: Type.String(), roles: Type.Array(Type.Enum([...roles])), hospitalId: Nullable(Id), hospitalCode: Nullable(Type.String()), isActive: Type.Boolean(),
 }, closed));
 export const AdministrationPackages = Queue(Type.Object({
   code: Type.String(), name: Type.String(), specialty: Type.String(), isUnspecified: Type.Boolean(),
@@ -187,7 +188,15 @@ export const AdministrationPackages = Queue(Type.Object({
 export const AdministrationScheme = Type.Object({
   items: Type.Object({
     id: Type.String(), name: Type.String(), policyYear: Type.Integer(), currency: Type.String(), locale: Type.String(), minorPerUnit: Type.Integer(),
-    governmentShareBp: Type.Integer(), shortfallPolicy: Type.String(), autoExtendBp: Type.Integer(), preauthTurnaroundMinutes: Type.Integer(),
+    governmentShareBp: Type.Integer(), shortfallPolicy: Type.Enum(['partial-hold', 'refuse']), autoExtendBp: Type.Integer(), preauthTurnaroundMinutes: Type.Integer(),
   }, closed),
   computedAt: Time,
 }, closed);
+
+/** The types of the answers the payer console reads (renderer/src/console: type imports). */
+export type AdministrationHospitalsValue = Static<typeof AdministrationHospitals>;
+export type AdministrationOperatorsValue = Static<typeof AdministrationOperators>;
+export type AdministrationPackagesValue = Static<typeof AdministrationPackages>;
+export type AdministrationSchemeValue = Static<typeof AdministrationScheme>;
+export type DashboardValue = Static<typeof Dashboard>;
+export type PaymentReconciliationValue = Static<typeof PaymentReconciliation>;

@@ -1,61 +1,13 @@
-/** The health authority's reference data, as GET /admin/* and GET /dashboard send it. */
-import type { Role } from '@domain/ids';
+/** The health authority's reference data, as GET /admin/* and GET /dashboard send it (sync-server/contract/reads.ts). */
+import type { AdministrationHospitalsValue, AdministrationOperatorsValue, AdministrationPackagesValue, AdministrationSchemeValue, DashboardValue } from '@contract/reads';
 
-export interface AdminDesk {
-  readonly id: string;
-  readonly name: string;
-  readonly status: 'active' | 'revoked';
-  readonly enrolledAt: string | null;
-  readonly registryDistrict: string;
-  readonly pendingCodeExpiresAt: string | null;
-}
-
-export interface AdminHospital {
-  readonly id: string;
-  readonly code: string;
-  readonly name: string;
-  readonly district: string;
-  readonly desks: readonly AdminDesk[];
-}
-
-export interface AdminOperator {
-  readonly id: string;
-  readonly username: string;
-  readonly displayName: string;
-  readonly roles: readonly Role[];
-  readonly hospitalId: string | null;
-  readonly hospitalCode: string | null;
-  readonly isActive: boolean;
-}
-
-export interface AdminPackage {
-  readonly code: string;
-  readonly name: string;
-  readonly specialty: string;
-  readonly isUnspecified: boolean;
-  readonly versions: readonly { readonly version: number; readonly price: number; readonly effectiveFrom: string }[];
-}
-
-export interface SchemeParameters {
-  readonly governmentShareBp: number;
-  readonly shortfallPolicy: 'partial-hold' | 'refuse';
-  readonly autoExtendBp: number;
-  readonly preauthTurnaroundMinutes: number;
-}
-
-export interface AdminScheme extends SchemeParameters {
-  readonly id: string;
-  readonly name: string;
-  readonly policyYear: number;
-  readonly currency: string;
-}
-
-export interface DashboardFigures {
-  readonly cases: readonly { readonly status: string; readonly count: number }[];
-  readonly holds: readonly { readonly status: string; readonly count: number; readonly amount: number }[];
-  readonly claims: readonly { readonly status: string; readonly count: number; readonly amount: number }[];
-  readonly computedAt: string;
-}
+export type AdminHospital = AdministrationHospitalsValue['items'][number];
+export type AdminDesk = AdminHospital['desks'][number];
+export type AdminOperator = AdministrationOperatorsValue['items'][number];
+export type AdminPackage = AdministrationPackagesValue['items'][number];
+export type AdminScheme = AdministrationSchemeValue['items'];
+export type SchemeParameters = Pick<AdminScheme, 'governmentShareBp' | 'shortfallPolicy' | 'autoExtendBp' | 'preauthTurnaroundMinutes'>;
+export type DashboardFigures = DashboardValue['items'];
 
 export type ParameterChange = Partial<SchemeParameters>;
 

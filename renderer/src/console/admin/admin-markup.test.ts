@@ -63,7 +63,7 @@ describe('HA workspaces', () => {
   });
 
   it('scheme parameters: every field labelled with its current value; only changes are sent', () => {
-    const current: AdminScheme = { id: 'S', name: 'Demo scheme', policyYear: 2026, currency: 'INR', governmentShareBp: 6000, shortfallPolicy: 'partial-hold', autoExtendBp: 1000, preauthTurnaroundMinutes: 360 };
+    const current: AdminScheme = { id: 'S', name: 'Demo scheme', policyYear: 2026, currency: 'INR', locale: 'en-IN', minorPerUnit: 100, governmentShareBp: 6000, shortfallPolicy: 'partial-hold', autoExtendBp: 1000, preauthTurnaroundMinutes: 360 };
     const html = markupOf(createElement(SchemeView, { scheme: current, onSave: () => Promise.resolve({ ok: true as const, value: {} }) }));
     expect(unlabelledControls(html)).toEqual([]);
     expect(html).toMatch(/value="60"/);

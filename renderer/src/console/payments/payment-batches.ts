@@ -3,6 +3,7 @@
  * split the server will apply (the same domain function the server uses, so the preview and the
  * payment agree to the paisa). The server decides; this only shows what it will do.
  */
+import type { PaymentReconciliationValue } from '@contract/reads';
 import { splitPayment } from '@domain/money';
 import type { ReviewClaim } from '../claims/claim-review';
 
@@ -65,28 +66,5 @@ export function paidPayments(claims: readonly ReviewClaim[]): PaidPayment[] {
   })).sort((a, b) => a.reference.localeCompare(b.reference));
 }
 
-/** The reconciliation report as GET /reports/reconciliation sends it. */
-export interface ReconciliationReport {
-  readonly payments: readonly {
-    readonly paymentId: string;
-    readonly reference: string;
-    readonly hospitalCode: string;
-    readonly hospitalName: string;
-    readonly createdAt: string;
-    readonly claims: number;
-    readonly approved: number;
-    readonly amount: number;
-    readonly governmentAmount: number;
-    readonly insurerAmount: number;
-    readonly deductions: number;
-    readonly netPaid: number;
-    readonly ledgerEntries: number;
-    readonly ledgerAmount: number;
-    readonly isBalanced: boolean;
-    readonly problems: readonly { readonly kind: string; readonly message: string }[];
-  }[];
-  readonly unmatchedClaims: readonly { readonly claimId: string; readonly paymentId: string | null; readonly kind: string; readonly message: string }[];
-  readonly totals: { readonly approved: number; readonly netPaid: number; readonly deductions: number; readonly governmentAmount: number; readonly insurerAmount: number };
-  readonly isBalanced: boolean;
-  readonly computedAt: string;
-}
+/** The reconciliation report as GET /reports/reconciliation sends it (sync-server/contract/reads.ts). */
+export type ReconciliationReport = PaymentReconciliationValue;

@@ -51,7 +51,7 @@ describe('ACO payments', () => {
 describe('reconciliation view', () => {
   const balanced: ReconciliationReport = {
     payments: [{ paymentId: 'p1', reference: 'PAY-HSP-A-20261123-0000AAAA', hospitalCode: 'HSP-A', hospitalName: 'Hospital A', createdAt: '2026-11-23T12:00:00.000Z', claims: 1, approved: 550_000, amount: 550_000, governmentAmount: 330_000, insurerAmount: 220_000, deductions: 0, netPaid: 550_000, ledgerEntries: 1, ledgerAmount: 550_000, isBalanced: true, problems: [] }],
-    unmatchedClaims: [], totals: { approved: 550_000, netPaid: 550_000, deductions: 0, governmentAmount: 330_000, insurerAmount: 220_000 }, isBalanced: true, computedAt: '2026-11-23T12:00:00.000Z',
+    unbalanced: [], unmatchedClaims: [], totals: { approved: 550_000, netPaid: 550_000, deductions: 0, governmentAmount: 330_000, insurerAmount: 220_000 }, isBalanced: true, computedAt: '2026-11-23T12:00:00.000Z',
   };
 
   it('says paid + deductions = approved when everything reconciles', () => {
