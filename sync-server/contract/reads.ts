@@ -30,11 +30,11 @@ export const FamilyBalance = Type.Object({
   committed: Minor,
   available: Minor,
   holds: Type.Array(Type.Object({
-    caseId: Id, memberId: Id, hospitalCode: Type.String(), isOwnHospital: Type.Boolean(),
+    caseId: Nullable(Id), memberId: Nullable(Id), hospitalCode: Type.String(), isOwnHospital: Type.Boolean({ description: 'Another hospital\'s hold shows its amounts only: caseId and memberId are null' }),
     amount: Minor, consumed: Minor, authorized: Minor, preauthStatus: Nullable(Type.String()),
   }, closed)),
   claims: Type.Array(Type.Object({
-    claimId: Id, caseId: Id, status: Type.String(), isOwnHospital: Type.Boolean(),
+    claimId: Nullable(Id), caseId: Nullable(Id), status: Type.String(), isOwnHospital: Type.Boolean({ description: 'Another hospital\'s claim shows its amount only: claimId and caseId are null' }),
     committedAmount: Minor,
   }, closed)),
   patientShares: Type.Array(Type.Object({ memberId: Id, kind: Type.String(), amount: Minor }, closed)),

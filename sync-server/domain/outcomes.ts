@@ -57,6 +57,7 @@ export type ErrorCode =
   | 'command-id-reused'
   | 'protocol-mismatch'
   | 'command-failed'
+  | 'too-many-requests'
   | 'service-busy'
   | 'internal-error';
 
@@ -92,6 +93,9 @@ export function httpStatusOf(refusal: Refusal): number {
     // final answer, recorded so the desk's outbox moves on (4xx: desks never resend it).
     case 'command-failed':
       return 422;
+    // Lookups and one-time codes past an operator's or a member's limit (issue 13 item 8).
+    case 'too-many-requests':
+      return 429;
     // Every database connection stayed busy past the wait limit: retry shortly (Retry-After).
     case 'service-busy':
       return 503;

@@ -80,7 +80,7 @@ const findingsAnsweredByRoute: Record<string, (path: readonly (string | number)[
   '/sync/online': (path) => path[0] === 'body',
 };
 
-const errorResponses = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 414: ErrorAnswer, 415: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer };
+const errorResponses = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 414: ErrorAnswer, 415: ErrorAnswer, 429: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer };
 const bearer = [{ bearerAuth: [] }];
 
 /**

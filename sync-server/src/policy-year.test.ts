@@ -59,7 +59,8 @@ describeEachBackend('policy years (%s)', (backend) => {
   it('a 2027 admission draws on a fresh 10,000: the mother is held 6,000 in full (2026 has only 4,000 left)', async () => {
     expect(resultOf(await server.command(deskB, 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'fingerprint', admittedAt: now.toISOString() }))).toMatchObject({ policyYear: 2027 });
     expect(resultOf(await server.command(deskB, 'request-preauth', { caseId: motherCase, packageCode: 'MG012A' }))).toMatchObject({ holdAmount: units(6000), shortfall: 0, family: { cover: units(10000), committed: units(6000), available: units(4000) } });
-    expect(await balance()).toMatchObject({ policyYear: 2027, cover: units(10000), committed: units(6000), holds: [expect.objectContaining({ caseId: motherCase })] });
+    // Desk A sees hospital B's hold as an amount, not whose case it is (issue 13 item 8).
+    expect(await balance()).toMatchObject({ policyYear: 2027, cover: units(10000), committed: units(6000), holds: [expect.objectContaining({ caseId: null, hospitalCode: 'HSP-B', amount: units(6000) })] });
     expect(await balance(2026)).toMatchObject({ policyYear: 2026, committed: units(6000), holds: [expect.objectContaining({ caseId: fatherCase })] });
   });
 

@@ -34,6 +34,10 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
     resultOf(await server.command(deskA, 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' }));
     const preauth = resultOf(await server.command(deskA, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' }));
     expect(preauth).toMatchObject({ holdAmount: units(6000), shortfall: 0, packageVersion: 1, family: { committed: units(6000), available: units(4000) } });
+    // Desk B (Satara) reaches the Pune family once it identifies the patient it is admitting
+    // (issue 13 item 8): before that, the family's balance is not its business.
+    expect((await server.get(deskB, `/families/${demoIds.seedFamily}/balance`)).status).toBe(404);
+    resultOf(await server.command(deskB, 'identify-member', { by: 'scheme-id', value: 'PMJ-S1000002' }));
     for (const token of [deskA, deskB, ppd]) {
       expect(await balance(token)).toMatchObject({ cover: units(10000), committed: units(6000), available: units(4000) });
     }
@@ -50,8 +54,9 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
     expect(String(preauth.summary)).toContain('₹1,000.00 would be the patient\'s shortfall');
     expect(seen.holds).toContainEqual(expect.objectContaining({ caseId: motherCase, memberId: demoIds.mother, authorized: units(5000), amount: units(4000) }));
     expect(seen.patientShares).toEqual([]);
-    // Desk B sees the father's hold at hospital A only as an amount, not as its own case.
-    expect(seen.holds).toContainEqual(expect.objectContaining({ caseId: fatherCase, hospitalCode: 'HSP-A', isOwnHospital: false, amount: units(6000) }));
+    // Desk B sees the father's hold at hospital A only as an amount: not whose case it is (issue 13 item 8).
+    expect(seen.holds).toContainEqual(expect.objectContaining({ caseId: null, memberId: null, hospitalCode: 'HSP-A', isOwnHospital: false, amount: units(6000) }));
+    expect(JSON.stringify(seen)).not.toContain(fatherCase);
   });
 
   it('step 3: the father cannot be admitted at hospital B while his case at A is active', async () => {

@@ -21,6 +21,7 @@ import { sql as policyYears } from './migrations/023-policy-years';
 import { sql as releaseStrandedHolds } from './migrations/024-release-stranded-holds';
 import { sql as keyedAuditAndRuntimeRole } from './migrations/025-keyed-audit-and-runtime-role';
 import { sql as identifyAnswersKeptAsIds } from './migrations/026-identify-answers-kept-as-ids';
+import { sql as deskReachAndLookupLimits } from './migrations/027-desk-reach-and-lookup-limits';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -46,6 +47,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 24, name: 'release-stranded-holds', sql: releaseStrandedHolds },
   { version: 25, name: 'keyed-audit-and-runtime-role', sql: keyedAuditAndRuntimeRole },
   { version: 26, name: 'identify-answers-kept-as-ids', sql: identifyAnswersKeptAsIds },
+  { version: 27, name: 'desk-reach-and-lookup-limits', sql: deskReachAndLookupLimits },
 ];
 
 /**

@@ -4,6 +4,8 @@ import { appendAudit } from '../audit/chain';
 import { familyBalance } from '../commands/case-access';
 import { nationalIdHash } from '../commands/identity-and-admission';
 import type { CommandContext, CommandHandlers } from '../commands/context';
+import { chargeMemberLookup, chargeOperatorLookup } from './lookup-limits';
+import { recordLookup } from './reach';
 
 interface MemberLookupRow {
   id: string;
@@ -18,11 +20,17 @@ interface MemberLookupRow {
 /**
  * identify-member: find a beneficiary by scheme id, national id (keyed hash) or health card.
  * Every lookup, found or repeated, is in the audit log (who looked up which member, by which kind
- * of identifier; never the identifier itself).
+ * of identifier; never the identifier itself). Lookups that find a member are limited per operator
+ * and per member (identity/lookup-limits.ts), and a lookup lets the operator's
+ * hospital reach the family for a day (identity/reach.ts: its balance, one-time codes).
  */
 export const identifyMember: CommandHandlers['identify-member'] = async (context, body) => {
   const memberId = await findMember(context, body);
-  return identifiedMemberAnswer(context, memberId, { by: body.by });
+  await chargeOperatorLookup(context.sql, context.principal.operatorId);
+  await chargeMemberLookup(context.sql, memberId);
+  const answer = await identifiedMemberAnswer(context, memberId, { by: body.by });
+  await recordLookup(context.sql, context.principal.hospitalId, answer.family.familyId);
+  return answer;
 };
 
 async function findMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<string> {

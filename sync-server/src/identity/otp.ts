@@ -3,6 +3,8 @@ import type { CommandBody } from '@contract/commands';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import type { CommandContext, CommandResult } from '../commands/context';
+import { chargeOtpSend } from './lookup-limits';
+import { requireFamilyInReach } from './reach';
 
 /** One-time-code rules. Defaults follow the scheme's identity policy (10-minute codes, 5 tries). */
 export interface OtpPolicy {
@@ -29,8 +31,11 @@ async function lockedUntil(context: CommandContext, memberId: string): Promise<D
 export async function sendOtp(context: CommandContext, body: CommandBody<'send-otp'>): Promise<CommandResult<'send-otp'>> {
   const policy = context.services.otp;
   const now = context.services.now();
-  const [member] = await context.sql.query<{ id: string; registered_phone: string }>('SELECT m.id, f.registered_phone FROM members m JOIN families f ON f.id = m.family_id WHERE m.id = $1', [body.memberId]);
+  const [member] = await context.sql.query<{ id: string; family_id: string; registered_phone: string }>('SELECT m.id, m.family_id, f.registered_phone FROM members m JOIN families f ON f.id = m.family_id WHERE m.id = $1', [body.memberId]);
   if (!member) throw fail('not-found', `There is no scheme member ${body.memberId}.`);
+  // Only to a member the desk's hospital serves (issue 13 item 8), and a limited number per operator.
+  await requireFamilyInReach(context.sql, context.principal.hospitalId, member.family_id, `member ${body.memberId}`);
+  await chargeOtpSend(context.sql, context.principal.operatorId);
   // Serialize code requests per member so two desks cannot both slip under the limits. FOR NO KEY
   // UPDATE, the weakest row lock that excludes another send-otp: it does not conflict with the
   // key-share locks that inserting a case or a patient share for this member takes, so money

@@ -2,6 +2,7 @@ import { formatAmount } from '@domain/money';
 import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
+import { requireFamilyInReach } from '../identity/reach';
 
 /** Reads that must be one consistent picture run in a REPEATABLE READ snapshot. */
 async function snapshot<T>(db: Database, work: (sql: Sql) => Promise<T>): Promise<T> {
@@ -28,6 +29,8 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
       [familyId, policyYear ?? null],
     );
     if (!family) throw fail('not-found', `There is no family ${familyId}.`);
+    // A desk role reads only families its hospital serves (issue 13 item 8, identity/reach.ts).
+    await requireFamilyInReach(sql, principal.hospitalId, familyId, `family ${familyId}`);
     const holds = await sql.query<{ case_id: string; member_id: string; hospital_id: string; hospital_code: string; amount: number; consumed: number; authorized: number; preauth_status: string | null }>(
       `SELECT h.case_id, c.member_id, c.hospital_id, hs.code AS hospital_code, h.amount, h.consumed, h.authorized, p.status AS preauth_status
          FROM holds h JOIN cases c ON c.id = h.case_id JOIN hospitals hs ON hs.id = c.hospital_id
@@ -53,12 +56,13 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
       cover: family.cover,
       committed: family.committed,
       available: family.cover - family.committed,
+      // Other hospitals' holds and claims: the amounts (the family's exposure), not whose case it is.
       holds: holds.map((h) => ({
-        caseId: h.case_id, memberId: h.member_id, hospitalCode: h.hospital_code, isOwnHospital: isOwn(h.hospital_id),
+        caseId: isOwn(h.hospital_id) ? h.case_id : null, memberId: isOwn(h.hospital_id) ? h.member_id : null, hospitalCode: h.hospital_code, isOwnHospital: isOwn(h.hospital_id),
         amount: h.amount, consumed: h.consumed, authorized: h.authorized, preauthStatus: h.preauth_status,
       })),
       claims: claims.map((c) => ({
-        claimId: c.id, caseId: c.case_id, status: c.status, isOwnHospital: isOwn(c.hospital_id),
+        claimId: isOwn(c.hospital_id) ? c.id : null, caseId: isOwn(c.hospital_id) ? c.case_id : null, status: c.status, isOwnHospital: isOwn(c.hospital_id),
         // What the claim contributes to committed right now.
         committedAmount: c.approved_amount ?? c.payer_amount,
       })),
