@@ -290,15 +290,13 @@ export const LoginBody = Type.Object({
   password: Type.String({ minLength: 1, maxLength: 200 }),
 }, strict);
 
+/**
+ * A refusal of a route other than a command's (reads, sync, console, HA routes): a code, a
+ * sentence and, for some codes, details. Commands describe theirs exactly in contract/results.ts.
+ */
 export const ErrorAnswer = Type.Object({
   code: Type.String({ description: 'Machine-readable refusal code' }),
   message: Type.String({ description: 'A sentence a person can act on' }),
   details: Type.Optional(Type.Object({}, { additionalProperties: true })),
-});
+}, strict);
 export type ErrorAnswerBody = Static<typeof ErrorAnswer>;
-
-export const CommandAnswer = Type.Object({
-  commandId: Type.String(),
-  command: Type.String(),
-  result: Type.Object({}, { additionalProperties: true }),
-});

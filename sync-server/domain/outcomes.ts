@@ -55,6 +55,7 @@ export type ErrorCode =
   | 'forbidden-role'
   | 'not-found'
   | 'command-id-reused'
+  | 'path-too-long'
   | 'protocol-mismatch'
   | 'command-failed'
   | 'too-many-requests'
@@ -93,6 +94,9 @@ export function httpStatusOf(refusal: Refusal): number {
     // final answer, recorded so the desk's outbox moves on (4xx: desks never resend it).
     case 'command-failed':
       return 422;
+    // An id in the address longer than any id (the router's maxParamLength): the address is wrong.
+    case 'path-too-long':
+      return 414;
     // Lookups and one-time codes past an operator's or a member's limit (issue 13 item 8).
     case 'too-many-requests':
       return 429;

@@ -145,6 +145,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Money must arrive as JSON integers: no coercion of "100" to 100, no silent removal of
     // unknown fields (they are refused instead).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    // What the router refuses before any route runs (an id past maxParamLength, a malformed URL)
+    // answers in the house shape too, not Fastify's own ({error, statusCode, ...}).
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, { kind: 'error', code: 'path-too-long', message: 'The address is too long: a part of it is longer than any id. Check the link or the id you typed.' });
+      return send(reply, { kind: 'error', code: 'invalid-input', message: 'The address could not be read; check the link.' });
+    },
   });
   app.decorateRequest('principal', null);
   app.decorateRequest('bodyFindings', null);
