@@ -19,51 +19,7 @@ export function nationalIdHash(key: Buffer, nationalId: string, legacy: Buffer |
   return createHmac('sha256', key).update(inner).digest('hex');
 }
 
-interface MemberLookupRow {
-  id: string;
-  family_id: string;
-  scheme_member_id: string;
-  full_name: string;
-  birth_year: number;
-  gender: string;
-  relation: string;
-}
-
-export async function identifyMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<CommandResult<'identify-member'>> {
-  const column = body.by === 'scheme-id' ? 'scheme_member_id' : body.by === 'national-id' ? 'national_id_hash' : 'health_card_number';
-  const value = body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value, context.nationalIdLegacy ?? null) : body.value.trim().toUpperCase();
-  const [member] = await context.sql.query<MemberLookupRow>(
-    `SELECT id, family_id, scheme_member_id, full_name, birth_year, gender, relation FROM members WHERE ${column} = $1`,
-    [value],
-  );
-  if (!member) throw fail('not-found', `No scheme member matches that ${body.by.replace('-', ' ')}. Check the number, or search by another identifier.`);
-  const members = await context.sql.query<MemberLookupRow & { active_case_id: string | null; active_hospital_code: string | null }>(
-    `SELECT m.id, m.family_id, m.scheme_member_id, m.full_name, m.birth_year, m.gender, m.relation,
-            c.id AS active_case_id, h.code AS active_hospital_code
-       FROM members m
-       LEFT JOIN cases c ON c.member_id = m.id AND c.status = 'admitted'
-       LEFT JOIN hospitals h ON h.id = c.hospital_id
-      WHERE m.family_id = $1 ORDER BY m.birth_year, m.scheme_member_id`,
-    [member.family_id],
-  );
-  const [family] = await context.sql.query<{ family_number: string; registered_phone: string }>('SELECT family_number, registered_phone FROM families WHERE id = $1', [member.family_id]);
-  // Who looked up which beneficiary is itself audited (privacy), but no identifier is logged.
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'member-identified', entityType: 'member', entityId: member.id, after: { by: body.by }, commandId: context.commandId });
-  return {
-    member: { memberId: member.id, schemeMemberId: member.scheme_member_id, fullName: member.full_name, birthYear: member.birth_year, gender: member.gender, relation: member.relation },
-    family: {
-      familyId: member.family_id,
-      familyNumber: family?.family_number ?? null,
-      // Only the last digits: enough for "we will send a code to the phone ending 4321".
-      registeredPhoneEnding: family ? family.registered_phone.slice(-4) : null,
-      ...(await familyBalance(context.sql, member.family_id, context.scheme.policy_year)),
-      members: members.map((m) => ({
-        memberId: m.id, schemeMemberId: m.scheme_member_id, fullName: m.full_name, birthYear: m.birth_year, relation: m.relation,
-        activeCase: m.active_case_id ? { hospitalCode: m.active_hospital_code } : null,
-      })),
-    },
-  };
-}
+// identify-member: src/identity/identify-member.ts (issue 13 items 8 and 12).
 
 export async function admit(context: CommandContext, body: CommandBody<'admit'>): Promise<CommandResult<'admit'>> {
   const hospitalId = context.principal.hospitalId;
