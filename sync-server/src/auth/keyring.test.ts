@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,19 @@ describe('where the server keys come from', () => {
     const again = loadServerKeys({}, { demoKeyFile: file });
     expect(again.token.current.key.equals(first.token.current.key)).toBe(true);
     expect(first.token.current.key.equals(first.nationalId.current.key)).toBe(false);
+  });
+
+  it('a demo key file from before the audit key gains one, keeping its other keys; a production key file without it is refused', () => {
+    const file = join(dir, 'older-demo', 'server-keys.json');
+    const older = { token: text('k1'), nationalId: text('k1'), biometric: text('k1') };
+    mkdirSync(join(dir, 'older-demo'), { recursive: true });
+    writeFileSync(file, JSON.stringify(older), { mode: 0o600 });
+    expect(() => loadServerKeys({ COVERDESK_KEY_FILE: file })).toThrow(/"audit"/);
+    const upgraded = loadServerKeys({}, { demoKeyFile: file });
+    expect(upgraded.token.current.key.toString('base64')).toBe(older.token.slice(3));
+    expect(upgraded.audit.current.key.length).toBe(32);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadServerKeys({}, { demoKeyFile: file }).audit.current.key.equals(upgraded.audit.current.key)).toBe(true);
   });
 });
 
