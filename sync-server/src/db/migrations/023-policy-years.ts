@@ -17,8 +17,10 @@
  *   tie them to the year's account: a case admitted on 31 December and booked on 1 January books
  *   against the old year's cover, with the old year's parameters.
  * - A change to an account touches its family row, so the family document reaches desks again.
- * - add_booking_decision is replaced with the same signature (a process still running the previous
- *   release calls the new body), reading the case's year.
+ * - add_booking_decision is replaced with the same signature, reading the case's year.
+ * Not a rolling migration: the arbitration row moves (families.committed is dropped, so no process
+ * of the previous release can go on deciding against a row nobody else reads). Stop the previous
+ * release's servers before the first new one starts; desks keep working offline meanwhile.
  */
 export const sql = /* sql */ `
 ALTER TABLE schemes ADD COLUMN year_start_month integer NOT NULL DEFAULT 1 CHECK (year_start_month BETWEEN 1 AND 12);
