@@ -242,9 +242,14 @@ export const commandErrorAnswers = {
   503: errorOf(['service-busy']),
 } as const;
 
+/** 429: a lookup or one-time code past an operator's or a member's limit (src/identity/lookup-limits.ts). */
+export const TooManyRequests = refusalOf('too-many-requests', Type.Object({ retryAfterSeconds: Type.Integer({ minimum: 1 }) }, closed));
+/** The commands that count against those limits. */
+const limitedCommands: readonly CommandName[] = ['identify-member', 'send-otp'];
+
 /** Every status a command route answers, with its exact schema. */
 export function commandResponses<N extends CommandName>(name: N) {
-  return { 200: commandAnswers[name], 409: CommandRejection, ...commandErrorAnswers };
+  return { 200: commandAnswers[name], 409: CommandRejection, ...commandErrorAnswers, ...(limitedCommands.includes(name) ? { 429: TooManyRequests } : {}) };
 }
 
 /** 422: a desk's mutation the server set aside so the outbox moves on (src/sync/push.ts), stored as its final answer. */

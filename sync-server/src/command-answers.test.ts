@@ -232,6 +232,16 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
       }
     }
 
+    // 429: one member looked up past the member limit (src/identity/lookup-limits.ts).
+    let limited: Json | null = null;
+    for (let attempt = 0; attempt < 40 && !limited; attempt += 1) {
+      const response = await server.app.inject({ method: 'POST', url: '/commands/identify-member', headers: { authorization: `Bearer ${tokens['medco.b']!}`, 'content-type': 'application/json' }, payload: JSON.stringify({ commandId: randomUUID(), by: 'scheme-id', value: 'PMJ-S1000003' }) });
+      if (response.statusCode === 429) limited = JSON.parse(response.body) as Json;
+      else expect(response.statusCode, response.body).toBe(200);
+    }
+    expect(limited).toMatchObject({ code: 'too-many-requests' });
+    holds('identify-member', 429, limited!);
+
     // Every command was seen answering 200, each against its own exact schema.
     expect(commandNames.filter((name) => !checked.has(`${name} 200`))).toEqual([]);
     for (const status of [400, 401, 403, 404, 409, 413, 415]) expect([...checked].some((key) => key.endsWith(` ${status}`) || key.includes(` ${status} `)), `status ${status}`).toBe(true);

@@ -5,7 +5,7 @@ import { Compile } from 'typebox/compile';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
 import { DeskOperatorsAnswer, EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullCheckpoint, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
 import { PullAnswerExact } from '@contract/sync-documents';
-import { commandAnswers, CommandFailed, CommandRejection, OnlineCommandAnswer, PushAnswerExact } from '@contract/results';
+import { commandAnswers, CommandFailed, CommandRejection, OnlineCommandAnswer, PushAnswerExact, TooManyRequests } from '@contract/results';
 import { fail } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import { appendAudit } from '../audit/chain';
@@ -172,7 +172,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     schema: {
       tags: ['sync'], summary: 'Look a beneficiary up online from a desk; the family joins the desk\'s replication scope', security: deskSecurity,
       body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), by: Type.Enum(['scheme-id', 'national-id', 'health-card']), value: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-      response: { 200: commandAnswers['identify-member'], ...errors },
+      response: { 200: commandAnswers['identify-member'], ...errors, 429: TooManyRequests },
     },
     ...describedExactly,
   }, async (request, reply) => {
@@ -193,7 +193,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     schema: {
       tags: ['sync'], summary: 'Run an online-only command for a desk operator now (one-time codes, biometric enrolment): answered at once, never queued', security: deskSecurity,
       body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), name: Type.Enum(['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
-      response: { 200: OnlineCommandAnswer, ...errors, 409: CommandRejection, 422: CommandFailed },
+      response: { 200: OnlineCommandAnswer, ...errors, 409: CommandRejection, 422: CommandFailed, 429: TooManyRequests },
     },
     ...describedExactly,
   }, async (request, reply) => {
