@@ -12,7 +12,7 @@ import { migrate, migrations } from './migrate';
  */
 describeEachBackend('migration 023 on a database with money in it (%s)', (backend) => {
   let scratch: ScratchDatabase;
-  const ids = { hospital: randomUUID(), operator: randomUUID(), held: randomUUID(), claimed: randomUUID(), stranded: randomUUID(), heldCase: randomUUID(), claimedCase: randomUUID(), strandedCase: randomUUID() };
+  const ids = { hospital: randomUUID(), operator: randomUUID(), held: randomUUID(), claimed: randomUUID(), stranded: randomUUID(), heldCase: randomUUID(), claimedCase: randomUUID(), strandedCase: randomUUID(), rejectedCase: randomUUID() };
   const admittedAt = '2026-06-01T10:00:00.000Z';
 
   beforeAll(async () => {
@@ -41,6 +41,12 @@ describeEachBackend('migration 023 on a database with money in it (%s)', (backen
       await sql.query("INSERT INTO claims (id, case_id, family_id, hospital_id, amount, payer_amount, patient_amount, status) VALUES ($1, $2, $3, $4, 300000, 300000, 0, 'submitted')", [randomUUID(), ids.claimedCase, ids.claimed, ids.hospital]);
       // Stranded by the old discharge: discharged with nothing booked, its hold still active (issue 12 item 16).
       await sql.query("INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status) VALUES ($1, $2, $3, 400000, 0, 400000, 'P', 1, 'active')", [randomUUID(), ids.strandedCase, ids.stranded]);
+      // An empty hold left active by a rejected pre-auth (issue 24 item 14), on the held family's second member.
+      const rejectedMember = randomUUID();
+      await sql.query("INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation) VALUES ($1, $2, $3, 'Name', 1982, 'F', 'spouse')", [rejectedMember, ids.held, `M-${rejectedMember.slice(0, 8)}`]);
+      await sql.query("INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by, admitted_at) VALUES ($1, $2, $3, $4, 'admitted', 'fingerprint', $5, $6)", [ids.rejectedCase, rejectedMember, ids.held, ids.hospital, ids.operator, admittedAt]);
+      await sql.query("INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, status) VALUES ($1, $2, 'P', 1, 600000, 600000, 'rejected')", [randomUUID(), ids.rejectedCase]);
+      await sql.query("INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status) VALUES ($1, $2, $3, 0, 0, 0, 'P', 1, 'active')", [randomUUID(), ids.rejectedCase, ids.held]);
     });
     expect((await migrate(scratch.db)).applied).toEqual(expect.arrayContaining([23, 24]));
   });
@@ -62,7 +68,8 @@ describeEachBackend('migration 023 on a database with money in it (%s)', (backen
       expect(await scratch.db.query(`SELECT DISTINCT policy_year FROM ${table}`), table).toEqual([{ policy_year: 2026 }]);
     }
     const cases = await scratch.db.query<{ admitted_at: Date; received_at: Date }>('SELECT admitted_at, received_at FROM cases');
-    expect(cases.map((c) => [new Date(c.admitted_at).toISOString(), new Date(c.received_at).toISOString()])).toEqual([[admittedAt, admittedAt], [admittedAt, admittedAt], [admittedAt, admittedAt]]);
+    expect(cases.map((c) => [new Date(c.admitted_at).toISOString(), new Date(c.received_at).toISOString()])).toEqual(cases.map(() => [admittedAt, admittedAt]));
+    expect(cases).toHaveLength(4);
   });
 
   it('024 releases a hold stranded on a case discharged with nothing booked, with its ledger entry, and touches no other', async () => {
@@ -70,6 +77,7 @@ describeEachBackend('migration 023 on a database with money in it (%s)', (backen
       { case_id: ids.heldCase, amount: 600_000, status: 'active' },
       { case_id: ids.claimedCase, amount: 300_000, status: 'claimed' },
       { case_id: ids.strandedCase, amount: 0, status: 'released' },
+      { case_id: ids.rejectedCase, amount: 0, status: 'released' },
     ]));
     expect(await scratch.db.query("SELECT case_id, delta::int, policy_year FROM ledger WHERE reason = 'repair-stranded-hold'")).toEqual([{ case_id: ids.strandedCase, delta: -400_000, policy_year: 2026 }]);
     const sums = await scratch.db.query<{ family_id: string; committed: number; ledger: number }>(

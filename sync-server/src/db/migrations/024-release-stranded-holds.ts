@@ -6,6 +6,8 @@
  * some. Each is released as the command would: hold to 0 and 'released', the year's account given
  * the amount back, one ledger entry per hold (reason 'repair-stranded-hold', a fresh command id),
  * so committed = Σ ledger still holds. A discharged case with bookings or a claim is not touched.
+ * Also: an empty hold left 'active' by a pre-auth rejected with nothing booked (issue 24 item 14)
+ * is marked released, as rejecting does now; it holds no money, so no ledger entry.
  */
 export const sql = /* sql */ `
 WITH stranded AS (
@@ -32,4 +34,8 @@ given_back AS (
 INSERT INTO ledger (family_id, policy_year, case_id, component, delta, reason, command_id)
   SELECT family_id, policy_year, case_id, 'hold', -amount, 'repair-stranded-hold', gen_random_uuid()
     FROM released WHERE amount > 0;
+
+UPDATE holds h SET status = 'released', updated_at = now()
+  FROM preauths p
+ WHERE p.case_id = h.case_id AND p.status = 'rejected' AND h.status = 'active' AND h.amount = 0 AND h.consumed = 0;
 `;
