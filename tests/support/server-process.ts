@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,13 +32,15 @@ export interface ServerProcess {
 /** Start a real sync-server process (`tsx sync-server/src/main.ts`) and wait until it listens. */
 export async function startServerProcess(env: Record<string, string>, options: { port?: number; args?: string[]; timeoutMs?: number } = {}): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
+  const anchorFile = join(tmpdir(), `coverdesk-audit-anchors-${port}.jsonl`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', ...(options.args ?? [])], {
     cwd: root,
     // The test keys (sync-server/src/testing/keys.ts): the same as this process's in-process servers.
     // A server on PostgreSQL (production mode) refuses to start without an audit anchor file.
-    env: { ...process.env, ...testKeyEnvironment(), COVERDESK_AUDIT_ANCHOR_FILE: join(tmpdir(), `coverdesk-audit-anchors-${port}.jsonl`), ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...testKeyEnvironment(), COVERDESK_AUDIT_ANCHOR_FILE: anchorFile, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (!env.COVERDESK_AUDIT_ANCHOR_FILE) child.once('exit', () => rmSync(anchorFile, { force: true }));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
