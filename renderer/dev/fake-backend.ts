@@ -309,7 +309,8 @@ export class FakeDeskBackend implements DeskConnection {
     fakeCase.preauth.decisionReason = null;
     this.allocateBookings(fakeCase);
     this.caseChanged(fakeCase);
-    this.notify(fakeCase, 'Pre-auth approved', `${fakeCase.preauth.packageCode ?? 'Package'} approved for ${this.memberOf(fakeCase.memberId).fullName}.`);
+    // Like the real desk (electron/desk-backend/decision-notification.ts): no patient name on a shared screen.
+    this.notify(fakeCase, 'Pre-auth approved', `${fakeCase.preauth.packageCode ?? 'Package'} approved. Open the case to see the patient.`);
   }
 
   /** The Medical Committee recommends an amount for an unspecified package; Admin decides next (S2). */
