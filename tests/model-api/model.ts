@@ -1,0 +1,498 @@
+/**
+ * The reference model of CoverDesk's command API (issue 22): one family's cover per policy year,
+ * its members' cases at two hospitals, pre-auths (catalogue and unspecified), holds, bookings,
+ * enhancements, discharge, claims, CEX/CPD decisions, payments, cancellation and the policy year's
+ * roll-over. Pure and synchronous: it is written from the rules (sync-server/README.md, the
+ * handlers' documented behaviour, domain/money.ts), never from the handlers' code, and it imports
+ * only pure domain rules. `apply` takes a concrete request (who, which command, which body) and
+ * says what the server must answer, changing the model's state as the server must change its own.
+ */
+import { maxAmount } from '@domain/money';
+import { policyYearOf } from '@domain/policy-year';
+
+export type Actor = 'medco.a' | 'medco.b' | 'ppd' | 'mc' | 'admin' | 'cex' | 'cpd' | 'aco';
+export type Hospital = 'A' | 'B';
+
+/** The demo scheme as the test sets it up (seed.ts, catalogue.ts; auto-extension set by the test). */
+export const scheme = {
+  timeZone: 'Asia/Kolkata',
+  yearStartMonth: 1,
+  autoExtendBp: 1_000,
+  governmentShareBp: 6_000,
+  packages: { MG012A: 600_000, SB001A: 750_000, MG001A: 900_000 } as Record<string, number>,
+  unspecified: new Set(['SG999U']),
+} as const;
+
+const roleOf: Record<Actor, string> = { 'medco.a': 'MEDCO', 'medco.b': 'MEDCO', ppd: 'PPD', mc: 'MC', admin: 'ADMIN', cex: 'CEX', cpd: 'CPD', aco: 'ACO' };
+const hospitalOf: Record<Actor, Hospital | null> = { 'medco.a': 'A', 'medco.b': 'B', ppd: null, mc: null, admin: null, cex: null, cpd: null, aco: null };
+const commandRole: Record<string, string> = {
+  admit: 'MEDCO', 'request-preauth': 'MEDCO', 'respond-query': 'MEDCO', 'decide-preauth': 'PPD', 'recommend-preauth': 'MC',
+  'approve-unspecified': 'ADMIN', 'request-enhancement': 'MEDCO', 'decide-enhancement': 'PPD', 'add-booking': 'MEDCO',
+  'void-booking': 'MEDCO', discharge: 'MEDCO', 'submit-claim': 'MEDCO', 'process-claim': 'CEX', 'verify-claim': 'CPD',
+  'approve-payment': 'ACO', 'cancel-case': 'MEDCO',
+};
+
+type PreauthStatus = 'pending' | 'queried' | 'committee-review' | 'admin-review' | 'approved' | 'rejected' | 'cancelled';
+const undecided: ReadonlySet<PreauthStatus> = new Set(['pending', 'queried', 'committee-review', 'admin-review']);
+
+export interface Booking { id: string; caseId: string; amount: number; covered: number; shortfall: number; status: 'active' | 'voided'; closed: boolean }
+export interface Enhancement { id: string; caseId: string; requested: number; status: 'pending' | 'approved' | 'rejected' | 'cancelled' }
+export interface Hold { amount: number; consumed: number; authorized: number; status: 'active' | 'released' | 'claimed' }
+export interface Case {
+  id: string;
+  member: number;
+  hospital: Hospital;
+  year: number;
+  status: 'admitted' | 'discharged' | 'cancelled';
+  preauth: { status: PreauthStatus; requested: number; recommended: number | null; unspecified: boolean } | null;
+  hold: Hold | null;
+  bookings: string[];
+  claimId: string | null;
+}
+export interface ClaimLine { bookingId: string; payer: number }
+export interface Claim {
+  id: string; caseId: string; hospital: Hospital; year: number; amount: number; payer: number; patient: number;
+  lines: ClaimLine[]; status: 'submitted' | 'processed' | 'approved' | 'denied' | 'paid'; approved: number | null;
+}
+
+export interface ModelState {
+  /** The server's clock (ms) and the policy years the scheme has cover for. */
+  now: number;
+  firstYear: number;
+  memberIds: string[];
+  cover: number;
+  /** committed per policy year (a year with no account is 0). */
+  committed: Record<number, number>;
+  cases: Record<string, Case>;
+  caseOrder: string[];
+  bookings: Record<string, Booking>;
+  bookingOrder: string[];
+  enhancements: Record<string, Enhancement>;
+  enhancementOrder: string[];
+  claims: Record<string, Claim>;
+  claimOrder: string[];
+  payments: string[];
+  rollovers: number;
+}
+
+export interface Request { actor: Actor; name: string; body: Record<string, unknown> }
+/** What the server must answer: the status, the refusal code, and key fields of the result. */
+export interface Expected { status: number; code?: string; result?: Record<string, unknown> }
+
+export function initialState(options: { now: number; firstYear: number; memberIds: string[]; cover: number }): ModelState {
+  return {
+    now: options.now, firstYear: options.firstYear, memberIds: [...options.memberIds], cover: options.cover, committed: {},
+    cases: {}, caseOrder: [], bookings: {}, bookingOrder: [], enhancements: {}, enhancementOrder: [], claims: {}, claimOrder: [], payments: [], rollovers: 0,
+  };
+}
+
+export const clone = (state: ModelState): ModelState => structuredClone(state);
+export const openYear = (state: ModelState): number => policyYearOf(new Date(state.now), scheme.timeZone, scheme.yearStartMonth);
+export const yearsOf = (state: ModelState): number[] => Array.from({ length: openYear(state) - state.firstYear + 1 }, (_, i) => state.firstYear + i);
+
+/** The policy year's roll-over as the test drives it: the clock moves to 00:10 on 1 January of the next year (IST). */
+export function rollOver(state: ModelState): void {
+  const next = openYear(state) + 1;
+  state.now = Date.parse(`${next}-01-01T00:10:00+05:30`);
+  state.rollovers += 1;
+}
+
+export const committedOf = (state: ModelState, year: number): number => state.committed[year] ?? 0;
+const available = (state: ModelState, year: number): number => state.cover - committedOf(state, year);
+const family = (state: ModelState, year: number) => ({ cover: state.cover, committed: committedOf(state, year), available: available(state, year) });
+/** The one arbitration rule: reserve up to `requested`, as much as the year's cover has left (partial-hold). */
+function reserve(state: ModelState, year: number, requested: number): number {
+  const granted = Math.max(0, Math.min(requested, available(state, year)));
+  state.committed[year] = committedOf(state, year) + granted;
+  return granted;
+}
+function release(state: ModelState, year: number, amount: number): void {
+  state.committed[year] = committedOf(state, year) - amount;
+}
+/** The ceiling a hold may grow to by bookings alone: authorized plus the tolerance, rounded down. */
+const ceiling = (authorized: number): number => authorized + Math.floor((authorized * scheme.autoExtendBp) / 10_000);
+
+const ok = (result: Record<string, unknown>): Expected => ({ status: 200, result });
+const rejected = (code: string): Expected => ({ status: 409, code });
+const error = (status: number, code: string): Expected => ({ status, code });
+const notFound = (): Expected => error(404, 'not-found');
+
+/** Answers that the server stores against the command id: a repeat of the id answers them again. */
+export const isStored = (expected: { status: number; code?: string }): boolean => expected.status === 200 || (expected.status === 409 && expected.code !== 'command-id-reused');
+
+/** A case as the actor can see it: another hospital's case does not exist for a desk. */
+function visibleCase(state: ModelState, actor: Actor, caseId: unknown): Case | null {
+  const found = state.cases[String(caseId)];
+  if (!found) return null;
+  const hospital = hospitalOf[actor];
+  return hospital !== null && found.hospital !== hospital ? null : found;
+}
+
+function activeBookings(state: ModelState, found: Case): Booking[] {
+  return found.bookings.map((id) => state.bookings[id]!).filter((b) => b.status === 'active');
+}
+const bookingSum = (state: ModelState, found: Case): number => activeBookings(state, found).reduce((sum, b) => sum + b.amount, 0);
+
+/** Free room in a hold first covers the case's shortfall bookings, oldest first. Returns what moved. */
+function coverShortfall(state: ModelState, found: Case): number {
+  const hold = found.hold!;
+  let free = hold.amount - hold.consumed;
+  let moved = 0;
+  for (const booking of activeBookings(state, found)) {
+    if (free <= 0) break;
+    if (booking.closed || booking.shortfall === 0) continue;
+    const take = Math.min(free, booking.shortfall);
+    booking.covered += take;
+    booking.shortfall -= take;
+    free -= take;
+    moved += take;
+  }
+  hold.consumed += moved;
+  return moved;
+}
+
+/** Move a case's authorized amount and its hold towards it (never below what bookings consumed). */
+function setAuthorized(state: ModelState, found: Case, authorized: number): { granted: number } {
+  const hold = found.hold!;
+  hold.authorized = authorized;
+  if (authorized > hold.amount) {
+    const granted = reserve(state, found.year, authorized - hold.amount);
+    hold.amount += granted;
+    return { granted };
+  }
+  const floor = Math.max(authorized, hold.consumed);
+  if (hold.amount > floor) {
+    release(state, found.year, hold.amount - floor);
+    hold.amount = floor;
+  }
+  return { granted: 0 };
+}
+
+/** A final decision on a pre-auth: approve `full`, a lower amount, or reject. */
+function finalDecision(state: ModelState, found: Case, decision: unknown, body: Record<string, unknown>, full: number): Expected {
+  const hold = found.hold!;
+  const preauth = found.preauth!;
+  if (decision === 'reject') {
+    if (!body.reason) return error(400, 'invalid-input');
+    if (hold.consumed > 0) return rejected('bookings-covered');
+    const released = hold.amount;
+    setAuthorized(state, found, 0);
+    hold.status = 'released';
+    preauth.status = 'rejected';
+    return ok({ preauthStatus: 'rejected', holdAmount: 0, holdStatus: 'released', released, family: family(state, found.year) });
+  }
+  let approved = full;
+  if (decision === 'approve-lower') {
+    const amount = body.amount;
+    if (typeof amount !== 'number' || amount >= full || !body.reason) return error(400, 'invalid-input');
+    approved = amount;
+  }
+  const { granted } = setAuthorized(state, found, approved);
+  if (granted > 0) coverShortfall(state, found);
+  preauth.status = 'approved';
+  return ok({ preauthStatus: 'approved', approvedAmount: approved, holdAmount: hold.amount, shortfall: Math.max(0, approved - hold.amount), family: family(state, found.year) });
+}
+
+/** Look up a case for a reviewer's decision: admitted, with a pre-auth and its hold. */
+function forDecision(state: ModelState, actor: Actor, caseId: unknown): Case | Expected {
+  const found = visibleCase(state, actor, caseId);
+  if (!found) return notFound();
+  if (found.status !== 'admitted') return rejected('case-not-admitted');
+  if (!found.preauth || !found.hold) return rejected('preauth-not-requested');
+  return found;
+}
+const isExpected = (value: Case | Expected): value is Expected => 'status' in value && typeof value.status === 'number';
+
+/** Per-claim government parts of one payment: each year's total split once, then allocated by running share. */
+function governmentOf(claims: Claim[]): number {
+  let total = 0;
+  for (const year of new Set(claims.map((c) => c.year))) {
+    const amount = claims.filter((c) => c.year === year).reduce((sum, c) => sum + (c.approved ?? 0), 0);
+    total += Math.floor((amount * scheme.governmentShareBp) / 10_000);
+  }
+  return total;
+}
+
+/** A partial amount at or above its line is a typing error: bad input, before any state rule. */
+function partialAboveLine(lines: ClaimLine[], decisions: unknown): Expected | null {
+  const list = decisions as { bookingId: string; decision: string; approvedAmount?: number }[];
+  for (const d of list) {
+    const line = lines.find((l) => l.bookingId === d.bookingId);
+    if (line && d.decision === 'partial' && d.approvedAmount !== undefined && d.approvedAmount >= line.payer) return error(400, 'invalid-input');
+  }
+  return null;
+}
+
+/** Line decisions of a reviewer, turned into the approved total; or the refusal they earn. */
+function adjudicateAmounts(lines: ClaimLine[], decisions: unknown): { approved: number } | Expected {
+  const list = decisions as { bookingId: string; decision: string; approvedAmount?: number; reasonCode?: string }[];
+  if (new Set(list.map((d) => d.bookingId)).size !== list.length) return rejected('claim-lines-mismatch');
+  if (list.length !== lines.length || lines.some((l) => !list.some((d) => d.bookingId === l.bookingId))) return rejected('claim-lines-mismatch');
+  let approved = 0;
+  for (const line of lines) {
+    const d = list.find((x) => x.bookingId === line.bookingId)!;
+    if (d.decision === 'full') approved += line.payer;
+    else if (d.decision === 'partial') {
+      if (d.approvedAmount === undefined || d.approvedAmount <= 0 || d.approvedAmount >= line.payer || !d.reasonCode) return rejected('line-amount-invalid');
+      approved += d.approvedAmount;
+    } else if (!d.reasonCode) return rejected('line-amount-invalid');
+  }
+  return { approved };
+}
+
+/**
+ * What the server must answer to `request`, applied to `state` (changed only by a success).
+ * A refusal leaves the state as it was: a business rejection is 409 with a code, bad input 400,
+ * another hospital's or an unknown record 404, a role that may not 403.
+ */
+export function apply(state: ModelState, request: Request): Expected {
+  const { actor, name, body } = request;
+  if (roleOf[actor] !== commandRole[name]) return error(403, 'forbidden-role');
+  const desk = hospitalOf[actor];
+  switch (name) {
+    case 'admit': {
+      const member = state.memberIds.indexOf(String(body.memberId));
+      if (member < 0) return notFound();
+      if (state.cases[String(body.caseId)]) return rejected('already-registered');
+      let at = state.now;
+      if (body.admittedAt !== undefined) {
+        const stamp = Date.parse(String(body.admittedAt));
+        if (stamp - state.now > 5 * 60_000 || state.now - stamp > 7 * 24 * 3_600_000) return error(400, 'invalid-input');
+        at = Math.min(stamp, state.now);
+      }
+      const year = policyYearOf(new Date(at), scheme.timeZone, scheme.yearStartMonth);
+      if (year < state.firstYear || year > openYear(state)) return error(400, 'invalid-input');
+      if (Object.values(state.cases).some((c) => c.member === member && c.status === 'admitted')) return rejected('case-already-active');
+      const id = String(body.caseId);
+      state.cases[id] = { id, member, hospital: desk!, year, status: 'admitted', preauth: null, hold: null, bookings: [], claimId: null };
+      state.caseOrder.push(id);
+      return ok({ caseId: id, status: 'admitted', policyYear: year, flaggedForReview: year < openYear(state) });
+    }
+    case 'request-preauth': {
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      const code = String(body.packageCode);
+      const isUnspecified = scheme.unspecified.has(code);
+      if (isUnspecified !== (body.estimatedAmount !== undefined)) return error(400, 'invalid-input');
+      if (found.status !== 'admitted') return rejected('case-not-admitted');
+      if (found.preauth) return rejected('preauth-already-requested');
+      const requested = isUnspecified ? Number(body.estimatedAmount) : scheme.packages[code]!;
+      const granted = reserve(state, found.year, requested);
+      found.hold = { amount: granted, consumed: 0, authorized: requested, status: 'active' };
+      const status = isUnspecified ? 'committee-review' : 'pending';
+      found.preauth = { status, requested, recommended: null, unspecified: isUnspecified };
+      return ok({ preauthStatus: status, requestedAmount: requested, holdAmount: granted, shortfall: requested - granted, family: family(state, found.year) });
+    }
+    case 'respond-query': {
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      if (found.status !== 'admitted') return rejected('case-not-admitted');
+      if (!found.preauth) return rejected('preauth-not-requested');
+      if (found.preauth.status !== 'queried') return rejected('preauth-not-pending');
+      found.preauth.status = 'pending';
+      return ok({ preauthStatus: 'pending' });
+    }
+    case 'decide-preauth': {
+      const found = forDecision(state, actor, body.caseId);
+      if (isExpected(found)) return found;
+      if (found.preauth!.status !== 'pending') return rejected('preauth-not-pending');
+      if (body.decision === 'query') {
+        if (!body.reason) return error(400, 'invalid-input');
+        found.preauth!.status = 'queried';
+        return ok({ preauthStatus: 'queried' });
+      }
+      return finalDecision(state, found, body.decision, body, found.preauth!.requested);
+    }
+    case 'recommend-preauth': {
+      const found = forDecision(state, actor, body.caseId);
+      if (isExpected(found)) return found;
+      if (found.preauth!.status !== 'committee-review') return rejected('preauth-not-pending');
+      found.preauth!.status = 'admin-review';
+      found.preauth!.recommended = Number(body.recommendedAmount);
+      return ok({ preauthStatus: 'admin-review', recommendedAmount: body.recommendedAmount });
+    }
+    case 'approve-unspecified': {
+      const found = forDecision(state, actor, body.caseId);
+      if (isExpected(found)) return found;
+      if (found.preauth!.status !== 'admin-review') return rejected('preauth-not-pending');
+      return finalDecision(state, found, body.decision, body, found.preauth!.recommended!);
+    }
+    case 'add-booking': {
+      const amount = Number(body.quantity) * Number(body.unitPrice);
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      if (found.status !== 'admitted') return rejected('case-not-admitted');
+      if (!found.hold || !found.preauth) return rejected('preauth-not-requested');
+      if (state.bookings[String(body.bookingId)]) return rejected('booking-exists');
+      if (bookingSum(state, found) + amount > maxAmount) return rejected('case-total-too-large');
+      const hold = found.hold;
+      const fromHold = Math.max(0, Math.min(amount, hold.amount - hold.consumed));
+      const excess = amount - fromHold;
+      let extended = 0;
+      if (excess > 0 && found.preauth.status !== 'rejected') {
+        const room = Math.max(0, ceiling(hold.authorized) - hold.amount);
+        extended = reserve(state, found.year, Math.max(0, Math.min(excess, room)));
+      }
+      const covered = fromHold + extended;
+      hold.amount += extended;
+      hold.consumed += covered;
+      const id = String(body.bookingId);
+      state.bookings[id] = { id, caseId: found.id, amount, covered, shortfall: amount - covered, status: 'active', closed: false };
+      state.bookingOrder.push(id);
+      found.bookings.push(id);
+      return ok({
+        amount, coveredAmount: covered, shortfallAmount: amount - covered, coverage: amount === covered ? 'covered' : covered > 0 ? 'partly-covered' : 'shortfall',
+        hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed, extended }, family: family(state, found.year),
+      });
+    }
+    case 'void-booking': {
+      const booking = state.bookings[String(body.bookingId)];
+      if (!booking) return notFound();
+      const found = visibleCase(state, actor, booking.caseId);
+      if (!found || !found.hold) return notFound();
+      if (booking.status === 'voided') return rejected('booking-already-voided');
+      if (booking.closed || found.status !== 'admitted') return rejected('booking-closed');
+      booking.status = 'voided';
+      found.hold.consumed -= booking.covered;
+      const moved = coverShortfall(state, found);
+      return ok({ status: 'voided', hold: { amount: found.hold.amount, consumed: found.hold.consumed, free: found.hold.amount - found.hold.consumed }, bookingsNowCovered: moved });
+    }
+    case 'request-enhancement': {
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      if (found.status !== 'admitted') return rejected('case-not-admitted');
+      if (found.preauth?.status !== 'approved') return rejected('preauth-not-approved');
+      if (Object.values(state.enhancements).some((e) => e.caseId === found.id && e.status === 'pending')) return rejected('enhancement-already-pending');
+      if (state.enhancements[String(body.enhancementId)]) return rejected('already-registered');
+      if (found.hold!.authorized + Number(body.amount) > maxAmount) return rejected('authorized-too-large');
+      const id = String(body.enhancementId);
+      state.enhancements[id] = { id, caseId: found.id, requested: Number(body.amount), status: 'pending' };
+      state.enhancementOrder.push(id);
+      return ok({ status: 'pending', requestedAmount: body.amount });
+    }
+    case 'decide-enhancement': {
+      const enhancement = state.enhancements[String(body.enhancementId)];
+      if (!enhancement) return notFound();
+      const found = state.cases[enhancement.caseId]!;
+      if (found.status !== 'admitted') return rejected('case-not-admitted');
+      if (enhancement.status !== 'pending') return rejected('enhancement-not-pending');
+      const hold = found.hold!;
+      if (body.decision === 'reject') {
+        if (!body.reason) return error(400, 'invalid-input');
+        enhancement.status = 'rejected';
+        return ok({ status: 'rejected', holdAmount: hold.amount });
+      }
+      let approved = enhancement.requested;
+      if (body.decision === 'approve-lower') {
+        if (typeof body.amount !== 'number' || body.amount >= enhancement.requested || !body.reason) return error(400, 'invalid-input');
+        approved = body.amount;
+      }
+      hold.authorized += approved;
+      const granted = reserve(state, found.year, approved);
+      hold.amount += granted;
+      const moved = coverShortfall(state, found);
+      enhancement.status = 'approved';
+      return ok({ status: 'approved', approvedAmount: approved, grantedAmount: granted, uncovered: approved - granted, holdAmount: hold.amount, bookingsNowCovered: moved, family: family(state, found.year) });
+    }
+    case 'discharge': {
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      if (found.status !== 'admitted') return rejected('case-not-admitted');
+      const sum = bookingSum(state, found);
+      const isUndecided = found.preauth !== null && undecided.has(found.preauth.status);
+      if (sum > 0 && isUndecided) return rejected('preauth-not-decided');
+      found.status = 'discharged';
+      for (const e of Object.values(state.enhancements)) if (e.caseId === found.id && e.status === 'pending') e.status = 'cancelled';
+      let released = 0;
+      if (sum === 0) {
+        if (isUndecided) found.preauth!.status = 'cancelled';
+        if (found.hold?.status === 'active') {
+          released = found.hold.amount;
+          release(state, found.year, released);
+          found.hold = { ...found.hold, amount: 0, consumed: 0, status: 'released' };
+        }
+      }
+      const isClaimable = sum > 0 && found.preauth?.status === 'approved' && found.hold?.status === 'active';
+      return ok({ status: 'discharged', bookingSum: sum, holdStatus: found.hold === null ? null : found.hold.status, released, nextStep: isClaimable ? 'submit-claim' : 'none' });
+    }
+    case 'cancel-case': {
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      if (found.status === 'discharged') return rejected('case-already-discharged');
+      if (found.status !== 'admitted') return rejected('case-not-admitted');
+      const voided = activeBookings(state, found);
+      for (const b of voided) b.status = 'voided';
+      let released = 0;
+      if (found.hold) {
+        released = found.hold.amount;
+        release(state, found.year, released);
+        found.hold = { ...found.hold, amount: 0, consumed: 0, status: 'released' };
+      }
+      if (found.preauth) found.preauth.status = 'cancelled';
+      for (const e of Object.values(state.enhancements)) if (e.caseId === found.id && e.status === 'pending') e.status = 'cancelled';
+      found.status = 'cancelled';
+      return ok({ status: 'cancelled', released, bookingsVoided: voided.length, family: family(state, found.year) });
+    }
+    case 'submit-claim': {
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      const lines = activeBookings(state, found);
+      const sum = lines.reduce((s, b) => s + b.amount, 0);
+      if (body.amount !== sum) return rejected('claim-amount-mismatch');
+      if (found.claimId || state.claims[String(body.claimId)]) return rejected('claim-already-submitted');
+      if (found.status !== 'discharged') return rejected('claim-not-discharged');
+      if (found.preauth?.status !== 'approved') return rejected('preauth-not-approved');
+      if (found.hold?.status !== 'active') return rejected('claim-state-invalid');
+      const payer = lines.reduce((s, b) => s + b.covered, 0);
+      const patient = lines.reduce((s, b) => s + b.shortfall, 0);
+      const unused = found.hold.amount - payer;
+      release(state, found.year, unused);
+      found.hold.status = 'claimed';
+      for (const b of lines) b.closed = true;
+      const id = String(body.claimId);
+      state.claims[id] = { id, caseId: found.id, hospital: found.hospital, year: found.year, amount: sum, payer, patient, lines: lines.map((b) => ({ bookingId: b.id, payer: b.covered })), status: 'submitted', approved: null };
+      state.claimOrder.push(id);
+      found.claimId = id;
+      return ok({ status: 'submitted', amount: sum, payerAmount: payer, patientAmount: patient, lines: lines.length, released: unused, family: family(state, found.year) });
+    }
+    case 'process-claim':
+    case 'verify-claim': {
+      const claim = state.claims[String(body.claimId)];
+      if (!claim) return notFound();
+      const tooHigh = partialAboveLine(claim.lines, body.lines);
+      if (tooHigh) return tooHigh;
+      const wanted = name === 'process-claim' ? 'submitted' : 'processed';
+      if (claim.status !== wanted) return rejected('claim-state-invalid');
+      const decided = adjudicateAmounts(claim.lines, body.lines);
+      if ('status' in decided) return decided;
+      if (name === 'process-claim') {
+        claim.status = 'processed';
+        return ok({ status: 'processed', payerAmount: claim.payer, recommendedAmount: decided.approved });
+      }
+      const returned = claim.payer - decided.approved;
+      claim.status = decided.approved === 0 ? 'denied' : 'approved';
+      claim.approved = decided.approved;
+      release(state, claim.year, returned);
+      return ok({ status: claim.status, payerAmount: claim.payer, approvedAmount: decided.approved, returnedToCover: returned, family: family(state, claim.year) });
+    }
+    case 'approve-payment': {
+      const ids = body.claimIds as string[];
+      const claims = ids.map((id) => state.claims[id]);
+      if (claims.some((c) => c === undefined)) return notFound();
+      const known = claims as Claim[];
+      if (known.some((c) => c.status !== 'approved')) return rejected('claim-not-approved');
+      if (new Set(known.map((c) => c.hospital)).size !== 1) return rejected('payment-hospital-mixed');
+      if (state.payments.includes(String(body.paymentId))) return rejected('already-registered');
+      const amount = known.reduce((s, c) => s + (c.approved ?? 0), 0);
+      const government = governmentOf(known);
+      for (const c of known) c.status = 'paid';
+      state.payments.push(String(body.paymentId));
+      return ok({ claims: known.length, amount, governmentAmount: government, insurerAmount: amount - government, deductions: 0, netPaid: amount });
+    }
+    default:
+      throw new Error(`the model has no command ${name}`);
+  }
+}
+
+/** Cases whose hold still holds money of the family: neither released nor claimed. */
+export const openHolds = (state: ModelState): Case[] => state.caseOrder.map((id) => state.cases[id]!).filter((c) => c.hold?.status === 'active');
