@@ -136,7 +136,10 @@ export const CaseAuditTrail = Type.Object({
   caseId: Id,
   entries: Type.Array(Type.Object({
     id: Type.Integer(), chainSeq: Nullable(Type.Integer()), at: Time, action: Type.String(), entityType: Type.String(), entityId: Type.String(),
-    actor: Nullable(Type.String()), before: Type.Unknown({ description: 'The entity before (JSON), or null' }), after: Type.Unknown({ description: 'The entity after (JSON), or null' }),
+    actor: Nullable(Type.String()),
+    // An entry's before and after are whatever its action recorded (src/audit/chain.ts: objects, or null).
+    before: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'The entity before (JSON), or null' })),
+    after: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'The entity after (JSON), or null' })),
   }, closed)),
   chain: Type.Union([
     Type.Object({
@@ -200,3 +203,4 @@ export type AdministrationPackagesValue = Static<typeof AdministrationPackages>;
 export type AdministrationSchemeValue = Static<typeof AdministrationScheme>;
 export type DashboardValue = Static<typeof Dashboard>;
 export type PaymentReconciliationValue = Static<typeof PaymentReconciliation>;
+export type CaseAuditTrailValue = Static<typeof CaseAuditTrail>;

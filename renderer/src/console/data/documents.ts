@@ -5,6 +5,7 @@
  * no schema. Amounts are integers in minor units; times are ISO strings as the server sent them.
  */
 import type { Role } from '@domain/ids';
+import type { CaseAuditTrailValue } from '@contract/reads';
 import type { ConsoleCaseValue, ConsoleClaimValue, ConsoleCollection, ConsoleDocumentOf as ContractDocumentOf, ConsoleSessionAnswerValue } from '@contract/console';
 
 export type ConsoleCollectionName = ConsoleCollection;
@@ -32,29 +33,5 @@ export interface ConsoleSession {
   readonly scheme: ConsoleScheme;
 }
 
-/** The case's audit trail and the hash chain's status (GET /cases/:id/audit). */
-export interface AuditTrail {
-  readonly caseId: string;
-  readonly entries: readonly {
-    readonly id: number | string;
-    readonly chainSeq: number | string | null;
-    readonly at: string;
-    readonly action: string;
-    readonly entityType: string;
-    readonly entityId: string;
-    readonly actor: string | null;
-    readonly before: Record<string, unknown> | null;
-    readonly after: Record<string, unknown> | null;
-  }[];
-  readonly chain:
-    | {
-        readonly isIntact: true;
-        readonly entries: number;
-        readonly unlinked: number;
-        /** Entries verified so far (the server's verified-up-to checkpoint). */
-        readonly verifiedUpTo: number;
-        /** Where the chain's head is anchored outside the database, and the newest anchor. */
-        readonly anchor: { readonly file: string; readonly intervalSeconds: number; readonly lastSeq: number | null; readonly lastAt: string | null } | null;
-      }
-    | { readonly isIntact: false; readonly firstBadSeq: number | null; readonly problem: string };
-}
+/** The case's audit trail and the hash chain's status (GET /cases/:id/audit), as the contract describes it. */
+export type AuditTrail = CaseAuditTrailValue;
