@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { describeEachBackend } from '../../sync-server/src/testing/backends';
 import { moneyConsistency, startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
-import { closeEveryHold } from './liveness';
-import { apply, initialState, isStored, openHolds, openYear, rollOver, type Actor, type Expected, type ModelState, type Request } from './model';
+import { closeEveryHold, movesFor } from './liveness';
+import { apply, clone, initialState, isStored, openHolds, openYear, rollOver, type Actor, type Expected, type ModelState, type Request } from './model';
 import { modelRunSettings } from './settings';
 
 /**
@@ -59,6 +59,7 @@ type Op =
   | { k: 'process-claim'; cl: number; pattern: number; wrong: boolean }
   | { k: 'verify-claim'; cl: number; pattern: number }
   | { k: 'approve-payment'; cls: number[] }
+  | { k: 'advance'; c: number; choice: number; times: number }
   | { k: 'roll-over' }
   | { k: 'retry'; back: number }
   | { k: 'reuse-id'; back: number };
@@ -67,7 +68,7 @@ const pick = <T>(list: readonly T[], index: number): T | undefined => (list.leng
 const otherDesk = (actor: Actor): Actor => (actor === 'medco.a' ? 'medco.b' : 'medco.a');
 
 /** The concrete request an op stands for in the model's current state (fresh ids for new records). */
-function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry' | 'reuse-id' | 'admit+preauth' }>): Request {
+function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry' | 'reuse-id' | 'admit+preauth' | 'advance' }>): Request {
   const caseId = 'c' in op ? pick(state.caseOrder, op.c) ?? randomUUID() : '';
   const found = state.cases[caseId];
   const desk: Actor = found?.hospital === 'B' ? 'medco.b' : 'medco.a';
@@ -128,6 +129,30 @@ function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry
       return { actor: 'aco', name: 'approve-payment', body: { paymentId: randomUUID(), claimIds: ids.length > 0 ? ids : [randomUUID()] } };
     }
   }
+}
+
+const allowedNow = (state: ModelState, move: Request): boolean => apply(clone(state), move).status === 200;
+
+/** A step forward on a case that the model allows, or undefined (see the 'advance' op). */
+function nextStep(state: ModelState, caseId: string, choice: number): Request | undefined {
+  const found = state.cases[caseId]!;
+  const moves = movesFor(state, found).filter((move) => move.name !== 'void-booking' && allowedNow(state, move));
+  if (choice !== 0) return pick(moves, choice);
+  const claim = found.claimId ? state.claims[found.claimId]! : null;
+  if (claim) {
+    const lines = claim.lines.map((line) => ({ bookingId: line.bookingId, decision: 'full' }));
+    if (claim.status === 'submitted') return { actor: 'cex', name: 'process-claim', body: { claimId: claim.id, lines } };
+    if (claim.status === 'processed') return { actor: 'cpd', name: 'verify-claim', body: { claimId: claim.id, lines } };
+    if (claim.status === 'approved') return { actor: 'aco', name: 'approve-payment', body: { paymentId: randomUUID(), claimIds: [claim.id] } };
+    return undefined;
+  }
+  const decision = moves.find((move) => !['discharge', 'submit-claim'].includes(move.name));
+  if (decision) return decision;
+  const booked = found.bookings.some((id) => state.bookings[id]!.status === 'active');
+  if (found.status === 'admitted' && found.preauth?.status === 'approved' && !booked) {
+    return { actor: found.hospital === 'A' ? 'medco.a' : 'medco.b', name: 'add-booking', body: { bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: rupees(2_500) } };
+  }
+  return moves[0];
 }
 
 /** The same role, another command, under a command id already used: stored answers make it command-id-reused. */
@@ -272,6 +297,19 @@ class Step implements fc.AsyncCommand<Model, Real> {
           this.ran = `${describeRequest(other)} under the unstored id of ${first.request.name} → ${sent.status}`;
         }
       }
+    } else if (op.k === 'advance') {
+      // The ordinary next step the model allows on a case (choice 0: decide, book, discharge,
+      // claim, review, pay, in that order; otherwise any allowed move), so walks reach claims and
+      // payments; the server must agree that it is allowed.
+      const caseId = pick(model.state.caseOrder, op.c);
+      const done: string[] = [];
+      for (let time = 0; time < op.times; time += 1) {
+        const move = caseId ? nextStep(model.state, caseId, op.choice) : undefined;
+        if (!move) break;
+        const sent = await step(model, real, move);
+        done.push(`${describeRequest(move)} → ${sent.status}${sent.code ? ` ${sent.code}` : ''}`);
+      }
+      this.ran = done.length === 0 ? 'nothing to advance' : done.join('; ');
     } else if (op.k === 'admit+preauth') {
       // The common opening, as one step: admit, then ask the pre-auth at once.
       const admit = requestFor(model.state, { ...op, k: 'admit' });
@@ -317,12 +355,13 @@ const ops: fc.Arbitrary<Step>[] = [
   fc.record({ k: fc.constant('process-claim' as const), cl: fc.nat(5), pattern: fc.nat(80), wrong: rarely(10) }),
   fc.record({ k: fc.constant('verify-claim' as const), cl: fc.nat(5), pattern: fc.nat(80) }),
   fc.record({ k: fc.constant('approve-payment' as const), cls: fc.array(fc.nat(5), { minLength: 1, maxLength: 2 }) }),
+  fc.record({ k: fc.constant('advance' as const), c, choice: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat(3), weight: 1 }), times: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ k: fc.constant('roll-over' as const) }),
   fc.record({ k: fc.constant('retry' as const), back: fc.nat(3) }),
   fc.record({ k: fc.constant('reuse-id' as const), back: fc.nat(3) }),
 ].map((arbitrary) => (arbitrary as fc.Arbitrary<Op>).map((op) => new Step(op)));
 // Weighted towards the lifecycle's middle; roll-over and the id games are rarer.
-const weights = [1, 6, 1, 5, 2, 2, 2, 7, 2, 2, 2, 3, 1, 3, 2, 2, 1, 1, 2, 1];
+const weights = [1, 6, 1, 5, 2, 2, 2, 7, 2, 2, 2, 3, 1, 3, 3, 3, 2, 8, 1, 2, 1];
 // fc.commands picks uniformly among its arbitraries: a weight is that many copies.
 const commands = fc.commands(ops.flatMap((arbitrary, i) => Array.from({ length: weights[i]! }, () => arbitrary)), { maxCommands, size: 'max' });
 
@@ -362,7 +401,8 @@ describeEachBackend('the command API against its reference model (%s)', (backend
       const real: Real = { server, tokens, familyId, sent: [], clock };
       await fc.asyncModelRun(() => ({ model, real }), cmds);
       for (const c of Object.values(model.state.cases)) {
-        const key = `${c.status}/${c.preauth?.status ?? 'none'}/${c.hold?.status ?? 'none'}`;
+        const claim = c.claimId ? `/claim ${model.state.claims[c.claimId]!.status}` : '';
+        const key = `${c.status}/${c.preauth?.status ?? 'none'}/${c.hold?.status ?? 'none'}${claim}`;
         reached.set(key, (reached.get(key) ?? 0) + 1);
       }
       // Liveness: the model finds how every hold ends; the server must accept exactly that.
