@@ -31,7 +31,7 @@ const noScheme = 'No scheme is configured in this database. Start with --demo fo
  * current scheme, and start the audit chainer. `keys` is given by the test harness; otherwise they
  * come from the environment, a key file, or (embedded demo database only) `demoKeyFile`.
  */
-export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number; now?: () => Date; anchorFile?: string | null; anchorIntervalMs?: number; migrations?: 'run' | 'check' } = {}): Promise<ServerState> {
+export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number; now?: () => Date; watchPolicyYear?: boolean; anchorFile?: string | null; anchorIntervalMs?: number; migrations?: 'run' | 'check' } = {}): Promise<ServerState> {
   const env = options.env ?? process.env;
   const keys = options.keys ?? loadServerKeys(env, options.demoKeyFile ? { demoKeyFile: options.demoKeyFile } : {});
   // Under the runtime role (MIGRATION_DATABASE_URL given, docs/database-roles.md) the server may
@@ -55,14 +55,19 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
   // that ran it reloads at once, every other one within this interval. This copy is for display
   // reads only; every decision reads the row in its own transaction (commands/context.ts, currentScheme).
   // The same tick watches the calendar for the policy year's roll-over (money/policy-year.ts).
+  // The test harness turns the watcher off (watchPolicyYear: false): its account opening is a
+  // background write that would land inside a test's "writes nothing" window; the policy-year
+  // tests drive keepPolicyYear themselves.
+  const watchPolicyYear = options.watchPolicyYear ?? true;
   const now = options.now ?? (() => new Date());
   let seenYear: number | null = null;
   let watching: Promise<unknown> = Promise.resolve();
   const schemeTimer = setInterval(() => {
     if (stopped) return;
     watching = watching
-      .then(() => keepPolicyYear(db, now(), seenYear))
-      .then(({ openYear }) => { seenYear = openYear; })
+      .then(async () => {
+        if (watchPolicyYear) seenYear = (await keepPolicyYear(db, now(), seenYear)).openYear;
+      })
       .catch(() => undefined)
       .then(() => reloadScheme())
       .catch(() => undefined);

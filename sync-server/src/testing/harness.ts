@@ -33,7 +33,8 @@ export interface TestServer {
 /** A real server app (Fastify inject, no socket) on a fresh database seeded with the demo scheme. */
 export async function startTestServer(backend: Backend, options: { extraFamilies?: number; seedCover?: number; clock?: () => Date; sms?: SmsGateway; addBookingVia?: 'database' | 'handler'; logStream?: NodeJS.WritableStream } = {}): Promise<TestServer> {
   const scratch = await createScratchDatabase(backend);
-  const state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50 });
+  // No year watcher: a test's roll-over would otherwise open accounts in the background (server-state.ts).
+  const state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50, watchPolicyYear: false });
   await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: options.extraFamilies ?? 5, ...(options.seedCover ? { seedCover: options.seedCover } : {}), ...(options.clock ? { now: options.clock } : {}) });
   await state.reloadScheme();
   const notifier = new ChangeNotifier(null);
