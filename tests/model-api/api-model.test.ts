@@ -36,6 +36,8 @@ interface Real {
   tokens: Partial<Record<Actor, string>>;
   familyId: string;
   sent: Sent[];
+  /** This run's steps as sent, for the counterexample. */
+  log: string[];
   clock: { now: number };
 }
 interface Model { state: ModelState }
@@ -199,9 +201,12 @@ async function send(real: Real, request: Request, commandId: string): Promise<{ 
 }
 
 /** Send one request; the answer must be the model's. Returns the record of it. */
-async function step(model: Model, real: Real, request: Request, commandId: string = randomUUID()): Promise<Sent> {
+async function step(model: Model, real: Real, request: Request, options: { commandId?: string; note?: string } = {}): Promise<Sent> {
+  const { commandId = randomUUID(), note = '' } = options;
   const expected = apply(model.state, request);
+  const line = real.log.push(`${note}${describeRequest(request)}`) - 1;
   const answer = await send(real, request, commandId);
+  real.log[line] += ` → ${answer.status}${answer.status === 200 ? '' : ` ${String(answer.body.code)}`}${expected.status === answer.status ? '' : ` (model: ${expected.status} ${expected.code ?? ''})`}`;
   compare(request, expected, answer);
   const sent = { request, commandId, status: answer.status, code: expected.code, text: answer.text };
   real.sent.push(sent);
@@ -257,7 +262,6 @@ async function checkInvariants(model: Model, real: Real): Promise<void> {
 }
 
 class Step implements fc.AsyncCommand<Model, Real> {
-  private ran = '';
   constructor(readonly op: Op) {}
   check(model: Readonly<Model>): boolean {
     return this.op.k !== 'roll-over' || model.state.rollovers < 2;
@@ -265,36 +269,35 @@ class Step implements fc.AsyncCommand<Model, Real> {
   async run(model: Model, real: Real): Promise<void> {
     const op = this.op;
     const started = Date.now();
+    const from = real.log.length;
     if (op.k === 'roll-over') {
       rollOver(model.state);
       real.clock.now = model.state.now;
       // Tokens live 15 minutes on the server's clock: the jump expires them; each signs in again when next used.
       for (const actor of actors) delete real.tokens[actor];
-      this.ran = `clock → ${new Date(real.clock.now).toISOString()} (policy year ${openYear(model.state)})`;
+      real.log.push(`roll-over: clock → ${new Date(real.clock.now).toISOString()} (policy year ${openYear(model.state)})`);
     } else if (op.k === 'retry' || op.k === 'reuse-id') {
       const first = pick(real.sent.slice(-4), op.back);
       if (!first) {
-        this.ran = 'nothing sent yet';
+        real.log.push(`${op.k}: nothing sent yet`);
       } else if (op.k === 'retry') {
         if (isStored(first)) {
+          real.log.push(`repeat of ${describeRequest(first.request)} (first answered ${first.status})`);
           const again = await send(real, first.request, first.commandId);
           // A repeat of a command id answers the first answer, byte for byte, and changes nothing.
           expect({ status: again.status, text: again.text }).toEqual({ status: first.status, text: first.text });
-          this.ran = `repeat of ${describeRequest(first.request)} → ${first.status} (replayed)`;
         } else {
           // Nothing was stored for bad input, a wrong role or an unknown record: the repeat runs again.
-          const again = await step(model, real, first.request, first.commandId);
-          this.ran = `repeat of ${describeRequest(first.request)} → ${again.status} (run again)`;
+          await step(model, real, first.request, { commandId: first.commandId, note: 'repeat (nothing was stored) of ' });
         }
       } else {
         const other = otherCommandOf(first.request.actor);
         if (isStored(first)) {
+          real.log.push(`${describeRequest(other)} under the id of ${describeRequest(first.request)}`);
           const answer = await send(real, other, first.commandId);
           compare(other, { status: 409, code: 'command-id-reused' }, answer);
-          this.ran = `${describeRequest(other)} under the id of ${first.request.name} → 409 command-id-reused`;
         } else {
-          const sent = await step(model, real, other, first.commandId);
-          this.ran = `${describeRequest(other)} under the unstored id of ${first.request.name} → ${sent.status}`;
+          await step(model, real, other, { commandId: first.commandId, note: `under the unstored id of ${first.request.name}: ` });
         }
       }
     } else if (op.k === 'advance') {
@@ -302,33 +305,28 @@ class Step implements fc.AsyncCommand<Model, Real> {
       // claim, review, pay, in that order; otherwise any allowed move), so walks reach claims and
       // payments; the server must agree that it is allowed.
       const caseId = pick(model.state.caseOrder, op.c);
-      const done: string[] = [];
       for (let time = 0; time < op.times; time += 1) {
         const move = caseId ? nextStep(model.state, caseId, op.choice) : undefined;
         if (!move) break;
-        const sent = await step(model, real, move);
-        done.push(`${describeRequest(move)} → ${sent.status}${sent.code ? ` ${sent.code}` : ''}`);
+        await step(model, real, move, { note: 'advance: ' });
       }
-      this.ran = done.length === 0 ? 'nothing to advance' : done.join('; ');
     } else if (op.k === 'admit+preauth') {
       // The common opening, as one step: admit, then ask the pre-auth at once.
       const admit = requestFor(model.state, { ...op, k: 'admit' });
       const admitted = await step(model, real, admit);
       const preauth = requestFor(model.state, { k: 'request-preauth', c: model.state.caseOrder.length - 1, other: false, pkg: op.pkg, badEstimate: false });
-      const asked = admitted.status === 200 ? await step(model, real, preauth) : null;
-      this.ran = `${describeRequest(admit)} → ${admitted.status}${admitted.code ? ` ${admitted.code}` : ''}${asked ? `; ${describeRequest(preauth)} → ${asked.status}${asked.code ? ` ${asked.code}` : ''}` : ''}`;
+      if (admitted.status === 200) await step(model, real, preauth);
     } else {
       const request = requestFor(model.state, op);
-      const sent = await step(model, real, request);
-      this.ran = `${describeRequest(request)} → ${sent.status}${sent.code ? ` ${sent.code}` : ''}`;
+      await step(model, real, request);
     }
     const checking = Date.now();
     await checkInvariants(model, real);
-    if (trace) console.info(`  ${this.ran} (${checking - started} ms + ${Date.now() - checking} ms checks)`);
+    if (trace) console.info(`  ${real.log.slice(from).join('; ')} (${checking - started} ms + ${Date.now() - checking} ms checks)`);
   }
   toString(): string {
     const { k, ...rest } = this.op;
-    return `${k} ${JSON.stringify(rest)}${this.ran ? ` [${this.ran}]` : ''}`;
+    return `${k} ${JSON.stringify(rest)}`;
   }
 }
 
@@ -398,25 +396,31 @@ describeEachBackend('the command API against its reference model (%s)', (backend
     await fc.assert(fc.asyncProperty(commands, async (cmds) => {
       const { familyId, memberIds } = await newFamily();
       const model: Model = { state: initialState({ now: clock.now, firstYear, memberIds, cover: familyCover }) };
-      const real: Real = { server, tokens, familyId, sent: [], clock };
-      await fc.asyncModelRun(() => ({ model, real }), cmds);
-      for (const c of Object.values(model.state.cases)) {
-        const claim = c.claimId ? `/claim ${model.state.claims[c.claimId]!.status}` : '';
-        const key = `${c.status}/${c.preauth?.status ?? 'none'}/${c.hold?.status ?? 'none'}${claim}`;
-        reached.set(key, (reached.get(key) ?? 0) + 1);
+      const real: Real = { server, tokens, familyId, sent: [], log: [], clock };
+      try {
+        await fc.asyncModelRun(() => ({ model, real }), cmds);
+        for (const c of Object.values(model.state.cases)) {
+          const claim = c.claimId ? `/claim ${model.state.claims[c.claimId]!.status}` : '';
+          const key = `${c.status}/${c.preauth?.status ?? 'none'}/${c.hold?.status ?? 'none'}${claim}`;
+          reached.set(key, (reached.get(key) ?? 0) + 1);
+        }
+        // Liveness: the model finds how every hold ends; the server must accept exactly that.
+        const found = closeEveryHold(model.state);
+        if (!found.ok) throw new Error(`no sequence of allowed commands ends the hold of case ${found.stuck.id}: ${JSON.stringify(found.stuck)}`);
+        for (const request of found.plan) {
+          const sent = await step(model, real, request, { note: 'closing: ' });
+          expect(sent.status, describeRequest(request)).toBe(200);
+        }
+        liveSteps += found.plan.length;
+        expect(openHolds(model.state)).toEqual([]);
+        const [active] = await server.scratch.db.query<{ n: number }>("SELECT count(*)::int AS n FROM holds WHERE family_id = $1 AND status = 'active'", [familyId]);
+        expect(active!.n).toBe(0);
+        await checkInvariants(model, real);
+      } catch (failure) {
+        // The readable counterexample: this run's requests as sent, with the server's answers
+        // (and the model's where they differ); shrinking makes the last one reported the shortest.
+        throw new Error(`${(failure as Error).message}\nThe steps of this run, as sent:\n${real.log.map((line, i) => `  ${i + 1}. ${line}`).join('\n')}`, { cause: failure });
       }
-      // Liveness: the model finds how every hold ends; the server must accept exactly that.
-      const found = closeEveryHold(model.state);
-      if (!found.ok) throw new Error(`no sequence of allowed commands ends the hold of case ${found.stuck.id}: ${JSON.stringify(found.stuck)}`);
-      for (const request of found.plan) {
-        const sent = await step(model, real, request);
-        expect(sent.status, describeRequest(request)).toBe(200);
-      }
-      liveSteps += found.plan.length;
-      expect(openHolds(model.state)).toEqual([]);
-      const [active] = await server.scratch.db.query<{ n: number }>("SELECT count(*)::int AS n FROM holds WHERE family_id = $1 AND status = 'active'", [familyId]);
-      expect(active!.n).toBe(0);
-      await checkInvariants(model, real);
     }), { numRuns: runs, seed, verbose: 1 });
     // The walks reached more than the happy path (guards the generators against collapsing).
     expect(reached.size).toBeGreaterThanOrEqual(Math.min(6, runs));
