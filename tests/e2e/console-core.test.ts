@@ -141,7 +141,9 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await decide(ppd, 'Approve');
     await expect.poll(() => preauthText(ppd), { timeout: 10_000 }).toMatch(/Approved/);
     await expect.poll(() => ppd.getByRole('region', { name: 'Audit trail' }).textContent(), { timeout: 10_000 }).toMatch(/ppd/);
-    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Ramesh Patil: MG012A approved/);
+    // The toast names the case and the package, never the patient (issue 13 item 12: a shared screen).
+    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package MG012A: approved/);
+    expect(await deskA.getByRole('region', { name: 'Notifications' }).textContent()).not.toContain('Ramesh Patil');
     await deskA.screenshot({ path: join(consoleOutput, '04-desk-a-notified.png'), fullPage: true });
   });
 
@@ -152,7 +154,8 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await decide(ppd, 'Approve');
     await expect.poll(() => preauthText(ppd), { timeout: 10_000 }).toMatch(/Approved/);
     expect(await ppd.getByRole('region', { name: 'Hold and family balance' }).textContent()).toMatch(/Held for this case₹4,000\.00/);
-    await expect.poll(() => deskB.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Sunita Patil: MG012A approved/);
+    await expect.poll(() => deskB.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package MG012A: approved/);
+    expect(await deskB.getByRole('region', { name: 'Notifications' }).textContent()).not.toContain('Sunita Patil');
   });
 
   it('PPD approves a lower amount with a reason, and rejects another with a reason', async () => {
@@ -176,7 +179,7 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await openCase(ppd, 'Arjun Patil');
     await decide(ppd, 'Query the desk', { reason: 'Send the X-ray report' });
     await expect.poll(() => preauthText(ppd), { timeout: 10_000 }).toMatch(/Queried/);
-    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Arjun Patil: MG012A queried/);
+    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package MG012A: queried/);
     await ppd.getByRole('link', { name: 'Pre-auth review' }).click();
     await expect.poll(() => queueRow(ppd, 'Arjun Patil').textContent(), { timeout: 10_000 }).toMatch(/waiting on the desk/);
     await check(ppd, '05-ppd-queue-query-waiting');
@@ -304,7 +307,7 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await admin.getByRole('button', { name: 'Send decision' }).click();
     await expect.poll(() => preauthText(admin), { timeout: 10_000 }).toMatch(/Approved.*₹7,000\.00/s);
     await expect.poll(() => admin.getByRole('region', { name: 'Audit trail' }).textContent(), { timeout: 10_000 }).toMatch(/mc\s*preauth-recommended/);
-    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toContain(`${names.unspecified!}: SG999U approved`);
+    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package SG999U: approved/);
     await adminContext.close();
   });
 
