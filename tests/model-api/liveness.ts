@@ -2,8 +2,9 @@
  * Liveness over the reference model: from a reached state, a short sequence of allowed commands
  * that ends every hold (released or claimed). Breadth first per case, over the ordinary moves a
  * hospital and its reviewers make — answer a query, decide what is undecided, decide a pending
- * enhancement, void a booking, discharge, claim the booking sum — never cancel-case, which would
- * end any admitted case trivially and hide a dead end (a discharged case cannot be cancelled).
+ * enhancement, discharge, claim the booking sum, and only if that cannot end it, void bookings —
+ * never cancel-case, which would end any admitted case trivially and hide a dead end (a
+ * discharged case cannot be cancelled).
  */
 import { randomUUID } from 'node:crypto';
 import { apply, clone, openHolds, type Actor, type Case, type ModelState, type Request } from './model';
@@ -34,7 +35,7 @@ export function movesFor(state: ModelState, c: Case): Request[] {
 }
 
 /** The shortest sequence (up to `maxDepth`) of allowed moves on one case that ends its hold, or null. */
-function closeOne(state: ModelState, caseId: string, maxDepth: number): Request[] | null {
+function closeOne(state: ModelState, caseId: string, maxDepth: number, allowVoids: boolean): Request[] | null {
   let frontier: { state: ModelState; path: Request[] }[] = [{ state, path: [] }];
   for (let depth = 0; depth <= maxDepth; depth += 1) {
     const next: typeof frontier = [];
@@ -43,6 +44,7 @@ function closeOne(state: ModelState, caseId: string, maxDepth: number): Request[
       if (c.hold?.status !== 'active') return node.path;
       if (depth === maxDepth) continue;
       for (const move of movesFor(node.state, c)) {
+        if (!allowVoids && move.name === 'void-booking') continue;
         const after = clone(node.state);
         if (apply(after, move).status === 200) next.push({ state: after, path: [...node.path, move] });
       }
@@ -61,7 +63,8 @@ export function closeEveryHold(state: ModelState, maxDepth = 6): { ok: true; pla
   const working = clone(state);
   const plan: Request[] = [];
   for (const c of openHolds(working)) {
-    const path = closeOne(working, c.id, maxDepth);
+    // Keep what was booked and claim it if that can be done; voiding everything is the fallback.
+    const path = closeOne(working, c.id, maxDepth, false) ?? closeOne(working, c.id, maxDepth, true);
     if (!path) return { ok: false, stuck: c };
     for (const move of path) apply(working, move);
     plan.push(...path);
