@@ -370,6 +370,7 @@ describeEachBackend('the command API against its reference model (%s)', (backend
   let firstYear = 2026;
   const reached = new Map<string, number>();
   let liveSteps = 0;
+  let sentSteps = 0;
   beforeAll(async () => {
     if (onlyBackend !== undefined && onlyBackend !== backend) return;
     server = await startTestServer(backend, { extraFamilies: 0, clock: () => new Date(clock.now) });
@@ -415,6 +416,7 @@ describeEachBackend('the command API against its reference model (%s)', (backend
           expect(sent.status, describeRequest(request)).toBe(200);
         }
         liveSteps += found.plan.length;
+        sentSteps += real.log.length;
         expect(openHolds(model.state)).toEqual([]);
         const [active] = await server.scratch.db.query<{ n: number }>("SELECT count(*)::int AS n FROM holds WHERE family_id = $1 AND status = 'active'", [familyId]);
         expect(active!.n).toBe(0);
@@ -427,7 +429,7 @@ describeEachBackend('the command API against its reference model (%s)', (backend
     }), { numRuns: runs, seed, verbose: 1 });
     // The walks reached more than the happy path (guards the generators against collapsing).
     expect(reached.size).toBeGreaterThanOrEqual(Math.min(6, runs));
-    console.info(`api model (${backend}): ${runs} sequences, seed ${seed}; case states reached ${JSON.stringify(Object.fromEntries(reached))}; ${liveSteps} closing steps replayed`);
+    console.info(`api model (${backend}): ${runs} sequences, seed ${seed}, ${sentSteps} steps; case states reached ${JSON.stringify(Object.fromEntries(reached))}; ${liveSteps} closing steps replayed`);
   }, 600_000);
 });
 
