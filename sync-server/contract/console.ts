@@ -7,14 +7,10 @@
  * Times are ISO 8601 strings as PostgreSQL wrote them; amounts are integers in minor units.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { closed, Nullable, Id, Time, Minor } from './primitives';
 import { roles } from '../domain/ids';
 import { documentKinds } from './commands';
 
-const closed = { additionalProperties: false } as const;
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Id = Type.String({ description: 'UUID' });
-const Time = Type.String({ format: 'date-time' });
-const Minor = Type.Integer({ description: 'Minor currency units' });
 const Digits = Type.String({ pattern: '^[0-9]{1,20}$' });
 
 /** The collections of the console's read model. */

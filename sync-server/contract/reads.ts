@@ -6,14 +6,9 @@
  * Times are ISO 8601 strings; amounts are integers in minor units.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { closed, Nullable, Id, Time, Minor, Count } from './primitives';
 import { roles } from '../domain/ids';
 
-const closed = { additionalProperties: false } as const;
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Id = Type.String({ description: 'UUID' });
-const Time = Type.String({ format: 'date-time' });
-const Minor = Type.Integer({ description: 'Minor currency units' });
-const Count = Type.Integer({ minimum: 0 });
 
 
 export const LoginAnswer = Type.Object({

@@ -9,17 +9,12 @@
  * Times are ISO 8601 strings; amounts are integers in minor units.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { closed, Nullable, Id, Time, Minor, Count } from './primitives';
 import type { ErrorCode, RejectionCode } from '../domain/outcomes';
 import { roles } from '../domain/ids';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
 
-const closed = { additionalProperties: false } as const;
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Id = Type.String({ description: 'UUID' });
-const Time = Type.String({ format: 'date-time' });
-const Minor = Type.Integer({ description: 'Minor currency units' });
-const Count = Type.Integer({ minimum: 0 });
 const Sentence = Type.String({ description: 'For the operator, in the scheme\'s currency and words' });
 const RoleList = Type.Array(Type.Enum([...roles]));
 

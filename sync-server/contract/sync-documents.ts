@@ -8,14 +8,10 @@
  * Times are ISO 8601 strings as PostgreSQL wrote them; amounts are integers in minor units.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { closed, Nullable, Id, Time, Minor } from './primitives';
 import { PullCheckpoint, replicatedTables, syncProtocolVersion, type ReplicatedTable } from './sync';
 import { preauthStatuses, claimStatuses } from './console';
 
-const closed = { additionalProperties: false } as const;
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Id = Type.String({ description: 'UUID' });
-const Time = Type.String({ format: 'date-time' });
-const Minor = Type.Integer({ description: 'Minor currency units' });
 
 export const pulledRows = {
   families: Type.Object({
