@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district)
         SELECT ('10000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, '${demoIds.schemeId}', 'BENCH-' || g, 100000000000, '+919800000000', 'Pune'
           FROM generate_series(1, ${spreadFamilies + 1}) g;
-      INSERT INTO family_years (family_id, policy_year, cover) SELECT id, (SELECT policy_year FROM schemes WHERE is_current), cover FROM families;
+      INSERT INTO family_years (family_id, policy_year, cover) SELECT id, (SELECT policy_year FROM schemes WHERE is_current), cover FROM families ON CONFLICT DO NOTHING;
       INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation)
         SELECT ('20000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
                ('10000000-0000-4000-8000-' || lpad(to_hex(CASE WHEN g > ${spreadFamilies} THEN ${spreadFamilies + 1} ELSE g END), 12, '0'))::uuid,
@@ -99,7 +99,8 @@ async function main(): Promise<void> {
         SELECT gen_random_uuid(), id, family_id, 0, 0, 100000000000, 'MG012A', 1, 'active', policy_year FROM cases WHERE id::text LIKE '30000000-%';
     `.split(';').filter((s) => s.trim()).join(';'));
     const [{ policy_year: openYear }] = (await scratch.db.query<{ policy_year: number }>('SELECT policy_year FROM schemes WHERE is_current')) as [{ policy_year: number }];
-    await scratch.db.script('VACUUM ANALYZE');
+    // One statement on its own: VACUUM cannot run inside the implicit transaction of a multi-statement script.
+    await scratch.db.query('VACUUM ANALYZE');
     const caseId = (g: number) => `30000000-0000-4000-8000-${g.toString(16).padStart(12, '0')}`;
     const hotCases = [1, 2, 3, 4, 5].map((i) => caseId(spreadFamilies + i));
 
