@@ -219,7 +219,7 @@ export interface Finding {
 }
 
 export const findings: readonly Finding[] = [
-  { name: 'failing push starves the pull (sync-engine.ts today)', defines: ['POISON'], isViolationExpected: true },
+  { name: 'failing push starves the pull (sync-engine.ts before its fix)', defines: ['POISON'], isViolationExpected: true },
   { name: 'same, with a pull after a failed push', defines: ['POISON', 'PULL_ON_PUSH_FAILURE'], isViolationExpected: false },
 ];
 
