@@ -8,6 +8,7 @@ import { openPostgres } from './db/postgres';
 import { DevelopmentSmsSink } from './identity/sms';
 import { ChangeNotifier } from './sync/notifier';
 import { availableBackends } from './testing/databases';
+import { occupyConnection } from './testing/busy-pool';
 import { startTestServer, type TestServer } from './testing/harness';
 
 /** The parts of an OpenAPI 3 document this test reads. */
@@ -215,18 +216,13 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
       // 503: a second server process whose only connection is taken.
       const db = openPostgres(server.scratch.url, { maxConnections: 1, poolWaitMs: 500 });
       const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
-      let finish: () => void = () => undefined;
-      let inside: () => void = () => undefined;
-      const isInside = new Promise<void>((resolve) => { inside = resolve; });
-      const holding = db.transaction(async () => { inside(); await new Promise<void>((resolve) => { finish = resolve; }); });
+      const occupied = await occupyConnection(db);
       try {
-        await isInside;
         const response = await app.inject({ method: 'POST', url: '/commands/discharge', headers: { ...medco, 'content-type': 'application/json' }, payload: JSON.stringify({ commandId: randomUUID(), caseId: sonCase }) });
         expect(response.statusCode, response.body).toBe(503);
         holds('discharge', 503, JSON.parse(response.body) as Json);
       } finally {
-        finish();
-        await holding;
+        await occupied.release();
         await app.close();
         await db.close();
       }

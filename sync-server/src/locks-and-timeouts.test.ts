@@ -6,6 +6,7 @@ import { DatabaseBusyError, type Database } from './db/database';
 import { openPostgres } from './db/postgres';
 import type { SmsGateway } from './identity/sms';
 import { ChangeNotifier } from './sync/notifier';
+import { occupyConnection } from './testing/busy-pool';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
 
 /** An SMS gateway that holds every message until the test lets it go (or makes it fail). */
@@ -118,12 +119,8 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
   it('no free connection within the pool wait limit → 503 service-busy with Retry-After, nothing changed', async () => {
     const app = await otherProcess({ maxConnections: 1, poolWaitMs: 1_000 });
     const db = extraDatabases[extraDatabases.length - 1]!;
-    let finish: () => void = () => undefined;
-    let inside: () => void = () => undefined;
-    const isInside = new Promise<void>((resolve) => { inside = resolve; });
-    const holding = db.transaction(async () => { inside(); await new Promise<void>((resolve) => { finish = resolve; }); });
+    const occupied = await occupyConnection(db);
     try {
-      await isInside;
       await expect(db.query('SELECT 1')).rejects.toBeInstanceOf(DatabaseBusyError);
       const answer = await app.inject({ method: 'GET', url: '/packages', headers: { authorization: `Bearer ${medco}` } });
       expect(answer.statusCode).toBe(503);
@@ -131,8 +128,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
       expect(JSON.parse(answer.body)).toMatchObject({ code: 'service-busy' });
       expect(String((JSON.parse(answer.body) as { message: string }).message)).toContain('try again');
     } finally {
-      finish();
-      await holding;
+      await occupied.release();
       await app.close();
     }
   });

@@ -5,6 +5,7 @@ import { buildApp } from './app';
 import { demoIds } from './demo/seed';
 import { openPostgres } from './db/postgres';
 import { ChangeNotifier } from './sync/notifier';
+import { occupyConnection } from './testing/busy-pool';
 import { availableBackends } from './testing/databases';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
 
@@ -158,19 +159,14 @@ describe('real answers hold to the served OpenAPI document', () => {
     if (server.scratch.url) {
       const db = openPostgres(server.scratch.url, { maxConnections: 1, poolWaitMs: 1_000 });
       const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
-      let finish: () => void = () => undefined;
-      let inside: () => void = () => undefined;
-      const isInside = new Promise<void>((resolve) => { inside = resolve; });
-      const holding = db.transaction(async () => { inside(); await new Promise<void>((resolve) => { finish = resolve; }); });
+      const occupied = await occupyConnection(db);
       try {
-        await isInside;
         const response = await app.inject({ method: 'GET', url: '/packages', headers: { authorization: `Bearer ${medco}` } });
         expect(response.statusCode).toBe(503);
         const validate = schemaOf('/packages', 'get', 503);
         expect(validate(JSON.parse(response.body)), ajv.errorsText(validate.errors)).toBe(true);
       } finally {
-        finish();
-        await holding;
+        await occupied.release();
         await app.close();
         await db.close();
       }
