@@ -5,9 +5,17 @@
  * year). A case belongs to the year of its admission.
  */
 
+/** One formatter per time zone: building one costs more than using it, and every command asks. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The local calendar year and month (1–12) of an instant in an IANA time zone. */
 export function localYearMonth(instant: Date, timeZone: string): { year: number; month: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric' }).formatToParts(instant);
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric' });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(instant);
   const year = Number(parts.find((p) => p.type === 'year')?.value);
   const month = Number(parts.find((p) => p.type === 'month')?.value);
   if (!Number.isInteger(year) || !Number.isInteger(month)) throw new RangeError(`Cannot read a local date from ${instant.toISOString()} in ${timeZone}`);
