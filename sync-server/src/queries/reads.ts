@@ -31,9 +31,6 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
     if (!family) throw fail('not-found', `There is no family ${familyId}.`);
     // A desk role reads only families its hospital serves (issue 13 item 8, identity/reach.ts).
     await requireFamilyInReach(sql, principal.hospitalId, familyId, `family ${familyId}`);
-    // A year the scheme never had (or has not reached) has no cover to show, not a whole unused one.
-    const [known] = await sql.query('SELECT 1 FROM policy_year_parameters WHERE policy_year = $1', [family.policy_year]);
-    if (!known) throw fail('not-found', `The scheme has no policy year ${family.policy_year}: ask for one it has had, or leave the year out for the open one.`);
     const holds = await sql.query<{ case_id: string; member_id: string; hospital_id: string; hospital_code: string; amount: number; consumed: number; authorized: number; preauth_status: string | null }>(
       `SELECT h.case_id, c.member_id, c.hospital_id, hs.code AS hospital_code, h.amount, h.consumed, h.authorized, p.status AS preauth_status
          FROM holds h JOIN cases c ON c.id = h.case_id JOIN hospitals hs ON hs.id = c.hospital_id
