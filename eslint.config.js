@@ -20,11 +20,17 @@ export default tseslint.config(
     // the desk backend and the renderer alike.
     files: ['sync-server/domain/**/*.ts', 'sync-server/contract/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'pg', '@electric-sql/*', 'fastify', '../src/*', '../../*'], message: 'The domain core and contract are pure: no I/O imports.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'pg', '@electric-sql/*', 'fastify', '../src/*', '../../*'],
+              message: 'The domain core and contract are pure: no I/O imports.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

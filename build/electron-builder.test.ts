@@ -20,7 +20,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 describe('electron-builder configuration', () => {
   const config = parse(readFileSync(here('./electron-builder.yml'), 'utf8')) as Record<string, unknown>;
 
-  it('validates against electron-builder\'s schema', () => {
+  it("validates against electron-builder's schema", () => {
     const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8')) as object;
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
@@ -96,39 +96,81 @@ describe('the packed app folder (electron-builder --dir, no network)', () => {
     // version 1, 8 fuses in Electron's default states), so electron-builder flips it as it would
     // flip the real one.
     const fuseSentinel = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
-    writeFileSync(join(standIn, 'electron'), Buffer.concat([
-      Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary (not downloadable on this machine)" >&2\nexit 1\n# '),
-      Buffer.from(fuseSentinel), Buffer.from([1, 8]), Buffer.from('10110001'), Buffer.from('\n'),
-    ]));
+    writeFileSync(
+      join(standIn, 'electron'),
+      Buffer.concat([
+        Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary (not downloadable on this machine)" >&2\nexit 1\n# '),
+        Buffer.from(fuseSentinel),
+        Buffer.from([1, 8]),
+        Buffer.from('10110001'),
+        Buffer.from('\n'),
+      ]),
+    );
     chmodSync(join(standIn, 'electron'), 0o755);
     const output = join(work, 'out');
-    run(process.execPath, [join(repository, 'node_modules/electron-builder/cli.js'), '--config', 'build/electron-builder.yml', '--linux', '--dir', '--publish', 'never',
-      `-c.electronDist=${standIn}`, '-c.npmRebuild=false', `-c.directories.output=${output}`]);
+    run(process.execPath, [
+      join(repository, 'node_modules/electron-builder/cli.js'),
+      '--config',
+      'build/electron-builder.yml',
+      '--linux',
+      '--dir',
+      '--publish',
+      'never',
+      `-c.electronDist=${standIn}`,
+      '-c.npmRebuild=false',
+      `-c.directories.output=${output}`,
+    ]);
     // The stand-in became the app's executable, renamed as the real binary would be.
     expect(readdirSync(join(output, 'linux-unpacked')).sort()).toEqual(['coverdesk', 'resources']);
     expect(readFileSync(join(output, 'linux-unpacked/coverdesk'), 'utf8')).toContain('stand-in for the Electron binary');
     // …with its fuses flipped as electronFuses says (0x30 off, 0x31 on, by FuseV1Options index).
     const { getCurrentFuseWire, FuseV1Options } = (await import('@electron/fuses')) as typeof import('@electron/fuses');
-    const wire = await getCurrentFuseWire(join(output, 'linux-unpacked/coverdesk')) as unknown as Record<number, number>;
+    const wire = (await getCurrentFuseWire(join(output, 'linux-unpacked/coverdesk'))) as unknown as Record<number, number>;
     const on = 0x31;
     const off = 0x30;
     expect({
-      runAsNode: wire[FuseV1Options.RunAsNode], cookieEncryption: wire[FuseV1Options.EnableCookieEncryption],
-      nodeOptions: wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable], inspect: wire[FuseV1Options.EnableNodeCliInspectArguments],
-      asarIntegrity: wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation], onlyAsar: wire[FuseV1Options.OnlyLoadAppFromAsar],
+      runAsNode: wire[FuseV1Options.RunAsNode],
+      cookieEncryption: wire[FuseV1Options.EnableCookieEncryption],
+      nodeOptions: wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable],
+      inspect: wire[FuseV1Options.EnableNodeCliInspectArguments],
+      asarIntegrity: wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation],
+      onlyAsar: wire[FuseV1Options.OnlyLoadAppFromAsar],
       fileExtras: wire[FuseV1Options.GrantFileProtocolExtraPrivileges],
     }).toEqual({ runAsNode: off, cookieEncryption: on, nodeOptions: off, inspect: off, asarIntegrity: on, onlyAsar: on, fileExtras: off });
 
     const resources = join(output, 'linux-unpacked/resources');
-    const asar = (await import('@electron/asar')) as { listPackage(path: string, options: { isPack: boolean }): string[]; extractAll(path: string, dest: string): void; extractFile(path: string, file: string): Buffer };
+    const asar = (await import('@electron/asar')) as {
+      listPackage(path: string, options: { isPack: boolean }): string[];
+      extractAll(path: string, dest: string): void;
+      extractFile(path: string, file: string): Buffer;
+    };
     const files = asar.listPackage(join(resources, 'app.asar'), { isPack: false }).map((file) => file.replaceAll('\\', '/'));
-    for (const file of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs', '/dist/electron/desk-backend-host.cjs', '/renderer/dist/index.html', '/renderer/dist/console.html', '/package.json']) expect(files, file).toContain(file);
+    for (const file of [
+      '/dist/electron/main.cjs',
+      '/dist/electron/preload.cjs',
+      '/dist/electron/desk-backend-host.cjs',
+      '/renderer/dist/index.html',
+      '/renderer/dist/console.html',
+      '/package.json',
+    ])
+      expect(files, file).toContain(file);
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
     expect(JSON.parse(asar.extractFile(join(resources, 'app.asar'), 'package.json').toString('utf8'))).toMatchObject({ main: 'dist/electron/main.cjs' });
     // Only the native modules and their run-time dependencies: no react, rxdb, fastify, pg, tfjs…
     expect(files.filter((file) => file.startsWith('/node_modules/@') && !file.startsWith('/node_modules/@serialport'))).toEqual([]);
     const packages = new Set(files.map((file) => /^\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1]).filter((name): name is string => name !== undefined));
-    expect([...packages].filter((name) => !name.startsWith('@serialport')).sort()).toEqual(['better-sqlite3', 'bindings', 'debug', 'file-uri-to-path', 'ms', 'node-addon-api', 'node-gyp-build', 'node-hid', 'pkg-prebuilds', 'serialport']);
+    expect([...packages].filter((name) => !name.startsWith('@serialport')).sort()).toEqual([
+      'better-sqlite3',
+      'bindings',
+      'debug',
+      'file-uri-to-path',
+      'ms',
+      'node-addon-api',
+      'node-gyp-build',
+      'node-hid',
+      'pkg-prebuilds',
+      'serialport',
+    ]);
 
     // Native code lies unpacked beside the asar, where the OS can load it.
     const unpacked = join(resources, 'app.asar.unpacked/node_modules');

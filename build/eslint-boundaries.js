@@ -19,21 +19,81 @@ const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]
 /** Whoever may import whom. Keep in step with the READMEs (each says so). */
 export const layers = [
   { prefix: 'sync-server/domain/', name: 'sync-server/domain (pure)', paths: ['sync-server/domain/'], packages: [], node: false },
-  { prefix: 'sync-server/contract/', name: 'sync-server/contract (pure)', paths: ['sync-server/contract/', 'sync-server/domain/'], packages: ['typebox'], node: false },
+  {
+    prefix: 'sync-server/contract/',
+    name: 'sync-server/contract (pure)',
+    paths: ['sync-server/contract/', 'sync-server/domain/'],
+    packages: ['typebox'],
+    node: false,
+  },
   { prefix: 'sync-server/src/', name: 'sync-server/src', paths: ['sync-server/'], packages: ['*'], node: true, testPaths: ['tests/support/'] },
-  { prefix: 'electron/desk-api/', name: 'electron/desk-api (types and pure helpers)', paths: ['electron/desk-api/'], typePaths: ['sync-server/domain/', 'sync-server/contract/'], packages: [], node: false },
-  { prefix: 'electron/desk-backend/', name: 'electron/desk-backend', paths: ['electron/desk-backend/', 'electron/desk-api/', 'sync-server/node-shared/', 'sync-server/contract/', 'sync-server/domain/', 'native/'], packages: ['*'], node: true, testPaths: ['sync-server/src/testing/', 'sync-server/src/demo/', 'tests/support/'] },
-  { prefix: 'electron/browser-mode/', name: 'electron/browser-mode', paths: ['electron/browser-mode/', 'electron/desk-backend/', 'electron/desk-api/', 'sync-server/domain/'], packages: ['ws'], node: true, testPaths: ['sync-server/src/testing/', 'sync-server/src/demo/', 'tests/support/', 'native/'] },
+  {
+    prefix: 'electron/desk-api/',
+    name: 'electron/desk-api (types and pure helpers)',
+    paths: ['electron/desk-api/'],
+    typePaths: ['sync-server/domain/', 'sync-server/contract/'],
+    packages: [],
+    node: false,
+  },
+  {
+    prefix: 'electron/desk-backend/',
+    name: 'electron/desk-backend',
+    paths: ['electron/desk-backend/', 'electron/desk-api/', 'sync-server/node-shared/', 'sync-server/contract/', 'sync-server/domain/', 'native/'],
+    packages: ['*'],
+    node: true,
+    testPaths: ['sync-server/src/testing/', 'sync-server/src/demo/', 'tests/support/'],
+  },
+  {
+    prefix: 'electron/browser-mode/',
+    name: 'electron/browser-mode',
+    paths: ['electron/browser-mode/', 'electron/desk-backend/', 'electron/desk-api/', 'sync-server/domain/'],
+    packages: ['ws'],
+    node: true,
+    testPaths: ['sync-server/src/testing/', 'sync-server/src/demo/', 'tests/support/', 'native/'],
+  },
   { prefix: 'electron/main/', name: 'electron/main', paths: ['electron/main/', 'electron/desk-api/'], packages: ['electron', 'electron-updater'], node: true },
   { prefix: 'electron/preload/', name: 'electron/preload', paths: ['electron/preload/', 'electron/desk-api/'], packages: ['electron'], node: false },
-  { prefix: 'electron/utility/', name: 'electron/utility', paths: ['electron/utility/', 'electron/desk-backend/', 'electron/desk-api/'], packages: ['electron'], node: true },
-  { prefix: 'sync-server/node-shared/', name: 'sync-server/node-shared (Node code of the server and the desk backend)', paths: ['sync-server/node-shared/', 'sync-server/domain/', 'sync-server/contract/'], packages: ['typebox'], node: true },
+  {
+    prefix: 'electron/utility/',
+    name: 'electron/utility',
+    paths: ['electron/utility/', 'electron/desk-backend/', 'electron/desk-api/'],
+    packages: ['electron'],
+    node: true,
+  },
+  {
+    prefix: 'sync-server/node-shared/',
+    name: 'sync-server/node-shared (Node code of the server and the desk backend)',
+    paths: ['sync-server/node-shared/', 'sync-server/domain/', 'sync-server/contract/'],
+    packages: ['typebox'],
+    node: true,
+  },
   // launcher.ts (npm start), build-main.ts and the demo's device tools: Node scripts of the desk side.
-  { prefix: 'electron/', name: 'electron (scripts at the top of the folder)', paths: ['electron/', 'native/', 'sync-server/domain/', 'sync-server/contract/'], packages: ['*'], node: true },
+  {
+    prefix: 'electron/',
+    name: 'electron (scripts at the top of the folder)',
+    paths: ['electron/', 'native/', 'sync-server/domain/', 'sync-server/contract/'],
+    packages: ['*'],
+    node: true,
+  },
   { prefix: 'native/', name: 'native', paths: ['native/'], packages: ['serialport', '@serialport/', 'node-hid'], node: true },
   // The dev server's fake desk: browser code outside src/, never in a build (renderer/build-output.test.ts).
-  { prefix: 'renderer/dev/', name: 'renderer/dev (fake desk, dev server only)', paths: ['renderer/', 'sync-server/domain/', 'electron/desk-api/'], typePaths: ['sync-server/contract/'], packages: ['react', 'react-dom/client'], node: false },
-  { prefix: 'renderer/src/', name: 'renderer/src (browser)', paths: ['renderer/src/', 'sync-server/domain/', 'electron/desk-api/'], typePaths: ['sync-server/contract/'], packages: ['react', 'react-dom/client', 'rxdb/plugins/core', 'rxdb/plugins/storage-memory', 'rxdb/plugins/replication', 'rxjs', '@vladmandic/human'], node: false, testPaths: ['*'] },
+  {
+    prefix: 'renderer/dev/',
+    name: 'renderer/dev (fake desk, dev server only)',
+    paths: ['renderer/', 'sync-server/domain/', 'electron/desk-api/'],
+    typePaths: ['sync-server/contract/'],
+    packages: ['react', 'react-dom/client'],
+    node: false,
+  },
+  {
+    prefix: 'renderer/src/',
+    name: 'renderer/src (browser)',
+    paths: ['renderer/src/', 'sync-server/domain/', 'electron/desk-api/'],
+    typePaths: ['sync-server/contract/'],
+    packages: ['react', 'react-dom/client', 'rxdb/plugins/core', 'rxdb/plugins/storage-memory', 'rxdb/plugins/replication', 'rxjs', '@vladmandic/human'],
+    node: false,
+    testPaths: ['*'],
+  },
 ];
 
 function layerOf(file) {
@@ -63,9 +123,10 @@ export const boundaries = {
       const path = target(specifier, file);
       let allowed;
       if (path !== null) {
-        allowed = layer.paths.some((p) => path.startsWith(p))
-          || (isTypeOnly && (layer.typePaths ?? []).some((p) => path.startsWith(p)))
-          || (isTest && (layer.testPaths ?? []).some((p) => p === '*' || path.startsWith(p)));
+        allowed =
+          layer.paths.some((p) => path.startsWith(p)) ||
+          (isTypeOnly && (layer.typePaths ?? []).some((p) => path.startsWith(p))) ||
+          (isTest && (layer.testPaths ?? []).some((p) => p === '*' || path.startsWith(p)));
       } else if (builtins.has(specifier)) {
         allowed = layer.node || isTest;
       } else {
@@ -73,11 +134,19 @@ export const boundaries = {
         allowed = packageAllowed(specifier, layer.packages) || isTest;
       }
       if (!allowed) {
-        context.report({ node, message: `${layer.name} may not import '${specifier}'${path ? ` (${path})` : ''}: see the allow-list in build/eslint-boundaries.js and the folder's README.` });
+        context.report({
+          node,
+          message: `${layer.name} may not import '${specifier}'${path ? ` (${path})` : ''}: see the allow-list in build/eslint-boundaries.js and the folder's README.`,
+        });
       }
     };
     return {
-      ImportDeclaration: (node) => check(node.source, node.source.value, node.importKind === 'type' || (node.specifiers.length > 0 && node.specifiers.every((s) => s.importKind === 'type'))),
+      ImportDeclaration: (node) =>
+        check(
+          node.source,
+          node.source.value,
+          node.importKind === 'type' || (node.specifiers.length > 0 && node.specifiers.every((s) => s.importKind === 'type')),
+        ),
       ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value, node.exportKind === 'type'),
       ExportAllDeclaration: (node) => check(node.source, node.source.value, node.exportKind === 'type'),
       ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value, false),

@@ -19,7 +19,7 @@ const explained: Record<string, string> = {
   '@electron/rebuild@4': 'ES module, loaded by electron-builder and build/rebuild-native.ts',
   'node-abi@4': 'ES module, loaded by @electron/rebuild',
   'electron@45': 'its install script (the binary download, skipped here) require()s @electron/get 5; CoverDesk reads only its typings and path',
-  '@electron/get@5': 'ES module, require()d by electron\'s install script to download the binary',
+  '@electron/get@5': "ES module, require()d by electron's install script to download the binary",
   '@electron-internal/extract-zip@1': 'ES module, unpacks that download',
   'graphql@17': 'pinned by rxdb for its GraphQL replication plugin, which CoverDesk does not load',
   'z-schema@12': 'pinned by rxdb for its z-schema validator plugin, which CoverDesk does not load',
@@ -38,8 +38,13 @@ function packagesRefusingMinimum(minimum: string): string[] {
       }
       const manifest = join(path, 'package.json');
       if (existsSync(manifest)) {
-        const { name: packageName, version, engines } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string; engines?: { node?: unknown } };
-        if (packageName && version && typeof engines?.node === 'string' && !semver.satisfies(minimum, engines.node)) found.add(`${packageName}@${version.split('.')[0]}`);
+        const {
+          name: packageName,
+          version,
+          engines,
+        } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string; engines?: { node?: unknown } };
+        if (packageName && version && typeof engines?.node === 'string' && !semver.satisfies(minimum, engines.node))
+          found.add(`${packageName}@${version.split('.')[0]}`);
       }
       if (existsSync(join(path, 'node_modules'))) visit(join(path, 'node_modules'));
     }
@@ -48,7 +53,7 @@ function packagesRefusingMinimum(minimum: string): string[] {
   return [...found].sort();
 }
 
-describe('Node 20.19+ is enough, whatever some dependencies\' engines say', () => {
+describe("Node 20.19+ is enough, whatever some dependencies' engines say", () => {
   const engines = (JSON.parse(readFileSync(join(repository, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
   const minimum = semver.minVersion(engines)!.version;
 
@@ -79,11 +84,31 @@ import('@electron/rebuild').then(async (rebuild) => {
     const result = spawnSync(process.execPath, ['-e', probe], { cwd: repository, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     const answer = JSON.parse(result.stdout) as { node: string };
-    expect(answer).toEqual({ node: process.versions.node, disposition: 'attachment; filename=report.pdf', cookie: 'a=b', rebuild: 'function', download: 'function', abi: '150' });
+    expect(answer).toEqual({
+      node: process.versions.node,
+      disposition: 'attachment; filename=report.pdf',
+      cookie: 'a=b',
+      rebuild: 'function',
+      download: 'function',
+      abi: '150',
+    });
   });
 
   it('CoverDesk never loads the rxdb plugins that need graphql 17 or z-schema 12', () => {
-    const sources = spawnSync('git', ['grep', '-l', '-E', 'rxdb/plugins/(replication-graphql|validate-z-schema)|from .(graphql|z-schema).', '--', '*.ts', '*.tsx', ':!build/node-engines.test.ts'], { cwd: repository, encoding: 'utf8' });
+    const sources = spawnSync(
+      'git',
+      [
+        'grep',
+        '-l',
+        '-E',
+        'rxdb/plugins/(replication-graphql|validate-z-schema)|from .(graphql|z-schema).',
+        '--',
+        '*.ts',
+        '*.tsx',
+        ':!build/node-engines.test.ts',
+      ],
+      { cwd: repository, encoding: 'utf8' },
+    );
     expect(sources.stdout).toBe('');
   });
 });

@@ -47,15 +47,19 @@ async function main(): Promise<void> {
       rmSync(buildDir, { recursive: true, force: true });
       cpSync(join(backup, 'build'), buildDir, { recursive: true });
     }
-    throw new Error(`better-sqlite3 could not be rebuilt for Electron ${electronVersion}: ${error instanceof Error ? error.message : String(error)}\n`
-      + `It needs Electron's prebuilt better-sqlite3 (github.com releases) or Electron's headers (${headerURL}/v${electronVersion}/node-v${electronVersion}-headers.tar.gz); `
-      + 'on a machine without them set ELECTRON_REBUILD_DIST_URL to a mirror of the headers. node_modules keeps its earlier build.');
+    throw new Error(
+      `better-sqlite3 could not be rebuilt for Electron ${electronVersion}: ${error instanceof Error ? error.message : String(error)}\n` +
+        `It needs Electron's prebuilt better-sqlite3 (github.com releases) or Electron's headers (${headerURL}/v${electronVersion}/node-v${electronVersion}-headers.tar.gz); ` +
+        'on a machine without them set ELECTRON_REBUILD_DIST_URL to a mirror of the headers. node_modules keeps its earlier build.',
+    );
   } finally {
     rmSync(backup, { recursive: true, force: true });
   }
   const built = registeredAbi(binary);
   if (built !== electronAbi) {
-    throw new Error(`${binary} registers module version ${built ?? 'none'}, not Electron ${electronVersion}'s ${electronAbi}: it was built against other headers (check npm's nodedir setting). Electron would refuse to load it.`);
+    throw new Error(
+      `${binary} registers module version ${built ?? 'none'}, not Electron ${electronVersion}'s ${electronAbi}: it was built against other headers (check npm's nodedir setting). Electron would refuse to load it.`,
+    );
   }
   console.log(`better-sqlite3 is built for Electron ${electronVersion} (module version ${built}).`);
 }

@@ -9,9 +9,17 @@ import { resolve } from 'node:path';
 
 const repository = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const common = {
-  bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', sourcemap: true,
+  bundle: true,
+  platform: 'node' as const,
+  format: 'cjs' as const,
+  target: 'node20',
+  sourcemap: true,
   external: ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'node-hid'],
-  alias: { '@domain': resolve(repository, 'sync-server/domain'), '@contract': resolve(repository, 'sync-server/contract'), '@desk-api': resolve(repository, 'electron/desk-api') },
+  alias: {
+    '@domain': resolve(repository, 'sync-server/domain'),
+    '@contract': resolve(repository, 'sync-server/contract'),
+    '@desk-api': resolve(repository, 'electron/desk-api'),
+  },
   logLevel: 'warning' as const,
   // import.meta.url in the sources (e.g. resolving better-sqlite3 for the checkpoint worker) is the bundle's own file URL.
   define: { 'import.meta.url': '__bundleFileUrl' },
@@ -21,6 +29,10 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: [resolve(repository, 'electron/main/main.ts')], outfile: resolve(repository, 'dist/electron/main.cjs') }),
   build({ ...common, entryPoints: [resolve(repository, 'electron/preload/preload.ts')], outfile: resolve(repository, 'dist/electron/preload.cjs') }),
-  build({ ...common, entryPoints: [resolve(repository, 'electron/utility/desk-backend-host.ts')], outfile: resolve(repository, 'dist/electron/desk-backend-host.cjs') }),
+  build({
+    ...common,
+    entryPoints: [resolve(repository, 'electron/utility/desk-backend-host.ts')],
+    outfile: resolve(repository, 'dist/electron/desk-backend-host.cjs'),
+  }),
 ]);
 console.log('Built dist/electron/{main,preload,desk-backend-host}.cjs');

@@ -32,7 +32,7 @@ export type DemoCommand =
   | { readonly kind: 'status' };
 
 export const demoCommandUsage = [
-  'finger <scheme member id> [--desk A|B]   put that member\'s enrolled finger on the reader (another id is a wrong finger)',
+  "finger <scheme member id> [--desk A|B]   put that member's enrolled finger on the reader (another id is a wrong finger)",
   'card <scheme member id or card payload> [--desk A|B]   scan a health card',
   'otp                                      show the newest one-time codes the demo server sent',
   'status                                   show which desks have simulated devices',
@@ -48,7 +48,9 @@ export function parseDemoDesk(value: string): DemoDesk | null {
 }
 
 /** Parse command words (argv, a typed line split on spaces); a sentence saying what is wrong otherwise. */
-export function parseDemoCommand(words: readonly string[]): { readonly ok: true; readonly command: DemoCommand } | { readonly ok: false; readonly message: string } {
+export function parseDemoCommand(
+  words: readonly string[],
+): { readonly ok: true; readonly command: DemoCommand } | { readonly ok: false; readonly message: string } {
   const rest: string[] = [];
   let desk: DemoDesk = 'A';
   for (let index = 0; index < words.length; index += 1) {
@@ -67,10 +69,12 @@ export function parseDemoCommand(words: readonly string[]): { readonly ok: true;
   if (extra !== undefined) return { ok: false, message: `One value only after ${verb}; got ${JSON.stringify(rest.slice(1).join(' '))}.` };
   switch (verb?.toLowerCase()) {
     case 'finger':
-      if (value === undefined || !schemeMemberIdPattern.test(value)) return { ok: false, message: 'finger needs a scheme member id, e.g. finger PMJ-S1000001.' };
+      if (value === undefined || !schemeMemberIdPattern.test(value))
+        return { ok: false, message: 'finger needs a scheme member id, e.g. finger PMJ-S1000001.' };
       return { ok: true, command: { kind: 'finger', desk, schemeMemberId: value.toUpperCase() } };
     case 'card':
-      if (value === undefined || !cardPayloadPattern.test(value)) return { ok: false, message: 'card needs what the card holds (a scheme member id, e.g. card PMJ-S1000001), in printable characters without spaces.' };
+      if (value === undefined || !cardPayloadPattern.test(value))
+        return { ok: false, message: 'card needs what the card holds (a scheme member id, e.g. card PMJ-S1000001), in printable characters without spaces.' };
       return { ok: true, command: { kind: 'card', desk, payload: value.toUpperCase() } };
     case 'otp':
     case 'status':
@@ -91,10 +95,20 @@ export interface SinkMessage {
 export async function readOneTimeCodes(serverUrl: string): Promise<{ readonly status: number; readonly body: Record<string, unknown> }> {
   try {
     const answer = await fetch(`${serverUrl}/dev/sms`, { signal: AbortSignal.timeout(5_000) });
-    if (answer.status === 404) return { status: 404, body: { code: 'no-sms-sink', message: `The server at ${serverUrl} does not show an SMS sink (/dev/sms): it does not hold the demo scheme.` } };
+    if (answer.status === 404)
+      return {
+        status: 404,
+        body: { code: 'no-sms-sink', message: `The server at ${serverUrl} does not show an SMS sink (/dev/sms): it does not hold the demo scheme.` },
+      };
     const messages = ((await answer.json()) as { messages?: SinkMessage[] }).messages ?? [];
     const codes = messages.map((message) => `${message.at.slice(11, 19)} …${message.phoneEnding} ${message.text}`);
-    return { status: 200, body: { messages, message: codes.length ? codes.slice(0, 5).join('\n') : 'No one-time code has been sent yet: press "Send code" on the desk\'s identity screen first.' } };
+    return {
+      status: 200,
+      body: {
+        messages,
+        message: codes.length ? codes.slice(0, 5).join('\n') : 'No one-time code has been sent yet: press "Send code" on the desk\'s identity screen first.',
+      },
+    };
   } catch {
     return { status: 502, body: { code: 'server-unreachable', message: `The demo server at ${serverUrl} cannot be reached.` } };
   }
@@ -109,7 +123,10 @@ export interface DemoDeviceControl {
 }
 
 const members = [
-  ['PMJ-S1000001', 'Father'], ['PMJ-S1000002', 'Mother'], ['PMJ-S1000003', 'Son'], ['PMJ-S1000004', 'Daughter'],
+  ['PMJ-S1000001', 'Father'],
+  ['PMJ-S1000002', 'Mother'],
+  ['PMJ-S1000003', 'Son'],
+  ['PMJ-S1000004', 'Daughter'],
 ] as const;
 
 const pageCss = `body{font:16px/1.5 system-ui,sans-serif;margin:1.5rem auto;max-width:60rem;padding:0 1rem;color:#1b1f24}
@@ -145,7 +162,9 @@ void refreshCodes();
 setInterval(() => void refreshCodes(), 3000);`;
 
 function page(desks: ReadonlyMap<DemoDesk, DemoDevices>): string {
-  const deskSections = [...desks.keys()].map((desk) => `<section aria-labelledby="desk-${desk}">
+  const deskSections = [...desks.keys()]
+    .map(
+      (desk) => `<section aria-labelledby="desk-${desk}">
 <h2 id="desk-${desk}">Desk ${desk} (hospital ${desk}${desk === 'A' ? ', <code>npm start</code>' : ', <code>npm run desk:web -- --hospital B</code>'})</h2>
 <h3>Fingerprint reader</h3>
 <p>Put a finger on the reader, then press Capture (or Enrol) on the desk's identity screen within 15 seconds.</p>
@@ -154,7 +173,9 @@ function page(desks: ReadonlyMap<DemoDesk, DemoDevices>): string {
 <h3>Health-card scanner</h3>
 <p>${members.map(([id, who]) => `<button type="button" data-action="card" data-desk="${desk}" data-value="${id}">Scan ${who.toLowerCase()}'s card (${id})</button>`).join('')}</p>
 <p><label for="card-${desk}">Another card</label> <input id="card-${desk}" placeholder="PMJ-S1000005"> <button type="button" data-action="card" data-desk="${desk}">Scan card</button></p>
-</section>`).join('\n');
+</section>`,
+    )
+    .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CoverDesk demo devices</title><link rel="stylesheet" href="/page.css"></head>
 <body><main><h1>CoverDesk demo devices</h1>
 <p>Simulated hardware of the demo desks. The same from a terminal: <code>npm run demo:devices -- finger PMJ-S1000001</code> (<code>card …</code>, <code>otp</code>, <code>--desk B</code>).</p>
@@ -171,8 +192,11 @@ function reply(response: ServerResponse, status: number, body: Record<string, un
 }
 
 /** The JSON body of a POST (at most 4 KiB), or the refusal to send. */
-async function readJson(request: IncomingMessage): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; status: number; code: string; message: string }> {
-  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) return { ok: false, status: 415, code: 'unsupported-media-type', message: 'Send the command as JSON (content-type: application/json).' };
+async function readJson(
+  request: IncomingMessage,
+): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; status: number; code: string; message: string }> {
+  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? ''))
+    return { ok: false, status: 415, code: 'unsupported-media-type', message: 'Send the command as JSON (content-type: application/json).' };
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -193,15 +217,35 @@ async function readJson(request: IncomingMessage): Promise<{ ok: true; value: Re
  * Serve the control for these desks' simulated devices. `serverUrl` is the demo sync server whose
  * /dev/sms holds the one-time codes.
  */
-export function startDemoDeviceControl(options: { port: number; desks: ReadonlyMap<DemoDesk, DemoDevices>; serverUrl: string; log?: (line: string) => void }): Promise<DemoDeviceControl> {
+export function startDemoDeviceControl(options: {
+  port: number;
+  desks: ReadonlyMap<DemoDesk, DemoDevices>;
+  serverUrl: string;
+  log?: (line: string) => void;
+}): Promise<DemoDeviceControl> {
   const log = options.log ?? ((line: string) => console.log(line));
   const run = async (command: DemoCommand): Promise<{ status: number; body: Record<string, unknown> }> => {
     if (command.kind === 'status') {
-      return { status: 200, body: { desks: [...options.desks.keys()], message: options.desks.size ? `Simulated devices for desk${options.desks.size > 1 ? 's' : ''} ${[...options.desks.keys()].join(' and ')}.` : 'No simulated devices are running.' } };
+      return {
+        status: 200,
+        body: {
+          desks: [...options.desks.keys()],
+          message: options.desks.size
+            ? `Simulated devices for desk${options.desks.size > 1 ? 's' : ''} ${[...options.desks.keys()].join(' and ')}.`
+            : 'No simulated devices are running.',
+        },
+      };
     }
     if (command.kind === 'otp') return readOneTimeCodes(options.serverUrl);
     const devices = options.desks.get(command.desk);
-    if (!devices) return { status: 404, body: { code: 'no-such-desk', message: `Desk ${command.desk} has no simulated devices here (they are: ${[...options.desks.keys()].join(', ') || 'none'}).` } };
+    if (!devices)
+      return {
+        status: 404,
+        body: {
+          code: 'no-such-desk',
+          message: `Desk ${command.desk} has no simulated devices here (they are: ${[...options.desks.keys()].join(', ') || 'none'}).`,
+        },
+      };
     if (command.kind === 'finger') {
       devices.placeFinger(command.schemeMemberId);
       const message = `Desk ${command.desk}: the finger of ${command.schemeMemberId} is on the reader. Press Capture (or Enrol) on the identity screen now (within 15 seconds).`;
@@ -218,12 +262,19 @@ export function startDemoDeviceControl(options: { port: number; desks: ReadonlyM
     void (async () => {
       const port = (server.address() as { port: number }).port;
       const ownHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
-      if (!ownHosts.includes(request.headers.host ?? '')) return reply(response, 421, { code: 'wrong-host', message: 'The demo devices answer only requests addressed to 127.0.0.1.' });
+      if (!ownHosts.includes(request.headers.host ?? ''))
+        return reply(response, 421, { code: 'wrong-host', message: 'The demo devices answer only requests addressed to 127.0.0.1.' });
       const origin = request.headers.origin;
-      if (origin !== undefined && !ownHosts.map((host) => `http://${host}`).includes(origin)) return reply(response, 403, { code: 'forbidden-origin', message: 'Only the demo devices page itself may use the demo devices.' });
+      if (origin !== undefined && !ownHosts.map((host) => `http://${host}`).includes(origin))
+        return reply(response, 403, { code: 'forbidden-origin', message: 'Only the demo devices page itself may use the demo devices.' });
       const path = (request.url ?? '/').split('?')[0]!;
       if (request.method === 'GET' && path === '/') {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'", 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+        response.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'",
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-store',
+        });
         return response.end(page(options.desks));
       }
       if (request.method === 'GET' && path === '/page.js') {
@@ -242,7 +293,8 @@ export function startDemoDeviceControl(options: { port: number; desks: ReadonlyM
       if (request.method === 'GET' && devicesPath) {
         const desk = parseDemoDesk(decodeURIComponent(devicesPath[1]!));
         const devices = desk ? options.desks.get(desk) : undefined;
-        if (!devices) return reply(response, 404, { code: 'no-such-desk', message: `There are no simulated devices for desk ${decodeURIComponent(devicesPath[1]!)}.` });
+        if (!devices)
+          return reply(response, 404, { code: 'no-such-desk', message: `There are no simulated devices for desk ${decodeURIComponent(devicesPath[1]!)}.` });
         const config: DeviceConfig = devices.config;
         return reply(response, 200, { config });
       }
@@ -259,7 +311,8 @@ export function startDemoDeviceControl(options: { port: number; desks: ReadonlyM
       }
       return reply(response, 404, { code: 'not-found', message: `Nothing at ${request.method} ${path}.` });
     })().catch((error: unknown) => {
-      if (!response.headersSent) reply(response, 500, { code: 'internal-error', message: `The demo devices failed: ${error instanceof Error ? error.message : String(error)}` });
+      if (!response.headersSent)
+        reply(response, 500, { code: 'internal-error', message: `The demo devices failed: ${error instanceof Error ? error.message : String(error)}` });
       else response.destroy();
     });
   });

@@ -26,14 +26,24 @@ async function main(): Promise<number> {
     (codes.status === 200 ? console.log : console.error)(String(codes.body.message));
     return codes.status === 200 ? 0 : 1;
   }
-  const request = command.kind === 'status'
-    ? { path: '/api/status', init: { method: 'GET' } }
-    : { path: `/api/desks/${command.desk}/${command.kind}`, init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command.kind === 'finger' ? { schemeMemberId: command.schemeMemberId } : { payload: command.payload }) } };
+  const request =
+    command.kind === 'status'
+      ? { path: '/api/status', init: { method: 'GET' } }
+      : {
+          path: `/api/desks/${command.desk}/${command.kind}`,
+          init: {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(command.kind === 'finger' ? { schemeMemberId: command.schemeMemberId } : { payload: command.payload }),
+          },
+        };
   let answer: Response;
   try {
     answer = await fetch(`${controlUrl}${request.path}`, { ...request.init, signal: AbortSignal.timeout(10_000) });
   } catch {
-    console.error(`The demo devices do not answer at ${controlUrl}. They run inside \`npm start\`: start it first (in any way: a terminal, the background, an IDE).`);
+    console.error(
+      `The demo devices do not answer at ${controlUrl}. They run inside \`npm start\`: start it first (in any way: a terminal, the background, an IDE).`,
+    );
     return 1;
   }
   const body = (await answer.json()) as { message?: unknown };

@@ -21,7 +21,12 @@ export function demoFingerIdentity(schemeMemberId: string): string {
  */
 function touch(fingerprint: FingerprintModuleSimulator, identity: string): NodeJS.Timeout {
   const present = { kind: 'present', identity, quality: 90 } as const;
-  fingerprint.scriptFinger([{ finger: present, polls: 2 }, { finger: { kind: 'absent' }, polls: 2 }, { finger: present, polls: 2 }, { finger: { kind: 'absent' } }]);
+  fingerprint.scriptFinger([
+    { finger: present, polls: 2 },
+    { finger: { kind: 'absent' }, polls: 2 },
+    { finger: present, polls: 2 },
+    { finger: { kind: 'absent' } },
+  ]);
   const lift = setTimeout(() => fingerprint.liftFinger(), 15_000);
   lift.unref();
   return lift;

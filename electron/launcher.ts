@@ -53,23 +53,34 @@ async function waitFor(child: ChildProcess, text: string, what: string): Promise
   });
 }
 
-
 /**
  * The S1 family's fingers, enrolled as the simulated readers will see them (`finger PMJ-S100000n`
  * on the demo devices control), so fingerprint identification works from the first start. An enrolment that
  * exists already is refused by the server (409) and left as it is.
  */
 async function enrollDemoFingers(): Promise<void> {
-  const login = await fetch(`${serverUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }) });
+  const login = await fetch(`${serverUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }),
+  });
   const { token } = (await login.json()) as { token: string };
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   for (const schemeMemberId of ['PMJ-S1000001', 'PMJ-S1000002', 'PMJ-S1000003', 'PMJ-S1000004']) {
     // The member's id, as a desk finds it online (the launcher knows the demo only by its scheme ids).
-    const found = await fetch(`${serverUrl}/commands/identify-member`, { method: 'POST', headers, body: JSON.stringify({ commandId: randomUUID(), by: 'scheme-id', value: schemeMemberId }) });
+    const found = await fetch(`${serverUrl}/commands/identify-member`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ commandId: randomUUID(), by: 'scheme-id', value: schemeMemberId }),
+    });
     const memberId = ((await found.json()) as { result?: { member?: { memberId?: string } } }).result?.member?.memberId;
     if (!memberId) throw new Error(`the demo member ${schemeMemberId} is not on the server (HTTP ${found.status})`);
     const template = Buffer.from(simulatedEnrolmentTemplate(demoFingerIdentity(schemeMemberId))).toString('base64');
-    const answer = await fetch(`${serverUrl}/commands/enroll-fingerprint`, { method: 'POST', headers, body: JSON.stringify({ commandId: randomUUID(), memberId, template }) });
+    const answer = await fetch(`${serverUrl}/commands/enroll-fingerprint`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ commandId: randomUUID(), memberId, template }),
+    });
     if (answer.status !== 200 && answer.status !== 409) throw new Error(`enrolling the demo fingers failed (HTTP ${answer.status})`);
   }
 }
@@ -80,7 +91,9 @@ async function main(): Promise<void> {
   await enrollDemoFingers();
   const deskDir = process.env.COVERDESK_DESK_DIR ?? resolve(repository, '.data/desk');
   const needsEnrollment = !existsSync(resolve(deskDir, 'desk-credential'));
-  const enrollment: Record<string, string> = needsEnrollment ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await issueDemoCode(serverUrl, 'A') } : {};
+  const enrollment: Record<string, string> = needsEnrollment
+    ? { COVERDESK_SERVER_URL: serverUrl, COVERDESK_ENROLL_CODE: await issueDemoCode(serverUrl, 'A') }
+    : {};
 
   // Simulated fingerprint modules and card scanners on pseudo-terminals, unless real ones are
   // configured: desk A's for the desk started here, desk B's for `npm run desk:web -- --hospital B`.
@@ -95,9 +108,17 @@ async function main(): Promise<void> {
   const deskADevices = devices.get('A');
   const deviceEnv: Record<string, string> = deskADevices ? { COVERDESK_DEVICES: JSON.stringify(deskADevices.config) } : {};
   // The desk screens and the payer console (served by the server at /console/) are one build.
-  if (!existsSync(resolve(repository, 'renderer/dist/index.html')) || !existsSync(resolve(repository, 'renderer/dist/console.html')) || process.env.COVERDESK_REBUILD === '1') {
+  if (
+    !existsSync(resolve(repository, 'renderer/dist/index.html')) ||
+    !existsSync(resolve(repository, 'renderer/dist/console.html')) ||
+    process.env.COVERDESK_REBUILD === '1'
+  ) {
     console.log('Building the desk screens and the payer console (first start only)…');
-    const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
+    const build = spawnSync(
+      process.execPath,
+      [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'],
+      { cwd: repository, stdio: 'inherit' },
+    );
     if (build.status !== 0) throw new Error('building the desk screens failed');
   }
   console.log(`Payer console: ${serverUrl}/console/  (ppd, mc, admin, cex, cpd, aco, ha / coverdesk-demo)`);
@@ -110,8 +131,13 @@ async function main(): Promise<void> {
     printDeviceHelp();
     return;
   }
-  console.log('Electron\'s binary is not installed on this machine, so the desk starts in browser mode.');
-  const desk = run(process.execPath, ['--import', 'tsx', 'electron/browser-mode/desk-web.ts'], { ...enrollment, ...deviceEnv, COVERDESK_DESK_DIR: deskDir, DESK_PORT: String(deskPort) }, '[desk]');
+  console.log("Electron's binary is not installed on this machine, so the desk starts in browser mode.");
+  const desk = run(
+    process.execPath,
+    ['--import', 'tsx', 'electron/browser-mode/desk-web.ts'],
+    { ...enrollment, ...deviceEnv, COVERDESK_DESK_DIR: deskDir, DESK_PORT: String(deskPort) },
+    '[desk]',
+  );
   await waitFor(desk, 'Open http', 'The desk');
   console.log(`\nCoverDesk is running. Desk: http://127.0.0.1:${deskPort}  (sign in as medco.a / coverdesk-demo)   Server API: ${serverUrl}/docs`);
   console.log('A second desk, at hospital B: npm run desk:web -- --hospital B  (then http://127.0.0.1:4801, medco.b / coverdesk-demo)');
@@ -124,7 +150,9 @@ async function startControl(): Promise<void> {
   try {
     control = await startDemoDeviceControl({ port: demoDevicesPort, desks: devices, serverUrl });
   } catch (error) {
-    console.log(`The demo devices control cannot listen on 127.0.0.1:${demoDevicesPort} (${error instanceof Error ? error.message : String(error)}); set DEMO_DEVICES_PORT to another port.`);
+    console.log(
+      `The demo devices control cannot listen on 127.0.0.1:${demoDevicesPort} (${error instanceof Error ? error.message : String(error)}); set DEMO_DEVICES_PORT to another port.`,
+    );
   }
   if (!process.stdin.isTTY) return;
   const input = createInterface({ input: process.stdin });
@@ -146,7 +174,9 @@ async function startControl(): Promise<void> {
 function printDeviceHelp(): void {
   if (devices.size === 0) return;
   const where = control ? `open ${control.url} in a browser, or run` : 'run';
-  console.log(`Simulated fingerprint readers and card scanners (desks A and B): ${where} \`npm run demo:devices -- finger PMJ-S1000001\` (\`card PMJ-S1000001\`, \`otp\` for one-time codes, \`--desk B\`)${process.stdin.isTTY ? ', or type those words here' : ''}.`);
+  console.log(
+    `Simulated fingerprint readers and card scanners (desks A and B): ${where} \`npm run demo:devices -- finger PMJ-S1000001\` (\`card PMJ-S1000001\`, \`otp\` for one-time codes, \`--desk B\`)${process.stdin.isTTY ? ', or type those words here' : ''}.`,
+  );
   console.log('PMJ-S1000001..4 are the S1 family (father, mother, son, daughter), whose fingers are enrolled; any other id is a wrong finger.');
 }
 

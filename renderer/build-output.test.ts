@@ -25,9 +25,25 @@ describe('the built desk holds no test double', () => {
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it('a build started with NODE_ENV=test is a production build without the fake desk', () => {
-    const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error', '--outDir', outDir, '--emptyOutDir'], {
-      cwd: repository, env: { ...process.env, NODE_ENV: 'test' }, encoding: 'utf8',
-    });
+    const build = spawnSync(
+      process.execPath,
+      [
+        resolve(repository, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        'renderer/vite.config.ts',
+        '--logLevel',
+        'error',
+        '--outDir',
+        outDir,
+        '--emptyOutDir',
+      ],
+      {
+        cwd: repository,
+        env: { ...process.env, NODE_ENV: 'test' },
+        encoding: 'utf8',
+      },
+    );
     expect(build.status, build.stderr).toBe(0);
     const files = filesUnder(outDir);
     const scripts = files.filter((file) => file.endsWith('.js'));

@@ -59,7 +59,13 @@ export function forwardConsoleRequest(request: IncomingMessage, response: Server
   upstream.on('socket', (socket) => socket.once('connect', () => upstream.setTimeout(0)));
   upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
   upstream.on('error', () => {
-    if (!response.headersSent) answer(response, 502, 'server-unreachable', `The sync server (${target.origin}) cannot be reached from this desk. The payer workspaces work online only; try again when the connection is back.`);
+    if (!response.headersSent)
+      answer(
+        response,
+        502,
+        'server-unreachable',
+        `The sync server (${target.origin}) cannot be reached from this desk. The payer workspaces work online only; try again when the connection is back.`,
+      );
     else response.destroy();
   });
   response.on('close', () => upstream.destroy());

@@ -27,7 +27,11 @@ export interface DemoDeskSettings {
 }
 
 interface HospitalsAnswer {
-  readonly items: readonly { readonly code: string; readonly name: string; readonly desks: readonly { readonly id: string; readonly name: string; readonly status: string; readonly enrolledAt: string | null }[] }[];
+  readonly items: readonly {
+    readonly code: string;
+    readonly name: string;
+    readonly desks: readonly { readonly id: string; readonly name: string; readonly status: string; readonly enrolledAt: string | null }[];
+  }[];
 }
 
 async function json<T>(response: Response, what: string): Promise<T> {
@@ -40,9 +44,15 @@ async function json<T>(response: Response, what: string): Promise<T> {
 export async function issueDemoCode(serverUrl: string, hospital: string): Promise<string> {
   let login: Response;
   try {
-    login = await fetch(`${serverUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ha', password: demoPassword }) });
+    login = await fetch(`${serverUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ha', password: demoPassword }),
+    });
   } catch {
-    throw new Error(`the demo server at ${serverUrl} cannot be reached: start it first (npm start, or npm run server on the demo database), or set COVERDESK_SERVER_URL.`);
+    throw new Error(
+      `the demo server at ${serverUrl} cannot be reached: start it first (npm start, or npm run server on the demo database), or set COVERDESK_SERVER_URL.`,
+    );
   }
   const { token } = await json<{ token: string }>(login, 'Signing in as the demo HA (ha / coverdesk-demo)');
   const headers = { authorization: `Bearer ${token}` };
@@ -52,9 +62,15 @@ export async function issueDemoCode(serverUrl: string, hospital: string): Promis
   if (!found) throw new Error(`there is no hospital ${hospital} on ${serverUrl} (hospitals: ${items.map((item) => item.code).join(', ')}).`);
   const desk = found.desks.find((item) => item.status !== 'revoked');
   if (!desk) throw new Error(`hospital ${found.code} has no desk that is not revoked: add one in the payer console (ha → Hospitals and desks).`);
-  const issued = await json<{ code: string }>(await fetch(`${serverUrl}/desks/${desk.id}/enrollment-codes`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' }), 'Issuing an enrollment code');
-  console.log(`Demo: issued a one-time enrollment code for ${desk.name} at ${found.name} (${found.code}) as ha — in the payer console: Hospitals and desks → Issue an enrollment code.`);
-  if (desk.enrolledAt) console.log(`Note: ${desk.name} was enrolled before; enrolling again replaces its credential, so a desk still running with the old one stops syncing.`);
+  const issued = await json<{ code: string }>(
+    await fetch(`${serverUrl}/desks/${desk.id}/enrollment-codes`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' }),
+    'Issuing an enrollment code',
+  );
+  console.log(
+    `Demo: issued a one-time enrollment code for ${desk.name} at ${found.name} (${found.code}) as ha — in the payer console: Hospitals and desks → Issue an enrollment code.`,
+  );
+  if (desk.enrolledAt)
+    console.log(`Note: ${desk.name} was enrolled before; enrolling again replaces its credential, so a desk still running with the old one stops syncing.`);
   return issued.code;
 }
 
@@ -64,17 +80,28 @@ async function demoDevices(desk: string, env: NodeJS.ProcessEnv): Promise<{ devi
   try {
     const answer = await fetch(`${controlUrl}/api/desks/${encodeURIComponent(desk)}/devices`, { signal: AbortSignal.timeout(5_000) });
     const body = (await answer.json()) as { config?: DeviceConfig; message?: string };
-    if (answer.ok && body.config) return { devices: body.config, note: `Simulated reader and card scanner of desk ${desk} (from npm start): ${controlUrl} or npm run demo:devices -- finger PMJ-S1000001 --desk ${desk}` };
+    if (answer.ok && body.config)
+      return {
+        devices: body.config,
+        note: `Simulated reader and card scanner of desk ${desk} (from npm start): ${controlUrl} or npm run demo:devices -- finger PMJ-S1000001 --desk ${desk}`,
+      };
     return { devices: null, note: `No simulated devices for desk ${desk}: ${body.message ?? `HTTP ${answer.status}`}` };
   } catch {
-    return { devices: null, note: `No simulated devices for desk ${desk}: the demo devices control (${controlUrl}) runs inside npm start, which is not running. Start it, then restart this desk.` };
+    return {
+      devices: null,
+      note: `No simulated devices for desk ${desk}: the demo devices control (${controlUrl}) runs inside npm start, which is not running. Start it, then restart this desk.`,
+    };
   }
 }
 
-export async function demoDesk(hospital: string, options: { repository: string; env: NodeJS.ProcessEnv }): Promise<DemoDeskSettings | { readonly ok: false; readonly message: string }> {
+export async function demoDesk(
+  hospital: string,
+  options: { repository: string; env: NodeJS.ProcessEnv },
+): Promise<DemoDeskSettings | { readonly ok: false; readonly message: string }> {
   const { env } = options;
   const letter = hospital.trim().toUpperCase().replace(/^HSP-/, '');
-  if (!/^[A-Z0-9]{1,12}$/.test(letter)) return { ok: false, message: `--hospital takes a hospital code such as B (or HSP-B), not ${JSON.stringify(hospital)}.` };
+  if (!/^[A-Z0-9]{1,12}$/.test(letter))
+    return { ok: false, message: `--hospital takes a hospital code such as B (or HSP-B), not ${JSON.stringify(hospital)}.` };
   const isDeskA = letter === 'A';
   const dataDir = env.COVERDESK_DESK_DIR ?? resolve(options.repository, isDeskA ? '.data/desk' : `.data/desk-${letter.toLowerCase()}`);
   const port = Number(env.DESK_PORT ?? (isDeskA ? 4800 : letter === 'B' ? 4801 : 4802));
@@ -84,7 +111,12 @@ export async function demoDesk(hospital: string, options: { repository: string; 
   const simulated = configured ? { devices: null, note: null } : await demoDevices(letter, env);
   const presetCode = env.COVERDESK_ENROLL_CODE;
   return {
-    ok: true, hospitalCode: letter, dataDir, port, devices: simulated.devices, note: simulated.note,
+    ok: true,
+    hospitalCode: letter,
+    dataDir,
+    port,
+    devices: simulated.devices,
+    note: simulated.note,
     enrollment: { serverUrl, code: () => (presetCode ? Promise.resolve(presetCode) : issueDemoCode(serverUrl, letter)) },
   };
 }

@@ -25,7 +25,7 @@ function getStatus(url: string, hostHeader: string): Promise<number> {
 
 const password = 'coverdesk-demo';
 
-describe('browser mode: every connection signs in for itself, and only the desk\'s own pages connect', () => {
+describe("browser mode: every connection signs in for itself, and only the desk's own pages connect", () => {
   let server: TestServer;
   let backend: DeskBackend;
   let host: Awaited<ReturnType<typeof startDeskHost>>;
@@ -79,7 +79,10 @@ describe('browser mode: every connection signs in for itself, and only the desk\
       ['replication.pull', { collection: 'families', checkpoint: null, limit: 100 }],
       ['members.identify', { by: 'scheme-id', value: 'PMJ-S1000001' }],
       ['identity.enrolments', { memberId: demoIds.father }],
-      ['cases.admit', { memberId: demoIds.father, identityMethod: 'override', overrideReason: 'Unconscious on arrival, brought by ambulance', supervisorName: 'Dr. Kale' }],
+      [
+        'cases.admit',
+        { memberId: demoIds.father, identityMethod: 'override', overrideReason: 'Unconscious on arrival, brought by ambulance', supervisorName: 'Dr. Kale' },
+      ],
     ];
     for (const [channel, args] of reads) {
       expect(await second.call(channel, args), channel).toMatchObject({ ok: false, error: { code: 'not-signed-in' } });
@@ -87,7 +90,10 @@ describe('browser mode: every connection signs in for itself, and only the desk\
     // Link health answers anyone: the sign-in screen shows it.
     expect(await second.call('sync.status', {})).toMatchObject({ ok: true });
 
-    expect(await second.call('session.signIn', { username: 'medco.a', password: 'not-the-password' })).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    expect(await second.call('session.signIn', { username: 'medco.a', password: 'not-the-password' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-credentials' },
+    });
     expect(await second.call('families.view', { familyId: demoIds.seedFamily })).toMatchObject({ ok: false, error: { code: 'not-signed-in' } });
     expect(await second.call('session.signIn', { username: 'medco.a', password })).toMatchObject({ ok: true });
     expect(await second.call('families.view', { familyId: demoIds.seedFamily })).toMatchObject({ ok: true });
@@ -99,7 +105,10 @@ describe('browser mode: every connection signs in for itself, and only the desk\
     for (const connection of [leaving, staying]) expect(await connection.call('session.signIn', { username: 'medco.a', password })).toMatchObject({ ok: true });
     expect(await leaving.call('session.signOut', {})).toEqual({ ok: true, value: null });
     expect(await leaving.call('cases.list', { status: 'all' })).toMatchObject({ ok: false, error: { code: 'not-signed-in' } });
-    expect(await leaving.call('replication.pull', { collection: 'cases', checkpoint: null, limit: 100 })).toMatchObject({ ok: false, error: { code: 'not-signed-in' } });
+    expect(await leaving.call('replication.pull', { collection: 'cases', checkpoint: null, limit: 100 })).toMatchObject({
+      ok: false,
+      error: { code: 'not-signed-in' },
+    });
     expect(await leaving.call('session.current', {})).toEqual({ ok: true, value: null });
     expect(await staying.call('cases.list', { status: 'all' })).toMatchObject({ ok: true });
   }, 60_000);
@@ -109,7 +118,14 @@ describe('browser mode: every connection signs in for itself, and only the desk\
     const stranger = await page();
     expect(await operator.call('session.signIn', { username: 'medco.a', password })).toMatchObject({ ok: true });
     const changed = operator.nextEvent('replication.changed');
-    expect(await operator.call('cases.admit', { memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'Unconscious on arrival, brought by ambulance', supervisorName: 'Dr. Kale' })).toMatchObject({ ok: true });
+    expect(
+      await operator.call('cases.admit', {
+        memberId: demoIds.daughter,
+        identityMethod: 'override',
+        overrideReason: 'Unconscious on arrival, brought by ambulance',
+        supervisorName: 'Dr. Kale',
+      }),
+    ).toMatchObject({ ok: true });
     await changed;
     // Events go out to every socket in one pass, before this later answer on the same socket:
     // once it is here, anything sent to the stranger with the operator's event has arrived.
@@ -131,7 +147,10 @@ describe('browser mode: every connection signs in for itself, and only the desk\
   it('an enrolled desk cannot be pointed at another server by any connection', async () => {
     const stranger = await page();
     const before = await stranger.call('enrollment.status', {});
-    expect(await stranger.call('enrollment.enroll', { serverUrl: 'http://127.0.0.1:9', code: 'ABCD-EFGH' })).toMatchObject({ ok: false, error: { code: 'already-enrolled' } });
+    expect(await stranger.call('enrollment.enroll', { serverUrl: 'http://127.0.0.1:9', code: 'ABCD-EFGH' })).toMatchObject({
+      ok: false,
+      error: { code: 'already-enrolled' },
+    });
     expect(await stranger.call('enrollment.status', {})).toEqual(before);
   });
 });

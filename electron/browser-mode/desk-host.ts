@@ -10,8 +10,16 @@ import { readMeta } from '../desk-backend/database';
 import { forwardConsoleRequest, isConsoleForwardPath } from './console-forward';
 
 const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.wasm': 'application/wasm', '.woff2': 'font/woff2', '.bin': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
+  '.bin': 'application/octet-stream',
 };
 
 export { contentSecurityPolicy };
@@ -37,7 +45,10 @@ function refuse(socket: { write(text: string): unknown; destroy(): unknown }, st
  * page or a local process starts signed out, reads nothing until an operator signs in on it, and
  * gets no events about patients or cases until then.
  */
-export function startDeskHost(backend: DeskBackend, options: { port: number; host?: string; rendererDir: string }): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+export function startDeskHost(
+  backend: DeskBackend,
+  options: { port: number; host?: string; rendererDir: string },
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const host = options.host ?? '127.0.0.1';
   const root = resolve(options.rendererDir);
   const port = (): number => (server.address() as { port: number }).port;
@@ -62,7 +73,12 @@ export function startDeskHost(backend: DeskBackend, options: { port: number; hos
       response.end('The desk screens are not built yet: run `npm run desk:web` (it builds them) or `npx vite build --config renderer/vite.config.ts`.');
       return;
     }
-    response.writeHead(200, { 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream', 'content-security-policy': contentSecurityPolicy, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+    response.writeHead(200, {
+      'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': contentSecurityPolicy,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    });
     createReadStream(file).pipe(response);
   });
 
@@ -70,7 +86,8 @@ export function startDeskHost(backend: DeskBackend, options: { port: number; hos
   server.on('upgrade', (request: IncomingMessage, socket, head) => {
     const origin = request.headers.origin;
     if (request.url !== deskApiPath) return refuse(socket, '404 Not Found', `The desk API is at ${deskApiPath}.`);
-    if (!ownHosts().includes(request.headers.host ?? '')) return refuse(socket, '421 Misdirected Request', 'This desk answers only requests addressed to its own loopback address.');
+    if (!ownHosts().includes(request.headers.host ?? ''))
+      return refuse(socket, '421 Misdirected Request', 'This desk answers only requests addressed to its own loopback address.');
     if (origin === undefined || !ownOrigins().includes(origin)) return refuse(socket, '403 Forbidden', 'Only pages served by this desk may use the desk API.');
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
@@ -108,7 +125,15 @@ export function startDeskHost(backend: DeskBackend, options: { port: number; hos
       const handler = handlers[channel] as (input: unknown) => ReturnType<DeskApiHandlers[DeskChannel]>;
       handler(args).then(
         (result) => send(ws, { kind: 'answer', id, result }),
-        (error: unknown) => send(ws, { kind: 'answer', id, result: { ok: false, error: { code: 'internal-error', message: `The desk backend failed: ${error instanceof Error ? error.message : String(error)}` } } }),
+        (error: unknown) =>
+          send(ws, {
+            kind: 'answer',
+            id,
+            result: {
+              ok: false,
+              error: { code: 'internal-error', message: `The desk backend failed: ${error instanceof Error ? error.message : String(error)}` },
+            },
+          }),
       );
     });
   });

@@ -33,10 +33,16 @@ function ensureScreensBuilt(): void {
     return stat.isDirectory() ? readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), stat.mtimeMs) : stat.mtimeMs;
   };
   const built = ['renderer/dist/index.html', 'renderer/dist/console.html'].map((file) => resolve(repository, file));
-  const sources = ['renderer/src', 'renderer/index.html', 'renderer/console.html', 'renderer/vite.config.ts', 'electron/desk-api'].map((file) => resolve(repository, file)).filter((file) => existsSync(file));
+  const sources = ['renderer/src', 'renderer/index.html', 'renderer/console.html', 'renderer/vite.config.ts', 'electron/desk-api']
+    .map((file) => resolve(repository, file))
+    .filter((file) => existsSync(file));
   if (built.every((file) => existsSync(file)) && Math.min(...built.map((file) => statSync(file).mtimeMs)) >= Math.max(...sources.map(newest))) return;
   console.log('Building the desk screens (they are missing or older than their sources)…');
-  const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
+  const build = spawnSync(
+    process.execPath,
+    [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'],
+    { cwd: repository, stdio: 'inherit' },
+  );
   if (build.status !== 0) throw new Error('building the desk screens failed');
 }
 
@@ -67,7 +73,11 @@ async function main(): Promise<void> {
     }
   });
   const status = await backend.handlers['enrollment.status']({});
-  const enrollment = demo?.enrollment ?? (process.env.COVERDESK_SERVER_URL && process.env.COVERDESK_ENROLL_CODE ? { serverUrl: process.env.COVERDESK_SERVER_URL, code: () => Promise.resolve(process.env.COVERDESK_ENROLL_CODE ?? '') } : null);
+  const enrollment =
+    demo?.enrollment ??
+    (process.env.COVERDESK_SERVER_URL && process.env.COVERDESK_ENROLL_CODE
+      ? { serverUrl: process.env.COVERDESK_SERVER_URL, code: () => Promise.resolve(process.env.COVERDESK_ENROLL_CODE ?? '') }
+      : null);
   if (status.ok && !status.value.isEnrolled && enrollment) {
     const enrolled = await backend.handlers['enrollment.enroll']({ serverUrl: enrollment.serverUrl, code: await enrollment.code() });
     console.log(enrolled.ok ? `Desk enrolled at ${enrolled.value.hospitalName}.` : `Desk enrollment failed: ${enrolled.error.message}`);

@@ -87,7 +87,8 @@ export interface BookingView {
   readonly createdAt: string;
 }
 
-export type PreauthStatus = 'not-requested' | 'pending-sync' | 'pending' | 'queried' | 'committee-review' | 'admin-review' | 'approved' | 'rejected' | 'cancelled';
+export type PreauthStatus =
+  'not-requested' | 'pending-sync' | 'pending' | 'queried' | 'committee-review' | 'admin-review' | 'approved' | 'rejected' | 'cancelled';
 
 export interface CaseView {
   readonly caseId: string;
@@ -121,12 +122,19 @@ export interface CaseView {
   readonly bookings: readonly BookingView[];
   readonly bookingSum: number;
   readonly enhancements: readonly {
-    readonly enhancementId: string; readonly requestedAmount: number; readonly approvedAmount: number | null; readonly status: string; readonly reason: string;
+    readonly enhancementId: string;
+    readonly requestedAmount: number;
+    readonly approvedAmount: number | null;
+    readonly status: string;
+    readonly reason: string;
     /** The reviewer's reason for a partial approval or a rejection (or the server's refusal). */
     readonly decisionReason: string | null;
   }[];
   readonly claim: {
-    readonly claimId: string; readonly amount: number; readonly status: string; readonly approvedAmount: number | null;
+    readonly claimId: string;
+    readonly amount: number;
+    readonly status: string;
+    readonly approvedAmount: number | null;
     /** For status 'rejected': the server's refusal as it said it (e.g. the difference from the booking sum). */
     readonly rejection: DeskError | null;
     /** One per booking claimed, with the CPD's decision once verified (empty until the server has the claim). */
@@ -177,7 +185,14 @@ export interface FamilyView {
   /** Bookings made on this desk that the server has not placed yet. */
   readonly pendingAmount: number;
   readonly members: readonly MemberSummary[];
-  readonly activeCases: readonly { readonly caseId: string | null; readonly memberId: string; readonly hospitalCode: string; readonly isOwnHospital: boolean; readonly holdAmount: number; readonly preauthStatus: string | null }[];
+  readonly activeCases: readonly {
+    readonly caseId: string | null;
+    readonly memberId: string;
+    readonly hospitalCode: string;
+    readonly isOwnHospital: boolean;
+    readonly holdAmount: number;
+    readonly preauthStatus: string | null;
+  }[];
 }
 
 export interface PackageView {
@@ -229,7 +244,9 @@ export interface DeviceStatus {
 
 /** Every channel, its argument and its answer. */
 export interface DeskApiHandlers {
-  'enrollment.status': (args: Record<string, never>) => Promise<DeskResult<{ isEnrolled: boolean; deskId: string | null; hospitalName: string | null; serverUrl: string | null }>>;
+  'enrollment.status': (
+    args: Record<string, never>,
+  ) => Promise<DeskResult<{ isEnrolled: boolean; deskId: string | null; hospitalName: string | null; serverUrl: string | null }>>;
   'enrollment.enroll': (args: { serverUrl: string; code: string }) => Promise<DeskResult<{ deskId: string; hospitalName: string }>>;
   'session.signIn': (args: { username: string; password: string }) => Promise<DeskResult<SessionInfo>>;
   'session.signOut': (args: Record<string, never>) => Promise<DeskResult<null>>;
@@ -243,11 +260,24 @@ export interface DeskApiHandlers {
    * Admit. identityMethod 'otp' needs the verified challenge; 'override' needs a written reason
    * (15+ characters) and the authorising supervisor — it is audited and listed for review.
    */
-  'cases.admit': (args: { memberId: string; identityMethod: IdentityMethod; isEmergency?: boolean; otpChallengeId?: string; overrideReason?: string; supervisorName?: string }) => Promise<DeskResult<{ caseId: string }>>;
+  'cases.admit': (args: {
+    memberId: string;
+    identityMethod: IdentityMethod;
+    isEmergency?: boolean;
+    otpChallengeId?: string;
+    overrideReason?: string;
+    supervisorName?: string;
+  }) => Promise<DeskResult<{ caseId: string }>>;
   /** Send a one-time code to the family's registered phone (online only). */
-  'identity.sendOtp': (args: { memberId: string; isForRelative?: boolean }) => Promise<DeskResult<{ challengeId: string; phoneEnding: string; expiresAt: string }>>;
+  'identity.sendOtp': (args: {
+    memberId: string;
+    isForRelative?: boolean;
+  }) => Promise<DeskResult<{ challengeId: string; phoneEnding: string; expiresAt: string }>>;
   /** Check a code; wrong codes answer ok with verified false and the reason (attempts left, locked). */
-  'identity.verifyOtp': (args: { challengeId: string; code: string }) => Promise<DeskResult<{ verified: boolean; reason: string | null; attemptsLeft: number | null; lockedUntil: string | null; message: string | null }>>;
+  'identity.verifyOtp': (args: {
+    challengeId: string;
+    code: string;
+  }) => Promise<DeskResult<{ verified: boolean; reason: string | null; attemptsLeft: number | null; lockedUntil: string | null; message: string | null }>>;
   /** Which biometrics this desk holds for a member (enrolment dates), and whether a fingerprint reader is ready. */
   'identity.enrolments': (args: { memberId: string }) => Promise<DeskResult<BiometricEnrolments>>;
   /**
@@ -259,7 +289,11 @@ export interface DeskApiHandlers {
   /** Enrol a finger: two captures, combined on the reader, sent to the server (online only). */
   'identity.enrollFingerprint': (args: { memberId: string }) => Promise<DeskResult<{ enrolledAt: string }>>;
   /** Compare a face descriptor from the camera with the member's cached one (works offline); the threshold is the desk's setting. */
-  'identity.verifyFace': (args: { memberId: string; descriptor: number[]; liveness: number }) => Promise<DeskResult<{ matched: boolean; similarity: number; threshold: number; detail: string }>>;
+  'identity.verifyFace': (args: {
+    memberId: string;
+    descriptor: number[];
+    liveness: number;
+  }) => Promise<DeskResult<{ matched: boolean; similarity: number; threshold: number; detail: string }>>;
   /** Enrol a face descriptor from the camera (online only). */
   'identity.enrollFace': (args: { memberId: string; descriptor: number[] }) => Promise<DeskResult<{ enrolledAt: string }>>;
   'cases.requestPreauth': (args: { caseId: string; packageCode: string; estimatedAmount?: number; clinicalNote?: string }) => Promise<DeskResult<null>>;
@@ -268,12 +302,22 @@ export interface DeskApiHandlers {
   'cases.discharge': (args: { caseId: string }) => Promise<DeskResult<null>>;
   'cases.submitClaim': (args: { caseId: string; amount: number }) => Promise<DeskResult<{ claimId: string }>>;
   'cases.cancel': (args: { caseId: string; reason: string }) => Promise<DeskResult<null>>;
-  'bookings.add': (args: { caseId: string; itemCode: string; description: string; quantity: number; unitPrice: number }) => Promise<DeskResult<{ bookingId: string }>>;
+  'bookings.add': (args: {
+    caseId: string;
+    itemCode: string;
+    description: string;
+    quantity: number;
+    unitPrice: number;
+  }) => Promise<DeskResult<{ bookingId: string }>>;
   'bookings.void': (args: { bookingId: string; reason: string }) => Promise<DeskResult<null>>;
   'sync.status': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'sync.now': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'devices.status': (args: Record<string, never>) => Promise<DeskResult<DeviceStatus[]>>;
-  'replication.pull': (args: { collection: ReplicatedCollection; checkpoint: ReplicationCheckpoint | null; limit: number }) => Promise<DeskResult<{ documents: ReplicatedDocument[]; checkpoint: ReplicationCheckpoint | null }>>;
+  'replication.pull': (args: {
+    collection: ReplicatedCollection;
+    checkpoint: ReplicationCheckpoint | null;
+    limit: number;
+  }) => Promise<DeskResult<{ documents: ReplicatedDocument[]; checkpoint: ReplicationCheckpoint | null }>>;
 }
 
 export type DeskChannel = keyof DeskApiHandlers;
@@ -286,7 +330,7 @@ export interface DeskEvents {
   'replication.changed': { collections: ReplicatedCollection[] };
   'sync.status': SyncStatus;
   /** A decision on one of this desk's cases arrived (pre-auth, enhancement, claim). */
-  'notification': { caseId: string; title: string; body: string };
+  notification: { caseId: string; title: string; body: string };
   /** A health card was scanned on a configured scanner: search for this member. */
   'device.scan': { schemeMemberId: string; familyNumber: string | null };
   /** A scan that could not be read (damaged card, unknown format): say so, ask to rescan. */
@@ -309,9 +353,34 @@ export interface DeskApiClient {
 export const openPayerWorkspacesChannel = 'coverdesk:open-payer-workspaces';
 
 export const deskChannels = [
-  'enrollment.status', 'enrollment.enroll', 'session.signIn', 'session.signOut', 'session.current', 'members.identify', 'families.view',
-  'packages.list', 'cases.list', 'cases.view', 'cases.admit', 'cases.requestPreauth', 'cases.respondQuery', 'cases.requestEnhancement',
-  'cases.discharge', 'cases.submitClaim', 'cases.cancel', 'bookings.add', 'bookings.void', 'sync.status', 'sync.now', 'replication.pull',
-  'identity.sendOtp', 'identity.verifyOtp', 'devices.status',
-  'identity.enrolments', 'identity.verifyFingerprint', 'identity.enrollFingerprint', 'identity.verifyFace', 'identity.enrollFace',
+  'enrollment.status',
+  'enrollment.enroll',
+  'session.signIn',
+  'session.signOut',
+  'session.current',
+  'members.identify',
+  'families.view',
+  'packages.list',
+  'cases.list',
+  'cases.view',
+  'cases.admit',
+  'cases.requestPreauth',
+  'cases.respondQuery',
+  'cases.requestEnhancement',
+  'cases.discharge',
+  'cases.submitClaim',
+  'cases.cancel',
+  'bookings.add',
+  'bookings.void',
+  'sync.status',
+  'sync.now',
+  'replication.pull',
+  'identity.sendOtp',
+  'identity.verifyOtp',
+  'devices.status',
+  'identity.enrolments',
+  'identity.verifyFingerprint',
+  'identity.enrollFingerprint',
+  'identity.verifyFace',
+  'identity.enrollFace',
 ] as const satisfies readonly DeskChannel[];

@@ -7,7 +7,8 @@
  * electron/main and electron/desk-backend), so it is
  * tested without Electron.
  */
-export type TransportCheck = { readonly ok: true; readonly url: URL } | { readonly ok: false; readonly code: 'insecure-server-url' | 'invalid-input'; readonly message: string };
+export type TransportCheck =
+  { readonly ok: true; readonly url: URL } | { readonly ok: false; readonly code: 'insecure-server-url' | 'invalid-input'; readonly message: string };
 
 export function checkServerUrl(text: string, requireHttps: boolean, what: 'server' | 'update feed' = 'server'): TransportCheck {
   let url: URL;
@@ -18,5 +19,9 @@ export function checkServerUrl(text: string, requireHttps: boolean, what: 'serve
   }
   if (url.protocol === 'https:') return { ok: true, url };
   if (url.protocol === 'http:' && !requireHttps) return { ok: true, url };
-  return { ok: false, code: 'insecure-server-url', message: `The ${what} address ${url.origin} is not https: an installed CoverDesk sends passwords and credentials only over https. Ask IT for the https address.` };
+  return {
+    ok: false,
+    code: 'insecure-server-url',
+    message: `The ${what} address ${url.origin} is not https: an installed CoverDesk sends passwords and credentials only over https. Ask IT for the https address.`,
+  };
 }

@@ -26,16 +26,42 @@ const booking = (n: number) => `00000000-0000-4000-8000-0000000b${String(n).padS
 /** One full round of a small hospital: 6 families (2 with cases here), members with accents, a package, bookings. */
 function roundDocuments(): PulledDocumentValue[] {
   const documents: PulledDocumentValue[] = [];
-  for (let f = 1; f <= 6; f += 1) documents.push({ table: 'families', id: family(f), row: { id: family(f), familyNumber: `FAM-${f}`, cover: 1_000_000, committed: 0, district: 'Pune', activeCases: [] } });
+  for (let f = 1; f <= 6; f += 1)
+    documents.push({
+      table: 'families',
+      id: family(f),
+      row: { id: family(f), familyNumber: `FAM-${f}`, cover: 1_000_000, committed: 0, district: 'Pune', activeCases: [] },
+    });
   for (let m = 1; m <= 12; m += 1) {
     const f = Math.ceil(m / 2);
-    documents.push({ table: 'members', id: member(m), row: { id: member(m), familyId: family(f), schemeMemberId: `PMJ-${m}`, fullName: m === 3 ? 'Zoë  Ṁehta' : m === 5 ? ' Asha\tRAO ' : m === 7 ? 'Ravi  Kumar' : `Member ${m}`, birthYear: 1980 + m, healthCardNumber: m % 2 ? `HC-${m}` : null } });
+    documents.push({
+      table: 'members',
+      id: member(m),
+      row: {
+        id: member(m),
+        familyId: family(f),
+        schemeMemberId: `PMJ-${m}`,
+        fullName: m === 3 ? 'Zoë  Ṁehta' : m === 5 ? ' Asha\tRAO ' : m === 7 ? 'Ravi  Kumar' : `Member ${m}`,
+        birthYear: 1980 + m,
+        healthCardNumber: m % 2 ? `HC-${m}` : null,
+      },
+    });
   }
-  documents.push({ table: 'packages', id: 'MG012A', row: { code: 'MG012A', name: 'Enteric fever', specialty: 'General medicine', isUnspecified: false, version: 1, price: 600_000 } });
-  for (const c of [1, 2]) documents.push({ table: 'cases', id: caseId(c), row: { id: caseId(c), memberId: member(c * 2), familyId: family(c), status: 'admitted' } });
+  documents.push({
+    table: 'packages',
+    id: 'MG012A',
+    row: { code: 'MG012A', name: 'Enteric fever', specialty: 'General medicine', isUnspecified: false, version: 1, price: 600_000 },
+  });
+  for (const c of [1, 2])
+    documents.push({ table: 'cases', id: caseId(c), row: { id: caseId(c), memberId: member(c * 2), familyId: family(c), status: 'admitted' } });
   documents.push({ table: 'preauths', id: caseId(9), row: { id: caseId(9), caseId: caseId(1), status: 'approved' } });
   documents.push({ table: 'holds', id: caseId(8), row: { id: caseId(8), caseId: caseId(1), familyId: family(1), amount: 600_000 } });
-  for (let b = 1; b <= 5; b += 1) documents.push({ table: 'bookings', id: booking(b), row: { id: booking(b), caseId: caseId(b % 2 ? 1 : 2), familyId: family(b % 2 ? 1 : 2), amount: 35_000, status: 'active' } });
+  for (let b = 1; b <= 5; b += 1)
+    documents.push({
+      table: 'bookings',
+      id: booking(b),
+      row: { id: booking(b), caseId: caseId(b % 2 ? 1 : 2), familyId: family(b % 2 ? 1 : 2), amount: 35_000, status: 'active' },
+    });
   return documents;
 }
 
@@ -46,7 +72,12 @@ function pages(documents: PulledDocumentValue[], size: number): { documents: Pul
     const slice = documents.slice(i, i + size);
     const isLast = i + size >= documents.length;
     const last = slice[slice.length - 1]!;
-    result.push({ documents: slice, checkpoint: isLast ? { from: '900', next: '900', table: 0, afterId: null } : { from: '0', next: '900', table: replicatedTables.indexOf(last.table), afterId: last.id } });
+    result.push({
+      documents: slice,
+      checkpoint: isLast
+        ? { from: '900', next: '900', table: 0, afterId: null }
+        : { from: '0', next: '900', table: replicatedTables.indexOf(last.table), afterId: last.id },
+    });
   }
   return result;
 }
@@ -65,7 +96,7 @@ function contents(db: ReplicaDatabase) {
 }
 
 describe('pull applier: a first sync is a bulk load', () => {
-  it('loads server rows only, and builds each table\'s indexes, member search, desk families and feed once the round has moved past it — the same replica as row by row', () => {
+  it("loads server rows only, and builds each table's indexes, member search, desk families and feed once the round has moved past it — the same replica as row by row", () => {
     const bulk = openReplica(replicaPath());
     const bulkFeed = new Feed(bulk);
     const bulkApplier = new PullApplier(bulk, bulkFeed);
@@ -109,12 +140,15 @@ describe('pull applier: a first sync is a bulk load', () => {
     const built = contents(bulk);
     expect(built).toEqual(contents(rowByRow));
     // Spot checks that the comparison is about something: accents folded, indexes back, feed complete.
-    expect(built.search).toContainEqual(expect.objectContaining({ id: member(3), name_key: 'zoe mehta', scheme_member_id: 'PMJ-3', health_card_number: 'HC-3' }));
+    expect(built.search).toContainEqual(
+      expect.objectContaining({ id: member(3), name_key: 'zoe mehta', scheme_member_id: 'PMJ-3', health_card_number: 'HC-3' }),
+    );
     expect(built.indexes.map((i) => (i as { name: string }).name)).toEqual(expect.arrayContaining(bulkLoadIndexes.map((i) => i.name)));
     expect(built.deskFamilies).toEqual([{ family_id: family(1) }, { family_id: family(2) }]);
     expect(built.feed).toHaveLength(1 + 2 + 2 + 5); // packages, the desk's families, cases, bookings
     // Case documents are built from their pre-auth, hold, bookings and claim: their feed entries come after all of those are in.
-    const sequence = (collection: string, aggregate: 'min' | 'max') => (bulk.prepare(`SELECT ${aggregate}(sequence) AS n FROM feed WHERE collection = ?`).get(collection) as { n: number }).n;
+    const sequence = (collection: string, aggregate: 'min' | 'max') =>
+      (bulk.prepare(`SELECT ${aggregate}(sequence) AS n FROM feed WHERE collection = ?`).get(collection) as { n: number }).n;
     expect(sequence('cases', 'min')).toBeGreaterThan(sequence('bookings', 'max'));
     // Feed sequences are unique and continue after the load.
     const sequences = (bulk.prepare('SELECT sequence FROM feed ORDER BY sequence').all() as { sequence: number }[]).map((r) => r.sequence);
@@ -127,14 +161,21 @@ describe('pull applier: a first sync is a bulk load', () => {
   it('the indexes it rebuilds are exactly the ones the schema migration creates', () => {
     const db = openReplica(replicaPath());
     const created = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string; sql: string }[];
-    const normalize = (sql: string) => sql.replace(/IF NOT EXISTS /, '').replace(/\s+/g, ' ').trim();
+    const normalize = (sql: string) =>
+      sql
+        .replace(/IF NOT EXISTS /, '')
+        .replace(/\s+/g, ' ')
+        .trim();
     for (const index of bulkLoadIndexes) {
       const existing = created.find((c) => c.name === index.name);
       expect(existing, index.name).toBeDefined();
       expect(normalize(index.sql)).toBe(normalize(existing!.sql));
     }
     // And the other way: every secondary index on the tables a first sync loads is rebuilt by it.
-    const loaded = created.filter((c) => c.name.startsWith('server_') || c.name.startsWith('member_search_')).map((c) => c.name).sort();
+    const loaded = created
+      .filter((c) => c.name.startsWith('server_') || c.name.startsWith('member_search_'))
+      .map((c) => c.name)
+      .sort();
     expect(loaded).toEqual(bulkLoadIndexes.map((index) => index.name).sort());
     db.close();
   });
@@ -152,7 +193,11 @@ describe('pull applier: a first sync is a bulk load', () => {
     expect(resumed.isLoadingFirstSync).toBe(true);
     // An operator queued a booking meanwhile: its optimistic row waits for the server's.
     const pendingBooking = booking(3);
-    db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES ('bookings', ?, ?, ?, 'c1', '{}', 'pending')").run(pendingBooking, caseId(1), family(1));
+    db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES ('bookings', ?, ?, ?, 'c1', '{}', 'pending')").run(
+      pendingBooking,
+      caseId(1),
+      family(1),
+    );
     resumed.apply(second!.documents, second!.checkpoint, '2026-11-23T10:00:01.000Z');
     for (const page of rest) resumed.apply(page.documents, page.checkpoint, '2026-11-23T10:00:02.000Z');
     expect(readMeta(db, 'first_sync')).toBe('done');
@@ -172,7 +217,9 @@ describe('pull applier: a first sync is a bulk load', () => {
     expect(readMeta(db, 'first_sync_tables')).toBe('3');
     // What BiometricVault.recoverUnreadable does at start-up: the round starts again from scratch.
     db.prepare("DELETE FROM meta WHERE key = 'pull_checkpoint'").run();
-    const renamed = roundDocuments().map((document) => (document.id === member(4) ? { ...document, row: { ...document.row, fullName: 'Renamed Person' } } : document));
+    const renamed = roundDocuments().map((document) =>
+      document.id === member(4) ? { ...document, row: { ...document.row, fullName: 'Renamed Person' } } : document,
+    );
     const again = new PullApplier(db, feed);
     for (const page of pages(renamed, 10)) again.apply(page.documents, page.checkpoint, '2026-11-23T10:00:02.000Z');
     expect(readMeta(db, 'first_sync')).toBe('done');
@@ -180,11 +227,14 @@ describe('pull applier: a first sync is a bulk load', () => {
     db.close();
   });
 
-  it('a failed page leaves nothing of itself, not even the load\'s start', () => {
+  it("a failed page leaves nothing of itself, not even the load's start", () => {
     const db = openReplica(replicaPath());
     const applier = new PullApplier(db, new Feed(db));
     // The second document cannot be stored (a value JSON cannot carry): the whole page rolls back.
-    const broken = [{ table: 'families', id: family(1), row: { id: family(1) } }, { table: 'families', id: family(2), row: { id: family(2), cover: 10n } }] as unknown as PulledDocumentValue[];
+    const broken = [
+      { table: 'families', id: family(1), row: { id: family(1) } },
+      { table: 'families', id: family(2), row: { id: family(2), cover: 10n } },
+    ] as unknown as PulledDocumentValue[];
     expect(() => applier.apply(broken, { from: '0', next: '9', table: 1, afterId: 'x' }, '2026-11-23T10:00:00.000Z')).toThrow();
     expect(readMeta(db, 'first_sync')).toBeNull();
     expect(readMeta(db, 'pull_checkpoint')).toBeNull();
@@ -214,7 +264,7 @@ describe('pull applier: a first sync is a bulk load', () => {
   });
 });
 
-describe('pulled rows that settle the desk\'s own pending changes, and families that leave the scope', () => {
+describe("pulled rows that settle the desk's own pending changes, and families that leave the scope", () => {
   /** A desk past its first sync: the small hospital's round, applied. */
   function syncedReplica(): { db: ReplicaDatabase; feed: Feed; applier: PullApplier } {
     const db = openReplica(replicaPath());
@@ -231,13 +281,27 @@ describe('pulled rows that settle the desk\'s own pending changes, and families 
     const reads = new DeskReads(db);
     // The desk booked 500.00 offline on family 1's case (as backend.addPending records it).
     const pendingBooking = booking(7);
-    db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES ('bookings', ?, ?, ?, 'c7', ?, 'pending')")
-      .run(pendingBooking, caseId(1), family(1), JSON.stringify({ amount: 50_000 }));
+    db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES ('bookings', ?, ?, ?, 'c7', ?, 'pending')").run(
+      pendingBooking,
+      caseId(1),
+      family(1),
+      JSON.stringify({ amount: 50_000 }),
+    );
     expect(reads.family(family(1))!.pendingAmount).toBe(50_000);
     const last = (collection: 'families' | 'cases' | 'bookings') => Math.max(0, ...feed.page(collection, 0, 10_000).map((entry) => entry.sequence));
     const before = { families: last('families'), cases: last('cases'), bookings: last('bookings') };
     // The server placed it inside the hold: a bookings row, and no families row changed.
-    applier.apply([{ table: 'bookings', id: pendingBooking, row: { id: pendingBooking, caseId: caseId(1), familyId: family(1), amount: 50_000, coveredAmount: 50_000, shortfallAmount: 0, status: 'active' } }], round, '2026-11-23T10:05:00.000Z');
+    applier.apply(
+      [
+        {
+          table: 'bookings',
+          id: pendingBooking,
+          row: { id: pendingBooking, caseId: caseId(1), familyId: family(1), amount: 50_000, coveredAmount: 50_000, shortfallAmount: 0, status: 'active' },
+        },
+      ],
+      round,
+      '2026-11-23T10:05:00.000Z',
+    );
     // Every read-model document that shows a pending figure is marked changed by that one page.
     expect(feed.page('families', before.families, 100).map((entry) => entry.docId)).toEqual([family(1)]);
     expect(feed.page('cases', before.cases, 100).map((entry) => entry.docId)).toEqual([caseId(1)]);
@@ -252,8 +316,12 @@ describe('pulled rows that settle the desk\'s own pending changes, and families 
     const reads = new DeskReads(db);
     // Family 3 is one the desk works with (it shows in the renderer), with an enrolled member.
     db.prepare("INSERT INTO desk_families (family_id, added_at) VALUES (?, '2026-11-23T10:00:00.000Z')").run(family(3));
-    db.prepare("INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, 'fingerprint', 'sealed', '2026-11-01T00:00:00.000Z')").run(member(5));
-    db.prepare("INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, 'fingerprint', 'sealed', '2026-11-01T00:00:00.000Z')").run(member(7));
+    db.prepare(
+      "INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, 'fingerprint', 'sealed', '2026-11-01T00:00:00.000Z')",
+    ).run(member(5));
+    db.prepare(
+      "INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, 'fingerprint', 'sealed', '2026-11-01T00:00:00.000Z')",
+    ).run(member(7));
     const before = Math.max(0, ...feed.page('families', 0, 10_000).map((entry) => entry.sequence));
     applier.apply([{ table: 'removals', id: family(3), row: { familyId: family(3) } }], round, '2026-11-23T10:05:00.000Z');
     const count = (sql: string, ...parameters: string[]) => (db.prepare(sql).get(...parameters) as { n: number }).n;

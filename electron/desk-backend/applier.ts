@@ -39,15 +39,33 @@ export class PullApplier {
   }
 
   /** `biometrics` caches pulled enrolments (sealed with the desk's key); without it they are dropped. */
-  constructor(private readonly db: ReplicaDatabase, private readonly feed: Feed, private readonly biometrics: { storeFromServer(row: Record<string, unknown>): void } | null = null) {
-    const upsert = (table: string) => db.prepare(`INSERT INTO server_${table} (id, family_id, case_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, case_id = excluded.case_id, doc = excluded.doc`);
+  constructor(
+    private readonly db: ReplicaDatabase,
+    private readonly feed: Feed,
+    private readonly biometrics: { storeFromServer(row: Record<string, unknown>): void } | null = null,
+  ) {
+    const upsert = (table: string) =>
+      db.prepare(
+        `INSERT INTO server_${table} (id, family_id, case_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, case_id = excluded.case_id, doc = excluded.doc`,
+      );
     this.statements = {
-      families: upsert('families'), members: upsert('members'), packages: upsert('packages'), cases: upsert('cases'), preauths: upsert('preauths'),
-      holds: upsert('holds'), enhancements: upsert('enhancements'), bookings: upsert('bookings'), claims: upsert('claims'),
-      memberSearch: db.prepare('INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id, health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year'),
+      families: upsert('families'),
+      members: upsert('members'),
+      packages: upsert('packages'),
+      cases: upsert('cases'),
+      preauths: upsert('preauths'),
+      holds: upsert('holds'),
+      enhancements: upsert('enhancements'),
+      bookings: upsert('bookings'),
+      claims: upsert('claims'),
+      memberSearch: db.prepare(
+        'INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id, health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year',
+      ),
       // Each clearing names the family of the row it removed: see clear().
       clearPending: db.prepare('DELETE FROM pending_rows WHERE kind = ? AND id = ? RETURNING family_id AS familyId'),
-      clearStatus: db.prepare("DELETE FROM pending_rows WHERE kind = 'case-status' AND id = ? AND json_extract(doc, '$.status') = ? RETURNING family_id AS familyId"),
+      clearStatus: db.prepare(
+        "DELETE FROM pending_rows WHERE kind = 'case-status' AND id = ? AND json_extract(doc, '$.status') = ? RETURNING family_id AS familyId",
+      ),
       clearVoid: db.prepare("DELETE FROM pending_rows WHERE kind = 'booking-void' AND id = ? RETURNING family_id AS familyId"),
       // A family that left the desk's scope (a `removals` document): everything held for it goes.
       removeEnrolments: db.prepare('DELETE FROM biometric_enrolments WHERE member_id IN (SELECT id FROM server_members WHERE family_id = ?)'),
@@ -84,7 +102,13 @@ export class PullApplier {
         for (const document of documents) {
           // Rows without a server_* table (biometric enrolments) keep their own path.
           if (hasPending || !s[document.table]) this.applyOne(document, hasPending, now);
-          else s[document.table]!.run(document.id, document.table === 'families' ? document.id : text(document.row.familyId), document.table === 'cases' ? document.id : text(document.row.caseId), document.rowText ?? JSON.stringify(document.row));
+          else
+            s[document.table]!.run(
+              document.id,
+              document.table === 'families' ? document.id : text(document.row.familyId),
+              document.table === 'cases' ? document.id : text(document.row.caseId),
+              document.rowText ?? JSON.stringify(document.row),
+            );
         }
         // The first round is over when the checkpoint points at the start of the next window;
         // before that, every table before the checkpoint's is complete.
@@ -141,17 +165,25 @@ export class PullApplier {
       case 'members':
         // Plain ASCII names with single inner spaces fold in SQL (lower() is nameKey for them); any
         // other name goes through nameKey itself. The equality with the row-by-row path is tested.
-        this.db.prepare(`INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year)
+        this.db
+          .prepare(
+            `INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year)
           SELECT id, family_id, COALESCE(json_extract(doc, '$.schemeMemberId'), ''), json_extract(doc, '$.healthCardNumber'),
                  CASE WHEN name NOT GLOB '*[^ -~]*' AND instr(name, '  ') = 0 AND name = trim(name) THEN lower(name) ELSE coverdesk_name_key(name) END,
                  COALESCE(json_extract(doc, '$.birthYear'), 0)
             FROM (SELECT id, family_id, doc, json_extract(doc, '$.fullName') AS name FROM server_members) WHERE true
           ON CONFLICT (id) DO UPDATE SET family_id = excluded.family_id, scheme_member_id = excluded.scheme_member_id,
-            health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year`).run();
+            health_card_number = excluded.health_card_number, name_key = excluded.name_key, birth_year = excluded.birth_year`,
+          )
+          .run();
         break;
       case 'cases':
         // Families come first in a round, so the families this desk works with are all in.
-        this.db.prepare('INSERT INTO desk_families (family_id, added_at) SELECT DISTINCT family_id, ? FROM server_cases WHERE family_id IS NOT NULL ON CONFLICT (family_id) DO NOTHING').run(now);
+        this.db
+          .prepare(
+            'INSERT INTO desk_families (family_id, added_at) SELECT DISTINCT family_id, ? FROM server_cases WHERE family_id IS NOT NULL ON CONFLICT (family_id) DO NOTHING',
+          )
+          .run(now);
         break;
       default:
         break;
@@ -199,7 +231,14 @@ export class PullApplier {
       case 'members': {
         const familyId = text(row.familyId);
         s.members!.run(document.id, familyId, null, json);
-        s.memberSearch!.run(document.id, familyId, text(row.schemeMemberId) ?? '', text(row.healthCardNumber), nameKey(text(row.fullName) ?? ''), Number(row.birthYear ?? 0));
+        s.memberSearch!.run(
+          document.id,
+          familyId,
+          text(row.schemeMemberId) ?? '',
+          text(row.healthCardNumber),
+          nameKey(text(row.fullName) ?? ''),
+          Number(row.birthYear ?? 0),
+        );
         if (familyId && s.isDeskFamily!.get(familyId)) this.feed.touch('families', familyId);
         return;
       }
@@ -230,7 +269,8 @@ export class PullApplier {
           // A status that changed to a decision, on a pre-auth this desk already knew: notify.
           const before = (s.preauthStatus!.get(document.id) as { status: string } | undefined)?.status;
           const after = text(row.status);
-          if (before !== undefined && after && before !== after && ['approved', 'rejected', 'queried'].includes(after)) this.arrived.push({ caseId, status: after });
+          if (before !== undefined && after && before !== after && ['approved', 'rejected', 'queried'].includes(after))
+            this.arrived.push({ caseId, status: after });
         }
         s[document.table]!.run(document.id, text(row.familyId), caseId, json);
         if (hasPending && caseId) this.clear(s.clearPending!, document.table, document.table === 'preauths' ? caseId : document.id);
@@ -270,5 +310,10 @@ export class PullApplier {
 
 /** Name search key: lower case, single spaces, no accents. */
 export function nameKey(name: string): string {
-  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 }

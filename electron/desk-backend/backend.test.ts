@@ -67,7 +67,10 @@ describe('desk replica versions', () => {
     const dir = tempDir();
     const synced = join(dir, 'synced.sqlite');
     const fresh = join(dir, 'fresh.sqlite');
-    for (const [path, checkpoint] of [[synced, '{"from":"900","next":"900","table":0,"afterId":null}'], [fresh, null]] as const) {
+    for (const [path, checkpoint] of [
+      [synced, '{"from":"900","next":"900","table":0,"afterId":null}'],
+      [fresh, null],
+    ] as const) {
       const v1 = new Database(path);
       v1.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       v1.exec('CREATE TABLE outbox (name TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL, state TEXT NOT NULL, answered_at TEXT)'); // migrations 4 and 5 index it
@@ -89,7 +92,14 @@ describe('desk replica versions', () => {
 
   it('migration 3 drops the six indexes nothing reads, and keeps the rows', () => {
     const path = join(tempDir(), 'v2.sqlite');
-    const unread = ['server_families_family', 'server_families_case', 'server_members_case', 'server_packages_family', 'server_packages_case', 'server_cases_case'];
+    const unread = [
+      'server_families_family',
+      'server_families_case',
+      'server_members_case',
+      'server_packages_family',
+      'server_packages_case',
+      'server_cases_case',
+    ];
     const v2 = openReplica(path);
     for (const name of unread) {
       const [, table, column] = /^server_(\w+)_(family|case)$/.exec(name)!;
@@ -99,7 +109,9 @@ describe('desk replica versions', () => {
     v2.pragma('user_version = 2');
     v2.close();
     const upgraded = openReplica(path);
-    const indexes = (upgraded.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map((r) => r.name);
+    const indexes = (upgraded.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as { name: string }[]).map(
+      (r) => r.name,
+    );
     expect(indexes.filter((name) => unread.includes(name))).toEqual([]);
     expect(indexes).toEqual(expect.arrayContaining(['server_members_family', 'server_cases_family', 'server_bookings_case', 'member_search_name']));
     expect(upgraded.prepare('SELECT doc FROM server_families WHERE id = ?').get('f-1')).toEqual({ doc: '{"id":"f-1"}' });
@@ -133,7 +145,10 @@ describe('desk credential file', () => {
 
 describe('desk backend faults', () => {
   it('a corrupt server answer puts sync in a clear error state and applies nothing', async () => {
-    const url = await fakeServer(() => ({ status: 200, body: JSON.stringify({ protocolVersion: 1, documents: [{ table: 'families', id: 'x' }], checkpoint: 'nope', hasMore: false }) }));
+    const url = await fakeServer(() => ({
+      status: 200,
+      body: JSON.stringify({ protocolVersion: 1, documents: [{ table: 'families', id: 'x' }], checkpoint: 'nope', hasMore: false }),
+    }));
     const desk = await enrolledDesk(tempDir(), url);
     await desk.engine.requestSync();
     const status = desk.engine.current();
@@ -144,7 +159,7 @@ describe('desk backend faults', () => {
     await desk.stop();
   });
 
-  it('a page in the server\'s line layout with one damaged document line applies nothing, not even the lines before it', async () => {
+  it("a page in the server's line layout with one damaged document line applies nothing, not even the lines before it", async () => {
     const family = '00000000-0000-4000-8000-0000000f0001';
     const lines = [
       `{"table":"families","id":"${family}","row":{"id" : "${family}", "cover" : 1000000}}`,
@@ -154,16 +169,25 @@ describe('desk backend faults', () => {
     const url = await fakeServer(() => ({ status: 200, body }));
     const desk = await enrolledDesk(tempDir(), url);
     await desk.engine.requestSync();
-    expect(desk.engine.current()).toMatchObject({ state: 'error', lastError: { code: 'bad-answer', message: expect.stringMatching(/does not match the sync protocol.*nothing was applied/) } });
+    expect(desk.engine.current()).toMatchObject({
+      state: 'error',
+      lastError: { code: 'bad-answer', message: expect.stringMatching(/does not match the sync protocol.*nothing was applied/) },
+    });
     expect(desk.db.prepare('SELECT count(*) AS count FROM server_families').get()).toEqual({ count: 0 });
     await desk.stop();
   });
 
   it('a protocol mismatch is reported as such', async () => {
-    const url = await fakeServer(() => ({ status: 400, body: JSON.stringify({ code: 'protocol-mismatch', message: 'This server speaks sync protocol 2, the desk sent 1: update the desk app.' }) }));
+    const url = await fakeServer(() => ({
+      status: 400,
+      body: JSON.stringify({ code: 'protocol-mismatch', message: 'This server speaks sync protocol 2, the desk sent 1: update the desk app.' }),
+    }));
     const desk = await enrolledDesk(tempDir(), url);
     await desk.engine.requestSync();
-    expect(desk.engine.current()).toMatchObject({ state: 'error', lastError: { code: 'protocol-mismatch', message: expect.stringContaining('update the desk app') } });
+    expect(desk.engine.current()).toMatchObject({
+      state: 'error',
+      lastError: { code: 'protocol-mismatch', message: expect.stringContaining('update the desk app') },
+    });
     await desk.stop();
   });
 
@@ -184,12 +208,23 @@ describe('desk backend faults', () => {
     const desk = await enrolledDesk(tempDir(), url, { signInFallbackMs: 150 });
     const { scryptSync } = await import('node:crypto');
     const salt = Buffer.alloc(16, 2);
-    desk.db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run('medco.a', '00000000-0000-4000-8000-000000000e00', '["MEDCO"]', '00000000-0000-4000-8000-00000000a001', `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`, new Date().toISOString());
+    desk.db
+      .prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(
+        'medco.a',
+        '00000000-0000-4000-8000-000000000e00',
+        '["MEDCO"]',
+        '00000000-0000-4000-8000-00000000a001',
+        `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`,
+        new Date().toISOString(),
+      );
     const signedIn = await desk.handlers['session.signIn']({ username: 'medco.a', password: 'pw' });
     expect(signedIn).toMatchObject({ ok: true, value: { isOfflineSession: true, operatorId: '00000000-0000-4000-8000-000000000e00' } });
     // The wrong password is still refused by the offline verifier.
-    expect(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'nope' })).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    expect(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-credentials' },
+    });
     hanging.closeAllConnections();
     await desk.stop();
   });
@@ -200,9 +235,23 @@ describe('desk backend faults', () => {
     // Sign in through the offline verifier path by seeding the operator cache directly.
     const { scryptSync } = await import('node:crypto');
     const salt = Buffer.alloc(16, 1);
-    desk.db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run('medco.a', '00000000-0000-4000-8000-000000000e00', '["MEDCO"]', '00000000-0000-4000-8000-00000000a001', `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`, new Date().toISOString());
-    desk.db.prepare('INSERT INTO server_members (id, family_id, case_id, doc) VALUES (?, ?, NULL, ?)').run('00000000-0000-4000-8000-0000000f0011', 'f1', JSON.stringify({ id: '00000000-0000-4000-8000-0000000f0011', familyId: 'f1', fullName: 'Ramesh Patil' }));
+    desk.db
+      .prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(
+        'medco.a',
+        '00000000-0000-4000-8000-000000000e00',
+        '["MEDCO"]',
+        '00000000-0000-4000-8000-00000000a001',
+        `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`,
+        new Date().toISOString(),
+      );
+    desk.db
+      .prepare('INSERT INTO server_members (id, family_id, case_id, doc) VALUES (?, ?, NULL, ?)')
+      .run(
+        '00000000-0000-4000-8000-0000000f0011',
+        'f1',
+        JSON.stringify({ id: '00000000-0000-4000-8000-0000000f0011', familyId: 'f1', fullName: 'Ramesh Patil' }),
+      );
     expect((await desk.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).ok).toBe(true);
     const pages = desk.db.pragma('page_count', { simple: true }) as number;
     desk.db.pragma(`max_page_count = ${pages}`);
@@ -211,7 +260,13 @@ describe('desk backend faults', () => {
     // Fill the file to its (now fixed) size: sooner or later a command cannot fit.
     let refusal: { code: string; message: string } | null = null;
     for (let i = 0; i < 2000 && !refusal; i += 1) {
-      const attempt = await desk.handlers['bookings.add']({ caseId: admitted.value.caseId, itemCode: 'X', description: 'y'.repeat(190), quantity: 1, unitPrice: 100 });
+      const attempt = await desk.handlers['bookings.add']({
+        caseId: admitted.value.caseId,
+        itemCode: 'X',
+        description: 'y'.repeat(190),
+        quantity: 1,
+        unitPrice: 100,
+      });
       if (!attempt.ok) refusal = attempt.error;
     }
     expect(refusal?.code).toBe('disk-full');
@@ -223,7 +278,13 @@ describe('desk backend faults', () => {
     // "Writes nothing", by state rather than by counts: every row of every table is the same
     // before and after another refused command.
     const before = replicaState(desk.db);
-    const again = await desk.handlers['bookings.add']({ caseId: admitted.value.caseId, itemCode: 'X', description: 'z'.repeat(190), quantity: 1, unitPrice: 100 });
+    const again = await desk.handlers['bookings.add']({
+      caseId: admitted.value.caseId,
+      itemCode: 'X',
+      description: 'z'.repeat(190),
+      quantity: 1,
+      unitPrice: 100,
+    });
     expect(again).toMatchObject({ ok: false, error: { code: 'disk-full' } });
     expect(replicaState(desk.db)).toEqual(before);
     await desk.stop();

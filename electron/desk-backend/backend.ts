@@ -50,12 +50,18 @@ export interface DeskBackendOptions {
 }
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
-const failure = (code: string, message: string, details?: Record<string, unknown>): DeskResult<never> => ({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
+const failure = (code: string, message: string, details?: Record<string, unknown>): DeskResult<never> => ({
+  ok: false,
+  error: { code, message, ...(details ? { details } : {}) },
+});
 function validate(name: CommandName, body: Record<string, unknown>): DeskError | null {
   const validator = commandValidator(name);
   if (validator.Check(body)) return null;
   const first = [...validator.Errors(body)][0];
-  return { code: 'invalid-input', message: `Please check the form: ${first ? `${first.instancePath.replace(/^\//, '') || 'input'} ${first.message}` : 'a value is not valid'}.` };
+  return {
+    code: 'invalid-input',
+    message: `Please check the form: ${first ? `${first.instancePath.replace(/^\//, '') || 'input'} ${first.message}` : 'a value is not valid'}.`,
+  };
 }
 
 /** SQLite says the disk is full: refuse cleanly, nothing was written (the transaction rolled back). */
@@ -96,9 +102,12 @@ export class DeskBackend {
     this.reads = new DeskReads(this.db);
     const serverUrl = readMeta(this.db, 'server_url');
     if (serverUrl && this.secrets.read()) this.client = new SyncServerClient(serverUrl, () => this.secrets.read());
-    this.biometrics = new BiometricVault(this.db, options.biometricKeyStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-biometric-key')), () => this.secrets.read());
+    this.biometrics = new BiometricVault(this.db, options.biometricKeyStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-biometric-key')), () =>
+      this.secrets.read(),
+    );
     const dropped = this.biometrics.recoverUnreadable();
-    if (dropped > 0) console.warn(`[desk] ${dropped} cached biometric enrolment(s) no longer open with this desk's key; dropped, and the whole scope will be pulled again.`);
+    if (dropped > 0)
+      console.warn(`[desk] ${dropped} cached biometric enrolment(s) no longer open with this desk's key; dropped, and the whole scope will be pulled again.`);
     const applier = new PullApplier(this.db, this.feed, this.biometrics);
     applier.onDecisions((decisions) => {
       for (const decision of decisions) {
@@ -149,7 +158,12 @@ export class DeskBackend {
    * Queue a command: the outbox row and its optimistic rows commit together (a crash can leave
    * neither half), then the sync engine is nudged.
    */
-  private queue(slot: OperatorSlot, name: CommandName, body: Record<string, unknown>, optimistic: (commandId: string) => void = () => undefined): DeskResult<null> {
+  private queue(
+    slot: OperatorSlot,
+    name: CommandName,
+    body: Record<string, unknown>,
+    optimistic: (commandId: string) => void = () => undefined,
+  ): DeskResult<null> {
     const session = slot.session;
     if (!session) return failure('not-signed-in', 'Sign in first.');
     const commandId = randomUUID();
@@ -157,13 +171,15 @@ export class DeskBackend {
     if (invalid) return { ok: false, error: invalid };
     try {
       this.db.transaction(() => {
-        this.db.prepare("INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES (?, ?, ?, ?, ?, 'pending')").run(commandId, name, session.operatorId, JSON.stringify(body), new Date().toISOString());
+        this.db
+          .prepare("INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES (?, ?, ?, ?, ?, 'pending')")
+          .run(commandId, name, session.operatorId, JSON.stringify(body), new Date().toISOString());
         optimistic(commandId);
         this.feed.save();
       })();
     } catch (error) {
       this.feed.discard();
-      if (isDiskFull(error)) return failure('disk-full', 'This computer\'s disk is full: the change was NOT saved. Free some space and try again.');
+      if (isDiskFull(error)) return failure('disk-full', "This computer's disk is full: the change was NOT saved. Free some space and try again.");
       throw error;
     }
     this.feed.announce();
@@ -189,7 +205,10 @@ export class DeskBackend {
   }
 
   private addPending(kind: string, id: string, caseId: string | null, familyId: string | null, commandId: string, doc: Record<string, unknown>): void {
-    this.db.prepare("INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (kind, id) DO UPDATE SET command_id = excluded.command_id, doc = excluded.doc, state = 'pending', rejection = NULL")
+    this.db
+      .prepare(
+        "INSERT INTO pending_rows (kind, id, case_id, family_id, command_id, doc, state) VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (kind, id) DO UPDATE SET command_id = excluded.command_id, doc = excluded.doc, state = 'pending', rejection = NULL",
+      )
       .run(kind, id, caseId, familyId, commandId, JSON.stringify(doc));
     if (kind === 'bookings') this.feed.touch('bookings', id);
     if (caseId) this.feed.touch('cases', caseId);
@@ -204,7 +223,11 @@ export class DeskBackend {
 
   /** The family of a case this desk knows (server row or its own pending admission): one indexed lookup. */
   private familyOfCase(caseId: string): string | null {
-    const row = this.db.prepare("SELECT family_id AS familyId FROM server_cases WHERE id = ? UNION ALL SELECT family_id FROM pending_rows WHERE kind = 'cases' AND id = ? LIMIT 1").get(caseId, caseId) as { familyId: string | null } | undefined;
+    const row = this.db
+      .prepare(
+        "SELECT family_id AS familyId FROM server_cases WHERE id = ? UNION ALL SELECT family_id FROM pending_rows WHERE kind = 'cases' AND id = ? LIMIT 1",
+      )
+      .get(caseId, caseId) as { familyId: string | null } | undefined;
     return row?.familyId ?? null;
   }
 
@@ -217,7 +240,8 @@ export class DeskBackend {
     const signedOut = (): DeskResult<never> | null => (slot.session ? null : failure('not-signed-in', 'Sign in first.'));
     const requireMedco = () => this.requireMedco(slot);
     const queue = (name: CommandName, body: Record<string, unknown>, optimistic?: (commandId: string) => void) => this.queue(slot, name, body, optimistic);
-    const online = <N extends OnlineCommand, T>(name: N, body: Record<string, unknown>, shape: (result: CommandResultOf<N>) => T) => this.online(slot, name, body, shape);
+    const online = <N extends OnlineCommand, T>(name: N, body: Record<string, unknown>, shape: (result: CommandResultOf<N>) => T) =>
+      this.online(slot, name, body, shape);
     const identityByBiometrics = new BiometricIdentity({
       vault: this.biometrics,
       reader: () => this.devices.fingerprintModule(),
@@ -228,12 +252,18 @@ export class DeskBackend {
     return {
       'enrollment.status': async () => {
         const identity = this.identity();
-        return ok({ isEnrolled: identity !== null && this.client !== null, deskId: identity?.deskId ?? null, hospitalName: identity?.hospitalName ?? null, serverUrl: readMeta(this.db, 'server_url') });
+        return ok({
+          isEnrolled: identity !== null && this.client !== null,
+          deskId: identity?.deskId ?? null,
+          hospitalName: identity?.hospitalName ?? null,
+          serverUrl: readMeta(this.db, 'server_url'),
+        });
       },
       'enrollment.enroll': async ({ serverUrl, code }) => {
         // Enrolling answers before anyone signs in (a new desk has no operators yet), so once the
         // desk is enrolled no connection may point it at another server.
-        if (this.identity() && this.client) return failure('already-enrolled', 'This desk is already enrolled. To enroll it again, IT staff stop it and remove its data folder.');
+        if (this.identity() && this.client)
+          return failure('already-enrolled', 'This desk is already enrolled. To enroll it again, IT staff stop it and remove its data folder.');
         const checked = checkServerUrl(serverUrl, this.options.requireHttps === true);
         if (!checked.ok) return failure(checked.code, checked.message);
         const url = checked.url;
@@ -277,14 +307,22 @@ export class DeskBackend {
         try {
           const answer = await this.client.identify(slot.session.operatorId, query.by, query.value);
           await this.engine.requestSync(); // the family has joined this desk's scope: fetch it
-          this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(answer.family.familyId, new Date().toISOString());
-          return ok({ matches: this.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: answer.member.schemeMemberId } : query), source: 'server' as const });
+          this.db
+            .prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
+            .run(answer.family.familyId, new Date().toISOString());
+          return ok({
+            matches: this.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: answer.member.schemeMemberId } : query),
+            source: 'server' as const,
+          });
         } catch (error) {
           if (error instanceof ServerCallError) {
             if (error.fault.kind === 'unreachable') {
-              return failure('offline-unavailable', query.by === 'national-id'
-                ? 'National-ID search needs the server, which cannot be reached. Search by scheme ID, health card, or name and year of birth instead.'
-                : 'Not in this desk\'s registry, and the server cannot be reached to look further.');
+              return failure(
+                'offline-unavailable',
+                query.by === 'national-id'
+                  ? 'National-ID search needs the server, which cannot be reached. Search by scheme ID, health card, or name and year of birth instead.'
+                  : "Not in this desk's registry, and the server cannot be reached to look further.",
+              );
             }
             return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
           }
@@ -310,14 +348,26 @@ export class DeskBackend {
       'identity.sendOtp': async ({ memberId, isForRelative }) => {
         const refused = requireMedco();
         if (refused) return refused;
-        return online('send-otp', { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) }, ({ challengeId, phoneEnding, expiresAt }) => ({ challengeId, phoneEnding, expiresAt }));
+        return online(
+          'send-otp',
+          { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) },
+          ({ challengeId, phoneEnding, expiresAt }) => ({ challengeId, phoneEnding, expiresAt }),
+        );
       },
       'identity.verifyOtp': async ({ challengeId, code }) => {
         const refused = requireMedco();
         if (refused) return refused;
-        return online('verify-otp', { challengeId, code }, (result) => (result.verified
-          ? { verified: true, reason: null, attemptsLeft: null, lockedUntil: null, message: null }
-          : { verified: false, reason: result.reason, attemptsLeft: 'attemptsLeft' in result ? result.attemptsLeft : null, lockedUntil: 'lockedUntil' in result ? result.lockedUntil : null, message: result.message }));
+        return online('verify-otp', { challengeId, code }, (result) =>
+          result.verified
+            ? { verified: true, reason: null, attemptsLeft: null, lockedUntil: null, message: null }
+            : {
+                verified: false,
+                reason: result.reason,
+                attemptsLeft: 'attemptsLeft' in result ? result.attemptsLeft : null,
+                lockedUntil: 'lockedUntil' in result ? result.lockedUntil : null,
+                message: result.message,
+              },
+        );
       },
       'identity.enrolments': async ({ memberId }) => requireMedco() ?? identityByBiometrics.enrolments(memberId),
       'identity.verifyFingerprint': async ({ memberId }) => requireMedco() ?? identityByBiometrics.verifyFingerprint(memberId),
@@ -332,20 +382,37 @@ export class DeskBackend {
         const familyId = String(member.familyId);
         const family = this.reads.family(familyId);
         const active = family?.members.find((m) => m.memberId === memberId)?.activeCase;
-        if (active) return failure('case-already-active', `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`);
+        if (active)
+          return failure(
+            'case-already-active',
+            `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`,
+          );
         const caseId = randomUUID();
         const body = {
-          caseId, memberId, identityMethod, ...(isEmergency !== undefined ? { isEmergency } : {}), ...(otpChallengeId ? { otpChallengeId } : {}),
-          ...(overrideReason ? { overrideReason } : {}), ...(supervisorName ? { supervisorName } : {}),
+          caseId,
+          memberId,
+          identityMethod,
+          ...(isEmergency !== undefined ? { isEmergency } : {}),
+          ...(otpChallengeId ? { otpChallengeId } : {}),
+          ...(overrideReason ? { overrideReason } : {}),
+          ...(supervisorName ? { supervisorName } : {}),
         };
         if (identityMethod === 'override' && (!overrideReason || overrideReason.trim().length < 15 || !supervisorName)) {
-          return failure('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
+          return failure('invalid-input', "An identity override needs a written reason (at least 15 characters) and the authorising supervisor's name.");
         }
         const result = queue('admit', body, (commandId) => {
           const admittedAt = new Date().toISOString();
           this.db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, admittedAt);
           this.db.prepare('INSERT INTO case_admissions (case_id, admitted_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(caseId, admittedAt);
-          this.addPending('cases', caseId, caseId, familyId, commandId, { id: caseId, memberId, familyId, identityMethod, isEmergency: isEmergency ?? false, admittedAt, status: 'admitted' });
+          this.addPending('cases', caseId, caseId, familyId, commandId, {
+            id: caseId,
+            memberId,
+            familyId,
+            identityMethod,
+            isEmergency: isEmergency ?? false,
+            admittedAt,
+            status: 'admitted',
+          });
         });
         return result.ok ? ok({ caseId }) : result;
       },
@@ -355,25 +422,42 @@ export class DeskBackend {
         const treatmentPackage = this.reads.packageView(packageCode);
         if (!treatmentPackage) return failure('not-found', `There is no package ${packageCode} in the catalogue.`);
         const body = { caseId, packageCode, ...(estimatedAmount !== undefined ? { estimatedAmount } : {}), ...(clinicalNote ? { clinicalNote } : {}) };
-        return queue('request-preauth', body, (commandId) => this.addPending('preauths', caseId, caseId, this.familyOfCase(caseId), commandId, { packageCode, requestedAmount: estimatedAmount ?? treatmentPackage.price }));
+        return queue('request-preauth', body, (commandId) =>
+          this.addPending('preauths', caseId, caseId, this.familyOfCase(caseId), commandId, {
+            packageCode,
+            requestedAmount: estimatedAmount ?? treatmentPackage.price,
+          }),
+        );
       },
       'cases.respondQuery': async ({ caseId, response }) => requireMedco() ?? queue('respond-query', { caseId, response }),
       'cases.requestEnhancement': async ({ caseId, amount, reason }) => {
         const refused = requireMedco();
         if (refused) return refused;
         const enhancementId = randomUUID();
-        const result = queue('request-enhancement', { enhancementId, caseId, amount, reason }, (commandId) => this.addPending('enhancements', enhancementId, caseId, this.familyOfCase(caseId), commandId, { amount, reason }));
+        const result = queue('request-enhancement', { enhancementId, caseId, amount, reason }, (commandId) =>
+          this.addPending('enhancements', enhancementId, caseId, this.familyOfCase(caseId), commandId, { amount, reason }),
+        );
         return result.ok ? ok({ enhancementId }) : result;
       },
-      'cases.discharge': async ({ caseId }) => requireMedco() ?? queue('discharge', { caseId }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'discharged' })),
+      'cases.discharge': async ({ caseId }) =>
+        requireMedco() ??
+        queue('discharge', { caseId }, (commandId) =>
+          this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'discharged' }),
+        ),
       'cases.submitClaim': async ({ caseId, amount }) => {
         const refused = requireMedco();
         if (refused) return refused;
         const claimId = randomUUID();
-        const result = queue('submit-claim', { claimId, caseId, amount }, (commandId) => this.addPending('claims', claimId, caseId, this.familyOfCase(caseId), commandId, { amount }));
+        const result = queue('submit-claim', { claimId, caseId, amount }, (commandId) =>
+          this.addPending('claims', claimId, caseId, this.familyOfCase(caseId), commandId, { amount }),
+        );
         return result.ok ? ok({ claimId }) : result;
       },
-      'cases.cancel': async ({ caseId, reason }) => requireMedco() ?? queue('cancel-case', { caseId, reason }, (commandId) => this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'cancelled' })),
+      'cases.cancel': async ({ caseId, reason }) =>
+        requireMedco() ??
+        queue('cancel-case', { caseId, reason }, (commandId) =>
+          this.addPending('case-status', caseId, caseId, this.familyOfCase(caseId), commandId, { status: 'cancelled' }),
+        ),
       'bookings.add': async ({ caseId, itemCode, description, quantity, unitPrice }) => {
         const refused = requireMedco();
         if (refused) return refused;
@@ -381,7 +465,16 @@ export class DeskBackend {
         if (!familyId) return failure('not-found', 'There is no such case on this desk.');
         const bookingId = randomUUID();
         const result = queue('add-booking', { bookingId, caseId, itemCode, description, quantity, unitPrice }, (commandId) =>
-          this.addPending('bookings', bookingId, caseId, familyId, commandId, { caseId, itemCode, description, quantity, unitPrice, amount: quantity * unitPrice, createdAt: new Date().toISOString() }));
+          this.addPending('bookings', bookingId, caseId, familyId, commandId, {
+            caseId,
+            itemCode,
+            description,
+            quantity,
+            unitPrice,
+            amount: quantity * unitPrice,
+            createdAt: new Date().toISOString(),
+          }),
+        );
         return result.ok ? ok({ bookingId }) : result;
       },
       'bookings.void': async ({ bookingId, reason }) => {
@@ -389,7 +482,9 @@ export class DeskBackend {
         if (refused) return refused;
         const booking = this.reads.booking(bookingId);
         if (!booking) return failure('not-found', 'There is no such booking on this desk.');
-        return queue('void-booking', { bookingId, reason }, (commandId) => this.addPending('booking-void', bookingId, booking.caseId, this.familyOfCase(booking.caseId), commandId, { reason }));
+        return queue('void-booking', { bookingId, reason }, (commandId) =>
+          this.addPending('booking-void', bookingId, booking.caseId, this.familyOfCase(booking.caseId), commandId, { reason }),
+        );
       },
       'devices.status': async () => ok(this.devices.list()),
       'sync.status': async () => ok(this.engine.current()),
@@ -401,14 +496,22 @@ export class DeskBackend {
         const refused = signedOut();
         if (refused) return refused;
         const page = this.feed.pullPage(collection, checkpoint, limit);
-        if (!page) return failure('invalid-input', `A read-model page holds 1 to ${Feed.maxPageSize} documents; ask for ${Feed.maxPageSize} or fewer.`, { maxLimit: Feed.maxPageSize });
+        if (!page)
+          return failure('invalid-input', `A read-model page holds 1 to ${Feed.maxPageSize} documents; ask for ${Feed.maxPageSize} or fewer.`, {
+            maxLimit: Feed.maxPageSize,
+          });
         return ok({ documents: page.docIds.map((id) => this.document(collection, id)), checkpoint: page.checkpoint });
       },
     };
   }
 
   /** Online-only commands (one-time codes, biometric enrolment): sent now, answered now, never queued. */
-  private async online<N extends OnlineCommand, T>(slot: OperatorSlot, name: N, body: Record<string, unknown>, shape: (result: CommandResultOf<N>) => T): Promise<DeskResult<T>> {
+  private async online<N extends OnlineCommand, T>(
+    slot: OperatorSlot,
+    name: N,
+    body: Record<string, unknown>,
+    shape: (result: CommandResultOf<N>) => T,
+  ): Promise<DeskResult<T>> {
     const what = name.startsWith('enroll') ? 'Enrolling a fingerprint or face' : 'One-time codes';
     if (!slot.session) return failure('not-signed-in', 'Sign in first.');
     if (!this.client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') ? 's' : ''} the server.`);
@@ -417,9 +520,12 @@ export class DeskBackend {
     } catch (error) {
       if (error instanceof ServerCallError) {
         if (error.fault.kind === 'unreachable') {
-          return failure('offline-unavailable', name.startsWith('enroll')
-            ? 'Enrolling needs the server, which cannot be reached now. Identify the patient another way (OTP when online, or a supervisor override) and enrol later.'
-            : 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.');
+          return failure(
+            'offline-unavailable',
+            name.startsWith('enroll')
+              ? 'Enrolling needs the server, which cannot be reached now. Identify the patient another way (OTP when online, or a supervisor override) and enrol later.'
+              : 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.',
+          );
         }
         return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
       }

@@ -21,13 +21,22 @@ function identity(faceMatchThreshold: number): BiometricIdentity {
   const dir = mkdtempSync(join(tmpdir(), 'coverdesk-identity-'));
   dirs.push(dir);
   let key: string | null = null;
-  const vault = new BiometricVault(openReplica(join(dir, 'replica.sqlite')), { read: () => key, write: (secret) => { key = secret; } }, () => null);
+  const vault = new BiometricVault(
+    openReplica(join(dir, 'replica.sqlite')),
+    {
+      read: () => key,
+      write: (secret) => {
+        key = secret;
+      },
+    },
+    () => null,
+  );
   vault.store(memberId, 'face', descriptorToBytes(enrolled), '2026-11-23T10:00:00.000Z');
   return new BiometricIdentity({ vault, reader: () => null, faceMatchThreshold, enroll: () => Promise.reject(new Error('not in this test')) });
 }
 
 describe('face 1:1 at the desk', () => {
-  it('the threshold is the desk\'s setting: the same capture passes a lenient desk and fails a strict one', () => {
+  it("the threshold is the desk's setting: the same capture passes a lenient desk and fails a strict one", () => {
     const lenient = identity(0.6);
     const strict = identity(0.95);
     const atLenient = lenient.verifyFace(memberId, captured, 0.9);
@@ -45,16 +54,37 @@ describe('face 1:1 at the desk', () => {
     expect(await desk.verifyFingerprint(memberId)).toMatchObject({ ok: false, error: { code: 'device-unavailable' } });
   });
 
-  it('an enrolment that no longer opens with the desk\'s key is a sentence naming what to do, not an internal error', () => {
+  it("an enrolment that no longer opens with the desk's key is a sentence naming what to do, not an internal error", () => {
     const dir = mkdtempSync(join(tmpdir(), 'coverdesk-identity-'));
     dirs.push(dir);
     const db = openReplica(join(dir, 'replica.sqlite'));
     let key: string | null = null;
-    new BiometricVault(db, { read: () => key, write: (secret) => { key = secret; } }, () => null).store(memberId, 'face', descriptorToBytes(enrolled), '2026-11-23T10:00:00.000Z');
+    new BiometricVault(
+      db,
+      {
+        read: () => key,
+        write: (secret) => {
+          key = secret;
+        },
+      },
+      () => null,
+    ).store(memberId, 'face', descriptorToBytes(enrolled), '2026-11-23T10:00:00.000Z');
     key = null; // the key file was lost
-    const vault = new BiometricVault(db, { read: () => key, write: (secret) => { key = secret; } }, () => null);
+    const vault = new BiometricVault(
+      db,
+      {
+        read: () => key,
+        write: (secret) => {
+          key = secret;
+        },
+      },
+      () => null,
+    );
     const desk = new BiometricIdentity({ vault, reader: () => null, faceMatchThreshold: 0.6, enroll: () => Promise.reject(new Error('not in this test')) });
-    expect(desk.verifyFace(memberId, captured, 0.9)).toMatchObject({ ok: false, error: { code: 'enrolment-unusable', message: expect.stringMatching(/another method.*restart the desk/) } });
+    expect(desk.verifyFace(memberId, captured, 0.9)).toMatchObject({
+      ok: false,
+      error: { code: 'enrolment-unusable', message: expect.stringMatching(/another method.*restart the desk/) },
+    });
   });
 
   it('COVERDESK_FACE_MATCH_THRESHOLD sets it when sane; anything else keeps the default', () => {
@@ -62,7 +92,8 @@ describe('face 1:1 at the desk', () => {
     const warn = (message: string) => warnings.push(message);
     expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: '0.72' }, warn)).toBe(0.72);
     expect(warnings).toEqual([]);
-    for (const value of ['2', '0.01', 'strict', '', '0,7']) expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: value }, warn)).toBe(defaultFaceMatchThreshold);
+    for (const value of ['2', '0.01', 'strict', '', '0,7'])
+      expect(loadFaceMatchThreshold({ COVERDESK_FACE_MATCH_THRESHOLD: value }, warn)).toBe(defaultFaceMatchThreshold);
     expect(loadFaceMatchThreshold({}, warn)).toBe(defaultFaceMatchThreshold);
     // Each setting given but not used is said, naming the value and the default in force.
     expect(warnings).toHaveLength(5);

@@ -1,4 +1,12 @@
-import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceMatchThresholdRange, faceSimilarity, isFaceMatch, isValidFaceMatchThreshold } from '@domain/biometrics';
+import {
+  checkFaceDescriptor,
+  defaultFaceLivenessThreshold,
+  defaultFaceMatchThreshold,
+  faceMatchThresholdRange,
+  faceSimilarity,
+  isFaceMatch,
+  isValidFaceMatchThreshold,
+} from '@domain/biometrics';
 import { FingerprintError, type FingerprintModule } from '../../native/fingerprint-uart/driver';
 import type { BiometricEnrolments, DeskResult } from '../desk-api/contract';
 import { bytesToDescriptor, descriptorToBytes, UnreadableEnrolmentError, type BiometricVault, type CachedEnrolment } from './biometric-vault';
@@ -7,18 +15,26 @@ const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
 const failure = (code: string, message: string): DeskResult<never> => ({ ok: false, error: { code, message } });
 const uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** The desk restarts to recover (BiometricVault.recoverUnreadable re-pulls the enrolments). */
-const unreadable = failure('enrolment-unusable', 'The enrolment cached on this desk cannot be opened (the desk\'s biometric key changed). Choose another method now; restart the desk to fetch the enrolments again from the server.');
+const unreadable = failure(
+  'enrolment-unusable',
+  "The enrolment cached on this desk cannot be opened (the desk's biometric key changed). Choose another method now; restart the desk to fetch the enrolments again from the server.",
+);
 
 /**
  * COVERDESK_FACE_MATCH_THRESHOLD, when it is a sane threshold; otherwise the domain default — and
  * a setting that was given but not used is said (`warn`), since it is a security setting.
  */
-export function loadFaceMatchThreshold(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = (message) => console.warn(`[desk] ${message}`)): number {
+export function loadFaceMatchThreshold(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = (message) => console.warn(`[desk] ${message}`),
+): number {
   const raw = env.COVERDESK_FACE_MATCH_THRESHOLD;
   if (raw === undefined) return defaultFaceMatchThreshold;
   const configured = Number(raw);
   if (isValidFaceMatchThreshold(configured)) return configured;
-  warn(`COVERDESK_FACE_MATCH_THRESHOLD=${JSON.stringify(raw)} is not a threshold from ${faceMatchThresholdRange.min} to ${faceMatchThresholdRange.max}; using the default ${defaultFaceMatchThreshold}.`);
+  warn(
+    `COVERDESK_FACE_MATCH_THRESHOLD=${JSON.stringify(raw)} is not a threshold from ${faceMatchThresholdRange.min} to ${faceMatchThresholdRange.max}; using the default ${defaultFaceMatchThreshold}.`,
+  );
   return defaultFaceMatchThreshold;
 }
 
@@ -61,13 +77,16 @@ export class BiometricIdentity {
     if (!reader) return failure('device-unavailable', 'No fingerprint reader is ready at this desk (see the device status). Choose another method.');
     const enrolment = this.readEnrolment(memberId, 'fingerprint');
     if (enrolment instanceof Error) return unreadable;
-    if (!enrolment) return failure('not-enrolled', 'This member has no fingerprint enrolled on this desk. Enrol it now (needs the server) or choose another method.');
+    if (!enrolment)
+      return failure('not-enrolled', 'This member has no fingerprint enrolled on this desk. Enrol it now (needs the server) or choose another method.');
     try {
       const result = await reader.verify1to1(enrolment.plaintext, this.captureOptions());
       return ok({
         matched: result.isMatch,
         score: result.score,
-        detail: result.isMatch ? `The fingerprint matches the finger enrolled on ${enrolment.enrolledAt.slice(0, 10)}.` : 'The fingerprint does not match the enrolled finger. Ask the patient to use the enrolled finger, pressed flat, and try again.',
+        detail: result.isMatch
+          ? `The fingerprint matches the finger enrolled on ${enrolment.enrolledAt.slice(0, 10)}.`
+          : 'The fingerprint does not match the enrolled finger. Ask the patient to use the enrolled finger, pressed flat, and try again.',
       });
     } catch (error) {
       return this.readerFailure(error);
@@ -78,7 +97,8 @@ export class BiometricIdentity {
 
   async enrollFingerprint(memberId: unknown): Promise<DeskResult<{ enrolledAt: string }>> {
     if (typeof memberId !== 'string' || !uuid.test(memberId)) return failure('invalid-input', 'Choose a member first.');
-    if (this.options.vault.enrolled(memberId).fingerprint) return failure('biometric-already-enrolled', 'This member already has a fingerprint enrolled: verify against it instead.');
+    if (this.options.vault.enrolled(memberId).fingerprint)
+      return failure('biometric-already-enrolled', 'This member already has a fingerprint enrolled: verify against it instead.');
     const reader = this.options.reader();
     if (!reader) return failure('device-unavailable', 'No fingerprint reader is ready at this desk (see the device status), so a finger cannot be enrolled.');
     let template: Uint8Array;
@@ -96,26 +116,45 @@ export class BiometricIdentity {
     }
   }
 
-  verifyFace(memberId: unknown, descriptor: unknown, liveness: unknown): DeskResult<{ matched: boolean; similarity: number; threshold: number; detail: string }> {
+  verifyFace(
+    memberId: unknown,
+    descriptor: unknown,
+    liveness: unknown,
+  ): DeskResult<{ matched: boolean; similarity: number; threshold: number; detail: string }> {
     if (typeof memberId !== 'string' || !uuid.test(memberId)) return failure('invalid-input', 'Choose a member first.');
     const checked = checkFaceDescriptor(descriptor);
     if (!checked.isValid) return failure('invalid-input', checked.message);
-    if (typeof liveness !== 'number' || !Number.isFinite(liveness) || liveness < 0 || liveness > 1) return failure('invalid-input', 'The liveness score must be a number from 0 to 1.');
+    if (typeof liveness !== 'number' || !Number.isFinite(liveness) || liveness < 0 || liveness > 1)
+      return failure('invalid-input', 'The liveness score must be a number from 0 to 1.');
     const enrolment = this.readEnrolment(memberId, 'face');
     if (enrolment instanceof Error) return unreadable;
     if (!enrolment) return failure('not-enrolled', 'This member has no face enrolled on this desk. Enrol it now (needs the server) or choose another method.');
     const threshold = this.options.faceMatchThreshold;
     try {
       const enrolled = bytesToDescriptor(enrolment.plaintext);
-      if (enrolled.length !== checked.descriptor.length) return failure('enrolment-unusable', 'The enrolled face was made by another camera model version and cannot be compared. Choose another method.');
+      if (enrolled.length !== checked.descriptor.length)
+        return failure('enrolment-unusable', 'The enrolled face was made by another camera model version and cannot be compared. Choose another method.');
       const similarity = Math.round(faceSimilarity(checked.descriptor, enrolled) * 1000) / 1000;
       enrolled.fill(0);
       if (liveness < this.livenessThreshold) {
         // A photo or a screen held up to the camera: not a match, whatever the similarity.
-        return ok({ matched: false, similarity, threshold, detail: 'The camera could not confirm a live person (it may be a photo or a screen). Ask the patient to face the camera directly, then capture again.' });
+        return ok({
+          matched: false,
+          similarity,
+          threshold,
+          detail:
+            'The camera could not confirm a live person (it may be a photo or a screen). Ask the patient to face the camera directly, then capture again.',
+        });
       }
       const matched = isFaceMatch(similarity, threshold);
-      return ok({ matched, similarity, threshold, detail: matched ? `The face matches the enrolled face (similarity ${similarity.toFixed(2)}, needed ${threshold.toFixed(2)}).` : `The face does not match the enrolled face (similarity ${similarity.toFixed(2)}, needed ${threshold.toFixed(2)}).` });
+      return ok({
+        matched,
+        similarity,
+        threshold,
+        detail: matched
+          ? `The face matches the enrolled face (similarity ${similarity.toFixed(2)}, needed ${threshold.toFixed(2)}).`
+          : `The face does not match the enrolled face (similarity ${similarity.toFixed(2)}, needed ${threshold.toFixed(2)}).`,
+      });
     } finally {
       enrolment.plaintext.fill(0);
     }
@@ -125,7 +164,8 @@ export class BiometricIdentity {
     if (typeof memberId !== 'string' || !uuid.test(memberId)) return failure('invalid-input', 'Choose a member first.');
     const checked = checkFaceDescriptor(descriptor);
     if (!checked.isValid) return failure('invalid-input', checked.message);
-    if (this.options.vault.enrolled(memberId).face) return failure('biometric-already-enrolled', 'This member already has a face enrolled: verify against it instead.');
+    if (this.options.vault.enrolled(memberId).face)
+      return failure('biometric-already-enrolled', 'This member already has a face enrolled: verify against it instead.');
     const answer = await this.options.enroll('enroll-face', { memberId, descriptor: [...checked.descriptor] });
     if (answer.ok) {
       const bytes = descriptorToBytes(checked.descriptor);

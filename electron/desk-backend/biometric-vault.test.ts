@@ -14,7 +14,13 @@ afterEach(() => {
 });
 
 const memoryStore = (): SecretStore & { value: string | null } => {
-  const store = { value: null as string | null, read: () => store.value, write: (secret: string) => { store.value = secret; } };
+  const store = {
+    value: null as string | null,
+    read: () => store.value,
+    write: (secret: string) => {
+      store.value = secret;
+    },
+  };
   return store;
 };
 const memberA = '00000000-0000-4000-8000-0000000f0011';
@@ -37,8 +43,8 @@ function replica(): ReplicaDatabase {
   return openReplica(join(dir, 'replica.sqlite'));
 }
 
-describe('the desk\'s biometric vault', () => {
-  it('keeps enrolments sealed with the desk\'s own key, created once', () => {
+describe("the desk's biometric vault", () => {
+  it("keeps enrolments sealed with the desk's own key, created once", () => {
     const db = replica();
     const keys = memoryStore();
     const vault = new BiometricVault(db, keys, () => credential);
@@ -52,7 +58,7 @@ describe('the desk\'s biometric vault', () => {
     expect(vault.read(memberB, 'fingerprint')).toBeNull();
   });
 
-  it('does not open with another desk\'s key, nor as another member\'s enrolment', () => {
+  it("does not open with another desk's key, nor as another member's enrolment", () => {
     const db = replica();
     new BiometricVault(db, memoryStore(), () => credential).store(memberA, 'fingerprint', template, '2026-11-23T10:00:00.000Z');
     expect(() => new BiometricVault(db, memoryStore(), () => credential).read(memberA, 'fingerprint')).toThrow();
@@ -68,11 +74,25 @@ describe('the desk\'s biometric vault', () => {
     const db = replica();
     const vault = new BiometricVault(db, memoryStore(), () => credential);
     const key = transportKeyOf(credential)!;
-    vault.storeFromServer({ memberId: memberA, modality: 'fingerprint', enrolledAt: '2026-11-23T10:00:00.000Z', sealedForDesk: sealForDesk(key, memberA, 'fingerprint', template) });
+    vault.storeFromServer({
+      memberId: memberA,
+      modality: 'fingerprint',
+      enrolledAt: '2026-11-23T10:00:00.000Z',
+      sealedForDesk: sealForDesk(key, memberA, 'fingerprint', template),
+    });
     expect(vault.read(memberA, 'fingerprint')?.plaintext.equals(template)).toBe(true);
     const otherDesk = transportKeyOf('00000000-0000-4000-8000-00000000b0d1.c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0')!;
-    expect(() => vault.storeFromServer({ memberId: memberB, modality: 'fingerprint', enrolledAt: '2026-11-23T10:00:00.000Z', sealedForDesk: sealForDesk(otherDesk, memberB, 'fingerprint', template) })).toThrow();
-    expect(() => vault.storeFromServer({ memberId: memberB, modality: 'fingerprint', sealedForDesk: sealForDesk(key, memberA, 'fingerprint', template) })).toThrow();
+    expect(() =>
+      vault.storeFromServer({
+        memberId: memberB,
+        modality: 'fingerprint',
+        enrolledAt: '2026-11-23T10:00:00.000Z',
+        sealedForDesk: sealForDesk(otherDesk, memberB, 'fingerprint', template),
+      }),
+    ).toThrow();
+    expect(() =>
+      vault.storeFromServer({ memberId: memberB, modality: 'fingerprint', sealedForDesk: sealForDesk(key, memberA, 'fingerprint', template) }),
+    ).toThrow();
     expect(vault.enrolled(memberB)).toEqual({ fingerprint: null, face: null });
   });
 
@@ -98,7 +118,7 @@ describe('the desk\'s biometric vault', () => {
       const keys = memoryStore();
       new BiometricVault(db, keys, () => credential).store(memberA, 'fingerprint', template, '2026-11-23T10:00:00.000Z');
       new BiometricVault(db, keys, () => credential).store(memberB, 'face', template, '2026-11-23T10:00:00.000Z');
-      db.prepare("INSERT INTO meta (key, value) VALUES ('pull_checkpoint', '{\"from\":\"5\"}')").run();
+      db.prepare('INSERT INTO meta (key, value) VALUES (\'pull_checkpoint\', \'{"from":"5"}\')').run();
       expect(new BiometricVault(db, keys, () => credential).recoverUnreadable(), 'readable').toBe(0);
       expect(readMeta(db, 'pull_checkpoint')).not.toBeNull();
 
@@ -112,7 +132,12 @@ describe('the desk\'s biometric vault', () => {
       // The key in use from now on is whole, and what the next pull brings opens with it.
       expect(Buffer.from(keys.value ?? '', 'base64').length === 32 || loss === 'lost').toBe(true);
       const fresh = new BiometricVault(db, keys, () => credential);
-      fresh.storeFromServer({ memberId: memberA, modality: 'fingerprint', enrolledAt: '2026-11-24T10:00:00.000Z', sealedForDesk: sealForDesk(transportKeyOf(credential)!, memberA, 'fingerprint', template) });
+      fresh.storeFromServer({
+        memberId: memberA,
+        modality: 'fingerprint',
+        enrolledAt: '2026-11-24T10:00:00.000Z',
+        sealedForDesk: sealForDesk(transportKeyOf(credential)!, memberA, 'fingerprint', template),
+      });
       expect(fresh.read(memberA, 'fingerprint')?.plaintext.equals(template)).toBe(true);
       expect(Buffer.from(keys.value ?? '', 'base64').length).toBe(32);
     }

@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { BiometricModality } from '@contract/sync';
-import { biometricTransportKey, bytesToDescriptor, descriptorToBytes, openBiometric as open, sealBiometric as seal } from '../../sync-server/node-shared/biometric-seal';
+import {
+  biometricTransportKey,
+  bytesToDescriptor,
+  descriptorToBytes,
+  openBiometric as open,
+  sealBiometric as seal,
+} from '../../sync-server/node-shared/biometric-seal';
 import type { ReplicaDatabase, SqlStatement } from './database';
 import type { SecretStore } from './secret-store';
 
@@ -25,7 +31,12 @@ import type { SecretStore } from './secret-store';
 export function transportKeyOf(credential: string): Buffer | null {
   const dot = credential.indexOf('.');
   if (dot <= 0) return null;
-  return biometricTransportKey(credential.slice(0, dot), createHash('sha256').update(credential.slice(dot + 1)).digest());
+  return biometricTransportKey(
+    credential.slice(0, dot),
+    createHash('sha256')
+      .update(credential.slice(dot + 1))
+      .digest(),
+  );
 }
 
 export { bytesToDescriptor, descriptorToBytes };
@@ -43,9 +54,15 @@ export class BiometricVault {
   private transport: { readonly credential: string; readonly key: Buffer | null } | null = null;
   private readonly statements: { readonly upsert: SqlStatement; readonly read: SqlStatement; readonly enrolled: SqlStatement };
 
-  constructor(private readonly db: ReplicaDatabase, private readonly keyStore: SecretStore, private readonly credential: () => string | null) {
+  constructor(
+    private readonly db: ReplicaDatabase,
+    private readonly keyStore: SecretStore,
+    private readonly credential: () => string | null,
+  ) {
     this.statements = {
-      upsert: db.prepare('INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id, modality) DO UPDATE SET sealed = excluded.sealed, enrolled_at = excluded.enrolled_at'),
+      upsert: db.prepare(
+        'INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id, modality) DO UPDATE SET sealed = excluded.sealed, enrolled_at = excluded.enrolled_at',
+      ),
       read: db.prepare('SELECT sealed, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ? AND modality = ?'),
       enrolled: db.prepare('SELECT modality, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ?'),
     };
@@ -68,7 +85,7 @@ export class BiometricVault {
       this.keyStore.write(stored);
     }
     const key = Buffer.from(stored, 'base64');
-    if (key.length !== 32) throw new Error('The desk\'s biometric key is damaged; restart the desk to replace it and pull the enrolments again.');
+    if (key.length !== 32) throw new Error("The desk's biometric key is damaged; restart the desk to replace it and pull the enrolments again.");
     this.key = key;
     return key;
   }
@@ -88,7 +105,8 @@ export class BiometricVault {
     const modality = row.modality === 'fingerprint' || row.modality === 'face' ? row.modality : null;
     const sealedForDesk = typeof row.sealedForDesk === 'string' ? row.sealedForDesk : null;
     const transportKey = this.transportKey();
-    if (!memberId || !modality || !sealedForDesk || !transportKey) throw new Error('A biometric enrolment from the server is incomplete or this desk has no credential to open it.');
+    if (!memberId || !modality || !sealedForDesk || !transportKey)
+      throw new Error('A biometric enrolment from the server is incomplete or this desk has no credential to open it.');
     const plaintext = open(transportKey, memberId, modality, sealedForDesk);
     try {
       this.store(memberId, modality, plaintext, typeof row.enrolledAt === 'string' ? row.enrolledAt : new Date().toISOString());
@@ -124,7 +142,8 @@ export class BiometricVault {
       this.keyStore.write(randomBytes(32).toString('base64'));
       this.key = null;
     }
-    const sample = this.db.prepare('SELECT member_id AS memberId, modality FROM biometric_enrolments LIMIT 1').get() as { memberId: string; modality: BiometricModality } | undefined;
+    const sample = this.db.prepare('SELECT member_id AS memberId, modality FROM biometric_enrolments LIMIT 1').get() as
+      { memberId: string; modality: BiometricModality } | undefined;
     if (!sample) return 0;
     try {
       this.read(sample.memberId, sample.modality)?.plaintext.fill(0);
@@ -134,7 +153,11 @@ export class BiometricVault {
     }
     return this.db.transaction(() => {
       const dropped = this.db.prepare('DELETE FROM biometric_enrolments').run().changes;
-      this.db.prepare("INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint') ON CONFLICT (key) DO NOTHING").run();
+      this.db
+        .prepare(
+          "INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint') ON CONFLICT (key) DO NOTHING",
+        )
+        .run();
       this.db.prepare("DELETE FROM meta WHERE key = 'pull_checkpoint'").run();
       return dropped;
     })();
@@ -142,6 +165,9 @@ export class BiometricVault {
 
   enrolled(memberId: string): { fingerprint: string | null; face: string | null } {
     const rows = this.statements.enrolled.all(memberId) as { modality: BiometricModality; enrolledAt: string }[];
-    return { fingerprint: rows.find((row) => row.modality === 'fingerprint')?.enrolledAt ?? null, face: rows.find((row) => row.modality === 'face')?.enrolledAt ?? null };
+    return {
+      fingerprint: rows.find((row) => row.modality === 'fingerprint')?.enrolledAt ?? null,
+      face: rows.find((row) => row.modality === 'face')?.enrolledAt ?? null,
+    };
   }
 }

@@ -32,7 +32,9 @@ describe('WAL checkpoints in a worker thread', () => {
 
     const databaseBytes = () => statSync(path).size;
     const before = databaseBytes();
-    const insert = db.prepare("INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES (?, 'add-booking', 'op', ?, '2026-11-23', 'pending')");
+    const insert = db.prepare(
+      "INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES (?, 'add-booking', 'op', ?, '2026-11-23', 'pending')",
+    );
     // ~4 MB of commits: past SQLite's 1,000-page automatic checkpoint, which is off on this connection.
     for (let i = 0; i < 2_000; i += 1) insert.run(`c${i}`, 'x'.repeat(2_000));
     // The rows reach the database file only by the worker's checkpoints.

@@ -15,7 +15,10 @@ export class Checkpointer {
   private worker: Worker | null = null;
   private isStopping = false;
 
-  constructor(private readonly db: ReplicaDatabase, private readonly onProblem: (message: string) => void = () => undefined) {}
+  constructor(
+    private readonly db: ReplicaDatabase,
+    private readonly onProblem: (message: string) => void = () => undefined,
+  ) {}
 
   start(path: string, intervalMs = 500): void {
     if (path === ':memory:' || this.worker) return;

@@ -48,8 +48,9 @@ function offlineDesk(dir: string, now: () => Date): DeskBackend {
   writeMeta(db, 'hospital_id', hospitalId);
   writeMeta(db, 'hospital_name', 'City General Hospital');
   writeMeta(db, 'scheme', JSON.stringify({ name: 'Demo', currency: 'INR', locale: 'en-IN', minorPerUnit: 100, preauthTurnaroundMinutes: 360 }));
-  db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-    .run('medco.a', operatorId, '["MEDCO"]', hospitalId, legacyVerifier('pw'), new Date().toISOString());
+  db.prepare(
+    'INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  ).run('medco.a', operatorId, '["MEDCO"]', hospitalId, legacyVerifier('pw'), new Date().toISOString());
   db.close();
   new OwnerOnlyFileSecretStore(join(dir, 'desk-credential')).write('00000000-0000-4000-8000-00000000a0d1.secretsecretsecretsecretsecret');
   return new DeskBackend({ dataDir: dir, signInFallbackMs: 50, now, sync: { backoffBaseMs: 20, backoffMaxMs: 100 } });
@@ -89,22 +90,57 @@ describe.skipIf(process.platform === 'win32')('owner-only data folder and replic
 });
 
 describe('answered outbox rows are pruned', () => {
-  it('attack: a copied replica no longer holds yesterday\'s clinical notes and override reasons; pending changes and admission times stay', async () => {
+  it("attack: a copied replica no longer holds yesterday's clinical notes and override reasons; pending changes and admission times stay", async () => {
     const dir = tempDir();
     const db = openReplica(join(dir, 'desk-replica.sqlite'));
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3_600_000).toISOString();
-    const insert = db.prepare('INSERT INTO outbox (command_id, name, operator_id, body, created_at, state, status, answer, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    insert.run('00000000-0000-4000-8000-000000000c01', 'request-preauth', operatorId, JSON.stringify({ caseId: 'case-1', packageCode: 'P1', clinicalNote: 'HIV positive, second admission' }), twoDaysAgo, 'answered', 200, '{}', twoDaysAgo);
-    insert.run('00000000-0000-4000-8000-000000000c02', 'admit', operatorId, JSON.stringify({ caseId: 'case-1', memberId: 'm-1', identityMethod: 'override', overrideReason: 'Unconscious on arrival, no card' }), twoDaysAgo, 'answered', 200, '{}', twoDaysAgo);
+    const insert = db.prepare(
+      'INSERT INTO outbox (command_id, name, operator_id, body, created_at, state, status, answer, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run(
+      '00000000-0000-4000-8000-000000000c01',
+      'request-preauth',
+      operatorId,
+      JSON.stringify({ caseId: 'case-1', packageCode: 'P1', clinicalNote: 'HIV positive, second admission' }),
+      twoDaysAgo,
+      'answered',
+      200,
+      '{}',
+      twoDaysAgo,
+    );
+    insert.run(
+      '00000000-0000-4000-8000-000000000c02',
+      'admit',
+      operatorId,
+      JSON.stringify({ caseId: 'case-1', memberId: 'm-1', identityMethod: 'override', overrideReason: 'Unconscious on arrival, no card' }),
+      twoDaysAgo,
+      'answered',
+      200,
+      '{}',
+      twoDaysAgo,
+    );
     insert.run('00000000-0000-4000-8000-000000000c03', 'discharge', operatorId, JSON.stringify({ caseId: 'case-2' }), twoDaysAgo, 'pending', null, null, null);
     const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
-    insert.run('00000000-0000-4000-8000-000000000c04', 'add-booking', operatorId, JSON.stringify({ caseId: 'case-3' }), anHourAgo, 'answered', 200, '{}', anHourAgo);
+    insert.run(
+      '00000000-0000-4000-8000-000000000c04',
+      'add-booking',
+      operatorId,
+      JSON.stringify({ caseId: 'case-3' }),
+      anHourAgo,
+      'answered',
+      200,
+      '{}',
+      anHourAgo,
+    );
     db.prepare('INSERT INTO case_admissions (case_id, admitted_at) VALUES (?, ?)').run('case-1', twoDaysAgo);
     db.close();
 
     const desk = new DeskBackend({ dataDir: dir });
     const left = desk.db.prepare('SELECT command_id AS commandId, state FROM outbox ORDER BY sequence').all();
-    expect(left).toEqual([{ commandId: '00000000-0000-4000-8000-000000000c03', state: 'pending' }, { commandId: '00000000-0000-4000-8000-000000000c04', state: 'answered' }]);
+    expect(left).toEqual([
+      { commandId: '00000000-0000-4000-8000-000000000c03', state: 'pending' },
+      { commandId: '00000000-0000-4000-8000-000000000c04', state: 'answered' },
+    ]);
     await desk.stop();
     // Nothing of the pruned bodies is left in the file either (the WAL is folded in at close).
     const raw = new Database(join(dir, 'desk-replica.sqlite'), { readonly: true });
@@ -115,7 +151,9 @@ describe('answered outbox rows are pruned', () => {
 
   it('keeps rows for the retention time, prunes answered rows only, and a replica upgraded from schema 4 keeps its admission times', () => {
     const db = openReplica(':memory:');
-    const insert = db.prepare('INSERT INTO outbox (command_id, name, operator_id, body, created_at, state, status, answer, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT INTO outbox (command_id, name, operator_id, body, created_at, state, status, answer, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     insert.run('a', 'discharge', operatorId, '{}', '2026-12-01T10:00:00.000Z', 'answered', 200, '{}', '2026-12-01T10:00:00.000Z');
     insert.run('b', 'discharge', operatorId, '{}', '2026-12-01T10:00:00.000Z', 'pending', null, null, null);
     expect(pruneAnsweredOutbox(db, new Date('2026-12-02T09:59:59.000Z'))).toBe(0);
@@ -131,7 +169,8 @@ describe('offline sign-in is capped', () => {
     const dir = tempDir();
     const desk = offlineDesk(dir, () => clock);
     const signIn = (password: string) => desk.handlers['session.signIn']({ username: 'medco.a', password });
-    for (let guess = 1; guess < offlineSignInLimits.attemptsPerLock; guess += 1) expect(await signIn(`guess-${guess}`)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    for (let guess = 1; guess < offlineSignInLimits.attemptsPerLock; guess += 1)
+      expect(await signIn(`guess-${guess}`)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
     expect(await signIn('guess-5')).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
     // Locked: even the right password is refused now, without the verifier being tried.
     expect(await signIn('pw')).toMatchObject({ ok: false, error: { code: 'too-many-attempts' } });
@@ -153,15 +192,23 @@ describe('offline sign-in is capped', () => {
       last = await again.handlers['session.signIn']({ username: 'medco.a', password: `guess-${guess}` });
       if (guess % offlineSignInLimits.attemptsPerLock === 0) clock = new Date(clock.getTime() + offlineSignInLimits.lockMs + 1_000);
     }
-    expect(last).toMatchObject({ ok: false, error: { code: 'too-many-attempts', message: expect.stringContaining('sign in once while the server can be reached') } });
+    expect(last).toMatchObject({
+      ok: false,
+      error: { code: 'too-many-attempts', message: expect.stringContaining('sign in once while the server can be reached') },
+    });
     expect(again.db.prepare('SELECT count(*) AS n FROM operator_cache').get()).toEqual({ n: 0 });
-    expect(await again.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
+    expect(await again.handlers['session.signIn']({ username: 'medco.a', password: 'pw' })).toMatchObject({
+      ok: false,
+      error: { code: 'offline-unavailable' },
+    });
     await again.stop();
   }, 60_000);
 
   it('attack: guesses sent in parallel do not slip past the count — five are checked, the rest refused', async () => {
     const desk = offlineDesk(tempDir(), () => new Date('2026-12-06T08:00:00.000Z'));
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, guess) => desk.handlers['session.signIn']({ username: 'medco.a', password: `parallel-${guess}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, guess) => desk.handlers['session.signIn']({ username: 'medco.a', password: `parallel-${guess}` })),
+    );
     const codes = answers.map((answer) => (answer.ok ? 'signed-in' : answer.error.code));
     expect(codes.filter((code) => code === 'invalid-credentials')).toHaveLength(offlineSignInLimits.attemptsPerLock);
     expect(codes.filter((code) => code === 'too-many-attempts')).toHaveLength(12 - offlineSignInLimits.attemptsPerLock);
@@ -184,7 +231,7 @@ describe('operator status reaches the desk (PGlite server)', () => {
     await server?.close();
   });
 
-  it('GET /sync/operators lists exactly the desk hospital\'s active operators, and only to a desk credential', async () => {
+  it("GET /sync/operators lists exactly the desk hospital's active operators, and only to a desk credential", async () => {
     const dir = tempDir();
     const desk = new DeskBackend({ dataDir: dir });
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
@@ -193,8 +240,12 @@ describe('operator status reaches the desk (PGlite server)', () => {
     await desk.stop();
     const listed = await server.raw('GET', '/sync/operators', { headers: { authorization: `Desk ${credential}` } });
     expect(listed.status).toBe(200);
-    const expected = await server.scratch.db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [demoIds.hospitalA]);
-    const others = await server.scratch.db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id IS DISTINCT FROM $1 OR NOT is_active', [demoIds.hospitalA]);
+    const expected = await server.scratch.db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [
+      demoIds.hospitalA,
+    ]);
+    const others = await server.scratch.db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id IS DISTINCT FROM $1 OR NOT is_active', [
+      demoIds.hospitalA,
+    ]);
     expect(expected.length).toBeGreaterThan(0);
     expect(others.length).toBeGreaterThan(0);
     expect(listed.body).toEqual({ protocolVersion: 1, activeOperatorIds: expected.map((row) => row.id) });
@@ -202,7 +253,7 @@ describe('operator status reaches the desk (PGlite server)', () => {
     expect((await server.raw('GET', '/sync/operators', { token: await server.login('ha') })).status).toBe(401);
   });
 
-  it('attack: a copied replica\'s offline verifier is as costly to guess as the server\'s password hash (scrypt N = 2^17, r = 8)', async () => {
+  it("attack: a copied replica's offline verifier is as costly to guess as the server's password hash (scrypt N = 2^17, r = 8)", async () => {
     const dir = tempDir();
     const desk = new DeskBackend({ dataDir: dir });
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
@@ -232,7 +283,10 @@ describe('operator status reaches the desk (PGlite server)', () => {
     expect(desk.db.prepare('SELECT count(*) AS n FROM operator_cache').get()).toEqual({ n: 0 });
     // The laptop is taken off the network: no offline way in for the deactivated operator.
     proxy.setOffline(true);
-    expect(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' })).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
+    expect(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' })).toMatchObject({
+      ok: false,
+      error: { code: 'offline-unavailable' },
+    });
     await desk.stop();
   });
 });

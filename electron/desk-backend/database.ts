@@ -28,20 +28,31 @@ const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'h
  * packages carry no case, packages no family). Migration 3 drops them: every first sync built
  * them for nothing and every upsert kept them up.
  */
-const unreadIndexes = new Set(['server_families_family', 'server_families_case', 'server_members_case', 'server_packages_family', 'server_packages_case', 'server_cases_case']);
+const unreadIndexes = new Set([
+  'server_families_family',
+  'server_families_case',
+  'server_members_case',
+  'server_packages_family',
+  'server_packages_case',
+  'server_cases_case',
+]);
 
 /** A migration is SQL, or a function for what SQLite cannot say conditionally (adding a column once). */
 const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
   /* 1 */ `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  ${serverTables.map((table) => `CREATE TABLE server_${table} (
+  ${serverTables
+    .map(
+      (table) => `CREATE TABLE server_${table} (
     id TEXT PRIMARY KEY,
     family_id TEXT,
     case_id TEXT,
     doc TEXT NOT NULL
   );
   CREATE INDEX server_${table}_family ON server_${table} (family_id);
-  CREATE INDEX server_${table}_case ON server_${table} (case_id);`).join('\n')}
+  CREATE INDEX server_${table}_case ON server_${table} (case_id);`,
+    )
+    .join('\n')}
   -- Offline search: the registry scope's members by scheme id, card, and name + year of birth.
   CREATE TABLE member_search (
     id TEXT PRIMARY KEY,
@@ -162,10 +173,12 @@ export function pruneAnsweredOutbox(db: ReplicaDatabase, now: Date = new Date(),
  * stay, so upserts and point lookups work throughout.
  */
 export const bulkLoadIndexes: readonly { readonly name: string; readonly table: (typeof serverTables)[number]; readonly sql: string }[] = [
-  ...serverTables.flatMap((table) => [
-    { name: `server_${table}_family`, table, sql: `CREATE INDEX IF NOT EXISTS server_${table}_family ON server_${table} (family_id)` },
-    { name: `server_${table}_case`, table, sql: `CREATE INDEX IF NOT EXISTS server_${table}_case ON server_${table} (case_id)` },
-  ]).filter((index) => !unreadIndexes.has(index.name)),
+  ...serverTables
+    .flatMap((table) => [
+      { name: `server_${table}_family`, table, sql: `CREATE INDEX IF NOT EXISTS server_${table}_family ON server_${table} (family_id)` },
+      { name: `server_${table}_case`, table, sql: `CREATE INDEX IF NOT EXISTS server_${table}_case ON server_${table} (case_id)` },
+    ])
+    .filter((index) => !unreadIndexes.has(index.name)),
   // Member search is derived from members: built with them.
   { name: 'member_search_scheme', table: 'members', sql: 'CREATE INDEX IF NOT EXISTS member_search_scheme ON member_search (scheme_member_id)' },
   { name: 'member_search_card', table: 'members', sql: 'CREATE INDEX IF NOT EXISTS member_search_card ON member_search (health_card_number)' },
@@ -189,7 +202,9 @@ export function openReplica(path: string): ReplicaDatabase {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     db.close();
-    throw new ReplicaVersionError(`This desk's local data (${path}) was written by a newer CoverDesk (schema ${current}, this app knows ${migrations.length}). Update the app, or move the file away to start a fresh replica.`);
+    throw new ReplicaVersionError(
+      `This desk's local data (${path}) was written by a newer CoverDesk (schema ${current}, this app knows ${migrations.length}). Update the app, or move the file away to start a fresh replica.`,
+    );
   }
   for (let version = current + 1; version <= migrations.length; version += 1) {
     db.transaction(() => {

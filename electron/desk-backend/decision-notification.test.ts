@@ -22,16 +22,30 @@ const patientName = 'Asha Patil';
 function round(status: string, at: string) {
   const documents = [
     { table: 'families', id: familyId, row: { id: familyId, familyNumber: 'FAM-1', cover: 1_000_000, committed: 600_000, district: 'Pune', activeCases: [] } },
-    { table: 'members', id: memberId, row: { id: memberId, familyId, schemeMemberId: 'PMJ-1', fullName: patientName, birthYear: 1985, healthCardNumber: null } },
-    { table: 'packages', id: 'MG012A', row: { code: 'MG012A', name: 'Enteric fever', specialty: 'General medicine', isUnspecified: false, version: 1, price: 600_000 } },
+    {
+      table: 'members',
+      id: memberId,
+      row: { id: memberId, familyId, schemeMemberId: 'PMJ-1', fullName: patientName, birthYear: 1985, healthCardNumber: null },
+    },
+    {
+      table: 'packages',
+      id: 'MG012A',
+      row: { code: 'MG012A', name: 'Enteric fever', specialty: 'General medicine', isUnspecified: false, version: 1, price: 600_000 },
+    },
     { table: 'cases', id: caseId, row: { id: caseId, memberId, familyId, status: 'admitted' } },
     { table: 'preauths', id: caseId, row: { id: caseId, caseId, status, packageCode: 'MG012A', requestedAmount: 600_000 } },
   ];
-  return JSON.stringify({ protocolVersion: 1, documents, checkpoint: { from: at, next: at, table: 0, afterId: null }, hasMore: false, serverTime: '2026-12-06T10:00:00.000Z' });
+  return JSON.stringify({
+    protocolVersion: 1,
+    documents,
+    checkpoint: { from: at, next: at, table: 0, afterId: null },
+    hasMore: false,
+    serverTime: '2026-12-06T10:00:00.000Z',
+  });
 }
 
 describe('decision notifications on a shared screen (issue 13 item 12)', () => {
-  it('an approved pre-auth is announced without the patient\'s name (OS notification and toast)', async () => {
+  it("an approved pre-auth is announced without the patient's name (OS notification and toast)", async () => {
     let status = 'pending';
     const server: Server = createServer((request, response) => {
       const isPull = (request.url ?? '').startsWith('/sync/pull');

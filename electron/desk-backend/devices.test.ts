@@ -27,7 +27,7 @@ async function until(check: () => boolean, timeoutMs = 8000): Promise<void> {
   }
 }
 
-describe('the desk backend\'s device host, on real pseudo-terminals', () => {
+describe("the desk backend's device host, on real pseudo-terminals", () => {
   it('turns a health-card scan into a search event and an unreadable one into a clear error', async () => {
     const pair: PtyPair = await openPtyPair();
     cleanups.push(() => pair.close());
@@ -70,6 +70,8 @@ describe('the desk backend\'s device host, on real pseudo-terminals', () => {
     writeFileSync(join(dir, 'devices.json'), '{ not json');
     const backend = new DeskBackend({ dataDir: dir });
     cleanups.push(() => backend.stop());
-    expect(backend.devices.list()).toEqual([expect.objectContaining({ device: 'configuration', state: 'error', detail: expect.stringContaining('cannot be read') })]);
+    expect(backend.devices.list()).toEqual([
+      expect.objectContaining({ device: 'configuration', state: 'error', detail: expect.stringContaining('cannot be read') }),
+    ]);
   });
 });

@@ -1,5 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createHidHealthCardScanner, createSerialHealthCardScanner, nodeHidTransport, type HealthCardScanner, type ScannerStatus } from '../../native/health-card/driver';
+import {
+  createHidHealthCardScanner,
+  createSerialHealthCardScanner,
+  nodeHidTransport,
+  type HealthCardScanner,
+  type ScannerStatus,
+} from '../../native/health-card/driver';
 import { openSerialFingerprintModule, type FingerprintModule } from '../../native/fingerprint-uart/driver';
 import type { DeviceStatus, DeskEvents } from '../desk-api/contract';
 
@@ -8,7 +14,9 @@ import type { DeviceStatus, DeskEvents } from '../desk-api/contract';
  * USB-CDC adapters are not listed by SerialPort.list().
  */
 export interface DeviceConfig {
-  readonly cardScanner?: { readonly kind: 'serial'; readonly path: string; readonly baudRate?: number } | { readonly kind: 'hid'; readonly vendorId: number; readonly productId: number };
+  readonly cardScanner?:
+    | { readonly kind: 'serial'; readonly path: string; readonly baudRate?: number }
+    | { readonly kind: 'hid'; readonly vendorId: number; readonly productId: number };
   readonly fingerprint?: { readonly kind: 'uart'; readonly path: string; readonly baudRate?: number; readonly password?: number };
 }
 
@@ -37,7 +45,11 @@ export class DeviceManager {
   private fingerprintRetry: NodeJS.Timeout | null = null;
   private isStopped = false;
 
-  constructor(private readonly config: DeviceConfig, private readonly emit: <E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => void, configError: string | null = null) {
+  constructor(
+    private readonly config: DeviceConfig,
+    private readonly emit: <E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]) => void,
+    configError: string | null = null,
+  ) {
     if (configError) this.setStatus({ device: 'configuration', state: 'error', detail: configError });
   }
 
@@ -53,12 +65,15 @@ export class DeviceManager {
   start(): void {
     const card = this.config.cardScanner;
     if (card) {
-      this.scanner = card.kind === 'serial'
-        ? createSerialHealthCardScanner({ path: card.path, ...(card.baudRate ? { baudRate: card.baudRate } : {}) })
-        : createHidHealthCardScanner({ openTransport: nodeHidTransport({ vendorId: card.vendorId, productId: card.productId }) });
+      this.scanner =
+        card.kind === 'serial'
+          ? createSerialHealthCardScanner({ path: card.path, ...(card.baudRate ? { baudRate: card.baudRate } : {}) })
+          : createHidHealthCardScanner({ openTransport: nodeHidTransport({ vendorId: card.vendorId, productId: card.productId }) });
       this.setStatus({ device: 'card-scanner', state: 'disconnected', detail: 'Opening…' });
       this.scanner.on('status', (change) => this.setStatus({ device: 'card-scanner', state: scannerState(change.status), detail: change.detail }));
-      this.scanner.on('scan', (scan) => this.emit('device.scan', { schemeMemberId: scan.memberId, familyNumber: scan.kind === 'scheme-card' ? scan.familyNumber : null }));
+      this.scanner.on('scan', (scan) =>
+        this.emit('device.scan', { schemeMemberId: scan.memberId, familyNumber: scan.kind === 'scheme-card' ? scan.familyNumber : null }),
+      );
       this.scanner.on('scan-error', (error) => this.emit('device.scan-error', { message: error.message }));
       this.scanner.start();
     }
@@ -69,7 +84,11 @@ export class DeviceManager {
     const settings = this.config.fingerprint;
     if (!settings || this.isStopped) return;
     try {
-      this.fingerprint = await openSerialFingerprintModule({ path: settings.path, ...(settings.baudRate ? { baudRate: settings.baudRate } : {}), ...(settings.password !== undefined ? { password: settings.password } : {}) });
+      this.fingerprint = await openSerialFingerprintModule({
+        path: settings.path,
+        ...(settings.baudRate ? { baudRate: settings.baudRate } : {}),
+        ...(settings.password !== undefined ? { password: settings.password } : {}),
+      });
       await this.fingerprint.handshake();
       const parameters = await this.fingerprint.readSystemParameters();
       this.setStatus({ device: 'fingerprint', state: 'ready', detail: `Fingerprint module ready (library ${parameters.librarySize} templates).` });

@@ -15,10 +15,16 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Entry { id: string; version: number }
+interface Entry {
+  id: string;
+  version: number;
+}
 const schema: RxJsonSchema<Entry> = {
-  version: 0, primaryKey: 'id', type: 'object',
-  properties: { id: { type: 'string', maxLength: 100 }, version: { type: 'integer' } }, required: ['id', 'version'],
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 100 }, version: { type: 'integer' } },
+  required: ['id', 'version'],
 };
 
 /**
@@ -43,14 +49,24 @@ describe('the renderer feed under RxDB replication', () => {
     expect(feed.pullPage('packages', null, 0)).toBeNull();
 
     for (const batchSize of [count - 1, count, count + 1]) {
-      const database = await createRxDatabase<{ packages: RxCollection<Entry> }>({ name: `renderer-feed-${randomUUID()}`, storage: getRxStorageMemory(), multiInstance: false });
+      const database = await createRxDatabase<{ packages: RxCollection<Entry> }>({
+        name: `renderer-feed-${randomUUID()}`,
+        storage: getRxStorageMemory(),
+        multiInstance: false,
+      });
       await database.addCollections({ packages: { schema } });
       const resync$ = new Subject<'RESYNC'>();
       let pulls = 0;
       const replication = replicateRxCollection<Entry, { sequence: number }>({
-        replicationIdentifier: `renderer-feed-${randomUUID()}`, collection: database.packages, live: true, waitForLeadership: false, toggleOnDocumentVisible: false, retryTime: 100,
+        replicationIdentifier: `renderer-feed-${randomUUID()}`,
+        collection: database.packages,
+        live: true,
+        waitForLeadership: false,
+        toggleOnDocumentVisible: false,
+        retryTime: 100,
         pull: {
-          batchSize, stream$: resync$.asObservable(),
+          batchSize,
+          stream$: resync$.asObservable(),
           handler: async (checkpoint, limit) => {
             const page = feed.pullPage('packages', checkpoint ?? null, limit);
             if (!page) throw new Error(`refused limit ${limit}`);

@@ -13,7 +13,9 @@ export class Feed {
 
   constructor(private readonly db: ReplicaDatabase) {
     this.sequence = Number(readMeta(db, 'feed_sequence') ?? '0');
-    this.mark = db.prepare('INSERT INTO feed (collection, doc_id, sequence) VALUES (?, ?, ?) ON CONFLICT (collection, doc_id) DO UPDATE SET sequence = excluded.sequence');
+    this.mark = db.prepare(
+      'INSERT INTO feed (collection, doc_id, sequence) VALUES (?, ?, ?) ON CONFLICT (collection, doc_id) DO UPDATE SET sequence = excluded.sequence',
+    );
   }
 
   /** Call inside the writer's transaction. */
@@ -25,9 +27,13 @@ export class Feed {
 
   /** Inside the writer's transaction: mark every document a query lists (column `id`), in its order. */
   touchAll(collection: ReplicatedCollection, idQuery: string): void {
-    const marked = this.db.prepare(`INSERT INTO feed (collection, doc_id, sequence)
+    const marked = this.db
+      .prepare(
+        `INSERT INTO feed (collection, doc_id, sequence)
       SELECT ?, id, ? + row_number() OVER () FROM (${idQuery}) WHERE true
-      ON CONFLICT (collection, doc_id) DO UPDATE SET sequence = excluded.sequence`).run(collection, this.sequence);
+      ON CONFLICT (collection, doc_id) DO UPDATE SET sequence = excluded.sequence`,
+      )
+      .run(collection, this.sequence);
     this.sequence += marked.changes;
     if (marked.changes > 0) this.changed.add(collection);
   }
@@ -67,7 +73,11 @@ export class Feed {
    * (null): RxDB takes a page shorter than its batch size as the end of the pull and would wait
    * for the next change with documents left.
    */
-  pullPage(collection: ReplicatedCollection, checkpoint: { sequence: number } | null, limit: number): { docIds: string[]; checkpoint: { sequence: number } | null } | null {
+  pullPage(
+    collection: ReplicatedCollection,
+    checkpoint: { sequence: number } | null,
+    limit: number,
+  ): { docIds: string[]; checkpoint: { sequence: number } | null } | null {
     if (!Number.isInteger(limit) || limit < 1 || limit > Feed.maxPageSize) return null;
     const entries = this.page(collection, checkpoint?.sequence ?? 0, limit);
     const last = entries[entries.length - 1];
@@ -75,6 +85,8 @@ export class Feed {
   }
 
   page(collection: ReplicatedCollection, after: number, limit: number): { docId: string; sequence: number }[] {
-    return (this.db.prepare('SELECT doc_id AS docId, sequence FROM feed WHERE collection = ? AND sequence > ? ORDER BY sequence LIMIT ?').all(collection, after, limit) as { docId: string; sequence: number }[]);
+    return this.db
+      .prepare('SELECT doc_id AS docId, sequence FROM feed WHERE collection = ? AND sequence > ? ORDER BY sequence LIMIT ?')
+      .all(collection, after, limit) as { docId: string; sequence: number }[];
   }
 }

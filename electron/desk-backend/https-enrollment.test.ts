@@ -49,5 +49,4 @@ describe('a packaged desk enrolls with https servers only', () => {
       await development.stop();
     }
   });
-
 });

@@ -12,13 +12,15 @@ const answer = { protocolVersion: 1, documents, checkpoint, hasMore: true, serve
 /** The server's layout (pull.ts, pullAnswerBody): head, one document per line, tail; rows spaced as PostgreSQL writes them. */
 const pgRow = (row: object) => JSON.stringify(row).replace(/":/g, '" : ');
 const line = (d: (typeof documents)[number]) => `{"table":"${d.table}","id":${JSON.stringify(d.id)},"row":${pgRow(d.row)}}`;
-const serverLayout = (docs: readonly (typeof documents)[number][], tail = `],"checkpoint":${JSON.stringify(checkpoint)},"hasMore":true,"serverTime":"2026-12-04T03:00:00.000Z"}`) =>
-  `{"protocolVersion":1,"documents":[\n${docs.map(line).join(',\n')}${docs.length > 0 ? '\n' : ''}${tail}`;
+const serverLayout = (
+  docs: readonly (typeof documents)[number][],
+  tail = `],"checkpoint":${JSON.stringify(checkpoint)},"hasMore":true,"serverTime":"2026-12-04T03:00:00.000Z"}`,
+) => `{"protocolVersion":1,"documents":[\n${docs.map(line).join(',\n')}${docs.length > 0 ? '\n' : ''}${tail}`;
 /** What the desk uses of a page: rows as objects. */
 const meaning = (page: ReceivedPage) => ({ ...page, documents: page.documents.map(({ table, id, row }) => ({ table, id, row })) });
 
 describe('readPullPage: a pull page read line by line and checked as the contract would', () => {
-  it('reads the server\'s line layout — non-ASCII text, escaped quotes and line breaks — and keeps each row\'s text as sent', () => {
+  it("reads the server's line layout — non-ASCII text, escaped quotes and line breaks — and keeps each row's text as sent", () => {
     const page = readPullPage(Buffer.from(serverLayout(documents)));
     expect(meaning(page)).toEqual(answer);
     expect(page.documents.map((d) => d.rowText)).toEqual(documents.map((d) => pgRow(d.row)));

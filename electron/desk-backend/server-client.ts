@@ -1,7 +1,22 @@
 import { Compile } from 'typebox/compile';
 import { LoginAnswer } from '@contract/reads';
 import { commandAnswers, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
-import { DeskOperatorsAnswer, EnrollAnswer, protocolHeader, PullAnswer, PushAnswer, replicatedTables, syncProtocolVersion, type EnrollAnswerValue, type PulledDocumentValue, type PullAnswerValue, type ReplicatedTable, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import {
+  DeskOperatorsAnswer,
+  EnrollAnswer,
+  protocolHeader,
+  PullAnswer,
+  PushAnswer,
+  replicatedTables,
+  syncProtocolVersion,
+  type EnrollAnswerValue,
+  type PulledDocumentValue,
+  type PullAnswerValue,
+  type ReplicatedTable,
+  type PullCheckpointValue,
+  type PushAnswerValue,
+  type PushMutationValue,
+} from '@contract/sync';
 
 /**
  * Why a call to the sync server did not give a usable answer. `message` is for the operator (no
@@ -19,7 +34,14 @@ export class ServerCallError extends Error {
   }
 }
 
-const validators = { pull: Compile(PullAnswer), push: Compile(PushAnswer), enroll: Compile(EnrollAnswer), login: Compile(LoginAnswer), identify: Compile(commandAnswers['identify-member']), operators: Compile(DeskOperatorsAnswer) };
+const validators = {
+  pull: Compile(PullAnswer),
+  push: Compile(PushAnswer),
+  enroll: Compile(EnrollAnswer),
+  login: Compile(LoginAnswer),
+  identify: Compile(commandAnswers['identify-member']),
+  operators: Compile(DeskOperatorsAnswer),
+};
 
 /** Each online command's exact answer (contract/results.ts), compiled once. */
 const onlineValidators = {
@@ -54,7 +76,11 @@ function unreachable(serverUrl: string, error: unknown, what = 'cannot be reache
 export class SyncServerClient {
   private readonly exchangeListeners = new Set<(exchange: ServerExchange) => void>();
 
-  constructor(private readonly serverUrl: string, private readonly deskCredential: () => string | null, private readonly timeoutMs = 15_000) {}
+  constructor(
+    private readonly serverUrl: string,
+    private readonly deskCredential: () => string | null,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   get url(): string {
     return this.serverUrl;
@@ -76,7 +102,15 @@ export class SyncServerClient {
     throw new ServerCallError(fault);
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body: unknown, auth: 'desk' | 'none', signal?: AbortSignal, timeoutMs = this.timeoutMs, read: 'json' | 'pull-page' = 'json'): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    auth: 'desk' | 'none',
+    signal?: AbortSignal,
+    timeoutMs = this.timeoutMs,
+    read: 'json' | 'pull-page' = 'json',
+  ): Promise<unknown> {
     const headers: Record<string, string> = { [protocolHeader]: String(syncProtocolVersion) };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth === 'desk') {
@@ -87,7 +121,9 @@ export class SyncServerClient {
     let response: Response;
     try {
       response = await fetch(new URL(path, this.serverUrl), {
-        method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -108,7 +144,10 @@ export class SyncServerClient {
       try {
         return readPullPage(bytes);
       } catch (error) {
-        throw new ServerCallError({ kind: 'bad-answer', message: `The server's pull answer does not match the sync protocol (${error instanceof Error ? error.message : String(error)}); nothing was applied.` });
+        throw new ServerCallError({
+          kind: 'bad-answer',
+          message: `The server's pull answer does not match the sync protocol (${error instanceof Error ? error.message : String(error)}); nothing was applied.`,
+        });
       }
     }
     let parsed: unknown;
@@ -125,14 +164,20 @@ export class SyncServerClient {
     this.report({ outcome: 'answered' });
     if (!response.ok) {
       const refusal = parsed as { code?: unknown; message?: unknown };
-      throw new ServerCallError({ kind: 'refused', status: response.status, code: typeof refusal.code === 'string' ? refusal.code : 'refused', message: typeof refusal.message === 'string' ? refusal.message : `HTTP ${response.status}` });
+      throw new ServerCallError({
+        kind: 'refused',
+        status: response.status,
+        code: typeof refusal.code === 'string' ? refusal.code : 'refused',
+        message: typeof refusal.message === 'string' ? refusal.message : `HTTP ${response.status}`,
+      });
     }
     return parsed;
   }
 
   async enroll(code: string): Promise<EnrollAnswerValue> {
     const answer = await this.call('POST', '/desks/enroll', { code }, 'none');
-    if (!validators.enroll.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The enrollment answer does not match the sync protocol; is this a CoverDesk server?' });
+    if (!validators.enroll.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: 'The enrollment answer does not match the sync protocol; is this a CoverDesk server?' });
     return answer;
   }
 
@@ -146,13 +191,18 @@ export class SyncServerClient {
   /** The operators of this desk's hospital who may still sign in (session.ts forgets the others). */
   async activeOperators(): Promise<readonly string[]> {
     const answer = await this.call('GET', '/sync/operators', undefined, 'desk');
-    if (!validators.operators.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s list of active operators does not match the sync protocol; nothing was changed.' });
+    if (!validators.operators.Check(answer))
+      throw new ServerCallError({
+        kind: 'bad-answer',
+        message: "The server's list of active operators does not match the sync protocol; nothing was changed.",
+      });
     return answer.activeOperatorIds;
   }
 
   async push(mutations: readonly PushMutationValue[]): Promise<PushAnswerValue> {
     const answer = await this.call('POST', '/sync/push', { protocolVersion: syncProtocolVersion, mutations }, 'desk');
-    if (!validators.push.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer to a push does not match the sync protocol; nothing was applied.' });
+    if (!validators.push.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer to a push does not match the sync protocol; nothing was applied." });
     return answer;
   }
 
@@ -166,14 +216,15 @@ export class SyncServerClient {
   /** An online member lookup: identify-member's answer, checked against its exact schema (contract/results.ts). */
   async identify(operatorId: string, by: 'scheme-id' | 'national-id' | 'health-card', value: string): Promise<CommandResultOf<'identify-member'>> {
     const answer = await this.call('POST', '/sync/identify', { operatorId, by, value }, 'desk');
-    if (!validators.identify.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer to a member search is not one this desk understands.' });
+    if (!validators.identify.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer to a member search is not one this desk understands." });
     return answer.result;
   }
 
   /** An online-only command (one-time codes, enrolment): its result, checked against the command's exact schema. */
   async online<N extends OnlineCommand>(operatorId: string, name: N, body: Record<string, unknown>): Promise<CommandResultOf<N>> {
     const answer = await this.call('POST', '/sync/online', { operatorId, name, body }, 'desk');
-    if (!isOnlineAnswer(name, answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server\'s answer is not one this desk understands.' });
+    if (!isOnlineAnswer(name, answer)) throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer is not one this desk understands." });
     return answer.result;
   }
 
@@ -198,14 +249,24 @@ export class SyncServerClient {
     try {
       let response: Response;
       try {
-        response = await fetch(new URL('/sync/stream', this.serverUrl), { headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion), accept: 'text/event-stream' }, signal: watchdog.signal });
+        response = await fetch(new URL('/sync/stream', this.serverUrl), {
+          headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion), accept: 'text/event-stream' },
+          signal: watchdog.signal,
+        });
       } catch (error) {
         if (signal.aborted) return;
         return this.noAnswer(unreachable(this.serverUrl, error));
       }
-      if (response.status >= 500 || response.status === 429) return this.noAnswer({ kind: 'unreachable', message: `The server is having trouble (HTTP ${response.status}); will retry.` });
+      if (response.status >= 500 || response.status === 429)
+        return this.noAnswer({ kind: 'unreachable', message: `The server is having trouble (HTTP ${response.status}); will retry.` });
       this.report({ outcome: 'answered' });
-      if (!response.ok || !response.body) throw new ServerCallError({ kind: 'refused', status: response.status, code: 'stream-refused', message: `The server refused the event stream (HTTP ${response.status}).` });
+      if (!response.ok || !response.body)
+        throw new ServerCallError({
+          kind: 'refused',
+          status: response.status,
+          code: 'stream-refused',
+          message: `The server refused the event stream (HTTP ${response.status}).`,
+        });
       resetSilence();
       const decoder = new TextDecoder();
       let buffer = '';

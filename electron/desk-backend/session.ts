@@ -76,20 +76,37 @@ export function forgetInactiveOperators(db: ReplicaDatabase, activeOperatorIds: 
  * and never answers (a captive portal, a dead proxy): after `fallbackAfterMs` the desk goes
  * offline-first for them.
  */
-export async function signIn(db: ReplicaDatabase, client: SyncServerClient | null, identity: DeskIdentity, username: string, password: string, fallbackAfterMs = 4_000, now: () => Date = () => new Date()): Promise<DeskResult<SessionInfo>> {
+export async function signIn(
+  db: ReplicaDatabase,
+  client: SyncServerClient | null,
+  identity: DeskIdentity,
+  username: string,
+  password: string,
+  fallbackAfterMs = 4_000,
+  now: () => Date = () => new Date(),
+): Promise<DeskResult<SessionInfo>> {
   const session = (operatorId: string, roles: string[], isOffline: boolean): SessionInfo => ({
-    operatorId, username, displayName: username, roles, hospitalId: identity.hospitalId, hospitalName: identity.hospitalName,
-    deskId: identity.deskId, isOfflineSession: isOffline, scheme: identity.scheme,
+    operatorId,
+    username,
+    displayName: username,
+    roles,
+    hospitalId: identity.hospitalId,
+    hospitalName: identity.hospitalName,
+    deskId: identity.deskId,
+    isOfflineSession: isOffline,
+    scheme: identity.scheme,
   });
-  const cached = db.prepare('SELECT operator_id AS operatorId, roles FROM operator_cache WHERE username = ?').get(username) as { operatorId: string; roles: string } | undefined;
+  const cached = db.prepare('SELECT operator_id AS operatorId, roles FROM operator_cache WHERE username = ?').get(username) as
+    { operatorId: string; roles: string } | undefined;
   if (client) {
     try {
       const operator = await client.login(username, password, cached ? fallbackAfterMs : undefined);
       if (operator.hospitalId !== identity.hospitalId) {
         return { ok: false, error: { code: 'wrong-hospital', message: `${username} works for another hospital and cannot use this desk.` } };
       }
-      db.prepare('INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET operator_id = excluded.operator_id, roles = excluded.roles, hospital_id = excluded.hospital_id, verifier = excluded.verifier, cached_at = excluded.cached_at, failed_attempts = 0, locked_until = NULL')
-        .run(username, operator.operatorId, JSON.stringify(operator.roles), operator.hospitalId, await makeVerifier(password), new Date().toISOString());
+      db.prepare(
+        'INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET operator_id = excluded.operator_id, roles = excluded.roles, hospital_id = excluded.hospital_id, verifier = excluded.verifier, cached_at = excluded.cached_at, failed_attempts = 0, locked_until = NULL',
+      ).run(username, operator.operatorId, JSON.stringify(operator.roles), operator.hospitalId, await makeVerifier(password), new Date().toISOString());
       return { ok: true, value: session(operator.operatorId, operator.roles, false) };
     } catch (error) {
       if (!(error instanceof ServerCallError)) throw error;
@@ -101,26 +118,57 @@ export async function signIn(db: ReplicaDatabase, client: SyncServerClient | nul
     }
   }
   // The server is unreachable: operators who signed in here before may work offline.
-  if (!cached) return { ok: false, error: { code: 'offline-unavailable', message: 'The server cannot be reached and this operator has never signed in on this desk; sign in once while online.' } };
+  if (!cached)
+    return {
+      ok: false,
+      error: {
+        code: 'offline-unavailable',
+        message: 'The server cannot be reached and this operator has never signed in on this desk; sign in once while online.',
+      },
+    };
   const at = now();
   // The attempt is charged before the verifier runs, in one statement that also sets the lock on
   // every attemptsPerLock-th attempt: guesses sent in parallel (the verifier runs off the event
   // loop) cannot all pass the check before the count moves. A right password clears it below.
-  const charged = db.prepare(`UPDATE operator_cache SET failed_attempts = failed_attempts + 1,
+  const charged = db
+    .prepare(
+      `UPDATE operator_cache SET failed_attempts = failed_attempts + 1,
       locked_until = CASE WHEN (failed_attempts + 1) % ? = 0 THEN ? ELSE NULL END
     WHERE username = ? AND (locked_until IS NULL OR locked_until <= ?)
-    RETURNING failed_attempts AS failures, verifier`)
-    .get(offlineSignInLimits.attemptsPerLock, new Date(at.getTime() + offlineSignInLimits.lockMs).toISOString(), username, at.toISOString()) as { failures: number; verifier: string } | undefined;
+    RETURNING failed_attempts AS failures, verifier`,
+    )
+    .get(offlineSignInLimits.attemptsPerLock, new Date(at.getTime() + offlineSignInLimits.lockMs).toISOString(), username, at.toISOString()) as
+    { failures: number; verifier: string } | undefined;
   if (!charged) {
-    const lock = db.prepare('SELECT locked_until AS lockedUntil FROM operator_cache WHERE username = ?').get(username) as { lockedUntil: string | null } | undefined;
-    if (!lock?.lockedUntil) return { ok: false, error: { code: 'offline-unavailable', message: 'The server cannot be reached and this operator cannot sign in offline on this desk; sign in once while online.' } };
-    return { ok: false, error: { code: 'too-many-attempts', message: `Too many wrong passwords for ${username} on this desk: offline sign-in is locked until ${new Date(lock.lockedUntil).toLocaleTimeString()}. Signing in while the server can be reached works at any time.` } };
+    const lock = db.prepare('SELECT locked_until AS lockedUntil FROM operator_cache WHERE username = ?').get(username) as
+      { lockedUntil: string | null } | undefined;
+    if (!lock?.lockedUntil)
+      return {
+        ok: false,
+        error: {
+          code: 'offline-unavailable',
+          message: 'The server cannot be reached and this operator cannot sign in offline on this desk; sign in once while online.',
+        },
+      };
+    return {
+      ok: false,
+      error: {
+        code: 'too-many-attempts',
+        message: `Too many wrong passwords for ${username} on this desk: offline sign-in is locked until ${new Date(lock.lockedUntil).toLocaleTimeString()}. Signing in while the server can be reached works at any time.`,
+      },
+    };
   }
   const checked = await checkVerifier(password, charged.verifier);
   if (!checked.isMatch) {
     if (charged.failures >= offlineSignInLimits.attemptsBeforeForget) {
       db.prepare('DELETE FROM operator_cache WHERE username = ?').run(username);
-      return { ok: false, error: { code: 'too-many-attempts', message: `Too many wrong passwords for ${username} on this desk: offline sign-in is switched off for this operator until they sign in once while the server can be reached.` } };
+      return {
+        ok: false,
+        error: {
+          code: 'too-many-attempts',
+          message: `Too many wrong passwords for ${username} on this desk: offline sign-in is switched off for this operator until they sign in once while the server can be reached.`,
+        },
+      };
     }
     return { ok: false, error: { code: 'invalid-credentials', message: 'The username or password is not right.' } };
   }

@@ -61,10 +61,26 @@ export class SyncEngine {
     private readonly client: () => SyncServerClient | null,
     options: SyncEngineOptions = {},
   ) {
-    this.options = { pullPageSize: 1000, firstSyncPageSize: 5000, firstSyncProgressMs: 250, pushBatchSize: 100, backoffBaseMs: 250, backoffMaxMs: 4000, safetyPullMs: 30_000, random: Math.random, operatorStatusMs: 60_000, answeredOutboxRetentionMs, ...options };
+    this.options = {
+      pullPageSize: 1000,
+      firstSyncPageSize: 5000,
+      firstSyncProgressMs: 250,
+      pushBatchSize: 100,
+      backoffBaseMs: 250,
+      backoffMaxMs: 4000,
+      safetyPullMs: 30_000,
+      random: Math.random,
+      operatorStatusMs: 60_000,
+      answeredOutboxRetentionMs,
+      ...options,
+    };
     this.status = {
-      state: client() ? 'offline' : 'not-enrolled', isOnline: false, serverUrl: client()?.url ?? null,
-      lastSyncAt: readMeta(db, 'last_sync_at'), pendingMutations: this.countPending(), lastError: null,
+      state: client() ? 'offline' : 'not-enrolled',
+      isOnline: false,
+      serverUrl: client()?.url ?? null,
+      lastSyncAt: readMeta(db, 'last_sync_at'),
+      pendingMutations: this.countPending(),
+      lastError: null,
       firstSync: client() && applier.isLoadingFirstSync ? { documentsReceived: 0 } : null,
     };
   }
@@ -158,7 +174,7 @@ export class SyncEngine {
       this.update({ state: 'not-enrolled', isOnline: false });
       return;
     }
-    this.update({ state: 'syncing', firstSync: this.applier.isLoadingFirstSync ? this.status.firstSync ?? { documentsReceived: 0 } : null });
+    this.update({ state: 'syncing', firstSync: this.applier.isLoadingFirstSync ? (this.status.firstSync ?? { documentsReceived: 0 }) : null });
     try {
       // A push the server could not finish must not keep this desk from everyone else's changes:
       // pull anyway, then count the cycle as failed so the push is retried. Found by the protocol
@@ -172,13 +188,24 @@ export class SyncEngine {
       this.failures = 0;
       const now = new Date().toISOString();
       writeMeta(this.db, 'last_sync_at', now);
-      this.update({ state: 'online', isOnline: true, lastSyncAt: now, lastError: null, firstSync: this.applier.isLoadingFirstSync ? this.status.firstSync : null });
+      this.update({
+        state: 'online',
+        isOnline: true,
+        lastSyncAt: now,
+        lastError: null,
+        firstSync: this.applier.isLoadingFirstSync ? this.status.firstSync : null,
+      });
     } catch (error) {
       this.failures += 1;
-      const fault = error instanceof ServerCallError ? error.fault : { kind: 'bad-answer' as const, message: error instanceof Error ? error.message : String(error) };
+      const fault =
+        error instanceof ServerCallError ? error.fault : { kind: 'bad-answer' as const, message: error instanceof Error ? error.message : String(error) };
       const code = fault.kind === 'refused' ? fault.code : fault.kind;
       const isOffline = fault.kind === 'unreachable';
-      this.update({ state: isOffline ? 'offline' : 'error', isOnline: !isOffline && fault.kind !== 'bad-answer' ? this.status.isOnline : false, lastError: { code, message: fault.message, at: new Date().toISOString() } });
+      this.update({
+        state: isOffline ? 'offline' : 'error',
+        isOnline: !isOffline && fault.kind !== 'bad-answer' ? this.status.isOnline : false,
+        lastError: { code, message: fault.message, at: new Date().toISOString() },
+      });
       this.scheduleRetry();
     }
   }
@@ -201,27 +228,49 @@ export class SyncEngine {
    */
   private async pushAll(client: SyncServerClient): Promise<ServerCallError | null> {
     for (;;) {
-      const rows = this.db.prepare("SELECT sequence, command_id, name, operator_id, body FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT ?").all(this.options.pushBatchSize) as OutboxRow[];
+      const rows = this.db
+        .prepare("SELECT sequence, command_id, name, operator_id, body FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT ?")
+        .all(this.options.pushBatchSize) as OutboxRow[];
       if (rows.length === 0) return null;
-      const mutations = rows.map((row) => ({ sequence: row.sequence, commandId: row.command_id, name: row.name, operatorId: row.operator_id, body: JSON.parse(row.body) as Record<string, unknown> })) as PushMutationValue[];
+      const mutations = rows.map((row) => ({
+        sequence: row.sequence,
+        commandId: row.command_id,
+        name: row.name,
+        operatorId: row.operator_id,
+        body: JSON.parse(row.body) as Record<string, unknown>,
+      })) as PushMutationValue[];
       const answer = await client.push(mutations);
       this.recordAnswers(answer.answers);
       // The server answered (so this is not "offline"): it stopped on a transient problem of its own.
-      if (answer.stoppedAt) return new ServerCallError({ kind: 'refused', status: 503, code: 'push-not-finished', message: 'The server could not finish applying this desk\'s changes; they are kept here and will be sent again.' });
+      if (answer.stoppedAt)
+        return new ServerCallError({
+          kind: 'refused',
+          status: 503,
+          code: 'push-not-finished',
+          message: "The server could not finish applying this desk's changes; they are kept here and will be sent again.",
+        });
       if (answer.answers.length < rows.length) return new ServerCallError({ kind: 'bad-answer', message: 'The server answered fewer changes than were sent.' });
     }
   }
 
   /** Record push answers; a refusal marks the change's optimistic rows rejected, with the reason. */
   private recordAnswers(answers: readonly { commandId: string; status: number; answer: Record<string, unknown> }[]): void {
-    const markAnswered = this.db.prepare("UPDATE outbox SET state = 'answered', status = ?, answer = ?, answered_at = ? WHERE command_id = ? AND state = 'pending'");
-    const rejectRows = this.db.prepare("UPDATE pending_rows SET state = 'rejected', rejection = ? WHERE command_id = ? RETURNING kind, id, case_id AS caseId, family_id AS familyId");
+    const markAnswered = this.db.prepare(
+      "UPDATE outbox SET state = 'answered', status = ?, answer = ?, answered_at = ? WHERE command_id = ? AND state = 'pending'",
+    );
+    const rejectRows = this.db.prepare(
+      "UPDATE pending_rows SET state = 'rejected', rejection = ? WHERE command_id = ? RETURNING kind, id, case_id AS caseId, family_id AS familyId",
+    );
     const run = this.db.transaction(() => {
       const now = new Date().toISOString();
       for (const item of answers) {
         markAnswered.run(item.status, JSON.stringify(item.answer), now, item.commandId);
         if (item.status === 200) continue;
-        const rejection = JSON.stringify({ code: item.answer.code ?? 'refused', message: item.answer.message ?? 'The server refused this change.', details: item.answer.details ?? null });
+        const rejection = JSON.stringify({
+          code: item.answer.code ?? 'refused',
+          message: item.answer.message ?? 'The server refused this change.',
+          details: item.answer.details ?? null,
+        });
         const touched = rejectRows.all(rejection, item.commandId) as { kind: string; id: string; caseId: string | null; familyId: string | null }[];
         for (const row of touched) {
           if (row.kind === 'bookings') this.feed.touch('bookings', row.id);

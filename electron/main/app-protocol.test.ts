@@ -30,7 +30,7 @@ describe('coverdesk:// protocol handler', () => {
     return { status: response.status, body: await response.text(), headers: response.headers };
   };
 
-  it('serves the renderer\'s files with their types, the desk CSP and nosniff', async () => {
+  it("serves the renderer's files with their types, the desk CSP and nosniff", async () => {
     const entry = await get(appEntryUrl);
     expect(entry).toMatchObject({ status: 200, body: '<!doctype html><title>CoverDesk</title>' });
     expect(entry.headers.get('content-type')).toBe('text/html; charset=utf-8');

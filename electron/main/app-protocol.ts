@@ -42,8 +42,7 @@ const contentTypes: Readonly<Record<string, string>> = {
 };
 
 export type AppPathResolution =
-  | { readonly ok: true; readonly file: string }
-  | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };
+  { readonly ok: true; readonly file: string } | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };
 
 /**
  * The file a `coverdesk://desk/…` URL names, inside `root`, or why not. Refused: another scheme or
@@ -72,7 +71,8 @@ export function resolveAppPath(url: string, root: string): AppPathResolution {
   const base = resolve(root);
   const file = resolve(base, relativePath);
   const inside = relative(base, file);
-  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) return { ok: false, status: 403, reason: 'outside the renderer folder' };
+  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside))
+    return { ok: false, status: 403, reason: 'outside the renderer folder' };
   return { ok: true, file };
 }
 

@@ -77,12 +77,19 @@ function startBackend(): void {
     }
   });
   backend.on('exit', (code) => {
-    for (const resolve of pendingCalls.values()) resolve({ ok: false, error: { code: 'backend-stopped', message: `The desk backend stopped (code ${code}); restarting it.` } });
+    for (const resolve of pendingCalls.values())
+      resolve({ ok: false, error: { code: 'backend-stopped', message: `The desk backend stopped (code ${code}); restarting it.` } });
     pendingCalls.clear();
     if (!app.isReady() || code === 0) return;
     setTimeout(startBackend, 1000);
   });
-  backend.postMessage({ kind: 'init', dataDir, requireHttps: app.isPackaged, credential: readSecret(credentialFile), biometricKey: readSecret(biometricKeyFile) });
+  backend.postMessage({
+    kind: 'init',
+    dataDir,
+    requireHttps: app.isPackaged,
+    credential: readSecret(credentialFile),
+    biometricKey: readSecret(biometricKeyFile),
+  });
 }
 
 /** One call to the desk backend (utility process); resolves with its DeskResult. */
@@ -134,14 +141,22 @@ function openPayerWorkspaces(): Promise<OpenAnswer> {
 }
 
 async function createPayerWindow(): Promise<OpenAnswer> {
-  const status = (await callBackend('enrollment.status', {})) as { ok: boolean; value?: { serverUrl: string | null }; error?: { code: string; message: string } };
+  const status = (await callBackend('enrollment.status', {})) as {
+    ok: boolean;
+    value?: { serverUrl: string | null };
+    error?: { code: string; message: string };
+  };
   if (!status.ok || !status.value) return { ok: false, error: status.error ?? { code: 'backend-stopped', message: 'The desk backend did not answer.' } };
   const target = payerConsoleUrl(status.value.serverUrl, app.isPackaged);
   if (!target.ok) return target;
   const consoleSession = session.fromPartition('persist:payer-console');
   consoleSession.setPermissionRequestHandler((_, _permission, callback) => callback(false));
   const window = new BrowserWindow({
-    width: 1366, height: 768, minWidth: 1024, minHeight: 680, title: 'CoverDesk payer workspaces',
+    width: 1366,
+    height: 768,
+    minWidth: 1024,
+    minHeight: 680,
+    title: 'CoverDesk payer workspaces',
     webPreferences: { session: consoleSession, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
   });
   consoleWindow = window;
@@ -156,7 +171,13 @@ async function createPayerWindow(): Promise<OpenAnswer> {
     await window.loadURL(target.url);
   } catch (error) {
     window.close();
-    return { ok: false, error: { code: 'server-unreachable', message: `The payer workspaces could not be loaded from the server (${error instanceof Error ? error.message : String(error)}). They work online only.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'server-unreachable',
+        message: `The payer workspaces could not be loaded from the server (${error instanceof Error ? error.message : String(error)}). They work online only.`,
+      },
+    };
   }
   return { ok: true };
 }
@@ -172,8 +193,19 @@ function loadWindowState(): { width: number; height: number; x?: number; y?: num
 function createWindow(): void {
   const state = loadWindowState();
   mainWindow = new BrowserWindow({
-    ...state, minWidth: 1024, minHeight: 680, show: false, title: 'CoverDesk',
-    webPreferences: { preload: join(__dirname, 'preload.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
+    ...state,
+    minWidth: 1024,
+    minHeight: 680,
+    show: false,
+    title: 'CoverDesk',
+    webPreferences: {
+      preload: join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
   });
   if (state.isMaximized) mainWindow.maximize();
   mainWindow.once('ready-to-show', () => mainWindow?.show());
@@ -202,19 +234,44 @@ async function openExternalIfAllowed(url: string): Promise<void> {
 }
 
 function buildMenu(): void {
-  Menu.setApplicationMenu(Menu.buildFromTemplate([
-    { label: 'CoverDesk', submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'quit' }] },
-    { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
-    { label: 'Payer', submenu: [{ label: 'Payer workspaces (online)…', click: () => void openPayerWorkspaces().then((result) => {
-      if (!result.ok) void dialog.showMessageBox({ type: 'warning', title: 'Payer workspaces', message: result.error.message });
-    }) }] },
-    { label: 'View', submenu: [{ role: 'reload' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
-    { label: 'Help', submenu: [{ label: 'Check for updates', click: () => {
-      // A refused COVERDESK_UPDATE_URL is said, not replaced by the built-in feed in silence.
-      if (updateFeed.kind === 'refused') void dialog.showMessageBox({ type: 'warning', title: 'Updates', message: updateFeed.message });
-      else void electronUpdater.autoUpdater.checkForUpdatesAndNotify();
-    } }] },
-  ]));
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      { label: 'CoverDesk', submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'quit' }] },
+      {
+        label: 'Edit',
+        submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
+      },
+      {
+        label: 'Payer',
+        submenu: [
+          {
+            label: 'Payer workspaces (online)…',
+            click: () =>
+              void openPayerWorkspaces().then((result) => {
+                if (!result.ok) void dialog.showMessageBox({ type: 'warning', title: 'Payer workspaces', message: result.error.message });
+              }),
+          },
+        ],
+      },
+      {
+        label: 'View',
+        submenu: [{ role: 'reload' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+      },
+      {
+        label: 'Help',
+        submenu: [
+          {
+            label: 'Check for updates',
+            click: () => {
+              // A refused COVERDESK_UPDATE_URL is said, not replaced by the built-in feed in silence.
+              if (updateFeed.kind === 'refused') void dialog.showMessageBox({ type: 'warning', title: 'Updates', message: updateFeed.message });
+              else void electronUpdater.autoUpdater.checkForUpdatesAndNotify();
+            },
+          },
+        ],
+      },
+    ]),
+  );
 }
 
 app.on('second-instance', () => {
@@ -231,7 +288,11 @@ app.on('web-contents-created', (_, contents) => {
 void app.whenReady().then(() => {
   // Secrets only where the OS protects them (safe-storage-policy.ts): an installed build refuses
   // Linux's basic_text store; a development run says so and goes on.
-  const storage = checkSafeStorage(process.platform, safeStorage.isEncryptionAvailable(), process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : null);
+  const storage = checkSafeStorage(
+    process.platform,
+    safeStorage.isEncryptionAvailable(),
+    process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : null,
+  );
   if (!storage.ok) {
     if (app.isPackaged) {
       dialog.showErrorBox(storage.title, storage.message);
@@ -246,10 +307,23 @@ void app.whenReady().then(() => {
   });
   // Camera (video) and notifications for the desk's own page only (permissions.ts).
   session.defaultSession.setPermissionRequestHandler((webContents, permission, callback, details) => {
-    callback(isPermissionGranted({ permission, requestingUrl: details.requestingUrl || webContents.getURL(), isMainFrame: details.isMainFrame, mediaTypes: 'mediaTypes' in details ? details.mediaTypes : undefined }));
+    callback(
+      isPermissionGranted({
+        permission,
+        requestingUrl: details.requestingUrl || webContents.getURL(),
+        isMainFrame: details.isMainFrame,
+        mediaTypes: 'mediaTypes' in details ? details.mediaTypes : undefined,
+      }),
+    );
   });
   session.defaultSession.setPermissionCheckHandler((_, permission, requestingOrigin, details) =>
-    isPermissionGranted({ permission, requestingUrl: requestingOrigin, isMainFrame: details.isMainFrame, mediaTypes: details.mediaType ? [details.mediaType] : undefined }));
+    isPermissionGranted({
+      permission,
+      requestingUrl: requestingOrigin,
+      isMainFrame: details.isMainFrame,
+      mediaTypes: details.mediaType ? [details.mediaType] : undefined,
+    }),
+  );
   buildMenu();
   registerIpc();
   startBackend();

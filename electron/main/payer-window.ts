@@ -6,11 +6,13 @@
  * window's storage). Online only, as in a browser. Pure, so it is tested without Electron.
  */
 
-export type ConsoleUrlResult = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+export type ConsoleUrlResult =
+  { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
 /** The console page of the server the desk is enrolled with; an installed build (`requireHttps`) opens only an https one. */
 export function payerConsoleUrl(serverUrl: string | null, requireHttps = false): ConsoleUrlResult {
-  if (!serverUrl) return { ok: false, error: { code: 'not-enrolled', message: 'This desk is not enrolled with a server yet, so the payer workspaces cannot open here.' } };
+  if (!serverUrl)
+    return { ok: false, error: { code: 'not-enrolled', message: 'This desk is not enrolled with a server yet, so the payer workspaces cannot open here.' } };
   let server: URL;
   try {
     server = new URL(serverUrl);
@@ -21,7 +23,13 @@ export function payerConsoleUrl(serverUrl: string | null, requireHttps = false):
     return { ok: false, error: { code: 'bad-server-url', message: `The desk's server address (${serverUrl}) is not an http(s) address.` } };
   }
   if (requireHttps && server.protocol !== 'https:') {
-    return { ok: false, error: { code: 'insecure-server-url', message: `The desk's server address (${server.origin}) is not https, and an installed CoverDesk opens the payer workspaces only over https. Ask IT to enroll the desk with the https address.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'insecure-server-url',
+        message: `The desk's server address (${server.origin}) is not https, and an installed CoverDesk opens the payer workspaces only over https. Ask IT to enroll the desk with the https address.`,
+      },
+    };
   }
   return { ok: true, url: new URL('/console/', server.origin).toString() };
 }

@@ -14,14 +14,22 @@ describe('permission decisions of the default session', () => {
   const ask = (permission: string, requestingUrl: string, extra: Partial<PermissionAsk> = {}): boolean =>
     isPermissionGranted({ permission, requestingUrl, isMainFrame: true, ...extra });
 
-  it('grants the camera and notifications to the desk\'s own page only', () => {
+  it("grants the camera and notifications to the desk's own page only", () => {
     expect(ask('media', `${appEntryUrl}#/identity`, { mediaTypes: ['video'] })).toBe(true);
     expect(ask('media', appOrigin, { mediaTypes: ['video'] })).toBe(true); // the check handler passes the origin
     expect(ask('notifications', appEntryUrl)).toBe(true);
   });
 
   it('attack: another origin asking for the camera, the microphone or notifications is refused', () => {
-    for (const url of ['https://evil.example/', 'http://127.0.0.1:4700/console/', 'file:///tmp/page.html', 'coverdesk://evil/index.html', 'coverdesk://x@desk/index.html', 'not a url', '']) {
+    for (const url of [
+      'https://evil.example/',
+      'http://127.0.0.1:4700/console/',
+      'file:///tmp/page.html',
+      'coverdesk://evil/index.html',
+      'coverdesk://x@desk/index.html',
+      'not a url',
+      '',
+    ]) {
       expect(ask('media', url, { mediaTypes: ['video'] }), url).toBe(false);
       expect(ask('notifications', url), url).toBe(false);
     }
@@ -32,7 +40,19 @@ describe('permission decisions of the default session', () => {
     expect(ask('media', appEntryUrl, { mediaTypes: ['video', 'audio'] })).toBe(false);
     expect(ask('media', appEntryUrl)).toBe(false);
     expect(ask('media', appEntryUrl, { mediaTypes: ['video'], isMainFrame: false })).toBe(false);
-    for (const permission of ['geolocation', 'openExternal', 'clipboard-read', 'display-capture', 'hid', 'serial', 'usb', 'fileSystem', 'toString', '__proto__', 'unknown']) {
+    for (const permission of [
+      'geolocation',
+      'openExternal',
+      'clipboard-read',
+      'display-capture',
+      'hid',
+      'serial',
+      'usb',
+      'fileSystem',
+      'toString',
+      '__proto__',
+      'unknown',
+    ]) {
       expect(ask(permission, appEntryUrl), permission).toBe(false);
     }
   });
@@ -47,9 +67,17 @@ describe('shell.openExternal allow-list', () => {
 
   it('attack: any other https site, another scheme, credentials or an http server are refused', () => {
     const refused = [
-      'https://evil.example/phish', 'https://coverdesk.example.org.evil.example/', 'https://coverdesk.example.org@evil.example/',
-      'https://user:pw@coverdesk.example.org/', 'http://coverdesk.example.org/', 'file:///etc/passwd', 'smb://share/x', 'javascript:alert(1)',
-      'ms-msdt:/id PCWDiagnostic', 'https://coverdesk.state.example:9999/', 'not a url',
+      'https://evil.example/phish',
+      'https://coverdesk.example.org.evil.example/',
+      'https://coverdesk.example.org@evil.example/',
+      'https://user:pw@coverdesk.example.org/',
+      'http://coverdesk.example.org/',
+      'file:///etc/passwd',
+      'smb://share/x',
+      'javascript:alert(1)',
+      'ms-msdt:/id PCWDiagnostic',
+      'https://coverdesk.state.example:9999/',
+      'not a url',
     ];
     for (const url of refused) expect(isAllowedExternalUrl(url, 'https://coverdesk.state.example/'), url).toBe(false);
     // A desk enrolled with an http server (development) does not make that server openable.
@@ -67,7 +95,11 @@ describe('update feed plan', () => {
   });
 
   it('takes an https feed, the built-in feed when none is set, and never checks in development', () => {
-    expect(planUpdateFeed('https://updates.hospital.example/desk', true)).toEqual({ kind: 'custom', url: 'https://updates.hospital.example/desk', check: true });
+    expect(planUpdateFeed('https://updates.hospital.example/desk', true)).toEqual({
+      kind: 'custom',
+      url: 'https://updates.hospital.example/desk',
+      check: true,
+    });
     expect(planUpdateFeed(undefined, true)).toEqual({ kind: 'built-in', check: true });
     expect(planUpdateFeed('  ', true)).toEqual({ kind: 'built-in', check: true });
     expect(planUpdateFeed('http://127.0.0.1:8080/feed', false)).toEqual({ kind: 'custom', url: 'http://127.0.0.1:8080/feed', check: false });
@@ -76,7 +108,7 @@ describe('update feed plan', () => {
 });
 
 describe('safeStorage backend check', () => {
-  it('attack: Linux\'s basic_text store (a key the same on every computer) is refused, saying why and what to install', () => {
+  it("attack: Linux's basic_text store (a key the same on every computer) is refused, saying why and what to install", () => {
     const check = checkSafeStorage('linux', true, 'basic_text');
     expect(check.ok).toBe(false);
     if (check.ok) return;
@@ -86,7 +118,8 @@ describe('safeStorage backend check', () => {
   });
 
   it('accepts the Secret Service and KWallet stores, and the macOS and Windows stores', () => {
-    for (const backend of ['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6']) expect(checkSafeStorage('linux', true, backend), backend).toEqual({ ok: true });
+    for (const backend of ['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6'])
+      expect(checkSafeStorage('linux', true, backend), backend).toEqual({ ok: true });
     expect(checkSafeStorage('darwin', true, null)).toEqual({ ok: true });
     expect(checkSafeStorage('win32', true, null)).toEqual({ ok: true });
   });

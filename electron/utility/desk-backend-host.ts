@@ -35,7 +35,16 @@ const biometricKeyStore: SecretStore = {
 let backend: DeskBackend | null = null;
 
 parentPort.on('message', ({ data }) => {
-  const message = data as { kind: string; id?: number; channel?: DeskChannel; args?: unknown; dataDir?: string; requireHttps?: boolean; credential?: string | null; biometricKey?: string | null };
+  const message = data as {
+    kind: string;
+    id?: number;
+    channel?: DeskChannel;
+    args?: unknown;
+    dataDir?: string;
+    requireHttps?: boolean;
+    credential?: string | null;
+    biometricKey?: string | null;
+  };
   if (message.kind === 'init' && message.dataDir) {
     credential = message.credential ?? null;
     biometricKey = message.biometricKey ?? null;
@@ -50,7 +59,12 @@ parentPort.on('message', ({ data }) => {
     const id = message.id;
     handler(message.args).then(
       (result) => parentPort.postMessage({ kind: 'answer', id, result }),
-      (error: unknown) => parentPort.postMessage({ kind: 'answer', id, result: { ok: false, error: { code: 'internal-error', message: error instanceof Error ? error.message : String(error) } } }),
+      (error: unknown) =>
+        parentPort.postMessage({
+          kind: 'answer',
+          id,
+          result: { ok: false, error: { code: 'internal-error', message: error instanceof Error ? error.message : String(error) } },
+        }),
     );
   }
 });

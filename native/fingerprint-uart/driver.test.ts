@@ -46,12 +46,7 @@ const present = (identity: string, quality = 90): SimulatedFinger => ({ kind: 'p
 
 /** Not there yet, placed, lifted, placed again — one GenImg poll per step. */
 function scriptEnrolment(simulator: FingerprintModuleSimulator, identity: string): void {
-  simulator.scriptFinger([
-    { finger: absent, polls: 2 },
-    { finger: present(identity), polls: 1 },
-    { finger: absent, polls: 3 },
-    { finger: present(identity) },
-  ]);
+  simulator.scriptFinger([{ finger: absent, polls: 2 }, { finger: present(identity), polls: 1 }, { finger: absent, polls: 3 }, { finger: present(identity) }]);
 }
 
 async function enrolTemplate(rig: Rig, identity: string): Promise<Uint8Array> {
@@ -116,9 +111,15 @@ describe('fingerprint module driver over a pty', () => {
     expect(template).toHaveLength(512);
     expect(steps).toEqual(['place-finger', 'lift-finger', 'place-finger-again', 'combining', 'uploading']);
     expect(rig.simulator.commandLog).toEqual([
-      'generate-image', 'generate-image', 'generate-image', 'image-to-features', // wait, place, capture
+      'generate-image',
+      'generate-image',
+      'generate-image',
+      'image-to-features', // wait, place, capture
       'generate-image', // still there? no: lifted
-      'generate-image', 'generate-image', 'generate-image', 'image-to-features', // wait, place again, capture
+      'generate-image',
+      'generate-image',
+      'generate-image',
+      'image-to-features', // wait, place again, capture
       'register-model',
       'upload-features',
     ]);
@@ -229,7 +230,9 @@ describe('fault recovery', () => {
     simulator.injectFault({ kind: 'bad-checksum' });
     const error = await failureOf(module.handshake());
     expect(error.code).toBe('bad-checksum');
-    expect(error.message).toBe("The fingerprint reader's answer to the password check was damaged on the way (checksum mismatch). Try again; if it keeps happening, check the reader's cable.");
+    expect(error.message).toBe(
+      "The fingerprint reader's answer to the password check was damaged on the way (checksum mismatch). Try again; if it keeps happening, check the reader's cable.",
+    );
     await module.handshake();
   });
 
@@ -382,7 +385,7 @@ describe('instructions standard client libraries use, through the driver', () =>
     expect((await failureOf(module.uploadImage())).code).toBe('image-upload-failed');
     simulator.placeFinger('member-2-left-index');
     await module.waitForFinger({ fingerTimeoutMs: 1_000 });
-    expect(await module.uploadImage()).toHaveLength(256 * 288 / 2);
+    expect(await module.uploadImage()).toHaveLength((256 * 288) / 2);
   });
 
   it('checks the sensor (sensor-abnormal on 0x29), handshakes (0x40) and echoes (0x53 → 0x55)', async () => {
@@ -397,7 +400,7 @@ describe('instructions standard client libraries use, through the driver', () =>
     expect(simulator.commandLog).toEqual(['check-sensor', 'handshake', 'echo', 'check-sensor']);
   });
 
-  it('switches the module\'s other port off and on (PortControl 0x17)', async () => {
+  it("switches the module's other port off and on (PortControl 0x17)", async () => {
     const { module, simulator } = await startRig();
     await module.controlPort(false);
     expect(simulator.isOtherPortOn).toBe(false);
@@ -418,7 +421,7 @@ describe('instructions standard client libraries use, through the driver', () =>
     expect(rig.simulator.storedPageIds).toEqual([4]);
   });
 
-  it('downloads an image back into the image buffer (DownImage 0x0B) in the module\'s packet size, and reports one the module refused', async () => {
+  it("downloads an image back into the image buffer (DownImage 0x0B) in the module's packet size, and reports one the module refused", async () => {
     // The desk was configured with 256-byte packets; the module takes 128.
     // Images are 288 data packets: a generous per-packet deadline, as in the UpImage test.
     const { module, simulator } = await startRig({ driver: { packetSizeBytes: 256, quietPeriodMs: 100, dataPacketTimeoutMs: 2_000 } });

@@ -65,12 +65,7 @@ export type LinkFaultCode =
   | 'transport-failed';
 
 export type FingerprintErrorCode =
-  | Exclude<ConfirmationOutcome, 'ok'>
-  | LinkFaultCode
-  | 'no-finger-timeout'
-  | 'finger-not-lifted'
-  | 'aborted'
-  | 'invalid-argument';
+  Exclude<ConfirmationOutcome, 'ok'> | LinkFaultCode | 'no-finger-timeout' | 'finger-not-lifted' | 'aborted' | 'invalid-argument';
 
 /**
  * Every failure of this driver. `code` is for the desk backend to branch on; `message` is a
@@ -252,7 +247,10 @@ export class FingerprintModule {
    */
   private pendingDownload: DownloadInstruction | undefined;
 
-  constructor(private readonly transport: FingerprintTransport, options: FingerprintModuleOptions = {}) {
+  constructor(
+    private readonly transport: FingerprintTransport,
+    options: FingerprintModuleOptions = {},
+  ) {
     this.address = options.address ?? DEFAULT_MODULE_ADDRESS;
     this.password = options.password ?? DEFAULT_MODULE_PASSWORD;
     this.commandTimeoutMs = options.commandTimeoutMs;
@@ -325,7 +323,9 @@ export class FingerprintModule {
    */
   verify1to1(template: Uint8Array, options: CaptureOptions = {}): Promise<MatchResult> {
     if (template.length === 0 || template.length > MAXIMUM_TEMPLATE_BYTES) {
-      return Promise.reject(new FingerprintError('invalid-argument', `The stored fingerprint template has an impossible size (${template.length} bytes). Enrol the finger again.`));
+      return Promise.reject(
+        new FingerprintError('invalid-argument', `The stored fingerprint template has an impossible size (${template.length} bytes). Enrol the finger again.`),
+      );
     }
     return this.exclusive(async () => {
       const packetSizeBytes = this.packetSizeBytes ?? (await this.readSystemParametersUnlocked()).packetSizeBytes;
@@ -504,7 +504,10 @@ export class FingerprintModule {
       if (confirmation.code === ECHO_READY_CODE) return;
       this.expectOk(acknowledgement);
       // 0x00 is not "ready" for this instruction ("other or none, the module work wrong").
-      throw new FingerprintError('unrecognised-code', `${describeConfirmation(-1).sentence} (code 0x00)`, { instruction: 'echo', confirmationCode: confirmation.code });
+      throw new FingerprintError('unrecognised-code', `${describeConfirmation(-1).sentence} (code 0x00)`, {
+        instruction: 'echo',
+        confirmationCode: confirmation.code,
+      });
     });
   }
 
@@ -515,13 +518,15 @@ export class FingerprintModule {
     const invalid = rangeError('light speed', speed, 0, 255) ?? rangeError('light cycles', cycles, 0, 255);
     if (invalid) return Promise.reject(invalid);
     return this.exclusive(async () => {
-      this.expectOk(await this.transact({
-        instruction: 'aura-led',
-        control: auraLedControlCodes[setting.control],
-        speed,
-        colourIndex: auraLedColourCodes[setting.colour],
-        cycles,
-      }));
+      this.expectOk(
+        await this.transact({
+          instruction: 'aura-led',
+          control: auraLedControlCodes[setting.control],
+          speed,
+          colourIndex: auraLedColourCodes[setting.colour],
+          cycles,
+        }),
+      );
     });
   }
 
@@ -681,7 +686,11 @@ export class FingerprintModule {
       parts.push(packet.payload);
       byteCount += packet.payload.length;
       if (byteCount > maximumBytes) {
-        throw this.lineFault('malformed-reply', `The fingerprint reader sent more than ${maximumBytes} bytes for the ${instructionLabels[instruction]}. Try again; if it repeats, reconnect the reader.`, instruction);
+        throw this.lineFault(
+          'malformed-reply',
+          `The fingerprint reader sent more than ${maximumBytes} bytes for the ${instructionLabels[instruction]}. Try again; if it repeats, reconnect the reader.`,
+          instruction,
+        );
       }
       if (packet.kind === 'end-of-data') break;
     }
@@ -715,8 +724,13 @@ export class FingerprintModule {
       this.pendingDownload = undefined;
       // The only thing a module sends after a download's data is a refusal of it (0x0E).
       for (const event of this.decoder.flush()) if (event.type === 'packet') this.arrivals.push(event);
-      const refusal = this.arrivals.find((arrival) => arrival.type === 'packet' && arrival.packet.kind === 'acknowledgement'
-        && arrival.packet.address === this.address && arrival.packet.payload[0] === confirmationCodeOf('data-receive-refused'));
+      const refusal = this.arrivals.find(
+        (arrival) =>
+          arrival.type === 'packet' &&
+          arrival.packet.kind === 'acknowledgement' &&
+          arrival.packet.address === this.address &&
+          arrival.packet.payload[0] === confirmationCodeOf('data-receive-refused'),
+      );
       this.arrivals.length = 0;
       if (refusal !== undefined) throw this.downloadRefused(download);
     }
@@ -731,15 +745,15 @@ export class FingerprintModule {
       await this.transport.write(bytes);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw this.lineFault('transport-failed', `The desk could not send to the fingerprint reader (${reason}). Reconnect the reader and try again.`, instruction);
+      throw this.lineFault(
+        'transport-failed',
+        `The desk could not send to the fingerprint reader (${reason}). Reconnect the reader and try again.`,
+        instruction,
+      );
     }
   }
 
-  private async receivePacket(
-    instruction: InstructionName,
-    timeoutMs: number,
-    expectedKinds: readonly PacketKind[],
-  ): Promise<Packet> {
+  private async receivePacket(instruction: InstructionName, timeoutMs: number, expectedKinds: readonly PacketKind[]): Promise<Packet> {
     const label = instructionLabels[instruction];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -755,7 +769,11 @@ export class FingerprintModule {
           );
         }
         if (!expectedKinds.includes(packet.kind)) {
-          throw this.lineFault('unexpected-packet', `The fingerprint reader sent a ${packet.kind} packet while answering the ${label}. Try again.`, instruction);
+          throw this.lineFault(
+            'unexpected-packet',
+            `The fingerprint reader sent a ${packet.kind} packet while answering the ${label}. Try again.`,
+            instruction,
+          );
         }
         return packet;
       }
@@ -767,7 +785,11 @@ export class FingerprintModule {
         const leftovers = this.decoder.flush().filter((event) => event.type === 'error' && event.error.kind === 'truncated-frame');
         const truncated = leftovers[0];
         if (truncated?.type === 'error') throw this.frameFault(truncated.error, instruction);
-        throw this.lineFault('timeout', `The fingerprint reader did not answer the ${label} within ${timeoutMs} ms. Check that it is plugged in, then try again.`, instruction);
+        throw this.lineFault(
+          'timeout',
+          `The fingerprint reader did not answer the ${label} within ${timeoutMs} ms. Check that it is plugged in, then try again.`,
+          instruction,
+        );
       }
     }
   }
@@ -801,9 +823,10 @@ export class FingerprintModule {
   private expectOk(acknowledgement: Acknowledgement): void {
     const { confirmation, instruction } = acknowledgement;
     if (confirmation.outcome === 'ok') return;
-    const sentence = confirmation.outcome === 'unrecognised-code'
-      ? `${confirmation.sentence} (code 0x${confirmation.code.toString(16).padStart(2, '0').toUpperCase()})`
-      : confirmation.sentence;
+    const sentence =
+      confirmation.outcome === 'unrecognised-code'
+        ? `${confirmation.sentence} (code 0x${confirmation.code.toString(16).padStart(2, '0').toUpperCase()})`
+        : confirmation.sentence;
     throw new FingerprintError(confirmation.outcome, sentence, { instruction, confirmationCode: confirmation.code });
   }
 
@@ -821,13 +844,25 @@ export class FingerprintModule {
     const label = instructionLabels[instruction];
     switch (error.kind) {
       case 'bad-checksum':
-        return this.lineFault('bad-checksum', `The fingerprint reader's answer to the ${label} was damaged on the way (checksum mismatch). Try again; if it keeps happening, check the reader's cable.`, instruction);
+        return this.lineFault(
+          'bad-checksum',
+          `The fingerprint reader's answer to the ${label} was damaged on the way (checksum mismatch). Try again; if it keeps happening, check the reader's cable.`,
+          instruction,
+        );
       case 'truncated-frame':
-        return this.lineFault('truncated-frame', `The fingerprint reader's answer to the ${label} was cut short (${error.receivedBytes} of ${error.declaredBytes} bytes). Try again; if it keeps happening, check the reader's cable.`, instruction);
+        return this.lineFault(
+          'truncated-frame',
+          `The fingerprint reader's answer to the ${label} was cut short (${error.receivedBytes} of ${error.declaredBytes} bytes). Try again; if it keeps happening, check the reader's cable.`,
+          instruction,
+        );
       case 'invalid-packet-identifier':
       case 'invalid-length':
       case 'discarded-bytes':
-        return this.lineFault('malformed-frame', `The fingerprint reader sent unreadable data while answering the ${label}. Try again; if it keeps happening, check the reader's cable and baud rate.`, instruction);
+        return this.lineFault(
+          'malformed-frame',
+          `The fingerprint reader sent unreadable data while answering the ${label}. Try again; if it keeps happening, check the reader's cable and baud rate.`,
+          instruction,
+        );
       default:
         return assertNever(error);
     }
@@ -875,7 +910,12 @@ export function openSerialTransport(path: string, baudRate: number): Promise<Fin
     const port = new SerialPort({ path, baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
     port.open((error) => {
       if (error) {
-        reject(new FingerprintError('transport-failed', `The fingerprint reader at ${path} could not be opened (${error.message}). Check the device path in the desk settings.`));
+        reject(
+          new FingerprintError(
+            'transport-failed',
+            `The fingerprint reader at ${path} could not be opened (${error.message}). Check the device path in the desk settings.`,
+          ),
+        );
       } else {
         resolve(serialTransport(port));
       }
@@ -885,12 +925,13 @@ export function openSerialTransport(path: string, baudRate: number): Promise<Fin
 
 export function serialTransport(port: SerialPort): FingerprintTransport {
   return {
-    write: (bytes) => new Promise<void>((resolve, reject) => {
-      port.write(Buffer.from(bytes), (writeError) => {
-        if (writeError) return reject(writeError);
-        port.drain((drainError) => (drainError ? reject(drainError) : resolve()));
-      });
-    }),
+    write: (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        port.write(Buffer.from(bytes), (writeError) => {
+          if (writeError) return reject(writeError);
+          port.drain((drainError) => (drainError ? reject(drainError) : resolve()));
+        });
+      }),
     onData: (listener) => {
       const handler = (chunk: Buffer): void => listener(chunk);
       port.on('data', handler);
@@ -900,10 +941,11 @@ export function serialTransport(port: SerialPort): FingerprintTransport {
       port.on('close', listener);
       return () => port.off('close', listener);
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      if (!port.isOpen) return resolve();
-      port.close((error) => (error ? reject(error) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        if (!port.isOpen) return resolve();
+        port.close((error) => (error ? reject(error) : resolve()));
+      }),
   };
 }
 
@@ -911,7 +953,11 @@ export function serialTransport(port: SerialPort): FingerprintTransport {
 // Helpers
 
 function closedError(instruction?: InstructionName): FingerprintError {
-  return new FingerprintError('transport-closed', 'The connection to the fingerprint reader is closed. Reconnect the reader from the desk settings.', instruction === undefined ? {} : { instruction });
+  return new FingerprintError(
+    'transport-closed',
+    'The connection to the fingerprint reader is closed. Reconnect the reader from the desk settings.',
+    instruction === undefined ? {} : { instruction },
+  );
 }
 
 /** The module refused a downloaded template's data (0x0E); the template never reached its buffer. */
@@ -929,11 +975,16 @@ function rangeError(what: string, value: number, minimum: number, maximum: numbe
 
 function packetSizeCodeOf(bytes: PacketSizeBytes): PacketSizeCode {
   switch (bytes) {
-    case 32: return 0;
-    case 64: return 1;
-    case 128: return 2;
-    case 256: return 3;
-    default: return assertNever(bytes);
+    case 32:
+      return 0;
+    case 64:
+      return 1;
+    case 128:
+      return 2;
+    case 256:
+      return 3;
+    default:
+      return assertNever(bytes);
   }
 }
 
@@ -966,4 +1017,3 @@ function formatDuration(ms: number): string {
   const seconds = ms / 1_000;
   return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} seconds`;
 }
-

@@ -22,7 +22,13 @@ import {
   type Packet,
 } from './protocol';
 
-const hex = (text: string): Uint8Array => Uint8Array.from(text.trim().split(/\s+/).map((byte) => Number.parseInt(byte, 16)));
+const hex = (text: string): Uint8Array =>
+  Uint8Array.from(
+    text
+      .trim()
+      .split(/\s+/)
+      .map((byte) => Number.parseInt(byte, 16)),
+  );
 const BROADCAST = 0xffffffff;
 
 /**
@@ -77,9 +83,19 @@ const goldenCommands: ReadonlyArray<readonly [string, number, FingerprintCommand
   // 01 + 04 + 17 + 01 = 0x001D
   ['PortControl on', BROADCAST, { instruction: 'port-control', controlCode: 1 }, 'EF 01 FF FF FF FF 01 00 04 17 01 00 1D'],
   // 01 + 08 + 1B + 01 + 00 00 + 00 A3 = 0x00C8
-  ['HighSpeedSearch 1 0..163', BROADCAST, { instruction: 'high-speed-search', bufferId: 1, startPage: 0, pageCount: 0xa3 }, 'EF 01 FF FF FF FF 01 00 08 1B 01 00 00 00 A3 00 C8'],
+  [
+    'HighSpeedSearch 1 0..163',
+    BROADCAST,
+    { instruction: 'high-speed-search', bufferId: 1, startPage: 0, pageCount: 0xa3 },
+    'EF 01 FF FF FF FF 01 00 08 1B 01 00 00 00 A3 00 C8',
+  ],
   // 01 + 07 + 35 + 02 + 10 + 01 + 03 = 0x0053
-  ['AuraLedConfig flash red ×3', BROADCAST, { instruction: 'aura-led', control: 2, speed: 0x10, colourIndex: 1, cycles: 3 }, 'EF 01 FF FF FF FF 01 00 07 35 02 10 01 03 00 53'],
+  [
+    'AuraLedConfig flash red ×3',
+    BROADCAST,
+    { instruction: 'aura-led', control: 2, speed: 0x10, colourIndex: 1, cycles: 3 },
+    'EF 01 FF FF FF FF 01 00 07 35 02 10 01 03 00 53',
+  ],
   // 01 + 03 + 36 = 0x003A
   ['CheckSensor', BROADCAST, { instruction: 'check-sensor' }, 'EF 01 FF FF FF FF 01 00 03 36 00 3A'],
   // 01 + 03 + 40 = 0x0044
@@ -159,7 +175,11 @@ describe('encoding', () => {
   it('splits a transfer into packets no larger than the packet size, ending with end-of-data', () => {
     const data = Uint8Array.from({ length: 300 }, (_, index) => index & 0xff);
     const packets = splitIntoDataPackets(BROADCAST, data, 128);
-    expect(packets.map((packet) => [packet.kind, packet.payload.length])).toEqual([['data', 128], ['data', 128], ['end-of-data', 44]]);
+    expect(packets.map((packet) => [packet.kind, packet.payload.length])).toEqual([
+      ['data', 128],
+      ['data', 128],
+      ['end-of-data', 44],
+    ]);
     expect(splitIntoDataPackets(BROADCAST, new Uint8Array(64), 32).map((packet) => packet.kind)).toEqual(['data', 'end-of-data']);
     expect(() => splitIntoDataPackets(BROADCAST, new Uint8Array(0), 32)).toThrow(RangeError);
   });
@@ -268,13 +288,31 @@ describe('decoding', () => {
 
 describe('confirmation codes', () => {
   const named: ReadonlyArray<readonly [number, string]> = [
-    [0x00, 'ok'], [0x01, 'packet-receive-error'], [0x02, 'no-finger'], [0x03, 'finger-capture-failed'],
-    [0x06, 'image-too-messy'], [0x07, 'too-few-feature-points'], [0x08, 'no-match'], [0x09, 'not-found'],
-    [0x0a, 'combine-failed'], [0x0b, 'page-beyond-library'], [0x0c, 'template-read-failed'],
-    [0x0d, 'template-upload-failed'], [0x0e, 'data-receive-refused'], [0x0f, 'image-upload-failed'],
-    [0x10, 'delete-failed'], [0x11, 'clear-library-failed'], [0x13, 'wrong-password'], [0x15, 'no-valid-image'],
-    [0x18, 'flash-error'], [0x19, 'unspecified-module-error'], [0x1a, 'invalid-register'],
-    [0x1b, 'invalid-register-value'], [0x1c, 'invalid-notepad-page'], [0x1f, 'library-full'], [0x20, 'address-error'],
+    [0x00, 'ok'],
+    [0x01, 'packet-receive-error'],
+    [0x02, 'no-finger'],
+    [0x03, 'finger-capture-failed'],
+    [0x06, 'image-too-messy'],
+    [0x07, 'too-few-feature-points'],
+    [0x08, 'no-match'],
+    [0x09, 'not-found'],
+    [0x0a, 'combine-failed'],
+    [0x0b, 'page-beyond-library'],
+    [0x0c, 'template-read-failed'],
+    [0x0d, 'template-upload-failed'],
+    [0x0e, 'data-receive-refused'],
+    [0x0f, 'image-upload-failed'],
+    [0x10, 'delete-failed'],
+    [0x11, 'clear-library-failed'],
+    [0x13, 'wrong-password'],
+    [0x15, 'no-valid-image'],
+    [0x18, 'flash-error'],
+    [0x19, 'unspecified-module-error'],
+    [0x1a, 'invalid-register'],
+    [0x1b, 'invalid-register-value'],
+    [0x1c, 'invalid-notepad-page'],
+    [0x1f, 'library-full'],
+    [0x20, 'address-error'],
     [0x21, 'password-required'],
   ];
 
@@ -328,7 +366,12 @@ describe('acknowledgement parameters', () => {
     const sizes = ([0, 1, 2, 3] as const).map((packetSizeCode) => {
       const bytes = encodeSystemParameters({
         status: { isBusy: true, hasMatched: true, isPasswordVerified: false, hasValidImage: true },
-        systemIdentifier: 9, librarySize: 162, securityLevel: 5, deviceAddress: 0x01020304, packetSizeCode, baudMultiplier: 12,
+        systemIdentifier: 9,
+        librarySize: 162,
+        securityLevel: 5,
+        deviceAddress: 0x01020304,
+        packetSizeCode,
+        baudMultiplier: 12,
       });
       const parsed = parseSystemParameters(bytes);
       if (!parsed.ok) throw new Error(parsed.reason);

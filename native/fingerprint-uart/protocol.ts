@@ -49,11 +49,16 @@ export function packetIdentifierOf(kind: PacketKind): number {
 
 export function packetKindOf(identifier: number): PacketKind | undefined {
   switch (identifier) {
-    case 0x01: return 'command';
-    case 0x02: return 'data';
-    case 0x07: return 'acknowledgement';
-    case 0x08: return 'end-of-data';
-    default: return undefined;
+    case 0x01:
+      return 'command';
+    case 0x02:
+      return 'data';
+    case 0x07:
+      return 'acknowledgement';
+    case 0x08:
+      return 'end-of-data';
+    default:
+      return undefined;
   }
 }
 
@@ -115,11 +120,22 @@ export type AuraLedControl = 'breathing' | 'flashing' | 'always-on' | 'always-of
 export type AuraLedColour = 'red' | 'blue' | 'purple' | 'green' | 'yellow' | 'cyan' | 'white';
 
 export const auraLedControlCodes = {
-  breathing: 0x01, flashing: 0x02, 'always-on': 0x03, 'always-off': 0x04, 'gradually-on': 0x05, 'gradually-off': 0x06,
+  breathing: 0x01,
+  flashing: 0x02,
+  'always-on': 0x03,
+  'always-off': 0x04,
+  'gradually-on': 0x05,
+  'gradually-off': 0x06,
 } as const satisfies Record<AuraLedControl, number>;
 
 export const auraLedColourCodes = {
-  red: 0x01, blue: 0x02, purple: 0x03, green: 0x04, yellow: 0x05, cyan: 0x06, white: 0x07,
+  red: 0x01,
+  blue: 0x02,
+  purple: 0x03,
+  green: 0x04,
+  yellow: 0x05,
+  cyan: 0x06,
+  white: 0x07,
 } as const satisfies Record<AuraLedColour, number>;
 
 export type FingerprintCommand =
@@ -219,8 +235,20 @@ export const ECHO_READY_CODE = 0x55;
 
 /** Instructions without parameters: the payload is the instruction code alone. */
 const bareInstructions = [
-  'read-system-parameters', 'generate-image', 'match', 'register-model', 'upload-image', 'download-image', 'empty-library',
-  'get-random-code', 'template-count', 'check-sensor', 'handshake', 'backlight-on', 'backlight-off', 'echo',
+  'read-system-parameters',
+  'generate-image',
+  'match',
+  'register-model',
+  'upload-image',
+  'download-image',
+  'empty-library',
+  'get-random-code',
+  'template-count',
+  'check-sensor',
+  'handshake',
+  'backlight-on',
+  'backlight-off',
+  'echo',
 ] as const satisfies readonly InstructionName[];
 
 type BareInstruction = (typeof bareInstructions)[number];
@@ -321,9 +349,12 @@ export function decodeCommandPayload(payload: Uint8Array): DecodedCommand {
     case instructionCodes['download-features']: {
       const bufferId = bufferIdAt(1);
       if (!expectLength(2) || bufferId === undefined) return malformed;
-      const instruction = code === instructionCodes['image-to-features'] ? 'image-to-features'
-        : code === instructionCodes['upload-features'] ? 'upload-features'
-          : 'download-features';
+      const instruction =
+        code === instructionCodes['image-to-features']
+          ? 'image-to-features'
+          : code === instructionCodes['upload-features']
+            ? 'upload-features'
+            : 'download-features';
       return { ok: true, command: { instruction, bufferId } };
     }
     case instructionCodes.search:
@@ -420,9 +451,7 @@ const confirmationOutcomesByCode = {
   0xfc: 'unsupported-instruction',
 } as const;
 
-export type ConfirmationOutcome =
-  | (typeof confirmationOutcomesByCode)[keyof typeof confirmationOutcomesByCode]
-  | 'unrecognised-code';
+export type ConfirmationOutcome = (typeof confirmationOutcomesByCode)[keyof typeof confirmationOutcomesByCode] | 'unrecognised-code';
 
 /** What the desk operator reads. Keyed by every outcome, so adding one without a sentence fails to compile. */
 const operatorSentences: Record<ConfirmationOutcome, string> = {
@@ -435,7 +464,7 @@ const operatorSentences: Record<ConfirmationOutcome, string> = {
   'image-too-messy': 'The fingerprint image is too unclear to read. Wipe the glass, ask the patient to press the finger flat and still, and try again.',
   'too-few-feature-points': 'Too little of the fingerprint was captured. Ask the patient to cover more of the glass with the centre of the finger.',
   'no-match': 'The fingerprint does not match the enrolled fingerprint.',
-  'not-found': 'This fingerprint is not in the reader\'s library.',
+  'not-found': "This fingerprint is not in the reader's library.",
   'combine-failed': 'The two fingerprint captures do not look like the same finger. Start enrolment again with one finger only.',
   'page-beyond-library': 'The requested library slot does not exist on this reader.',
   'template-read-failed': 'The reader could not read the stored fingerprint, or it is damaged. Enrol the finger again.',
@@ -445,24 +474,25 @@ const operatorSentences: Record<ConfirmationOutcome, string> = {
   'delete-failed': 'The reader could not delete the stored fingerprint.',
   'clear-library-failed': 'The reader could not clear its fingerprint library.',
   'low-power-refused': 'The reader could not enter its low-power state.',
-  'wrong-password': 'The fingerprint reader refused the desk\'s password. Ask IT to check the reader password in the desk settings.',
+  'wrong-password': "The fingerprint reader refused the desk's password. Ask IT to check the reader password in the desk settings.",
   'reset-failed': 'The reader could not restart itself. Unplug it and plug it back in.',
   'no-valid-image': 'There was no usable fingerprint image to read. Ask the patient to place the finger again.',
-  'firmware-upgrade-failed': 'The reader\'s firmware update failed. Ask IT for help.',
+  'firmware-upgrade-failed': "The reader's firmware update failed. Ask IT for help.",
   'finger-not-moved': 'The finger was not lifted between the two captures. Ask the patient to lift the finger and place it again.',
-  'flash-error': 'The reader\'s internal memory failed. The reader may need replacing; ask IT for help.',
+  'flash-error': "The reader's internal memory failed. The reader may need replacing; ask IT for help.",
   'unspecified-module-error': 'The fingerprint reader reported an internal error. Try again; if it repeats, reconnect the reader.',
   'invalid-register': 'The reader rejected a settings change (unknown setting). Ask IT to check the reader configuration.',
   'invalid-register-value': 'The reader rejected a settings change (value out of range). Ask IT to check the reader configuration.',
   'invalid-notepad-page': 'The reader rejected a notepad page number.',
   'port-operation-failed': 'The reader could not operate its communication port. Reconnect the reader.',
-  'automatic-enroll-failed': 'The reader\'s automatic enrolment failed. Try enrolling again.',
-  'library-full': 'The reader\'s fingerprint library is full. Ask IT to clear unused fingerprints from the reader.',
+  'automatic-enroll-failed': "The reader's automatic enrolment failed. Try enrolling again.",
+  'library-full': "The reader's fingerprint library is full. Ask IT to clear unused fingerprints from the reader.",
   'address-error': 'The fingerprint reader reported an address error. Ask IT to check the reader address in the desk settings.',
   'password-required': 'The fingerprint reader is locked with a password the desk has not given yet. Reconnect the reader from the desk settings.',
   'module-timeout': 'The fingerprint reader gave up waiting. Try again.',
   'fingerprint-already-exists': 'This fingerprint is already stored on the reader.',
-  'sensor-abnormal': 'The fingerprint reader reports that its sensor is faulty. Wipe the glass and reconnect the reader; if it repeats, the reader needs replacing.',
+  'sensor-abnormal':
+    'The fingerprint reader reports that its sensor is faulty. Wipe the glass and reconnect the reader; if it repeats, the reader needs replacing.',
   'unsupported-instruction': 'This fingerprint reader model does not support the request. Ask IT to check that the reader model in the desk settings is right.',
   'unrecognised-code': 'The fingerprint reader answered with a code this desk does not know. Try again; if it repeats, ask IT for help.',
 };
@@ -476,9 +506,7 @@ export interface Confirmation {
 const outcomeByCode: ReadonlyMap<number, ConfirmationOutcome> = new Map(
   Object.entries(confirmationOutcomesByCode).map(([code, outcome]) => [Number(code), outcome]),
 );
-const codeByOutcome: ReadonlyMap<ConfirmationOutcome, number> = new Map(
-  [...outcomeByCode].map(([code, outcome]) => [outcome, code]),
-);
+const codeByOutcome: ReadonlyMap<ConfirmationOutcome, number> = new Map([...outcomeByCode].map(([code, outcome]) => [outcome, code]));
 
 export function describeConfirmation(code: number): Confirmation {
   const outcome = outcomeByCode.get(code) ?? 'unrecognised-code';
@@ -539,11 +567,16 @@ export const SYSTEM_PARAMETERS_BYTES = 16;
 
 export function packetSizeBytesOf(code: PacketSizeCode): PacketSizeBytes {
   switch (code) {
-    case 0: return 32;
-    case 1: return 64;
-    case 2: return 128;
-    case 3: return 256;
-    default: return assertNever(code);
+    case 0:
+      return 32;
+    case 1:
+      return 64;
+    case 2:
+      return 128;
+    case 3:
+      return 256;
+    default:
+      return assertNever(code);
   }
 }
 
@@ -585,8 +618,8 @@ export function parseSystemParameters(parameters: Uint8Array): ParseResult<Syste
 export function encodeSystemParameters(parameters: Omit<SystemParameters, 'packetSizeBytes' | 'baudRate'>): Uint8Array {
   const bytes = new Uint8Array(SYSTEM_PARAMETERS_BYTES);
   const { status } = parameters;
-  const statusBits = (status.isBusy ? 0b0001 : 0) | (status.hasMatched ? 0b0010 : 0)
-    | (status.isPasswordVerified ? 0b0100 : 0) | (status.hasValidImage ? 0b1000 : 0);
+  const statusBits =
+    (status.isBusy ? 0b0001 : 0) | (status.hasMatched ? 0b0010 : 0) | (status.isPasswordVerified ? 0b0100 : 0) | (status.hasValidImage ? 0b1000 : 0);
   writeUint16(bytes, 0, statusBits);
   writeUint16(bytes, 2, parameters.systemIdentifier);
   writeUint16(bytes, 4, parameters.librarySize);
@@ -611,7 +644,9 @@ export function parseSearchResult(parameters: Uint8Array): ParseResult<{ readonl
 
 /** TempleteNum (0x1D) answers the number of stored templates. */
 export function parseTemplateCount(parameters: Uint8Array): ParseResult<number> {
-  return parameters.length === 2 ? { ok: true, value: readUint16(parameters, 0) } : { ok: false, reason: `template count is 2 bytes, got ${parameters.length}` };
+  return parameters.length === 2
+    ? { ok: true, value: readUint16(parameters, 0) }
+    : { ok: false, reason: `template count is 2 bytes, got ${parameters.length}` };
 }
 
 /** GetRandomCode (0x14) answers a 4-byte random number. */
@@ -702,9 +737,7 @@ export type FrameError =
   /** Bytes outside any frame, skipped while looking for the next header. */
   | { readonly kind: 'discarded-bytes'; readonly count: number };
 
-export type DecoderEvent =
-  | { readonly type: 'packet'; readonly packet: Packet }
-  | { readonly type: 'error'; readonly error: FrameError };
+export type DecoderEvent = { readonly type: 'packet'; readonly packet: Packet } | { readonly type: 'error'; readonly error: FrameError };
 
 /**
  * Turns a stream of arbitrary chunks into packets. Serial reads split and merge frames at random,

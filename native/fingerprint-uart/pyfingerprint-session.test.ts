@@ -37,10 +37,18 @@ describe('pyfingerprint against the simulator over a pty', () => {
   it.each(['zfm', 'r503'] as const)('a pyfingerprint session start is answered without a communication error (%s)', async (model) => {
     const { pair, simulator } = await startSimulator({ model });
     const results = await replaySessionStart(pair.devicePath);
-    expect(results.map(({ step, verdict }) => [step.label, verdict])).toEqual([
-      'verifyPassword()', 'handShake()', 'getSystemParameters()', 'getTemplateCount()',
-      'getTemplateIndex(0)', 'getTemplateIndex(1)', 'getTemplateIndex(2)', 'getTemplateIndex(3)',
-    ].map((label) => [label, { ok: true }]));
+    expect(results.map(({ step, verdict }) => [step.label, verdict])).toEqual(
+      [
+        'verifyPassword()',
+        'handShake()',
+        'getSystemParameters()',
+        'getTemplateCount()',
+        'getTemplateIndex(0)',
+        'getTemplateIndex(1)',
+        'getTemplateIndex(2)',
+        'getTemplateIndex(3)',
+      ].map((label) => [label, { ok: true }]),
+    );
     expect(results.map(({ reply }) => reply)).toEqual([
       ackOk,
       ackOk,
@@ -48,11 +56,20 @@ describe('pyfingerprint against the simulator over a pty', () => {
       // packet code 0002 | baud ×6: 07 + 13 + 04 + 09 + 03 + E8 + 03 + 4 × FF + 02 + 06 = 0x0519.
       'EF 01 FF FF FF FF 07 00 13 00 00 04 00 09 03 E8 00 03 FF FF FF FF 00 02 00 06 05 19',
       'EF 01 FF FF FF FF 07 00 05 00 00 00 00 0C', // no templates: 07 + 05 = 0x000C
-      emptyIndexPage, emptyIndexPage, emptyIndexPage, emptyIndexPage,
+      emptyIndexPage,
+      emptyIndexPage,
+      emptyIndexPage,
+      emptyIndexPage,
     ]);
     expect(simulator.commandLog).toEqual([
-      'verify-password', 'port-control', 'read-system-parameters', 'template-count',
-      'read-index-table', 'read-index-table', 'read-index-table', 'read-index-table',
+      'verify-password',
+      'port-control',
+      'read-system-parameters',
+      'template-count',
+      'read-index-table',
+      'read-index-table',
+      'read-index-table',
+      'read-index-table',
     ]);
     expect(simulator.isOtherPortOn).toBe(false);
     expect(simulator.unknownInstructionCodes).toEqual([]);

@@ -90,7 +90,11 @@ export function judgeLikePyfingerprint(method: PyfingerprintMethod, reply: Uint8
   }
   // The fields each method reads after the code (an IndexError in Python if they are missing).
   const fieldBytes: Record<PyfingerprintMethod, number> = {
-    verifyPassword: 0, handShake: 0, getSystemParameters: 16, getTemplateCount: 2, getTemplateIndex: 0,
+    verifyPassword: 0,
+    handShake: 0,
+    getSystemParameters: 16,
+    getTemplateCount: 2,
+    getTemplateIndex: 0,
   };
   if (payload.length - 1 < fieldBytes[method]) return raises('IndexError: the answer is shorter than the fields this method reads');
   return { ok: true };
@@ -102,7 +106,9 @@ export async function replaySessionStart(
   options: { readonly baudRate?: number; readonly timeoutMs?: number; readonly steps?: readonly SessionStep[] } = {},
 ): Promise<StepResult[]> {
   const port = await new Promise<SerialPort>((resolve, reject) => {
-    const opened = new SerialPort({ path, baudRate: options.baudRate ?? 57_600, dataBits: 8, parity: 'none', stopBits: 1 }, (error) => (error ? reject(error) : resolve(opened)));
+    const opened = new SerialPort({ path, baudRate: options.baudRate ?? 57_600, dataBits: 8, parity: 'none', stopBits: 1 }, (error) =>
+      error ? reject(error) : resolve(opened),
+    );
   });
   try {
     const results: StepResult[] = [];
@@ -156,13 +162,16 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.stderr.write('usage: npx tsx native/fingerprint-uart/pyfingerprint-session.ts <device path> [baud]\n');
     process.exit(2);
   }
-  replaySessionStart(path, baud === undefined ? {} : { baudRate: Number(baud) }).then((results) => {
-    for (const { step, reply, verdict } of results) {
-      process.stdout.write(`${step.label.padEnd(24)} ${verdict.ok ? 'ok' : `raises: ${verdict.raises}`}\n  sent ${step.command}\n  got  ${reply}\n`);
-    }
-    process.exit(results.every((result) => result.verdict.ok) ? 0 : 1);
-  }, (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  });
+  replaySessionStart(path, baud === undefined ? {} : { baudRate: Number(baud) }).then(
+    (results) => {
+      for (const { step, reply, verdict } of results) {
+        process.stdout.write(`${step.label.padEnd(24)} ${verdict.ok ? 'ok' : `raises: ${verdict.raises}`}\n  sent ${step.command}\n  got  ${reply}\n`);
+      }
+      process.exit(results.every((result) => result.verdict.ok) ? 0 : 1);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(2);
+    },
+  );
 }

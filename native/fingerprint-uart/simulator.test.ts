@@ -8,7 +8,13 @@ import { FingerprintModuleSimulator, simulatedEnrolmentTemplate, type SimulatorO
  * (not the shared encoder), so a bug shared by protocol.ts and the simulator cannot hide here.
  */
 
-const hex = (text: string): Buffer => Buffer.from(text.trim().split(/\s+/).map((byte) => Number.parseInt(byte, 16)));
+const hex = (text: string): Buffer =>
+  Buffer.from(
+    text
+      .trim()
+      .split(/\s+/)
+      .map((byte) => Number.parseInt(byte, 16)),
+  );
 
 interface RawRig {
   readonly pair: PtyPair;
@@ -26,7 +32,9 @@ async function startRawRig(options: SimulatorOptions = {}): Promise<RawRig> {
     const port = new SerialPort({ path: pair.devicePath, baudRate: 57_600 }, (error) => (error ? reject(error) : resolve(port)));
   });
   const rig: RawRig = { pair, simulator, host, received: Buffer.alloc(0) };
-  host.on('data', (chunk: Buffer) => { rig.received = Buffer.concat([rig.received, chunk]); });
+  host.on('data', (chunk: Buffer) => {
+    rig.received = Buffer.concat([rig.received, chunk]);
+  });
   rigs.push(rig);
   return rig;
 }
@@ -82,8 +90,9 @@ describe('fingerprint simulator on the wire', () => {
     const rig = await startRawRig();
     // Status 0000 | id 0009 | library 03E8 | level 0003 | address FFFFFFFF | packet code 0002 | baud ×6;
     // checksum 07 + 13 + 9 + 3 + E8 + 3 + 4×FF + 2 + 6 = 26 + 1275 = 1301 = 0x0515.
-    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0F 00 13', 28))
-      .toBe('EF 01 FF FF FF FF 07 00 13 00 00 00 00 09 03 E8 00 03 FF FF FF FF 00 02 00 06 05 15');
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0F 00 13', 28)).toBe(
+      'EF 01 FF FF FF FF 07 00 13 00 00 00 00 09 03 E8 00 03 FF FF FF FF 00 02 00 06 05 15',
+    );
   });
 
   it('answers a command with a damaged checksum with "packet receive error"', async () => {
@@ -178,8 +187,9 @@ describe('datasheet conformance of the simulator, frame for frame over a pty', (
     expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 05 0E 04 0C 00 24', 12)).toBe(ackOk);
     // ReadSysPara: … level 0005 | address FFFFFFFF | packet code 0000 | baud ×12;
     // 07 + 13 + 09 + 03 + E8 + 05 + 4 × FF + 0C = 26 + 9 + 3 + 232 + 5 + 1020 + 12 = 1307 = 0x051B.
-    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0F 00 13', 28))
-      .toBe('EF 01 FF FF FF FF 07 00 13 00 00 00 00 09 03 E8 00 05 FF FF FF FF 00 00 00 0C 05 1B');
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0F 00 13', 28)).toBe(
+      'EF 01 FF FF FF FF 07 00 13 00 00 00 00 09 03 E8 00 05 FF FF FF FF 00 00 00 0C 05 1B',
+    );
     // Parameter 7 does not exist: 01 + 05 + 0E + 07 + 01 = 0x001C → 0x1A (07 + 03 + 1A = 0x0024).
     expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 05 0E 07 01 00 1C', 12)).toBe('EF 01 FF FF FF FF 07 00 03 1A 00 24');
     // Values out of range → 0x1B (07 + 03 + 1B = 0x0025): level 6 (0x001F), packet code 4 (0x001E), baud ×0 (0x0018), baud ×13 (0x0025).
@@ -215,7 +225,7 @@ describe('datasheet conformance of the simulator, frame for frame over a pty', (
       let sum = 0;
       for (let byte = 6; byte < 137; byte += 1) sum += frame[byte] ?? 0;
       expect(frame.readUInt16BE(137)).toBe(sum & 0xffff);
-      kinds.add(index === 287 ? 0x100 + (frame[6] ?? 0) : frame[6] ?? 0);
+      kinds.add(index === 287 ? 0x100 + (frame[6] ?? 0) : (frame[6] ?? 0));
     }
     expect([...kinds]).toEqual([0x02, 0x108]); // data packets, then one end-of-data packet last
   });
@@ -271,8 +281,9 @@ describe('datasheet conformance of the simulator, frame for frame over a pty', (
     // The rest of the refused transfer gets no answer, and buffer 1 holds nothing: the next
     // command's answer is the first thing on the line, and Match fails with score 0
     // (end-of-data 08 + 06 + 01 02 03 04 = 0x0018; Match 0x0007 → 07 + 05 + 08 = 0x0014).
-    expect(await exchange(rig, 'EF 01 FF FF FF FF 08 00 06 01 02 03 04 00 18  EF 01 FF FF FF FF 01 00 03 03 00 07', 14))
-      .toBe('EF 01 FF FF FF FF 07 00 05 08 00 00 00 14');
+    expect(await exchange(rig, 'EF 01 FF FF FF FF 08 00 06 01 02 03 04 00 18  EF 01 FF FF FF FF 01 00 03 03 00 07', 14)).toBe(
+      'EF 01 FF FF FF FF 07 00 05 08 00 00 00 14',
+    );
     expect(rig.simulator.ignoredDataPacketCount).toBe(1);
   });
 
@@ -306,9 +317,9 @@ describe('datasheet conformance of the simulator, frame for frame over a pty', (
     expect([zfm.simulator.unknownInstructionCodes, r503.simulator.unknownInstructionCodes]).toEqual([[0x60], [0x60]]);
   });
 
-  it('DownImage (0x0B): ack 0x00, then the host\'s image in data packets fills the image buffer that Img2Tz and UpImage use', async () => {
+  it("DownImage (0x0B): ack 0x00, then the host's image in data packets fills the image buffer that Img2Tz and UpImage use", async () => {
     const rig = await startRawRig();
-    const imageBytes = 256 * 288 / 2;
+    const imageBytes = (256 * 288) / 2;
     const packets = imageBytes / 128;
     // An image of finger A, taken by GenImg (0x0005) and uploaded by UpImage (0x000E).
     rig.simulator.placeFinger('member-8-left-thumb');
@@ -341,8 +352,9 @@ describe('datasheet conformance of the simulator, frame for frame over a pty', (
     const rig = await startRawRig();
     expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0B 00 0F', 12)).toBe(ackOk);
     // A grey image, then Img2Tz 1 → 0x06 (07 + 03 + 06 = 0x0010), the first answer on the line.
-    expect(await exchange(rig, `${dataPackets(Buffer.alloc(256 * 288 / 2, 0x77), 128)} EF 01 FF FF FF FF 01 00 04 02 01 00 08`, 12, 5_000))
-      .toBe('EF 01 FF FF FF FF 07 00 03 06 00 10');
+    expect(await exchange(rig, `${dataPackets(Buffer.alloc((256 * 288) / 2, 0x77), 128)} EF 01 FF FF FF FF 01 00 04 02 01 00 08`, 12, 5_000)).toBe(
+      'EF 01 FF FF FF FF 07 00 03 06 00 10',
+    );
     // A 129-byte data packet (02 + 00 83 = 0x0085) on a 128-byte module: 0x0E (07 + 03 + 0E = 0x0018).
     expect(await exchange(rig, 'EF 01 FF FF FF FF 01 00 03 0B 00 0F', 12)).toBe(ackOk);
     expect(await exchange(rig, `EF 01 FF FF FF FF 02 00 83 ${zeros(129)} 00 85`, 12)).toBe('EF 01 FF FF FF FF 07 00 03 0E 00 18');

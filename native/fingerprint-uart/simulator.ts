@@ -179,7 +179,10 @@ export class FingerprintModuleSimulator {
   private captureCount = 0;
   private isAnswering = false;
 
-  private constructor(private readonly port: SerialPort, options: SimulatorOptions) {
+  private constructor(
+    private readonly port: SerialPort,
+    options: SimulatorOptions,
+  ) {
     this.model = options.model ?? 'zfm';
     this.address = options.address ?? DEFAULT_MODULE_ADDRESS;
     this.password = options.password ?? DEFAULT_MODULE_PASSWORD;
@@ -442,15 +445,18 @@ export class FingerprintModuleSimulator {
         this.isPasswordVerified = command.password === this.password;
         return ack(this.isPasswordVerified ? 'ok' : 'wrong-password');
       case 'read-system-parameters':
-        return ack('ok', encodeSystemParameters({
-          status: { isBusy: false, hasMatched: this.hasMatched, isPasswordVerified: this.isPasswordVerified, hasValidImage: this.image !== undefined },
-          systemIdentifier: this.systemIdentifier,
-          librarySize: this.librarySize,
-          securityLevel: this.securityLevel,
-          deviceAddress: this.address,
-          packetSizeCode: this.packetSizeCode,
-          baudMultiplier: this.baudMultiplier,
-        }));
+        return ack(
+          'ok',
+          encodeSystemParameters({
+            status: { isBusy: false, hasMatched: this.hasMatched, isPasswordVerified: this.isPasswordVerified, hasValidImage: this.image !== undefined },
+            systemIdentifier: this.systemIdentifier,
+            librarySize: this.librarySize,
+            securityLevel: this.securityLevel,
+            deviceAddress: this.address,
+            packetSizeCode: this.packetSizeCode,
+            baudMultiplier: this.baudMultiplier,
+          }),
+        );
       case 'generate-image': {
         const finger = this.nextFinger();
         if (finger.kind === 'absent') return ack('no-finger');
@@ -676,10 +682,18 @@ export class FingerprintModuleSimulator {
  * `identity`: for demo data, so members can be enrolled in advance with fingers the simulator
  * will later match. Deterministic per identity.
  */
-export function simulatedEnrolmentTemplate(identity: string, options: Pick<SimulatorOptions, 'templateKey' | 'templateBytes'> & { readonly quality?: number } = {}): Uint8Array {
+export function simulatedEnrolmentTemplate(
+  identity: string,
+  options: Pick<SimulatorOptions, 'templateKey' | 'templateBytes'> & { readonly quality?: number } = {},
+): Uint8Array {
   const template = new Uint8Array(options.templateBytes ?? 512);
   template.set(TEMPLATE_MAGIC, 0);
-  template.set(createHmac('sha256', options.templateKey ?? 'coverdesk-fingerprint-simulator').update(identity).digest(), IDENTITY_OFFSET);
+  template.set(
+    createHmac('sha256', options.templateKey ?? 'coverdesk-fingerprint-simulator')
+      .update(identity)
+      .digest(),
+    IDENTITY_OFFSET,
+  );
   template[QUALITY_OFFSET] = options.quality ?? 90;
   fillNoise(template, NOISE_OFFSET, `enrolled:${identity}`);
   return template;

@@ -246,7 +246,9 @@ describe('serial scanner over a real pseudo-terminal', () => {
   });
 
   it('keeps retrying a path that does not exist yet', async () => {
-    const log = started(createSerialHealthCardScanner({ path: join(tmpdir(), 'coverdesk-no-such-scanner'), reconnect: fastReconnect, presenceCheckMs: 50, clock }));
+    const log = started(
+      createSerialHealthCardScanner({ path: join(tmpdir(), 'coverdesk-no-such-scanner'), reconnect: fastReconnect, presenceCheckMs: 50, clock }),
+    );
     await log.until((events) => events.statuses.includes('reconnecting'));
     expect(log.entries[0]).toMatchObject({ event: 'status', payload: { status: 'disconnected', detail: expect.stringMatching(/could not open/) } });
   });

@@ -12,13 +12,7 @@ import { stat } from 'node:fs/promises';
 import type { HIDAsync } from 'node-hid';
 import { SerialPort } from 'serialport';
 import { HidKeyboardDecoder, keyboardReportLength, type KeyboardDecoderOptions } from './hid-keyboard';
-import {
-  parseHealthCardPayload,
-  scanError,
-  ScanLineFramer,
-  type HealthCardScan,
-  type HealthCardScanError,
-} from './protocol';
+import { parseHealthCardPayload, scanError, ScanLineFramer, type HealthCardScan, type HealthCardScanError } from './protocol';
 
 export type ScannerStatus = 'connected' | 'disconnected' | 'reconnecting' | 'stopped';
 
@@ -357,7 +351,9 @@ export function hidConnection(openTransport: OpenHidReportTransport, decoderOpti
     transport.onReport((report) => {
       const result = decoder.push(report);
       if (result.kind === 'malformed-report') {
-        sink.warn(`The HID scanner sent a ${result.length}-byte report; a keyboard report is ${keyboardReportLength} bytes${decoderOptions.hasReportId === true ? ' plus a report id' : ''}. Check the scanner's USB mode (HID keyboard) and the report-id setting.`);
+        sink.warn(
+          `The HID scanner sent a ${result.length}-byte report; a keyboard report is ${keyboardReportLength} bytes${decoderOptions.hasReportId === true ? ' plus a report id' : ''}. Check the scanner's USB mode (HID keyboard) and the report-id setting.`,
+        );
         return;
       }
       // The decoder emits ASCII only (and CR for Enter): one byte per character.

@@ -17,15 +17,24 @@ describe('HID keyboard decoder', () => {
   it('translates usages with and without shift (golden reports)', () => {
     const decoder = new HidKeyboardDecoder();
     const reports = [
-      report(0x02, 0, 0x13, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // P
-      report(0x20, 0, 0x10, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // M (right shift)
-      report(0x00, 0, 0x2d, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // -
-      report(0x02, 0, 0x31, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // |
-      report(0x00, 0, 0x1e, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // 1
-      report(0x00, 0, 0x27, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // 0
-      report(0x00, 0, 0x04, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // a
-      report(0x00, 0, 0x62, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // keypad 0
-      report(0x00, 0, 0x28, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), // Enter
+      report(0x02, 0, 0x13, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // P
+      report(0x20, 0, 0x10, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // M (right shift)
+      report(0x00, 0, 0x2d, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // -
+      report(0x02, 0, 0x31, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // |
+      report(0x00, 0, 0x1e, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // 1
+      report(0x00, 0, 0x27, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // 0
+      report(0x00, 0, 0x04, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // a
+      report(0x00, 0, 0x62, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // keypad 0
+      report(0x00, 0, 0x28, 0, 0, 0, 0, 0),
+      report(0, 0, 0, 0, 0, 0, 0, 0), // Enter
     ];
     expect(typed(decoder, reports)).toBe('PM-|10a0\r');
   });
@@ -44,7 +53,14 @@ describe('HID keyboard decoder', () => {
 
   it('ignores rollover error reports and Ctrl/Alt chords', () => {
     const decoder = new HidKeyboardDecoder();
-    expect(typed(decoder, [report(0, 0, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01), report(0x01, 0, 0x06, 0, 0, 0, 0, 0), report(0, 0, 0, 0, 0, 0, 0, 0), report(0, 0, 0x06, 0, 0, 0, 0, 0)])).toBe('c');
+    expect(
+      typed(decoder, [
+        report(0, 0, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01),
+        report(0x01, 0, 0x06, 0, 0, 0, 0, 0),
+        report(0, 0, 0, 0, 0, 0, 0, 0),
+        report(0, 0, 0x06, 0, 0, 0, 0, 0),
+      ]),
+    ).toBe('c');
   });
 
   it('reports reports of the wrong length, and strips a report id when configured', () => {

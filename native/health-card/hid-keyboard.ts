@@ -33,17 +33,47 @@ const usageCharacters: ReadonlyMap<number, readonly [string, string]> = new Map<
     0x04 + index,
     [String.fromCharCode(0x61 + index), String.fromCharCode(0x41 + index)],
   ]),
-  [0x1e, ['1', '!']], [0x1f, ['2', '@']], [0x20, ['3', '#']], [0x21, ['4', '$']], [0x22, ['5', '%']],
-  [0x23, ['6', '^']], [0x24, ['7', '&']], [0x25, ['8', '*']], [0x26, ['9', '(']], [0x27, ['0', ')']],
+  [0x1e, ['1', '!']],
+  [0x1f, ['2', '@']],
+  [0x20, ['3', '#']],
+  [0x21, ['4', '$']],
+  [0x22, ['5', '%']],
+  [0x23, ['6', '^']],
+  [0x24, ['7', '&']],
+  [0x25, ['8', '*']],
+  [0x26, ['9', '(']],
+  [0x27, ['0', ')']],
   [enterUsage, ['\r', '\r']],
   [0x2b, ['\t', '\t']],
   [0x2c, [' ', ' ']],
-  [0x2d, ['-', '_']], [0x2e, ['=', '+']], [0x2f, ['[', '{']], [0x30, [']', '}']], [0x31, ['\\', '|']],
-  [0x33, [';', ':']], [0x34, ["'", '"']], [0x35, ['`', '~']], [0x36, [',', '<']], [0x37, ['.', '>']], [0x38, ['/', '?']],
+  [0x2d, ['-', '_']],
+  [0x2e, ['=', '+']],
+  [0x2f, ['[', '{']],
+  [0x30, [']', '}']],
+  [0x31, ['\\', '|']],
+  [0x33, [';', ':']],
+  [0x34, ["'", '"']],
+  [0x35, ['`', '~']],
+  [0x36, [',', '<']],
+  [0x37, ['.', '>']],
+  [0x38, ['/', '?']],
   // Keypad (Num Lock on): some scanners send digits this way.
-  [0x54, ['/', '/']], [0x55, ['*', '*']], [0x56, ['-', '-']], [0x57, ['+', '+']], [keypadEnterUsage, ['\r', '\r']],
-  [0x59, ['1', '1']], [0x5a, ['2', '2']], [0x5b, ['3', '3']], [0x5c, ['4', '4']], [0x5d, ['5', '5']],
-  [0x5e, ['6', '6']], [0x5f, ['7', '7']], [0x60, ['8', '8']], [0x61, ['9', '9']], [0x62, ['0', '0']], [0x63, ['.', '.']],
+  [0x54, ['/', '/']],
+  [0x55, ['*', '*']],
+  [0x56, ['-', '-']],
+  [0x57, ['+', '+']],
+  [keypadEnterUsage, ['\r', '\r']],
+  [0x59, ['1', '1']],
+  [0x5a, ['2', '2']],
+  [0x5b, ['3', '3']],
+  [0x5c, ['4', '4']],
+  [0x5d, ['5', '5']],
+  [0x5e, ['6', '6']],
+  [0x5f, ['7', '7']],
+  [0x60, ['8', '8']],
+  [0x61, ['9', '9']],
+  [0x62, ['0', '0']],
+  [0x63, ['.', '.']],
 ]);
 
 /** The shifted/unshifted usage for a character: the simulator's inverse of the table above. */
@@ -57,9 +87,7 @@ export function usageForCharacter(character: string): { readonly usage: number; 
   return undefined;
 }
 
-export type KeyboardReportResult =
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'malformed-report'; readonly length: number };
+export type KeyboardReportResult = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'malformed-report'; readonly length: number };
 
 export interface KeyboardDecoderOptions {
   /**

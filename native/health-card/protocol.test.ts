@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cardChecksum,
-  encodeSchemeCardPayload,
-  parseHealthCardPayload,
-  ScanLineFramer,
-  type HealthCardScanErrorKind,
-} from './protocol';
+import { cardChecksum, encodeSchemeCardPayload, parseHealthCardPayload, ScanLineFramer, type HealthCardScanErrorKind } from './protocol';
 
 const context = { currentYear: 2025 };
 const bytes = (text: string): Uint8Array => Buffer.from(text, 'latin1');
@@ -89,9 +83,16 @@ describe('malformed scans', () => {
 });
 
 describe('scan line framer', () => {
-  it.each([['CR', '\r'], ['LF', '\n'], ['CRLF', '\r\n']])('ends lines on %s', (_, terminator) => {
+  it.each([
+    ['CR', '\r'],
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('ends lines on %s', (_, terminator) => {
     const framer = new ScanLineFramer();
-    expect(framer.push(bytes(`ONE${terminator}TWO${terminator}`))).toEqual([{ ok: true, line: 'ONE' }, { ok: true, line: 'TWO' }]);
+    expect(framer.push(bytes(`ONE${terminator}TWO${terminator}`))).toEqual([
+      { ok: true, line: 'ONE' },
+      { ok: true, line: 'TWO' },
+    ]);
   });
 
   it('joins a line split across writes, including a CRLF split in two', () => {
@@ -104,7 +105,13 @@ describe('scan line framer', () => {
 
   it('strips control bytes, DEL and high bytes', () => {
     const framer = new ScanLineFramer();
-    const noisy = Buffer.concat([Buffer.from([0x00, 0xff, 0x02]), bytes('PMJ-'), Buffer.from([0x1b, 0x7f, 0x80]), bytes('AB12CD34'), Buffer.from([0x03, 0x0d])]);
+    const noisy = Buffer.concat([
+      Buffer.from([0x00, 0xff, 0x02]),
+      bytes('PMJ-'),
+      Buffer.from([0x1b, 0x7f, 0x80]),
+      bytes('AB12CD34'),
+      Buffer.from([0x03, 0x0d]),
+    ]);
     expect(framer.push(noisy)).toEqual([{ ok: true, line: 'PMJ-AB12CD34' }]);
   });
 
@@ -112,7 +119,10 @@ describe('scan line framer', () => {
     const framer = new ScanLineFramer({ maxLineLength: 10 });
     expect(framer.push(bytes('0123456789'))).toEqual([]);
     expect(framer.push(bytes('ABCDEFGHIJKLMNOP'))).toEqual([]);
-    expect(framer.push(bytes('\rOK\r'))).toEqual([{ ok: false, error: 'line-too-long' }, { ok: true, line: 'OK' }]);
+    expect(framer.push(bytes('\rOK\r'))).toEqual([
+      { ok: false, error: 'line-too-long' },
+      { ok: true, line: 'OK' },
+    ]);
     expect(framer.push(bytes('0123456789\r'))).toEqual([{ ok: true, line: '0123456789' }]);
   });
 

@@ -28,14 +28,14 @@ export interface MemberIdScan {
 export type HealthCardScan = SchemeCardScan | MemberIdScan;
 
 export type HealthCardScanErrorKind =
-  | 'empty'                    // nothing but whitespace / noise
-  | 'unknown-format'           // neither a scheme card nor a member id
+  | 'empty' // nothing but whitespace / noise
+  | 'unknown-format' // neither a scheme card nor a member id
   | 'unsupported-card-version' // a scheme card of a later format (CDK2…)
-  | 'bad-checksum'             // the card's check digits do not match: a damaged or misread code
-  | 'bad-member-id'            // the member id field is not PMJ-XXXXXXXX
-  | 'bad-family-number'        // the family number field is not 1-20 letters or digits
-  | 'bad-year'                 // the year of birth is not a plausible four-digit year
-  | 'line-too-long';           // the scanner sent more than the framer's maximum without a terminator
+  | 'bad-checksum' // the card's check digits do not match: a damaged or misread code
+  | 'bad-member-id' // the member id field is not PMJ-XXXXXXXX
+  | 'bad-family-number' // the family number field is not 1-20 letters or digits
+  | 'bad-year' // the year of birth is not a plausible four-digit year
+  | 'line-too-long'; // the scanner sent more than the framer's maximum without a terminator
 
 export interface HealthCardScanError {
   readonly kind: HealthCardScanErrorKind;
@@ -43,9 +43,7 @@ export interface HealthCardScanError {
   readonly message: string;
 }
 
-export type HealthCardParseResult =
-  | { readonly ok: true; readonly scan: HealthCardScan }
-  | { readonly ok: false; readonly error: HealthCardScanError };
+export type HealthCardParseResult = { readonly ok: true; readonly scan: HealthCardScan } | { readonly ok: false; readonly error: HealthCardScanError };
 
 export interface ParseContext {
   /** The current calendar year, from the caller's clock: a year of birth cannot be later. */
@@ -85,9 +83,9 @@ export function scanErrorMessage(kind: HealthCardScanErrorKind): string {
     case 'bad-member-id':
       return 'The member id is not valid: it must be PMJ- followed by 8 capital letters or digits.';
     case 'bad-family-number':
-      return 'The card\'s family number is not valid. Type the member id printed on the card instead.';
+      return "The card's family number is not valid. Type the member id printed on the card instead.";
     case 'bad-year':
-      return 'The card\'s year of birth is not valid. Type the member id printed on the card instead.';
+      return "The card's year of birth is not valid. Type the member id printed on the card instead.";
     case 'line-too-long':
       return 'The scanner sent more data than a health card holds. Scan only the QR code on the scheme card.';
     default:

@@ -66,7 +66,8 @@ export class SerialScannerSimulator {
   }
 
   async sendScan(payload: string, options: SendScanOptions = {}): Promise<void> {
-    const noise = options.noise === true ? Buffer.from(Array.from({ length: 1 + Math.floor(this.random() * 6) }, () => this.pick(noiseBytes))) : Buffer.alloc(0);
+    const noise =
+      options.noise === true ? Buffer.from(Array.from({ length: 1 + Math.floor(this.random() * 6) }, () => this.pick(noiseBytes))) : Buffer.alloc(0);
     const bytes = Buffer.concat([noise, Buffer.from(payload + terminatorBytes[options.terminator ?? 'CR'], 'latin1')]);
     if (options.chunking !== 'random') {
       await this.sendBytes(bytes);

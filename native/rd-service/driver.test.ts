@@ -70,10 +70,20 @@ describe('discovery', () => {
     const sim = await simulator({ port: rdServicePorts });
     const remaining = rdServicePorts.filter((port) => port !== sim.port);
     // A port taken by an ordinary web server: Node's HTTP server answers RDSERVICE with 400.
-    const webPort = await listenOnFirstFree(createHttpServer((_, response) => response.end('hello')), remaining);
+    const webPort = await listenOnFirstFree(
+      createHttpServer((_, response) => response.end('hello')),
+      remaining,
+    );
     // A port that accepts connections and never answers.
-    const silent = createServer((socket) => cleanups.push(async () => { socket.destroy(); }));
-    const silentPort = await listenOnFirstFree(silent, remaining.filter((port) => port !== webPort));
+    const silent = createServer((socket) =>
+      cleanups.push(async () => {
+        socket.destroy();
+      }),
+    );
+    const silentPort = await listenOnFirstFree(
+      silent,
+      remaining.filter((port) => port !== webPort),
+    );
 
     // Every port is asked at once: wait until each exchange but the silent one has settled (its
     // answer or refusal cancels its deadline), then expire what is left. The one expiry ends the
@@ -87,15 +97,25 @@ describe('discovery', () => {
 
     const ours = report.services.find((service) => service.port === sim.port);
     expect(ours).toMatchObject({ status: 'READY', deviceInfoPath: '/rd/info', capturePath: '/rd/capture', message: expect.stringMatching(/is ready/) });
-    expect(report.problems.find((problem) => problem.port === webPort)).toMatchObject({ reason: 'not-an-rd-service', message: expect.stringMatching(/used by another program \(it answered RDSERVICE with HTTP 400\)/) });
-    expect(report.problems.find((problem) => problem.port === silentPort)).toEqual({ port: silentPort, reason: 'timed-out', message: `Port ${silentPort} accepted a connection but did not answer RDSERVICE within 1 s.` });
+    expect(report.problems.find((problem) => problem.port === webPort)).toMatchObject({
+      reason: 'not-an-rd-service',
+      message: expect.stringMatching(/used by another program \(it answered RDSERVICE with HTTP 400\)/),
+    });
+    expect(report.problems.find((problem) => problem.port === silentPort)).toEqual({
+      port: silentPort,
+      reason: 'timed-out',
+      message: `Port ${silentPort} accepted a connection but did not answer RDSERVICE within 1 s.`,
+    });
     expect(sim.requests).toEqual([{ method: 'RDSERVICE', target: '/', body: '' }]);
   });
 
   it('says plainly when no service is running', async () => {
     const report = await discoverRdServices({ ports: [await closedPort()], perPortTimeoutMs: 2_000, deadline: neverExpires });
     expect(report).toEqual({ services: [], problems: [] });
-    expect(chooseReadyService(report)).toEqual({ ok: false, message: expect.stringMatching(/No fingerprint service was found on this computer \(ports 11100-11120\)/) });
+    expect(chooseReadyService(report)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/No fingerprint service was found on this computer \(ports 11100-11120\)/),
+    });
   });
 
   it('reports a service whose RDSERVICE answer is malformed', async () => {
@@ -110,7 +130,10 @@ describe('NOTREADY', () => {
   it('is reported clearly by discovery and by capture', async () => {
     const sim = await simulator({ status: 'NOTREADY' });
     const report = await discoverRdServices({ ports: [sim.port], perPortTimeoutMs: 2_000, deadline: neverExpires });
-    expect(report.services[0]).toMatchObject({ status: 'NOTREADY', message: expect.stringMatching(/device is not ready: check that the fingerprint scanner is plugged in/) });
+    expect(report.services[0]).toMatchObject({
+      status: 'NOTREADY',
+      message: expect.stringMatching(/device is not ready: check that the fingerprint scanner is plugged in/),
+    });
     const choice = chooseReadyService(report);
     expect(choice.ok).toBe(false);
     expect(!choice.ok && choice.message).toMatch(/not ready/);
@@ -144,7 +167,14 @@ describe('capture', () => {
     const result = await capture(endpointOf(sim), { pidOptions: { ...defaultFingerprintPidOptions, fingerCount: 2, fingerType: 0 } });
     if (!result.ok) throw new Error(result.message);
     expect(result.summary.response).toMatchObject({
-      fingerCount: 2, fingerType: 0, irisCount: 0, irisType: 0, photoCount: 0, photoType: 0, qualityScores: [88, 71], minutiaeCounts: [44, 39],
+      fingerCount: 2,
+      fingerType: 0,
+      irisCount: 0,
+      irisType: 0,
+      photoCount: 0,
+      photoType: 0,
+      qualityScores: [88, 71],
+      minutiaeCounts: [44, 39],
     });
   });
 
@@ -204,7 +234,11 @@ describe('capture', () => {
       { kind: 'raw-body', body: 'Internal error', statusCode: 500 },
       { kind: 'raw-body', body: '<PidData><Resp errCode="730" errInfo="Capture Failed"/></PidData>', statusCode: 500 },
     );
-    expect(await capture(endpointOf(sim))).toMatchObject({ ok: false, outcome: 'malformed-response', message: expect.stringMatching(/could not be read.*not well-formed XML: <\/PidData> closes <Resp>/) });
+    expect(await capture(endpointOf(sim))).toMatchObject({
+      ok: false,
+      outcome: 'malformed-response',
+      message: expect.stringMatching(/could not be read.*not well-formed XML: <\/PidData> closes <Resp>/),
+    });
     expect(await capture(endpointOf(sim))).toMatchObject({ ok: false, outcome: 'malformed-response', message: expect.stringMatching(/no session key/) });
     expect(await capture(endpointOf(sim))).toMatchObject({ ok: false, outcome: 'http-error', message: expect.stringMatching(/HTTP 500/) });
     expect(await capture(endpointOf(sim))).toMatchObject({ ok: false, outcome: 'capture-failed', errorCode: 730 });
@@ -219,7 +253,12 @@ describe('capture', () => {
     await expect.poll(() => sim.requests.length).toBe(1);
     expect(deadlines.runningCount).toBe(1);
     deadlines.expireAll();
-    expect(await silent).toEqual({ ok: false, outcome: 'service-timed-out', errorCode: undefined, message: expect.stringMatching(/did not answer CAPTURE within 300 ms/) });
+    expect(await silent).toEqual({
+      ok: false,
+      outcome: 'service-timed-out',
+      errorCode: undefined,
+      message: expect.stringMatching(/did not answer CAPTURE within 300 ms/),
+    });
     // A slow answer within the deadline is read: the deadline is cancelled by the answer, never expired.
     const slow = new ManualDeadlines();
     expect((await capture(endpointOf(sim), { timeoutMs: 2_000, deadline: slow.deadline })).ok).toBe(true);
@@ -260,7 +299,10 @@ describe('capture and verify', () => {
   it('returns no-match as an answer, not an error', async () => {
     const sim = await simulator();
     const verifier = new RecordingVerifier({ outcome: 'no-match', message: 'Fingerprint does not match this member.' });
-    expect(await captureAndVerify({ service: endpointOf(sim), memberId: 'PMJ-AB12CD34', verifier })).toMatchObject({ stage: 'verification', outcome: 'no-match' });
+    expect(await captureAndVerify({ service: endpointOf(sim), memberId: 'PMJ-AB12CD34', verifier })).toMatchObject({
+      stage: 'verification',
+      outcome: 'no-match',
+    });
   });
 
   it('turns a failing verifier into an error outcome without leaking its message', async () => {
@@ -275,7 +317,11 @@ describe('capture and verify', () => {
     const sim = await simulator();
     sim.enqueueCapture({ kind: 'device-error', errorCode: 700, errorInfo: 'Capture timed out' });
     const verifier = new RecordingVerifier({ outcome: 'match', message: 'x' });
-    expect(await captureAndVerify({ service: endpointOf(sim), memberId: 'PMJ-AB12CD34', verifier })).toMatchObject({ stage: 'capture', outcome: 'capture-timed-out', errorCode: 700 });
+    expect(await captureAndVerify({ service: endpointOf(sim), memberId: 'PMJ-AB12CD34', verifier })).toMatchObject({
+      stage: 'capture',
+      outcome: 'capture-timed-out',
+      errorCode: 700,
+    });
     expect(verifier.calls).toEqual([]);
   });
 });

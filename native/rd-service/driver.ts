@@ -38,11 +38,11 @@ export const rdServicePorts: readonly number[] = Array.from({ length: 21 }, (_, 
 
 /** Why a request to an RD service produced no usable answer (as opposed to a device verdict). */
 export type RdRequestFailure =
-  | 'service-unreachable'   // nothing listening, or the connection failed
-  | 'service-timed-out'     // connected, but no complete answer in time
-  | 'cancelled'             // the caller's AbortSignal fired
-  | 'malformed-response'    // an answer that is not the HTTP/XML expected
-  | 'http-error'            // an HTTP status other than 2xx without a readable verdict
+  | 'service-unreachable' // nothing listening, or the connection failed
+  | 'service-timed-out' // connected, but no complete answer in time
+  | 'cancelled' // the caller's AbortSignal fired
+  | 'malformed-response' // an answer that is not the HTTP/XML expected
+  | 'http-error' // an HTTP status other than 2xx without a readable verdict
   | 'interface-unavailable' // the service did not advertise the interface needed
   | 'unsafe-interface-path'; // the advertised path is unusable or points off this machine
 
@@ -67,8 +67,7 @@ export interface RequestOptions {
 }
 
 type ExchangeResult =
-  | { readonly ok: true; readonly response: HttpResponse }
-  | { readonly ok: false; readonly failure: RdRequestFailure; readonly message: string };
+  { readonly ok: true; readonly response: HttpResponse } | { readonly ok: false; readonly failure: RdRequestFailure; readonly message: string };
 
 interface ExchangeInput {
   readonly port: number;
@@ -102,16 +101,16 @@ function exchange(input: ExchangeInput): Promise<ExchangeResult> {
       socket.destroy();
       resolve(result);
     };
-    const malformed = (reason: string): void => finish({ ok: false, failure: 'malformed-response', message: `${where} sent a response that could not be read: ${reason}.` });
+    const malformed = (reason: string): void =>
+      finish({ ok: false, failure: 'malformed-response', message: `${where} sent a response that could not be read: ${reason}.` });
     const tryRead = (isEnded: boolean): void => {
       const read = readHttpResponse(Buffer.concat(chunks), isEnded);
       if (read.state === 'complete') finish({ ok: true, response: read.message });
       else if (read.state === 'invalid') malformed(read.reason);
     };
     const onAbort = (): void => finish({ ok: false, failure: 'cancelled', message: 'The fingerprint request was cancelled.' });
-    cancelDeadline = (input.deadline ?? wallClockDeadline)(
-      input.timeoutMs,
-      () => finish({ ok: false, failure: 'service-timed-out', message: `${where} did not answer ${input.method} within ${formatSeconds(input.timeoutMs)}.` }),
+    cancelDeadline = (input.deadline ?? wallClockDeadline)(input.timeoutMs, () =>
+      finish({ ok: false, failure: 'service-timed-out', message: `${where} did not answer ${input.method} within ${formatSeconds(input.timeoutMs)}.` }),
     );
     input.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -129,9 +128,10 @@ function exchange(input: ExchangeInput): Promise<ExchangeResult> {
       finish({
         ok: false,
         failure: 'service-unreachable',
-        message: error.code === 'ECONNREFUSED'
-          ? `${where} is not running. Start the RD service (or replug the scanner so it starts), then try again.`
-          : `${where} could not be reached (${error.code ?? error.message}).`,
+        message:
+          error.code === 'ECONNREFUSED'
+            ? `${where} is not running. Start the RD service (or replug the scanner so it starts), then try again.`
+            : `${where} could not be reached (${error.code ?? error.message}).`,
       });
     });
     // Written before the connection completes: net buffers it, which saves a round trip.
@@ -199,7 +199,14 @@ async function probePort(port: number, timeoutMs: number, signal: AbortSignal | 
   if (!result.ok) {
     switch (result.failure) {
       case 'service-timed-out':
-        return { kind: 'problem', problem: { port, reason: 'timed-out', message: `Port ${port} accepted a connection but did not answer RDSERVICE within ${formatSeconds(timeoutMs)}.` } };
+        return {
+          kind: 'problem',
+          problem: {
+            port,
+            reason: 'timed-out',
+            message: `Port ${port} accepted a connection but did not answer RDSERVICE within ${formatSeconds(timeoutMs)}.`,
+          },
+        };
       case 'malformed-response':
         return { kind: 'problem', problem: { port, reason: 'malformed-response', message: result.message } };
       case 'service-unreachable':
@@ -215,7 +222,14 @@ async function probePort(port: number, timeoutMs: number, signal: AbortSignal | 
     }
   }
   if (!isSuccessStatus(result.response)) {
-    return { kind: 'problem', problem: { port, reason: 'not-an-rd-service', message: `Port ${port} is used by another program (it answered RDSERVICE with HTTP ${result.response.statusCode}).` } };
+    return {
+      kind: 'problem',
+      problem: {
+        port,
+        reason: 'not-an-rd-service',
+        message: `Port ${port} is used by another program (it answered RDSERVICE with HTTP ${result.response.statusCode}).`,
+      },
+    };
   }
   const description = parseRdServiceDescription(decodeBody(result.response.body));
   if (!description.ok) {
@@ -239,9 +253,7 @@ export async function discoverRdServices(options: DiscoveryOptions = {}): Promis
   return { services: services.sort((a, b) => a.port - b.port), problems };
 }
 
-export type ServiceChoice =
-  | { readonly ok: true; readonly service: DiscoveredRdService }
-  | { readonly ok: false; readonly message: string };
+export type ServiceChoice = { readonly ok: true; readonly service: DiscoveredRdService } | { readonly ok: false; readonly message: string };
 
 /** The first READY service, or the clearest explanation of why there is none. */
 export function chooseReadyService(report: DiscoveryReport): ServiceChoice {
@@ -251,7 +263,8 @@ export function chooseReadyService(report: DiscoveryReport): ServiceChoice {
   if (first !== undefined) return { ok: false, message: first.message };
   return {
     ok: false,
-    message: 'No fingerprint service was found on this computer (ports 11100-11120). Check that the scanner is plugged in and its RD service is installed and running.',
+    message:
+      'No fingerprint service was found on this computer (ports 11100-11120). Check that the scanner is plugged in and its RD service is installed and running.',
   };
 }
 
@@ -266,19 +279,33 @@ export interface RdServiceEndpoint {
 }
 
 export type DeviceInfoResult =
-  | { readonly ok: true; readonly deviceInfo: RdDeviceInfo }
-  | { readonly ok: false; readonly outcome: RdRequestFailure; readonly message: string };
+  { readonly ok: true; readonly deviceInfo: RdDeviceInfo } | { readonly ok: false; readonly outcome: RdRequestFailure; readonly message: string };
 
 export async function getDeviceInfo(service: RdServiceEndpoint, options: RequestOptions = {}): Promise<DeviceInfoResult> {
   if (service.deviceInfoPath === undefined) {
-    return { ok: false, outcome: 'interface-unavailable', message: `The fingerprint service on port ${service.port} did not advertise a DEVICEINFO interface.` };
+    return {
+      ok: false,
+      outcome: 'interface-unavailable',
+      message: `The fingerprint service on port ${service.port} did not advertise a DEVICEINFO interface.`,
+    };
   }
   const target = resolveInterfaceTarget(service.deviceInfoPath, service.port);
   if (!target.ok) return { ok: false, outcome: 'unsafe-interface-path', message: target.message };
-  const result = await exchange({ port: target.port, method: 'DEVICEINFO', target: target.requestTarget, timeoutMs: options.timeoutMs ?? 3_000, signal: options.signal, deadline: options.deadline });
+  const result = await exchange({
+    port: target.port,
+    method: 'DEVICEINFO',
+    target: target.requestTarget,
+    timeoutMs: options.timeoutMs ?? 3_000,
+    signal: options.signal,
+    deadline: options.deadline,
+  });
   if (!result.ok) return { ok: false, outcome: result.failure, message: result.message };
   if (!isSuccessStatus(result.response)) {
-    return { ok: false, outcome: 'http-error', message: `The fingerprint service answered DEVICEINFO ${target.requestTarget} with HTTP ${result.response.statusCode}.` };
+    return {
+      ok: false,
+      outcome: 'http-error',
+      message: `The fingerprint service answered DEVICEINFO ${target.requestTarget} with HTTP ${result.response.statusCode}.`,
+    };
   }
   const parsed = parseDeviceInfo(decodeBody(result.response.body));
   if (!parsed.ok) return { ok: false, outcome: 'malformed-response', message: parsed.error.message };
@@ -312,7 +339,12 @@ const captureGraceMs = 5_000;
 export async function capture(service: RdServiceEndpoint, options: CaptureOptions = {}): Promise<CaptureResult> {
   const pidOptions = options.pidOptions ?? defaultFingerprintPidOptions;
   if (service.capturePath === undefined) {
-    return { ok: false, outcome: 'interface-unavailable', message: `The fingerprint service on port ${service.port} did not advertise a CAPTURE interface; it may not be ready.`, errorCode: undefined };
+    return {
+      ok: false,
+      outcome: 'interface-unavailable',
+      message: `The fingerprint service on port ${service.port} did not advertise a CAPTURE interface; it may not be ready.`,
+      errorCode: undefined,
+    };
   }
   const target = resolveInterfaceTarget(service.capturePath, service.port);
   if (!target.ok) return { ok: false, outcome: 'unsafe-interface-path', message: target.message, errorCode: undefined };
@@ -330,10 +362,20 @@ export async function capture(service: RdServiceEndpoint, options: CaptureOption
   const parsed = parsePidData(decodeBody(result.response.body));
   // Some services send their verdict with a 4xx/5xx status; a readable verdict beats the status.
   if (!isSuccessStatus(result.response) && !(parsed.ok && parsed.value.kind === 'device-error')) {
-    return { ok: false, outcome: 'http-error', message: `The fingerprint service answered CAPTURE ${target.requestTarget} with HTTP ${result.response.statusCode}.`, errorCode: undefined };
+    return {
+      ok: false,
+      outcome: 'http-error',
+      message: `The fingerprint service answered CAPTURE ${target.requestTarget} with HTTP ${result.response.statusCode}.`,
+      errorCode: undefined,
+    };
   }
   if (!parsed.ok) {
-    return { ok: false, outcome: 'malformed-response', message: `The fingerprint service sent a capture that could not be read. ${parsed.error.message}`, errorCode: undefined };
+    return {
+      ok: false,
+      outcome: 'malformed-response',
+      message: `The fingerprint service sent a capture that could not be read. ${parsed.error.message}`,
+      errorCode: undefined,
+    };
   }
   if (parsed.value.kind === 'device-error') {
     const { errorCode, errorInfo } = parsed.value.response;

@@ -5,8 +5,8 @@ describe('HTTP request encoding', () => {
   it('writes a non-standard verb with an exact byte layout', () => {
     const bytes = encodeHttpRequest({ method: 'CAPTURE', target: '/rd/capture', host: '127.0.0.1:11100', body: '<PidOptions/>' });
     expect(bytes.toString('latin1')).toBe(
-      'CAPTURE /rd/capture HTTP/1.1\r\nHost: 127.0.0.1:11100\r\nAccept: text/xml, application/xml, */*\r\n'
-        + 'Content-Type: text/xml; charset=utf-8\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<PidOptions/>',
+      'CAPTURE /rd/capture HTTP/1.1\r\nHost: 127.0.0.1:11100\r\nAccept: text/xml, application/xml, */*\r\n' +
+        'Content-Type: text/xml; charset=utf-8\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<PidOptions/>',
     );
   });
 
@@ -62,8 +62,12 @@ describe('HTTP response reading', () => {
 });
 
 describe('HTTP request bodies and expectations', () => {
-  const chunked = 'CAPTURE /rd/capture HTTP/1.1\r\nHost: 127.0.0.1:11100\r\nTransfer-Encoding: chunked\r\n\r\n'
-    + '5\r\n<Pid>\r\n' + 'a;ext=1\r\n<Opts/></P\r\n' + '3\r\nid>\r\n' + '0\r\n\r\n';
+  const chunked =
+    'CAPTURE /rd/capture HTTP/1.1\r\nHost: 127.0.0.1:11100\r\nTransfer-Encoding: chunked\r\n\r\n' +
+    '5\r\n<Pid>\r\n' +
+    'a;ext=1\r\n<Opts/></P\r\n' +
+    '3\r\nid>\r\n' +
+    '0\r\n\r\n';
 
   it('reads a chunked request body, including chunk extensions and split delivery', () => {
     const bytes = Buffer.from(chunked, 'latin1');

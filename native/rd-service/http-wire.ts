@@ -33,9 +33,7 @@ export interface HttpResponse {
 
 /** Result of trying to read one message from the bytes received so far. */
 export type HttpReadResult<T> =
-  | { readonly state: 'incomplete' }
-  | { readonly state: 'complete'; readonly message: T }
-  | { readonly state: 'invalid'; readonly reason: string };
+  { readonly state: 'incomplete' } | { readonly state: 'complete'; readonly message: T } | { readonly state: 'invalid'; readonly reason: string };
 
 export interface HttpLimits {
   /** Largest header block accepted, in bytes. */
@@ -107,11 +105,7 @@ const headerValuePattern = /^[\x20-\x7e]*$/;
 export function encodeHttpResponse(input: EncodeResponseInput): Buffer {
   const body = Buffer.from(input.body, 'utf8');
   const framing = input.framing ?? 'content-length';
-  const lines = [
-    `HTTP/1.1 ${input.statusCode} ${input.reason}`,
-    `Content-Type: ${input.contentType ?? 'text/xml; charset=utf-8'}`,
-    'Connection: close',
-  ];
+  const lines = [`HTTP/1.1 ${input.statusCode} ${input.reason}`, `Content-Type: ${input.contentType ?? 'text/xml; charset=utf-8'}`, 'Connection: close'];
   for (const [name, value] of input.headers ?? []) {
     if (!headerNamePattern.test(name) || !headerValuePattern.test(value)) throw new Error(`invalid response header "${name}"`);
     lines.push(`${name}: ${value}`);
@@ -134,9 +128,7 @@ interface ParsedHead {
 }
 
 type HeadResult =
-  | { readonly state: 'incomplete' }
-  | { readonly state: 'invalid'; readonly reason: string }
-  | { readonly state: 'complete'; readonly head: ParsedHead };
+  { readonly state: 'incomplete' } | { readonly state: 'invalid'; readonly reason: string } | { readonly state: 'complete'; readonly head: ParsedHead };
 
 function readHead(buffer: Buffer, limits: HttpLimits): HeadResult {
   const end = buffer.indexOf(headerEnd);
@@ -158,9 +150,7 @@ function readHead(buffer: Buffer, limits: HttpLimits): HeadResult {
 }
 
 type BodyResult =
-  | { readonly state: 'incomplete' }
-  | { readonly state: 'invalid'; readonly reason: string }
-  | { readonly state: 'complete'; readonly body: Buffer };
+  { readonly state: 'incomplete' } | { readonly state: 'invalid'; readonly reason: string } | { readonly state: 'complete'; readonly body: Buffer };
 
 function readContentLengthBody(buffer: Buffer, head: ParsedHead, declared: string, limits: HttpLimits): BodyResult {
   if (!/^[0-9]+$/.test(declared)) return { state: 'invalid', reason: `Content-Length "${declared}" is not a number` };
@@ -223,7 +213,14 @@ export function readHttpResponse(buffer: Buffer, isEnded: boolean, limits: HttpL
   let body: BodyResult;
   const transferEncoding = head.headers.get('transfer-encoding');
   const contentLength = head.headers.get('content-length');
-  if (transferEncoding !== undefined && transferEncoding.toLowerCase().split(',').map((coding) => coding.trim()).includes('chunked')) {
+  if (
+    transferEncoding !== undefined &&
+    transferEncoding
+      .toLowerCase()
+      .split(',')
+      .map((coding) => coding.trim())
+      .includes('chunked')
+  ) {
     body = readChunkedBody(buffer, head.bodyStart, limits);
   } else if (contentLength !== undefined) {
     body = readContentLengthBody(buffer, head, contentLength, limits);
@@ -231,9 +228,12 @@ export function readHttpResponse(buffer: Buffer, isEnded: boolean, limits: HttpL
     body = { state: 'complete', body: Buffer.alloc(0) };
   } else {
     const length = buffer.length - head.bodyStart;
-    body = length > limits.maxBodyBytes
-      ? { state: 'invalid', reason: `body is larger than ${limits.maxBodyBytes} bytes` }
-      : isEnded ? { state: 'complete', body: buffer.subarray(head.bodyStart) } : { state: 'incomplete' };
+    body =
+      length > limits.maxBodyBytes
+        ? { state: 'invalid', reason: `body is larger than ${limits.maxBodyBytes} bytes` }
+        : isEnded
+          ? { state: 'complete', body: buffer.subarray(head.bodyStart) }
+          : { state: 'incomplete' };
   }
   if (body.state === 'incomplete' && isEnded) return { state: 'invalid', reason: 'connection closed before the response body ended' };
   if (body.state !== 'complete') return body;
@@ -277,9 +277,13 @@ function readRequestHead(buffer: Buffer, limits: HttpLimits): RequestHeadResult 
   if (transferEncoding !== undefined) {
     // Both headers at once is the request-smuggling shape: refused rather than guessed at (RFC 9112 6.3).
     if (head.headers.has('content-length')) return { state: 'invalid', reason: 'both Transfer-Encoding and Content-Length are present' };
-    const codings = transferEncoding.toLowerCase().split(',').map((coding) => coding.trim());
+    const codings = transferEncoding
+      .toLowerCase()
+      .split(',')
+      .map((coding) => coding.trim());
     // Only chunked is supported, and it must be the final coding or the body length is unknowable.
-    if (codings.length !== 1 || codings[0] !== 'chunked') return { state: 'invalid', reason: `transfer coding "${transferEncoding.slice(0, 40)}" is not supported (only chunked)` };
+    if (codings.length !== 1 || codings[0] !== 'chunked')
+      return { state: 'invalid', reason: `transfer coding "${transferEncoding.slice(0, 40)}" is not supported (only chunked)` };
     if (version === 'HTTP/1.0') return { state: 'invalid', reason: 'HTTP/1.0 requests cannot be chunked' };
     bodyFraming = 'chunked';
   }
@@ -303,9 +307,10 @@ export function readHttpRequest(buffer: Buffer, limits: HttpLimits = defaultHttp
   const read = readRequestHead(buffer, limits);
   if (read.state !== 'complete') return read;
   const { head, parsed } = read;
-  const body = head.bodyFraming === 'chunked'
-    ? readChunkedBody(buffer, parsed.bodyStart, limits)
-    : readContentLengthBody(buffer, parsed, head.headers.get('content-length') ?? '0', limits);
+  const body =
+    head.bodyFraming === 'chunked'
+      ? readChunkedBody(buffer, parsed.bodyStart, limits)
+      : readContentLengthBody(buffer, parsed, head.headers.get('content-length') ?? '0', limits);
   if (body.state !== 'complete') return body;
   return { state: 'complete', message: { method: head.method, target: head.target, headers: head.headers, body: body.body } };
 }

@@ -178,13 +178,26 @@ describe('PidData', () => {
   it('reads the iris and face attributes of Resp', () => {
     const withAll = successPidData.replace('fType="2"', 'fType="0" iCount="0" iType="0" pCount="0" pType="0"');
     const parsed = parsePidData(withAll);
-    expect(parsed.ok && parsed.value.kind === 'captured' && parsed.value.summary.response).toMatchObject({ fingerType: 0, irisCount: 0, irisType: 0, photoCount: 0, photoType: 0 });
+    expect(parsed.ok && parsed.value.kind === 'captured' && parsed.value.summary.response).toMatchObject({
+      fingerType: 0,
+      irisCount: 0,
+      irisType: 0,
+      photoCount: 0,
+      photoType: 0,
+    });
   });
 
   it('reads per-finger lists', () => {
-    const twoFingers = successPidData.replace('fCount="1"', 'fCount="2"').replace('nmPoints="37"', 'nmPoints="37, 41"').replace('qScore="81"', 'qScore="81,77"');
+    const twoFingers = successPidData
+      .replace('fCount="1"', 'fCount="2"')
+      .replace('nmPoints="37"', 'nmPoints="37, 41"')
+      .replace('qScore="81"', 'qScore="81,77"');
     const parsed = parsePidData(twoFingers);
-    expect(parsed.ok && parsed.value.kind === 'captured' && parsed.value.summary.response).toMatchObject({ fingerCount: 2, qualityScores: [81, 77], minutiaeCounts: [37, 41] });
+    expect(parsed.ok && parsed.value.kind === 'captured' && parsed.value.summary.response).toMatchObject({
+      fingerCount: 2,
+      qualityScores: [81, 77],
+      minutiaeCounts: [37, 41],
+    });
   });
 
   it.each([

@@ -19,10 +19,10 @@ import { attributeOf, childOf, childrenOf, escapeAttribute, isNamed, parseXmlDoc
 
 /** Why a document from an RD service could not be used. */
 export type RdProtocolProblem =
-  | 'malformed-xml'      // not well-formed XML
+  | 'malformed-xml' // not well-formed XML
   | 'unexpected-document' // well-formed, but not the document that was asked for
-  | 'missing-field'      // a required element or attribute is absent or empty
-  | 'invalid-field';     // present but unusable (not a number, unknown status, bad base64, …)
+  | 'missing-field' // a required element or attribute is absent or empty
+  | 'invalid-field'; // present but unusable (not a number, unknown status, bad base64, …)
 
 export interface RdProtocolError {
   readonly problem: RdProtocolProblem;
@@ -119,9 +119,7 @@ export function describeRdServiceStatus(description: RdServiceDescription): stri
 // ---------------------------------------------------------------------------------------------
 // Interface paths
 
-export type InterfaceTarget =
-  | { readonly ok: true; readonly port: number; readonly requestTarget: string }
-  | { readonly ok: false; readonly message: string };
+export type InterfaceTarget = { readonly ok: true; readonly port: number; readonly requestTarget: string } | { readonly ok: false; readonly message: string };
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -141,8 +139,10 @@ export function resolveInterfaceTarget(path: string, servicePort: number): Inter
     } catch {
       return { ok: false, message: 'The service advertised an interface URL that cannot be read.' };
     }
-    if (url.protocol !== 'http:') return { ok: false, message: `The service advertised a ${url.protocol} interface; only plain http on this machine is supported.` };
-    if (!loopbackHosts.has(url.hostname)) return { ok: false, message: 'The service advertised an interface on another machine; captures are only sent to this machine.' };
+    if (url.protocol !== 'http:')
+      return { ok: false, message: `The service advertised a ${url.protocol} interface; only plain http on this machine is supported.` };
+    if (!loopbackHosts.has(url.hostname))
+      return { ok: false, message: 'The service advertised an interface on another machine; captures are only sent to this machine.' };
     const port = url.port === '' ? 80 : Number.parseInt(url.port, 10);
     return checkedTarget(port, `${url.pathname}${url.search}`);
   }
@@ -151,7 +151,8 @@ export function resolveInterfaceTarget(path: string, servicePort: number): Inter
 
 function checkedTarget(port: number, requestTarget: string): InterfaceTarget {
   // Visible ASCII only: a space or line break in a path would corrupt the request line.
-  if (!/^[\x21-\x7e]{1,2048}$/.test(requestTarget)) return { ok: false, message: 'The service advertised an interface path with spaces or control characters.' };
+  if (!/^[\x21-\x7e]{1,2048}$/.test(requestTarget))
+    return { ok: false, message: 'The service advertised an interface path with spaces or control characters.' };
   return { ok: true, port, requestTarget };
 }
 
@@ -181,7 +182,11 @@ function readDeviceInfo(element: XmlElement): ParseResult<RdDeviceInfo> {
   const rdsVer = read('rdsVer');
   // Provider and service ids are what make a capture attributable; the rest may be blank on a
   // service whose device is unplugged.
-  for (const [name, value] of [['dpId', dpId], ['rdsId', rdsId], ['rdsVer', rdsVer]] as const) {
+  for (const [name, value] of [
+    ['dpId', dpId],
+    ['rdsId', rdsId],
+    ['rdsVer', rdsVer],
+  ] as const) {
     if (value === '') return failure('missing-field', `The DeviceInfo has no ${name}.`);
   }
   const additionalInfo = paramsOf(childOf(element, 'additional_info'));
@@ -299,9 +304,10 @@ export function buildPidOptionsXml(options: PidOptions = defaultFingerprintPidOp
     ['posh', options.position],
   ];
   const optsAttributes = attributes.map(([name, value]) => `${name}="${escapeAttribute(value)}"`).join(' ');
-  const custom = options.customOptions === undefined || options.customOptions.size === 0
-    ? ''
-    : `<CustOpts>${[...options.customOptions].map(([name, value]) => `<Param name="${escapeAttribute(name)}" value="${escapeAttribute(value)}"/>`).join('')}</CustOpts>`;
+  const custom =
+    options.customOptions === undefined || options.customOptions.size === 0
+      ? ''
+      : `<CustOpts>${[...options.customOptions].map(([name, value]) => `<Param name="${escapeAttribute(name)}" value="${escapeAttribute(value)}"/>`).join('')}</CustOpts>`;
   return `<PidOptions ver="1.0"><Opts ${optsAttributes}/>${custom}</PidOptions>`;
 }
 
@@ -326,7 +332,14 @@ export function parsePidOptions(xml: string): ParseResult<PidOptions> {
     return { ok: true, value: Number.parseInt(text, 10) };
   };
   const read: Array<readonly [PidOptionsAttribute, number | undefined]> = [
-    ['fCount', 0], ['fType', 0], ['iCount', 0], ['iType', undefined], ['pCount', 0], ['pType', undefined], ['timeout', 10_000], ['format', 0],
+    ['fCount', 0],
+    ['fType', 0],
+    ['iCount', 0],
+    ['iType', undefined],
+    ['pCount', 0],
+    ['pType', undefined],
+    ['timeout', 10_000],
+    ['format', 0],
   ];
   const values = new Map<PidOptionsAttribute, number | undefined>();
   for (const [name, fallback] of read) {
@@ -469,7 +482,11 @@ export function parsePidData(xml: string): ParseResult<PidDataParse> {
   if (data === undefined || data.text.trim() === '') return failure('missing-field', 'The capture succeeded but the PidData has no Data.');
   const dataType = attributeOf(data, 'type')?.trim().toUpperCase();
   if (dataType !== 'X' && dataType !== 'P') return failure('invalid-field', 'The PidData Data type is not X or P.');
-  for (const [name, element] of [['Skey', skey], ['Hmac', hmac], ['Data', data]] as const) {
+  for (const [name, element] of [
+    ['Skey', skey],
+    ['Hmac', hmac],
+    ['Data', data],
+  ] as const) {
     if (!isBase64(element.text)) return failure('invalid-field', `The PidData ${name} is not base64.`);
   }
   const deviceInfoElement = childOf(root, 'DeviceInfo');
@@ -498,14 +515,14 @@ export function parsePidData(xml: string): ParseResult<PidDataParse> {
  * outside it is kept as `device-error` with the service's own text rather than guessed at.
  */
 export type CaptureErrorOutcome =
-  | 'invalid-pid-options'          // 100-210: the request was rejected (our bug, or an old service)
-  | 'capture-timed-out'            // 700: no finger placed before the timeout
-  | 'device-busy'                  // 710: being used by another application
-  | 'device-not-ready'             // 720: unplugged, initialising, or otherwise not ready
-  | 'capture-failed'               // 730: the device tried and failed (poor placement, dirty sensor)
+  | 'invalid-pid-options' // 100-210: the request was rejected (our bug, or an old service)
+  | 'capture-timed-out' // 700: no finger placed before the timeout
+  | 'device-busy' // 710: being used by another application
+  | 'device-not-ready' // 720: unplugged, initialising, or otherwise not ready
+  | 'capture-failed' // 730: the device tried and failed (poor placement, dirty sensor)
   | 'device-needs-reinitialisation' // 740: the service must restart the device
-  | 'service-internal-error'       // 999: the RD service itself failed
-  | 'device-error';                // any other non-zero code
+  | 'service-internal-error' // 999: the RD service itself failed
+  | 'device-error'; // any other non-zero code
 
 export function captureErrorOutcome(errorCode: number): CaptureErrorOutcome {
   // 100-210 are the specification's "invalid input" codes, one per PidOptions attribute (110 fType,

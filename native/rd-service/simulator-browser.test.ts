@@ -35,7 +35,11 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-dev-shm-usage',
       `--host-resolver-rules=MAP ${deskHost} 127.0.0.1, MAP ${strangerHost} 127.0.0.1`,
     ],
   });
@@ -75,15 +79,18 @@ interface PageAnswer {
 
 /** `fetch` from inside the page, exactly as an RD web client calls the service. */
 function fetchFromPage(page: Page, url: string, method: string, body: string | null): Promise<PageAnswer> {
-  return page.evaluate(async ({ url, method, body }) => {
-    try {
-      const init: RequestInit = body === null ? { method } : { method, body, headers: { 'Content-Type': 'text/xml; charset=utf-8' } };
-      const response = await fetch(url, init);
-      return { ok: response.ok, status: response.status, body: await response.text(), error: '' };
-    } catch (error) {
-      return { ok: false, status: 0, body: '', error: String(error) };
-    }
-  }, { url, method, body });
+  return page.evaluate(
+    async ({ url, method, body }) => {
+      try {
+        const init: RequestInit = body === null ? { method } : { method, body, headers: { 'Content-Type': 'text/xml; charset=utf-8' } };
+        const response = await fetch(url, init);
+        return { ok: response.ok, status: response.status, body: await response.text(), error: '' };
+      } catch (error) {
+        return { ok: false, status: 0, body: '', error: String(error) };
+      }
+    },
+    { url, method, body },
+  );
 }
 
 describe('a browser page calling the RD service', () => {

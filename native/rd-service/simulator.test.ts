@@ -206,7 +206,9 @@ describe('request bodies as HTTP/1.1 clients send them', () => {
         socket.end('CAPTURE /rd/capture HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
       });
       let text = '';
-      socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+      });
       socket.on('close', () => resolve(text));
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
@@ -236,7 +238,12 @@ describe('CORS, for browser pages', () => {
 
   it('puts Access-Control-Allow-Origin on every answer to an allowed page, errors included', async () => {
     const sim = await simulator();
-    for (const [method, path] of [['RDSERVICE', '/'], ['DEVICEINFO', '/rd/info'], ['CAPTURE', '/rd/capture'], ['CAPTURE', '/wrong']] as const) {
+    for (const [method, path] of [
+      ['RDSERVICE', '/'],
+      ['DEVICEINFO', '/rd/info'],
+      ['CAPTURE', '/rd/capture'],
+      ['CAPTURE', '/wrong'],
+    ] as const) {
       const answer = await send(sim.port, method, path, { headers: { Origin: 'http://localhost:3000' }, body: pidOptions(oneFinger) });
       expect(answer.headers['access-control-allow-origin']).toBe('http://localhost:3000');
     }
@@ -276,7 +283,10 @@ describe('CORS, for browser pages', () => {
     expect(answer.statusCode).toBe(405);
     expect(answer.headers.allow).toBe('RDSERVICE, DEVICEINFO, CAPTURE, OPTIONS');
     const plain = await send(sim.port, 'DELETE', '/rd/capture');
-    expect([plain.statusCode, plain.headers.allow, plain.body]).toEqual([405, 'RDSERVICE, DEVICEINFO, CAPTURE, OPTIONS', 'method-not-allowed: DELETE is not an RD service verb.']);
+    expect([plain.statusCode, plain.headers.allow, plain.body]).toEqual([
+      405,
+      'RDSERVICE, DEVICEINFO, CAPTURE, OPTIONS',
+      'method-not-allowed: DELETE is not an RD service verb.',
+    ]);
   });
 });
-

@@ -202,7 +202,11 @@ export class RdServiceSimulator {
       const expectation = read.message.headers.get('expect');
       if (expectation !== undefined && expectation.toLowerCase() !== '100-continue') {
         // 100-continue is the only expectation HTTP defines (RFC 9110 section 10.1.1).
-        this.send(socket, plainText(417, 'Expectation Failed', `expectation-failed: "${expectation.slice(0, 40)}" is not an expectation this service meets.`), 0);
+        this.send(
+          socket,
+          plainText(417, 'Expectation Failed', `expectation-failed: "${expectation.slice(0, 40)}" is not an expectation this service meets.`),
+          0,
+        );
         return;
       }
       this.route(socket, read.message);
@@ -230,7 +234,13 @@ export class RdServiceSimulator {
       this.send(socket, plainText(403, 'Forbidden', `origin-not-allowed: pages from ${origin.slice(0, 100)} may not use this fingerprint service.`), 0);
       return;
     }
-    const cors: ReadonlyArray<readonly [string, string]> = origin === undefined ? [] : [['Access-Control-Allow-Origin', origin], ['Vary', 'Origin']];
+    const cors: ReadonlyArray<readonly [string, string]> =
+      origin === undefined
+        ? []
+        : [
+            ['Access-Control-Allow-Origin', origin],
+            ['Vary', 'Origin'],
+          ];
     const answer = (response: EncodeResponseInput, delayMs: number): void => {
       this.send(socket, { ...response, headers: [...cors, ...(response.headers ?? [])] }, delayMs);
     };
@@ -262,7 +272,13 @@ export class RdServiceSimulator {
         this.answerCapture(request.body.toString('utf8'), answer);
         return;
       default:
-        answer({ ...plainText(405, 'Method Not Allowed', `method-not-allowed: ${request.method.slice(0, 20)} is not an RD service verb.`), headers: [['Allow', allowedMethods]] }, 0);
+        answer(
+          {
+            ...plainText(405, 'Method Not Allowed', `method-not-allowed: ${request.method.slice(0, 20)} is not an RD service verb.`),
+            headers: [['Allow', allowedMethods]],
+          },
+          0,
+        );
     }
   }
 
@@ -311,10 +327,12 @@ export class RdServiceSimulator {
   private rdServiceXml(): string {
     const { deviceInfoPath, capturePath } = this.paths;
     const info = this.options.info ?? 'CoverDesk simulated RD service';
-    return `<?xml version="1.0"?>\n<RDService status="${this.status}" info="${escapeAttribute(info)}">`
-      + `<Interface id="DEVICEINFO" path="${escapeAttribute(deviceInfoPath)}"/>`
-      + `<Interface id="CAPTURE" path="${escapeAttribute(capturePath)}"/>`
-      + '</RDService>';
+    return (
+      `<?xml version="1.0"?>\n<RDService status="${this.status}" info="${escapeAttribute(info)}">` +
+      `<Interface id="DEVICEINFO" path="${escapeAttribute(deviceInfoPath)}"/>` +
+      `<Interface id="CAPTURE" path="${escapeAttribute(capturePath)}"/>` +
+      '</RDService>'
+    );
   }
 
   private pidDataSuccessXml(options: PidOptions, qualityScore: number | readonly number[], minutiaeCount: number | readonly number[]): string {
@@ -324,14 +342,16 @@ export class RdServiceSimulator {
       const values = typeof value === 'number' ? [value] : value;
       return Array.from({ length: options.fingerCount }, (_, index) => values[index % values.length] ?? 0).join(',');
     };
-    return '<?xml version="1.0"?>\n<PidData>'
-      + `<Resp errCode="0" errInfo="Capture Success" ${respCountsXml(options)} nmPoints="${perFinger(minutiaeCount)}" qScore="${perFinger(qualityScore)}"/>`
-      + deviceInfoXml(this.options.deviceInfo ?? simulatedDeviceInfo)
-      + `<Skey ci="20291231">${random(256)}</Skey>`
-      + `<Hmac>${random(48)}</Hmac>`
+    return (
+      '<?xml version="1.0"?>\n<PidData>' +
+      `<Resp errCode="0" errInfo="Capture Success" ${respCountsXml(options)} nmPoints="${perFinger(minutiaeCount)}" qScore="${perFinger(qualityScore)}"/>` +
+      deviceInfoXml(this.options.deviceInfo ?? simulatedDeviceInfo) +
+      `<Skey ci="20291231">${random(256)}</Skey>` +
+      `<Hmac>${random(48)}</Hmac>` +
       // format 0 (the only one this simulated device produces) is XML: Data type "X".
-      + `<Data type="X">${random(600)}</Data>`
-      + '</PidData>';
+      `<Data type="X">${random(600)}</Data>` +
+      '</PidData>'
+    );
   }
 
   private xmlResponse(body: string): EncodeResponseInput {
@@ -459,9 +479,11 @@ function deviceRefusal(options: PidOptions): CaptureVerdict | undefined {
 /** The Resp counts and types: what was captured, in the types the PidOptions asked for. */
 function respCountsXml(options: PidOptions | undefined, isCaptured = true): string {
   const count = (value: number): number => (isCaptured ? value : 0);
-  return `fCount="${count(options?.fingerCount ?? 0)}" fType="${options?.fingerType ?? 0}"`
-    + ` iCount="${count(options?.irisCount ?? 0)}" iType="${options?.irisType ?? 0}"`
-    + ` pCount="${count(options?.photoCount ?? 0)}" pType="${options?.photoType ?? 0}"`;
+  return (
+    `fCount="${count(options?.fingerCount ?? 0)}" fType="${options?.fingerType ?? 0}"` +
+    ` iCount="${count(options?.irisCount ?? 0)}" iType="${options?.irisType ?? 0}"` +
+    ` pCount="${count(options?.photoCount ?? 0)}" pType="${options?.photoType ?? 0}"`
+  );
 }
 
 function plainText(statusCode: number, reason: string, body: string): EncodeResponseInput {
@@ -474,9 +496,11 @@ function notFound(): EncodeResponseInput {
 
 export function deviceInfoXml(info: RdDeviceInfo): string {
   const params = [...info.additionalInfo].map(([name, value]) => `<Param name="${escapeAttribute(name)}" value="${escapeAttribute(value)}"/>`).join('');
-  return `<DeviceInfo dpId="${escapeAttribute(info.dpId)}" rdsId="${escapeAttribute(info.rdsId)}" rdsVer="${escapeAttribute(info.rdsVer)}"`
-    + ` dc="${escapeAttribute(info.dc)}" mi="${escapeAttribute(info.mi)}" mc="${escapeAttribute(info.mc)}">`
-    + `<additional_info>${params}</additional_info></DeviceInfo>`;
+  return (
+    `<DeviceInfo dpId="${escapeAttribute(info.dpId)}" rdsId="${escapeAttribute(info.rdsId)}" rdsVer="${escapeAttribute(info.rdsVer)}"` +
+    ` dc="${escapeAttribute(info.dc)}" mi="${escapeAttribute(info.mi)}" mc="${escapeAttribute(info.mc)}">` +
+    `<additional_info>${params}</additional_info></DeviceInfo>`
+  );
 }
 
 /**
@@ -484,8 +508,10 @@ export function deviceInfoXml(info: RdDeviceInfo): string {
  * asked when the request could be read), and empty encrypted parts.
  */
 export function pidDataErrorXml(errorCode: number, errorInfo: string, options?: PidOptions): string {
-  return `<?xml version="1.0"?>\n<PidData><Resp errCode="${errorCode}" errInfo="${escapeAttribute(errorInfo)}" ${respCountsXml(options, false)} nmPoints="0" qScore="0"/>`
-    + '<DeviceInfo/><Skey ci=""></Skey><Hmac></Hmac><Data type="X"></Data></PidData>';
+  return (
+    `<?xml version="1.0"?>\n<PidData><Resp errCode="${errorCode}" errInfo="${escapeAttribute(errorInfo)}" ${respCountsXml(options, false)} nmPoints="0" qScore="0"/>` +
+    '<DeviceInfo/><Skey ci=""></Skey><Hmac></Hmac><Data type="X"></Data></PidData>'
+  );
 }
 
 function listen(server: Server, port: number): Promise<number> {

@@ -22,13 +22,13 @@ export async function openPtyPair(options: { timeoutMs?: number } = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'coverdesk-pty-'));
   const devicePath = join(dir, 'device');
   const simulatorPath = join(dir, 'simulator');
-  const socat: ChildProcess = spawn(
-    'socat',
-    [`pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${simulatorPath}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${simulatorPath}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  socat.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  socat.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const spawnError = new Promise<never>((_, reject) => {
     socat.once('error', (error) => reject(new Error(`socat could not start (${error.message}); install it with apt-get install socat`)));
   });

@@ -61,7 +61,12 @@ describe('fake desk backend', () => {
     desk.admitElsewhere(seedMemberIds.mother, 'HSP-B', 'MG006A');
     family = valueOf<'families.view'>(await desk.call('families.view', { familyId: seedFamilyId }));
     expect(family.balance.value).toEqual({ cover: 1_000_000, committed: 1_000_000, available: 0 });
-    expect(family.activeCases.find((active) => active.memberId === seedMemberIds.mother)).toMatchObject({ caseId: null, hospitalCode: 'HSP-B', isOwnHospital: false, holdAmount: 400_000 });
+    expect(family.activeCases.find((active) => active.memberId === seedMemberIds.mother)).toMatchObject({
+      caseId: null,
+      hospitalCode: 'HSP-B',
+      isOwnHospital: false,
+      holdAmount: 400_000,
+    });
 
     // 3. The father cannot be admitted again while his case is active.
     const again = await desk.call('cases.admit', { memberId: seedMemberIds.father, identityMethod: 'fingerprint' });
@@ -89,7 +94,11 @@ describe('fake desk backend', () => {
     valueOf<'cases.discharge'>(await desk.call('cases.discharge', { caseId: fatherCase }));
     valueOf<'cases.submitClaim'>(await desk.call('cases.submitClaim', { caseId: fatherCase, amount: 590_000 }));
     view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId: fatherCase }));
-    expect(view.claim).toMatchObject({ amount: 590_000, status: 'rejected', rejection: { code: 'claim-amount-mismatch', message: expect.stringContaining('the difference is ₹100.00') } });
+    expect(view.claim).toMatchObject({
+      amount: 590_000,
+      status: 'rejected',
+      rejection: { code: 'claim-amount-mismatch', message: expect.stringContaining('the difference is ₹100.00') },
+    });
     valueOf<'cases.submitClaim'>(await desk.call('cases.submitClaim', { caseId: fatherCase, amount: 600_000 }));
     view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId: fatherCase }));
     expect(view.claim).toMatchObject({ amount: 600_000, status: 'submitted', rejection: null });
@@ -165,7 +174,10 @@ describe('fake desk backend', () => {
     expect(view.bookings.map((booking) => booking.status)).toEqual(['covered', 'partly-covered']);
     valueOf<'bookings.void'>(await desk.call('bookings.void', { bookingId: view.bookings[0]!.bookingId, reason: 'Entered twice' }));
     view = valueOf<'cases.view'>(await desk.call('cases.view', { caseId }));
-    expect(view.bookings.map((booking) => [booking.isVoided, booking.status])).toEqual([[true, 'covered'], [false, 'covered']]);
+    expect(view.bookings.map((booking) => [booking.isVoided, booking.status])).toEqual([
+      [true, 'covered'],
+      [false, 'covered'],
+    ]);
     expect(view.bookingSum).toBe(200_000);
   });
 
@@ -201,14 +213,19 @@ describe('fake desk backend', () => {
     const wrong = valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: sent.challengeId, code: '000000' }));
     expect(wrong).toMatchObject({ verified: false, attemptsLeft: 4, lockedUntil: null });
     expect(valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: sent.challengeId, code: fakeOtpCode })).verified).toBe(true);
-    const otherMember = valueOf<'cases.admit'>(await desk.call('cases.admit', { memberId: seedMemberIds.daughter, identityMethod: 'otp', otpChallengeId: sent.challengeId }));
+    const otherMember = valueOf<'cases.admit'>(
+      await desk.call('cases.admit', { memberId: seedMemberIds.daughter, identityMethod: 'otp', otpChallengeId: sent.challengeId }),
+    );
     expect(await refusedCase(otherMember.caseId)).toMatchObject({ status: 'rejected', rejection: { code: 'identity-not-proven' } });
-    const proven = valueOf<'cases.admit'>(await desk.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'otp', otpChallengeId: sent.challengeId }));
+    const proven = valueOf<'cases.admit'>(
+      await desk.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'otp', otpChallengeId: sent.challengeId }),
+    );
     expect((await refusedCase(proven.caseId)).status).toBe('admitted');
 
     const second = valueOf<'identity.sendOtp'>(await desk.call('identity.sendOtp', { memberId: seedMemberIds.daughter }));
     let last = null;
-    for (let attempt = 0; attempt < 5; attempt += 1) last = valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: second.challengeId, code: '999999' }));
+    for (let attempt = 0; attempt < 5; attempt += 1)
+      last = valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: second.challengeId, code: '999999' }));
     expect(last).toMatchObject({ verified: false, attemptsLeft: 0, reason: 'locked' });
     expect(valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: second.challengeId, code: fakeOtpCode })).verified).toBe(false);
 
@@ -221,13 +238,21 @@ describe('fake desk backend', () => {
     const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
     const bare = await desk.call('cases.admit', { memberId: seedMemberIds.father, identityMethod: 'override', overrideReason: 'unconscious' });
     expect(bare.ok ? null : bare.error.code).toBe('invalid-input');
-    const admitted = await desk.call('cases.admit', { memberId: seedMemberIds.father, identityMethod: 'override', overrideReason: 'Unconscious after a road accident; wife confirmed', supervisorName: 'Dr Kale' });
+    const admitted = await desk.call('cases.admit', {
+      memberId: seedMemberIds.father,
+      identityMethod: 'override',
+      overrideReason: 'Unconscious after a road accident; wife confirmed',
+      supervisorName: 'Dr Kale',
+    });
     expect(admitted.ok).toBe(true);
   });
 
   it('reports its devices and the cards its scanner reads', async () => {
     const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
-    expect(valueOf<'devices.status'>(await desk.call('devices.status', {})).map((device) => [device.device, device.state])).toEqual([['card-scanner', 'ready'], ['fingerprint', 'off']]);
+    expect(valueOf<'devices.status'>(await desk.call('devices.status', {})).map((device) => [device.device, device.state])).toEqual([
+      ['card-scanner', 'ready'],
+      ['fingerprint', 'off'],
+    ]);
     const scans: DeskEvents['device.scan'][] = [];
     const errors: DeskEvents['device.scan-error'][] = [];
     desk.on('device.scan', (scan) => scans.push(scan));
@@ -260,8 +285,14 @@ describe('fake desk backend', () => {
     desk.setOnline(true);
     valueOf<'identity.enrollFace'>(await desk.call('identity.enrollFace', { memberId: seedMemberIds.son, descriptor: face }));
     expect(valueOf<'identity.enrolments'>(await desk.call('identity.enrolments', { memberId: seedMemberIds.son })).face).not.toBeNull();
-    expect(valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.9 })).matched).toBe(true);
-    expect(valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: other, liveness: 0.9 })).matched).toBe(false);
-    expect(valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.1 })).matched).toBe(false);
+    expect(
+      valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.9 })).matched,
+    ).toBe(true);
+    expect(
+      valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: other, liveness: 0.9 })).matched,
+    ).toBe(false);
+    expect(
+      valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.1 })).matched,
+    ).toBe(false);
   });
 });

@@ -19,16 +19,47 @@
  * - a dropping link to the renderer (`dropLink`) so reconnect handling can be tested.
  */
 import type {
-  BookingStatus, BookingView, CaseListItem, CaseView, ClaimLineView, DeskAnswer, DeskArgs, DeskChannel, DeskError, DeskEventName, DeskEvents, DeviceStatus,
-  FamilyView, IdentifyMatch, IdentityMethod, MemberSummary, PackageView, PreauthStatus, ReplicatedCollection, ReplicatedDocument, SessionInfo, SyncStatus,
+  BookingStatus,
+  BookingView,
+  CaseListItem,
+  CaseView,
+  ClaimLineView,
+  DeskAnswer,
+  DeskArgs,
+  DeskChannel,
+  DeskError,
+  DeskEventName,
+  DeskEvents,
+  DeviceStatus,
+  FamilyView,
+  IdentifyMatch,
+  IdentityMethod,
+  MemberSummary,
+  PackageView,
+  PreauthStatus,
+  ReplicatedCollection,
+  ReplicatedDocument,
+  SessionInfo,
+  SyncStatus,
 } from '@desk-api/contract';
 import { allocateBooking, bookingExtension, decideHold, extensionCeiling, formatAmount } from '@domain/money';
 import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch } from '@domain/biometrics';
 import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../src/data/documents';
 import type { DeskConnection, DeskLinkStatus } from '../src/desk-client/desk-link';
 import {
-  fakeBookableItems, fakeFamilies, fakeHospitals, fakeMembers, fakeOperators, fakePackages, fakePassword, fakeScheme, seedFamilyId,
-  type FakeFamily, type FakeHospital, type FakeMember, type FakeOperator,
+  fakeBookableItems,
+  fakeFamilies,
+  fakeHospitals,
+  fakeMembers,
+  fakeOperators,
+  fakePackages,
+  fakePassword,
+  fakeScheme,
+  seedFamilyId,
+  type FakeFamily,
+  type FakeHospital,
+  type FakeMember,
+  type FakeOperator,
 } from './fake-seed';
 
 export interface FakeBackendOptions {
@@ -77,7 +108,14 @@ interface FakeCase {
   isPreauthOnServer: boolean;
   /** The Medical Committee's recommended amount (S2), waiting for Admin. */
   recommendedAmount: number | null;
-  enhancements: { enhancementId: string; requestedAmount: number; approvedAmount: number | null; status: string; reason: string; decisionReason: string | null }[];
+  enhancements: {
+    enhancementId: string;
+    requestedAmount: number;
+    approvedAmount: number | null;
+    status: string;
+    reason: string;
+    decisionReason: string | null;
+  }[];
   claim: { claimId: string; amount: number; status: string; approvedAmount: number | null; rejection: DeskError | null; lines: ClaimLineView[] } | null;
 }
 
@@ -159,13 +197,20 @@ export class FakeDeskBackend implements DeskConnection {
    * Biometric enrolments: the S1 family's fingers are enrolled; the daughter's finger never
    * matches (to show the failure path and the fallbacks). Faces are enrolled from the camera.
    */
-  private readonly fingerprintEnrolments = new Map<string, string>(fakeMembers.filter((member) => member.familyId === seedFamilyId).map((member) => [member.memberId, '2026-01-15T09:00:00.000Z']));
+  private readonly fingerprintEnrolments = new Map<string, string>(
+    fakeMembers.filter((member) => member.familyId === seedFamilyId).map((member) => [member.memberId, '2026-01-15T09:00:00.000Z']),
+  );
   private readonly faceEnrolments = new Map<string, { readonly descriptor: readonly number[]; readonly enrolledAt: string }>();
   /** Per family: the balance as the server last computed it, and when. */
   private readonly confirmedBalances = new Map<string, { cover: number; committed: number; available: number; confirmedAt: string | null }>();
 
   private sequence = 0;
-  private readonly changes: { [C in ReplicatedCollection]: Map<string, number> } = { families: new Map(), cases: new Map(), bookings: new Map(), packages: new Map() };
+  private readonly changes: { [C in ReplicatedCollection]: Map<string, number> } = {
+    families: new Map(),
+    cases: new Map(),
+    bookings: new Map(),
+    packages: new Map(),
+  };
   private readonly changedSinceLastPoke = new Set<ReplicatedCollection>();
   private pokeScheduled = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -280,8 +325,10 @@ export class FakeDeskBackend implements DeskConnection {
     for (const fakeCase of this.cases.values()) {
       if (fakeCase.hospitalCode !== this.hospital.code) continue;
       const name = this.memberOf(fakeCase.memberId).fullName;
-      if (['pending', 'committee-review', 'admin-review'].includes(fakeCase.preauth.status)) reviews.push({ caseId: fakeCase.caseId, memberName: name, what: `pre-auth ${fakeCase.preauth.packageCode ?? ''}` });
-      for (const enhancement of fakeCase.enhancements) if (enhancement.status === 'pending') reviews.push({ caseId: fakeCase.caseId, memberName: name, what: 'enhancement' });
+      if (['pending', 'committee-review', 'admin-review'].includes(fakeCase.preauth.status))
+        reviews.push({ caseId: fakeCase.caseId, memberName: name, what: `pre-auth ${fakeCase.preauth.packageCode ?? ''}` });
+      for (const enhancement of fakeCase.enhancements)
+        if (enhancement.status === 'pending') reviews.push({ caseId: fakeCase.caseId, memberName: name, what: 'enhancement' });
     }
     return reviews;
   }
@@ -383,12 +430,14 @@ export class FakeDeskBackend implements DeskConnection {
   // ——— Channels ———
 
   private readonly handlers: Handlers = {
-    'enrollment.status': () => ok({ isEnrolled: true, deskId: this.hospital.deskId, hospitalName: this.hospital.name, serverUrl: 'https://sync.demo.coverdesk.invalid' }),
+    'enrollment.status': () =>
+      ok({ isEnrolled: true, deskId: this.hospital.deskId, hospitalName: this.hospital.name, serverUrl: 'https://sync.demo.coverdesk.invalid' }),
     'enrollment.enroll': () => refuse('already-enrolled', 'This desk is already enrolled.'),
     'session.signIn': ({ username, password }) => {
       const operator = fakeOperators.find((candidate) => candidate.username === username.trim().toLowerCase());
       if (!operator || password !== fakePassword) return refuse('invalid-credentials', 'The username or password is not right. Check both and try again.');
-      if (operator.hospitalCode !== this.hospital.code) return refuse('forbidden-role', `${operator.username} does not work at ${this.hospital.name}; sign in with this hospital's desk account.`);
+      if (operator.hospitalCode !== this.hospital.code)
+        return refuse('forbidden-role', `${operator.username} does not work at ${this.hospital.name}; sign in with this hospital's desk account.`);
       this.operator = operator;
       return ok(this.session(operator));
     },
@@ -397,201 +446,293 @@ export class FakeDeskBackend implements DeskConnection {
       return ok(null);
     },
     'session.current': () => ok(this.operator ? this.session(this.operator) : null),
-    'members.identify': (query) => this.signedIn(() => {
-      const value = query.value.trim().toLowerCase();
-      let members: readonly FakeMember[];
-      switch (query.by) {
-        case 'scheme-id':
-          members = fakeMembers.filter((member) => member.schemeMemberId.toLowerCase() === value);
-          break;
-        case 'national-id':
-          members = fakeMembers.filter((member) => member.nationalId === value.replace(/\s/g, ''));
-          break;
-        case 'health-card':
-          members = fakeMembers.filter((member) => member.healthCardNumber.toLowerCase() === value);
-          break;
-        case 'name':
-          if (value.length < 3) return refuse('invalid-input', 'Type at least three letters of the name.');
-          members = fakeMembers.filter((member) => member.fullName.toLowerCase().includes(value) && (query.birthYear === undefined || member.birthYear === query.birthYear));
-          break;
-      }
-      const matches: IdentifyMatch[] = members.map((member) => ({ member: this.memberSummary(member), familyId: member.familyId, familyNumber: this.familyOf(member.familyId).familyNumber }));
-      return ok({ matches, source: this.isOnline ? 'server' : 'replica' });
-    }),
-    'families.view': ({ familyId }) => this.signedIn(() => {
-      const family = fakeFamilies.find((candidate) => candidate.familyId === familyId);
-      return family ? ok(this.familyView(family)) : refuse('not-found', 'No family with this id.');
-    }),
-    'packages.list': ({ search }) => this.signedIn(() => {
-      const term = (search ?? '').trim().toLowerCase();
-      return ok(fakePackages.filter((pkg) => term === '' || [pkg.code, pkg.name, pkg.specialty].some((field) => field.toLowerCase().includes(term))).map((pkg) => this.packageView(pkg.code)));
-    }),
-    'cases.list': ({ status, search }) => this.signedIn(() => {
-      const term = (search ?? '').trim().toLowerCase();
-      const items = [...this.cases.values()]
-        .filter((fakeCase) => fakeCase.hospitalCode === this.hospital.code)
-        .filter((fakeCase) => !status || status === 'all' || fakeCase.status === status)
-        .map((fakeCase) => this.caseListItem(fakeCase))
-        .filter((item) => term === '' || [item.memberName, item.schemeMemberId, item.packageCode ?? ''].some((field) => field.toLowerCase().includes(term)));
-      return ok(items);
-    }),
-    'cases.view': ({ caseId }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      return fakeCase ? ok(this.caseView(fakeCase)) : refuse('not-found', 'This case is not at this hospital.');
-    }),
-    'identity.sendOtp': ({ memberId }) => this.signedIn(() => {
-      const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
-      if (!member) return refuse('not-found', 'No member with this id.');
-      if (!this.isOnline) return refuse('offline-unavailable', 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.');
-      const challenge: FakeOtpChallenge = { challengeId: this.id('otp'), memberId, failures: 0, lockedUntil: null, verifiedAt: null, usedByCase: null };
-      this.otpChallenges.set(challenge.challengeId, challenge);
-      return ok({ challengeId: challenge.challengeId, phoneEnding: this.familyOf(member.familyId).registeredPhone.slice(-4), expiresAt: new Date(this.now().getTime() + 10 * 60_000).toISOString() });
-    }),
-    'identity.verifyOtp': ({ challengeId, code }) => this.signedIn(() => {
-      const challenge = this.otpChallenges.get(challengeId);
-      if (!challenge) return refuse('not-found', 'This code was not sent from here; send a new one.');
-      if (!this.isOnline) return refuse('offline-unavailable', 'One-time codes need the server, which cannot be reached now.');
-      if (challenge.lockedUntil) return ok({ verified: false, reason: 'locked', attemptsLeft: 0, lockedUntil: challenge.lockedUntil, message: 'Too many wrong codes: one-time codes are locked for this patient for 30 minutes.' });
-      if (code.trim() === fakeOtpCode) {
-        challenge.verifiedAt = this.isoNow();
-        return ok({ verified: true, reason: null, attemptsLeft: null, lockedUntil: null, message: null });
-      }
-      challenge.failures += 1;
-      const attemptsLeft = otpAttempts - challenge.failures;
-      if (attemptsLeft <= 0) challenge.lockedUntil = new Date(this.now().getTime() + 30 * 60_000).toISOString();
-      return ok({
-        verified: false, reason: attemptsLeft <= 0 ? 'locked' : 'wrong-code', attemptsLeft: Math.max(0, attemptsLeft), lockedUntil: challenge.lockedUntil,
-        message: attemptsLeft <= 0 ? 'Too many wrong codes: one-time codes are locked for this patient for 30 minutes.' : `That code is not right; ${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left.`,
-      });
-    }),
-    'identity.enrolments': ({ memberId }) => this.signedIn(() => ok({ fingerprint: this.fingerprintEnrolments.get(memberId) ?? null, face: this.faceEnrolments.get(memberId)?.enrolledAt ?? null, isFingerprintReaderReady: true })),
-    'identity.verifyFingerprint': ({ memberId }) => this.signedIn(() => {
-      const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
-      if (!member) return refuse('not-found', 'No member with this id.');
-      if (!this.fingerprintEnrolments.has(memberId)) return refuse('not-enrolled', 'This member has no fingerprint enrolled on this desk. Enrol it now (needs the server) or choose another method.');
-      return member.schemeMemberId === 'PMJ-S1000004'
-        ? ok({ matched: false, score: 0, detail: 'The fingerprint does not match the enrolled finger. Ask the patient to use the enrolled finger, pressed flat, and try again.' })
-        : ok({ matched: true, score: 142, detail: 'The fingerprint matches the enrolled finger.' });
-    }),
-    'identity.enrollFingerprint': ({ memberId }) => this.signedIn(() => {
-      if (!this.isOnline) return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
-      if (this.fingerprintEnrolments.has(memberId)) return refuse('biometric-already-enrolled', 'This member already has a fingerprint enrolled: verify against it instead.');
-      const enrolledAt = this.isoNow();
-      this.fingerprintEnrolments.set(memberId, enrolledAt);
-      return ok({ enrolledAt });
-    }),
-    'identity.verifyFace': ({ memberId, descriptor, liveness }) => this.signedIn(() => {
-      const checked = checkFaceDescriptor(descriptor);
-      if (!checked.isValid) return refuse('invalid-input', checked.message);
-      const enrolment = this.faceEnrolments.get(memberId);
-      if (!enrolment) return refuse('not-enrolled', 'This member has no face enrolled on this desk. Enrol it now (needs the server) or choose another method.');
-      const similarity = Math.round(faceSimilarity(checked.descriptor, enrolment.descriptor) * 1000) / 1000;
-      const matched = liveness >= defaultFaceLivenessThreshold && isFaceMatch(similarity);
-      return ok({ matched, similarity, threshold: defaultFaceMatchThreshold, detail: matched ? 'The face matches the enrolled face.' : 'The face does not match the enrolled face.' });
-    }),
-    'identity.enrollFace': ({ memberId, descriptor }) => this.signedIn(() => {
-      const checked = checkFaceDescriptor(descriptor);
-      if (!checked.isValid) return refuse('invalid-input', checked.message);
-      if (!this.isOnline) return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
-      if (this.faceEnrolments.has(memberId)) return refuse('biometric-already-enrolled', 'This member already has a face enrolled: verify against it instead.');
-      const enrolledAt = this.isoNow();
-      this.faceEnrolments.set(memberId, { descriptor: [...checked.descriptor], enrolledAt });
-      return ok({ enrolledAt });
-    }),
-    'cases.admit': ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) => this.signedIn(() => {
-      const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
-      if (!member) return refuse('not-found', 'No member with this id.');
-      const active = this.activeCaseOf(memberId);
-      if (active) return refuse('case-already-active', this.activeCaseMessage(member, active), { hospitalCode: active.hospitalCode });
-      if (identityMethod === 'override' && ((overrideReason ?? '').trim().length < minimumOverrideReason || !supervisorName?.trim())) {
-        return refuse('invalid-input', `An identity override needs a written reason (at least ${minimumOverrideReason} characters) and the authorising supervisor's name.`);
-      }
-      // Whether a one-time code proves the identity is the server's to say, after the push.
-      const fakeCase = this.newCase(member, this.hospital.code, identityMethod, isEmergency ?? false);
-      this.command({ kind: 'admit', caseId: fakeCase.caseId, otpChallengeId: identityMethod === 'otp' ? (otpChallengeId ?? null) : null });
-      return ok({ caseId: fakeCase.caseId });
-    }),
-    'cases.requestPreauth': ({ caseId, packageCode, estimatedAmount, clinicalNote: _clinicalNote }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      const pkg = fakePackages.find((candidate) => candidate.code === packageCode);
-      if (!pkg) return refuse('not-found', `There is no package ${packageCode} in the catalogue.`);
-      // Like the real desk: the request is queued and the server judges it (one pre-auth per case,
-      // an estimate for an unspecified package, an admitted patient); its refusal comes back after
-      // the push. While a pre-auth the server knows stands, the desk keeps showing that one.
-      if (!fakeCase.isPreauthOnServer) {
-        fakeCase.preauth = { ...fakeCase.preauth, status: 'pending-sync', packageCode: pkg.code, packageName: pkg.name, requestedAmount: estimatedAmount ?? pkg.price, decisionReason: null };
-      }
-      this.command({ kind: 'preauth', caseId, packageCode: pkg.code, estimatedAmount: estimatedAmount ?? null });
-      return ok(null);
-    }),
-    'cases.respondQuery': ({ caseId, response }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (response.trim().length < 5) return refuse('invalid-input', 'Write an answer for the reviewer.');
-      this.command({ kind: 'query-response', caseId });
-      return ok(null);
-    }),
-    'cases.requestEnhancement': ({ caseId, amount, reason }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (!Number.isSafeInteger(amount) || amount <= 0) return refuse('invalid-input', 'The enhancement amount must be more than zero.');
-      if (reason.trim().length < 5) return refuse('invalid-input', 'Give the clinical reason for the enhancement.');
-      const enhancementId = this.id('enh');
-      fakeCase.enhancements.push({ enhancementId, requestedAmount: amount, approvedAmount: null, status: 'pending-sync', reason, decisionReason: null });
-      this.command({ kind: 'enhancement', caseId, enhancementId });
-      return ok({ enhancementId });
-    }),
-    'cases.discharge': ({ caseId }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      this.command({ kind: 'discharge', caseId });
-      return ok(null);
-    }),
-    'cases.submitClaim': ({ caseId, amount }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      // Queued like every claim: the server judges the amount and the discharge (claims.ts) and
-      // its refusal comes back after the push. A claim the server accepted stays what the desk shows.
-      const claimId = this.id('claim');
-      if (!fakeCase.claim || fakeCase.claim.status === 'rejected' || fakeCase.claim.status === 'pending-sync') {
-        fakeCase.claim = { claimId, amount, status: 'pending-sync', approvedAmount: null, rejection: null, lines: [] };
-      }
-      this.command({ kind: 'claim', caseId, claimId, amount });
-      return ok({ claimId });
-    }),
-    'cases.cancel': ({ caseId, reason }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for cancelling.');
-      this.command({ kind: 'cancel', caseId });
-      return ok(null);
-    }),
-    'bookings.add': ({ caseId, itemCode, description, quantity, unitPrice }) => this.signedIn(() => {
-      const fakeCase = this.ownCase(caseId);
-      if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-      if (!Number.isSafeInteger(quantity) || quantity < 1) return refuse('invalid-input', 'The quantity must be a whole number, at least 1.');
-      if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) return refuse('invalid-input', 'The unit price must be a whole number of paise.');
-      if (itemCode.trim() === '' || description.trim() === '') return refuse('invalid-input', 'Give the item code and description.');
-      const booking: FakeBooking = {
-        bookingId: this.id('booking'), caseId, itemCode: itemCode.trim(), description: description.trim(), quantity, unitPrice, amount: quantity * unitPrice,
-        coveredAmount: null, shortfallAmount: null, status: 'pending', isVoided: false, isClosed: false, reason: null, createdAt: this.isoNow(),
-      };
-      this.bookings.set(booking.bookingId, booking);
-      this.touch('bookings', booking.bookingId);
-      this.command({ kind: 'booking', bookingId: booking.bookingId });
-      return ok({ bookingId: booking.bookingId });
-    }),
-    'bookings.void': ({ bookingId, reason }) => this.signedIn(() => {
-      const booking = this.bookings.get(bookingId);
-      if (!booking || !this.ownCase(booking.caseId)) return refuse('not-found', 'No such booking at this hospital.');
-      if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for voiding.');
-      booking.isVoided = true;
-      booking.reason = reason;
-      this.touch('bookings', bookingId);
-      this.command({ kind: 'void', bookingId });
-      return ok(null);
-    }),
+    'members.identify': (query) =>
+      this.signedIn(() => {
+        const value = query.value.trim().toLowerCase();
+        let members: readonly FakeMember[];
+        switch (query.by) {
+          case 'scheme-id':
+            members = fakeMembers.filter((member) => member.schemeMemberId.toLowerCase() === value);
+            break;
+          case 'national-id':
+            members = fakeMembers.filter((member) => member.nationalId === value.replace(/\s/g, ''));
+            break;
+          case 'health-card':
+            members = fakeMembers.filter((member) => member.healthCardNumber.toLowerCase() === value);
+            break;
+          case 'name':
+            if (value.length < 3) return refuse('invalid-input', 'Type at least three letters of the name.');
+            members = fakeMembers.filter(
+              (member) => member.fullName.toLowerCase().includes(value) && (query.birthYear === undefined || member.birthYear === query.birthYear),
+            );
+            break;
+        }
+        const matches: IdentifyMatch[] = members.map((member) => ({
+          member: this.memberSummary(member),
+          familyId: member.familyId,
+          familyNumber: this.familyOf(member.familyId).familyNumber,
+        }));
+        return ok({ matches, source: this.isOnline ? 'server' : 'replica' });
+      }),
+    'families.view': ({ familyId }) =>
+      this.signedIn(() => {
+        const family = fakeFamilies.find((candidate) => candidate.familyId === familyId);
+        return family ? ok(this.familyView(family)) : refuse('not-found', 'No family with this id.');
+      }),
+    'packages.list': ({ search }) =>
+      this.signedIn(() => {
+        const term = (search ?? '').trim().toLowerCase();
+        return ok(
+          fakePackages
+            .filter((pkg) => term === '' || [pkg.code, pkg.name, pkg.specialty].some((field) => field.toLowerCase().includes(term)))
+            .map((pkg) => this.packageView(pkg.code)),
+        );
+      }),
+    'cases.list': ({ status, search }) =>
+      this.signedIn(() => {
+        const term = (search ?? '').trim().toLowerCase();
+        const items = [...this.cases.values()]
+          .filter((fakeCase) => fakeCase.hospitalCode === this.hospital.code)
+          .filter((fakeCase) => !status || status === 'all' || fakeCase.status === status)
+          .map((fakeCase) => this.caseListItem(fakeCase))
+          .filter((item) => term === '' || [item.memberName, item.schemeMemberId, item.packageCode ?? ''].some((field) => field.toLowerCase().includes(term)));
+        return ok(items);
+      }),
+    'cases.view': ({ caseId }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        return fakeCase ? ok(this.caseView(fakeCase)) : refuse('not-found', 'This case is not at this hospital.');
+      }),
+    'identity.sendOtp': ({ memberId }) =>
+      this.signedIn(() => {
+        const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+        if (!member) return refuse('not-found', 'No member with this id.');
+        if (!this.isOnline)
+          return refuse('offline-unavailable', 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.');
+        const challenge: FakeOtpChallenge = { challengeId: this.id('otp'), memberId, failures: 0, lockedUntil: null, verifiedAt: null, usedByCase: null };
+        this.otpChallenges.set(challenge.challengeId, challenge);
+        return ok({
+          challengeId: challenge.challengeId,
+          phoneEnding: this.familyOf(member.familyId).registeredPhone.slice(-4),
+          expiresAt: new Date(this.now().getTime() + 10 * 60_000).toISOString(),
+        });
+      }),
+    'identity.verifyOtp': ({ challengeId, code }) =>
+      this.signedIn(() => {
+        const challenge = this.otpChallenges.get(challengeId);
+        if (!challenge) return refuse('not-found', 'This code was not sent from here; send a new one.');
+        if (!this.isOnline) return refuse('offline-unavailable', 'One-time codes need the server, which cannot be reached now.');
+        if (challenge.lockedUntil)
+          return ok({
+            verified: false,
+            reason: 'locked',
+            attemptsLeft: 0,
+            lockedUntil: challenge.lockedUntil,
+            message: 'Too many wrong codes: one-time codes are locked for this patient for 30 minutes.',
+          });
+        if (code.trim() === fakeOtpCode) {
+          challenge.verifiedAt = this.isoNow();
+          return ok({ verified: true, reason: null, attemptsLeft: null, lockedUntil: null, message: null });
+        }
+        challenge.failures += 1;
+        const attemptsLeft = otpAttempts - challenge.failures;
+        if (attemptsLeft <= 0) challenge.lockedUntil = new Date(this.now().getTime() + 30 * 60_000).toISOString();
+        return ok({
+          verified: false,
+          reason: attemptsLeft <= 0 ? 'locked' : 'wrong-code',
+          attemptsLeft: Math.max(0, attemptsLeft),
+          lockedUntil: challenge.lockedUntil,
+          message:
+            attemptsLeft <= 0
+              ? 'Too many wrong codes: one-time codes are locked for this patient for 30 minutes.'
+              : `That code is not right; ${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left.`,
+        });
+      }),
+    'identity.enrolments': ({ memberId }) =>
+      this.signedIn(() =>
+        ok({
+          fingerprint: this.fingerprintEnrolments.get(memberId) ?? null,
+          face: this.faceEnrolments.get(memberId)?.enrolledAt ?? null,
+          isFingerprintReaderReady: true,
+        }),
+      ),
+    'identity.verifyFingerprint': ({ memberId }) =>
+      this.signedIn(() => {
+        const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+        if (!member) return refuse('not-found', 'No member with this id.');
+        if (!this.fingerprintEnrolments.has(memberId))
+          return refuse('not-enrolled', 'This member has no fingerprint enrolled on this desk. Enrol it now (needs the server) or choose another method.');
+        return member.schemeMemberId === 'PMJ-S1000004'
+          ? ok({
+              matched: false,
+              score: 0,
+              detail: 'The fingerprint does not match the enrolled finger. Ask the patient to use the enrolled finger, pressed flat, and try again.',
+            })
+          : ok({ matched: true, score: 142, detail: 'The fingerprint matches the enrolled finger.' });
+      }),
+    'identity.enrollFingerprint': ({ memberId }) =>
+      this.signedIn(() => {
+        if (!this.isOnline)
+          return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
+        if (this.fingerprintEnrolments.has(memberId))
+          return refuse('biometric-already-enrolled', 'This member already has a fingerprint enrolled: verify against it instead.');
+        const enrolledAt = this.isoNow();
+        this.fingerprintEnrolments.set(memberId, enrolledAt);
+        return ok({ enrolledAt });
+      }),
+    'identity.verifyFace': ({ memberId, descriptor, liveness }) =>
+      this.signedIn(() => {
+        const checked = checkFaceDescriptor(descriptor);
+        if (!checked.isValid) return refuse('invalid-input', checked.message);
+        const enrolment = this.faceEnrolments.get(memberId);
+        if (!enrolment)
+          return refuse('not-enrolled', 'This member has no face enrolled on this desk. Enrol it now (needs the server) or choose another method.');
+        const similarity = Math.round(faceSimilarity(checked.descriptor, enrolment.descriptor) * 1000) / 1000;
+        const matched = liveness >= defaultFaceLivenessThreshold && isFaceMatch(similarity);
+        return ok({
+          matched,
+          similarity,
+          threshold: defaultFaceMatchThreshold,
+          detail: matched ? 'The face matches the enrolled face.' : 'The face does not match the enrolled face.',
+        });
+      }),
+    'identity.enrollFace': ({ memberId, descriptor }) =>
+      this.signedIn(() => {
+        const checked = checkFaceDescriptor(descriptor);
+        if (!checked.isValid) return refuse('invalid-input', checked.message);
+        if (!this.isOnline)
+          return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
+        if (this.faceEnrolments.has(memberId))
+          return refuse('biometric-already-enrolled', 'This member already has a face enrolled: verify against it instead.');
+        const enrolledAt = this.isoNow();
+        this.faceEnrolments.set(memberId, { descriptor: [...checked.descriptor], enrolledAt });
+        return ok({ enrolledAt });
+      }),
+    'cases.admit': ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) =>
+      this.signedIn(() => {
+        const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+        if (!member) return refuse('not-found', 'No member with this id.');
+        const active = this.activeCaseOf(memberId);
+        if (active) return refuse('case-already-active', this.activeCaseMessage(member, active), { hospitalCode: active.hospitalCode });
+        if (identityMethod === 'override' && ((overrideReason ?? '').trim().length < minimumOverrideReason || !supervisorName?.trim())) {
+          return refuse(
+            'invalid-input',
+            `An identity override needs a written reason (at least ${minimumOverrideReason} characters) and the authorising supervisor's name.`,
+          );
+        }
+        // Whether a one-time code proves the identity is the server's to say, after the push.
+        const fakeCase = this.newCase(member, this.hospital.code, identityMethod, isEmergency ?? false);
+        this.command({ kind: 'admit', caseId: fakeCase.caseId, otpChallengeId: identityMethod === 'otp' ? (otpChallengeId ?? null) : null });
+        return ok({ caseId: fakeCase.caseId });
+      }),
+    'cases.requestPreauth': ({ caseId, packageCode, estimatedAmount, clinicalNote: _clinicalNote }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        const pkg = fakePackages.find((candidate) => candidate.code === packageCode);
+        if (!pkg) return refuse('not-found', `There is no package ${packageCode} in the catalogue.`);
+        // Like the real desk: the request is queued and the server judges it (one pre-auth per case,
+        // an estimate for an unspecified package, an admitted patient); its refusal comes back after
+        // the push. While a pre-auth the server knows stands, the desk keeps showing that one.
+        if (!fakeCase.isPreauthOnServer) {
+          fakeCase.preauth = {
+            ...fakeCase.preauth,
+            status: 'pending-sync',
+            packageCode: pkg.code,
+            packageName: pkg.name,
+            requestedAmount: estimatedAmount ?? pkg.price,
+            decisionReason: null,
+          };
+        }
+        this.command({ kind: 'preauth', caseId, packageCode: pkg.code, estimatedAmount: estimatedAmount ?? null });
+        return ok(null);
+      }),
+    'cases.respondQuery': ({ caseId, response }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        if (response.trim().length < 5) return refuse('invalid-input', 'Write an answer for the reviewer.');
+        this.command({ kind: 'query-response', caseId });
+        return ok(null);
+      }),
+    'cases.requestEnhancement': ({ caseId, amount, reason }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        if (!Number.isSafeInteger(amount) || amount <= 0) return refuse('invalid-input', 'The enhancement amount must be more than zero.');
+        if (reason.trim().length < 5) return refuse('invalid-input', 'Give the clinical reason for the enhancement.');
+        const enhancementId = this.id('enh');
+        fakeCase.enhancements.push({ enhancementId, requestedAmount: amount, approvedAmount: null, status: 'pending-sync', reason, decisionReason: null });
+        this.command({ kind: 'enhancement', caseId, enhancementId });
+        return ok({ enhancementId });
+      }),
+    'cases.discharge': ({ caseId }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        this.command({ kind: 'discharge', caseId });
+        return ok(null);
+      }),
+    'cases.submitClaim': ({ caseId, amount }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        // Queued like every claim: the server judges the amount and the discharge (claims.ts) and
+        // its refusal comes back after the push. A claim the server accepted stays what the desk shows.
+        const claimId = this.id('claim');
+        if (!fakeCase.claim || fakeCase.claim.status === 'rejected' || fakeCase.claim.status === 'pending-sync') {
+          fakeCase.claim = { claimId, amount, status: 'pending-sync', approvedAmount: null, rejection: null, lines: [] };
+        }
+        this.command({ kind: 'claim', caseId, claimId, amount });
+        return ok({ claimId });
+      }),
+    'cases.cancel': ({ caseId, reason }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for cancelling.');
+        this.command({ kind: 'cancel', caseId });
+        return ok(null);
+      }),
+    'bookings.add': ({ caseId, itemCode, description, quantity, unitPrice }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        if (!Number.isSafeInteger(quantity) || quantity < 1) return refuse('invalid-input', 'The quantity must be a whole number, at least 1.');
+        if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) return refuse('invalid-input', 'The unit price must be a whole number of paise.');
+        if (itemCode.trim() === '' || description.trim() === '') return refuse('invalid-input', 'Give the item code and description.');
+        const booking: FakeBooking = {
+          bookingId: this.id('booking'),
+          caseId,
+          itemCode: itemCode.trim(),
+          description: description.trim(),
+          quantity,
+          unitPrice,
+          amount: quantity * unitPrice,
+          coveredAmount: null,
+          shortfallAmount: null,
+          status: 'pending',
+          isVoided: false,
+          isClosed: false,
+          reason: null,
+          createdAt: this.isoNow(),
+        };
+        this.bookings.set(booking.bookingId, booking);
+        this.touch('bookings', booking.bookingId);
+        this.command({ kind: 'booking', bookingId: booking.bookingId });
+        return ok({ bookingId: booking.bookingId });
+      }),
+    'bookings.void': ({ bookingId, reason }) =>
+      this.signedIn(() => {
+        const booking = this.bookings.get(bookingId);
+        if (!booking || !this.ownCase(booking.caseId)) return refuse('not-found', 'No such booking at this hospital.');
+        if (reason.trim().length < 5) return refuse('invalid-input', 'Give the reason for voiding.');
+        booking.isVoided = true;
+        booking.reason = reason;
+        this.touch('bookings', bookingId);
+        this.command({ kind: 'void', bookingId });
+        return ok(null);
+      }),
     'sync.status': () => ok(this.syncStatus()),
     'devices.status': () => ok(this.devices),
     'sync.now': () => {
@@ -602,13 +743,17 @@ export class FakeDeskBackend implements DeskConnection {
       }
       return ok(this.syncStatus());
     },
-    'replication.pull': ({ collection, checkpoint, limit }) => this.signedIn(() => {
-      const since = checkpoint?.sequence ?? 0;
-      const changed = [...this.changes[collection].entries()].filter(([, sequence]) => sequence > since).sort((a, b) => a[1] - b[1]).slice(0, Math.max(1, limit));
-      const documents: ReplicatedDocument[] = changed.map(([documentId]) => this.document(collection, documentId));
-      const last = changed[changed.length - 1];
-      return ok({ documents, checkpoint: last ? { sequence: last[1] } : checkpoint });
-    }),
+    'replication.pull': ({ collection, checkpoint, limit }) =>
+      this.signedIn(() => {
+        const since = checkpoint?.sequence ?? 0;
+        const changed = [...this.changes[collection].entries()]
+          .filter(([, sequence]) => sequence > since)
+          .sort((a, b) => a[1] - b[1])
+          .slice(0, Math.max(1, limit));
+        const documents: ReplicatedDocument[] = changed.map(([documentId]) => this.document(collection, documentId));
+        const last = changed[changed.length - 1];
+        return ok({ documents, checkpoint: last ? { sequence: last[1] } : checkpoint });
+      }),
   };
 
   // ——— The desk outbox and the imitated server ———
@@ -671,10 +816,21 @@ export class FakeDeskBackend implements DeskConnection {
         // The server has the last word on "one active case per member": another desk may have admitted them meanwhile.
         const other = this.activeCaseOf(fakeCase.memberId, fakeCase.caseId);
         const challenge = entry.otpChallengeId ? this.otpChallenges.get(entry.otpChallengeId) : undefined;
-        const isUnproven = fakeCase.identityMethod === 'otp' && (!challenge || challenge.memberId !== fakeCase.memberId || !challenge.verifiedAt || (challenge.usedByCase !== null && challenge.usedByCase !== fakeCase.caseId));
-        const rejection: DeskError | null = other && other.status === 'admitted' ? { code: 'case-already-active', message: this.activeCaseMessage(this.memberOf(fakeCase.memberId), other) }
-          : isUnproven ? { code: 'identity-not-proven', message: 'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.' }
-            : null;
+        const isUnproven =
+          fakeCase.identityMethod === 'otp' &&
+          (!challenge ||
+            challenge.memberId !== fakeCase.memberId ||
+            !challenge.verifiedAt ||
+            (challenge.usedByCase !== null && challenge.usedByCase !== fakeCase.caseId));
+        const rejection: DeskError | null =
+          other && other.status === 'admitted'
+            ? { code: 'case-already-active', message: this.activeCaseMessage(this.memberOf(fakeCase.memberId), other) }
+            : isUnproven
+              ? {
+                  code: 'identity-not-proven',
+                  message: 'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.',
+                }
+              : null;
         if (rejection) {
           fakeCase.status = 'rejected';
           fakeCase.serverStatus = 'rejected';
@@ -693,10 +849,14 @@ export class FakeDeskBackend implements DeskConnection {
         if (!fakeCase || fakeCase.status === 'rejected') return;
         const pkg = fakePackages.find((candidate) => candidate.code === entry.packageCode);
         if (!pkg) return;
-        const refusal = fakeCase.isPreauthOnServer ? 'A pre-authorization was already requested for this case; ask for an enhancement instead.'
-          : fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
-            : pkg.isUnspecified && entry.estimatedAmount === null ? `${pkg.code} is an unspecified package: give the estimated amount (estimatedAmount).`
-              : !pkg.isUnspecified && entry.estimatedAmount !== null ? `${pkg.code} has a catalogue price; estimatedAmount is only for unspecified packages.`
+        const refusal = fakeCase.isPreauthOnServer
+          ? 'A pre-authorization was already requested for this case; ask for an enhancement instead.'
+          : fakeCase.serverStatus !== 'admitted'
+            ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+            : pkg.isUnspecified && entry.estimatedAmount === null
+              ? `${pkg.code} is an unspecified package: give the estimated amount (estimatedAmount).`
+              : !pkg.isUnspecified && entry.estimatedAmount !== null
+                ? `${pkg.code} has a catalogue price; estimatedAmount is only for unspecified packages.`
                 : null;
         if (refusal) {
           // A pre-auth the server already holds stays as it is, with the refusal said beside it.
@@ -719,9 +879,12 @@ export class FakeDeskBackend implements DeskConnection {
         const booking = this.bookings.get(entry.bookingId);
         const fakeCase = booking ? this.cases.get(booking.caseId) : undefined;
         if (!booking || !fakeCase) return;
-        const refusal = fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
-          : !fakeCase.hold ? 'Request pre-authorization for this case before booking services.'
-            : null;
+        const refusal =
+          fakeCase.serverStatus !== 'admitted'
+            ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+            : !fakeCase.hold
+              ? 'Request pre-authorization for this case before booking services.'
+              : null;
         if (refusal) {
           booking.status = 'rejected';
           booking.reason = refusal;
@@ -737,8 +900,10 @@ export class FakeDeskBackend implements DeskConnection {
         const booking = this.bookings.get(entry.bookingId);
         const fakeCase = booking ? this.cases.get(booking.caseId) : undefined;
         if (!booking || !fakeCase) return;
-        const refusal = booking.isClosed ? 'This booking is closed: its claim was submitted.'
-          : fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}: its bookings were closed when it ended, so this booking can no longer be voided.`
+        const refusal = booking.isClosed
+          ? 'This booking is closed: its claim was submitted.'
+          : fakeCase.serverStatus !== 'admitted'
+            ? `The case is ${fakeCase.serverStatus}: its bookings were closed when it ended, so this booking can no longer be voided.`
             : null;
         if (refusal) {
           booking.isVoided = false;
@@ -755,10 +920,14 @@ export class FakeDeskBackend implements DeskConnection {
         const fakeCase = this.cases.get(entry.caseId);
         const enhancement = fakeCase?.enhancements.find((candidate) => candidate.enhancementId === entry.enhancementId);
         if (!fakeCase || !enhancement) return;
-        const refusal = fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
-          : fakeCase.preauth.status !== 'approved' ? `The pre-authorization is ${fakeCase.preauth.status}; an enhancement needs an approved pre-authorization.`
-            : fakeCase.enhancements.some((other) => other !== enhancement && other.status === 'pending') ? 'An enhancement is already waiting for a decision for this case.'
-              : null;
+        const refusal =
+          fakeCase.serverStatus !== 'admitted'
+            ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+            : fakeCase.preauth.status !== 'approved'
+              ? `The pre-authorization is ${fakeCase.preauth.status}; an enhancement needs an approved pre-authorization.`
+              : fakeCase.enhancements.some((other) => other !== enhancement && other.status === 'pending')
+                ? 'An enhancement is already waiting for a decision for this case.'
+                : null;
         if (refusal) {
           enhancement.status = 'rejected';
           enhancement.decisionReason = refusal;
@@ -788,9 +957,12 @@ export class FakeDeskBackend implements DeskConnection {
         if (!fakeCase) return;
         const bookingSum = this.bookingSum(fakeCase.caseId);
         const isUndecided = ['pending', 'queried', 'committee-review', 'admin-review'].includes(fakeCase.preauth.status);
-        const refusal = fakeCase.serverStatus !== 'admitted' ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
-          : bookingSum > 0 && isUndecided ? `The pre-authorization is still ${fakeCase.preauth.status} and ${this.money(bookingSum)} is booked: the claim needs its decision. Discharge once it is decided, or void the bookings first.`
-            : null;
+        const refusal =
+          fakeCase.serverStatus !== 'admitted'
+            ? `The case is ${fakeCase.serverStatus}; this needs an admitted patient.`
+            : bookingSum > 0 && isUndecided
+              ? `The pre-authorization is still ${fakeCase.preauth.status} and ${this.money(bookingSum)} is booked: the claim needs its decision. Discharge once it is decided, or void the bookings first.`
+              : null;
         if (refusal) {
           fakeCase.status = fakeCase.serverStatus;
           this.refusedOnServer(fakeCase, 'Discharge refused', refusal);
@@ -811,12 +983,23 @@ export class FakeDeskBackend implements DeskConnection {
         if (!fakeCase) return;
         const bookingSum = this.bookingSum(fakeCase.caseId);
         const accepted = fakeCase.claim && fakeCase.claim.status !== 'pending-sync' && fakeCase.claim.status !== 'rejected' ? fakeCase.claim : null;
-        const refusal: DeskError | null = entry.amount !== bookingSum
-          ? { code: 'claim-amount-mismatch', message: `The claim is ${this.money(entry.amount)} but the case's bookings add up to ${this.money(bookingSum)}: the difference is ${this.money(Math.abs(entry.amount - bookingSum))}.`, details: { claimed: entry.amount, bookingSum, difference: entry.amount - bookingSum } }
-          : accepted ? { code: 'claim-already-submitted', message: 'A claim was already submitted for this case.' }
-            : fakeCase.serverStatus !== 'discharged' ? { code: 'claim-not-discharged', message: `The case is ${fakeCase.serverStatus}; discharge the patient before raising the claim.` }
-              : fakeCase.preauth.status !== 'approved' ? { code: 'preauth-not-approved', message: `The pre-authorization is ${fakeCase.preauth.status}; a claim needs an approved pre-authorization.` }
-                : null;
+        const refusal: DeskError | null =
+          entry.amount !== bookingSum
+            ? {
+                code: 'claim-amount-mismatch',
+                message: `The claim is ${this.money(entry.amount)} but the case's bookings add up to ${this.money(bookingSum)}: the difference is ${this.money(Math.abs(entry.amount - bookingSum))}.`,
+                details: { claimed: entry.amount, bookingSum, difference: entry.amount - bookingSum },
+              }
+            : accepted
+              ? { code: 'claim-already-submitted', message: 'A claim was already submitted for this case.' }
+              : fakeCase.serverStatus !== 'discharged'
+                ? { code: 'claim-not-discharged', message: `The case is ${fakeCase.serverStatus}; discharge the patient before raising the claim.` }
+                : fakeCase.preauth.status !== 'approved'
+                  ? {
+                      code: 'preauth-not-approved',
+                      message: `The pre-authorization is ${fakeCase.preauth.status}; a claim needs an approved pre-authorization.`,
+                    }
+                  : null;
         if (refusal) {
           if (fakeCase.claim && fakeCase.claim.claimId === entry.claimId) fakeCase.claim = { ...fakeCase.claim, status: 'rejected', rejection: refusal };
           this.refusedOnServer(fakeCase, 'Claim refused', refusal.message);
@@ -915,8 +1098,15 @@ export class FakeDeskBackend implements DeskConnection {
 
   private session(operator: FakeOperator): SessionInfo {
     return {
-      operatorId: operator.operatorId, username: operator.username, displayName: operator.displayName, roles: operator.roles,
-      hospitalId: this.hospital.hospitalId, hospitalName: this.hospital.name, deskId: this.hospital.deskId, isOfflineSession: !this.isOnline, scheme: fakeScheme,
+      operatorId: operator.operatorId,
+      username: operator.username,
+      displayName: operator.displayName,
+      roles: operator.roles,
+      hospitalId: this.hospital.hospitalId,
+      hospitalName: this.hospital.name,
+      deskId: this.hospital.deskId,
+      isOfflineSession: !this.isOnline,
+      scheme: fakeScheme,
     };
   }
 
@@ -927,7 +1117,9 @@ export class FakeDeskBackend implements DeskConnection {
       serverUrl: 'https://sync.demo.coverdesk.invalid',
       lastSyncAt: this.lastSyncAt,
       pendingMutations: this.outbox.length,
-      lastError: this.isOnline ? null : { code: 'unreachable', message: 'The sync server cannot be reached; working from this desk’s replica.', at: this.lastSyncAt ?? this.isoNow() },
+      lastError: this.isOnline
+        ? null
+        : { code: 'unreachable', message: 'The sync server cannot be reached; working from this desk’s replica.', at: this.lastSyncAt ?? this.isoNow() },
       firstSync: null,
     };
   }
@@ -982,8 +1174,19 @@ export class FakeDeskBackend implements DeskConnection {
   private memberSummary(member: FakeMember): MemberSummary {
     const active = this.activeCaseOf(member.memberId);
     return {
-      memberId: member.memberId, schemeMemberId: member.schemeMemberId, fullName: member.fullName, birthYear: member.birthYear, gender: member.gender, relation: member.relation,
-      activeCase: active ? { caseId: active.hospitalCode === this.hospital.code ? active.caseId : null, hospitalCode: active.hospitalCode, isOwnHospital: active.hospitalCode === this.hospital.code } : null,
+      memberId: member.memberId,
+      schemeMemberId: member.schemeMemberId,
+      fullName: member.fullName,
+      birthYear: member.birthYear,
+      gender: member.gender,
+      relation: member.relation,
+      activeCase: active
+        ? {
+            caseId: active.hospitalCode === this.hospital.code ? active.caseId : null,
+            hospitalCode: active.hospitalCode,
+            isOwnHospital: active.hospitalCode === this.hospital.code,
+          }
+        : null,
     };
   }
 
@@ -1005,8 +1208,13 @@ export class FakeDeskBackend implements DeskConnection {
       // The fake plays an always-current server: it records an admission when it is made.
       serverAdmittedAt: fakeCase.status === 'pending-sync' ? null : fakeCase.admittedAt,
       // The shortfall as the real desk states it: what was requested beyond what the cover holds.
-      preauth: { ...fakeCase.preauth, shortfall: fakeCase.isPreauthOnServer && fakeCase.hold ? Math.max(0, (fakeCase.preauth.requestedAmount ?? 0) - fakeCase.hold.amount) : null },
-      hold: fakeCase.hold ? { value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized }, confirmedAt: fakeCase.hold.confirmedAt } : null,
+      preauth: {
+        ...fakeCase.preauth,
+        shortfall: fakeCase.isPreauthOnServer && fakeCase.hold ? Math.max(0, (fakeCase.preauth.requestedAmount ?? 0) - fakeCase.hold.amount) : null,
+      },
+      hold: fakeCase.hold
+        ? { value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized }, confirmedAt: fakeCase.hold.confirmedAt }
+        : null,
       bookings: bookings.map((booking) => this.bookingView(booking)),
       bookingSum: this.bookingSum(fakeCase.caseId),
       enhancements: fakeCase.enhancements.map((enhancement) => ({ ...enhancement })),
@@ -1018,17 +1226,34 @@ export class FakeDeskBackend implements DeskConnection {
     const view = this.caseView(fakeCase);
     const pendingCaseIds = new Set(this.outbox.flatMap((entry) => ('caseId' in entry ? [entry.caseId] : [this.bookings.get(entry.bookingId)?.caseId])));
     return {
-      caseId: view.caseId, memberName: view.memberName, schemeMemberId: view.schemeMemberId, status: view.status,
-      preauthStatus: view.preauth.status, packageCode: view.preauth.packageCode, holdAmount: view.hold?.value.amount ?? null,
-      bookingSum: view.bookingSum, admittedAt: view.admittedAt, hasPendingChanges: pendingCaseIds.has(fakeCase.caseId),
+      caseId: view.caseId,
+      memberName: view.memberName,
+      schemeMemberId: view.schemeMemberId,
+      status: view.status,
+      preauthStatus: view.preauth.status,
+      packageCode: view.preauth.packageCode,
+      holdAmount: view.hold?.value.amount ?? null,
+      bookingSum: view.bookingSum,
+      admittedAt: view.admittedAt,
+      hasPendingChanges: pendingCaseIds.has(fakeCase.caseId),
     };
   }
 
   private bookingView(booking: FakeBooking): BookingView {
     return {
-      bookingId: booking.bookingId, caseId: booking.caseId, itemCode: booking.itemCode, description: booking.description, quantity: booking.quantity,
-      unitPrice: booking.unitPrice, amount: booking.amount, coveredAmount: booking.coveredAmount, shortfallAmount: booking.shortfallAmount,
-      status: booking.status, isVoided: booking.isVoided, reason: booking.reason, createdAt: booking.createdAt,
+      bookingId: booking.bookingId,
+      caseId: booking.caseId,
+      itemCode: booking.itemCode,
+      description: booking.description,
+      quantity: booking.quantity,
+      unitPrice: booking.unitPrice,
+      amount: booking.amount,
+      coveredAmount: booking.coveredAmount,
+      shortfallAmount: booking.shortfallAmount,
+      status: booking.status,
+      isVoided: booking.isVoided,
+      reason: booking.reason,
+      createdAt: booking.createdAt,
     };
   }
 
@@ -1071,10 +1296,31 @@ export class FakeDeskBackend implements DeskConnection {
 
   private newCase(member: FakeMember, hospitalCode: FakeHospital['code'], identityMethod: IdentityMethod, isEmergency: boolean): FakeCase {
     const fakeCase: FakeCase = {
-      caseId: this.id('case'), memberId: member.memberId, familyId: member.familyId, hospitalCode, status: 'pending-sync', serverStatus: 'pending-sync', rejection: null, identityMethod, isEmergency,
+      caseId: this.id('case'),
+      memberId: member.memberId,
+      familyId: member.familyId,
+      hospitalCode,
+      status: 'pending-sync',
+      serverStatus: 'pending-sync',
+      rejection: null,
+      identityMethod,
+      isEmergency,
       admittedAt: this.isoNow(),
-      preauth: { status: 'not-requested', packageCode: null, packageName: null, requestedAmount: null, approvedAmount: null, queryReason: null, decisionReason: null, shortfall: null },
-      hold: null, isPreauthOnServer: false, recommendedAmount: null, enhancements: [], claim: null,
+      preauth: {
+        status: 'not-requested',
+        packageCode: null,
+        packageName: null,
+        requestedAmount: null,
+        approvedAmount: null,
+        queryReason: null,
+        decisionReason: null,
+        shortfall: null,
+      },
+      hold: null,
+      isPreauthOnServer: false,
+      recommendedAmount: null,
+      enhancements: [],
+      claim: null,
     };
     this.cases.set(fakeCase.caseId, fakeCase);
     return fakeCase;
@@ -1186,14 +1432,40 @@ export class FakeDeskBackend implements DeskConnection {
     fakeCase.status = 'discharged';
     fakeCase.serverStatus = 'discharged';
     fakeCase.isPreauthOnServer = true;
-    fakeCase.preauth = { ...fakeCase.preauth, status: 'approved', packageCode: 'MG006A', packageName: 'Dengue fever, moderate, ward', requestedAmount: 500_000, approvedAmount: 500_000, shortfall: 0 };
+    fakeCase.preauth = {
+      ...fakeCase.preauth,
+      status: 'approved',
+      packageCode: 'MG006A',
+      packageName: 'Dengue fever, moderate, ward',
+      requestedAmount: 500_000,
+      approvedAmount: 500_000,
+      shortfall: 0,
+    };
     fakeCase.hold = { amount: 500_000, authorized: 500_000, extended: 0, confirmedAt: this.isoNow() };
-    const items: readonly [string, number][] = [['WARD-DAY', 4], ['LAB-NS1', 1], ['LAB-CBC', 2], ['IV-FLUIDS', 10], ['CONSULT', 2]];
+    const items: readonly [string, number][] = [
+      ['WARD-DAY', 4],
+      ['LAB-NS1', 1],
+      ['LAB-CBC', 2],
+      ['IV-FLUIDS', 10],
+      ['CONSULT', 2],
+    ];
     for (const [itemCode, quantity] of items) {
       const item = fakeBookableItems.find((candidate) => candidate.itemCode === itemCode)!;
       const booking: FakeBooking = {
-        bookingId: this.id('booking'), caseId: fakeCase.caseId, itemCode, description: item.description, quantity, unitPrice: item.unitPrice, amount: quantity * item.unitPrice,
-        coveredAmount: null, shortfallAmount: null, status: 'pending', isVoided: false, isClosed: false, reason: null, createdAt: this.isoNow(),
+        bookingId: this.id('booking'),
+        caseId: fakeCase.caseId,
+        itemCode,
+        description: item.description,
+        quantity,
+        unitPrice: item.unitPrice,
+        amount: quantity * item.unitPrice,
+        coveredAmount: null,
+        shortfallAmount: null,
+        status: 'pending',
+        isVoided: false,
+        isClosed: false,
+        reason: null,
+        createdAt: this.isoNow(),
       };
       this.bookings.set(booking.bookingId, booking);
     }

@@ -21,229 +21,368 @@ const strict = { additionalProperties: false } as const;
 const fingerprintTemplatePattern = '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
 
 /** One decision per claim line, shared by CEX (process-claim) and CPD (verify-claim). */
-const ClaimLineDecisions = Type.Array(Type.Object({
-  bookingId: Uuid('The booking behind the line'),
-  decision: Type.Union([Type.Literal('full'), Type.Literal('partial'), Type.Literal('deny')]),
-  approvedAmount: Type.Optional(Amount('Required for partial')),
-  reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
-}, strict), { minItems: 1, maxItems: 500 });
+const ClaimLineDecisions = Type.Array(
+  Type.Object(
+    {
+      bookingId: Uuid('The booking behind the line'),
+      decision: Type.Union([Type.Literal('full'), Type.Literal('partial'), Type.Literal('deny')]),
+      approvedAmount: Type.Optional(Amount('Required for partial')),
+      reasonCode: Type.Optional(Type.Enum([...reasonCodes])),
+    },
+    strict,
+  ),
+  { minItems: 1, maxItems: 500 },
+);
 
 /** Supporting documents declared with a claim: metadata only (the desk does not upload files yet). */
 export const documentKinds = ['discharge-summary', 'bill', 'investigation-report', 'prescription', 'implant-sticker', 'photo', 'other'] as const;
-const ClaimDocuments = Type.Array(Type.Object({
-  name: Text('File name as the hospital holds it', 200),
-  kind: Type.Enum([...documentKinds]),
-  sizeBytes: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, description: 'Size in bytes (at most 100 MB)' }),
-  sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, lower-case hex' }),
-}, strict), { maxItems: 50 });
+const ClaimDocuments = Type.Array(
+  Type.Object(
+    {
+      name: Text('File name as the hospital holds it', 200),
+      kind: Type.Enum([...documentKinds]),
+      sizeBytes: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, description: 'Size in bytes (at most 100 MB)' }),
+      sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, lower-case hex' }),
+    },
+    strict,
+  ),
+  { maxItems: 50 },
+);
 
 export const commandBodies = {
-  'identify-member': Type.Object({
-    ...CommandIdField,
-    by: Type.Union([Type.Literal('scheme-id'), Type.Literal('national-id'), Type.Literal('health-card')]),
-    value: Text('The scheme member id, national id number or health-card number', 64),
-  }, strict),
-  'admit': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('Client-generated case id'),
-    memberId: Uuid('The member being admitted'),
-    identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
-    isEmergency: Type.Optional(Type.Boolean()),
-    otpChallengeId: Type.Optional(Uuid('For identityMethod otp: the verified one-time-code challenge')),
-    overrideReason: Type.Optional(Type.String({ minLength: 15, maxLength: 1000, description: 'For identityMethod override: why identity could not be proven (e.g. unconscious patient)' })),
-    supervisorName: Type.Optional(Text('For identityMethod override: the supervisor who authorised it', 120)),
-    admittedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: "When the operator admitted the patient, from the desk's clock (an admission made offline reaches the server later). At most 5 minutes ahead of the server's clock and 7 days behind it; its policy year is the case's. Absent: the server's receipt time." })),
-  }, strict),
-  'send-otp': Type.Object({
-    ...CommandIdField,
-    challengeId: Uuid('Client-generated challenge id'),
-    memberId: Uuid('The member to identify'),
-    isForRelative: Type.Optional(Type.Boolean({ description: 'The code is read out by a relative (unconscious patient)' })),
-  }, strict),
-  'verify-otp': Type.Object({
-    ...CommandIdField,
-    challengeId: Uuid('The challenge'),
-    code: Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code' }),
-  }, strict),
-  'enroll-fingerprint': Type.Object({
-    ...CommandIdField,
-    memberId: Uuid('The member whose finger was enrolled'),
-    template: Type.String({ pattern: fingerprintTemplatePattern, minLength: 4, maxLength: 5_464, description: 'The fingerprint module\'s template (character file), base64; at most 4,096 bytes. Stored encrypted, never logged or echoed.' }),
-  }, strict),
-  'enroll-face': Type.Object({
-    ...CommandIdField,
-    memberId: Uuid('The member whose face was enrolled'),
-    descriptor: Type.Array(Type.Number({ minimum: -1_000, maximum: 1_000 }), { minItems: faceDescriptorLength, maxItems: faceDescriptorLength, description: 'The face embedding from the desk camera. Stored encrypted, never logged or echoed.' }),
-  }, strict),
-  'review-override': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('The case admitted by identity override'),
-    note: Text('The reviewer\'s finding', 2000),
-  }, strict),
-  'request-preauth': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('The admitted case'),
-    packageCode: Text('Package code from the catalogue', 32),
-    estimatedAmount: Type.Optional(Amount('Required for an unspecified package: the estimated cost')),
-    clinicalNote: Type.Optional(Text('Clinical justification', 2000)),
-  }, strict),
-  'respond-query': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('The queried case'),
-    response: Text('The desk\'s answer to the reviewer\'s query', 2000),
-  }, strict),
-  'decide-preauth': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('The case whose pre-authorization is decided'),
-    decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject'), Type.Literal('query')]),
-    amount: Type.Optional(Amount('Required for approve-lower')),
-    reason: Type.Optional(Text('Required for approve-lower, reject and query', 2000)),
-  }, strict),
-  'recommend-preauth': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('An unspecified-package case in committee review'),
-    recommendedAmount: Amount('The Medical Committee\'s recommended amount'),
-    reason: Text('The committee\'s reasoning', 2000),
-  }, strict),
-  'approve-unspecified': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('An unspecified-package case in admin review'),
-    decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject')]),
-    amount: Type.Optional(Amount('Required for approve-lower')),
-    reason: Type.Optional(Text('Required for approve-lower and reject', 2000)),
-  }, strict),
-  'request-enhancement': Type.Object({
-    ...CommandIdField,
-    enhancementId: Uuid('Client-generated enhancement id'),
-    caseId: Uuid('The case'),
-    amount: Amount('Additional amount requested'),
-    reason: Text('Why more is needed', 2000),
-  }, strict),
-  'decide-enhancement': Type.Object({
-    ...CommandIdField,
-    enhancementId: Uuid('The enhancement request'),
-    decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject')]),
-    amount: Type.Optional(Amount('Required for approve-lower')),
-    reason: Type.Optional(Text('Required for approve-lower and reject', 2000)),
-  }, strict),
-  'add-booking': Type.Object({
-    ...CommandIdField,
-    bookingId: Uuid('Client-generated booking id'),
-    caseId: Uuid('The case the service or item was used for'),
-    itemCode: Text('Service or item code', 32),
-    description: Text('What was provided', 200),
-    quantity: Type.Integer({ minimum: 1, maximum: 10_000 }),
-    unitPrice: Amount('Price per unit in minor units'),
-  }, strict),
-  'void-booking': Type.Object({
-    ...CommandIdField,
-    bookingId: Uuid('The booking to void'),
-    reason: Text('Why it is voided', 500),
-  }, strict),
-  'discharge': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('The case to discharge'),
-  }, strict),
-  'submit-claim': Type.Object({
-    ...CommandIdField,
-    claimId: Uuid('Client-generated claim id'),
-    caseId: Uuid('The discharged case'),
-    amount: Amount('Claimed amount: must equal the case\'s booking sum'),
-    documents: Type.Optional(ClaimDocuments),
-  }, strict),
-  'process-claim': Type.Object({
-    ...CommandIdField,
-    claimId: Uuid('The claim'),
-    lines: ClaimLineDecisions,
-  }, strict),
-  'verify-claim': Type.Object({
-    ...CommandIdField,
-    claimId: Uuid('The claim'),
-    lines: ClaimLineDecisions,
-  }, strict),
-  'approve-payment': Type.Object({
-    ...CommandIdField,
-    paymentId: Uuid('Client-generated payment id'),
-    claimIds: Type.Array(Uuid('An approved claim'), { minItems: 1, maxItems: 1000, uniqueItems: true }),
-    deductions: Type.Optional(Type.Integer({ minimum: 0, maximum: maxAmount, description: 'Amount withheld (e.g. tax) from the payment' })),
-  }, strict),
-  'cancel-case': Type.Object({
-    ...CommandIdField,
-    caseId: Uuid('The case to cancel'),
-    reason: Text('Why the admission is cancelled', 500),
-  }, strict),
-  'register-family': Type.Object({
-    ...CommandIdField,
-    familyId: Uuid('Client-generated family id'),
-    familyNumber: Text('Scheme family number', 32),
-    cover: Amount('Floater cover for the policy year'),
-    registeredPhone: Type.String({ pattern: '^\\+?[0-9]{8,15}$', description: 'Registered mobile number' }),
-    district: Text('District', 64),
-    members: Type.Array(Type.Object({
-      memberId: Uuid('Client-generated member id'),
-      schemeMemberId: Type.String({ pattern: '^[A-Z]{3}-[A-Z0-9]{8}$', description: 'Scheme member id, e.g. PMJ-7K2Q9D1A' }),
-      fullName: Text('Full name', 120),
-      birthYear: Type.Integer({ minimum: 1900, maximum: 2100 }),
-      gender: Type.Union([Type.Literal('F'), Type.Literal('M'), Type.Literal('X')]),
-      relation: Type.Enum(['head', 'spouse', 'son', 'daughter', 'parent', 'other']),
-      nationalId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$', description: '12-digit national id; stored only as a keyed hash' })),
-      healthCardNumber: Type.Optional(Text('Health-card number', 32)),
-    }, strict), { minItems: 1, maxItems: 30 }),
-  }, strict),
-  'set-package-price': Type.Object({
-    ...CommandIdField,
-    packageCode: Text('Package code', 32),
-    price: Amount('New price; becomes a new version'),
-  }, strict),
-  'configure-desk': Type.Object({
-    ...CommandIdField,
-    deskId: Uuid('The desk'),
-    registryDistrict: Type.Optional(Text('District whose registry the desk keeps for offline search (default: its hospital\'s)', 64)),
-    status: Type.Optional(Type.Enum(['active', 'revoked'])),
-  }, strict),
-  'create-operator': Type.Object({
-    ...CommandIdField,
-    operatorId: Uuid('Client-generated operator id'),
-    username: Type.String({ pattern: '^[a-z0-9._-]{3,40}$' }),
-    displayName: Text('Display name', 120),
-    password: Type.String({ minLength: 10, maxLength: 200 }),
-    roles: Type.Array(Type.Enum([...roles]), { minItems: 1, uniqueItems: true }),
-    hospitalId: Type.Optional(Uuid('Hospital scope (required for MEDCO)')),
-  }, strict),
-  'register-hospital': Type.Object({
-    ...CommandIdField,
-    hospitalId: Uuid('Client-generated hospital id'),
-    code: Type.String({ pattern: '^[A-Z0-9-]{2,16}$', description: 'Short hospital code, e.g. HSP-C (upper-case letters, digits, dashes)' }),
-    name: Text('Hospital name', 200),
-    district: Text('District (a desk replicates this district\'s registry by default)', 64),
-  }, strict),
-  'register-desk': Type.Object({
-    ...CommandIdField,
-    deskId: Uuid('Client-generated desk id'),
-    hospitalId: Uuid('The hospital the desk admits for'),
-    name: Text('Desk name, e.g. Admission desk 2', 120),
-  }, strict),
-  'revoke-desk': Type.Object({
-    ...CommandIdField,
-    deskId: Uuid('The desk whose credential stops working at once'),
-    reason: Text('Why the desk is revoked (lost, stolen, decommissioned…)', 500),
-  }, strict),
-  'update-operator': Type.Object({
-    ...CommandIdField,
-    operatorId: Uuid('The operator'),
-    displayName: Type.Optional(Text('Display name', 120)),
-    roles: Type.Optional(Type.Array(Type.Enum([...roles]), { minItems: 1, uniqueItems: true })),
-    hospitalId: Type.Optional(Type.Union([Uuid('Hospital scope (required for MEDCO)'), Type.Null()])),
-    isActive: Type.Optional(Type.Boolean({ description: 'false deactivates: the operator can no longer sign in' })),
-  }, strict),
-  'set-scheme-parameters': Type.Object({
-    ...CommandIdField,
-    governmentShareBp: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'Government part of every payment, in basis points (6000 = 60%)' })),
-    shortfallPolicy: Type.Optional(Type.Enum(['partial-hold', 'refuse'])),
-    autoExtendBp: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'How far bookings may grow a hold past the authorized amount, in basis points' })),
-    preauthTurnaroundMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 10_080, description: 'Pre-authorization turnaround target in minutes (at most a week)' })),
-    reason: Text('Why the parameters change (kept in the audit trail)', 500),
-  }, strict),
+  'identify-member': Type.Object(
+    {
+      ...CommandIdField,
+      by: Type.Union([Type.Literal('scheme-id'), Type.Literal('national-id'), Type.Literal('health-card')]),
+      value: Text('The scheme member id, national id number or health-card number', 64),
+    },
+    strict,
+  ),
+  admit: Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('Client-generated case id'),
+      memberId: Uuid('The member being admitted'),
+      identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
+      isEmergency: Type.Optional(Type.Boolean()),
+      otpChallengeId: Type.Optional(Uuid('For identityMethod otp: the verified one-time-code challenge')),
+      overrideReason: Type.Optional(
+        Type.String({
+          minLength: 15,
+          maxLength: 1000,
+          description: 'For identityMethod override: why identity could not be proven (e.g. unconscious patient)',
+        }),
+      ),
+      supervisorName: Type.Optional(Text('For identityMethod override: the supervisor who authorised it', 120)),
+      admittedAt: Type.Optional(
+        Type.String({
+          format: 'date-time',
+          maxLength: 40,
+          description:
+            "When the operator admitted the patient, from the desk's clock (an admission made offline reaches the server later). At most 5 minutes ahead of the server's clock and 7 days behind it; its policy year is the case's. Absent: the server's receipt time.",
+        }),
+      ),
+    },
+    strict,
+  ),
+  'send-otp': Type.Object(
+    {
+      ...CommandIdField,
+      challengeId: Uuid('Client-generated challenge id'),
+      memberId: Uuid('The member to identify'),
+      isForRelative: Type.Optional(Type.Boolean({ description: 'The code is read out by a relative (unconscious patient)' })),
+    },
+    strict,
+  ),
+  'verify-otp': Type.Object(
+    {
+      ...CommandIdField,
+      challengeId: Uuid('The challenge'),
+      code: Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code' }),
+    },
+    strict,
+  ),
+  'enroll-fingerprint': Type.Object(
+    {
+      ...CommandIdField,
+      memberId: Uuid('The member whose finger was enrolled'),
+      template: Type.String({
+        pattern: fingerprintTemplatePattern,
+        minLength: 4,
+        maxLength: 5_464,
+        description: "The fingerprint module's template (character file), base64; at most 4,096 bytes. Stored encrypted, never logged or echoed.",
+      }),
+    },
+    strict,
+  ),
+  'enroll-face': Type.Object(
+    {
+      ...CommandIdField,
+      memberId: Uuid('The member whose face was enrolled'),
+      descriptor: Type.Array(Type.Number({ minimum: -1_000, maximum: 1_000 }), {
+        minItems: faceDescriptorLength,
+        maxItems: faceDescriptorLength,
+        description: 'The face embedding from the desk camera. Stored encrypted, never logged or echoed.',
+      }),
+    },
+    strict,
+  ),
+  'review-override': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('The case admitted by identity override'),
+      note: Text("The reviewer's finding", 2000),
+    },
+    strict,
+  ),
+  'request-preauth': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('The admitted case'),
+      packageCode: Text('Package code from the catalogue', 32),
+      estimatedAmount: Type.Optional(Amount('Required for an unspecified package: the estimated cost')),
+      clinicalNote: Type.Optional(Text('Clinical justification', 2000)),
+    },
+    strict,
+  ),
+  'respond-query': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('The queried case'),
+      response: Text("The desk's answer to the reviewer's query", 2000),
+    },
+    strict,
+  ),
+  'decide-preauth': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('The case whose pre-authorization is decided'),
+      decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject'), Type.Literal('query')]),
+      amount: Type.Optional(Amount('Required for approve-lower')),
+      reason: Type.Optional(Text('Required for approve-lower, reject and query', 2000)),
+    },
+    strict,
+  ),
+  'recommend-preauth': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('An unspecified-package case in committee review'),
+      recommendedAmount: Amount("The Medical Committee's recommended amount"),
+      reason: Text("The committee's reasoning", 2000),
+    },
+    strict,
+  ),
+  'approve-unspecified': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('An unspecified-package case in admin review'),
+      decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject')]),
+      amount: Type.Optional(Amount('Required for approve-lower')),
+      reason: Type.Optional(Text('Required for approve-lower and reject', 2000)),
+    },
+    strict,
+  ),
+  'request-enhancement': Type.Object(
+    {
+      ...CommandIdField,
+      enhancementId: Uuid('Client-generated enhancement id'),
+      caseId: Uuid('The case'),
+      amount: Amount('Additional amount requested'),
+      reason: Text('Why more is needed', 2000),
+    },
+    strict,
+  ),
+  'decide-enhancement': Type.Object(
+    {
+      ...CommandIdField,
+      enhancementId: Uuid('The enhancement request'),
+      decision: Type.Union([Type.Literal('approve'), Type.Literal('approve-lower'), Type.Literal('reject')]),
+      amount: Type.Optional(Amount('Required for approve-lower')),
+      reason: Type.Optional(Text('Required for approve-lower and reject', 2000)),
+    },
+    strict,
+  ),
+  'add-booking': Type.Object(
+    {
+      ...CommandIdField,
+      bookingId: Uuid('Client-generated booking id'),
+      caseId: Uuid('The case the service or item was used for'),
+      itemCode: Text('Service or item code', 32),
+      description: Text('What was provided', 200),
+      quantity: Type.Integer({ minimum: 1, maximum: 10_000 }),
+      unitPrice: Amount('Price per unit in minor units'),
+    },
+    strict,
+  ),
+  'void-booking': Type.Object(
+    {
+      ...CommandIdField,
+      bookingId: Uuid('The booking to void'),
+      reason: Text('Why it is voided', 500),
+    },
+    strict,
+  ),
+  discharge: Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('The case to discharge'),
+    },
+    strict,
+  ),
+  'submit-claim': Type.Object(
+    {
+      ...CommandIdField,
+      claimId: Uuid('Client-generated claim id'),
+      caseId: Uuid('The discharged case'),
+      amount: Amount("Claimed amount: must equal the case's booking sum"),
+      documents: Type.Optional(ClaimDocuments),
+    },
+    strict,
+  ),
+  'process-claim': Type.Object(
+    {
+      ...CommandIdField,
+      claimId: Uuid('The claim'),
+      lines: ClaimLineDecisions,
+    },
+    strict,
+  ),
+  'verify-claim': Type.Object(
+    {
+      ...CommandIdField,
+      claimId: Uuid('The claim'),
+      lines: ClaimLineDecisions,
+    },
+    strict,
+  ),
+  'approve-payment': Type.Object(
+    {
+      ...CommandIdField,
+      paymentId: Uuid('Client-generated payment id'),
+      claimIds: Type.Array(Uuid('An approved claim'), { minItems: 1, maxItems: 1000, uniqueItems: true }),
+      deductions: Type.Optional(Type.Integer({ minimum: 0, maximum: maxAmount, description: 'Amount withheld (e.g. tax) from the payment' })),
+    },
+    strict,
+  ),
+  'cancel-case': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('The case to cancel'),
+      reason: Text('Why the admission is cancelled', 500),
+    },
+    strict,
+  ),
+  'register-family': Type.Object(
+    {
+      ...CommandIdField,
+      familyId: Uuid('Client-generated family id'),
+      familyNumber: Text('Scheme family number', 32),
+      cover: Amount('Floater cover for the policy year'),
+      registeredPhone: Type.String({ pattern: '^\\+?[0-9]{8,15}$', description: 'Registered mobile number' }),
+      district: Text('District', 64),
+      members: Type.Array(
+        Type.Object(
+          {
+            memberId: Uuid('Client-generated member id'),
+            schemeMemberId: Type.String({ pattern: '^[A-Z]{3}-[A-Z0-9]{8}$', description: 'Scheme member id, e.g. PMJ-7K2Q9D1A' }),
+            fullName: Text('Full name', 120),
+            birthYear: Type.Integer({ minimum: 1900, maximum: 2100 }),
+            gender: Type.Union([Type.Literal('F'), Type.Literal('M'), Type.Literal('X')]),
+            relation: Type.Enum(['head', 'spouse', 'son', 'daughter', 'parent', 'other']),
+            nationalId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$', description: '12-digit national id; stored only as a keyed hash' })),
+            healthCardNumber: Type.Optional(Text('Health-card number', 32)),
+          },
+          strict,
+        ),
+        { minItems: 1, maxItems: 30 },
+      ),
+    },
+    strict,
+  ),
+  'set-package-price': Type.Object(
+    {
+      ...CommandIdField,
+      packageCode: Text('Package code', 32),
+      price: Amount('New price; becomes a new version'),
+    },
+    strict,
+  ),
+  'configure-desk': Type.Object(
+    {
+      ...CommandIdField,
+      deskId: Uuid('The desk'),
+      registryDistrict: Type.Optional(Text("District whose registry the desk keeps for offline search (default: its hospital's)", 64)),
+      status: Type.Optional(Type.Enum(['active', 'revoked'])),
+    },
+    strict,
+  ),
+  'create-operator': Type.Object(
+    {
+      ...CommandIdField,
+      operatorId: Uuid('Client-generated operator id'),
+      username: Type.String({ pattern: '^[a-z0-9._-]{3,40}$' }),
+      displayName: Text('Display name', 120),
+      password: Type.String({ minLength: 10, maxLength: 200 }),
+      roles: Type.Array(Type.Enum([...roles]), { minItems: 1, uniqueItems: true }),
+      hospitalId: Type.Optional(Uuid('Hospital scope (required for MEDCO)')),
+    },
+    strict,
+  ),
+  'register-hospital': Type.Object(
+    {
+      ...CommandIdField,
+      hospitalId: Uuid('Client-generated hospital id'),
+      code: Type.String({ pattern: '^[A-Z0-9-]{2,16}$', description: 'Short hospital code, e.g. HSP-C (upper-case letters, digits, dashes)' }),
+      name: Text('Hospital name', 200),
+      district: Text("District (a desk replicates this district's registry by default)", 64),
+    },
+    strict,
+  ),
+  'register-desk': Type.Object(
+    {
+      ...CommandIdField,
+      deskId: Uuid('Client-generated desk id'),
+      hospitalId: Uuid('The hospital the desk admits for'),
+      name: Text('Desk name, e.g. Admission desk 2', 120),
+    },
+    strict,
+  ),
+  'revoke-desk': Type.Object(
+    {
+      ...CommandIdField,
+      deskId: Uuid('The desk whose credential stops working at once'),
+      reason: Text('Why the desk is revoked (lost, stolen, decommissioned…)', 500),
+    },
+    strict,
+  ),
+  'update-operator': Type.Object(
+    {
+      ...CommandIdField,
+      operatorId: Uuid('The operator'),
+      displayName: Type.Optional(Text('Display name', 120)),
+      roles: Type.Optional(Type.Array(Type.Enum([...roles]), { minItems: 1, uniqueItems: true })),
+      hospitalId: Type.Optional(Type.Union([Uuid('Hospital scope (required for MEDCO)'), Type.Null()])),
+      isActive: Type.Optional(Type.Boolean({ description: 'false deactivates: the operator can no longer sign in' })),
+    },
+    strict,
+  ),
+  'set-scheme-parameters': Type.Object(
+    {
+      ...CommandIdField,
+      governmentShareBp: Type.Optional(
+        Type.Integer({ minimum: 0, maximum: 10_000, description: 'Government part of every payment, in basis points (6000 = 60%)' }),
+      ),
+      shortfallPolicy: Type.Optional(Type.Enum(['partial-hold', 'refuse'])),
+      autoExtendBp: Type.Optional(
+        Type.Integer({ minimum: 0, maximum: 10_000, description: 'How far bookings may grow a hold past the authorized amount, in basis points' }),
+      ),
+      preauthTurnaroundMinutes: Type.Optional(
+        Type.Integer({ minimum: 5, maximum: 10_080, description: 'Pre-authorization turnaround target in minutes (at most a week)' }),
+      ),
+      reason: Text('Why the parameters change (kept in the audit trail)', 500),
+    },
+    strict,
+  ),
 } satisfies Record<string, TSchema>;
 
 export type CommandName = keyof typeof commandBodies;
@@ -253,7 +392,7 @@ export const commandNames = Object.keys(commandBodies) as CommandName[];
 /** Who may send each command. Hospital scope is checked separately, on the case itself. */
 export const commandRoles: Record<CommandName, readonly Role[]> = {
   'identify-member': ['MEDCO', 'PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'],
-  'admit': ['MEDCO'],
+  admit: ['MEDCO'],
   'request-preauth': ['MEDCO'],
   'respond-query': ['MEDCO'],
   'decide-preauth': ['PPD'],
@@ -263,7 +402,7 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'decide-enhancement': ['PPD'],
   'add-booking': ['MEDCO'],
   'void-booking': ['MEDCO'],
-  'discharge': ['MEDCO'],
+  discharge: ['MEDCO'],
   'submit-claim': ['MEDCO'],
   'process-claim': ['CEX'],
   'verify-claim': ['CPD'],
@@ -285,18 +424,24 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'set-scheme-parameters': ['HA'],
 };
 
-export const LoginBody = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 40 }),
-  password: Type.String({ minLength: 1, maxLength: 200 }),
-}, strict);
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 40 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  strict,
+);
 
 /**
  * A refusal of a route other than a command's (reads, sync, console, HA routes): a code, a
  * sentence and, for some codes, details. Commands describe theirs exactly in contract/results.ts.
  */
-export const ErrorAnswer = Type.Object({
-  code: Type.String({ description: 'Machine-readable refusal code' }),
-  message: Type.String({ description: 'A sentence a person can act on' }),
-  details: Type.Optional(Type.Object({}, { additionalProperties: true })),
-}, strict);
+export const ErrorAnswer = Type.Object(
+  {
+    code: Type.String({ description: 'Machine-readable refusal code' }),
+    message: Type.String({ description: 'A sentence a person can act on' }),
+    details: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  strict,
+);
 export type ErrorAnswerBody = Static<typeof ErrorAnswer>;

@@ -15,50 +15,104 @@ import { roles } from '../domain/ids';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
 
-const Sentence = Type.String({ description: 'For the operator, in the scheme\'s currency and words' });
+const Sentence = Type.String({ description: "For the operator, in the scheme's currency and words" });
 const RoleList = Type.Array(Type.Enum([...roles]));
 
 /** The family's cover after the command, as the arbitration statement left it. */
 const FamilyMoney = Type.Object({ cover: Minor, committed: Minor, available: Minor }, closed);
 
-const PreauthApproved = Type.Object({
-  caseId: Id, preauthStatus: Type.Literal('approved'), approvedAmount: Minor, holdAmount: Minor,
-  shortfall: Type.Integer({ minimum: 0, description: 'Approved but not held: the cover could not take it (an estimate, not a patient share)' }),
-  family: FamilyMoney,
-}, closed);
-const PreauthRejected = Type.Object({
-  caseId: Id, preauthStatus: Type.Literal('rejected'), holdAmount: Type.Literal(0), holdStatus: Type.Literal('released'), released: Minor,
-  summary: Sentence, family: FamilyMoney,
-}, closed);
+const PreauthApproved = Type.Object(
+  {
+    caseId: Id,
+    preauthStatus: Type.Literal('approved'),
+    approvedAmount: Minor,
+    holdAmount: Minor,
+    shortfall: Type.Integer({ minimum: 0, description: 'Approved but not held: the cover could not take it (an estimate, not a patient share)' }),
+    family: FamilyMoney,
+  },
+  closed,
+);
+const PreauthRejected = Type.Object(
+  {
+    caseId: Id,
+    preauthStatus: Type.Literal('rejected'),
+    holdAmount: Type.Literal(0),
+    holdStatus: Type.Literal('released'),
+    released: Minor,
+    summary: Sentence,
+    family: FamilyMoney,
+  },
+  closed,
+);
 
 const Enrolled = (modality: 'fingerprint' | 'face') => Type.Object({ memberId: Id, modality: Type.Literal(modality), enrolledAt: Time }, closed);
 
 export const commandResults = {
-  'identify-member': Type.Object({
-    member: Type.Object({ memberId: Id, schemeMemberId: Type.String(), fullName: Type.String(), birthYear: Type.Integer(), gender: Type.String(), relation: Type.String() }, closed),
-    family: Type.Object({
-      familyId: Id, familyNumber: Nullable(Type.String()),
-      registeredPhoneEnding: Nullable(Type.String({ description: 'The last four digits only' })),
-      cover: Minor, committed: Minor, available: Minor,
-      members: Type.Array(Type.Object({
-        memberId: Id, schemeMemberId: Type.String(), fullName: Type.String(), birthYear: Type.Integer(), relation: Type.String(),
-        activeCase: Nullable(Type.Object({ hospitalCode: Nullable(Type.String()) }, closed)),
-      }, closed)),
-    }, closed),
-  }, closed),
-  'admit': Type.Object({
-    caseId: Id, status: Type.Literal('admitted'), familyId: Id,
-    identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
-    flaggedForReview: Type.Boolean({ description: 'Identity not proven by the patient (override, document), or an admission stamped in a closed policy year: listed for HA/ADMIN review' }),
-    admittedAt: Type.String({ format: 'date-time', description: "When the operator admitted the patient (the desk's stamp, or the receipt time when none was sent or it was a little ahead)" }),
-    policyYear: Type.Integer({ description: "The policy year of the admission: the case's hold, bookings and claim draw on that year's cover" }),
-  }, closed),
-  'request-preauth': Type.Object({
-    caseId: Id, preauthStatus: Type.Enum(['pending', 'committee-review']), packageCode: Type.String(), packageVersion: Type.Integer(),
-    requestedAmount: Minor, holdId: Id, holdAmount: Minor,
-    shortfall: Type.Integer({ minimum: 0, description: 'Requested but not held (an estimate, not a patient share)' }),
-    summary: Sentence, family: FamilyMoney,
-  }, closed),
+  'identify-member': Type.Object(
+    {
+      member: Type.Object(
+        { memberId: Id, schemeMemberId: Type.String(), fullName: Type.String(), birthYear: Type.Integer(), gender: Type.String(), relation: Type.String() },
+        closed,
+      ),
+      family: Type.Object(
+        {
+          familyId: Id,
+          familyNumber: Nullable(Type.String()),
+          registeredPhoneEnding: Nullable(Type.String({ description: 'The last four digits only' })),
+          cover: Minor,
+          committed: Minor,
+          available: Minor,
+          members: Type.Array(
+            Type.Object(
+              {
+                memberId: Id,
+                schemeMemberId: Type.String(),
+                fullName: Type.String(),
+                birthYear: Type.Integer(),
+                relation: Type.String(),
+                activeCase: Nullable(Type.Object({ hospitalCode: Nullable(Type.String()) }, closed)),
+              },
+              closed,
+            ),
+          ),
+        },
+        closed,
+      ),
+    },
+    closed,
+  ),
+  admit: Type.Object(
+    {
+      caseId: Id,
+      status: Type.Literal('admitted'),
+      familyId: Id,
+      identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
+      flaggedForReview: Type.Boolean({
+        description: 'Identity not proven by the patient (override, document), or an admission stamped in a closed policy year: listed for HA/ADMIN review',
+      }),
+      admittedAt: Type.String({
+        format: 'date-time',
+        description: "When the operator admitted the patient (the desk's stamp, or the receipt time when none was sent or it was a little ahead)",
+      }),
+      policyYear: Type.Integer({ description: "The policy year of the admission: the case's hold, bookings and claim draw on that year's cover" }),
+    },
+    closed,
+  ),
+  'request-preauth': Type.Object(
+    {
+      caseId: Id,
+      preauthStatus: Type.Enum(['pending', 'committee-review']),
+      packageCode: Type.String(),
+      packageVersion: Type.Integer(),
+      requestedAmount: Minor,
+      holdId: Id,
+      holdAmount: Minor,
+      shortfall: Type.Integer({ minimum: 0, description: 'Requested but not held (an estimate, not a patient share)' }),
+      summary: Sentence,
+      family: FamilyMoney,
+    },
+    closed,
+  ),
   'respond-query': Type.Object({ caseId: Id, preauthStatus: Type.Literal('pending') }, closed),
   'decide-preauth': Type.Union([
     PreauthApproved,
@@ -70,46 +124,115 @@ export const commandResults = {
   'request-enhancement': Type.Object({ caseId: Id, enhancementId: Id, status: Type.Literal('pending'), requestedAmount: Minor }, closed),
   'decide-enhancement': Type.Union([
     Type.Object({ caseId: Id, enhancementId: Id, status: Type.Literal('rejected'), holdAmount: Minor }, closed),
-    Type.Object({
-      caseId: Id, enhancementId: Id, status: Type.Literal('approved'), approvedAmount: Minor, grantedAmount: Minor,
-      uncovered: Type.Integer({ minimum: 0, description: 'Approved but beyond what the cover could hold' }),
-      holdAmount: Minor, bookingsNowCovered: Count, family: FamilyMoney,
-    }, closed),
+    Type.Object(
+      {
+        caseId: Id,
+        enhancementId: Id,
+        status: Type.Literal('approved'),
+        approvedAmount: Minor,
+        grantedAmount: Minor,
+        uncovered: Type.Integer({ minimum: 0, description: 'Approved but beyond what the cover could hold' }),
+        holdAmount: Minor,
+        bookingsNowCovered: Count,
+        family: FamilyMoney,
+      },
+      closed,
+    ),
   ]),
-  'add-booking': Type.Object({
-    bookingId: Id, caseId: Id, amount: Minor, coveredAmount: Minor, shortfallAmount: Minor,
-    coverage: Type.Enum(['covered', 'partly-covered', 'shortfall']),
-    packageCode: Type.String(), packageVersion: Type.Integer(),
-    hold: Type.Object({ amount: Minor, consumed: Minor, free: Minor, extended: Minor }, closed),
-    family: FamilyMoney,
-  }, closed),
-  'void-booking': Type.Object({
-    bookingId: Id, status: Type.Literal('voided'), hold: Type.Object({ amount: Minor, consumed: Minor, free: Minor }, closed), bookingsNowCovered: Count,
-  }, closed),
-  'discharge': Type.Object({
-    caseId: Id, status: Type.Literal('discharged'), bookingSum: Minor, holdStatus: Nullable(Type.Enum(['active', 'claimed', 'released'])),
-    released: Minor, nextStep: Type.Enum(['submit-claim', 'none']), summary: Sentence,
-  }, closed),
-  'submit-claim': Type.Object({
-    claimId: Id, caseId: Id, status: Type.Literal('submitted'), amount: Minor, payerAmount: Minor, patientAmount: Minor,
-    lines: Count, documents: Count, released: Minor, family: FamilyMoney,
-  }, closed),
+  'add-booking': Type.Object(
+    {
+      bookingId: Id,
+      caseId: Id,
+      amount: Minor,
+      coveredAmount: Minor,
+      shortfallAmount: Minor,
+      coverage: Type.Enum(['covered', 'partly-covered', 'shortfall']),
+      packageCode: Type.String(),
+      packageVersion: Type.Integer(),
+      hold: Type.Object({ amount: Minor, consumed: Minor, free: Minor, extended: Minor }, closed),
+      family: FamilyMoney,
+    },
+    closed,
+  ),
+  'void-booking': Type.Object(
+    {
+      bookingId: Id,
+      status: Type.Literal('voided'),
+      hold: Type.Object({ amount: Minor, consumed: Minor, free: Minor }, closed),
+      bookingsNowCovered: Count,
+    },
+    closed,
+  ),
+  discharge: Type.Object(
+    {
+      caseId: Id,
+      status: Type.Literal('discharged'),
+      bookingSum: Minor,
+      holdStatus: Nullable(Type.Enum(['active', 'claimed', 'released'])),
+      released: Minor,
+      nextStep: Type.Enum(['submit-claim', 'none']),
+      summary: Sentence,
+    },
+    closed,
+  ),
+  'submit-claim': Type.Object(
+    {
+      claimId: Id,
+      caseId: Id,
+      status: Type.Literal('submitted'),
+      amount: Minor,
+      payerAmount: Minor,
+      patientAmount: Minor,
+      lines: Count,
+      documents: Count,
+      released: Minor,
+      family: FamilyMoney,
+    },
+    closed,
+  ),
   'process-claim': Type.Object({ claimId: Id, status: Type.Literal('processed'), payerAmount: Minor, recommendedAmount: Minor }, closed),
-  'verify-claim': Type.Object({
-    claimId: Id, status: Type.Enum(['approved', 'denied']), payerAmount: Minor, approvedAmount: Minor, returnedToCover: Minor, family: FamilyMoney,
-  }, closed),
-  'approve-payment': Type.Object({
-    paymentId: Id, reference: Type.String(), hospitalId: Id, claims: Count, amount: Minor, governmentAmount: Minor, insurerAmount: Minor,
-    deductions: Minor, netPaid: Minor,
-  }, closed),
+  'verify-claim': Type.Object(
+    {
+      claimId: Id,
+      status: Type.Enum(['approved', 'denied']),
+      payerAmount: Minor,
+      approvedAmount: Minor,
+      returnedToCover: Minor,
+      family: FamilyMoney,
+    },
+    closed,
+  ),
+  'approve-payment': Type.Object(
+    {
+      paymentId: Id,
+      reference: Type.String(),
+      hospitalId: Id,
+      claims: Count,
+      amount: Minor,
+      governmentAmount: Minor,
+      insurerAmount: Minor,
+      deductions: Minor,
+      netPaid: Minor,
+    },
+    closed,
+  ),
   'cancel-case': Type.Object({ caseId: Id, status: Type.Literal('cancelled'), released: Minor, bookingsVoided: Count, family: FamilyMoney }, closed),
   'register-family': Type.Object({ familyId: Id, cover: Minor, members: Count }, closed),
-  'set-package-price': Type.Object({
-    packageCode: Type.String(), version: Type.Integer(), price: Minor, previous: Type.Object({ version: Type.Integer(), price: Minor }, closed),
-  }, closed),
+  'set-package-price': Type.Object(
+    {
+      packageCode: Type.String(),
+      version: Type.Integer(),
+      price: Minor,
+      previous: Type.Object({ version: Type.Integer(), price: Minor }, closed),
+    },
+    closed,
+  ),
   'create-operator': Type.Object({ operatorId: Id, username: Type.String(), roles: RoleList, hospitalId: Nullable(Id) }, closed),
   'configure-desk': Type.Object({ deskId: Id, registryDistrict: Nullable(Type.String()), status: Type.Enum(['active', 'revoked']) }, closed),
-  'send-otp': Type.Object({ challengeId: Id, phoneEnding: Type.String({ description: 'The last four digits of the registered phone' }), expiresAt: Time }, closed),
+  'send-otp': Type.Object(
+    { challengeId: Id, phoneEnding: Type.String({ description: 'The last four digits of the registered phone' }), expiresAt: Time },
+    closed,
+  ),
   'verify-otp': Type.Union([
     Type.Object({ verified: Type.Literal(true), memberId: Id }, closed),
     Type.Object({ verified: Type.Literal(false), reason: Type.Literal('locked'), lockedUntil: Time, message: Sentence }, closed),
@@ -120,20 +243,40 @@ export const commandResults = {
   'enroll-fingerprint': Enrolled('fingerprint'),
   'enroll-face': Enrolled('face'),
   'register-hospital': Type.Object({ hospitalId: Id, code: Type.String(), name: Type.String(), district: Type.String() }, closed),
-  'register-desk': Type.Object({ deskId: Id, hospitalId: Id, hospitalCode: Type.String(), name: Type.String(), status: Type.Literal('active'), isEnrolled: Type.Literal(false) }, closed),
+  'register-desk': Type.Object(
+    { deskId: Id, hospitalId: Id, hospitalCode: Type.String(), name: Type.String(), status: Type.Literal('active'), isEnrolled: Type.Literal(false) },
+    closed,
+  ),
   'revoke-desk': Type.Object({ deskId: Id, status: Type.Literal('revoked'), enrollmentCodesSpent: Count }, closed),
-  'update-operator': Type.Object({ operatorId: Id, username: Type.String(), displayName: Type.String(), roles: RoleList, hospitalId: Nullable(Id), isActive: Type.Boolean() }, closed),
-  'set-scheme-parameters': Type.Object({
-    schemeId: Type.String(),
-    parameters: Type.Object({
-      governmentShareBp: Type.Integer(), shortfallPolicy: Type.Enum(['partial-hold', 'refuse']), autoExtendBp: Type.Integer(), preauthTurnaroundMinutes: Type.Integer(),
-    }, closed),
-    /** Only the parameters this command changed, at their values before it. */
-    previous: Type.Object({
-      governmentShareBp: Type.Optional(Type.Integer()), shortfallPolicy: Type.Optional(Type.Enum(['partial-hold', 'refuse'])),
-      autoExtendBp: Type.Optional(Type.Integer()), preauthTurnaroundMinutes: Type.Optional(Type.Integer()),
-    }, closed),
-  }, closed),
+  'update-operator': Type.Object(
+    { operatorId: Id, username: Type.String(), displayName: Type.String(), roles: RoleList, hospitalId: Nullable(Id), isActive: Type.Boolean() },
+    closed,
+  ),
+  'set-scheme-parameters': Type.Object(
+    {
+      schemeId: Type.String(),
+      parameters: Type.Object(
+        {
+          governmentShareBp: Type.Integer(),
+          shortfallPolicy: Type.Enum(['partial-hold', 'refuse']),
+          autoExtendBp: Type.Integer(),
+          preauthTurnaroundMinutes: Type.Integer(),
+        },
+        closed,
+      ),
+      /** Only the parameters this command changed, at their values before it. */
+      previous: Type.Object(
+        {
+          governmentShareBp: Type.Optional(Type.Integer()),
+          shortfallPolicy: Type.Optional(Type.Enum(['partial-hold', 'refuse'])),
+          autoExtendBp: Type.Optional(Type.Integer()),
+          preauthTurnaroundMinutes: Type.Optional(Type.Integer()),
+        },
+        closed,
+      ),
+    },
+    closed,
+  ),
 } satisfies Record<CommandName, TSchema>;
 
 export type CommandResultOf<N extends CommandName> = Static<(typeof commandResults)[N]>;
@@ -145,7 +288,9 @@ export function commandAnswerSchema<N extends CommandName>(name: N) {
 export type CommandAnswerOf<N extends CommandName> = { readonly commandId: string; readonly command: N; readonly result: CommandResultOf<N> };
 
 /** Every command's 200 answer, by name: built once, used by the routes and the tests. */
-export const commandAnswers = Object.fromEntries(commandNames.map((name) => [name, commandAnswerSchema(name)])) as { [N in CommandName]: ReturnType<typeof commandAnswerSchema<N>> };
+export const commandAnswers = Object.fromEntries(commandNames.map((name) => [name, commandAnswerSchema(name)])) as {
+  [N in CommandName]: ReturnType<typeof commandAnswerSchema<N>>;
+};
 
 /**
  * What each business rejection (409, stored: a retry gets the same) carries in `details`, by
@@ -197,9 +342,15 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */
-const refusalOf = (code: string, details: TSchema | null) => Type.Object({
-  code: Type.Literal(code), message: Sentence, ...(details ? { details: Type.Optional(details) } : {}),
-}, closed);
+const refusalOf = (code: string, details: TSchema | null) =>
+  Type.Object(
+    {
+      code: Type.Literal(code),
+      message: Sentence,
+      ...(details ? { details: Type.Optional(details) } : {}),
+    },
+    closed,
+  );
 
 /** 409: a business rejection, one shape per code (stored against the command id). */
 export const CommandRejection = Type.Union([
@@ -211,9 +362,12 @@ export const CommandRejection = Type.Union([
 /** Where in the body strict-json.ts found a repeated key, a NUL or a lone surrogate. */
 const BodyPath = Type.Object({ path: Type.Array(Type.Union([Type.String(), Type.Integer()])) }, closed);
 /** The schema check's findings (ajv's instancePath, keyword and message). */
-const ValidationErrors = Type.Object({
-  errors: Type.Array(Type.Object({ path: Type.String(), keyword: Type.String(), message: Type.Optional(Type.String()) }, closed)),
-}, closed);
+const ValidationErrors = Type.Object(
+  {
+    errors: Type.Array(Type.Object({ path: Type.String(), keyword: Type.String(), message: Type.Optional(Type.String()) }, closed)),
+  },
+  closed,
+);
 
 /** The error answers a command route sends, by status: nothing was written for any of them. */
 const errorOf = (codes: readonly ErrorCode[], details: Partial<Record<ErrorCode, TSchema>> = {}) =>
@@ -221,12 +375,14 @@ const errorOf = (codes: readonly ErrorCode[], details: Partial<Record<ErrorCode,
 export const commandErrorAnswers = {
   400: errorOf(['invalid-input', 'malformed-json', 'duplicate-key', 'invalid-text'], {
     'invalid-input': Type.Union([
-      ValidationErrors, BodyPath,
+      ValidationErrors,
+      BodyPath,
       // admit: an admission time the server cannot take (src/commands/identity-and-admission.ts).
       Type.Object({ admittedAt: Type.String(), receivedAt: Time }, closed),
       Type.Object({ policyYear: Type.Integer() }, closed),
     ]),
-    'duplicate-key': BodyPath, 'invalid-text': BodyPath,
+    'duplicate-key': BodyPath,
+    'invalid-text': BodyPath,
   }),
   401: errorOf(['unauthenticated']),
   403: errorOf(['forbidden-role']),
@@ -255,8 +411,12 @@ export const AnyCommandAnswer = Type.Union(commandNames.map((name) => commandAns
 
 /** What a desk's mutation is answered with in `/sync/push`: an answer, a rejection, an error or the 422. */
 export const PushedCommandAnswer = Type.Union([
-  AnyCommandAnswer, CommandRejection, CommandFailed,
-  ...Object.entries(commandErrorAnswers).filter(([status]) => ['400', '403', '404'].includes(status)).map(([, schema]) => schema),
+  AnyCommandAnswer,
+  CommandRejection,
+  CommandFailed,
+  ...Object.entries(commandErrorAnswers)
+    .filter(([status]) => ['400', '403', '404'].includes(status))
+    .map(([, schema]) => schema),
 ]);
 
 /** The commands a desk runs online through `/sync/online` (never queued). */
@@ -269,8 +429,11 @@ export const OnlineCommandAnswer = Type.Union(onlineCommands.map((name) => comma
  * contract/sync.ts) and reads each answer's status, code, message and details: an answer stored by
  * an older server, which a replay returns as it was, must never stall a desk's outbox.
  */
-export const PushAnswerExact = Type.Object({
-  protocolVersion: Type.Literal(syncProtocolVersion),
-  answers: Type.Array(Type.Object({ commandId: Id, status: Type.Integer(), answer: PushedCommandAnswer }, closed)),
-  stoppedAt: Nullable(Id),
-}, closed);
+export const PushAnswerExact = Type.Object(
+  {
+    protocolVersion: Type.Literal(syncProtocolVersion),
+    answers: Type.Array(Type.Object({ commandId: Id, status: Type.Integer(), answer: PushedCommandAnswer }, closed)),
+    stoppedAt: Nullable(Id),
+  },
+  closed,
+);

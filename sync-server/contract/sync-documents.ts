@@ -12,55 +12,170 @@ import { closed, Nullable, Id, Time, Minor } from './primitives';
 import { PullCheckpoint, replicatedTables, syncProtocolVersion, type ReplicatedTable } from './sync';
 import { preauthStatuses, claimStatuses } from './console';
 
-
 export const pulledRows = {
-  families: Type.Object({
-    id: Id, familyNumber: Type.String(), cover: Minor, committed: Minor, district: Type.String(),
-    registeredPhoneEnding: Type.String({ description: 'The last four digits only' }),
-    /** When the server read this family's figures (the desk shows "as of"). */
-    confirmedAt: Time,
-    /** Every admitted case of the family, at any hospital; another hospital's case without its id. */
-    activeCases: Type.Array(Type.Object({
-      caseId: Nullable(Id), memberId: Id, hospitalCode: Type.String(), isOwnHospital: Type.Boolean(), holdAmount: Minor,
-      preauthStatus: Nullable(Type.Enum([...preauthStatuses])),
-    }, closed)),
-  }, closed),
-  members: Type.Object({
-    id: Id, familyId: Id, schemeMemberId: Type.String(), fullName: Type.String(), birthYear: Type.Integer(), gender: Type.Enum(['F', 'M', 'X']),
-    relation: Type.Enum(['head', 'spouse', 'son', 'daughter', 'parent', 'other']), healthCardNumber: Nullable(Type.String()),
-  }, closed),
-  packages: Type.Object({ code: Type.String(), name: Type.String(), specialty: Type.String(), isUnspecified: Type.Boolean(), version: Type.Integer(), price: Minor }, closed),
-  cases: Type.Object({
-    id: Id, memberId: Id, familyId: Id, status: Type.Enum(['admitted', 'discharged', 'cancelled']),
-    identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']), isEmergency: Type.Boolean(),
-    /** When the operator admitted the patient; `receivedAt` when the server heard of it. */
-    admittedAt: Time, receivedAt: Time, dischargedAt: Nullable(Time), cancelledAt: Nullable(Time),
-  }, closed),
-  preauths: Type.Object({
-    id: Id, caseId: Id, packageCode: Type.String(), packageVersion: Type.Integer(), packagePrice: Minor, requestedAmount: Minor,
-    recommendedAmount: Nullable(Minor), approvedAmount: Nullable(Minor), status: Type.Enum([...preauthStatuses]),
-    queryReason: Nullable(Type.String()), queryResponse: Nullable(Type.String()), decisionReason: Nullable(Type.String()), requestedAt: Time, decidedAt: Nullable(Time),
-  }, closed),
-  holds: Type.Object({
-    id: Id, caseId: Id, familyId: Id, amount: Minor, consumed: Minor, authorized: Minor, packageCode: Type.String(), packageVersion: Type.Integer(),
-    status: Type.Enum(['active', 'claimed', 'released']), confirmedAt: Time,
-  }, closed),
-  enhancements: Type.Object({
-    id: Id, caseId: Id, requestedAmount: Minor, approvedAmount: Nullable(Minor), grantedAmount: Nullable(Minor),
-    status: Type.Enum(['pending', 'approved', 'rejected', 'cancelled']), reason: Type.String(), decisionReason: Nullable(Type.String()), requestedAt: Time,
-  }, closed),
-  bookings: Type.Object({
-    id: Id, caseId: Id, familyId: Id, itemCode: Type.String(), description: Type.String(), quantity: Type.Integer(), unitPrice: Minor, amount: Minor,
-    coveredAmount: Minor, shortfallAmount: Minor, status: Type.Enum(['active', 'voided']), closedAt: Nullable(Time), createdAt: Time,
-  }, closed),
-  claims: Type.Object({
-    id: Id, caseId: Id, amount: Minor, payerAmount: Minor, patientAmount: Minor, approvedAmount: Nullable(Minor), status: Type.Enum([...claimStatuses]), submittedAt: Time,
-    lines: Type.Array(Type.Object({
-      bookingId: Id, payerAmount: Minor, approvedAmount: Nullable(Minor), decision: Nullable(Type.Enum(['full', 'partial', 'deny'])), reasonCode: Nullable(Type.String()),
-    }, closed)),
-  }, closed),
+  families: Type.Object(
+    {
+      id: Id,
+      familyNumber: Type.String(),
+      cover: Minor,
+      committed: Minor,
+      district: Type.String(),
+      registeredPhoneEnding: Type.String({ description: 'The last four digits only' }),
+      /** When the server read this family's figures (the desk shows "as of"). */
+      confirmedAt: Time,
+      /** Every admitted case of the family, at any hospital; another hospital's case without its id. */
+      activeCases: Type.Array(
+        Type.Object(
+          {
+            caseId: Nullable(Id),
+            memberId: Id,
+            hospitalCode: Type.String(),
+            isOwnHospital: Type.Boolean(),
+            holdAmount: Minor,
+            preauthStatus: Nullable(Type.Enum([...preauthStatuses])),
+          },
+          closed,
+        ),
+      ),
+    },
+    closed,
+  ),
+  members: Type.Object(
+    {
+      id: Id,
+      familyId: Id,
+      schemeMemberId: Type.String(),
+      fullName: Type.String(),
+      birthYear: Type.Integer(),
+      gender: Type.Enum(['F', 'M', 'X']),
+      relation: Type.Enum(['head', 'spouse', 'son', 'daughter', 'parent', 'other']),
+      healthCardNumber: Nullable(Type.String()),
+    },
+    closed,
+  ),
+  packages: Type.Object(
+    { code: Type.String(), name: Type.String(), specialty: Type.String(), isUnspecified: Type.Boolean(), version: Type.Integer(), price: Minor },
+    closed,
+  ),
+  cases: Type.Object(
+    {
+      id: Id,
+      memberId: Id,
+      familyId: Id,
+      status: Type.Enum(['admitted', 'discharged', 'cancelled']),
+      identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
+      isEmergency: Type.Boolean(),
+      /** When the operator admitted the patient; `receivedAt` when the server heard of it. */
+      admittedAt: Time,
+      receivedAt: Time,
+      dischargedAt: Nullable(Time),
+      cancelledAt: Nullable(Time),
+    },
+    closed,
+  ),
+  preauths: Type.Object(
+    {
+      id: Id,
+      caseId: Id,
+      packageCode: Type.String(),
+      packageVersion: Type.Integer(),
+      packagePrice: Minor,
+      requestedAmount: Minor,
+      recommendedAmount: Nullable(Minor),
+      approvedAmount: Nullable(Minor),
+      status: Type.Enum([...preauthStatuses]),
+      queryReason: Nullable(Type.String()),
+      queryResponse: Nullable(Type.String()),
+      decisionReason: Nullable(Type.String()),
+      requestedAt: Time,
+      decidedAt: Nullable(Time),
+    },
+    closed,
+  ),
+  holds: Type.Object(
+    {
+      id: Id,
+      caseId: Id,
+      familyId: Id,
+      amount: Minor,
+      consumed: Minor,
+      authorized: Minor,
+      packageCode: Type.String(),
+      packageVersion: Type.Integer(),
+      status: Type.Enum(['active', 'claimed', 'released']),
+      confirmedAt: Time,
+    },
+    closed,
+  ),
+  enhancements: Type.Object(
+    {
+      id: Id,
+      caseId: Id,
+      requestedAmount: Minor,
+      approvedAmount: Nullable(Minor),
+      grantedAmount: Nullable(Minor),
+      status: Type.Enum(['pending', 'approved', 'rejected', 'cancelled']),
+      reason: Type.String(),
+      decisionReason: Nullable(Type.String()),
+      requestedAt: Time,
+    },
+    closed,
+  ),
+  bookings: Type.Object(
+    {
+      id: Id,
+      caseId: Id,
+      familyId: Id,
+      itemCode: Type.String(),
+      description: Type.String(),
+      quantity: Type.Integer(),
+      unitPrice: Minor,
+      amount: Minor,
+      coveredAmount: Minor,
+      shortfallAmount: Minor,
+      status: Type.Enum(['active', 'voided']),
+      closedAt: Nullable(Time),
+      createdAt: Time,
+    },
+    closed,
+  ),
+  claims: Type.Object(
+    {
+      id: Id,
+      caseId: Id,
+      amount: Minor,
+      payerAmount: Minor,
+      patientAmount: Minor,
+      approvedAmount: Nullable(Minor),
+      status: Type.Enum([...claimStatuses]),
+      submittedAt: Time,
+      lines: Type.Array(
+        Type.Object(
+          {
+            bookingId: Id,
+            payerAmount: Minor,
+            approvedAmount: Nullable(Minor),
+            decision: Nullable(Type.Enum(['full', 'partial', 'deny'])),
+            reasonCode: Nullable(Type.String()),
+          },
+          closed,
+        ),
+      ),
+    },
+    closed,
+  ),
   /** Sealed for the pulling desk only (biometricTransportInfo in sync.ts); never the template itself. */
-  biometrics: Type.Object({ id: Id, memberId: Id, familyId: Id, modality: Type.Enum(['fingerprint', 'face']), enrolledAt: Time, sealedForDesk: Type.String({ contentEncoding: 'base64' }) }, closed),
+  biometrics: Type.Object(
+    {
+      id: Id,
+      memberId: Id,
+      familyId: Id,
+      modality: Type.Enum(['fingerprint', 'face']),
+      enrolledAt: Time,
+      sealedForDesk: Type.String({ contentEncoding: 'base64' }),
+    },
+    closed,
+  ),
   /** A family that left the desk's scope: the desk purges it. */
   removals: Type.Object({ familyId: Id }, closed),
 } satisfies Record<ReplicatedTable, TSchema>;
@@ -69,10 +184,13 @@ export type PulledRowOf<T extends ReplicatedTable> = Static<(typeof pulledRows)[
 const documentOf = <T extends ReplicatedTable>(table: T) => Type.Object({ table: Type.Literal(table), id: Type.String(), row: pulledRows[table] }, closed);
 
 /** `GET /sync/pull`, described exactly: each document is one of the tables' rows, told apart by `table`. */
-export const PullAnswerExact = Type.Object({
-  protocolVersion: Type.Literal(syncProtocolVersion),
-  documents: Type.Array(Type.Union(replicatedTables.map((table) => documentOf(table)))),
-  checkpoint: PullCheckpoint,
-  hasMore: Type.Boolean(),
-  serverTime: Time,
-}, closed);
+export const PullAnswerExact = Type.Object(
+  {
+    protocolVersion: Type.Literal(syncProtocolVersion),
+    documents: Type.Array(Type.Union(replicatedTables.map((table) => documentOf(table)))),
+    checkpoint: PullCheckpoint,
+    hasMore: Type.Boolean(),
+    serverTime: Time,
+  },
+  closed,
+);

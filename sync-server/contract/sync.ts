@@ -10,7 +10,19 @@ export const syncProtocolVersion = 1;
 export const protocolHeader = 'x-coverdesk-protocol';
 
 /** Appended only: a checkpoint names a table by its index. */
-export const replicatedTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims', 'biometrics', 'removals'] as const;
+export const replicatedTables = [
+  'families',
+  'members',
+  'packages',
+  'cases',
+  'preauths',
+  'holds',
+  'enhancements',
+  'bookings',
+  'claims',
+  'biometrics',
+  'removals',
+] as const;
 export type ReplicatedTable = (typeof replicatedTables)[number];
 
 /**
@@ -27,22 +39,25 @@ export const RemovalRow = Type.Object({ familyId: Type.String({ pattern: uuidPat
  */
 export const pullPageLimit = { default: 1000, max: 5000 } as const;
 
-export const PullCheckpoint = Type.Object({
-  /** Lower bound of the current window: rows written by transactions with id ≥ from. */
-  from: Type.String({ pattern: '^[0-9]+$' }),
-  /** Where the next window starts: the newest transaction id when this window began (xmax; with nextRunning). */
-  next: Type.String({ pattern: '^[0-9]+$' }),
-  /** Paging inside the window: table index and last id sent. */
-  table: Type.Integer({ minimum: 0, maximum: 64 }),
-  afterId: Type.Union([Type.String(), Type.Null()]),
-  /**
-   * Transactions that were still running when the current window began (ids below `from`): rows
-   * they commit later belong to this window too. Absent when there were none.
-   */
-  fromRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+$' }), { maxItems: 16 })),
-  /** The same for the next window: the transactions running when this window's first page was read. */
-  nextRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+$' }), { maxItems: 16 })),
-}, { additionalProperties: false });
+export const PullCheckpoint = Type.Object(
+  {
+    /** Lower bound of the current window: rows written by transactions with id ≥ from. */
+    from: Type.String({ pattern: '^[0-9]+$' }),
+    /** Where the next window starts: the newest transaction id when this window began (xmax; with nextRunning). */
+    next: Type.String({ pattern: '^[0-9]+$' }),
+    /** Paging inside the window: table index and last id sent. */
+    table: Type.Integer({ minimum: 0, maximum: 64 }),
+    afterId: Type.Union([Type.String(), Type.Null()]),
+    /**
+     * Transactions that were still running when the current window began (ids below `from`): rows
+     * they commit later belong to this window too. Absent when there were none.
+     */
+    fromRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+$' }), { maxItems: 16 })),
+    /** The same for the next window: the transactions running when this window's first page was read. */
+    nextRunning: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+$' }), { maxItems: 16 })),
+  },
+  { additionalProperties: false },
+);
 export type PullCheckpointValue = Static<typeof PullCheckpoint>;
 
 /**
@@ -51,70 +66,103 @@ export type PullCheckpointValue = Static<typeof PullCheckpoint>;
  * so a forged checkpoint is a 400 rather than a failed cast in the database.
  */
 export function isTransactionIdText(value: string): boolean {
-  return /^[0-9]{1,20}$/.test(value) && BigInt(value) <= 0xFFFF_FFFF_FFFF_FFFFn;
+  return /^[0-9]{1,20}$/.test(value) && BigInt(value) <= 0xffff_ffff_ffff_ffffn;
 }
 
-export const PulledDocument = Type.Object({
-  table: Type.Enum([...replicatedTables]),
-  id: Type.String(),
-  row: Type.Record(Type.String(), Type.Unknown()),
-}, { additionalProperties: false });
+export const PulledDocument = Type.Object(
+  {
+    table: Type.Enum([...replicatedTables]),
+    id: Type.String(),
+    row: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
 export type PulledDocumentValue = Static<typeof PulledDocument>;
 
-export const PullAnswer = Type.Object({
-  protocolVersion: Type.Literal(syncProtocolVersion),
-  documents: Type.Array(PulledDocument),
-  checkpoint: PullCheckpoint,
-  /** True when the window is not finished: pull again at once. */
-  hasMore: Type.Boolean(),
-  serverTime: Type.String(),
-}, { additionalProperties: false });
+export const PullAnswer = Type.Object(
+  {
+    protocolVersion: Type.Literal(syncProtocolVersion),
+    documents: Type.Array(PulledDocument),
+    checkpoint: PullCheckpoint,
+    /** True when the window is not finished: pull again at once. */
+    hasMore: Type.Boolean(),
+    serverTime: Type.String(),
+  },
+  { additionalProperties: false },
+);
 export type PullAnswerValue = Static<typeof PullAnswer>;
 
-export const PushMutation = Type.Object({
-  /** Strictly increasing per desk. */
-  sequence: Type.Integer({ minimum: 1 }),
-  commandId: Type.String({ format: 'uuid', pattern: uuidPattern }),
-  name: Type.Enum([...commandNames]),
-  operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
-  body: Type.Record(Type.String(), Type.Unknown()),
-}, { additionalProperties: false });
+export const PushMutation = Type.Object(
+  {
+    /** Strictly increasing per desk. */
+    sequence: Type.Integer({ minimum: 1 }),
+    commandId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    name: Type.Enum([...commandNames]),
+    operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    body: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
 export type PushMutationValue = Static<typeof PushMutation>;
 
-export const PushRequest = Type.Object({
-  protocolVersion: Type.Literal(syncProtocolVersion),
-  mutations: Type.Array(PushMutation, { minItems: 1, maxItems: 200 }),
-}, { additionalProperties: false });
+export const PushRequest = Type.Object(
+  {
+    protocolVersion: Type.Literal(syncProtocolVersion),
+    mutations: Type.Array(PushMutation, { minItems: 1, maxItems: 200 }),
+  },
+  { additionalProperties: false },
+);
 
-export const PushAnswer = Type.Object({
-  protocolVersion: Type.Literal(syncProtocolVersion),
-  /** One answer per processed mutation, in order. A business rejection is an answer, not an error. */
-  answers: Type.Array(Type.Object({
-    commandId: Type.String(),
-    status: Type.Integer(),
-    answer: Type.Record(Type.String(), Type.Unknown()),
-  }, { additionalProperties: false })),
-  /** Set when processing stopped early on a transient failure: retry from this mutation. */
-  stoppedAt: Type.Union([Type.String(), Type.Null()]),
-}, { additionalProperties: false });
+export const PushAnswer = Type.Object(
+  {
+    protocolVersion: Type.Literal(syncProtocolVersion),
+    /** One answer per processed mutation, in order. A business rejection is an answer, not an error. */
+    answers: Type.Array(
+      Type.Object(
+        {
+          commandId: Type.String(),
+          status: Type.Integer(),
+          answer: Type.Record(Type.String(), Type.Unknown()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Set when processing stopped early on a transient failure: retry from this mutation. */
+    stoppedAt: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
 export type PushAnswerValue = Static<typeof PushAnswer>;
 
-export const EnrollRequest = Type.Object({
-  code: Type.String({ minLength: 6, maxLength: 64 }),
-}, { additionalProperties: false });
+export const EnrollRequest = Type.Object(
+  {
+    code: Type.String({ minLength: 6, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
 
-export const EnrollAnswer = Type.Object({
-  protocolVersion: Type.Literal(syncProtocolVersion),
-  deskId: Type.String(),
-  hospitalId: Type.String(),
-  hospitalName: Type.String(),
-  hospitalCode: Type.String(),
-  /** The desk's own secret: shown once, kept in safeStorage / an owner-only file. */
-  credential: Type.String(),
-  scheme: Type.Object({
-    name: Type.String(), currency: Type.String(), locale: Type.String(), minorPerUnit: Type.Integer(), preauthTurnaroundMinutes: Type.Integer(),
-  }, { additionalProperties: false }),
-}, { additionalProperties: false });
+export const EnrollAnswer = Type.Object(
+  {
+    protocolVersion: Type.Literal(syncProtocolVersion),
+    deskId: Type.String(),
+    hospitalId: Type.String(),
+    hospitalName: Type.String(),
+    hospitalCode: Type.String(),
+    /** The desk's own secret: shown once, kept in safeStorage / an owner-only file. */
+    credential: Type.String(),
+    scheme: Type.Object(
+      {
+        name: Type.String(),
+        currency: Type.String(),
+        locale: Type.String(),
+        minorPerUnit: Type.Integer(),
+        preauthTurnaroundMinutes: Type.Integer(),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 export type EnrollAnswerValue = Static<typeof EnrollAnswer>;
 
 /**
@@ -122,10 +170,13 @@ export type EnrollAnswerValue = Static<typeof EnrollAnswer>;
  * the offline sign-in verifier of every cached operator not listed (deactivated, or moved to
  * another hospital), so a laptop that was offline since keeps no way in for them.
  */
-export const DeskOperatorsAnswer = Type.Object({
-  protocolVersion: Type.Literal(syncProtocolVersion),
-  activeOperatorIds: Type.Array(Type.String({ pattern: uuidPattern })),
-}, { additionalProperties: false });
+export const DeskOperatorsAnswer = Type.Object(
+  {
+    protocolVersion: Type.Literal(syncProtocolVersion),
+    activeOperatorIds: Type.Array(Type.String({ pattern: uuidPattern })),
+  },
+  { additionalProperties: false },
+);
 export type DeskOperatorsAnswerValue = Static<typeof DeskOperatorsAnswer>;
 
 /**

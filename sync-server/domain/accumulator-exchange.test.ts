@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accumulatorTypes, exchangeFileName, exchangeHeader, formatExchangeFile, formatExchangeValue, parseExchangeFile, parseExchangeValue, type AccumulatorMovement } from './accumulator-exchange';
+import {
+  accumulatorTypes,
+  exchangeFileName,
+  exchangeHeader,
+  formatExchangeFile,
+  formatExchangeValue,
+  parseExchangeFile,
+  parseExchangeValue,
+  type AccumulatorMovement,
+} from './accumulator-exchange';
 
 const header = exchangeHeader.join('\t');
 
@@ -9,10 +18,28 @@ describe('the accumulator exchange file', () => {
     const text = `${header}\nFAM-S5-0001\tPMJ-S5000001\tfamilyDeductible\tpharmacy\t2000.00\t2026-12-01\nFAM-S5-0001\tPMJ-S5000001\tindividualMaxPay\tpharmacy\t3300.00\t2026-12-05\n`;
     const parsed = parseExchangeFile('accumulators-2026-12-05.tsv', text);
     expect(parsed).toEqual({
-      fileDate: '2026-12-05', sequence: 0, errors: [],
+      fileDate: '2026-12-05',
+      sequence: 0,
+      errors: [],
       movements: [
-        { line: 2, subscriberId: 'FAM-S5-0001', memberId: 'PMJ-S5000001', type: 'familyDeductible', coverageType: 'pharmacy', amount: 200_000, transactionDate: '2026-12-01' },
-        { line: 3, subscriberId: 'FAM-S5-0001', memberId: 'PMJ-S5000001', type: 'individualMaxPay', coverageType: 'pharmacy', amount: 330_000, transactionDate: '2026-12-05' },
+        {
+          line: 2,
+          subscriberId: 'FAM-S5-0001',
+          memberId: 'PMJ-S5000001',
+          type: 'familyDeductible',
+          coverageType: 'pharmacy',
+          amount: 200_000,
+          transactionDate: '2026-12-01',
+        },
+        {
+          line: 3,
+          subscriberId: 'FAM-S5-0001',
+          memberId: 'PMJ-S5000001',
+          type: 'individualMaxPay',
+          coverageType: 'pharmacy',
+          amount: 330_000,
+          transactionDate: '2026-12-05',
+        },
       ],
     });
   });
@@ -36,7 +63,10 @@ describe('the accumulator exchange file', () => {
     const parsed = parseExchangeFile('accumulators-2026-12-05-01.tsv', lines.join('\r\n'));
     if ('error' in parsed) throw new Error(parsed.error);
     expect(parsed.sequence).toBe(1);
-    expect(parsed.movements.map((m) => [m.line, m.amount])).toEqual([[2, 10_000], [13, -20_000]]);
+    expect(parsed.movements.map((m) => [m.line, m.amount])).toEqual([
+      [2, 10_000],
+      [13, -20_000],
+    ]);
     expect(parsed.errors.map((e) => e.line)).toEqual([3, 4, 5, 6, 7, 9, 10, 11, 12]);
     expect(parsed.errors.find((e) => e.line === 3)?.reason).toMatch(/exactly two decimals/);
     expect(parsed.errors.find((e) => e.line === 6)?.reason).toMatch(/not a real date/);
@@ -45,7 +75,13 @@ describe('the accumulator exchange file', () => {
   });
 
   it('refuses a file whose name does not carry a real date', () => {
-    for (const name of ['accumulators.tsv', 'accumulators-2026-13-01.tsv', 'accumulators-2026-12-01-1.tsv', 'acc-2026-12-01.tsv', '../accumulators-2026-12-01.tsv']) {
+    for (const name of [
+      'accumulators.tsv',
+      'accumulators-2026-13-01.tsv',
+      'accumulators-2026-12-01-1.tsv',
+      'acc-2026-12-01.tsv',
+      '../accumulators-2026-12-01.tsv',
+    ]) {
       expect(parseExchangeFile(name, header)).toEqual({ error: expect.stringContaining(JSON.stringify(name)) });
     }
   });
@@ -60,21 +96,34 @@ describe('the accumulator exchange file', () => {
     const id = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/);
     const day = fc.integer({ min: 0, max: 3000 }).map((n) => new Date(Date.UTC(2020, 0, 1 + n)).toISOString().slice(0, 10));
     const movement = fc.record({
-      subscriberId: id, memberId: id, type: fc.constantFrom(...accumulatorTypes), coverageType: fc.constantFrom('medical' as const, 'pharmacy' as const),
-      amount: fc.integer({ min: -99_999_999_999, max: 99_999_999_999 }).filter((n) => n !== 0), transactionDate: day,
+      subscriberId: id,
+      memberId: id,
+      type: fc.constantFrom(...accumulatorTypes),
+      coverageType: fc.constantFrom('medical' as const, 'pharmacy' as const),
+      amount: fc.integer({ min: -99_999_999_999, max: 99_999_999_999 }).filter((n) => n !== 0),
+      transactionDate: day,
     });
-    fc.assert(fc.property(fc.array(movement, { maxLength: 40 }), (movements) => {
-      const parsed = parseExchangeFile('accumulators-2029-12-31.tsv', formatExchangeFile(movements));
-      if ('error' in parsed) throw new Error(parsed.error);
-      expect(parsed.errors).toEqual([]);
-      expect(parsed.movements.map(({ line: _line, ...rest }: AccumulatorMovement) => rest)).toEqual(movements);
-    }), { seed: 20_261_206, numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(movement, { maxLength: 40 }), (movements) => {
+        const parsed = parseExchangeFile('accumulators-2029-12-31.tsv', formatExchangeFile(movements));
+        if ('error' in parsed) throw new Error(parsed.error);
+        expect(parsed.errors).toEqual([]);
+        expect(parsed.movements.map(({ line: _line, ...rest }: AccumulatorMovement) => rest)).toEqual(movements);
+      }),
+      { seed: 20_261_206, numRuns: 200 },
+    );
   });
 
   it('values: two decimals exactly, both ways', () => {
     expect(parseExchangeValue('0.05')).toBe(5);
     expect(parseExchangeValue('-12.30')).toBe(-1230);
-    expect([parseExchangeValue('12'), parseExchangeValue('12.3'), parseExchangeValue('12.345'), parseExchangeValue('+1.00'), parseExchangeValue('1e3')]).toEqual([null, null, null, null, null]);
+    expect([
+      parseExchangeValue('12'),
+      parseExchangeValue('12.3'),
+      parseExchangeValue('12.345'),
+      parseExchangeValue('+1.00'),
+      parseExchangeValue('1e3'),
+    ]).toEqual([null, null, null, null, null]);
     expect(formatExchangeValue(-1230)).toBe('-12.30');
     expect(formatExchangeValue(5)).toBe('0.05');
   });

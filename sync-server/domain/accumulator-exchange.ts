@@ -63,7 +63,8 @@ export function isCalendarDate(text: string): boolean {
 /** The date and sequence a file's name gives, or why the name is refused. */
 export function parseExchangeFileName(name: string): { fileDate: string; sequence: number } | { error: string } {
   const match = fileNamePattern.exec(name);
-  if (!match || !isCalendarDate(match[1]!)) return { error: `The file name ${JSON.stringify(name)} is not accumulators-YYYY-MM-DD.tsv or accumulators-YYYY-MM-DD-NN.tsv with a real date.` };
+  if (!match || !isCalendarDate(match[1]!))
+    return { error: `The file name ${JSON.stringify(name)} is not accumulators-YYYY-MM-DD.tsv or accumulators-YYYY-MM-DD-NN.tsv with a real date.` };
   return { fileDate: match[1]!, sequence: match[2] === undefined ? 0 : Number(match[2]) };
 }
 
@@ -83,14 +84,19 @@ export function formatExchangeValue(minor: number): string {
 }
 
 function parseLine(fields: readonly string[], line: number): AccumulatorMovement | BadLine {
-  if (fields.length !== exchangeHeader.length) return { line, reason: `expected ${exchangeHeader.length} tab-separated fields (${exchangeHeader.join(', ')}), found ${fields.length}` };
+  if (fields.length !== exchangeHeader.length)
+    return { line, reason: `expected ${exchangeHeader.length} tab-separated fields (${exchangeHeader.join(', ')}), found ${fields.length}` };
   const [subscriberId, memberId, type, coverageType, value, transactionDate] = fields as [string, string, string, string, string, string];
-  if (!idPattern.test(subscriberId)) return { line, reason: `subscriberId ${JSON.stringify(subscriberId)} is not a family number (letters, digits, . _ -, at most 64)` };
+  if (!idPattern.test(subscriberId))
+    return { line, reason: `subscriberId ${JSON.stringify(subscriberId)} is not a family number (letters, digits, . _ -, at most 64)` };
   if (!idPattern.test(memberId)) return { line, reason: `memberId ${JSON.stringify(memberId)} is not a scheme member id (letters, digits, . _ -, at most 64)` };
-  if (!(accumulatorTypes as readonly string[]).includes(type)) return { line, reason: `type ${JSON.stringify(type)} is not one of ${accumulatorTypes.join(', ')}` };
-  if (!(exchangeCoverageTypes as readonly string[]).includes(coverageType)) return { line, reason: `coverageType ${JSON.stringify(coverageType)} is not medical or pharmacy` };
+  if (!(accumulatorTypes as readonly string[]).includes(type))
+    return { line, reason: `type ${JSON.stringify(type)} is not one of ${accumulatorTypes.join(', ')}` };
+  if (!(exchangeCoverageTypes as readonly string[]).includes(coverageType))
+    return { line, reason: `coverageType ${JSON.stringify(coverageType)} is not medical or pharmacy` };
   const amount = parseExchangeValue(value);
-  if (amount === null) return { line, reason: `value ${JSON.stringify(value)} is not an amount with exactly two decimals (e.g. 1250.00, or -200.00 for a correction)` };
+  if (amount === null)
+    return { line, reason: `value ${JSON.stringify(value)} is not an amount with exactly two decimals (e.g. 1250.00, or -200.00 for a correction)` };
   if (amount === 0) return { line, reason: 'value is 0.00: a movement moves something' };
   if (!isCalendarDate(transactionDate)) return { line, reason: `transactionDate ${JSON.stringify(transactionDate)} is not a real date as YYYY-MM-DD` };
   return { line, subscriberId, memberId, type: type as AccumulatorType, coverageType: coverageType as ExchangeCoverageType, amount, transactionDate };
@@ -114,7 +120,8 @@ export function parseExchangeFile(name: string, text: string): ParsedExchangeFil
     if (line === 1 && fields.join('\t') === exchangeHeader.join('\t')) return;
     const parsed = parseLine(fields, line);
     if ('reason' in parsed) errors.push(parsed);
-    else if (parsed.transactionDate > named.fileDate) errors.push({ line, reason: `transactionDate ${parsed.transactionDate} is after the file's date ${named.fileDate}` });
+    else if (parsed.transactionDate > named.fileDate)
+      errors.push({ line, reason: `transactionDate ${parsed.transactionDate} is after the file's date ${named.fileDate}` });
     else movements.push(parsed);
   });
   return { ...named, movements, errors };
@@ -129,7 +136,10 @@ export function formatExchangeFile(movements: readonly Omit<AccumulatorMovement,
 /** The name of the file for a date: the next sequence after those already written that day. */
 export function exchangeFileName(fileDate: string, existing: readonly string[]): string {
   if (!isCalendarDate(fileDate)) throw new RangeError(`Not a date: ${fileDate}`);
-  const taken = existing.map(parseExchangeFileName).filter((n): n is { fileDate: string; sequence: number } => !('error' in n) && n.fileDate === fileDate).map((n) => n.sequence);
+  const taken = existing
+    .map(parseExchangeFileName)
+    .filter((n): n is { fileDate: string; sequence: number } => !('error' in n) && n.fileDate === fileDate)
+    .map((n) => n.sequence);
   if (taken.length === 0) return `accumulators-${fileDate}.tsv`;
   const next = Math.max(...taken) + 1;
   if (next > 99) throw new RangeError(`More than 99 files for ${fileDate}`);

@@ -31,7 +31,10 @@ export interface ClaimLine {
  * partial approves less than that (a reason is required); deny approves nothing (a reason is
  * required). Every line of the claim must be decided exactly once.
  */
-export function adjudicateLines(lines: readonly ClaimLine[], decisions: readonly LineDecisionInput[]): { bookingId: string; decision: LineDecision; approvedAmount: number; reasonCode: ReasonCode | null }[] {
+export function adjudicateLines(
+  lines: readonly ClaimLine[],
+  decisions: readonly LineDecisionInput[],
+): { bookingId: string; decision: LineDecision; approvedAmount: number; reasonCode: ReasonCode | null }[] {
   const byBooking = new Map(decisions.map((d) => [d.bookingId, d]));
   if (byBooking.size !== decisions.length) throw reject('claim-lines-mismatch', 'Each claim line may be decided only once.');
   const known = new Set(lines.map((l) => l.bookingId));
@@ -48,7 +51,9 @@ export function adjudicateLines(lines: readonly ClaimLine[], decisions: readonly
       case 'partial': {
         const approved = input.approvedAmount;
         if (approved === undefined || approved <= 0 || approved >= line.payerAmount) {
-          throw reject('line-amount-invalid', `A partial approval must be more than 0 and less than the line amount ${line.payerAmount}.`, { bookingId: line.bookingId });
+          throw reject('line-amount-invalid', `A partial approval must be more than 0 and less than the line amount ${line.payerAmount}.`, {
+            bookingId: line.bookingId,
+          });
         }
         if (!input.reasonCode) throw reject('line-amount-invalid', 'A partial approval needs a reason code.', { bookingId: line.bookingId });
         return { bookingId: line.bookingId, decision: 'partial' as const, approvedAmount: approved, reasonCode: input.reasonCode };

@@ -25,7 +25,12 @@ describe('face similarity', () => {
   it('is 1 for the same descriptor and for the same direction at another magnitude', () => {
     const a = vector(1);
     expect(faceSimilarity(a, a)).toBeCloseTo(1, 12);
-    expect(faceSimilarity(a, a.map((x) => x * 3.5))).toBeCloseTo(1, 12);
+    expect(
+      faceSimilarity(
+        a,
+        a.map((x) => x * 3.5),
+      ),
+    ).toBeCloseTo(1, 12);
   });
 
   it('is symmetric and stays within 0..1', () => {
@@ -39,7 +44,12 @@ describe('face similarity', () => {
 
   it('clamps opposite directions to 0', () => {
     const a = vector(3);
-    expect(faceSimilarity(a, a.map((x) => -x))).toBe(0);
+    expect(
+      faceSimilarity(
+        a,
+        a.map((x) => -x),
+      ),
+    ).toBe(0);
   });
 
   it('scores a slightly perturbed descriptor above the default threshold and an unrelated one below', () => {

@@ -100,12 +100,7 @@ export function faceSimilarity(a: readonly number[], b: readonly number[]): numb
 }
 
 export function isValidFaceMatchThreshold(value: unknown): value is number {
-  return (
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value >= faceMatchThresholdRange.min &&
-    value <= faceMatchThresholdRange.max
-  );
+  return typeof value === 'number' && Number.isFinite(value) && value >= faceMatchThresholdRange.min && value <= faceMatchThresholdRange.max;
 }
 
 /** The 1:1 decision: the same person when the similarity reaches the threshold. */

@@ -1,13 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyAccumulators, noCostSharing, reverseSplit, shareCharge, type Accumulators, type CostSharingPlan, type CoverageType, type Split } from './cost-sharing';
+import {
+  emptyAccumulators,
+  noCostSharing,
+  reverseSplit,
+  shareCharge,
+  type Accumulators,
+  type CostSharingPlan,
+  type CoverageType,
+  type Split,
+} from './cost-sharing';
 
 const units = (n: number) => n * 100;
 
 /** S5's "State top-up" plan (../shared/SCENARIOS.md). */
 const stateTopUp: CostSharingPlan = {
-  familyDeductible: units(5000), memberDeductible: null, coinsuranceBp: { medical: 1000, pharmacy: 2000 }, copay: { medical: 0, pharmacy: 0 },
-  memberOutOfPocketMax: units(12_000), familyOutOfPocketMax: units(20_000),
+  familyDeductible: units(5000),
+  memberDeductible: null,
+  coinsuranceBp: { medical: 1000, pharmacy: 2000 },
+  copay: { medical: 0, pharmacy: 0 },
+  memberOutOfPocketMax: units(12_000),
+  familyOutOfPocketMax: units(20_000),
 };
 
 /** A family's year in memory: family totals and each member's out of pocket. */
@@ -18,7 +31,12 @@ class FamilyYear {
   readonly memberDeductibleMet = new Map<string, number>();
   constructor(private readonly plan: CostSharingPlan) {}
   accumulators(member: string): Accumulators {
-    return { familyDeductibleMet: this.familyDeductibleMet, familyOutOfPocket: this.familyOutOfPocket, memberOutOfPocket: this.memberOutOfPocket.get(member) ?? 0, memberDeductibleMet: this.memberDeductibleMet.get(member) ?? 0 };
+    return {
+      familyDeductibleMet: this.familyDeductibleMet,
+      familyOutOfPocket: this.familyOutOfPocket,
+      memberOutOfPocket: this.memberOutOfPocket.get(member) ?? 0,
+      memberDeductibleMet: this.memberDeductibleMet.get(member) ?? 0,
+    };
   }
   private apply(member: string, after: Accumulators): void {
     this.familyDeductibleMet = after.familyDeductibleMet;
@@ -43,16 +61,30 @@ describe('S5: cost sharing across hospitals and a pharmacy, step by step', () =>
   const family = new FamilyYear(stateTopUp);
   const paid = { medical: 0, pharmacy: 0 };
   let plan = 0;
-  const record = (coverage: CoverageType, split: Split) => { paid[coverage] += split.patient; plan += split.plan; return split; };
+  const record = (coverage: CoverageType, split: Split) => {
+    paid[coverage] += split.patient;
+    plan += split.plan;
+    return split;
+  };
   let step6: Split;
 
   it('1: a pharmacy claim of 2,000 for the father is all deductible', () => {
     expect(record('pharmacy', family.charge('father', 'pharmacy', units(2000)))).toMatchObject({ patient: units(2000), plan: 0, deductible: units(2000) });
-    expect(family.accumulators('father')).toEqual({ familyDeductibleMet: units(2000), memberDeductibleMet: units(2000), memberOutOfPocket: units(2000), familyOutOfPocket: units(2000) });
+    expect(family.accumulators('father')).toEqual({
+      familyDeductibleMet: units(2000),
+      memberDeductibleMet: units(2000),
+      memberOutOfPocket: units(2000),
+      familyOutOfPocket: units(2000),
+    });
   });
 
   it('2: the estimate at admission for a 40,000 package: 6,700 (3,000 deductible + 3,700), the plan holds 33,300', () => {
-    expect(family.estimate('father', 'medical', units(40_000))).toMatchObject({ patient: units(6700), deductible: units(3000), coinsurance: units(3700), plan: units(33_300) });
+    expect(family.estimate('father', 'medical', units(40_000))).toMatchObject({
+      patient: units(6700),
+      deductible: units(3000),
+      coinsurance: units(3700),
+      plan: units(33_300),
+    });
   });
 
   it("3: the father's bookings of 25,000 then 15,000: 5,200 then 1,500; deductible met, father 8,700", () => {
@@ -111,29 +143,39 @@ describe('cost sharing, for any plan and any sequence of charges', () => {
     memberOutOfPocketMax: fc.option(fc.integer({ min: 0, max: units(30_000) }), { nil: null }),
     familyOutOfPocketMax: fc.option(fc.integer({ min: 0, max: units(50_000) }), { nil: null }),
   });
-  const arbitraryCharges = fc.array(fc.record({ member: fc.constantFrom('a', 'b', 'c'), coverage: fc.constantFrom<CoverageType>('medical', 'pharmacy'), amount: fc.integer({ min: 0, max: units(100_000) }) }), { maxLength: 30 });
+  const arbitraryCharges = fc.array(
+    fc.record({
+      member: fc.constantFrom('a', 'b', 'c'),
+      coverage: fc.constantFrom<CoverageType>('medical', 'pharmacy'),
+      amount: fc.integer({ min: 0, max: units(100_000) }),
+    }),
+    { maxLength: 30 },
+  );
 
   it('splits every charge exactly, never past a maximum or the deductible, and reversals restore the accumulators', () => {
-    fc.assert(fc.property(arbitraryPlan, arbitraryCharges, (plan, charges) => {
-      const family = new FamilyYear(plan);
-      const splits: { member: string; split: Split }[] = [];
-      for (const { member, coverage, amount } of charges) {
-        const split = family.charge(member, coverage, amount);
-        splits.push({ member, split });
-        expect(split.patient + split.plan).toBe(amount);
-        expect(split.deductible + split.coinsurance + split.copay).toBe(split.patient);
-        expect(Math.min(split.patient, split.plan, split.deductible, split.coinsurance, split.copay)).toBeGreaterThanOrEqual(0);
-        expect(family.familyDeductibleMet).toBeLessThanOrEqual(plan.familyDeductible);
-        if (plan.memberOutOfPocketMax !== null) expect(family.memberOutOfPocket.get(member)).toBeLessThanOrEqual(plan.memberOutOfPocketMax);
-        if (plan.familyOutOfPocketMax !== null) expect(family.familyOutOfPocket).toBeLessThanOrEqual(plan.familyOutOfPocketMax);
-      }
-      // The family's out of pocket is the sum of its members'.
-      expect([...family.memberOutOfPocket.values()].reduce((a, b) => a + b, 0)).toBe(family.familyOutOfPocket);
-      // Reversing every charge, in any order, returns to nothing accumulated.
-      for (const { member, split } of [...splits].reverse()) family.reverse(member, split);
-      expect(family.familyOutOfPocket).toBe(0);
-      expect(family.familyDeductibleMet).toBe(0);
-    }), { seed: 20_261_206, numRuns: 300 });
+    fc.assert(
+      fc.property(arbitraryPlan, arbitraryCharges, (plan, charges) => {
+        const family = new FamilyYear(plan);
+        const splits: { member: string; split: Split }[] = [];
+        for (const { member, coverage, amount } of charges) {
+          const split = family.charge(member, coverage, amount);
+          splits.push({ member, split });
+          expect(split.patient + split.plan).toBe(amount);
+          expect(split.deductible + split.coinsurance + split.copay).toBe(split.patient);
+          expect(Math.min(split.patient, split.plan, split.deductible, split.coinsurance, split.copay)).toBeGreaterThanOrEqual(0);
+          expect(family.familyDeductibleMet).toBeLessThanOrEqual(plan.familyDeductible);
+          if (plan.memberOutOfPocketMax !== null) expect(family.memberOutOfPocket.get(member)).toBeLessThanOrEqual(plan.memberOutOfPocketMax);
+          if (plan.familyOutOfPocketMax !== null) expect(family.familyOutOfPocket).toBeLessThanOrEqual(plan.familyOutOfPocketMax);
+        }
+        // The family's out of pocket is the sum of its members'.
+        expect([...family.memberOutOfPocket.values()].reduce((a, b) => a + b, 0)).toBe(family.familyOutOfPocket);
+        // Reversing every charge, in any order, returns to nothing accumulated.
+        for (const { member, split } of [...splits].reverse()) family.reverse(member, split);
+        expect(family.familyOutOfPocket).toBe(0);
+        expect(family.familyDeductibleMet).toBe(0);
+      }),
+      { seed: 20_261_206, numRuns: 300 },
+    );
   });
 
   it('the cashless scheme of today charges the patient nothing', () => {

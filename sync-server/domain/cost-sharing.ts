@@ -35,8 +35,12 @@ export interface CostSharingPlan {
 
 /** The cashless scheme of today: the plan pays everything the cover holds; no cost sharing. */
 export const noCostSharing: CostSharingPlan = {
-  familyDeductible: 0, memberDeductible: null, coinsuranceBp: { medical: 0, pharmacy: 0 }, copay: { medical: 0, pharmacy: 0 },
-  memberOutOfPocketMax: null, familyOutOfPocketMax: null,
+  familyDeductible: 0,
+  memberDeductible: null,
+  coinsuranceBp: { medical: 0, pharmacy: 0 },
+  copay: { medical: 0, pharmacy: 0 },
+  memberOutOfPocketMax: null,
+  familyOutOfPocketMax: null,
 };
 
 /** What has accumulated this policy year, for the member being charged and for the family. */
@@ -83,7 +87,12 @@ export function shareCharge(plan: CostSharingPlan, before: Accumulators, coverag
   const copay = Math.min(plan.copay[coverage], cap, charge - deductible - coinsurance);
   const patient = deductible + coinsurance + copay;
   return {
-    charge, patient, plan: charge - patient, deductible, coinsurance, copay,
+    charge,
+    patient,
+    plan: charge - patient,
+    deductible,
+    coinsurance,
+    copay,
     after: {
       familyDeductibleMet: before.familyDeductibleMet + deductible,
       memberDeductibleMet: before.memberDeductibleMet + deductible,

@@ -14,8 +14,25 @@ describe('revenue-cycle measures', () => {
   });
 
   it('aging: buckets by whole days at their edges, and the share over 90 days', () => {
-    expect([0, 30, 31, 60, 61, 90, 91, 120, 121].map((days) => agingBucketOf(asOf - days * day, asOf))).toEqual(['0-30', '0-30', '31-60', '31-60', '61-90', '61-90', '91-120', '91-120', '>120']);
-    const result = aging([{ amount: 600, raisedAt: asOf - 10 * day }, { amount: 300, raisedAt: asOf - 95 * day }, { amount: 100, raisedAt: asOf - 400 * day }], asOf);
+    expect([0, 30, 31, 60, 61, 90, 91, 120, 121].map((days) => agingBucketOf(asOf - days * day, asOf))).toEqual([
+      '0-30',
+      '0-30',
+      '31-60',
+      '31-60',
+      '61-90',
+      '61-90',
+      '91-120',
+      '91-120',
+      '>120',
+    ]);
+    const result = aging(
+      [
+        { amount: 600, raisedAt: asOf - 10 * day },
+        { amount: 300, raisedAt: asOf - 95 * day },
+        { amount: 100, raisedAt: asOf - 400 * day },
+      ],
+      asOf,
+    );
     expect(result).toEqual({ buckets: { '0-30': 600, '31-60': 0, '61-90': 0, '91-120': 300, '>120': 100 }, total: 1000, over90Share: 0.4 });
     expect(aging([], asOf).over90Share).toBeNull();
   });
@@ -42,11 +59,14 @@ describe('revenue-cycle measures', () => {
     expect(percentile([15, 20, 35, 40, 50], 100)).toBe(50);
     expect(percentile([7], 90)).toBe(7);
     expect(percentile([], 90)).toBeNull();
-    fc.assert(fc.property(fc.array(fc.integer(), { minLength: 1, maxLength: 50 }), fc.integer({ min: 1, max: 100 }), (values, p) => {
-      const value = percentile(values, p)!;
-      expect(values.filter((v) => v <= value).length / values.length).toBeGreaterThanOrEqual(p / 100);
-      expect(values.filter((v) => v < value).length / values.length).toBeLessThan(p / 100);
-    }), { seed: 20_261_206 });
+    fc.assert(
+      fc.property(fc.array(fc.integer(), { minLength: 1, maxLength: 50 }), fc.integer({ min: 1, max: 100 }), (values, p) => {
+        const value = percentile(values, p)!;
+        expect(values.filter((v) => v <= value).length / values.length).toBeGreaterThanOrEqual(p / 100);
+        expect(values.filter((v) => v < value).length / values.length).toBeLessThan(p / 100);
+      }),
+      { seed: 20_261_206 },
+    );
   });
 
   it('turnaround: completed stages against the service level, and open ones already past it', () => {

@@ -40,7 +40,10 @@ export function agingBucketOf(raisedAt: number, asOf: number): AgingBucket {
 }
 
 /** Open receivables by aging bucket (amounts), and the share of the total older than 90 days. */
-export function aging(receivables: readonly { readonly amount: number; readonly raisedAt: number }[], asOf: number): { readonly buckets: Readonly<Record<AgingBucket, number>>; readonly total: number; readonly over90Share: Rate } {
+export function aging(
+  receivables: readonly { readonly amount: number; readonly raisedAt: number }[],
+  asOf: number,
+): { readonly buckets: Readonly<Record<AgingBucket, number>>; readonly total: number; readonly over90Share: Rate } {
   const buckets = Object.fromEntries(agingBuckets.map((bucket) => [bucket, 0])) as Record<AgingBucket, number>;
   for (const receivable of receivables) buckets[agingBucketOf(receivable.raisedAt, asOf)] += receivable.amount;
   const total = agingBuckets.reduce((sum, bucket) => sum + buckets[bucket], 0);
@@ -75,12 +78,20 @@ export interface AdjudicatedClaim {
 }
 
 /** Clean-claim (first-pass) rate, denial rates by count and by amount, and rework rate of adjudicated claims. */
-export function claimQuality(claims: readonly AdjudicatedClaim[]): { readonly cleanClaimRate: Rate; readonly denialRateByCount: Rate; readonly denialRateByAmount: Rate; readonly reworkRate: Rate } {
+export function claimQuality(claims: readonly AdjudicatedClaim[]): {
+  readonly cleanClaimRate: Rate;
+  readonly denialRateByCount: Rate;
+  readonly denialRateByAmount: Rate;
+  readonly reworkRate: Rate;
+} {
   const amount = claims.reduce((sum, claim) => sum + claim.amount, 0);
   return {
     cleanClaimRate: ratio(claims.filter((claim) => claim.firstPassApproved).length, claims.length),
     denialRateByCount: ratio(claims.filter((claim) => claim.denied).length, claims.length),
-    denialRateByAmount: ratio(claims.reduce((sum, claim) => sum + claim.deniedAmount, 0), amount),
+    denialRateByAmount: ratio(
+      claims.reduce((sum, claim) => sum + claim.deniedAmount, 0),
+      amount,
+    ),
     reworkRate: ratio(claims.filter((claim) => claim.reworked).length, claims.length),
   };
 }
@@ -98,7 +109,17 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 /** A stage's turnaround against its service level: average, 90th percentile, and how many ran over. */
-export function turnaround(stages: readonly { readonly startedAt: number; readonly endedAt: number | null }[], serviceLevelMs: number, asOf: number): { readonly completed: number; readonly averageMs: number | null; readonly p90Ms: number | null; readonly overServiceLevel: number; readonly openPastServiceLevel: number } {
+export function turnaround(
+  stages: readonly { readonly startedAt: number; readonly endedAt: number | null }[],
+  serviceLevelMs: number,
+  asOf: number,
+): {
+  readonly completed: number;
+  readonly averageMs: number | null;
+  readonly p90Ms: number | null;
+  readonly overServiceLevel: number;
+  readonly openPastServiceLevel: number;
+} {
   const durations = stages.filter((stage) => stage.endedAt !== null).map((stage) => stage.endedAt! - stage.startedAt);
   return {
     completed: durations.length,

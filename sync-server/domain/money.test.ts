@@ -24,10 +24,15 @@ describe('money rules', () => {
     expect(extensionCeiling(300_000, 1000)).toBe(330_000);
   });
 
-  it('computes the extension ceiling exactly at the largest amounts, as PostgreSQL\'s bigint does (issue 24 item 9)', () => {
+  it("computes the extension ceiling exactly at the largest amounts, as PostgreSQL's bigint does (issue 24 item 9)", () => {
     // a × bp passes 2^53 here: the product rounded to a float floored one unit too high.
     const exact = (a: number, bp: number) => Number(BigInt(a) + (BigInt(a) * BigInt(bp)) / 10_000n);
-    for (const [a, bp] of [[999_999_990_001, 9999], [999_999_996_667, 9997], [maxAmount, 10_000], [maxAmount - 1, 9999]] as const) {
+    for (const [a, bp] of [
+      [999_999_990_001, 9999],
+      [999_999_996_667, 9997],
+      [maxAmount, 10_000],
+      [maxAmount - 1, 9999],
+    ] as const) {
       expect(extensionCeiling(a, bp), `${a} at ${bp} bp`).toBe(exact(a, bp));
     }
   });

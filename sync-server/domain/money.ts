@@ -77,5 +77,7 @@ export function bookingExtension(excess: number, room: number, policy: Shortfall
 /** Format minor units for people, e.g. 1234567 paise in en-IN → "₹12,345.67". */
 export function formatAmount(minor: number, currency: string, locale: string, minorPerUnit = 100): string {
   const fractionDigits = Math.round(Math.log10(minorPerUnit));
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(minor / minorPerUnit);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(
+    minor / minorPerUnit,
+  );
 }

@@ -24,7 +24,8 @@ export function localYearMonth(instant: Date, timeZone: string): { year: number;
 
 /** The policy year an instant falls in. */
 export function policyYearOf(instant: Date, timeZone: string, yearStartMonth: number): number {
-  if (!Number.isInteger(yearStartMonth) || yearStartMonth < 1 || yearStartMonth > 12) throw new RangeError(`A policy year starts in month 1–12, not ${yearStartMonth}`);
+  if (!Number.isInteger(yearStartMonth) || yearStartMonth < 1 || yearStartMonth > 12)
+    throw new RangeError(`A policy year starts in month 1–12, not ${yearStartMonth}`);
   const { year, month } = localYearMonth(instant, timeZone);
   return month >= yearStartMonth ? year : year - 1;
 }

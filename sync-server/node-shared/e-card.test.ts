@@ -5,7 +5,14 @@ import { eCardPrefix, eCardPrivateKey, eCardPublicKey, generateECardKeys, signEC
 const keys = generateECardKeys();
 const privateKey = eCardPrivateKey(keys.privateKeyPem);
 const publicKeys = new Map([['2026a', eCardPublicKey(keys.publicKeyPem)]]);
-const card: ECardFields = { serial: 'EC-000123', schemeMemberId: 'PMJ-S1000001', familyNumber: 'FAM-S1-0001', name: 'Ramesh Patil', validFrom: '2026-04-01', validTo: '2027-03-31' };
+const card: ECardFields = {
+  serial: 'EC-000123',
+  schemeMemberId: 'PMJ-S1000001',
+  familyNumber: 'FAM-S1-0001',
+  name: 'Ramesh Patil',
+  validFrom: '2026-04-01',
+  validTo: '2027-03-31',
+};
 const noneRevoked = new Set<string>();
 
 describe('the e-card QR payload, signed by the scheme, verified offline', () => {
@@ -13,7 +20,9 @@ describe('the e-card QR payload, signed by the scheme, verified offline', () => 
     const text = signECard(card, '2026a', privateKey);
     expect(text.startsWith(`${eCardPrefix}.2026a.`)).toBe(true);
     expect(text.length).toBeLessThanOrEqual(251); // QR version 11, error correction M, byte mode
-    expect(signECard({ ...card, name: 'Venkata Lakshmi Narasimha Subrahmanya Sri Sai Ramachandra Murthy' }, '2026a', privateKey).length).toBeLessThanOrEqual(331); // version 13
+    expect(signECard({ ...card, name: 'Venkata Lakshmi Narasimha Subrahmanya Sri Sai Ramachandra Murthy' }, '2026a', privateKey).length).toBeLessThanOrEqual(
+      331,
+    ); // version 13
     expect(verifyECard(text, publicKeys, '2026-12-06', noneRevoked)).toEqual({ ok: true, card, keyId: '2026a' });
   });
 
@@ -28,7 +37,11 @@ describe('the e-card QR payload, signed by the scheme, verified offline', () => 
   it('attack: a card forged with another key, even under the scheme key id, is refused', () => {
     const forger = generateKeyPairSync('ed25519').privateKey;
     expect(verifyECard(signECard(card, '2026a', forger), publicKeys, '2026-12-06', noneRevoked)).toMatchObject({ ok: false, code: 'bad-signature' });
-    expect(verifyECard(signECard(card, 'other', forger), publicKeys, '2026-12-06', noneRevoked)).toMatchObject({ ok: false, code: 'unknown-key', message: expect.stringContaining('sync the desk') });
+    expect(verifyECard(signECard(card, 'other', forger), publicKeys, '2026-12-06', noneRevoked)).toMatchObject({
+      ok: false,
+      code: 'unknown-key',
+      message: expect.stringContaining('sync the desk'),
+    });
   });
 
   it('attack: relabelling a genuine card to another known key fails (the key id is signed)', () => {
@@ -40,13 +53,28 @@ describe('the e-card QR payload, signed by the scheme, verified offline', () => 
 
   it('refuses an expired, a not-yet-valid and a revoked card, each in words', () => {
     const text = signECard(card, '2026a', privateKey);
-    expect(verifyECard(text, publicKeys, '2027-04-01', noneRevoked)).toMatchObject({ ok: false, code: 'expired', message: expect.stringContaining('2027-03-31') });
+    expect(verifyECard(text, publicKeys, '2027-04-01', noneRevoked)).toMatchObject({
+      ok: false,
+      code: 'expired',
+      message: expect.stringContaining('2027-03-31'),
+    });
     expect(verifyECard(text, publicKeys, '2026-03-31', noneRevoked)).toMatchObject({ ok: false, code: 'not-yet-valid' });
-    expect(verifyECard(text, publicKeys, '2026-12-06', new Set(['EC-000123']))).toMatchObject({ ok: false, code: 'revoked', message: expect.stringContaining('EC-000123') });
+    expect(verifyECard(text, publicKeys, '2026-12-06', new Set(['EC-000123']))).toMatchObject({
+      ok: false,
+      code: 'revoked',
+      message: expect.stringContaining('EC-000123'),
+    });
   });
 
   it('refuses what is not a card at all', () => {
-    for (const text of ['', 'HC-S1-0001', 'CDC1.2026a.abc', 'CDC2.2026a.abc.def', 'CDC1.2026a.a+b.def', `CDC1.2026a.${Buffer.from('not json').toString('base64url')}.AAAA`]) {
+    for (const text of [
+      '',
+      'HC-S1-0001',
+      'CDC1.2026a.abc',
+      'CDC2.2026a.abc.def',
+      'CDC1.2026a.a+b.def',
+      `CDC1.2026a.${Buffer.from('not json').toString('base64url')}.AAAA`,
+    ]) {
       expect(verifyECard(text, publicKeys, '2026-12-06', noneRevoked).ok, text).toBe(false);
     }
   });

@@ -32,7 +32,14 @@ export type ECardCheck =
 
 const fieldOrder = ['serial', 'schemeMemberId', 'familyNumber', 'name', 'validFrom', 'validTo'] as const;
 /** The one-letter key each field travels under, in this order. */
-const shortKeys: Readonly<Record<(typeof fieldOrder)[number], string>> = { serial: 's', schemeMemberId: 'm', familyNumber: 'f', name: 'n', validFrom: 'a', validTo: 'b' };
+const shortKeys: Readonly<Record<(typeof fieldOrder)[number], string>> = {
+  serial: 's',
+  schemeMemberId: 'm',
+  familyNumber: 'f',
+  name: 'n',
+  validFrom: 'a',
+  validTo: 'b',
+};
 const keyIdPattern = /^[A-Za-z0-9_-]{1,16}$/;
 const base64url = /^[A-Za-z0-9_-]+$/;
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -45,7 +52,8 @@ function canonical(fields: ECardFields): string {
 export function signECard(fields: ECardFields, keyId: string, privateKey: KeyObject): string {
   if (!keyIdPattern.test(keyId)) throw new RangeError(`A key id is 1–16 of A–Z a–z 0–9 _ -, got ${JSON.stringify(keyId)}`);
   for (const key of fieldOrder) if (typeof fields[key] !== 'string' || fields[key].length === 0) throw new RangeError(`An e-card needs ${key}`);
-  if (!datePattern.test(fields.validFrom) || !datePattern.test(fields.validTo) || fields.validTo < fields.validFrom) throw new RangeError('An e-card is valid from one date to a later one (YYYY-MM-DD)');
+  if (!datePattern.test(fields.validFrom) || !datePattern.test(fields.validTo) || fields.validTo < fields.validFrom)
+    throw new RangeError('An e-card is valid from one date to a later one (YYYY-MM-DD)');
   const signed = `${eCardPrefix}.${keyId}.${Buffer.from(canonical(fields), 'utf8').toString('base64url')}`;
   const signature = sign(null, Buffer.from(signed, 'utf8'), privateKey);
   return `${signed}.${signature.toString('base64url')}`;
@@ -59,31 +67,54 @@ export function signECard(fields: ECardFields, keyId: string, privateKey: KeyObj
 export function verifyECard(text: string, publicKeys: ReadonlyMap<string, KeyObject>, today: string, revokedSerials: ReadonlySet<string>): ECardCheck {
   const parts = text.trim().split('.');
   if (parts.length !== 4 || parts[0] !== eCardPrefix || !keyIdPattern.test(parts[1]!) || !base64url.test(parts[2]!) || !base64url.test(parts[3]!)) {
-    return { ok: false, code: 'malformed', message: 'This is not a scheme e-card: the code does not have the card format. Scan the card again or identify the patient another way.' };
+    return {
+      ok: false,
+      code: 'malformed',
+      message: 'This is not a scheme e-card: the code does not have the card format. Scan the card again or identify the patient another way.',
+    };
   }
   const [, keyId, payload, signature] = parts as [string, string, string, string];
   const key = publicKeys.get(keyId);
-  if (!key) return { ok: false, code: 'unknown-key', message: `This card is signed with a key (${keyId}) this desk does not know: sync the desk and scan again; if it is still refused, the card is not the scheme's.` };
+  if (!key)
+    return {
+      ok: false,
+      code: 'unknown-key',
+      message: `This card is signed with a key (${keyId}) this desk does not know: sync the desk and scan again; if it is still refused, the card is not the scheme's.`,
+    };
   const isGenuine = verify(null, Buffer.from(`${eCardPrefix}.${keyId}.${payload}`, 'utf8'), key, Buffer.from(signature, 'base64url'));
-  if (!isGenuine) return { ok: false, code: 'bad-signature', message: "This card's signature does not match its contents: it was altered or forged. Do not admit on it; identify the patient another way." };
+  if (!isGenuine)
+    return {
+      ok: false,
+      code: 'bad-signature',
+      message: "This card's signature does not match its contents: it was altered or forged. Do not admit on it; identify the patient another way.",
+    };
   let card: ECardFields;
   try {
     const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
     if (fieldOrder.some((field) => typeof parsed[shortKeys[field]] !== 'string') || Object.keys(parsed).length !== fieldOrder.length) throw new Error('fields');
     card = Object.fromEntries(fieldOrder.map((field) => [field, parsed[shortKeys[field]]])) as unknown as ECardFields;
   } catch {
-    return { ok: false, code: 'malformed', message: 'This card is signed but its contents cannot be read: it was issued by another version. Identify the patient another way and report the card.' };
+    return {
+      ok: false,
+      code: 'malformed',
+      message: 'This card is signed but its contents cannot be read: it was issued by another version. Identify the patient another way and report the card.',
+    };
   }
   if (today < card.validFrom) return { ok: false, code: 'not-yet-valid', message: `This card is valid from ${card.validFrom}.` };
-  if (today > card.validTo) return { ok: false, code: 'expired', message: `This card expired on ${card.validTo}: issue a new one after identifying the patient another way.` };
-  if (revokedSerials.has(card.serial)) return { ok: false, code: 'revoked', message: `This card (${card.serial}) was revoked (reported lost or replaced): identify the patient another way.` };
+  if (today > card.validTo)
+    return { ok: false, code: 'expired', message: `This card expired on ${card.validTo}: issue a new one after identifying the patient another way.` };
+  if (revokedSerials.has(card.serial))
+    return { ok: false, code: 'revoked', message: `This card (${card.serial}) was revoked (reported lost or replaced): identify the patient another way.` };
   return { ok: true, card, keyId };
 }
 
 /** A new Ed25519 key pair as PEM texts (the scheme's signing key lives with the server's keys). */
 export function generateECardKeys(): { privateKeyPem: string; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 export function eCardPrivateKey(pem: string): KeyObject {

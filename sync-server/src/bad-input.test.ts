@@ -23,7 +23,16 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     for (const user of ['medco.a', 'medco.b', 'ppd', 'mc', 'admin', 'cex', 'cpd', 'aco', 'ha']) tokens[user] = await server.login(user);
     resultOf(await server.command(tokens['medco.a']!, 'admit', { caseId: caseA, memberId: demoIds.son, identityMethod: 'fingerprint' }));
     resultOf(await server.command(tokens['medco.a']!, 'request-preauth', { caseId: caseA, packageCode: 'SB001A' }));
-    resultOf(await server.command(tokens['medco.a']!, 'add-booking', { bookingId: bookingA, caseId: caseA, itemCode: 'X-RAY', description: 'X-ray', quantity: 1, unitPrice: 50_000 }));
+    resultOf(
+      await server.command(tokens['medco.a']!, 'add-booking', {
+        bookingId: bookingA,
+        caseId: caseA,
+        itemCode: 'X-RAY',
+        description: 'X-ray',
+        quantity: 1,
+        unitPrice: 50_000,
+      }),
+    );
   });
   afterAll(async () => server?.close());
 
@@ -32,7 +41,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     const lines = [{ bookingId: bookingA, decision: 'full' }];
     const bodies: Record<CommandName, Record<string, unknown>> = {
       'identify-member': { by: 'scheme-id', value: 'PMJ-S1000003' },
-      'admit': { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' },
+      admit: { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' },
       'request-preauth': { caseId: caseA, packageCode: 'SB001A' },
       'respond-query': { caseId: caseA, response: 'Reports attached' },
       'decide-preauth': { caseId: caseA, decision: 'approve' },
@@ -42,13 +51,20 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'decide-enhancement': { enhancementId: randomUUID(), decision: 'approve' },
       'add-booking': { bookingId: randomUUID(), caseId: caseA, itemCode: 'LAB', description: 'Blood test', quantity: 2, unitPrice: 30_000 },
       'void-booking': { bookingId: bookingA, reason: 'Entered twice' },
-      'discharge': { caseId: caseA },
+      discharge: { caseId: caseA },
       'submit-claim': { claimId: claimA, caseId: caseA, amount: 50_000 },
       'process-claim': { claimId: claimA, lines },
       'verify-claim': { claimId: claimA, lines },
       'approve-payment': { paymentId: randomUUID(), claimIds: [claimA] },
       'cancel-case': { caseId: caseA, reason: 'Wrong patient' },
-      'register-family': { familyId: randomUUID(), familyNumber: 'FAM-NEW-1', cover: 100_000, registeredPhone: '+919811111111', district: 'Pune', members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-NEW00001', fullName: 'New Member', birthYear: 1990, gender: 'F', relation: 'head' }] },
+      'register-family': {
+        familyId: randomUUID(),
+        familyNumber: 'FAM-NEW-1',
+        cover: 100_000,
+        registeredPhone: '+919811111111',
+        district: 'Pune',
+        members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-NEW00001', fullName: 'New Member', birthYear: 1990, gender: 'F', relation: 'head' }],
+      },
       'set-package-price': { packageCode: 'SB001A', price: 800_000 },
       'create-operator': { operatorId: randomUUID(), username: 'new.operator', displayName: 'New', password: 'a-long-password', roles: ['PPD'] },
       'configure-desk': { deskId: demoIds.deskA, registryDistrict: 'Pune' },
@@ -66,26 +82,83 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     return { commandId: randomUUID(), ...bodies[name] };
   };
   const actorOf: Record<CommandName, string> = {
-    'identify-member': 'medco.a', 'admit': 'medco.a', 'request-preauth': 'medco.a', 'respond-query': 'medco.a', 'decide-preauth': 'ppd',
-    'recommend-preauth': 'mc', 'approve-unspecified': 'admin', 'request-enhancement': 'medco.a', 'decide-enhancement': 'ppd', 'add-booking': 'medco.a',
-    'void-booking': 'medco.a', 'discharge': 'medco.a', 'submit-claim': 'medco.a', 'process-claim': 'cex', 'verify-claim': 'cpd', 'approve-payment': 'aco',
-    'cancel-case': 'medco.a', 'register-family': 'ha', 'set-package-price': 'ha', 'create-operator': 'ha', 'configure-desk': 'ha', 'send-otp': 'medco.a', 'verify-otp': 'medco.a', 'review-override': 'ha',
-    'enroll-fingerprint': 'medco.a', 'enroll-face': 'medco.a',
-    'register-hospital': 'ha', 'register-desk': 'ha', 'revoke-desk': 'ha', 'update-operator': 'ha', 'set-scheme-parameters': 'ha',
+    'identify-member': 'medco.a',
+    admit: 'medco.a',
+    'request-preauth': 'medco.a',
+    'respond-query': 'medco.a',
+    'decide-preauth': 'ppd',
+    'recommend-preauth': 'mc',
+    'approve-unspecified': 'admin',
+    'request-enhancement': 'medco.a',
+    'decide-enhancement': 'ppd',
+    'add-booking': 'medco.a',
+    'void-booking': 'medco.a',
+    discharge: 'medco.a',
+    'submit-claim': 'medco.a',
+    'process-claim': 'cex',
+    'verify-claim': 'cpd',
+    'approve-payment': 'aco',
+    'cancel-case': 'medco.a',
+    'register-family': 'ha',
+    'set-package-price': 'ha',
+    'create-operator': 'ha',
+    'configure-desk': 'ha',
+    'send-otp': 'medco.a',
+    'verify-otp': 'medco.a',
+    'review-override': 'ha',
+    'enroll-fingerprint': 'medco.a',
+    'enroll-face': 'medco.a',
+    'register-hospital': 'ha',
+    'register-desk': 'ha',
+    'revoke-desk': 'ha',
+    'update-operator': 'ha',
+    'set-scheme-parameters': 'ha',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
-    'recommend-preauth': 'recommendedAmount', 'request-enhancement': 'amount', 'add-booking': 'unitPrice', 'submit-claim': 'amount',
-    'register-family': 'cover', 'set-package-price': 'price',
+    'recommend-preauth': 'recommendedAmount',
+    'request-enhancement': 'amount',
+    'add-booking': 'unitPrice',
+    'submit-claim': 'amount',
+    'register-family': 'cover',
+    'set-package-price': 'price',
   };
   const idFields: Partial<Record<CommandName, string>> = {
-    'admit': 'memberId', 'request-preauth': 'caseId', 'respond-query': 'caseId', 'decide-preauth': 'caseId', 'recommend-preauth': 'caseId',
-    'approve-unspecified': 'caseId', 'request-enhancement': 'caseId', 'decide-enhancement': 'enhancementId', 'add-booking': 'caseId',
-    'void-booking': 'bookingId', 'discharge': 'caseId', 'submit-claim': 'caseId', 'process-claim': 'claimId', 'verify-claim': 'claimId', 'cancel-case': 'caseId', 'configure-desk': 'deskId', 'send-otp': 'memberId', 'verify-otp': 'challengeId', 'review-override': 'caseId',
-    'enroll-fingerprint': 'memberId', 'enroll-face': 'memberId',
-    'register-desk': 'hospitalId', 'revoke-desk': 'deskId', 'update-operator': 'operatorId',
+    admit: 'memberId',
+    'request-preauth': 'caseId',
+    'respond-query': 'caseId',
+    'decide-preauth': 'caseId',
+    'recommend-preauth': 'caseId',
+    'approve-unspecified': 'caseId',
+    'request-enhancement': 'caseId',
+    'decide-enhancement': 'enhancementId',
+    'add-booking': 'caseId',
+    'void-booking': 'bookingId',
+    discharge: 'caseId',
+    'submit-claim': 'caseId',
+    'process-claim': 'claimId',
+    'verify-claim': 'claimId',
+    'cancel-case': 'caseId',
+    'configure-desk': 'deskId',
+    'send-otp': 'memberId',
+    'verify-otp': 'challengeId',
+    'review-override': 'caseId',
+    'enroll-fingerprint': 'memberId',
+    'enroll-face': 'memberId',
+    'register-desk': 'hospitalId',
+    'revoke-desk': 'deskId',
+    'update-operator': 'operatorId',
   };
-  const otherHospitalCase: CommandName[] = ['request-preauth', 'respond-query', 'request-enhancement', 'add-booking', 'void-booking', 'discharge', 'submit-claim', 'cancel-case'];
+  const otherHospitalCase: CommandName[] = [
+    'request-preauth',
+    'respond-query',
+    'request-enhancement',
+    'add-booking',
+    'void-booking',
+    'discharge',
+    'submit-claim',
+    'cancel-case',
+  ];
 
   const expectRefusedAndUnchanged = async (send: () => Promise<{ status: number; body: Record<string, unknown> }>, status: number, code: string) => {
     await settleAuditChain(server.scratch.db);
@@ -105,45 +178,123 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: {} }), 400, 'invalid-input');
     const { commandId: _dropped, ...noCommandId } = validBody(name);
     await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: noCommandId }), 400, 'invalid-input');
-    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), surprise: 1 } }), 400, 'invalid-input');
-    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), commandId: 'not-a-uuid' } }), 400, 'invalid-input');
-    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), commandId: `urn:uuid:${crypto.randomUUID()}` } }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), surprise: 1 } }),
+      400,
+      'invalid-input',
+    );
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), commandId: 'not-a-uuid' } }),
+      400,
+      'invalid-input',
+    );
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), commandId: `urn:uuid:${crypto.randomUUID()}` } }),
+      400,
+      'invalid-input',
+    );
   });
 
   it.each(Object.keys(amountFields) as CommandName[])('%s: negative, zero, fractional, huge and string amounts → 400', async (name) => {
     const token = tokens[actorOf[name]]!;
     const field = amountFields[name]!;
     for (const value of [-100, 0, 10.5, 1e15, Number.MAX_SAFE_INTEGER + 2, '100']) {
-      await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), [field]: value } }), 400, 'invalid-input');
+      await expectRefusedAndUnchanged(
+        () => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), [field]: value } }),
+        400,
+        'invalid-input',
+      );
     }
   });
 
   it('add-booking: a quantity × price above the largest amount → 400', async () => {
-    await expectRefusedAndUnchanged(() => server.command(tokens['medco.a']!, 'add-booking', { bookingId: randomUUID(), caseId: caseA, itemCode: 'X', description: 'Too much', quantity: 10_000, unitPrice: 999_999_999_999 }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(
+      () =>
+        server.command(tokens['medco.a']!, 'add-booking', {
+          bookingId: randomUUID(),
+          caseId: caseA,
+          itemCode: 'X',
+          description: 'Too much',
+          quantity: 10_000,
+          unitPrice: 999_999_999_999,
+        }),
+      400,
+      'invalid-input',
+    );
   });
 
   it.each(Object.keys(idFields) as CommandName[])('%s: unknown id → 404', async (name) => {
     const token = tokens[actorOf[name]]!;
-    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), [idFields[name]!]: randomUUID() } }), 404, 'not-found');
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', `/commands/${name}`, { token, payload: { ...validBody(name), [idFields[name]!]: randomUUID() } }),
+      404,
+      'not-found',
+    );
   });
 
   it('identify-member, approve-payment, set-package-price and create-operator: unknown references → 404', async () => {
-    await expectRefusedAndUnchanged(() => server.command(tokens['medco.a']!, 'identify-member', { by: 'national-id', value: '999999999999' }), 404, 'not-found');
-    await expectRefusedAndUnchanged(() => server.command(tokens.aco!, 'approve-payment', { paymentId: randomUUID(), claimIds: [randomUUID()] }), 404, 'not-found');
+    await expectRefusedAndUnchanged(
+      () => server.command(tokens['medco.a']!, 'identify-member', { by: 'national-id', value: '999999999999' }),
+      404,
+      'not-found',
+    );
+    await expectRefusedAndUnchanged(
+      () => server.command(tokens.aco!, 'approve-payment', { paymentId: randomUUID(), claimIds: [randomUUID()] }),
+      404,
+      'not-found',
+    );
     await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'set-package-price', { packageCode: 'NOPE01', price: 100 }), 404, 'not-found');
-    await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'create-operator', { operatorId: randomUUID(), username: 'x.medco', displayName: 'X', password: 'a-long-password', roles: ['MEDCO'], hospitalId: randomUUID() }), 404, 'not-found');
+    await expectRefusedAndUnchanged(
+      () =>
+        server.command(tokens.ha!, 'create-operator', {
+          operatorId: randomUUID(),
+          username: 'x.medco',
+          displayName: 'X',
+          password: 'a-long-password',
+          roles: ['MEDCO'],
+          hospitalId: randomUUID(),
+        }),
+      404,
+      'not-found',
+    );
   });
 
   it('set-scheme-parameters: out-of-range, fractional, string or no parameters → 400', async () => {
-    for (const change of [{ governmentShareBp: -1 }, { governmentShareBp: 10_001 }, { governmentShareBp: 60.5 }, { governmentShareBp: '6000' }, { autoExtendBp: 20_000 }, { preauthTurnaroundMinutes: 0 }, { preauthTurnaroundMinutes: 100_000 }, { shortfallPolicy: 'pay-everything' }, {}]) {
-      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/set-scheme-parameters', { token: tokens.ha!, payload: { commandId: randomUUID(), reason: 'Budget change', ...change } }), 400, 'invalid-input');
+    for (const change of [
+      { governmentShareBp: -1 },
+      { governmentShareBp: 10_001 },
+      { governmentShareBp: 60.5 },
+      { governmentShareBp: '6000' },
+      { autoExtendBp: 20_000 },
+      { preauthTurnaroundMinutes: 0 },
+      { preauthTurnaroundMinutes: 100_000 },
+      { shortfallPolicy: 'pay-everything' },
+      {},
+    ]) {
+      await expectRefusedAndUnchanged(
+        () =>
+          server.raw('POST', '/commands/set-scheme-parameters', {
+            token: tokens.ha!,
+            payload: { commandId: randomUUID(), reason: 'Budget change', ...change },
+          }),
+        400,
+        'invalid-input',
+      );
     }
-    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/set-scheme-parameters', { token: tokens.ha!, payload: { commandId: randomUUID(), governmentShareBp: 5000 } }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', '/commands/set-scheme-parameters', { token: tokens.ha!, payload: { commandId: randomUUID(), governmentShareBp: 5000 } }),
+      400,
+      'invalid-input',
+    );
   });
 
   it('register-hospital: a code that is not upper-case letters, digits and dashes → 400', async () => {
     for (const code of ['hsp-c', 'H', 'HOSPITAL-WITH-A-LONG-CODE', 'HSP C', '']) {
-      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/register-hospital', { token: tokens.ha!, payload: { ...validBody('register-hospital'), code } }), 400, 'invalid-input');
+      await expectRefusedAndUnchanged(
+        () => server.raw('POST', '/commands/register-hospital', { token: tokens.ha!, payload: { ...validBody('register-hospital'), code } }),
+        400,
+        'invalid-input',
+      );
     }
   });
 
@@ -151,27 +302,59 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     const [cex] = await server.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'cex'");
     await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'update-operator', { operatorId: cex!.id }), 400, 'invalid-input');
     await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'update-operator', { operatorId: cex!.id, roles: ['MEDCO'] }), 400, 'invalid-input');
-    await expectRefusedAndUnchanged(() => server.command(tokens.ha!, 'update-operator', { operatorId: cex!.id, roles: ['MEDCO'], hospitalId: randomUUID() }), 404, 'not-found');
-    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/update-operator', { token: tokens.ha!, payload: { commandId: randomUUID(), operatorId: cex!.id, roles: [] } }), 400, 'invalid-input');
-    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/update-operator', { token: tokens.ha!, payload: { commandId: randomUUID(), operatorId: cex!.id, roles: ['ROOT'] } }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(
+      () => server.command(tokens.ha!, 'update-operator', { operatorId: cex!.id, roles: ['MEDCO'], hospitalId: randomUUID() }),
+      404,
+      'not-found',
+    );
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', '/commands/update-operator', { token: tokens.ha!, payload: { commandId: randomUUID(), operatorId: cex!.id, roles: [] } }),
+      400,
+      'invalid-input',
+    );
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', '/commands/update-operator', { token: tokens.ha!, payload: { commandId: randomUUID(), operatorId: cex!.id, roles: ['ROOT'] } }),
+      400,
+      'invalid-input',
+    );
   });
 
   it('submit-claim: malformed or repeated supporting documents → 400', async () => {
     const document = { name: 'discharge-summary.pdf', kind: 'discharge-summary', sizeBytes: 120_000, sha256: 'a'.repeat(64) };
-    for (const documents of [[{ ...document, sha256: 'XYZ' }], [{ ...document, sizeBytes: 0 }], [{ ...document, sizeBytes: 1.5 }], [{ ...document, kind: 'selfie' }], [{ ...document, name: '' }], [{ ...document, extra: true }], [document, document]]) {
-      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/submit-claim', { token: tokens['medco.a']!, payload: { ...validBody('submit-claim'), documents } }), 400, 'invalid-input');
+    for (const documents of [
+      [{ ...document, sha256: 'XYZ' }],
+      [{ ...document, sizeBytes: 0 }],
+      [{ ...document, sizeBytes: 1.5 }],
+      [{ ...document, kind: 'selfie' }],
+      [{ ...document, name: '' }],
+      [{ ...document, extra: true }],
+      [document, document],
+    ]) {
+      await expectRefusedAndUnchanged(
+        () => server.raw('POST', '/commands/submit-claim', { token: tokens['medco.a']!, payload: { ...validBody('submit-claim'), documents } }),
+        400,
+        'invalid-input',
+      );
     }
   });
 
   it('approve-payment: deductions negative, fractional or as a string → 400', async () => {
     for (const deductions of [-1, 0.5, '100']) {
-      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/approve-payment', { token: tokens.aco!, payload: { ...validBody('approve-payment'), deductions } }), 400, 'invalid-input');
+      await expectRefusedAndUnchanged(
+        () => server.raw('POST', '/commands/approve-payment', { token: tokens.aco!, payload: { ...validBody('approve-payment'), deductions } }),
+        400,
+        'invalid-input',
+      );
     }
   });
 
   it.each(commandNames)('%s: no token or a forged token → 401', async (name) => {
     await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { payload: validBody(name) }), 401, 'unauthenticated');
-    await expectRefusedAndUnchanged(() => server.raw('POST', `/commands/${name}`, { token: `${tokens.ha!.split('.')[0]}.forged`, payload: validBody(name) }), 401, 'unauthenticated');
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', `/commands/${name}`, { token: `${tokens.ha!.split('.')[0]}.forged`, payload: validBody(name) }),
+      401,
+      'unauthenticated',
+    );
   });
 
   it.each(otherHospitalCase)("%s: hospital B's desk on hospital A's case → 404, as if it did not exist", async (name) => {
@@ -190,12 +373,24 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
 
   it('a decision that needs a reason or a lower amount without one → 400', async () => {
     await expectRefusedAndUnchanged(() => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'reject' }), 400, 'invalid-input');
-    await expectRefusedAndUnchanged(() => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'approve-lower', reason: 'tariff' }), 400, 'invalid-input');
-    await expectRefusedAndUnchanged(() => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'approve-lower', amount: 10_000_000, reason: 'tariff' }), 400, 'invalid-input');
+    await expectRefusedAndUnchanged(
+      () => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'approve-lower', reason: 'tariff' }),
+      400,
+      'invalid-input',
+    );
+    await expectRefusedAndUnchanged(
+      () => server.command(tokens.ppd!, 'decide-preauth', { caseId: caseA, decision: 'approve-lower', amount: 10_000_000, reason: 'tariff' }),
+      400,
+      'invalid-input',
+    );
   });
 
   it('wrong content type → 415; unknown endpoint → 404', async () => {
-    await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/admit', { token: tokens['medco.a']!, payload: 'caseId=1', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported-media-type');
+    await expectRefusedAndUnchanged(
+      () => server.raw('POST', '/commands/admit', { token: tokens['medco.a']!, payload: 'caseId=1', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported-media-type',
+    );
     await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/fly-to-moon', { token: tokens['medco.a']!, payload: {} }), 404, 'not-found');
   });
 

@@ -27,7 +27,7 @@ const units = (n: number) => n * 100; // the demo scheme counts paise
  * answer is also altered (a field more, a field less) and must then fail: a command whose answer
  * schema were an open object, or missing, fails here. Every command must be seen answering 200.
  */
-describe('every command\'s real answers hold to the served OpenAPI document', () => {
+describe("every command's real answers hold to the served OpenAPI document", () => {
   let server: TestServer;
   let document: OpenApiDocument;
   const sms = new DevelopmentSmsSink();
@@ -80,9 +80,16 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     if (status === 409) checked.add(`${name} 409 ${String(answer.code)}`);
   };
 
-  const send = async <N extends CommandName>(user: string, name: N, body: WithoutCommandId<CommandBody<N>> & { commandId?: string }, status = 200): Promise<Json> => {
+  const send = async <N extends CommandName>(
+    user: string,
+    name: N,
+    body: WithoutCommandId<CommandBody<N>> & { commandId?: string },
+    status = 200,
+  ): Promise<Json> => {
     const response = await server.app.inject({
-      method: 'POST', url: `/commands/${name}`, headers: { authorization: `Bearer ${tokens[user]!}`, 'content-type': 'application/json' },
+      method: 'POST',
+      url: `/commands/${name}`,
+      headers: { authorization: `Bearer ${tokens[user]!}`, 'content-type': 'application/json' },
       payload: JSON.stringify({ commandId: randomUUID(), ...body }),
     });
     expect(response.statusCode, `${name}: ${response.body}`).toBe(status);
@@ -105,18 +112,36 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     await send('medco.a', 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' });
     expect(await send('medco.a', 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' })).toMatchObject({ holdAmount: units(6000) });
     await send('medco.b', 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'face' });
-    expect(await send('medco.b', 'request-preauth', { caseId: motherCase, packageCode: 'MG006A' })).toMatchObject({ holdAmount: units(4000), shortfall: units(1000) });
+    expect(await send('medco.b', 'request-preauth', { caseId: motherCase, packageCode: 'MG006A' })).toMatchObject({
+      holdAmount: units(4000),
+      shortfall: units(1000),
+    });
     await send('medco.b', 'admit', { caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' }, 409);
     await send('ppd', 'decide-preauth', { caseId: fatherCase, decision: 'approve' });
     await send('ppd', 'decide-preauth', { caseId: motherCase, decision: 'approve' });
     const bookings = [randomUUID(), randomUUID(), randomUUID()];
     for (const [index, amount] of [2500, 3000, 500].entries()) {
-      await send('medco.a', 'add-booking', { bookingId: bookings[index]!, caseId: fatherCase, itemCode: `SVC-${index + 1}`, description: `Service ${index + 1}`, quantity: 1, unitPrice: units(amount) });
+      await send('medco.a', 'add-booking', {
+        bookingId: bookings[index]!,
+        caseId: fatherCase,
+        itemCode: `SVC-${index + 1}`,
+        description: `Service ${index + 1}`,
+        quantity: 1,
+        unitPrice: units(amount),
+      });
     }
     await send('medco.a', 'discharge', { caseId: fatherCase });
     const claimId = randomUUID();
-    await send('medco.a', 'submit-claim', { claimId, caseId: fatherCase, amount: units(6000), documents: [{ name: 'summary.pdf', kind: 'discharge-summary', sizeBytes: 1_000, sha256: 'b'.repeat(64) }] });
-    expect(await send('medco.a', 'submit-claim', { claimId: randomUUID(), caseId: fatherCase, amount: units(5900) }, 409)).toMatchObject({ code: 'claim-amount-mismatch', details: { difference: -units(100) } });
+    await send('medco.a', 'submit-claim', {
+      claimId,
+      caseId: fatherCase,
+      amount: units(6000),
+      documents: [{ name: 'summary.pdf', kind: 'discharge-summary', sizeBytes: 1_000, sha256: 'b'.repeat(64) }],
+    });
+    expect(await send('medco.a', 'submit-claim', { claimId: randomUUID(), caseId: fatherCase, amount: units(5900) }, 409)).toMatchObject({
+      code: 'claim-amount-mismatch',
+      details: { difference: -units(100) },
+    });
     const lines = [
       { bookingId: bookings[0]!, decision: 'full' as const },
       { bookingId: bookings[1]!, decision: 'partial' as const, approvedAmount: units(2500), reasonCode: 'tariff-exceeded' as const },
@@ -125,18 +150,28 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     await send('cpd', 'verify-claim', { claimId, lines }, 409);
     await send('cex', 'process-claim', { claimId, lines });
     expect(await send('cpd', 'verify-claim', { claimId, lines })).toMatchObject({ approvedAmount: units(5500), returnedToCover: units(500) });
-    expect(await send('aco', 'approve-payment', { paymentId: randomUUID(), claimIds: [claimId] })).toMatchObject({ governmentAmount: units(3300), insurerAmount: units(2200) });
+    expect(await send('aco', 'approve-payment', { paymentId: randomUUID(), claimIds: [claimId] })).toMatchObject({
+      governmentAmount: units(3300),
+      insurerAmount: units(2200),
+    });
 
     // The mother's case at B: an enhancement approved and one rejected, a booking past the cover, a void, the cancellation.
     const approvedEnhancement = randomUUID();
     await send('medco.b', 'request-enhancement', { enhancementId: approvedEnhancement, caseId: motherCase, amount: units(1000), reason: 'Longer stay' });
     await send('medco.b', 'request-enhancement', { enhancementId: randomUUID(), caseId: motherCase, amount: units(1000), reason: 'Again' }, 409);
-    await send('ppd', 'decide-enhancement', { enhancementId: approvedEnhancement, decision: 'approve-lower', amount: units(800), reason: 'Two days, not three' });
+    await send('ppd', 'decide-enhancement', {
+      enhancementId: approvedEnhancement,
+      decision: 'approve-lower',
+      amount: units(800),
+      reason: 'Two days, not three',
+    });
     const rejectedEnhancement = randomUUID();
     await send('medco.b', 'request-enhancement', { enhancementId: rejectedEnhancement, caseId: motherCase, amount: units(500), reason: 'Physiotherapy' });
     await send('ppd', 'decide-enhancement', { enhancementId: rejectedEnhancement, decision: 'reject', reason: 'Not needed' });
     const past = randomUUID();
-    expect(await send('medco.b', 'add-booking', { bookingId: past, caseId: motherCase, itemCode: 'WARD', description: 'Ward', quantity: 1, unitPrice: units(6000) })).toMatchObject({ coverage: 'partly-covered' });
+    expect(
+      await send('medco.b', 'add-booking', { bookingId: past, caseId: motherCase, itemCode: 'WARD', description: 'Ward', quantity: 1, unitPrice: units(6000) }),
+    ).toMatchObject({ coverage: 'partly-covered' });
     await send('medco.b', 'void-booking', { bookingId: past, reason: 'Entered on the wrong patient' });
     await send('medco.b', 'void-booking', { bookingId: past, reason: 'Again' }, 409);
     await send('medco.b', 'cancel-case', { caseId: motherCase, reason: 'Transferred to another scheme' });
@@ -148,7 +183,10 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     await send('medco.a', 'send-otp', { challengeId, memberId: demoIds.son });
     await send('medco.a', 'send-otp', { challengeId: randomUUID(), memberId: demoIds.son }, 409);
     const code = lastCode();
-    expect(await send('medco.a', 'verify-otp', { challengeId, code: code === '000000' ? '000001' : '000000' })).toMatchObject({ verified: false, reason: 'wrong-code' });
+    expect(await send('medco.a', 'verify-otp', { challengeId, code: code === '000000' ? '000001' : '000000' })).toMatchObject({
+      verified: false,
+      reason: 'wrong-code',
+    });
     expect(await send('medco.a', 'verify-otp', { challengeId, code })).toMatchObject({ verified: true });
     expect(await send('medco.a', 'verify-otp', { challengeId, code })).toMatchObject({ verified: false, reason: 'already-used' });
     const sonCase = randomUUID();
@@ -161,7 +199,13 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
 
     // The daughter, by override: reviewed; a query answered; rejected; discharged with nothing booked.
     const daughterCase = randomUUID();
-    await send('medco.a', 'admit', { caseId: daughterCase, memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'Unconscious on arrival, no relative present', supervisorName: 'Dr. Kale' });
+    await send('medco.a', 'admit', {
+      caseId: daughterCase,
+      memberId: demoIds.daughter,
+      identityMethod: 'override',
+      overrideReason: 'Unconscious on arrival, no relative present',
+      supervisorName: 'Dr. Kale',
+    });
     await send('ha', 'review-override', { caseId: daughterCase, note: 'Checked the ward register' });
     await send('ha', 'review-override', { caseId: daughterCase, note: 'Again' }, 409);
     await send('medco.a', 'request-preauth', { caseId: daughterCase, packageCode: 'SB001A' });
@@ -175,10 +219,26 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
 
     // The health authority's commands.
     const familyNumber = `FAM-ANS-${randomUUID().slice(0, 8)}`;
-    const family = { familyId: randomUUID(), familyNumber, cover: units(50_000), registeredPhone: '+919800000777', district: 'Pune', members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-ANSWER01', fullName: 'Answer Member', birthYear: 1990, gender: 'X' as const, relation: 'head' as const }] };
+    const family = {
+      familyId: randomUUID(),
+      familyNumber,
+      cover: units(50_000),
+      registeredPhone: '+919800000777',
+      district: 'Pune',
+      members: [
+        { memberId: randomUUID(), schemeMemberId: 'PMJ-ANSWER01', fullName: 'Answer Member', birthYear: 1990, gender: 'X' as const, relation: 'head' as const },
+      ],
+    };
     await send('ha', 'register-family', family);
     await send('ha', 'register-family', { ...family, familyId: randomUUID() }, 409);
-    expect(await send('medco.a', 'admit', { caseId: randomUUID(), memberId: family.members[0]!.memberId, identityMethod: 'fingerprint', admittedAt: '2099-01-01T00:00:00.000Z' }, 400)).toMatchObject({ code: 'invalid-input', details: { admittedAt: '2099-01-01T00:00:00.000Z' } });
+    expect(
+      await send(
+        'medco.a',
+        'admit',
+        { caseId: randomUUID(), memberId: family.members[0]!.memberId, identityMethod: 'fingerprint', admittedAt: '2099-01-01T00:00:00.000Z' },
+        400,
+      ),
+    ).toMatchObject({ code: 'invalid-input', details: { admittedAt: '2099-01-01T00:00:00.000Z' } });
     await send('ha', 'set-package-price', { packageCode: 'SE007A', price: units(9000) });
     const operatorId = randomUUID();
     await send('ha', 'create-operator', { operatorId, username: 'answers.cex', displayName: 'Answers', password: 'a-long-password', roles: ['CEX'] });
@@ -190,7 +250,9 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     await send('ha', 'configure-desk', { deskId, registryDistrict: 'Satara' });
     await send('ha', 'revoke-desk', { deskId, reason: 'Laptop lost' });
     await send('ha', 'revoke-desk', { deskId, reason: 'Again' }, 409);
-    expect(await send('ha', 'set-scheme-parameters', { preauthTurnaroundMinutes: 300, reason: 'Answers check' })).toMatchObject({ previous: { preauthTurnaroundMinutes: expect.any(Number) } });
+    expect(await send('ha', 'set-scheme-parameters', { preauthTurnaroundMinutes: 300, reason: 'Answers check' })).toMatchObject({
+      previous: { preauthTurnaroundMinutes: expect.any(Number) },
+    });
 
     // Errors: nothing written for any of them.
     await send('medco.a', 'identify-member', { by: 'scheme-id', value: 'PMJ-NOBODY01' }, 404);
@@ -200,7 +262,12 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     await send('medco.a', 'identify-member', { commandId: reused, by: 'scheme-id', value: 'PMJ-S1000002' });
     await send('medco.a', 'discharge', { commandId: reused, caseId: sonCase }, 409);
     const raw = async (name: CommandName, status: number, payload: string, headers: Record<string, string> = {}) => {
-      const response = await server.app.inject({ method: 'POST', url: `/commands/${name}`, headers: { 'content-type': 'application/json', ...headers }, payload });
+      const response = await server.app.inject({
+        method: 'POST',
+        url: `/commands/${name}`,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload,
+      });
       expect(response.statusCode, response.body).toBe(status);
       holds(name, status, JSON.parse(response.body) as Json);
     };
@@ -218,7 +285,12 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
       const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
       const occupied = await occupyConnection(db);
       try {
-        const response = await app.inject({ method: 'POST', url: '/commands/discharge', headers: { ...medco, 'content-type': 'application/json' }, payload: JSON.stringify({ commandId: randomUUID(), caseId: sonCase }) });
+        const response = await app.inject({
+          method: 'POST',
+          url: '/commands/discharge',
+          headers: { ...medco, 'content-type': 'application/json' },
+          payload: JSON.stringify({ commandId: randomUUID(), caseId: sonCase }),
+        });
         expect(response.statusCode, response.body).toBe(503);
         holds('discharge', 503, JSON.parse(response.body) as Json);
       } finally {
@@ -231,7 +303,12 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     // 429: one member looked up past the member limit (src/identity/lookup-limits.ts).
     let limited: Json | null = null;
     for (let attempt = 0; attempt < 40 && !limited; attempt += 1) {
-      const response = await server.app.inject({ method: 'POST', url: '/commands/identify-member', headers: { authorization: `Bearer ${tokens['medco.b']!}`, 'content-type': 'application/json' }, payload: JSON.stringify({ commandId: randomUUID(), by: 'scheme-id', value: 'PMJ-S1000003' }) });
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/commands/identify-member',
+        headers: { authorization: `Bearer ${tokens['medco.b']!}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ commandId: randomUUID(), by: 'scheme-id', value: 'PMJ-S1000003' }),
+      });
       if (response.statusCode === 429) limited = JSON.parse(response.body) as Json;
       else expect(response.statusCode, response.body).toBe(200);
     }
@@ -240,7 +317,11 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
 
     // Every command was seen answering 200, each against its own exact schema.
     expect(commandNames.filter((name) => !checked.has(`${name} 200`))).toEqual([]);
-    for (const status of [400, 401, 403, 404, 409, 413, 415]) expect([...checked].some((key) => key.endsWith(` ${status}`) || key.includes(` ${status} `)), `status ${status}`).toBe(true);
+    for (const status of [400, 401, 403, 404, 409, 413, 415])
+      expect(
+        [...checked].some((key) => key.endsWith(` ${status}`) || key.includes(` ${status} `)),
+        `status ${status}`,
+      ).toBe(true);
   });
 
   /** The document's validator of `method template` at `status` (any route). */
@@ -256,7 +337,12 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     return validate;
   };
   const request = async (method: 'GET' | 'POST', template: string, url: string, authorization: string, payload?: object, status = 200): Promise<Json> => {
-    const response = await server.app.inject({ method, url, headers: { authorization, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
+    const response = await server.app.inject({
+      method,
+      url,
+      headers: { authorization, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      ...(payload ? { payload: JSON.stringify(payload) } : {}),
+    });
     expect(response.statusCode, `${url}: ${response.body}`).toBe(status);
     const answer = JSON.parse(response.body) as Json;
     const validate = routeSchema(method.toLowerCase(), template, status);
@@ -274,16 +360,31 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
       const documents = page.documents as Json[];
       expect(documents.length, collection).toBeGreaterThan(0);
       const validate = routeSchema('get', '/console/feed/pull', 200);
-      expect(validate({ ...page, documents: [{ ...documents[0], unlisted: true }] }), `${collection}: a document field the schema does not list passes`).toBe(false);
+      expect(validate({ ...page, documents: [{ ...documents[0], unlisted: true }] }), `${collection}: a document field the schema does not list passes`).toBe(
+        false,
+      );
       const { id: _id, ...withoutId } = documents[0]!;
       expect(validate({ ...page, documents: [withoutId] }), `${collection}: a document missing its id passes`).toBe(false);
-      expect(validate({ ...page, collection: collection === 'cases' ? 'claims' : 'cases' }), `${collection}: documents of the other collection pass`).toBe(false);
+      expect(validate({ ...page, collection: collection === 'cases' ? 'claims' : 'cases' }), `${collection}: documents of the other collection pass`).toBe(
+        false,
+      );
     }
     // A desk: its enrollment code, its credential, a push, an online command and a lookup.
     const code = await request('POST', '/desks/{deskId}/enrollment-codes', `/desks/${demoIds.deskA}/enrollment-codes`, ha);
     const enrolled = await request('POST', '/desks/enroll', '/desks/enroll', '', { code: code.code });
     const desk = `Desk ${String(enrolled.credential)}`;
-    const medcoA = (JSON.parse((await server.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }) })).body) as Json).operatorId as string;
+    const medcoA = (
+      JSON.parse(
+        (
+          await server.app.inject({
+            method: 'POST',
+            url: '/auth/login',
+            headers: { 'content-type': 'application/json' },
+            payload: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }),
+          })
+        ).body,
+      ) as Json
+    ).operatorId as string;
     const pushed = await request('POST', '/sync/push', '/sync/push', desk, {
       protocolVersion: 1,
       mutations: [
@@ -295,7 +396,12 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     expect((pushed.answers as Json[]).map((answer) => answer.status)).toEqual([200, 404, 400]);
     const pushValidate = routeSchema('post', '/sync/push', 200);
     const answers = pushed.answers as Json[];
-    expect(pushValidate({ ...pushed, answers: [{ ...answers[0], answer: { ...(answers[0]!.answer as Json), result: { ...((answers[0]!.answer as Json).result as Json), unlisted: true } } }] })).toBe(false);
+    expect(
+      pushValidate({
+        ...pushed,
+        answers: [{ ...answers[0], answer: { ...(answers[0]!.answer as Json), result: { ...((answers[0]!.answer as Json).result as Json), unlisted: true } } }],
+      }),
+    ).toBe(false);
     await request('POST', '/sync/identify', '/sync/identify', desk, { operatorId: medcoA, by: 'scheme-id', value: 'PMJ-S1000004' });
     // The desk's pull: every document of its scope, each exactly its table's row.
     const tables = new Set<string>();
@@ -308,18 +414,35 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
       if (documents.length > 0) {
         const validate = routeSchema('get', '/sync/pull', 200);
         const first = documents[0]!;
-        expect(validate({ ...pulled, documents: [{ ...first, row: { ...(first.row as Json), unlisted: true } }] }), `${String(first.table)}: a row field the schema does not list passes`).toBe(false);
-        expect(validate({ ...pulled, documents: [{ ...first, table: first.table === 'members' ? 'packages' : 'members' }] }), `${String(first.table)}: a row passes as another table's`).toBe(false);
+        expect(
+          validate({ ...pulled, documents: [{ ...first, row: { ...(first.row as Json), unlisted: true } }] }),
+          `${String(first.table)}: a row field the schema does not list passes`,
+        ).toBe(false);
+        expect(
+          validate({ ...pulled, documents: [{ ...first, table: first.table === 'members' ? 'packages' : 'members' }] }),
+          `${String(first.table)}: a row passes as another table's`,
+        ).toBe(false);
       }
       checkpoint = pulled.checkpoint;
       if (pulled.hasMore !== true) break;
     }
     expect([...tables].sort()).toEqual(['biometrics', 'bookings', 'cases', 'claims', 'enhancements', 'families', 'holds', 'members', 'packages', 'preauths']);
-    await request('POST', '/sync/online', '/sync/online', desk, { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } });
-    await request('POST', '/sync/online', '/sync/online', desk, { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } }, 409);
+    await request('POST', '/sync/online', '/sync/online', desk, {
+      operatorId: medcoA,
+      name: 'send-otp',
+      body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter },
+    });
+    await request(
+      'POST',
+      '/sync/online',
+      '/sync/online',
+      desk,
+      { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } },
+      409,
+    );
   });
 
-  it('the check can fail: an answer that is not exactly one of the schema\'s is refused', () => {
+  it("the check can fail: an answer that is not exactly one of the schema's is refused", () => {
     const revoke = schemaOf('revoke-desk', 200);
     const answer = { commandId: randomUUID(), command: 'revoke-desk', result: { deskId: randomUUID(), enrollmentCodesSpent: 0, status: 'revoked' } };
     expect(revoke(answer), ajv.errorsText(revoke.errors)).toBe(true);
@@ -330,7 +453,9 @@ describe('every command\'s real answers hold to the served OpenAPI document', ()
     expect(revoke({ ...answer, result: { ...answer.result, status: 'active' } })).toBe(false);
     expect(revoke({ ...answer, unlisted: true })).toBe(false);
     const refusal = schemaOf('admit', 409);
-    expect(refusal({ code: 'case-already-active', message: 'Active at HSP-A.', details: { hospitalCode: 'HSP-A' } }), ajv.errorsText(refusal.errors)).toBe(true);
+    expect(refusal({ code: 'case-already-active', message: 'Active at HSP-A.', details: { hospitalCode: 'HSP-A' } }), ajv.errorsText(refusal.errors)).toBe(
+      true,
+    );
     expect(refusal({ code: 'case-already-active', message: 'Active at HSP-A.', details: { hospitalCode: 'HSP-A', caseId: randomUUID() } })).toBe(false);
     expect(refusal({ code: 'no-such-code', message: 'Refused.' })).toBe(false);
   });

@@ -50,18 +50,52 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
     return answer;
   };
-  const booking = (extra: Record<string, unknown> = {}) => ({ commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Blood test', quantity: 1, unitPrice: 100, ...extra });
+  const booking = (extra: Record<string, unknown> = {}) => ({
+    commandId: randomUUID(),
+    bookingId: randomUUID(),
+    caseId,
+    itemCode: 'LAB',
+    description: 'Blood test',
+    quantity: 1,
+    unitPrice: 100,
+    ...extra,
+  });
 
   it('a NUL character in any string is a 400 invalid-text that writes nothing (issue 12 item 17)', async () => {
     const nul = 'A\u0000B';
     await refusedWritingNothing(() => server.raw('POST', '/commands/add-booking', { token: medco, payload: booking({ itemCode: nul }) }), 400, 'invalid-text');
-    await refusedWritingNothing(() => server.raw('POST', '/commands/identify-member', { token: medco, payload: { commandId: randomUUID(), by: 'scheme-id', value: nul } }), 400, 'invalid-text');
-    await refusedWritingNothing(() => server.raw('POST', '/commands/cancel-case', { token: medco, payload: { commandId: randomUUID(), caseId, reason: `Wrong patient ${nul}` } }), 400, 'invalid-text');
-    await refusedWritingNothing(() => server.raw('POST', '/commands/register-family', {
-      token: ha,
-      payload: { commandId: randomUUID(), familyId: randomUUID(), familyNumber: 'FAM-NUL-1', cover: 100_000, registeredPhone: '+919811111111', district: nul, members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-NUL00001', fullName: 'Nul Member', birthYear: 1990, gender: 'F', relation: 'head' }] },
-    }), 400, 'invalid-text');
-    const login = await refusedWritingNothing(() => server.raw('POST', '/auth/login', { payload: { username: `ppd${nul}`, password: 'coverdesk-demo' } }), 400, 'invalid-text');
+    await refusedWritingNothing(
+      () => server.raw('POST', '/commands/identify-member', { token: medco, payload: { commandId: randomUUID(), by: 'scheme-id', value: nul } }),
+      400,
+      'invalid-text',
+    );
+    await refusedWritingNothing(
+      () => server.raw('POST', '/commands/cancel-case', { token: medco, payload: { commandId: randomUUID(), caseId, reason: `Wrong patient ${nul}` } }),
+      400,
+      'invalid-text',
+    );
+    await refusedWritingNothing(
+      () =>
+        server.raw('POST', '/commands/register-family', {
+          token: ha,
+          payload: {
+            commandId: randomUUID(),
+            familyId: randomUUID(),
+            familyNumber: 'FAM-NUL-1',
+            cover: 100_000,
+            registeredPhone: '+919811111111',
+            district: nul,
+            members: [{ memberId: randomUUID(), schemeMemberId: 'PMJ-NUL00001', fullName: 'Nul Member', birthYear: 1990, gender: 'F', relation: 'head' }],
+          },
+        }),
+      400,
+      'invalid-text',
+    );
+    const login = await refusedWritingNothing(
+      () => server.raw('POST', '/auth/login', { payload: { username: `ppd${nul}`, password: 'coverdesk-demo' } }),
+      400,
+      'invalid-text',
+    );
     expect(login.body.details).toEqual({ path: ['username'] });
     // A NUL in a field name, and in a path or query parameter.
     await refusedWritingNothing(() => server.raw('POST', '/commands/add-booking', { token: medco, payload: { ...booking(), [nul]: 1 } }), 400, 'invalid-text');
@@ -86,15 +120,34 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
   });
 
   it('a lone surrogate or bytes that are not UTF-8 are a 400 invalid-text, not a stored U+FFFD (issue 12 item 20)', async () => {
-    await refusedWritingNothing(() => server.raw('POST', '/commands/add-booking', { token: medco, payload: JSON.stringify(booking({ description: 'Half \ud800 pair' })) }), 400, 'invalid-text');
-    await refusedWritingNothing(() => server.raw('POST', '/commands/add-booking', { token: medco, payload: JSON.stringify(booking({ description: 'Low \udc00 half' })) }), 400, 'invalid-text');
+    await refusedWritingNothing(
+      () => server.raw('POST', '/commands/add-booking', { token: medco, payload: JSON.stringify(booking({ description: 'Half \ud800 pair' })) }),
+      400,
+      'invalid-text',
+    );
+    await refusedWritingNothing(
+      () => server.raw('POST', '/commands/add-booking', { token: medco, payload: JSON.stringify(booking({ description: 'Low \udc00 half' })) }),
+      400,
+      'invalid-text',
+    );
     const latin1 = Buffer.concat([Buffer.from(JSON.stringify(booking({ description: 'Caf' })).replace('"Caf"', '"Caf')), Buffer.from([0xe9, 0x22, 0x7d])]);
-    await refusedWritingNothing(async () => {
-      const response = await server.app.inject({ method: 'POST', url: '/commands/add-booking', headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' }, payload: latin1 });
-      return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
-    }, 400, 'invalid-text');
+    await refusedWritingNothing(
+      async () => {
+        const response = await server.app.inject({
+          method: 'POST',
+          url: '/commands/add-booking',
+          headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' },
+          payload: latin1,
+        });
+        return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+      },
+      400,
+      'invalid-text',
+    );
     // A well-formed pair (an emoji) is text like any other.
-    expect((await server.raw('POST', '/commands/add-booking', { token: medco, payload: JSON.stringify(booking({ description: 'Bandage 🩹' })) })).status).toBe(200);
+    expect((await server.raw('POST', '/commands/add-booking', { token: medco, payload: JSON.stringify(booking({ description: 'Bandage 🩹' })) })).status).toBe(
+      200,
+    );
   });
 
   it('a push [ok, NUL, ok, ok] answers all four, the NUL one refused and writing nothing (issue 12 item 17)', async () => {
@@ -102,37 +155,97 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     const bookingBody = (itemCode: string) => ({ bookingId: randomUUID(), caseId, itemCode, description: 'Dressing', quantity: 1, unitPrice: 100 });
     const poisoned = mutation(bookingBody('NUL\u0000CODE'));
     // Alone first: the refusal writes nothing at all.
-    await refusedWritingNothing(async () => {
-      const pushed = await server.raw('POST', '/sync/push', { headers: { authorization: deskAuthorization }, payload: { protocolVersion: 1, mutations: [poisoned] } });
-      expect(pushed.status).toBe(200);
-      expect(pushed.body.stoppedAt).toBeNull();
-      const [answer] = pushed.body.answers as { status: number; answer: Record<string, unknown> }[];
-      return { status: answer!.status, body: answer!.answer };
-    }, 400, 'invalid-text');
-    const batch = [mutation(bookingBody('OK-1')), { ...poisoned, commandId: randomUUID() }, mutation(bookingBody('OK-2')), mutation({ ...bookingBody('OK-3'), description: 'Dup' })];
+    await refusedWritingNothing(
+      async () => {
+        const pushed = await server.raw('POST', '/sync/push', {
+          headers: { authorization: deskAuthorization },
+          payload: { protocolVersion: 1, mutations: [poisoned] },
+        });
+        expect(pushed.status).toBe(200);
+        expect(pushed.body.stoppedAt).toBeNull();
+        const [answer] = pushed.body.answers as { status: number; answer: Record<string, unknown> }[];
+        return { status: answer!.status, body: answer!.answer };
+      },
+      400,
+      'invalid-text',
+    );
+    const batch = [
+      mutation(bookingBody('OK-1')),
+      { ...poisoned, commandId: randomUUID() },
+      mutation(bookingBody('OK-2')),
+      mutation({ ...bookingBody('OK-3'), description: 'Dup' }),
+    ];
     // The fourth one also repeats a key: refused on its own, like the NUL.
-    const text = JSON.stringify({ protocolVersion: 1, mutations: batch.map((m, index) => ({ ...m, sequence: index + 1 })) }).replace('"description":"Dup"', '"description":"Dup","description":"Dup"');
+    const text = JSON.stringify({ protocolVersion: 1, mutations: batch.map((m, index) => ({ ...m, sequence: index + 1 })) }).replace(
+      '"description":"Dup"',
+      '"description":"Dup","description":"Dup"',
+    );
     const pushed = await server.raw('POST', '/sync/push', { headers: { authorization: deskAuthorization }, payload: text });
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(200);
     expect(pushed.body.stoppedAt).toBeNull();
     const answers = pushed.body.answers as { commandId: string; status: number; answer: Record<string, unknown> }[];
-    expect(answers.map((a) => [a.commandId, a.status, a.answer.code ?? null])).toEqual([[batch[0]!.commandId, 200, null], [batch[1]!.commandId, 400, 'invalid-text'], [batch[2]!.commandId, 200, null], [batch[3]!.commandId, 400, 'duplicate-key']]);
+    expect(answers.map((a) => [a.commandId, a.status, a.answer.code ?? null])).toEqual([
+      [batch[0]!.commandId, 200, null],
+      [batch[1]!.commandId, 400, 'invalid-text'],
+      [batch[2]!.commandId, 200, null],
+      [batch[3]!.commandId, 400, 'duplicate-key'],
+    ]);
     expect(String(answers[1]!.answer.message)).toContain('itemCode');
-    const stored = await server.scratch.db.query<{ command_id: string }>('SELECT command_id FROM commands WHERE command_id = ANY($1::uuid[])', [batch.map((m) => m.commandId)]);
+    const stored = await server.scratch.db.query<{ command_id: string }>('SELECT command_id FROM commands WHERE command_id = ANY($1::uuid[])', [
+      batch.map((m) => m.commandId),
+    ]);
     expect(stored.map((r) => r.command_id).sort()).toEqual([batch[0]!.commandId, batch[2]!.commandId].sort());
     // A NUL in a push's envelope (not inside a mutation's body) refuses the request itself.
-    await refusedWritingNothing(() => server.raw('POST', '/sync/push', { headers: { authorization: deskAuthorization }, payload: { protocolVersion: 1, mutations: [mutation(bookingBody('OK-4'))], ['x\u0000']: 1 } }), 400, 'invalid-text');
+    await refusedWritingNothing(
+      () =>
+        server.raw('POST', '/sync/push', {
+          headers: { authorization: deskAuthorization },
+          payload: { protocolVersion: 1, mutations: [mutation(bookingBody('OK-4'))], ['x\u0000']: 1 },
+        }),
+      400,
+      'invalid-text',
+    );
   });
 
   it('a mutation that fails for any other reason is recorded as its final 422 and the batch goes on', async () => {
-    const [desk] = await server.scratch.db.query<{ credential_hash: string; registry_district: string; scope_changed_xid: string }>('SELECT credential_hash, registry_district, scope_changed_xid::text FROM desks WHERE id = $1', [demoIds.deskA]);
+    const [desk] = await server.scratch.db.query<{ credential_hash: string; registry_district: string; scope_changed_xid: string }>(
+      'SELECT credential_hash, registry_district, scope_changed_xid::text FROM desks WHERE id = $1',
+      [demoIds.deskA],
+    );
     // A handler with a bug (here: it throws a TypeError) stands for any failure no retry changes.
-    const broken: CommandHandlers = { ...handlers, 'void-booking': () => { throw new TypeError('a bug in the handler'); } };
-    const deps = { db: server.scratch.db, handlers: broken, scheme: server.state.scheme, nationalIdKey: server.state.nationalIdKey, services: { now: () => new Date(), sms: { send: async () => undefined }, otp: { validityMinutes: 10, maxAttempts: 5, lockoutMinutes: 30, resendSeconds: 60, maxSendsPerHour: 5 } } };
-    const deskPrincipal = { deskId: demoIds.deskA, hospitalId: demoIds.hospitalA, credentialHash: desk!.credential_hash, registryDistrict: desk!.registry_district, scopeChangedXid: desk!.scope_changed_xid };
+    const broken: CommandHandlers = {
+      ...handlers,
+      'void-booking': () => {
+        throw new TypeError('a bug in the handler');
+      },
+    };
+    const deps = {
+      db: server.scratch.db,
+      handlers: broken,
+      scheme: server.state.scheme,
+      nationalIdKey: server.state.nationalIdKey,
+      services: {
+        now: () => new Date(),
+        sms: { send: async () => undefined },
+        otp: { validityMinutes: 10, maxAttempts: 5, lockoutMinutes: 30, resendSeconds: 60, maxSendsPerHour: 5 },
+      },
+    };
+    const deskPrincipal = {
+      deskId: demoIds.deskA,
+      hospitalId: demoIds.hospitalA,
+      credentialHash: desk!.credential_hash,
+      registryDistrict: desk!.registry_district,
+      scopeChangedXid: desk!.scope_changed_xid,
+    };
     const ok = booking();
     const { commandId: okId, ...okBody } = ok;
-    const poisoned = { sequence: 2, commandId: randomUUID(), name: 'void-booking' as const, operatorId: medcoId, body: { bookingId: ok.bookingId, reason: 'Entered twice' } };
+    const poisoned = {
+      sequence: 2,
+      commandId: randomUUID(),
+      name: 'void-booking' as const,
+      operatorId: medcoId,
+      body: { bookingId: ok.bookingId, reason: 'Entered twice' },
+    };
     const mutations = [
       { sequence: 1, commandId: okId, name: 'add-booking' as const, operatorId: medcoId, body: okBody },
       poisoned,
@@ -141,7 +254,11 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     const logged: string[] = [];
     const first = await applyPush(deps, deskPrincipal, mutations, { logFailure: (_error, commandId) => logged.push(commandId) });
     expect(first.stoppedAt).toBeNull();
-    expect(first.answers.map((a) => [a.status, a.answer.code ?? null])).toEqual([[200, null], [422, 'command-failed'], [200, null]]);
+    expect(first.answers.map((a) => [a.status, a.answer.code ?? null])).toEqual([
+      [200, null],
+      [422, 'command-failed'],
+      [200, null],
+    ]);
     expect(logged).toEqual([poisoned.commandId]);
     // The booking the broken void aimed at is untouched, and a repeat gets the recorded answer.
     const [bookingRow] = await server.scratch.db.query<{ status: string }>('SELECT status FROM bookings WHERE id = $1', [ok.bookingId]);
@@ -172,7 +289,9 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     const password = 'correct-horse-battery-staple';
     const body = { commandId: randomUUID(), operatorId: randomUUID(), username: 'hash.probe', displayName: 'Hash probe', password, roles: ['PPD'] };
     expect((await server.raw('POST', '/commands/create-operator', { token: ha, payload: body })).status).toBe(200);
-    const [row] = await server.scratch.db.query<{ request_hash: string; answer: unknown }>('SELECT request_hash, answer FROM commands WHERE command_id = $1', [body.commandId]);
+    const [row] = await server.scratch.db.query<{ request_hash: string; answer: unknown }>('SELECT request_hash, answer FROM commands WHERE command_id = $1', [
+      body.commandId,
+    ]);
     // Not the old unkeyed digest of the body (one guess per hash would crack the password).
     const unkeyed = createHash('sha256').update('create-operator').update('\n').update(JSON.stringify(body)).digest('hex');
     expect(row!.request_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -184,7 +303,9 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     const [count] = await server.scratch.db.query<{ n: number }>("SELECT count(*)::int AS n FROM operators WHERE username = 'hash.probe'");
     expect(count?.n).toBe(1);
     // Anything else that differs is another command.
-    expect((await server.raw('POST', '/commands/create-operator', { token: ha, payload: { ...body, displayName: 'Other' } })).body.code).toBe('command-id-reused');
+    expect((await server.raw('POST', '/commands/create-operator', { token: ha, payload: { ...body, displayName: 'Other' } })).body.code).toBe(
+      'command-id-reused',
+    );
     const dump = await server.scratch.db.query<{ text: string }>('SELECT c::text AS text FROM commands c');
     expect(dump.some((r) => r.text.includes(password))).toBe(false);
   });
@@ -201,7 +322,9 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     const replay = await server.raw('POST', '/commands/add-booking', { token: medco, payload: body });
     expect(replay.isReplay).toBe(true);
     expect(replay.body).toEqual(first.body);
-    expect((await server.raw('POST', '/commands/discharge', { token: medco, payload: { commandId: body.commandId, caseId } })).body.code).toBe('command-id-reused');
+    expect((await server.raw('POST', '/commands/discharge', { token: medco, payload: { commandId: body.commandId, caseId } })).body.code).toBe(
+      'command-id-reused',
+    );
     const other = await server.login('medco.b');
     expect((await server.raw('POST', '/commands/add-booking', { token: other, payload: body })).body.code).toBe('command-id-reused');
   });
@@ -218,7 +341,12 @@ describe.each(['database', 'handler'] as const)('a replay is byte-identical to t
   afterAll(async () => server?.close());
 
   const send = async (name: string, body: Record<string, unknown>) => {
-    const response = await server.app.inject({ method: 'POST', url: `/commands/${name}`, headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const response = await server.app.inject({
+      method: 'POST',
+      url: `/commands/${name}`,
+      headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(body),
+    });
     return { status: response.statusCode, text: response.body, isReplay: response.headers['x-command-replayed'] === 'true' };
   };
   const firstAndReplay = async (name: string, body: Record<string, unknown>, status = 200) => {
@@ -234,9 +362,25 @@ describe.each(['database', 'handler'] as const)('a replay is byte-identical to t
   it('admit, request-preauth, add-booking (covered, shortfall), a rejection and identify-member', async () => {
     await firstAndReplay('admit', { commandId: randomUUID(), caseId, memberId: demoIds.father, identityMethod: 'fingerprint' });
     await firstAndReplay('request-preauth', { commandId: randomUUID(), caseId, packageCode: 'SB001A' });
-    const covered = await firstAndReplay('add-booking', { commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Blood test', quantity: 2, unitPrice: 30_000 });
+    const covered = await firstAndReplay('add-booking', {
+      commandId: randomUUID(),
+      bookingId: randomUUID(),
+      caseId,
+      itemCode: 'LAB',
+      description: 'Blood test',
+      quantity: 2,
+      unitPrice: 30_000,
+    });
     expect(covered).toContain('"coverage":"covered"');
-    await firstAndReplay('add-booking', { commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'IMPLANT', description: 'Implant', quantity: 1, unitPrice: 90_000_000 });
+    await firstAndReplay('add-booking', {
+      commandId: randomUUID(),
+      bookingId: randomUUID(),
+      caseId,
+      itemCode: 'IMPLANT',
+      description: 'Implant',
+      quantity: 1,
+      unitPrice: 90_000_000,
+    });
     await firstAndReplay('admit', { commandId: randomUUID(), caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' }, 409);
     await firstAndReplay('identify-member', { commandId: randomUUID(), by: 'scheme-id', value: 'PMJ-S1000003' });
   });

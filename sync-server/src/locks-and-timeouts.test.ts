@@ -17,7 +17,13 @@ class HeldGateway implements SmsGateway {
 
   send(_phone: string, text: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ release: () => { this.sent.push(text); resolve(); }, fail: reject });
+      this.waiting.push({
+        release: () => {
+          this.sent.push(text);
+          resolve();
+        },
+        fail: reject,
+      });
       for (const notify of this.arrived.splice(0)) notify();
     });
   }
@@ -79,7 +85,16 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
     resultOf(await server.command(medco, 'admit', { caseId, memberId: demoIds.son, identityMethod: 'fingerprint' }));
     resultOf(await server.command(medco, 'request-preauth', { caseId, packageCode: 'SB001A' }));
     resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'approve' }));
-    const shortfall = resultOf(await server.command(medco, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'IMPLANT', description: 'Implant', quantity: 1, unitPrice: 1_200_000 }));
+    const shortfall = resultOf(
+      await server.command(medco, 'add-booking', {
+        bookingId: randomUUID(),
+        caseId,
+        itemCode: 'IMPLANT',
+        description: 'Implant',
+        quantity: 1,
+        unitPrice: 1_200_000,
+      }),
+    );
     expect(['partly-covered', 'shortfall']).toContain(shortfall.coverage);
     const [share] = await server.scratch.db.query<{ n: number }>('SELECT count(*)::int AS n FROM patient_shares WHERE member_id = $1', [demoIds.son]);
     expect(share?.n).toBeGreaterThan(0);
@@ -109,7 +124,10 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
   it('every connection carries the time limits; a script (migration, bulk set-up) runs without them and leaves them in place', async () => {
     const db = openPostgres(server.scratch.url!, { maxConnections: 1, lockTimeoutMs: 1_234, statementTimeoutMs: 5_678 });
     extraDatabases.push(db);
-    const limits = async () => (await db.query<{ lock: string; statement: string }>("SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement"))[0];
+    const limits = async () =>
+      (
+        await db.query<{ lock: string; statement: string }>("SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement")
+      )[0];
     expect(await limits()).toEqual({ lock: '1234ms', statement: '5678ms' });
     await db.script("CREATE TEMP TABLE seen AS SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement");
     expect((await db.query('SELECT lock, statement FROM seen'))[0]).toEqual({ lock: '0', statement: '0' });
@@ -136,15 +154,33 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
   it('a lock held past lock_timeout → 503 service-busy, and the command can be sent again once it is free', async () => {
     const app = await otherProcess({ lockTimeoutMs: 150 });
     const [open] = await server.scratch.db.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [demoIds.son]);
-    const booking = { commandId: randomUUID(), bookingId: randomUUID(), caseId: open!.id, itemCode: 'LAB', description: 'Blood test', quantity: 1, unitPrice: 100 };
-    const send = () => app.inject({ method: 'POST', url: '/commands/add-booking', headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' }, payload: JSON.stringify(booking) });
+    const booking = {
+      commandId: randomUUID(),
+      bookingId: randomUUID(),
+      caseId: open!.id,
+      itemCode: 'LAB',
+      description: 'Blood test',
+      quantity: 1,
+      unitPrice: 100,
+    };
+    const send = () =>
+      app.inject({
+        method: 'POST',
+        url: '/commands/add-booking',
+        headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(booking),
+      });
     let finish: () => void = () => undefined;
     let locked: () => void = () => undefined;
-    const isLocked = new Promise<void>((resolve) => { locked = resolve; });
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
     const holding = server.scratch.db.transaction(async (sql) => {
       await sql.query('SELECT id FROM cases WHERE id = $1 FOR UPDATE', [open!.id]);
       locked();
-      await new Promise<void>((resolve) => { finish = resolve; });
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
     });
     try {
       await isLocked;

@@ -26,15 +26,19 @@ async function main(): Promise<void> {
   const demoKeyFile = production ? undefined : join(process.env.COVERDESK_DATA_DIR ?? defaultDataDir, '..', 'server-keys.json');
   // The audit chain's head is anchored outside the database (audit/anchors.ts): a file IT names,
   // or for an embedded demo database one beside its data. Production refuses to start without one.
-  const anchorFile = process.env.COVERDESK_AUDIT_ANCHOR_FILE || (production ? null : join(process.env.COVERDESK_DATA_DIR ?? defaultDataDir, '..', 'audit-anchors.jsonl'));
-  if (!anchorFile) throw new Error('Set COVERDESK_AUDIT_ANCHOR_FILE: the append-only file the audit chain\'s head is anchored to, outside the database (sync-server/docs/database-roles.md).');
+  const anchorFile =
+    process.env.COVERDESK_AUDIT_ANCHOR_FILE || (production ? null : join(process.env.COVERDESK_DATA_DIR ?? defaultDataDir, '..', 'audit-anchors.jsonl'));
+  if (!anchorFile)
+    throw new Error(
+      "Set COVERDESK_AUDIT_ANCHOR_FILE: the append-only file the audit chain's head is anchored to, outside the database (sync-server/docs/database-roles.md).",
+    );
   const anchorIntervalMs = Number(process.env.COVERDESK_AUDIT_ANCHOR_INTERVAL_S ?? 60) * 1000;
   // Two roles (sync-server/docs/database-roles.md): migrations under MIGRATION_DATABASE_URL (the
   // owner), the server under DATABASE_URL (a member of coverdesk_runtime, which cannot alter a table
   // or switch off a trigger). Without MIGRATION_DATABASE_URL one role does both (PGlite, the demo).
   const migrationUrl = process.env.MIGRATION_DATABASE_URL;
   if (migrationUrl) {
-    if (!process.env.DATABASE_URL) throw new Error('MIGRATION_DATABASE_URL is set without DATABASE_URL: set DATABASE_URL to the runtime role\'s connection.');
+    if (!process.env.DATABASE_URL) throw new Error("MIGRATION_DATABASE_URL is set without DATABASE_URL: set DATABASE_URL to the runtime role's connection.");
     const owner = await openDatabase({ ...process.env, DATABASE_URL: migrationUrl });
     try {
       const { applied } = await migrate(owner);
@@ -47,12 +51,19 @@ async function main(): Promise<void> {
   console.log(`CoverDesk sync server — database: ${db.kind === 'pglite' ? `embedded PGlite in ${db.location}` : `PostgreSQL ${db.location}`}`);
   const state = await prepareServer(db, { ...(demoKeyFile ? { demoKeyFile } : {}), anchorFile, anchorIntervalMs, migrations: migrationUrl ? 'check' : 'run' });
   console.log(`Server keys: ${state.keys.source}.`);
-  if (state.auditRekeyed) console.log(`Audit chain re-keyed under audit key ${state.auditRekeyed.keyId}: ${state.auditRekeyed.entries} entries; the unkeyed chain ${state.auditRekeyed.legacyIntact ? 'verified before' : `did NOT verify before (${state.auditRekeyed.legacyProblem})`} (recorded in the audit log).`);
+  if (state.auditRekeyed)
+    console.log(
+      `Audit chain re-keyed under audit key ${state.auditRekeyed.keyId}: ${state.auditRekeyed.entries} entries; the unkeyed chain ${state.auditRekeyed.legacyIntact ? 'verified before' : `did NOT verify before (${state.auditRekeyed.legacyProblem})`} (recorded in the audit log).`,
+    );
   console.log(`Audit anchors: ${anchorFile}, every ${anchorIntervalMs / 1000} s.`);
   if (db.kind === 'postgres') {
     const problem = await runtimeRoleProblem(db);
-    if (problem && migrationUrl) throw new Error(`DATABASE_URL must be the runtime role (a member of coverdesk_runtime), but ${problem}. See sync-server/docs/database-roles.md.`);
-    if (problem) console.log(`Warning: the server runs under the role that migrates: ${problem}. Set MIGRATION_DATABASE_URL to the owner and DATABASE_URL to a member of coverdesk_runtime (sync-server/docs/database-roles.md).`);
+    if (problem && migrationUrl)
+      throw new Error(`DATABASE_URL must be the runtime role (a member of coverdesk_runtime), but ${problem}. See sync-server/docs/database-roles.md.`);
+    if (problem)
+      console.log(
+        `Warning: the server runs under the role that migrates: ${problem}. Set MIGRATION_DATABASE_URL to the owner and DATABASE_URL to a member of coverdesk_runtime (sync-server/docs/database-roles.md).`,
+      );
   }
   if (isDemo) {
     const seeded = await seedDemo(db, { nationalIdKey: state.nationalIdKey });
@@ -63,13 +74,29 @@ async function main(): Promise<void> {
   // then `npm run server` on the same data): its one-time codes stay readable at /dev/sms. A real
   // scheme never has the demo scheme's id.
   const isDemoDatabase = isDemo || (await db.query('SELECT 1 FROM schemes WHERE id = $1', [demoIds.schemeId])).length > 0;
-  const notifier = new ChangeNotifier(db.kind === 'postgres' ? process.env.DATABASE_URL ?? null : null);
+  const notifier = new ChangeNotifier(db.kind === 'postgres' ? (process.env.DATABASE_URL ?? null) : null);
   await notifier.start();
   const settings = deploymentSettings(process.env, isDemoDatabase);
-  const app = await buildApp({ db, notifier, exposeDevelopmentSms: settings.exposeDevelopmentSms, serveDocs: settings.serveDocs, hstsMaxAgeSeconds: settings.hstsMaxAgeSeconds, scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, auditAnchors: state.auditAnchors, logger: process.env.COVERDESK_LOG === '1' });
+  const app = await buildApp({
+    db,
+    notifier,
+    exposeDevelopmentSms: settings.exposeDevelopmentSms,
+    serveDocs: settings.serveDocs,
+    hstsMaxAgeSeconds: settings.hstsMaxAgeSeconds,
+    scheme: state.scheme,
+    reloadScheme: state.reloadScheme,
+    keys: state.keys,
+    auditAnchors: state.auditAnchors,
+    logger: process.env.COVERDESK_LOG === '1',
+  });
   await app.listen({ port, host });
-  console.log(`Listening on http://${host}:${port}  (API documentation: ${settings.serveDocs ? `http://${host}:${port}/docs` : 'off in production; COVERDESK_DOCS=1 serves it'})`);
-  if (settings.exposeDevelopmentSms) console.log(`Demo scheme: one-time codes go to the development SMS sink, shown at http://${host}:${port}/dev/sms to callers on this machine only (loopback; demo mode only, never in production) and by npm run demo:devices -- otp.`);
+  console.log(
+    `Listening on http://${host}:${port}  (API documentation: ${settings.serveDocs ? `http://${host}:${port}/docs` : 'off in production; COVERDESK_DOCS=1 serves it'})`,
+  );
+  if (settings.exposeDevelopmentSms)
+    console.log(
+      `Demo scheme: one-time codes go to the development SMS sink, shown at http://${host}:${port}/dev/sms to callers on this machine only (loopback; demo mode only, never in production) and by npm run demo:devices -- otp.`,
+    );
   else if (isDemoDatabase) console.log('Demo scheme in production mode: the development SMS sink (/dev/sms) is not served.');
   if (isDemo) console.log(`Demo operators (password "${demoPassword}"): ${demoOperators.map((o) => `${o.username} [${o.roles.join(',')}]`).join(', ')}`);
 

@@ -59,7 +59,9 @@ describe('real answers hold to the served OpenAPI document', () => {
     expect(validate(body), `${url}: ${ajv.errorsText(validate.errors)}`).toBe(true);
     // The schema says something: the same answer with one field more is refused (an open object
     // would let anything through and prove nothing).
-    const widened: unknown = Array.isArray(body) ? body.map((item: unknown) => Object.assign({}, item, { unlisted: true })) : Object.assign({}, body, { unlisted: true });
+    const widened: unknown = Array.isArray(body)
+      ? body.map((item: unknown) => Object.assign({}, item, { unlisted: true }))
+      : Object.assign({}, body, { unlisted: true });
     if (!Array.isArray(body) || body.length > 0) expect(validate(widened), `${url}: an unlisted field passes the document's schema`).toBe(false);
     const items = typeof body === 'object' && body !== null && 'items' in body ? body.items : body;
     if (Array.isArray(items) ? items.length > 0 : items !== null) seenWithItems.add(template);
@@ -100,18 +102,53 @@ describe('real answers hold to the served OpenAPI document', () => {
     resultOf(await server.command(medco, 'request-preauth', { caseId: paid, packageCode: 'SB001A', clinicalNote: 'Fracture' }));
     resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: paid, decision: 'approve' }));
     const bookingIds = [randomUUID(), randomUUID()];
-    resultOf(await server.command(medco, 'add-booking', { bookingId: bookingIds[0]!, caseId: paid, itemCode: 'CAST', description: 'Cast', quantity: 1, unitPrice: 300_000 }));
-    resultOf(await server.command(medco, 'add-booking', { bookingId: bookingIds[1]!, caseId: paid, itemCode: 'XRAY', description: 'X-ray', quantity: 2, unitPrice: 50_000 }));
+    resultOf(
+      await server.command(medco, 'add-booking', {
+        bookingId: bookingIds[0]!,
+        caseId: paid,
+        itemCode: 'CAST',
+        description: 'Cast',
+        quantity: 1,
+        unitPrice: 300_000,
+      }),
+    );
+    resultOf(
+      await server.command(medco, 'add-booking', {
+        bookingId: bookingIds[1]!,
+        caseId: paid,
+        itemCode: 'XRAY',
+        description: 'X-ray',
+        quantity: 2,
+        unitPrice: 50_000,
+      }),
+    );
     resultOf(await server.command(medco, 'discharge', { caseId: paid }));
     const claimId = randomUUID();
-    resultOf(await server.command(medco, 'submit-claim', { claimId, caseId: paid, amount: 400_000, documents: [{ name: 'summary.pdf', kind: 'discharge-summary', sizeBytes: 1_000, sha256: 'a'.repeat(64) }] }));
+    resultOf(
+      await server.command(medco, 'submit-claim', {
+        claimId,
+        caseId: paid,
+        amount: 400_000,
+        documents: [{ name: 'summary.pdf', kind: 'discharge-summary', sizeBytes: 1_000, sha256: 'a'.repeat(64) }],
+      }),
+    );
     // Mother: admitted by override, pre-auth waiting for PPD. Son: an unspecified package before the committee.
     const waiting = randomUUID();
-    resultOf(await server.command(medco, 'admit', { caseId: waiting, memberId: demoIds.mother, identityMethod: 'override', overrideReason: 'Unconscious after a road accident; no relative present', supervisorName: 'Dr. Kale' }));
+    resultOf(
+      await server.command(medco, 'admit', {
+        caseId: waiting,
+        memberId: demoIds.mother,
+        identityMethod: 'override',
+        overrideReason: 'Unconscious after a road accident; no relative present',
+        supervisorName: 'Dr. Kale',
+      }),
+    );
     resultOf(await server.command(medco, 'request-preauth', { caseId: waiting, packageCode: 'SB001A' }));
     const committee = randomUUID();
     resultOf(await server.command(medco, 'admit', { caseId: committee, memberId: demoIds.son, identityMethod: 'fingerprint' }));
-    resultOf(await server.command(medco, 'request-preauth', { caseId: committee, packageCode: 'SG999U', estimatedAmount: 200_000, clinicalNote: 'Rare procedure' }));
+    resultOf(
+      await server.command(medco, 'request-preauth', { caseId: committee, packageCode: 'SG999U', estimatedAmount: 200_000, clinicalNote: 'Rare procedure' }),
+    );
     // Daughter: approved, with an enhancement waiting.
     const enhanced = randomUUID();
     resultOf(await server.command(medco, 'admit', { caseId: enhanced, memberId: demoIds.daughter, identityMethod: 'fingerprint' }));
@@ -133,7 +170,13 @@ describe('real answers hold to the served OpenAPI document', () => {
   });
 
   it('error answers hold to the document too, with every status the server sends', async () => {
-    const holdsError = async (method: 'GET' | 'POST', template: string, url: string, status: number, options: { token?: string; payload?: string | Buffer; contentType?: string } = {}) => {
+    const holdsError = async (
+      method: 'GET' | 'POST',
+      template: string,
+      url: string,
+      status: number,
+      options: { token?: string; payload?: string | Buffer; contentType?: string } = {},
+    ) => {
       const headers: Record<string, string> = {};
       if (options.token) headers.authorization = `Bearer ${options.token}`;
       if (options.payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
@@ -143,7 +186,12 @@ describe('real answers hold to the served OpenAPI document', () => {
       expect(validate(JSON.parse(response.body)), ajv.errorsText(validate.errors)).toBe(true);
     };
     const medco = tokens['medco.a']!;
-    const login = await server.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'ppd', password: 'coverdesk-demo' }) });
+    const login = await server.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ username: 'ppd', password: 'coverdesk-demo' }),
+    });
     const validLogin = schemaOf('/auth/login', 'post', 200);
     expect(validLogin(JSON.parse(login.body)), ajv.errorsText(validLogin.errors)).toBe(true);
     await holdsError('POST', '/auth/login', '/auth/login', 401, { payload: JSON.stringify({ username: 'ppd', password: 'wrong' }) });

@@ -11,7 +11,7 @@ const units = (n: number) => n * 100;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('allocateGovernmentShare', () => {
-  it('splits a payment\'s government part across its claims with no remainder', () => {
+  it("splits a payment's government part across its claims with no remainder", () => {
     expect(allocateGovernmentShare([550_000], 330_000)).toEqual([330_000]);
     expect(allocateGovernmentShare([1, 1, 1], 1)).toEqual([0, 0, 1]);
     const parts = allocateGovernmentShare([333, 333, 334], 600);
@@ -22,7 +22,19 @@ describe('allocateGovernmentShare', () => {
 });
 
 interface Reconciliation {
-  payments: { paymentId: string; reference: string; approved: number; netPaid: number; deductions: number; amount: number; governmentAmount: number; insurerAmount: number; ledgerEntries: number; isBalanced: boolean; problems: { kind: string; message: string }[] }[];
+  payments: {
+    paymentId: string;
+    reference: string;
+    approved: number;
+    netPaid: number;
+    deductions: number;
+    amount: number;
+    governmentAmount: number;
+    insurerAmount: number;
+    ledgerEntries: number;
+    isBalanced: boolean;
+    problems: { kind: string; message: string }[];
+  }[];
   unbalanced: { paymentId: string; problems: { kind: string }[] }[];
   unmatchedClaims: { claimId: string; kind: string }[];
   isBalanced: boolean;
@@ -36,7 +48,12 @@ interface Reconciliation {
  */
 describeEachBackend('payer console commands (%s)', (backend) => {
   let server: TestServer;
-  let deskA = '', ppd = '', cex = '', cpd = '', aco = '', ha = '';
+  let deskA = '',
+    ppd = '',
+    cex = '',
+    cpd = '',
+    aco = '',
+    ha = '';
   const claims: string[] = [];
   let paymentId = '';
 
@@ -58,7 +75,12 @@ describeEachBackend('payer console commands (%s)', (backend) => {
   });
 
   /** Admit, pre-auth, approve, book, discharge and claim one case at hospital A. */
-  const claimedCase = async (memberId: string, packageCode: string, amounts: number[], documents?: { name: string; kind: string; sizeBytes: number; sha256: string }[]) => {
+  const claimedCase = async (
+    memberId: string,
+    packageCode: string,
+    amounts: number[],
+    documents?: { name: string; kind: string; sizeBytes: number; sha256: string }[],
+  ) => {
     const caseId = randomUUID();
     resultOf(await server.command(deskA, 'admit', { caseId, memberId, identityMethod: 'fingerprint' }));
     resultOf(await server.command(deskA, 'request-preauth', { caseId, packageCode }));
@@ -67,11 +89,27 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     for (const [index, amount] of amounts.entries()) {
       const bookingId = randomUUID();
       bookingIds.push(bookingId);
-      resultOf(await server.command(deskA, 'add-booking', { bookingId, caseId, itemCode: `SVC-${index + 1}`, description: `Service ${index + 1}`, quantity: 1, unitPrice: amount }));
+      resultOf(
+        await server.command(deskA, 'add-booking', {
+          bookingId,
+          caseId,
+          itemCode: `SVC-${index + 1}`,
+          description: `Service ${index + 1}`,
+          quantity: 1,
+          unitPrice: amount,
+        }),
+      );
     }
     resultOf(await server.command(deskA, 'discharge', { caseId }));
     const claimId = randomUUID();
-    const submitted = resultOf(await server.command(deskA, 'submit-claim', { claimId, caseId, amount: amounts.reduce((a, b) => a + b, 0), ...(documents ? { documents: documents as never } : {}) }));
+    const submitted = resultOf(
+      await server.command(deskA, 'submit-claim', {
+        claimId,
+        caseId,
+        amount: amounts.reduce((a, b) => a + b, 0),
+        ...(documents ? { documents: documents as never } : {}),
+      }),
+    );
     return { caseId, claimId, bookingIds, submitted };
   };
 
@@ -83,7 +121,9 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     const father = await claimedCase(demoIds.father, 'MG012A', [units(2500), units(3000), units(500)], documents);
     expect(father.submitted).toMatchObject({ documents: 2, amount: units(6000) });
     claims.push(father.claimId);
-    const queue = (await server.get(cex, '/queues/claims/submitted')).body as { items: { claimId: string; documents: unknown[]; lines: { bookingId: string; amount: number }[] }[] };
+    const queue = (await server.get(cex, '/queues/claims/submitted')).body as {
+      items: { claimId: string; documents: unknown[]; lines: { bookingId: string; amount: number }[] }[];
+    };
     const item = queue.items.find((i) => i.claimId === father.claimId)!;
     expect(item.documents).toEqual(documents.map((d, index) => ({ claimId: father.claimId, position: index + 1, ...d })));
     expect(item.lines.map((l) => l.amount)).toEqual([units(2500), units(3000), units(500)]);
@@ -92,8 +132,15 @@ describeEachBackend('payer console commands (%s)', (backend) => {
       { bookingId: father.bookingIds[1]!, decision: 'partial' as const, approvedAmount: units(2500), reasonCode: 'tariff-exceeded' as const },
       { bookingId: father.bookingIds[2]!, decision: 'full' as const },
     ];
-    expect(resultOf(await server.command(cex, 'process-claim', { claimId: father.claimId, lines }))).toMatchObject({ status: 'processed', recommendedAmount: units(5500) });
-    expect(resultOf(await server.command(cpd, 'verify-claim', { claimId: father.claimId, lines }))).toMatchObject({ status: 'approved', approvedAmount: units(5500), returnedToCover: units(500) });
+    expect(resultOf(await server.command(cex, 'process-claim', { claimId: father.claimId, lines }))).toMatchObject({
+      status: 'processed',
+      recommendedAmount: units(5500),
+    });
+    expect(resultOf(await server.command(cpd, 'verify-claim', { claimId: father.claimId, lines }))).toMatchObject({
+      status: 'approved',
+      approvedAmount: units(5500),
+      returnedToCover: units(500),
+    });
   });
 
   it('S1 step 9 as a batch: two approved claims of hospital A → one payment, one reference, 60/40 split, deductions, ledger entries', async () => {
@@ -102,7 +149,9 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     resultOf(await server.command(cex, 'process-claim', { claimId: son.claimId, lines }));
     resultOf(await server.command(cpd, 'verify-claim', { claimId: son.claimId, lines }));
     claims.push(son.claimId);
-    const queue = (await server.get(aco, '/queues/payments')).body as { items: { hospitalCode: string; claims: number; approved: number; claimIds: string[] }[] };
+    const queue = (await server.get(aco, '/queues/payments')).body as {
+      items: { hospitalCode: string; claims: number; approved: number; claimIds: string[] }[];
+    };
     expect(queue.items).toEqual([expect.objectContaining({ hospitalCode: 'HSP-A', claims: 2, approved: units(5500 + 1333) })]);
 
     paymentId = randomUUID();
@@ -111,13 +160,23 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     const payment = resultOf(first);
     const total = units(5500 + 1333);
     const government = Math.floor(total * 0.6);
-    expect(payment).toMatchObject({ claims: 2, amount: total, governmentAmount: government, insurerAmount: total - government, deductions: units(100), netPaid: total - units(100) });
+    expect(payment).toMatchObject({
+      claims: 2,
+      amount: total,
+      governmentAmount: government,
+      insurerAmount: total - government,
+      deductions: units(100),
+      netPaid: total - units(100),
+    });
     expect(String(payment.reference)).toMatch(/^PAY-HSP-A-\d{8}-[0-9A-F]{32}$/);
     // Idempotent: the same command id answers the same and writes nothing more.
     const again = await server.raw('POST', '/commands/approve-payment', { token: aco, payload: request });
     expect(again.isReplay).toBe(true);
     expect(again.body).toEqual(first.body);
-    const ledger = await server.scratch.db.query<{ claim_id: string; approved_amount: number; government_amount: number; insurer_amount: number }>('SELECT claim_id, approved_amount, government_amount, insurer_amount FROM payment_ledger WHERE payment_id = $1 ORDER BY claim_id', [paymentId]);
+    const ledger = await server.scratch.db.query<{ claim_id: string; approved_amount: number; government_amount: number; insurer_amount: number }>(
+      'SELECT claim_id, approved_amount, government_amount, insurer_amount FROM payment_ledger WHERE payment_id = $1 ORDER BY claim_id',
+      [paymentId],
+    );
     expect(ledger).toHaveLength(2);
     expect(ledger.reduce((sum, l) => sum + Number(l.approved_amount), 0)).toBe(total);
     expect(ledger.reduce((sum, l) => sum + Number(l.government_amount), 0)).toBe(government);
@@ -128,36 +187,58 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     await expect(server.scratch.db.query('DELETE FROM payment_ledger WHERE payment_id = $1', [paymentId])).rejects.toThrow(/append-only/);
 
     const reconciliation = (await server.get(aco, '/reports/reconciliation')).body as unknown as Reconciliation;
-    expect(reconciliation.payments).toEqual([expect.objectContaining({ paymentId, approved: total, netPaid: total - units(100), deductions: units(100), ledgerEntries: 2, isBalanced: true, problems: [] })]);
+    expect(reconciliation.payments).toEqual([
+      expect.objectContaining({
+        paymentId,
+        approved: total,
+        netPaid: total - units(100),
+        deductions: units(100),
+        ledgerEntries: 2,
+        isBalanced: true,
+        problems: [],
+      }),
+    ]);
     expect(reconciliation).toMatchObject({ unbalanced: [], unmatchedClaims: [], isBalanced: true });
     // The paying shows in the case's audit trail.
-    const trail = (await server.get(ha, `/cases/${(await server.scratch.db.query<{ case_id: string }>('SELECT case_id FROM claims WHERE id = $1', [claims[0]!]))[0]!.case_id}/audit`)).body as { entries: { action: string }[] };
+    const trail = (
+      await server.get(
+        ha,
+        `/cases/${(await server.scratch.db.query<{ case_id: string }>('SELECT case_id FROM claims WHERE id = $1', [claims[0]!]))[0]!.case_id}/audit`,
+      )
+    ).body as { entries: { action: string }[] };
     expect(trail.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['claim-submitted', 'claim-processed', 'claim-verified', 'claim-paid']));
   });
 
   // A race needs two connections: PGlite has one, so there the two commands would simply run in turn.
-  it.skipIf(backend === 'pglite')('two ACOs paying the same claims at the same moment: exactly one payment, one ledger entry per claim (PostgreSQL: concurrent connections)', async () => {
-    const members = await server.scratch.db.query<{ id: string }>('SELECT id FROM members WHERE family_id <> $1 ORDER BY scheme_member_id LIMIT 2', [demoIds.seedFamily]);
-    const racing: string[] = [];
-    for (const member of members) {
-      const claim = await claimedCase(member.id, 'SB001A', [units(700)]);
-      const lines = claim.bookingIds.map((bookingId) => ({ bookingId, decision: 'full' as const }));
-      resultOf(await server.command(cex, 'process-claim', { claimId: claim.claimId, lines }));
-      resultOf(await server.command(cpd, 'verify-claim', { claimId: claim.claimId, lines }));
-      racing.push(claim.claimId);
-    }
-    const otherAco = await server.login('aco');
-    const answers = await Promise.all([
-      server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: racing }),
-      server.command(otherAco, 'approve-payment', { paymentId: randomUUID(), claimIds: [...racing].reverse() }),
-    ]);
-    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
-    expect(answers.find((a) => a.status === 409)?.body.code).toBe('claim-not-approved');
-    const [entries] = await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM payment_ledger WHERE claim_id = ANY($1::uuid[])', [racing]);
-    expect(entries?.count).toBe(2);
-    const report = (await server.get(aco, '/reports/reconciliation')).body as unknown as Reconciliation;
-    expect(report.isBalanced).toBe(true);
-  });
+  it.skipIf(backend === 'pglite')(
+    'two ACOs paying the same claims at the same moment: exactly one payment, one ledger entry per claim (PostgreSQL: concurrent connections)',
+    async () => {
+      const members = await server.scratch.db.query<{ id: string }>('SELECT id FROM members WHERE family_id <> $1 ORDER BY scheme_member_id LIMIT 2', [
+        demoIds.seedFamily,
+      ]);
+      const racing: string[] = [];
+      for (const member of members) {
+        const claim = await claimedCase(member.id, 'SB001A', [units(700)]);
+        const lines = claim.bookingIds.map((bookingId) => ({ bookingId, decision: 'full' as const }));
+        resultOf(await server.command(cex, 'process-claim', { claimId: claim.claimId, lines }));
+        resultOf(await server.command(cpd, 'verify-claim', { claimId: claim.claimId, lines }));
+        racing.push(claim.claimId);
+      }
+      const otherAco = await server.login('aco');
+      const answers = await Promise.all([
+        server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: racing }),
+        server.command(otherAco, 'approve-payment', { paymentId: randomUUID(), claimIds: [...racing].reverse() }),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      expect(answers.find((a) => a.status === 409)?.body.code).toBe('claim-not-approved');
+      const [entries] = await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM payment_ledger WHERE claim_id = ANY($1::uuid[])', [
+        racing,
+      ]);
+      expect(entries?.count).toBe(2);
+      const report = (await server.get(aco, '/reports/reconciliation')).body as unknown as Reconciliation;
+      expect(report.isBalanced).toBe(true);
+    },
+  );
 
   it('reconciliation lists what a superuser changed behind the application: paid + deductions ≠ approved, a claim without a ledger entry', async () => {
     const db = server.scratch.db;
@@ -221,20 +302,32 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     expect(clash.status).toBe(409);
     expect(clash.body.code).toBe('already-registered');
     const deskId = randomUUID();
-    expect(resultOf(await server.command(ha, 'register-desk', { deskId, hospitalId, name: 'Admission desk C' }))).toMatchObject({ hospitalCode: 'HSP-C', status: 'active', isEnrolled: false });
+    expect(resultOf(await server.command(ha, 'register-desk', { deskId, hospitalId, name: 'Admission desk C' }))).toMatchObject({
+      hospitalCode: 'HSP-C',
+      status: 'active',
+      isEnrolled: false,
+    });
     const hospitals = (await server.get(ha, '/admin/hospitals')).body as { items: { code: string; desks: { id: string; enrolledAt: string | null }[] }[] };
     expect(hospitals.items.find((h) => h.code === 'HSP-C')?.desks).toEqual([expect.objectContaining({ id: deskId, enrolledAt: null })]);
     const issued = await server.raw('POST', `/desks/${deskId}/enrollment-codes`, { token: ha });
     const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: issued.body.code } });
     expect(enrolled.body).toMatchObject({ hospitalCode: 'HSP-C', deskId });
-    const trail = await server.scratch.db.query<{ action: string }>("SELECT action FROM audit_log WHERE entity_id IN ($1, $2) ORDER BY id", [hospitalId, deskId]);
+    const trail = await server.scratch.db.query<{ action: string }>('SELECT action FROM audit_log WHERE entity_id IN ($1, $2) ORDER BY id', [
+      hospitalId,
+      deskId,
+    ]);
     expect(trail.map((t) => t.action)).toEqual(['hospital-registered', 'desk-registered', 'desk-enrollment-code-issued', 'desk-enrolled']);
   });
 
-  it('HA changes an operator\'s roles and deactivates them; cannot lock themselves out', async () => {
+  it("HA changes an operator's roles and deactivates them; cannot lock themselves out", async () => {
     const operatorId = randomUUID();
-    resultOf(await server.command(ha, 'create-operator', { operatorId, username: 'temp.reviewer', displayName: 'Temp', password: 'a-long-password', roles: ['CEX'] }));
-    expect(resultOf(await server.command(ha, 'update-operator', { operatorId, roles: ['CEX', 'CPD'] }))).toMatchObject({ roles: ['CEX', 'CPD'], isActive: true });
+    resultOf(
+      await server.command(ha, 'create-operator', { operatorId, username: 'temp.reviewer', displayName: 'Temp', password: 'a-long-password', roles: ['CEX'] }),
+    );
+    expect(resultOf(await server.command(ha, 'update-operator', { operatorId, roles: ['CEX', 'CPD'] }))).toMatchObject({
+      roles: ['CEX', 'CPD'],
+      isActive: true,
+    });
     const token = await server.login('temp.reviewer', 'a-long-password');
     expect((await server.get(token, '/queues/claims/processed')).status).toBe(200);
     // A role removed while a token is out: that token loses it at once.
@@ -256,8 +349,15 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     }
     const operators = (await server.get(ha, '/admin/operators')).body as { items: { username: string; roles: string[]; isActive: boolean }[] };
     expect(operators.items.find((o) => o.username === 'temp.reviewer')).toMatchObject({ roles: ['CEX'], isActive: false });
-    const audit = await server.scratch.db.query<{ before: { roles: string[]; isActive: boolean }; after: { roles: string[]; isActive: boolean } }>("SELECT before, after FROM audit_log WHERE action = 'operator-updated' AND entity_id = $1 ORDER BY id", [operatorId]);
-    expect(audit.map((a) => [a.before.roles, a.after.roles, a.after.isActive])).toEqual([[['CEX'], ['CEX', 'CPD'], true], [['CEX', 'CPD'], ['CEX'], true], [['CEX'], ['CEX'], false]]);
+    const audit = await server.scratch.db.query<{ before: { roles: string[]; isActive: boolean }; after: { roles: string[]; isActive: boolean } }>(
+      "SELECT before, after FROM audit_log WHERE action = 'operator-updated' AND entity_id = $1 ORDER BY id",
+      [operatorId],
+    );
+    expect(audit.map((a) => [a.before.roles, a.after.roles, a.after.isActive])).toEqual([
+      [['CEX'], ['CEX', 'CPD'], true],
+      [['CEX', 'CPD'], ['CEX'], true],
+      [['CEX'], ['CEX'], false],
+    ]);
   });
 
   it('HA changes scheme parameters: audited with the reason, applied to the next payment and the turnaround target', async () => {
@@ -265,17 +365,29 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     const answer = await server.raw('POST', '/commands/set-scheme-parameters', { token: ha, payload: request });
     const changed = resultOf(answer);
     expect(await server.raw('POST', '/commands/set-scheme-parameters', { token: ha, payload: request })).toMatchObject({ isReplay: true, body: answer.body });
-    expect(changed).toMatchObject({ parameters: { governmentShareBp: 7500, preauthTurnaroundMinutes: 240, shortfallPolicy: 'partial-hold' }, previous: { governmentShareBp: 6000, preauthTurnaroundMinutes: 360 } });
+    expect(changed).toMatchObject({
+      parameters: { governmentShareBp: 7500, preauthTurnaroundMinutes: 240, shortfallPolicy: 'partial-hold' },
+      previous: { governmentShareBp: 6000, preauthTurnaroundMinutes: 360 },
+    });
     expect(server.state.scheme().government_share_bp).toBe(7500);
     const scheme = (await server.get(ha, '/admin/scheme')).body as { items: Record<string, unknown> };
     expect(scheme.items).toMatchObject({ governmentShareBp: 7500, preauthTurnaroundMinutes: 240 });
-    const [entry] = await server.scratch.db.query<{ before: Record<string, unknown>; after: Record<string, unknown> }>("SELECT before, after FROM audit_log WHERE action = 'scheme-parameters-set'");
-    expect(entry).toMatchObject({ before: { governmentShareBp: 6000, preauthTurnaroundMinutes: 360 }, after: { governmentShareBp: 7500, preauthTurnaroundMinutes: 240, reason: 'New budget year' } });
+    const [entry] = await server.scratch.db.query<{ before: Record<string, unknown>; after: Record<string, unknown> }>(
+      "SELECT before, after FROM audit_log WHERE action = 'scheme-parameters-set'",
+    );
+    expect(entry).toMatchObject({
+      before: { governmentShareBp: 6000, preauthTurnaroundMinutes: 360 },
+      after: { governmentShareBp: 7500, preauthTurnaroundMinutes: 240, reason: 'New budget year' },
+    });
     const mother = await claimedCase(demoIds.mother, 'SB001A', [units(400)]);
     const lines = mother.bookingIds.map((bookingId) => ({ bookingId, decision: 'full' as const }));
     resultOf(await server.command(cex, 'process-claim', { claimId: mother.claimId, lines }));
     resultOf(await server.command(cpd, 'verify-claim', { claimId: mother.claimId, lines }));
-    expect(resultOf(await server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [mother.claimId] }))).toMatchObject({ amount: units(400), governmentAmount: units(300), insurerAmount: units(100) });
+    expect(resultOf(await server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [mother.claimId] }))).toMatchObject({
+      amount: units(400),
+      governmentAmount: units(300),
+      insurerAmount: units(100),
+    });
     resultOf(await server.command(ha, 'set-scheme-parameters', { governmentShareBp: 6000, preauthTurnaroundMinutes: 360, reason: 'Back to the demo values' }));
   });
 

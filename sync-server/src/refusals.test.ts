@@ -17,14 +17,22 @@ const units = (n: number) => n * 100;
  */
 describeEachBackend('refusals and HA paths with no other test (%s)', (backend) => {
   let server: TestServer;
-  let deskA = '', deskB = '', ppd = '', cex = '', cpd = '', aco = '', ha = '';
+  let deskA = '',
+    deskB = '',
+    ppd = '',
+    cex = '',
+    cpd = '',
+    aco = '',
+    ha = '';
   let others: string[] = [];
 
   beforeAll(async () => {
     server = await startTestServer(backend, { extraFamilies: 8 });
     const tokens = await Promise.all(['medco.a', 'medco.b', 'ppd', 'cex', 'cpd', 'aco', 'ha'].map((u) => server.login(u)));
     [deskA, deskB, ppd, cex, cpd, aco, ha] = tokens as [string, string, string, string, string, string, string];
-    others = (await server.scratch.db.query<{ id: string }>('SELECT id FROM members WHERE family_id <> $1 ORDER BY scheme_member_id', [demoIds.seedFamily])).map((r) => r.id);
+    others = (
+      await server.scratch.db.query<{ id: string }>('SELECT id FROM members WHERE family_id <> $1 ORDER BY scheme_member_id', [demoIds.seedFamily])
+    ).map((r) => r.id);
   });
   afterAll(async () => {
     for (const row of await moneyConsistency(server.scratch)) {
@@ -83,27 +91,38 @@ describeEachBackend('refusals and HA paths with no other test (%s)', (backend) =
     const caseId = randomUUID();
     resultOf(await server.command(deskA, 'admit', { caseId, memberId: others[0]!, identityMethod: 'fingerprint' }));
     resultOf(await server.command(deskA, 'request-preauth', { caseId, packageCode: 'MG012A' }));
-    const again = await refusedWritingNothing(() => server.command(deskA, 'request-preauth', { caseId, packageCode: 'MG006A' }), 409, 'preauth-already-requested');
+    const again = await refusedWritingNothing(
+      () => server.command(deskA, 'request-preauth', { caseId, packageCode: 'MG006A' }),
+      409,
+      'preauth-already-requested',
+    );
     expect(again.body.message).toMatch(/enhancement/);
     resultOf(await server.command(deskA, 'cancel-case', { caseId, reason: 'test over' }));
   });
 
-  it.skipIf(backend !== 'postgres')('two pre-auths with different command ids racing for one case place exactly one hold (PostgreSQL: concurrent connections)', async () => {
-    for (let round = 0; round < 10; round += 1) {
-      const caseId = randomUUID();
-      resultOf(await server.command(deskA, 'admit', { caseId, memberId: others[1]!, identityMethod: 'fingerprint' }));
-      const answers = await Promise.all(['MG012A', 'MG006A'].map((packageCode) => server.command(deskA, 'request-preauth', { caseId, packageCode })));
-      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
-      expect(answers.find((a) => a.status === 409)?.body.code).toBe('preauth-already-requested');
-      const [holds] = await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM holds WHERE case_id = $1', [caseId]);
-      expect(holds?.count).toBe(1);
-      resultOf(await server.command(deskA, 'cancel-case', { caseId, reason: 'race round over' }));
-    }
-  });
+  it.skipIf(backend !== 'postgres')(
+    'two pre-auths with different command ids racing for one case place exactly one hold (PostgreSQL: concurrent connections)',
+    async () => {
+      for (let round = 0; round < 10; round += 1) {
+        const caseId = randomUUID();
+        resultOf(await server.command(deskA, 'admit', { caseId, memberId: others[1]!, identityMethod: 'fingerprint' }));
+        const answers = await Promise.all(['MG012A', 'MG006A'].map((packageCode) => server.command(deskA, 'request-preauth', { caseId, packageCode })));
+        expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+        expect(answers.find((a) => a.status === 409)?.body.code).toBe('preauth-already-requested');
+        const [holds] = await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM holds WHERE case_id = $1', [caseId]);
+        expect(holds?.count).toBe(1);
+        resultOf(await server.command(deskA, 'cancel-case', { caseId, reason: 'race round over' }));
+      }
+    },
+  );
 
   it('claim-already-submitted: a second claim (another claim id) for the same case', async () => {
     const { caseId } = await claimed(deskA, others[2]!, units(2000));
-    await refusedWritingNothing(() => server.command(deskA, 'submit-claim', { claimId: randomUUID(), caseId, amount: units(2000) }), 409, 'claim-already-submitted');
+    await refusedWritingNothing(
+      () => server.command(deskA, 'submit-claim', { claimId: randomUUID(), caseId, amount: units(2000) }),
+      409,
+      'claim-already-submitted',
+    );
   });
 
   it('booking-closed: a booking cannot be voided once its claim is submitted', async () => {
@@ -119,7 +138,11 @@ describeEachBackend('refusals and HA paths with no other test (%s)', (backend) =
   it('payment-hospital-mixed: one payment pays one hospital', async () => {
     const atA = await approvedClaim(deskA, others[4]!, units(1000));
     const atB = await approvedClaim(deskB, others[5]!, units(1200));
-    const answer = await refusedWritingNothing(() => server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [atA.claimId, atB.claimId] }), 409, 'payment-hospital-mixed');
+    const answer = await refusedWritingNothing(
+      () => server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [atA.claimId, atB.claimId] }),
+      409,
+      'payment-hospital-mixed',
+    );
     expect(answer.body.message).toMatch(/one hospital/);
     // Each hospital's claim is paid on its own.
     resultOf(await server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [atA.claimId] }));
@@ -131,14 +154,26 @@ describeEachBackend('refusals and HA paths with no other test (%s)', (backend) =
     const enhancementId = randomUUID();
     resultOf(await server.command(deskA, 'request-enhancement', { enhancementId, caseId, amount: units(500), reason: 'Longer stay' }));
     resultOf(await server.command(ppd, 'decide-enhancement', { enhancementId, decision: 'approve' }));
-    const again = await refusedWritingNothing(() => server.command(ppd, 'decide-enhancement', { enhancementId, decision: 'reject', reason: 'Changed my mind' }), 409, 'enhancement-not-pending');
+    const again = await refusedWritingNothing(
+      () => server.command(ppd, 'decide-enhancement', { enhancementId, decision: 'reject', reason: 'Changed my mind' }),
+      409,
+      'enhancement-not-pending',
+    );
     expect(again.body.message).toMatch(/already approved/);
     resultOf(await server.command(deskA, 'cancel-case', { caseId, reason: 'test over' }));
   });
 
   it('already-reviewed: an identity override is reviewed once', async () => {
     const caseId = randomUUID();
-    resultOf(await server.command(deskA, 'admit', { caseId, memberId: others[7]!, identityMethod: 'override', overrideReason: 'Unconscious on arrival, no documents', supervisorName: 'Dr. Kale' }));
+    resultOf(
+      await server.command(deskA, 'admit', {
+        caseId,
+        memberId: others[7]!,
+        identityMethod: 'override',
+        overrideReason: 'Unconscious on arrival, no documents',
+        supervisorName: 'Dr. Kale',
+      }),
+    );
     resultOf(await server.command(ha, 'review-override', { caseId, note: 'Identity confirmed by the family the next morning.' }));
     await refusedWritingNothing(() => server.command(ha, 'review-override', { caseId, note: 'Second look.' }), 409, 'already-reviewed');
     resultOf(await server.command(deskA, 'cancel-case', { caseId, reason: 'test over' }));
@@ -147,10 +182,35 @@ describeEachBackend('refusals and HA paths with no other test (%s)', (backend) =
   it('register-family: the family and its members exist, can be found and admitted, and the cover is theirs', async () => {
     const familyId = randomUUID();
     const members = [
-      { memberId: randomUUID(), schemeMemberId: 'PMJ-RF000001', fullName: 'Anil Deshmukh', birthYear: 1980, gender: 'M' as const, relation: 'head' as const, nationalId: '900000000001', healthCardNumber: 'hc-rf-1' },
-      { memberId: randomUUID(), schemeMemberId: 'PMJ-RF000002', fullName: 'Meera Deshmukh', birthYear: 1984, gender: 'F' as const, relation: 'spouse' as const },
+      {
+        memberId: randomUUID(),
+        schemeMemberId: 'PMJ-RF000001',
+        fullName: 'Anil Deshmukh',
+        birthYear: 1980,
+        gender: 'M' as const,
+        relation: 'head' as const,
+        nationalId: '900000000001',
+        healthCardNumber: 'hc-rf-1',
+      },
+      {
+        memberId: randomUUID(),
+        schemeMemberId: 'PMJ-RF000002',
+        fullName: 'Meera Deshmukh',
+        birthYear: 1984,
+        gender: 'F' as const,
+        relation: 'spouse' as const,
+      },
     ];
-    const registered = resultOf(await server.command(ha, 'register-family', { familyId, familyNumber: 'FAM-RF-0001', cover: units(50_000), registeredPhone: '+919800000001', district: 'Pune', members }));
+    const registered = resultOf(
+      await server.command(ha, 'register-family', {
+        familyId,
+        familyNumber: 'FAM-RF-0001',
+        cover: units(50_000),
+        registeredPhone: '+919800000001',
+        district: 'Pune',
+        members,
+      }),
+    );
     expect(registered).toEqual({ familyId, cover: units(50_000), members: 2 });
     const byNationalId = resultOf(await server.command(deskA, 'identify-member', { by: 'national-id', value: '900000000001' }));
     expect(JSON.stringify(byNationalId)).toContain(members[0]!.memberId);
@@ -165,19 +225,37 @@ describeEachBackend('refusals and HA paths with no other test (%s)', (backend) =
     expect((await server.get(deskA, `/families/${familyId}/balance`)).body).toMatchObject({ committed: units(6000), available: units(44_000) });
     resultOf(await server.command(deskA, 'cancel-case', { caseId, reason: 'test over' }));
     // The same family number again is refused, writing nothing.
-    await refusedWritingNothing(() => server.command(ha, 'register-family', { familyId: randomUUID(), familyNumber: 'FAM-RF-0001', cover: units(1), registeredPhone: '+919800000002', district: 'Pune', members: [{ ...members[1]!, memberId: randomUUID(), schemeMemberId: 'PMJ-RF000003' }] }), 409, 'already-registered');
+    await refusedWritingNothing(
+      () =>
+        server.command(ha, 'register-family', {
+          familyId: randomUUID(),
+          familyNumber: 'FAM-RF-0001',
+          cover: units(1),
+          registeredPhone: '+919800000002',
+          district: 'Pune',
+          members: [{ ...members[1]!, memberId: randomUUID(), schemeMemberId: 'PMJ-RF000003' }],
+        }),
+      409,
+      'already-registered',
+    );
   });
 
   it('set-package-price: holds placed before keep version 1; pre-auths after use version 2', async () => {
     const before = await admitted(deskA, others[8]!, 'MG006A');
-    const [v1] = await server.scratch.db.query<{ amount: number; package_version: number }>('SELECT amount, package_version FROM holds WHERE case_id = $1', [before]);
+    const [v1] = await server.scratch.db.query<{ amount: number; package_version: number }>('SELECT amount, package_version FROM holds WHERE case_id = $1', [
+      before,
+    ]);
     expect(v1?.package_version).toBe(1);
     const changed = resultOf(await server.command(ha, 'set-package-price', { packageCode: 'MG006A', price: v1!.amount + units(700) }));
     expect(changed).toMatchObject({ packageCode: 'MG006A', version: 2, price: v1!.amount + units(700), previous: { version: 1, price: v1!.amount } });
-    const [kept] = await server.scratch.db.query<{ amount: number; package_version: number }>('SELECT amount, package_version FROM holds WHERE case_id = $1', [before]);
+    const [kept] = await server.scratch.db.query<{ amount: number; package_version: number }>('SELECT amount, package_version FROM holds WHERE case_id = $1', [
+      before,
+    ]);
     expect(kept).toEqual(v1);
     const after = await admitted(deskA, others[9]!, 'MG006A');
-    const [v2] = await server.scratch.db.query<{ amount: number; package_version: number }>('SELECT amount, package_version FROM holds WHERE case_id = $1', [after]);
+    const [v2] = await server.scratch.db.query<{ amount: number; package_version: number }>('SELECT amount, package_version FROM holds WHERE case_id = $1', [
+      after,
+    ]);
     expect(v2).toEqual({ amount: v1!.amount + units(700), package_version: 2 });
     for (const caseId of [before, after]) resultOf(await server.command(deskA, 'cancel-case', { caseId, reason: 'test over' }));
   });

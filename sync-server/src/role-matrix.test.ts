@@ -13,7 +13,7 @@ import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
  */
 const expected: Record<CommandName, string[]> = {
   'identify-member': ['MEDCO', 'PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'],
-  'admit': ['MEDCO'],
+  admit: ['MEDCO'],
   'request-preauth': ['MEDCO'],
   'respond-query': ['MEDCO'],
   'decide-preauth': ['PPD'],
@@ -23,7 +23,7 @@ const expected: Record<CommandName, string[]> = {
   'decide-enhancement': ['PPD'],
   'add-booking': ['MEDCO'],
   'void-booking': ['MEDCO'],
-  'discharge': ['MEDCO'],
+  discharge: ['MEDCO'],
   'submit-claim': ['MEDCO'],
   'process-claim': ['CEX'],
   'verify-claim': ['CPD'],
@@ -77,8 +77,12 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
   afterAll(async () => {
     if (outcomes.size > 0) {
       const width = Math.max(...commandNames.map((name) => name.length));
-      const lines = [`role × command matrix (${backend}): ${outcomes.size} of ${commandNames.length * roleNames.length} cells passed`, `${''.padEnd(width)} ${roleNames.map((role) => role.padStart(5)).join(' ')}`];
-      for (const name of commandNames) lines.push(`${name.padEnd(width)} ${roleNames.map((role) => (outcomes.get(`${name}|${role}`) ?? '  ?').padStart(5)).join(' ')}`);
+      const lines = [
+        `role × command matrix (${backend}): ${outcomes.size} of ${commandNames.length * roleNames.length} cells passed`,
+        `${''.padEnd(width)} ${roleNames.map((role) => role.padStart(5)).join(' ')}`,
+      ];
+      for (const name of commandNames)
+        lines.push(`${name.padEnd(width)} ${roleNames.map((role) => (outcomes.get(`${name}|${role}`) ?? '  ?').padStart(5)).join(' ')}`);
       console.log(lines.join('\n'));
     }
     await server?.close();
@@ -90,7 +94,14 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
   const family = async (): Promise<{ memberId: string; schemeMemberId: string }> => {
     const memberId = randomUUID();
     const schemeMemberId = `PMJ-M${next().padStart(7, '0').slice(-7)}`;
-    await ok('HA', 'register-family', { familyId: randomUUID(), familyNumber: `FAM-M-${next()}`, cover: 5_000_000, registeredPhone: '+919800000999', district: 'Pune', members: [{ memberId, schemeMemberId, fullName: 'Matrix Member', birthYear: 1990, gender: 'X', relation: 'head' }] });
+    await ok('HA', 'register-family', {
+      familyId: randomUUID(),
+      familyNumber: `FAM-M-${next()}`,
+      cover: 5_000_000,
+      registeredPhone: '+919800000999',
+      district: 'Pune',
+      members: [{ memberId, schemeMemberId, fullName: 'Matrix Member', birthYear: 1990, gender: 'X', relation: 'head' }],
+    });
     return { memberId, schemeMemberId };
   };
   const admitted = async (identity: Record<string, unknown> = { identityMethod: 'fingerprint' }) => {
@@ -140,7 +151,7 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
   const success = (body: Record<string, unknown>): Prepared => ({ body });
   const prepare: Record<CommandName, () => Promise<Prepared>> = {
     'identify-member': async () => success({ by: 'scheme-id', value: (await family()).schemeMemberId }),
-    'admit': async () => success({ caseId: randomUUID(), memberId: (await family()).memberId, identityMethod: 'fingerprint' }),
+    admit: async () => success({ caseId: randomUUID(), memberId: (await family()).memberId, identityMethod: 'fingerprint' }),
     'request-preauth': async () => success({ caseId: await admitted(), packageCode: 'SE007A' }),
     'respond-query': async () => {
       const caseId = await pending();
@@ -160,9 +171,10 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
       await ok('MEDCO', 'request-enhancement', { enhancementId, caseId: await approved(), amount: 100_000, reason: 'Two more days' });
       return success({ enhancementId, decision: 'approve' });
     },
-    'add-booking': async () => success({ bookingId: randomUUID(), caseId: await pending(), itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 }),
+    'add-booking': async () =>
+      success({ bookingId: randomUUID(), caseId: await pending(), itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 }),
     'void-booking': async () => success({ bookingId: await booked(await pending()), reason: 'Entered on the wrong patient' }),
-    'discharge': async () => success({ caseId: await admitted() }),
+    discharge: async () => success({ caseId: await admitted() }),
     'submit-claim': async () => {
       const caseId = await approved();
       await booked(caseId);
@@ -179,9 +191,27 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     },
     'approve-payment': async () => success({ paymentId: randomUUID(), claimIds: [(await claim('approved')).claimId] }),
     'cancel-case': async () => success({ caseId: await admitted(), reason: 'Admitted by mistake' }),
-    'register-family': async () => success({ familyId: randomUUID(), familyNumber: `FAM-M-${next()}`, cover: 1_000_000, registeredPhone: '+919800000999', district: 'Pune', members: [{ memberId: randomUUID(), schemeMemberId: `PMJ-N${next().padStart(7, '0').slice(-7)}`, fullName: 'Matrix Member', birthYear: 1990, gender: 'X', relation: 'head' }] }),
+    'register-family': async () =>
+      success({
+        familyId: randomUUID(),
+        familyNumber: `FAM-M-${next()}`,
+        cover: 1_000_000,
+        registeredPhone: '+919800000999',
+        district: 'Pune',
+        members: [
+          {
+            memberId: randomUUID(),
+            schemeMemberId: `PMJ-N${next().padStart(7, '0').slice(-7)}`,
+            fullName: 'Matrix Member',
+            birthYear: 1990,
+            gender: 'X',
+            relation: 'head',
+          },
+        ],
+      }),
     'set-package-price': async () => success({ packageCode: 'SE007A', price: 900_000 }),
-    'create-operator': async () => success({ operatorId: randomUUID(), username: `op.${next()}`, displayName: 'Op', password: 'a-long-password', roles: ['CEX'] }),
+    'create-operator': async () =>
+      success({ operatorId: randomUUID(), username: `op.${next()}`, displayName: 'Op', password: 'a-long-password', roles: ['CEX'] }),
     'configure-desk': async () => success({ deskId: await registeredDesk(), registryDistrict: 'Satara' }),
     'send-otp': async () => success({ challengeId: randomUUID(), memberId: (await family()).memberId }),
     'verify-otp': async () => {
@@ -192,7 +222,11 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
       if (!code) throw new Error('no one-time code reached the SMS sink');
       return success({ challengeId, code });
     },
-    'review-override': async () => success({ caseId: await admitted({ identityMethod: 'override', overrideReason: 'Unconscious on arrival, no relative', supervisorName: 'Dr Supervisor' }), note: 'Checked the ward register' }),
+    'review-override': async () =>
+      success({
+        caseId: await admitted({ identityMethod: 'override', overrideReason: 'Unconscious on arrival, no relative', supervisorName: 'Dr Supervisor' }),
+        note: 'Checked the ward register',
+      }),
     'enroll-fingerprint': async () => success({ memberId: (await family()).memberId, template: Buffer.alloc(512, 7).toString('base64') }),
     'enroll-face': async () => success({ memberId: (await family()).memberId, descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)) }),
     'register-hospital': async () => success({ hospitalId: randomUUID(), code: `M-${next()}`, name: 'Matrix Hospital', district: 'Pune' }),

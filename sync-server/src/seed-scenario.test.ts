@@ -9,7 +9,12 @@ const units = (n: number) => n * 100; // the demo scheme counts paise
 
 describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
   let server: TestServer;
-  let deskA = "", deskB = "", ppd = "", cex = "", cpd = "", aco = "";
+  let deskA = '',
+    deskB = '',
+    ppd = '',
+    cex = '',
+    cpd = '',
+    aco = '';
   const fatherCase = randomUUID();
   const motherCase = randomUUID();
   const bookings = [randomUUID(), randomUUID(), randomUUID()];
@@ -51,11 +56,13 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
     expect(seen).toMatchObject({ committed: units(10000), available: 0 });
     // The 1,000 is recorded against her on the hold (authorized 5,000, held 4,000) and stated at
     // admission; it is an estimate until services are booked, so she owes nothing yet.
-    expect(String(preauth.summary)).toContain('₹1,000.00 would be the patient\'s shortfall');
+    expect(String(preauth.summary)).toContain("₹1,000.00 would be the patient's shortfall");
     expect(seen.holds).toContainEqual(expect.objectContaining({ caseId: motherCase, memberId: demoIds.mother, authorized: units(5000), amount: units(4000) }));
     expect(seen.patientShares).toEqual([]);
     // Desk B sees the father's hold at hospital A only as an amount: not whose case it is (issue 13 item 8).
-    expect(seen.holds).toContainEqual(expect.objectContaining({ caseId: null, memberId: null, hospitalCode: 'HSP-A', isOwnHospital: false, amount: units(6000) }));
+    expect(seen.holds).toContainEqual(
+      expect.objectContaining({ caseId: null, memberId: null, hospitalCode: 'HSP-A', isOwnHospital: false, amount: units(6000) }),
+    );
     expect(JSON.stringify(seen)).not.toContain(fatherCase);
   });
 
@@ -67,8 +74,14 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
   });
 
   it('step 4: PPD approves both pre-auths; holds unchanged, both desks see approved', async () => {
-    expect(resultOf(await server.command(ppd, 'decide-preauth', { caseId: fatherCase, decision: 'approve' }))).toMatchObject({ preauthStatus: 'approved', holdAmount: units(6000) });
-    expect(resultOf(await server.command(ppd, 'decide-preauth', { caseId: motherCase, decision: 'approve' }))).toMatchObject({ preauthStatus: 'approved', holdAmount: units(4000) });
+    expect(resultOf(await server.command(ppd, 'decide-preauth', { caseId: fatherCase, decision: 'approve' }))).toMatchObject({
+      preauthStatus: 'approved',
+      holdAmount: units(6000),
+    });
+    expect(resultOf(await server.command(ppd, 'decide-preauth', { caseId: motherCase, decision: 'approve' }))).toMatchObject({
+      preauthStatus: 'approved',
+      holdAmount: units(4000),
+    });
     expect((await server.get(deskA, `/cases/${fatherCase}`)).body).toMatchObject({ preauth: { status: 'approved' }, hold: { amount: units(6000) } });
     expect((await server.get(deskB, `/cases/${motherCase}`)).body).toMatchObject({ preauth: { status: 'approved' }, hold: { amount: units(4000) } });
     expect(await balance(deskA)).toMatchObject({ committed: units(10000), available: 0 });
@@ -77,7 +90,16 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
   it('step 5: bookings 2,500 + 3,000 + 500 are all covered and sum to the hold', async () => {
     const amounts = [2500, 3000, 500];
     for (const [index, amount] of amounts.entries()) {
-      const booked = resultOf(await server.command(deskA, 'add-booking', { bookingId: bookings[index]!, caseId: fatherCase, itemCode: `SVC-${index + 1}`, description: `Service ${index + 1}`, quantity: 1, unitPrice: units(amount) }));
+      const booked = resultOf(
+        await server.command(deskA, 'add-booking', {
+          bookingId: bookings[index]!,
+          caseId: fatherCase,
+          itemCode: `SVC-${index + 1}`,
+          description: `Service ${index + 1}`,
+          quantity: 1,
+          unitPrice: units(amount),
+        }),
+      );
       expect(booked).toMatchObject({ coverage: 'covered', coveredAmount: units(amount), shortfallAmount: 0, packageVersion: 1 });
     }
     expect((await server.get(deskA, `/cases/${fatherCase}`)).body).toMatchObject({ hold: { amount: units(6000), consumed: units(6000) } });
@@ -87,11 +109,17 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
     resultOf(await server.command(deskA, 'discharge', { caseId: fatherCase }));
     const claim = resultOf(await server.command(deskA, 'submit-claim', { claimId, caseId: fatherCase, amount: units(6000) }));
     expect(claim).toMatchObject({ status: 'submitted', payerAmount: units(6000), patientAmount: 0, released: 0 });
-    const details = (await server.get(deskA, `/cases/${fatherCase}`)).body as { bookings: { closed_at: string | null; status: string }[]; hold: { status: string } };
+    const details = (await server.get(deskA, `/cases/${fatherCase}`)).body as {
+      bookings: { closed_at: string | null; status: string }[];
+      hold: { status: string };
+    };
     expect(details.bookings).toHaveLength(3);
     expect(details.bookings.every((b) => b.closed_at !== null && b.status === 'active')).toBe(true);
     expect(details.hold.status).toBe('claimed');
-    expect(await balance(deskA)).toMatchObject({ committed: units(10000), claims: [expect.objectContaining({ claimId, status: 'submitted', committedAmount: units(6000) })] });
+    expect(await balance(deskA)).toMatchObject({
+      committed: units(10000),
+      claims: [expect.objectContaining({ claimId, status: 'submitted', committedAmount: units(6000) })],
+    });
   });
 
   it('step 7: a claim of 5,900 against a booking sum of 6,000 is refused with the difference 100', async () => {
@@ -118,7 +146,9 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
     expect(payment).toMatchObject({ amount: units(5500), governmentAmount: units(3300), insurerAmount: units(2200), netPaid: units(5500) });
     expect(String(payment.reference)).toMatch(/^PAY-HSP-A-\d{8}-[0-9A-F]{32}$/);
     const reconciliation = (await server.get(aco, '/reports/reconciliation')).body as { payments: unknown[]; unbalanced: unknown[] };
-    expect(reconciliation.payments).toContainEqual(expect.objectContaining({ reference: payment.reference, approved: units(5500), netPaid: units(5500), deductions: 0, isBalanced: true }));
+    expect(reconciliation.payments).toContainEqual(
+      expect.objectContaining({ reference: payment.reference, approved: units(5500), netPaid: units(5500), deductions: 0, isBalanced: true }),
+    );
     expect(reconciliation.unbalanced).toEqual([]);
     // Paid claims still count as committed.
     expect(await balance(deskA)).toMatchObject({ committed: units(9500), available: units(500) });
@@ -136,7 +166,9 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
 
 describeEachBackend('S1-retry — every command sent twice (%s)', (backend) => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(backend); });
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+  });
   afterAll(async () => server?.close());
 
   it('answers every repeat with the first answer and changes nothing', async () => {
@@ -163,7 +195,14 @@ describeEachBackend('S1-retry — every command sent twice (%s)', (backend) => {
     expect(refused.status).toBe(409);
     await twice(ppd, 'decide-preauth', { caseId: fatherCase, decision: 'approve' });
     for (const amount of [2500, 3000, 500]) {
-      await twice(deskA, 'add-booking', { bookingId: randomUUID(), caseId: fatherCase, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount) });
+      await twice(deskA, 'add-booking', {
+        bookingId: randomUUID(),
+        caseId: fatherCase,
+        itemCode: 'SVC',
+        description: 'Service',
+        quantity: 1,
+        unitPrice: units(amount),
+      });
     }
     const balance = (await server.get(deskA, `/families/${demoIds.seedFamily}/balance`)).body;
     expect(balance).toMatchObject({ committed: units(10000), available: 0 });

@@ -31,14 +31,29 @@ const noScheme = 'No scheme is configured in this database. Start with --demo fo
  * current scheme, and start the audit chainer. `keys` is given by the test harness; otherwise they
  * come from the environment, a key file, or (embedded demo database only) `demoKeyFile`.
  */
-export async function prepareServer(db: Database, options: { env?: NodeJS.ProcessEnv; keys?: ServerKeys; demoKeyFile?: string; chainIntervalMs?: number; schemeRefreshMs?: number; now?: () => Date; watchPolicyYear?: boolean; anchorFile?: string | null; anchorIntervalMs?: number; migrations?: 'run' | 'check' } = {}): Promise<ServerState> {
+export async function prepareServer(
+  db: Database,
+  options: {
+    env?: NodeJS.ProcessEnv;
+    keys?: ServerKeys;
+    demoKeyFile?: string;
+    chainIntervalMs?: number;
+    schemeRefreshMs?: number;
+    now?: () => Date;
+    watchPolicyYear?: boolean;
+    anchorFile?: string | null;
+    anchorIntervalMs?: number;
+    migrations?: 'run' | 'check';
+  } = {},
+): Promise<ServerState> {
   const env = options.env ?? process.env;
   const keys = options.keys ?? loadServerKeys(env, options.demoKeyFile ? { demoKeyFile: options.demoKeyFile } : {});
   // Under the runtime role (MIGRATION_DATABASE_URL given, docs/database-roles.md) the server may
   // not migrate: main.ts ran them under the owner role; here it only checks they are all applied.
   if (options.migrations === 'check') {
     const pending = await pendingMigrations(db);
-    if (pending.length > 0) throw new Error(`The database lacks migrations ${pending.join(', ')}: run them under the owner role (MIGRATION_DATABASE_URL) first.`);
+    if (pending.length > 0)
+      throw new Error(`The database lacks migrations ${pending.join(', ')}: run them under the owner role (MIGRATION_DATABASE_URL) first.`);
   } else await migrate(db);
   let scheme: SchemeRow | null = null;
   const reloadScheme = async () => {
@@ -49,7 +64,11 @@ export async function prepareServer(db: Database, options: { env?: NodeJS.Proces
 
   // The chainer links committed audit entries onto the keyed hash chain shortly after they commit,
   // after re-keying a chain from before migration 025; the head is anchored outside the database.
-  const audit = await startAuditWork(db, keys.audit, { chainIntervalMs: options.chainIntervalMs ?? 250, anchorFile: options.anchorFile ?? null, ...(options.anchorIntervalMs ? { anchorIntervalMs: options.anchorIntervalMs } : {}) });
+  const audit = await startAuditWork(db, keys.audit, {
+    chainIntervalMs: options.chainIntervalMs ?? 250,
+    anchorFile: options.anchorFile ?? null,
+    ...(options.anchorIntervalMs ? { anchorIntervalMs: options.anchorIntervalMs } : {}),
+  });
   let stopped = false;
   // Scheme parameters change by command (set-scheme-parameters) on any server process: the process
   // that ran it reloads at once, every other one within this interval. This copy is for display

@@ -33,8 +33,7 @@ function finding(code: StrictJsonCode, path: readonly (string | number)[], probl
 }
 
 export type StrictJsonResult =
-  | { readonly ok: true; readonly value: unknown; readonly findings: readonly JsonFinding[] }
-  | { readonly ok: false; readonly finding: JsonFinding };
+  { readonly ok: true; readonly value: unknown; readonly findings: readonly JsonFinding[] } | { readonly ok: false; readonly finding: JsonFinding };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -81,7 +80,7 @@ function duplicateKeys(text: string): JsonFinding[] {
   const findings: JsonFinding[] = [];
   // One frame per open container: an object's keys so far, or an array's next index.
   const frames: ({ kind: 'object'; keys: Set<string>; key: string | null } | { kind: 'array'; index: number })[] = [];
-  const pathHere = (): (string | number)[] => frames.map((frame) => (frame.kind === 'object' ? frame.key ?? '' : frame.index));
+  const pathHere = (): (string | number)[] => frames.map((frame) => (frame.kind === 'object' ? (frame.key ?? '') : frame.index));
   let i = 0;
   while (i < text.length) {
     const char = text[i];
@@ -124,7 +123,11 @@ function duplicateKeys(text: string): JsonFinding[] {
 
 /** Every key or string value that holds refused text (iterative, like duplicateKeys). */
 function textFindings(value: unknown): JsonFinding[] {
-  interface Node { readonly value: unknown; readonly parent: Node | null; readonly step: string | number }
+  interface Node {
+    readonly value: unknown;
+    readonly parent: Node | null;
+    readonly step: string | number;
+  }
   // Paths are built only for a finding, from parent links: copying one per value would cost
   // depth² on a deeply nested body.
   const pathOf = (node: Node | null): (string | number)[] => {

@@ -24,7 +24,11 @@ export interface CpuSplit {
 
 const isLinux = existsSync('/proc/stat');
 const ticksPerSecond = isLinux ? Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100 : 100;
-const coreCount = isLinux ? readFileSync('/proc/stat', 'utf8').split('\n').filter((line) => /^cpu\d/.test(line)).length : 1;
+const coreCount = isLinux
+  ? readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .filter((line) => /^cpu\d/.test(line)).length
+  : 1;
 
 /** utime + stime of one process, ms; 0 if it is gone. */
 function processMs(pid: number): number {

@@ -42,7 +42,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function runFor(seconds: number, workers: number, work: (worker: number) => Promise<void>, onProgress?: (done: number) => void, serverPids: readonly number[] = []): Promise<{ done: number; latencies: number[]; seconds: number; errors: number; cpu: CpuSplit | null }> {
+async function runFor(
+  seconds: number,
+  workers: number,
+  work: (worker: number) => Promise<void>,
+  onProgress?: (done: number) => void,
+  serverPids: readonly number[] = [],
+): Promise<{ done: number; latencies: number[]; seconds: number; errors: number; cpu: CpuSplit | null }> {
   const cpuBefore = sampleCpu(serverPids);
   const stopAt = performance.now() + seconds * 1000;
   let done = 0;
@@ -50,19 +56,21 @@ async function runFor(seconds: number, workers: number, work: (worker: number) =
   const latencies: number[] = [];
   const started = performance.now();
   const ticker = onProgress ? setInterval(() => onProgress(done), 1000) : null;
-  await Promise.all(Array.from({ length: workers }, async (_, worker) => {
-    while (performance.now() < stopAt) {
-      const t0 = performance.now();
-      try {
-        await work(worker);
-        latencies.push(performance.now() - t0);
-        done += 1;
-      } catch (error) {
-        errors += 1;
-        if (errors <= 3) console.error('  error:', error instanceof Error ? error.message : error);
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (performance.now() < stopAt) {
+        const t0 = performance.now();
+        try {
+          await work(worker);
+          latencies.push(performance.now() - t0);
+          done += 1;
+        } catch (error) {
+          errors += 1;
+          if (errors <= 3) console.error('  error:', error instanceof Error ? error.message : error);
+        }
       }
-    }
-  }));
+    }),
+  );
   if (ticker) clearInterval(ticker);
   const cpu = cpuSplit(cpuBefore, sampleCpu(serverPids), done);
   return { done, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000, errors, cpu };
@@ -79,7 +87,8 @@ async function main(): Promise<void> {
     console.log(`setting up ${spreadFamilies} families with a case each, and one hot family of five…`);
     // Each bench case: admitted, pre-auth approved with a large authorized amount and a hold of 0,
     // so every booking must grow the hold from the family cover (one arbitration per booking).
-    await scratch.db.query(`
+    await scratch.db.query(
+      `
       INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district)
         SELECT ('10000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, '${demoIds.schemeId}', 'BENCH-' || g, 100000000000, '+919800000000', 'Pune'
           FROM generate_series(1, ${spreadFamilies + 1}) g;
@@ -97,8 +106,14 @@ async function main(): Promise<void> {
         SELECT gen_random_uuid(), id, 'MG012A', 1, 600000, 100000000000, 100000000000, 'approved' FROM cases WHERE id::text LIKE '30000000-%';
       INSERT INTO holds (id, case_id, family_id, amount, consumed, authorized, package_code, package_version, status, policy_year)
         SELECT gen_random_uuid(), id, family_id, 0, 0, 100000000000, 'MG012A', 1, 'active', policy_year FROM cases WHERE id::text LIKE '30000000-%';
-    `.split(';').filter((s) => s.trim()).join(';'));
-    const [{ policy_year: openYear }] = (await scratch.db.query<{ policy_year: number }>('SELECT policy_year FROM schemes WHERE is_current')) as [{ policy_year: number }];
+    `
+        .split(';')
+        .filter((s) => s.trim())
+        .join(';'),
+    );
+    const [{ policy_year: openYear }] = (await scratch.db.query<{ policy_year: number }>('SELECT policy_year FROM schemes WHERE is_current')) as [
+      { policy_year: number },
+    ];
     // One statement on its own: VACUUM cannot run inside the implicit transaction of a multi-statement script.
     await scratch.db.query('VACUUM ANALYZE');
     const caseId = (g: number) => `30000000-0000-4000-8000-${g.toString(16).padStart(12, '0')}`;
@@ -111,9 +126,18 @@ async function main(): Promise<void> {
     const book = async (worker: number, target: string) => {
       const base = servers[worker % servers.length]!.url;
       const response = await request(`${base}/commands/add-booking`, {
-        method: 'POST', dispatcher: agent,
+        method: 'POST',
+        dispatcher: agent,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ commandId: randomUUID(), bookingId: randomUUID(), caseId: target, itemCode: 'SVC', description: 'Bench service', quantity: 1, unitPrice: 100 }),
+        body: JSON.stringify({
+          commandId: randomUUID(),
+          bookingId: randomUUID(),
+          caseId: target,
+          itemCode: 'SVC',
+          description: 'Bench service',
+          quantity: 1,
+          unitPrice: 100,
+        }),
       });
       const text = await response.body.text();
       if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
@@ -123,14 +147,20 @@ async function main(): Promise<void> {
     console.log('(a) HTTP, spread over 10,000 families');
     await runFor(warmupSeconds, concurrency, (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))));
     const serverPids = servers.map((s) => s.child.pid ?? 0).filter((pid) => pid > 0);
-    const spread = await runFor(phaseSeconds, concurrency, (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('spread'), serverPids);
+    const spread = await runFor(
+      phaseSeconds,
+      concurrency,
+      (w) => book(w, caseId(1 + Math.floor(Math.random() * spreadFamilies))),
+      progress('spread'),
+      serverPids,
+    );
     console.log('\n(b) HTTP, one hot family');
     const hot = await runFor(phaseSeconds, concurrency, (w) => book(w, hotCases[w % hotCases.length]!), progress('hot'), serverPids);
     await agent.close();
     await Promise.all(servers.map((s) => s.stop()));
     servers.length = 0;
 
-    console.log('\n(c) raw SQL: the server\'s statement over 64 direct connections');
+    console.log("\n(c) raw SQL: the server's statement over 64 direct connections");
     const pool = new pg.Pool({ connectionString: scratch.url!, max: concurrency });
     const medco = (await pool.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'")).rows[0]!.id;
     // Exactly the statement the server sends for one add-booking that extends its hold: the text
@@ -140,7 +170,9 @@ async function main(): Promise<void> {
     const rawBooking = async (target: string) => {
       const { text, params } = bookingDecisionStatement({
         body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: target, itemCode: 'SVC', description: 'Bench service', quantity: 1, unitPrice: 100 },
-        principal: medcoPrincipal, requestHash: 'raw', amount: 100,
+        principal: medcoPrincipal,
+        requestHash: 'raw',
+        amount: 100,
       });
       const rows = (await pool.query<{ answer_status: number }>({ name: 'raw_decision', text, values: params })).rows;
       if (rows[0]?.answer_status !== 200) throw new Error(`raw decision answered ${rows[0]?.answer_status}`);
@@ -148,9 +180,17 @@ async function main(): Promise<void> {
     await runFor(warmupSeconds, concurrency, () => rawBooking(caseId(1 + Math.floor(Math.random() * spreadFamilies))));
     const raw = await runFor(phaseSeconds, concurrency, () => rawBooking(caseId(1 + Math.floor(Math.random() * spreadFamilies))), progress('raw'));
     console.log('\n(d) reference: the lone arbitration UPDATE, autocommit');
-    const single = await runFor(phaseSeconds, concurrency, async () => {
-      await pool.query('UPDATE family_years SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed) WHERE family_id = $1 AND policy_year = $3 RETURNING last_change', [`10000000-0000-4000-8000-${(1 + Math.floor(Math.random() * spreadFamilies)).toString(16).padStart(12, '0')}`, 100, openYear]);
-    }, progress('single'));
+    const single = await runFor(
+      phaseSeconds,
+      concurrency,
+      async () => {
+        await pool.query(
+          'UPDATE family_years SET last_change = LEAST($2::bigint, cover - committed), committed = committed + LEAST($2::bigint, cover - committed) WHERE family_id = $1 AND policy_year = $3 RETURNING last_change',
+          [`10000000-0000-4000-8000-${(1 + Math.floor(Math.random() * spreadFamilies)).toString(16).padStart(12, '0')}`, 100, openYear],
+        );
+      },
+      progress('single'),
+    );
     await pool.end();
 
     const [check] = await scratch.db.query<{ over: number }>('SELECT count(*)::int AS over FROM family_years WHERE committed > cover');
@@ -166,23 +206,47 @@ async function main(): Promise<void> {
       singleStatementPerSec: Math.round(single.done / single.seconds),
       errors: spread.errors + hot.errors + raw.errors,
       overCommittedFamilies: check?.over ?? -1,
-      concurrency, phaseSeconds, serverProcesses, poolPerServer: Number(poolSize), cores: cpus().length, at: new Date().toISOString(),
+      concurrency,
+      phaseSeconds,
+      serverProcesses,
+      poolPerServer: Number(poolSize),
+      cores: cpus().length,
+      at: new Date().toISOString(),
       cpu: { httpSpread: spread.cpu, httpHot: hot.cpu, rawSql: raw.cpu, singleStatement: single.cpu },
     };
     console.log('\n');
     console.table({
       '(a) HTTP spread, 10,000 families': { 'decisions/s': results.httpSpreadPerSec, 'p50 ms': results.p50Ms, 'p99 ms': results.p99Ms },
       '(b) HTTP hot family': { 'decisions/s': results.httpHotPerSec, 'p50 ms': Number(percentile(hot.latencies, 50).toFixed(2)), 'p99 ms': results.hotP99Ms },
-      '(c) raw SQL, same statement': { 'decisions/s': results.rawSqlPerSec, 'p50 ms': Number(percentile(raw.latencies, 50).toFixed(2)), 'p99 ms': results.rawP99Ms },
-      '(d) lone arbitration UPDATE': { 'decisions/s': results.singleStatementPerSec, 'p50 ms': Number(percentile(single.latencies, 50).toFixed(2)), 'p99 ms': Number(percentile(single.latencies, 99).toFixed(2)) },
+      '(c) raw SQL, same statement': {
+        'decisions/s': results.rawSqlPerSec,
+        'p50 ms': Number(percentile(raw.latencies, 50).toFixed(2)),
+        'p99 ms': results.rawP99Ms,
+      },
+      '(d) lone arbitration UPDATE': {
+        'decisions/s': results.singleStatementPerSec,
+        'p50 ms': Number(percentile(single.latencies, 50).toFixed(2)),
+        'p99 ms': Number(percentile(single.latencies, 99).toFixed(2)),
+      },
     });
-    const cpuRow = (split: CpuSplit | null) => split ? {
-      'postgres cores': split.cores.postgres, 'servers cores': split.cores.servers, 'generator cores': split.cores.generator, 'other cores': split.cores.other, 'idle cores': split.cores.idle,
-      'pg ms/decision': split.msPerDecision.postgres, 'servers ms/decision': split.msPerDecision.servers, 'generator ms/decision': split.msPerDecision.generator,
-    } : {};
+    const cpuRow = (split: CpuSplit | null) =>
+      split
+        ? {
+            'postgres cores': split.cores.postgres,
+            'servers cores': split.cores.servers,
+            'generator cores': split.cores.generator,
+            'other cores': split.cores.other,
+            'idle cores': split.cores.idle,
+            'pg ms/decision': split.msPerDecision.postgres,
+            'servers ms/decision': split.msPerDecision.servers,
+            'generator ms/decision': split.msPerDecision.generator,
+          }
+        : {};
     console.log('CPU: average busy cores per part, and CPU milliseconds per decision ("other" is the rest of the machine)');
     console.table({ '(a)': cpuRow(spread.cpu), '(b)': cpuRow(hot.cpu), '(c)': cpuRow(raw.cpu), '(d)': cpuRow(single.cpu) });
-    console.log(`ratio (a)/(c) = ${results.ratio} (target ≥ 0.5); p99 of (a) = ${results.p99Ms} ms (target < 25 ms); errors ${results.errors}; over-committed families ${results.overCommittedFamilies}`);
+    console.log(
+      `ratio (a)/(c) = ${results.ratio} (target ≥ 0.5); p99 of (a) = ${results.p99Ms} ms (target < 25 ms); errors ${results.errors}; over-committed families ${results.overCommittedFamilies}`,
+    );
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/server.json', `${JSON.stringify(results, null, 2)}\n`);
     console.log('wrote bench-results/server.json');

@@ -59,10 +59,7 @@ type CommandProfile = Record<'familyLookup' | 'commitWithFsync' | 'pendingCount'
 
 // ---------------------------------------------------------------- IPC between bench and desk
 type ToDesk =
-  | { kind: 'pull'; serverUrl: string; code: string; dataDir: string }
-  | { kind: 'sign-in' }
-  | { kind: 'commands'; count: number }
-  | { kind: 'close' };
+  { kind: 'pull'; serverUrl: string; code: string; dataDir: string } | { kind: 'sign-in' } | { kind: 'commands'; count: number } | { kind: 'close' };
 type FromDesk =
   | { kind: 'progress'; applied: number }
   | { kind: 'pulled'; documents: number; ms: number; cpuMs: number; state: string; lastError: string | null }
@@ -108,7 +105,14 @@ async function deskMain(): Promise<void> {
           const ms = performance.now() - started;
           const cpu = process.cpuUsage(cpuBefore);
           for (const table of serverTables) documents += (backend.db.prepare(`SELECT count(*) AS n FROM server_${table}`).get() as { n: number }).n;
-          send({ kind: 'pulled', documents, ms, cpuMs: (cpu.user + cpu.system) / 1000, state: status.ok ? status.value.state : 'unknown', lastError: status.ok ? status.value.lastError?.message ?? null : status.error.message });
+          send({
+            kind: 'pulled',
+            documents,
+            ms,
+            cpuMs: (cpu.user + cpu.system) / 1000,
+            state: status.ok ? status.value.state : 'unknown',
+            lastError: status.ok ? (status.value.lastError?.message ?? null) : status.error.message,
+          });
           return;
         }
         case 'sign-in': {
@@ -119,7 +123,9 @@ async function deskMain(): Promise<void> {
         }
         case 'commands': {
           const desk = backend!;
-          const caseIds = (desk.db.prepare('SELECT id FROM server_cases ORDER BY random() LIMIT ?').all(message.count + 100) as { id: string }[]).map((r) => r.id);
+          const caseIds = (desk.db.prepare('SELECT id FROM server_cases ORDER BY random() LIMIT ?').all(message.count + 100) as { id: string }[]).map(
+            (r) => r.id,
+          );
           const failures: string[] = [];
           const book = async (caseId: string): Promise<number> => {
             const started = performance.now();
@@ -138,7 +144,13 @@ async function deskMain(): Promise<void> {
             await new Promise((resolve) => setImmediate(resolve));
           }
           const profile = await profileCommand(desk, caseIds);
-          send({ kind: 'commands-done', latenciesMs: latenciesMs.sort((a, b) => a - b), walAutocheckpoint: desk.db.pragma('wal_autocheckpoint', { simple: true }) as number, failures: failures.slice(0, 5), profile });
+          send({
+            kind: 'commands-done',
+            latenciesMs: latenciesMs.sort((a, b) => a - b),
+            walAutocheckpoint: desk.db.pragma('wal_autocheckpoint', { simple: true }) as number,
+            failures: failures.slice(0, 5),
+            profile,
+          });
           return;
         }
         case 'close':
@@ -166,7 +178,9 @@ async function profileCommand(desk: DeskBackend, caseIds: readonly string[]): Pr
   desk.db.exec('CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, value TEXT NOT NULL)');
   const probe = desk.db.prepare('INSERT INTO bench_probe (value) VALUES (?)');
   // The same statement as DeskBackend.familyOfCase.
-  const family = desk.db.prepare("SELECT family_id AS familyId FROM server_cases WHERE id = ? UNION ALL SELECT family_id FROM pending_rows WHERE kind = 'cases' AND id = ? LIMIT 1");
+  const family = desk.db.prepare(
+    "SELECT family_id AS familyId FROM server_cases WHERE id = ? UNION ALL SELECT family_id FROM pending_rows WHERE kind = 'cases' AND id = ? LIMIT 1",
+  );
   const time = (list: number[], work: () => unknown) => {
     const started = performance.now();
     work();
@@ -187,7 +201,12 @@ async function profileCommand(desk: DeskBackend, caseIds: readonly string[]): Pr
     const sorted = [...list].sort((a, b) => a - b);
     return { p50: round(percentile(sorted, 50), 3), p99: round(percentile(sorted, 99), 3) };
   };
-  return { familyLookup: summary(samples.familyLookup), commitWithFsync: summary(samples.commitWithFsync), pendingCount: summary(samples.pendingCount), syncNudge: summary(samples.syncNudge) };
+  return {
+    familyLookup: summary(samples.familyLookup),
+    commitWithFsync: summary(samples.commitWithFsync),
+    pendingCount: summary(samples.pendingCount),
+    syncNudge: summary(samples.syncNudge),
+  };
 }
 
 // ---------------------------------------------------------------- memory of the desk process
@@ -203,7 +222,9 @@ function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /** CPU seconds a process has used (utime + stime), from /proc. */
 function processCpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -220,7 +241,9 @@ function machineCpuSeconds(): { busy: number; total: number } {
 // ---------------------------------------------------------------- the bench
 async function benchMain(): Promise<void> {
   process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
-  console.log(`bench:sync — PostgreSQL, ${cpus().length} cores; ${families.toLocaleString('en')} families × 2 members, ${bookings.toLocaleString('en')} bookings on ${cases.toLocaleString('en')} cases`);
+  console.log(
+    `bench:sync — PostgreSQL, ${cpus().length} cores; ${families.toLocaleString('en')} families × 2 members, ${bookings.toLocaleString('en')} bookings on ${cases.toLocaleString('en')} cases`,
+  );
   const scratch = await createScratchDatabase('postgres', { maxConnections: 4 });
   const workDir = mkdtempSync(join(tmpdir(), 'coverdesk-sync-bench-'));
   let server: ServerProcess | null = null;
@@ -231,7 +254,7 @@ async function benchMain(): Promise<void> {
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
     await state.stop();
     const setupStarted = performance.now();
-    console.log('setting up the server\'s data by bulk SQL…');
+    console.log("setting up the server's data by bulk SQL…");
     const uuid = (prefix: string, expression: string) => `('${prefix}-0000-4000-8000-' || lpad(to_hex(${expression}), 12, '0'))::uuid`;
     const [medco] = await scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");
     await scratch.db.script(`
@@ -280,33 +303,40 @@ async function benchMain(): Promise<void> {
       const issued = await postJson(`${server!.url}/desks/${demoIds.deskA}/enrollment-codes`, {}, haToken);
       if (issued.status !== 200) throw new Error(`enrollment code: ${JSON.stringify(issued.body)}`);
       const dataDir = join(workDir, `desk-${run}`);
-      const child = fork(fileURLToPath(import.meta.url), ['--desk'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(fileURLToPath(import.meta.url), ['--desk'], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       desk = child;
       const pid = child.pid!;
       sampledPid = pid;
       sampledPeakKb = 0;
       let applied = 0;
-      const waitFor = <K extends FromDesk['kind']>(kind: K): Promise<Extract<FromDesk, { kind: K }>> => new Promise((resolve, reject) => {
-        const onMessage = (message: FromDesk) => {
-          if (message.kind === 'progress') {
-            applied = message.applied;
-            return;
-          }
-          if (message.kind !== kind) return;
-          child.off('message', onMessage);
-          child.off('exit', onExit);
-          resolve(message as Extract<FromDesk, { kind: K }>);
-        };
-        const onExit = (code: number | null) => reject(new Error(`the desk process exited (${code}) while waiting for ${kind}`));
-        child.on('message', onMessage);
-        child.once('exit', onExit);
-      });
+      const waitFor = <K extends FromDesk['kind']>(kind: K): Promise<Extract<FromDesk, { kind: K }>> =>
+        new Promise((resolve, reject) => {
+          const onMessage = (message: FromDesk) => {
+            if (message.kind === 'progress') {
+              applied = message.applied;
+              return;
+            }
+            if (message.kind !== kind) return;
+            child.off('message', onMessage);
+            child.off('exit', onExit);
+            resolve(message as Extract<FromDesk, { kind: K }>);
+          };
+          const onExit = (code: number | null) => reject(new Error(`the desk process exited (${code}) while waiting for ${kind}`));
+          child.on('message', onMessage);
+          child.once('exit', onExit);
+        });
       const pullStarted = performance.now();
       const serverCpuBefore = processCpuSeconds(server!.child.pid!);
       const machineBefore = machineCpuSeconds();
       const progress = setInterval(() => {
         const seconds = (performance.now() - pullStarted) / 1000;
-        process.stdout.write(`\r  pulling: ${applied.toLocaleString('en')} rows applied, ${Math.round(applied / Math.max(seconds, 0.001)).toLocaleString('en')} rows/s, desk RSS ${Math.round(procStatusKb(pid, 'VmRSS') / 1024)} MB   `);
+        process.stdout.write(
+          `\r  pulling: ${applied.toLocaleString('en')} rows applied, ${Math.round(applied / Math.max(seconds, 0.001)).toLocaleString('en')} rows/s, desk RSS ${Math.round(procStatusKb(pid, 'VmRSS') / 1024)} MB   `,
+        );
       }, 500);
       console.log(`(1.${run}) a fresh desk pulls everything through its sync engine`);
       child.send({ kind: 'pull', serverUrl: server!.url, code: String(issued.body.code), dataDir } satisfies ToDesk);
@@ -320,10 +350,19 @@ async function benchMain(): Promise<void> {
       if (pulled.state !== 'online') throw new Error(`the pull did not finish: ${pulled.state} ${pulled.lastError ?? ''}`);
       const rowsPerSec = pulled.documents / (pulled.ms / 1000);
       const peakKb = Math.max(procStatusKb(pid, 'VmHWM'), sampledPeakKb);
-      console.log(`  ${pulled.documents.toLocaleString('en')} rows in ${round(pulled.ms / 1000, 1)} s = ${Math.round(rowsPerSec).toLocaleString('en')} rows/s; desk peak RSS ${Math.round(peakKb / 1024)} MB`);
+      console.log(
+        `  ${pulled.documents.toLocaleString('en')} rows in ${round(pulled.ms / 1000, 1)} s = ${Math.round(rowsPerSec).toLocaleString('en')} rows/s; desk peak RSS ${Math.round(peakKb / 1024)} MB`,
+      );
       // Wall time on a shared 2-core machine varies from run to run; CPU seconds say where the work went.
-      console.log(`  CPU during the pull: desk ${round(pulled.cpuMs / 1000, 1)} s, sync server ${round(serverCpuSeconds, 1)} s, whole machine ${round(machineBusySeconds, 1)} s busy of ${round(machineSeconds, 1)} s (PostgreSQL and the rest: ${round(machineBusySeconds - pulled.cpuMs / 1000 - serverCpuSeconds, 1)} s)`);
-      const cpuSeconds = { desk: round(pulled.cpuMs / 1000, 2), syncServer: round(serverCpuSeconds, 2), machineBusy: round(machineBusySeconds, 2), machineAvailable: round(machineSeconds, 2) };
+      console.log(
+        `  CPU during the pull: desk ${round(pulled.cpuMs / 1000, 1)} s, sync server ${round(serverCpuSeconds, 1)} s, whole machine ${round(machineBusySeconds, 1)} s busy of ${round(machineSeconds, 1)} s (PostgreSQL and the rest: ${round(machineBusySeconds - pulled.cpuMs / 1000 - serverCpuSeconds, 1)} s)`,
+      );
+      const cpuSeconds = {
+        desk: round(pulled.cpuMs / 1000, 2),
+        syncServer: round(serverCpuSeconds, 2),
+        machineBusy: round(machineBusySeconds, 2),
+        machineAvailable: round(machineSeconds, 2),
+      };
       return { child, pid, dataDir, waitFor, pulled, rowsPerSec, peakKb, cpuSeconds };
     };
     const pullRuns: Awaited<ReturnType<typeof pullOnce>>[] = [];
@@ -344,7 +383,7 @@ async function benchMain(): Promise<void> {
     await waitFor('signed-in');
 
     // ------------------------------------------------------------ (2) where the pull's time goes
-    console.log('(2) profile: the server\'s pull() alone, the same pages over HTTP, reading them (parse + checks), the applier');
+    console.log("(2) profile: the server's pull() alone, the same pages over HTTP, reading them (parse + checks), the applier");
     const principal = { deskId: demoIds.deskA, hospitalId: demoIds.hospitalA, registryDistrict: 'Pune', scopeChangedXid: '0' };
     let serverOnlyMs = 0;
     let serverRows = 0;
@@ -370,7 +409,9 @@ async function benchMain(): Promise<void> {
         const query = new URLSearchParams({ limit: String(pageSize) });
         if (checkpoint) query.set('checkpoint', JSON.stringify(checkpoint));
         let started = performance.now();
-        const response = await fetch(`${server.url}/sync/pull?${query.toString()}`, { headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion) } });
+        const response = await fetch(`${server.url}/sync/pull?${query.toString()}`, {
+          headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion) },
+        });
         const bytes = Buffer.from(await response.arrayBuffer());
         times.httpMs += performance.now() - started;
         times.bytes += bytes.length;
@@ -393,7 +434,9 @@ async function benchMain(): Promise<void> {
         const query = new URLSearchParams({ limit: '5000' });
         if (checkpoint) query.set('checkpoint', JSON.stringify(checkpoint));
         const started = performance.now();
-        const response = await fetch(`${server.url}/sync/pull?${query.toString()}`, { headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion) } });
+        const response = await fetch(`${server.url}/sync/pull?${query.toString()}`, {
+          headers: { authorization: `Desk ${credential}`, [protocolHeader]: String(syncProtocolVersion) },
+        });
         const page = readPullPage(Buffer.from(await response.arrayBuffer()));
         times.bigPageHttpMs += performance.now() - started;
         times.bigPages += 1;
@@ -420,18 +463,23 @@ async function benchMain(): Promise<void> {
     const source = openReplica(join(dataDir, 'desk-replica.sqlite'));
     // Three times into three fresh files, the median counts: the disk's fsync times vary from
     // run to run on a shared machine, and one slow run must not flatter the ratio.
-    const raws = [0, 1, 2].map((attempt) => {
-      const target = openReplica(join(workDir, `raw-${attempt}.sqlite`));
-      const result = rawInsert(source, target);
-      target.close();
-      return result;
-    }).sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+    const raws = [0, 1, 2]
+      .map((attempt) => {
+        const target = openReplica(join(workDir, `raw-${attempt}.sqlite`));
+        const result = rawInsert(source, target);
+        target.close();
+        return result;
+      })
+      .sort((a, b) => a.rowsPerSec - b.rowsPerSec);
     const raw = raws[1]!;
     source.close();
 
     const ratio = pullRowsPerSec / raw.rowsPerSec;
     const results = {
-      families, members: families * 2, cases, bookings,
+      families,
+      members: families * 2,
+      cases,
+      bookings,
       pulledRows: pulled.documents,
       pullSeconds: round(pulled.ms / 1000, 2),
       pullCpuSeconds: medianPull.cpuSeconds,
@@ -461,26 +509,50 @@ async function benchMain(): Promise<void> {
         httpWith5000PerPageSeconds: round(times.bigPageHttpMs / 1000, 2),
         pagesWith5000PerPage: times.bigPages,
       },
-      pageSize, cores: cpus().length, at: new Date().toISOString(),
+      pageSize,
+      cores: cpus().length,
+      at: new Date().toISOString(),
     };
     console.log();
     console.table({
       'pull, end to end (desk process), median': { rows: results.pulledRows, seconds: results.pullSeconds, 'rows/s': results.pullRowsPerSec },
       'raw batched INSERT (same rows), median of 3': { rows: raw.rows, seconds: round(raw.seconds, 2), 'rows/s': results.rawInsertRowsPerSec },
-      '  server pull() alone (SQL + JSON)': { rows: serverRows, seconds: results.profile.serverPullOnlySeconds, 'rows/s': results.profile.serverPullOnlyRowsPerSec },
-      '  same pages over HTTP (+ transfer)': { rows: serverRows, seconds: results.profile.httpSeconds, 'rows/s': Math.round(serverRows / (times.httpMs / 1000)) },
-      '  reading the pages (parse + protocol checks)': { rows: serverRows, seconds: results.profile.parseSeconds, 'rows/s': Math.round(serverRows / (times.parseMs / 1000)) },
+      '  server pull() alone (SQL + JSON)': {
+        rows: serverRows,
+        seconds: results.profile.serverPullOnlySeconds,
+        'rows/s': results.profile.serverPullOnlyRowsPerSec,
+      },
+      '  same pages over HTTP (+ transfer)': {
+        rows: serverRows,
+        seconds: results.profile.httpSeconds,
+        'rows/s': Math.round(serverRows / (times.httpMs / 1000)),
+      },
+      '  reading the pages (parse + protocol checks)': {
+        rows: serverRows,
+        seconds: results.profile.parseSeconds,
+        'rows/s': Math.round(serverRows / (times.parseMs / 1000)),
+      },
       '  the applier (SQLite writes)': { rows: serverRows, seconds: results.profile.applySeconds, 'rows/s': results.profile.applyRowsPerSec },
-      '  HTTP + parse, 5,000 rows per page': { rows: serverRows, seconds: results.profile.httpWith5000PerPageSeconds, 'rows/s': Math.round(serverRows / (times.bigPageHttpMs / 1000)) },
+      '  HTTP + parse, 5,000 rows per page': {
+        rows: serverRows,
+        seconds: results.profile.httpWith5000PerPageSeconds,
+        'rows/s': Math.round(serverRows / (times.bigPageHttpMs / 1000)),
+      },
     });
     console.table({
       'ratio pull / raw': { value: results.ratio, target: '≥ 0.5', met: results.ratio >= 0.5 },
       'desk peak RSS, MB': { value: results.peakRssMb, target: '< 400', met: results.peakRssMb < 400 },
       'bookings.add p99, ms': { value: results.commandP99Ms, target: '< 5', met: results.commandP99Ms < 5 },
       'bookings.add p50 / max, ms': { value: `${results.commandP50Ms} / ${results.commandMaxMs}`, target: '', met: '' },
-      '  WAL checkpoints': { value: results.deskWalAutocheckpoint === 0 ? 'background worker' : `inline every ${results.deskWalAutocheckpoint} pages`, target: '', met: '' },
+      '  WAL checkpoints': {
+        value: results.deskWalAutocheckpoint === 0 ? 'background worker' : `inline every ${results.deskWalAutocheckpoint} pages`,
+        target: '',
+        met: '',
+      },
     });
-    console.table(Object.fromEntries(Object.entries(commands.profile).map(([part, value]) => [`bookings.add part: ${part}`, { 'p50 ms': value.p50, 'p99 ms': value.p99 }])));
+    console.table(
+      Object.fromEntries(Object.entries(commands.profile).map(([part, value]) => [`bookings.add part: ${part}`, { 'p50 ms': value.p50, 'p99 ms': value.p99 }])),
+    );
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/sync.json', `${JSON.stringify(results, null, 2)}\n`);
     console.log('wrote bench-results/sync.json');
@@ -502,7 +574,9 @@ function rawInsert(source: ReplicaDatabase, target: ReplicaDatabase): { rows: nu
   let rows = 0;
   let ms = 0;
   const memberSearch = source.prepare('SELECT id, family_id, scheme_member_id, health_card_number, name_key, birth_year FROM member_search WHERE id = ?');
-  const insertSearch = target.prepare('INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertSearch = target.prepare(
+    'INSERT INTO member_search (id, family_id, scheme_member_id, health_card_number, name_key, birth_year) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   for (const table of serverTables) {
     const insert = target.prepare(`INSERT INTO server_${table} (id, family_id, case_id, doc) VALUES (?, ?, ?, ?)`);
     const read = source.prepare(`SELECT id, family_id, case_id, doc FROM server_${table} ORDER BY id`);

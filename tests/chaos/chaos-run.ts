@@ -18,38 +18,82 @@ process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { desks: { type: 'string', default: '50' }, minutes: { type: 'string', default: '5' }, servers: { type: 'string', default: '2' }, 'desks-per-process': { type: 'string' } },
+    options: {
+      desks: { type: 'string', default: '50' },
+      minutes: { type: 'string', default: '5' },
+      servers: { type: 'string', default: '2' },
+      'desks-per-process': { type: 'string' },
+    },
   });
   const desks = Number(values.desks);
   const minutes = Number(values.minutes);
   const servers = Number(values.servers);
   const desksPerHost = Number(values['desks-per-process'] ?? (desks <= 8 ? 1 : 5));
-  if (!(desks >= 1 && minutes > 0 && servers >= 1 && desksPerHost >= 1)) throw new Error('usage: npm run chaos -- --desks 50 --minutes 5 [--servers 2] [--desks-per-process 5]');
+  if (!(desks >= 1 && minutes > 0 && servers >= 1 && desksPerHost >= 1))
+    throw new Error('usage: npm run chaos -- --desks 50 --minutes 5 [--servers 2] [--desks-per-process 5]');
   // Keep the total action rate within what two cores can serve (≈ 15 actions/s overall), so the
   // run measures faults and not an overloaded machine.
   const meanActionIntervalMs = Math.max(400, Math.round((desks / 15) * 1000));
-  console.log(`chaos — ${desks} desks in ${Math.ceil(desks / desksPerHost)} process(es), ${servers} servers, ${minutes} min, ${cpus().length} cores, one action per desk every ~${meanActionIntervalMs} ms`);
+  console.log(
+    `chaos — ${desks} desks in ${Math.ceil(desks / desksPerHost)} process(es), ${servers} servers, ${minutes} min, ${cpus().length} cores, one action per desk every ~${meanActionIntervalMs} ms`,
+  );
   const started = Date.now();
-  const summary = await runChaos({ desks, durationMs: minutes * 60_000, servers, desksPerHost, meanActionIntervalMs, convergeTimeoutMs: 60_000, log: (line) => console.log(`  ${line}`) });
+  const summary = await runChaos({
+    desks,
+    durationMs: minutes * 60_000,
+    servers,
+    desksPerHost,
+    meanActionIntervalMs,
+    convergeTimeoutMs: 60_000,
+    log: (line) => console.log(`  ${line}`),
+  });
   const results = {
-    desks: summary.desks, deskProcesses: summary.deskProcesses, servers: summary.servers, minutes,
-    operations: summary.operations, operationsByKind: summary.operationsByKind, localRefusals: summary.localRefusals,
-    bookingsCommitted: summary.bookingsCommitted, bookingsOnServer: summary.bookingsOnServer, bookingsRefusedByServer: summary.bookingsRefusedByServer,
-    serverKills: summary.serverKills, deskKills: summary.deskKills, deskKillsAfterCommit: summary.deskKillsAfterCommit, restartsWithUnpushedCommits: summary.restartsWithUnpushedCommits, cutOffs: summary.cutOffs,
-    payerDecisions: summary.payerDecisions, instantChecks: summary.instantChecks, proxy: summary.proxy,
-    overCommittedFamilies: summary.overCommittedFamilies, moneyMismatches: summary.moneyMismatches, lostBookings: summary.lostBookings,
-    duplicateBookings: summary.duplicateBookings, refusedButPresent: summary.refusedButPresent, confirmedThenShortfall: summary.confirmedThenShortfall,
-    bookingsSeenCovered: summary.bookingsSeenCovered, bookingsWithShortfall: summary.bookingsWithShortfall,
-    deskErrors: summary.deskErrors, wrongPasswordAnswers: summary.wrongPasswordAnswers, auditChainIntact: summary.auditChainIntact, convergeMs: summary.convergeMs, wallSeconds: Math.round((Date.now() - started) / 1000),
-    findings: summary.findings, cores: cpus().length, at: new Date().toISOString(),
+    desks: summary.desks,
+    deskProcesses: summary.deskProcesses,
+    servers: summary.servers,
+    minutes,
+    operations: summary.operations,
+    operationsByKind: summary.operationsByKind,
+    localRefusals: summary.localRefusals,
+    bookingsCommitted: summary.bookingsCommitted,
+    bookingsOnServer: summary.bookingsOnServer,
+    bookingsRefusedByServer: summary.bookingsRefusedByServer,
+    serverKills: summary.serverKills,
+    deskKills: summary.deskKills,
+    deskKillsAfterCommit: summary.deskKillsAfterCommit,
+    restartsWithUnpushedCommits: summary.restartsWithUnpushedCommits,
+    cutOffs: summary.cutOffs,
+    payerDecisions: summary.payerDecisions,
+    instantChecks: summary.instantChecks,
+    proxy: summary.proxy,
+    overCommittedFamilies: summary.overCommittedFamilies,
+    moneyMismatches: summary.moneyMismatches,
+    lostBookings: summary.lostBookings,
+    duplicateBookings: summary.duplicateBookings,
+    refusedButPresent: summary.refusedButPresent,
+    confirmedThenShortfall: summary.confirmedThenShortfall,
+    bookingsSeenCovered: summary.bookingsSeenCovered,
+    bookingsWithShortfall: summary.bookingsWithShortfall,
+    deskErrors: summary.deskErrors,
+    wrongPasswordAnswers: summary.wrongPasswordAnswers,
+    auditChainIntact: summary.auditChainIntact,
+    convergeMs: summary.convergeMs,
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+    findings: summary.findings,
+    cores: cpus().length,
+    at: new Date().toISOString(),
   };
   console.log();
   console.table({
     'desks / processes / servers': { value: `${results.desks} / ${results.deskProcesses} / ${results.servers}` },
     'operations (local commits)': { value: results.operations },
     'bookings committed / on server / refused': { value: `${results.bookingsCommitted} / ${results.bookingsOnServer} / ${results.bookingsRefusedByServer}` },
-    'server kills / desk kills (after commit) / cut-offs': { value: `${results.serverKills} / ${results.deskKills} (${results.deskKillsAfterCommit}) / ${results.cutOffs}` },
-    'requests dropped / answers dropped / torn / duplicated / replayed late': { value: `${summary.proxy.droppedRequests} / ${summary.proxy.droppedResponses} / ${summary.proxy.truncatedResponses} / ${summary.proxy.duplicated} / ${summary.proxy.replayed}` },
+    'server kills / desk kills (after commit) / cut-offs': {
+      value: `${results.serverKills} / ${results.deskKills} (${results.deskKillsAfterCommit}) / ${results.cutOffs}`,
+    },
+    'requests dropped / answers dropped / torn / duplicated / replayed late': {
+      value: `${summary.proxy.droppedRequests} / ${summary.proxy.droppedResponses} / ${summary.proxy.truncatedResponses} / ${summary.proxy.duplicated} / ${summary.proxy.replayed}`,
+    },
     'desk restarts with unpushed commits': { value: results.restartsWithUnpushedCommits },
     'bookings seen covered / with shortfall': { value: `${results.bookingsSeenCovered} / ${results.bookingsWithShortfall}` },
     'payer decisions / instant checks': { value: `${results.payerDecisions} / ${results.instantChecks}` },
@@ -68,13 +112,24 @@ async function main(): Promise<void> {
   mkdirSync('bench-results', { recursive: true });
   writeFileSync('bench-results/chaos.json', `${JSON.stringify(results, null, 2)}\n`);
   console.log('wrote bench-results/chaos.json');
-  const violated = results.overCommittedFamilies + results.moneyMismatches + results.lostBookings + results.duplicateBookings + results.refusedButPresent + results.confirmedThenShortfall + results.deskErrors > 0;
+  const violated =
+    results.overCommittedFamilies +
+      results.moneyMismatches +
+      results.lostBookings +
+      results.duplicateBookings +
+      results.refusedButPresent +
+      results.confirmedThenShortfall +
+      results.deskErrors >
+    0;
   if (violated || !results.auditChainIntact || results.convergeMs < 0 || results.convergeMs >= 10_000) process.exitCode = 1;
 }
 
 // Leave once the results are written, whatever is still pending: one 50-desk run (with a since
 // fixed double-restart race in the harness) kept spinning after writing them.
-main().then(() => process.exit(process.exitCode ?? 0), (error: unknown) => {
-  console.error('chaos failed:', error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error('chaos failed:', error);
+    process.exit(1);
+  },
+);

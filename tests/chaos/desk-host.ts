@@ -34,7 +34,10 @@ export class DeskHost {
   /** Failed sign-in attempts (by code) over all starts; the password is always the right one. */
   readonly signInFailures: string[] = [];
 
-  constructor(readonly name: string, private readonly setups: DeskSetup[]) {}
+  constructor(
+    readonly name: string,
+    private readonly setups: DeskSetup[],
+  ) {}
 
   get deskKeys(): string[] {
     return this.setups.map((s) => s.deskKey);

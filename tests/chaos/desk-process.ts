@@ -28,13 +28,21 @@ const slowRequests: string[] = [];
 const realFetch = globalThis.fetch;
 globalThis.fetch = async (input, init) => {
   const started = Date.now();
-  const what = `${init?.method ?? 'GET'} ${String(input instanceof Request ? input.url : input).replace(/^https?:\/\/[^/]+/, '').split('?')[0]}`;
+  const what = `${init?.method ?? 'GET'} ${
+    String(input instanceof Request ? input.url : input)
+      .replace(/^https?:\/\/[^/]+/, '')
+      .split('?')[0]
+  }`;
   try {
     const response = await realFetch(input, init);
-    if (Date.now() - started > 3_000 && !what.includes('/sync/stream')) slowRequests.push(`${what} answered ${response.status} after ${Date.now() - started} ms`);
+    if (Date.now() - started > 3_000 && !what.includes('/sync/stream'))
+      slowRequests.push(`${what} answered ${response.status} after ${Date.now() - started} ms`);
     return response;
   } catch (error) {
-    if (Date.now() - started > 3_000) slowRequests.push(`${what} started ${new Date(started).toISOString().slice(17, 23)} failed after ${Date.now() - started} ms: ${error instanceof Error ? `${error.name} ${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error)}`);
+    if (Date.now() - started > 3_000)
+      slowRequests.push(
+        `${what} started ${new Date(started).toISOString().slice(17, 23)} failed after ${Date.now() - started} ms: ${error instanceof Error ? `${error.name} ${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error)}`,
+      );
     throw error;
   }
 };
@@ -76,7 +84,7 @@ async function open(setup: DeskSetup): Promise<OpenResult> {
   backend.start();
   // Online sign-in when the server answers, otherwise the cached offline verifier; a lost answer
   // (the proxy drops some) is retried like an operator pressing the button again.
-  let signedIn: Awaited<ReturnType<typeof handlers['session.signIn']>> | null = null;
+  let signedIn: Awaited<ReturnType<(typeof handlers)['session.signIn']>> | null = null;
   const signInFailures: string[] = [];
   for (let attempt = 0; attempt < 8; attempt += 1) {
     signedIn = await handlers['session.signIn']({ username: setup.username, password: setup.password });
@@ -91,7 +99,14 @@ async function open(setup: DeskSetup): Promise<OpenResult> {
   step('case list');
   if (slowRequests.length > 0) steps.push(`slow requests: ${slowRequests.splice(0).join(' | ')}`);
   desks.set(setup.deskKey, { setup, backend, openCases });
-  return { deskId: signedIn.value.deskId, hospitalId: signedIn.value.hospitalId ?? '', isOfflineSession: signedIn.value.isOfflineSession, pendingAtOpen, signInFailures, steps };
+  return {
+    deskId: signedIn.value.deskId,
+    hospitalId: signedIn.value.hospitalId ?? '',
+    isOfflineSession: signedIn.value.isOfflineSession,
+    pendingAtOpen,
+    signInFailures,
+    steps,
+  };
 }
 
 async function admit(desk: HostedDesk): Promise<ActResult> {
@@ -141,30 +156,51 @@ async function act(desk: HostedDesk): Promise<ActResult> {
     const confirmed = live.filter((b) => b.status !== 'pending');
     if (confirmed.length > 0) {
       const target = pick(confirmed);
-      return outcome('void', await handlers['bookings.void']({ bookingId: target.bookingId, reason: 'Chaos run: entered twice' }), { caseId, bookingId: target.bookingId });
+      return outcome('void', await handlers['bookings.void']({ bookingId: target.bookingId, reason: 'Chaos run: entered twice' }), {
+        caseId,
+        bookingId: target.bookingId,
+      });
     }
   }
   if (roll < 0.22 && !view.enhancements.some((e) => e.status === 'pending' || e.status === 'pending-sync')) {
-    return outcome('enhancement', await handlers['cases.requestEnhancement']({ caseId, amount: between(1_000, 5_000) * 100, reason: 'Chaos run: longer stay' }), { caseId });
+    return outcome(
+      'enhancement',
+      await handlers['cases.requestEnhancement']({ caseId, amount: between(1_000, 5_000) * 100, reason: 'Chaos run: longer stay' }),
+      { caseId },
+    );
   }
-  const added = await handlers['bookings.add']({ caseId, itemCode: pick(items), description: 'Chaos run service', quantity: between(1, 3), unitPrice: between(200, 3_000) * 100 });
+  const added = await handlers['bookings.add']({
+    caseId,
+    itemCode: pick(items),
+    description: 'Chaos run service',
+    quantity: between(1, 3),
+    unitPrice: between(200, 3_000) * 100,
+  });
   return added.ok ? { op: 'booking', ok: true, caseId, bookingId: added.value.bookingId } : outcome('booking', added, { caseId });
 }
 
 function snapshot(desk: HostedDesk, withViews: boolean): DeskSnapshot {
   const db = desk.backend.db;
-  const outbox = db.prepare(
-    `SELECT command_id AS commandId, state, status, json_extract(body, '$.bookingId') AS bookingId, json_extract(answer, '$.code') AS code
+  const outbox = db
+    .prepare(
+      `SELECT command_id AS commandId, state, status, json_extract(body, '$.bookingId') AS bookingId, json_extract(answer, '$.code') AS code
        FROM outbox WHERE name = 'add-booking' ORDER BY sequence`,
-  ).all() as OutboxBooking[];
-  const bookings = db.prepare(
-    `SELECT id, case_id AS caseId, json_extract(doc, '$.coveredAmount') AS coveredAmount, json_extract(doc, '$.shortfallAmount') AS shortfallAmount,
+    )
+    .all() as OutboxBooking[];
+  const bookings = db
+    .prepare(
+      `SELECT id, case_id AS caseId, json_extract(doc, '$.coveredAmount') AS coveredAmount, json_extract(doc, '$.shortfallAmount') AS shortfallAmount,
             json_extract(doc, '$.status') AS status FROM server_bookings`,
-  ).all() as DeskSnapshot['bookings'][number][];
-  const holds = db.prepare(
-    "SELECT case_id AS caseId, json_extract(doc, '$.amount') AS amount, json_extract(doc, '$.consumed') AS consumed, json_extract(doc, '$.status') AS status FROM server_holds",
-  ).all() as DeskSnapshot['holds'][number][];
-  const families = db.prepare("SELECT id, json_extract(doc, '$.cover') AS cover, json_extract(doc, '$.committed') AS committed FROM server_families").all() as DeskSnapshot['families'][number][];
+    )
+    .all() as DeskSnapshot['bookings'][number][];
+  const holds = db
+    .prepare(
+      "SELECT case_id AS caseId, json_extract(doc, '$.amount') AS amount, json_extract(doc, '$.consumed') AS consumed, json_extract(doc, '$.status') AS status FROM server_holds",
+    )
+    .all() as DeskSnapshot['holds'][number][];
+  const families = db
+    .prepare("SELECT id, json_extract(doc, '$.cover') AS cover, json_extract(doc, '$.committed') AS committed FROM server_families")
+    .all() as DeskSnapshot['families'][number][];
   const status = desk.backend.engine.current();
   let views: DeskSnapshot['views'] = [];
   if (withViews) {
@@ -175,8 +211,15 @@ function snapshot(desk: HostedDesk, withViews: boolean): DeskSnapshot {
     });
   }
   return {
-    deskKey: desk.setup.deskKey, pendingMutations: status.pendingMutations, syncState: status.state, lastError: status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : null,
-    outboxBookings: outbox, bookings, holds, families, views,
+    deskKey: desk.setup.deskKey,
+    pendingMutations: status.pendingMutations,
+    syncState: status.state,
+    lastError: status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : null,
+    outboxBookings: outbox,
+    bookings,
+    holds,
+    families,
+    views,
   };
 }
 
@@ -211,7 +254,8 @@ process.on('message', (message: HostRequest) => {
   const after = message.call === 'close' ? () => process.exit(0) : undefined;
   dispatch(message).then(
     (value) => reply({ requestId: message.requestId, ok: true, value }, after),
-    (error: unknown) => reply({ requestId: message.requestId, ok: false, error: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) }, after),
+    (error: unknown) =>
+      reply({ requestId: message.requestId, ok: false, error: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) }, after),
   );
 });
 // The harness went away (or the host was closed): do not linger as an orphan.

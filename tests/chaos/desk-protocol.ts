@@ -110,5 +110,4 @@ export interface HostRequest<C extends HostCall = HostCall> {
 }
 
 export type HostReply =
-  | { readonly requestId: number; readonly ok: true; readonly value: unknown }
-  | { readonly requestId: number; readonly ok: false; readonly error: string };
+  { readonly requestId: number; readonly ok: true; readonly value: unknown } | { readonly requestId: number; readonly ok: false; readonly error: string };

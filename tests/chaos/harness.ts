@@ -53,7 +53,16 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
 }
 
-export const defaultFaults: HttpFaultRates = { dropRequest: 0.04, dropResponse: 0.06, truncateResponse: 0.02, delay: 0.25, maxDelayMs: 250, duplicate: 0.08, replayLater: 0.06, maxReplayDelayMs: 3_000 };
+export const defaultFaults: HttpFaultRates = {
+  dropRequest: 0.04,
+  dropResponse: 0.06,
+  truncateResponse: 0.02,
+  delay: 0.25,
+  maxDelayMs: 250,
+  duplicate: 0.08,
+  replayLater: 0.06,
+  maxReplayDelayMs: 3_000,
+};
 
 export interface ChaosSummary {
   desks: number;
@@ -194,10 +203,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       // Covers from ₹30,000 to ₹1,20,000: a few packages and bookings exhaust them, so desks at both
       // hospitals compete for the same family's last rupees.
       const cover = Math.round(between(30_000, 120_000)) * 100;
-      await db.query("INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, '+919800002222', 'Chaos')", [familyId, demoIds.schemeId, `FAM-X-${f}`, cover]);
+      await db.query(
+        "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, '+919800002222', 'Chaos')",
+        [familyId, demoIds.schemeId, `FAM-X-${f}`, cover],
+      );
       for (let m = 0; m < 5; m += 1) {
         const memberId = randomUUID();
-        await db.query("INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation) VALUES ($1, $2, $3, $4, 1950 + $5::int, 'X', 'other')", [memberId, familyId, `PMJ-X${String(f * 10 + m).padStart(7, '0')}`, `Chaos Member ${f}-${m}`, (f * 7 + m * 13) % 60]);
+        await db.query(
+          "INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation) VALUES ($1, $2, $3, $4, 1950 + $5::int, 'X', 'other')",
+          [memberId, familyId, `PMJ-X${String(f * 10 + m).padStart(7, '0')}`, `Chaos Member ${f}-${m}`, (f * 7 + m * 13) % 60],
+        );
         members.push({ memberId, familyId });
       }
     }
@@ -206,7 +221,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     for (let i = 0; i < options.desks; i += 1) {
       const isA = i % 2 === 0;
       const id = randomUUID();
-      await db.query("INSERT INTO desks (id, hospital_id, name, registry_district) VALUES ($1, $2, $3, 'Chaos')", [id, isA ? demoIds.hospitalA : demoIds.hospitalB, `Chaos desk ${i}`]);
+      await db.query("INSERT INTO desks (id, hospital_id, name, registry_district) VALUES ($1, $2, $3, 'Chaos')", [
+        id,
+        isA ? demoIds.hospitalA : demoIds.hospitalB,
+        `Chaos desk ${i}`,
+      ]);
       deskIds.push({ id, hospitalId: isA ? demoIds.hospitalA : demoIds.hospitalB, username: isA ? 'medco.a' : 'medco.b' });
     }
 
@@ -237,8 +256,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       const key = `desk-${String(index).padStart(2, '0')}`;
       const hostIndex = Math.floor(index / desksPerHost);
       (setupsByHost[hostIndex] ??= []).push({
-        deskKey: key, dataDir: join(baseDir, key), username: desk.username, password: 'coverdesk-demo',
-        enroll: { serverUrl: proxy.url, code: String(issued.body.code) }, members, packageCodes,
+        deskKey: key,
+        dataDir: join(baseDir, key),
+        username: desk.username,
+        password: 'coverdesk-demo',
+        enroll: { serverUrl: proxy.url, code: String(issued.body.code) },
+        members,
+        packageCodes,
       });
       pendingRecords.push({ key, proxy, hostIndex });
     }
@@ -254,12 +278,48 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
 
     // ---------------------------------------------------------------- bookkeeping for the checks
     const summary: ChaosSummary = {
-      desks: records.length, deskProcesses: hosts.length, servers: serverCount, durationMs: options.durationMs,
-      operations: 0, operationsByKind: {}, localRefusals: 0, bookingsCommitted: 0, bookingsOnServer: 0, bookingsRefusedByServer: 0,
-      serverKills: 0, deskKills: 0, deskKillsAfterCommit: 0, restartsWithUnpushedCommits: 0, cutOffs: 0, payerDecisions: 0, instantChecks: 0, deskErrors: 0,
-      wrongPasswordAnswers: 0, auditChainIntact: false,
-      proxy: { requests: 0, droppedRequests: 0, droppedResponses: 0, truncatedResponses: 0, delayed: 0, duplicated: 0, replayed: 0, refusedOffline: 0, badGateway: 0, streams: 0 },
-      overCommittedFamilies: 0, moneyMismatches: 0, lostBookings: 0, duplicateBookings: 0, refusedButPresent: 0, confirmedThenShortfall: 0, bookingsSeenCovered: 0, bookingsWithShortfall: 0, convergeMs: -1, findings,
+      desks: records.length,
+      deskProcesses: hosts.length,
+      servers: serverCount,
+      durationMs: options.durationMs,
+      operations: 0,
+      operationsByKind: {},
+      localRefusals: 0,
+      bookingsCommitted: 0,
+      bookingsOnServer: 0,
+      bookingsRefusedByServer: 0,
+      serverKills: 0,
+      deskKills: 0,
+      deskKillsAfterCommit: 0,
+      restartsWithUnpushedCommits: 0,
+      cutOffs: 0,
+      payerDecisions: 0,
+      instantChecks: 0,
+      deskErrors: 0,
+      wrongPasswordAnswers: 0,
+      auditChainIntact: false,
+      proxy: {
+        requests: 0,
+        droppedRequests: 0,
+        droppedResponses: 0,
+        truncatedResponses: 0,
+        delayed: 0,
+        duplicated: 0,
+        replayed: 0,
+        refusedOffline: 0,
+        badGateway: 0,
+        streams: 0,
+      },
+      overCommittedFamilies: 0,
+      moneyMismatches: 0,
+      lostBookings: 0,
+      duplicateBookings: 0,
+      refusedButPresent: 0,
+      confirmedThenShortfall: 0,
+      bookingsSeenCovered: 0,
+      bookingsWithShortfall: 0,
+      convergeMs: -1,
+      findings,
     };
     /**
      * Bookings shown as server-confirmed covered. Desks lag the server by different amounts, so a
@@ -301,7 +361,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       for (const row of await moneyConsistency(scratch!)) {
         if (row.ledger !== row.committed || row.ledger_holds !== row.holds || row.ledger_claims !== row.claims) {
           mismatches += 1;
-          finding(`${when}: family ${row.family_id} committed ${row.committed}, ledger ${row.ledger} (holds ${row.holds} vs ${row.ledger_holds}, claims ${row.claims} vs ${row.ledger_claims})`);
+          finding(
+            `${when}: family ${row.family_id} committed ${row.committed}, ledger ${row.ledger} (holds ${row.holds} vs ${row.ledger_holds}, claims ${row.claims} vs ${row.ledger_claims})`,
+          );
         }
       }
       // A hold's consumed part is exactly its active bookings' covered part, and the recorded
@@ -316,7 +378,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       for (const hold of holds) {
         if (hold.consumed !== hold.covered || hold.shares !== hold.shortfall) {
           mismatches += 1;
-          finding(`${when}: hold of case ${hold.case_id} (${hold.status}) consumed ${hold.consumed} vs covered bookings ${hold.covered}; shortfall shares ${hold.shares} vs bookings ${hold.shortfall}`);
+          finding(
+            `${when}: hold of case ${hold.case_id} (${hold.status}) consumed ${hold.consumed} vs covered bookings ${hold.covered}; shortfall shares ${hold.shares} vs bookings ${hold.shortfall}`,
+          );
         }
       }
       const overCount = over?.count ?? 0;
@@ -329,7 +393,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       try {
         return await record.host.call('snapshot', { deskKey: record.key, withViews });
       } catch (error) {
-        if (!(error instanceof HostGoneError)) finding(`${record.key}: snapshot failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        if (!(error instanceof HostGoneError))
+          finding(`${record.key}: snapshot failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
         return null;
       }
     };
@@ -353,7 +418,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
           if (timing && timing.processMs + timing.openMs > 15_000) {
             const steps = [...host.opened.entries()].map(([key, opened]) => `${key}: ${opened.steps.join(', ')}`).join('; ');
             log(`${host.name} restarted slowly: process ${timing.processMs} ms, opening desks ${timing.openMs} ms (${steps})`);
-            if (timing.openMs > 10_000) for (const record of recordsOf(host)) log(`  proxy of ${record.key}: ${record.proxy.eventsSince(Date.now() - timing.openMs - 2_000).join(' | ')}`);
+            if (timing.openMs > 10_000)
+              for (const record of recordsOf(host))
+                log(`  proxy of ${record.key}: ${record.proxy.eventsSince(Date.now() - timing.openMs - 2_000).join(' | ')}`);
           }
           return;
         } catch (error) {
@@ -371,7 +438,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       const inFlight = restarts.get(host);
       if (inFlight) return inFlight;
       summary.deskKills += 1;
-      const done = host.kill().then(() => restartHost(host, downMs)).finally(() => restarts.delete(host));
+      const done = host
+        .kill()
+        .then(() => restartHost(host, downMs))
+        .finally(() => restarts.delete(host));
       restarts.set(host, done);
       track(`restart of ${host.name}`, done);
       return done;
@@ -451,7 +521,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
           if (record.proxy.offline) continue;
           summary.cutOffs += 1;
           await record.proxy.setOffline(true, cutOffMode);
-          track(`cut-off of ${record.key}`, sleep(between(1_000, 6_000)).then(() => record.proxy.setOffline(false)));
+          track(
+            `cut-off of ${record.key}`,
+            sleep(between(1_000, 6_000)).then(() => record.proxy.setOffline(false)),
+          );
         } else if (roll < 0.45) {
           const slot = upServer();
           if (slot) track(`restart of server :${slot.port}`, restartServer(slot, between(300, 2_500)));
@@ -465,13 +538,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
           const candidates = hosts.filter((h) => h.isReady && !killAfterCommit.has(h));
           const victim = candidates.length > 0 ? pick(candidates) : null;
           if (!victim) continue;
-          const cut = recordsOf(victim).map((r) => r.proxy).filter((p) => !p.offline);
+          const cut = recordsOf(victim)
+            .map((r) => r.proxy)
+            .filter((p) => !p.offline);
           summary.cutOffs += cut.length;
           for (const proxy of cut) await proxy.setOffline(true, cutOffMode);
           killAfterCommit.set(victim, () => {
-            void killNow(victim, between(200, 1_000)).then(() => sleep(between(500, 2_000))).then(() => {
-              return Promise.all(cut.map((proxy) => proxy.setOffline(false)));
-            });
+            void killNow(victim, between(200, 1_000))
+              .then(() => sleep(between(500, 2_000)))
+              .then(() => {
+                return Promise.all(cut.map((proxy) => proxy.setOffline(false)));
+              });
           });
         } else {
           // A desk process dies at an arbitrary moment (mid-push, mid-pull, mid-command).
@@ -490,19 +567,37 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
         try {
           session ??= await login(slot.process.url, 'ppd');
           const token = session;
-          const preauths = await db.query<{ case_id: string; requested_amount: number }>("SELECT case_id, requested_amount FROM preauths WHERE status = 'pending' ORDER BY random() LIMIT 3");
+          const preauths = await db.query<{ case_id: string; requested_amount: number }>(
+            "SELECT case_id, requested_amount FROM preauths WHERE status = 'pending' ORDER BY random() LIMIT 3",
+          );
           for (const preauth of preauths) {
             const roll = Math.random();
-            const body = roll < 0.6 ? { decision: 'approve' } : roll < 0.85 ? { decision: 'approve-lower', amount: Math.max(100, Math.floor(preauth.requested_amount * 0.6)), reason: 'Chaos run: lower tariff' } : { decision: 'reject', reason: 'Chaos run: not indicated' };
+            const body =
+              roll < 0.6
+                ? { decision: 'approve' }
+                : roll < 0.85
+                  ? { decision: 'approve-lower', amount: Math.max(100, Math.floor(preauth.requested_amount * 0.6)), reason: 'Chaos run: lower tariff' }
+                  : { decision: 'reject', reason: 'Chaos run: not indicated' };
             const answer = await postJson(`${slot.process.url}/commands/decide-preauth`, { commandId: randomUUID(), caseId: preauth.case_id, ...body }, token);
             if (answer.status === 401) session = null;
             if (answer.status === 200) summary.payerDecisions += 1;
           }
-          const enhancements = await db.query<{ id: string; requested_amount: number }>("SELECT id, requested_amount FROM enhancements WHERE status = 'pending' ORDER BY random() LIMIT 3");
+          const enhancements = await db.query<{ id: string; requested_amount: number }>(
+            "SELECT id, requested_amount FROM enhancements WHERE status = 'pending' ORDER BY random() LIMIT 3",
+          );
           for (const enhancement of enhancements) {
             const roll = Math.random();
-            const body = roll < 0.6 ? { decision: 'approve' } : roll < 0.8 ? { decision: 'approve-lower', amount: Math.max(100, Math.floor(enhancement.requested_amount / 2)), reason: 'Chaos run: partly' } : { decision: 'reject', reason: 'Chaos run: no' };
-            const answer = await postJson(`${slot.process.url}/commands/decide-enhancement`, { commandId: randomUUID(), enhancementId: enhancement.id, ...body }, token);
+            const body =
+              roll < 0.6
+                ? { decision: 'approve' }
+                : roll < 0.8
+                  ? { decision: 'approve-lower', amount: Math.max(100, Math.floor(enhancement.requested_amount / 2)), reason: 'Chaos run: partly' }
+                  : { decision: 'reject', reason: 'Chaos run: no' };
+            const answer = await postJson(
+              `${slot.process.url}/commands/decide-enhancement`,
+              { commandId: randomUUID(), enhancementId: enhancement.id, ...body },
+              token,
+            );
             if (answer.status === 200) summary.payerDecisions += 1;
           }
         } catch {
@@ -527,9 +622,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
 
     const ticker = setInterval(() => {
       const elapsed = Math.round((Date.now() - runStartedAt) / 1000);
-      const stuck = records.flatMap((r) => r.proxy.stuckRequests(5_000).filter((line) => !line.includes('streaming')).map((line) => `${r.key} ${line}`));
+      const stuck = records.flatMap((r) =>
+        r.proxy
+          .stuckRequests(5_000)
+          .filter((line) => !line.includes('streaming'))
+          .map((line) => `${r.key} ${line}`),
+      );
       if (stuck.length > 0) log(`requests in a proxy for over 5 s: ${stuck.join('; ')}`);
-      log(`chaos t+${elapsed}s: ${summary.operations} operations, ${summary.serverKills} server kills, ${summary.deskKills} desk kills, ${summary.cutOffs} cut-offs, ${summary.instantChecks} checks`);
+      log(
+        `chaos t+${elapsed}s: ${summary.operations} operations, ${summary.serverKills} server kills, ${summary.deskKills} desk kills, ${summary.cutOffs} cut-offs, ${summary.instantChecks} checks`,
+      );
     }, 5_000);
 
     // ---------------------------------------------------------------- the run
@@ -556,33 +658,41 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
 
     // ---------------------------------------------------------------- convergence
     const serverState = async () => ({
-      bookings: await db.query<ServerBooking>('SELECT b.id, b.case_id, c.hospital_id, b.covered_amount, b.shortfall_amount, b.status FROM bookings b JOIN cases c ON c.id = b.case_id'),
+      bookings: await db.query<ServerBooking>(
+        'SELECT b.id, b.case_id, c.hospital_id, b.covered_amount, b.shortfall_amount, b.status FROM bookings b JOIN cases c ON c.id = b.case_id',
+      ),
       holds: await db.query<ServerHold>('SELECT h.case_id, c.hospital_id, h.amount, h.consumed, h.status FROM holds h JOIN cases c ON c.id = h.case_id'),
       // The desks' family documents show the account of the open policy year (sync/pull.ts).
-      families: await db.query<{ id: string; cover: number; committed: number }>("SELECT f.id, COALESCE(y.cover, f.cover) AS cover, COALESCE(y.committed, 0) AS committed FROM families f LEFT JOIN family_years y ON y.family_id = f.id AND y.policy_year = (SELECT policy_year FROM schemes WHERE is_current) WHERE f.district = 'Chaos'"),
+      families: await db.query<{ id: string; cover: number; committed: number }>(
+        "SELECT f.id, COALESCE(y.cover, f.cover) AS cover, COALESCE(y.committed, 0) AS committed FROM families f LEFT JOIN family_years y ON y.family_id = f.id AND y.policy_year = (SELECT policy_year FROM schemes WHERE is_current) WHERE f.district = 'Chaos'",
+      ),
     });
     type ServerState = Awaited<ReturnType<typeof serverState>>;
     /** Why a desk's replica differs from the server's rows for its hospital, or null if it does not. */
     const difference = (record: DeskRecord, snapshot: DeskSnapshot, server: ServerState): string | null => {
-      if (snapshot.pendingMutations > 0) return `${snapshot.pendingMutations} mutations not yet pushed (${snapshot.syncState}${snapshot.lastError ? `, ${snapshot.lastError}` : ''})`;
+      if (snapshot.pendingMutations > 0)
+        return `${snapshot.pendingMutations} mutations not yet pushed (${snapshot.syncState}${snapshot.lastError ? `, ${snapshot.lastError}` : ''})`;
       const bookings = server.bookings.filter((b) => b.hospital_id === record.hospitalId);
       const local = new Map(snapshot.bookings.map((b) => [b.id, b]));
       if (local.size !== bookings.length) return `${local.size} bookings in the replica, ${bookings.length} on the server`;
       for (const b of bookings) {
         const mine = local.get(b.id);
-        if (!mine || mine.coveredAmount !== b.covered_amount || mine.shortfallAmount !== b.shortfall_amount || mine.status !== b.status) return `booking ${b.id} differs: ${JSON.stringify(mine ?? null)} vs ${JSON.stringify(b)}`;
+        if (!mine || mine.coveredAmount !== b.covered_amount || mine.shortfallAmount !== b.shortfall_amount || mine.status !== b.status)
+          return `booking ${b.id} differs: ${JSON.stringify(mine ?? null)} vs ${JSON.stringify(b)}`;
       }
       const holds = server.holds.filter((h) => h.hospital_id === record.hospitalId);
       const localHolds = new Map(snapshot.holds.map((h) => [h.caseId, h]));
       if (localHolds.size !== holds.length) return `${localHolds.size} holds in the replica, ${holds.length} on the server`;
       for (const h of holds) {
         const mine = localHolds.get(h.case_id);
-        if (!mine || mine.amount !== h.amount || mine.consumed !== h.consumed || mine.status !== h.status) return `hold of case ${h.case_id} differs: ${JSON.stringify(mine ?? null)} vs ${JSON.stringify(h)}`;
+        if (!mine || mine.amount !== h.amount || mine.consumed !== h.consumed || mine.status !== h.status)
+          return `hold of case ${h.case_id} differs: ${JSON.stringify(mine ?? null)} vs ${JSON.stringify(h)}`;
       }
       const localFamilies = new Map(snapshot.families.map((f) => [f.id, f]));
       for (const f of server.families) {
         const mine = localFamilies.get(f.id);
-        if (!mine || mine.committed !== f.committed || mine.cover !== f.cover) return `family ${f.id} differs: ${JSON.stringify(mine ?? null)} vs ${JSON.stringify(f)}`;
+        if (!mine || mine.committed !== f.committed || mine.cover !== f.cover)
+          return `family ${f.id} differs: ${JSON.stringify(mine ?? null)} vs ${JSON.stringify(f)}`;
       }
       return null;
     };
@@ -635,7 +745,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     summary.bookingsWithShortfall = server.bookings.filter((b) => b.shortfall_amount > 0).length;
     summary.restartsWithUnpushedCommits = hosts.reduce((sum, host) => sum + host.reopenedWithPending, 0);
     summary.wrongPasswordAnswers = hosts.reduce((sum, host) => sum + host.signInFailures.filter((code) => code === 'invalid-credentials').length, 0);
-    if (summary.wrongPasswordAnswers > 0) finding(`${summary.wrongPasswordAnswers} sign-in(s) with the right password were answered 'invalid-credentials' (torn server answers)`);
+    if (summary.wrongPasswordAnswers > 0)
+      finding(`${summary.wrongPasswordAnswers} sign-in(s) with the right password were answered 'invalid-credentials' (torn server answers)`);
 
     const inSomeOutbox = new Set<string>();
     for (const record of records) {

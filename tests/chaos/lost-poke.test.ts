@@ -51,7 +51,10 @@ describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a ser
     const state = await prepareServer(scratch.db, { keys: testServerKeys });
     await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 2 });
     await state.stop();
-    [crashing, streaming] = await Promise.all([startServerProcess({ DATABASE_URL: scratch.url! }, { port: await stablePort() }), startServerProcess({ DATABASE_URL: scratch.url! })]);
+    [crashing, streaming] = await Promise.all([
+      startServerProcess({ DATABASE_URL: scratch.url! }, { port: await stablePort() }),
+      startServerProcess({ DATABASE_URL: scratch.url! }),
+    ]);
     // The desk's balancer sends it to the second server only: its event stream lives there.
     proxy = new HttpFaultProxy(() => [streaming.port]);
     await proxy.start();
@@ -76,7 +79,11 @@ describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a ser
   it('control: without the crash, the other server pokes the desk at once', async () => {
     const token = await login(crashing!.url, 'medco.a');
     const caseId = randomUUID();
-    const admitted = await postJson(`${crashing!.url}/commands/admit`, { commandId: randomUUID(), caseId, memberId: demoIds.daughter, identityMethod: 'fingerprint' }, token);
+    const admitted = await postJson(
+      `${crashing!.url}/commands/admit`,
+      { commandId: randomUUID(), caseId, memberId: demoIds.daughter, identityMethod: 'fingerprint' },
+      token,
+    );
     expect(admitted.status).toBe(200);
     const started = Date.now();
     while (!desk.reads.caseView(caseId) && Date.now() - started < pokeWaitMs) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -86,7 +93,11 @@ describe.skipIf(!process.env.DATABASE_URL)('a change committed just before a ser
   it('the desk shows a case admitted through the crashed server once it restarts, by a poke', async () => {
     const token = await login(crashing!.url, 'medco.a');
     const caseId = randomUUID();
-    const admitted = await postJson(`${crashing!.url}/commands/admit`, { commandId: randomUUID(), caseId, memberId: demoIds.son, identityMethod: 'fingerprint' }, token);
+    const admitted = await postJson(
+      `${crashing!.url}/commands/admit`,
+      { commandId: randomUUID(), caseId, memberId: demoIds.son, identityMethod: 'fingerprint' },
+      token,
+    );
     expect(admitted.status).toBe(200);
     // Committed and answered; the server dies at once (formerly before its 50 ms NOTIFY timer fired).
     const port = crashing!.port;

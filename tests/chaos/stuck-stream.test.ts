@@ -65,7 +65,18 @@ describe('a desk started while the network is down gets pokes once it heals (PGl
    */
   async function restartCutOffThenChange(serverUrl: string, setOffline: (isOffline: boolean) => Promise<void> | void): Promise<void> {
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
-    host = new DeskHost('stuck-stream', [{ deskKey: 'desk', dataDir: dir, username: 'medco.a', password: 'coverdesk-demo', enroll: { serverUrl, code: String(issued.body.code) }, members: [], packageCodes: [], safetyPullMs: noSafetyPullMs }]);
+    host = new DeskHost('stuck-stream', [
+      {
+        deskKey: 'desk',
+        dataDir: dir,
+        username: 'medco.a',
+        password: 'coverdesk-demo',
+        enroll: { serverUrl, code: String(issued.body.code) },
+        members: [],
+        packageCodes: [],
+        safetyPullMs: noSafetyPullMs,
+      },
+    ]);
     await host.start();
     await host.stop();
     await setOffline(true);

@@ -20,7 +20,7 @@ function value<T>(result: DeskResult<T>): T {
  * password and the offline verifier was never tried. Fixed in 112fc01 (a torn answer falls back
  * to the cached verifier; 'wrong password' only for a 401); kept as a regression test.
  */
-describe('sign-in when the server\'s answer is torn (PGlite; one in-process server)', () => {
+describe("sign-in when the server's answer is torn (PGlite; one in-process server)", () => {
   let server: TestServer;
   let proxy: HttpFaultProxy;
   let desk: DeskBackend;

@@ -18,7 +18,11 @@ export interface ContractDesk {
   /** Cut the desk off from the server, or give it back. */
   setOnline(isOnline: boolean): Promise<void>;
   /** PPD decides a pre-auth (S1 step 4); approve-lower and reject carry a reason. */
-  decidePreauth(caseId: string, decision: 'approve' | 'approve-lower' | 'reject', details?: { readonly amount?: number; readonly reason?: string }): Promise<void>;
+  decidePreauth(
+    caseId: string,
+    decision: 'approve' | 'approve-lower' | 'reject',
+    details?: { readonly amount?: number; readonly reason?: string },
+  ): Promise<void>;
   /** PPD approves part of an enhancement (S3). */
   approveEnhancementLower(caseId: string, enhancementId: string, amount: number, reason: string): Promise<void>;
   /** The Medical Committee recommends an amount for an unspecified package (S2). */
@@ -62,9 +66,11 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
 
     const caseView = async (caseId: string): Promise<CaseView> => value<'cases.view'>(await desk.call('cases.view', { caseId }));
     const family = async (): Promise<FamilyView> => value<'families.view'>(await desk.call('families.view', { familyId: s1.familyId }));
-    const admit = async (memberId: string): Promise<string> => value<'cases.admit'>(await desk.call('cases.admit', { memberId, identityMethod: 'fingerprint' })).caseId;
+    const admit = async (memberId: string): Promise<string> =>
+      value<'cases.admit'>(await desk.call('cases.admit', { memberId, identityMethod: 'fingerprint' })).caseId;
     const book = async (caseId: string, rupees: number, itemCode = 'SVC'): Promise<string> =>
-      value<'bookings.add'>(await desk.call('bookings.add', { caseId, itemCode, description: `Service ${itemCode}`, quantity: 1, unitPrice: units(rupees) })).bookingId;
+      value<'bookings.add'>(await desk.call('bookings.add', { caseId, itemCode, description: `Service ${itemCode}`, quantity: 1, unitPrice: units(rupees) }))
+        .bookingId;
     /** Admitted with package MG012A (₹6,000) approved by PPD. */
     const approvedFatherCase = async (): Promise<string> => {
       const caseId = await admit(s1.father);
@@ -92,7 +98,12 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       await desk.sync();
       const afterMother = await family();
       expect(afterMother.balance.value).toEqual({ cover: units(10_000), committed: units(10_000), available: 0 });
-      expect(afterMother.activeCases.find((active) => active.memberId === s1.mother)).toMatchObject({ caseId: null, hospitalCode: 'HSP-B', isOwnHospital: false, holdAmount: units(4_000) });
+      expect(afterMother.activeCases.find((active) => active.memberId === s1.mother)).toMatchObject({
+        caseId: null,
+        hospitalCode: 'HSP-B',
+        isOwnHospital: false,
+        holdAmount: units(4_000),
+      });
 
       // Step 3: the father cannot be admitted again while his case is active (the desk knows: at once).
       const again = await desk.call('cases.admit', { memberId: s1.father, identityMethod: 'fingerprint' });
@@ -110,7 +121,9 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       await desk.sync();
       view = await caseView(fatherCase);
       expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
-        ['covered', units(2_500), 0], ['covered', units(3_000), 0], ['covered', units(500), 0],
+        ['covered', units(2_500), 0],
+        ['covered', units(3_000), 0],
+        ['covered', units(500), 0],
       ]);
       expect(view.bookingSum).toBe(units(6_000));
       expect(view.hold?.value).toMatchObject({ amount: units(6_000), consumed: units(6_000) });
@@ -146,9 +159,11 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect(closed).toMatchObject({ isVoided: false, reason: expect.stringMatching(/claim/i) });
     });
 
-    it('S2: the server holds the estimate at once; the committee\'s amount, approved by Admin, becomes the hold', async () => {
+    it("S2: the server holds the estimate at once; the committee's amount, approved by Admin, becomes the hold", async () => {
       const sonCase = await admit(s1.son);
-      value<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId: sonCase, packageCode: 'SG999U', estimatedAmount: units(2_000), clinicalNote: 'Rare procedure' }));
+      value<'cases.requestPreauth'>(
+        await desk.call('cases.requestPreauth', { caseId: sonCase, packageCode: 'SG999U', estimatedAmount: units(2_000), clinicalNote: 'Rare procedure' }),
+      );
       await desk.sync();
       let view = await caseView(sonCase);
       expect(view.preauth).toMatchObject({ status: 'committee-review', packageCode: 'SG999U', requestedAmount: units(2_000) });
@@ -165,7 +180,7 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect((await family()).balance.value).toEqual({ cover: units(10_000), committed: units(1_800), available: units(8_200) });
     });
 
-    it('business refusals are not answered at once: the server\'s refusal arrives after the push as a rejected row', async () => {
+    it("business refusals are not answered at once: the server's refusal arrives after the push as a rejected row", async () => {
       // An unspecified package without an estimate.
       const sonCase = await admit(s1.son);
       const noEstimate = await desk.call('cases.requestPreauth', { caseId: sonCase, packageCode: 'SG999U' });
@@ -220,9 +235,12 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       await desk.sync();
       view = await caseView(fatherCase);
       expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
-        ['covered', units(3_000), 0], ['shortfall', 0, units(1_200)],
+        ['covered', units(3_000), 0],
+        ['shortfall', 0, units(1_200)],
       ]);
-      const { enhancementId } = value<'cases.requestEnhancement'>(await desk.call('cases.requestEnhancement', { caseId: fatherCase, amount: units(1_200), reason: 'Two more days on the ward' }));
+      const { enhancementId } = value<'cases.requestEnhancement'>(
+        await desk.call('cases.requestEnhancement', { caseId: fatherCase, amount: units(1_200), reason: 'Two more days on the ward' }),
+      );
       await desk.sync();
       expect((await caseView(fatherCase)).enhancements).toEqual([expect.objectContaining({ enhancementId, requestedAmount: units(1_200), status: 'pending' })]);
       await desk.approveEnhancementLower(fatherCase, enhancementId, units(1_000), 'One more day is enough');
@@ -231,12 +249,13 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect(view.enhancements).toEqual([expect.objectContaining({ enhancementId, approvedAmount: units(1_000) })]);
       expect(view.hold?.value).toMatchObject({ amount: units(4_000), authorized: units(4_000), consumed: units(4_000) });
       expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
-        ['covered', units(3_000), 0], ['partly-covered', units(1_000), units(200)],
+        ['covered', units(3_000), 0],
+        ['partly-covered', units(1_000), units(200)],
       ]);
       expect((await family()).balance.value).toEqual({ cover: units(10_000), committed: units(4_000), available: units(6_000) });
     });
 
-    it('a booking past the hold grows it within the scheme\'s auto-extension tolerance; beyond it is shortfall', async () => {
+    it("a booking past the hold grows it within the scheme's auto-extension tolerance; beyond it is shortfall", async () => {
       await desk.setAutoExtension(1_000); // 10 %: a ₹6,000 authorization may grow to ₹6,600
       const fatherCase = await approvedFatherCase();
       await book(fatherCase, 6_000, 'SVC1');
@@ -245,7 +264,9 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       await desk.sync();
       const view = await caseView(fatherCase);
       expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
-        ['covered', units(6_000), 0], ['covered', units(500), 0], ['partly-covered', units(100), units(100)],
+        ['covered', units(6_000), 0],
+        ['covered', units(500), 0],
+        ['partly-covered', units(100), units(100)],
       ]);
       expect(view.hold?.value).toMatchObject({ amount: units(6_600), consumed: units(6_600), authorized: units(6_000) });
       expect((await family()).balance.value).toEqual({ cover: units(10_000), committed: units(6_600), available: units(3_400) });
@@ -258,7 +279,8 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       await desk.sync();
       let view = await caseView(fatherCase);
       expect(view.bookings.map((booking) => [booking.status, booking.coveredAmount, booking.shortfallAmount])).toEqual([
-        ['covered', units(5_500), 0], ['partly-covered', units(500), units(500)],
+        ['covered', units(5_500), 0],
+        ['partly-covered', units(500), units(500)],
       ]);
       expect(view.hold?.value).toMatchObject({ amount: units(6_000), consumed: units(6_000) });
       // The part of the hold a void frees first covers the case's shortfall.
@@ -266,7 +288,8 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       await desk.sync();
       view = await caseView(fatherCase);
       expect(view.bookings.map((booking) => [booking.isVoided, booking.coveredAmount, booking.shortfallAmount])).toEqual([
-        [true, units(5_500), 0], [false, units(1_000), 0],
+        [true, units(5_500), 0],
+        [false, units(1_000), 0],
       ]);
       expect(view.bookings[1]?.status).toBe('covered');
       expect(view.bookingSum).toBe(units(1_000));
@@ -296,7 +319,9 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       // The member is free again: no active case in the family view.
       expect((await family()).members.find((member) => member.memberId === s1.father)?.activeCase).toBeNull();
       // A booking for a discharged patient: queued, then refused by the server.
-      expect((await desk.call('bookings.add', { caseId: fatherCase, itemCode: 'LATE', description: 'After discharge', quantity: 1, unitPrice: units(100) })).ok).toBe(true);
+      expect(
+        (await desk.call('bookings.add', { caseId: fatherCase, itemCode: 'LATE', description: 'After discharge', quantity: 1, unitPrice: units(100) })).ok,
+      ).toBe(true);
       await desk.sync();
       view = await caseView(fatherCase);
       const late = view.bookings.find((booking) => booking.itemCode === 'LATE');

@@ -42,4 +42,4 @@ async function openFakeDesk(): Promise<ContractDesk> {
   };
 }
 
-describeDeskBackendContract('the renderer\'s fake desk backend', openFakeDesk, 10_000);
+describeDeskBackendContract("the renderer's fake desk backend", openFakeDesk, 10_000);

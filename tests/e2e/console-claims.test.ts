@@ -83,32 +83,61 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     for (const [index, amount] of [2500, 3000, 500].entries()) {
       const bookingId = randomUUID();
       fatherBookings.push(bookingId);
-      resultOf(await server.command(medcoA, 'add-booking', { bookingId, caseId: father, itemCode: `SVC-${index + 1}`, description: ['Ward, 3 days', 'IV fluids and drugs', 'Laboratory tests'][index]!, quantity: 1, unitPrice: units(amount) }));
+      resultOf(
+        await server.command(medcoA, 'add-booking', {
+          bookingId,
+          caseId: father,
+          itemCode: `SVC-${index + 1}`,
+          description: ['Ward, 3 days', 'IV fluids and drugs', 'Laboratory tests'][index]!,
+          quantity: 1,
+          unitPrice: units(amount),
+        }),
+      );
     }
-    resultOf(await server.command(medcoB, 'add-booking', { bookingId: randomUUID(), caseId: mother, itemCode: 'WARD', description: 'Ward, 4 days', quantity: 4, unitPrice: units(1000) }));
+    resultOf(
+      await server.command(medcoB, 'add-booking', {
+        bookingId: randomUUID(),
+        caseId: mother,
+        itemCode: 'WARD',
+        description: 'Ward, 4 days',
+        quantity: 4,
+        unitPrice: units(1000),
+      }),
+    );
     resultOf(await server.command(medcoA, 'discharge', { caseId: father }));
     resultOf(await server.command(medcoB, 'discharge', { caseId: mother }));
-    resultOf(await server.command(medcoA, 'submit-claim', {
-      claimId: claims.father, caseId: father, amount: units(6000),
-      documents: [
-        { name: 'discharge-summary-patil.pdf', kind: 'discharge-summary', sizeBytes: 182_044, sha256: sha256('summary') },
-        { name: 'final-bill-patil.pdf', kind: 'bill', sizeBytes: 40_210, sha256: sha256('bill') },
-      ],
-    }));
+    resultOf(
+      await server.command(medcoA, 'submit-claim', {
+        claimId: claims.father,
+        caseId: father,
+        amount: units(6000),
+        documents: [
+          { name: 'discharge-summary-patil.pdf', kind: 'discharge-summary', sizeBytes: 182_044, sha256: sha256('summary') },
+          { name: 'final-bill-patil.pdf', kind: 'bill', sizeBytes: 40_210, sha256: sha256('bill') },
+        ],
+      }),
+    );
     resultOf(await server.command(medcoB, 'submit-claim', { claimId: claims.mother, caseId: mother, amount: units(4000) }));
   }, 240_000);
 
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail' || !page) return;
-    await page.screenshot({ path: join(consoleOutput, `failure-claims-${context.task.name.slice(0, 20).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-    console.log(`--- page at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+    await page
+      .screenshot({ path: join(consoleOutput, `failure-claims-${context.task.name.slice(0, 20).replace(/\W+/g, '-')}.png`), fullPage: true })
+      .catch(() => undefined);
+    console.log(
+      `--- page at failure:\n${await page
+        .locator('body')
+        .ariaSnapshot()
+        .catch(() => '(no snapshot)')}`,
+    );
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
   });
 
-  it('CEX processes the father\'s claim line by line: documents listed, one line partly approved with a reason code', async () => {
+  it("CEX processes the father's claim line by line: documents listed, one line partly approved with a reason code", async () => {
     await signIn('cex', 'Claims processing');
     const queue = page!.getByRole('table', { name: 'Submitted claims, oldest first' });
     await queue.getByRole('row', { name: /Ramesh Patil/ }).waitFor();
@@ -124,12 +153,18 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     // 3,500 on a 3,000 line is said as it is typed, with both amounts (issue 12 item 6)…
     const approved = review.getByLabel(/Approved amount for SVC-2/);
     await approved.fill('3500');
-    const tooMuch = review.getByRole('alert').filter({ hasText: 'is more than this line\'s ₹3,000.00 by ₹500.00' });
+    const tooMuch = review.getByRole('alert').filter({ hasText: "is more than this line's ₹3,000.00 by ₹500.00" });
     await tooMuch.waitFor();
     expect(await approved.getAttribute('aria-invalid')).toBe('true');
     // …and a send names it together with the missing reason code; nothing goes to the server.
     await review.getByRole('button', { name: 'Send processing to CPD' }).click();
-    await review.getByRole('alert').filter({ hasText: '₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line. Choose the reason code for the partial approval.' }).waitFor();
+    await review
+      .getByRole('alert')
+      .filter({
+        hasText:
+          "₹3,500.00 is more than this line's ₹3,000.00 by ₹500.00: a partial approval must be less than the line. Choose the reason code for the partial approval.",
+      })
+      .waitFor();
     await approved.fill('2500');
     await tooMuch.waitFor({ state: 'detached' });
     expect(await approved.getAttribute('aria-invalid')).toBeNull();
@@ -144,15 +179,24 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     // The live claims collection moves it out of the queue.
     await queue.getByRole('row', { name: /Ramesh Patil/ }).waitFor({ state: 'detached' });
     await page!.getByRole('button', { name: 'Process the claim of Sunita Patil' }).click();
-    await page!.getByRole('region', { name: /Claim of Sunita Patil/ }).getByRole('button', { name: 'Send processing to CPD' }).click();
+    await page!
+      .getByRole('region', { name: /Claim of Sunita Patil/ })
+      .getByRole('button', { name: 'Send processing to CPD' })
+      .click();
     await status('Processed: ₹4,000.00 recommended').waitFor();
     await check('cex-queue');
   });
 
-  it('the CEX opens the case behind the claim: bookings, audit trail and the chain\'s status', async () => {
-    await page!.getByRole('region', { name: /Recently processed/ }).getByRole('link', { name: 'Ramesh Patil' }).click();
+  it("the CEX opens the case behind the claim: bookings, audit trail and the chain's status", async () => {
+    await page!
+      .getByRole('region', { name: /Recently processed/ })
+      .getByRole('link', { name: 'Ramesh Patil' })
+      .click();
     await page!.getByRole('heading', { name: 'Case of Ramesh Patil', level: 1 }).waitFor();
-    await page!.getByText(/claim-processed|Claim processed/).first().waitFor();
+    await page!
+      .getByText(/claim-processed|Claim processed/)
+      .first()
+      .waitFor();
     await page!.getByText('Chain verified', { exact: true }).waitFor();
     expect(await page!.getByRole('table', { name: 'Services and items booked on this case' }).textContent()).toContain('IV fluids and drugs');
     await check('cex-case');
@@ -183,7 +227,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     }
   });
 
-  it('CPD verifies: starts from CEX\'s recommendation; ₹500 returns to the family cover', async () => {
+  it("CPD verifies: starts from CEX's recommendation; ₹500 returns to the family cover", async () => {
     await signIn('cpd', 'Claim verification');
     await page!.getByRole('button', { name: 'Verify the claim of Ramesh Patil' }).click();
     const review = page!.getByRole('region', { name: /Claim of Ramesh Patil/ });
@@ -193,33 +237,43 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await review.getByRole('button', { name: 'Verify the claim' }).click();
     await status('Verified: ₹5,500.00 approved, ₹500.00 returned to the family cover.').waitFor();
     await page!.getByRole('button', { name: 'Verify the claim of Sunita Patil' }).click();
-    await page!.getByRole('region', { name: /Claim of Sunita Patil/ }).getByRole('button', { name: 'Verify the claim' }).click();
+    await page!
+      .getByRole('region', { name: /Claim of Sunita Patil/ })
+      .getByRole('button', { name: 'Verify the claim' })
+      .click();
     await status('Verified: ₹4,000.00 approved, ₹0.00 returned').waitFor();
     await check('cpd-queue');
     const balance = (await server.get(await server.login('medco.a'), `/families/${demoIds.seedFamily}/balance`)).body;
     expect(balance).toMatchObject({ committed: units(9500), available: units(500) });
   });
 
-  it('ACO pays each hospital\'s batch with one reference: S1 step 9 is 3,300 + 2,200; deductions on the other', async () => {
+  it("ACO pays each hospital's batch with one reference: S1 step 9 is 3,300 + 2,200; deductions on the other", async () => {
     await signIn('aco', 'Payments');
     expect(await page!.getByRole('navigation', { name: 'Workspaces' }).getByRole('link').allTextContents()).toEqual(['Payments', 'Reconciliation']);
     const batchA = page!.getByRole('region', { name: /City General Hospital \(HSP-A\)/ });
     await batchA.getByText('Government (60%)').waitFor();
-    expect(await batchA.getByLabel('The payment the server will make').textContent()).toBe('Approved total₹5,500.00Government (60%)₹3,300.00Insurer (40%)₹2,200.00Deductions₹0.00Paid to the hospital₹5,500.00');
+    expect(await batchA.getByLabel('The payment the server will make').textContent()).toBe(
+      'Approved total₹5,500.00Government (60%)₹3,300.00Insurer (40%)₹2,200.00Deductions₹0.00Paid to the hospital₹5,500.00',
+    );
     await check('aco-payments');
     // One click does not pay (issue 12 item 7): a confirm step repeats the amount, the split and
     // the hospital; going back sends nothing.
     await batchA.getByRole('button', { name: 'Approve payment to HSP-A…' }).click();
     const confirmA = page!.getByRole('dialog', { name: 'Pay ₹5,500.00 to City General Hospital (HSP-A)?' });
     await confirmA.waitFor();
-    expect(await confirmA.textContent()).toContain('1 approved claim of City General Hospital (HSP-A), one payment with one reference:Approved total₹5,500.00Government (60%)₹3,300.00Insurer (40%)₹2,200.00Deductions₹0.00Paid to HSP-A₹5,500.00');
+    expect(await confirmA.textContent()).toContain(
+      '1 approved claim of City General Hospital (HSP-A), one payment with one reference:Approved total₹5,500.00Government (60%)₹3,300.00Insurer (40%)₹2,200.00Deductions₹0.00Paid to HSP-A₹5,500.00',
+    );
     await check('aco-payment-confirm');
     await confirmA.getByRole('button', { name: 'Go back' }).click();
     await confirmA.waitFor({ state: 'hidden' });
     expect((await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM payments'))[0]!.count).toBe(0);
     await batchA.getByRole('button', { name: 'Approve payment to HSP-A…' }).click();
     await confirmA.getByRole('button', { name: 'Pay ₹5,500.00 to HSP-A' }).click();
-    const paidA = page!.getByRole('region', { name: 'Payments approved in this session' }).getByRole('status').filter({ hasText: 'Payment approved: reference PAY-HSP-A-' });
+    const paidA = page!
+      .getByRole('region', { name: 'Payments approved in this session' })
+      .getByRole('status')
+      .filter({ hasText: 'Payment approved: reference PAY-HSP-A-' });
     await paidA.waitFor();
     expect(await paidA.textContent()).toMatch(/government ₹3,300\.00, insurer ₹2,200\.00; deductions ₹0\.00, paid ₹5,500\.00/);
     const batchB = page!.getByRole('region', { name: /\(HSP-B\)/ });
@@ -227,12 +281,17 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await batchB.getByText('Paid to the hospital₹3,900.00').waitFor();
     await batchB.getByRole('button', { name: 'Approve payment to HSP-B…' }).click();
     const confirmB = page!.getByRole('dialog', { name: /^Pay ₹3,900\.00 to .* \(HSP-B\)\?$/ });
-    expect(await confirmB.textContent()).toContain('Approved total₹4,000.00Government (60%)₹2,400.00Insurer (40%)₹1,600.00Deductions₹100.00Paid to HSP-B₹3,900.00');
+    expect(await confirmB.textContent()).toContain(
+      'Approved total₹4,000.00Government (60%)₹2,400.00Insurer (40%)₹1,600.00Deductions₹100.00Paid to HSP-B₹3,900.00',
+    );
     await confirmB.getByRole('button', { name: 'Pay ₹3,900.00 to HSP-B' }).click();
     await page!.getByRole('status').filter({ hasText: 'Payment approved: reference PAY-HSP-B-' }).waitFor();
     // Both batches have left the queue: the live claims collection says they are paid.
     await page!.getByText('No approved claim is waiting for payment.').waitFor();
-    await page!.getByRole('table', { name: 'Payments made, by reference' }).getByRole('row', { name: /PAY-HSP-B-/ }).waitFor();
+    await page!
+      .getByRole('table', { name: 'Payments made, by reference' })
+      .getByRole('row', { name: /PAY-HSP-B-/ })
+      .waitFor();
     await check('aco-payments-paid');
   });
 
@@ -253,7 +312,9 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await server.scratch.db.query("UPDATE payments SET net_paid = net_paid - 100 WHERE reference LIKE 'PAY-HSP-B-%'");
     await open('Reconciliation');
     await page!.getByRole('status').filter({ hasText: 'Not reconciled: 1 payment(s) and 0 claim(s) do not add up.' }).waitFor();
-    expect(await page!.getByRole('region', { name: 'What does not add up' }).textContent()).toContain('Paid ₹3,899.00 + deductions ₹100.00 = ₹3,999.00, but the claims approved ₹4,000.00.');
+    expect(await page!.getByRole('region', { name: 'What does not add up' }).textContent()).toContain(
+      'Paid ₹3,899.00 + deductions ₹100.00 = ₹3,999.00, but the claims approved ₹4,000.00.',
+    );
     await check('ha-reconciliation-mismatch');
     await server.scratch.db.query("UPDATE payments SET net_paid = net_paid + 100 WHERE reference LIKE 'PAY-HSP-B-%'");
   });
@@ -282,7 +343,10 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page!.getByLabel('New desk at HSP-B').fill('Admission desk B2');
     await page!.getByRole('button', { name: 'Add the desk at HSP-B' }).click();
     await status('Admission desk B2 registered at HSP-B').waitFor();
-    await page!.getByRole('article', { name: /Admission desk B2/ }).getByText('Never enrolled').waitFor();
+    await page!
+      .getByRole('article', { name: /Admission desk B2/ })
+      .getByText('Never enrolled')
+      .waitFor();
   });
 
   it('HA adds a price version and changes a scheme parameter; operators are listed with their roles', async () => {
@@ -291,7 +355,10 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page!.getByLabel('New price (₹)').fill('6500');
     await page!.getByRole('button', { name: 'Add price version' }).click();
     await status('MG012A now costs ₹6,500.00 as version 2').waitFor();
-    await page!.getByRole('row', { name: /MG012A · Acute gastroenteritis/ }).filter({ hasText: 'v2' }).waitFor();
+    await page!
+      .getByRole('row', { name: /MG012A · Acute gastroenteritis/ })
+      .filter({ hasText: 'v2' })
+      .waitFor();
     await check('ha-packages');
 
     await open('Scheme parameters');
@@ -325,9 +392,16 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page!.getByLabel('Active').uncheck();
     await page!.getByRole('button', { name: 'Save temp.cex' }).click();
     await status('temp.cex updated.').waitFor();
-    await expect.poll(async () => (await server.raw('POST', '/auth/login', { payload: { username: 'temp.cex', password: 'a-long-password' } })).status, { timeout: 10_000 }).toBe(401);
+    await expect
+      .poll(async () => (await server.raw('POST', '/auth/login', { payload: { username: 'temp.cex', password: 'a-long-password' } })).status, {
+        timeout: 10_000,
+      })
+      .toBe(401);
     await page!.getByRole('button', { name: 'Close' }).click();
-    await page!.getByRole('row', { name: /Temporary claims executive/ }).getByText('Deactivated').waitFor();
+    await page!
+      .getByRole('row', { name: /Temporary claims executive/ })
+      .getByText('Deactivated')
+      .waitFor();
     // HA cannot lock themselves out: the server's refusal is shown as it said it.
     await page!.getByRole('button', { name: 'Change ha', exact: true }).click();
     await page!.getByRole('group', { name: 'Roles of ha' }).getByLabel('HA').uncheck();
@@ -336,14 +410,39 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page!.getByRole('alert').filter({ hasText: 'You cannot deactivate yourself or remove your own HA role' }).waitFor();
   });
 
-  it('every other payer role (MC, Admin, CPD, ACO, HA) sees only its own workspaces; another role\'s is refused on a direct URL and by the API', async () => {
+  it("every other payer role (MC, Admin, CPD, ACO, HA) sees only its own workspaces; another role's is refused on a direct URL and by the API", async () => {
     // PPD and CEX are checked in their own tests; the full command × role matrix is sync-server/src/role-matrix.test.ts.
     const expectations = [
-      { username: 'mc', own: ['Medical Committee'], foreign: ['ppd', 'admin', 'payments'], command: ['decide-preauth', { caseId: randomUUID(), decision: 'approve' }] },
-      { username: 'admin', own: ['Admin approval'], foreign: ['committee', 'cex', 'hospitals'], command: ['verify-claim', { claimId: claims.father, lines: fatherBookings.map((bookingId) => ({ bookingId, decision: 'full' })) }] },
-      { username: 'cpd', own: ['Claim verification'], foreign: ['cex', 'payments', 'scheme'], command: ['approve-payment', { paymentId: randomUUID(), claimIds: [claims.father] }] },
-      { username: 'aco', own: ['Payments', 'Reconciliation'], foreign: ['cpd', 'operators', 'ppd'], command: ['set-package-price', { packageCode: 'MG012A', price: 1 }] },
-      { username: 'ha', own: ['Dashboard', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation'], foreign: ['ppd', 'cex', 'payments'], command: ['decide-preauth', { caseId: randomUUID(), decision: 'reject', reason: 'Not mine to decide' }] },
+      {
+        username: 'mc',
+        own: ['Medical Committee'],
+        foreign: ['ppd', 'admin', 'payments'],
+        command: ['decide-preauth', { caseId: randomUUID(), decision: 'approve' }],
+      },
+      {
+        username: 'admin',
+        own: ['Admin approval'],
+        foreign: ['committee', 'cex', 'hospitals'],
+        command: ['verify-claim', { claimId: claims.father, lines: fatherBookings.map((bookingId) => ({ bookingId, decision: 'full' })) }],
+      },
+      {
+        username: 'cpd',
+        own: ['Claim verification'],
+        foreign: ['cex', 'payments', 'scheme'],
+        command: ['approve-payment', { paymentId: randomUUID(), claimIds: [claims.father] }],
+      },
+      {
+        username: 'aco',
+        own: ['Payments', 'Reconciliation'],
+        foreign: ['cpd', 'operators', 'ppd'],
+        command: ['set-package-price', { packageCode: 'MG012A', price: 1 }],
+      },
+      {
+        username: 'ha',
+        own: ['Dashboard', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation'],
+        foreign: ['ppd', 'cex', 'payments'],
+        command: ['decide-preauth', { caseId: randomUUID(), decision: 'reject', reason: 'Not mine to decide' }],
+      },
     ] as const;
     for (const role of expectations) {
       page = await signIn(role.username);

@@ -26,7 +26,15 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
   let ppdContext: BrowserContext;
   let ppd: Page;
   let consoleUrl = '';
-  const cases = { father: randomUUID(), mother: randomUUID(), son: randomUUID(), lower: randomUUID(), reject: randomUUID(), unspecified: randomUUID(), keyboard: randomUUID() };
+  const cases = {
+    father: randomUUID(),
+    mother: randomUUID(),
+    son: randomUUID(),
+    lower: randomUUID(),
+    reject: randomUUID(),
+    unspecified: randomUUID(),
+    keyboard: randomUUID(),
+  };
   const names: Record<string, string> = {};
   const scans: { screen: string; violations: unknown[] }[] = [];
 
@@ -34,11 +42,24 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await page.screenshot({ path: join(consoleOutput, `${screen}.png`), fullPage: true });
     const violations = await seriousViolations(page);
     // Name the offending elements, so a failure says where to look.
-    const where = violations.length === 0 ? [] : await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown; failureSummary?: string }[] }[] }> } }).axe;
-      const result = await axe.run(document);
-      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`));
-    });
+    const where =
+      violations.length === 0
+        ? []
+        : await page.evaluate(async () => {
+            const axe = (
+              window as unknown as {
+                axe: {
+                  run: (
+                    context: Document,
+                  ) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown; failureSummary?: string }[] }[] }>;
+                };
+              }
+            ).axe;
+            const result = await axe.run(document);
+            return result.violations
+              .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+              .flatMap((v) => v.nodes.map((n) => `${v.id}: ${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`));
+          });
     scans.push({ screen, violations: violations.map((v, index) => ({ ...v, where: index === 0 ? where : undefined })) });
   };
   const signInConsole = async (page: Page, username: string) => {
@@ -64,7 +85,10 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     if (options.amount) await page.getByRole('textbox', { name: /Approved amount/ }).fill(options.amount);
     if (options.reason) await page.getByRole('textbox', { name: /Reason/ }).fill(options.reason);
     await page.getByRole('button', { name: 'Send decision' }).click();
-    await page.getByRole('status').filter({ hasText: `${decision}: recorded by the server` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${decision}: recorded by the server` })
+      .waitFor();
   };
   const preauthText = (page: Page) => page.getByRole('region', { name: 'Pre-authorization', exact: true }).textContent();
 
@@ -76,9 +100,16 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     const medcoB = await env.server.login('medco.b');
     // Two members of other families for the approve-lower, reject and unspecified cases.
     const others = await env.server.scratch.db.query<{ id: string; full_name: string }>(
-      'SELECT id, full_name FROM members WHERE family_id <> $1 ORDER BY scheme_member_id LIMIT 4', [demoIds.seedFamily],
+      'SELECT id, full_name FROM members WHERE family_id <> $1 ORDER BY scheme_member_id LIMIT 4',
+      [demoIds.seedFamily],
     );
-    const admit = async (token: string, caseId: string, memberId: string, preauth: { packageCode: string; estimatedAmount?: number; clinicalNote?: string }, isEmergency = false) => {
+    const admit = async (
+      token: string,
+      caseId: string,
+      memberId: string,
+      preauth: { packageCode: string; estimatedAmount?: number; clinicalNote?: string },
+      isEmergency = false,
+    ) => {
       resultOf(await env.server.command(token, 'admit', { caseId, memberId, identityMethod: 'fingerprint', isEmergency }));
       resultOf(await env.server.command(token, 'request-preauth', { caseId, ...preauth }));
     };
@@ -88,7 +119,11 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await admit(medcoA, cases.son, demoIds.son, { packageCode: 'MG012A', clinicalNote: 'Suspected fracture' }, true);
     await admit(medcoA, cases.lower, others[0]!.id, { packageCode: 'MG012A' });
     await admit(medcoB, cases.reject, others[1]!.id, { packageCode: 'MG012A' });
-    await admit(medcoA, cases.unspecified, others[2]!.id, { packageCode: 'SG999U', estimatedAmount: units(8000), clinicalNote: 'Rare procedure, no catalogue package' });
+    await admit(medcoA, cases.unspecified, others[2]!.id, {
+      packageCode: 'SG999U',
+      estimatedAmount: units(8000),
+      clinicalNote: 'Rare procedure, no catalogue package',
+    });
     names.lower = others[0]!.full_name;
     names.keyboard = others[3]!.full_name;
     await admit(medcoB, cases.keyboard, others[3]!.id, { packageCode: 'MG012A' });
@@ -104,9 +139,18 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
   }, 240_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
-    for (const [name, page] of [['desk-a', deskA], ['desk-b', deskB], ['ppd', ppd]] as const) {
+    for (const [name, page] of [
+      ['desk-a', deskA],
+      ['desk-b', deskB],
+      ['ppd', ppd],
+    ] as const) {
       await page?.screenshot({ path: join(consoleOutput, `failure-${name}.png`), fullPage: true }).catch(() => undefined);
-      console.log(`--- ${name} at failure:\n${await page?.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+      console.log(
+        `--- ${name} at failure:\n${await page
+          ?.locator('body')
+          .ariaSnapshot()
+          .catch(() => '(no snapshot)')}`,
+      );
     }
   });
   afterAll(async () => {
@@ -118,8 +162,20 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await check(ppd, '01-sign-in');
     await signInConsole(ppd, 'ppd');
     await ppd.getByRole('heading', { name: 'Pre-auth review' }).waitFor();
-    await expect.poll(() => ppd.getByRole('table', { name: /waiting/ }).getByRole('row').count(), { timeout: 10_000 }).toBe(7);
-    const rows = await ppd.getByRole('table', { name: /waiting/ }).getByRole('row').allTextContents();
+    await expect
+      .poll(
+        () =>
+          ppd
+            .getByRole('table', { name: /waiting/ })
+            .getByRole('row')
+            .count(),
+        { timeout: 10_000 },
+      )
+      .toBe(7);
+    const rows = await ppd
+      .getByRole('table', { name: /waiting/ })
+      .getByRole('row')
+      .allTextContents();
     // Header, then the emergency case (the son), then the others oldest first.
     expect(rows[1]).toMatch(/Arjun Patil.*Emergency/);
     expect(rows[2]).toMatch(/Ramesh Patil/);
@@ -133,7 +189,7 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await check(ppd, '02-ppd-queue');
   });
 
-  it('PPD approves the father\'s pre-auth from the case view; desk A is told at once', async () => {
+  it("PPD approves the father's pre-auth from the case view; desk A is told at once", async () => {
     await openCase(ppd, 'Ramesh Patil');
     expect(await ppd.getByRole('region', { name: 'Hold and family balance' }).textContent()).toMatch(/₹6,000\.00/);
     await ppd.getByRole('region', { name: 'Audit trail' }).getByText('Chain verified').waitFor();
@@ -142,19 +198,23 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await expect.poll(() => preauthText(ppd), { timeout: 10_000 }).toMatch(/Approved/);
     await expect.poll(() => ppd.getByRole('region', { name: 'Audit trail' }).textContent(), { timeout: 10_000 }).toMatch(/ppd/);
     // The toast names the case and the package, never the patient (issue 13 item 12: a shared screen).
-    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package MG012A: approved/);
+    await expect
+      .poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 })
+      .toMatch(/Case [0-9a-f]{8}, package MG012A: approved/);
     expect(await deskA.getByRole('region', { name: 'Notifications' }).textContent()).not.toContain('Ramesh Patil');
     await deskA.screenshot({ path: join(consoleOutput, '04-desk-a-notified.png'), fullPage: true });
   });
 
-  it('PPD approves the mother\'s pre-auth (hold stays ₹4,000); desk B is told at once', async () => {
+  it("PPD approves the mother's pre-auth (hold stays ₹4,000); desk B is told at once", async () => {
     await ppd.getByRole('link', { name: 'Pre-auth review' }).click();
     await openCase(ppd, 'Sunita Patil');
     expect(await ppd.getByRole('region', { name: 'Hold and family balance' }).textContent()).toMatch(/Held for this case₹4,000\.00/);
     await decide(ppd, 'Approve');
     await expect.poll(() => preauthText(ppd), { timeout: 10_000 }).toMatch(/Approved/);
     expect(await ppd.getByRole('region', { name: 'Hold and family balance' }).textContent()).toMatch(/Held for this case₹4,000\.00/);
-    await expect.poll(() => deskB.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package MG012A: approved/);
+    await expect
+      .poll(() => deskB.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 })
+      .toMatch(/Case [0-9a-f]{8}, package MG012A: approved/);
     expect(await deskB.getByRole('region', { name: 'Notifications' }).textContent()).not.toContain('Sunita Patil');
   });
 
@@ -174,18 +234,23 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     expect(await preauthText(ppd)).toMatch(/Not covered: planned cosmetic procedure/);
   });
 
-  it('PPD queries the son\'s case; desk A answers; the answer comes back and PPD approves', async () => {
+  it("PPD queries the son's case; desk A answers; the answer comes back and PPD approves", async () => {
     await ppd.getByRole('link', { name: 'Pre-auth review' }).click();
     await openCase(ppd, 'Arjun Patil');
     await decide(ppd, 'Query the desk', { reason: 'Send the X-ray report' });
     await expect.poll(() => preauthText(ppd), { timeout: 10_000 }).toMatch(/Queried/);
-    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package MG012A: queried/);
+    await expect
+      .poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 })
+      .toMatch(/Case [0-9a-f]{8}, package MG012A: queried/);
     await ppd.getByRole('link', { name: 'Pre-auth review' }).click();
     await expect.poll(() => queueRow(ppd, 'Arjun Patil').textContent(), { timeout: 10_000 }).toMatch(/waiting on the desk/);
     await check(ppd, '05-ppd-queue-query-waiting');
     // Desk A answers in its own case screen.
     await deskA.goto(`${env.deskA.url}/#/cases`);
-    await deskA.getByRole('link', { name: /Arjun Patil/ }).first().click();
+    await deskA
+      .getByRole('link', { name: /Arjun Patil/ })
+      .first()
+      .click();
     await deskA.getByRole('textbox', { name: 'Answer to the reviewer' }).fill('X-ray shows a closed fracture; report attached');
     await deskA.getByRole('button', { name: 'Send answer' }).click();
     // The console's queue moves live: the case is back to decide, with the desk's answer.
@@ -197,12 +262,13 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
   });
 
   it('keyboard only: PPD opens a case from the queue and rejects it with a reason, without a mouse', async () => {
-    const focusedText = () => ppd.evaluate(() => {
-      const element = document.activeElement as HTMLElement | null;
-      if (!element) return '';
-      const label = element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : null;
-      return `${element.tagName} ${label ?? element.closest('label')?.textContent ?? element.getAttribute('aria-label') ?? element.textContent ?? ''}`.trim();
-    });
+    const focusedText = () =>
+      ppd.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        if (!element) return '';
+        const label = element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : null;
+        return `${element.tagName} ${label ?? element.closest('label')?.textContent ?? element.getAttribute('aria-label') ?? element.textContent ?? ''}`.trim();
+      });
     const tabTo = async (pattern: RegExp, maxPresses = 60) => {
       for (let presses = 0; presses < maxPresses; presses += 1) {
         if (pattern.test(await focusedText())) return;
@@ -258,7 +324,12 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
   });
 
   it('network down: the console says the server is unreachable and a decision is not recorded', async () => {
-    await env.server.command(await env.server.login('medco.b'), 'request-enhancement', { enhancementId: randomUUID(), caseId: cases.mother, amount: units(500), reason: 'Longer stay' });
+    await env.server.command(await env.server.login('medco.b'), 'request-enhancement', {
+      enhancementId: randomUUID(),
+      caseId: cases.mother,
+      amount: units(500),
+      reason: 'Longer stay',
+    });
     await ppd.goto(`${consoleUrl}#/ppd`);
     await expect.poll(() => queueRow(ppd, 'Sunita Patil').textContent(), { timeout: 10_000 }).toMatch(/Enhancement/);
     await openCase(ppd, 'Sunita Patil');
@@ -266,7 +337,14 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await ppd.getByRole('radio', { name: 'Reject', exact: true }).check();
     await ppd.getByRole('textbox', { name: /Reason/ }).fill('Stay not justified');
     await ppd.getByRole('button', { name: 'Send decision' }).click();
-    await expect.poll(() => ppd.getByRole('region', { name: /Decide the enhancement/ }).getByRole('alert').textContent()).toMatch(/cannot be reached/);
+    await expect
+      .poll(() =>
+        ppd
+          .getByRole('region', { name: /Decide the enhancement/ })
+          .getByRole('alert')
+          .textContent(),
+      )
+      .toMatch(/cannot be reached/);
     await expect.poll(() => ppd.getByRole('banner').textContent(), { timeout: 15_000 }).toMatch(/Server unreachable/);
     await check(ppd, '07-ppd-offline');
     await ppdContext.setOffline(false);
@@ -307,7 +385,9 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await admin.getByRole('button', { name: 'Send decision' }).click();
     await expect.poll(() => preauthText(admin), { timeout: 10_000 }).toMatch(/Approved.*₹7,000\.00/s);
     await expect.poll(() => admin.getByRole('region', { name: 'Audit trail' }).textContent(), { timeout: 10_000 }).toMatch(/mc\s*preauth-recommended/);
-    await expect.poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 }).toMatch(/Case [0-9a-f]{8}, package SG999U: approved/);
+    await expect
+      .poll(() => deskA.getByRole('region', { name: 'Notifications' }).textContent(), { timeout: 10_000 })
+      .toMatch(/Case [0-9a-f]{8}, package SG999U: approved/);
     await adminContext.close();
   });
 
@@ -323,7 +403,13 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await signInConsole(page, 'ppd');
     await page.getByRole('heading', { name: 'Pre-auth review' }).waitFor();
     // From now on the server refuses the token, as it does 15 minutes after sign-in.
-    await context.route(/\/(console\/feed|commands|cases)\//, (route) => route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ code: 'unauthenticated', message: 'Your session has expired; sign in again.' }) }));
+    await context.route(/\/(console\/feed|commands|cases)\//, (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ code: 'unauthenticated', message: 'Your session has expired; sign in again.' }),
+      }),
+    );
     await page.goto(`${consoleUrl}#/case/${cases.father}`);
     await page.getByRole('heading', { name: 'Case of Ramesh Patil' }).waitFor();
     await page.getByRole('heading', { name: 'CoverDesk payer console' }).waitFor({ timeout: 10_000 });

@@ -27,8 +27,12 @@ function start(args: string[], env: Record<string, string>): Running {
   // stdin is not a terminal: the demo must work however it was started (background, IDE).
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repository, env: { ...merged, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   return {
     child,
     output: () => output,
@@ -69,7 +73,10 @@ async function signedInDesk(deskUrl: string, username: string): Promise<DeskSock
   const deadline = Date.now() + 60_000;
   for (;;) {
     await socket.call('sync.now', {});
-    const enrolments = value(await socket.call('identity.enrolments', { memberId: demoIds.mother })) as { fingerprint: string | null; isFingerprintReaderReady: boolean };
+    const enrolments = value(await socket.call('identity.enrolments', { memberId: demoIds.mother })) as {
+      fingerprint: string | null;
+      isFingerprintReaderReady: boolean;
+    };
     if (enrolments.fingerprint && enrolments.isFingerprintReaderReady) return socket;
     if (Date.now() > deadline) throw new Error(`the desk at ${deskUrl} never had the S1 enrolments and a ready reader: ${JSON.stringify(enrolments)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -100,8 +107,11 @@ describe('demo: devices and a second desk, however the demo was started', () => 
     // The embedded database a new user's `npm start` gets (PostgreSQL counts as production: no
     // generated keys, no /dev/sms).
     env = {
-      PORT: String(serverPort), DESK_PORT: String(deskAPort), DEMO_DEVICES_PORT: String(devicesPort),
-      COVERDESK_DATA_DIR: join(dir, 'server'), COVERDESK_DESK_DIR: join(dir, 'desk-a'),
+      PORT: String(serverPort),
+      DESK_PORT: String(deskAPort),
+      DEMO_DEVICES_PORT: String(devicesPort),
+      COVERDESK_DATA_DIR: join(dir, 'server'),
+      COVERDESK_DESK_DIR: join(dir, 'desk-a'),
     };
     const launcher = start(['electron/launcher.ts'], env);
     running.push(launcher);
@@ -109,7 +119,11 @@ describe('demo: devices and a second desk, however the demo was started', () => 
     deskAUrl = `http://127.0.0.1:${deskAPort}`;
     controlUrl = `http://127.0.0.1:${devicesPort}`;
 
-    const deskB = start(['electron/browser-mode/desk-web.ts', '--hospital', 'B'], { ...env, DESK_PORT: String(deskBPort), COVERDESK_DESK_DIR: join(dir, 'desk-b') });
+    const deskB = start(['electron/browser-mode/desk-web.ts', '--hospital', 'B'], {
+      ...env,
+      DESK_PORT: String(deskBPort),
+      COVERDESK_DESK_DIR: join(dir, 'desk-b'),
+    });
     running.push(deskB);
     await deskB.waitFor('Open http', 120_000);
     deskBUrl = `http://127.0.0.1:${deskBPort}`;
@@ -132,7 +146,7 @@ describe('demo: devices and a second desk, however the demo was started', () => 
     expect(deskBOutput).toContain(`Simulated reader and card scanner of desk B (from npm start): ${controlUrl}`);
   });
 
-  it('npm run demo:devices puts the right finger (it matches) and a wrong finger (it does not) on desk A\'s reader', async () => {
+  it("npm run demo:devices puts the right finger (it matches) and a wrong finger (it does not) on desk A's reader", async () => {
     const deskA = await signedInDesk(deskAUrl, 'medco.a');
     sockets.push(deskA);
     const placed = await demoDevices(['finger', 'PMJ-S1000001'], env);
@@ -143,7 +157,7 @@ describe('demo: devices and a second desk, however the demo was started', () => 
     expect(value(await deskA.call('identity.verifyFingerprint', { memberId: demoIds.father }))).toMatchObject({ matched: false });
   }, 120_000);
 
-  it('desk B: a card scan and the mother\'s finger through npm run demo:devices --desk B, and a one-time code read with otp', async () => {
+  it("desk B: a card scan and the mother's finger through npm run demo:devices --desk B, and a one-time code read with otp", async () => {
     const deskB = await signedInDesk(deskBUrl, 'medco.b');
     sockets.push(deskB);
     const scanned = deskB.nextEvent('device.scan');
@@ -172,18 +186,33 @@ describe('demo: devices and a second desk, however the demo was started', () => 
   }, 60_000);
 
   it('the demo devices page in Chromium: a click scans a card at desk B and shows the one-time codes', async () => {
-    const deskB = sockets[1] ?? await signedInDesk(deskBUrl, 'medco.b');
+    const deskB = sockets[1] ?? (await signedInDesk(deskBUrl, 'medco.b'));
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
     const page = await browser.newPage();
     const problems: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
     await page.goto(controlUrl);
     await page.getByRole('heading', { name: 'CoverDesk demo devices' }).waitFor();
     const scanned = deskB.nextEvent('device.scan');
-    await page.getByRole('region', { name: /^Desk B/ }).getByRole('button', { name: 'Scan daughter\'s card (PMJ-S1000004)' }).click();
+    await page
+      .getByRole('region', { name: /^Desk B/ })
+      .getByRole('button', { name: "Scan daughter's card (PMJ-S1000004)" })
+      .click();
     expect(await scanned).toMatchObject({ schemeMemberId: 'PMJ-S1000004' });
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Desk B: card PMJ-S1000004 scanned.');
-    await expect.poll(() => page.getByRole('region', { name: /One-time codes/ }).getByRole('listitem').first().textContent(), { timeout: 15_000 }).toMatch(/code is \d{6}/);
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole('region', { name: /One-time codes/ })
+            .getByRole('listitem')
+            .first()
+            .textContent(),
+        { timeout: 15_000 },
+      )
+      .toMatch(/code is \d{6}/);
     expect(problems).toEqual([]);
   }, 120_000);
 

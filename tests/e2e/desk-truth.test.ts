@@ -40,9 +40,17 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
   }, 180_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
-    for (const [name, page] of [['desk-a', deskA], ['desk-b', deskB]] as const) {
+    for (const [name, page] of [
+      ['desk-a', deskA],
+      ['desk-b', deskB],
+    ] as const) {
       await screenshot(page, `truth-failure-${name}`).catch(() => undefined);
-      console.log(`--- ${name} at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+      console.log(
+        `--- ${name} at failure:\n${await page
+          .locator('body')
+          .ariaSnapshot()
+          .catch(() => '(no snapshot)')}`,
+      );
     }
   });
   afterAll(async () => {
@@ -55,7 +63,9 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
     const cutAt = Date.now();
     env.deskB.proxy!.setOffline(true);
     // Nobody presses Sync now: the desk notices by itself.
-    await expect.poll(() => connection(deskB).textContent(), { timeout: 5_000, interval: 50 }).toMatch(/^Offline: the server cannot be reached; reconnecting by itself/);
+    await expect
+      .poll(() => connection(deskB).textContent(), { timeout: 5_000, interval: 50 })
+      .toMatch(/^Offline: the server cannot be reached; reconnecting by itself/);
     console.log(`[desk-truth e2e] header Offline ${Date.now() - cutAt} ms after the cut`);
     expect(Date.now() - cutAt).toBeLessThan(3_000);
     await check(deskB, 'offline-header');
@@ -74,14 +84,21 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
     await expect.poll(() => connection(deskB).textContent(), { timeout: 10_000 }).toBe('Online');
   });
 
-  it('item 4: an admission made offline shows the time the operator admitted the patient, not the server\'s receipt', async () => {
+  it("item 4: an admission made offline shows the time the operator admitted the patient, not the server's receipt", async () => {
     const backend = env.deskB.backend;
     value(await backend.handlers['session.signIn']({ username: 'medco.b', password: 'coverdesk-demo' }));
     // The mother's family joins desk B's copy while it is online (as a search at the desk does).
     expect(value(await backend.handlers['members.identify']({ by: 'health-card', value: 'HC-S1-0002' })).matches).toHaveLength(1);
     env.deskB.proxy!.setOffline(true);
     await backend.engine.requestSync();
-    const { caseId } = value(await backend.handlers['cases.admit']({ memberId: demoIds.mother, identityMethod: 'override', overrideReason: 'Unconscious on arrival with high fever', supervisorName: 'Dr. Salunkhe' }));
+    const { caseId } = value(
+      await backend.handlers['cases.admit']({
+        memberId: demoIds.mother,
+        identityMethod: 'override',
+        overrideReason: 'Unconscious on arrival with high fever',
+        supervisorName: 'Dr. Salunkhe',
+      }),
+    );
     const admittedAt = backend.reads.caseView(caseId)!.admittedAt;
     // Offline for a while: the server can only record the admission when the desk is back.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -100,7 +117,14 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
   it('item 8: a booking-form problem goes as soon as its field is valid, and changes its words while it is wrong', async () => {
     const backend = env.deskA.backend;
     value(await backend.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' }));
-    ({ caseId: fatherCase } = value(await backend.handlers['cases.admit']({ memberId: demoIds.father, identityMethod: 'override', overrideReason: 'Fingerprint reader out of order today', supervisorName: 'Dr. Salunkhe' })));
+    ({ caseId: fatherCase } = value(
+      await backend.handlers['cases.admit']({
+        memberId: demoIds.father,
+        identityMethod: 'override',
+        overrideReason: 'Fingerprint reader out of order today',
+        supervisorName: 'Dr. Salunkhe',
+      }),
+    ));
     value(await backend.handlers['cases.requestPreauth']({ caseId: fatherCase, packageCode: 'MG012A' }));
     await backend.engine.requestSync();
     resultOf(await env.server.command(await env.server.login('ppd'), 'decide-preauth', { caseId: fatherCase, decision: 'approve' }));
@@ -128,12 +152,25 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
     expect(await form.locator('.field-problem').count()).toBe(0);
     await check(deskA, 'booking-form-revalidated');
     await form.getByRole('button', { name: 'Add booking' }).click();
-    await expect.poll(() => deskA.getByRole('table', { name: 'Bookings' }).getByRole('row', { name: /IV fluids and monitoring/ }).textContent(), { timeout: 10_000 }).toMatch(/Covered/);
+    await expect
+      .poll(
+        () =>
+          deskA
+            .getByRole('table', { name: 'Bookings' })
+            .getByRole('row', { name: /IV fluids and monitoring/ })
+            .textContent(),
+        { timeout: 10_000 },
+      )
+      .toMatch(/Covered/);
   });
 
-  it('item 5: a claim that differs from the booking sum cannot be submitted; the server\'s refusal is shown with its difference', async () => {
+  it("item 5: a claim that differs from the booking sum cannot be submitted; the server's refusal is shown with its difference", async () => {
     const backend = env.deskA.backend;
-    for (const [item, price] of [['SVC2', 300_000], ['SVC3', 50_000]] as const) value(await backend.handlers['bookings.add']({ caseId: fatherCase, itemCode: item, description: `Service ${item}`, quantity: 1, unitPrice: price }));
+    for (const [item, price] of [
+      ['SVC2', 300_000],
+      ['SVC3', 50_000],
+    ] as const)
+      value(await backend.handlers['bookings.add']({ caseId: fatherCase, itemCode: item, description: `Service ${item}`, quantity: 1, unitPrice: price }));
     value(await backend.handlers['cases.discharge']({ caseId: fatherCase }));
     await backend.engine.requestSync();
     const closing = deskA.getByRole('region', { name: 'Discharge and claim' });
@@ -142,7 +179,11 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
     await amount.fill('5900');
     await closing.getByText('this differs by ₹100.00, and the server refuses such a claim: it cannot be submitted.', { exact: false }).waitFor();
     await closing.getByRole('button', { name: 'Submit claim…' }).click();
-    await closing.getByText('This claim cannot be submitted: the bookings add up to ₹6,000.00 and ₹5,900.00 differs by ₹100.00. Claim ₹6,000.00, or correct the bookings first.').waitFor();
+    await closing
+      .getByText(
+        'This claim cannot be submitted: the bookings add up to ₹6,000.00 and ₹5,900.00 differs by ₹100.00. Claim ₹6,000.00, or correct the bookings first.',
+      )
+      .waitFor();
     expect(await deskA.getByRole('dialog').count()).toBe(0);
     expect(backend.reads.caseView(fatherCase)!.claim).toBeNull();
     await check(deskA, 'claim-mismatch-blocked');
@@ -150,7 +191,11 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
     value(await backend.handlers['cases.submitClaim']({ caseId: fatherCase, amount: 590_000 }));
     await backend.engine.requestSync();
     const refusal = closing.getByRole('alert').filter({ hasText: 'The server refused the claim of ₹5,900.00' });
-    await expect.poll(() => refusal.textContent(), { timeout: 10_000 }).toBe('The server refused the claim of ₹5,900.00: The claim is ₹5,900.00 but the case\'s bookings add up to ₹6,000.00: the difference is ₹100.00.Correct it and raise the claim again.');
+    await expect
+      .poll(() => refusal.textContent(), { timeout: 10_000 })
+      .toBe(
+        "The server refused the claim of ₹5,900.00: The claim is ₹5,900.00 but the case's bookings add up to ₹6,000.00: the difference is ₹100.00.Correct it and raise the claim again.",
+      );
     await check(deskA, 'claim-refused-by-server');
     // The right amount goes through the confirm step.
     await amount.fill('6000');

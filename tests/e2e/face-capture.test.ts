@@ -23,10 +23,18 @@ import { fakeCameraArgs, generateFaceFixtures, type FaceFixtureName, type FaceFi
  */
 const harnessRoot = resolve(repository, 'tests/e2e/face-harness');
 const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
 };
 
-const metaPolicy = contentSecurityPolicy.split(';').map((directive) => directive.trim()).filter((directive) => directive !== '' && !directive.startsWith('frame-ancestors')).join('; ');
+const metaPolicy = contentSecurityPolicy
+  .split(';')
+  .map((directive) => directive.trim())
+  .filter((directive) => directive !== '' && !directive.startsWith('frame-ancestors'))
+  .join('; ');
 
 interface CaptureOutcome {
   readonly captures: Array<{ readonly descriptor: number[]; readonly liveness: number }>;
@@ -52,7 +60,14 @@ describe('face capture with a fake camera', () => {
       base: './',
       logLevel: 'error',
       // The desk's policy in the page too (as the renderer's build does), for when it is opened from disk.
-      plugins: [react(), faceAssets(), { name: 'csp-meta', transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: metaPolicy }, injectTo: 'head-prepend' }] }],
+      plugins: [
+        react(),
+        faceAssets(),
+        {
+          name: 'csp-meta',
+          transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: metaPolicy }, injectTo: 'head-prepend' }],
+        },
+      ],
       resolve: { alias: { '@domain': resolve(repository, 'sync-server/domain'), '@desk-api': resolve(repository, 'electron/desk-api') } },
       build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4000 },
     });
@@ -79,9 +94,15 @@ describe('face capture with a fake camera', () => {
   });
 
   /** One Chromium per video: the fake camera's file is a launch flag. */
-  async function captureFrom(fixture: FaceFixtureName, target = { url: '', extraArgs: [] as string[], isCameraUnplugged: false, isModelMissing: false }): Promise<CaptureOutcome> {
+  async function captureFrom(
+    fixture: FaceFixtureName,
+    target = { url: '', extraArgs: [] as string[], isCameraUnplugged: false, isModelMissing: false },
+  ): Promise<CaptureOutcome> {
     const pageUrl = target.url || url;
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...chromiumArgs, ...target.extraArgs, ...fakeCameraArgs(fixtures.files[fixture])] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [...chromiumArgs, ...target.extraArgs, ...fakeCameraArgs(fixtures.files[fixture])],
+    });
     try {
       const page = await browser.newPage();
       page.setDefaultTimeout(60_000);
@@ -154,7 +175,12 @@ describe('face capture with a fake camera', () => {
     // Electron lets file:// pages read files next to them; Chromium needs this flag for the same.
     // (The engine reads file: URLs through XHR, which Electron allows where it has refused fetch();
     // Chromium with this flag accepts both, so this proves the file:// page works, not which path.)
-    const outcome = await captureFrom('personAAgain', { url: pathToFileURL(join(outDir, 'index.html')).href, extraArgs: ['--allow-file-access-from-files'], isCameraUnplugged: false, isModelMissing: false });
+    const outcome = await captureFrom('personAAgain', {
+      url: pathToFileURL(join(outDir, 'index.html')).href,
+      extraArgs: ['--allow-file-access-from-files'],
+      isCameraUnplugged: false,
+      isModelMissing: false,
+    });
     expect(outcome.refusal).toBeNull();
     expect(outcome.cspViolations).toEqual([]);
     expect(outcome.backend).toBe('wasm');

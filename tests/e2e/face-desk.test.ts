@@ -45,7 +45,12 @@ describe('face identity at the desk with a fake camera', () => {
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail' || !page) return;
     await screenshot(page, 'failure-face-desk').catch(() => undefined);
-    console.log(`--- at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+    console.log(
+      `--- at failure:\n${await page
+        .locator('body')
+        .ariaSnapshot()
+        .catch(() => '(no snapshot)')}`,
+    );
   });
   afterAll(async () => {
     await browser?.close();
@@ -53,36 +58,55 @@ describe('face identity at the desk with a fake camera', () => {
     fixtures?.remove();
   });
 
-  it('enrols the face from the camera (person A) on the server', async () => {
-    await openWithCamera('personA');
-    await page.getByRole('button', { name: 'Enrol face' }).click();
-    await page.getByRole('status').filter({ hasText: 'Face enrolled' }).waitFor({ timeout: captureTimeout });
-  }, captureTimeout * 2);
+  it(
+    'enrols the face from the camera (person A) on the server',
+    async () => {
+      await openWithCamera('personA');
+      await page.getByRole('button', { name: 'Enrol face' }).click();
+      await page.getByRole('status').filter({ hasText: 'Face enrolled' }).waitFor({ timeout: captureTimeout });
+    },
+    captureTimeout * 2,
+  );
 
-  it('confirms person A from another picture (other crop, scale and brightness)', async () => {
-    await openWithCamera('personAAgain');
-    await page.getByRole('button', { name: 'Verify face' }).click();
-    await page.getByRole('heading', { name: 'Identity confirmed by face' }).waitFor({ timeout: captureTimeout });
-    await screenshot(page, 'face-desk-01-confirmed');
-  }, captureTimeout * 2);
-
-  it('does not confirm person B: one failed face attempt', async () => {
-    await openWithCamera('personB');
-    await page.getByRole('button', { name: 'Verify face' }).click();
-    await expect.poll(() => faceFailures().count(), { timeout: captureTimeout }).toBe(1);
-    expect(await page.getByRole('heading', { name: 'Identity confirmed by face' }).count()).toBe(0);
-  }, captureTimeout * 2);
-
-  for (const [fixture, problem] of [['emptyScene', 'no-face'], ['twoFaces', 'several-faces']] as const) {
-    it(`refuses ${fixture === 'emptyScene' ? 'an empty scene' : 'two faces'} in the camera view without costing an attempt`, async () => {
-      await openWithCamera(fixture);
+  it(
+    'confirms person A from another picture (other crop, scale and brightness)',
+    async () => {
+      await openWithCamera('personAAgain');
       await page.getByRole('button', { name: 'Verify face' }).click();
-      await page.getByRole('alert').filter({ hasText: faceProblemMessages[problem] }).waitFor({ timeout: captureTimeout });
-      expect(await faceFailures().count()).toBe(0);
+      await page.getByRole('heading', { name: 'Identity confirmed by face' }).waitFor({ timeout: captureTimeout });
+      await screenshot(page, 'face-desk-01-confirmed');
+    },
+    captureTimeout * 2,
+  );
+
+  it(
+    'does not confirm person B: one failed face attempt',
+    async () => {
+      await openWithCamera('personB');
+      await page.getByRole('button', { name: 'Verify face' }).click();
+      await expect.poll(() => faceFailures().count(), { timeout: captureTimeout }).toBe(1);
       expect(await page.getByRole('heading', { name: 'Identity confirmed by face' }).count()).toBe(0);
-      // The operator can try again at once.
-      expect(await page.getByRole('button', { name: 'Verify face' }).isEnabled()).toBe(true);
-      await screenshot(page, `face-desk-refused-${fixture}`);
-    }, captureTimeout * 2);
+    },
+    captureTimeout * 2,
+  );
+
+  for (const [fixture, problem] of [
+    ['emptyScene', 'no-face'],
+    ['twoFaces', 'several-faces'],
+  ] as const) {
+    it(
+      `refuses ${fixture === 'emptyScene' ? 'an empty scene' : 'two faces'} in the camera view without costing an attempt`,
+      async () => {
+        await openWithCamera(fixture);
+        await page.getByRole('button', { name: 'Verify face' }).click();
+        await page.getByRole('alert').filter({ hasText: faceProblemMessages[problem] }).waitFor({ timeout: captureTimeout });
+        expect(await faceFailures().count()).toBe(0);
+        expect(await page.getByRole('heading', { name: 'Identity confirmed by face' }).count()).toBe(0);
+        // The operator can try again at once.
+        expect(await page.getByRole('button', { name: 'Verify face' }).isEnabled()).toBe(true);
+        await screenshot(page, `face-desk-refused-${fixture}`);
+      },
+      captureTimeout * 2,
+    );
   }
 });

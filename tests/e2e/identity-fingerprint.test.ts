@@ -37,7 +37,12 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
     await screenshot(page, 'failure-identity-fingerprint').catch(() => undefined);
-    console.log(`--- desk A at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+    console.log(
+      `--- desk A at failure:\n${await page
+        .locator('body')
+        .ariaSnapshot()
+        .catch(() => '(no snapshot)')}`,
+    );
   });
   afterAll(async () => {
     await env?.close();
@@ -45,7 +50,7 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     await pair?.close();
   });
 
-  it('enrols the father\'s finger (two touches), then the right finger confirms his identity', async () => {
+  it("enrols the father's finger (two touches), then the right finger confirms his identity", async () => {
     await openIdentity('PMJ-S1000001', 'Ramesh Patil');
     await page.getByText('Ramesh Patil has no fingerprint enrolled yet').waitFor();
     simulator.scriptFinger([
@@ -108,7 +113,9 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     await openIdentity('PMJ-S1000004', 'Priya Patil');
     await page.getByText('Priya Patil has no fingerprint enrolled yet').waitFor();
     await page.getByRole('radio', { name: /Supervisor override/ }).check();
-    await page.getByRole('textbox', { name: 'Why the patient cannot be identified otherwise' }).fill('Unconscious on arrival; mother identified her with the family card');
+    await page
+      .getByRole('textbox', { name: 'Why the patient cannot be identified otherwise' })
+      .fill('Unconscious on arrival; mother identified her with the family card');
     await page.getByRole('textbox', { name: 'Supervisor authorising the override' }).fill('Dr. Kale (duty supervisor)');
     await page.getByRole('button', { name: 'Use supervisor override' }).click();
     await page.getByRole('dialog', { name: 'Identify by supervisor override?' }).getByRole('button', { name: 'Yes, override' }).click();
@@ -122,15 +129,30 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     await page.getByRole('button', { name: 'Admit and request pre-auth' }).click();
     await page.getByRole('heading', { name: 'Case of Priya Patil' }).waitFor();
     const ha = await env.server.login('ha');
-    let reviews: { overrides: { caseId: string; memberId: string; hospitalCode: string; reason: string; supervisorName: string; reviewedAt: string | null }[]; unreviewed: number } = { overrides: [], unreviewed: 0 };
-    await expect.poll(async () => {
-      reviews = (await env.server.get(ha, '/reviews/identity-overrides')).body as typeof reviews;
-      return reviews.overrides.filter((o) => o.memberId === demoIds.daughter).length;
-    }, { timeout: 20_000 }).toBe(1);
+    let reviews: {
+      overrides: { caseId: string; memberId: string; hospitalCode: string; reason: string; supervisorName: string; reviewedAt: string | null }[];
+      unreviewed: number;
+    } = { overrides: [], unreviewed: 0 };
+    await expect
+      .poll(
+        async () => {
+          reviews = (await env.server.get(ha, '/reviews/identity-overrides')).body as typeof reviews;
+          return reviews.overrides.filter((o) => o.memberId === demoIds.daughter).length;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     const review = reviews.overrides.find((o) => o.memberId === demoIds.daughter)!;
-    expect(review).toMatchObject({ reason: 'Unconscious on arrival; mother identified her with the family card', supervisorName: 'Dr. Kale (duty supervisor)', reviewedAt: null });
+    expect(review).toMatchObject({
+      reason: 'Unconscious on arrival; mother identified her with the family card',
+      supervisorName: 'Dr. Kale (duty supervisor)',
+      reviewedAt: null,
+    });
     expect(reviews.unreviewed).toBeGreaterThanOrEqual(1);
-    const trail = (await env.server.get(ha, `/cases/${review.caseId}/audit`)).body as { entries: { action: string; actor: string; after: { identityMethod?: string } | null }[]; chain: { isIntact: boolean } };
+    const trail = (await env.server.get(ha, `/cases/${review.caseId}/audit`)).body as {
+      entries: { action: string; actor: string; after: { identityMethod?: string } | null }[];
+      chain: { isIntact: boolean };
+    };
     expect(trail.entries.find((e) => e.action === 'case-admitted')).toMatchObject({ actor: 'medco.a', after: { identityMethod: 'override' } });
     expect(trail.chain.isIntact).toBe(true);
   });

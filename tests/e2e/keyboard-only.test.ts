@@ -17,15 +17,21 @@ describe('keyboard-only admission at desk A', () => {
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail' || !page) return;
     await screenshot(page, 'failure-keyboard-only').catch(() => undefined);
-    console.log(`--- at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+    console.log(
+      `--- at failure:\n${await page
+        .locator('body')
+        .ariaSnapshot()
+        .catch(() => '(no snapshot)')}`,
+    );
   });
   afterAll(async () => env?.close());
 
-  const focusedText = () => page.evaluate(() => {
-    const element = document.activeElement as HTMLElement | null;
-    if (!element || element === document.body) return '';
-    return `${element?.getAttribute('aria-label') ?? ''} ${element?.textContent ?? ''} ${(element as HTMLInputElement | null)?.labels?.[0]?.textContent ?? ''}`.trim();
-  });
+  const focusedText = () =>
+    page.evaluate(() => {
+      const element = document.activeElement as HTMLElement | null;
+      if (!element || element === document.body) return '';
+      return `${element?.getAttribute('aria-label') ?? ''} ${element?.textContent ?? ''} ${(element as HTMLInputElement | null)?.labels?.[0]?.textContent ?? ''}`.trim();
+    });
   /** Press Tab until the focused element reads like `pattern` (like a user tabbing to a control). */
   const tabTo = async (pattern: RegExp, maxPresses = 80) => {
     for (let presses = 0; presses < maxPresses; presses += 1) {
@@ -96,7 +102,9 @@ describe('keyboard-only admission at desk A', () => {
     await expect.poll(() => page.getByRole('table', { name: 'Bookings' }).textContent(), { timeout: 10_000 }).toMatch(/X-ray, two views.*Covered/s);
 
     // Bookings are discharged on a decided pre-auth (the claim needs it; issue 24 item 14): PPD approves.
-    const [open] = await env.server.scratch.db.query<{ id: string }>("SELECT c.id FROM cases c JOIN members m ON m.id = c.member_id WHERE m.health_card_number = 'HC-S1-0003' AND c.status = 'admitted'");
+    const [open] = await env.server.scratch.db.query<{ id: string }>(
+      "SELECT c.id FROM cases c JOIN members m ON m.id = c.member_id WHERE m.health_card_number = 'HC-S1-0003' AND c.status = 'admitted'",
+    );
     expect((await env.server.command(await env.server.login('ppd'), 'decide-preauth', { caseId: open!.id, decision: 'approve' })).status).toBe(200);
     await page.keyboard.press('Alt+D');
     await page.getByRole('dialog').waitFor();

@@ -27,13 +27,18 @@ describe('an admission queued offline and refused on reconnect, on the desk scre
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
     await screenshot(deskB, 'offline-refusal-failure').catch(() => undefined);
-    console.log(`--- desk B at failure:\n${await deskB.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+    console.log(
+      `--- desk B at failure:\n${await deskB
+        .locator('body')
+        .ariaSnapshot()
+        .catch(() => '(no snapshot)')}`,
+    );
   });
   afterAll(async () => {
     await env?.close();
   });
 
-  it('desk B admits the father offline; on reconnect the case shows the server\'s refusal naming hospital A', async () => {
+  it("desk B admits the father offline; on reconnect the case shows the server's refusal naming hospital A", async () => {
     await signInDesk(deskB, env.deskB.url, 'medco.b');
     // Online: the father's family (hospital A's district) joins desk B's copy by the search.
     await openIdentity(deskB, env.deskB.url, 'PMJ-S1000001', 'Ramesh Patil');
@@ -41,7 +46,9 @@ describe('an admission queued offline and refused on reconnect, on the desk scre
     await expect.poll(() => connection(deskB).textContent(), { timeout: 10_000 }).toMatch(/^Offline/);
 
     await deskB.getByRole('radio', { name: /Supervisor override/ }).check();
-    await deskB.getByRole('textbox', { name: 'Why the patient cannot be identified otherwise' }).fill('Brought in unconscious; his son identified him with the family card');
+    await deskB
+      .getByRole('textbox', { name: 'Why the patient cannot be identified otherwise' })
+      .fill('Brought in unconscious; his son identified him with the family card');
     await deskB.getByRole('textbox', { name: 'Supervisor authorising the override' }).fill('Dr. Salunkhe (duty supervisor)');
     await deskB.getByRole('button', { name: 'Use supervisor override' }).click();
     await deskB.getByRole('dialog', { name: 'Identify by supervisor override?' }).getByRole('button', { name: 'Yes, override' }).click();
@@ -58,14 +65,18 @@ describe('an admission queued offline and refused on reconnect, on the desk scre
     await screenshot(deskB, 'offline-refusal-1-queued');
 
     // Meanwhile hospital A admits the same patient on the server.
-    resultOf(await env.server.command(await env.server.login('medco.a'), 'admit', { caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' }));
+    resultOf(
+      await env.server.command(await env.server.login('medco.a'), 'admit', { caseId: randomUUID(), memberId: demoIds.father, identityMethod: 'fingerprint' }),
+    );
 
     // Back online: the desk reconnects and pushes by itself.
     env.deskB.proxy!.setOffline(false);
     const refusal = deskB.getByRole('alert').filter({ hasText: 'The server refused this admission.' });
     await refusal.waitFor({ timeout: 20_000 });
     // The server's sentence, whole: who holds the patient, and what must happen first.
-    expect(await refusal.textContent()).toMatch(/^The server refused this admission\. This patient already has an active case at City General Hospital \(HSP-A\) since \d{4}-\d\d-\d\dT[\d:.]+Z; it must be discharged or cancelled there first\.$/);
+    expect(await refusal.textContent()).toMatch(
+      /^The server refused this admission\. This patient already has an active case at City General Hospital \(HSP-A\) since \d{4}-\d\d-\d\dT[\d:.]+Z; it must be discharged or cancelled there first\.$/,
+    );
     await expect.poll(() => summary.textContent()).toMatch(/Rejected|Refused/i);
     await expect.poll(() => connection(deskB).textContent(), { timeout: 10_000 }).toBe('Online');
     expect(env.deskB.backend.engine.current().pendingMutations).toBe(0);

@@ -35,9 +35,17 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
   }, 180_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
-    for (const [name, page] of [['desk-a', deskA], ['desk-b', deskB]] as const) {
+    for (const [name, page] of [
+      ['desk-a', deskA],
+      ['desk-b', deskB],
+    ] as const) {
       await screenshot(page, `failure-${name}`).catch(() => undefined);
-      console.log(`--- ${name} at failure:\n${await page.locator('body').ariaSnapshot().catch(() => '(no snapshot)')}`);
+      console.log(
+        `--- ${name} at failure:\n${await page
+          .locator('body')
+          .ariaSnapshot()
+          .catch(() => '(no snapshot)')}`,
+      );
     }
   });
   afterAll(async () => {
@@ -88,7 +96,9 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
   it('step 2 offline at desk B: override identity, admit with ₹5,000, book ₹4,500 — all pending', async () => {
     await deskB.getByRole('link', { name: 'Identify and admit Sunita Patil' }).click();
     await deskB.getByRole('radio', { name: /Supervisor override/ }).check();
-    await deskB.getByRole('textbox', { name: 'Why the patient cannot be identified otherwise' }).fill('Unconscious on arrival with high fever; husband admitted elsewhere');
+    await deskB
+      .getByRole('textbox', { name: 'Why the patient cannot be identified otherwise' })
+      .fill('Unconscious on arrival with high fever; husband admitted elsewhere');
     await deskB.getByRole('textbox', { name: 'Supervisor authorising the override' }).fill('Dr. Salunkhe (duty supervisor)');
     await deskB.getByRole('button', { name: 'Use supervisor override' }).click();
     await deskB.getByRole('dialog', { name: 'Identify by supervisor override?' }).getByRole('button', { name: 'Yes, override' }).click();
@@ -97,7 +107,10 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
     await deskB.keyboard.press('Enter');
     await deskB.getByRole('button', { name: 'Admit and request pre-auth' }).click();
     await deskB.getByRole('heading', { name: 'Case of Sunita Patil' }).waitFor();
-    for (const [item, description, quantity, price] of [['WARD', 'Ward bed', '2', '1500'], ['LAB', 'Dengue panel', '1', '1500']] as const) {
+    for (const [item, description, quantity, price] of [
+      ['WARD', 'Ward bed', '2', '1500'],
+      ['LAB', 'Dengue panel', '1', '1500'],
+    ] as const) {
       await deskB.getByRole('combobox', { name: 'Item code' }).fill(item);
       await deskB.getByRole('textbox', { name: 'Description' }).fill(description);
       await deskB.getByRole('textbox', { name: 'Quantity' }).fill(quantity);
@@ -111,7 +124,7 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
     await check(deskB, '08-case-offline');
   });
 
-  it('reconnecting, desk B shows the server\'s decision: hold ₹4,000, shortfall ₹1,000, bookings covered then short', async () => {
+  it("reconnecting, desk B shows the server's decision: hold ₹4,000, shortfall ₹1,000, bookings covered then short", async () => {
     env.deskB.proxy!.setOffline(false);
     await expect.poll(() => definition(deskB, 'Hold for this case', 'Held on the cover').textContent(), { timeout: 10_000 }).toBe('₹4,000.00');
     await expect.poll(() => definition(deskB, 'Pre-authorization', 'Shortfall (patient pays)').textContent(), { timeout: 10_000 }).toBe('₹1,000.00');
@@ -141,7 +154,10 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
       expect(answer.status).toBe(200);
     }
     await deskA.goto(`${env.deskA.url}/#/cases`);
-    await deskA.getByRole('link', { name: /Ramesh Patil/ }).first().click();
+    await deskA
+      .getByRole('link', { name: /Ramesh Patil/ })
+      .first()
+      .click();
     await expect.poll(() => deskA.getByRole('region', { name: 'Pre-authorization' }).textContent(), { timeout: 10_000 }).toMatch(/Approved/);
     expect(await definition(deskA, 'Hold for this case', 'Held on the cover').textContent()).toBe('₹6,000.00');
     await expect.poll(() => deskB.getByRole('region', { name: 'Pre-authorization' }).textContent(), { timeout: 10_000 }).toMatch(/Approved/);
@@ -150,39 +166,68 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
   });
 
   it('steps 5–7 at desk A: bookings 2,500 + 3,000 + 500 covered; discharge; claim 6,000 accepted', async () => {
-    for (const [item, description, price] of [['SVC1', 'IV fluids and monitoring', '2500'], ['SVC2', 'Ward, 3 days', '3000'], ['SVC3', 'Medicines', '500']] as const) {
+    for (const [item, description, price] of [
+      ['SVC1', 'IV fluids and monitoring', '2500'],
+      ['SVC2', 'Ward, 3 days', '3000'],
+      ['SVC3', 'Medicines', '500'],
+    ] as const) {
       await deskA.getByRole('combobox', { name: 'Item code' }).fill(item);
       await deskA.getByRole('textbox', { name: 'Description' }).fill(description);
       await deskA.getByRole('textbox', { name: 'Quantity' }).fill('1');
       await deskA.getByRole('textbox', { name: /Unit price/ }).fill(price);
       await deskA.getByRole('button', { name: 'Add booking' }).click();
-      await expect.poll(() => deskA.getByRole('table', { name: 'Bookings' }).getByRole('row', { name: new RegExp(description) }).textContent(), { timeout: 10_000 }).toMatch(/Covered/);
+      await expect
+        .poll(
+          () =>
+            deskA
+              .getByRole('table', { name: 'Bookings' })
+              .getByRole('row', { name: new RegExp(description) })
+              .textContent(),
+          { timeout: 10_000 },
+        )
+        .toMatch(/Covered/);
     }
     expect(await definition(deskA, 'Hold for this case', 'Left in the hold').textContent()).toBe('₹0.00');
     await check(deskA, '12-bookings');
     await deskA.getByRole('button', { name: 'Discharge…' }).click();
     await check(deskA, '13-discharge-confirm');
-    await deskA.getByRole('dialog').getByRole('button', { name: /Yes|Discharge/ }).last().click();
+    await deskA
+      .getByRole('dialog')
+      .getByRole('button', { name: /Yes|Discharge/ })
+      .last()
+      .click();
     await expect.poll(() => deskA.getByRole('region', { name: 'Case summary' }).textContent(), { timeout: 10_000 }).toMatch(/Discharged/);
     const amount = deskA.getByRole('textbox', { name: /Claim amount|Amount/ });
     expect(await amount.inputValue()).toMatch(/6,?000/);
     await deskA.getByRole('button', { name: 'Submit claim…' }).click();
-    await deskA.getByRole('dialog').getByRole('button', { name: /Yes|Submit/ }).last().click();
+    await deskA
+      .getByRole('dialog')
+      .getByRole('button', { name: /Yes|Submit/ })
+      .last()
+      .click();
     await expect.poll(() => deskA.getByRole('region', { name: 'Discharge and claim' }).textContent(), { timeout: 10_000 }).toMatch(/[Ss]ubmitted/);
     await check(deskA, '14-claim-submitted');
   });
 
   it('steps 8–9: CEX and CPD approve 5,500 of 6,000 (desk A is shown the cut line and why), ACO pays; desk B sees ₹500 come back to the cover', async () => {
     const [cex, cpd, aco] = [await env.server.login('cex'), await env.server.login('cpd'), await env.server.login('aco')];
-    const claims = (await env.server.get(cex, '/queues/claims/submitted')).body as { items: { claimId: string; lines: { bookingId: string; payerAmount: number }[] }[] };
+    const claims = (await env.server.get(cex, '/queues/claims/submitted')).body as {
+      items: { claimId: string; lines: { bookingId: string; payerAmount: number }[] }[];
+    };
     expect(claims.items).toHaveLength(1);
     const claim = claims.items[0]!;
-    const lines = claim.lines.map((line) => (line.payerAmount === 300_000
-      ? { bookingId: line.bookingId, decision: 'partial' as const, approvedAmount: 250_000, reasonCode: 'tariff-exceeded' as const }
-      : { bookingId: line.bookingId, decision: 'full' as const }));
+    const lines = claim.lines.map((line) =>
+      line.payerAmount === 300_000
+        ? { bookingId: line.bookingId, decision: 'partial' as const, approvedAmount: 250_000, reasonCode: 'tariff-exceeded' as const }
+        : { bookingId: line.bookingId, decision: 'full' as const },
+    );
     expect((await env.server.command(cex, 'process-claim', { claimId: claim.claimId, lines })).status).toBe(200);
-    expect((await env.server.command(cpd, 'verify-claim', { claimId: claim.claimId, lines })).body).toMatchObject({ result: { approvedAmount: 550_000, returnedToCover: 50_000 } });
-    expect((await env.server.command(aco, 'approve-payment', { paymentId: crypto.randomUUID(), claimIds: [claim.claimId] })).body).toMatchObject({ result: { governmentAmount: 330_000, insurerAmount: 220_000 } });
+    expect((await env.server.command(cpd, 'verify-claim', { claimId: claim.claimId, lines })).body).toMatchObject({
+      result: { approvedAmount: 550_000, returnedToCover: 50_000 },
+    });
+    expect((await env.server.command(aco, 'approve-payment', { paymentId: crypto.randomUUID(), claimIds: [claim.claimId] })).body).toMatchObject({
+      result: { governmentAmount: 330_000, insurerAmount: 220_000 },
+    });
     // Desk A, still on the father's case, is told what the payer cut and why, line by line.
     const closing = deskA.getByRole('region', { name: 'Discharge and claim' });
     await expect.poll(() => closing.textContent(), { timeout: 10_000 }).toMatch(/₹5,500\.00 approved by the payer/);

@@ -28,7 +28,13 @@ const { runs, seed, maxCommands, onlyBackend } = modelRunSettings();
 const trace = process.env.MODEL_API_TRACE === '1';
 
 /** One request as sent, with the exact bytes of its first answer. */
-interface Sent { request: Request; commandId: string; status: number; code: string | undefined; text: string }
+interface Sent {
+  request: Request;
+  commandId: string;
+  status: number;
+  code: string | undefined;
+  text: string;
+}
 
 interface Real {
   server: TestServer;
@@ -40,7 +46,9 @@ interface Real {
   log: string[];
   clock: { now: number };
 }
-interface Model { state: ModelState }
+interface Model {
+  state: ModelState;
+}
 
 /** What fast-check draws: references by index into what exists when the step runs. */
 type Op =
@@ -71,29 +79,54 @@ const otherDesk = (actor: Actor): Actor => (actor === 'medco.a' ? 'medco.b' : 'm
 
 /** The concrete request an op stands for in the model's current state (fresh ids for new records). */
 function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry' | 'reuse-id' | 'admit+preauth' | 'advance' }>): Request {
-  const caseId = 'c' in op ? pick(state.caseOrder, op.c) ?? randomUUID() : '';
+  const caseId = 'c' in op ? (pick(state.caseOrder, op.c) ?? randomUUID()) : '';
   const found = state.cases[caseId];
   const desk: Actor = found?.hospital === 'B' ? 'medco.b' : 'medco.a';
   const deskFor = (other: boolean) => (other ? otherDesk(desk) : desk);
   switch (op.k) {
     case 'admit': {
       const admittedAt = op.backdated ? { admittedAt: new Date(state.now - 20 * 60_000).toISOString() } : {};
-      return { actor: op.hospital === 'A' ? 'medco.a' : 'medco.b', name: 'admit', body: { caseId: randomUUID(), memberId: state.memberIds[op.member % state.memberIds.length], identityMethod: 'fingerprint', ...admittedAt } };
+      return {
+        actor: op.hospital === 'A' ? 'medco.a' : 'medco.b',
+        name: 'admit',
+        body: { caseId: randomUUID(), memberId: state.memberIds[op.member % state.memberIds.length], identityMethod: 'fingerprint', ...admittedAt },
+      };
     }
     case 'request-preauth': {
       const estimate = op.pkg === 'SG999U' ? !op.badEstimate : op.badEstimate;
-      return { actor: deskFor(op.other), name: 'request-preauth', body: { caseId, packageCode: op.pkg, ...(estimate ? { estimatedAmount: rupees(5_000) } : {}) } };
+      return {
+        actor: deskFor(op.other),
+        name: 'request-preauth',
+        body: { caseId, packageCode: op.pkg, ...(estimate ? { estimatedAmount: rupees(5_000) } : {}) },
+      };
     }
     case 'decide-preauth':
-      return { actor: op.wrong ? 'mc' : 'ppd', name: 'decide-preauth', body: { caseId, decision: op.decision, ...(op.decision === 'approve' ? {} : { reason: 'Model test decision' }), ...(op.decision === 'approve-lower' ? { amount: op.amount } : {}) } };
+      return {
+        actor: op.wrong ? 'mc' : 'ppd',
+        name: 'decide-preauth',
+        body: {
+          caseId,
+          decision: op.decision,
+          ...(op.decision === 'approve' ? {} : { reason: 'Model test decision' }),
+          ...(op.decision === 'approve-lower' ? { amount: op.amount } : {}),
+        },
+      };
     case 'respond-query':
       return { actor: deskFor(op.other), name: 'respond-query', body: { caseId, response: 'Report attached' } };
     case 'recommend-preauth':
       return { actor: 'mc', name: 'recommend-preauth', body: { caseId, recommendedAmount: op.amount, reason: 'Comparable package' } };
     case 'approve-unspecified':
-      return { actor: 'admin', name: 'approve-unspecified', body: { caseId, decision: op.decision, ...(op.decision === 'reject' ? { reason: 'Not justified' } : {}) } };
+      return {
+        actor: 'admin',
+        name: 'approve-unspecified',
+        body: { caseId, decision: op.decision, ...(op.decision === 'reject' ? { reason: 'Not justified' } : {}) },
+      };
     case 'add-booking':
-      return { actor: deskFor(op.other), name: 'add-booking', body: { bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: op.amount } };
+      return {
+        actor: deskFor(op.other),
+        name: 'add-booking',
+        body: { bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: op.amount },
+      };
     case 'void-booking': {
       const bookingId = pick(state.bookingOrder, op.b);
       const owner = bookingId ? state.cases[state.bookings[bookingId]!.caseId]! : undefined;
@@ -103,13 +136,27 @@ function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry
     case 'request-enhancement':
       return { actor: desk, name: 'request-enhancement', body: { enhancementId: randomUUID(), caseId, amount: op.amount, reason: 'More days needed' } };
     case 'decide-enhancement':
-      return { actor: 'ppd', name: 'decide-enhancement', body: { enhancementId: pick(state.enhancementOrder, op.e) ?? randomUUID(), decision: op.decision, ...(op.decision === 'approve' ? {} : { reason: 'Partly justified' }), ...(op.decision === 'approve-lower' ? { amount: op.amount } : {}) } };
+      return {
+        actor: 'ppd',
+        name: 'decide-enhancement',
+        body: {
+          enhancementId: pick(state.enhancementOrder, op.e) ?? randomUUID(),
+          decision: op.decision,
+          ...(op.decision === 'approve' ? {} : { reason: 'Partly justified' }),
+          ...(op.decision === 'approve-lower' ? { amount: op.amount } : {}),
+        },
+      };
     case 'discharge':
       return { actor: deskFor(op.other), name: 'discharge', body: { caseId } };
     case 'cancel-case':
       return { actor: desk, name: 'cancel-case', body: { caseId, reason: 'Admitted by mistake' } };
     case 'submit-claim': {
-      const sum = found ? found.bookings.map((id) => state.bookings[id]!).filter((b) => b.status === 'active').reduce((s, b) => s + b.amount, 0) : 0;
+      const sum = found
+        ? found.bookings
+            .map((id) => state.bookings[id]!)
+            .filter((b) => b.status === 'active')
+            .reduce((s, b) => s + b.amount, 0)
+        : 0;
       return { actor: desk, name: 'submit-claim', body: { claimId: randomUUID(), caseId, amount: Math.max(1, op.exact ? sum : sum + rupees(100)) } };
     }
     case 'process-claim':
@@ -121,7 +168,12 @@ function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry
         const choice = (['full', 'partial', 'deny'] as const)[digits % 3]!;
         digits = Math.floor(digits / 3);
         if (choice === 'full') return { bookingId: line.bookingId, decision: choice };
-        return { bookingId: line.bookingId, decision: choice, reasonCode: 'tariff-exceeded', ...(choice === 'partial' ? { approvedAmount: Math.max(1, Math.floor(line.payer / 2)) } : {}) };
+        return {
+          bookingId: line.bookingId,
+          decision: choice,
+          reasonCode: 'tariff-exceeded',
+          ...(choice === 'partial' ? { approvedAmount: Math.max(1, Math.floor(line.payer / 2)) } : {}),
+        };
       });
       const actor: Actor = op.k === 'verify-claim' ? 'cpd' : op.wrong ? 'cpd' : 'cex';
       return { actor, name: op.k, body: { claimId: claimId ?? randomUUID(), lines: decisions } };
@@ -152,7 +204,11 @@ function nextStep(state: ModelState, caseId: string, choice: number): Request | 
   if (decision) return decision;
   const booked = found.bookings.some((id) => state.bookings[id]!.status === 'active');
   if (found.status === 'admitted' && found.preauth?.status === 'approved' && !booked) {
-    return { actor: found.hospital === 'A' ? 'medco.a' : 'medco.b', name: 'add-booking', body: { bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: rupees(2_500) } };
+    return {
+      actor: found.hospital === 'A' ? 'medco.a' : 'medco.b',
+      name: 'add-booking',
+      body: { bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: rupees(2_500) },
+    };
   }
   return moves[0];
 }
@@ -171,7 +227,11 @@ function otherCommandOf(actor: Actor): Request {
       return { actor, name: 'approve-unspecified', body: { caseId: randomUUID(), decision: 'approve' } };
     case 'cex':
     case 'cpd':
-      return { actor, name: actor === 'cex' ? 'process-claim' : 'verify-claim', body: { claimId: randomUUID(), lines: [{ bookingId: randomUUID(), decision: 'full' }] } };
+      return {
+        actor,
+        name: actor === 'cex' ? 'process-claim' : 'verify-claim',
+        body: { claimId: randomUUID(), lines: [{ bookingId: randomUUID(), decision: 'full' }] },
+      };
     case 'aco':
       return { actor, name: 'approve-payment', body: { paymentId: randomUUID(), claimIds: [randomUUID()] } };
   }
@@ -180,7 +240,8 @@ function otherCommandOf(actor: Actor): Request {
 const describeRequest = (request: Request): string => {
   const b = request.body;
   const short = (v: unknown) => String(v).slice(0, 8);
-  const parts = Object.entries(b).filter(([k]) => !['reason', 'response', 'description', 'itemCode', 'identityMethod'].includes(k))
+  const parts = Object.entries(b)
+    .filter(([k]) => !['reason', 'response', 'description', 'itemCode', 'identityMethod'].includes(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' && /^[0-9a-f-]{36}$/.test(v) ? short(v) : JSON.stringify(v)}`);
   return `${request.actor} ${request.name} ${parts.join(' ')}`;
 };
@@ -193,7 +254,8 @@ async function tokenOf(real: Pick<Real, 'server' | 'tokens'>, actor: Actor): Pro
 async function send(real: Real, request: Request, commandId: string): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
   const token = await tokenOf(real, request.actor);
   const response = await real.server.app.inject({
-    method: 'POST', url: `/commands/${request.name}`,
+    method: 'POST',
+    url: `/commands/${request.name}`,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     payload: JSON.stringify({ commandId, ...request.body }),
   });
@@ -206,7 +268,8 @@ async function step(model: Model, real: Real, request: Request, options: { comma
   const expected = apply(model.state, request);
   const line = real.log.push(`${note}${describeRequest(request)}`) - 1;
   const answer = await send(real, request, commandId);
-  real.log[line] += ` → ${answer.status}${answer.status === 200 ? '' : ` ${String(answer.body.code)}`}${expected.status === answer.status ? '' : ` (model: ${expected.status} ${expected.code ?? ''})`}`;
+  real.log[line] +=
+    ` → ${answer.status}${answer.status === 200 ? '' : ` ${String(answer.body.code)}`}${expected.status === answer.status ? '' : ` (model: ${expected.status} ${expected.code ?? ''})`}`;
   compare(request, expected, answer);
   const sent = { request, commandId, status: answer.status, code: expected.code, text: answer.text };
   real.sent.push(sent);
@@ -215,7 +278,11 @@ async function step(model: Model, real: Real, request: Request, options: { comma
 
 function compare(request: Request, expected: Expected, answer: { status: number; body: Record<string, unknown> }): void {
   const what = describeRequest(request);
-  expect({ what, status: answer.status, code: answer.status === 200 ? undefined : answer.body.code }, JSON.stringify(answer.body)).toEqual({ what, status: expected.status, code: expected.code });
+  expect({ what, status: answer.status, code: answer.status === 200 ? undefined : answer.body.code }, JSON.stringify(answer.body)).toEqual({
+    what,
+    status: expected.status,
+    code: expected.code,
+  });
   if (expected.result) expect(answer.body.result, what).toMatchObject(expected.result);
 }
 
@@ -227,37 +294,80 @@ async function checkInvariants(model: Model, real: Real): Promise<void> {
     const answer = await real.server.get(await tokenOf(real, 'ppd'), `/families/${real.familyId}/balance?policyYear=${year}`);
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     const committed = state.committed[year] ?? 0;
-    expect({ year, cover: answer.body.cover, committed: answer.body.committed, available: answer.body.available }).toEqual({ year, cover: state.cover, committed, available: state.cover - committed });
-    const holds = (answer.body.holds as { amount: number; consumed: number; authorized: number }[]).map((h) => `${h.amount}/${h.consumed}/${h.authorized}`).sort();
-    const modelHolds = openHolds(state).filter((c) => c.year === year).map((c) => `${c.hold!.amount}/${c.hold!.consumed}/${c.hold!.authorized}`).sort();
+    expect({ year, cover: answer.body.cover, committed: answer.body.committed, available: answer.body.available }).toEqual({
+      year,
+      cover: state.cover,
+      committed,
+      available: state.cover - committed,
+    });
+    const holds = (answer.body.holds as { amount: number; consumed: number; authorized: number }[])
+      .map((h) => `${h.amount}/${h.consumed}/${h.authorized}`)
+      .sort();
+    const modelHolds = openHolds(state)
+      .filter((c) => c.year === year)
+      .map((c) => `${c.hold!.amount}/${c.hold!.consumed}/${c.hold!.authorized}`)
+      .sort();
     expect({ year, holds }).toEqual({ year, holds: modelHolds });
   }
   // committed ≤ cover and committed = Σ active holds + claims = Σ ledger, per family and year (every family).
   for (const row of await moneyConsistency(real.server.scratch)) {
     expect(row.committed, `family ${row.family_id} ${row.policy_year}`).toBeLessThanOrEqual(row.cover);
-    expect({ ledger: row.ledger, holdsAndClaims: row.holds + row.claims, ledgerHolds: row.ledger_holds, ledgerClaims: row.ledger_claims })
-      .toEqual({ ledger: row.committed, holdsAndClaims: row.committed, ledgerHolds: row.holds, ledgerClaims: row.claims });
-    if (row.family_id === real.familyId && row.policy_year !== null) expect({ year: row.policy_year, committed: row.committed }).toEqual({ year: row.policy_year, committed: state.committed[row.policy_year] ?? 0 });
+    expect({ ledger: row.ledger, holdsAndClaims: row.holds + row.claims, ledgerHolds: row.ledger_holds, ledgerClaims: row.ledger_claims }).toEqual({
+      ledger: row.committed,
+      holdsAndClaims: row.committed,
+      ledgerHolds: row.holds,
+      ledgerClaims: row.claims,
+    });
+    if (row.family_id === real.familyId && row.policy_year !== null)
+      expect({ year: row.policy_year, committed: row.committed }).toEqual({ year: row.policy_year, committed: state.committed[row.policy_year] ?? 0 });
   }
   // Every booking: covered + shortfall = amount, as the model has it.
-  const bookings = await real.server.scratch.db.query<{ id: string; amount: number; covered_amount: number; shortfall_amount: number; status: string; closed: boolean }>(
-    'SELECT id, amount, covered_amount, shortfall_amount, status, closed_at IS NOT NULL AS closed FROM bookings WHERE family_id = $1', [real.familyId]);
+  const bookings = await real.server.scratch.db.query<{
+    id: string;
+    amount: number;
+    covered_amount: number;
+    shortfall_amount: number;
+    status: string;
+    closed: boolean;
+  }>('SELECT id, amount, covered_amount, shortfall_amount, status, closed_at IS NOT NULL AS closed FROM bookings WHERE family_id = $1', [real.familyId]);
   expect(bookings.length).toBe(state.bookingOrder.length);
   for (const b of bookings) {
     expect(b.covered_amount + b.shortfall_amount).toBe(b.amount);
     const m = state.bookings[b.id]!;
-    expect({ id: b.id, amount: b.amount, covered: b.covered_amount, shortfall: b.shortfall_amount, status: b.status, closed: b.closed }).toEqual({ id: m.id, amount: m.amount, covered: m.covered, shortfall: m.shortfall, status: m.status, closed: m.closed });
+    expect({ id: b.id, amount: b.amount, covered: b.covered_amount, shortfall: b.shortfall_amount, status: b.status, closed: b.closed }).toEqual({
+      id: m.id,
+      amount: m.amount,
+      covered: m.covered,
+      shortfall: m.shortfall,
+      status: m.status,
+      closed: m.closed,
+    });
   }
   // Every claim: its amount is its booking sum (payer + patient, and its lines' bookings), as the model has it.
-  const claims = await real.server.scratch.db.query<{ id: string; amount: number; payer_amount: number; patient_amount: number; status: string; approved_amount: number | null; booked: number }>(
+  const claims = await real.server.scratch.db.query<{
+    id: string;
+    amount: number;
+    payer_amount: number;
+    patient_amount: number;
+    status: string;
+    approved_amount: number | null;
+    booked: number;
+  }>(
     `SELECT c.id, c.amount, c.payer_amount, c.patient_amount, c.status, c.approved_amount,
             (SELECT COALESCE(sum(b.amount), 0) FROM claim_lines l JOIN bookings b ON b.id = l.booking_id WHERE l.claim_id = c.id)::bigint AS booked
-       FROM claims c WHERE c.family_id = $1`, [real.familyId]);
+       FROM claims c WHERE c.family_id = $1`,
+    [real.familyId],
+  );
   expect(claims.length).toBe(state.claimOrder.length);
   for (const c of claims) {
     expect({ amount: c.amount, sum: c.payer_amount + c.patient_amount }).toEqual({ amount: c.booked, sum: c.booked });
     const m = state.claims[c.id]!;
-    expect({ amount: c.amount, payer: c.payer_amount, status: c.status, approved: c.approved_amount }).toEqual({ amount: m.amount, payer: m.payer, status: m.status, approved: m.approved });
+    expect({ amount: c.amount, payer: c.payer_amount, status: c.status, approved: c.approved_amount }).toEqual({
+      amount: m.amount,
+      payer: m.payer,
+      status: m.status,
+      approved: m.approved,
+    });
   }
 }
 
@@ -337,23 +447,45 @@ const c = fc.nat(7);
 const packageCode = fc.constantFrom('MG012A' as const, 'SB001A' as const, 'MG001A' as const, 'SG999U' as const);
 const ops: fc.Arbitrary<Step>[] = [
   fc.record({ k: fc.constant('admit' as const), hospital: fc.constantFrom('A' as const, 'B' as const), member: fc.nat(3), backdated: rarely(4) }),
-  fc.record({ k: fc.constant('admit+preauth' as const), hospital: fc.constantFrom('A' as const, 'B' as const), member: fc.nat(3), backdated: rarely(4), pkg: packageCode }),
+  fc.record({
+    k: fc.constant('admit+preauth' as const),
+    hospital: fc.constantFrom('A' as const, 'B' as const),
+    member: fc.nat(3),
+    backdated: rarely(4),
+    pkg: packageCode,
+  }),
   fc.record({ k: fc.constant('request-preauth' as const), c, other: rarely(8), pkg: packageCode, badEstimate: rarely(10) }),
-  fc.record({ k: fc.constant('decide-preauth' as const), c, wrong: rarely(10), decision: fc.constantFrom('approve' as const, 'approve' as const, 'approve-lower' as const, 'reject' as const, 'query' as const), amount }),
+  fc.record({
+    k: fc.constant('decide-preauth' as const),
+    c,
+    wrong: rarely(10),
+    decision: fc.constantFrom('approve' as const, 'approve' as const, 'approve-lower' as const, 'reject' as const, 'query' as const),
+    amount,
+  }),
   fc.record({ k: fc.constant('respond-query' as const), c, other: rarely(8) }),
   fc.record({ k: fc.constant('recommend-preauth' as const), c, amount }),
   fc.record({ k: fc.constant('approve-unspecified' as const), c, decision: fc.constantFrom('approve' as const, 'approve' as const, 'reject' as const) }),
   fc.record({ k: fc.constant('add-booking' as const), c, other: rarely(8), amount }),
   fc.record({ k: fc.constant('void-booking' as const), b: fc.nat(9), other: rarely(8) }),
   fc.record({ k: fc.constant('request-enhancement' as const), c, amount }),
-  fc.record({ k: fc.constant('decide-enhancement' as const), e: fc.nat(5), decision: fc.constantFrom('approve' as const, 'approve-lower' as const, 'reject' as const), amount }),
+  fc.record({
+    k: fc.constant('decide-enhancement' as const),
+    e: fc.nat(5),
+    decision: fc.constantFrom('approve' as const, 'approve-lower' as const, 'reject' as const),
+    amount,
+  }),
   fc.record({ k: fc.constant('discharge' as const), c, other: rarely(8) }),
   fc.record({ k: fc.constant('cancel-case' as const), c }),
   fc.record({ k: fc.constant('submit-claim' as const), c, exact: rarely(5).map((b) => !b) }),
   fc.record({ k: fc.constant('process-claim' as const), cl: fc.nat(5), pattern: fc.nat(80), wrong: rarely(10) }),
   fc.record({ k: fc.constant('verify-claim' as const), cl: fc.nat(5), pattern: fc.nat(80) }),
   fc.record({ k: fc.constant('approve-payment' as const), cls: fc.array(fc.nat(5), { minLength: 1, maxLength: 2 }) }),
-  fc.record({ k: fc.constant('advance' as const), c, choice: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat(3), weight: 1 }), times: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({
+    k: fc.constant('advance' as const),
+    c,
+    choice: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat(3), weight: 1 }),
+    times: fc.integer({ min: 1, max: 4 }),
+  }),
   fc.record({ k: fc.constant('roll-over' as const) }),
   fc.record({ k: fc.constant('retry' as const), back: fc.nat(3) }),
   fc.record({ k: fc.constant('reuse-id' as const), back: fc.nat(3) }),
@@ -361,7 +493,10 @@ const ops: fc.Arbitrary<Step>[] = [
 // Weighted towards the lifecycle's middle; roll-over and the id games are rarer.
 const weights = [1, 6, 1, 5, 2, 2, 2, 7, 2, 2, 2, 3, 1, 3, 3, 3, 2, 8, 1, 2, 1];
 // fc.commands picks uniformly among its arbitraries: a weight is that many copies.
-const commands = fc.commands(ops.flatMap((arbitrary, i) => Array.from({ length: weights[i]! }, () => arbitrary)), { maxCommands, size: 'max' });
+const commands = fc.commands(
+  ops.flatMap((arbitrary, i) => Array.from({ length: weights[i]! }, () => arbitrary)),
+  { maxCommands, size: 'max' },
+);
 
 describeEachBackend('the command API against its reference model (%s)', (backend) => {
   let server: TestServer;
@@ -384,11 +519,17 @@ describeEachBackend('the command API against its reference model (%s)', (backend
   /** A fresh family of four per sequence, so each sequence starts from an empty model. */
   const newFamily = async (): Promise<{ familyId: string; memberIds: string[] }> => {
     const familyId = randomUUID();
-    await server.scratch.db.query("INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, '+919800002222', 'Pune')", [familyId, demoIds.schemeId, `FAM-M-${familyId.slice(0, 8)}`, familyCover]);
+    await server.scratch.db.query(
+      "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, '+919800002222', 'Pune')",
+      [familyId, demoIds.schemeId, `FAM-M-${familyId.slice(0, 8)}`, familyCover],
+    );
     const memberIds: string[] = [];
     for (let m = 0; m < 4; m += 1) {
       const memberId = randomUUID();
-      await server.scratch.db.query("INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation) VALUES ($1, $2, $3, 'Model Test', 1980, 'X', 'other')", [memberId, familyId, `PMJ-M${familyId.slice(0, 6)}${m}`]);
+      await server.scratch.db.query(
+        "INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation) VALUES ($1, $2, $3, 'Model Test', 1980, 'X', 'other')",
+        [memberId, familyId, `PMJ-M${familyId.slice(0, 6)}${m}`],
+      );
       memberIds.push(memberId);
     }
     return { familyId, memberIds };
@@ -396,40 +537,52 @@ describeEachBackend('the command API against its reference model (%s)', (backend
 
   // `npm run test:model -- --backend postgres` runs one backend only (longer runs); the other is skipped and says why.
   const isOff = onlyBackend !== undefined && onlyBackend !== backend;
-  it.skipIf(isOff)(`answers as the model does, keeps every invariant, and can always end every hold (${runs} sequences, seed ${seed})${isOff ? ` (skipped: --backend ${onlyBackend})` : ''}`, async () => {
-    await fc.assert(fc.asyncProperty(commands, async (cmds) => {
-      const { familyId, memberIds } = await newFamily();
-      const model: Model = { state: initialState({ now: clock.now, firstYear, memberIds, cover: familyCover }) };
-      const real: Real = { server, tokens, familyId, sent: [], log: [], clock };
-      try {
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        for (const c of Object.values(model.state.cases)) {
-          const claim = c.claimId ? `/claim ${model.state.claims[c.claimId]!.status}` : '';
-          const key = `${c.status}/${c.preauth?.status ?? 'none'}/${c.hold?.status ?? 'none'}${claim}`;
-          reached.set(key, (reached.get(key) ?? 0) + 1);
-        }
-        // Liveness: the model finds how every hold ends; the server must accept exactly that.
-        const found = closeEveryHold(model.state);
-        if (!found.ok) throw new Error(`no sequence of allowed commands ends the hold of case ${found.stuck.id}: ${JSON.stringify(found.stuck)}`);
-        for (const request of found.plan) {
-          const sent = await step(model, real, request, { note: 'closing: ' });
-          expect(sent.status, describeRequest(request)).toBe(200);
-        }
-        liveSteps += found.plan.length;
-        sentSteps += real.log.length;
-        expect(openHolds(model.state)).toEqual([]);
-        const [active] = await server.scratch.db.query<{ n: number }>("SELECT count(*)::int AS n FROM holds WHERE family_id = $1 AND status = 'active'", [familyId]);
-        expect(active!.n).toBe(0);
-        await checkInvariants(model, real);
-      } catch (failure) {
-        // The readable counterexample: this run's requests as sent, with the server's answers
-        // (and the model's where they differ); shrinking makes the last one reported the shortest.
-        throw new Error(`${(failure as Error).message}\nThe steps of this run, as sent:\n${real.log.map((line, i) => `  ${i + 1}. ${line}`).join('\n')}`, { cause: failure });
-      }
-    }), { numRuns: runs, seed, verbose: 1 });
-    // The walks reached more than the happy path (guards the generators against collapsing).
-    expect(reached.size).toBeGreaterThanOrEqual(Math.min(6, runs));
-    console.info(`api model (${backend}): ${runs} sequences, seed ${seed}, ${sentSteps} steps; case states reached ${JSON.stringify(Object.fromEntries(reached))}; ${liveSteps} closing steps replayed`);
-  }, 600_000);
+  it.skipIf(isOff)(
+    `answers as the model does, keeps every invariant, and can always end every hold (${runs} sequences, seed ${seed})${isOff ? ` (skipped: --backend ${onlyBackend})` : ''}`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(commands, async (cmds) => {
+          const { familyId, memberIds } = await newFamily();
+          const model: Model = { state: initialState({ now: clock.now, firstYear, memberIds, cover: familyCover }) };
+          const real: Real = { server, tokens, familyId, sent: [], log: [], clock };
+          try {
+            await fc.asyncModelRun(() => ({ model, real }), cmds);
+            for (const c of Object.values(model.state.cases)) {
+              const claim = c.claimId ? `/claim ${model.state.claims[c.claimId]!.status}` : '';
+              const key = `${c.status}/${c.preauth?.status ?? 'none'}/${c.hold?.status ?? 'none'}${claim}`;
+              reached.set(key, (reached.get(key) ?? 0) + 1);
+            }
+            // Liveness: the model finds how every hold ends; the server must accept exactly that.
+            const found = closeEveryHold(model.state);
+            if (!found.ok) throw new Error(`no sequence of allowed commands ends the hold of case ${found.stuck.id}: ${JSON.stringify(found.stuck)}`);
+            for (const request of found.plan) {
+              const sent = await step(model, real, request, { note: 'closing: ' });
+              expect(sent.status, describeRequest(request)).toBe(200);
+            }
+            liveSteps += found.plan.length;
+            sentSteps += real.log.length;
+            expect(openHolds(model.state)).toEqual([]);
+            const [active] = await server.scratch.db.query<{ n: number }>("SELECT count(*)::int AS n FROM holds WHERE family_id = $1 AND status = 'active'", [
+              familyId,
+            ]);
+            expect(active!.n).toBe(0);
+            await checkInvariants(model, real);
+          } catch (failure) {
+            // The readable counterexample: this run's requests as sent, with the server's answers
+            // (and the model's where they differ); shrinking makes the last one reported the shortest.
+            throw new Error(`${(failure as Error).message}\nThe steps of this run, as sent:\n${real.log.map((line, i) => `  ${i + 1}. ${line}`).join('\n')}`, {
+              cause: failure,
+            });
+          }
+        }),
+        { numRuns: runs, seed, verbose: 1 },
+      );
+      // The walks reached more than the happy path (guards the generators against collapsing).
+      expect(reached.size).toBeGreaterThanOrEqual(Math.min(6, runs));
+      console.info(
+        `api model (${backend}): ${runs} sequences, seed ${seed}, ${sentSteps} steps; case states reached ${JSON.stringify(Object.fromEntries(reached))}; ${liveSteps} closing steps replayed`,
+      );
+    },
+    600_000,
+  );
 });
-

@@ -29,7 +29,10 @@ export function movesFor(state: ModelState, c: Case): Request[] {
     if (state.bookings[id]!.status === 'active') moves.push({ actor: desk, name: 'void-booking', body: { bookingId: id, reason: 'Entered by mistake' } });
   }
   moves.push({ actor: desk, name: 'discharge', body: { caseId: c.id } });
-  const sum = c.bookings.map((id) => state.bookings[id]!).filter((b) => b.status === 'active').reduce((s, b) => s + b.amount, 0);
+  const sum = c.bookings
+    .map((id) => state.bookings[id]!)
+    .filter((b) => b.status === 'active')
+    .reduce((s, b) => s + b.amount, 0);
   if (sum > 0) moves.push({ actor: desk, name: 'submit-claim', body: { claimId: randomUUID(), caseId: c.id, amount: sum } });
   return moves;
 }

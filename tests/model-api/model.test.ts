@@ -9,7 +9,8 @@ import { apply, initialState, openHolds, rollOver, type ModelState, type Request
  */
 const rupees = (n: number) => n * 100;
 const members = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
-const fresh = (cover = rupees(10_000)): ModelState => initialState({ now: Date.parse('2026-06-15T12:00:00+05:30'), firstYear: 2026, memberIds: members, cover });
+const fresh = (cover = rupees(10_000)): ModelState =>
+  initialState({ now: Date.parse('2026-06-15T12:00:00+05:30'), firstYear: 2026, memberIds: members, cover });
 let counter = 0;
 const id = () => `00000000-0000-4000-8000-${String((counter += 1)).padStart(12, '0')}`;
 
@@ -23,22 +24,51 @@ describe('the reference model', () => {
     const father = id();
     const mother = id();
     expect(run(state, { actor: 'medco.a', name: 'admit', body: { caseId: father, memberId: members[0], identityMethod: 'fingerprint' } }).status).toBe(200);
-    expect(run(state, { actor: 'medco.a', name: 'request-preauth', body: { caseId: father, packageCode: 'MG012A' } }).result).toMatchObject({ holdAmount: rupees(6_000), shortfall: 0 });
+    expect(run(state, { actor: 'medco.a', name: 'request-preauth', body: { caseId: father, packageCode: 'MG012A' } }).result).toMatchObject({
+      holdAmount: rupees(6_000),
+      shortfall: 0,
+    });
     expect(run(state, { actor: 'ppd', name: 'decide-preauth', body: { caseId: father, decision: 'approve' } }).status).toBe(200);
     // ₹6,000 held and authorized, tolerance 10 %: a ₹7,000 booking takes the hold and extends it by ₹600; ₹400 is shortfall.
     const bookingId = id();
-    expect(run(state, { actor: 'medco.a', name: 'add-booking', body: { bookingId, caseId: father, itemCode: 'SVC', description: 'x', quantity: 1, unitPrice: rupees(7_000) } }).result)
-      .toMatchObject({ coveredAmount: rupees(6_600), shortfallAmount: rupees(400), coverage: 'partly-covered', hold: { amount: rupees(6_600), extended: rupees(600) } });
+    expect(
+      run(state, {
+        actor: 'medco.a',
+        name: 'add-booking',
+        body: { bookingId, caseId: father, itemCode: 'SVC', description: 'x', quantity: 1, unitPrice: rupees(7_000) },
+      }).result,
+    ).toMatchObject({
+      coveredAmount: rupees(6_600),
+      shortfallAmount: rupees(400),
+      coverage: 'partly-covered',
+      hold: { amount: rupees(6_600), extended: rupees(600) },
+    });
     expect(run(state, { actor: 'medco.b', name: 'admit', body: { caseId: mother, memberId: members[1], identityMethod: 'fingerprint' } }).status).toBe(200);
     // ₹3,400 left of ₹10,000: the SB001A request (₹7,500) is held in part.
-    expect(run(state, { actor: 'medco.b', name: 'request-preauth', body: { caseId: mother, packageCode: 'SB001A' } }).result).toMatchObject({ holdAmount: rupees(3_400), shortfall: rupees(4_100) });
+    expect(run(state, { actor: 'medco.b', name: 'request-preauth', body: { caseId: mother, packageCode: 'SB001A' } }).result).toMatchObject({
+      holdAmount: rupees(3_400),
+      shortfall: rupees(4_100),
+    });
     // Hospital A cannot see hospital B's case; a desk may not decide.
     expect(run(state, { actor: 'medco.a', name: 'discharge', body: { caseId: mother } })).toEqual({ status: 404, code: 'not-found' });
-    expect(run(state, { actor: 'medco.a', name: 'decide-preauth', body: { caseId: mother, decision: 'approve' } })).toEqual({ status: 403, code: 'forbidden-role' });
+    expect(run(state, { actor: 'medco.a', name: 'decide-preauth', body: { caseId: mother, decision: 'approve' } })).toEqual({
+      status: 403,
+      code: 'forbidden-role',
+    });
     // The claim is the booking sum: ₹6,600 from the cover, ₹400 the patient's.
-    expect(run(state, { actor: 'medco.a', name: 'discharge', body: { caseId: father } }).result).toMatchObject({ bookingSum: rupees(7_000), nextStep: 'submit-claim' });
-    expect(run(state, { actor: 'medco.a', name: 'submit-claim', body: { claimId: id(), caseId: father, amount: rupees(6_999) } })).toEqual({ status: 409, code: 'claim-amount-mismatch' });
-    expect(run(state, { actor: 'medco.a', name: 'submit-claim', body: { claimId: id(), caseId: father, amount: rupees(7_000) } }).result).toMatchObject({ payerAmount: rupees(6_600), patientAmount: rupees(400), released: 0 });
+    expect(run(state, { actor: 'medco.a', name: 'discharge', body: { caseId: father } }).result).toMatchObject({
+      bookingSum: rupees(7_000),
+      nextStep: 'submit-claim',
+    });
+    expect(run(state, { actor: 'medco.a', name: 'submit-claim', body: { claimId: id(), caseId: father, amount: rupees(6_999) } })).toEqual({
+      status: 409,
+      code: 'claim-amount-mismatch',
+    });
+    expect(run(state, { actor: 'medco.a', name: 'submit-claim', body: { claimId: id(), caseId: father, amount: rupees(7_000) } }).result).toMatchObject({
+      payerAmount: rupees(6_600),
+      patientAmount: rupees(400),
+      released: 0,
+    });
     expect(state.committed[2026]).toBe(rupees(10_000));
   });
 
@@ -46,7 +76,11 @@ describe('the reference model', () => {
     const state = fresh();
     rollOver(state);
     const caseId = id();
-    const answer = run(state, { actor: 'medco.a', name: 'admit', body: { caseId, memberId: members[0], identityMethod: 'fingerprint', admittedAt: new Date(state.now - 20 * 60_000).toISOString() } });
+    const answer = run(state, {
+      actor: 'medco.a',
+      name: 'admit',
+      body: { caseId, memberId: members[0], identityMethod: 'fingerprint', admittedAt: new Date(state.now - 20 * 60_000).toISOString() },
+    });
     expect(answer.result).toMatchObject({ policyYear: 2026, flaggedForReview: true });
     run(state, { actor: 'medco.a', name: 'request-preauth', body: { caseId, packageCode: 'MG012A' } });
     expect({ 2026: state.committed[2026], 2027: state.committed[2027] }).toEqual({ 2026: rupees(6_000), 2027: undefined });
@@ -60,7 +94,11 @@ describe('the liveness search', () => {
     run(state, { actor: 'medco.a', name: 'admit', body: { caseId, memberId: members[0], identityMethod: 'fingerprint' } });
     run(state, { actor: 'medco.a', name: 'request-preauth', body: { caseId, packageCode: 'MG012A' } });
     run(state, { actor: 'ppd', name: 'decide-preauth', body: { caseId, decision: 'query', reason: 'Report?' } });
-    run(state, { actor: 'medco.a', name: 'add-booking', body: { bookingId: id(), caseId, itemCode: 'SVC', description: 'x', quantity: 1, unitPrice: rupees(2_500) } });
+    run(state, {
+      actor: 'medco.a',
+      name: 'add-booking',
+      body: { bookingId: id(), caseId, itemCode: 'SVC', description: 'x', quantity: 1, unitPrice: rupees(2_500) },
+    });
     const found = closeEveryHold(state);
     expect(found.ok && found.plan.map((r) => r.name)).toEqual(['respond-query', 'decide-preauth', 'discharge', 'submit-claim']);
     // The search leaves the state it was given alone.

@@ -26,18 +26,48 @@ export const scheme = {
 const roleOf: Record<Actor, string> = { 'medco.a': 'MEDCO', 'medco.b': 'MEDCO', ppd: 'PPD', mc: 'MC', admin: 'ADMIN', cex: 'CEX', cpd: 'CPD', aco: 'ACO' };
 const hospitalOf: Record<Actor, Hospital | null> = { 'medco.a': 'A', 'medco.b': 'B', ppd: null, mc: null, admin: null, cex: null, cpd: null, aco: null };
 const commandRole: Record<string, string> = {
-  admit: 'MEDCO', 'request-preauth': 'MEDCO', 'respond-query': 'MEDCO', 'decide-preauth': 'PPD', 'recommend-preauth': 'MC',
-  'approve-unspecified': 'ADMIN', 'request-enhancement': 'MEDCO', 'decide-enhancement': 'PPD', 'add-booking': 'MEDCO',
-  'void-booking': 'MEDCO', discharge: 'MEDCO', 'submit-claim': 'MEDCO', 'process-claim': 'CEX', 'verify-claim': 'CPD',
-  'approve-payment': 'ACO', 'cancel-case': 'MEDCO',
+  admit: 'MEDCO',
+  'request-preauth': 'MEDCO',
+  'respond-query': 'MEDCO',
+  'decide-preauth': 'PPD',
+  'recommend-preauth': 'MC',
+  'approve-unspecified': 'ADMIN',
+  'request-enhancement': 'MEDCO',
+  'decide-enhancement': 'PPD',
+  'add-booking': 'MEDCO',
+  'void-booking': 'MEDCO',
+  discharge: 'MEDCO',
+  'submit-claim': 'MEDCO',
+  'process-claim': 'CEX',
+  'verify-claim': 'CPD',
+  'approve-payment': 'ACO',
+  'cancel-case': 'MEDCO',
 };
 
 type PreauthStatus = 'pending' | 'queried' | 'committee-review' | 'admin-review' | 'approved' | 'rejected' | 'cancelled';
 const undecided: ReadonlySet<PreauthStatus> = new Set(['pending', 'queried', 'committee-review', 'admin-review']);
 
-export interface Booking { id: string; caseId: string; amount: number; covered: number; shortfall: number; status: 'active' | 'voided'; closed: boolean }
-export interface Enhancement { id: string; caseId: string; requested: number; status: 'pending' | 'approved' | 'rejected' | 'cancelled' }
-export interface Hold { amount: number; consumed: number; authorized: number; status: 'active' | 'released' | 'claimed' }
+export interface Booking {
+  id: string;
+  caseId: string;
+  amount: number;
+  covered: number;
+  shortfall: number;
+  status: 'active' | 'voided';
+  closed: boolean;
+}
+export interface Enhancement {
+  id: string;
+  caseId: string;
+  requested: number;
+  status: 'pending' | 'approved' | 'rejected' | 'cancelled';
+}
+export interface Hold {
+  amount: number;
+  consumed: number;
+  authorized: number;
+  status: 'active' | 'released' | 'claimed';
+}
 export interface Case {
   id: string;
   member: number;
@@ -49,10 +79,21 @@ export interface Case {
   bookings: string[];
   claimId: string | null;
 }
-export interface ClaimLine { bookingId: string; payer: number }
+export interface ClaimLine {
+  bookingId: string;
+  payer: number;
+}
 export interface Claim {
-  id: string; caseId: string; hospital: Hospital; year: number; amount: number; payer: number; patient: number;
-  lines: ClaimLine[]; status: 'submitted' | 'processed' | 'approved' | 'denied' | 'paid'; approved: number | null;
+  id: string;
+  caseId: string;
+  hospital: Hospital;
+  year: number;
+  amount: number;
+  payer: number;
+  patient: number;
+  lines: ClaimLine[];
+  status: 'submitted' | 'processed' | 'approved' | 'denied' | 'paid';
+  approved: number | null;
 }
 
 export interface ModelState {
@@ -75,14 +116,35 @@ export interface ModelState {
   rollovers: number;
 }
 
-export interface Request { actor: Actor; name: string; body: Record<string, unknown> }
+export interface Request {
+  actor: Actor;
+  name: string;
+  body: Record<string, unknown>;
+}
 /** What the server must answer: the status, the refusal code, and key fields of the result. */
-export interface Expected { status: number; code?: string; result?: Record<string, unknown> }
+export interface Expected {
+  status: number;
+  code?: string;
+  result?: Record<string, unknown>;
+}
 
 export function initialState(options: { now: number; firstYear: number; memberIds: string[]; cover: number }): ModelState {
   return {
-    now: options.now, firstYear: options.firstYear, memberIds: [...options.memberIds], cover: options.cover, committed: {},
-    cases: {}, caseOrder: [], bookings: {}, bookingOrder: [], enhancements: {}, enhancementOrder: [], claims: {}, claimOrder: [], payments: [], rollovers: 0,
+    now: options.now,
+    firstYear: options.firstYear,
+    memberIds: [...options.memberIds],
+    cover: options.cover,
+    committed: {},
+    cases: {},
+    caseOrder: [],
+    bookings: {},
+    bookingOrder: [],
+    enhancements: {},
+    enhancementOrder: [],
+    claims: {},
+    claimOrder: [],
+    payments: [],
+    rollovers: 0,
   };
 }
 
@@ -118,7 +180,8 @@ const error = (status: number, code: string): Expected => ({ status, code });
 const notFound = (): Expected => error(404, 'not-found');
 
 /** Answers that the server stores against the command id: a repeat of the id answers them again. */
-export const isStored = (expected: { status: number; code?: string }): boolean => expected.status === 200 || (expected.status === 409 && expected.code !== 'command-id-reused');
+export const isStored = (expected: { status: number; code?: string }): boolean =>
+  expected.status === 200 || (expected.status === 409 && expected.code !== 'command-id-reused');
 
 /** A case as the actor can see it: another hospital's case does not exist for a desk. */
 function visibleCase(state: ModelState, actor: Actor, caseId: unknown): Case | null {
@@ -190,7 +253,13 @@ function finalDecision(state: ModelState, found: Case, decision: unknown, body: 
   const { granted } = setAuthorized(state, found, approved);
   if (granted > 0) coverShortfall(state, found);
   preauth.status = 'approved';
-  return ok({ preauthStatus: 'approved', approvedAmount: approved, holdAmount: hold.amount, shortfall: Math.max(0, approved - hold.amount), family: family(state, found.year) });
+  return ok({
+    preauthStatus: 'approved',
+    approvedAmount: approved,
+    holdAmount: hold.amount,
+    shortfall: Math.max(0, approved - hold.amount),
+    family: family(state, found.year),
+  });
 }
 
 /** Look up a case for a reviewer's decision: admitted, with a pre-auth and its hold. */
@@ -341,8 +410,12 @@ export function apply(state: ModelState, request: Request): Expected {
       state.bookingOrder.push(id);
       found.bookings.push(id);
       return ok({
-        amount, coveredAmount: covered, shortfallAmount: amount - covered, coverage: amount === covered ? 'covered' : covered > 0 ? 'partly-covered' : 'shortfall',
-        hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed, extended }, family: family(state, found.year),
+        amount,
+        coveredAmount: covered,
+        shortfallAmount: amount - covered,
+        coverage: amount === covered ? 'covered' : covered > 0 ? 'partly-covered' : 'shortfall',
+        hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed, extended },
+        family: family(state, found.year),
       });
     }
     case 'void-booking': {
@@ -355,7 +428,11 @@ export function apply(state: ModelState, request: Request): Expected {
       booking.status = 'voided';
       found.hold.consumed -= booking.covered;
       const moved = coverShortfall(state, found);
-      return ok({ status: 'voided', hold: { amount: found.hold.amount, consumed: found.hold.consumed, free: found.hold.amount - found.hold.consumed }, bookingsNowCovered: moved });
+      return ok({
+        status: 'voided',
+        hold: { amount: found.hold.amount, consumed: found.hold.consumed, free: found.hold.amount - found.hold.consumed },
+        bookingsNowCovered: moved,
+      });
     }
     case 'request-enhancement': {
       const found = visibleCase(state, actor, body.caseId);
@@ -392,7 +469,15 @@ export function apply(state: ModelState, request: Request): Expected {
       hold.amount += granted;
       const moved = coverShortfall(state, found);
       enhancement.status = 'approved';
-      return ok({ status: 'approved', approvedAmount: approved, grantedAmount: granted, uncovered: approved - granted, holdAmount: hold.amount, bookingsNowCovered: moved, family: family(state, found.year) });
+      return ok({
+        status: 'approved',
+        approvedAmount: approved,
+        grantedAmount: granted,
+        uncovered: approved - granted,
+        holdAmount: hold.amount,
+        bookingsNowCovered: moved,
+        family: family(state, found.year),
+      });
     }
     case 'discharge': {
       const found = visibleCase(state, actor, body.caseId);
@@ -413,7 +498,13 @@ export function apply(state: ModelState, request: Request): Expected {
         }
       }
       const isClaimable = sum > 0 && found.preauth?.status === 'approved' && found.hold?.status === 'active';
-      return ok({ status: 'discharged', bookingSum: sum, holdStatus: found.hold === null ? null : found.hold.status, released, nextStep: isClaimable ? 'submit-claim' : 'none' });
+      return ok({
+        status: 'discharged',
+        bookingSum: sum,
+        holdStatus: found.hold === null ? null : found.hold.status,
+        released,
+        nextStep: isClaimable ? 'submit-claim' : 'none',
+      });
     }
     case 'cancel-case': {
       const found = visibleCase(state, actor, body.caseId);
@@ -450,10 +541,29 @@ export function apply(state: ModelState, request: Request): Expected {
       found.hold.status = 'claimed';
       for (const b of lines) b.closed = true;
       const id = String(body.claimId);
-      state.claims[id] = { id, caseId: found.id, hospital: found.hospital, year: found.year, amount: sum, payer, patient, lines: lines.map((b) => ({ bookingId: b.id, payer: b.covered })), status: 'submitted', approved: null };
+      state.claims[id] = {
+        id,
+        caseId: found.id,
+        hospital: found.hospital,
+        year: found.year,
+        amount: sum,
+        payer,
+        patient,
+        lines: lines.map((b) => ({ bookingId: b.id, payer: b.covered })),
+        status: 'submitted',
+        approved: null,
+      };
       state.claimOrder.push(id);
       found.claimId = id;
-      return ok({ status: 'submitted', amount: sum, payerAmount: payer, patientAmount: patient, lines: lines.length, released: unused, family: family(state, found.year) });
+      return ok({
+        status: 'submitted',
+        amount: sum,
+        payerAmount: payer,
+        patientAmount: patient,
+        lines: lines.length,
+        released: unused,
+        family: family(state, found.year),
+      });
     }
     case 'process-claim':
     case 'verify-claim': {
@@ -473,7 +583,13 @@ export function apply(state: ModelState, request: Request): Expected {
       claim.status = decided.approved === 0 ? 'denied' : 'approved';
       claim.approved = decided.approved;
       release(state, claim.year, returned);
-      return ok({ status: claim.status, payerAmount: claim.payer, approvedAmount: decided.approved, returnedToCover: returned, family: family(state, claim.year) });
+      return ok({
+        status: claim.status,
+        payerAmount: claim.payer,
+        approvedAmount: decided.approved,
+        returnedToCover: returned,
+        family: family(state, claim.year),
+      });
     }
     case 'approve-payment': {
       const ids = body.claimIds as string[];

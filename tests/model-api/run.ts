@@ -6,9 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '200' }, seed: { type: 'string' }, commands: { type: 'string', default: '30' }, backend: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '200' }, seed: { type: 'string' }, commands: { type: 'string', default: '30' }, backend: { type: 'string' } },
+});
 const seed = values.seed ?? String(Math.floor(Math.random() * 2 ** 31));
-for (const [name, value] of [['runs', values.runs], ['seed', seed], ['commands', values.commands]] as const) {
+for (const [name, value] of [
+  ['runs', values.runs],
+  ['seed', seed],
+  ['commands', values.commands],
+] as const) {
   if (!/^\d+$/.test(value)) {
     console.error(`--${name} must be a whole number, got ${value}`);
     process.exit(2);
@@ -25,6 +31,12 @@ if (values.backend === 'postgres' && !process.env.DATABASE_URL) {
 console.info(`model-based API test: ${values.runs} sequences of up to ${values.commands} commands, seed ${seed}`);
 const result = spawnSync('npx', ['vitest', 'run', 'tests/model-api/'], {
   stdio: 'inherit',
-  env: { ...process.env, MODEL_API_RUNS: values.runs, MODEL_API_SEED: seed, MODEL_API_COMMANDS: values.commands, ...(values.backend ? { MODEL_API_BACKEND: values.backend } : {}) },
+  env: {
+    ...process.env,
+    MODEL_API_RUNS: values.runs,
+    MODEL_API_SEED: seed,
+    MODEL_API_COMMANDS: values.commands,
+    ...(values.backend ? { MODEL_API_BACKEND: values.backend } : {}),
+  },
 });
 process.exit(result.status ?? 1);

@@ -4,7 +4,12 @@
  * passes longer runs through
  * the environment.
  */
-export function modelRunSettings(env: NodeJS.ProcessEnv = process.env): { runs: number; seed: number; maxCommands: number; onlyBackend: 'postgres' | 'pglite' | undefined } {
+export function modelRunSettings(env: NodeJS.ProcessEnv = process.env): {
+  runs: number;
+  seed: number;
+  maxCommands: number;
+  onlyBackend: 'postgres' | 'pglite' | undefined;
+} {
   const read = (name: string, fallback: number): number => {
     const text = env[name];
     if (text === undefined || text === '') return fallback;
@@ -13,6 +18,12 @@ export function modelRunSettings(env: NodeJS.ProcessEnv = process.env): { runs: 
     return value;
   };
   const backend = env.MODEL_API_BACKEND;
-  if (backend !== undefined && backend !== '' && backend !== 'postgres' && backend !== 'pglite') throw new RangeError(`MODEL_API_BACKEND must be postgres or pglite, got ${backend}`);
-  return { runs: read('MODEL_API_RUNS', 10), seed: read('MODEL_API_SEED', 2_201), maxCommands: read('MODEL_API_COMMANDS', 25), onlyBackend: backend === 'postgres' || backend === 'pglite' ? backend : undefined };
+  if (backend !== undefined && backend !== '' && backend !== 'postgres' && backend !== 'pglite')
+    throw new RangeError(`MODEL_API_BACKEND must be postgres or pglite, got ${backend}`);
+  return {
+    runs: read('MODEL_API_RUNS', 10),
+    seed: read('MODEL_API_SEED', 2_201),
+    maxCommands: read('MODEL_API_COMMANDS', 25),
+    onlyBackend: backend === 'postgres' || backend === 'pglite' ? backend : undefined,
+  };
 }

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { checkFinding, checkProperty, entriesPerDesk, findings, properties, type SpinRun } from './spin-runner';
 
 function row(result: SpinRun): string {
-  const verdict = result.variant === 'design' ? (result.errors === 0 && result.isComplete ? 'holds' : 'VIOLATED') : (result.errors > 0 ? 'refuted' : 'NOT REFUTED');
+  const verdict =
+    result.variant === 'design' ? (result.errors === 0 && result.isComplete ? 'holds' : 'VIOLATED') : result.errors > 0 ? 'refuted' : 'NOT REFUTED';
   return `${result.property.padEnd(21)} ${result.variant.padEnd(20)} ${verdict.padEnd(11)} ${String(result.statesStored).padStart(10)} states ${String(result.transitions).padStart(10)} transitions ${result.memoryMb.toFixed(0).padStart(6)} MB  pan ${result.panSeconds.toFixed(1).padStart(6)} s  wall ${result.wallSeconds.toFixed(1).padStart(6)} s`;
 }
 
@@ -23,7 +24,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   for (const property of selected) {
     const budgets = property.budgets[profile];
-    console.log(`\n${property.name} (${property.kind}, ${entriesPerDesk(property)} outbox entr${entriesPerDesk(property) === 1 ? 'y' : 'ies'} per desk) faults: drops ${budgets.drops}, duplicates ${budgets.dups}, server crashes ${budgets.serverCrashes}, desk crashes ${budgets.deskCrashes}, early timeouts ${budgets.earlyTimeouts}`);
+    console.log(
+      `\n${property.name} (${property.kind}, ${entriesPerDesk(property)} outbox entr${entriesPerDesk(property) === 1 ? 'y' : 'ies'} per desk) faults: drops ${budgets.drops}, duplicates ${budgets.dups}, server crashes ${budgets.serverCrashes}, desk crashes ${budgets.deskCrashes}, early timeouts ${budgets.earlyTimeouts}`,
+    );
     // The design's search and the broken variant's run side by side (two cores).
     const [design, broken] = await Promise.all([
       checkProperty(property, { profile, isBroken: false, optimize: profile === 'full' }),
@@ -43,13 +46,17 @@ async function main(): Promise<void> {
     console.log('\nfindings on the design (desks-converge, no other faults):');
     for (const finding of findings) {
       const result = await checkFinding(finding);
-      const isAsExpected = (result.errors > 0) === finding.isViolationExpected && result.isComplete;
+      const isAsExpected = result.errors > 0 === finding.isViolationExpected && result.isComplete;
       if (!isAsExpected) isFailed = true;
-      console.log(`${finding.name.padEnd(55)} ${result.errors > 0 ? 'violated' : 'holds'.padEnd(8)} ${String(result.statesStored).padStart(8)} states  pan ${result.panSeconds.toFixed(1)} s${isAsExpected ? '' : '  (NOT AS EXPECTED)'}`);
+      console.log(
+        `${finding.name.padEnd(55)} ${result.errors > 0 ? 'violated' : 'holds'.padEnd(8)} ${String(result.statesStored).padStart(8)} states  pan ${result.panSeconds.toFixed(1)} s${isAsExpected ? '' : '  (NOT AS EXPECTED)'}`,
+      );
       for (const line of result.trail.slice(0, 14)) console.log(`    ${line}`);
     }
   }
-  console.log(`\n${isFailed ? 'FAILED' : 'all properties hold on the design and every broken variant is refuted'} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(
+    `\n${isFailed ? 'FAILED' : 'all properties hold on the design and every broken variant is refuted'} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
   process.exitCode = isFailed ? 1 : 0;
 }
 

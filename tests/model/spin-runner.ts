@@ -50,42 +50,74 @@ const pushQuick: Budgets = { drops: 1, dups: 1, serverCrashes: 1, deskCrashes: 0
 
 export const properties: readonly Property[] = [
   {
-    name: 'no-over-commit', kind: 'safety', check: 'CHECK_COVER', designChecks: pushChecks, broken: 'BROKEN_ARBITRATION', defines: ['NO_PULL'],
+    name: 'no-over-commit',
+    kind: 'safety',
+    check: 'CHECK_COVER',
+    designChecks: pushChecks,
+    broken: 'BROKEN_ARBITRATION',
+    defines: ['NO_PULL'],
     budgets: { full: all1, quick: pushQuick },
   },
   {
-    name: 'applied-once', kind: 'safety', check: 'CHECK_ONCE', designChecks: pushChecks, broken: 'BROKEN_IDEMPOTENCY', defines: ['NO_PULL'],
+    name: 'applied-once',
+    kind: 'safety',
+    check: 'CHECK_ONCE',
+    designChecks: pushChecks,
+    broken: 'BROKEN_IDEMPOTENCY',
+    defines: ['NO_PULL'],
     budgets: { full: all1, quick: pushQuick },
   },
   {
-    name: 'confirmed-kept', kind: 'safety', check: 'CHECK_CONFIRMED', designChecks: pushChecks, broken: 'BROKEN_ANSWER_EARLY', defines: ['NO_PULL'],
+    name: 'confirmed-kept',
+    kind: 'safety',
+    check: 'CHECK_CONFIRMED',
+    designChecks: pushChecks,
+    broken: 'BROKEN_ANSWER_EARLY',
+    defines: ['NO_PULL'],
     budgets: { full: all1, quick: pushQuick },
   },
   {
     // Two entries per desk: batches of two, the second entry decided only after the first; the
     // design run checks the three push properties again with batches.
-    name: 'outbox-order', kind: 'safety', check: 'CHECK_ORDER', designChecks: ['CHECK_ORDER', ...pushChecks], broken: 'BROKEN_PARALLEL_PUSH', defines: ['NO_PULL', 'NE=2'],
+    name: 'outbox-order',
+    kind: 'safety',
+    check: 'CHECK_ORDER',
+    designChecks: ['CHECK_ORDER', ...pushChecks],
+    broken: 'BROKEN_PARALLEL_PUSH',
+    defines: ['NO_PULL', 'NE=2'],
     budgets: {
       full: { drops: 1, dups: 0, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 0 },
       quick: { drops: 0, dups: 0, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 0 },
     },
   },
   {
-    name: 'pull-complete', kind: 'safety', check: 'CHECK_PULL', broken: 'BROKEN_PULL_WINDOW', defines: [],
+    name: 'pull-complete',
+    kind: 'safety',
+    check: 'CHECK_PULL',
+    broken: 'BROKEN_PULL_WINDOW',
+    defines: [],
     budgets: {
       full: { drops: 0, dups: 1, serverCrashes: 1, deskCrashes: 1, earlyTimeouts: 0 },
       quick: { drops: 0, dups: 0, serverCrashes: 1, deskCrashes: 1, earlyTimeouts: 0 },
     },
   },
   {
-    name: 'every-entry-answered', kind: 'liveness', check: 'answered', broken: 'BROKEN_NO_RETRY', defines: [],
+    name: 'every-entry-answered',
+    kind: 'liveness',
+    check: 'answered',
+    broken: 'BROKEN_NO_RETRY',
+    defines: [],
     budgets: {
       full: { drops: 1, dups: 1, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 0 },
       quick: { drops: 1, dups: 0, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 0 },
     },
   },
   {
-    name: 'desks-converge', kind: 'liveness', check: 'converge', broken: 'BROKEN_NO_TIMER', defines: [],
+    name: 'desks-converge',
+    kind: 'liveness',
+    check: 'converge',
+    broken: 'BROKEN_NO_TIMER',
+    defines: [],
     budgets: {
       // Convergence searches every infinite run: one more fault kind here passes 5 minutes.
       full: { drops: 1, dups: 0, serverCrashes: 1, deskCrashes: 0, earlyTimeouts: 0 },
@@ -120,7 +152,13 @@ export interface SpinRun {
 }
 
 function budgetDefines(budgets: Budgets): string[] {
-  return [`DROPS=${budgets.drops}`, `DUPS=${budgets.dups}`, `SERVER_CRASHES=${budgets.serverCrashes}`, `DESK_CRASHES=${budgets.deskCrashes}`, `EARLY_TIMEOUTS=${budgets.earlyTimeouts}`];
+  return [
+    `DROPS=${budgets.drops}`,
+    `DUPS=${budgets.dups}`,
+    `SERVER_CRASHES=${budgets.serverCrashes}`,
+    `DESK_CRASHES=${budgets.deskCrashes}`,
+    `EARLY_TIMEOUTS=${budgets.earlyTimeouts}`,
+  ];
 }
 
 function numberAfter(output: string, pattern: RegExp): number {
@@ -136,7 +174,7 @@ function numberAfter(output: string, pattern: RegExp): number {
 const sharedRuns = new Map<string, Promise<Omit<SpinRun, 'property'>>>();
 
 export async function checkProperty(property: Property, options: { profile: Profile; isBroken: boolean; optimize: boolean }): Promise<SpinRun> {
-  const checks = property.kind === 'liveness' ? [property.check] : options.isBroken ? [property.check] : property.designChecks ?? [property.check];
+  const checks = property.kind === 'liveness' ? [property.check] : options.isBroken ? [property.check] : (property.designChecks ?? [property.check]);
   const defines = [
     ...(property.kind === 'safety' ? checks : []),
     ...property.defines,
@@ -153,7 +191,12 @@ export async function checkProperty(property: Property, options: { profile: Prof
   return { ...(await shared), property: property.name };
 }
 
-async function search(property: Property, defines: readonly string[], checks: readonly string[], options: { profile: Profile; isBroken: boolean; optimize: boolean }): Promise<Omit<SpinRun, 'property'>> {
+async function search(
+  property: Property,
+  defines: readonly string[],
+  checks: readonly string[],
+  options: { profile: Profile; isBroken: boolean; optimize: boolean },
+): Promise<Omit<SpinRun, 'property'>> {
   const started = performance.now();
   const work = mkdtempSync(join(tmpdir(), 'coverdesk-spin-'));
   try {
@@ -163,10 +206,11 @@ async function search(property: Property, defines: readonly string[], checks: re
     // Safety: no never claim (-DNOCLAIM), no cycle detection (-DSAFETY); a refuted broken safety
     // run searches breadth first (-DBFS) so that its trail is a shortest counterexample.
     // Liveness: acceptance cycles under weak fairness (pan -a -f).
-    const ccFlags = property.kind === 'safety'
-      ? ['-DSAFETY', '-DNOCLAIM', ...(options.isBroken ? ['-DBFS'] : [])]
-      : ['-DNFAIR=3'];
-    await run('gcc', [options.optimize ? '-O1' : '-O0', '-w', '-DMEMLIM=3072', '-DCOLLAPSE', ...ccFlags, '-o', 'pan', 'pan.c'], { cwd: work, maxBuffer: 16 * 1024 * 1024 });
+    const ccFlags = property.kind === 'safety' ? ['-DSAFETY', '-DNOCLAIM', ...(options.isBroken ? ['-DBFS'] : [])] : ['-DNFAIR=3'];
+    await run('gcc', [options.optimize ? '-O1' : '-O0', '-w', '-DMEMLIM=3072', '-DCOLLAPSE', ...ccFlags, '-o', 'pan', 'pan.c'], {
+      cwd: work,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     // Small bounds get a small hash table and stack (allocating 200 MB costs more than their search).
     const sizes = options.profile === 'full' && !options.isBroken ? ['-m2000000', '-w26'] : ['-m200000', '-w20'];
     const panFlags = property.kind === 'safety' ? sizes : [...sizes, '-a', '-f', '-N', property.check];
@@ -183,7 +227,12 @@ async function search(property: Property, defines: readonly string[], checks: re
         if (error && typeof error === 'object' && 'stdout' in error && typeof error.stdout === 'string') return { stdout: error.stdout, stderr: '' };
         throw error;
       });
-      trail = replay.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('MSC:') || line.includes('assertion violated') || line.includes('START OF CYCLE') || line.startsWith('spin: trail ends'))
+      trail = replay.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(
+          (line) => line.startsWith('MSC:') || line.includes('assertion violated') || line.includes('START OF CYCLE') || line.startsWith('spin: trail ends'),
+        )
         .map((line) => line.replace(/^MSC: /, ''));
     }
     return {
@@ -230,6 +279,9 @@ export async function checkFinding(finding: Finding): Promise<SpinRun> {
   const converge = properties.find((property) => property.name === 'desks-converge');
   if (!converge) throw new Error('desks-converge is missing from the properties');
   const defines = [...budgetDefines(noFaults), ...finding.defines];
-  return { ...(await search(converge, defines, [converge.check], { profile: 'quick', isBroken: finding.isViolationExpected, optimize: false })), property: converge.name, variant: finding.defines.join('+') };
+  return {
+    ...(await search(converge, defines, [converge.check], { profile: 'quick', isBroken: finding.isViolationExpected, optimize: false })),
+    property: converge.name,
+    variant: finding.defines.join('+'),
+  };
 }
-

@@ -13,8 +13,12 @@ import { testServerKeys } from '../../sync-server/src/testing/keys';
  */
 const hasPostgres = Boolean(process.env.DATABASE_URL);
 const packages = [
-  { code: 'MG012A', price: 600_000 }, { code: 'MG006A', price: 500_000 }, { code: 'SG049A', price: 1_500_000 },
-  { code: 'SE007A', price: 800_000 }, { code: 'MO004A', price: 1_200_000 }, { code: 'MC011A', price: 950_000 },
+  { code: 'MG012A', price: 600_000 },
+  { code: 'MG006A', price: 500_000 },
+  { code: 'SG049A', price: 1_500_000 },
+  { code: 'SE007A', price: 800_000 },
+  { code: 'MO004A', price: 1_200_000 },
+  { code: 'MC011A', price: 950_000 },
 ];
 const families = 20;
 const membersPerFamily = 5;
@@ -35,10 +39,16 @@ describe.skipIf(!hasPostgres)('three servers, 300 concurrent money commands with
     await scratch.db.query('UPDATE schemes SET auto_extend_bp = 2000');
     for (let f = 0; f < families; f += 1) {
       const familyId = randomUUID();
-      await scratch.db.query("INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, '+919800001111', 'Pune')", [familyId, demoIds.schemeId, `FAM-C-${f}`, familyCover]);
+      await scratch.db.query(
+        "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, '+919800001111', 'Pune')",
+        [familyId, demoIds.schemeId, `FAM-C-${f}`, familyCover],
+      );
       for (let m = 0; m < membersPerFamily; m += 1) {
         const memberId = randomUUID();
-        await scratch.db.query("INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation) VALUES ($1, $2, $3, 'Load Test', 1980, 'X', 'other')", [memberId, familyId, `PMJ-C${String(f * 10 + m).padStart(7, '0')}`]);
+        await scratch.db.query(
+          "INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation) VALUES ($1, $2, $3, 'Load Test', 1980, 'X', 'other')",
+          [memberId, familyId, `PMJ-C${String(f * 10 + m).padStart(7, '0')}`],
+        );
         members.push({ memberId, familyId });
       }
     }
@@ -57,38 +67,61 @@ describe.skipIf(!hasPostgres)('three servers, 300 concurrent money commands with
     const serverUrl = () => pick(servers).url;
 
     // Admissions first (they are not money), concurrently, each sent twice.
-    const admits = await Promise.all(caseOf.flatMap((c) => {
-      const body = { commandId: randomUUID(), caseId: c.caseId, memberId: c.memberId, identityMethod: 'fingerprint' };
-      return [postJson(`${serverUrl()}/commands/admit`, body, c.token), postJson(`${serverUrl()}/commands/admit`, body, c.token)];
-    }));
+    const admits = await Promise.all(
+      caseOf.flatMap((c) => {
+        const body = { commandId: randomUUID(), caseId: c.caseId, memberId: c.memberId, identityMethod: 'fingerprint' };
+        return [postJson(`${serverUrl()}/commands/admit`, body, c.token), postJson(`${serverUrl()}/commands/admit`, body, c.token)];
+      }),
+    );
     expect(admits.every((a) => a.status === 200)).toBe(true);
 
     // 300 money commands: a pre-auth for every case and 200 bookings on random cases, interleaved;
     // a third of them are also sent a second time, to another server, at the same moment.
     type Sent = { name: string; body: Record<string, unknown>; token: string };
     const commands: Sent[] = [
-      ...caseOf.map((c) => ({ name: 'request-preauth', token: c.token, body: { commandId: randomUUID(), caseId: c.caseId, packageCode: pick(packages).code } })),
+      ...caseOf.map((c) => ({
+        name: 'request-preauth',
+        token: c.token,
+        body: { commandId: randomUUID(), caseId: c.caseId, packageCode: pick(packages).code },
+      })),
       ...Array.from({ length: 200 }, () => {
         const c = pick(caseOf);
-        return { name: 'add-booking', token: c.token, body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: c.caseId, itemCode: 'SVC', description: 'Service', quantity: 1 + Math.floor(Math.random() * 3), unitPrice: 50_000 + Math.floor(Math.random() * 200_000) } };
+        return {
+          name: 'add-booking',
+          token: c.token,
+          body: {
+            commandId: randomUUID(),
+            bookingId: randomUUID(),
+            caseId: c.caseId,
+            itemCode: 'SVC',
+            description: 'Service',
+            quantity: 1 + Math.floor(Math.random() * 3),
+            unitPrice: 50_000 + Math.floor(Math.random() * 200_000),
+          },
+        };
       }),
     ].sort(() => Math.random() - 0.5);
     expect(commands).toHaveLength(300);
     const duplicated = new Set(commands.filter(() => Math.random() < 0.33).map((c) => c.body.commandId as string));
     const answers = new Map<string, HttpAnswer[]>();
-    await Promise.all(commands.flatMap((c) => {
-      const sends = duplicated.has(c.body.commandId as string) ? 2 : 1;
-      return Array.from({ length: sends }, async () => {
-        const answer = await postJson(`${serverUrl()}/commands/${c.name}`, c.body, c.token);
-        const list = answers.get(c.body.commandId as string) ?? [];
-        list.push(answer);
-        answers.set(c.body.commandId as string, list);
-      });
-    }));
+    await Promise.all(
+      commands.flatMap((c) => {
+        const sends = duplicated.has(c.body.commandId as string) ? 2 : 1;
+        return Array.from({ length: sends }, async () => {
+          const answer = await postJson(`${serverUrl()}/commands/${c.name}`, c.body, c.token);
+          const list = answers.get(c.body.commandId as string) ?? [];
+          list.push(answer);
+          answers.set(c.body.commandId as string, list);
+        });
+      }),
+    );
 
     // Every answer is a decision (200) or a business rejection (409: e.g. booking before its pre-auth).
     const all = [...answers.values()].flat();
-    expect(all.every((a) => a.status === 200 || a.status === 409), JSON.stringify(all.filter((a) => a.status !== 200 && a.status !== 409).slice(0, 3))).toBe(true);
+    expect(
+      all.every((a) => a.status === 200 || a.status === 409),
+      JSON.stringify(all.filter((a) => a.status !== 200 && a.status !== 409).slice(0, 3)),
+    ).toBe(true);
     // Duplicates got exactly the first answer.
     for (const id of duplicated) {
       const pair = answers.get(id)!;
@@ -135,8 +168,16 @@ describe.skipIf(!hasPostgres)('three servers, 300 concurrent money commands with
       const father = randomUUID();
       const mother = randomUUID();
       await Promise.all([
-        postJson(`${servers[0]!.url}/commands/admit`, { commandId: randomUUID(), caseId: father, memberId: demoIds.father, identityMethod: 'fingerprint' }, tokens.a),
-        postJson(`${servers[1]!.url}/commands/admit`, { commandId: randomUUID(), caseId: mother, memberId: demoIds.mother, identityMethod: 'fingerprint' }, tokens.b),
+        postJson(
+          `${servers[0]!.url}/commands/admit`,
+          { commandId: randomUUID(), caseId: father, memberId: demoIds.father, identityMethod: 'fingerprint' },
+          tokens.a,
+        ),
+        postJson(
+          `${servers[1]!.url}/commands/admit`,
+          { commandId: randomUUID(), caseId: mother, memberId: demoIds.mother, identityMethod: 'fingerprint' },
+          tokens.b,
+        ),
       ]);
       const [f, m] = await Promise.all([
         postJson(`${servers[round % 3]!.url}/commands/request-preauth`, { commandId: randomUUID(), caseId: father, packageCode: 'MG012A' }, tokens.a),
@@ -151,7 +192,10 @@ describe.skipIf(!hasPostgres)('three servers, 300 concurrent money commands with
         postJson(`${servers[2]!.url}/commands/cancel-case`, { commandId: randomUUID(), caseId: mother, reason: 'race round over' }, tokens.b),
       ]);
     }
-    const [seed] = await scratch.db.query<{ committed: number }>('SELECT COALESCE(sum(committed), 0)::bigint AS committed FROM family_years WHERE family_id = $1', [demoIds.seedFamily]);
+    const [seed] = await scratch.db.query<{ committed: number }>(
+      'SELECT COALESCE(sum(committed), 0)::bigint AS committed FROM family_years WHERE family_id = $1',
+      [demoIds.seedFamily],
+    );
     expect(seed?.committed).toBe(0);
   });
 });

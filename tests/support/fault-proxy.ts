@@ -10,7 +10,10 @@ export class FaultProxy {
   private isOffline = false;
   port = 0;
 
-  constructor(private readonly targetPort: number, private readonly options: { delayMs?: () => number } = {}) {}
+  constructor(
+    private readonly targetPort: number,
+    private readonly options: { delayMs?: () => number } = {},
+  ) {}
 
   async start(): Promise<void> {
     this.server = createServer((client) => {

@@ -28,7 +28,16 @@ export interface HttpFaultRates {
 
 export type OfflineMode = 'refuse' | 'reset' | 'close';
 
-export const noFaults: HttpFaultRates = { dropRequest: 0, dropResponse: 0, truncateResponse: 0, delay: 0, maxDelayMs: 0, duplicate: 0, replayLater: 0, maxReplayDelayMs: 0 };
+export const noFaults: HttpFaultRates = {
+  dropRequest: 0,
+  dropResponse: 0,
+  truncateResponse: 0,
+  delay: 0,
+  maxDelayMs: 0,
+  duplicate: 0,
+  replayLater: 0,
+  maxReplayDelayMs: 0,
+};
 
 export interface HttpFaultStats {
   requests: number;
@@ -73,14 +82,28 @@ export class HttpFaultProxy {
   private reopening: Promise<void> = Promise.resolve();
   private rates: HttpFaultRates = noFaults;
   private isStopped = false;
-  readonly stats: HttpFaultStats = { requests: 0, droppedRequests: 0, droppedResponses: 0, truncatedResponses: 0, delayed: 0, duplicated: 0, replayed: 0, refusedOffline: 0, badGateway: 0, streams: 0 };
+  readonly stats: HttpFaultStats = {
+    requests: 0,
+    droppedRequests: 0,
+    droppedResponses: 0,
+    truncatedResponses: 0,
+    delayed: 0,
+    duplicated: 0,
+    replayed: 0,
+    refusedOffline: 0,
+    badGateway: 0,
+    streams: 0,
+  };
   port = 0;
 
   /**
    * @param upstreams the ports of the servers behind the proxy, read at every request (servers
    *   come and go); a refused connection is retried on the next one, as a balancer would.
    */
-  constructor(private readonly upstreams: () => readonly number[], private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly upstreams: () => readonly number[],
+    private readonly random: () => number = Math.random,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -310,13 +333,16 @@ export class HttpFaultProxy {
 
   private send(port: number, method: string, path: string, headers: Record<string, string | string[]>, body: Buffer): Promise<UpstreamAnswer> {
     return new Promise((resolve, reject) => {
-      const outgoing = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...headers, host: `127.0.0.1:${port}`, 'content-length': String(body.length) }, agent: this.agent }, (incoming) => {
-        const parts: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => parts.push(chunk));
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 502, headers: incoming.headers, body: Buffer.concat(parts) }));
-        incoming.on('error', reject);
-        incoming.on('aborted', () => reject(new Error('upstream aborted')));
-      });
+      const outgoing = httpRequest(
+        { host: '127.0.0.1', port, method, path, headers: { ...headers, host: `127.0.0.1:${port}`, 'content-length': String(body.length) }, agent: this.agent },
+        (incoming) => {
+          const parts: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => parts.push(chunk));
+          incoming.on('end', () => resolve({ status: incoming.statusCode ?? 502, headers: incoming.headers, body: Buffer.concat(parts) }));
+          incoming.on('error', reject);
+          incoming.on('aborted', () => reject(new Error('upstream aborted')));
+        },
+      );
       outgoing.on('error', reject);
       outgoing.end(body);
     });
@@ -328,21 +354,25 @@ export class HttpFaultProxy {
     const ports = this.upstreams();
     const tryPort = (index: number): void => {
       if (index >= ports.length || this.isOffline) {
-        if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'bad-gateway', message: 'No sync server answered.' }));
+        if (!response.headersSent)
+          response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'bad-gateway', message: 'No sync server answered.' }));
         return;
       }
       const port = ports[(Math.floor(this.random() * ports.length) + index) % ports.length]!;
       // The stream gets its own connection: a pooled socket must not be held open for minutes.
-      const outgoing = httpRequest({ host: '127.0.0.1', port, method: 'GET', path: request.url, headers: { ...forwardable(request.headers), host: `127.0.0.1:${port}` }, agent: false }, (incoming) => {
-        response.writeHead(incoming.statusCode ?? 502, forwardable(incoming.headers));
-        response.flushHeaders();
-        incoming.on('data', (chunk: Buffer) => response.write(chunk));
-        // The server died or closed the stream: end it for the desk too, so it reconnects.
-        const end = () => response.destroy();
-        incoming.on('end', end);
-        incoming.on('aborted', end);
-        incoming.on('error', end);
-      });
+      const outgoing = httpRequest(
+        { host: '127.0.0.1', port, method: 'GET', path: request.url, headers: { ...forwardable(request.headers), host: `127.0.0.1:${port}` }, agent: false },
+        (incoming) => {
+          response.writeHead(incoming.statusCode ?? 502, forwardable(incoming.headers));
+          response.flushHeaders();
+          incoming.on('data', (chunk: Buffer) => response.write(chunk));
+          // The server died or closed the stream: end it for the desk too, so it reconnects.
+          const end = () => response.destroy();
+          incoming.on('end', end);
+          incoming.on('aborted', end);
+          incoming.on('error', end);
+        },
+      );
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ECONNREFUSED' && !response.headersSent) tryPort(index + 1);
         else response.destroy();

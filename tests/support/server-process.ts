@@ -30,7 +30,10 @@ export interface ServerProcess {
 }
 
 /** Start a real sync-server process (`tsx sync-server/src/main.ts`) and wait until it listens. */
-export async function startServerProcess(env: Record<string, string>, options: { port?: number; args?: string[]; timeoutMs?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { port?: number; args?: string[]; timeoutMs?: number } = {},
+): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const anchorFile = join(tmpdir(), `coverdesk-audit-anchors-${port}.jsonl`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', ...(options.args ?? [])], {
@@ -42,8 +45,12 @@ export async function startServerProcess(env: Record<string, string>, options: {
   });
   if (!env.COVERDESK_AUDIT_ANCHOR_FILE) child.once('exit', () => rmSync(anchorFile, { force: true }));
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (!output.includes('Listening on')) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);

@@ -28,7 +28,13 @@ const faceA = vector(7);
 const faceAAgain = faceA.map((value, index) => value + (vector(99)[index] ?? 0) * 0.2);
 const faceB = vector(1234);
 
-interface Desk { backend: DeskBackend; simulator: FingerprintModuleSimulator; pair: PtyPair; dir: string; proxy: FaultProxy }
+interface Desk {
+  backend: DeskBackend;
+  simulator: FingerprintModuleSimulator;
+  pair: PtyPair;
+  dir: string;
+  proxy: FaultProxy;
+}
 
 /**
  * Biometric identity at two desks against a real server, each with the fingerprint module
@@ -51,7 +57,12 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
     const pair = await openPtyPair();
     const simulator = await FingerprintModuleSimulator.open(pair.simulatorPath);
     const dir = mkdtempSync(join(tmpdir(), 'coverdesk-bio-'));
-    const backend = new DeskBackend({ dataDir: dir, sync: { backoffBaseMs: 50, backoffMaxMs: 500 }, devices: { fingerprint: { kind: 'uart', path: pair.devicePath } }, fingerTimeoutMs: 1_500 });
+    const backend = new DeskBackend({
+      dataDir: dir,
+      sync: { backoffBaseMs: 50, backoffMaxMs: 500 },
+      devices: { fingerprint: { kind: 'uart', path: pair.devicePath } },
+      fingerTimeoutMs: 1_500,
+    });
     const issued = await server.raw('POST', `/desks/${deskId}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
     value(await backend.handlers['enrollment.enroll']({ serverUrl: proxy.url, code: String(issued.body.code) }));
     backend.start();
@@ -74,9 +85,18 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
         output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
         return write(chunk, ...rest);
       }) as typeof stream.write;
-      restore.push(() => { stream.write = write; });
+      restore.push(() => {
+        stream.write = write;
+      });
     }
-    server = await startTestServer('pglite', { logStream: new Writable({ write(chunk: Buffer, _encoding, done) { output.push(chunk.toString('utf8')); done(); } }) });
+    server = await startTestServer('pglite', {
+      logStream: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          output.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    });
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (server.app.server.address() as { port: number }).port;
     deskA = await startDesk(demoIds.deskA, 'medco.a', port);
@@ -95,10 +115,20 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
   });
 
   it('says what is missing before anything is enrolled', async () => {
-    expect(value(await deskA.backend.handlers['identity.enrolments']({ memberId: demoIds.father }))).toEqual({ fingerprint: null, face: null, isFingerprintReaderReady: true });
+    expect(value(await deskA.backend.handlers['identity.enrolments']({ memberId: demoIds.father }))).toEqual({
+      fingerprint: null,
+      face: null,
+      isFingerprintReaderReady: true,
+    });
     deskA.simulator.placeFinger('father/right-index');
-    expect(await deskA.backend.handlers['identity.verifyFingerprint']({ memberId: demoIds.father })).toMatchObject({ ok: false, error: { code: 'not-enrolled' } });
-    expect(await deskA.backend.handlers['identity.verifyFace']({ memberId: demoIds.father, descriptor: faceA, liveness: 0.9 })).toMatchObject({ ok: false, error: { code: 'not-enrolled' } });
+    expect(await deskA.backend.handlers['identity.verifyFingerprint']({ memberId: demoIds.father })).toMatchObject({
+      ok: false,
+      error: { code: 'not-enrolled' },
+    });
+    expect(await deskA.backend.handlers['identity.verifyFace']({ memberId: demoIds.father, descriptor: faceA, liveness: 0.9 })).toMatchObject({
+      ok: false,
+      error: { code: 'not-enrolled' },
+    });
   });
 
   it('enrols a finger with two captures on the reader, stored on the server, cached sealed at the desk', async () => {
@@ -114,7 +144,10 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
     const [row] = await server.scratch.db.query<{ modality: string }>('SELECT modality FROM biometric_enrolments WHERE member_id = $1', [demoIds.father]);
     expect(row?.modality).toBe('fingerprint');
     expect(value(await deskA.backend.handlers['identity.enrolments']({ memberId: demoIds.father })).fingerprint).toBe(enrolled.enrolledAt);
-    expect(await deskA.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.father })).toMatchObject({ ok: false, error: { code: 'biometric-already-enrolled' } });
+    expect(await deskA.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.father })).toMatchObject({
+      ok: false,
+      error: { code: 'biometric-already-enrolled' },
+    });
   });
 
   it('verifies the right finger, refuses another finger, and turns reader problems into sentences', async () => {
@@ -134,8 +167,11 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
     expect(none).toMatchObject({ ok: false, error: { code: 'fingerprint-no-finger-timeout', message: expect.stringMatching(/No finger was placed/) } });
   });
 
-  it('enrols a face and compares captures with the desk\'s threshold; a low liveness score never matches', async () => {
-    expect(await deskA.backend.handlers['identity.enrollFace']({ memberId: demoIds.father, descriptor: [1, 2, 3] })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+  it("enrols a face and compares captures with the desk's threshold; a low liveness score never matches", async () => {
+    expect(await deskA.backend.handlers['identity.enrollFace']({ memberId: demoIds.father, descriptor: [1, 2, 3] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
     value(await deskA.backend.handlers['identity.enrollFace']({ memberId: demoIds.father, descriptor: faceA }));
     const same = value(await deskA.backend.handlers['identity.verifyFace']({ memberId: demoIds.father, descriptor: faceAAgain, liveness: 0.9 }));
     expect(same.matched).toBe(true);
@@ -161,7 +197,7 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
     expect(value(await deskB.backend.handlers['identity.verifyFace']({ memberId: demoIds.father, descriptor: faceAAgain, liveness: 0.9 })).matched).toBe(true);
   });
 
-  it('verifies offline from the desk\'s cache; enrolling needs the server and says so', async () => {
+  it("verifies offline from the desk's cache; enrolling needs the server and says so", async () => {
     deskB.proxy.setOffline(true);
     try {
       await deskB.backend.engine.requestSync();
@@ -189,7 +225,13 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
     const template = Buffer.from(cached!.plaintext);
     cached!.plaintext.fill(0);
     expect(template.length).toBeGreaterThan(100);
-    const traces = [template.toString('base64').slice(8, 48), template.toString('hex').slice(16, 80), String(faceA[0]), String(faceA[1]).slice(0, 12), faceA.slice(0, 3).join(',')];
+    const traces = [
+      template.toString('base64').slice(8, 48),
+      template.toString('hex').slice(16, 80),
+      String(faceA[0]),
+      String(faceA[1]).slice(0, 12),
+      faceA.slice(0, 3).join(','),
+    ];
     const printed = output.join('');
     expect(printed.length).toBeGreaterThan(0);
     for (const trace of traces) expect(printed).not.toContain(trace);

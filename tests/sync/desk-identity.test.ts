@@ -47,7 +47,11 @@ describe('identity at the desk: one-time code through the server, override offli
     expect(sent.phoneEnding).toBe('0001');
     const code = /code is (\d{6})/.exec(sms.recent()[0]?.text ?? '')?.[1] ?? '';
     const wrongCode = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    expect(value(await desk.handlers['identity.verifyOtp']({ challengeId: sent.challengeId, code: wrongCode }))).toMatchObject({ verified: false, reason: 'wrong-code', attemptsLeft: 4 });
+    expect(value(await desk.handlers['identity.verifyOtp']({ challengeId: sent.challengeId, code: wrongCode }))).toMatchObject({
+      verified: false,
+      reason: 'wrong-code',
+      attemptsLeft: 4,
+    });
     expect(value(await desk.handlers['identity.verifyOtp']({ challengeId: sent.challengeId, code }))).toMatchObject({ verified: true });
     const { caseId } = value(await desk.handlers['cases.admit']({ memberId: demoIds.son, identityMethod: 'otp', otpChallengeId: sent.challengeId }));
     await desk.engine.requestSync();
@@ -59,7 +63,14 @@ describe('identity at the desk: one-time code through the server, override offli
     const ha = await server.login('ha');
     const refused = await desk.handlers['cases.admit']({ memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'unconscious' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
-    const { caseId } = value(await desk.handlers['cases.admit']({ memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'Unconscious on arrival, brought by ambulance', supervisorName: 'Dr. Kale' }));
+    const { caseId } = value(
+      await desk.handlers['cases.admit']({
+        memberId: demoIds.daughter,
+        identityMethod: 'override',
+        overrideReason: 'Unconscious on arrival, brought by ambulance',
+        supervisorName: 'Dr. Kale',
+      }),
+    );
     // The sync attempt fails: the admission waits in the outbox and the server has not seen it.
     await desk.engine.requestSync();
     expect(desk.engine.current()).toMatchObject({ isOnline: false, pendingMutations: 1 });
@@ -72,6 +83,9 @@ describe('identity at the desk: one-time code through the server, override offli
     expect(desk.engine.current().pendingMutations).toBe(0);
     expect(desk.reads.caseView(caseId)?.status).toBe('admitted');
     const listed = (await server.get(ha, '/reviews/identity-overrides')).body as { overrides: { caseId: string; reason: string; supervisorName: string }[] };
-    expect(listed.overrides.find((o) => o.caseId === caseId)).toMatchObject({ reason: 'Unconscious on arrival, brought by ambulance', supervisorName: 'Dr. Kale' });
+    expect(listed.overrides.find((o) => o.caseId === caseId)).toMatchObject({
+      reason: 'Unconscious on arrival, brought by ambulance',
+      supervisorName: 'Dr. Kale',
+    });
   });
 });

@@ -99,12 +99,19 @@ describe('desk backend: what it says is true (issue 12 items 3, 4, 5)', () => {
     await statusWithin(desk, isOnline, 10_000);
   });
 
-  it('item 4: an admission made offline keeps the operator\'s time as Admitted after sync; the server\'s receipt time is kept apart', async () => {
+  it("item 4: an admission made offline keeps the operator's time as Admitted after sync; the server's receipt time is kept apart", async () => {
     await statusWithin(desk, isOnline, 10_000);
     proxy.setOffline(true);
     await desk.engine.requestSync();
     const before = new Date().toISOString();
-    const { caseId } = value(await desk.handlers['cases.admit']({ memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'Unconscious on arrival, no relative present', supervisorName: 'Dr. Salunkhe' }));
+    const { caseId } = value(
+      await desk.handlers['cases.admit']({
+        memberId: demoIds.daughter,
+        identityMethod: 'override',
+        overrideReason: 'Unconscious on arrival, no relative present',
+        supervisorName: 'Dr. Salunkhe',
+      }),
+    );
     const after = new Date().toISOString();
     const offlineView = desk.reads.caseView(caseId)!;
     expect(offlineView).toMatchObject({ status: 'pending-sync', serverAdmittedAt: null });
@@ -125,14 +132,22 @@ describe('desk backend: what it says is true (issue 12 items 3, 4, 5)', () => {
     expect(plan.map((row) => row.detail).join(' ')).toMatch(/SEARCH case_admissions USING INDEX/);
   });
 
-  it('item 5: a claim the server refuses carries the server\'s sentence with the difference', async () => {
+  it("item 5: a claim the server refuses carries the server's sentence with the difference", async () => {
     proxy.setOffline(false);
     await desk.engine.requestSync();
-    const { caseId } = value(await desk.handlers['cases.admit']({ memberId: demoIds.father, identityMethod: 'override', overrideReason: 'Fingerprint reader out of order today', supervisorName: 'Dr. Salunkhe' }));
+    const { caseId } = value(
+      await desk.handlers['cases.admit']({
+        memberId: demoIds.father,
+        identityMethod: 'override',
+        overrideReason: 'Fingerprint reader out of order today',
+        supervisorName: 'Dr. Salunkhe',
+      }),
+    );
     value(await desk.handlers['cases.requestPreauth']({ caseId, packageCode: 'MG012A' }));
     await desk.engine.requestSync();
     resultOf(await server.command(await server.login('ppd'), 'decide-preauth', { caseId, decision: 'approve' }));
-    for (const price of [250_000, 300_000, 50_000]) value(await desk.handlers['bookings.add']({ caseId, itemCode: `SVC-${price}`, description: 'Service', quantity: 1, unitPrice: price }));
+    for (const price of [250_000, 300_000, 50_000])
+      value(await desk.handlers['bookings.add']({ caseId, itemCode: `SVC-${price}`, description: 'Service', quantity: 1, unitPrice: price }));
     value(await desk.handlers['cases.discharge']({ caseId }));
     await desk.engine.requestSync();
     expect(desk.reads.caseView(caseId)).toMatchObject({ status: 'discharged', bookingSum: 600_000 });
@@ -141,6 +156,6 @@ describe('desk backend: what it says is true (issue 12 items 3, 4, 5)', () => {
     await desk.engine.requestSync();
     const claim = desk.reads.caseView(caseId)!.claim!;
     expect(claim).toMatchObject({ status: 'rejected', amount: 590_000, rejection: { code: 'claim-amount-mismatch' } });
-    expect(claim.rejection!.message).toBe('The claim is ₹5,900.00 but the case\'s bookings add up to ₹6,000.00: the difference is ₹100.00.');
+    expect(claim.rejection!.message).toBe("The claim is ₹5,900.00 but the case's bookings add up to ₹6,000.00: the difference is ₹100.00.");
   });
 });

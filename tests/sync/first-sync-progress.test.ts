@@ -59,8 +59,9 @@ describe('first-sync progress in the sync status', () => {
     expect(firstDone).toBeGreaterThan(lastLoading);
     // The last count is the replica less its final page (that page ends the first sync).
     const tables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'];
-    const rows = tables.reduce((sum, table) => sum + (desk.db.prepare(`SELECT count(*) AS n FROM server_${table}`).get() as { n: number }).n, 0)
-      + (desk.db.prepare('SELECT count(*) AS n FROM biometric_enrolments').get() as { n: number }).n;
+    const rows =
+      tables.reduce((sum, table) => sum + (desk.db.prepare(`SELECT count(*) AS n FROM server_${table}`).get() as { n: number }).n, 0) +
+      (desk.db.prepare('SELECT count(*) AS n FROM biometric_enrolments').get() as { n: number }).n;
     expect(rows).toBeGreaterThan(counted.at(-1)!);
     expect(rows).toBeLessThanOrEqual(counted.at(-1)! + pageSize);
     await desk.stop();

@@ -20,7 +20,7 @@ function value<T>(result: DeskResult<T>): T {
  * answered 409 case-already-active: the desk shows the case rejected with the server's own
  * sentence (naming hospital A), its outbox moves on, and nothing of it reaches the server.
  */
-describe('a command queued offline and refused on reconnect is shown rejected with the server\'s reason (PGlite)', () => {
+describe("a command queued offline and refused on reconnect is shown rejected with the server's reason (PGlite)", () => {
   let server: TestServer;
   let proxy: FaultProxy;
   let desk: DeskBackend;
@@ -45,7 +45,7 @@ describe('a command queued offline and refused on reconnect is shown rejected wi
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('admits offline, is refused case-already-active on reconnect, and says so in the server\'s words', async () => {
+  it("admits offline, is refused case-already-active on reconnect, and says so in the server's words", async () => {
     // The family lives in hospital A's district: B looks the father up online first (S1 step 2).
     const found = value(await desk.handlers['members.identify']({ by: 'scheme-id', value: 'PMJ-S1000001' }));
     expect(found.matches.length).toBe(1);

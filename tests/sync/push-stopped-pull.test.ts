@@ -21,7 +21,7 @@ function value<T>(result: DeskResult<T>): T {
  * changes on that desk. A real server, behind a proxy that forwards everything except that it
  * answers every push "stopped at the first mutation".
  */
-describe('a desk whose push the server cannot finish still receives everyone else\'s changes (PGlite)', () => {
+describe("a desk whose push the server cannot finish still receives everyone else's changes (PGlite)", () => {
   let server: TestServer;
   let proxy: Server;
   let isPushStopped = true;
@@ -44,11 +44,14 @@ describe('a desk whose push the server cannot finish still receives everyone els
           }
           if (request.url === '/sync/push' && isPushStopped) {
             const sent = JSON.parse(body.toString('utf8')) as { protocolVersion: number; mutations: { commandId: string }[] };
-            response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ protocolVersion: sent.protocolVersion, answers: [], stoppedAt: sent.mutations[0]?.commandId ?? null }));
+            response
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ protocolVersion: sent.protocolVersion, answers: [], stoppedAt: sent.mutations[0]?.commandId ?? null }));
             return;
           }
           const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
+          for (const [name, value] of Object.entries(request.headers))
+            if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
           const answer = await fetch(`${target}${request.url}`, { method: request.method ?? 'GET', headers, ...(body.length > 0 ? { body } : {}) });
           const answerHeaders: Record<string, string> = {};
           answer.headers.forEach((value, name) => {
@@ -61,7 +64,9 @@ describe('a desk whose push the server cannot finish still receives everyone els
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     desk = new DeskBackend({ dataDir: dir, devices: {}, sync: { backoffBaseMs: 50, backoffMaxMs: 200 } });
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: await server.login('ha'), payload: {} });
-    value(await desk.handlers['enrollment.enroll']({ serverUrl: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`, code: String(issued.body.code) }));
+    value(
+      await desk.handlers['enrollment.enroll']({ serverUrl: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`, code: String(issued.body.code) }),
+    );
     value(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' }));
     await desk.engine.requestSync();
   }, 120_000);

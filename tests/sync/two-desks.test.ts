@@ -62,13 +62,16 @@ describeEachBackend('two desks and a real server: S1 with hospital B offline (%s
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('plays S1 steps 1–2 with desk B offline, then converges on the server\'s decision', async () => {
+  it("plays S1 steps 1–2 with desk B offline, then converges on the server's decision", async () => {
     // Step 1 at desk A: the father is in desk A's district registry, so search works locally.
     const father = value(await deskA.handlers['members.identify']({ by: 'scheme-id', value: 'PMJ-S1000001' }));
     expect(father.source).toBe('replica');
     const { caseId: fatherCase } = value(await deskA.handlers['cases.admit']({ memberId: demoIds.father, identityMethod: 'fingerprint' }));
     value(await deskA.handlers['cases.requestPreauth']({ caseId: fatherCase, packageCode: 'MG012A' }));
-    const fatherView = await eventually(() => deskA.reads.caseView(fatherCase), (v) => v?.hold?.value.amount === units(6000));
+    const fatherView = await eventually(
+      () => deskA.reads.caseView(fatherCase),
+      (v) => v?.hold?.value.amount === units(6000),
+    );
     expect(fatherView?.preauth.status).toBe('pending');
     expect(fatherView?.hold?.confirmedAt).toBeTruthy();
 
@@ -76,9 +79,15 @@ describeEachBackend('two desks and a real server: S1 with hospital B offline (%s
     const mother = value(await deskB.handlers['members.identify']({ by: 'health-card', value: 'HC-S1-0002' }));
     expect(mother.source).toBe('server');
     expect(mother.matches[0]?.member.memberId).toBe(demoIds.mother);
-    await eventually(() => deskB.reads.family(demoIds.seedFamily), (f) => f?.balance.value.available === units(4000));
+    await eventually(
+      () => deskB.reads.family(demoIds.seedFamily),
+      (f) => f?.balance.value.available === units(4000),
+    );
     proxyB.setOffline(true);
-    await eventually(async () => value(await deskB.handlers['sync.now']({})), (s) => s.state === 'offline');
+    await eventually(
+      async () => value(await deskB.handlers['sync.now']({})),
+      (s) => s.state === 'offline',
+    );
 
     // Offline: admit, pre-auth and two bookings (4,500 in all) are queued and shown as pending.
     const { caseId: motherCase } = value(await deskB.handlers['cases.admit']({ memberId: demoIds.mother, identityMethod: 'face' }));
@@ -98,18 +107,27 @@ describeEachBackend('two desks and a real server: S1 with hospital B offline (%s
     // Reconnect: the server places a 4,000 hold; the bookings become covered up to 4,000, shortfall beyond.
     proxyB.setOffline(false);
     const healed = Date.now();
-    const converged = await eventually(() => deskB.reads.caseView(motherCase), (v) => v?.bookings.every((b) => b.status !== 'pending') === true && v.hold !== null);
+    const converged = await eventually(
+      () => deskB.reads.caseView(motherCase),
+      (v) => v?.bookings.every((b) => b.status !== 'pending') === true && v.hold !== null,
+    );
     expect(Date.now() - healed).toBeLessThan(10_000);
     expect(converged?.hold?.value.amount).toBe(units(4000));
     expect(converged?.preauth.shortfall).toBe(units(1000));
-    expect(converged?.bookings.map((b) => [b.status, b.coveredAmount, b.shortfallAmount])).toEqual([['covered', units(3000), 0], ['partly-covered', units(1000), units(500)]]);
+    expect(converged?.bookings.map((b) => [b.status, b.coveredAmount, b.shortfallAmount])).toEqual([
+      ['covered', units(3000), 0],
+      ['partly-covered', units(1000), units(500)],
+    ]);
     expect(value(await deskB.handlers['sync.status']({})).pendingMutations).toBe(0);
 
     // Both desks converge on the server's family balance.
     const serverBalance = (await server.get(await server.login('ppd'), `/families/${demoIds.seedFamily}/balance`)).body;
     expect(serverBalance).toMatchObject({ committed: units(10000), available: 0 });
     for (const desk of [deskA, deskB]) {
-      const family = await eventually(() => desk.reads.family(demoIds.seedFamily), (f) => f?.balance.value.committed === units(10000));
+      const family = await eventually(
+        () => desk.reads.family(demoIds.seedFamily),
+        (f) => f?.balance.value.committed === units(10000),
+      );
       expect(family?.balance.value.available).toBe(0);
       expect(family?.activeCases.map((c) => c.hospitalCode).sort()).toEqual(['HSP-A', 'HSP-B']);
     }

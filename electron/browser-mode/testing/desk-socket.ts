@@ -39,15 +39,17 @@ export function openDeskSocket(deskUrl: string, headers: Record<string, string>)
       if (message.kind === 'hello') {
         resolveConnect({
           events,
-          call: (channel, args) => new Promise((resolveCall) => {
-            const id = nextId++;
-            answers.set(id, resolveCall);
-            ws.send(JSON.stringify({ kind: 'call', id, channel, args }));
-          }),
-          nextEvent: (event, since = events.length) => new Promise((resolveEvent) => {
-            waiters.add({ event, since, resolve: resolveEvent });
-            settleWaiters();
-          }),
+          call: (channel, args) =>
+            new Promise((resolveCall) => {
+              const id = nextId++;
+              answers.set(id, resolveCall);
+              ws.send(JSON.stringify({ kind: 'call', id, channel, args }));
+            }),
+          nextEvent: (event, since = events.length) =>
+            new Promise((resolveEvent) => {
+              waiters.add({ event, since, resolve: resolveEvent });
+              settleWaiters();
+            }),
           close: () => ws.close(),
         });
       } else if (message.kind === 'answer') {

@@ -66,14 +66,20 @@ export function App({ client, verifier, devTools }: { readonly client: DeskConne
       return (
         <main id="main" className="starting">
           <h1>CoverDesk</h1>
-          <LoadingNotice>{isLinkOpen ? 'Checking who is signed in…' : link.problem?.message ?? 'Connecting to the desk…'}</LoadingNotice>
+          <LoadingNotice>{isLinkOpen ? 'Checking who is signed in…' : (link.problem?.message ?? 'Connecting to the desk…')}</LoadingNotice>
         </main>
       );
     case 'error':
       return (
         <main id="main" className="starting">
           <h1>CoverDesk</h1>
-          <ErrorNotice error={session.error} onRetry={() => { setSession({ status: 'loading' }); setAttempt((value) => value + 1); }} />
+          <ErrorNotice
+            error={session.error}
+            onRetry={() => {
+              setSession({ status: 'loading' });
+              setAttempt((value) => value + 1);
+            }}
+          />
         </main>
       );
     case 'not-enrolled':

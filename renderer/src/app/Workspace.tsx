@@ -24,13 +24,28 @@ import { globalShortcuts } from './shortcuts';
 import { useHashRoute } from './use-hash-route';
 import { canOfferPayerWorkspaces, hasPayerRole, PayerWorkspacesLink } from '../console/desk-entry';
 
-type ReadModel = { readonly status: 'opening' } | { readonly status: 'failed'; readonly error: DeskError } | { readonly status: 'open'; readonly database: DeskDatabase; readonly replication: ReadModelReplication };
+type ReadModel =
+  | { readonly status: 'opening' }
+  | { readonly status: 'failed'; readonly error: DeskError }
+  | { readonly status: 'open'; readonly database: DeskDatabase; readonly replication: ReadModelReplication };
 
 /**
  * A signed-in desk: opens the read model (RxDB, replicated from the backend) for this session and
  * removes it on sign-out, so the next operator starts from nothing.
  */
-export function Workspace({ client, session, verifier, onSignOut, devTools }: { readonly client: DeskConnection; readonly session: SessionInfo; readonly verifier: IdentityVerifier; readonly onSignOut: () => void; readonly devTools?: ReactNode }) {
+export function Workspace({
+  client,
+  session,
+  verifier,
+  onSignOut,
+  devTools,
+}: {
+  readonly client: DeskConnection;
+  readonly session: SessionInfo;
+  readonly verifier: IdentityVerifier;
+  readonly onSignOut: () => void;
+  readonly devTools?: ReactNode;
+}) {
   const [readModel, setReadModel] = useState<ReadModel>({ status: 'opening' });
   const { route, navigate } = useHashRoute();
 
@@ -49,7 +64,14 @@ export function Workspace({ client, session, verifier, onSignOut, devTools }: { 
       (error: unknown) => {
         // Usually a page served over plain http from another machine: RxDB needs a secure context (crypto.subtle).
         const detail = error instanceof Error ? error.message.split('\n')[0] : 'unknown error';
-        if (isCurrent) setReadModel({ status: 'failed', error: { code: 'read-model-unavailable', message: `This window could not open its working copy of the desk’s data (${detail}). Open CoverDesk from the desk itself (localhost) or call IT support.` } });
+        if (isCurrent)
+          setReadModel({
+            status: 'failed',
+            error: {
+              code: 'read-model-unavailable',
+              message: `This window could not open its working copy of the desk’s data (${detail}). Open CoverDesk from the desk itself (localhost) or call IT support.`,
+            },
+          });
       },
     );
     return () => {
@@ -69,7 +91,17 @@ export function Workspace({ client, session, verifier, onSignOut, devTools }: { 
     );
   }
   return (
-    <SignedInDesk client={client} session={session} verifier={verifier} database={readModel.database} replication={readModel.replication} route={route} navigate={navigate} onSignOut={onSignOut} devTools={devTools} />
+    <SignedInDesk
+      client={client}
+      session={session}
+      verifier={verifier}
+      database={readModel.database}
+      replication={readModel.replication}
+      route={route}
+      navigate={navigate}
+      onSignOut={onSignOut}
+      devTools={devTools}
+    />
   );
 }
 

@@ -19,7 +19,11 @@ function isIdentityMethod(value: string | undefined): value is IdentityMethod {
 }
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter((part) => part !== '').map(decodeURIComponent);
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((part) => part !== '')
+    .map(decodeURIComponent);
   const [screen, first, second, third] = parts;
   switch (screen) {
     case 'family':

@@ -10,16 +10,44 @@ import { ppdQueue } from './ppd/ppd-queue';
 import { workspaces, workspacesFor } from './workspaces';
 
 const baseCase = (id: string, overrides: Partial<ConsoleCase> = {}, preauth: Partial<NonNullable<ConsoleCase['preauth']>> = {}): ConsoleCase => ({
-  id, caseId: id, status: 'admitted', isEmergency: false, identityMethod: 'fingerprint', admittedAt: '2026-01-01T08:00:00Z', dischargedAt: null, cancelledAt: null,
-  hospitalCode: 'HSP-A', hospitalName: 'A', turnaroundMinutes: 360,
+  id,
+  caseId: id,
+  status: 'admitted',
+  isEmergency: false,
+  identityMethod: 'fingerprint',
+  admittedAt: '2026-01-01T08:00:00Z',
+  dischargedAt: null,
+  cancelledAt: null,
+  hospitalCode: 'HSP-A',
+  hospitalName: 'A',
+  turnaroundMinutes: 360,
   member: { id: `m-${id}`, schemeMemberId: `S-${id}`, fullName: `Patient ${id}`, birthYear: 1980, gender: 'F', relation: 'head' },
   family: { id: 'f', familyNumber: 'F-1', cover: 1_000_000, committed: 0, available: 1_000_000, holds: [] },
   preauth: {
-    id: `p-${id}`, packageCode: 'MG012A', packageName: 'Gastro', specialty: 'Medicine', isUnspecified: false, packageVersion: 1, packagePrice: 600_000,
-    requestedAmount: 600_000, recommendedAmount: null, approvedAmount: null, status: 'pending', clinicalNote: null, queryReason: null, queryResponse: null,
-    decisionReason: null, requestedAt: '2026-01-01T09:00:00Z', decidedAt: null, ...preauth,
+    id: `p-${id}`,
+    packageCode: 'MG012A',
+    packageName: 'Gastro',
+    specialty: 'Medicine',
+    isUnspecified: false,
+    packageVersion: 1,
+    packagePrice: 600_000,
+    requestedAmount: 600_000,
+    recommendedAmount: null,
+    approvedAmount: null,
+    status: 'pending',
+    clinicalNote: null,
+    queryReason: null,
+    queryResponse: null,
+    decisionReason: null,
+    requestedAt: '2026-01-01T09:00:00Z',
+    decidedAt: null,
+    ...preauth,
   },
-  hold: null, enhancements: [], bookings: [], claim: null, ...overrides,
+  hold: null,
+  enhancements: [],
+  bookings: [],
+  claim: null,
+  ...overrides,
 });
 
 describe('console queues', () => {
@@ -31,9 +59,33 @@ describe('console queues', () => {
       baseCase('queried', {}, { requestedAt: '2026-01-01T06:00:00Z', status: 'queried' }),
       baseCase('unspecified', {}, { isUnspecified: true, status: 'committee-review' }),
       baseCase('approved', {}, { status: 'approved' }),
-      baseCase('enhancement', { enhancements: [{ id: 'e1', requestedAmount: 100, approvedAmount: null, grantedAmount: null, status: 'pending', reason: 'more', decisionReason: null, requestedAt: '2026-01-01T08:00:00Z', decidedAt: null }] }, { status: 'approved' }),
+      baseCase(
+        'enhancement',
+        {
+          enhancements: [
+            {
+              id: 'e1',
+              requestedAmount: 100,
+              approvedAmount: null,
+              grantedAmount: null,
+              status: 'pending',
+              reason: 'more',
+              decisionReason: null,
+              requestedAt: '2026-01-01T08:00:00Z',
+              decidedAt: null,
+            },
+          ],
+        },
+        { status: 'approved' },
+      ),
     ]);
-    expect(queue.map((item) => `${item.kind}:${item.caseDoc.id}`)).toEqual(['preauth:emergency-new', 'preauth:old', 'enhancement:enhancement', 'preauth:new', 'preauth:queried']);
+    expect(queue.map((item) => `${item.kind}:${item.caseDoc.id}`)).toEqual([
+      'preauth:emergency-new',
+      'preauth:old',
+      'enhancement:enhancement',
+      'preauth:new',
+      'preauth:queried',
+    ]);
   });
 
   it('MC and Admin: only unspecified cases at their own step', () => {
@@ -48,9 +100,18 @@ describe('console queues', () => {
 
   it('time waiting against the target: within, due soon, overdue', () => {
     const from = '2026-01-01T00:00:00Z';
-    expect(waitingAgainst(from, 360, new Date('2026-01-01T01:00:00Z'))).toMatchObject({ minutes: 60, isOverdue: false, tone: 'good', text: '1 h of 6 h target' });
+    expect(waitingAgainst(from, 360, new Date('2026-01-01T01:00:00Z'))).toMatchObject({
+      minutes: 60,
+      isOverdue: false,
+      tone: 'good',
+      text: '1 h of 6 h target',
+    });
     expect(waitingAgainst(from, 360, new Date('2026-01-01T05:00:00Z'))).toMatchObject({ isOverdue: false, tone: 'warning' });
-    expect(waitingAgainst(from, 360, new Date('2026-01-01T07:30:00Z'))).toMatchObject({ isOverdue: true, tone: 'bad', text: '7 h 30 min, over the 6 h target by 1 h 30 min' });
+    expect(waitingAgainst(from, 360, new Date('2026-01-01T07:30:00Z'))).toMatchObject({
+      isOverdue: true,
+      tone: 'bad',
+      text: '7 h 30 min, over the 6 h target by 1 h 30 min',
+    });
   });
 });
 
@@ -90,7 +151,13 @@ describe('ConsoleApi', () => {
     const api = new ConsoleApi('http://server.test');
     const reachability: boolean[] = [];
     api.onReachability((isReachable) => reachability.push(isReachable));
-    vi.stubGlobal('fetch', vi.fn().mockRejectedValueOnce(new TypeError('Failed to fetch')).mockResolvedValueOnce(new Response(JSON.stringify({ items: [] }), { status: 200 })));
+    vi.stubGlobal(
+      'fetch',
+      vi
+        .fn()
+        .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+        .mockResolvedValueOnce(new Response(JSON.stringify({ items: [] }), { status: 200 })),
+    );
     const down = await api.get('/queues/preauths');
     expect(down).toMatchObject({ ok: false, error: { code: 'network' } });
     const up = await api.get('/queues/preauths');
@@ -100,9 +167,22 @@ describe('ConsoleApi', () => {
 
   it('a 401 ends the session: listeners hear session-expired, and the token is dropped', async () => {
     const api = new ConsoleApi('http://server.test');
-    const fetchMock = vi.fn()
+    const fetchMock = vi
+      .fn()
       .mockResolvedValueOnce(new Response(JSON.stringify({ token: 't1', expiresAt: '2026-01-01T00:15:00Z' }), { status: 200 }))
-      .mockResolvedValueOnce(new Response(JSON.stringify({ operatorId: 'o', username: 'ppd', displayName: 'P', roles: ['PPD', 'NOT-A-ROLE'], collections: ['cases'], scheme: { name: 's', currency: 'INR', locale: 'en-IN', minorPerUnit: 100, preauthTurnaroundMinutes: 360 } }), { status: 200 }))
+      .mockResolvedValueOnce(
+        new Response(
+          JSON.stringify({
+            operatorId: 'o',
+            username: 'ppd',
+            displayName: 'P',
+            roles: ['PPD', 'NOT-A-ROLE'],
+            collections: ['cases'],
+            scheme: { name: 's', currency: 'INR', locale: 'en-IN', minorPerUnit: 100, preauthTurnaroundMinutes: 360 },
+          }),
+          { status: 200 },
+        ),
+      )
       .mockResolvedValueOnce(new Response(JSON.stringify({ code: 'unauthenticated', message: 'Your session has expired; sign in again.' }), { status: 401 }));
     vi.stubGlobal('fetch', fetchMock);
     const signedIn = await api.signIn('ppd', 'coverdesk-demo');
@@ -116,22 +196,34 @@ describe('ConsoleApi', () => {
     expect(api.currentToken()).toBeNull();
   });
 
-  it('a wrong password is refused without ending anything, in the server\'s words', async () => {
+  it("a wrong password is refused without ending anything, in the server's words", async () => {
     const api = new ConsoleApi('');
-    vi.stubGlobal('fetch', vi.fn().mockResolvedValueOnce(new Response(JSON.stringify({ code: 'invalid-credentials', message: 'The username or password is not right.' }), { status: 401 })));
+    vi.stubGlobal(
+      'fetch',
+      vi
+        .fn()
+        .mockResolvedValueOnce(
+          new Response(JSON.stringify({ code: 'invalid-credentials', message: 'The username or password is not right.' }), { status: 401 }),
+        ),
+    );
     const ended = vi.fn();
     api.onSessionEnded(ended);
-    expect(await api.signIn('ppd', 'wrong')).toMatchObject({ ok: false, error: { code: 'invalid-credentials', message: 'The username or password is not right.' } });
+    expect(await api.signIn('ppd', 'wrong')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-credentials', message: 'The username or password is not right.' },
+    });
     expect(ended).not.toHaveBeenCalled();
   });
 
   describe('a retry after an unknown outcome goes under the same command id', () => {
-    const sentBodies = (fetchMock: ReturnType<typeof vi.fn>) => fetchMock.mock.calls.map((call) => JSON.parse(String((call[1] as { body: string }).body)) as Record<string, unknown>);
+    const sentBodies = (fetchMock: ReturnType<typeof vi.fn>) =>
+      fetchMock.mock.calls.map((call) => JSON.parse(String((call[1] as { body: string }).body)) as Record<string, unknown>);
     const ok = () => new Response(JSON.stringify({ result: {} }), { status: 200 });
 
     it('same decision after the network failed (or a 5xx, or an unreadable answer): same id; after an answer: a fresh one', async () => {
       const api = new ConsoleApi('');
-      const fetchMock = vi.fn()
+      const fetchMock = vi
+        .fn()
         .mockRejectedValueOnce(new TypeError('Failed to fetch'))
         .mockResolvedValueOnce(new Response('bad gateway', { status: 502 }))
         .mockResolvedValueOnce(new Response('{"result":', { status: 200 }))
@@ -152,7 +244,8 @@ describe('ConsoleApi', () => {
 
     it('a different input, or a definite refusal before it, gets a fresh id', async () => {
       const api = new ConsoleApi('');
-      const fetchMock = vi.fn()
+      const fetchMock = vi
+        .fn()
         .mockRejectedValueOnce(new TypeError('Failed to fetch'))
         .mockResolvedValueOnce(new Response(JSON.stringify({ code: 'invalid-state', message: 'Already decided.' }), { status: 409 }))
         .mockResolvedValueOnce(ok());

@@ -61,7 +61,11 @@ export function PayerWorkspacesLink({ children }: { readonly children: string })
       >
         {children}
       </button>
-      {problem ? <span role="alert" className="inline-problem">{problem}</span> : null}
+      {problem ? (
+        <span role="alert" className="inline-problem">
+          {problem}
+        </span>
+      ) : null}
     </>
   );
 }

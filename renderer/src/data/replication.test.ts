@@ -15,7 +15,10 @@ afterEach(async () => {
 async function start(desk: FakeDeskBackend): Promise<{ database: DeskDatabase; replication: ReadModelReplication }> {
   const database = await createCheckedDeskDatabase();
   const replication = replicateReadModel(database, desk, { batchSize: 3, retryTimeMs: 50 });
-  cleanups.push(() => database.close(), () => replication.cancel());
+  cleanups.push(
+    () => database.close(),
+    () => replication.cancel(),
+  );
   await firstValueFrom(replication.status$.pipe(filter((status) => status.isReady)));
   return { database, replication };
 }
@@ -91,7 +94,10 @@ describe('read-model replication from the desk API', () => {
     const desk = new FakeDeskBackend();
     const database = await createCheckedDeskDatabase();
     const replication = replicateReadModel(database, desk, { retryTimeMs: 30 });
-    cleanups.push(() => database.close(), () => replication.cancel());
+    cleanups.push(
+      () => database.close(),
+      () => replication.cancel(),
+    );
     const failing = await firstValueFrom(replication.status$.pipe(filter((status) => status.errors.packages !== undefined)));
     expect(failing.errors.packages?.message).toBe('Sign in to continue.');
     expect(failing.isReady).toBe(false);
@@ -104,11 +110,15 @@ describe('read-model replication from the desk API', () => {
   it('runs on a database that validates every write (so the tests above prove the documents fit)', async () => {
     const database = await createCheckedDeskDatabase();
     cleanups.push(() => database.close());
-    await expect(database.packages.insert({ id: 'X1', code: 'X1', name: 'x', specialty: 's', isUnspecified: false, price: -1, version: 1 })).rejects.toThrow(/VD2|validation/i);
+    await expect(database.packages.insert({ id: 'X1', code: 'X1', name: 'x', specialty: 's', isUnspecified: false, price: -1, version: 1 })).rejects.toThrow(
+      /VD2|validation/i,
+    );
   });
 
   it('refuses a malformed document at the boundary, naming the field, and accepts bare tombstones', () => {
-    expect(() => toReplicaDocument('packages', { id: 'X1', _deleted: false, code: 'X1', name: 'x', specialty: 's', isUnspecified: false, price: -5, version: 1 })).toThrow(/price is below 0/);
+    expect(() =>
+      toReplicaDocument('packages', { id: 'X1', _deleted: false, code: 'X1', name: 'x', specialty: 's', isUnspecified: false, price: -5, version: 1 }),
+    ).toThrow(/price is below 0/);
     expect(() => toReplicaDocument('bookings', { id: 'b1', _deleted: false })).toThrow(/missing bookingId/);
     expect(toReplicaDocument('cases', { id: 'c1', _deleted: true })).toMatchObject({ id: 'c1', _deleted: true });
   });

@@ -47,11 +47,19 @@ export class IpcDeskClient implements DeskConnection {
     const settle = (result: DeskResult<unknown>): DeskAnswer<C> => result as DeskAnswer<C>;
     const invoke = this.api[channel];
     if (!(deskChannels as readonly string[]).includes(channel) || typeof invoke !== 'function') {
-      return settle(deskFailure('unknown-channel', `This desk window cannot reach ${channel}: the desk app and its screens are from different releases. Restart CoverDesk.`));
+      return settle(
+        deskFailure(
+          'unknown-channel',
+          `This desk window cannot reach ${channel}: the desk app and its screens are from different releases. Restart CoverDesk.`,
+        ),
+      );
     }
     try {
       const answer: unknown = await invoke(args);
-      return settle(parseDeskResult(answer) ?? deskFailure('invalid-answer', 'The desk backend sent an answer this window cannot read. Restart CoverDesk; if it persists, call IT support.'));
+      return settle(
+        parseDeskResult(answer) ??
+          deskFailure('invalid-answer', 'The desk backend sent an answer this window cannot read. Restart CoverDesk; if it persists, call IT support.'),
+      );
     } catch {
       // IPC rejects when the desk backend's process is gone (it is restarted by the main process).
       return settle(deskFailure('desk-backend-unreachable', 'The desk service is restarting. Try again in a moment.'));

@@ -26,10 +26,13 @@ function countingSockets(): { factory: SocketFactory; readonly created: number; 
   return {
     factory: (url, handlers) => {
       counts.created += 1;
-      return nodeSocketFactory(url, { ...handlers, close: (code, reason) => {
-        counts.closed += 1;
-        handlers.close(code, reason);
-      } });
+      return nodeSocketFactory(url, {
+        ...handlers,
+        close: (code, reason) => {
+          counts.closed += 1;
+          handlers.close(code, reason);
+        },
+      });
     },
     get created() {
       return counts.created;
@@ -63,7 +66,10 @@ class ScriptedDeskServer {
   readonly calls: WireToBackend[] = [];
   reply: Reply = (call) => ({ kind: 'answer', id: call.id, result: { ok: true, value: { echo: call.channel } } });
 
-  private constructor(server: WebSocketServer, readonly apiVersion: number) {
+  private constructor(
+    server: WebSocketServer,
+    readonly apiVersion: number,
+  ) {
     this.server = server;
     server.on('connection', (socket) => {
       this.connections += 1;
@@ -122,10 +128,19 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-async function startPair(options: { apiVersion?: number; client?: Partial<ConstructorParameters<typeof WebSocketDeskClient>[0]> } = {}): Promise<{ backend: ScriptedDeskServer; client: WebSocketDeskClient }> {
+async function startPair(
+  options: { apiVersion?: number; client?: Partial<ConstructorParameters<typeof WebSocketDeskClient>[0]> } = {},
+): Promise<{ backend: ScriptedDeskServer; client: WebSocketDeskClient }> {
   const backend = await ScriptedDeskServer.start({ apiVersion: options.apiVersion ?? deskApiVersion });
   cleanups.push(() => backend.stop());
-  const client = new WebSocketDeskClient({ url: backend.url, createSocket: nodeSocketFactory, initialDelayMs: 20, maxDelayMs: 100, random: () => 0.5, ...options.client });
+  const client = new WebSocketDeskClient({
+    url: backend.url,
+    createSocket: nodeSocketFactory,
+    initialDelayMs: 20,
+    maxDelayMs: 100,
+    random: () => 0.5,
+    ...options.client,
+  });
   cleanups.push(() => client.close());
   return { backend, client };
 }
@@ -141,8 +156,15 @@ describe('WebSocketDeskClient', () => {
 
   it('passes business errors through as results', async () => {
     const { backend, client } = await startPair();
-    backend.reply = (call) => ({ kind: 'answer', id: call.id, result: { ok: false, error: { code: 'case-already-active', message: 'Ramesh has an active case at HSP-A.' } } });
-    expect(await client.call('cases.admit', { memberId: 'm', identityMethod: 'fingerprint' })).toEqual({ ok: false, error: { code: 'case-already-active', message: 'Ramesh has an active case at HSP-A.' } });
+    backend.reply = (call) => ({
+      kind: 'answer',
+      id: call.id,
+      result: { ok: false, error: { code: 'case-already-active', message: 'Ramesh has an active case at HSP-A.' } },
+    });
+    expect(await client.call('cases.admit', { memberId: 'm', identityMethod: 'fingerprint' })).toEqual({
+      ok: false,
+      error: { code: 'case-already-active', message: 'Ramesh has an active case at HSP-A.' },
+    });
   });
 
   it('turns an unreadable answer into an error instead of leaving the call hanging', async () => {
@@ -211,7 +233,14 @@ describe('WebSocketDeskClient', () => {
   it('holds calls made while the backend is down and sends them when it is back', async () => {
     const first = await ScriptedDeskServer.start();
     const port = first.port;
-    const client = new WebSocketDeskClient({ url: first.url, createSocket: nodeSocketFactory, initialDelayMs: 20, maxDelayMs: 50, random: () => 0.5, connectWaitMs: 5_000 });
+    const client = new WebSocketDeskClient({
+      url: first.url,
+      createSocket: nodeSocketFactory,
+      initialDelayMs: 20,
+      maxDelayMs: 50,
+      random: () => 0.5,
+      connectWaitMs: 5_000,
+    });
     cleanups.push(() => client.close());
     await waitForLink(client, 'open');
     await first.stop();
@@ -225,7 +254,13 @@ describe('WebSocketDeskClient', () => {
   });
 
   it('gives up on a call when the backend stays unreachable', async () => {
-    const client = new WebSocketDeskClient({ url: 'ws://127.0.0.1:9/desk-api', createSocket: nodeSocketFactory, initialDelayMs: 10, maxDelayMs: 20, connectWaitMs: 100 });
+    const client = new WebSocketDeskClient({
+      url: 'ws://127.0.0.1:9/desk-api',
+      createSocket: nodeSocketFactory,
+      initialDelayMs: 10,
+      maxDelayMs: 20,
+      connectWaitMs: 100,
+    });
     cleanups.push(() => client.close());
     const answer = await client.call('session.current', {});
     expect(answer.ok).toBe(false);

@@ -9,7 +9,16 @@
  *   and are sent once the link is back, since they never left the page.
  * - Answers are results, never thrown errors, exactly like the Electron IPC transport.
  */
-import { deskApiVersion, type DeskAnswer, type DeskArgs, type DeskChannel, type DeskError, type DeskEventName, type DeskEvents, type DeskResult } from '@desk-api/contract';
+import {
+  deskApiVersion,
+  type DeskAnswer,
+  type DeskArgs,
+  type DeskChannel,
+  type DeskError,
+  type DeskEventName,
+  type DeskEvents,
+  type DeskResult,
+} from '@desk-api/contract';
 import type { WireToBackend } from '@desk-api/wire';
 import type { DeskConnection, DeskLinkState, DeskLinkStatus } from './desk-link';
 import { DeskEventHub } from './event-hub';
@@ -126,7 +135,9 @@ export class WebSocketDeskClient implements DeskConnection {
         resolve: settle,
         timer: setTimeout(() => {
           this.waiting.delete(waiting);
-          settle(deskFailure('desk-backend-unreachable', 'The desk backend is not reachable. Check that the CoverDesk desk service is running, then try again.'));
+          settle(
+            deskFailure('desk-backend-unreachable', 'The desk backend is not reachable. Check that the CoverDesk desk service is running, then try again.'),
+          );
         }, this.connectWaitMs),
       };
       this.waiting.add(waiting);
@@ -239,7 +250,9 @@ export class WebSocketDeskClient implements DeskConnection {
     }
     const timer = setTimeout(() => {
       this.sent.delete(message.id);
-      resolve(deskFailure('desk-backend-timeout', `The desk backend did not answer ${message.channel} in time. Check the case or list before repeating the action.`));
+      resolve(
+        deskFailure('desk-backend-timeout', `The desk backend did not answer ${message.channel} in time. Check the case or list before repeating the action.`),
+      );
     }, this.answerTimeoutMs);
     this.sent.set(message.id, { resolve, timer });
     socket.send(JSON.stringify(message));
@@ -252,7 +265,12 @@ export class WebSocketDeskClient implements DeskConnection {
     // Sent calls may or may not have been applied: say so instead of retrying them blindly.
     for (const [id, call] of this.sent) {
       clearTimeout(call.timer);
-      call.resolve(deskFailure('desk-backend-disconnected', 'The link to the desk backend dropped before it answered. The action may or may not have been applied: check before repeating it.'));
+      call.resolve(
+        deskFailure(
+          'desk-backend-disconnected',
+          'The link to the desk backend dropped before it answered. The action may or may not have been applied: check before repeating it.',
+        ),
+      );
       this.sent.delete(id);
     }
     this.setStatus('reconnecting', { code: 'desk-backend-disconnected', message: 'Reconnecting to the desk backend…' });

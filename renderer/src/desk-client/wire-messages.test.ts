@@ -6,9 +6,15 @@ const frame = (message: unknown): string => JSON.stringify(message);
 describe('wire messages (the browser-mode parse boundary)', () => {
   it('reads hello, answers and events', () => {
     expect(parseWireMessage(frame({ kind: 'hello', apiVersion: 1 }))).toEqual({ kind: 'hello', apiVersion: 1 });
-    expect(parseWireMessage(frame({ kind: 'answer', id: 3, result: { ok: true, value: null } }))).toEqual({ kind: 'answer', id: 3, result: { ok: true, value: null } });
+    expect(parseWireMessage(frame({ kind: 'answer', id: 3, result: { ok: true, value: null } }))).toEqual({
+      kind: 'answer',
+      id: 3,
+      result: { ok: true, value: null },
+    });
     expect(parseWireMessage(frame({ kind: 'event', event: 'replication.changed', payload: { collections: ['cases', 'nonsense'] } }))).toEqual({
-      kind: 'event', event: 'replication.changed', payload: { collections: ['cases'] },
+      kind: 'event',
+      event: 'replication.changed',
+      payload: { collections: ['cases'] },
     });
   });
 
@@ -16,18 +22,38 @@ describe('wire messages (the browser-mode parse boundary)', () => {
     expect(parseWireMessage('{')).toBeNull();
     expect(parseWireMessage(frame({ kind: 'gossip' }))).toBeNull();
     expect(parseWireMessage(frame({ kind: 'event', event: 'notification', payload: { caseId: 1 } }))).toBeNull();
-    expect(parseWireMessage(frame({ kind: 'answer', id: 4, result: 'yes' }))).toMatchObject({ kind: 'answer', id: 4, result: { ok: false, error: { code: 'invalid-answer' } } });
+    expect(parseWireMessage(frame({ kind: 'answer', id: 4, result: 'yes' }))).toMatchObject({
+      kind: 'answer',
+      id: 4,
+      result: { ok: false, error: { code: 'invalid-answer' } },
+    });
     expect(parseDeskResult({ ok: false, error: { code: 'x' } })).toBeNull();
   });
 
   it('reads sync status, keeping only known states', () => {
-    const status = { state: 'offline', isOnline: false, serverUrl: null, lastSyncAt: '2026-03-10T10:00:00Z', pendingMutations: 2, lastError: { code: 'server-unreachable', message: 'm', at: 't' }, firstSync: null };
+    const status = {
+      state: 'offline',
+      isOnline: false,
+      serverUrl: null,
+      lastSyncAt: '2026-03-10T10:00:00Z',
+      pendingMutations: 2,
+      lastError: { code: 'server-unreachable', message: 'm', at: 't' },
+      firstSync: null,
+    };
     expect(parseEvent('sync.status', status)).toEqual({ kind: 'event', event: 'sync.status', payload: status });
     expect(parseEvent('sync.status', { ...status, state: 'dreaming' })).toBeNull();
   });
 
   it('reads first-sync progress: a count of documents, or null; anything else is refused', () => {
-    const status = { state: 'syncing', isOnline: false, serverUrl: 'http://s', lastSyncAt: null, pendingMutations: 0, lastError: null, firstSync: { documentsReceived: 15_000 } };
+    const status = {
+      state: 'syncing',
+      isOnline: false,
+      serverUrl: 'http://s',
+      lastSyncAt: null,
+      pendingMutations: 0,
+      lastError: null,
+      firstSync: { documentsReceived: 15_000 },
+    };
     expect(parseEvent('sync.status', status)).toEqual({ kind: 'event', event: 'sync.status', payload: status });
     const { firstSync: _omitted, ...fromOlderBackend } = status;
     expect(parseEvent('sync.status', fromOlderBackend)).toEqual({ kind: 'event', event: 'sync.status', payload: { ...status, firstSync: null } });
@@ -37,11 +63,32 @@ describe('wire messages (the browser-mode parse boundary)', () => {
   });
 
   it('reads the device host’s events', () => {
-    expect(parseEvent('device.scan', { schemeMemberId: 'PMJ-S1000001', familyNumber: 'FAM-S1-0001' })).toEqual({ kind: 'event', event: 'device.scan', payload: { schemeMemberId: 'PMJ-S1000001', familyNumber: 'FAM-S1-0001' } });
-    expect(parseEvent('device.scan', { schemeMemberId: 'PMJ-S1000001' })).toEqual({ kind: 'event', event: 'device.scan', payload: { schemeMemberId: 'PMJ-S1000001', familyNumber: null } });
-    expect(parseEvent('device.scan-error', { message: 'Damaged card' })).toEqual({ kind: 'event', event: 'device.scan-error', payload: { message: 'Damaged card' } });
-    expect(parseEvent('devices.status', { devices: [{ device: 'card-scanner', state: 'ready', detail: 'ok' }, { device: 'toaster', state: 'ready', detail: '' }] })).toEqual({
-      kind: 'event', event: 'devices.status', payload: { devices: [{ device: 'card-scanner', state: 'ready', detail: 'ok' }] },
+    expect(parseEvent('device.scan', { schemeMemberId: 'PMJ-S1000001', familyNumber: 'FAM-S1-0001' })).toEqual({
+      kind: 'event',
+      event: 'device.scan',
+      payload: { schemeMemberId: 'PMJ-S1000001', familyNumber: 'FAM-S1-0001' },
+    });
+    expect(parseEvent('device.scan', { schemeMemberId: 'PMJ-S1000001' })).toEqual({
+      kind: 'event',
+      event: 'device.scan',
+      payload: { schemeMemberId: 'PMJ-S1000001', familyNumber: null },
+    });
+    expect(parseEvent('device.scan-error', { message: 'Damaged card' })).toEqual({
+      kind: 'event',
+      event: 'device.scan-error',
+      payload: { message: 'Damaged card' },
+    });
+    expect(
+      parseEvent('devices.status', {
+        devices: [
+          { device: 'card-scanner', state: 'ready', detail: 'ok' },
+          { device: 'toaster', state: 'ready', detail: '' },
+        ],
+      }),
+    ).toEqual({
+      kind: 'event',
+      event: 'devices.status',
+      payload: { devices: [{ device: 'card-scanner', state: 'ready', detail: 'ok' }] },
     });
   });
 });

@@ -35,7 +35,9 @@ const deviceStates: readonly DeviceStatus['state'][] = ['ready', 'disconnected',
 export function parseDeviceStatuses(value: unknown): DeviceStatus[] | null {
   if (!Array.isArray(value)) return null;
   return value.flatMap((entry: unknown): DeviceStatus[] =>
-    isRecord(entry) && isOneOf(deviceKinds, entry.device) && isOneOf(deviceStates, entry.state) && typeof entry.detail === 'string' ? [{ device: entry.device, state: entry.state, detail: entry.detail }] : [],
+    isRecord(entry) && isOneOf(deviceKinds, entry.device) && isOneOf(deviceStates, entry.state) && typeof entry.detail === 'string'
+      ? [{ device: entry.device, state: entry.state, detail: entry.detail }]
+      : [],
   );
 }
 
@@ -67,7 +69,13 @@ export function parseSyncStatus(value: unknown): SyncStatus | null {
   }
   let parsedFirstSync: SyncStatus['firstSync'] = null;
   if (firstSync !== null && firstSync !== undefined) {
-    if (!isRecord(firstSync) || typeof firstSync.documentsReceived !== 'number' || !Number.isInteger(firstSync.documentsReceived) || firstSync.documentsReceived < 0) return null;
+    if (
+      !isRecord(firstSync) ||
+      typeof firstSync.documentsReceived !== 'number' ||
+      !Number.isInteger(firstSync.documentsReceived) ||
+      firstSync.documentsReceived < 0
+    )
+      return null;
     parsedFirstSync = { documentsReceived: firstSync.documentsReceived };
   }
   return { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError: parsedError, firstSync: parsedFirstSync };
@@ -99,7 +107,11 @@ export function parseEvent(event: unknown, payload: unknown): Extract<ParsedMess
     }
     case 'device.scan': {
       if (!isRecord(payload) || typeof payload.schemeMemberId !== 'string' || !isStringOrNull(payload.familyNumber ?? null)) return null;
-      return { kind: 'event', event, payload: { schemeMemberId: payload.schemeMemberId, familyNumber: typeof payload.familyNumber === 'string' ? payload.familyNumber : null } };
+      return {
+        kind: 'event',
+        event,
+        payload: { schemeMemberId: payload.schemeMemberId, familyNumber: typeof payload.familyNumber === 'string' ? payload.familyNumber : null },
+      };
     }
     case 'device.scan-error':
       return isRecord(payload) && typeof payload.message === 'string' ? { kind: 'event', event, payload: { message: payload.message } } : null;
@@ -129,7 +141,17 @@ export function parseWireMessage(text: unknown): ParsedMessage | null {
       if (typeof message.id !== 'number') return null;
       const result = parseDeskResult(message.result);
       // An answer we cannot read still settles its call, as an error, so nothing waits forever.
-      return { kind: 'answer', id: message.id, result: result ?? { ok: false, error: { code: 'invalid-answer', message: 'The desk backend sent an answer this page cannot read. Reload the page; if it persists, call IT support.' } } };
+      return {
+        kind: 'answer',
+        id: message.id,
+        result: result ?? {
+          ok: false,
+          error: {
+            code: 'invalid-answer',
+            message: 'The desk backend sent an answer this page cannot read. Reload the page; if it persists, call IT support.',
+          },
+        },
+      };
     }
     case 'event':
       return parseEvent(message.event, message.payload);

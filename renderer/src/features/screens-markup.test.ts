@@ -62,7 +62,10 @@ describe('screens: labels on every input and the figures in words', () => {
   it('case: pre-auth, bookings with status words, running total against the hold, closing steps', async () => {
     const { caseId } = valueOf<'cases.admit'>(await context.backend.call('cases.admit', { memberId: seedMemberIds.mother, identityMethod: 'face' }));
     valueOf<'cases.requestPreauth'>(await context.backend.call('cases.requestPreauth', { caseId, packageCode: 'MG006A' }));
-    for (const rupees of [3_000, 1_500]) valueOf<'bookings.add'>(await context.backend.call('bookings.add', { caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: rupees * 100 }));
+    for (const rupees of [3_000, 1_500])
+      valueOf<'bookings.add'>(
+        await context.backend.call('bookings.add', { caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: rupees * 100 }),
+      );
     const view = valueOf<'cases.view'>(await context.backend.call('cases.view', { caseId }));
     const html = markupOf(fixtures.caseWork(context.workspace, { ...view, hasPendingChanges: false }));
     expect(unlabelledControls(html)).toEqual([]);

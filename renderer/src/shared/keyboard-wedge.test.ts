@@ -34,8 +34,32 @@ describe('keyboard-wedge burst detection', () => {
   });
 
   it('ignores Shift inside a scan of mixed-case codes but not editing keys', () => {
-    expect(classifyKeystrokes([['Shift', 0], ['H', 3], ['Shift', 6], ['C', 9], ['1', 12], ['2', 15], ['3', 18], ['4', 21], ['Enter', 24]])).toEqual({ source: 'scan', text: 'HC1234' });
-    expect(classifyKeystrokes([['H', 0], ['C', 3], ['1', 6], ['Backspace', 9], ['2', 12], ['3', 15], ['4', 18], ['5', 21], ['Enter', 24]])?.source).toBe('typed');
+    expect(
+      classifyKeystrokes([
+        ['Shift', 0],
+        ['H', 3],
+        ['Shift', 6],
+        ['C', 9],
+        ['1', 12],
+        ['2', 15],
+        ['3', 18],
+        ['4', 21],
+        ['Enter', 24],
+      ]),
+    ).toEqual({ source: 'scan', text: 'HC1234' });
+    expect(
+      classifyKeystrokes([
+        ['H', 0],
+        ['C', 3],
+        ['1', 6],
+        ['Backspace', 9],
+        ['2', 12],
+        ['3', 15],
+        ['4', 18],
+        ['5', 21],
+        ['Enter', 24],
+      ])?.source,
+    ).toBe('typed');
   });
 
   it('starts afresh after every Enter', () => {

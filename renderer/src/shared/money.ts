@@ -53,5 +53,8 @@ export function minorToInput(minor: number, minorPerUnit: number): string {
 
 /** "₹" for INR in en-IN: labels say which currency a field is in without hard-coding it. */
 export function currencySymbol(scheme: Pick<MoneyFormat, 'currency' | 'locale'>): string {
-  return new Intl.NumberFormat(scheme.locale, { style: 'currency', currency: scheme.currency }).formatToParts(0).find((part) => part.type === 'currency')?.value ?? scheme.currency;
+  return (
+    new Intl.NumberFormat(scheme.locale, { style: 'currency', currency: scheme.currency }).formatToParts(0).find((part) => part.type === 'currency')?.value ??
+    scheme.currency
+  );
 }

@@ -6,7 +6,9 @@ export function formatTime(iso: string, locale: string, now: Date = new Date()):
   const time = new Date(iso);
   if (Number.isNaN(time.getTime())) return 'unknown time';
   const isToday = time.toDateString() === now.toDateString();
-  const options: Intl.DateTimeFormatOptions = isToday ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+  const options: Intl.DateTimeFormatOptions = isToday
+    ? { hour: '2-digit', minute: '2-digit' }
+    : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
   return new Intl.DateTimeFormat(locale, options).format(time);
 }
 

@@ -28,5 +28,11 @@ export function unlabelledControls(html: string): string[] {
 
 /** The text of the markup, tags removed, whitespace collapsed, entities for quotes decoded. */
 export function textOf(html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/&#x27;|&#39;/g, '\'').replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

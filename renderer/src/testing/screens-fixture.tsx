@@ -37,7 +37,16 @@ export const fixtures = {
   admission: (workspace: DeskWorkspace, family: FamilyView) => (
     <InWorkspace workspace={workspace}>
       <PackagePicker selectedCode={null} onSelect={noop} />
-      <PreauthRequestFields draft={{ ...emptyPreauthDraft, pkg: { code: 'SG999U', name: 'General Surgery: unspecified procedure', specialty: 'General Surgery', isUnspecified: true, price: 100, version: 1 }, estimate: '3000' }} onChange={noop} family={family} problem={null} />
+      <PreauthRequestFields
+        draft={{
+          ...emptyPreauthDraft,
+          pkg: { code: 'SG999U', name: 'General Surgery: unspecified procedure', specialty: 'General Surgery', isUnspecified: true, price: 100, version: 1 },
+          estimate: '3000',
+        }}
+        onChange={noop}
+        family={family}
+        problem={null}
+      />
     </InWorkspace>
   ),
   caseWork: (workspace: DeskWorkspace, liveCase: LiveCase) => (

@@ -17,7 +17,16 @@ export async function createTestWorkspace(): Promise<{ workspace: DeskWorkspace;
   if (!session.ok || !session.value) throw new Error('fake backend has no session');
   const database = await createCheckedDeskDatabase();
   const replication = replicateReadModel(database, backend);
-  const workspace: DeskWorkspace = { client: backend, session: session.value, database, replication, verifier: createDeskVerifier(backend), identityEvidence: new IdentityEvidenceStore(), scanInbox: new ScanInbox(), navigate: () => undefined };
+  const workspace: DeskWorkspace = {
+    client: backend,
+    session: session.value,
+    database,
+    replication,
+    verifier: createDeskVerifier(backend),
+    identityEvidence: new IdentityEvidenceStore(),
+    scanInbox: new ScanInbox(),
+    navigate: () => undefined,
+  };
   return {
     workspace,
     backend,

@@ -49,28 +49,37 @@ export type ParsedAnchor = { readonly line: number; readonly anchor: Anchor } | 
 /** Read an anchor file: each line parsed and its MAC checked with the keyring. */
 export function readAnchors(file: string, ring: Keyring): ParsedAnchor[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').flatMap((text, index): ParsedAnchor[] => {
-    if (text.trim() === '') return [];
-    const line = index + 1;
-    let value: Partial<Anchor>;
-    try {
-      value = JSON.parse(text) as Partial<Anchor>;
-    } catch {
-      return [{ line, problem: 'not JSON' }];
-    }
-    if (value.v !== 1 || typeof value.seq !== 'number' || typeof value.hash !== 'string' || typeof value.at !== 'string' || typeof value.keyId !== 'string' || typeof value.mac !== 'string') return [{ line, problem: 'not an anchor' }];
-    const key = findKey(ring, value.keyId);
-    if (!key) return [{ line, problem: `signed with audit key "${value.keyId}", which is not in the keyring` }];
-    const anchor = value as Anchor;
-    const expected = anchorMac(key, anchor);
-    if (expected.length !== anchor.mac.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(anchor.mac))) return [{ line, problem: 'its signature does not match (forged or edited)' }];
-    return [{ line, anchor }];
-  });
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((text, index): ParsedAnchor[] => {
+      if (text.trim() === '') return [];
+      const line = index + 1;
+      let value: Partial<Anchor>;
+      try {
+        value = JSON.parse(text) as Partial<Anchor>;
+      } catch {
+        return [{ line, problem: 'not JSON' }];
+      }
+      if (
+        value.v !== 1 ||
+        typeof value.seq !== 'number' ||
+        typeof value.hash !== 'string' ||
+        typeof value.at !== 'string' ||
+        typeof value.keyId !== 'string' ||
+        typeof value.mac !== 'string'
+      )
+        return [{ line, problem: 'not an anchor' }];
+      const key = findKey(ring, value.keyId);
+      if (!key) return [{ line, problem: `signed with audit key "${value.keyId}", which is not in the keyring` }];
+      const anchor = value as Anchor;
+      const expected = anchorMac(key, anchor);
+      if (expected.length !== anchor.mac.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(anchor.mac)))
+        return [{ line, problem: 'its signature does not match (forged or edited)' }];
+      return [{ line, anchor }];
+    });
 }
 
-export type AnchorsVerdict =
-  | { ok: true; anchors: number; newest: Anchor | null }
-  | { ok: false; anchors: number; line: number; problem: string };
+export type AnchorsVerdict = { ok: true; anchors: number; newest: Anchor | null } | { ok: false; anchors: number; line: number; problem: string };
 
 /**
  * Check every anchor against the database: its entry must still be there with the anchored hash,
@@ -83,10 +92,22 @@ export async function checkAnchors(sql: Pick<Sql, 'query'>, parsed: readonly Par
   for (const entry of parsed) {
     if ('problem' in entry) return { ok: false, anchors: parsed.length, line: entry.line, problem: `anchor line ${entry.line} is ${entry.problem}` };
     const { anchor } = entry;
-    if (anchor.seq > headSeq) return { ok: false, anchors: parsed.length, line: entry.line, problem: `anchor line ${entry.line} (${anchor.at}) names entry ${anchor.seq}, but the chain now ends at ${headSeq}: entries were removed` };
+    if (anchor.seq > headSeq)
+      return {
+        ok: false,
+        anchors: parsed.length,
+        line: entry.line,
+        problem: `anchor line ${entry.line} (${anchor.at}) names entry ${anchor.seq}, but the chain now ends at ${headSeq}: entries were removed`,
+      };
     if (anchor.seq > 0) {
       const [row] = await sql.query<{ hash: string | null }>('SELECT hash FROM audit_log WHERE chain_seq = $1', [anchor.seq]);
-      if (!row || row.hash !== anchor.hash) return { ok: false, anchors: parsed.length, line: entry.line, problem: `anchor line ${entry.line} (${anchor.at}) names entry ${anchor.seq} with another hash: the chain was rewritten after it was anchored` };
+      if (!row || row.hash !== anchor.hash)
+        return {
+          ok: false,
+          anchors: parsed.length,
+          line: entry.line,
+          problem: `anchor line ${entry.line} (${anchor.at}) names entry ${anchor.seq} with another hash: the chain was rewritten after it was anchored`,
+        };
     }
     if (!newest || anchor.seq >= newest.seq) newest = anchor;
   }
@@ -109,7 +130,11 @@ export interface AnchorStatus {
 export class AnchorWriter {
   private last: Anchor | null = null;
 
-  constructor(private readonly file: string, private readonly ring: Keyring, readonly intervalSeconds: number) {}
+  constructor(
+    private readonly file: string,
+    private readonly ring: Keyring,
+    readonly intervalSeconds: number,
+  ) {}
 
   async anchor(sql: Pick<Sql, 'query'>, now: Date = new Date()): Promise<Anchor | null> {
     const [head] = await sql.query<{ chain_seq: number; hash: string; is_keyed: boolean }>('SELECT chain_seq, hash, is_keyed FROM audit_head WHERE id = 1');

@@ -19,7 +19,9 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
     const caseId = randomUUID();
     resultOf(await server.command(desk, 'admit', { caseId, memberId: demoIds.father, identityMethod: 'fingerprint' }));
     resultOf(await server.command(desk, 'request-preauth', { caseId, packageCode: 'MG012A' }));
-    resultOf(await server.command(desk, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 }));
+    resultOf(
+      await server.command(desk, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 }),
+    );
     // Not a single linkPending: the background chainer may hold the chain lock at that instant
     // (linkPending then skips) and not have committed yet when the test reads.
     await settleAuditChain(server.scratch.db);
@@ -27,7 +29,12 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
   afterAll(async () => server?.close());
 
   it('records who did what with amounts before and after, and the chain verifies', async () => {
-    const entries = await server.scratch.db.query<{ action: string; actor_id: string | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>('SELECT action, actor_id, before, after FROM audit_log ORDER BY chain_seq');
+    const entries = await server.scratch.db.query<{
+      action: string;
+      actor_id: string | null;
+      before: Record<string, unknown> | null;
+      after: Record<string, unknown> | null;
+    }>('SELECT action, actor_id, before, after FROM audit_log ORDER BY chain_seq');
     // The desk operator's sign-in is audited too (issue 13 item 7), then the three money steps.
     expect(entries.map((e) => e.action)).toEqual(['signed-in', 'case-admitted', 'preauth-requested', 'booking-added']);
     expect(entries[2]).toMatchObject({ before: { committed: 0 }, after: { hold: 600_000, committed: 600_000, shortfall: 0 } });
@@ -59,24 +66,39 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
   const tamperedVerdict = async (tamper: string[]) => {
     let verdict: Awaited<ReturnType<typeof verifyChain>> | null = null;
     const rollback = new Error('rollback');
-    await server.scratch.db.transaction(async (sql) => {
-      await sql.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
-      for (const statement of tamper) await sql.query(statement);
-      verdict = await verifyChain(sql);
-      throw rollback;
-    }).catch((error: unknown) => {
-      if (error !== rollback) throw error;
-    });
+    await server.scratch.db
+      .transaction(async (sql) => {
+        await sql.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+        for (const statement of tamper) await sql.query(statement);
+        verdict = await verifyChain(sql);
+        throw rollback;
+      })
+      .catch((error: unknown) => {
+        if (error !== rollback) throw error;
+      });
     return verdict;
   };
 
   it('names a deleted entry in the middle of the chain', async () => {
-    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 2'])).toMatchObject({ ok: false, firstBadSeq: 2, problem: 'entry 2 of the chain is missing' });
+    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 2'])).toMatchObject({
+      ok: false,
+      firstBadSeq: 2,
+      problem: 'entry 2 of the chain is missing',
+    });
   });
 
   it('notices the last entry deleted, and the whole log truncated, by the chain head', async () => {
-    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 4'])).toMatchObject({ ok: false, firstBadSeq: 4, problem: expect.stringMatching(/chain head does not match/) });
-    expect(await tamperedVerdict(['TRUNCATE audit_log'])).toMatchObject({ ok: false, entries: 0, firstBadSeq: 1, problem: expect.stringMatching(/entries removed/) });
+    expect(await tamperedVerdict(['DELETE FROM audit_log WHERE chain_seq = 4'])).toMatchObject({
+      ok: false,
+      firstBadSeq: 4,
+      problem: expect.stringMatching(/chain head does not match/),
+    });
+    expect(await tamperedVerdict(['TRUNCATE audit_log'])).toMatchObject({
+      ok: false,
+      entries: 0,
+      firstBadSeq: 1,
+      problem: expect.stringMatching(/entries removed/),
+    });
     // Rolled back: the chain is whole again.
     expect(await verifyChain(server.scratch.db)).toMatchObject({ ok: true, entries: 4 });
   });
@@ -95,7 +117,9 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
   it.skipIf(backend !== 'postgres')('npm run audit:verify exits 1 and names the entry (PostgreSQL: the CLI is another process)', async () => {
     const url = server.scratch.url!;
     const run = promisify(execFile);
-    const failure = await run('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts'], { env: { ...process.env, ...testKeyEnvironment(), DATABASE_URL: url } }).then(
+    const failure = await run('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts'], {
+      env: { ...process.env, ...testKeyEnvironment(), DATABASE_URL: url },
+    }).then(
       () => null,
       (error: { code: number; stdout: string }) => error,
     );

@@ -21,10 +21,15 @@ export interface AuditEntry {
 
 /** Append an entry inside the caller's transaction: it commits or vanishes with the change itself. */
 export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<void> {
-  await sql.defer(
-    'INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [entry.actorId, entry.action, entry.entityType, entry.entityId, entry.before ? JSON.stringify(entry.before) : null, entry.after ? JSON.stringify(entry.after) : null, entry.commandId ?? null],
-  );
+  await sql.defer('INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    entry.actorId,
+    entry.action,
+    entry.entityType,
+    entry.entityId,
+    entry.before ? JSON.stringify(entry.before) : null,
+    entry.after ? JSON.stringify(entry.after) : null,
+    entry.commandId ?? null,
+  ]);
 }
 
 export interface AuditRow {
@@ -48,13 +53,24 @@ function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   const object = value as Record<string, unknown>;
-  return `{${Object.keys(object).sort().map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`).join(',')}}`;
+  return `{${Object.keys(object)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`)
+    .join(',')}}`;
 }
 
 function entryBody(chainSeq: number, row: AuditRow): string {
   return canonical({
-    id: row.id, at: new Date(row.at).toISOString(), actor: row.actor_id, action: row.action, entityType: row.entity_type,
-    entityId: row.entity_id, before: row.before, after: row.after, commandId: row.command_id, chainSeq,
+    id: row.id,
+    at: new Date(row.at).toISOString(),
+    actor: row.actor_id,
+    action: row.action,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    before: row.before,
+    after: row.after,
+    commandId: row.command_id,
+    chainSeq,
   });
 }
 
@@ -85,7 +101,9 @@ export async function linkPending(db: Database, ring: Keyring, batchSize = 5000)
   return db.transaction(async (sql) => {
     const [lock] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [chainLock]);
     if (!lock?.locked) return 0;
-    const [head] = await sql.query<{ chain_seq: number; hash: string; is_keyed: boolean }>('SELECT chain_seq, hash, is_keyed FROM audit_head WHERE id = 1 FOR UPDATE');
+    const [head] = await sql.query<{ chain_seq: number; hash: string; is_keyed: boolean }>(
+      'SELECT chain_seq, hash, is_keyed FROM audit_head WHERE id = 1 FOR UPDATE',
+    );
     if (!head) throw new Error('audit_head row is missing');
     if (!head.is_keyed) return 0;
     const rows = await sql.query<AuditRow>('SELECT * FROM audit_log WHERE chain_seq IS NULL ORDER BY id LIMIT $1', [batchSize]);
@@ -117,8 +135,7 @@ export async function linkPending(db: Database, ring: Keyring, batchSize = 5000)
 }
 
 export type ChainVerdict =
-  | { ok: true; entries: number; headHash: string; unlinked: number }
-  | { ok: false; entries: number; firstBadSeq: number; firstBadId: number; problem: string };
+  { ok: true; entries: number; headHash: string; unlinked: number } | { ok: false; entries: number; firstBadSeq: number; firstBadId: number; problem: string };
 
 type RangeVerdict =
   | { ok: true; lastSeq: number; lastHash: string; checked: number; isComplete: boolean }
@@ -130,7 +147,8 @@ export function entryProblem(ring: Keyring, row: AuditRow, prev: string): string
   if (row.key_id === null) return 'it is not keyed (linked without the audit key, or re-hashed by someone without it)';
   const key = findKey(ring, row.key_id);
   if (!key) return `it names audit key "${row.key_id}", which this server does not hold`;
-  if (!row.hash || !sameHex(entryHash(key, row.key_id, prev, row.chain_seq ?? -1, row), row.hash)) return 'its content does not match its hash (altered after it was written)';
+  if (!row.hash || !sameHex(entryHash(key, row.key_id, prev, row.chain_seq ?? -1, row), row.hash))
+    return 'its content does not match its hash (altered after it was written)';
   return null;
 }
 
@@ -138,7 +156,15 @@ export function entryProblem(ring: Keyring, row: AuditRow, prev: string): string
  * Verify the entries after (fromSeq, fromHash) up to `untilSeq` (the head read before: the chainer
  * may link more meanwhile, and those belong to the next check), at most `limit` of them (all when null).
  */
-async function verifyRange(sql: Pick<Sql, 'query'>, ring: Keyring, fromSeq: number, fromHash: string, untilSeq: number, limit: number | null, pageSize = 5000): Promise<RangeVerdict> {
+async function verifyRange(
+  sql: Pick<Sql, 'query'>,
+  ring: Keyring,
+  fromSeq: number,
+  fromHash: string,
+  untilSeq: number,
+  limit: number | null,
+  pageSize = 5000,
+): Promise<RangeVerdict> {
   let prev = fromHash;
   let expectedSeq = fromSeq + 1;
   let checked = 0;
@@ -146,17 +172,29 @@ async function verifyRange(sql: Pick<Sql, 'query'>, ring: Keyring, fromSeq: numb
     const want = limit === null ? pageSize : Math.min(pageSize, limit - checked);
     if (want <= 0 && expectedSeq <= untilSeq) return { ok: true, lastSeq: expectedSeq - 1, lastHash: prev, checked, isComplete: false };
     if (expectedSeq > untilSeq) return { ok: true, lastSeq: expectedSeq - 1, lastHash: prev, checked, isComplete: true };
-    const rows = await sql.query<AuditRow>('SELECT * FROM audit_log WHERE chain_seq >= $1 AND chain_seq <= $2 ORDER BY chain_seq LIMIT $3', [expectedSeq, untilSeq, want]);
+    const rows = await sql.query<AuditRow>('SELECT * FROM audit_log WHERE chain_seq >= $1 AND chain_seq <= $2 ORDER BY chain_seq LIMIT $3', [
+      expectedSeq,
+      untilSeq,
+      want,
+    ]);
     for (const row of rows) {
       const seq = Number(row.chain_seq ?? -1);
-      if (seq !== expectedSeq) return { ok: false, checked, firstBadSeq: expectedSeq, firstBadId: row.id, problem: `entry ${expectedSeq} of the chain is missing` };
+      if (seq !== expectedSeq)
+        return { ok: false, checked, firstBadSeq: expectedSeq, firstBadId: row.id, problem: `entry ${expectedSeq} of the chain is missing` };
       const problem = entryProblem(ring, { ...row, chain_seq: seq }, prev);
       if (problem) return { ok: false, checked, firstBadSeq: seq, firstBadId: row.id, problem };
       prev = row.hash!;
       expectedSeq += 1;
       checked += 1;
     }
-    if (rows.length < want && expectedSeq <= untilSeq) return { ok: false, checked, firstBadSeq: expectedSeq, firstBadId: -1, problem: `the chain head does not match the last entry (entries removed or head altered: the head names entry ${untilSeq})` };
+    if (rows.length < want && expectedSeq <= untilSeq)
+      return {
+        ok: false,
+        checked,
+        firstBadSeq: expectedSeq,
+        firstBadId: -1,
+        problem: `the chain head does not match the last entry (entries removed or head altered: the head names entry ${untilSeq})`,
+      };
   }
 }
 
@@ -181,7 +219,13 @@ export async function verifyChain(sql: Pick<Sql, 'query'>, ring: Keyring): Promi
   // An entry past the head that no later head accounts for: the head was set back.
   const isHeadBehind = after !== undefined && (linkedSince?.chain_seq ?? 0) < Number(after.chain_seq);
   if (!head || head.chain_seq !== range.lastSeq || head.hash !== range.lastHash || isHeadBehind) {
-    return { ok: false, entries: range.checked, firstBadSeq: range.checked + 1, firstBadId: -1, problem: 'the chain head does not match the last entry (entries removed or head altered)' };
+    return {
+      ok: false,
+      entries: range.checked,
+      firstBadSeq: range.checked + 1,
+      firstBadId: -1,
+      problem: 'the chain head does not match the last entry (entries removed or head altered)',
+    };
   }
   return { ok: true, entries: range.checked, headHash: range.lastHash, unlinked: await unlinkedCount(sql) };
 }
@@ -207,7 +251,9 @@ export type IncrementalVerdict =
  * still re-hashes everything, anchors included.
  */
 export async function verifyIncrementally(db: Database, ring: Keyring, maxEntries = 5000): Promise<IncrementalVerdict> {
-  const [checkpoint] = await db.query<{ chain_seq: number; hash: string; key_id: string | null; mac: string | null }>('SELECT chain_seq, hash, key_id, mac FROM audit_verified WHERE id = 1');
+  const [checkpoint] = await db.query<{ chain_seq: number; hash: string; key_id: string | null; mac: string | null }>(
+    'SELECT chain_seq, hash, key_id, mac FROM audit_verified WHERE id = 1',
+  );
   let fromSeq = 0;
   let fromHash = 'genesis';
   if (checkpoint && checkpoint.mac && checkpoint.key_id) {
@@ -217,7 +263,13 @@ export async function verifyIncrementally(db: Database, ring: Keyring, maxEntrie
       const [row] = await db.query<{ id: number; hash: string | null }>('SELECT id, hash FROM audit_log WHERE chain_seq = $1', [seq]);
       if (!row || row.hash !== checkpoint.hash) {
         const head = await headOf(db);
-        return { ok: false, entries: head?.chain_seq ?? 0, firstBadSeq: seq, firstBadId: row?.id ?? -1, problem: `entry ${seq} no longer carries the hash it had when it was verified (removed or rewritten)` };
+        return {
+          ok: false,
+          entries: head?.chain_seq ?? 0,
+          firstBadSeq: seq,
+          firstBadId: row?.id ?? -1,
+          problem: `entry ${seq} no longer carries the hash it had when it was verified (removed or rewritten)`,
+        };
       }
       fromSeq = seq;
       fromHash = checkpoint.hash;
@@ -228,14 +280,22 @@ export async function verifyIncrementally(db: Database, ring: Keyring, maxEntrie
   const range = await verifyRange(db, ring, fromSeq, fromHash, entries, maxEntries);
   if (!range.ok) return { ok: false, entries, firstBadSeq: range.firstBadSeq, firstBadId: range.firstBadId, problem: range.problem };
   if (range.isComplete && (!head || head.chain_seq !== range.lastSeq || head.hash !== range.lastHash)) {
-    return { ok: false, entries, firstBadSeq: range.lastSeq + 1, firstBadId: -1, problem: 'the chain head does not match the last entry (entries removed or head altered)' };
+    return {
+      ok: false,
+      entries,
+      firstBadSeq: range.lastSeq + 1,
+      firstBadId: -1,
+      problem: 'the chain head does not match the last entry (entries removed or head altered)',
+    };
   }
   if (range.checked > 0) {
     const { id: keyId, key } = ring.current;
-    await db.query(
-      `UPDATE audit_verified SET chain_seq = $1, hash = $2, key_id = $3, mac = $4, verified_at = now() WHERE id = 1 AND chain_seq <= $1`,
-      [range.lastSeq, range.lastHash, keyId, checkpointMac(key, keyId, range.lastSeq, range.lastHash)],
-    );
+    await db.query(`UPDATE audit_verified SET chain_seq = $1, hash = $2, key_id = $3, mac = $4, verified_at = now() WHERE id = 1 AND chain_seq <= $1`, [
+      range.lastSeq,
+      range.lastHash,
+      keyId,
+      checkpointMac(key, keyId, range.lastSeq, range.lastHash),
+    ]);
   }
   return { ok: true, entries, verifiedUpTo: range.lastSeq, checkedNow: range.checked, unlinked: await unlinkedCount(db) };
 }
@@ -259,7 +319,9 @@ export interface RekeyRecord {
 export async function rekeyLegacyChain(db: Database, ring: Keyring, pageSize = 5000): Promise<RekeyRecord | null> {
   return db.transaction(async (sql) => {
     await sql.query('SELECT pg_advisory_xact_lock($1)', [chainLock]);
-    const [head] = await sql.query<{ chain_seq: number; hash: string; is_keyed: boolean }>('SELECT chain_seq, hash, is_keyed FROM audit_head WHERE id = 1 FOR UPDATE');
+    const [head] = await sql.query<{ chain_seq: number; hash: string; is_keyed: boolean }>(
+      'SELECT chain_seq, hash, is_keyed FROM audit_head WHERE id = 1 FOR UPDATE',
+    );
     if (!head) throw new Error('audit_head row is missing');
     if (head.is_keyed) return null;
     const { id: keyId, key } = ring.current;

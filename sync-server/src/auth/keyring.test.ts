@@ -25,13 +25,17 @@ describe('where the server keys come from', () => {
     expect(isProductionMode({ DATABASE_URL: 'postgres://db/scheme' })).toBe(true);
     expect(isProductionMode({ NODE_ENV: 'production' })).toBe(true);
     expect(isProductionMode({})).toBe(false);
-    expect(() => loadServerKeys({ DATABASE_URL: 'postgres://db/scheme' })).toThrow(/COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY/);
+    expect(() => loadServerKeys({ DATABASE_URL: 'postgres://db/scheme' })).toThrow(
+      /COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY/,
+    );
   });
 
   it('refuses keys shorter than 32 bytes, a missing one of the four, and a key file others can read', () => {
     expect(() => parseKeyring('COVERDESK_TOKEN_KEY', text('k1', randomBytes(31)))).toThrow(/at least 32/);
     expect(() => parseKeyring('COVERDESK_TOKEN_KEY', randomBytes(32).toString('base64'))).toThrow(KeyConfigurationError);
-    expect(() => loadServerKeys({ COVERDESK_TOKEN_KEY: text('k1'), COVERDESK_NATIONAL_ID_KEY: text('k1'), COVERDESK_BIOMETRIC_KEY: text('k1') })).toThrow(/all four/);
+    expect(() => loadServerKeys({ COVERDESK_TOKEN_KEY: text('k1'), COVERDESK_NATIONAL_ID_KEY: text('k1'), COVERDESK_BIOMETRIC_KEY: text('k1') })).toThrow(
+      /all four/,
+    );
     const file = join(dir, 'open.json');
     writeFileSync(file, JSON.stringify({ token: text('k1'), nationalId: text('k1'), biometric: text('k1'), audit: text('k1') }), { mode: 0o644 });
     expect(() => loadServerKeys({ COVERDESK_KEY_FILE: file })).toThrow(/chmod 600/);
@@ -91,12 +95,18 @@ describeEachBackend('npm run keys:migrate on a database that held its keys (%s)'
           await sql.script(migration.sql);
           await sql.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
         }
-        await sql.query("INSERT INTO server_secrets (name, value) VALUES ('national-id-key', $1), ('token-key', $2)", [legacy.toString('base64'), randomBytes(32).toString('base64')]);
+        await sql.query("INSERT INTO server_secrets (name, value) VALUES ('national-id-key', $1), ('token-key', $2)", [
+          legacy.toString('base64'),
+          randomBytes(32).toString('base64'),
+        ]);
       });
       await seedDemo(scratch.db, { nationalIdKey: legacy, extraFamilies: 0 });
       const oldAtRest = Buffer.from(hkdfSync('sha256', legacy, Buffer.alloc(0), 'coverdesk biometric at rest v1', 32));
       const template = randomBytes(256);
-      await scratch.db.query("INSERT INTO biometric_enrolments (id, member_id, family_id, modality, sealed, enrolled_by, enrolled_at) SELECT gen_random_uuid(), id, family_id, 'fingerprint', $2, (SELECT id FROM operators LIMIT 1), now() FROM members WHERE id = $1", [demoIds.father, sealBiometric(oldAtRest, demoIds.father, 'fingerprint', template)]);
+      await scratch.db.query(
+        "INSERT INTO biometric_enrolments (id, member_id, family_id, modality, sealed, enrolled_by, enrolled_at) SELECT gen_random_uuid(), id, family_id, 'fingerprint', $2, (SELECT id FROM operators LIMIT 1), now() FROM members WHERE id = $1",
+        [demoIds.father, sealBiometric(oldAtRest, demoIds.father, 'fingerprint', template)],
+      );
 
       const fresh = generateKeys();
       await expect(prepareServer(scratch.db, { keys: { ...fresh, source: 'test' } })).rejects.toThrow(/keys:migrate/);
@@ -110,12 +120,16 @@ describeEachBackend('npm run keys:migrate on a database that held its keys (%s)'
       try {
         const [table] = await scratch.db.query<{ present: boolean }>("SELECT to_regclass('server_secrets') IS NOT NULL AS present");
         expect(table?.present).toBe(false);
-        const [member] = await scratch.db.query<{ id: string }>('SELECT id FROM members WHERE national_id_hash = $1', [nationalIdHash(keys.nationalId.current.key, '1000-0000-0001', legacy)]);
+        const [member] = await scratch.db.query<{ id: string }>('SELECT id FROM members WHERE national_id_hash = $1', [
+          nationalIdHash(keys.nationalId.current.key, '1000-0000-0001', legacy),
+        ]);
         expect(member?.id).toBe(demoIds.father);
         // The hash alone, with the old key from an old dump, no longer finds anyone.
-        const [none] = await scratch.db.query<{ id: string }>('SELECT id FROM members WHERE national_id_hash = $1', [createHmac('sha256', legacy).update('100000000001').digest('hex')]);
+        const [none] = await scratch.db.query<{ id: string }>('SELECT id FROM members WHERE national_id_hash = $1', [
+          createHmac('sha256', legacy).update('100000000001').digest('hex'),
+        ]);
         expect(none).toBeUndefined();
-        const [row] = await scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1", [demoIds.father]);
+        const [row] = await scratch.db.query<{ sealed: string }>('SELECT sealed FROM biometric_enrolments WHERE member_id = $1', [demoIds.father]);
         expect(openAtRest(keys.biometric, demoIds.father, 'fingerprint', row!.sealed).equals(template)).toBe(true);
       } finally {
         await state.stop();

@@ -50,14 +50,24 @@ export function findKey(ring: Keyring, id: string): Buffer | null {
 
 /** `id:base64` entries separated by commas, current first: `k2:…,k1:…`. */
 export function parseKeyring(name: string, text: string): Keyring {
-  const keys = text.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0).map((entry) => {
-    const colon = entry.indexOf(':');
-    const id = colon > 0 ? entry.slice(0, colon) : '';
-    if (!keyIdPattern.test(id)) throw new KeyConfigurationError(`${name}: each key is written "id:base64" with an id of letters, digits, - or _ (at most 32), e.g. "k1:$(openssl rand -base64 32)".`);
-    const key = Buffer.from(entry.slice(colon + 1), 'base64');
-    if (key.length < minimumKeyBytes) throw new KeyConfigurationError(`${name}: key "${id}" is ${key.length} bytes; each key must be at least ${minimumKeyBytes} random bytes (openssl rand -base64 32).`);
-    return { id, key };
-  });
+  const keys = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      const id = colon > 0 ? entry.slice(0, colon) : '';
+      if (!keyIdPattern.test(id))
+        throw new KeyConfigurationError(
+          `${name}: each key is written "id:base64" with an id of letters, digits, - or _ (at most 32), e.g. "k1:$(openssl rand -base64 32)".`,
+        );
+      const key = Buffer.from(entry.slice(colon + 1), 'base64');
+      if (key.length < minimumKeyBytes)
+        throw new KeyConfigurationError(
+          `${name}: key "${id}" is ${key.length} bytes; each key must be at least ${minimumKeyBytes} random bytes (openssl rand -base64 32).`,
+        );
+      return { id, key };
+    });
   const [current, ...previous] = keys;
   if (!current) throw new KeyConfigurationError(`${name} holds no key.`);
   if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new KeyConfigurationError(`${name}: two keys share an id.`);
@@ -75,7 +85,13 @@ interface KeyFileShape {
 function isKeyFile(value: unknown): value is KeyFileShape {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return typeof record.token === 'string' && typeof record.nationalId === 'string' && typeof record.biometric === 'string' && typeof record.audit === 'string' && (record.nationalIdLegacy === undefined || typeof record.nationalIdLegacy === 'string');
+  return (
+    typeof record.token === 'string' &&
+    typeof record.nationalId === 'string' &&
+    typeof record.biometric === 'string' &&
+    typeof record.audit === 'string' &&
+    (record.nationalIdLegacy === undefined || typeof record.nationalIdLegacy === 'string')
+  );
 }
 
 /** Reads a key file: JSON {token, nationalId, biometric, audit[, nationalIdLegacy]}, each a keyring text; refused unless only its owner can read it. */
@@ -88,7 +104,8 @@ export function readKeyFile(path: string): ServerKeys {
   } catch {
     throw new KeyConfigurationError(`The key file ${path} is not JSON.`);
   }
-  if (!isKeyFile(parsed)) throw new KeyConfigurationError(`The key file ${path} must hold "token", "nationalId", "biometric" and "audit" keyrings ("id:base64,…").`);
+  if (!isKeyFile(parsed))
+    throw new KeyConfigurationError(`The key file ${path} must hold "token", "nationalId", "biometric" and "audit" keyrings ("id:base64,…").`);
   return {
     token: parseKeyring(`${path} token`, parsed.token),
     nationalId: parseKeyring(`${path} nationalId`, parsed.nationalId),
@@ -101,7 +118,13 @@ export function readKeyFile(path: string): ServerKeys {
 
 export function writeKeyFile(path: string, keys: Omit<ServerKeys, 'source'>): void {
   const ring = (r: Keyring) => [r.current, ...r.previous].map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
-  const shape: KeyFileShape = { token: ring(keys.token), nationalId: ring(keys.nationalId), biometric: ring(keys.biometric), audit: ring(keys.audit), ...(keys.nationalIdLegacy ? { nationalIdLegacy: keys.nationalIdLegacy.toString('base64') } : {}) };
+  const shape: KeyFileShape = {
+    token: ring(keys.token),
+    nationalId: ring(keys.nationalId),
+    biometric: ring(keys.biometric),
+    audit: ring(keys.audit),
+    ...(keys.nationalIdLegacy ? { nationalIdLegacy: keys.nationalIdLegacy.toString('base64') } : {}),
+  };
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, `${JSON.stringify(shape, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -113,7 +136,8 @@ export function generateKeys(): Omit<ServerKeys, 'source'> {
   return { token: fresh(), nationalId: fresh(), biometric: fresh(), audit: fresh(), nationalIdLegacy: null };
 }
 
-export const missingKeysMessage = 'No server keys: set COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY ("id:base64" of at least 32 random bytes each, e.g. "k1:$(openssl rand -base64 32)"), or COVERDESK_KEY_FILE (a 0600 JSON file). The keys are never kept in the database. See SECURITY.md.';
+export const missingKeysMessage =
+  'No server keys: set COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY ("id:base64" of at least 32 random bytes each, e.g. "k1:$(openssl rand -base64 32)"), or COVERDESK_KEY_FILE (a 0600 JSON file). The keys are never kept in the database. See SECURITY.md.';
 
 /**
  * Where the keys come from, in this order: the three environment variables; COVERDESK_KEY_FILE; for
@@ -125,7 +149,10 @@ export function loadServerKeys(env: NodeJS.ProcessEnv, options: { demoKeyFile?: 
   const fromEnv = [env.COVERDESK_TOKEN_KEY, env.COVERDESK_NATIONAL_ID_KEY, env.COVERDESK_BIOMETRIC_KEY, env.COVERDESK_AUDIT_KEY];
   if (fromEnv.some((value) => value !== undefined && value !== '')) {
     const [token, nationalId, biometric, audit] = fromEnv;
-    if (!token || !nationalId || !biometric || !audit) throw new KeyConfigurationError(`Set all four of COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY, or none. ${missingKeysMessage}`);
+    if (!token || !nationalId || !biometric || !audit)
+      throw new KeyConfigurationError(
+        `Set all four of COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY and COVERDESK_AUDIT_KEY, or none. ${missingKeysMessage}`,
+      );
     return {
       token: parseKeyring('COVERDESK_TOKEN_KEY', token),
       nationalId: parseKeyring('COVERDESK_NATIONAL_ID_KEY', nationalId),

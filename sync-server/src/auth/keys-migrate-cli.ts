@@ -19,13 +19,17 @@ async function main(): Promise<void> {
       console.log('This database holds no server keys: nothing to migrate.');
       return;
     }
-    console.log(`Resealed ${done.resealed} biometric enrolments and rehashed ${done.rehashed} national ids under keys from ${keys.source}; server_secrets is dropped.`);
+    console.log(
+      `Resealed ${done.resealed} biometric enrolments and rehashed ${done.rehashed} national ids under keys from ${keys.source}; server_secrets is dropped.`,
+    );
     const legacy = done.legacyNationalIdKey.toString('base64');
     if (process.env.COVERDESK_KEY_FILE && !keys.nationalIdLegacy) {
       writeKeyFile(process.env.COVERDESK_KEY_FILE, { ...keys, nationalIdLegacy: done.legacyNationalIdKey });
       console.log(`Wrote the old national-id key into ${process.env.COVERDESK_KEY_FILE} as "nationalIdLegacy".`);
     } else if (!keys.nationalIdLegacy) {
-      console.log(`Now set COVERDESK_NATIONAL_ID_LEGACY=${legacy} beside the other keys (national-id lookups need it; it no longer protects anything on its own).`);
+      console.log(
+        `Now set COVERDESK_NATIONAL_ID_LEGACY=${legacy} beside the other keys (national-id lookups need it; it no longer protects anything on its own).`,
+      );
     }
   } finally {
     await db.close();

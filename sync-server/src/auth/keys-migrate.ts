@@ -13,7 +13,10 @@ import type { ServerKeys } from './keyring';
  * ServerKeys.nationalIdLegacy), and the table is emptied and dropped. Tokens signed with the old
  * key simply stop verifying (they live 15 minutes).
  */
-export async function migrateKeysOutOfDatabase(db: Database, keys: ServerKeys): Promise<{ resealed: number; rehashed: number; legacyNationalIdKey: Buffer | null }> {
+export async function migrateKeysOutOfDatabase(
+  db: Database,
+  keys: ServerKeys,
+): Promise<{ resealed: number; rehashed: number; legacyNationalIdKey: Buffer | null }> {
   return db.transaction(async (sql) => {
     const [table] = await sql.query<{ present: boolean }>("SELECT to_regclass('server_secrets') IS NOT NULL AS present");
     if (!table?.present) return { resealed: 0, rehashed: 0, legacyNationalIdKey: null };
@@ -23,22 +26,33 @@ export async function migrateKeysOutOfDatabase(db: Database, keys: ServerKeys): 
     let rehashed = 0;
     const legacy = row ? Buffer.from(row.value, 'base64') : null;
     if (legacy) {
-      if (keys.nationalIdLegacy && !keys.nationalIdLegacy.equals(legacy)) throw new Error('The configured COVERDESK_NATIONAL_ID_LEGACY is not this database\'s old national-id key.');
+      if (keys.nationalIdLegacy && !keys.nationalIdLegacy.equals(legacy))
+        throw new Error("The configured COVERDESK_NATIONAL_ID_LEGACY is not this database's old national-id key.");
       // The old at-rest key was derived from the national-id key (HKDF, this info string).
       const oldAtRest = Buffer.from(hkdfSync('sha256', legacy, Buffer.alloc(0), 'coverdesk biometric at rest v1', 32));
       const [hasBiometrics] = await sql.query<{ present: boolean }>("SELECT to_regclass('biometric_enrolments') IS NOT NULL AS present");
       if (hasBiometrics?.present) {
-        const rows = await sql.query<{ id: string; member_id: string; modality: BiometricModality; sealed: string }>("SELECT id, member_id, modality, sealed FROM biometric_enrolments WHERE sealed NOT LIKE 'v2:%' FOR UPDATE");
+        const rows = await sql.query<{ id: string; member_id: string; modality: BiometricModality; sealed: string }>(
+          "SELECT id, member_id, modality, sealed FROM biometric_enrolments WHERE sealed NOT LIKE 'v2:%' FOR UPDATE",
+        );
         for (const enrolment of rows) {
           const plaintext = openBiometric(oldAtRest, enrolment.member_id, enrolment.modality, enrolment.sealed);
-          await sql.query('UPDATE biometric_enrolments SET sealed = $2 WHERE id = $1', [enrolment.id, sealAtRest(keys.biometric, enrolment.member_id, enrolment.modality, plaintext)]);
+          await sql.query('UPDATE biometric_enrolments SET sealed = $2 WHERE id = $1', [
+            enrolment.id,
+            sealAtRest(keys.biometric, enrolment.member_id, enrolment.modality, plaintext),
+          ]);
           plaintext.fill(0);
           resealed += 1;
         }
       }
-      const members = await sql.query<{ id: string; national_id_hash: string }>('SELECT id, national_id_hash FROM members WHERE national_id_hash IS NOT NULL FOR UPDATE');
+      const members = await sql.query<{ id: string; national_id_hash: string }>(
+        'SELECT id, national_id_hash FROM members WHERE national_id_hash IS NOT NULL FOR UPDATE',
+      );
       for (const member of members) {
-        await sql.query('UPDATE members SET national_id_hash = $2 WHERE id = $1', [member.id, createHmac('sha256', keys.nationalId.current.key).update(member.national_id_hash).digest('hex')]);
+        await sql.query('UPDATE members SET national_id_hash = $2 WHERE id = $1', [
+          member.id,
+          createHmac('sha256', keys.nationalId.current.key).update(member.national_id_hash).digest('hex'),
+        ]);
         rehashed += 1;
       }
     }

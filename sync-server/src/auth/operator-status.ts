@@ -21,15 +21,28 @@ export class OperatorStatus {
   private readonly known = new Map<string, Known>();
   private readonly watchers = new Map<string, Set<() => void>>();
 
-  constructor(private readonly db: Database, private readonly maxAgeMs = 5000, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly db: Database,
+    private readonly maxAgeMs = 5000,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** The principal narrowed to what the operator holds now (roles in both token and row), or null when deactivated, gone, or the token was revoked by a sign-out. */
   async current(principal: Principal, issuedAtMs: number): Promise<Principal | null> {
     let known = this.known.get(principal.operatorId);
     if (!known || this.clock() - known.readAt > this.maxAgeMs) {
-      const [row] = await this.db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean; tokens_valid_after: Date | null }>('SELECT roles, hospital_id, is_active, tokens_valid_after FROM operators WHERE id = $1', [principal.operatorId]);
+      const [row] = await this.db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean; tokens_valid_after: Date | null }>(
+        'SELECT roles, hospital_id, is_active, tokens_valid_after FROM operators WHERE id = $1',
+        [principal.operatorId],
+      );
       known = row
-        ? { roles: row.roles.filter(isRole), hospitalId: row.hospital_id as HospitalId | null, isActive: row.is_active, tokensValidAfterMs: row.tokens_valid_after ? new Date(row.tokens_valid_after).getTime() : null, readAt: this.clock() }
+        ? {
+            roles: row.roles.filter(isRole),
+            hospitalId: row.hospital_id as HospitalId | null,
+            isActive: row.is_active,
+            tokensValidAfterMs: row.tokens_valid_after ? new Date(row.tokens_valid_after).getTime() : null,
+            readAt: this.clock(),
+          }
         : { roles: [], hospitalId: null, isActive: false, tokensValidAfterMs: null, readAt: this.clock() };
       this.known.set(principal.operatorId, known);
     }

@@ -10,7 +10,11 @@ import { hashPassword, needsRehash, verifyPasswordOrDummy } from './passwords';
  * running the password hash. Unknown usernames run the hash too (verifyPasswordOrDummy). Every
  * sign-in, failure, refusal and sign-out is in the audit log (never the password).
  */
-export interface SignInLimits { readonly perAccount: number; readonly perAddress: number; readonly windowMinutes: number }
+export interface SignInLimits {
+  readonly perAccount: number;
+  readonly perAddress: number;
+  readonly windowMinutes: number;
+}
 export const signInLimits: SignInLimits = { perAccount: 5, perAddress: 30, windowMinutes: 15 };
 
 export class TooManyAttempts extends Error {
@@ -19,23 +23,37 @@ export class TooManyAttempts extends Error {
   }
 }
 
-interface OperatorRow { id: string; password_hash: string; roles: string[]; hospital_id: string | null; is_active: boolean }
+interface OperatorRow {
+  id: string;
+  password_hash: string;
+  roles: string[];
+  hospital_id: string | null;
+  is_active: boolean;
+}
 
 const accountKey = (username: string) => `account:${username.trim().toLowerCase()}`;
 const addressKey = (address: string) => `address:${address}`;
 
 export async function signIn(db: Database, username: string, password: string, address: string, limits: SignInLimits = signInLimits): Promise<OperatorRow> {
   const keys = [accountKey(username), addressKey(address)];
-  const [locked] = await db.query<{ seconds: number }>('SELECT ceil(extract(epoch FROM max(locked_until) - now()))::int AS seconds FROM login_throttle WHERE key = ANY($1) AND locked_until > now() HAVING max(locked_until) IS NOT NULL', [keys]);
+  const [locked] = await db.query<{ seconds: number }>(
+    'SELECT ceil(extract(epoch FROM max(locked_until) - now()))::int AS seconds FROM login_throttle WHERE key = ANY($1) AND locked_until > now() HAVING max(locked_until) IS NOT NULL',
+    [keys],
+  );
   if (locked) {
-    await db.transaction(async (sql) => appendAudit(sql, { actorId: null, action: 'sign-in-throttled', entityType: 'operator', entityId: username.slice(0, 200), after: { address } }));
+    await db.transaction(async (sql) =>
+      appendAudit(sql, { actorId: null, action: 'sign-in-throttled', entityType: 'operator', entityId: username.slice(0, 200), after: { address } }),
+    );
     throw new TooManyAttempts(Math.max(1, locked.seconds));
   }
   const [operator] = await db.query<OperatorRow>('SELECT id, password_hash, roles, hospital_id, is_active FROM operators WHERE username = $1', [username]);
   const passwordRight = await verifyPasswordOrDummy(password, operator?.password_hash ?? null);
   if (!operator || !operator.is_active || !passwordRight) {
     await db.transaction(async (sql) => {
-      for (const [key, limit] of [[keys[0]!, limits.perAccount], [keys[1]!, limits.perAddress]] as const) {
+      for (const [key, limit] of [
+        [keys[0]!, limits.perAccount],
+        [keys[1]!, limits.perAddress],
+      ] as const) {
         await sql.query(
           `INSERT INTO login_throttle AS t (key, failures, window_started) VALUES ($1, 1, now())
            ON CONFLICT (key) DO UPDATE SET
@@ -43,9 +61,19 @@ export async function signIn(db: Database, username: string, password: string, a
              window_started = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN now() ELSE t.window_started END`,
           [key, limits.windowMinutes],
         );
-        await sql.query('UPDATE login_throttle SET locked_until = now() + make_interval(mins => $3::int) WHERE key = $1 AND failures >= $2::int', [key, limit, limits.windowMinutes]);
+        await sql.query('UPDATE login_throttle SET locked_until = now() + make_interval(mins => $3::int) WHERE key = $1 AND failures >= $2::int', [
+          key,
+          limit,
+          limits.windowMinutes,
+        ]);
       }
-      await appendAudit(sql, { actorId: operator?.id ?? null, action: 'sign-in-failed', entityType: 'operator', entityId: operator?.id ?? username.slice(0, 200), after: { address, reason: !operator ? 'unknown-username' : !operator.is_active ? 'deactivated' : 'wrong-password' } });
+      await appendAudit(sql, {
+        actorId: operator?.id ?? null,
+        action: 'sign-in-failed',
+        entityType: 'operator',
+        entityId: operator?.id ?? username.slice(0, 200),
+        after: { address, reason: !operator ? 'unknown-username' : !operator.is_active ? 'deactivated' : 'wrong-password' },
+      });
     });
     throw fail('invalid-credentials', 'The username or password is not right.');
   }
@@ -53,7 +81,13 @@ export async function signIn(db: Database, username: string, password: string, a
   await db.transaction(async (sql) => {
     await sql.query('DELETE FROM login_throttle WHERE key = $1', [keys[0]!]);
     if (rehashed) await sql.query('UPDATE operators SET password_hash = $2 WHERE id = $1', [operator.id, rehashed]);
-    await appendAudit(sql, { actorId: operator.id, action: 'signed-in', entityType: 'operator', entityId: operator.id, after: { address, ...(rehashed ? { passwordRehashed: true } : {}) } });
+    await appendAudit(sql, {
+      actorId: operator.id,
+      action: 'signed-in',
+      entityType: 'operator',
+      entityId: operator.id,
+      after: { address, ...(rehashed ? { passwordRehashed: true } : {}) },
+    });
   });
   return operator;
 }

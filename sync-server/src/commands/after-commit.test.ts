@@ -34,7 +34,12 @@ describe.each(availableBackends)('answers after a commit (%s)', (backend) => {
   });
 
   const send = (target: FastifyInstance, payload: object) =>
-    target.inject({ method: 'POST', url: '/commands/set-scheme-parameters', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    target.inject({
+      method: 'POST',
+      url: '/commands/set-scheme-parameters',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
 
   it('answers the committed result when the reload after set-scheme-parameters fails', async () => {
     const body = { commandId: randomUUID(), autoExtendBp: 500, reason: 'Allow 5% automatic extension' };
@@ -48,7 +53,7 @@ describe.each(availableBackends)('answers after a commit (%s)', (backend) => {
     expect(again.body).toBe(answer.body);
   });
 
-  it('a failed command\'s 500 says it may have been recorded and that resending its id is safe', async () => {
+  it("a failed command's 500 says it may have been recorded and that resending its id is safe", async () => {
     // A command reads the scheme inside its transaction (context.ts, currentScheme): with no
     // current scheme row it fails there, after its claim was sent.
     await scratch.db.query('UPDATE schemes SET is_current = false');

@@ -55,13 +55,26 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
 
   it('answers and writes exactly what the handler answers and writes', async () => {
     const [fatherCase, motherCase, sonCase, daughterCase] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    const booking = (user: Step['user'], caseId: string, amount: number, extra: Partial<Step['body']> = {}): Step['body'] =>
-      ({ commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount), ...extra });
+    const booking = (user: Step['user'], caseId: string, amount: number, extra: Partial<Step['body']> = {}): Step['body'] => ({
+      commandId: randomUUID(),
+      bookingId: randomUUID(),
+      caseId,
+      itemCode: 'SVC',
+      description: 'Service',
+      quantity: 1,
+      unitPrice: units(amount),
+      ...extra,
+    });
     const first = booking('medco.a', fatherCase, 3000);
     const extending = booking('medco.a', fatherCase, 2500, { bookingId: randomUUID().toUpperCase(), commandId: randomUUID().toUpperCase() });
     const noPreauth = booking('medco.a', sonCase, 100);
     const script: Step[] = [
-      { label: 'admit father', user: 'medco.a', name: 'admit', body: { commandId: randomUUID(), caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' } },
+      {
+        label: 'admit father',
+        user: 'medco.a',
+        name: 'admit',
+        body: { commandId: randomUUID(), caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' },
+      },
       { label: 'pre-auth 5,000', user: 'medco.a', name: 'request-preauth', body: { commandId: randomUUID(), caseId: fatherCase, packageCode: 'MG006A' } },
       { label: 'inside the hold', user: 'medco.a', name: 'add-booking', body: first },
       { label: 'past the hold, within the tolerance (upper-case ids echoed)', user: 'medco.a', name: 'add-booking', body: extending },
@@ -69,31 +82,70 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
       { label: 'repeat', user: 'medco.a', name: 'add-booking', body: extending },
       { label: 'reused command id', user: 'medco.a', name: 'add-booking', body: { ...extending, unitPrice: units(1) } },
       { label: 'booking id exists', user: 'medco.a', name: 'add-booking', body: { ...first, commandId: randomUUID() } },
-      { label: 'admit mother at B', user: 'medco.b', name: 'admit', body: { commandId: randomUUID(), caseId: motherCase, memberId: demoIds.mother, identityMethod: 'face' } },
-      { label: 'pre-auth 9,000, 4,500 held', user: 'medco.b', name: 'request-preauth', body: { commandId: randomUUID(), caseId: motherCase, packageCode: 'MG001A' } },
+      {
+        label: 'admit mother at B',
+        user: 'medco.b',
+        name: 'admit',
+        body: { commandId: randomUUID(), caseId: motherCase, memberId: demoIds.mother, identityMethod: 'face' },
+      },
+      {
+        label: 'pre-auth 9,000, 4,500 held',
+        user: 'medco.b',
+        name: 'request-preauth',
+        body: { commandId: randomUUID(), caseId: motherCase, packageCode: 'MG001A' },
+      },
       { label: 'cover exhausted: arbitration grants 0', user: 'medco.b', name: 'add-booking', body: booking('medco.b', motherCase, 6000) },
-      { label: 'another hospital\'s case', user: 'medco.a', name: 'add-booking', body: booking('medco.a', motherCase, 100) },
+      { label: "another hospital's case", user: 'medco.a', name: 'add-booking', body: booking('medco.a', motherCase, 100) },
       { label: 'unknown case', user: 'medco.a', name: 'add-booking', body: booking('medco.a', randomUUID(), 100) },
-      { label: 'admit son', user: 'medco.a', name: 'admit', body: { commandId: randomUUID(), caseId: sonCase, memberId: demoIds.son, identityMethod: 'fingerprint' } },
+      {
+        label: 'admit son',
+        user: 'medco.a',
+        name: 'admit',
+        body: { commandId: randomUUID(), caseId: sonCase, memberId: demoIds.son, identityMethod: 'fingerprint' },
+      },
       { label: 'no pre-auth', user: 'medco.a', name: 'add-booking', body: noPreauth },
       { label: 'rejection repeated', user: 'medco.a', name: 'add-booking', body: noPreauth },
       { label: 'cancel father, 5,500 back', user: 'medco.a', name: 'cancel-case', body: { commandId: randomUUID(), caseId: fatherCase, reason: 'test' } },
       { label: 'cancelled case', user: 'medco.a', name: 'add-booking', body: booking('medco.a', fatherCase, 100) },
       { label: 'extension granted in full', user: 'medco.b', name: 'add-booking', body: booking('medco.b', motherCase, 3000) },
       { label: 'extension up to the tolerance, rest shortfall', user: 'medco.b', name: 'add-booking', body: booking('medco.b', motherCase, 4000) },
-      { label: 'admit daughter', user: 'medco.a', name: 'admit', body: { commandId: randomUUID(), caseId: daughterCase, memberId: demoIds.daughter, identityMethod: 'fingerprint' } },
+      {
+        label: 'admit daughter',
+        user: 'medco.a',
+        name: 'admit',
+        body: { commandId: randomUUID(), caseId: daughterCase, memberId: demoIds.daughter, identityMethod: 'fingerprint' },
+      },
       { label: 'pre-auth, 100 held', user: 'medco.a', name: 'request-preauth', body: { commandId: randomUUID(), caseId: daughterCase, packageCode: 'SB001A' } },
-      { label: 'pre-auth rejected', user: 'ppd', name: 'decide-preauth', body: { commandId: randomUUID(), caseId: daughterCase, decision: 'reject', reason: 'Outpatient' } },
+      {
+        label: 'pre-auth rejected',
+        user: 'ppd',
+        name: 'decide-preauth',
+        body: { commandId: randomUUID(), caseId: daughterCase, decision: 'reject', reason: 'Outpatient' },
+      },
       { label: 'rejected pre-auth: no extension', user: 'medco.a', name: 'add-booking', body: booking('medco.a', daughterCase, 200) },
-      { label: 'above the largest amount', user: 'medco.a', name: 'add-booking', body: booking('medco.a', daughterCase, 0, { quantity: 10_000, unitPrice: 999_999_999_999 }) },
-      { label: 'approve mother (bookings are discharged on a decided pre-auth)', user: 'ppd', name: 'decide-preauth', body: { commandId: randomUUID(), caseId: motherCase, decision: 'approve' } },
+      {
+        label: 'above the largest amount',
+        user: 'medco.a',
+        name: 'add-booking',
+        body: booking('medco.a', daughterCase, 0, { quantity: 10_000, unitPrice: 999_999_999_999 }),
+      },
+      {
+        label: 'approve mother (bookings are discharged on a decided pre-auth)',
+        user: 'ppd',
+        name: 'decide-preauth',
+        body: { commandId: randomUUID(), caseId: motherCase, decision: 'approve' },
+      },
       { label: 'discharge mother', user: 'medco.b', name: 'discharge', body: { commandId: randomUUID(), caseId: motherCase } },
       { label: 'discharged case', user: 'medco.b', name: 'add-booking', body: booking('medco.b', motherCase, 100) },
     ];
     for (const step of script) {
       const expected = await send(viaHandler, step);
       const actual = await send(viaDatabase, step);
-      expect({ step: step.label, status: actual.status, isReplay: actual.isReplay }).toEqual({ step: step.label, status: expected.status, isReplay: expected.isReplay });
+      expect({ step: step.label, status: actual.status, isReplay: actual.isReplay }).toEqual({
+        step: step.label,
+        status: expected.status,
+        isReplay: expected.isReplay,
+      });
       if (step.name === 'add-booking') expect(JSON.stringify(actual.body), step.label).toBe(JSON.stringify(expected.body));
     }
     // Every branch was taken (guards the script against drifting into one path).
@@ -113,7 +165,7 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
     }
   });
 
-  it('agrees at the limits: the extension ceiling near maxAmount, past bigint\'s product range, and the case total (issue 24 item 9)', async () => {
+  it("agrees at the limits: the extension ceiling near maxAmount, past bigint's product range, and the case total (issue 24 item 9)", async () => {
     // The son's case (admitted in the script above, no pre-auth) on both servers, driven to the
     // limits by the same writes on each: a 9,999 bp tolerance, a cover far above maxAmount (as
     // legacy data may hold), and a hold already fully consumed, so each booking is all excess
@@ -125,11 +177,16 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
         await server.scratch.db.query('UPDATE schemes SET auto_extend_bp = 9999');
         await server.state.reloadScheme();
         await server.scratch.db.query('UPDATE family_years SET cover = committed + 5000000000000000 WHERE family_id = $1', [demoIds.seedFamily]);
-        await server.scratch.db.query("UPDATE holds SET authorized = $2, amount = $2, consumed = $2 WHERE case_id = $1", [sonCase, authorized]);
+        await server.scratch.db.query('UPDATE holds SET authorized = $2, amount = $2, consumed = $2 WHERE case_id = $1', [sonCase, authorized]);
         await server.scratch.db.query('UPDATE family_years SET committed = committed + $2 WHERE family_id = $1', [demoIds.seedFamily, authorized]);
       }
     };
-    const step = (label: string, body: Record<string, unknown>): Step => ({ label, user: 'medco.a', name: 'add-booking', body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: sonCase, itemCode: 'SVC', description: 'Service', ...body } });
+    const step = (label: string, body: Record<string, unknown>): Step => ({
+      label,
+      user: 'medco.a',
+      name: 'add-booking',
+      body: { commandId: randomUUID(), bookingId: randomUUID(), caseId: sonCase, itemCode: 'SVC', description: 'Service', ...body },
+    });
     const compare = async (script: Step[]) => {
       for (const one of script) {
         const expected = await send(viaHandler, one);
@@ -138,7 +195,14 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
         if (one.name === 'add-booking') expect(JSON.stringify(actual.body), one.label).toBe(JSON.stringify(expected.body));
       }
     };
-    await compare([{ label: 'pre-auth, unspecified', user: 'medco.a', name: 'request-preauth', body: { commandId: randomUUID(), caseId: sonCase, packageCode: 'SG999U', estimatedAmount: 100 } }]);
+    await compare([
+      {
+        label: 'pre-auth, unspecified',
+        user: 'medco.a',
+        name: 'request-preauth',
+        body: { commandId: randomUUID(), caseId: sonCase, packageCode: 'SG999U', estimatedAmount: 100 },
+      },
+    ]);
     // a × bp = 9.9999 × 10^15 > 2^53: a float product floored one unit above PostgreSQL's.
     await atLimit(999_999_990_001);
     const ceiling = step('ceiling at a × bp past 2^53', { quantity: 10_000, unitPrice: 50_000_000 });
@@ -147,8 +211,11 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
     await compare([step('the ceiling binds', { quantity: 5_000, unitPrice: 99_999_999 })]);
     // a × bp ≈ 10^19 overflows bigint: the function answered 500 where the handler answered.
     await atLimit(1_000_000_000_000_000);
-    await compare([step('past bigint\'s product range', { quantity: 1, unitPrice: 1 })]);
-    const [booked] = await viaDatabase.scratch.db.query<{ total: number }>("SELECT sum(amount)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'", [sonCase]);
+    await compare([step("past bigint's product range", { quantity: 1, unitPrice: 1 })]);
+    const [booked] = await viaDatabase.scratch.db.query<{ total: number }>(
+      "SELECT sum(amount)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'",
+      [sonCase],
+    );
     const toLimit = maxAmount - booked!.total;
     const refused = step('one unit above the case total', { quantity: 1, unitPrice: toLimit + 1 });
     await compare([refused, step('exactly the case total', { quantity: 1, unitPrice: toLimit }), step('one unit more', { quantity: 1, unitPrice: 1 })]);
@@ -172,7 +239,12 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
       await server.scratch.db.query("UPDATE schemes SET shortfall_policy = 'refuse', auto_extend_bp = 1000");
       await server.scratch.db.query('UPDATE family_years SET cover = committed + $2 WHERE family_id = $1', [demoIds.seedFamily, units(100_000)]);
     }
-    const step = (label: string, amount: number): Step => ({ label, user: 'medco.a', name: 'add-booking', body: { commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount) } });
+    const step = (label: string, amount: number): Step => ({
+      label,
+      user: 'medco.a',
+      name: 'add-booking',
+      body: { commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount) },
+    });
     const compare = async (script: Step[]): Promise<Answer[]> => {
       const answers: Answer[] = [];
       for (const one of script) {
@@ -185,10 +257,16 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
       return answers;
     };
     await compare([
-      { label: 'admit father again', user: 'medco.a', name: 'admit', body: { commandId: randomUUID(), caseId, memberId: demoIds.father, identityMethod: 'fingerprint' } },
+      {
+        label: 'admit father again',
+        user: 'medco.a',
+        name: 'admit',
+        body: { commandId: randomUUID(), caseId, memberId: demoIds.father, identityMethod: 'fingerprint' },
+      },
       { label: 'pre-auth 5,000', user: 'medco.a', name: 'request-preauth', body: { commandId: randomUUID(), caseId, packageCode: 'MG006A' } },
     ]);
-    for (const server of [viaHandler, viaDatabase]) await server.scratch.db.query('UPDATE family_years SET cover = committed + $2 WHERE family_id = $1', [demoIds.seedFamily, units(300)]);
+    for (const server of [viaHandler, viaDatabase])
+      await server.scratch.db.query('UPDATE family_years SET cover = committed + $2 WHERE family_id = $1', [demoIds.seedFamily, units(300)]);
     const answers = await compare([
       step('the whole hold', 5000),
       // Within the 500 of tolerance but above the 300 free: partial-hold would extend by 300.
@@ -210,14 +288,28 @@ describeEachBackend('add-booking in the database = the addBooking handler (%s)',
     const counted = countingDatabase(viaDatabase.scratch.db);
     const [operator] = await viaDatabase.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");
     const principal = { operatorId: operator!.id as OperatorId, roles: ['MEDCO' as const], hospitalId: demoIds.hospitalA as HospitalId };
-    const deps = { db: counted.db, handlers, scheme: viaDatabase.state.scheme, nationalIdKey: Buffer.alloc(32), services: { now: () => new Date(), sms: new DevelopmentSmsSink(), otp: defaultOtpPolicy } };
+    const deps = {
+      db: counted.db,
+      handlers,
+      scheme: viaDatabase.state.scheme,
+      nationalIdKey: Buffer.alloc(32),
+      services: { now: () => new Date(), sms: new DevelopmentSmsSink(), otp: defaultOtpPolicy },
+    };
     const run = <N extends CommandName>(name: N, body: CommandBody<N>) => runCommand(deps, name, body, principal);
     const caseId = randomUUID();
     // The father's case of the script above is cancelled by now, so he can be admitted again.
     expect((await run('admit', { commandId: randomUUID(), caseId, memberId: demoIds.father, identityMethod: 'fingerprint' })).status).toBe(200);
     expect((await run('request-preauth', { commandId: randomUUID(), caseId, packageCode: 'SB001A' })).status).toBe(200);
     counted.reset();
-    const outcome = await run('add-booking', { commandId: randomUUID(), bookingId: randomUUID(), caseId, itemCode: 'X', description: 'X-ray', quantity: 1, unitPrice: units(50) });
+    const outcome = await run('add-booking', {
+      commandId: randomUUID(),
+      bookingId: randomUUID(),
+      caseId,
+      itemCode: 'X',
+      description: 'X-ray',
+      quantity: 1,
+      unitPrice: units(50),
+    });
     expect(outcome.status).toBe(200);
     expect(counted.calls).toEqual([expect.stringContaining('add_booking_decision(')]);
   });
@@ -238,7 +330,7 @@ const rowsToCompare = [
   'SELECT family_id, policy_year, case_id, component, delta, reason, command_id FROM ledger ORDER BY id',
   'SELECT family_id, member_id, case_id, booking_id, kind, amount, command_id FROM patient_shares ORDER BY id',
   // request_hash is keyed by each server's own key (runner.ts), so it differs between the two servers.
-  'SELECT command_id, operator_id, name, http_status, answer FROM commands WHERE name = \'add-booking\' ORDER BY command_id',
+  "SELECT command_id, operator_id, name, http_status, answer FROM commands WHERE name = 'add-booking' ORDER BY command_id",
   // Other commands' entries carry ids generated per server (hold ids); add-booking's carry none.
   "SELECT actor_id, action, entity_type, entity_id, before, after, command_id FROM audit_log WHERE action = 'booking-added' ORDER BY id",
   'SELECT id, status FROM cases ORDER BY id',
@@ -268,5 +360,11 @@ function countingDatabase(inner: Database): { db: Database; calls: string[]; res
     },
     close: () => inner.close(),
   };
-  return { db, calls, reset: () => { calls.length = 0; } };
+  return {
+    db,
+    calls,
+    reset: () => {
+      calls.length = 0;
+    },
+  };
 }

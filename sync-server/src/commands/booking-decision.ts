@@ -49,14 +49,27 @@ interface DecisionRow {
   answer_body: Record<string, unknown>;
 }
 
-const call = 'SELECT is_replay, claim_operator_id, claim_request_hash, answer_status, answer_body FROM add_booking_decision($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::uuid, $7::text, $8::text, $9::integer, $10::bigint, $11::bigint)';
+const call =
+  'SELECT is_replay, claim_operator_id, claim_request_hash, answer_status, answer_body FROM add_booking_decision($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::uuid, $7::text, $8::text, $9::integer, $10::bigint, $11::bigint)';
 
 /** The exact statement and parameters of one decision (the benchmark's raw phase sends the same). */
 export function bookingDecisionStatement(input: BookingDecisionInput): { text: string; params: (string | number | null)[] } {
   const { body, principal } = input;
   return {
     text: call,
-    params: [body.commandId, principal.operatorId, principal.hospitalId, input.requestHash, body.bookingId, body.caseId, body.itemCode, body.description, body.quantity, body.unitPrice, input.amount],
+    params: [
+      body.commandId,
+      principal.operatorId,
+      principal.hospitalId,
+      input.requestHash,
+      body.bookingId,
+      body.caseId,
+      body.itemCode,
+      body.description,
+      body.quantity,
+      body.unitPrice,
+      input.amount,
+    ],
   };
 }
 
@@ -73,7 +86,10 @@ export async function decideBookingInDatabase(db: Database, input: BookingDecisi
       const [row] = await db.query<DecisionRow>(text, params);
       if (!row) throw new Error('add_booking_decision returned no row');
       if (row.is_replay) {
-        return { kind: 'claimed-before', prior: { operator_id: row.claim_operator_id, request_hash: row.claim_request_hash, http_status: row.answer_status, answer: row.answer_body } };
+        return {
+          kind: 'claimed-before',
+          prior: { operator_id: row.claim_operator_id, request_hash: row.claim_request_hash, http_status: row.answer_status, answer: row.answer_body },
+        };
       }
       return { kind: 'decided', answer: row.answer_body };
     } catch (error) {
@@ -89,11 +105,16 @@ export async function decideBookingInDatabase(db: Database, input: BookingDecisi
 /** Word a rejection raised by the function with the handler's own refusal builders. */
 async function rejectionOf(db: Database, error: unknown, amount: number): Promise<Extract<Refusal, { kind: 'rejection' }>> {
   const code = error instanceof Error ? error.message : '';
-  const refused = code === 'case-not-admitted' ? caseNotAdmitted(pgErrorDetail(error) ?? 'not admitted')
-    : code === 'preauth-not-requested' ? addBookingRejections.preauthNotRequested()
-      : code === 'booking-exists' ? addBookingRejections.bookingExists()
-        : code === 'case-total-too-large' ? addBookingRejections.caseTotalTooLarge(Number(pgErrorDetail(error)), amount, await schemeMoney(db))
-          : null;
+  const refused =
+    code === 'case-not-admitted'
+      ? caseNotAdmitted(pgErrorDetail(error) ?? 'not admitted')
+      : code === 'preauth-not-requested'
+        ? addBookingRejections.preauthNotRequested()
+        : code === 'booking-exists'
+          ? addBookingRejections.bookingExists()
+          : code === 'case-total-too-large'
+            ? addBookingRejections.caseTotalTooLarge(Number(pgErrorDetail(error)), amount, await schemeMoney(db))
+            : null;
   if (refused?.refusal.kind !== 'rejection') throw new Error(`add_booking_decision raised an unknown rejection: ${code}`);
   return refused.refusal;
 }
@@ -103,7 +124,9 @@ async function rejectionOf(db: Database, error: unknown, amount: number): Promis
  * amounts. Read here, on that rare path, so the hot path's inputs stay what the runner sends.
  */
 async function schemeMoney(db: Database): Promise<(minor: number) => string> {
-  const [scheme] = await db.query<Pick<SchemeRow, 'currency' | 'locale' | 'minor_per_unit'>>('SELECT currency, locale, minor_per_unit FROM schemes WHERE is_current');
+  const [scheme] = await db.query<Pick<SchemeRow, 'currency' | 'locale' | 'minor_per_unit'>>(
+    'SELECT currency, locale, minor_per_unit FROM schemes WHERE is_current',
+  );
   if (!scheme) throw new Error('There is no current scheme to word the amounts in.');
   return (minor) => formatMoney({ scheme }, minor);
 }

@@ -19,9 +19,12 @@ export const addBookingRejections = {
   preauthNotRequested: () => reject('preauth-not-requested', 'Request pre-authorization for this case before booking services.'),
   bookingExists: () => reject('booking-exists', 'A booking with this id already exists; generate a new id for a new booking.'),
   /** `booked`: the case's active bookings so far; `money` words amounts in the scheme's currency. */
-  caseTotalTooLarge: (booked: number, amount: number, money: (minor: number) => string) => reject('case-total-too-large',
-    `This booking of ${money(amount)} would take the case's bookings from ${money(booked)} above ${money(maxAmount)}, the largest amount one claim can carry; check the quantity and unit price.`,
-    { booked, amount, maxAmount }),
+  caseTotalTooLarge: (booked: number, amount: number, money: (minor: number) => string) =>
+    reject(
+      'case-total-too-large',
+      `This booking of ${money(amount)} would take the case's bookings from ${money(booked)} above ${money(maxAmount)}, the largest amount one claim can carry; check the quantity and unit price.`,
+      { booked, amount, maxAmount },
+    ),
 };
 
 /**
@@ -53,7 +56,19 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   requireAdmitted(caseRow);
   // Hold, pre-auth and family in one read: the case lock taken above is the mutex for all of the
   // case's rows (every writer locks the case first), so this fresh read cannot go stale.
-  const [state] = await context.sql.query<{ hold_id: string; amount: number; consumed: number; authorized: number; package_code: string; package_version: number; preauth_status: string; cover: number; committed: number; booking_exists: boolean; booked: number }>(
+  const [state] = await context.sql.query<{
+    hold_id: string;
+    amount: number;
+    consumed: number;
+    authorized: number;
+    package_code: string;
+    package_version: number;
+    preauth_status: string;
+    cover: number;
+    committed: number;
+    booking_exists: boolean;
+    booked: number;
+  }>(
     `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
             EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists,
             (SELECT COALESCE(sum(b.amount), 0) FROM bookings b WHERE b.case_id = h.case_id AND b.status = 'active')::bigint AS booked
@@ -88,17 +103,60 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   const shortfall = amount - covered;
   const hold = { amount: state.amount + extended, consumed: state.consumed + covered };
   await context.sql.defer('UPDATE holds SET amount = $2, consumed = $3, updated_at = now() WHERE id = $1', [state.hold_id, hold.amount, hold.consumed]);
-  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: extended, reason: 'booking-extension', commandId: context.commandId });
+  await appendLedger(context.sql, {
+    familyId: caseRow.family_id,
+    policyYear: caseRow.policy_year,
+    caseId: caseRow.id,
+    component: 'hold',
+    delta: extended,
+    reason: 'booking-extension',
+    commandId: context.commandId,
+  });
   await context.sql.defer(
     `INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13)`,
-    [body.bookingId, caseRow.id, caseRow.family_id, body.itemCode, body.description, body.quantity, body.unitPrice, amount, covered, shortfall, state.package_code, state.package_version, context.principal.operatorId],
+    [
+      body.bookingId,
+      caseRow.id,
+      caseRow.family_id,
+      body.itemCode,
+      body.description,
+      body.quantity,
+      body.unitPrice,
+      amount,
+      covered,
+      shortfall,
+      state.package_code,
+      state.package_version,
+      context.principal.operatorId,
+    ],
   );
-  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: body.bookingId, kind: 'booking-shortfall', amount: shortfall, commandId: context.commandId });
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'booking-added', entityType: 'booking', entityId: body.bookingId, after: { caseId: caseRow.id, amount, covered, shortfall, extended, holdAmount: hold.amount, consumed: hold.consumed }, commandId: context.commandId });
+  await recordPatientShare(context.sql, {
+    familyId: caseRow.family_id,
+    memberId: caseRow.member_id,
+    caseId: caseRow.id,
+    bookingId: body.bookingId,
+    kind: 'booking-shortfall',
+    amount: shortfall,
+    commandId: context.commandId,
+  });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'booking-added',
+    entityType: 'booking',
+    entityId: body.bookingId,
+    after: { caseId: caseRow.id, amount, covered, shortfall, extended, holdAmount: hold.amount, consumed: hold.consumed },
+    commandId: context.commandId,
+  });
   return {
-    bookingId: body.bookingId, caseId: caseRow.id, amount, coveredAmount: covered, shortfallAmount: shortfall, coverage: coverageOf(covered, shortfall),
-    packageCode: state.package_code, packageVersion: state.package_version,
+    bookingId: body.bookingId,
+    caseId: caseRow.id,
+    amount,
+    coveredAmount: covered,
+    shortfallAmount: shortfall,
+    coverage: coverageOf(covered, shortfall),
+    packageCode: state.package_code,
+    packageVersion: state.package_version,
     hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed, extended },
     family: { ...family, available: family.cover - family.committed },
   };
@@ -109,24 +167,52 @@ export async function voidBooking(context: CommandContext, body: CommandBody<'vo
   if (!found) throw fail('not-found', `There is no booking ${body.bookingId}.`);
   const caseRow = await lockCase(context, found.case_id);
   const hold = await lockHold(context.sql, caseRow.id);
-  const [booking] = await context.sql.query<{ id: string; status: string; closed_at: Date | null; covered_amount: number; shortfall_amount: number; amount: number }>(
-    'SELECT id, status, closed_at, covered_amount, shortfall_amount, amount FROM bookings WHERE id = $1 FOR UPDATE',
-    [body.bookingId],
-  );
+  const [booking] = await context.sql.query<{
+    id: string;
+    status: string;
+    closed_at: Date | null;
+    covered_amount: number;
+    shortfall_amount: number;
+    amount: number;
+  }>('SELECT id, status, closed_at, covered_amount, shortfall_amount, amount FROM bookings WHERE id = $1 FOR UPDATE', [body.bookingId]);
   if (!booking || !hold) throw fail('not-found', `There is no booking ${body.bookingId}.`);
   if (booking.status === 'voided') throw reject('booking-already-voided', 'This booking was already voided.');
   if (booking.closed_at) throw reject('booking-closed', 'This booking is closed: its claim was submitted.');
   // Discharge closes the bookings (its booking sum is what the claim must equal). It takes the
   // same case lock as this command, so whichever comes second sees the other's outcome.
-  if (caseRow.status !== 'admitted') throw reject('booking-closed', `The case is ${caseRow.status}: its bookings were closed when it ended, so this booking can no longer be voided.`, { status: caseRow.status });
+  if (caseRow.status !== 'admitted')
+    throw reject('booking-closed', `The case is ${caseRow.status}: its bookings were closed when it ended, so this booking can no longer be voided.`, {
+      status: caseRow.status,
+    });
   await context.sql.query("UPDATE bookings SET status = 'voided', void_reason = $2 WHERE id = $1", [booking.id, body.reason]);
   hold.consumed -= booking.covered_amount;
   await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
-  await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: booking.id, kind: 'booking-shortfall', amount: -booking.shortfall_amount, commandId: context.commandId });
+  await recordPatientShare(context.sql, {
+    familyId: caseRow.family_id,
+    memberId: caseRow.member_id,
+    caseId: caseRow.id,
+    bookingId: booking.id,
+    kind: 'booking-shortfall',
+    amount: -booking.shortfall_amount,
+    commandId: context.commandId,
+  });
   // The freed part of the hold first covers this case's shortfall bookings.
   const nowCovered = await coverShortfallBookings({ sql: context.sql, commandId: context.commandId, allowPartial: true }, caseRow, hold);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'booking-voided', entityType: 'booking', entityId: booking.id, before: { status: 'active', covered: booking.covered_amount, shortfall: booking.shortfall_amount }, after: { status: 'voided', holdConsumed: hold.consumed, bookingsNowCovered: nowCovered }, commandId: context.commandId });
-  return { bookingId: booking.id, status: 'voided', hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed }, bookingsNowCovered: nowCovered };
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'booking-voided',
+    entityType: 'booking',
+    entityId: booking.id,
+    before: { status: 'active', covered: booking.covered_amount, shortfall: booking.shortfall_amount },
+    after: { status: 'voided', holdConsumed: hold.consumed, bookingsNowCovered: nowCovered },
+    commandId: context.commandId,
+  });
+  return {
+    bookingId: booking.id,
+    status: 'voided',
+    hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed },
+    bookingsNowCovered: nowCovered,
+  };
 }
 
 /** Pre-auth states still waiting for a reviewer: the claim would need their decision. */
@@ -147,11 +233,18 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
   requireAdmitted(caseRow);
   const hold = await lockHold(context.sql, caseRow.id);
   const preauth = await lockPreauth(context.sql, caseRow.id);
-  const [sum] = await context.sql.query<{ total: number }>("SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
+  const [sum] = await context.sql.query<{ total: number }>(
+    "SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'",
+    [caseRow.id],
+  );
   const bookingSum = sum?.total ?? 0;
   const isUndecided = preauth !== null && undecidedPreauth.has(preauth.status);
   if (bookingSum > 0 && isUndecided) {
-    throw reject('preauth-not-decided', `The pre-authorization is still ${preauth.status} and ${formatMoney(context, bookingSum)} is booked: the claim needs its decision. Discharge once it is decided, or void the bookings first.`, { preauthStatus: preauth.status, bookingSum });
+    throw reject(
+      'preauth-not-decided',
+      `The pre-authorization is still ${preauth.status} and ${formatMoney(context, bookingSum)} is booked: the claim needs its decision. Discharge once it is decided, or void the bookings first.`,
+      { preauthStatus: preauth.status, bookingSum },
+    );
   }
   await context.sql.query("UPDATE cases SET status = 'discharged', discharged_at = now() WHERE id = $1", [caseRow.id]);
   await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
@@ -163,7 +256,15 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
       await context.sql.query("UPDATE holds SET consumed = 0, amount = 0, status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
       if (released > 0) {
         await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, released);
-        await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'discharged-nothing-booked', commandId: context.commandId });
+        await appendLedger(context.sql, {
+          familyId: caseRow.family_id,
+          policyYear: caseRow.policy_year,
+          caseId: caseRow.id,
+          component: 'hold',
+          delta: -released,
+          reason: 'discharged-nothing-booked',
+          commandId: context.commandId,
+        });
       }
     }
   }
@@ -178,7 +279,15 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
       : released > 0
         ? `Discharged with nothing booked: the ${formatMoney(context, released)} hold went back to the family's cover, and there is nothing to claim.`
         : 'Discharged with nothing booked and nothing held: there is nothing to claim.';
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-discharged', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted' }, after: { status: 'discharged', bookingSum, holdStatus, released }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'case-discharged',
+    entityType: 'case',
+    entityId: caseRow.id,
+    before: { status: 'admitted' },
+    after: { status: 'discharged', bookingSum, holdStatus, released },
+    commandId: context.commandId,
+  });
   return { caseId: caseRow.id, status: 'discharged', bookingSum, holdStatus, released, nextStep: isClaimable ? 'submit-claim' : 'none', summary };
 }
 
@@ -192,7 +301,15 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
     [caseRow.id],
   );
   for (const booking of voided) {
-    await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: booking.id, kind: 'booking-shortfall', amount: -booking.shortfall_amount, commandId: context.commandId });
+    await recordPatientShare(context.sql, {
+      familyId: caseRow.family_id,
+      memberId: caseRow.member_id,
+      caseId: caseRow.id,
+      bookingId: booking.id,
+      kind: 'booking-shortfall',
+      amount: -booking.shortfall_amount,
+      commandId: context.commandId,
+    });
   }
   let released = 0;
   if (hold) {
@@ -200,13 +317,35 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
     await context.sql.query("UPDATE holds SET consumed = 0, amount = 0, status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
     if (released > 0) {
       await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, released);
-      await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -released, reason: 'case-cancelled', commandId: context.commandId });
+      await appendLedger(context.sql, {
+        familyId: caseRow.family_id,
+        policyYear: caseRow.policy_year,
+        caseId: caseRow.id,
+        component: 'hold',
+        delta: -released,
+        reason: 'case-cancelled',
+        commandId: context.commandId,
+      });
     }
   }
   await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE case_id = $1", [caseRow.id]);
   await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
   await context.sql.query("UPDATE cases SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2 WHERE id = $1", [caseRow.id, body.reason]);
   if (released === 0) await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [caseRow.family_id]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-cancelled', entityType: 'case', entityId: caseRow.id, before: { status: 'admitted', holdAmount: released }, after: { status: 'cancelled', released, bookingsVoided: voided.length }, commandId: context.commandId });
-  return { caseId: caseRow.id, status: 'cancelled', released, bookingsVoided: voided.length, family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year) };
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'case-cancelled',
+    entityType: 'case',
+    entityId: caseRow.id,
+    before: { status: 'admitted', holdAmount: released },
+    after: { status: 'cancelled', released, bookingsVoided: voided.length },
+    commandId: context.commandId,
+  });
+  return {
+    caseId: caseRow.id,
+    status: 'cancelled',
+    released,
+    bookingsVoided: voided.length,
+    family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year),
+  };
 }

@@ -43,7 +43,9 @@ export interface PreauthRow {
  * A case of another hospital answers exactly like a case that does not exist.
  */
 export async function lockCase(context: CommandContext, caseId: string): Promise<CaseRow> {
-  const [row] = await context.sql.query<CaseRow>('SELECT id, member_id, family_id, hospital_id, status, policy_year FROM cases WHERE id = $1 FOR UPDATE', [caseId]);
+  const [row] = await context.sql.query<CaseRow>('SELECT id, member_id, family_id, hospital_id, status, policy_year FROM cases WHERE id = $1 FOR UPDATE', [
+    caseId,
+  ]);
   if (!row || (context.principal.hospitalId !== null && row.hospital_id !== context.principal.hospitalId)) throw caseNotFound(caseId);
   return row;
 }

@@ -19,9 +19,12 @@ describeEachBackend('process-claim / verify-claim: a partial amount above the li
   let cpd = '';
   const claimId = randomUUID();
   const bookings = [randomUUID(), randomUUID(), randomUUID()];
-  const lines = (partialAmount: number) => bookings.map((bookingId, index) => (index === 1
-    ? { bookingId, decision: 'partial' as const, approvedAmount: partialAmount, reasonCode: 'tariff-exceeded' as const }
-    : { bookingId, decision: 'full' as const }));
+  const lines = (partialAmount: number) =>
+    bookings.map((bookingId, index) =>
+      index === 1
+        ? { bookingId, decision: 'partial' as const, approvedAmount: partialAmount, reasonCode: 'tariff-exceeded' as const }
+        : { bookingId, decision: 'full' as const },
+    );
 
   beforeAll(async () => {
     server = await startTestServer(backend);
@@ -32,7 +35,16 @@ describeEachBackend('process-claim / verify-claim: a partial amount above the li
     resultOf(await server.command(medco, 'request-preauth', { caseId, packageCode: 'MG012A' }));
     resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'approve' }));
     for (const [index, amount] of [2500, 3000, 500].entries()) {
-      resultOf(await server.command(medco, 'add-booking', { bookingId: bookings[index]!, caseId, itemCode: `SVC-${index + 1}`, description: 'Service', quantity: 1, unitPrice: units(amount) }));
+      resultOf(
+        await server.command(medco, 'add-booking', {
+          bookingId: bookings[index]!,
+          caseId,
+          itemCode: `SVC-${index + 1}`,
+          description: 'Service',
+          quantity: 1,
+          unitPrice: units(amount),
+        }),
+      );
     }
     resultOf(await server.command(medco, 'discharge', { caseId }));
     resultOf(await server.command(medco, 'submit-claim', { claimId, caseId, amount: units(6000) }));
@@ -53,10 +65,15 @@ describeEachBackend('process-claim / verify-claim: a partial amount above the li
 
   it('CEX: 3,500 on the 3,000 line → 400 naming both amounts and the excess; a corrected retry under the same command id is processed', async () => {
     const commandId = randomUUID();
-    const refused = await expectRefusedAndUnchanged(() => server.command(cex, 'process-claim', { commandId, claimId, lines: lines(units(3500)) }),
-      /partial amount ₹3,500\.00 is more than the line's ₹3,000\.00 by ₹500\.00/);
+    const refused = await expectRefusedAndUnchanged(
+      () => server.command(cex, 'process-claim', { commandId, claimId, lines: lines(units(3500)) }),
+      /partial amount ₹3,500\.00 is more than the line's ₹3,000\.00 by ₹500\.00/,
+    );
     expect(refused.body.details).toMatchObject({ bookingId: bookings[1], lineAmount: units(3000), approvedAmount: units(3500) });
-    await expectRefusedAndUnchanged(() => server.command(cex, 'process-claim', { claimId, lines: lines(units(3000)) }), /equals the whole line \(₹3,000\.00\): approve the line in full/);
+    await expectRefusedAndUnchanged(
+      () => server.command(cex, 'process-claim', { claimId, lines: lines(units(3000)) }),
+      /equals the whole line \(₹3,000\.00\): approve the line in full/,
+    );
     const processed = await server.command(cex, 'process-claim', { commandId, claimId, lines: lines(units(2500)) });
     expect(processed.status, JSON.stringify(processed.body)).toBe(200);
     expect(processed.isReplay).toBe(false);

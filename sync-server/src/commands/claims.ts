@@ -14,7 +14,8 @@ import { formatMoney, yearParameters, type CommandContext, type CommandResult } 
  */
 export async function submitClaim(context: CommandContext, body: CommandBody<'submit-claim'>): Promise<CommandResult<'submit-claim'>> {
   const hashes = (body.documents ?? []).map((d) => d.sha256);
-  if (new Set(hashes).size !== hashes.length) throw fail('invalid-input', 'The same document (same SHA-256) is listed twice; list each supporting document once.');
+  if (new Set(hashes).size !== hashes.length)
+    throw fail('invalid-input', 'The same document (same SHA-256) is listed twice; list each supporting document once.');
   const caseRow = await lockCase(context, body.caseId);
   const [sums] = await context.sql.query<{ total: number; covered: number; shortfall: number; lines: number }>(
     `SELECT COALESCE(sum(amount), 0)::bigint AS total, COALESCE(sum(covered_amount), 0)::bigint AS covered,
@@ -25,13 +26,18 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
   const bookingSum = sums?.total ?? 0;
   if (body.amount !== bookingSum) {
     const difference = body.amount - bookingSum;
-    throw reject('claim-amount-mismatch', `The claim is ${formatMoney(context, body.amount)} but the case's bookings add up to ${formatMoney(context, bookingSum)}: the difference is ${formatMoney(context, Math.abs(difference))}.`, { claimed: body.amount, bookingSum, difference });
+    throw reject(
+      'claim-amount-mismatch',
+      `The claim is ${formatMoney(context, body.amount)} but the case's bookings add up to ${formatMoney(context, bookingSum)}: the difference is ${formatMoney(context, Math.abs(difference))}.`,
+      { claimed: body.amount, bookingSum, difference },
+    );
   }
   const [existing] = await context.sql.query<{ id: string }>('SELECT id FROM claims WHERE case_id = $1 OR id = $2', [caseRow.id, body.claimId]);
   if (existing) throw reject('claim-already-submitted', 'A claim was already submitted for this case.');
   if (caseRow.status !== 'discharged') throw reject('claim-not-discharged', `The case is ${caseRow.status}; discharge the patient before raising the claim.`);
   const preauth = await lockPreauth(context.sql, caseRow.id);
-  if (!preauth || preauth.status !== 'approved') throw reject('preauth-not-approved', `The pre-authorization is ${preauth?.status ?? 'not requested'}; a claim needs an approved pre-authorization.`);
+  if (!preauth || preauth.status !== 'approved')
+    throw reject('preauth-not-approved', `The pre-authorization is ${preauth?.status ?? 'not requested'}; a claim needs an approved pre-authorization.`);
   const hold = await lockHold(context.sql, caseRow.id);
   if (!hold || hold.status !== 'active') throw reject('claim-state-invalid', 'The case has no active hold to claim against.');
 
@@ -48,15 +54,57 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
   );
   const documents = body.documents ?? [];
   for (const [index, document] of documents.entries()) {
-    await context.sql.query('INSERT INTO claim_documents (claim_id, position, name, kind, size_bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6)', [body.claimId, index + 1, document.name, document.kind, document.sizeBytes, document.sha256]);
+    await context.sql.query('INSERT INTO claim_documents (claim_id, position, name, kind, size_bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6)', [
+      body.claimId,
+      index + 1,
+      document.name,
+      document.kind,
+      document.sizeBytes,
+      document.sha256,
+    ]);
   }
   await context.sql.query("UPDATE bookings SET closed_at = now() WHERE case_id = $1 AND status = 'active'", [caseRow.id]);
   await context.sql.query("UPDATE holds SET status = 'claimed', updated_at = now() WHERE id = $1", [hold.id]);
-  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -hold.amount, reason: 'hold-to-claim', commandId: context.commandId });
-  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'claim', delta: payer, reason: 'claim-submitted', commandId: context.commandId });
+  await appendLedger(context.sql, {
+    familyId: caseRow.family_id,
+    policyYear: caseRow.policy_year,
+    caseId: caseRow.id,
+    component: 'hold',
+    delta: -hold.amount,
+    reason: 'hold-to-claim',
+    commandId: context.commandId,
+  });
+  await appendLedger(context.sql, {
+    familyId: caseRow.family_id,
+    policyYear: caseRow.policy_year,
+    caseId: caseRow.id,
+    component: 'claim',
+    delta: payer,
+    reason: 'claim-submitted',
+    commandId: context.commandId,
+  });
   if (unused > 0) await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, unused);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-submitted', entityType: 'claim', entityId: body.claimId, before: { holdAmount: hold.amount }, after: { caseId: caseRow.id, amount: body.amount, payer, patient, released: unused, documents: hashes.length }, commandId: context.commandId });
-  return { claimId: body.claimId, caseId: caseRow.id, status: 'submitted', amount: body.amount, payerAmount: payer, patientAmount: patient, lines: sums?.lines ?? 0, documents: hashes.length, released: unused, family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year) };
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'claim-submitted',
+    entityType: 'claim',
+    entityId: body.claimId,
+    before: { holdAmount: hold.amount },
+    after: { caseId: caseRow.id, amount: body.amount, payer, patient, released: unused, documents: hashes.length },
+    commandId: context.commandId,
+  });
+  return {
+    claimId: body.claimId,
+    caseId: caseRow.id,
+    status: 'submitted',
+    amount: body.amount,
+    payerAmount: payer,
+    patientAmount: patient,
+    lines: sums?.lines ?? 0,
+    documents: hashes.length,
+    released: unused,
+    family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year),
+  };
 }
 
 interface ClaimRow {
@@ -79,7 +127,10 @@ async function lockClaim(context: CommandContext, claimId: string): Promise<{ cl
   await lockCase(context, found.case_id);
   const [claim] = await context.sql.query<ClaimRow>('SELECT * FROM claims WHERE id = $1 FOR UPDATE', [claimId]);
   if (!claim) throw fail('not-found', `There is no claim ${claimId}.`);
-  const lines = await context.sql.query<{ booking_id: string; payer_amount: number }>('SELECT booking_id, payer_amount FROM claim_lines WHERE claim_id = $1 ORDER BY booking_id', [claimId]);
+  const lines = await context.sql.query<{ booking_id: string; payer_amount: number }>(
+    'SELECT booking_id, payer_amount FROM claim_lines WHERE claim_id = $1 ORDER BY booking_id',
+    [claimId],
+  );
   return { claim, lines: lines.map((l) => ({ bookingId: l.booking_id, payerAmount: l.payer_amount })) };
 }
 
@@ -89,15 +140,23 @@ async function lockClaim(context: CommandContext, claimId: string): Promise<{ cl
  * rule, in the reviewer's money, naming the line (issue 12: 3,500 typed on a 3,000 line). The
  * domain's adjudicateLines keeps its own check as the last word.
  */
-function refusePartialAboveLine(context: CommandContext, lines: readonly { bookingId: string; payerAmount: number }[], decisions: CommandBody<'process-claim'>['lines']): void {
+function refusePartialAboveLine(
+  context: CommandContext,
+  lines: readonly { bookingId: string; payerAmount: number }[],
+  decisions: CommandBody<'process-claim'>['lines'],
+): void {
   const lineAmounts = new Map(lines.map((line) => [line.bookingId, line.payerAmount]));
   for (const decision of decisions) {
     const lineAmount = lineAmounts.get(decision.bookingId);
     if (decision.decision !== 'partial' || decision.approvedAmount === undefined || lineAmount === undefined || decision.approvedAmount < lineAmount) continue;
     const details = { bookingId: decision.bookingId, lineAmount, approvedAmount: decision.approvedAmount };
-    throw fail('invalid-input', decision.approvedAmount === lineAmount
-      ? `The partial amount ${formatMoney(context, decision.approvedAmount)} equals the whole line (${formatMoney(context, lineAmount)}): approve the line in full instead.`
-      : `The partial amount ${formatMoney(context, decision.approvedAmount)} is more than the line's ${formatMoney(context, lineAmount)} by ${formatMoney(context, decision.approvedAmount - lineAmount)}: a partial approval must be less than the line.`, details);
+    throw fail(
+      'invalid-input',
+      decision.approvedAmount === lineAmount
+        ? `The partial amount ${formatMoney(context, decision.approvedAmount)} equals the whole line (${formatMoney(context, lineAmount)}): approve the line in full instead.`
+        : `The partial amount ${formatMoney(context, decision.approvedAmount)} is more than the line's ${formatMoney(context, lineAmount)} by ${formatMoney(context, decision.approvedAmount - lineAmount)}: a partial approval must be less than the line.`,
+      details,
+    );
   }
 }
 
@@ -109,14 +168,32 @@ function toDecisions(lines: CommandBody<'process-claim'>['lines']): LineDecision
 export async function processClaim(context: CommandContext, body: CommandBody<'process-claim'>): Promise<CommandResult<'process-claim'>> {
   const { claim, lines } = await lockClaim(context, body.claimId);
   refusePartialAboveLine(context, lines, body.lines);
-  if (claim.status !== 'submitted') throw reject('claim-state-invalid', `The claim is ${claim.status}; CEX processes submitted claims.`, { status: claim.status });
+  if (claim.status !== 'submitted')
+    throw reject('claim-state-invalid', `The claim is ${claim.status}; CEX processes submitted claims.`, { status: claim.status });
   const decided = adjudicateLines(lines, toDecisions(body.lines));
   for (const line of decided) {
-    await context.sql.query('UPDATE claim_lines SET cex_decision = $3, cex_amount = $4, cex_reason_code = $5 WHERE claim_id = $1 AND booking_id = $2', [claim.id, line.bookingId, line.decision, line.approvedAmount, line.reasonCode]);
+    await context.sql.query('UPDATE claim_lines SET cex_decision = $3, cex_amount = $4, cex_reason_code = $5 WHERE claim_id = $1 AND booking_id = $2', [
+      claim.id,
+      line.bookingId,
+      line.decision,
+      line.approvedAmount,
+      line.reasonCode,
+    ]);
   }
   const recommended = decided.reduce((sum, line) => sum + line.approvedAmount, 0);
-  await context.sql.query("UPDATE claims SET status = 'processed', processed_at = now(), processed_by = $2 WHERE id = $1", [claim.id, context.principal.operatorId]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-processed', entityType: 'claim', entityId: claim.id, before: { status: 'submitted' }, after: { status: 'processed', recommended }, commandId: context.commandId });
+  await context.sql.query("UPDATE claims SET status = 'processed', processed_at = now(), processed_by = $2 WHERE id = $1", [
+    claim.id,
+    context.principal.operatorId,
+  ]);
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'claim-processed',
+    entityType: 'claim',
+    entityId: claim.id,
+    before: { status: 'submitted' },
+    after: { status: 'processed', recommended },
+    commandId: context.commandId,
+  });
   return { claimId: claim.id, status: 'processed', payerAmount: claim.payer_amount, recommendedAmount: recommended };
 }
 
@@ -124,21 +201,56 @@ export async function processClaim(context: CommandContext, body: CommandBody<'p
 export async function verifyClaim(context: CommandContext, body: CommandBody<'verify-claim'>): Promise<CommandResult<'verify-claim'>> {
   const { claim, lines } = await lockClaim(context, body.claimId);
   refusePartialAboveLine(context, lines, body.lines);
-  if (claim.status !== 'processed') throw reject('claim-state-invalid', `The claim is ${claim.status}; CPD verifies claims that CEX has processed.`, { status: claim.status });
+  if (claim.status !== 'processed')
+    throw reject('claim-state-invalid', `The claim is ${claim.status}; CPD verifies claims that CEX has processed.`, { status: claim.status });
   const decided = adjudicateLines(lines, toDecisions(body.lines));
   for (const line of decided) {
-    await context.sql.query('UPDATE claim_lines SET cpd_decision = $3, approved_amount = $4, reason_code = $5 WHERE claim_id = $1 AND booking_id = $2', [claim.id, line.bookingId, line.decision, line.approvedAmount, line.reasonCode]);
+    await context.sql.query('UPDATE claim_lines SET cpd_decision = $3, approved_amount = $4, reason_code = $5 WHERE claim_id = $1 AND booking_id = $2', [
+      claim.id,
+      line.bookingId,
+      line.decision,
+      line.approvedAmount,
+      line.reasonCode,
+    ]);
   }
   const approved = decided.reduce((sum, line) => sum + line.approvedAmount, 0);
   const returned = claim.payer_amount - approved;
   const status = approved === 0 ? 'denied' : 'approved';
-  await context.sql.query('UPDATE claims SET status = $2, approved_amount = $3, verified_at = now(), verified_by = $4 WHERE id = $1', [claim.id, status, approved, context.principal.operatorId]);
+  await context.sql.query('UPDATE claims SET status = $2, approved_amount = $3, verified_at = now(), verified_by = $4 WHERE id = $1', [
+    claim.id,
+    status,
+    approved,
+    context.principal.operatorId,
+  ]);
   if (returned > 0) {
     await releaseCover(context.sql, claim.family_id, claim.policy_year, returned);
-    await appendLedger(context.sql, { familyId: claim.family_id, policyYear: claim.policy_year, caseId: claim.case_id, component: 'claim', delta: -returned, reason: 'claim-adjudicated', commandId: context.commandId });
+    await appendLedger(context.sql, {
+      familyId: claim.family_id,
+      policyYear: claim.policy_year,
+      caseId: claim.case_id,
+      component: 'claim',
+      delta: -returned,
+      reason: 'claim-adjudicated',
+      commandId: context.commandId,
+    });
   }
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-verified', entityType: 'claim', entityId: claim.id, before: { status: 'processed', payerAmount: claim.payer_amount }, after: { status, approved, returnedToCover: returned }, commandId: context.commandId });
-  return { claimId: claim.id, status, payerAmount: claim.payer_amount, approvedAmount: approved, returnedToCover: returned, family: await familyBalance(context.sql, claim.family_id, claim.policy_year) };
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'claim-verified',
+    entityType: 'claim',
+    entityId: claim.id,
+    before: { status: 'processed', payerAmount: claim.payer_amount },
+    after: { status, approved, returnedToCover: returned },
+    commandId: context.commandId,
+  });
+  return {
+    claimId: claim.id,
+    status,
+    payerAmount: claim.payer_amount,
+    approvedAmount: approved,
+    returnedToCover: returned,
+    family: await familyBalance(context.sql, claim.family_id, claim.policy_year),
+  };
 }
 
 /**
@@ -196,7 +308,8 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   const approvedAmounts = claims.map((c) => c.approved_amount ?? 0);
   const amount = approvedAmounts.reduce((sum, value) => sum + value, 0);
   const deductions = body.deductions ?? 0;
-  if (deductions > amount) throw fail('invalid-input', `Deductions (${formatMoney(context, deductions)}) cannot exceed the approved amount (${formatMoney(context, amount)}).`);
+  if (deductions > amount)
+    throw fail('invalid-input', `Deductions (${formatMoney(context, deductions)}) cannot exceed the approved amount (${formatMoney(context, amount)}).`);
   // Each claim is split by the government share of its own policy year (a new year's scheme must
   // not split old claims at the new rate), as stored now: the open year's from the scheme row read
   // in this transaction, a closed year's as frozen at its roll-over. Claims of one year are split
@@ -208,8 +321,13 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
   for (const year of years) {
     const indexes = claims.flatMap((claim, index) => (claim.policy_year === year ? [index] : []));
     const yearAmounts = indexes.map((index) => approvedAmounts[index]!);
-    const yearSplit = splitPayment(yearAmounts.reduce((sum, value) => sum + value, 0), shares.get(year)!);
-    allocateGovernmentShare(yearAmounts, yearSplit.government).forEach((part, position) => { governmentParts[indexes[position]!] = part; });
+    const yearSplit = splitPayment(
+      yearAmounts.reduce((sum, value) => sum + value, 0),
+      shares.get(year)!,
+    );
+    allocateGovernmentShare(yearAmounts, yearSplit.government).forEach((part, position) => {
+      governmentParts[indexes[position]!] = part;
+    });
   }
   const government = governmentParts.reduce((sum, value) => sum + value, 0);
   const split = { government, insurer: amount - government };
@@ -231,9 +349,34 @@ export async function approvePayment(context: CommandContext, body: CommandBody<
     [body.paymentId, hospitalId!, context.commandId, claims.map((claim) => claim.id), approvedAmounts, governmentParts],
   );
   await context.sql.query("UPDATE claims SET status = 'paid', payment_id = $2 WHERE id = ANY($1::uuid[])", [ids, body.paymentId]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'payment-approved', entityType: 'payment', entityId: body.paymentId, after: { reference, claims: ids.length, amount, government: split.government, insurer: split.insurer, deductions, netPaid, governmentShareBp }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'payment-approved',
+    entityType: 'payment',
+    entityId: body.paymentId,
+    after: { reference, claims: ids.length, amount, government: split.government, insurer: split.insurer, deductions, netPaid, governmentShareBp },
+    commandId: context.commandId,
+  });
   for (const claim of claims) {
-    await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'claim-paid', entityType: 'claim', entityId: claim.id, before: { status: 'approved' }, after: { status: 'paid', paymentId: body.paymentId, reference }, commandId: context.commandId });
+    await appendAudit(context.sql, {
+      actorId: context.principal.operatorId,
+      action: 'claim-paid',
+      entityType: 'claim',
+      entityId: claim.id,
+      before: { status: 'approved' },
+      after: { status: 'paid', paymentId: body.paymentId, reference },
+      commandId: context.commandId,
+    });
   }
-  return { paymentId: body.paymentId, reference, hospitalId: hospitalId!, claims: ids.length, amount, governmentAmount: split.government, insurerAmount: split.insurer, deductions, netPaid };
+  return {
+    paymentId: body.paymentId,
+    reference,
+    hospitalId: hospitalId!,
+    claims: ids.length,
+    amount,
+    governmentAmount: split.government,
+    insurerAmount: split.insurer,
+    deductions,
+    netPaid,
+  };
 }

@@ -38,7 +38,10 @@ export interface YearParameters {
  * 31 December and booked on 1 January keeps the old year's), read inside the command's transaction.
  */
 export async function yearParameters(sql: Pick<Sql, 'query'>, policyYear: number): Promise<YearParameters> {
-  const [row] = await sql.query<YearParameters>('SELECT policy_year, government_share_bp, shortfall_policy, auto_extend_bp, is_open FROM policy_year_parameters WHERE policy_year = $1', [policyYear]);
+  const [row] = await sql.query<YearParameters>(
+    'SELECT policy_year, government_share_bp, shortfall_policy, auto_extend_bp, is_open FROM policy_year_parameters WHERE policy_year = $1',
+    [policyYear],
+  );
   if (!row) throw new Error(`Policy year ${policyYear} has no scheme parameters in this database.`);
   return row;
 }

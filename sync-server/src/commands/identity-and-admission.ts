@@ -33,33 +33,51 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
       `SELECT h.code, h.name, c.admitted_at FROM cases c JOIN hospitals h ON h.id = c.hospital_id WHERE c.member_id = $1 AND c.status = 'admitted'`,
       [body.memberId],
     );
-    throw reject('case-already-active', `This patient already has an active case at ${active?.name ?? 'another hospital'} (${active?.code ?? '?'}) since ${active ? new Date(active.admitted_at).toISOString() : '?'}; it must be discharged or cancelled there first.`, { hospitalCode: active?.code ?? null });
+    throw reject(
+      'case-already-active',
+      `This patient already has an active case at ${active?.name ?? 'another hospital'} (${active?.code ?? '?'}) since ${active ? new Date(active.admitted_at).toISOString() : '?'}; it must be discharged or cancelled there first.`,
+      { hospitalCode: active?.code ?? null },
+    );
   };
   if (body.identityMethod === 'override' && (!body.overrideReason || !body.supervisorName)) {
-    throw fail('invalid-input', 'An identity override needs a written reason (at least 15 characters) and the authorising supervisor\'s name.');
+    throw fail('invalid-input', "An identity override needs a written reason (at least 15 characters) and the authorising supervisor's name.");
   }
   // The time the operator admitted the patient (issue 12 item 4), possibly offline hours ago; its
   // policy year is the case's. receivedAt is when the server heard of it.
   const receivedAt = context.services.now();
   const when = admissionTime(body.admittedAt === undefined ? undefined : new Date(body.admittedAt), receivedAt);
   if (!when.ok) {
-    throw fail('invalid-input', when.reason === 'in-the-future'
-      ? `The admission time ${body.admittedAt} is more than 5 minutes ahead of the server's clock (${receivedAt.toISOString()}): check the desk's date and time.`
-      : `The admission time ${body.admittedAt} is more than 7 days before the server heard of it: admit the patient again with the current time.`, { admittedAt: body.admittedAt, receivedAt: receivedAt.toISOString() });
+    throw fail(
+      'invalid-input',
+      when.reason === 'in-the-future'
+        ? `The admission time ${body.admittedAt} is more than 5 minutes ahead of the server's clock (${receivedAt.toISOString()}): check the desk's date and time.`
+        : `The admission time ${body.admittedAt} is more than 7 days before the server heard of it: admit the patient again with the current time.`,
+      { admittedAt: body.admittedAt, receivedAt: receivedAt.toISOString() },
+    );
   }
   const policyYear = policyYearOf(when.admittedAt, context.scheme.time_zone, context.scheme.year_start_month);
   const [known] = await context.sql.query('SELECT 1 FROM policy_year_parameters WHERE policy_year = $1', [policyYear]);
   if (!known) {
-    throw fail('invalid-input', `The admission time ${when.admittedAt.toISOString()} falls in policy year ${policyYear}, which this scheme has no cover for.`, { policyYear });
+    throw fail('invalid-input', `The admission time ${when.admittedAt.toISOString()} falls in policy year ${policyYear}, which this scheme has no cover for.`, {
+      policyYear,
+    });
   }
   const [active] = await context.sql.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [body.memberId]);
   if (active) return activeElsewhere();
   if (body.identityMethod === 'otp') {
     // A one-time code proves identity only if it was verified for this member, recently, and not used before.
-    const [challenge] = body.otpChallengeId ? await context.sql.query<{ member_id: string; verified_at: Date | null; used_by_case: string | null }>('SELECT member_id, verified_at, used_by_case FROM otp_challenges WHERE id = $1 FOR UPDATE', [body.otpChallengeId]) : [];
+    const [challenge] = body.otpChallengeId
+      ? await context.sql.query<{ member_id: string; verified_at: Date | null; used_by_case: string | null }>(
+          'SELECT member_id, verified_at, used_by_case FROM otp_challenges WHERE id = $1 FOR UPDATE',
+          [body.otpChallengeId],
+        )
+      : [];
     const isFresh = challenge?.verified_at && context.services.now().getTime() - new Date(challenge.verified_at).getTime() < 30 * 60_000;
     if (!challenge || challenge.member_id !== body.memberId || !isFresh || challenge.used_by_case) {
-      throw reject('identity-not-proven', 'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.');
+      throw reject(
+        'identity-not-proven',
+        'Admission by one-time code needs a code verified for this patient in the last 30 minutes; verify a code or use another method.',
+      );
     }
     await context.sql.query('UPDATE otp_challenges SET used_by_case = $2 WHERE id = $1', [body.otpChallengeId!, body.caseId]);
   }
@@ -71,19 +89,55 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     `INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_by, admitted_at, received_at, policy_year)
      VALUES ($1, $2, $3, $4, 'admitted', $5, $6, $7, $8, $9, $10)
      ON CONFLICT (member_id) WHERE status = 'admitted' DO NOTHING RETURNING id`,
-    [body.caseId, member.id, member.family_id, hospitalId, body.identityMethod, body.isEmergency ?? false, context.principal.operatorId, when.admittedAt, receivedAt, policyYear],
+    [
+      body.caseId,
+      member.id,
+      member.family_id,
+      hospitalId,
+      body.identityMethod,
+      body.isEmergency ?? false,
+      context.principal.operatorId,
+      when.admittedAt,
+      receivedAt,
+      policyYear,
+    ],
   );
   if (inserted.length === 0) return activeElsewhere();
   // Identity not proven by the patient's body or phone goes to the review queue: an override
   // (unconscious patient, supervisor named) and an admission on a document alone (issue 12 item 23).
   const review = identityReview(body) ?? yearReview(policyYear, context.scheme.policy_year);
   if (review) {
-    await context.sql.defer('INSERT INTO identity_overrides (case_id, member_id, hospital_id, reason, supervisor_name, created_by, method) VALUES ($1, $2, $3, $4, $5, $6, $7)', [body.caseId, member.id, hospitalId, review.reason, review.supervisorName, context.principal.operatorId, review.method]);
+    await context.sql.defer(
+      'INSERT INTO identity_overrides (case_id, member_id, hospital_id, reason, supervisor_name, created_by, method) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [body.caseId, member.id, hospitalId, review.reason, review.supervisorName, context.principal.operatorId, review.method],
+    );
   }
   // Touch the family so its replicated summary (active cases at every hospital) reaches desks.
   await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [member.family_id]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'case-admitted', entityType: 'case', entityId: body.caseId, after: { memberId: member.id, hospitalId, identityMethod: body.identityMethod, admittedAt: when.admittedAt.toISOString(), receivedAt: receivedAt.toISOString(), policyYear }, commandId: context.commandId });
-  return { caseId: body.caseId, status: 'admitted', familyId: member.family_id, identityMethod: body.identityMethod, flaggedForReview: review !== null, admittedAt: when.admittedAt.toISOString(), policyYear };
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'case-admitted',
+    entityType: 'case',
+    entityId: body.caseId,
+    after: {
+      memberId: member.id,
+      hospitalId,
+      identityMethod: body.identityMethod,
+      admittedAt: when.admittedAt.toISOString(),
+      receivedAt: receivedAt.toISOString(),
+      policyYear,
+    },
+    commandId: context.commandId,
+  });
+  return {
+    caseId: body.caseId,
+    status: 'admitted',
+    familyId: member.family_id,
+    identityMethod: body.identityMethod,
+    flaggedForReview: review !== null,
+    admittedAt: when.admittedAt.toISOString(),
+    policyYear,
+  };
 }
 
 /**
@@ -93,7 +147,11 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
  */
 function yearReview(policyYear: number, openYear: number): { method: 'closed-year'; reason: string; supervisorName: null } | null {
   if (policyYear >= openYear) return null;
-  return { method: 'closed-year', reason: `Admitted at a time in policy year ${policyYear}, after the scheme moved to ${openYear}: the case draws on ${policyYear}'s cover.`, supervisorName: null };
+  return {
+    method: 'closed-year',
+    reason: `Admitted at a time in policy year ${policyYear}, after the scheme moved to ${openYear}: the case draws on ${policyYear}'s cover.`,
+    supervisorName: null,
+  };
 }
 
 /** What the identity review queue records for an admission, or null when identity was proven. */
@@ -102,7 +160,11 @@ function identityReview(body: CommandBody<'admit'>): { method: 'override' | 'doc
     case 'override':
       return { method: 'override', reason: body.overrideReason ?? '', supervisorName: body.supervisorName ?? null };
     case 'document':
-      return { method: 'document', reason: 'Admitted on a document alone: no fingerprint, face or one-time code proved this patient\'s identity.', supervisorName: null };
+      return {
+        method: 'document',
+        reason: "Admitted on a document alone: no fingerprint, face or one-time code proved this patient's identity.",
+        supervisorName: null,
+      };
     default:
       return null;
   }
@@ -149,7 +211,11 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   if (!grant) {
     const balance = await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year);
     const decision = decideHold(requested, balance.available, 'refuse');
-    throw reject('insufficient-cover', `The family has ${formatMoney(context, balance.available)} available, less than the ${formatMoney(context, requested)} requested, and the scheme refuses partial holds.`, { available: balance.available, requested, decision: typeof decision === 'string' ? decision : 'granted' });
+    throw reject(
+      'insufficient-cover',
+      `The family has ${formatMoney(context, balance.available)} available, less than the ${formatMoney(context, requested)} requested, and the scheme refuses partial holds.`,
+      { available: balance.available, requested, decision: typeof decision === 'string' ? decision : 'granted' },
+    );
   }
   const shortfall = requested - grant.granted;
   const holdId = randomUUID();
@@ -163,18 +229,43 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [randomUUID(), caseRow.id, treatmentPackage.code, treatmentPackage.version, treatmentPackage.price, requested, status, body.clinicalNote ?? null],
   );
-  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: grant.granted, reason: 'preauth-hold', commandId: context.commandId });
+  await appendLedger(context.sql, {
+    familyId: caseRow.family_id,
+    policyYear: caseRow.policy_year,
+    caseId: caseRow.id,
+    component: 'hold',
+    delta: grant.granted,
+    reason: 'preauth-hold',
+    commandId: context.commandId,
+  });
   // The shortfall is an estimate, stated in the answer and kept on the hold (authorized − amount);
   // the patient owes only what bookings leave uncovered (booking-shortfall shares, migration 011).
   await appendAudit(context.sql, {
-    actorId: context.principal.operatorId, action: 'preauth-requested', entityType: 'case', entityId: caseRow.id,
+    actorId: context.principal.operatorId,
+    action: 'preauth-requested',
+    entityType: 'case',
+    entityId: caseRow.id,
     before: { committed: grant.committed - grant.granted },
-    after: { holdId, packageCode: treatmentPackage.code, packageVersion: treatmentPackage.version, requested, hold: grant.granted, shortfall, committed: grant.committed },
+    after: {
+      holdId,
+      packageCode: treatmentPackage.code,
+      packageVersion: treatmentPackage.version,
+      requested,
+      hold: grant.granted,
+      shortfall,
+      committed: grant.committed,
+    },
     commandId: context.commandId,
   });
   return {
-    caseId: caseRow.id, preauthStatus: status, packageCode: treatmentPackage.code, packageVersion: treatmentPackage.version,
-    requestedAmount: requested, holdId, holdAmount: grant.granted, shortfall,
+    caseId: caseRow.id,
+    preauthStatus: status,
+    packageCode: treatmentPackage.code,
+    packageVersion: treatmentPackage.version,
+    requestedAmount: requested,
+    holdId,
+    holdAmount: grant.granted,
+    shortfall,
     summary: holdSummary(context, requested, grant.granted),
     family: { cover: grant.cover, committed: grant.committed, available: grant.cover - grant.committed },
   };
@@ -187,7 +278,8 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
 export function holdSummary(context: CommandContext, requested: number, held: number): string {
   if (held === requested) return `${formatMoney(context, held)} is held on the family's cover.`;
   const short = formatMoney(context, requested - held);
-  if (held === 0) return `Nothing could be held: the family's cover is used up. The request waits for its decision; ${short} would be the patient's shortfall unless cover frees up before then.`;
+  if (held === 0)
+    return `Nothing could be held: the family's cover is used up. The request waits for its decision; ${short} would be the patient's shortfall unless cover frees up before then.`;
   return `${formatMoney(context, held)} is held, all the cover had left; ${short} would be the patient's shortfall unless cover frees up before the decision.`;
 }
 
@@ -199,6 +291,14 @@ export async function respondQuery(context: CommandContext, body: CommandBody<'r
   if (!preauth) throw reject('preauth-not-requested', 'No pre-authorization was requested for this case.');
   if (preauth.status !== 'queried') throw reject('preauth-not-pending', `The pre-authorization is ${preauth.status}, not queried; there is nothing to answer.`);
   await context.sql.query("UPDATE preauths SET status = 'pending', query_response = $2 WHERE id = $1", [preauth.id, body.response]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'preauth-query-answered', entityType: 'case', entityId: caseRow.id, before: { status: 'queried' }, after: { status: 'pending' }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'preauth-query-answered',
+    entityType: 'case',
+    entityId: caseRow.id,
+    before: { status: 'queried' },
+    after: { status: 'pending' },
+    commandId: context.commandId,
+  });
   return { caseId: caseRow.id, preauthStatus: 'pending' };
 }

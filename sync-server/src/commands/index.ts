@@ -12,7 +12,7 @@ import { registerDesk, registerHospital, revokeDesk, setSchemeParameters, update
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
 export const handlers: CommandHandlers = {
   'identify-member': identifyMember,
-  'admit': admit,
+  admit: admit,
   'request-preauth': requestPreauth,
   'respond-query': respondQuery,
   'decide-preauth': decidePreauth,
@@ -22,7 +22,7 @@ export const handlers: CommandHandlers = {
   'decide-enhancement': decideEnhancement,
   'add-booking': addBooking,
   'void-booking': voidBooking,
-  'discharge': discharge,
+  discharge: discharge,
   'submit-claim': submitClaim,
   'process-claim': processClaim,
   'verify-claim': verifyClaim,

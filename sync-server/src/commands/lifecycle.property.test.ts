@@ -25,8 +25,21 @@ type Step =
 const amount = fc.constantFrom(units(500), units(2500), units(4000), units(9000));
 // Weighted so walks get past the first decision: discharge and cancel end most walks early.
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('request-preauth' as const), packageCode: fc.constantFrom('MG012A' as const, 'SB001A' as const, 'MG001A' as const, 'SG999U' as const) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('decide-preauth' as const), decision: fc.constantFrom('approve' as const, 'approve-lower' as const, 'reject' as const, 'query' as const), amount }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('request-preauth' as const),
+      packageCode: fc.constantFrom('MG012A' as const, 'SB001A' as const, 'MG001A' as const, 'SG999U' as const),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('decide-preauth' as const),
+      decision: fc.constantFrom('approve' as const, 'approve-lower' as const, 'reject' as const, 'query' as const),
+      amount,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('respond-query' as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('recommend-preauth' as const), amount }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('approve-unspecified' as const), decision: fc.constantFrom('approve' as const, 'reject' as const) }) },
@@ -84,33 +97,64 @@ describe.runIf(availableBackends.includes('postgres'))('every reachable case sta
     const state = await stateOf(caseId);
     switch (drawn.kind) {
       case 'request-preauth':
-        return server.command(tokens.desk, 'request-preauth', { caseId, packageCode: drawn.packageCode, ...(drawn.packageCode === 'SG999U' ? { estimatedAmount: units(5000) } : {}) });
+        return server.command(tokens.desk, 'request-preauth', {
+          caseId,
+          packageCode: drawn.packageCode,
+          ...(drawn.packageCode === 'SG999U' ? { estimatedAmount: units(5000) } : {}),
+        });
       case 'decide-preauth':
-        return server.command(tokens.ppd, 'decide-preauth', { caseId, decision: drawn.decision, ...(drawn.decision === 'approve' ? {} : { reason: 'Property test decision' }), ...(drawn.decision === 'approve-lower' ? { amount: drawn.amount } : {}) });
+        return server.command(tokens.ppd, 'decide-preauth', {
+          caseId,
+          decision: drawn.decision,
+          ...(drawn.decision === 'approve' ? {} : { reason: 'Property test decision' }),
+          ...(drawn.decision === 'approve-lower' ? { amount: drawn.amount } : {}),
+        });
       case 'respond-query':
         return server.command(tokens.desk, 'respond-query', { caseId, response: 'Report attached' });
       case 'recommend-preauth':
         return server.command(tokens.mc, 'recommend-preauth', { caseId, recommendedAmount: drawn.amount, reason: 'Comparable package' });
       case 'approve-unspecified':
-        return server.command(tokens.admin, 'approve-unspecified', { caseId, decision: drawn.decision, ...(drawn.decision === 'reject' ? { reason: 'Not justified' } : {}) });
+        return server.command(tokens.admin, 'approve-unspecified', {
+          caseId,
+          decision: drawn.decision,
+          ...(drawn.decision === 'reject' ? { reason: 'Not justified' } : {}),
+        });
       case 'add-booking': {
         const bookingId = randomUUID();
-        const answer = await server.command(tokens.desk, 'add-booking', { bookingId, caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: drawn.amount });
+        const answer = await server.command(tokens.desk, 'add-booking', {
+          bookingId,
+          caseId,
+          itemCode: 'SVC',
+          description: 'Service',
+          quantity: 1,
+          unitPrice: drawn.amount,
+        });
         if (answer.status === 200) bookings.push(bookingId);
         return answer;
       }
       case 'void-booking':
-        return server.command(tokens.desk, 'void-booking', { bookingId: bookings[drawn.index % Math.max(1, bookings.length)] ?? randomUUID(), reason: 'Entered by mistake' });
+        return server.command(tokens.desk, 'void-booking', {
+          bookingId: bookings[drawn.index % Math.max(1, bookings.length)] ?? randomUUID(),
+          reason: 'Entered by mistake',
+        });
       case 'request-enhancement':
         return server.command(tokens.desk, 'request-enhancement', { enhancementId: randomUUID(), caseId, amount: drawn.amount, reason: 'More days needed' });
       case 'decide-enhancement':
-        return server.command(tokens.ppd, 'decide-enhancement', { enhancementId: state.pendingEnhancement ?? randomUUID(), decision: drawn.decision, ...(drawn.decision === 'reject' ? { reason: 'Not justified' } : {}) });
+        return server.command(tokens.ppd, 'decide-enhancement', {
+          enhancementId: state.pendingEnhancement ?? randomUUID(),
+          decision: drawn.decision,
+          ...(drawn.decision === 'reject' ? { reason: 'Not justified' } : {}),
+        });
       case 'discharge':
         return server.command(tokens.desk, 'discharge', { caseId });
       case 'cancel-case':
         return server.command(tokens.desk, 'cancel-case', { caseId, reason: 'Admitted by mistake' });
       case 'submit-claim':
-        return server.command(tokens.desk, 'submit-claim', { claimId: randomUUID(), caseId, amount: Math.max(1, state.bookingSum + (drawn.exact ? 0 : units(100))) });
+        return server.command(tokens.desk, 'submit-claim', {
+          claimId: randomUUID(),
+          caseId,
+          amount: Math.max(1, state.bookingSum + (drawn.exact ? 0 : units(100))),
+        });
     }
   };
 
@@ -122,16 +166,22 @@ describe.runIf(availableBackends.includes('postgres'))('every reachable case sta
     };
     let state = await stateOf(caseId);
     if (state.status === 'admitted') {
-      if (state.preauthStatus === 'queried') await accepted(server.command(tokens.desk, 'respond-query', { caseId, response: 'Report attached' }), 'respond-query');
-      if (state.preauthStatus === 'committee-review') await accepted(server.command(tokens.mc, 'recommend-preauth', { caseId, recommendedAmount: units(5000), reason: 'As estimated' }), 'recommend-preauth');
+      if (state.preauthStatus === 'queried')
+        await accepted(server.command(tokens.desk, 'respond-query', { caseId, response: 'Report attached' }), 'respond-query');
+      if (state.preauthStatus === 'committee-review')
+        await accepted(server.command(tokens.mc, 'recommend-preauth', { caseId, recommendedAmount: units(5000), reason: 'As estimated' }), 'recommend-preauth');
       state = await stateOf(caseId);
       if (state.preauthStatus === 'pending') await accepted(server.command(tokens.ppd, 'decide-preauth', { caseId, decision: 'approve' }), 'decide-preauth');
-      if (state.preauthStatus === 'admin-review') await accepted(server.command(tokens.admin, 'approve-unspecified', { caseId, decision: 'approve' }), 'approve-unspecified');
+      if (state.preauthStatus === 'admin-review')
+        await accepted(server.command(tokens.admin, 'approve-unspecified', { caseId, decision: 'approve' }), 'approve-unspecified');
       await accepted(server.command(tokens.desk, 'discharge', { caseId }), 'discharge');
       state = await stateOf(caseId);
     }
     if (state.holdStatus === 'active') {
-      await accepted(server.command(tokens.desk, 'submit-claim', { claimId: randomUUID(), caseId, amount: state.bookingSum }), `submit-claim of ${state.bookingSum}`);
+      await accepted(
+        server.command(tokens.desk, 'submit-claim', { claimId: randomUUID(), caseId, amount: state.bookingSum }),
+        `submit-claim of ${state.bookingSum}`,
+      );
       state = await stateOf(caseId);
     }
     return state;
@@ -140,31 +190,41 @@ describe.runIf(availableBackends.includes('postgres'))('every reachable case sta
   it('a random walk of lifecycle commands never strands a hold and never answers 5xx', async () => {
     const seen = new Map<string, number>();
     // Most walks start with a pre-auth (a case without one holds nothing), then anything goes.
-    const walk = fc.tuple(fc.option(fc.constantFrom('MG012A' as const, 'SB001A' as const, 'MG001A' as const, 'SG999U' as const), { freq: 8 }), fc.array(step, { maxLength: 10 }))
+    const walk = fc
+      .tuple(
+        fc.option(fc.constantFrom('MG012A' as const, 'SB001A' as const, 'MG001A' as const, 'SG999U' as const), { freq: 8 }),
+        fc.array(step, { maxLength: 10 }),
+      )
       .map(([packageCode, rest]): Step[] => (packageCode ? [{ kind: 'request-preauth', packageCode }, ...rest] : rest));
-    await fc.assert(fc.asyncProperty(walk, async (steps) => {
-      // A failed (or shrunk) run may have left the father admitted: start from a clean slate.
-      const [left] = await server.scratch.db.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [demoIds.father]);
-      if (left) await server.command(tokens.desk, 'cancel-case', { caseId: left.id, reason: 'Left over from a failed run' });
-      const caseId = randomUUID();
-      expect((await server.command(tokens.desk, 'admit', { caseId, memberId: demoIds.father, identityMethod: 'fingerprint' })).status).toBe(200);
-      const bookings: string[] = [];
-      for (const drawn of steps) {
-        const answer = await send(caseId, bookings, drawn);
-        expect(answer.status, `${drawn.kind}: ${JSON.stringify(answer.body)}`).toBeLessThan(500);
-        if (answer.status !== 200) expect(typeof answer.body.code, drawn.kind).toBe('string');
-      }
-      const reached = await stateOf(caseId);
-      const end = await close(caseId);
-      expect(end.holdStatus === null || end.holdStatus === 'released' || end.holdStatus === 'claimed', `hold ${end.holdStatus} after ${steps.map((s) => s.kind).join(', ')}`).toBe(true);
-      const key = `${reached.status}/${reached.preauthStatus ?? 'none'}/${reached.holdStatus ?? 'none'}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-      for (const row of await moneyConsistency(server.scratch)) {
-        expect(row.committed).toBeLessThanOrEqual(row.cover);
-        expect(row.ledger).toBe(row.committed);
-        expect(row.ledger_holds).toBe(row.holds);
-      }
-    }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(walk, async (steps) => {
+        // A failed (or shrunk) run may have left the father admitted: start from a clean slate.
+        const [left] = await server.scratch.db.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [demoIds.father]);
+        if (left) await server.command(tokens.desk, 'cancel-case', { caseId: left.id, reason: 'Left over from a failed run' });
+        const caseId = randomUUID();
+        expect((await server.command(tokens.desk, 'admit', { caseId, memberId: demoIds.father, identityMethod: 'fingerprint' })).status).toBe(200);
+        const bookings: string[] = [];
+        for (const drawn of steps) {
+          const answer = await send(caseId, bookings, drawn);
+          expect(answer.status, `${drawn.kind}: ${JSON.stringify(answer.body)}`).toBeLessThan(500);
+          if (answer.status !== 200) expect(typeof answer.body.code, drawn.kind).toBe('string');
+        }
+        const reached = await stateOf(caseId);
+        const end = await close(caseId);
+        expect(
+          end.holdStatus === null || end.holdStatus === 'released' || end.holdStatus === 'claimed',
+          `hold ${end.holdStatus} after ${steps.map((s) => s.kind).join(', ')}`,
+        ).toBe(true);
+        const key = `${reached.status}/${reached.preauthStatus ?? 'none'}/${reached.holdStatus ?? 'none'}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+        for (const row of await moneyConsistency(server.scratch)) {
+          expect(row.committed).toBeLessThanOrEqual(row.cover);
+          expect(row.ledger).toBe(row.committed);
+          expect(row.ledger_holds).toBe(row.holds);
+        }
+      }),
+      { numRuns: 40 },
+    );
     // The walk reached more than the happy path (guards the generator against collapsing).
     expect(seen.size).toBeGreaterThanOrEqual(4);
     console.info(`lifecycle property: states reached before closing ${JSON.stringify(Object.fromEntries(seen))}`);

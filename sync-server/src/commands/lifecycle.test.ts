@@ -14,7 +14,9 @@ async function expectConsistent(server: TestServer): Promise<void> {
     expect(row.ledger).toBe(row.committed);
     expect(row.ledger_holds).toBe(row.holds);
   }
-  const stranded = await server.scratch.db.query("SELECT h.case_id, c.status FROM holds h JOIN cases c ON c.id = h.case_id WHERE h.status = 'active' AND c.status = 'cancelled'");
+  const stranded = await server.scratch.db.query(
+    "SELECT h.case_id, c.status FROM holds h JOIN cases c ON c.id = h.case_id WHERE h.status = 'active' AND c.status = 'cancelled'",
+  );
   expect(stranded).toEqual([]);
 }
 
@@ -25,7 +27,12 @@ async function expectConsistent(server: TestServer): Promise<void> {
  */
 describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
   let server: TestServer;
-  let desk = '', deskB = '', ppd = '', mc = '', admin = '', ha = '';
+  let desk = '',
+    deskB = '',
+    ppd = '',
+    mc = '',
+    admin = '',
+    ha = '';
   beforeAll(async () => {
     server = await startTestServer(backend, { extraFamilies: 0 });
     desk = await server.login('medco.a');
@@ -47,7 +54,12 @@ describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
   };
   const book = (caseId: string, amount: number, token = desk) =>
     server.command(token, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'SVC', description: 'Service', quantity: 1, unitPrice: units(amount) });
-  const balance = async () => (await server.get(desk, `/families/${demoIds.seedFamily}/balance`)).body as { committed: number; holds: { caseId: string; amount: number; authorized: number; preauthStatus: string }[]; patientShares: { memberId: string; kind: string; amount: number }[] };
+  const balance = async () =>
+    (await server.get(desk, `/families/${demoIds.seedFamily}/balance`)).body as {
+      committed: number;
+      holds: { caseId: string; amount: number; authorized: number; preauthStatus: string }[];
+      patientShares: { memberId: string; kind: string; amount: number }[];
+    };
   const holdOf = async (caseId: string) => {
     const [hold] = await server.scratch.db.query<{ amount: number; status: string }>('SELECT amount, status FROM holds WHERE case_id = $1', [caseId]);
     return hold;
@@ -69,7 +81,7 @@ describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
       expect((await balance()).committed).toBe(units(6000));
       const discharged = resultOf(await server.command(desk, 'discharge', { caseId }));
       expect(discharged).toMatchObject({ bookingSum: 0, holdStatus: 'released', released: units(6000), nextStep: 'none' });
-      expect(String(discharged.summary)).toContain('₹6,000.00 hold went back to the family\'s cover');
+      expect(String(discharged.summary)).toContain("₹6,000.00 hold went back to the family's cover");
       expect(await holdOf(caseId)).toEqual({ amount: 0, status: 'released' });
       expect((await balance()).committed).toBe(0);
       // Nothing else moves it: there is no claim of nothing, and a discharged case stays discharged.
@@ -95,7 +107,10 @@ describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
     const committee = await admit(demoIds.son);
     resultOf(await server.command(desk, 'request-preauth', { caseId: committee, packageCode: 'SG999U', estimatedAmount: units(3000) }));
     resultOf(await server.command(desk, 'discharge', { caseId: committee }));
-    expectRefused(await server.command(mc, 'recommend-preauth', { caseId: committee, recommendedAmount: units(2500), reason: 'Comparable package' }), 'case-not-admitted');
+    expectRefused(
+      await server.command(mc, 'recommend-preauth', { caseId: committee, recommendedAmount: units(2500), reason: 'Comparable package' }),
+      'case-not-admitted',
+    );
     expect((await balance()).committed).toBe(0);
   });
 
@@ -128,23 +143,33 @@ describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
     const father = await admit(demoIds.father);
     resultOf(await server.command(desk, 'request-preauth', { caseId: father, packageCode: 'MG012A' }));
     const mother = await admit(demoIds.mother, deskB);
-    expect(resultOf(await server.command(deskB, 'request-preauth', { caseId: mother, packageCode: 'MG006A' }))).toMatchObject({ holdAmount: units(4000), shortfall: units(1000) });
+    expect(resultOf(await server.command(deskB, 'request-preauth', { caseId: mother, packageCode: 'MG006A' }))).toMatchObject({
+      holdAmount: units(4000),
+      shortfall: units(1000),
+    });
     resultOf(await server.command(ppd, 'decide-preauth', { caseId: mother, decision: 'approve' }));
     expect(resultOf(await book(mother, 5000, deskB))).toMatchObject({ coveredAmount: units(4000), shortfallAmount: units(1000) });
     // Per case: the mother still owes the 800 booked after the rejection in the test above.
     const owed = async (caseId: string) => {
-      const [row] = await server.scratch.db.query<{ total: number }>('SELECT COALESCE(sum(amount), 0)::bigint AS total FROM patient_shares WHERE case_id = $1', [caseId]);
+      const [row] = await server.scratch.db.query<{ total: number }>(
+        'SELECT COALESCE(sum(amount), 0)::bigint AS total FROM patient_shares WHERE case_id = $1',
+        [caseId],
+      );
       return row?.total;
     };
     expect(await owed(mother)).toBe(units(1000));
     expect((await balance()).patientShares).toContainEqual({ memberId: demoIds.mother, kind: 'booking-shortfall', amount: units(1000 + 800) });
     // An approve-lower is the reviewer's figure, not a debt: no share until bookings pass the hold.
-    resultOf(await server.command(ppd, 'decide-preauth', { caseId: father, decision: 'approve-lower', amount: units(3000), reason: 'Moderate dehydration only' }));
+    resultOf(
+      await server.command(ppd, 'decide-preauth', { caseId: father, decision: 'approve-lower', amount: units(3000), reason: 'Moderate dehydration only' }),
+    );
     expect(await owed(father)).toBe(0);
     resultOf(await server.command(desk, 'cancel-case', { caseId: father, reason: 'test over' }));
     resultOf(await server.command(deskB, 'cancel-case', { caseId: mother, reason: 'test over' }));
     expect(await owed(mother)).toBe(0);
-    const [preauthShares] = await server.scratch.db.query<{ count: number }>("SELECT count(*)::int AS count FROM patient_shares WHERE kind = 'preauth-shortfall'");
+    const [preauthShares] = await server.scratch.db.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM patient_shares WHERE kind = 'preauth-shortfall'",
+    );
     expect(preauthShares?.count).toBe(0);
   });
 
@@ -154,13 +179,18 @@ describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
     const mother = await admit(demoIds.mother, deskB);
     const partly = resultOf(await server.command(deskB, 'request-preauth', { caseId: mother, packageCode: 'MG012A' })); // 6,000, 1,000 left
     expect(partly).toMatchObject({ holdAmount: units(1000), shortfall: units(5000) });
-    expect(String(partly.summary)).toContain('₹5,000.00 would be the patient\'s shortfall');
+    expect(String(partly.summary)).toContain("₹5,000.00 would be the patient's shortfall");
     const son = await admit(demoIds.son);
     const nothing = resultOf(await server.command(desk, 'request-preauth', { caseId: son, packageCode: 'SB001A' }));
     expect(nothing).toMatchObject({ preauthStatus: 'pending', holdAmount: 0, shortfall: units(7500) });
     expect(String(nothing.summary)).toContain('Nothing could be held');
     expect((await balance()).holds).toContainEqual(expect.objectContaining({ caseId: son, amount: 0, authorized: units(7500), preauthStatus: 'pending' }));
-    for (const [caseId, token] of [[father, desk], [mother, deskB], [son, desk]] as const) resultOf(await server.command(token, 'cancel-case', { caseId, reason: 'test over' }));
+    for (const [caseId, token] of [
+      [father, desk],
+      [mother, deskB],
+      [son, desk],
+    ] as const)
+      resultOf(await server.command(token, 'cancel-case', { caseId, reason: 'test over' }));
   });
 
   it('an enhancement that would take the authorized amount past maxAmount is refused, writing nothing (issue 24 item 9)', async () => {
@@ -179,9 +209,17 @@ describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
 
   it('an admission on a document alone is flagged and listed for review like an override (issue 12 item 23)', async () => {
     const caseId = randomUUID();
-    expect(resultOf(await server.command(desk, 'admit', { caseId, memberId: demoIds.daughter, identityMethod: 'document' }))).toMatchObject({ identityMethod: 'document', flaggedForReview: true });
-    const queue = (await server.get(ha, '/reviews/identity-overrides')).body as { overrides: { caseId: string; reason: string; supervisorName: string | null; reviewedAt: string | null }[]; unreviewed: number };
-    expect(queue.overrides).toContainEqual(expect.objectContaining({ caseId, supervisorName: null, reviewedAt: null, reason: expect.stringContaining('document alone') }));
+    expect(resultOf(await server.command(desk, 'admit', { caseId, memberId: demoIds.daughter, identityMethod: 'document' }))).toMatchObject({
+      identityMethod: 'document',
+      flaggedForReview: true,
+    });
+    const queue = (await server.get(ha, '/reviews/identity-overrides')).body as {
+      overrides: { caseId: string; reason: string; supervisorName: string | null; reviewedAt: string | null }[];
+      unreviewed: number;
+    };
+    expect(queue.overrides).toContainEqual(
+      expect.objectContaining({ caseId, supervisorName: null, reviewedAt: null, reason: expect.stringContaining('document alone') }),
+    );
     expect(queue.unreviewed).toBe(1);
     resultOf(await server.command(ha, 'review-override', { caseId, note: 'Ration card and voter id seen by the supervisor' }));
     resultOf(await server.command(desk, 'cancel-case', { caseId, reason: 'test over' }));
@@ -191,7 +229,9 @@ describe.each(availableBackends)('money lifecycle (%s)', (backend) => {
 /** Races on real PostgreSQL: whatever the commit order, the answers are true and nothing is a 500. */
 describe.runIf(availableBackends.includes('postgres'))('money lifecycle races (postgres)', () => {
   let server: TestServer;
-  let deskA = '', deskB = '', ppd = '';
+  let deskA = '',
+    deskB = '',
+    ppd = '';
   beforeAll(async () => {
     server = await startTestServer('postgres', { extraFamilies: 0, seedCover: units(10_000_000) });
     deskA = await server.login('medco.a');
@@ -210,14 +250,37 @@ describe.runIf(availableBackends.includes('postgres'))('money lifecycle races (p
       resultOf(await server.command(deskA, 'admit', { caseId, memberId: demoIds.father, identityMethod: 'fingerprint' }));
       resultOf(await server.command(deskA, 'request-preauth', { caseId, packageCode: 'MG012A' }));
       resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'approve' }));
-      const voided = String(resultOf(await server.command(deskA, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'A', description: 'First', quantity: 1, unitPrice: units(1000) })).bookingId);
-      resultOf(await server.command(deskA, 'add-booking', { bookingId: randomUUID(), caseId, itemCode: 'B', description: 'Second', quantity: 1, unitPrice: units(2000) }));
+      const voided = String(
+        resultOf(
+          await server.command(deskA, 'add-booking', {
+            bookingId: randomUUID(),
+            caseId,
+            itemCode: 'A',
+            description: 'First',
+            quantity: 1,
+            unitPrice: units(1000),
+          }),
+        ).bookingId,
+      );
+      resultOf(
+        await server.command(deskA, 'add-booking', {
+          bookingId: randomUUID(),
+          caseId,
+          itemCode: 'B',
+          description: 'Second',
+          quantity: 1,
+          unitPrice: units(2000),
+        }),
+      );
       const [discharge, voiding] = await Promise.all([
         server.command(deskA, 'discharge', { caseId }),
         server.command(deskA, 'void-booking', { bookingId: voided, reason: 'Racing the discharge' }),
       ]);
       const bookingSum = Number(resultOf(discharge).bookingSum);
-      const [active] = await server.scratch.db.query<{ total: number }>("SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'", [caseId]);
+      const [active] = await server.scratch.db.query<{ total: number }>(
+        "SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'",
+        [caseId],
+      );
       // The discharge's booking sum is the case's final booking sum, whichever won the case lock.
       expect(bookingSum).toBe(active?.total);
       if (voiding.status === 200) {
@@ -241,7 +304,9 @@ describe.runIf(availableBackends.includes('postgres'))('money lifecycle races (p
       const cases = [randomUUID(), randomUUID()];
       // Alternate same hospital and two hospitals.
       const tokens = pair % 2 === 0 ? [deskA, deskB] : [deskA, deskA];
-      const answers = await Promise.all(cases.map((caseId, index) => server.command(tokens[index]!, 'admit', { caseId, memberId: demoIds.mother, identityMethod: 'fingerprint' })));
+      const answers = await Promise.all(
+        cases.map((caseId, index) => server.command(tokens[index]!, 'admit', { caseId, memberId: demoIds.mother, identityMethod: 'fingerprint' })),
+      );
       for (const answer of answers) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
       const loser = answers.find((a) => a.status === 409)!;

@@ -8,7 +8,7 @@ import { paymentReference } from './claims';
 const units = (n: number) => n * 100;
 
 describe('payment references', () => {
-  it('carry the scheme\'s local date and the whole payment id (issue 24 item 15)', () => {
+  it("carry the scheme's local date and the whole payment id (issue 24 item 15)", () => {
     const id = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
     // 18:29 UTC is 23:59 in India, 18:30 UTC is 00:00 the next day.
     expect(paymentReference('HSP-A', new Date('2026-12-06T18:29:59Z'), 'Asia/Kolkata', id)).toBe('PAY-HSP-A-20261206-0A1B2C3D4E5F4A6B8C7D9E0F1A2B3C4D');

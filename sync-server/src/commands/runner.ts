@@ -120,7 +120,10 @@ function storedAnswerText(name: CommandName, commandId: string, result: Record<s
 type ContextOf = (sql: Sql) => Promise<CommandContext>;
 
 async function storedAnswer(sql: Sql, commandId: string, name: CommandName, hash: string, principal: Principal, contextOf: ContextOf): Promise<CommandOutcome> {
-  const [prior] = await sql.query<StoredCommand & { name: string }>('SELECT operator_id, name, request_hash, http_status, answer FROM commands WHERE command_id = $1', [commandId]);
+  const [prior] = await sql.query<StoredCommand & { name: string }>(
+    'SELECT operator_id, name, request_hash, http_status, answer FROM commands WHERE command_id = $1',
+    [commandId],
+  );
   const replay = replayOf(prior, name, hash, principal);
   const kept = (replay.answer as { kept?: { memberId?: unknown } }).kept;
   if (name === 'identify-member' && replay.status === 200 && typeof kept?.memberId === 'string') {
@@ -135,15 +138,31 @@ async function storedAnswer(sql: Sql, commandId: string, name: CommandName, hash
  * mutation must not stall its outbox). Written like a rejection: only the commands row, so a
  * repeat of the id gets this answer; the failed effects were rolled back with their transaction.
  */
-export async function recordFailedCommand<N extends CommandName>(deps: RunnerDependencies, name: N, body: CommandBody<N>, principal: Principal): Promise<CommandOutcome> {
+export async function recordFailedCommand<N extends CommandName>(
+  deps: RunnerDependencies,
+  name: N,
+  body: CommandBody<N>,
+  principal: Principal,
+): Promise<CommandOutcome> {
   const hash = requestHash(deps.nationalIdKey, name, body);
-  const answer = { code: 'command-failed', message: `The server could not process this ${name.replace(/-/g, ' ')} and set it aside so this desk's other changes could go through; nothing of it was applied. Enter it again, and if it fails again give support the reference ${body.commandId}.` };
+  const answer = {
+    code: 'command-failed',
+    message: `The server could not process this ${name.replace(/-/g, ' ')} and set it aside so this desk's other changes could go through; nothing of it was applied. Enter it again, and if it fails again give support the reference ${body.commandId}.`,
+  };
   return deps.db.transaction(async (sql) => {
     const stored = await sql.query(
       'INSERT INTO commands (command_id, operator_id, name, request_hash, http_status, answer) VALUES ($1, $2, $3, $4, 422, $5) ON CONFLICT (command_id) DO NOTHING RETURNING command_id',
       [body.commandId, principal.operatorId, name, hash, JSON.stringify(answer)],
     );
-    if (stored.length === 0) return storedAnswer(sql, body.commandId, name, hash, principal, contextFactory(deps, principal, body.commandId, () => undefined));
+    if (stored.length === 0)
+      return storedAnswer(
+        sql,
+        body.commandId,
+        name,
+        hash,
+        principal,
+        contextFactory(deps, principal, body.commandId, () => undefined),
+      );
     return outcome(422, answer, false);
   });
 }
@@ -152,7 +171,17 @@ export async function recordFailedCommand<N extends CommandName>(deps: RunnerDep
 function contextFactory(deps: RunnerDependencies, principal: Principal, commandId: string, afterCommit: CommandContext['afterCommit']): ContextOf {
   // A command that finds the clock in a new policy year rolls the scheme over first, before its
   // handler locks anything (money/policy-year.ts): the open year is never behind the calendar.
-  return async (sql) => ({ sql, principal, commandId, scheme: await rollPolicyYear(sql, await currentScheme(sql), deps.services.now()), nationalIdKey: deps.nationalIdKey, nationalIdLegacy: deps.nationalIdLegacy ?? null, ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}), services: deps.services, afterCommit });
+  return async (sql) => ({
+    sql,
+    principal,
+    commandId,
+    scheme: await rollPolicyYear(sql, await currentScheme(sql), deps.services.now()),
+    nationalIdKey: deps.nationalIdKey,
+    nationalIdLegacy: deps.nationalIdLegacy ?? null,
+    ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}),
+    services: deps.services,
+    afterCommit,
+  });
 }
 
 /** The generic signature pairs each name with its body; this lets the compiler see that pairing. */
@@ -166,7 +195,12 @@ function isAddBooking(name: CommandName, _body: CommandBody<CommandName>): _body
  * other. Returns null for what the handler must answer itself: an amount above maxAmount is
  * refused after the claim (so a reused id still answers command-id-reused first).
  */
-async function decideAddBookingInDatabase(deps: RunnerDependencies, body: CommandBody<'add-booking'>, hash: string, principal: Principal): Promise<CommandOutcome | null> {
+async function decideAddBookingInDatabase(
+  deps: RunnerDependencies,
+  body: CommandBody<'add-booking'>,
+  hash: string,
+  principal: Principal,
+): Promise<CommandOutcome | null> {
   const amount = bookingAmount(body.quantity, body.unitPrice);
   if (typeof amount !== 'number') return null;
   // The function reads the scheme's parameters from its row itself, in its own statement.
@@ -176,7 +210,16 @@ async function decideAddBookingInDatabase(deps: RunnerDependencies, body: Comman
       return outcome(200, decision.answer, false);
     case 'claimed-before':
       // The function does not say which command claimed the id; a row without a hash needs it.
-      return decision.prior.request_hash === null ? storedAnswer(deps.db, body.commandId, 'add-booking', hash, principal, contextFactory(deps, principal, body.commandId, () => undefined)) : replayOf({ ...decision.prior, name: 'add-booking' }, 'add-booking', hash, principal);
+      return decision.prior.request_hash === null
+        ? storedAnswer(
+            deps.db,
+            body.commandId,
+            'add-booking',
+            hash,
+            principal,
+            contextFactory(deps, principal, body.commandId, () => undefined),
+          )
+        : replayOf({ ...decision.prior, name: 'add-booking' }, 'add-booking', hash, principal);
     case 'rejected':
       throw new Rejected(decision.refusal);
     default:
@@ -200,7 +243,12 @@ async function decideAddBookingInDatabase(deps: RunnerDependencies, body: Comman
  * (add_booking_decision, see booking-decision.ts): claim, effects and stored answer in the
  * implicit transaction of that statement; its rejections are stored here like all others.
  */
-export async function runCommand<N extends CommandName>(deps: RunnerDependencies, name: N, body: CommandBody<N>, principal: Principal): Promise<CommandOutcome> {
+export async function runCommand<N extends CommandName>(
+  deps: RunnerDependencies,
+  name: N,
+  body: CommandBody<N>,
+  principal: Principal,
+): Promise<CommandOutcome> {
   const allowed = commandRoles[name];
   if (!principal.roles.some((role) => allowed.includes(role))) {
     throw fail('forbidden-role', `Your role (${principal.roles.join(', ')}) may not ${name.replace(/-/g, ' ')}; it needs ${allowed.join(' or ')}.`);
@@ -216,22 +264,30 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
     }
     // Collected afresh by each attempt of the transaction: a retried attempt's tasks replace the last.
     let afterCommit: ((db: Sql) => Promise<void>)[] = [];
-    const contextOf = contextFactory(deps, principal, commandId, (task) => { afterCommit.push(task); });
-    const decided = await deps.db.transaction(async (sql, claimed) => {
-      afterCommit = [];
-      if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal, contextOf);
-      const context = await contextOf(sql);
-      let result: Record<string, unknown>;
-      try {
-        result = await deps.handlers[name](context, body);
-      } catch (error) {
-        if (error instanceof RefusedError && error.refusal.kind === 'rejection') throw new Rejected(error.refusal);
-        throw error;
-      }
-      const answered = outcome(200, { commandId, command: name, result }, false);
-      await sql.flush('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [commandId, storedAnswerText(name, commandId, result, answered)]);
-      return answered;
-    }, { prelude: claimRow });
+    const contextOf = contextFactory(deps, principal, commandId, (task) => {
+      afterCommit.push(task);
+    });
+    const decided = await deps.db.transaction(
+      async (sql, claimed) => {
+        afterCommit = [];
+        if (claimed.length === 0) return storedAnswer(sql, commandId, name, hash, principal, contextOf);
+        const context = await contextOf(sql);
+        let result: Record<string, unknown>;
+        try {
+          result = await deps.handlers[name](context, body);
+        } catch (error) {
+          if (error instanceof RefusedError && error.refusal.kind === 'rejection') throw new Rejected(error.refusal);
+          throw error;
+        }
+        const answered = outcome(200, { commandId, command: name, result }, false);
+        await sql.flush('UPDATE commands SET http_status = 200, answer = $2 WHERE command_id = $1', [
+          commandId,
+          storedAnswerText(name, commandId, result, answered),
+        ]);
+        return answered;
+      },
+      { prelude: claimRow },
+    );
     // Committed: now the network calls, holding nothing. Each task records its own failure; the
     // committed answer stands whatever a task meets (a 500 here would claim nothing was changed).
     for (const task of afterCommit) await task(deps.db).catch(() => undefined);
@@ -241,7 +297,11 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
     if (error instanceof Rejected) refusal = error.refusal;
     else if (pgErrorCode(error) === pgErrors.uniqueViolation) {
       // Two different commands created the same client-generated id at the same moment.
-      refusal = { kind: 'rejection', code: 'already-registered', message: 'A record with one of these ids was created by another request at the same moment; retry with new ids.' };
+      refusal = {
+        kind: 'rejection',
+        code: 'already-registered',
+        message: 'A record with one of these ids was created by another request at the same moment; retry with new ids.',
+      };
     } else throw error;
     const { code, message, details } = refusal;
     const answer = { code, message, ...(details ? { details } : {}) };
@@ -251,7 +311,15 @@ export async function runCommand<N extends CommandName>(deps: RunnerDependencies
         [commandId, principal.operatorId, name, hash, JSON.stringify(answer)],
       );
       // A duplicate that ran in between already stored its answer: that answer is the answer.
-      if (stored.length === 0) return storedAnswer(sql, commandId, name, hash, principal, contextFactory(deps, principal, commandId, () => undefined));
+      if (stored.length === 0)
+        return storedAnswer(
+          sql,
+          commandId,
+          name,
+          hash,
+          principal,
+          contextFactory(deps, principal, commandId, () => undefined),
+        );
       return outcome(409, answer, false);
     });
   }

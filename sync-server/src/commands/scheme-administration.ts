@@ -11,7 +11,14 @@ export async function registerHospital(context: CommandContext, body: CommandBod
   const [clash] = await context.sql.query<{ id: string }>('SELECT id FROM hospitals WHERE id = $1 OR code = $2', [body.hospitalId, body.code]);
   if (clash) throw reject('already-registered', `A hospital with the code ${body.code} (or this id) is already registered.`);
   await context.sql.query('INSERT INTO hospitals (id, code, name, district) VALUES ($1, $2, $3, $4)', [body.hospitalId, body.code, body.name, body.district]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'hospital-registered', entityType: 'hospital', entityId: body.hospitalId, after: { code: body.code, name: body.name, district: body.district }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'hospital-registered',
+    entityType: 'hospital',
+    entityId: body.hospitalId,
+    after: { code: body.code, name: body.name, district: body.district },
+    commandId: context.commandId,
+  });
   return { hospitalId: body.hospitalId, code: body.code, name: body.name, district: body.district };
 }
 
@@ -22,7 +29,14 @@ export async function registerDesk(context: CommandContext, body: CommandBody<'r
   const [clash] = await context.sql.query<{ id: string }>('SELECT id FROM desks WHERE id = $1', [body.deskId]);
   if (clash) throw reject('already-registered', 'A desk with this id is already registered; generate a new id.');
   await context.sql.query('INSERT INTO desks (id, hospital_id, name) VALUES ($1, $2, $3)', [body.deskId, body.hospitalId, body.name]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'desk-registered', entityType: 'desk', entityId: body.deskId, after: { hospitalId: body.hospitalId, name: body.name }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'desk-registered',
+    entityType: 'desk',
+    entityId: body.deskId,
+    after: { hospitalId: body.hospitalId, name: body.name },
+    commandId: context.commandId,
+  });
   return { deskId: body.deskId, hospitalId: body.hospitalId, hospitalCode: hospital.code, name: body.name, status: 'active', isEnrolled: false };
 }
 
@@ -32,11 +46,21 @@ export async function registerDesk(context: CommandContext, body: CommandBody<'r
  * any unused enrollment code is spent. The desk can come back only through a new code.
  */
 export async function revokeDesk(context: CommandContext, body: CommandBody<'revoke-desk'>): Promise<CommandResult<'revoke-desk'>> {
-  const [desk] = await context.sql.query<{ status: string; hospital_id: string }>('SELECT status, hospital_id FROM desks WHERE id = $1 FOR UPDATE', [body.deskId]);
+  const [desk] = await context.sql.query<{ status: string; hospital_id: string }>('SELECT status, hospital_id FROM desks WHERE id = $1 FOR UPDATE', [
+    body.deskId,
+  ]);
   if (!desk) throw fail('not-found', `There is no desk ${body.deskId}.`);
   if (desk.status === 'revoked') throw reject('desk-already-revoked', 'This desk is already revoked; issue a new enrollment code to bring it back.');
   const spent = await revokeDeskAccess(context.sql, body.deskId);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'desk-revoked', entityType: 'desk', entityId: body.deskId, before: { status: desk.status }, after: { status: 'revoked', reason: body.reason, enrollmentCodesSpent: spent }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'desk-revoked',
+    entityType: 'desk',
+    entityId: body.deskId,
+    before: { status: desk.status },
+    after: { status: 'revoked', reason: body.reason, enrollmentCodesSpent: spent },
+    commandId: context.commandId,
+  });
   return { deskId: body.deskId, status: 'revoked', enrollmentCodesSpent: spent };
 }
 
@@ -70,7 +94,10 @@ export async function updateOperator(context: CommandContext, body: CommandBody<
   if (body.displayName === undefined && body.roles === undefined && body.hospitalId === undefined && body.isActive === undefined) {
     throw fail('invalid-input', 'Nothing to change: send at least one of displayName, roles, hospitalId or isActive.');
   }
-  const [operator] = await context.sql.query<OperatorRow>('SELECT id, username, display_name, roles, hospital_id, is_active FROM operators WHERE id = $1 FOR UPDATE', [body.operatorId]);
+  const [operator] = await context.sql.query<OperatorRow>(
+    'SELECT id, username, display_name, roles, hospital_id, is_active FROM operators WHERE id = $1 FOR UPDATE',
+    [body.operatorId],
+  );
   if (!operator) throw fail('not-found', `There is no operator ${body.operatorId}.`);
   const roles = body.roles ?? operator.roles;
   const hospitalId = body.hospitalId === undefined ? operator.hospital_id : body.hospitalId;
@@ -80,9 +107,18 @@ export async function updateOperator(context: CommandContext, body: CommandBody<
   if (operator.id === context.principal.operatorId && (!isActive || !roles.includes('HA'))) {
     throw reject('operator-self-lockout', 'You cannot deactivate yourself or remove your own HA role; ask another HA operator.');
   }
-  await context.sql.query('UPDATE operators SET display_name = $2, roles = $3, hospital_id = $4, is_active = $5 WHERE id = $1', [operator.id, displayName, roles, hospitalId, isActive]);
+  await context.sql.query('UPDATE operators SET display_name = $2, roles = $3, hospital_id = $4, is_active = $5 WHERE id = $1', [
+    operator.id,
+    displayName,
+    roles,
+    hospitalId,
+    isActive,
+  ]);
   await appendAudit(context.sql, {
-    actorId: context.principal.operatorId, action: 'operator-updated', entityType: 'operator', entityId: operator.id,
+    actorId: context.principal.operatorId,
+    action: 'operator-updated',
+    entityType: 'operator',
+    entityId: operator.id,
     before: { displayName: operator.display_name, roles: operator.roles, hospitalId: operator.hospital_id, isActive: operator.is_active },
     after: { displayName, roles, hospitalId, isActive },
     commandId: context.commandId,
@@ -103,9 +139,13 @@ type ParameterName = keyof typeof parameterColumns;
  * policy, the automatic-extension tolerance and the pre-auth turnaround target. The previous and
  * new values go to the audit trail with the reason. Payments already made keep their split.
  */
-export async function setSchemeParameters(context: CommandContext, body: CommandBody<'set-scheme-parameters'>): Promise<CommandResult<'set-scheme-parameters'>> {
+export async function setSchemeParameters(
+  context: CommandContext,
+  body: CommandBody<'set-scheme-parameters'>,
+): Promise<CommandResult<'set-scheme-parameters'>> {
   const changes = (Object.keys(parameterColumns) as ParameterName[]).filter((name) => body[name] !== undefined);
-  if (changes.length === 0) throw fail('invalid-input', 'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp or preauthTurnaroundMinutes.');
+  if (changes.length === 0)
+    throw fail('invalid-input', 'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp or preauthTurnaroundMinutes.');
   const [scheme] = await context.sql.query<SchemeRow>('SELECT * FROM schemes WHERE is_current FOR UPDATE');
   if (!scheme) throw fail('not-found', 'There is no current scheme.');
   const was = schemeParameters(scheme);
@@ -118,7 +158,15 @@ export async function setSchemeParameters(context: CommandContext, body: Command
   // Column names come from the fixed map above, never from the request.
   const assignments = changes.map((name, index) => `${parameterColumns[name]} = $${index + 2}`).join(', ');
   await context.sql.query(`UPDATE schemes SET ${assignments} WHERE id = $1`, [scheme.id, ...changes.map((name) => body[name] ?? null)]);
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'scheme-parameters-set', entityType: 'scheme', entityId: scheme.id, before, after: { ...after, reason: body.reason }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'scheme-parameters-set',
+    entityType: 'scheme',
+    entityId: scheme.id,
+    before,
+    after: { ...after, reason: body.reason },
+    commandId: context.commandId,
+  });
   const [updated] = await context.sql.query<SchemeRow>('SELECT * FROM schemes WHERE id = $1', [scheme.id]);
   return { schemeId: scheme.id, parameters: schemeParameters(updated ?? scheme), previous: before };
 }

@@ -12,7 +12,11 @@ import { ManualClock } from '../testing/manual-clock';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
 type Doc = Record<string, unknown> & { id: string; preauth: { status: string; packageCode: string } | null };
-interface Page { documents: Doc[]; checkpoint: Record<string, unknown>; hasMore: boolean }
+interface Page {
+  documents: Doc[];
+  checkpoint: Record<string, unknown>;
+  hasMore: boolean;
+}
 
 const units = (n: number) => n * 100;
 
@@ -24,7 +28,9 @@ const units = (n: number) => n * 100;
 describeEachBackend('console feed (%s)', (backend) => {
   let server: TestServer;
   const tokens: Record<string, string> = {};
-  let fatherCase = '', motherCase = '', sonCase = '';
+  let fatherCase = '',
+    motherCase = '',
+    sonCase = '';
 
   beforeAll(async () => {
     server = await startTestServer(backend);
@@ -37,14 +43,25 @@ describeEachBackend('console feed (%s)', (backend) => {
     resultOf(await server.command(tokens['medco.b']!, 'admit', { caseId: motherCase, memberId: demoIds.mother, identityMethod: 'fingerprint' }));
     resultOf(await server.command(tokens['medco.b']!, 'request-preauth', { caseId: motherCase, packageCode: 'MG012A' }));
     resultOf(await server.command(tokens['medco.a']!, 'admit', { caseId: sonCase, memberId: demoIds.son, identityMethod: 'fingerprint' }));
-    resultOf(await server.command(tokens['medco.a']!, 'request-preauth', { caseId: sonCase, packageCode: 'SG999U', estimatedAmount: units(2000), clinicalNote: 'Rare procedure' }));
+    resultOf(
+      await server.command(tokens['medco.a']!, 'request-preauth', {
+        caseId: sonCase,
+        packageCode: 'SG999U',
+        estimatedAmount: units(2000),
+        clinicalNote: 'Rare procedure',
+      }),
+    );
   });
   afterAll(async () => {
     await server?.close();
   });
 
   const pullPage = async (token: string, collection: string, checkpoint?: unknown, limit?: number) => {
-    const query = new URLSearchParams({ collection, ...(checkpoint ? { checkpoint: JSON.stringify(checkpoint) } : {}), ...(limit ? { limit: String(limit) } : {}) });
+    const query = new URLSearchParams({
+      collection,
+      ...(checkpoint ? { checkpoint: JSON.stringify(checkpoint) } : {}),
+      ...(limit ? { limit: String(limit) } : {}),
+    });
     return server.get(token, `/console/feed/pull?${query.toString()}`);
   };
   /** Pull until the window is done; returns every document and the final checkpoint. */
@@ -84,7 +101,9 @@ describeEachBackend('console feed (%s)', (backend) => {
     expect(ids).toEqual([fatherCase, motherCase].sort());
     const father = documents.find((d) => d.id === fatherCase)!;
     expect(father).toMatchObject({
-      status: 'admitted', hospitalCode: expect.any(String), turnaroundMinutes: expect.any(Number),
+      status: 'admitted',
+      hospitalCode: expect.any(String),
+      turnaroundMinutes: expect.any(Number),
       preauth: { status: 'pending', packageCode: 'MG012A', requestedAmount: units(6000) },
       hold: { amount: units(6000) },
       family: { cover: units(10000), committed: units(10000), available: 0 },
@@ -102,7 +121,7 @@ describeEachBackend('console feed (%s)', (backend) => {
     expect(all.documents.map((d) => d.id).sort()).toEqual([fatherCase, motherCase, sonCase].sort());
   });
 
-  it('role X cannot pull role Y\'s queue: PPD gets 403 for claims, a desk operator 403 for everything, no token 401', async () => {
+  it("role X cannot pull role Y's queue: PPD gets 403 for claims, a desk operator 403 for everything, no token 401", async () => {
     const claims = await pullPage(tokens.ppd!, 'claims');
     expect(claims.status).toBe(403);
     expect(claims.body.code).toBe('forbidden-role');
@@ -139,7 +158,9 @@ describeEachBackend('console feed (%s)', (backend) => {
     const answered = await pullAll(tokens.ppd!, 'cases', afterQuery.checkpoint);
     expect(answered.documents.find((d) => d.id === fatherCase)!.preauth).toMatchObject({ status: 'pending', queryResponse: 'Report attached' });
     // A decision that moves the family's committed amount re-sends the family's other cases too.
-    resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: fatherCase, decision: 'approve-lower', amount: units(5000), reason: 'Shorter stay' }));
+    resultOf(
+      await server.command(tokens.ppd!, 'decide-preauth', { caseId: fatherCase, decision: 'approve-lower', amount: units(5000), reason: 'Shorter stay' }),
+    );
     const lowered = await pullAll(tokens.ppd!, 'cases', answered.checkpoint);
     expect(lowered.documents.find((d) => d.id === fatherCase)).toMatchObject({ hold: { amount: units(5000) }, family: { available: units(1000) } });
     expect(lowered.documents.find((d) => d.id === motherCase)).toMatchObject({ hold: { amount: units(4000) }, family: { available: units(1000) } });
@@ -176,32 +197,44 @@ describeEachBackend('console feed (%s)', (backend) => {
     }
   });
 
-  it.skipIf(backend === 'pglite')('a transaction that began before a pull and commits after it is not skipped (PostgreSQL: PGlite has one connection)', async () => {
-    const start = await pullAll(tokens.ppd!, 'cases');
-    let releaseWriter!: () => void;
-    const writerMayCommit = new Promise<void>((resolve) => { releaseWriter = resolve; });
-    let writerStarted!: () => void;
-    const started = new Promise<void>((resolve) => { writerStarted = resolve; });
-    const writer = server.scratch.db.transaction(async (sql) => {
-      await sql.query("UPDATE preauths SET clinical_note = 'late note' WHERE case_id = $1", [motherCase]);
-      writerStarted();
-      await writerMayCommit;
-    });
-    await started;
-    // This pull runs while the writer is open: it cannot see the change yet.
-    const during = await pullAll(tokens.ppd!, 'cases', start.checkpoint);
-    const seenDuring = during.documents.find((d) => d.id === motherCase)?.preauth as { clinicalNote?: string | null } | null | undefined;
-    expect(seenDuring?.clinicalNote ?? null).not.toBe('late note');
-    releaseWriter();
-    await writer;
-    const after = await pullAll(tokens.ppd!, 'cases', during.checkpoint);
-    expect(after.documents.find((d) => d.id === motherCase)?.preauth).toMatchObject({ clinicalNote: 'late note' });
-  });
+  it.skipIf(backend === 'pglite')(
+    'a transaction that began before a pull and commits after it is not skipped (PostgreSQL: PGlite has one connection)',
+    async () => {
+      const start = await pullAll(tokens.ppd!, 'cases');
+      let releaseWriter!: () => void;
+      const writerMayCommit = new Promise<void>((resolve) => {
+        releaseWriter = resolve;
+      });
+      let writerStarted!: () => void;
+      const started = new Promise<void>((resolve) => {
+        writerStarted = resolve;
+      });
+      const writer = server.scratch.db.transaction(async (sql) => {
+        await sql.query("UPDATE preauths SET clinical_note = 'late note' WHERE case_id = $1", [motherCase]);
+        writerStarted();
+        await writerMayCommit;
+      });
+      await started;
+      // This pull runs while the writer is open: it cannot see the change yet.
+      const during = await pullAll(tokens.ppd!, 'cases', start.checkpoint);
+      const seenDuring = during.documents.find((d) => d.id === motherCase)?.preauth as { clinicalNote?: string | null } | null | undefined;
+      expect(seenDuring?.clinicalNote ?? null).not.toBe('late note');
+      releaseWriter();
+      await writer;
+      const after = await pullAll(tokens.ppd!, 'cases', during.checkpoint);
+      expect(after.documents.find((d) => d.id === motherCase)?.preauth).toMatchObject({ clinicalNote: 'late note' });
+    },
+  );
 
   it('the session read names the operator, roles and the scheme; a desk operator is refused', async () => {
     const session = await server.get(tokens.ppd!, '/console/feed/session');
     expect(session.status).toBe(200);
-    expect(session.body).toMatchObject({ username: 'ppd', roles: ['PPD'], collections: ['cases'], scheme: { currency: expect.any(String), preauthTurnaroundMinutes: expect.any(Number) } });
+    expect(session.body).toMatchObject({
+      username: 'ppd',
+      roles: ['PPD'],
+      collections: ['cases'],
+      scheme: { currency: expect.any(String), preauthTurnaroundMinutes: expect.any(Number) },
+    });
     expect((await server.get(tokens['medco.a']!, '/console/feed/session')).status).toBe(403);
   });
 
@@ -209,7 +242,10 @@ describeEachBackend('console feed (%s)', (backend) => {
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (server.app.server.address() as { port: number }).port;
     const controller = new AbortController();
-    const response = await fetch(`http://127.0.0.1:${port}/console/feed/stream`, { headers: { authorization: `Bearer ${tokens.mc!}` }, signal: controller.signal });
+    const response = await fetch(`http://127.0.0.1:${port}/console/feed/stream`, {
+      headers: { authorization: `Bearer ${tokens.mc!}` },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = response.body!.getReader();
@@ -234,7 +270,14 @@ describeEachBackend('console feed (%s)', (backend) => {
     // The server runs on a manual clock: the token expires when the test moves the clock past its
     // expiry, not after a real-time window that a busy machine could overrun in either direction.
     const clock = new ManualClock();
-    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, now: clock.now, after: clock.after });
+    const app = await buildApp({
+      db: server.scratch.db,
+      notifier: new ChangeNotifier(null),
+      scheme: server.state.scheme,
+      keys: server.state.keys,
+      now: clock.now,
+      after: clock.after,
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const port = (app.server.address() as { port: number }).port;
@@ -257,7 +300,9 @@ describeEachBackend('console feed (%s)', (backend) => {
       expect(clock.pending).toBe(1);
       clock.advance(claims.exp * 1000 - clock.now() - 1_000);
       expect(clock.pending).toBe(1);
-      expect((await app.inject({ method: 'GET', url: '/console/feed/pull?collection=cases', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/console/feed/pull?collection=cases', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(
+        200,
+      );
       clock.advance(1_000);
       for (;;) {
         const { value, done } = await reader.read(); // ends when the server closes the stream
@@ -279,7 +324,9 @@ describeEachBackend('console feed (%s)', (backend) => {
     resultOf(await server.command(tokens['medco.a']!, 'request-preauth', { caseId: oldCase, packageCode: 'MG012A' }));
     resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: oldCase, decision: 'reject', reason: 'Not covered' }));
     expect((await pullAll(tokens.ppd!, 'cases')).documents.map((d) => d.id)).toContain(oldCase);
-    await server.scratch.db.query("UPDATE preauths SET requested_at = now() - interval '30 days', decided_at = now() - interval '29 days' WHERE case_id = $1", [oldCase]);
+    await server.scratch.db.query("UPDATE preauths SET requested_at = now() - interval '30 days', decided_at = now() - interval '29 days' WHERE case_id = $1", [
+      oldCase,
+    ]);
     expect((await pullAll(tokens.ppd!, 'cases')).documents.map((d) => d.id)).not.toContain(oldCase);
     expect((await pullAll(tokens.ha!, 'cases')).documents.map((d) => d.id)).toContain(oldCase);
     // Still-open work never ages out: the mother's pre-auth, requested long ago, stays while it waits.
@@ -292,7 +339,13 @@ describeEachBackend('console feed (%s)', (backend) => {
   it('serves the console page with a strict CSP, says so when it is not built, and never leaves its folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coverdesk-console-'));
     try {
-      const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, consoleDir: dir });
+      const app = await buildApp({
+        db: server.scratch.db,
+        notifier: new ChangeNotifier(null),
+        scheme: server.state.scheme,
+        keys: server.state.keys,
+        consoleDir: dir,
+      });
       const notBuilt = await app.inject({ method: 'GET', url: '/console/' });
       expect(notBuilt.statusCode).toBe(503);
       expect(notBuilt.body).toMatch(/not built/);

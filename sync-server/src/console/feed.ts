@@ -64,7 +64,9 @@ function caseQuery(roles: readonly Role[], isInitial: boolean): string {
   // every table a case document is built from. Members are left out: no command changes a member
   // row that already has a case (families are registered whole). A scheme change (the turnaround
   // target) re-sends every case of the scheme (migration 009).
-  const window = isInitial ? 'true' : `c.id IN (
+  const window = isInitial
+    ? 'true'
+    : `c.id IN (
         SELECT id FROM cases WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
         UNION SELECT case_id FROM preauths WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
         UNION SELECT case_id FROM holds WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
@@ -115,7 +117,9 @@ function caseQuery(roles: readonly Role[], isInitial: boolean): string {
 }
 
 function claimQuery(isInitial: boolean): string {
-  const window = isInitial ? 'true' : `k.case_id IN (
+  const window = isInitial
+    ? 'true'
+    : `k.case_id IN (
         SELECT case_id FROM claims WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
         UNION SELECT case_id FROM preauths WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
         UNION SELECT id FROM cases WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[]))
@@ -169,7 +173,13 @@ export const consolePageLimit = { default: 500, max: 2000 } as const;
  * between pages) goes straight on into the next window, so that continuation checkpoint, if a
  * client keeps it, still brings every later change. A page with `hasMore` holds exactly `limit`.
  */
-export async function pullConsole(db: Database, roles: readonly Role[], collection: ConsoleCollection, checkpoint: ConsoleCheckpoint, limit: number): Promise<ConsolePullResult> {
+export async function pullConsole(
+  db: Database,
+  roles: readonly Role[],
+  collection: ConsoleCollection,
+  checkpoint: ConsoleCheckpoint,
+  limit: number,
+): Promise<ConsolePullResult> {
   return db.transaction(async (sql: Sql) => {
     // One snapshot for the page, so its documents agree with each other.
     await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -177,11 +187,19 @@ export async function pullConsole(db: Database, roles: readonly Role[], collecti
     // Where a window that begins now starts: xmax and the running transactions (sync/pull.ts, issue 24.6).
     const start = nextWindowStart(snapshot);
     const isContinuation = checkpoint.afterId !== null;
-    let window = { from: checkpoint.from, fromRunning: checkpoint.fromRunning ?? [], next: isContinuation ? checkpoint.next : start.next, nextRunning: isContinuation ? checkpoint.nextRunning ?? [] : start.nextRunning };
+    let window = {
+      from: checkpoint.from,
+      fromRunning: checkpoint.fromRunning ?? [],
+      next: isContinuation ? checkpoint.next : start.next,
+      nextRunning: isContinuation ? (checkpoint.nextRunning ?? []) : start.nextRunning,
+    };
     let afterId = checkpoint.afterId;
     const at = (from: string, fromRunning: readonly string[], after: string | null): ConsoleCheckpoint => ({
-      from, next: window.next, afterId: after,
-      ...(fromRunning.length > 0 ? { fromRunning: [...fromRunning] } : {}), ...(window.nextRunning.length > 0 ? { nextRunning: [...window.nextRunning] } : {}),
+      from,
+      next: window.next,
+      afterId: after,
+      ...(fromRunning.length > 0 ? { fromRunning: [...fromRunning] } : {}),
+      ...(window.nextRunning.length > 0 ? { nextRunning: [...window.nextRunning] } : {}),
     });
     for (let windows = 0; ; windows += 1) {
       const text = collection === 'cases' ? caseQuery(roles, window.from === '0') : claimQuery(window.from === '0');

@@ -9,7 +9,16 @@ import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
 import type { ChangeNotifier } from '../sync/notifier';
 import { openPokeStream } from '../sync/poke-stream';
-import { consoleCollections, consolePageLimit, initialConsoleCheckpoint, mayPull, pullConsole, rolesFor, type ConsoleCheckpoint, type ConsoleCollection } from './feed';
+import {
+  consoleCollections,
+  consolePageLimit,
+  initialConsoleCheckpoint,
+  mayPull,
+  pullConsole,
+  rolesFor,
+  type ConsoleCheckpoint,
+  type ConsoleCollection,
+} from './feed';
 import { registerConsoleStatic } from './static';
 
 export interface ConsoleRouteOptions {
@@ -57,10 +66,12 @@ function expiryOf(request: FastifyRequest): number | null {
 export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions): void {
   const { db, notifier } = options;
   const now = options.now ?? Date.now;
-  const after = options.after ?? ((delayMs: number, task: () => void) => {
-    const timer = setTimeout(task, delayMs);
-    return () => clearTimeout(timer);
-  });
+  const after =
+    options.after ??
+    ((delayMs: number, task: () => void) => {
+      const timer = setTimeout(task, delayMs);
+      return () => clearTimeout(timer);
+    });
   const operator = async (request: FastifyRequest): Promise<Principal> => {
     const principal = await options.authenticateOperator(request);
     if (!principal.roles.some((role) => (consoleRoles as readonly string[]).includes(role))) {
@@ -71,91 +82,151 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
 
   registerConsoleStatic(app, options.consoleDir);
 
-  app.get('/console/feed/session', {
-    ...describedExactly,
-    schema: {
-      tags: ['console'], summary: 'Who the token belongs to, their roles and the scheme\'s money format and turnaround target', security: bearer,
-      response: { 200: ConsoleSessionAnswer, ...errors },
+  app.get(
+    '/console/feed/session',
+    {
+      ...describedExactly,
+      schema: {
+        tags: ['console'],
+        summary: "Who the token belongs to, their roles and the scheme's money format and turnaround target",
+        security: bearer,
+        response: { 200: ConsoleSessionAnswer, ...errors },
+      },
     },
-  }, async (request): Promise<ConsoleSessionAnswerValue> => {
-    const principal = await operator(request);
-    const [row] = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM operators WHERE id = $1', [principal.operatorId]);
-    const [scheme] = await db.query<{ name: string; currency: string; locale: string; minor_per_unit: number; preauth_turnaround_minutes: number }>(
-      'SELECT name, currency, locale, minor_per_unit, preauth_turnaround_minutes FROM schemes WHERE is_current',
-    );
-    if (!row || !scheme) throw fail('unauthenticated', 'This operator no longer exists; sign in again.');
-    const exp = expiryOf(request);
-    return {
-      operatorId: principal.operatorId, username: row.username, displayName: row.display_name, roles: [...principal.roles],
-      expiresAt: exp === null ? null : new Date(exp * 1000).toISOString(),
-      collections: consoleCollections.filter((collection) => mayPull(principal.roles, collection)),
-      scheme: { name: scheme.name, currency: scheme.currency, locale: scheme.locale, minorPerUnit: scheme.minor_per_unit, preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes },
-    };
-  });
+    async (request): Promise<ConsoleSessionAnswerValue> => {
+      const principal = await operator(request);
+      const [row] = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM operators WHERE id = $1', [
+        principal.operatorId,
+      ]);
+      const [scheme] = await db.query<{ name: string; currency: string; locale: string; minor_per_unit: number; preauth_turnaround_minutes: number }>(
+        'SELECT name, currency, locale, minor_per_unit, preauth_turnaround_minutes FROM schemes WHERE is_current',
+      );
+      if (!row || !scheme) throw fail('unauthenticated', 'This operator no longer exists; sign in again.');
+      const exp = expiryOf(request);
+      return {
+        operatorId: principal.operatorId,
+        username: row.username,
+        displayName: row.display_name,
+        roles: [...principal.roles],
+        expiresAt: exp === null ? null : new Date(exp * 1000).toISOString(),
+        collections: consoleCollections.filter((collection) => mayPull(principal.roles, collection)),
+        scheme: {
+          name: scheme.name,
+          currency: scheme.currency,
+          locale: scheme.locale,
+          minorPerUnit: scheme.minor_per_unit,
+          preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes,
+        },
+      };
+    },
+  );
 
-  app.get('/console/feed/pull', {
-    schema: {
-      tags: ['console'], summary: 'Pull one collection of the payer console\'s read model since a checkpoint (role-scoped)', security: bearer,
-      querystring: Type.Object({
-        collection: Type.Enum([...consoleCollections]),
-        checkpoint: Type.Optional(Type.String({ maxLength: 1000 })),
-        limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Documents per page, 1–${consolePageLimit.max} (default ${consolePageLimit.default}); more is refused, never cut down` })),
-      }, { additionalProperties: false }),
-      response: { 200: ConsolePullAnswer, ...errors },
+  app.get(
+    '/console/feed/pull',
+    {
+      schema: {
+        tags: ['console'],
+        summary: "Pull one collection of the payer console's read model since a checkpoint (role-scoped)",
+        security: bearer,
+        querystring: Type.Object(
+          {
+            collection: Type.Enum([...consoleCollections]),
+            checkpoint: Type.Optional(Type.String({ maxLength: 1000 })),
+            limit: Type.Optional(
+              Type.String({
+                pattern: '^[1-9][0-9]{0,3}$',
+                description: `Documents per page, 1–${consolePageLimit.max} (default ${consolePageLimit.default}); more is refused, never cut down`,
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ConsolePullAnswer, ...errors },
+      },
+      ...describedExactly,
     },
-    ...describedExactly,
-  }, async (request) => {
-    const principal = await operator(request);
-    const query = request.query as { collection: ConsoleCollection; checkpoint?: string; limit?: string };
-    if (!mayPull(principal.roles, query.collection)) {
-      throw fail('forbidden-role', `The ${query.collection} collection belongs to ${rolesFor(query.collection).join(', ')}.`);
-    }
-    let checkpoint: ConsoleCheckpoint = initialConsoleCheckpoint;
-    if (query.checkpoint) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(query.checkpoint);
-      } catch {
-        throw fail('invalid-input', 'The checkpoint is not valid JSON; start again without one.');
+    async (request) => {
+      const principal = await operator(request);
+      const query = request.query as { collection: ConsoleCollection; checkpoint?: string; limit?: string };
+      if (!mayPull(principal.roles, query.collection)) {
+        throw fail('forbidden-role', `The ${query.collection} collection belongs to ${rolesFor(query.collection).join(', ')}.`);
       }
-      if (!checkpointValidator.Check(parsed)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
-      checkpoint = parsed;
-      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next) || ![...(checkpoint.fromRunning ?? []), ...(checkpoint.nextRunning ?? [])].every(isTransactionIdText)) throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range); start again without one.');
-      if (BigInt(checkpoint.next) < BigInt(checkpoint.from)) throw fail('invalid-input', 'The checkpoint is not one this server issued (its window ends before it starts); start again without one.');
-    }
-    const limit = Number(query.limit ?? consolePageLimit.default);
-    // Refused rather than cut down: RxDB takes a page shorter than its batch size as the end of the pull.
-    if (limit > consolePageLimit.max) throw fail('invalid-input', `A console page holds at most ${consolePageLimit.max} documents; ask for ${consolePageLimit.max} or fewer.`, { maxLimit: consolePageLimit.max });
-    const result = await pullConsole(db, principal.roles, query.collection, checkpoint, limit);
-    return { collection: query.collection, documents: result.documents.map((d) => d.row), checkpoint: result.checkpoint, hasMore: result.hasMore, serverTime: new Date().toISOString() };
-  });
+      let checkpoint: ConsoleCheckpoint = initialConsoleCheckpoint;
+      if (query.checkpoint) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(query.checkpoint);
+        } catch {
+          throw fail('invalid-input', 'The checkpoint is not valid JSON; start again without one.');
+        }
+        if (!checkpointValidator.Check(parsed)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
+        checkpoint = parsed;
+        if (
+          !isTransactionIdText(checkpoint.from) ||
+          !isTransactionIdText(checkpoint.next) ||
+          ![...(checkpoint.fromRunning ?? []), ...(checkpoint.nextRunning ?? [])].every(isTransactionIdText)
+        )
+          throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range); start again without one.');
+        if (BigInt(checkpoint.next) < BigInt(checkpoint.from))
+          throw fail('invalid-input', 'The checkpoint is not one this server issued (its window ends before it starts); start again without one.');
+      }
+      const limit = Number(query.limit ?? consolePageLimit.default);
+      // Refused rather than cut down: RxDB takes a page shorter than its batch size as the end of the pull.
+      if (limit > consolePageLimit.max)
+        throw fail('invalid-input', `A console page holds at most ${consolePageLimit.max} documents; ask for ${consolePageLimit.max} or fewer.`, {
+          maxLimit: consolePageLimit.max,
+        });
+      const result = await pullConsole(db, principal.roles, query.collection, checkpoint, limit);
+      return {
+        collection: query.collection,
+        documents: result.documents.map((d) => d.row),
+        checkpoint: result.checkpoint,
+        hasMore: result.hasMore,
+        serverTime: new Date().toISOString(),
+      };
+    },
+  );
 
-  app.get('/console/feed/stream', {
-    schema: { tags: ['console'], summary: 'Server-sent events for the console: `poke` when something may have changed, `expired` when the token runs out', security: bearer },
-  }, async (request, reply) => {
-    const principal = await operator(request);
-    const exp = expiryOf(request);
-    const { response, onStop } = openPokeStream(request, reply, notifier);
-    // A token revoked by sign-out or deactivation ends the stream: at once in this process, and
-    // within a few seconds when another process ran the change (checked every 5 s).
-    const recheck = (): void => {
-      options.authenticateOperator(request).then(() => undefined, () => {
-        if (response.writableEnded) return;
-        response.write(`event: expired\ndata: {"message":"You were signed out or your account was changed; sign in again."}\n\n`);
-        response.end();
+  app.get(
+    '/console/feed/stream',
+    {
+      schema: {
+        tags: ['console'],
+        summary: 'Server-sent events for the console: `poke` when something may have changed, `expired` when the token runs out',
+        security: bearer,
+      },
+    },
+    async (request, reply) => {
+      const principal = await operator(request);
+      const exp = expiryOf(request);
+      const { response, onStop } = openPokeStream(request, reply, notifier);
+      // A token revoked by sign-out or deactivation ends the stream: at once in this process, and
+      // within a few seconds when another process ran the change (checked every 5 s).
+      const recheck = (): void => {
+        options.authenticateOperator(request).then(
+          () => undefined,
+          () => {
+            if (response.writableEnded) return;
+            response.write(`event: expired\ndata: {"message":"You were signed out or your account was changed; sign in again."}\n\n`);
+            response.end();
+          },
+        );
+      };
+      const unwatch = options.watchOperator?.(principal.operatorId, recheck);
+      const rechecking = setInterval(recheck, 5_000);
+      onStop(() => {
+        clearInterval(rechecking);
+        unwatch?.();
       });
-    };
-    const unwatch = options.watchOperator?.(principal.operatorId, recheck);
-    const rechecking = setInterval(recheck, 5_000);
-    onStop(() => { clearInterval(rechecking); unwatch?.(); });
-    // The stream lives no longer than the token: then the console must sign in again.
-    if (exp !== null) {
-      const cancelExpiry = after(Math.max(0, exp * 1000 - now()), () => {
-        if (response.writableEnded) return;
-        response.write(`event: expired\ndata: {"message":"Your session has expired; sign in again."}\n\n`);
-        response.end();
-      });
-      onStop(cancelExpiry);
-    }
-  });
+      // The stream lives no longer than the token: then the console must sign in again.
+      if (exp !== null) {
+        const cancelExpiry = after(Math.max(0, exp * 1000 - now()), () => {
+          if (response.writableEnded) return;
+          response.write(`event: expired\ndata: {"message":"Your session has expired; sign in again."}\n\n`);
+          response.end();
+        });
+        onStop(cancelExpiry);
+      }
+    },
+  );
 }

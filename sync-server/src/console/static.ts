@@ -11,11 +11,19 @@ export const defaultConsoleDir = fileURLToPath(new URL('../../../renderer/dist',
  * server, no inline script, no eval, no framing. (React sets style attributes, hence
  * 'unsafe-inline' for styles only, as on the desk.)
  */
-export const consoleContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+export const consoleContentSecurityPolicy =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.json': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
 };
 
 const notBuiltPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Console not built · CoverDesk</title></head>
@@ -53,6 +61,9 @@ export function registerConsoleStatic(app: FastifyInstance, dir: string): void {
     if (!info?.isFile()) return reply.status(404).send({ code: 'not-found', message: 'There is no such console file.' });
     const body = await readFile(path);
     // Built asset names carry a content hash: they never change, so browsers may keep them.
-    return secure(reply).type(contentTypes[extname(path)] ?? 'application/octet-stream').header('cache-control', 'public, max-age=31536000, immutable').send(body);
+    return secure(reply)
+      .type(contentTypes[extname(path)] ?? 'application/octet-stream')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(body);
   });
 }

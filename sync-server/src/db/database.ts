@@ -96,7 +96,10 @@ export function isTransientFailure(error: unknown): boolean {
     return /^(08|53|57|58|40)/.test(code) || code === '55P03' || /^E[A-Z]+$/.test(code);
   }
   // node-postgres reports a lost connection and the pool's own wait limit without a code.
-  return error instanceof Error && /connection terminated|connection error|timeout exceeded when trying to connect|client was closed|not queryable/i.test(error.message);
+  return (
+    error instanceof Error &&
+    /connection terminated|connection error|timeout exceeded when trying to connect|client was closed|not queryable/i.test(error.message)
+  );
 }
 
 /** A SQL string literal, for the few parameterless statements built from validated values. */
@@ -109,7 +112,11 @@ export function sqlLiteral(value: string): string {
  * renumbering each statement's $n placeholders. PostgreSQL runs every data-modifying CTE exactly
  * once, whether or not the final statement reads it.
  */
-export function combineWrites(writes: readonly { text: string; params: readonly SqlValue[] }[], finalText: string | undefined, finalParams: readonly SqlValue[]): { text: string; params: SqlValue[] } {
+export function combineWrites(
+  writes: readonly { text: string; params: readonly SqlValue[] }[],
+  finalText: string | undefined,
+  finalParams: readonly SqlValue[],
+): { text: string; params: SqlValue[] } {
   const params: SqlValue[] = [];
   const renumber = (text: string, own: readonly SqlValue[]): string => {
     const offset = params.length;

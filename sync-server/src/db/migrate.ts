@@ -60,7 +60,9 @@ export async function migrate(db: Database): Promise<{ applied: number[] }> {
     // migrates: neither is bound by the request time limits of the pool's connections (postgres.ts).
     await sql.script('SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0');
     await sql.query('SELECT pg_advisory_xact_lock(7244901)');
-    await sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await sql.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const done = new Set((await sql.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
     const applied: number[] = [];
     for (const migration of migrations) {

@@ -13,13 +13,21 @@ export async function openDatabase(env: NodeJS.ProcessEnv = process.env): Promis
     const limit = (name: string): number | undefined => (env[name] ? Number(env[name]) : undefined);
     return openPostgres(env.DATABASE_URL, {
       maxConnections: Number(env.DATABASE_POOL_SIZE ?? 16),
-      ...definedOnly({ poolWaitMs: limit('DATABASE_POOL_WAIT_MS'), lockTimeoutMs: limit('DATABASE_LOCK_TIMEOUT_MS'), statementTimeoutMs: limit('DATABASE_STATEMENT_TIMEOUT_MS') }),
+      ...definedOnly({
+        poolWaitMs: limit('DATABASE_POOL_WAIT_MS'),
+        lockTimeoutMs: limit('DATABASE_LOCK_TIMEOUT_MS'),
+        statementTimeoutMs: limit('DATABASE_STATEMENT_TIMEOUT_MS'),
+      }),
     });
   }
   return openPglite(env.COVERDESK_DATA_DIR ?? defaultDataDir);
 }
 
 /** The limits that were set (exactOptionalPropertyTypes: an unset limit is left out, not undefined). */
-function definedOnly(limits: Record<'poolWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs', number | undefined>): { poolWaitMs?: number; lockTimeoutMs?: number; statementTimeoutMs?: number } {
+function definedOnly(limits: Record<'poolWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs', number | undefined>): {
+  poolWaitMs?: number;
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+} {
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined && Number.isFinite(value)));
 }

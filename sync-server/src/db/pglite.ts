@@ -28,8 +28,14 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     kind: 'pglite',
     location: dataDir ?? 'memory (nothing is kept)',
     query: (text, params) => exclusive(() => run(text, params)),
-    script: (text) => exclusive(async () => { await db.exec(text); }),
-    defer: (text, params) => exclusive(async () => { await run(text, params); }),
+    script: (text) =>
+      exclusive(async () => {
+        await db.exec(text);
+      }),
+    defer: (text, params) =>
+      exclusive(async () => {
+        await run(text, params);
+      }),
     transaction: (work, options = {}) =>
       exclusive(async () => {
         const opened = await db.exec(options.prelude ? `BEGIN; ${options.prelude}` : 'BEGIN');
@@ -37,8 +43,12 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
         let queued: { text: string; params: readonly SqlValue[] }[] = [];
         const sql: TransactionSql = {
           query: (text, params) => run(text, params),
-          script: async (text) => { await db.exec(text); },
-          defer: async (text, params = []) => { queued.push({ text, params }); },
+          script: async (text) => {
+            await db.exec(text);
+          },
+          defer: async (text, params = []) => {
+            queued.push({ text, params });
+          },
           flush: async (finalText, finalParams = []) => {
             if (queued.length === 0 && !finalText) return [];
             const combined = combineWrites(queued, finalText, finalParams);

@@ -44,7 +44,8 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
       return await pool.connect();
     } catch (error) {
       // node-postgres words the two waits differently: for a pooled client, and for a new connection.
-      if (error instanceof Error && /timeout exceeded when trying to connect|connection terminated due to connection timeout/i.test(error.message)) throw new DatabaseBusyError(poolWaitMs);
+      if (error instanceof Error && /timeout exceeded when trying to connect|connection terminated due to connection timeout/i.test(error.message))
+        throw new DatabaseBusyError(poolWaitMs);
       throw error;
     }
   };
@@ -64,9 +65,7 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
     return name;
   };
   const run = async <Row extends object>(client: pg.PoolClient, text: string, params?: readonly SqlValue[]): Promise<Row[]> => {
-    const result = params && params.length > 0
-      ? await client.query({ name: nameOf(text), text, values: params as unknown[] })
-      : await client.query(text);
+    const result = params && params.length > 0 ? await client.query({ name: nameOf(text), text, values: params as unknown[] }) : await client.query(text);
     return result.rows as Row[];
   };
   const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
@@ -92,7 +91,9 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
         }
       });
     },
-    defer: async (text, params) => { await withClient((client) => run(client, text, params)); },
+    defer: async (text, params) => {
+      await withClient((client) => run(client, text, params));
+    },
     async transaction(work, options = {}) {
       for (let attempt = 1; ; attempt += 1) {
         const client = await connect();
@@ -103,8 +104,12 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
           let queued: { text: string; params: readonly SqlValue[] }[] = [];
           const sql: TransactionSql = {
             query: (text, params) => run(client, text, params),
-            script: async (text) => { await client.query(text); },
-            defer: async (text, params = []) => { queued.push({ text, params }); },
+            script: async (text) => {
+              await client.query(text);
+            },
+            defer: async (text, params = []) => {
+              queued.push({ text, params });
+            },
             flush: async (finalText, finalParams = []) => {
               if (queued.length === 0 && !finalText) return [];
               const combined = combineWrites(queued, finalText, finalParams);

@@ -43,11 +43,25 @@ export const demoCatalogue: readonly CataloguePackage[] = [
 ];
 
 const specialtyPrefixes: Record<string, string> = {
-  'General Medicine': 'MG', 'General Surgery': 'SG', Orthopaedics: 'SB', Obstetrics: 'MO', Ophthalmology: 'SE', Cardiology: 'MC',
-  Urology: 'SU', Paediatrics: 'MP', ENT: 'SL', Nephrology: 'MR', Oncology: 'MM', Neurosurgery: 'SN',
+  'General Medicine': 'MG',
+  'General Surgery': 'SG',
+  Orthopaedics: 'SB',
+  Obstetrics: 'MO',
+  Ophthalmology: 'SE',
+  Cardiology: 'MC',
+  Urology: 'SU',
+  Paediatrics: 'MP',
+  ENT: 'SL',
+  Nephrology: 'MR',
+  Oncology: 'MM',
+  Neurosurgery: 'SN',
 };
 
 /** One unspecified code per specialty, e.g. SG999U "General Surgery: unspecified procedure". */
 export const unspecifiedPackages: readonly CataloguePackage[] = Object.entries(specialtyPrefixes).map(([specialty, prefix]) => ({
-  code: `${prefix}999U`, specialty, name: `${specialty}: unspecified procedure (committee decides)`, rupees: 1, isUnspecified: true,
+  code: `${prefix}999U`,
+  specialty,
+  name: `${specialty}: unspecified procedure (committee decides)`,
+  rupees: 1,
+  isUnspecified: true,
 }));

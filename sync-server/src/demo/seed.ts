@@ -56,7 +56,24 @@ function generator(seed: number): () => number {
   };
 }
 
-const givenNames = ['Ramesh', 'Sunita', 'Arjun', 'Priya', 'Mahesh', 'Lakshmi', 'Vikram', 'Anita', 'Suresh', 'Kavita', 'Rahul', 'Pooja', 'Ganesh', 'Meena', 'Ravi', 'Asha'];
+const givenNames = [
+  'Ramesh',
+  'Sunita',
+  'Arjun',
+  'Priya',
+  'Mahesh',
+  'Lakshmi',
+  'Vikram',
+  'Anita',
+  'Suresh',
+  'Kavita',
+  'Rahul',
+  'Pooja',
+  'Ganesh',
+  'Meena',
+  'Ravi',
+  'Asha',
+];
 const familyNames = ['Patil', 'Jadhav', 'Shinde', 'Pawar', 'Kulkarni', 'Deshmukh', 'More', 'Gaikwad', 'Kale', 'Salunkhe'];
 
 export function nationalIdHashFor(key: Buffer, nationalId: string): string {
@@ -80,17 +97,40 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
        VALUES ($1, 'Family Health Scheme (demo)', $2, 'INR', 'en-IN', 100, 6000, 'partial-hold', 0, 360)`,
       [demoIds.schemeId, policyYear],
     );
-    await sql.query("INSERT INTO hospitals (id, code, name, district) VALUES ($1, 'HSP-A', 'City General Hospital', 'Pune'), ($2, 'HSP-B', 'District Hospital Satara', 'Satara')", [demoIds.hospitalA, demoIds.hospitalB]);
-    await sql.query("INSERT INTO desks (id, hospital_id, name) VALUES ($1, $2, 'Admission desk A'), ($3, $4, 'Admission desk B')", [demoIds.deskA, demoIds.hospitalA, demoIds.deskB, demoIds.hospitalB]);
+    await sql.query(
+      "INSERT INTO hospitals (id, code, name, district) VALUES ($1, 'HSP-A', 'City General Hospital', 'Pune'), ($2, 'HSP-B', 'District Hospital Satara', 'Satara')",
+      [demoIds.hospitalA, demoIds.hospitalB],
+    );
+    await sql.query("INSERT INTO desks (id, hospital_id, name) VALUES ($1, $2, 'Admission desk A'), ($3, $4, 'Admission desk B')", [
+      demoIds.deskA,
+      demoIds.hospitalA,
+      demoIds.deskB,
+      demoIds.hospitalB,
+    ]);
     for (const [index, operator] of demoOperators.entries()) {
-      await sql.query('INSERT INTO operators (id, username, display_name, password_hash, roles, hospital_id) VALUES ($1, $2, $3, $4, $5, $6)', [uuidFrom('00000000', 0x0e00 + index), operator.username, operator.displayName, passwordHash, [...operator.roles], operator.hospitalId]);
+      await sql.query('INSERT INTO operators (id, username, display_name, password_hash, roles, hospital_id) VALUES ($1, $2, $3, $4, $5, $6)', [
+        uuidFrom('00000000', 0x0e00 + index),
+        operator.username,
+        operator.displayName,
+        passwordHash,
+        [...operator.roles],
+        operator.hospitalId,
+      ]);
     }
     for (const item of [...demoCatalogue, ...unspecifiedPackages]) {
-      await sql.query('INSERT INTO packages (code, specialty, name, is_unspecified) VALUES ($1, $2, $3, $4)', [item.code, item.specialty, item.name, item.isUnspecified ?? false]);
+      await sql.query('INSERT INTO packages (code, specialty, name, is_unspecified) VALUES ($1, $2, $3, $4)', [
+        item.code,
+        item.specialty,
+        item.name,
+        item.isUnspecified ?? false,
+      ]);
       await sql.query('INSERT INTO package_prices (package_code, version, price) VALUES ($1, 1, $2)', [item.code, item.rupees * 100]);
     }
     const seedCover = options.seedCover ?? 10_000 * 100;
-    await sql.query("INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, 'FAM-S1-0001', $3, '+919800000001', 'Pune')", [demoIds.seedFamily, demoIds.schemeId, seedCover]);
+    await sql.query(
+      "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, 'FAM-S1-0001', $3, '+919800000001', 'Pune')",
+      [demoIds.seedFamily, demoIds.schemeId, seedCover],
+    );
     const seedMembers = [
       [demoIds.father, 'PMJ-S1000001', 'Ramesh Patil', 1978, 'M', 'head', '100000000001', 'HC-S1-0001'],
       [demoIds.mother, 'PMJ-S1000002', 'Sunita Patil', 1982, 'F', 'spouse', '100000000002', 'HC-S1-0002'],
@@ -109,20 +149,38 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
       const familyId = uuidFrom('00000000', 0x100000 + f);
       const surname = familyNames[Math.floor(random() * familyNames.length)]!;
       const district = random() < 0.5 ? 'Pune' : 'Satara';
-      await sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, $5, $6)', [familyId, demoIds.schemeId, `FAM-${String(f).padStart(6, '0')}`, 500_000 * 100, `+9198${String(10_000_000 + f).slice(-8)}`, district]);
+      await sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, $5, $6)', [
+        familyId,
+        demoIds.schemeId,
+        `FAM-${String(f).padStart(6, '0')}`,
+        500_000 * 100,
+        `+9198${String(10_000_000 + f).slice(-8)}`,
+        district,
+      ]);
       const size = 2 + Math.floor(random() * 4);
       for (let m = 0; m < size; m += 1) {
         const index = f * 10 + m;
         await sql.query(
           'INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation, national_id_hash, health_card_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-          [uuidFrom('00000000', 0x200000 + index), familyId, `PMJ-${index.toString(36).toUpperCase().padStart(8, '0')}`, `${givenNames[Math.floor(random() * givenNames.length)]!} ${surname}`, 1945 + Math.floor(random() * 75), random() < 0.5 ? 'F' : 'M', m === 0 ? 'head' : m === 1 ? 'spouse' : 'other', nationalIdHashFor(options.nationalIdKey, String(200_000_000_000 + index)), `HC-${String(index).padStart(8, '0')}`],
+          [
+            uuidFrom('00000000', 0x200000 + index),
+            familyId,
+            `PMJ-${index.toString(36).toUpperCase().padStart(8, '0')}`,
+            `${givenNames[Math.floor(random() * givenNames.length)]!} ${surname}`,
+            1945 + Math.floor(random() * 75),
+            random() < 0.5 ? 'F' : 'M',
+            m === 0 ? 'head' : m === 1 ? 'spouse' : 'other',
+            nationalIdHashFor(options.nationalIdKey, String(200_000_000_000 + index)),
+            `HC-${String(index).padStart(8, '0')}`,
+          ],
         );
       }
     }
     // Every family's account of the open policy year (migration 023). A database still at an older
     // schema (keyring.test.ts seeds one) has no accounts table yet: migration 023 opens them.
     const [accounts] = await sql.query<{ present: boolean }>("SELECT to_regclass('family_years') IS NOT NULL AS present");
-    if (accounts?.present) await sql.query('INSERT INTO family_years (family_id, policy_year, cover) SELECT id, $1, cover FROM families ON CONFLICT DO NOTHING', [policyYear]);
+    if (accounts?.present)
+      await sql.query('INSERT INTO family_years (family_id, policy_year, cover) SELECT id, $1, cover FROM families ON CONFLICT DO NOTHING', [policyYear]);
   });
   return { created: true };
 }

@@ -24,7 +24,14 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   let desk: { authorization: string; deskId: string; secret: string };
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { logStream: new Writable({ write(chunk: Buffer, _encoding, done) { log.push(chunk.toString('utf8')); done(); } }) });
+    server = await startTestServer(backend, {
+      logStream: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          log.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    });
     medcoA = await server.login('medco.a');
     const ha = await server.login('ha');
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: ha, payload: {} });
@@ -46,24 +53,31 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     expect(replay.isReplay).toBe(true);
     expect(replay.body).toEqual(answer.body);
 
-    const [row] = await server.scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint'", [demoIds.father]);
+    const [row] = await server.scratch.db.query<{ sealed: string }>(
+      "SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint'",
+      [demoIds.father],
+    );
     expect(row).toBeDefined();
     expect(openAtRest(server.state.keys.biometric, demoIds.father, 'fingerprint', row!.sealed).equals(template)).toBe(true);
     // Bound to its member: the same sealed value does not open as another member's.
     expect(() => openAtRest(server.state.keys.biometric, demoIds.mother, 'fingerprint', row!.sealed)).toThrow();
 
     await settleAuditChain(server.scratch.db);
-    const [audit] = await server.scratch.db.query<{ after: unknown }>("SELECT after FROM audit_log WHERE action = 'biometric-enrolled' AND entity_id = $1", [demoIds.father]);
+    const [audit] = await server.scratch.db.query<{ after: unknown }>("SELECT after FROM audit_log WHERE action = 'biometric-enrolled' AND entity_id = $1", [
+      demoIds.father,
+    ]);
     expect(audit?.after).toEqual({ modality: 'fingerprint', byteLength: 512 });
   });
 
   it('enrols a face descriptor, sealed as float32', async () => {
     resultOf(await server.command(medcoA, 'enroll-face', { memberId: demoIds.father, descriptor }));
-    const [row] = await server.scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'face'", [demoIds.father]);
+    const [row] = await server.scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'face'", [
+      demoIds.father,
+    ]);
     expect(openAtRest(server.state.keys.biometric, demoIds.father, 'face', row!.sealed).equals(descriptorBytes(descriptor))).toBe(true);
   });
 
-  it('refuses a second enrolment of the same finger or face (409, stored), so a desk cannot swap a patient\'s biometric', async () => {
+  it("refuses a second enrolment of the same finger or face (409, stored), so a desk cannot swap a patient's biometric", async () => {
     const again = await server.command(medcoA, 'enroll-fingerprint', { memberId: demoIds.father, template: Buffer.alloc(512, 1).toString('base64') });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('biometric-already-enrolled');
@@ -97,7 +111,7 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     }
   });
 
-  it('the pull feed carries the enrolments of the desk\'s members, sealed for that desk only', async () => {
+  it("the pull feed carries the enrolments of the desk's members, sealed for that desk only", async () => {
     const answer = await server.raw('GET', '/sync/pull?limit=5000', { headers: { authorization: desk.authorization } });
     expect(answer.status).toBe(200);
     const documents = (answer.body as unknown as PullAnswerValue).documents.filter((document) => document.table === 'biometrics');
@@ -108,17 +122,24 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     const key = biometricTransportKey(desk.deskId, createHash('sha256').update(desk.secret).digest('hex'));
     expect(openBiometric(key, demoIds.father, 'fingerprint', sealedForDesk).equals(template)).toBe(true);
     // Desk B's key (or the at-rest key) does not open it.
-    expect(() => openBiometric(biometricTransportKey(demoIds.deskB, createHash('sha256').update(desk.secret).digest('hex')), demoIds.father, 'fingerprint', sealedForDesk)).toThrow();
+    expect(() =>
+      openBiometric(biometricTransportKey(demoIds.deskB, createHash('sha256').update(desk.secret).digest('hex')), demoIds.father, 'fingerprint', sealedForDesk),
+    ).toThrow();
     expect(() => openAtRest(server.state.keys.biometric, demoIds.father, 'fingerprint', sealedForDesk)).toThrow();
     expect(JSON.stringify(answer.body)).not.toContain(template.toString('base64').slice(0, 40));
   });
 
   it('an enrolment that does not open (a sealed value copied from another member) is left out of the pull, not a failed pull', async () => {
     resultOf(await server.command(medcoA, 'enroll-fingerprint', { memberId: demoIds.son, template: Buffer.alloc(512, 3).toString('base64') }));
-    await server.scratch.db.query("UPDATE biometric_enrolments SET sealed = (SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint') WHERE member_id = $2", [demoIds.father, demoIds.son]);
+    await server.scratch.db.query(
+      "UPDATE biometric_enrolments SET sealed = (SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint') WHERE member_id = $2",
+      [demoIds.father, demoIds.son],
+    );
     const answer = await server.raw('GET', '/sync/pull?limit=5000', { headers: { authorization: desk.authorization } });
     expect(answer.status).toBe(200);
-    const members = (answer.body as unknown as PullAnswerValue).documents.filter((document) => document.table === 'biometrics').map((document) => document.row.memberId);
+    const members = (answer.body as unknown as PullAnswerValue).documents
+      .filter((document) => document.table === 'biometrics')
+      .map((document) => document.row.memberId);
     expect(members).toContain(demoIds.father);
     expect(members).not.toContain(demoIds.son);
   });
@@ -126,7 +147,11 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   it('no template or descriptor bytes in the server log, the audit log or the stored command answers', async () => {
     expect(log.length).toBeGreaterThan(5);
     const text = log.join('\n');
-    const rows = JSON.stringify(await server.scratch.db.query('SELECT a.after::text AS after, c.answer::text AS answer FROM audit_log a FULL JOIN commands c ON c.command_id = a.command_id'));
+    const rows = JSON.stringify(
+      await server.scratch.db.query(
+        'SELECT a.after::text AS after, c.answer::text AS answer FROM audit_log a FULL JOIN commands c ON c.command_id = a.command_id',
+      ),
+    );
     for (const trace of traces()) {
       expect(text).not.toContain(trace);
       expect(rows).not.toContain(trace);

@@ -35,7 +35,8 @@ export const identifyMember: CommandHandlers['identify-member'] = async (context
 
 async function findMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<string> {
   const column = body.by === 'scheme-id' ? 'scheme_member_id' : body.by === 'national-id' ? 'national_id_hash' : 'health_card_number';
-  const value = body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value, context.nationalIdLegacy ?? null) : body.value.trim().toUpperCase();
+  const value =
+    body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value, context.nationalIdLegacy ?? null) : body.value.trim().toUpperCase();
   const [member] = await context.sql.query<{ id: string }>(`SELECT id FROM members WHERE ${column} = $1`, [value]);
   if (!member) throw fail('not-found', `No scheme member matches that ${body.by.replace('-', ' ')}. Check the number, or search by another identifier.`);
   return member.id;
@@ -47,7 +48,10 @@ async function findMember(context: CommandContext, body: CommandBody<'identify-m
  * and a repeat of the command id is answered by this same function from the member's current rows.
  */
 export async function identifiedMemberAnswer(context: CommandContext, memberId: string, audit: { by?: string; isReplay?: boolean }) {
-  const [member] = await context.sql.query<MemberLookupRow>('SELECT id, family_id, scheme_member_id, full_name, birth_year, gender, relation FROM members WHERE id = $1', [memberId]);
+  const [member] = await context.sql.query<MemberLookupRow>(
+    'SELECT id, family_id, scheme_member_id, full_name, birth_year, gender, relation FROM members WHERE id = $1',
+    [memberId],
+  );
   if (!member) throw fail('not-found', `There is no scheme member ${memberId}.`);
   const members = await context.sql.query<MemberLookupRow & { active_case_id: string | null; active_hospital_code: string | null }>(
     `SELECT m.id, m.family_id, m.scheme_member_id, m.full_name, m.birth_year, m.gender, m.relation,
@@ -58,11 +62,28 @@ export async function identifiedMemberAnswer(context: CommandContext, memberId: 
       WHERE m.family_id = $1 ORDER BY m.birth_year, m.scheme_member_id`,
     [member.family_id],
   );
-  const [family] = await context.sql.query<{ family_number: string; registered_phone: string }>('SELECT family_number, registered_phone FROM families WHERE id = $1', [member.family_id]);
+  const [family] = await context.sql.query<{ family_number: string; registered_phone: string }>(
+    'SELECT family_number, registered_phone FROM families WHERE id = $1',
+    [member.family_id],
+  );
   // Who looked up which beneficiary is itself audited (privacy), but no identifier is logged.
-  await appendAudit(context.sql, { actorId: context.principal.operatorId, action: 'member-identified', entityType: 'member', entityId: member.id, after: { ...(audit.by ? { by: audit.by } : {}), ...(audit.isReplay ? { isReplay: true } : {}) }, commandId: context.commandId });
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'member-identified',
+    entityType: 'member',
+    entityId: member.id,
+    after: { ...(audit.by ? { by: audit.by } : {}), ...(audit.isReplay ? { isReplay: true } : {}) },
+    commandId: context.commandId,
+  });
   return {
-    member: { memberId: member.id, schemeMemberId: member.scheme_member_id, fullName: member.full_name, birthYear: member.birth_year, gender: member.gender, relation: member.relation },
+    member: {
+      memberId: member.id,
+      schemeMemberId: member.scheme_member_id,
+      fullName: member.full_name,
+      birthYear: member.birth_year,
+      gender: member.gender,
+      relation: member.relation,
+    },
     family: {
       familyId: member.family_id,
       familyNumber: family?.family_number ?? null,
@@ -70,7 +91,11 @@ export async function identifiedMemberAnswer(context: CommandContext, memberId: 
       registeredPhoneEnding: family ? family.registered_phone.slice(-4) : null,
       ...(await familyBalance(context.sql, member.family_id, context.scheme.policy_year)),
       members: members.map((m) => ({
-        memberId: m.id, schemeMemberId: m.scheme_member_id, fullName: m.full_name, birthYear: m.birth_year, relation: m.relation,
+        memberId: m.id,
+        schemeMemberId: m.scheme_member_id,
+        fullName: m.full_name,
+        birthYear: m.birth_year,
+        relation: m.relation,
         activeCase: m.active_case_id ? { hospitalCode: m.active_hospital_code } : null,
       })),
     },

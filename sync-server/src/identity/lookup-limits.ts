@@ -22,7 +22,13 @@ export interface LookupLimits {
 }
 
 /** A busy admission desk identifies a patient every few minutes; these leave it ample room. */
-export const lookupLimits: LookupLimits = { lookupsPerOperator: 60, operatorWindowMinutes: 10, lookupsPerMember: 20, memberWindowMinutes: 60, otpSendsPerOperatorPerHour: 30 };
+export const lookupLimits: LookupLimits = {
+  lookupsPerOperator: 60,
+  operatorWindowMinutes: 10,
+  lookupsPerMember: 20,
+  memberWindowMinutes: 60,
+  otpSendsPerOperatorPerHour: 30,
+};
 
 /**
  * Count one request against `key` in its window: one conditional upsert, so two servers counting
@@ -41,7 +47,11 @@ async function charge(sql: Pick<Sql, 'query'>, key: string, limit: number, windo
 }
 
 function tooMany(what: string, retryAfterSeconds: number): never {
-  throw fail('too-many-requests', `${what} Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes; the health authority can see these lookups in the audit log.`, { retryAfterSeconds });
+  throw fail(
+    'too-many-requests',
+    `${what} Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes; the health authority can see these lookups in the audit log.`,
+    { retryAfterSeconds },
+  );
 }
 
 /** An operator's lookup that found a member, inside identify-member's transaction. */

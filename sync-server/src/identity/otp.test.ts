@@ -10,7 +10,9 @@ describe('one-time codes to the registered phone, and overrides (PGlite, injecte
   let desk = '';
   let now = new Date('2026-11-23T10:00:00Z');
   const sms = new DevelopmentSmsSink();
-  const advance = (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); };
+  const advance = (seconds: number) => {
+    now = new Date(now.getTime() + seconds * 1000);
+  };
   const lastCode = () => /code is (\d{6})/.exec(sms.recent()[0]?.text ?? '')?.[1] ?? '';
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
@@ -20,7 +22,7 @@ describe('one-time codes to the registered phone, and overrides (PGlite, injecte
   });
   afterAll(async () => server?.close());
 
-  it('sends a 6-digit code to the family\'s registered phone, single use, proving identity for admission', async () => {
+  it("sends a 6-digit code to the family's registered phone, single use, proving identity for admission", async () => {
     const challengeId = randomUUID();
     const sent = resultOf(await server.command(desk, 'send-otp', { challengeId, memberId: demoIds.son }));
     expect(sent).toMatchObject({ phoneEnding: '0001', expiresAt: '2026-11-23T10:10:00.000Z' });
@@ -39,7 +41,12 @@ describe('one-time codes to the registered phone, and overrides (PGlite, injecte
   });
 
   it('refuses admission by code without a verified code for this patient', async () => {
-    const answer = await server.command(desk, 'admit', { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'otp', otpChallengeId: randomUUID() });
+    const answer = await server.command(desk, 'admit', {
+      caseId: randomUUID(),
+      memberId: demoIds.daughter,
+      identityMethod: 'otp',
+      otpChallengeId: randomUUID(),
+    });
     expect(answer.body).toMatchObject({ code: 'identity-not-proven' });
   });
 
@@ -73,14 +80,22 @@ describe('one-time codes to the registered phone, and overrides (PGlite, injecte
     resultOf(await server.command(desk, 'send-otp', { challengeId, memberId: demoIds.father }));
     let code = lastCode();
     for (let i = 1; i <= 3; i += 1) {
-      expect(resultOf(await server.command(desk, 'verify-otp', { challengeId, code: wrong(code) }))).toMatchObject({ verified: false, reason: 'wrong-code', attemptsLeft: 5 - i });
+      expect(resultOf(await server.command(desk, 'verify-otp', { challengeId, code: wrong(code) }))).toMatchObject({
+        verified: false,
+        reason: 'wrong-code',
+        attemptsLeft: 5 - i,
+      });
     }
     advance(61);
     challengeId = randomUUID();
     resultOf(await server.command(desk, 'send-otp', { challengeId, memberId: demoIds.father }));
     code = lastCode();
     expect(resultOf(await server.command(desk, 'verify-otp', { challengeId, code: wrong(code) }))).toMatchObject({ reason: 'wrong-code', attemptsLeft: 1 });
-    expect(resultOf(await server.command(desk, 'verify-otp', { challengeId, code: wrong(code) }))).toMatchObject({ verified: false, reason: 'locked', lockedUntil: new Date(now.getTime() + 30 * 60_000).toISOString() });
+    expect(resultOf(await server.command(desk, 'verify-otp', { challengeId, code: wrong(code) }))).toMatchObject({
+      verified: false,
+      reason: 'locked',
+      lockedUntil: new Date(now.getTime() + 30 * 60_000).toISOString(),
+    });
     // Even the right code is refused while locked, and no new code can be sent.
     expect(resultOf(await server.command(desk, 'verify-otp', { challengeId, code }))).toMatchObject({ verified: false, reason: 'locked' });
     advance(61);
@@ -93,15 +108,33 @@ describe('one-time codes to the registered phone, and overrides (PGlite, injecte
     const missing = await server.command(desk, 'admit', { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'override' });
     expect(missing.status).toBe(400);
     const caseId = randomUUID();
-    expect(resultOf(await server.command(desk, 'admit', { caseId, memberId: demoIds.daughter, identityMethod: 'override', overrideReason: 'Unconscious after a road accident; no relative present', supervisorName: 'Dr. Kale (duty supervisor)' }))).toMatchObject({ flaggedForReview: true });
+    expect(
+      resultOf(
+        await server.command(desk, 'admit', {
+          caseId,
+          memberId: demoIds.daughter,
+          identityMethod: 'override',
+          overrideReason: 'Unconscious after a road accident; no relative present',
+          supervisorName: 'Dr. Kale (duty supervisor)',
+        }),
+      ),
+    ).toMatchObject({ flaggedForReview: true });
     const ha = await server.login('ha');
-    const listed = (await server.get(ha, '/reviews/identity-overrides')).body as { overrides: { caseId: string; reviewedAt: string | null }[]; unreviewed: number };
-    expect(listed.overrides).toContainEqual(expect.objectContaining({ caseId, hospitalCode: 'HSP-A', supervisorName: 'Dr. Kale (duty supervisor)', reviewedAt: null }));
+    const listed = (await server.get(ha, '/reviews/identity-overrides')).body as {
+      overrides: { caseId: string; reviewedAt: string | null }[];
+      unreviewed: number;
+    };
+    expect(listed.overrides).toContainEqual(
+      expect.objectContaining({ caseId, hospitalCode: 'HSP-A', supervisorName: 'Dr. Kale (duty supervisor)', reviewedAt: null }),
+    );
     expect(listed.unreviewed).toBe(1);
     expect((await server.get(desk, '/reviews/identity-overrides')).status).toBe(403);
     resultOf(await server.command(ha, 'review-override', { caseId, note: 'Identity confirmed with the family next day' }));
     expect(((await server.get(ha, '/reviews/identity-overrides')).body as { unreviewed: number }).unreviewed).toBe(0);
-    const [audit] = await server.scratch.db.query<{ count: number }>("SELECT count(*)::int AS count FROM audit_log WHERE action IN ('case-admitted', 'identity-override-reviewed') AND entity_id = $1", [caseId]);
+    const [audit] = await server.scratch.db.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM audit_log WHERE action IN ('case-admitted', 'identity-override-reviewed') AND entity_id = $1",
+      [caseId],
+    );
     expect(audit?.count).toBe(2);
   });
 });
@@ -139,7 +172,9 @@ describe.skipIf(!process.env.DATABASE_URL)('wrong one-time codes racing on sever
     // defaultOtpPolicy.maxAttempts = 5: four misses are told "wrong code", the fifth locks.
     expect(wrong).toBeLessThanOrEqual(4);
     expect(results.filter((r) => r.reason === 'locked').length).toBeGreaterThanOrEqual(1);
-    const [row] = await server.scratch.db.query<{ total: number }>('SELECT COALESCE(sum(attempts), 0)::int AS total FROM otp_challenges WHERE member_id = $1', [demoIds.father]);
+    const [row] = await server.scratch.db.query<{ total: number }>('SELECT COALESCE(sum(attempts), 0)::int AS total FROM otp_challenges WHERE member_id = $1', [
+      demoIds.father,
+    ]);
     expect(row?.total).toBeLessThanOrEqual(5);
   }, 120_000);
 });

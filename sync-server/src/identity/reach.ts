@@ -28,7 +28,10 @@ export async function isFamilyInReach(sql: Pick<Sql, 'query'>, hospitalId: strin
 /** Refuse (404, as for a family that does not exist: nothing is confirmed to an operator it does not concern). */
 export async function requireFamilyInReach(sql: Pick<Sql, 'query'>, hospitalId: string | null, familyId: string, what: string): Promise<void> {
   if (await isFamilyInReach(sql, hospitalId, familyId)) return;
-  throw fail('not-found', `There is no ${what} your hospital serves: identify the patient first (scheme id, national id or health card), or ask the health authority.`);
+  throw fail(
+    'not-found',
+    `There is no ${what} your hospital serves: identify the patient first (scheme id, national id or health card), or ask the health authority.`,
+  );
 }
 
 /** Record that an operator of `hospitalId` identified a member of this family (identify-member). */

@@ -38,10 +38,10 @@ export async function reserveCover(sql: Sql, familyId: string, policyYear: numbe
  * family's first decision of a year before the roll-over reached it. Two openers race harmlessly.
  */
 export async function openAccount(sql: Sql, familyId: string, policyYear: number): Promise<void> {
-  await sql.query(
-    'INSERT INTO family_years (family_id, policy_year, cover) SELECT id, $2, cover FROM families WHERE id = $1 ON CONFLICT DO NOTHING',
-    [familyId, policyYear],
-  );
+  await sql.query('INSERT INTO family_years (family_id, policy_year, cover) SELECT id, $2, cover FROM families WHERE id = $1 ON CONFLICT DO NOTHING', [
+    familyId,
+    policyYear,
+  ]);
 }
 
 /** Give `amount` back to the family's cover (hold released or reduced, claim partly denied). */
@@ -58,12 +58,20 @@ export async function releaseCover(sql: Sql, familyId: string, policyYear: numbe
 
 export type LedgerComponent = 'hold' | 'claim';
 
-export async function appendLedger(sql: Sql, entry: { familyId: string; policyYear: number; caseId: string; component: LedgerComponent; delta: number; reason: string; commandId: string }): Promise<void> {
+export async function appendLedger(
+  sql: Sql,
+  entry: { familyId: string; policyYear: number; caseId: string; component: LedgerComponent; delta: number; reason: string; commandId: string },
+): Promise<void> {
   if (entry.delta === 0) return;
-  await sql.defer(
-    'INSERT INTO ledger (family_id, policy_year, case_id, component, delta, reason, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [entry.familyId, entry.policyYear, entry.caseId, entry.component, entry.delta, entry.reason, entry.commandId],
-  );
+  await sql.defer('INSERT INTO ledger (family_id, policy_year, case_id, component, delta, reason, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    entry.familyId,
+    entry.policyYear,
+    entry.caseId,
+    entry.component,
+    entry.delta,
+    entry.reason,
+    entry.commandId,
+  ]);
 }
 
 /**
@@ -71,10 +79,18 @@ export async function appendLedger(sql: Sql, entry: { familyId: string; policyYe
  * change (a shortfall later covered or voided is a negative entry). A pre-auth's shortfall is an
  * estimate shown with the hold, never a share (migration 011 forbids new ones).
  */
-export async function recordPatientShare(sql: Sql, entry: { familyId: string; memberId: string; caseId: string; bookingId: string; kind: 'booking-shortfall'; amount: number; commandId: string }): Promise<void> {
+export async function recordPatientShare(
+  sql: Sql,
+  entry: { familyId: string; memberId: string; caseId: string; bookingId: string; kind: 'booking-shortfall'; amount: number; commandId: string },
+): Promise<void> {
   if (entry.amount === 0) return;
-  await sql.defer(
-    'INSERT INTO patient_shares (family_id, member_id, case_id, booking_id, kind, amount, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [entry.familyId, entry.memberId, entry.caseId, entry.bookingId, entry.kind, entry.amount, entry.commandId],
-  );
+  await sql.defer('INSERT INTO patient_shares (family_id, member_id, case_id, booking_id, kind, amount, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    entry.familyId,
+    entry.memberId,
+    entry.caseId,
+    entry.bookingId,
+    entry.kind,
+    entry.amount,
+    entry.commandId,
+  ]);
 }

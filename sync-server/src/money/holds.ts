@@ -16,7 +16,15 @@ export async function extendHold(context: MoneyContext, caseRow: CaseRow, hold: 
   if (granted > 0) {
     hold.amount += granted;
     await context.sql.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [hold.id, hold.amount]);
-    await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: granted, reason, commandId: context.commandId });
+    await appendLedger(context.sql, {
+      familyId: caseRow.family_id,
+      policyYear: caseRow.policy_year,
+      caseId: caseRow.id,
+      component: 'hold',
+      delta: granted,
+      reason,
+      commandId: context.commandId,
+    });
   }
   return granted;
 }
@@ -32,7 +40,15 @@ export async function reduceHold(context: MoneyContext, caseRow: CaseRow, hold: 
   await releaseCover(context.sql, caseRow.family_id, caseRow.policy_year, release);
   hold.amount = floor;
   await context.sql.query('UPDATE holds SET amount = $2, updated_at = now() WHERE id = $1', [hold.id, hold.amount]);
-  await appendLedger(context.sql, { familyId: caseRow.family_id, policyYear: caseRow.policy_year, caseId: caseRow.id, component: 'hold', delta: -release, reason, commandId: context.commandId });
+  await appendLedger(context.sql, {
+    familyId: caseRow.family_id,
+    policyYear: caseRow.policy_year,
+    caseId: caseRow.id,
+    component: 'hold',
+    delta: -release,
+    reason,
+    commandId: context.commandId,
+  });
   return release;
 }
 
@@ -41,7 +57,13 @@ export async function reduceHold(context: MoneyContext, caseRow: CaseRow, hold: 
  * as it allows, or shrink (not below consumed). Returns the new hold and the part of the
  * authorized amount that the cover could not hold (the patient's expected shortfall change).
  */
-export async function setAuthorized(context: MoneyContext, caseRow: CaseRow, hold: HoldRow, authorized: number, reason: string): Promise<{ granted: number; released: number; uncovered: number }> {
+export async function setAuthorized(
+  context: MoneyContext,
+  caseRow: CaseRow,
+  hold: HoldRow,
+  authorized: number,
+  reason: string,
+): Promise<{ granted: number; released: number; uncovered: number }> {
   hold.authorized = authorized;
   await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, authorized]);
   if (authorized > hold.amount) {
@@ -69,7 +91,15 @@ export async function coverShortfallBookings(context: MoneyContext, caseRow: Cas
     if (free <= 0) break;
     const take = Math.min(free, row.shortfall_amount);
     await context.sql.query('UPDATE bookings SET covered_amount = covered_amount + $2, shortfall_amount = shortfall_amount - $2 WHERE id = $1', [row.id, take]);
-    await recordPatientShare(context.sql, { familyId: caseRow.family_id, memberId: caseRow.member_id, caseId: caseRow.id, bookingId: row.id, kind: 'booking-shortfall', amount: -take, commandId: context.commandId });
+    await recordPatientShare(context.sql, {
+      familyId: caseRow.family_id,
+      memberId: caseRow.member_id,
+      caseId: caseRow.id,
+      bookingId: row.id,
+      kind: 'booking-shortfall',
+      amount: -take,
+      commandId: context.commandId,
+    });
     free -= take;
     moved += take;
   }

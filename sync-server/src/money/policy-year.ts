@@ -17,7 +17,10 @@ export async function rollPolicyYear(sql: Pick<Sql, 'query'>, scheme: SchemeRow,
   const target = policyYearOf(now, scheme.time_zone, scheme.year_start_month);
   let current = scheme;
   while (current.policy_year < target) {
-    const [closing] = await sql.query<SchemeRow>('SELECT * FROM schemes WHERE id = $1 AND is_current AND policy_year = $2 FOR UPDATE', [current.id, current.policy_year]);
+    const [closing] = await sql.query<SchemeRow>('SELECT * FROM schemes WHERE id = $1 AND is_current AND policy_year = $2 FOR UPDATE', [
+      current.id,
+      current.policy_year,
+    ]);
     if (closing) {
       await sql.query(
         'INSERT INTO scheme_years (policy_year, scheme_id, government_share_bp, shortfall_policy, auto_extend_bp) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (policy_year) DO NOTHING',
@@ -40,8 +43,9 @@ export async function openYearAccounts(db: Database, options: { batchSize?: numb
   let after: string | null = null;
   let opened = 0;
   for (;;) {
-    const [batch] = await db.transaction(async (sql) => sql.query<{ opened: number; last_id: string | null }>(
-      `WITH year AS (SELECT policy_year FROM schemes WHERE is_current),
+    const [batch] = await db.transaction(async (sql) =>
+      sql.query<{ opened: number; last_id: string | null }>(
+        `WITH year AS (SELECT policy_year FROM schemes WHERE is_current),
             candidates AS (
               SELECT f.id, f.cover FROM families f
                WHERE ($1::uuid IS NULL OR f.id > $1::uuid)
@@ -52,8 +56,9 @@ export async function openYearAccounts(db: Database, options: { batchSize?: numb
               ON CONFLICT DO NOTHING RETURNING family_id),
             touched AS (UPDATE families SET updated_at = now() WHERE id IN (SELECT family_id FROM inserted) RETURNING id)
        SELECT (SELECT count(*) FROM touched)::int AS opened, (SELECT max(id::text) FROM candidates) AS last_id`,
-      [after, batchSize],
-    ));
+        [after, batchSize],
+      ),
+    );
     opened += batch?.opened ?? 0;
     if (!batch?.last_id) return opened;
     after = batch.last_id;

@@ -50,7 +50,10 @@ export async function schemeSettings(db: Database): Promise<Record<string, unkno
 }
 
 /** GET /admin/{hospitals,operators,packages,scheme}: HA only (403 for every other role). */
-export function registerAdministrationReads(app: FastifyInstance, options: { db: Database; authenticateOperator: (request: FastifyRequest) => Promise<Principal> }): void {
+export function registerAdministrationReads(
+  app: FastifyInstance,
+  options: { db: Database; authenticateOperator: (request: FastifyRequest) => Promise<Principal> },
+): void {
   const reads: [string, string, TSchema, (db: Database) => Promise<unknown>][] = [
     ['/admin/hospitals', 'Hospitals with their desks (status, enrollment, pending code)', AdministrationHospitals, hospitalsWithDesks],
     ['/admin/operators', 'Operators with their roles, hospital scope and whether active', AdministrationOperators, operatorList],
@@ -58,17 +61,23 @@ export function registerAdministrationReads(app: FastifyInstance, options: { db:
     ['/admin/scheme', 'The current scheme and its parameters', AdministrationScheme, schemeSettings],
   ];
   for (const [path, summary, answer, read] of reads) {
-    app.get(path, {
-      // Described, not filtered, by the schema (see describedExactly in app.ts).
-      serializerCompiler: () => (data: unknown) => JSON.stringify(data),
-      schema: {
-        tags: ['administration'], summary: `${summary} (HA)`, security: [{ bearerAuth: [] }],
-        response: { 200: answer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 414: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer },
+    app.get(
+      path,
+      {
+        // Described, not filtered, by the schema (see describedExactly in app.ts).
+        serializerCompiler: () => (data: unknown) => JSON.stringify(data),
+        schema: {
+          tags: ['administration'],
+          summary: `${summary} (HA)`,
+          security: [{ bearerAuth: [] }],
+          response: { 200: answer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 414: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer },
+        },
       },
-    }, async (request) => {
-      const principal = await options.authenticateOperator(request);
-      if (!principal.roles.includes('HA')) throw fail('forbidden-role', 'Scheme administration belongs to the health authority (HA).');
-      return { items: await read(options.db), computedAt: new Date().toISOString() };
-    });
+      async (request) => {
+        const principal = await options.authenticateOperator(request);
+        if (!principal.roles.includes('HA')) throw fail('forbidden-role', 'Scheme administration belongs to the health authority (HA).');
+        return { items: await read(options.db), computedAt: new Date().toISOString() };
+      },
+    );
   }
 }

@@ -24,7 +24,15 @@ describe('payer queues and the case audit trail (PGlite)', () => {
   it('PPD sees pre-auths emergency first, with hold, family balance and waiting time; others may not', async () => {
     const queue = (await server.get(tokens.ppd!, '/queues/preauths')).body as { items: Record<string, unknown>[] };
     expect(queue.items.map((i) => i.caseId)).toEqual([motherCase, fatherCase]);
-    expect(queue.items[0]).toMatchObject({ isEmergency: true, hospitalCode: 'HSP-B', requestedAmount: 500_000, holdAmount: 400_000, available: 0, turnaroundMinutes: 360, isOverdue: false });
+    expect(queue.items[0]).toMatchObject({
+      isEmergency: true,
+      hospitalCode: 'HSP-B',
+      requestedAmount: 500_000,
+      holdAmount: 400_000,
+      available: 0,
+      turnaroundMinutes: 360,
+      isOverdue: false,
+    });
     expect(typeof queue.items[0]!.waitingMinutes).toBe('number');
     expect((await server.get(tokens['medco.a']!, '/queues/preauths')).status).toBe(403);
     expect((await server.get(tokens.cex!, '/queues/preauths')).status).toBe(403);
@@ -33,7 +41,16 @@ describe('payer queues and the case audit trail (PGlite)', () => {
 
   it('CEX sees the claim with its lines and bookings; ACO sees it by hospital once approved', async () => {
     resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: fatherCase, decision: 'approve' }));
-    resultOf(await server.command(tokens['medco.a']!, 'add-booking', { bookingId, caseId: fatherCase, itemCode: 'WARD', description: 'Ward', quantity: 2, unitPrice: 300_000 }));
+    resultOf(
+      await server.command(tokens['medco.a']!, 'add-booking', {
+        bookingId,
+        caseId: fatherCase,
+        itemCode: 'WARD',
+        description: 'Ward',
+        quantity: 2,
+        unitPrice: 300_000,
+      }),
+    );
     resultOf(await server.command(tokens['medco.a']!, 'discharge', { caseId: fatherCase }));
     resultOf(await server.command(tokens['medco.a']!, 'submit-claim', { claimId, caseId: fatherCase, amount: 600_000 }));
     const cex = (await server.get(tokens.cex!, '/queues/claims/submitted')).body as { items: { claimId: string; lines: Record<string, unknown>[] }[] };
@@ -44,15 +61,29 @@ describe('payer queues and the case audit trail (PGlite)', () => {
     resultOf(await server.command(tokens.cex!, 'process-claim', { claimId, lines }));
     resultOf(await server.command(tokens.cpd!, 'verify-claim', { claimId, lines }));
     const aco = (await server.get(tokens.aco!, '/queues/payments')).body as { items: Record<string, unknown>[] };
-    expect(aco.items).toEqual([expect.objectContaining({ hospitalCode: 'HSP-A', claims: 1, approved: 600_000, governmentAmount: 360_000, claimIds: [claimId] })]);
+    expect(aco.items).toEqual([
+      expect.objectContaining({ hospitalCode: 'HSP-A', claims: 1, approved: 600_000, governmentAmount: 360_000, claimIds: [claimId] }),
+    ]);
     const dashboard = (await server.get(tokens.ha!, '/dashboard')).body as { items: { claims: { status: string; count: number }[] } };
     expect(dashboard.items.claims).toEqual([expect.objectContaining({ status: 'approved', count: 1, amount: 600_000 })]);
   });
 
-  it('every case shows its audit trail with actors and amounts, and the chain\'s status; other hospitals cannot see it', async () => {
+  it("every case shows its audit trail with actors and amounts, and the chain's status; other hospitals cannot see it", async () => {
     await settleAuditChain(server.scratch.db);
-    const trail = (await server.get(tokens.ppd!, `/cases/${fatherCase}/audit`)).body as { entries: { action: string; actor: string }[]; chain: { isIntact: boolean } };
-    expect(trail.entries.map((e) => e.action)).toEqual(['case-admitted', 'preauth-requested', 'preauth-approved', 'booking-added', 'case-discharged', 'claim-submitted', 'claim-processed', 'claim-verified']);
+    const trail = (await server.get(tokens.ppd!, `/cases/${fatherCase}/audit`)).body as {
+      entries: { action: string; actor: string }[];
+      chain: { isIntact: boolean };
+    };
+    expect(trail.entries.map((e) => e.action)).toEqual([
+      'case-admitted',
+      'preauth-requested',
+      'preauth-approved',
+      'booking-added',
+      'case-discharged',
+      'claim-submitted',
+      'claim-processed',
+      'claim-verified',
+    ]);
     expect(trail.entries.map((e) => e.actor)).toEqual(['medco.a', 'medco.a', 'ppd', 'medco.a', 'medco.a', 'medco.a', 'cex', 'cpd']);
     expect(trail.chain.isIntact).toBe(true);
     expect((await server.get(tokens['medco.b']!, `/cases/${fatherCase}/audit`)).status).toBe(404);

@@ -60,8 +60,15 @@ export async function claimQueue(db: Database, status: 'submitted' | 'processed'
        FROM claim_lines l JOIN bookings b ON b.id = l.booking_id WHERE l.claim_id = ANY($1::uuid[]) ORDER BY b.seq`,
     [claims.map((c) => c.claimId)],
   );
-  const documents = await claimDocuments(db, claims.map((c) => c.claimId));
-  return claims.map((claim) => ({ ...claim, lines: lines.filter((l) => l.claimId === claim.claimId), documents: documents.filter((d) => d.claimId === claim.claimId) }));
+  const documents = await claimDocuments(
+    db,
+    claims.map((c) => c.claimId),
+  );
+  return claims.map((claim) => ({
+    ...claim,
+    lines: lines.filter((l) => l.claimId === claim.claimId),
+    documents: documents.filter((d) => d.claimId === claim.claimId),
+  }));
 }
 
 /** The supporting documents declared with claims (metadata: name, kind, size, SHA-256). */
@@ -98,7 +105,11 @@ export async function paymentQueue(db: Database): Promise<Record<string, unknown
  * each checked against their own keyed hash; and the newest anchor written outside the database
  * is named (audit/anchors.ts).
  */
-export async function caseAuditTrail(db: Database, caseId: string, audit: { readonly ring: Keyring; readonly anchors: AnchorStatus | null }): Promise<Record<string, unknown>> {
+export async function caseAuditTrail(
+  db: Database,
+  caseId: string,
+  audit: { readonly ring: Keyring; readonly anchors: AnchorStatus | null },
+): Promise<Record<string, unknown>> {
   const rows = await db.query<AuditRow & { actor: string | null }>(
     `SELECT a.*, o.username AS actor
        FROM audit_log a LEFT JOIN operators o ON o.id = a.actor_id
@@ -108,11 +119,34 @@ export async function caseAuditTrail(db: Database, caseId: string, audit: { read
       ORDER BY a.id`,
     [caseId],
   );
-  const entries = rows.map((row) => ({ id: Number(row.id), chainSeq: row.chain_seq === null ? null : Number(row.chain_seq), at: row.at, action: row.action, entityType: row.entity_type, entityId: row.entity_id, actor: row.actor, before: row.before, after: row.after }));
-  const altered = rows.find((row) => row.chain_seq !== null && entryProblem(audit.ring, { ...row, chain_seq: Number(row.chain_seq) }, row.prev_hash ?? '') !== null);
-  if (altered) return { caseId, entries, chain: { isIntact: false, firstBadSeq: Number(altered.chain_seq), problem: entryProblem(audit.ring, { ...altered, chain_seq: Number(altered.chain_seq) }, altered.prev_hash ?? '') } };
+  const entries = rows.map((row) => ({
+    id: Number(row.id),
+    chainSeq: row.chain_seq === null ? null : Number(row.chain_seq),
+    at: row.at,
+    action: row.action,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    actor: row.actor,
+    before: row.before,
+    after: row.after,
+  }));
+  const altered = rows.find(
+    (row) => row.chain_seq !== null && entryProblem(audit.ring, { ...row, chain_seq: Number(row.chain_seq) }, row.prev_hash ?? '') !== null,
+  );
+  if (altered)
+    return {
+      caseId,
+      entries,
+      chain: {
+        isIntact: false,
+        firstBadSeq: Number(altered.chain_seq),
+        problem: entryProblem(audit.ring, { ...altered, chain_seq: Number(altered.chain_seq) }, altered.prev_hash ?? ''),
+      },
+    };
   const verdict = await verifyIncrementally(db, audit.ring);
-  const anchor = audit.anchors ? { file: audit.anchors.file, intervalSeconds: audit.anchors.intervalSeconds, lastSeq: audit.anchors.lastSeq, lastAt: audit.anchors.lastAt } : null;
+  const anchor = audit.anchors
+    ? { file: audit.anchors.file, intervalSeconds: audit.anchors.intervalSeconds, lastSeq: audit.anchors.lastSeq, lastAt: audit.anchors.lastAt }
+    : null;
   return {
     caseId,
     entries,
@@ -126,7 +160,9 @@ export async function dashboard(db: Database): Promise<Record<string, unknown>> 
   const [cases, holds, claims] = await Promise.all([
     db.query('SELECT status, count(*)::int AS count FROM cases GROUP BY status ORDER BY status'),
     db.query('SELECT status, count(*)::int AS count, COALESCE(sum(amount), 0)::bigint AS amount FROM holds GROUP BY status ORDER BY status'),
-    db.query('SELECT status, count(*)::int AS count, COALESCE(sum(COALESCE(approved_amount, payer_amount)), 0)::bigint AS amount FROM claims GROUP BY status ORDER BY status'),
+    db.query(
+      'SELECT status, count(*)::int AS count, COALESCE(sum(COALESCE(approved_amount, payer_amount)), 0)::bigint AS amount FROM claims GROUP BY status ORDER BY status',
+    ),
   ]);
   return { cases, holds, claims, computedAt: new Date().toISOString() };
 }

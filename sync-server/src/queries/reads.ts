@@ -31,7 +31,16 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
     if (!family) throw fail('not-found', `There is no family ${familyId}.`);
     // A desk role reads only families its hospital serves (issue 13 item 8, identity/reach.ts).
     await requireFamilyInReach(sql, principal.hospitalId, familyId, `family ${familyId}`);
-    const holds = await sql.query<{ case_id: string; member_id: string; hospital_id: string; hospital_code: string; amount: number; consumed: number; authorized: number; preauth_status: string | null }>(
+    const holds = await sql.query<{
+      case_id: string;
+      member_id: string;
+      hospital_id: string;
+      hospital_code: string;
+      amount: number;
+      consumed: number;
+      authorized: number;
+      preauth_status: string | null;
+    }>(
       `SELECT h.case_id, c.member_id, c.hospital_id, hs.code AS hospital_code, h.amount, h.consumed, h.authorized, p.status AS preauth_status
          FROM holds h JOIN cases c ON c.id = h.case_id JOIN hospitals hs ON hs.id = c.hospital_id
          LEFT JOIN preauths p ON p.case_id = h.case_id
@@ -58,11 +67,20 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
       available: family.cover - family.committed,
       // Other hospitals' holds and claims: the amounts (the family's exposure), not whose case it is.
       holds: holds.map((h) => ({
-        caseId: isOwn(h.hospital_id) ? h.case_id : null, memberId: isOwn(h.hospital_id) ? h.member_id : null, hospitalCode: h.hospital_code, isOwnHospital: isOwn(h.hospital_id),
-        amount: h.amount, consumed: h.consumed, authorized: h.authorized, preauthStatus: h.preauth_status,
+        caseId: isOwn(h.hospital_id) ? h.case_id : null,
+        memberId: isOwn(h.hospital_id) ? h.member_id : null,
+        hospitalCode: h.hospital_code,
+        isOwnHospital: isOwn(h.hospital_id),
+        amount: h.amount,
+        consumed: h.consumed,
+        authorized: h.authorized,
+        preauthStatus: h.preauth_status,
       })),
       claims: claims.map((c) => ({
-        claimId: isOwn(c.hospital_id) ? c.id : null, caseId: isOwn(c.hospital_id) ? c.case_id : null, status: c.status, isOwnHospital: isOwn(c.hospital_id),
+        claimId: isOwn(c.hospital_id) ? c.id : null,
+        caseId: isOwn(c.hospital_id) ? c.case_id : null,
+        status: c.status,
+        isOwnHospital: isOwn(c.hospital_id),
         // What the claim contributes to committed right now.
         committedAmount: c.approved_amount ?? c.payer_amount,
       })),
@@ -74,17 +92,46 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
 
 export async function caseDetails(db: Database, principal: Principal, caseId: string): Promise<Record<string, unknown>> {
   return snapshot(db, async (sql) => {
-    const [row] = await sql.query<{ id: string; member_id: string; family_id: string; hospital_id: string; status: string; identity_method: string; is_emergency: boolean; admitted_at: Date; discharged_at: Date | null; cancelled_at: Date | null }>(
+    const [row] = await sql.query<{
+      id: string;
+      member_id: string;
+      family_id: string;
+      hospital_id: string;
+      status: string;
+      identity_method: string;
+      is_emergency: boolean;
+      admitted_at: Date;
+      discharged_at: Date | null;
+      cancelled_at: Date | null;
+    }>(
       'SELECT id, member_id, family_id, hospital_id, status, identity_method, is_emergency, admitted_at, discharged_at, cancelled_at FROM cases WHERE id = $1',
       [caseId],
     );
-    if (!row || (principal.hospitalId !== null && principal.hospitalId !== row.hospital_id)) throw fail('not-found', `There is no case ${caseId} at your hospital.`);
-    const [preauth] = await sql.query('SELECT package_code, package_version, package_price, requested_amount, recommended_amount, approved_amount, status, query_reason, query_response, decision_reason, requested_at, decided_at FROM preauths WHERE case_id = $1', [caseId]);
+    if (!row || (principal.hospitalId !== null && principal.hospitalId !== row.hospital_id))
+      throw fail('not-found', `There is no case ${caseId} at your hospital.`);
+    const [preauth] = await sql.query(
+      'SELECT package_code, package_version, package_price, requested_amount, recommended_amount, approved_amount, status, query_reason, query_response, decision_reason, requested_at, decided_at FROM preauths WHERE case_id = $1',
+      [caseId],
+    );
     const [hold] = await sql.query('SELECT id, amount, consumed, authorized, package_code, package_version, status FROM holds WHERE case_id = $1', [caseId]);
-    const bookings = await sql.query('SELECT id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, closed_at, created_at FROM bookings WHERE case_id = $1 ORDER BY seq', [caseId]);
-    const enhancements = await sql.query('SELECT id, requested_amount, approved_amount, granted_amount, status, reason, decision_reason, requested_at, decided_at FROM enhancements WHERE case_id = $1 ORDER BY requested_at', [caseId]);
-    const [claim] = await sql.query('SELECT id, amount, payer_amount, patient_amount, approved_amount, status, payment_id, submitted_at FROM claims WHERE case_id = $1', [caseId]);
-    const claimLines = claim ? await sql.query('SELECT booking_id, payer_amount, patient_amount, cex_decision, cex_amount, cex_reason_code, cpd_decision, approved_amount, reason_code FROM claim_lines WHERE claim_id = $1 ORDER BY booking_id', [String((claim as { id: string }).id)]) : [];
+    const bookings = await sql.query(
+      'SELECT id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, closed_at, created_at FROM bookings WHERE case_id = $1 ORDER BY seq',
+      [caseId],
+    );
+    const enhancements = await sql.query(
+      'SELECT id, requested_amount, approved_amount, granted_amount, status, reason, decision_reason, requested_at, decided_at FROM enhancements WHERE case_id = $1 ORDER BY requested_at',
+      [caseId],
+    );
+    const [claim] = await sql.query(
+      'SELECT id, amount, payer_amount, patient_amount, approved_amount, status, payment_id, submitted_at FROM claims WHERE case_id = $1',
+      [caseId],
+    );
+    const claimLines = claim
+      ? await sql.query(
+          'SELECT booking_id, payer_amount, patient_amount, cex_decision, cex_amount, cex_reason_code, cpd_decision, approved_amount, reason_code FROM claim_lines WHERE claim_id = $1 ORDER BY booking_id',
+          [String((claim as { id: string }).id)],
+        )
+      : [];
     return { case: row, preauth: preauth ?? null, hold: hold ?? null, bookings, enhancements, claim: claim ? { ...claim, lines: claimLines } : null };
   });
 }
@@ -98,7 +145,8 @@ export async function packageCatalogue(db: Database): Promise<Record<string, unk
 
 /** One thing that does not add up, in words a person can act on. */
 export interface ReconciliationProblem {
-  readonly kind: 'paid-plus-deductions' | 'split' | 'ledger-vs-payment' | 'ledger-split' | 'ledger-vs-claims' | 'claim-without-ledger' | 'ledger-without-paid-claim';
+  readonly kind:
+    'paid-plus-deductions' | 'split' | 'ledger-vs-payment' | 'ledger-split' | 'ledger-vs-claims' | 'claim-without-ledger' | 'ledger-without-paid-claim';
   readonly message: string;
 }
 
@@ -112,7 +160,25 @@ export interface ReconciliationProblem {
  */
 export async function paymentReconciliation(db: Database): Promise<Record<string, unknown>> {
   return snapshot(db, async (sql) => {
-    const rows = await sql.query<{ id: string; reference: string; hospital_code: string; hospital_name: string; created_at: Date; amount: number; government_amount: number; insurer_amount: number; deductions: number; net_paid: number; approved: number; claims: number; ledger_approved: number; ledger_government: number; ledger_insurer: number; ledger_entries: number; ledger_claim_mismatches: number }>(
+    const rows = await sql.query<{
+      id: string;
+      reference: string;
+      hospital_code: string;
+      hospital_name: string;
+      created_at: Date;
+      amount: number;
+      government_amount: number;
+      insurer_amount: number;
+      deductions: number;
+      net_paid: number;
+      approved: number;
+      claims: number;
+      ledger_approved: number;
+      ledger_government: number;
+      ledger_insurer: number;
+      ledger_entries: number;
+      ledger_claim_mismatches: number;
+    }>(
       `SELECT p.id, p.reference, h.code AS hospital_code, h.name AS hospital_name, p.created_at, p.amount, p.government_amount, p.insurer_amount, p.deductions, p.net_paid,
               COALESCE((SELECT sum(c.approved_amount) FROM claims c WHERE c.payment_id = p.id), 0)::bigint AS approved,
               (SELECT count(*) FROM claims c WHERE c.payment_id = p.id)::int AS claims,
@@ -133,28 +199,83 @@ export async function paymentReconciliation(db: Database): Promise<Record<string
         WHERE c.status <> 'paid' OR c.payment_id IS DISTINCT FROM l.payment_id
        ORDER BY 1`,
     );
-    const [scheme] = await sql.query<{ currency: string; locale: string; minor_per_unit: number }>('SELECT currency, locale, minor_per_unit FROM schemes WHERE is_current');
+    const [scheme] = await sql.query<{ currency: string; locale: string; minor_per_unit: number }>(
+      'SELECT currency, locale, minor_per_unit FROM schemes WHERE is_current',
+    );
     // Sentences for people: amounts in the scheme's currency ("₹3,899.00"), not raw minor units.
     const m = (minor: number) => (scheme ? formatAmount(minor, scheme.currency, scheme.locale, scheme.minor_per_unit) : String(minor));
     const payments = rows.map((r) => {
       const problems: ReconciliationProblem[] = [];
-      if (r.net_paid + r.deductions !== r.approved) problems.push({ kind: 'paid-plus-deductions', message: `Paid ${m(r.net_paid)} + deductions ${m(r.deductions)} = ${m(r.net_paid + r.deductions)}, but the claims approved ${m(r.approved)}.` });
-      if (r.government_amount + r.insurer_amount !== r.amount) problems.push({ kind: 'split', message: `Government ${m(r.government_amount)} + insurer ${m(r.insurer_amount)} does not equal the payment amount ${m(r.amount)}.` });
-      if (r.ledger_approved !== r.amount) problems.push({ kind: 'ledger-vs-payment', message: `The payment ledger holds ${m(r.ledger_approved)} in ${r.ledger_entries} entries, but the payment amount is ${m(r.amount)}.` });
-      if (r.ledger_government !== r.government_amount || r.ledger_insurer !== r.insurer_amount) problems.push({ kind: 'ledger-split', message: `The ledger splits ${m(r.ledger_government)} government / ${m(r.ledger_insurer)} insurer, but the payment splits ${m(r.government_amount)} / ${m(r.insurer_amount)}.` });
-      if (r.ledger_claim_mismatches > 0) problems.push({ kind: 'ledger-vs-claims', message: `${r.ledger_claim_mismatches} ledger entr${r.ledger_claim_mismatches === 1 ? 'y does' : 'ies do'} not match the claim's approved amount or payment.` });
+      if (r.net_paid + r.deductions !== r.approved)
+        problems.push({
+          kind: 'paid-plus-deductions',
+          message: `Paid ${m(r.net_paid)} + deductions ${m(r.deductions)} = ${m(r.net_paid + r.deductions)}, but the claims approved ${m(r.approved)}.`,
+        });
+      if (r.government_amount + r.insurer_amount !== r.amount)
+        problems.push({
+          kind: 'split',
+          message: `Government ${m(r.government_amount)} + insurer ${m(r.insurer_amount)} does not equal the payment amount ${m(r.amount)}.`,
+        });
+      if (r.ledger_approved !== r.amount)
+        problems.push({
+          kind: 'ledger-vs-payment',
+          message: `The payment ledger holds ${m(r.ledger_approved)} in ${r.ledger_entries} entries, but the payment amount is ${m(r.amount)}.`,
+        });
+      if (r.ledger_government !== r.government_amount || r.ledger_insurer !== r.insurer_amount)
+        problems.push({
+          kind: 'ledger-split',
+          message: `The ledger splits ${m(r.ledger_government)} government / ${m(r.ledger_insurer)} insurer, but the payment splits ${m(r.government_amount)} / ${m(r.insurer_amount)}.`,
+        });
+      if (r.ledger_claim_mismatches > 0)
+        problems.push({
+          kind: 'ledger-vs-claims',
+          message: `${r.ledger_claim_mismatches} ledger entr${r.ledger_claim_mismatches === 1 ? 'y does' : 'ies do'} not match the claim's approved amount or payment.`,
+        });
       return {
-        paymentId: r.id, reference: r.reference, hospitalCode: r.hospital_code, hospitalName: r.hospital_name, createdAt: new Date(r.created_at).toISOString(),
-        claims: r.claims, approved: r.approved, amount: r.amount, governmentAmount: r.government_amount, insurerAmount: r.insurer_amount,
-        deductions: r.deductions, netPaid: r.net_paid, ledgerEntries: r.ledger_entries, ledgerAmount: r.ledger_approved,
-        isBalanced: problems.length === 0, problems,
+        paymentId: r.id,
+        reference: r.reference,
+        hospitalCode: r.hospital_code,
+        hospitalName: r.hospital_name,
+        createdAt: new Date(r.created_at).toISOString(),
+        claims: r.claims,
+        approved: r.approved,
+        amount: r.amount,
+        governmentAmount: r.government_amount,
+        insurerAmount: r.insurer_amount,
+        deductions: r.deductions,
+        netPaid: r.net_paid,
+        ledgerEntries: r.ledger_entries,
+        ledgerAmount: r.ledger_approved,
+        isBalanced: problems.length === 0,
+        problems,
       };
     });
     const unmatchedClaims = orphans.map((o) => ({
-      claimId: o.claim_id, paymentId: o.payment_id, kind: o.kind,
-      message: o.kind === 'claim-without-ledger' ? 'The claim is marked paid but has no payment-ledger entry.' : 'A payment-ledger entry points at a claim that is not paid by that payment.',
+      claimId: o.claim_id,
+      paymentId: o.payment_id,
+      kind: o.kind,
+      message:
+        o.kind === 'claim-without-ledger'
+          ? 'The claim is marked paid but has no payment-ledger entry.'
+          : 'A payment-ledger entry points at a claim that is not paid by that payment.',
     }));
-    const totals = payments.reduce((sum, p) => ({ approved: sum.approved + p.approved, netPaid: sum.netPaid + p.netPaid, deductions: sum.deductions + p.deductions, governmentAmount: sum.governmentAmount + p.governmentAmount, insurerAmount: sum.insurerAmount + p.insurerAmount }), { approved: 0, netPaid: 0, deductions: 0, governmentAmount: 0, insurerAmount: 0 });
-    return { payments, unbalanced: payments.filter((p) => !p.isBalanced), unmatchedClaims, totals, isBalanced: unmatchedClaims.length === 0 && payments.every((p) => p.isBalanced), computedAt: new Date().toISOString() };
+    const totals = payments.reduce(
+      (sum, p) => ({
+        approved: sum.approved + p.approved,
+        netPaid: sum.netPaid + p.netPaid,
+        deductions: sum.deductions + p.deductions,
+        governmentAmount: sum.governmentAmount + p.governmentAmount,
+        insurerAmount: sum.insurerAmount + p.insurerAmount,
+      }),
+      { approved: 0, netPaid: 0, deductions: 0, governmentAmount: 0, insurerAmount: 0 },
+    );
+    return {
+      payments,
+      unbalanced: payments.filter((p) => !p.isBalanced),
+      unmatchedClaims,
+      totals,
+      isBalanced: unmatchedClaims.length === 0 && payments.every((p) => p.isBalanced),
+      computedAt: new Date().toISOString(),
+    };
   });
 }

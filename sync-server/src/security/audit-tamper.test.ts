@@ -38,25 +38,57 @@ function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   const object = value as Record<string, unknown>;
-  return `{${Object.keys(object).sort().map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`).join(',')}}`;
+  return `{${Object.keys(object)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`)
+    .join(',')}}`;
 }
-interface Row { id: number; at: Date; actor_id: string | null; action: string; entity_type: string; entity_id: string; before: unknown; after: unknown; command_id: string | null; chain_seq: number }
-const unkeyedHash = (prev: string, seq: number, row: Row) => createHash('sha256').update(prev).update('\n').update(canonical({
-  id: row.id, at: new Date(row.at).toISOString(), actor: row.actor_id, action: row.action, entityType: row.entity_type, entityId: row.entity_id, before: row.before, after: row.after, commandId: row.command_id, chainSeq: seq,
-})).digest('hex');
+interface Row {
+  id: number;
+  at: Date;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: unknown;
+  after: unknown;
+  command_id: string | null;
+  chain_seq: number;
+}
+const unkeyedHash = (prev: string, seq: number, row: Row) =>
+  createHash('sha256')
+    .update(prev)
+    .update('\n')
+    .update(
+      canonical({
+        id: row.id,
+        at: new Date(row.at).toISOString(),
+        actor: row.actor_id,
+        action: row.action,
+        entityType: row.entity_type,
+        entityId: row.entity_id,
+        before: row.before,
+        after: row.after,
+        commandId: row.command_id,
+        chainSeq: seq,
+      }),
+    )
+    .digest('hex');
 
 /** Inside a transaction that the caller rolls back: switch the triggers off (a superuser can), do `tamper`, report. */
 async function tampered<T>(db: Database, tamper: (sql: Database) => Promise<void>, look: (sql: Database) => Promise<T>): Promise<T> {
   let seen: T | null = null;
   const rollback = new Error('rollback');
-  await db.transaction(async (sql) => {
-    await sql.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
-    await tamper(sql as unknown as Database);
-    seen = await look(sql as unknown as Database);
-    throw rollback;
-  }).catch((error: unknown) => {
-    if (error !== rollback) throw error;
-  });
+  await db
+    .transaction(async (sql) => {
+      await sql.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      await tamper(sql as unknown as Database);
+      seen = await look(sql as unknown as Database);
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
   return seen as T;
 }
 
@@ -82,24 +114,32 @@ describeEachBackend('the audit chain against someone who can write the database 
   it('an entry edited and the chain after it recomputed (without the key) is found', async () => {
     const db = server.scratch.db;
     expect(await verifyChain(db, ring)).toMatchObject({ ok: true });
-    const verdict = await tampered(db, async (sql) => {
-      // The hold of the pre-auth becomes 1; every hash from there on is recomputed, the head too.
-      await sql.query(`UPDATE audit_log SET after = jsonb_set(after, '{hold}', '1') WHERE action = 'preauth-requested'`);
-      const rows = await sql.query<Row>('SELECT * FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq');
-      let prev = 'genesis';
-      for (const row of rows) {
-        const hash = unkeyedHash(prev, Number(row.chain_seq), row);
-        await sql.query('UPDATE audit_log SET prev_hash = $2, hash = $3 WHERE id = $1', [row.id, prev, hash]);
-        prev = hash;
-      }
-      await sql.query('UPDATE audit_head SET chain_seq = $1, hash = $2', [rows.length, prev]);
-    }, (sql) => verifyChain(sql, ring));
+    const verdict = await tampered(
+      db,
+      async (sql) => {
+        // The hold of the pre-auth becomes 1; every hash from there on is recomputed, the head too.
+        await sql.query(`UPDATE audit_log SET after = jsonb_set(after, '{hold}', '1') WHERE action = 'preauth-requested'`);
+        const rows = await sql.query<Row>('SELECT * FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq');
+        let prev = 'genesis';
+        for (const row of rows) {
+          const hash = unkeyedHash(prev, Number(row.chain_seq), row);
+          await sql.query('UPDATE audit_log SET prev_hash = $2, hash = $3 WHERE id = $1', [row.id, prev, hash]);
+          prev = hash;
+        }
+        await sql.query('UPDATE audit_head SET chain_seq = $1, hash = $2', [rows.length, prev]);
+      },
+      (sql) => verifyChain(sql, ring),
+    );
     // Before (unkeyed chain): { ok: true } — the rewrite was undetectable.
     expect(verdict).toMatchObject({ ok: false, firstBadSeq: 1 });
     // The case's own audit trail says so too (its entries are checked one by one).
-    const trail = await tampered(db, async (sql) => {
-      await sql.query(`UPDATE audit_log SET after = jsonb_set(after, '{hold}', '1') WHERE action = 'preauth-requested'`);
-    }, (sql) => caseAuditTrail(sql, caseId, { ring, anchors: null }));
+    const trail = await tampered(
+      db,
+      async (sql) => {
+        await sql.query(`UPDATE audit_log SET after = jsonb_set(after, '{hold}', '1') WHERE action = 'preauth-requested'`);
+      },
+      (sql) => caseAuditTrail(sql, caseId, { ring, anchors: null }),
+    );
     expect(trail.chain).toMatchObject({ isIntact: false, problem: expect.stringMatching(/altered/) });
   });
 
@@ -138,9 +178,19 @@ describeEachBackend('the audit chain against someone who can write the database 
     const file = join(dir, `${backend}-anchors.jsonl`);
     const state = await prepareServer(server.scratch.db, { keys: testServerKeys, anchorFile: file, anchorIntervalMs: 3_600_000 });
     try {
-      const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: state.scheme, keys: state.keys, auditAnchors: state.auditAnchors });
-      const token = (await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ppd', password: 'coverdesk-demo' } }).then((r) => r.json())) as { token: string };
-      const answer = (await app.inject({ method: 'GET', url: `/cases/${caseId}/audit`, headers: { authorization: `Bearer ${token.token}` } }).then((r) => r.json())) as { chain: Record<string, unknown> };
+      const app = await buildApp({
+        db: server.scratch.db,
+        notifier: new ChangeNotifier(null),
+        scheme: state.scheme,
+        keys: state.keys,
+        auditAnchors: state.auditAnchors,
+      });
+      const token = (await app
+        .inject({ method: 'POST', url: '/auth/login', payload: { username: 'ppd', password: 'coverdesk-demo' } })
+        .then((r) => r.json())) as { token: string };
+      const answer = (await app
+        .inject({ method: 'GET', url: `/cases/${caseId}/audit`, headers: { authorization: `Bearer ${token.token}` } })
+        .then((r) => r.json())) as { chain: Record<string, unknown> };
       expect(answer.chain).toMatchObject({ isIntact: true, anchor: { file, intervalSeconds: 3600, lastSeq: expect.any(Number), lastAt: expect.any(String) } });
       await app.close();
     } finally {
@@ -148,13 +198,17 @@ describeEachBackend('the audit chain against someone who can write the database 
     }
     const anchors = readAnchors(file, ring);
     expect(await checkAnchors(server.scratch.db, anchors)).toMatchObject({ ok: true });
-    const cut = await tampered(server.scratch.db, async (sql) => {
-      // Remove the last three entries and set the head back to the entry before them: a genuine prefix.
-      const [head] = await sql.query<{ chain_seq: number }>('SELECT chain_seq FROM audit_head');
-      const keep = Number(head!.chain_seq) - 3;
-      await sql.query('DELETE FROM audit_log WHERE chain_seq > $1', [keep]);
-      await sql.query('UPDATE audit_head SET chain_seq = $1, hash = (SELECT hash FROM audit_log WHERE chain_seq = $1)', [keep]);
-    }, async (sql) => ({ chain: await verifyChain(sql, ring), anchors: await checkAnchors(sql, anchors) }));
+    const cut = await tampered(
+      server.scratch.db,
+      async (sql) => {
+        // Remove the last three entries and set the head back to the entry before them: a genuine prefix.
+        const [head] = await sql.query<{ chain_seq: number }>('SELECT chain_seq FROM audit_head');
+        const keep = Number(head!.chain_seq) - 3;
+        await sql.query('DELETE FROM audit_log WHERE chain_seq > $1', [keep]);
+        await sql.query('UPDATE audit_head SET chain_seq = $1, hash = (SELECT hash FROM audit_log WHERE chain_seq = $1)', [keep]);
+      },
+      async (sql) => ({ chain: await verifyChain(sql, ring), anchors: await checkAnchors(sql, anchors) }),
+    );
     // The chain alone cannot tell: what is left is genuine. The anchor still names the removed head.
     expect(cut.chain).toMatchObject({ ok: true });
     expect(cut.anchors).toMatchObject({ ok: false, problem: expect.stringMatching(/entries were removed/) });
@@ -164,7 +218,10 @@ describeEachBackend('the audit chain against someone who can write the database 
     const forged = join(dir, `${backend}-forged.jsonl`);
     const { appendAnchor } = await import('../audit/anchors');
     appendAnchor(forged, { v: 1, seq: 1, hash: 'x'.repeat(64), at: new Date().toISOString(), keyId: ring.current.id, mac: randomBytes(32).toString('hex') });
-    expect(await checkAnchors(server.scratch.db, readAnchors(forged, ring))).toMatchObject({ ok: false, problem: expect.stringMatching(/signature does not match/) });
+    expect(await checkAnchors(server.scratch.db, readAnchors(forged, ring))).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/signature does not match/),
+    });
   });
 });
 
@@ -179,7 +236,11 @@ describeEachBackend('a chain linked before migration 025 is re-keyed at start, r
           await sql.script(migration.sql);
           await sql.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
         }
-        for (let n = 1; n <= 5; n += 1) await sql.query("INSERT INTO audit_log (action, entity_type, entity_id, after) VALUES ('case-admitted', 'case', $1, $2)", [randomUUID(), JSON.stringify({ n })]);
+        for (let n = 1; n <= 5; n += 1)
+          await sql.query("INSERT INTO audit_log (action, entity_type, entity_id, after) VALUES ('case-admitted', 'case', $1, $2)", [
+            randomUUID(),
+            JSON.stringify({ n }),
+          ]);
         const rows = await sql.query<Row>('SELECT * FROM audit_log ORDER BY id');
         let prev = 'genesis';
         for (const [index, row] of rows.entries()) {
@@ -195,12 +256,16 @@ describeEachBackend('a chain linked before migration 025 is re-keyed at start, r
         expect(state.auditRekeyed).toMatchObject({ entries: 5, legacyHead: legacy[4]!.hash, legacyIntact: true, keyId: ring.current.id });
         await linkPending(scratch.db, ring);
         expect(await verifyChain(scratch.db, ring)).toMatchObject({ ok: true, entries: 6 });
-        const after = await scratch.db.query<{ id: number; legacy_hash: string; key_id: string; action: string; after: Record<string, unknown> }>('SELECT id, legacy_hash, key_id, action, after FROM audit_log ORDER BY chain_seq');
+        const after = await scratch.db.query<{ id: number; legacy_hash: string; key_id: string; action: string; after: Record<string, unknown> }>(
+          'SELECT id, legacy_hash, key_id, action, after FROM audit_log ORDER BY chain_seq',
+        );
         expect(after.slice(0, 5).map((r) => [r.id, r.legacy_hash])).toEqual(legacy.map((r) => [r.id, r.hash]));
         expect(after.every((r) => r.key_id === ring.current.id)).toBe(true);
         expect(after[5]).toMatchObject({ action: 'audit-chain-rekeyed', after: { entries: 5, legacyIntact: true, legacyHead: legacy[4]!.hash } });
         // Only once: a re-keyed entry cannot be "re-keyed" again (the trigger), nor anything else of it changed.
-        await expect(scratch.db.query("UPDATE audit_log SET key_id = 'k9', legacy_hash = hash, hash = 'x' WHERE chain_seq = 1")).rejects.toThrow(/already chained/);
+        await expect(scratch.db.query("UPDATE audit_log SET key_id = 'k9', legacy_hash = hash, hash = 'x' WHERE chain_seq = 1")).rejects.toThrow(
+          /already chained/,
+        );
         await expect(scratch.db.query("UPDATE audit_log SET after = '{}' WHERE chain_seq = 1")).rejects.toThrow(/already chained/);
       } finally {
         await state.stop();
@@ -237,15 +302,21 @@ describe.skipIf(!hasPostgres)('the server runs under a role that cannot alter ta
     const state = await prepareServer(runtime, { keys: testServerKeys, migrations: 'check', chainIntervalMs: 20 });
     try {
       const app = await buildApp({ db: runtime, notifier: new ChangeNotifier(null), scheme: state.scheme, keys: state.keys });
-      const login = async (username: string) => ((await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: 'coverdesk-demo' } })).json() as { token: string }).token;
+      const login = async (username: string) =>
+        ((await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: 'coverdesk-demo' } })).json() as { token: string }).token;
       const desk = await login('medco.a');
-      const send = async (name: string, body: Record<string, unknown>) => app.inject({ method: 'POST', url: `/commands/${name}`, headers: { authorization: `Bearer ${desk}` }, payload: { commandId: randomUUID(), ...body } });
+      const send = async (name: string, body: Record<string, unknown>) =>
+        app.inject({ method: 'POST', url: `/commands/${name}`, headers: { authorization: `Bearer ${desk}` }, payload: { commandId: randomUUID(), ...body } });
       const caseId = randomUUID();
       expect((await send('admit', { caseId, memberId: demoIds.mother, identityMethod: 'fingerprint' })).statusCode).toBe(200);
       expect((await send('request-preauth', { caseId, packageCode: 'MG012A' })).statusCode).toBe(200);
-      expect((await send('add-booking', { bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 })).statusCode).toBe(200);
+      expect(
+        (await send('add-booking', { bookingId: randomUUID(), caseId, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 10_000 })).statusCode,
+      ).toBe(200);
       await app.close();
-      await expect.poll(async () => (await runtime.query<{ count: number }>('SELECT count(*)::int AS count FROM audit_log WHERE chain_seq IS NULL'))[0]?.count).toBe(0);
+      await expect
+        .poll(async () => (await runtime.query<{ count: number }>('SELECT count(*)::int AS count FROM audit_log WHERE chain_seq IS NULL'))[0]?.count)
+        .toBe(0);
       expect(await verifyChain(runtime, ring)).toMatchObject({ ok: true });
     } finally {
       await state.stop();
@@ -258,7 +329,9 @@ describe.skipIf(!hasPostgres)('the server runs under a role that cannot alter ta
     await expect(runtime.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
     await expect(runtime.query('TRUNCATE audit_log')).rejects.toThrow(/permission denied/);
     await expect(runtime.query('UPDATE ledger SET delta = delta')).rejects.toThrow(/permission denied/);
-    await expect(runtime.query('CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$')).rejects.toThrow(/must be owner|permission denied/);
+    await expect(
+      runtime.query('CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$'),
+    ).rejects.toThrow(/must be owner|permission denied/);
     expect(await runtimeRoleProblem(runtime)).toBeNull();
     expect(await runtimeRoleProblem(server.scratch.db)).toMatch(/superuser|owns/);
   });
@@ -267,10 +340,13 @@ describe.skipIf(!hasPostgres)('the server runs under a role that cannot alter ta
     const file = join(dir, 'cli-anchors.jsonl');
     const state = await prepareServer(server.scratch.db, { keys: testServerKeys, anchorFile: file });
     await state.stop();
-    const run = (args: string[]) => promisify(execFile)('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts', ...args], { env: { ...process.env, ...testKeyEnvironment(), DATABASE_URL: server.scratch.url! } }).then(
-      (done) => ({ code: 0, stdout: done.stdout }),
-      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-    );
+    const run = (args: string[]) =>
+      promisify(execFile)('npx', ['tsx', 'sync-server/src/audit/verify-cli.ts', ...args], {
+        env: { ...process.env, ...testKeyEnvironment(), DATABASE_URL: server.scratch.url! },
+      }).then(
+        (done) => ({ code: 0, stdout: done.stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
     const intact = await run(['--anchors', file]);
     expect(intact).toMatchObject({ code: 0, stdout: expect.stringMatching(/Audit anchors intact/) });
     // A superuser cuts the newest entry off and sets the head back (the triggers switched off for it).

@@ -54,7 +54,7 @@ describeEachBackend('what a desk role may reach (%s)', (backend) => {
     expect((await balance(await server.login('ppd'))).status).toBe(200);
   });
 
-  it('once it identifies the patient it is admitting, it reaches the family: other hospitals\' cases as amounts only; the lookup is audited', async () => {
+  it("once it identifies the patient it is admitting, it reaches the family: other hospitals' cases as amounts only; the lookup is audited", async () => {
     resultOf(await server.command(deskB, 'identify-member', { by: 'scheme-id', value: 'PMJ-S1000002' }));
     const read = await balance(deskB);
     expect(read.status).toBe(200);
@@ -63,13 +63,20 @@ describeEachBackend('what a desk role may reach (%s)', (backend) => {
     expect(JSON.stringify(read.body)).not.toContain(fatherCase);
     // Hospital A sees its own case.
     expect((await balance(deskA)).body.holds).toEqual([expect.objectContaining({ caseId: fatherCase, memberId: demoIds.father, isOwnHospital: true })]);
-    const [lookup] = await server.scratch.db.query<{ actor: string; entity_id: string }>("SELECT o.username AS actor, a.entity_id FROM audit_log a JOIN operators o ON o.id = a.actor_id WHERE a.action = 'member-identified' ORDER BY a.id DESC LIMIT 1");
+    const [lookup] = await server.scratch.db.query<{ actor: string; entity_id: string }>(
+      "SELECT o.username AS actor, a.entity_id FROM audit_log a JOIN operators o ON o.id = a.actor_id WHERE a.action = 'member-identified' ORDER BY a.id DESC LIMIT 1",
+    );
     expect(lookup).toEqual({ actor: 'medco.b', entity_id: demoIds.mother });
     expect((await server.command(deskB, 'send-otp', { challengeId: randomUUID(), memberId: demoIds.son })).status).toBe(200);
   });
 
-  it('walking through scheme ids: past the operator\'s limit a lookup is refused (429) and writes nothing', async () => {
-    const ids = (await server.scratch.db.query<{ scheme_member_id: string }>("SELECT scheme_member_id FROM members WHERE scheme_member_id NOT LIKE 'PMJ-S1%' ORDER BY scheme_member_id LIMIT $1", [lookupLimits.lookupsPerOperator + 1])).map((row) => row.scheme_member_id);
+  it("walking through scheme ids: past the operator's limit a lookup is refused (429) and writes nothing", async () => {
+    const ids = (
+      await server.scratch.db.query<{ scheme_member_id: string }>(
+        "SELECT scheme_member_id FROM members WHERE scheme_member_id NOT LIKE 'PMJ-S1%' ORDER BY scheme_member_id LIMIT $1",
+        [lookupLimits.lookupsPerOperator + 1],
+      )
+    ).map((row) => row.scheme_member_id);
     expect(ids).toHaveLength(lookupLimits.lookupsPerOperator + 1);
     const walker = await server.login('medco.a');
     for (const value of ids.slice(0, -1)) expect((await server.command(walker, 'identify-member', { by: 'scheme-id', value })).status).toBe(200);
@@ -80,11 +87,13 @@ describeEachBackend('what a desk role may reach (%s)', (backend) => {
     expect(refused.body).toMatchObject({ code: 'too-many-requests', details: { retryAfterSeconds: expect.any(Number) } });
     expect(await settledSnapshot(server)).toEqual(before);
     // Every lookup of the walk is in the audit log.
-    const [audited] = await server.scratch.db.query<{ count: number }>("SELECT count(*)::int AS count FROM audit_log a JOIN operators o ON o.id = a.actor_id WHERE o.username = 'medco.a' AND a.action = 'member-identified'");
+    const [audited] = await server.scratch.db.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM audit_log a JOIN operators o ON o.id = a.actor_id WHERE o.username = 'medco.a' AND a.action = 'member-identified'",
+    );
     expect(audited?.count).toBe(lookupLimits.lookupsPerOperator);
   });
 
-  it('one member looked up over and over, by several operators: refused past the member\'s limit', async () => {
+  it("one member looked up over and over, by several operators: refused past the member's limit", async () => {
     const operators = await Promise.all(['ppd', 'cex', 'ha'].map((name) => server.login(name)));
     for (let n = 0; n < lookupLimits.lookupsPerMember; n += 1) {
       expect((await server.command(operators[n % operators.length]!, 'identify-member', { by: 'scheme-id', value: 'PMJ-S1000004' })).status).toBe(200);
@@ -94,9 +103,14 @@ describeEachBackend('what a desk role may reach (%s)', (backend) => {
     expect(refused.body).toMatchObject({ code: 'too-many-requests', message: expect.stringMatching(/This beneficiary was looked up/) });
   });
 
-  it('one-time codes: past the operator\'s limit a send is refused (429), sends nothing and records nothing', async () => {
+  it("one-time codes: past the operator's limit a send is refused (429), sends nothing and records nothing", async () => {
     // Members of Pune families (hospital A's district), each asked for once (their own resend limits stay out of it).
-    const members = (await server.scratch.db.query<{ id: string }>("SELECT m.id FROM members m JOIN families f ON f.id = m.family_id WHERE f.district = 'Pune' AND m.family_id <> $1 ORDER BY m.id LIMIT $2", [demoIds.seedFamily, lookupLimits.otpSendsPerOperatorPerHour + 1])).map((row) => row.id);
+    const members = (
+      await server.scratch.db.query<{ id: string }>(
+        "SELECT m.id FROM members m JOIN families f ON f.id = m.family_id WHERE f.district = 'Pune' AND m.family_id <> $1 ORDER BY m.id LIMIT $2",
+        [demoIds.seedFamily, lookupLimits.otpSendsPerOperatorPerHour + 1],
+      )
+    ).map((row) => row.id);
     expect(members).toHaveLength(lookupLimits.otpSendsPerOperatorPerHour + 1);
     const sender = await server.login('medco.a');
     for (const memberId of members.slice(0, -1)) expect((await server.command(sender, 'send-otp', { challengeId: randomUUID(), memberId })).status).toBe(200);

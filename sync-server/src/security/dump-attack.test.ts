@@ -16,7 +16,9 @@ const template = Buffer.from(Array.from({ length: 512 }, (_, index) => (index * 
 
 /** Every text cell of every table whose value decodes as base64 to 32 bytes or more: key-shaped. */
 async function keyShapedValuesOfDump(server: TestServer): Promise<Buffer[]> {
-  const tables = await server.scratch.db.query<{ name: string }>("SELECT quote_ident(table_name) AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
+  const tables = await server.scratch.db.query<{ name: string }>(
+    "SELECT quote_ident(table_name) AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+  );
   const found: Buffer[] = [];
   for (const { name } of tables) {
     const rows = await server.scratch.db.query<Record<string, unknown>>(`SELECT * FROM ${name}`);
@@ -32,9 +34,13 @@ async function keyShapedValuesOfDump(server: TestServer): Promise<Buffer[]> {
 }
 
 function forgedTokens(key: Buffer, operatorId: string): string[] {
-  const claims = Buffer.from(JSON.stringify({ sub: operatorId, roles: ['HA'], hospitalId: null, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+  const claims = Buffer.from(JSON.stringify({ sub: operatorId, roles: ['HA'], hospitalId: null, exp: Math.floor(Date.now() / 1000) + 600 })).toString(
+    'base64url',
+  );
   const unversioned = `${claims}.${createHmac('sha256', key).update(claims).digest('base64url')}`;
-  const withKeyIds = ['k0', 'k1', 'k2', 'default', 'current'].map((id) => `${id}.${claims}.${createHmac('sha256', key).update(`${id}.${claims}`).digest('base64url')}`);
+  const withKeyIds = ['k0', 'k1', 'k2', 'default', 'current'].map(
+    (id) => `${id}.${claims}.${createHmac('sha256', key).update(`${id}.${claims}`).digest('base64url')}`,
+  );
   return [unversioned, ...withKeyIds];
 }
 
@@ -65,7 +71,10 @@ describeEachBackend('a database dump alone (%s)', (backend) => {
 
   it('opens no sealed fingerprint with any key-shaped value it holds, used directly or as the at-rest derivation did', async () => {
     const candidates = await keyShapedValuesOfDump(server);
-    const [row] = await server.scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint'", [demoIds.father]);
+    const [row] = await server.scratch.db.query<{ sealed: string }>(
+      "SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint'",
+      [demoIds.father],
+    );
     const sealed = row!.sealed.replace(/^v2:[^:]+:/, '');
     const opened: number[] = [];
     for (const [index, key] of candidates.entries()) {

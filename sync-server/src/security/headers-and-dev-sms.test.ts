@@ -35,7 +35,14 @@ describeEachBackend('answer headers and the demo SMS sink (%s)', (backend) => {
   it('/dev/sms shows one-time codes to a caller on this machine only', async () => {
     const sms = new DevelopmentSmsSink();
     await sms.send('+919800000001', 'Your CoverDesk code is 123456');
-    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, sms, exposeDevelopmentSms: true });
+    const app = await buildApp({
+      db: server.scratch.db,
+      notifier: new ChangeNotifier(null),
+      scheme: server.state.scheme,
+      keys: server.state.keys,
+      sms,
+      exposeDevelopmentSms: true,
+    });
     try {
       const local = await app.inject({ method: 'GET', url: '/dev/sms', remoteAddress: '127.0.0.1' });
       expect(local.statusCode).toBe(200);
@@ -51,7 +58,14 @@ describeEachBackend('answer headers and the demo SMS sink (%s)', (backend) => {
   });
 
   it('HSTS is sent when IT configured TLS, and /docs is not served when turned off', async () => {
-    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, serveDocs: false, hstsMaxAgeSeconds: 31_536_000 });
+    const app = await buildApp({
+      db: server.scratch.db,
+      notifier: new ChangeNotifier(null),
+      scheme: server.state.scheme,
+      keys: server.state.keys,
+      serveDocs: false,
+      hstsMaxAgeSeconds: 31_536_000,
+    });
     try {
       const docs = await app.inject({ method: 'GET', url: '/docs/json' });
       expect(docs.statusCode).toBe(404);
@@ -64,8 +78,18 @@ describeEachBackend('answer headers and the demo SMS sink (%s)', (backend) => {
 
 describe('what a start exposes (deployment.ts)', () => {
   it('production (any DATABASE_URL or NODE_ENV=production) serves neither /docs (unless COVERDESK_DOCS=1) nor /dev/sms, even on a demo database', () => {
-    expect(deploymentSettings({ DATABASE_URL: 'postgres://db/scheme' }, true)).toEqual({ production: true, serveDocs: false, exposeDevelopmentSms: false, hstsMaxAgeSeconds: null });
-    expect(deploymentSettings({ NODE_ENV: 'production', COVERDESK_DOCS: '1', COVERDESK_HSTS_MAX_AGE: '600' }, false)).toEqual({ production: true, serveDocs: true, exposeDevelopmentSms: false, hstsMaxAgeSeconds: 600 });
+    expect(deploymentSettings({ DATABASE_URL: 'postgres://db/scheme' }, true)).toEqual({
+      production: true,
+      serveDocs: false,
+      exposeDevelopmentSms: false,
+      hstsMaxAgeSeconds: null,
+    });
+    expect(deploymentSettings({ NODE_ENV: 'production', COVERDESK_DOCS: '1', COVERDESK_HSTS_MAX_AGE: '600' }, false)).toEqual({
+      production: true,
+      serveDocs: true,
+      exposeDevelopmentSms: false,
+      hstsMaxAgeSeconds: 600,
+    });
     expect(deploymentSettings({}, true)).toEqual({ production: false, serveDocs: true, exposeDevelopmentSms: true, hstsMaxAgeSeconds: null });
     expect(deploymentSettings({}, false).exposeDevelopmentSms).toBe(false);
     expect(deploymentSettings({ COVERDESK_HSTS_MAX_AGE: 'yes' }, false).hstsMaxAgeSeconds).toBeNull();

@@ -18,7 +18,8 @@ describeEachBackend('identify-member answers are not kept with personal data (%s
   });
   afterAll(async () => server?.close());
 
-  const storedAnswer = async (commandId: string) => (await server.scratch.db.query<{ answer: string }>('SELECT answer::text AS answer FROM commands WHERE command_id = $1', [commandId]))[0]?.answer ?? '';
+  const storedAnswer = async (commandId: string) =>
+    (await server.scratch.db.query<{ answer: string }>('SELECT answer::text AS answer FROM commands WHERE command_id = $1', [commandId]))[0]?.answer ?? '';
 
   it('a dump of the commands table names nobody, and a retry of the same command id gets the whole answer', async () => {
     const commandId = randomUUID();
@@ -29,14 +30,21 @@ describeEachBackend('identify-member answers are not kept with personal data (%s
     const stored = await storedAnswer(commandId);
     // Before: the row held {"result":{"member":{"fullName":"Ramesh Patil","birthYear":1978,…},"family":{"members":[…]}}}.
     expect(stored).not.toMatch(/Patil|Ramesh|Sunita|1978|fullName|birthYear|PMJ-S100000/);
-    expect(JSON.parse(stored)).toEqual({ commandId, command: 'identify-member', kept: { memberId: (first.body.result as { member: { memberId: string } }).member.memberId } });
+    expect(JSON.parse(stored)).toEqual({
+      commandId,
+      command: 'identify-member',
+      kept: { memberId: (first.body.result as { member: { memberId: string } }).member.memberId },
+    });
 
     const retry = await server.command(medco, 'identify-member', { commandId, by: 'scheme-id', value: 'PMJ-S1000001' });
     expect(retry.isReplay).toBe(true);
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(first.body);
     // The repeat showed the member again: it is audited as a lookup too.
-    const lookups = await server.scratch.db.query<{ after: Record<string, unknown> }>("SELECT after FROM audit_log WHERE action = 'member-identified' AND command_id = $1 ORDER BY id", [commandId]);
+    const lookups = await server.scratch.db.query<{ after: Record<string, unknown> }>(
+      "SELECT after FROM audit_log WHERE action = 'member-identified' AND command_id = $1 ORDER BY id",
+      [commandId],
+    );
     expect(lookups.map((row) => row.after)).toEqual([{ by: 'scheme-id' }, { isReplay: true }]);
   });
 

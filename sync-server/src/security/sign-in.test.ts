@@ -17,7 +17,8 @@ const password = 'coverdesk-demo';
 
 describeEachBackend('sign-in safety (%s)', (backend) => {
   let server: TestServer;
-  const login = (username: string, secret: string, remoteAddress = '10.1.0.1') => server.app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: secret }, remoteAddress });
+  const login = (username: string, secret: string, remoteAddress = '10.1.0.1') =>
+    server.app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: secret }, remoteAddress });
   beforeAll(async () => {
     server = await startTestServer(backend, { extraFamilies: 0 });
   });
@@ -44,8 +45,15 @@ describeEachBackend('sign-in safety (%s)', (backend) => {
 
   it('locks an address past its limit of failures across usernames; another address still signs in', async () => {
     // The limit (30) lowered to 8 for this app: each failure costs a real N = 2^17 hash.
-    const app = await buildApp({ db: server.scratch.db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys, signInLimits: { ...signInLimits, perAddress: 8 } });
-    const attempt = (username: string, secret: string, remoteAddress: string) => app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: secret }, remoteAddress });
+    const app = await buildApp({
+      db: server.scratch.db,
+      notifier: new ChangeNotifier(null),
+      scheme: server.state.scheme,
+      keys: server.state.keys,
+      signInLimits: { ...signInLimits, perAddress: 8 },
+    });
+    const attempt = (username: string, secret: string, remoteAddress: string) =>
+      app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: secret }, remoteAddress });
     try {
       for (let index = 0; index < 8; index += 1) expect((await attempt(`spray-${index}`, 'Password1', '10.3.0.1')).statusCode).toBe(401);
       expect((await attempt('aco', password, '10.3.0.1')).statusCode).toBe(429);
@@ -83,7 +91,9 @@ describeEachBackend('sign-in safety (%s)', (backend) => {
 
     const again = String(((await login('ha', password, '10.4.0.1')).json() as { token: string }).token);
     expect((await server.get(again, '/reports/reconciliation')).status).toBe(200);
-    const audit = await server.scratch.db.query<{ action: string; text: string }>("SELECT action, coalesce(after::text, '') AS text FROM audit_log WHERE action IN ('signed-in', 'sign-in-failed', 'sign-in-throttled', 'signed-out')");
+    const audit = await server.scratch.db.query<{ action: string; text: string }>(
+      "SELECT action, coalesce(after::text, '') AS text FROM audit_log WHERE action IN ('signed-in', 'sign-in-failed', 'sign-in-throttled', 'signed-out')",
+    );
     const actions = new Set(audit.map((row) => row.action));
     for (const action of ['signed-in', 'sign-in-failed', 'sign-in-throttled', 'signed-out']) expect(actions.has(action)).toBe(true);
     expect(audit.some((row) => row.text.includes(password) || row.text.includes('guess'))).toBe(false);

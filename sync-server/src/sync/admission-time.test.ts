@@ -28,7 +28,13 @@ describeEachBackend('the admission time is the operator’s, everywhere (%s)', (
 
   it('an outbox admit pushed hours later is recorded at the operator’s time, with the receipt beside it', async () => {
     const mutations = [
-      { sequence: 1, commandId: randomUUID(), name: 'admit', operatorId: desk.operatorId, body: { caseId, memberId: demoIds.father, identityMethod: 'fingerprint', admittedAt: admittedOffline.toISOString() } },
+      {
+        sequence: 1,
+        commandId: randomUUID(),
+        name: 'admit',
+        operatorId: desk.operatorId,
+        body: { caseId, memberId: demoIds.father, identityMethod: 'fingerprint', admittedAt: admittedOffline.toISOString() },
+      },
       { sequence: 2, commandId: randomUUID(), name: 'request-preauth', operatorId: desk.operatorId, body: { caseId, packageCode: 'MG012A' } },
     ];
     const pushed = await server.raw('POST', '/sync/push', { headers: { authorization: desk.authorization }, payload: { protocolVersion: 1, mutations } });
@@ -37,7 +43,9 @@ describeEachBackend('the admission time is the operator’s, everywhere (%s)', (
 
     // Every desk of the hospital pulls the same case document.
     const pulled = await server.raw('GET', '/sync/pull?limit=500', { headers: { authorization: desk.authorization } });
-    const caseDocument = (pulled.body.documents as { table: string; id: string; row: { admittedAt: string; receivedAt: string } }[]).find((d) => d.table === 'cases' && d.id === caseId);
+    const caseDocument = (pulled.body.documents as { table: string; id: string; row: { admittedAt: string; receivedAt: string } }[]).find(
+      (d) => d.table === 'cases' && d.id === caseId,
+    );
     expect(new Date(caseDocument!.row.admittedAt).toISOString()).toBe(admittedOffline.toISOString());
     expect(new Date(caseDocument!.row.receivedAt).toISOString()).toBe(now.toISOString());
 

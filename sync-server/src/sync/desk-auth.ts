@@ -40,5 +40,11 @@ export async function authenticateDesk(db: Database, header: string | undefined)
   if (!desk || desk.status !== 'active' || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     throw fail('unauthenticated', 'This desk is not enrolled or its credential was revoked; enroll it again with a new code from the health authority.');
   }
-  return { deskId: deskId!, hospitalId: desk.hospital_id, registryDistrict: desk.district, scopeChangedXid: desk.scope_changed_xid, credentialHash: desk.credential_hash ?? '' };
+  return {
+    deskId: deskId!,
+    hospitalId: desk.hospital_id,
+    registryDistrict: desk.district,
+    scopeChangedXid: desk.scope_changed_xid,
+    credentialHash: desk.credential_hash ?? '',
+  };
 }

@@ -9,32 +9,52 @@ import type { ChangeNotifier } from './notifier';
  * starts at the oldest transaction still running, so one forgotten transaction anywhere in the
  * cluster makes every round re-send everything written since it began).
  */
-export const SyncHealth = Type.Object({
-  crossProcessPokes: Type.Object({
-    state: Type.Union([Type.Literal('local'), Type.Literal('connecting'), Type.Literal('listening'), Type.Literal('reconnecting'), Type.Literal('stopped')]),
-    downSince: Type.Union([Type.String(), Type.Null()]),
-    failedAttempts: Type.Integer({ minimum: 0 }),
-    reconnects: Type.Integer({ minimum: 0 }),
-    lastError: Type.Union([Type.String(), Type.Null()]),
-  }, { additionalProperties: false }),
-  replicationWindow: Type.Object({
-    /** Transactions the next window reaches back (newest transaction id − the window's start). */
-    heldBackTransactions: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-    /** Age of the oldest running transaction that has written anything, in any database of the cluster. */
-    oldestWriteTransactionSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
-    /** Age of the oldest prepared (two-phase) transaction: it holds the window until someone commits or rolls it back. */
-    oldestPreparedTransactionSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
-    /** True when either age passes `windowAlertSeconds`: page the operator on call. */
-    isHeldBack: Type.Boolean(),
-  }, { additionalProperties: false }),
-}, { additionalProperties: false });
+export const SyncHealth = Type.Object(
+  {
+    crossProcessPokes: Type.Object(
+      {
+        state: Type.Union([
+          Type.Literal('local'),
+          Type.Literal('connecting'),
+          Type.Literal('listening'),
+          Type.Literal('reconnecting'),
+          Type.Literal('stopped'),
+        ]),
+        downSince: Type.Union([Type.String(), Type.Null()]),
+        failedAttempts: Type.Integer({ minimum: 0 }),
+        reconnects: Type.Integer({ minimum: 0 }),
+        lastError: Type.Union([Type.String(), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    replicationWindow: Type.Object(
+      {
+        /** Transactions the next window reaches back (newest transaction id − the window's start). */
+        heldBackTransactions: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+        /** Age of the oldest running transaction that has written anything, in any database of the cluster. */
+        oldestWriteTransactionSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+        /** Age of the oldest prepared (two-phase) transaction: it holds the window until someone commits or rolls it back. */
+        oldestPreparedTransactionSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+        /** True when either age passes `windowAlertSeconds`: page the operator on call. */
+        isHeldBack: Type.Boolean(),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 export type SyncHealthValue = Static<typeof SyncHealth>;
 
 /** A write transaction open this long is alerted on (a normal command takes milliseconds, a pull page is read-only). */
 export const windowAlertSeconds = 60;
 
 export async function syncHealth(db: Database, notifier: ChangeNotifier): Promise<SyncHealthValue> {
-  let window: SyncHealthValue['replicationWindow'] = { heldBackTransactions: null, oldestWriteTransactionSeconds: null, oldestPreparedTransactionSeconds: null, isHeldBack: false };
+  let window: SyncHealthValue['replicationWindow'] = {
+    heldBackTransactions: null,
+    oldestWriteTransactionSeconds: null,
+    oldestPreparedTransactionSeconds: null,
+    isHeldBack: false,
+  };
   try {
     const [row] = await db.query<{ held_back: string | null; oldest_write: number | null; oldest_prepared: number | null }>(
       `SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::numeric - pg_snapshot_xmin(pg_current_snapshot())::text::numeric)::text AS held_back,

@@ -47,7 +47,10 @@ export class ChangeNotifier {
   private current: CrossProcessPokes;
   private readonly options: Required<NotifierOptions>;
 
-  constructor(private readonly connectionString: string | null, options: NotifierOptions = {}) {
+  constructor(
+    private readonly connectionString: string | null,
+    options: NotifierOptions = {},
+  ) {
     this.local.setMaxListeners(0);
     this.options = { baseBackoffMs: 250, maxBackoffMs: 10_000, random: Math.random, ...options };
     this.current = { state: connectionString ? 'connecting' : 'local', downSince: null, failedAttempts: 0, reconnects: 0, lastError: null };
@@ -100,7 +103,12 @@ export class ChangeNotifier {
 
   private wentDown(error?: Error): void {
     if (this.isStopped) return;
-    this.current = { ...this.current, state: 'reconnecting', downSince: this.current.downSince ?? new Date().toISOString(), lastError: error?.message ?? 'the connection closed' };
+    this.current = {
+      ...this.current,
+      state: 'reconnecting',
+      downSince: this.current.downSince ?? new Date().toISOString(),
+      lastError: error?.message ?? 'the connection closed',
+    };
     this.scheduleReconnect();
   }
 
@@ -112,17 +120,24 @@ export class ChangeNotifier {
     const wait = ceiling / 2 + this.options.random() * (ceiling / 2);
     this.retry = setTimeout(() => {
       this.retry = null;
-      this.listen().then(() => {
-        if (this.isStopped) return;
-        this.current = { ...this.current, state: 'listening', downSince: null, failedAttempts: 0, reconnects: this.current.reconnects + 1 };
-        // Back: poke our own desks (the others' changes meanwhile were not heard) and tell the
-        // others (our own commits meanwhile could not be announced).
-        this.local.emit('changed');
-        this.announce();
-      }, (error: unknown) => {
-        this.current = { ...this.current, failedAttempts: this.current.failedAttempts + 1, lastError: error instanceof Error ? error.message : String(error) };
-        this.scheduleReconnect();
-      });
+      this.listen().then(
+        () => {
+          if (this.isStopped) return;
+          this.current = { ...this.current, state: 'listening', downSince: null, failedAttempts: 0, reconnects: this.current.reconnects + 1 };
+          // Back: poke our own desks (the others' changes meanwhile were not heard) and tell the
+          // others (our own commits meanwhile could not be announced).
+          this.local.emit('changed');
+          this.announce();
+        },
+        (error: unknown) => {
+          this.current = {
+            ...this.current,
+            failedAttempts: this.current.failedAttempts + 1,
+            lastError: error instanceof Error ? error.message : String(error),
+          };
+          this.scheduleReconnect();
+        },
+      );
     }, wait);
     this.retry.unref();
   }
@@ -142,13 +157,16 @@ export class ChangeNotifier {
       return;
     }
     this.isAnnouncing = true;
-    listener.query("SELECT pg_notify('coverdesk_changed', '')").catch(() => undefined).finally(() => {
-      this.isAnnouncing = false;
-      if (this.isAnnounceAgain) {
-        this.isAnnounceAgain = false;
-        this.announce();
-      }
-    });
+    listener
+      .query("SELECT pg_notify('coverdesk_changed', '')")
+      .catch(() => undefined)
+      .finally(() => {
+        this.isAnnouncing = false;
+        if (this.isAnnounceAgain) {
+          this.isAnnounceAgain = false;
+          this.announce();
+        }
+      });
   }
 
   subscribe(listener: () => void): () => void {

@@ -17,9 +17,20 @@ describe('pullAnswerBody: the pull answer as bytes, one document per line', () =
     const text = body.toString('utf8');
     const parsed = JSON.parse(text) as { documents: { row: Record<string, unknown> }[] };
     expect(validator.Check(parsed)).toBe(true);
-    expect(parsed).toEqual({ protocolVersion: 1, documents: documents.map((d) => JSON.parse(d) as unknown), checkpoint, hasMore: true, serverTime: '2026-12-04T03:00:00.000Z' });
+    expect(parsed).toEqual({
+      protocolVersion: 1,
+      documents: documents.map((d) => JSON.parse(d) as unknown),
+      checkpoint,
+      hasMore: true,
+      serverTime: '2026-12-04T03:00:00.000Z',
+    });
     expect(parsed.documents[1]!.row.fullName).toBe('Zoë Ñúñez "Jr"');
-    expect(text.split('\n')).toEqual(['{"protocolVersion":1,"documents":[', `${documents[0]},`, documents[1], `],"checkpoint":${JSON.stringify(checkpoint)},"hasMore":true,"serverTime":"2026-12-04T03:00:00.000Z"}`]);
+    expect(text.split('\n')).toEqual([
+      '{"protocolVersion":1,"documents":[',
+      `${documents[0]},`,
+      documents[1],
+      `],"checkpoint":${JSON.stringify(checkpoint)},"hasMore":true,"serverTime":"2026-12-04T03:00:00.000Z"}`,
+    ]);
     // Measured and written to the byte (non-ASCII names take two bytes a letter).
     expect(body.length).toBe(Buffer.byteLength(text));
   });

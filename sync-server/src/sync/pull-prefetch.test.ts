@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PullResult } from './pull';
 import { PullPrefetch } from './pull-prefetch';
 
-const page = (label: string): PullResult => ({ documents: [`{"table":"packages","id":"${label}","row":{}}`], checkpoint: { from: '0', next: '7', table: 2, afterId: label }, hasMore: true });
+const page = (label: string): PullResult => ({
+  documents: [`{"table":"packages","id":"${label}","row":{}}`],
+  checkpoint: { from: '0', next: '7', table: 2, afterId: label },
+  hasMore: true,
+});
 
 describe('PullPrefetch: the next page read while the current one travels', () => {
   afterEach(() => {
@@ -61,9 +65,14 @@ describe('PullPrefetch: the next page read while the current one travels', () =>
     process.on('unhandledRejection', unhandled);
     try {
       let fail: (error: Error) => void = () => undefined;
-      prefetch.prepare('desk-a', 'k2', () => new Promise<PullResult>((_, reject) => {
-        fail = reject;
-      }));
+      prefetch.prepare(
+        'desk-a',
+        'k2',
+        () =>
+          new Promise<PullResult>((_, reject) => {
+            fail = reject;
+          }),
+      );
       fail(new Error('connection lost'));
       // Node reports an unhandled rejection once the microtasks after the rejecting task have run,
       // before the next macrotask: by this setImmediate it would have been reported.

@@ -15,7 +15,8 @@ import type { DeskPrincipal } from './desk-auth';
 export const initialCheckpoint: PullCheckpointValue = { from: '0', next: '0', table: 0, afterId: null };
 
 /** Desk scope for a family id expression: the registry district, families it looked up, families with a case at its hospital. */
-const familyInScope = (family: string) => `(${family}.district = $2 OR EXISTS (SELECT 1 FROM desk_lookups l WHERE l.desk_id = $3 AND l.family_id = ${family}.id) OR EXISTS (SELECT 1 FROM cases sc WHERE sc.family_id = ${family}.id AND sc.hospital_id = $4))`;
+const familyInScope = (family: string) =>
+  `(${family}.district = $2 OR EXISTS (SELECT 1 FROM desk_lookups l WHERE l.desk_id = $3 AND l.family_id = ${family}.id) OR EXISTS (SELECT 1 FROM cases sc WHERE sc.family_id = ${family}.id AND sc.hospital_id = $4))`;
 /** Families whose scope changed inside the window: they are (re)sent whole, with their members. */
 const familiesEntering = `(SELECT family_id FROM desk_lookups WHERE desk_id = $3 AND (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[])) UNION SELECT family_id FROM cases WHERE hospital_id = $4 AND (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[])))`;
 
@@ -37,7 +38,8 @@ const familiesWithActiveCaseChanges = `(SELECT family_id FROM cases WHERE (chang
  */
 function tableQuery(table: ReplicatedTable, isInitial: boolean): string {
   // Declares every parameter's type once, so each table's query may use any subset of them.
-  const declare = 'WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::text AS district, $3::uuid AS desk_id, $4::uuid AS hospital_id, $5::text AS after_id, $6::int AS page_size, $7::xid8[] AS running) ';
+  const declare =
+    'WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::text AS district, $3::uuid AS desk_id, $4::uuid AS hospital_id, $5::text AS after_id, $6::int AS page_size, $7::xid8[] AS running) ';
   return declare + tableBody(table, isInitial);
 }
 
@@ -58,14 +60,18 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
   const after = (column: string, type: 'uuid' | 'text' = 'uuid') => `($5::text IS NULL OR ${column} > $5::${type})`;
   switch (table) {
     case 'families':
-      return `SELECT ${documentColumns('families', 'f.id', `json_build_object(
+      return `SELECT ${documentColumns(
+        'families',
+        'f.id',
+        `json_build_object(
                 'id', f.id, 'familyNumber', f.family_number, 'cover', COALESCE(fy.cover, f.cover), 'committed', COALESCE(fy.committed, 0), 'district', f.district,
                 'registeredPhoneEnding', right(f.registered_phone, 4), 'confirmedAt', clock_timestamp(),
                 'activeCases', (SELECT COALESCE(json_agg(json_build_object(
                     'caseId', CASE WHEN c.hospital_id = $4 THEN c.id END, 'memberId', c.member_id, 'hospitalCode', hs.code,
                     'isOwnHospital', c.hospital_id = $4, 'holdAmount', COALESCE(h.amount, 0), 'preauthStatus', p.status) ORDER BY c.admitted_at), '[]'::json)
                   FROM cases c JOIN hospitals hs ON hs.id = c.hospital_id LEFT JOIN holds h ON h.case_id = c.id LEFT JOIN preauths p ON p.case_id = c.id
-                 WHERE c.family_id = f.id AND c.status = 'admitted'))`)}
+                 WHERE c.family_id = f.id AND c.status = 'admitted'))`,
+      )}
                 FROM families f
                 -- The family's account of the open policy year (migration 023); not opened yet: the whole yearly cover.
                 LEFT JOIN family_years fy ON fy.family_id = f.id AND fy.policy_year = (SELECT s.policy_year FROM schemes s WHERE s.is_current)
@@ -73,52 +79,80 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                  AND (${window('f')} ${isInitial ? '' : `OR f.id IN ${familiesEntering} OR f.id IN ${familiesWithActiveCaseChanges}`})
                ORDER BY f.id LIMIT $6`;
     case 'members':
-      return `SELECT ${documentColumns('members', 'm.id', `json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
-                'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number)`)}
+      return `SELECT ${documentColumns(
+        'members',
+        'm.id',
+        `json_build_object('id', m.id, 'familyId', m.family_id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name,
+                'birthYear', m.birth_year, 'gender', m.gender, 'relation', m.relation, 'healthCardNumber', m.health_card_number)`,
+      )}
                 FROM members m JOIN families f ON f.id = m.family_id
                WHERE ${familyInScope('f')} AND ${after('m.id')}
                  AND (${window('m')} ${isInitial ? '' : `OR m.family_id IN ${familiesEntering}`})
                ORDER BY m.id LIMIT $6`;
     case 'packages':
-      return `SELECT ${documentColumns('packages', 'p.code', `json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
-                'version', pp.version, 'price', pp.price)`)}
+      return `SELECT ${documentColumns(
+        'packages',
+        'p.code',
+        `json_build_object('code', p.code, 'name', p.name, 'specialty', p.specialty, 'isUnspecified', p.is_unspecified,
+                'version', pp.version, 'price', pp.price)`,
+      )}
                 FROM packages p
                 JOIN LATERAL (SELECT version, price, change_xid FROM package_prices WHERE package_code = p.code ORDER BY version DESC LIMIT 1) pp ON true
                WHERE ${after('p.code', 'text')}
                  AND (${window('p')} OR ${window('pp')})
                ORDER BY p.code LIMIT $6`;
     case 'cases':
-      return `SELECT ${documentColumns('cases', 'c.id', `json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
+      return `SELECT ${documentColumns(
+        'cases',
+        'c.id',
+        `json_build_object('id', c.id, 'memberId', c.member_id, 'familyId', c.family_id, 'status', c.status,
                 'identityMethod', c.identity_method, 'isEmergency', c.is_emergency, 'admittedAt', c.admitted_at, 'receivedAt', c.received_at, 'dischargedAt', c.discharged_at,
-                'cancelledAt', c.cancelled_at)`)}
+                'cancelledAt', c.cancelled_at)`,
+      )}
                 FROM cases c
                WHERE c.hospital_id = $4 AND ${window('c')} AND ${after('c.id')}
                ORDER BY c.id LIMIT $6`;
     case 'preauths':
-      return `SELECT ${documentColumns('preauths', 'p.id', `json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
+      return `SELECT ${documentColumns(
+        'preauths',
+        'p.id',
+        `json_build_object('id', p.id, 'caseId', p.case_id, 'packageCode', p.package_code, 'packageVersion', p.package_version,
                 'packagePrice', p.package_price, 'requestedAmount', p.requested_amount, 'recommendedAmount', p.recommended_amount,
                 'approvedAmount', p.approved_amount, 'status', p.status, 'queryReason', p.query_reason, 'queryResponse', p.query_response,
-                'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at)`)}
+                'decisionReason', p.decision_reason, 'requestedAt', p.requested_at, 'decidedAt', p.decided_at)`,
+      )}
                 FROM preauths p JOIN cases c ON c.id = p.case_id
                WHERE c.hospital_id = $4 AND ${window('p')} AND ${after('p.id')}
                ORDER BY p.id LIMIT $6`;
     case 'holds':
-      return `SELECT ${documentColumns('holds', 'h.id', `json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
+      return `SELECT ${documentColumns(
+        'holds',
+        'h.id',
+        `json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
                 'authorized', h.authorized, 'packageCode', h.package_code, 'packageVersion', h.package_version, 'status', h.status,
-                'confirmedAt', clock_timestamp())`)}
+                'confirmedAt', clock_timestamp())`,
+      )}
                 FROM holds h JOIN cases c ON c.id = h.case_id
                WHERE c.hospital_id = $4 AND ${window('h')} AND ${after('h.id')}
                ORDER BY h.id LIMIT $6`;
     case 'enhancements':
-      return `SELECT ${documentColumns('enhancements', 'e.id', `json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
-                'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at)`)}
+      return `SELECT ${documentColumns(
+        'enhancements',
+        'e.id',
+        `json_build_object('id', e.id, 'caseId', e.case_id, 'requestedAmount', e.requested_amount, 'approvedAmount', e.approved_amount,
+                'grantedAmount', e.granted_amount, 'status', e.status, 'reason', e.reason, 'decisionReason', e.decision_reason, 'requestedAt', e.requested_at)`,
+      )}
                 FROM enhancements e JOIN cases c ON c.id = e.case_id
                WHERE c.hospital_id = $4 AND ${window('e')} AND ${after('e.id')}
                ORDER BY e.id LIMIT $6`;
     case 'bookings':
-      return `SELECT ${documentColumns('bookings', 'b.id', `json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
+      return `SELECT ${documentColumns(
+        'bookings',
+        'b.id',
+        `json_build_object('id', b.id, 'caseId', b.case_id, 'familyId', b.family_id, 'itemCode', b.item_code, 'description', b.description,
                 'quantity', b.quantity, 'unitPrice', b.unit_price, 'amount', b.amount, 'coveredAmount', b.covered_amount, 'shortfallAmount', b.shortfall_amount,
-                'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at)`)}
+                'status', b.status, 'closedAt', b.closed_at, 'createdAt', b.created_at)`,
+      )}
                 FROM bookings b JOIN cases c ON c.id = b.case_id
                WHERE c.hospital_id = $4 AND ${window('b')} AND ${after('b.id')}
                ORDER BY b.id LIMIT $6`;
@@ -141,11 +175,15 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                  AND NOT ${familyInScope('f')} AND ${after('f.id')}
                ORDER BY f.id LIMIT $6`;
     case 'claims':
-      return `SELECT ${documentColumns('claims', 'k.id', `json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
+      return `SELECT ${documentColumns(
+        'claims',
+        'k.id',
+        `json_build_object('id', k.id, 'caseId', k.case_id, 'amount', k.amount, 'payerAmount', k.payer_amount,
                 'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'status', k.status, 'submittedAt', k.submitted_at,
                 -- The reviewers' line decisions (claim lines change only with their claim row, in its transaction).
                 'lines', (SELECT COALESCE(json_agg(json_build_object('bookingId', l.booking_id, 'payerAmount', l.payer_amount, 'approvedAmount', l.approved_amount,
-                    'decision', l.cpd_decision, 'reasonCode', l.reason_code) ORDER BY l.booking_id), '[]'::json) FROM claim_lines l WHERE l.claim_id = k.id))`)}
+                    'decision', l.cpd_decision, 'reasonCode', l.reason_code) ORDER BY l.booking_id), '[]'::json) FROM claim_lines l WHERE l.claim_id = k.id))`,
+      )}
                 FROM claims k
                WHERE k.hospital_id = $4 AND ${window('k')} AND ${after('k.id')}
                ORDER BY k.id LIMIT $6`;
@@ -192,7 +230,8 @@ function resealForDesk(row: Record<string, unknown>, keys: BiometricResealing): 
 }
 
 /** The desk's scope as the page's own snapshot sees it ($1 desk id). */
-const deskScopeQuery = 'SELECT COALESCE(d.registry_district, h.district) AS district, d.scope_changed_xid::text AS scope_changed_xid FROM desks d JOIN hospitals h ON h.id = d.hospital_id WHERE d.id = $1';
+const deskScopeQuery =
+  'SELECT COALESCE(d.registry_district, h.district) AS district, d.scope_changed_xid::text AS scope_changed_xid FROM desks d JOIN hospitals h ON h.id = d.hospital_id WHERE d.id = $1';
 
 /**
  * One page. Two rules make the feed safe for any RxDB client, whatever its batch size (RxDB keeps
@@ -205,29 +244,40 @@ const deskScopeQuery = 'SELECT COALESCE(d.registry_district, h.district) AS dist
  *   keeps sending that continuation checkpoint still receives every later change.
  * A page with `hasMore: true` always holds exactly `limit` documents.
  */
-export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCheckpointValue, limit: number, biometrics?: BiometricResealing): Promise<PullResult> {
+export async function pull(
+  db: Database,
+  desk: DeskPrincipal,
+  checkpoint: PullCheckpointValue,
+  limit: number,
+  biometrics?: BiometricResealing,
+): Promise<PullResult> {
   // BEGIN, the page's snapshot settings and the round's start travel in one round trip. One
   // REPEATABLE READ snapshot for the whole page, so its documents agree with each other; no JIT:
   // the page queries are estimated expensive enough to be compiled, and compiling them costs
   // ~25 ms a query (measured), more than most pages take to run.
   const prelude = `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off; ${snapshotQuery}`;
-  return db.transaction(async (sql: Sql, preludeRows) => {
-    const start = nextWindowStart(preludeRows[0]);
-    // The desk's district and scope change are read inside this page's snapshot, not taken from
-    // the request's authentication: a configure-desk committed between the two would otherwise
-    // make this round "not initial, old district" while its window starts past the change, and
-    // the desk would never receive its new district (issue 24.1).
-    const [scope] = await sql.query<{ district: string; scope_changed_xid: string }>(deskScopeQuery, [desk.deskId]);
-    if (!scope) throw new Error(`The desk ${desk.deskId} is not in this page's snapshot.`);
-    const isContinuation = checkpoint.table !== 0 || checkpoint.afterId !== null;
-    let current: PullCheckpointValue = isContinuation ? checkpoint : withRunning({ from: checkpoint.from, next: start.next, table: 0, afterId: null }, checkpoint.fromRunning ?? [], start.nextRunning);
-    for (let windows = 0; ; windows += 1) {
-      const page = await readWindow(sql, { ...desk, registryDistrict: scope.district, scopeChangedXid: scope.scope_changed_xid }, current, limit, biometrics);
-      if (page.hasMore || page.documents.length > 0 || !isContinuation || windows > 0) return page;
-      // The continued window had nothing left: on into the next one, which starts here.
-      current = withRunning({ from: current.next, next: start.next, table: 0, afterId: null }, current.nextRunning ?? [], start.nextRunning);
-    }
-  }, { prelude });
+  return db.transaction(
+    async (sql: Sql, preludeRows) => {
+      const start = nextWindowStart(preludeRows[0]);
+      // The desk's district and scope change are read inside this page's snapshot, not taken from
+      // the request's authentication: a configure-desk committed between the two would otherwise
+      // make this round "not initial, old district" while its window starts past the change, and
+      // the desk would never receive its new district (issue 24.1).
+      const [scope] = await sql.query<{ district: string; scope_changed_xid: string }>(deskScopeQuery, [desk.deskId]);
+      if (!scope) throw new Error(`The desk ${desk.deskId} is not in this page's snapshot.`);
+      const isContinuation = checkpoint.table !== 0 || checkpoint.afterId !== null;
+      let current: PullCheckpointValue = isContinuation
+        ? checkpoint
+        : withRunning({ from: checkpoint.from, next: start.next, table: 0, afterId: null }, checkpoint.fromRunning ?? [], start.nextRunning);
+      for (let windows = 0; ; windows += 1) {
+        const page = await readWindow(sql, { ...desk, registryDistrict: scope.district, scopeChangedXid: scope.scope_changed_xid }, current, limit, biometrics);
+        if (page.hasMore || page.documents.length > 0 || !isContinuation || windows > 0) return page;
+        // The continued window had nothing left: on into the next one, which starts here.
+        current = withRunning({ from: current.next, next: start.next, table: 0, afterId: null }, current.nextRunning ?? [], start.nextRunning);
+      }
+    },
+    { prelude },
+  );
 }
 
 /**
@@ -235,7 +285,8 @@ export async function pull(db: Database, desk: DeskPrincipal, checkpoint: PullCh
  * Every transaction id below xmax that is not listed had finished, so its rows are in this
  * snapshot; the listed ones may still commit rows with their (older) ids.
  */
-export const snapshotQuery = "SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax, (SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(s) x) AS xip FROM pg_current_snapshot() s";
+export const snapshotQuery =
+  "SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax, (SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(s) x) AS xip FROM pg_current_snapshot() s";
 
 /**
  * At most this many running transactions are listed in a checkpoint; with more, the next window
@@ -253,17 +304,32 @@ export const maxListedRunning = 16;
  */
 export function nextWindowStart(row: Record<string, unknown> | undefined): { next: string; nextRunning: string[] } {
   // No silent fallback: a page that did not read its round's start would never move the window.
-  if (typeof row?.xmin !== 'string' || typeof row.xmax !== 'string') throw new Error('The pull page did not read its snapshot (the transaction prelude returned no xmin).');
+  if (typeof row?.xmin !== 'string' || typeof row.xmax !== 'string')
+    throw new Error('The pull page did not read its snapshot (the transaction prelude returned no xmin).');
   const running = typeof row.xip === 'string' && row.xip.length > 0 ? row.xip.split(',') : [];
   return running.length <= maxListedRunning ? { next: row.xmax, nextRunning: running } : { next: row.xmin, nextRunning: [] };
 }
 
 /** A checkpoint with its running-transaction lists, each written only when not empty (most checkpoints carry none). */
-function withRunning(checkpoint: { from: string; next: string; table: number; afterId: string | null }, fromRunning: readonly string[], nextRunning: readonly string[]): PullCheckpointValue {
-  return { ...checkpoint, ...(fromRunning.length > 0 ? { fromRunning: [...fromRunning] } : {}), ...(nextRunning.length > 0 ? { nextRunning: [...nextRunning] } : {}) };
+function withRunning(
+  checkpoint: { from: string; next: string; table: number; afterId: string | null },
+  fromRunning: readonly string[],
+  nextRunning: readonly string[],
+): PullCheckpointValue {
+  return {
+    ...checkpoint,
+    ...(fromRunning.length > 0 ? { fromRunning: [...fromRunning] } : {}),
+    ...(nextRunning.length > 0 ? { nextRunning: [...nextRunning] } : {}),
+  };
 }
 
-async function readWindow(sql: Sql, desk: DeskPrincipal, checkpoint: PullCheckpointValue, limit: number, biometrics: BiometricResealing | undefined): Promise<PullResult> {
+async function readWindow(
+  sql: Sql,
+  desk: DeskPrincipal,
+  checkpoint: PullCheckpointValue,
+  limit: number,
+  biometrics: BiometricResealing | undefined,
+): Promise<PullResult> {
   const { from, next } = checkpoint;
   const fromRunning = checkpoint.fromRunning ?? [];
   const nextRunning = checkpoint.nextRunning ?? [];
@@ -283,7 +349,15 @@ async function readWindow(sql: Sql, desk: DeskPrincipal, checkpoint: PullCheckpo
     }
     // One row more than the page has room for: if it comes back, the window goes on past this page.
     const budget = limit - documents.length + 1;
-    const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [from, desk.registryDistrict, desk.deskId, desk.hospitalId, afterId, budget, fromRunning]);
+    const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [
+      from,
+      desk.registryDistrict,
+      desk.deskId,
+      desk.hospitalId,
+      afterId,
+      budget,
+      fromRunning,
+    ]);
     for (const row of rows) {
       // This one query returns the bare row: it is opened and resealed for the desk here; a row
       // that does not open is passed over (consumed, not sent).

@@ -10,7 +10,6 @@ import { isTransientFailure } from '../db/database';
 import { recordFailedCommand } from '../commands/runner';
 import { pathText, refusalOfFinding, type JsonFinding } from '../strict-json';
 
-
 export interface PushOptions {
   /** Findings of the body reader inside each mutation's body, by the mutation's index. */
   readonly bodyFindings?: ReadonlyMap<number, JsonFinding>;
@@ -30,7 +29,12 @@ export interface PushOptions {
  * mutation's index) and schema failures are 400 answers writing nothing, business rejections are
  * stored 409s, and any other failure of one mutation is recorded as a 422 `command-failed`.
  */
-export async function applyPush(deps: RunnerDependencies, desk: DeskPrincipal, mutations: readonly PushMutationValue[], options: PushOptions = {}): Promise<PushAnswerValue> {
+export async function applyPush(
+  deps: RunnerDependencies,
+  desk: DeskPrincipal,
+  mutations: readonly PushMutationValue[],
+  options: PushOptions = {},
+): Promise<PushAnswerValue> {
   const bodyFindings = options.bodyFindings ?? new Map<number, JsonFinding>();
   const answers: PushAnswerValue['answers'] = [];
   for (const [index, mutation] of mutations.entries()) {
@@ -41,7 +45,7 @@ export async function applyPush(deps: RunnerDependencies, desk: DeskPrincipal, m
     try {
       const principal = await operatorAtDesk(deps, desk, mutation.operatorId);
       if (!principal) {
-        refused(403, { code: 'forbidden-role', message: 'The operator of this change is not an active operator of this desk\'s hospital.' });
+        refused(403, { code: 'forbidden-role', message: "The operator of this change is not an active operator of this desk's hospital." });
         continue;
       }
       const finding = bodyFindings.get(index);
@@ -55,7 +59,10 @@ export async function applyPush(deps: RunnerDependencies, desk: DeskPrincipal, m
       const validator = commandValidator(mutation.name);
       if (!validator.Check(body)) {
         const first = [...validator.Errors(body)][0];
-        refused(400, { code: 'invalid-input', message: `Invalid ${mutation.name}: ${first ? `${first.instancePath || 'body'} ${first.message}` : 'does not match the contract'}.` });
+        refused(400, {
+          code: 'invalid-input',
+          message: `Invalid ${mutation.name}: ${first ? `${first.instancePath || 'body'} ${first.message}` : 'does not match the contract'}.`,
+        });
         continue;
       }
       const outcome = await runCommand(deps, mutation.name, body as CommandBody<CommandName>, principal).catch(async (error: unknown) => {
@@ -78,7 +85,10 @@ export async function applyPush(deps: RunnerDependencies, desk: DeskPrincipal, m
 }
 
 async function operatorAtDesk(deps: RunnerDependencies, desk: DeskPrincipal, operatorId: string): Promise<Principal | null> {
-  const [operator] = await deps.db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>('SELECT roles, hospital_id, is_active FROM operators WHERE id = $1', [operatorId]);
+  const [operator] = await deps.db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
+    'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
+    [operatorId],
+  );
   if (!operator || !operator.is_active || operator.hospital_id !== desk.hospitalId) return null;
   return { operatorId: operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: desk.hospitalId as HospitalId };
 }

@@ -3,7 +3,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
-import { DeskOperatorsAnswer, EnrollAnswer, EnrollRequest, isTransactionIdText, protocolHeader, pullPageLimit, replicatedTables, PullCheckpoint, PushRequest, syncProtocolVersion, type PullCheckpointValue, type PushAnswerValue, type PushMutationValue } from '@contract/sync';
+import {
+  DeskOperatorsAnswer,
+  EnrollAnswer,
+  EnrollRequest,
+  isTransactionIdText,
+  protocolHeader,
+  pullPageLimit,
+  replicatedTables,
+  PullCheckpoint,
+  PushRequest,
+  syncProtocolVersion,
+  type PullCheckpointValue,
+  type PushAnswerValue,
+  type PushMutationValue,
+} from '@contract/sync';
 import { PullAnswerExact } from '@contract/sync-documents';
 import { commandAnswers, CommandFailed, CommandRejection, OnlineCommandAnswer, PushAnswerExact, TooManyRequests } from '@contract/results';
 import { fail } from '@domain/outcomes';
@@ -29,7 +43,18 @@ export interface SyncRouteOptions {
 }
 
 const checkpointValidator = Compile(PullCheckpoint);
-const errors = { 400: ErrorAnswer, 401: ErrorAnswer, 403: ErrorAnswer, 404: ErrorAnswer, 409: ErrorAnswer, 413: ErrorAnswer, 414: ErrorAnswer, 415: ErrorAnswer, 500: ErrorAnswer, 503: ErrorAnswer };
+const errors = {
+  400: ErrorAnswer,
+  401: ErrorAnswer,
+  403: ErrorAnswer,
+  404: ErrorAnswer,
+  409: ErrorAnswer,
+  413: ErrorAnswer,
+  414: ErrorAnswer,
+  415: ErrorAnswer,
+  500: ErrorAnswer,
+  503: ErrorAnswer,
+};
 const deskSecurity = [{ deskAuth: [] }];
 /** Command answers are described exactly (contract/results.ts) and sent as they are, never filtered by a serializer. */
 const describedExactly = { serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) };
@@ -37,7 +62,9 @@ const describedExactly = { serializerCompiler: () => (data: unknown) => (typeof 
 function checkProtocol(request: FastifyRequest): void {
   const sent = request.headers[protocolHeader];
   if (sent !== undefined && sent !== String(syncProtocolVersion)) {
-    throw fail('protocol-mismatch', `This server speaks sync protocol ${syncProtocolVersion}, the desk sent ${String(sent)}: update the desk app.`, { serverVersion: syncProtocolVersion });
+    throw fail('protocol-mismatch', `This server speaks sync protocol ${syncProtocolVersion}, the desk sent ${String(sent)}: update the desk app.`, {
+      serverVersion: syncProtocolVersion,
+    });
   }
 }
 
@@ -64,166 +91,338 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     return authenticateDesk(db, request.headers.authorization);
   };
 
-  app.post('/desks/:deskId/enrollment-codes', {
-    schema: {
-      tags: ['desks'], summary: 'HA issues a one-time enrollment code for a desk (valid 24 h; earlier unused codes stop working)',
-      security: [{ bearerAuth: [] }], params: Type.Object({ deskId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
-      response: { 200: Type.Object({ deskId: Type.String(), code: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false }), ...errors },
+  app.post(
+    '/desks/:deskId/enrollment-codes',
+    {
+      schema: {
+        tags: ['desks'],
+        summary: 'HA issues a one-time enrollment code for a desk (valid 24 h; earlier unused codes stop working)',
+        security: [{ bearerAuth: [] }],
+        params: Type.Object({ deskId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
+        response: {
+          200: Type.Object({ deskId: Type.String(), code: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
+          ...errors,
+        },
+      },
     },
-  }, async (request) => {
-    const principal = await options.authenticateOperator(request);
-    if (!principal.roles.includes('HA')) throw fail('forbidden-role', 'Only the health authority (HA) issues desk enrollment codes.');
-    const { deskId } = request.params as { deskId: string };
-    const code = newSecret(9).replace(/[-_]/g, 'x').slice(0, 12).toUpperCase();
-    const expiresAt = new Date(Date.now() + 24 * 3600 * 1000);
-    await db.transaction(async (sql) => {
-      const [row] = await sql.query('SELECT id FROM desks WHERE id = $1 FOR UPDATE', [deskId]);
-      if (!row) throw fail('not-found', `There is no desk ${deskId}.`);
-      await sql.query('UPDATE enrollment_codes SET used_at = now() WHERE desk_id = $1 AND used_at IS NULL', [deskId]);
-      await sql.query('INSERT INTO enrollment_codes (code_hash, desk_id, issued_by, expires_at) VALUES ($1, $2, $3, $4)', [hashSecret(code), deskId, principal.operatorId, expiresAt]);
-      await appendAudit(sql, { actorId: principal.operatorId, action: 'desk-enrollment-code-issued', entityType: 'desk', entityId: deskId, after: { expiresAt: expiresAt.toISOString() } });
-    });
-    return { deskId, code, expiresAt: expiresAt.toISOString() };
-  });
+    async (request) => {
+      const principal = await options.authenticateOperator(request);
+      if (!principal.roles.includes('HA')) throw fail('forbidden-role', 'Only the health authority (HA) issues desk enrollment codes.');
+      const { deskId } = request.params as { deskId: string };
+      const code = newSecret(9).replace(/[-_]/g, 'x').slice(0, 12).toUpperCase();
+      const expiresAt = new Date(Date.now() + 24 * 3600 * 1000);
+      await db.transaction(async (sql) => {
+        const [row] = await sql.query('SELECT id FROM desks WHERE id = $1 FOR UPDATE', [deskId]);
+        if (!row) throw fail('not-found', `There is no desk ${deskId}.`);
+        await sql.query('UPDATE enrollment_codes SET used_at = now() WHERE desk_id = $1 AND used_at IS NULL', [deskId]);
+        await sql.query('INSERT INTO enrollment_codes (code_hash, desk_id, issued_by, expires_at) VALUES ($1, $2, $3, $4)', [
+          hashSecret(code),
+          deskId,
+          principal.operatorId,
+          expiresAt,
+        ]);
+        await appendAudit(sql, {
+          actorId: principal.operatorId,
+          action: 'desk-enrollment-code-issued',
+          entityType: 'desk',
+          entityId: deskId,
+          after: { expiresAt: expiresAt.toISOString() },
+        });
+      });
+      return { deskId, code, expiresAt: expiresAt.toISOString() };
+    },
+  );
 
-  app.post('/desks/enroll', {
-    schema: { tags: ['desks'], summary: 'A desk exchanges its one-time code for its own credential', body: EnrollRequest, response: { 200: EnrollAnswer, ...errors } },
-  }, async (request) => {
-    checkProtocol(request);
-    const { code } = request.body as { code: string };
-    const credential = newSecret();
-    const answer = await db.transaction(async (sql) => {
-      const [row] = await sql.query<{ desk_id: string; hospital_id: string; hospital_name: string; hospital_code: string }>(
-        `SELECT e.desk_id, d.hospital_id, h.name AS hospital_name, h.code AS hospital_code FROM enrollment_codes e
+  app.post(
+    '/desks/enroll',
+    {
+      schema: {
+        tags: ['desks'],
+        summary: 'A desk exchanges its one-time code for its own credential',
+        body: EnrollRequest,
+        response: { 200: EnrollAnswer, ...errors },
+      },
+    },
+    async (request) => {
+      checkProtocol(request);
+      const { code } = request.body as { code: string };
+      const credential = newSecret();
+      const answer = await db.transaction(async (sql) => {
+        const [row] = await sql.query<{ desk_id: string; hospital_id: string; hospital_name: string; hospital_code: string }>(
+          `SELECT e.desk_id, d.hospital_id, h.name AS hospital_name, h.code AS hospital_code FROM enrollment_codes e
            JOIN desks d ON d.id = e.desk_id JOIN hospitals h ON h.id = d.hospital_id
           WHERE e.code_hash = $1 AND e.used_at IS NULL AND e.expires_at > now() FOR UPDATE OF e`,
-        [hashSecret(code.trim().toUpperCase())],
+          [hashSecret(code.trim().toUpperCase())],
+        );
+        if (!row)
+          throw fail(
+            'unauthenticated',
+            'This enrollment code is not valid: it may be mistyped, already used or expired. Ask the health authority for a new one.',
+          );
+        await sql.query('UPDATE enrollment_codes SET used_at = now() WHERE code_hash = $1', [hashSecret(code.trim().toUpperCase())]);
+        await sql.query("UPDATE desks SET credential_hash = $2, enrolled_at = now(), status = 'active' WHERE id = $1", [row.desk_id, hashSecret(credential)]);
+        await appendAudit(sql, { actorId: null, action: 'desk-enrolled', entityType: 'desk', entityId: row.desk_id });
+        const [scheme] = await sql.query<{ name: string; currency: string; locale: string; minor_per_unit: number; preauth_turnaround_minutes: number }>(
+          'SELECT name, currency, locale, minor_per_unit, preauth_turnaround_minutes FROM schemes WHERE is_current',
+        );
+        if (!scheme) throw new Error('no current scheme');
+        return {
+          protocolVersion: syncProtocolVersion,
+          deskId: row.desk_id,
+          hospitalId: row.hospital_id,
+          hospitalName: row.hospital_name,
+          hospitalCode: row.hospital_code,
+          credential: `${row.desk_id}.${credential}`,
+          scheme: {
+            name: scheme.name,
+            currency: scheme.currency,
+            locale: scheme.locale,
+            minorPerUnit: scheme.minor_per_unit,
+            preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes,
+          },
+        };
+      });
+      return answer;
+    },
+  );
+
+  app.get(
+    '/sync/pull',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "Pull server rows in this desk's scope since a checkpoint (documents + checkpoint)",
+        security: deskSecurity,
+        querystring: Type.Object({
+          checkpoint: Type.Optional(Type.String({ maxLength: 1000 })),
+          limit: Type.Optional(
+            Type.String({
+              pattern: '^[1-9][0-9]{0,3}$',
+              description: `Documents per page, 1–${pullPageLimit.max} (default ${pullPageLimit.default}); more is refused, never cut down`,
+            }),
+          ),
+        }),
+        // Every document exactly, by table (contract/sync-documents.ts); sent as the bytes PostgreSQL wrote.
+        response: { 200: PullAnswerExact, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = await desk(request);
+      const query = request.query as { checkpoint?: string; limit?: string };
+      let checkpoint: PullCheckpointValue = initialCheckpoint;
+      if (query.checkpoint) {
+        try {
+          checkpoint = JSON.parse(query.checkpoint) as PullCheckpointValue;
+        } catch {
+          throw fail('invalid-input', 'The checkpoint is not valid JSON; start again without one.');
+        }
+        if (!checkpointValidator.Check(checkpoint)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
+        // What the schema cannot say: transaction ids within xid8, and a paging id of the table's own kind.
+        const isPagingId = (id: string) =>
+          replicatedTables[checkpoint.table] === 'packages' ? id.length >= 1 && id.length <= 32 : new RegExp(uuidPattern).test(id);
+        const listed = [...(checkpoint.fromRunning ?? []), ...(checkpoint.nextRunning ?? [])];
+        if (
+          !isTransactionIdText(checkpoint.from) ||
+          !isTransactionIdText(checkpoint.next) ||
+          !listed.every(isTransactionIdText) ||
+          (checkpoint.afterId !== null && !isPagingId(checkpoint.afterId))
+        ) {
+          throw fail(
+            'invalid-input',
+            'The checkpoint is not one this server issued (a transaction id out of range or a malformed paging id); start again without one.',
+          );
+        }
+      }
+      const biometrics = biometricAtRest
+        ? { atRest: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') }
+        : undefined;
+      const limit = Number(query.limit ?? pullPageLimit.default);
+      // Refused rather than cut down: a page shorter than asked for reads as the end of the pull to
+      // a client that pages like RxDB, which would then wait for the next poke with documents left.
+      if (limit > pullPageLimit.max)
+        throw fail('invalid-input', `A pull page holds at most ${pullPageLimit.max} documents; ask for ${pullPageLimit.max} or fewer.`, {
+          maxLimit: pullPageLimit.max,
+        });
+      // A page prepared while the previous one travelled is used only for the very checkpoint,
+      // page size, credential and scope it was read for.
+      const keyOf = (at: PullCheckpointValue) =>
+        [
+          principal.credentialHash ?? '',
+          principal.scopeChangedXid,
+          principal.registryDistrict,
+          limit,
+          at.from,
+          at.next,
+          at.table,
+          at.afterId ?? '',
+          (at.fromRunning ?? []).join(','),
+          (at.nextRunning ?? []).join(','),
+        ].join('|');
+      const read = (at: PullCheckpointValue) => pull(db, principal, at, limit, biometrics);
+      const prepared = prefetch.take(principal.deskId, keyOf(checkpoint));
+      const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));
+      if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
+      // Sent as bytes: the rows go from PostgreSQL to the desk without being parsed and re-serialized
+      // here (a Buffer payload skips the response serializer; the schema above still documents it,
+      // and sync.test.ts checks answers against the contract).
+      return reply.type('application/json; charset=utf-8').send(pullAnswerBody(result, syncProtocolVersion, new Date().toISOString()));
+    },
+  );
+
+  app.post(
+    '/sync/push',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "Push a desk's outbox, in order; each mutation answers exactly once",
+        security: deskSecurity,
+        body: PushRequest,
+        response: { 200: PushAnswerExact, ...errors },
+      },
+      ...describedExactly,
+    },
+    async (request): Promise<PushAnswerValue> => {
+      const principal = await desk(request);
+      const { mutations } = request.body as { mutations: PushMutationValue[] };
+      const result = await applyPush(
+        options.runner,
+        principal,
+        mutations,
+        pushOptions(request, mutations.length, (index) => ['mutations', index, 'body']),
       );
-      if (!row) throw fail('unauthenticated', 'This enrollment code is not valid: it may be mistyped, already used or expired. Ask the health authority for a new one.');
-      await sql.query('UPDATE enrollment_codes SET used_at = now() WHERE code_hash = $1', [hashSecret(code.trim().toUpperCase())]);
-      await sql.query("UPDATE desks SET credential_hash = $2, enrolled_at = now(), status = 'active' WHERE id = $1", [row.desk_id, hashSecret(credential)]);
-      await appendAudit(sql, { actorId: null, action: 'desk-enrolled', entityType: 'desk', entityId: row.desk_id });
-      const [scheme] = await sql.query<{ name: string; currency: string; locale: string; minor_per_unit: number; preauth_turnaround_minutes: number }>('SELECT name, currency, locale, minor_per_unit, preauth_turnaround_minutes FROM schemes WHERE is_current');
-      if (!scheme) throw new Error('no current scheme');
-      return {
-        protocolVersion: syncProtocolVersion, deskId: row.desk_id, hospitalId: row.hospital_id, hospitalName: row.hospital_name, hospitalCode: row.hospital_code,
-        credential: `${row.desk_id}.${credential}`,
-        scheme: { name: scheme.name, currency: scheme.currency, locale: scheme.locale, minorPerUnit: scheme.minor_per_unit, preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes },
+      if (result.answers.some((a) => a.status === 200)) notifier.changed();
+      return result;
+    },
+  );
+
+  app.post(
+    '/sync/identify',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "Look a beneficiary up online from a desk; the family joins the desk's replication scope",
+        security: deskSecurity,
+        body: Type.Object(
+          {
+            operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+            by: Type.Enum(['scheme-id', 'national-id', 'health-card']),
+            value: Type.String({ minLength: 1, maxLength: 64 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: commandAnswers['identify-member'], ...errors, 429: TooManyRequests },
+      },
+      ...describedExactly,
+    },
+    async (request, reply) => {
+      const principal = await desk(request);
+      const body = request.body as { operatorId: string; by: 'scheme-id' | 'national-id' | 'health-card'; value: string };
+      const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
+        'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
+        [body.operatorId],
+      );
+      if (!operator?.is_active || operator.hospital_id !== principal.hospitalId)
+        throw fail('forbidden-role', "The operator is not an active operator of this desk's hospital.");
+      const outcome = await runCommand(
+        options.runner,
+        'identify-member',
+        { commandId: randomUUID(), by: body.by, value: body.value },
+        { operatorId: body.operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: principal.hospitalId as HospitalId },
+      );
+      const familyId = (outcome.answer.result as { family?: { familyId?: string } } | undefined)?.family?.familyId;
+      if (familyId) {
+        await db.query(
+          'INSERT INTO desk_lookups (desk_id, family_id) VALUES ($1, $2) ON CONFLICT (desk_id, family_id) DO UPDATE SET looked_up_at = now(), change_xid = pg_current_xact_id()',
+          [principal.deskId, familyId],
+        );
+        notifier.changed();
+      }
+      return reply.status(outcome.status).send(outcome.answer);
+    },
+  );
+
+  app.post(
+    '/sync/online',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Run an online-only command for a desk operator now (one-time codes, biometric enrolment): answered at once, never queued',
+        security: deskSecurity,
+        body: Type.Object(
+          {
+            operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+            name: Type.Enum(['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face']),
+            body: Type.Record(Type.String(), Type.Unknown()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: OnlineCommandAnswer, ...errors, 409: CommandRejection, 422: CommandFailed, 429: TooManyRequests },
+      },
+      ...describedExactly,
+    },
+    async (request, reply) => {
+      const principal = await desk(request);
+      const body = request.body as {
+        operatorId: string;
+        name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face';
+        body: Record<string, unknown>;
       };
-    });
-    return answer;
-  });
-
-  app.get('/sync/pull', {
-    schema: {
-      tags: ['sync'], summary: 'Pull server rows in this desk\'s scope since a checkpoint (documents + checkpoint)', security: deskSecurity,
-      querystring: Type.Object({ checkpoint: Type.Optional(Type.String({ maxLength: 1000 })), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Documents per page, 1–${pullPageLimit.max} (default ${pullPageLimit.default}); more is refused, never cut down` })) }),
-      // Every document exactly, by table (contract/sync-documents.ts); sent as the bytes PostgreSQL wrote.
-      response: { 200: PullAnswerExact, ...errors },
+      const result = await applyPush(
+        options.runner,
+        principal,
+        [
+          {
+            sequence: 1,
+            commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(),
+            name: body.name,
+            operatorId: body.operatorId,
+            body: body.body,
+          },
+        ],
+        pushOptions(request, 1, () => ['body']),
+      );
+      const answer = result.answers[0];
+      // No answer: the push stopped on a transient failure (database busy or unreachable).
+      if (!answer)
+        throw fail(
+          'service-busy',
+          'The server could not run this now (its database is busy or unreachable); send it again in a few seconds: a command is never applied twice.',
+        );
+      // An enrolment is pulled by the desks serving that family.
+      if (answer.status === 200) notifier.changed();
+      return reply.status(answer.status).send(answer.answer);
     },
-  }, async (request, reply) => {
-    const principal = await desk(request);
-    const query = request.query as { checkpoint?: string; limit?: string };
-    let checkpoint: PullCheckpointValue = initialCheckpoint;
-    if (query.checkpoint) {
-      try {
-        checkpoint = JSON.parse(query.checkpoint) as PullCheckpointValue;
-      } catch {
-        throw fail('invalid-input', 'The checkpoint is not valid JSON; start again without one.');
-      }
-      if (!checkpointValidator.Check(checkpoint)) throw fail('invalid-input', 'The checkpoint is not one this server issued; start again without one.');
-      // What the schema cannot say: transaction ids within xid8, and a paging id of the table's own kind.
-      const isPagingId = (id: string) => (replicatedTables[checkpoint.table] === 'packages' ? id.length >= 1 && id.length <= 32 : new RegExp(uuidPattern).test(id));
-      const listed = [...(checkpoint.fromRunning ?? []), ...(checkpoint.nextRunning ?? [])];
-      if (!isTransactionIdText(checkpoint.from) || !isTransactionIdText(checkpoint.next) || !listed.every(isTransactionIdText) || (checkpoint.afterId !== null && !isPagingId(checkpoint.afterId))) {
-        throw fail('invalid-input', 'The checkpoint is not one this server issued (a transaction id out of range or a malformed paging id); start again without one.');
-      }
-    }
-    const biometrics = biometricAtRest ? { atRest: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') } : undefined;
-    const limit = Number(query.limit ?? pullPageLimit.default);
-    // Refused rather than cut down: a page shorter than asked for reads as the end of the pull to
-    // a client that pages like RxDB, which would then wait for the next poke with documents left.
-    if (limit > pullPageLimit.max) throw fail('invalid-input', `A pull page holds at most ${pullPageLimit.max} documents; ask for ${pullPageLimit.max} or fewer.`, { maxLimit: pullPageLimit.max });
-    // A page prepared while the previous one travelled is used only for the very checkpoint,
-    // page size, credential and scope it was read for.
-    const keyOf = (at: PullCheckpointValue) => [principal.credentialHash ?? '', principal.scopeChangedXid, principal.registryDistrict, limit, at.from, at.next, at.table, at.afterId ?? '', (at.fromRunning ?? []).join(','), (at.nextRunning ?? []).join(',')].join('|');
-    const read = (at: PullCheckpointValue) => pull(db, principal, at, limit, biometrics);
-    const prepared = prefetch.take(principal.deskId, keyOf(checkpoint));
-    const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));
-    if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
-    // Sent as bytes: the rows go from PostgreSQL to the desk without being parsed and re-serialized
-    // here (a Buffer payload skips the response serializer; the schema above still documents it,
-    // and sync.test.ts checks answers against the contract).
-    return reply.type('application/json; charset=utf-8').send(pullAnswerBody(result, syncProtocolVersion, new Date().toISOString()));
-  });
+  );
 
-  app.post('/sync/push', {
-    schema: { tags: ['sync'], summary: 'Push a desk\'s outbox, in order; each mutation answers exactly once', security: deskSecurity, body: PushRequest, response: { 200: PushAnswerExact, ...errors } },
-    ...describedExactly,
-  }, async (request): Promise<PushAnswerValue> => {
-    const principal = await desk(request);
-    const { mutations } = request.body as { mutations: PushMutationValue[] };
-    const result = await applyPush(options.runner, principal, mutations, pushOptions(request, mutations.length, (index) => ['mutations', index, 'body']));
-    if (result.answers.some((a) => a.status === 200)) notifier.changed();
-    return result;
-  });
-
-  app.post('/sync/identify', {
-    schema: {
-      tags: ['sync'], summary: 'Look a beneficiary up online from a desk; the family joins the desk\'s replication scope', security: deskSecurity,
-      body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), by: Type.Enum(['scheme-id', 'national-id', 'health-card']), value: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-      response: { 200: commandAnswers['identify-member'], ...errors, 429: TooManyRequests },
+  app.get(
+    '/sync/operators',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "The active operators of the desk's hospital: a desk forgets the offline sign-in of every other operator it cached",
+        security: deskSecurity,
+        response: { 200: DeskOperatorsAnswer, ...errors },
+      },
     },
-    ...describedExactly,
-  }, async (request, reply) => {
-    const principal = await desk(request);
-    const body = request.body as { operatorId: string; by: 'scheme-id' | 'national-id' | 'health-card'; value: string };
-    const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>('SELECT roles, hospital_id, is_active FROM operators WHERE id = $1', [body.operatorId]);
-    if (!operator?.is_active || operator.hospital_id !== principal.hospitalId) throw fail('forbidden-role', 'The operator is not an active operator of this desk\'s hospital.');
-    const outcome = await runCommand(options.runner, 'identify-member', { commandId: randomUUID(), by: body.by, value: body.value }, { operatorId: body.operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: principal.hospitalId as HospitalId });
-    const familyId = ((outcome.answer.result as { family?: { familyId?: string } } | undefined)?.family?.familyId);
-    if (familyId) {
-      await db.query('INSERT INTO desk_lookups (desk_id, family_id) VALUES ($1, $2) ON CONFLICT (desk_id, family_id) DO UPDATE SET looked_up_at = now(), change_xid = pg_current_xact_id()', [principal.deskId, familyId]);
-      notifier.changed();
-    }
-    return reply.status(outcome.status).send(outcome.answer);
-  });
-
-  app.post('/sync/online', {
-    schema: {
-      tags: ['sync'], summary: 'Run an online-only command for a desk operator now (one-time codes, biometric enrolment): answered at once, never queued', security: deskSecurity,
-      body: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), name: Type.Enum(['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face']), body: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
-      response: { 200: OnlineCommandAnswer, ...errors, 409: CommandRejection, 422: CommandFailed, 429: TooManyRequests },
+    async (request) => {
+      const principal = await desk(request);
+      const rows = await db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [principal.hospitalId]);
+      return { protocolVersion: syncProtocolVersion, activeOperatorIds: rows.map((row) => row.id) };
     },
-    ...describedExactly,
-  }, async (request, reply) => {
-    const principal = await desk(request);
-    const body = request.body as { operatorId: string; name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face'; body: Record<string, unknown> };
-    const result = await applyPush(options.runner, principal, [{ sequence: 1, commandId: typeof body.body.commandId === 'string' ? body.body.commandId : randomUUID(), name: body.name, operatorId: body.operatorId, body: body.body }], pushOptions(request, 1, () => ['body']));
-    const answer = result.answers[0];
-    // No answer: the push stopped on a transient failure (database busy or unreachable).
-    if (!answer) throw fail('service-busy', 'The server could not run this now (its database is busy or unreachable); send it again in a few seconds: a command is never applied twice.');
-    // An enrolment is pulled by the desks serving that family.
-    if (answer.status === 200) notifier.changed();
-    return reply.status(answer.status).send(answer.answer);
-  });
+  );
 
-  app.get('/sync/operators', {
-    schema: {
-      tags: ['sync'], summary: 'The active operators of the desk\'s hospital: a desk forgets the offline sign-in of every other operator it cached', security: deskSecurity,
-      response: { 200: DeskOperatorsAnswer, ...errors },
+  app.get(
+    '/sync/stream',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Server-sent events: `poke` whenever something may have changed; reconnect and pull on every (re)connect',
+        security: deskSecurity,
+      },
     },
-  }, async (request) => {
-    const principal = await desk(request);
-    const rows = await db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [principal.hospitalId]);
-    return { protocolVersion: syncProtocolVersion, activeOperatorIds: rows.map((row) => row.id) };
-  });
-
-  app.get('/sync/stream', {
-    schema: { tags: ['sync'], summary: 'Server-sent events: `poke` whenever something may have changed; reconnect and pull on every (re)connect', security: deskSecurity },
-  }, async (request, reply) => {
-    await desk(request);
-    openPokeStream(request, reply, notifier);
-  });
+    async (request, reply) => {
+      await desk(request);
+      openPokeStream(request, reply, notifier);
+    },
+  );
 }
-

@@ -17,9 +17,14 @@ import { resultOf, startTestServer, type TestServer } from '../testing/harness';
  * (issue 12.1). Each feed is replicated at batch sizes N-1, N and N+1 around its document count N;
  * then a document whose id sorts first changes, and it must arrive.
  */
-interface FeedDocument { key: string; body: string }
+interface FeedDocument {
+  key: string;
+  body: string;
+}
 const schema: RxJsonSchema<FeedDocument> = {
-  version: 0, primaryKey: 'key', type: 'object',
+  version: 0,
+  primaryKey: 'key',
+  type: 'object',
   properties: { key: { type: 'string', maxLength: 200 }, body: { type: 'string' } },
   required: ['key', 'body'],
 };
@@ -28,27 +33,44 @@ let databases = 0;
 type FeedDatabase = RxDatabase<{ docs: RxCollection<FeedDocument> }>;
 async function feedCollection(): Promise<{ database: FeedDatabase; collection: RxCollection<FeedDocument> }> {
   databases += 1;
-  const database = await createRxDatabase<{ docs: RxCollection<FeedDocument> }>({ name: `feed-check-${process.pid}-${databases}`, storage: getRxStorageMemory(), multiInstance: false });
+  const database = await createRxDatabase<{ docs: RxCollection<FeedDocument> }>({
+    name: `feed-check-${process.pid}-${databases}`,
+    storage: getRxStorageMemory(),
+    multiInstance: false,
+  });
   await database.addCollections({ docs: { schema } });
   return { database, collection: database.docs };
 }
 
 /** One page as a feed answers it, reduced to what RxDB needs. */
-interface FeedPage<C> { documents: FeedDocument[]; checkpoint: C }
+interface FeedPage<C> {
+  documents: FeedDocument[];
+  checkpoint: C;
+}
 
 /**
  * Replicate with RxDB at one batch size, let it settle, run `change`, poke it (RESYNC, as the
  * apps do on a server poke) and wait until it has pulled again and is in sync. Returns the
  * replica's documents before and after the change.
  */
-async function replicateAndChange<C>(batchSize: number, pullPage: (checkpoint: C | undefined, limit: number) => Promise<FeedPage<C>>, change: () => Promise<void>): Promise<{ before: Map<string, string>; after: Map<string, string> }> {
+async function replicateAndChange<C>(
+  batchSize: number,
+  pullPage: (checkpoint: C | undefined, limit: number) => Promise<FeedPage<C>>,
+  change: () => Promise<void>,
+): Promise<{ before: Map<string, string>; after: Map<string, string> }> {
   const { database, collection } = await feedCollection();
   const resync$ = new Subject<'RESYNC'>();
   let pulls = 0;
   const replication = replicateRxCollection<FeedDocument, C>({
-    replicationIdentifier: `feed-check-${randomUUID()}`, collection, live: true, waitForLeadership: false, toggleOnDocumentVisible: false, retryTime: 100,
+    replicationIdentifier: `feed-check-${randomUUID()}`,
+    collection,
+    live: true,
+    waitForLeadership: false,
+    toggleOnDocumentVisible: false,
+    retryTime: 100,
     pull: {
-      batchSize, stream$: resync$.asObservable(),
+      batchSize,
+      stream$: resync$.asObservable(),
       handler: async (checkpoint, limit) => {
         const page = await pullPage(checkpoint ?? undefined, limit);
         pulls += 1;
@@ -85,7 +107,8 @@ describeEachBackend('server feeds under RxDB replication (%s)', (backend) => {
     server = await startTestServer(backend, { extraFamilies: 4 });
     ha = await server.login('ha');
     const medco = await server.login('medco.a');
-    for (const memberId of [demoIds.father, demoIds.son]) resultOf(await server.command(medco, 'admit', { caseId: randomUUID(), memberId, identityMethod: 'fingerprint' }));
+    for (const memberId of [demoIds.father, demoIds.son])
+      resultOf(await server.command(medco, 'admit', { caseId: randomUUID(), memberId, identityMethod: 'fingerprint' }));
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: ha, payload: {} });
     const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
     desk = `Desk ${String(enrolled.body.credential)}`;
@@ -105,7 +128,10 @@ describeEachBackend('server feeds under RxDB replication (%s)', (backend) => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     const body = answer.body as unknown as PullAnswerValue;
     // confirmedAt is the server's clock at the read: left out, so "changed" means the row changed.
-    return { documents: body.documents.map((d) => ({ key: `${d.table}:${d.id}`, body: JSON.stringify({ ...d.row, confirmedAt: null }) })), checkpoint: body.checkpoint };
+    return {
+      documents: body.documents.map((d) => ({ key: `${d.table}:${d.id}`, body: JSON.stringify({ ...d.row, confirmedAt: null }) })),
+      checkpoint: body.checkpoint,
+    };
   };
   /** How many documents one full window holds, read with a page larger than all of them. */
   const countOf = async <C>(pullPage: (checkpoint: C | undefined, limit: number) => Promise<FeedPage<C>>) => (await pullPage(undefined, 2000)).documents.length;
@@ -137,7 +163,10 @@ describeEachBackend('server feeds under RxDB replication (%s)', (backend) => {
       });
       expect(before.size, `batch ${batchSize}`).toBe(count);
       expect(before.has(key)).toBe(true);
-      expect((JSON.parse(after.get(key)!) as { registeredPhoneEnding: string }).registeredPhoneEnding, `batch ${batchSize}: the first family's change never arrived`).toBe(phone.slice(-4));
+      expect(
+        (JSON.parse(after.get(key)!) as { registeredPhoneEnding: string }).registeredPhoneEnding,
+        `batch ${batchSize}: the first family's change never arrived`,
+      ).toBe(phone.slice(-4));
     }
   });
 

@@ -33,7 +33,11 @@ describeEachBackend('desk scope and the family document (%s)', (backend) => {
   afterAll(async () => server?.close());
 
   /** One whole round through the route (fresh authentication on every page). */
-  const round = async (deskId: string, checkpoint: PullCheckpointValue | null, limit = 25): Promise<{ documents: Documents; checkpoint: PullCheckpointValue }> => {
+  const round = async (
+    deskId: string,
+    checkpoint: PullCheckpointValue | null,
+    limit = 25,
+  ): Promise<{ documents: Documents; checkpoint: PullCheckpointValue }> => {
     const documents: Documents = [];
     let current = checkpoint;
     for (;;) {
@@ -55,9 +59,10 @@ describeEachBackend('desk scope and the family document (%s)', (backend) => {
       current = next.checkpoint;
       if (!next.documents.some((d) => d.id === familyId || d.row.familyId === familyId)) return current;
     }
-    throw new Error('the desk\'s feed never went quiet for that family');
+    throw new Error("the desk's feed never went quiet for that family");
   };
-  const familiesOf = async (district: string) => (await server.scratch.db.query<{ id: string }>('SELECT id::text AS id FROM families WHERE district = $1 ORDER BY id', [district])).map((r) => r.id);
+  const familiesOf = async (district: string) =>
+    (await server.scratch.db.query<{ id: string }>('SELECT id::text AS id FROM families WHERE district = $1 ORDER BY id', [district])).map((r) => r.id);
 
   it('a district change committed after the request authenticated still reaches the desk, whole (24.1)', async () => {
     // Desk B serves Satara. Its round is done; then the race: a page request authenticates (old
@@ -81,7 +86,10 @@ describeEachBackend('desk scope and the family document (%s)', (backend) => {
     const pune = await familiesOf('Pune');
     expect(pune.length).toBeGreaterThan(5);
     const arrived = new Set(received.filter((d) => d.table === 'families').map((d) => d.id));
-    expect(pune.filter((id) => !arrived.has(id)), 'Pune families the desk never received').toEqual([]);
+    expect(
+      pune.filter((id) => !arrived.has(id)),
+      'Pune families the desk never received',
+    ).toEqual([]);
   });
 
   it('a pre-auth query re-sends the family document with the new status although no families row changed (24.4)', async () => {

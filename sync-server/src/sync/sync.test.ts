@@ -8,7 +8,10 @@ import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
-interface Desk { authorization: string; operatorId: string }
+interface Desk {
+  authorization: string;
+  operatorId: string;
+}
 
 async function enroll(server: TestServer, deskId: string, username: string): Promise<Desk> {
   const ha = await server.login('ha');
@@ -22,7 +25,12 @@ async function enroll(server: TestServer, deskId: string, username: string): Pro
 
 const pullAnswer = Compile(PullAnswer);
 
-async function pullAll(server: TestServer, desk: Desk, checkpoint: PullCheckpointValue | null, limit = 50): Promise<{ documents: PullAnswerValue['documents']; checkpoint: PullCheckpointValue; pages: number }> {
+async function pullAll(
+  server: TestServer,
+  desk: Desk,
+  checkpoint: PullCheckpointValue | null,
+  limit = 50,
+): Promise<{ documents: PullAnswerValue['documents']; checkpoint: PullCheckpointValue; pages: number }> {
   const documents: PullAnswerValue['documents'] = [];
   let current = checkpoint;
   for (let pages = 1; ; pages += 1) {
@@ -81,7 +89,9 @@ describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
     for (const checkpoint of forged) {
       await settleAuditChain(server.scratch.db);
       const before = await snapshotDatabase(server.scratch.db);
-      const answer = await server.raw('GET', `/sync/pull?${new URLSearchParams({ checkpoint }).toString()}`, { headers: { authorization: desk.authorization } });
+      const answer = await server.raw('GET', `/sync/pull?${new URLSearchParams({ checkpoint }).toString()}`, {
+        headers: { authorization: desk.authorization },
+      });
       expect(answer.status, checkpoint).toBe(400);
       expect(answer.body.code).toBe('invalid-input');
       expect(String(answer.body.message)).toMatch(/checkpoint/);
@@ -89,11 +99,15 @@ describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
       expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
     }
     // The largest xid8 and a package code are accepted as such.
-    const edge = await server.raw('GET', `/sync/pull?${new URLSearchParams({ checkpoint: JSON.stringify({ from: '18446744073709551615', next: '18446744073709551615', table: 2, afterId: 'MG012A' }) }).toString()}`, { headers: { authorization: desk.authorization } });
+    const edge = await server.raw(
+      'GET',
+      `/sync/pull?${new URLSearchParams({ checkpoint: JSON.stringify({ from: '18446744073709551615', next: '18446744073709551615', table: 2, afterId: 'MG012A' }) }).toString()}`,
+      { headers: { authorization: desk.authorization } },
+    );
     expect(edge.status).toBe(200);
   });
 
-  it('pulls the district registry, the catalogue and only its own hospital\'s cases', async () => {
+  it("pulls the district registry, the catalogue and only its own hospital's cases", async () => {
     const medcoB = await server.login('medco.b');
     const caseB = randomUUID();
     resultOf(await server.command(medcoB, 'admit', { caseId: caseB, memberId: demoIds.mother, identityMethod: 'face' }));
@@ -126,28 +140,63 @@ describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
   it('pushes an outbox in order: answers, a business rejection, a bad mutation, an idempotent repeat', async () => {
     const caseId = randomUUID();
     const mutations = [
-      { sequence: 1, commandId: randomUUID(), name: 'admit', operatorId: deskA.operatorId, body: { caseId, memberId: demoIds.son, identityMethod: 'fingerprint' } },
+      {
+        sequence: 1,
+        commandId: randomUUID(),
+        name: 'admit',
+        operatorId: deskA.operatorId,
+        body: { caseId, memberId: demoIds.son, identityMethod: 'fingerprint' },
+      },
       { sequence: 2, commandId: randomUUID(), name: 'request-preauth', operatorId: deskA.operatorId, body: { caseId, packageCode: 'SB001A' } },
-      { sequence: 3, commandId: randomUUID(), name: 'add-booking', operatorId: deskA.operatorId, body: { bookingId: randomUUID(), caseId, itemCode: 'X', description: 'X-ray', quantity: 1, unitPrice: -5 } },
-      { sequence: 4, commandId: randomUUID(), name: 'admit', operatorId: deskA.operatorId, body: { caseId: randomUUID(), memberId: demoIds.son, identityMethod: 'fingerprint' } },
-      { sequence: 5, commandId: randomUUID(), name: 'admit', operatorId: deskB.operatorId, body: { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' } },
+      {
+        sequence: 3,
+        commandId: randomUUID(),
+        name: 'add-booking',
+        operatorId: deskA.operatorId,
+        body: { bookingId: randomUUID(), caseId, itemCode: 'X', description: 'X-ray', quantity: 1, unitPrice: -5 },
+      },
+      {
+        sequence: 4,
+        commandId: randomUUID(),
+        name: 'admit',
+        operatorId: deskA.operatorId,
+        body: { caseId: randomUUID(), memberId: demoIds.son, identityMethod: 'fingerprint' },
+      },
+      {
+        sequence: 5,
+        commandId: randomUUID(),
+        name: 'admit',
+        operatorId: deskB.operatorId,
+        body: { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' },
+      },
     ];
     const push = () => server.raw('POST', '/sync/push', { headers: { authorization: deskA.authorization }, payload: { protocolVersion: 1, mutations } });
     const first = await push();
     expect(first.status).toBe(200);
     const statuses = (first.body.answers as { status: number; answer: { code?: string } }[]).map((a) => [a.status, a.answer.code ?? null]);
-    expect(statuses).toEqual([[200, null], [200, null], [400, 'invalid-input'], [409, 'case-already-active'], [403, 'forbidden-role']]);
+    expect(statuses).toEqual([
+      [200, null],
+      [200, null],
+      [400, 'invalid-input'],
+      [409, 'case-already-active'],
+      [403, 'forbidden-role'],
+    ]);
     const second = await push();
     expect(second.body.answers).toEqual(first.body.answers);
     const [counts] = await server.scratch.db.query<{ cases: number }>('SELECT count(*)::int AS cases FROM cases WHERE member_id = $1', [demoIds.son]);
     expect(counts?.cases).toBe(1);
   });
 
-  it('an online lookup brings a family from another district into the desk\'s scope', async () => {
-    const [outside] = await server.scratch.db.query<{ id: string; scheme_member_id: string }>("SELECT m.id, m.scheme_member_id FROM members m JOIN families f ON f.id = m.family_id WHERE f.district = 'Satara' LIMIT 1");
+  it("an online lookup brings a family from another district into the desk's scope", async () => {
+    const [outside] = await server.scratch.db.query<{ id: string; scheme_member_id: string }>(
+      "SELECT m.id, m.scheme_member_id FROM members m JOIN families f ON f.id = m.family_id WHERE f.district = 'Satara' LIMIT 1",
+    );
     const before = await pullAll(server, deskA, null);
     expect(before.documents.some((d) => d.table === 'members' && d.id === outside!.id)).toBe(false);
-    const found = await server.raw('POST', '/sync/identify', { headers: { authorization: deskA.authorization }, payload: { operatorId: deskA.operatorId, by: 'scheme-id', value: outside!.scheme_member_id } });
+    const found = await server.raw('POST', '/sync/identify', {
+      headers: { authorization: deskA.authorization },
+      payload: { operatorId: deskA.operatorId, by: 'scheme-id', value: outside!.scheme_member_id },
+    });
     expect(found.status).toBe(200);
     const after = await pullAll(server, deskA, before.checkpoint);
     expect(after.documents.some((d) => d.table === 'members' && d.id === outside!.id)).toBe(true);
@@ -168,7 +217,9 @@ describeEachBackend('HA configures a desk: registry scope and revocation (%s)', 
     const districts = new Set(first.documents.filter((d) => d.table === 'families').map((d) => d.row.district));
     expect([...districts]).toEqual(['Satara']);
     const ha = await server.login('ha');
-    expect(resultOf(await server.command(ha, 'configure-desk', { deskId: demoIds.deskB, registryDistrict: 'Pune' }))).toMatchObject({ registryDistrict: 'Pune' });
+    expect(resultOf(await server.command(ha, 'configure-desk', { deskId: demoIds.deskB, registryDistrict: 'Pune' }))).toMatchObject({
+      registryDistrict: 'Pune',
+    });
     const next = await pullAll(server, deskB, first.checkpoint);
     const pune = next.documents.filter((d) => d.table === 'families' && d.row.district === 'Pune');
     expect(pune.length).toBeGreaterThan(3);
@@ -201,7 +252,7 @@ describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a ro
   });
   afterAll(async () => server?.close());
 
-  it('delivers the early-started, late-committed transaction\'s row on the next pull', async () => {
+  it("delivers the early-started, late-committed transaction's row on the next pull", async () => {
     const initial = await pullAll(server, desk, null, 500);
     const early = new pg.Client({ connectionString: server.scratch.url! });
     const late = new pg.Client({ connectionString: server.scratch.url! });
@@ -212,7 +263,9 @@ describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a ro
       await early.query('BEGIN');
       await early.query('UPDATE family_years SET cover = cover + 1 WHERE family_id = $1', [demoIds.seedFamily]);
       // …a later one commits first…
-      const [other] = await server.scratch.db.query<{ id: string }>("SELECT id FROM families WHERE district = 'Pune' AND id <> $1 LIMIT 1", [demoIds.seedFamily]);
+      const [other] = await server.scratch.db.query<{ id: string }>("SELECT id FROM families WHERE district = 'Pune' AND id <> $1 LIMIT 1", [
+        demoIds.seedFamily,
+      ]);
       await late.query('BEGIN');
       await late.query('UPDATE family_years SET cover = cover + 7 WHERE family_id = $1', [other!.id]);
       await late.query('COMMIT');
@@ -237,7 +290,10 @@ describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a ro
   it('a transaction left open does not hold every window back: later rounds re-send only its own rows, then its commit (24.6)', async () => {
     const ha = await server.login('ha');
     const start = await pullAll(server, desk, null, 500);
-    const [forgotten, changed] = await server.scratch.db.query<{ id: string }>("SELECT id FROM families WHERE district = 'Pune' AND id <> $1 ORDER BY id LIMIT 2", [demoIds.seedFamily]);
+    const [forgotten, changed] = await server.scratch.db.query<{ id: string }>(
+      "SELECT id FROM families WHERE district = 'Pune' AND id <> $1 ORDER BY id LIMIT 2",
+      [demoIds.seedFamily],
+    );
     const caseRow = (await server.scratch.db.query<{ id: string }>('SELECT id FROM cases ORDER BY id LIMIT 1'))[0];
     const open = new pg.Client({ connectionString: server.scratch.url! });
     await open.connect();
@@ -253,18 +309,26 @@ describe.skipIf(!process.env.DATABASE_URL)('the pull checkpoint never skips a ro
       if (caseRow) await server.scratch.db.query('UPDATE cases SET is_emergency = NOT is_emergency WHERE id = $1', [caseRow.id]);
       desk1 = await pullAll(server, desk, desk1.checkpoint, 500);
       expect(desk1.documents.some((d) => d.id === changed!.id)).toBe(true);
-      console1 = await server.get(ha, `/console/feed/pull?collection=cases&limit=2000&checkpoint=${encodeURIComponent(JSON.stringify(console1.body.checkpoint))}`);
+      console1 = await server.get(
+        ha,
+        `/console/feed/pull?collection=cases&limit=2000&checkpoint=${encodeURIComponent(JSON.stringify(console1.body.checkpoint))}`,
+      );
       if (caseRow) expect((console1.body.documents as { id: string }[]).some((d) => d.id === caseRow.id)).toBe(true);
       // The next rounds do not send it again although the forgotten transaction is still open
       // (before: each window started at that transaction, so every round re-sent all of it).
       await settleAuditChain(server.scratch.db);
       const desk2 = await pullAll(server, desk, desk1.checkpoint, 500);
       expect(desk2.documents.map((d) => d.id)).not.toContain(changed!.id);
-      const console2 = await server.get(ha, `/console/feed/pull?collection=cases&limit=2000&checkpoint=${encodeURIComponent(JSON.stringify(console1.body.checkpoint))}`);
+      const console2 = await server.get(
+        ha,
+        `/console/feed/pull?collection=cases&limit=2000&checkpoint=${encodeURIComponent(JSON.stringify(console1.body.checkpoint))}`,
+      );
       if (caseRow) expect((console2.body.documents as { id: string }[]).map((d) => d.id)).not.toContain(caseRow.id);
       // /health names the open transaction's age and how far the window would reach back.
       const health = await server.raw('GET', '/health');
-      expect(health.body.sync).toMatchObject({ replicationWindow: { oldestWriteTransactionSeconds: expect.any(Number), heldBackTransactions: expect.any(Number) } });
+      expect(health.body.sync).toMatchObject({
+        replicationWindow: { oldestWriteTransactionSeconds: expect.any(Number), heldBackTransactions: expect.any(Number) },
+      });
       // It commits at last: its row still arrives, out of order as it is.
       await open.query('COMMIT');
       const desk3 = await pullAll(server, desk, desk2.checkpoint, 500);

@@ -8,8 +8,20 @@ import type { Database } from '../db/database';
 export async function occupyConnection(db: Database): Promise<{ release: () => Promise<void> }> {
   let finish: () => void = () => undefined;
   let inside: () => void = () => undefined;
-  const isInside = new Promise<void>((resolve) => { inside = resolve; });
-  const holding = db.transaction(async () => { inside(); await new Promise<void>((resolve) => { finish = resolve; }); });
+  const isInside = new Promise<void>((resolve) => {
+    inside = resolve;
+  });
+  const holding = db.transaction(async () => {
+    inside();
+    await new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+  });
   await isInside;
-  return { release: async () => { finish(); await holding; } };
+  return {
+    release: async () => {
+      finish();
+      await holding;
+    },
+  };
 }

@@ -31,19 +31,49 @@ export interface TestServer {
 }
 
 /** A real server app (Fastify inject, no socket) on a fresh database seeded with the demo scheme. */
-export async function startTestServer(backend: Backend, options: { extraFamilies?: number; seedCover?: number; clock?: () => Date; sms?: SmsGateway; addBookingVia?: 'database' | 'handler'; logStream?: NodeJS.WritableStream } = {}): Promise<TestServer> {
+export async function startTestServer(
+  backend: Backend,
+  options: {
+    extraFamilies?: number;
+    seedCover?: number;
+    clock?: () => Date;
+    sms?: SmsGateway;
+    addBookingVia?: 'database' | 'handler';
+    logStream?: NodeJS.WritableStream;
+  } = {},
+): Promise<TestServer> {
   const scratch = await createScratchDatabase(backend);
   // No year watcher: a test's roll-over would otherwise open accounts in the background (server-state.ts).
   const state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50, watchPolicyYear: false });
-  await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: options.extraFamilies ?? 5, ...(options.seedCover ? { seedCover: options.seedCover } : {}), ...(options.clock ? { now: options.clock } : {}) });
+  await seedDemo(scratch.db, {
+    nationalIdKey: state.nationalIdKey,
+    extraFamilies: options.extraFamilies ?? 5,
+    ...(options.seedCover ? { seedCover: options.seedCover } : {}),
+    ...(options.clock ? { now: options.clock } : {}),
+  });
   await state.reloadScheme();
   const notifier = new ChangeNotifier(null);
-  const app = await buildApp({ db: scratch.db, notifier, ...(options.clock ? { clock: options.clock } : {}), ...(options.sms ? { sms: options.sms } : {}), scheme: state.scheme, reloadScheme: state.reloadScheme, keys: state.keys, ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}), ...(options.logStream ? { logger: { stream: options.logStream } } : {}) });
+  const app = await buildApp({
+    db: scratch.db,
+    notifier,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sms ? { sms: options.sms } : {}),
+    scheme: state.scheme,
+    reloadScheme: state.reloadScheme,
+    keys: state.keys,
+    ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
+    ...(options.logStream ? { logger: { stream: options.logStream } } : {}),
+  });
   const raw: TestServer['raw'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const response = await app.inject({ method, url, headers, ...(opts.payload !== undefined ? { payload: typeof opts.payload === 'string' ? opts.payload : JSON.stringify(opts.payload) } : {}) });
+    const response = await app.inject({
+      method,
+      url,
+      headers,
+      ...(opts.payload !== undefined ? { payload: typeof opts.payload === 'string' ? opts.payload : JSON.stringify(opts.payload) } : {}),
+    });
     const text = response.body;
     let body: Record<string, unknown>;
     try {
@@ -84,7 +114,19 @@ export function resultOf(answer: Answer): Record<string, unknown> {
  * with. One row per family and policy year account (migration 023); a family with no account yet
  * is one row of its yearly cover with nothing committed (policy_year null).
  */
-export async function moneyConsistency(scratch: ScratchDatabase): Promise<{ family_id: string; policy_year: number | null; cover: number; committed: number; ledger: number; holds: number; claims: number; ledger_holds: number; ledger_claims: number }[]> {
+export async function moneyConsistency(scratch: ScratchDatabase): Promise<
+  {
+    family_id: string;
+    policy_year: number | null;
+    cover: number;
+    committed: number;
+    ledger: number;
+    holds: number;
+    claims: number;
+    ledger_holds: number;
+    ledger_claims: number;
+  }[]
+> {
   return scratch.db.query(
     `SELECT f.id AS family_id, y.policy_year, COALESCE(y.cover, f.cover) AS cover, COALESCE(y.committed, 0)::bigint AS committed,
             COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND l.policy_year = y.policy_year), 0)::bigint AS ledger,

@@ -11,5 +11,10 @@ const ringText = (ring: Keyring): string => [ring.current, ...ring.previous].map
 
 /** The same keys as environment variables, for a server started as a child process. */
 export function testKeyEnvironment(keys: ServerKeys = testServerKeys): Record<string, string> {
-  return { COVERDESK_TOKEN_KEY: ringText(keys.token), COVERDESK_NATIONAL_ID_KEY: ringText(keys.nationalId), COVERDESK_BIOMETRIC_KEY: ringText(keys.biometric), COVERDESK_AUDIT_KEY: ringText(keys.audit) };
+  return {
+    COVERDESK_TOKEN_KEY: ringText(keys.token),
+    COVERDESK_NATIONAL_ID_KEY: ringText(keys.nationalId),
+    COVERDESK_BIOMETRIC_KEY: ringText(keys.biometric),
+    COVERDESK_AUDIT_KEY: ringText(keys.audit),
+  };
 }

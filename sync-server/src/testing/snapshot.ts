@@ -8,10 +8,14 @@ import type { Database, Sql } from '../db/database';
  * for rolled-back inserts and which hold no data).
  */
 export async function snapshotDatabase(sql: Sql): Promise<Record<string, string>> {
-  const tables = await sql.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name");
+  const tables = await sql.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+  );
   const result: Record<string, string> = {};
   for (const { table_name: table } of tables) {
-    const [row] = await sql.query<{ count: number; digest: string | null }>(`SELECT count(*)::int AS count, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${table}" t`);
+    const [row] = await sql.query<{ count: number; digest: string | null }>(
+      `SELECT count(*)::int AS count, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${table}" t`,
+    );
     result[table] = `${row?.count ?? 0}:${row?.digest ?? '-'}`;
   }
   return result;

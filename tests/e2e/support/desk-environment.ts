@@ -18,11 +18,14 @@ export const outputDir = resolve(repository, 'test-output/e2e');
 
 /** The renderer's sources: anything newer than the build means the build is stale. */
 function newestRendererSource(): number {
-  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
-    const path = join(dir, entry.name);
-    return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }, 0);
-  const rendererFiles = ['renderer/index.html', 'renderer/console.html', 'renderer/vite.config.ts'].map((file) => resolve(repository, file)).filter((file) => existsSync(file));
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+      const path = join(dir, entry.name);
+      return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  const rendererFiles = ['renderer/index.html', 'renderer/console.html', 'renderer/vite.config.ts']
+    .map((file) => resolve(repository, file))
+    .filter((file) => existsSync(file));
   return Math.max(newest(resolve(repository, 'renderer/src')), ...rendererFiles.map((file) => statSync(file).mtimeMs));
 }
 
@@ -57,7 +60,11 @@ export function ensureRendererBuilt(): void {
   }
   try {
     if (rendererBuildIsFresh()) return;
-    const build = spawnSync(process.execPath, [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repository, stdio: 'inherit' });
+    const build = spawnSync(
+      process.execPath,
+      [resolve(repository, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'],
+      { cwd: repository, stdio: 'inherit' },
+    );
     if (build.status !== 0) throw new Error('vite build of the renderer failed');
   } finally {
     rmSync(lock, { recursive: true, force: true });
@@ -86,7 +93,15 @@ export interface Environment {
   close(): Promise<void>;
 }
 
-export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /**
  * A real sync server (PostgreSQL when DATABASE_URL is set, else PGlite) on a loopback port, two
@@ -123,7 +138,9 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     await backend.engine.requestSync();
     const host = await startDeskHost(backend, { port: 0, rendererDir: resolve(repository, 'renderer/dist') });
     return {
-      backend, url: host.url, proxy,
+      backend,
+      url: host.url,
+      proxy,
       close: async () => {
         await host.close();
         await backend.stop();
@@ -134,9 +151,17 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
 
   const deskA = await startDesk(demoIds.deskA, false, options.deskADevices);
   const deskB = await startDesk(demoIds.deskB, true);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: [...chromiumArgs, ...(options.chromiumArgs ?? [])] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...chromiumArgs, ...(options.chromiumArgs ?? [])],
+  });
   return {
-    server, serverUrl, browser, deskA, deskB, sms,
+    server,
+    serverUrl,
+    browser,
+    deskA,
+    deskB,
+    sms,
     lastCode: () => /code is (\d{6})/.exec(sms.recent()[0]?.text ?? '')?.[1] ?? '',
     newPage: async () => {
       const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });

@@ -110,12 +110,21 @@ export function generateFaceFixtures(): FaceFixtures {
     for (const [name, recipe] of Object.entries(recipes()) as Array<[FaceFixtureName, Recipe]>) {
       const file = join(dir, `${name}.y4m`);
       const args = [
-        '-v', 'error', '-y',
-        '-f', 'lavfi', '-i', background,
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        background,
         ...recipe.inputs.flatMap((input) => ['-loop', '1', '-framerate', String(fps), '-i', input]),
-        '-filter_complex', `${recipe.filter},format=yuv420p`,
-        '-frames:v', String(fps * seconds),
-        '-f', 'yuv4mpegpipe', file,
+        '-filter_complex',
+        `${recipe.filter},format=yuv420p`,
+        '-frames:v',
+        String(fps * seconds),
+        '-f',
+        'yuv4mpegpipe',
+        file,
       ];
       const run = spawnSync('ffmpeg', args, { encoding: 'utf8' });
       if (run.error) throw new Error(`ffmpeg could not be started (is it installed?): ${run.error.message}`);

@@ -16,5 +16,7 @@ const desk = new DeskBackend({ dataDir, devices: {}, signInFallbackMs: 500 });
 const signedIn = await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' });
 if (!signedIn.ok) throw new Error(`sign-in: ${signedIn.error.code} ${signedIn.error.message}`);
 const admitted = await desk.handlers['cases.admit']({ memberId, identityMethod: 'fingerprint' });
-process.send(admitted.ok ? { ok: true, caseId: admitted.value.caseId, isOfflineSession: signedIn.value.isOfflineSession } : { ok: false, code: admitted.error.code });
+process.send(
+  admitted.ok ? { ok: true, caseId: admitted.value.caseId, isOfflineSession: signedIn.value.isOfflineSession } : { ok: false, code: admitted.error.code },
+);
 // The process (and its open replica) stays alive until the parent kills it.

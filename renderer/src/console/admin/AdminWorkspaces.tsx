@@ -7,7 +7,17 @@ import { DashboardView, HospitalsView, NewOperatorForm, OperatorsView, PackagesV
 import { useServerRead, type ServerRead } from './use-server-read';
 
 /** A read's three states on screen: loading, the server's refusal with a retry, or the view. */
-function Loaded<T>({ read, reload, what, children }: { readonly read: ServerRead<T>; readonly reload: () => void; readonly what: string; readonly children: (value: T) => ReactNode }) {
+function Loaded<T>({
+  read,
+  reload,
+  what,
+  children,
+}: {
+  readonly read: ServerRead<T>;
+  readonly reload: () => void;
+  readonly what: string;
+  readonly children: (value: T) => ReactNode;
+}) {
   if (read.state === 'loading') return <LoadingNotice>Loading {what}…</LoadingNotice>;
   if (read.state === 'failed') return <ErrorNotice error={read.error} title={`The ${what} could not be read.`} onRetry={reload} />;
   return <>{children(read.value)}</>;
@@ -18,7 +28,13 @@ export function DashboardWorkspace() {
   const { session } = useConsole();
   const cases = useConsoleDocuments('cases');
   const claims = useConsoleDocuments('claims');
-  const version = `${(cases ?? []).map((c) => `${c.status}${c.hold?.status ?? ''}`).sort().join()}|${(claims ?? []).map((c) => c.status).sort().join()}`;
+  const version = `${(cases ?? [])
+    .map((c) => `${c.status}${c.hold?.status ?? ''}`)
+    .sort()
+    .join()}|${(claims ?? [])
+    .map((c) => c.status)
+    .sort()
+    .join()}`;
   const { read, reload } = useServerRead<{ items: DashboardFigures }>('/dashboard', version);
   return (
     <ScreenFrame title="Scheme dashboard">
@@ -75,11 +91,17 @@ export function OperatorsWorkspace() {
     <ScreenFrame title="Operators and roles">
       <p className="screen-subtitle">A deactivated operator can no longer sign in. You cannot remove your own HA role or deactivate yourself.</p>
       {/* A MEDCO needs a hospital: without the list, say so rather than offer an empty choice. */}
-      {hospitals.read.state === 'failed' ? <ErrorNotice error={hospitals.read.error} title="The hospitals could not be read, so a MEDCO cannot be given one yet." onRetry={hospitals.reload} /> : null}
+      {hospitals.read.state === 'failed' ? (
+        <ErrorNotice error={hospitals.read.error} title="The hospitals could not be read, so a MEDCO cannot be given one yet." onRetry={hospitals.reload} />
+      ) : null}
       <NewOperatorForm
         hospitals={hospitals.read.state === 'loaded' ? hospitals.read.value.items : []}
         onCreate={async ({ hospitalId, ...operator }) => {
-          const answer = await api.command('create-operator', { operatorId: crypto.randomUUID(), ...operator, ...(hospitalId ? { hospitalId } : {}) }, { newIdField: 'operatorId' });
+          const answer = await api.command(
+            'create-operator',
+            { operatorId: crypto.randomUUID(), ...operator, ...(hospitalId ? { hospitalId } : {}) },
+            { newIdField: 'operatorId' },
+          );
           operators.reload();
           return answer;
         }}

@@ -1,5 +1,11 @@
 /** The health authority's reference data, as GET /admin/* and GET /dashboard send it (sync-server/contract/reads.ts). */
-import type { AdministrationHospitalsValue, AdministrationOperatorsValue, AdministrationPackagesValue, AdministrationSchemeValue, DashboardValue } from '@contract/reads';
+import type {
+  AdministrationHospitalsValue,
+  AdministrationOperatorsValue,
+  AdministrationPackagesValue,
+  AdministrationSchemeValue,
+  DashboardValue,
+} from '@contract/reads';
 
 export type AdminHospital = AdministrationHospitalsValue['items'][number];
 export type AdminDesk = AdminHospital['desks'][number];

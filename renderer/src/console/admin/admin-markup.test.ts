@@ -8,20 +8,49 @@ const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
 const never = () => Promise.resolve({ ok: true as const, value: { code: 'X', expiresAt: '2026-11-24T00:00:00.000Z' } });
 
 const hospitals: AdminHospital[] = [
-  { id: 'ha', code: 'HSP-A', name: 'City General Hospital', district: 'Pune', desks: [{ id: 'da', name: 'Admission desk A', status: 'active', enrolledAt: '2026-11-23T08:00:00.000Z', registryDistrict: 'Pune', pendingCodeExpiresAt: null }] },
-  { id: 'hb', code: 'HSP-B', name: 'District Hospital Satara', district: 'Satara', desks: [{ id: 'db', name: 'Admission desk B', status: 'revoked', enrolledAt: null, registryDistrict: 'Satara', pendingCodeExpiresAt: null }] },
+  {
+    id: 'ha',
+    code: 'HSP-A',
+    name: 'City General Hospital',
+    district: 'Pune',
+    desks: [
+      { id: 'da', name: 'Admission desk A', status: 'active', enrolledAt: '2026-11-23T08:00:00.000Z', registryDistrict: 'Pune', pendingCodeExpiresAt: null },
+    ],
+  },
+  {
+    id: 'hb',
+    code: 'HSP-B',
+    name: 'District Hospital Satara',
+    district: 'Satara',
+    desks: [{ id: 'db', name: 'Admission desk B', status: 'revoked', enrolledAt: null, registryDistrict: 'Satara', pendingCodeExpiresAt: null }],
+  },
 ];
 
 describe('HA workspaces', () => {
   it('dashboard: cases, holds and claims by state', () => {
-    const text = textOf(markupOf(createElement(DashboardView, { figures: { cases: [{ status: 'admitted', count: 2 }], holds: [{ status: 'active', count: 2, amount: 1_000_000 }], claims: [], computedAt: '2026-11-23T12:00:00.000Z' }, scheme, locale: 'en-IN' })));
+    const text = textOf(
+      markupOf(
+        createElement(DashboardView, {
+          figures: {
+            cases: [{ status: 'admitted', count: 2 }],
+            holds: [{ status: 'active', count: 2, amount: 1_000_000 }],
+            claims: [],
+            computedAt: '2026-11-23T12:00:00.000Z',
+          },
+          scheme,
+          locale: 'en-IN',
+        }),
+      ),
+    );
     expect(text).toContain('Cases by state State Count Admitted 2');
     expect(text).toContain('Holds by state State Count Amount Active 2 ₹10,000.00');
     expect(text).toContain('Claims by state (approved amount once decided) State Count Amount None yet.');
   });
 
   it('hospitals: desks with status, a code button, and a labelled reason to revoke only active desks', () => {
-    const html = markupOf(createElement(HospitalsView, { hospitals, locale: 'en-IN', onIssueCode: never, onRevoke: never, onRegisterHospital: never, onRegisterDesk: never }));
+    const html = markupOf(
+      createElement(HospitalsView, { hospitals, locale: 'en-IN', onIssueCode: never, onRevoke: never, onRegisterHospital: never, onRegisterDesk: never }),
+    );
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
     expect(text).toContain('Admission desk A Active');
@@ -54,7 +83,18 @@ describe('HA workspaces', () => {
   });
 
   it('packages: current price with version, earlier versions, and a labelled new-price form', () => {
-    const packages: AdminPackage[] = [{ code: 'MG012A', name: 'Acute gastroenteritis', specialty: 'General medicine', isUnspecified: false, versions: [{ version: 2, price: 650_000, effectiveFrom: '2026-11-23T12:00:00.000Z' }, { version: 1, price: 600_000, effectiveFrom: '2026-01-01T00:00:00.000Z' }] }];
+    const packages: AdminPackage[] = [
+      {
+        code: 'MG012A',
+        name: 'Acute gastroenteritis',
+        specialty: 'General medicine',
+        isUnspecified: false,
+        versions: [
+          { version: 2, price: 650_000, effectiveFrom: '2026-11-23T12:00:00.000Z' },
+          { version: 1, price: 600_000, effectiveFrom: '2026-01-01T00:00:00.000Z' },
+        ],
+      },
+    ];
     const html = markupOf(createElement(PackagesView, { packages, scheme, locale: 'en-IN', onSetPrice: () => new Promise<never>(() => undefined) }));
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
@@ -63,7 +103,18 @@ describe('HA workspaces', () => {
   });
 
   it('scheme parameters: every field labelled with its current value; only changes are sent', () => {
-    const current: AdminScheme = { id: 'S', name: 'Demo scheme', policyYear: 2026, currency: 'INR', locale: 'en-IN', minorPerUnit: 100, governmentShareBp: 6000, shortfallPolicy: 'partial-hold', autoExtendBp: 1000, preauthTurnaroundMinutes: 360 };
+    const current: AdminScheme = {
+      id: 'S',
+      name: 'Demo scheme',
+      policyYear: 2026,
+      currency: 'INR',
+      locale: 'en-IN',
+      minorPerUnit: 100,
+      governmentShareBp: 6000,
+      shortfallPolicy: 'partial-hold',
+      autoExtendBp: 1000,
+      preauthTurnaroundMinutes: 360,
+    };
     const html = markupOf(createElement(SchemeView, { scheme: current, onSave: () => Promise.resolve({ ok: true as const, value: {} }) }));
     expect(unlabelledControls(html)).toEqual([]);
     expect(html).toMatch(/value="60"/);

@@ -22,24 +22,60 @@ const subscribeToHash = (listener: () => void): (() => void) => {
  * read model. A session that ends (token expired, refused) returns to sign-in saying why, and the
  * read model is removed, so the next operator starts from nothing.
  */
-export function ConsoleApp({ api, workspaces = registeredWorkspaces, embedded = false }: { readonly api: ConsoleApi; readonly workspaces?: readonly ConsoleWorkspaceDefinition[]; readonly embedded?: boolean }) {
+export function ConsoleApp({
+  api,
+  workspaces = registeredWorkspaces,
+  embedded = false,
+}: {
+  readonly api: ConsoleApi;
+  readonly workspaces?: readonly ConsoleWorkspaceDefinition[];
+  readonly embedded?: boolean;
+}) {
   const [session, setSession] = useState<ConsoleSession | null>(null);
   const [notice, setNotice] = useState<ConsoleError | null>(null);
 
-  const end = useCallback((why: ConsoleError | null) => {
-    api.signOut();
-    setSession(null);
-    setNotice(why);
-  }, [api]);
+  const end = useCallback(
+    (why: ConsoleError | null) => {
+      api.signOut();
+      setSession(null);
+      setNotice(why);
+    },
+    [api],
+  );
   useEffect(() => api.onSessionEnded(end), [api, end]);
 
-  if (!session) return <SignIn api={api} notice={notice} onSignedIn={(signedIn) => { setNotice(null); setSession(signedIn); }} />;
+  if (!session)
+    return (
+      <SignIn
+        api={api}
+        notice={notice}
+        onSignedIn={(signedIn) => {
+          setNotice(null);
+          setSession(signedIn);
+        }}
+      />
+    );
   return <SignedInConsole key={session.token} api={api} session={session} workspaces={workspaces} embedded={embedded} onSignOut={end} />;
 }
 
-type ReadModel = { readonly status: 'opening' } | { readonly status: 'failed'; readonly error: ConsoleError } | { readonly status: 'open'; readonly database: ConsoleDatabase; readonly replication: ConsoleReplication };
+type ReadModel =
+  | { readonly status: 'opening' }
+  | { readonly status: 'failed'; readonly error: ConsoleError }
+  | { readonly status: 'open'; readonly database: ConsoleDatabase; readonly replication: ConsoleReplication };
 
-function SignedInConsole({ api, session, workspaces, embedded, onSignOut }: { readonly api: ConsoleApi; readonly session: ConsoleSession; readonly workspaces: readonly ConsoleWorkspaceDefinition[]; readonly embedded: boolean; readonly onSignOut: (why: ConsoleError | null) => void }) {
+function SignedInConsole({
+  api,
+  session,
+  workspaces,
+  embedded,
+  onSignOut,
+}: {
+  readonly api: ConsoleApi;
+  readonly session: ConsoleSession;
+  readonly workspaces: readonly ConsoleWorkspaceDefinition[];
+  readonly embedded: boolean;
+  readonly onSignOut: (why: ConsoleError | null) => void;
+}) {
   const [readModel, setReadModel] = useState<ReadModel>({ status: 'opening' });
   useEffect(() => {
     let isCurrent = true;
@@ -55,7 +91,14 @@ function SignedInConsole({ api, session, workspaces, embedded, onSignOut }: { re
       },
       (error: unknown) => {
         const detail = error instanceof Error ? error.message.split('\n')[0] : 'unknown error';
-        if (isCurrent) setReadModel({ status: 'failed', error: { code: 'read-model-unavailable', message: `This window could not open its working copy of the queues (${detail}). Open the console over https or from the server itself, or call IT support.` } });
+        if (isCurrent)
+          setReadModel({
+            status: 'failed',
+            error: {
+              code: 'read-model-unavailable',
+              message: `This window could not open its working copy of the queues (${detail}). Open the console over https or from the server itself, or call IT support.`,
+            },
+          });
       },
     );
     return () => {
@@ -99,12 +142,21 @@ function useReplicaStatus(replication: ConsoleReplication): ConsoleReplicaStatus
 }
 
 function linkText(status: ConsoleReplicaStatus, locale: string): string {
-  if (status.link === 'down') return `Server unreachable: showing what was last received${status.pulledAt ? ` (${describeConfirmation(status.pulledAt, locale)})` : ''}. Decisions cannot be sent until it is back.`;
+  if (status.link === 'down')
+    return `Server unreachable: showing what was last received${status.pulledAt ? ` (${describeConfirmation(status.pulledAt, locale)})` : ''}. Decisions cannot be sent until it is back.`;
   if (status.link === 'connecting') return 'Connecting to the server…';
   return status.isReady ? 'Live: queues update as the server changes' : 'Loading the queues…';
 }
 
-function Shell({ workspaces, embedded, onSignOut }: { readonly workspaces: readonly ConsoleWorkspaceDefinition[]; readonly embedded: boolean; readonly onSignOut: () => void }) {
+function Shell({
+  workspaces,
+  embedded,
+  onSignOut,
+}: {
+  readonly workspaces: readonly ConsoleWorkspaceDefinition[];
+  readonly embedded: boolean;
+  readonly onSignOut: () => void;
+}) {
   const { session, replication } = useConsole();
   const status = useReplicaStatus(replication);
   const hash = useSyncExternalStore(subscribeToHash, () => window.location.hash);
@@ -121,9 +173,15 @@ function Shell({ workspaces, embedded, onSignOut }: { readonly workspaces: reado
   let content;
   if (route.kind === 'case') content = <CaseScreen caseId={route.caseId} workspaces={workspaces} />;
   else if (route.kind === 'home') content = mine.length === 0 ? <NoWorkspace /> : <LoadingNotice>Opening your workspace…</LoadingNotice>;
-  else if (!current) content = <Refused title="Page not found" message={`There is no console page “${route.path}”. Use the navigation to open one of your workspaces.`} />;
+  else if (!current)
+    content = <Refused title="Page not found" message={`There is no console page “${route.path}”. Use the navigation to open one of your workspaces.`} />;
   else if (!hasAnyRole(session, current.roles)) {
-    content = <Refused title="Not available to you" message={`The ${current.title} workspace is for ${current.roles.join(' or ')}. You are signed in as ${session.username} (${session.roles.join(', ')}), so it cannot be opened here.`} />;
+    content = (
+      <Refused
+        title="Not available to you"
+        message={`The ${current.title} workspace is for ${current.roles.join(' or ')}. You are signed in as ${session.username} (${session.roles.join(', ')}), so it cannot be opened here.`}
+      />
+    );
   } else {
     const Workspace = current.component;
     content = <Workspace />;
@@ -131,7 +189,14 @@ function Shell({ workspaces, embedded, onSignOut }: { readonly workspaces: reado
 
   return (
     <div className="desk console">
-      <a className="skip-link" href="#main" onClick={(event) => { event.preventDefault(); document.getElementById('main')?.focus(); }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="desk-header">

@@ -5,7 +5,15 @@ import type { ConsoleApi, ConsoleError } from '../data/api';
 import type { ConsoleSession } from '../data/documents';
 
 /** Operator sign-in against the server (POST /auth/login); `notice` says why a previous session ended. */
-export function SignIn({ api, onSignedIn, notice }: { readonly api: ConsoleApi; readonly onSignedIn: (session: ConsoleSession) => void; readonly notice: ConsoleError | null }) {
+export function SignIn({
+  api,
+  onSignedIn,
+  notice,
+}: {
+  readonly api: ConsoleApi;
+  readonly onSignedIn: (session: ConsoleSession) => void;
+  readonly notice: ConsoleError | null;
+}) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<ConsoleError | null>(null);
@@ -33,8 +41,22 @@ export function SignIn({ api, onSignedIn, notice }: { readonly api: ConsoleApi; 
         {notice && !error ? <ErrorNotice error={notice} /> : null}
         {error ? <ErrorNotice error={error} title="Not signed in." /> : null}
         <form onSubmit={(event) => void submit(event)} noValidate>
-          <TextField label="Username" name="username" autoComplete="username" value={username} onChange={(event) => setUsername(event.target.value)} autoFocus />
-          <TextField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={(event) => setPassword(event.target.value)} />
+          <TextField
+            label="Username"
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+            autoFocus
+          />
+          <TextField
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
           <div className="button-row">
             <button type="submit" className="primary" disabled={isBusy}>
               {isBusy ? 'Signing in…' : 'Sign in'}

@@ -1,5 +1,6 @@
 /** Console routes live in the hash, so the server serves one page: #/<workspace> or #/case/<caseId>. */
-export type ConsoleRoute = { readonly kind: 'home' } | { readonly kind: 'workspace'; readonly path: string } | { readonly kind: 'case'; readonly caseId: string };
+export type ConsoleRoute =
+  { readonly kind: 'home' } | { readonly kind: 'workspace'; readonly path: string } | { readonly kind: 'case'; readonly caseId: string };
 
 export function parseConsoleRoute(hash: string): ConsoleRoute {
   const path = hash.replace(/^#\/?/, '');

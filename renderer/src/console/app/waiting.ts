@@ -22,6 +22,8 @@ export function waitingAgainst(fromIso: string, targetMinutes: number, now: Date
   const minutes = minutesBetween(fromIso, now);
   const isOverdue = minutes > targetMinutes;
   const tone = isOverdue ? 'bad' : minutes > targetMinutes * 0.75 ? 'warning' : 'good';
-  const text = isOverdue ? `${formatDuration(minutes)}, over the ${formatDuration(targetMinutes)} target by ${formatDuration(minutes - targetMinutes)}` : `${formatDuration(minutes)} of ${formatDuration(targetMinutes)} target`;
+  const text = isOverdue
+    ? `${formatDuration(minutes)}, over the ${formatDuration(targetMinutes)} target by ${formatDuration(minutes - targetMinutes)}`
+    : `${formatDuration(minutes)} of ${formatDuration(targetMinutes)} target`;
   return { minutes, text, isOverdue, tone };
 }

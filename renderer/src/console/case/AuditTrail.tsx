@@ -13,7 +13,10 @@ function describeChange(values: Record<string, unknown> | null, money: (minor: n
   // Ids are for machines (the case view already names the case); the trail shows what changed.
   return Object.entries(values)
     .filter(([key]) => !/Id$/.test(key))
-    .map(([key, value]) => `${key}: ${typeof value === 'number' && amountKey.test(key) && !/id$/i.test(key) ? money(value) : typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key}: ${typeof value === 'number' && amountKey.test(key) && !/id$/i.test(key) ? money(value) : typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+    )
     .join(', ');
 }
 
@@ -83,7 +86,10 @@ export function AuditTrail({ caseId, version }: { readonly caseId: string; reado
                 <tr key={String(entry.id)}>
                   <td>{formatTime(entry.at, session.scheme.locale)}</td>
                   <td>{entry.actor ?? 'system'}</td>
-                  <th scope="row">{entry.action}{entry.entityType !== 'case' ? ` (${entry.entityType})` : ''}</th>
+                  <th scope="row">
+                    {entry.action}
+                    {entry.entityType !== 'case' ? ` (${entry.entityType})` : ''}
+                  </th>
                   <td>{describeChange(entry.before, money)}</td>
                   <td>{describeChange(entry.after, money)}</td>
                 </tr>

@@ -54,7 +54,8 @@ export function CaseScreen({ caseId, workspaces }: { readonly caseId: string; re
   return (
     <ScreenFrame title={`Case of ${caseDoc.member.fullName}`} headingExtra={caseDoc.isEmergency ? <StatusBadge text="Emergency" tone="bad" /> : null}>
       <p className="screen-subtitle">
-        {caseDoc.member.schemeMemberId} · {caseDoc.member.relation} · born {caseDoc.member.birthYear} · {caseDoc.hospitalName} ({caseDoc.hospitalCode}) · admitted {formatTime(caseDoc.admittedAt, session.scheme.locale)} · identity by {identityMethodLabel(caseDoc.identityMethod)} · case {caseDoc.status}
+        {caseDoc.member.schemeMemberId} · {caseDoc.member.relation} · born {caseDoc.member.birthYear} · {caseDoc.hospitalName} ({caseDoc.hospitalCode}) ·
+        admitted {formatTime(caseDoc.admittedAt, session.scheme.locale)} · identity by {identityMethodLabel(caseDoc.identityMethod)} · case {caseDoc.status}
       </p>
       <div className="case-columns">
         <PreauthPanel caseDoc={caseDoc} now={now} />
@@ -100,19 +101,21 @@ function PreauthPanel({ caseDoc, now }: { readonly caseDoc: ConsoleCase; readonl
       <p>
         <StatusBadge text={label.text} tone={label.tone} />
       </p>
-      <Definitions items={[
-        ['Package', `${preauth.packageCode} · ${preauth.packageName} (${preauth.specialty})${preauth.isUnspecified ? ', unspecified' : ''}`],
-        ['Package price', <ConsoleMoney minor={preauth.packagePrice} />],
-        ['Requested', <ConsoleMoney minor={preauth.requestedAmount} />],
-        ...(preauth.recommendedAmount !== null ? [['Committee recommended', <ConsoleMoney minor={preauth.recommendedAmount} />] as const] : []),
-        ...(preauth.approvedAmount !== null ? [['Approved', <ConsoleMoney minor={preauth.approvedAmount} />] as const] : []),
-        ['Requested at', formatTime(preauth.requestedAt, locale)],
-        ['Waiting', isOpen ? waiting.text : `decided ${preauth.decidedAt ? formatTime(preauth.decidedAt, locale) : ''}`],
-        ...(preauth.clinicalNote ? [['Clinical note', preauth.clinicalNote] as const] : []),
-        ...(preauth.queryReason ? [['Query to the desk', preauth.queryReason] as const] : []),
-        ...(preauth.queryResponse ? [['Desk\'s answer', preauth.queryResponse] as const] : []),
-        ...(preauth.decisionReason ? [['Reason given', preauth.decisionReason] as const] : []),
-      ]} />
+      <Definitions
+        items={[
+          ['Package', `${preauth.packageCode} · ${preauth.packageName} (${preauth.specialty})${preauth.isUnspecified ? ', unspecified' : ''}`],
+          ['Package price', <ConsoleMoney minor={preauth.packagePrice} />],
+          ['Requested', <ConsoleMoney minor={preauth.requestedAmount} />],
+          ...(preauth.recommendedAmount !== null ? [['Committee recommended', <ConsoleMoney minor={preauth.recommendedAmount} />] as const] : []),
+          ...(preauth.approvedAmount !== null ? [['Approved', <ConsoleMoney minor={preauth.approvedAmount} />] as const] : []),
+          ['Requested at', formatTime(preauth.requestedAt, locale)],
+          ['Waiting', isOpen ? waiting.text : `decided ${preauth.decidedAt ? formatTime(preauth.decidedAt, locale) : ''}`],
+          ...(preauth.clinicalNote ? [['Clinical note', preauth.clinicalNote] as const] : []),
+          ...(preauth.queryReason ? [['Query to the desk', preauth.queryReason] as const] : []),
+          ...(preauth.queryResponse ? [["Desk's answer", preauth.queryResponse] as const] : []),
+          ...(preauth.decisionReason ? [['Reason given', preauth.decisionReason] as const] : []),
+        ]}
+      />
     </section>
   );
 }
@@ -122,28 +125,39 @@ function BalancePanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
   return (
     <section className="panel" aria-labelledby="balance-heading">
       <h2 id="balance-heading">Hold and family balance</h2>
-      <Definitions items={[
-        ['Held for this case', hold ? <ConsoleMoney minor={hold.amount} /> : 'no hold'],
-        ...(hold ? [['Used by bookings', <ConsoleMoney minor={hold.consumed} />] as const, ['Authorized', <ConsoleMoney minor={hold.authorized} />] as const] : []),
-        ['Family cover', <ConsoleMoney minor={family.cover} />],
-        ['Committed', <ConsoleMoney minor={family.committed} />],
-        ['Available', <ConsoleMoney minor={family.available} />],
-      ]} />
+      <Definitions
+        items={[
+          ['Held for this case', hold ? <ConsoleMoney minor={hold.amount} /> : 'no hold'],
+          ...(hold
+            ? [['Used by bookings', <ConsoleMoney minor={hold.consumed} />] as const, ['Authorized', <ConsoleMoney minor={hold.authorized} />] as const]
+            : []),
+          ['Family cover', <ConsoleMoney minor={family.cover} />],
+          ['Committed', <ConsoleMoney minor={family.committed} />],
+          ['Available', <ConsoleMoney minor={family.available} />],
+        ]}
+      />
       <table className="data-table">
         <caption>Active holds on family {family.familyNumber}</caption>
         <thead>
           <tr>
             <th scope="col">Member</th>
             <th scope="col">Hospital</th>
-            <th scope="col" className="number">Hold</th>
+            <th scope="col" className="number">
+              Hold
+            </th>
           </tr>
         </thead>
         <tbody>
           {family.holds.map((h) => (
             <tr key={h.caseId}>
-              <th scope="row">{h.memberName}{h.caseId === caseDoc.caseId ? ' (this case)' : ''}</th>
+              <th scope="row">
+                {h.memberName}
+                {h.caseId === caseDoc.caseId ? ' (this case)' : ''}
+              </th>
               <td>{h.hospitalCode}</td>
-              <td className="number"><ConsoleMoney minor={h.amount} /></td>
+              <td className="number">
+                <ConsoleMoney minor={h.amount} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -164,9 +178,15 @@ function EnhancementsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
           <tr>
             <th scope="col">Requested at</th>
             <th scope="col">Reason</th>
-            <th scope="col" className="number">Requested</th>
-            <th scope="col" className="number">Approved</th>
-            <th scope="col" className="number">Granted on the cover</th>
+            <th scope="col" className="number">
+              Requested
+            </th>
+            <th scope="col" className="number">
+              Approved
+            </th>
+            <th scope="col" className="number">
+              Granted on the cover
+            </th>
             <th scope="col">Status</th>
           </tr>
         </thead>
@@ -175,10 +195,19 @@ function EnhancementsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
             <tr key={e.id}>
               <td>{formatTime(e.requestedAt, locale)}</td>
               <th scope="row">{e.reason}</th>
-              <td className="number"><ConsoleMoney minor={e.requestedAmount} /></td>
-              <td className="number"><ConsoleMoney minor={e.approvedAmount} /></td>
-              <td className="number"><ConsoleMoney minor={e.grantedAmount} /></td>
-              <td>{e.status}{e.decisionReason ? ` (${e.decisionReason})` : ''}</td>
+              <td className="number">
+                <ConsoleMoney minor={e.requestedAmount} />
+              </td>
+              <td className="number">
+                <ConsoleMoney minor={e.approvedAmount} />
+              </td>
+              <td className="number">
+                <ConsoleMoney minor={e.grantedAmount} />
+              </td>
+              <td>
+                {e.status}
+                {e.decisionReason ? ` (${e.decisionReason})` : ''}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -191,28 +220,49 @@ function BookingsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
   return (
     <section className="panel" aria-labelledby="bookings-heading">
       <h2 id="bookings-heading">Bookings{caseDoc.claim ? ` and claim (${caseDoc.claim.status})` : ''}</h2>
-      {caseDoc.bookings.length === 0 ? <InfoNotice>No services booked yet.</InfoNotice> : (
+      {caseDoc.bookings.length === 0 ? (
+        <InfoNotice>No services booked yet.</InfoNotice>
+      ) : (
         <table className="data-table">
           <caption>Services and items booked on this case</caption>
           <thead>
             <tr>
               <th scope="col">Item</th>
-              <th scope="col" className="number">Amount</th>
-              <th scope="col" className="number">Covered</th>
-              <th scope="col" className="number">Shortfall</th>
+              <th scope="col" className="number">
+                Amount
+              </th>
+              <th scope="col" className="number">
+                Covered
+              </th>
+              <th scope="col" className="number">
+                Shortfall
+              </th>
               <th scope="col">Status</th>
             </tr>
           </thead>
           <tbody>
             {caseDoc.bookings.map((b) => {
-              const label = bookingStatusLabel(b.shortfallAmount === 0 ? 'covered' : b.coveredAmount === 0 ? 'shortfall' : 'partly-covered', b.status === 'voided');
+              const label = bookingStatusLabel(
+                b.shortfallAmount === 0 ? 'covered' : b.coveredAmount === 0 ? 'shortfall' : 'partly-covered',
+                b.status === 'voided',
+              );
               return (
                 <tr key={b.id}>
-                  <th scope="row">{b.itemCode} · {b.description} × {b.quantity}</th>
-                  <td className="number"><ConsoleMoney minor={b.amount} /></td>
-                  <td className="number"><ConsoleMoney minor={b.coveredAmount} /></td>
-                  <td className="number"><ConsoleMoney minor={b.shortfallAmount} /></td>
-                  <td><StatusBadge text={label.text} tone={label.tone} /></td>
+                  <th scope="row">
+                    {b.itemCode} · {b.description} × {b.quantity}
+                  </th>
+                  <td className="number">
+                    <ConsoleMoney minor={b.amount} />
+                  </td>
+                  <td className="number">
+                    <ConsoleMoney minor={b.coveredAmount} />
+                  </td>
+                  <td className="number">
+                    <ConsoleMoney minor={b.shortfallAmount} />
+                  </td>
+                  <td>
+                    <StatusBadge text={label.text} tone={label.tone} />
+                  </td>
                 </tr>
               );
             })}
@@ -221,8 +271,15 @@ function BookingsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
       )}
       {caseDoc.claim ? (
         <p>
-          Claim of <ConsoleMoney minor={caseDoc.claim.amount} /> (payer <ConsoleMoney minor={caseDoc.claim.payerAmount} />, patient <ConsoleMoney minor={caseDoc.claim.patientAmount} />), {caseDoc.claim.status}
-          {caseDoc.claim.approvedAmount !== null ? <>, approved <ConsoleMoney minor={caseDoc.claim.approvedAmount} /></> : null}.
+          Claim of <ConsoleMoney minor={caseDoc.claim.amount} /> (payer <ConsoleMoney minor={caseDoc.claim.payerAmount} />, patient{' '}
+          <ConsoleMoney minor={caseDoc.claim.patientAmount} />
+          ), {caseDoc.claim.status}
+          {caseDoc.claim.approvedAmount !== null ? (
+            <>
+              , approved <ConsoleMoney minor={caseDoc.claim.approvedAmount} />
+            </>
+          ) : null}
+          .
         </p>
       ) : null}
     </section>

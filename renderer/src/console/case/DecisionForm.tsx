@@ -25,7 +25,16 @@ export interface DecisionChoice {
  * needs one, a reason, and the server's answer (a refusal is shown in its own words; nothing is
  * assumed done until the server says so and the feed brings the change back).
  */
-export function DecisionForm({ title, command, body, choices, amountLabel = 'Amount', reasonLabel = 'Reason', submitLabel = 'Send decision', maxAmount }: {
+export function DecisionForm({
+  title,
+  command,
+  body,
+  choices,
+  amountLabel = 'Amount',
+  reasonLabel = 'Reason',
+  submitLabel = 'Send decision',
+  maxAmount,
+}: {
   readonly title: string;
   readonly command: 'decide-preauth' | 'recommend-preauth' | 'approve-unspecified' | 'decide-enhancement';
   readonly body: Record<string, unknown>;
@@ -58,10 +67,12 @@ export function DecisionForm({ title, command, body, choices, amountLabel = 'Amo
       const parsed = parseAmount(amount, session.scheme.minorPerUnit);
       if (!parsed.ok) return setProblem({ field: 'amount', message: parsed.message });
       if (parsed.minor <= 0) return setProblem({ field: 'amount', message: 'The amount must be more than zero.' });
-      if (maxAmount !== undefined && parsed.minor >= maxAmount && selected.value === 'approve-lower') return setProblem({ field: 'amount', message: `A lower approval must be less than ${money(maxAmount)}.` });
+      if (maxAmount !== undefined && parsed.minor >= maxAmount && selected.value === 'approve-lower')
+        return setProblem({ field: 'amount', message: `A lower approval must be less than ${money(maxAmount)}.` });
       payload[command === 'recommend-preauth' ? 'recommendedAmount' : 'amount'] = parsed.minor;
     }
-    if (selected.needsReason && reason.trim() === '') return setProblem({ field: 'reason', message: 'Write the reason: the desk and the audit trail will show it.' });
+    if (selected.needsReason && reason.trim() === '')
+      return setProblem({ field: 'reason', message: 'Write the reason: the desk and the audit trail will show it.' });
     if (reason.trim() !== '') payload.reason = reason.trim();
     setProblem(null);
     setBusy(true);
@@ -90,14 +101,31 @@ export function DecisionForm({ title, command, body, choices, amountLabel = 'Amo
                 </label>
               ))}
             </div>
-            {problem?.field === 'choice' ? <p id={`${headingId}-choice-problem`} className="field-problem">{problem.message}</p> : null}
+            {problem?.field === 'choice' ? (
+              <p id={`${headingId}-choice-problem`} className="field-problem">
+                {problem.message}
+              </p>
+            ) : null}
           </fieldset>
         ) : null}
         {selected?.needsAmount ? (
-          <TextField label={`${amountLabel} (${currencySymbol(session.scheme)})`} inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)}
-            hint={maxAmount !== undefined ? `Requested: ${money(maxAmount)}` : undefined} problem={problem?.field === 'amount' ? problem.message : null} />
+          <TextField
+            label={`${amountLabel} (${currencySymbol(session.scheme)})`}
+            inputMode="decimal"
+            value={amount}
+            onChange={(event) => setAmount(event.target.value)}
+            hint={maxAmount !== undefined ? `Requested: ${money(maxAmount)}` : undefined}
+            problem={problem?.field === 'amount' ? problem.message : null}
+          />
         ) : null}
-        <TextAreaField label={selected?.needsReason ? reasonLabel : `${reasonLabel} (optional)`} value={reason} rows={3} maxLength={2000} onChange={(event) => setReason(event.target.value)} problem={problem?.field === 'reason' ? problem.message : null} />
+        <TextAreaField
+          label={selected?.needsReason ? reasonLabel : `${reasonLabel} (optional)`}
+          value={reason}
+          rows={3}
+          maxLength={2000}
+          onChange={(event) => setReason(event.target.value)}
+          problem={problem?.field === 'reason' ? problem.message : null}
+        />
         {error ? <ErrorNotice error={error} title="Not recorded." /> : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={isBusy}>

@@ -6,7 +6,20 @@ import { ErrorNotice } from '../../shared/ui/Notice';
 import { caseHash } from '../app/routes';
 import type { CommandAnswerOf } from '@contract/results';
 import type { ConsoleError, ConsoleResult } from '../data/api';
-import { checkDrafts, decisionLabel, documentKindLabel, formatSize, initialDrafts, partialAmountProblem, reasonChoices, reasonLabel, type ClaimStage, type CommandLine, type LineDraft, type ReviewClaim } from './claim-review';
+import {
+  checkDrafts,
+  decisionLabel,
+  documentKindLabel,
+  formatSize,
+  initialDrafts,
+  partialAmountProblem,
+  reasonChoices,
+  reasonLabel,
+  type ClaimStage,
+  type CommandLine,
+  type LineDraft,
+  type ReviewClaim,
+} from './claim-review';
 
 export interface ClaimReviewProps {
   readonly claim: ReviewClaim;
@@ -50,9 +63,11 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
     const { result } = answer.value;
-    setDone(result.status === 'processed'
-      ? `Processed: ${money(result.recommendedAmount)} recommended; the claim goes to CPD for verification.`
-      : `Verified: ${money(result.approvedAmount)} approved, ${money(result.returnedToCover)} returned to the family cover.`);
+    setDone(
+      result.status === 'processed'
+        ? `Processed: ${money(result.recommendedAmount)} recommended; the claim goes to CPD for verification.`
+        : `Verified: ${money(result.approvedAmount)} approved, ${money(result.returnedToCover)} returned to the family cover.`,
+    );
     return undefined;
   };
 
@@ -62,27 +77,53 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
         Claim of {claim.memberName} · {claim.hospitalCode} · {claim.packageCode ?? 'no package'}
       </h2>
       <dl className="figures">
-        <div><dt>Claimed</dt><dd>{money(claim.amount)}</dd></div>
-        <div><dt>Payer part</dt><dd>{money(claim.payerAmount)}</dd></div>
-        <div><dt>Patient part (shortfall)</dt><dd>{money(claim.patientAmount)}</dd></div>
-        <div><dt>Pre-auth approved</dt><dd>{money(claim.preauthApproved)}</dd></div>
+        <div>
+          <dt>Claimed</dt>
+          <dd>{money(claim.amount)}</dd>
+        </div>
+        <div>
+          <dt>Payer part</dt>
+          <dd>{money(claim.payerAmount)}</dd>
+        </div>
+        <div>
+          <dt>Patient part (shortfall)</dt>
+          <dd>{money(claim.patientAmount)}</dd>
+        </div>
+        <div>
+          <dt>Pre-auth approved</dt>
+          <dd>{money(claim.preauthApproved)}</dd>
+        </div>
       </dl>
       <p className="screen-subtitle">
-        {claim.schemeMemberId} · submitted {formatTime(claim.submittedAt, scheme.locale)} · <a href={caseHash(claim.caseId)}>Open the case (audit trail and chain status)</a>
+        {claim.schemeMemberId} · submitted {formatTime(claim.submittedAt, scheme.locale)} ·{' '}
+        <a href={caseHash(claim.caseId)}>Open the case (audit trail and chain status)</a>
       </p>
 
       <h3>Supporting documents</h3>
-      {documents.length === 0 ? <p className="notice notice-info">No supporting documents were declared with this claim.</p> : (
+      {documents.length === 0 ? (
+        <p className="notice notice-info">No supporting documents were declared with this claim.</p>
+      ) : (
         <table className="data-table">
           <caption>Documents declared by the hospital with the claim</caption>
-          <thead><tr><th scope="col">Document</th><th scope="col">Kind</th><th scope="col" className="number">Size</th><th scope="col">SHA-256</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Document</th>
+              <th scope="col">Kind</th>
+              <th scope="col" className="number">
+                Size
+              </th>
+              <th scope="col">SHA-256</th>
+            </tr>
+          </thead>
           <tbody>
             {documents.map((d) => (
               <tr key={d.position}>
                 <th scope="row">{d.name}</th>
                 <td>{documentKindLabel(d.kind)}</td>
                 <td className="number">{formatSize(d.sizeBytes)}</td>
-                <td><code title={d.sha256}>{d.sha256.slice(0, 16)}…</code></td>
+                <td>
+                  <code title={d.sha256}>{d.sha256.slice(0, 16)}…</code>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -96,9 +137,15 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
             <tr>
               <th scope="col">Booking</th>
               <th scope="col">Booked</th>
-              <th scope="col" className="number">Quantity × price</th>
-              <th scope="col" className="number">Amount</th>
-              <th scope="col" className="number">Payer part</th>
+              <th scope="col" className="number">
+                Quantity × price
+              </th>
+              <th scope="col" className="number">
+                Amount
+              </th>
+              <th scope="col" className="number">
+                Payer part
+              </th>
               {stage === 'cpd' ? <th scope="col">CEX recommendation</th> : null}
               <th scope="col">Decision</th>
             </tr>
@@ -119,7 +166,9 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
                     <div className="screen-subtitle">booking {line.bookingId.slice(0, 8)}</div>
                   </th>
                   <td>{formatTime(line.bookedAt, scheme.locale)}</td>
-                  <td className="number">{line.quantity} × {money(line.unitPrice)}</td>
+                  <td className="number">
+                    {line.quantity} × {money(line.unitPrice)}
+                  </td>
                   <td className="number">{money(line.amount)}</td>
                   <td className="number">
                     {money(line.payerAmount)}
@@ -127,28 +176,52 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
                   </td>
                   {stage === 'cpd' ? (
                     <td>
-                      {decisionLabel(line.cexDecision)}{line.cexDecision === 'partial' ? ` ${money(line.cexAmount)}` : ''}
+                      {decisionLabel(line.cexDecision)}
+                      {line.cexDecision === 'partial' ? ` ${money(line.cexAmount)}` : ''}
                       {line.cexReasonCode ? <div className="screen-subtitle">{reasonLabel(line.cexReasonCode)}</div> : null}
                     </td>
                   ) : null}
                   <td>
                     <div className="line-decision">
-                      <select aria-label={`Decision for ${lineName}`} value={draft.decision} onChange={(event) => update(line.bookingId, { decision: event.target.value as LineDecision })}>
+                      <select
+                        aria-label={`Decision for ${lineName}`}
+                        value={draft.decision}
+                        onChange={(event) => update(line.bookingId, { decision: event.target.value as LineDecision })}
+                      >
                         <option value="full">Approve in full</option>
                         <option value="partial">Approve in part</option>
                         <option value="deny">Deny</option>
                       </select>
                       {draft.decision === 'partial' ? (
-                        <input aria-label={`Approved amount for ${lineName} (${currencySymbol(scheme)})`} inputMode="decimal" value={draft.amountText} aria-invalid={amountProblem ? true : undefined} aria-describedby={problem ? problemId : undefined} onChange={(event) => update(line.bookingId, { amountText: event.target.value })} />
+                        <input
+                          aria-label={`Approved amount for ${lineName} (${currencySymbol(scheme)})`}
+                          inputMode="decimal"
+                          value={draft.amountText}
+                          aria-invalid={amountProblem ? true : undefined}
+                          aria-describedby={problem ? problemId : undefined}
+                          onChange={(event) => update(line.bookingId, { amountText: event.target.value })}
+                        />
                       ) : null}
                       {draft.decision !== 'full' ? (
-                        <select aria-label={`Reason code for ${lineName}`} value={draft.reasonCode} onChange={(event) => update(line.bookingId, { reasonCode: event.target.value as ReasonCode | '' })}>
+                        <select
+                          aria-label={`Reason code for ${lineName}`}
+                          value={draft.reasonCode}
+                          onChange={(event) => update(line.bookingId, { reasonCode: event.target.value as ReasonCode | '' })}
+                        >
                           <option value="">Reason code…</option>
-                          {reasonChoices.map((choice) => <option key={choice.value} value={choice.value}>{choice.label}</option>)}
+                          {reasonChoices.map((choice) => (
+                            <option key={choice.value} value={choice.value}>
+                              {choice.label}
+                            </option>
+                          ))}
                         </select>
                       ) : null}
                     </div>
-                    {problem ? <p id={problemId} className="field-problem" role="alert">{problem}</p> : null}
+                    {problem ? (
+                      <p id={problemId} className="field-problem" role="alert">
+                        {problem}
+                      </p>
+                    ) : null}
                   </td>
                 </tr>
               );
@@ -156,12 +229,21 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
           </tbody>
         </table>
         <p className="claim-total" aria-live="polite">
-          {preview.ok
-            ? <>Approving <strong>{money(preview.approvedTotal)}</strong> of {money(claim.payerAmount)}; {money(claim.payerAmount - preview.approvedTotal)} would return to the family cover.</>
-            : 'Complete every line to see the total.'}
+          {preview.ok ? (
+            <>
+              Approving <strong>{money(preview.approvedTotal)}</strong> of {money(claim.payerAmount)}; {money(claim.payerAmount - preview.approvedTotal)} would
+              return to the family cover.
+            </>
+          ) : (
+            'Complete every line to see the total.'
+          )}
         </p>
         {error ? <ErrorNotice error={error} title="Not recorded." /> : null}
-        {done ? <p className="notice notice-info" role="status">{done}</p> : null}
+        {done ? (
+          <p className="notice notice-info" role="status">
+            {done}
+          </p>
+        ) : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={isBusy || done !== null}>
             {isBusy ? 'Sending…' : stage === 'cex' ? 'Send processing to CPD' : 'Verify the claim'}
@@ -173,7 +255,14 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
 }
 
 /** A compact row per claim for the queue. */
-export function ClaimQueue({ claims, stage, scheme, selectedId, onSelect, now }: {
+export function ClaimQueue({
+  claims,
+  stage,
+  scheme,
+  selectedId,
+  onSelect,
+  now,
+}: {
   readonly claims: readonly ReviewClaim[];
   readonly stage: ClaimStage;
   readonly scheme: MoneyFormat;
@@ -181,7 +270,12 @@ export function ClaimQueue({ claims, stage, scheme, selectedId, onSelect, now }:
   readonly onSelect: (claimId: string) => void;
   readonly now: Date;
 }) {
-  if (claims.length === 0) return <p className="notice notice-info">{stage === 'cex' ? 'No submitted claim is waiting for processing.' : 'No processed claim is waiting for verification.'}</p>;
+  if (claims.length === 0)
+    return (
+      <p className="notice notice-info">
+        {stage === 'cex' ? 'No submitted claim is waiting for processing.' : 'No processed claim is waiting for verification.'}
+      </p>
+    );
   return (
     <table className="data-table queue-table">
       <caption>{stage === 'cex' ? 'Submitted claims, oldest first' : 'Claims processed by CEX, oldest first'}</caption>
@@ -190,10 +284,16 @@ export function ClaimQueue({ claims, stage, scheme, selectedId, onSelect, now }:
           <th scope="col">Patient</th>
           <th scope="col">Hospital</th>
           <th scope="col">Package</th>
-          <th scope="col" className="number">Lines</th>
-          <th scope="col" className="number">Payer part</th>
+          <th scope="col" className="number">
+            Lines
+          </th>
+          <th scope="col" className="number">
+            Payer part
+          </th>
           <th scope="col">Submitted</th>
-          <th scope="col"><span className="visually-hidden">Action</span></th>
+          <th scope="col">
+            <span className="visually-hidden">Action</span>
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -210,7 +310,8 @@ export function ClaimQueue({ claims, stage, scheme, selectedId, onSelect, now }:
             <td>{formatTime(claim.submittedAt, scheme.locale, now)}</td>
             <td>
               <button type="button" onClick={() => onSelect(claim.id)} aria-pressed={claim.id === selectedId}>
-                {stage === 'cex' ? 'Process' : 'Verify'}<span className="visually-hidden"> the claim of {claim.memberName}</span>
+                {stage === 'cex' ? 'Process' : 'Verify'}
+                <span className="visually-hidden"> the claim of {claim.memberName}</span>
               </button>
             </td>
           </tr>

@@ -9,8 +9,11 @@ import { ClaimQueue, ClaimReview } from './ClaimReview';
 
 const titles: Record<ClaimStage, string> = { cex: 'Claims processing', cpd: 'Claim verification' };
 const statusBadge = {
-  submitted: { text: 'Submitted', tone: 'waiting' }, processed: { text: 'Processed', tone: 'waiting' }, approved: { text: 'Approved', tone: 'good' },
-  denied: { text: 'Denied', tone: 'bad' }, paid: { text: 'Paid', tone: 'good' },
+  submitted: { text: 'Submitted', tone: 'waiting' },
+  processed: { text: 'Processed', tone: 'waiting' },
+  approved: { text: 'Approved', tone: 'good' },
+  denied: { text: 'Denied', tone: 'bad' },
+  paid: { text: 'Paid', tone: 'good' },
 } as const;
 
 /** CEX (submitted → processed) or CPD (processed → approved/denied), over the live claims collection. */
@@ -36,7 +39,7 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
       <p className="screen-subtitle">
         {stage === 'cex'
           ? 'Decide every line: approve in full, in part or deny, with a reason code. CPD verifies your recommendation.'
-          : 'Verify CEX\'s line decisions: what you do not approve returns to the family cover.'}
+          : "Verify CEX's line decisions: what you do not approve returns to the family cover."}
       </p>
       <section className="panel" aria-labelledby={`${stage}-queue-heading`}>
         <h2 id={`${stage}-queue-heading`}>Waiting ({queue.length})</h2>
@@ -57,12 +60,20 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
       ) : null}
       <section className="panel" aria-labelledby={`${stage}-done-heading`}>
         <h2 id={`${stage}-done-heading`}>Recently {stage === 'cex' ? 'processed' : 'verified'}</h2>
-        {reviewed.length === 0 ? <p>No claim yet.</p> : (
+        {reviewed.length === 0 ? (
+          <p>No claim yet.</p>
+        ) : (
           <ul className="plain-list">
             {reviewed.map((claim) => (
               <li key={claim.id}>
                 <a href={caseHash(claim.caseId)}>{claim.memberName}</a> ({claim.hospitalCode}): <StatusBadge {...statusBadge[claim.status]} />{' '}
-                {claim.approvedAmount !== null ? <>approved {money(claim.approvedAmount)} of {money(claim.payerAmount)}</> : <>payer part {money(claim.payerAmount)}</>}
+                {claim.approvedAmount !== null ? (
+                  <>
+                    approved {money(claim.approvedAmount)} of {money(claim.payerAmount)}
+                  </>
+                ) : (
+                  <>payer part {money(claim.payerAmount)}</>
+                )}
               </li>
             ))}
           </ul>

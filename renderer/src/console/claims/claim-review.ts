@@ -27,7 +27,10 @@ export function claimsToReview(claims: readonly ReviewClaim[], stage: ClaimStage
 export function claimsReviewed(claims: readonly ReviewClaim[], stage: ClaimStage, limit = 10): ReviewClaim[] {
   const statuses = stage === 'cex' ? ['processed', 'approved', 'denied', 'paid'] : ['approved', 'denied', 'paid'];
   const at = (c: ReviewClaim) => (stage === 'cex' ? c.processedAt : c.verifiedAt) ?? c.submittedAt;
-  return claims.filter((c) => statuses.includes(c.status)).sort((a, b) => at(b).localeCompare(at(a))).slice(0, limit);
+  return claims
+    .filter((c) => statuses.includes(c.status))
+    .sort((a, b) => at(b).localeCompare(at(a)))
+    .slice(0, limit);
 }
 
 export interface LineDraft {
@@ -72,13 +75,18 @@ export type DraftCheck =
  * approval is more than zero and less than the line's payer amount (the server refuses anything
  * else with a 400). Null while nothing is typed yet, or when the line is not partial.
  */
-export function partialAmountProblem(line: Pick<ConsoleClaimLine, 'payerAmount'>, draft: Pick<LineDraft, 'decision' | 'amountText'>, scheme: MoneyFormat): string | null {
+export function partialAmountProblem(
+  line: Pick<ConsoleClaimLine, 'payerAmount'>,
+  draft: Pick<LineDraft, 'decision' | 'amountText'>,
+  scheme: MoneyFormat,
+): string | null {
   if (draft.decision !== 'partial' || draft.amountText.trim() === '') return null;
   const parsed = parseAmount(draft.amountText, scheme.minorPerUnit);
   if (!parsed.ok) return `Approved amount: ${parsed.message}`;
   const lineAmount = formatMoney(line.payerAmount, scheme);
   if (parsed.minor <= 0) return 'Approve more than zero, or deny the line.';
-  if (parsed.minor > line.payerAmount) return `${formatMoney(parsed.minor, scheme)} is more than this line's ${lineAmount} by ${formatMoney(parsed.minor - line.payerAmount, scheme)}: a partial approval must be less than the line.`;
+  if (parsed.minor > line.payerAmount)
+    return `${formatMoney(parsed.minor, scheme)} is more than this line's ${lineAmount} by ${formatMoney(parsed.minor - line.payerAmount, scheme)}: a partial approval must be less than the line.`;
   if (parsed.minor === line.payerAmount) return `${formatMoney(parsed.minor, scheme)} is the whole line: choose "Approve in full" instead.`;
   return null;
 }
@@ -104,8 +112,10 @@ export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly
       continue;
     }
     const found: string[] = [];
-    if (draft.decision === 'partial') found.push(draft.amountText.trim() === '' ? 'Enter the approved amount.' : partialAmountProblem(line, draft, scheme) ?? '');
-    if (!draft.reasonCode) found.push(draft.decision === 'deny' ? 'Choose the reason code for denying this line.' : 'Choose the reason code for the partial approval.');
+    if (draft.decision === 'partial')
+      found.push(draft.amountText.trim() === '' ? 'Enter the approved amount.' : (partialAmountProblem(line, draft, scheme) ?? ''));
+    if (!draft.reasonCode)
+      found.push(draft.decision === 'deny' ? 'Choose the reason code for denying this line.' : 'Choose the reason code for the partial approval.');
     const sentences = found.filter((sentence) => sentence !== '');
     if (sentences.length > 0 || !draft.reasonCode) {
       problems[line.bookingId] = sentences.join(' ');
@@ -129,20 +139,32 @@ export function reasonLabel(code: string | null): string {
   return code && isReasonCode(code) ? claimReasonLabel(code) : '—';
 }
 
-export const reasonChoices: readonly { readonly value: ReasonCode; readonly label: string }[] = reasonCodes.map((code) => ({ value: code, label: claimReasonLabel(code) }));
+export const reasonChoices: readonly { readonly value: ReasonCode; readonly label: string }[] = reasonCodes.map((code) => ({
+  value: code,
+  label: claimReasonLabel(code),
+}));
 
 export function decisionLabel(decision: string | null): string {
   switch (decision) {
-    case 'full': return 'Full';
-    case 'partial': return 'Partial';
-    case 'deny': return 'Denied';
-    default: return '—';
+    case 'full':
+      return 'Full';
+    case 'partial':
+      return 'Partial';
+    case 'deny':
+      return 'Denied';
+    default:
+      return '—';
   }
 }
 
 const documentKindLabels: Record<string, string> = {
-  'discharge-summary': 'Discharge summary', 'bill': 'Final bill', 'investigation-report': 'Investigation report', 'prescription': 'Prescription',
-  'implant-sticker': 'Implant sticker', 'photo': 'Photograph', 'other': 'Other',
+  'discharge-summary': 'Discharge summary',
+  bill: 'Final bill',
+  'investigation-report': 'Investigation report',
+  prescription: 'Prescription',
+  'implant-sticker': 'Implant sticker',
+  photo: 'Photograph',
+  other: 'Other',
 };
 
 export function documentKindLabel(kind: string): string {

@@ -9,16 +9,44 @@ const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
 const never = () => new Promise<never>(() => undefined);
 
 const line = (n: number, amount: number, extra: Partial<ReviewClaim['lines'][number]> = {}): ReviewClaim['lines'][number] => ({
-  bookingId: `00000000-0000-4000-8000-00000000000${n}`, itemCode: `SVC-${n}`, description: `Service ${n}`, quantity: 1, unitPrice: amount, amount,
-  payerAmount: amount, patientAmount: 0, cexDecision: null, cexAmount: null, cexReasonCode: null, cpdDecision: null, approvedAmount: null, reasonCode: null,
-  bookedAt: '2026-11-23T10:00:00.000Z', ...extra,
+  bookingId: `00000000-0000-4000-8000-00000000000${n}`,
+  itemCode: `SVC-${n}`,
+  description: `Service ${n}`,
+  quantity: 1,
+  unitPrice: amount,
+  amount,
+  payerAmount: amount,
+  patientAmount: 0,
+  cexDecision: null,
+  cexAmount: null,
+  cexReasonCode: null,
+  cpdDecision: null,
+  approvedAmount: null,
+  reasonCode: null,
+  bookedAt: '2026-11-23T10:00:00.000Z',
+  ...extra,
 });
 
 const claim: ReviewClaim = {
-  id: 'c1', claimId: 'c1', caseId: '00000000-0000-4000-8000-0000000000c1', status: 'submitted', amount: 600_000, payerAmount: 600_000, patientAmount: 0,
-  approvedAmount: null, paymentId: null, submittedAt: '2026-11-23T11:00:00.000Z', processedAt: null, verifiedAt: null,
-  hospitalId: 'h1', hospitalCode: 'HSP-A', hospitalName: 'City General Hospital', memberName: 'Ramesh Patil', schemeMemberId: 'PMJ-S1000001',
-  packageCode: 'MG012A', preauthApproved: 600_000,
+  id: 'c1',
+  claimId: 'c1',
+  caseId: '00000000-0000-4000-8000-0000000000c1',
+  status: 'submitted',
+  amount: 600_000,
+  payerAmount: 600_000,
+  patientAmount: 0,
+  approvedAmount: null,
+  paymentId: null,
+  submittedAt: '2026-11-23T11:00:00.000Z',
+  processedAt: null,
+  verifiedAt: null,
+  hospitalId: 'h1',
+  hospitalCode: 'HSP-A',
+  hospitalName: 'City General Hospital',
+  memberName: 'Ramesh Patil',
+  schemeMemberId: 'PMJ-S1000001',
+  packageCode: 'MG012A',
+  preauthApproved: 600_000,
   lines: [line(1, 250_000), line(2, 300_000), line(3, 50_000)],
   documents: [{ position: 1, name: 'discharge-summary.pdf', kind: 'discharge-summary', sizeBytes: 182_044, sha256: 'ab'.repeat(32) }],
   paymentReference: null,
@@ -43,8 +71,16 @@ describe('CEX and CPD claim review', () => {
     expect(text).toContain('No supporting documents were declared with this claim.');
   });
 
-  it('CPD sees CEX\'s recommendation and starts from it', () => {
-    const processed: ReviewClaim = { ...claim, status: 'processed', lines: [line(1, 250_000, { cexDecision: 'full' }), line(2, 300_000, { cexDecision: 'partial', cexAmount: 250_000, cexReasonCode: 'tariff-exceeded' }), line(3, 50_000, { cexDecision: 'full' })] };
+  it("CPD sees CEX's recommendation and starts from it", () => {
+    const processed: ReviewClaim = {
+      ...claim,
+      status: 'processed',
+      lines: [
+        line(1, 250_000, { cexDecision: 'full' }),
+        line(2, 300_000, { cexDecision: 'partial', cexAmount: 250_000, cexReasonCode: 'tariff-exceeded' }),
+        line(3, 50_000, { cexDecision: 'full' }),
+      ],
+    };
     const html = markupOf(createElement(ClaimReview, { claim: processed, stage: 'cpd', scheme, onSend: never }));
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
@@ -59,23 +95,39 @@ describe('CEX and CPD claim review', () => {
     const drafts = initialDrafts(claim, 'cex', 100);
     expect(checkDrafts(claim.lines, drafts, scheme)).toMatchObject({ ok: true, approvedTotal: 600_000 });
     const partialNoReason = drafts.map((d, i) => (i === 1 ? { ...d, decision: 'partial' as const, amountText: '2500' } : d));
-    expect(checkDrafts(claim.lines, partialNoReason, scheme)).toEqual({ ok: false, problems: { [claim.lines[1]!.bookingId]: 'Choose the reason code for the partial approval.' } });
+    expect(checkDrafts(claim.lines, partialNoReason, scheme)).toEqual({
+      ok: false,
+      problems: { [claim.lines[1]!.bookingId]: 'Choose the reason code for the partial approval.' },
+    });
     const tooMuch = partialNoReason.map((d, i) => (i === 1 ? { ...d, amountText: '3000', reasonCode: 'tariff-exceeded' as const } : d));
     expect(checkDrafts(claim.lines, tooMuch, scheme).ok).toBe(false);
     const good = partialNoReason.map((d, i) => (i === 1 ? { ...d, reasonCode: 'tariff-exceeded' as const } : d));
     expect(checkDrafts(claim.lines, good, scheme)).toEqual({
-      ok: true, approvedTotal: 550_000,
-      lines: [{ bookingId: claim.lines[0]!.bookingId, decision: 'full' }, { bookingId: claim.lines[1]!.bookingId, decision: 'partial', approvedAmount: 250_000, reasonCode: 'tariff-exceeded' }, { bookingId: claim.lines[2]!.bookingId, decision: 'full' }],
+      ok: true,
+      approvedTotal: 550_000,
+      lines: [
+        { bookingId: claim.lines[0]!.bookingId, decision: 'full' },
+        { bookingId: claim.lines[1]!.bookingId, decision: 'partial', approvedAmount: 250_000, reasonCode: 'tariff-exceeded' },
+        { bookingId: claim.lines[2]!.bookingId, decision: 'full' },
+      ],
     });
     const denied = drafts.map((d, i) => (i === 2 ? { ...d, decision: 'deny' as const } : d));
     expect(checkDrafts(claim.lines, denied, scheme).ok).toBe(false);
-    expect(checkDrafts(claim.lines, denied.map((d, i) => (i === 2 ? { ...d, reasonCode: 'not-covered' as const } : d)), scheme)).toMatchObject({ ok: true, approvedTotal: 550_000 });
+    expect(
+      checkDrafts(
+        claim.lines,
+        denied.map((d, i) => (i === 2 ? { ...d, reasonCode: 'not-covered' as const } : d)),
+        scheme,
+      ),
+    ).toMatchObject({ ok: true, approvedTotal: 550_000 });
   });
 
   it('a partial amount above the line is named as it is typed, with both amounts, and together with a missing reason code at send', () => {
     const threeThousand = claim.lines[1]!;
     const typed = (amountText: string) => ({ decision: 'partial' as const, amountText });
-    expect(partialAmountProblem(threeThousand, typed('3500'), scheme)).toBe('₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line.');
+    expect(partialAmountProblem(threeThousand, typed('3500'), scheme)).toBe(
+      "₹3,500.00 is more than this line's ₹3,000.00 by ₹500.00: a partial approval must be less than the line.",
+    );
     expect(partialAmountProblem(threeThousand, typed('3000'), scheme)).toBe('₹3,000.00 is the whole line: choose "Approve in full" instead.');
     expect(partialAmountProblem(threeThousand, typed('0'), scheme)).toBe('Approve more than zero, or deny the line.');
     expect(partialAmountProblem(threeThousand, typed('25x'), scheme)).toMatch(/^Approved amount: Use digits only/);
@@ -83,12 +135,25 @@ describe('CEX and CPD claim review', () => {
     expect(partialAmountProblem(threeThousand, typed('2999.99'), scheme)).toBeNull();
     expect(partialAmountProblem(threeThousand, { decision: 'full', amountText: '3500' }, scheme)).toBeNull();
     const drafts = initialDrafts(claim, 'cex', 100).map((d, i) => (i === 1 ? { ...d, decision: 'partial' as const, amountText: '3500' } : d));
-    expect(checkDrafts(claim.lines, drafts, scheme)).toEqual({ ok: false, problems: {
-      [threeThousand.bookingId]: '₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line. Choose the reason code for the partial approval.',
-    } });
+    expect(checkDrafts(claim.lines, drafts, scheme)).toEqual({
+      ok: false,
+      problems: {
+        [threeThousand.bookingId]:
+          "₹3,500.00 is more than this line's ₹3,000.00 by ₹500.00: a partial approval must be less than the line. Choose the reason code for the partial approval.",
+      },
+    });
     const withReason = drafts.map((d, i) => (i === 1 ? { ...d, reasonCode: 'tariff-exceeded' as const } : d));
-    expect(checkDrafts(claim.lines, withReason, scheme)).toEqual({ ok: false, problems: { [threeThousand.bookingId]: '₹3,500.00 is more than this line\'s ₹3,000.00 by ₹500.00: a partial approval must be less than the line.' } });
-    expect(checkDrafts(claim.lines, withReason.map((d, i) => (i === 1 ? { ...d, amountText: '' } : d)), scheme)).toEqual({ ok: false, problems: { [threeThousand.bookingId]: 'Enter the approved amount.' } });
+    expect(checkDrafts(claim.lines, withReason, scheme)).toEqual({
+      ok: false,
+      problems: { [threeThousand.bookingId]: "₹3,500.00 is more than this line's ₹3,000.00 by ₹500.00: a partial approval must be less than the line." },
+    });
+    expect(
+      checkDrafts(
+        claim.lines,
+        withReason.map((d, i) => (i === 1 ? { ...d, amountText: '' } : d)),
+        scheme,
+      ),
+    ).toEqual({ ok: false, problems: { [threeThousand.bookingId]: 'Enter the approved amount.' } });
   });
 
   it('queues: CEX works submitted claims, CPD processed ones; each lists what left it', () => {
@@ -96,9 +161,20 @@ describe('CEX and CPD claim review', () => {
     expect(claimsToReview([claim, processed], 'cex').map((c) => c.id)).toEqual(['c1']);
     expect(claimsToReview([claim, processed], 'cpd').map((c) => c.id)).toEqual(['c2']);
     expect(claimsReviewed([claim, processed], 'cex').map((c) => c.id)).toEqual(['c2']);
-    const html = markupOf(createElement(ClaimQueue, { claims: [claim], stage: 'cex', scheme, selectedId: null, onSelect: () => undefined, now: new Date('2026-11-23T12:00:00.000Z') }));
+    const html = markupOf(
+      createElement(ClaimQueue, {
+        claims: [claim],
+        stage: 'cex',
+        scheme,
+        selectedId: null,
+        onSelect: () => undefined,
+        now: new Date('2026-11-23T12:00:00.000Z'),
+      }),
+    );
     expect(textOf(html)).toContain('Ramesh Patil PMJ-S1000001 HSP-A MG012A 3 ₹6,000.00');
     expect(textOf(html)).toContain('Process the claim of Ramesh Patil');
-    expect(textOf(markupOf(createElement(ClaimQueue, { claims: [], stage: 'cpd', scheme, selectedId: null, onSelect: () => undefined, now: new Date() })))).toBe('No processed claim is waiting for verification.');
+    expect(
+      textOf(markupOf(createElement(ClaimQueue, { claims: [], stage: 'cpd', scheme, selectedId: null, onSelect: () => undefined, now: new Date() }))),
+    ).toBe('No processed claim is waiting for verification.');
   });
 });

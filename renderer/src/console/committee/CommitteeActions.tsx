@@ -10,7 +10,9 @@ export function CommitteeCaseActions({ caseDoc }: { readonly caseDoc: ConsoleCas
   if (preauth.status !== 'committee-review') {
     return preauth.recommendedAmount !== null ? (
       <InfoNotice>
-        <p>The committee recommended <ConsoleMoney minor={preauth.recommendedAmount} />.</p>
+        <p>
+          The committee recommended <ConsoleMoney minor={preauth.recommendedAmount} />.
+        </p>
       </InfoNotice>
     ) : null;
   }

@@ -9,7 +9,13 @@ import type { ServerPreauthStatus } from '../data/documents';
 import { unspecifiedPast, unspecifiedQueue } from './committee-queue';
 
 /** The Medical Committee's and Admin's queue of unspecified-package cases, one step each. */
-export function UnspecifiedQueueScreen({ title, status, pastStatuses, intro, amountOf }: {
+export function UnspecifiedQueueScreen({
+  title,
+  status,
+  pastStatuses,
+  intro,
+  amountOf,
+}: {
   readonly title: string;
   readonly status: ServerPreauthStatus;
   readonly pastStatuses: readonly ServerPreauthStatus[];
@@ -40,21 +46,34 @@ export function UnspecifiedQueueScreen({ title, status, pastStatuses, intro, amo
             key: caseDoc.id,
             caseDoc,
             requestedAt: caseDoc.preauth!.requestedAt,
-            what: <>{caseDoc.preauth!.packageCode} · {caseDoc.preauth!.specialty}{caseDoc.preauth!.clinicalNote ? ` — ${caseDoc.preauth!.clinicalNote}` : ''}</>,
-            amount: <>{amountOf === 'estimate' ? 'Estimate ' : 'Recommended '}<ConsoleMoney minor={amountOf === 'estimate' ? caseDoc.preauth!.requestedAmount : caseDoc.preauth!.recommendedAmount} /></>,
+            what: (
+              <>
+                {caseDoc.preauth!.packageCode} · {caseDoc.preauth!.specialty}
+                {caseDoc.preauth!.clinicalNote ? ` — ${caseDoc.preauth!.clinicalNote}` : ''}
+              </>
+            ),
+            amount: (
+              <>
+                {amountOf === 'estimate' ? 'Estimate ' : 'Recommended '}
+                <ConsoleMoney minor={amountOf === 'estimate' ? caseDoc.preauth!.requestedAmount : caseDoc.preauth!.recommendedAmount} />
+              </>
+            ),
             status: preauthStatusLabel(caseDoc.preauth!.status),
           }))}
         />
       </section>
       <section className="panel" aria-labelledby={`${status}-past-heading`}>
         <h2 id={`${status}-past-heading`}>Moved on</h2>
-        {past.length === 0 ? <p>None yet.</p> : (
+        {past.length === 0 ? (
+          <p>None yet.</p>
+        ) : (
           <ul className="plain-list">
             {past.map((caseDoc) => {
               const label = preauthStatusLabel(caseDoc.preauth!.status);
               return (
                 <li key={caseDoc.id}>
-                  <a href={caseHash(caseDoc.caseId)}>{caseDoc.member.fullName}</a> ({caseDoc.hospitalCode}, {caseDoc.preauth!.packageCode}): <StatusBadge text={label.text} tone={label.tone} />
+                  <a href={caseHash(caseDoc.caseId)}>{caseDoc.member.fullName}</a> ({caseDoc.hospitalCode}, {caseDoc.preauth!.packageCode}):{' '}
+                  <StatusBadge text={label.text} tone={label.tone} />
                 </li>
               );
             })}

@@ -24,7 +24,11 @@ export type ConsoleResult<T> = { readonly ok: true; readonly value: T } | { read
 export type ConsoleCheckpoint = ConsoleCheckpointValue;
 export type ConsolePullAnswer<C extends ConsoleCollectionName = ConsoleCollectionName> = ConsolePullAnswerOf<C>;
 
-export const networkError: ConsoleError = { code: 'network', message: 'The server cannot be reached: check the network connection. If this was a decision, it may or may not have been recorded: sending the same decision again is safe, the server records it once.' };
+export const networkError: ConsoleError = {
+  code: 'network',
+  message:
+    'The server cannot be reached: check the network connection. If this was a decision, it may or may not have been recorded: sending the same decision again is safe, the server records it once.',
+};
 export const expiredError: ConsoleError = { code: 'session-expired', message: 'Your session has expired; sign in again.' };
 
 function newCommandId(): string {
@@ -43,7 +47,11 @@ async function errorOf(response: Response): Promise<ConsoleError> {
   if (typeof code === 'string' && typeof message === 'string') {
     return { code, message, status: response.status, ...(details && typeof details === 'object' ? { details: details as Record<string, unknown> } : {}) };
   }
-  return { code: `http-${response.status}`, message: `The server answered ${response.status} without an explanation. Try again; call IT support if this stays.`, status: response.status };
+  return {
+    code: `http-${response.status}`,
+    message: `The server answered ${response.status} without an explanation. Try again; call IT support if this stays.`,
+    status: response.status,
+  };
 }
 
 export class ConsoleApi {
@@ -99,7 +107,10 @@ export class ConsoleApi {
       try {
         return { ok: true, value: (await response.json()) as T };
       } catch {
-        return { ok: false, error: { code: 'unreadable-answer', message: 'The server\'s answer could not be read (the connection may have dropped). Try again.' } };
+        return {
+          ok: false,
+          error: { code: 'unreadable-answer', message: "The server's answer could not be read (the connection may have dropped). Try again." },
+        };
       }
     }
     const error = await errorOf(response);
@@ -138,7 +149,11 @@ export class ConsoleApi {
    * names the body field that holds the id of an entity the command creates (a hospital, a
    * payment): such a retry reuses that id too, rather than creating a second one.
    */
-  async command<N extends CommandName>(name: N, body: Record<string, unknown>, options: { readonly newIdField?: string } = {}): Promise<ConsoleResult<CommandAnswerOf<N>>> {
+  async command<N extends CommandName>(
+    name: N,
+    body: Record<string, unknown>,
+    options: { readonly newIdField?: string } = {},
+  ): Promise<ConsoleResult<CommandAnswerOf<N>>> {
     const { newIdField } = options;
     const input = newIdField ? Object.fromEntries(Object.entries(body).filter(([key]) => key !== newIdField)) : body;
     const key = `${name} ${JSON.stringify(input)}`;

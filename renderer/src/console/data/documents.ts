@@ -6,7 +6,13 @@
  */
 import type { Role } from '@domain/ids';
 import type { CaseAuditTrailValue } from '@contract/reads';
-import type { ConsoleCaseValue, ConsoleClaimValue, ConsoleCollection, ConsoleDocumentOf as ContractDocumentOf, ConsoleSessionAnswerValue } from '@contract/console';
+import type {
+  ConsoleCaseValue,
+  ConsoleClaimValue,
+  ConsoleCollection,
+  ConsoleDocumentOf as ContractDocumentOf,
+  ConsoleSessionAnswerValue,
+} from '@contract/console';
 
 export type ConsoleCollectionName = ConsoleCollection;
 export const consoleCollectionNames: readonly ConsoleCollectionName[] = ['cases', 'claims'];

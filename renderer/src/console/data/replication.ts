@@ -44,43 +44,54 @@ class PullFailure extends Error {
 export function toConsoleDocument<C extends ConsoleCollectionName>(collection: C, document: Record<string, unknown>): WithDeleted<ConsoleDocumentOf[C]> {
   const problem = consoleDocumentProblem(collection, document);
   if (problem) {
-    throw new PullFailure({ code: 'invalid-replica-document', message: `The server sent a ${collection} record this page cannot read (${problem}). Reload the page; call IT support if this stays.` });
+    throw new PullFailure({
+      code: 'invalid-replica-document',
+      message: `The server sent a ${collection} record this page cannot read (${problem}). Reload the page; call IT support if this stays.`,
+    });
   }
   return { ...(document as unknown as ConsoleDocumentOf[C]), _deleted: false };
 }
 
-export function replicateConsole(database: ConsoleDatabase, api: ConsoleApi, collections: readonly ConsoleCollectionName[], options: { readonly onExpired: () => void; readonly batchSize?: number }): ConsoleReplication {
+export function replicateConsole(
+  database: ConsoleDatabase,
+  api: ConsoleApi,
+  collections: readonly ConsoleCollectionName[],
+  options: { readonly onExpired: () => void; readonly batchSize?: number },
+): ConsoleReplication {
   const status$ = new BehaviorSubject<ConsoleReplicaStatus>({ isReady: false, link: 'connecting', error: null, pulledAt: null });
   const update = (change: Partial<ConsoleReplicaStatus>) => status$.next({ ...status$.getValue(), ...change });
   const resync$ = new Subject<'RESYNC'>();
 
-  const states: RxReplicationState<unknown, ConsoleCheckpoint>[] = collections.map((name) => replicateRxCollection<ConsoleDocumentOf[typeof name], ConsoleCheckpoint>({
-    replicationIdentifier: `coverdesk-console-pull-${name}`,
-    collection: database[name] as never,
-    live: true,
-    waitForLeadership: false,
-    toggleOnDocumentVisible: false,
-    retryTime: 2_000,
-    pull: {
-      batchSize: options.batchSize ?? 500,
-      stream$: resync$.asObservable(),
-      handler: async (checkpoint, batchSize) => {
-        const answer = await api.pull(name, checkpoint ?? null, batchSize);
-        if (!answer.ok) {
-          update({ error: answer.error });
-          throw new PullFailure(answer.error);
-        }
-        try {
-          const documents = answer.value.documents.map((document) => toConsoleDocument(name, document));
-          update({ error: null, pulledAt: new Date().toISOString() });
-          return { documents, checkpoint: answer.value.checkpoint };
-        } catch (error) {
-          if (error instanceof PullFailure) update({ error: error.consoleError });
-          throw error;
-        }
-      },
-    },
-  }) as unknown as RxReplicationState<unknown, ConsoleCheckpoint>);
+  const states: RxReplicationState<unknown, ConsoleCheckpoint>[] = collections.map(
+    (name) =>
+      replicateRxCollection<ConsoleDocumentOf[typeof name], ConsoleCheckpoint>({
+        replicationIdentifier: `coverdesk-console-pull-${name}`,
+        collection: database[name] as never,
+        live: true,
+        waitForLeadership: false,
+        toggleOnDocumentVisible: false,
+        retryTime: 2_000,
+        pull: {
+          batchSize: options.batchSize ?? 500,
+          stream$: resync$.asObservable(),
+          handler: async (checkpoint, batchSize) => {
+            const answer = await api.pull(name, checkpoint ?? null, batchSize);
+            if (!answer.ok) {
+              update({ error: answer.error });
+              throw new PullFailure(answer.error);
+            }
+            try {
+              const documents = answer.value.documents.map((document) => toConsoleDocument(name, document));
+              update({ error: null, pulledAt: new Date().toISOString() });
+              return { documents, checkpoint: answer.value.checkpoint };
+            } catch (error) {
+              if (error instanceof PullFailure) update({ error: error.consoleError });
+              throw error;
+            }
+          },
+        },
+      }) as unknown as RxReplicationState<unknown, ConsoleCheckpoint>,
+  );
 
   // The link is down when the stream is, or when any request finds the server unreachable (an open
   // stream can outlive the network); a pull is then retried until one gets through.

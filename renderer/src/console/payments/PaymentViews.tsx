@@ -24,7 +24,8 @@ export function PaymentsApproved({ answers, scheme }: { readonly answers: readon
       <h2 id="payments-approved-heading">Payments approved in this session</h2>
       {answers.map((paid) => (
         <p key={paid.paymentId} className="notice notice-info" role="status">
-          <strong>Payment approved: reference {paid.reference}.</strong> {money(paid.amount)} for {paid.claims} claim(s): government {money(paid.governmentAmount)}, insurer {money(paid.insurerAmount)}; deductions {money(paid.deductions)}, paid {money(paid.netPaid)}.
+          <strong>Payment approved: reference {paid.reference}.</strong> {money(paid.amount)} for {paid.claims} claim(s): government{' '}
+          {money(paid.governmentAmount)}, insurer {money(paid.insurerAmount)}; deductions {money(paid.deductions)}, paid {money(paid.netPaid)}.
         </p>
       ))}
     </section>
@@ -43,20 +44,47 @@ export interface PendingPayment {
  * The confirm step's words: money leaves the scheme, so the amount, the government/insurer split,
  * the deductions and the hospital are repeated before anything is sent.
  */
-export function PaymentConfirmation({ batch, payment, scheme }: { readonly batch: Pick<HospitalBatch, 'hospitalName' | 'hospitalCode'>; readonly payment: PendingPayment; readonly scheme: Scheme }) {
+export function PaymentConfirmation({
+  batch,
+  payment,
+  scheme,
+}: {
+  readonly batch: Pick<HospitalBatch, 'hospitalName' | 'hospitalCode'>;
+  readonly payment: PendingPayment;
+  readonly scheme: Scheme;
+}) {
   const money = (minor: number) => formatMoney(minor, scheme);
   const { preview, governmentShareBp } = payment;
   return (
     <>
       <p>
-        {payment.claimCount} approved claim{payment.claimCount === 1 ? '' : 's'} of <strong>{batch.hospitalName} ({batch.hospitalCode})</strong>, one payment with one reference:
+        {payment.claimCount} approved claim{payment.claimCount === 1 ? '' : 's'} of{' '}
+        <strong>
+          {batch.hospitalName} ({batch.hospitalCode})
+        </strong>
+        , one payment with one reference:
       </p>
       <dl className="figures">
-        <div><dt>Approved total</dt><dd>{money(preview.amount)}</dd></div>
-        <div><dt>Government ({percent(governmentShareBp)})</dt><dd>{money(preview.governmentAmount)}</dd></div>
-        <div><dt>Insurer ({percent(10_000 - governmentShareBp)})</dt><dd>{money(preview.insurerAmount)}</dd></div>
-        <div><dt>Deductions</dt><dd>{money(preview.deductions)}</dd></div>
-        <div><dt>Paid to {batch.hospitalCode}</dt><dd>{money(preview.netPaid)}</dd></div>
+        <div>
+          <dt>Approved total</dt>
+          <dd>{money(preview.amount)}</dd>
+        </div>
+        <div>
+          <dt>Government ({percent(governmentShareBp)})</dt>
+          <dd>{money(preview.governmentAmount)}</dd>
+        </div>
+        <div>
+          <dt>Insurer ({percent(10_000 - governmentShareBp)})</dt>
+          <dd>{money(preview.insurerAmount)}</dd>
+        </div>
+        <div>
+          <dt>Deductions</dt>
+          <dd>{money(preview.deductions)}</dd>
+        </div>
+        <div>
+          <dt>Paid to {batch.hospitalCode}</dt>
+          <dd>{money(preview.netPaid)}</dd>
+        </div>
       </dl>
       <p>The money leaves the scheme and the claims are marked paid. This cannot be undone.</p>
     </>
@@ -68,7 +96,12 @@ export function PaymentConfirmation({ batch, payment, scheme }: { readonly batch
  * deductions, the government/insurer split the server will apply, then approve — behind a confirm
  * step that repeats the amount, the split and the hospital.
  */
-export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
+export function PaymentBatchPanel({
+  batch,
+  scheme,
+  governmentShareBp,
+  onPay,
+}: {
   readonly batch: HospitalBatch;
   readonly scheme: Scheme;
   readonly governmentShareBp: number | null;
@@ -95,7 +128,8 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
     if (chosen.length === 0) return setProblem('Choose at least one claim to pay.');
     if (!deductionsParsed.ok) return setProblem(`Deductions: ${deductionsParsed.message}`);
     // The confirm step must show the split: without the scheme's share there is nothing to confirm.
-    if (governmentShareBp === null) return setProblem('The government share has not been read from the server yet, so the split cannot be shown; wait a moment or reload, then approve.');
+    if (governmentShareBp === null)
+      return setProblem('The government share has not been read from the server yet, so the split cannot be shown; wait a moment or reload, then approve.');
     if (preview === null) return setProblem('Deductions cannot exceed the approved amount.');
     setProblem(null);
     setConfirming({ claimIds: chosen.map((claim) => claim.claimId), claimCount: chosen.length, preview, governmentShareBp });
@@ -114,24 +148,47 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
 
   return (
     <section className="panel payment-batch" aria-labelledby={headingId}>
-      <h2 id={headingId}>{batch.hospitalName} ({batch.hospitalCode}): {batch.claims.length} approved claim{batch.claims.length === 1 ? '' : 's'}</h2>
+      <h2 id={headingId}>
+        {batch.hospitalName} ({batch.hospitalCode}): {batch.claims.length} approved claim{batch.claims.length === 1 ? '' : 's'}
+      </h2>
       <form onSubmit={submit} noValidate>
         <table className="data-table">
           <caption>Approved claims of {batch.hospitalCode} not yet paid</caption>
-          <thead><tr><th scope="col">Pay</th><th scope="col">Patient</th><th scope="col">Package</th><th scope="col" className="number">Claimed payer part</th><th scope="col" className="number">Approved</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Pay</th>
+              <th scope="col">Patient</th>
+              <th scope="col">Package</th>
+              <th scope="col" className="number">
+                Claimed payer part
+              </th>
+              <th scope="col" className="number">
+                Approved
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {batch.claims.map((claim) => (
               <tr key={claim.id}>
                 <td>
-                  <input type="checkbox" aria-label={`Pay the claim of ${claim.memberName}`} checked={!excluded.has(claim.claimId)} disabled={paid !== null}
-                    onChange={(event) => setExcluded((current) => {
-                      const next = new Set(current);
-                      if (event.target.checked) next.delete(claim.claimId);
-                      else next.add(claim.claimId);
-                      return next;
-                    })} />
+                  <input
+                    type="checkbox"
+                    aria-label={`Pay the claim of ${claim.memberName}`}
+                    checked={!excluded.has(claim.claimId)}
+                    disabled={paid !== null}
+                    onChange={(event) =>
+                      setExcluded((current) => {
+                        const next = new Set(current);
+                        if (event.target.checked) next.delete(claim.claimId);
+                        else next.add(claim.claimId);
+                        return next;
+                      })
+                    }
+                  />
                 </td>
-                <th scope="row"><a href={caseHash(claim.caseId)}>{claim.memberName}</a></th>
+                <th scope="row">
+                  <a href={caseHash(claim.caseId)}>{claim.memberName}</a>
+                </th>
                 <td>{claim.packageCode ?? '—'}</td>
                 <td className="number">{money(claim.payerAmount)}</td>
                 <td className="number">{money(claim.approvedAmount ?? 0)}</td>
@@ -141,19 +198,49 @@ export function PaymentBatchPanel({ batch, scheme, governmentShareBp, onPay }: {
         </table>
         <div className="field">
           <label htmlFor={`${headingId}-deductions`}>Deductions ({currencySymbol(scheme)}, optional)</label>
-          <input id={`${headingId}-deductions`} inputMode="decimal" value={deductionsText} disabled={paid !== null} onChange={(event) => setDeductionsText(event.target.value)} aria-describedby={`${headingId}-deductions-hint`} />
-          <p id={`${headingId}-deductions-hint`} className="field-hint">Withheld from what the hospital receives (e.g. tax deducted at source).</p>
+          <input
+            id={`${headingId}-deductions`}
+            inputMode="decimal"
+            value={deductionsText}
+            disabled={paid !== null}
+            onChange={(event) => setDeductionsText(event.target.value)}
+            aria-describedby={`${headingId}-deductions-hint`}
+          />
+          <p id={`${headingId}-deductions-hint`} className="field-hint">
+            Withheld from what the hospital receives (e.g. tax deducted at source).
+          </p>
         </div>
         {preview ? (
           <dl className="figures" aria-label="The payment the server will make">
-            <div><dt>Approved total</dt><dd>{money(preview.amount)}</dd></div>
-            <div><dt>Government ({percent(governmentShareBp!)})</dt><dd>{money(preview.governmentAmount)}</dd></div>
-            <div><dt>Insurer ({percent(10_000 - governmentShareBp!)})</dt><dd>{money(preview.insurerAmount)}</dd></div>
-            <div><dt>Deductions</dt><dd>{money(preview.deductions)}</dd></div>
-            <div><dt>Paid to the hospital</dt><dd>{money(preview.netPaid)}</dd></div>
+            <div>
+              <dt>Approved total</dt>
+              <dd>{money(preview.amount)}</dd>
+            </div>
+            <div>
+              <dt>Government ({percent(governmentShareBp!)})</dt>
+              <dd>{money(preview.governmentAmount)}</dd>
+            </div>
+            <div>
+              <dt>Insurer ({percent(10_000 - governmentShareBp!)})</dt>
+              <dd>{money(preview.insurerAmount)}</dd>
+            </div>
+            <div>
+              <dt>Deductions</dt>
+              <dd>{money(preview.deductions)}</dd>
+            </div>
+            <div>
+              <dt>Paid to the hospital</dt>
+              <dd>{money(preview.netPaid)}</dd>
+            </div>
           </dl>
-        ) : governmentShareBp === null ? <p className="screen-subtitle">The split is computed by the server from the scheme's government share.</p> : null}
-        {problem ? <p className="field-problem" role="alert">{problem}</p> : null}
+        ) : governmentShareBp === null ? (
+          <p className="screen-subtitle">The split is computed by the server from the scheme's government share.</p>
+        ) : null}
+        {problem ? (
+          <p className="field-problem" role="alert">
+            {problem}
+          </p>
+        ) : null}
         {error && confirming === null ? <ErrorNotice error={error} title="Not paid." /> : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={isBusy || paid !== null}>
@@ -187,11 +274,24 @@ export function PaidPaymentsList({ payments, scheme }: { readonly payments: read
   return (
     <table className="data-table">
       <caption>Payments made, by reference</caption>
-      <thead><tr><th scope="col">Reference</th><th scope="col">Hospital</th><th scope="col" className="number">Claims</th><th scope="col" className="number">Approved</th></tr></thead>
+      <thead>
+        <tr>
+          <th scope="col">Reference</th>
+          <th scope="col">Hospital</th>
+          <th scope="col" className="number">
+            Claims
+          </th>
+          <th scope="col" className="number">
+            Approved
+          </th>
+        </tr>
+      </thead>
       <tbody>
         {payments.map((payment) => (
           <tr key={payment.reference}>
-            <th scope="row"><code>{payment.reference}</code></th>
+            <th scope="row">
+              <code>{payment.reference}</code>
+            </th>
             <td>{payment.hospitalCode}</td>
             <td className="number">{payment.claims.length}</td>
             <td className="number">{formatMoney(payment.approved, scheme)}</td>
@@ -213,25 +313,57 @@ export function ReconciliationView({ report, scheme, locale }: { readonly report
   return (
     <>
       <p className={`notice ${report.isBalanced ? 'notice-info' : 'notice-error'}`} role="status">
-        {report.isBalanced
-          ? <>Everything reconciles: paid {money(report.totals.netPaid)} + deductions {money(report.totals.deductions)} = approved {money(report.totals.approved)}.</>
-          : <>Not reconciled: {problems.length} payment(s) and {report.unmatchedClaims.length} claim(s) do not add up. They are listed below.</>}
-        {' '}<span className="screen-subtitle">Checked by the server at {formatTime(report.computedAt, locale)}.</span>
+        {report.isBalanced ? (
+          <>
+            Everything reconciles: paid {money(report.totals.netPaid)} + deductions {money(report.totals.deductions)} = approved {money(report.totals.approved)}
+            .
+          </>
+        ) : (
+          <>
+            Not reconciled: {problems.length} payment(s) and {report.unmatchedClaims.length} claim(s) do not add up. They are listed below.
+          </>
+        )}{' '}
+        <span className="screen-subtitle">Checked by the server at {formatTime(report.computedAt, locale)}.</span>
       </p>
-      {report.payments.length === 0 ? <p>No payment made yet.</p> : (
+      {report.payments.length === 0 ? (
+        <p>No payment made yet.</p>
+      ) : (
         <table className="data-table reconciliation">
           <caption>Payments: paid + deductions = approved</caption>
           <thead>
             <tr>
-              <th scope="col">Reference</th><th scope="col">Hospital</th><th scope="col" className="number">Claims</th>
-              <th scope="col" className="number">Approved</th><th scope="col" className="number">Paid</th><th scope="col" className="number">Deductions</th>
-              <th scope="col" className="number">Paid + deductions</th><th scope="col" className="number">Government</th><th scope="col" className="number">Insurer</th><th scope="col">Status</th>
+              <th scope="col">Reference</th>
+              <th scope="col">Hospital</th>
+              <th scope="col" className="number">
+                Claims
+              </th>
+              <th scope="col" className="number">
+                Approved
+              </th>
+              <th scope="col" className="number">
+                Paid
+              </th>
+              <th scope="col" className="number">
+                Deductions
+              </th>
+              <th scope="col" className="number">
+                Paid + deductions
+              </th>
+              <th scope="col" className="number">
+                Government
+              </th>
+              <th scope="col" className="number">
+                Insurer
+              </th>
+              <th scope="col">Status</th>
             </tr>
           </thead>
           <tbody>
             {report.payments.map((p) => (
               <tr key={p.paymentId}>
-                <th scope="row"><code>{p.reference}</code></th>
+                <th scope="row">
+                  <code>{p.reference}</code>
+                </th>
                 <td>{p.hospitalCode}</td>
                 <td className="number">{p.claims}</td>
                 <td className="number">{money(p.approved)}</td>
@@ -246,7 +378,9 @@ export function ReconciliationView({ report, scheme, locale }: { readonly report
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row" colSpan={3}>Total</th>
+              <th scope="row" colSpan={3}>
+                Total
+              </th>
               <td className="number">{money(report.totals.approved)}</td>
               <td className="number">{money(report.totals.netPaid)}</td>
               <td className="number">{money(report.totals.deductions)}</td>
@@ -262,8 +396,18 @@ export function ReconciliationView({ report, scheme, locale }: { readonly report
         <section className="panel" aria-labelledby="reconciliation-problems">
           <h2 id="reconciliation-problems">What does not add up</h2>
           <ul>
-            {problems.flatMap((p) => p.problems.map((problem) => <li key={`${p.paymentId}-${problem.kind}`}><code>{p.reference}</code>: {problem.message}</li>))}
-            {report.unmatchedClaims.map((c) => <li key={`${c.claimId}-${c.kind}`}>Claim <code>{c.claimId.slice(0, 8)}</code>: {c.message}</li>)}
+            {problems.flatMap((p) =>
+              p.problems.map((problem) => (
+                <li key={`${p.paymentId}-${problem.kind}`}>
+                  <code>{p.reference}</code>: {problem.message}
+                </li>
+              )),
+            )}
+            {report.unmatchedClaims.map((c) => (
+              <li key={`${c.claimId}-${c.kind}`}>
+                Claim <code>{c.claimId.slice(0, 8)}</code>: {c.message}
+              </li>
+            ))}
           </ul>
         </section>
       ) : null}

@@ -24,26 +24,35 @@ export function PaymentsWorkspace() {
     );
   }
   const batches = approvedBatches(claims);
-  const shareOf = (hospitalId: string) => (queue.state === 'loaded' ? queue.value.items.find((i) => i.hospitalId === hospitalId)?.governmentShareBp ?? null : null);
+  const shareOf = (hospitalId: string) =>
+    queue.state === 'loaded' ? (queue.value.items.find((i) => i.hospitalId === hospitalId)?.governmentShareBp ?? null) : null;
   return (
     <ScreenFrame title="Payments">
       <p className="screen-subtitle">Approved claims, one payment per hospital with one reference; the server splits it between government and insurer.</p>
       <PaymentsApproved answers={answers} scheme={session.scheme} />
       {queue.state === 'failed' ? <ErrorNotice error={queue.error} title="The payment split could not be read." /> : null}
-      {batches.length === 0 ? <p className="notice notice-info">No approved claim is waiting for payment.</p> : batches.map((batch) => (
-        <PaymentBatchPanel
-          key={`${batch.hospitalId}-${batch.claims.map((c) => c.id).join(',')}`}
-          batch={batch}
-          scheme={session.scheme}
-          governmentShareBp={shareOf(batch.hospitalId)}
-          onPay={async (claimIds, deductions) => {
-            const answer = await api.command('approve-payment', { paymentId: crypto.randomUUID(), claimIds: [...claimIds], ...(deductions > 0 ? { deductions } : {}) }, { newIdField: 'paymentId' });
-            if (answer.ok) setAnswers((current) => [...current, answer.value.result]);
-            replication.resync();
-            return answer;
-          }}
-        />
-      ))}
+      {batches.length === 0 ? (
+        <p className="notice notice-info">No approved claim is waiting for payment.</p>
+      ) : (
+        batches.map((batch) => (
+          <PaymentBatchPanel
+            key={`${batch.hospitalId}-${batch.claims.map((c) => c.id).join(',')}`}
+            batch={batch}
+            scheme={session.scheme}
+            governmentShareBp={shareOf(batch.hospitalId)}
+            onPay={async (claimIds, deductions) => {
+              const answer = await api.command(
+                'approve-payment',
+                { paymentId: crypto.randomUUID(), claimIds: [...claimIds], ...(deductions > 0 ? { deductions } : {}) },
+                { newIdField: 'paymentId' },
+              );
+              if (answer.ok) setAnswers((current) => [...current, answer.value.result]);
+              replication.resync();
+              return answer;
+            }}
+          />
+        ))
+      )}
       <section className="panel" aria-labelledby="payments-made-heading">
         <h2 id="payments-made-heading">Payments made</h2>
         <PaidPaymentsList payments={paidPayments(claims)} scheme={session.scheme} />
@@ -65,7 +74,9 @@ export function ReconciliationWorkspace() {
       {read.state === 'failed' ? <ErrorNotice error={read.error} title="The reconciliation could not be read." onRetry={reload} /> : null}
       {read.state === 'loaded' ? <ReconciliationView report={read.value} scheme={session.scheme} locale={session.scheme.locale} /> : null}
       <div className="button-row">
-        <button type="button" onClick={reload}>Reconcile again</button>
+        <button type="button" onClick={reload}>
+          Reconcile again
+        </button>
       </div>
     </ScreenFrame>
   );

@@ -61,9 +61,14 @@ export function paidPayments(claims: readonly ReviewClaim[]): PaidPayment[] {
     const reference = claim.paymentReference ?? claim.paymentId ?? 'unknown';
     byReference.set(reference, [...(byReference.get(reference) ?? []), claim]);
   }
-  return [...byReference.entries()].map(([reference, list]) => ({
-    reference, hospitalCode: list[0]!.hospitalCode, claims: list, approved: list.reduce((sum, claim) => sum + (claim.approvedAmount ?? 0), 0),
-  })).sort((a, b) => a.reference.localeCompare(b.reference));
+  return [...byReference.entries()]
+    .map(([reference, list]) => ({
+      reference,
+      hospitalCode: list[0]!.hospitalCode,
+      claims: list,
+      approved: list.reduce((sum, claim) => sum + (claim.approvedAmount ?? 0), 0),
+    }))
+    .sort((a, b) => a.reference.localeCompare(b.reference));
 }
 
 /** The reconciliation report as GET /reports/reconciliation sends it (sync-server/contract/reads.ts). */

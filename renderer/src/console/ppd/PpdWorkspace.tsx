@@ -25,11 +25,12 @@ export function PpdWorkspace() {
   const decided = ppdDecided(cases);
   return (
     <ScreenFrame title="Pre-auth review">
-      <p className="screen-subtitle">
-        Emergency cases first, then the oldest. Turnaround target: {formatDuration(target)}. Open a case to decide.
-      </p>
+      <p className="screen-subtitle">Emergency cases first, then the oldest. Turnaround target: {formatDuration(target)}. Open a case to decide.</p>
       <section className="panel" aria-labelledby="ppd-queue-heading">
-        <h2 id="ppd-queue-heading">Waiting ({queue.filter((item) => !item.isWaitingOnDesk).length} to decide, {queue.filter((item) => item.isWaitingOnDesk).length} on a query to the desk)</h2>
+        <h2 id="ppd-queue-heading">
+          Waiting ({queue.filter((item) => !item.isWaitingOnDesk).length} to decide, {queue.filter((item) => item.isWaitingOnDesk).length} on a query to the
+          desk)
+        </h2>
         <QueueTable
           caption="Pre-authorizations and enhancements waiting"
           empty="Nothing is waiting for a pre-auth decision."
@@ -38,22 +39,36 @@ export function PpdWorkspace() {
             key: item.key,
             caseDoc: item.caseDoc,
             requestedAt: item.requestedAt,
-            what: item.kind === 'preauth'
-              ? <>Pre-auth {item.caseDoc.preauth!.packageCode} · {item.caseDoc.preauth!.packageName}</>
-              : <>Enhancement on {item.caseDoc.preauth?.packageCode ?? 'the case'}</>,
+            what:
+              item.kind === 'preauth' ? (
+                <>
+                  Pre-auth {item.caseDoc.preauth!.packageCode} · {item.caseDoc.preauth!.packageName}
+                </>
+              ) : (
+                <>Enhancement on {item.caseDoc.preauth?.packageCode ?? 'the case'}</>
+              ),
             amount: <ConsoleMoney minor={item.amount} />,
-            status: item.isWaitingOnDesk ? { text: 'Queried: waiting on the desk', tone: 'warning' } : item.caseDoc.preauth?.queryResponse && item.kind === 'preauth' ? { text: 'Desk answered', tone: 'waiting' } : { text: 'To decide', tone: 'waiting' },
+            status: item.isWaitingOnDesk
+              ? { text: 'Queried: waiting on the desk', tone: 'warning' }
+              : item.caseDoc.preauth?.queryResponse && item.kind === 'preauth'
+                ? { text: 'Desk answered', tone: 'waiting' }
+                : { text: 'To decide', tone: 'waiting' },
           }))}
         />
       </section>
       <section className="panel" aria-labelledby="ppd-decided-heading">
         <h2 id="ppd-decided-heading">Recently decided</h2>
-        {decided.length === 0 ? <p>No pre-auth decided yet.</p> : (
+        {decided.length === 0 ? (
+          <p>No pre-auth decided yet.</p>
+        ) : (
           <ul className="plain-list">
             {decided.map((caseDoc) => (
               <li key={caseDoc.id}>
                 <a href={caseHash(caseDoc.caseId)}>{caseDoc.member.fullName}</a> ({caseDoc.hospitalCode}, {caseDoc.preauth!.packageCode}):{' '}
-                <StatusBadge text={caseDoc.preauth!.status === 'approved' ? 'Approved' : 'Rejected'} tone={caseDoc.preauth!.status === 'approved' ? 'good' : 'bad'} />{' '}
+                <StatusBadge
+                  text={caseDoc.preauth!.status === 'approved' ? 'Approved' : 'Rejected'}
+                  tone={caseDoc.preauth!.status === 'approved' ? 'good' : 'bad'}
+                />{' '}
                 {caseDoc.preauth!.approvedAmount !== null ? <ConsoleMoney minor={caseDoc.preauth!.approvedAmount} /> : null}
               </li>
             ))}

@@ -16,17 +16,34 @@ export function ppdQueue(cases: readonly ConsoleCase[]): PpdQueueItem[] {
   for (const caseDoc of cases) {
     const preauth = caseDoc.preauth;
     if (preauth && !preauth.isUnspecified && (preauth.status === 'pending' || preauth.status === 'queried')) {
-      items.push({ key: `p-${caseDoc.id}`, kind: 'preauth', caseDoc, amount: preauth.requestedAmount, requestedAt: preauth.requestedAt, isWaitingOnDesk: preauth.status === 'queried' });
+      items.push({
+        key: `p-${caseDoc.id}`,
+        kind: 'preauth',
+        caseDoc,
+        amount: preauth.requestedAmount,
+        requestedAt: preauth.requestedAt,
+        isWaitingOnDesk: preauth.status === 'queried',
+      });
     }
     for (const enhancement of caseDoc.enhancements) {
-      if (enhancement.status === 'pending') items.push({ key: `e-${enhancement.id}`, kind: 'enhancement', caseDoc, amount: enhancement.requestedAmount, requestedAt: enhancement.requestedAt, isWaitingOnDesk: false });
+      if (enhancement.status === 'pending')
+        items.push({
+          key: `e-${enhancement.id}`,
+          kind: 'enhancement',
+          caseDoc,
+          amount: enhancement.requestedAmount,
+          requestedAt: enhancement.requestedAt,
+          isWaitingOnDesk: false,
+        });
     }
   }
-  return items.sort((a, b) =>
-    Number(a.isWaitingOnDesk) - Number(b.isWaitingOnDesk)
-    || Number(b.caseDoc.isEmergency) - Number(a.caseDoc.isEmergency)
-    || a.requestedAt.localeCompare(b.requestedAt)
-    || a.key.localeCompare(b.key));
+  return items.sort(
+    (a, b) =>
+      Number(a.isWaitingOnDesk) - Number(b.isWaitingOnDesk) ||
+      Number(b.caseDoc.isEmergency) - Number(a.caseDoc.isEmergency) ||
+      a.requestedAt.localeCompare(b.requestedAt) ||
+      a.key.localeCompare(b.key),
+  );
 }
 
 /** Pre-auths PPD decided, newest first. */

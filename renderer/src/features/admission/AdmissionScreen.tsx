@@ -28,7 +28,14 @@ export function AdmissionScreen({ familyId, memberId, method }: { readonly famil
     );
   }
   return (
-    <ScreenFrame title={`Admit ${member.fullName}`} headingExtra={<p className="screen-subtitle">{member.schemeMemberId} · identity confirmed by {identityMethodLabel(method).toLowerCase()}</p>}>
+    <ScreenFrame
+      title={`Admit ${member.fullName}`}
+      headingExtra={
+        <p className="screen-subtitle">
+          {member.schemeMemberId} · identity confirmed by {identityMethodLabel(method).toLowerCase()}
+        </p>
+      }
+    >
       <AdmissionStep family={family.value} member={member} method={method} />
     </ScreenFrame>
   );

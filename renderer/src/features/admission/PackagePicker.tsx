@@ -21,7 +21,11 @@ export function PackagePicker({ selectedCode, onSelect }: { readonly selectedCod
   const groupName = useId();
   const listRef = useRef<HTMLDivElement>(null);
   const [search, setSearch] = useState('');
-  const packages = useObservable<readonly PackageView[] | null>(() => database.packages.find({ sort: [{ code: 'asc' }] }).$.pipe(map((found) => found.map((pkg) => pkg.toJSON()))), null, [database]);
+  const packages = useObservable<readonly PackageView[] | null>(
+    () => database.packages.find({ sort: [{ code: 'asc' }] }).$.pipe(map((found) => found.map((pkg) => pkg.toJSON()))),
+    null,
+    [database],
+  );
   const replica = useObservable(() => replication.status$, replication.status(), [replication]);
   const matches = useMemo(() => searchPackages(packages ?? [], search), [packages, search]);
   const shown = matches.slice(0, shownAtMost);
@@ -40,13 +44,24 @@ export function PackagePicker({ selectedCode, onSelect }: { readonly selectedCod
   return (
     <fieldset className="package-picker">
       <legend>Treatment package</legend>
-      <TextField label="Search by code, name or specialty" value={search} onChange={(event) => setSearch(event.target.value)} onKeyDown={onSearchKey} autoComplete="off" hint="Enter picks the first match; arrow keys move through the list." />
+      <TextField
+        label="Search by code, name or specialty"
+        value={search}
+        onChange={(event) => setSearch(event.target.value)}
+        onKeyDown={onSearchKey}
+        autoComplete="off"
+        hint="Enter picks the first match; arrow keys move through the list."
+      />
       {replica.errors.packages ? <ErrorNotice error={replica.errors.packages} title="The package list may be out of date." /> : null}
       {isLoading ? (
         <LoadingNotice>Loading the package catalogue…</LoadingNotice>
       ) : (
         <p className="muted" role="status">
-          {matches.length === 0 ? 'No package matches.' : matches.length > shownAtMost ? `${matches.length} packages match; the first ${shownAtMost} are shown.` : `${matches.length} package${matches.length === 1 ? '' : 's'} match.`}
+          {matches.length === 0
+            ? 'No package matches.'
+            : matches.length > shownAtMost
+              ? `${matches.length} packages match; the first ${shownAtMost} are shown.`
+              : `${matches.length} package${matches.length === 1 ? '' : 's'} match.`}
         </p>
       )}
       <div className="package-list" ref={listRef}>

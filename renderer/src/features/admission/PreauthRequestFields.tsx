@@ -18,7 +18,10 @@ export const emptyPreauthDraft: PreauthDraft = { pkg: null, estimate: '', clinic
 export type PreauthRequest = { readonly packageCode: string; readonly estimatedAmount?: number; readonly clinicalNote?: string };
 
 /** The draft as channel arguments, or the sentence saying what is missing. */
-export function preauthRequestOf(draft: PreauthDraft, scheme: Pick<SchemeInfo, 'minorPerUnit'>): { readonly ok: true; readonly request: PreauthRequest } | { readonly ok: false; readonly field: 'package' | 'estimate'; readonly message: string } {
+export function preauthRequestOf(
+  draft: PreauthDraft,
+  scheme: Pick<SchemeInfo, 'minorPerUnit'>,
+): { readonly ok: true; readonly request: PreauthRequest } | { readonly ok: false; readonly field: 'package' | 'estimate'; readonly message: string } {
   if (!draft.pkg) return { ok: false, field: 'package', message: 'Choose a treatment package.' };
   const note = draft.clinicalNote.trim();
   if (!draft.pkg.isUnspecified) return { ok: true, request: { packageCode: draft.pkg.code, ...(note ? { clinicalNote: note } : {}) } };
@@ -50,18 +53,38 @@ export function PreauthRequestFields({ draft, onChange, family, problem }: Preau
   return (
     <div className="preauth-fields">
       <PackagePicker selectedCode={draft.pkg?.code ?? null} onSelect={(pkg) => onChange({ ...draft, pkg })} />
-      {problem?.field === 'package' ? <p className="field-problem" role="alert">{problem.message}</p> : null}
+      {problem?.field === 'package' ? (
+        <p className="field-problem" role="alert">
+          {problem.message}
+        </p>
+      ) : null}
       {draft.pkg?.isUnspecified ? (
         <>
           <InfoNotice>
             <p>
-              <strong>Unspecified package: the committee path.</strong> The Medical Committee reviews the case and recommends an amount, then the scheme Admin approves it. Nothing is held on the family cover until then, and bookings stay pending. Give your best estimate and a clinical note the committee can judge.
+              <strong>Unspecified package: the committee path.</strong> The Medical Committee reviews the case and recommends an amount, then the scheme Admin
+              approves it. Nothing is held on the family cover until then, and bookings stay pending. Give your best estimate and a clinical note the committee
+              can judge.
             </p>
           </InfoNotice>
-          <TextField label={`Estimated amount (${currencySymbol(scheme)})`} value={draft.estimate} onChange={(event) => onChange({ ...draft, estimate: event.target.value })} inputMode="decimal" autoComplete="off" problem={problem?.field === 'estimate' ? problem.message : null} hint="Whole rupees or with paise, e.g. 42000 or 42,000.50" />
+          <TextField
+            label={`Estimated amount (${currencySymbol(scheme)})`}
+            value={draft.estimate}
+            onChange={(event) => onChange({ ...draft, estimate: event.target.value })}
+            inputMode="decimal"
+            autoComplete="off"
+            problem={problem?.field === 'estimate' ? problem.message : null}
+            hint="Whole rupees or with paise, e.g. 42000 or 42,000.50"
+          />
         </>
       ) : null}
-      <TextAreaField label={draft.pkg?.isUnspecified ? 'Clinical note for the committee' : 'Clinical note (optional)'} value={draft.clinicalNote} onChange={(event) => onChange({ ...draft, clinicalNote: event.target.value })} rows={2} maxLength={2000} />
+      <TextAreaField
+        label={draft.pkg?.isUnspecified ? 'Clinical note for the committee' : 'Clinical note (optional)'}
+        value={draft.clinicalNote}
+        onChange={(event) => onChange({ ...draft, clinicalNote: event.target.value })}
+        rows={2}
+        maxLength={2000}
+      />
       {family && amount !== null ? <HoldPreview requested={amount} family={family} isCommitteePath={draft.pkg?.isUnspecified ?? false} /> : null}
     </div>
   );
@@ -81,7 +104,8 @@ function HoldPreview({ requested, family, isCommitteePath }: { readonly requeste
       <Money minor={decision.granted} />
       {decision.shortfall > 0 ? (
         <>
-          ; <strong>
+          ;{' '}
+          <strong>
             <Money minor={decision.shortfall} /> would be shortfall, paid by the patient
           </strong>
         </>

@@ -35,7 +35,11 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
 
   const chooseItemCode = (itemCode: string): void => {
     const known = knownItems.find((item) => item.itemCode.toLowerCase() === itemCode.trim().toLowerCase());
-    setDraft(known ? { ...draft, itemCode: known.itemCode, description: known.description, unitPrice: minorToInput(known.unitPrice, scheme.minorPerUnit) } : { ...draft, itemCode });
+    setDraft(
+      known
+        ? { ...draft, itemCode: known.itemCode, description: known.description, unitPrice: minorToInput(known.unitPrice, scheme.minorPerUnit) }
+        : { ...draft, itemCode },
+    );
   };
 
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
@@ -43,7 +47,13 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
     const found = bookingProblems(draft, scheme.minorPerUnit);
     setProblems(found);
     if (Object.keys(found).length > 0 || quantity === null || !price.ok) return;
-    const answer = await command.run('bookings.add', { caseId: liveCase.caseId, itemCode: draft.itemCode.trim(), description: draft.description.trim(), quantity, unitPrice: price.minor });
+    const answer = await command.run('bookings.add', {
+      caseId: liveCase.caseId,
+      itemCode: draft.itemCode.trim(),
+      description: draft.description.trim(),
+      quantity,
+      unitPrice: price.minor,
+    });
     if (answer?.ok) {
       setDraft(emptyBookingDraft);
       itemRef.current?.focus();
@@ -54,7 +64,17 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
     <form className="booking-form" onSubmit={(event) => void submit(event)} noValidate aria-labelledby="booking-form-title">
       <h3 id="booking-form-title">Add a booking</h3>
       <div className="form-grid">
-        <TextField label="Item code" inputRef={itemRef} list={listId} value={draft.itemCode} onChange={(event) => chooseItemCode(event.target.value)} problem={problems.itemCode ?? null} autoComplete="off" aria-keyshortcuts="Alt+B" hint="Type to pick an item booked before, or enter any code." />
+        <TextField
+          label="Item code"
+          inputRef={itemRef}
+          list={listId}
+          value={draft.itemCode}
+          onChange={(event) => chooseItemCode(event.target.value)}
+          problem={problems.itemCode ?? null}
+          autoComplete="off"
+          aria-keyshortcuts="Alt+B"
+          hint="Type to pick an item booked before, or enter any code."
+        />
         <datalist id={listId}>
           {knownItems.map((item) => (
             <option key={item.itemCode} value={item.itemCode}>
@@ -62,9 +82,29 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
             </option>
           ))}
         </datalist>
-        <TextField label="Description" value={draft.description} onChange={(event) => setDraft({ ...draft, description: event.target.value })} problem={problems.description ?? null} autoComplete="off" />
-        <TextField label="Quantity" value={draft.quantity} inputMode="numeric" onChange={(event) => setDraft({ ...draft, quantity: event.target.value })} problem={problems.quantity ?? null} autoComplete="off" />
-        <TextField label={`Unit price (${currencySymbol(scheme)})`} value={draft.unitPrice} inputMode="decimal" onChange={(event) => setDraft({ ...draft, unitPrice: event.target.value })} problem={problems.unitPrice ?? null} autoComplete="off" />
+        <TextField
+          label="Description"
+          value={draft.description}
+          onChange={(event) => setDraft({ ...draft, description: event.target.value })}
+          problem={problems.description ?? null}
+          autoComplete="off"
+        />
+        <TextField
+          label="Quantity"
+          value={draft.quantity}
+          inputMode="numeric"
+          onChange={(event) => setDraft({ ...draft, quantity: event.target.value })}
+          problem={problems.quantity ?? null}
+          autoComplete="off"
+        />
+        <TextField
+          label={`Unit price (${currencySymbol(scheme)})`}
+          value={draft.unitPrice}
+          inputMode="decimal"
+          onChange={(event) => setDraft({ ...draft, unitPrice: event.target.value })}
+          problem={problems.unitPrice ?? null}
+          autoComplete="off"
+        />
       </div>
       <RunningTotal amount={amount} projection={projection} bookingSum={liveCase.bookingSum} />
       {command.state.status === 'failed' ? <ErrorNotice error={command.state.error} /> : null}
@@ -75,19 +115,36 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
   );
 }
 
-function RunningTotal({ amount, projection, bookingSum }: { readonly amount: number; readonly projection: ReturnType<typeof projectBooking>; readonly bookingSum: number }) {
+function RunningTotal({
+  amount,
+  projection,
+  bookingSum,
+}: {
+  readonly amount: number;
+  readonly projection: ReturnType<typeof projectBooking>;
+  readonly bookingSum: number;
+}) {
   return (
     <p className={projection.beyondHold ? 'running-total warning-text' : 'running-total'} aria-live="polite">
-      Booked <Money minor={bookingSum} /> + this entry <Money minor={amount} /> = <strong><Money minor={projection.total} /></strong>
+      Booked <Money minor={bookingSum} /> + this entry <Money minor={amount} /> ={' '}
+      <strong>
+        <Money minor={projection.total} />
+      </strong>
       {projection.leftInHold === null ? (
         <> · no hold placed yet: the booking stays pending until the server places one.</>
       ) : projection.beyondHold ? (
         <>
-          {' '}· <strong><Money minor={projection.beyondHold} /> beyond the hold</strong>: the server will extend the hold if policy allows, otherwise it is shortfall. Request an enhancement if the treatment needs it.
+          {' '}
+          ·{' '}
+          <strong>
+            <Money minor={projection.beyondHold} /> beyond the hold
+          </strong>
+          : the server will extend the hold if policy allows, otherwise it is shortfall. Request an enhancement if the treatment needs it.
         </>
       ) : (
         <>
-          {' '}· <Money minor={projection.leftInHold} /> left in the hold.
+          {' '}
+          · <Money minor={projection.leftInHold} /> left in the hold.
         </>
       )}
     </p>

@@ -18,11 +18,21 @@ export function BookingsTable({ liveCase, canVoid }: { readonly liveCase: CaseVi
         <thead>
           <tr>
             <th scope="col">Item</th>
-            <th scope="col" className="number">Qty</th>
-            <th scope="col" className="number">Unit price</th>
-            <th scope="col" className="number">Amount</th>
-            <th scope="col" className="number">Covered</th>
-            <th scope="col" className="number">Shortfall</th>
+            <th scope="col" className="number">
+              Qty
+            </th>
+            <th scope="col" className="number">
+              Unit price
+            </th>
+            <th scope="col" className="number">
+              Amount
+            </th>
+            <th scope="col" className="number">
+              Covered
+            </th>
+            <th scope="col" className="number">
+              Shortfall
+            </th>
             <th scope="col">Status</th>
             {canVoid ? <th scope="col">Action</th> : null}
           </tr>
@@ -102,9 +112,17 @@ function VoidDialog({ booking, onClose }: { readonly booking: BookingView; reado
       }}
     >
       <p>
-        {booking.description}, {booking.quantity} × {format(booking.unitPrice)} = {format(booking.amount)}. A voided booking stays on record for audit and no longer counts in the booking sum.
+        {booking.description}, {booking.quantity} × {format(booking.unitPrice)} = {format(booking.amount)}. A voided booking stays on record for audit and no
+        longer counts in the booking sum.
       </p>
-      <TextField label="Reason for voiding" value={reason} onChange={(event) => setReason(event.target.value)} hint="At least 5 characters, e.g. entered twice. Enter confirms." autoFocus autoComplete="off" />
+      <TextField
+        label="Reason for voiding"
+        value={reason}
+        onChange={(event) => setReason(event.target.value)}
+        hint="At least 5 characters, e.g. entered twice. Enter confirms."
+        autoFocus
+        autoComplete="off"
+      />
     </ConfirmDialog>
   );
 }

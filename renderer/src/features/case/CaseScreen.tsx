@@ -64,7 +64,13 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
         </div>
         <div className="case-side">
           <HoldSummary liveCase={liveCase} />
-          {family.status === 'ready' ? <BalanceBar balance={family.value.balance} pendingAmount={family.value.pendingAmount} heading="Family cover" /> : family.status === 'loading' ? <LoadingNotice>Loading the family balance…</LoadingNotice> : <ErrorNotice error={family.error} onRetry={family.reload} />}
+          {family.status === 'ready' ? (
+            <BalanceBar balance={family.value.balance} pendingAmount={family.value.pendingAmount} heading="Family cover" />
+          ) : family.status === 'loading' ? (
+            <LoadingNotice>Loading the family balance…</LoadingNotice>
+          ) : (
+            <ErrorNotice error={family.error} onRetry={family.reload} />
+          )}
         </div>
       </div>
     </ScreenFrame>

@@ -26,7 +26,8 @@ export function CaseSummary({ liveCase }: { readonly liveCase: LiveCase }) {
             {liveCase.isEmergency ? ' · emergency' : ''}
             {reachedServerAt ? (
               <>
-                {' '}· reached the server at <time dateTime={reachedServerAt}>{formatTime(reachedServerAt, locale)}</time>
+                {' '}
+                · reached the server at <time dateTime={reachedServerAt}>{formatTime(reachedServerAt, locale)}</time>
               </>
             ) : null}
           </dd>
@@ -40,7 +41,15 @@ export function CaseSummary({ liveCase }: { readonly liveCase: LiveCase }) {
         </div>
         <div>
           <dt>Changes on this desk</dt>
-          <dd>{liveCase.hasPendingChanges === null ? 'Unknown' : liveCase.hasPendingChanges ? <StatusBadge text="Waiting to be sent to the server" tone="waiting" /> : 'All confirmed by the server'}</dd>
+          <dd>
+            {liveCase.hasPendingChanges === null ? (
+              'Unknown'
+            ) : liveCase.hasPendingChanges ? (
+              <StatusBadge text="Waiting to be sent to the server" tone="waiting" />
+            ) : (
+              'All confirmed by the server'
+            )}
+          </dd>
         </div>
       </dl>
       {liveCase.rejection ? <ErrorNotice error={liveCase.rejection} title="The server refused this admission." /> : null}

@@ -36,7 +36,8 @@ export function ClosingPanel({ liveCase, isDischargeOpen, onDischargeOpen, claim
           Claim of <Money minor={claim.amount} />: {claim.status}
           {claim.approvedAmount !== null ? (
             <>
-              {' '}— <Money minor={claim.approvedAmount} /> approved by the payer
+              {' '}
+              — <Money minor={claim.approvedAmount} /> approved by the payer
             </>
           ) : null}
           .
@@ -111,25 +112,29 @@ function ClaimForm({ liveCase, amountRef }: { readonly liveCase: LiveCase; reado
   // The dialog has its own form: it sits beside the claim form, never inside it (nested forms are invalid).
   return (
     <>
-    <form onSubmit={submit} noValidate>
-      <TextField
-        label={`Claim amount (${currencySymbol(scheme)})`}
-        inputRef={amountRef}
-        value={amount}
-        onChange={(event) => {
-          setAmount(event.target.value);
-          setProblem(null);
-        }}
-        inputMode="decimal"
-        autoComplete="off"
-        aria-keyshortcuts="Alt+L"
-        problem={problem}
-        hint={difference !== 0 ? `The booking sum is ${format(liveCase.bookingSum)}; this differs by ${format(Math.abs(difference))}, and the server refuses such a claim: it cannot be submitted.` : `Equals the booking sum, ${format(liveCase.bookingSum)}.`}
-      />
-      <button type="submit" className="primary">
-        Submit claim…
-      </button>
-    </form>
+      <form onSubmit={submit} noValidate>
+        <TextField
+          label={`Claim amount (${currencySymbol(scheme)})`}
+          inputRef={amountRef}
+          value={amount}
+          onChange={(event) => {
+            setAmount(event.target.value);
+            setProblem(null);
+          }}
+          inputMode="decimal"
+          autoComplete="off"
+          aria-keyshortcuts="Alt+L"
+          problem={problem}
+          hint={
+            difference !== 0
+              ? `The booking sum is ${format(liveCase.bookingSum)}; this differs by ${format(Math.abs(difference))}, and the server refuses such a claim: it cannot be submitted.`
+              : `Equals the booking sum, ${format(liveCase.bookingSum)}.`
+          }
+        />
+        <button type="submit" className="primary">
+          Submit claim…
+        </button>
+      </form>
       <ConfirmDialog
         isOpen={confirming !== null}
         title={`Submit a claim of ${format(confirming ?? 0)}?`}
@@ -171,7 +176,12 @@ export function ClaimRefusal({ claim, bookingSum }: { readonly claim: NonNullabl
           The server refused the claim of <Money minor={claim.amount} />
           {claim.rejection ? ':' : '.'}
         </strong>{' '}
-        {claim.rejection?.message ?? (claim.amount !== bookingSum ? <>A claim must equal the booking sum, <Money minor={bookingSum} />.</> : null)}
+        {claim.rejection?.message ??
+          (claim.amount !== bookingSum ? (
+            <>
+              A claim must equal the booking sum, <Money minor={bookingSum} />.
+            </>
+          ) : null)}
       </p>
       <p>Correct it and raise the claim again.</p>
     </div>
@@ -206,7 +216,14 @@ function CancelAction({ liveCase }: { readonly liveCase: LiveCase }) {
         }}
       >
         <p>The hold on the family cover is released and the case is closed. This cannot be undone.</p>
-        <TextField label="Reason for cancelling" value={reason} onChange={(event) => setReason(event.target.value)} hint="At least 5 characters, e.g. admitted in error. Enter confirms." autoFocus autoComplete="off" />
+        <TextField
+          label="Reason for cancelling"
+          value={reason}
+          onChange={(event) => setReason(event.target.value)}
+          hint="At least 5 characters, e.g. admitted in error. Enter confirms."
+          autoFocus
+          autoComplete="off"
+        />
       </ConfirmDialog>
     </>
   );
@@ -221,8 +238,12 @@ function ClaimDeductions({ lines }: { readonly lines: readonly ClaimLineView[] }
       <thead>
         <tr>
           <th scope="col">Booking</th>
-          <th scope="col" className="number">Claimed</th>
-          <th scope="col" className="number">Approved</th>
+          <th scope="col" className="number">
+            Claimed
+          </th>
+          <th scope="col" className="number">
+            Approved
+          </th>
           <th scope="col">Reason</th>
         </tr>
       </thead>

@@ -19,8 +19,12 @@ export function EnhancementPanel({ liveCase, amountRef }: { readonly liveCase: C
           <caption className="visually-hidden">Enhancement requests</caption>
           <thead>
             <tr>
-              <th scope="col" className="number">Requested</th>
-              <th scope="col" className="number">Approved</th>
+              <th scope="col" className="number">
+                Requested
+              </th>
+              <th scope="col" className="number">
+                Approved
+              </th>
               <th scope="col">Status</th>
               <th scope="col">Reason</th>
               <th scope="col">Reviewer's reason</th>
@@ -45,7 +49,11 @@ export function EnhancementPanel({ liveCase, amountRef }: { readonly liveCase: C
       ) : (
         <p>No enhancement requested.</p>
       )}
-      {canRequest ? <EnhancementForm liveCase={liveCase} amountRef={amountRef} /> : <p className="muted">An enhancement can be requested once the pre-auth is approved, while the patient is admitted.</p>}
+      {canRequest ? (
+        <EnhancementForm liveCase={liveCase} amountRef={amountRef} />
+      ) : (
+        <p className="muted">An enhancement can be requested once the pre-auth is approved, while the patient is admitted.</p>
+      )}
     </section>
   );
 }
@@ -75,8 +83,24 @@ function EnhancementForm({ liveCase, amountRef }: { readonly liveCase: CaseView;
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
       <div className="form-grid">
-        <TextField label={`Additional amount (${currencySymbol(scheme)})`} inputRef={amountRef} value={amount} onChange={(event) => setAmount(event.target.value)} inputMode="decimal" problem={problems.amount ?? null} autoComplete="off" aria-keyshortcuts="Alt+E" hint={suggestion > 0 ? 'Prefilled with what the bookings exceed the hold by.' : undefined} />
-        <TextField label="Clinical reason" value={reason} onChange={(event) => setReason(event.target.value)} problem={problems.reason ?? null} autoComplete="off" />
+        <TextField
+          label={`Additional amount (${currencySymbol(scheme)})`}
+          inputRef={amountRef}
+          value={amount}
+          onChange={(event) => setAmount(event.target.value)}
+          inputMode="decimal"
+          problem={problems.amount ?? null}
+          autoComplete="off"
+          aria-keyshortcuts="Alt+E"
+          hint={suggestion > 0 ? 'Prefilled with what the bookings exceed the hold by.' : undefined}
+        />
+        <TextField
+          label="Clinical reason"
+          value={reason}
+          onChange={(event) => setReason(event.target.value)}
+          problem={problems.reason ?? null}
+          autoComplete="off"
+        />
       </div>
       {command.state.status === 'failed' ? <ErrorNotice error={command.state.error} /> : null}
       <button type="submit" disabled={command.state.status === 'running'}>

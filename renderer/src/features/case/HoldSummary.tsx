@@ -41,7 +41,13 @@ export function HoldSummary({ liveCase }: { readonly liveCase: CaseView }) {
           </p>
         </>
       ) : (
-        <p>No hold yet: the server places it when it receives the pre-auth request{liveCase.preauth.status === 'committee-review' || liveCase.preauth.status === 'admin-review' ? ' and, for an unspecified package, once Admin approves the committee’s amount' : ''}.</p>
+        <p>
+          No hold yet: the server places it when it receives the pre-auth request
+          {liveCase.preauth.status === 'committee-review' || liveCase.preauth.status === 'admin-review'
+            ? ' and, for an unspecified package, once Admin approves the committee’s amount'
+            : ''}
+          .
+        </p>
       )}
     </section>
   );

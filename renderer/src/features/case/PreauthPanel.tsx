@@ -56,7 +56,9 @@ export function PreauthPanel({ liveCase, headingRef }: { readonly liveCase: Live
       ) : null}
       {preauth.shortfall ? (
         <p className="warning-text">
-          {preauth.shortfall === preauth.requestedAmount ? 'The family cover has nothing left for this package: all of ' : 'The family cover could hold only part of this package: '}
+          {preauth.shortfall === preauth.requestedAmount
+            ? 'The family cover has nothing left for this package: all of '
+            : 'The family cover could hold only part of this package: '}
           <Money minor={preauth.shortfall} /> is the patient’s to pay. Tell the patient now.
         </p>
       ) : null}

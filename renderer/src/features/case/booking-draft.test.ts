@@ -6,14 +6,20 @@ describe('booking form problems follow the fields as they are edited', () => {
 
   it('a save attempt names every field that is wrong', () => {
     expect(afterSave).toEqual({
-      itemCode: 'Enter the item or service code.', description: 'Describe the item or service.',
-      quantity: 'Use a whole number, at least 1.', unitPrice: 'Enter an amount.',
+      itemCode: 'Enter the item or service code.',
+      description: 'Describe the item or service.',
+      quantity: 'Use a whole number, at least 1.',
+      unitPrice: 'Enter an amount.',
     });
   });
 
   it('a field made valid loses its problem at once; the others keep theirs', () => {
     const draft = { ...emptyBookingDraft, quantity: 'two', itemCode: 'WARD' };
-    expect(revisedProblems(afterSave, draft, 100)).toEqual({ description: 'Describe the item or service.', quantity: 'Use a whole number, at least 1.', unitPrice: 'Enter an amount.' });
+    expect(revisedProblems(afterSave, draft, 100)).toEqual({
+      description: 'Describe the item or service.',
+      quantity: 'Use a whole number, at least 1.',
+      unitPrice: 'Enter an amount.',
+    });
   });
 
   it('a field still wrong in another way says the new problem', () => {

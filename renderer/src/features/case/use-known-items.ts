@@ -20,7 +20,8 @@ export function useKnownItems(): readonly KnownItem[] {
         map((bookings) => {
           const items = new Map<string, KnownItem>();
           for (const booking of bookings) {
-            if (!items.has(booking.itemCode)) items.set(booking.itemCode, { itemCode: booking.itemCode, description: booking.description, unitPrice: booking.unitPrice });
+            if (!items.has(booking.itemCode))
+              items.set(booking.itemCode, { itemCode: booking.itemCode, description: booking.description, unitPrice: booking.unitPrice });
           }
           return [...items.values()].sort((a, b) => a.itemCode.localeCompare(b.itemCode));
         }),

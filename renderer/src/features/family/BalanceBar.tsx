@@ -63,7 +63,8 @@ export function BalanceBar({ balance, pendingAmount, heading = 'Family cover' }:
       </p>
       {segments.pendingBeyondAvailable > 0 ? (
         <p className="warning-text">
-          <Money minor={segments.pendingBeyondAvailable} /> of the pending bookings is more than the cover has available: unless more cover is found it will be shortfall, paid by the patient.
+          <Money minor={segments.pendingBeyondAvailable} /> of the pending bookings is more than the cover has available: unless more cover is found it will be
+          shortfall, paid by the patient.
         </p>
       ) : null}
     </section>

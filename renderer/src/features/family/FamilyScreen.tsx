@@ -24,7 +24,14 @@ export function FamilyScreen({ familyId }: { readonly familyId: string }) {
   }
   const { value } = family;
   return (
-    <ScreenFrame title={`Family ${value.familyNumber}`} headingExtra={<p className="screen-subtitle">District {value.district} · registered phone ending {value.registeredPhoneEnding}</p>}>
+    <ScreenFrame
+      title={`Family ${value.familyNumber}`}
+      headingExtra={
+        <p className="screen-subtitle">
+          District {value.district} · registered phone ending {value.registeredPhoneEnding}
+        </p>
+      }
+    >
       <BalanceBar balance={value.balance} pendingAmount={value.pendingAmount} />
       <section className="panel" aria-labelledby="family-members">
         <h2 id="family-members">Members</h2>

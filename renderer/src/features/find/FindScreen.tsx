@@ -56,7 +56,13 @@ export function FindScreen() {
       <div className="find-layout">
         <section aria-labelledby="find-card" className="panel">
           <h2 id="find-card">Health card</h2>
-          <HealthCardField inputRef={cardRef} isBusy={search.status === 'searching'} onCard={(cardNumber, source) => void identify({ by: 'health-card', value: cardNumber }, `health card ${source === 'scan' ? 'scanned' : 'typed'}`, source === 'scan')} />
+          <HealthCardField
+            inputRef={cardRef}
+            isBusy={search.status === 'searching'}
+            onCard={(cardNumber, source) =>
+              void identify({ by: 'health-card', value: cardNumber }, `health card ${source === 'scan' ? 'scanned' : 'typed'}`, source === 'scan')
+            }
+          />
         </section>
         <IdSearchForm isBusy={search.status === 'searching'} onSearch={(query, what) => void identify(query, what, false)} />
         <NameSearchForm isBusy={search.status === 'searching'} onSearch={(query, what) => void identify(query, what, false)} />
@@ -113,7 +119,14 @@ function IdSearchForm({ onSearch, isBusy }: { readonly onSearch: (query: Identif
           <input type="radio" name="id-kind" checked={by === 'national-id'} onChange={() => setBy('national-id')} /> National ID
         </label>
       </fieldset>
-      <TextField label={by === 'scheme-id' ? 'Scheme member ID' : 'National ID number'} value={value} onChange={(event) => setValue(event.target.value)} problem={problem} autoComplete="off" inputMode={by === 'national-id' ? 'numeric' : 'text'} />
+      <TextField
+        label={by === 'scheme-id' ? 'Scheme member ID' : 'National ID number'}
+        value={value}
+        onChange={(event) => setValue(event.target.value)}
+        problem={problem}
+        autoComplete="off"
+        inputMode={by === 'national-id' ? 'numeric' : 'text'}
+      />
       <button type="submit" disabled={isBusy}>
         Search
       </button>
@@ -142,8 +155,22 @@ function NameSearchForm({ onSearch, isBusy }: { readonly onSearch: (query: Ident
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="find-name" noValidate>
       <h2 id="find-name">Name and year of birth</h2>
-      <TextField label="Name" value={name} onChange={(event) => setName(event.target.value)} problem={problem?.field === 'name' ? problem.message : null} autoComplete="off" />
-      <TextField label="Year of birth (optional)" value={birthYear} inputMode="numeric" maxLength={4} onChange={(event) => setBirthYear(event.target.value)} problem={problem?.field === 'year' ? problem.message : null} autoComplete="off" />
+      <TextField
+        label="Name"
+        value={name}
+        onChange={(event) => setName(event.target.value)}
+        problem={problem?.field === 'name' ? problem.message : null}
+        autoComplete="off"
+      />
+      <TextField
+        label="Year of birth (optional)"
+        value={birthYear}
+        inputMode="numeric"
+        maxLength={4}
+        onChange={(event) => setBirthYear(event.target.value)}
+        problem={problem?.field === 'year' ? problem.message : null}
+        autoComplete="off"
+      />
       <button type="submit" disabled={isBusy}>
         Search
       </button>

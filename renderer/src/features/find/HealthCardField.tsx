@@ -7,7 +7,15 @@ import { KeyboardWedgeDetector, type WedgeVerdict } from '../../shared/keyboard-
  * a number typed by hand searches on Enter too, recorded as typed. After each search the text is
  * selected, so the next scan replaces it.
  */
-export function HealthCardField({ onCard, inputRef, isBusy }: { readonly onCard: (cardNumber: string, source: WedgeVerdict['source']) => void; readonly inputRef?: Ref<HTMLInputElement>; readonly isBusy: boolean }) {
+export function HealthCardField({
+  onCard,
+  inputRef,
+  isBusy,
+}: {
+  readonly onCard: (cardNumber: string, source: WedgeVerdict['source']) => void;
+  readonly inputRef?: Ref<HTMLInputElement>;
+  readonly isBusy: boolean;
+}) {
   const id = useId();
   const detector = useRef(new KeyboardWedgeDetector());
   const [value, setValue] = useState('');

@@ -22,6 +22,9 @@ describe('scan inbox', () => {
     inbox.deliver({ kind: 'scan', schemeMemberId: 'A' });
     inbox.deliver({ kind: 'scan', schemeMemberId: 'B' });
     inbox.subscribe((message) => received.push(message));
-    expect(received).toEqual([{ kind: 'error', message: 'Could not read the card.' }, { kind: 'scan', schemeMemberId: 'B' }]);
+    expect(received).toEqual([
+      { kind: 'error', message: 'Could not read the card.' },
+      { kind: 'scan', schemeMemberId: 'B' },
+    ]);
   });
 });

@@ -11,7 +11,17 @@ import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import type { IdentityEvidence } from './identity-evidence';
 import { FaceCapture } from './face/FaceCapture';
 import type { EnrolmentOutcome, FaceSample } from './identity-verifier';
-import { attemptsLeft, canTry, initialIdentityState, overrideReasonProblem, recordOutcome, shouldOfferOtp, type IdentityOutcome, type IdentityState, type VerifiableMethod } from './identity-attempts';
+import {
+  attemptsLeft,
+  canTry,
+  initialIdentityState,
+  overrideReasonProblem,
+  recordOutcome,
+  shouldOfferOtp,
+  type IdentityOutcome,
+  type IdentityState,
+  type VerifiableMethod,
+} from './identity-attempts';
 
 /** Prove who the patient is before admitting them: fingerprint, face, OTP, or an audited override. */
 export function IdentityScreen({ familyId, memberId }: { readonly familyId: string; readonly memberId: string }) {
@@ -39,9 +49,21 @@ export function IdentityScreen({ familyId, memberId }: { readonly familyId: stri
     );
   }
   return (
-    <ScreenFrame title={`Confirm identity: ${member.fullName}`} headingExtra={<p className="screen-subtitle">{member.schemeMemberId} · born {member.birthYear} · {member.relation} in family {family.value.familyNumber}</p>}>
+    <ScreenFrame
+      title={`Confirm identity: ${member.fullName}`}
+      headingExtra={
+        <p className="screen-subtitle">
+          {member.schemeMemberId} · born {member.birthYear} · {member.relation} in family {family.value.familyNumber}
+        </p>
+      }
+    >
       {member.activeCase ? (
-        <ErrorNotice error={{ code: 'case-already-active', message: `${member.fullName} has an active case ${member.activeCase.isOwnHospital ? 'at this hospital' : `at ${member.activeCase.hospitalCode}`}: they cannot be admitted again until it is discharged.` }} />
+        <ErrorNotice
+          error={{
+            code: 'case-already-active',
+            message: `${member.fullName} has an active case ${member.activeCase.isOwnHospital ? 'at this hospital' : `at ${member.activeCase.hospitalCode}`}: they cannot be admitted again until it is discharged.`,
+          }}
+        />
       ) : (
         <IdentityStep family={family.value} member={member} />
       )}
@@ -79,7 +101,8 @@ function IdentityStep({ family, member }: { readonly family: FamilyView; readonl
       <div className="method-panel">
         {isOtpOffered ? (
           <InfoNotice>
-            Five biometric attempts did not match. Send a one-time code to the registered phone ending {family.registeredPhoneEnding} — a relative may read it out if the patient cannot — or, if that is not possible, use a supervisor override with a written reason (audited and reviewed).
+            Five biometric attempts did not match. Send a one-time code to the registered phone ending {family.registeredPhoneEnding} — a relative may read it
+            out if the patient cannot — or, if that is not possible, use a supervisor override with a written reason (audited and reviewed).
           </InfoNotice>
         ) : null}
         <MethodPanel method={method} state={state} family={family} member={member} onOutcome={record} />
@@ -89,7 +112,17 @@ function IdentityStep({ family, member }: { readonly family: FamilyView; readonl
   );
 }
 
-function IdentityConfirmed({ method, family, member, outcomes }: { readonly method: VerifiableMethod; readonly family: FamilyView; readonly member: MemberSummary; readonly outcomes: readonly IdentityOutcome[] }) {
+function IdentityConfirmed({
+  method,
+  family,
+  member,
+  outcomes,
+}: {
+  readonly method: VerifiableMethod;
+  readonly family: FamilyView;
+  readonly member: MemberSummary;
+  readonly outcomes: readonly IdentityOutcome[];
+}) {
   const continueRef = useRef<HTMLAnchorElement>(null);
   // React's autoFocus does not apply to links: the next step gets focus here, so Enter continues.
   useEffect(() => continueRef.current?.focus(), []);
@@ -136,7 +169,11 @@ function MethodPanel(props: MethodPanelProps) {
 }
 
 /** What this desk holds for the member: loaded when a biometric panel opens and after an enrolment. */
-function useEnrolments(member: MemberSummary): { readonly enrolments: BiometricEnrolments | null; readonly problem: string | null; readonly reload: () => void } {
+function useEnrolments(member: MemberSummary): {
+  readonly enrolments: BiometricEnrolments | null;
+  readonly problem: string | null;
+  readonly reload: () => void;
+} {
   const { verifier } = useDesk();
   const [state, setState] = useState<{ readonly enrolments: BiometricEnrolments | null; readonly problem: string | null }>({ enrolments: null, problem: null });
   const [version, setVersion] = useState(0);
@@ -179,22 +216,39 @@ function FingerprintPanel({ state, member, onOutcome }: MethodPanelProps) {
     <section className="panel" aria-labelledby="method-title">
       <h2 id="method-title">Fingerprint</h2>
       {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} onRetry={reload} /> : null}
-      {enrolments && !enrolments.isFingerprintReaderReady ? <InfoNotice>No fingerprint reader is ready at this desk (see the device status). Choose another method.</InfoNotice> : null}
+      {enrolments && !enrolments.isFingerprintReaderReady ? (
+        <InfoNotice>No fingerprint reader is ready at this desk (see the device status). Choose another method.</InfoNotice>
+      ) : null}
       {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
       {enrolments && isEnrolled ? <p>Ask the patient to place the enrolled finger flat on the reader, then capture.</p> : null}
       {enrolments && !isEnrolled ? (
         <>
-          <p>{member.fullName} has no fingerprint enrolled yet. Enrolling needs the server: the patient places the same finger twice, lifting it in between. Enrolling does not prove identity by itself.</p>
+          <p>
+            {member.fullName} has no fingerprint enrolled yet. Enrolling needs the server: the patient places the same finger twice, lifting it in between.
+            Enrolling does not prove identity by itself.
+          </p>
           <button type="button" onClick={() => void enrol()} disabled={activity !== 'idle' || !enrolments.isFingerprintReaderReady} autoFocus>
             Enrol fingerprint
           </button>
         </>
       ) : null}
-      {enrolment ? (enrolment.kind === 'enrolled' ? <p role="status">{enrolment.detail}</p> : <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />) : null}
+      {enrolment ? (
+        enrolment.kind === 'enrolled' ? (
+          <p role="status">{enrolment.detail}</p>
+        ) : (
+          <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />
+        )
+      ) : null}
       {activity === 'verifying' ? <LoadingNotice>Waiting for the finger on the reader…</LoadingNotice> : null}
       {activity === 'enrolling' ? <LoadingNotice>Enrolling: place the finger, lift it, place it again…</LoadingNotice> : null}
       {enrolments && isEnrolled ? (
-        <button type="button" className="primary" onClick={() => void capture()} disabled={activity !== 'idle' || !isAllowed || !enrolments.isFingerprintReaderReady} autoFocus>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void capture()}
+          disabled={activity !== 'idle' || !isAllowed || !enrolments.isFingerprintReaderReady}
+          autoFocus
+        >
           Capture fingerprint
         </button>
       ) : null}
@@ -229,10 +283,19 @@ function FacePanel({ state, member, onOutcome }: MethodPanelProps) {
       {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} onRetry={reload} /> : null}
       {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
       {enrolments && !isEnrolled ? (
-        <p>{member.fullName} has no face enrolled yet. Enrolling needs the server: ask the patient to look straight at the camera. Enrolling does not prove identity by itself.</p>
+        <p>
+          {member.fullName} has no face enrolled yet. Enrolling needs the server: ask the patient to look straight at the camera. Enrolling does not prove
+          identity by itself.
+        </p>
       ) : null}
       {enrolments && isEnrolled ? <p>Ask the patient to look straight at the camera, alone in view, then verify.</p> : null}
-      {enrolment ? (enrolment.kind === 'enrolled' ? <p role="status">{enrolment.detail}</p> : <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />) : null}
+      {enrolment ? (
+        enrolment.kind === 'enrolled' ? (
+          <p role="status">{enrolment.detail}</p>
+        ) : (
+          <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />
+        )
+      ) : null}
       {enrolments && !isEnrolled ? <FaceCapture key="enrol" actionLabel="Enrol face" onCaptured={enrol} /> : null}
       {enrolments && isEnrolled ? <FaceCapture key="verify" actionLabel="Verify face" onCaptured={verify} isDisabled={!isAllowed} /> : null}
       {!isAllowed ? <p className="muted">No attempts left with this method: choose another.</p> : null}
@@ -267,8 +330,10 @@ function OtpPanel({ state, family, member, onOutcome }: MethodPanelProps) {
       return;
     }
     const result = answer.value;
-    if (result.verified) onOutcome({ kind: 'verified', method: 'otp', detail: 'The one-time code is correct.' }, { method: 'otp', otpChallengeId: challenge.challengeId });
-    else if (result.lockedUntil) onOutcome({ kind: 'locked', method: 'otp', detail: result.message ?? 'Too many wrong codes: one-time codes are locked for now.' });
+    if (result.verified)
+      onOutcome({ kind: 'verified', method: 'otp', detail: 'The one-time code is correct.' }, { method: 'otp', otpChallengeId: challenge.challengeId });
+    else if (result.lockedUntil)
+      onOutcome({ kind: 'locked', method: 'otp', detail: result.message ?? 'Too many wrong codes: one-time codes are locked for now.' });
     else onOutcome({ kind: 'not-matched', method: 'otp', detail: result.message ?? 'That code is not right.' });
   };
 
@@ -276,9 +341,13 @@ function OtpPanel({ state, family, member, onOutcome }: MethodPanelProps) {
   return (
     <section className="panel" aria-labelledby="method-title">
       <h2 id="method-title">One-time code</h2>
-      <p>The code goes to the family’s registered phone, ending {family.registeredPhoneEnding}. It needs the server: offline, use fingerprint, face or an override.</p>
+      <p>
+        The code goes to the family’s registered phone, ending {family.registeredPhoneEnding}. It needs the server: offline, use fingerprint, face or an
+        override.
+      </p>
       <label className="checkbox">
-        <input type="checkbox" checked={isForRelative} onChange={(event) => setIsForRelative(event.target.checked)} />A relative will read out the code (the patient cannot)
+        <input type="checkbox" checked={isForRelative} onChange={(event) => setIsForRelative(event.target.checked)} />A relative will read out the code (the
+        patient cannot)
       </label>
       <button type="button" onClick={() => void send()} disabled={isBusy || !isAllowed} autoFocus={challenge === null}>
         {challenge ? 'Send a new code' : 'Send code'}
@@ -286,7 +355,15 @@ function OtpPanel({ state, family, member, onOutcome }: MethodPanelProps) {
       {challenge ? <p role="status">Code sent to the phone ending {challenge.phoneEnding}.</p> : null}
       {challenge ? (
         <form onSubmit={(event) => void check(event)} noValidate>
-          <TextField label="Code received by SMS" value={code} onChange={(event) => setCode(event.target.value)} inputMode="numeric" autoComplete="one-time-code" autoFocus maxLength={8} />
+          <TextField
+            label="Code received by SMS"
+            value={code}
+            onChange={(event) => setCode(event.target.value)}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            autoFocus
+            maxLength={8}
+          />
           <button type="submit" className="primary" disabled={isBusy || !isAllowed}>
             {isBusy ? 'Checking…' : 'Check code'}
           </button>
@@ -315,8 +392,22 @@ function OverridePanel({ onOutcome }: MethodPanelProps) {
     <section className="panel" aria-labelledby="method-title">
       <h2 id="method-title">Supervisor override</h2>
       <form onSubmit={submit} noValidate>
-        <TextAreaField label="Why the patient cannot be identified otherwise" value={reason} onChange={(event) => setReason(event.target.value)} rows={3} problem={problems.reason} hint="e.g. unconscious after a road accident; wife confirmed identity with the ration card" autoFocus />
-        <TextField label="Supervisor authorising the override" value={supervisor} onChange={(event) => setSupervisor(event.target.value)} problem={problems.supervisor} autoComplete="off" />
+        <TextAreaField
+          label="Why the patient cannot be identified otherwise"
+          value={reason}
+          onChange={(event) => setReason(event.target.value)}
+          rows={3}
+          problem={problems.reason}
+          hint="e.g. unconscious after a road accident; wife confirmed identity with the ration card"
+          autoFocus
+        />
+        <TextField
+          label="Supervisor authorising the override"
+          value={supervisor}
+          onChange={(event) => setSupervisor(event.target.value)}
+          problem={problems.supervisor}
+          autoComplete="off"
+        />
         <button type="submit" className="danger">
           Use supervisor override
         </button>
@@ -328,7 +419,10 @@ function OverridePanel({ onOutcome }: MethodPanelProps) {
         onCancel={() => setIsConfirming(false)}
         onConfirm={() => {
           setIsConfirming(false);
-          onOutcome({ kind: 'verified', method: 'override', detail: `Override authorised by ${supervisor.trim()}.` }, { method: 'override', overrideReason: reason.trim(), supervisorName: supervisor.trim() });
+          onOutcome(
+            { kind: 'verified', method: 'override', detail: `Override authorised by ${supervisor.trim()}.` },
+            { method: 'override', overrideReason: reason.trim(), supervisorName: supervisor.trim() },
+          );
         }}
       >
         <p>The case will be flagged “identity by override”, audited, and listed for review.</p>
@@ -349,7 +443,10 @@ function OutcomeLog({ outcomes }: { readonly outcomes: readonly IdentityOutcome[
           {outcomes.length === 0 ? <li className="muted">None yet.</li> : null}
           {outcomes.map((outcome, index) => (
             <li key={index} className={`outcome outcome-${outcome.kind}`}>
-              <strong>{identityMethodLabel(outcome.method)}: {outcomeWord(outcome)}.</strong> {outcome.detail}
+              <strong>
+                {identityMethodLabel(outcome.method)}: {outcomeWord(outcome)}.
+              </strong>{' '}
+              {outcome.detail}
             </li>
           ))}
         </ol>

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { attemptsLeft, canTry, initialIdentityState, overrideReasonProblem, recordOutcome, shouldOfferOtp, type IdentityOutcome, type IdentityState } from './identity-attempts';
+import {
+  attemptsLeft,
+  canTry,
+  initialIdentityState,
+  overrideReasonProblem,
+  recordOutcome,
+  shouldOfferOtp,
+  type IdentityOutcome,
+  type IdentityState,
+} from './identity-attempts';
 
 const miss = (method: 'fingerprint' | 'face' | 'otp'): IdentityOutcome => ({ kind: 'not-matched', method, detail: '' });
 

@@ -61,7 +61,11 @@ export function canTry(state: IdentityState, method: VerifiableMethod): boolean 
 /** After 5 failed biometric attempts (or when both are used up) the desk proposes OTP. */
 export function shouldOfferOtp(state: IdentityState): boolean {
   const biometricFailures = state.failures.fingerprint + state.failures.face;
-  return state.verifiedBy === null && !state.isOtpLocked && (biometricFailures >= biometricFailuresBeforeOtp || (attemptsLeft(state, 'fingerprint') === 0 && attemptsLeft(state, 'face') === 0));
+  return (
+    state.verifiedBy === null &&
+    !state.isOtpLocked &&
+    (biometricFailures >= biometricFailuresBeforeOtp || (attemptsLeft(state, 'fingerprint') === 0 && attemptsLeft(state, 'face') === 0))
+  );
 }
 
 /** An override needs a reason a reviewer can judge later (the desk API refuses fewer than 15 characters). */

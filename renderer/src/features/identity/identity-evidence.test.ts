@@ -6,7 +6,9 @@ describe('identity evidence for the admission', () => {
     expect(admitIdentityArguments({ method: 'fingerprint' })).toEqual({ identityMethod: 'fingerprint' });
     expect(admitIdentityArguments({ method: 'otp', otpChallengeId: 'otp-1' })).toEqual({ identityMethod: 'otp', otpChallengeId: 'otp-1' });
     expect(admitIdentityArguments({ method: 'override', overrideReason: 'Unconscious, wife confirmed with ration card', supervisorName: 'Dr Kale' })).toEqual({
-      identityMethod: 'override', overrideReason: 'Unconscious, wife confirmed with ration card', supervisorName: 'Dr Kale',
+      identityMethod: 'override',
+      overrideReason: 'Unconscious, wife confirmed with ration card',
+      supervisorName: 'Dr Kale',
     });
   });
 

@@ -27,7 +27,9 @@ export class IdentityEvidenceStore {
 }
 
 /** The identity part of cases.admit's arguments. */
-export function admitIdentityArguments(evidence: IdentityEvidence): Pick<DeskArgs<'cases.admit'>, 'identityMethod' | 'otpChallengeId' | 'overrideReason' | 'supervisorName'> {
+export function admitIdentityArguments(
+  evidence: IdentityEvidence,
+): Pick<DeskArgs<'cases.admit'>, 'identityMethod' | 'otpChallengeId' | 'overrideReason' | 'supervisorName'> {
   switch (evidence.method) {
     case 'fingerprint':
     case 'face':

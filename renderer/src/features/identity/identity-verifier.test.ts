@@ -4,7 +4,15 @@ import { FakeDeskBackend } from '../../../dev/fake-backend';
 import { seedMemberIds } from '../../../dev/fake-seed';
 import { createDeskVerifier } from './identity-verifier';
 
-const member = (memberId: string, schemeMemberId: string): MemberSummary => ({ memberId, schemeMemberId, fullName: 'Test', birthYear: 1980, gender: 'M', relation: 'head', activeCase: null });
+const member = (memberId: string, schemeMemberId: string): MemberSummary => ({
+  memberId,
+  schemeMemberId,
+  fullName: 'Test',
+  birthYear: 1980,
+  gender: 'M',
+  relation: 'head',
+  activeCase: null,
+});
 const face = Array.from({ length: 1024 }, (_, index) => Math.sin(index + 3));
 
 describe('the desk-API verifier: what counts as a failed attempt', () => {
@@ -18,9 +26,16 @@ describe('the desk-API verifier: what counts as a failed attempt', () => {
     const desk = new FakeDeskBackend({ signedInAs: 'medco.a' });
     const verifier = createDeskVerifier(desk);
     const son = member(seedMemberIds.son, 'PMJ-S1000003');
-    expect(await verifier.verifyFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({ kind: 'unavailable', method: 'face', detail: expect.stringMatching(/no face enrolled/) });
+    expect(await verifier.verifyFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({
+      kind: 'unavailable',
+      method: 'face',
+      detail: expect.stringMatching(/no face enrolled/),
+    });
     desk.setOnline(false);
-    expect(await verifier.enrollFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({ kind: 'failed', detail: expect.stringMatching(/needs the server/) });
+    expect(await verifier.enrollFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({
+      kind: 'failed',
+      detail: expect.stringMatching(/needs the server/),
+    });
     desk.setOnline(true);
     expect(await verifier.enrollFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({ kind: 'enrolled' });
     expect(await verifier.verifyFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({ kind: 'verified', method: 'face' });

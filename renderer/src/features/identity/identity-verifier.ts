@@ -52,7 +52,9 @@ export function createDeskVerifier(client: DeskApiClient): IdentityVerifier {
     },
     enrollFingerprint: async (member) => {
       const answer = await client.call('identity.enrollFingerprint', { memberId: member.memberId });
-      return answer.ok ? { kind: 'enrolled', detail: 'Fingerprint enrolled. Now verify it: ask the patient to place the same finger again.' } : { kind: 'failed', detail: answer.error.message };
+      return answer.ok
+        ? { kind: 'enrolled', detail: 'Fingerprint enrolled. Now verify it: ask the patient to place the same finger again.' }
+        : { kind: 'failed', detail: answer.error.message };
     },
     verifyFace: async (member, sample) => {
       const answer = await client.call('identity.verifyFace', { memberId: member.memberId, descriptor: [...sample.descriptor], liveness: sample.liveness });
@@ -61,7 +63,9 @@ export function createDeskVerifier(client: DeskApiClient): IdentityVerifier {
     },
     enrollFace: async (member, sample) => {
       const answer = await client.call('identity.enrollFace', { memberId: member.memberId, descriptor: [...sample.descriptor] });
-      return answer.ok ? { kind: 'enrolled', detail: 'Face enrolled. Now verify it: capture the face once more.' } : { kind: 'failed', detail: answer.error.message };
+      return answer.ok
+        ? { kind: 'enrolled', detail: 'Face enrolled. Now verify it: capture the face once more.' }
+        : { kind: 'failed', detail: answer.error.message };
     },
   };
 }

@@ -34,7 +34,15 @@ export function EnrollScreen({ client, onEnrolled }: { readonly client: DeskConn
       <h1>Enroll this desk</h1>
       <p>This desk is not enrolled yet. IT staff: enter the server address and the enrollment code issued for this desk by the health authority.</p>
       <form onSubmit={(event) => void submit(event)} noValidate>
-        <TextField label="Sync server address" value={serverUrl} onChange={(event) => setServerUrl(event.target.value)} autoFocus autoComplete="url" inputMode="url" hint="e.g. https://coverdesk.example.org" />
+        <TextField
+          label="Sync server address"
+          value={serverUrl}
+          onChange={(event) => setServerUrl(event.target.value)}
+          autoFocus
+          autoComplete="url"
+          inputMode="url"
+          hint="e.g. https://coverdesk.example.org"
+        />
         <TextField label="Enrollment code" value={code} onChange={(event) => setCode(event.target.value)} autoComplete="off" spellCheck={false} />
         {error ? <ErrorNotice error={error} /> : null}
         <button type="submit" className="primary" disabled={isBusy}>

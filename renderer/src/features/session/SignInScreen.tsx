@@ -38,7 +38,14 @@ export function SignInScreen({ client, onSignedIn }: { readonly client: DeskConn
       <h1>CoverDesk admission desk</h1>
       <form onSubmit={(event) => void submit(event)} aria-describedby={error ? 'sign-in-error' : undefined} noValidate>
         <TextField label="Username" name="username" autoComplete="username" autoFocus value={username} onChange={(event) => setUsername(event.target.value)} />
-        <TextField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={(event) => setPassword(event.target.value)} />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
         {error ? (
           <div id="sign-in-error">
             <ErrorNotice error={error} />
@@ -50,7 +57,8 @@ export function SignInScreen({ client, onSignedIn }: { readonly client: DeskConn
       </form>
       {canOfferPayerWorkspaces() ? (
         <p className="sign-in-aside">
-          Payer staff (PPD, Medical Committee, Admin, CEX, CPD, ACO, HA): <PayerWorkspacesLink>open the payer workspaces</PayerWorkspacesLink> (online only; sign in there).
+          Payer staff (PPD, Medical Committee, Admin, CEX, CPD, ACO, HA): <PayerWorkspacesLink>open the payer workspaces</PayerWorkspacesLink> (online only;
+          sign in there).
         </p>
       ) : null}
     </main>

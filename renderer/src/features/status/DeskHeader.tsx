@@ -26,7 +26,7 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
   const isLinkOpen = link.state === 'open';
   const isOnline = isLinkOpen && sync.status === 'ready' && sync.value.isOnline;
   const stateText = !isLinkOpen
-    ? link.problem?.message ?? 'Connecting to the desk backend…'
+    ? (link.problem?.message ?? 'Connecting to the desk backend…')
     : sync.status === 'ready'
       ? connectionText(sync.value)
       : sync.status === 'error'
@@ -51,12 +51,18 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
           <p className="sync-details">
             <span>Last sync: {sync.value.lastSyncAt ? <ConfirmedAtShort iso={sync.value.lastSyncAt} /> : 'never'}</span>
             <span className={sync.value.pendingMutations > 0 ? 'pending-count has-pending' : 'pending-count'}>
-              {sync.value.pendingMutations === 0 ? 'No changes waiting' : `${sync.value.pendingMutations} change${sync.value.pendingMutations === 1 ? '' : 's'} waiting to be sent`}
+              {sync.value.pendingMutations === 0
+                ? 'No changes waiting'
+                : `${sync.value.pendingMutations} change${sync.value.pendingMutations === 1 ? '' : 's'} waiting to be sent`}
             </span>
           </p>
         ) : null}
         {devices ? <DeviceSummary devices={devices} /> : null}
-        {syncNow.state.status === 'failed' ? <p className="field-problem" role="alert">{syncNow.state.error.message}</p> : null}
+        {syncNow.state.status === 'failed' ? (
+          <p className="field-problem" role="alert">
+            {syncNow.state.error.message}
+          </p>
+        ) : null}
       </div>
       <div className="header-actions">
         <button type="button" onClick={runSyncNow} disabled={syncNow.state.status === 'running' || !isLinkOpen} aria-keyshortcuts="Alt+Y">

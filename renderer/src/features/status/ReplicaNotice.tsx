@@ -8,6 +8,11 @@ export function ReplicaNotice() {
   const status = useObservable(() => replication.status$, replication.status(), [replication]);
   const [firstError] = Object.values(status.errors);
   if (firstError) return <ErrorNotice error={firstError} title="The desk’s working copy cannot be refreshed; what you see may be out of date." />;
-  if (!status.isReady) return <p className="notice notice-info" role="status">Loading the desk’s working copy…</p>;
+  if (!status.isReady)
+    return (
+      <p className="notice notice-info" role="status">
+        Loading the desk’s working copy…
+      </p>
+    );
   return null;
 }

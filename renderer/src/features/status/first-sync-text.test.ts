@@ -8,6 +8,8 @@ describe('the desk header while a new desk sets itself up', () => {
   });
 
   it('says it is paused, why, and that it resumes by itself', () => {
-    expect(firstSyncText(40_000, 'The sync server cannot be reached.')).toBe('Setting up this desk: paused at 40,000 records received (The sync server cannot be reached.); it resumes by itself');
+    expect(firstSyncText(40_000, 'The sync server cannot be reached.')).toBe(
+      'Setting up this desk: paused at 40,000 records received (The sync server cannot be reached.); it resumes by itself',
+    );
   });
 });

@@ -3,7 +3,8 @@ import type { DeskError, SyncStatus } from '@desk-api/contract';
 import type { DeskConnection } from '../../desk-client/desk-link';
 import { useLinkStatus } from './use-link-status';
 
-export type SyncStatusState = { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: SyncStatus };
+export type SyncStatusState =
+  { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: SyncStatus };
 
 /**
  * The desk's link to the sync server: asked once, then kept current by 'sync.status' events, and

@@ -9,15 +9,17 @@ import { useDesk } from '../../app/desk-context';
 export type Answered<C extends DeskChannel> = Extract<DeskAnswer<C>, { ok: true }>['value'];
 
 export type QueryState<T> =
-  | { readonly status: 'loading' }
-  | { readonly status: 'error'; readonly error: DeskError }
-  | { readonly status: 'ready'; readonly value: T };
+  { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: T };
 
 /**
  * Read through a channel. With `refetchOn`, the answer is refreshed whenever the backend says one of
  * those collections changed, so channel-backed screens stay as live as replica-backed ones.
  */
-export function useDeskQuery<C extends DeskChannel>(channel: C, args: DeskArgs<C>, options: { readonly refetchOn?: readonly ReplicatedCollection[]; readonly isEnabled?: boolean } = {}): QueryState<Answered<C>> & { reload(): void } {
+export function useDeskQuery<C extends DeskChannel>(
+  channel: C,
+  args: DeskArgs<C>,
+  options: { readonly refetchOn?: readonly ReplicatedCollection[]; readonly isEnabled?: boolean } = {},
+): QueryState<Answered<C>> & { reload(): void } {
   const { client } = useDesk();
   const [state, setState] = useState<QueryState<Answered<C>>>({ status: 'loading' });
   const [generation, setGeneration] = useState(0);
@@ -53,10 +55,15 @@ export function useDeskQuery<C extends DeskChannel>(channel: C, args: DeskArgs<C
   return { ...state, reload };
 }
 
-export type CommandState = { readonly status: 'idle' } | { readonly status: 'running' } | { readonly status: 'failed'; readonly error: DeskError } | { readonly status: 'done' };
+export type CommandState =
+  { readonly status: 'idle' } | { readonly status: 'running' } | { readonly status: 'failed'; readonly error: DeskError } | { readonly status: 'done' };
 
 /** Send commands one at a time from a form: a second Enter while the first is running does nothing. */
-export function useDeskCommand(): { readonly state: CommandState; run<C extends DeskChannel>(channel: C, args: DeskArgs<C>): Promise<DeskAnswer<C> | null>; reset(): void } {
+export function useDeskCommand(): {
+  readonly state: CommandState;
+  run<C extends DeskChannel>(channel: C, args: DeskArgs<C>): Promise<DeskAnswer<C> | null>;
+  reset(): void;
+} {
   const { client } = useDesk();
   const [state, setState] = useState<CommandState>({ status: 'idle' });
   const isRunning = useRef(false);
@@ -68,15 +75,18 @@ export function useDeskCommand(): { readonly state: CommandState; run<C extends 
     };
   }, []);
 
-  const run = useCallback(async <C extends DeskChannel>(channel: C, args: DeskArgs<C>): Promise<DeskAnswer<C> | null> => {
-    if (isRunning.current) return null;
-    isRunning.current = true;
-    setState({ status: 'running' });
-    const answer = await client.call(channel, args);
-    isRunning.current = false;
-    if (isMounted.current) setState(answer.ok ? { status: 'done' } : { status: 'failed', error: answer.error });
-    return answer;
-  }, [client]);
+  const run = useCallback(
+    async <C extends DeskChannel>(channel: C, args: DeskArgs<C>): Promise<DeskAnswer<C> | null> => {
+      if (isRunning.current) return null;
+      isRunning.current = true;
+      setState({ status: 'running' });
+      const answer = await client.call(channel, args);
+      isRunning.current = false;
+      if (isMounted.current) setState(answer.ok ? { status: 'done' } : { status: 'failed', error: answer.error });
+      return answer;
+    },
+    [client],
+  );
 
   const reset = useCallback(() => setState({ status: 'idle' }), []);
   return { state, run, reset };

@@ -20,7 +20,11 @@ type ReplicaAnswer<T> = T | null | undefined;
 
 export function useFamily(familyId: string): LiveRecord<FamilyView> {
   const { database } = useDesk();
-  const replica = useObservable<ReplicaAnswer<FamilyDocument>>(() => database.families.findOne(familyId).$.pipe(map((document) => (document ? document.toJSON() : null))), undefined, [database, familyId]);
+  const replica = useObservable<ReplicaAnswer<FamilyDocument>>(
+    () => database.families.findOne(familyId).$.pipe(map((document) => (document ? document.toJSON() : null))),
+    undefined,
+    [database, familyId],
+  );
   const fallback = useDeskQuery('families.view', { familyId }, { refetchOn: ['families', 'cases'], isEnabled: replica === null });
   return combine(replica, fallback);
 }
@@ -35,7 +39,11 @@ export type LiveCase = CaseView & { readonly hasPendingChanges: boolean | null }
  */
 export function useCase(caseId: string): LiveRecord<LiveCase> {
   const { database } = useDesk();
-  const row = useObservable<ReplicaAnswer<CaseDocument>>(() => database.cases.findOne(caseId).$.pipe(map((found) => (found ? found.toJSON() : null))), undefined, [database, caseId]);
+  const row = useObservable<ReplicaAnswer<CaseDocument>>(
+    () => database.cases.findOne(caseId).$.pipe(map((found) => (found ? found.toJSON() : null))),
+    undefined,
+    [database, caseId],
+  );
   const detail = useDeskQuery('cases.view', { caseId }, { refetchOn: ['cases', 'bookings', 'families'] });
   switch (detail.status) {
     case 'loading':
@@ -47,7 +55,9 @@ export function useCase(caseId: string): LiveRecord<LiveCase> {
   }
 }
 
-type FallbackState<T> = ({ readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: T }) & { reload(): void };
+type FallbackState<T> = (
+  { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: T }
+) & { reload(): void };
 
 function combine<T>(replica: ReplicaAnswer<T>, fallback: FallbackState<T>): LiveRecord<T> {
   if (replica) return { status: 'ready', value: replica, source: 'replica' };

@@ -9,7 +9,10 @@ export function useObservable<T>(create: () => Observable<T>, initial: T, deps: 
   const [value, setValue] = useState<T>(initial);
   useEffect(() => {
     setValue(initial);
-    const subscription = create().subscribe({ next: setValue, error: (error: unknown) => console.error('live query failed', error instanceof Error ? error.name : 'unknown') });
+    const subscription = create().subscribe({
+      next: setValue,
+      error: (error: unknown) => console.error('live query failed', error instanceof Error ? error.name : 'unknown'),
+    });
     return () => subscription.unsubscribe();
     // `create` and `initial` are rebuilt every render; `deps` says when they really change.
   }, deps);

@@ -21,7 +21,17 @@ interface ConfirmDialogProps {
  * <dialog>: the browser traps focus inside it, Esc closes it (the 'cancel' event), and focus returns
  * to the button that opened it. Enter submits its form, i.e. confirms; the safe choice gets focus first.
  */
-export function ConfirmDialog({ isOpen, title, children, confirmLabel, onConfirm, onCancel, isBusy = false, error = null, canConfirm = true }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  isOpen,
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+  isBusy = false,
+  error = null,
+  canConfirm = true,
+}: ConfirmDialogProps) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 

@@ -12,7 +12,9 @@ export function ConfirmedAt({ iso, isShort = false }: { readonly iso: string | n
   }, []);
   return (
     <span className={iso === null ? 'confirmed-at unconfirmed' : 'confirmed-at'}>
-      {iso === null ? null : <time dateTime={iso}>{isShort ? `${formatTime(iso, locale, now)} (${formatAge(iso, now)})` : describeConfirmation(iso, locale, now)}</time>}
+      {iso === null ? null : (
+        <time dateTime={iso}>{isShort ? `${formatTime(iso, locale, now)} (${formatAge(iso, now)})` : describeConfirmation(iso, locale, now)}</time>
+      )}
       {iso === null ? describeConfirmation(null, locale, now) : null}
     </span>
   );

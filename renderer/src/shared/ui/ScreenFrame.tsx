@@ -5,7 +5,17 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
  * and screen-reader users start at the top of what changed. Screens whose first job is typing (find)
  * focus their field instead.
  */
-export function ScreenFrame({ title, children, shouldFocusHeading = true, headingExtra }: { readonly title: string; readonly children: ReactNode; readonly shouldFocusHeading?: boolean; readonly headingExtra?: ReactNode }) {
+export function ScreenFrame({
+  title,
+  children,
+  shouldFocusHeading = true,
+  headingExtra,
+}: {
+  readonly title: string;
+  readonly children: ReactNode;
+  readonly shouldFocusHeading?: boolean;
+  readonly headingExtra?: ReactNode;
+}) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const headingId = useId();
   useEffect(() => {

@@ -16,10 +16,14 @@ BEGIN
   RETURN NEW;
 END $$;
 
-${replicated.map((table) => `
+${replicated
+  .map(
+    (table) => `
 ALTER TABLE ${table} ADD COLUMN change_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE TRIGGER ${table}_change_xid BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION touch_change_xid();
-CREATE INDEX ${table}_change_xid_index ON ${table} (change_xid);`).join('\n')}
+CREATE INDEX ${table}_change_xid_index ON ${table} (change_xid);`,
+  )
+  .join('\n')}
 
 -- Desks are enrolled devices: a one-time code from HA is exchanged for the desk's own credential.
 ALTER TABLE desks ADD COLUMN credential_hash text;

@@ -147,7 +147,10 @@ async function createEngine(): Promise<FaceEngine> {
   // human carries on without a model it could not load (a face without a descriptor would then
   // read as "not clear" forever): every model the gates rely on must be there. Its per-file stats
   // say whether the weights arrived; `models.loaded()` only says a model object exists.
-  const loaded = human.models.stats().modelStats.filter((model) => model.loaded).map((model) => model.name);
+  const loaded = human.models
+    .stats()
+    .modelStats.filter((model) => model.loaded)
+    .map((model) => model.name);
   const missing = requiredModels.filter((model) => !loaded.includes(model));
   if (missing.length > 0) throw new Error(`face engine: models not loaded: ${missing.join(', ')}`);
   return {

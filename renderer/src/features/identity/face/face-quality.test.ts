@@ -16,7 +16,17 @@ import {
 const embedding = (value: number): number[] => Array.from({ length: faceDescriptorLength }, (_, i) => value + (i % 7) / 100);
 
 function face(overrides: Partial<FaceObservation> = {}): FaceObservation {
-  return { box: { x: 200, y: 100, width: 240, height: 260 }, score: 0.9, yaw: 0.05, pitch: -0.1, roll: 0.02, real: 0.8, live: 0.7, embedding: embedding(0.1), ...overrides };
+  return {
+    box: { x: 200, y: 100, width: 240, height: 260 },
+    score: 0.9,
+    yaw: 0.05,
+    pitch: -0.1,
+    roll: 0.02,
+    real: 0.8,
+    live: 0.7,
+    embedding: embedding(0.1),
+    ...overrides,
+  };
 }
 const frame = (faces: FaceObservation[]): FrameObservation => ({ frameWidth: 640, frameHeight: 480, faces });
 const radians = (degrees: number): number => (degrees * Math.PI) / 180;
@@ -83,7 +93,10 @@ describe('a capture from its good frames', () => {
     const spoof = moving.map((observation) => ({ ...observation, real: 0.2, live: 0.3 }));
     expect(summariseCapture(spoof)).toMatchObject({ isAccepted: false, problem: 'not-live' });
     expect(summariseCapture(spoof, { ...defaultFaceQualityOptions, minLiveness: 0.2 }).isAccepted).toBe(true);
-    expect(summariseCapture(moving.map((observation) => ({ ...observation, real: null, live: null })))).toMatchObject({ isAccepted: false, problem: 'not-live' });
+    expect(summariseCapture(moving.map((observation) => ({ ...observation, real: null, live: null })))).toMatchObject({
+      isAccepted: false,
+      problem: 'not-live',
+    });
     expect(summariseCapture([])).toMatchObject({ isAccepted: false, problem: 'no-face' });
   });
 

@@ -35,16 +35,7 @@ export interface FrameObservation {
 }
 
 export type FaceProblem =
-  | 'camera-unavailable'
-  | 'camera-denied'
-  | 'engine-failed'
-  | 'no-face'
-  | 'several-faces'
-  | 'too-small'
-  | 'not-frontal'
-  | 'unclear'
-  | 'no-movement'
-  | 'not-live';
+  'camera-unavailable' | 'camera-denied' | 'engine-failed' | 'no-face' | 'several-faces' | 'too-small' | 'not-frontal' | 'unclear' | 'no-movement' | 'not-live';
 
 export interface FaceQualityOptions {
   /** Smallest face height accepted, as a fraction of the frame's shorter side. */
@@ -86,9 +77,7 @@ export const faceProblemMessages: Readonly<Record<FaceProblem, string>> = {
   'not-live': 'This does not look like a live face — a photo or a screen is not accepted',
 };
 
-export type FrameVerdict =
-  | { readonly isGood: true; readonly face: FaceObservation }
-  | { readonly isGood: false; readonly problem: FaceProblem };
+export type FrameVerdict = { readonly isGood: true; readonly face: FaceObservation } | { readonly isGood: false; readonly problem: FaceProblem };
 
 const degrees = (radians: number): number => (Math.abs(radians) * 180) / Math.PI;
 
