@@ -96,7 +96,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
       }),
     );
     expect(['partly-covered', 'shortfall']).toContain(shortfall.coverage);
-    const [share] = await server.scratch.db.query<{ n: number }>('SELECT count(*)::int AS n FROM patient_shares WHERE member_id = $1', [demoIds.son]);
+    const [share] = await server.scratch.db.query<{ n: number }>('SELECT count(*)::int AS n FROM patient_charges WHERE member_id = $1', [demoIds.son]);
     expect(share?.n).toBeGreaterThan(0);
     expect((await server.get(medco, '/packages')).status).toBe(200);
     expect(gateway.sent).toEqual([]);

@@ -140,9 +140,9 @@ describeEachBackend('pre-auth, committee, enhancement, void and cancel (%s)', (b
     const twice = await server.command(desk, 'void-booking', { bookingId: mistaken, reason: 'again' });
     expect(twice.body.code).toBe('booking-already-voided');
     const shares = ((await balance()).patientShares as { memberId: string; kind: string; amount: number }[]).filter(
-      (s) => s.memberId === demoIds.mother && s.kind === 'booking-shortfall',
+      (s) => s.memberId === demoIds.mother && s.kind === 'shortfall',
     );
-    expect(shares).toEqual([{ memberId: demoIds.mother, kind: 'booking-shortfall', amount: 0 }]);
+    expect(shares).toEqual([{ memberId: demoIds.mother, kind: 'shortfall', amount: 0 }]);
     resultOf(await cancel(caseId));
   });
 

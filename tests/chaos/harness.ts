@@ -372,7 +372,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
         `SELECT h.case_id, h.consumed, h.status,
                 COALESCE((SELECT sum(covered_amount) FROM bookings b WHERE b.case_id = h.case_id AND b.status = 'active'), 0)::bigint AS covered,
                 COALESCE((SELECT sum(shortfall_amount) FROM bookings b WHERE b.case_id = h.case_id AND b.status = 'active'), 0)::bigint AS shortfall,
-                COALESCE((SELECT sum(amount) FROM patient_shares s WHERE s.case_id = h.case_id AND kind = 'booking-shortfall'), 0)::bigint AS shares
+                COALESCE((SELECT sum(amount) FROM patient_charges s WHERE s.case_id = h.case_id AND kind = 'shortfall'), 0)::bigint AS shares
            FROM holds h`,
       );
       for (const hold of holds) {

@@ -153,7 +153,7 @@ describe.skipIf(!hasPostgres)('three servers, 300 concurrent money commands with
       `SELECT h.amount, h.consumed,
               COALESCE((SELECT sum(covered_amount) FROM bookings b WHERE b.case_id = h.case_id), 0)::bigint AS covered,
               COALESCE((SELECT sum(shortfall_amount) FROM bookings b WHERE b.case_id = h.case_id), 0)::bigint AS shortfall,
-              COALESCE((SELECT sum(amount) FROM patient_shares s WHERE s.case_id = h.case_id AND kind = 'booking-shortfall'), 0)::bigint AS shares
+              COALESCE((SELECT sum(amount) FROM patient_charges s WHERE s.case_id = h.case_id AND kind = 'shortfall'), 0)::bigint AS shares
          FROM holds h`,
     );
     for (const hold of holdRows) {

@@ -328,7 +328,7 @@ const rowsToCompare = [
   'SELECT case_id, family_id, amount, consumed, authorized, package_code, package_version, status FROM holds ORDER BY case_id',
   'SELECT id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, void_reason, closed_at, created_by FROM bookings ORDER BY seq',
   'SELECT family_id, policy_year, case_id, component, delta, reason, command_id FROM ledger ORDER BY id',
-  'SELECT family_id, member_id, case_id, booking_id, kind, amount, command_id FROM patient_shares ORDER BY id',
+  'SELECT case_id, family_id, member_id, policy_year, kind, amount, booking_id, source_kind, source_id, command_id FROM patient_charges ORDER BY id',
   // request_hash is keyed by each server's own key (runner.ts), so it differs between the two servers.
   "SELECT command_id, operator_id, name, http_status, answer FROM commands WHERE name = 'add-booking' ORDER BY command_id",
   // Other commands' entries carry ids generated per server (hold ids); add-booking's carry none.

@@ -2,7 +2,8 @@ import type { CommandBody } from '@contract/commands';
 import { allocateBooking, bookingExtension, extensionCeiling, maxAmount } from '@domain/money';
 import { fail, reject, type RefusedError } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import { appendLedger, recordPatientShare, releaseCover, reserveCover } from '../money/family-cover';
+import { appendLedger, releaseCover, reserveCover } from '../money/family-cover';
+import { recordBookingShortfall } from '../money/patient-account';
 import { coverShortfallBookings } from '../money/holds';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
@@ -131,15 +132,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
       context.principal.operatorId,
     ],
   );
-  await recordPatientShare(context.sql, {
-    familyId: caseRow.family_id,
-    memberId: caseRow.member_id,
-    caseId: caseRow.id,
-    bookingId: body.bookingId,
-    kind: 'booking-shortfall',
-    amount: shortfall,
-    commandId: context.commandId,
-  });
+  await recordBookingShortfall(context.sql, caseRow, body.bookingId, shortfall, { kind: 'booking', id: body.bookingId }, context.commandId);
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId,
     action: 'booking-added',
@@ -187,15 +180,7 @@ export async function voidBooking(context: CommandContext, body: CommandBody<'vo
   await context.sql.query("UPDATE bookings SET status = 'voided', void_reason = $2 WHERE id = $1", [booking.id, body.reason]);
   hold.consumed -= booking.covered_amount;
   await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
-  await recordPatientShare(context.sql, {
-    familyId: caseRow.family_id,
-    memberId: caseRow.member_id,
-    caseId: caseRow.id,
-    bookingId: booking.id,
-    kind: 'booking-shortfall',
-    amount: -booking.shortfall_amount,
-    commandId: context.commandId,
-  });
+  await recordBookingShortfall(context.sql, caseRow, booking.id, -booking.shortfall_amount, { kind: 'booking-void', id: booking.id }, context.commandId);
   // The freed part of the hold first covers this case's shortfall bookings.
   const nowCovered = await coverShortfallBookings({ sql: context.sql, commandId: context.commandId, allowPartial: true }, caseRow, hold);
   await appendAudit(context.sql, {
@@ -301,15 +286,7 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
     [caseRow.id],
   );
   for (const booking of voided) {
-    await recordPatientShare(context.sql, {
-      familyId: caseRow.family_id,
-      memberId: caseRow.member_id,
-      caseId: caseRow.id,
-      bookingId: booking.id,
-      kind: 'booking-shortfall',
-      amount: -booking.shortfall_amount,
-      commandId: context.commandId,
-    });
+    await recordBookingShortfall(context.sql, caseRow, booking.id, -booking.shortfall_amount, { kind: 'booking-void', id: booking.id }, context.commandId);
   }
   let released = 0;
   if (hold) {

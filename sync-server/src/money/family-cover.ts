@@ -73,24 +73,3 @@ export async function appendLedger(
     entry.commandId,
   ]);
 }
-
-/**
- * What a patient owes has one source: the uncovered part of their bookings, one signed entry per
- * change (a shortfall later covered or voided is a negative entry). A pre-auth's shortfall is an
- * estimate shown with the hold, never a share (migration 011 forbids new ones).
- */
-export async function recordPatientShare(
-  sql: Sql,
-  entry: { familyId: string; memberId: string; caseId: string; bookingId: string; kind: 'booking-shortfall'; amount: number; commandId: string },
-): Promise<void> {
-  if (entry.amount === 0) return;
-  await sql.defer('INSERT INTO patient_shares (family_id, member_id, case_id, booking_id, kind, amount, command_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-    entry.familyId,
-    entry.memberId,
-    entry.caseId,
-    entry.bookingId,
-    entry.kind,
-    entry.amount,
-    entry.commandId,
-  ]);
-}

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/database';
 import type { CaseRow, HoldRow } from '../commands/case-access';
-import { appendLedger, recordPatientShare, releaseCover, reserveCover } from './family-cover';
+import { appendLedger, releaseCover, reserveCover } from './family-cover';
+import { recordBookingShortfall } from './patient-account';
 
 interface MoneyContext {
   readonly sql: Sql;
@@ -91,15 +92,7 @@ export async function coverShortfallBookings(context: MoneyContext, caseRow: Cas
     if (free <= 0) break;
     const take = Math.min(free, row.shortfall_amount);
     await context.sql.query('UPDATE bookings SET covered_amount = covered_amount + $2, shortfall_amount = shortfall_amount - $2 WHERE id = $1', [row.id, take]);
-    await recordPatientShare(context.sql, {
-      familyId: caseRow.family_id,
-      memberId: caseRow.member_id,
-      caseId: caseRow.id,
-      bookingId: row.id,
-      kind: 'booking-shortfall',
-      amount: -take,
-      commandId: context.commandId,
-    });
+    await recordBookingShortfall(context.sql, caseRow, row.id, -take, { kind: 'shortfall-covered', id: context.commandId }, context.commandId);
     free -= take;
     moved += take;
   }

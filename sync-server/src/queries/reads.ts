@@ -53,8 +53,9 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
       [familyId, family.policy_year],
     );
     const shares = await sql.query<{ member_id: string; kind: string; total: number }>(
-      `SELECT s.member_id, s.kind, sum(s.amount)::bigint AS total FROM patient_shares s JOIN cases c ON c.id = s.case_id
-        WHERE s.family_id = $1 AND c.policy_year = $2 GROUP BY s.member_id, s.kind ORDER BY s.member_id, s.kind`,
+      // The patients' accounts (patient_charges, migration 034): one total per member and kind.
+      `SELECT member_id, kind, sum(amount)::bigint AS total FROM patient_charges
+        WHERE family_id = $1 AND policy_year = $2 GROUP BY member_id, kind ORDER BY member_id, kind`,
       [familyId, family.policy_year],
     );
     const isOwn = (hospitalId: string) => principal.hospitalId === null || principal.hospitalId === hospitalId;
