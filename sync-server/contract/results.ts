@@ -377,7 +377,7 @@ export const commandErrorAnswers = {
     'invalid-input': Type.Union([
       ValidationErrors,
       BodyPath,
-      // admit: an admission time the server cannot take (src/commands/identity-and-admission.ts).
+      // admit: an admission time the server cannot take (src/commands/admission.ts).
       Type.Object({ admittedAt: Type.String(), receivedAt: Time }, closed),
       Type.Object({ policyYear: Type.Integer() }, closed),
     ]),

@@ -13,7 +13,7 @@ import { createScratchDatabase } from '../testing/databases';
 import { generateKeys, isProductionMode, KeyConfigurationError, loadServerKeys, parseKeyring, type ServerKeys } from './keyring';
 import { migrateKeysOutOfDatabase } from './keys-migrate';
 import { issueToken, verifyToken } from './tokens';
-import { nationalIdHash } from '../commands/identity-and-admission';
+import { nationalIdHash } from '../identity/national-id';
 
 const dir = mkdtempSync(join(tmpdir(), 'coverdesk-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

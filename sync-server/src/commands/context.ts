@@ -91,6 +91,19 @@ export type CommandResult<N extends CommandName> = CommandResultOf<N>;
 export type CommandHandler<N extends CommandName> = (context: CommandContext, body: CommandBody<N>) => Promise<CommandResult<N>>;
 export type CommandHandlers = { [N in CommandName]: CommandHandler<N> };
 
+/**
+ * What this process may do after a command has committed, for its own copies of what the
+ * command changed (the scheme it caches, the operator status it caches). A failure here is
+ * logged, never answered: the command's answer is already the truth (app.ts, commands routes).
+ */
+export interface AfterCommitServices {
+  reloadScheme(): Promise<void>;
+  forgetOperator(operatorId: string): void;
+}
+/** A command's own after-commit effect, declared next to its handler. */
+export type AfterCommit<N extends CommandName> = (services: AfterCommitServices, body: CommandBody<N>) => Promise<void> | void;
+export type AfterCommitEffects = { [N in CommandName]?: AfterCommit<N> };
+
 /** Amounts in messages are for people: "₹100.00", in the scheme's currency and locale. */
 export function formatMoney(context: { readonly scheme: Pick<SchemeRow, 'currency' | 'locale' | 'minor_per_unit'> }, minor: number): string {
   return formatAmount(minor, context.scheme.currency, context.scheme.locale, context.scheme.minor_per_unit);

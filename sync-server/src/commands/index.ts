@@ -1,13 +1,17 @@
-import { configureDesk, createOperator, registerFamily, setPackagePrice } from './administration';
+import { registerFamily } from './families';
+import { setPackagePrice } from './packages';
+import { configureDesk, registerDesk, revokeDesk } from './desks';
+import { afterUpdateOperator, createOperator, updateOperator } from './operators';
 import { addBooking, cancelCase, discharge, voidBooking } from './bookings';
 import { approvePayment, processClaim, submitClaim, verifyClaim } from './claims';
-import type { CommandHandlers } from './context';
+import type { AfterCommitEffects, CommandHandlers } from './context';
 import { approveUnspecified, decideEnhancement, decidePreauth, recommendPreauth, requestEnhancement } from './decisions';
-import { admit, requestPreauth, respondQuery } from './identity-and-admission';
+import { admit } from './admission';
+import { requestPreauth, respondQuery } from './preauth';
 import { identifyMember } from '../identity/identify-member';
 import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
 import { enrollFace, enrollFingerprint } from '../identity/biometrics';
-import { registerDesk, registerHospital, revokeDesk, setSchemeParameters, updateOperator } from './scheme-administration';
+import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from './scheme';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
 export const handlers: CommandHandlers = {
@@ -42,4 +46,10 @@ export const handlers: CommandHandlers = {
   'revoke-desk': revokeDesk,
   'update-operator': updateOperator,
   'set-scheme-parameters': setSchemeParameters,
+};
+
+/** The commands with an effect of their own once committed in this process (see AfterCommit). */
+export const afterCommitEffects: AfterCommitEffects = {
+  'set-scheme-parameters': afterSetSchemeParameters,
+  'update-operator': afterUpdateOperator,
 };

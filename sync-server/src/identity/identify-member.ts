@@ -2,7 +2,7 @@ import type { CommandBody } from '@contract/commands';
 import { fail } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { familyBalance } from '../commands/case-access';
-import { nationalIdHash } from '../commands/identity-and-admission';
+import { nationalIdHash } from '../identity/national-id';
 import type { CommandContext, CommandHandlers } from '../commands/context';
 import { chargeMemberLookup, chargeOperatorLookup } from './lookup-limits';
 import { recordLookup } from './reach';

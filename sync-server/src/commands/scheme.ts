@@ -1,0 +1,85 @@
+// The scheme: register-hospital and set-scheme-parameters (the parameters every decision reads).
+import type { CommandBody } from '@contract/commands';
+import { fail, reject } from '@domain/outcomes';
+import { appendAudit } from '../audit/chain';
+import { type AfterCommit, type CommandContext, type CommandResult, type SchemeRow } from './context';
+
+/** HA registers a hospital: its code and district (the default registry its desks replicate). */
+export async function registerHospital(context: CommandContext, body: CommandBody<'register-hospital'>): Promise<CommandResult<'register-hospital'>> {
+  const [clash] = await context.sql.query<{ id: string }>('SELECT id FROM hospitals WHERE id = $1 OR code = $2', [body.hospitalId, body.code]);
+  if (clash) throw reject('already-registered', `A hospital with the code ${body.code} (or this id) is already registered.`);
+  await context.sql.query('INSERT INTO hospitals (id, code, name, district) VALUES ($1, $2, $3, $4)', [body.hospitalId, body.code, body.name, body.district]);
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'hospital-registered',
+    entityType: 'hospital',
+    entityId: body.hospitalId,
+    after: { code: body.code, name: body.name, district: body.district },
+    commandId: context.commandId,
+  });
+  return { hospitalId: body.hospitalId, code: body.code, name: body.name, district: body.district };
+}
+
+const parameterColumns = {
+  governmentShareBp: 'government_share_bp',
+  shortfallPolicy: 'shortfall_policy',
+  autoExtendBp: 'auto_extend_bp',
+  preauthTurnaroundMinutes: 'preauth_turnaround_minutes',
+} as const satisfies Record<string, keyof SchemeRow>;
+
+type ParameterName = keyof typeof parameterColumns;
+
+/**
+ * HA sets the current scheme's parameters: the government share of payments, the shortfall
+ * policy, the automatic-extension tolerance and the pre-auth turnaround target. The previous and
+ * new values go to the audit trail with the reason. Payments already made keep their split.
+ */
+/** New parameters: this process re-reads its copy of the scheme now (others within seconds, server-state.ts). */
+export const afterSetSchemeParameters: AfterCommit<'set-scheme-parameters'> = (services) => services.reloadScheme();
+
+export async function setSchemeParameters(
+  context: CommandContext,
+  body: CommandBody<'set-scheme-parameters'>,
+): Promise<CommandResult<'set-scheme-parameters'>> {
+  const changes = (Object.keys(parameterColumns) as ParameterName[]).filter((name) => body[name] !== undefined);
+  if (changes.length === 0)
+    throw fail('invalid-input', 'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp or preauthTurnaroundMinutes.');
+  const [scheme] = await context.sql.query<SchemeRow>('SELECT * FROM schemes WHERE is_current FOR UPDATE');
+  if (!scheme) throw fail('not-found', 'There is no current scheme.');
+  const was = schemeParameters(scheme);
+  const before: Partial<SchemeParameters> = {};
+  const after: Record<string, unknown> = {};
+  for (const name of changes) {
+    copyParameter(before, was, name);
+    after[name] = body[name];
+  }
+  // Column names come from the fixed map above, never from the request.
+  const assignments = changes.map((name, index) => `${parameterColumns[name]} = $${index + 2}`).join(', ');
+  await context.sql.query(`UPDATE schemes SET ${assignments} WHERE id = $1`, [scheme.id, ...changes.map((name) => body[name] ?? null)]);
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'scheme-parameters-set',
+    entityType: 'scheme',
+    entityId: scheme.id,
+    before,
+    after: { ...after, reason: body.reason },
+    commandId: context.commandId,
+  });
+  const [updated] = await context.sql.query<SchemeRow>('SELECT * FROM schemes WHERE id = $1', [scheme.id]);
+  return { schemeId: scheme.id, parameters: schemeParameters(updated ?? scheme), previous: before };
+}
+
+type SchemeParameters = CommandResult<'set-scheme-parameters'>['parameters'];
+
+function copyParameter<K extends ParameterName>(to: Partial<SchemeParameters>, from: SchemeParameters, name: K): void {
+  to[name] = from[name];
+}
+
+export function schemeParameters(scheme: SchemeRow): SchemeParameters {
+  return {
+    governmentShareBp: scheme.government_share_bp,
+    shortfallPolicy: scheme.shortfall_policy,
+    autoExtendBp: scheme.auto_extend_bp,
+    preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes,
+  };
+}
