@@ -1,34 +1,16 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Type, type TSchema } from 'typebox';
-import {
-  CaseAuditTrail,
-  CaseDetails,
-  ClaimQueue,
-  Dashboard,
-  EnhancementQueue,
-  FamilyBalance,
-  IdentityOverrides,
-  LoginAnswer,
-  PackageCatalogue,
-  PaymentQueue,
-  PaymentReconciliation,
-  PreauthQueue,
-} from '@contract/reads';
-import { commandResponses } from '@contract/results';
-import { uuidPattern, commandBodies, commandNames, commandRoles, ErrorAnswer, LoginBody, type CommandBody, type CommandName } from '@contract/commands';
-import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
-import { isRole, type HospitalId, type OperatorId, type Role } from '@domain/ids';
-import { signIn, signOut, TooManyAttempts, type SignInLimits } from './auth/sign-in';
-import { OperatorStatus } from './auth/operator-status';
+import { Type } from 'typebox';
+import { fail, RefusedError } from '@domain/outcomes';
+import type { SignInLimits } from './auth/sign-in';
 import type { ServerKeys } from './auth/keyring';
 import type { AnchorStatus } from './audit/anchors';
-import { issueToken, verifyToken, type Principal } from './auth/tokens';
+import type { Principal } from './auth/tokens';
 import { handlers } from './commands';
-import type { SchemeRow } from './commands/context';
-import { runCommand, type RunnerDependencies } from './commands/runner';
-import { DatabaseBusyError, pgErrorCode, pgErrors, type Database } from './db/database';
+import type { AfterCommitServices, SchemeRow } from './commands/context';
+import type { RunnerDependencies } from './commands/runner';
+import type { Database } from './db/database';
 import { registerSyncRoutes } from './sync/routes';
 import { registerConsoleRoutes } from './console/routes';
 import { defaultConsoleDir } from './console/static';
@@ -36,11 +18,15 @@ import { defaultOtpPolicy, type OtpPolicy } from './identity/otp';
 import { DevelopmentSmsSink, type SmsGateway } from './identity/sms';
 import type { ChangeNotifier } from './sync/notifier';
 import { SyncHealth, syncHealth } from './sync/health';
-import { caseAuditTrail, claimQueue, dashboard, enhancementQueue, paymentQueue, preauthQueue } from './queries/queues';
 import { registerAdministrationReads } from './queries/administration';
-import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from './queries/reads';
 import { isLoopbackAddress } from './deployment';
 import { readStrictJson, refusalOfFinding, type JsonFinding } from './strict-json';
+import { busyRefusal, refusalFromFastifyError, retryAfterSeconds, send } from './http/answers';
+import { operatorAuthentication, signedInRoutes } from './http/authentication';
+import { authRoutes } from './http/auth-routes';
+import { commandRoutes } from './http/command-routes';
+import { readRoutes } from './http/read-routes';
+import { queueRoutes } from './http/queue-routes';
 
 export interface AppOptions {
   readonly db: Database;
@@ -92,100 +78,6 @@ const findingsAnsweredByRoute: Record<string, (path: readonly (string | number)[
   '/sync/push': (path) => path[0] === 'mutations' && typeof path[1] === 'number' && path[2] === 'body',
   '/sync/online': (path) => path[0] === 'body',
 };
-
-const errorResponses = {
-  400: ErrorAnswer,
-  401: ErrorAnswer,
-  403: ErrorAnswer,
-  404: ErrorAnswer,
-  409: ErrorAnswer,
-  413: ErrorAnswer,
-  414: ErrorAnswer,
-  415: ErrorAnswer,
-  429: ErrorAnswer,
-  500: ErrorAnswer,
-  503: ErrorAnswer,
-};
-const bearer = [{ bearerAuth: [] }];
-
-/**
- * Reads answer with JSON.stringify, not a serializer compiled from their response schema: a
- * compiled serializer drops every field the schema does not list and coerces types, so a schema
- * that drifted from the answer would silently change the answer while the document still looked
- * right. Here the schema only describes, and openapi-answers.test.ts holds real answers to it.
- */
-const describedExactly = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
-
-function refusalFromFastifyError(error: FastifyError): Refusal | null {
-  if (error.validation) {
-    const first = error.validation[0];
-    const where = first?.instancePath
-      ? first.instancePath.replace(/^\//, '').replace(/\//g, '.')
-      : ((first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? 'body');
-    const what =
-      first?.keyword === 'required'
-        ? `${where} is required`
-        : first?.keyword === 'additionalProperties'
-          ? `unknown field ${(first.params as { additionalProperty?: string }).additionalProperty ?? ''}`
-          : `${where} ${first?.message ?? 'is invalid'}`;
-    return {
-      kind: 'error',
-      code: 'invalid-input',
-      message: `Invalid request: ${what}.`,
-      details: { errors: error.validation.map((v) => ({ path: v.instancePath, keyword: v.keyword, message: v.message })) },
-    };
-  }
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { kind: 'error', code: 'malformed-json', message: 'The request body is not valid JSON.' };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { kind: 'error', code: 'invalid-input', message: 'The request body is empty; send a JSON object.' };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { kind: 'error', code: 'unsupported-media-type', message: 'Send the request body as application/json.' };
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { kind: 'error', code: 'payload-too-large', message: 'The request body is too large.' };
-    default:
-      if (error instanceof SyntaxError || error.statusCode === 400)
-        return { kind: 'error', code: 'malformed-json', message: 'The request body could not be read as JSON.' };
-      return null;
-  }
-}
-
-const retryAfterSeconds = 2;
-
-/**
- * The database could not serve the request in time: no connection free within the pool's wait
- * limit, a lock not granted within lock_timeout, or a statement past statement_timeout
- * (postgres.ts). The transaction was rolled back, so nothing was changed: 503, retry shortly.
- */
-function busyRefusal(error: unknown): Refusal | null {
-  if (error instanceof DatabaseBusyError) {
-    return {
-      kind: 'error',
-      code: 'service-busy',
-      message: `The server is busy: no database connection became free within ${error.waitedMs / 1000} s. Nothing was changed; try again in a few seconds.`,
-    };
-  }
-  const code = pgErrorCode(error);
-  if (code === pgErrors.lockNotAvailable)
-    return {
-      kind: 'error',
-      code: 'service-busy',
-      message: 'A record this request needs is held by another request for too long. Nothing was changed; try again in a few seconds.',
-    };
-  if (code === pgErrors.queryCanceled)
-    return {
-      kind: 'error',
-      code: 'service-busy',
-      message: 'The server took too long on this request and stopped it. Nothing was changed; try again in a few seconds.',
-    };
-  return null;
-}
-
-function send(reply: FastifyReply, refusal: Refusal): FastifyReply {
-  const { code, message, details } = refusal;
-  return reply.status(httpStatusOf(refusal)).send({ code, message, ...(details ? { details } : {}) });
-}
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
@@ -294,25 +186,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (hsts) void reply.header('strict-transport-security', hsts);
   });
 
-  const operatorStatus = new OperatorStatus(options.db);
-  const authenticate = async (request: FastifyRequest): Promise<void> => {
-    const header = request.headers.authorization;
-    if (!header?.startsWith('Bearer ')) throw fail('unauthenticated', 'Sign in first: send Authorization: Bearer <token> from POST /auth/login.');
-    const checked = verifyToken(options.keys.token, header.slice('Bearer '.length), now());
-    if (!checked.ok)
-      throw fail(
-        'unauthenticated',
-        checked.reason === 'expired' ? 'Your session has expired; sign in again.' : 'The sign-in token is not valid; sign in again.',
-      );
-    // The token says who signed in; the operator's row says what they may still do (update-operator).
-    const current = await operatorStatus.current(checked.principal, checked.issuedAtMs);
-    if (!current) throw fail('unauthenticated', 'This operator account is deactivated; ask the health authority (HA).');
-    request.principal = current;
-  };
-  const principalOf = (request: FastifyRequest): Principal => {
-    if (!request.principal) throw fail('unauthenticated', 'Sign in first.');
-    return request.principal;
-  };
+  const auth = operatorAuthentication(options.db, options.keys, now);
 
   // sync: cross-process pokes and how far back the pull window is held (sync/health.ts).
   app.get(
@@ -321,62 +195,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async () => ({ status: 'ok' as const, database: options.db.kind, sync: await syncHealth(options.db, options.notifier) }),
   );
 
-  app.post(
-    '/auth/login',
-    {
-      ...describedExactly,
-      schema: {
-        tags: ['auth'],
-        summary: 'Sign in an operator; returns a short-lived bearer token',
-        body: LoginBody,
-        response: { 200: LoginAnswer, ...errorResponses, 429: ErrorAnswer },
-      },
-    },
-    async (request, reply) => {
-      const body = request.body as { username: string; password: string };
-      // Same answer for an unknown user and a wrong password, after the same password hash (auth/sign-in.ts).
-      let operator;
-      try {
-        operator = await signIn(options.db, body.username, body.password, request.ip, options.signInLimits);
-      } catch (error) {
-        if (!(error instanceof TooManyAttempts)) throw error;
-        void reply.header('retry-after', String(error.retryAfterSeconds));
-        return reply.status(429).send({
-          code: 'too-many-attempts',
-          message: `Too many failed sign-ins for this account or from this address; try again in ${Math.ceil(error.retryAfterSeconds / 60)} minutes.`,
-        });
-      }
-      const principal: Principal = {
-        operatorId: operator.id as OperatorId,
-        roles: operator.roles.filter(isRole),
-        hospitalId: operator.hospital_id as HospitalId | null,
-      };
-      const issued = issueToken(options.keys.token, principal, now());
-      return { ...issued, operatorId: operator.id, roles: principal.roles, hospitalId: principal.hospitalId };
-    },
-  );
-
-  app.post(
-    '/auth/logout',
-    {
-      preHandler: authenticate,
-      schema: {
-        tags: ['auth'],
-        summary: 'Sign out: every token of this operator issued until now is refused, event streams included',
-        security: bearer,
-        response: { 200: Type.Object({ signedOut: Type.Literal(true) }), ...errorResponses },
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      await signOut(options.db, principal.operatorId, request.ip);
-      operatorStatus.forget(principal.operatorId);
-      return { signedOut: true as const };
-    },
-  );
-
   const sms = options.sms ?? new DevelopmentSmsSink();
-  const runnerDeps: RunnerDependencies = {
+  const runner: RunnerDependencies = {
     db: options.db,
     handlers,
     scheme: options.scheme,
@@ -386,129 +206,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     services: { now: options.clock ?? (() => new Date()), sms, otp: options.otpPolicy ?? defaultOtpPolicy },
     ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
   };
-  for (const name of commandNames) {
-    app.post(
-      `/commands/${name}`,
-      {
-        preHandler: authenticate,
-        schema: {
-          tags: ['commands'],
-          summary: `${name} (roles: ${commandRoles[name].join(', ')})`,
-          description: 'Repeating a commandId returns the first answer and changes nothing. Business rejections answer 409 with a code.',
-          security: bearer,
-          body: commandBodies[name],
-          // Exact answers by status (contract/results.ts). Described, not serialized: the answer is
-          // sent as its stored bytes, and a refusal through the error handler as it was built.
-          response: commandResponses(name),
-        },
-        ...describedExactly,
-      },
-      async (request, reply) => {
-        const outcome = await runCommand(runnerDeps, name as CommandName, request.body as CommandBody<CommandName>, principalOf(request));
-        if (outcome.isReplay) void reply.header('x-command-replayed', 'true');
-        else if (outcome.status === 200) {
-          // The command has committed: its answer is the truth whatever follows. A failure of this
-          // process's own follow-up (reloading its copy of the scheme) is logged, not answered as a
-          // 500 saying nothing changed; the periodic refresh (server-state.ts) catches up in seconds.
-          if (name === 'set-scheme-parameters')
-            await options
-              .reloadScheme?.()
-              .catch((error: unknown) => request.log.error({ err: error }, 'reloading the scheme after set-scheme-parameters committed failed'));
-          if (name === 'update-operator') operatorStatus.forget((request.body as CommandBody<'update-operator'>).operatorId);
-          options.notifier.changed();
-        }
-        // The answer's own bytes (a string with a JSON type skips the serializer): a replay sends
-        // exactly what the first answer sent.
-        return reply.status(outcome.status).type('application/json; charset=utf-8').send(outcome.answerText);
-      },
-    );
-  }
-
-  const optionalYear = (text: string | undefined) => (text === undefined ? undefined : Number(text));
-  const IdParams = (name: string) => Type.Object({ [name]: Type.String({ format: 'uuid', pattern: uuidPattern }) });
-  app.get(
-    '/families/:familyId/balance',
-    {
-      preHandler: authenticate,
-      ...describedExactly,
-      schema: {
-        tags: ['reads'],
-        summary: 'Family balance enquiry for one policy year (the open one unless asked): cover, committed, available, holds by case, computed time',
-        security: bearer,
-        params: IdParams('familyId'),
-        querystring: Type.Object(
-          { policyYear: Type.Optional(Type.String({ pattern: '^[12][0-9]{3}$', description: 'A policy year, e.g. 2026; the open one if absent' })) },
-          { additionalProperties: false },
-        ),
-        response: { 200: FamilyBalance, ...errorResponses },
-      },
-    },
-    async (request) =>
-      familyBalanceEnquiry(
-        options.db,
-        principalOf(request),
-        (request.params as { familyId: string }).familyId,
-        optionalYear((request.query as { policyYear?: string }).policyYear),
-      ),
-  );
-
-  app.get(
-    '/cases/:caseId',
-    {
-      preHandler: authenticate,
-      ...describedExactly,
-      schema: {
-        tags: ['reads'],
-        summary: 'One case with its pre-auth, hold, bookings, enhancements and claim (hospital-scoped)',
-        security: bearer,
-        params: IdParams('caseId'),
-        response: { 200: CaseDetails, ...errorResponses },
-      },
-    },
-    async (request) => caseDetails(options.db, principalOf(request), (request.params as { caseId: string }).caseId),
-  );
-
-  app.get(
-    '/packages',
-    {
-      preHandler: authenticate,
-      ...describedExactly,
-      schema: {
-        tags: ['reads'],
-        summary: 'The package catalogue at its current price versions',
-        security: bearer,
-        response: { 200: PackageCatalogue, ...errorResponses },
-      },
-    },
-    async () => packageCatalogue(options.db),
-  );
-
-  /** Bearer authentication for the route groups registered below: the operator, or a 401. */
-  const authenticateOperator = async (request: FastifyRequest): Promise<Principal> => {
-    await authenticate(request);
-    return principalOf(request);
+  const afterCommit: AfterCommitServices = {
+    reloadScheme: () => options.reloadScheme?.() ?? Promise.resolve(),
+    forgetOperator: (operatorId) => auth.operatorStatus.forget(operatorId),
   };
 
-  registerSyncRoutes(app, {
-    db: options.db,
-    runner: runnerDeps,
-    notifier: options.notifier,
-    authenticateOperator,
+  // Route groups (http/): sign-in, then everything a signed-in operator may ask, under one hook.
+  await authRoutes(app, { db: options.db, keys: options.keys, now, auth, ...(options.signInLimits ? { signInLimits: options.signInLimits } : {}) });
+  await signedInRoutes(app, auth, async (scope) => {
+    await commandRoutes(scope, { runner, notifier: options.notifier, auth, afterCommit });
+    await readRoutes(scope, { db: options.db, keys: options.keys, auth, ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}) });
+    await queueRoutes(scope, { db: options.db, auth });
+    registerAdministrationReads(scope, { db: options.db, principalOf: auth.principalOf });
   });
 
+  // Desks (a desk credential, then an operator for what an operator does) and the payer console
+  // (its event stream carries its token in the query): they check tokens themselves.
+  registerSyncRoutes(app, { db: options.db, runner, notifier: options.notifier, authenticateOperator: auth.authenticateOperator });
   registerConsoleRoutes(app, {
     db: options.db,
     notifier: options.notifier,
     consoleDir: options.consoleDir ?? defaultConsoleDir,
     now,
     ...(options.after ? { after: options.after } : {}),
-    authenticateOperator,
-    watchOperator: (operatorId, onChange) => operatorStatus.watch(operatorId, onChange),
-  });
-
-  registerAdministrationReads(app, {
-    db: options.db,
-    authenticateOperator,
+    authenticateOperator: auth.authenticateOperator,
+    watchOperator: (operatorId, onChange) => auth.operatorStatus.watch(operatorId, onChange),
   });
 
   if (options.exposeDevelopmentSms && sms instanceof DevelopmentSmsSink) {
@@ -523,101 +245,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     );
   }
-
-  app.get(
-    '/reviews/identity-overrides',
-    {
-      preHandler: authenticate,
-      ...describedExactly,
-      schema: {
-        tags: ['reads'],
-        summary: 'Admissions by identity override, for review (HA, ADMIN)',
-        security: bearer,
-        response: { 200: IdentityOverrides, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      if (!principal.roles.some((role) => role === 'HA' || role === 'ADMIN')) throw fail('forbidden-role', 'Only HA and ADMIN review identity overrides.');
-      const rows = await options.db.query(
-        `SELECT o.case_id AS "caseId", o.member_id AS "memberId", h.code AS "hospitalCode", o.reason, o.supervisor_name AS "supervisorName",
-              o.created_at AS "createdAt", o.reviewed_at AS "reviewedAt", o.review_note AS "reviewNote"
-         FROM identity_overrides o JOIN hospitals h ON h.id = o.hospital_id ORDER BY (o.reviewed_at IS NOT NULL), o.created_at DESC`,
-      );
-      return { overrides: rows, unreviewed: rows.filter((r) => (r as { reviewedAt: unknown }).reviewedAt === null).length };
-    },
-  );
-
-  // Payer work queues: each role sees its own, and only its own.
-  const queue = (path: string, roles: readonly Role[], summary: string, answer: TSchema, read: (request: FastifyRequest) => Promise<unknown>) => {
-    app.get(
-      path,
-      {
-        preHandler: authenticate,
-        ...describedExactly,
-        schema: { tags: ['queues'], summary: `${summary} (${roles.join(', ')})`, security: bearer, response: { 200: answer, ...errorResponses } },
-      },
-      async (request) => {
-        const principal = principalOf(request);
-        if (!principal.roles.some((role) => roles.includes(role))) throw fail('forbidden-role', `This queue belongs to ${roles.join(' or ')}.`);
-        return { items: await read(request), computedAt: new Date().toISOString() };
-      },
-    );
-  };
-  queue('/queues/preauths', ['PPD'], 'Pre-authorizations waiting for PPD: emergency first, then oldest', PreauthQueue, () =>
-    preauthQueue(options.db, ['pending', 'queried']),
-  );
-  queue('/queues/enhancements', ['PPD'], 'Enhancement requests waiting for PPD', EnhancementQueue, () => enhancementQueue(options.db));
-  queue('/queues/committee', ['MC'], 'Unspecified-package requests waiting for the Medical Committee', PreauthQueue, () =>
-    preauthQueue(options.db, ['committee-review']),
-  );
-  queue('/queues/admin', ['ADMIN'], 'Committee recommendations waiting for Admin approval', PreauthQueue, () => preauthQueue(options.db, ['admin-review']));
-  queue('/queues/claims/submitted', ['CEX'], 'Claims waiting for CEX processing, with their lines and bookings', ClaimQueue, () =>
-    claimQueue(options.db, 'submitted'),
-  );
-  queue('/queues/claims/processed', ['CPD'], 'Claims waiting for CPD verification', ClaimQueue, () => claimQueue(options.db, 'processed'));
-  queue('/queues/payments', ['ACO'], 'Approved claims by hospital, ready to pay', PaymentQueue, () => paymentQueue(options.db));
-  queue('/dashboard', ['HA'], 'Cases, holds and claims by state', Dashboard, () => dashboard(options.db));
-
-  app.get(
-    '/cases/:caseId/audit',
-    {
-      preHandler: authenticate,
-      ...describedExactly,
-      schema: {
-        tags: ['reads'],
-        summary: "A case's audit trail (who, what, when, before/after) and the hash chain's verification status",
-        security: bearer,
-        params: IdParams('caseId'),
-        response: { 200: CaseAuditTrail, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      const { caseId } = request.params as { caseId: string };
-      await caseDetails(options.db, principal, caseId); // the same hospital scope as the case itself
-      return caseAuditTrail(options.db, caseId, { ring: options.keys.audit, anchors: options.auditAnchors?.() ?? null });
-    },
-  );
-
-  app.get(
-    '/reports/reconciliation',
-    {
-      preHandler: authenticate,
-      ...describedExactly,
-      schema: {
-        tags: ['reads'],
-        summary: 'Payment reconciliation: paid + deductions = approved, per payment (ACO, HA)',
-        security: bearer,
-        response: { 200: PaymentReconciliation, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      if (!principal.roles.some((role) => role === 'ACO' || role === 'HA')) throw fail('forbidden-role', 'Only ACO and HA see payment reconciliation.');
-      return paymentReconciliation(options.db);
-    },
-  );
 
   return app;
 }

@@ -50,10 +50,7 @@ export async function schemeSettings(db: Database): Promise<Record<string, unkno
 }
 
 /** GET /admin/{hospitals,operators,packages,scheme}: HA only (403 for every other role). */
-export function registerAdministrationReads(
-  app: FastifyInstance,
-  options: { db: Database; authenticateOperator: (request: FastifyRequest) => Promise<Principal> },
-): void {
+export function registerAdministrationReads(app: FastifyInstance, options: { db: Database; principalOf: (request: FastifyRequest) => Principal }): void {
   const reads: [string, string, TSchema, (db: Database) => Promise<unknown>][] = [
     ['/admin/hospitals', 'Hospitals with their desks (status, enrollment, pending code)', AdministrationHospitals, hospitalsWithDesks],
     ['/admin/operators', 'Operators with their roles, hospital scope and whether active', AdministrationOperators, operatorList],
@@ -74,7 +71,7 @@ export function registerAdministrationReads(
         },
       },
       async (request) => {
-        const principal = await options.authenticateOperator(request);
+        const principal = options.principalOf(request);
         if (!principal.roles.includes('HA')) throw fail('forbidden-role', 'Scheme administration belongs to the health authority (HA).');
         return { items: await read(options.db), computedAt: new Date().toISOString() };
       },
