@@ -1,0 +1,86 @@
+// Finding a member and proving who they are: registry search, one-time codes, fingerprint and face.
+import { randomUUID } from 'node:crypto';
+import { BiometricIdentity } from '../biometric-identity';
+import { ServerCallError } from '../server-client';
+import { failure, keepFamily, ok, type HandlerModule } from './context';
+
+type IdentityChannel =
+  | 'members.identify'
+  | 'identity.sendOtp'
+  | 'identity.verifyOtp'
+  | 'identity.enrolments'
+  | 'identity.verifyFingerprint'
+  | 'identity.enrollFingerprint'
+  | 'identity.verifyFace'
+  | 'identity.enrollFace';
+
+export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, requireMedco, online }) => {
+  const biometrics = new BiometricIdentity({
+    vault: desk.biometrics,
+    reader: () => desk.devices.fingerprintModule(),
+    faceMatchThreshold: desk.faceMatchThreshold,
+    ...(desk.options.fingerTimeoutMs !== undefined ? { fingerTimeoutMs: desk.options.fingerTimeoutMs } : {}),
+    enroll: (name, body) => online(name, body, (result) => ({ enrolledAt: result.enrolledAt })),
+  });
+  return {
+    'members.identify': async (query) => {
+      if (!slot.session) return failure('not-signed-in', 'Sign in first.');
+      const local = desk.reads.identify(query);
+      if (local.length > 0) return ok({ matches: local, source: 'replica' as const });
+      if (query.by === 'name') return ok({ matches: [], source: 'replica' as const });
+      const client = desk.client();
+      if (!client) return failure('offline-unavailable', 'This desk is not enrolled with a server.');
+      try {
+        const answer = await client.identify(slot.session.operatorId, query.by, query.value);
+        await desk.engine.requestSync(); // the family has joined this desk's scope: fetch it
+        keepFamily(desk, answer.family.familyId);
+        return ok({
+          matches: desk.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: answer.member.schemeMemberId } : query),
+          source: 'server' as const,
+        });
+      } catch (error) {
+        if (error instanceof ServerCallError) {
+          if (error.fault.kind === 'unreachable') {
+            return failure(
+              'offline-unavailable',
+              query.by === 'national-id'
+                ? 'National-ID search needs the server, which cannot be reached. Search by scheme ID, health card, or name and year of birth instead.'
+                : "Not in this desk's registry, and the server cannot be reached to look further.",
+            );
+          }
+          return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+        }
+        throw error;
+      }
+    },
+    'identity.sendOtp': async ({ memberId, isForRelative }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      return online(
+        'send-otp',
+        { challengeId: randomUUID(), memberId, ...(isForRelative !== undefined ? { isForRelative } : {}) },
+        ({ challengeId, phoneEnding, expiresAt }) => ({ challengeId, phoneEnding, expiresAt }),
+      );
+    },
+    'identity.verifyOtp': async ({ challengeId, code }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      return online('verify-otp', { challengeId, code }, (result) =>
+        result.verified
+          ? { verified: true, reason: null, attemptsLeft: null, lockedUntil: null, message: null }
+          : {
+              verified: false,
+              reason: result.reason,
+              attemptsLeft: 'attemptsLeft' in result ? result.attemptsLeft : null,
+              lockedUntil: 'lockedUntil' in result ? result.lockedUntil : null,
+              message: result.message,
+            },
+      );
+    },
+    'identity.enrolments': async ({ memberId }) => requireMedco() ?? biometrics.enrolments(memberId),
+    'identity.verifyFingerprint': async ({ memberId }) => requireMedco() ?? biometrics.verifyFingerprint(memberId),
+    'identity.enrollFingerprint': async ({ memberId }) => requireMedco() ?? biometrics.enrollFingerprint(memberId),
+    'identity.verifyFace': async ({ memberId, descriptor, liveness }) => requireMedco() ?? biometrics.verifyFace(memberId, descriptor, liveness),
+    'identity.enrollFace': async ({ memberId, descriptor }) => requireMedco() ?? biometrics.enrollFace(memberId, descriptor),
+  };
+};

@@ -1,0 +1,18 @@
+// Who is signed in on one renderer connection (online, or offline for an operator known here).
+import { signIn } from '../session';
+import { failure, ok, type HandlerModule } from './context';
+
+export const sessionHandlers: HandlerModule<'session.signIn' | 'session.signOut' | 'session.current'> = (desk, { slot }) => ({
+  'session.signIn': async ({ username, password }) => {
+    const identity = desk.identity();
+    if (!identity) return failure('not-enrolled', 'Enroll this desk first with the code from the health authority.');
+    const result = await signIn(desk.db, desk.client(), identity, username, password, desk.options.signInFallbackMs, desk.options.now);
+    if (result.ok) slot.session = result.value;
+    return result;
+  },
+  'session.signOut': async () => {
+    slot.session = null;
+    return ok(null);
+  },
+  'session.current': async () => ok(slot.session),
+});
