@@ -14,7 +14,9 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts', '**/*.test.tsx'],
     exclude: ['node_modules/**', 'dist/**'],
-    testTimeout: 30_000,
+    // Generous: a test's own waits are bounded by what it awaits, and a busy 2-core machine (CI
+    // with other work on it) can make one scrypt-heavy or whole-scenario test take 30 s or more.
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     // Two cores: files that start servers or PostgreSQL databases are heavy, keep the pool small.
     maxWorkers: 2,
