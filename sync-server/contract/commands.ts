@@ -49,6 +49,15 @@ const ClaimDocuments = Type.Array(
   { maxItems: 50 },
 );
 
+/** How a patient settles their part (issue 14): at the desk, or by sending the remainder to a secondary payer. */
+export const paymentMethods = ['cash', 'card', 'upi', 'secondary'] as const;
+/** Secondary payers a remainder can be sent to as a coordination-of-benefits claim. */
+export const secondaryPayers = ['serious-illness-fund', 'commercial-top-up'] as const;
+const TakenAt = Type.String({
+  format: 'date-time',
+  description: "When the operator took the money, by the desk's clock (offline cash is sent later): at most 5 minutes ahead of the server, 7 days back",
+});
+
 export const commandBodies = {
   'identify-member': Type.Object(
     {
@@ -366,6 +375,34 @@ export const commandBodies = {
     },
     strict,
   ),
+  'take-payment': Type.Object(
+    {
+      ...CommandIdField,
+      paymentId: Uuid('Client-generated payment id: its receipt is numbered by the server'),
+      caseId: Uuid('The case whose patient account is paid'),
+      amount: Amount('What the patient pays now (at most what is still owed)'),
+      method: Type.Enum([...paymentMethods]),
+      reference: Type.Optional(
+        Text('Card: the terminal approval code; UPI: the transaction reference or the scanned QR payload; secondary: the member or policy number there', 1000),
+      ),
+      secondaryPayer: Type.Optional(Type.Enum([...secondaryPayers], { description: 'Required for method secondary' })),
+      takenAt: Type.Optional(TakenAt),
+    },
+    strict,
+  ),
+  'refund-payment': Type.Object(
+    {
+      ...CommandIdField,
+      refundId: Uuid('Client-generated refund id: its receipt is numbered by the server'),
+      caseId: Uuid('The case whose patient account is in credit'),
+      amount: Amount('What is given back (at most the credit, and at most what the patient paid)'),
+      method: Type.Enum(['cash', 'card', 'upi']),
+      reference: Type.Optional(Text('Card or UPI: the refund reference', 1000)),
+      reason: Text('Why the patient gets money back (kept with the refund)', 500),
+      takenAt: Type.Optional(TakenAt),
+    },
+    strict,
+  ),
   'set-scheme-parameters': Type.Object(
     {
       ...CommandIdField,
@@ -422,6 +459,8 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'revoke-desk': ['HA'],
   'update-operator': ['HA'],
   'set-scheme-parameters': ['HA'],
+  'take-payment': ['MEDCO'],
+  'refund-payment': ['MEDCO'],
 };
 
 export const LoginBody = Type.Object(

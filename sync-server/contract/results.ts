@@ -14,6 +14,7 @@ import type { ErrorCode, RejectionCode } from '../domain/outcomes';
 import { roles } from '../domain/ids';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
+import { PatientAccountTotals } from './settlement';
 
 const Sentence = Type.String({ description: "For the operator, in the scheme's currency and words" });
 const RoleList = Type.Array(Type.Enum([...roles]));
@@ -277,6 +278,34 @@ export const commandResults = {
     },
     closed,
   ),
+  'take-payment': Type.Object(
+    {
+      paymentId: Id,
+      caseId: Id,
+      receiptNumber: Type.String(),
+      method: Type.Enum(['cash', 'card', 'upi', 'secondary']),
+      amount: Minor,
+      takenAt: Time,
+      account: PatientAccountTotals,
+      /** method secondary: the coordination-of-benefits claim the amount was sent as. */
+      secondaryClaim: Nullable(Type.Object({ claimId: Id, payer: Type.Enum(['serious-illness-fund', 'commercial-top-up']), amount: Minor }, closed)),
+      summary: Sentence,
+    },
+    closed,
+  ),
+  'refund-payment': Type.Object(
+    {
+      refundId: Id,
+      caseId: Id,
+      receiptNumber: Type.String(),
+      method: Type.Enum(['cash', 'card', 'upi']),
+      amount: Minor,
+      takenAt: Time,
+      account: PatientAccountTotals,
+      summary: Sentence,
+    },
+    closed,
+  ),
 } satisfies Record<CommandName, TSchema>;
 
 export type CommandResultOf<N extends CommandName> = Static<(typeof commandResults)[N]>;
@@ -339,6 +368,9 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'biometric-already-enrolled': null,
   'desk-already-revoked': null,
   'operator-self-lockout': null,
+  'payment-exceeds-balance': Type.Object({ owed: Minor, requested: Minor }, closed),
+  'refund-exceeds-credit': Type.Object({ credit: Minor, requested: Minor }, closed),
+  'payment-exists': null,
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */

@@ -41,7 +41,10 @@ export type RejectionCode =
   | 'already-reviewed'
   | 'biometric-already-enrolled'
   | 'desk-already-revoked'
-  | 'operator-self-lockout';
+  | 'operator-self-lockout'
+  | 'payment-exceeds-balance'
+  | 'refund-exceeds-credit'
+  | 'payment-exists';
 
 export type ErrorCode =
   | 'malformed-json'

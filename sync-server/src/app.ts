@@ -27,6 +27,8 @@ import { authRoutes } from './http/auth-routes';
 import { commandRoutes } from './http/command-routes';
 import { readRoutes } from './http/read-routes';
 import { queueRoutes } from './http/queue-routes';
+import { errorResponses, describedExactly } from './http/answers';
+import { registerSettlementRoutes } from './settlement/routes';
 
 export interface AppOptions {
   readonly db: Database;
@@ -231,6 +233,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.after ? { after: options.after } : {}),
     authenticateOperator: auth.authenticateOperator,
     watchOperator: (operatorId, onChange) => auth.operatorStatus.watch(operatorId, onChange),
+  });
+
+  // The patient's bill and settlement (issue 14): src/settlement/routes.ts.
+  registerSettlementRoutes(app, {
+    db: options.db,
+    authenticate: auth.authenticate,
+    principalOf: auth.principalOf,
+    errorResponses,
+    describedExactly,
+    now: () => new Date(now()),
   });
 
   if (options.exposeDevelopmentSms && sms instanceof DevelopmentSmsSink) {

@@ -78,6 +78,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'revoke-desk': { deskId: demoIds.deskB, reason: 'Laptop reported stolen' },
       'update-operator': { operatorId: randomUUID(), roles: ['CEX', 'CPD'] },
       'set-scheme-parameters': { governmentShareBp: 5000, reason: 'New budget year' },
+      'take-payment': { paymentId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash' },
+      'refund-payment': { refundId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash', reason: 'Booking voided after payment' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -113,6 +115,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'revoke-desk': 'ha',
     'update-operator': 'ha',
     'set-scheme-parameters': 'ha',
+    'take-payment': 'medco.a',
+    'refund-payment': 'medco.a',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -122,6 +126,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'submit-claim': 'amount',
     'register-family': 'cover',
     'set-package-price': 'price',
+    'take-payment': 'amount',
+    'refund-payment': 'amount',
   };
   const idFields: Partial<Record<CommandName, string>> = {
     admit: 'memberId',
@@ -148,6 +154,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'register-desk': 'hospitalId',
     'revoke-desk': 'deskId',
     'update-operator': 'operatorId',
+    'take-payment': 'caseId',
+    'refund-payment': 'caseId',
   };
   const otherHospitalCase: CommandName[] = [
     'request-preauth',
@@ -158,6 +166,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'discharge',
     'submit-claim',
     'cancel-case',
+    'take-payment',
+    'refund-payment',
   ];
 
   const expectRefusedAndUnchanged = async (send: () => Promise<{ status: number; body: Record<string, unknown> }>, status: number, code: string) => {
@@ -345,6 +355,35 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
         400,
         'invalid-input',
       );
+    }
+  });
+
+  it('take-payment and refund-payment: a method without what it needs, an unknown method or an implausible time → 400', async () => {
+    const token = tokens['medco.a']!;
+    const payment = validBody('take-payment');
+    const refund = validBody('refund-payment');
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const aMonthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    for (const change of [
+      { method: 'card' },
+      { method: 'upi' },
+      { method: 'secondary', reference: 'SIF-123' },
+      { method: 'secondary', secondaryPayer: 'serious-illness-fund' },
+      { method: 'cash', reference: 'R-1' },
+      { method: 'cash', secondaryPayer: 'commercial-top-up' },
+      { method: 'card', reference: 'A1', secondaryPayer: 'commercial-top-up' },
+      { method: 'cheque' },
+      { method: 'secondary', reference: 'P-1', secondaryPayer: 'lottery' },
+      { reference: '' },
+      { reference: 'x'.repeat(1001), method: 'upi' },
+      { takenAt: inAnHour },
+      { takenAt: aMonthAgo },
+      { takenAt: 'yesterday' },
+    ]) {
+      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/take-payment', { token, payload: { ...payment, ...change } }), 400, 'invalid-input');
+    }
+    for (const change of [{ method: 'secondary' }, { method: 'card' }, { method: 'cash', reference: 'R-1' }, { reason: '' }, { takenAt: inAnHour }]) {
+      await expectRefusedAndUnchanged(() => server.raw('POST', '/commands/refund-payment', { token, payload: { ...refund, ...change } }), 400, 'invalid-input');
     }
   });
 

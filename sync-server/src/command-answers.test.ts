@@ -172,6 +172,34 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     expect(
       await send('medco.b', 'add-booking', { bookingId: past, caseId: motherCase, itemCode: 'WARD', description: 'Ward', quantity: 1, unitPrice: units(6000) }),
     ).toMatchObject({ coverage: 'partly-covered' });
+    // Settling the patient's part (issue 14): paid in cash and by UPI, one too many, then a credit refunded.
+    const owing = randomUUID();
+    await send('medco.b', 'add-booking', {
+      bookingId: owing,
+      caseId: motherCase,
+      itemCode: 'IMPLANT',
+      description: 'Implant',
+      quantity: 1,
+      unitPrice: units(9000),
+    });
+    const owed = (
+      (
+        await server.app.inject({ method: 'GET', url: `/cases/${motherCase}/patient-bill`, headers: { authorization: `Bearer ${tokens['medco.b']!}` } })
+      ).json() as {
+        account: { owed: number };
+      }
+    ).account.owed;
+    expect(owed).toBeGreaterThan(units(300));
+    await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: units(200), method: 'cash' });
+    await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: owed - units(200), method: 'upi', reference: 'UPI-REF-1' });
+    expect(await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: 1, method: 'cash' }, 409)).toMatchObject({
+      code: 'payment-exceeds-balance',
+    });
+    expect(
+      await send('medco.b', 'refund-payment', { refundId: randomUUID(), caseId: motherCase, amount: 1, method: 'cash', reason: 'Nothing to give back' }, 409),
+    ).toMatchObject({ code: 'refund-exceeds-credit' });
+    await send('medco.b', 'void-booking', { bookingId: owing, reason: 'Implant not used' });
+    await send('medco.b', 'refund-payment', { refundId: randomUUID(), caseId: motherCase, amount: units(200), method: 'cash', reason: 'Implant not used' });
     await send('medco.b', 'void-booking', { bookingId: past, reason: 'Entered on the wrong patient' });
     await send('medco.b', 'void-booking', { bookingId: past, reason: 'Again' }, 409);
     await send('medco.b', 'cancel-case', { caseId: motherCase, reason: 'Transferred to another scheme' });

@@ -85,12 +85,20 @@ describe('real answers hold to the served OpenAPI document', () => {
     ['ha', '/admin/operators', '/admin/operators'],
     ['ha', '/admin/packages', '/admin/packages'],
     ['ha', '/admin/scheme', '/admin/scheme'],
+    ['aco', '/reports/patient-receivables', '/reports/patient-receivables'],
+    // medco.a's own drawer over two days around the run.
+    [
+      'medco.a',
+      '/reports/cash-drawer',
+      `/reports/cash-drawer?from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 86_400_000).toISOString()}`,
+    ],
   ];
   const everyRead = async (caseIds: readonly string[]) => {
     for (const [user, template, url] of reads) await holds(user, template, url);
     for (const caseId of caseIds) {
       await holds('medco.a', '/cases/{caseId}', `/cases/${caseId}`);
       await holds('medco.a', '/cases/{caseId}/audit', `/cases/${caseId}/audit`);
+      await holds('medco.a', '/cases/{caseId}/patient-bill', `/cases/${caseId}/patient-bill`);
     }
   };
 
@@ -155,6 +163,28 @@ describe('real answers hold to the served OpenAPI document', () => {
     resultOf(await server.command(medco, 'request-preauth', { caseId: enhanced, packageCode: 'SB001A' }));
     resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: enhanced, decision: 'approve' }));
     resultOf(await server.command(medco, 'request-enhancement', { enhancementId: randomUUID(), caseId: enhanced, amount: 10_000, reason: 'Longer stay' }));
+    // A booking past the cover: the daughter owes its rest, pays 100 of it in cash and sends 200 to the fund.
+    resultOf(
+      await server.command(medco, 'add-booking', {
+        bookingId: randomUUID(),
+        caseId: enhanced,
+        itemCode: 'ICU',
+        description: 'ICU',
+        quantity: 1,
+        unitPrice: 5_000_000,
+      }),
+    );
+    resultOf(await server.command(medco, 'take-payment', { paymentId: randomUUID(), caseId: enhanced, amount: 10_000, method: 'cash' }));
+    resultOf(
+      await server.command(medco, 'take-payment', {
+        paymentId: randomUUID(),
+        caseId: enhanced,
+        amount: 20_000,
+        method: 'secondary',
+        secondaryPayer: 'commercial-top-up',
+        reference: 'TOPUP-77',
+      }),
+    );
     const caseIds = [paid, waiting, committee, enhanced];
     await everyRead(caseIds);
 

@@ -43,6 +43,8 @@ const expected: Record<CommandName, string[]> = {
   'revoke-desk': ['HA'],
   'update-operator': ['HA'],
   'set-scheme-parameters': ['HA'],
+  'take-payment': ['MEDCO'],
+  'refund-payment': ['MEDCO'],
 };
 const operators = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' } as const;
 type MatrixRole = keyof typeof operators;
@@ -142,6 +144,13 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     if (upTo === 'approved') await ok('CPD', 'verify-claim', { claimId, lines });
     return { claimId, caseId, bookingId, lines };
   };
+  /** A case whose patient owes 1,000 (a booking of 7,000 on a 6,000 hold), and the booking. */
+  const owing = async () => {
+    const caseId = await approved();
+    const bookingId = randomUUID();
+    await ok('MEDCO', 'add-booking', { bookingId, caseId, itemCode: 'IMPLANT', description: 'Implant', quantity: 1, unitPrice: 700_000 });
+    return { caseId, bookingId };
+  };
   const registeredDesk = async () => {
     const deskId = randomUUID();
     await ok('HA', 'register-desk', { deskId, hospitalId: demoIds.hospitalA, name: `Matrix desk ${next()}` });
@@ -238,6 +247,14 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
       return success({ operatorId, displayName: 'Renamed' });
     },
     'set-scheme-parameters': async () => success({ preauthTurnaroundMinutes: 360, reason: 'Matrix check: same value' }),
+    'take-payment': async () => success({ paymentId: randomUUID(), caseId: (await owing()).caseId, amount: 50_000, method: 'cash' }),
+    'refund-payment': async () => {
+      // Paid in full, then the booking is voided: the 1,000 paid is the patient's credit.
+      const { caseId, bookingId } = await owing();
+      await ok('MEDCO', 'take-payment', { paymentId: randomUUID(), caseId, amount: 100_000, method: 'cash' });
+      await ok('MEDCO', 'void-booking', { bookingId, reason: 'Entered on the wrong case' });
+      return success({ refundId: randomUUID(), caseId, amount: 100_000, method: 'cash', reason: 'Booking voided after payment' });
+    },
   };
 
   /**

@@ -23,6 +23,7 @@ import { sql as keyedAuditAndRuntimeRole } from './migrations/025-keyed-audit-an
 import { sql as identifyAnswersKeptAsIds } from './migrations/026-identify-answers-kept-as-ids';
 import { sql as deskReachAndLookupLimits } from './migrations/027-desk-reach-and-lookup-limits';
 import { sql as patientAccount } from './migrations/034-patient-account';
+import { sql as patientPayments } from './migrations/036-patient-payments';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -50,6 +51,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 26, name: 'identify-answers-kept-as-ids', sql: identifyAnswersKeptAsIds },
   { version: 27, name: 'desk-reach-and-lookup-limits', sql: deskReachAndLookupLimits },
   { version: 34, name: 'patient-account', sql: patientAccount },
+  { version: 36, name: 'patient-payments', sql: patientPayments },
 ];
 
 /**

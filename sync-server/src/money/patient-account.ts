@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database';
-import type { PatientChargeKind, PatientChargeSource } from '../../domain/patient-account';
+import type { PatientChargeKind, PatientChargeSource } from '@domain/patient-account';
 
 /**
  * What a patient owes on a case has one source: `patient_charges` (migration 034), one signed,

@@ -1,0 +1,146 @@
+/**
+ * The patient's bill and settlement (issue 14): the account of a case, its receipts, the cash
+ * drawer and the patients' receivables. Answers of `take-payment`/`refund-payment` (results.ts)
+ * and of the settlement reads (src/settlement/routes.ts) are built from these.
+ */
+import { Type, type Static } from 'typebox';
+import { closed, Count, Id, Minor, Nullable, Time } from './primitives';
+import { patientChargeKinds } from '../domain/patient-account';
+
+/**
+ * A case's patient account as the arbitration row left it. owed = charged − (paid − refunded) −
+ * secondary, never below 0; credit = what may be given back (a charge reversed after it was paid).
+ */
+export const PatientAccountTotals = Type.Object(
+  {
+    charged: Minor,
+    paid: Type.Integer({ minimum: 0, description: 'Taken from the patient: cash, card, UPI' }),
+    refunded: Type.Integer({ minimum: 0 }),
+    secondary: Type.Integer({ minimum: 0, description: 'Sent to a secondary payer as coordination-of-benefits claims' }),
+    owed: Type.Integer({ minimum: 0 }),
+    credit: Type.Integer({ minimum: 0, description: 'Refundable to the patient now' }),
+  },
+  closed,
+);
+export type PatientAccountTotalsValue = Static<typeof PatientAccountTotals>;
+
+const Method = Type.Enum(['cash', 'card', 'upi', 'secondary']);
+
+export const PaymentReceipt = Type.Object(
+  {
+    paymentId: Id,
+    caseId: Id,
+    receiptNumber: Type.String({ description: 'Numbered per hospital without gaps: <hospital code>-R<number>' }),
+    direction: Type.Enum(['payment', 'refund']),
+    method: Method,
+    amount: Minor,
+    reference: Nullable(Type.String()),
+    secondaryPayer: Nullable(Type.Enum(['serious-illness-fund', 'commercial-top-up'])),
+    operatorId: Id,
+    takenAt: Time,
+    receivedAt: Time,
+  },
+  closed,
+);
+export type PaymentReceiptValue = Static<typeof PaymentReceipt>;
+
+/** One line of the itemised bill: a booking with the plan's and the patient's part, and the charges behind it. */
+const BillLine = Type.Object(
+  {
+    bookingId: Id,
+    itemCode: Type.String(),
+    description: Type.String(),
+    quantity: Count,
+    unitPrice: Minor,
+    amount: Minor,
+    planPart: Minor,
+    patientPart: Minor,
+    status: Type.Enum(['active', 'voided']),
+    bookedAt: Time,
+  },
+  closed,
+);
+
+/** The patient's bill of a case: every line, the account by kind, every payment and refund. */
+export const PatientBill = Type.Object(
+  {
+    caseId: Id,
+    caseStatus: Type.String(),
+    hospitalCode: Type.String(),
+    hospitalName: Type.String(),
+    memberId: Id,
+    memberName: Type.String(),
+    schemeMemberId: Type.String(),
+    packageCode: Nullable(Type.String()),
+    admittedAt: Time,
+    dischargedAt: Nullable(Time),
+    currency: Type.String(),
+    locale: Type.String(),
+    minorPerUnit: Type.Integer({ minimum: 1 }),
+    lines: Type.Array(BillLine),
+    totals: Type.Object({ amount: Minor, planPart: Minor, patientPart: Minor }, closed),
+    charges: Type.Array(Type.Object({ kind: Type.Enum([...patientChargeKinds]), amount: Minor }, closed)),
+    account: PatientAccountTotals,
+    payments: Type.Array(PaymentReceipt),
+    secondaryClaims: Type.Array(
+      Type.Object(
+        {
+          claimId: Id,
+          payer: Type.Enum(['serious-illness-fund', 'commercial-top-up']),
+          memberReference: Type.String(),
+          amount: Minor,
+          status: Type.String(),
+          submittedAt: Time,
+        },
+        closed,
+      ),
+    ),
+    computedAt: Time,
+  },
+  closed,
+);
+export type PatientBillValue = Static<typeof PatientBill>;
+
+/** Cash taken and given back by one operator in one shift (a time window), by method. */
+export const CashDrawer = Type.Object(
+  {
+    operatorId: Id,
+    from: Time,
+    to: Time,
+    methods: Type.Array(Type.Object({ method: Method, payments: Count, taken: Minor, refunds: Count, givenBack: Minor, net: Minor }, closed)),
+    cash: Type.Object({ taken: Minor, givenBack: Minor, net: Minor }, closed),
+    receipts: Type.Array(PaymentReceipt),
+    computedAt: Time,
+  },
+  closed,
+);
+export type CashDrawerValue = Static<typeof CashDrawer>;
+
+export const agingBuckets = ['0-30', '31-60', '61-90', '90+'] as const;
+
+/** Open patient balances, aged from discharge (or admission while the patient is in), for the revenue-cycle reports. */
+export const PatientReceivables = Type.Object(
+  {
+    asOf: Time,
+    items: Type.Array(
+      Type.Object(
+        {
+          caseId: Id,
+          hospitalCode: Type.String(),
+          memberId: Id,
+          caseStatus: Type.String(),
+          since: Time,
+          ageDays: Count,
+          bucket: Type.Enum([...agingBuckets]),
+          account: PatientAccountTotals,
+        },
+        closed,
+      ),
+    ),
+    buckets: Type.Array(Type.Object({ bucket: Type.Enum([...agingBuckets]), cases: Count, owed: Minor }, closed)),
+    totalOwed: Minor,
+    secondaryOutstanding: Minor,
+  },
+  closed,
+);
+export type PatientReceivablesValue = Static<typeof PatientReceivables>;

@@ -1,0 +1,194 @@
+import type { CommandBody } from '@contract/commands';
+import { admissionTime } from '@domain/policy-year';
+import { fail, reject } from '@domain/outcomes';
+import { appendAudit } from '../audit/chain';
+import { nextReceiptNumber, readAccount, refundCredit, settleOwed } from '../money/patient-payments';
+import { caseNotFound } from './case-access';
+import { formatMoney, type CommandContext, type CommandResult } from './context';
+
+/**
+ * Settling the patient's account of a case (issue 14): take-payment (cash, card, UPI, or the
+ * remainder sent to a secondary payer) and refund-payment. Both are desk commands like any other,
+ * so cash taken offline waits in the desk's outbox and is applied exactly once (the runner's
+ * command id); `takenAt` keeps when the operator took it, which is the shift it counts in.
+ * The arbitration is one conditional UPDATE each (money/patient-payments.ts).
+ */
+interface CaseOfPayment {
+  id: string;
+  member_id: string;
+  family_id: string;
+  hospital_id: string;
+  hospital_code: string;
+}
+
+/** The case, scoped like lockCase, without locking it: the account row is the payments' mutex. */
+async function caseOfPayment(context: CommandContext, caseId: string): Promise<CaseOfPayment> {
+  const [row] = await context.sql.query<CaseOfPayment>(
+    'SELECT c.id, c.member_id, c.family_id, c.hospital_id, h.code AS hospital_code FROM cases c JOIN hospitals h ON h.id = c.hospital_id WHERE c.id = $1',
+    [caseId],
+  );
+  if (!row || (context.principal.hospitalId !== null && row.hospital_id !== context.principal.hospitalId)) throw caseNotFound(caseId);
+  return row;
+}
+
+/** The operator's time, within the same window as an admission's (5 minutes ahead, 7 days back). */
+function takenAtOf(context: CommandContext, takenAt: string | undefined): Date {
+  const receivedAt = context.services.now();
+  const when = admissionTime(takenAt === undefined ? undefined : new Date(takenAt), receivedAt);
+  if (when.ok) return when.admittedAt;
+  throw fail(
+    'invalid-input',
+    when.reason === 'in-the-future'
+      ? `The payment time ${takenAt} is more than 5 minutes ahead of the server's clock (${receivedAt.toISOString()}): check the desk's date and time.`
+      : `The payment time ${takenAt} is more than 7 days before the server heard of it: take the payment again with the current time.`,
+  );
+}
+
+async function refuseExistingId(context: CommandContext, id: string): Promise<void> {
+  const [existing] = await context.sql.query('SELECT 1 FROM patient_payments WHERE id = $1', [id]);
+  if (existing) throw reject('payment-exists', 'A payment or refund with this id already exists; generate a new id for a new payment.');
+}
+
+export async function takePayment(context: CommandContext, body: CommandBody<'take-payment'>): Promise<CommandResult<'take-payment'>> {
+  const isSecondary = body.method === 'secondary';
+  if ((body.method === 'card' || body.method === 'upi' || isSecondary) && body.reference === undefined) {
+    throw fail(
+      'invalid-input',
+      body.method === 'card'
+        ? "A card payment needs the terminal's approval code as its reference."
+        : body.method === 'upi'
+          ? 'A UPI payment needs its transaction reference or the scanned QR payload as its reference.'
+          : "Sending the remainder to a secondary payer needs the patient's member or policy number there as its reference.",
+    );
+  }
+  if (isSecondary !== (body.secondaryPayer !== undefined)) {
+    throw fail(
+      'invalid-input',
+      isSecondary ? 'Say which secondary payer the remainder goes to (secondaryPayer).' : 'secondaryPayer is only for method secondary.',
+    );
+  }
+  if (body.method === 'cash' && body.reference !== undefined) throw fail('invalid-input', 'A cash payment has no reference: leave it out.');
+  const takenAt = takenAtOf(context, body.takenAt);
+  const caseRow = await caseOfPayment(context, body.caseId);
+  await refuseExistingId(context, body.paymentId);
+  const account = await settleOwed(context.sql, caseRow.id, body.amount, isSecondary);
+  if (!account) {
+    const now = await readAccount(context.sql, caseRow.id);
+    throw reject(
+      'payment-exceeds-balance',
+      now.owed === 0
+        ? `The patient owes nothing on this case: ${formatMoney(context, body.amount)} was not taken.`
+        : `The patient owes ${formatMoney(context, now.owed)}: ${formatMoney(context, body.amount)} is more than that, and nothing was taken.`,
+      { owed: now.owed, requested: body.amount },
+    );
+  }
+  const receiptNumber = await nextReceiptNumber(context.sql, caseRow.hospital_id, caseRow.hospital_code);
+  await context.sql.query(
+    `INSERT INTO patient_payments (id, case_id, hospital_id, family_id, member_id, direction, method, amount, reference, secondary_payer, receipt_number, operator_id, taken_at, command_id)
+     VALUES ($1, $2, $3, $4, $5, 'payment', $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [
+      body.paymentId,
+      caseRow.id,
+      caseRow.hospital_id,
+      caseRow.family_id,
+      caseRow.member_id,
+      body.method,
+      body.amount,
+      body.reference ?? null,
+      body.secondaryPayer ?? null,
+      receiptNumber,
+      context.principal.operatorId,
+      takenAt,
+      context.commandId,
+    ],
+  );
+  let secondaryClaim: CommandResult<'take-payment'>['secondaryClaim'] = null;
+  if (isSecondary && body.secondaryPayer !== undefined && body.reference !== undefined) {
+    // Coordination of benefits: the secondary payer sees what the primary plan covered and what the patient was charged.
+    await context.sql.query(
+      `INSERT INTO secondary_claims (id, case_id, payer, member_reference, amount, primary_paid, patient_charged)
+       SELECT $1, $2, $3, $4, $5, COALESCE((SELECT sum(covered_amount) FROM bookings WHERE case_id = $2 AND status = 'active'), 0), $6`,
+      [body.paymentId, caseRow.id, body.secondaryPayer, body.reference, body.amount, account.charged],
+    );
+    secondaryClaim = { claimId: body.paymentId, payer: body.secondaryPayer, amount: body.amount };
+  }
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'patient-payment-taken',
+    entityType: 'case',
+    entityId: caseRow.id,
+    after: { paymentId: body.paymentId, receiptNumber, method: body.method, amount: body.amount, owed: account.owed },
+    commandId: context.commandId,
+  });
+  const summary = isSecondary
+    ? `${formatMoney(context, body.amount)} sent to the ${body.secondaryPayer === 'serious-illness-fund' ? 'serious-illness fund' : 'commercial top-up'} as a claim (receipt ${receiptNumber}); the patient owes ${formatMoney(context, account.owed)}.`
+    : `${formatMoney(context, body.amount)} taken by ${body.method} (receipt ${receiptNumber}); the patient owes ${formatMoney(context, account.owed)}.`;
+  return {
+    paymentId: body.paymentId,
+    caseId: caseRow.id,
+    receiptNumber,
+    method: body.method,
+    amount: body.amount,
+    takenAt: takenAt.toISOString(),
+    account,
+    secondaryClaim,
+    summary,
+  };
+}
+
+export async function refundPayment(context: CommandContext, body: CommandBody<'refund-payment'>): Promise<CommandResult<'refund-payment'>> {
+  if (body.method !== 'cash' && body.reference === undefined) throw fail('invalid-input', `A ${body.method} refund needs its refund reference.`);
+  if (body.method === 'cash' && body.reference !== undefined) throw fail('invalid-input', 'A cash refund has no reference: leave it out.');
+  const takenAt = takenAtOf(context, body.takenAt);
+  const caseRow = await caseOfPayment(context, body.caseId);
+  await refuseExistingId(context, body.refundId);
+  const account = await refundCredit(context.sql, caseRow.id, body.amount);
+  if (!account) {
+    const now = await readAccount(context.sql, caseRow.id);
+    throw reject(
+      'refund-exceeds-credit',
+      now.credit === 0
+        ? `The patient has no credit on this case: nothing was given back.`
+        : `The patient's credit is ${formatMoney(context, now.credit)}: ${formatMoney(context, body.amount)} is more than that, and nothing was given back.`,
+      { credit: now.credit, requested: body.amount },
+    );
+  }
+  const receiptNumber = await nextReceiptNumber(context.sql, caseRow.hospital_id, caseRow.hospital_code);
+  await context.sql.query(
+    `INSERT INTO patient_payments (id, case_id, hospital_id, family_id, member_id, direction, method, amount, reference, reason, receipt_number, operator_id, taken_at, command_id)
+     VALUES ($1, $2, $3, $4, $5, 'refund', $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [
+      body.refundId,
+      caseRow.id,
+      caseRow.hospital_id,
+      caseRow.family_id,
+      caseRow.member_id,
+      body.method,
+      body.amount,
+      body.reference ?? null,
+      body.reason,
+      receiptNumber,
+      context.principal.operatorId,
+      takenAt,
+      context.commandId,
+    ],
+  );
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'patient-refund-given',
+    entityType: 'case',
+    entityId: caseRow.id,
+    after: { refundId: body.refundId, receiptNumber, method: body.method, amount: body.amount, credit: account.credit },
+    commandId: context.commandId,
+  });
+  return {
+    refundId: body.refundId,
+    caseId: caseRow.id,
+    receiptNumber,
+    method: body.method,
+    amount: body.amount,
+    takenAt: takenAt.toISOString(),
+    account,
+    summary: `${formatMoney(context, body.amount)} given back by ${body.method} (receipt ${receiptNumber}); credit left ${formatMoney(context, account.credit)}.`,
+  };
+}

@@ -1,0 +1,265 @@
+import type { CashDrawerValue, PatientBillValue, PatientReceivablesValue, PaymentReceiptValue } from '@contract/settlement';
+import { agingBuckets } from '@contract/settlement';
+import type { PatientChargeKind } from '@domain/patient-account';
+import { fail } from '@domain/outcomes';
+import type { Principal } from '../auth/tokens';
+import type { Database, Sql } from '../db/database';
+import { accountTotals } from '../money/patient-payments';
+
+/**
+ * The settlement reads (issue 14): a case's patient bill, an operator's cash drawer for a shift,
+ * and the patients' receivables. Each is one REPEATABLE READ snapshot, so its parts agree.
+ */
+async function snapshot<T>(db: Database, work: (sql: Sql) => Promise<T>): Promise<T> {
+  return db.transaction(async (sql) => {
+    await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return work(sql);
+  });
+}
+
+interface PaymentRow {
+  id: string;
+  case_id: string;
+  direction: 'payment' | 'refund';
+  method: 'cash' | 'card' | 'upi' | 'secondary';
+  amount: number;
+  reference: string | null;
+  secondary_payer: 'serious-illness-fund' | 'commercial-top-up' | null;
+  receipt_number: string;
+  operator_id: string;
+  taken_at: Date;
+  received_at: Date;
+}
+const paymentColumns = 'id, case_id, direction, method, amount, reference, secondary_payer, receipt_number, operator_id, taken_at, received_at';
+
+function receiptOf(row: PaymentRow): PaymentReceiptValue {
+  return {
+    paymentId: row.id,
+    caseId: row.case_id,
+    receiptNumber: row.receipt_number,
+    direction: row.direction,
+    method: row.method,
+    amount: row.amount,
+    reference: row.reference,
+    secondaryPayer: row.secondary_payer,
+    operatorId: row.operator_id,
+    takenAt: new Date(row.taken_at).toISOString(),
+    receivedAt: new Date(row.received_at).toISOString(),
+  };
+}
+
+/** The itemised bill: each booking with the plan's and the patient's part (the patient's from the account, its one source). */
+export async function patientBill(db: Database, principal: Principal, caseId: string): Promise<PatientBillValue> {
+  return snapshot(db, async (sql) => {
+    const [row] = await sql.query<{
+      id: string;
+      status: string;
+      hospital_id: string;
+      hospital_code: string;
+      hospital_name: string;
+      member_id: string;
+      full_name: string;
+      scheme_member_id: string;
+      package_code: string | null;
+      admitted_at: Date;
+      discharged_at: Date | null;
+      currency: string;
+      locale: string;
+      minor_per_unit: number;
+    }>(
+      `SELECT c.id, c.status, c.hospital_id, h.code AS hospital_code, h.name AS hospital_name, c.member_id, m.full_name, m.scheme_member_id,
+              (SELECT p.package_code FROM preauths p WHERE p.case_id = c.id) AS package_code, c.admitted_at, c.discharged_at,
+              s.currency, s.locale, s.minor_per_unit
+         FROM cases c JOIN hospitals h ON h.id = c.hospital_id JOIN members m ON m.id = c.member_id
+         JOIN families f ON f.id = c.family_id JOIN schemes s ON s.id = f.scheme_id
+        WHERE c.id = $1`,
+      [caseId],
+    );
+    if (!row || (principal.hospitalId !== null && principal.hospitalId !== row.hospital_id))
+      throw fail('not-found', `There is no case ${caseId} at your hospital.`);
+    const bookings = await sql.query<{
+      id: string;
+      item_code: string;
+      description: string;
+      quantity: number;
+      unit_price: number;
+      amount: number;
+      status: 'active' | 'voided';
+      created_at: Date;
+      patient_part: number;
+    }>(
+      `SELECT b.id, b.item_code, b.description, b.quantity, b.unit_price, b.amount, b.status, b.created_at,
+              COALESCE((SELECT sum(p.amount) FROM patient_charges p WHERE p.booking_id = b.id), 0)::bigint AS patient_part
+         FROM bookings b WHERE b.case_id = $1 ORDER BY b.seq`,
+      [caseId],
+    );
+    const lines = bookings.map((b) => {
+      const isActive = b.status === 'active';
+      return {
+        bookingId: b.id,
+        itemCode: b.item_code,
+        description: b.description,
+        quantity: b.quantity,
+        unitPrice: b.unit_price,
+        amount: b.amount,
+        planPart: isActive ? b.amount - b.patient_part : 0,
+        patientPart: isActive ? b.patient_part : 0,
+        status: b.status,
+        bookedAt: new Date(b.created_at).toISOString(),
+      };
+    });
+    const active = lines.filter((l) => l.status === 'active');
+    const charges = await sql.query<{ kind: PatientChargeKind; amount: number }>(
+      'SELECT kind, sum(amount)::bigint AS amount FROM patient_charges WHERE case_id = $1 GROUP BY kind HAVING sum(amount) <> 0 ORDER BY kind',
+      [caseId],
+    );
+    const [account] = await sql.query<{ charged: number; paid: number; refunded: number; secondary: number }>(
+      'SELECT charged, paid, refunded, secondary FROM patient_accounts WHERE case_id = $1',
+      [caseId],
+    );
+    const payments = await sql.query<PaymentRow>(`SELECT ${paymentColumns} FROM patient_payments WHERE case_id = $1 ORDER BY received_at, receipt_number`, [
+      caseId,
+    ]);
+    const secondary = await sql.query<{
+      id: string;
+      payer: 'serious-illness-fund' | 'commercial-top-up';
+      member_reference: string;
+      amount: number;
+      status: string;
+      submitted_at: Date;
+    }>('SELECT id, payer, member_reference, amount, status, submitted_at FROM secondary_claims WHERE case_id = $1 ORDER BY submitted_at', [caseId]);
+    return {
+      caseId: row.id,
+      caseStatus: row.status,
+      hospitalCode: row.hospital_code,
+      hospitalName: row.hospital_name,
+      memberId: row.member_id,
+      memberName: row.full_name,
+      schemeMemberId: row.scheme_member_id,
+      packageCode: row.package_code,
+      admittedAt: new Date(row.admitted_at).toISOString(),
+      dischargedAt: row.discharged_at ? new Date(row.discharged_at).toISOString() : null,
+      currency: row.currency,
+      locale: row.locale,
+      minorPerUnit: row.minor_per_unit,
+      lines,
+      totals: {
+        amount: active.reduce((sum, l) => sum + l.amount, 0),
+        planPart: active.reduce((sum, l) => sum + l.planPart, 0),
+        patientPart: active.reduce((sum, l) => sum + l.patientPart, 0),
+      },
+      charges: charges.map((c) => ({ kind: c.kind, amount: c.amount })),
+      account: accountTotals(account ?? null),
+      payments: payments.map(receiptOf),
+      secondaryClaims: secondary.map((s) => ({
+        claimId: s.id,
+        payer: s.payer,
+        memberReference: s.member_reference,
+        amount: s.amount,
+        status: s.status,
+        submittedAt: new Date(s.submitted_at).toISOString(),
+      })),
+      computedAt: new Date().toISOString(),
+    };
+  });
+}
+
+/**
+ * One operator's drawer for one shift: what they took and gave back, by method, counted by the
+ * time they took it (cash taken offline counts in the shift it was taken, whenever it synced).
+ * An operator sees their own drawer; HA and ACO any operator's.
+ */
+export async function cashDrawer(db: Database, principal: Principal, operatorId: string, from: Date, to: Date): Promise<CashDrawerValue> {
+  const isSupervisor = principal.roles.some((role) => role === 'HA' || role === 'ACO');
+  if (!isSupervisor && operatorId !== principal.operatorId) throw fail('forbidden-role', "Only HA and ACO see another operator's cash drawer.");
+  if (!(from < to)) throw fail('invalid-input', `The shift must end after it starts (from ${from.toISOString()}, to ${to.toISOString()}).`);
+  if (to.getTime() - from.getTime() > 31 * 86_400_000) throw fail('invalid-input', 'A shift is at most 31 days long: ask for a shorter window.');
+  return snapshot(db, async (sql) => {
+    const rows = await sql.query<PaymentRow>(
+      `SELECT ${paymentColumns} FROM patient_payments WHERE operator_id = $1 AND taken_at >= $2 AND taken_at < $3 ORDER BY taken_at, receipt_number`,
+      [operatorId, from, to],
+    );
+    const methods = (['cash', 'card', 'upi', 'secondary'] as const).map((method) => {
+      const of = rows.filter((r) => r.method === method);
+      const taken = of.filter((r) => r.direction === 'payment').reduce((sum, r) => sum + r.amount, 0);
+      const givenBack = of.filter((r) => r.direction === 'refund').reduce((sum, r) => sum + r.amount, 0);
+      return {
+        method,
+        payments: of.filter((r) => r.direction === 'payment').length,
+        taken,
+        refunds: of.filter((r) => r.direction === 'refund').length,
+        givenBack,
+        net: taken - givenBack,
+      };
+    });
+    const cash = methods.find((m) => m.method === 'cash')!;
+    return {
+      operatorId,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      methods,
+      cash: { taken: cash.taken, givenBack: cash.givenBack, net: cash.net },
+      receipts: rows.map(receiptOf),
+      computedAt: new Date().toISOString(),
+    };
+  });
+}
+
+export function agingBucketOf(ageDays: number): (typeof agingBuckets)[number] {
+  return ageDays <= 30 ? '0-30' : ageDays <= 60 ? '31-60' : ageDays <= 90 ? '61-90' : '90+';
+}
+
+/**
+ * Open patient balances, aged from discharge (from admission while the patient is still in):
+ * the revenue-cycle reports' patient receivables. A desk operator sees their hospital's.
+ */
+export async function patientReceivables(db: Database, principal: Principal, asOf: Date): Promise<PatientReceivablesValue> {
+  return snapshot(db, async (sql) => {
+    const rows = await sql.query<{
+      case_id: string;
+      hospital_code: string;
+      member_id: string;
+      status: string;
+      since: Date;
+      charged: number;
+      paid: number;
+      refunded: number;
+      secondary: number;
+    }>(
+      `SELECT a.case_id, h.code AS hospital_code, c.member_id, c.status, COALESCE(c.discharged_at, c.admitted_at) AS since, a.charged, a.paid, a.refunded, a.secondary
+         FROM patient_accounts a JOIN cases c ON c.id = a.case_id JOIN hospitals h ON h.id = a.hospital_id
+        WHERE a.charged - (a.paid - a.refunded) - a.secondary > 0 AND ($1::uuid IS NULL OR a.hospital_id = $1)
+        ORDER BY since, a.case_id`,
+      [principal.hospitalId],
+    );
+    const [secondary] = await sql.query<{ total: number }>(
+      `SELECT COALESCE(sum(s.amount), 0)::bigint AS total FROM secondary_claims s JOIN cases c ON c.id = s.case_id
+        WHERE s.status = 'submitted' AND ($1::uuid IS NULL OR c.hospital_id = $1)`,
+      [principal.hospitalId],
+    );
+    const items = rows.map((r) => {
+      const ageDays = Math.max(0, Math.floor((asOf.getTime() - new Date(r.since).getTime()) / 86_400_000));
+      return {
+        caseId: r.case_id,
+        hospitalCode: r.hospital_code,
+        memberId: r.member_id,
+        caseStatus: r.status,
+        since: new Date(r.since).toISOString(),
+        ageDays,
+        bucket: agingBucketOf(ageDays),
+        account: accountTotals(r),
+      };
+    });
+    const buckets = agingBuckets.map((bucket) => {
+      const of = items.filter((i) => i.bucket === bucket);
+      return { bucket, cases: of.length, owed: of.reduce((sum, i) => sum + i.account.owed, 0) };
+    });
+    return {
+      asOf: asOf.toISOString(),
+      items,
+      buckets,
+      totalOwed: items.reduce((sum, i) => sum + i.account.owed, 0),
+      secondaryOutstanding: secondary?.total ?? 0,
+    };
+  });
+}

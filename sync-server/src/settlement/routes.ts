@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type TSchema } from 'typebox';
+import { uuidPattern } from '@contract/commands';
+import { CashDrawer, PatientBill, PatientReceivables } from '@contract/settlement';
+import { fail } from '@domain/outcomes';
+import type { Principal } from '../auth/tokens';
+import type { Database } from '../db/database';
+import { cashDrawer, patientBill, patientReceivables } from './reads';
+
+/** What the settlement routes borrow from the app (src/app.ts): the database, authentication and the shared response parts. */
+export interface SettlementRouteDeps {
+  readonly db: Database;
+  readonly authenticate: (request: FastifyRequest) => Promise<void>;
+  readonly principalOf: (request: FastifyRequest) => Principal;
+  readonly errorResponses: Record<number, TSchema>;
+  /** Answers sent with JSON.stringify: the schema describes, openapi-answers.test.ts checks. */
+  readonly describedExactly: { serializerCompiler: () => (data: unknown) => string };
+  readonly now: () => Date;
+}
+
+const bearer = [{ bearerAuth: [] }];
+const Uuid = Type.String({ format: 'uuid', pattern: uuidPattern });
+
+/** The patient's bill, the cash drawer and the receivables (issue 14). */
+export function registerSettlementRoutes(app: FastifyInstance, deps: SettlementRouteDeps): void {
+  const { db, authenticate, principalOf, errorResponses, describedExactly } = deps;
+
+  app.get(
+    '/cases/:caseId/patient-bill',
+    {
+      preHandler: authenticate,
+      ...describedExactly,
+      schema: {
+        tags: ['reads'],
+        summary: "The patient's itemised bill of a case: each line with the plan's and the patient's part, the account, payments and refunds",
+        security: bearer,
+        params: Type.Object({ caseId: Uuid }),
+        response: { 200: PatientBill, ...errorResponses },
+      },
+    },
+    async (request) => patientBill(db, principalOf(request), (request.params as { caseId: string }).caseId),
+  );
+
+  app.get(
+    '/reports/cash-drawer',
+    {
+      preHandler: authenticate,
+      ...describedExactly,
+      schema: {
+        tags: ['reads'],
+        summary: "One operator's cash drawer for a shift: taken and given back by method, and every receipt (own drawer; HA and ACO any)",
+        security: bearer,
+        querystring: Type.Object(
+          { operatorId: Type.Optional(Uuid), from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: CashDrawer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const query = request.query as { operatorId?: string; from: string; to: string };
+      return cashDrawer(db, principal, query.operatorId ?? principal.operatorId, new Date(query.from), new Date(query.to));
+    },
+  );
+
+  app.get(
+    '/reports/patient-receivables',
+    {
+      preHandler: authenticate,
+      ...describedExactly,
+      schema: {
+        tags: ['reads'],
+        summary:
+          'Open patient balances aged 0-30, 31-60, 61-90 and 90+ days from discharge, and what secondary payers still owe (MEDCO: own hospital; ACO, HA)',
+        security: bearer,
+        querystring: Type.Object({ asOf: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }),
+        response: { 200: PatientReceivables, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!principal.roles.some((role) => role === 'MEDCO' || role === 'ACO' || role === 'HA'))
+        throw fail('forbidden-role', 'Only desk operators (their hospital), ACO and HA see patient receivables.');
+      const { asOf } = request.query as { asOf?: string };
+      return patientReceivables(db, principal, asOf === undefined ? deps.now() : new Date(asOf));
+    },
+  );
+}
