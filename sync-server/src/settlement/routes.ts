@@ -5,6 +5,7 @@ import { CashDrawer, PatientBill, PatientReceivables } from '@contract/settlemen
 import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
+import { renderPatientBillPdf } from './bill-pdf';
 import { cashDrawer, patientBill, patientReceivables } from './reads';
 
 /** What the settlement routes borrow from the app (src/app.ts): the database, authentication and the shared response parts. */
@@ -39,6 +40,25 @@ export function registerSettlementRoutes(app: FastifyInstance, deps: SettlementR
       },
     },
     async (request) => patientBill(db, principalOf(request), (request.params as { caseId: string }).caseId),
+  );
+
+  app.get(
+    '/cases/:caseId/patient-bill.pdf',
+    {
+      preHandler: authenticate,
+      schema: {
+        tags: ['reads'],
+        summary: 'The same bill as an A4 PDF to print at discharge (application/pdf)',
+        security: bearer,
+        params: Type.Object({ caseId: Uuid }),
+        response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const bill = await patientBill(db, principalOf(request), (request.params as { caseId: string }).caseId);
+      const pdf = await renderPatientBillPdf(bill);
+      return reply.type('application/pdf').header('content-disposition', `inline; filename="patient-bill-${bill.caseId}.pdf"`).send(pdf);
+    },
   );
 
   app.get(

@@ -4,6 +4,7 @@ import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
+import { extractText, getDocumentProxy } from 'unpdf';
 
 const units = (n: number) => n * 100; // the demo scheme counts paise
 
@@ -159,6 +160,27 @@ describeEachBackend('patient bill and settlement (%s)', (backend) => {
       'HSP-B-R000004 refund',
     ]);
     expect(bill.lines).toMatchObject([{ status: 'voided', planPart: 0, patientPart: 0 }]);
+  });
+
+  it("the bill as PDF says what the bill read says, and only to the case's hospital", async () => {
+    const response = await server.app.inject({ method: 'GET', url: `/cases/${motherCase}/patient-bill.pdf`, headers: { authorization: `Bearer ${medcoB}` } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/pdf');
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(response.rawPayload)), { mergePages: true });
+    const flat = text.replace(/\s+/g, ' ');
+    for (const expected of [
+      'District Hospital Satara',
+      'Ward stay (WARD) - VOIDED',
+      'Paid by the patient INR 500.00',
+      'Sent to secondary payers INR 500.00',
+      'Refunded INR 500.00',
+      'Balance due INR 0.00',
+      'HSP-B-R000004',
+      'Refund by Cash',
+    ])
+      expect(flat, expected).toContain(expected);
+    const other = await server.app.inject({ method: 'GET', url: `/cases/${motherCase}/patient-bill.pdf`, headers: { authorization: `Bearer ${medcoA}` } });
+    expect({ status: other.statusCode, code: (other.json() as { code: string }).code }).toEqual({ status: 404, code: 'not-found' });
   });
 
   it("the cash drawer counts an operator's shift by when the money was taken, offline cash included", async () => {
