@@ -9,6 +9,8 @@
  * Amounts are integers in minor units of the scheme's currency (see `SchemeInfo`).
  */
 
+import type { PatientAccountTotalsValue, PatientBillValue } from '@contract/settlement';
+
 export const deskApiVersion = 1;
 
 export type DeskResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: DeskError };
@@ -242,6 +244,48 @@ export interface DeviceStatus {
   readonly detail: string;
 }
 
+export type PaymentMethod = 'cash' | 'card' | 'upi' | 'secondary';
+export type SecondaryPayer = 'serious-illness-fund' | 'commercial-top-up';
+
+/** A payment this desk took that the server has not taken yet (queued), or has refused. */
+export interface DeskPaymentView {
+  readonly paymentId: string;
+  readonly caseId: string;
+  readonly method: PaymentMethod;
+  readonly amount: number;
+  readonly reference: string | null;
+  readonly secondaryPayer: SecondaryPayer | null;
+  /** When the operator took it (the desk's clock at queue time; the shift it counts in). */
+  readonly takenAt: string;
+  readonly state: 'queued' | 'refused';
+  /** For state 'refused': the server's reason (e.g. payment-exceeds-balance when someone else was paid first). */
+  readonly rejection: DeskError | null;
+}
+
+/**
+ * The patient's bill at the desk: the server's bill when it can be reached (null and
+ * `unavailable` saying why when not), and this desk's own payments the server has not taken.
+ */
+export interface PatientBillAtDesk {
+  readonly bill: PatientBillValue | null;
+  readonly unavailable: DeskError | null;
+  readonly deskPayments: readonly DeskPaymentView[];
+}
+
+/** A payment taken at this desk: queued, answered with its receipt, or refused by the server. */
+export type PaymentReceiptAtDesk =
+  | { readonly state: 'queued'; readonly paymentId: string; readonly amount: number; readonly takenAt: string }
+  | {
+      readonly state: 'answered';
+      readonly paymentId: string;
+      readonly receiptNumber: string;
+      readonly method: PaymentMethod;
+      readonly amount: number;
+      readonly takenAt: string;
+      readonly account: PatientAccountTotalsValue;
+    }
+  | { readonly state: 'refused'; readonly paymentId: string; readonly error: DeskError };
+
 /** Every channel, its argument and its answer. */
 export interface DeskApiHandlers {
   'enrollment.status': (
@@ -310,6 +354,21 @@ export interface DeskApiHandlers {
     unitPrice: number;
   }) => Promise<DeskResult<{ bookingId: string }>>;
   'bookings.void': (args: { bookingId: string; reason: string }) => Promise<DeskResult<null>>;
+  /** The patient's bill of a case (from the server, online) with this desk's payments not yet taken there. */
+  'settlement.bill': (args: { caseId: string }) => Promise<DeskResult<PatientBillAtDesk>>;
+  /**
+   * Take a payment (cash, card, UPI, or the remainder to a secondary payer): queued in the outbox
+   * like every command, its id and time fixed now, so a payment taken offline is sent once.
+   */
+  'settlement.takePayment': (args: {
+    caseId: string;
+    amount: number;
+    method: PaymentMethod;
+    reference?: string;
+    secondaryPayer?: SecondaryPayer;
+  }) => Promise<DeskResult<{ paymentId: string }>>;
+  /** Where a payment taken here stands: queued, its receipt once the server answered, or the refusal. */
+  'settlement.receipt': (args: { paymentId: string }) => Promise<DeskResult<PaymentReceiptAtDesk>>;
   'sync.status': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'sync.now': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'devices.status': (args: Record<string, never>) => Promise<DeskResult<DeviceStatus[]>>;
@@ -383,4 +442,7 @@ export const deskChannels = [
   'identity.enrollFingerprint',
   'identity.verifyFace',
   'identity.enrollFace',
+  'settlement.bill',
+  'settlement.takePayment',
+  'settlement.receipt',
 ] as const satisfies readonly DeskChannel[];

@@ -1,5 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { LoginAnswer } from '@contract/reads';
+import { PatientBill, type PatientBillValue } from '@contract/settlement';
 import { commandAnswers, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
 import {
   DeskOperatorsAnswer,
@@ -41,6 +42,7 @@ const validators = {
   login: Compile(LoginAnswer),
   identify: Compile(commandAnswers['identify-member']),
   operators: Compile(DeskOperatorsAnswer),
+  patientBill: Compile(PatientBill),
 };
 
 /** Each online command's exact answer (contract/results.ts), compiled once. */
@@ -219,6 +221,15 @@ export class SyncServerClient {
     if (!validators.identify.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer to a member search is not one this desk understands." });
     return answer.result;
+  }
+
+  /** The patient's bill of a case of this desk's hospital, read by one of its operators (online only). */
+  async patientBill(operatorId: string, caseId: string): Promise<PatientBillValue> {
+    const query = new URLSearchParams({ operatorId });
+    const answer = await this.call('GET', `/sync/patient-bill/${encodeURIComponent(caseId)}?${query.toString()}`, undefined, 'desk');
+    if (!validators.patientBill.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's patient bill is not one this desk understands." });
+    return answer;
   }
 
   /** An online-only command (one-time codes, enrolment): its result, checked against the command's exact schema. */

@@ -36,13 +36,17 @@ import type {
   IdentityMethod,
   MemberSummary,
   PackageView,
+  PatientBillAtDesk,
+  PaymentMethod,
   PreauthStatus,
   ReplicatedCollection,
   ReplicatedDocument,
+  SecondaryPayer,
   SessionInfo,
   SyncStatus,
 } from '@desk-api/contract';
 import { allocateBooking, bookingExtension, decideHold, extensionCeiling, formatAmount } from '@domain/money';
+import { paymentInputProblem } from '@domain/payment-input';
 import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch } from '@domain/biometrics';
 import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../src/data/documents';
 import type { DeskConnection, DeskLinkStatus } from '../src/desk-client/desk-link';
@@ -162,7 +166,24 @@ type OutboxEntry =
   | { readonly kind: 'discharge'; readonly caseId: string }
   | { readonly kind: 'claim'; readonly caseId: string; readonly claimId: string; readonly amount: number }
   | { readonly kind: 'cancel'; readonly caseId: string }
-  | { readonly kind: 'query-response'; readonly caseId: string };
+  | { readonly kind: 'query-response'; readonly caseId: string }
+  | { readonly kind: 'payment'; readonly caseId: string; readonly paymentId: string };
+
+/** A payment taken at this desk, as the imitated server settles it (sync-server/src/commands/patient-payments.ts). */
+interface FakePayment {
+  readonly paymentId: string;
+  readonly caseId: string;
+  readonly method: PaymentMethod;
+  readonly amount: number;
+  readonly reference: string | null;
+  readonly secondaryPayer: SecondaryPayer | null;
+  readonly takenAt: string;
+  readonly operatorId: string;
+  state: 'queued' | 'taken' | 'refused';
+  receiptNumber: string | null;
+  receivedAt: string | null;
+  rejection: DeskError | null;
+}
 
 type Handlers = { readonly [C in DeskChannel]: (args: DeskArgs<C>) => DeskAnswer<C> };
 type EventListeners = { [E in DeskEventName]: Set<(payload: DeskEvents[E]) => void> };
@@ -192,6 +213,7 @@ export class FakeDeskBackend implements DeskConnection {
   private readonly cases = new Map<string, FakeCase>();
   private readonly bookings = new Map<string, FakeBooking>();
   private readonly outbox: OutboxEntry[] = [];
+  private readonly payments = new Map<string, FakePayment>();
   private readonly otpChallenges = new Map<string, FakeOtpChallenge>();
   /**
    * Biometric enrolments: the S1 family's fingers are enrolled; the daughter's finger never
@@ -735,6 +757,77 @@ export class FakeDeskBackend implements DeskConnection {
       }),
     'sync.status': () => ok(this.syncStatus()),
     'devices.status': () => ok(this.devices),
+    'settlement.bill': ({ caseId }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        const deskPayments = this.paymentsOf(caseId)
+          .filter((payment) => payment.state !== 'taken')
+          .map(({ paymentId, method, amount, reference, secondaryPayer, takenAt, rejection, state }) => ({
+            paymentId,
+            caseId,
+            method,
+            amount,
+            reference,
+            secondaryPayer,
+            takenAt,
+            state: state === 'queued' ? ('queued' as const) : ('refused' as const),
+            rejection,
+          }));
+        if (!this.isOnline)
+          return ok({
+            bill: null,
+            unavailable: {
+              code: 'offline-unavailable',
+              message: 'The patient bill comes from the server, which cannot be reached now. Payments taken here are queued and sent when the desk is online.',
+            },
+            deskPayments,
+          } satisfies PatientBillAtDesk);
+        return ok({ bill: this.patientBill(fakeCase), unavailable: null, deskPayments } satisfies PatientBillAtDesk);
+      }),
+    'settlement.takePayment': ({ caseId, amount, method, reference, secondaryPayer }) =>
+      this.signedIn(() => {
+        if (!Number.isSafeInteger(amount) || amount <= 0)
+          return refuse('invalid-input', 'Enter the amount the patient pays now: more than zero.', { field: 'amount' });
+        const problem = paymentInputProblem({ method, reference, secondaryPayer });
+        if (problem) return refuse('invalid-input', problem.message, { field: problem.field });
+        if (!this.ownCase(caseId)) return refuse('not-found', 'There is no such case on this desk.');
+        const paymentId = this.id('pay');
+        this.payments.set(paymentId, {
+          paymentId,
+          caseId,
+          method,
+          amount,
+          reference: reference?.trim() ?? null,
+          secondaryPayer: secondaryPayer ?? null,
+          takenAt: this.isoNow(),
+          operatorId: this.operator?.operatorId ?? '',
+          state: 'queued',
+          receiptNumber: null,
+          receivedAt: null,
+          rejection: null,
+        });
+        this.command({ kind: 'payment', caseId, paymentId });
+        return ok({ paymentId });
+      }),
+    'settlement.receipt': ({ paymentId }) =>
+      this.signedIn(() => {
+        const payment = this.payments.get(paymentId);
+        if (!payment) return refuse('not-found', 'This desk has no payment with this id; the patient bill lists every receipt.');
+        if (payment.state === 'queued') return ok({ state: 'queued' as const, paymentId, amount: payment.amount, takenAt: payment.takenAt });
+        if (payment.state === 'refused' || payment.receiptNumber === null)
+          return ok({ state: 'refused' as const, paymentId, error: payment.rejection ?? { code: 'refused', message: 'The server refused this payment.' } });
+        const fakeCase = this.cases.get(payment.caseId);
+        return ok({
+          state: 'answered' as const,
+          paymentId,
+          receiptNumber: payment.receiptNumber,
+          method: payment.method,
+          amount: payment.amount,
+          takenAt: payment.takenAt,
+          account: fakeCase ? this.patientAccount(fakeCase.caseId) : { charged: 0, paid: 0, refunded: 0, secondary: 0, owed: 0, credit: 0 },
+        });
+      }),
     'sync.now': () => {
       if (this.isOnline) {
         this.replayOutbox();
@@ -776,6 +869,7 @@ export class FakeDeskBackend implements DeskConnection {
       case 'enhancement':
       case 'query-response':
       case 'claim':
+      case 'payment':
         this.caseChanged(this.cases.get(entry.caseId));
         return;
       case 'discharge':
@@ -937,6 +1031,28 @@ export class FakeDeskBackend implements DeskConnection {
         enhancement.status = 'pending';
         this.caseChanged(fakeCase);
         this.scheduleReview(() => this.decideEnhancement(fakeCase.caseId, enhancement.requestedAmount));
+        return;
+      }
+      case 'payment': {
+        const payment = this.payments.get(entry.paymentId);
+        if (!payment) return;
+        const { owed } = this.patientAccount(payment.caseId);
+        if (payment.amount > owed) {
+          payment.state = 'refused';
+          payment.rejection = {
+            code: 'payment-exceeds-balance',
+            message:
+              owed === 0
+                ? `The patient owes nothing on this case: ${this.money(payment.amount)} was not taken.`
+                : `The patient owes ${this.money(owed)}: ${this.money(payment.amount)} is more than that, and nothing was taken.`,
+          };
+        } else {
+          const taken = [...this.payments.values()].filter((other) => other.receiptNumber !== null).length;
+          payment.state = 'taken';
+          payment.receiptNumber = `${this.hospital.code}-R${String(taken + 1).padStart(6, '0')}`;
+          payment.receivedAt = this.isoNow();
+        }
+        this.caseChanged(this.cases.get(payment.caseId));
         return;
       }
       case 'query-response': {
@@ -1338,6 +1454,89 @@ export class FakeDeskBackend implements DeskConnection {
   private ownCase(caseId: string): FakeCase | undefined {
     const fakeCase = this.cases.get(caseId);
     return fakeCase?.hospitalCode === this.hospital.code ? fakeCase : undefined;
+  }
+
+  private paymentsOf(caseId: string): FakePayment[] {
+    return [...this.payments.values()].filter((payment) => payment.caseId === caseId);
+  }
+
+  /** The patient's account as the imitated server keeps it: the bookings' shortfalls, less what was taken or sent on. */
+  private patientAccount(caseId: string): { charged: number; paid: number; refunded: number; secondary: number; owed: number; credit: number } {
+    const charged = this.bookingsOf(caseId)
+      .filter((booking) => !booking.isVoided)
+      .reduce((sum, booking) => sum + (booking.shortfallAmount ?? 0), 0);
+    const taken = this.paymentsOf(caseId).filter((payment) => payment.state === 'taken');
+    const paid = taken.filter((payment) => payment.method !== 'secondary').reduce((sum, payment) => sum + payment.amount, 0);
+    const secondary = taken.filter((payment) => payment.method === 'secondary').reduce((sum, payment) => sum + payment.amount, 0);
+    return { charged, paid, refunded: 0, secondary, owed: Math.max(0, charged - paid - secondary), credit: 0 };
+  }
+
+  private patientBill(fakeCase: FakeCase): NonNullable<PatientBillAtDesk['bill']> {
+    const member = this.memberOf(fakeCase.memberId);
+    const lines = this.bookingsOf(fakeCase.caseId)
+      .filter((booking) => booking.coveredAmount !== null)
+      .map((booking) => ({
+        bookingId: booking.bookingId,
+        itemCode: booking.itemCode,
+        description: booking.description,
+        quantity: booking.quantity,
+        unitPrice: booking.unitPrice,
+        amount: booking.amount,
+        planPart: booking.isVoided ? 0 : (booking.coveredAmount ?? 0),
+        patientPart: booking.isVoided ? 0 : (booking.shortfallAmount ?? 0),
+        status: booking.isVoided ? ('voided' as const) : ('active' as const),
+        bookedAt: booking.createdAt,
+      }));
+    const active = lines.filter((line) => line.status === 'active');
+    const account = this.patientAccount(fakeCase.caseId);
+    const taken = this.paymentsOf(fakeCase.caseId).filter((payment) => payment.state === 'taken');
+    return {
+      caseId: fakeCase.caseId,
+      caseStatus: fakeCase.serverStatus,
+      hospitalCode: this.hospital.code,
+      hospitalName: this.hospital.name,
+      memberId: member.memberId,
+      memberName: member.fullName,
+      schemeMemberId: member.schemeMemberId,
+      packageCode: fakeCase.preauth.packageCode,
+      admittedAt: fakeCase.admittedAt,
+      dischargedAt: null,
+      currency: fakeScheme.currency,
+      locale: fakeScheme.locale,
+      minorPerUnit: fakeScheme.minorPerUnit,
+      lines,
+      totals: {
+        amount: active.reduce((sum, line) => sum + line.amount, 0),
+        planPart: active.reduce((sum, line) => sum + line.planPart, 0),
+        patientPart: active.reduce((sum, line) => sum + line.patientPart, 0),
+      },
+      charges: account.charged > 0 ? [{ kind: 'shortfall' as const, amount: account.charged }] : [],
+      account,
+      payments: taken.map((payment) => ({
+        paymentId: payment.paymentId,
+        caseId: payment.caseId,
+        receiptNumber: payment.receiptNumber ?? '',
+        direction: 'payment' as const,
+        method: payment.method,
+        amount: payment.amount,
+        reference: payment.reference,
+        secondaryPayer: payment.secondaryPayer,
+        operatorId: payment.operatorId,
+        takenAt: payment.takenAt,
+        receivedAt: payment.receivedAt ?? payment.takenAt,
+      })),
+      secondaryClaims: taken
+        .filter((payment) => payment.secondaryPayer !== null)
+        .map((payment) => ({
+          claimId: payment.paymentId,
+          payer: payment.secondaryPayer ?? 'serious-illness-fund',
+          memberReference: payment.reference ?? '',
+          amount: payment.amount,
+          status: 'submitted',
+          submittedAt: payment.receivedAt ?? payment.takenAt,
+        })),
+      computedAt: this.isoNow(),
+    };
   }
 
   private bookingsOf(caseId: string): FakeBooking[] {

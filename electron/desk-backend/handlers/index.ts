@@ -7,6 +7,7 @@ import { identityHandlers } from './identity';
 import { preauthHandlers } from './preauth';
 import { registryHandlers } from './registry';
 import { sessionHandlers } from './session';
+import { settlementHandlers } from './settlement';
 import { systemHandlers } from './system';
 
 /** Every handler module, by concept. Each desk channel is answered by exactly one of them. */
@@ -18,6 +19,7 @@ export const handlerModules = {
   cases: caseHandlers,
   preauth: preauthHandlers,
   bookings: bookingHandlers,
+  settlement: settlementHandlers,
   system: systemHandlers,
 } as const;
 
@@ -43,6 +45,7 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.cases(desk, tools),
     ...handlerModules.preauth(desk, tools),
     ...handlerModules.bookings(desk, tools),
+    ...handlerModules.settlement(desk, tools),
     ...handlerModules.system(desk, tools),
   };
 }

@@ -1,5 +1,6 @@
 import type { CommandBody } from '@contract/commands';
 import { admissionTime } from '@domain/policy-year';
+import { paymentInputProblem } from '@domain/payment-input';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { nextReceiptNumber, readAccount, refundCredit, settleOwed } from '../money/patient-payments';
@@ -51,23 +52,8 @@ async function refuseExistingId(context: CommandContext, id: string): Promise<vo
 
 export async function takePayment(context: CommandContext, body: CommandBody<'take-payment'>): Promise<CommandResult<'take-payment'>> {
   const isSecondary = body.method === 'secondary';
-  if ((body.method === 'card' || body.method === 'upi' || isSecondary) && body.reference === undefined) {
-    throw fail(
-      'invalid-input',
-      body.method === 'card'
-        ? "A card payment needs the terminal's approval code as its reference."
-        : body.method === 'upi'
-          ? 'A UPI payment needs its transaction reference or the scanned QR payload as its reference.'
-          : "Sending the remainder to a secondary payer needs the patient's member or policy number there as its reference.",
-    );
-  }
-  if (isSecondary !== (body.secondaryPayer !== undefined)) {
-    throw fail(
-      'invalid-input',
-      isSecondary ? 'Say which secondary payer the remainder goes to (secondaryPayer).' : 'secondaryPayer is only for method secondary.',
-    );
-  }
-  if (body.method === 'cash' && body.reference !== undefined) throw fail('invalid-input', 'A cash payment has no reference: leave it out.');
+  const problem = paymentInputProblem(body);
+  if (problem) throw fail('invalid-input', problem.message);
   const takenAt = takenAtOf(context, body.takenAt);
   const caseRow = await caseOfPayment(context, body.caseId);
   await refuseExistingId(context, body.paymentId);

@@ -34,6 +34,8 @@ import { PullPrefetch } from './pull-prefetch';
 import { biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush, type PushOptions } from './push';
 import { findingUnder } from '../strict-json';
+import { PatientBill } from '@contract/settlement';
+import { patientBill } from '../settlement/reads';
 
 export interface SyncRouteOptions {
   readonly db: Database;
@@ -408,6 +410,34 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       const principal = await desk(request);
       const rows = await db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [principal.hospitalId]);
       return { protocolVersion: syncProtocolVersion, activeOperatorIds: rows.map((row) => row.id) };
+    },
+  );
+
+  app.get(
+    '/sync/patient-bill/:caseId',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "The patient's bill of a case of the desk's hospital, for a desk operator (online only: payments are settled on the server)",
+        security: deskSecurity,
+        params: Type.Object({ caseId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
+        querystring: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        response: { 200: PatientBill, ...errors },
+      },
+      ...describedExactly,
+    },
+    async (request) => {
+      const principal = await desk(request);
+      const { operatorId } = request.query as { operatorId: string };
+      // The desk credential says which hospital; the operator says who reads (as /sync/identify does).
+      const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
+        'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
+        [operatorId],
+      );
+      if (!operator?.is_active || operator.hospital_id !== principal.hospitalId)
+        throw fail('forbidden-role', "The operator is not an active operator of this desk's hospital.");
+      const reader = { operatorId: operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: principal.hospitalId as HospitalId };
+      return patientBill(db, reader, (request.params as { caseId: string }).caseId);
     },
   );
 

@@ -1,0 +1,143 @@
+// The patient's bill and settlement at the desk (issue 14): read the bill, take a payment, its receipt.
+import { randomUUID } from 'node:crypto';
+import { Compile } from 'typebox/compile';
+import { uuidPattern } from '@contract/commands';
+import { commandAnswers } from '@contract/results';
+import { paymentInputProblem } from '@domain/payment-input';
+import type { DeskError, DeskPaymentView, PaymentMethod, PaymentReceiptAtDesk, SecondaryPayer } from '../../desk-api/contract';
+import { ServerCallError } from '../server-client';
+import { failure, ok, type HandlerModule } from './context';
+
+type SettlementChannel = 'settlement.bill' | 'settlement.takePayment' | 'settlement.receipt';
+
+/** take-payment's 200 answer as the server stores and replays it (contract/results.ts), compiled once. */
+const takePaymentAnswer = Compile(commandAnswers['take-payment']);
+const uuid = new RegExp(uuidPattern);
+
+interface PaymentOutboxRow {
+  readonly body: string;
+  readonly state: 'pending' | 'answered';
+  readonly status: number | null;
+  readonly answer: string | null;
+}
+
+/** The body this desk queued (it wrote it itself: validated by the command schema before it was queued). */
+interface QueuedPaymentBody {
+  readonly paymentId: string;
+  readonly caseId: string;
+  readonly amount: number;
+  readonly method: PaymentMethod;
+  readonly reference?: string;
+  readonly secondaryPayer?: SecondaryPayer;
+  readonly takenAt: string;
+}
+
+function refusalOf(row: PaymentOutboxRow): DeskError {
+  const answer: unknown = row.answer === null ? null : JSON.parse(row.answer);
+  const fields = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {};
+  return {
+    code: typeof fields.code === 'string' ? fields.code : 'refused',
+    message: typeof fields.message === 'string' ? fields.message : 'The server refused this payment.',
+    ...(typeof fields.details === 'object' && fields.details !== null ? { details: fields.details as Record<string, unknown> } : {}),
+  };
+}
+
+const offlineBill: DeskError = {
+  code: 'offline-unavailable',
+  message: 'The patient bill comes from the server, which cannot be reached now. Payments taken here are queued and sent when the desk is online.',
+};
+
+/**
+ * Payments are queued like every desk command: the payment id and the time it was taken are fixed
+ * when the operator takes it, so a desk that pushes the same outbox again (a lost answer, a
+ * restart) is answered from the server's stored answer and the cash is taken once. No optimistic
+ * pending row: payments are not replicated, so no pulled row would ever clear one; the outbox row
+ * itself is what the bill shows as queued until the server has answered it.
+ */
+export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slot, requireMedco, queue }) => {
+  const outboxPayments = (where: 'case' | 'payment', id: string): PaymentOutboxRow[] =>
+    desk.db
+      .prepare(
+        `SELECT body, state, status, answer FROM outbox WHERE name = 'take-payment' AND json_extract(body, '$.${where === 'case' ? 'caseId' : 'paymentId'}') = ? ORDER BY sequence`,
+      )
+      .all(id) as PaymentOutboxRow[];
+
+  return {
+    'settlement.bill': async ({ caseId }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      if (typeof caseId !== 'string' || !uuid.test(caseId)) return failure('invalid-input', 'Open a case first: the case id is not valid.');
+      // Read this desk's payments before the bill: one answered in between is then in the bill, never in neither.
+      const deskPayments: DeskPaymentView[] = outboxPayments('case', caseId)
+        .filter((row) => row.state === 'pending' || row.status !== 200)
+        .map((row) => {
+          const body = JSON.parse(row.body) as QueuedPaymentBody;
+          return {
+            paymentId: body.paymentId,
+            caseId: body.caseId,
+            method: body.method,
+            amount: body.amount,
+            reference: body.reference ?? null,
+            secondaryPayer: body.secondaryPayer ?? null,
+            takenAt: body.takenAt,
+            state: row.state === 'pending' ? 'queued' : 'refused',
+            rejection: row.state === 'pending' ? null : refusalOf(row),
+          } satisfies DeskPaymentView;
+        });
+      const client = desk.client();
+      const operatorId = slot.session?.operatorId;
+      if (!client || !operatorId) return ok({ bill: null, unavailable: offlineBill, deskPayments });
+      try {
+        const bill = await client.patientBill(operatorId, caseId);
+        const taken = new Set(bill.payments.map((payment) => payment.paymentId));
+        return ok({ bill, unavailable: null, deskPayments: deskPayments.filter((payment) => !taken.has(payment.paymentId)) });
+      } catch (error) {
+        if (!(error instanceof ServerCallError)) throw error;
+        const unavailable: DeskError =
+          error.fault.kind === 'unreachable'
+            ? offlineBill
+            : { code: error.fault.kind === 'refused' ? error.fault.code : 'bad-answer', message: error.fault.message };
+        return ok({ bill: null, unavailable, deskPayments });
+      }
+    },
+
+    'settlement.takePayment': async ({ caseId, amount, method, reference, secondaryPayer }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      if (!Number.isSafeInteger(amount) || amount <= 0)
+        return failure('invalid-input', 'Enter the amount the patient pays now: more than zero.', { field: 'amount' });
+      const problem = paymentInputProblem({ method, reference, secondaryPayer });
+      if (problem) return failure('invalid-input', problem.message, { field: problem.field });
+      if (typeof caseId !== 'string' || !uuid.test(caseId) || desk.familyOfCase(caseId) === null)
+        return failure('not-found', 'There is no such case on this desk.');
+      const paymentId = randomUUID();
+      const body = {
+        paymentId,
+        caseId,
+        amount,
+        method,
+        ...(reference !== undefined ? { reference: reference.trim() } : {}),
+        ...(secondaryPayer !== undefined ? { secondaryPayer } : {}),
+        // When the operator took it: the shift it counts in, however late the desk reconnects.
+        takenAt: new Date().toISOString(),
+      };
+      const result = queue('take-payment', body);
+      return result.ok ? ok({ paymentId }) : result;
+    },
+
+    'settlement.receipt': async ({ paymentId }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      const [row] = typeof paymentId === 'string' ? outboxPayments('payment', paymentId) : [];
+      if (!row)
+        return failure('not-found', 'This desk has no payment with this id (answered payments are kept here for a day); the patient bill lists every receipt.');
+      const body = JSON.parse(row.body) as QueuedPaymentBody;
+      if (row.state === 'pending') return ok({ state: 'queued', paymentId, amount: body.amount, takenAt: body.takenAt } satisfies PaymentReceiptAtDesk);
+      if (row.status !== 200) return ok({ state: 'refused', paymentId, error: refusalOf(row) } satisfies PaymentReceiptAtDesk);
+      const answer: unknown = JSON.parse(row.answer ?? 'null');
+      if (!takePaymentAnswer.Check(answer)) return failure('bad-answer', "The server's answer to this payment is not one this desk understands.");
+      const { receiptNumber, method, amount, takenAt, account } = answer.result;
+      return ok({ state: 'answered', paymentId, receiptNumber, method, amount, takenAt, account } satisfies PaymentReceiptAtDesk);
+    },
+  };
+};
