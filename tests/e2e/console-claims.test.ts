@@ -1,3 +1,4 @@
+import { screenTimeoutMs } from './support/desk-pages';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await page?.context().close();
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
     page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(screenTimeoutMs);
     await page.goto(consoleUrl);
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill('coverdesk-demo');

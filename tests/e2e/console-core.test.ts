@@ -7,7 +7,7 @@ import { demoIds } from '../../sync-server/src/demo/seed';
 import { resultOf } from '../../sync-server/src/testing/harness';
 import { seriousViolations } from './support/accessibility';
 import { outputDir, startEnvironment, type Environment } from './support/desk-environment';
-import { signInDesk } from './support/desk-pages';
+import { signInDesk, screenTimeoutMs } from './support/desk-pages';
 
 const consoleOutput = join(outputDir, 'console');
 const units = (n: number) => n * 100;
@@ -72,7 +72,7 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
   const newConsolePage = async () => {
     const context = await env.browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
     const page = await context.newPage();
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(screenTimeoutMs);
     return { context, page };
   };
   const queueRow = (page: Page, name: string) => page.getByRole('table', { name: /waiting/ }).getByRole('row', { name: new RegExp(name) });
@@ -131,8 +131,8 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     names.unspecified = others[2]!.full_name;
     deskA = await env.newPage();
     deskB = await env.newPage();
-    deskA.setDefaultTimeout(8000);
-    deskB.setDefaultTimeout(8000);
+    deskA.setDefaultTimeout(screenTimeoutMs);
+    deskB.setDefaultTimeout(screenTimeoutMs);
     await signInDesk(deskA, env.deskA.url, 'medco.a');
     await signInDesk(deskB, env.deskB.url, 'medco.b');
     ({ context: ppdContext, page: ppd } = await newConsolePage());

@@ -5,7 +5,7 @@ import { demoIds } from '../../sync-server/src/demo/seed';
 import { resultOf } from '../../sync-server/src/testing/harness';
 import { seriousViolations } from './support/accessibility';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
-import { signInDesk } from './support/desk-pages';
+import { signInDesk, screenTimeoutMs } from './support/desk-pages';
 
 function value<T>(result: DeskResult<T>): T {
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
@@ -35,8 +35,8 @@ describe('the desk says what is true (issue 12 items 3, 4, 5, 8)', () => {
     env = await startEnvironment();
     deskA = await env.newPage();
     deskB = await env.newPage();
-    deskA.setDefaultTimeout(8000);
-    deskB.setDefaultTimeout(8000);
+    deskA.setDefaultTimeout(screenTimeoutMs);
+    deskB.setDefaultTimeout(screenTimeoutMs);
   }, 180_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { faceProblemMessages } from '../../renderer/src/features/identity/face/face-quality';
 import { chromiumArgs, screenshot, startEnvironment, type Environment } from './support/desk-environment';
-import { signInDesk } from './support/desk-pages';
+import { signInDesk, screenTimeoutMs } from './support/desk-pages';
 import { fakeCameraArgs, generateFaceFixtures, type FaceFixtureName, type FaceFixtures } from './support/face-fixtures';
 
 /**
@@ -27,7 +27,7 @@ describe('face identity at the desk with a fake camera', () => {
     await browser?.close();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...chromiumArgs, ...fakeCameraArgs(fixtures.files[fixture])] });
     page = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' })).newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(screenTimeoutMs);
     await signInDesk(page, env.deskA.url, 'medco.a');
     await page.getByRole('textbox', { name: 'Scheme member ID' }).fill('PMJ-S1000001');
     await page.keyboard.press('Enter');

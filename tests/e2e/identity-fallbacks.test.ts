@@ -5,7 +5,7 @@ import { openPtyPair, type PtyPair } from '../../native/testing/pty-pair';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { seriousViolations } from './support/accessibility';
 import { chromiumArgs, screenshot, startEnvironment, type Environment } from './support/desk-environment';
-import { openIdentity as openDeskIdentity, signInDesk } from './support/desk-pages';
+import { openIdentity as openDeskIdentity, signInDesk, screenTimeoutMs } from './support/desk-pages';
 import { fakeCameraArgs, generateFaceFixtures, type FaceFixtures } from './support/face-fixtures';
 
 /**
@@ -49,7 +49,7 @@ describe('five failed biometric attempts bring the fallbacks forward (fingerprin
     });
     pageA = await env.newPage();
     pageB = await (await browserB.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' })).newPage();
-    for (const page of [pageA, pageB]) page.setDefaultTimeout(10_000);
+    for (const page of [pageA, pageB]) page.setDefaultTimeout(screenTimeoutMs);
     for (let waited = 0; env.deskA.backend.devices.fingerprintModule() === null; waited += 50) {
       if (waited > 8000) throw new Error('the fingerprint module did not come up');
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -4,7 +4,7 @@ import { FingerprintModuleSimulator } from '../../native/fingerprint-uart/simula
 import { openPtyPair, type PtyPair } from '../../native/testing/pty-pair';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { seriousViolations } from './support/accessibility';
-import { openIdentity as openDeskIdentity, signInDesk } from './support/desk-pages';
+import { openIdentity as openDeskIdentity, signInDesk, screenTimeoutMs } from './support/desk-pages';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
 
 /**
@@ -27,7 +27,7 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     simulator = await FingerprintModuleSimulator.open(pair.simulatorPath);
     env = await startEnvironment({ deskADevices: { fingerprint: { kind: 'uart', path: pair.devicePath } } });
     page = await env.newPage();
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(screenTimeoutMs);
     for (let waited = 0; env.deskA.backend.devices.fingerprintModule() === null; waited += 50) {
       if (waited > 8000) throw new Error('the fingerprint module did not come up');
       await new Promise((resolve) => setTimeout(resolve, 50));

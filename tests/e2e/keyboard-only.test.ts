@@ -1,3 +1,4 @@
+import { screenTimeoutMs } from './support/desk-pages';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
@@ -12,7 +13,7 @@ describe('keyboard-only admission at desk A', () => {
   beforeAll(async () => {
     env = await startEnvironment();
     page = await env.newPage();
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(screenTimeoutMs);
   }, 180_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail' || !page) return;

@@ -5,7 +5,7 @@ import { demoIds } from '../../sync-server/src/demo/seed';
 import { resultOf } from '../../sync-server/src/testing/harness';
 import { seriousViolations } from './support/accessibility';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
-import { openIdentity, signInDesk } from './support/desk-pages';
+import { openIdentity, signInDesk, screenTimeoutMs } from './support/desk-pages';
 
 /**
  * The end-to-end half of "a command queued offline that the server refuses on reconnect" (issue
@@ -22,7 +22,7 @@ describe('an admission queued offline and refused on reconnect, on the desk scre
   beforeAll(async () => {
     env = await startEnvironment();
     deskB = await env.newPage();
-    deskB.setDefaultTimeout(10_000);
+    deskB.setDefaultTimeout(screenTimeoutMs);
   }, 180_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;

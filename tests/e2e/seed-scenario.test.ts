@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { seriousViolations } from './support/accessibility';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
-import { signInDesk } from './support/desk-pages';
+import { signInDesk, screenTimeoutMs } from './support/desk-pages';
 
 /**
  * S1 through the desk screens in real Chromium: two desks at two hospitals (browser mode, real
@@ -30,8 +30,8 @@ describe('S1 through the UI: two desks, hospital B offline, a PPD reviewer', () 
     deskA = await env.newPage();
     deskB = await env.newPage();
     // Fail fast with the step that did not happen, rather than at the test's own timeout.
-    deskA.setDefaultTimeout(8000);
-    deskB.setDefaultTimeout(8000);
+    deskA.setDefaultTimeout(screenTimeoutMs);
+    deskB.setDefaultTimeout(screenTimeoutMs);
   }, 180_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;

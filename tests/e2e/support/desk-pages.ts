@@ -6,6 +6,13 @@ import type { Page } from 'playwright-core';
  */
 
 /**
+ * How long a step waits for the screen to show its outcome. Generous on purpose: a sign-in runs
+ * scrypt (N = 2^17) on the server and on the desk, and a busy 2-core machine (CI with other work
+ * on it) can make that and a sync round trip take many seconds. A step that never comes still fails.
+ */
+export const screenTimeoutMs = 30_000;
+
+/**
  * Sign in at a desk (browser mode). Every page load is a new connection to the desk, which starts
  * signed out; a page still on the desk after a hash navigation is signed in: then there is nothing to do.
  */
@@ -17,7 +24,7 @@ export async function signInDesk(page: Page, deskUrl: string, username: string):
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill('coverdesk-demo');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await findScreen.waitFor();
+  await findScreen.waitFor({ timeout: Math.max(screenTimeoutMs, 60_000) });
 }
 
 /**

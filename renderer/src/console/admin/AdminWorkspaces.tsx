@@ -4,22 +4,22 @@ import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { useConsole, useConsoleDocuments } from '../app/console-context';
 import type { AdminHospital, AdminOperator, AdminPackage, AdminScheme, DashboardFigures } from './admin-data';
 import { DashboardView, HospitalsView, NewOperatorForm, OperatorsView, PackagesView, SchemeView } from './AdminViews';
-import { useServerRead, type ServerRead } from './use-server-read';
+import { useServerRead } from './use-server-read';
+import { valueOr, type Reloadable } from '../../shared/loadable';
+import type { ConsoleError } from '../data/api';
 
 /** A read's three states on screen: loading, the server's refusal with a retry, or the view. */
 function Loaded<T>({
   read,
-  reload,
   what,
   children,
 }: {
-  readonly read: ServerRead<T>;
-  readonly reload: () => void;
+  readonly read: Reloadable<T, ConsoleError>;
   readonly what: string;
   readonly children: (value: T) => ReactNode;
 }) {
-  if (read.state === 'loading') return <LoadingNotice>Loading {what}…</LoadingNotice>;
-  if (read.state === 'failed') return <ErrorNotice error={read.error} title={`The ${what} could not be read.`} onRetry={reload} />;
+  if (read.status === 'loading') return <LoadingNotice>Loading {what}…</LoadingNotice>;
+  if (read.status === 'error') return <ErrorNotice error={read.error} title={`The ${what} could not be read.`} onRetry={read.reload} />;
   return <>{children(read.value)}</>;
 }
 
@@ -28,17 +28,17 @@ export function DashboardWorkspace() {
   const { session } = useConsole();
   const cases = useConsoleDocuments('cases');
   const claims = useConsoleDocuments('claims');
-  const version = `${(cases ?? [])
+  const version = `${valueOr(cases, [])
     .map((c) => `${c.status}${c.hold?.status ?? ''}`)
     .sort()
-    .join()}|${(claims ?? [])
+    .join()}|${valueOr(claims, [])
     .map((c) => c.status)
     .sort()
     .join()}`;
-  const { read, reload } = useServerRead<{ items: DashboardFigures }>('/dashboard', version);
+  const read = useServerRead<{ items: DashboardFigures }>('/dashboard', version);
   return (
     <ScreenFrame title="Scheme dashboard">
-      <Loaded read={read} reload={reload} what="dashboard">
+      <Loaded read={read} what="dashboard">
         {(value) => <DashboardView figures={value.items} scheme={session.scheme} locale={session.scheme.locale} />}
       </Loaded>
     </ScreenFrame>
@@ -47,33 +47,33 @@ export function DashboardWorkspace() {
 
 export function HospitalsWorkspace() {
   const { api, session } = useConsole();
-  const { read, reload } = useServerRead<{ items: AdminHospital[] }>('/admin/hospitals');
+  const read = useServerRead<{ items: AdminHospital[] }>('/admin/hospitals');
   return (
     <ScreenFrame title="Hospitals and desks">
       <p className="screen-subtitle">A desk enrolls once with a one-time code; revoking it stops its credential at once.</p>
-      <Loaded read={read} reload={reload} what="hospitals">
+      <Loaded read={read} what="hospitals">
         {(value) => (
           <HospitalsView
             hospitals={value.items}
             locale={session.scheme.locale}
             onIssueCode={async (deskId) => {
               const answer = await api.post<{ code: string; expiresAt: string }>(`/desks/${encodeURIComponent(deskId)}/enrollment-codes`);
-              reload();
+              read.reload();
               return answer;
             }}
             onRevoke={async (deskId, reason) => {
               const answer = await api.command('revoke-desk', { deskId, reason });
-              reload();
+              read.reload();
               return answer;
             }}
             onRegisterHospital={async (hospital) => {
               const answer = await api.command('register-hospital', { hospitalId: crypto.randomUUID(), ...hospital }, { newIdField: 'hospitalId' });
-              reload();
+              read.reload();
               return answer;
             }}
             onRegisterDesk={async (hospitalId, name) => {
               const answer = await api.command('register-desk', { deskId: crypto.randomUUID(), hospitalId, name }, { newIdField: 'deskId' });
-              reload();
+              read.reload();
               return answer;
             }}
           />
@@ -91,11 +91,11 @@ export function OperatorsWorkspace() {
     <ScreenFrame title="Operators and roles">
       <p className="screen-subtitle">A deactivated operator can no longer sign in. You cannot remove your own HA role or deactivate yourself.</p>
       {/* A MEDCO needs a hospital: without the list, say so rather than offer an empty choice. */}
-      {hospitals.read.state === 'failed' ? (
-        <ErrorNotice error={hospitals.read.error} title="The hospitals could not be read, so a MEDCO cannot be given one yet." onRetry={hospitals.reload} />
+      {hospitals.status === 'error' ? (
+        <ErrorNotice error={hospitals.error} title="The hospitals could not be read, so a MEDCO cannot be given one yet." onRetry={hospitals.reload} />
       ) : null}
       <NewOperatorForm
-        hospitals={hospitals.read.state === 'loaded' ? hospitals.read.value.items : []}
+        hospitals={valueOr(hospitals, { items: [] }).items}
         onCreate={async ({ hospitalId, ...operator }) => {
           const answer = await api.command(
             'create-operator',
@@ -106,11 +106,11 @@ export function OperatorsWorkspace() {
           return answer;
         }}
       />
-      <Loaded read={operators.read} reload={operators.reload} what="operators">
+      <Loaded read={operators} what="operators">
         {(value) => (
           <OperatorsView
             operators={value.items}
-            hospitals={hospitals.read.state === 'loaded' ? hospitals.read.value.items : []}
+            hospitals={valueOr(hospitals, { items: [] }).items}
             onUpdate={async (operatorId, change) => {
               const answer = await api.command('update-operator', { operatorId, ...change });
               operators.reload();
@@ -125,10 +125,10 @@ export function OperatorsWorkspace() {
 
 export function PackagesWorkspace() {
   const { api, session } = useConsole();
-  const { read, reload } = useServerRead<{ items: AdminPackage[] }>('/admin/packages');
+  const read = useServerRead<{ items: AdminPackage[] }>('/admin/packages');
   return (
     <ScreenFrame title="Package catalogue">
-      <Loaded read={read} reload={reload} what="package catalogue">
+      <Loaded read={read} what="package catalogue">
         {(value) => (
           <PackagesView
             packages={value.items}
@@ -136,7 +136,7 @@ export function PackagesWorkspace() {
             locale={session.scheme.locale}
             onSetPrice={async (packageCode, price) => {
               const answer = await api.command('set-package-price', { packageCode, price });
-              reload();
+              read.reload();
               return answer;
             }}
           />
@@ -148,16 +148,16 @@ export function PackagesWorkspace() {
 
 export function SchemeWorkspace() {
   const { api } = useConsole();
-  const { read, reload } = useServerRead<{ items: AdminScheme }>('/admin/scheme');
+  const read = useServerRead<{ items: AdminScheme }>('/admin/scheme');
   return (
     <ScreenFrame title="Scheme parameters">
-      <Loaded read={read} reload={reload} what="scheme parameters">
+      <Loaded read={read} what="scheme parameters">
         {(value) => (
           <SchemeView
             scheme={value.items}
             onSave={async (change, reason) => {
               const answer = await api.command('set-scheme-parameters', { ...change, reason });
-              reload();
+              read.reload();
               return answer;
             }}
           />

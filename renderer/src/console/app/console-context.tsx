@@ -6,6 +6,7 @@ import type { ConsoleApi } from '../data/api';
 import type { ConsoleDatabase } from '../data/database';
 import type { ConsoleCollectionName, ConsoleDocumentOf, ConsoleSession } from '../data/documents';
 import type { ConsoleReplication } from '../data/replication';
+import { loading, ready, type Loadable } from '../../shared/loadable';
 
 /** What every console screen may use: the server link, the signed-in operator, the read model. */
 export interface ConsoleWorkspaceContext {
@@ -39,9 +40,13 @@ export function ConsoleMoney({ minor }: { readonly minor: number | null | undefi
   return <span className="money">{money(minor)}</span>;
 }
 
-/** Every document of a collection, live; null until the collection has been read once. */
-export function useConsoleDocuments<C extends ConsoleCollectionName>(collection: C): readonly ConsoleDocumentOf[C][] | null {
-  const { database } = useConsole();
+/**
+ * Every document of a collection, live. Loading until the collection has been read once, and while
+ * it is still empty before the first replication has caught up (an empty queue is only shown once
+ * it is known to be empty).
+ */
+export function useConsoleDocuments<C extends ConsoleCollectionName>(collection: C): Loadable<readonly ConsoleDocumentOf[C][]> {
+  const { database, replication } = useConsole();
   const [documents, setDocuments] = useState<readonly ConsoleDocumentOf[C][] | null>(null);
   useEffect(() => {
     // The union of collection types has no common subscribe signature: read through one plain shape.
@@ -51,12 +56,16 @@ export function useConsoleDocuments<C extends ConsoleCollectionName>(collection:
     });
     return () => subscription.unsubscribe();
   }, [database, collection]);
-  return documents;
+  if (documents === null || (documents.length === 0 && !replication.status().isReady)) return loading;
+  return ready(documents);
 }
 
-/** One document, live; undefined while loading, null when the read model does not hold it. */
-export function useConsoleDocument<C extends ConsoleCollectionName>(collection: C, id: string): ConsoleDocumentOf[C] | null | undefined {
-  const { database } = useConsole();
+/**
+ * One document, live: ready with null when the read model does not hold it, once the first
+ * replication has caught up (before that, an absent document is still loading).
+ */
+export function useConsoleDocument<C extends ConsoleCollectionName>(collection: C, id: string): Loadable<ConsoleDocumentOf[C] | null> {
+  const { database, replication } = useConsole();
   const [document, setDocument] = useState<ConsoleDocumentOf[C] | null | undefined>(undefined);
   useEffect(() => {
     const document$ = database[collection].findOne(id).$ as unknown as Observable<{ toJSON(): unknown } | null>;
@@ -65,7 +74,8 @@ export function useConsoleDocument<C extends ConsoleCollectionName>(collection: 
     });
     return () => subscription.unsubscribe();
   }, [database, collection, id]);
-  return document;
+  if (document === undefined || (document === null && !replication.status().isReady)) return loading;
+  return ready(document);
 }
 
 /** The current time, ticking every `everyMs`: waiting times move without a reload. */

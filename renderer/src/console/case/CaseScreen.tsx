@@ -30,17 +30,18 @@ function Definitions({ items }: { readonly items: readonly (readonly [string, Re
  * audit trail with the chain's status.
  */
 export function CaseScreen({ caseId, workspaces }: { readonly caseId: string; readonly workspaces: readonly ConsoleWorkspaceDefinition[] }) {
-  const { session, replication } = useConsole();
-  const caseDoc = useConsoleDocument('cases', caseId);
+  const { session } = useConsole();
+  const loadedCase = useConsoleDocument('cases', caseId);
   const now = useNow();
   const [outcome, setOutcome] = useState<{ caseId: string; message: string } | null>(null);
-  if (caseDoc === undefined || (caseDoc === null && !replication.status().isReady)) {
+  if (loadedCase.status !== 'ready') {
     return (
       <ScreenFrame title="Case">
         <LoadingNotice>Loading the case…</LoadingNotice>
       </ScreenFrame>
     );
   }
+  const caseDoc = loadedCase.value;
   if (caseDoc === null) {
     return (
       <ScreenFrame title="Case not available">

@@ -19,17 +19,18 @@ const statusBadge = {
 /** CEX (submitted → processed) or CPD (processed → approved/denied), over the live claims collection. */
 function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
   const { api, session, replication } = useConsole();
-  const claims = useConsoleDocuments('claims') as readonly ReviewClaim[] | null;
+  const loaded = useConsoleDocuments('claims');
   const money = useMoney();
   const now = useNow();
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  if (!claims || (!replication.status().isReady && claims.length === 0)) {
+  if (loaded.status !== 'ready') {
     return (
       <ScreenFrame title={titles[stage]}>
         <LoadingNotice>Loading the claim queue…</LoadingNotice>
       </ScreenFrame>
     );
   }
+  const claims = loaded.value as readonly ReviewClaim[];
   const queue = claimsToReview(claims, stage);
   const reviewed = claimsReviewed(claims, stage);
   // The selected claim stays on screen after the decision (with the server's answer) until another is picked.

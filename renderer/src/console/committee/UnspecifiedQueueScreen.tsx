@@ -2,7 +2,7 @@ import { LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { preauthStatusLabel } from '../../shared/labels';
-import { ConsoleMoney, useConsole, useConsoleDocuments } from '../app/console-context';
+import { ConsoleMoney, useConsoleDocuments } from '../app/console-context';
 import { QueueTable } from '../app/QueueTable';
 import { caseHash } from '../app/routes';
 import type { ServerPreauthStatus } from '../data/documents';
@@ -22,15 +22,15 @@ export function UnspecifiedQueueScreen({
   readonly intro: string;
   readonly amountOf: 'estimate' | 'recommendation';
 }) {
-  const { replication } = useConsole();
-  const cases = useConsoleDocuments('cases');
-  if (!cases || (!replication.status().isReady && cases.length === 0)) {
+  const loaded = useConsoleDocuments('cases');
+  if (loaded.status !== 'ready') {
     return (
       <ScreenFrame title={title}>
         <LoadingNotice>Loading the queue…</LoadingNotice>
       </ScreenFrame>
     );
   }
+  const cases = loaded.value;
   const queue = unspecifiedQueue(cases, status);
   const past = unspecifiedPast(cases, pastStatuses);
   return (

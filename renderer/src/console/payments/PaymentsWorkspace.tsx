@@ -5,32 +5,34 @@ import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { useConsole, useConsoleDocuments } from '../app/console-context';
 import { useServerRead } from '../admin/use-server-read';
 import type { ReviewClaim } from '../claims/claim-review';
+import { valueOr } from '../../shared/loadable';
 import { approvedBatches, paidPayments, type ReconciliationReport } from './payment-batches';
 import { PaidPaymentsList, PaymentBatchPanel, PaymentsApproved, ReconciliationView } from './PaymentViews';
 
 /** ACO: approved claims batched per hospital into payments (live from the claims collection). */
 export function PaymentsWorkspace() {
   const { api, session, replication } = useConsole();
-  const claims = useConsoleDocuments('claims') as readonly ReviewClaim[] | null;
+  const loaded = useConsoleDocuments('claims');
   const [answers, setAnswers] = useState<readonly CommandResultOf<'approve-payment'>[]>([]);
-  const approvedCount = claims?.filter((c) => c.status === 'approved').length ?? 0;
+  const approvedCount = valueOr(loaded, []).filter((c) => c.status === 'approved').length;
   // The government share comes with the payment queue (ACO may read it; the scheme settings are HA's).
-  const { read: queue } = useServerRead<{ items: { hospitalId: string; governmentShareBp: number }[] }>('/queues/payments', approvedCount);
-  if (!claims || (!replication.status().isReady && claims.length === 0)) {
+  const queue = useServerRead<{ items: { hospitalId: string; governmentShareBp: number }[] }>('/queues/payments', approvedCount);
+  if (loaded.status !== 'ready') {
     return (
       <ScreenFrame title="Payments">
         <LoadingNotice>Loading approved claims…</LoadingNotice>
       </ScreenFrame>
     );
   }
+  const claims = loaded.value as readonly ReviewClaim[];
   const batches = approvedBatches(claims);
   const shareOf = (hospitalId: string) =>
-    queue.state === 'loaded' ? (queue.value.items.find((i) => i.hospitalId === hospitalId)?.governmentShareBp ?? null) : null;
+    queue.status === 'ready' ? (queue.value.items.find((i) => i.hospitalId === hospitalId)?.governmentShareBp ?? null) : null;
   return (
     <ScreenFrame title="Payments">
       <p className="screen-subtitle">Approved claims, one payment per hospital with one reference; the server splits it between government and insurer.</p>
       <PaymentsApproved answers={answers} scheme={session.scheme} />
-      {queue.state === 'failed' ? <ErrorNotice error={queue.error} title="The payment split could not be read." /> : null}
+      {queue.status === 'error' ? <ErrorNotice error={queue.error} title="The payment split could not be read." /> : null}
       {batches.length === 0 ? (
         <p className="notice notice-info">No approved claim is waiting for payment.</p>
       ) : (
@@ -65,16 +67,16 @@ export function PaymentsWorkspace() {
 export function ReconciliationWorkspace() {
   const { session } = useConsole();
   const claims = useConsoleDocuments('claims');
-  const version = claims ? claims.filter((c) => c.status === 'paid').length : -1;
-  const { read, reload } = useServerRead<ReconciliationReport>('/reports/reconciliation', version);
+  const version = claims.status === 'ready' ? claims.value.filter((c) => c.status === 'paid').length : -1;
+  const read = useServerRead<ReconciliationReport>('/reports/reconciliation', version);
   return (
     <ScreenFrame title="Reconciliation">
       <p className="screen-subtitle">Every payment: paid + deductions = approved, government + insurer = amount, and the payment ledger agrees with both.</p>
-      {read.state === 'loading' ? <LoadingNotice>Reconciling payments…</LoadingNotice> : null}
-      {read.state === 'failed' ? <ErrorNotice error={read.error} title="The reconciliation could not be read." onRetry={reload} /> : null}
-      {read.state === 'loaded' ? <ReconciliationView report={read.value} scheme={session.scheme} locale={session.scheme.locale} /> : null}
+      {read.status === 'loading' ? <LoadingNotice>Reconciling payments…</LoadingNotice> : null}
+      {read.status === 'error' ? <ErrorNotice error={read.error} title="The reconciliation could not be read." onRetry={read.reload} /> : null}
+      {read.status === 'ready' ? <ReconciliationView report={read.value} scheme={session.scheme} locale={session.scheme.locale} /> : null}
       <div className="button-row">
-        <button type="button" onClick={reload}>
+        <button type="button" onClick={read.reload}>
           Reconcile again
         </button>
       </div>

@@ -9,16 +9,16 @@ import { ppdDecided, ppdQueue } from './ppd-queue';
 
 /** PPD: pre-auths and enhancement requests, emergency first then oldest, with time waiting against the scheme's target. */
 export function PpdWorkspace() {
-  const { session, replication } = useConsole();
-  const cases = useConsoleDocuments('cases');
-  const isReady = replication.status().isReady;
-  if (!cases || (!isReady && cases.length === 0)) {
+  const { session } = useConsole();
+  const loaded = useConsoleDocuments('cases');
+  if (loaded.status !== 'ready') {
     return (
       <ScreenFrame title="Pre-auth review">
         <LoadingNotice>Loading the pre-auth queue…</LoadingNotice>
       </ScreenFrame>
     );
   }
+  const cases = loaded.value;
   const queue = ppdQueue(cases);
   // The live target (HA may change it; every case document carries it), else the one at sign-in.
   const target = cases[0]?.turnaroundMinutes ?? session.scheme.preauthTurnaroundMinutes;

@@ -5,11 +5,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeskAnswer, DeskArgs, DeskChannel, DeskError, ReplicatedCollection } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
+import { failed, loading, ready, type Loadable, type Reloadable } from '../loadable';
 
 export type Answered<C extends DeskChannel> = Extract<DeskAnswer<C>, { ok: true }>['value'];
 
-export type QueryState<T> =
-  { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: T };
+export type QueryState<T> = Loadable<T, DeskError>;
 
 /**
  * Read through a channel. With `refetchOn`, the answer is refreshed whenever the backend says one of
@@ -19,9 +19,9 @@ export function useDeskQuery<C extends DeskChannel>(
   channel: C,
   args: DeskArgs<C>,
   options: { readonly refetchOn?: readonly ReplicatedCollection[]; readonly isEnabled?: boolean } = {},
-): QueryState<Answered<C>> & { reload(): void } {
+): Reloadable<Answered<C>, DeskError> {
   const { client } = useDesk();
-  const [state, setState] = useState<QueryState<Answered<C>>>({ status: 'loading' });
+  const [state, setState] = useState<QueryState<Answered<C>>>(loading);
   const [generation, setGeneration] = useState(0);
   // Callers build `args` inline on every render; its JSON says when the request really changes.
   const argsKey = JSON.stringify(args);
@@ -36,7 +36,7 @@ export function useDeskQuery<C extends DeskChannel>(
     void client.call(channel, argsRef.current).then((answer) => {
       if (!isCurrent) return;
       // A refresh keeps showing the previous answer until the new one is in: no flicker to "loading".
-      setState(answer.ok ? { status: 'ready', value: answer.value as Answered<C> } : { status: 'error', error: answer.error });
+      setState(answer.ok ? ready(answer.value as Answered<C>) : failed(answer.error));
     });
     return () => {
       isCurrent = false;

@@ -9,9 +9,11 @@ import { useDesk } from '../../app/desk-context';
 import type { CaseDocument, FamilyDocument } from '../../data/documents';
 import { useObservable } from './use-observable';
 import { useDeskQuery } from './use-desk-request';
+import { loading, type Loadable, type Reloadable } from '../loadable';
 
+/** A Loadable whose value says where it came from; an error can be retried. */
 export type LiveRecord<T> =
-  | { readonly status: 'loading' }
+  | Exclude<Loadable<T, DeskError>, { readonly status: 'error' } | { readonly status: 'ready' }>
   | { readonly status: 'error'; readonly error: DeskError; readonly reload: () => void }
   | { readonly status: 'ready'; readonly value: T; readonly source: 'replica' | 'desk' };
 
@@ -47,7 +49,7 @@ export function useCase(caseId: string): LiveRecord<LiveCase> {
   const detail = useDeskQuery('cases.view', { caseId }, { refetchOn: ['cases', 'bookings', 'families'] });
   switch (detail.status) {
     case 'loading':
-      return { status: 'loading' };
+      return loading;
     case 'error':
       return { status: 'error', error: detail.error, reload: detail.reload };
     case 'ready':
@@ -55,16 +57,14 @@ export function useCase(caseId: string): LiveRecord<LiveCase> {
   }
 }
 
-type FallbackState<T> = (
-  { readonly status: 'loading' } | { readonly status: 'error'; readonly error: DeskError } | { readonly status: 'ready'; readonly value: T }
-) & { reload(): void };
+type FallbackState<T> = Reloadable<T, DeskError>;
 
 function combine<T>(replica: ReplicaAnswer<T>, fallback: FallbackState<T>): LiveRecord<T> {
   if (replica) return { status: 'ready', value: replica, source: 'replica' };
-  if (replica === undefined) return { status: 'loading' };
+  if (replica === undefined) return loading;
   switch (fallback.status) {
     case 'loading':
-      return { status: 'loading' };
+      return loading;
     case 'error':
       return { status: 'error', error: fallback.error, reload: fallback.reload };
     case 'ready':
