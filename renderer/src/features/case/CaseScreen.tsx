@@ -12,6 +12,7 @@ import { canRaiseClaim, ClosingPanel } from './ClosingPanel';
 import { EnhancementPanel } from './EnhancementPanel';
 import { HoldSummary } from './HoldSummary';
 import { PreauthPanel } from './PreauthPanel';
+import { PatientBillPanel } from '../settlement/PatientBillPanel';
 
 /** One case, live: pre-auth decisions, hold, bookings and the family balance update as they happen. */
 export function CaseScreen({ caseId }: { readonly caseId: string }) {
@@ -61,6 +62,7 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
           </section>
           <EnhancementPanel liveCase={liveCase} amountRef={enhancementRef} />
           <ClosingPanel liveCase={liveCase} isDischargeOpen={isDischargeOpen} onDischargeOpen={setIsDischargeOpen} claimRef={claimRef} />
+          {liveCase.status === 'discharged' ? <PatientBillPanel caseId={liveCase.caseId} /> : null}
         </div>
         <div className="case-side">
           <HoldSummary liveCase={liveCase} />

@@ -1,0 +1,383 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { DeskPaymentView, PaymentMethod, PaymentReceiptAtDesk, SecondaryPayer } from '@desk-api/contract';
+import type { PatientBillValue } from '@contract/settlement';
+import { useDesk, useScheme } from '../../app/desk-context';
+import { useDeskCommand, useDeskQuery } from '../../shared/hooks/use-desk-request';
+import { currencySymbol, minorToInput } from '../../shared/money';
+import { formatTime } from '../../shared/time';
+import { TextField } from '../../shared/ui/Field';
+import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { Money, useMoneyFormat } from '../../shared/ui/Money';
+import {
+  paymentMethodLabels,
+  paymentMethodPhrases,
+  problemOfRefusal,
+  readPaymentDraft,
+  referenceLabel,
+  secondaryPayerLabels,
+  type PaymentDraft,
+  type PaymentProblems,
+} from './payment-draft';
+
+/**
+ * Call `onProgress` whenever a sync has moved something: the outbox shrank or grew, a pull
+ * completed, the desk went on or off line. Payments are not replicated, so the bill and a
+ * receipt are read again on these, not on `replication.changed`.
+ */
+function useSyncProgress(onProgress: () => void): void {
+  const { client } = useDesk();
+  const last = useRef<string | null>(null);
+  useEffect(
+    () =>
+      client.on('sync.status', (status) => {
+        const key = `${status.lastSyncAt ?? ''}|${status.pendingMutations}|${String(status.isOnline)}`;
+        if (last.current !== null && last.current !== key) onProgress();
+        last.current = key;
+      }),
+    [client, onProgress],
+  );
+}
+
+/**
+ * The patient's bill of a discharged case and the payment desk: each line with the plan's and the
+ * patient's part, what is owed, receipts; a payment taken offline is queued and says so.
+ */
+export function PatientBillPanel({ caseId }: { readonly caseId: string }) {
+  const bill = useDeskQuery('settlement.bill', { caseId }, { refetchOn: ['cases', 'bookings'] });
+  useSyncProgress(bill.reload);
+  return (
+    <section className="panel" aria-labelledby="patient-bill-title">
+      <h2 id="patient-bill-title">Patient bill</h2>
+      {bill.status === 'loading' ? <LoadingNotice>Reading the patient bill…</LoadingNotice> : null}
+      {bill.status === 'error' ? <ErrorNotice error={bill.error} onRetry={bill.reload} /> : null}
+      {bill.status === 'ready' ? (
+        <>
+          {bill.value.unavailable ? (
+            <InfoNotice>
+              <p>{bill.value.unavailable.message}</p>
+            </InfoNotice>
+          ) : null}
+          {bill.value.bill ? <BillStatement bill={bill.value.bill} /> : null}
+          {bill.value.deskPayments.length > 0 ? <DeskPayments payments={bill.value.deskPayments} /> : null}
+          <PaymentForm caseId={caseId} owed={stillOwed(bill.value.bill, bill.value.deskPayments)} onTaken={bill.reload} />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** What is owed after this desk's queued payments, when the server's figure is known. */
+function stillOwed(bill: PatientBillValue | null, deskPayments: readonly DeskPaymentView[]): number | null {
+  if (!bill) return null;
+  const queued = deskPayments.filter((payment) => payment.state === 'queued').reduce((sum, payment) => sum + payment.amount, 0);
+  return Math.max(0, bill.account.owed - queued);
+}
+
+function BillStatement({ bill }: { readonly bill: PatientBillValue }) {
+  const scheme = useScheme();
+  const { account } = bill;
+  return (
+    <>
+      <table className="data-table">
+        <caption className="visually-hidden">Bill lines</caption>
+        <thead>
+          <tr>
+            <th scope="col">Item</th>
+            <th scope="col" className="number">
+              Amount
+            </th>
+            <th scope="col" className="number">
+              Plan pays
+            </th>
+            <th scope="col" className="number">
+              Patient pays
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {bill.lines.map((line) => (
+            <tr key={line.bookingId} className={line.status === 'voided' ? 'is-voided' : undefined}>
+              <th scope="row">
+                <span className="item-code">{line.itemCode}</span> {line.description}
+                {line.quantity > 1 ? <span className="muted"> × {line.quantity}</span> : null}
+                {line.status === 'voided' ? <span className="muted"> (voided)</span> : null}
+              </th>
+              <td className="number">
+                <Money minor={line.amount} />
+              </td>
+              <td className="number">
+                <Money minor={line.planPart} />
+              </td>
+              <td className="number">
+                <Money minor={line.patientPart} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">Total</th>
+            <td className="number">
+              <Money minor={bill.totals.amount} />
+            </td>
+            <td className="number">
+              <Money minor={bill.totals.planPart} />
+            </td>
+            <td className="number">
+              <Money minor={bill.totals.patientPart} />
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+      <dl className="figures" aria-label="Patient account">
+        <div>
+          <dt>Charged to the patient</dt>
+          <dd>
+            <Money minor={account.charged} />
+          </dd>
+        </div>
+        <div>
+          <dt>Paid</dt>
+          <dd>
+            <Money minor={account.paid - account.refunded} />
+          </dd>
+        </div>
+        {account.secondary > 0 ? (
+          <div>
+            <dt>Sent to a secondary payer</dt>
+            <dd>
+              <Money minor={account.secondary} />
+            </dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>Balance due</dt>
+          <dd className="figure-strong">
+            <Money minor={account.owed} />
+          </dd>
+        </div>
+      </dl>
+      <p className="muted">As the server computed it at {formatTime(bill.computedAt, scheme.locale)}.</p>
+      {bill.payments.length > 0 ? (
+        <table className="data-table">
+          <caption>Receipts</caption>
+          <thead>
+            <tr>
+              <th scope="col">Receipt</th>
+              <th scope="col">Method</th>
+              <th scope="col">Taken</th>
+              <th scope="col" className="number">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {bill.payments.map((payment) => (
+              <tr key={payment.paymentId}>
+                <th scope="row">{payment.receiptNumber}</th>
+                <td>
+                  {payment.direction === 'refund' ? 'Refund, ' : ''}
+                  {paymentMethodLabels[payment.method]}
+                </td>
+                <td>
+                  <time dateTime={payment.takenAt}>{formatTime(payment.takenAt, scheme.locale)}</time>
+                </td>
+                <td className="number">
+                  <Money minor={payment.amount} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </>
+  );
+}
+
+function DeskPayments({ payments }: { readonly payments: readonly DeskPaymentView[] }) {
+  const format = useMoneyFormat();
+  return (
+    <ul className="desk-payments" aria-label="Payments taken at this desk, not on the bill yet">
+      {payments.map((payment) =>
+        payment.state === 'queued' ? (
+          <li key={payment.paymentId}>
+            {format(payment.amount)} {paymentMethodPhrases[payment.method]}: queued, will be sent when online.
+          </li>
+        ) : (
+          <li key={payment.paymentId} role="alert">
+            {format(payment.amount)} {paymentMethodPhrases[payment.method]} was refused by the server: {payment.rejection?.message}
+          </li>
+        ),
+      )}
+    </ul>
+  );
+}
+
+const emptyDraft: PaymentDraft = { amount: '', method: 'cash', reference: '', secondaryPayer: '' };
+const methods: readonly PaymentMethod[] = ['cash', 'card', 'upi', 'secondary'];
+
+function PaymentForm({ caseId, owed, onTaken }: { readonly caseId: string; readonly owed: number | null; readonly onTaken: () => void }) {
+  const scheme = useScheme();
+  const format = useMoneyFormat();
+  const command = useDeskCommand();
+  const amountRef = useRef<HTMLInputElement>(null);
+  const [draft, setDraft] = useState<PaymentDraft>(emptyDraft);
+  const [problems, setProblems] = useState<PaymentProblems>({});
+  const [formProblem, setFormProblem] = useState<string | null>(null);
+  const [paymentId, setPaymentId] = useState<string | null>(null);
+  const edit = (next: Partial<PaymentDraft>, field: keyof PaymentProblems): void => {
+    setDraft((current) => ({ ...current, ...next }));
+    setProblems((current) => ({ ...current, [field]: undefined }));
+    setFormProblem(null);
+  };
+
+  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    const read = readPaymentDraft(draft, scheme.minorPerUnit, owed, format);
+    if (!read.ok) {
+      setProblems(read.problems);
+      return;
+    }
+    const answer = await command.run('settlement.takePayment', { caseId, ...read.request });
+    if (!answer) return;
+    if (!answer.ok) {
+      const refusal = problemOfRefusal(answer.error);
+      if (refusal.field) setProblems({ [refusal.field]: refusal.message });
+      else setFormProblem(refusal.message);
+      return;
+    }
+    setPaymentId(answer.value.paymentId);
+    setDraft(emptyDraft);
+    setProblems({});
+    onTaken();
+    amountRef.current?.focus();
+  };
+
+  return (
+    <>
+      {paymentId ? <LatestReceipt paymentId={paymentId} /> : null}
+      {owed === 0 ? (
+        <p>Nothing is owed on this case.</p>
+      ) : (
+        <form onSubmit={(event) => void submit(event)} noValidate aria-labelledby="payment-form-title">
+          <h3 id="payment-form-title">Take a payment</h3>
+          <TextField
+            label={`Amount (${currencySymbol(scheme)})`}
+            inputRef={amountRef}
+            value={draft.amount}
+            onChange={(event) => edit({ amount: event.target.value }, 'amount')}
+            inputMode="decimal"
+            autoComplete="off"
+            problem={problems.amount ?? null}
+            hint={owed !== null ? `The patient owes ${format(owed)}.` : 'The balance is not known while the server cannot be reached.'}
+          />
+          {owed !== null ? (
+            <button type="button" onClick={() => edit({ amount: minorToInput(owed, scheme.minorPerUnit) }, 'amount')}>
+              Whole balance
+            </button>
+          ) : null}
+          <fieldset className="method-choice">
+            <legend>Paid by</legend>
+            {methods.map((method) => (
+              <label key={method}>
+                <input
+                  type="radio"
+                  name={`payment-method-${caseId}`}
+                  value={method}
+                  checked={draft.method === method}
+                  onChange={() => edit({ method }, 'reference')}
+                />
+                {paymentMethodLabels[method]}
+              </label>
+            ))}
+          </fieldset>
+          {draft.method === 'secondary' ? (
+            <SecondaryPayerField
+              value={draft.secondaryPayer}
+              problem={problems.secondaryPayer ?? null}
+              onChange={(secondaryPayer) => edit({ secondaryPayer }, 'secondaryPayer')}
+            />
+          ) : null}
+          {draft.method !== 'cash' ? (
+            <TextField
+              label={referenceLabel(draft.method)}
+              value={draft.reference}
+              onChange={(event) => edit({ reference: event.target.value }, 'reference')}
+              autoComplete="off"
+              problem={problems.reference ?? null}
+            />
+          ) : null}
+          {formProblem ? <ErrorNotice error={{ code: 'refused', message: formProblem }} /> : null}
+          <button type="submit" className="primary" disabled={command.state.status === 'running'}>
+            Take payment
+          </button>
+        </form>
+      )}
+    </>
+  );
+}
+
+function SecondaryPayerField({
+  value,
+  problem,
+  onChange,
+}: {
+  readonly value: SecondaryPayer | '';
+  readonly problem: string | null;
+  readonly onChange: (payer: SecondaryPayer | '') => void;
+}) {
+  const id = useId();
+  const problemId = `${id}-problem`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>Secondary payer</label>
+      <select
+        id={id}
+        value={value}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? problemId : undefined}
+        onChange={(event) => {
+          const chosen = event.target.value;
+          onChange(chosen === 'serious-illness-fund' || chosen === 'commercial-top-up' ? chosen : '');
+        }}
+      >
+        <option value="">Choose…</option>
+        <option value="serious-illness-fund">{secondaryPayerLabels['serious-illness-fund']}</option>
+        <option value="commercial-top-up">{secondaryPayerLabels['commercial-top-up']}</option>
+      </select>
+      {problem ? (
+        <p id={problemId} className="field-problem">
+          {problem}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** The payment just taken: queued, its receipt number once the server answered, or its refusal. */
+function LatestReceipt({ paymentId }: { readonly paymentId: string }) {
+  const receipt = useDeskQuery('settlement.receipt', { paymentId });
+  useSyncProgress(receipt.reload);
+  if (receipt.status !== 'ready') return receipt.status === 'error' ? <ErrorNotice error={receipt.error} onRetry={receipt.reload} /> : null;
+  return <ReceiptNotice receipt={receipt.value} />;
+}
+
+function ReceiptNotice({ receipt }: { readonly receipt: PaymentReceiptAtDesk }) {
+  const format = useMoneyFormat();
+  switch (receipt.state) {
+    case 'queued':
+      return (
+        <p className="notice notice-info" role="status">
+          {format(receipt.amount)} taken: queued, will be sent when online.
+        </p>
+      );
+    case 'answered':
+      return (
+        <p className="notice notice-info" role="status">
+          Receipt {receipt.receiptNumber}: {format(receipt.amount)} {paymentMethodPhrases[receipt.method]}. The patient owes {format(receipt.account.owed)}.
+        </p>
+      );
+    case 'refused':
+      return <ErrorNotice error={receipt.error} title="The server refused this payment." />;
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { problemOfRefusal, readPaymentDraft, type PaymentDraft } from './payment-draft';
+
+const format = (minor: number) => `₹${(minor / 100).toFixed(2)}`;
+const draft = (fields: Partial<PaymentDraft>): PaymentDraft => ({ amount: '600', method: 'cash', reference: '', secondaryPayer: '', ...fields });
+
+describe('the payment form', () => {
+  it('reads cash in minor units, without a reference even if one was typed before switching to cash', () => {
+    expect(readPaymentDraft(draft({ amount: '600.50', reference: 'typed for card' }), 100, 100_000, format)).toEqual({
+      ok: true,
+      request: { amount: 60_050, method: 'cash' },
+    });
+  });
+
+  it('puts each problem on its field', () => {
+    expect(readPaymentDraft(draft({ amount: '', method: 'card' }), 100, null, format)).toEqual({
+      ok: false,
+      problems: { amount: 'Enter an amount.', reference: "A card payment needs the terminal's approval code as its reference." },
+    });
+    expect(readPaymentDraft(draft({ amount: '0' }), 100, null, format)).toEqual({
+      ok: false,
+      problems: { amount: 'Enter the amount the patient pays now: more than zero.' },
+    });
+    expect(readPaymentDraft(draft({ method: 'secondary', reference: 'SIF-22' }), 100, null, format)).toEqual({
+      ok: false,
+      problems: { secondaryPayer: 'Choose the secondary payer the remainder goes to.' },
+    });
+  });
+
+  it('refuses more than is owed when the desk knows it, and leaves it to the server when it does not', () => {
+    expect(readPaymentDraft(draft({ amount: '1000.01' }), 100, 100_000, format)).toEqual({
+      ok: false,
+      problems: { amount: 'The patient owes ₹1000.00: take at most that.' },
+    });
+    expect(readPaymentDraft(draft({ amount: '1' }), 100, 0, format)).toEqual({
+      ok: false,
+      problems: { amount: 'The patient owes nothing more on this case.' },
+    });
+    expect(readPaymentDraft(draft({ amount: '5000' }), 100, null, format).ok).toBe(true);
+  });
+
+  it('sends UPI and a secondary payer with their trimmed reference', () => {
+    expect(readPaymentDraft(draft({ method: 'upi', reference: '  UPI-4471 ' }), 100, null, format)).toEqual({
+      ok: true,
+      request: { amount: 60_000, method: 'upi', reference: 'UPI-4471' },
+    });
+    expect(readPaymentDraft(draft({ method: 'secondary', reference: 'SIF-22', secondaryPayer: 'serious-illness-fund' }), 100, null, format)).toEqual({
+      ok: true,
+      request: { amount: 60_000, method: 'secondary', reference: 'SIF-22', secondaryPayer: 'serious-illness-fund' },
+    });
+  });
+
+  it("places the desk backend's refusal next to the field it names", () => {
+    expect(problemOfRefusal({ code: 'invalid-input', message: 'Need a code.', details: { field: 'reference' } })).toEqual({
+      field: 'reference',
+      message: 'Need a code.',
+    });
+    expect(problemOfRefusal({ code: 'disk-full', message: 'Disk full.' })).toEqual({ field: null, message: 'Disk full.' });
+  });
+});
