@@ -29,6 +29,7 @@ import { readRoutes } from './http/read-routes';
 import { queueRoutes } from './http/queue-routes';
 import { errorResponses, describedExactly } from './http/answers';
 import { registerSettlementRoutes } from './settlement/routes';
+import { fhirPlugin } from './fhir/plugin';
 
 export interface AppOptions {
   readonly db: Database;
@@ -244,6 +245,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     describedExactly,
     now: () => new Date(now()),
   });
+
+  await app.register(fhirPlugin, { ...options, runner, now, authenticateOperator: auth.authenticateOperator });
 
   if (options.exposeDevelopmentSms && sms instanceof DevelopmentSmsSink) {
     app.get(

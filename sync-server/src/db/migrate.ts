@@ -24,6 +24,7 @@ import { sql as identifyAnswersKeptAsIds } from './migrations/026-identify-answe
 import { sql as deskReachAndLookupLimits } from './migrations/027-desk-reach-and-lookup-limits';
 import { sql as patientAccount } from './migrations/034-patient-account';
 import { sql as patientPayments } from './migrations/036-patient-payments';
+import { sql as fhir } from './migrations/037-fhir';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -52,6 +53,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 27, name: 'desk-reach-and-lookup-limits', sql: deskReachAndLookupLimits },
   { version: 34, name: 'patient-account', sql: patientAccount },
   { version: 36, name: 'patient-payments', sql: patientPayments },
+  { version: 37, name: 'fhir', sql: fhir },
 ];
 
 /**
