@@ -8,7 +8,7 @@ import type { CommandContext, CommandHandlers, CommandResult } from '../commands
 import { admit } from '../commands/admission';
 import { requestPreauth } from '../commands/preauth';
 import { runCommand, type CommandOutcome, type RunnerDependencies } from '../commands/runner';
-import type { Sql } from '../db/database';
+import type { Sql, TransactionSql } from '../db/database';
 import { claimInput, commandIdOf, derivedUuid, isUuid, memberOfReference, preauthInput, requireOwnProvider } from './claim-input';
 import type { Currency } from './money';
 
@@ -53,10 +53,21 @@ async function recordIdentifier(
   );
 }
 
+/**
+ * Send the writes a handler deferred (database.ts: queued until the commit, invisible to the next
+ * read) before the next handler reads: each handler was written as a whole command, and the next
+ * one must see the case it admitted or the bookings it made. Same transaction, one round trip more.
+ */
+const isTransaction = (sql: Sql): sql is TransactionSql => 'flush' in sql;
+async function flushDeferred(context: CommandContext): Promise<void> {
+  if (isTransaction(context.sql)) await context.sql.flush();
+}
+
 async function admitAndRequestPreauth(context: CommandContext, body: CommandBody<'request-preauth'>): Promise<CommandResult<'request-preauth'>> {
   if (!isPreauthCommand(body)) return requestPreauth(context, body);
   const { fhir, ...preauth } = body;
   await admit(context, fhir.admission);
+  await flushDeferred(context);
   const answer = await requestPreauth(context, preauth);
   await recordIdentifier(context, 'preauthorization', fhir.identifier, body.caseId, null);
   return answer;
@@ -65,10 +76,16 @@ async function admitAndRequestPreauth(context: CommandContext, body: CommandBody
 async function bookDischargeAndClaim(context: CommandContext, body: CommandBody<'submit-claim'>): Promise<CommandResult<'submit-claim'>> {
   if (!isClaimCommand(body)) return submitClaim(context, body);
   const { fhir, ...claim } = body;
-  for (const booking of fhir.bookings) await addBooking(context, { commandId: body.commandId, caseId: body.caseId, ...booking });
+  for (const booking of fhir.bookings) {
+    await addBooking(context, { commandId: body.commandId, caseId: body.caseId, ...booking });
+    await flushDeferred(context);
+  }
   // A case a desk already discharged goes straight to its claim (its bookings were made at the desk).
   const [state] = await context.sql.query<{ status: string }>('SELECT status FROM cases WHERE id = $1', [body.caseId]);
-  if (state?.status === 'admitted') await discharge(context, { commandId: body.commandId, caseId: body.caseId });
+  if (state?.status === 'admitted') {
+    await discharge(context, { commandId: body.commandId, caseId: body.caseId });
+    await flushDeferred(context);
+  }
   const answer = await submitClaim(context, claim);
   await recordIdentifier(context, 'claim', fhir.identifier, body.caseId, body.claimId);
   return answer;

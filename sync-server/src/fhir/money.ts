@@ -26,7 +26,7 @@ export function minorOf(money: Money | undefined, currency: Currency, where: str
   const scaled = money.value * currency.minorPerUnit;
   const minor = Math.round(scaled);
   // A decimal with more places than the currency has (60.005 rupees) is not an amount we can hold.
-  if (Math.abs(scaled - minor) > 1e-6 * Math.max(1, Math.abs(scaled))) {
+  if (Math.abs(scaled - minor) > 1e-9 * Math.max(1, Math.abs(scaled))) {
     throw fail('invalid-input', `${where} (${money.value}) has more decimal places than ${currency.code} has.`);
   }
   if (minor < (options.allowZero ? 0 : 1) || minor > maxAmount) {
