@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeskBackend } from './backend';
 import { openReplica, readMeta, replicaSchemaVersion, writeMeta } from './database';
 import { OwnerOnlyFileSecretStore } from './secret-store';
+import { sealOperatorKey } from './operator-key';
+import { newOperatorKeyPair } from '../../sync-server/node-shared/operator-proof';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -245,6 +247,18 @@ describe('desk backend faults', () => {
         `${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`,
         new Date().toISOString(),
       );
+    // The operator's key from an earlier online sign-in here (issue 13 item 4), sealed under the same password.
+    const keyId = '00000000-0000-4000-8000-0000000000c1';
+    const sealed = await sealOperatorKey(
+      'pw',
+      newOperatorKeyPair().privateKeyDer,
+      keyId,
+      '00000000-0000-4000-8000-000000000e00',
+      '00000000-0000-4000-8000-00000000a0d1',
+    );
+    desk.db
+      .prepare("UPDATE operator_cache SET key_id = ?, key_sealed = ?, key_expires_at = ? WHERE username = 'medco.a'")
+      .run(keyId, sealed, new Date(Date.now() + 86_400_000).toISOString());
     desk.db
       .prepare('INSERT INTO server_members (id, family_id, case_id, doc) VALUES (?, ?, NULL, ?)')
       .run(

@@ -19,6 +19,7 @@ import { SyncEngine, type SyncEngineOptions } from './sync-engine';
 import { decisionNotification } from './decision-notification';
 import { combineHandlers } from './handlers';
 import { failure, ok, type DeskCore, type SlotTools } from './handlers/context';
+import { usableSigner, type OperatorSigner } from './operator-key';
 
 /**
  * Who is signed in on one renderer connection. Electron has one renderer, so one slot
@@ -27,6 +28,8 @@ import { failure, ok, type DeskCore, type SlotTools } from './handlers/context';
  */
 export interface OperatorSlot {
   session: SessionInfo | null;
+  /** The signed-in operator's key for this session (issue 13 item 4): signs what the desk sends for them. */
+  signer?: OperatorSigner | null;
 }
 
 export interface DeskBackendOptions {
@@ -111,6 +114,8 @@ export class DeskBackend implements DeskCore {
       }
     });
     this.engine = new SyncEngine(this.db, this.feed, applier, () => this.serverClient, options.sync);
+    // Templates are pulled with the proof of an operator signed in here (issue 13 item 4).
+    this.engine.pullProof = () => [...this.signers].find((signer) => !signer.isExpired(new Date()))?.pullHeader();
     this.engine.onStatus((status) => this.emit('sync.status', status));
     const devices = options.devices ? { config: options.devices, error: null } : loadDeviceConfig(join(options.dataDir, 'devices.json'));
     this.devices = new DeviceManager(devices.config, (event, payload) => this.emit(event, payload), devices.error);
@@ -120,6 +125,10 @@ export class DeskBackend implements DeskCore {
   }
 
   readonly faceMatchThreshold: number;
+  /** The keys of every operator signed in on any connection now (session handlers keep it). */
+  readonly signers = new Set<OperatorSigner>();
+  /** Set when stop begins: a sync nudge a command scheduled just before must not start a cycle on a closing replica. */
+  private isStopping = false;
 
   client(): SyncServerClient | null {
     return this.serverClient;
@@ -135,6 +144,7 @@ export class DeskBackend implements DeskCore {
   }
 
   async stop(): Promise<void> {
+    this.isStopping = true;
     await this.devices.stop();
     await this.engine.stop();
     await this.checkpointer.stop();
@@ -173,11 +183,16 @@ export class DeskBackend implements DeskCore {
     const commandId = randomUUID();
     const invalid = validate(name, { ...body, commandId });
     if (invalid) return { ok: false, error: invalid };
+    const createdAt = new Date();
+    const usable = usableSigner(slot.signer, createdAt);
+    if (!usable.ok) return usable;
+    // Signed now, over what is stored and will be pushed: it verifies however late it is pushed.
+    const proof = usable.signer.signMutation(commandId, name, body, createdAt.toISOString());
     try {
       this.db.transaction(() => {
         this.db
-          .prepare("INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES (?, ?, ?, ?, ?, 'pending')")
-          .run(commandId, name, session.operatorId, JSON.stringify(body), new Date().toISOString());
+          .prepare("INSERT INTO outbox (command_id, name, operator_id, body, created_at, state, proof) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
+          .run(commandId, name, session.operatorId, JSON.stringify(body), createdAt.toISOString(), JSON.stringify(proof));
         optimistic(commandId);
         this.feed.save();
       })();
@@ -202,7 +217,7 @@ export class DeskBackend implements DeskCore {
     this.isNudgeScheduled = true;
     setImmediate(() => {
       this.isNudgeScheduled = false;
-      if (!this.db.open) return;
+      if (!this.db.open || this.isStopping) return;
       this.emit('sync.status', this.engine.current());
       void this.engine.requestSync();
     });
@@ -263,8 +278,12 @@ export class DeskBackend implements DeskCore {
     if (!slot.session) return failure('not-signed-in', 'Sign in first.');
     const client = this.serverClient;
     if (!client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') ? 's' : ''} the server.`);
+    const usable = usableSigner(slot.signer, new Date());
+    if (!usable.ok) return usable;
     try {
-      return ok(shape(await client.online(slot.session.operatorId, name, { commandId: randomUUID(), ...body })));
+      const signed = { commandId: randomUUID(), ...body };
+      const proof = usable.signer.signMutation(signed.commandId, name, signed, new Date().toISOString());
+      return ok(shape(await client.online(slot.session.operatorId, name, signed, proof)));
     } catch (error) {
       if (error instanceof ServerCallError) {
         if (error.fault.kind === 'unreachable') {

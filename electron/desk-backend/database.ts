@@ -18,7 +18,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 5;
+export const replicaSchemaVersion = 6;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -156,6 +156,18 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
     const columns = new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all('operator_cache') as { name: string }[]).map((column) => column.name));
     if (!columns.has('failed_attempts')) db.exec('ALTER TABLE operator_cache ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0');
     if (!columns.has('locked_until')) db.exec('ALTER TABLE operator_cache ADD COLUMN locked_until TEXT');
+  },
+  /* 6 */ (db) => {
+    // Operator proof (issue 13 item 4, operator-key.ts): each outbox entry keeps the proof its
+    // operator's key made when it was queued, and each cached operator the key made at their last
+    // online sign-in here, sealed under their password. Deleting an operator's cache row (forgotten
+    // after deactivation, too many wrong passwords) deletes their key with it.
+    const has = (table: string, column: string) =>
+      (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).some((row) => row.name === column);
+    if (!has('outbox', 'proof')) db.exec('ALTER TABLE outbox ADD COLUMN proof TEXT');
+    if (!has('operator_cache', 'key_id')) db.exec('ALTER TABLE operator_cache ADD COLUMN key_id TEXT');
+    if (!has('operator_cache', 'key_sealed')) db.exec('ALTER TABLE operator_cache ADD COLUMN key_sealed TEXT');
+    if (!has('operator_cache', 'key_expires_at')) db.exec('ALTER TABLE operator_cache ADD COLUMN key_expires_at TEXT');
   },
 ];
 

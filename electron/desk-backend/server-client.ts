@@ -4,7 +4,10 @@ import { PatientBill, type PatientBillValue } from '@contract/settlement';
 import { commandAnswers, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
 import {
   DeskOperatorsAnswer,
+  deskCredentialHeader,
   EnrollAnswer,
+  OperatorKeyAnswer,
+  operatorProofHeader,
   protocolHeader,
   PullAnswer,
   PushAnswer,
@@ -17,6 +20,9 @@ import {
   type PullCheckpointValue,
   type PushAnswerValue,
   type PushMutationValue,
+  type MutationProofValue,
+  type OperatorKeyAnswerValue,
+  type RequestProofValue,
 } from '@contract/sync';
 
 /**
@@ -43,6 +49,7 @@ const validators = {
   identify: Compile(commandAnswers['identify-member']),
   operators: Compile(DeskOperatorsAnswer),
   patientBill: Compile(PatientBill),
+  operatorKey: Compile(OperatorKeyAnswer),
 };
 
 /** Each online command's exact answer (contract/results.ts), compiled once. */
@@ -108,17 +115,20 @@ export class SyncServerClient {
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
-    auth: 'desk' | 'none',
+    auth: 'desk' | 'operator-at-desk' | 'none',
     signal?: AbortSignal,
     timeoutMs = this.timeoutMs,
     read: 'json' | 'pull-page' = 'json',
+    extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<unknown> {
-    const headers: Record<string, string> = { [protocolHeader]: String(syncProtocolVersion) };
+    const headers: Record<string, string> = { [protocolHeader]: String(syncProtocolVersion), ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (auth === 'desk') {
+    if (auth === 'desk' || auth === 'operator-at-desk') {
       const credential = this.deskCredential();
       if (!credential) throw new ServerCallError({ kind: 'refused', status: 401, code: 'not-enrolled', message: 'This desk is not enrolled yet.' });
-      headers.authorization = `Desk ${credential}`;
+      // Key registration: the operator's token in Authorization, the desk's credential beside it.
+      if (auth === 'desk') headers.authorization = `Desk ${credential}`;
+      else headers[deskCredentialHeader] = `Desk ${credential}`;
     }
     let response: Response;
     try {
@@ -184,10 +194,24 @@ export class SyncServerClient {
   }
 
   /** `timeoutMs`: how long to wait for the server (shorter when the desk can fall back to offline sign-in). */
-  async login(username: string, password: string, timeoutMs?: number): Promise<{ operatorId: string; roles: string[]; hospitalId: string | null }> {
+  async login(
+    username: string,
+    password: string,
+    timeoutMs?: number,
+  ): Promise<{ operatorId: string; roles: string[]; hospitalId: string | null; token: string }> {
     const answer = await this.call('POST', '/auth/login', { username, password }, 'none', undefined, timeoutMs);
     if (!validators.login.Check(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The sign-in answer is not one this desk understands.' });
-    return { operatorId: answer.operatorId, roles: answer.roles, hospitalId: answer.hospitalId };
+    return { operatorId: answer.operatorId, roles: answer.roles, hospitalId: answer.hospitalId, token: answer.token };
+  }
+
+  /** Register the key this desk made for an operator at their online sign-in (issue 13 item 4): their token and the desk credential. */
+  async registerOperatorKey(token: string, publicKey: string, possession: string): Promise<OperatorKeyAnswerValue> {
+    const answer = await this.call('POST', '/sync/operator-keys', { publicKey, possession }, 'operator-at-desk', undefined, this.timeoutMs, 'json', {
+      authorization: `Bearer ${token}`,
+    });
+    if (!validators.operatorKey.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer to the operator key is not one this desk understands." });
+    return answer;
   }
 
   /** The operators of this desk's hospital who may still sign in (session.ts forgets the others). */
@@ -209,15 +233,22 @@ export class SyncServerClient {
   }
 
   /** One page, checked against the contract (readPullPage) before the desk believes it. */
-  async pull(checkpoint: PullCheckpointValue | null, limit: number): Promise<ReceivedPage> {
+  async pull(checkpoint: PullCheckpointValue | null, limit: number, operatorProof?: string): Promise<ReceivedPage> {
     const query = new URLSearchParams({ limit: String(limit) });
     if (checkpoint) query.set('checkpoint', JSON.stringify(checkpoint));
-    return (await this.call('GET', `/sync/pull?${query.toString()}`, undefined, 'desk', undefined, this.timeoutMs, 'pull-page')) as ReceivedPage;
+    // Templates come only with an operator's proof (issue 13 item 4): without one the server withholds them and sends them whole later.
+    const headers: Record<string, string> = operatorProof ? { [operatorProofHeader]: operatorProof } : {};
+    return (await this.call('GET', `/sync/pull?${query.toString()}`, undefined, 'desk', undefined, this.timeoutMs, 'pull-page', headers)) as ReceivedPage;
   }
 
   /** An online member lookup: identify-member's answer, checked against its exact schema (contract/results.ts). */
-  async identify(operatorId: string, by: 'scheme-id' | 'national-id' | 'health-card', value: string): Promise<CommandResultOf<'identify-member'>> {
-    const answer = await this.call('POST', '/sync/identify', { operatorId, by, value }, 'desk');
+  async identify(
+    operatorId: string,
+    by: 'scheme-id' | 'national-id' | 'health-card',
+    value: string,
+    proof: RequestProofValue,
+  ): Promise<CommandResultOf<'identify-member'>> {
+    const answer = await this.call('POST', '/sync/identify', { operatorId, by, value, proof }, 'desk');
     if (!validators.identify.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer to a member search is not one this desk understands." });
     return answer.result;
@@ -233,8 +264,8 @@ export class SyncServerClient {
   }
 
   /** An online-only command (one-time codes, enrolment): its result, checked against the command's exact schema. */
-  async online<N extends OnlineCommand>(operatorId: string, name: N, body: Record<string, unknown>): Promise<CommandResultOf<N>> {
-    const answer = await this.call('POST', '/sync/online', { operatorId, name, body }, 'desk');
+  async online<N extends OnlineCommand>(operatorId: string, name: N, body: Record<string, unknown>, proof: MutationProofValue): Promise<CommandResultOf<N>> {
+    const answer = await this.call('POST', '/sync/online', { operatorId, name, body, proof }, 'desk');
     if (!isOnlineAnswer(name, answer)) throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer is not one this desk understands." });
     return answer.result;
   }

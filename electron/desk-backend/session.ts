@@ -2,6 +2,15 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import type { DeskResult, SessionInfo } from '../desk-api/contract';
 import type { ReplicaDatabase } from './database';
 import { ServerCallError, type SyncServerClient } from './server-client';
+import { keyRegistrationBytes, newOperatorKeyPair, privateKeyOf, signBytes } from '../../sync-server/node-shared/operator-proof';
+import { openOperatorKey, OperatorSigner, sealOperatorKey } from './operator-key';
+
+/** A signed-in operator: the session the renderer sees, and (kept here) their key for this session. */
+export interface SignedIn {
+  readonly session: SessionInfo;
+  /** Null when the operator signed in offline and this desk holds no key of theirs that opens. */
+  readonly signer: OperatorSigner | null;
+}
 
 export interface DeskIdentity {
   readonly deskId: string;
@@ -84,7 +93,7 @@ export async function signIn(
   password: string,
   fallbackAfterMs = 4_000,
   now: () => Date = () => new Date(),
-): Promise<DeskResult<SessionInfo>> {
+): Promise<DeskResult<SignedIn>> {
   const session = (operatorId: string, roles: string[], isOffline: boolean): SessionInfo => ({
     operatorId,
     username,
@@ -104,10 +113,43 @@ export async function signIn(
       if (operator.hospitalId !== identity.hospitalId) {
         return { ok: false, error: { code: 'wrong-hospital', message: `${username} works for another hospital and cannot use this desk.` } };
       }
+      // A new key pair for this sign-in (issue 13 item 4): its public half registered with the
+      // server (the operator's token and this desk's credential), its private half sealed under
+      // the password, beside the verifier; the previous key of this operator here is replaced.
+      const pair = newOperatorKeyPair();
+      const privateKey = privateKeyOf(pair.privateKeyDer);
+      const registered = await client.registerOperatorKey(
+        operator.token,
+        pair.publicKey,
+        signBytes(privateKey, keyRegistrationBytes(identity.deskId, operator.operatorId, pair.publicKey)),
+      );
+      const [verifier, sealedKey] = await Promise.all([
+        makeVerifier(password),
+        sealOperatorKey(password, pair.privateKeyDer, registered.keyId, operator.operatorId, identity.deskId),
+      ]);
+      pair.privateKeyDer.fill(0);
       db.prepare(
-        'INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET operator_id = excluded.operator_id, roles = excluded.roles, hospital_id = excluded.hospital_id, verifier = excluded.verifier, cached_at = excluded.cached_at, failed_attempts = 0, locked_until = NULL',
-      ).run(username, operator.operatorId, JSON.stringify(operator.roles), operator.hospitalId, await makeVerifier(password), new Date().toISOString());
-      return { ok: true, value: session(operator.operatorId, operator.roles, false) };
+        `INSERT INTO operator_cache (username, operator_id, roles, hospital_id, verifier, cached_at, key_id, key_sealed, key_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (username) DO UPDATE SET operator_id = excluded.operator_id, roles = excluded.roles, hospital_id = excluded.hospital_id, verifier = excluded.verifier,
+           cached_at = excluded.cached_at, failed_attempts = 0, locked_until = NULL, key_id = excluded.key_id, key_sealed = excluded.key_sealed, key_expires_at = excluded.key_expires_at`,
+      ).run(
+        username,
+        operator.operatorId,
+        JSON.stringify(operator.roles),
+        operator.hospitalId,
+        verifier,
+        new Date().toISOString(),
+        registered.keyId,
+        sealedKey,
+        registered.expiresAt,
+      );
+      return {
+        ok: true,
+        value: {
+          session: session(operator.operatorId, operator.roles, false),
+          signer: new OperatorSigner(operator.operatorId, identity.deskId, registered.keyId, registered.expiresAt, privateKey),
+        },
+      };
     } catch (error) {
       if (!(error instanceof ServerCallError)) throw error;
       // Only the server saying no (401) means a wrong password. An unreachable server or a torn,
@@ -175,5 +217,15 @@ export async function signIn(
   // A verifier of the old, cheaper cost is replaced now that the password is known to be right.
   const verifier = checked.isCurrent ? charged.verifier : await makeVerifier(password);
   db.prepare('UPDATE operator_cache SET failed_attempts = 0, locked_until = NULL, verifier = ? WHERE username = ?').run(verifier, username);
-  return { ok: true, value: session(cached.operatorId, JSON.parse(cached.roles) as string[], true) };
+  // The operator's key from their last online sign-in here opens with the same password.
+  const key = db.prepare('SELECT key_id AS keyId, key_sealed AS sealed, key_expires_at AS expiresAt FROM operator_cache WHERE username = ?').get(username) as
+    { keyId: string | null; sealed: string | null; expiresAt: string | null } | undefined;
+  const privateKey = key?.keyId && key.sealed ? await openOperatorKey(password, key.sealed, key.keyId, cached.operatorId, identity.deskId) : null;
+  return {
+    ok: true,
+    value: {
+      session: session(cached.operatorId, JSON.parse(cached.roles) as string[], true),
+      signer: privateKey && key?.keyId && key.expiresAt ? new OperatorSigner(cached.operatorId, identity.deskId, key.keyId, key.expiresAt, privateKey) : null,
+    },
+  };
 }

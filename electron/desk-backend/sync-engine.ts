@@ -1,4 +1,4 @@
-import type { PullCheckpointValue, PushMutationValue } from '@contract/sync';
+import type { MutationProofValue, PullCheckpointValue, PushMutationValue } from '@contract/sync';
 import type { SyncStatus } from '../desk-api/contract';
 import { answeredOutboxRetentionMs, pruneAnsweredOutbox, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import type { PullApplier } from './applier';
@@ -32,6 +32,8 @@ interface OutboxRow {
   name: string;
   operator_id: string;
   body: string;
+  /** The operator's signature made when the entry was queued (issue 13 item 4); null for an entry queued by an older desk. */
+  proof: string | null;
 }
 
 /**
@@ -53,6 +55,12 @@ export class SyncEngine {
   /** Clients whose requests this engine hears (a new client comes with every enrollment). */
   private readonly heardClients = new WeakSet<SyncServerClient>();
   private readonly options: Required<Omit<SyncEngineOptions, 'onProgress'>> & Pick<SyncEngineOptions, 'onProgress'>;
+  /**
+   * A fresh proof of one of the operators signed in here, for each pull (issue 13 item 4): the
+   * server sends templates only with one, and with none withholds them and sends them whole with
+   * the next pull that has one. The backend sets it; undefined while nobody is signed in.
+   */
+  pullProof: () => string | undefined = () => undefined;
 
   constructor(
     private readonly db: ReplicaDatabase,
@@ -229,7 +237,7 @@ export class SyncEngine {
   private async pushAll(client: SyncServerClient): Promise<ServerCallError | null> {
     for (;;) {
       const rows = this.db
-        .prepare("SELECT sequence, command_id, name, operator_id, body FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT ?")
+        .prepare("SELECT sequence, command_id, name, operator_id, body, proof FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT ?")
         .all(this.options.pushBatchSize) as OutboxRow[];
       if (rows.length === 0) return null;
       const mutations = rows.map((row) => ({
@@ -238,6 +246,7 @@ export class SyncEngine {
         name: row.name,
         operatorId: row.operator_id,
         body: JSON.parse(row.body) as Record<string, unknown>,
+        ...(row.proof ? { proof: JSON.parse(row.proof) as MutationProofValue } : {}),
       })) as PushMutationValue[];
       const answer = await client.push(mutations);
       this.recordAnswers(answer.answers);
@@ -313,12 +322,12 @@ export class SyncEngine {
     let lastProgressAt = 0;
     const stored = readMeta(this.db, 'pull_checkpoint');
     const pageSize = this.applier.isLoadingFirstSync ? this.options.firstSyncPageSize : this.options.pullPageSize;
-    let page = await client.pull(stored ? (JSON.parse(stored) as PullCheckpointValue) : null, pageSize);
+    let page = await client.pull(stored ? (JSON.parse(stored) as PullCheckpointValue) : null, pageSize, this.pullProof());
     for (;;) {
       // Ask for the next page before applying this one: the server prepares it while SQLite
       // writes. The checkpoint is only stored with the page that was applied, so a failure here
       // resumes from the last applied page.
-      const next = page.hasMore ? client.pull(page.checkpoint, pageSize) : null;
+      const next = page.hasMore ? client.pull(page.checkpoint, pageSize, this.pullProof()) : null;
       next?.catch(() => undefined);
       // fetch() only writes its request once the event loop turns: let it go out first, so the
       // server works on the next page while this one is applied (apply is synchronous).

@@ -401,6 +401,28 @@ const ValidationErrors = Type.Object(
   closed,
 );
 
+/**
+ * Why a desk's change or request was refused for its operator's signature (issue 13 item 4,
+ * src/sync/operator-keys.ts): `missing` (none sent), `unknown-key`, `wrong-key` (the key is another
+ * operator's or another desk's), `bad-signature` (the bytes are not what was signed: changed or
+ * replayed under another id), `not-yet-valid` / `key-expired` / `key-superseded` (made outside the
+ * key's validity), `key-revoked` (the operator was deactivated or moved, or the desk revoked),
+ * `stale` (an online request signed too long ago).
+ */
+export const operatorProofReasons = [
+  'missing',
+  'unknown-key',
+  'wrong-key',
+  'bad-signature',
+  'not-yet-valid',
+  'key-expired',
+  'key-superseded',
+  'key-revoked',
+  'stale',
+] as const;
+export type OperatorProofReason = (typeof operatorProofReasons)[number];
+const OperatorProofRefusal = Type.Object({ reason: Type.Enum([...operatorProofReasons]) }, closed);
+
 /** The error answers a command route sends, by status: nothing was written for any of them. */
 const errorOf = (codes: readonly ErrorCode[], details: Partial<Record<ErrorCode, TSchema>> = {}) =>
   codes.length === 1 ? refusalOf(codes[0]!, details[codes[0]!] ?? null) : Type.Union(codes.map((code) => refusalOf(code, details[code] ?? null)));
@@ -417,7 +439,7 @@ export const commandErrorAnswers = {
     'invalid-text': BodyPath,
   }),
   401: errorOf(['unauthenticated']),
-  403: errorOf(['forbidden-role']),
+  403: errorOf(['forbidden-role', 'operator-proof-refused'], { 'operator-proof-refused': OperatorProofRefusal }),
   404: errorOf(['not-found']),
   413: errorOf(['payload-too-large']),
   415: errorOf(['unsupported-media-type']),

@@ -92,6 +92,61 @@ export const PullAnswer = Type.Object(
 );
 export type PullAnswerValue = Static<typeof PullAnswer>;
 
+/**
+ * Operator proofs (issue 13 item 4, sync-server/node-shared/operator-proof.ts): Ed25519 signatures
+ * of the operator's own key for this desk, base64url. Optional in the schemas so that a change
+ * without one is refused on its own (403 `operator-proof-refused`, reason `missing`) rather than
+ * failing the whole push as malformed.
+ */
+const Signature = Type.String({ pattern: '^[A-Za-z0-9_-]{86}$', description: 'Ed25519 signature, base64url' });
+const ProofTime = Type.String({ format: 'date-time', maxLength: 40 });
+export const MutationProof = Type.Object(
+  {
+    keyId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    /** When the operator made the change (the desk's clock): the key must have been valid then. */
+    createdAt: ProofTime,
+    signature: Signature,
+  },
+  { additionalProperties: false },
+);
+export type MutationProofValue = Static<typeof MutationProof>;
+
+export const RequestProof = Type.Object(
+  {
+    operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    keyId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    signedAt: ProofTime,
+    nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }),
+    signature: Signature,
+  },
+  { additionalProperties: false },
+);
+export type RequestProofValue = Static<typeof RequestProof>;
+/** The header a pull carries an operator's request proof in (base64url of its JSON): templates are sent only with one. */
+export const operatorProofHeader = 'x-coverdesk-operator-proof';
+
+/** `POST /sync/operator-keys`: the operator (bearer token) and the desk (desk credential header) register the key the desk made. */
+export const OperatorKeyRequest = Type.Object(
+  {
+    publicKey: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'Ed25519 public key, raw 32 bytes, base64url' }),
+    /** The key's signature of its own registration: the desk holds the private half. */
+    possession: Signature,
+  },
+  { additionalProperties: false },
+);
+export const OperatorKeyAnswer = Type.Object(
+  {
+    keyId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    issuedAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+export type OperatorKeyAnswerValue = Static<typeof OperatorKeyAnswer>;
+/** The header that carries the desk's credential when the operator's token is in Authorization (key registration). */
+export const deskCredentialHeader = 'x-coverdesk-desk';
+
 export const PushMutation = Type.Object(
   {
     /** Strictly increasing per desk. */
@@ -100,6 +155,8 @@ export const PushMutation = Type.Object(
     name: Type.Enum([...commandNames]),
     operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
     body: Type.Record(Type.String(), Type.Unknown()),
+    /** The operator's signature of this change, made when it was queued. */
+    proof: Type.Optional(MutationProof),
   },
   { additionalProperties: false },
 );

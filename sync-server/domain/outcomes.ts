@@ -56,6 +56,7 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'invalid-credentials'
   | 'forbidden-role'
+  | 'operator-proof-refused'
   | 'not-found'
   | 'command-id-reused'
   | 'path-too-long'
@@ -84,6 +85,9 @@ export function httpStatusOf(refusal: Refusal): number {
     case 'invalid-credentials':
       return 401;
     case 'forbidden-role':
+      return 403;
+    // A desk's change or request without a valid signature of its operator (issue 13 item 4).
+    case 'operator-proof-refused':
       return 403;
     case 'not-found':
       return 404;

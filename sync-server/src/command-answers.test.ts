@@ -10,6 +10,7 @@ import { ChangeNotifier } from './sync/notifier';
 import { availableBackends } from './testing/databases';
 import { occupyConnection } from './testing/busy-pool';
 import { startTestServer, type TestServer } from './testing/harness';
+import { registerOperatorKey } from './testing/operator-keys';
 
 /** The parts of an OpenAPI 3 document this test reads. */
 interface OpenApiDocument {
@@ -364,11 +365,18 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     }
     return validate;
   };
-  const request = async (method: 'GET' | 'POST', template: string, url: string, authorization: string, payload?: object, status = 200): Promise<Json> => {
+  const request = async (
+    method: 'GET' | 'POST',
+    template: string,
+    url: string,
+    authorization: string | Record<string, string>,
+    payload?: object,
+    status = 200,
+  ): Promise<Json> => {
     const response = await server.app.inject({
       method,
       url,
-      headers: { authorization, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...(typeof authorization === 'string' ? { authorization } : authorization), ...(payload ? { 'content-type': 'application/json' } : {}) },
       ...(payload ? { payload: JSON.stringify(payload) } : {}),
     });
     expect(response.statusCode, `${url}: ${response.body}`).toBe(status);
@@ -401,27 +409,20 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     const code = await request('POST', '/desks/{deskId}/enrollment-codes', `/desks/${demoIds.deskA}/enrollment-codes`, ha);
     const enrolled = await request('POST', '/desks/enroll', '/desks/enroll', '', { code: code.code });
     const desk = `Desk ${String(enrolled.credential)}`;
-    const medcoA = (
-      JSON.parse(
-        (
-          await server.app.inject({
-            method: 'POST',
-            url: '/auth/login',
-            headers: { 'content-type': 'application/json' },
-            payload: JSON.stringify({ username: 'medco.a', password: 'coverdesk-demo' }),
-          })
-        ).body,
-      ) as Json
-    ).operatorId as string;
+    // The operator's key at this desk signs what the desk sends for them (issue 13 item 4).
+    const signer = await registerOperatorKey(server, desk, 'medco.a');
+    const medcoA = signer.operatorId;
     const pushed = await request('POST', '/sync/push', '/sync/push', desk, {
       protocolVersion: 1,
       mutations: [
         { sequence: 1, commandId: randomUUID(), name: 'identify-member', operatorId: medcoA, body: { by: 'scheme-id', value: 'PMJ-S1000004' } },
         { sequence: 2, commandId: randomUUID(), name: 'discharge', operatorId: medcoA, body: { caseId: randomUUID() } },
         { sequence: 3, commandId: randomUUID(), name: 'cancel-case', operatorId: medcoA, body: { caseId: randomUUID(), reason: '' } },
-      ],
+        // Unsigned: refused on its own, in the answer's documented shape.
+        { sequence: 4, commandId: randomUUID(), name: 'discharge', operatorId: medcoA, body: { caseId: randomUUID() } },
+      ].map((mutation, index) => (index < 3 ? signer.sign(mutation) : mutation)),
     });
-    expect((pushed.answers as Json[]).map((answer) => answer.status)).toEqual([200, 404, 400]);
+    expect((pushed.answers as Json[]).map((answer) => answer.status)).toEqual([200, 404, 400, 403]);
     const pushValidate = routeSchema('post', '/sync/push', 200);
     const answers = pushed.answers as Json[];
     expect(
@@ -430,13 +431,18 @@ describe("every command's real answers hold to the served OpenAPI document", () 
         answers: [{ ...answers[0], answer: { ...(answers[0]!.answer as Json), result: { ...((answers[0]!.answer as Json).result as Json), unlisted: true } } }],
       }),
     ).toBe(false);
-    await request('POST', '/sync/identify', '/sync/identify', desk, { operatorId: medcoA, by: 'scheme-id', value: 'PMJ-S1000004' });
+    await request('POST', '/sync/identify', '/sync/identify', desk, {
+      operatorId: medcoA,
+      by: 'scheme-id',
+      value: 'PMJ-S1000004',
+      proof: signer.requestProof('identify-member', { by: 'scheme-id', value: 'PMJ-S1000004' }),
+    });
     // The desk's pull: every document of its scope, each exactly its table's row.
     const tables = new Set<string>();
     let checkpoint: unknown = null;
     for (let page = 0; page < 20; page += 1) {
       const url = `/sync/pull?limit=5000${checkpoint ? `&checkpoint=${encodeURIComponent(JSON.stringify(checkpoint))}` : ''}`;
-      const pulled = await request('GET', '/sync/pull', url, desk);
+      const pulled = await request('GET', '/sync/pull', url, { authorization: desk, 'x-coverdesk-operator-proof': signer.pullHeader() });
       const documents = pulled.documents as Json[];
       for (const document of documents) tables.add(String(document.table));
       if (documents.length > 0) {
@@ -455,17 +461,18 @@ describe("every command's real answers hold to the served OpenAPI document", () 
       if (pulled.hasMore !== true) break;
     }
     expect([...tables].sort()).toEqual(['biometrics', 'bookings', 'cases', 'claims', 'enhancements', 'families', 'holds', 'members', 'packages', 'preauths']);
-    await request('POST', '/sync/online', '/sync/online', desk, {
-      operatorId: medcoA,
-      name: 'send-otp',
-      body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter },
-    });
+    const online = (body: Record<string, unknown>) => {
+      const commandId = String(body.commandId);
+      const { proof } = signer.sign({ commandId, name: 'send-otp', operatorId: medcoA, body });
+      return { operatorId: medcoA, name: 'send-otp', body, proof };
+    };
+    await request('POST', '/sync/online', '/sync/online', desk, online({ commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter }));
     await request(
       'POST',
       '/sync/online',
       '/sync/online',
       desk,
-      { operatorId: medcoA, name: 'send-otp', body: { commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter } },
+      online({ commandId: randomUUID(), challengeId: randomUUID(), memberId: demoIds.daughter }),
       409,
     );
   });

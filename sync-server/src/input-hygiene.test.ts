@@ -5,6 +5,7 @@ import { handlers } from './commands';
 import type { CommandHandlers } from './commands/context';
 import { sql as keyedRequestHash } from './db/migrations/014-keyed-request-hash';
 import { applyPush } from './sync/push';
+import { registerOperatorKey, type OperatorSigner } from './testing/operator-keys';
 import { availableBackends } from './testing/databases';
 import { describeEachBackend } from './testing/backends';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
@@ -22,6 +23,7 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
   let ha: string;
   let deskAuthorization: string;
   let medcoId: string;
+  let signer: OperatorSigner;
   const caseId = randomUUID();
 
   beforeAll(async () => {
@@ -35,6 +37,7 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     deskAuthorization = `Desk ${String(enrolled.body.credential)}`;
     const [operator] = await server.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");
     medcoId = operator!.id;
+    signer = await registerOperatorKey(server, deskAuthorization, 'medco.a');
   });
   afterAll(async () => server?.close());
 
@@ -151,7 +154,8 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
   });
 
   it('a push [ok, NUL, ok, ok] answers all four, the NUL one refused and writing nothing (issue 12 item 17)', async () => {
-    const mutation = (body: Record<string, unknown>) => ({ sequence: 1, commandId: randomUUID(), name: 'add-booking', operatorId: medcoId, body });
+    // Signed by the operator's key at the desk (issue 13 item 4), so what is refused here is the body.
+    const mutation = (body: Record<string, unknown>) => signer.sign({ sequence: 1, commandId: randomUUID(), name: 'add-booking', operatorId: medcoId, body });
     const bookingBody = (itemCode: string) => ({ bookingId: randomUUID(), caseId, itemCode, description: 'Dressing', quantity: 1, unitPrice: 100 });
     const poisoned = mutation(bookingBody('NUL\u0000CODE'));
     // Alone first: the refusal writes nothing at all.
@@ -171,7 +175,7 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     );
     const batch = [
       mutation(bookingBody('OK-1')),
-      { ...poisoned, commandId: randomUUID() },
+      signer.sign({ ...poisoned, commandId: randomUUID() }),
       mutation(bookingBody('OK-2')),
       mutation({ ...bookingBody('OK-3'), description: 'Dup' }),
     ];
@@ -250,7 +254,7 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
       { sequence: 1, commandId: okId, name: 'add-booking' as const, operatorId: medcoId, body: okBody },
       poisoned,
       { sequence: 3, commandId: randomUUID(), name: 'add-booking' as const, operatorId: medcoId, body: { ...booking(), commandId: undefined } },
-    ];
+    ].map((mutation) => signer.sign(mutation));
     const logged: string[] = [];
     const first = await applyPush(deps, deskPrincipal, mutations, { logFailure: (_error, commandId) => logged.push(commandId) });
     expect(first.stoppedAt).toBeNull();
@@ -263,7 +267,7 @@ describeEachBackend('request input hygiene (%s)', (backend) => {
     // The booking the broken void aimed at is untouched, and a repeat gets the recorded answer.
     const [bookingRow] = await server.scratch.db.query<{ status: string }>('SELECT status FROM bookings WHERE id = $1', [ok.bookingId]);
     expect(bookingRow?.status).not.toBe('voided');
-    const again = await applyPush(deps, deskPrincipal, [poisoned]);
+    const again = await applyPush(deps, deskPrincipal, [mutations[1]!]);
     expect(again.answers).toEqual([first.answers[1]]);
   });
 

@@ -11,6 +11,7 @@ import type { SyncServerClient } from '../server-client';
 import type { DeskIdentity } from '../session';
 import type { SyncEngine } from '../sync-engine';
 import type { DeskBackendOptions, OperatorSlot } from '../backend';
+import type { OperatorSigner } from '../operator-key';
 
 /**
  * What a handler module may use of the desk backend (backend.ts): the replica, its reads and
@@ -26,6 +27,8 @@ export interface DeskCore {
   readonly secrets: SecretStore;
   readonly options: DeskBackendOptions;
   readonly faceMatchThreshold: number;
+  /** The keys of the operators signed in on any connection (issue 13 item 4): a pull carries one's proof. */
+  readonly signers: Set<OperatorSigner>;
   /** The server client, null until the desk is enrolled. */
   client(): SyncServerClient | null;
   /** After enrollment: talk to this server with the stored credential from now on. */

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { BiometricIdentity } from '../biometric-identity';
 import { ServerCallError } from '../server-client';
+import { usableSigner } from '../operator-key';
 import { failure, keepFamily, ok, type HandlerModule } from './context';
 
 type IdentityChannel =
@@ -30,8 +31,12 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
       if (query.by === 'name') return ok({ matches: [], source: 'replica' as const });
       const client = desk.client();
       if (!client) return failure('offline-unavailable', 'This desk is not enrolled with a server.');
+      // The search carries the operator's proof (issue 13 item 4).
+      const usable = usableSigner(slot.signer, new Date());
+      if (!usable.ok) return usable;
       try {
-        const answer = await client.identify(slot.session.operatorId, query.by, query.value);
+        const proof = usable.signer.requestProof('identify-member', { by: query.by, value: query.value });
+        const answer = await client.identify(slot.session.operatorId, query.by, query.value, proof);
         await desk.engine.requestSync(); // the family has joined this desk's scope: fetch it
         keepFamily(desk, answer.family.familyId);
         return ok({

@@ -7,11 +7,18 @@ export const sessionHandlers: HandlerModule<'session.signIn' | 'session.signOut'
     const identity = desk.identity();
     if (!identity) return failure('not-enrolled', 'Enroll this desk first with the code from the health authority.');
     const result = await signIn(desk.db, desk.client(), identity, username, password, desk.options.signInFallbackMs, desk.options.now);
-    if (result.ok) slot.session = result.value;
-    return result;
+    if (!result.ok) return result;
+    // The operator's key for this session (issue 13 item 4): it signs what the desk sends for them.
+    if (slot.signer) desk.signers.delete(slot.signer);
+    slot.session = result.value.session;
+    slot.signer = result.value.signer;
+    if (slot.signer) desk.signers.add(slot.signer);
+    return ok(result.value.session);
   },
   'session.signOut': async () => {
     slot.session = null;
+    if (slot.signer) desk.signers.delete(slot.signer);
+    slot.signer = null;
     return ok(null);
   },
   'session.current': async () => ok(slot.session),

@@ -22,6 +22,7 @@ import { sql as releaseStrandedHolds } from './migrations/024-release-stranded-h
 import { sql as keyedAuditAndRuntimeRole } from './migrations/025-keyed-audit-and-runtime-role';
 import { sql as identifyAnswersKeptAsIds } from './migrations/026-identify-answers-kept-as-ids';
 import { sql as deskReachAndLookupLimits } from './migrations/027-desk-reach-and-lookup-limits';
+import { sql as operatorKeys } from './migrations/028-operator-keys';
 import { sql as patientAccount } from './migrations/034-patient-account';
 import { sql as patientPayments } from './migrations/036-patient-payments';
 import { sql as fhir } from './migrations/037-fhir';
@@ -51,6 +52,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 25, name: 'keyed-audit-and-runtime-role', sql: keyedAuditAndRuntimeRole },
   { version: 26, name: 'identify-answers-kept-as-ids', sql: identifyAnswersKeptAsIds },
   { version: 27, name: 'desk-reach-and-lookup-limits', sql: deskReachAndLookupLimits },
+  { version: 28, name: 'operator-keys', sql: operatorKeys },
   { version: 34, name: 'patient-account', sql: patientAccount },
   { version: 36, name: 'patient-payments', sql: patientPayments },
   { version: 37, name: 'fhir', sql: fhir },

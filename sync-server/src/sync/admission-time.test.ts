@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { startTestServer, type TestServer } from '../testing/harness';
+import { registerOperatorKey, type OperatorSigner } from '../testing/operator-keys';
 
 /**
  * Issue 12 item 4: an admission made offline keeps the time the operator admitted the patient, on
@@ -11,8 +12,9 @@ import { startTestServer, type TestServer } from '../testing/harness';
  */
 describeEachBackend('the admission time is the operator’s, everywhere (%s)', (backend) => {
   let server: TestServer;
-  const now = new Date('2026-11-20T09:00:00Z');
-  let desk: { authorization: string; operatorId: string };
+  // The operator signed in online at 06:00 (their key dates from then), admitted offline at 06:45, and the desk got through at 09:00.
+  let now = new Date('2026-11-20T06:00:00Z');
+  let desk: { authorization: string; operatorId: string; signer: OperatorSigner };
   const caseId = randomUUID();
   const admittedOffline = new Date('2026-11-20T06:45:00Z'); // 2 h 15 min before the desk got through
 
@@ -21,8 +23,10 @@ describeEachBackend('the admission time is the operator’s, everywhere (%s)', (
     const ha = await server.login('ha');
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: ha, payload: {} });
     const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
-    const login = await server.raw('POST', '/auth/login', { payload: { username: 'medco.a', password: 'coverdesk-demo' } });
-    desk = { authorization: `Desk ${String(enrolled.body.credential)}`, operatorId: String(login.body.operatorId) };
+    const authorization = `Desk ${String(enrolled.body.credential)}`;
+    const signer = await registerOperatorKey(server, authorization, 'medco.a');
+    desk = { authorization, operatorId: signer.operatorId, signer };
+    now = new Date('2026-11-20T09:00:00Z');
   });
   afterAll(async () => server?.close());
 
@@ -36,7 +40,7 @@ describeEachBackend('the admission time is the operator’s, everywhere (%s)', (
         body: { caseId, memberId: demoIds.father, identityMethod: 'fingerprint', admittedAt: admittedOffline.toISOString() },
       },
       { sequence: 2, commandId: randomUUID(), name: 'request-preauth', operatorId: desk.operatorId, body: { caseId, packageCode: 'MG012A' } },
-    ];
+    ].map((mutation) => desk.signer.sign(mutation, admittedOffline.toISOString()));
     const pushed = await server.raw('POST', '/sync/push', { headers: { authorization: desk.authorization }, payload: { protocolVersion: 1, mutations } });
     expect(pushed.status).toBe(200);
     expect((pushed.body.answers as { status: number }[]).map((a) => a.status)).toEqual([200, 200]);

@@ -200,6 +200,12 @@ export interface PullResult {
   readonly documents: string[];
   readonly checkpoint: PullCheckpointValue;
   readonly hasMore: boolean;
+  /**
+   * Templates (issue 13 item 4): `withheld` when this page passed the biometrics table without
+   * sending it (no operator proof), `sentWhole` with the marker it cleared when this page finished
+   * sending the desk's whole template scope after an earlier pull had withheld it.
+   */
+  readonly templates?: { readonly withheld: true } | { readonly sentWhole: string };
 }
 
 /** How biometric rows are resealed for the pulling desk; without it (profiling) they are left out. */
@@ -231,7 +237,19 @@ function resealForDesk(row: Record<string, unknown>, keys: BiometricResealing): 
 
 /** The desk's scope as the page's own snapshot sees it ($1 desk id). */
 const deskScopeQuery =
-  'SELECT COALESCE(d.registry_district, h.district) AS district, d.scope_changed_xid::text AS scope_changed_xid FROM desks d JOIN hospitals h ON h.id = d.hospital_id WHERE d.id = $1';
+  'SELECT COALESCE(d.registry_district, h.district) AS district, d.scope_changed_xid::text AS scope_changed_xid, d.templates_withheld_at::text AS templates_withheld_at FROM desks d JOIN hospitals h ON h.id = d.hospital_id WHERE d.id = $1';
+
+/**
+ * After a page (outside its read-only snapshot): a desk that was refused templates is marked, so
+ * that its next pull with an operator's proof gets its whole template scope, not only what changed
+ * since (the window went on past them); the mark goes once a page has sent them all.
+ */
+export async function recordTemplates(db: Database, deskId: string, result: PullResult): Promise<void> {
+  if (!result.templates) return;
+  if ('withheld' in result.templates)
+    await db.query('UPDATE desks SET templates_withheld_at = now() WHERE id = $1 AND templates_withheld_at IS NULL', [deskId]);
+  else await db.query('UPDATE desks SET templates_withheld_at = NULL WHERE id = $1 AND templates_withheld_at::text = $2', [deskId, result.templates.sentWhole]);
+}
 
 /**
  * One page. Two rules make the feed safe for any RxDB client, whatever its batch size (RxDB keeps
@@ -263,14 +281,21 @@ export async function pull(
       // the request's authentication: a configure-desk committed between the two would otherwise
       // make this round "not initial, old district" while its window starts past the change, and
       // the desk would never receive its new district (issue 24.1).
-      const [scope] = await sql.query<{ district: string; scope_changed_xid: string }>(deskScopeQuery, [desk.deskId]);
+      const [scope] = await sql.query<{ district: string; scope_changed_xid: string; templates_withheld_at: string | null }>(deskScopeQuery, [desk.deskId]);
       if (!scope) throw new Error(`The desk ${desk.deskId} is not in this page's snapshot.`);
       const isContinuation = checkpoint.table !== 0 || checkpoint.afterId !== null;
       let current: PullCheckpointValue = isContinuation
         ? checkpoint
         : withRunning({ from: checkpoint.from, next: start.next, table: 0, afterId: null }, checkpoint.fromRunning ?? [], start.nextRunning);
       for (let windows = 0; ; windows += 1) {
-        const page = await readWindow(sql, { ...desk, registryDistrict: scope.district, scopeChangedXid: scope.scope_changed_xid }, current, limit, biometrics);
+        const page = await readWindow(
+          sql,
+          { ...desk, registryDistrict: scope.district, scopeChangedXid: scope.scope_changed_xid },
+          current,
+          limit,
+          biometrics,
+          scope.templates_withheld_at,
+        );
         if (page.hasMore || page.documents.length > 0 || !isContinuation || windows > 0) return page;
         // The continued window had nothing left: on into the next one, which starts here.
         current = withRunning({ from: current.next, next: start.next, table: 0, afterId: null }, current.nextRunning ?? [], start.nextRunning);
@@ -329,6 +354,7 @@ async function readWindow(
   checkpoint: PullCheckpointValue,
   limit: number,
   biometrics: BiometricResealing | undefined,
+  templatesWithheldAt: string | null,
 ): Promise<PullResult> {
   const { from, next } = checkpoint;
   const fromRunning = checkpoint.fromRunning ?? [];
@@ -340,16 +366,20 @@ async function readWindow(
   // Removals are due only when the scope changed inside the window (a fresh desk holds nothing to remove).
   const hasRemovals = from !== '0' && isInitial;
   const documents: string[] = [];
+  let templates: PullResult['templates'];
   while (table < replicatedTables.length) {
     const name = replicatedTables[table]!;
     if ((name === 'biometrics' && !biometrics) || (name === 'removals' && !hasRemovals)) {
+      if (name === 'biometrics') templates = { withheld: true };
       table += 1;
       afterId = null;
       continue;
     }
+    // Templates withheld from an earlier pull (no operator proof) come whole, whatever the window.
+    const isWhole = isInitial || (name === 'biometrics' && templatesWithheldAt !== null);
     // One row more than the page has room for: if it comes back, the window goes on past this page.
     const budget = limit - documents.length + 1;
-    const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isInitial), [
+    const rows = await sql.query<{ id: string; row: string }>(tableQuery(name, isWhole), [
       from,
       desk.registryDistrict,
       desk.deskId,
@@ -366,16 +396,28 @@ async function readWindow(
         afterId = row.id;
         continue;
       }
-      if (documents.length === limit) return { documents, checkpoint: withRunning({ from, next, table, afterId }, fromRunning, nextRunning), hasMore: true };
+      if (documents.length === limit)
+        return {
+          documents,
+          checkpoint: withRunning({ from, next, table, afterId }, fromRunning, nextRunning),
+          hasMore: true,
+          ...(templates ? { templates } : {}),
+        };
       documents.push(document);
       afterId = row.id;
     }
     if (rows.length < budget) {
+      if (name === 'biometrics' && templatesWithheldAt !== null) templates = { sentWhole: templatesWithheldAt };
       table += 1;
       afterId = null;
     }
   }
-  return { documents, checkpoint: withRunning({ from: next, next, table: 0, afterId: null }, nextRunning, nextRunning), hasMore: false };
+  return {
+    documents,
+    checkpoint: withRunning({ from: next, next, table: 0, afterId: null }, nextRunning, nextRunning),
+    hasMore: false,
+    ...(templates ? { templates } : {}),
+  };
 }
 
 function resealedDocument(row: { id: string; row: string }, biometrics: BiometricResealing): string | null {

@@ -9,17 +9,20 @@ import type { DeskPrincipal } from './desk-auth';
 import { isTransientFailure } from '../db/database';
 import { recordFailedCommand } from '../commands/runner';
 import { pathText, refusalOfFinding, type JsonFinding } from '../strict-json';
+import { checkMutationProof } from './operator-keys';
 
 export interface PushOptions {
   /** Findings of the body reader inside each mutation's body, by the mutation's index. */
   readonly bodyFindings?: ReadonlyMap<number, JsonFinding>;
   /** Where a mutation's unexpected failure is logged (with its command id) before it is set aside. */
   readonly logFailure?: (error: unknown, commandId: string) => void;
+  /** An online command runs now: its operator proof must also be fresh (operator-keys.ts). */
+  readonly isOnline?: boolean;
 }
 
 /**
  * Apply a desk's outbox in order. Each mutation runs as its operator, scoped to the desk's
- * hospital, through the same idempotent command runner as direct calls — so a mutation pushed
+ * hospital, once that operator's signature of it verifies (operator-keys.ts), through the same idempotent command runner as direct calls — so a mutation pushed
  * twice (retry, crash before the answer arrived) applies once and answers the same.
  *
  * Every mutation gets a final answer except on a transient failure (the database unreachable or
@@ -46,6 +49,13 @@ export async function applyPush(
       const principal = await operatorAtDesk(deps, desk, mutation.operatorId);
       if (!principal) {
         refused(403, { code: 'forbidden-role', message: "The operator of this change is not an active operator of this desk's hospital." });
+        continue;
+      }
+      // The desk credential says which desk sent this, not who made it: the operator's own
+      // signature, made when the change was queued, does (issue 13 item 4).
+      const unproven = await checkMutationProof(deps.db, desk, mutation, deps.services.now().getTime(), { fresh: options.isOnline === true });
+      if (unproven) {
+        refused(httpStatusOf(unproven), unproven);
         continue;
       }
       const finding = bodyFindings.get(index);

@@ -13,14 +13,19 @@ import {
   replicatedTables,
   PullCheckpoint,
   PushRequest,
+  MutationProof,
+  operatorProofHeader,
+  RequestProof,
   syncProtocolVersion,
   type PullCheckpointValue,
   type PushAnswerValue,
   type PushMutationValue,
+  type MutationProofValue,
+  type RequestProofValue,
 } from '@contract/sync';
 import { PullAnswerExact } from '@contract/sync-documents';
 import { commandAnswers, CommandFailed, CommandRejection, OnlineCommandAnswer, PushAnswerExact, TooManyRequests } from '@contract/results';
-import { fail } from '@domain/outcomes';
+import { fail, RefusedError } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/tokens';
@@ -29,13 +34,14 @@ import type { Database } from '../db/database';
 import { authenticateDesk, hashSecret, newSecret, type DeskPrincipal } from './desk-auth';
 import type { ChangeNotifier } from './notifier';
 import { openPokeStream } from './poke-stream';
-import { initialCheckpoint, pull, pullAnswerBody, type PullResult } from './pull';
+import { initialCheckpoint, pull, pullAnswerBody, recordTemplates, type PullResult } from './pull';
 import { PullPrefetch } from './pull-prefetch';
 import { biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush, type PushOptions } from './push';
 import { findingUnder } from '../strict-json';
 import { PatientBill } from '@contract/settlement';
 import { patientBill } from '../settlement/reads';
+import { checkRequestProof, proofRefusal, registerOperatorKeyRoutes, requestProofFromHeader } from './operator-keys';
 
 export interface SyncRouteOptions {
   readonly db: Database;
@@ -88,6 +94,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   const biometricAtRest = options.runner.biometricKeys ?? null;
   const prefetch = new PullPrefetch();
   app.addHook('onClose', async () => prefetch.clear());
+  const now = () => options.runner.services.now().getTime();
+  registerOperatorKeyRoutes(app, { db, authenticateOperator: options.authenticateOperator, now });
   const desk = async (request: FastifyRequest): Promise<DeskPrincipal> => {
     checkProtocol(request);
     return authenticateDesk(db, request.headers.authorization);
@@ -235,9 +243,13 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
           );
         }
       }
-      const biometrics = biometricAtRest
-        ? { atRest: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') }
-        : undefined;
+      // Templates go only to a pull that carries a valid proof of one of the desk's operators
+      // (issue 13 item 4): the desk credential alone, from a stolen laptop's files, gets none.
+      const templateProof = await checkRequestProof(db, principal, 'pull-templates', requestProofFromHeader(request.headers[operatorProofHeader]), {}, now());
+      const biometrics =
+        biometricAtRest && templateProof.ok
+          ? { atRest: biometricAtRest, transportKey: biometricTransportKey(principal.deskId, principal.credentialHash ?? '') }
+          : undefined;
       const limit = Number(query.limit ?? pullPageLimit.default);
       // Refused rather than cut down: a page shorter than asked for reads as the end of the pull to
       // a client that pages like RxDB, which would then wait for the next poke with documents left.
@@ -250,6 +262,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       const keyOf = (at: PullCheckpointValue) =>
         [
           principal.credentialHash ?? '',
+          biometrics ? 'templates' : 'no-templates',
           principal.scopeChangedXid,
           principal.registryDistrict,
           limit,
@@ -264,6 +277,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       const prepared = prefetch.take(principal.deskId, keyOf(checkpoint));
       const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));
       if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
+      await recordTemplates(db, principal.deskId, result);
       // Sent as bytes: the rows go from PostgreSQL to the desk without being parsed and re-serialized
       // here (a Buffer payload skips the response serializer; the schema above still documents it,
       // and sync.test.ts checks answers against the contract).
@@ -309,6 +323,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
             operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
             by: Type.Enum(['scheme-id', 'national-id', 'health-card']),
             value: Type.String({ minLength: 1, maxLength: 64 }),
+            /** The operator's signature of this search (issue 13 item 4): required. */
+            proof: Type.Optional(RequestProof),
           },
           { additionalProperties: false },
         ),
@@ -318,7 +334,10 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     },
     async (request, reply) => {
       const principal = await desk(request);
-      const body = request.body as { operatorId: string; by: 'scheme-id' | 'national-id' | 'health-card'; value: string };
+      const body = request.body as { operatorId: string; by: 'scheme-id' | 'national-id' | 'health-card'; value: string; proof?: RequestProofValue };
+      const proven = await checkRequestProof(db, principal, 'identify-member', body.proof, { by: body.by, value: body.value }, now());
+      if (!proven.ok) throw new RefusedError(proven.refusal);
+      if (proven.operatorId !== body.operatorId) throw new RefusedError(proofRefusal('wrong-key'));
       const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
         'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
         [body.operatorId],
@@ -355,6 +374,8 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
             operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
             name: Type.Enum(['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face']),
             body: Type.Record(Type.String(), Type.Unknown()),
+            /** The operator's signature of this command, made just now (issue 13 item 4): required. */
+            proof: Type.Optional(MutationProof),
           },
           { additionalProperties: false },
         ),
@@ -368,6 +389,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         operatorId: string;
         name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face';
         body: Record<string, unknown>;
+        proof?: MutationProofValue;
       };
       const result = await applyPush(
         options.runner,
@@ -379,9 +401,10 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
             name: body.name,
             operatorId: body.operatorId,
             body: body.body,
+            ...(body.proof ? { proof: body.proof } : {}),
           },
         ],
-        pushOptions(request, 1, () => ['body']),
+        { ...pushOptions(request, 1, () => ['body']), isOnline: true },
       );
       const answer = result.answers[0];
       // No answer: the push stopped on a transient failure (database busy or unreachable).

@@ -7,10 +7,13 @@ import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
+import { registerOperatorKey, type OperatorSigner } from '../testing/operator-keys';
 
 interface Desk {
   authorization: string;
   operatorId: string;
+  /** The operator's key at this desk (issue 13 item 4): what signs its mutations and searches. */
+  signer: OperatorSigner;
 }
 
 async function enroll(server: TestServer, deskId: string, username: string): Promise<Desk> {
@@ -19,8 +22,9 @@ async function enroll(server: TestServer, deskId: string, username: string): Pro
   expect(issued.status).toBe(200);
   const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
   expect(enrolled.status).toBe(200);
-  const login = await server.raw('POST', '/auth/login', { payload: { username, password: 'coverdesk-demo' } });
-  return { authorization: `Desk ${String(enrolled.body.credential)}`, operatorId: String(login.body.operatorId) };
+  const authorization = `Desk ${String(enrolled.body.credential)}`;
+  const signer = await registerOperatorKey(server, authorization, username);
+  return { authorization, operatorId: signer.operatorId, signer };
 }
 
 const pullAnswer = Compile(PullAnswer);
@@ -139,7 +143,7 @@ describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
 
   it('pushes an outbox in order: answers, a business rejection, a bad mutation, an idempotent repeat', async () => {
     const caseId = randomUUID();
-    const mutations = [
+    const signed = [
       {
         sequence: 1,
         commandId: randomUUID(),
@@ -162,6 +166,9 @@ describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
         operatorId: deskA.operatorId,
         body: { caseId: randomUUID(), memberId: demoIds.son, identityMethod: 'fingerprint' },
       },
+    ].map((mutation) => deskA.signer.sign(mutation));
+    const mutations = [
+      ...signed,
       {
         sequence: 5,
         commandId: randomUUID(),
@@ -195,7 +202,12 @@ describeEachBackend('desk enrollment, pull scope and push (%s)', (backend) => {
     expect(before.documents.some((d) => d.table === 'members' && d.id === outside!.id)).toBe(false);
     const found = await server.raw('POST', '/sync/identify', {
       headers: { authorization: deskA.authorization },
-      payload: { operatorId: deskA.operatorId, by: 'scheme-id', value: outside!.scheme_member_id },
+      payload: {
+        operatorId: deskA.operatorId,
+        by: 'scheme-id',
+        value: outside!.scheme_member_id,
+        proof: deskA.signer.requestProof('identify-member', { by: 'scheme-id', value: outside!.scheme_member_id }),
+      },
     });
     expect(found.status).toBe(200);
     const after = await pullAll(server, deskA, before.checkpoint);
