@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoIds } from '../demo/seed';
+import { registerOperatorKey, type OperatorSigner } from '../testing/operator-keys';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 
@@ -14,7 +15,7 @@ const units = (n: number) => n * 100;
  */
 describeEachBackend('offline cash through the outbox, applied exactly once (%s)', (backend) => {
   let server: TestServer;
-  let desk: { authorization: string; operatorId: string };
+  let desk: { authorization: string; operatorId: string; signer: OperatorSigner };
   let caseId: string;
 
   beforeAll(async () => {
@@ -23,7 +24,10 @@ describeEachBackend('offline cash through the outbox, applied exactly once (%s)'
     const issued = await server.raw('POST', `/desks/${demoIds.deskB}/enrollment-codes`, { token: ha, payload: {} });
     const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
     const login = await server.raw('POST', '/auth/login', { payload: { username: 'medco.b', password: 'coverdesk-demo' } });
-    desk = { authorization: `Desk ${String(enrolled.body.credential)}`, operatorId: String(login.body.operatorId) };
+    const authorization = `Desk ${String(enrolled.body.credential)}`;
+    // The operator's key at this desk signs the outbox (issue 13 item 4).
+    const signer = await registerOperatorKey(server, authorization, 'medco.b');
+    desk = { authorization, operatorId: String(login.body.operatorId), signer };
     // The mother owes 1,000 at hospital B (S1 step 2, then a booking of the whole package).
     const medcoA = await server.login('medco.a');
     const medcoB = String(login.body.token);
@@ -64,7 +68,7 @@ describeEachBackend('offline cash through the outbox, applied exactly once (%s)'
         operatorId: desk.operatorId,
         body: { paymentId: randomUUID(), caseId, amount: units(600), method: 'cash', takenAt },
       },
-    ];
+    ].map((mutation) => desk.signer.sign(mutation));
     const push = () => server.raw('POST', '/sync/push', { headers: { authorization: desk.authorization }, payload: { protocolVersion: 1, mutations } });
     const first = await push();
     expect(first.status).toBe(200);
