@@ -334,6 +334,57 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect((await caseView(fatherCase)).status).toBe('discharged');
     });
 
+    it("the patient's bill: a shortfall left by bookings is owed; cash taken offline is queued, then taken once with its receipt", async () => {
+      // S1 step 2 the other way round: the father's package at B leaves 4,000 for the mother's ₹5,000 at A.
+      await desk.admitElsewhere(s1.father, 'MG012A');
+      const motherCase = await admit(s1.mother);
+      value<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId: motherCase, packageCode: 'MG006A' }));
+      await desk.sync();
+      await desk.decidePreauth(motherCase, 'approve');
+      await desk.sync();
+      await book(motherCase, 5_000, 'WARD');
+      value<'cases.discharge'>(await desk.call('cases.discharge', { caseId: motherCase }));
+      await desk.sync();
+      const before = value<'settlement.bill'>(await desk.call('settlement.bill', { caseId: motherCase }));
+      expect(before.unavailable).toBeNull();
+      expect(before.bill?.lines.map((line) => [line.itemCode, line.amount, line.planPart, line.patientPart])).toEqual([
+        ['WARD', units(5_000), units(4_000), units(1_000)],
+      ]);
+      expect(before.bill?.account).toMatchObject({ charged: units(1_000), paid: 0, owed: units(1_000) });
+
+      // Bad input is refused at once, naming its field.
+      const card = await desk.call('settlement.takePayment', { caseId: motherCase, amount: units(100), method: 'card' });
+      expect(card.ok ? null : [card.error.code, card.error.details]).toEqual(['invalid-input', { field: 'reference' }]);
+
+      await desk.setOnline(false);
+      const { paymentId } = value<'settlement.takePayment'>(
+        await desk.call('settlement.takePayment', { caseId: motherCase, amount: units(600), method: 'cash' }),
+      );
+      const offline = value<'settlement.bill'>(await desk.call('settlement.bill', { caseId: motherCase }));
+      expect(offline.bill).toBeNull();
+      expect(offline.unavailable?.code).toBe('offline-unavailable');
+      expect(offline.deskPayments).toMatchObject([{ paymentId, amount: units(600), method: 'cash', state: 'queued' }]);
+      expect(value<'settlement.receipt'>(await desk.call('settlement.receipt', { paymentId })).state).toBe('queued');
+
+      await desk.setOnline(true);
+      await desk.sync();
+      const receipt = value<'settlement.receipt'>(await desk.call('settlement.receipt', { paymentId }));
+      expect(receipt).toMatchObject({ state: 'answered', amount: units(600), method: 'cash', account: { paid: units(600), owed: units(400) } });
+      expect(receipt.state === 'answered' ? receipt.receiptNumber : null).toMatch(/^HSP-A-R\d{6}$/);
+      const after = value<'settlement.bill'>(await desk.call('settlement.bill', { caseId: motherCase }));
+      expect(after.bill?.payments.map((payment) => [payment.paymentId, payment.amount])).toEqual([[paymentId, units(600)]]);
+      expect(after.deskPayments).toEqual([]);
+
+      // More than is owed by then: refused by the server after the push, in its words.
+      const { paymentId: tooMuch } = value<'settlement.takePayment'>(
+        await desk.call('settlement.takePayment', { caseId: motherCase, amount: units(500), method: 'upi', reference: 'UPI-REF-9' }),
+      );
+      await desk.sync();
+      const refused = value<'settlement.receipt'>(await desk.call('settlement.receipt', { paymentId: tooMuch }));
+      expect(refused).toMatchObject({ state: 'refused', error: { code: 'payment-exceeds-balance' } });
+      expect(refused.state === 'refused' ? refused.error.message : '').toBe('The patient owes ₹400.00: ₹500.00 is more than that, and nothing was taken.');
+    });
+
     it('offline: commands queue as pending and the server decides them on reconnect (S1-offline)', async () => {
       await desk.setOnline(false);
       const motherCase = await admit(s1.mother);
