@@ -19,6 +19,9 @@ import { PatientAccountTotals } from './settlement';
 const Sentence = Type.String({ description: "For the operator, in the scheme's currency and words" });
 const RoleList = Type.Array(Type.Enum([...roles]));
 
+/** The patient's cost sharing of one charge under the plan year (issue 14); all 0 on the cashless cover. */
+export const CostShare = Type.Object({ deductible: Minor, coinsurance: Minor, copay: Minor, total: Minor }, closed);
+
 /** The family's cover after the command, as the arbitration statement left it. */
 const FamilyMoney = Type.Object({ cover: Minor, committed: Minor, available: Minor }, closed);
 
@@ -109,6 +112,14 @@ export const commandResults = {
       holdId: Id,
       holdAmount: Minor,
       shortfall: Type.Integer({ minimum: 0, description: 'Requested but not held (an estimate, not a patient share)' }),
+      patientEstimate: Type.Object(
+        { deductible: Minor, coinsurance: Minor, copay: Minor, notPaid: Minor, total: Minor },
+        {
+          ...closed,
+          description:
+            "What the patient is estimated to pay of the requested amount under the plan year, from the accumulators as committed now: cost sharing, and what the plan does not pay at all (network, waiting period, limits). All 0 on the cashless cover. The hold is the rest (the plan's part), or what the cover had left.",
+        },
+      ),
       summary: Sentence,
       family: FamilyMoney,
     },
@@ -147,6 +158,7 @@ export const commandResults = {
       amount: Minor,
       coveredAmount: Minor,
       shortfallAmount: Minor,
+      costShare: CostShare,
       coverage: Type.Enum(['covered', 'partly-covered', 'shortfall']),
       packageCode: Type.String(),
       packageVersion: Type.Integer(),

@@ -15,7 +15,7 @@ import { formatMoney, type SchemeRow } from './context';
  */
 
 /** The SQLSTATEs add_booking_decision raises. Raising rolls the statement back: nothing is written. */
-const raised = { notFound: 'CD404', rejected: 'CD409' } as const;
+const raised = { notFound: 'CD404', rejected: 'CD409', costSharing: 'CD307' } as const;
 
 /** The first answer to a command id, as stored by whichever command claimed it. */
 export interface StoredCommand {
@@ -30,6 +30,11 @@ export type BookingDecision =
   | { readonly kind: 'decided'; readonly answer: Record<string, unknown> }
   /** The id was claimed before: the runner compares request and operator and replays the answer. */
   | { readonly kind: 'claimed-before'; readonly prior: StoredCommand }
+  /**
+   * The case's plan year shares costs: the TypeScript handler decides (migration 031, one
+   * implementation of cost sharing). Nothing was written, the command id is not claimed.
+   */
+  | { readonly kind: 'needs-handler' }
   /** A business rejection: the runner stores it as it stores every rejection. */
   | { readonly kind: 'rejected'; readonly refusal: Extract<Refusal, { kind: 'rejection' }> };
 
@@ -95,6 +100,7 @@ export async function decideBookingInDatabase(db: Database, input: BookingDecisi
     } catch (error) {
       const code = pgErrorCode(error);
       if (code === raised.notFound) throw caseNotFound(input.body.caseId);
+      if (code === raised.costSharing) return { kind: 'needs-handler' };
       if (code === raised.rejected) return { kind: 'rejected', refusal: await rejectionOf(db, error, input.amount) };
       if (isRetryable(error) && attempt < 5) continue;
       throw error;

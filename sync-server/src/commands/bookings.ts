@@ -5,6 +5,8 @@ import { appendAudit } from '../audit/chain';
 import { appendLedger, releaseCover, reserveCover } from '../money/family-cover';
 import { recordBookingShortfall } from '../money/patient-account';
 import { coverShortfallBookings } from '../money/holds';
+import { planOfAccount } from '../money/accumulators';
+import { addCostSharedBooking, reverseBookingAccumulators } from './cost-shared-booking';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
@@ -62,6 +64,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
     amount: number;
     consumed: number;
     authorized: number;
+    cost_share_estimate: number;
     package_code: string;
     package_version: number;
     preauth_status: string;
@@ -70,7 +73,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
     booking_exists: boolean;
     booked: number;
   }>(
-    `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
+    `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.cost_share_estimate, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
             EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists,
             (SELECT COALESCE(sum(b.amount), 0) FROM bookings b WHERE b.case_id = h.case_id AND b.status = 'active')::bigint AS booked
        FROM holds h JOIN preauths p ON p.case_id = h.case_id JOIN family_years f ON f.family_id = h.family_id AND f.policy_year = h.policy_year
@@ -81,6 +84,9 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   if (state.booking_exists) throw addBookingRejections.bookingExists();
   // The case's total is bounded where it is created: a claim must equal it and carries at most maxAmount.
   if (state.booked + amount > maxAmount) throw addBookingRejections.caseTotalTooLarge(state.booked, amount, (minor) => formatMoney(context, minor));
+  // A plan year with cost sharing splits the charge first (issue 14); add_booking_decision hands these here.
+  const account = await planOfAccount(context.sql, caseRow.family_id, caseRow.policy_year);
+  if (account?.hasCostSharing) return addCostSharedBooking(context, body, caseRow, state, amount, account);
 
   const { fromHold, excess } = allocateBooking(amount, state.amount - state.consumed);
   let extended = 0;
@@ -147,6 +153,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
     amount,
     coveredAmount: covered,
     shortfallAmount: shortfall,
+    costShare: { deductible: 0, coinsurance: 0, copay: 0, total: 0 },
     coverage: coverageOf(covered, shortfall),
     packageCode: state.package_code,
     packageVersion: state.package_version,
@@ -178,6 +185,7 @@ export async function voidBooking(context: CommandContext, body: CommandBody<'vo
       status: caseRow.status,
     });
   await context.sql.query("UPDATE bookings SET status = 'voided', void_reason = $2 WHERE id = $1", [booking.id, body.reason]);
+  await reverseBookingAccumulators(context, caseRow, booking.id);
   hold.consumed -= booking.covered_amount;
   await context.sql.query('UPDATE holds SET consumed = $2, updated_at = now() WHERE id = $1', [hold.id, hold.consumed]);
   await recordBookingShortfall(context.sql, caseRow, booking.id, -booking.shortfall_amount, { kind: 'booking-void', id: booking.id }, context.commandId);
@@ -286,6 +294,7 @@ export async function cancelCase(context: CommandContext, body: CommandBody<'can
     [caseRow.id],
   );
   for (const booking of voided) {
+    await reverseBookingAccumulators(context, caseRow, booking.id);
     await recordBookingShortfall(context.sql, caseRow, booking.id, -booking.shortfall_amount, { kind: 'booking-void', id: booking.id }, context.commandId);
   }
   let released = 0;

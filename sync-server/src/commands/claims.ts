@@ -19,7 +19,7 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
   const caseRow = await lockCase(context, body.caseId);
   const [sums] = await context.sql.query<{ total: number; covered: number; shortfall: number; lines: number }>(
     `SELECT COALESCE(sum(amount), 0)::bigint AS total, COALESCE(sum(covered_amount), 0)::bigint AS covered,
-            COALESCE(sum(shortfall_amount), 0)::bigint AS shortfall, count(*)::int AS lines
+            COALESCE(sum(shortfall_amount + cost_share_amount), 0)::bigint AS shortfall, count(*)::int AS lines
        FROM bookings WHERE case_id = $1 AND status = 'active'`,
     [caseRow.id],
   );
@@ -49,7 +49,7 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
     [body.claimId, caseRow.id, caseRow.family_id, caseRow.hospital_id, caseRow.policy_year, body.amount, payer, patient],
   );
   await context.sql.query(
-    "INSERT INTO claim_lines (claim_id, booking_id, payer_amount, patient_amount) SELECT $1, id, covered_amount, shortfall_amount FROM bookings WHERE case_id = $2 AND status = 'active'",
+    "INSERT INTO claim_lines (claim_id, booking_id, payer_amount, patient_amount) SELECT $1, id, covered_amount, shortfall_amount + cost_share_amount FROM bookings WHERE case_id = $2 AND status = 'active'",
     [body.claimId, caseRow.id],
   );
   const documents = body.documents ?? [];

@@ -45,7 +45,11 @@ async function approveAmount(
     commandId: context.commandId,
     allowPartial: (await yearParameters(context.sql, caseRow.policy_year)).shortfall_policy === 'partial-hold',
   };
-  const moved = await setAuthorized(money, caseRow, hold, approved, 'preauth-decision');
+  // Under cost sharing the hold is the plan's part: the approved amount less the patient's
+  // estimate kept on the hold at the request (issue 14); on the cashless cover, all of it.
+  const estimate = (await context.sql.query<{ cost_share_estimate: number }>('SELECT cost_share_estimate FROM holds WHERE id = $1', [hold.id]))[0];
+  const patientPart = Math.min(approved, estimate?.cost_share_estimate ?? 0);
+  const moved = await setAuthorized(money, caseRow, hold, approved, 'preauth-decision', approved - patientPart);
   // Under 'refuse' an approval the cover cannot hold whole is refused, as for an enhancement: the
   // authorized amount must not rise past what the cover holds (later bookings would extend
   // against it). The rejection rolls back every write above; the pre-auth stays undecided.
@@ -78,7 +82,7 @@ async function approveAmount(
     preauthStatus: 'approved',
     approvedAmount: approved,
     holdAmount: hold.amount,
-    shortfall: Math.max(0, approved - hold.amount),
+    shortfall: Math.max(0, approved - patientPart - hold.amount),
     family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year),
   };
 }

@@ -6,6 +6,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, openAccount, reserveCover } from '../money/family-cover';
 import { familyBalance, lockCase, lockPreauth, requireAdmitted } from './case-access';
+import { preauthEstimate } from './cost-shared-booking';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 import { currentPackage } from './packages';
 
@@ -26,21 +27,24 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   // The hold: one conditional statement on the family's account of the case's policy year decides
   // how much of the request the cover can take, atomically against every other desk and server.
   await openAccount(context.sql, caseRow.family_id, caseRow.policy_year);
-  const grant = await reserveCover(context.sql, caseRow.family_id, caseRow.policy_year, requested, allowPartial);
+  // The hold asks the cover for the plan's part only: under a plan with cost sharing the patient's
+  // estimated part (deductible, co-insurance, co-pay) is not the family cover's (issue 14, S5 step 2).
+  const estimate = await preauthEstimate(context, caseRow, treatmentPackage.code, requested);
+  const grant = await reserveCover(context.sql, caseRow.family_id, caseRow.policy_year, estimate.planPart, allowPartial);
   if (!grant) {
     const balance = await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year);
-    const decision = decideHold(requested, balance.available, 'refuse');
+    const decision = decideHold(estimate.planPart, balance.available, 'refuse');
     throw reject(
       'insufficient-cover',
-      `The family has ${formatMoney(context, balance.available)} available, less than the ${formatMoney(context, requested)} requested, and the scheme refuses partial holds.`,
-      { available: balance.available, requested, decision: typeof decision === 'string' ? decision : 'granted' },
+      `The family has ${formatMoney(context, balance.available)} available, less than the ${formatMoney(context, estimate.planPart)} requested, and the scheme refuses partial holds.`,
+      { available: balance.available, requested: estimate.planPart, decision: typeof decision === 'string' ? decision : 'granted' },
     );
   }
-  const shortfall = requested - grant.granted;
+  const shortfall = estimate.planPart - grant.granted;
   const holdId = randomUUID();
   await context.sql.defer(
-    "INSERT INTO holds (id, case_id, family_id, policy_year, amount, consumed, authorized, package_code, package_version, status) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, 'active')",
-    [holdId, caseRow.id, caseRow.family_id, caseRow.policy_year, grant.granted, requested, treatmentPackage.code, treatmentPackage.version],
+    "INSERT INTO holds (id, case_id, family_id, policy_year, amount, consumed, authorized, package_code, package_version, status, cost_share_estimate) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, 'active', $9)",
+    [holdId, caseRow.id, caseRow.family_id, caseRow.policy_year, grant.granted, requested, treatmentPackage.code, treatmentPackage.version, estimate.total],
   );
   const status = treatmentPackage.is_unspecified ? 'committee-review' : 'pending';
   await context.sql.defer(
@@ -72,6 +76,7 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
       requested,
       hold: grant.granted,
       shortfall,
+      patientEstimate: estimate.total,
       committed: grant.committed,
     },
     commandId: context.commandId,
@@ -85,7 +90,17 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
     holdId,
     holdAmount: grant.granted,
     shortfall,
-    summary: holdSummary(context, requested, grant.granted),
+    patientEstimate: {
+      deductible: estimate.deductible,
+      coinsurance: estimate.coinsurance,
+      copay: estimate.copay,
+      notPaid: estimate.notPaid,
+      total: estimate.total,
+    },
+    summary:
+      estimate.total === 0
+        ? holdSummary(context, requested, grant.granted)
+        : `The patient is estimated to pay ${formatMoney(context, estimate.total)} of ${formatMoney(context, requested)} under the plan. ${holdSummary(context, estimate.planPart, grant.granted)}`,
     family: { cover: grant.cover, committed: grant.committed, available: grant.cover - grant.committed },
   };
 }

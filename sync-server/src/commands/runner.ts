@@ -193,7 +193,8 @@ function isAddBooking(name: CommandName, _body: CommandBody<CommandName>): _body
  * add-booking decided by add_booking_decision in one statement (booking-decision.ts), with this
  * runner's semantics: the claim first, replays compared here, rejections stored below like every
  * other. Returns null for what the handler must answer itself: an amount above maxAmount is
- * refused after the claim (so a reused id still answers command-id-reused first).
+ * refused after the claim (so a reused id still answers command-id-reused first), and a booking
+ * on a plan year with cost sharing (migration 031).
  */
 async function decideAddBookingInDatabase(
   deps: RunnerDependencies,
@@ -222,6 +223,8 @@ async function decideAddBookingInDatabase(
         : replayOf({ ...decision.prior, name: 'add-booking' }, 'add-booking', hash, principal);
     case 'rejected':
       throw new Rejected(decision.refusal);
+    case 'needs-handler':
+      return null;
     default:
       return assertNever(decision);
   }

@@ -26,6 +26,8 @@ import { sql as operatorKeys } from './migrations/028-operator-keys';
 import { sql as patientAccount } from './migrations/034-patient-account';
 import { sql as patientPayments } from './migrations/036-patient-payments';
 import { sql as fhir } from './migrations/037-fhir';
+import { sql as planDesign } from './migrations/030-plan-design';
+import { sql as accumulators } from './migrations/031-accumulators';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -56,6 +58,10 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 34, name: 'patient-account', sql: patientAccount },
   { version: 36, name: 'patient-payments', sql: patientPayments },
   { version: 37, name: 'fhir', sql: fhir },
+  // 030–033 (issue 14, cost sharing) were numbered before 034, 036 and 037 landed and run after them,
+  // in this order, on every database: 031 restates 034's add_booking_decision.
+  { version: 30, name: 'plan-design', sql: planDesign },
+  { version: 31, name: 'accumulators', sql: accumulators },
 ];
 
 /**

@@ -31,6 +31,8 @@ export const demoCatalogue: readonly CataloguePackage[] = [
   { code: 'MC001A', specialty: 'Cardiology', name: 'PTCA, single stent (drug-eluting)', rupees: 95_000 },
   { code: 'MC011A', specialty: 'Cardiology', name: 'Coronary angiography', rupees: 9_500 },
   { code: 'MC020A', specialty: 'Cardiology', name: 'Acute myocardial infarction, thrombolysis, ICU', rupees: 45_000 },
+  // Scenario S5's father (hospital A): a 40,000 package.
+  { code: 'MC024A', specialty: 'Cardiology', name: 'Acute heart failure, ICU (up to 5 days)', rupees: 40_000 },
   { code: 'SU005A', specialty: 'Urology', name: 'Ureteroscopic lithotripsy', rupees: 25_000 },
   { code: 'SU012A', specialty: 'Urology', name: 'TURP, benign prostatic hyperplasia', rupees: 30_000 },
   { code: 'MP003A', specialty: 'Paediatrics', name: 'Severe acute malnutrition, inpatient', rupees: 12_000 },

@@ -16,6 +16,30 @@ export const demoIds = {
   mother: '00000000-0000-4000-8000-0000000f0012',
   son: '00000000-0000-4000-8000-0000000f0013',
   daughter: '00000000-0000-4000-8000-0000000f0014',
+  /** Scenario S5's family, on the "State top-up" plan (issue 14). */
+  s5Family: '00000000-0000-4000-8000-0000000f5001',
+  s5Father: '00000000-0000-4000-8000-0000000f5011',
+  s5Mother: '00000000-0000-4000-8000-0000000f5012',
+  s5Daughter: '00000000-0000-4000-8000-0000000f5013',
+} as const;
+
+/**
+ * The demo's two plans (migration 030): the cashless scheme of today (no cost sharing: the
+ * cover pays, the rest is shortfall) and S5's "State top-up" (family deductible 5,000 shared by
+ * medical and pharmacy, co-insurance 10 % medical / 20 % pharmacy, out-of-pocket maximum 12,000
+ * per member and 20,000 per family). Amounts in minor units.
+ */
+export const demoPlans = {
+  cashless: { id: 'CASHLESS', name: 'Cashless family cover (no cost sharing)' },
+  stateTopUp: {
+    id: 'STATE-TOPUP',
+    name: 'State top-up',
+    familyDeductible: 5_000_00,
+    coinsuranceMedicalBp: 1000,
+    coinsurancePharmacyBp: 2000,
+    memberOutOfPocketMax: 12_000_00,
+    familyOutOfPocketMax: 20_000_00,
+  },
 } as const;
 
 export const demoPassword = 'coverdesk-demo';
@@ -126,10 +150,35 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
       ]);
       await sql.query('INSERT INTO package_prices (package_code, version, price) VALUES ($1, 1, $2)', [item.code, item.rupees * 100]);
     }
+    const [plansTable] = await sql.query<{ present: boolean }>("SELECT to_regclass('plans') IS NOT NULL AS present");
+    const hasPlans = plansTable?.present === true;
+    if (hasPlans) {
+      const { cashless, stateTopUp } = demoPlans;
+      await sql.query('INSERT INTO plans (id, scheme_id, name) VALUES ($1, $3, $2), ($4, $3, $5)', [
+        cashless.id,
+        cashless.name,
+        demoIds.schemeId,
+        stateTopUp.id,
+        stateTopUp.name,
+      ]);
+      await sql.query('INSERT INTO plan_years (plan_id, policy_year) VALUES ($1, $2)', [cashless.id, policyYear]);
+      await sql.query(
+        'INSERT INTO plan_years (plan_id, policy_year, family_deductible, coinsurance_medical_bp, coinsurance_pharmacy_bp, member_oop_max, family_oop_max) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [
+          stateTopUp.id,
+          policyYear,
+          stateTopUp.familyDeductible,
+          stateTopUp.coinsuranceMedicalBp,
+          stateTopUp.coinsurancePharmacyBp,
+          stateTopUp.memberOutOfPocketMax,
+          stateTopUp.familyOutOfPocketMax,
+        ],
+      );
+    }
     const seedCover = options.seedCover ?? 10_000 * 100;
     await sql.query(
-      "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, 'FAM-S1-0001', $3, '+919800000001', 'Pune')",
-      [demoIds.seedFamily, demoIds.schemeId, seedCover],
+      "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district, plan_id) VALUES ($1, $2, 'FAM-S1-0001', $3, '+919800000001', 'Pune', $4)",
+      [demoIds.seedFamily, demoIds.schemeId, seedCover, hasPlans ? demoPlans.cashless.id : null],
     );
     const seedMembers = [
       [demoIds.father, 'PMJ-S1000001', 'Ramesh Patil', 1978, 'M', 'head', '100000000001', 'HC-S1-0001'],
@@ -143,19 +192,50 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
         [id, demoIds.seedFamily, schemeMemberId, name, year, gender, relation, nationalIdHashFor(options.nationalIdKey, nationalId), card],
       );
     }
+    if (hasPlans) {
+      // S5's family: cover 200,000 on the State top-up plan; father, mother, daughter.
+      await sql.query(
+        "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district, plan_id) VALUES ($1, $2, 'FAM-S5-0001', $3, '+919800000005', 'Pune', $4)",
+        [demoIds.s5Family, demoIds.schemeId, 200_000 * 100, demoPlans.stateTopUp.id],
+      );
+      const s5Members = [
+        [demoIds.s5Father, 'PMJ-S5000001', 'Mahesh Kulkarni', 1975, 'M', 'head', '500000000001', 'HC-S5-0001'],
+        [demoIds.s5Mother, 'PMJ-S5000002', 'Meena Kulkarni', 1979, 'F', 'spouse', '500000000002', 'HC-S5-0002'],
+        [demoIds.s5Daughter, 'PMJ-S5000003', 'Asha Kulkarni', 2010, 'F', 'daughter', '500000000003', 'HC-S5-0003'],
+      ] as const;
+      for (const [id, schemeMemberId, name, year, gender, relation, nationalId, card] of s5Members) {
+        await sql.query(
+          'INSERT INTO members (id, family_id, scheme_member_id, full_name, birth_year, gender, relation, national_id_hash, health_card_number, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+          // Enrolled a year before the policy year began: no waiting period is running.
+          [
+            id,
+            demoIds.s5Family,
+            schemeMemberId,
+            name,
+            year,
+            gender,
+            relation,
+            nationalIdHashFor(options.nationalIdKey, nationalId),
+            card,
+            `${policyYear - 1}-01-01T00:00:00Z`,
+          ],
+        );
+      }
+    }
     const random = generator(2026);
     const extra = options.extraFamilies ?? 200;
     for (let f = 1; f <= extra; f += 1) {
       const familyId = uuidFrom('00000000', 0x100000 + f);
       const surname = familyNames[Math.floor(random() * familyNames.length)]!;
       const district = random() < 0.5 ? 'Pune' : 'Satara';
-      await sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, $5, $6)', [
+      await sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district, plan_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
         familyId,
         demoIds.schemeId,
         `FAM-${String(f).padStart(6, '0')}`,
         500_000 * 100,
         `+9198${String(10_000_000 + f).slice(-8)}`,
         district,
+        hasPlans ? demoPlans.cashless.id : null,
       ]);
       const size = 2 + Math.floor(random() * 4);
       for (let m = 0; m < size; m += 1) {

@@ -54,8 +54,9 @@ export async function reduceHold(context: MoneyContext, caseRow: CaseRow, hold: 
 }
 
 /**
- * Set the authorized amount of a case and move its hold towards it: grow from the cover as far
- * as it allows, or shrink (not below consumed). Returns the new hold and the part of the
+ * Set the authorized amount of a case and move its hold towards it (or towards `holdTarget`: the
+ * plan's part of it under cost sharing): grow from the cover as far as it allows, or shrink (not
+ * below consumed). Returns the new hold and the part of the
  * authorized amount that the cover could not hold (the patient's expected shortfall change).
  */
 export async function setAuthorized(
@@ -64,15 +65,16 @@ export async function setAuthorized(
   hold: HoldRow,
   authorized: number,
   reason: string,
+  holdTarget: number = authorized,
 ): Promise<{ granted: number; released: number; uncovered: number }> {
   hold.authorized = authorized;
   await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, authorized]);
-  if (authorized > hold.amount) {
-    const wanted = authorized - hold.amount;
+  if (holdTarget > hold.amount) {
+    const wanted = holdTarget - hold.amount;
     const granted = await extendHold(context, caseRow, hold, wanted, reason);
     return { granted, released: 0, uncovered: wanted - granted };
   }
-  const released = await reduceHold(context, caseRow, hold, authorized, reason);
+  const released = await reduceHold(context, caseRow, hold, holdTarget, reason);
   return { granted: 0, released, uncovered: 0 };
 }
 
