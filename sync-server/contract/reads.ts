@@ -7,6 +7,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { closed, Nullable, Id, Time, Minor, Count } from './primitives';
+import { AccumulatorEnquiry } from './accumulators';
 import { roles } from '../domain/ids';
 
 export const LoginAnswer = Type.Object(
@@ -58,6 +59,8 @@ export const FamilyBalance = Type.Object(
       ),
     ),
     patientShares: Type.Array(Type.Object({ memberId: Id, kind: Type.String(), amount: Minor }, closed)),
+    /** The family's and every member's accumulators of the year (issue 14), read in the same snapshot. */
+    accumulators: AccumulatorEnquiry,
     computedAt: Time,
   },
   closed,

@@ -13,7 +13,8 @@
 import { shareCharge, type CostSharingPlan, type CoverageType } from './cost-sharing';
 
 export interface PlanYear {
-  readonly planId: string;
+  /** Null: the cashless cover of a family on no plan (no cost sharing, no limits). */
+  readonly planId: string | null;
   readonly policyYear: number;
   readonly familyDeductible: number;
   readonly memberDeductible: number | null;
@@ -120,6 +121,24 @@ export function decideCharge(plan: PlanYear, state: AccumulatorState, input: Cha
     planPart,
     notPaid,
     notPaidReason: notPaid === 0 ? null : subLimitLeft <= categoryLeft ? 'member-sub-limit' : 'category-limit',
+  };
+}
+
+/** A family on no plan: the cashless cover, which shares no cost and sets no limit. */
+export function cashlessPlanYear(policyYear: number): PlanYear {
+  return {
+    planId: null,
+    policyYear,
+    familyDeductible: 0,
+    memberDeductible: null,
+    coinsuranceBp: { medical: 0, pharmacy: 0 },
+    copayAdmission: 0,
+    copayPrescription: 0,
+    memberOutOfPocketMax: null,
+    familyOutOfPocketMax: null,
+    memberSubLimit: null,
+    categoryLimit: { medical: null, pharmacy: null },
+    isNetworkRestricted: false,
   };
 }
 

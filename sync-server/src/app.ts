@@ -19,6 +19,7 @@ import { DevelopmentSmsSink, type SmsGateway } from './identity/sms';
 import type { ChangeNotifier } from './sync/notifier';
 import { SyncHealth, syncHealth } from './sync/health';
 import { registerAdministrationReads } from './queries/administration';
+import { accumulatorRoutes } from './accumulators/routes';
 import { isLoopbackAddress } from './deployment';
 import { readStrictJson, refusalOfFinding, type JsonFinding } from './strict-json';
 import { busyRefusal, refusalFromFastifyError, retryAfterSeconds, send } from './http/answers';
@@ -234,6 +235,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.after ? { after: options.after } : {}),
     authenticateOperator: auth.authenticateOperator,
     watchOperator: (operatorId, onChange) => auth.operatorStatus.watch(operatorId, onChange),
+  });
+  // Accumulators and pharmacy claims: a pharmacy credential or an operator, checked by the routes.
+  await app.register(accumulatorRoutes, {
+    db: options.db,
+    notifier: options.notifier,
+    authenticateOperator: auth.authenticateOperator,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 
   // The patient's bill and settlement (issue 14): src/settlement/routes.ts.

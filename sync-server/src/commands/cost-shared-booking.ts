@@ -2,7 +2,16 @@ import type { CommandBody } from '@contract/commands';
 import { allocateBooking, bookingExtension, extensionCeiling } from '@domain/money';
 import { decideCharge, movementsOf, type ChargeDecision, type PlanYear } from '@domain/plan-design';
 import { appendAudit } from '../audit/chain';
-import { applyMovements, isInNetwork, lockAccumulators, movementsOfSource, planOfAccount, readAccumulators, type AccountPlan } from '../money/accumulators';
+import {
+  applyMovements,
+  isInNetwork,
+  lockAccumulators,
+  lockExistingAccumulators,
+  movementsOfSource,
+  planOfAccount,
+  readAccumulators,
+  type AccountPlan,
+} from '../money/accumulators';
 import { appendLedger, reserveCover } from '../money/family-cover';
 import { recordBookingShortfall, recordPatientCharge } from '../money/patient-account';
 import type { CaseRow } from './case-access';
@@ -234,10 +243,7 @@ export async function reverseBookingAccumulators(context: Pick<CommandContext, '
     caseRow.policy_year,
   ]);
   // The rows exist (the booking created them); lock them in the family's order before moving.
-  await context.sql.query(
-    'SELECT 1 FROM accumulator_totals WHERE holder_id IN ($1::uuid, $2::uuid) AND policy_year = $3 ORDER BY member_id IS NOT NULL, kind FOR UPDATE',
-    [caseRow.family_id, caseRow.member_id, caseRow.policy_year],
-  );
+  await lockExistingAccumulators(context.sql, caseRow.family_id, caseRow.member_id, caseRow.policy_year);
   await applyMovements(
     context.sql,
     {

@@ -28,6 +28,7 @@ import { sql as patientPayments } from './migrations/036-patient-payments';
 import { sql as fhir } from './migrations/037-fhir';
 import { sql as planDesign } from './migrations/030-plan-design';
 import { sql as accumulators } from './migrations/031-accumulators';
+import { sql as pharmacyClaims } from './migrations/032-pharmacy-claims';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -62,6 +63,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   // in this order, on every database: 031 restates 034's add_booking_decision.
   { version: 30, name: 'plan-design', sql: planDesign },
   { version: 31, name: 'accumulators', sql: accumulators },
+  { version: 32, name: 'pharmacy-claims', sql: pharmacyClaims },
 ];
 
 /**

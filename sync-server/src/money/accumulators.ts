@@ -142,6 +142,11 @@ export async function lockAccumulators(sql: Sql, familyId: string, memberId: str
   return stateOf(rows);
 }
 
+/** Lock the accumulator rows a source already created (a reversal), in the family's order. */
+export async function lockExistingAccumulators(sql: Sql, familyId: string, memberId: string, policyYear: number): Promise<void> {
+  await sql.query(`${selectTotals} ORDER BY member_id IS NOT NULL, kind FOR UPDATE`, [familyId, memberId, policyYear]);
+}
+
 export interface MovementSource {
   readonly familyId: string;
   /** The member charged; null for a movement of the family's accumulators alone (an exchange line). */

@@ -3,6 +3,7 @@ import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
 import { requireFamilyInReach } from '../identity/reach';
+import { accumulatorEnquiry } from '../money/accumulator-enquiry';
 
 /** Reads that must be one consistent picture run in a REPEATABLE READ snapshot. */
 async function snapshot<T>(db: Database, work: (sql: Sql) => Promise<T>): Promise<T> {
@@ -19,6 +20,10 @@ async function snapshot<T>(db: Database, work: (sql: Sql) => Promise<T>): Promis
  * family's exposure, not other hospitals' files. A year the family has no account for yet shows
  * its whole yearly cover.
  */
+async function familyMemberIds(sql: Pick<Sql, 'query'>, familyId: string): Promise<string[]> {
+  return (await sql.query<{ id: string }>('SELECT id FROM members WHERE family_id = $1 ORDER BY scheme_member_id', [familyId])).map((m) => m.id);
+}
+
 export async function familyBalanceEnquiry(db: Database, principal: Principal, familyId: string, policyYear?: number): Promise<Record<string, unknown>> {
   return snapshot(db, async (sql) => {
     const [family] = await sql.query<{ id: string; family_number: string; policy_year: number; cover: number; committed: number; computed_at: Date }>(
@@ -86,6 +91,7 @@ export async function familyBalanceEnquiry(db: Database, principal: Principal, f
         committedAmount: c.approved_amount ?? c.payer_amount,
       })),
       patientShares: shares.map((s) => ({ memberId: s.member_id, kind: s.kind, amount: s.total })),
+      accumulators: await accumulatorEnquiry(sql, family.id, await familyMemberIds(sql, family.id), family.policy_year),
       computedAt: new Date(family.computed_at).toISOString(),
     };
   });

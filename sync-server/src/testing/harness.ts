@@ -125,6 +125,9 @@ export async function moneyConsistency(scratch: ScratchDatabase): Promise<
     claims: number;
     ledger_holds: number;
     ledger_claims: number;
+    /** The plan's part of pharmacy claims still paid (issue 14), and its ledger component. */
+    pharmacy: number;
+    ledger_pharmacy: number;
   }[]
 > {
   return scratch.db.query(
@@ -133,7 +136,9 @@ export async function moneyConsistency(scratch: ScratchDatabase): Promise<
             COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND l.policy_year = y.policy_year AND component = 'hold'), 0)::bigint AS ledger_holds,
             COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND l.policy_year = y.policy_year AND component = 'claim'), 0)::bigint AS ledger_claims,
             COALESCE((SELECT sum(amount) FROM holds h WHERE h.family_id = f.id AND h.policy_year = y.policy_year AND h.status = 'active'), 0)::bigint AS holds,
-            COALESCE((SELECT sum(COALESCE(approved_amount, payer_amount)) FROM claims c WHERE c.family_id = f.id AND c.policy_year = y.policy_year AND c.status <> 'denied'), 0)::bigint AS claims
+            COALESCE((SELECT sum(COALESCE(approved_amount, payer_amount)) FROM claims c WHERE c.family_id = f.id AND c.policy_year = y.policy_year AND c.status <> 'denied'), 0)::bigint AS claims,
+            COALESCE((SELECT sum(plan_paid) FROM pharmacy_claims p WHERE p.family_id = f.id AND p.policy_year = y.policy_year AND p.status = 'paid'), 0)::bigint AS pharmacy,
+            COALESCE((SELECT sum(delta) FROM ledger l WHERE l.family_id = f.id AND l.policy_year = y.policy_year AND component = 'pharmacy'), 0)::bigint AS ledger_pharmacy
        FROM families f LEFT JOIN family_years y ON y.family_id = f.id ORDER BY f.id, y.policy_year`,
   );
 }
