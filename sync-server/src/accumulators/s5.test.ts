@@ -5,25 +5,9 @@ import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type Answer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
+import { pharmacyClient, registerPharmacy } from '../testing/pharmacy';
 
 const units = (n: number) => n * 100;
-
-/** A registered pharmacy system speaking to a test server (its own credential, not an operator token). */
-export async function registerPharmacy(server: TestServer, code = 'PH-S5'): Promise<{ pharmacyId: string; credential: string }> {
-  const ha = await server.login('ha');
-  const pharmacyId = randomUUID();
-  const answer = await server.raw('POST', '/pharmacies', { token: ha, payload: { pharmacyId, code, name: 'Jan Aushadhi Kendra, Pune', district: 'Pune' } });
-  if (answer.status !== 200) throw new Error(`registering a pharmacy failed: ${JSON.stringify(answer.body)}`);
-  return { pharmacyId, credential: String(answer.body.credential) };
-}
-
-export function pharmacyClient(server: TestServer, credential: string) {
-  const headers = { authorization: `Pharmacy ${credential}` };
-  return {
-    claim: (body: Record<string, unknown>): Promise<Answer> => server.raw('POST', '/pharmacy/claims', { headers, payload: body }),
-    reverse: (claimId: string): Promise<Answer> => server.raw('POST', `/pharmacy/claims/${claimId}/reversal`, { headers }),
-  };
-}
 
 /** The figures of S5's "after the step" column from an enquiry. */
 export function figures(enquiry: AccumulatorEnquiryValue) {
