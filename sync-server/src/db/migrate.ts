@@ -29,6 +29,7 @@ import { sql as fhir } from './migrations/037-fhir';
 import { sql as planDesign } from './migrations/030-plan-design';
 import { sql as accumulators } from './migrations/031-accumulators';
 import { sql as pharmacyClaims } from './migrations/032-pharmacy-claims';
+import { sql as accumulatorExchange } from './migrations/033-accumulator-exchange';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -64,6 +65,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 30, name: 'plan-design', sql: planDesign },
   { version: 31, name: 'accumulators', sql: accumulators },
   { version: 32, name: 'pharmacy-claims', sql: pharmacyClaims },
+  { version: 33, name: 'accumulator-exchange', sql: accumulatorExchange },
 ];
 
 /**
