@@ -35,6 +35,9 @@ function issueTypeOfError(code: ErrorCode): IssueType {
       return 'login';
     case 'forbidden-role':
       return 'forbidden';
+    // A desk change without its operator's signature (issue 13 item 4); /fhir never sends it.
+    case 'operator-proof-refused':
+      return 'forbidden';
     case 'not-found':
       return 'not-found';
     case 'command-id-reused':
