@@ -255,9 +255,19 @@ export class SyncServerClient {
   }
 
   /** The patient's bill of a case of this desk's hospital, read by one of its operators (online only). */
-  async patientBill(operatorId: string, caseId: string): Promise<PatientBillValue> {
+  async patientBill(operatorId: string, caseId: string, proof: RequestProofValue): Promise<PatientBillValue> {
     const query = new URLSearchParams({ operatorId });
-    const answer = await this.call('GET', `/sync/patient-bill/${encodeURIComponent(caseId)}?${query.toString()}`, undefined, 'desk');
+    const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
+    const answer = await this.call(
+      'GET',
+      `/sync/patient-bill/${encodeURIComponent(caseId)}?${query.toString()}`,
+      undefined,
+      'desk',
+      undefined,
+      this.timeoutMs,
+      'json',
+      headers,
+    );
     if (!validators.patientBill.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's patient bill is not one this desk understands." });
     return answer;

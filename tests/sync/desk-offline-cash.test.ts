@@ -159,11 +159,16 @@ describe(`cash taken offline at a desk is taken exactly once (${backend})`, () =
     expect((await paymentsOnServer()).length).toBe(1);
   }, 60_000);
 
-  it("the desk's bill read answers only an active operator of the desk's hospital, and says why it has no bill", async () => {
+  it("the desk's bill read needs an operator's proof, and the desk says why it has no bill", async () => {
     const authorization = `Desk ${desk.secrets.read() ?? ''}`;
     const medcoB = await server.raw('POST', '/auth/login', { payload: { username: 'medco.b', password: 'coverdesk-demo' } });
-    const otherHospital = await server.raw('GET', `/sync/patient-bill/${caseId}?operatorId=${String(medcoB.body.operatorId)}`, { headers: { authorization } });
-    expect([otherHospital.status, otherHospital.body.code]).toEqual([403, 'forbidden-role']);
+    // Without the operator's proof (issue 13 item 4) the desk credential alone reads nothing.
+    const unproven = await server.raw('GET', `/sync/patient-bill/${caseId}?operatorId=${String(medcoB.body.operatorId)}`, { headers: { authorization } });
+    expect([unproven.status, unproven.body.code, (unproven.body.details as { reason?: string } | undefined)?.reason]).toEqual([
+      403,
+      'operator-proof-refused',
+      'missing',
+    ]);
     const noOperator = await server.raw('GET', `/sync/patient-bill/${caseId}`, { headers: { authorization } });
     expect(noOperator.status).toBe(400);
     const noDesk = await server.raw('GET', `/sync/patient-bill/${caseId}?operatorId=${String(medcoB.body.operatorId)}`);

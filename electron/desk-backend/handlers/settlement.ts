@@ -5,6 +5,7 @@ import { uuidPattern } from '@contract/commands';
 import { commandAnswers } from '@contract/results';
 import { paymentInputProblem } from '@domain/payment-input';
 import type { DeskError, DeskPaymentView, PaymentMethod, PaymentReceiptAtDesk, SecondaryPayer } from '../../desk-api/contract';
+import { usableSigner } from '../operator-key';
 import { ServerCallError } from '../server-client';
 import { failure, ok, type HandlerModule } from './context';
 
@@ -87,8 +88,11 @@ export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slo
       const client = desk.client();
       const operatorId = slot.session?.operatorId;
       if (!client || !operatorId) return ok({ bill: null, unavailable: offlineBill, deskPayments });
+      // The read carries the operator's proof (issue 13 item 4), as a member search does.
+      const usable = usableSigner(slot.signer, new Date());
+      if (!usable.ok) return ok({ bill: null, unavailable: usable.error, deskPayments });
       try {
-        const bill = await client.patientBill(operatorId, caseId);
+        const bill = await client.patientBill(operatorId, caseId, usable.signer.requestProof('patient-bill', { caseId }));
         const taken = new Set(bill.payments.map((payment) => payment.paymentId));
         return ok({ bill, unavailable: null, deskPayments: deskPayments.filter((payment) => !taken.has(payment.paymentId)) });
       } catch (error) {

@@ -452,7 +452,11 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     async (request) => {
       const principal = await desk(request);
       const { operatorId } = request.query as { operatorId: string };
-      // The desk credential says which hospital; the operator says who reads (as /sync/identify does).
+      const caseId = (request.params as { caseId: string }).caseId;
+      // The desk credential says which hospital; the operator's proof (a header: this is a GET) says who reads, as /sync/identify's body does.
+      const proven = await checkRequestProof(db, principal, 'patient-bill', requestProofFromHeader(request.headers[operatorProofHeader]), { caseId }, now());
+      if (!proven.ok) throw new RefusedError(proven.refusal);
+      if (proven.operatorId !== operatorId) throw new RefusedError(proofRefusal('wrong-key'));
       const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
         'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
         [operatorId],
@@ -460,7 +464,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       if (!operator?.is_active || operator.hospital_id !== principal.hospitalId)
         throw fail('forbidden-role', "The operator is not an active operator of this desk's hospital.");
       const reader = { operatorId: operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: principal.hospitalId as HospitalId };
-      return patientBill(db, reader, (request.params as { caseId: string }).caseId);
+      return patientBill(db, reader, caseId);
     },
   );
 
