@@ -28,8 +28,7 @@ import { authRoutes } from './http/auth-routes';
 import { commandRoutes } from './http/command-routes';
 import { readRoutes } from './http/read-routes';
 import { queueRoutes } from './http/queue-routes';
-import { errorResponses, describedExactly } from './http/answers';
-import { registerSettlementRoutes } from './settlement/routes';
+import { settlementRoutes } from './settlement/routes';
 import { fhirPlugin } from './fhir/plugin';
 
 export interface AppOptions {
@@ -222,6 +221,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await readRoutes(scope, { db: options.db, keys: options.keys, auth, ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}) });
     await queueRoutes(scope, { db: options.db, auth });
     registerAdministrationReads(scope, { db: options.db, principalOf: auth.principalOf });
+    await settlementRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
   });
 
   // Desks (a desk credential, then an operator for what an operator does) and the payer console
@@ -242,16 +242,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     notifier: options.notifier,
     authenticateOperator: auth.authenticateOperator,
     ...(options.clock ? { clock: options.clock } : {}),
-  });
-
-  // The patient's bill and settlement (issue 14): src/settlement/routes.ts.
-  registerSettlementRoutes(app, {
-    db: options.db,
-    authenticate: auth.authenticate,
-    principalOf: auth.principalOf,
-    errorResponses,
-    describedExactly,
-    now: () => new Date(now()),
   });
 
   await app.register(fhirPlugin, { ...options, runner, now, authenticateOperator: auth.authenticateOperator });

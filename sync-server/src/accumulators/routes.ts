@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { ErrorAnswer } from '@contract/commands';
 import {
   AccumulatorEnquiry,
   MemberParams,
@@ -23,6 +22,7 @@ import { authenticatePharmacy } from '../pharmacy/auth';
 import { reversePharmacyClaim, submitPharmacyClaim } from '../pharmacy/claims';
 import { hashSecret, newSecret } from '../sync/desk-auth';
 import type { ChangeNotifier } from '../sync/notifier';
+import { bearer, describedExactly, errorResponses } from '../http/answers';
 
 export interface AccumulatorRouteOptions {
   readonly db: Database;
@@ -30,20 +30,6 @@ export interface AccumulatorRouteOptions {
   readonly authenticateOperator: (request: FastifyRequest) => Promise<Principal>;
   readonly clock?: () => Date;
 }
-
-const errors = {
-  400: ErrorAnswer,
-  401: ErrorAnswer,
-  403: ErrorAnswer,
-  404: ErrorAnswer,
-  409: ErrorAnswer,
-  413: ErrorAnswer,
-  415: ErrorAnswer,
-  500: ErrorAnswer,
-  503: ErrorAnswer,
-};
-/** Described, not filtered, by the response schema (describedExactly in app.ts). */
-const described = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
 
 /**
  * Accumulators and pharmacy claims (issue 14), one Fastify plugin:
@@ -60,14 +46,14 @@ export const accumulatorRoutes: FastifyPluginAsync<AccumulatorRouteOptions> = as
   app.get(
     '/members/:memberId/accumulators',
     {
-      ...described,
+      ...describedExactly,
       schema: {
         tags: ['reads'],
         summary: "A member's and their family's accumulators for a policy year: allowed, used, remaining (FHIR benefitBalance), with the time computed",
-        security: [{ bearerAuth: [] }],
+        security: bearer,
         params: MemberParams,
         querystring: PolicyYearQuery,
-        response: { 200: AccumulatorEnquiry, ...errors },
+        response: { 200: AccumulatorEnquiry, ...errorResponses },
       },
     },
     async (request) => {
@@ -90,13 +76,13 @@ export const accumulatorRoutes: FastifyPluginAsync<AccumulatorRouteOptions> = as
   app.post(
     '/pharmacies',
     {
-      ...described,
+      ...describedExactly,
       schema: {
         tags: ['administration'],
         summary: 'Register a pharmacy system (HA): its credential is in the answer, once',
-        security: [{ bearerAuth: [] }],
+        security: bearer,
         body: RegisterPharmacyBody,
-        response: { 200: RegisterPharmacyAnswer, ...errors },
+        response: { 200: RegisterPharmacyAnswer, ...errorResponses },
       },
     },
     async (request) => {
@@ -137,13 +123,13 @@ export const accumulatorRoutes: FastifyPluginAsync<AccumulatorRouteOptions> = as
   app.post(
     '/pharmacy/claims',
     {
-      ...described,
+      ...describedExactly,
       schema: {
         tags: ['pharmacy'],
         summary: 'A real-time pharmacy claim: member, drug, quantity, price → what the plan pays and the member pays; idempotent on claimId',
         description: 'Authorization: Pharmacy <pharmacyId>.<credential>. The same claimId and body again answers the first answer (header x-command-replayed).',
         body: PharmacyClaimBody,
-        response: { 200: PharmacyClaimAnswer, ...errors },
+        response: { 200: PharmacyClaimAnswer, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -158,12 +144,12 @@ export const accumulatorRoutes: FastifyPluginAsync<AccumulatorRouteOptions> = as
   app.post(
     '/pharmacy/claims/:claimId/reversal',
     {
-      ...described,
+      ...describedExactly,
       schema: {
         tags: ['pharmacy'],
         summary: "Reverse one of this pharmacy's claims: the member refunded, the plan's part back to the cover, the accumulators restored",
         params: PharmacyClaimParams,
-        response: { 200: PharmacyReversalAnswer, ...errors },
+        response: { 200: PharmacyReversalAnswer, ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,41 +1,36 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type TSchema } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { uuidPattern } from '@contract/commands';
 import { CashDrawer, PatientBill, PatientReceivables } from '@contract/settlement';
 import { fail } from '@domain/outcomes';
-import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
+import { bearer, describedExactly, errorResponses, IdParams } from '../http/answers';
+import type { OperatorAuthentication } from '../http/authentication';
 import { renderPatientBillPdf } from './bill-pdf';
 import { cashDrawer, patientBill, patientReceivables } from './reads';
 
-/** What the settlement routes borrow from the app (src/app.ts): the database, authentication and the shared response parts. */
 export interface SettlementRouteDeps {
   readonly db: Database;
-  readonly authenticate: (request: FastifyRequest) => Promise<void>;
-  readonly principalOf: (request: FastifyRequest) => Principal;
-  readonly errorResponses: Record<number, TSchema>;
-  /** Answers sent with JSON.stringify: the schema describes, openapi-answers.test.ts checks. */
-  readonly describedExactly: { serializerCompiler: () => (data: unknown) => string };
+  readonly auth: OperatorAuthentication;
   readonly now: () => Date;
 }
 
-const bearer = [{ bearerAuth: [] }];
 const Uuid = Type.String({ format: 'uuid', pattern: uuidPattern });
 
-/** The patient's bill, the cash drawer and the receivables (issue 14). */
-export function registerSettlementRoutes(app: FastifyInstance, deps: SettlementRouteDeps): void {
-  const { db, authenticate, principalOf, errorResponses, describedExactly } = deps;
+/** The patient's bill, the cash drawer and the receivables (issue 14). Register inside a signed-in scope (http/authentication.ts signedInRoutes). */
+export async function settlementRoutes(app: FastifyInstance, deps: SettlementRouteDeps): Promise<void> {
+  const { db } = deps;
+  const principalOf = deps.auth.principalOf;
 
   app.get(
     '/cases/:caseId/patient-bill',
     {
-      preHandler: authenticate,
       ...describedExactly,
       schema: {
         tags: ['reads'],
         summary: "The patient's itemised bill of a case: each line with the plan's and the patient's part, the account, payments and refunds",
         security: bearer,
-        params: Type.Object({ caseId: Uuid }),
+        params: IdParams('caseId'),
         response: { 200: PatientBill, ...errorResponses },
       },
     },
@@ -45,12 +40,11 @@ export function registerSettlementRoutes(app: FastifyInstance, deps: SettlementR
   app.get(
     '/cases/:caseId/patient-bill.pdf',
     {
-      preHandler: authenticate,
       schema: {
         tags: ['reads'],
         summary: 'The same bill as an A4 PDF to print at discharge (application/pdf)',
         security: bearer,
-        params: Type.Object({ caseId: Uuid }),
+        params: IdParams('caseId'),
         response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...errorResponses },
       },
     },
@@ -64,7 +58,6 @@ export function registerSettlementRoutes(app: FastifyInstance, deps: SettlementR
   app.get(
     '/reports/cash-drawer',
     {
-      preHandler: authenticate,
       ...describedExactly,
       schema: {
         tags: ['reads'],
@@ -87,7 +80,6 @@ export function registerSettlementRoutes(app: FastifyInstance, deps: SettlementR
   app.get(
     '/reports/patient-receivables',
     {
-      preHandler: authenticate,
       ...describedExactly,
       schema: {
         tags: ['reads'],
