@@ -249,73 +249,81 @@ const fhirApi: FastifyPluginAsync<PartOptions> = async (app: FastifyInstance, op
     return submitted;
   };
 
-  app.post('/Claim/$submit', { preHandler: authenticate }, async (request, reply) => {
-    const submitted = await submit(request, reply);
-    return sendResource(reply, 200, await responseOf(callerOf(request), submitted));
-  });
+  // Everything below needs a registered hospital system: one preHandler for the whole scope.
+  await app.register(async (scope) => {
+    scope.addHook('preHandler', authenticate);
+    scope.post('/Claim/$submit', async (request, reply) => {
+      const submitted = await submit(request, reply);
+      return sendResource(reply, 200, await responseOf(callerOf(request), submitted));
+    });
 
-  // Create, with If-None-Exist: identifier=system|value (the only condition this server takes).
-  app.post('/Claim', { preHandler: authenticate }, async (request, reply) => {
-    const caller = callerOf(request);
-    const condition = request.headers['if-none-exist'];
-    if (typeof condition === 'string') {
-      const params = [...new URLSearchParams(condition)];
-      if (params.length !== 1 || params[0]![0] !== 'identifier' || params[0]![1] === '')
-        throw fail('invalid-input', 'If-None-Exist takes one condition here: identifier=system|value.');
-      requireScope(caller, 'Claim', 'read');
-      const found = await claimsByIdentifier(options.db, caller.principal, [params[0]![1]]);
-      const ids = [...found.claimIds, ...found.caseIds];
-      if (ids.length > 1) throw fail('invalid-input', `If-None-Exist matches ${ids.length} claims; make the condition name one.`);
-      if (ids.length === 1) return sendResource(reply, 200, await read('Claim', ids[0]!, searchContext(caller)));
-    }
-    const submitted = await submit(request, reply);
-    const id = submitted.use === 'claim' ? submitted.claimId : submitted.caseId;
-    void reply.header('location', `${baseOf(request)}/Claim/${id}`);
-    return sendResource(reply, submitted.outcome.isReplay ? 200 : 201, await read('Claim', id, searchContext(caller)));
-  });
+    // Create, with If-None-Exist: identifier=system|value (the only condition this server takes).
+    scope.post('/Claim', async (request, reply) => {
+      const caller = callerOf(request);
+      const condition = request.headers['if-none-exist'];
+      if (typeof condition === 'string') {
+        const params = [...new URLSearchParams(condition)];
+        if (params.length !== 1 || params[0]![0] !== 'identifier' || params[0]![1] === '')
+          throw fail('invalid-input', 'If-None-Exist takes one condition here: identifier=system|value.');
+        requireScope(caller, 'Claim', 'read');
+        const found = await claimsByIdentifier(options.db, caller.principal, [params[0]![1]]);
+        const ids = [...found.claimIds, ...found.caseIds];
+        if (ids.length > 1) throw fail('invalid-input', `If-None-Exist matches ${ids.length} claims; make the condition name one.`);
+        if (ids.length === 1) return sendResource(reply, 200, await read('Claim', ids[0]!, searchContext(caller)));
+      }
+      const submitted = await submit(request, reply);
+      const id = submitted.use === 'claim' ? submitted.claimId : submitted.caseId;
+      void reply.header('location', `${baseOf(request)}/Claim/${id}`);
+      return sendResource(reply, submitted.outcome.isReplay ? 200 : 201, await read('Claim', id, searchContext(caller)));
+    });
 
-  const eligibility = async (request: FastifyRequest, reply: FastifyReply) => {
-    const caller = callerOf(request);
-    requireScope(caller, 'CoverageEligibilityRequest', 'write');
-    const eligibilityRequest = resourceOf<CoverageEligibilityRequest>(request.body, 'CoverageEligibilityRequest');
-    return sendResource(reply, 200, await answerEligibility(options.db, runner, caller.principal, presentation(), eligibilityRequest, new Date(options.now())));
-  };
-  app.post('/CoverageEligibilityRequest/$submit', { preHandler: authenticate }, eligibility);
-  app.post('/CoverageEligibilityRequest', { preHandler: authenticate }, eligibility);
-
-  const typeOf = (name: string): SearchableType => {
-    if (!(searchableTypes as readonly string[]).includes(name))
-      throw fail('not-found', `This server does not serve ${name}; see /fhir/metadata for what it does.`);
-    return name as SearchableType;
-  };
-
-  app.get('/:type', { preHandler: authenticate }, async (request, reply) => {
-    const caller = callerOf(request);
-    const type = typeOf((request.params as { type: string }).type);
-    requireScope(caller, type, 'read');
-    const query = parseSearch(type, request.query as Record<string, unknown>);
-    const found = await search(type, query, searchContext(caller));
-    const base = baseOf(request);
-    const self = `${base}${request.url.slice('/fhir'.length)}`;
-    const next = new URL(self);
-    next.searchParams.set('_offset', String(query.offset + query.count));
-    next.searchParams.set('_count', String(query.count));
-    const bundle: Bundle = {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      total: found.total,
-      link: [{ relation: 'self', url: self }, ...(query.offset + query.count < found.total ? [{ relation: 'next', url: next.toString() }] : [])],
-      entry: found.resources.map((resource) => ({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+    const eligibility = async (request: FastifyRequest, reply: FastifyReply) => {
+      const caller = callerOf(request);
+      requireScope(caller, 'CoverageEligibilityRequest', 'write');
+      const eligibilityRequest = resourceOf<CoverageEligibilityRequest>(request.body, 'CoverageEligibilityRequest');
+      return sendResource(
+        reply,
+        200,
+        await answerEligibility(options.db, runner, caller.principal, presentation(), eligibilityRequest, new Date(options.now())),
+      );
     };
-    return sendResource(reply, 200, bundle);
-  });
+    scope.post('/CoverageEligibilityRequest/$submit', eligibility);
+    scope.post('/CoverageEligibilityRequest', eligibility);
 
-  app.get('/:type/:id', { preHandler: authenticate }, async (request, reply) => {
-    const caller = callerOf(request);
-    const params = request.params as { type: string; id: string };
-    const type = typeOf(params.type);
-    requireScope(caller, type, 'read');
-    return sendResource(reply, 200, await read(type, params.id, searchContext(caller)));
+    const typeOf = (name: string): SearchableType => {
+      if (!(searchableTypes as readonly string[]).includes(name))
+        throw fail('not-found', `This server does not serve ${name}; see /fhir/metadata for what it does.`);
+      return name as SearchableType;
+    };
+
+    scope.get('/:type', async (request, reply) => {
+      const caller = callerOf(request);
+      const type = typeOf((request.params as { type: string }).type);
+      requireScope(caller, type, 'read');
+      const query = parseSearch(type, request.query as Record<string, unknown>);
+      const found = await search(type, query, searchContext(caller));
+      const base = baseOf(request);
+      const self = `${base}${request.url.slice('/fhir'.length)}`;
+      const next = new URL(self);
+      next.searchParams.set('_offset', String(query.offset + query.count));
+      next.searchParams.set('_count', String(query.count));
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        total: found.total,
+        link: [{ relation: 'self', url: self }, ...(query.offset + query.count < found.total ? [{ relation: 'next', url: next.toString() }] : [])],
+        entry: found.resources.map((resource) => ({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+      };
+      return sendResource(reply, 200, bundle);
+    });
+
+    scope.get('/:type/:id', async (request, reply) => {
+      const caller = callerOf(request);
+      const params = request.params as { type: string; id: string };
+      const type = typeOf(params.type);
+      requireScope(caller, type, 'read');
+      return sendResource(reply, 200, await read(type, params.id, searchContext(caller)));
+    });
   });
 };
 
