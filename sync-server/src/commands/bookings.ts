@@ -5,6 +5,7 @@ import { appendAudit } from '../audit/chain';
 import { appendLedger, releaseCover, reserveCover } from '../money/family-cover';
 import { recordBookingShortfall } from '../money/patient-account';
 import { coverShortfallBookings } from '../money/holds';
+import { writeBooking } from './booking-write';
 import { planOfAccount } from '../money/accumulators';
 import { addCostSharedBooking, reverseBookingAccumulators } from './cost-shared-booking';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
@@ -109,36 +110,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   const covered = fromHold + extended;
   const shortfall = amount - covered;
   const hold = { amount: state.amount + extended, consumed: state.consumed + covered };
-  await context.sql.defer('UPDATE holds SET amount = $2, consumed = $3, updated_at = now() WHERE id = $1', [state.hold_id, hold.amount, hold.consumed]);
-  await appendLedger(context.sql, {
-    familyId: caseRow.family_id,
-    policyYear: caseRow.policy_year,
-    caseId: caseRow.id,
-    component: 'hold',
-    delta: extended,
-    reason: 'booking-extension',
-    commandId: context.commandId,
-  });
-  await context.sql.defer(
-    `INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13)`,
-    [
-      body.bookingId,
-      caseRow.id,
-      caseRow.family_id,
-      body.itemCode,
-      body.description,
-      body.quantity,
-      body.unitPrice,
-      amount,
-      covered,
-      shortfall,
-      state.package_code,
-      state.package_version,
-      context.principal.operatorId,
-    ],
-  );
-  await recordBookingShortfall(context.sql, caseRow, body.bookingId, shortfall, { kind: 'booking', id: body.bookingId }, context.commandId);
+  await writeBooking(context, caseRow, state, body, { amount, covered, shortfall, extended, hold }, null);
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId,
     action: 'booking-added',

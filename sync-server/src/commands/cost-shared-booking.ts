@@ -12,9 +12,10 @@ import {
   readAccumulators,
   type AccountPlan,
 } from '../money/accumulators';
-import { appendLedger, reserveCover } from '../money/family-cover';
-import { recordBookingShortfall, recordPatientCharge } from '../money/patient-account';
+import { reserveCover } from '../money/family-cover';
+import { recordPatientCharge } from '../money/patient-account';
 import type { CaseRow } from './case-access';
+import { writeBooking } from './booking-write';
 import { yearParameters, type CommandContext, type CommandResult } from './context';
 
 /** The state addBooking has read under the case lock (bookings.ts). */
@@ -115,42 +116,14 @@ export async function addCostSharedBooking(
     },
     movementsOf(decision, covered, 'medical'),
   );
-  await context.sql.defer('UPDATE holds SET amount = $2, consumed = $3, updated_at = now() WHERE id = $1', [state.hold_id, hold.amount, hold.consumed]);
-  await appendLedger(context.sql, {
-    familyId: caseRow.family_id,
-    policyYear: caseRow.policy_year,
-    caseId: caseRow.id,
-    component: 'hold',
-    delta: extended,
-    reason: 'booking-extension',
-    commandId: context.commandId,
-  });
-  await context.sql.defer(
-    `INSERT INTO bookings (id, case_id, family_id, item_code, description, quantity, unit_price, amount, covered_amount, shortfall_amount, package_code, package_version, status, created_by,
-                           cost_share_amount, deductible_amount, coinsurance_amount, copay_amount, plan_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $14, $15, $16, $17, $18)`,
-    [
-      body.bookingId,
-      caseRow.id,
-      caseRow.family_id,
-      body.itemCode,
-      body.description,
-      body.quantity,
-      body.unitPrice,
-      amount,
-      covered,
-      shortfall,
-      state.package_code,
-      state.package_version,
-      context.principal.operatorId,
-      decision.costShare,
-      decision.deductible,
-      decision.coinsurance,
-      decision.copay,
-      plan.planId,
-    ],
+  await writeBooking(
+    context,
+    caseRow,
+    state,
+    body,
+    { amount, covered, shortfall, extended, hold },
+    { total: decision.costShare, deductible: decision.deductible, coinsurance: decision.coinsurance, copay: decision.copay, planId: plan.planId },
   );
-  await recordBookingShortfall(context.sql, caseRow, body.bookingId, shortfall, { kind: 'booking', id: body.bookingId }, context.commandId);
   // The patient's cost sharing on the case's account (patient_charges, migration 034), one entry per part.
   for (const [kind, part] of [
     ['deductible', decision.deductible],
