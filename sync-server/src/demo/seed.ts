@@ -175,11 +175,17 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
         ],
       );
     }
+    // A family row, with its plan where the schema has plans (migration 030; older schemas, as the
+    // key-migration test builds them, have no plan_id column).
+    const insertFamily = (values: readonly [string, string, string, number, string, string], planId: string) =>
+      hasPlans
+        ? sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district, plan_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+            ...values,
+            planId,
+          ])
+        : sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district) VALUES ($1, $2, $3, $4, $5, $6)', [...values]);
     const seedCover = options.seedCover ?? 10_000 * 100;
-    await sql.query(
-      "INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district, plan_id) VALUES ($1, $2, 'FAM-S1-0001', $3, '+919800000001', 'Pune', $4)",
-      [demoIds.seedFamily, demoIds.schemeId, seedCover, hasPlans ? demoPlans.cashless.id : null],
-    );
+    await insertFamily([demoIds.seedFamily, demoIds.schemeId, 'FAM-S1-0001', seedCover, '+919800000001', 'Pune'], demoPlans.cashless.id);
     const seedMembers = [
       [demoIds.father, 'PMJ-S1000001', 'Ramesh Patil', 1978, 'M', 'head', '100000000001', 'HC-S1-0001'],
       [demoIds.mother, 'PMJ-S1000002', 'Sunita Patil', 1982, 'F', 'spouse', '100000000002', 'HC-S1-0002'],
@@ -228,15 +234,10 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
       const familyId = uuidFrom('00000000', 0x100000 + f);
       const surname = familyNames[Math.floor(random() * familyNames.length)]!;
       const district = random() < 0.5 ? 'Pune' : 'Satara';
-      await sql.query('INSERT INTO families (id, scheme_id, family_number, cover, registered_phone, district, plan_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        familyId,
-        demoIds.schemeId,
-        `FAM-${String(f).padStart(6, '0')}`,
-        500_000 * 100,
-        `+9198${String(10_000_000 + f).slice(-8)}`,
-        district,
-        hasPlans ? demoPlans.cashless.id : null,
-      ]);
+      await insertFamily(
+        [familyId, demoIds.schemeId, `FAM-${String(f).padStart(6, '0')}`, 500_000 * 100, `+9198${String(10_000_000 + f).slice(-8)}`, district],
+        demoPlans.cashless.id,
+      );
       const size = 2 + Math.floor(random() * 4);
       for (let m = 0; m < size; m += 1) {
         const index = f * 10 + m;

@@ -5,6 +5,7 @@ import type { PullAnswerValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+import { registerOperatorKey, type OperatorSigner } from '../testing/operator-keys';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 import { biometricTransportKey, descriptorBytes, openAtRest, openBiometric } from './biometric-seal';
 
@@ -22,6 +23,8 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   let medcoA: string;
   const log: string[] = [];
   let desk: { authorization: string; deskId: string; secret: string };
+  /** Templates go only to a pull carrying an operator's proof (issue 13 item 4). */
+  let signer: OperatorSigner;
 
   beforeAll(async () => {
     server = await startTestServer(backend, {
@@ -38,6 +41,7 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
     const credential = String(enrolled.body.credential);
     desk = { authorization: `Desk ${credential}`, deskId: demoIds.deskA, secret: credential.slice(credential.indexOf('.') + 1) };
+    signer = await registerOperatorKey(server, desk.authorization, 'medco.a');
   });
   afterAll(async () => server?.close());
 
@@ -112,7 +116,9 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   });
 
   it("the pull feed carries the enrolments of the desk's members, sealed for that desk only", async () => {
-    const answer = await server.raw('GET', '/sync/pull?limit=5000', { headers: { authorization: desk.authorization } });
+    const answer = await server.raw('GET', '/sync/pull?limit=5000', {
+      headers: { authorization: desk.authorization, 'x-coverdesk-operator-proof': signer.pullHeader() },
+    });
     expect(answer.status).toBe(200);
     const documents = (answer.body as unknown as PullAnswerValue).documents.filter((document) => document.table === 'biometrics');
     const fingerprint = documents.find((document) => document.row.memberId === demoIds.father && document.row.modality === 'fingerprint');
@@ -135,7 +141,9 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
       "UPDATE biometric_enrolments SET sealed = (SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint') WHERE member_id = $2",
       [demoIds.father, demoIds.son],
     );
-    const answer = await server.raw('GET', '/sync/pull?limit=5000', { headers: { authorization: desk.authorization } });
+    const answer = await server.raw('GET', '/sync/pull?limit=5000', {
+      headers: { authorization: desk.authorization, 'x-coverdesk-operator-proof': signer.pullHeader() },
+    });
     expect(answer.status).toBe(200);
     const members = (answer.body as unknown as PullAnswerValue).documents
       .filter((document) => document.table === 'biometrics')
