@@ -30,6 +30,7 @@ import { sql as planDesign } from './migrations/030-plan-design';
 import { sql as accumulators } from './migrations/031-accumulators';
 import { sql as pharmacyClaims } from './migrations/032-pharmacy-claims';
 import { sql as accumulatorExchange } from './migrations/033-accumulator-exchange';
+import { sql as fhirEnhancements } from './migrations/042-fhir-enhancements';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -66,6 +67,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 31, name: 'accumulators', sql: accumulators },
   { version: 32, name: 'pharmacy-claims', sql: pharmacyClaims },
   { version: 33, name: 'accumulator-exchange', sql: accumulatorExchange },
+  { version: 42, name: 'fhir-enhancements', sql: fhirEnhancements },
 ];
 
 /**

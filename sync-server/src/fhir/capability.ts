@@ -27,11 +27,11 @@ const documentation: Record<SearchableType, string> = {
   Organization: 'Hospitals, and the scheme (scheme-<id>), which is the insurer and payer.',
   InsurancePlan: 'Treatment packages, each price version one plan (newest first).',
   Claim:
-    'Pre-authorizations (use = preauthorization, id = the case) and claims (use = claim). Create with POST [base]/Claim (If-None-Exist: identifier=system|value) or [base]/Claim/$submit.',
+    'Pre-authorizations (use = preauthorization, id = the case), enhancement requests (use = preauthorization naming the pre-auth it extends in insurance.preAuthRef or related.claim; one item, net = the amount more, supportingInfo.valueString = why; workflow code 13) and claims (use = claim). Create with POST [base]/Claim (If-None-Exist: identifier=system|value) or [base]/Claim/$submit.',
   ClaimResponse:
     'The decision on a pre-auth (preAuthRef = the hold; the hold and shortfall in item.adjudication and total) or on a claim (line decisions with reason codes, payment).',
   PaymentReconciliation: 'Payments to the hospital: one per payment, one detail per claim, the government/insurer split in processNote.',
-  Task: "A reviewer's query on a pre-authorization and the hospital's response.",
+  Task: "A reviewer's query on a pre-authorization (meta.versionId = the query's round) and the hospital's response. Answer it with PUT [base]/Task/[id]: the Task read, status completed, the answer as an output valueString (scope system/Task.write).",
 };
 
 export function capabilityStatement(base: string, tokenEndpoint: string, software: { version: string }): CapabilityStatement {
@@ -42,14 +42,27 @@ export function capabilityStatement(base: string, tokenEndpoint: string, softwar
       { code: 'read' },
       { code: 'search-type' },
       ...(type === 'Claim' ? [{ code: 'create' as const, documentation: 'Same as $submit: answers the ClaimResponse' }] : []),
+      ...(type === 'Task' ? [{ code: 'update' as const, documentation: "Answer the reviewer's query: status completed, the answer in output" }] : []),
     ],
     ...(type === 'Claim' ? { conditionalCreate: true } : {}),
+    ...(type === 'Task' ? { updateCreate: false, versioning: 'versioned' as const } : {}),
     searchParam: [
       ...Object.entries(searchParameters[type]).map(([name, kind]) => ({ name, type: kind })),
       { name: '_count', type: 'number' as const, documentation: 'Page size, 1 to 200 (default 50)' },
       { name: '_offset', type: 'number' as const, documentation: 'How many matches to skip (the next link sets it)' },
     ],
-    ...(type === 'Claim' ? { operation: [{ name: 'submit', definition: 'http://hl7.org/fhir/OperationDefinition/Claim-submit' }] } : {}),
+    ...(type === 'Claim'
+      ? {
+          operation: [
+            {
+              name: 'submit',
+              definition: 'http://hl7.org/fhir/OperationDefinition/Claim-submit',
+              documentation:
+                'use = preauthorization: admit + pre-auth + hold (12), or, naming an existing pre-auth, an enhancement request (13); use = claim: the items booked, discharge and the claim (15). Answers the ClaimResponse.',
+            },
+          ],
+        }
+      : {}),
   }));
   resources.push({
     type: 'CoverageEligibilityRequest',

@@ -116,6 +116,54 @@ export function preauthInput(claim: Claim, currency: Currency): PreauthInput {
   };
 }
 
+/** The pre-auth a Claim names (its hold, or the pre-auth Claim it relates to), when it names one. */
+export function namedPreauthOf(claim: Claim): { holdId: string | null; relatedCaseId: string | null } {
+  const insurance = claim.insurance.find((i) => i.focal) ?? claim.insurance[0];
+  return {
+    holdId: insurance?.preAuthRef?.[0] ?? null,
+    relatedCaseId: claim.related?.map((r) => referencedId(r.claim, 'Claim')).find((id) => id !== null) ?? null,
+  };
+}
+
+/**
+ * A pre-authorization Claim that names an existing pre-auth is an enhancement request (NHCX 13):
+ * more money for the same case, decided by PPD as the native request-enhancement is.
+ */
+export const isEnhancementClaim = (claim: Claim): boolean => {
+  const named = namedPreauthOf(claim);
+  return claim.use === 'preauthorization' && (named.holdId !== null || named.relatedCaseId !== null);
+};
+
+export interface EnhancementInput {
+  readonly holdId: string | null;
+  readonly relatedCaseId: string | null;
+  /** The additional amount asked for (item[0].net, else its unitPrice). */
+  readonly amount: number;
+  readonly reason: string;
+}
+
+export function enhancementInput(claim: Claim, currency: Currency): EnhancementInput {
+  const reserve = claim.fundsReserve?.coding?.[0]?.code;
+  if (reserve !== undefined && reserve !== 'patient') {
+    throw fail('invalid-input', `Claim.fundsReserve is ${reserve}: an enhancement reserves more on the patient's family cover (patient), or leave it out.`);
+  }
+  if (claim.item?.length !== 1)
+    throw fail('invalid-input', 'An enhancement Claim has exactly one item: the additional amount asked for, in Claim.item[0].net.');
+  const [item] = claim.item;
+  const price = item!.net ?? item!.unitPrice;
+  if (!price) throw fail('invalid-input', 'Claim.item[0].net is the additional amount the enhancement asks for; it is required.');
+  const amount = minorOf(price, currency, 'Claim.item[0].net');
+  if (claim.total && minorOf(claim.total, currency, 'Claim.total') !== amount)
+    throw fail(
+      'invalid-input',
+      `Claim.total (${claim.total.value}) is not the amount asked for in Claim.item[0].net (${price.value}); send one amount, or leave total out.`,
+    );
+  const reason = claim.supportingInfo?.find((info) => typeof info.valueString === 'string')?.valueString?.trim() ?? '';
+  if (reason.length === 0) throw fail('invalid-input', 'Say why more is needed in Claim.supportingInfo.valueString: PPD decides on it.');
+  if (reason.length > 2000) throw fail('invalid-input', 'The reason (Claim.supportingInfo.valueString) is longer than 2,000 characters.');
+  return { ...namedPreauthOf(claim), amount, reason };
+}
+
 export interface ClaimItemInput {
   readonly itemCode: string;
   readonly description: string;
@@ -130,9 +178,7 @@ export interface ClaimInput {
 }
 
 export function claimInput(claim: Claim, currency: Currency): ClaimInput {
-  const insurance = claim.insurance.find((i) => i.focal) ?? claim.insurance[0];
-  const holdId = insurance?.preAuthRef?.[0] ?? null;
-  const relatedCaseId = claim.related?.map((r) => referencedId(r.claim, 'Claim')).find((id) => id !== null) ?? null;
+  const { holdId, relatedCaseId } = namedPreauthOf(claim);
   if (holdId === null && relatedCaseId === null)
     throw fail(
       'invalid-input',

@@ -7,9 +7,20 @@ import { submitClaim } from '../commands/claims';
 import type { CommandContext, CommandHandlers, CommandResult } from '../commands/context';
 import { admit } from '../commands/admission';
 import { requestPreauth } from '../commands/preauth';
+import { requestEnhancement } from '../commands/decisions';
 import { runCommand, type CommandOutcome, type RunnerDependencies } from '../commands/runner';
 import type { Sql, TransactionSql } from '../db/database';
-import { claimInput, commandIdOf, derivedUuid, isUuid, memberOfReference, preauthInput, requireOwnProvider } from './claim-input';
+import {
+  claimInput,
+  commandIdOf,
+  derivedUuid,
+  enhancementInput,
+  isEnhancementClaim,
+  isUuid,
+  memberOfReference,
+  preauthInput,
+  requireOwnProvider,
+} from './claim-input';
 import type { Currency } from './money';
 
 /**
@@ -23,7 +34,9 @@ import type { Currency } from './money';
  * items) + discharge + submit-claim in one transaction, run as submit-claim: the claim equals the
  * booking sum or nothing at all is recorded. The ids of the case, claim and bookings derive from
  * the command id, which derives from Claim.identifier, so a repeat is the same command, byte for
- * byte, and is answered from the first.
+ * byte, and is answered from the first. A pre-auth Claim that names an existing pre-auth (its hold
+ * in insurance.preAuthRef, or related.claim) is an enhancement request: the native
+ * request-enhancement, with the same refusals; PPD's decision places the extra hold.
  */
 interface PreauthCommand extends CommandBody<'request-preauth'> {
   readonly fhir: {
@@ -37,19 +50,23 @@ interface ClaimCommand extends CommandBody<'submit-claim'> {
     readonly identifier: { readonly system: string | null; readonly value: string };
   };
 }
+interface EnhancementCommand extends CommandBody<'request-enhancement'> {
+  readonly fhir: { readonly identifier: { readonly system: string | null; readonly value: string } };
+}
 const isPreauthCommand = (body: CommandBody<'request-preauth'>): body is PreauthCommand => 'fhir' in body;
+const isEnhancementCommand = (body: CommandBody<'request-enhancement'>): body is EnhancementCommand => 'fhir' in body;
 const isClaimCommand = (body: CommandBody<'submit-claim'>): body is ClaimCommand => 'fhir' in body;
 
 async function recordIdentifier(
   context: CommandContext,
-  use: 'preauthorization' | 'claim',
+  use: 'preauthorization' | 'claim' | 'enhancement',
   identifier: { system: string | null; value: string },
   caseId: string,
-  claimId: string | null,
+  made: { claimId?: string; enhancementId?: string } = {},
 ): Promise<void> {
   await context.sql.defer(
-    'INSERT INTO fhir_claims (command_id, operator_id, identifier_system, identifier_value, use, case_id, claim_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [context.commandId, context.principal.operatorId, identifier.system, identifier.value, use, caseId, claimId],
+    'INSERT INTO fhir_claims (command_id, operator_id, identifier_system, identifier_value, use, case_id, claim_id, enhancement_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [context.commandId, context.principal.operatorId, identifier.system, identifier.value, use, caseId, made.claimId ?? null, made.enhancementId ?? null],
   );
 }
 
@@ -69,7 +86,7 @@ async function admitAndRequestPreauth(context: CommandContext, body: CommandBody
   await admit(context, fhir.admission);
   await flushDeferred(context);
   const answer = await requestPreauth(context, preauth);
-  await recordIdentifier(context, 'preauthorization', fhir.identifier, body.caseId, null);
+  await recordIdentifier(context, 'preauthorization', fhir.identifier, body.caseId);
   return answer;
 }
 
@@ -87,18 +104,33 @@ async function bookDischargeAndClaim(context: CommandContext, body: CommandBody<
     await flushDeferred(context);
   }
   const answer = await submitClaim(context, claim);
-  await recordIdentifier(context, 'claim', fhir.identifier, body.caseId, body.claimId);
+  await recordIdentifier(context, 'claim', fhir.identifier, body.caseId, { claimId: body.claimId });
   return answer;
 }
 
-/** The runner's dependencies with the two FHIR commands in place of the handlers they extend (each falls back to the plain handler for a plain body). */
+/** An enhancement request is the native request-enhancement, unchanged, with its Claim.identifier kept beside it. */
+async function requestFhirEnhancement(context: CommandContext, body: CommandBody<'request-enhancement'>): Promise<CommandResult<'request-enhancement'>> {
+  if (!isEnhancementCommand(body)) return requestEnhancement(context, body);
+  const { fhir, ...enhancement } = body;
+  const answer = await requestEnhancement(context, enhancement);
+  await recordIdentifier(context, 'enhancement', fhir.identifier, body.caseId, { enhancementId: body.enhancementId });
+  return answer;
+}
+
+/** The runner's dependencies with the three FHIR commands in place of the handlers they extend (each falls back to the plain handler for a plain body). */
 export function fhirRunner(runner: RunnerDependencies): RunnerDependencies {
-  const handlers: CommandHandlers = { ...runner.handlers, 'request-preauth': admitAndRequestPreauth, 'submit-claim': bookDischargeAndClaim };
+  const handlers: CommandHandlers = {
+    ...runner.handlers,
+    'request-preauth': admitAndRequestPreauth,
+    'submit-claim': bookDischargeAndClaim,
+    'request-enhancement': requestFhirEnhancement,
+  };
   return { ...runner, handlers };
 }
 
 export type Submitted =
   | { readonly use: 'preauthorization'; readonly caseId: string; readonly outcome: CommandOutcome }
+  | { readonly use: 'enhancement'; readonly caseId: string; readonly enhancementId: string; readonly outcome: CommandOutcome }
   | { readonly use: 'claim'; readonly caseId: string; readonly claimId: string; readonly outcome: CommandOutcome };
 
 export async function submitFhirClaim(
@@ -113,6 +145,16 @@ export async function submitFhirClaim(
   const identifier = { system, value };
   switch (claim.use) {
     case 'preauthorization': {
+      if (isEnhancementClaim(claim)) {
+        const input = enhancementInput(claim, currency);
+        const caseId = await caseOfClaim(sql, principal, input.holdId, input.relatedCaseId);
+        const member = await memberOfReference(sql, claim.patient, 'Claim.patient');
+        const [named] = await sql.query<{ member_id: string }>('SELECT member_id FROM cases WHERE id = $1', [caseId]);
+        if (named?.member_id !== member.id) throw fail('invalid-input', 'Claim.patient is not the patient of the pre-authorization this enhancement extends.');
+        const enhancementId = derivedUuid('coverdesk fhir enhancement', commandId);
+        const body: EnhancementCommand = { commandId, enhancementId, caseId, amount: input.amount, reason: input.reason, fhir: { identifier } };
+        return { use: 'enhancement', caseId, enhancementId, outcome: await runCommand(runner, 'request-enhancement', body, principal) };
+      }
       const input = preauthInput(claim, currency);
       const member = await memberOfReference(sql, input.memberRef, 'Claim.patient');
       const [pkg] = await sql.query<{ is_unspecified: boolean; price: number }>(

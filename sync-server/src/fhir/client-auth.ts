@@ -38,6 +38,7 @@ export const supportedScopes = [
   'system/Task.read',
   'system/Claim.write',
   'system/CoverageEligibilityRequest.write',
+  'system/Task.write',
 ] as const;
 
 /** What a request to /fhir acts as: a principal like a desk's, and the scopes its token carries (null: an operator's own token, scoped by its roles). */

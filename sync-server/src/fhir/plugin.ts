@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Bundle, Claim, CoverageEligibilityRequest, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Claim, CoverageEligibilityRequest, Resource, Task } from '@medplum/fhirtypes';
 import { fail, RefusedError, type Refusal, type RejectionCode } from '@domain/outcomes';
 import type { ServerKeys } from '../auth/keyring';
 import type { Principal } from '../auth/tokens';
@@ -24,10 +24,11 @@ import {
 import { fhirRunner, submitFhirClaim, type Submitted } from './claim-submit';
 import { loadWorkflowCodes, type WorkflowCodes } from './config';
 import { answerEligibility } from './eligibility';
+import { answerQueryTask } from './task-answer';
 import { outcomeOfInvalidResource, outcomeOfRefusal } from './outcome';
 import { r4Errors } from './r4-definitions';
 import * as reads from './reads';
-import { claimResponseOf, preauthClaimResponseOf, type Presentation } from './resources';
+import { claimResponseOf, enhancementClaimResponseOf, preauthClaimResponseOf, type Presentation } from './resources';
 import { parseSearch, read, search, type SearchContext } from './search';
 import { claimsByIdentifier } from './reads';
 
@@ -233,6 +234,11 @@ const fhirApi: FastifyPluginAsync<PartOptions> = async (app: FastifyInstance, op
       if (!rows[0]) throw new Error(`pre-auth ${submitted.caseId} answered 200 but cannot be read`);
       return preauthClaimResponseOf(p, rows[0]);
     }
+    if (submitted.use === 'enhancement') {
+      const { rows } = await reads.enhancements(options.db, caller.principal, { enhancementIds: [submitted.enhancementId], limit: 1, offset: 0 });
+      if (!rows[0]) throw new Error(`enhancement ${submitted.enhancementId} answered 200 but cannot be read`);
+      return enhancementClaimResponseOf(p, rows[0]);
+    }
     const { rows } = await reads.claims(options.db, caller.principal, { claimIds: [submitted.claimId], limit: 1, offset: 0 });
     if (!rows[0]) throw new Error(`claim ${submitted.claimId} answered 200 but cannot be read`);
     return claimResponseOf(p, rows[0]);
@@ -267,12 +273,12 @@ const fhirApi: FastifyPluginAsync<PartOptions> = async (app: FastifyInstance, op
           throw fail('invalid-input', 'If-None-Exist takes one condition here: identifier=system|value.');
         requireScope(caller, 'Claim', 'read');
         const found = await claimsByIdentifier(options.db, caller.principal, [params[0]![1]]);
-        const ids = [...found.claimIds, ...found.caseIds];
+        const ids = [...found.claimIds, ...found.caseIds, ...found.enhancementIds];
         if (ids.length > 1) throw fail('invalid-input', `If-None-Exist matches ${ids.length} claims; make the condition name one.`);
         if (ids.length === 1) return sendResource(reply, 200, await read('Claim', ids[0]!, searchContext(caller)));
       }
       const submitted = await submit(request, reply);
-      const id = submitted.use === 'claim' ? submitted.claimId : submitted.caseId;
+      const id = submitted.use === 'claim' ? submitted.claimId : submitted.use === 'enhancement' ? submitted.enhancementId : submitted.caseId;
       void reply.header('location', `${baseOf(request)}/Claim/${id}`);
       return sendResource(reply, submitted.outcome.isReplay ? 200 : 201, await read('Claim', id, searchContext(caller)));
     });
@@ -289,6 +295,18 @@ const fhirApi: FastifyPluginAsync<PartOptions> = async (app: FastifyInstance, op
     };
     scope.post('/CoverageEligibilityRequest/$submit', eligibility);
     scope.post('/CoverageEligibilityRequest', eligibility);
+
+    // Update of a Task: the hospital's answer to a reviewer's query (the native respond-query).
+    scope.put('/Task/:id', async (request, reply) => {
+      const caller = callerOf(request);
+      requireScope(caller, 'Task', 'write');
+      const task = resourceOf<Task>(request.body, 'Task');
+      const answered = await answerQueryTask(runner, options.db, caller.principal, (request.params as { id: string }).id, task);
+      if (answered.outcome.isReplay) void reply.header('x-command-replayed', 'true');
+      else if (answered.outcome.status === 200) options.notifier.changed();
+      if (answered.outcome.status !== 200) throw new RefusedError(storedRefusal(answered.outcome));
+      return sendResource(reply, 200, await read('Task', answered.taskId, searchContext(caller)));
+    });
 
     const typeOf = (name: string): SearchableType => {
       if (!(searchableTypes as readonly string[]).includes(name))

@@ -9,6 +9,7 @@ import {
   groupOf,
   patientOf,
   type ClaimRow,
+  type EnhancementRow,
   type FamilyRow,
   type MemberRow,
   type PackageRow,
@@ -119,7 +120,8 @@ const preauthSelect = `SELECT c.id AS case_id, c.member_id, c.hospital_id, c.sta
             p.id AS preauth_id, p.package_code, pk.name AS package_name, p.package_version, p.requested_amount, p.approved_amount,
             p.status AS preauth_status, p.clinical_note, p.query_reason, p.query_response, p.decision_reason, p.requested_at, p.decided_at,
             h.id AS hold_id, h.amount AS hold_amount, h.authorized AS hold_authorized, h.consumed AS hold_consumed, h.status AS hold_status,
-            fc.identifier_system, fc.identifier_value
+            fc.identifier_system, fc.identifier_value,
+            (SELECT count(*)::int FROM audit_log a WHERE a.entity_type = 'case' AND a.entity_id = c.id::text AND a.action = 'preauth-queried') AS query_round
        FROM cases c JOIN preauths p ON p.case_id = c.id JOIN packages pk ON pk.code = p.package_code
        LEFT JOIN holds h ON h.case_id = c.id
        LEFT JOIN fhir_claims fc ON fc.case_id = c.id AND fc.use = 'preauthorization'`;
@@ -153,6 +155,31 @@ export async function preauths(sql: Reader, principal: Principal, filter: CaseFi
     filter.offset,
   ]);
   const [count] = await sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM cases c JOIN preauths p ON p.case_id = c.id ${where}`, args);
+  return { rows, total: count?.total ?? 0 };
+}
+
+const enhancementSelect = `SELECT e.id AS enhancement_id, c.id AS case_id, c.member_id, c.hospital_id, c.status AS case_status,
+            p.package_code, pk.name AS package_name, e.requested_amount, e.approved_amount, e.granted_amount, e.status, e.reason,
+            e.decision_reason, e.requested_at, e.decided_at, h.id AS hold_id, h.amount AS hold_amount, fc.identifier_system, fc.identifier_value
+       FROM enhancements e JOIN cases c ON c.id = e.case_id JOIN preauths p ON p.case_id = c.id JOIN packages pk ON pk.code = p.package_code
+       LEFT JOIN holds h ON h.case_id = c.id
+       LEFT JOIN fhir_claims fc ON fc.enhancement_id = e.id`;
+
+/** Enhancement requests on the caller's hospital's cases (all, for scheme-wide roles), newest first. */
+export async function enhancements(
+  sql: Reader,
+  principal: Principal,
+  filter: { enhancementIds?: readonly string[]; memberIds?: readonly string[]; limit: number; offset: number },
+): Promise<{ rows: EnhancementRow[]; total: number }> {
+  const where = `WHERE ($1::uuid IS NULL OR c.hospital_id = $1) AND ($2::uuid[] IS NULL OR e.id = ANY($2::uuid[]))
+                   AND ($3::uuid[] IS NULL OR c.member_id = ANY($3::uuid[]))`;
+  const args = [principal.hospitalId, filter.enhancementIds ?? null, filter.memberIds ?? null];
+  const rows = await sql.query<EnhancementRow>(`${enhancementSelect} ${where} ORDER BY e.requested_at DESC, e.id LIMIT $4 OFFSET $5`, [
+    ...args,
+    filter.limit,
+    filter.offset,
+  ]);
+  const [count] = await sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM enhancements e JOIN cases c ON c.id = e.case_id ${where}`, args);
   return { rows, total: count?.total ?? 0 };
 }
 
@@ -226,23 +253,29 @@ export async function membersOfFamilyInReach(sql: Reader, principal: Principal, 
 }
 
 /** Cases and claims submitted under these Claim.identifier tokens (`system|value` or `value`) by the caller. */
-export async function claimsByIdentifier(sql: Reader, principal: Principal, tokens: readonly string[]): Promise<{ caseIds: string[]; claimIds: string[] }> {
+export async function claimsByIdentifier(
+  sql: Reader,
+  principal: Principal,
+  tokens: readonly string[],
+): Promise<{ caseIds: string[]; claimIds: string[]; enhancementIds: string[] }> {
   const caseIds: string[] = [];
   const claimIds: string[] = [];
+  const enhancementIds: string[] = [];
   for (const token of tokens) {
     const bar = token.indexOf('|');
     const system = bar < 0 ? null : token.slice(0, bar);
     const value = bar < 0 ? token : token.slice(bar + 1);
-    const rows = await sql.query<{ case_id: string; claim_id: string | null; use: string }>(
-      `SELECT fc.case_id, fc.claim_id, fc.use FROM fhir_claims fc JOIN cases c ON c.id = fc.case_id
+    const rows = await sql.query<{ case_id: string; claim_id: string | null; enhancement_id: string | null; use: string }>(
+      `SELECT fc.case_id, fc.claim_id, fc.enhancement_id, fc.use FROM fhir_claims fc JOIN cases c ON c.id = fc.case_id
         WHERE fc.identifier_value = $1 AND ($2::text IS NULL OR fc.identifier_system IS NOT DISTINCT FROM NULLIF($2, ''))
           AND ($3::uuid IS NULL OR c.hospital_id = $3)`,
       [value, system, principal.hospitalId],
     );
     for (const row of rows) {
       if (row.use === 'claim' && row.claim_id) claimIds.push(row.claim_id);
+      else if (row.use === 'enhancement' && row.enhancement_id) enhancementIds.push(row.enhancement_id);
       else caseIds.push(row.case_id);
     }
   }
-  return { caseIds, claimIds };
+  return { caseIds, claimIds, enhancementIds };
 }

@@ -43,6 +43,7 @@ const hl7 = {
   taskCode: 'http://hl7.org/fhir/CodeSystem/task-code',
   organizationType: 'http://terminology.hl7.org/CodeSystem/organization-type',
   informationCategory: 'http://terminology.hl7.org/CodeSystem/claiminformationcategory',
+  relatedClaimRelationship: 'http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship',
 } as const;
 
 const fhirId = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -226,9 +227,13 @@ export interface PreauthRow {
   hold_status: string | null;
   identifier_system: string | null;
   identifier_value: string | null;
+  /** How many times the reviewer has queried this pre-auth: the version of its Task. */
+  query_round: number;
 }
 
 function preauthStep(row: PreauthRow): WorkflowStep {
+  // Discharged with the hold still standing: the claim is what the exchange waits for next.
+  if (row.case_status === 'discharged' && row.hold_status === 'active') return 'discharged';
   switch (row.preauth_status) {
     case 'approved':
       return 'approved';
@@ -348,12 +353,17 @@ export function preauthClaimResponseOf(p: Presentation, row: PreauthRow): ClaimR
   };
 }
 
-export function queryTaskOf(row: PreauthRow): Task | null {
+/**
+ * The reviewer's query as a Task the hospital answers (PUT, status completed, the answer in
+ * output): `meta.versionId` is the query's round, so an answer names the query it answers.
+ */
+export function queryTaskOf(p: Presentation, row: PreauthRow): Task | null {
   if (row.query_reason === null) return null;
   const isAnswered = row.preauth_status !== 'queried';
   return {
     resourceType: 'Task',
     id: row.preauth_id,
+    meta: { versionId: String(row.query_round), ...(isAnswered ? {} : tagged(p, 'queried')) },
     status: isAnswered ? 'completed' : 'requested',
     intent: 'order',
     code: { coding: [{ system: hl7.taskCode, code: 'fulfill' }], text: "Answer the reviewer's query on the pre-authorization" },
@@ -363,6 +373,129 @@ export function queryTaskOf(row: PreauthRow): Task | null {
     owner: { reference: `Organization/${row.hospital_id}` },
     input: [{ type: { text: 'query' }, valueString: row.query_reason }],
     ...(row.query_response ? { output: [{ type: { text: 'response' }, valueString: row.query_response }] } : {}),
+  };
+}
+
+// ── Enhancements: more on an approved pre-auth (NHCX 13) ──────────────────────────────────────
+
+export interface EnhancementRow {
+  enhancement_id: string;
+  case_id: string;
+  member_id: string;
+  hospital_id: string;
+  case_status: string;
+  package_code: string;
+  package_name: string;
+  requested_amount: number;
+  approved_amount: number | null;
+  granted_amount: number | null;
+  status: string;
+  reason: string;
+  decision_reason: string | null;
+  requested_at: string;
+  decided_at: string | null;
+  hold_id: string | null;
+  hold_amount: number | null;
+  identifier_system: string | null;
+  identifier_value: string | null;
+}
+
+function enhancementStep(row: EnhancementRow): WorkflowStep {
+  switch (row.status) {
+    case 'approved':
+      return 'approved';
+    case 'rejected':
+    case 'cancelled':
+      return 'rejected';
+    default:
+      return 'enhancement-requested';
+  }
+}
+
+/** The enhancement as the Claim a hospital system sent: one item (the amount asked for), related to the pre-auth it extends. */
+export function enhancementClaimOf(p: Presentation, row: EnhancementRow): Claim {
+  return {
+    resourceType: 'Claim',
+    id: row.enhancement_id,
+    ...withMeta(tagged(p, 'enhancement-requested')),
+    ...identifierOf(row),
+    status: row.status === 'cancelled' ? 'cancelled' : 'active',
+    type: category(hl7.claimType, 'institutional'),
+    use: 'preauthorization',
+    patient: { reference: `Patient/${row.member_id}` },
+    created: instant(row.requested_at),
+    insurer: { reference: `Organization/${schemeOrganizationId(p.schemeId)}` },
+    provider: { reference: `Organization/${row.hospital_id}` },
+    priority: category(hl7.processPriority, 'normal'),
+    fundsReserve: category(hl7.fundsReserve, 'patient'),
+    related: [{ claim: { reference: `Claim/${row.case_id}` }, relationship: category(hl7.relatedClaimRelationship, 'prior') }],
+    supportingInfo: [{ sequence: 1, category: category(hl7.informationCategory, 'info'), valueString: row.reason }],
+    insurance: [{ sequence: 1, focal: true, coverage: { reference: `Coverage/${row.member_id}` }, ...(row.hold_id ? { preAuthRef: [row.hold_id] } : {}) }],
+    item: [
+      {
+        sequence: 1,
+        productOrService: {
+          coding: [{ system: identifierSystems.package, code: row.package_code, display: row.package_name }],
+          text: `Enhancement: ${row.package_name}`,
+        },
+        net: moneyOf(row.requested_amount, p.currency),
+      },
+    ],
+    total: moneyOf(row.requested_amount, p.currency),
+  };
+}
+
+function enhancementAdjudication(p: Presentation, row: EnhancementRow): ClaimResponseItemAdjudication[] {
+  const lines = [adjudication(p, hl7.adjudication, 'submitted', row.requested_amount)];
+  if (row.approved_amount !== null) lines.push(adjudication(p, hl7.adjudication, 'eligible', row.approved_amount));
+  if (row.granted_amount !== null) lines.push(adjudication(p, hl7.adjudication, 'benefit', row.granted_amount));
+  const uncovered = row.approved_amount !== null && row.granted_amount !== null ? row.approved_amount - row.granted_amount : 0;
+  if (uncovered > 0) lines.push(adjudication(p, codeSystems.adjudication, 'shortfall', uncovered));
+  return lines;
+}
+
+function enhancementDisposition(p: Presentation, row: EnhancementRow): string {
+  const hold = row.hold_amount !== null ? ` The hold is ${words(p, row.hold_amount)}.` : '';
+  switch (row.status) {
+    case 'approved': {
+      const granted = row.granted_amount ?? 0;
+      const uncovered = (row.approved_amount ?? 0) - granted;
+      return `Enhancement approved for ${words(p, row.approved_amount ?? 0)} of ${words(p, row.requested_amount)}: ${words(p, granted)} more is held on the family's cover${uncovered > 0 ? `; ${words(p, uncovered)} would be the patient's shortfall` : ''}.${hold}`;
+    }
+    case 'rejected':
+      return `Enhancement rejected${row.decision_reason ? `: ${row.decision_reason}` : ''}.${hold}`;
+    case 'cancelled':
+      return `Enhancement cancelled.${hold}`;
+    default:
+      return `Enhancement of ${words(p, row.requested_amount)} requested; waiting for the PPD decision.${hold}`;
+  }
+}
+
+export function enhancementClaimResponseOf(p: Presentation, row: EnhancementRow): ClaimResponse {
+  const lines = enhancementAdjudication(p, row);
+  return {
+    resourceType: 'ClaimResponse',
+    id: row.enhancement_id,
+    ...withMeta(tagged(p, enhancementStep(row))),
+    ...identifierOf(row),
+    status: row.status === 'cancelled' ? 'cancelled' : 'active',
+    type: category(hl7.claimType, 'institutional'),
+    use: 'preauthorization',
+    patient: { reference: `Patient/${row.member_id}` },
+    created: instant(row.decided_at ?? row.requested_at),
+    insurer: { reference: `Organization/${schemeOrganizationId(p.schemeId)}` },
+    requestor: { reference: `Organization/${row.hospital_id}` },
+    request: { reference: `Claim/${row.enhancement_id}` },
+    outcome: row.status === 'pending' ? 'queued' : 'complete',
+    disposition: enhancementDisposition(p, row),
+    ...(row.hold_id ? { preAuthRef: row.hold_id } : {}),
+    item: [{ itemSequence: 1, adjudication: lines }],
+    total: lines.map((line): ClaimResponseTotal => ({ category: line.category, amount: line.amount! })),
+    processNote: [
+      { number: 1, type: 'display', text: `Reason: ${row.reason}` },
+      ...(row.decision_reason ? [{ number: 2, type: 'display' as const, text: `Decision: ${row.decision_reason}` }] : []),
+    ],
+    insurance: [{ sequence: 1, focal: true, coverage: { reference: `Coverage/${row.member_id}` } }],
   };
 }
 

@@ -241,6 +241,10 @@ describeEachBackend('S1 through /fhir with fhir-kit-client, against the native p
     ppd = await server.login('ppd');
     scheme = await server.login('aco');
   });
+  // The desk path's S1 runs on a server of its own (its own database), started beside this one.
+  beforeAll(async () => {
+    native = await startTestServer(backend);
+  }, 180_000);
   afterAll(async () => {
     await server?.close();
     await native?.close();
@@ -394,7 +398,6 @@ describeEachBackend('S1 through /fhir with fhir-kit-client, against the native p
 
   it("the family's money after S1 through /fhir equals the native path's, to the unit", async () => {
     const viaFhir = await familyMoney(server, scheme);
-    native = await startTestServer(backend);
     await runS1Natively(native);
     const viaNative = await familyMoney(native, await native.login('aco'));
     expect(viaFhir).toEqual(viaNative);
@@ -409,5 +412,5 @@ describeEachBackend('S1 through /fhir with fhir-kit-client, against the native p
       payments: [{ amount: units(5500), government_amount: units(3300), insurer_amount: units(2200), net_paid: units(5500) }],
     });
     for (const row of viaFhir.consistency) expect(row.ledger).toBe(row.committed);
-  });
+  }, 180_000);
 });

@@ -11,6 +11,8 @@ import * as reads from './reads';
 import {
   claimOf,
   claimResponseOf,
+  enhancementClaimOf,
+  enhancementClaimResponseOf,
   hospitalOrganizationOf,
   insurancePlanOf,
   packageCodeOfResourceId,
@@ -173,34 +175,48 @@ export async function search(type: SearchableType, q: SearchQuery, context: Sear
       const uses = param('use');
       let caseIds = ids;
       let claimIds = ids;
+      let enhancementIds = ids;
       if (param('identifier')) {
         const byIdentifier = await reads.claimsByIdentifier(db, principal, param('identifier')!);
-        caseIds = [...(caseIds ?? []), ...byIdentifier.caseIds].filter((id) => !ids || ids.includes(id));
-        claimIds = [...(claimIds ?? []), ...byIdentifier.claimIds].filter((id) => !ids || ids.includes(id));
-        if (!ids) {
-          caseIds = byIdentifier.caseIds;
-          claimIds = byIdentifier.claimIds;
-        }
+        const within = (found: string[]) => found.filter((id) => !ids || ids.includes(id));
+        caseIds = within(byIdentifier.caseIds);
+        claimIds = within(byIdentifier.claimIds);
+        enhancementIds = within(byIdentifier.enhancementIds);
       }
       const wantsPreauths = !uses || uses.includes('preauthorization');
       const wantsClaims = !uses || uses.includes('claim');
-      const first = wantsPreauths
-        ? await reads.preauths(db, principal, { ...(caseIds ? { caseIds } : {}), ...(memberIds ? { memberIds } : {}), limit: q.count, offset: q.offset })
-        : { rows: [], total: 0 };
-      const remaining = q.count - first.rows.length;
-      const second = wantsClaims
-        ? await reads.claims(db, principal, {
-            ...(claimIds ? { claimIds } : {}),
-            ...(memberIds ? { memberIds } : {}),
-            limit: Math.max(remaining, 0),
-            offset: Math.max(0, q.offset - first.total),
-          })
-        : { rows: [], total: 0 };
-      const resources: Resource[] = [
-        ...first.rows.map((row) => (isResponse ? preauthClaimResponseOf(p, row) : preauthClaimOf(p, row))),
-        ...(remaining > 0 ? second.rows.map((row) => (isResponse ? claimResponseOf(p, row) : claimOf(p, row))) : []),
+      const members = memberIds ? { memberIds } : {};
+      // Three kinds of record make one result list: pre-auths, then claims, then enhancements (a
+      // pre-auth that extends another); each source gets what is left of the page after the ones before it.
+      const sources: ((limit: number, offset: number) => Promise<{ resources: Resource[]; total: number }>)[] = [
+        async (limit, offset) => {
+          if (!wantsPreauths) return { resources: [], total: 0 };
+          const found = await reads.preauths(db, principal, { ...(caseIds ? { caseIds } : {}), ...members, limit, offset });
+          return { resources: found.rows.map((row) => (isResponse ? preauthClaimResponseOf(p, row) : preauthClaimOf(p, row))), total: found.total };
+        },
+        async (limit, offset) => {
+          if (!wantsClaims) return { resources: [], total: 0 };
+          const found = await reads.claims(db, principal, { ...(claimIds ? { claimIds } : {}), ...members, limit, offset });
+          return { resources: found.rows.map((row) => (isResponse ? claimResponseOf(p, row) : claimOf(p, row))), total: found.total };
+        },
+        async (limit, offset) => {
+          if (!wantsPreauths) return { resources: [], total: 0 };
+          const found = await reads.enhancements(db, principal, { ...(enhancementIds ? { enhancementIds } : {}), ...members, limit, offset });
+          return {
+            resources: found.rows.map((row) => (isResponse ? enhancementClaimResponseOf(p, row) : enhancementClaimOf(p, row))),
+            total: found.total,
+          };
+        },
       ];
-      return { resources, total: first.total + second.total };
+      const resources: Resource[] = [];
+      let total = 0;
+      for (const source of sources) {
+        const remaining = q.count - resources.length;
+        const found = await source(Math.max(remaining, 0), Math.max(0, q.offset - total));
+        if (remaining > 0) resources.push(...found.resources);
+        total += found.total;
+      }
+      return { resources, total };
     }
     case 'PaymentReconciliation': {
       const found = await reads.payments(db, principal, {
@@ -223,7 +239,7 @@ export async function search(type: SearchableType, q: SearchQuery, context: Sear
         limit: q.count,
         offset: q.offset,
       });
-      return { resources: found.rows.map(queryTaskOf).filter((t) => t !== null), total: found.total };
+      return { resources: found.rows.map((row) => queryTaskOf(p, row)).filter((t) => t !== null), total: found.total };
     }
     default: {
       const never: never = type;

@@ -90,7 +90,7 @@ export async function clientAssertion(
     .sign(overrides.key ?? system.privateKey);
 }
 
-export const allScopes = 'system/*.read system/Claim.write system/CoverageEligibilityRequest.write';
+export const allScopes = 'system/*.read system/Claim.write system/CoverageEligibilityRequest.write system/Task.write';
 
 /** The token form a hospital system posts. */
 export function tokenForm(assertion: string, scope = allScopes): string {
@@ -127,7 +127,7 @@ export interface FhirAnswer {
  */
 export async function fhirRequest(
   server: TestServer,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   url: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<FhirAnswer> {
