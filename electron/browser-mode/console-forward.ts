@@ -12,6 +12,7 @@ const forwardedPaths: readonly RegExp[] = [
   /^\/console\/feed\/(session|pull|stream)$/,
   /^\/commands\/[a-z][a-z-]{1,63}$/,
   /^\/cases\/[0-9a-fA-F-]{36}\/audit$/,
+  /^\/members\/[0-9a-fA-F-]{36}\/accumulators$/,
   /^\/queues\/[a-z/]{1,64}$/,
   /^\/dashboard$/,
   /^\/reports\/[a-z-]{1,64}$/,

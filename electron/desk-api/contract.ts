@@ -10,6 +10,7 @@
  */
 
 import type { PatientAccountTotalsValue, PatientBillValue } from '@contract/settlement';
+import type { AccumulatorEnquiryValue } from '@contract/accumulators';
 
 export const deskApiVersion = 1;
 
@@ -286,6 +287,56 @@ export type PaymentReceiptAtDesk =
     }
   | { readonly state: 'refused'; readonly paymentId: string; readonly error: DeskError };
 
+/** One accumulator as the server stated it: allowed, used and remaining (FHIR benefitBalance). */
+export type AccumulatorBalanceView = AccumulatorEnquiryValue['benefitBalance'][number];
+
+/**
+ * What the patient is estimated to pay on a case (or for a package at admission): what the case's
+ * account has been charged so far, and the plan's rule (domain/plan-design.ts decideCharge)
+ * applied to the rest of the package against the accumulators as the server last stated them.
+ */
+export interface PatientEstimateView {
+  /** The package's amount (the pre-auth's request, the chosen package's price, or the bookings if more). */
+  readonly packageAmount: number;
+  /** Booked and placed by the server so far, and what the patient was charged for it. */
+  readonly booked: number;
+  readonly chargedSoFar: number;
+  /** The part of the package not booked yet, and the patient's estimated part of it. */
+  readonly rest: number;
+  readonly deductible: number;
+  readonly coinsurance: number;
+  readonly copay: number;
+  /** What the plan will not pay at all (network, waiting period, limits). */
+  readonly notPaid: number;
+  /** chargedSoFar + the patient's estimated part of the rest. */
+  readonly total: number;
+  /** The plan's estimated part of the rest. */
+  readonly planPart: number;
+}
+
+/**
+ * The member's and the family's accumulators and the patient's estimate at this desk: current
+ * when the server answered now (`source` 'server'), or this desk's last confirmed copy when it
+ * cannot be reached ('last-confirmed', with `unavailable` saying why, and the estimate marked
+ * provisional). `computedAt` is when the server computed the figures.
+ */
+export interface BenefitsAtDesk {
+  readonly memberId: string;
+  readonly familyId: string;
+  readonly source: 'server' | 'last-confirmed' | 'none';
+  readonly computedAt: string | null;
+  readonly unavailable: DeskError | null;
+  readonly planId: string | null;
+  readonly hasCostSharing: boolean;
+  /** The family's accumulators, then the member's. Empty when the desk has never had them. */
+  readonly balances: readonly AccumulatorBalanceView[];
+  readonly estimate: PatientEstimateView | null;
+  /** Computed from figures the server stated earlier (offline): the server's split may differ. */
+  readonly isProvisional: boolean;
+  /** The provisional estimate this desk showed for the case while offline, when the server's figures now say otherwise. */
+  readonly changedFrom: { readonly total: number; readonly asOf: string } | null;
+}
+
 /** Every channel, its argument and its answer. */
 export interface DeskApiHandlers {
   'enrollment.status': (
@@ -369,6 +420,12 @@ export interface DeskApiHandlers {
   }) => Promise<DeskResult<{ paymentId: string }>>;
   /** Where a payment taken here stands: queued, its receipt once the server answered, or the refusal. */
   'settlement.receipt': (args: { paymentId: string }) => Promise<DeskResult<PaymentReceiptAtDesk>>;
+  /**
+   * A member's and their family's accumulators, and the patient's estimate for a case (its package
+   * and what it was charged so far) or for a package chosen at admission (`packageCode`, with
+   * `amount` for an unspecified one). Online from the server; offline from the last confirmed copy.
+   */
+  'benefits.view': (args: { memberId: string; caseId?: string; packageCode?: string; amount?: number }) => Promise<DeskResult<BenefitsAtDesk>>;
   'sync.status': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'sync.now': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'devices.status': (args: Record<string, never>) => Promise<DeskResult<DeviceStatus[]>>;
@@ -445,4 +502,5 @@ export const deskChannels = [
   'settlement.bill',
   'settlement.takePayment',
   'settlement.receipt',
+  'benefits.view',
 ] as const satisfies readonly DeskChannel[];

@@ -73,6 +73,7 @@ export class PullApplier {
       removeMembers: db.prepare('DELETE FROM server_members WHERE family_id = ?'),
       removeFamily: db.prepare('DELETE FROM server_families WHERE id = ?'),
       removeDeskFamily: db.prepare('DELETE FROM desk_families WHERE family_id = ?'),
+      removeBenefits: db.prepare('DELETE FROM benefit_snapshots WHERE family_id = ?'),
       pendingCount: db.prepare('SELECT count(*) AS count FROM pending_rows'),
       deskFamily: db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING'),
       isDeskFamily: db.prepare('SELECT 1 FROM desk_families WHERE family_id = ?'),
@@ -279,13 +280,14 @@ export class PullApplier {
       }
       case 'removals': {
         // The family left this desk's scope (its registry district moved, issue 24.5): its row,
-        // members, offline search entries and cached enrolments go; the renderer gets a tombstone.
+        // members, offline search entries, cached enrolments and accumulators go; the renderer gets a tombstone.
         // Enrolments go first: they are found through the members.
         const familyId = text(row.familyId) ?? document.id;
         s.removeEnrolments!.run(familyId);
         s.removeSearch!.run(familyId);
         s.removeMembers!.run(familyId);
         s.removeFamily!.run(familyId);
+        s.removeBenefits!.run(familyId);
         if (s.removeDeskFamily!.run(familyId).changes > 0) this.feed.touch('families', familyId);
         return;
       }

@@ -18,7 +18,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 6;
+export const replicaSchemaVersion = 7;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -169,6 +169,14 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
     if (!has('operator_cache', 'key_sealed')) db.exec('ALTER TABLE operator_cache ADD COLUMN key_sealed TEXT');
     if (!has('operator_cache', 'key_expires_at')) db.exec('ALTER TABLE operator_cache ADD COLUMN key_expires_at TEXT');
   },
+  /* 7 */ `
+  -- The patient's estimate offline (issue 14, handlers/benefits.ts): the last answer of
+  -- GET /sync/benefits for each family, as the server sent it, with the time it was received (the
+  -- figures carry the time the server computed them). And per case, the last estimate this desk
+  -- showed from such a copy while offline, so that once online it can say what changed.
+  CREATE TABLE IF NOT EXISTS benefit_snapshots (family_id TEXT PRIMARY KEY, answer TEXT NOT NULL, received_at TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS provisional_estimates (case_id TEXT PRIMARY KEY, total INTEGER NOT NULL, as_of TEXT NOT NULL, shown_at TEXT NOT NULL);
+  `,
 ];
 
 /** How long an answered outbox row is kept (support can see what a desk sent today), then deleted. */

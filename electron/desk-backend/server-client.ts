@@ -1,6 +1,7 @@
 import { Compile } from 'typebox/compile';
 import { LoginAnswer } from '@contract/reads';
 import { PatientBill, type PatientBillValue } from '@contract/settlement';
+import { DeskBenefits, type DeskBenefitsValue } from '@contract/accumulators';
 import { commandAnswers, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
 import {
   DeskOperatorsAnswer,
@@ -49,8 +50,12 @@ const validators = {
   identify: Compile(commandAnswers['identify-member']),
   operators: Compile(DeskOperatorsAnswer),
   patientBill: Compile(PatientBill),
+  benefits: Compile(DeskBenefits),
   operatorKey: Compile(OperatorKeyAnswer),
 };
+
+/** A copy of GET /sync/benefits this desk kept (benefit_snapshots), checked again when read back. */
+export const isDeskBenefits = (value: unknown): value is DeskBenefitsValue => validators.benefits.Check(value);
 
 /** Each online command's exact answer (contract/results.ts), compiled once. */
 const onlineValidators = {
@@ -270,6 +275,25 @@ export class SyncServerClient {
     );
     if (!validators.patientBill.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's patient bill is not one this desk understands." });
+    return answer;
+  }
+
+  /** A member's family's accumulators, plan year and cases at this hospital (issue 14), read by one of its operators (online only). */
+  async benefits(operatorId: string, memberId: string, proof: RequestProofValue): Promise<DeskBenefitsValue> {
+    const query = new URLSearchParams({ operatorId });
+    const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
+    const answer = await this.call(
+      'GET',
+      `/sync/benefits/${encodeURIComponent(memberId)}?${query.toString()}`,
+      undefined,
+      'desk',
+      undefined,
+      this.timeoutMs,
+      'json',
+      headers,
+    );
+    if (!validators.benefits.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's accumulators are not ones this desk understands." });
     return answer;
   }
 

@@ -19,6 +19,8 @@
  * - a dropping link to the renderer (`dropLink`) so reconnect handling can be tested.
  */
 import type {
+  AccumulatorBalanceView,
+  BenefitsAtDesk,
   BookingStatus,
   BookingView,
   CaseListItem,
@@ -47,6 +49,8 @@ import type {
 } from '@desk-api/contract';
 import { allocateBooking, bookingExtension, decideHold, extensionCeiling, formatAmount } from '@domain/money';
 import { paymentInputProblem } from '@domain/payment-input';
+import { balancesOf, estimatePatientPart, type StatedBenefits } from '@domain/patient-estimate';
+import { cashlessPlanYear } from '@domain/plan-design';
 import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch } from '@domain/biometrics';
 import { type BookingDocument, type CaseDocument, type FamilyDocument, type PackageDocument } from '../src/data/documents';
 import type { DeskConnection, DeskLinkStatus } from '../src/desk-client/desk-link';
@@ -224,6 +228,13 @@ export class FakeDeskBackend implements DeskConnection {
   );
   private readonly faceEnrolments = new Map<string, { readonly descriptor: readonly number[]; readonly enrolledAt: string }>();
   /** Per family: the balance as the server last computed it, and when. */
+  /** Per family: the accumulators as the server last stated them (every fake family is on the demo's CASHLESS plan). */
+  private readonly benefitCopies = new Map<
+    string,
+    StatedBenefits & { readonly computedAt: string; readonly accumulators: { readonly benefitBalance: readonly AccumulatorBalanceView[] } }
+  >();
+  /** Per case: the provisional estimate shown while offline (benefits.view's changedFrom). */
+  private readonly provisionalEstimates = new Map<string, { total: number; asOf: string }>();
   private readonly confirmedBalances = new Map<string, { cover: number; committed: number; available: number; confirmedAt: string | null }>();
 
   private sequence = 0;
@@ -757,6 +768,59 @@ export class FakeDeskBackend implements DeskConnection {
       }),
     'sync.status': () => ok(this.syncStatus()),
     'devices.status': () => ok(this.devices),
+    'benefits.view': ({ memberId, caseId, packageCode, amount }) =>
+      this.signedIn(() => {
+        if (amount !== undefined && (!Number.isSafeInteger(amount) || amount < 0))
+          return refuse('invalid-input', 'The estimated amount is a whole number of minor units, zero or more.', { field: 'amount' });
+        const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+        if (!member) return refuse('not-found', 'There is no such member on this desk.');
+        let code: string | null = null;
+        let packageAmount: number | null = null;
+        if (caseId !== undefined) {
+          const fakeCase = this.cases.get(caseId);
+          if (!fakeCase || fakeCase.memberId !== memberId) return refuse('not-found', 'There is no such case of this member on this desk.');
+          code = fakeCase.preauth.packageCode;
+          const requested = fakeCase.preauth.requestedAmount ?? (code ? (fakePackages.find((p) => p.code === code)?.price ?? null) : null);
+          const booked = this.bookingSum(caseId);
+          packageAmount = requested === null ? (booked > 0 ? booked : null) : Math.max(requested, booked);
+        } else if (packageCode !== undefined) {
+          const chosen = fakePackages.find((p) => p.code === packageCode);
+          if (!chosen) return refuse('not-found', 'There is no such package on this desk.', { field: 'package' });
+          code = chosen.code;
+          packageAmount = chosen.isUnspecified ? (amount ?? null) : chosen.price;
+        }
+        if (this.isOnline) this.benefitCopies.set(member.familyId, this.statedBenefits(member.familyId));
+        const stated = this.benefitCopies.get(member.familyId) ?? null;
+        const source: BenefitsAtDesk['source'] = stated === null ? 'none' : this.isOnline ? 'server' : 'last-confirmed';
+        const estimate =
+          stated && packageAmount !== null
+            ? estimatePatientPart(stated, { memberId, caseId: caseId ?? null, packageCode: code, packageAmount, now: this.now() })
+            : null;
+        let changedFrom: BenefitsAtDesk['changedFrom'] = null;
+        if (caseId !== undefined && estimate && stated) {
+          const shown = this.provisionalEstimates.get(caseId);
+          if (source === 'last-confirmed') this.provisionalEstimates.set(caseId, { total: estimate.total, asOf: stated.computedAt });
+          else if (shown && shown.total !== estimate.total) changedFrom = shown;
+        }
+        return ok({
+          memberId,
+          familyId: member.familyId,
+          source,
+          computedAt: stated?.computedAt ?? null,
+          unavailable: this.isOnline
+            ? null
+            : {
+                code: 'offline-unavailable',
+                message: 'The server cannot be reached: these are the last figures it confirmed, and the estimate from them is provisional.',
+              },
+          planId: stated ? 'CASHLESS' : null,
+          hasCostSharing: false,
+          balances: stated ? balancesOf(stated.accumulators.benefitBalance, memberId) : [],
+          estimate,
+          isProvisional: source !== 'server' && estimate !== null,
+          changedFrom,
+        } satisfies BenefitsAtDesk);
+      }),
     'settlement.bill': ({ caseId }) =>
       this.signedIn(() => {
         const fakeCase = this.ownCase(caseId);
@@ -1536,6 +1600,68 @@ export class FakeDeskBackend implements DeskConnection {
           submittedAt: payment.receivedAt ?? payment.takenAt,
         })),
       computedAt: this.isoNow(),
+    };
+  }
+
+  /**
+   * What GET /sync/benefits states for a family on the cashless cover (sync-server/src/accumulators/
+   * desk-benefits.ts): no deductible, no maximum, nothing accumulated; this hospital's cases of the
+   * family with what the server placed of their bookings and the shortfall charged to the patient.
+   */
+  private statedBenefits(
+    familyId: string,
+  ): StatedBenefits & { readonly computedAt: string; readonly accumulators: { readonly benefitBalance: AccumulatorBalanceView[] } } {
+    const policyYear = this.now().getUTCFullYear();
+    const line = (
+      memberId: string | null,
+      type: AccumulatorBalanceView['type'],
+      category: AccumulatorBalanceView['category'],
+      allowed: number | null,
+    ): AccumulatorBalanceView => ({
+      unit: memberId === null ? 'family' : 'individual',
+      memberId,
+      type,
+      category,
+      term: 'annual',
+      allowed,
+      used: 0,
+      remaining: allowed,
+      usedByCoverage: { medical: 0, pharmacy: 0 },
+    });
+    const members = fakeMembers.filter((member) => member.familyId === familyId).sort((a, b) => a.memberId.localeCompare(b.memberId));
+    const cases = [...this.cases.values()].filter(
+      (fakeCase) =>
+        fakeCase.familyId === familyId &&
+        fakeCase.hospitalCode === this.hospital.code &&
+        (fakeCase.serverStatus === 'admitted' || fakeCase.serverStatus === 'discharged'),
+    );
+    const placed = (caseId: string) =>
+      this.bookingsOf(caseId).filter((booking) => !booking.isVoided && booking.status !== 'pending' && booking.status !== 'rejected');
+    return {
+      computedAt: this.isoNow(),
+      accumulators: {
+        benefitBalance: [
+          line(null, 'deductible', 'combined', 0),
+          line(null, 'out-of-pocket-maximum', 'combined', null),
+          line(null, 'benefit', 'medical', null),
+          line(null, 'benefit', 'pharmacy', null),
+          ...members.flatMap((member) => [
+            line(member.memberId, 'deductible', 'combined', null),
+            line(member.memberId, 'out-of-pocket-maximum', 'combined', null),
+            line(member.memberId, 'benefit', 'combined', null),
+          ]),
+        ],
+      },
+      // The demo's cashless plan (sync-server/src/demo/seed.ts): every fake family is on it.
+      plan: { ...cashlessPlanYear(policyYear), planId: 'CASHLESS' },
+      isInNetwork: true,
+      waitingPeriods: [],
+      cases: cases.map((fakeCase) => ({
+        caseId: fakeCase.caseId,
+        booked: placed(fakeCase.caseId).reduce((sum, booking) => sum + booking.amount, 0),
+        patientCharged: placed(fakeCase.caseId).reduce((sum, booking) => sum + (booking.shortfallAmount ?? 0), 0),
+        isCopayDue: true,
+      })),
     };
   }
 

@@ -118,3 +118,61 @@ export const PolicyYearQuery = Type.Object(
   { policyYear: Type.Optional(Type.String({ pattern: '^[12][0-9]{3}$', description: 'A policy year, e.g. 2026; the open one if absent' })) },
   closed,
 );
+
+const NullableMinor = Nullable(Minor);
+
+/** A plan year's design as decideCharge (domain/plan-design.ts) reads it: a desk estimates offline with it. */
+export const PlanYearDesign = Type.Object(
+  {
+    planId: Nullable(Type.String()),
+    policyYear: Type.Integer(),
+    familyDeductible: Minor,
+    memberDeductible: NullableMinor,
+    coinsuranceBp: Type.Object({ medical: Type.Integer({ minimum: 0, maximum: 10_000 }), pharmacy: Type.Integer({ minimum: 0, maximum: 10_000 }) }, closed),
+    copayAdmission: Minor,
+    copayPrescription: Minor,
+    memberOutOfPocketMax: NullableMinor,
+    familyOutOfPocketMax: NullableMinor,
+    memberSubLimit: NullableMinor,
+    categoryLimit: Type.Object({ medical: NullableMinor, pharmacy: NullableMinor }, closed),
+    isNetworkRestricted: Type.Boolean(),
+  },
+  closed,
+);
+
+/**
+ * `GET /sync/benefits/:memberId` (issue 14): what a desk needs to tell a patient what they will
+ * pay, online and — from its last copy — offline: the family's and every member's accumulators
+ * (the enquiry, with the time computed), the plan year's design, whether the desk's hospital is in
+ * the plan's network, the waiting periods still running for the family's members, and the
+ * family's cases at the desk's hospital with what their patients have been charged so far.
+ */
+export const DeskBenefits = Type.Object(
+  {
+    memberId: Id,
+    accumulators: AccumulatorEnquiry,
+    plan: PlanYearDesign,
+    isInNetwork: Type.Boolean({ description: "The desk's hospital is in the plan's network (always true on an unrestricted plan)" }),
+    waitingPeriods: Type.Array(Type.Object({ memberId: Id, packageCode: Type.String(), endsAt: Time }, closed), {
+      description: 'Waiting periods of the plan year that have not ended yet for a member of the family',
+    }),
+    cases: Type.Array(
+      Type.Object(
+        {
+          caseId: Id,
+          memberId: Id,
+          status: Type.String(),
+          packageCode: Nullable(Type.String()),
+          requestedAmount: Nullable(Minor),
+          booked: Type.Integer({ minimum: 0, description: 'Sum of the active bookings the server has placed' }),
+          patientCharged: Type.Integer({ description: "What the case's patient account has been charged so far (all kinds)" }),
+          isCopayDue: Type.Boolean({ description: 'No booking of the case has paid the admission co-pay yet' }),
+        },
+        closed,
+      ),
+      { description: "The family's admitted and discharged cases of the year at the desk's hospital" },
+    ),
+  },
+  closed,
+);
+export type DeskBenefitsValue = Static<typeof DeskBenefits>;

@@ -51,7 +51,7 @@ export interface SignedMutation {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-export type RequestPurpose = 'identify-member' | 'pull-templates' | 'patient-bill';
+export type RequestPurpose = 'identify-member' | 'pull-templates' | 'patient-bill' | 'benefits';
 
 export function mutationProofBytes(mutation: SignedMutation, keyId: string, createdAt: string): Buffer {
   return Buffer.from(

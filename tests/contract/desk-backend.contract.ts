@@ -414,5 +414,56 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect((await caseView(motherCase)).status).toBe('admitted');
       expect((await family()).members.find((member) => member.memberId === s1.mother)?.activeCase).toMatchObject({ caseId: motherCase, isOwnHospital: true });
     });
+
+    it('what the patient pays: the accumulators and the estimate online, then the last confirmed copy offline, provisional', async () => {
+      // At admission, before anything is booked: the package chosen, no case yet (S1's cashless cover).
+      const atAdmission = value<'benefits.view'>(await desk.call('benefits.view', { memberId: s1.father, packageCode: 'MG012A' }));
+      expect(atAdmission).toMatchObject({
+        source: 'server',
+        unavailable: null,
+        planId: 'CASHLESS',
+        hasCostSharing: false,
+        isProvisional: false,
+        changedFrom: null,
+      });
+      expect(atAdmission.estimate).toMatchObject({
+        packageAmount: units(6_000),
+        booked: 0,
+        chargedSoFar: 0,
+        rest: units(6_000),
+        total: 0,
+        planPart: units(6_000),
+      });
+      expect(atAdmission.balances.map((b) => [b.unit, b.memberId, b.type, b.category, b.allowed, b.used, b.remaining])).toEqual([
+        ['family', null, 'deductible', 'combined', 0, 0, 0],
+        ['family', null, 'out-of-pocket-maximum', 'combined', null, 0, null],
+        ['family', null, 'benefit', 'medical', null, 0, null],
+        ['family', null, 'benefit', 'pharmacy', null, 0, null],
+        ['individual', s1.father, 'deductible', 'combined', null, 0, null],
+        ['individual', s1.father, 'out-of-pocket-maximum', 'combined', null, 0, null],
+        ['individual', s1.father, 'benefit', 'combined', null, 0, null],
+      ]);
+      const unknownPackage = await desk.call('benefits.view', { memberId: s1.father, packageCode: 'NO-SUCH' });
+      expect(unknownPackage.ok ? null : unknownPackage.error.code).toBe('not-found');
+
+      // The case: 6,000 booked of the 6,000 package, all covered → the patient pays nothing.
+      const caseId = await approvedFatherCase();
+      await book(caseId, 6_000);
+      await desk.sync();
+      const online = value<'benefits.view'>(await desk.call('benefits.view', { memberId: s1.father, caseId }));
+      expect(online.estimate).toMatchObject({ packageAmount: units(6_000), booked: units(6_000), chargedSoFar: 0, rest: 0, total: 0 });
+      expect(online.source).toBe('server');
+
+      // Offline: the same figures, from the copy, with the time the server computed them.
+      await desk.setOnline(false);
+      const offline = value<'benefits.view'>(await desk.call('benefits.view', { memberId: s1.father, caseId }));
+      expect(offline).toMatchObject({ source: 'last-confirmed', computedAt: online.computedAt, isProvisional: true, changedFrom: null });
+      expect(offline.unavailable?.code).toBe('offline-unavailable');
+      expect(offline.estimate?.total).toBe(0);
+      // The copy is the family's: the mother's figures are in it too.
+      const mother = value<'benefits.view'>(await desk.call('benefits.view', { memberId: s1.mother }));
+      expect(mother).toMatchObject({ source: 'last-confirmed', computedAt: online.computedAt, estimate: null, isProvisional: false });
+      expect(mother.balances.filter((b) => b.memberId !== null).map((b) => b.memberId)).toEqual([s1.mother, s1.mother, s1.mother]);
+    });
   });
 }

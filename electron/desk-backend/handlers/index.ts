@@ -1,4 +1,5 @@
 import type { DeskApiHandlers, DeskChannel } from '../../desk-api/contract';
+import { benefitHandlers } from './benefits';
 import { bookingHandlers } from './bookings';
 import { caseHandlers } from './cases';
 import type { DeskCore, HandlerModule, SlotTools } from './context';
@@ -20,6 +21,7 @@ export const handlerModules = {
   preauth: preauthHandlers,
   bookings: bookingHandlers,
   settlement: settlementHandlers,
+  benefits: benefitHandlers,
   system: systemHandlers,
 } as const;
 
@@ -46,6 +48,7 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.preauth(desk, tools),
     ...handlerModules.bookings(desk, tools),
     ...handlerModules.settlement(desk, tools),
+    ...handlerModules.benefits(desk, tools),
     ...handlerModules.system(desk, tools),
   };
 }

@@ -19,7 +19,7 @@ import type { Sql } from '../db/database';
 
 export type SourceKind = 'booking' | 'booking-void' | 'pharmacy-claim' | 'pharmacy-reversal' | 'exchange' | 'carry-over' | 'correction';
 
-interface PlanYearRow {
+export interface PlanYearRow {
   plan_id: string;
   policy_year: number;
   family_deductible: number;
@@ -42,7 +42,7 @@ export interface AccountPlan {
   readonly hasCostSharing: boolean;
 }
 
-function planYearOf(row: PlanYearRow): PlanYear {
+export function planYearOf(row: PlanYearRow): PlanYear {
   return {
     planId: row.plan_id,
     policyYear: row.policy_year,

@@ -40,6 +40,10 @@ import { biometricTransportKey } from '../identity/biometric-seal';
 import { applyPush, type PushOptions } from './push';
 import { findingUnder } from '../strict-json';
 import { PatientBill } from '@contract/settlement';
+import { DeskBenefits } from '@contract/accumulators';
+import type { RequestPurpose } from '../../node-shared/operator-proof';
+import { deskBenefits } from '../accumulators/desk-benefits';
+import { requireFamilyInReach } from '../identity/reach';
 import { patientBill } from '../settlement/reads';
 import { checkRequestProof, proofRefusal, registerOperatorKeyRoutes, requestProofFromHeader } from './operator-keys';
 
@@ -99,6 +103,29 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   const desk = async (request: FastifyRequest): Promise<DeskPrincipal> => {
     checkProtocol(request);
     return authenticateDesk(db, request.headers.authorization);
+  };
+  /**
+   * A desk read by one of its operators (GET, online only): the desk credential says which
+   * hospital, the operator's request proof in a header says who reads (issue 13 item 4), as
+   * /sync/identify's body does; the operator must be an active operator of that hospital.
+   */
+  const provenReader = async (
+    request: FastifyRequest,
+    purpose: RequestPurpose,
+    signed: Readonly<Record<string, string>>,
+  ): Promise<{ operatorId: OperatorId; roles: Principal['roles']; hospitalId: HospitalId }> => {
+    const principal = await desk(request);
+    const { operatorId } = request.query as { operatorId: string };
+    const proven = await checkRequestProof(db, principal, purpose, requestProofFromHeader(request.headers[operatorProofHeader]), signed, now());
+    if (!proven.ok) throw new RefusedError(proven.refusal);
+    if (proven.operatorId !== operatorId) throw new RefusedError(proofRefusal('wrong-key'));
+    const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
+      'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
+      [operatorId],
+    );
+    if (!operator?.is_active || operator.hospital_id !== principal.hospitalId)
+      throw fail('forbidden-role', "The operator is not an active operator of this desk's hospital.");
+    return { operatorId: operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: principal.hospitalId as HospitalId };
   };
 
   app.post(
@@ -450,21 +477,40 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       ...describedExactly,
     },
     async (request) => {
-      const principal = await desk(request);
-      const { operatorId } = request.query as { operatorId: string };
       const caseId = (request.params as { caseId: string }).caseId;
-      // The desk credential says which hospital; the operator's proof (a header: this is a GET) says who reads, as /sync/identify's body does.
-      const proven = await checkRequestProof(db, principal, 'patient-bill', requestProofFromHeader(request.headers[operatorProofHeader]), { caseId }, now());
-      if (!proven.ok) throw new RefusedError(proven.refusal);
-      if (proven.operatorId !== operatorId) throw new RefusedError(proofRefusal('wrong-key'));
-      const [operator] = await db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
-        'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
-        [operatorId],
-      );
-      if (!operator?.is_active || operator.hospital_id !== principal.hospitalId)
-        throw fail('forbidden-role', "The operator is not an active operator of this desk's hospital.");
-      const reader = { operatorId: operatorId as OperatorId, roles: operator.roles.filter(isRole), hospitalId: principal.hospitalId as HospitalId };
+      const reader = await provenReader(request, 'patient-bill', { caseId });
       return patientBill(db, reader, caseId);
+    },
+  );
+
+  app.get(
+    '/sync/benefits/:memberId',
+    {
+      schema: {
+        tags: ['sync'],
+        summary:
+          "A member's family's accumulators (allowed, used, remaining, with the time computed), the plan year and the family's cases at the desk's hospital: what a desk estimates the patient's part from, online and from its last copy offline (issue 14)",
+        security: deskSecurity,
+        params: Type.Object({ memberId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
+        querystring: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        response: { 200: DeskBenefits, ...errors },
+      },
+      ...describedExactly,
+    },
+    async (request) => {
+      const memberId = (request.params as { memberId: string }).memberId;
+      const reader = await provenReader(request, 'benefits', { memberId });
+      return db.transaction(async (sql) => {
+        await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const [member] = await sql.query<{ family_id: string; open_year: number }>(
+          'SELECT m.family_id, (SELECT policy_year FROM schemes WHERE is_current) AS open_year FROM members m WHERE m.id = $1',
+          [memberId],
+        );
+        if (!member) throw fail('not-found', `There is no member ${memberId}.`);
+        // Only a family the hospital serves (issue 13 item 8), as GET /members/:id/accumulators.
+        await requireFamilyInReach(sql, reader.hospitalId, member.family_id, `member ${memberId}`);
+        return deskBenefits(sql, memberId, member.family_id, reader.hospitalId, member.open_year);
+      });
     },
   );
 

@@ -9,6 +9,7 @@ import { waitingAgainst } from '../app/waiting';
 import type { ConsoleCase } from '../data/documents';
 import type { ConsoleWorkspaceDefinition } from '../workspaces';
 import { AuditTrail } from './AuditTrail';
+import { AccumulatorsPanel } from './AccumulatorsPanel';
 import { DecisionOutcomeContext } from './DecisionForm';
 
 function Definitions({ items }: { readonly items: readonly (readonly [string, ReactNode])[] }) {
@@ -62,6 +63,7 @@ export function CaseScreen({ caseId, workspaces }: { readonly caseId: string; re
         <PreauthPanel caseDoc={caseDoc} now={now} />
         <BalancePanel caseDoc={caseDoc} />
       </div>
+      <AccumulatorsPanel memberId={caseDoc.member.id} version={caseDoc} />
       <p className="decision-outcome" role="status">
         {outcome?.caseId === caseDoc.caseId ? outcome.message : null}
       </p>

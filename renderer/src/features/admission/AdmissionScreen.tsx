@@ -7,6 +7,7 @@ import { admitIdentityArguments, type IdentityEvidence } from '../identity/ident
 import { identityMethodLabel } from '../../shared/labels';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
+import { BenefitsPanel } from '../benefits/BenefitsPanel';
 import { emptyPreauthDraft, preauthRequestOf, PreauthRequestFields, type PreauthDraft } from './PreauthRequestFields';
 
 /** Admit an identified member and ask for pre-authorization of a treatment package. */
@@ -119,6 +120,7 @@ function AdmissionForm({ family, member, evidence }: { readonly family: FamilyVi
       <div className="panel">
         <PreauthRequestFields draft={draft} onChange={setDraft} family={family} problem={problem} />
       </div>
+      {draft.pkg ? <AdmissionEstimate memberId={member.memberId} draft={draft} /> : null}
       {error ? <ErrorNotice error={error} /> : null}
       {admittedCaseId ? (
         <p>
@@ -137,4 +139,13 @@ function AdmissionForm({ family, member, evidence }: { readonly family: FamilyVi
       </div>
     </form>
   );
+}
+
+/** The patient's estimate for the chosen package, before anything is booked (issue 14). */
+function AdmissionEstimate({ memberId, draft }: { readonly memberId: string; readonly draft: PreauthDraft }) {
+  const { session } = useDesk();
+  const request = preauthRequestOf(draft, session.scheme);
+  if (!draft.pkg || (draft.pkg.isUnspecified && !request.ok)) return null;
+  const amount = request.ok ? request.request.estimatedAmount : undefined;
+  return <BenefitsPanel memberId={memberId} packageCode={draft.pkg.code} {...(amount !== undefined ? { amount } : {})} />;
 }

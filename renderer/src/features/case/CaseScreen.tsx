@@ -13,6 +13,7 @@ import { EnhancementPanel } from './EnhancementPanel';
 import { HoldSummary } from './HoldSummary';
 import { PreauthPanel } from './PreauthPanel';
 import { PatientBillPanel } from '../settlement/PatientBillPanel';
+import { BenefitsPanel } from '../benefits/BenefitsPanel';
 
 /** One case, live: pre-auth decisions, hold, bookings and the family balance update as they happen. */
 export function CaseScreen({ caseId }: { readonly caseId: string }) {
@@ -66,6 +67,7 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
         </div>
         <div className="case-side">
           <HoldSummary liveCase={liveCase} />
+          {liveCase.status === 'rejected' ? null : <BenefitsPanel memberId={liveCase.memberId} caseId={liveCase.caseId} />}
           {family.status === 'ready' ? (
             <BalanceBar balance={family.value.balance} pendingAmount={family.value.pendingAmount} heading="Family cover" />
           ) : family.status === 'loading' ? (

@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import type { DeskPaymentView, PaymentMethod, PaymentReceiptAtDesk, SecondaryPayer } from '@desk-api/contract';
 import type { PatientBillValue } from '@contract/settlement';
-import { useDesk, useScheme } from '../../app/desk-context';
+import { useScheme } from '../../app/desk-context';
+import { useSyncProgress } from '../../shared/hooks/use-sync-progress';
 import { useDeskCommand, useDeskQuery } from '../../shared/hooks/use-desk-request';
 import { currencySymbol, minorToInput } from '../../shared/money';
 import { formatTime } from '../../shared/time';
@@ -18,25 +19,6 @@ import {
   type PaymentDraft,
   type PaymentProblems,
 } from './payment-draft';
-
-/**
- * Call `onProgress` whenever a sync has moved something: the outbox shrank or grew, a pull
- * completed, the desk went on or off line. Payments are not replicated, so the bill and a
- * receipt are read again on these, not on `replication.changed`.
- */
-function useSyncProgress(onProgress: () => void): void {
-  const { client } = useDesk();
-  const last = useRef<string | null>(null);
-  useEffect(
-    () =>
-      client.on('sync.status', (status) => {
-        const key = `${status.lastSyncAt ?? ''}|${status.pendingMutations}|${String(status.isOnline)}`;
-        if (last.current !== null && last.current !== key) onProgress();
-        last.current = key;
-      }),
-    [client, onProgress],
-  );
-}
 
 /**
  * The patient's bill of a discharged case and the payment desk: each line with the plan's and the
