@@ -8,6 +8,7 @@ import { maxAmount } from '../domain/money';
 import { reasonCodes } from '../domain/adjudication';
 import { roles, type Role } from '../domain/ids';
 import { faceDescriptorLength } from '../domain/biometrics';
+import { identityDocumentTypes } from '../domain/identity-evidence';
 
 /** A plain UUID: the 'uuid' format alone also accepts a urn:uuid: prefix, which PostgreSQL refuses. */
 export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -32,6 +33,39 @@ const ClaimLineDecisions = Type.Array(
     strict,
   ),
   { minItems: 1, maxItems: 500 },
+);
+
+/**
+ * Match evidence of an admission (issue 13 item 6; domain/identity-evidence.ts). Signed with the
+ * operator's key over node-shared/operator-proof.ts `matchEvidenceBytes`: this evidence, the desk
+ * (the key's), operator, case, member and method.
+ */
+const EvidenceSignature = {
+  capturedAt: Type.String({ format: 'date-time', maxLength: 40, description: "When the match (or the document check) was made, by the desk's clock" }),
+  keyId: Uuid("The operator's signing key (registered at online sign-in, POST /sync/operator-keys)"),
+  signature: Type.String({ pattern: '^[A-Za-z0-9_-]{86}$', description: 'Ed25519 signature, base64url, of matchEvidenceBytes' }),
+};
+export const BiometricEvidence = Type.Object(
+  {
+    kind: Type.Enum(['fingerprint', 'face'], { description: 'The modality matched: the same as identityMethod' }),
+    enrolmentId: Uuid('The enrolment the capture matched (the id of the biometrics document the desk pulled)'),
+    score: Type.Number({
+      minimum: 0,
+      maximum: 65_535,
+      description: "fingerprint: the module's match score (0–65,535); face: the engine's similarity (0–1)",
+    }),
+    ...EvidenceSignature,
+  },
+  strict,
+);
+export const DocumentEvidence = Type.Object(
+  {
+    kind: Type.Literal('document'),
+    documentType: Type.Enum([...identityDocumentTypes]),
+    numberLast4: Type.String({ pattern: '^[0-9A-Za-z]{4}$', description: "The document number's last 4 characters (never the whole number)" }),
+    ...EvidenceSignature,
+  },
+  strict,
 );
 
 /** Supporting documents declared with a claim: metadata only (the desk does not upload files yet). */
@@ -89,6 +123,12 @@ export const commandBodies = {
           maxLength: 40,
           description:
             "When the operator admitted the patient, from the desk's clock (an admission made offline reaches the server later). At most 5 minutes ahead of the server's clock and 7 days behind it; its policy year is the case's. Absent: the server's receipt time.",
+        }),
+      ),
+      evidence: Type.Optional(
+        Type.Union([BiometricEvidence, DocumentEvidence], {
+          description:
+            'For identityMethod fingerprint, face (what matched) or document (what was shown, attested): signed by the operator. Missing or failing evidence does not refuse the admission; it sends the case to identity review.',
         }),
       ),
     },

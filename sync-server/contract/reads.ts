@@ -210,6 +210,10 @@ export const IdentityOverrides = Type.Object(
           caseId: Id,
           memberId: Id,
           hospitalCode: Type.String(),
+          method: Type.Enum(['override', 'document', 'closed-year', 'unverified-evidence', 'sampled'], {
+            description:
+              'Why the case is listed: an override, a document alone, a closed policy year, biometric evidence missing or failed (issue 13 item 6), or a verified match sampled for review',
+          }),
           reason: Type.String(),
           supervisorName: Nullable(Type.String()),
           createdAt: Time,

@@ -12,6 +12,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { closed, Nullable, Id, Time, Minor, Count } from './primitives';
 import type { ErrorCode, RejectionCode } from '../domain/outcomes';
 import { roles } from '../domain/ids';
+import { evidenceOutcomes } from '../domain/identity-evidence';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
 import { PatientAccountTotals } from './settlement';
@@ -92,8 +93,15 @@ export const commandResults = {
       familyId: Id,
       identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
       flaggedForReview: Type.Boolean({
-        description: 'Identity not proven by the patient (override, document), or an admission stamped in a closed policy year: listed for HA/ADMIN review',
+        description:
+          'Listed for HA/ADMIN identity review: identity not proven by the patient (override, document), biometric match evidence missing or failed, a verified match sampled for review, or an admission stamped in a closed policy year',
       }),
+      identityEvidence: Nullable(
+        Type.Enum([...evidenceOutcomes], {
+          description:
+            "What the server found of the admission's evidence (issue 13 item 6): verified (a biometric match), attested (a document, signed by the operator), or the problem; null for otp and override",
+        }),
+      ),
       admittedAt: Type.String({
         format: 'date-time',
         description: "When the operator admitted the patient (the desk's stamp, or the receipt time when none was sent or it was a little ahead)",

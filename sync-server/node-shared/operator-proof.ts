@@ -23,6 +23,7 @@ import { canonicalJson } from './canonical-json';
 export const mutationProofVersion = 'coverdesk-mutation/1';
 export const requestProofVersion = 'coverdesk-request/1';
 export const keyRegistrationVersion = 'coverdesk-operator-key/1';
+export const matchEvidenceVersion = 'coverdesk-match-evidence/1';
 
 /** What signs a mutation: the proof the desk stores with the outbox entry and pushes with it. */
 export interface MutationProof {
@@ -88,6 +89,27 @@ export function requestProofBytes(
     }),
     'utf8',
   );
+}
+
+/** What an admission's match evidence is about: it verifies for this admission only (issue 13 item 6). */
+export interface EvidenceSubject {
+  readonly deskId: string;
+  readonly operatorId: string;
+  readonly caseId: string;
+  readonly memberId: string;
+  readonly identityMethod: string;
+}
+
+/**
+ * The bytes an admission's match evidence signs (issue 13 item 6): the evidence as sent (without
+ * its signature: enrolment, score, capture time or the document's type and last 4, key id) bound
+ * to the desk, operator, case, member and method. Its own signature rather than only the outbox
+ * entry's, so it verifies on every path an admission takes (pushed, online, a direct command)
+ * and cannot be lifted into another case's admission.
+ */
+export function matchEvidenceBytes(subject: EvidenceSubject, evidence: Readonly<Record<string, unknown>>): Buffer {
+  const { signature: _signature, ...signed } = evidence;
+  return Buffer.from(canonicalJson({ v: matchEvidenceVersion, ...subject, evidence: signed }), 'utf8');
 }
 
 export function keyRegistrationBytes(deskId: string, operatorId: string, publicKey: string): Buffer {

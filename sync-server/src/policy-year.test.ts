@@ -44,7 +44,14 @@ describeEachBackend('policy years (%s)', (backend) => {
     const admitted = resultOf(
       await server.command(desk, 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint', admittedAt: now.toISOString() }),
     );
-    expect(admitted).toMatchObject({ policyYear: 2026, admittedAt: now.toISOString(), flaggedForReview: false });
+    // Listed for identity review only because it carries no match evidence (issue 13 item 6), not for its year.
+    expect(admitted).toMatchObject({ policyYear: 2026, admittedAt: now.toISOString(), identityEvidence: 'missing' });
+    const listed = ((await server.get(ha, '/reviews/identity-overrides')).body as { overrides: { caseId: string; method: string; reason: string }[] })
+      .overrides;
+    expect(listed.find((review) => review.caseId === fatherCase)).toMatchObject({
+      method: 'unverified-evidence',
+      reason: expect.not.stringContaining('policy year'),
+    });
     expect(resultOf(await server.command(desk, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' }))).toMatchObject({
       holdAmount: units(6000),
       family: { committed: units(6000), available: units(4000) },

@@ -335,7 +335,11 @@ export function apply(state: ModelState, request: Request): Expected {
       const id = String(body.caseId);
       state.cases[id] = { id, member, hospital: desk!, year, status: 'admitted', preauth: null, hold: null, bookings: [], claimId: null };
       state.caseOrder.push(id);
-      return ok({ caseId: id, status: 'admitted', policyYear: year, flaggedForReview: year < openYear(state) });
+      // Listed for identity review: a closed year's stamp, or an identity not proven — a fingerprint or
+      // face claimed without match evidence (issue 13 item 6; the walk sends none), a document, an override.
+      const method = String(body.identityMethod);
+      const isUnproven = method === 'fingerprint' || method === 'face' ? body.evidence === undefined : method !== 'otp';
+      return ok({ caseId: id, status: 'admitted', policyYear: year, flaggedForReview: year < openYear(state) || isUnproven });
     }
     case 'request-preauth': {
       const found = visibleCase(state, actor, body.caseId);

@@ -3,6 +3,8 @@ import type { CommandBody } from '@contract/commands';
 import { admissionTime, policyYearOf } from '@domain/policy-year';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
+import { evidenceProblemSentences } from '@domain/identity-evidence';
+import { checkEvidenceShape, checkMatchEvidence, evidenceReviewReason, type EvidenceFinding } from '../identity/match-evidence';
 import { type CommandContext, type CommandResult } from './context';
 
 export async function admit(context: CommandContext, body: CommandBody<'admit'>): Promise<CommandResult<'admit'>> {
@@ -26,6 +28,7 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
   if (body.identityMethod === 'override' && (!body.overrideReason || !body.supervisorName)) {
     throw fail('invalid-input', "An identity override needs a written reason (at least 15 characters) and the authorising supervisor's name.");
   }
+  checkEvidenceShape(body);
   // The time the operator admitted the patient (issue 12 item 4), possibly offline hours ago; its
   // policy year is the case's. receivedAt is when the server heard of it.
   const receivedAt = context.services.now();
@@ -87,9 +90,14 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     ],
   );
   if (inserted.length === 0) return activeElsewhere();
+  // The desk's match evidence (issue 13 item 6), checked and kept; what fails is not refused.
+  const evidence = await checkMatchEvidence(context, body, when.admittedAt);
   // Identity not proven by the patient's body or phone goes to the review queue: an override
-  // (unconscious patient, supervisor named) and an admission on a document alone (issue 12 item 23).
-  const review = identityReview(body) ?? yearReview(policyYear, context.scheme.policy_year);
+  // (unconscious patient, supervisor named), an admission on a document alone (issue 12 item 23),
+  // a biometric claim whose evidence is missing or failed, and a sample of the verified ones.
+  const identity = identityReview(body, evidence);
+  const year = yearReview(policyYear, context.scheme.policy_year);
+  const review = identity && year ? { ...identity, reason: `${identity.reason} ${year.reason}` } : (identity ?? year);
   if (review) {
     await context.sql.defer(
       'INSERT INTO identity_overrides (case_id, member_id, hospital_id, reason, supervisor_name, created_by, method) VALUES ($1, $2, $3, $4, $5, $6, $7)',
@@ -107,6 +115,7 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
       memberId: member.id,
       hospitalId,
       identityMethod: body.identityMethod,
+      identityEvidence: evidence.outcome,
       admittedAt: when.admittedAt.toISOString(),
       receivedAt: receivedAt.toISOString(),
       policyYear,
@@ -119,6 +128,7 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     familyId: member.family_id,
     identityMethod: body.identityMethod,
     flaggedForReview: review !== null,
+    identityEvidence: evidence.outcome,
     admittedAt: when.admittedAt.toISOString(),
     policyYear,
   };
@@ -139,17 +149,37 @@ function yearReview(policyYear: number, openYear: number): { method: 'closed-yea
 }
 
 /** What the identity review queue records for an admission, or null when identity was proven. */
-function identityReview(body: CommandBody<'admit'>): { method: 'override' | 'document'; reason: string; supervisorName: string | null } | null {
+function identityReview(
+  body: CommandBody<'admit'>,
+  evidence: EvidenceFinding,
+): { method: 'override' | 'document' | 'unverified-evidence' | 'sampled'; reason: string; supervisorName: string | null } | null {
   switch (body.identityMethod) {
     case 'override':
       return { method: 'override', reason: body.overrideReason ?? '', supervisorName: body.supervisorName ?? null };
     case 'document':
       return {
         method: 'document',
-        reason: "Admitted on a document alone: no fingerprint, face or one-time code proved this patient's identity.",
+        reason: `Admitted on a document alone: no fingerprint, face or one-time code proved this patient's identity. ${documentFinding(body, evidence)}`,
         supervisorName: null,
       };
-    default:
+    case 'fingerprint':
+    case 'face': {
+      const reason = evidenceReviewReason(evidence);
+      if (reason === null) return null;
+      return { method: evidence.outcome === 'verified' ? 'sampled' : 'unverified-evidence', reason, supervisorName: null };
+    }
+    case 'otp':
       return null;
   }
+}
+
+/** What the server could say of a document admission's attestation (it can check only the scheme's own card). */
+function documentFinding(body: CommandBody<'admit'>, evidence: EvidenceFinding): string {
+  const attested = body.evidence?.kind === 'document' ? body.evidence : null;
+  if (!attested || evidence.outcome === null) return 'The operator attested no document.';
+  const what = `The operator attested a ${attested.documentType} ending ${attested.numberLast4}`;
+  if (evidence.outcome !== 'attested') return `${what}, but: ${evidenceProblemSentences[evidence.outcome === 'verified' ? 'missing' : evidence.outcome]}`;
+  return attested.documentType === 'health-card'
+    ? `${what}, matching the member's registered health card.`
+    : `${what} (signed by the operator; the server cannot check this document).`;
 }

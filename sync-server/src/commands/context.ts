@@ -22,6 +22,12 @@ export interface SchemeRow {
   time_zone: string;
   /** The month (1–12) a policy year starts in; `policy_year` is the open year (migration 023). */
   year_start_month: number;
+  /** Match evidence (issue 13 item 6, migration 039): the fingerprint module's least match score. */
+  fingerprint_min_score: number;
+  /** The face engine's least similarity, in basis points (6,000 = 0.6). */
+  face_min_similarity_bp: number;
+  /** The share of verified biometric admissions sampled for review, in basis points. */
+  identity_sample_bp: number;
 }
 
 /** The money parameters of one policy year: the open year's from the scheme row, a closed year's as frozen at its roll-over. */

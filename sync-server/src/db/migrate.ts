@@ -31,6 +31,7 @@ import { sql as accumulators } from './migrations/031-accumulators';
 import { sql as pharmacyClaims } from './migrations/032-pharmacy-claims';
 import { sql as accumulatorExchange } from './migrations/033-accumulator-exchange';
 import { sql as fhirEnhancements } from './migrations/042-fhir-enhancements';
+import { sql as identityEvidence } from './migrations/039-identity-evidence';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -68,6 +69,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 32, name: 'pharmacy-claims', sql: pharmacyClaims },
   { version: 33, name: 'accumulator-exchange', sql: accumulatorExchange },
   { version: 42, name: 'fhir-enhancements', sql: fhirEnhancements },
+  // 039 (issue 13 item 6) was numbered before 042 landed and runs after it.
+  { version: 39, name: 'identity-evidence', sql: identityEvidence },
 ];
 
 /**

@@ -104,7 +104,7 @@ export async function readRoutes(app: FastifyInstance, options: ReadRouteOptions
       ...describedExactly,
       schema: {
         tags: ['reads'],
-        summary: 'Admissions by identity override, for review (HA, ADMIN)',
+        summary: 'The identity review queue: overrides, documents, unverified or sampled biometric admissions, closed-year stamps (HA, ADMIN)',
         security: bearer,
         response: { 200: IdentityOverrides, ...errorResponses },
       },
@@ -113,7 +113,7 @@ export async function readRoutes(app: FastifyInstance, options: ReadRouteOptions
       const principal = auth.principalOf(request);
       if (!principal.roles.some((role) => role === 'HA' || role === 'ADMIN')) throw fail('forbidden-role', 'Only HA and ADMIN review identity overrides.');
       const rows = await db.query(
-        `SELECT o.case_id AS "caseId", o.member_id AS "memberId", h.code AS "hospitalCode", o.reason, o.supervisor_name AS "supervisorName",
+        `SELECT o.case_id AS "caseId", o.member_id AS "memberId", h.code AS "hospitalCode", o.method, o.reason, o.supervisor_name AS "supervisorName",
               o.created_at AS "createdAt", o.reviewed_at AS "reviewedAt", o.review_note AS "reviewNote"
          FROM identity_overrides o JOIN hospitals h ON h.id = o.hospital_id ORDER BY (o.reviewed_at IS NOT NULL), o.created_at DESC`,
       );

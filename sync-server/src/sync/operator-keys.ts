@@ -34,7 +34,7 @@ export const proofClockSkewMs = 5 * 60_000;
 /** An online request's proof is fresh for this long (identify, template pulls, online commands). */
 export const requestProofMaxAgeMs = 5 * 60_000;
 
-interface KeyRow {
+export interface KeyRow {
   operator_id: string;
   desk_id: string;
   public_key: string;
@@ -60,7 +60,7 @@ export function proofRefusal(reason: OperatorProofReason): Refusal {
   return { kind: 'error', code: 'operator-proof-refused', message: sentences[reason], details: { reason } };
 }
 
-async function keyRow(db: Database, keyId: string): Promise<KeyRow | undefined> {
+export async function keyRow(db: Pick<Database, 'query'>, keyId: string): Promise<KeyRow | undefined> {
   const [row] = await db.query<KeyRow>(
     'SELECT operator_id, desk_id, public_key, issued_at, expires_at, superseded_at, revoked_at FROM operator_keys WHERE id = $1',
     [keyId],
@@ -73,7 +73,13 @@ async function keyRow(db: Database, keyId: string): Promise<KeyRow | undefined> 
  * not revoked now. A revoked key verifies nothing pushed after its revocation, whatever it claims:
  * a key of a deactivated operator may be in someone else's hands, and backdating is free.
  */
-function keyValidity(row: KeyRow | undefined, desk: DeskPrincipal, operatorId: string, madeAt: number, now: number): OperatorProofReason | null {
+export function keyValidity(
+  row: KeyRow | undefined,
+  desk: Pick<DeskPrincipal, 'deskId'>,
+  operatorId: string,
+  madeAt: number,
+  now: number,
+): OperatorProofReason | null {
   if (!row) return 'unknown-key';
   if (row.operator_id !== operatorId || row.desk_id !== desk.deskId) return 'wrong-key';
   if (row.revoked_at) return 'key-revoked';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { PushMutationValue, RequestProofValue } from '@contract/sync';
 import {
   keyRegistrationBytes,
+  matchEvidenceBytes,
   mutationProofBytes,
   newOperatorKeyPair,
   privateKeyOf,
@@ -29,6 +30,11 @@ export interface OperatorSigner {
   requestProof(purpose: RequestPurpose, request: Record<string, unknown>, signedAt?: string): RequestProofValue;
   /** The pull header value (templates are sent only with one). */
   pullHeader(signedAt?: string): string;
+  /** An admission's match evidence (issue 13 item 6), signed for that case, member and method. */
+  evidence<const E extends Record<string, unknown>>(
+    admission: { readonly caseId: string; readonly memberId: string; readonly identityMethod: string },
+    evidence: E,
+  ): E & { readonly keyId: string; readonly signature: string };
 }
 
 export async function registerOperatorKey(server: TestServer, deskAuthorization: string, username: string, password?: string): Promise<OperatorSigner> {
@@ -69,6 +75,11 @@ export async function registerOperatorKey(server: TestServer, deskAuthorization:
       },
     }),
     requestProof,
+    evidence: (admission, evidence) => {
+      const unsigned = { ...evidence, keyId };
+      const subject = { deskId, operatorId, caseId: admission.caseId, memberId: admission.memberId, identityMethod: admission.identityMethod };
+      return { ...unsigned, signature: signBytes(privateKey, matchEvidenceBytes(subject, unsigned)) };
+    },
     pullHeader: (signedAt) => Buffer.from(JSON.stringify(requestProof('pull-templates', {}, signedAt))).toString('base64url'),
   };
 }
