@@ -256,8 +256,11 @@ describeEachBackend('S1 through /fhir with fhir-kit-client, against the native p
 
   it('the client reads the CapabilityStatement and finds the token endpoint, $submit and the types it needs', async () => {
     const metadata = await valid(new Client({ baseUrl: base }).capabilityStatement());
-    const resources = (metadata.rest as { resource: { type: string; operation?: { name: string }[] }[] }[])[0]!.resource;
+    const resources = (metadata.rest as { resource: { type: string; interaction: { code: string }[]; operation?: { name: string }[] }[] }[])[0]!.resource;
     expect(resources.find((r) => r.type === 'Claim')?.operation?.map((o) => o.name)).toContain('submit');
+    // The writes this client does besides $submit: the eligibility request, and the answer to a query (Task update).
+    expect(resources.find((r) => r.type === 'CoverageEligibilityRequest')?.interaction.map((i) => i.code)).toEqual(['create']);
+    expect(resources.find((r) => r.type === 'Task')?.interaction.map((i) => i.code)).toContain('update');
     expect(resources.map((r) => r.type)).toEqual(expect.arrayContaining(['ClaimResponse', 'PaymentReconciliation', 'CoverageEligibilityRequest', 'Task']));
   });
 
