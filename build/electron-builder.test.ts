@@ -52,11 +52,11 @@ describe('electron-builder configuration', () => {
     });
   });
 
-  it('rebuilds better-sqlite3 for Electron before packing, and can tell which ABI a build registers', () => {
+  it('rebuilds better-sqlite3-multiple-ciphers for Electron before packing, and can tell which ABI a build registers', () => {
     const scripts = (JSON.parse(readFileSync(here('../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts.dist).toMatch(/tsx build\/rebuild-native\.ts && electron-builder /);
     // node_modules holds Node's build here (npm install): it registers Node's module version.
-    expect(registeredAbi(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'))).toBe(process.versions.modules);
+    expect(registeredAbi(require.resolve('better-sqlite3-multiple-ciphers/build/Release/better_sqlite3.node'))).toBe(process.versions.modules);
   });
 
   it('npm run dist builds for the OS it runs on (a Linux machine cannot build the Windows and macOS installers)', () => {
@@ -70,7 +70,7 @@ describe('electron-builder configuration', () => {
  * electron-builder --dir, exactly as `npm run dist` packs the app, but with `electronDist` pointing
  * at a folder that stands in for the Electron binary (a script saying so: the real zip comes from
  * github.com, unreachable here) and npmRebuild off (Electron's headers come from electronjs.org,
- * unreachable too; and a rebuild would replace the Node build of better-sqlite3 in the shared
+ * unreachable too; and a rebuild would replace the Node build of better-sqlite3-multiple-ciphers in the shared
  * node_modules). What is checked is everything electron-builder itself produces: the asar, what is
  * unpacked beside it, and that the bundles find every module they require in the packed app.
  */
@@ -160,7 +160,7 @@ describe('the packed app folder (electron-builder --dir, no network)', () => {
     expect(files.filter((file) => file.startsWith('/node_modules/@') && !file.startsWith('/node_modules/@serialport'))).toEqual([]);
     const packages = new Set(files.map((file) => /^\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1]).filter((name): name is string => name !== undefined));
     expect([...packages].filter((name) => !name.startsWith('@serialport')).sort()).toEqual([
-      'better-sqlite3',
+      'better-sqlite3-multiple-ciphers',
       'bindings',
       'debug',
       'file-uri-to-path',
@@ -174,7 +174,7 @@ describe('the packed app folder (electron-builder --dir, no network)', () => {
 
     // Native code lies unpacked beside the asar, where the OS can load it.
     const unpacked = join(resources, 'app.asar.unpacked/node_modules');
-    expect(existsSync(join(unpacked, 'better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
+    expect(existsSync(join(unpacked, 'better-sqlite3-multiple-ciphers/build/Release/better_sqlite3.node'))).toBe(true);
     expect(readdirSync(join(unpacked, '@serialport/bindings-cpp/prebuilds/linux-x64'))).toContain('@serialport+bindings-cpp.glibc.node');
     expect(existsSync(join(unpacked, 'node-hid/prebuilds/HID-linux-x64/node-napi-v4.node'))).toBe(true);
 
@@ -189,9 +189,9 @@ describe('the packed app folder (electron-builder --dir, no network)', () => {
         if (name !== 'electron' && !name.startsWith('node:') && !builtinModules.includes(name) && !name.startsWith('.')) required.add(name);
       }
     }
-    expect([...required].sort()).toEqual(['better-sqlite3', 'node-hid', 'serialport']);
+    expect([...required].sort()).toEqual(['better-sqlite3-multiple-ciphers', 'node-hid', 'serialport']);
     const probe = `const r = require('node:module').createRequire(${JSON.stringify(join(app, 'dist/electron/main.cjs'))});
-const Database = r('better-sqlite3'); const db = new Database(':memory:'); const row = db.prepare('SELECT 41 + 1 AS answer').get(); db.close();
+const Database = r('better-sqlite3-multiple-ciphers'); const db = new Database(':memory:'); const row = db.prepare('SELECT 41 + 1 AS answer').get(); db.close();
 const { SerialPort } = r('serialport'); const hid = r('node-hid');
 Promise.all([SerialPort.list(), Promise.resolve(hid.devices())]).then(([ports, devices]) => {
   const outside = Object.keys(require.cache).filter((file) => file.includes('node_modules') && !file.startsWith(${JSON.stringify(app)}));

@@ -1,16 +1,16 @@
 /**
- * `npm run dist`, before electron-builder: rebuild better-sqlite3 for Electron's ABI, and check
- * that it really is. Only better-sqlite3 needs it: serialport and node-hid load the N-API
+ * `npm run dist`, before electron-builder: rebuild better-sqlite3-multiple-ciphers for Electron's ABI, and check
+ * that it really is. Only better-sqlite3-multiple-ciphers needs it: serialport and node-hid load the N-API
  * prebuilds their packages ship (any ABI, Node's or Electron's, accepts N-API), and rebuilding
  * node-hid from source would need libusb's headers for nothing.
  *
  * npm's `nodedir` setting (a machine that builds native modules offline from /usr/include/node has
  * `nodedir=/usr` in ~/.npmrc) would make node-gyp build against Node's headers while
  * @electron/rebuild labels the result as Electron's: the packed app would then refuse to load
- * better-sqlite3. So the setting is dropped here, and the built file must register Electron's
+ * better-sqlite3-multiple-ciphers. So the setting is dropped here, and the built file must register Electron's
  * module version, or the build stops and says why.
  *
- * Afterwards node_modules/better-sqlite3 is built for Electron: `npm rebuild better-sqlite3` makes
+ * Afterwards node_modules/better-sqlite3-multiple-ciphers is built for Electron: `npm rebuild better-sqlite3-multiple-ciphers` makes
  * it Node's again for `npm start` and `npm test`.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ const electronVersion = (require('electron/package.json') as { version: string }
 const { getAbi } = require('node-abi') as { getAbi(target: string, runtime: 'electron' | 'node'): string };
 const electronAbi = getAbi(electronVersion, 'electron');
 const headerURL = process.env.ELECTRON_REBUILD_DIST_URL ?? 'https://www.electronjs.org/headers';
-const buildDir = resolve(repository, 'node_modules/better-sqlite3/build');
+const buildDir = resolve(repository, 'node_modules/better-sqlite3-multiple-ciphers/build');
 const binary = join(buildDir, 'Release/better_sqlite3.node');
 
 /** The module version a native module registers (`node_register_module_v<abi>`), or null. */
@@ -36,20 +36,28 @@ export function registeredAbi(file: string): string | null {
 
 async function main(): Promise<void> {
   for (const name of Object.keys(process.env)) if (name.toLowerCase() === 'npm_config_nodedir') delete process.env[name];
-  console.log(`Rebuilding better-sqlite3 for Electron ${electronVersion} (module version ${electronAbi}); headers from ${headerURL}…`);
-  // node-gyp empties the build folder first: a failed rebuild must not leave no better-sqlite3 at all.
-  const backup = mkdtempSync(join(tmpdir(), 'coverdesk-better-sqlite3-'));
+  console.log(`Rebuilding better-sqlite3-multiple-ciphers for Electron ${electronVersion} (module version ${electronAbi}); headers from ${headerURL}…`);
+  // node-gyp empties the build folder first: a failed rebuild must not leave no better-sqlite3-multiple-ciphers at all.
+  const backup = mkdtempSync(join(tmpdir(), 'coverdesk-native-backup-'));
   if (existsSync(buildDir)) cpSync(buildDir, join(backup, 'build'), { recursive: true });
   try {
-    await rebuild({ buildPath: repository, electronVersion, arch: process.arch, onlyModules: ['better-sqlite3'], force: true, headerURL, mode: 'sequential' });
+    await rebuild({
+      buildPath: repository,
+      electronVersion,
+      arch: process.arch,
+      onlyModules: ['better-sqlite3-multiple-ciphers'],
+      force: true,
+      headerURL,
+      mode: 'sequential',
+    });
   } catch (error) {
     if (existsSync(join(backup, 'build'))) {
       rmSync(buildDir, { recursive: true, force: true });
       cpSync(join(backup, 'build'), buildDir, { recursive: true });
     }
     throw new Error(
-      `better-sqlite3 could not be rebuilt for Electron ${electronVersion}: ${error instanceof Error ? error.message : String(error)}\n` +
-        `It needs Electron's prebuilt better-sqlite3 (github.com releases) or Electron's headers (${headerURL}/v${electronVersion}/node-v${electronVersion}-headers.tar.gz); ` +
+      `better-sqlite3-multiple-ciphers could not be rebuilt for Electron ${electronVersion}: ${error instanceof Error ? error.message : String(error)}\n` +
+        `It needs Electron's prebuilt better-sqlite3-multiple-ciphers (github.com releases) or Electron's headers (${headerURL}/v${electronVersion}/node-v${electronVersion}-headers.tar.gz); ` +
         'on a machine without them set ELECTRON_REBUILD_DIST_URL to a mirror of the headers. node_modules keeps its earlier build.',
     );
   } finally {
@@ -61,7 +69,7 @@ async function main(): Promise<void> {
       `${binary} registers module version ${built ?? 'none'}, not Electron ${electronVersion}'s ${electronAbi}: it was built against other headers (check npm's nodedir setting). Electron would refuse to load it.`,
     );
   }
-  console.log(`better-sqlite3 is built for Electron ${electronVersion} (module version ${built}).`);
+  console.log(`better-sqlite3-multiple-ciphers is built for Electron ${electronVersion} (module version ${built}).`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -14,14 +14,14 @@ const common = {
   format: 'cjs' as const,
   target: 'node20',
   sourcemap: true,
-  external: ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'node-hid'],
+  external: ['electron', 'better-sqlite3-multiple-ciphers', 'serialport', '@serialport/*', 'node-hid'],
   alias: {
     '@domain': resolve(repository, 'sync-server/domain'),
     '@contract': resolve(repository, 'sync-server/contract'),
     '@desk-api': resolve(repository, 'electron/desk-api'),
   },
   logLevel: 'warning' as const,
-  // import.meta.url in the sources (e.g. resolving better-sqlite3 for the checkpoint worker) is the bundle's own file URL.
+  // import.meta.url in the sources (e.g. resolving better-sqlite3-multiple-ciphers for the checkpoint worker) is the bundle's own file URL.
   define: { 'import.meta.url': '__bundleFileUrl' },
   banner: { js: 'const __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
 };

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandName } from '@contract/commands';
 import type { CommandResultOf, OnlineCommand } from '@contract/results';
@@ -6,7 +7,7 @@ import { commandValidator } from '../../sync-server/node-shared/command-validato
 import type { DeskApiHandlers, DeskError, DeskEvents, DeskResult, ReplicatedCollection, ReplicatedDocument, SessionInfo } from '../desk-api/contract';
 import { PullApplier } from './applier';
 import { Checkpointer } from './checkpointer';
-import { openReplica, pruneAnsweredOutbox, readMeta, type ReplicaDatabase } from './database';
+import { isPlainReplica, openReplica, pruneAnsweredOutbox, readMeta, ReplicaKeyError, type ReplicaDatabase } from './database';
 import { Feed } from './feed';
 import { DeskReads } from './reads';
 import { DeviceManager, loadDeviceConfig, type DeviceConfig } from './devices';
@@ -38,6 +39,8 @@ export interface DeskBackendOptions {
   readonly secretStore?: SecretStore;
   /** Where the desk's biometric at-rest key lives (safeStorage in Electron; default an owner-only file). */
   readonly biometricKeyStore?: SecretStore;
+  /** Where the replica's encryption key lives (safeStorage in Electron; default an owner-only file beside it). */
+  readonly replicaKeyStore?: SecretStore;
   /** Face 1:1 threshold; default COVERDESK_FACE_MATCH_THRESHOLD or the domain default. */
   readonly faceMatchThreshold?: number;
   /** How long the reader waits for a finger (default 10 s). */
@@ -69,6 +72,23 @@ function isDiskFull(error: unknown): boolean {
 }
 
 /**
+ * The replica's key (issue 13 item 9): the one in the store, or a new random one for a new replica
+ * or for one written before encryption (openReplica encrypts it in place). A replica that is
+ * already encrypted while the store holds no key cannot be opened: said so, never replaced.
+ */
+function replicaKeyFrom(store: SecretStore, replicaPath: string): string {
+  const stored = store.read();
+  if (stored !== null) return stored;
+  if (existsSync(replicaPath) && statSync(replicaPath).size > 0 && !isPlainReplica(replicaPath))
+    throw new ReplicaKeyError(
+      `This desk's local data (${replicaPath}) is encrypted, but the desk holds no key for it (the key store was reset). Restore the key, or move the file away to start a fresh replica (commands in it not yet sent would be lost).`,
+    );
+  const key = randomBytes(32).toString('hex');
+  store.write(key);
+  return key;
+}
+
+/**
  * The desk backend: owns the replica, the outbox and the sync engine, and answers every channel
  * of the desk API. It runs unchanged in Electron's utility process and as a plain Node process.
  */
@@ -91,11 +111,12 @@ export class DeskBackend implements DeskCore {
 
   constructor(readonly options: DeskBackendOptions) {
     const replicaPath = join(options.dataDir, 'desk-replica.sqlite');
-    this.db = openReplica(replicaPath);
+    const replicaKey = replicaKeyFrom(options.replicaKeyStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-replica-key')), replicaPath);
+    this.db = openReplica(replicaPath, { key: replicaKey });
     // Answered outbox rows older than a day go at every start too, not only after a push.
     pruneAnsweredOutbox(this.db);
     this.checkpointer = new Checkpointer(this.db, (message) => console.warn(`[desk] ${message}`));
-    this.checkpointer.start(replicaPath);
+    this.checkpointer.start(replicaPath, replicaKey);
     this.secrets = options.secretStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-credential'));
     this.feed = new Feed(this.db);
     this.reads = new DeskReads(this.db);

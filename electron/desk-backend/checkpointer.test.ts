@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +24,12 @@ describe('WAL checkpoints in a worker thread', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coverdesk-checkpoint-'));
     dirs.push(dir);
     const path = join(dir, 'replica.sqlite');
-    const db = openReplica(path);
+    // Encrypted, as every desk's replica is: the worker's connection opens it with the same key.
+    const key = randomBytes(32).toString('hex');
+    const db = openReplica(path, { key });
     const problems: string[] = [];
     const checkpointer = new Checkpointer(db, (message) => problems.push(message));
-    checkpointer.start(path, 50);
+    checkpointer.start(path, key, 50);
     expect(checkpointer.isRunning).toBe(true);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
 
@@ -62,7 +65,7 @@ describe('WAL checkpoints in a worker thread', () => {
     const db = openReplica(join(dir, 'replica.sqlite'));
     const problems: string[] = [];
     const checkpointer = new Checkpointer(db, (message) => problems.push(message));
-    checkpointer.start(join(dir, 'no-such-file.sqlite'), 50);
+    checkpointer.start(join(dir, 'no-such-file.sqlite'), null, 50);
     await until(() => problems.length > 0, 'the fallback');
     expect(problems[0]).toMatch(/checkpoints run inline again/);
     expect(checkpointer.isRunning).toBe(false);

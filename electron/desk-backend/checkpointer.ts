@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { ReplicaDatabase } from './database';
+import { cipherPragmas, type ReplicaDatabase } from './database';
 
 /**
  * WAL checkpoints off the command path. With SQLite's automatic checkpoint, the commit that
@@ -20,16 +20,17 @@ export class Checkpointer {
     private readonly onProblem: (message: string) => void = () => undefined,
   ) {}
 
-  start(path: string, intervalMs = 500): void {
+  /** `key`: the replica key when the file is encrypted (the worker's connection needs it too). */
+  start(path: string, key: string | null = null, intervalMs = 500): void {
     if (path === ':memory:' || this.worker) return;
     let driverPath: string;
     try {
-      driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+      driverPath = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
     } catch (error) {
       this.onProblem(`WAL checkpoints stay inline: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    const worker = new Worker(workerSource, { eval: true, workerData: { driverPath, path, intervalMs } });
+    const worker = new Worker(workerSource, { eval: true, workerData: { driverPath, path, intervalMs, pragmas: key === null ? [] : cipherPragmas(key) } });
     worker.unref();
     this.db.pragma('wal_autocheckpoint = 0');
     this.worker = worker;
@@ -72,6 +73,7 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.path, { fileMustExist: true });
+for (const pragma of workerData.pragmas) db.pragma(pragma);
 db.pragma('busy_timeout = 1000');
 const timer = setInterval(() => {
   try {

@@ -1,15 +1,15 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { scryptSync } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes, scryptSync } from 'node:crypto';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../desk-api/contract';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 import { FaultProxy } from '../../tests/support/fault-proxy';
 import { DeskBackend } from './backend';
-import { openReplica, pruneAnsweredOutbox, writeMeta } from './database';
+import { openReplica, openReplicaFile, pruneAnsweredOutbox, ReplicaKeyError, writeMeta, type ReplicaDatabase } from './database';
 import { OwnerOnlyFileSecretStore } from './secret-store';
 import { offlineSignInLimits } from './session';
 
@@ -42,7 +42,10 @@ function legacyVerifier(password: string): string {
 
 /** A desk enrolled with a server that cannot be reached, with medco.a able to sign in offline with `pw`. */
 function offlineDesk(dir: string, now: () => Date): DeskBackend {
-  const db = openReplica(join(dir, 'desk-replica.sqlite'));
+  // Prepared with the desk's own replica key, as a desk that has run before holds it.
+  const keys = new OwnerOnlyFileSecretStore(join(dir, 'desk-replica-key'));
+  if (keys.read() === null) keys.write(randomBytes(32).toString('hex'));
+  const db = openReplica(join(dir, 'desk-replica.sqlite'), { key: keys.read()! });
   writeMeta(db, 'server_url', 'http://127.0.0.1:9');
   writeMeta(db, 'desk_id', '00000000-0000-4000-8000-00000000a0d1');
   writeMeta(db, 'hospital_id', hospitalId);
@@ -143,7 +146,7 @@ describe('answered outbox rows are pruned', () => {
     ]);
     await desk.stop();
     // Nothing of the pruned bodies is left in the file either (the WAL is folded in at close).
-    const raw = new Database(join(dir, 'desk-replica.sqlite'), { readonly: true });
+    const raw = openReplicaFile(join(dir, 'desk-replica.sqlite'), readFileSync(join(dir, 'desk-replica-key'), 'utf8').trim(), { readonly: true });
     expect(raw.prepare("SELECT count(*) AS n FROM outbox WHERE body LIKE '%HIV%' OR body LIKE '%Unconscious%'").get()).toEqual({ n: 0 });
     expect(raw.prepare('SELECT admitted_at AS at FROM case_admissions WHERE case_id = ?').get('case-1')).toEqual({ at: twoDaysAgo });
     raw.close();
@@ -288,5 +291,88 @@ describe('operator status reaches the desk (PGlite server)', () => {
       error: { code: 'offline-unavailable' },
     });
     await desk.stop();
+  });
+});
+
+describe('the replica is encrypted with a key kept outside it (item 9)', () => {
+  const replicaFile = (dir: string) => join(dir, 'desk-replica.sqlite');
+  const keyOf = (dir: string) => readFileSync(join(dir, 'desk-replica-key'), 'utf8').trim();
+  /** Everything SQLite has written for the replica, the WAL included. */
+  const fileBytes = (dir: string) =>
+    Buffer.concat(['', '-wal'].map((suffix) => replicaFile(dir) + suffix).flatMap((path) => (existsSync(path) ? [readFileSync(path)] : [])));
+  /** What a working desk holds: a pulled member with a card number, and a queued pre-auth with a clinical note. */
+  const holdPatientData = (db: ReplicaDatabase) => {
+    db.prepare('INSERT INTO server_members (id, family_id, case_id, doc) VALUES (?, ?, NULL, ?)').run(
+      'm-1',
+      'f-1',
+      JSON.stringify({ id: 'm-1', familyId: 'f-1', fullName: 'Sunita Patil', healthCardNumber: 'HC-S1-0002' }),
+    );
+    db.prepare('INSERT INTO outbox (command_id, name, operator_id, body, created_at, state) VALUES (?, ?, ?, ?, ?, ?)').run(
+      '00000000-0000-4000-8000-000000000c11',
+      'request-preauth',
+      operatorId,
+      JSON.stringify({ caseId: 'case-1', packageCode: 'P1', clinicalNote: 'HIV positive, second admission' }),
+      new Date().toISOString(),
+      'pending',
+    );
+  };
+  const secrets = ['Sunita Patil', 'HC-S1-0002', 'HIV positive', 'CREATE TABLE'];
+
+  it('attack: a copied replica file shows no name, card number, clinical note or even its schema, and does not open without its key', async () => {
+    const dir = tempDir();
+    const desk = new DeskBackend({ dataDir: dir });
+    holdPatientData(desk.db);
+    await desk.stop();
+
+    const bytes = fileBytes(dir);
+    expect(bytes.length).toBeGreaterThan(4096);
+    for (const secret of secrets) expect(bytes.includes(secret), secret).toBe(false);
+    // Plain SQLite (what anyone with the file has) reads noise.
+    const plain = new Database(replicaFile(dir), { readonly: true });
+    expect(() => plain.prepare('SELECT count(*) FROM sqlite_master').get()).toThrow(/not a database/);
+    plain.close();
+    // Another key is refused with a sentence; this desk's key opens it with everything in place.
+    expect(() => openReplicaFile(replicaFile(dir), randomBytes(32).toString('hex'))).toThrow(ReplicaKeyError);
+    expect(() => openReplicaFile(replicaFile(dir), randomBytes(32).toString('hex'))).toThrow(/does not open with this desk's replica key/);
+    const raw = openReplicaFile(replicaFile(dir), keyOf(dir), { readonly: true });
+    expect(raw.prepare("SELECT json_extract(doc, '$.fullName') AS name FROM server_members").get()).toEqual({ name: 'Sunita Patil' });
+    raw.close();
+    expect(statSync(join(dir, 'desk-replica-key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('a replica an older desk wrote in the clear is encrypted in place at the next start, keeping its rows and its unsent commands', async () => {
+    const dir = tempDir();
+    const old = openReplica(replicaFile(dir));
+    holdPatientData(old);
+    old.close();
+    // The old desk's file: the attack above succeeds on it.
+    for (const secret of secrets) expect(fileBytes(dir).includes(secret), secret).toBe(true);
+
+    const desk = new DeskBackend({ dataDir: dir });
+    expect(desk.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'pending'").get()).toEqual({ n: 1 });
+    await desk.stop();
+    for (const secret of secrets) expect(fileBytes(dir).includes(secret), secret).toBe(false);
+    const raw = openReplicaFile(replicaFile(dir), keyOf(dir), { readonly: true });
+    expect(raw.prepare("SELECT json_extract(doc, '$.healthCardNumber') AS card FROM server_members").get()).toEqual({ card: 'HC-S1-0002' });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  it('an encrypted replica whose key is gone is refused with a sentence at start, and left as it was', async () => {
+    const dir = tempDir();
+    const desk = new DeskBackend({ dataDir: dir });
+    holdPatientData(desk.db);
+    await desk.stop();
+    const before = createHash('sha256')
+      .update(readFileSync(replicaFile(dir)))
+      .digest('hex');
+    rmSync(join(dir, 'desk-replica-key'));
+    expect(() => new DeskBackend({ dataDir: dir })).toThrow(/encrypted, but the desk holds no key/);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(replicaFile(dir)))
+        .digest('hex'),
+    ).toBe(before);
+    expect(existsSync(join(dir, 'desk-replica-key'))).toBe(false);
   });
 });

@@ -1,9 +1,13 @@
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 
 /**
- * The desk's local replica: one SQLite file (better-sqlite3, WAL).
+ * The desk's local replica: one SQLite file (better-sqlite3 built with SQLite3 Multiple Ciphers, WAL),
+ * encrypted with the desk's replica key (SQLCipher 4 format, AES-256; issue 13 item 9). The key lives
+ * outside the file: in Electron's safeStorage, in browser mode in an owner-only file beside it (see
+ * SECURITY.md for what each stops). Without its key the file reads as noise.
  *
  * Server-owned tables (`server_*`) are written only by the pull applier. Desk actions write the
  * outbox and their optimistic rows (`pending_rows`) in one transaction, so a crash can never leave
@@ -207,14 +211,92 @@ export const bulkLoadIndexes: readonly { readonly name: string; readonly table: 
 
 export class ReplicaVersionError extends Error {}
 
+/** The replica's file does not open with the key the desk holds (or needs one it does not hold). */
+export class ReplicaKeyError extends Error {}
+
+/** A replica key: 32 random bytes, hex. */
+export const replicaKeyPattern = /^[0-9a-f]{64}$/;
+
+/**
+ * The statements that make a connection read and write the file encrypted with `key` (SQLCipher 4
+ * format, the key given raw: it is random, no passphrase derivation is needed). Run first on every
+ * connection to the file: the desk's own and the checkpointer's.
+ */
+export function cipherPragmas(key: string): string[] {
+  if (!replicaKeyPattern.test(key)) throw new ReplicaKeyError('A replica key is 64 lowercase hex characters (32 bytes).');
+  return ["cipher = 'sqlcipher'", 'legacy = 4', `key = "x'${key}'"`];
+}
+
+const plainHeader = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** True when the file at `path` is an unencrypted SQLite database (a replica from before item 9). */
+export function isPlainReplica(path: string): boolean {
+  if (path === ':memory:' || !existsSync(path)) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(plainHeader.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(plainHeader);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Open the replica file with its key (null: unencrypted, for tests and in-memory replicas) and
+ * prove the key opens it; SQLite only reads the file at the first statement.
+ */
+export function openReplicaFile(path: string, key: string | null, options: Database.Options = {}): ReplicaDatabase {
+  const db = new Database(path, options);
+  try {
+    if (key !== null) for (const pragma of cipherPragmas(key)) db.pragma(pragma);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (error) {
+    db.close();
+    if (error instanceof ReplicaKeyError) throw error;
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+    if (code === 'SQLITE_NOTADB')
+      throw new ReplicaKeyError(
+        `This desk's local data (${path}) does not open with this desk's replica key: the key was lost or the file comes from another desk. Restore the key, or move the file away to start a fresh replica (commands in it not yet sent would be lost).`,
+      );
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * A replica written before encryption: encrypted in place with `key`, its data kept. SQLite3
+ * Multiple Ciphers rekeys only outside WAL mode, so the WAL is folded in and the file leaves WAL
+ * first; openReplica puts it back.
+ */
+function encryptInPlace(path: string, key: string): void {
+  const db = new Database(path);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('journal_mode = DELETE');
+    db.pragma("cipher = 'sqlcipher'");
+    db.pragma('legacy = 4');
+    db.pragma(`rekey = "x'${key}'"`);
+  } finally {
+    db.close();
+  }
+}
+
+export interface OpenReplicaOptions {
+  /** The replica key (64 hex). Omitted: an unencrypted replica (tests, tools, `:memory:`). DeskBackend always gives one. */
+  readonly key?: string;
+}
+
 /** Open (or create) the replica and bring its schema up to date, refusing one from a newer app. */
-export function openReplica(path: string): ReplicaDatabase {
+export function openReplica(path: string, options: OpenReplicaOptions = {}): ReplicaDatabase {
   // Owner-only folder and files (data-folder.ts) before SQLite creates anything.
   if (path !== ':memory:') {
     secureDataFolder(dirname(path));
     ownerOnlyReplicaFiles(path);
   }
-  const db = new Database(path);
+  const key = options.key ?? null;
+  if (key !== null) cipherPragmas(key);
+  if (key !== null && isPlainReplica(path)) encryptInPlace(path, key);
+  const db = openReplicaFile(path, key);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

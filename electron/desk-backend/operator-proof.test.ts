@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../desk-api/contract';
 import { demoIds } from '../../sync-server/src/demo/seed';
@@ -10,6 +9,7 @@ import { resultOf, startTestServer, type TestServer } from '../../sync-server/sr
 import { settleAuditChain, snapshotDatabase } from '../../sync-server/src/testing/snapshot';
 import { FaultProxy } from '../../tests/support/fault-proxy';
 import { DeskBackend } from './backend';
+import { openReplicaFile } from './database';
 import { openOperatorKey } from './operator-key';
 import { OwnerOnlyFileSecretStore } from './secret-store';
 
@@ -66,7 +66,7 @@ describe('operator proof from a real desk (PGlite server)', () => {
 
     // The thief's copy: the credential file and the replica.
     const credential = new OwnerOnlyFileSecretStore(join(dir, 'desk-credential')).read();
-    const replica = new Database(join(dir, 'desk-replica.sqlite'), { readonly: true });
+    const replica = openReplicaFile(join(dir, 'desk-replica.sqlite'), readFileSync(join(dir, 'desk-replica-key'), 'utf8').trim(), { readonly: true });
     const queued = replica.prepare("SELECT command_id, name, operator_id, body, proof FROM outbox WHERE state = 'pending'").get() as {
       command_id: string;
       name: string;

@@ -6,6 +6,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import electronUpdater from 'electron-updater';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { contentSecurityPolicy } from '../desk-api/content-security-policy';
 import { deskChannels, openPayerWorkspacesChannel, type DeskEvents } from '../desk-api/contract';
@@ -20,6 +21,7 @@ import { planUpdateFeed } from './update-feed';
 const dataDir = process.env.COVERDESK_DESK_DIR ?? join(app.getPath('userData'), 'desk');
 const credentialFile = join(dataDir, 'desk-credential.enc');
 const biometricKeyFile = join(dataDir, 'desk-biometric-key.enc');
+const replicaKeyFile = join(dataDir, 'desk-replica-key.enc');
 const windowStateFile = join(app.getPath('userData'), 'window-state.json');
 // The screens are served from renderer/dist under coverdesk://desk (app-protocol.ts), not file://.
 const rendererRoot = join(__dirname, '..', '..', 'renderer', 'dist');
@@ -58,6 +60,18 @@ function storeSecret(file: string, secret: string): void {
   }
 }
 
+/**
+ * The replica's encryption key (issue 13 item 9), made and stored here, before the backend starts,
+ * so it is on disk (sealed by safeStorage) before the first byte is encrypted with it.
+ */
+function replicaKey(): string {
+  const stored = readSecret(replicaKeyFile);
+  if (stored) return stored;
+  const created = randomBytes(32).toString('hex');
+  storeSecret(replicaKeyFile, created);
+  return created;
+}
+
 function startBackend(): void {
   backend = utilityProcess.fork(join(__dirname, 'desk-backend-host.cjs'), [], { serviceName: 'CoverDesk desk backend' });
   backend.on('message', (message: { kind: string; id?: number; result?: unknown; event?: keyof DeskEvents; payload?: unknown; secret?: string }) => {
@@ -89,6 +103,7 @@ function startBackend(): void {
     requireHttps: app.isPackaged,
     credential: readSecret(credentialFile),
     biometricKey: readSecret(biometricKeyFile),
+    replicaKey: replicaKey(),
   });
 }
 

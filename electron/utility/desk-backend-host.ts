@@ -1,7 +1,7 @@
 /**
  * Electron utility process: hosts the desk backend (replica, outbox, sync engine, devices) off
  * the main process. Talks to main over parentPort: calls in, answers and events out. The desk
- * credential and the biometric at-rest key live in main (safeStorage); they are handed over at
+ * credential, the biometric at-rest key and the replica key live in main (safeStorage); they are handed over at
  * start and stored back through main.
  */
 import { DeskBackend } from '../desk-backend/backend';
@@ -32,6 +32,15 @@ const biometricKeyStore: SecretStore = {
   },
 };
 
+// Made and stored by main before start (main.ts replicaKey), so it is never written from here.
+let replicaKey: string | null = null;
+const replicaKeyStore: SecretStore = {
+  read: () => replicaKey,
+  write: () => {
+    throw new Error('The replica key is made by the main process before the desk backend starts.');
+  },
+};
+
 let backend: DeskBackend | null = null;
 
 parentPort.on('message', ({ data }) => {
@@ -44,11 +53,13 @@ parentPort.on('message', ({ data }) => {
     requireHttps?: boolean;
     credential?: string | null;
     biometricKey?: string | null;
+    replicaKey?: string | null;
   };
   if (message.kind === 'init' && message.dataDir) {
     credential = message.credential ?? null;
     biometricKey = message.biometricKey ?? null;
-    backend = new DeskBackend({ dataDir: message.dataDir, requireHttps: message.requireHttps === true, secretStore, biometricKeyStore });
+    replicaKey = message.replicaKey ?? null;
+    backend = new DeskBackend({ dataDir: message.dataDir, requireHttps: message.requireHttps === true, secretStore, biometricKeyStore, replicaKeyStore });
     backend.onEvent((event, payload) => parentPort.postMessage({ kind: 'event', event, payload }));
     backend.start();
     parentPort.postMessage({ kind: 'ready' });

@@ -460,12 +460,14 @@ async function benchMain(): Promise<void> {
 
     // ------------------------------------------------------------ (4) the raw ceiling
     console.log('(4) raw better-sqlite3: the same rows into a fresh replica, prepared INSERTs, 1,000 rows per transaction (3 runs)');
-    const source = openReplica(join(dataDir, 'desk-replica.sqlite'));
+    // The desk's replica is encrypted (issue 13 item 9): the raw ceiling writes encrypted files too.
+    const replicaKey = readFileSync(join(dataDir, 'desk-replica-key'), 'utf8').trim();
+    const source = openReplica(join(dataDir, 'desk-replica.sqlite'), { key: replicaKey });
     // Three times into three fresh files, the median counts: the disk's fsync times vary from
     // run to run on a shared machine, and one slow run must not flatter the ratio.
     const raws = [0, 1, 2]
       .map((attempt) => {
-        const target = openReplica(join(workDir, `raw-${attempt}.sqlite`));
+        const target = openReplica(join(workDir, `raw-${attempt}.sqlite`), { key: replicaKey });
         const result = rawInsert(source, target);
         target.close();
         return result;

@@ -24,7 +24,7 @@ const cases: { layer: string; file: string; forbidden: string; allowed: string }
   {
     layer: 'sync-server/domain (pure)',
     file: 'sync-server/domain/probe.ts',
-    forbidden: "import Database from 'better-sqlite3';",
+    forbidden: "import Database from 'better-sqlite3-multiple-ciphers';",
     allowed: "import type { FamilyId } from './ids';",
   },
   {

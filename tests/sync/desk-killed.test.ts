@@ -1,12 +1,12 @@
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../../electron/desk-api/contract';
 import { DeskBackend } from '../../electron/desk-backend/backend';
+import { openReplicaFile } from '../../electron/desk-backend/database';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 import { FaultProxy } from '../support/fault-proxy';
@@ -66,7 +66,7 @@ describe('a desk process killed right after a local commit keeps the command (re
     const caseId = answer.caseId!;
 
     // The file as the kill left it, read by another connection before any desk code touches it.
-    const replica = new Database(join(dir, 'desk-replica.sqlite'), { readonly: true });
+    const replica = openReplicaFile(join(dir, 'desk-replica.sqlite'), readFileSync(join(dir, 'desk-replica-key'), 'utf8').trim(), { readonly: true });
     const queued = replica.prepare("SELECT name, state, body FROM outbox WHERE state = 'pending'").all() as { name: string; state: string; body: string }[];
     replica.close();
     expect(queued).toHaveLength(1);
