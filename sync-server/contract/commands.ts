@@ -87,6 +87,11 @@ const ClaimDocuments = Type.Array(
 export const paymentMethods = ['cash', 'card', 'upi', 'secondary'] as const;
 /** Secondary payers a remainder can be sent to as a coordination-of-benefits claim. */
 export const secondaryPayers = ['serious-illness-fund', 'commercial-top-up'] as const;
+/**
+ * What a secondary payer decides on a coordination-of-benefits claim (issue 14, migration 040).
+ * ACO records it: the payer-side finance role, which already approves the scheme's payments.
+ */
+export const secondaryClaimDecisions = ['accept', 'partial', 'reject'] as const;
 const TakenAt = Type.String({
   format: 'date-time',
   description: "When the operator took the money, by the desk's clock (offline cash is sent later): at most 5 minutes ahead of the server, 7 days back",
@@ -443,6 +448,19 @@ export const commandBodies = {
     },
     strict,
   ),
+  'decide-secondary-claim': Type.Object(
+    {
+      ...CommandIdField,
+      claimId: Uuid('The coordination-of-benefits claim: the paymentId of the take-payment that sent it'),
+      decision: Type.Enum([...secondaryClaimDecisions]),
+      acceptedAmount: Type.Optional(Amount('partial: what the secondary payer accepts, less than the claim')),
+      reasonCode: Type.Optional(
+        Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$', description: "partial and reject: the payer's reason, kebab-case (e.g. not-covered, limit-reached)" }),
+      ),
+      payerReference: Text("The secondary payer's reference for its decision (remittance advice, letter number)", 200),
+    },
+    strict,
+  ),
   'set-scheme-parameters': Type.Object(
     {
       ...CommandIdField,
@@ -501,6 +519,7 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'set-scheme-parameters': ['HA'],
   'take-payment': ['MEDCO'],
   'refund-payment': ['MEDCO'],
+  'decide-secondary-claim': ['ACO'],
 };
 
 export const LoginBody = Type.Object(

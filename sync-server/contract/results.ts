@@ -326,6 +326,21 @@ export const commandResults = {
     },
     closed,
   ),
+  'decide-secondary-claim': Type.Object(
+    {
+      claimId: Id,
+      caseId: Id,
+      payer: Type.Enum(['serious-illness-fund', 'commercial-top-up']),
+      decision: Type.Enum(['accepted', 'partial', 'rejected']),
+      amount: Minor,
+      acceptedAmount: Minor,
+      /** Back on the patient's account: the patient owes it again. */
+      rejectedAmount: Minor,
+      account: PatientAccountTotals,
+      summary: Sentence,
+    },
+    closed,
+  ),
 } satisfies Record<CommandName, TSchema>;
 
 export type CommandResultOf<N extends CommandName> = Static<(typeof commandResults)[N]>;
@@ -391,6 +406,7 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'payment-exceeds-balance': Type.Object({ owed: Minor, requested: Minor }, closed),
   'refund-exceeds-credit': Type.Object({ credit: Minor, requested: Minor }, closed),
   'payment-exists': null,
+  'secondary-claim-decided': Type.Object({ decision: Type.Enum(['accepted', 'partial', 'rejected']), acceptedAmount: Minor, rejectedAmount: Minor }, closed),
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */

@@ -89,7 +89,10 @@ export const PatientBill = Type.Object(
           payer: Type.Enum(['serious-illness-fund', 'commercial-top-up']),
           memberReference: Type.String(),
           amount: Minor,
-          status: Type.String(),
+          /** submitted until the secondary payer decides (migration 040): accepted, partial or rejected. */
+          status: Type.Enum(['submitted', 'accepted', 'partial', 'rejected']),
+          /** What the payer accepted; null while undecided. The rest went back on the patient's account. */
+          acceptedAmount: Nullable(Minor),
           submittedAt: Time,
         },
         closed,
@@ -139,6 +142,7 @@ export const PatientReceivables = Type.Object(
     ),
     buckets: Type.Array(Type.Object({ bucket: Type.Enum([...agingBuckets]), cases: Count, owed: Minor }, closed)),
     totalOwed: Minor,
+    /** Sent to secondary payers and not rejected: undecided claims and accepted parts. */
     secondaryOutstanding: Minor,
   },
   closed,

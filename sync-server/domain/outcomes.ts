@@ -44,7 +44,8 @@ export type RejectionCode =
   | 'operator-self-lockout'
   | 'payment-exceeds-balance'
   | 'refund-exceeds-credit'
-  | 'payment-exists';
+  | 'payment-exists'
+  | 'secondary-claim-decided';
 
 export type ErrorCode =
   | 'malformed-json'

@@ -80,6 +80,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'set-scheme-parameters': { governmentShareBp: 5000, reason: 'New budget year' },
       'take-payment': { paymentId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash' },
       'refund-payment': { refundId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash', reason: 'Booking voided after payment' },
+      'decide-secondary-claim': { claimId: randomUUID(), decision: 'partial', acceptedAmount: 10_000, reasonCode: 'limit-reached', payerReference: 'RA-1' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -117,6 +118,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'set-scheme-parameters': 'ha',
     'take-payment': 'medco.a',
     'refund-payment': 'medco.a',
+    'decide-secondary-claim': 'aco',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -128,6 +130,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'set-package-price': 'price',
     'take-payment': 'amount',
     'refund-payment': 'amount',
+    'decide-secondary-claim': 'acceptedAmount',
   };
   const idFields: Partial<Record<CommandName, string>> = {
     admit: 'memberId',
@@ -156,6 +159,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'update-operator': 'operatorId',
     'take-payment': 'caseId',
     'refund-payment': 'caseId',
+    'decide-secondary-claim': 'claimId',
   };
   const otherHospitalCase: CommandName[] = [
     'request-preauth',

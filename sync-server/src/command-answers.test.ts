@@ -192,7 +192,23 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     ).account.owed;
     expect(owed).toBeGreaterThan(units(300));
     await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: units(200), method: 'cash' });
-    await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: owed - units(200), method: 'upi', reference: 'UPI-REF-1' });
+    await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: owed - units(300), method: 'upi', reference: 'UPI-REF-1' });
+    // 100 to the serious-illness fund, which rejects it: the patient owes it again and pays it in cash.
+    const fundClaim = randomUUID();
+    const toFund = {
+      paymentId: fundClaim,
+      caseId: motherCase,
+      amount: units(100),
+      method: 'secondary',
+      secondaryPayer: 'serious-illness-fund',
+      reference: 'SIF-9',
+    } as const;
+    await send('medco.b', 'take-payment', toFund);
+    await send('aco', 'decide-secondary-claim', { claimId: fundClaim, decision: 'reject', reasonCode: 'not-covered', payerReference: 'RA-9' });
+    expect(await send('aco', 'decide-secondary-claim', { claimId: fundClaim, decision: 'accept', payerReference: 'RA-10' }, 409)).toMatchObject({
+      code: 'secondary-claim-decided',
+    });
+    await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: units(100), method: 'cash' });
     expect(await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: 1, method: 'cash' }, 409)).toMatchObject({
       code: 'payment-exceeds-balance',
     });

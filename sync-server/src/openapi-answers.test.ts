@@ -175,14 +175,25 @@ describe('real answers hold to the served OpenAPI document', () => {
       }),
     );
     resultOf(await server.command(medco, 'take-payment', { paymentId: randomUUID(), caseId: enhanced, amount: 10_000, method: 'cash' }));
+    const topUpClaim = randomUUID();
     resultOf(
       await server.command(medco, 'take-payment', {
-        paymentId: randomUUID(),
+        paymentId: topUpClaim,
         caseId: enhanced,
         amount: 20_000,
         method: 'secondary',
         secondaryPayer: 'commercial-top-up',
         reference: 'TOPUP-77',
+      }),
+    );
+    // The top-up accepts half: the bill shows a decided claim and the rest owed again.
+    resultOf(
+      await server.command(tokens.aco!, 'decide-secondary-claim', {
+        claimId: topUpClaim,
+        decision: 'partial',
+        acceptedAmount: 10_000,
+        reasonCode: 'limit-reached',
+        payerReference: 'TOPUP-RA-1',
       }),
     );
     const caseIds = [paid, waiting, committee, enhanced];

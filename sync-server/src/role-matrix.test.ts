@@ -45,6 +45,7 @@ const expected: Record<CommandName, string[]> = {
   'set-scheme-parameters': ['HA'],
   'take-payment': ['MEDCO'],
   'refund-payment': ['MEDCO'],
+  'decide-secondary-claim': ['ACO'],
 };
 const operators = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' } as const;
 type MatrixRole = keyof typeof operators;
@@ -254,6 +255,18 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
       await ok('MEDCO', 'take-payment', { paymentId: randomUUID(), caseId, amount: 100_000, method: 'cash' });
       await ok('MEDCO', 'void-booking', { bookingId, reason: 'Entered on the wrong case' });
       return success({ refundId: randomUUID(), caseId, amount: 100_000, method: 'cash', reason: 'Booking voided after payment' });
+    },
+    'decide-secondary-claim': async () => {
+      const claimId = randomUUID();
+      await ok('MEDCO', 'take-payment', {
+        paymentId: claimId,
+        caseId: (await owing()).caseId,
+        amount: 50_000,
+        method: 'secondary',
+        secondaryPayer: 'serious-illness-fund',
+        reference: 'SIF-1',
+      });
+      return success({ claimId, decision: 'reject', reasonCode: 'not-covered', payerReference: 'RA-1' });
     },
   };
 

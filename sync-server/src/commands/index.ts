@@ -12,7 +12,7 @@ import { identifyMember } from '../identity/identify-member';
 import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
 import { enrollFace, enrollFingerprint } from '../identity/biometrics';
 import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from './scheme';
-import { refundPayment, takePayment } from './patient-payments';
+import { decideSecondaryClaimCommand, refundPayment, takePayment } from './patient-payments';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
 export const handlers: CommandHandlers = {
@@ -49,6 +49,7 @@ export const handlers: CommandHandlers = {
   'set-scheme-parameters': setSchemeParameters,
   'take-payment': takePayment,
   'refund-payment': refundPayment,
+  'decide-secondary-claim': decideSecondaryClaimCommand,
 };
 
 /** The commands with an effect of their own once committed in this process (see AfterCommit). */

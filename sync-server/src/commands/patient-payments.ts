@@ -4,6 +4,7 @@ import { paymentInputProblem } from '@domain/payment-input';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { nextReceiptNumber, readAccount, refundCredit, settleOwed } from '../money/patient-payments';
+import { decideSecondaryClaim } from '../money/secondary-claims';
 import { caseNotFound } from './case-access';
 import { formatMoney, type CommandContext, type CommandResult } from './context';
 
@@ -176,5 +177,119 @@ export async function refundPayment(context: CommandContext, body: CommandBody<'
     takenAt: takenAt.toISOString(),
     account,
     summary: `${formatMoney(context, body.amount)} given back by ${body.method} (receipt ${receiptNumber}); credit left ${formatMoney(context, account.credit)}.`,
+  };
+}
+
+const payerNames = { 'serious-illness-fund': 'serious-illness fund', 'commercial-top-up': 'commercial top-up' } as const;
+const decisionOf = { accept: 'accepted', partial: 'partial', reject: 'rejected' } as const;
+
+/** What each decision needs (a partial amount, a reason), checked before anything is read or written: 400. */
+function secondaryDecisionProblem(body: CommandBody<'decide-secondary-claim'>): string | null {
+  switch (body.decision) {
+    case 'accept':
+      if (body.acceptedAmount !== undefined) return 'An accepted claim is accepted whole: leave acceptedAmount out, or decide partial.';
+      if (body.reasonCode !== undefined) return 'An accepted claim has no reason code: leave it out.';
+      return null;
+    case 'partial':
+      if (body.acceptedAmount === undefined) return 'A partial decision needs acceptedAmount, what the secondary payer accepts.';
+      if (body.reasonCode === undefined) return 'A partial decision needs the reason code the secondary payer gave for the rest.';
+      return null;
+    case 'reject':
+      if (body.acceptedAmount !== undefined) return 'A rejected claim accepts nothing: leave acceptedAmount out, or decide partial.';
+      if (body.reasonCode === undefined) return 'A rejection needs the reason code the secondary payer gave.';
+      return null;
+  }
+}
+
+interface SecondaryClaimRow {
+  id: string;
+  case_id: string;
+  hospital_id: string;
+  payer: 'serious-illness-fund' | 'commercial-top-up';
+  amount: number;
+  decision: 'accepted' | 'partial' | 'rejected' | null;
+  accepted_amount: number | null;
+  rejected_amount: number | null;
+}
+
+/**
+ * decide-secondary-claim (issue 14, migration 040): the secondary payer's answer to a
+ * coordination-of-benefits claim, recorded by ACO — the scheme's payer-side finance role, which
+ * already approves payments and reconciles them. The funds and top-up insurers have no system
+ * link to the scheme yet: their decisions arrive as remittance advice or letters, which the
+ * payer-side office enters with the payer's reference; a desk (MEDCO) never records it, since the
+ * hospital would be deciding what its own patient owes. What is rejected goes back on the
+ * patient's account in the same statement (money/secondary-claims.ts). Idempotent by command id;
+ * a claim is decided once (a second decision is 409 secondary-claim-decided, nothing moved).
+ */
+export async function decideSecondaryClaimCommand(
+  context: CommandContext,
+  body: CommandBody<'decide-secondary-claim'>,
+): Promise<CommandResult<'decide-secondary-claim'>> {
+  const problem = secondaryDecisionProblem(body);
+  if (problem) throw fail('invalid-input', problem);
+  const [claim] = await context.sql.query<SecondaryClaimRow>(
+    `SELECT s.id, s.case_id, c.hospital_id, s.payer, s.amount, d.decision, d.accepted_amount, d.rejected_amount
+       FROM secondary_claims s JOIN cases c ON c.id = s.case_id LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
+      WHERE s.id = $1`,
+    [body.claimId],
+  );
+  if (!claim || (context.principal.hospitalId !== null && claim.hospital_id !== context.principal.hospitalId))
+    throw fail('not-found', `There is no secondary claim ${body.claimId}.`);
+  const acceptedAmount = body.decision === 'accept' ? claim.amount : body.decision === 'reject' ? 0 : (body.acceptedAmount ?? 0);
+  if (body.decision === 'partial' && acceptedAmount >= claim.amount)
+    throw fail(
+      'invalid-input',
+      `The accepted amount ${formatMoney(context, acceptedAmount)} is not less than the claim's ${formatMoney(context, claim.amount)}: a partial decision accepts less; decide accept for the whole claim.`,
+    );
+  const alreadyDecided = (row: Pick<SecondaryClaimRow, 'decision' | 'accepted_amount' | 'rejected_amount'>) =>
+    reject(
+      'secondary-claim-decided',
+      `This claim was already ${row.decision} by the ${payerNames[claim.payer]}: a secondary payer decides a claim once, and nothing was changed.`,
+      { decision: row.decision, acceptedAmount: row.accepted_amount, rejectedAmount: row.rejected_amount },
+    );
+  if (claim.decision !== null) throw alreadyDecided(claim);
+  const decided = await decideSecondaryClaim(context.sql, {
+    claimId: claim.id,
+    decision: decisionOf[body.decision],
+    acceptedAmount,
+    reasonCode: body.reasonCode ?? null,
+    payerReference: body.payerReference,
+    operatorId: context.principal.operatorId,
+    commandId: context.commandId,
+  });
+  if (!decided) {
+    // Decided by another command between the read above and the statement: its decision stands.
+    const [now] = await context.sql.query<Pick<SecondaryClaimRow, 'decision' | 'accepted_amount' | 'rejected_amount'>>(
+      'SELECT decision, accepted_amount, rejected_amount FROM secondary_claim_decisions WHERE claim_id = $1',
+      [claim.id],
+    );
+    if (!now) throw new Error(`secondary claim ${claim.id} was neither decided nor left undecided`);
+    throw alreadyDecided(now);
+  }
+  const decision = decisionOf[body.decision];
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: 'secondary-claim-decided',
+    entityType: 'case',
+    entityId: claim.case_id,
+    after: { claimId: claim.id, decision, amount: claim.amount, acceptedAmount, rejectedAmount: decided.rejectedAmount, owed: decided.account.owed },
+    commandId: context.commandId,
+  });
+  const payer = `The ${payerNames[claim.payer]}`;
+  const summary =
+    decision === 'accepted'
+      ? `${payer} accepted the whole ${formatMoney(context, claim.amount)}; the patient owes ${formatMoney(context, decided.account.owed)}.`
+      : `${payer} ${decision === 'partial' ? `accepted ${formatMoney(context, acceptedAmount)} and rejected` : 'rejected'} ${formatMoney(context, decided.rejectedAmount)}: that is back on the patient's account, who now owes ${formatMoney(context, decided.account.owed)}.`;
+  return {
+    claimId: claim.id,
+    caseId: claim.case_id,
+    payer: claim.payer,
+    decision,
+    amount: claim.amount,
+    acceptedAmount,
+    rejectedAmount: decided.rejectedAmount,
+    account: decided.account,
+    summary,
   };
 }

@@ -32,6 +32,7 @@ import { sql as pharmacyClaims } from './migrations/032-pharmacy-claims';
 import { sql as accumulatorExchange } from './migrations/033-accumulator-exchange';
 import { sql as fhirEnhancements } from './migrations/042-fhir-enhancements';
 import { sql as identityEvidence } from './migrations/039-identity-evidence';
+import { sql as secondaryPayerDecisions } from './migrations/040-secondary-payer-decisions';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -71,6 +72,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 42, name: 'fhir-enhancements', sql: fhirEnhancements },
   // 039 (issue 13 item 6) was numbered before 042 landed and runs after it.
   { version: 39, name: 'identity-evidence', sql: identityEvidence },
+  // 040 (issue 14, secondary payers) landed after 042 and 039 and runs after them.
+  { version: 40, name: 'secondary-payer-decisions', sql: secondaryPayerDecisions },
 ];
 
 /**

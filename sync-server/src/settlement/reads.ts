@@ -125,9 +125,15 @@ export async function patientBill(db: Database, principal: Principal, caseId: st
       payer: 'serious-illness-fund' | 'commercial-top-up';
       member_reference: string;
       amount: number;
-      status: string;
+      status: 'submitted' | 'accepted' | 'partial' | 'rejected';
+      accepted_amount: number | null;
       submitted_at: Date;
-    }>('SELECT id, payer, member_reference, amount, status, submitted_at FROM secondary_claims WHERE case_id = $1 ORDER BY submitted_at', [caseId]);
+    }>(
+      `SELECT s.id, s.payer, s.member_reference, s.amount, COALESCE(d.decision, s.status) AS status, d.accepted_amount, s.submitted_at
+         FROM secondary_claims s LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
+        WHERE s.case_id = $1 ORDER BY s.submitted_at, s.id`,
+      [caseId],
+    );
     return {
       caseId: row.id,
       caseStatus: row.status,
@@ -157,6 +163,7 @@ export async function patientBill(db: Database, principal: Principal, caseId: st
         memberReference: s.member_reference,
         amount: s.amount,
         status: s.status,
+        acceptedAmount: s.accepted_amount,
         submittedAt: new Date(s.submitted_at).toISOString(),
       })),
       computedAt: new Date().toISOString(),
@@ -233,8 +240,9 @@ export async function patientReceivables(db: Database, principal: Principal, asO
       [principal.hospitalId],
     );
     const [secondary] = await sql.query<{ total: number }>(
-      `SELECT COALESCE(sum(s.amount), 0)::bigint AS total FROM secondary_claims s JOIN cases c ON c.id = s.case_id
-        WHERE s.status = 'submitted' AND ($1::uuid IS NULL OR c.hospital_id = $1)`,
+      `SELECT COALESCE(sum(COALESCE(d.accepted_amount, s.amount)), 0)::bigint AS total
+         FROM secondary_claims s JOIN cases c ON c.id = s.case_id LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
+        WHERE $1::uuid IS NULL OR c.hospital_id = $1`,
       [principal.hospitalId],
     );
     const items = rows.map((r) => {
