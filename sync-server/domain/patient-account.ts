@@ -13,7 +13,7 @@ export type PatientChargeKind = (typeof patientChargeKinds)[number];
  * - `booking`: the booking's uncovered part when it was placed (source id: the booking);
  * - `booking-void`: its reversal when the booking was voided or the case cancelled (the booking);
  * - `shortfall-covered`: a shortfall later covered by freed hold room (the command that freed it);
- * - `patient-share`: carried over by migration 034 from the old `patient_shares` row of that id.
- * Cost sharing and claim adjustments add theirs here (the column takes any kebab-case name).
+ * - `patient-share`: carried over by migration 034 from the old `patient_shares` row of that id;
+ * - `claim-adjustment`: CPD denied the line, so the patient's part of it is reversed (the claim).
  */
-export type PatientChargeSource = 'booking' | 'booking-void' | 'shortfall-covered' | 'patient-share';
+export type PatientChargeSource = 'booking' | 'booking-void' | 'shortfall-covered' | 'patient-share' | 'claim-adjustment';

@@ -124,6 +124,15 @@ export function decideCharge(plan: PlanYear, state: AccumulatorState, input: Cha
   };
 }
 
+/**
+ * What the plan may still pay of `coverage` under its limits (the member sub-limit and the
+ * family's category limit), given what it has paid: the cap on covering a shortfall later, when
+ * a void or an enhancement frees hold room (money/holds.ts). Infinity without limits.
+ */
+export function planRoom(plan: PlanYear, state: AccumulatorState, coverage: CoverageType): number {
+  return Math.min(left(plan.memberSubLimit, state.memberPlanPaid), left(plan.categoryLimit[coverage], state.familyPlanPaid[coverage]));
+}
+
 /** A family on no plan: the cashless cover, which shares no cost and sets no limit. */
 export function cashlessPlanYear(policyYear: number): PlanYear {
   return {

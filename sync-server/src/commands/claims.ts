@@ -4,6 +4,7 @@ import { splitPayment } from '@domain/money';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, releaseCover } from '../money/family-cover';
+import { adjustForAdjudication } from '../money/claim-adjustment';
 import { familyBalance, lockCase, lockHold, lockPreauth } from './case-access';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
@@ -222,6 +223,15 @@ export async function verifyClaim(context: CommandContext, body: CommandBody<'ve
     approved,
     context.principal.operatorId,
   ]);
+  // The patient's part and the accumulators follow the decisions (money/claim-adjustment.ts),
+  // before the family's cover moves (the lock order).
+  const payerAmounts = new Map(lines.map((line) => [line.bookingId, line.payerAmount]));
+  const patientLowered = await adjustForAdjudication(
+    context.sql,
+    claim,
+    decided.map((line) => ({ ...line, payerAmount: payerAmounts.get(line.bookingId) ?? 0 })),
+    context.commandId,
+  );
   if (returned > 0) {
     await releaseCover(context.sql, claim.family_id, claim.policy_year, returned);
     await appendLedger(context.sql, {
@@ -240,7 +250,7 @@ export async function verifyClaim(context: CommandContext, body: CommandBody<'ve
     entityType: 'claim',
     entityId: claim.id,
     before: { status: 'processed', payerAmount: claim.payer_amount },
-    after: { status, approved, returnedToCover: returned },
+    after: { status, approved, returnedToCover: returned, patientLowered },
     commandId: context.commandId,
   });
   return {

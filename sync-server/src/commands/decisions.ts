@@ -2,7 +2,7 @@ import type { CommandBody } from '@contract/commands';
 import { maxAmount } from '@domain/money';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import { coverShortfallBookings, extendHold, setAuthorized } from '../money/holds';
+import { coverShortfallBookings, extendHold, lockCaseAccumulators, setAuthorized } from '../money/holds';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted, type CaseRow, type HoldRow, type PreauthRow } from './case-access';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
@@ -48,6 +48,8 @@ async function approveAmount(
   // Under cost sharing the hold is the plan's part: the approved amount less the patient's
   // estimate kept on the hold at the request (issue 14); on the cashless cover, all of it.
   const estimate = (await context.sql.query<{ cost_share_estimate: number }>('SELECT cost_share_estimate FROM holds WHERE id = $1', [hold.id]))[0];
+  // The accumulators before the family's cover (the lock order), since freed room may then cover shortfall bookings.
+  await lockCaseAccumulators(context.sql, caseRow);
   const patientPart = Math.min(approved, estimate?.cost_share_estimate ?? 0);
   const moved = await setAuthorized(money, caseRow, hold, approved, 'preauth-decision', approved - patientPart);
   // Under 'refuse' an approval the cover cannot hold whole is refused, as for an enhancement: the
@@ -288,6 +290,8 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
     allowPartial: (await yearParameters(context.sql, caseRow.policy_year)).shortfall_policy === 'partial-hold',
   };
   const before = { holdAmount: hold.amount, authorized: hold.authorized };
+  // The accumulators before the family's cover (the lock order), since the new room may cover shortfall bookings.
+  await lockCaseAccumulators(context.sql, caseRow);
   hold.authorized += approved;
   await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, hold.authorized]);
   // The hold grows by the approved amount if the cover allows; whatever it cannot hold stays shortfall.
@@ -315,7 +319,14 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
     entityType: 'case',
     entityId: caseRow.id,
     before,
-    after: { enhancementId: enhancement.id, approved, granted, holdAmount: hold.amount, authorized: hold.authorized, bookingsNowCovered: covered },
+    after: {
+      enhancementId: enhancement.id,
+      approved,
+      granted,
+      holdAmount: hold.amount,
+      authorized: hold.authorized,
+      bookingsNowCovered: covered,
+    },
     commandId: context.commandId,
   });
   return {

@@ -2,6 +2,8 @@ import type { Sql } from '../db/database';
 import type { CaseRow, HoldRow } from '../commands/case-access';
 import { appendLedger, releaseCover, reserveCover } from './family-cover';
 import { recordBookingShortfall } from './patient-account';
+import { planRoom } from '@domain/plan-design';
+import { applyMovements, lockAccumulators, planOfAccount } from './accumulators';
 
 interface MoneyContext {
   readonly sql: Sql;
@@ -79,22 +81,62 @@ export async function setAuthorized(
 }
 
 /**
+ * The case's plan year when it shares costs, with the family's accumulators locked (null on the
+ * cashless cover). A command that may cover shortfall bookings later and also touches the
+ * family's cover (an approval, an enhancement) calls this first, so that it takes its locks in
+ * the money model's order, case → hold → accumulators → family_years (money/accumulators.ts),
+ * as add-booking does.
+ */
+export async function lockCaseAccumulators(sql: Sql, caseRow: CaseRow) {
+  const account = await planOfAccount(sql, caseRow.family_id, caseRow.policy_year);
+  if (!account?.hasCostSharing) return null;
+  return { plan: account.plan, state: await lockAccumulators(sql, caseRow.family_id, caseRow.member_id, account.plan) };
+}
+
+/**
  * After a hold gains free room (enhancement granted, booking voided), cover the case's shortfall
  * bookings oldest first. Shortfall may become covered; covered never becomes shortfall.
+ * On a plan with cost sharing, what the plan now pays moves its plan-paid accumulators (`benefit`)
+ * in this transaction, as the booking's own entries (source `booking`, so a later void or
+ * cancel gives it back with the rest), and never past the plan's limits (planRoom): a shortfall
+ * the plan may not pay stays the patient's.
  */
 export async function coverShortfallBookings(context: MoneyContext, caseRow: CaseRow, hold: HoldRow): Promise<number> {
   let free = hold.amount - hold.consumed;
   if (free <= 0) return 0;
-  const rows = await context.sql.query<{ id: string; shortfall_amount: number }>(
-    "SELECT id, shortfall_amount FROM bookings WHERE case_id = $1 AND status = 'active' AND closed_at IS NULL AND shortfall_amount > 0 ORDER BY seq FOR UPDATE",
+  const rows = await context.sql.query<{ id: string; shortfall_amount: number; plan_id: string | null }>(
+    "SELECT id, shortfall_amount, plan_id FROM bookings WHERE case_id = $1 AND status = 'active' AND closed_at IS NULL AND shortfall_amount > 0 ORDER BY seq FOR UPDATE",
     [caseRow.id],
   );
+  if (rows.length === 0) return 0;
+  const costSharing = rows.some((row) => row.plan_id !== null) ? await lockCaseAccumulators(context.sql, caseRow) : null;
+  let room = costSharing ? planRoom(costSharing.plan, costSharing.state, 'medical') : Number.POSITIVE_INFINITY;
   let moved = 0;
   for (const row of rows) {
     if (free <= 0) break;
-    const take = Math.min(free, row.shortfall_amount);
+    const take = Math.min(free, row.shortfall_amount, row.plan_id !== null ? room : Number.POSITIVE_INFINITY);
+    if (take <= 0) continue;
     await context.sql.query('UPDATE bookings SET covered_amount = covered_amount + $2, shortfall_amount = shortfall_amount - $2 WHERE id = $1', [row.id, take]);
     await recordBookingShortfall(context.sql, caseRow, row.id, -take, { kind: 'shortfall-covered', id: context.commandId }, context.commandId);
+    if (row.plan_id !== null) {
+      room -= take;
+      await applyMovements(
+        context.sql,
+        {
+          familyId: caseRow.family_id,
+          memberId: caseRow.member_id,
+          policyYear: caseRow.policy_year,
+          planId: row.plan_id,
+          sourceKind: 'booking',
+          sourceId: row.id,
+          commandId: context.commandId,
+        },
+        [
+          { level: 'family', kind: 'benefit', coverage: 'medical', delta: take },
+          { level: 'member', kind: 'benefit', coverage: 'medical', delta: take },
+        ],
+      );
+    }
     free -= take;
     moved += take;
   }
