@@ -151,7 +151,10 @@ export const commandResults = {
         status: Type.Literal('approved'),
         approvedAmount: Minor,
         grantedAmount: Minor,
-        uncovered: Type.Integer({ minimum: 0, description: 'Approved but beyond what the cover could hold' }),
+        uncovered: Type.Integer({
+          minimum: 0,
+          description: "The plan's part of the approval beyond what the cover could hold (under cost sharing the patient's estimated part is never held)",
+        }),
         holdAmount: Minor,
         bookingsNowCovered: Count,
         family: FamilyMoney,

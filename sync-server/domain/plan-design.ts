@@ -133,6 +133,29 @@ export function planRoom(plan: PlanYear, state: AccumulatorState, coverage: Cove
   return Math.min(left(plan.memberSubLimit, state.memberPlanPaid), left(plan.categoryLimit[coverage], state.familyPlanPaid[coverage]));
 }
 
+/**
+ * The accumulators as they would be without some movements (e.g. without what a case's own
+ * bookings moved): the base a case-level estimate is decided from. Never below zero.
+ */
+export function withoutMovements(state: AccumulatorState, movements: readonly AccumulatorMovement[]): AccumulatorState {
+  const sum = (level: 'family' | 'member', kind: AccumulatorKind, coverage?: CoverageType) =>
+    movements
+      .filter((m) => m.level === level && m.kind === kind && (coverage === undefined || m.coverage === coverage))
+      .reduce((total, m) => total + m.delta, 0);
+  const less = (value: number, moved: number) => Math.max(0, value - moved);
+  return {
+    familyDeductibleMet: less(state.familyDeductibleMet, sum('family', 'deductible')),
+    memberDeductibleMet: less(state.memberDeductibleMet, sum('member', 'deductible')),
+    familyOutOfPocket: less(state.familyOutOfPocket, sum('family', 'out-of-pocket')),
+    memberOutOfPocket: less(state.memberOutOfPocket, sum('member', 'out-of-pocket')),
+    memberPlanPaid: less(state.memberPlanPaid, sum('member', 'benefit')),
+    familyPlanPaid: {
+      medical: less(state.familyPlanPaid.medical, sum('family', 'benefit', 'medical')),
+      pharmacy: less(state.familyPlanPaid.pharmacy, sum('family', 'benefit', 'pharmacy')),
+    },
+  };
+}
+
 /** A family on no plan: the cashless cover, which shares no cost and sets no limit. */
 export function cashlessPlanYear(policyYear: number): PlanYear {
   return {

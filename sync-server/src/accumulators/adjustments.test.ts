@@ -144,4 +144,39 @@ describeEachBackend('accumulators after a void, a claim adjustment and an enhanc
     const consistency = await moneyConsistency(server.scratch);
     for (const row of consistency) expect(row.committed, JSON.stringify(row)).toBe(row.ledger);
   });
+
+  it('an enhancement on the State top-up plan holds only the plan’s part, as the pre-auth does', async () => {
+    // The family has met no deductible now: 40,000 → 5,000 + 3,500 the patient's, the plan holds 31,500.
+    const { caseId, preauth } = await admitWithPreauth(demoIds.s5Father, 'MC024A');
+    expect(preauth).toMatchObject({ holdAmount: units(31_500), patientEstimate: { total: units(8500) } });
+    const enhancementId = randomUUID();
+    resultOf(await server.command(desk, 'request-enhancement', { enhancementId, caseId, amount: units(10_000), reason: 'Two more ICU days' }));
+    const [committedBefore] = await server.scratch.db.query<{ committed: number }>('SELECT committed FROM family_years WHERE family_id = $1', [
+      demoIds.s5Family,
+    ]);
+    // 50,000 as one charge: 5,000 + 4,500 the patient's; the increase is 1,000 the patient's and 9,000 the plan's.
+    expect(resultOf(await server.command(ppd, 'decide-enhancement', { enhancementId, decision: 'approve' }))).toMatchObject({
+      approvedAmount: units(10_000),
+      grantedAmount: units(9000),
+      uncovered: 0,
+      holdAmount: units(40_500),
+    });
+    const [hold] = await server.scratch.db.query<{ authorized: number; cost_share_estimate: number; amount: number }>(
+      'SELECT authorized, cost_share_estimate, amount FROM holds WHERE case_id = $1',
+      [caseId],
+    );
+    expect(hold).toEqual({ authorized: units(50_000), cost_share_estimate: units(9500), amount: units(40_500) });
+    const [committedAfter] = await server.scratch.db.query<{ committed: number }>('SELECT committed FROM family_years WHERE family_id = $1', [
+      demoIds.s5Family,
+    ]);
+    expect(committedAfter!.committed - committedBefore!.committed).toBe(units(9000));
+    // Booked whole, the plan's part is exactly what is held: nothing short, nothing held for the patient.
+    const booked = await book(caseId, 50_000);
+    expect(booked.result).toMatchObject({
+      coveredAmount: units(40_500),
+      shortfallAmount: 0,
+      costShare: { deductible: units(5000), coinsurance: units(4500) },
+      hold: { amount: units(40_500), consumed: units(40_500), free: 0 },
+    });
+  });
 });

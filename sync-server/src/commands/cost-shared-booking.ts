@@ -1,6 +1,14 @@
 import type { CommandBody } from '@contract/commands';
 import { allocateBooking, bookingExtension, extensionCeiling } from '@domain/money';
-import { decideCharge, movementsOf, type ChargeDecision, type PlanYear } from '@domain/plan-design';
+import {
+  decideCharge,
+  movementsOf,
+  withoutMovements,
+  type AccumulatorMovement,
+  type AccumulatorState,
+  type ChargeDecision,
+  type PlanYear,
+} from '@domain/plan-design';
 import { appendAudit } from '../audit/chain';
 import {
   applyMovements,
@@ -268,4 +276,46 @@ export async function preauthEstimate(
     total: decision.costShare + decision.notPaid,
     planPart: decision.planPart,
   };
+}
+
+/**
+ * The plan's part of an enhancement (issue 14): what the hold may grow by, as request-preauth
+ * holds only the plan's part of the package. The case's authorized amount before and after the
+ * enhancement are each decided as one charge, the case's first, against the same base — the
+ * family's accumulators as locked now less what this case's own bookings moved (the state the
+ * case's estimate is made from) — and the enhancement's patient part is the difference. So a
+ * deductible already in the pre-auth's estimate is not asked again, and co-insurance and the
+ * out-of-pocket maximums apply to the increase as they would have to a larger request.
+ */
+export async function enhancementEstimate(
+  context: Pick<CommandContext, 'sql'>,
+  caseRow: CaseRow,
+  packageCode: string,
+  costSharing: { readonly plan: PlanYear; readonly state: AccumulatorState },
+  authorizedBefore: number,
+  approved: number,
+): Promise<{ readonly patientPart: number; readonly planPart: number }> {
+  const moved = await context.sql.query<{
+    level: 'family' | 'member';
+    kind: AccumulatorMovement['kind'];
+    coverage_type: AccumulatorMovement['coverage'];
+    delta: number;
+  }>(
+    `SELECT CASE WHEN e.member_id IS NULL THEN 'family' ELSE 'member' END AS level, e.kind, e.coverage_type, sum(e.delta)::bigint AS delta
+       FROM accumulator_entries e
+      WHERE e.source_kind IN ('booking', 'booking-void') AND e.source_id IN (SELECT b.id::text FROM bookings b WHERE b.case_id = $1)
+      GROUP BY 1, 2, 3`,
+    [caseRow.id],
+  );
+  const base = withoutMovements(
+    costSharing.state,
+    moved.map((m) => ({ level: m.level, kind: m.kind, coverage: m.coverage_type, delta: m.delta })),
+  );
+  const eligibility = await caseEligibility(context, costSharing.plan, caseRow, packageCode);
+  const patientOf = (amount: number) => {
+    const decision = decideCharge(costSharing.plan, base, { coverage: 'medical', amount, isCopayDue: true, ...eligibility });
+    return decision.costShare + decision.notPaid;
+  };
+  const patientPart = Math.min(approved, Math.max(0, patientOf(authorizedBefore + approved) - patientOf(authorizedBefore)));
+  return { patientPart, planPart: approved - patientPart };
 }

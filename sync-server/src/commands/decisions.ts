@@ -3,6 +3,7 @@ import { maxAmount } from '@domain/money';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { coverShortfallBookings, extendHold, lockCaseAccumulators, setAuthorized } from '../money/holds';
+import { enhancementEstimate } from './cost-shared-booking';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted, type CaseRow, type HoldRow, type PreauthRow } from './case-access';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
@@ -291,21 +292,30 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
   };
   const before = { holdAmount: hold.amount, authorized: hold.authorized };
   // The accumulators before the family's cover (the lock order), since the new room may cover shortfall bookings.
-  await lockCaseAccumulators(context.sql, caseRow);
+  const costSharing = await lockCaseAccumulators(context.sql, caseRow);
+  // Under cost sharing the hold grows by the plan's part of the enhancement only, and the
+  // patient's part joins the estimate kept on the hold (issue 14), as at request-preauth.
+  const { patientPart, planPart } = costSharing
+    ? await enhancementEstimate(context, caseRow, hold.package_code, costSharing, hold.authorized, approved)
+    : { patientPart: 0, planPart: approved };
   hold.authorized += approved;
-  await context.sql.query('UPDATE holds SET authorized = $2, updated_at = now() WHERE id = $1', [hold.id, hold.authorized]);
-  // The hold grows by the approved amount if the cover allows; whatever it cannot hold stays shortfall.
-  const granted = await extendHold(money, caseRow, hold, approved, 'enhancement');
+  await context.sql.query('UPDATE holds SET authorized = $2, cost_share_estimate = cost_share_estimate + $3, updated_at = now() WHERE id = $1', [
+    hold.id,
+    hold.authorized,
+    patientPart,
+  ]);
+  // The hold grows by the plan's part if the cover allows; whatever it cannot hold stays shortfall.
+  const granted = await extendHold(money, caseRow, hold, planPart, 'enhancement');
   // Under 'refuse' the scheme refuses a hold the cover cannot take whole (001-initial.ts): an
   // approval of which nothing is granted must not raise the authorized amount either, or later
   // bookings would extend against an authorization the cover never held. Refused, and the
   // rejection rolls back every write above (runner.ts); the enhancement stays pending.
-  if (!money.allowPartial && granted < approved) {
+  if (!money.allowPartial && granted < planPart) {
     const family = await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year);
     throw reject(
       'insufficient-cover',
-      `The family has ${formatMoney(context, family.available)} available, less than the ${formatMoney(context, approved)} this approval would hold, and the scheme refuses partial holds: approve a lower amount or reject the enhancement.`,
-      { available: family.available, requested: approved },
+      `The family has ${formatMoney(context, family.available)} available, less than the ${formatMoney(context, planPart)} this approval would hold, and the scheme refuses partial holds: approve a lower amount or reject the enhancement.`,
+      { available: family.available, requested: planPart },
     );
   }
   const covered = await coverShortfallBookings(money, caseRow, hold);
@@ -322,6 +332,8 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
     after: {
       enhancementId: enhancement.id,
       approved,
+      planPart,
+      patientEstimate: patientPart,
       granted,
       holdAmount: hold.amount,
       authorized: hold.authorized,
@@ -335,7 +347,7 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
     status: 'approved',
     approvedAmount: approved,
     grantedAmount: granted,
-    uncovered: approved - granted,
+    uncovered: planPart - granted,
     holdAmount: hold.amount,
     bookingsNowCovered: covered,
     family: await familyBalance(context.sql, caseRow.family_id, caseRow.policy_year),
