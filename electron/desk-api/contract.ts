@@ -11,6 +11,7 @@
 
 import type { PatientAccountTotalsValue, PatientBillValue } from '@contract/settlement';
 import type { AccumulatorEnquiryValue } from '@contract/accumulators';
+import type { IdentityDocumentType } from '@domain/identity-evidence';
 
 export const deskApiVersion = 1;
 
@@ -362,6 +363,8 @@ export interface DeskApiHandlers {
     otpChallengeId?: string;
     overrideReason?: string;
     supervisorName?: string;
+    /** For identityMethod document: what was shown (issue 13 item 6); the operator's attestation is signed by the desk. */
+    document?: { type: IdentityDocumentType; numberLast4: string };
   }) => Promise<DeskResult<{ caseId: string }>>;
   /** Send a one-time code to the family's registered phone (online only). */
   'identity.sendOtp': (args: {

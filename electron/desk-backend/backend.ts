@@ -21,6 +21,7 @@ import { decisionNotification } from './decision-notification';
 import { combineHandlers } from './handlers';
 import { failure, ok, type DeskCore, type SlotTools } from './handlers/context';
 import { usableSigner, type OperatorSigner } from './operator-key';
+import type { MatchBook } from './match-evidence';
 
 /**
  * Who is signed in on one renderer connection. Electron has one renderer, so one slot
@@ -31,6 +32,8 @@ export interface OperatorSlot {
   session: SessionInfo | null;
   /** The signed-in operator's key for this session (issue 13 item 4): signs what the desk sends for them. */
   signer?: OperatorSigner | null;
+  /** What the fingerprint reader and face engine matched for this slot's operator, for the admission that follows (issue 13 item 6). */
+  matches?: MatchBook;
 }
 
 export interface DeskBackendOptions {

@@ -47,6 +47,11 @@ export interface BiometricIdentityOptions {
   readonly fingerTimeoutMs?: number;
   /** Sends an enrolment to the server now (never queued: an enrolment must be accepted before it is trusted). */
   readonly enroll: (name: 'enroll-fingerprint' | 'enroll-face', body: Record<string, unknown>) => Promise<DeskResult<{ enrolledAt: string }>>;
+  /**
+   * Told of every match on an enrolment whose server id this desk knows (issue 13 item 6): the
+   * admission that follows carries it as signed evidence (match-evidence.ts). Never told a template.
+   */
+  readonly onMatch?: (memberId: string, match: { readonly modality: 'fingerprint' | 'face'; readonly enrolmentId: string; readonly score: number }) => void;
 }
 
 /**
@@ -81,6 +86,8 @@ export class BiometricIdentity {
       return failure('not-enrolled', 'This member has no fingerprint enrolled on this desk. Enrol it now (needs the server) or choose another method.');
     try {
       const result = await reader.verify1to1(enrolment.plaintext, this.captureOptions());
+      if (result.isMatch && enrolment.enrolmentId)
+        this.options.onMatch?.(memberId, { modality: 'fingerprint', enrolmentId: enrolment.enrolmentId, score: result.score });
       return ok({
         matched: result.isMatch,
         score: result.score,
@@ -147,6 +154,7 @@ export class BiometricIdentity {
         });
       }
       const matched = isFaceMatch(similarity, threshold);
+      if (matched && enrolment.enrolmentId) this.options.onMatch?.(memberId, { modality: 'face', enrolmentId: enrolment.enrolmentId, score: similarity });
       return ok({
         matched,
         similarity,

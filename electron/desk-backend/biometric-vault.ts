@@ -44,6 +44,8 @@ export { bytesToDescriptor, descriptorToBytes };
 export interface CachedEnrolment {
   readonly plaintext: Buffer;
   readonly enrolledAt: string;
+  /** The server's enrolment id (the pulled document's), null until the pull brings it for one enrolled here. */
+  readonly enrolmentId: string | null;
 }
 
 /** A cached enrolment that does not open with this desk's key. */
@@ -61,9 +63,9 @@ export class BiometricVault {
   ) {
     this.statements = {
       upsert: db.prepare(
-        'INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id, modality) DO UPDATE SET sealed = excluded.sealed, enrolled_at = excluded.enrolled_at',
+        'INSERT INTO biometric_enrolments (member_id, modality, sealed, enrolled_at, enrolment_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, modality) DO UPDATE SET sealed = excluded.sealed, enrolled_at = excluded.enrolled_at, enrolment_id = excluded.enrolment_id',
       ),
-      read: db.prepare('SELECT sealed, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ? AND modality = ?'),
+      read: db.prepare('SELECT sealed, enrolled_at AS enrolledAt, enrolment_id AS enrolmentId FROM biometric_enrolments WHERE member_id = ? AND modality = ?'),
       enrolled: db.prepare('SELECT modality, enrolled_at AS enrolledAt FROM biometric_enrolments WHERE member_id = ?'),
     };
   }
@@ -90,9 +92,9 @@ export class BiometricVault {
     return key;
   }
 
-  /** Caches an enrolment this desk captured and the server accepted. */
-  store(memberId: string, modality: BiometricModality, plaintext: Uint8Array, enrolledAt: string): void {
-    this.statements.upsert.run(memberId, modality, seal(this.atRestKey(), memberId, modality, plaintext), enrolledAt);
+  /** Caches an enrolment this desk captured and the server accepted (its id comes with the next pull), or one pulled. */
+  store(memberId: string, modality: BiometricModality, plaintext: Uint8Array, enrolledAt: string, enrolmentId: string | null = null): void {
+    this.statements.upsert.run(memberId, modality, seal(this.atRestKey(), memberId, modality, plaintext), enrolledAt, enrolmentId);
   }
 
   /**
@@ -109,7 +111,13 @@ export class BiometricVault {
       throw new Error('A biometric enrolment from the server is incomplete or this desk has no credential to open it.');
     const plaintext = open(transportKey, memberId, modality, sealedForDesk);
     try {
-      this.store(memberId, modality, plaintext, typeof row.enrolledAt === 'string' ? row.enrolledAt : new Date().toISOString());
+      this.store(
+        memberId,
+        modality,
+        plaintext,
+        typeof row.enrolledAt === 'string' ? row.enrolledAt : new Date().toISOString(),
+        typeof row.id === 'string' ? row.id : null,
+      );
     } finally {
       plaintext.fill(0);
     }
@@ -121,10 +129,10 @@ export class BiometricVault {
    * altered).
    */
   read(memberId: string, modality: BiometricModality): CachedEnrolment | null {
-    const row = this.statements.read.get(memberId, modality) as { sealed: string; enrolledAt: string } | undefined;
+    const row = this.statements.read.get(memberId, modality) as { sealed: string; enrolledAt: string; enrolmentId: string | null } | undefined;
     if (!row) return null;
     try {
-      return { plaintext: open(this.atRestKey(), memberId, modality, row.sealed), enrolledAt: row.enrolledAt };
+      return { plaintext: open(this.atRestKey(), memberId, modality, row.sealed), enrolledAt: row.enrolledAt, enrolmentId: row.enrolmentId };
     } catch (error) {
       throw new UnreadableEnrolmentError(error instanceof Error ? error.message : String(error));
     }

@@ -22,7 +22,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 7;
+export const replicaSchemaVersion = 8;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -181,6 +181,17 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
   CREATE TABLE IF NOT EXISTS benefit_snapshots (family_id TEXT PRIMARY KEY, answer TEXT NOT NULL, received_at TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS provisional_estimates (case_id TEXT PRIMARY KEY, total INTEGER NOT NULL, as_of TEXT NOT NULL, shown_at TEXT NOT NULL);
   `,
+  /* 8 */ (db) => {
+    // Match evidence (issue 13 item 6, match-evidence.ts): an admission by fingerprint or face names
+    // the server's enrolment it matched, so each cached enrolment keeps the id of the document it
+    // came from. Cached ones from before have none: pull the whole scope again to get them (as 2 did).
+    const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all('biometric_enrolments') as { name: string }[]).map((row) => row.name);
+    if (columns.includes('enrolment_id')) return;
+    db.exec(`ALTER TABLE biometric_enrolments ADD COLUMN enrolment_id TEXT;
+    INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint')
+      ON CONFLICT (key) DO NOTHING;
+    DELETE FROM meta WHERE key = 'pull_checkpoint';`);
+  },
 ];
 
 /** How long an answered outbox row is kept (support can see what a desk sent today), then deleted. */

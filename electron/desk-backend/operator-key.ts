@@ -1,6 +1,13 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scrypt, type KeyObject, type ScryptOptions } from 'node:crypto';
 import type { MutationProofValue, RequestProofValue } from '@contract/sync';
-import { mutationProofBytes, privateKeyOf, requestProofBytes, signBytes, type RequestPurpose } from '../../sync-server/node-shared/operator-proof';
+import {
+  matchEvidenceBytes,
+  mutationProofBytes,
+  privateKeyOf,
+  requestProofBytes,
+  signBytes,
+  type RequestPurpose,
+} from '../../sync-server/node-shared/operator-proof';
 
 /**
  * The operator's signing key at this desk (issue 13 item 4; the proof format is
@@ -84,6 +91,19 @@ export class OperatorSigner {
   requestProof(purpose: RequestPurpose, request: Readonly<Record<string, unknown>>, at: Date = new Date()): RequestProofValue {
     const unsigned = { operatorId: this.operatorId, keyId: this.keyId, signedAt: at.toISOString(), nonce: randomUUID().replace(/-/g, '') };
     return { ...unsigned, signature: signBytes(this.privateKey, requestProofBytes(purpose, this.deskId, unsigned, request)) };
+  }
+
+  /**
+   * An admission's match evidence (issue 13 item 6), signed over this desk, operator, case, member
+   * and method: it verifies for that admission only.
+   */
+  signEvidence<E extends Readonly<Record<string, unknown>>>(
+    admission: { readonly caseId: string; readonly memberId: string; readonly identityMethod: string },
+    evidence: E,
+  ): E & { readonly keyId: string; readonly signature: string } {
+    const unsigned = { ...evidence, keyId: this.keyId };
+    const subject = { deskId: this.deskId, operatorId: this.operatorId, ...admission };
+    return { ...unsigned, signature: signBytes(this.privateKey, matchEvidenceBytes(subject, unsigned)) };
   }
 
   /** The pull's proof header (base64url of the proof's JSON): templates come only with one. */

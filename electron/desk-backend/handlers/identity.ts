@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { BiometricIdentity } from '../biometric-identity';
 import { ServerCallError } from '../server-client';
 import { usableSigner } from '../operator-key';
+import { MatchBook } from '../match-evidence';
 import { failure, keepFamily, ok, type HandlerModule } from './context';
 
 type IdentityChannel =
@@ -22,6 +23,11 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
     faceMatchThreshold: desk.faceMatchThreshold,
     ...(desk.options.fingerTimeoutMs !== undefined ? { fingerTimeoutMs: desk.options.fingerTimeoutMs } : {}),
     enroll: (name, body) => online(name, body, (result) => ({ enrolledAt: result.enrolledAt })),
+    onMatch: (memberId, match) => {
+      if (!slot.session) return;
+      slot.matches ??= new MatchBook();
+      slot.matches.record(memberId, { ...match, operatorId: slot.session.operatorId, capturedAt: new Date().toISOString() });
+    },
   });
   return {
     'members.identify': async (query) => {
