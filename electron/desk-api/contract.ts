@@ -421,7 +421,21 @@ export interface DeskApiHandlers {
     reference?: string;
     secondaryPayer?: SecondaryPayer;
   }) => Promise<DeskResult<{ paymentId: string }>>;
-  /** Where a payment taken here stands: queued, its receipt once the server answered, or the refusal. */
+  /** The patient's bill as a PDF to print or save (from the server with the operator's proof; online only). */
+  'settlement.billPdf': (args: { caseId: string }) => Promise<DeskResult<{ fileName: string; pdfBase64: string }>>;
+  /**
+   * Give money back out of the patient's credit (refund-payment), with the reason: queued like a
+   * payment, its id and time fixed now; the server refuses more than the credit. Its receipt
+   * through `settlement.receipt` with the refund id.
+   */
+  'settlement.refund': (args: {
+    caseId: string;
+    amount: number;
+    method: Exclude<PaymentMethod, 'secondary'>;
+    reference?: string;
+    reason: string;
+  }) => Promise<DeskResult<{ refundId: string }>>;
+  /** Where a payment (or a refund) taken here stands: queued, its receipt once the server answered, or the refusal. */
   'settlement.receipt': (args: { paymentId: string }) => Promise<DeskResult<PaymentReceiptAtDesk>>;
   /**
    * A member's and their family's accumulators, and the patient's estimate for a case (its package
@@ -505,5 +519,7 @@ export const deskChannels = [
   'settlement.bill',
   'settlement.takePayment',
   'settlement.receipt',
+  'settlement.billPdf',
+  'settlement.refund',
   'benefits.view',
 ] as const satisfies readonly DeskChannel[];

@@ -123,7 +123,7 @@ export class SyncServerClient {
     auth: 'desk' | 'operator-at-desk' | 'none',
     signal?: AbortSignal,
     timeoutMs = this.timeoutMs,
-    read: 'json' | 'pull-page' = 'json',
+    read: 'json' | 'pull-page' | 'pdf' = 'json',
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<unknown> {
     const headers: Record<string, string> = { [protocolHeader]: String(syncProtocolVersion), ...extraHeaders };
@@ -166,6 +166,18 @@ export class SyncServerClient {
           message: `The server's pull answer does not match the sync protocol (${error instanceof Error ? error.message : String(error)}); nothing was applied.`,
         });
       }
+    }
+    if (read === 'pdf' && response.ok) {
+      let bytes: Buffer;
+      try {
+        bytes = Buffer.from(await response.arrayBuffer());
+      } catch (error) {
+        return this.noAnswer(unreachable(this.serverUrl, error, 'dropped the connection while sending data'));
+      }
+      this.report({ outcome: 'answered' });
+      if (!(response.headers.get('content-type') ?? '').startsWith('application/pdf') || bytes.subarray(0, 5).toString('latin1') !== '%PDF-')
+        throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not a PDF.` });
+      return bytes;
     }
     let parsed: unknown;
     try {
@@ -275,6 +287,24 @@ export class SyncServerClient {
     );
     if (!validators.patientBill.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's patient bill is not one this desk understands." });
+    return answer;
+  }
+
+  /** The patient's bill as a PDF to print, read by one of this hospital's operators with their proof (online only). */
+  async patientBillPdf(operatorId: string, caseId: string, proof: RequestProofValue): Promise<Buffer> {
+    const query = new URLSearchParams({ operatorId });
+    const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
+    const answer = await this.call(
+      'GET',
+      `/sync/patient-bill/${encodeURIComponent(caseId)}/pdf?${query.toString()}`,
+      undefined,
+      'desk',
+      undefined,
+      this.timeoutMs,
+      'pdf',
+      headers,
+    );
+    if (!Buffer.isBuffer(answer)) throw new ServerCallError({ kind: 'bad-answer', message: 'The server did not send the bill as a PDF.' });
     return answer;
   }
 

@@ -171,11 +171,14 @@ type OutboxEntry =
   | { readonly kind: 'claim'; readonly caseId: string; readonly claimId: string; readonly amount: number }
   | { readonly kind: 'cancel'; readonly caseId: string }
   | { readonly kind: 'query-response'; readonly caseId: string }
-  | { readonly kind: 'payment'; readonly caseId: string; readonly paymentId: string };
+  | { readonly kind: 'payment'; readonly caseId: string; readonly paymentId: string }
+  | { readonly kind: 'refund'; readonly caseId: string; readonly paymentId: string };
 
 /** A payment taken at this desk, as the imitated server settles it (sync-server/src/commands/patient-payments.ts). */
 interface FakePayment {
   readonly paymentId: string;
+  /** A payment taken, or money given back (refund-payment, out of the credit). */
+  readonly direction: 'payment' | 'refund';
   readonly caseId: string;
   readonly method: PaymentMethod;
   readonly amount: number;
@@ -825,8 +828,9 @@ export class FakeDeskBackend implements DeskConnection {
       this.signedIn(() => {
         const fakeCase = this.ownCase(caseId);
         if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        // As the real desk: its payments (not its refunds) the server has not taken.
         const deskPayments = this.paymentsOf(caseId)
-          .filter((payment) => payment.state !== 'taken')
+          .filter((payment) => payment.direction === 'payment' && payment.state !== 'taken')
           .map(({ paymentId, method, amount, reference, secondaryPayer, takenAt, rejection, state }) => ({
             paymentId,
             caseId,
@@ -859,6 +863,7 @@ export class FakeDeskBackend implements DeskConnection {
         const paymentId = this.id('pay');
         this.payments.set(paymentId, {
           paymentId,
+          direction: 'payment',
           caseId,
           method,
           amount,
@@ -873,6 +878,44 @@ export class FakeDeskBackend implements DeskConnection {
         });
         this.command({ kind: 'payment', caseId, paymentId });
         return ok({ paymentId });
+      }),
+    'settlement.billPdf': ({ caseId }) =>
+      this.signedIn(() => {
+        const fakeCase = this.ownCase(caseId);
+        if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
+        if (!this.isOnline) return refuse('offline-unavailable', 'The bill is printed from the server, which cannot be reached now.');
+        return ok({ fileName: `patient-bill-${caseId}.pdf`, pdfBase64: fakeBillPdf(this.patientBill(fakeCase), (minor) => this.money(minor)) });
+      }),
+    'settlement.refund': ({ caseId, amount, method, reference, reason }) =>
+      this.signedIn(() => {
+        if (!Number.isSafeInteger(amount) || amount <= 0) return refuse('invalid-input', 'Enter the amount given back: more than zero.', { field: 'amount' });
+        if (method !== 'cash' && method !== 'card' && method !== 'upi')
+          return refuse('invalid-input', 'Give money back in cash, to the card or by UPI.', { field: 'method' });
+        const trimmed = typeof reference === 'string' ? reference.trim() : '';
+        if (method !== 'cash' && trimmed === '')
+          return refuse('invalid-input', `A ${method === 'card' ? 'card' : 'UPI'} refund needs its refund reference.`, { field: 'reference' });
+        if (method === 'cash' && trimmed !== '') return refuse('invalid-input', 'A cash refund has no reference: leave it empty.', { field: 'reference' });
+        if (typeof reason !== 'string' || reason.trim().length < 5 || reason.trim().length > 500)
+          return refuse('invalid-input', 'Say why the patient gets money back (5 to 500 characters).', { field: 'reason' });
+        if (!this.ownCase(caseId)) return refuse('not-found', 'There is no such case on this desk.');
+        const refundId = this.id('refund');
+        this.payments.set(refundId, {
+          paymentId: refundId,
+          direction: 'refund',
+          caseId,
+          method,
+          amount,
+          reference: method === 'cash' ? null : trimmed,
+          secondaryPayer: null,
+          takenAt: this.isoNow(),
+          operatorId: this.operator?.operatorId ?? '',
+          state: 'queued',
+          receiptNumber: null,
+          receivedAt: null,
+          rejection: null,
+        });
+        this.command({ kind: 'refund', caseId, paymentId: refundId });
+        return ok({ refundId });
       }),
     'settlement.receipt': ({ paymentId }) =>
       this.signedIn(() => {
@@ -934,6 +977,7 @@ export class FakeDeskBackend implements DeskConnection {
       case 'query-response':
       case 'claim':
       case 'payment':
+      case 'refund':
         this.caseChanged(this.cases.get(entry.caseId));
         return;
       case 'discharge':
@@ -1095,6 +1139,28 @@ export class FakeDeskBackend implements DeskConnection {
         enhancement.status = 'pending';
         this.caseChanged(fakeCase);
         this.scheduleReview(() => this.decideEnhancement(fakeCase.caseId, enhancement.requestedAmount));
+        return;
+      }
+      case 'refund': {
+        const refund = this.payments.get(entry.paymentId);
+        if (!refund) return;
+        const { credit } = this.patientAccount(refund.caseId);
+        if (refund.amount > credit) {
+          refund.state = 'refused';
+          refund.rejection = {
+            code: 'refund-exceeds-credit',
+            message:
+              credit === 0
+                ? 'The patient has no credit on this case: nothing was given back.'
+                : `The patient's credit is ${this.money(credit)}: ${this.money(refund.amount)} is more than that, and nothing was given back.`,
+          };
+        } else {
+          const taken = [...this.payments.values()].filter((other) => other.receiptNumber !== null).length;
+          refund.state = 'taken';
+          refund.receiptNumber = `${this.hospital.code}-R${String(taken + 1).padStart(6, '0')}`;
+          refund.receivedAt = this.isoNow();
+        }
+        this.caseChanged(this.cases.get(refund.caseId));
         return;
       }
       case 'payment': {
@@ -1530,9 +1596,13 @@ export class FakeDeskBackend implements DeskConnection {
       .filter((booking) => !booking.isVoided)
       .reduce((sum, booking) => sum + (booking.shortfallAmount ?? 0), 0);
     const taken = this.paymentsOf(caseId).filter((payment) => payment.state === 'taken');
-    const paid = taken.filter((payment) => payment.method !== 'secondary').reduce((sum, payment) => sum + payment.amount, 0);
-    const secondary = taken.filter((payment) => payment.method === 'secondary').reduce((sum, payment) => sum + payment.amount, 0);
-    return { charged, paid, refunded: 0, secondary, owed: Math.max(0, charged - paid - secondary), credit: 0 };
+    const sum = (payments: readonly FakePayment[]) => payments.reduce((total, payment) => total + payment.amount, 0);
+    const paid = sum(taken.filter((payment) => payment.direction === 'payment' && payment.method !== 'secondary'));
+    const refunded = sum(taken.filter((payment) => payment.direction === 'refund'));
+    const secondary = sum(taken.filter((payment) => payment.direction === 'payment' && payment.method === 'secondary'));
+    // As the server's accountTotals: only money the patient paid goes back to the patient.
+    const settled = paid - refunded + secondary;
+    return { charged, paid, refunded, secondary, owed: Math.max(0, charged - settled), credit: Math.max(0, Math.min(paid - refunded, settled - charged)) };
   }
 
   private patientBill(fakeCase: FakeCase): NonNullable<PatientBillAtDesk['bill']> {
@@ -1580,7 +1650,7 @@ export class FakeDeskBackend implements DeskConnection {
         paymentId: payment.paymentId,
         caseId: payment.caseId,
         receiptNumber: payment.receiptNumber ?? '',
-        direction: 'payment' as const,
+        direction: payment.direction,
         method: payment.method,
         amount: payment.amount,
         reference: payment.reference,
@@ -1798,4 +1868,38 @@ export class FakeDeskBackend implements DeskConnection {
     this.allocateBookings(fakeCase);
     this.caseChanged(fakeCase);
   }
+}
+
+/**
+ * A one-page PDF of the bill's totals, written by hand (the fake runs in the browser, without the
+ * server's pdfkit): what the desk receives from `settlement.billPdf` is a PDF either way.
+ */
+function fakeBillPdf(bill: NonNullable<PatientBillAtDesk['bill']>, money: (minor: number) => string): string {
+  const text = (value: string) => value.replace(/[^\x20-\x7e]/g, '?').replace(/[\\()]/g, (c) => `\\${c}`);
+  const lines = [
+    `Patient bill ${bill.caseId}`,
+    `${bill.memberName} (${bill.schemeMemberId}), ${bill.hospitalName}`,
+    ...bill.lines.map(
+      (line) => `${line.itemCode} ${line.description}: ${money(line.amount)}, plan ${money(line.planPart)}, patient ${money(line.patientPart)}`,
+    ),
+    `Balance due: ${money(bill.account.owed)}`,
+  ];
+  const content = `BT /F1 11 Tf 50 800 Td 14 TL ${lines.map((line) => `(${text(line)}) '`).join(' ')} ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, index) => {
+    offsets.push(pdf.length);
+    pdf += `${index + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return btoa(pdf);
 }

@@ -385,6 +385,63 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect(refused.state === 'refused' ? refused.error.message : '').toBe('The patient owes ₹400.00: ₹500.00 is more than that, and nothing was taken.');
     });
 
+    it('the bill printed as a PDF through the desk; money given back out of a credit, with the reason, never more than the credit', async () => {
+      // The mother owes 1,000 of a ₹5,000 ward booking, pays it, then the booking is voided: a credit of 1,000.
+      await desk.admitElsewhere(s1.father, 'MG012A');
+      const motherCase = await admit(s1.mother);
+      value<'cases.requestPreauth'>(await desk.call('cases.requestPreauth', { caseId: motherCase, packageCode: 'MG006A' }));
+      await desk.sync();
+      await desk.decidePreauth(motherCase, 'approve');
+      await desk.sync();
+      const ward = await book(motherCase, 5_000, 'WARD');
+      await desk.sync();
+      value<'settlement.takePayment'>(await desk.call('settlement.takePayment', { caseId: motherCase, amount: units(1_000), method: 'cash' }));
+      await desk.sync();
+      value<'bookings.void'>(await desk.call('bookings.void', { bookingId: ward, reason: 'Entered on the wrong case' }));
+      await desk.sync();
+      const bill = value<'settlement.bill'>(await desk.call('settlement.bill', { caseId: motherCase }));
+      expect(bill.bill?.account).toMatchObject({ charged: 0, paid: units(1_000), owed: 0, credit: units(1_000) });
+
+      const pdf = value<'settlement.billPdf'>(await desk.call('settlement.billPdf', { caseId: motherCase }));
+      expect(pdf.fileName).toBe(`patient-bill-${motherCase}.pdf`);
+      expect(atob(pdf.pdfBase64).slice(0, 5)).toBe('%PDF-');
+
+      // Bad input names its field and queues nothing.
+      const noReason = await desk.call('settlement.refund', { caseId: motherCase, amount: units(400), method: 'cash', reason: ' ' });
+      expect(noReason.ok ? null : [noReason.error.code, noReason.error.details]).toEqual(['invalid-input', { field: 'reason' }]);
+      const noReference = await desk.call('settlement.refund', { caseId: motherCase, amount: units(400), method: 'upi', reason: 'Booking voided' });
+      expect(noReference.ok ? null : [noReference.error.code, noReference.error.details]).toEqual(['invalid-input', { field: 'reference' }]);
+
+      const { refundId } = value<'settlement.refund'>(
+        await desk.call('settlement.refund', { caseId: motherCase, amount: units(400), method: 'cash', reason: 'Ward booking voided' }),
+      );
+      await desk.sync();
+      const given = value<'settlement.receipt'>(await desk.call('settlement.receipt', { paymentId: refundId }));
+      expect(given).toMatchObject({ state: 'answered', amount: units(400), method: 'cash', account: { refunded: units(400), credit: units(600) } });
+      expect(given.state === 'answered' ? given.receiptNumber : null).toMatch(/^HSP-A-R\d{6}$/);
+      const after = value<'settlement.bill'>(await desk.call('settlement.bill', { caseId: motherCase }));
+      expect(after.bill?.payments.map((payment) => [payment.direction, payment.amount])).toEqual([
+        ['payment', units(1_000)],
+        ['refund', units(400)],
+      ]);
+
+      // More than the credit left: refused by the server after the push, in its words.
+      const { refundId: tooMuch } = value<'settlement.refund'>(
+        await desk.call('settlement.refund', { caseId: motherCase, amount: units(700), method: 'cash', reason: 'Ward booking voided' }),
+      );
+      await desk.sync();
+      const refused = value<'settlement.receipt'>(await desk.call('settlement.receipt', { paymentId: tooMuch }));
+      expect(refused).toMatchObject({ state: 'refused', error: { code: 'refund-exceeds-credit' } });
+      expect(refused.state === 'refused' ? refused.error.message : '').toBe(
+        "The patient's credit is ₹600.00: ₹700.00 is more than that, and nothing was given back.",
+      );
+
+      // Offline: no PDF, said so.
+      await desk.setOnline(false);
+      const offlinePdf = await desk.call('settlement.billPdf', { caseId: motherCase });
+      expect(offlinePdf.ok ? null : offlinePdf.error.code).toBe('offline-unavailable');
+    });
+
     it('offline: commands queue as pending and the server decides them on reconnect (S1-offline)', async () => {
       await desk.setOnline(false);
       const motherCase = await admit(s1.mother);

@@ -1,4 +1,4 @@
-// The patient's bill and settlement at the desk (issue 14): read the bill, take a payment, its receipt.
+// The patient's bill and settlement at the desk (issue 14): read and print the bill, take a payment, give money back, receipts.
 import { randomUUID } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import { uuidPattern } from '@contract/commands';
@@ -9,10 +9,11 @@ import { usableSigner } from '../operator-key';
 import { ServerCallError } from '../server-client';
 import { failure, ok, type HandlerModule } from './context';
 
-type SettlementChannel = 'settlement.bill' | 'settlement.takePayment' | 'settlement.receipt';
+type SettlementChannel = 'settlement.bill' | 'settlement.takePayment' | 'settlement.receipt' | 'settlement.billPdf' | 'settlement.refund';
 
 /** take-payment's 200 answer as the server stores and replays it (contract/results.ts), compiled once. */
 const takePaymentAnswer = Compile(commandAnswers['take-payment']);
+const refundAnswer = Compile(commandAnswers['refund-payment']);
 const uuid = new RegExp(uuidPattern);
 
 interface PaymentOutboxRow {
@@ -62,6 +63,9 @@ export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slo
         `SELECT body, state, status, answer FROM outbox WHERE name = 'take-payment' AND json_extract(body, '$.${where === 'case' ? 'caseId' : 'paymentId'}') = ? ORDER BY sequence`,
       )
       .all(id) as PaymentOutboxRow[];
+  const outboxRefund = (refundId: string): PaymentOutboxRow | undefined =>
+    desk.db.prepare("SELECT body, state, status, answer FROM outbox WHERE name = 'refund-payment' AND json_extract(body, '$.refundId') = ?").get(refundId) as
+      PaymentOutboxRow | undefined;
 
   return {
     'settlement.bill': async ({ caseId }) => {
@@ -129,9 +133,65 @@ export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slo
       return result.ok ? ok({ paymentId }) : result;
     },
 
+    'settlement.billPdf': async ({ caseId }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      if (typeof caseId !== 'string' || !uuid.test(caseId)) return failure('invalid-input', 'Open a case first: the case id is not valid.');
+      const client = desk.client();
+      const operatorId = slot.session?.operatorId;
+      if (!client || !operatorId) return failure(offlineBill.code, 'The bill is printed from the server, which cannot be reached now.');
+      const usable = usableSigner(slot.signer, new Date());
+      if (!usable.ok) return usable;
+      try {
+        const pdf = await client.patientBillPdf(operatorId, caseId, usable.signer.requestProof('patient-bill', { caseId }));
+        return ok({ fileName: `patient-bill-${caseId}.pdf`, pdfBase64: pdf.toString('base64') });
+      } catch (error) {
+        if (!(error instanceof ServerCallError)) throw error;
+        if (error.fault.kind === 'unreachable') return failure(offlineBill.code, 'The bill is printed from the server, which cannot be reached now.');
+        return failure(error.fault.kind === 'refused' ? error.fault.code : 'bad-answer', error.fault.message);
+      }
+    },
+
+    'settlement.refund': async ({ caseId, amount, method, reference, reason }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      if (!Number.isSafeInteger(amount) || amount <= 0) return failure('invalid-input', 'Enter the amount given back: more than zero.', { field: 'amount' });
+      if (method !== 'cash' && method !== 'card' && method !== 'upi')
+        return failure('invalid-input', 'Give money back in cash, to the card or by UPI.', { field: 'method' });
+      const trimmed = typeof reference === 'string' ? reference.trim() : '';
+      if (method !== 'cash' && trimmed === '')
+        return failure('invalid-input', `A ${method === 'card' ? 'card' : 'UPI'} refund needs its refund reference.`, { field: 'reference' });
+      if (method === 'cash' && trimmed !== '') return failure('invalid-input', 'A cash refund has no reference: leave it empty.', { field: 'reference' });
+      if (typeof reason !== 'string' || reason.trim().length < 5 || reason.trim().length > 500)
+        return failure('invalid-input', 'Say why the patient gets money back (5 to 500 characters).', { field: 'reason' });
+      if (typeof caseId !== 'string' || !uuid.test(caseId) || desk.familyOfCase(caseId) === null)
+        return failure('not-found', 'There is no such case on this desk.');
+      const refundId = randomUUID();
+      const result = queue('refund-payment', {
+        refundId,
+        caseId,
+        amount,
+        method,
+        ...(method !== 'cash' ? { reference: trimmed } : {}),
+        reason: reason.trim(),
+        takenAt: new Date().toISOString(),
+      });
+      return result.ok ? ok({ refundId }) : result;
+    },
+
     'settlement.receipt': async ({ paymentId }) => {
       const refused = requireMedco();
       if (refused) return refused;
+      const refund = typeof paymentId === 'string' ? outboxRefund(paymentId) : undefined;
+      if (refund) {
+        const body = JSON.parse(refund.body) as { amount: number; takenAt: string };
+        if (refund.state === 'pending') return ok({ state: 'queued', paymentId, amount: body.amount, takenAt: body.takenAt } satisfies PaymentReceiptAtDesk);
+        if (refund.status !== 200) return ok({ state: 'refused', paymentId, error: refusalOf(refund) } satisfies PaymentReceiptAtDesk);
+        const answer: unknown = JSON.parse(refund.answer ?? 'null');
+        if (!refundAnswer.Check(answer)) return failure('bad-answer', "The server's answer to this refund is not one this desk understands.");
+        const { receiptNumber, method, amount, takenAt, account } = answer.result;
+        return ok({ state: 'answered', paymentId, receiptNumber, method, amount, takenAt, account } satisfies PaymentReceiptAtDesk);
+      }
       const [row] = typeof paymentId === 'string' ? outboxPayments('payment', paymentId) : [];
       if (!row)
         return failure('not-found', 'This desk has no payment with this id (answered payments are kept here for a day); the patient bill lists every receipt.');

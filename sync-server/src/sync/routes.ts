@@ -45,6 +45,7 @@ import type { RequestPurpose } from '../../node-shared/operator-proof';
 import { deskBenefits } from '../accumulators/desk-benefits';
 import { requireFamilyInReach } from '../identity/reach';
 import { patientBill } from '../settlement/reads';
+import { renderPatientBillPdf } from '../settlement/bill-pdf';
 import { checkRequestProof, proofRefusal, registerOperatorKeyRoutes, requestProofFromHeader } from './operator-keys';
 
 export interface SyncRouteOptions {
@@ -480,6 +481,26 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       const caseId = (request.params as { caseId: string }).caseId;
       const reader = await provenReader(request, 'patient-bill', { caseId });
       return patientBill(db, reader, caseId);
+    },
+  );
+
+  app.get(
+    '/sync/patient-bill/:caseId/pdf',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "The same patient bill as an A4 PDF, for a desk operator to print at discharge (application/pdf; the operator's proof as for the bill)",
+        security: deskSecurity,
+        params: Type.Object({ caseId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
+        querystring: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const caseId = (request.params as { caseId: string }).caseId;
+      const reader = await provenReader(request, 'patient-bill', { caseId });
+      const pdf = await renderPatientBillPdf(await patientBill(db, reader, caseId));
+      return reply.type('application/pdf').header('content-disposition', `inline; filename="patient-bill-${caseId}.pdf"`).send(pdf);
     },
   );
 

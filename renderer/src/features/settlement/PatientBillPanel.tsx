@@ -4,7 +4,7 @@ import type { PatientBillValue } from '@contract/settlement';
 import { useScheme } from '../../app/desk-context';
 import { useSyncProgress } from '../../shared/hooks/use-sync-progress';
 import { useDeskCommand, useDeskQuery } from '../../shared/hooks/use-desk-request';
-import { currencySymbol, minorToInput } from '../../shared/money';
+import { currencySymbol, minorToInput, parseAmount } from '../../shared/money';
 import { formatTime } from '../../shared/time';
 import { TextField } from '../../shared/ui/Field';
 import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
@@ -40,6 +40,10 @@ export function PatientBillPanel({ caseId }: { readonly caseId: string }) {
             </InfoNotice>
           ) : null}
           {bill.value.bill ? <BillStatement bill={bill.value.bill} /> : null}
+          {bill.value.bill ? <PrintBill caseId={caseId} /> : null}
+          {bill.value.bill && bill.value.bill.account.credit > 0 ? (
+            <RefundForm caseId={caseId} credit={bill.value.bill.account.credit} onGiven={bill.reload} />
+          ) : null}
           {bill.value.deskPayments.length > 0 ? <DeskPayments payments={bill.value.deskPayments} /> : null}
           <PaymentForm caseId={caseId} owed={stillOwed(bill.value.bill, bill.value.deskPayments)} onTaken={bill.reload} />
         </>
@@ -362,4 +366,109 @@ function ReceiptNotice({ receipt }: { readonly receipt: PaymentReceiptAtDesk }) 
     case 'refused':
       return <ErrorNotice error={receipt.error} title="The server refused this payment." />;
   }
+}
+
+/** Save the server's PDF of the bill (fetched through the desk backend with the operator's proof), to print or hand over. */
+function PrintBill({ caseId }: { readonly caseId: string }) {
+  const command = useDeskCommand();
+  const print = async (): Promise<void> => {
+    const answer = await command.run('settlement.billPdf', { caseId });
+    if (!answer?.ok) return;
+    const bytes = Uint8Array.from(atob(answer.value.pdfBase64), (c) => c.charCodeAt(0));
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = answer.value.fileName;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
+  return (
+    <div className="button-row">
+      <button type="button" onClick={() => void print()} disabled={command.state.status === 'running'}>
+        {command.state.status === 'running' ? 'Preparing the bill…' : 'Print bill (PDF)'}
+      </button>
+      {command.state.status === 'failed' ? <ErrorNotice error={command.state.error} /> : null}
+    </div>
+  );
+}
+
+type RefundMethod = 'cash' | 'card' | 'upi';
+
+/** Give money back out of the patient's credit, with the reason (refund-payment; queued offline like a payment). */
+function RefundForm({ caseId, credit, onGiven }: { readonly caseId: string; readonly credit: number; readonly onGiven: () => void }) {
+  const scheme = useScheme();
+  const format = useMoneyFormat();
+  const command = useDeskCommand();
+  const [amount, setAmount] = useState(() => minorToInput(credit, scheme.minorPerUnit));
+  const [method, setMethod] = useState<RefundMethod>('cash');
+  const [reference, setReference] = useState('');
+  const [reason, setReason] = useState('');
+  const [problems, setProblems] = useState<{ amount?: string; reference?: string; reason?: string; form?: string }>({});
+  const [refundId, setRefundId] = useState<string | null>(null);
+  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    const parsed = parseAmount(amount, scheme.minorPerUnit);
+    if (!parsed.ok || parsed.minor === 0) {
+      setProblems({ amount: parsed.ok ? 'Enter the amount given back: more than zero.' : parsed.message });
+      return;
+    }
+    const answer = await command.run('settlement.refund', {
+      caseId,
+      amount: parsed.minor,
+      method,
+      ...(method !== 'cash' ? { reference } : {}),
+      reason,
+    });
+    if (!answer) return;
+    if (!answer.ok) {
+      const field = answer.error.details?.field;
+      setProblems(field === 'amount' || field === 'reference' || field === 'reason' ? { [field]: answer.error.message } : { form: answer.error.message });
+      return;
+    }
+    setProblems({});
+    setRefundId(answer.value.refundId);
+    setReason('');
+    setReference('');
+    onGiven();
+  };
+  return (
+    <>
+      {refundId ? <LatestReceipt paymentId={refundId} /> : null}
+      <form onSubmit={(event) => void submit(event)} noValidate aria-labelledby="refund-form-title">
+        <h3 id="refund-form-title">Give money back</h3>
+        <p>The patient has a credit of {format(credit)} on this case.</p>
+        <TextField
+          label={`Amount given back (${currencySymbol(scheme)})`}
+          value={amount}
+          onChange={(event) => setAmount(event.target.value)}
+          inputMode="decimal"
+          autoComplete="off"
+          problem={problems.amount ?? null}
+        />
+        <fieldset className="method-choice">
+          <legend>Given back by</legend>
+          {(['cash', 'card', 'upi'] as const).map((choice) => (
+            <label key={choice}>
+              <input type="radio" name={`refund-method-${caseId}`} value={choice} checked={method === choice} onChange={() => setMethod(choice)} />
+              {paymentMethodLabels[choice]}
+            </label>
+          ))}
+        </fieldset>
+        {method !== 'cash' ? (
+          <TextField
+            label="Refund reference"
+            value={reference}
+            onChange={(event) => setReference(event.target.value)}
+            autoComplete="off"
+            problem={problems.reference ?? null}
+          />
+        ) : null}
+        <TextField label="Reason" value={reason} onChange={(event) => setReason(event.target.value)} autoComplete="off" problem={problems.reason ?? null} />
+        {problems.form ? <ErrorNotice error={{ code: 'refused', message: problems.form }} /> : null}
+        <button type="submit" disabled={command.state.status === 'running'}>
+          Give money back
+        </button>
+      </form>
+    </>
+  );
 }
