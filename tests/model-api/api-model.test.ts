@@ -5,7 +5,20 @@ import { demoIds } from '../../sync-server/src/demo/seed';
 import { describeEachBackend } from '../../sync-server/src/testing/backends';
 import { moneyConsistency, startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 import { closeEveryHold, movesFor } from './liveness';
-import { apply, clone, initialState, isStored, openHolds, openYear, rollOver, type Actor, type Expected, type ModelState, type Request } from './model';
+import {
+  apply,
+  clone,
+  initialState,
+  isStored,
+  openHolds,
+  openYear,
+  patientAccount,
+  rollOver,
+  type Actor,
+  type Expected,
+  type ModelState,
+  type Request,
+} from './model';
 import { modelRunSettings } from './settings';
 
 /**
@@ -69,6 +82,8 @@ type Op =
   | { k: 'process-claim'; cl: number; pattern: number; wrong: boolean }
   | { k: 'verify-claim'; cl: number; pattern: number }
   | { k: 'approve-payment'; cls: number[] }
+  | { k: 'take-payment'; c: number; other: boolean; part: number }
+  | { k: 'refund-payment'; c: number; part: number }
   | { k: 'advance'; c: number; choice: number; times: number }
   | { k: 'roll-over' }
   | { k: 'retry'; back: number }
@@ -178,6 +193,16 @@ function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry
       const actor: Actor = op.k === 'verify-claim' ? 'cpd' : op.wrong ? 'cpd' : 'cex';
       return { actor, name: op.k, body: { claimId: claimId ?? randomUUID(), lines: decisions } };
     }
+    case 'take-payment':
+    case 'refund-payment': {
+      // What is owed (or the credit) in full, half of it, one paisa more than it, or a round 100.
+      const account = found ? patientAccount(state, found) : { owed: 0, credit: 0 };
+      const limit = op.k === 'take-payment' ? account.owed : account.credit;
+      const amount = Math.max(1, [limit, Math.floor(limit / 2), limit + 1, rupees(100)][op.part % 4]!);
+      return op.k === 'take-payment'
+        ? { actor: deskFor(op.other), name: 'take-payment', body: { paymentId: randomUUID(), caseId, amount, method: 'cash' } }
+        : { actor: desk, name: 'refund-payment', body: { refundId: randomUUID(), caseId, amount, method: 'cash', reason: 'Line denied or voided' } };
+    }
     case 'approve-payment': {
       const ids = [...new Set(op.cls.map((i) => pick(state.claimOrder, i)).filter((id): id is string => id !== undefined))];
       return { actor: 'aco', name: 'approve-payment', body: { paymentId: randomUUID(), claimIds: ids.length > 0 ? ids : [randomUUID()] } };
@@ -284,6 +309,9 @@ function compare(request: Request, expected: Expected, answer: { status: number;
     code: expected.code,
   });
   if (expected.result) expect(answer.body.result, what).toMatchObject(expected.result);
+  // A receipt per payment and refund, numbered by the case's hospital (the number itself runs across sequences).
+  if (answer.status === 200 && (request.name === 'take-payment' || request.name === 'refund-payment'))
+    expect(String((answer.body.result as { receiptNumber: unknown }).receiptNumber), what).toMatch(/^HSP-[AB]-R\d{6}$/);
 }
 
 /** After every step: balances per year as the model has them, and the money invariants. */
@@ -480,6 +508,11 @@ const ops: fc.Arbitrary<Step>[] = [
   fc.record({ k: fc.constant('process-claim' as const), cl: fc.nat(5), pattern: fc.nat(80), wrong: rarely(10) }),
   fc.record({ k: fc.constant('verify-claim' as const), cl: fc.nat(5), pattern: fc.nat(80) }),
   fc.record({ k: fc.constant('approve-payment' as const), cls: fc.array(fc.nat(5), { minLength: 1, maxLength: 2 }) }),
+  // The patient's account: one slot for both, so the walks keep reaching the other case states.
+  fc.oneof(
+    { arbitrary: fc.record({ k: fc.constant('take-payment' as const), c, other: rarely(8), part: fc.nat(3) }), weight: 2 },
+    { arbitrary: fc.record({ k: fc.constant('refund-payment' as const), c, part: fc.nat(3) }), weight: 1 },
+  ),
   fc.record({
     k: fc.constant('advance' as const),
     c,
@@ -490,8 +523,10 @@ const ops: fc.Arbitrary<Step>[] = [
   fc.record({ k: fc.constant('retry' as const), back: fc.nat(3) }),
   fc.record({ k: fc.constant('reuse-id' as const), back: fc.nat(3) }),
 ].map((arbitrary) => (arbitrary as fc.Arbitrary<Op>).map((op) => new Step(op)));
-// Weighted towards the lifecycle's middle; roll-over and the id games are rarer.
-const weights = [1, 6, 1, 5, 2, 2, 2, 7, 2, 2, 2, 3, 1, 3, 3, 3, 2, 8, 1, 2, 1];
+// Weighted towards the lifecycle's middle; roll-over and the id games are rarer. One weight per
+// arbitrary above, in order (checked below): a missing one shifts every later weight.
+const weights = [1, 6, 1, 5, 2, 2, 2, 7, 2, 2, 2, 3, 1, 3, 3, 3, 2, 2, 8, 1, 2, 1];
+if (weights.length !== ops.length) throw new Error(`api-model: ${ops.length} operations but ${weights.length} weights`);
 // fc.commands picks uniformly among its arbitraries: a weight is that many copies.
 const commands = fc.commands(
   ops.flatMap((arbitrary, i) => Array.from({ length: weights[i]! }, () => arbitrary)),

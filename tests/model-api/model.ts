@@ -42,6 +42,8 @@ const commandRole: Record<string, string> = {
   'verify-claim': 'CPD',
   'approve-payment': 'ACO',
   'cancel-case': 'MEDCO',
+  'take-payment': 'MEDCO',
+  'refund-payment': 'MEDCO',
 };
 
 type PreauthStatus = 'pending' | 'queried' | 'committee-review' | 'admin-review' | 'approved' | 'rejected' | 'cancelled';
@@ -55,6 +57,8 @@ export interface Booking {
   shortfall: number;
   status: 'active' | 'voided';
   closed: boolean;
+  /** CPD denied its claim line: the patient's part of it is no longer owed (issue 14). */
+  waived: boolean;
 }
 export interface Enhancement {
   id: string;
@@ -78,6 +82,9 @@ export interface Case {
   hold: Hold | null;
   bookings: string[];
   claimId: string | null;
+  /** The patient's money on the case (issue 14): taken at the desk and given back. */
+  paid: number;
+  refunded: number;
 }
 export interface ClaimLine {
   bookingId: string;
@@ -195,6 +202,27 @@ function activeBookings(state: ModelState, found: Case): Booking[] {
   return found.bookings.map((id) => state.bookings[id]!).filter((b) => b.status === 'active');
 }
 const bookingSum = (state: ModelState, found: Case): number => activeBookings(state, found).reduce((sum, b) => sum + b.amount, 0);
+
+/**
+ * The patient's account of a case (cashless cover): what the patient owes is the shortfall of its
+ * active bookings whose claim line CPD did not deny; owed and credit as the server states them
+ * (accountTotals in src/money/patient-payments.ts), with nothing sent to a secondary payer.
+ */
+export function patientAccount(state: ModelState, found: Case) {
+  const charged = found.bookings
+    .map((id) => state.bookings[id]!)
+    .filter((b) => b.status === 'active' && !b.waived)
+    .reduce((sum, b) => sum + b.shortfall, 0);
+  const net = found.paid - found.refunded;
+  return {
+    charged,
+    paid: found.paid,
+    refunded: found.refunded,
+    secondary: 0,
+    owed: Math.max(0, charged - net),
+    credit: Math.max(0, Math.min(net, net - charged)),
+  };
+}
 
 /** Free room in a hold first covers the case's shortfall bookings, oldest first. Returns what moved. */
 function coverShortfall(state: ModelState, found: Case): number {
@@ -333,7 +361,7 @@ export function apply(state: ModelState, request: Request): Expected {
       if (year < state.firstYear || year > openYear(state)) return error(400, 'invalid-input');
       if (Object.values(state.cases).some((c) => c.member === member && c.status === 'admitted')) return rejected('case-already-active');
       const id = String(body.caseId);
-      state.cases[id] = { id, member, hospital: desk!, year, status: 'admitted', preauth: null, hold: null, bookings: [], claimId: null };
+      state.cases[id] = { id, member, hospital: desk!, year, status: 'admitted', preauth: null, hold: null, bookings: [], claimId: null, paid: 0, refunded: 0 };
       state.caseOrder.push(id);
       // Listed for identity review: a closed year's stamp, or an identity not proven — a fingerprint or
       // face claimed without match evidence (issue 13 item 6; the walk sends none), a document, an override.
@@ -410,7 +438,7 @@ export function apply(state: ModelState, request: Request): Expected {
       hold.amount += extended;
       hold.consumed += covered;
       const id = String(body.bookingId);
-      state.bookings[id] = { id, caseId: found.id, amount, covered, shortfall: amount - covered, status: 'active', closed: false };
+      state.bookings[id] = { id, caseId: found.id, amount, covered, shortfall: amount - covered, status: 'active', closed: false, waived: false };
       state.bookingOrder.push(id);
       found.bookings.push(id);
       return ok({
@@ -584,6 +612,8 @@ export function apply(state: ModelState, request: Request): Expected {
         return ok({ status: 'processed', payerAmount: claim.payer, recommendedAmount: decided.approved });
       }
       const returned = claim.payer - decided.approved;
+      // A denied line is disallowed: the patient's part of it is reversed (claim-adjustment.ts).
+      for (const d of body.lines as { bookingId: string; decision: string }[]) if (d.decision === 'deny') state.bookings[d.bookingId]!.waived = true;
       claim.status = decided.approved === 0 ? 'denied' : 'approved';
       claim.approved = decided.approved;
       release(state, claim.year, returned);
@@ -594,6 +624,24 @@ export function apply(state: ModelState, request: Request): Expected {
         returnedToCover: returned,
         family: family(state, claim.year),
       });
+    }
+    case 'take-payment': {
+      // Cash at the desk: never more than the patient owes (one conditional UPDATE on the server).
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      const amount = Number(body.amount);
+      if (amount > patientAccount(state, found).owed) return rejected('payment-exceeds-balance');
+      found.paid += amount;
+      return ok({ caseId: found.id, method: 'cash', amount, account: patientAccount(state, found) });
+    }
+    case 'refund-payment': {
+      // Only out of a credit, and only money the patient paid.
+      const found = visibleCase(state, actor, body.caseId);
+      if (!found) return notFound();
+      const amount = Number(body.amount);
+      if (amount > patientAccount(state, found).credit) return rejected('refund-exceeds-credit');
+      found.refunded += amount;
+      return ok({ caseId: found.id, method: 'cash', amount, account: patientAccount(state, found) });
     }
     case 'approve-payment': {
       const ids = body.claimIds as string[];
