@@ -55,8 +55,9 @@ async function waitFor(child: ChildProcess, text: string, what: string): Promise
 
 /**
  * The S1 family's fingers, enrolled as the simulated readers will see them (`finger PMJ-S100000n`
- * on the demo devices control), so fingerprint identification works from the first start. An enrolment that
- * exists already is refused by the server (409) and left as it is.
+ * on the demo devices control), so fingerprint identification works from the first start. Each is
+ * enrolled as a desk must (a verified code, an admission at hospital A, then the case cancelled);
+ * a member enrolled already is left as it is.
  */
 async function enrollDemoFingers(): Promise<void> {
   const login = await fetch(`${serverUrl}/auth/login`, {
@@ -66,6 +67,16 @@ async function enrollDemoFingers(): Promise<void> {
   });
   const { token } = (await login.json()) as { token: string };
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  // Members already enrolled (an earlier start of this demo database) are left as they are.
+  const haLogin = await fetch(`${serverUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'ha', password: 'coverdesk-demo' }),
+  });
+  const { token: haToken } = (await haLogin.json()) as { token: string };
+  const review = await fetch(`${serverUrl}/reviews/biometric-enrolments`, { headers: { authorization: `Bearer ${haToken}` } });
+  const { enrolments } = (await review.json()) as { enrolments?: { memberId: string; modality: string; revokedAt: string | null }[] };
+  const enrolled = new Set((enrolments ?? []).filter((row) => row.modality === 'fingerprint' && row.revokedAt === null).map((row) => row.memberId));
   for (const schemeMemberId of ['PMJ-S1000001', 'PMJ-S1000002', 'PMJ-S1000003', 'PMJ-S1000004']) {
     // The member's id, as a desk finds it online (the launcher knows the demo only by its scheme ids).
     const found = await fetch(`${serverUrl}/commands/identify-member`, {
@@ -75,13 +86,25 @@ async function enrollDemoFingers(): Promise<void> {
     });
     const memberId = ((await found.json()) as { result?: { member?: { memberId?: string } } }).result?.member?.memberId;
     if (!memberId) throw new Error(`the demo member ${schemeMemberId} is not on the server (HTTP ${found.status})`);
+    if (enrolled.has(memberId)) continue;
+    // The path every desk takes (issue 13 item 5): a one-time code to the family's phone (read
+    // from this demo server's SMS sink, loopback only), an admission identified by it, the finger
+    // enrolled on that case and code, and the set-up case cancelled again.
+    const command = async (name: string, body: Record<string, unknown>): Promise<void> => {
+      const answer = await fetch(`${serverUrl}/commands/${name}`, { method: 'POST', headers, body: JSON.stringify({ commandId: randomUUID(), ...body }) });
+      if (answer.status !== 200) throw new Error(`enrolling the demo fingers failed at ${name} (HTTP ${answer.status}: ${await answer.text()})`);
+    };
+    const challengeId = randomUUID();
+    await command('send-otp', { challengeId, memberId });
+    const sink = (await (await fetch(`${serverUrl}/dev/sms`)).json()) as { messages?: { text?: string }[] };
+    const code = /code is (\d{6})/.exec(sink.messages?.[0]?.text ?? '')?.[1];
+    if (!code) throw new Error('enrolling the demo fingers failed: no one-time code reached the demo SMS sink');
+    await command('verify-otp', { challengeId, code });
+    const caseId = randomUUID();
+    await command('admit', { caseId, memberId, identityMethod: 'otp', otpChallengeId: challengeId });
     const template = Buffer.from(simulatedEnrolmentTemplate(demoFingerIdentity(schemeMemberId))).toString('base64');
-    const answer = await fetch(`${serverUrl}/commands/enroll-fingerprint`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ commandId: randomUUID(), memberId, template }),
-    });
-    if (answer.status !== 200 && answer.status !== 409) throw new Error(`enrolling the demo fingers failed (HTTP ${answer.status})`);
+    await command('enroll-fingerprint', { memberId, caseId, otpChallengeId: challengeId, template });
+    await command('cancel-case', { caseId, reason: 'Demo set-up: fingerprint enrolment only' });
   }
 }
 

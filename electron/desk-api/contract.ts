@@ -220,6 +220,13 @@ export interface IdentifyMatch {
 
 export type IdentityMethod = 'fingerprint' | 'face' | 'otp' | 'override' | 'document';
 
+/** What an enrolment is made for (issue 13 item 5): the member, their case admitted here, and the verified one-time code. */
+export interface EnrolmentScope {
+  readonly memberId: string;
+  readonly caseId: string;
+  readonly otpChallengeId: string;
+}
+
 export interface BiometricEnrolments {
   /** ISO time of the enrolment this desk holds, or null. */
   readonly fingerprint: string | null;
@@ -384,16 +391,20 @@ export interface DeskApiHandlers {
    * finger, a smudged image, the reader unplugged) is an error with a sentence to act on.
    */
   'identity.verifyFingerprint': (args: { memberId: string }) => Promise<DeskResult<{ matched: boolean; score: number | null; detail: string }>>;
-  /** Enrol a finger: two captures, combined on the reader, sent to the server (online only). */
-  'identity.enrollFingerprint': (args: { memberId: string }) => Promise<DeskResult<{ enrolledAt: string }>>;
+  /**
+   * Enrol a finger: two captures, combined on the reader, sent to the server (online only). Only for
+   * the member's case admitted at this hospital, with a one-time code verified for the member in the
+   * last 30 minutes (the one that identified the patient for the admission counts): issue 13 item 5.
+   */
+  'identity.enrollFingerprint': (args: EnrolmentScope) => Promise<DeskResult<{ enrolledAt: string }>>;
   /** Compare a face descriptor from the camera with the member's cached one (works offline); the threshold is the desk's setting. */
   'identity.verifyFace': (args: {
     memberId: string;
     descriptor: number[];
     liveness: number;
   }) => Promise<DeskResult<{ matched: boolean; similarity: number; threshold: number; detail: string }>>;
-  /** Enrol a face descriptor from the camera (online only). */
-  'identity.enrollFace': (args: { memberId: string; descriptor: number[] }) => Promise<DeskResult<{ enrolledAt: string }>>;
+  /** Enrol a face descriptor from the camera (online only; the same case and code as a finger). */
+  'identity.enrollFace': (args: EnrolmentScope & { descriptor: number[] }) => Promise<DeskResult<{ enrolledAt: string }>>;
   'cases.requestPreauth': (args: { caseId: string; packageCode: string; estimatedAmount?: number; clinicalNote?: string }) => Promise<DeskResult<null>>;
   'cases.respondQuery': (args: { caseId: string; response: string }) => Promise<DeskResult<null>>;
   'cases.requestEnhancement': (args: { caseId: string; amount: number; reason: string }) => Promise<DeskResult<{ enhancementId: string }>>;

@@ -8,7 +8,7 @@ import {
   isValidFaceMatchThreshold,
 } from '@domain/biometrics';
 import { FingerprintError, type FingerprintModule } from '../../native/fingerprint-uart/driver';
-import type { BiometricEnrolments, DeskResult } from '../desk-api/contract';
+import type { BiometricEnrolments, DeskResult, EnrolmentScope } from '../desk-api/contract';
 import { bytesToDescriptor, descriptorToBytes, UnreadableEnrolmentError, type BiometricVault, type CachedEnrolment } from './biometric-vault';
 
 const ok = <T>(value: T): DeskResult<T> => ({ ok: true, value });
@@ -19,6 +19,19 @@ const unreadable = failure(
   'enrolment-unusable',
   "The enrolment cached on this desk cannot be opened (the desk's biometric key changed). Choose another method now; restart the desk to fetch the enrolments again from the server.",
 );
+
+/**
+ * The member, their case admitted at this hospital and the verified code an enrolment is made for
+ * (issue 13 item 5): the server decides whether they qualify; here they must only be ids.
+ */
+function enrolmentScope(scope: Partial<Record<keyof EnrolmentScope, unknown>>): DeskResult<EnrolmentScope> {
+  const { memberId, caseId, otpChallengeId } = scope;
+  if (typeof memberId !== 'string' || !uuid.test(memberId)) return failure('invalid-input', 'Choose a member first.');
+  if (typeof caseId !== 'string' || !uuid.test(caseId)) return failure('invalid-input', "Enrol from the patient's case: admit the patient first.");
+  if (typeof otpChallengeId !== 'string' || !uuid.test(otpChallengeId))
+    return failure('invalid-input', "Enrolling needs a one-time code sent to the family's phone and verified first.");
+  return ok({ memberId, caseId, otpChallengeId });
+}
 
 /**
  * COVERDESK_FACE_MATCH_THRESHOLD, when it is a sane threshold; otherwise the domain default — and
@@ -102,8 +115,10 @@ export class BiometricIdentity {
     }
   }
 
-  async enrollFingerprint(memberId: unknown): Promise<DeskResult<{ enrolledAt: string }>> {
-    if (typeof memberId !== 'string' || !uuid.test(memberId)) return failure('invalid-input', 'Choose a member first.');
+  async enrollFingerprint(scope: Partial<Record<keyof EnrolmentScope, unknown>>): Promise<DeskResult<{ enrolledAt: string }>> {
+    const checkedScope = enrolmentScope(scope);
+    if (!checkedScope.ok) return checkedScope;
+    const { memberId } = checkedScope.value;
     if (this.options.vault.enrolled(memberId).fingerprint)
       return failure('biometric-already-enrolled', 'This member already has a fingerprint enrolled: verify against it instead.');
     const reader = this.options.reader();
@@ -115,7 +130,7 @@ export class BiometricIdentity {
       return this.readerFailure(error);
     }
     try {
-      const answer = await this.options.enroll('enroll-fingerprint', { memberId, template: Buffer.from(template).toString('base64') });
+      const answer = await this.options.enroll('enroll-fingerprint', { ...checkedScope.value, template: Buffer.from(template).toString('base64') });
       if (answer.ok) this.options.vault.store(memberId, 'fingerprint', template, answer.value.enrolledAt);
       return answer;
     } finally {
@@ -168,13 +183,15 @@ export class BiometricIdentity {
     }
   }
 
-  async enrollFace(memberId: unknown, descriptor: unknown): Promise<DeskResult<{ enrolledAt: string }>> {
-    if (typeof memberId !== 'string' || !uuid.test(memberId)) return failure('invalid-input', 'Choose a member first.');
+  async enrollFace(scope: Partial<Record<keyof EnrolmentScope, unknown>>, descriptor: unknown): Promise<DeskResult<{ enrolledAt: string }>> {
+    const checkedScope = enrolmentScope(scope);
+    if (!checkedScope.ok) return checkedScope;
+    const { memberId } = checkedScope.value;
     const checked = checkFaceDescriptor(descriptor);
     if (!checked.isValid) return failure('invalid-input', checked.message);
     if (this.options.vault.enrolled(memberId).face)
       return failure('biometric-already-enrolled', 'This member already has a face enrolled: verify against it instead.');
-    const answer = await this.options.enroll('enroll-face', { memberId, descriptor: [...checked.descriptor] });
+    const answer = await this.options.enroll('enroll-face', { ...checkedScope.value, descriptor: [...checked.descriptor] });
     if (answer.ok) {
       const bytes = descriptorToBytes(checked.descriptor);
       this.options.vault.store(memberId, 'face', bytes, answer.value.enrolledAt);

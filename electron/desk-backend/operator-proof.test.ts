@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../desk-api/contract';
 import { demoIds } from '../../sync-server/src/demo/seed';
+import { admitForEnrolment } from '../../sync-server/src/testing/enrolment';
 import { resultOf, startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../../sync-server/src/testing/snapshot';
 import { FaultProxy } from '../../tests/support/fault-proxy';
@@ -151,9 +152,9 @@ describe('operator proof from a real desk (PGlite server)', () => {
     const ha = await server.login('ha');
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: ha, payload: {} });
     value(await desk.handlers['enrollment.enroll']({ serverUrl: proxy.url, code: String(issued.body.code) }));
-    resultOf(
-      await server.command(await server.login('medco.a'), 'enroll-fingerprint', { memberId: demoIds.mother, template: randomBytes(512).toString('base64') }),
-    );
+    const medco = await server.login('medco.a');
+    const scope = await admitForEnrolment(server, medco, 'medco.a', demoIds.mother);
+    resultOf(await server.command(medco, 'enroll-fingerprint', { memberId: demoIds.mother, ...scope, template: randomBytes(512).toString('base64') }));
     await desk.engine.requestSync();
     const cachedFor = (memberId: string) =>
       (desk.db.prepare('SELECT count(*) AS n FROM biometric_enrolments WHERE member_id = ?').get(memberId) as { n: number }).n;

@@ -63,6 +63,7 @@ const onlineValidators = {
   'verify-otp': Compile(commandAnswers['verify-otp']),
   'enroll-fingerprint': Compile(commandAnswers['enroll-fingerprint']),
   'enroll-face': Compile(commandAnswers['enroll-face']),
+  'request-enrolment-replacement': Compile(commandAnswers['request-enrolment-replacement']),
 } satisfies { readonly [N in OnlineCommand]: unknown };
 function isOnlineAnswer<N extends OnlineCommand>(name: N, value: unknown): value is CommandAnswerOf<N> {
   const validator: { Check(value: unknown): boolean } = onlineValidators[name];

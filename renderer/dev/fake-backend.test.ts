@@ -279,11 +279,32 @@ describe('fake desk backend', () => {
     const other = Array.from({ length: 1024 }, (_, index) => Math.cos(index * 7));
     const notYet = await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.9 });
     expect(notYet.ok ? null : notYet.error.code).toBe('not-enrolled');
+    // Enrolment is for a patient admitted here, on a verified one-time code (issue 13 item 5).
+    const sent = valueOf<'identity.sendOtp'>(await desk.call('identity.sendOtp', { memberId: seedMemberIds.son }));
+    const notAdmitted = await desk.call('identity.enrollFace', {
+      memberId: seedMemberIds.son,
+      caseId: 'no-case',
+      otpChallengeId: sent.challengeId,
+      descriptor: face,
+    });
+    expect(notAdmitted.ok ? null : notAdmitted.error.code).toBe('enrolment-out-of-scope');
+    const admitted = valueOf<'cases.admit'>(
+      await desk.call('cases.admit', {
+        memberId: seedMemberIds.son,
+        identityMethod: 'override',
+        overrideReason: 'Unconscious on arrival, no relative',
+        supervisorName: 'Dr Kale',
+      }),
+    );
+    const scope = { memberId: seedMemberIds.son, caseId: admitted.caseId, otpChallengeId: sent.challengeId };
+    const unverified = await desk.call('identity.enrollFace', { ...scope, descriptor: face });
+    expect(unverified.ok ? null : unverified.error.code).toBe('second-factor-refused');
+    expect(valueOf<'identity.verifyOtp'>(await desk.call('identity.verifyOtp', { challengeId: sent.challengeId, code: fakeOtpCode })).verified).toBe(true);
     desk.setOnline(false);
-    const offline = await desk.call('identity.enrollFace', { memberId: seedMemberIds.son, descriptor: face });
+    const offline = await desk.call('identity.enrollFace', { ...scope, descriptor: face });
     expect(offline.ok ? null : offline.error.code).toBe('offline-unavailable');
     desk.setOnline(true);
-    valueOf<'identity.enrollFace'>(await desk.call('identity.enrollFace', { memberId: seedMemberIds.son, descriptor: face }));
+    valueOf<'identity.enrollFace'>(await desk.call('identity.enrollFace', { ...scope, descriptor: face }));
     expect(valueOf<'identity.enrolments'>(await desk.call('identity.enrolments', { memberId: seedMemberIds.son })).face).not.toBeNull();
     expect(
       valueOf<'identity.verifyFace'>(await desk.call('identity.verifyFace', { memberId: seedMemberIds.son, descriptor: face, liveness: 0.9 })).matched,

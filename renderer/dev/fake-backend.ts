@@ -31,6 +31,8 @@ import type {
   DeskChannel,
   DeskError,
   DeskEventName,
+  DeskResult,
+  EnrolmentScope,
   DeskEvents,
   DeviceStatus,
   FamilyView,
@@ -230,6 +232,8 @@ export class FakeDeskBackend implements DeskConnection {
     fakeMembers.filter((member) => member.familyId === seedFamilyId).map((member) => [member.memberId, '2026-01-15T09:00:00.000Z']),
   );
   private readonly faceEnrolments = new Map<string, { readonly descriptor: readonly number[]; readonly enrolledAt: string }>();
+  /** `challengeId|modality` of each code that backed an enrolment (one enrolment per code and modality). */
+  private readonly enrolmentCodes = new Set<string>();
   /** Per family: the balance as the server last computed it, and when. */
   /** Per family: the accumulators as the server last stated them (every fake family is on the demo's CASHLESS plan). */
   private readonly benefitCopies = new Map<
@@ -606,14 +610,18 @@ export class FakeDeskBackend implements DeskConnection {
             })
           : ok({ matched: true, score: 142, detail: 'The fingerprint matches the enrolled finger.' });
       }),
-    'identity.enrollFingerprint': ({ memberId }) =>
+    'identity.enrollFingerprint': (scope) =>
       this.signedIn(() => {
         if (!this.isOnline)
           return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
+        const refused = this.enrolmentRefusal(scope, 'fingerprint');
+        if (refused) return refused;
+        const { memberId } = scope;
         if (this.fingerprintEnrolments.has(memberId))
           return refuse('biometric-already-enrolled', 'This member already has a fingerprint enrolled: verify against it instead.');
         const enrolledAt = this.isoNow();
         this.fingerprintEnrolments.set(memberId, enrolledAt);
+        this.enrolmentCodes.add(`${scope.otpChallengeId}|fingerprint`);
         return ok({ enrolledAt });
       }),
     'identity.verifyFace': ({ memberId, descriptor, liveness }) =>
@@ -632,16 +640,20 @@ export class FakeDeskBackend implements DeskConnection {
           detail: matched ? 'The face matches the enrolled face.' : 'The face does not match the enrolled face.',
         });
       }),
-    'identity.enrollFace': ({ memberId, descriptor }) =>
+    'identity.enrollFace': ({ descriptor, ...scope }) =>
       this.signedIn(() => {
         const checked = checkFaceDescriptor(descriptor);
         if (!checked.isValid) return refuse('invalid-input', checked.message);
         if (!this.isOnline)
           return refuse('offline-unavailable', 'Enrolling needs the server, which cannot be reached now. Identify the patient another way and enrol later.');
+        const refused = this.enrolmentRefusal(scope, 'face');
+        if (refused) return refused;
+        const { memberId } = scope;
         if (this.faceEnrolments.has(memberId))
           return refuse('biometric-already-enrolled', 'This member already has a face enrolled: verify against it instead.');
         const enrolledAt = this.isoNow();
         this.faceEnrolments.set(memberId, { descriptor: [...checked.descriptor], enrolledAt });
+        this.enrolmentCodes.add(`${scope.otpChallengeId}|face`);
         return ok({ enrolledAt });
       }),
     'cases.admit': ({ memberId, identityMethod, isEmergency, otpChallengeId, overrideReason, supervisorName }) =>
@@ -1570,6 +1582,29 @@ export class FakeDeskBackend implements DeskConnection {
     };
     this.cases.set(fakeCase.caseId, fakeCase);
     return fakeCase;
+  }
+
+  /**
+   * The server's enrolment rules (issue 13 item 5, sync-server/src/identity/biometrics.ts): the
+   * member's case admitted at this desk's hospital, and a one-time code verified for the member in
+   * the last 30 minutes, unused or used by that case's admission, backing one enrolment per modality.
+   */
+  private enrolmentRefusal(scope: EnrolmentScope, modality: 'fingerprint' | 'face'): DeskResult<never> | null {
+    const fakeCase = this.cases.get(scope.caseId);
+    if (!fakeCase || fakeCase.memberId !== scope.memberId || fakeCase.hospitalCode !== this.hospital.code || !isActive(fakeCase.status))
+      return refuse(
+        'enrolment-out-of-scope',
+        `A biometric is enrolled only for a patient admitted at your hospital: case ${scope.caseId} is not this member's open case here. Admit the patient first (identity by one-time code or override), then enrol from the case.`,
+      );
+    const challenge = this.otpChallenges.get(scope.otpChallengeId);
+    const isFresh = challenge?.verifiedAt ? this.now().getTime() - Date.parse(challenge.verifiedAt) < 30 * 60_000 : false;
+    const used = this.enrolmentCodes.has(`${scope.otpChallengeId}|${modality}`);
+    if (!challenge || challenge.memberId !== scope.memberId || !isFresh || used || (challenge.usedByCase !== null && challenge.usedByCase !== scope.caseId))
+      return refuse(
+        'second-factor-refused',
+        "Enrolling needs a one-time code sent to the family's registered phone and verified for this patient at your hospital in the last 30 minutes. Send a code and verify it, then enrol.",
+      );
+    return null;
   }
 
   private activeCaseOf(memberId: string, exceptCaseId?: string): FakeCase | undefined {

@@ -21,6 +21,30 @@ const strict = { additionalProperties: false } as const;
 /** Standard base64 with padding. */
 const fingerprintTemplatePattern = '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
 
+/** The fingerprint module's template, as enrolment commands carry it. */
+const FingerprintTemplate = Type.String({
+  pattern: fingerprintTemplatePattern,
+  minLength: 4,
+  maxLength: 5_464,
+  description: "The fingerprint module's template (character file), base64; at most 4,096 bytes. Stored encrypted, never logged or echoed.",
+});
+/** The desk camera's face embedding, as enrolment commands carry it. */
+const FaceDescriptor = Type.Array(Type.Number({ minimum: -1_000, maximum: 1_000 }), {
+  minItems: faceDescriptorLength,
+  maxItems: faceDescriptorLength,
+  description: 'The face embedding from the desk camera. Stored encrypted, never logged or echoed.',
+});
+/**
+ * What makes an enrolment legitimate (issue 13 item 5): the member's case admitted at the
+ * enrolling operator's hospital, and a one-time code sent to the family's registered phone and
+ * verified for the member in the last 30 minutes (the code that identified the patient for this
+ * case's admission counts).
+ */
+const EnrolmentScopeFields = {
+  caseId: Uuid("The member's case admitted at the enrolling operator's hospital"),
+  otpChallengeId: Uuid("A one-time code sent to the family's registered phone and verified for this member in the last 30 minutes"),
+};
+
 /** One decision per claim line, shared by CEX (process-claim) and CPD (verify-claim). */
 const ClaimLineDecisions = Type.Array(
   Type.Object(
@@ -160,12 +184,8 @@ export const commandBodies = {
     {
       ...CommandIdField,
       memberId: Uuid('The member whose finger was enrolled'),
-      template: Type.String({
-        pattern: fingerprintTemplatePattern,
-        minLength: 4,
-        maxLength: 5_464,
-        description: "The fingerprint module's template (character file), base64; at most 4,096 bytes. Stored encrypted, never logged or echoed.",
-      }),
+      ...EnrolmentScopeFields,
+      template: FingerprintTemplate,
     },
     strict,
   ),
@@ -173,11 +193,34 @@ export const commandBodies = {
     {
       ...CommandIdField,
       memberId: Uuid('The member whose face was enrolled'),
-      descriptor: Type.Array(Type.Number({ minimum: -1_000, maximum: 1_000 }), {
-        minItems: faceDescriptorLength,
-        maxItems: faceDescriptorLength,
-        description: 'The face embedding from the desk camera. Stored encrypted, never logged or echoed.',
+      ...EnrolmentScopeFields,
+      descriptor: FaceDescriptor,
+    },
+    strict,
+  ),
+  'request-enrolment-replacement': Type.Object(
+    {
+      ...CommandIdField,
+      requestId: Uuid('Client-generated request id'),
+      memberId: Uuid('The member whose enrolment is to be replaced'),
+      ...EnrolmentScopeFields,
+      modality: Type.Enum(['fingerprint', 'face']),
+      template: Type.Optional(FingerprintTemplate),
+      descriptor: Type.Optional(FaceDescriptor),
+      reason: Type.String({
+        minLength: 15,
+        maxLength: 1000,
+        description: 'Why the enrolment is wrong or no longer reads (e.g. "enrolled on the wrong member", "finger injured"); read by the reviewer',
       }),
+    },
+    strict,
+  ),
+  'review-enrolment-replacement': Type.Object(
+    {
+      ...CommandIdField,
+      requestId: Uuid('The replacement request'),
+      decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+      note: Text("The reviewer's finding", 2000),
     },
     strict,
   ),
@@ -512,6 +555,8 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'review-override': ['HA', 'ADMIN'],
   'enroll-fingerprint': ['MEDCO'],
   'enroll-face': ['MEDCO'],
+  'request-enrolment-replacement': ['MEDCO'],
+  'review-enrolment-replacement': ['HA'],
   'register-hospital': ['HA'],
   'register-desk': ['HA'],
   'revoke-desk': ['HA'],

@@ -228,6 +228,65 @@ export const IdentityOverrides = Type.Object(
   closed,
 );
 
+/**
+ * Every biometric enrolment and replacement request, for review by the health authority and
+ * ADMIN (issue 13 item 5): who enrolled whom, when, at which hospital, for which case, on which
+ * second factor, and what replaced what. Never a template, a descriptor or a seal.
+ */
+export const BiometricEnrolmentReview = Type.Object(
+  {
+    enrolments: Type.Array(
+      Type.Object(
+        {
+          enrolmentId: Id,
+          memberId: Id,
+          schemeMemberId: Type.String(),
+          modality: Type.Enum(['fingerprint', 'face']),
+          enrolledBy: Type.String({ description: 'The username of the operator who captured it' }),
+          enrolledAt: Time,
+          hospitalCode: Nullable(Type.String()),
+          caseId: Nullable(Id),
+          secondFactor: Type.Enum(['otp', 'replacement-review', 'none-before-038'], {
+            description:
+              'otp: a code verified on the family phone; replacement-review: a reviewed replacement; none-before-038: enrolled before enrolment was scoped',
+          }),
+          otpChallengeId: Nullable(Id),
+          replacementRequestId: Nullable(Id),
+          revokedAt: Nullable(Time),
+          revokedBy: Nullable(Type.String()),
+          replacedBy: Nullable(Id),
+        },
+        closed,
+      ),
+    ),
+    replacements: Type.Array(
+      Type.Object(
+        {
+          requestId: Id,
+          memberId: Id,
+          schemeMemberId: Type.String(),
+          modality: Type.Enum(['fingerprint', 'face']),
+          replacesId: Id,
+          hospitalCode: Type.String(),
+          caseId: Id,
+          reason: Type.String(),
+          requestedBy: Type.String(),
+          requestedAt: Time,
+          status: Type.Enum(['pending', 'approved', 'rejected']),
+          reviewedBy: Nullable(Type.String()),
+          reviewedAt: Nullable(Time),
+          reviewNote: Nullable(Type.String()),
+          enrolmentId: Nullable(Id),
+        },
+        closed,
+      ),
+    ),
+    pendingReplacements: Count,
+    computedAt: Time,
+  },
+  closed,
+);
+
 /** A queue answer: its items and when it was read. */
 const Queue = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), computedAt: Time }, closed);
 

@@ -50,7 +50,13 @@ const PreauthRejected = Type.Object(
   closed,
 );
 
-const Enrolled = (modality: 'fingerprint' | 'face') => Type.Object({ memberId: Id, modality: Type.Literal(modality), enrolledAt: Time }, closed);
+/** An enrolment as made (issue 13 item 5): its case at the operator's hospital and its second factor; never the biometric. */
+const Enrolled = (modality: 'fingerprint' | 'face') =>
+  Type.Object(
+    { enrolmentId: Id, memberId: Id, modality: Type.Literal(modality), caseId: Id, hospitalId: Id, secondFactor: Type.Literal('otp'), enrolledAt: Time },
+    closed,
+  );
+const Modality = Type.Enum(['fingerprint', 'face']);
 
 export const commandResults = {
   'identify-member': Type.Object(
@@ -266,6 +272,25 @@ export const commandResults = {
   'review-override': Type.Object({ caseId: Id, reviewed: Type.Literal(true) }, closed),
   'enroll-fingerprint': Enrolled('fingerprint'),
   'enroll-face': Enrolled('face'),
+  'request-enrolment-replacement': Type.Object(
+    { requestId: Id, memberId: Id, modality: Modality, replacesId: Id, caseId: Id, status: Type.Literal('pending'), requestedAt: Time },
+    closed,
+  ),
+  'review-enrolment-replacement': Type.Union([
+    Type.Object(
+      {
+        requestId: Id,
+        memberId: Id,
+        modality: Modality,
+        status: Type.Literal('approved'),
+        enrolmentId: Id,
+        revokedId: Id,
+        reviewedAt: Time,
+      },
+      closed,
+    ),
+    Type.Object({ requestId: Id, memberId: Id, modality: Modality, status: Type.Literal('rejected'), reviewedAt: Time }, closed),
+  ]),
   'register-hospital': Type.Object({ hospitalId: Id, code: Type.String(), name: Type.String(), district: Type.String() }, closed),
   'register-desk': Type.Object(
     { deskId: Id, hospitalId: Id, hospitalCode: Type.String(), name: Type.String(), status: Type.Literal('active'), isEnrolled: Type.Literal(false) },
@@ -404,6 +429,8 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'otp-send-limit': null,
   'already-reviewed': null,
   'biometric-already-enrolled': null,
+  'biometric-not-enrolled': null,
+  'replacement-already-pending': Type.Object({ requestId: Id, requestedAt: Time }, closed),
   'desk-already-revoked': null,
   'operator-self-lockout': null,
   'payment-exceeds-balance': Type.Object({ owed: Minor, requested: Minor }, closed),
@@ -478,7 +505,9 @@ export const commandErrorAnswers = {
     'invalid-text': BodyPath,
   }),
   401: errorOf(['unauthenticated']),
-  403: errorOf(['forbidden-role', 'operator-proof-refused'], { 'operator-proof-refused': OperatorProofRefusal }),
+  403: errorOf(['forbidden-role', 'operator-proof-refused', 'enrolment-out-of-scope', 'second-factor-refused'], {
+    'operator-proof-refused': OperatorProofRefusal,
+  }),
   404: errorOf(['not-found']),
   413: errorOf(['payload-too-large']),
   415: errorOf(['unsupported-media-type']),
@@ -513,7 +542,13 @@ export const PushedCommandAnswer = Type.Union([
 ]);
 
 /** The commands a desk runs online through `/sync/online` (never queued). */
-export const onlineCommands = ['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face'] as const satisfies readonly CommandName[];
+export const onlineCommands = [
+  'send-otp',
+  'verify-otp',
+  'enroll-fingerprint',
+  'enroll-face',
+  'request-enrolment-replacement',
+] as const satisfies readonly CommandName[];
 export type OnlineCommand = (typeof onlineCommands)[number];
 export const OnlineCommandAnswer = Type.Union(onlineCommands.map((name) => commandAnswers[name]));
 

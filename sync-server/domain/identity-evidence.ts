@@ -78,7 +78,7 @@ export function isSampled(uniform32: number, shareBp: number): boolean {
 /** The reviewer's sentence for each problem. */
 export const evidenceProblemSentences: Readonly<Record<EvidenceProblem, string>> = {
   missing: 'The desk claimed a biometric match but sent no match evidence (enrolment, score, capture time, signature).',
-  'unknown-enrolment': 'The match evidence names an enrolment the server does not have.',
+  'unknown-enrolment': 'The match evidence names an enrolment the server does not have, or one replaced before the capture.',
   'enrolment-of-another-member': "The match evidence names another member's enrolment.",
   'wrong-modality': 'The match evidence names an enrolment of another modality than the one claimed.',
   'below-threshold': "The match score is below the scheme's threshold.",

@@ -40,6 +40,8 @@ export type RejectionCode =
   | 'otp-send-limit'
   | 'already-reviewed'
   | 'biometric-already-enrolled'
+  | 'biometric-not-enrolled'
+  | 'replacement-already-pending'
   | 'desk-already-revoked'
   | 'operator-self-lockout'
   | 'payment-exceeds-balance'
@@ -58,6 +60,8 @@ export type ErrorCode =
   | 'invalid-credentials'
   | 'forbidden-role'
   | 'operator-proof-refused'
+  | 'enrolment-out-of-scope'
+  | 'second-factor-refused'
   | 'not-found'
   | 'command-id-reused'
   | 'path-too-long'
@@ -89,6 +93,11 @@ export function httpStatusOf(refusal: Refusal): number {
       return 403;
     // A desk's change or request without a valid signature of its operator (issue 13 item 4).
     case 'operator-proof-refused':
+      return 403;
+    // A biometric enrolment without an admitted case of the member at the operator's hospital, or
+    // without its verified one-time code (issue 13 item 5): refused like a role, nothing written.
+    case 'enrolment-out-of-scope':
+    case 'second-factor-refused':
       return 403;
     case 'not-found':
       return 404;

@@ -9,6 +9,7 @@ import { DevelopmentSmsSink } from './identity/sms';
 import { ChangeNotifier } from './sync/notifier';
 import { availableBackends } from './testing/databases';
 import { occupyConnection } from './testing/busy-pool';
+import { verifiedCode } from './testing/enrolment';
 import { startTestServer, type TestServer } from './testing/harness';
 import { registerOperatorKey } from './testing/operator-keys';
 
@@ -252,15 +253,43 @@ describe("every command's real answers hold to the served OpenAPI document", () 
       supervisorName: 'Dr. Kale',
     });
     await send('ha', 'review-override', { caseId: daughterCase, note: 'Checked the ward register' });
+    // Her biometrics, enrolled while she is admitted here on a verified code (issue 13 item 5), one replaced.
+    const daughterScope = { caseId: daughterCase, otpChallengeId: await verifiedCode(server.scratch.db, demoIds.daughter, 'medco.a') };
+    const finger = (seed: number) => Buffer.alloc(512, seed).toString('base64');
+    await send('medco.b', 'enroll-fingerprint', { memberId: demoIds.daughter, ...daughterScope, template: finger(6) }, 403);
+    await send('medco.a', 'enroll-fingerprint', { memberId: demoIds.daughter, caseId: daughterCase, otpChallengeId: randomUUID(), template: finger(6) }, 403);
+    await send('medco.a', 'enroll-fingerprint', { memberId: demoIds.daughter, ...daughterScope, template: finger(7) });
+    const anotherCode = { caseId: daughterCase, otpChallengeId: await verifiedCode(server.scratch.db, demoIds.daughter, 'medco.a') };
+    await send('medco.a', 'enroll-fingerprint', { memberId: demoIds.daughter, ...anotherCode, template: finger(8) }, 409);
+    await send('medco.a', 'enroll-face', {
+      memberId: demoIds.daughter,
+      ...daughterScope,
+      descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)),
+    });
+    const replacement = {
+      memberId: demoIds.daughter,
+      ...anotherCode,
+      modality: 'fingerprint' as const,
+      template: finger(9),
+      reason: 'The enrolled finger no longer reads',
+    };
+    const requestId = randomUUID();
+    await send('medco.a', 'request-enrolment-replacement', { requestId, ...replacement });
+    await send('medco.a', 'request-enrolment-replacement', { requestId: randomUUID(), ...replacement, otpChallengeId: randomUUID() }, 403);
+    const yetAnother = await verifiedCode(server.scratch.db, demoIds.daughter, 'medco.a');
+    await send('medco.a', 'request-enrolment-replacement', { requestId: randomUUID(), ...replacement, otpChallengeId: yetAnother }, 409);
+    await send('ha', 'review-enrolment-replacement', { requestId, decision: 'approve', note: 'Called the family' });
+    await send('ha', 'review-enrolment-replacement', { requestId, decision: 'reject', note: 'Again' }, 409);
+    const rejectedId = randomUUID();
+    await send('medco.a', 'request-enrolment-replacement', { requestId: rejectedId, ...replacement, otpChallengeId: yetAnother, template: finger(10) });
+    await send('ha', 'review-enrolment-replacement', { requestId: rejectedId, decision: 'reject', note: 'The new finger is the same' });
+    await send('ha', 'review-enrolment-replacement', { requestId: randomUUID(), decision: 'reject', note: 'No such request' }, 404);
     await send('ha', 'review-override', { caseId: daughterCase, note: 'Again' }, 409);
     await send('medco.a', 'request-preauth', { caseId: daughterCase, packageCode: 'SB001A' });
     await send('ppd', 'decide-preauth', { caseId: daughterCase, decision: 'query', reason: 'Which fracture?' });
     await send('medco.a', 'respond-query', { caseId: daughterCase, response: 'Left radius' });
     await send('ppd', 'decide-preauth', { caseId: daughterCase, decision: 'reject', reason: 'Not covered' });
     await send('medco.a', 'discharge', { caseId: daughterCase });
-    await send('medco.a', 'enroll-fingerprint', { memberId: demoIds.daughter, template: Buffer.alloc(512, 7).toString('base64') });
-    await send('medco.a', 'enroll-fingerprint', { memberId: demoIds.daughter, template: Buffer.alloc(512, 8).toString('base64') }, 409);
-    await send('medco.a', 'enroll-face', { memberId: demoIds.daughter, descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)) });
 
     // The health authority's commands.
     const familyNumber = `FAM-ANS-${randomUUID().slice(0, 8)}`;

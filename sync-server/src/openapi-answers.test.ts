@@ -7,6 +7,7 @@ import { openPostgres } from './db/postgres';
 import { ChangeNotifier } from './sync/notifier';
 import { occupyConnection } from './testing/busy-pool';
 import { availableBackends } from './testing/databases';
+import { verifiedCode } from './testing/enrolment';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
 
 /** The parts of an OpenAPI 3 document this test reads. */
@@ -72,6 +73,7 @@ describe('real answers hold to the served OpenAPI document', () => {
     ['medco.a', '/families/{familyId}/balance', `/families/${demoIds.seedFamily}/balance`],
     ['medco.a', '/packages', '/packages'],
     ['ha', '/reviews/identity-overrides', '/reviews/identity-overrides'],
+    ['ha', '/reviews/biometric-enrolments', '/reviews/biometric-enrolments'],
     ['ppd', '/queues/preauths', '/queues/preauths'],
     ['ppd', '/queues/enhancements', '/queues/enhancements'],
     ['mc', '/queues/committee', '/queues/committee'],
@@ -107,6 +109,16 @@ describe('real answers hold to the served OpenAPI document', () => {
     // Father: covered bookings, then the whole claim and payment path.
     const paid = randomUUID();
     resultOf(await server.command(medco, 'admit', { caseId: paid, memberId: demoIds.father, identityMethod: 'fingerprint' }));
+    // His finger, enrolled on a verified code while he is admitted (issue 13 item 5): a row for the enrolment review.
+    const otpChallengeId = await verifiedCode(server.scratch.db, demoIds.father, 'medco.a');
+    resultOf(
+      await server.command(medco, 'enroll-fingerprint', {
+        memberId: demoIds.father,
+        caseId: paid,
+        otpChallengeId,
+        template: Buffer.alloc(512, 5).toString('base64'),
+      }),
+    );
     resultOf(await server.command(medco, 'request-preauth', { caseId: paid, packageCode: 'SB001A', clinicalNote: 'Fracture' }));
     resultOf(await server.command(tokens.ppd!, 'decide-preauth', { caseId: paid, decision: 'approve' }));
     const bookingIds = [randomUUID(), randomUUID()];

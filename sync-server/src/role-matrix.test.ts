@@ -4,6 +4,7 @@ import { commandNames, type CommandName } from '@contract/commands';
 import { demoIds } from './demo/seed';
 import { DevelopmentSmsSink } from './identity/sms';
 import { describeEachBackend } from './testing/backends';
+import { verifiedCode } from './testing/enrolment';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
 import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
 
@@ -38,6 +39,8 @@ const expected: Record<CommandName, string[]> = {
   'review-override': ['HA', 'ADMIN'],
   'enroll-fingerprint': ['MEDCO'],
   'enroll-face': ['MEDCO'],
+  'request-enrolment-replacement': ['MEDCO'],
+  'review-enrolment-replacement': ['HA'],
   'register-hospital': ['HA'],
   'register-desk': ['HA'],
   'revoke-desk': ['HA'],
@@ -132,6 +135,22 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     const bookingId = randomUUID();
     await ok('MEDCO', 'add-booking', { bookingId, caseId, itemCode: 'LAB', description: 'Lab', quantity: 1, unitPrice: 250_000 });
     return bookingId;
+  };
+  /** A member admitted at medco.a's hospital by a verified one-time code, which can back an enrolment (issue 13 item 5). */
+  const enrolable = async () => {
+    const { memberId } = await family();
+    const otpChallengeId = await verifiedCode(server.scratch.db, memberId, 'medco.a');
+    const caseId = randomUUID();
+    await ok('MEDCO', 'admit', { caseId, memberId, identityMethod: 'otp', otpChallengeId });
+    return { memberId, caseId, otpChallengeId };
+  };
+  const finger = (seed: number) => Buffer.alloc(512, seed).toString('base64');
+  /** A replacement of an enrolled finger, asked for with a fresh code. */
+  const replacement = async () => {
+    const scope = await enrolable();
+    await ok('MEDCO', 'enroll-fingerprint', { ...scope, template: finger(7) });
+    const otpChallengeId = await verifiedCode(server.scratch.db, scope.memberId, 'medco.a');
+    return { ...scope, otpChallengeId, requestId: randomUUID(), modality: 'fingerprint', template: finger(8), reason: 'The enrolled finger does not read' };
   };
   /** A claim in the given state, with its one line. */
   const claim = async (upTo: 'submitted' | 'processed' | 'approved') => {
@@ -237,8 +256,14 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
         caseId: await admitted({ identityMethod: 'override', overrideReason: 'Unconscious on arrival, no relative', supervisorName: 'Dr Supervisor' }),
         note: 'Checked the ward register',
       }),
-    'enroll-fingerprint': async () => success({ memberId: (await family()).memberId, template: Buffer.alloc(512, 7).toString('base64') }),
-    'enroll-face': async () => success({ memberId: (await family()).memberId, descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)) }),
+    'enroll-fingerprint': async () => success({ ...(await enrolable()), template: finger(7) }),
+    'enroll-face': async () => success({ ...(await enrolable()), descriptor: Array.from({ length: 1024 }, (_, index) => Math.sin(index)) }),
+    'request-enrolment-replacement': async () => success(await replacement()),
+    'review-enrolment-replacement': async () => {
+      const request = await replacement();
+      await ok('MEDCO', 'request-enrolment-replacement', request);
+      return success({ requestId: request.requestId, decision: 'approve', note: 'Checked with the family' });
+    },
     'register-hospital': async () => success({ hospitalId: randomUUID(), code: `M-${next()}`, name: 'Matrix Hospital', district: 'Pune' }),
     'register-desk': async () => success({ deskId: randomUUID(), hospitalId: demoIds.hospitalA, name: 'Matrix desk' }),
     'revoke-desk': async () => success({ deskId: await registeredDesk(), reason: 'Laptop lost' }),

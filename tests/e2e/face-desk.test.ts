@@ -1,7 +1,9 @@
+import { demoIds } from '../../sync-server/src/demo/seed';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { faceProblemMessages } from '../../renderer/src/features/identity/face/face-quality';
 import { chromiumArgs, screenshot, startEnvironment, type Environment } from './support/desk-environment';
+import { checkEnrolmentCode, endEnrolmentCase, openCaseForEnrolment } from './support/enrolment';
 import { signInDesk, screenTimeoutMs } from './support/desk-pages';
 import { fakeCameraArgs, generateFaceFixtures, type FaceFixtureName, type FaceFixtures } from './support/face-fixtures';
 
@@ -62,8 +64,12 @@ describe('face identity at the desk with a fake camera', () => {
     'enrols the face from the camera (person A) on the server',
     async () => {
       await openWithCamera('personA');
+      // Enrolment is offered on a case admitted here, after a code to the family's phone (issue 13 item 5).
+      const caseId = await openCaseForEnrolment(env, page, demoIds.father);
+      await checkEnrolmentCode(env, page);
       await page.getByRole('button', { name: 'Enrol face' }).click();
       await page.getByRole('status').filter({ hasText: 'Face enrolled' }).waitFor({ timeout: captureTimeout });
+      await endEnrolmentCase(env, caseId);
     },
     captureTimeout * 2,
   );

@@ -6,10 +6,12 @@ import { demoIds } from '../../sync-server/src/demo/seed';
 import { seriousViolations } from './support/accessibility';
 import { openIdentity as openDeskIdentity, signInDesk, screenTimeoutMs } from './support/desk-pages';
 import { screenshot, startEnvironment, type Environment } from './support/desk-environment';
+import { checkEnrolmentCode, endEnrolmentCase, openCaseForEnrolment } from './support/enrolment';
+import { admitForEnrolment } from '../../sync-server/src/testing/enrolment';
 
 /**
  * The identity step in the desk UI with the fingerprint module simulator on a real
- * pseudo-terminal behind the real driver and desk backend: enrol a finger, verify it, refuse a
+ * pseudo-terminal behind the real driver and desk backend: enrol a finger on a case, verify it, refuse a
  * wrong finger until the attempts run out, and complete with a one-time code or an override.
  */
 describe('identity by fingerprint through the desk UI (simulated module on a pty)', () => {
@@ -50,9 +52,12 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     await pair?.close();
   });
 
-  it("enrols the father's finger (two touches), then the right finger confirms his identity", async () => {
+  it("enrols the father's finger (two touches) on his case, then at his next admission the right finger confirms his identity", async () => {
     await openIdentity('PMJ-S1000001', 'Ramesh Patil');
     await page.getByText('Ramesh Patil has no fingerprint enrolled yet').waitFor();
+    // Enrolment is offered on a case admitted here, after a code to the family's phone (issue 13 item 5).
+    const caseId = await openCaseForEnrolment(env, page, demoIds.father);
+    await checkEnrolmentCode(env, page);
     simulator.scriptFinger([
       { finger: { kind: 'present', identity: 'ramesh/right-index', quality: 90 }, polls: 1 },
       { finger: { kind: 'absent' }, polls: 1 },
@@ -62,6 +67,8 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     await page.getByRole('button', { name: 'Enrol fingerprint' }).click();
     await page.getByRole('status').filter({ hasText: 'Fingerprint enrolled' }).waitFor();
     await screenshot(page, 'identity-01-enrolled');
+    await endEnrolmentCase(env, caseId);
+    await openIdentity('PMJ-S1000001', 'Ramesh Patil');
     simulator.placeFinger('ramesh/right-index');
     await page.getByRole('button', { name: 'Capture fingerprint' }).click();
     await page.getByRole('heading', { name: 'Identity confirmed by fingerprint' }).waitFor();
@@ -81,8 +88,11 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
       { finger: { kind: 'present', identity: 'arjun/right-index', quality: 90 }, polls: 1 },
       { finger: { kind: 'absent' } },
     ]);
-    const enrolled = await env.deskA.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.son });
+    // Enrolled during an earlier stay at this hospital, on a verified code (issue 13 item 5).
+    const scope = await admitForEnrolment(env.server, await env.server.login('medco.a'), 'medco.a', demoIds.son);
+    const enrolled = await env.deskA.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.son, ...scope });
     expect(enrolled.ok).toBe(true);
+    await endEnrolmentCase(env, scope.caseId);
     await openIdentity('PMJ-S1000003', 'Arjun Patil');
     const capture = page.getByRole('button', { name: 'Capture fingerprint' });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { FingerprintModuleSimulator } from '../../native/fingerprint-uart/simula
 import { openPtyPair, type PtyPair } from '../../native/testing/pty-pair';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { FaultProxy } from '../support/fault-proxy';
+import { admitForEnrolment } from '../../sync-server/src/testing/enrolment';
 import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 
 function value<T>(result: DeskResult<T>): T {
@@ -49,6 +51,8 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
   const restore: (() => void)[] = [];
   let deskA: Desk;
   let deskB: Desk;
+  /** The father's case at A and the code that identified him (set by the enrolment test). */
+  let fatherScope: { memberId: string; caseId: string; otpChallengeId: string };
 
   const startDesk = async (deskId: string, username: string, port: number): Promise<Desk> => {
     // Each desk reaches the server through a proxy that can cut it off.
@@ -139,12 +143,22 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
       { finger: { kind: 'present', identity: 'father/right-index', quality: 85 }, polls: 1 },
       { finger: { kind: 'absent' } },
     ]);
-    const enrolled = value(await deskA.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.father }));
+    // Enrolment is for a patient admitted here, on a verified one-time code (issue 13 item 5): the father is admitted at A by one.
+    fatherScope = { memberId: demoIds.father, ...(await admitForEnrolment(server, await server.login('medco.a'), 'medco.a', demoIds.father)) };
+    const elsewhere = await deskA.backend.handlers['identity.enrollFingerprint']({ ...fatherScope, caseId: randomUUID() });
+    expect(elsewhere).toMatchObject({ ok: false, error: { code: 'enrolment-out-of-scope', message: expect.stringMatching(/admitted at your hospital/) } });
+    deskA.simulator.scriptFinger([
+      { finger: { kind: 'present', identity: 'father/right-index', quality: 90 }, polls: 1 },
+      { finger: { kind: 'absent' }, polls: 1 },
+      { finger: { kind: 'present', identity: 'father/right-index', quality: 85 }, polls: 1 },
+      { finger: { kind: 'absent' } },
+    ]);
+    const enrolled = value(await deskA.backend.handlers['identity.enrollFingerprint'](fatherScope));
     expect(Number.isNaN(Date.parse(enrolled.enrolledAt))).toBe(false);
     const [row] = await server.scratch.db.query<{ modality: string }>('SELECT modality FROM biometric_enrolments WHERE member_id = $1', [demoIds.father]);
     expect(row?.modality).toBe('fingerprint');
     expect(value(await deskA.backend.handlers['identity.enrolments']({ memberId: demoIds.father })).fingerprint).toBe(enrolled.enrolledAt);
-    expect(await deskA.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.father })).toMatchObject({
+    expect(await deskA.backend.handlers['identity.enrollFingerprint'](fatherScope)).toMatchObject({
       ok: false,
       error: { code: 'biometric-already-enrolled' },
     });
@@ -168,11 +182,11 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
   });
 
   it("enrols a face and compares captures with the desk's threshold; a low liveness score never matches", async () => {
-    expect(await deskA.backend.handlers['identity.enrollFace']({ memberId: demoIds.father, descriptor: [1, 2, 3] })).toMatchObject({
+    expect(await deskA.backend.handlers['identity.enrollFace']({ ...fatherScope, descriptor: [1, 2, 3] })).toMatchObject({
       ok: false,
       error: { code: 'invalid-input' },
     });
-    value(await deskA.backend.handlers['identity.enrollFace']({ memberId: demoIds.father, descriptor: faceA }));
+    value(await deskA.backend.handlers['identity.enrollFace']({ ...fatherScope, descriptor: faceA }));
     const same = value(await deskA.backend.handlers['identity.verifyFace']({ memberId: demoIds.father, descriptor: faceAAgain, liveness: 0.9 }));
     expect(same.matched).toBe(true);
     expect(same.similarity).toBeGreaterThanOrEqual(same.threshold);
@@ -211,7 +225,11 @@ describe('fingerprint and face at the desk, enrolled once, verified at any desk 
         { finger: { kind: 'present', identity: 'mother/right-index', quality: 90 }, polls: 1 },
         { finger: { kind: 'absent' } },
       ]);
-      const offline = await deskB.backend.handlers['identity.enrollFingerprint']({ memberId: demoIds.mother });
+      const offline = await deskB.backend.handlers['identity.enrollFingerprint']({
+        memberId: demoIds.mother,
+        caseId: randomUUID(),
+        otpChallengeId: randomUUID(),
+      });
       expect(offline).toMatchObject({ ok: false, error: { code: 'offline-unavailable', message: expect.stringMatching(/needs the server/) } });
       expect(value(await deskB.backend.handlers['identity.enrolments']({ memberId: demoIds.mother })).fingerprint).toBeNull();
     } finally {

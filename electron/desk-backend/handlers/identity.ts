@@ -90,8 +90,10 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
     },
     'identity.enrolments': async ({ memberId }) => requireMedco() ?? biometrics.enrolments(memberId),
     'identity.verifyFingerprint': async ({ memberId }) => requireMedco() ?? biometrics.verifyFingerprint(memberId),
-    'identity.enrollFingerprint': async ({ memberId }) => requireMedco() ?? biometrics.enrollFingerprint(memberId),
+    'identity.enrollFingerprint': async ({ memberId, caseId, otpChallengeId }) =>
+      requireMedco() ?? biometrics.enrollFingerprint({ memberId, caseId, otpChallengeId }),
     'identity.verifyFace': async ({ memberId, descriptor, liveness }) => requireMedco() ?? biometrics.verifyFace(memberId, descriptor, liveness),
-    'identity.enrollFace': async ({ memberId, descriptor }) => requireMedco() ?? biometrics.enrollFace(memberId, descriptor),
+    'identity.enrollFace': async ({ memberId, caseId, otpChallengeId, descriptor }) =>
+      requireMedco() ?? biometrics.enrollFace({ memberId, caseId, otpChallengeId }, descriptor),
   };
 };

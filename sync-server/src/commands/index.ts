@@ -10,7 +10,7 @@ import { admit } from './admission';
 import { requestPreauth, respondQuery } from './preauth';
 import { identifyMember } from '../identity/identify-member';
 import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
-import { enrollFace, enrollFingerprint } from '../identity/biometrics';
+import { enrollFace, enrollFingerprint, requestEnrolmentReplacement, reviewEnrolmentReplacement } from '../identity/biometrics';
 import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from './scheme';
 import { decideSecondaryClaimCommand, refundPayment, takePayment } from './patient-payments';
 
@@ -42,6 +42,8 @@ export const handlers: CommandHandlers = {
   'review-override': reviewOverride,
   'enroll-fingerprint': enrollFingerprint,
   'enroll-face': enrollFace,
+  'request-enrolment-replacement': requestEnrolmentReplacement,
+  'review-enrolment-replacement': reviewEnrolmentReplacement,
   'register-hospital': registerHospital,
   'register-desk': registerDesk,
   'revoke-desk': revokeDesk,

@@ -33,6 +33,7 @@ import { sql as accumulatorExchange } from './migrations/033-accumulator-exchang
 import { sql as fhirEnhancements } from './migrations/042-fhir-enhancements';
 import { sql as identityEvidence } from './migrations/039-identity-evidence';
 import { sql as secondaryPayerDecisions } from './migrations/040-secondary-payer-decisions';
+import { sql as scopedEnrolment } from './migrations/038-scoped-enrolment';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -74,6 +75,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 39, name: 'identity-evidence', sql: identityEvidence },
   // 040 (issue 14, secondary payers) landed after 042 and 039 and runs after them.
   { version: 40, name: 'secondary-payer-decisions', sql: secondaryPayerDecisions },
+  // 038 (issue 13 item 5) was numbered before 039, 040 and 042 landed and runs after them.
+  { version: 38, name: 'scoped-enrolment', sql: scopedEnrolment },
 ];
 
 /**

@@ -38,6 +38,10 @@ function issueTypeOfError(code: ErrorCode): IssueType {
     // A desk change without its operator's signature (issue 13 item 4); /fhir never sends it.
     case 'operator-proof-refused':
       return 'forbidden';
+    // Biometric enrolment refusals (issue 13 item 5); /fhir never sends them.
+    case 'enrolment-out-of-scope':
+    case 'second-factor-refused':
+      return 'forbidden';
     case 'not-found':
       return 'not-found';
     case 'command-id-reused':

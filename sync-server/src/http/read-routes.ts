@@ -1,14 +1,23 @@
 // Reads for signed-in operators: a family's balance, a case and its audit trail, the package
-// catalogue, identity overrides to review, payment reconciliation.
+// catalogue, identity overrides and biometric enrolments to review, payment reconciliation.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { CaseAuditTrail, CaseDetails, FamilyBalance, IdentityOverrides, PackageCatalogue, PaymentReconciliation } from '@contract/reads';
+import {
+  BiometricEnrolmentReview,
+  CaseAuditTrail,
+  CaseDetails,
+  FamilyBalance,
+  IdentityOverrides,
+  PackageCatalogue,
+  PaymentReconciliation,
+} from '@contract/reads';
 import { fail } from '@domain/outcomes';
+import { uuidPattern } from '@contract/commands';
 import type { AnchorStatus } from '../audit/anchors';
 import type { ServerKeys } from '../auth/keyring';
 import type { Database } from '../db/database';
 import { caseAuditTrail } from '../queries/queues';
-import { caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from '../queries/reads';
+import { biometricEnrolmentReview, caseDetails, familyBalanceEnquiry, packageCatalogue, paymentReconciliation } from '../queries/reads';
 import { bearer, describedExactly, errorResponses, IdParams } from './answers';
 import type { OperatorAuthentication } from './authentication';
 
@@ -118,6 +127,29 @@ export async function readRoutes(app: FastifyInstance, options: ReadRouteOptions
          FROM identity_overrides o JOIN hospitals h ON h.id = o.hospital_id ORDER BY (o.reviewed_at IS NOT NULL), o.created_at DESC`,
       );
       return { overrides: rows, unreviewed: rows.filter((r) => (r as { reviewedAt: unknown }).reviewedAt === null).length };
+    },
+  );
+
+  app.get(
+    '/reviews/biometric-enrolments',
+    {
+      ...describedExactly,
+      schema: {
+        tags: ['reads'],
+        summary:
+          'Biometric enrolments (who, when, hospital, case, second factor, what replaced what) and replacement requests, newest first, for review (HA, ADMIN); never a template',
+        security: bearer,
+        querystring: Type.Object(
+          { memberId: Type.Optional(Type.String({ format: 'uuid', pattern: uuidPattern, description: 'Only this member' })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: BiometricEnrolmentReview, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = auth.principalOf(request);
+      if (!principal.roles.some((role) => role === 'HA' || role === 'ADMIN')) throw fail('forbidden-role', 'Only HA and ADMIN review biometric enrolments.');
+      return biometricEnrolmentReview(db, (request.query as { memberId?: string }).memberId ?? null);
     },
   );
 

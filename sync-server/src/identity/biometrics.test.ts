@@ -5,6 +5,7 @@ import type { PullAnswerValue } from '@contract/sync';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+import { admitForEnrolment, verifiedCode } from '../testing/enrolment';
 import { registerOperatorKey, type OperatorSigner } from '../testing/operator-keys';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 import { biometricTransportKey, descriptorBytes, openAtRest, openBiometric } from './biometric-seal';
@@ -25,6 +26,9 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   let desk: { authorization: string; deskId: string; secret: string };
   /** Templates go only to a pull carrying an operator's proof (issue 13 item 4). */
   let signer: OperatorSigner;
+  /** The father's and the son's cases at hospital A, each admitted by a verified one-time code (issue 13 item 5). */
+  let father: { caseId: string; otpChallengeId: string };
+  let son: { caseId: string; otpChallengeId: string };
 
   beforeAll(async () => {
     server = await startTestServer(backend, {
@@ -42,18 +46,35 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     const credential = String(enrolled.body.credential);
     desk = { authorization: `Desk ${credential}`, deskId: demoIds.deskA, secret: credential.slice(credential.indexOf('.') + 1) };
     signer = await registerOperatorKey(server, desk.authorization, 'medco.a');
+    father = await admitForEnrolment(server, medcoA, 'medco.a', demoIds.father);
+    son = await admitForEnrolment(server, medcoA, 'medco.a', demoIds.son);
   });
   afterAll(async () => server?.close());
 
   it('enrols a fingerprint: the answer, the audit entry and the stored command carry no template; the row is sealed', async () => {
     const commandId = randomUUID();
-    const answer = await server.command(medcoA, 'enroll-fingerprint', { commandId, memberId: demoIds.father, template: template.toString('base64') });
+    const answer = await server.command(medcoA, 'enroll-fingerprint', {
+      commandId,
+      memberId: demoIds.father,
+      ...father,
+      template: template.toString('base64'),
+    });
     const result = resultOf(answer);
-    expect(result.memberId).toBe(demoIds.father);
-    expect(result.modality).toBe('fingerprint');
-    expect(Object.keys(result).sort()).toEqual(['enrolledAt', 'memberId', 'modality']);
+    expect(result).toMatchObject({
+      memberId: demoIds.father,
+      modality: 'fingerprint',
+      caseId: father.caseId,
+      hospitalId: demoIds.hospitalA,
+      secondFactor: 'otp',
+    });
+    expect(Object.keys(result).sort()).toEqual(['caseId', 'enrolledAt', 'enrolmentId', 'hospitalId', 'memberId', 'modality', 'secondFactor']);
 
-    const replay = await server.command(medcoA, 'enroll-fingerprint', { commandId, memberId: demoIds.father, template: template.toString('base64') });
+    const replay = await server.command(medcoA, 'enroll-fingerprint', {
+      commandId,
+      memberId: demoIds.father,
+      ...father,
+      template: template.toString('base64'),
+    });
     expect(replay.isReplay).toBe(true);
     expect(replay.body).toEqual(answer.body);
 
@@ -70,11 +91,20 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     const [audit] = await server.scratch.db.query<{ after: unknown }>("SELECT after FROM audit_log WHERE action = 'biometric-enrolled' AND entity_id = $1", [
       demoIds.father,
     ]);
-    expect(audit?.after).toEqual({ modality: 'fingerprint', byteLength: 512 });
+    expect(audit?.after).toEqual({
+      enrolmentId: result.enrolmentId,
+      modality: 'fingerprint',
+      byteLength: 512,
+      caseId: father.caseId,
+      hospitalId: demoIds.hospitalA,
+      secondFactor: 'otp',
+      otpChallengeId: father.otpChallengeId,
+    });
   });
 
   it('enrols a face descriptor, sealed as float32', async () => {
-    resultOf(await server.command(medcoA, 'enroll-face', { memberId: demoIds.father, descriptor }));
+    // The code that identified the patient for the admission backs one enrolment of each modality.
+    resultOf(await server.command(medcoA, 'enroll-face', { memberId: demoIds.father, ...father, descriptor }));
     const [row] = await server.scratch.db.query<{ sealed: string }>("SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'face'", [
       demoIds.father,
     ]);
@@ -82,11 +112,12 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   });
 
   it("refuses a second enrolment of the same finger or face (409, stored), so a desk cannot swap a patient's biometric", async () => {
-    const again = await server.command(medcoA, 'enroll-fingerprint', { memberId: demoIds.father, template: Buffer.alloc(512, 1).toString('base64') });
+    const fresh = { caseId: father.caseId, otpChallengeId: await verifiedCode(server.scratch.db, demoIds.father, 'medco.a') };
+    const again = await server.command(medcoA, 'enroll-fingerprint', { memberId: demoIds.father, ...fresh, template: Buffer.alloc(512, 1).toString('base64') });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('biometric-already-enrolled');
-    expect(String(again.body.message)).toMatch(/already enrolled/);
-    const face = await server.command(medcoA, 'enroll-face', { memberId: demoIds.father, descriptor });
+    expect(String(again.body.message)).toMatch(/already enrolled.*request a replacement/);
+    const face = await server.command(medcoA, 'enroll-face', { memberId: demoIds.father, ...fresh, descriptor });
     expect(face.body.code).toBe('biometric-already-enrolled');
   });
 
@@ -106,7 +137,7 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
     for (const [name, body] of cases) {
       await settleAuditChain(server.scratch.db);
       const before = await snapshotDatabase(server.scratch.db);
-      const answer = await server.raw('POST', `/commands/${name}`, { token: medcoA, payload: { commandId: randomUUID(), ...body } });
+      const answer = await server.raw('POST', `/commands/${name}`, { token: medcoA, payload: { commandId: randomUUID(), ...son, ...body } });
       expect(answer.status, `${name} ${JSON.stringify(answer.body)}`).toBe(400);
       expect(answer.body.code).toBe('invalid-input');
       expect(String(answer.body.message).length).toBeGreaterThan(10);
@@ -136,7 +167,7 @@ describeEachBackend('biometric enrolment (%s)', (backend) => {
   });
 
   it('an enrolment that does not open (a sealed value copied from another member) is left out of the pull, not a failed pull', async () => {
-    resultOf(await server.command(medcoA, 'enroll-fingerprint', { memberId: demoIds.son, template: Buffer.alloc(512, 3).toString('base64') }));
+    resultOf(await server.command(medcoA, 'enroll-fingerprint', { memberId: demoIds.son, ...son, template: Buffer.alloc(512, 3).toString('base64') }));
     await server.scratch.db.query(
       "UPDATE biometric_enrolments SET sealed = (SELECT sealed FROM biometric_enrolments WHERE member_id = $1 AND modality = 'fingerprint') WHERE member_id = $2",
       [demoIds.father, demoIds.son],

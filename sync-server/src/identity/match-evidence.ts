@@ -116,11 +116,14 @@ async function problemOf(context: CommandContext, body: CommandBody<'admit'>, ev
     return card.length >= 4 && card.slice(-4).toUpperCase() === evidence.numberLast4.toUpperCase() ? null : 'document-mismatch';
   }
   // ... and of this member's enrolment of this modality, with a score the scheme accepts.
-  // One enrolment per member and modality, never replaced in place (identity/biometrics.ts): a row is active while it exists.
-  const [enrolment] = await context.sql.query<{ member_id: string; modality: string }>('SELECT member_id, modality FROM biometric_enrolments WHERE id = $1', [
-    evidence.enrolmentId,
-  ]);
-  if (!enrolment) return 'unknown-enrolment';
+  // One active enrolment per member and modality; a replaced one is kept revoked (migration 038,
+  // identity/biometrics.ts) and counts only for a capture made before its revocation (an admission
+  // made offline against the desk's cached copy). After it, it is as good as unknown.
+  const [enrolment] = await context.sql.query<{ member_id: string; modality: string; revoked_at: Date | null }>(
+    'SELECT member_id, modality, revoked_at FROM biometric_enrolments WHERE id = $1',
+    [evidence.enrolmentId],
+  );
+  if (!enrolment || (enrolment.revoked_at !== null && new Date(enrolment.revoked_at).getTime() <= capturedAt)) return 'unknown-enrolment';
   if (enrolment.member_id !== body.memberId) return 'enrolment-of-another-member';
   if (enrolment.modality !== evidence.kind) return 'wrong-modality';
   const thresholds = { fingerprintMinScore: context.scheme.fingerprint_min_score, faceMinSimilarityBp: context.scheme.face_min_similarity_bp };

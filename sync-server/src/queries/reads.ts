@@ -286,3 +286,36 @@ export async function paymentReconciliation(db: Database): Promise<Record<string
     };
   });
 }
+
+/**
+ * Biometric enrolments and replacement requests for review (issue 13 item 5), newest first, at
+ * most 1,000 of each (a member's own history with `memberId`). The sealed columns are never read.
+ */
+export async function biometricEnrolmentReview(db: Database, memberId: string | null): Promise<Record<string, unknown>> {
+  return snapshot(db, async (sql) => {
+    const enrolments = await sql.query(
+      `SELECT b.id AS "enrolmentId", b.member_id AS "memberId", m.scheme_member_id AS "schemeMemberId", b.modality, o.username AS "enrolledBy",
+              b.enrolled_at AS "enrolledAt", h.code AS "hospitalCode", b.case_id AS "caseId", b.second_factor AS "secondFactor",
+              b.otp_challenge_id AS "otpChallengeId", b.replacement_request_id AS "replacementRequestId", b.revoked_at AS "revokedAt",
+              r.username AS "revokedBy", b.replaced_by AS "replacedBy"
+         FROM biometric_enrolments b JOIN members m ON m.id = b.member_id JOIN operators o ON o.id = b.enrolled_by
+         LEFT JOIN hospitals h ON h.id = b.hospital_id LEFT JOIN operators r ON r.id = b.revoked_by
+        WHERE $1::uuid IS NULL OR b.member_id = $1::uuid
+        ORDER BY b.enrolled_at DESC, b.id LIMIT 1000`,
+      [memberId],
+    );
+    const replacements = await sql.query<{ status: string }>(
+      `SELECT q.id AS "requestId", q.member_id AS "memberId", m.scheme_member_id AS "schemeMemberId", q.modality, q.replaces_id AS "replacesId",
+              h.code AS "hospitalCode", q.case_id AS "caseId", q.reason, o.username AS "requestedBy", q.requested_at AS "requestedAt", q.status,
+              v.username AS "reviewedBy", q.reviewed_at AS "reviewedAt", q.review_note AS "reviewNote", q.enrolment_id AS "enrolmentId"
+         FROM biometric_replacement_requests q JOIN members m ON m.id = q.member_id JOIN hospitals h ON h.id = q.hospital_id
+         JOIN operators o ON o.id = q.requested_by LEFT JOIN operators v ON v.id = q.reviewed_by
+        WHERE $1::uuid IS NULL OR q.member_id = $1::uuid
+        ORDER BY (q.status <> 'pending'), q.requested_at DESC, q.id LIMIT 1000`,
+      [memberId],
+    );
+    const [pending] = await sql.query<{ count: number }>("SELECT count(*)::int AS count FROM biometric_replacement_requests WHERE status = 'pending'");
+    const [now] = await sql.query<{ now: Date }>('SELECT now() AS now');
+    return { enrolments, replacements, pendingReplacements: pending?.count ?? 0, computedAt: now?.now ?? new Date() };
+  });
+}

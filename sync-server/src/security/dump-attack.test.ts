@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openBiometric } from '../../node-shared/biometric-seal';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
+import { admitForEnrolment } from '../testing/enrolment';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 
 /**
@@ -51,7 +52,8 @@ describeEachBackend('a database dump alone (%s)', (backend) => {
   beforeAll(async () => {
     server = await startTestServer(backend, { extraFamilies: 0 });
     const medco = await server.login('medco.a');
-    resultOf(await server.command(medco, 'enroll-fingerprint', { memberId: demoIds.father, template: template.toString('base64') }));
+    const scope = await admitForEnrolment(server, medco, 'medco.a', demoIds.father);
+    resultOf(await server.command(medco, 'enroll-fingerprint', { memberId: demoIds.father, ...scope, template: template.toString('base64') }));
     const [ha] = await server.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'ha'");
     haOperatorId = ha!.id;
   });

@@ -5,6 +5,7 @@ import { keyRegistrationBytes, mutationProofBytes, newOperatorKeyPair, privateKe
 import { operatorKeyLifetimeMs } from '../sync/operator-keys';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+import { admitForEnrolment } from '../testing/enrolment';
 import { registerOperatorKey, type OperatorSigner } from '../testing/operator-keys';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 
@@ -231,7 +232,8 @@ describeEachBackend('operator proof on what a desk sends (%s)', (backend) => {
 
   it('templates go only to a pull proven by an operator; templates withheld come whole with the next proven pull', async () => {
     const medco = await server.login('medco.a');
-    resultOf(await server.command(medco, 'enroll-fingerprint', { memberId: demoIds.father, template: randomBytes(512).toString('base64') }));
+    const scope = await admitForEnrolment(server, medco, 'medco.a', demoIds.father, new Date(clockMs));
+    resultOf(await server.command(medco, 'enroll-fingerprint', { memberId: demoIds.father, ...scope, template: randomBytes(512).toString('base64') }));
     const pullAll = async (headers: Record<string, string>) => {
       const documents: { table: string; id: string }[] = [];
       let checkpoint: unknown = null;

@@ -157,12 +157,14 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                WHERE c.hospital_id = $4 AND ${window('b')} AND ${after('b.id')}
                ORDER BY b.id LIMIT $6`;
     case 'biometrics':
-      // Enrolments of the members this desk serves (its family scope), at-rest sealed here;
-      // pull() reseals each one for the pulling desk before it leaves the server.
+      // Active enrolments of the members this desk serves (its family scope), at-rest sealed here;
+      // pull() reseals each one for the pulling desk before it leaves the server. A replaced one
+      // (revoked, migration 038) is not sent: its successor, for the same member and modality,
+      // takes its place in the desk's cache.
       return `SELECT b.id::text AS id, json_build_object('id', b.id, 'memberId', b.member_id, 'familyId', b.family_id, 'modality', b.modality,
                 'sealed', b.sealed, 'enrolledAt', b.enrolled_at)::text AS row
                 FROM biometric_enrolments b JOIN families f ON f.id = b.family_id
-               WHERE ${familyInScope('f')} AND ${after('b.id')}
+               WHERE ${familyInScope('f')} AND ${after('b.id')} AND b.revoked_at IS NULL
                  AND (${window('b')} ${isInitial ? '' : `OR b.family_id IN ${familiesEntering}`})
                ORDER BY b.id LIMIT $6`;
     case 'removals':

@@ -24,7 +24,16 @@ import {
   type RequestProofValue,
 } from '@contract/sync';
 import { PullAnswerExact } from '@contract/sync-documents';
-import { commandAnswers, CommandFailed, CommandRejection, OnlineCommandAnswer, PushAnswerExact, TooManyRequests } from '@contract/results';
+import {
+  commandAnswers,
+  CommandFailed,
+  CommandRejection,
+  OnlineCommandAnswer,
+  onlineCommands,
+  PushAnswerExact,
+  TooManyRequests,
+  type OnlineCommand,
+} from '@contract/results';
 import { fail, RefusedError } from '@domain/outcomes';
 import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import { appendAudit } from '../audit/chain';
@@ -395,12 +404,13 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     {
       schema: {
         tags: ['sync'],
-        summary: 'Run an online-only command for a desk operator now (one-time codes, biometric enrolment): answered at once, never queued',
+        summary:
+          'Run an online-only command for a desk operator now (one-time codes, biometric enrolment and its replacement request): answered at once, never queued',
         security: deskSecurity,
         body: Type.Object(
           {
             operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
-            name: Type.Enum(['send-otp', 'verify-otp', 'enroll-fingerprint', 'enroll-face']),
+            name: Type.Enum([...onlineCommands]),
             body: Type.Record(Type.String(), Type.Unknown()),
             /** The operator's signature of this command, made just now (issue 13 item 4): required. */
             proof: Type.Optional(MutationProof),
@@ -415,7 +425,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       const principal = await desk(request);
       const body = request.body as {
         operatorId: string;
-        name: 'send-otp' | 'verify-otp' | 'enroll-fingerprint' | 'enroll-face';
+        name: OnlineCommand;
         body: Record<string, unknown>;
         proof?: MutationProofValue;
       };

@@ -14,6 +14,7 @@ import { HoldSummary } from './HoldSummary';
 import { PreauthPanel } from './PreauthPanel';
 import { PatientBillPanel } from '../settlement/PatientBillPanel';
 import { BenefitsPanel } from '../benefits/BenefitsPanel';
+import { EnrolmentPanel } from '../identity/EnrolmentPanel';
 
 /** One case, live: pre-auth decisions, hold, bookings and the family balance update as they happen. */
 export function CaseScreen({ caseId }: { readonly caseId: string }) {
@@ -43,6 +44,7 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
   const preauthRef = useRef<HTMLHeadingElement>(null);
   const [isDischargeOpen, setIsDischargeOpen] = useState(false);
   const isActive = liveCase.status === 'admitted' || liveCase.status === 'pending-sync';
+  const member = family.status === 'ready' ? family.value.members.find((candidate) => candidate.memberId === liveCase.memberId) : undefined;
 
   useShortcut(caseShortcuts.booking, () => itemRef.current?.focus(), isActive);
   useShortcut(caseShortcuts.enhancement, () => enhancementRef.current?.focus(), isActive);
@@ -64,6 +66,8 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
           <EnhancementPanel liveCase={liveCase} amountRef={enhancementRef} />
           <ClosingPanel liveCase={liveCase} isDischargeOpen={isDischargeOpen} onDischargeOpen={setIsDischargeOpen} claimRef={claimRef} />
           {liveCase.status === 'discharged' ? <PatientBillPanel caseId={liveCase.caseId} /> : null}
+          {/* Biometrics are enrolled only for a patient the server holds as admitted here (issue 13 item 5). */}
+          {liveCase.status === 'admitted' && member ? <EnrolmentPanel caseId={liveCase.caseId} member={member} /> : null}
         </div>
         <div className="case-side">
           <HoldSummary liveCase={liveCase} />

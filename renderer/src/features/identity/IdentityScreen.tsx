@@ -10,7 +10,7 @@ import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import type { IdentityEvidence } from './identity-evidence';
 import { FaceCapture } from './face/FaceCapture';
-import type { EnrolmentOutcome, FaceSample } from './identity-verifier';
+import type { FaceSample } from './identity-verifier';
 import {
   attemptsLeft,
   canTry,
@@ -195,20 +195,12 @@ function useEnrolments(member: MemberSummary): {
 function FingerprintPanel({ state, member, onOutcome }: MethodPanelProps) {
   const { verifier } = useDesk();
   const { enrolments, problem, reload } = useEnrolments(member);
-  const [activity, setActivity] = useState<'idle' | 'verifying' | 'enrolling'>('idle');
-  const [enrolment, setEnrolment] = useState<EnrolmentOutcome | null>(null);
+  const [activity, setActivity] = useState<'idle' | 'verifying'>('idle');
   const capture = async (): Promise<void> => {
     setActivity('verifying');
     const outcome = await verifier.verifyFingerprint(member);
     setActivity('idle');
     onOutcome(outcome, { method: 'fingerprint' });
-  };
-  const enrol = async (): Promise<void> => {
-    setActivity('enrolling');
-    const outcome = await verifier.enrollFingerprint(member);
-    setActivity('idle');
-    setEnrolment(outcome);
-    if (outcome.kind === 'enrolled') reload();
   };
   const isAllowed = canTry(state, 'fingerprint');
   const isEnrolled = enrolments?.fingerprint != null;
@@ -221,26 +213,8 @@ function FingerprintPanel({ state, member, onOutcome }: MethodPanelProps) {
       ) : null}
       {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
       {enrolments && isEnrolled ? <p>Ask the patient to place the enrolled finger flat on the reader, then capture.</p> : null}
-      {enrolments && !isEnrolled ? (
-        <>
-          <p>
-            {member.fullName} has no fingerprint enrolled yet. Enrolling needs the server: the patient places the same finger twice, lifting it in between.
-            Enrolling does not prove identity by itself.
-          </p>
-          <button type="button" onClick={() => void enrol()} disabled={activity !== 'idle' || !enrolments.isFingerprintReaderReady} autoFocus>
-            Enrol fingerprint
-          </button>
-        </>
-      ) : null}
-      {enrolment ? (
-        enrolment.kind === 'enrolled' ? (
-          <p role="status">{enrolment.detail}</p>
-        ) : (
-          <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />
-        )
-      ) : null}
+      {enrolments && !isEnrolled ? <p>{notEnrolledYet(member, 'fingerprint')}</p> : null}
       {activity === 'verifying' ? <LoadingNotice>Waiting for the finger on the reader…</LoadingNotice> : null}
-      {activity === 'enrolling' ? <LoadingNotice>Enrolling: place the finger, lift it, place it again…</LoadingNotice> : null}
       {enrolments && isEnrolled ? (
         <button
           type="button"
@@ -258,6 +232,14 @@ function FingerprintPanel({ state, member, onOutcome }: MethodPanelProps) {
 }
 
 /**
+ * A member with nothing enrolled is identified another way this time: enrolment needs the patient
+ * admitted here and a one-time code (issue 13 item 5), so it is offered on the case screen.
+ */
+function notEnrolledYet(member: MemberSummary, modality: 'fingerprint' | 'face'): string {
+  return `${member.fullName} has no ${modality} enrolled yet. Identify the patient by one-time code or a supervisor override; once admitted, enrol the ${modality === 'face' ? 'face' : 'finger'} from the case (it needs a one-time code to the family's phone).`;
+}
+
+/**
  * Face: the camera (face/) gates the capture (one face, close enough, frontal, live) and computes
  * the descriptor; the desk backend compares it with the member's cached enrolment. A refused
  * capture (no face, two faces, …) is explained in the camera view and costs no attempt; a captured
@@ -266,14 +248,8 @@ function FingerprintPanel({ state, member, onOutcome }: MethodPanelProps) {
 function FacePanel({ state, member, onOutcome }: MethodPanelProps) {
   const { verifier } = useDesk();
   const { enrolments, problem, reload } = useEnrolments(member);
-  const [enrolment, setEnrolment] = useState<EnrolmentOutcome | null>(null);
   const isAllowed = canTry(state, 'face');
   const isEnrolled = enrolments?.face != null;
-  const enrol = async (sample: FaceSample): Promise<void> => {
-    const outcome = await verifier.enrollFace(member, sample);
-    setEnrolment(outcome);
-    if (outcome.kind === 'enrolled') reload();
-  };
   const verify = async (sample: FaceSample): Promise<void> => {
     onOutcome(await verifier.verifyFace(member, sample), { method: 'face' });
   };
@@ -282,21 +258,8 @@ function FacePanel({ state, member, onOutcome }: MethodPanelProps) {
       <h2 id="method-title">Face</h2>
       {problem ? <ErrorNotice error={{ code: 'enrolments', message: problem }} onRetry={reload} /> : null}
       {enrolments === null && !problem ? <LoadingNotice>Checking the enrolment…</LoadingNotice> : null}
-      {enrolments && !isEnrolled ? (
-        <p>
-          {member.fullName} has no face enrolled yet. Enrolling needs the server: ask the patient to look straight at the camera. Enrolling does not prove
-          identity by itself.
-        </p>
-      ) : null}
+      {enrolments && !isEnrolled ? <p>{notEnrolledYet(member, 'face')}</p> : null}
       {enrolments && isEnrolled ? <p>Ask the patient to look straight at the camera, alone in view, then verify.</p> : null}
-      {enrolment ? (
-        enrolment.kind === 'enrolled' ? (
-          <p role="status">{enrolment.detail}</p>
-        ) : (
-          <ErrorNotice error={{ code: 'enrolment-failed', message: enrolment.detail }} />
-        )
-      ) : null}
-      {enrolments && !isEnrolled ? <FaceCapture key="enrol" actionLabel="Enrol face" onCaptured={enrol} /> : null}
       {enrolments && isEnrolled ? <FaceCapture key="verify" actionLabel="Verify face" onCaptured={verify} isDisabled={!isAllowed} /> : null}
       {!isAllowed ? <p className="muted">No attempts left with this method: choose another.</p> : null}
     </section>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MemberSummary } from '@desk-api/contract';
-import { FakeDeskBackend } from '../../../dev/fake-backend';
+import { FakeDeskBackend, fakeOtpCode } from '../../../dev/fake-backend';
 import { seedMemberIds } from '../../../dev/fake-seed';
 import { createDeskVerifier } from './identity-verifier';
 
@@ -31,13 +31,24 @@ describe('the desk-API verifier: what counts as a failed attempt', () => {
       method: 'face',
       detail: expect.stringMatching(/no face enrolled/),
     });
+    // Enrolling: the son admitted here on a verified code (issue 13 item 5).
+    const sent = await desk.call('identity.sendOtp', { memberId: son.memberId });
+    if (!sent.ok) throw new Error(sent.error.message);
+    await desk.call('identity.verifyOtp', { challengeId: sent.value.challengeId, code: fakeOtpCode });
+    const admitted = await desk.call('cases.admit', { memberId: son.memberId, identityMethod: 'otp', otpChallengeId: sent.value.challengeId });
+    if (!admitted.ok) throw new Error(admitted.error.message);
+    const scope = { caseId: admitted.value.caseId, otpChallengeId: sent.value.challengeId };
+    expect(await verifier.enrollFace(son, { ...scope, caseId: 'another-case' }, { descriptor: face, liveness: 0.9 })).toMatchObject({
+      kind: 'failed',
+      detail: expect.stringMatching(/admitted at your hospital/),
+    });
     desk.setOnline(false);
-    expect(await verifier.enrollFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({
+    expect(await verifier.enrollFace(son, scope, { descriptor: face, liveness: 0.9 })).toMatchObject({
       kind: 'failed',
       detail: expect.stringMatching(/needs the server/),
     });
     desk.setOnline(true);
-    expect(await verifier.enrollFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({ kind: 'enrolled' });
+    expect(await verifier.enrollFace(son, scope, { descriptor: face, liveness: 0.9 })).toMatchObject({ kind: 'enrolled' });
     expect(await verifier.verifyFace(son, { descriptor: face, liveness: 0.9 })).toMatchObject({ kind: 'verified', method: 'face' });
     expect(await verifier.verifyFace(son, { descriptor: face.map((value) => -value), liveness: 0.9 })).toMatchObject({ kind: 'not-matched', method: 'face' });
   });

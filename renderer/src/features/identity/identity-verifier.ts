@@ -6,7 +6,7 @@
  * server — the only place it goes.
  * One-time codes are not here: they go through identity.sendOtp / identity.verifyOtp directly.
  */
-import type { BiometricEnrolments, DeskApiClient, DeskError, MemberSummary } from '@desk-api/contract';
+import type { BiometricEnrolments, DeskApiClient, DeskError, EnrolmentScope, MemberSummary } from '@desk-api/contract';
 import type { IdentityOutcome } from './identity-attempts';
 
 export interface FaceSample {
@@ -15,14 +15,18 @@ export interface FaceSample {
   readonly liveness: number;
 }
 
+/** The case and the verified code an enrolment is made for. */
+export type EnrolmentCase = Omit<EnrolmentScope, 'memberId'>;
+
 export type EnrolmentOutcome = { readonly kind: 'enrolled'; readonly detail: string } | { readonly kind: 'failed'; readonly detail: string };
 
 export interface IdentityVerifier {
   enrolments(member: MemberSummary): Promise<{ readonly ok: true; readonly value: BiometricEnrolments } | { readonly ok: false; readonly error: DeskError }>;
   verifyFingerprint(member: MemberSummary): Promise<IdentityOutcome>;
-  enrollFingerprint(member: MemberSummary): Promise<EnrolmentOutcome>;
+  /** Enrolment is for the member's case admitted here, on a verified one-time code (issue 13 item 5). */
+  enrollFingerprint(member: MemberSummary, scope: EnrolmentCase): Promise<EnrolmentOutcome>;
   verifyFace(member: MemberSummary, sample: FaceSample): Promise<IdentityOutcome>;
-  enrollFace(member: MemberSummary, sample: FaceSample): Promise<EnrolmentOutcome>;
+  enrollFace(member: MemberSummary, scope: EnrolmentCase, sample: FaceSample): Promise<EnrolmentOutcome>;
 }
 
 /**
@@ -50,10 +54,10 @@ export function createDeskVerifier(client: DeskApiClient): IdentityVerifier {
       if (!answer.ok) return refusalOutcome('fingerprint', answer.error);
       return { kind: answer.value.matched ? 'verified' : 'not-matched', method: 'fingerprint', detail: answer.value.detail };
     },
-    enrollFingerprint: async (member) => {
-      const answer = await client.call('identity.enrollFingerprint', { memberId: member.memberId });
+    enrollFingerprint: async (member, scope) => {
+      const answer = await client.call('identity.enrollFingerprint', { memberId: member.memberId, caseId: scope.caseId, otpChallengeId: scope.otpChallengeId });
       return answer.ok
-        ? { kind: 'enrolled', detail: 'Fingerprint enrolled. Now verify it: ask the patient to place the same finger again.' }
+        ? { kind: 'enrolled', detail: 'Fingerprint enrolled. It identifies the patient at the next admission.' }
         : { kind: 'failed', detail: answer.error.message };
     },
     verifyFace: async (member, sample) => {
@@ -61,10 +65,15 @@ export function createDeskVerifier(client: DeskApiClient): IdentityVerifier {
       if (!answer.ok) return refusalOutcome('face', answer.error);
       return { kind: answer.value.matched ? 'verified' : 'not-matched', method: 'face', detail: answer.value.detail };
     },
-    enrollFace: async (member, sample) => {
-      const answer = await client.call('identity.enrollFace', { memberId: member.memberId, descriptor: [...sample.descriptor] });
+    enrollFace: async (member, scope, sample) => {
+      const answer = await client.call('identity.enrollFace', {
+        memberId: member.memberId,
+        caseId: scope.caseId,
+        otpChallengeId: scope.otpChallengeId,
+        descriptor: [...sample.descriptor],
+      });
       return answer.ok
-        ? { kind: 'enrolled', detail: 'Face enrolled. Now verify it: capture the face once more.' }
+        ? { kind: 'enrolled', detail: 'Face enrolled. It identifies the patient at the next admission.' }
         : { kind: 'failed', detail: answer.error.message };
     },
   };
