@@ -5,6 +5,7 @@ import { demoIds } from '../demo/seed';
 import { matchEvidenceBytes, newOperatorKeyPair, privateKeyOf, signBytes } from '../../node-shared/operator-proof';
 import { isCaseSampled } from '../identity/match-evidence';
 import { describeEachBackend } from '../testing/backends';
+import { admitForEnrolment } from '../testing/enrolment';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { testServerKeys } from '../testing/keys';
 import { registerOperatorKey, type OperatorSigner } from '../testing/operator-keys';
@@ -93,12 +94,19 @@ describeEachBackend('match evidence of a biometric admission (%s)', (backend) =>
       (row) => row.id,
     );
     // Every member enrolled by fingerprint, the last few also by face.
+    // Each during a stay at hospital A on a verified code (issue 13 item 5), the stay then cancelled.
     for (const [index, memberId] of members.entries()) {
-      resultOf(await server.command(medco, 'enroll-fingerprint', { memberId, template: randomBytes(96).toString('base64') }));
+      const scope = await admitForEnrolment(server, medco, 'medco.a', memberId, new Date(now));
+      resultOf(await server.command(medco, 'enroll-fingerprint', { memberId, ...scope, template: randomBytes(96).toString('base64') }));
       if (index >= members.length - 4)
         resultOf(
-          await server.command(medco, 'enroll-face', { memberId, descriptor: Array.from({ length: faceDescriptorLength }, (_, i) => Math.sin(i + index)) }),
+          await server.command(medco, 'enroll-face', {
+            memberId,
+            ...scope,
+            descriptor: Array.from({ length: faceDescriptorLength }, (_, i) => Math.sin(i + index)),
+          }),
         );
+      resultOf(await server.command(medco, 'cancel-case', { caseId: scope.caseId, reason: 'Enrolment visit over' }));
     }
     for (const row of await server.scratch.db.query<{ id: string; member_id: string; modality: 'fingerprint' | 'face' }>(
       'SELECT id, member_id, modality FROM biometric_enrolments',
