@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../desk-api/contract';
 import { demoIds } from '../../sync-server/src/demo/seed';
-import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
+import { admitForEnrolment } from '../../sync-server/src/testing/enrolment';
+import { startTestServer, type TestServer, resultOf } from '../../sync-server/src/testing/harness';
 import { DeskBackend } from './backend';
 
 const dirs: string[] = [];
@@ -46,7 +47,11 @@ describe('match evidence from a real desk (PGlite server)', () => {
       value(await desk.handlers['enrollment.enroll']({ serverUrl: url, code: String(issued.body.code) }));
       await desk.engine.requestSync();
       value(await desk.handlers['session.signIn']({ username: 'medco.a', password: 'coverdesk-demo' }));
-      value(await desk.handlers['identity.enrollFace']({ memberId: demoIds.son, descriptor: face }));
+      // Enrolled during an earlier stay here, on a verified code (issue 13 item 5), the stay then cancelled.
+      const medco = await server.login('medco.a');
+      const scope = await admitForEnrolment(server, medco, 'medco.a', demoIds.son);
+      value(await desk.handlers['identity.enrollFace']({ memberId: demoIds.son, ...scope, descriptor: face }));
+      resultOf(await server.command(medco, 'cancel-case', { caseId: scope.caseId, reason: 'Enrolment visit over' }));
       // Enrolled here: the enrolment's server id arrives with the next pull.
       await desk.engine.requestSync();
       const [enrolment] = await server.scratch.db.query<{ id: string }>("SELECT id FROM biometric_enrolments WHERE member_id = $1 AND modality = 'face'", [
