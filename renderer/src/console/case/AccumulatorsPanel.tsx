@@ -1,13 +1,9 @@
 import type { AccumulatorEnquiryValue } from '@contract/accumulators';
 import { formatTime } from '../../shared/time';
+import { AccumulatorTable } from '../../shared/ui/AccumulatorTable';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { useServerRead } from '../admin/use-server-read';
 import { ConsoleMoney, useConsole } from '../app/console-context';
-
-type Balance = AccumulatorEnquiryValue['benefitBalance'][number];
-
-const typeLabels: Record<Balance['type'], string> = { deductible: 'deductible', 'out-of-pocket-maximum': 'out of pocket', benefit: 'plan paid' };
-const categoryLabels: Record<Balance['category'], string> = { combined: '', medical: ', medical', pharmacy: ', pharmacy' };
 
 /**
  * The member's and the family's accumulators for the policy year (issue 14): allowed, used and
@@ -29,40 +25,11 @@ export function AccumulatorsPanel({ memberId, version }: { readonly memberId: st
               ? `Plan ${read.value.planId ?? ''}, policy year ${read.value.policyYear}.`
               : `Cashless cover, policy year ${read.value.policyYear}.`}
           </p>
-          <table className="data-table">
-            <caption>Allowed, used and remaining</caption>
-            <thead>
-              <tr>
-                <th scope="col">Accumulator</th>
-                <th scope="col" className="number">
-                  Allowed
-                </th>
-                <th scope="col" className="number">
-                  Used
-                </th>
-                <th scope="col" className="number">
-                  Remaining
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {read.value.benefitBalance
-                .filter((b) => b.memberId === null || b.memberId === memberId)
-                .map((b) => (
-                  <tr key={`${b.memberId ?? 'family'}-${b.type}-${b.category}`}>
-                    <th scope="row">
-                      {b.unit === 'family' ? 'Family' : 'Member'}: {typeLabels[b.type]}
-                      {categoryLabels[b.category]}
-                    </th>
-                    <td className="number">{b.allowed === null ? 'no limit' : <ConsoleMoney minor={b.allowed} />}</td>
-                    <td className="number">
-                      <ConsoleMoney minor={b.used} />
-                    </td>
-                    <td className="number">{b.remaining === null ? '—' : <ConsoleMoney minor={b.remaining} />}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
+          <AccumulatorTable
+            lines={read.value.benefitBalance.filter((b) => b.memberId === null || b.memberId === memberId)}
+            caption="Allowed, used and remaining"
+            money={(minor) => <ConsoleMoney minor={minor} />}
+          />
           <p className="muted">
             Computed by the server at <time dateTime={read.value.computedAt}>{formatTime(read.value.computedAt, session.scheme.locale)}</time>.
           </p>

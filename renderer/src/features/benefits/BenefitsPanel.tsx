@@ -1,10 +1,11 @@
-import type { AccumulatorBalanceView, BenefitsAtDesk, PatientEstimateView } from '@desk-api/contract';
+import type { BenefitsAtDesk, PatientEstimateView } from '@desk-api/contract';
 import { useScheme } from '../../app/desk-context';
 import { useDeskQuery } from '../../shared/hooks/use-desk-request';
 import { useSyncProgress } from '../../shared/hooks/use-sync-progress';
 import { formatTime } from '../../shared/time';
 import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { Money } from '../../shared/ui/Money';
+import { AccumulatorTable } from '../../shared/ui/AccumulatorTable';
 
 export interface BenefitsPanelProps {
   readonly memberId: string;
@@ -67,7 +68,7 @@ export function BenefitsFigures({ benefits }: { readonly benefits: BenefitsAtDes
       {benefits.source !== 'none' ? (
         <>
           <p>{benefits.hasCostSharing ? `Plan ${benefits.planId ?? ''}: the patient shares the cost.` : 'Cashless cover: no deductible or co-insurance.'}</p>
-          <AccumulatorTable balances={benefits.balances} />
+          <AccumulatorTable lines={benefits.balances} caption="Accumulators this policy year" money={(minor) => <Money minor={minor} />} />
           {benefits.source === 'server' && benefits.computedAt ? (
             <p className="muted">
               As the server computed them at <time dateTime={benefits.computedAt}>{asOf}</time>.
@@ -141,51 +142,5 @@ function EstimateFigures({ estimate, isProvisional }: { readonly estimate: Patie
         </>
       ) : null}
     </dl>
-  );
-}
-
-const typeLabels: Record<AccumulatorBalanceView['type'], string> = {
-  deductible: 'Deductible',
-  'out-of-pocket-maximum': 'Out of pocket',
-  benefit: 'Plan paid',
-};
-const categoryLabels: Record<AccumulatorBalanceView['category'], string> = { combined: '', medical: ', medical', pharmacy: ', pharmacy' };
-
-/** How an accumulator line reads: whose, what, which coverage. */
-export function accumulatorLabel(balance: AccumulatorBalanceView): string {
-  return `${balance.unit === 'family' ? 'Family' : 'Member'}: ${typeLabels[balance.type].toLowerCase()}${categoryLabels[balance.category]}`;
-}
-
-export function AccumulatorTable({ balances }: { readonly balances: readonly AccumulatorBalanceView[] }) {
-  return (
-    <table className="data-table">
-      <caption>Accumulators this policy year</caption>
-      <thead>
-        <tr>
-          <th scope="col">Accumulator</th>
-          <th scope="col" className="number">
-            Allowed
-          </th>
-          <th scope="col" className="number">
-            Used
-          </th>
-          <th scope="col" className="number">
-            Remaining
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {balances.map((balance) => (
-          <tr key={`${balance.memberId ?? 'family'}-${balance.type}-${balance.category}`}>
-            <th scope="row">{accumulatorLabel(balance)}</th>
-            <td className="number">{balance.allowed === null ? 'no limit' : <Money minor={balance.allowed} />}</td>
-            <td className="number">
-              <Money minor={balance.used} />
-            </td>
-            <td className="number">{balance.remaining === null ? '—' : <Money minor={balance.remaining} />}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
