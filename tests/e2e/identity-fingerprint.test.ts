@@ -112,9 +112,8 @@ describe('identity by fingerprint through the desk UI (simulated module on a pty
     await screenshot(page, 'identity-02-fingerprint-exhausted');
 
     await page.getByRole('radio', { name: /OTP to the registered phone/ }).check();
-    await page.getByRole('button', { name: 'Send code' }).click();
-    await expect.poll(() => env.lastCode()).toMatch(/^\d{6}$/);
-    await page.getByRole('textbox', { name: /code/i }).fill(env.lastCode());
+    const code = await env.codeSentBy(() => page.getByRole('button', { name: 'Send code' }).click());
+    await page.getByRole('textbox', { name: /code/i }).fill(code);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Identity confirmed by otp to the registered phone' }).waitFor();
   });

@@ -85,6 +85,11 @@ export interface Environment {
   readonly sms: DevelopmentSmsSink;
   /** The newest one-time code sent. */
   lastCode(): string;
+  /**
+   * The code of the text `send` makes the server send: waits for a message newer than the newest
+   * before it (a code sent earlier, e.g. for an enrolment, is never taken for it).
+   */
+  codeSentBy(send: () => Promise<void>): Promise<string>;
   readonly serverUrl: string;
   readonly browser: Browser;
   readonly deskA: DeskUnderTest;
@@ -163,6 +168,17 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     deskB,
     sms,
     lastCode: () => /code is (\d{6})/.exec(sms.recent()[0]?.text ?? '')?.[1] ?? '',
+    codeSentBy: async (send) => {
+      const before = sms.recent()[0];
+      await send();
+      for (let waited = 0; waited < 30_000; waited += 100) {
+        const newest = sms.recent()[0];
+        const code = newest && newest !== before ? /code is (\d{6})/.exec(newest.text)?.[1] : undefined;
+        if (code) return code;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('No new code was sent within 30 s.');
+    },
     newPage: async () => {
       const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
       return context.newPage();
