@@ -167,13 +167,22 @@ describe('demo: devices and a second desk, however the demo was started', () => 
     expect((await demoDevices(['--desk=B', 'finger', 'PMJ-S1000002'], env)).status).toBe(0);
     expect(value(await deskB.call('identity.verifyFingerprint', { memberId: demoIds.mother }))).toMatchObject({ matched: true });
 
-    const sent = value(await deskB.call('identity.sendOtp', { memberId: demoIds.son })) as { challengeId: string };
+    // npm start enrolled the S1 family's fingers the way a desk must, each on a one-time code
+    // (issue 13 item 5), so the son's last code may be under the server's 60 s resend wait: the
+    // desk says how long, and the operator sends again after it.
+    let answer = await deskB.call('identity.sendOtp', { memberId: demoIds.son });
+    if (!answer.ok && answer.error.code === 'otp-resend-too-soon') {
+      const waitSeconds = Number(/in (\d+) s/.exec(answer.error.message)?.[1] ?? '60');
+      await new Promise((resolve) => setTimeout(resolve, (waitSeconds + 1) * 1000));
+      answer = await deskB.call('identity.sendOtp', { memberId: demoIds.son });
+    }
+    const sent = value(answer) as { challengeId: string };
     const codes = await demoDevices(['otp'], env);
     expect(codes.status, codes.output).toBe(0);
     const code = /code is (\d{6})/.exec(codes.output)?.[1];
     expect(code, codes.output).toBeDefined();
     expect(value(await deskB.call('identity.verifyOtp', { challengeId: sent.challengeId, code }))).toMatchObject({ verified: true });
-  }, 120_000);
+  }, 240_000);
 
   it('refuses wrong commands with a sentence and exit status 2, and an unknown desk with 1', async () => {
     const wrong = await demoDevices(['finger'], env);
