@@ -7,7 +7,7 @@ import { recordBookingShortfall } from '../money/patient-account';
 import { coverShortfallBookings } from '../money/holds';
 import { writeBooking } from './booking-write';
 import { planOfAccount } from '../money/accumulators';
-import { addCostSharedBooking, reverseBookingAccumulators } from './cost-shared-booking';
+import { addCostSharedBooking, reverseBookingAccumulators, type BookingState } from './cost-shared-booking';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted } from './case-access';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
@@ -60,20 +60,7 @@ export async function addBooking(context: CommandContext, body: CommandBody<'add
   requireAdmitted(caseRow);
   // Hold, pre-auth and family in one read: the case lock taken above is the mutex for all of the
   // case's rows (every writer locks the case first), so this fresh read cannot go stale.
-  const [state] = await context.sql.query<{
-    hold_id: string;
-    amount: number;
-    consumed: number;
-    authorized: number;
-    cost_share_estimate: number;
-    package_code: string;
-    package_version: number;
-    preauth_status: string;
-    cover: number;
-    committed: number;
-    booking_exists: boolean;
-    booked: number;
-  }>(
+  const [state] = await context.sql.query<BookingState & { booking_exists: boolean; booked: number }>(
     `SELECT h.id AS hold_id, h.amount, h.consumed, h.authorized, h.cost_share_estimate, h.package_code, h.package_version, p.status AS preauth_status, f.cover, f.committed,
             EXISTS (SELECT 1 FROM bookings b WHERE b.id = $2) AS booking_exists,
             (SELECT COALESCE(sum(b.amount), 0) FROM bookings b WHERE b.case_id = h.case_id AND b.status = 'active')::bigint AS booked
