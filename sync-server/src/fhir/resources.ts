@@ -319,6 +319,21 @@ function preauthDisposition(p: Presentation, row: PreauthRow): string {
   }
 }
 
+/** What every pre-authorization ClaimResponse states alike (a pre-auth's and an enhancement's). */
+function preauthorizationAnswer(
+  p: Presentation,
+  row: { readonly member_id: string; readonly hospital_id: string; readonly decided_at: Date | string | null; readonly requested_at: Date | string },
+): Pick<ClaimResponse, 'type' | 'use' | 'patient' | 'created' | 'insurer' | 'requestor'> {
+  return {
+    type: category(hl7.claimType, 'institutional'),
+    use: 'preauthorization',
+    patient: { reference: `Patient/${row.member_id}` },
+    created: instant(row.decided_at ?? row.requested_at),
+    insurer: { reference: `Organization/${schemeOrganizationId(p.schemeId)}` },
+    requestor: { reference: `Organization/${row.hospital_id}` },
+  };
+}
+
 export function preauthClaimResponseOf(p: Presentation, row: PreauthRow): ClaimResponse {
   const isDecided = ['approved', 'rejected', 'cancelled'].includes(row.preauth_status);
   const lines = preauthAdjudication(p, row);
@@ -328,12 +343,7 @@ export function preauthClaimResponseOf(p: Presentation, row: PreauthRow): ClaimR
     ...withMeta(tagged(p, preauthStep(row))),
     ...identifierOf(row),
     status: row.case_status === 'cancelled' ? 'cancelled' : 'active',
-    type: category(hl7.claimType, 'institutional'),
-    use: 'preauthorization',
-    patient: { reference: `Patient/${row.member_id}` },
-    created: instant(row.decided_at ?? row.requested_at),
-    insurer: { reference: `Organization/${schemeOrganizationId(p.schemeId)}` },
-    requestor: { reference: `Organization/${row.hospital_id}` },
+    ...preauthorizationAnswer(p, row),
     request: { reference: `Claim/${row.case_id}` },
     outcome: isDecided ? 'complete' : 'queued',
     disposition: preauthDisposition(p, row),
@@ -479,12 +489,7 @@ export function enhancementClaimResponseOf(p: Presentation, row: EnhancementRow)
     ...withMeta(tagged(p, enhancementStep(row))),
     ...identifierOf(row),
     status: row.status === 'cancelled' ? 'cancelled' : 'active',
-    type: category(hl7.claimType, 'institutional'),
-    use: 'preauthorization',
-    patient: { reference: `Patient/${row.member_id}` },
-    created: instant(row.decided_at ?? row.requested_at),
-    insurer: { reference: `Organization/${schemeOrganizationId(p.schemeId)}` },
-    requestor: { reference: `Organization/${row.hospital_id}` },
+    ...preauthorizationAnswer(p, row),
     request: { reference: `Claim/${row.enhancement_id}` },
     outcome: row.status === 'pending' ? 'queued' : 'complete',
     disposition: enhancementDisposition(p, row),
