@@ -9,6 +9,7 @@ import { reasonCodes } from '../domain/adjudication';
 import { roles, type Role } from '../domain/ids';
 import { faceDescriptorLength } from '../domain/biometrics';
 import { identityDocumentTypes } from '../domain/identity-evidence';
+import type { TurnaroundStage } from '../domain/turnaround';
 
 /** A plain UUID: the 'uuid' format alone also accepts a urn:uuid: prefix, which PostgreSQL refuses. */
 export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -16,6 +17,25 @@ const Uuid = (description: string) => Type.String({ format: 'uuid', pattern: uui
 /** Amounts: whole minor units; 0 is never a useful request, and huge values are refused. */
 const Amount = (description: string) => Type.Integer({ minimum: 1, maximum: maxAmount, description });
 const Text = (description: string, maxLength = 500) => Type.String({ minLength: 1, maxLength, description });
+/**
+ * Service levels per payer stage (issue 15, migration 047), in minutes: 5 minutes to 60 days. The
+ * pre-auth decision's is the scheme's pre-auth turnaround target (preauthTurnaroundMinutes, at most
+ * a week); sending both for it is refused as ambiguous.
+ */
+const stageMinutes = (stage: TurnaroundStage, maximum: number) =>
+  Type.Optional(Type.Integer({ minimum: 5, maximum, description: `Service level of the ${stage} stage in minutes` }));
+export const ServiceLevelsBody = Type.Object(
+  {
+    'preauth-decision': stageMinutes('preauth-decision', 10_080),
+    committee: stageMinutes('committee', 86_400),
+    'admin-approval': stageMinutes('admin-approval', 86_400),
+    enhancement: stageMinutes('enhancement', 86_400),
+    'claim-processing': stageMinutes('claim-processing', 86_400),
+    'claim-verification': stageMinutes('claim-verification', 86_400),
+    payment: stageMinutes('payment', 86_400),
+  } satisfies Record<TurnaroundStage, TSchema>,
+  { additionalProperties: false, minProperties: 1 },
+);
 const CommandIdField = { commandId: Uuid('Client-generated id: repeating it returns the first answer and changes nothing.') };
 const strict = { additionalProperties: false } as const;
 /** Standard base64 with padding. */
@@ -517,6 +537,7 @@ export const commandBodies = {
       preauthTurnaroundMinutes: Type.Optional(
         Type.Integer({ minimum: 5, maximum: 10_080, description: 'Pre-authorization turnaround target in minutes (at most a week)' }),
       ),
+      serviceLevels: Type.Optional(ServiceLevelsBody),
       reason: Text('Why the parameters change (kept in the audit trail)', 500),
     },
     strict,

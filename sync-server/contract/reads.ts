@@ -8,6 +8,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { closed, Nullable, Id, Time, Minor, Count } from './primitives';
 import { AccumulatorEnquiry } from './accumulators';
+import { ServiceLevelsAnswer } from './turnaround';
 import { roles } from '../domain/ids';
 
 export const LoginAnswer = Type.Object(
@@ -587,6 +588,8 @@ export const AdministrationScheme = Type.Object(
         shortfallPolicy: Type.Enum(['partial-hold', 'refuse']),
         autoExtendBp: Type.Integer(),
         preauthTurnaroundMinutes: Type.Integer(),
+        /** Every payer stage's service level in minutes (issue 15, migration 047). */
+        serviceLevels: ServiceLevelsAnswer,
       },
       closed,
     ),

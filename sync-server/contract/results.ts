@@ -16,6 +16,7 @@ import { evidenceOutcomes } from '../domain/identity-evidence';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
 import { PatientAccountTotals } from './settlement';
+import { ServiceLevelsAnswer } from './turnaround';
 
 const Sentence = Type.String({ description: "For the operator, in the scheme's currency and words" });
 const RoleList = Type.Array(Type.Enum([...roles]));
@@ -310,6 +311,8 @@ export const commandResults = {
           shortfallPolicy: Type.Enum(['partial-hold', 'refuse']),
           autoExtendBp: Type.Integer(),
           preauthTurnaroundMinutes: Type.Integer(),
+          /** Every stage's service level in minutes (issue 15; preauth-decision is preauthTurnaroundMinutes). */
+          serviceLevels: ServiceLevelsAnswer,
         },
         closed,
       ),
@@ -320,6 +323,7 @@ export const commandResults = {
           shortfallPolicy: Type.Optional(Type.Enum(['partial-hold', 'refuse'])),
           autoExtendBp: Type.Optional(Type.Integer()),
           preauthTurnaroundMinutes: Type.Optional(Type.Integer()),
+          serviceLevels: Type.Optional(Type.Partial(ServiceLevelsAnswer)),
         },
         closed,
       ),

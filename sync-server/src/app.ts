@@ -27,6 +27,7 @@ import { operatorAuthentication, signedInRoutes } from './http/authentication';
 import { authRoutes } from './http/auth-routes';
 import { commandRoutes } from './http/command-routes';
 import { readRoutes } from './http/read-routes';
+import { turnaroundRoutes } from './http/turnaround-routes';
 import { queueRoutes } from './http/queue-routes';
 import { settlementRoutes } from './settlement/routes';
 import { fhirPlugin } from './fhir/plugin';
@@ -220,6 +221,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await commandRoutes(scope, { runner, notifier: options.notifier, auth, afterCommit });
     await readRoutes(scope, { db: options.db, keys: options.keys, auth, ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}) });
     await queueRoutes(scope, { db: options.db, auth });
+    await turnaroundRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
     registerAdministrationReads(scope, { db: options.db, principalOf: auth.principalOf });
     await settlementRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
   });

@@ -12,6 +12,7 @@ import { prepareServer } from './server-state';
 import { migrate } from './db/migrate';
 import { runtimeRoleProblem } from './db/roles';
 import { ChangeNotifier } from './sync/notifier';
+import { startBreachWatcher } from './console/breach-watcher';
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
     logger: process.env.COVERDESK_LOG === '1',
   });
   await app.listen({ port, host });
+  // Turnaround clocks breach by the passing of time: look every 30 s and tell the owning roles.
+  const breaches = startBreachWatcher({ db, notifier, onError: (error) => console.error('Service-level watch failed:', error) });
   console.log(
     `Listening on http://${host}:${port}  (API documentation: ${settings.serveDocs ? `http://${host}:${port}/docs` : 'off in production; COVERDESK_DOCS=1 serves it'})`,
   );
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
     isStopping = true;
     console.log(`${signal}: finishing requests in flight and closing the database…`);
     await app.close();
+    await breaches.stop();
     await notifier.stop();
     await state.stop();
     await db.close();

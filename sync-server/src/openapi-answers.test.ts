@@ -88,6 +88,10 @@ describe('real answers hold to the served OpenAPI document', () => {
     ['ha', '/admin/packages', '/admin/packages'],
     ['ha', '/admin/scheme', '/admin/scheme'],
     ['aco', '/reports/patient-receivables', '/reports/patient-receivables'],
+    // Turnaround clocks (issue 15): HA's queue holds every open stage; the report, the scheme's.
+    ['ha', '/queues/clocks', '/queues/clocks'],
+    ['ppd', '/reports/turnaround', '/reports/turnaround'],
+    ['medco.a', '/reports/turnaround', '/reports/turnaround?hospital=HSP-A'],
     // medco.a's own drawer over two days around the run.
     [
       'medco.a',

@@ -1,7 +1,9 @@
 // The scheme: register-hospital and set-scheme-parameters (the parameters every decision reads).
 import type { CommandBody } from '@contract/commands';
 import { fail, reject } from '@domain/outcomes';
+import { turnaroundStages, type TurnaroundStage } from '@domain/turnaround';
 import { appendAudit } from '../audit/chain';
+import type { Sql } from '../db/database';
 import { type AfterCommit, type CommandContext, type CommandResult, type SchemeRow } from './context';
 
 /** HA registers a hospital: its code and district (the default registry its desks replicate). */
@@ -31,7 +33,8 @@ type ParameterName = keyof typeof parameterColumns;
 
 /**
  * HA sets the current scheme's parameters: the government share of payments, the shortfall
- * policy, the automatic-extension tolerance and the pre-auth turnaround target. The previous and
+ * policy, the automatic-extension tolerance, the pre-auth turnaround target and the service level
+ * of every payer stage (issue 15). The previous and
  * new values go to the audit trail with the reason. Payments already made keep their split.
  */
 /** New parameters: this process re-reads its copy of the scheme now (others within seconds, server-state.ts). */
@@ -42,20 +45,51 @@ export async function setSchemeParameters(
   body: CommandBody<'set-scheme-parameters'>,
 ): Promise<CommandResult<'set-scheme-parameters'>> {
   const changes = (Object.keys(parameterColumns) as ParameterName[]).filter((name) => body[name] !== undefined);
-  if (changes.length === 0)
-    throw fail('invalid-input', 'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp or preauthTurnaroundMinutes.');
+  const levels = body.serviceLevels ?? {};
+  const levelChanges = turnaroundStages.filter((stage) => levels[stage] !== undefined);
+  if (changes.length === 0 && levelChanges.length === 0)
+    throw fail(
+      'invalid-input',
+      'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp, preauthTurnaroundMinutes or serviceLevels.',
+    );
+  // The pre-auth decision's service level is the pre-auth turnaround target (one home, migration 047).
+  if (levels['preauth-decision'] !== undefined && body.preauthTurnaroundMinutes !== undefined)
+    throw fail(
+      'invalid-input',
+      "The pre-auth decision's service level is the pre-auth turnaround target: send it once, as preauthTurnaroundMinutes or as serviceLevels.preauth-decision.",
+    );
   const [scheme] = await context.sql.query<SchemeRow>('SELECT * FROM schemes WHERE is_current FOR UPDATE');
   if (!scheme) throw fail('not-found', 'There is no current scheme.');
-  const was = schemeParameters(scheme);
+  const was = await schemeParameters(context.sql, scheme);
   const before: Partial<SchemeParameters> = {};
   const after: Record<string, unknown> = {};
   for (const name of changes) {
     copyParameter(before, was, name);
     after[name] = body[name];
   }
-  // Column names come from the fixed map above, never from the request.
-  const assignments = changes.map((name, index) => `${parameterColumns[name]} = $${index + 2}`).join(', ');
-  await context.sql.query(`UPDATE schemes SET ${assignments} WHERE id = $1`, [scheme.id, ...changes.map((name) => body[name] ?? null)]);
+  if (changes.length > 0) {
+    // Column names come from the fixed map above, never from the request.
+    const assignments = changes.map((name, index) => `${parameterColumns[name]} = $${index + 2}`).join(', ');
+    await context.sql.query(`UPDATE schemes SET ${assignments} WHERE id = $1`, [scheme.id, ...changes.map((name) => body[name] ?? null)]);
+  }
+  if (levelChanges.length > 0) {
+    const previousLevels: Partial<Record<TurnaroundStage, number>> = {};
+    const newLevels: Partial<Record<TurnaroundStage, number>> = {};
+    for (const stage of levelChanges) {
+      const minutes = levels[stage]!;
+      previousLevels[stage] = was.serviceLevels[stage];
+      newLevels[stage] = minutes;
+      if (stage === 'preauth-decision') await context.sql.query('UPDATE schemes SET preauth_turnaround_minutes = $2 WHERE id = $1', [scheme.id, minutes]);
+      else
+        await context.sql.query(
+          `INSERT INTO service_levels (scheme_id, stage, minutes) VALUES ($1, $2, $3)
+           ON CONFLICT (scheme_id, stage) DO UPDATE SET minutes = EXCLUDED.minutes, change_xid = pg_current_xact_id()`,
+          [scheme.id, stage, minutes],
+        );
+    }
+    before.serviceLevels = previousLevels as SchemeParameters['serviceLevels'];
+    after.serviceLevels = newLevels;
+  }
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId,
     action: 'scheme-parameters-set',
@@ -66,7 +100,7 @@ export async function setSchemeParameters(
     commandId: context.commandId,
   });
   const [updated] = await context.sql.query<SchemeRow>('SELECT * FROM schemes WHERE id = $1', [scheme.id]);
-  return { schemeId: scheme.id, parameters: schemeParameters(updated ?? scheme), previous: before };
+  return { schemeId: scheme.id, parameters: await schemeParameters(context.sql, updated ?? scheme), previous: before };
 }
 
 type SchemeParameters = CommandResult<'set-scheme-parameters'>['parameters'];
@@ -75,11 +109,21 @@ function copyParameter<K extends ParameterName>(to: Partial<SchemeParameters>, f
   to[name] = from[name];
 }
 
-export function schemeParameters(scheme: SchemeRow): SchemeParameters {
+/** A scheme's service level per stage (stage_service_levels, migration 047). */
+export async function serviceLevelsOf(sql: Sql, schemeId: string): Promise<SchemeParameters['serviceLevels']> {
+  const rows = await sql.query<{ stage: TurnaroundStage; minutes: number }>('SELECT stage, minutes FROM stage_service_levels WHERE scheme_id = $1', [schemeId]);
+  const levels = Object.fromEntries(rows.map((row) => [row.stage, row.minutes]));
+  const missing = turnaroundStages.filter((stage) => levels[stage] === undefined);
+  if (missing.length > 0) throw new Error(`Scheme ${schemeId} has no service level for ${missing.join(', ')}`);
+  return levels as SchemeParameters['serviceLevels'];
+}
+
+export async function schemeParameters(sql: Sql, scheme: SchemeRow): Promise<SchemeParameters> {
   return {
     governmentShareBp: scheme.government_share_bp,
     shortfallPolicy: scheme.shortfall_policy,
     autoExtendBp: scheme.auto_extend_bp,
     preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes,
+    serviceLevels: await serviceLevelsOf(sql, scheme.id),
   };
 }

@@ -42,7 +42,8 @@ export async function schemeSettings(db: Database): Promise<Record<string, unkno
   const [scheme] = await db.query<Record<string, unknown>>(
     `SELECT id, name, policy_year AS "policyYear", currency, locale, minor_per_unit AS "minorPerUnit",
             government_share_bp AS "governmentShareBp", shortfall_policy AS "shortfallPolicy", auto_extend_bp AS "autoExtendBp",
-            preauth_turnaround_minutes AS "preauthTurnaroundMinutes"
+            preauth_turnaround_minutes AS "preauthTurnaroundMinutes",
+            (SELECT json_object_agg(l.stage, l.minutes) FROM stage_service_levels l WHERE l.scheme_id = schemes.id) AS "serviceLevels"
        FROM schemes WHERE is_current`,
   );
   if (!scheme) throw fail('not-found', 'There is no current scheme.');

@@ -114,6 +114,15 @@ describe('HA workspaces', () => {
       shortfallPolicy: 'partial-hold',
       autoExtendBp: 1000,
       preauthTurnaroundMinutes: 360,
+      serviceLevels: {
+        'preauth-decision': 360,
+        committee: 1440,
+        'admin-approval': 1440,
+        enhancement: 360,
+        'claim-processing': 10080,
+        'claim-verification': 10080,
+        payment: 21600,
+      },
     };
     const html = markupOf(createElement(SchemeView, { scheme: current, onSave: () => Promise.resolve({ ok: true as const, value: {} }) }));
     expect(unlabelledControls(html)).toEqual([]);

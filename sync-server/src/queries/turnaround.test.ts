@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startBreachWatcher } from '../console/breach-watcher';
+import type { Sql } from '../db/database';
+import { demoIds } from '../demo/seed';
+import { ChangeNotifier } from '../sync/notifier';
+import { describeEachBackend } from '../testing/backends';
+import { resultOf, startTestServer, type TestServer } from '../testing/harness';
+import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
+import { noticeBreaches } from './turnaround';
+
+const minute = 60_000;
+const hour = 60 * minute;
+const day = 24 * hour;
+
+/**
+ * Turnaround clocks on a hand-made history (issue 15, migration 047). The rows and audit entries
+ * are written as the commands write them, at chosen times, so every duration is known:
+ *
+ *   case 1 (A, catalogue): requested T0, queried +1 h, answered +3 h, approved +4 h → 120 min (2 h paused)
+ *                          enhancement requested +5 h, approved +6 h → 60 min
+ *                          claim submitted +2 d, processed +3 d (1,440), verified +5 d (2,880), paid +6 d (1,440)
+ *   case 2 (B, catalogue): requested T0, approved +8 h → 480 min, past the 360 min service level
+ *                          claim submitted +2 d, processed +10 d (11,520, past 10,080), verification open since
+ *   case 3 (A, unspecified): requested T0, recommended +30 h (committee 1,800, past 1,440), approved +32 h (admin 120)
+ *   case 4 (B, catalogue): requested now − 10 h, still open: 600 min, past 360
+ *   case 5 (A, catalogue): requested now − 10 h, queried now − 9 h, unanswered: paused at 60 min
+ * with T0 = 20 days ago.
+ */
+describeEachBackend('turnaround clocks (%s)', (backend) => {
+  let server: TestServer;
+  const tokens: Record<string, string> = {};
+  const now = Date.now();
+  const t0 = Math.floor((now - 20 * day) / minute) * minute;
+  const ids = { case1: randomUUID(), case2: randomUUID(), case3: randomUUID(), case4: randomUUID(), case5: randomUUID() };
+  const claims = { claim1: randomUUID(), claim2: randomUUID() };
+  const enhancementId = randomUUID();
+
+  async function audit(sql: Sql, at: number, action: string, entityType: string, entityId: string, after: Record<string, unknown> = {}) {
+    await sql.query('INSERT INTO audit_log (at, actor_id, action, entity_type, entity_id, after) VALUES ($1, NULL, $2, $3, $4, $5)', [
+      new Date(at),
+      action,
+      entityType,
+      entityId,
+      JSON.stringify(after),
+    ]);
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(backend, { extraFamilies: 0 });
+    for (const name of ['ha', 'ppd', 'mc', 'admin', 'cex', 'cpd', 'aco', 'medco.a', 'medco.b']) tokens[name] = await server.login(name);
+    await server.scratch.db.transaction(async (sql) => {
+      const [scheme] = await sql.query<{ policy_year: number }>('SELECT policy_year FROM schemes WHERE is_current');
+      const [operator] = await sql.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");
+      const [unspecified] = await sql.query<{ code: string; version: number; price: number }>(
+        'SELECT p.code, v.version, v.price FROM packages p JOIN package_prices v ON v.package_code = p.code WHERE p.is_unspecified ORDER BY p.code, v.version LIMIT 1',
+      );
+      const [catalogue] = await sql.query<{ version: number; price: number }>(
+        "SELECT version, price FROM package_prices WHERE package_code = 'MG012A' ORDER BY version LIMIT 1",
+      );
+      const year = scheme!.policy_year;
+      const admit = async (caseId: string, memberId: string, familyId: string, hospitalId: string, at: number, status: string) =>
+        sql.query(
+          `INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by, admitted_at, policy_year)
+           VALUES ($1, $2, $3, $4, $5, 'fingerprint', $6, $7, $8)`,
+          [caseId, memberId, familyId, hospitalId, status, operator!.id, new Date(at), year],
+        );
+      const preauth = async (caseId: string, status: string, at: number, isUnspecified = false) => {
+        const pkg = isUnspecified ? { code: unspecified!.code, version: unspecified!.version, price: unspecified!.price } : { code: 'MG012A', ...catalogue! };
+        await sql.query(
+          `INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, status, requested_at)
+           VALUES ($1, $2, $3, $4, $5, $5, $6, $7)`,
+          [randomUUID(), caseId, pkg.code, pkg.version, pkg.price, status, new Date(at)],
+        );
+        await audit(sql, at, 'preauth-requested', 'case', caseId, { packageCode: pkg.code });
+      };
+      await sql.query(
+        'INSERT INTO family_years (family_id, policy_year, cover) SELECT id, $2, cover FROM families WHERE id = ANY($1::uuid[]) ON CONFLICT DO NOTHING',
+        [[demoIds.seedFamily, demoIds.s5Family], year],
+      );
+      const claim = async (claimId: string, caseId: string, hospitalId: string, status: string, at: number) => {
+        await sql.query(
+          `INSERT INTO claims (id, case_id, family_id, hospital_id, amount, payer_amount, patient_amount, status, policy_year, submitted_at)
+           VALUES ($1, $2, $3, $4, 500000, 500000, 0, $5, $6, $7)`,
+          [claimId, caseId, demoIds.seedFamily, hospitalId, status, year, new Date(at)],
+        );
+        await audit(sql, at, 'claim-submitted', 'claim', claimId, { caseId });
+      };
+
+      // case 1
+      await admit(ids.case1, demoIds.father, demoIds.seedFamily, demoIds.hospitalA, t0 - hour, 'discharged');
+      await preauth(ids.case1, 'approved', t0);
+      await audit(sql, t0 + hour, 'preauth-queried', 'case', ids.case1);
+      await audit(sql, t0 + 3 * hour, 'preauth-query-answered', 'case', ids.case1);
+      await audit(sql, t0 + 4 * hour, 'preauth-approved', 'case', ids.case1);
+      await sql.query(
+        "INSERT INTO enhancements (id, case_id, requested_amount, status, reason, requested_at) VALUES ($1, $2, 100000, 'approved', 'Longer stay', $3)",
+        [enhancementId, ids.case1, new Date(t0 + 5 * hour)],
+      );
+      await audit(sql, t0 + 5 * hour, 'enhancement-requested', 'case', ids.case1, { enhancementId });
+      await audit(sql, t0 + 6 * hour, 'enhancement-approved', 'case', ids.case1, { enhancementId });
+      await audit(sql, t0 + day, 'case-discharged', 'case', ids.case1);
+      await claim(claims.claim1, ids.case1, demoIds.hospitalA, 'paid', t0 + 2 * day);
+      await audit(sql, t0 + 3 * day, 'claim-processed', 'claim', claims.claim1);
+      await audit(sql, t0 + 5 * day, 'claim-verified', 'claim', claims.claim1, { status: 'approved' });
+      await audit(sql, t0 + 6 * day, 'claim-paid', 'claim', claims.claim1);
+      // case 2
+      await admit(ids.case2, demoIds.mother, demoIds.seedFamily, demoIds.hospitalB, t0 - hour, 'discharged');
+      await preauth(ids.case2, 'approved', t0);
+      await audit(sql, t0 + 8 * hour, 'preauth-approved', 'case', ids.case2);
+      await audit(sql, t0 + day, 'case-discharged', 'case', ids.case2);
+      await claim(claims.claim2, ids.case2, demoIds.hospitalB, 'processed', t0 + 2 * day);
+      await audit(sql, t0 + 10 * day, 'claim-processed', 'claim', claims.claim2);
+      // case 3: committee, then Admin
+      await admit(ids.case3, demoIds.son, demoIds.seedFamily, demoIds.hospitalA, t0 - hour, 'admitted');
+      await preauth(ids.case3, 'approved', t0, true);
+      await audit(sql, t0 + 30 * hour, 'preauth-recommended', 'case', ids.case3);
+      await audit(sql, t0 + 32 * hour, 'preauth-approved', 'case', ids.case3);
+      // case 4: open, past its service level
+      await admit(ids.case4, demoIds.daughter, demoIds.seedFamily, demoIds.hospitalB, now - 11 * hour, 'admitted');
+      await preauth(ids.case4, 'pending', now - 10 * hour);
+      // case 5: open, queried and not answered: the clock waits on the hospital
+      await admit(ids.case5, demoIds.s5Father, demoIds.s5Family, demoIds.hospitalA, now - 11 * hour, 'admitted');
+      await preauth(ids.case5, 'queried', now - 10 * hour);
+      await audit(sql, now - 9 * hour, 'preauth-queried', 'case', ids.case5);
+    });
+  });
+  afterAll(async () => server?.close());
+
+  const period = `from=${encodeURIComponent(new Date(t0 - day).toISOString())}&to=${encodeURIComponent(new Date(now + hour).toISOString())}`;
+  const stageOf = (report: Record<string, unknown>, stage: string) => (report.stages as { stage: string }[]).find((s) => s.stage === stage);
+
+  it('the scheme perspective: average, 90th percentile and service-level counts per stage, from the trail alone', async () => {
+    const answer = await server.get(tokens.ha!, `/reports/turnaround?${period}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ perspective: 'scheme', hospitalCode: null, claimsPastServiceLevel: 1 });
+    expect(stageOf(answer.body, 'preauth-decision')).toEqual({
+      stage: 'preauth-decision',
+      ownerRole: 'PPD',
+      serviceLevelMinutes: 360,
+      completed: 2,
+      averageMinutes: 300, // (120 + 480) / 2: case 1's two query hours do not count
+      p90Minutes: 480,
+      completedPastServiceLevel: 1,
+      openNow: 2,
+      openPastServiceLevel: 1, // case 4; case 5 is paused at 60 minutes
+    });
+    expect(stageOf(answer.body, 'committee')).toMatchObject({
+      ownerRole: 'MC',
+      completed: 1,
+      averageMinutes: 1800,
+      p90Minutes: 1800,
+      completedPastServiceLevel: 1,
+    });
+    expect(stageOf(answer.body, 'admin-approval')).toMatchObject({ ownerRole: 'ADMIN', completed: 1, averageMinutes: 120, completedPastServiceLevel: 0 });
+    expect(stageOf(answer.body, 'enhancement')).toMatchObject({ ownerRole: 'PPD', completed: 1, averageMinutes: 60, openNow: 0 });
+    expect(stageOf(answer.body, 'claim-processing')).toMatchObject({
+      ownerRole: 'CEX',
+      completed: 2,
+      averageMinutes: 6480, // (1,440 + 11,520) / 2
+      p90Minutes: 11520,
+      completedPastServiceLevel: 1,
+      openNow: 0,
+    });
+    expect(stageOf(answer.body, 'claim-verification')).toMatchObject({
+      ownerRole: 'CPD',
+      completed: 1,
+      averageMinutes: 2880,
+      openNow: 1,
+      openPastServiceLevel: 1,
+    });
+    expect(stageOf(answer.body, 'payment')).toMatchObject({ ownerRole: 'ACO', completed: 1, averageMinutes: 1440, p90Minutes: 1440 });
+  });
+
+  it('a period with no completed stage has no average (null, never 0)', async () => {
+    const empty = `from=${encodeURIComponent(new Date(t0 - 40 * day).toISOString())}&to=${encodeURIComponent(new Date(t0 - 30 * day).toISOString())}`;
+    const answer = await server.get(tokens.ppd!, `/reports/turnaround?${empty}`);
+    expect(stageOf(answer.body, 'preauth-decision')).toMatchObject({ completed: 0, averageMinutes: null, p90Minutes: null, openNow: 2 });
+  });
+
+  it("a hospital's perspective: its own cases only; a desk operator sees only their hospital", async () => {
+    const ofA = await server.get(tokens.cex!, `/reports/turnaround?${period}&hospital=HSP-A`);
+    expect(ofA.body).toMatchObject({ perspective: 'hospital', hospitalCode: 'HSP-A', claimsPastServiceLevel: 0 });
+    expect(stageOf(ofA.body, 'preauth-decision')).toMatchObject({ completed: 1, averageMinutes: 120, openNow: 1, openPastServiceLevel: 0 });
+    expect(stageOf(ofA.body, 'claim-processing')).toMatchObject({ completed: 1, averageMinutes: 1440 });
+    const medcoB = await server.get(tokens['medco.b']!, `/reports/turnaround?${period}`);
+    expect(medcoB.body).toMatchObject({ perspective: 'hospital', hospitalCode: 'HSP-B', claimsPastServiceLevel: 1 });
+    expect(stageOf(medcoB.body, 'preauth-decision')).toMatchObject({ completed: 1, averageMinutes: 480, openNow: 1, openPastServiceLevel: 1 });
+    // Another hospital's figures are out of a desk operator's reach.
+    expect(await server.get(tokens['medco.b']!, `/reports/turnaround?${period}&hospital=HSP-A`)).toMatchObject({ status: 404, body: { code: 'not-found' } });
+  });
+
+  it("each role's clock queue: its own stages, least time left first, a paused pre-auth without a due time", async () => {
+    const ppd = (await server.get(tokens.ppd!, '/queues/clocks')).body.items as Record<string, unknown>[];
+    expect(ppd.map((item) => [item.caseId, item.stage, item.isPastServiceLevel, item.isPaused])).toEqual([
+      [ids.case4, 'preauth-decision', true, false],
+      [ids.case5, 'preauth-decision', false, true],
+    ]);
+    const [late, paused] = ppd;
+    expect(late!.remainingMinutes).toBeLessThanOrEqual(-240);
+    expect(late!.elapsedMinutes).toBeGreaterThanOrEqual(600);
+    expect(Date.parse(late!.dueAt as string)).toBe(now - 10 * hour + 360 * minute);
+    expect(paused).toMatchObject({ elapsedMinutes: 60, remainingMinutes: 300, dueAt: null, hospitalCode: 'HSP-A' });
+    const cpd = (await server.get(tokens.cpd!, '/queues/clocks')).body.items as Record<string, unknown>[];
+    expect(cpd.map((item) => [item.claimId, item.stage, item.isPastServiceLevel])).toEqual([[claims.claim2, 'claim-verification', true]]);
+    expect((await server.get(tokens.cex!, '/queues/clocks')).body.items).toEqual([]);
+    expect((await server.get(tokens.mc!, '/queues/clocks')).body.items).toEqual([]);
+    const ha = (await server.get(tokens.ha!, '/queues/clocks?hospital=HSP-B')).body.items as Record<string, unknown>[];
+    expect(ha.map((item) => item.stage).sort()).toEqual(['claim-verification', 'preauth-decision']);
+    expect(await server.get(tokens['medco.a']!, '/queues/clocks')).toMatchObject({ status: 403, body: { code: 'forbidden-role' } });
+  });
+
+  it('a breach is noticed once, pokes the consoles, and shows in the owning role’s queue', async () => {
+    const notifier = new ChangeNotifier(null);
+    let pokes = 0;
+    notifier.subscribe(() => (pokes += 1));
+    const watcher = startBreachWatcher({ db: server.scratch.db, notifier, intervalMs: 50 });
+    try {
+      for (let waited = 0; pokes === 0 && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await watcher.stop();
+    }
+    expect(pokes).toBe(1);
+    const notices = await server.scratch.db.query<{ stage: string; owner_role: string; case_id: string }>(
+      'SELECT stage, owner_role, case_id FROM service_level_breaches ORDER BY stage',
+    );
+    expect(notices).toEqual([
+      { stage: 'claim-verification', owner_role: 'CPD', case_id: ids.case2 },
+      { stage: 'preauth-decision', owner_role: 'PPD', case_id: ids.case4 },
+    ]);
+    // Noticed once: another pass (another server process) writes nothing more.
+    expect(await noticeBreaches(server.scratch.db, new Date())).toEqual([]);
+    const [late] = (await server.get(tokens.ppd!, '/queues/clocks')).body.items as Record<string, unknown>[];
+    expect(late).toMatchObject({ caseId: ids.case4, breachNoticedAt: expect.any(String) });
+    const [audit] = await server.scratch.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action = 'service-level-breached'");
+    expect(audit?.n).toBe(2);
+  });
+
+  it('HA sets a service level through set-scheme-parameters, audited with the reason; others may not', async () => {
+    const answer = await server.command(tokens.ha!, 'set-scheme-parameters', {
+      serviceLevels: { 'claim-verification': 20_160 },
+      reason: 'Verification backlog: two weeks this quarter',
+    });
+    expect(resultOf(answer)).toMatchObject({
+      parameters: { serviceLevels: { 'claim-verification': 20_160, 'preauth-decision': 360 } },
+      previous: { serviceLevels: { 'claim-verification': 10_080 } },
+    });
+    const report = await server.get(tokens.cpd!, `/reports/turnaround?${period}`);
+    expect(stageOf(report.body, 'claim-verification')).toMatchObject({ serviceLevelMinutes: 20_160, openPastServiceLevel: 0 });
+    expect(report.body.claimsPastServiceLevel).toBe(0);
+    const [entry] = await server.scratch.db.query<{ before: unknown; after: unknown }>(
+      "SELECT before, after FROM audit_log WHERE action = 'scheme-parameters-set' ORDER BY id DESC LIMIT 1",
+    );
+    expect(entry).toEqual({
+      before: { serviceLevels: { 'claim-verification': 10_080 } },
+      after: { serviceLevels: { 'claim-verification': 20_160 }, reason: 'Verification backlog: two weeks this quarter' },
+    });
+    const admin = (await server.get(tokens.ha!, '/admin/scheme')).body.items as Record<string, unknown>;
+    expect(admin.serviceLevels).toMatchObject({ 'claim-verification': 20_160, payment: 21_600 });
+    expect(await server.command(tokens.ppd!, 'set-scheme-parameters', { serviceLevels: { enhancement: 30 }, reason: 'Faster' })).toMatchObject({
+      status: 403,
+      body: { code: 'forbidden-role' },
+    });
+  });
+
+  it('bad input: a 4xx with a code and a sentence, and nothing written', async () => {
+    await settleAuditChain(server.scratch.db);
+    const before = await server.scratch.db.transaction(snapshotDatabase);
+    const bad: [string, Record<string, unknown>][] = [
+      ['no stage', { serviceLevels: {} }],
+      ['an unknown stage', { serviceLevels: { triage: 60 } }],
+      ['below 5 minutes', { serviceLevels: { payment: 3 } }],
+      ['past 60 days', { serviceLevels: { payment: 86_401 } }],
+      ['a fraction', { serviceLevels: { committee: 60.5 } }],
+      ['the pre-auth target twice', { preauthTurnaroundMinutes: 300, serviceLevels: { 'preauth-decision': 300 } }],
+    ];
+    for (const [label, body] of bad) {
+      const answer = await server.raw('POST', '/commands/set-scheme-parameters', {
+        token: tokens.ha!,
+        payload: { commandId: randomUUID(), reason: 'Bad input check', ...body },
+      });
+      expect(answer.status, label).toBe(400);
+      expect(answer.body.code, label).toBe('invalid-input');
+      expect(String(answer.body.message).length, label).toBeGreaterThan(10);
+    }
+    for (const [url, status, code] of [
+      [
+        `/reports/turnaround?from=${encodeURIComponent(new Date(now).toISOString())}&to=${encodeURIComponent(new Date(now - day).toISOString())}`,
+        400,
+        'invalid-input',
+      ],
+      ['/reports/turnaround?from=yesterday', 400, 'invalid-input'],
+      ['/reports/turnaround?hospital=HSP-Z', 404, 'not-found'],
+      ['/queues/clocks?hospital=HSP-Z', 404, 'not-found'],
+      ['/queues/clocks?stage=payment', 400, 'invalid-input'],
+    ] as const) {
+      const answer = await server.get(tokens.ha!, url);
+      expect(answer.status, url).toBe(status);
+      expect(answer.body.code, url).toBe(code);
+      expect(typeof answer.body.message, url).toBe('string');
+    }
+    await settleAuditChain(server.scratch.db);
+    expect(await server.scratch.db.transaction(snapshotDatabase)).toEqual(before);
+  });
+});

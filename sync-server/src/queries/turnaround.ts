@@ -1,0 +1,198 @@
+import type { ClockQueueValue, OpenClockValue, TurnaroundReportValue } from '@contract/turnaround';
+import type { HospitalId, Role } from '@domain/ids';
+import { fail } from '@domain/outcomes';
+import { claimStages, stageOwners, stagesOwnedBy, turnaroundStages, type TurnaroundStage } from '@domain/turnaround';
+import { appendAudit } from '../audit/chain';
+import type { Principal } from '../auth/tokens';
+import type { Database, Sql } from '../db/database';
+
+/**
+ * Turnaround clocks (issue 15, migration 047). Every figure here comes from `stage_clocks`, whose
+ * starts and stops are audit-trail entries: a clock has no timestamp of its own to disagree with
+ * the trail. A clock's elapsed time leaves out the time a pre-auth waited on the hospital's answer
+ * to a query; an open clock runs to `asOf` (the server's now), or to the start of a pause still
+ * running. Scope is the console's: payer roles and HA see the scheme (or one hospital they name), a
+ * hospital's own operators their hospital only.
+ */
+
+/** The clocks with their service level and elapsed seconds as of $1 (a timestamptz). */
+const clocksAsOf = `
+  SELECT k.*, l.minutes AS service_level_minutes, hs.code AS hospital_code,
+         extract(epoch FROM (COALESCE(k.stopped_at, k.paused_since, $1::timestamptz) - k.started_at)) - k.paused_seconds AS elapsed_seconds
+    FROM stage_clocks k JOIN families f ON f.id = k.family_id JOIN hospitals hs ON hs.id = k.hospital_id
+    JOIN stage_service_levels l ON l.scheme_id = f.scheme_id AND l.stage = k.stage`;
+
+/** Whose hospital a principal may see: null for the whole scheme. */
+export async function hospitalScope(
+  sql: Sql | Database,
+  principal: Principal,
+  hospitalCode: string | undefined,
+): Promise<{ id: HospitalId; code: string } | null> {
+  if (principal.hospitalId !== null) {
+    const [own] = await sql.query<{ id: HospitalId; code: string }>('SELECT id, code FROM hospitals WHERE id = $1', [principal.hospitalId]);
+    if (!own) throw fail('not-found', 'Your hospital is not registered any more.');
+    // A hospital's operators see their own hospital and nobody else's: another code is not in reach.
+    if (hospitalCode !== undefined && hospitalCode !== own.code) throw fail('not-found', `There is no hospital ${hospitalCode} in your reach.`);
+    return own;
+  }
+  if (hospitalCode === undefined) return null;
+  const [named] = await sql.query<{ id: HospitalId; code: string }>('SELECT id, code FROM hospitals WHERE code = $1', [hospitalCode]);
+  if (!named) throw fail('not-found', `There is no hospital ${hospitalCode}.`);
+  return named;
+}
+
+/** Roles that read turnaround: the payer roles and HA (scheme-wide), MEDCO (its hospital). */
+export const turnaroundReaders: readonly Role[] = ['MEDCO', 'PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'];
+
+interface OpenClockRow {
+  stage: TurnaroundStage;
+  owner_role: Role;
+  case_id: string;
+  claim_id: string | null;
+  subject_id: string;
+  hospital_code: string;
+  start_id: string;
+  started_at: Date;
+  paused_seconds: number;
+  paused_since: Date | null;
+  service_level_minutes: number;
+  elapsed_seconds: number;
+  noticed_at: Date | null;
+}
+
+/**
+ * The open stages the principal's roles own (HA: all), most urgent first: least time remaining,
+ * past-due ones at the top. A paused pre-auth (queried, waiting on the hospital) has no due time.
+ */
+export async function clockQueue(db: Database, principal: Principal, asOf: Date, hospitalCode?: string): Promise<ClockQueueValue> {
+  const stages = stagesOwnedBy(principal.roles);
+  if (stages.length === 0)
+    throw fail('forbidden-role', 'The clock queue shows the stages a payer role owns (PPD, MC, ADMIN, CEX, CPD, ACO) and all of them to HA.');
+  const hospital = await hospitalScope(db, principal, hospitalCode);
+  const rows = await db.query<OpenClockRow>(
+    `SELECT c.*, b.noticed_at FROM (${clocksAsOf}) c
+       LEFT JOIN service_level_breaches b ON b.stage = c.stage AND b.start_id = c.start_id
+      WHERE c.outcome = 'open' AND c.stage = ANY($2::text[]) AND ($3::uuid IS NULL OR c.hospital_id = $3)
+      ORDER BY c.service_level_minutes * 60 - c.elapsed_seconds, c.start_id`,
+    [asOf, stages, hospital?.id ?? null],
+  );
+  return { items: rows.map((row) => openClock(row)), computedAt: asOf.toISOString() };
+}
+
+function openClock(row: OpenClockRow): OpenClockValue {
+  const limitSeconds = row.service_level_minutes * 60;
+  const isPaused = row.paused_since !== null;
+  const startedAt = new Date(row.started_at);
+  return {
+    stage: row.stage,
+    ownerRole: row.owner_role,
+    caseId: row.case_id,
+    claimId: row.claim_id,
+    enhancementId: row.stage === 'enhancement' ? row.subject_id : null,
+    hospitalCode: row.hospital_code,
+    startAuditId: Number(row.start_id),
+    startedAt: startedAt.toISOString(),
+    serviceLevelMinutes: row.service_level_minutes,
+    elapsedMinutes: Math.floor(row.elapsed_seconds / 60),
+    remainingMinutes: Math.floor((limitSeconds - row.elapsed_seconds) / 60),
+    dueAt: isPaused ? null : new Date(startedAt.getTime() + (Number(row.paused_seconds) + limitSeconds) * 1000).toISOString(),
+    isPaused,
+    isPastServiceLevel: row.elapsed_seconds > limitSeconds,
+    breachNoticedAt: row.noticed_at === null ? null : new Date(row.noticed_at).toISOString(),
+  };
+}
+
+/**
+ * Turnaround per stage for the period [from, to): stages completed (decided) in it, their average
+ * and 90th-percentile duration (nearest rank: percentile_disc, as domain/kpis.ts percentile), how
+ * many of them ran past the service level; and, as of `asOf`, stages open and open past it.
+ */
+export async function turnaroundReport(
+  db: Database,
+  principal: Principal,
+  period: { readonly from: Date; readonly to: Date; readonly asOf: Date; readonly hospitalCode?: string },
+): Promise<TurnaroundReportValue> {
+  if (!(period.from.getTime() < period.to.getTime())) throw fail('invalid-input', 'The period must start before it ends: give from earlier than to.');
+  const hospital = await hospitalScope(db, principal, period.hospitalCode);
+  const rows = await db.query<{
+    stage: TurnaroundStage;
+    service_level_minutes: number;
+    completed: number;
+    average_seconds: number | null;
+    p90_seconds: number | null;
+    completed_past: number;
+    open_now: number;
+    open_past: number;
+    claims_past: number;
+  }>(
+    `WITH clocks AS (${clocksAsOf} WHERE ($4::uuid IS NULL OR k.hospital_id = $4)),
+          done AS (SELECT * FROM clocks WHERE outcome = 'done' AND stopped_at >= $2 AND stopped_at < $3)
+     SELECT l.stage, l.minutes AS service_level_minutes,
+            (SELECT count(*) FROM done d WHERE d.stage = l.stage)::int AS completed,
+            (SELECT avg(d.elapsed_seconds) FROM done d WHERE d.stage = l.stage)::double precision AS average_seconds,
+            (SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY d.elapsed_seconds) FROM done d WHERE d.stage = l.stage)::double precision AS p90_seconds,
+            (SELECT count(*) FROM done d WHERE d.stage = l.stage AND d.elapsed_seconds > l.minutes * 60)::int AS completed_past,
+            (SELECT count(*) FROM clocks o WHERE o.stage = l.stage AND o.outcome = 'open')::int AS open_now,
+            (SELECT count(*) FROM clocks o WHERE o.stage = l.stage AND o.outcome = 'open' AND o.elapsed_seconds > l.minutes * 60)::int AS open_past,
+            (SELECT count(DISTINCT o.claim_id) FROM clocks o WHERE o.outcome = 'open' AND o.stage = ANY($5::text[]) AND o.elapsed_seconds > o.service_level_minutes * 60)::int AS claims_past
+       FROM stage_service_levels l JOIN schemes s ON s.id = l.scheme_id AND s.is_current`,
+    [period.asOf, period.from, period.to, hospital?.id ?? null, claimStages],
+  );
+  const byStage = new Map(rows.map((row) => [row.stage, row]));
+  const minutes = (seconds: number | null) => (seconds === null ? null : Math.round((seconds / 60) * 100) / 100);
+  return {
+    perspective: hospital === null ? 'scheme' : 'hospital',
+    hospitalCode: hospital?.code ?? null,
+    from: period.from.toISOString(),
+    to: period.to.toISOString(),
+    stages: turnaroundStages.map((stage) => {
+      const row = byStage.get(stage);
+      if (!row) throw new Error(`No service level for ${stage}`);
+      return {
+        stage,
+        ownerRole: stageOwners[stage],
+        serviceLevelMinutes: row.service_level_minutes,
+        completed: row.completed,
+        averageMinutes: minutes(row.average_seconds),
+        p90Minutes: minutes(row.p90_seconds),
+        completedPastServiceLevel: row.completed_past,
+        openNow: row.open_now,
+        openPastServiceLevel: row.open_past,
+      };
+    }),
+    claimsPastServiceLevel: rows[0]?.claims_past ?? 0,
+    computedAt: period.asOf.toISOString(),
+  };
+}
+
+/**
+ * Record a notice for every open stage now past its service level that has none yet, and return
+ * them. Whichever server process runs this first writes each notice (the primary key makes the
+ * rest insert nothing), so the owning role is told once per breach; the caller pokes the consoles
+ * after the commit (the way queue changes reach them) and the clock queue shows when it was noticed.
+ */
+export async function noticeBreaches(
+  db: Database,
+  asOf: Date,
+): Promise<{ stage: TurnaroundStage; ownerRole: Role; caseId: string; claimId: string | null; hospitalId: string }[]> {
+  return db.transaction(async (sql) => {
+    const inserted = await sql.query<{ stage: TurnaroundStage; owner_role: Role; case_id: string; claim_id: string | null; hospital_id: string }>(
+      `INSERT INTO service_level_breaches (stage, subject_id, start_id, case_id, claim_id, hospital_id, owner_role, service_level_minutes)
+       SELECT c.stage, c.subject_id, c.start_id, c.case_id, c.claim_id, c.hospital_id, c.owner_role, c.service_level_minutes
+         FROM (${clocksAsOf}) c
+        WHERE c.outcome = 'open' AND c.elapsed_seconds > c.service_level_minutes * 60
+       ON CONFLICT (stage, start_id) DO NOTHING
+       RETURNING stage, owner_role, case_id, claim_id, hospital_id`,
+      [asOf],
+    );
+    for (const row of inserted)
+      await appendAudit(sql, {
+        actorId: null,
+        action: 'service-level-breached',
+        entityType: row.claim_id === null ? 'case' : 'claim',
+        entityId: row.claim_id ?? row.case_id,
+        after: { stage: row.stage, ownerRole: row.owner_role },
+      });
+    return inserted.map((row) => ({ stage: row.stage, ownerRole: row.owner_role, caseId: row.case_id, claimId: row.claim_id, hospitalId: row.hospital_id }));
+  });
+}
