@@ -8,18 +8,19 @@ import {
   type BadLine,
 } from '@domain/accumulator-exchange';
 import type { AccumulatorKind } from '@domain/plan-design';
-import type { Database, Sql } from '../db/database';
+import { pgErrorCode, pgErrors, type Database, type Sql } from '../db/database';
 
 /**
  * The daily accumulator exchange with a pharmacy benefit manager (issue 14, migration 033).
  *
  * Intake (`importExchangeFile`): the file is read whole and parsed first (every bad line named with
  * its number and reason); then applied in batches, each ONE transaction that locks the accumulator
- * rows its lines touch (family rows first, in one order, like every charge), checks each line in
- * file order against the row as the earlier lines left it (a line that would take a total below 0
- * or past its maximum is refused with the reason, and the lines after it see the total without
- * it), and writes every accepted line as one accumulator entry (source `exchange`, id
- * `<file>:<line>`) plus the totals, in two statements. A line is applied whole or not at all; an
+ * rows its lines touch (family rows first, in one order, like every charge; a row no charge has
+ * created yet starts at 0 with its plan year's maximums), checks each line in file order against
+ * the row as the earlier lines left it (a line that would take a total below 0 or past its maximum
+ * is refused with the reason, and the lines after it see the total without it), and writes every
+ * accepted line as one accumulator entry (source `exchange`, id `<file>:<line>`) plus the totals
+ * (new rows created with their movement), in two statements. A line is applied whole or not at all; an
  * applied line is never applied again (the entry's unique source id), so the same file may be
  * imported again; a known name with other bytes is refused whole (files are never overwritten).
  *
@@ -78,7 +79,7 @@ export async function importExchangeFile(db: Database, name: string, bytes: Buff
   const batchSize = options.batchSize ?? importBatchSize;
   for (let start = 0; start < parsed.movements.length; start += batchSize) {
     const batch = parsed.movements.slice(start, start + batchSize);
-    const outcome = await db.transaction((sql) => applyBatch(sql, name, batch, scheme.year_start_month));
+    const outcome = await decideBatch(db, name, batch, scheme.year_start_month);
     applied += outcome.applied;
     alreadyApplied += outcome.alreadyApplied;
     refused.push(...outcome.refused);
@@ -95,11 +96,72 @@ export async function importExchangeFile(db: Database, name: string, bytes: Buff
 
 export class ExchangeFileRefused extends Error {}
 
+/**
+ * One batch in one transaction. The database refusing it (a CHECK constraint: a row this batch
+ * created met a concurrent charge's row, and together they pass a maximum) rolls it back whole;
+ * it is then decided again, with that row now there to lock and read.
+ */
+async function decideBatch(db: Database, name: string, batch: readonly ExchangeMovement[], startMonth: number) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction((sql) => applyBatch(sql, name, batch, startMonth));
+    } catch (error) {
+      if (pgErrorCode(error) !== pgErrors.checkViolation || attempt >= 3) throw error;
+    }
+  }
+}
+
 interface Resolved {
   readonly movement: ExchangeMovement;
   readonly familyId: string;
   readonly memberId: string;
   readonly year: number;
+}
+
+interface AccountRow {
+  family_id: string;
+  policy_year: number;
+  plan_id: string | null;
+  family_deductible: number | null;
+  member_deductible: number | null;
+  family_oop_max: number | null;
+  member_oop_max: number | null;
+  member_sub_limit: number | null;
+  medical_limit: number | null;
+  pharmacy_limit: number | null;
+}
+
+interface Total {
+  readonly holderId: string;
+  readonly familyId: string;
+  readonly memberId: string | null;
+  readonly year: number;
+  readonly kind: AccumulatorKind;
+  medical: number;
+  pharmacy: number;
+  readonly maximum: number | null;
+  readonly moved: { medical: number; pharmacy: number };
+}
+
+/**
+ * The maximums a new accumulator row of an account's year starts with: the plan year's (a family
+ * on the cashless cover, with no plan, has no deductible to meet: 0).
+ */
+function maximumsOf(
+  account: AccountRow,
+  kind: AccumulatorKind,
+  isMember: boolean,
+): { maximum: number | null; medicalMaximum: number | null; pharmacyMaximum: number | null } {
+  switch (kind) {
+    case 'deductible':
+      return { maximum: isMember ? account.member_deductible : (account.family_deductible ?? 0), medicalMaximum: null, pharmacyMaximum: null };
+    case 'out-of-pocket':
+      return { maximum: isMember ? account.member_oop_max : account.family_oop_max, medicalMaximum: null, pharmacyMaximum: null };
+    default:
+      return isMember
+        ? { maximum: account.member_sub_limit, medicalMaximum: null, pharmacyMaximum: null }
+        : { maximum: null, medicalMaximum: account.medical_limit, pharmacyMaximum: account.pharmacy_limit };
+  }
 }
 
 async function applyBatch(
@@ -136,54 +198,65 @@ async function applyBatch(
   }
   if (resolved.length === 0) return { applied: 0, alreadyApplied: batch.length - pending.length, refused };
 
-  // Open the accounts and the accumulator rows the lines need (with their plan year's maximums):
-  // only those missing, since a row's creation (its foreign keys, the account's plan trigger) is
-  // most of the cost of a first import of the year.
-  const accounts = [...new Map(resolved.map((r) => [`${r.familyId}|${r.year}`, r])).values()];
+  // Open the accounts the lines need (only those missing) and read each account's plan year: the
+  // maximums of any accumulator row the batch creates, and the plan every entry records.
+  const accountKeys = [...new Map(resolved.map((r) => [`${r.familyId}|${r.year}`, r])).values()];
+  const accountArgs = [accountKeys.map((a) => a.familyId), accountKeys.map((a) => a.year)];
   await sql.query(
     `INSERT INTO family_years (family_id, policy_year, cover)
      SELECT f.id, v.year, f.cover FROM unnest($1::uuid[], $2::int[]) AS v(family_id, year) JOIN families f ON f.id = v.family_id
       WHERE NOT EXISTS (SELECT 1 FROM family_years y WHERE y.family_id = v.family_id AND y.policy_year = v.year)
      ON CONFLICT DO NOTHING`,
-    [accounts.map((a) => a.familyId), accounts.map((a) => a.year)],
+    accountArgs,
   );
-  const needed = new Map<string, { familyId: string; memberId: string; year: number; kind: AccumulatorKind }>();
+  const accounts = new Map(
+    (
+      await sql.query<AccountRow>(
+        `SELECT y.family_id, y.policy_year, y.plan_id, p.family_deductible, p.member_deductible, p.family_oop_max, p.member_oop_max,
+                p.member_sub_limit, p.medical_limit, p.pharmacy_limit
+           FROM unnest($1::uuid[], $2::int[]) AS v(family_id, year)
+           JOIN family_years y ON y.family_id = v.family_id AND y.policy_year = v.year
+           LEFT JOIN plan_years p ON p.plan_id = y.plan_id AND p.policy_year = y.policy_year`,
+        accountArgs,
+      )
+    ).map((a) => [`${a.family_id}|${a.policy_year}`, a]),
+  );
+  const needed = new Map<string, { holderId: string; familyId: string; memberId: string | null; year: number; kind: AccumulatorKind }>();
   for (const r of resolved) {
     const { level, kind } = target[r.movement.type];
-    const holder = level === 'family' ? r.familyId : r.memberId;
-    needed.set(`${holder}|${r.year}|${kind}`, { familyId: r.familyId, memberId: level === 'member' ? r.memberId : '', year: r.year, kind });
+    const holderId = level === 'family' ? r.familyId : r.memberId;
+    needed.set(`${holderId}|${r.year}|${kind}`, { holderId, familyId: r.familyId, memberId: level === 'member' ? r.memberId : null, year: r.year, kind });
   }
-  const rowsNeeded = [...needed.entries()];
-  await sql.query(
-    `INSERT INTO accumulator_totals (holder_id, family_id, member_id, policy_year, kind, maximum, medical_maximum, pharmacy_maximum)
-     SELECT COALESCE(v.member_id, v.family_id), v.family_id, v.member_id, v.year, v.kind,
-            CASE v.kind WHEN 'deductible' THEN CASE WHEN v.member_id IS NULL THEN COALESCE(p.family_deductible, 0) ELSE p.member_deductible END
-                        WHEN 'out-of-pocket' THEN CASE WHEN v.member_id IS NULL THEN p.family_oop_max ELSE p.member_oop_max END
-                        ELSE CASE WHEN v.member_id IS NULL THEN NULL ELSE p.member_sub_limit END END,
-            CASE WHEN v.kind = 'benefit' AND v.member_id IS NULL THEN p.medical_limit END,
-            CASE WHEN v.kind = 'benefit' AND v.member_id IS NULL THEN p.pharmacy_limit END
-       FROM (SELECT family_id, NULLIF(member_text, '')::uuid AS member_id, year, kind FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS u(family_id, member_text, year, kind)) v
-       JOIN family_years y ON y.family_id = v.family_id AND y.policy_year = v.year
-       LEFT JOIN plan_years p ON p.plan_id = y.plan_id AND p.policy_year = y.policy_year
-      WHERE NOT EXISTS (SELECT 1 FROM accumulator_totals t WHERE t.holder_id = COALESCE(v.member_id, v.family_id) AND t.policy_year = v.year AND t.kind = v.kind)
-     ON CONFLICT DO NOTHING`,
-    // '' for a family row: the array parameter carries text, NULLIF makes it the NULL member.
-    [rowsNeeded.map(([, n]) => n.familyId), rowsNeeded.map(([, n]) => n.memberId), rowsNeeded.map(([, n]) => n.year), rowsNeeded.map(([, n]) => n.kind)],
-  );
-  // Lock every row the batch moves, family rows first and in one order (as every charge does).
-  const rows = await sql.query<{ holder_id: string; policy_year: number; kind: string; medical: number; pharmacy: number; maximum: number | null }>(
+  const keys = [...needed.values()];
+  // Lock the rows that exist, family rows first and in one order (as every charge does). A row
+  // that does not exist yet starts at 0 with its plan year's maximums and is created by the write
+  // below: creating it first and updating it after would write every new row twice.
+  const locked = await sql.query<{ holder_id: string; policy_year: number; kind: string; medical: number; pharmacy: number; maximum: number | null }>(
     `SELECT t.holder_id, t.policy_year, t.kind, t.medical, t.pharmacy, t.maximum FROM accumulator_totals t
        JOIN unnest($1::uuid[], $2::int[], $3::text[]) AS v(holder_id, year, kind) ON t.holder_id = v.holder_id AND t.policy_year = v.year AND t.kind = v.kind
       ORDER BY t.family_id, t.member_id IS NOT NULL, t.member_id, t.policy_year, t.kind FOR UPDATE OF t`,
-    [rowsNeeded.map(([key]) => key.split('|')[0]!), rowsNeeded.map(([, n]) => n.year), rowsNeeded.map(([, n]) => n.kind)],
+    [keys.map((k) => k.holderId), keys.map((k) => k.year), keys.map((k) => k.kind)],
   );
-  const totals = new Map(rows.map((r) => [`${r.holder_id}|${r.policy_year}|${r.kind}`, { ...r }]));
-  const entries: { family: string; member: string | null; year: number; kind: string; coverage: string; delta: number; source: string }[] = [];
+  const existing = new Map(locked.map((r) => [`${r.holder_id}|${r.policy_year}|${r.kind}`, r]));
+  const totals = new Map<string, Total>();
+  for (const [key, k] of needed) {
+    const row = existing.get(key);
+    const account = accounts.get(`${k.familyId}|${k.year}`);
+    if (!account) throw new Error(`family year ${k.familyId} ${k.year} missing after it was opened`);
+    totals.set(key, {
+      ...k,
+      medical: row?.medical ?? 0,
+      pharmacy: row?.pharmacy ?? 0,
+      maximum: row ? row.maximum : maximumsOf(account, k.kind, k.memberId !== null).maximum,
+      moved: { medical: 0, pharmacy: 0 },
+    });
+  }
+  const entries: { family: string; member: string | null; year: number; plan: string | null; kind: string; coverage: string; delta: number; source: string }[] =
+    [];
   for (const r of resolved) {
     const { level, kind } = target[r.movement.type];
     const holder = level === 'family' ? r.familyId : r.memberId;
-    const row = totals.get(`${holder}|${r.year}|${kind}`);
-    if (!row) throw new Error(`accumulator row missing for ${holder} in ${r.year}`);
+    const row = totals.get(`${holder}|${r.year}|${kind}`)!;
     const coverage = r.movement.coverageType;
     const after = row[coverage] + r.movement.amount;
     const total = row.medical + row.pharmacy + r.movement.amount;
@@ -202,10 +275,12 @@ async function applyBatch(
       continue;
     }
     row[coverage] = after;
+    row.moved[coverage] += r.movement.amount;
     entries.push({
       family: r.familyId,
       member: level === 'member' ? r.memberId : null,
       year: r.year,
+      plan: accounts.get(`${r.familyId}|${r.year}`)!.plan_id,
       kind,
       coverage,
       delta: r.movement.amount,
@@ -213,33 +288,48 @@ async function applyBatch(
     });
   }
   if (entries.length > 0) {
-    const changed = [...totals.values()];
-    // Totals as the accepted lines left them; the CHECK constraints stay the last line of defence.
+    // One write for every row the accepted lines moved: an existing (locked) row gets its
+    // movement added, a new row is created with it. A new row that another transaction created
+    // meanwhile (a pharmacy claim of the same family) is waited for and added to, and if the sum
+    // passes a maximum the CHECK constraints refuse the whole batch, which is then decided again
+    // (`importExchangeFile`) with that row locked: the constraints stay the last line of defence.
+    const moved = [...totals.values()].filter((t) => t.moved.medical !== 0 || t.moved.pharmacy !== 0);
+    const maximums = moved.map((t) => maximumsOf(accounts.get(`${t.familyId}|${t.year}`)!, t.kind, t.memberId !== null));
     await sql.query(
-      `UPDATE accumulator_totals t SET medical = v.medical, pharmacy = v.pharmacy, updated_at = now()
-         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::bigint[], $5::bigint[]) AS v(holder_id, year, kind, medical, pharmacy)
-        WHERE t.holder_id = v.holder_id AND t.policy_year = v.year AND t.kind = v.kind AND (t.medical, t.pharmacy) IS DISTINCT FROM (v.medical, v.pharmacy)`,
+      `INSERT INTO accumulator_totals AS t (holder_id, family_id, member_id, policy_year, kind, medical, pharmacy, maximum, medical_maximum, pharmacy_maximum)
+       SELECT holder_id, family_id, NULLIF(member_text, '')::uuid, year, kind, medical, pharmacy,
+              NULLIF(maximum, -1), NULLIF(medical_maximum, -1), NULLIF(pharmacy_maximum, -1)
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+              AS v(holder_id, family_id, member_text, year, kind, medical, pharmacy, maximum, medical_maximum, pharmacy_maximum)
+       ON CONFLICT (holder_id, policy_year, kind) DO UPDATE
+          SET medical = t.medical + EXCLUDED.medical, pharmacy = t.pharmacy + EXCLUDED.pharmacy, updated_at = now()`,
       [
-        changed.map((t) => t.holder_id),
-        changed.map((t) => t.policy_year),
-        changed.map((t) => t.kind),
-        changed.map((t) => t.medical),
-        changed.map((t) => t.pharmacy),
+        moved.map((t) => t.holderId),
+        moved.map((t) => t.familyId),
+        // '' for a family row: the array parameter carries text, NULLIF makes it the NULL member.
+        moved.map((t) => t.memberId ?? ''),
+        moved.map((t) => t.year),
+        moved.map((t) => t.kind),
+        moved.map((t) => t.moved.medical),
+        moved.map((t) => t.moved.pharmacy),
+        // -1 for no maximum (a maximum is never negative): NULLIF makes it NULL.
+        maximums.map((m) => m.maximum ?? -1),
+        maximums.map((m) => m.medicalMaximum ?? -1),
+        maximums.map((m) => m.pharmacyMaximum ?? -1),
       ],
     );
     await sql.query(
       // In file order: the entries' ids follow the lines.
       `INSERT INTO accumulator_entries (family_id, member_id, policy_year, plan_id, kind, coverage_type, delta, source_kind, source_id)
-       SELECT v.family_id, v.member_id, v.year, y.plan_id, v.kind, v.coverage, v.delta, 'exchange', v.source
-         FROM (SELECT family_id, NULLIF(member_text, '')::uuid AS member_id, year, kind, coverage, delta, source, position
-                 FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-                      WITH ORDINALITY AS u(family_id, member_text, year, kind, coverage, delta, source, position)) v
-         JOIN family_years y ON y.family_id = v.family_id AND y.policy_year = v.year
-        ORDER BY v.position`,
+       SELECT family_id, NULLIF(member_text, '')::uuid, year, NULLIF(plan_text, ''), kind, coverage, delta, 'exchange', source
+         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+              WITH ORDINALITY AS u(family_id, member_text, year, plan_text, kind, coverage, delta, source, position)
+        ORDER BY position`,
       [
         entries.map((e) => e.family),
         entries.map((e) => e.member ?? ''),
         entries.map((e) => e.year),
+        entries.map((e) => e.plan ?? ''),
         entries.map((e) => e.kind),
         entries.map((e) => e.coverage),
         entries.map((e) => e.delta),
