@@ -256,9 +256,15 @@ export interface DeviceStatus {
 export type PaymentMethod = 'cash' | 'card' | 'upi' | 'secondary';
 export type SecondaryPayer = 'serious-illness-fund' | 'commercial-top-up';
 
-/** A payment this desk took that the server has not taken yet (queued), or has refused. */
+/**
+ * A payment this desk took, or money it gave back (a refund, out of the patient's credit), that the
+ * server has not taken yet (queued), or has refused. A queued refund is still owed to the
+ * patient's credit on the bill: the screen shows it as pending until the server's bill has it.
+ */
 export interface DeskPaymentView {
+  /** The payment's id, or the refund's (`refundId`). */
   readonly paymentId: string;
+  readonly direction: 'payment' | 'refund';
   readonly caseId: string;
   readonly method: PaymentMethod;
   readonly amount: number;
@@ -266,6 +272,8 @@ export interface DeskPaymentView {
   readonly secondaryPayer: SecondaryPayer | null;
   /** When the operator took it (the desk's clock at queue time; the shift it counts in). */
   readonly takenAt: string;
+  /** Why money is given back (a refund); null for a payment. */
+  readonly reason: string | null;
   readonly state: 'queued' | 'refused';
   /** For state 'refused': the server's reason (e.g. payment-exceeds-balance when someone else was paid first). */
   readonly rejection: DeskError | null;
@@ -273,7 +281,8 @@ export interface DeskPaymentView {
 
 /**
  * The patient's bill at the desk: the server's bill when it can be reached (null and
- * `unavailable` saying why when not), and this desk's own payments the server has not taken.
+ * `unavailable` saying why when not), and this desk's own payments and refunds the server has not
+ * taken (queued, or refused after the push).
  */
 export interface PatientBillAtDesk {
   readonly bill: PatientBillValue | null;
@@ -419,7 +428,7 @@ export interface DeskApiHandlers {
     unitPrice: number;
   }) => Promise<DeskResult<{ bookingId: string }>>;
   'bookings.void': (args: { bookingId: string; reason: string }) => Promise<DeskResult<null>>;
-  /** The patient's bill of a case (from the server, online) with this desk's payments not yet taken there. */
+  /** The patient's bill of a case (from the server, online) with this desk's payments and refunds not yet taken there. */
   'settlement.bill': (args: { caseId: string }) => Promise<DeskResult<PatientBillAtDesk>>;
   /**
    * Take a payment (cash, card, UPI, or the remainder to a secondary payer): queued in the outbox

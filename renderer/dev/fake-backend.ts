@@ -187,6 +187,8 @@ interface FakePayment {
   readonly reference: string | null;
   readonly secondaryPayer: SecondaryPayer | null;
   readonly takenAt: string;
+  /** Why money was given back; null for a payment. */
+  readonly reason: string | null;
   readonly operatorId: string;
   state: 'queued' | 'taken' | 'refused';
   receiptNumber: string | null;
@@ -840,17 +842,19 @@ export class FakeDeskBackend implements DeskConnection {
       this.signedIn(() => {
         const fakeCase = this.ownCase(caseId);
         if (!fakeCase) return refuse('not-found', 'This case is not at this hospital.');
-        // As the real desk: its payments (not its refunds) the server has not taken.
+        // As the real desk: its payments and refunds the server has not taken.
         const deskPayments = this.paymentsOf(caseId)
-          .filter((payment) => payment.direction === 'payment' && payment.state !== 'taken')
-          .map(({ paymentId, method, amount, reference, secondaryPayer, takenAt, rejection, state }) => ({
+          .filter((payment) => payment.state !== 'taken')
+          .map(({ paymentId, direction, method, amount, reference, secondaryPayer, takenAt, reason, rejection, state }) => ({
             paymentId,
+            direction,
             caseId,
             method,
             amount,
             reference,
             secondaryPayer,
             takenAt,
+            reason,
             state: state === 'queued' ? ('queued' as const) : ('refused' as const),
             rejection,
           }));
@@ -882,6 +886,7 @@ export class FakeDeskBackend implements DeskConnection {
           reference: reference?.trim() ?? null,
           secondaryPayer: secondaryPayer ?? null,
           takenAt: this.isoNow(),
+          reason: null,
           operatorId: this.operator?.operatorId ?? '',
           state: 'queued',
           receiptNumber: null,
@@ -920,6 +925,7 @@ export class FakeDeskBackend implements DeskConnection {
           reference: method === 'cash' ? null : trimmed,
           secondaryPayer: null,
           takenAt: this.isoNow(),
+          reason: reason.trim(),
           operatorId: this.operator?.operatorId ?? '',
           state: 'queued',
           receiptNumber: null,

@@ -436,10 +436,22 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
         "The patient's credit is ₹600.00: ₹700.00 is more than that, and nothing was given back.",
       );
 
-      // Offline: no PDF, said so.
+      // Offline: no PDF, said so; money given back is queued and listed pending with the bill's payments.
       await desk.setOnline(false);
       const offlinePdf = await desk.call('settlement.billPdf', { caseId: motherCase });
       expect(offlinePdf.ok ? null : offlinePdf.error.code).toBe('offline-unavailable');
+      const { refundId: queued } = value<'settlement.refund'>(
+        await desk.call('settlement.refund', { caseId: motherCase, amount: units(250), method: 'cash', reason: 'Ward booking voided' }),
+      );
+      const offline = value<'settlement.bill'>(await desk.call('settlement.bill', { caseId: motherCase }));
+      expect(offline.deskPayments.filter((payment) => payment.state === 'queued')).toMatchObject([
+        { paymentId: queued, direction: 'refund', method: 'cash', amount: units(250), reason: 'Ward booking voided', secondaryPayer: null },
+      ]);
+      await desk.setOnline(true);
+      await desk.sync();
+      const taken = value<'settlement.bill'>(await desk.call('settlement.bill', { caseId: motherCase }));
+      expect(taken.bill?.account).toMatchObject({ refunded: units(650), credit: units(350) });
+      expect(taken.deskPayments.filter((payment) => payment.state === 'queued')).toEqual([]);
     });
 
     it('offline: commands queue as pending and the server decides them on reconnect (S1-offline)', async () => {

@@ -34,6 +34,17 @@ interface QueuedPaymentBody {
   readonly takenAt: string;
 }
 
+/** The refund-payment body this desk queued (written by `settlement.refund` below, checked before it was queued). */
+interface QueuedRefundBody {
+  readonly refundId: string;
+  readonly caseId: string;
+  readonly amount: number;
+  readonly method: Exclude<PaymentMethod, 'secondary'>;
+  readonly reference?: string;
+  readonly reason: string;
+  readonly takenAt: string;
+}
+
 function refusalOf(row: PaymentOutboxRow): DeskError {
   const answer: unknown = row.answer === null ? null : JSON.parse(row.answer);
   const fields = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {};
@@ -57,12 +68,20 @@ const offlineBill: DeskError = {
  * itself is what the bill shows as queued until the server has answered it.
  */
 export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slot, requireMedco, queue }) => {
-  const outboxPayments = (where: 'case' | 'payment', id: string): PaymentOutboxRow[] =>
+  /**
+   * This desk's payments and refunds of a case in the outbox, in the order they were taken. A
+   * refund queued offline is money the desk has promised out of the credit: the bill must show
+   * it as pending, as it shows a queued payment, or the operator could give the same credit twice.
+   */
+  const outboxMoney = (caseId: string): (PaymentOutboxRow & { readonly name: 'take-payment' | 'refund-payment' })[] =>
     desk.db
       .prepare(
-        `SELECT body, state, status, answer FROM outbox WHERE name = 'take-payment' AND json_extract(body, '$.${where === 'case' ? 'caseId' : 'paymentId'}') = ? ORDER BY sequence`,
+        "SELECT name, body, state, status, answer FROM outbox WHERE name IN ('take-payment', 'refund-payment') AND json_extract(body, '$.caseId') = ? ORDER BY sequence",
       )
-      .all(id) as PaymentOutboxRow[];
+      .all(caseId) as (PaymentOutboxRow & { readonly name: 'take-payment' | 'refund-payment' })[];
+  const outboxPayment = (paymentId: string): PaymentOutboxRow | undefined =>
+    desk.db.prepare("SELECT body, state, status, answer FROM outbox WHERE name = 'take-payment' AND json_extract(body, '$.paymentId') = ?").get(paymentId) as
+      PaymentOutboxRow | undefined;
   const outboxRefund = (refundId: string): PaymentOutboxRow | undefined =>
     desk.db.prepare("SELECT body, state, status, answer FROM outbox WHERE name = 'refund-payment' AND json_extract(body, '$.refundId') = ?").get(refundId) as
       PaymentOutboxRow | undefined;
@@ -73,20 +92,40 @@ export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slo
       if (refused) return refused;
       if (typeof caseId !== 'string' || !uuid.test(caseId)) return failure('invalid-input', 'Open a case first: the case id is not valid.');
       // Read this desk's payments before the bill: one answered in between is then in the bill, never in neither.
-      const deskPayments: DeskPaymentView[] = outboxPayments('case', caseId)
+      const deskPayments: DeskPaymentView[] = outboxMoney(caseId)
         .filter((row) => row.state === 'pending' || row.status !== 200)
         .map((row) => {
+          const state = row.state === 'pending' ? 'queued' : 'refused';
+          const rejection = row.state === 'pending' ? null : refusalOf(row);
+          if (row.name === 'refund-payment') {
+            const body = JSON.parse(row.body) as QueuedRefundBody;
+            return {
+              paymentId: body.refundId,
+              direction: 'refund',
+              caseId: body.caseId,
+              method: body.method,
+              amount: body.amount,
+              reference: body.reference ?? null,
+              secondaryPayer: null,
+              takenAt: body.takenAt,
+              reason: body.reason,
+              state,
+              rejection,
+            } satisfies DeskPaymentView;
+          }
           const body = JSON.parse(row.body) as QueuedPaymentBody;
           return {
             paymentId: body.paymentId,
+            direction: 'payment',
             caseId: body.caseId,
             method: body.method,
             amount: body.amount,
             reference: body.reference ?? null,
             secondaryPayer: body.secondaryPayer ?? null,
             takenAt: body.takenAt,
-            state: row.state === 'pending' ? 'queued' : 'refused',
-            rejection: row.state === 'pending' ? null : refusalOf(row),
+            reason: null,
+            state,
+            rejection,
           } satisfies DeskPaymentView;
         });
       const client = desk.client();
@@ -192,7 +231,7 @@ export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slo
         const { receiptNumber, method, amount, takenAt, account } = answer.result;
         return ok({ state: 'answered', paymentId, receiptNumber, method, amount, takenAt, account } satisfies PaymentReceiptAtDesk);
       }
-      const [row] = typeof paymentId === 'string' ? outboxPayments('payment', paymentId) : [];
+      const row = typeof paymentId === 'string' ? outboxPayment(paymentId) : undefined;
       if (!row)
         return failure('not-found', 'This desk has no payment with this id (answered payments are kept here for a day); the patient bill lists every receipt.');
       const body = JSON.parse(row.body) as QueuedPaymentBody;

@@ -22,11 +22,19 @@ import {
 
 /**
  * The patient's bill of a discharged case and the payment desk: each line with the plan's and the
- * patient's part, what is owed, receipts; a payment taken offline is queued and says so.
+ * patient's part, what is owed, receipts; a payment or a refund made offline is queued and says so,
+ * and the figures shown count it as pending until the server's bill has it. When the server cannot
+ * be reached, the bill last read here stays on screen, said to be that and as of when.
  */
 export function PatientBillPanel({ caseId }: { readonly caseId: string }) {
   const bill = useDeskQuery('settlement.bill', { caseId }, { refetchOn: ['cases', 'bookings'] });
   useSyncProgress(bill.reload);
+  // The last bill the server answered for this case: kept to show, labelled, while it cannot be reached.
+  const lastRead = useRef<PatientBillValue | null>(null);
+  if (bill.status === 'ready' && bill.value.bill) lastRead.current = bill.value.bill;
+  const isLastRead = bill.status === 'ready' && !bill.value.bill && bill.value.unavailable?.code === 'offline-unavailable';
+  const shown = bill.status === 'ready' ? (bill.value.bill ?? (isLastRead && lastRead.current?.caseId === caseId ? lastRead.current : null)) : null;
+  const pending = bill.status === 'ready' ? pendingAmounts(bill.value.deskPayments) : { payments: 0, refunds: 0 };
   return (
     <section className="panel" aria-labelledby="patient-bill-title">
       <h2 id="patient-bill-title">Patient bill</h2>
@@ -39,31 +47,57 @@ export function PatientBillPanel({ caseId }: { readonly caseId: string }) {
               <p>{bill.value.unavailable.message}</p>
             </InfoNotice>
           ) : null}
-          {bill.value.bill ? <BillStatement bill={bill.value.bill} /> : null}
+          {shown ? <BillStatement bill={shown} pending={pending} isLastRead={shown !== bill.value.bill} /> : null}
           {bill.value.bill ? <PrintBill caseId={caseId} /> : null}
-          {bill.value.bill && bill.value.bill.account.credit > 0 ? (
-            <RefundForm caseId={caseId} credit={bill.value.bill.account.credit} onGiven={bill.reload} />
+          {shown ? (
+            <RefundSection caseId={caseId} credit={Math.max(0, shown.account.credit - pending.refunds)} queued={pending.refunds} onGiven={bill.reload} />
           ) : null}
           {bill.value.deskPayments.length > 0 ? <DeskPayments payments={bill.value.deskPayments} /> : null}
-          <PaymentForm caseId={caseId} owed={stillOwed(bill.value.bill, bill.value.deskPayments)} onTaken={bill.reload} />
+          <PaymentForm caseId={caseId} owed={stillOwed(bill.value.bill, pending)} onTaken={bill.reload} />
         </>
       ) : null}
     </section>
   );
 }
 
-/** What is owed after this desk's queued payments, when the server's figure is known. */
-function stillOwed(bill: PatientBillValue | null, deskPayments: readonly DeskPaymentView[]): number | null {
-  if (!bill) return null;
-  const queued = deskPayments.filter((payment) => payment.state === 'queued').reduce((sum, payment) => sum + payment.amount, 0);
-  return Math.max(0, bill.account.owed - queued);
+/** What this desk has queued and the server has not taken yet: payments, and refunds out of the credit. */
+interface PendingAmounts {
+  readonly payments: number;
+  readonly refunds: number;
 }
 
-function BillStatement({ bill }: { readonly bill: PatientBillValue }) {
+function pendingAmounts(deskPayments: readonly DeskPaymentView[]): PendingAmounts {
+  const queued = (direction: DeskPaymentView['direction']) =>
+    deskPayments.filter((payment) => payment.state === 'queued' && payment.direction === direction).reduce((sum, payment) => sum + payment.amount, 0);
+  return { payments: queued('payment'), refunds: queued('refund') };
+}
+
+/** What is owed after this desk's queued payments, when the server's figure is known. */
+function stillOwed(bill: PatientBillValue | null, pending: PendingAmounts): number | null {
+  if (!bill) return null;
+  return Math.max(0, bill.account.owed - pending.payments);
+}
+
+function BillStatement({
+  bill,
+  pending,
+  isLastRead,
+}: {
+  readonly bill: PatientBillValue;
+  readonly pending: PendingAmounts;
+  /** The server cannot be reached: this is the bill as it was last read here. */
+  readonly isLastRead: boolean;
+}) {
   const scheme = useScheme();
   const { account } = bill;
   return (
     <>
+      {isLastRead ? (
+        <p className="notice notice-info" role="status">
+          Offline: the bill as the server last stated it, at <time dateTime={bill.computedAt}>{formatTime(bill.computedAt, scheme.locale)}</time>. Payments and
+          refunds made here since are pending until the server takes them.
+        </p>
+      ) : null}
       <table className="data-table">
         <caption className="visually-hidden">Bill lines</caption>
         <thead>
@@ -142,8 +176,48 @@ function BillStatement({ bill }: { readonly bill: PatientBillValue }) {
             <Money minor={account.owed} />
           </dd>
         </div>
+        {account.credit > 0 ? (
+          <div>
+            <dt>Credit to give back</dt>
+            <dd className="figure-strong">
+              <Money minor={account.credit} />
+            </dd>
+          </div>
+        ) : null}
+        {pending.payments > 0 ? (
+          <>
+            <div>
+              <dt>Taken here, queued (pending)</dt>
+              <dd>
+                <Money minor={pending.payments} />
+              </dd>
+            </div>
+            <div>
+              <dt>Balance due once sent (pending)</dt>
+              <dd>
+                <Money minor={Math.max(0, account.owed - pending.payments)} />
+              </dd>
+            </div>
+          </>
+        ) : null}
+        {pending.refunds > 0 ? (
+          <>
+            <div>
+              <dt>Given back here, queued (pending)</dt>
+              <dd>
+                <Money minor={pending.refunds} />
+              </dd>
+            </div>
+            <div>
+              <dt>Credit once sent (pending)</dt>
+              <dd>
+                <Money minor={Math.max(0, account.credit - pending.refunds)} />
+              </dd>
+            </div>
+          </>
+        ) : null}
       </dl>
-      <p className="muted">As the server computed it at {formatTime(bill.computedAt, scheme.locale)}.</p>
+      {isLastRead ? null : <p className="muted">As the server computed it at {formatTime(bill.computedAt, scheme.locale)}.</p>}
       {bill.payments.length > 0 ? (
         <table className="data-table">
           <caption>Receipts</caption>
@@ -182,16 +256,18 @@ function BillStatement({ bill }: { readonly bill: PatientBillValue }) {
 
 function DeskPayments({ payments }: { readonly payments: readonly DeskPaymentView[] }) {
   const format = useMoneyFormat();
+  const what = (payment: DeskPaymentView): string =>
+    payment.direction === 'refund'
+      ? `${format(payment.amount)} given back ${paymentMethodPhrases[payment.method]} (refund: ${payment.reason ?? ''})`
+      : `${format(payment.amount)} ${paymentMethodPhrases[payment.method]}`;
   return (
-    <ul className="desk-payments" aria-label="Payments taken at this desk, not on the bill yet">
+    <ul className="desk-payments" aria-label="Payments and refunds made at this desk, not on the bill yet">
       {payments.map((payment) =>
         payment.state === 'queued' ? (
-          <li key={payment.paymentId}>
-            {format(payment.amount)} {paymentMethodPhrases[payment.method]}: queued, will be sent when online.
-          </li>
+          <li key={payment.paymentId}>{what(payment)}: queued, will be sent when online.</li>
         ) : (
           <li key={payment.paymentId} role="alert">
-            {format(payment.amount)} {paymentMethodPhrases[payment.method]} was refused by the server: {payment.rejection?.message}
+            {what(payment)} was refused by the server: {payment.rejection?.message}
           </li>
         ),
       )}
@@ -340,31 +416,36 @@ function SecondaryPayerField({
   );
 }
 
-/** The payment just taken: queued, its receipt number once the server answered, or its refusal. */
-function LatestReceipt({ paymentId }: { readonly paymentId: string }) {
+/** The payment (or refund) just made: queued, its receipt number once the server answered, or its refusal. */
+function LatestReceipt({ paymentId, isRefund = false }: { readonly paymentId: string; readonly isRefund?: boolean }) {
   const receipt = useDeskQuery('settlement.receipt', { paymentId });
   useSyncProgress(receipt.reload);
   if (receipt.status !== 'ready') return receipt.status === 'error' ? <ErrorNotice error={receipt.error} onRetry={receipt.reload} /> : null;
-  return <ReceiptNotice receipt={receipt.value} />;
+  return <ReceiptNotice receipt={receipt.value} isRefund={isRefund} />;
 }
 
-function ReceiptNotice({ receipt }: { readonly receipt: PaymentReceiptAtDesk }) {
+function ReceiptNotice({ receipt, isRefund }: { readonly receipt: PaymentReceiptAtDesk; readonly isRefund: boolean }) {
   const format = useMoneyFormat();
   switch (receipt.state) {
     case 'queued':
       return (
         <p className="notice notice-info" role="status">
-          {format(receipt.amount)} taken: queued, will be sent when online.
+          {format(receipt.amount)} {isRefund ? 'given back' : 'taken'}: queued, will be sent when online.
         </p>
       );
     case 'answered':
-      return (
+      return isRefund ? (
+        <p className="notice notice-info" role="status">
+          Receipt {receipt.receiptNumber}: {format(receipt.amount)} given back {paymentMethodPhrases[receipt.method]}. The patient&apos;s credit is now{' '}
+          {format(receipt.account.credit)}; the patient owes {format(receipt.account.owed)}.
+        </p>
+      ) : (
         <p className="notice notice-info" role="status">
           Receipt {receipt.receiptNumber}: {format(receipt.amount)} {paymentMethodPhrases[receipt.method]}. The patient owes {format(receipt.account.owed)}.
         </p>
       );
     case 'refused':
-      return <ErrorNotice error={receipt.error} title="The server refused this payment." />;
+      return <ErrorNotice error={receipt.error} title={isRefund ? 'The server refused this refund.' : 'The server refused this payment.'} />;
   }
 }
 
@@ -394,8 +475,54 @@ function PrintBill({ caseId }: { readonly caseId: string }) {
 
 type RefundMethod = 'cash' | 'card' | 'upi';
 
-/** Give money back out of the patient's credit, with the reason (refund-payment; queued offline like a payment). */
-function RefundForm({ caseId, credit, onGiven }: { readonly caseId: string; readonly credit: number; readonly onGiven: () => void }) {
+/**
+ * Give money back out of the patient's credit, with the reason (refund-payment; queued offline like
+ * a payment). `credit` is what is left after the refunds queued here; the receipt of the refund just
+ * made stays shown when nothing is left to give back.
+ */
+function RefundSection({
+  caseId,
+  credit,
+  queued,
+  onGiven,
+}: {
+  readonly caseId: string;
+  readonly credit: number;
+  readonly queued: number;
+  readonly onGiven: () => void;
+}) {
+  const [refundId, setRefundId] = useState<string | null>(null);
+  if (credit === 0 && refundId === null) return null;
+  return (
+    <>
+      {refundId ? <LatestReceipt paymentId={refundId} isRefund /> : null}
+      {credit > 0 ? (
+        <RefundForm
+          key={credit}
+          caseId={caseId}
+          credit={credit}
+          queued={queued}
+          onGiven={(id) => {
+            setRefundId(id);
+            onGiven();
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function RefundForm({
+  caseId,
+  credit,
+  queued,
+  onGiven,
+}: {
+  readonly caseId: string;
+  readonly credit: number;
+  readonly queued: number;
+  readonly onGiven: (refundId: string) => void;
+}) {
   const scheme = useScheme();
   const format = useMoneyFormat();
   const command = useDeskCommand();
@@ -404,7 +531,6 @@ function RefundForm({ caseId, credit, onGiven }: { readonly caseId: string; read
   const [reference, setReference] = useState('');
   const [reason, setReason] = useState('');
   const [problems, setProblems] = useState<{ amount?: string; reference?: string; reason?: string; form?: string }>({});
-  const [refundId, setRefundId] = useState<string | null>(null);
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     const parsed = parseAmount(amount, scheme.minorPerUnit);
@@ -426,49 +552,48 @@ function RefundForm({ caseId, credit, onGiven }: { readonly caseId: string; read
       return;
     }
     setProblems({});
-    setRefundId(answer.value.refundId);
     setReason('');
     setReference('');
-    onGiven();
+    onGiven(answer.value.refundId);
   };
   return (
-    <>
-      {refundId ? <LatestReceipt paymentId={refundId} /> : null}
-      <form onSubmit={(event) => void submit(event)} noValidate aria-labelledby="refund-form-title">
-        <h3 id="refund-form-title">Give money back</h3>
-        <p>The patient has a credit of {format(credit)} on this case.</p>
+    <form onSubmit={(event) => void submit(event)} noValidate aria-labelledby="refund-form-title">
+      <h3 id="refund-form-title">Give money back</h3>
+      <p>
+        The patient has a credit of {format(credit)} on this case
+        {queued > 0 ? `, after ${format(queued)} given back here and queued (pending until the server takes it)` : ''}.
+      </p>
+      <TextField
+        label={`Amount given back (${currencySymbol(scheme)})`}
+        value={amount}
+        onChange={(event) => setAmount(event.target.value)}
+        inputMode="decimal"
+        autoComplete="off"
+        problem={problems.amount ?? null}
+      />
+      <fieldset className="method-choice">
+        <legend>Given back by</legend>
+        {(['cash', 'card', 'upi'] as const).map((choice) => (
+          <label key={choice}>
+            <input type="radio" name={`refund-method-${caseId}`} value={choice} checked={method === choice} onChange={() => setMethod(choice)} />
+            {paymentMethodLabels[choice]}
+          </label>
+        ))}
+      </fieldset>
+      {method !== 'cash' ? (
         <TextField
-          label={`Amount given back (${currencySymbol(scheme)})`}
-          value={amount}
-          onChange={(event) => setAmount(event.target.value)}
-          inputMode="decimal"
+          label="Refund reference"
+          value={reference}
+          onChange={(event) => setReference(event.target.value)}
           autoComplete="off"
-          problem={problems.amount ?? null}
+          problem={problems.reference ?? null}
         />
-        <fieldset className="method-choice">
-          <legend>Given back by</legend>
-          {(['cash', 'card', 'upi'] as const).map((choice) => (
-            <label key={choice}>
-              <input type="radio" name={`refund-method-${caseId}`} value={choice} checked={method === choice} onChange={() => setMethod(choice)} />
-              {paymentMethodLabels[choice]}
-            </label>
-          ))}
-        </fieldset>
-        {method !== 'cash' ? (
-          <TextField
-            label="Refund reference"
-            value={reference}
-            onChange={(event) => setReference(event.target.value)}
-            autoComplete="off"
-            problem={problems.reference ?? null}
-          />
-        ) : null}
-        <TextField label="Reason" value={reason} onChange={(event) => setReason(event.target.value)} autoComplete="off" problem={problems.reason ?? null} />
-        {problems.form ? <ErrorNotice error={{ code: 'refused', message: problems.form }} /> : null}
-        <button type="submit" disabled={command.state.status === 'running'}>
-          Give money back
-        </button>
-      </form>
-    </>
+      ) : null}
+      <TextField label="Reason" value={reason} onChange={(event) => setReason(event.target.value)} autoComplete="off" problem={problems.reason ?? null} />
+      {problems.form ? <ErrorNotice error={{ code: 'refused', message: problems.form }} /> : null}
+      <button type="submit" disabled={command.state.status === 'running'}>
+        Give money back
+      </button>
+    </form>
   );
 }
