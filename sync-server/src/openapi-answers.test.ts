@@ -92,6 +92,7 @@ describe('real answers hold to the served OpenAPI document', () => {
     ['ha', '/queues/clocks', '/queues/clocks'],
     ['ppd', '/reports/turnaround', '/reports/turnaround'],
     ['medco.a', '/reports/turnaround', '/reports/turnaround?hospital=HSP-A'],
+    ['aco', '/reports/bank-reconciliation', '/reports/bank-reconciliation'],
     // medco.a's own drawer over two days around the run.
     [
       'medco.a',

@@ -35,6 +35,7 @@ import { sql as identityEvidence } from './migrations/039-identity-evidence';
 import { sql as secondaryPayerDecisions } from './migrations/040-secondary-payer-decisions';
 import { sql as scopedEnrolment } from './migrations/038-scoped-enrolment';
 import { sql as turnaroundClocks } from './migrations/047-turnaround-clocks';
+import { sql as bankStatements } from './migrations/048-bank-statements';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -79,6 +80,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   // 038 (issue 13 item 5) was numbered before 039, 040 and 042 landed and runs after them.
   { version: 38, name: 'scoped-enrolment', sql: scopedEnrolment },
   { version: 47, name: 'turnaround-clocks', sql: turnaroundClocks },
+  { version: 48, name: 'bank-statements', sql: bankStatements },
 ];
 
 /**
