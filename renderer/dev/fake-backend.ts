@@ -793,10 +793,12 @@ export class FakeDeskBackend implements DeskConnection {
         if (!member) return refuse('not-found', 'There is no such member on this desk.');
         let code: string | null = null;
         let packageAmount: number | null = null;
+        let isClosed = false;
         if (caseId !== undefined) {
           const fakeCase = this.cases.get(caseId);
           if (!fakeCase || fakeCase.memberId !== memberId) return refuse('not-found', 'There is no such case of this member on this desk.');
           code = fakeCase.preauth.packageCode;
+          isClosed = fakeCase.status === 'discharged' || fakeCase.status === 'cancelled';
           const requested = fakeCase.preauth.requestedAmount ?? (code ? (fakePackages.find((p) => p.code === code)?.price ?? null) : null);
           const booked = this.bookingSum(caseId);
           packageAmount = requested === null ? (booked > 0 ? booked : null) : Math.max(requested, booked);
@@ -811,7 +813,7 @@ export class FakeDeskBackend implements DeskConnection {
         const source: BenefitsAtDesk['source'] = stated === null ? 'none' : this.isOnline ? 'server' : 'last-confirmed';
         const estimate =
           stated && packageAmount !== null
-            ? estimatePatientPart(stated, { memberId, caseId: caseId ?? null, packageCode: code, packageAmount, now: this.now() })
+            ? estimatePatientPart(stated, { memberId, caseId: caseId ?? null, packageCode: code, packageAmount, isClosed, now: this.now() })
             : null;
         let changedFrom: BenefitsAtDesk['changedFrom'] = null;
         if (caseId !== undefined && estimate && stated) {

@@ -66,6 +66,28 @@ describe('the patient estimate from stated figures', () => {
     expect(estimate).toMatchObject({ booked: units(25_000), chargedSoFar: units(5200), rest: units(15_000), coinsurance: units(1500), total: units(6700) });
   });
 
+  it('a discharged case books nothing more: only what its bookings were charged, whatever is left of the package', () => {
+    // 30,000 booked of a 40,000 package, 7,500 charged; after a claim adjustment only 1,000 is the patient's.
+    const afterDischarge = [
+      line(null, 'deductible', units(5000)),
+      line(null, 'out-of-pocket-maximum', units(7500)),
+      line(mother, 'out-of-pocket-maximum', units(7500)),
+    ];
+    const input = { memberId: mother, caseId: 'c', packageCode: 'MC024A', packageAmount: units(40_000), now: at };
+    const charged = (patientCharged: number) => stated(afterDischarge, [{ caseId: 'c', booked: units(30_000), patientCharged, isCopayDue: false }]);
+    expect(estimatePatientPart(charged(units(7500)), input)).toMatchObject({ rest: units(10_000), coinsurance: units(1000), total: units(8500) });
+    expect(estimatePatientPart(charged(units(7500)), { ...input, isClosed: true })).toMatchObject({
+      booked: units(30_000),
+      chargedSoFar: units(7500),
+      rest: 0,
+      deductible: 0,
+      coinsurance: 0,
+      total: units(7500),
+      planPart: 0,
+    });
+    expect(estimatePatientPart(charged(units(1000)), { ...input, isClosed: true }).total).toBe(units(1000));
+  });
+
   it('S5-offline: the mother estimated from figures as of step 1 → 8,700 (the server, after step 3, splits 6,000)', () => {
     expect(
       estimatePatientPart(stated(afterStep1), { memberId: mother, caseId: 'new', packageCode: 'MC024A', packageAmount: units(60_000), now: at }).total,

@@ -67,6 +67,11 @@ export interface EstimateInput {
   readonly caseId: string | null;
   readonly packageCode: string | null;
   readonly packageAmount: number;
+  /**
+   * The case books nothing more (discharged or cancelled): what the patient pays is what its
+   * bookings were charged, with no rest of the package to come.
+   */
+  readonly isClosed?: boolean;
   readonly now: Date;
 }
 
@@ -80,7 +85,7 @@ export function estimatePatientPart(benefits: StatedBenefits, input: EstimateInp
   const known = input.caseId === null ? undefined : benefits.cases.find((c) => c.caseId === input.caseId);
   const booked = known?.booked ?? 0;
   const chargedSoFar = known?.patientCharged ?? 0;
-  const rest = Math.max(0, input.packageAmount - booked);
+  const rest = input.isClosed === true ? 0 : Math.max(0, input.packageAmount - booked);
   const isInWaitingPeriod =
     input.packageCode !== null &&
     benefits.waitingPeriods.some((w) => w.memberId === input.memberId && w.packageCode === input.packageCode && Date.parse(w.endsAt) > input.now.getTime());

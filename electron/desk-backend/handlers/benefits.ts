@@ -66,10 +66,13 @@ export const benefitHandlers: HandlerModule<'benefits.view'> = (desk, { slot, re
       // The package whose estimate is asked for: the case's (its request, or the bookings if more), or the one chosen at admission.
       let code: string | null = null;
       let packageAmount: number | null = null;
+      let isClosed = false;
       if (caseId !== undefined) {
         const view = desk.reads.caseView(caseId);
         if (!view || view.memberId !== memberId) return failure('not-found', 'There is no such case of this member on this desk.');
         code = view.preauth.packageCode;
+        // Discharged or cancelled: no rest of the package is coming, the patient pays what the bookings were charged.
+        isClosed = view.status === 'discharged' || view.status === 'cancelled';
         const requested = view.preauth.requestedAmount ?? (code ? (desk.reads.packageView(code)?.price ?? null) : null);
         packageAmount = requested === null ? (view.bookingSum > 0 ? view.bookingSum : null) : Math.max(requested, view.bookingSum);
       } else if (packageCode !== undefined) {
@@ -92,7 +95,9 @@ export const benefitHandlers: HandlerModule<'benefits.view'> = (desk, { slot, re
       }
       const source: BenefitsAtDesk['source'] = benefits === null ? 'none' : unavailable === null ? 'server' : 'last-confirmed';
       const estimate =
-        benefits && packageAmount !== null ? estimatePatientPart(benefits, { memberId, caseId: caseId ?? null, packageCode: code, packageAmount, now }) : null;
+        benefits && packageAmount !== null
+          ? estimatePatientPart(benefits, { memberId, caseId: caseId ?? null, packageCode: code, packageAmount, isClosed, now })
+          : null;
       let changedFrom: BenefitsAtDesk['changedFrom'] = null;
       if (caseId !== undefined && estimate && benefits) {
         if (source === 'last-confirmed') {
