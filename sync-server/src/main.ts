@@ -50,7 +50,13 @@ async function main(): Promise<void> {
   }
   const db = await openDatabase();
   console.log(`CoverDesk sync server — database: ${db.kind === 'pglite' ? `embedded PGlite in ${db.location}` : `PostgreSQL ${db.location}`}`);
-  const state = await prepareServer(db, { ...(demoKeyFile ? { demoKeyFile } : {}), anchorFile, anchorIntervalMs, migrations: migrationUrl ? 'check' : 'run' });
+  const state = await prepareServer(db, {
+    ...(demoKeyFile ? { demoKeyFile } : {}),
+    anchorFile,
+    anchorIntervalMs,
+    migrations: migrationUrl ? 'check' : 'run',
+    foldKpisEveryMs: 2_000,
+  });
   console.log(`Server keys: ${state.keys.source}.`);
   if (state.auditRekeyed)
     console.log(

@@ -1,6 +1,7 @@
 import type { AnchorStatus } from './audit/anchors';
 import { startAuditWork } from './audit/background';
 import type { RekeyRecord } from './audit/chain';
+import { startKpiFolder } from './kpis/fold';
 import { loadServerKeys, type ServerKeys } from './auth/keyring';
 import type { SchemeRow } from './commands/context';
 import type { Database } from './db/database';
@@ -44,6 +45,8 @@ export async function prepareServer(
     anchorFile?: string | null;
     anchorIntervalMs?: number;
     migrations?: 'run' | 'check';
+    /** Fold the revenue-cycle deltas into their facts this often (kpis/fold.ts); off unless given (main.ts gives it). */
+    foldKpisEveryMs?: number;
   } = {},
 ): Promise<ServerState> {
   const env = options.env ?? process.env;
@@ -69,6 +72,7 @@ export async function prepareServer(
     anchorFile: options.anchorFile ?? null,
     ...(options.anchorIntervalMs ? { anchorIntervalMs: options.anchorIntervalMs } : {}),
   });
+  const kpiFolder = options.foldKpisEveryMs ? startKpiFolder(db, options.foldKpisEveryMs) : null;
   let stopped = false;
   // Scheme parameters change by command (set-scheme-parameters) on any server process: the process
   // that ran it reloads at once, every other one within this interval. This copy is for display
@@ -107,6 +111,7 @@ export async function prepareServer(
       stopped = true;
       clearInterval(schemeTimer);
       await watching;
+      await kpiFolder?.stop();
       await audit.stop();
     },
   };

@@ -36,6 +36,7 @@ import { sql as secondaryPayerDecisions } from './migrations/040-secondary-payer
 import { sql as scopedEnrolment } from './migrations/038-scoped-enrolment';
 import { sql as turnaroundClocks } from './migrations/047-turnaround-clocks';
 import { sql as bankStatements } from './migrations/048-bank-statements';
+import { sql as kpiAggregates } from './migrations/045-kpi-aggregates';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -81,6 +82,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 38, name: 'scoped-enrolment', sql: scopedEnrolment },
   { version: 47, name: 'turnaround-clocks', sql: turnaroundClocks },
   { version: 48, name: 'bank-statements', sql: bankStatements },
+  // 045 (issue 15, the KPI aggregates) landed after 047 and 048 and runs after them.
+  { version: 45, name: 'kpi-aggregates', sql: kpiAggregates },
 ];
 
 /**
