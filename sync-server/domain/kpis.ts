@@ -10,7 +10,8 @@ const dayMs = 86_400_000;
 
 export type Rate = number | null;
 
-function ratio(numerator: number, denominator: number): Rate {
+/** numerator ÷ denominator, or null (not available) when the denominator is 0. */
+export function ratio(numerator: number, denominator: number): Rate {
   return denominator === 0 ? null : numerator / denominator;
 }
 
@@ -31,7 +32,11 @@ export type AgingBucket = (typeof agingBuckets)[number];
 
 /** The aging bucket of a receivable raised at `raisedAt`, on `asOf`: whole days elapsed. */
 export function agingBucketOf(raisedAt: number, asOf: number): AgingBucket {
-  const days = Math.max(0, Math.floor((asOf - raisedAt) / dayMs));
+  return agingBucketOfDays(Math.max(0, Math.floor((asOf - raisedAt) / dayMs)));
+}
+
+/** The aging bucket of a receivable `days` old (the reports count calendar days in the scheme's time zone). */
+export function agingBucketOfDays(days: number): AgingBucket {
   if (days <= 30) return '0-30';
   if (days <= 60) return '31-60';
   if (days <= 90) return '61-90';

@@ -31,6 +31,7 @@ import { turnaroundRoutes } from './http/turnaround-routes';
 import { reconciliationRoutes } from './http/reconciliation-routes';
 import { queueRoutes } from './http/queue-routes';
 import { settlementRoutes } from './settlement/routes';
+import { kpiRoutes } from './kpis/routes';
 import { fhirPlugin } from './fhir/plugin';
 
 export interface AppOptions {
@@ -226,6 +227,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await reconciliationRoutes(scope, { db: options.db, auth, notifier: options.notifier });
     registerAdministrationReads(scope, { db: options.db, principalOf: auth.principalOf });
     await settlementRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
+    await kpiRoutes(scope, { db: options.db, auth });
   });
 
   // Desks (a desk credential, then an operator for what an operator does) and the payer console

@@ -93,6 +93,9 @@ describe('real answers hold to the served OpenAPI document', () => {
     ['ppd', '/reports/turnaround', '/reports/turnaround'],
     ['medco.a', '/reports/turnaround', '/reports/turnaround?hospital=HSP-A'],
     ['aco', '/reports/bank-reconciliation', '/reports/bank-reconciliation'],
+    ['ha', '/reports/kpis', '/reports/kpis'],
+    ['medco.a', '/reports/kpis', '/reports/kpis?package=SB001A'],
+    ['aco', '/reports/kpis/claims', '/reports/kpis/claims?set=submitted'],
     // medco.a's own drawer over two days around the run.
     [
       'medco.a',

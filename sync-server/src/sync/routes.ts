@@ -51,6 +51,9 @@ import { findingUnder } from '../strict-json';
 import { PatientBill } from '@contract/settlement';
 import { DeskBenefits } from '@contract/accumulators';
 import type { RequestPurpose } from '../../node-shared/operator-proof';
+import { KpiDashboard, KpiDrillDown, KpiDrillQuery, KpiFilters, type KpiDrillQueryValue, type KpiFiltersValue } from '@contract/kpis';
+import { kpiDashboard } from '../kpis/dashboard';
+import { kpiDrillDown } from '../kpis/drill-down';
 import { deskBenefits } from '../accumulators/desk-benefits';
 import { requireFamilyInReach } from '../identity/reach';
 import { patientBill } from '../settlement/reads';
@@ -471,6 +474,55 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       const principal = await desk(request);
       const rows = await db.query<{ id: string }>('SELECT id FROM operators WHERE hospital_id = $1 AND is_active ORDER BY id', [principal.hospitalId]);
       return { protocolVersion: syncProtocolVersion, activeOperatorIds: rows.map((row) => row.id) };
+    },
+  );
+
+  // The hospital's own revenue-cycle reports (issue 15, docs/kpis.md), for a desk operator online:
+  // the desk's hospital only, whatever the operator's roles; the proof signs the filters asked for.
+  const kpiReader = async (request: FastifyRequest) => {
+    const { operatorId: _operatorId, ...asked } = request.query as Record<string, string>;
+    const reader = await provenReader(request, 'kpis', asked);
+    return { roles: ['MEDCO' as const], hospitalId: reader.hospitalId };
+  };
+  app.get(
+    '/sync/kpis',
+    {
+      schema: {
+        tags: ['sync'],
+        summary:
+          "The desk's hospital's revenue-cycle KPIs (as GET /reports/kpis for its operators), online only, with the operator's request proof (purpose kpis, the filters signed)",
+        security: deskSecurity,
+        querystring: Type.Object(
+          { ...KpiFilters.properties, operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: KpiDashboard, ...errors },
+      },
+      ...describedExactly,
+    },
+    async (request) => {
+      const { operatorId: _operatorId, ...filters } = request.query as KpiFiltersValue & { operatorId: string };
+      return kpiDashboard(db, await kpiReader(request), filters);
+    },
+  );
+  app.get(
+    '/sync/kpis/claims',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: "The claims behind a point of the desk's hospital's KPIs (as GET /reports/kpis/claims), with the operator's request proof (purpose kpis)",
+        security: deskSecurity,
+        querystring: Type.Object(
+          { ...KpiDrillQuery.properties, operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: KpiDrillDown, ...errors },
+      },
+      ...describedExactly,
+    },
+    async (request) => {
+      const { operatorId: _operatorId, ...query } = request.query as KpiDrillQueryValue & { operatorId: string };
+      return kpiDrillDown(db, await kpiReader(request), query);
     },
   );
 
