@@ -1711,6 +1711,8 @@ export class FakeDeskBackend implements DeskConnection {
           amount: payment.amount,
           status: 'submitted' as const,
           acceptedAmount: null,
+          withdrawnAmount: 0,
+          refundDue: 0,
           submittedAt: payment.receivedAt ?? payment.takenAt,
         })),
       computedAt: this.isoNow(),

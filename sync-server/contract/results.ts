@@ -441,6 +441,7 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'refund-exceeds-credit': Type.Object({ credit: Minor, requested: Minor }, closed),
   'payment-exists': null,
   'secondary-claim-decided': Type.Object({ decision: Type.Enum(['accepted', 'partial', 'rejected']), acceptedAmount: Minor, rejectedAmount: Minor }, closed),
+  'secondary-claim-withdrawn': null,
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */

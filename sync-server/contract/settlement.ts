@@ -89,10 +89,17 @@ export const PatientBill = Type.Object(
           payer: Type.Enum(['serious-illness-fund', 'commercial-top-up']),
           memberReference: Type.String(),
           amount: Minor,
-          /** submitted until the secondary payer decides (migration 040): accepted, partial or rejected. */
-          status: Type.Enum(['submitted', 'accepted', 'partial', 'rejected']),
+          /**
+           * submitted until the secondary payer decides (migration 040): accepted, partial or
+           * rejected; withdrawn when reversals took all of it off before a decision (043).
+           */
+          status: Type.Enum(['submitted', 'accepted', 'partial', 'rejected', 'withdrawn']),
           /** What the payer accepted; null while undecided. The rest went back on the patient's account. */
           acceptedAmount: Nullable(Minor),
+          /** Taken off the claim before its decision because the charges it covered were reversed. */
+          withdrawnAmount: Minor,
+          /** Reversed after the payer accepted: owed back to the payer. */
+          refundDue: Minor,
           submittedAt: Time,
         },
         closed,
@@ -142,7 +149,7 @@ export const PatientReceivables = Type.Object(
     ),
     buckets: Type.Array(Type.Object({ bucket: Type.Enum([...agingBuckets]), cases: Count, owed: Minor }, closed)),
     totalOwed: Minor,
-    /** Sent to secondary payers and not rejected: undecided claims and accepted parts. */
+    /** Sent to secondary payers and not rejected: undecided claims and accepted parts, less what reversals withdrew or made refundable to them. */
     secondaryOutstanding: Minor,
   },
   closed,

@@ -47,7 +47,8 @@ export type RejectionCode =
   | 'payment-exceeds-balance'
   | 'refund-exceeds-credit'
   | 'payment-exists'
-  | 'secondary-claim-decided';
+  | 'secondary-claim-decided'
+  | 'secondary-claim-withdrawn';
 
 export type ErrorCode =
   | 'malformed-json'

@@ -4,7 +4,7 @@ import { paymentInputProblem } from '@domain/payment-input';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { nextReceiptNumber, readAccount, refundCredit, settleOwed } from '../money/patient-payments';
-import { decideSecondaryClaim } from '../money/secondary-claims';
+import { decideSecondaryClaim, lockAccountOfClaim } from '../money/secondary-claims';
 import { caseNotFound } from './case-access';
 import { formatMoney, type CommandContext, type CommandResult } from './context';
 
@@ -206,6 +206,7 @@ interface SecondaryClaimRow {
   case_id: string;
   hospital_id: string;
   payer: 'serious-illness-fund' | 'commercial-top-up';
+  /** What the claim asks for now: its amount less what reversals withdrew (migration 043). */
   amount: number;
   decision: 'accepted' | 'partial' | 'rejected' | null;
   accepted_amount: number | null;
@@ -220,7 +221,9 @@ interface SecondaryClaimRow {
  * payer-side office enters with the payer's reference; a desk (MEDCO) never records it, since the
  * hospital would be deciding what its own patient owes. What is rejected goes back on the
  * patient's account in the same statement (money/secondary-claims.ts). Idempotent by command id;
- * a claim is decided once (a second decision is 409 secondary-claim-decided, nothing moved).
+ * a claim is decided once (a second decision is 409 secondary-claim-decided, nothing moved), and
+ * as it stands: a reversal of the charges it covered may have reduced it, or withdrawn it whole
+ * (409 secondary-claim-withdrawn).
  */
 export async function decideSecondaryClaimCommand(
   context: CommandContext,
@@ -228,14 +231,23 @@ export async function decideSecondaryClaimCommand(
 ): Promise<CommandResult<'decide-secondary-claim'>> {
   const problem = secondaryDecisionProblem(body);
   if (problem) throw fail('invalid-input', problem);
+  // The account row first: a reversal withdrawing from this claim (migration 043) commits before we read it.
+  await lockAccountOfClaim(context.sql, body.claimId);
   const [claim] = await context.sql.query<SecondaryClaimRow>(
-    `SELECT s.id, s.case_id, c.hospital_id, s.payer, s.amount, d.decision, d.accepted_amount, d.rejected_amount
-       FROM secondary_claims s JOIN cases c ON c.id = s.case_id LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
+    `SELECT s.id, s.case_id, c.hospital_id, s.payer,
+t.open_amount AS amount, d.decision, d.accepted_amount, d.rejected_amount
+       FROM secondary_claims s JOIN cases c ON c.id = s.case_id JOIN secondary_claim_standing t ON t.claim_id = s.id
+       LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
       WHERE s.id = $1`,
     [body.claimId],
   );
   if (!claim || (context.principal.hospitalId !== null && claim.hospital_id !== context.principal.hospitalId))
     throw fail('not-found', `There is no secondary claim ${body.claimId}.`);
+  if (claim.decision === null && claim.amount === 0)
+    throw reject(
+      'secondary-claim-withdrawn',
+      `This claim to the ${payerNames[claim.payer]} was withdrawn: the charges it covered were reversed, so there is nothing left for the payer to decide, and nothing was changed.`,
+    );
   const acceptedAmount = body.decision === 'accept' ? claim.amount : body.decision === 'reject' ? 0 : (body.acceptedAmount ?? 0);
   if (body.decision === 'partial' && acceptedAmount >= claim.amount)
     throw fail(

@@ -125,12 +125,18 @@ export async function patientBill(db: Database, principal: Principal, caseId: st
       payer: 'serious-illness-fund' | 'commercial-top-up';
       member_reference: string;
       amount: number;
-      status: 'submitted' | 'accepted' | 'partial' | 'rejected';
+      status: 'submitted' | 'accepted' | 'partial' | 'rejected' | 'withdrawn';
       accepted_amount: number | null;
+      withdrawn_amount: number;
+      refund_due: number;
       submitted_at: Date;
     }>(
-      `SELECT s.id, s.payer, s.member_reference, s.amount, COALESCE(d.decision, s.status) AS status, d.accepted_amount, s.submitted_at
-         FROM secondary_claims s LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
+      // What reversals took off each claim (migration 043): withdrawn before its decision, owed
+      // back to its payer after it.
+      `SELECT s.id, s.payer, s.member_reference, s.amount,
+              CASE WHEN NOT t.is_decided AND t.open_amount = 0 THEN 'withdrawn' ELSE COALESCE(d.decision, s.status) END AS status,
+              d.accepted_amount, t.withdrawn AS withdrawn_amount, t.refund_due, s.submitted_at
+         FROM secondary_claims s JOIN secondary_claim_standing t ON t.claim_id = s.id LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
         WHERE s.case_id = $1 ORDER BY s.submitted_at, s.id`,
       [caseId],
     );
@@ -164,6 +170,8 @@ export async function patientBill(db: Database, principal: Principal, caseId: st
         amount: s.amount,
         status: s.status,
         acceptedAmount: s.accepted_amount,
+        withdrawnAmount: s.withdrawn_amount,
+        refundDue: s.refund_due,
         submittedAt: new Date(s.submitted_at).toISOString(),
       })),
       computedAt: new Date().toISOString(),
@@ -240,8 +248,9 @@ export async function patientReceivables(db: Database, principal: Principal, asO
       [principal.hospitalId],
     );
     const [secondary] = await sql.query<{ total: number }>(
-      `SELECT COALESCE(sum(COALESCE(d.accepted_amount, s.amount)), 0)::bigint AS total
-         FROM secondary_claims s JOIN cases c ON c.id = s.case_id LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
+      // What each claim stands at: net of what reversals withdrew or made refundable (migration 043).
+      `SELECT COALESCE(sum(t.standing), 0)::bigint AS total
+         FROM secondary_claim_standing t JOIN cases c ON c.id = t.case_id
         WHERE $1::uuid IS NULL OR c.hospital_id = $1`,
       [principal.hospitalId],
     );

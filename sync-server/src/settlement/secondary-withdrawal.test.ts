@@ -78,7 +78,10 @@ describeEachBackend('secondary claims when the charge they cover is reversed (%s
     expect(audit?.after).toMatchObject({ claimId: claims.fund, amount: units(500), kind: 'reduced', sourceKind: 'booking-void' });
 
     // The same void again is a replay: nothing moves a second time.
-    const again = await server.raw('POST', '/commands/void-booking', { token: medcoB, payload: { commandId, bookingId: bookings.second, reason: 'Entered twice' } });
+    const again = await server.raw('POST', '/commands/void-booking', {
+      token: medcoB,
+      payload: { commandId, bookingId: bookings.second, reason: 'Entered twice' },
+    });
     expect(again.isReplay).toBe(true);
     expect((await bill()).account).toMatchObject({ secondary: units(300) });
     const [count] = await server.scratch.db.query<{ n: number }>('SELECT count(*)::int AS n FROM secondary_claim_withdrawals');
@@ -86,10 +89,12 @@ describeEachBackend('secondary claims when the charge they cover is reversed (%s
   });
 
   it('the payer decides the claim as it stands now: 300, not 800', async () => {
-    const answer = resultOf(await server.raw('POST', '/commands/decide-secondary-claim', {
-      token: aco,
-      payload: { commandId: randomUUID(), claimId: claims.fund, decision: 'accept', payerReference: 'RA-2026-200' },
-    }));
+    const answer = resultOf(
+      await server.raw('POST', '/commands/decide-secondary-claim', {
+        token: aco,
+        payload: { commandId: randomUUID(), claimId: claims.fund, decision: 'accept', payerReference: 'RA-2026-200' },
+      }),
+    );
     expect(answer).toMatchObject({ amount: units(300), acceptedAmount: units(300), rejectedAmount: 0, account: { secondary: units(300), owed: 0 } });
   });
 
@@ -143,7 +148,14 @@ describeEachBackend('a withdrawn secondary claim (%s)', (backend) => {
     resultOf(await server.command(medcoB, 'request-preauth', { caseId, packageCode: 'MG006A' }));
     resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'approve' }));
     resultOf(
-      await server.command(medcoB, 'add-booking', { bookingId: booking, caseId, itemCode: 'WARD', description: 'Ward stay', quantity: 1, unitPrice: units(5000) }),
+      await server.command(medcoB, 'add-booking', {
+        bookingId: booking,
+        caseId,
+        itemCode: 'WARD',
+        description: 'Ward stay',
+        quantity: 1,
+        unitPrice: units(5000),
+      }),
     );
     resultOf(
       await server.command(medcoB, 'take-payment', {
@@ -158,13 +170,22 @@ describeEachBackend('a withdrawn secondary claim (%s)', (backend) => {
   });
   afterAll(async () => server?.close());
 
-  it('a void of the whole charge withdraws the claim; deciding it then is 409 and writes nothing', async () => {
+  const money = () =>
+    Promise.all(
+      ['patient_accounts', 'secondary_claim_decisions', 'secondary_claim_withdrawals', 'patient_charges', 'audit_log'].map((table) =>
+        server.scratch.db.query(`SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM ${table} t`),
+      ),
+    );
+
+  it('a void of the whole charge withdraws the claim; deciding it then is 409 and moves nothing', async () => {
     resultOf(await server.command(medcoB, 'void-booking', { bookingId: booking, reason: 'Wrong patient' }));
     const bill = (await server.get(medcoB, `/cases/${caseId}/patient-bill`)).body;
     expect(bill.account).toMatchObject({ charged: 0, secondary: 0, owed: 0, credit: 0 });
     expect(bill.secondaryClaims).toEqual([expect.objectContaining({ claimId, status: 'withdrawn', withdrawnAmount: units(1000), refundDue: 0 })]);
+    expect((await server.get(aco, '/reports/patient-receivables')).body.secondaryOutstanding).toBe(0);
     await settleAuditChain(server.scratch.db);
-    const before = await snapshotDatabase(server.scratch.db);
+    const before = await money();
+    // A business rejection: stored against its command id (a retry gets the same answer), nothing else.
     const answer = await server.raw('POST', '/commands/decide-secondary-claim', {
       token: aco,
       payload: { commandId: randomUUID(), claimId, decision: 'accept', payerReference: 'RA-9' },
@@ -172,6 +193,83 @@ describeEachBackend('a withdrawn secondary claim (%s)', (backend) => {
     expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 409, code: 'secondary-claim-withdrawn' });
     expect(String(answer.body.message)).toMatch(/withdrawn/);
     await settleAuditChain(server.scratch.db);
+    expect(await money()).toEqual(before);
+  });
+
+  it('bad input on a withdrawn claim is still a 400 that writes nothing at all', async () => {
+    await settleAuditChain(server.scratch.db);
+    const before = await snapshotDatabase(server.scratch.db);
+    const answer = await server.raw('POST', '/commands/decide-secondary-claim', {
+      token: aco,
+      payload: { commandId: randomUUID(), claimId, decision: 'partial', payerReference: 'RA-9' },
+    });
+    expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 400, code: 'invalid-input' });
+    await settleAuditChain(server.scratch.db);
     expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
+  });
+});
+
+/**
+ * A reversal and the payer's decision at the same instant: the account row serializes them, so
+ * whichever commits first, the decision is on the claim as it then stands and the payer is never
+ * left owed (or owing) for a charge that is gone.
+ */
+describeEachBackend('a void racing the payer’s decision (%s)', (backend) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(backend, { extraFamilies: 0 });
+  });
+  afterAll(async () => server?.close());
+
+  it('whatever the order, the claim stands at what the patient still owes, and the sums agree', async () => {
+    const medcoB = await server.login('medco.b');
+    const ppd = await server.login('ppd');
+    const aco = await server.login('aco');
+    const outcomes = new Set<string>();
+    // Three rounds, one member each; each pre-auth is rejected, so each booking is all the patient's.
+    for (const memberId of [demoIds.son, demoIds.daughter, demoIds.father]) {
+      const caseId = randomUUID();
+      const bookingId = randomUUID();
+      const claimId = randomUUID();
+      resultOf(await server.command(medcoB, 'admit', { caseId, memberId, identityMethod: 'fingerprint' }));
+      resultOf(await server.command(medcoB, 'request-preauth', { caseId, packageCode: 'MG006A' }));
+      resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'reject', reason: 'Not indicated' }));
+      resultOf(
+        await server.command(medcoB, 'add-booking', { bookingId, caseId, itemCode: 'OPD', description: 'Consultation', quantity: 1, unitPrice: units(700) }),
+      );
+      resultOf(
+        await server.command(medcoB, 'take-payment', {
+          paymentId: claimId,
+          caseId,
+          amount: units(700),
+          method: 'secondary',
+          secondaryPayer: 'serious-illness-fund',
+          reference: 'SIF-1',
+        }),
+      );
+      const [voided, decided] = await Promise.all([
+        server.command(medcoB, 'void-booking', { bookingId, reason: 'Wrong patient' }),
+        server.command(aco, 'decide-secondary-claim', { claimId, decision: 'accept', payerReference: 'RA-1' }),
+      ]);
+      expect(voided.status).toBe(200);
+      const [row] = await server.scratch.db.query<{ secondary: number; standing: number; withdrawn: number; refund_due: number; claim_amount: number | null }>(
+        `SELECT a.secondary, t.standing, t.withdrawn, t.refund_due, d.claim_amount
+           FROM patient_accounts a JOIN secondary_claim_standing t ON t.case_id = a.case_id LEFT JOIN secondary_claim_decisions d ON d.claim_id = t.claim_id
+          WHERE a.case_id = $1`,
+        [caseId],
+      );
+      expect(row).toMatchObject({ secondary: 0, standing: 0 });
+      if (decided.status === 200) {
+        // The decision came first: the whole 700 accepted, then owed back to the fund.
+        outcomes.add('decided-first');
+        expect(row).toMatchObject({ claim_amount: units(700), withdrawn: 0, refund_due: units(700) });
+      } else {
+        outcomes.add('voided-first');
+        expect(decided.body).toMatchObject({ code: 'secondary-claim-withdrawn' });
+        expect(row).toMatchObject({ claim_amount: null, withdrawn: units(700), refund_due: 0 });
+      }
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
   });
 });
