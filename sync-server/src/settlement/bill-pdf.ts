@@ -97,6 +97,11 @@ export function renderPatientBillPdf(bill: PatientBillValue): Promise<Buffer> {
   pair('Charged', money(bill.account.charged), true);
   if (bill.account.paid > 0) pair('Paid by the patient', money(bill.account.paid));
   if (bill.account.secondary > 0) pair('Sent to secondary payers', money(bill.account.secondary));
+  // What reversals took back from secondary claims (migration 043): before the payer decided, and after.
+  const withdrawn = bill.secondaryClaims.reduce((sum, claim) => sum + claim.withdrawnAmount, 0);
+  const refundDue = bill.secondaryClaims.reduce((sum, claim) => sum + claim.refundDue, 0);
+  if (withdrawn > 0) pair('Withdrawn from secondary claims', money(withdrawn));
+  if (refundDue > 0) pair('Refund due to secondary payers', money(refundDue));
   if (bill.account.refunded > 0) pair('Refunded', money(bill.account.refunded));
   pair('Balance due', money(bill.account.owed), true);
   if (bill.account.credit > 0) pair('Credit to refund', money(bill.account.credit), true);
