@@ -46,6 +46,8 @@ const dayMs = 24 * hourMs;
 export interface HistoryOptions {
   /** How many months of history, ending at `end`. */
   readonly months: number;
+  /** Days instead of months (a test's week). */
+  readonly days?: number;
   /** Hospitals in all: the demo's A and B, then generated ones (the first seed: 50). */
   readonly hospitals: number;
   /** New admissions per month (the first seed: 10,000). */
@@ -449,11 +451,22 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     throw new HistoryRefusal('invalid-options', `--hospitals must be a whole number from 1 to 1000, not ${options.hospitals}.`);
   if (!(Number.isInteger(options.patientsPerMonth) && options.patientsPerMonth >= 0 && options.patientsPerMonth <= 1_000_000))
     throw new HistoryRefusal('invalid-options', `--patients must be a whole number from 0 to 1,000,000 a month, not ${options.patientsPerMonth}.`);
-  const gridMs = (options.gridMinutes ?? 10) * minuteMs;
+  const gridMinutes = options.gridMinutes ?? 10;
+  if (!(Number.isInteger(gridMinutes) && gridMinutes >= 1 && gridMinutes <= 60))
+    throw new HistoryRefusal('invalid-options', `--grid-minutes must be a whole number from 1 to 60, not ${gridMinutes}.`);
+  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1 && options.concurrency <= 64))
+    throw new HistoryRefusal('invalid-options', `--concurrency must be a whole number from 1 to 64, not ${options.concurrency}.`);
+  if (options.quietDays !== undefined && !(Number.isInteger(options.quietDays) && options.quietDays >= 0))
+    throw new HistoryRefusal('invalid-options', `--quiet-days must be a whole number of days, 0 or more, not ${options.quietDays}.`);
+  const gridMs = gridMinutes * minuteMs;
   const end = options.end ?? new Date();
   const endMs = Math.floor(end.getTime() / gridMs) * gridMs;
   const startDate = new Date(end);
-  startDate.setUTCMonth(startDate.getUTCMonth() - options.months);
+  if (options.days !== undefined) {
+    if (!(Number.isInteger(options.days) && options.days >= 1 && options.days <= 1_900))
+      throw new HistoryRefusal('invalid-options', `days must be a whole number from 1 to 1,900, not ${options.days}.`);
+    startDate.setTime(end.getTime() - options.days * dayMs);
+  } else startDate.setUTCMonth(startDate.getUTCMonth() - options.months);
   let startMs = Math.ceil(startDate.getTime() / gridMs) * gridMs;
 
   const [anyCase] = await db.query('SELECT 1 FROM cases LIMIT 1');
@@ -755,7 +768,18 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   const concurrency = options.concurrency ?? (db.kind === 'pglite' ? 1 : 8);
   const clockMap: { realFrom: string; simAt: number }[] = [];
   const dbClock = async () => (await db.query<{ at: string }>("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at"))[0]!.at;
-  const runStart = await dbClock();
+  // A wave's boundary is read after its last command has committed. PGlite's clock ticks in whole
+  // milliseconds: wait for it to move on, so that no stamp of a wave equals the next one's start.
+  const boundary = async () => {
+    const reading = await dbClock();
+    if (db.kind !== 'pglite') return reading;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const next = await dbClock();
+      if (next > reading) return next;
+    }
+  };
+  const runStart = await boundary();
   let lastReport = 0;
   while (queue.size > 0) {
     const first = queue.peek()!;
@@ -774,14 +798,14 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       .map(([, events]) => async () => {
         for (const event of events.sort((a, b) => a.order - b.order)) await event.run();
       });
-    clockMap.push({ realFrom: await dbClock(), simAt: simNow });
+    clockMap.push({ realFrom: clockMap.length === 0 ? runStart : await boundary(), simAt: simNow });
     await runLimited(tasks, concurrency);
     if (Date.now() - lastReport > 2_000) {
       lastReport = Date.now();
       report('cases');
     }
   }
-  const runEnd = await dbClock();
+  const runEnd = await boundary();
   report('cases');
 
   // Map the database's stamps of each wave onto its simulated instant (see the file's comment).
@@ -791,13 +815,14 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     // triggers stay out of a change that only puts the history's own stamps on its clock.
     await sql.query("SET LOCAL session_replication_role = 'replica'");
     await sql.query('SET LOCAL statement_timeout = 0');
-    await sql.query('CREATE TEMP TABLE history_clock (real_from timestamptz PRIMARY KEY, real_to timestamptz NOT NULL, sim_at timestamptz NOT NULL) ON COMMIT DROP');
+    await sql.query('CREATE TEMP TABLE history_clock (real_from timestamptz NOT NULL, real_to timestamptz NOT NULL, sim_at timestamptz NOT NULL) ON COMMIT DROP');
     const realTo = clockMap.map((_, n) => clockMap[n + 1]?.realFrom ?? runEnd);
     await sql.query('INSERT INTO history_clock SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::timestamptz[])', [
       clockMap.map((w) => w.realFrom),
       realTo,
       clockMap.map((w) => new Date(w.simAt).toISOString()),
     ]);
+    await sql.query('CREATE INDEX ON history_clock (real_from)');
     const columns = await sql.query<{ table_name: string; column_name: string }>(
       `SELECT c.table_name, c.column_name FROM information_schema.columns c
          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
