@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { isProductionMode } from './auth/keyring';
 import { defaultDataDir, openDatabase } from './db/open';
 import { demoIds, demoOperators, demoPassword, seedDemo } from './demo/seed';
+import { demoSliceStart, generateDemoSlice } from './demo/history';
+import type { ServerKeys } from './auth/keyring';
 import { deploymentSettings } from './deployment';
 import { prepareServer } from './server-state';
 import { migrate } from './db/migrate';
@@ -50,12 +52,25 @@ async function main(): Promise<void> {
   }
   const db = await openDatabase();
   console.log(`CoverDesk sync server — database: ${db.kind === 'pglite' ? `embedded PGlite in ${db.location}` : `PostgreSQL ${db.location}`}`);
+  // The demo is seeded before the audit chainer starts: on the first start, with a slice of history
+  // (demo/history.ts) whose audit entries go on the simulated clock before they are linked.
+  let seeded: { created: boolean } | null = null;
+  const seedWithHistory = async (keys: ServerKeys) => {
+    seeded = await seedDemo(db, { nationalIdKey: keys.nationalId.current.key, now: () => new Date(demoSliceStart(new Date())) });
+    if (!seeded.created) return;
+    const started = Date.now();
+    const slice = await generateDemoSlice(db, keys);
+    console.log(
+      `Demo history: ${slice.cases} cases at ${slice.hospitals} hospitals from ${slice.from.slice(0, 10)} to ${slice.to.slice(0, 10)} (${slice.commands} commands, ${((Date.now() - started) / 1000).toFixed(1)} s).`,
+    );
+  };
   const state = await prepareServer(db, {
     ...(demoKeyFile ? { demoKeyFile } : {}),
     anchorFile,
     anchorIntervalMs,
     migrations: migrationUrl ? 'check' : 'run',
     foldKpisEveryMs: 2_000,
+    ...(isDemo ? { beforeAuditWork: seedWithHistory } : {}),
   });
   console.log(`Server keys: ${state.keys.source}.`);
   if (state.auditRekeyed)
@@ -73,9 +88,8 @@ async function main(): Promise<void> {
       );
   }
   if (isDemo) {
-    const seeded = await seedDemo(db, { nationalIdKey: state.nationalIdKey });
     await state.reloadScheme();
-    console.log(seeded.created ? 'Demo scheme created.' : 'Demo scheme already present.');
+    console.log((seeded as { created: boolean } | null)?.created ? 'Demo scheme created.' : 'Demo scheme already present.');
   }
   // A database holding the demo scheme is a demo, however the server was started (`npm start`,
   // then `npm run server` on the same data): its one-time codes stay readable at /dev/sms. A real

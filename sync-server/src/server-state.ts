@@ -47,6 +47,12 @@ export async function prepareServer(
     migrations?: 'run' | 'check';
     /** Fold the revenue-cycle deltas into their facts this often (kpis/fold.ts); off unless given (main.ts gives it). */
     foldKpisEveryMs?: number;
+    /**
+     * Work on the migrated database before the audit chainer starts (the demo's seed and its slice
+     * of history, demo/history.ts, which must put its audit entries on the simulated clock before
+     * they are linked).
+     */
+    beforeAuditWork?: (keys: ServerKeys) => Promise<void>;
   } = {},
 ): Promise<ServerState> {
   const env = options.env ?? process.env;
@@ -58,6 +64,7 @@ export async function prepareServer(
     if (pending.length > 0)
       throw new Error(`The database lacks migrations ${pending.join(', ')}: run them under the owner role (MIGRATION_DATABASE_URL) first.`);
   } else await migrate(db);
+  await options.beforeAuditWork?.(keys);
   let scheme: SchemeRow | null = null;
   const reloadScheme = async () => {
     const [row] = await db.query<SchemeRow>('SELECT * FROM schemes WHERE is_current');

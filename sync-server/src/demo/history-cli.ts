@@ -49,11 +49,14 @@ async function main(): Promise<number> {
   };
   const db = await openDatabase();
   try {
-    console.log(`History: ${options.months} months, ${options.hospitals} hospitals, ${options.patientsPerMonth} patients a month, seed ${options.seed}, into ${db.kind} ${db.location}`);
+    console.log(
+      `History: ${options.months} months, ${options.hospitals} hospitals, ${options.patientsPerMonth} patients a month, seed ${options.seed}, into ${db.kind} ${db.location}`,
+    );
     await migrate(db);
     // A loader does not wait for each commit's WAL flush (on this database only, while it fills): a
     // crash loses the run either way, since a database with cases is refused and filled afresh.
-    if (db.kind === 'postgres') await db.query(`ALTER DATABASE "${(await db.query<{ name: string }>('SELECT current_database() AS name'))[0]!.name}" SET synchronous_commit = off`);
+    if (db.kind === 'postgres')
+      await db.query(`ALTER DATABASE "${(await db.query<{ name: string }>('SELECT current_database() AS name'))[0]!.name}" SET synchronous_commit = off`);
     const summary = await generateHistory(db, {
       ...options,
       keys,
@@ -65,11 +68,23 @@ async function main(): Promise<number> {
       },
     });
     const violations = await moneyInvariantViolations(db);
-    console.log(`\nHistory from ${summary.from} to ${summary.to}: ${summary.hospitals} hospitals, ${summary.families} families, ${summary.cases} cases, ${summary.commands} commands in ${(summary.elapsedMs / 1000).toFixed(1)} s.`);
-    console.log('Answers:', Object.entries(summary.answers).sort().map(([k, v]) => `${k}: ${v}`).join(', '));
+    console.log(
+      `\nHistory from ${summary.from} to ${summary.to}: ${summary.hospitals} hospitals, ${summary.families} families, ${summary.cases} cases, ${summary.commands} commands in ${(summary.elapsedMs / 1000).toFixed(1)} s.`,
+    );
+    console.log(
+      'Answers:',
+      Object.entries(summary.answers)
+        .sort()
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+    );
     console.log(`Audit entries linked: ${summary.auditEntriesLinked}. Check the chain with npm run audit:verify.`);
     if (summary.unexpected.length > 0) console.log(`Unexpected answers (${summary.unexpected.length}):\n  ${summary.unexpected.slice(0, 20).join('\n  ')}`);
-    console.log(violations.length === 0 ? 'Money invariants hold for every family-year.' : `Money invariants BROKEN:\n  ${violations.map((v) => `${v.family_id} ${v.policy_year}: ${v.problem}`).join('\n  ')}`);
+    console.log(
+      violations.length === 0
+        ? 'Money invariants hold for every family-year.'
+        : `Money invariants BROKEN:\n  ${violations.map((v) => `${v.family_id} ${v.policy_year}: ${v.problem}`).join('\n  ')}`,
+    );
     mkdirSync('bench-results', { recursive: true });
     writeFileSync(
       'bench-results/history.json',
@@ -78,7 +93,10 @@ async function main(): Promise<number> {
     console.log('Wrote bench-results/history.json');
     return violations.length === 0 && summary.unexpected.length === 0 ? 0 : 1;
   } finally {
-    if (db.kind === 'postgres') await db.query(`ALTER DATABASE "${(await db.query<{ name: string }>('SELECT current_database() AS name'))[0]!.name}" RESET synchronous_commit`).catch(() => undefined);
+    if (db.kind === 'postgres')
+      await db
+        .query(`ALTER DATABASE "${(await db.query<{ name: string }>('SELECT current_database() AS name'))[0]!.name}" RESET synchronous_commit`)
+        .catch(() => undefined);
     await db.close();
   }
 }

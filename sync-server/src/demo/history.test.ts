@@ -13,7 +13,14 @@ import { snapshotDatabase } from '../testing/snapshot';
 import { generateHistory, HistoryRefusal, moneyInvariantViolations, type HistoryOptions, type HistorySummary } from './history';
 
 // Ends four days into 2026: the week crosses the demo scheme's policy-year roll-over (1 January, India).
-const week = { months: 0, days: 7, hospitals: 2, patientsPerMonth: 150, end: new Date('2026-01-04T06:00:00Z'), keys: testServerKeys } satisfies Partial<HistoryOptions>;
+const week = {
+  months: 0,
+  days: 7,
+  hospitals: 2,
+  patientsPerMonth: 150,
+  end: new Date('2026-01-04T06:00:00Z'),
+  keys: testServerKeys,
+} satisfies Partial<HistoryOptions>;
 
 /** What the history decided, in an order that does not depend on row ids: amounts, states and times to the minute. */
 async function historyDigest(db: Database): Promise<Record<string, string>> {
@@ -31,7 +38,9 @@ async function historyDigest(db: Database): Promise<Record<string, string>> {
     familyYears: 'SELECT family_id, policy_year, cover, committed FROM family_years',
   };
   for (const [name, query] of Object.entries(queries)) {
-    const [row] = await db.query<{ count: number; digest: string | null }>(`SELECT count(*)::int AS count, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM (${query}) t`);
+    const [row] = await db.query<{ count: number; digest: string | null }>(
+      `SELECT count(*)::int AS count, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM (${query}) t`,
+    );
     parts[name] = `${row?.count ?? 0}:${row?.digest ?? '-'}`;
   }
   return parts;
@@ -65,7 +74,7 @@ describe.each(availableBackends)('demo:history on %s', (backend) => {
     expect(summary.answers['submit-claim 200']).toBeGreaterThan(5);
   });
 
-  it('keeps the money invariants of every family-year (the scenario tests\' check)', async () => {
+  it("keeps the money invariants of every family-year (the scenario tests' check)", async () => {
     expect(await moneyInvariantViolations(first.db)).toEqual([]);
     const rows = await moneyConsistency(first);
     expect(rows.length).toBeGreaterThan(100);

@@ -211,9 +211,10 @@ async function registerFamilies(db: Database, options: HistoryOptions, cases: nu
   const members: MemberRef[] = [];
   const nationalIdKey = options.keys.nationalId.current.key;
   let familyIndex = 0;
-  while (members.length < Math.ceil(cases * 1.1) + 8) {
+  const wanted = Math.ceil(cases * 1.1) + 8;
+  while (members.length < wanted) {
     const batch = { families: [] as unknown[][], members: [] as unknown[][] };
-    for (let n = 0; n < 2_000; n += 1) {
+    for (let n = 0; n < 2_000 && members.length < wanted; n += 1) {
       familyIndex += 1;
       const familyId = historyUuid(options.seed, 'family', familyIndex);
       const roll = random();
@@ -482,8 +483,10 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   const yearStart = Date.parse(`${schemeRow.policy_year}-${String(schemeRow.year_start_month).padStart(2, '0')}-01T00:00:00+05:30`);
   if (startMs < yearStart) startMs = Math.ceil(yearStart / gridMs) * gridMs;
   if (startMs >= endMs)
-    throw new HistoryRefusal('scheme-year-ahead', `The scheme's open policy year (${schemeRow.policy_year}) starts after the history would end: nothing to generate.`);
-  const spanMs = endMs - startMs;
+    throw new HistoryRefusal(
+      'scheme-year-ahead',
+      `The scheme's open policy year (${schemeRow.policy_year}) starts after the history would end: nothing to generate.`,
+    );
   const admitUntil = endMs - (options.quietDays ?? 0) * dayMs;
   const casesPlanned = Math.max(0, Math.round((options.patientsPerMonth * Math.max(0, admitUntil - startMs)) / (30.44 * dayMs)));
   const registeredAt = new Date(startMs - 400 * dayMs);
@@ -560,23 +563,42 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     // which the health authority clears the next working day.
     if (admitted.flaggedForReview === true)
       caseEvent(plan, at(simNow + dayMs + plan.random() * 6 * hourMs), async () => {
-        expectOk(await send(payers.ha, 'review-override', { caseId: plan.caseId, note: 'Identity checked against the health card on file.' }, plan.caseId), 'review-override');
+        expectOk(
+          await send(payers.ha, 'review-override', { caseId: plan.caseId, note: 'Identity checked against the health card on file.' }, plan.caseId),
+          'review-override',
+        );
       });
     caseEvent(plan, at(simNow + 10 * minuteMs + plan.random() * hourMs), requestPreauth(plan));
   };
 
   const requestPreauth = (plan: CasePlan) => async () => {
     const body = plan.isUnspecified
-      ? { caseId: plan.caseId, packageCode: plan.packageCode, estimatedAmount: plan.amount, clinicalNote: 'Procedure outside the catalogue; estimate attached.' }
+      ? {
+          caseId: plan.caseId,
+          packageCode: plan.packageCode,
+          estimatedAmount: plan.amount,
+          clinicalNote: 'Procedure outside the catalogue; estimate attached.',
+        }
       : { caseId: plan.caseId, packageCode: plan.packageCode };
     if (!expectOk(await send(plan.hospital.medco, 'request-preauth', body, plan.caseId), 'request-preauth')) return;
     if (plan.isUnspecified) {
       caseEvent(plan, at(simNow + logNormal(plan.random, 20 * hourMs)), async () => {
         const recommended = Math.round((plan.amount * (80 + Math.floor(plan.random() * 21))) / 100);
-        if (!expectOk(await send(payers.mc, 'recommend-preauth', { caseId: plan.caseId, recommendedAmount: recommended, reason: 'Committee reviewed the estimate.' }, plan.caseId), 'recommend-preauth'))
+        if (
+          !expectOk(
+            await send(
+              payers.mc,
+              'recommend-preauth',
+              { caseId: plan.caseId, recommendedAmount: recommended, reason: 'Committee reviewed the estimate.' },
+              plan.caseId,
+            ),
+            'recommend-preauth',
+          )
+        )
           return;
         caseEvent(plan, at(simNow + logNormal(plan.random, 5 * hourMs)), async () => {
-          if (!expectOk(await send(payers.admin, 'approve-unspecified', { caseId: plan.caseId, decision: 'approve' }, plan.caseId), 'approve-unspecified')) return;
+          if (!expectOk(await send(payers.admin, 'approve-unspecified', { caseId: plan.caseId, decision: 'approve' }, plan.caseId), 'approve-unspecified'))
+            return;
           caseEvent(plan, at(simNow + hourMs), treat(plan));
         });
       });
@@ -596,13 +618,19 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     if (!expectOk(await send(payers.ppd, 'decide-preauth', body, `${plan.caseId}:${wasQueried ? 2 : 1}`), 'decide-preauth')) return;
     if (decision === 'query') {
       caseEvent(plan, at(simNow + logNormal(plan.random, 4 * hourMs)), async () => {
-        if (!expectOk(await send(plan.hospital.medco, 'respond-query', { caseId: plan.caseId, response: 'Reports attached.' }, plan.caseId), 'respond-query')) return;
+        if (!expectOk(await send(plan.hospital.medco, 'respond-query', { caseId: plan.caseId, response: 'Reports attached.' }, plan.caseId), 'respond-query'))
+          return;
         caseEvent(plan, at(simNow + logNormal(plan.random, 2 * hourMs)), decidePreauth(plan, true));
       });
     } else if (decision === 'reject') {
       caseEvent(plan, at(simNow + logNormal(plan.random, 3 * hourMs)), async () => {
         expectOk(
-          await send(plan.hospital.medco, 'cancel-case', { caseId: plan.caseId, reason: 'Pre-authorization rejected; patient moved to general ward.' }, plan.caseId),
+          await send(
+            plan.hospital.medco,
+            'cancel-case',
+            { caseId: plan.caseId, reason: 'Pre-authorization rejected; patient moved to general ward.' },
+            plan.caseId,
+          ),
           'cancel-case',
         );
       });
@@ -616,7 +644,12 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     const bookings: { id: string; amount: number }[] = [];
     const book = async (n: number, itemCode: string, description: string, unitPrice: number, quantity = 1) => {
       const bookingId = historyUuid(options.seed, 'booking', plan.index, n);
-      if (expectOk(await send(plan.hospital.medco, 'add-booking', { bookingId, caseId: plan.caseId, itemCode, description, quantity, unitPrice }, bookingId), 'add-booking'))
+      if (
+        expectOk(
+          await send(plan.hospital.medco, 'add-booking', { bookingId, caseId: plan.caseId, itemCode, description, quantity, unitPrice }, bookingId),
+          'add-booking',
+        )
+      )
         bookings.push({ id: bookingId, amount: unitPrice * quantity });
     };
     await book(1, plan.packageCode, 'Package as pre-authorized', packageAmount);
@@ -634,7 +667,17 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       const enhancementId = historyUuid(options.seed, 'enhancement', plan.index);
       const requested = (5_000 + Math.floor(plan.random() * 25_000)) * 100;
       caseEvent(plan, at(admittedAt + stayMs / 4), async () => {
-        if (!expectOk(await send(plan.hospital.medco, 'request-enhancement', { enhancementId, caseId: plan.caseId, amount: requested, reason: 'Complication needing a longer stay.' }, enhancementId), 'request-enhancement'))
+        if (
+          !expectOk(
+            await send(
+              plan.hospital.medco,
+              'request-enhancement',
+              { enhancementId, caseId: plan.caseId, amount: requested, reason: 'Complication needing a longer stay.' },
+              enhancementId,
+            ),
+            'request-enhancement',
+          )
+        )
           return;
         // Decided before the discharge (a discharge cancels a pending enhancement).
         caseEvent(plan, at(simNow + Math.min(logNormal(plan.random, 3 * hourMs), stayMs / 4)), async () => {
@@ -676,24 +719,31 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   };
 
   const settlePatient = (plan: CasePlan) => async () => {
-    const [account] = await db.query<{ due: number }>('SELECT (charged - (paid - refunded) - secondary)::bigint AS due FROM patient_accounts WHERE case_id = $1', [
-      plan.caseId,
-    ]);
+    const [account] = await db.query<{ due: number }>(
+      'SELECT (charged - (paid - refunded) - secondary)::bigint AS due FROM patient_accounts WHERE case_id = $1',
+      [plan.caseId],
+    );
     const due = Number(account?.due ?? 0);
     if (due <= 0 || plan.patientPays === 'none') return;
     const amount = plan.patientPays === 'all' ? due : Math.max(1, Math.floor(due / 2));
     const paymentId = historyUuid(options.seed, 'patient-payment', plan.index);
     const reference = plan.method === 'card' ? `AP${paymentId.slice(0, 6).toUpperCase()}` : plan.method === 'upi' ? `UPI${paymentId.slice(0, 10)}` : undefined;
     expectOk(
-      await send(plan.hospital.medco, 'take-payment', { paymentId, caseId: plan.caseId, amount, method: plan.method, ...(reference ? { reference } : {}) }, paymentId),
+      await send(
+        plan.hospital.medco,
+        'take-payment',
+        { paymentId, caseId: plan.caseId, amount, method: plan.method, ...(reference ? { reference } : {}) },
+        paymentId,
+      ),
       'take-payment',
     );
   };
 
   const adjudicate = (plan: CasePlan, claimId: string, name: 'process-claim' | 'verify-claim') => async () => {
-    const lines = await db.query<{ booking_id: string; payer_amount: number }>('SELECT booking_id, payer_amount FROM claim_lines WHERE claim_id = $1 ORDER BY booking_id', [
-      claimId,
-    ]);
+    const lines = await db.query<{ booking_id: string; payer_amount: number }>(
+      'SELECT booking_id, payer_amount FROM claim_lines WHERE claim_id = $1 ORDER BY booking_id',
+      [claimId],
+    );
     const reason = denialReasons[plan.index % denialReasons.length]!;
     const decisions = lines.map((line, n) => {
       const payer = Number(line.payer_amount);
@@ -701,7 +751,12 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       if (plan.adjudication === 'deny-line' && n === lines.length - 1 && lines.length > 1)
         return { bookingId: line.booking_id, decision: 'deny' as const, reasonCode: reason };
       if (plan.adjudication === 'partial-line' && n === 0 && payer > 100)
-        return { bookingId: line.booking_id, decision: 'partial' as const, approvedAmount: Math.floor((payer * 8) / 10), reasonCode: 'tariff-exceeded' as const };
+        return {
+          bookingId: line.booking_id,
+          decision: 'partial' as const,
+          approvedAmount: Math.floor((payer * 8) / 10),
+          reasonCode: 'tariff-exceeded' as const,
+        };
       return { bookingId: line.booking_id, decision: 'full' as const };
     });
     const principal = name === 'process-claim' ? payers.cex : payers.cpd;
@@ -734,9 +789,10 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
             for (const id of claimIds) waiting.delete(id);
             const paymentId = historyUuid(options.seed, 'payment', hospital.id, when);
             const deductions = digest(paymentId)[0]! < 26 ? 1 : 0; // about one run in ten withholds tax
-            const [sum] = await db.query<{ approved: number }>('SELECT COALESCE(sum(approved_amount), 0)::bigint AS approved FROM claims WHERE id = ANY($1::uuid[])', [
-              claimIds,
-            ]);
+            const [sum] = await db.query<{ approved: number }>(
+              'SELECT COALESCE(sum(approved_amount), 0)::bigint AS approved FROM claims WHERE id = ANY($1::uuid[])',
+              [claimIds],
+            );
             const body = { paymentId, claimIds, ...(deductions ? { deductions: Math.floor(Number(sum?.approved ?? 0) / 50) } : {}) };
             expectOk(await send(payers.aco, 'approve-payment', body, paymentId), 'approve-payment');
           },
@@ -750,7 +806,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   const caseTimes: number[] = [];
   const arrivals = generator(options.seed, 'arrivals');
   for (let index = 0; index < casesPlanned; index += 1) {
-    const day = startMs + Math.floor((index / casesPlanned) * (admitUntil - startMs) / dayMs) * dayMs;
+    const day = startMs + Math.floor(((index / casesPlanned) * (admitUntil - startMs)) / dayMs) * dayMs;
     const hour = 3 + arrivals() * 14 + (arrivals() < 0.15 ? 6 : 0); // mostly 08:30-22:30 in India
     caseTimes.push(Math.max(startMs, Math.min(admitUntil, Math.ceil((day + hour * hourMs) / gridMs) * gridMs)));
   }
@@ -767,7 +823,8 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   // The waves. Each records its real interval, as the database's clock reads it, for the mapping.
   const concurrency = options.concurrency ?? (db.kind === 'pglite' ? 1 : 8);
   const clockMap: { realFrom: string; simAt: number }[] = [];
-  const dbClock = async () => (await db.query<{ at: string }>("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at"))[0]!.at;
+  const dbClock = async () =>
+    (await db.query<{ at: string }>('SELECT to_char(clock_timestamp() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS at'))[0]!.at;
   // A wave's boundary is read after its last command has committed. PGlite's clock ticks in whole
   // milliseconds: wait for it to move on, so that no stamp of a wave equals the next one's start.
   const boundary = async () => {
@@ -815,7 +872,9 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     // triggers stay out of a change that only puts the history's own stamps on its clock.
     await sql.query("SET LOCAL session_replication_role = 'replica'");
     await sql.query('SET LOCAL statement_timeout = 0');
-    await sql.query('CREATE TEMP TABLE history_clock (real_from timestamptz NOT NULL, real_to timestamptz NOT NULL, sim_at timestamptz NOT NULL) ON COMMIT DROP');
+    await sql.query(
+      'CREATE TEMP TABLE history_clock (real_from timestamptz NOT NULL, real_to timestamptz NOT NULL, sim_at timestamptz NOT NULL) ON COMMIT DROP',
+    );
     const realTo = clockMap.map((_, n) => clockMap[n + 1]?.realFrom ?? runEnd);
     await sql.query('INSERT INTO history_clock SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::timestamptz[])', [
       clockMap.map((w) => w.realFrom),
@@ -865,6 +924,24 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   };
   report('done');
   return summary;
+}
+
+/**
+ * The slice `npm start` loads with the demo scheme on its first start, so the dashboards have
+ * months to chart: 45 days ending now, admissions stopping 14 days before (so nearly every case
+ * has ended and the work queues hold the demo's own cases, not history's), hospitals A and B and
+ * two more, on a one-hour grid (fewer waves on the embedded database). Not before the demo's
+ * policy year: the demo is seeded with the year of the slice's first day.
+ */
+export const demoSlice = { days: 45, hospitals: 4, patientsPerMonth: 60, quietDays: 14, gridMinutes: 60, seed: 2026 } as const;
+
+/** The first instant of the demo slice for a start at `now`. */
+export function demoSliceStart(now: Date): number {
+  return now.getTime() - demoSlice.days * dayMs;
+}
+
+export async function generateDemoSlice(db: Database, keys: ServerKeys): Promise<HistorySummary> {
+  return generateHistory(db, { ...demoSlice, months: 0, keys });
 }
 
 /**
