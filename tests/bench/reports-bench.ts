@@ -1,0 +1,236 @@
+/**
+ * `npm run bench:reports` — every dashboard report query on a year of history (issue 15, "Data and
+ * speed"), each against the same figure computed by a plain SQL query written for that one number
+ * on the same database, reported as a ratio of medians (and of 99th percentiles). Not a test: it
+ * prints a table and writes bench-results/reports.json. No time is asserted; the figures of the two
+ * sides are compared and a disagreement is printed (and makes the exit code 1).
+ *
+ * The history: a PostgreSQL database (default `coverdesk_history` next to DATABASE_URL) filled by
+ * `npm run demo:history`; with `--generate` this bench fills it when it has no cases (12 months, 50
+ * hospitals, 10,000 patients a month × `--scale`; that takes hours at full scale on 2 cores, see
+ * bench-results/history.json). `--scale 10` uses `coverdesk_history_x10`.
+ * Options: --database NAME, --scale N, --generate, --months, --hospitals, --patients, --runs (30).
+ *
+ * Report queries benched: what exists on main — the turnaround report (scheme and one hospital),
+ * the patient receivables and the payment reconciliation. The revenue-cycle KPI queries (days in
+ * A/R, aging, collection, denial and clean-claim rates) and the time to show the dashboard in
+ * Chromium are not here yet: their code and the dashboard UI had not landed when this was written.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { OperatorId } from '../../sync-server/domain/ids';
+import type { Principal } from '../../sync-server/src/auth/tokens';
+import { isProductionMode, loadServerKeys } from '../../sync-server/src/auth/keyring';
+import type { Database } from '../../sync-server/src/db/database';
+import { defaultDataDir } from '../../sync-server/src/db/open';
+import { migrate } from '../../sync-server/src/db/migrate';
+import { openPostgres } from '../../sync-server/src/db/postgres';
+import { generateHistory } from '../../sync-server/src/demo/history';
+import { paymentReconciliation } from '../../sync-server/src/queries/reads';
+import { turnaroundReport } from '../../sync-server/src/queries/turnaround';
+import { patientReceivables } from '../../sync-server/src/settlement/reads';
+
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Figure {
+  readonly name: string;
+  /** The dashboard's own query (the function its route calls), reduced to the figure compared. */
+  readonly dashboard: () => Promise<unknown>;
+  /** One plain SQL statement for that figure alone. */
+  readonly plain: () => Promise<unknown>;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+async function timed(run: () => Promise<unknown>, runs: number): Promise<{ p50: number; p99: number; value: unknown }> {
+  let value: unknown = null;
+  for (let warm = 0; warm < 2; warm += 1) value = await run();
+  const samples: number[] = [];
+  for (let n = 0; n < runs; n += 1) {
+    const started = performance.now();
+    value = await run();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), value };
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      database: { type: 'string' },
+      scale: { type: 'string', default: '1' },
+      generate: { type: 'boolean', default: false },
+      months: { type: 'string', default: '12' },
+      hospitals: { type: 'string', default: '50' },
+      patients: { type: 'string', default: '10000' },
+      runs: { type: 'string', default: '30' },
+    },
+  });
+  const scale = Number(values.scale);
+  const runs = Number(values.runs);
+  if (!(Number.isInteger(scale) && scale >= 1 && Number.isInteger(runs) && runs >= 1))
+    throw new Error('usage: npm run bench:reports -- [--database NAME] [--scale 1|10] [--generate] [--runs 30]');
+  const name = values.database ?? (scale === 1 ? 'coverdesk_history' : `coverdesk_history_x${scale}`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`--database must be a plain database name, not "${name}"`);
+  const base = process.env.DATABASE_URL!;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  if (!exists && values.generate) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  if (!exists && !values.generate) {
+    console.log(
+      `No database ${name}: fill one with DATABASE_URL=…/${name} npm run demo:history -- --months 12, or run this bench with --generate (12 months at the first seed's scale × ${scale}).`,
+    );
+    return 2;
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db: Database = openPostgres(url.toString(), { maxConnections: 8 });
+  try {
+    await migrate(db);
+    const [counts] = await db.query<{ cases: number }>('SELECT count(*)::int AS cases FROM cases');
+    if ((counts?.cases ?? 0) === 0) {
+      if (!values.generate) {
+        console.log(`The database ${name} has no cases: fill it with npm run demo:history, or run this bench with --generate.`);
+        return 2;
+      }
+      const keys = loadServerKeys(
+        process.env,
+        isProductionMode(process.env) ? {} : { demoKeyFile: join(process.env.COVERDESK_DATA_DIR ?? defaultDataDir, '..', 'server-keys.json') },
+      );
+      await generateHistory(db, {
+        months: Number(values.months),
+        hospitals: Number(values.hospitals),
+        patientsPerMonth: Number(values.patients) * scale,
+        seed: 2026,
+        keys,
+        onProgress: (p) =>
+          console.log(`[history ${(p.elapsedMs / 1000).toFixed(0)} s] ${p.phase} ${p.simulatedAt.slice(0, 10)} cases ${p.casesAdmitted}/${p.casesPlanned}`),
+      });
+    }
+    const [size] = await db.query<{ cases: number; claims: number; audit: number; payments: number; hospitals: number; from: Date; to: Date }>(
+      `SELECT (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM claims)::int AS claims, (SELECT count(*) FROM audit_log)::int AS audit,
+              (SELECT count(*) FROM payments)::int AS payments, (SELECT count(*) FROM hospitals)::int AS hospitals,
+              (SELECT min(admitted_at) FROM cases) AS from, (SELECT max(at) FROM audit_log) AS to`,
+    );
+    const from = new Date(size!.from);
+    const asOf = new Date(new Date(size!.to).getTime() + 60_000);
+    const [ha] = await db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'ha'");
+    const [aco] = await db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'aco'");
+    const [busiest] = await db.query<{ id: string; code: string }>(
+      'SELECT h.id, h.code FROM hospitals h JOIN claims c ON c.hospital_id = h.id GROUP BY h.id, h.code ORDER BY count(*) DESC, h.code LIMIT 1',
+    );
+    const haPrincipal: Principal = { operatorId: ha!.id as OperatorId, roles: ['HA'], hospitalId: null };
+    const acoPrincipal: Principal = { operatorId: aco!.id as OperatorId, roles: ['ACO'], hospitalId: null };
+    const period = { from, to: asOf, asOf };
+
+    // Claim processing (CEX) completed in the period, and its mean in minutes, straight from the
+    // audit trail: the first claim-processed after each claim-submitted.
+    const plainProcessing = async (hospitalId: string | null) => {
+      const [row] = await db.query<{ completed: number; average_seconds: number | null }>(
+        `SELECT count(*)::int AS completed, avg(extract(epoch FROM d.at - s.at))::double precision AS average_seconds
+           FROM audit_log s
+           JOIN claims k ON k.id::text = s.entity_id
+           JOIN LATERAL (SELECT a.at FROM audit_log a WHERE a.entity_id = s.entity_id AND a.id > s.id AND a.action = 'claim-processed' ORDER BY a.id LIMIT 1) d ON true
+          WHERE s.action = 'claim-submitted' AND s.entity_type = 'claim' AND d.at >= $1 AND d.at < $2 AND ($3::uuid IS NULL OR k.hospital_id = $3)`,
+        [from, asOf, hospitalId],
+      );
+      return { completed: row?.completed ?? 0, averageMinutes: row?.average_seconds == null ? null : Math.round((row.average_seconds / 60) * 100) / 100 };
+    };
+    const reportProcessing = async (hospitalCode?: string) => {
+      const report = await turnaroundReport(db, haPrincipal, { ...period, ...(hospitalCode ? { hospitalCode } : {}) });
+      const stage = report.stages.find((s) => s.stage === 'claim-processing')!;
+      return { completed: stage.completed, averageMinutes: stage.averageMinutes };
+    };
+    const figures: Figure[] = [
+      { name: 'turnaround, scheme (CEX completed, mean)', dashboard: () => reportProcessing(), plain: () => plainProcessing(null) },
+      { name: `turnaround, hospital ${busiest!.code}`, dashboard: () => reportProcessing(busiest!.code), plain: () => plainProcessing(busiest!.id) },
+      {
+        name: 'patient receivables (total owed)',
+        dashboard: async () => (await patientReceivables(db, acoPrincipal, asOf)).totalOwed,
+        plain: async () =>
+          Number(
+            (
+              await db.query<{ owed: number }>(
+                'SELECT COALESCE(sum(charged - (paid - refunded) - secondary), 0)::bigint AS owed FROM patient_accounts WHERE charged - (paid - refunded) - secondary > 0',
+              )
+            )[0]?.owed ?? 0,
+          ),
+      },
+      {
+        name: 'reconciliation (net paid)',
+        dashboard: async () => ((await paymentReconciliation(db)) as { totals: { netPaid: number } }).totals.netPaid,
+        plain: async () => Number((await db.query<{ paid: number }>('SELECT COALESCE(sum(net_paid), 0)::bigint AS paid FROM payments'))[0]?.paid ?? 0),
+      },
+    ];
+
+    const rows: Record<string, unknown>[] = [];
+    let disagreements = 0;
+    for (const figure of figures) {
+      const dashboard = await timed(figure.dashboard, runs);
+      const plain = await timed(figure.plain, runs);
+      const agree = JSON.stringify(dashboard.value) === JSON.stringify(plain.value);
+      if (!agree) disagreements += 1;
+      rows.push({
+        query: figure.name,
+        'dashboard p50 ms': round(dashboard.p50),
+        'dashboard p99 ms': round(dashboard.p99),
+        'plain p50 ms': round(plain.p50),
+        'plain p99 ms': round(plain.p99),
+        'ratio p50': round(dashboard.p50 / plain.p50),
+        'ratio p99': round(dashboard.p99 / plain.p99),
+        figure: JSON.stringify(dashboard.value),
+        agree: agree ? 'yes' : `NO (plain: ${JSON.stringify(plain.value)})`,
+      });
+    }
+    // The whole dashboard as a page asks for it: every report at once.
+    const whole = await timed(() => Promise.all(figures.map((f) => f.dashboard())), Math.max(5, Math.floor(runs / 3)));
+    console.log(
+      `\nReports on ${name}: ${size!.cases} cases, ${size!.claims} claims, ${size!.payments} payments, ${size!.audit} audit entries, ${size!.hospitals} hospitals (${from.toISOString().slice(0, 10)} to ${asOf.toISOString().slice(0, 10)}), ${runs} runs each, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}`,
+    );
+    console.table(rows);
+    console.log(`Whole dashboard (${figures.length} reports at once): p50 ${round(whole.p50)} ms, p99 ${round(whole.p99)} ms.`);
+    console.log('Not measured yet: the revenue-cycle KPI queries and the time to show the dashboard in Chromium (not landed when this bench was written).');
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync(
+      'bench-results/reports.json',
+      `${JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          database: name,
+          scale,
+          size,
+          runs,
+          cpus: cpus().length,
+          loadAverage: loadavg()[0],
+          rows,
+          wholeDashboard: { p50Ms: round(whole.p50), p99Ms: round(whole.p99) },
+          notMeasured: ['revenue-cycle KPI queries (not landed)', 'time to show the dashboard in Chromium (no dashboard UI yet)'],
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log('wrote bench-results/reports.json');
+    return disagreements === 0 ? 0 : 1;
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(2);
+  },
+);
