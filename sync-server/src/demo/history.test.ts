@@ -106,6 +106,16 @@ describe.each(availableBackends)('demo:history on %s', (backend) => {
     expect(verdict.entries).toBe(summary.auditEntriesLinked);
   });
 
+  it("puts the revenue-cycle aggregates on the history's months, as a rebuild from the money rows does", async () => {
+    const months = await first.db.query<{ month: string; submitted: number }>(
+      // The scheme's rollup rows (every hospital, every package: NULL is "all", migration 045).
+      "SELECT to_char(month, 'YYYY-MM') AS month, sum(submitted_claims)::int AS submitted FROM kpi_month WHERE hospital_id IS NULL AND package_code IS NULL GROUP BY 1 HAVING sum(submitted_claims) <> 0 ORDER BY 1",
+    );
+    const [claims] = await first.db.query<{ count: number }>('SELECT count(*)::int AS count FROM claims');
+    expect(months.every((m) => m.month === '2025-12' || m.month === '2026-01')).toBe(true);
+    expect(months.reduce((sum, m) => sum + m.submitted, 0)).toBe(claims!.count);
+  });
+
   it('refuses a database that already has cases, writing nothing', async () => {
     const before = await snapshotDatabase(first.db);
     const refusal = await generateHistory(first.db, { ...week, seed: 7 }).catch((error: unknown) => error);
