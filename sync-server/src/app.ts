@@ -33,6 +33,7 @@ import { queueRoutes } from './http/queue-routes';
 import { settlementRoutes } from './settlement/routes';
 import { kpiRoutes } from './kpis/routes';
 import { fhirPlugin } from './fhir/plugin';
+import { countedSms, ServerMetrics } from './observability/metrics';
 
 export interface AppOptions {
   readonly db: Database;
@@ -65,9 +66,15 @@ export interface AppOptions {
   readonly addBookingVia?: 'database' | 'handler';
   /** The built renderer (console.html + assets) served at /console/; defaults to renderer/dist. */
   readonly consoleDir?: string;
+  /** Where this server's figures go (observability/metrics.ts); main.ts serves them on the metrics port. Default: a fresh registry. */
+  readonly metrics?: ServerMetrics;
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** This server's metrics (observability/metrics.ts). */
+    metrics: ServerMetrics;
+  }
   interface FastifyRequest {
     principal: Principal | null;
     /** Refused keys and text in the JSON body (strict-json.ts); set by the body parser, null without a JSON body. */
@@ -108,6 +115,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         });
       return send(reply, { kind: 'error', code: 'invalid-input', message: 'The address could not be read; check the link.' });
     },
+  });
+  const pool = options.db.pool;
+  const metrics =
+    options.metrics ??
+    new ServerMetrics({
+      ...(pool ? { pool: () => pool.stats() } : {}),
+      newestAuditAnchor: () => {
+        const lastAt = options.auditAnchors?.()?.lastAt;
+        return lastAt ? new Date(lastAt) : null;
+      },
+      now,
+    });
+  pool?.onWait((seconds) => metrics.poolWaitSeconds.observe(seconds));
+  app.decorate('metrics', metrics);
+  // Every answer by its route pattern (never the raw URL: ids stay out of the labels).
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpSeconds.observe(
+      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
   app.decorateRequest('principal', null);
   app.decorateRequest('bodyFindings', null);
@@ -203,13 +230,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const sms = options.sms ?? new DevelopmentSmsSink();
   const runner: RunnerDependencies = {
+    metrics,
     db: options.db,
     handlers,
     scheme: options.scheme,
     nationalIdKey: options.keys.nationalId.current.key,
     nationalIdLegacy: options.keys.nationalIdLegacy,
     biometricKeys: options.keys.biometric,
-    services: { now: options.clock ?? (() => new Date()), sms, otp: options.otpPolicy ?? defaultOtpPolicy },
+    services: { now: options.clock ?? (() => new Date()), sms: countedSms(sms, metrics), otp: options.otpPolicy ?? defaultOtpPolicy },
     ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
   };
   const afterCommit: AfterCommitServices = {
@@ -238,6 +266,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     notifier: options.notifier,
     consoleDir: options.consoleDir ?? defaultConsoleDir,
     now,
+    metrics,
     ...(options.after ? { after: options.after } : {}),
     authenticateOperator: auth.authenticateOperator,
     watchOperator: (operatorId, onChange) => auth.operatorStatus.watch(operatorId, onChange),

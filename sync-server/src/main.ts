@@ -15,6 +15,7 @@ import { migrate } from './db/migrate';
 import { runtimeRoleProblem } from './db/roles';
 import { ChangeNotifier } from './sync/notifier';
 import { startBreachWatcher } from './console/breach-watcher';
+import { startMetricsServer } from './observability/metrics-server';
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
@@ -111,6 +112,14 @@ async function main(): Promise<void> {
     logger: process.env.COVERDESK_LOG === '1',
   });
   await app.listen({ port, host });
+  // Prometheus figures on a port of their own (observability/): METRICS_PORT ("off" serves none; 0
+  // picks a free one) on METRICS_HOST (default loopback). Unset, it is Prometheus's usual 9464 for
+  // a server on the default port, and a free port beside a server given its own PORT (tests and
+  // the demo launcher start several servers on one machine); the banner names it.
+  const metricsPort = process.env.METRICS_PORT ?? (process.env.PORT === undefined ? '9464' : '0');
+  const metricsServer =
+    metricsPort === 'off' ? null : await startMetricsServer(app.metrics, { host: process.env.METRICS_HOST ?? '127.0.0.1', port: Number(metricsPort) });
+  if (metricsServer) console.log(`Metrics (Prometheus text format): ${metricsServer.url}`);
   // Turnaround clocks breach by the passing of time: look every 30 s and tell the owning roles.
   const breaches = startBreachWatcher({ db, notifier, onError: (error) => console.error('Service-level watch failed:', error) });
   console.log(
@@ -129,6 +138,7 @@ async function main(): Promise<void> {
     isStopping = true;
     console.log(`${signal}: finishing requests in flight and closing the database…`);
     await app.close();
+    await metricsServer?.close();
     await breaches.stop();
     await notifier.stop();
     await state.stop();

@@ -10,6 +10,7 @@ import { rollPolicyYear } from '../money/policy-year';
 import { currentScheme, type CommandContext, type CommandHandlers, type CommandServices, type SchemeRow } from './context';
 import { canonicalJson } from '../canonical-json';
 import { identifiedMemberAnswer, keptForReplay } from '../identity/identify-member';
+import type { ServerMetrics } from '../observability/metrics';
 
 export interface CommandOutcome {
   readonly status: number;
@@ -83,6 +84,8 @@ export interface RunnerDependencies {
    * runs both).
    */
   readonly addBookingVia?: 'database' | 'handler';
+  /** Counts and times every command (observability/metrics.ts); absent in tools that run commands without a server. */
+  readonly metrics?: ServerMetrics;
 }
 
 /** A business rejection on its way out of the transaction, to be stored on its own. */
@@ -252,6 +255,10 @@ export async function runCommand<N extends CommandName>(
   body: CommandBody<N>,
   principal: Principal,
 ): Promise<CommandOutcome> {
+  return deps.metrics ? deps.metrics.command(name, () => decideCommand(deps, name, body, principal)) : decideCommand(deps, name, body, principal);
+}
+
+async function decideCommand<N extends CommandName>(deps: RunnerDependencies, name: N, body: CommandBody<N>, principal: Principal): Promise<CommandOutcome> {
   const allowed = commandRoles[name];
   if (!principal.roles.some((role) => allowed.includes(role))) {
     throw fail('forbidden-role', `Your role (${principal.roles.join(', ')}) may not ${name.replace(/-/g, ' ')}; it needs ${allowed.join(' or ')}.`);

@@ -1,3 +1,4 @@
+import type { ServerMetrics } from '../observability/metrics';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -29,6 +30,8 @@ export interface ConsoleRouteOptions {
   /** The built renderer folder holding console.html and assets/ (renderer/dist). */
   readonly consoleDir: string;
   readonly now?: () => number;
+  /** Counts the open event streams (observability/metrics.ts). */
+  readonly metrics?: ServerMetrics;
   /**
    * Runs `task` once `delayMs` have passed on the server's clock, unless the returned function
    * cancels it first (an event stream's end when its token expires). Default: setTimeout; a test
@@ -199,7 +202,8 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
     async (request, reply) => {
       const principal = await operator(request);
       const exp = expiryOf(request);
-      const { response, onStop } = openPokeStream(request, reply, notifier);
+      const metrics = options.metrics;
+      const { response, onStop } = openPokeStream(request, reply, notifier, metrics && (() => metrics.streamOpened('console')));
       // A token revoked by sign-out or deactivation ends the stream: at once in this process, and
       // within a few seconds when another process ran the change (checked every 5 s).
       const recheck = (): void => {

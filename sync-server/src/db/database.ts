@@ -24,10 +24,18 @@ export interface TransactionSql extends Sql {
   flush<Row extends object = Record<string, unknown>>(finalText?: string, finalParams?: readonly SqlValue[]): Promise<Row[]>;
 }
 
+export interface DatabasePool {
+  stats(): { total: number; idle: number; waiting: number };
+  /** Called with how long each connection request waited (seconds), whether it got one or not. */
+  onWait(listener: (seconds: number) => void): void;
+}
+
 export interface Database extends Sql {
   readonly kind: 'postgres' | 'pglite';
   /** Where the data lives, for the start-up banner (never includes a password). */
   readonly location: string;
+  /** The connection pool, for the metrics (observability/metrics.ts); PGlite has none. */
+  readonly pool?: DatabasePool;
   /**
    * Run `work` in one READ COMMITTED transaction, flushing deferred writes before COMMIT.
    * `prelude` (parameterless SQL) is sent in the same round trip as BEGIN and its rows handed to

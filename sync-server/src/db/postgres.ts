@@ -39,7 +39,9 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
     options: `-c lock_timeout=${lockTimeoutMs} -c statement_timeout=${statementTimeoutMs} -c idle_in_transaction_session_timeout=60000`,
   });
   // A request waiting for a connection past poolWaitMs gets a typed error the server answers as 503.
+  const waitListeners: ((seconds: number) => void)[] = [];
   const connect = async (): Promise<pg.PoolClient> => {
+    const asked = performance.now();
     try {
       return await pool.connect();
     } catch (error) {
@@ -47,6 +49,9 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
       if (error instanceof Error && /timeout exceeded when trying to connect|connection terminated due to connection timeout/i.test(error.message))
         throw new DatabaseBusyError(poolWaitMs);
       throw error;
+    } finally {
+      const waited = (performance.now() - asked) / 1000;
+      for (const listener of waitListeners) listener(waited);
     }
   };
   // An idle client's error (e.g. the server restarted) must not crash the process: the pool drops it.
@@ -79,6 +84,10 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
   return {
     kind: 'postgres',
     location: url.toString(),
+    pool: {
+      stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      onWait: (listener) => void waitListeners.push(listener),
+    },
     query: async (text, params) => withClient((client) => run(client, text, params)),
     // Scripts are migrations and bulk set-up, not request work: no request time limits (RESET
     // returns the connection to its start-up limits, whatever the script did).

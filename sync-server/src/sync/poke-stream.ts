@@ -14,9 +14,10 @@ export interface PokeStream {
  * /console/feed/stream: `poke` (reason `connected`) at once — the reader resyncs on every
  * (re)connect — then `poke` (reason `changed`) after committed changes, coalesced over 25 ms so a
  * burst of commits is one poke, and a comment every 15 s so proxies keep the connection open.
- * The caller authenticates first; this takes over the reply.
+ * The caller authenticates first; this takes over the reply. `opened` is called once and its
+ * result when the stream stops (the open-streams gauge).
  */
-export function openPokeStream(request: FastifyRequest, reply: FastifyReply, notifier: ChangeNotifier): PokeStream {
+export function openPokeStream(request: FastifyRequest, reply: FastifyReply, notifier: ChangeNotifier, opened?: () => () => void): PokeStream {
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -35,9 +36,12 @@ export function openPokeStream(request: FastifyRequest, reply: FastifyReply, not
   }, 15_000);
   const stops: (() => void)[] = [];
   let isStopped = false;
+  // Counted as open (observability/metrics.ts) until it stops.
+  const closed = opened?.();
   const stop = (): void => {
     if (isStopped) return;
     isStopped = true;
+    closed?.();
     clearInterval(keepAlive);
     unsubscribe();
     for (const extra of stops) extra();

@@ -108,6 +108,7 @@ function pushOptions(request: FastifyRequest, count: number, bodyPath: (index: n
 
 export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptions): void {
   const { db, notifier } = options;
+  const metrics = options.runner.metrics;
   const biometricAtRest = options.runner.biometricKeys ?? null;
   const prefetch = new PullPrefetch();
   app.addHook('onClose', async () => prefetch.clear());
@@ -318,6 +319,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));
       if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
       await recordTemplates(db, principal.deskId, result);
+      metrics?.pulled(principal.deskId, result.documents.length, result.hasMore);
       // Sent as bytes: the rows go from PostgreSQL to the desk without being parsed and re-serialized
       // here (a Buffer payload skips the response serializer; the schema above still documents it,
       // and sync.test.ts checks answers against the contract).
@@ -347,6 +349,10 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         pushOptions(request, mutations.length, (index) => ['mutations', index, 'body']),
       );
       if (result.answers.some((a) => a.status === 200)) notifier.changed();
+      if (metrics) {
+        metrics.pushBatches.inc();
+        for (const answer of result.answers) metrics.pushMutations.inc({ status: String(answer.status) });
+      }
       return result;
     },
   );
@@ -608,7 +614,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     },
     async (request, reply) => {
       await desk(request);
-      openPokeStream(request, reply, notifier);
+      openPokeStream(request, reply, notifier, metrics && (() => metrics.streamOpened('desk')));
     },
   );
 }
