@@ -38,6 +38,7 @@ import { sql as turnaroundClocks } from './migrations/047-turnaround-clocks';
 import { sql as bankStatements } from './migrations/048-bank-statements';
 import { sql as kpiAggregates } from './migrations/045-kpi-aggregates';
 import { sql as secondaryClaimWithdrawals } from './migrations/043-secondary-claim-withdrawals';
+import { sql as kpiFoldBatches } from './migrations/046-kpi-fold-batches';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -87,6 +88,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 45, name: 'kpi-aggregates', sql: kpiAggregates },
   // 043 (issue 14, secondary claims withdrawn by reversals) landed after 045, 047 and 048 and runs after them.
   { version: 43, name: 'secondary-claim-withdrawals', sql: secondaryClaimWithdrawals },
+  // 046 (issue 15, KPI folds in batches) landed after 043 and runs after it.
+  { version: 46, name: 'kpi-fold-batches', sql: kpiFoldBatches },
 ];
 
 /**

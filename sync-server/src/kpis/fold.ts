@@ -1,14 +1,23 @@
 import type { Database } from '../db/database';
 
 /**
- * Fold the revenue-cycle deltas the money commands wrote (migration 045) into the fact tables.
- * One folder at a time across every server process (an advisory lock; a second caller folds
- * nothing and returns 0). Reports are exact without it (they add the deltas not yet folded); the
- * fold keeps them fast. Returns the number of delta rows folded.
+ * Fold the revenue-cycle deltas the money commands wrote (migration 045) into the fact tables, in
+ * transactions of at most `batchRows` deltas per table (migration 046: a bulk load's million deltas
+ * would outlive the statement timeout in one), until none is left or `maxBatches` ran. One folder
+ * at a time across every server process (an advisory lock; a second caller folds nothing and
+ * returns 0). Reports are exact without it (they add the deltas not yet folded); the fold keeps
+ * them fast. Returns the number of delta rows folded.
  */
-export async function foldKpis(db: Database): Promise<number> {
-  const [row] = await db.query<{ folded: string | number }>('SELECT kpi_fold() AS folded');
-  return Number(row?.folded ?? 0);
+export async function foldKpis(db: Database, options: { batchRows?: number; maxBatches?: number } = {}): Promise<number> {
+  const batchRows = options.batchRows ?? 20_000;
+  let total = 0;
+  for (let batch = 0; batch < (options.maxBatches ?? 1_000); batch += 1) {
+    const [row] = await db.query<{ folded: number }>('SELECT kpi_fold($1) AS folded', [batchRows]);
+    const folded = Number(row?.folded ?? 0);
+    total += folded;
+    if (folded === 0) break;
+  }
+  return total;
 }
 
 /**
@@ -21,7 +30,7 @@ export function startKpiFolder(db: Database, intervalMs: number, onError: (error
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     if (stopped) return;
-    running = running.then(() => foldKpis(db)).catch(onError);
+    running = running.then(() => foldKpis(db, { maxBatches: 50 })).catch(onError);
   }, intervalMs);
   timer.unref();
   return {
