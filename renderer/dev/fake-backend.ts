@@ -1661,6 +1661,9 @@ export class FakeDeskBackend implements DeskConnection {
         amount: booking.amount,
         planPart: booking.isVoided ? 0 : (booking.coveredAmount ?? 0),
         patientPart: booking.isVoided ? 0 : (booking.shortfallAmount ?? 0),
+        // The fake desk has no claim adjudication: nothing is ever written off.
+        writtenOff: 0,
+        claimDecision: null,
         status: booking.isVoided ? ('voided' as const) : ('active' as const),
         bookedAt: booking.createdAt,
       }));
@@ -1686,6 +1689,7 @@ export class FakeDeskBackend implements DeskConnection {
         amount: active.reduce((sum, line) => sum + line.amount, 0),
         planPart: active.reduce((sum, line) => sum + line.planPart, 0),
         patientPart: active.reduce((sum, line) => sum + line.patientPart, 0),
+        writtenOff: 0,
       },
       charges: account.charged > 0 ? [{ kind: 'shortfall' as const, amount: account.charged }] : [],
       account,

@@ -44,7 +44,13 @@ export const PaymentReceipt = Type.Object(
 );
 export type PaymentReceiptValue = Static<typeof PaymentReceipt>;
 
-/** One line of the itemised bill: a booking with the plan's and the patient's part, and the charges behind it. */
+/**
+ * One line of the itemised bill: a booking with the plan's and the patient's part, and the charges
+ * behind it. Once CPD has decided the claim, the plan's part is what the plan pays after that
+ * decision (nothing on a denied line, the approved amount on a cut one), and what neither the plan
+ * nor the patient pays is `writtenOff`: the hospital's, because a denied or cut amount may not be
+ * billed to the patient (money/claim-adjustment.ts). amount = planPart + patientPart + writtenOff.
+ */
 const BillLine = Type.Object(
   {
     bookingId: Id,
@@ -55,6 +61,9 @@ const BillLine = Type.Object(
     amount: Minor,
     planPart: Minor,
     patientPart: Minor,
+    writtenOff: Minor,
+    /** CPD's final decision on the line; null until the claim is verified. */
+    claimDecision: Nullable(Type.Enum(['full', 'partial', 'deny'])),
     status: Type.Enum(['active', 'voided']),
     bookedAt: Time,
   },
@@ -78,7 +87,7 @@ export const PatientBill = Type.Object(
     locale: Type.String(),
     minorPerUnit: Type.Integer({ minimum: 1 }),
     lines: Type.Array(BillLine),
-    totals: Type.Object({ amount: Minor, planPart: Minor, patientPart: Minor }, closed),
+    totals: Type.Object({ amount: Minor, planPart: Minor, patientPart: Minor, writtenOff: Minor }, closed),
     charges: Type.Array(Type.Object({ kind: Type.Enum([...patientChargeKinds]), amount: Minor }, closed)),
     account: PatientAccountTotals,
     payments: Type.Array(PaymentReceipt),

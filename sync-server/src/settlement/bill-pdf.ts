@@ -26,6 +26,22 @@ const chargeLabels: Record<PatientBillValue['charges'][number]['kind'], string> 
 const methodLabels = { cash: 'Cash', card: 'Card', upi: 'UPI', secondary: 'Secondary payer' } as const;
 const payerLabels = { 'serious-illness-fund': 'Serious-illness fund', 'commercial-top-up': 'Commercial top-up' } as const;
 
+/**
+ * What CPD's decision did to a line, said on the line: the scheme's part is then what it pays after
+ * the decision, and the rest is the hospital's, never the patient's (money/claim-adjustment.ts).
+ */
+function decisionNote(line: PatientBillValue['lines'][number], money: (minor: number) => string): string {
+  switch (line.claimDecision) {
+    case null:
+    case 'full':
+      return '';
+    case 'deny':
+      return ` - denied by the scheme: ${money(line.writtenOff)} not billable to the patient`;
+    case 'partial':
+      return ` - cut by the scheme to ${money(line.planPart)}: ${money(line.writtenOff)} not billable to the patient`;
+  }
+}
+
 export function renderPatientBillPdf(bill: PatientBillValue): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `Patient bill ${bill.caseId}`, Author: bill.hospitalName }, compress: true });
   const chunks: Buffer[] = [];
@@ -81,7 +97,7 @@ export function renderPatientBillPdf(bill: PatientBillValue): Promise<Buffer> {
   for (const line of bill.lines) {
     const isVoided = line.status === 'voided';
     row([
-      `${line.description} (${line.itemCode})${isVoided ? ' - VOIDED' : ''}`,
+      `${line.description} (${line.itemCode})${isVoided ? ' - VOIDED' : ''}${isVoided ? '' : decisionNote(line, money)}`,
       `${line.quantity} x ${money(line.unitPrice)}`,
       money(line.amount),
       isVoided ? '-' : money(line.planPart),
@@ -89,6 +105,10 @@ export function renderPatientBillPdf(bill: PatientBillValue): Promise<Buffer> {
     ]);
   }
   row(['Total', '', money(bill.totals.amount), money(bill.totals.planPart), money(bill.totals.patientPart)], true);
+  if (bill.totals.writtenOff > 0) {
+    doc.moveDown(0.3);
+    pair("Denied or cut by the scheme, not billable to the patient (the hospital's)", money(bill.totals.writtenOff));
+  }
   doc.moveDown(0.8);
 
   doc.font('Helvetica-Bold').fontSize(11).text("The patient's part");

@@ -87,14 +87,25 @@ export async function patientBill(db: Database, principal: Principal, caseId: st
       status: 'active' | 'voided';
       created_at: Date;
       patient_part: number;
+      cpd_decision: 'full' | 'partial' | 'deny' | null;
+      approved_amount: number | null;
     }>(
       `SELECT b.id, b.item_code, b.description, b.quantity, b.unit_price, b.amount, b.status, b.created_at,
-              COALESCE((SELECT sum(p.amount) FROM patient_charges p WHERE p.booking_id = b.id), 0)::bigint AS patient_part
-         FROM bookings b WHERE b.case_id = $1 ORDER BY b.seq`,
+              COALESCE((SELECT sum(p.amount) FROM patient_charges p WHERE p.booking_id = b.id), 0)::bigint AS patient_part,
+              l.cpd_decision, l.approved_amount
+         FROM bookings b
+         LEFT JOIN claims c ON c.case_id = b.case_id
+         LEFT JOIN claim_lines l ON l.claim_id = c.id AND l.booking_id = b.id AND l.cpd_decision IS NOT NULL
+        WHERE b.case_id = $1 ORDER BY b.seq`,
       [caseId],
     );
     const lines = bookings.map((b) => {
       const isActive = b.status === 'active';
+      const patientPart = isActive ? b.patient_part : 0;
+      // After CPD's decision the plan pays what it approved (0 on a denied line), not the amount
+      // less the patient's part; the rest is the hospital's, never the patient's
+      // (money/claim-adjustment.ts: a denial reverses the patient's part, a cut leaves it).
+      const planPart = !isActive ? 0 : b.cpd_decision !== null && b.approved_amount !== null ? b.approved_amount : b.amount - patientPart;
       return {
         bookingId: b.id,
         itemCode: b.item_code,
@@ -102,8 +113,10 @@ export async function patientBill(db: Database, principal: Principal, caseId: st
         quantity: b.quantity,
         unitPrice: b.unit_price,
         amount: b.amount,
-        planPart: isActive ? b.amount - b.patient_part : 0,
-        patientPart: isActive ? b.patient_part : 0,
+        planPart,
+        patientPart,
+        writtenOff: isActive ? b.amount - planPart - patientPart : 0,
+        claimDecision: b.cpd_decision,
         status: b.status,
         bookedAt: new Date(b.created_at).toISOString(),
       };
@@ -159,6 +172,7 @@ export async function patientBill(db: Database, principal: Principal, caseId: st
         amount: active.reduce((sum, l) => sum + l.amount, 0),
         planPart: active.reduce((sum, l) => sum + l.planPart, 0),
         patientPart: active.reduce((sum, l) => sum + l.patientPart, 0),
+        writtenOff: active.reduce((sum, l) => sum + l.writtenOff, 0),
       },
       charges: charges.map((c) => ({ kind: c.kind, amount: c.amount })),
       account: accountTotals(account ?? null),

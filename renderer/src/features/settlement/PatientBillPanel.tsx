@@ -121,6 +121,12 @@ function BillStatement({
                 <span className="item-code">{line.itemCode}</span> {line.description}
                 {line.quantity > 1 ? <span className="muted"> × {line.quantity}</span> : null}
                 {line.status === 'voided' ? <span className="muted"> (voided)</span> : null}
+                {line.status === 'active' && (line.claimDecision === 'deny' || line.claimDecision === 'partial') ? (
+                  <span className="muted">
+                    {' '}
+                    ({line.claimDecision === 'deny' ? 'denied' : 'cut'} by the scheme: <Money minor={line.writtenOff} /> not billable to the patient)
+                  </span>
+                ) : null}
               </th>
               <td className="number">
                 <Money minor={line.amount} />
