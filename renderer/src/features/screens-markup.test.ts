@@ -79,6 +79,25 @@ describe('screens: labels on every input and the figures in words', () => {
     expect(html).toMatch(/<dialog[^>]*aria-labelledby=/);
   });
 
+  it('payment form offline: the balance of the bill last read here, as of its time, less what is queued (issue 14)', () => {
+    const asOf = new Date(Date.now() - 60_000).toISOString();
+    const offline = textOf(markupOf(fixtures.paymentForm(context.workspace, { owed: 250_000, queued: 400_000, asOf })));
+    expect(offline).toMatch(
+      /Offline: as of the bill last read here, at \d{1,2}[^,]*\d{2} [ap]m, the patient owes ₹2,500\.00, after ₹4,000\.00 taken here and queued \(pending\)\. Take at most that\./,
+    );
+    expect(offline).toContain('Whole balance');
+    expect(offline).not.toContain('not known');
+    const paidUp = textOf(markupOf(fixtures.paymentForm(context.workspace, { owed: 0, queued: 650_000, asOf })));
+    expect(paidUp).toMatch(/^Nothing is owed on this case as of the bill last read here, at \d{1,2}[^,]*\d{2} [ap]m\./);
+    expect(paidUp).not.toContain('Take a payment');
+    const live = textOf(markupOf(fixtures.paymentForm(context.workspace, { owed: 100_000, queued: 0, asOf: null })));
+    expect(live).toContain('The patient owes ₹1,000.00.');
+    expect(live).not.toContain('Offline');
+    const none = textOf(markupOf(fixtures.paymentForm(context.workspace, null)));
+    expect(none).toContain('The balance is not known: no bill of this case has been read at this desk.');
+    expect(none).not.toContain('Whole balance');
+  });
+
   it('errors show the backend’s sentence and a retry', () => {
     const html = markupOf(fixtures.error({ code: 'desk-backend-unreachable', message: 'The desk backend is not reachable.' }));
     expect(html).toContain('role="alert"');

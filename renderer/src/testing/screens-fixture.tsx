@@ -14,6 +14,8 @@ import { MembersTable } from '../features/family/MembersTable';
 import { FindScreen } from '../features/find/FindScreen';
 import { EnrollScreen } from '../features/session/EnrollScreen';
 import { SignInScreen } from '../features/session/SignInScreen';
+import { PaymentForm } from '../features/settlement/PatientBillPanel';
+import type { PayableBalance } from '../features/settlement/payment-draft';
 import { ErrorNotice } from '../shared/ui/Notice';
 import { InWorkspace } from './workspace-fixture';
 
@@ -56,6 +58,11 @@ export const fixtures = {
       <BookingForm liveCase={liveCase} itemRef={ref} />
       <EnhancementPanel liveCase={liveCase} amountRef={ref} />
       <ClosingPanel liveCase={liveCase} isDischargeOpen={false} onDischargeOpen={noop} claimRef={ref} />
+    </InWorkspace>
+  ),
+  paymentForm: (workspace: DeskWorkspace, balance: PayableBalance | null) => (
+    <InWorkspace workspace={workspace}>
+      <PaymentForm caseId="11111111-2222-4333-8444-555555555555" balance={balance} onTaken={noop} />
     </InWorkspace>
   ),
   error: (error: DeskError) => <ErrorNotice error={error} onRetry={noop} />,

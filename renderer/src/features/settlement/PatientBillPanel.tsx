@@ -10,12 +10,14 @@ import { TextField } from '../../shared/ui/Field';
 import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { Money, useMoneyFormat } from '../../shared/ui/Money';
 import {
+  payableBalance,
   paymentMethodLabels,
   paymentMethodPhrases,
   problemOfRefusal,
   readPaymentDraft,
   referenceLabel,
   secondaryPayerLabels,
+  type PayableBalance,
   type PaymentDraft,
   type PaymentProblems,
 } from './payment-draft';
@@ -53,7 +55,11 @@ export function PatientBillPanel({ caseId }: { readonly caseId: string }) {
             <RefundSection caseId={caseId} credit={Math.max(0, shown.account.credit - pending.refunds)} queued={pending.refunds} onGiven={bill.reload} />
           ) : null}
           {bill.value.deskPayments.length > 0 ? <DeskPayments payments={bill.value.deskPayments} /> : null}
-          <PaymentForm caseId={caseId} owed={stillOwed(bill.value.bill, pending)} onTaken={bill.reload} />
+          <PaymentForm
+            caseId={caseId}
+            balance={payableBalance(bill.value.bill, isLastRead && lastRead.current?.caseId === caseId ? lastRead.current : null, pending.payments)}
+            onTaken={bill.reload}
+          />
         </>
       ) : null}
     </section>
@@ -70,12 +76,6 @@ function pendingAmounts(deskPayments: readonly DeskPaymentView[]): PendingAmount
   const queued = (direction: DeskPaymentView['direction']) =>
     deskPayments.filter((payment) => payment.state === 'queued' && payment.direction === direction).reduce((sum, payment) => sum + payment.amount, 0);
   return { payments: queued('payment'), refunds: queued('refund') };
-}
-
-/** What is owed after this desk's queued payments, when the server's figure is known. */
-function stillOwed(bill: PatientBillValue | null, pending: PendingAmounts): number | null {
-  if (!bill) return null;
-  return Math.max(0, bill.account.owed - pending.payments);
 }
 
 function BillStatement({
@@ -281,10 +281,22 @@ function DeskPayments({ payments }: { readonly payments: readonly DeskPaymentVie
   );
 }
 
+/** What the amount field says the patient owes, and from which bill. */
+function balanceHint(balance: PayableBalance | null, format: (minor: number) => string, locale: string): string {
+  if (balance === null) return 'The balance is not known: no bill of this case has been read at this desk.';
+  const queued = balance.queued > 0 ? `, after ${format(balance.queued)} taken here and queued (pending)` : '';
+  if (balance.asOf === null) return `The patient owes ${format(balance.owed)}${queued}.`;
+  return `Offline: as of the bill last read here, at ${formatTime(balance.asOf, locale)}, the patient owes ${format(balance.owed)}${queued}. Take at most that.`;
+}
+
 const emptyDraft: PaymentDraft = { amount: '', method: 'cash', reference: '', secondaryPayer: '' };
 const methods: readonly PaymentMethod[] = ['cash', 'card', 'upi', 'secondary'];
 
-function PaymentForm({ caseId, owed, onTaken }: { readonly caseId: string; readonly owed: number | null; readonly onTaken: () => void }) {
+/**
+ * Take a payment. `balance` is the server's bill, or offline the bill last read here as of its time
+ * (null only when no bill was ever read here): never more than it, less what is queued here.
+ */
+export function PaymentForm({ caseId, balance, onTaken }: { readonly caseId: string; readonly balance: PayableBalance | null; readonly onTaken: () => void }) {
   const scheme = useScheme();
   const format = useMoneyFormat();
   const command = useDeskCommand();
@@ -301,7 +313,7 @@ function PaymentForm({ caseId, owed, onTaken }: { readonly caseId: string; reado
 
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
-    const read = readPaymentDraft(draft, scheme.minorPerUnit, owed, format);
+    const read = readPaymentDraft(draft, scheme.minorPerUnit, balance, format);
     if (!read.ok) {
       setProblems(read.problems);
       return;
@@ -324,8 +336,12 @@ function PaymentForm({ caseId, owed, onTaken }: { readonly caseId: string; reado
   return (
     <>
       {paymentId ? <LatestReceipt paymentId={paymentId} /> : null}
-      {owed === 0 ? (
-        <p>Nothing is owed on this case.</p>
+      {balance?.owed === 0 ? (
+        <p>
+          {balance.asOf === null
+            ? 'Nothing is owed on this case.'
+            : `Nothing is owed on this case as of the bill last read here, at ${formatTime(balance.asOf, scheme.locale)}.`}
+        </p>
       ) : (
         <form onSubmit={(event) => void submit(event)} noValidate aria-labelledby="payment-form-title">
           <h3 id="payment-form-title">Take a payment</h3>
@@ -337,10 +353,10 @@ function PaymentForm({ caseId, owed, onTaken }: { readonly caseId: string; reado
             inputMode="decimal"
             autoComplete="off"
             problem={problems.amount ?? null}
-            hint={owed !== null ? `The patient owes ${format(owed)}.` : 'The balance is not known while the server cannot be reached.'}
+            hint={balanceHint(balance, format, scheme.locale)}
           />
-          {owed !== null ? (
-            <button type="button" onClick={() => edit({ amount: minorToInput(owed, scheme.minorPerUnit) }, 'amount')}>
+          {balance !== null ? (
+            <button type="button" onClick={() => edit({ amount: minorToInput(balance.owed, scheme.minorPerUnit) }, 'amount')}>
               Whole balance
             </button>
           ) : null}

@@ -59,22 +59,47 @@ export type PaymentRequest = {
 };
 
 /**
- * The request to send, or the problem of each field. `owed` is what the server last said the
- * patient owes less what this desk has queued (null when the desk does not know: offline), so a
+ * What the payment form may take: what the patient owes less what this desk has queued and the
+ * server has not taken yet. `asOf` is null when the figure comes from the server's current bill,
+ * and the bill's time when the server cannot be reached and it is the bill last read here.
+ */
+export interface PayableBalance {
+  readonly owed: number;
+  readonly queued: number;
+  readonly asOf: string | null;
+}
+
+/**
+ * The balance the form works from: the server's bill when it answered, else the bill last read
+ * here, as of its time (offline: the operator has it on screen, so the form must not say the
+ * balance is unknown); never more than that bill's balance less the payments queued since.
+ */
+export function payableBalance(
+  current: { readonly account: { readonly owed: number } } | null,
+  lastRead: { readonly account: { readonly owed: number }; readonly computedAt: string } | null,
+  queuedPayments: number,
+): PayableBalance | null {
+  const bill = current ?? lastRead;
+  if (!bill) return null;
+  return { owed: Math.max(0, bill.account.owed - queuedPayments), queued: queuedPayments, asOf: current ? null : (lastRead?.computedAt ?? null) };
+}
+
+/**
+ * The request to send, or the problem of each field. `balance` is what the server last said the
+ * patient owes less what this desk has queued (null when the desk has no bill at all), so a
  * payment the server would refuse is not offered.
  */
 export function readPaymentDraft(
   draft: PaymentDraft,
   minorPerUnit: number,
-  owed: number | null,
+  balance: PayableBalance | null,
   format: (minor: number) => string,
 ): { readonly ok: true; readonly request: PaymentRequest } | { readonly ok: false; readonly problems: PaymentProblems } {
   const problems: PaymentProblems = {};
   const amount = parseAmount(draft.amount, minorPerUnit);
   if (!amount.ok) problems.amount = amount.message;
   else if (amount.minor === 0) problems.amount = 'Enter the amount the patient pays now: more than zero.';
-  else if (owed !== null && amount.minor > owed)
-    problems.amount = owed === 0 ? 'The patient owes nothing more on this case.' : `The patient owes ${format(owed)}: take at most that.`;
+  else if (balance !== null && amount.minor > balance.owed) problems.amount = tooMuch(balance, format);
   const reference = draft.method === 'cash' ? undefined : draft.reference.trim();
   const secondaryPayer = draft.method === 'secondary' && draft.secondaryPayer !== '' ? draft.secondaryPayer : undefined;
   const problem = paymentInputProblem({ method: draft.method, reference, secondaryPayer });
@@ -89,6 +114,15 @@ export function readPaymentDraft(
       ...(secondaryPayer !== undefined ? { secondaryPayer } : {}),
     },
   };
+}
+
+function tooMuch(balance: PayableBalance, format: (minor: number) => string): string {
+  const queued = balance.queued > 0 ? `, after ${format(balance.queued)} taken here and queued` : '';
+  if (balance.asOf !== null)
+    return balance.owed === 0
+      ? `The bill last read here leaves nothing owed${queued}.`
+      : `The bill last read here says the patient owes ${format(balance.owed)}${queued}: take at most that.`;
+  return balance.owed === 0 ? 'The patient owes nothing more on this case.' : `The patient owes ${format(balance.owed)}: take at most that.`;
 }
 
 /** A refusal from the desk backend next to its field when it names one (details.field), else for the whole form. */
