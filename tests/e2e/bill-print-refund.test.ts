@@ -70,7 +70,7 @@ describe('print the patient bill and give money back after a claim adjustment (i
     value(await backend.handlers['session.signIn']({ username: 'medco.b', password: 'coverdesk-demo' }));
     value(await backend.handlers['members.identify']({ by: 'scheme-id', value: 'PMJ-S5000002' }));
     await backend.engine.requestSync();
-  // Generous: a fresh server, two desks, Chromium and scrypt sign-ins took over 180 s at load average 20.
+    // Generous: a fresh server, two desks, Chromium and scrypt sign-ins took over 180 s at load average 20.
   }, 360_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
@@ -132,8 +132,15 @@ describe('print the patient bill and give money back after a claim adjustment (i
     resultOf(await env.server.command(await env.server.login('cex'), 'process-claim', { claimId, lines: decided }));
     resultOf(await env.server.command(await env.server.login('cpd'), 'verify-claim', { claimId, lines: decided }));
     await expect.poll(() => account.textContent(), { timeout: 30_000 }).toMatch(/Credit to give back₹6,500\.00/);
-    expect(await row('ICU').textContent()).toMatch(/₹0\.00$/);
-    expect(await row('ECHO').textContent()).toMatch(/₹1,000\.00$/);
+    // After the decision the plan pays what it approved: nothing on the denied line, 6,000 on the cut
+    // one; what neither pays is the hospital's, said on the line.
+    await expect
+      .poll(() => row('ICU').textContent(), { timeout: 20_000 })
+      .toBe('ICU ICU stay (denied by the scheme: ₹20,000.00 not billable to the patient)₹20,000.00₹0.00₹0.00');
+    expect(await row('ECHO').textContent()).toBe(
+      'ECHO Echocardiography (cut by the scheme: ₹3,000.00 not billable to the patient)₹10,000.00₹6,000.00₹1,000.00',
+    );
+    expect(await table.locator('tfoot tr').textContent()).toBe('Total₹30,000.00₹6,000.00₹1,000.00');
     const refund = panel.getByRole('form', { name: 'Give money back' });
     expect(await refund.getByText('The patient has a credit of ₹6,500.00 on this case.', { exact: true }).count()).toBe(1);
     expect(await refund.getByRole('textbox', { name: /Amount given back/ }).inputValue()).toBe('6500.00');
@@ -205,7 +212,10 @@ describe('print the patient bill and give money back after a claim adjustment (i
     // Printed again: the patient's part per line after the adjustment, the refunds and what is left.
     const second = await printedBill(page, panel);
     for (const expected of [
-      'Echocardiography (ECHO) 1 x INR 10,000.00 INR 10,000.00 INR 9,000.00 INR 1,000.00',
+      'ICU stay (ICU) - denied by the scheme: INR 20,000.00 not billable to the patient 1 x INR 20,000.00 INR 20,000.00 INR 0.00 INR 0.00',
+      'Echocardiography (ECHO) - cut by the scheme to INR 6,000.00: INR 3,000.00 not billable to the patient 1 x INR 10,000.00 INR 10,000.00 INR 6,000.00 INR 1,000.00',
+      'Total INR 30,000.00 INR 6,000.00 INR 1,000.00',
+      "Denied or cut by the scheme, not billable to the patient (the hospital's) INR 23,000.00",
       'Charged INR 1,000.00',
       'Paid by the patient INR 7,500.00',
       'Refunded INR 6,500.00',
@@ -214,7 +224,6 @@ describe('print the patient bill and give money back after a claim adjustment (i
       'Refund by UPI -INR 2,500.00',
     ])
       expect(second.text, expected).toContain(expected);
-    expect(second.text).toMatch(/ICU stay \(ICU\) 1 x INR 20,000\.00 INR 20,000\.00 INR [\d,.]+ INR 0\.00/);
     expect(second.text).not.toContain('Credit to refund');
 
     // The server holds the same: one payment and two refunds, each once, with the reason.
