@@ -51,7 +51,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 async function timed(run: () => Promise<unknown>, runs: number): Promise<{ p50: number; p99: number; value: unknown }> {
   let value: unknown = null;
-  for (let warm = 0; warm < 2; warm += 1) value = await run();
+  value = await run(); // one warm-up
   const samples: number[] = [];
   for (let n = 0; n < runs; n += 1) {
     const started = performance.now();
@@ -96,7 +96,9 @@ async function main(): Promise<number> {
   }
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const db: Database = openPostgres(url.toString(), { maxConnections: 8 });
+  // A report slower than the server's 30 s statement limit is measured, not cut off: the figure
+  // says how far it is from the target.
+  const db: Database = openPostgres(url.toString(), { maxConnections: 8, statementTimeoutMs: 600_000 });
   try {
     await migrate(db);
     const [counts] = await db.query<{ cases: number }>('SELECT count(*)::int AS cases FROM cases');
@@ -218,7 +220,7 @@ async function main(): Promise<number> {
       });
     }
     // The whole dashboard as a page asks for it: every report at once.
-    const whole = await timed(() => Promise.all(figures.map((f) => f.dashboard())), Math.max(5, Math.floor(runs / 3)));
+    const whole = await timed(() => Promise.all(figures.map((f) => f.dashboard())), Math.max(2, Math.floor(runs / 3)));
     console.log(
       `\nReports on ${name}: ${size!.cases} cases, ${size!.claims} claims, ${size!.payments} payments, ${size!.audit} audit entries, ${size!.hospitals} hospitals (${from.toISOString().slice(0, 10)} to ${asOf.toISOString().slice(0, 10)}), ${runs} runs each, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}`,
     );
