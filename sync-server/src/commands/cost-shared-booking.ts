@@ -294,7 +294,7 @@ export async function enhancementEstimate(
   costSharing: { readonly plan: PlanYear; readonly state: AccumulatorState },
   authorizedBefore: number,
   approved: number,
-): Promise<{ readonly patientPart: number; readonly planPart: number }> {
+): Promise<EnhancementEstimate> {
   const moved = await context.sql.query<{
     level: 'family' | 'member';
     kind: AccumulatorMovement['kind'];
@@ -312,10 +312,47 @@ export async function enhancementEstimate(
     moved.map((m) => ({ level: m.level, kind: m.kind, coverage: m.coverage_type, delta: m.delta })),
   );
   const eligibility = await caseEligibility(context, costSharing.plan, caseRow, packageCode);
-  const patientOf = (amount: number) => {
-    const decision = decideCharge(costSharing.plan, base, { coverage: 'medical', amount, isCopayDue: true, ...eligibility });
-    return decision.costShare + decision.notPaid;
+  const decide = (amount: number) => decideCharge(costSharing.plan, base, { coverage: 'medical', amount, isCopayDue: true, ...eligibility });
+  const before = decide(authorizedBefore);
+  const after = decide(authorizedBefore + approved);
+  const patientOf = (decision: typeof before) => decision.costShare + decision.notPaid;
+  const patientPart = Math.min(approved, Math.max(0, patientOf(after) - patientOf(before)));
+  return { patientPart, planPart: approved - patientPart, parts: partsWithin(patientPart, after, before) };
+}
+
+/** The patient's part of an enhancement by kind (migration 044); the parts sum to `patientPart`. */
+export interface EnhancementEstimate {
+  readonly patientPart: number;
+  readonly planPart: number;
+  readonly parts: EstimateParts;
+}
+export interface EstimateParts {
+  readonly deductible: number;
+  readonly coinsurance: number;
+  readonly copay: number;
+  readonly notCovered: number;
+}
+export const noEstimateParts: EstimateParts = { deductible: 0, coinsurance: 0, copay: 0, notCovered: 0 };
+
+/**
+ * Each part's growth from one decision to the other, taken in this order until `total` is used
+ * (each part only grows with the amount decided; the cap keeps the sum exact if one did not).
+ */
+function partsWithin(
+  total: number,
+  after: { readonly deductible: number; readonly coinsurance: number; readonly copay: number; readonly notPaid: number },
+  before: typeof after,
+): EstimateParts {
+  let left = total;
+  const take = (grown: number) => {
+    const part = Math.min(left, Math.max(0, grown));
+    left -= part;
+    return part;
   };
-  const patientPart = Math.min(approved, Math.max(0, patientOf(authorizedBefore + approved) - patientOf(authorizedBefore)));
-  return { patientPart, planPart: approved - patientPart };
+  const deductible = take(after.deductible - before.deductible);
+  const coinsurance = take(after.coinsurance - before.coinsurance);
+  const copay = take(after.copay - before.copay);
+  const notCovered = take(after.notPaid - before.notPaid);
+  // Whatever growth the parts did not show (none when each part grows with the amount) is the plan's not paying.
+  return { deductible, coinsurance, copay, notCovered: notCovered + left };
 }

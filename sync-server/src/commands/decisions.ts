@@ -3,7 +3,7 @@ import { maxAmount } from '@domain/money';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { coverShortfallBookings, extendHold, lockCaseAccumulators, setAuthorized } from '../money/holds';
-import { enhancementEstimate } from './cost-shared-booking';
+import { enhancementEstimate, noEstimateParts } from './cost-shared-booking';
 import { familyBalance, lockCase, lockHold, lockPreauth, requireAdmitted, type CaseRow, type HoldRow, type PreauthRow } from './case-access';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
@@ -295,15 +295,18 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
   const costSharing = await lockCaseAccumulators(context.sql, caseRow);
   // Under cost sharing the hold grows by the plan's part of the enhancement only, and the
   // patient's part joins the estimate kept on the hold (issue 14), as at request-preauth.
-  const { patientPart, planPart } = costSharing
+  const { patientPart, planPart, parts } = costSharing
     ? await enhancementEstimate(context, caseRow, hold.package_code, costSharing, hold.authorized, approved)
-    : { patientPart: 0, planPart: approved };
+    : { patientPart: 0, planPart: approved, parts: noEstimateParts };
   hold.authorized += approved;
-  await context.sql.query('UPDATE holds SET authorized = $2, cost_share_estimate = cost_share_estimate + $3, updated_at = now() WHERE id = $1', [
-    hold.id,
-    hold.authorized,
-    patientPart,
-  ]);
+  // The estimate's parts move with it (migration 044; NULL parts, on a hold placed before it, stay NULL).
+  await context.sql.query(
+    `UPDATE holds SET authorized = $2, cost_share_estimate = cost_share_estimate + $3,
+            estimate_deductible = estimate_deductible + $4, estimate_coinsurance = estimate_coinsurance + $5,
+            estimate_copay = estimate_copay + $6, estimate_not_covered = estimate_not_covered + $7, updated_at = now()
+      WHERE id = $1`,
+    [hold.id, hold.authorized, patientPart, parts.deductible, parts.coinsurance, parts.copay, parts.notCovered],
+  );
   // The hold grows by the plan's part if the cover allows; whatever it cannot hold stays shortfall.
   const granted = await extendHold(money, caseRow, hold, planPart, 'enhancement');
   // Under 'refuse' the scheme refuses a hold the cover cannot take whole (001-initial.ts): an
@@ -320,8 +323,10 @@ export async function decideEnhancement(context: CommandContext, body: CommandBo
   }
   const covered = await coverShortfallBookings(money, caseRow, hold);
   await context.sql.query(
-    "UPDATE enhancements SET status = 'approved', approved_amount = $2, granted_amount = $3, decision_reason = $4, decided_at = now(), decided_by = $5 WHERE id = $1",
-    [enhancement.id, approved, granted, reason, context.principal.operatorId],
+    `UPDATE enhancements SET status = 'approved', approved_amount = $2, granted_amount = $3, decision_reason = $4, decided_at = now(), decided_by = $5,
+            patient_deductible = $6, patient_coinsurance = $7, patient_copay = $8, patient_not_covered = $9
+      WHERE id = $1`,
+    [enhancement.id, approved, granted, reason, context.principal.operatorId, parts.deductible, parts.coinsurance, parts.copay, parts.notCovered],
   );
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId,

@@ -43,8 +43,25 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   const shortfall = estimate.planPart - grant.granted;
   const holdId = randomUUID();
   await context.sql.defer(
-    "INSERT INTO holds (id, case_id, family_id, policy_year, amount, consumed, authorized, package_code, package_version, status, cost_share_estimate) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, 'active', $9)",
-    [holdId, caseRow.id, caseRow.family_id, caseRow.policy_year, grant.granted, requested, treatmentPackage.code, treatmentPackage.version, estimate.total],
+    // The estimate and its parts (migration 044): what a FHIR ClaimResponse tells apart from shortfall.
+    `INSERT INTO holds (id, case_id, family_id, policy_year, amount, consumed, authorized, package_code, package_version, status, cost_share_estimate,
+                        estimate_deductible, estimate_coinsurance, estimate_copay, estimate_not_covered)
+     VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, 'active', $9, $10, $11, $12, $13)`,
+    [
+      holdId,
+      caseRow.id,
+      caseRow.family_id,
+      caseRow.policy_year,
+      grant.granted,
+      requested,
+      treatmentPackage.code,
+      treatmentPackage.version,
+      estimate.total,
+      estimate.deductible,
+      estimate.coinsurance,
+      estimate.copay,
+      estimate.notPaid,
+    ],
   );
   const status = treatmentPackage.is_unspecified ? 'committee-review' : 'pending';
   await context.sql.defer(

@@ -39,6 +39,7 @@ import { sql as bankStatements } from './migrations/048-bank-statements';
 import { sql as kpiAggregates } from './migrations/045-kpi-aggregates';
 import { sql as secondaryClaimWithdrawals } from './migrations/043-secondary-claim-withdrawals';
 import { sql as kpiFoldBatches } from './migrations/046-kpi-fold-batches';
+import { sql as estimateParts } from './migrations/044-estimate-parts';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -90,6 +91,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 43, name: 'secondary-claim-withdrawals', sql: secondaryClaimWithdrawals },
   // 046 (issue 15, KPI folds in batches) landed after 043 and runs after it.
   { version: 46, name: 'kpi-fold-batches', sql: kpiFoldBatches },
+  // 044 (issue 14, the estimate's parts) landed after 046 and runs after it.
+  { version: 44, name: 'estimate-parts', sql: estimateParts },
 ];
 
 /**

@@ -120,6 +120,7 @@ const preauthSelect = `SELECT c.id AS case_id, c.member_id, c.hospital_id, c.sta
             p.id AS preauth_id, p.package_code, pk.name AS package_name, p.package_version, p.requested_amount, p.approved_amount,
             p.status AS preauth_status, p.clinical_note, p.query_reason, p.query_response, p.decision_reason, p.requested_at, p.decided_at,
             h.id AS hold_id, h.amount AS hold_amount, h.authorized AS hold_authorized, h.consumed AS hold_consumed, h.status AS hold_status,
+            h.cost_share_estimate AS estimate_total, h.estimate_deductible, h.estimate_coinsurance, h.estimate_copay, h.estimate_not_covered,
             fc.identifier_system, fc.identifier_value,
             (SELECT count(*)::int FROM audit_log a WHERE a.entity_type = 'case' AND a.entity_id = c.id::text AND a.action = 'preauth-queried') AS query_round
        FROM cases c JOIN preauths p ON p.case_id = c.id JOIN packages pk ON pk.code = p.package_code
@@ -160,7 +161,8 @@ export async function preauths(sql: Reader, principal: Principal, filter: CaseFi
 
 const enhancementSelect = `SELECT e.id AS enhancement_id, c.id AS case_id, c.member_id, c.hospital_id, c.status AS case_status,
             p.package_code, pk.name AS package_name, e.requested_amount, e.approved_amount, e.granted_amount, e.status, e.reason,
-            e.decision_reason, e.requested_at, e.decided_at, h.id AS hold_id, h.amount AS hold_amount, fc.identifier_system, fc.identifier_value
+            e.decision_reason, e.requested_at, e.decided_at, h.id AS hold_id, h.amount AS hold_amount,
+            e.patient_deductible, e.patient_coinsurance, e.patient_copay, e.patient_not_covered, fc.identifier_system, fc.identifier_value
        FROM enhancements e JOIN cases c ON c.id = e.case_id JOIN preauths p ON p.case_id = c.id JOIN packages pk ON pk.code = p.package_code
        LEFT JOIN holds h ON h.case_id = c.id
        LEFT JOIN fhir_claims fc ON fc.enhancement_id = e.id`;

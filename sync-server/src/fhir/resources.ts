@@ -77,6 +77,58 @@ function adjudication(p: Presentation, system: string, code: string, minor: numb
   };
 }
 
+/**
+ * The patient's part of an amount the plan was asked for, by kind (issue 14): cost sharing the
+ * plan's design asks of the patient — deductible and co-pay (R4's own adjudication codes),
+ * co-insurance and what the plan does not pay (CARIN Blue Button's adjudication codes; R4 has
+ * none) — apart from a shortfall (what the family's cover could not hold: this server's code).
+ * An estimate written before its parts were kept (migration 044) is stated whole, as the
+ * member's liability.
+ */
+const carinAdjudication = 'http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudication';
+interface PatientParts {
+  readonly deductible: number;
+  readonly coinsurance: number;
+  readonly copay: number;
+  readonly notCovered: number;
+}
+function patientPartLines(p: Presentation, total: number, parts: PatientParts | null): ClaimResponseItemAdjudication[] {
+  if (total <= 0) return [];
+  if (parts === null) return [adjudication(p, carinAdjudication, 'memberliability', total)];
+  // Capped in this order at `total` (an approval lower than the request caps the estimate).
+  let left = total;
+  const lines: ClaimResponseItemAdjudication[] = [];
+  for (const [system, code, amount] of [
+    [hl7.adjudication, 'deductible', parts.deductible],
+    [carinAdjudication, 'coinsurance', parts.coinsurance],
+    [hl7.adjudication, 'copay', parts.copay],
+    [carinAdjudication, 'noncovered', parts.notCovered],
+  ] as const) {
+    const part = Math.min(left, amount);
+    if (part > 0) lines.push(adjudication(p, system, code, part));
+    left -= part;
+  }
+  return lines;
+}
+function patientPartWords(p: Presentation, total: number, parts: PatientParts | null): string {
+  if (total <= 0) return '';
+  const named = parts
+    ? (
+        [
+          ['deductible', parts.deductible],
+          ['co-insurance', parts.coinsurance],
+          ['co-pay', parts.copay],
+          ['not covered by the plan', parts.notCovered],
+        ] as const
+      )
+        .filter(([, amount]) => amount > 0)
+        .map(([what, amount]) => `${words(p, amount)} ${what}`)
+    : [];
+  return `the patient's estimated part under the plan is ${words(p, total)}${named.length > 0 ? ` (${named.join(', ')})` : ''}`;
+}
+const partsOf = (deductible: number | null, coinsurance: number | null, copay: number | null, notCovered: number | null): PatientParts | null =>
+  deductible === null || coinsurance === null || copay === null || notCovered === null ? null : { deductible, coinsurance, copay, notCovered };
+
 // ── Registry ────────────────────────────────────────────────────────────────────────────────
 
 export interface MemberRow {
@@ -225,6 +277,12 @@ export interface PreauthRow {
   hold_authorized: number | null;
   hold_consumed: number | null;
   hold_status: string | null;
+  /** The patient's estimated part kept on the hold (031) and its parts (044; NULL on holds placed before 044). */
+  estimate_total: number | null;
+  estimate_deductible: number | null;
+  estimate_coinsurance: number | null;
+  estimate_copay: number | null;
+  estimate_not_covered: number | null;
   identifier_system: string | null;
   identifier_value: string | null;
   /** How many times the reviewer has queried this pre-auth: the version of its Task. */
@@ -279,23 +337,41 @@ export function preauthClaimOf(p: Presentation, row: PreauthRow): Claim {
   };
 }
 
+/**
+ * What the authorized amount of an active hold splits into: the plan's part held, the patient's
+ * estimated part under the plan (at most the authorized amount: an approval lower than the request
+ * caps it), and the true shortfall, what the cover could not hold of the plan's part.
+ */
+function preauthSplit(row: PreauthRow): { held: number; estimate: number; parts: PatientParts | null; shortfall: number } {
+  const held = row.hold_amount ?? 0;
+  const authorized = row.hold_authorized ?? 0;
+  const estimate = Math.min(authorized, row.estimate_total ?? 0);
+  const parts = partsOf(row.estimate_deductible, row.estimate_coinsurance, row.estimate_copay, row.estimate_not_covered);
+  return { held, estimate, parts, shortfall: Math.max(0, authorized - held - estimate) };
+}
+
 /** What a pre-auth's hold and decision amount to, as adjudication lines: the same on the item and in total. */
 function preauthAdjudication(p: Presentation, row: PreauthRow): ClaimResponseItemAdjudication[] {
   const lines = [adjudication(p, hl7.adjudication, 'submitted', row.requested_amount)];
   if (row.hold_amount !== null) lines.push(adjudication(p, hl7.adjudication, 'benefit', row.hold_amount));
-  const shortfall = row.hold_authorized !== null && row.hold_amount !== null ? Math.max(0, row.hold_authorized - row.hold_amount) : 0;
-  if (row.hold_status === 'active' && shortfall > 0) lines.push(adjudication(p, codeSystems.adjudication, 'shortfall', shortfall));
+  if (row.hold_status === 'active') {
+    const split = preauthSplit(row);
+    lines.push(...patientPartLines(p, split.estimate, split.parts));
+    if (split.shortfall > 0) lines.push(adjudication(p, codeSystems.adjudication, 'shortfall', split.shortfall));
+  }
   if (row.approved_amount !== null) lines.push(adjudication(p, hl7.adjudication, 'eligible', row.approved_amount));
   return lines;
 }
 
 function preauthDisposition(p: Presentation, row: PreauthRow): string {
-  const held = row.hold_amount ?? 0;
-  const shortfall = row.hold_authorized !== null ? Math.max(0, row.hold_authorized - held) : 0;
+  const { held, estimate, parts, shortfall } = preauthSplit(row);
+  const patientWords = [patientPartWords(p, estimate, parts), shortfall > 0 ? `${words(p, shortfall)} would be the patient's shortfall` : '']
+    .filter((clause) => clause !== '')
+    .join('; ');
   const holdWords =
     row.hold_status === 'active'
-      ? shortfall > 0
-        ? `${words(p, held)} is held on the family's cover; ${words(p, shortfall)} would be the patient's shortfall.`
+      ? patientWords !== ''
+        ? `${words(p, held)} is held on the family's cover; ${patientWords}.`
         : `${words(p, held)} is held on the family's cover.`
       : row.hold_status === 'released'
         ? 'The hold was released.'
@@ -406,6 +482,11 @@ export interface EnhancementRow {
   decided_at: string | null;
   hold_id: string | null;
   hold_amount: number | null;
+  /** The patient's part of the approved amount by kind (migration 044); NULL until approved, or approved before 044. */
+  patient_deductible: number | null;
+  patient_coinsurance: number | null;
+  patient_copay: number | null;
+  patient_not_covered: number | null;
   identifier_system: string | null;
   identifier_value: string | null;
 }
@@ -455,12 +536,32 @@ export function enhancementClaimOf(p: Presentation, row: EnhancementRow): Claim 
   };
 }
 
+/**
+ * What the approved amount of an enhancement splits into: the plan's part granted, the patient's
+ * part under the plan (044; on an enhancement approved before it, the whole rest is stated as the
+ * member's liability), and the shortfall, what the cover could not hold of the plan's part.
+ */
+function enhancementSplit(row: EnhancementRow): { granted: number; patientPart: number; parts: PatientParts | null; shortfall: number } {
+  const granted = row.granted_amount ?? 0;
+  const uncovered = Math.max(0, (row.approved_amount ?? 0) - granted);
+  const parts = partsOf(row.patient_deductible, row.patient_coinsurance, row.patient_copay, row.patient_not_covered);
+  const patientPart = parts ? Math.min(uncovered, parts.deductible + parts.coinsurance + parts.copay + parts.notCovered) : 0;
+  return { granted, patientPart, parts, shortfall: uncovered - patientPart };
+}
+
 function enhancementAdjudication(p: Presentation, row: EnhancementRow): ClaimResponseItemAdjudication[] {
   const lines = [adjudication(p, hl7.adjudication, 'submitted', row.requested_amount)];
   if (row.approved_amount !== null) lines.push(adjudication(p, hl7.adjudication, 'eligible', row.approved_amount));
   if (row.granted_amount !== null) lines.push(adjudication(p, hl7.adjudication, 'benefit', row.granted_amount));
-  const uncovered = row.approved_amount !== null && row.granted_amount !== null ? row.approved_amount - row.granted_amount : 0;
-  if (uncovered > 0) lines.push(adjudication(p, codeSystems.adjudication, 'shortfall', uncovered));
+  if (row.approved_amount !== null && row.granted_amount !== null) {
+    const split = enhancementSplit(row);
+    if (split.parts === null) {
+      if (split.shortfall > 0) lines.push(adjudication(p, carinAdjudication, 'memberliability', split.shortfall));
+    } else {
+      lines.push(...patientPartLines(p, split.patientPart, split.parts));
+      if (split.shortfall > 0) lines.push(adjudication(p, codeSystems.adjudication, 'shortfall', split.shortfall));
+    }
+  }
   return lines;
 }
 
@@ -468,9 +569,12 @@ function enhancementDisposition(p: Presentation, row: EnhancementRow): string {
   const hold = row.hold_amount !== null ? ` The hold is ${words(p, row.hold_amount)}.` : '';
   switch (row.status) {
     case 'approved': {
-      const granted = row.granted_amount ?? 0;
-      const uncovered = (row.approved_amount ?? 0) - granted;
-      return `Enhancement approved for ${words(p, row.approved_amount ?? 0)} of ${words(p, row.requested_amount)}: ${words(p, granted)} more is held on the family's cover${uncovered > 0 ? `; ${words(p, uncovered)} would be the patient's shortfall` : ''}.${hold}`;
+      const { granted, patientPart, parts, shortfall } = enhancementSplit(row);
+      const patientWords = [
+        patientPartWords(p, patientPart, parts),
+        shortfall > 0 ? (parts ? `${words(p, shortfall)} would be the patient's shortfall` : `${words(p, shortfall)} would be the patient's`) : '',
+      ].filter((clause) => clause !== '');
+      return `Enhancement approved for ${words(p, row.approved_amount ?? 0)} of ${words(p, row.requested_amount)}: ${words(p, granted)} more is held on the family's cover${patientWords.length > 0 ? `; ${patientWords.join('; ')}` : ''}.${hold}`;
     }
     case 'rejected':
       return `Enhancement rejected${row.decision_reason ? `: ${row.decision_reason}` : ''}.${hold}`;
