@@ -205,7 +205,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
 
   it('a CEX cannot reach ACO or HA actions: not in the navigation, refused on a direct URL, 403 from the API', async () => {
     const nav = page!.getByRole('navigation', { name: 'Workspaces' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Claims processing']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Claims processing', 'Turnaround clocks']);
     for (const path of ['payments', 'hospitals', 'scheme', 'cpd']) {
       await page!.goto(`${consoleUrl}#/${path}`);
       await page!.getByRole('heading', { name: 'Not available to you', level: 1 }).waitFor();
@@ -250,7 +250,11 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
 
   it("ACO pays each hospital's batch with one reference: S1 step 9 is 3,300 + 2,200; deductions on the other", async () => {
     await signIn('aco', 'Payments');
-    expect(await page!.getByRole('navigation', { name: 'Workspaces' }).getByRole('link').allTextContents()).toEqual(['Payments', 'Reconciliation']);
+    expect(await page!.getByRole('navigation', { name: 'Workspaces' }).getByRole('link').allTextContents()).toEqual([
+      'Payments',
+      'Reconciliation',
+      'Turnaround clocks',
+    ]);
     const batchA = page!.getByRole('region', { name: /City General Hospital \(HSP-A\)/ });
     await batchA.getByText('Government (60%)').waitFor();
     expect(await batchA.getByLabel('The payment the server will make').textContent()).toBe(
@@ -416,31 +420,31 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     const expectations = [
       {
         username: 'mc',
-        own: ['Medical Committee'],
+        own: ['Medical Committee', 'Turnaround clocks'],
         foreign: ['ppd', 'admin', 'payments'],
         command: ['decide-preauth', { caseId: randomUUID(), decision: 'approve' }],
       },
       {
         username: 'admin',
-        own: ['Admin approval'],
+        own: ['Admin approval', 'Turnaround clocks'],
         foreign: ['committee', 'cex', 'hospitals'],
         command: ['verify-claim', { claimId: claims.father, lines: fatherBookings.map((bookingId) => ({ bookingId, decision: 'full' })) }],
       },
       {
         username: 'cpd',
-        own: ['Claim verification'],
+        own: ['Claim verification', 'Turnaround clocks'],
         foreign: ['cex', 'payments', 'scheme'],
         command: ['approve-payment', { paymentId: randomUUID(), claimIds: [claims.father] }],
       },
       {
         username: 'aco',
-        own: ['Payments', 'Reconciliation'],
+        own: ['Payments', 'Reconciliation', 'Turnaround clocks'],
         foreign: ['cpd', 'operators', 'ppd'],
         command: ['set-package-price', { packageCode: 'MG012A', price: 1 }],
       },
       {
         username: 'ha',
-        own: ['Dashboard', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation'],
+        own: ['Dashboard', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation', 'Turnaround clocks'],
         foreign: ['ppd', 'cex', 'payments'],
         command: ['decide-preauth', { caseId: randomUUID(), decision: 'reject', reason: 'Not mine to decide' }],
       },

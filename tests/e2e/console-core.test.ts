@@ -185,7 +185,7 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     expect(rows.join('\n')).not.toContain(names.unspecified!);
     // Navigation lists PPD's workspace only.
     const nav = await ppd.getByRole('navigation', { name: 'Workspaces' }).getByRole('link').allTextContents();
-    expect(nav).toEqual(['Pre-auth review']);
+    expect(nav).toEqual(['Pre-auth review', 'Turnaround clocks']);
     await check(ppd, '02-ppd-queue');
   });
 
@@ -359,7 +359,7 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await signInConsole(mc, 'mc');
     await mc.getByRole('heading', { name: 'Medical Committee' }).waitFor();
     await expect.poll(() => queueRow(mc, names.unspecified!).count(), { timeout: 10_000 }).toBe(1);
-    expect(await mc.getByRole('navigation', { name: 'Workspaces' }).getByRole('link').allTextContents()).toEqual(['Medical Committee']);
+    expect(await mc.getByRole('navigation', { name: 'Workspaces' }).getByRole('link').allTextContents()).toEqual(['Medical Committee', 'Turnaround clocks']);
     await check(mc, '08-committee-queue');
     await openCase(mc, names.unspecified!);
     await check(mc, '09-committee-case');

@@ -9,6 +9,7 @@ import type { ComponentType } from 'react';
 import type { Role } from '@domain/ids';
 import { DashboardWorkspace, HospitalsWorkspace, OperatorsWorkspace, PackagesWorkspace, SchemeWorkspace } from './admin/AdminWorkspaces';
 import { CexWorkspace, CpdWorkspace } from './claims/ClaimsWorkspace';
+import { ClocksWorkspace } from './clocks/ClocksWorkspace';
 import { AdminWorkspace } from './committee/AdminWorkspace';
 import { AdminCaseActions, CommitteeCaseActions } from './committee/CommitteeActions';
 import { CommitteeWorkspace } from './committee/CommitteeWorkspace';
@@ -40,6 +41,7 @@ export const workspaces: readonly ConsoleWorkspaceDefinition[] = [
   { path: 'packages', title: 'Packages', roles: ['HA'], component: PackagesWorkspace },
   { path: 'scheme', title: 'Scheme parameters', roles: ['HA'], component: SchemeWorkspace },
   { path: 'reconciliation', title: 'Reconciliation', roles: ['ACO', 'HA'], component: ReconciliationWorkspace },
+  { path: 'clocks', title: 'Turnaround clocks', roles: ['PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'], component: ClocksWorkspace },
 ];
 
 export function workspacesFor(roles: readonly Role[], all: readonly ConsoleWorkspaceDefinition[] = workspaces): ConsoleWorkspaceDefinition[] {

@@ -22,6 +22,8 @@ export interface TestServer {
   readonly app: FastifyInstance;
   readonly scratch: ScratchDatabase;
   readonly state: ServerState;
+  /** The app's change notifier: what pokes its desks and consoles. */
+  readonly notifier: ChangeNotifier;
   login(username: string, password?: string): Promise<string>;
   /** Send a command; a fresh commandId is generated unless one is given. */
   command<N extends CommandName>(token: string, name: N, body: WithoutCommandId<CommandBody<N>> & { commandId?: string }): Promise<Answer>;
@@ -92,6 +94,7 @@ export async function startTestServer(
       if (answer.status !== 200) throw new Error(`login ${username} failed: ${JSON.stringify(answer.body)}`);
       return String(answer.body.token);
     },
+    notifier,
     command: (token, name, body) => raw('POST', `/commands/${name}`, { token, payload: { commandId: randomUUID(), ...body } }),
     raw,
     get: (token, url) => raw('GET', url, { token }),

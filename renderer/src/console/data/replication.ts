@@ -29,6 +29,11 @@ export interface ConsoleReplication {
   status(): ConsoleReplicaStatus;
   /** Pull now (after a decision, so the queue moves without waiting for the poke). */
   resync(): void;
+  /**
+   * How many pokes the change stream has brought: a screen showing a server read that is not a
+   * replicated collection (the clock queue) reads it again when this moves, so it is live too.
+   */
+  readonly pokes$: Observable<number>;
   awaitInSync(): Promise<void>;
   cancel(): Promise<void>;
 }
@@ -98,8 +103,12 @@ export function replicateConsole(
   let streamLink: LinkState = 'connecting';
   let isReachable = true;
   const showLink = () => update({ link: isReachable ? streamLink : 'down' });
+  const pokes$ = new BehaviorSubject(0);
   const closeStream = openChangeStream(() => api.streamRequest(), {
-    onPoke: () => resync$.next('RESYNC'),
+    onPoke: () => {
+      resync$.next('RESYNC');
+      pokes$.next(pokes$.getValue() + 1);
+    },
     onLink: (link) => {
       streamLink = link;
       showLink();
@@ -121,6 +130,7 @@ export function replicateConsole(
     status$: status$.asObservable(),
     status: () => status$.getValue(),
     resync: () => resync$.next('RESYNC'),
+    pokes$: pokes$.asObservable(),
     awaitInSync: async () => {
       await Promise.all(states.map((state) => state.awaitInSync()));
     },
