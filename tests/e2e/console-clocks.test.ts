@@ -116,4 +116,57 @@ describe('payer console: turnaround clocks', () => {
     await ha.screenshot({ path: join(consoleOutput, 'clocks-ha.png'), fullPage: true });
     expect(await seriousViolations(ha)).toEqual([]);
   });
+
+  it('ACO imports a bank statement: short-paid and unmatched listed; a bad file names its bad lines', async () => {
+    // The son's claim of 1,000.00 at A, paid through the commands (one payment, one reference).
+    const [medcoA, ppd, cex, cpd, aco] = [
+      await server.login('medco.a'),
+      await server.login('ppd'),
+      await server.login('cex'),
+      await server.login('cpd'),
+      await server.login('aco'),
+    ];
+    const caseId = randomUUID();
+    const bookingId = randomUUID();
+    const claimId = randomUUID();
+    resultOf(await server.command(medcoA, 'admit', { caseId, memberId: demoIds.son, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(medcoA, 'request-preauth', { caseId, packageCode: 'MG012A' }));
+    resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'approve-lower', amount: 150_000, reason: 'Short stay' }));
+    resultOf(await server.command(medcoA, 'add-booking', { bookingId, caseId, itemCode: 'WARD', description: 'Ward stay', quantity: 1, unitPrice: 100_000 }));
+    resultOf(await server.command(medcoA, 'discharge', { caseId }));
+    resultOf(await server.command(medcoA, 'submit-claim', { claimId, caseId, amount: 100_000 }));
+    resultOf(await server.command(cex, 'process-claim', { claimId, lines: [{ bookingId, decision: 'full' }] }));
+    resultOf(await server.command(cpd, 'verify-claim', { claimId, lines: [{ bookingId, decision: 'full' }] }));
+    const payment = resultOf(await server.command(aco, 'approve-payment', { paymentId: randomUUID(), claimIds: [claimId] }));
+    const reference = payment.reference as string;
+
+    const page = await signIn('aco');
+    await page.getByRole('navigation', { name: 'Workspaces' }).getByRole('link', { name: 'Reconciliation', exact: true }).click();
+    await page.getByRole('heading', { name: 'Reconciliation', level: 1 }).waitFor();
+    const upload = page.getByLabel('Bank statement (CSV with utr, reference, date, amount)');
+    const statement = `utr,reference,date,amount\nSBIN726009000001,${reference},2026-12-07,900.00\nSBIN726009000002,PAY-UNKNOWN-1,2026-12-07,50\n`;
+    await upload.setInputFiles({ name: 'bank-2026-12-07.csv', mimeType: 'text/csv', buffer: Buffer.from(statement) });
+    await page.getByRole('button', { name: 'Import statement' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Imported bank-2026-12-07.csv: 2 new credits (0 already imported); 1 applied, 0 duplicate, 1 unmatched.' })
+      .waitFor();
+    const short = page.getByRole('table', { name: 'Short-paid payments' });
+    await short.waitFor();
+    expect(await short.locator('tbody tr').textContent()).toMatch(new RegExp(`^${reference}HSP-A₹1,000.00₹900.00-₹100.00$`));
+    expect(await page.getByRole('table', { name: 'Unmatched credits' }).locator('tbody tr').textContent()).toMatch(
+      /^SBIN726009000002PAY-UNKNOWN-12026-12-07₹50.00/,
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await upload.setInputFiles({
+      name: 'bank-bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('utr,reference,date,amount\nSBIN726009000003,PAY-X,07/12/2026,10\n'),
+    });
+    await page.getByRole('button', { name: 'Import statement' }).click();
+    await page.getByRole('list', { name: 'Bad lines' }).getByText('Line 2: The date "07/12/2026" is not a calendar date written YYYY-MM-DD.').waitFor();
+    await page.screenshot({ path: join(consoleOutput, 'bank-reconciliation.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+  });
 });

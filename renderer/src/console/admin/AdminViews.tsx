@@ -10,6 +10,8 @@ import type { ConsoleError, ConsoleResult } from '../data/api';
 import {
   basisPointsToPercent,
   changedParameters,
+  changedServiceLevels,
+  formServiceLevelStages,
   percentToBasisPoints,
   type AdminHospital,
   type AdminOperator,
@@ -18,6 +20,7 @@ import {
   type DashboardFigures,
   type ParameterChange,
 } from './admin-data';
+import { formatMinutes, stageLabels } from '../clocks/clock-view';
 
 type Send<T = unknown> = () => Promise<ConsoleResult<T>>;
 
@@ -721,6 +724,9 @@ export function SchemeView({
   const [extend, setExtend] = useState(basisPointsToPercent(scheme.autoExtendBp));
   const [turnaround, setTurnaround] = useState(String(scheme.preauthTurnaroundMinutes));
   const [policy, setPolicy] = useState(scheme.shortfallPolicy);
+  const [levels, setLevels] = useState<Record<string, string>>(
+    Object.fromEntries(formServiceLevelStages.map((stage) => [stage, String(scheme.serviceLevels[stage])])),
+  );
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<{ field: string; message: string } | null>(null);
   const action = useAction();
@@ -732,7 +738,18 @@ export function SchemeView({
     if (autoExtendBp === null) return setProblem({ field: 'extend', message: 'A percentage from 0 to 100, at most two decimals.' });
     const minutes = /^\d{1,5}$/.test(turnaround.trim()) ? Number(turnaround.trim()) : NaN;
     if (!(minutes >= 5 && minutes <= 10_080)) return setProblem({ field: 'turnaround', message: 'Whole minutes, from 5 to 10,080 (a week).' });
-    const change = changedParameters(scheme, { governmentShareBp, autoExtendBp, preauthTurnaroundMinutes: minutes, shortfallPolicy: policy });
+    const levelMinutes: Record<string, number> = {};
+    for (const stage of formServiceLevelStages) {
+      const text = (levels[stage] ?? '').trim();
+      const value = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+      if (!(value >= 5 && value <= 86_400)) return setProblem({ field: stage, message: 'Whole minutes, from 5 to 86,400 (60 days).' });
+      levelMinutes[stage] = value;
+    }
+    const serviceLevels = changedServiceLevels(scheme.serviceLevels, levelMinutes as Record<(typeof formServiceLevelStages)[number], number>);
+    const change: ParameterChange = {
+      ...changedParameters(scheme, { governmentShareBp, autoExtendBp, preauthTurnaroundMinutes: minutes, shortfallPolicy: policy }),
+      ...(serviceLevels ? { serviceLevels } : {}),
+    };
     if (Object.keys(change).length === 0) return setProblem({ field: 'form', message: 'Nothing changed.' });
     if (reason.trim() === '') return setProblem({ field: 'reason', message: 'Write why: the audit trail keeps it with the old and new values.' });
     setProblem(null);
@@ -783,6 +800,20 @@ export function SchemeView({
           onChange={(event) => setTurnaround(event.target.value)}
           problem={problem?.field === 'turnaround' ? problem.message : null}
         />
+        <fieldset>
+          <legend>Service levels of the other payer stages (minutes)</legend>
+          {formServiceLevelStages.map((stage) => (
+            <TextField
+              key={stage}
+              label={`${stageLabels[stage]} (minutes)`}
+              inputMode="numeric"
+              value={levels[stage] ?? ''}
+              onChange={(event) => setLevels((current) => ({ ...current, [stage]: event.target.value }))}
+              hint={`Now ${formatMinutes(scheme.serviceLevels[stage])}.`}
+              problem={problem?.field === stage ? problem.message : null}
+            />
+          ))}
+        </fieldset>
         <TextField
           label="Reason for the change"
           value={reason}

@@ -6,6 +6,7 @@ import type {
   AdministrationSchemeValue,
   DashboardValue,
 } from '@contract/reads';
+import type { TurnaroundStage } from '@domain/turnaround';
 
 export type AdminHospital = AdministrationHospitalsValue['items'][number];
 export type AdminDesk = AdminHospital['desks'][number];
@@ -15,7 +16,26 @@ export type AdminScheme = AdministrationSchemeValue['items'];
 export type SchemeParameters = Pick<AdminScheme, 'governmentShareBp' | 'shortfallPolicy' | 'autoExtendBp' | 'preauthTurnaroundMinutes'>;
 export type DashboardFigures = DashboardValue['items'];
 
-export type ParameterChange = Partial<SchemeParameters>;
+export type ParameterChange = Partial<SchemeParameters> & { readonly serviceLevels?: Partial<Record<TurnaroundStage, number>> };
+
+/** The stages whose service level the form sets; the pre-auth decision's is the turnaround target above. */
+export const formServiceLevelStages = [
+  'committee',
+  'admin-approval',
+  'enhancement',
+  'claim-processing',
+  'claim-verification',
+  'payment',
+] as const satisfies readonly TurnaroundStage[];
+
+/** The service levels that differ from the current ones (issue 15), or undefined when none does. */
+export function changedServiceLevels(
+  current: AdminScheme['serviceLevels'],
+  edited: Readonly<Record<(typeof formServiceLevelStages)[number], number>>,
+): Partial<Record<TurnaroundStage, number>> | undefined {
+  const change = Object.fromEntries(formServiceLevelStages.filter((stage) => current[stage] !== edited[stage]).map((stage) => [stage, edited[stage]]));
+  return Object.keys(change).length === 0 ? undefined : change;
+}
 
 /** Only what differs from the current values goes into set-scheme-parameters. */
 export function changedParameters(current: SchemeParameters, edited: SchemeParameters): ParameterChange {

@@ -1,7 +1,15 @@
 import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import { markupOf, textOf, unlabelledControls } from '../../testing/markup';
-import { changedParameters, percentToBasisPoints, type AdminHospital, type AdminOperator, type AdminPackage, type AdminScheme } from './admin-data';
+import {
+  changedParameters,
+  changedServiceLevels,
+  percentToBasisPoints,
+  type AdminHospital,
+  type AdminOperator,
+  type AdminPackage,
+  type AdminScheme,
+} from './admin-data';
 import { DashboardView, HospitalsView, NewOperatorForm, OperatorsView, PackagesView, SchemeView } from './AdminViews';
 
 const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
@@ -131,6 +139,11 @@ describe('HA workspaces', () => {
     expect(textOf(html)).toContain('Now 60%.');
     expect(changedParameters(current, { ...current, governmentShareBp: 7500 })).toEqual({ governmentShareBp: 7500 });
     expect(changedParameters(current, current)).toEqual({});
+    // Service levels of the stages after the pre-auth decision (issue 15): each labelled, with its value.
+    expect(textOf(html)).toContain('Medical Committee (minutes)');
+    expect(html).toMatch(/value="21600"/);
+    expect(changedServiceLevels(current.serviceLevels, { ...current.serviceLevels, payment: 20_160 })).toEqual({ payment: 20_160 });
+    expect(changedServiceLevels(current.serviceLevels, current.serviceLevels)).toBeUndefined();
     expect(percentToBasisPoints('60')).toBe(6000);
     expect(percentToBasisPoints('12.5%')).toBe(1250);
     expect(percentToBasisPoints('101')).toBeNull();

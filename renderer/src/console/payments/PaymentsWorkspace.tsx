@@ -2,7 +2,8 @@ import { useState } from 'react';
 import type { CommandResultOf } from '@contract/results';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
-import { useConsole, useConsoleDocuments } from '../app/console-context';
+import { hasAnyRole, useConsole, useConsoleDocuments } from '../app/console-context';
+import { BankStatementPanel } from './BankStatementPanel';
 import { useServerRead } from '../admin/use-server-read';
 import type { ReviewClaim } from '../claims/claim-review';
 import { valueOr } from '../../shared/loadable';
@@ -80,6 +81,7 @@ export function ReconciliationWorkspace() {
           Reconcile again
         </button>
       </div>
+      <BankStatementPanel version={version} canImport={hasAnyRole(session, ['ACO'])} />
     </ScreenFrame>
   );
 }
