@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import { LoginAnswer } from '@contract/reads';
 import { PatientBill, type PatientBillValue } from '@contract/settlement';
@@ -10,6 +11,7 @@ import {
   OperatorKeyAnswer,
   operatorProofHeader,
   protocolHeader,
+  requestIdHeader,
   PullAnswer,
   PushAnswer,
   replicatedTables,
@@ -127,7 +129,8 @@ export class SyncServerClient {
     read: 'json' | 'pull-page' | 'pdf' = 'json',
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<unknown> {
-    const headers: Record<string, string> = { [protocolHeader]: String(syncProtocolVersion), ...extraHeaders };
+    // A fresh request id per call: the server logs and tags its transactions with it and answers it back.
+    const headers: Record<string, string> = { [protocolHeader]: String(syncProtocolVersion), [requestIdHeader]: randomUUID(), ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth === 'desk' || auth === 'operator-at-desk') {
       const credential = this.deskCredential();

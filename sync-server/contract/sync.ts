@@ -8,6 +8,12 @@ import { commandNames, uuidPattern } from './commands';
 /** Bumped on any incompatible change; desks and servers refuse to talk across a mismatch. */
 export const syncProtocolVersion = 1;
 export const protocolHeader = 'x-coverdesk-protocol';
+/**
+ * The id a client gives each request (8–64 of A–Z, a–z, 0–9, '.', '_', '-'); the server uses it
+ * for its log lines and transactions and sends it back in the answer (a fresh one when none or a
+ * malformed one was sent).
+ */
+export const requestIdHeader = 'x-request-id';
 
 /** Appended only: a checkpoint names a table by its index. */
 export const replicatedTables = [

@@ -34,6 +34,7 @@ import { settlementRoutes } from './settlement/routes';
 import { kpiRoutes } from './kpis/routes';
 import { fhirPlugin } from './fhir/plugin';
 import { countedSms, ServerMetrics } from './observability/metrics';
+import { requestIdHeader, requestIdOf, withRequestId } from './observability/request-context';
 
 export interface AppOptions {
   readonly db: Database;
@@ -99,6 +100,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? { level: 'info', redact: ['req.headers.authorization'], ...(typeof options.logger === 'object' ? { stream: options.logger.stream } : {}) }
       : false,
     bodyLimit: 1024 * 1024,
+    // The desk's request id when it sent an acceptable one, else a fresh one: the same id in the
+    // desk's log, this server's log lines, its transactions and the answer (observability/).
+    genReqId: (request) => requestIdOf(request.headers[requestIdHeader]),
     // Desks hold event streams open; closing the server must not wait for them.
     forceCloseConnections: true,
     // Money must arrive as JSON integers: no coercion of "100" to 100, no silent removal of
@@ -136,6 +140,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       reply.elapsedTime / 1000,
     );
   });
+  // Everything a request starts runs in its request id's context (the database tags its
+  // transactions with it); callback style, so the handler itself runs inside `withRequestId`.
+  app.addHook('onRequest', (request, _reply, done) => withRequestId(request.id, done));
   app.decorateRequest('principal', null);
   app.decorateRequest('bodyFindings', null);
   // Commands are JSON only: anything else is refused with 415 rather than parsed as text.
@@ -215,6 +222,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const hsts = options.hstsMaxAgeSeconds ? `max-age=${options.hstsMaxAgeSeconds}; includeSubDomains` : null;
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-content-type-options', 'nosniff');
+    void reply.header(requestIdHeader, request.id);
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     if (hsts) void reply.header('strict-transport-security', hsts);
   });

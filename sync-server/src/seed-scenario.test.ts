@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoIds } from './demo/seed';
 import { describeEachBackend } from './testing/backends';
@@ -19,9 +20,18 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
   const motherCase = randomUUID();
   const bookings = [randomUUID(), randomUUID(), randomUUID()];
   const claimId = randomUUID();
+  /** The server's whole request log of the run (issue 23: it must hold no personal data). */
+  const log: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startTestServer(backend, {
+      logStream: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          log.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    });
     deskA = await server.login('medco.a');
     deskB = await server.login('medco.b');
     ppd = await server.login('ppd');
@@ -161,6 +171,25 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
       expect(row.ledger_holds).toBe(row.holds);
       expect(row.ledger_claims).toBe(row.claims);
     }
+  });
+
+  it("the server's log of the whole run holds ids only: no name, ID number, card number or phone of the seed family", async () => {
+    // Also the lookups that carry personal data in their bodies: by national ID and by health card.
+    const desk = await server.login('medco.b');
+    resultOf(await server.command(desk, 'identify-member', { by: 'national-id', value: '100000000002' }));
+    resultOf(await server.command(desk, 'identify-member', { by: 'health-card', value: 'HC-S1-0003' }));
+    const text = log.join('');
+    expect(text.split('\n').filter(Boolean).length).toBeGreaterThan(50);
+    expect(text).toContain('"reqId"');
+    const [family] = await server.scratch.db.query<{ registered_phone: string }>('SELECT registered_phone FROM families WHERE id = $1', [demoIds.seedFamily]);
+    const personal = [
+      ...['Ramesh', 'Sunita', 'Arjun', 'Priya', 'Patil'],
+      ...['100000000001', '100000000002', '100000000003', '100000000004'],
+      ...['HC-S1-0001', 'HC-S1-0002', 'HC-S1-0003', 'HC-S1-0004'],
+      family!.registered_phone,
+      family!.registered_phone.slice(-10),
+    ];
+    expect(personal.filter((value) => text.includes(value))).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { currentRequestId } from '../observability/request-context';
 import { combineWrites, DatabaseBusyError, isRetryable, type Database, type SqlValue, type TransactionSql } from './database';
 
 // int8 (bigint) columns hold money in minor units and sequence numbers; both stay far below 2^53,
@@ -107,8 +108,12 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
       for (let attempt = 1; ; attempt += 1) {
         const client = await connect();
         try {
-          // BEGIN and the prelude travel together (simple protocol, several statements).
-          const opened = (await client.query(options.prelude ? `BEGIN; ${options.prelude}` : 'BEGIN')) as unknown as pg.QueryResult | pg.QueryResult[];
+          // BEGIN and the prelude travel together (simple protocol, several statements). A
+          // transaction run for a request is named by its id (application_name, for PostgreSQL's
+          // own logs and pg_stat_activity), in the same round trip; the id is [A-Za-z0-9._-] only.
+          const requestId = currentRequestId();
+          const begin = requestId ? `BEGIN; SET LOCAL application_name = 'coverdesk ${requestId}'` : 'BEGIN';
+          const opened = (await client.query(options.prelude ? `${begin}; ${options.prelude}` : begin)) as unknown as pg.QueryResult | pg.QueryResult[];
           const preludeRows = Array.isArray(opened) ? (opened[opened.length - 1]?.rows ?? []) : [];
           let queued: { text: string; params: readonly SqlValue[] }[] = [];
           const sql: TransactionSql = {
