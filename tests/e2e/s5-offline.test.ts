@@ -43,7 +43,7 @@ describe('S5-offline on the desk screens: the offline estimate, then the serverâ
     const pharmacy = pharmacyClient(env.server, (await registerPharmacy(env.server)).credential);
     const claim = await pharmacy.claim({ claimId: randomUUID(), memberId: 'PMJ-S5000001', drugCode: 'RX-ATORVA-10', quantity: 1, unitPrice: units(2000) });
     expect(claim.body).toMatchObject({ memberPays: units(2000), planPays: 0 });
-  // Generous: a fresh server, two desks, Chromium and scrypt sign-ins took over 180 s at load average 20.
+    // Generous: a fresh server, two desks, Chromium and scrypt sign-ins took over 180 s at load average 20.
   }, 360_000);
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
