@@ -145,7 +145,14 @@ describeEachBackend('migration 034: one patient account per case (%s)', (backend
       /patient_charges is append-only/,
     );
     await expect(db.query('DELETE FROM patient_charges WHERE id = (SELECT min(id) FROM patient_charges)')).rejects.toThrow(/patient_charges is append-only/);
-    await expect(db.query('TRUNCATE patient_charges')).rejects.toThrow(/patient_charges is append-only: TRUNCATE is refused/);
+    // Since 043 a plain TRUNCATE is stopped first by secondary_claim_withdrawals' foreign key; with
+    // CASCADE it reaches the append-only triggers (each table's refuses it).
+    await expect(db.query('TRUNCATE patient_charges')).rejects.toThrow(
+      /patient_charges is append-only: TRUNCATE is refused|cannot truncate a table referenced in a foreign key constraint/,
+    );
+    await expect(db.query('TRUNCATE patient_charges CASCADE')).rejects.toThrow(
+      /(patient_charges|secondary_claim_withdrawals) is append-only: TRUNCATE is refused/,
+    );
     const source = randomUUID();
     await db.transaction(async (sql) => {
       await sql.query('SAVEPOINT s');
