@@ -50,8 +50,10 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
 
   it('refuses TRUNCATE of the audit log and both money ledgers, and any change to a money ledger entry', async () => {
     const db = server.scratch.db;
+    // CASCADE: since 047 service_level_breaches references audit_log, and a plain TRUNCATE would be
+    // stopped by that foreign key before the trigger; with CASCADE the trigger must refuse it.
     for (const table of ['audit_log', 'ledger', 'payment_ledger']) {
-      await expect(db.query(`TRUNCATE ${table}`)).rejects.toThrow(new RegExp(`${table} is append-only: TRUNCATE is refused`));
+      await expect(db.query(`TRUNCATE ${table} CASCADE`)).rejects.toThrow(new RegExp(`${table} is append-only: TRUNCATE is refused`));
     }
     await expect(db.query('UPDATE ledger SET delta = delta + 1 WHERE id = (SELECT min(id) FROM ledger)')).rejects.toThrow(/ledger is append-only/);
     await expect(db.query('DELETE FROM ledger WHERE id = (SELECT min(id) FROM ledger)')).rejects.toThrow(/ledger is append-only/);
@@ -93,7 +95,7 @@ describeEachBackend('hash-chained audit log (%s)', (backend) => {
       firstBadSeq: 4,
       problem: expect.stringMatching(/chain head does not match/),
     });
-    expect(await tamperedVerdict(['TRUNCATE audit_log'])).toMatchObject({
+    expect(await tamperedVerdict(['TRUNCATE audit_log CASCADE'])).toMatchObject({
       ok: false,
       entries: 0,
       firstBadSeq: 1,
