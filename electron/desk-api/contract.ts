@@ -119,10 +119,16 @@ export interface CaseView {
     readonly approvedAmount: number | null;
     readonly queryReason: string | null;
     readonly decisionReason: string | null;
-    /** Known at admission: what the cover could not hold. */
+    /** Known at admission: what the cover could not hold (the patient's estimated cost share is not shortfall). */
     readonly shortfall: number | null;
   };
-  readonly hold: Confirmed<{ readonly amount: number; readonly consumed: number; readonly authorized: number }> | null;
+  /**
+   * `amount` is what the family cover holds. Under a plan with cost sharing that is the plan's part
+   * only, and `patientEstimate` is the patient's estimated part of the authorized amount
+   * (deductible, co-insurance, co-pay, what the plan does not pay), as the server last stated it:
+   * bookings are compared with the two together. 0 on the cashless cover.
+   */
+  readonly hold: Confirmed<{ readonly amount: number; readonly consumed: number; readonly authorized: number; readonly patientEstimate: number }> | null;
   readonly bookings: readonly BookingView[];
   readonly bookingSum: number;
   readonly enhancements: readonly {

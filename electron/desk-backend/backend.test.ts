@@ -77,11 +77,12 @@ describe('desk replica versions', () => {
       v1.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       v1.exec('CREATE TABLE outbox (name TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL, state TEXT NOT NULL, answered_at TEXT)'); // migrations 4 and 5 index it
       v1.exec('CREATE TABLE operator_cache (username TEXT PRIMARY KEY)'); // migration 5 adds the attempt count
+      v1.exec('CREATE TABLE server_holds (id TEXT PRIMARY KEY, family_id TEXT, case_id TEXT, doc TEXT NOT NULL)'); // migration 9 reads it
       if (checkpoint) v1.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('pull_checkpoint', checkpoint);
       v1.pragma('user_version = 1');
       v1.close();
     }
-    // Version 1's schema has more tables than the stand-in above; migrations 2–5 touch only these.
+    // Version 1's schema has more tables than the stand-in above; migrations 2–9 touch only these.
     const upgraded = openReplica(synced);
     expect(upgraded.pragma('user_version', { simple: true })).toBe(replicaSchemaVersion);
     expect(readMeta(upgraded, 'pull_checkpoint')).toBeNull();
@@ -90,6 +91,34 @@ describe('desk replica versions', () => {
     const never = openReplica(fresh);
     expect(readMeta(never, 'first_sync')).toBeNull();
     never.close();
+  });
+
+  it('migration 9 pulls the scope again when a hold lacks the patient’s estimated part, and only then', () => {
+    const dir = tempDir();
+    const checkpoint = '{"from":"900","next":"900","table":0,"afterId":null}';
+    const atVersion8 = (name: string, holdDoc: object | null): string => {
+      const path = join(dir, name);
+      const db = openReplica(path);
+      if (holdDoc) db.prepare('INSERT INTO server_holds (id, family_id, case_id, doc) VALUES (?, ?, ?, ?)').run('h-1', 'f-1', 'c-1', JSON.stringify(holdDoc));
+      writeMeta(db, 'pull_checkpoint', checkpoint);
+      db.pragma('user_version = 8');
+      db.close();
+      return path;
+    };
+    const hold = { id: 'h-1', caseId: 'c-1', familyId: 'f-1', amount: 5_400_000, consumed: 0, authorized: 6_000_000 };
+    // A hold pulled before issue 14's field: the whole scope comes again, the desk is not new, the row stays until replaced.
+    const stale = openReplica(atVersion8('stale.sqlite', hold));
+    expect(stale.pragma('user_version', { simple: true })).toBe(replicaSchemaVersion);
+    expect(readMeta(stale, 'pull_checkpoint')).toBeNull();
+    expect(readMeta(stale, 'first_sync')).toBe('done');
+    expect(stale.prepare('SELECT doc FROM server_holds WHERE id = ?').get('h-1')).toEqual({ doc: JSON.stringify(hold) });
+    stale.close();
+    // Holds that carry it already, or no holds at all: nothing to pull again.
+    for (const path of [atVersion8('current.sqlite', { ...hold, costShareEstimate: 600_000 }), atVersion8('empty.sqlite', null)]) {
+      const db = openReplica(path);
+      expect(readMeta(db, 'pull_checkpoint')).toBe(checkpoint);
+      db.close();
+    }
   });
 
   it('migration 3 drops the six indexes nothing reads, and keeps the rows', () => {

@@ -22,7 +22,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 8;
+export const replicaSchemaVersion = 9;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -189,6 +189,17 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
     if (columns.includes('enrolment_id')) return;
     db.exec(`ALTER TABLE biometric_enrolments ADD COLUMN enrolment_id TEXT;
     INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint')
+      ON CONFLICT (key) DO NOTHING;
+    DELETE FROM meta WHERE key = 'pull_checkpoint';`);
+  },
+  /* 9 */ (db) => {
+    // The patient's estimated part on each hold (issue 14, `costShareEstimate` in the holds
+    // document): under a plan with cost sharing the hold is the plan's part only, and the booking
+    // form compares bookings with the hold plus this part. Holds pulled before carry no such field:
+    // pull the whole scope again to get it (as 2 and 8 did), only when there is such a hold.
+    const isStale = db.prepare("SELECT 1 FROM server_holds WHERE json_type(doc, '$.costShareEstimate') IS NULL LIMIT 1").get() !== undefined;
+    if (!isStale) return;
+    db.exec(`INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint')
       ON CONFLICT (key) DO NOTHING;
     DELETE FROM meta WHERE key = 'pull_checkpoint';`);
   },

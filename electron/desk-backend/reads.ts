@@ -236,10 +236,15 @@ export class DeskReads {
         approvedAmount: numOrNull(preauth?.approvedAmount),
         queryReason: strOrNull(preauth?.queryReason),
         decisionReason: strOrNull(preauth?.decisionReason ?? (pendingPreauth?.state === 'rejected' ? pendingPreauth.rejection?.message : null)),
-        shortfall: preauth && hold ? Math.max(0, num(preauth.requestedAmount) - num(hold.amount)) : null,
+        // What the cover could not hold: under cost sharing the hold is the plan's part, and the
+        // patient's estimated part (kept on the hold) is theirs by the plan's design, not shortfall.
+        shortfall: preauth && hold ? Math.max(0, num(preauth.requestedAmount) - num(hold.amount) - num(hold.costShareEstimate)) : null,
       },
       hold: hold
-        ? { value: { amount: num(hold.amount), consumed: num(hold.consumed), authorized: num(hold.authorized) }, confirmedAt: strOrNull(hold.confirmedAt) }
+        ? {
+            value: { amount: num(hold.amount), consumed: num(hold.consumed), authorized: num(hold.authorized), patientEstimate: num(hold.costShareEstimate) },
+            confirmedAt: strOrNull(hold.confirmedAt),
+          }
         : null,
       bookings,
       bookingSum: bookings.filter((b) => !b.isVoided && b.status !== 'rejected').reduce((sum, b) => sum + b.amount, 0),

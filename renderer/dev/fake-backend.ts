@@ -1479,7 +1479,11 @@ export class FakeDeskBackend implements DeskConnection {
         shortfall: fakeCase.isPreauthOnServer && fakeCase.hold ? Math.max(0, (fakeCase.preauth.requestedAmount ?? 0) - fakeCase.hold.amount) : null,
       },
       hold: fakeCase.hold
-        ? { value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized }, confirmedAt: fakeCase.hold.confirmedAt }
+        ? // The fake's families are on the cashless cover: no patient's estimated part on a hold.
+          {
+            value: { amount: fakeCase.hold.amount, consumed, authorized: fakeCase.hold.authorized, patientEstimate: 0 },
+            confirmedAt: fakeCase.hold.confirmedAt,
+          }
         : null,
       bookings: bookings.map((booking) => this.bookingView(booking)),
       bookingSum: this.bookingSum(fakeCase.caseId),

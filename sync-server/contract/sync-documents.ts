@@ -100,6 +100,13 @@ export const pulledRows = {
       amount: Minor,
       consumed: Minor,
       authorized: Minor,
+      /**
+       * Under a plan with cost sharing the hold is the plan's part of the authorized amount; this is
+       * the patient's estimated part of it (deductible, co-insurance, co-pay, what the plan does not
+       * pay: `holds.cost_share_estimate`, migrations 031 and 044), so that the desk compares bookings
+       * with the hold plus this. 0 on the cashless cover.
+       */
+      costShareEstimate: Minor,
       packageCode: Type.String(),
       packageVersion: Type.Integer(),
       status: Type.Enum(['active', 'claimed', 'released']),

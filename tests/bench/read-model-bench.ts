@@ -186,6 +186,7 @@ function firstRound(sizes: ReadModelSizes): PulledDocumentValue[] {
         amount: 30_000_00,
         consumed: bookingsPerCase * 1_000_00,
         authorized: 30_000_00,
+        costShareEstimate: 0,
         packageCode: packageCodes[c % packageCodes.length]!,
         packageVersion: 1,
         status: c <= admittedNow ? 'active' : 'claimed',

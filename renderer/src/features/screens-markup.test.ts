@@ -79,6 +79,26 @@ describe('screens: labels on every input and the figures in words', () => {
     expect(html).toMatch(/<dialog[^>]*aria-labelledby=/);
   });
 
+  it('case under cost sharing (S5’s mother, issue 14): 60,000 booked on a hold of 54,000 with 6,000 estimated as hers is not beyond the hold', async () => {
+    const { caseId } = valueOf<'cases.admit'>(await context.backend.call('cases.admit', { memberId: seedMemberIds.son, identityMethod: 'face' }));
+    valueOf<'cases.requestPreauth'>(await context.backend.call('cases.requestPreauth', { caseId, packageCode: 'MG006A' }));
+    const view = valueOf<'cases.view'>(await context.backend.call('cases.view', { caseId }));
+    // The figures the real desk reads from S5's pulled hold document (hold-estimate.test.ts in the desk backend).
+    const mother = (bookingSum: number) => ({
+      ...view,
+      preauth: { ...view.preauth, requestedAmount: 6_000_000, shortfall: 0 },
+      hold: { value: { amount: 5_400_000, consumed: 5_400_000, authorized: 6_000_000, patientEstimate: 600_000 }, confirmedAt: view.hold?.confirmedAt ?? null },
+      bookingSum,
+      hasPendingChanges: false,
+    });
+    const within = textOf(markupOf(fixtures.caseWork(context.workspace, mother(6_000_000))));
+    expect(within).not.toContain('beyond');
+    expect(within).toMatch(/Booked ₹60,000.00 \+ this entry ₹0.00 = ₹60,000.00 · ₹0.00 left of what the hold and the patient’s estimated part cover\./);
+    expect(within).toContain('the patient’s estimated part is ₹6,000.00');
+    const beyond = textOf(markupOf(fixtures.caseWork(context.workspace, mother(7_000_000))));
+    expect(beyond).toMatch(/= ₹70,000.00 · ₹10,000.00 beyond the hold and the patient’s estimated part ?:/);
+  });
+
   it('payment form offline: the balance of the bill last read here, as of its time, less what is queued (issue 14)', () => {
     const asOf = new Date(Date.now() - 60_000).toISOString();
     const offline = textOf(markupOf(fixtures.paymentForm(context.workspace, { owed: 250_000, queued: 400_000, asOf })));

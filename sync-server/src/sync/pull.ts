@@ -129,7 +129,7 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
         'holds',
         'h.id',
         `json_build_object('id', h.id, 'caseId', h.case_id, 'familyId', h.family_id, 'amount', h.amount, 'consumed', h.consumed,
-                'authorized', h.authorized, 'packageCode', h.package_code, 'packageVersion', h.package_version, 'status', h.status,
+                'authorized', h.authorized, 'costShareEstimate', h.cost_share_estimate, 'packageCode', h.package_code, 'packageVersion', h.package_version, 'status', h.status,
                 'confirmedAt', clock_timestamp())`,
       )}
                 FROM holds h JOIN cases c ON c.id = h.case_id

@@ -31,7 +31,7 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
   const quantity = draftQuantity(draft);
   const price = parseAmount(draft.unitPrice, scheme.minorPerUnit);
   const amount = entryAmount(quantity, price.ok ? price.minor : null) ?? 0;
-  const projection = projectBooking(liveCase.hold?.value.amount ?? null, liveCase.bookingSum, amount);
+  const projection = projectBooking(liveCase.hold?.value ?? null, liveCase.bookingSum, amount);
 
   const chooseItemCode = (itemCode: string): void => {
     const known = knownItems.find((item) => item.itemCode.toLowerCase() === itemCode.trim().toLowerCase());
@@ -106,7 +106,7 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
           autoComplete="off"
         />
       </div>
-      <RunningTotal amount={amount} projection={projection} bookingSum={liveCase.bookingSum} />
+      <RunningTotal amount={amount} projection={projection} bookingSum={liveCase.bookingSum} patientEstimate={liveCase.hold?.value.patientEstimate ?? 0} />
       {command.state.status === 'failed' ? <ErrorNotice error={command.state.error} /> : null}
       <button type="submit" className="primary" disabled={command.state.status === 'running'}>
         {command.state.status === 'running' ? 'Saving…' : 'Add booking'}
@@ -115,15 +115,22 @@ export function BookingForm({ liveCase, itemRef }: { readonly liveCase: CaseView
   );
 }
 
+/**
+ * Under cost sharing the hold is the plan's part: the running total is measured against the hold
+ * plus the patient's estimated part (booking-projection.ts), and the sentence names both.
+ */
 function RunningTotal({
   amount,
   projection,
   bookingSum,
+  patientEstimate,
 }: {
   readonly amount: number;
   readonly projection: ReturnType<typeof projectBooking>;
   readonly bookingSum: number;
+  readonly patientEstimate: number;
 }) {
+  const what = patientEstimate > 0 ? 'the hold and the patient’s estimated part' : 'the hold';
   return (
     <p className={projection.beyondHold ? 'running-total warning-text' : 'running-total'} aria-live="polite">
       Booked <Money minor={bookingSum} /> + this entry <Money minor={amount} /> ={' '}
@@ -137,16 +144,23 @@ function RunningTotal({
           {' '}
           ·{' '}
           <strong>
-            <Money minor={projection.beyondHold} /> beyond the hold
+            <Money minor={projection.beyondHold} /> beyond {what}
           </strong>
           : the server will extend the hold if policy allows, otherwise it is shortfall. Request an enhancement if the treatment needs it.
         </>
       ) : (
         <>
           {' '}
-          · <Money minor={projection.leftInHold} /> left in the hold.
+          · <Money minor={projection.leftInHold} /> left {patientEstimate > 0 ? <>of what {what} cover</> : <>in the hold</>}.
         </>
       )}
+      {patientEstimate > 0 ? (
+        <>
+          {' '}
+          (The plan’s part is held on the cover; the patient’s estimated part is <Money minor={patientEstimate} />
+          .)
+        </>
+      ) : null}
     </p>
   );
 }

@@ -61,7 +61,7 @@ export function EnhancementPanel({ liveCase, amountRef }: { readonly liveCase: C
 function EnhancementForm({ liveCase, amountRef }: { readonly liveCase: CaseView; readonly amountRef: RefObject<HTMLInputElement | null> }) {
   const scheme = useScheme();
   const command = useDeskCommand();
-  const suggestion = suggestedEnhancement(liveCase.hold?.value.amount ?? null, liveCase.bookingSum);
+  const suggestion = suggestedEnhancement(liveCase.hold?.value ?? null, liveCase.bookingSum);
   const [amount, setAmount] = useState(suggestion > 0 ? minorToInput(suggestion, scheme.minorPerUnit) : '');
   const [reason, setReason] = useState('');
   const [problems, setProblems] = useState<{ amount?: string; reason?: string }>({});

@@ -35,6 +35,15 @@ export function HoldSummary({ liveCase }: { readonly liveCase: CaseView }) {
                 <Money minor={hold.value.authorized} />
               </dd>
             </div>
+            {hold.value.patientEstimate > 0 ? (
+              // Under cost sharing the hold is the plan's part; the rest of the authorized amount is the patient's, estimated.
+              <div>
+                <dt>Patient’s estimated part</dt>
+                <dd>
+                  <Money minor={hold.value.patientEstimate} />
+                </dd>
+              </div>
+            ) : null}
           </dl>
           <p className="balance-confirmation">
             Hold <ConfirmedAt iso={hold.confirmedAt} />.
