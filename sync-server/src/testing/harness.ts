@@ -42,9 +42,11 @@ export async function startTestServer(
     sms?: SmsGateway;
     addBookingVia?: 'database' | 'handler';
     logStream?: NodeJS.WritableStream;
+    /** An empty database to use instead of a fresh one beside DATABASE_URL (e.g. in a cluster of the test's own); close() calls its drop(). */
+    scratch?: ScratchDatabase;
   } = {},
 ): Promise<TestServer> {
-  const scratch = await createScratchDatabase(backend);
+  const scratch = options.scratch ?? (await createScratchDatabase(backend));
   // No year watcher: a test's roll-over would otherwise open accounts in the background (server-state.ts).
   const state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50, watchPolicyYear: false });
   await seedDemo(scratch.db, {
