@@ -148,13 +148,15 @@ export async function restoreTest(options: RestoreTestOptions, log: (line: strin
       const [count] = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM family_years');
       const violations = await moneyInvariantViolations(db);
       await options.inspect?.(db);
+      const copyMs = Math.round(copied - started);
+      const recoveryMs = Math.round(ready - copied);
       return {
         backup,
         target: options.target ?? null,
         restoredTo: point?.at ? point.at.toISOString() : null,
-        copyMs: Math.round(copied - started),
-        recoveryMs: Math.round(ready - copied),
-        totalMs: Math.round(ready - started),
+        copyMs,
+        recoveryMs,
+        totalMs: copyMs + recoveryMs,
         audit,
         familyYears: count?.count ?? 0,
         violations,
