@@ -11,6 +11,7 @@ import { Type, type Static } from 'typebox';
 import { closed, Count, Id, Minor, Nullable, Time } from './primitives';
 import { reasonCodes } from '../domain/adjudication';
 import { agingBuckets } from '../domain/kpis';
+import { kpiTableNames } from '../domain/kpi-tables';
 
 const monthPattern = '^[0-9]{4}-(0[1-9]|1[0-2])$';
 export const Month = Type.String({ pattern: monthPattern, description: 'YYYY-MM, a month in the scheme time zone' });
@@ -212,3 +213,30 @@ export const KpiDrillDown = Type.Object(
   closed,
 );
 export type KpiDrillDownValue = Static<typeof KpiDrillDown>;
+
+/** `GET /reports/kpis/filters`: what the dashboard's filters may name (a hospital reader: its own hospital), and the scheme's time zone and month. */
+export const KpiFilterChoices = Type.Object(
+  {
+    perspective: Type.Enum(['scheme', 'hospital']),
+    /** The scheme's time zone (months are its calendar months) and its current month. */
+    timeZone: Type.String(),
+    currentMonth: Month,
+    hospitals: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), district: Type.String() }, closed)),
+    districts: Type.Array(Type.String()),
+    specialties: Type.Array(Type.String()),
+    packages: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), specialty: Type.String() }, closed)),
+  },
+  closed,
+);
+export type KpiFilterChoicesValue = Static<typeof KpiFilterChoices>;
+
+/** `GET /reports/kpis/export`: one table behind a chart (domain/kpi-tables.ts) as CSV or XLSX, with the dashboard's filters. */
+export const KpiExportQuery = Type.Object(
+  {
+    ...KpiFilters.properties,
+    table: Type.Enum([...kpiTableNames]),
+    format: Type.Enum(['csv', 'xlsx']),
+  },
+  closed,
+);
+export type KpiExportQueryValue = Static<typeof KpiExportQuery>;

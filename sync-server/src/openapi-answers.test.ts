@@ -96,6 +96,7 @@ describe('real answers hold to the served OpenAPI document', () => {
     ['ha', '/reports/kpis', '/reports/kpis'],
     ['medco.a', '/reports/kpis', '/reports/kpis?package=SB001A'],
     ['aco', '/reports/kpis/claims', '/reports/kpis/claims?set=submitted'],
+    ['aco', '/reports/kpis/filters', '/reports/kpis/filters'],
     // medco.a's own drawer over two days around the run.
     [
       'medco.a',

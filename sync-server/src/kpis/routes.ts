@@ -1,10 +1,23 @@
 import type { FastifyInstance } from 'fastify';
-import { KpiDashboard, KpiDrillDown, KpiDrillQuery, KpiFilters, type KpiDrillQueryValue, type KpiFiltersValue } from '@contract/kpis';
+import { Type } from 'typebox';
+import {
+  KpiDashboard,
+  KpiDrillDown,
+  KpiDrillQuery,
+  KpiExportQuery,
+  KpiFilterChoices,
+  KpiFilters,
+  type KpiDrillQueryValue,
+  type KpiExportQueryValue,
+  type KpiFiltersValue,
+} from '@contract/kpis';
 import type { Database } from '../db/database';
 import { bearer, describedExactly, errorResponses } from '../http/answers';
 import type { OperatorAuthentication } from '../http/authentication';
 import { kpiDashboard } from './dashboard';
+import { kpiFilterChoices } from './choices';
 import { kpiDrillDown } from './drill-down';
+import { kpiExport } from './export';
 
 export interface KpiRouteDeps {
   readonly db: Database;
@@ -47,5 +60,39 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
       },
     },
     async (request) => kpiDrillDown(db, deps.auth.principalOf(request), request.query as KpiDrillQueryValue),
+  );
+  app.get(
+    '/reports/kpis/filters',
+    {
+      ...describedExactly,
+      schema: {
+        tags: ['reads'],
+        summary:
+          "What the KPI dashboard's filters may name: hospitals, districts, specialties, packages (a hospital reader: its own), and the scheme's time zone and month",
+        security: bearer,
+        response: { 200: KpiFilterChoices, ...errorResponses },
+      },
+    },
+    async (request) => kpiFilterChoices(db, deps.auth.principalOf(request)),
+  );
+  app.get(
+    '/reports/kpis/export',
+    {
+      schema: {
+        tags: ['reads'],
+        summary:
+          'One table behind a KPI dashboard chart (trend, aging, denial reasons, denials by hospital, package or specialty, turnaround) as CSV or XLSX, with the same filters and readers as /reports/kpis',
+        security: bearer,
+        querystring: KpiExportQuery,
+        response: {
+          200: Type.String({ format: 'binary', description: 'text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await kpiExport(db, deps.auth.principalOf(request), request.query as KpiExportQueryValue);
+      return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body);
+    },
   );
 }
