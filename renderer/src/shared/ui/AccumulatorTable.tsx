@@ -15,6 +15,12 @@ export function accumulatorLabel(line: AccumulatorLine): string {
 /**
  * Allowed, used and remaining per accumulator: the desk's benefits panel and the console's case
  * screen show the same table. `money` renders an amount in the page's own money format.
+ *
+ * The desk shows it in its side column (22rem at a 1366×768 window), too narrow for four columns
+ * of amounts: below 28rem of room (a container query in desk.css) each accumulator's row header
+ * takes a line and its three figures wrap below it, each with its column's name shown beside it
+ * (`data-label`, hidden from screen readers, which have the column headers). The explicit roles
+ * keep it a table to assistive technology whatever display the stacked layout gives its parts.
  */
 export function AccumulatorTable({
   lines,
@@ -26,32 +32,42 @@ export function AccumulatorTable({
   readonly money: (minor: number) => ReactNode;
 }) {
   return (
-    <table className="data-table">
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Accumulator</th>
-          <th scope="col" className="number">
-            Allowed
-          </th>
-          <th scope="col" className="number">
-            Used
-          </th>
-          <th scope="col" className="number">
-            Remaining
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {lines.map((line) => (
-          <tr key={`${line.memberId ?? 'family'}-${line.type}-${line.category}`}>
-            <th scope="row">{accumulatorLabel(line)}</th>
-            <td className="number">{line.allowed === null ? 'no limit' : money(line.allowed)}</td>
-            <td className="number">{money(line.used)}</td>
-            <td className="number">{line.remaining === null ? '—' : money(line.remaining)}</td>
+    <div className="accumulator-table">
+      <table className="data-table" role="table">
+        <caption>{caption}</caption>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">
+              Accumulator
+            </th>
+            {columns.map((column) => (
+              <th key={column} scope="col" role="columnheader" className="number">
+                {column}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody role="rowgroup">
+          {lines.map((line) => (
+            <tr key={`${line.memberId ?? 'family'}-${line.type}-${line.category}`} role="row">
+              <th scope="row" role="rowheader">
+                {accumulatorLabel(line)}
+              </th>
+              <td role="cell" className="number" data-label="Allowed">
+                {line.allowed === null ? 'no limit' : money(line.allowed)}
+              </td>
+              <td role="cell" className="number" data-label="Used">
+                {money(line.used)}
+              </td>
+              <td role="cell" className="number" data-label="Remaining">
+                {line.remaining === null ? '—' : money(line.remaining)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
+
+const columns = ['Allowed', 'Used', 'Remaining'] as const;
