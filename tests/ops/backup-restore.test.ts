@@ -58,6 +58,8 @@ describe.skipIf(isSkipped)(`Backups and point-in-time restore with pgBackRest${i
         'fsync = off',
         'max_connections = 40',
         'shared_buffers = 32MB',
+        // No commits of its own after the test's target (an autovacuum ANALYZE commits too).
+        'autovacuum = off',
         '',
       ].join('\n'),
     );
@@ -216,7 +218,7 @@ describe.skipIf(isSkipped)(`Backups and point-in-time restore with pgBackRest${i
     expect(new Set(timelines)).toEqual(new Set(['00000001']));
   });
 
-  it('refuses a target before every backup or not a time, and restores nothing', async () => {
+  it('refuses a target before every backup, not a time, or past the archived WAL, and leaves nothing behind', async () => {
     const options = {
       configPath: repo.configPath,
       stanza: repo.stanza,
@@ -228,6 +230,13 @@ describe.skipIf(isSkipped)(`Backups and point-in-time restore with pgBackRest${i
     };
     await expect(restoreTest({ ...options, target: '2000-01-01T00:00:00Z' })).rejects.toMatchObject({ code: 'target-before-backups' });
     await expect(restoreTest({ ...options, target: 'yesterday' })).rejects.toMatchObject({ code: 'invalid-target' });
+    // Nothing is committed after this instant: recovery cannot pass it, which PostgreSQL treats as fatal.
+    const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    await admin.connect();
+    const { rows } = await admin.query<{ now: string }>(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`);
+    await admin.end();
+    await archiveNow(repo);
+    await expect(restoreTest({ ...options, target: rows[0]?.now ?? '' })).rejects.toMatchObject({ code: 'target-not-in-archive' });
     expect(readdirSync(base).filter((name) => name.startsWith('coverdesk-restore-'))).toEqual([]);
   });
 });

@@ -135,6 +135,14 @@ export async function restoreTest(options: RestoreTestOptions, log: (line: strin
       timeoutMs: options.recoveryTimeoutMs,
       hasExited: () => !existsSync(pidFile),
       describeFailure: () => logTail(postgresLog),
+    }).catch((error: unknown) => {
+      // PostgreSQL (13+) treats a target that the archived WAL never passes as fatal: say what to do about it.
+      if (options.target && readLog(postgresLog).includes('recovery ended before configured recovery target was reached'))
+        throw new OpsRefusal(
+          'target-not-in-archive',
+          `the archived WAL ends before ${options.target}: nothing was committed after it, or its WAL is not in the repository yet. Run pgbackrest --config-path=${options.configPath} --stanza=${options.stanza} check (it archives the current WAL) after the next write, choose an earlier target, or leave --target out to restore everything archived.`,
+        );
+      throw error;
     });
     const ready = performance.now();
     log(`Recovered and promoted in ${Math.round(ready - copied)} ms`);
@@ -209,10 +217,19 @@ export function postgresTime(iso: string): string {
   return iso.replace('T', ' ').replace(/Z$/, '+00:00');
 }
 
-function logTail(file: string): string {
+function readLog(file: string): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-6).join(' | ');
+    return readFileSync(file, 'utf8');
   } catch {
-    return 'no server log';
+    return '';
   }
+}
+
+/** The server log's last lines, without the refusals of our own connection attempts during recovery. */
+function logTail(file: string): string {
+  const lines = readLog(file)
+    .trim()
+    .split('\n')
+    .filter((line) => line && !/not accepting connections|Hot standby mode is disabled|the database system is starting up/.test(line));
+  return lines.slice(-6).join(' | ') || 'no server log';
 }
