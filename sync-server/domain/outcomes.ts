@@ -67,6 +67,7 @@ export type ErrorCode =
   | 'command-id-reused'
   | 'path-too-long'
   | 'protocol-mismatch'
+  | 'desk-update-required'
   | 'command-failed'
   | 'too-many-requests'
   | 'service-busy'
@@ -115,6 +116,10 @@ export function httpStatusOf(refusal: Refusal): number {
     // An id in the address longer than any id (the router's maxParamLength): the address is wrong.
     case 'path-too-long':
       return 414;
+    // A desk app below the scheme's minimum version pushes nothing until it is updated (issue 23);
+    // it keeps its outbox and sends it once updated.
+    case 'desk-update-required':
+      return 426;
     // Lookups and one-time codes past an operator's or a member's limit (issue 13 item 8).
     case 'too-many-requests':
       return 429;

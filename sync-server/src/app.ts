@@ -19,6 +19,8 @@ import { DevelopmentSmsSink, type SmsGateway } from './identity/sms';
 import type { ChangeNotifier } from './sync/notifier';
 import { SyncHealth, syncHealth } from './sync/health';
 import { registerAdministrationReads } from './queries/administration';
+import { registerFleetRoutes } from './fleet/routes';
+import { fleetGaugeRows } from './fleet/reports';
 import { accumulatorRoutes } from './accumulators/routes';
 import { isLoopbackAddress } from './deployment';
 import { readStrictJson, refusalOfFinding, type JsonFinding } from './strict-json';
@@ -69,6 +71,8 @@ export interface AppOptions {
   readonly consoleDir?: string;
   /** Where this server's figures go (observability/metrics.ts); main.ts serves them on the metrics port. Default: a fresh registry. */
   readonly metrics?: ServerMetrics;
+  /** The desk fleet page flags desks silent for longer than this (minutes; default 60, main.ts: COVERDESK_DESK_SILENT_MINUTES). */
+  readonly deskSilentAfterMinutes?: number;
 }
 
 declare module 'fastify' {
@@ -129,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const lastAt = options.auditAnchors?.()?.lastAt;
         return lastAt ? new Date(lastAt) : null;
       },
+      deskReports: () => fleetGaugeRows(options.db),
       now,
     });
   pool?.onWait((seconds) => metrics.poolWaitSeconds.observe(seconds));
@@ -262,6 +267,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await turnaroundRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
     await reconciliationRoutes(scope, { db: options.db, auth, notifier: options.notifier });
     registerAdministrationReads(scope, { db: options.db, principalOf: auth.principalOf });
+    registerFleetRoutes(scope, {
+      db: options.db,
+      principalOf: auth.principalOf,
+      // The clock desks' reports are stamped with (sync/routes.ts: the runner's).
+      now: options.clock ?? (() => new Date(now())),
+      silentAfterMinutes: options.deskSilentAfterMinutes ?? 60,
+    });
     await settlementRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
     await kpiRoutes(scope, { db: options.db, auth });
   });

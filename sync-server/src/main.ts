@@ -2,6 +2,7 @@
  * Boots the sync server: `npm run server` (DATABASE_URL → PostgreSQL, otherwise embedded PGlite)
  * and `npm start` (adds --demo: the demo scheme, hospitals, operators and the seed family).
  */
+import { silentMinutesFromEnvironment } from './fleet/routes';
 import { buildApp } from './app';
 import { join } from 'node:path';
 import { isProductionMode } from './auth/keyring';
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     keys: state.keys,
     auditAnchors: state.auditAnchors,
     logger: process.env.COVERDESK_LOG === '1',
+    deskSilentAfterMinutes: silentMinutesFromEnvironment(process.env.COVERDESK_DESK_SILENT_MINUTES),
   });
   await app.listen({ port, host });
   // Prometheus figures on a port of their own (observability/): METRICS_PORT ("off" serves none; 0

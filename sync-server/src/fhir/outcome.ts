@@ -30,6 +30,9 @@ function issueTypeOfError(code: ErrorCode): IssueType {
     case 'invalid-input':
     case 'protocol-mismatch':
       return 'invalid';
+    // A desk app below the minimum version (issue 23); /fhir never sends it.
+    case 'desk-update-required':
+      return 'business-rule';
     case 'unauthenticated':
     case 'invalid-credentials':
       return 'login';

@@ -87,8 +87,16 @@ describe.skipIf(!hasPostgres)('the metrics an operations team scrapes (postgres)
       operatorId: medcoB!.id,
       body: { caseId: randomUUID(), memberId: demoIds.mother, identityMethod: 'fingerprint' },
     });
+    // With the desk's report (issue 23, the fleet): one command queued two minutes ago, its clock 1.5 s behind.
+    const report = {
+      appVersion: '0.1.0',
+      outboxDepth: 1,
+      oldestUnsentAt: new Date(Date.now() - 120_000).toISOString(),
+      replicaBytes: 4096,
+      deskTime: new Date(Date.now() - 1_500).toISOString(),
+    };
     const pushed = await server.raw('POST', '/sync/push', {
-      headers: { authorization: desk.authorization },
+      headers: { authorization: desk.authorization, 'x-coverdesk-desk-report': Buffer.from(JSON.stringify(report)).toString('base64url') },
       payload: { protocolVersion: 1, mutations: [mutation] },
     });
     expect((pushed.body.answers as { status: number }[]).map((a) => a.status)).toEqual([200]);
@@ -126,6 +134,12 @@ describe.skipIf(!hasPostgres)('the metrics an operations team scrapes (postgres)
     expect(sample(open, 'coverdesk_event_streams_open{kind="console"}')).toBe(1);
     expect(typeOf(open, 'coverdesk_desk_sync_lag_seconds')).toBe('gauge');
     expect(sample(open, `coverdesk_desk_sync_lag_seconds{desk="${desk.deskId}"}`)).toBeGreaterThanOrEqual(0);
+    expect(typeOf(open, 'coverdesk_desk_outbox_depth')).toBe('gauge');
+    expect(sample(open, `coverdesk_desk_outbox_depth{desk="${desk.deskId}"}`)).toBe(1);
+    expect(typeOf(open, 'coverdesk_desk_oldest_unsent_seconds')).toBe('gauge');
+    expect(sample(open, `coverdesk_desk_oldest_unsent_seconds{desk="${desk.deskId}"}`)).toBeGreaterThanOrEqual(120);
+    expect(typeOf(open, 'coverdesk_desk_clock_offset_seconds')).toBe('gauge');
+    expect(sample(open, `coverdesk_desk_clock_offset_seconds{desk="${desk.deskId}"}`)).toBeLessThan(0);
     expect(typeOf(open, 'coverdesk_db_pool_connections')).toBe('gauge');
     expect(sample(open, 'coverdesk_db_pool_connections{state="total"}')).toBeGreaterThan(0);
     expect(sample(open, 'coverdesk_db_pool_wait_seconds_count')).toBeGreaterThan(0);

@@ -20,6 +20,8 @@ export interface MetricSources {
   readonly pool?: () => { total: number; idle: number; waiting: number } | null;
   /** The newest audit anchor's time (audit/anchors.ts), or null before the first. */
   readonly newestAuditAnchor?: () => Date | null;
+  /** Every desk's latest report (fleet/reports.ts, from the database: the same figures on every process). */
+  readonly deskReports?: () => Promise<readonly { deskId: string; outboxDepth: number; oldestUnsentAt: Date | null; clockOffsetMs: number }[]>;
   readonly now?: () => number;
 }
 
@@ -131,6 +133,47 @@ export class ServerMetrics {
         this.reset();
         const at = now();
         for (const [desk, caughtUp] of desks) this.set({ desk }, Math.max(0, (at - caughtUp) / 1000));
+      },
+    });
+    // What each desk reported in its sync traffic (issue 23, the fleet page's figures), read from the
+    // database once per scrape: any process answers for every desk. A scrape while the database
+    // cannot answer leaves these out rather than failing the other figures.
+    const deskReports = sources.deskReports;
+    let reportsRead: Promise<Awaited<ReturnType<NonNullable<typeof deskReports>>>> | null = null;
+    const latestReports = () => {
+      reportsRead ??= (deskReports?.() ?? Promise.resolve([])).catch(() => []).finally(() => setTimeout(() => (reportsRead = null), 0));
+      return reportsRead;
+    };
+    new Gauge({
+      name: 'coverdesk_desk_outbox_depth',
+      help: 'Per desk: commands in its outbox not yet answered by the server, as it last reported.',
+      labelNames: ['desk'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const report of await latestReports()) this.set({ desk: report.deskId }, report.outboxDepth);
+      },
+    });
+    new Gauge({
+      name: 'coverdesk_desk_oldest_unsent_seconds',
+      help: 'Per desk: age of the oldest command in its outbox, from its last report (absent with an empty outbox).',
+      labelNames: ['desk'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const at = now();
+        for (const report of await latestReports())
+          if (report.oldestUnsentAt) this.set({ desk: report.deskId }, Math.max(0, (at - report.oldestUnsentAt.getTime()) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'coverdesk_desk_clock_offset_seconds',
+      help: "Per desk: its clock minus the server's when its last report arrived (positive: the desk is ahead).",
+      labelNames: ['desk'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const report of await latestReports()) this.set({ desk: report.deskId }, report.clockOffsetMs / 1000);
       },
     });
   }

@@ -59,6 +59,8 @@ import { requireFamilyInReach } from '../identity/reach';
 import { patientBill } from '../settlement/reads';
 import { renderPatientBillPdf } from '../settlement/bill-pdf';
 import { checkRequestProof, proofRefusal, registerOperatorKeyRoutes, requestProofFromHeader } from './operator-keys';
+import { deskReportHeader } from '@contract/fleet';
+import { DeskContacts, readDeskReport, requireDeskVersion, type DeskContact, type DeskReportReading } from '../fleet/reports';
 
 export interface SyncRouteOptions {
   readonly db: Database;
@@ -113,6 +115,13 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
   const prefetch = new PullPrefetch();
   app.addHook('onClose', async () => prefetch.clear());
   const now = () => options.runner.services.now().getTime();
+  // The desk fleet (issue 23): each pull and push carries the desk's report; the latest is kept.
+  const contacts = new DeskContacts(db, now);
+  const noteContact = async (request: FastifyRequest, contact: DeskContact, reading: DeskReportReading): Promise<void> => {
+    if (reading.kind === 'malformed') request.log.warn({ deskId: contact.deskId, problem: reading.problem }, 'a desk report was ignored');
+    // The fleet page is a view: failing to update it must not fail the desk's sync.
+    await contacts.record(contact, reading).catch((error: unknown) => request.log.warn({ err: error, deskId: contact.deskId }, 'a desk report was not kept'));
+  };
   registerOperatorKeyRoutes(app, { db, authenticateOperator: options.authenticateOperator, now });
   const desk = async (request: FastifyRequest): Promise<DeskPrincipal> => {
     checkProtocol(request);
@@ -320,6 +329,11 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
       await recordTemplates(db, principal.deskId, result);
       metrics?.pulled(principal.deskId, result.documents.length, result.hasMore);
+      await noteContact(
+        request,
+        { deskId: principal.deskId, isCaughtUp: !result.hasMore, isMidPull: result.hasMore },
+        readDeskReport(request.headers[deskReportHeader]),
+      );
       // Sent as bytes: the rows go from PostgreSQL to the desk without being parsed and re-serialized
       // here (a Buffer payload skips the response serializer; the schema above still documents it,
       // and sync.test.ts checks answers against the contract).
@@ -335,12 +349,16 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         summary: "Push a desk's outbox, in order; each mutation answers exactly once",
         security: deskSecurity,
         body: PushRequest,
-        response: { 200: PushAnswerExact, ...errors },
+        response: { 200: PushAnswerExact, ...errors, 426: ErrorAnswer },
       },
       ...describedExactly,
     },
     async (request): Promise<PushAnswerValue> => {
       const principal = await desk(request);
+      const report = readDeskReport(request.headers[deskReportHeader]);
+      await noteContact(request, { deskId: principal.deskId, isCaughtUp: false, isMidPull: false }, report);
+      // Below the minimum desk version nothing of the outbox is applied: the desk keeps it.
+      await requireDeskVersion(db, report);
       const { mutations } = request.body as { mutations: PushMutationValue[] };
       const result = await applyPush(
         options.runner,
@@ -426,12 +444,15 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
           },
           { additionalProperties: false },
         ),
-        response: { 200: OnlineCommandAnswer, ...errors, 409: CommandRejection, 422: CommandFailed, 429: TooManyRequests },
+        response: { 200: OnlineCommandAnswer, ...errors, 409: CommandRejection, 422: CommandFailed, 426: ErrorAnswer, 429: TooManyRequests },
       },
       ...describedExactly,
     },
     async (request, reply) => {
       const principal = await desk(request);
+      const report = readDeskReport(request.headers[deskReportHeader]);
+      await noteContact(request, { deskId: principal.deskId, isCaughtUp: false, isMidPull: false }, report);
+      await requireDeskVersion(db, report);
       const body = request.body as {
         operatorId: string;
         name: OnlineCommand;
