@@ -32,12 +32,13 @@ export interface ServerProcess {
 /** Start a real sync-server process (`tsx sync-server/src/main.ts`) and wait until it listens. */
 export async function startServerProcess(
   env: Record<string, string>,
-  options: { port?: number; args?: string[]; timeoutMs?: number } = {},
+  /** `cwd`: another checkout to run (the previous release, tests/support/previous-release.ts). */
+  options: { port?: number; args?: string[]; timeoutMs?: number; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const anchorFile = join(tmpdir(), `coverdesk-audit-anchors-${port}.jsonl`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', ...(options.args ?? [])], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     // The test keys (sync-server/src/testing/keys.ts): the same as this process's in-process servers.
     // A server on PostgreSQL (production mode) refuses to start without an audit anchor file.
     env: { ...process.env, ...testKeyEnvironment(), COVERDESK_AUDIT_ANCHOR_FILE: anchorFile, ...env, PORT: String(port), HOST: '127.0.0.1' },
