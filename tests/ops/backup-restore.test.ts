@@ -218,7 +218,7 @@ describe.skipIf(isSkipped)(`Backups and point-in-time restore with pgBackRest${i
     expect(new Set(timelines)).toEqual(new Set(['00000001']));
   });
 
-  it('refuses a target before every backup, not a time, or past the archived WAL, and leaves nothing behind', async () => {
+  it('refuses a target before every backup, not a time, or past the archived WAL, a database not in the backup, and leaves nothing behind', async () => {
     const options = {
       configPath: repo.configPath,
       stanza: repo.stanza,
@@ -230,6 +230,7 @@ describe.skipIf(isSkipped)(`Backups and point-in-time restore with pgBackRest${i
     };
     await expect(restoreTest({ ...options, target: '2000-01-01T00:00:00Z' })).rejects.toMatchObject({ code: 'target-before-backups' });
     await expect(restoreTest({ ...options, target: 'yesterday' })).rejects.toMatchObject({ code: 'invalid-target' });
+    await expect(restoreTest({ ...options, database: 'coverdesk_elsewhere' })).rejects.toMatchObject({ code: 'unknown-database' });
     // Nothing is committed after this instant: recovery cannot pass it, which PostgreSQL treats as fatal.
     const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     await admin.connect();

@@ -101,6 +101,14 @@ export async function listBackups(repo: Repository): Promise<BackupSet[]> {
     }));
 }
 
+/** The databases a backup holds (`pgbackrest info --set`: its manifest), before anything is restored. */
+export async function databasesIn(repo: Repository, label: string): Promise<string[]> {
+  const { stdout } = await pgbackrest(repo, 'info', ['--output=json', `--set=${label}`]);
+  const stanzas = JSON.parse(stdout) as { name: string; backup?: { label: string; 'database-ref'?: { name: string }[] }[] }[];
+  const backup = stanzas.find((entry) => entry.name === repo.stanza)?.backup?.find((entry) => entry.label === label);
+  return (backup?.['database-ref'] ?? []).map((database) => database.name).sort();
+}
+
 /** Take a backup (full, differential or incremental) and return it. */
 export async function takeBackup(repo: Repository, type: BackupSet['type']): Promise<BackupSet> {
   await pgbackrest(repo, 'backup', [`--type=${type}`]);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/database';
 import { openPostgres } from '../db/postgres';
 import { moneyInvariantViolations } from '../demo/history';
-import { listBackups, pgbackrest, type BackupSet, type Repository } from './pgbackrest';
+import { databasesIn, listBackups, pgbackrest, type BackupSet, type Repository } from './pgbackrest';
 import { OpsRefusal, ownerOf, requirePlainPath, requireTools, run, runAs, waitForPrimary } from './postgres-tools';
 
 /**
@@ -71,6 +71,12 @@ export async function restoreTest(options: RestoreTestOptions, log: (line: strin
     throw new OpsRefusal('no-configuration', `${configFile} does not exist: run npm run ops:backup-setup first, or give --config-path.`);
   const repo: Repository = { configPath: options.configPath, stanza: options.stanza, runner: await ownerOf(configFile) };
   const backup = chooseBackup(await listBackups(repo), options);
+  const databases = await databasesIn(repo, backup.label);
+  if (!databases.includes(options.database))
+    throw new OpsRefusal(
+      'unknown-database',
+      `the backup ${backup.label} holds the databases ${databases.join(', ')}, not ${options.database}: give --database.`,
+    );
   log(
     `Restoring ${backup.type} backup ${backup.label} (finished ${new Date(backup.stoppedAt * 1000).toISOString()}) ${options.target ? `to ${options.target}` : 'to the end of the archive'}`,
   );
