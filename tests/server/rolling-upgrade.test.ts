@@ -115,7 +115,13 @@ describe.skipIf(!hasPostgres)(`Rolling upgrade: ${previous.name} and this releas
   it(`${previous.name}'s migrations made the schema it was released with`, async () => {
     const rows = await scratch!.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual([...previous.migrations].sort((a, b) => a - b));
-    expect(release!.dependencies.kind).toBe('shared');
+    // Which node_modules the old server ran on is said, not asserted: a release whose dependency
+    // ranges this checkout no longer meets gets its own npm ci, and that is a pass too.
+    console.log(
+      `${previous.name} (${release!.commit.slice(0, 7)}, found by ${release!.foundBy}) runs on ${
+        release!.dependencies.kind === 'shared' ? "this checkout's node_modules" : `its own npm ci: ${release!.dependencies.unmet.join(', ')}`
+      }.`,
+    );
   });
 
   it(`step 1 on ${previous.name} alone: father admitted at A, package 6,000 → hold 6,000, available 4,000`, async () => {
