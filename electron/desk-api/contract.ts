@@ -64,6 +64,26 @@ export interface SyncStatus {
   readonly firstSync: { readonly documentsReceived: number } | null;
 }
 
+/** The local replica's disposable state (issue 23): what a reset would lose, and the exports kept. */
+export interface ReplicaState {
+  /** Commands queued here and not yet answered by the server. */
+  readonly unpushedCommands: number;
+  readonly oldestUnpushedAt: string | null;
+  /** Outbox exports in the data folder (`outbox-exports/`), newest first. */
+  readonly exports: readonly OutboxExportSummary[];
+}
+
+export interface OutboxExportSummary {
+  readonly fileName: string;
+  readonly exportedAt: string;
+  readonly cause: 'replica-reset' | 'manual';
+  readonly commands: number;
+  /** When this desk queued it again, or null. */
+  readonly importedAt: string | null;
+  /** Why it cannot be queued here (damaged, another desk's), or null. */
+  readonly problem: string | null;
+}
+
 /** Where a money figure comes from: the server (confirmed, with its time) or this desk (pending). */
 export interface Confirmed<T> {
   readonly value: T;
@@ -469,6 +489,19 @@ export interface DeskApiHandlers {
    * `amount` for an unspecified one). Online from the server; offline from the last confirmed copy.
    */
   'benefits.view': (args: { memberId: string; caseId?: string; packageCode?: string; amount?: number }) => Promise<DeskResult<BenefitsAtDesk>>;
+  /** What a reset of the local replica would lose (commands not yet sent) and the outbox exports in the data folder. */
+  'replica.status': (args: Record<string, never>) => Promise<DeskResult<ReplicaState>>;
+  /** Write the commands not yet sent to a file in the data folder (before a reinstall, or for IT). */
+  'replica.exportOutbox': (args: Record<string, never>) => Promise<DeskResult<{ fileName: string | null; commands: number }>>;
+  /**
+   * Empty the local replica and pull it again from the server. With commands not yet sent, only
+   * with the authorising supervisor's name and a reason (15+ characters; `supervisor-required`
+   * otherwise), and only after they are exported to a file (`fileName`), which the desk can queue
+   * again (`replica.importOutbox`), also on a reinstalled desk once IT has put the file back in its data folder.
+   */
+  'replica.reset': (args: { supervisorName?: string; reason?: string }) => Promise<DeskResult<{ fileName: string | null; exportedCommands: number }>>;
+  /** Queue an export of this desk again (each command once, by its id). */
+  'replica.importOutbox': (args: { fileName: string }) => Promise<DeskResult<{ queued: number; alreadyKnown: number }>>;
   'sync.status': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'sync.now': (args: Record<string, never>) => Promise<DeskResult<SyncStatus>>;
   'devices.status': (args: Record<string, never>) => Promise<DeskResult<DeviceStatus[]>>;
@@ -548,4 +581,8 @@ export const deskChannels = [
   'settlement.billPdf',
   'settlement.refund',
   'benefits.view',
+  'replica.status',
+  'replica.exportOutbox',
+  'replica.reset',
+  'replica.importOutbox',
 ] as const satisfies readonly DeskChannel[];

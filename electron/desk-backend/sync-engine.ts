@@ -140,6 +140,16 @@ export class SyncEngine {
     return (this.db.prepare("SELECT count(*) AS count FROM outbox WHERE state = 'pending'").get() as { count: number }).count;
   }
 
+  /** Started and not stopped: a replica reset (handlers/replica.ts) stops the engine and starts it again only if it ran. */
+  get isStarted(): boolean {
+    return this.isRunning;
+  }
+
+  /** A push or pull is under way (a stopped engine still finishes the cycle a caller asked for). */
+  get isCycleRunning(): boolean {
+    return this.cycleRunning !== null;
+  }
+
   start(): void {
     if (this.isRunning) return;
     this.isRunning = true;

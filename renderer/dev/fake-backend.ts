@@ -20,6 +20,7 @@
  */
 import type {
   AccumulatorBalanceView,
+  OutboxExportSummary,
   BenefitsAtDesk,
   BookingStatus,
   BookingView,
@@ -224,6 +225,8 @@ export class FakeDeskBackend implements DeskConnection {
   private readonly cases = new Map<string, FakeCase>();
   private readonly bookings = new Map<string, FakeBooking>();
   private readonly outbox: OutboxEntry[] = [];
+  /** Outbox exports (issue 23): kept in memory with their entries, so one can be queued again. */
+  private readonly outboxExports: { summary: OutboxExportSummary; entries: OutboxEntry[] }[] = [];
   private readonly payments = new Map<string, FakePayment>();
   private readonly otpChallenges = new Map<string, FakeOtpChallenge>();
   /**
@@ -963,6 +966,40 @@ export class FakeDeskBackend implements DeskConnection {
       }
       return ok(this.syncStatus());
     },
+    // The local replica (issue 23). The dev desk has no replica of its own (its "server" is in
+    // this object): a reset empties its outbox only, with the real backend's rules and words.
+    'replica.status': () =>
+      this.signedIn(() =>
+        ok({
+          unpushedCommands: this.outbox.length,
+          oldestUnpushedAt: this.outbox.length > 0 ? this.isoNow() : null,
+          exports: this.outboxExports.map((e) => e.summary),
+        }),
+      ),
+    'replica.exportOutbox': () => this.signedIn(() => ok(this.exportOutbox('manual'))),
+    'replica.reset': ({ supervisorName, reason }) =>
+      this.signedIn(() => {
+        const waiting = this.outbox.length;
+        if (waiting > 0 && (!supervisorName?.trim() || (reason?.trim().length ?? 0) < minimumOverrideReason))
+          return refuse(
+            'supervisor-required',
+            `${waiting} change${waiting === 1 ? '' : 's'} made here ${waiting === 1 ? 'has' : 'have'} not reached the server yet. Resetting needs a supervisor's approval: name the supervisor and give a reason (at least ${minimumOverrideReason} characters); the changes are saved to a file first.`,
+            { unpushedCommands: waiting },
+          );
+        const { fileName } = this.exportOutbox('replica-reset');
+        this.outbox.splice(0);
+        this.emitSyncStatus();
+        return ok({ fileName, exportedCommands: waiting });
+      }),
+    'replica.importOutbox': ({ fileName }) =>
+      this.signedIn(() => {
+        const found = this.outboxExports.find((e) => e.summary.fileName === fileName);
+        if (!found) return refuse('export-not-found', `There is no export named ${fileName} in this desk’s outbox-exports folder.`);
+        if (found.summary.importedAt) return ok({ queued: 0, alreadyKnown: found.entries.length });
+        found.summary = { ...found.summary, importedAt: this.isoNow() };
+        for (const entry of found.entries) this.command(entry);
+        return ok({ queued: found.entries.length, alreadyKnown: 0 });
+      }),
     'replication.pull': ({ collection, checkpoint, limit }) =>
       this.signedIn(() => {
         const since = checkpoint?.sequence ?? 0;
@@ -977,6 +1014,17 @@ export class FakeDeskBackend implements DeskConnection {
   };
 
   // ——— The desk outbox and the imitated server ———
+
+  private exportOutbox(cause: OutboxExportSummary['cause']): { fileName: string | null; commands: number } {
+    if (this.outbox.length === 0) return { fileName: null, commands: 0 };
+    const exportedAt = this.isoNow();
+    const fileName = `outbox-${this.hospital.deskId}-${exportedAt.replace(/[:.]/g, '-')}.json`;
+    this.outboxExports.unshift({
+      summary: { fileName, exportedAt, cause, commands: this.outbox.length, importedAt: null, problem: null },
+      entries: [...this.outbox],
+    });
+    return { fileName, commands: this.outbox.length };
+  }
 
   /** A command from this desk: applied by the "server" now when online, queued when offline. */
   private command(entry: OutboxEntry): void {

@@ -7,6 +7,7 @@ import { enrollmentHandlers } from './enrollment';
 import { identityHandlers } from './identity';
 import { preauthHandlers } from './preauth';
 import { registryHandlers } from './registry';
+import { replicaHandlers } from './replica';
 import { sessionHandlers } from './session';
 import { settlementHandlers } from './settlement';
 import { systemHandlers } from './system';
@@ -23,6 +24,7 @@ export const handlerModules = {
   settlement: settlementHandlers,
   benefits: benefitHandlers,
   system: systemHandlers,
+  replica: replicaHandlers,
 } as const;
 
 type Modules = typeof handlerModules;
@@ -50,5 +52,6 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.settlement(desk, tools),
     ...handlerModules.benefits(desk, tools),
     ...handlerModules.system(desk, tools),
+    ...handlerModules.replica(desk, tools),
   };
 }
