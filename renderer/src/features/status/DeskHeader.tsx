@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { SyncStatus } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
 import { useShortcut } from '../../app/shortcut-registry';
@@ -5,6 +6,7 @@ import { globalShortcuts } from '../../app/shortcuts';
 import { useDeskCommand } from '../../shared/hooks/use-desk-request';
 import { ConfirmedAt } from '../../shared/ui/ConfirmedAt';
 import { DeviceSummary } from './DeviceSummary';
+import { LocalDataDialog } from './LocalDataDialog';
 import { useDeviceStatus } from './use-device-status';
 import { useLinkStatus } from './use-link-status';
 import { useSyncStatus } from './use-sync-status';
@@ -21,6 +23,7 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
   const devices = useDeviceStatus(client);
   const syncNow = useDeskCommand();
   const runSyncNow = (): void => void syncNow.run('sync.now', {});
+  const [isLocalDataOpen, setIsLocalDataOpen] = useState(false);
   useShortcut(globalShortcuts.syncNow, runSyncNow);
 
   const isLinkOpen = link.state === 'open';
@@ -33,49 +36,58 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
         ? `Sync status unavailable: ${sync.error.message}`
         : 'Checking the connection…';
 
+  // The dialog sits outside the header: the header's light-on-dark styles must not reach it.
   return (
-    <header className="desk-header">
-      <div className="brand">
-        <span className="brand-name">CoverDesk</span>
-        <span className="brand-place">
-          {session.hospitalName ?? 'No hospital'} · {session.displayName}
-          {session.isOfflineSession ? ' · signed in offline' : ''}
-        </span>
-      </div>
-      <div className="sync-summary">
-        <p role="status" className={isOnline ? 'sync-state online' : 'sync-state offline'}>
-          <span className="sync-dot" aria-hidden="true" />
-          {stateText}
-        </p>
-        {sync.status === 'ready' ? (
-          <p className="sync-details">
-            <span>Last sync: {sync.value.lastSyncAt ? <ConfirmedAtShort iso={sync.value.lastSyncAt} /> : 'never'}</span>
-            <span className={sync.value.pendingMutations > 0 ? 'pending-count has-pending' : 'pending-count'}>
-              {sync.value.pendingMutations === 0
-                ? 'No changes waiting'
-                : `${sync.value.pendingMutations} change${sync.value.pendingMutations === 1 ? '' : 's'} waiting to be sent`}
-            </span>
+    <>
+      <header className="desk-header">
+        <div className="brand">
+          <span className="brand-name">CoverDesk</span>
+          <span className="brand-place">
+            {session.hospitalName ?? 'No hospital'} · {session.displayName}
+            {session.isOfflineSession ? ' · signed in offline' : ''}
+          </span>
+        </div>
+        <div className="sync-summary">
+          <p role="status" className={isOnline ? 'sync-state online' : 'sync-state offline'}>
+            <span className="sync-dot" aria-hidden="true" />
+            {stateText}
           </p>
-        ) : null}
-        {devices ? <DeviceSummary devices={devices} /> : null}
-        {syncNow.state.status === 'failed' ? (
-          <p className="field-problem" role="alert">
-            {syncNow.state.error.message}
-          </p>
-        ) : null}
-      </div>
-      <div className="header-actions">
-        <button type="button" onClick={runSyncNow} disabled={syncNow.state.status === 'running' || !isLinkOpen} aria-keyshortcuts="Alt+Y">
-          {syncNow.state.status === 'running' ? 'Syncing…' : 'Sync now'}
-        </button>
-        <button type="button" onClick={onOpenHelp} aria-keyshortcuts="F1 Alt+H">
-          Shortcuts
-        </button>
-        <button type="button" onClick={onSignOut}>
-          Sign out
-        </button>
-      </div>
-    </header>
+          {sync.status === 'ready' ? (
+            <p className="sync-details">
+              <span>Last sync: {sync.value.lastSyncAt ? <ConfirmedAtShort iso={sync.value.lastSyncAt} /> : 'never'}</span>
+              <span className={sync.value.pendingMutations > 0 ? 'pending-count has-pending' : 'pending-count'}>
+                {sync.value.pendingMutations === 0
+                  ? 'No changes waiting'
+                  : `${sync.value.pendingMutations} change${sync.value.pendingMutations === 1 ? '' : 's'} waiting to be sent`}
+              </span>
+            </p>
+          ) : null}
+          {devices ? <DeviceSummary devices={devices} /> : null}
+          {syncNow.state.status === 'failed' ? (
+            <p className="field-problem" role="alert">
+              {syncNow.state.error.message}
+            </p>
+          ) : null}
+        </div>
+        <div className="header-actions">
+          <button type="button" onClick={runSyncNow} disabled={syncNow.state.status === 'running' || !isLinkOpen} aria-keyshortcuts="Alt+Y">
+            {syncNow.state.status === 'running' ? 'Syncing…' : 'Sync now'}
+          </button>
+          {session.roles.includes('MEDCO') ? (
+            <button type="button" onClick={() => setIsLocalDataOpen(true)}>
+              Local data
+            </button>
+          ) : null}
+          <button type="button" onClick={onOpenHelp} aria-keyshortcuts="F1 Alt+H">
+            Shortcuts
+          </button>
+          <button type="button" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <LocalDataDialog isOpen={isLocalDataOpen} onClose={() => setIsLocalDataOpen(false)} />
+    </>
   );
 }
 
