@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closeEveryHold } from './liveness';
-import { apply, initialState, openHolds, rollOver, type ModelState, type Request } from './model';
+import { accumulatorOf, apply, initialState, openHolds, rollOver, type ModelState, type Request } from './model';
 
 /**
  * The reference model and its liveness search on their own (no server): a few worked examples with
@@ -117,5 +117,72 @@ describe('the liveness search', () => {
     stranded.preauth!.status = 'cancelled';
     const found = closeEveryHold(state);
     expect(found.ok ? 'closed' : found.stuck.id).toBe(caseId);
+  });
+
+  it('splits S5 (SCENARIOS.md) on the State top-up plan step by step, with its exact numbers', () => {
+    const s5 = ['00000000-0000-4000-8000-0000000005f1', '00000000-0000-4000-8000-0000000005f2', '00000000-0000-4000-8000-0000000005f3'];
+    const [father, mother, daughter] = ['PMJ-S5F', 'PMJ-S5M', 'PMJ-S5D'];
+    const state = initialState({
+      now: Date.parse('2026-06-15T12:00:00+05:30'),
+      firstYear: 2026,
+      memberIds: s5,
+      schemeMemberIds: [father, mother, daughter],
+      cover: rupees(200_000),
+      plan: 'state-topup',
+    });
+    const rx = (memberId: string, amount: number, claimId: string) =>
+      run(state, { actor: 'pharmacy', name: 'pharmacy-claim', body: { claimId, memberId, drugCode: 'RX-1', quantity: 1, unitPrice: rupees(amount) } });
+    const book = (actor: 'medco.a' | 'medco.b', caseId: string, amount: number) =>
+      run(state, { actor, name: 'add-booking', body: { bookingId: id(), caseId, itemCode: 'SVC', description: 'x', quantity: 1, unitPrice: rupees(amount) } });
+    const outOfPocket = (holder: 'family' | number) => {
+      const a = accumulatorOf(state, 2026, holder, 'out-of-pocket');
+      return a.medical + a.pharmacy;
+    };
+    // 1: pharmacy claim, father, 2,000 → all deductible.
+    expect(rx(father, 2_000, 'RX-1').result).toMatchObject({ planPays: 0, memberPays: rupees(2_000), costShare: { deductible: rupees(2_000) } });
+    // 2: the father's pre-auth of 40,000 (an estimated package) → estimate 6,700, hold 33,300.
+    const fatherCase = id();
+    run(state, { actor: 'medco.a', name: 'admit', body: { caseId: fatherCase, memberId: s5[0], identityMethod: 'otp' } });
+    expect(
+      run(state, { actor: 'medco.a', name: 'request-preauth', body: { caseId: fatherCase, packageCode: 'SG999U', estimatedAmount: rupees(40_000) } }).result,
+    ).toMatchObject({ holdAmount: rupees(33_300), shortfall: 0, patientEstimate: { deductible: rupees(3_000), total: rupees(6_700) } });
+    run(state, { actor: 'mc', name: 'recommend-preauth', body: { caseId: fatherCase, recommendedAmount: rupees(40_000), reason: 'As estimated' } });
+    expect(run(state, { actor: 'admin', name: 'approve-unspecified', body: { caseId: fatherCase, decision: 'approve' } }).result).toMatchObject({
+      holdAmount: rupees(33_300),
+      shortfall: 0,
+    });
+    // 3: bookings 25,000 then 15,000 → 5,200 then 1,500; the hold fully used.
+    expect(book('medco.a', fatherCase, 25_000).result).toMatchObject({ coveredAmount: rupees(19_800), costShare: { total: rupees(5_200) } });
+    expect(book('medco.a', fatherCase, 15_000).result).toMatchObject({
+      coveredAmount: rupees(13_500),
+      shortfallAmount: 0,
+      costShare: { total: rupees(1_500) },
+      hold: { amount: rupees(33_300), consumed: rupees(33_300) },
+    });
+    expect([outOfPocket(0), outOfPocket('family')]).toEqual([rupees(8_700), rupees(8_700)]);
+    // 4: the mother at hospital B, 60,000 → 6,000.
+    const motherCase = id();
+    run(state, { actor: 'medco.b', name: 'admit', body: { caseId: motherCase, memberId: s5[1], identityMethod: 'otp' } });
+    run(state, { actor: 'medco.b', name: 'request-preauth', body: { caseId: motherCase, packageCode: 'SG999U', estimatedAmount: rupees(60_000) } });
+    run(state, { actor: 'mc', name: 'recommend-preauth', body: { caseId: motherCase, recommendedAmount: rupees(60_000), reason: 'As estimated' } });
+    run(state, { actor: 'admin', name: 'approve-unspecified', body: { caseId: motherCase, decision: 'approve' } });
+    expect(book('medco.b', motherCase, 60_000).result).toMatchObject({ coveredAmount: rupees(54_000), costShare: { total: rupees(6_000) } });
+    // 5: father's pharmacy claim of 30,000 → 3,300 (member maximum); 6: daughter 10,000 → 2,000 (family maximum); 7: 5,000 → 0.
+    expect(rx(father, 30_000, 'RX-5').result).toMatchObject({ planPays: rupees(26_700), memberPays: rupees(3_300) });
+    expect(rx(daughter, 10_000, 'RX-6').result).toMatchObject({ planPays: rupees(8_000), memberPays: rupees(2_000) });
+    expect(outOfPocket('family')).toBe(rupees(20_000));
+    expect(rx(daughter, 5_000, 'RX-7').result).toMatchObject({ planPays: rupees(5_000), memberPays: 0 });
+    // 8: the pharmacy reverses step 6: 2,000 refunded, 8,000 back to the cover; step 7 stands.
+    expect(run(state, { actor: 'pharmacy', name: 'pharmacy-reversal', body: { claimId: 'RX-6' } }).result).toEqual({
+      status: 'reversed',
+      refund: rupees(2_000),
+      planReturned: rupees(8_000),
+    });
+    // The end: committed 119,000; father 12,000, mother 6,000, daughter 0, family 18,000; deductible 5,000; medical 12,700, pharmacy 5,300.
+    expect(state.committed[2026]).toBe(rupees(119_000));
+    expect([outOfPocket(0), outOfPocket(1), outOfPocket(2), outOfPocket('family')]).toEqual([rupees(12_000), rupees(6_000), 0, rupees(18_000)]);
+    const deductible = accumulatorOf(state, 2026, 'family', 'deductible');
+    expect(deductible.medical + deductible.pharmacy).toBe(rupees(5_000));
+    expect(accumulatorOf(state, 2026, 'family', 'out-of-pocket')).toEqual({ medical: rupees(12_700), pharmacy: rupees(5_300) });
   });
 });

@@ -2,15 +2,19 @@
  * The reference model of CoverDesk's command API (issue 22): one family's cover per policy year,
  * its members' cases at two hospitals, pre-auths (catalogue and unspecified), holds, bookings,
  * enhancements, discharge, claims, CEX/CPD decisions, payments, cancellation and the policy year's
- * roll-over. Pure and synchronous: it is written from the rules (sync-server/README.md, the
- * handlers' documented behaviour, domain/money.ts), never from the handlers' code, and it imports
- * only pure domain rules. `apply` takes a concrete request (who, which command, which body) and
+ * roll-over; and (issue 14) the family's plan: the cashless cover, or the "State top-up" plan of
+ * scenario S5 whose bookings and pharmacy claims share costs (family deductible, co-insurance,
+ * member and family out-of-pocket maximums) and move the accumulators. Pure and synchronous: it is
+ * written from the rules (sync-server/README.md, SCENARIOS.md S5, docs/cost-sharing-decision.md,
+ * the handlers' documented behaviour, domain/money.ts), never from the handlers' code, and it
+ * imports only pure domain rules (not cost-sharing.ts or plan-design.ts: the split is computed here
+ * again, from S5's words). `apply` takes a concrete request (who, which command, which body) and
  * says what the server must answer, changing the model's state as the server must change its own.
  */
 import { maxAmount } from '@domain/money';
 import { policyYearOf } from '@domain/policy-year';
 
-export type Actor = 'medco.a' | 'medco.b' | 'ppd' | 'mc' | 'admin' | 'cex' | 'cpd' | 'aco';
+export type Actor = 'medco.a' | 'medco.b' | 'ppd' | 'mc' | 'admin' | 'cex' | 'cpd' | 'aco' | 'pharmacy';
 export type Hospital = 'A' | 'B';
 
 /** The demo scheme as the test sets it up (seed.ts, catalogue.ts; auto-extension set by the test). */
@@ -23,8 +27,58 @@ export const scheme = {
   unspecified: new Set(['SG999U']),
 } as const;
 
-const roleOf: Record<Actor, string> = { 'medco.a': 'MEDCO', 'medco.b': 'MEDCO', ppd: 'PPD', mc: 'MC', admin: 'ADMIN', cex: 'CEX', cpd: 'CPD', aco: 'ACO' };
-const hospitalOf: Record<Actor, Hospital | null> = { 'medco.a': 'A', 'medco.b': 'B', ppd: null, mc: null, admin: null, cex: null, cpd: null, aco: null };
+/** The family's plan: the cashless cover (families.plan_id NULL) or S5's "State top-up". */
+export type PlanKind = 'cashless' | 'state-topup';
+/**
+ * "State top-up" as S5 states it (SCENARIOS.md), in minor units: a family deductible of 5,000
+ * shared by medical and pharmacy, then co-insurance 10 % medical and 20 % pharmacy, all of it
+ * capped by the out-of-pocket maximums of 12,000 per member (embedded) and 20,000 per family.
+ * No member deductible, co-pays, sub-limits, category limits, network or waiting periods.
+ */
+export const stateTopUp = {
+  id: 'STATE-TOPUP',
+  familyDeductible: 500_000,
+  coinsuranceBp: { medical: 1_000, pharmacy: 2_000 },
+  memberOutOfPocketMax: 1_200_000,
+  familyOutOfPocketMax: 2_000_000,
+} as const;
+export type Coverage = 'medical' | 'pharmacy';
+export type AccumulatorKind = 'deductible' | 'out-of-pocket' | 'benefit';
+/** One accumulator of one holder (the family, or a member by index) in one year, by coverage type. */
+export interface Accumulator {
+  medical: number;
+  pharmacy: number;
+}
+/** The patient's part of one charge, by kind, and the plan's part (before the cover is asked). */
+export interface Share {
+  deductible: number;
+  coinsurance: number;
+  costShare: number;
+  plan: number;
+}
+
+const roleOf: Record<Actor, string> = {
+  'medco.a': 'MEDCO',
+  'medco.b': 'MEDCO',
+  ppd: 'PPD',
+  mc: 'MC',
+  admin: 'ADMIN',
+  cex: 'CEX',
+  cpd: 'CPD',
+  aco: 'ACO',
+  pharmacy: 'PHARMACY',
+};
+const hospitalOf: Record<Actor, Hospital | null> = {
+  'medco.a': 'A',
+  'medco.b': 'B',
+  ppd: null,
+  mc: null,
+  admin: null,
+  cex: null,
+  cpd: null,
+  aco: null,
+  pharmacy: null,
+};
 const commandRole: Record<string, string> = {
   admit: 'MEDCO',
   'request-preauth': 'MEDCO',
@@ -44,6 +98,8 @@ const commandRole: Record<string, string> = {
   'cancel-case': 'MEDCO',
   'take-payment': 'MEDCO',
   'refund-payment': 'MEDCO',
+  'pharmacy-claim': 'PHARMACY',
+  'pharmacy-reversal': 'PHARMACY',
 };
 
 type PreauthStatus = 'pending' | 'queried' | 'committee-review' | 'admin-review' | 'approved' | 'rejected' | 'cancelled';
@@ -59,6 +115,22 @@ export interface Booking {
   closed: boolean;
   /** CPD denied its claim line: the patient's part of it is no longer owed (issue 14). */
   waived: boolean;
+  /** The patient's cost sharing on it (State top-up; 0 on the cashless cover): amount = covered + shortfall + costShare. */
+  deductible: number;
+  coinsurance: number;
+  costShare: number;
+}
+/** A real-time pharmacy claim (issue 14): charged to the open policy year when it arrives. */
+export interface PharmacyClaim {
+  ref: string;
+  member: number;
+  year: number;
+  amount: number;
+  deductible: number;
+  costShare: number;
+  /** What the family's cover paid (the plan's part as far as the cover allowed). */
+  paid: number;
+  status: 'paid' | 'reversed';
 }
 export interface Enhancement {
   id: string;
@@ -85,6 +157,8 @@ export interface Case {
   /** The patient's money on the case (issue 14): taken at the desk and given back. */
   paid: number;
   refunded: number;
+  /** The patient's estimated part kept on the hold (State top-up): the hold asks the cover for the rest. */
+  estimate: number;
 }
 export interface ClaimLine {
   bookingId: string;
@@ -121,6 +195,15 @@ export interface ModelState {
   claimOrder: string[];
   payments: string[];
   rollovers: number;
+  plan: PlanKind;
+  /** Scheme member ids (what a pharmacy names a member by), by member index. */
+  schemeMemberIds: string[];
+  /** Policy years whose family account is open (a pre-auth or a pharmacy claim opened it): the plan of the year is fixed then. */
+  accounts: number[];
+  /** `${year}|${holder}|${kind}`, holder 'family' or the member's index; absent is 0. */
+  accumulators: Record<string, Accumulator>;
+  pharmacyClaims: Record<string, PharmacyClaim>;
+  pharmacyOrder: string[];
 }
 
 export interface Request {
@@ -135,7 +218,14 @@ export interface Expected {
   result?: Record<string, unknown>;
 }
 
-export function initialState(options: { now: number; firstYear: number; memberIds: string[]; cover: number }): ModelState {
+export function initialState(options: {
+  now: number;
+  firstYear: number;
+  memberIds: string[];
+  cover: number;
+  plan?: PlanKind;
+  schemeMemberIds?: string[];
+}): ModelState {
   return {
     now: options.now,
     firstYear: options.firstYear,
@@ -152,8 +242,88 @@ export function initialState(options: { now: number; firstYear: number; memberId
     claimOrder: [],
     payments: [],
     rollovers: 0,
+    plan: options.plan ?? 'cashless',
+    schemeMemberIds: [...(options.schemeMemberIds ?? options.memberIds)],
+    accounts: [],
+    accumulators: {},
+    pharmacyClaims: {},
+    pharmacyOrder: [],
   };
 }
+
+/** An accumulator's value (both coverage types), as the enquiry states it. */
+export function accumulatorOf(state: ModelState, year: number, holder: 'family' | number, kind: AccumulatorKind): Accumulator {
+  const found = state.accumulators[`${year}|${holder}|${kind}`];
+  return { medical: found?.medical ?? 0, pharmacy: found?.pharmacy ?? 0 };
+}
+const combined = (a: Accumulator): number => a.medical + a.pharmacy;
+/** Move one accumulator of the family and the same of the member (every charge moves both levels). */
+function move(state: ModelState, year: number, member: number, kind: AccumulatorKind, coverage: Coverage, delta: number): void {
+  if (delta === 0) return;
+  for (const holder of ['family', member] as const) {
+    const key = `${year}|${holder}|${kind}`;
+    const row = state.accumulators[key] ?? { medical: 0, pharmacy: 0 };
+    row[coverage] += delta;
+    state.accumulators[key] = row;
+  }
+}
+/** A charge's movements: deductible, out of pocket (the whole cost share) and what the plan paid; sign −1 reverses them. */
+function moveCharge(
+  state: ModelState,
+  year: number,
+  member: number,
+  coverage: Coverage,
+  charge: { deductible: number; costShare: number },
+  paid: number,
+  sign: 1 | -1,
+): void {
+  move(state, year, member, 'deductible', coverage, sign * charge.deductible);
+  move(state, year, member, 'out-of-pocket', coverage, sign * charge.costShare);
+  move(state, year, member, 'benefit', coverage, sign * paid);
+}
+const noShare = (amount: number): Share => ({ deductible: 0, coinsurance: 0, costShare: 0, plan: amount });
+
+/** What the accumulators of a year say before a charge: met deductible, member's and family's out of pocket. */
+export interface Standing {
+  deductibleMet: number;
+  memberOutOfPocket: number;
+  familyOutOfPocket: number;
+}
+const standingOf = (state: ModelState, year: number, member: number): Standing => ({
+  deductibleMet: combined(accumulatorOf(state, year, 'family', 'deductible')),
+  memberOutOfPocket: combined(accumulatorOf(state, year, member, 'out-of-pocket')),
+  familyOutOfPocket: combined(accumulatorOf(state, year, 'family', 'out-of-pocket')),
+});
+
+/**
+ * S5's split of a charge on the State top-up plan, from its words: the patient pays until the
+ * family deductible is met, then the coverage type's co-insurance of the rest (rounded down), and
+ * never more than is left of the member's maximum or the family's (embedded: whichever is
+ * nearer), the deductible counting toward both. The plan pays the rest.
+ */
+export function topUpShare(standing: Standing, coverage: Coverage, amount: number): Share {
+  const maximumLeft = Math.max(
+    0,
+    Math.min(stateTopUp.memberOutOfPocketMax - standing.memberOutOfPocket, stateTopUp.familyOutOfPocketMax - standing.familyOutOfPocket),
+  );
+  const deductibleLeft = Math.max(0, stateTopUp.familyDeductible - standing.deductibleMet);
+  const toDeductible = Math.min(amount, deductibleLeft);
+  const deductible = Math.min(toDeductible, maximumLeft);
+  const coinsurance = Math.min(Math.floor(((amount - toDeductible) * stateTopUp.coinsuranceBp[coverage]) / 10_000), maximumLeft - deductible);
+  return { deductible, coinsurance, costShare: deductible + coinsurance, plan: amount - deductible - coinsurance };
+}
+
+const isTopUp = (state: ModelState): boolean => state.plan === 'state-topup';
+/** The share of a charge on the family's plan now (the cashless cover: no share). */
+function shareNow(state: ModelState, year: number, member: number, coverage: Coverage, amount: number): Share {
+  return isTopUp(state) ? topUpShare(standingOf(state, year, member), coverage, amount) : noShare(amount);
+}
+/** A year's account takes the family's plan when it opens (a pre-auth, a pharmacy claim). */
+function openAccountOf(state: ModelState, year: number): void {
+  if (!state.accounts.includes(year)) state.accounts.push(year);
+}
+/** Whether the enquiry names the State top-up for a year: the family's plan once the year's account is open. */
+export const isTopUpYear = (state: ModelState, year: number): boolean => isTopUp(state) && state.accounts.includes(year);
 
 export const clone = (state: ModelState): ModelState => structuredClone(state);
 export const openYear = (state: ModelState): number => policyYearOf(new Date(state.now), scheme.timeZone, scheme.yearStartMonth);
@@ -204,15 +374,15 @@ function activeBookings(state: ModelState, found: Case): Booking[] {
 const bookingSum = (state: ModelState, found: Case): number => activeBookings(state, found).reduce((sum, b) => sum + b.amount, 0);
 
 /**
- * The patient's account of a case (cashless cover): what the patient owes is the shortfall of its
- * active bookings whose claim line CPD did not deny; owed and credit as the server states them
+ * The patient's account of a case: what the patient owes is the shortfall and the cost sharing
+ * (State top-up) of its active bookings whose claim line CPD did not deny; owed and credit as the server states them
  * (accountTotals in src/money/patient-payments.ts), with nothing sent to a secondary payer.
  */
 export function patientAccount(state: ModelState, found: Case) {
   const charged = found.bookings
     .map((id) => state.bookings[id]!)
     .filter((b) => b.status === 'active' && !b.waived)
-    .reduce((sum, b) => sum + b.shortfall, 0);
+    .reduce((sum, b) => sum + b.shortfall + b.costShare, 0);
   const net = found.paid - found.refunded;
   return {
     charged,
@@ -235,6 +405,8 @@ function coverShortfall(state: ModelState, found: Case): number {
     const take = Math.min(free, booking.shortfall);
     booking.covered += take;
     booking.shortfall -= take;
+    // What the plan now pays moves its plan-paid accumulator, as the booking's own (a void gives it back).
+    if (isTopUp(state)) move(state, found.year, found.member, 'benefit', 'medical', take);
     free -= take;
     moved += take;
   }
@@ -242,16 +414,19 @@ function coverShortfall(state: ModelState, found: Case): number {
   return moved;
 }
 
-/** Move a case's authorized amount and its hold towards it (never below what bookings consumed). */
-function setAuthorized(state: ModelState, found: Case, authorized: number): { granted: number } {
+/**
+ * Move a case's authorized amount, and its hold towards `target` (the plan's part of it: the
+ * authorized amount less the patient's estimate), never below what bookings consumed.
+ */
+function setAuthorized(state: ModelState, found: Case, authorized: number, target = authorized): { granted: number } {
   const hold = found.hold!;
   hold.authorized = authorized;
-  if (authorized > hold.amount) {
-    const granted = reserve(state, found.year, authorized - hold.amount);
+  if (target > hold.amount) {
+    const granted = reserve(state, found.year, target - hold.amount);
     hold.amount += granted;
     return { granted };
   }
-  const floor = Math.max(authorized, hold.consumed);
+  const floor = Math.max(target, hold.consumed);
   if (hold.amount > floor) {
     release(state, found.year, hold.amount - floor);
     hold.amount = floor;
@@ -278,14 +453,16 @@ function finalDecision(state: ModelState, found: Case, decision: unknown, body: 
     if (typeof amount !== 'number' || amount >= full || !body.reason) return error(400, 'invalid-input');
     approved = amount;
   }
-  const { granted } = setAuthorized(state, found, approved);
+  // The hold is the plan's part: the approved amount less the patient's estimate kept on it.
+  const patientPart = Math.min(approved, found.estimate);
+  const { granted } = setAuthorized(state, found, approved, approved - patientPart);
   if (granted > 0) coverShortfall(state, found);
   preauth.status = 'approved';
   return ok({
     preauthStatus: 'approved',
     approvedAmount: approved,
     holdAmount: hold.amount,
-    shortfall: Math.max(0, approved - hold.amount),
+    shortfall: Math.max(0, approved - patientPart - hold.amount),
     family: family(state, found.year),
   });
 }
@@ -361,7 +538,20 @@ export function apply(state: ModelState, request: Request): Expected {
       if (year < state.firstYear || year > openYear(state)) return error(400, 'invalid-input');
       if (Object.values(state.cases).some((c) => c.member === member && c.status === 'admitted')) return rejected('case-already-active');
       const id = String(body.caseId);
-      state.cases[id] = { id, member, hospital: desk!, year, status: 'admitted', preauth: null, hold: null, bookings: [], claimId: null, paid: 0, refunded: 0 };
+      state.cases[id] = {
+        id,
+        member,
+        hospital: desk!,
+        year,
+        status: 'admitted',
+        preauth: null,
+        hold: null,
+        bookings: [],
+        claimId: null,
+        paid: 0,
+        refunded: 0,
+        estimate: 0,
+      };
       state.caseOrder.push(id);
       // Listed for identity review: a closed year's stamp, or an identity not proven — a fingerprint or
       // face claimed without match evidence (issue 13 item 6; the walk sends none), a document, an override.
@@ -378,11 +568,22 @@ export function apply(state: ModelState, request: Request): Expected {
       if (found.status !== 'admitted') return rejected('case-not-admitted');
       if (found.preauth) return rejected('preauth-already-requested');
       const requested = isUnspecified ? Number(body.estimatedAmount) : scheme.packages[code]!;
-      const granted = reserve(state, found.year, requested);
+      openAccountOf(state, found.year);
+      // S5 step 2: the request decided as one charge now, moving nothing; the hold asks for the plan's part.
+      const estimate = shareNow(state, found.year, found.member, 'medical', requested);
+      const granted = reserve(state, found.year, estimate.plan);
       found.hold = { amount: granted, consumed: 0, authorized: requested, status: 'active' };
+      found.estimate = estimate.costShare;
       const status = isUnspecified ? 'committee-review' : 'pending';
       found.preauth = { status, requested, recommended: null, unspecified: isUnspecified };
-      return ok({ preauthStatus: status, requestedAmount: requested, holdAmount: granted, shortfall: requested - granted, family: family(state, found.year) });
+      return ok({
+        preauthStatus: status,
+        requestedAmount: requested,
+        holdAmount: granted,
+        shortfall: estimate.plan - granted,
+        patientEstimate: { deductible: estimate.deductible, coinsurance: estimate.coinsurance, copay: 0, notPaid: 0, total: estimate.costShare },
+        family: family(state, found.year),
+      });
     }
     case 'respond-query': {
       const found = visibleCase(state, actor, body.caseId);
@@ -427,25 +628,43 @@ export function apply(state: ModelState, request: Request): Expected {
       if (state.bookings[String(body.bookingId)]) return rejected('booking-exists');
       if (bookingSum(state, found) + amount > maxAmount) return rejected('case-total-too-large');
       const hold = found.hold;
-      const fromHold = Math.max(0, Math.min(amount, hold.amount - hold.consumed));
-      const excess = amount - fromHold;
+      // The patient's cost sharing first (State top-up); the plan's part consumes the hold and past it
+      // extends the hold within the tolerance of the plan's authorized amount (authorized less the estimate).
+      const share = shareNow(state, found.year, found.member, 'medical', amount);
+      const fromHold = Math.max(0, Math.min(share.plan, hold.amount - hold.consumed));
+      const excess = share.plan - fromHold;
       let extended = 0;
       if (excess > 0 && found.preauth.status !== 'rejected') {
-        const room = Math.max(0, ceiling(hold.authorized) - hold.amount);
+        const room = Math.max(0, ceiling(Math.max(0, hold.authorized - found.estimate)) - hold.amount);
         extended = reserve(state, found.year, Math.max(0, Math.min(excess, room)));
       }
       const covered = fromHold + extended;
+      const shortfall = amount - share.costShare - covered;
       hold.amount += extended;
       hold.consumed += covered;
+      if (isTopUp(state)) moveCharge(state, found.year, found.member, 'medical', share, covered, 1);
       const id = String(body.bookingId);
-      state.bookings[id] = { id, caseId: found.id, amount, covered, shortfall: amount - covered, status: 'active', closed: false, waived: false };
+      state.bookings[id] = {
+        id,
+        caseId: found.id,
+        amount,
+        covered,
+        shortfall,
+        status: 'active',
+        closed: false,
+        waived: false,
+        deductible: share.deductible,
+        coinsurance: share.coinsurance,
+        costShare: share.costShare,
+      };
       state.bookingOrder.push(id);
       found.bookings.push(id);
       return ok({
         amount,
         coveredAmount: covered,
-        shortfallAmount: amount - covered,
-        coverage: amount === covered ? 'covered' : covered > 0 ? 'partly-covered' : 'shortfall',
+        shortfallAmount: shortfall,
+        ...(isTopUp(state) ? { costShare: { deductible: share.deductible, coinsurance: share.coinsurance, copay: 0, total: share.costShare } } : {}),
+        coverage: shortfall === 0 ? 'covered' : covered > 0 ? 'partly-covered' : 'shortfall',
         hold: { amount: hold.amount, consumed: hold.consumed, free: hold.amount - hold.consumed, extended },
         family: family(state, found.year),
       });
@@ -459,6 +678,8 @@ export function apply(state: ModelState, request: Request): Expected {
       if (booking.closed || found.status !== 'admitted') return rejected('booking-closed');
       booking.status = 'voided';
       found.hold.consumed -= booking.covered;
+      // Exactly what the booking moved goes back (its plan-paid part is its covered amount); later charges stand.
+      if (isTopUp(state)) moveCharge(state, found.year, found.member, 'medical', booking, booking.covered, -1);
       const moved = coverShortfall(state, found);
       return ok({
         status: 'voided',
@@ -496,8 +717,28 @@ export function apply(state: ModelState, request: Request): Expected {
         if (typeof body.amount !== 'number' || body.amount >= enhancement.requested || !body.reason) return error(400, 'invalid-input');
         approved = body.amount;
       }
+      // State top-up: the authorized amount before and after, each decided as the case's one charge
+      // against the accumulators less what this case's own bookings moved; the patient's part is the
+      // difference and joins the estimate, the hold grows by the plan's part only.
+      let patientPart = 0;
+      if (isTopUp(state)) {
+        const own = activeBookings(state, found);
+        const standing = standingOf(state, found.year, found.member);
+        const ownDeductible = own.reduce((sum, b) => sum + b.deductible, 0);
+        const ownShare = own.reduce((sum, b) => sum + b.costShare, 0);
+        const base: Standing = {
+          deductibleMet: Math.max(0, standing.deductibleMet - ownDeductible),
+          memberOutOfPocket: Math.max(0, standing.memberOutOfPocket - ownShare),
+          familyOutOfPocket: Math.max(0, standing.familyOutOfPocket - ownShare),
+        };
+        const before = topUpShare(base, 'medical', hold.authorized).costShare;
+        const after = topUpShare(base, 'medical', hold.authorized + approved).costShare;
+        patientPart = Math.min(approved, Math.max(0, after - before));
+      }
+      const planPart = approved - patientPart;
       hold.authorized += approved;
-      const granted = reserve(state, found.year, approved);
+      found.estimate += patientPart;
+      const granted = reserve(state, found.year, planPart);
       hold.amount += granted;
       const moved = coverShortfall(state, found);
       enhancement.status = 'approved';
@@ -505,7 +746,7 @@ export function apply(state: ModelState, request: Request): Expected {
         status: 'approved',
         approvedAmount: approved,
         grantedAmount: granted,
-        uncovered: approved - granted,
+        uncovered: planPart - granted,
         holdAmount: hold.amount,
         bookingsNowCovered: moved,
         family: family(state, found.year),
@@ -544,7 +785,10 @@ export function apply(state: ModelState, request: Request): Expected {
       if (found.status === 'discharged') return rejected('case-already-discharged');
       if (found.status !== 'admitted') return rejected('case-not-admitted');
       const voided = activeBookings(state, found);
-      for (const b of voided) b.status = 'voided';
+      for (const b of voided) {
+        b.status = 'voided';
+        if (isTopUp(state)) moveCharge(state, found.year, found.member, 'medical', b, b.covered, -1);
+      }
       let released = 0;
       if (found.hold) {
         released = found.hold.amount;
@@ -567,7 +811,7 @@ export function apply(state: ModelState, request: Request): Expected {
       if (found.preauth?.status !== 'approved') return rejected('preauth-not-approved');
       if (found.hold?.status !== 'active') return rejected('claim-state-invalid');
       const payer = lines.reduce((s, b) => s + b.covered, 0);
-      const patient = lines.reduce((s, b) => s + b.shortfall, 0);
+      const patient = lines.reduce((s, b) => s + b.shortfall + b.costShare, 0);
       const unused = found.hold.amount - payer;
       release(state, found.year, unused);
       found.hold.status = 'claimed';
@@ -612,8 +856,17 @@ export function apply(state: ModelState, request: Request): Expected {
         return ok({ status: 'processed', payerAmount: claim.payer, recommendedAmount: decided.approved });
       }
       const returned = claim.payer - decided.approved;
-      // A denied line is disallowed: the patient's part of it is reversed (claim-adjustment.ts).
-      for (const d of body.lines as { bookingId: string; decision: string }[]) if (d.decision === 'deny') state.bookings[d.bookingId]!.waived = true;
+      // A denied line is disallowed: the patient's part of it is reversed, and on the State top-up its
+      // deductible and out of pocket too; what the plan does not approve leaves its plan-paid accumulator.
+      const found = state.cases[claim.caseId]!;
+      for (const d of body.lines as { bookingId: string; decision: string; approvedAmount?: number }[]) {
+        const booking = state.bookings[d.bookingId]!;
+        const line = claim.lines.find((l) => l.bookingId === d.bookingId)!;
+        if (d.decision === 'deny') booking.waived = true;
+        if (!isTopUp(state)) continue;
+        const notApproved = d.decision === 'deny' ? line.payer : d.decision === 'partial' ? line.payer - (d.approvedAmount ?? 0) : 0;
+        moveCharge(state, claim.year, found.member, 'medical', d.decision === 'deny' ? booking : { deductible: 0, costShare: 0 }, notApproved, -1);
+      }
       claim.status = decided.approved === 0 ? 'denied' : 'approved';
       claim.approved = decided.approved;
       release(state, claim.year, returned);
@@ -643,6 +896,37 @@ export function apply(state: ModelState, request: Request): Expected {
       found.refunded += amount;
       return ok({ caseId: found.id, method: 'cash', amount, account: patientAccount(state, found) });
     }
+    case 'pharmacy-claim': {
+      // A real-time pharmacy claim, charged to the open year: the split, then the plan's part drawn
+      // from the family's cover as far as it allows (the rest is the member's); the accumulators
+      // move by the cost share and by what the cover paid. Idempotent on the pharmacy's claim id.
+      const ref = String(body.claimId);
+      const prior = state.pharmacyClaims[ref];
+      if (prior) return ok(pharmacyAnswer(prior));
+      const member = state.schemeMemberIds.indexOf(String(body.memberId));
+      if (member < 0) return notFound();
+      const amount = Number(body.quantity) * Number(body.unitPrice);
+      const year = openYear(state);
+      openAccountOf(state, year);
+      const share = shareNow(state, year, member, 'pharmacy', amount);
+      const paid = share.plan > 0 ? reserve(state, year, share.plan) : 0;
+      moveCharge(state, year, member, 'pharmacy', share, paid, 1);
+      const claim: PharmacyClaim = { ref, member, year, amount, deductible: share.deductible, costShare: share.costShare, paid, status: 'paid' };
+      state.pharmacyClaims[ref] = claim;
+      state.pharmacyOrder.push(ref);
+      return ok({ ...pharmacyAnswer(claim), costShare: { deductible: share.deductible, coinsurance: share.coinsurance, copay: 0, total: share.costShare } });
+    }
+    case 'pharmacy-reversal': {
+      // Exactly what the claim moved goes back, whatever was claimed since (S5 step 8); again: the same answer.
+      const claim = state.pharmacyClaims[String(body.claimId)];
+      if (!claim) return notFound();
+      if (claim.status === 'paid') {
+        moveCharge(state, claim.year, claim.member, 'pharmacy', claim, claim.paid, -1);
+        release(state, claim.year, claim.paid);
+        claim.status = 'reversed';
+      }
+      return ok({ status: 'reversed', refund: claim.amount - claim.paid, planReturned: claim.paid });
+    }
     case 'approve-payment': {
       const ids = body.claimIds as string[];
       const claims = ids.map((id) => state.claims[id]);
@@ -660,6 +944,11 @@ export function apply(state: ModelState, request: Request): Expected {
     default:
       throw new Error(`the model has no command ${name}`);
   }
+}
+
+/** A pharmacy claim's answer as first given (a repeat of its claim id answers it again). */
+function pharmacyAnswer(claim: PharmacyClaim): Record<string, unknown> {
+  return { status: 'paid', policyYear: claim.year, amount: claim.amount, planPays: claim.paid, memberPays: claim.amount - claim.paid };
 }
 
 /** Cases whose hold still holds money of the family: neither released nor claimed. */

@@ -22,7 +22,7 @@ export function modelRunSettings(env: NodeJS.ProcessEnv = process.env): {
     throw new RangeError(`MODEL_API_BACKEND must be postgres or pglite, got ${backend}`);
   return {
     runs: read('MODEL_API_RUNS', 10),
-    seed: read('MODEL_API_SEED', 2_201),
+    seed: read('MODEL_API_SEED', 2_203),
     maxCommands: read('MODEL_API_COMMANDS', 25),
     onlyBackend: backend === 'postgres' || backend === 'pglite' ? backend : undefined,
   };
