@@ -70,6 +70,8 @@ export default defineConfig(({ command }) => {
             if (/node_modules\/(react|react-dom|scheduler)\//.test(id)) return 'react';
             // Face recognition with its tfjs (~2 MB) is its own chunk, loaded only when the camera is used.
             if (/node_modules\/@vladmandic\/human\//.test(id)) return 'face-engine';
+            // The console dashboard's charts (Recharts and its d3 parts), loaded with import() only when it draws.
+            if (/node_modules\/(recharts|victory-vendor|d3-[a-z-]+|internmap)\//.test(id)) return 'charts';
             return undefined;
           },
         },

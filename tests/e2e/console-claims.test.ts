@@ -252,6 +252,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await signIn('aco', 'Payments');
     expect(await page!.getByRole('navigation', { name: 'Workspaces' }).getByRole('link').allTextContents()).toEqual([
       'Payments',
+      'Revenue cycle',
       'Reconciliation',
       'Turnaround clocks',
     ]);
@@ -438,13 +439,13 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
       },
       {
         username: 'aco',
-        own: ['Payments', 'Reconciliation', 'Turnaround clocks'],
+        own: ['Payments', 'Revenue cycle', 'Reconciliation', 'Turnaround clocks'],
         foreign: ['cpd', 'operators', 'ppd'],
         command: ['set-package-price', { packageCode: 'MG012A', price: 1 }],
       },
       {
         username: 'ha',
-        own: ['Dashboard', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation', 'Turnaround clocks'],
+        own: ['Dashboard', 'Revenue cycle', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation', 'Turnaround clocks'],
         foreign: ['ppd', 'cex', 'payments'],
         command: ['decide-preauth', { caseId: randomUUID(), decision: 'reject', reason: 'Not mine to decide' }],
       },

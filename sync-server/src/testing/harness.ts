@@ -8,6 +8,8 @@ import { ChangeNotifier } from '../sync/notifier';
 import type { SmsGateway } from '../identity/sms';
 import { createScratchDatabase, type Backend, type ScratchDatabase } from './databases';
 import { testServerKeys } from './keys';
+import type { ServerKeys } from '../auth/keyring';
+import type { Database } from '../db/database';
 
 export interface Answer {
   status: number;
@@ -44,11 +46,19 @@ export async function startTestServer(
     logStream?: NodeJS.WritableStream;
     /** An empty database to use instead of a fresh one beside DATABASE_URL (e.g. in a cluster of the test's own); close() calls its drop(). */
     scratch?: ScratchDatabase;
+    /** Fill the migrated database before the audit chainer starts (e.g. demo/history.ts, as npm start does). */
+    history?: (db: Database, keys: ServerKeys) => Promise<void>;
   } = {},
 ): Promise<TestServer> {
   const scratch = options.scratch ?? (await createScratchDatabase(backend));
+  const { history } = options;
   // No year watcher: a test's roll-over would otherwise open accounts in the background (server-state.ts).
-  const state = await prepareServer(scratch.db, { keys: testServerKeys, chainIntervalMs: 50, watchPolicyYear: false });
+  const state = await prepareServer(scratch.db, {
+    keys: testServerKeys,
+    chainIntervalMs: 50,
+    watchPolicyYear: false,
+    ...(history ? { beforeAuditWork: (keys: ServerKeys) => history(scratch.db, keys) } : {}),
+  });
   await seedDemo(scratch.db, {
     nationalIdKey: state.nationalIdKey,
     extraFamilies: options.extraFamilies ?? 5,

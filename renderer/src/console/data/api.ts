@@ -179,6 +179,38 @@ export class ConsoleApi {
     return this.request('GET', path);
   }
 
+  /**
+   * A file the server makes (a report export): its bytes and the name the server gives it, with the
+   * same session and network handling as a read; a refusal is the server's {code, message}.
+   */
+  async download(path: string): Promise<ConsoleResult<{ readonly blob: Blob; readonly fileName: string }>> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, cache: 'no-store' });
+    } catch {
+      this.reachable(false);
+      return { ok: false, error: networkError };
+    }
+    this.reachable(true);
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (response.status === 401) {
+        this.token = null;
+        const ended = error.code === 'unauthenticated' ? { ...error, code: 'session-expired' } : error;
+        for (const listener of this.expiredListeners) listener(ended);
+        return { ok: false, error: ended };
+      }
+      return { ok: false, error };
+    }
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'export';
+    try {
+      return { ok: true, value: { blob: await response.blob(), fileName } };
+    } catch {
+      return { ok: false, error: { code: 'unreadable-answer', message: "The server's file could not be read (the connection may have dropped). Try again." } };
+    }
+  }
+
   /** A server route that is not a command (e.g. issuing a desk enrollment code), with the same session and network handling. */
   post<T>(path: string, body?: unknown): Promise<ConsoleResult<T>> {
     return this.request('POST', path, body);

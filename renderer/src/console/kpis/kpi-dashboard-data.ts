@@ -1,0 +1,272 @@
+/**
+ * The KPI dashboard's data shaping (issue 15, "Screens"), pure: the filters as the server's query,
+ * the reports' answers as chart series, the drill-down target of every mark, and a table cell as a
+ * person reads it. The tables themselves come from @domain/kpi-tables, the definition the server's
+ * CSV and XLSX exports use, so the screen and the download hold the same cells.
+ */
+import type { AgingBucket } from '@domain/kpis';
+import type { ReasonCode } from '@domain/adjudication';
+import type { TurnaroundStage } from '@domain/turnaround';
+import {
+  agingBucketLabels,
+  monthStartInstant,
+  reasonCodeLabels,
+  turnaroundStageLabels,
+  type KpiAgingFigures,
+  type KpiCell,
+  type KpiColumnKind,
+  type KpiDenialFigures,
+  type KpiMonthFigures,
+  type KpiTurnaroundFigures,
+} from '@domain/kpi-tables';
+import type { DrillSet } from '@contract/kpis';
+import { formatMoney, type MoneyFormat } from '../../shared/money';
+
+/** The filters as the form holds them: '' is "all" (and the server's default period). */
+export interface KpiFilterState {
+  readonly from: string;
+  readonly to: string;
+  readonly hospital: string;
+  readonly district: string;
+  readonly specialty: string;
+  readonly package: string;
+}
+
+export const noFilters: KpiFilterState = { from: '', to: '', hospital: '', district: '', specialty: '', package: '' };
+
+const filterKeys = ['from', 'to', 'hospital', 'district', 'specialty', 'package'] as const;
+
+/** The filters as a query string for /reports/kpis, /claims and /export: only what is chosen. */
+export function filterParams(filters: KpiFilterState): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const key of filterKeys) if (filters[key] !== '') params.set(key, filters[key]);
+  return params;
+}
+
+/** What a mark stands for: the drill-down's set and the point within it (docs/kpis.md, "Drill-down"). */
+export interface DrillTarget {
+  readonly set: DrillSet;
+  readonly month?: string;
+  readonly bucket?: AgingBucket;
+  readonly reason?: ReasonCode;
+  /** Said on the mark and over the claims list, e.g. "Claims submitted in March 2026". */
+  readonly label: string;
+}
+
+export function drillPath(filters: KpiFilterState, target: DrillTarget, offset: number, limit: number): string {
+  const params = filterParams(filters);
+  params.set('set', target.set);
+  if (target.month) params.set('month', target.month);
+  if (target.bucket) params.set('bucket', target.bucket);
+  if (target.reason) params.set('reason', target.reason);
+  params.set('limit', String(limit));
+  params.set('offset', String(offset));
+  return `/reports/kpis/claims?${params.toString()}`;
+}
+
+export function exportPath(filters: KpiFilterState, table: string, format: 'csv' | 'xlsx'): string {
+  const params = filterParams(filters);
+  params.set('table', table);
+  params.set('format', format);
+  return `/reports/kpis/export?${params.toString()}`;
+}
+
+/**
+ * The turnaround report's period for the dashboard's months: from the first instant of `from` in
+ * the scheme's time zone to the dashboard's as-of (the end of `to`, or now), and its hospital.
+ * District, specialty and package do not apply to turnaround (a stage is not always a claim's).
+ */
+export function turnaroundPath(applied: { readonly from: string; readonly hospital: string | null }, asOf: string, timeZone: string): string {
+  const params = new URLSearchParams({ from: monthStartInstant(applied.from, timeZone), to: asOf });
+  if (applied.hospital !== null) params.set('hospital', applied.hospital);
+  return `/reports/turnaround?${params.toString()}`;
+}
+
+/** The month `count` months before a YYYY-MM month. */
+export function monthsBefore(month: string, count: number): string {
+  const [year, m] = month.split('-').map(Number);
+  const index = year! * 12 + (m! - 1) - count;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** "2026-03" → "Mar 2026" (the month as the scheme names it, no time zone shift). */
+export function monthLabel(month: string, locale: string, style: 'short' | 'long' = 'short'): string {
+  const [year, m] = month.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale, { month: style, year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year!, m! - 1, 1)));
+}
+
+const percent = (rate: number | null): number | null => (rate === null ? null : Math.round(rate * 1000) / 10);
+const units = (minor: number, minorPerUnit: number): number => minor / minorPerUnit;
+
+export interface TrendPoint {
+  readonly month: string;
+  readonly label: string;
+  /** Currency units (a chart's axis), not minor units. */
+  readonly charges: number;
+  readonly paid: number;
+  readonly open: number;
+  readonly submittedClaims: number;
+  /** Per cent, or null where the month has no denominator (a gap in the line, never a 0). */
+  readonly cleanClaimRate: number | null;
+  readonly denialRate: number | null;
+  readonly grossCollectionRate: number | null;
+  readonly patientCollectionRate: number | null;
+}
+
+export function trendSeries(months: readonly KpiMonthFigures[], minorPerUnit: number, locale: string): TrendPoint[] {
+  return months.map((m) => ({
+    month: m.month,
+    label: monthLabel(m.month, locale),
+    charges: units(m.charges.amount, minorPerUnit),
+    paid: units(m.collections.paidAmount, minorPerUnit),
+    open: units(m.openReceivables, minorPerUnit),
+    submittedClaims: m.charges.claims,
+    cleanClaimRate: percent(m.adjudication.cleanClaimRate),
+    denialRate: percent(m.adjudication.denialRateByCount),
+    grossCollectionRate: percent(m.collections.grossCollectionRate),
+    patientCollectionRate: percent(m.patient.collectionRate),
+  }));
+}
+
+/** Which claims a trend series' point stands for. */
+export const trendDrillSets = {
+  charges: 'submitted',
+  paid: 'paid',
+  cleanClaimRate: 'clean',
+  denialRate: 'denied',
+  grossCollectionRate: 'submitted',
+} as const satisfies Partial<Record<keyof TrendPoint, DrillSet>>;
+
+const drillSetPhrases: Readonly<Record<DrillSet, string>> = {
+  submitted: 'Claims submitted',
+  adjudicated: 'Claims adjudicated',
+  denied: 'Claims denied',
+  disallowed: 'Claims with lines disallowed',
+  clean: 'Clean claims',
+  reworked: 'Reworked claims',
+  paid: 'Claims paid',
+  open: 'Claims open',
+};
+
+export function monthTarget(set: DrillSet, month: string, locale: string): DrillTarget {
+  return { set, month, label: `${drillSetPhrases[set]} in ${monthLabel(month, locale, 'long')}` };
+}
+
+export interface AgingBar {
+  readonly bucket: AgingBucket;
+  readonly label: string;
+  readonly amount: number;
+  readonly claims: number;
+  readonly isOverNinety: boolean;
+}
+
+export function agingBars(aging: KpiAgingFigures, minorPerUnit: number): AgingBar[] {
+  return aging.buckets.map((b) => ({
+    bucket: b.bucket,
+    label: agingBucketLabels[b.bucket],
+    amount: units(b.amount, minorPerUnit),
+    claims: b.claims,
+    isOverNinety: b.bucket === '91-120' || b.bucket === '>120',
+  }));
+}
+
+export function agingTarget(bucket: AgingBucket, asOfDate: string): DrillTarget {
+  return { set: 'open', bucket, label: `Claims open ${agingBucketLabels[bucket].replace(/^Over/, 'over')} on ${asOfDate}` };
+}
+
+export interface ParetoBar {
+  readonly reason: ReasonCode;
+  readonly label: string;
+  readonly amount: number;
+  readonly lines: number;
+  /** Running share of everything disallowed, per cent (the Pareto line). */
+  readonly cumulative: number;
+}
+
+/** Reasons by amount disallowed, largest first, with the running share: the few reasons that make most of the loss. */
+export function paretoBars(denials: Pick<KpiDenialFigures, 'byReason'>, minorPerUnit: number): ParetoBar[] {
+  const sorted = [...denials.byReason].sort((a, b) => b.amount - a.amount || a.reasonCode.localeCompare(b.reasonCode));
+  const total = sorted.reduce((sum, r) => sum + r.amount, 0);
+  let running = 0;
+  return sorted.map((r) => {
+    running += r.amount;
+    return {
+      reason: r.reasonCode,
+      label: reasonCodeLabels[r.reasonCode],
+      amount: units(r.amount, minorPerUnit),
+      lines: r.lines,
+      cumulative: total === 0 ? 0 : Math.round((running / total) * 1000) / 10,
+    };
+  });
+}
+
+export function reasonTarget(reason: ReasonCode): DrillTarget {
+  return { set: 'disallowed', reason, label: `Claims with lines disallowed as “${reasonCodeLabels[reason]}”` };
+}
+
+export interface TurnaroundBar {
+  readonly stage: TurnaroundStage;
+  readonly label: string;
+  /** Average and 90th percentile as a share of the stage's service level, per cent (100 = at the limit). */
+  readonly average: number | null;
+  readonly p90: number | null;
+  readonly completed: number;
+  readonly withinServiceLevel: number | null;
+}
+
+/**
+ * Stages have service levels from 6 hours to 15 days, so each is drawn against its own: the
+ * average and the 90th percentile as a per cent of the service level, a line at 100 %. Stages with
+ * nothing completed in the period are left out of the chart (their table row says so).
+ */
+export function turnaroundBars(report: KpiTurnaroundFigures): TurnaroundBar[] {
+  return report.stages
+    .filter((s) => s.completed > 0)
+    .map((s) => ({
+      stage: s.stage,
+      label: turnaroundStageLabels[s.stage],
+      average: s.averageMinutes === null ? null : Math.round((s.averageMinutes / s.serviceLevelMinutes) * 1000) / 10,
+      p90: s.p90Minutes === null ? null : Math.round((s.p90Minutes / s.serviceLevelMinutes) * 1000) / 10,
+      completed: s.completed,
+      withinServiceLevel: Math.round(((s.completed - s.completedPastServiceLevel) / s.completed) * 1000) / 10,
+    }));
+}
+
+/** A rate as a person reads it: "12.5 %", or "not available" where it has no denominator (never 0). */
+export function formatRate(rate: number | null, locale: string): string {
+  if (rate === null) return 'not available';
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(rate);
+}
+
+/** "45 min", "5 h 20 min", "3 d 4 h". */
+export function formatDuration(minutes: number): string {
+  const total = Math.round(minutes);
+  if (total < 60) return `${total} min`;
+  if (total < 24 * 60) return `${Math.floor(total / 60)} h${total % 60 ? ` ${total % 60} min` : ''}`;
+  const hours = Math.floor(total / 60);
+  return `${Math.floor(hours / 24)} d${hours % 24 ? ` ${hours % 24} h` : ''}`;
+}
+
+/** One table cell as the screen shows it; the CSV and XLSX carry the raw value in the same column. */
+export function formatCell(cell: KpiCell, kind: KpiColumnKind, money: MoneyFormat): string {
+  if (cell === null) return 'not available';
+  if (typeof cell === 'string') return cell;
+  switch (kind) {
+    case 'money':
+      return formatMoney(cell, money);
+    case 'rate':
+      return formatRate(cell, money.locale);
+    case 'days':
+      return new Intl.NumberFormat(money.locale, { maximumFractionDigits: 1 }).format(cell);
+    case 'minutes':
+      return formatDuration(cell);
+    case 'text':
+    case 'count':
+      return new Intl.NumberFormat(money.locale).format(cell);
+  }
+}
+
+/** Compact money for an axis: "₹12.5L"-style grouping is the locale's; e.g. 1.2M, 350K. */
+export function compactUnits(value: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+}

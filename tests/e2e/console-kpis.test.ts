@@ -1,0 +1,138 @@
+import { screenTimeoutMs } from './support/desk-pages';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import readXlsxFile from 'read-excel-file/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { KpiDashboardValue } from '../../sync-server/contract/kpis';
+import { generateHistory } from '../../sync-server/src/demo/history';
+import { foldKpis } from '../../sync-server/src/kpis/fold';
+import { availableBackends } from '../../sync-server/src/testing/databases';
+import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
+import { seriousViolations } from './support/accessibility';
+import { chromiumArgs, ensureRendererBuilt, outputDir } from './support/desk-environment';
+
+const consoleOutput = join(outputDir, 'console');
+
+/**
+ * The revenue-cycle dashboard (issue 15) in real Chromium against a real server holding a small
+ * slice of generated history (demo/history.ts: 3 months, 4 hospitals, 40 admissions a month,
+ * through the real commands). HA opens the dashboard, narrows it to one hospital (the server's
+ * query follows the filter), reaches an aging bar with Tab and opens its claims with Enter, and
+ * downloads the aging table as CSV and XLSX, which are parsed (the XLSX by read-excel-file) and
+ * held to the server's figures. axe finds nothing serious before and after the drill-down.
+ */
+describe('payer console: revenue-cycle dashboard', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let consoleUrl = '';
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(consoleOutput, { recursive: true });
+    ensureRendererBuilt();
+    server = await startTestServer(availableBackends[0]!, {
+      history: async (db, keys) => {
+        await generateHistory(db, { months: 3, hospitals: 4, patientsPerMonth: 40, quietDays: 7, gridMinutes: 60, seed: 2026, keys });
+        await foldKpis(db);
+      },
+    });
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    consoleUrl = `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}/console/`;
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata', acceptDownloads: true });
+    page = await context.newPage();
+    page.setDefaultTimeout(screenTimeoutMs);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 900_000);
+
+  afterAll(async () => {
+    await page?.context().close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('charts on history, a filter, a keyboard drill-down, CSV and XLSX downloads, axe clean', async () => {
+    await page.goto(consoleUrl);
+    await page.getByLabel('Username').fill('ha');
+    await page.getByLabel('Password').fill('coverdesk-demo');
+    await page.getByLabel('Password').press('Enter');
+    await page.getByRole('navigation', { name: 'Workspaces' }).getByRole('link', { name: 'Revenue cycle', exact: true }).click();
+    await page.getByRole('heading', { name: 'Revenue cycle', level: 1 }).waitFor();
+    // The charts are drawn (Recharts' own chunk loaded) with marks that stand for claims.
+    await page.getByRole('region', { name: 'A/R aging' }).locator('svg .chart-mark').first().waitFor();
+    await page.getByRole('region', { name: 'Charges and payments by month' }).locator('svg .chart-mark').first().waitFor();
+    await page.getByRole('region', { name: 'Denials by reason' }).locator('svg .chart-mark').first().waitFor();
+    await page.getByRole('region', { name: 'Turnaround against service levels' }).locator('svg').first().waitFor();
+    expect(await page.locator('svg title').allTextContents()).toEqual(expect.arrayContaining(['Open receivables by age', 'Denials by reason (Pareto)']));
+    await page.screenshot({ path: join(consoleOutput, 'kpi-dashboard.png') });
+    await page.screenshot({ path: join(consoleOutput, 'kpi-dashboard-full.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // A filter drives the server's query: hospital A only.
+    const filtered = page.waitForResponse((response) => response.url().includes('/reports/kpis?') && response.url().includes('hospital=HSP-A'));
+    await page.getByLabel('Hospital', { exact: true }).selectOption('HSP-A');
+    expect((await filtered).status()).toBe(200);
+    await page
+      .locator('.kpi-scope', { hasText: 'HSP-A' })
+      .waitFor()
+      .catch(async (error: unknown) => {
+        await page.screenshot({ path: join(consoleOutput, 'kpi-filter-failure.png'), fullPage: true });
+        throw new Error(`${String(error)}; page errors: ${pageErrors.join(' | ')}`);
+      });
+    const ha = await server.login('ha');
+    const figures = (await server.get(ha, '/reports/kpis?hospital=HSP-A')).body as unknown as KpiDashboardValue;
+    const bucket = figures.aging.buckets.find((b) => b.claims > 0)!;
+    expect(bucket, 'the slice leaves claims open at hospital A').toBeDefined();
+
+    // Keyboard: from the aging card's XLSX button, Tab reaches the bars; Enter on the bucket opens its claims.
+    const aging = page.getByRole('region', { name: 'A/R aging' });
+    await aging.getByRole('button', { name: 'Download A/R aging as XLSX' }).focus();
+    const bucketLabel = { '0-30': '0–30 days', '31-60': '31–60 days', '61-90': '61–90 days', '91-120': '91–120 days', '>120': 'over 120 days' }[bucket.bucket];
+    let reached = '';
+    for (let presses = 0; presses < 8 && !reached.includes(bucketLabel); presses++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() =>
+        document.activeElement?.classList.contains('chart-mark') ? (document.activeElement.getAttribute('aria-label') ?? '') : '',
+      );
+    }
+    expect(reached).toContain(`Claims open ${bucketLabel}`);
+    expect(reached).toContain(`${bucket.claims} claims`);
+    await page.keyboard.press('Enter');
+    const drill = page.getByRole('region', { name: new RegExp(`^Claims open ${bucketLabel}`) });
+    await drill
+      .getByRole('status')
+      .getByText(new RegExp(`of ${bucket.claims},`))
+      .waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('kpi-drill-heading');
+    expect(await drill.locator('tbody tr').count()).toBe(Math.min(bucket.claims, 25));
+    expect(await drill.locator('tbody tr').first().locator('td').first().textContent()).toBe('HSP-A');
+    await page.screenshot({ path: join(consoleOutput, 'kpi-drill-down.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Export: the aging table as CSV and XLSX, with the filter, held to the server's figures.
+    const csvDownload = page.waitForEvent('download');
+    await aging.getByRole('button', { name: 'Download A/R aging as CSV' }).click();
+    const csv = await csvDownload;
+    expect(csv.suggestedFilename()).toMatch(/^kpis-aging-.*-HSP-A\.csv$/);
+    const lines = readFileSync(await csv.path(), 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe(`Age,Claims,Open amount (${figures.currency}),Share of open receivables (%)`);
+    expect(lines.slice(1).map((line) => Number(line.split(',')[1]))).toEqual(figures.aging.buckets.map((b) => b.claims));
+    expect(lines.slice(1).map((line) => Math.round(Number(line.split(',')[2]) * figures.minorPerUnit))).toEqual(figures.aging.buckets.map((b) => b.amount));
+
+    const xlsxDownload = page.waitForEvent('download');
+    await aging.getByRole('button', { name: 'Download A/R aging as XLSX' }).click();
+    const xlsx = await xlsxDownload;
+    expect(xlsx.suggestedFilename()).toMatch(/^kpis-aging-.*-HSP-A\.xlsx$/);
+    const sheets = await readXlsxFile(readFileSync(await xlsx.path()));
+    const [header, ...rows] = sheets[0]!.data;
+    expect(header).toEqual(['Age', 'Claims', `Open amount (${figures.currency})`, 'Share of open receivables (%)']);
+    expect(rows.map((row) => row[1])).toEqual(figures.aging.buckets.map((b) => b.claims));
+    expect(rows.map((row) => Math.round(Number(row[2]) * figures.minorPerUnit))).toEqual(figures.aging.buckets.map((b) => b.amount));
+    expect(sheets[1]!.data).toContainEqual(['Hospital', 'HSP-A']);
+  });
+});
