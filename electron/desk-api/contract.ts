@@ -62,6 +62,12 @@ export interface SyncStatus {
    * once the replica is whole.
    */
   readonly firstSync: { readonly documentsReceived: number } | null;
+  /**
+   * The server refuses this desk's pushes until the app is updated (issue 23: the scheme's minimum
+   * desk version). The desk keeps working and pulling; its changes wait in the outbox and are sent
+   * once it runs `minimumVersion` or later. Null otherwise.
+   */
+  readonly updateRequired: { readonly minimumVersion: string | null; readonly message: string } | null;
 }
 
 /** The local replica's disposable state (issue 23): what a reset would lose, and the exports kept. */

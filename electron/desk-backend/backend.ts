@@ -18,6 +18,7 @@ import { ServerCallError, SyncServerClient } from './server-client';
 import type { DeskIdentity } from './session';
 import { SyncEngine, type SyncEngineOptions } from './sync-engine';
 import { decisionNotification } from './decision-notification';
+import { deskReport, encodeDeskReport, packageAppVersion } from './fleet-report';
 import { combineHandlers } from './handlers';
 import { failure, ok, type DeskCore, type SlotTools } from './handlers/context';
 import { usableSigner, type OperatorSigner } from './operator-key';
@@ -57,6 +58,8 @@ export interface DeskBackendOptions {
   readonly requireHttps?: boolean;
   /** The clock offline sign-in locks are measured by (tests); default the system clock. */
   readonly now?: () => Date;
+  /** The desk app's version, reported to the server (issue 23): Electron's app.getVersion(); default package.json's. */
+  readonly appVersion?: string;
 }
 
 function validate(name: CommandName, body: Record<string, unknown>): DeskError | null {
@@ -116,6 +119,8 @@ export class DeskBackend implements DeskCore {
     const replicaPath = join(options.dataDir, 'desk-replica.sqlite');
     const replicaKey = replicaKeyFrom(options.replicaKeyStore ?? new OwnerOnlyFileSecretStore(join(options.dataDir, 'desk-replica-key')), replicaPath);
     this.db = openReplica(replicaPath, { key: replicaKey });
+    this.replicaPath = replicaPath;
+    this.appVersion = options.appVersion ?? packageAppVersion();
     // Answered outbox rows older than a day go at every start too, not only after a push.
     pruneAnsweredOutbox(this.db);
     this.checkpointer = new Checkpointer(this.db, (message) => console.warn(`[desk] ${message}`));
@@ -149,6 +154,9 @@ export class DeskBackend implements DeskCore {
   }
 
   readonly faceMatchThreshold: number;
+  /** The version this desk reports with every sync request (fleet-report.ts). */
+  readonly appVersion: string;
+  private readonly replicaPath: string;
   /** The keys of every operator signed in on any connection now (session handlers keep it). */
   readonly signers = new Set<OperatorSigner>();
   /** Set when stop begins: a sync nudge a command scheduled just before must not start a cycle on a closing replica. */
@@ -159,7 +167,12 @@ export class DeskBackend implements DeskCore {
   }
 
   connect(serverUrl: string): void {
-    this.serverClient = new SyncServerClient(serverUrl, () => this.secrets.read());
+    this.serverClient = new SyncServerClient(
+      serverUrl,
+      () => this.secrets.read(),
+      undefined,
+      () => (this.isStopping ? null : encodeDeskReport(deskReport(this.db, this.replicaPath, this.appVersion))),
+    );
   }
 
   start(): void {

@@ -27,6 +27,7 @@ import {
   type OperatorKeyAnswerValue,
   type RequestProofValue,
 } from '@contract/sync';
+import { deskReportHeader } from '@contract/fleet';
 
 /**
  * Why a call to the sync server did not give a usable answer. `message` is for the operator (no
@@ -34,7 +35,7 @@ import {
  */
 export type ServerFault =
   | { kind: 'unreachable'; message: string; detail?: string }
-  | { kind: 'refused'; status: number; code: string; message: string }
+  | { kind: 'refused'; status: number; code: string; message: string; details?: Readonly<Record<string, unknown>> }
   | { kind: 'bad-answer'; message: string };
 
 export class ServerCallError extends Error {
@@ -97,6 +98,8 @@ export class SyncServerClient {
     private readonly serverUrl: string,
     private readonly deskCredential: () => string | null,
     private readonly timeoutMs = 15_000,
+    /** This desk's report for the fleet page (fleet-report.ts), sent with every call made with the desk credential. */
+    private readonly deskReport: () => string | null = () => null,
   ) {}
 
   get url(): string {
@@ -138,6 +141,9 @@ export class SyncServerClient {
       // Key registration: the operator's token in Authorization, the desk's credential beside it.
       if (auth === 'desk') headers.authorization = `Desk ${credential}`;
       else headers[deskCredentialHeader] = `Desk ${credential}`;
+      // The fleet report rides on the sync traffic (issue 23): no request of its own.
+      const report = this.deskReport();
+      if (report !== null) headers[deskReportHeader] = report;
     }
     let response: Response;
     try {
@@ -196,12 +202,14 @@ export class SyncServerClient {
     }
     this.report({ outcome: 'answered' });
     if (!response.ok) {
-      const refusal = parsed as { code?: unknown; message?: unknown };
+      const refusal = parsed as { code?: unknown; message?: unknown; details?: unknown };
+      const details = typeof refusal.details === 'object' && refusal.details !== null && !Array.isArray(refusal.details) ? refusal.details : null;
       throw new ServerCallError({
         kind: 'refused',
         status: response.status,
         code: typeof refusal.code === 'string' ? refusal.code : 'refused',
         message: typeof refusal.message === 'string' ? refusal.message : `HTTP ${response.status}`,
+        ...(details ? { details: details as Record<string, unknown> } : {}),
       });
     }
     return parsed;

@@ -90,6 +90,7 @@ export class SyncEngine {
       pendingMutations: this.countPending(),
       lastError: null,
       firstSync: client() && applier.isLoadingFirstSync ? { documentsReceived: 0 } : null,
+      updateRequired: null,
     };
   }
 
@@ -199,7 +200,18 @@ export class SyncEngine {
       // model (tests/model, "every desk converges"): a desk whose push kept failing on the server
       // never pulled again. A server that cannot be reached fails the push itself (thrown), and
       // the pull is not tried.
-      const pushStopped = await this.pushAll(client);
+      //
+      // A desk below the scheme's minimum version (issue 23) is refused every push: its outbox stays
+      // whole here. That is not a failure of the cycle: it pulls as usual, says "update required"
+      // instead of an error, and tries the push again at its next cycle (a poke, the safety timer),
+      // not on the failure backoff.
+      let updateRequired: SyncStatus['updateRequired'] = null;
+      const pushStopped = await this.pushAll(client).catch((error: unknown) => {
+        if (!(error instanceof ServerCallError) || error.fault.kind !== 'refused' || error.fault.code !== 'desk-update-required') throw error;
+        const minimumVersion = error.fault.details?.minimumVersion;
+        updateRequired = { minimumVersion: typeof minimumVersion === 'string' ? minimumVersion : null, message: error.fault.message };
+        return null;
+      });
       await this.pullAll(client);
       await this.refreshOperators(client);
       if (pushStopped) throw pushStopped;
@@ -212,6 +224,7 @@ export class SyncEngine {
         lastSyncAt: now,
         lastError: null,
         firstSync: this.applier.isLoadingFirstSync ? this.status.firstSync : null,
+        updateRequired,
       });
     } catch (error) {
       this.failures += 1;

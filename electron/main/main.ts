@@ -104,6 +104,8 @@ function startBackend(): void {
     credential: readSecret(credentialFile),
     biometricKey: readSecret(biometricKeyFile),
     replicaKey: replicaKey(),
+    // Reported to the server with every sync request (the HA fleet page, the minimum desk version).
+    appVersion: app.getVersion(),
   });
 }
 

@@ -54,12 +54,20 @@ parentPort.on('message', ({ data }) => {
     credential?: string | null;
     biometricKey?: string | null;
     replicaKey?: string | null;
+    appVersion?: string;
   };
   if (message.kind === 'init' && message.dataDir) {
     credential = message.credential ?? null;
     biometricKey = message.biometricKey ?? null;
     replicaKey = message.replicaKey ?? null;
-    backend = new DeskBackend({ dataDir: message.dataDir, requireHttps: message.requireHttps === true, secretStore, biometricKeyStore, replicaKeyStore });
+    backend = new DeskBackend({
+      dataDir: message.dataDir,
+      requireHttps: message.requireHttps === true,
+      secretStore,
+      biometricKeyStore,
+      replicaKeyStore,
+      ...(typeof message.appVersion === 'string' ? { appVersion: message.appVersion } : {}),
+    });
     backend.onEvent((event, payload) => parentPort.postMessage({ kind: 'event', event, payload }));
     backend.start();
     parentPort.postMessage({ kind: 'ready' });

@@ -1435,6 +1435,7 @@ export class FakeDeskBackend implements DeskConnection {
         ? null
         : { code: 'unreachable', message: 'The sync server cannot be reached; working from this desk’s replica.', at: this.lastSyncAt ?? this.isoNow() },
       firstSync: null,
+      updateRequired: null,
     };
   }
 

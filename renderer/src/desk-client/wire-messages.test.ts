@@ -39,6 +39,7 @@ describe('wire messages (the browser-mode parse boundary)', () => {
       pendingMutations: 2,
       lastError: { code: 'server-unreachable', message: 'm', at: 't' },
       firstSync: null,
+      updateRequired: null,
     };
     expect(parseEvent('sync.status', status)).toEqual({ kind: 'event', event: 'sync.status', payload: status });
     expect(parseEvent('sync.status', { ...status, state: 'dreaming' })).toBeNull();
@@ -53,12 +54,30 @@ describe('wire messages (the browser-mode parse boundary)', () => {
       pendingMutations: 0,
       lastError: null,
       firstSync: { documentsReceived: 15_000 },
+      updateRequired: null,
     };
     expect(parseEvent('sync.status', status)).toEqual({ kind: 'event', event: 'sync.status', payload: status });
-    const { firstSync: _omitted, ...fromOlderBackend } = status;
+    const { firstSync: _omitted, updateRequired: _none, ...fromOlderBackend } = status;
     expect(parseEvent('sync.status', fromOlderBackend)).toEqual({ kind: 'event', event: 'sync.status', payload: { ...status, firstSync: null } });
     for (const firstSync of [{ documentsReceived: -1 }, { documentsReceived: 1.5 }, { documentsReceived: '10' }, 12]) {
       expect(parseEvent('sync.status', { ...status, firstSync }), JSON.stringify(firstSync)).toBeNull();
+    }
+  });
+
+  it('reads "update required" (issue 23): the minimum version and the sentence; anything else is refused', () => {
+    const status = {
+      state: 'online',
+      isOnline: true,
+      serverUrl: 'http://s',
+      lastSyncAt: null,
+      pendingMutations: 3,
+      lastError: null,
+      firstSync: null,
+      updateRequired: { minimumVersion: '1.5.0', message: 'Update CoverDesk to 1.5.0 before sending.' },
+    };
+    expect(parseEvent('sync.status', status)).toEqual({ kind: 'event', event: 'sync.status', payload: status });
+    for (const updateRequired of [{ minimumVersion: 1, message: 'm' }, { minimumVersion: null }, 'update']) {
+      expect(parseEvent('sync.status', { ...status, updateRequired }), JSON.stringify(updateRequired)).toBeNull();
     }
   });
 

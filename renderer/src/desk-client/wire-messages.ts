@@ -58,7 +58,7 @@ export function parseDeskResult(value: unknown): DeskResult<unknown> | null {
 
 export function parseSyncStatus(value: unknown): SyncStatus | null {
   if (!isRecord(value)) return null;
-  const { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError, firstSync } = value;
+  const { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError, firstSync, updateRequired } = value;
   if (!isOneOf(syncStates, state)) return null;
   if (typeof isOnline !== 'boolean' || typeof pendingMutations !== 'number') return null;
   if (!isStringOrNull(serverUrl) || !isStringOrNull(lastSyncAt)) return null;
@@ -78,7 +78,22 @@ export function parseSyncStatus(value: unknown): SyncStatus | null {
       return null;
     parsedFirstSync = { documentsReceived: firstSync.documentsReceived };
   }
-  return { state, isOnline, serverUrl, lastSyncAt, pendingMutations, lastError: parsedError, firstSync: parsedFirstSync };
+  // Absent from an older backend: none.
+  let parsedUpdate: SyncStatus['updateRequired'] = null;
+  if (updateRequired !== null && updateRequired !== undefined) {
+    if (!isRecord(updateRequired) || !isStringOrNull(updateRequired.minimumVersion) || typeof updateRequired.message !== 'string') return null;
+    parsedUpdate = { minimumVersion: updateRequired.minimumVersion, message: updateRequired.message };
+  }
+  return {
+    state,
+    isOnline,
+    serverUrl,
+    lastSyncAt,
+    pendingMutations,
+    lastError: parsedError,
+    firstSync: parsedFirstSync,
+    updateRequired: parsedUpdate,
+  };
 }
 
 export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {

@@ -28,6 +28,7 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
 
   const isLinkOpen = link.state === 'open';
   const isOnline = isLinkOpen && sync.status === 'ready' && sync.value.isOnline;
+  const isUpdateRequired = isOnline && sync.status === 'ready' && sync.value.updateRequired !== null;
   const stateText = !isLinkOpen
     ? (link.problem?.message ?? 'Connecting to the desk backend…')
     : sync.status === 'ready'
@@ -48,7 +49,7 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
           </span>
         </div>
         <div className="sync-summary">
-          <p role="status" className={isOnline ? 'sync-state online' : 'sync-state offline'}>
+          <p role="status" className={isUpdateRequired ? 'sync-state update-required' : isOnline ? 'sync-state online' : 'sync-state offline'}>
             <span className="sync-dot" aria-hidden="true" />
             {stateText}
           </p>
@@ -102,8 +103,12 @@ function ConfirmedAtShort({ iso }: { readonly iso: string }) {
  * Library error text ("fetch failed") never reaches the screen: faults are said by their kind.
  * While offline the words stay the same through every retry, so the live region does not chatter.
  */
-export function connectionText(sync: Pick<SyncStatus, 'state' | 'isOnline' | 'lastError' | 'firstSync'>): string {
+export function connectionText(sync: Pick<SyncStatus, 'state' | 'isOnline' | 'lastError' | 'firstSync'> & Partial<Pick<SyncStatus, 'updateRequired'>>): string {
   if (sync.state === 'not-enrolled') return 'This desk is not enrolled with a server.';
+  // Below the scheme's minimum version (issue 23): not an error. The desk works as it does
+  // offline; the server's sentence names the version to install.
+  if (sync.updateRequired && sync.isOnline)
+    return `Update required: ${sync.updateRequired.message.replace(/ Its changes are kept.*$/, '')} Changes made here are kept and are sent once CoverDesk is updated.`;
   if (sync.firstSync) return firstSyncText(sync.firstSync.documentsReceived, sync.state === 'syncing' || sync.isOnline ? null : offlineReason(sync.lastError));
   if (sync.isOnline) {
     if (sync.state === 'error' && sync.lastError) return `Online, but the last sync did not go through: ${sync.lastError.message}`;

@@ -19,6 +19,20 @@ describe("the header says what is true about the server, in the operator's words
     );
   });
 
+  it('below the minimum desk version: "update required" with the version, not an error (issue 23)', () => {
+    const updateRequired = {
+      minimumVersion: '1.5.0',
+      message: 'Update CoverDesk to 1.5.0 before sending: this desk runs 1.4.0. Its changes are kept on this desk and are sent once it is updated.',
+    };
+    expect(connectionText(status({ updateRequired }))).toBe(
+      'Update required: Update CoverDesk to 1.5.0 before sending: this desk runs 1.4.0. Changes made here are kept and are sent once CoverDesk is updated.',
+    );
+    // Offline, offline is what matters.
+    expect(connectionText(status({ updateRequired, state: 'offline', isOnline: false, lastError: { code: 'unreachable', message: 'x', at } }))).toMatch(
+      /^Offline: /,
+    );
+  });
+
   it("offline says why by the fault's kind and never shows the library's error text", () => {
     const unreachable = { code: 'unreachable', message: 'The server at http://127.0.0.1:4700/ cannot be reached.', at };
     const offline = connectionText(status({ state: 'offline', isOnline: false, lastError: unreachable }));
