@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isProductionMode } from './auth/keyring';
 import { defaultDataDir, openDatabase } from './db/open';
 import { demoIds, demoOperators, demoPassword, seedDemo } from './demo/seed';
-import { demoSliceStart, generateDemoSlice } from './demo/history';
+import { demoSliceDays, demoSliceStart, generateDemoSlice } from './demo/history';
 import type { ServerKeys } from './auth/keyring';
 import { deploymentSettings } from './deployment';
 import { prepareServer } from './server-state';
@@ -57,11 +57,12 @@ async function main(): Promise<void> {
   // The demo is seeded before the audit chainer starts: on the first start, with a slice of history
   // (demo/history.ts) whose audit entries go on the simulated clock before they are linked.
   let seeded: { created: boolean } | null = null;
+  const historyDays = isDemo ? demoSliceDays() : 0;
   const seedWithHistory = async (keys: ServerKeys) => {
-    seeded = await seedDemo(db, { nationalIdKey: keys.nationalId.current.key, now: () => new Date(demoSliceStart(new Date())) });
-    if (!seeded.created) return;
+    seeded = await seedDemo(db, { nationalIdKey: keys.nationalId.current.key, now: () => new Date(demoSliceStart(new Date(), historyDays)) });
+    if (!seeded.created || historyDays === 0) return;
     const started = Date.now();
-    const slice = await generateDemoSlice(db, keys);
+    const slice = await generateDemoSlice(db, keys, historyDays);
     console.log(
       `Demo history: ${slice.cases} cases at ${slice.hospitals} hospitals from ${slice.from.slice(0, 10)} to ${slice.to.slice(0, 10)} (${slice.commands} commands, ${((Date.now() - started) / 1000).toFixed(1)} s).`,
     );

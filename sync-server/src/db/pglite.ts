@@ -6,14 +6,15 @@ import { combineWrites, type Database, type SqlValue, type TransactionSql } from
  * Embedded PostgreSQL (WASM) for the zero-configuration start. It has exactly one connection, so
  * every query and transaction is queued behind one lock; concurrency tests use real PostgreSQL.
  */
-export async function openPglite(dataDir: string | null): Promise<Database> {
+export async function openPglite(dataDir: string | null, options: { template?: Blob } = {}): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const parseBigint = (value: string): number => {
     const parsed = Number(value);
     if (!Number.isSafeInteger(parsed)) throw new RangeError(`bigint ${value} exceeds the safe integer range`);
     return parsed;
   };
-  const db = await PGlite.create(dataDir ?? undefined, { parsers: { 20: parseBigint } });
+  // A template (a data directory tarball from `dumpDataDir`) skips initdb: tests start from one.
+  const db = await PGlite.create(dataDir ?? undefined, { parsers: { 20: parseBigint }, ...(options.template ? { loadDataDir: options.template } : {}) });
   let queue: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work, work);

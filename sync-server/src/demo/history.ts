@@ -943,13 +943,26 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
  */
 export const demoSlice = { days: 45, hospitals: 4, patientsPerMonth: 60, quietDays: 14, gridMinutes: 60, seed: 2026 } as const;
 
-/** The first instant of the demo slice for a start at `now`. */
-export function demoSliceStart(now: Date): number {
-  return now.getTime() - demoSlice.days * dayMs;
+/**
+ * The slice's length in days: `COVERDESK_DEMO_HISTORY_DAYS` (0 for none, at most 366), else 45. A
+ * slice of 14 days or fewer keeps its last third quiet instead of the last 14 days.
+ */
+export function demoSliceDays(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.COVERDESK_DEMO_HISTORY_DAYS;
+  if (text === undefined || text === '') return demoSlice.days;
+  const days = Number(text);
+  if (!Number.isInteger(days) || days < 0 || days > 366)
+    throw new Error(`COVERDESK_DEMO_HISTORY_DAYS is "${text}": give a whole number of days from 0 (no history) to 366.`);
+  return days;
 }
 
-export async function generateDemoSlice(db: Database, keys: ServerKeys): Promise<HistorySummary> {
-  return generateHistory(db, { ...demoSlice, months: 0, keys });
+/** The first instant of the demo slice for a start at `now`. */
+export function demoSliceStart(now: Date, days: number = demoSlice.days): number {
+  return now.getTime() - days * dayMs;
+}
+
+export async function generateDemoSlice(db: Database, keys: ServerKeys, days: number = demoSlice.days): Promise<HistorySummary> {
+  return generateHistory(db, { ...demoSlice, days, quietDays: days > demoSlice.quietDays ? demoSlice.quietDays : Math.floor(days / 3), months: 0, keys });
 }
 
 /**
