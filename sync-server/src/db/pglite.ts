@@ -6,7 +6,12 @@ import { combineWrites, type Database, type SqlValue, type TransactionSql } from
  * Embedded PostgreSQL (WASM) for the zero-configuration start. It has exactly one connection, so
  * every query and transaction is queued behind one lock; concurrency tests use real PostgreSQL.
  */
-export async function openPglite(dataDir: string | null, options: { template?: Blob } = {}): Promise<Database> {
+/** PGlite's database, which can also write its whole data directory out as a tarball (test templates). */
+export interface PgliteDatabase extends Database {
+  dumpDataDir(): Promise<Blob>;
+}
+
+export async function openPglite(dataDir: string | null, options: { template?: Blob } = {}): Promise<PgliteDatabase> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const parseBigint = (value: string): number => {
     const parsed = Number(value);
@@ -68,5 +73,6 @@ export async function openPglite(dataDir: string | null, options: { template?: B
         }
       }),
     close: () => exclusive(() => db.close()),
+    dumpDataDir: () => exclusive(() => db.dumpDataDir('none') as Promise<Blob>),
   };
 }

@@ -6,10 +6,10 @@ import { seedDemo, demoPassword } from '../demo/seed';
 import { prepareServer, type ServerState } from '../server-state';
 import { ChangeNotifier } from '../sync/notifier';
 import type { SmsGateway } from '../identity/sms';
-import { createScratchDatabase, type Backend, type ScratchDatabase } from './databases';
+import type { Database } from '../db/database';
+import { createScratchDatabase, templateKey, type Backend, type DatabaseTemplate, type ScratchDatabase } from './databases';
 import { testServerKeys } from './keys';
 import type { ServerKeys } from '../auth/keyring';
-import type { Database } from '../db/database';
 
 export interface Answer {
   status: number;
@@ -50,21 +50,43 @@ export async function startTestServer(
     history?: (db: Database, keys: ServerKeys) => Promise<void>;
   } = {},
 ): Promise<TestServer> {
-  const scratch = options.scratch ?? (await createScratchDatabase(backend));
+  const seed = (db: Database, nationalIdKey: Buffer) =>
+    seedDemo(db, {
+      nationalIdKey,
+      extraFamilies: options.extraFamilies ?? 5,
+      ...(options.seedCover ? { seedCover: options.seedCover } : {}),
+      ...(options.clock ? { now: options.clock } : {}),
+    });
   const { history } = options;
   // No year watcher: a test's roll-over would otherwise open accounts in the background (server-state.ts).
-  const state = await prepareServer(scratch.db, {
-    keys: testServerKeys,
-    chainIntervalMs: 50,
-    watchPolicyYear: false,
-    ...(history ? { beforeAuditWork: (keys: ServerKeys) => history(scratch.db, keys) } : {}),
-  });
-  await seedDemo(scratch.db, {
-    nationalIdKey: state.nationalIdKey,
-    extraFamilies: options.extraFamilies ?? 5,
-    ...(options.seedCover ? { seedCover: options.seedCover } : {}),
-    ...(options.clock ? { now: options.clock } : {}),
-  });
+  const prepare = (db: Database, withHistory = false) =>
+    prepareServer(db, {
+      keys: testServerKeys,
+      chainIntervalMs: 50,
+      watchPolicyYear: false,
+      ...(history && withHistory ? { beforeAuditWork: (keys: ServerKeys) => history(db, keys) } : {}),
+    });
+  // The migrated, seeded database is built once per day and options and copied for each test file
+  // (testing/databases.ts); a test on its own clock or with its own history seeds its own, and a
+  // database given by the test (options.scratch) is seeded in place.
+  const template: DatabaseTemplate | undefined =
+    options.clock || options.scratch || history
+      ? undefined
+      : {
+          key: templateKey(['demo', options.extraFamilies ?? 5, options.seedCover ?? 0, indiaDate(new Date())]),
+          build: async (db) => {
+            const building = await prepare(db);
+            try {
+              await seed(db, building.nationalIdKey);
+            } finally {
+              await building.stop();
+            }
+          },
+        };
+  const scratch = options.scratch ?? (await createScratchDatabase(backend, template ? { template } : {}));
+  const state = await prepare(scratch.db, true);
+  // A copy of the template has the scheme already (seedDemo then changes nothing).
+  await seed(scratch.db, state.nationalIdKey);
   await state.reloadScheme();
   const notifier = new ChangeNotifier(null);
   const app = await buildApp({
@@ -116,6 +138,11 @@ export async function startTestServer(
       await scratch.drop();
     },
   };
+}
+
+/** The calendar date in India (the demo scheme's policy year follows it). */
+function indiaDate(now: Date): string {
+  return new Date(now.getTime() + 330 * 60_000).toISOString().slice(0, 10);
 }
 
 /** The result object of a successful command answer. */

@@ -11,14 +11,23 @@ export async function snapshotDatabase(sql: Sql): Promise<Record<string, string>
   const tables = await sql.query<{ table_name: string }>(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
   );
+  if (tables.length === 0) return {};
+  // One statement for all tables: one round trip (PGlite runs one query at a time).
+  const rows = await sql.query<{ name: string; count: number; digest: string | null }>(
+    tables
+      .map(
+        ({ table_name: table }) =>
+          `SELECT ${quoteLiteral(table)} AS name, count(*)::int AS count, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${table}" t`,
+      )
+      .join(' UNION ALL '),
+  );
   const result: Record<string, string> = {};
-  for (const { table_name: table } of tables) {
-    const [row] = await sql.query<{ count: number; digest: string | null }>(
-      `SELECT count(*)::int AS count, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${table}" t`,
-    );
-    result[table] = `${row?.count ?? 0}:${row?.digest ?? '-'}`;
-  }
+  for (const row of rows) result[row.name] = `${row.count}:${row.digest ?? '-'}`;
   return result;
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /**
