@@ -104,6 +104,15 @@ describe('payer console: turnaround clocks', () => {
     expect(notice).toEqual({ owner_role: 'PPD', case_id: late });
   });
 
+  it("PPD's pre-auth queue shows the same clocks' time left, least first, the late one flagged", async () => {
+    const ppd = page!;
+    await ppd.getByRole('navigation', { name: 'Workspaces' }).getByRole('link', { name: 'Pre-auth review', exact: true }).click();
+    const rows = ppd.getByRole('table', { name: 'Pre-authorizations and enhancements waiting' }).locator('tbody tr');
+    await expect.poll(() => rows.nth(1).textContent()).toMatch(/HSP-A.*(5 h 5\d min|6 h) left of 6 h$/);
+    expect(await rows.nth(0).textContent()).toMatch(/HSP-B.*Past service level over the 6 h service level by 4 h( 0\d min)?$/);
+    expect(await seriousViolations(ppd)).toEqual([]);
+  });
+
   it('CEX owns no open stage here; HA sees every clock and the turnaround per stage', async () => {
     const cex = await signIn('cex');
     await cex.getByRole('status').filter({ hasText: 'Nothing of yours is waiting.' }).waitFor();

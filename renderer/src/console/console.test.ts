@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConsoleRoute } from './app/routes';
-import { waitingAgainst } from './app/waiting';
+import { timeLeft, waitingAgainst } from './app/waiting';
 import { ConsoleApi } from './data/api';
 import type { ConsoleCase } from './data/documents';
 import { toConsoleDocument } from './data/replication';
@@ -96,6 +96,40 @@ describe('console queues', () => {
     ];
     expect(unspecifiedQueue(cases, 'committee-review').map((c) => c.id)).toEqual(['mc']);
     expect(unspecifiedQueue(cases, 'admin-review').map((c) => c.id)).toEqual(['admin']);
+  });
+
+  it("a clock's time left: within, due soon, past, paused", () => {
+    const clock = {
+      stage: 'preauth-decision',
+      ownerRole: 'PPD',
+      caseId: 'c',
+      claimId: null,
+      enhancementId: null,
+      hospitalCode: 'HSP-A',
+      startAuditId: 1,
+      startedAt: '2026-01-01T00:00:00Z',
+      serviceLevelMinutes: 360,
+      elapsedMinutes: 0,
+      remainingMinutes: 360,
+      dueAt: '2026-01-01T06:00:00Z',
+      isPaused: false,
+      isPastServiceLevel: false,
+      breachNoticedAt: null,
+    } as const;
+    expect(timeLeft(clock, new Date('2026-01-01T01:00:00Z'))).toEqual({
+      minutes: 300,
+      label: 'Within service level',
+      tone: 'good',
+      text: '5 h left of 6 h',
+    });
+    expect(timeLeft(clock, new Date('2026-01-01T05:00:00Z'))).toMatchObject({ minutes: 60, label: 'Due soon', tone: 'warning' });
+    expect(timeLeft(clock, new Date('2026-01-01T07:30:00Z'))).toEqual({
+      minutes: -90,
+      label: 'Past service level',
+      tone: 'bad',
+      text: 'over the 6 h service level by 1 h 30 min',
+    });
+    expect(timeLeft({ ...clock, isPaused: true, dueAt: null }, new Date('2026-01-01T07:30:00Z'))).toMatchObject({ minutes: null, label: 'Paused' });
   });
 
   it('time waiting against the target: within, due soon, overdue', () => {

@@ -2,7 +2,8 @@ import type { ReactNode } from 'react';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from './routes';
 import { useNow } from './console-context';
-import { waitingAgainst } from './waiting';
+import { useOpenClocks, type ClockOf } from './open-clocks';
+import { formatDuration, timeLeft, waitingAgainst } from './waiting';
 import type { ConsoleCase } from '../data/documents';
 
 export interface QueueRow {
@@ -12,9 +13,16 @@ export interface QueueRow {
   readonly amount: ReactNode;
   readonly status: { readonly text: string; readonly tone: 'good' | 'waiting' | 'warning' | 'bad' | 'neutral' };
   readonly requestedAt: string;
+  /** The row's turnaround clock (the stage and what it is of). */
+  readonly clock: ClockOf;
 }
 
-/** A work queue: patient (link to the case), hospital, request, amount, family available, status, time waiting against the target. */
+/**
+ * A work queue: patient (link to the case), hospital, request, amount, family available, status,
+ * and the time left against the stage's service level from the server's turnaround clock (issue
+ * 15). Emergency cases first, then least time left; a paused clock (a query with the hospital)
+ * after those running. Before the clocks are read, a row shows its time waiting instead.
+ */
 export function QueueTable({
   caption,
   rows,
@@ -27,7 +35,20 @@ export function QueueTable({
   readonly empty: string;
 }) {
   const now = useNow();
+  const clocks = useOpenClocks();
   if (rows.length === 0) return <p className="notice notice-info">{empty}</p>;
+  const timed = rows.map((row) => {
+    const clock = clocks(row.clock);
+    return { row, left: clock ? timeLeft(clock, now) : null };
+  });
+  const urgency = (item: (typeof timed)[number]): number => item.left?.minutes ?? Number.MAX_SAFE_INTEGER;
+  timed.sort(
+    (a, b) =>
+      Number(b.row.caseDoc.isEmergency) - Number(a.row.caseDoc.isEmergency) ||
+      urgency(a) - urgency(b) ||
+      a.row.requestedAt.localeCompare(b.row.requestedAt) ||
+      a.row.key.localeCompare(b.row.key),
+  );
   return (
     <table className="data-table queue-table">
       <caption>{caption}</caption>
@@ -43,11 +64,11 @@ export function QueueTable({
             Family available
           </th>
           <th scope="col">Status</th>
-          <th scope="col">Waiting</th>
+          <th scope="col">Time left</th>
         </tr>
       </thead>
       <tbody>
-        {rows.map((row) => {
+        {timed.map(({ row, left }) => {
           const waiting = waitingAgainst(row.requestedAt, row.caseDoc.turnaroundMinutes, now);
           return (
             <tr key={row.key}>
@@ -69,8 +90,13 @@ export function QueueTable({
                 <StatusBadge text={row.status.text} tone={row.status.tone} />
               </td>
               <td>
-                <StatusBadge text={waiting.isOverdue ? 'Overdue' : waiting.tone === 'warning' ? 'Due soon' : 'Within target'} tone={waiting.tone} />{' '}
-                {waiting.text}
+                {left ? (
+                  <>
+                    <StatusBadge text={left.label} tone={left.tone} /> {left.text}
+                  </>
+                ) : (
+                  <>waiting {formatDuration(waiting.minutes)}</>
+                )}
               </td>
             </tr>
           );

@@ -1,3 +1,5 @@
+import type { OpenClockValue } from '@contract/turnaround';
+
 /** Time waiting against a turnaround target, in words: "2 h 05 min of 6 h target". */
 export function minutesBetween(fromIso: string, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - new Date(fromIso).getTime()) / 60_000));
@@ -26,4 +28,27 @@ export function waitingAgainst(fromIso: string, targetMinutes: number, now: Date
     ? `${formatDuration(minutes)}, over the ${formatDuration(targetMinutes)} target by ${formatDuration(minutes - targetMinutes)}`
     : `${formatDuration(minutes)} of ${formatDuration(targetMinutes)} target`;
   return { minutes, text, isOverdue, tone };
+}
+
+export interface TimeLeft {
+  /** Minutes to the service level (negative past it); null while paused. */
+  readonly minutes: number | null;
+  readonly label: string;
+  readonly tone: 'good' | 'warning' | 'bad' | 'neutral';
+  readonly text: string;
+}
+
+/** A clock's time left against its service level at `now`, in words. */
+export function timeLeft(clock: OpenClockValue, now: Date): TimeLeft {
+  const level = formatDuration(clock.serviceLevelMinutes);
+  if (clock.isPaused || clock.dueAt === null)
+    return { minutes: null, label: 'Paused', tone: 'neutral', text: `waiting on the hospital's answer to a query (${level} service level)` };
+  const minutes = Math.floor((new Date(clock.dueAt).getTime() - now.getTime()) / 60_000);
+  if (minutes < 0) return { minutes, label: 'Past service level', tone: 'bad', text: `over the ${level} service level by ${formatDuration(-minutes)}` };
+  return {
+    minutes,
+    label: minutes < clock.serviceLevelMinutes * 0.25 ? 'Due soon' : 'Within service level',
+    tone: minutes < clock.serviceLevelMinutes * 0.25 ? 'warning' : 'good',
+    text: `${formatDuration(minutes)} left of ${level}`,
+  };
 }

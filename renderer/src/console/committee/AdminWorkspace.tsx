@@ -8,7 +8,7 @@ export function AdminWorkspace() {
       status="admin-review"
       pastStatuses={['approved', 'rejected']}
       amountOf="recommendation"
-      intro="Unspecified-package cases the Medical Committee has recommended: approve, approve lower or reject. Emergency cases first, then the oldest."
+      intro="Unspecified-package cases the Medical Committee has recommended: approve, approve lower or reject. Emergency cases first, then least time left against the service level."
     />
   );
 }

@@ -8,7 +8,7 @@ export function CommitteeWorkspace() {
       status="committee-review"
       pastStatuses={['admin-review', 'approved', 'rejected']}
       amountOf="estimate"
-      intro="Procedures outside the package catalogue: recommend an amount with your reasoning; Admin then approves. Emergency cases first, then the oldest."
+      intro="Procedures outside the package catalogue: recommend an amount with your reasoning; Admin then approves. Emergency cases first, then least time left against the service level."
     />
   );
 }

@@ -46,6 +46,7 @@ export function UnspecifiedQueueScreen({
             key: caseDoc.id,
             caseDoc,
             requestedAt: caseDoc.preauth!.requestedAt,
+            clock: { stage: status === 'committee-review' ? 'committee' : 'admin-approval', caseId: caseDoc.caseId },
             what: (
               <>
                 {caseDoc.preauth!.packageCode} · {caseDoc.preauth!.specialty}

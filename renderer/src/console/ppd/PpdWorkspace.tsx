@@ -25,7 +25,9 @@ export function PpdWorkspace() {
   const decided = ppdDecided(cases);
   return (
     <ScreenFrame title="Pre-auth review">
-      <p className="screen-subtitle">Emergency cases first, then the oldest. Turnaround target: {formatDuration(target)}. Open a case to decide.</p>
+      <p className="screen-subtitle">
+        Emergency cases first, then least time left against the service level (pre-auths {formatDuration(target)}). Open a case to decide.
+      </p>
       <section className="panel" aria-labelledby="ppd-queue-heading">
         <h2 id="ppd-queue-heading">
           Waiting ({queue.filter((item) => !item.isWaitingOnDesk).length} to decide, {queue.filter((item) => item.isWaitingOnDesk).length} on a query to the
@@ -39,6 +41,10 @@ export function PpdWorkspace() {
             key: item.key,
             caseDoc: item.caseDoc,
             requestedAt: item.requestedAt,
+            clock:
+              item.kind === 'preauth'
+                ? { stage: 'preauth-decision', caseId: item.caseDoc.caseId }
+                : { stage: 'enhancement', caseId: item.caseDoc.caseId, enhancementId: item.enhancementId! },
             what:
               item.kind === 'preauth' ? (
                 <>

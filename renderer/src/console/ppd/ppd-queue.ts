@@ -8,6 +8,8 @@ export interface PpdQueueItem {
   readonly amount: number;
   readonly requestedAt: string;
   readonly isWaitingOnDesk: boolean;
+  /** The enhancement's id (kind 'enhancement'), for its turnaround clock. */
+  readonly enhancementId?: string;
 }
 
 /** Emergency first, then oldest first; a query waiting on the desk sorts after those the reviewer can act on. */
@@ -34,6 +36,7 @@ export function ppdQueue(cases: readonly ConsoleCase[]): PpdQueueItem[] {
           amount: enhancement.requestedAmount,
           requestedAt: enhancement.requestedAt,
           isWaitingOnDesk: false,
+          enhancementId: enhancement.id,
         });
     }
   }

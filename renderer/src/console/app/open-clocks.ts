@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+import type { ClockQueueValue, OpenClockValue } from '@contract/turnaround';
+import type { TurnaroundStage } from '@domain/turnaround';
+import { useServerRead } from '../admin/use-server-read';
+import { useConsole } from './console-context';
+
+/** Which stage a queue row is, and of what: the case (pre-auth stages) or the enhancement. */
+export interface ClockOf {
+  readonly stage: TurnaroundStage;
+  readonly caseId: string;
+  readonly enhancementId?: string;
+}
+
+export type OpenClocks = (of: ClockOf) => OpenClockValue | null;
+
+function keyOf(stage: string, caseId: string | null, enhancementId: string | null): string {
+  return `${stage}|${enhancementId ?? caseId ?? ''}`;
+}
+
+/**
+ * The server's turnaround clocks of the open stages this operator's roles own (`GET /queues/clocks`:
+ * started and paused by audit-trail entries, so a queue never keeps a clock of its own), read again
+ * on every poke of the change stream and every minute. Until the first read, every row has none.
+ */
+export function useOpenClocks(): OpenClocks {
+  const { replication } = useConsole();
+  const [pokes, setPokes] = useState(0);
+  const [minute, setMinute] = useState(0);
+  useEffect(() => {
+    const subscription = replication.pokes$.subscribe(setPokes);
+    const timer = setInterval(() => setMinute((n) => n + 1), 60_000);
+    return () => {
+      subscription.unsubscribe();
+      clearInterval(timer);
+    };
+  }, [replication]);
+  const read = useServerRead<ClockQueueValue>('/queues/clocks', `${pokes}:${minute}`);
+  const items = read.status === 'ready' ? read.value.items : [];
+  const byKey = new Map(items.map((item) => [keyOf(item.stage, item.caseId, item.enhancementId), item]));
+  return (of) => byKey.get(keyOf(of.stage, of.caseId, of.enhancementId ?? null)) ?? null;
+}
