@@ -157,7 +157,7 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
     await env?.close();
   });
 
-  it('PPD signs in and sees its queue: emergency first, then oldest, with time waiting against the target', async () => {
+  it('PPD signs in and sees its queue: emergency first, then least time left against the service level', async () => {
     await ppd.goto(consoleUrl);
     await check(ppd, '01-sign-in');
     await signInConsole(ppd, 'ppd');
@@ -176,11 +176,22 @@ describe('payer console: PPD and Medical Committee → Admin on the seed scenari
       .getByRole('table', { name: /waiting/ })
       .getByRole('row')
       .allTextContents();
-    // Header, then the emergency case (the son), then the others oldest first.
+    // Header, then the emergency case (the son), then the others least time left (oldest) first.
     expect(rows[1]).toMatch(/Arjun Patil.*Emergency/);
     expect(rows[2]).toMatch(/Ramesh Patil/);
     expect(rows[3]).toMatch(/Sunita Patil/);
-    expect(rows[1]).toMatch(/target/);
+    // Each row's time left comes from the server's turnaround clock, once it is read.
+    await expect
+      .poll(
+        () =>
+          ppd
+            .getByRole('table', { name: /waiting/ })
+            .getByRole('row')
+            .nth(1)
+            .textContent(),
+        { timeout: 10_000 },
+      )
+      .toMatch(/Within service level.* left of 6 h$/);
     // The unspecified case is the committee's: not in PPD's queue.
     expect(rows.join('\n')).not.toContain(names.unspecified!);
     // Navigation lists PPD's workspace only.

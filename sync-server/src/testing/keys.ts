@@ -1,11 +1,27 @@
-import { generateKeys, type Keyring, type ServerKeys } from '../auth/keyring';
+import { createHash } from 'node:crypto';
+import type { Keyring, ServerKeys } from '../auth/keyring';
+
+/** A test key: fixed, derived from its purpose (it guards test data only). */
+const testKeyring = (purpose: string): Keyring => ({
+  current: { id: 'k1', key: createHash('sha256').update(`CoverDesk test harness key: ${purpose}`).digest() },
+  previous: [],
+});
 
 /**
- * The keys of every server a test process starts (in process or as a child process): fresh random
- * keys once per test process, never kept in the database, shared so that several servers on one
- * database agree on them as production servers do through their environment.
+ * The keys of every server a test starts (in process or as a child process), never kept in the
+ * database, shared so that several servers on one database agree on them as production servers do
+ * through their environment. The same in every test process: the seeded template database
+ * (testing/databases.ts) holds national-id hashes and an audit chain made with them. Tests of a
+ * wrong or rotated key make their own with generateKeys().
  */
-export const testServerKeys: ServerKeys = { ...generateKeys(), source: 'test harness' };
+export const testServerKeys: ServerKeys = {
+  token: testKeyring('token'),
+  nationalId: testKeyring('national-id'),
+  biometric: testKeyring('biometric'),
+  audit: testKeyring('audit'),
+  nationalIdLegacy: null,
+  source: 'test harness',
+};
 
 const ringText = (ring: Keyring): string => [ring.current, ...ring.previous].map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
 

@@ -3,13 +3,21 @@ import { testServerKeys } from './keys';
 import type { Database, Sql } from '../db/database';
 
 /**
+ * Tables that record that a desk was heard from, not what it asked for: the desk fleet's last-seen
+ * row (migration 050) moves on every authenticated sync request, a refused one too, as a request
+ * log would. A snapshot leaves them out; everything a request could change stays in.
+ */
+const observationTables = ['desk_fleet_reports'] as const;
+
+/**
  * A fingerprint of every table in the database: row count and an md5 over all rows. Two equal
  * snapshots mean nothing was written in between (sequences aside, which PostgreSQL advances even
  * for rolled-back inserts and which hold no data).
  */
 export async function snapshotDatabase(sql: Sql): Promise<Record<string, string>> {
   const tables = await sql.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> ALL ($1::text[]) ORDER BY table_name",
+    [[...observationTables]],
   );
   if (tables.length === 0) return {};
   // One statement for all tables: one round trip (PGlite runs one query at a time).
