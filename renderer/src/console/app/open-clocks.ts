@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import type { ClockQueueValue, OpenClockValue } from '@contract/turnaround';
 import type { TurnaroundStage } from '@domain/turnaround';
 import { useServerRead } from '../admin/use-server-read';
+import type { ConsoleError } from '../data/api';
+import type { Reloadable } from '../../shared/loadable';
 import { useConsole } from './console-context';
 
 /** Which stage a queue row is, and of what: the case (pre-auth stages) or the enhancement. */
@@ -18,11 +20,10 @@ function keyOf(stage: string, caseId: string | null, enhancementId: string | nul
 }
 
 /**
- * The server's turnaround clocks of the open stages this operator's roles own (`GET /queues/clocks`:
- * started and paused by audit-trail entries, so a queue never keeps a clock of its own), read again
- * on every poke of the change stream and every minute. Until the first read, every row has none.
+ * `GET /queues/clocks`: the open stages this operator's roles own, from the audit-trail clocks, read
+ * again on every poke of the change stream (a breach notice is one) and every minute.
  */
-export function useOpenClocks(): OpenClocks {
+export function useClockQueue(): Reloadable<ClockQueueValue, ConsoleError> {
   const { replication } = useConsole();
   const [pokes, setPokes] = useState(0);
   const [minute, setMinute] = useState(0);
@@ -34,7 +35,15 @@ export function useOpenClocks(): OpenClocks {
       clearInterval(timer);
     };
   }, [replication]);
-  const read = useServerRead<ClockQueueValue>('/queues/clocks', `${pokes}:${minute}`);
+  return useServerRead<ClockQueueValue>('/queues/clocks', `${pokes}:${minute}`);
+}
+
+/**
+ * The clock of each queue row (useClockQueue: started and paused by audit-trail entries, so a queue
+ * never keeps a clock of its own). Until the first read, every row has none.
+ */
+export function useOpenClocks(): OpenClocks {
+  const read = useClockQueue();
   const items = read.status === 'ready' ? read.value.items : [];
   const byKey = new Map(items.map((item) => [keyOf(item.stage, item.caseId, item.enhancementId), item]));
   return (of) => byKey.get(keyOf(of.stage, of.caseId, of.enhancementId ?? null)) ?? null;

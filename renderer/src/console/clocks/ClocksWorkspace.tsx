@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
-import type { ClockQueueValue, TurnaroundReportValue } from '@contract/turnaround';
+import type { TurnaroundReportValue } from '@contract/turnaround';
 import { formatTime } from '../../shared/time';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { hasAnyRole, useConsole } from '../app/console-context';
+import { useClockQueue } from '../app/open-clocks';
 import { caseHash } from '../app/routes';
 import { useServerRead } from '../admin/use-server-read';
 import { formatMinutes, remainingText, stageLabels } from './clock-view';
@@ -16,18 +16,8 @@ import { formatMinutes, remainingText, stageLabels } from './clock-view';
  * without a reload. HA also sees the turnaround of the last 30 days per stage.
  */
 export function ClocksWorkspace() {
-  const { session, replication } = useConsole();
-  const [pokes, setPokes] = useState(0);
-  const [minute, setMinute] = useState(0);
-  useEffect(() => {
-    const subscription = replication.pokes$.subscribe(setPokes);
-    const timer = setInterval(() => setMinute((n) => n + 1), 60_000);
-    return () => {
-      subscription.unsubscribe();
-      clearInterval(timer);
-    };
-  }, [replication]);
-  const queue = useServerRead<ClockQueueValue>('/queues/clocks', `${pokes}:${minute}`);
+  const { session } = useConsole();
+  const queue = useClockQueue();
   const isHa = hasAnyRole(session, ['HA']);
   const locale = session.scheme.locale;
   const past = queue.status === 'ready' ? queue.value.items.filter((item) => item.isPastServiceLevel) : [];
@@ -88,12 +78,13 @@ export function ClocksWorkspace() {
           </table>
         )
       ) : null}
-      {isHa ? <TurnaroundSummary version={pokes} /> : null}
+      {isHa ? <TurnaroundSummary version={queue.status === 'ready' ? queue.value.computedAt : null} /> : null}
     </ScreenFrame>
   );
 }
 
-function TurnaroundSummary({ version }: { readonly version: number }) {
+/** Read again whenever the clock queue is (`version`: its computedAt). */
+function TurnaroundSummary({ version }: { readonly version: string | null }) {
   const report = useServerRead<TurnaroundReportValue>('/reports/turnaround', version);
   return (
     <section className="panel" aria-labelledby="turnaround-heading">
