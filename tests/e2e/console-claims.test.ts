@@ -445,7 +445,17 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
       },
       {
         username: 'ha',
-        own: ['Dashboard', 'Revenue cycle', 'Hospitals and desks', 'Operators', 'Packages', 'Scheme parameters', 'Reconciliation', 'Turnaround clocks'],
+        own: [
+          'Dashboard',
+          'Revenue cycle',
+          'Hospitals and desks',
+          'Desk fleet',
+          'Operators',
+          'Packages',
+          'Scheme parameters',
+          'Reconciliation',
+          'Turnaround clocks',
+        ],
         foreign: ['ppd', 'cex', 'payments'],
         command: ['decide-preauth', { caseId: randomUUID(), decision: 'reject', reason: 'Not mine to decide' }],
       },

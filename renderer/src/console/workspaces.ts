@@ -10,6 +10,7 @@ import type { Role } from '@domain/ids';
 import { DashboardWorkspace, HospitalsWorkspace, OperatorsWorkspace, PackagesWorkspace, SchemeWorkspace } from './admin/AdminWorkspaces';
 import { CexWorkspace, CpdWorkspace } from './claims/ClaimsWorkspace';
 import { ClocksWorkspace } from './clocks/ClocksWorkspace';
+import { FleetWorkspace } from './fleet/FleetWorkspace';
 import { KpiDashboardWorkspace } from './kpis/KpiDashboardWorkspace';
 import { AdminWorkspace } from './committee/AdminWorkspace';
 import { AdminCaseActions, CommitteeCaseActions } from './committee/CommitteeActions';
@@ -39,6 +40,7 @@ export const workspaces: readonly ConsoleWorkspaceDefinition[] = [
   { path: 'dashboard', title: 'Dashboard', roles: ['HA'], component: DashboardWorkspace },
   { path: 'kpis', title: 'Revenue cycle', roles: ['HA', 'ACO'], component: KpiDashboardWorkspace },
   { path: 'hospitals', title: 'Hospitals and desks', roles: ['HA'], component: HospitalsWorkspace },
+  { path: 'fleet', title: 'Desk fleet', roles: ['HA'], component: FleetWorkspace },
   { path: 'operators', title: 'Operators', roles: ['HA'], component: OperatorsWorkspace },
   { path: 'packages', title: 'Packages', roles: ['HA'], component: PackagesWorkspace },
   { path: 'scheme', title: 'Scheme parameters', roles: ['HA'], component: SchemeWorkspace },
