@@ -29,6 +29,7 @@ describe('payer console: the desk fleet', () => {
     server = await startTestServer(availableBackends[0]!);
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const consoleUrl = `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}/console/`;
+    await server.scratch.db.query("UPDATE desks SET enrolled_at = now() - interval '1 day' WHERE id IN ($1, $2)", [demoIds.deskA, demoIds.deskB]);
     await server.scratch.db.query(
       `INSERT INTO desk_fleet_reports (desk_id, last_seen_at, last_pull_at, reported_at, app_version, outbox_depth, oldest_unsent_at, replica_bytes, clock_offset_ms)
        VALUES ($1, now() - interval '1 minute', now() - interval '1 minute', now() - interval '1 minute', '1.4.0', 3, now() - interval '20 minutes', 5400000, 2500),
@@ -63,8 +64,8 @@ describe('payer console: the desk fleet', () => {
   });
 
   it('a minimum version: refused when it is not one, then set, audited, and the desks below it flagged', async () => {
-    await page.getByLabel('Version').fill('two');
-    await page.getByLabel('Reason').fill('Fixes the printer driver');
+    await page.getByLabel('Version', { exact: true }).fill('two');
+    await page.getByLabel('Reason', { exact: true }).fill('Fixes the printer driver');
     await page.getByRole('button', { name: 'Set minimum' }).click();
     await page
       .getByRole('alert')
@@ -72,7 +73,7 @@ describe('payer console: the desk fleet', () => {
       .waitFor();
     expect(await server.scratch.db.query('SELECT 1 FROM desk_update_policy')).toEqual([]);
 
-    await page.getByLabel('Version').fill('2.0.0');
+    await page.getByLabel('Version', { exact: true }).fill('2.0.0');
     await page.getByRole('button', { name: 'Set minimum' }).click();
     await page.getByRole('status').filter({ hasText: 'Desks below 2.0.0 are now told to update before they send.' }).waitFor();
     const rows = page.getByRole('table', { name: 'Desks, silent and outdated first' }).locator('tbody tr');
