@@ -160,7 +160,8 @@ describe('fingerprint module driver over a pty', () => {
     const error = await failureOf(module.waitForFinger({ fingerTimeoutMs: 200 }));
     expect(error.code).toBe('no-finger-timeout');
     expect(error.message).toBe('No finger was placed on the reader within 200 ms. Ask the patient to place a finger flat on the glass, then try again.');
-    expect(simulator.commandLog.length).toBeGreaterThan(1);
+    // It asked the module at least once; how many times fit in 200 ms depends on the machine's load.
+    expect(simulator.commandLog[0]).toBe('generate-image');
   });
 
   it('stops waiting for a finger when aborted, lets the command in flight finish, and the next command works', async () => {
