@@ -3,7 +3,7 @@ import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from './routes';
 import { useNow } from './console-context';
 import { useOpenClocks, type ClockOf } from './open-clocks';
-import { formatDuration, timeLeft, waitingAgainst } from './waiting';
+import { formatDuration, minutesBetween, timeLeft } from './waiting';
 import type { ConsoleCase } from '../data/documents';
 
 export interface QueueRow {
@@ -69,7 +69,6 @@ export function QueueTable({
       </thead>
       <tbody>
         {timed.map(({ row, left }) => {
-          const waiting = waitingAgainst(row.requestedAt, row.caseDoc.turnaroundMinutes, now);
           return (
             <tr key={row.key}>
               <th scope="row">
@@ -95,7 +94,7 @@ export function QueueTable({
                     <StatusBadge text={left.label} tone={left.tone} /> {left.text}
                   </>
                 ) : (
-                  <>waiting {formatDuration(waiting.minutes)}</>
+                  <>waiting {formatDuration(minutesBetween(row.requestedAt, now))}</>
                 )}
               </td>
             </tr>
