@@ -88,12 +88,15 @@ describe.skipIf(!hasPostgres)('the metrics an operations team scrapes (postgres)
       body: { caseId: randomUUID(), memberId: demoIds.mother, identityMethod: 'fingerprint' },
     });
     // With the desk's report (issue 23, the fleet): one command queued two minutes ago, its clock 1.5 s behind.
+    // Both times are read off the desk's own clock, as a desk would: the server moves the queue time onto its clock by
+    // the offset it measures on arrival, so the gauge reads two minutes plus however long the scrape came after the push.
+    const deskNow = Date.now() - 1_500;
     const report = {
       appVersion: '0.1.0',
       outboxDepth: 1,
-      oldestUnsentAt: new Date(Date.now() - 120_000).toISOString(),
+      oldestUnsentAt: new Date(deskNow - 120_000).toISOString(),
       replicaBytes: 4096,
-      deskTime: new Date(Date.now() - 1_500).toISOString(),
+      deskTime: new Date(deskNow).toISOString(),
     };
     const pushed = await server.raw('POST', '/sync/push', {
       headers: { authorization: desk.authorization, 'x-coverdesk-desk-report': Buffer.from(JSON.stringify(report)).toString('base64url') },
