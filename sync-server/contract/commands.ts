@@ -136,6 +136,11 @@ export const secondaryPayers = ['serious-illness-fund', 'commercial-top-up'] as 
  * ACO records it: the payer-side finance role, which already approves the scheme's payments.
  */
 export const secondaryClaimDecisions = ['accept', 'partial', 'reject'] as const;
+/**
+ * Money between the scheme's office and a secondary payer on a decided claim (issue 14, migration
+ * 051): the payer's remittance, or the scheme's refund to it after a reversal left it overpaid.
+ */
+export const secondaryMoneyMovements = ['remittance', 'refund'] as const;
 const TakenAt = Type.String({
   format: 'date-time',
   description: "When the operator took the money, by the desk's clock (offline cash is sent later): at most 5 minutes ahead of the server, 7 days back",
@@ -524,6 +529,22 @@ export const commandBodies = {
     },
     strict,
   ),
+  'record-secondary-remittance': Type.Object(
+    {
+      ...CommandIdField,
+      claimId: Uuid('The decided coordination-of-benefits claim the money is for'),
+      movement: Type.Enum([...secondaryMoneyMovements], {
+        description: 'remittance: the payer paid (at most what it still owes); refund: we paid the payer back (at most what it overpaid)',
+      }),
+      amount: Amount('What moved, in minor units'),
+      reference: Text("The bank's or the payer's reference for the transfer", 200),
+      valueDate: Type.String({
+        pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+        description: 'YYYY-MM-DD: the day the money moved (not after today, not before the claim)',
+      }),
+    },
+    strict,
+  ),
   'set-scheme-parameters': Type.Object(
     {
       ...CommandIdField,
@@ -586,6 +607,7 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'take-payment': ['MEDCO'],
   'refund-payment': ['MEDCO'],
   'decide-secondary-claim': ['ACO'],
+  'record-secondary-remittance': ['ACO'],
 };
 
 export const LoginBody = Type.Object(

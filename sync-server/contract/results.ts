@@ -15,7 +15,7 @@ import { roles } from '../domain/ids';
 import { evidenceOutcomes } from '../domain/identity-evidence';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
-import { PatientAccountTotals } from './settlement';
+import { PatientAccountTotals, SecondaryClaimBalance } from './settlement';
 import { ServiceLevelsAnswer } from './turnaround';
 
 const Sentence = Type.String({ description: "For the operator, in the scheme's currency and words" });
@@ -373,6 +373,20 @@ export const commandResults = {
     },
     closed,
   ),
+  'record-secondary-remittance': Type.Object(
+    {
+      claimId: Id,
+      caseId: Id,
+      payer: Type.Enum(['serious-illness-fund', 'commercial-top-up']),
+      movement: Type.Enum(['remittance', 'refund']),
+      amount: Minor,
+      valueDate: Type.String({ description: 'YYYY-MM-DD' }),
+      /** The claim after this movement (migration 051's secondary_claim_balance). */
+      balance: SecondaryClaimBalance,
+      summary: Sentence,
+    },
+    closed,
+  ),
 } satisfies Record<CommandName, TSchema>;
 
 export type CommandResultOf<N extends CommandName> = Static<(typeof commandResults)[N]>;
@@ -442,6 +456,9 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'payment-exists': null,
   'secondary-claim-decided': Type.Object({ decision: Type.Enum(['accepted', 'partial', 'rejected']), acceptedAmount: Minor, rejectedAmount: Minor }, closed),
   'secondary-claim-withdrawn': null,
+  'secondary-claim-undecided': null,
+  'remittance-exceeds-owed': Type.Object({ owed: Minor, requested: Minor }, closed),
+  'refund-exceeds-overpaid': Type.Object({ overpaid: Minor, requested: Minor }, closed),
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */

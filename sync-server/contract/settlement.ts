@@ -24,6 +24,26 @@ export const PatientAccountTotals = Type.Object(
 );
 export type PatientAccountTotalsValue = Static<typeof PatientAccountTotals>;
 
+/**
+ * Where a decided secondary claim stands between the scheme's office and its payer (migration
+ * 051): what the payer owes on it now, what it remitted and what was refunded to it, and the
+ * balance either way (at most one of payerOwes and refundOwed is above 0).
+ */
+export const SecondaryClaimBalance = Type.Object(
+  {
+    owedTotal: Type.Integer({
+      minimum: 0,
+      description: 'What the payer owes on the claim: what it accepted less what reversals made refundable; 0 while undecided',
+    }),
+    remitted: Minor,
+    refunded: Minor,
+    payerOwes: Type.Integer({ minimum: 0, description: 'Still to come from the payer' }),
+    refundOwed: Type.Integer({ minimum: 0, description: 'To go back to the payer: it paid for charges later reversed' }),
+  },
+  closed,
+);
+export type SecondaryClaimBalanceValue = Static<typeof SecondaryClaimBalance>;
+
 const Method = Type.Enum(['cash', 'card', 'upi', 'secondary']);
 
 export const PaymentReceipt = Type.Object(
@@ -158,9 +178,48 @@ export const PatientReceivables = Type.Object(
     ),
     buckets: Type.Array(Type.Object({ bucket: Type.Enum([...agingBuckets]), cases: Count, owed: Minor }, closed)),
     totalOwed: Minor,
-    /** Sent to secondary payers and not rejected: undecided claims and accepted parts, less what reversals withdrew or made refundable to them. */
+    /**
+     * Still to come from secondary payers: undecided claims as they stand, and what payers accepted
+     * less what reversals made refundable and less what they already remitted (migration 051).
+     */
     secondaryOutstanding: Minor,
+    /** To go back to secondary payers that remitted for charges later reversed. */
+    secondaryRefundsOwed: Minor,
   },
   closed,
 );
 export type PatientReceivablesValue = Static<typeof PatientReceivables>;
+
+/** The payer side's worklist of coordination-of-benefits claims (ACO, HA): decided or not, with their money. */
+export const SecondaryClaimsReport = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        {
+          claimId: Id,
+          caseId: Id,
+          hospitalCode: Type.String(),
+          payer: Type.Enum(['serious-illness-fund', 'commercial-top-up']),
+          memberReference: Type.String(),
+          status: Type.Enum(['submitted', 'accepted', 'partial', 'rejected', 'withdrawn']),
+          /** What the claim asks for now: its amount less what reversals withdrew before its decision. */
+          amount: Minor,
+          acceptedAmount: Nullable(Minor),
+          balance: SecondaryClaimBalance,
+          movements: Type.Array(
+            Type.Object(
+              { movement: Type.Enum(['remittance', 'refund']), amount: Minor, reference: Type.String(), valueDate: Type.String(), recordedAt: Time },
+              closed,
+            ),
+          ),
+          submittedAt: Time,
+        },
+        closed,
+      ),
+    ),
+    totals: Type.Object({ claims: Count, payerOwes: Minor, refundOwed: Minor, remitted: Minor, refunded: Minor }, closed),
+    computedAt: Time,
+  },
+  closed,
+);
+export type SecondaryClaimsReportValue = Static<typeof SecondaryClaimsReport>;

@@ -48,7 +48,10 @@ export type RejectionCode =
   | 'refund-exceeds-credit'
   | 'payment-exists'
   | 'secondary-claim-decided'
-  | 'secondary-claim-withdrawn';
+  | 'secondary-claim-withdrawn'
+  | 'secondary-claim-undecided'
+  | 'remittance-exceeds-owed'
+  | 'refund-exceeds-overpaid';
 
 export type ErrorCode =
   | 'malformed-json'

@@ -96,6 +96,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'take-payment': { paymentId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash' },
       'refund-payment': { refundId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash', reason: 'Booking voided after payment' },
       'decide-secondary-claim': { claimId: randomUUID(), decision: 'partial', acceptedAmount: 10_000, reasonCode: 'limit-reached', payerReference: 'RA-1' },
+      'record-secondary-remittance': { claimId: randomUUID(), movement: 'remittance', amount: 10_000, reference: 'NEFT-1', valueDate: '2026-01-05' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -136,6 +137,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'take-payment': 'medco.a',
     'refund-payment': 'medco.a',
     'decide-secondary-claim': 'aco',
+    'record-secondary-remittance': 'aco',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -148,6 +150,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'take-payment': 'amount',
     'refund-payment': 'amount',
     'decide-secondary-claim': 'acceptedAmount',
+    'record-secondary-remittance': 'amount',
   };
   const idFields: Partial<Record<CommandName, string>> = {
     admit: 'memberId',
@@ -179,6 +182,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'take-payment': 'caseId',
     'refund-payment': 'caseId',
     'decide-secondary-claim': 'claimId',
+    'record-secondary-remittance': 'claimId',
   };
   const otherHospitalCase: CommandName[] = [
     'request-preauth',

@@ -193,7 +193,7 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     ).account.owed;
     expect(owed).toBeGreaterThan(units(300));
     await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: units(200), method: 'cash' });
-    await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: owed - units(300), method: 'upi', reference: 'UPI-REF-1' });
+    await send('medco.b', 'take-payment', { paymentId: randomUUID(), caseId: motherCase, amount: owed - units(400), method: 'upi', reference: 'UPI-REF-1' });
     // 100 to the serious-illness fund, which rejects it: the patient owes it again and pays it in cash.
     const fundClaim = randomUUID();
     const toFund = {
@@ -205,6 +205,24 @@ describe("every command's real answers hold to the served OpenAPI document", () 
       reference: 'SIF-9',
     } as const;
     await send('medco.b', 'take-payment', toFund);
+    // 100 to a commercial top-up, which accepts it and pays it; the void below makes it refundable to the top-up.
+    const topUpClaim = randomUUID();
+    await send('medco.b', 'take-payment', { ...toFund, paymentId: topUpClaim, secondaryPayer: 'commercial-top-up', reference: 'TOP-9' });
+    const schemeToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const topUpMoney = (body: { amount: number; movement?: 'remittance' | 'refund'; reference?: string }) => ({
+      claimId: topUpClaim,
+      movement: 'remittance' as const,
+      reference: 'NEFT-9',
+      valueDate: schemeToday,
+      ...body,
+    });
+    expect(await send('aco', 'record-secondary-remittance', topUpMoney({ amount: units(100) }), 409)).toMatchObject({ code: 'secondary-claim-undecided' });
+    await send('aco', 'decide-secondary-claim', { claimId: topUpClaim, decision: 'accept', payerReference: 'RA-11' });
+    await send('aco', 'record-secondary-remittance', topUpMoney({ amount: units(100) }));
+    expect(await send('aco', 'record-secondary-remittance', topUpMoney({ amount: 1 }), 409)).toMatchObject({ code: 'remittance-exceeds-owed' });
+    expect(await send('aco', 'record-secondary-remittance', topUpMoney({ movement: 'refund', amount: 1 }), 409)).toMatchObject({
+      code: 'refund-exceeds-overpaid',
+    });
     await send('aco', 'decide-secondary-claim', { claimId: fundClaim, decision: 'reject', reasonCode: 'not-covered', payerReference: 'RA-9' });
     expect(await send('aco', 'decide-secondary-claim', { claimId: fundClaim, decision: 'accept', payerReference: 'RA-10' }, 409)).toMatchObject({
       code: 'secondary-claim-decided',
@@ -218,6 +236,7 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     ).toMatchObject({ code: 'refund-exceeds-credit' });
     await send('medco.b', 'void-booking', { bookingId: owing, reason: 'Implant not used' });
     await send('medco.b', 'refund-payment', { refundId: randomUUID(), caseId: motherCase, amount: units(200), method: 'cash', reason: 'Implant not used' });
+    await send('aco', 'record-secondary-remittance', topUpMoney({ movement: 'refund', amount: units(100), reference: 'NEFT-OUT-9' }));
     await send('medco.b', 'void-booking', { bookingId: past, reason: 'Entered on the wrong patient' });
     await send('medco.b', 'void-booking', { bookingId: past, reason: 'Again' }, 409);
     await send('medco.b', 'cancel-case', { caseId: motherCase, reason: 'Transferred to another scheme' });

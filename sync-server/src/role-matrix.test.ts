@@ -49,6 +49,7 @@ const expected: Record<CommandName, string[]> = {
   'take-payment': ['MEDCO'],
   'refund-payment': ['MEDCO'],
   'decide-secondary-claim': ['ACO'],
+  'record-secondary-remittance': ['ACO'],
 };
 const operators = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' } as const;
 type MatrixRole = keyof typeof operators;
@@ -178,6 +179,9 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
   };
 
   const success = (body: Record<string, unknown>): Prepared => ({ body });
+  // The demo scheme's calendar day (Asia/Kolkata): a value date may not be after it, nor before the claim.
+  const demoSchemeToday = () =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
   const prepare: Record<CommandName, () => Promise<Prepared>> = {
     'identify-member': async () => success({ by: 'scheme-id', value: (await family()).schemeMemberId }),
     admit: async () => success({ caseId: randomUUID(), memberId: (await family()).memberId, identityMethod: 'fingerprint' }),
@@ -292,6 +296,19 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
         reference: 'SIF-1',
       });
       return success({ claimId, decision: 'reject', reasonCode: 'not-covered', payerReference: 'RA-1' });
+    },
+    'record-secondary-remittance': async () => {
+      const claimId = randomUUID();
+      await ok('MEDCO', 'take-payment', {
+        paymentId: claimId,
+        caseId: (await owing()).caseId,
+        amount: 50_000,
+        method: 'secondary',
+        secondaryPayer: 'commercial-top-up',
+        reference: 'TOP-1',
+      });
+      await ok('ACO', 'decide-secondary-claim', { claimId, decision: 'accept', payerReference: 'RA-2' });
+      return success({ claimId, movement: 'remittance', amount: 20_000, reference: 'NEFT-77', valueDate: demoSchemeToday() });
     },
   };
 

@@ -12,7 +12,7 @@ import { identifyMember } from '../identity/identify-member';
 import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
 import { enrollFace, enrollFingerprint, requestEnrolmentReplacement, reviewEnrolmentReplacement } from '../identity/biometrics';
 import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from './scheme';
-import { decideSecondaryClaimCommand, refundPayment, takePayment } from './patient-payments';
+import { decideSecondaryClaimCommand, recordSecondaryRemittanceCommand, refundPayment, takePayment } from './patient-payments';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
 export const handlers: CommandHandlers = {
@@ -52,6 +52,7 @@ export const handlers: CommandHandlers = {
   'take-payment': takePayment,
   'refund-payment': refundPayment,
   'decide-secondary-claim': decideSecondaryClaimCommand,
+  'record-secondary-remittance': recordSecondaryRemittanceCommand,
 };
 
 /** The commands with an effect of their own once committed in this process (see AfterCommit). */

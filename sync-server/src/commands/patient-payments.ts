@@ -5,6 +5,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { nextReceiptNumber, readAccount, refundCredit, settleOwed } from '../money/patient-payments';
 import { decideSecondaryClaim, lockAccountOfClaim } from '../money/secondary-claims';
+import { readSecondaryBalance, recordSecondaryMovement } from '../money/secondary-remittances';
 import { caseNotFound } from './case-access';
 import { formatMoney, type CommandContext, type CommandResult } from './context';
 
@@ -302,6 +303,121 @@ t.open_amount AS amount, d.decision, d.accepted_amount, d.rejected_amount
     acceptedAmount,
     rejectedAmount: decided.rejectedAmount,
     account: decided.account,
+    summary,
+  };
+}
+
+/** The scheme's calendar day of an instant, YYYY-MM-DD. */
+const schemeDay = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+
+interface RemittanceClaimRow {
+  id: string;
+  case_id: string;
+  hospital_id: string;
+  payer: 'serious-illness-fund' | 'commercial-top-up';
+  is_decided: boolean;
+  submitted_at: Date;
+  owed_total: number;
+  remitted: number;
+  refunded: number;
+  payer_owes: number;
+  refund_owed: number;
+}
+
+/**
+ * record-secondary-remittance (issue 14, migration 051): the money a secondary payer sends for a
+ * claim it decided, or the money the scheme sends back to it when a reversal after its payment
+ * left it overpaid (043's refund-due). ACO records both, from the bank statement or the payer's
+ * remittance advice, as it records the decision. One conditional statement under the account
+ * row's lock (money/secondary-remittances.ts): a remittance is at most what the payer still owes
+ * (409 remittance-exceeds-owed), a refund at most what it overpaid (409 refund-exceeds-overpaid);
+ * an undecided claim takes no money yet (409 secondary-claim-undecided). The patient's account
+ * does not move: the patient stopped owing this amount when it was sent to the payer.
+ */
+export async function recordSecondaryRemittanceCommand(
+  context: CommandContext,
+  body: CommandBody<'record-secondary-remittance'>,
+): Promise<CommandResult<'record-secondary-remittance'>> {
+  const valueDay = Date.parse(`${body.valueDate}T00:00:00Z`);
+  if (!Number.isFinite(valueDay) || new Date(valueDay).toISOString().slice(0, 10) !== body.valueDate)
+    throw fail('invalid-input', `The value date ${body.valueDate} is not a day of the calendar: give the day the money moved as YYYY-MM-DD.`);
+  const today = schemeDay(context.services.now(), context.scheme.time_zone);
+  if (body.valueDate > today) throw fail('invalid-input', `The value date ${body.valueDate} is after today (${today}): record money once it has moved.`);
+  // The account row first: a reversal making part of this claim refundable (migration 043) commits before we read it.
+  await lockAccountOfClaim(context.sql, body.claimId);
+  const [claim] = await context.sql.query<RemittanceClaimRow>(
+    `SELECT s.id, s.case_id, c.hospital_id, s.payer, b.is_decided, s.submitted_at, b.owed_total, b.remitted, b.refunded, b.payer_owes, b.refund_owed
+       FROM secondary_claims s JOIN cases c ON c.id = s.case_id JOIN secondary_claim_balance b ON b.claim_id = s.id
+      WHERE s.id = $1`,
+    [body.claimId],
+  );
+  if (!claim || (context.principal.hospitalId !== null && claim.hospital_id !== context.principal.hospitalId))
+    throw fail('not-found', `There is no secondary claim ${body.claimId}.`);
+  const payerName = payerNames[claim.payer];
+  const submittedDay = schemeDay(new Date(claim.submitted_at), context.scheme.time_zone);
+  if (body.valueDate < submittedDay)
+    throw fail('invalid-input', `The value date ${body.valueDate} is before the claim was sent to the ${payerName} (${submittedDay}).`);
+  if (!claim.is_decided)
+    throw reject(
+      'secondary-claim-undecided',
+      `The ${payerName} has not decided this claim yet: record its decision first (decide-secondary-claim), then the money it sends. Nothing was recorded.`,
+    );
+  const recorded = await recordSecondaryMovement(context.sql, {
+    claimId: claim.id,
+    movement: body.movement,
+    amount: body.amount,
+    reference: body.reference,
+    valueDate: body.valueDate,
+    operatorId: context.principal.operatorId,
+    commandId: context.commandId,
+  });
+  if (!recorded) {
+    // The lock is held: the balance read above is the balance now.
+    if (body.movement === 'remittance')
+      throw reject(
+        'remittance-exceeds-owed',
+        claim.payer_owes === 0
+          ? `The ${payerName} owes nothing more on this claim, so ${formatMoney(context, body.amount)} cannot be recorded as its payment. Nothing was recorded.`
+          : `The ${payerName} owes ${formatMoney(context, claim.payer_owes)} on this claim, less than the ${formatMoney(context, body.amount)} recorded as its payment. Nothing was recorded.`,
+        { owed: claim.payer_owes, requested: body.amount },
+      );
+    throw reject(
+      'refund-exceeds-overpaid',
+      claim.refund_owed === 0
+        ? `The ${payerName} has not paid more than it owes on this claim, so there is nothing to refund to it. Nothing was recorded.`
+        : `The ${payerName} overpaid ${formatMoney(context, claim.refund_owed)} on this claim, less than the ${formatMoney(context, body.amount)} refund. Nothing was recorded.`,
+      { overpaid: claim.refund_owed, requested: body.amount },
+    );
+  }
+  const balance = await readSecondaryBalance(context.sql, claim.id);
+  if (!balance) throw new Error(`secondary claim ${claim.id} has no balance after a movement`);
+  await appendAudit(context.sql, {
+    actorId: context.principal.operatorId,
+    action: body.movement === 'remittance' ? 'secondary-remittance-recorded' : 'secondary-refund-recorded',
+    entityType: 'case',
+    entityId: claim.case_id,
+    before: { claimId: claim.id, payerOwes: claim.payer_owes, refundOwed: claim.refund_owed },
+    after: { claimId: claim.id, amount: body.amount, reference: body.reference, valueDate: body.valueDate, ...balance },
+    commandId: context.commandId,
+  });
+  const left =
+    balance.payerOwes > 0
+      ? `it still owes ${formatMoney(context, balance.payerOwes)}`
+      : balance.refundOwed > 0
+        ? `${formatMoney(context, balance.refundOwed)} is still to go back to it`
+        : 'the claim is settled';
+  const summary =
+    body.movement === 'remittance'
+      ? `${formatMoney(context, body.amount)} received from the ${payerName} (value ${body.valueDate}); ${left}.`
+      : `${formatMoney(context, body.amount)} refunded to the ${payerName} (value ${body.valueDate}); ${left}.`;
+  return {
+    claimId: claim.id,
+    caseId: claim.case_id,
+    payer: claim.payer,
+    movement: body.movement,
+    amount: body.amount,
+    valueDate: body.valueDate,
+    balance,
     summary,
   };
 }

@@ -37,6 +37,7 @@ import { sql as scopedEnrolment } from './migrations/038-scoped-enrolment';
 import { sql as turnaroundClocks } from './migrations/047-turnaround-clocks';
 import { sql as bankStatements } from './migrations/048-bank-statements';
 import { sql as deskFleet } from './migrations/050-desk-fleet';
+import { sql as secondaryRemittances } from './migrations/051-secondary-remittances';
 import { sql as kpiAggregates } from './migrations/045-kpi-aggregates';
 import { sql as secondaryClaimWithdrawals } from './migrations/043-secondary-claim-withdrawals';
 import { sql as kpiFoldBatches } from './migrations/046-kpi-fold-batches';
@@ -95,6 +96,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   // 044 (issue 14, the estimate's parts) landed after 046 and runs after it.
   { version: 44, name: 'estimate-parts', sql: estimateParts },
   { version: 50, name: 'desk-fleet', sql: deskFleet },
+  { version: 51, name: 'secondary-remittances', sql: secondaryRemittances },
 ];
 
 /**

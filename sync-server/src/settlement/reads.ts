@@ -1,10 +1,11 @@
-import type { CashDrawerValue, PatientBillValue, PatientReceivablesValue, PaymentReceiptValue } from '@contract/settlement';
+import type { CashDrawerValue, PatientBillValue, PatientReceivablesValue, PaymentReceiptValue, SecondaryClaimsReportValue } from '@contract/settlement';
 import { agingBuckets } from '@contract/settlement';
 import type { PatientChargeKind } from '@domain/patient-account';
 import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
 import { accountTotals } from '../money/patient-payments';
+import { balanceOf } from '../money/secondary-remittances';
 
 /**
  * The settlement reads (issue 14): a case's patient bill, an operator's cash drawer for a shift,
@@ -261,10 +262,12 @@ export async function patientReceivables(db: Database, principal: Principal, asO
         ORDER BY since, a.case_id`,
       [principal.hospitalId],
     );
-    const [secondary] = await sql.query<{ total: number }>(
-      // What each claim stands at: net of what reversals withdrew or made refundable (migration 043).
-      `SELECT COALESCE(sum(t.standing), 0)::bigint AS total
-         FROM secondary_claim_standing t JOIN cases c ON c.id = t.case_id
+    const [secondary] = await sql.query<{ total: number; refunds: number }>(
+      // Undecided claims as they stand (net of what reversals withdrew, migration 043); decided ones
+      // by what their payer still owes, or what goes back to it, after its remittances (051).
+      `SELECT COALESCE(sum(CASE WHEN b.is_decided THEN b.payer_owes ELSE t.standing END), 0)::bigint AS total,
+              COALESCE(sum(b.refund_owed), 0)::bigint AS refunds
+         FROM secondary_claim_standing t JOIN secondary_claim_balance b ON b.claim_id = t.claim_id JOIN cases c ON c.id = t.case_id
         WHERE $1::uuid IS NULL OR c.hospital_id = $1`,
       [principal.hospitalId],
     );
@@ -291,6 +294,91 @@ export async function patientReceivables(db: Database, principal: Principal, asO
       buckets,
       totalOwed: items.reduce((sum, i) => sum + i.account.owed, 0),
       secondaryOutstanding: secondary?.total ?? 0,
+      secondaryRefundsOwed: secondary?.refunds ?? 0,
+    };
+  });
+}
+
+/**
+ * The payer side's worklist of coordination-of-benefits claims (issue 14, migrations 040, 043,
+ * 051): each claim with its decision and where its money stands. `open` (the default) keeps the
+ * claims that still need something: a decision, money from the payer, or a refund to it.
+ */
+export async function secondaryClaimsReport(db: Database, state: 'open' | 'all'): Promise<SecondaryClaimsReportValue> {
+  return snapshot(db, async (sql) => {
+    const rows = await sql.query<{
+      id: string;
+      case_id: string;
+      hospital_code: string;
+      payer: 'serious-illness-fund' | 'commercial-top-up';
+      member_reference: string;
+      status: 'submitted' | 'accepted' | 'partial' | 'rejected' | 'withdrawn';
+      amount: number;
+      accepted_amount: number | null;
+      submitted_at: Date;
+      owed_total: number;
+      remitted: number;
+      refunded: number;
+      payer_owes: number;
+      refund_owed: number;
+    }>(
+      `SELECT s.id, s.case_id, h.code AS hospital_code, s.payer, s.member_reference,
+              CASE WHEN NOT t.is_decided AND t.open_amount = 0 THEN 'withdrawn' ELSE COALESCE(d.decision, s.status) END AS status,
+              t.open_amount AS amount, d.accepted_amount, s.submitted_at,
+              b.owed_total, b.remitted, b.refunded, b.payer_owes, b.refund_owed
+         FROM secondary_claims s
+         JOIN secondary_claim_standing t ON t.claim_id = s.id
+         JOIN secondary_claim_balance b ON b.claim_id = s.id
+         JOIN cases c ON c.id = s.case_id JOIN hospitals h ON h.id = c.hospital_id
+         LEFT JOIN secondary_claim_decisions d ON d.claim_id = s.id
+        WHERE $1 = 'all' OR (NOT t.is_decided AND t.open_amount > 0) OR b.payer_owes > 0 OR b.refund_owed > 0
+        ORDER BY s.submitted_at, s.id`,
+      [state],
+    );
+    const movements = await sql.query<{
+      claim_id: string;
+      kind: 'remittance' | 'refund';
+      amount: number;
+      reference: string;
+      value_date: string;
+      recorded_at: Date;
+    }>(
+      `SELECT r.claim_id, r.kind, r.amount, r.reference, to_char(r.value_date, 'YYYY-MM-DD') AS value_date, r.recorded_at
+         FROM secondary_claim_remittances r WHERE r.claim_id = ANY($1::uuid[]) ORDER BY r.recorded_at, r.id`,
+      [rows.map((r) => r.id)],
+    );
+    const items = rows.map((r) => ({
+      claimId: r.id,
+      caseId: r.case_id,
+      hospitalCode: r.hospital_code,
+      payer: r.payer,
+      memberReference: r.member_reference,
+      status: r.status,
+      amount: r.amount,
+      acceptedAmount: r.accepted_amount,
+      balance: balanceOf(r),
+      movements: movements
+        .filter((m) => m.claim_id === r.id)
+        .map((m) => ({
+          movement: m.kind,
+          amount: m.amount,
+          reference: m.reference,
+          valueDate: m.value_date,
+          recordedAt: new Date(m.recorded_at).toISOString(),
+        })),
+      submittedAt: new Date(r.submitted_at).toISOString(),
+    }));
+    const sum = (of: (i: (typeof items)[number]) => number) => items.reduce((total, i) => total + of(i), 0);
+    return {
+      items,
+      totals: {
+        claims: items.length,
+        payerOwes: sum((i) => i.balance.payerOwes),
+        refundOwed: sum((i) => i.balance.refundOwed),
+        remitted: sum((i) => i.balance.remitted),
+        refunded: sum((i) => i.balance.refunded),
+      },
+      computedAt: new Date().toISOString(),
     };
   });
 }

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { uuidPattern } from '@contract/commands';
-import { CashDrawer, PatientBill, PatientReceivables } from '@contract/settlement';
+import { CashDrawer, PatientBill, PatientReceivables, SecondaryClaimsReport } from '@contract/settlement';
 import { fail } from '@domain/outcomes';
 import type { Database } from '../db/database';
 import { bearer, describedExactly, errorResponses, IdParams } from '../http/answers';
 import type { OperatorAuthentication } from '../http/authentication';
 import { renderPatientBillPdf } from './bill-pdf';
-import { cashDrawer, patientBill, patientReceivables } from './reads';
+import { cashDrawer, patientBill, patientReceivables, secondaryClaimsReport } from './reads';
 
 export interface SettlementRouteDeps {
   readonly db: Database;
@@ -17,7 +17,7 @@ export interface SettlementRouteDeps {
 
 const Uuid = Type.String({ format: 'uuid', pattern: uuidPattern });
 
-/** The patient's bill, the cash drawer and the receivables (issue 14). Register inside a signed-in scope (http/authentication.ts signedInRoutes). */
+/** The patient's bill, the cash drawer, the receivables and the secondary payers' claims (issue 14). Register inside a signed-in scope (http/authentication.ts signedInRoutes). */
 export async function settlementRoutes(app: FastifyInstance, deps: SettlementRouteDeps): Promise<void> {
   const { db } = deps;
   const principalOf = deps.auth.principalOf;
@@ -96,6 +96,28 @@ export async function settlementRoutes(app: FastifyInstance, deps: SettlementRou
         throw fail('forbidden-role', 'Only desk operators (their hospital), ACO and HA see patient receivables.');
       const { asOf } = request.query as { asOf?: string };
       return patientReceivables(db, principal, asOf === undefined ? deps.now() : new Date(asOf));
+    },
+  );
+
+  app.get(
+    '/reports/secondary-claims',
+    {
+      ...describedExactly,
+      schema: {
+        tags: ['reads'],
+        summary:
+          "Coordination-of-benefits claims with their secondary payer's decision and money: what each payer still owes, what it remitted and what goes back to it (ACO, HA). state=open (default): those still needing a decision, a remittance or a refund",
+        security: bearer,
+        querystring: Type.Object({ state: Type.Optional(Type.Enum(['open', 'all'])) }, { additionalProperties: false }),
+        response: { 200: SecondaryClaimsReport, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!principal.roles.some((role) => role === 'ACO' || role === 'HA'))
+        throw fail('forbidden-role', "Only the scheme's finance office (ACO) and HA see the secondary payers' claims.");
+      const { state } = request.query as { state?: 'open' | 'all' };
+      return secondaryClaimsReport(db, state ?? 'open');
     },
   );
 }
