@@ -240,3 +240,13 @@ export const KpiExportQuery = Type.Object(
   closed,
 );
 export type KpiExportQueryValue = Static<typeof KpiExportQuery>;
+
+/** `GET /reports/kpis/monthly.pdf`: the printable report of one month, for the scheme or one hospital (a hospital reader: its own). */
+export const KpiMonthlyReportQuery = Type.Object(
+  {
+    month: Type.String({ pattern: monthPattern, description: 'The month reported on (YYYY-MM, scheme time zone); not after the current month' }),
+    hospital: KpiFilters.properties.hospital,
+  },
+  closed,
+);
+export type KpiMonthlyReportQueryValue = Static<typeof KpiMonthlyReportQuery>;

@@ -303,3 +303,12 @@ export function nextMonth(month: string): string {
   const [year, m] = month.split('-').map(Number);
   return m === 12 ? `${year! + 1}-01` : `${year}-${String(m! + 1).padStart(2, '0')}`;
 }
+
+/** A turnaround in minutes as a person reads it: "45 min", "5 h 20 min", "3 d 4 h" (the console's tables and the monthly PDF). */
+export function formatMinutes(minutes: number): string {
+  const total = Math.round(minutes);
+  if (total < 60) return `${total} min`;
+  if (total < 24 * 60) return `${Math.floor(total / 60)} h${total % 60 ? ` ${total % 60} min` : ''}`;
+  const hours = Math.floor(total / 60);
+  return `${Math.floor(hours / 24)} d${hours % 24 ? ` ${hours % 24} h` : ''}`;
+}

@@ -7,7 +7,9 @@ import {
   KpiExportQuery,
   KpiFilterChoices,
   KpiFilters,
+  KpiMonthlyReportQuery,
   type KpiDrillQueryValue,
+  type KpiMonthlyReportQueryValue,
   type KpiExportQueryValue,
   type KpiFiltersValue,
 } from '@contract/kpis';
@@ -18,6 +20,7 @@ import { kpiDashboard } from './dashboard';
 import { kpiFilterChoices } from './choices';
 import { kpiDrillDown } from './drill-down';
 import { kpiExport } from './export';
+import { kpiMonthlyReport } from './monthly-report';
 
 export interface KpiRouteDeps {
   readonly db: Database;
@@ -93,6 +96,23 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
     async (request, reply) => {
       const file = await kpiExport(db, deps.auth.principalOf(request), request.query as KpiExportQueryValue);
       return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body);
+    },
+  );
+  app.get(
+    '/reports/kpis/monthly.pdf',
+    {
+      schema: {
+        tags: ['reads'],
+        summary:
+          'The printable monthly revenue-cycle report as an A4 PDF: headline measures, A/R aging, denial Pareto, turnaround against service levels, patient collection (HA, ACO: the scheme or one hospital; MEDCO: own hospital)',
+        security: bearer,
+        querystring: KpiMonthlyReportQuery,
+        response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const file = await kpiMonthlyReport(db, deps.auth.principalOf(request), request.query as KpiMonthlyReportQueryValue);
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body);
     },
   );
 }
