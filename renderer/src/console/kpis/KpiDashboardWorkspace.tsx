@@ -30,6 +30,8 @@ import {
   formatCell,
   formatRate,
   monthsBefore,
+  monthlyReportPath,
+  monthLabel,
   monthTarget,
   noFilters,
   paretoBars,
@@ -221,6 +223,7 @@ function Figures({
         {scope ? ` · ${scope}` : ' · all hospitals and packages'} · {answer.filters.from} to {answer.filters.to} · open receivables as of{' '}
         {answer.aging.asOfDate} · computed {formatTime(answer.computedAt, locale)}
       </p>
+      <MonthlyReportButton filters={filters} month={answer.filters.to} locale={locale} hospital={answer.filters.hospital} />
       <dl className="kpi-tiles">
         <Tile term="Charges" value={formatMoney(period.charges.amount, money)} note={`${period.charges.claims} claims`} />
         <Tile term="Open receivables" value={formatMoney(period.openReceivables, money)} note={`${answer.aging.claims} claims`} />
@@ -373,15 +376,19 @@ function Tile({ term, value, note, tone }: { readonly term: string; readonly val
   );
 }
 
-/** Save a server export (CSV or XLSX of one table) the way the desk saves the bill's PDF. */
-function ExportButtons({ table, filters, title }: { readonly table: KpiTableName; readonly filters: KpiFilterState; readonly title: string }) {
+/** Fetch a server file (an export or the monthly PDF) with the session and save it the way the desk saves the bill's PDF. */
+function useDownload<K extends string>(): {
+  readonly busy: K | null;
+  readonly error: ConsoleError | null;
+  readonly save: (kind: K, path: string) => Promise<void>;
+} {
   const { api } = useConsole();
-  const [busy, setBusy] = useState<'csv' | 'xlsx' | null>(null);
+  const [busy, setBusy] = useState<K | null>(null);
   const [error, setError] = useState<ConsoleError | null>(null);
-  const save = async (format: 'csv' | 'xlsx') => {
-    setBusy(format);
+  const save = async (kind: K, path: string) => {
+    setBusy(kind);
     setError(null);
-    const answer = await api.download(exportPath(filters, table, format));
+    const answer = await api.download(path);
     setBusy(null);
     if (!answer.ok) {
       setError(answer.error);
@@ -394,15 +401,61 @@ function ExportButtons({ table, filters, title }: { readonly table: KpiTableName
     link.click();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   };
+  return { busy, error, save };
+}
+
+/** Save one table behind a chart as CSV or XLSX (GET /reports/kpis/export). */
+function ExportButtons({ table, filters, title }: { readonly table: KpiTableName; readonly filters: KpiFilterState; readonly title: string }) {
+  const { busy, error, save } = useDownload<'csv' | 'xlsx'>();
   return (
     <div className="kpi-export">
-      <button type="button" className="kpi-quiet" onClick={() => void save('csv')} disabled={busy !== null} aria-label={`Download ${title} as CSV`}>
+      <button
+        type="button"
+        className="kpi-quiet"
+        onClick={() => void save('csv', exportPath(filters, table, 'csv'))}
+        disabled={busy !== null}
+        aria-label={`Download ${title} as CSV`}
+      >
         {busy === 'csv' ? 'Preparing…' : 'CSV'}
       </button>
-      <button type="button" className="kpi-quiet" onClick={() => void save('xlsx')} disabled={busy !== null} aria-label={`Download ${title} as XLSX`}>
+      <button
+        type="button"
+        className="kpi-quiet"
+        onClick={() => void save('xlsx', exportPath(filters, table, 'xlsx'))}
+        disabled={busy !== null}
+        aria-label={`Download ${title} as XLSX`}
+      >
         {busy === 'xlsx' ? 'Preparing…' : 'XLSX'}
       </button>
       {error ? <ErrorNotice error={error} title="The export could not be made." /> : null}
+    </div>
+  );
+}
+
+/** The printable monthly report of the period's last month, for the chosen hospital or the scheme. */
+function MonthlyReportButton({
+  filters,
+  month,
+  locale,
+  hospital,
+}: {
+  readonly filters: KpiFilterState;
+  readonly month: string;
+  readonly locale: string;
+  readonly hospital: string | null;
+}) {
+  const { busy, error, save } = useDownload<'pdf'>();
+  const whose = hospital === null ? 'the scheme' : `hospital ${hospital}`;
+  return (
+    <div className="kpi-export kpi-monthly-report">
+      <button type="button" onClick={() => void save('pdf', monthlyReportPath(filters, month))} disabled={busy !== null}>
+        {busy === 'pdf' ? 'Preparing the report…' : `Monthly report for ${monthLabel(month, locale, 'long')} (PDF)`}
+      </button>
+      <span className="kpi-card-note">
+        The last month of the period, for {whose}
+        {filters.district || filters.specialty || filters.package ? '; district, specialty and package do not apply to it' : ''}.
+      </span>
+      {error ? <ErrorNotice error={error} title="The monthly report could not be made." /> : null}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import type { ReasonCode } from '@domain/adjudication';
 import type { TurnaroundStage } from '@domain/turnaround';
 import {
   agingBucketLabels,
+  formatMinutes,
   monthStartInstant,
   reasonCodeLabels,
   turnaroundStageLabels,
@@ -69,6 +70,17 @@ export function exportPath(filters: KpiFilterState, table: string, format: 'csv'
   params.set('table', table);
   params.set('format', format);
   return `/reports/kpis/export?${params.toString()}`;
+}
+
+/**
+ * The printable monthly report (GET /reports/kpis/monthly.pdf) of the period's last month, for the
+ * chosen hospital or the whole scheme (a hospital reader: the server fills in its own). District,
+ * specialty and package do not apply to it: the report is the scheme's or one hospital's.
+ */
+export function monthlyReportPath(filters: Pick<KpiFilterState, 'hospital'>, month: string): string {
+  const params = new URLSearchParams({ month });
+  if (filters.hospital !== '') params.set('hospital', filters.hospital);
+  return `/reports/kpis/monthly.pdf?${params.toString()}`;
 }
 
 /**
@@ -238,15 +250,6 @@ export function formatRate(rate: number | null, locale: string): string {
   return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(rate);
 }
 
-/** "45 min", "5 h 20 min", "3 d 4 h". */
-export function formatDuration(minutes: number): string {
-  const total = Math.round(minutes);
-  if (total < 60) return `${total} min`;
-  if (total < 24 * 60) return `${Math.floor(total / 60)} h${total % 60 ? ` ${total % 60} min` : ''}`;
-  const hours = Math.floor(total / 60);
-  return `${Math.floor(hours / 24)} d${hours % 24 ? ` ${hours % 24} h` : ''}`;
-}
-
 /** One table cell as the screen shows it; the CSV and XLSX carry the raw value in the same column. */
 export function formatCell(cell: KpiCell, kind: KpiColumnKind, money: MoneyFormat): string {
   if (cell === null) return 'not available';
@@ -259,7 +262,7 @@ export function formatCell(cell: KpiCell, kind: KpiColumnKind, money: MoneyForma
     case 'days':
       return new Intl.NumberFormat(money.locale, { maximumFractionDigits: 1 }).format(cell);
     case 'minutes':
-      return formatDuration(cell);
+      return formatMinutes(cell);
     case 'text':
     case 'count':
       return new Intl.NumberFormat(money.locale).format(cell);
