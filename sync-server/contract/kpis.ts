@@ -241,6 +241,11 @@ export const KpiExportQuery = Type.Object(
 );
 export type KpiExportQueryValue = Static<typeof KpiExportQuery>;
 
+/** `GET /reports/kpis/claims/export`: every claim behind a point (the drill-down's query, without paging) as CSV or XLSX. */
+const { limit: _limit, offset: _offset, ...drillSelection } = KpiDrillQuery.properties;
+export const KpiDrillExportQuery = Type.Object({ ...drillSelection, format: Type.Enum(['csv', 'xlsx']) }, closed);
+export type KpiDrillExportQueryValue = Static<typeof KpiDrillExportQuery>;
+
 /** `GET /reports/kpis/monthly.pdf`: the printable report of one month, for the scheme or one hospital (a hospital reader: its own). */
 export const KpiMonthlyReportQuery = Type.Object(
   {

@@ -79,8 +79,9 @@ export interface KpiColumn {
   readonly kind: KpiColumnKind;
 }
 
-export interface KpiTable {
-  readonly name: KpiTableName;
+/** A table's name: one behind a chart (`KpiTableName`), or `claims`, the claims behind a point (drillDownTable). */
+export interface KpiTable<Name extends string = KpiTableName> {
+  readonly name: Name;
   readonly title: string;
   readonly columns: readonly KpiColumn[];
   readonly rows: readonly (readonly KpiCell[])[];
@@ -266,6 +267,77 @@ export function turnaroundTable(report: KpiTurnaroundFigures): KpiTable {
       s.completed === 0 ? null : (s.completed - s.completedPastServiceLevel) / s.completed,
       s.openNow,
       s.openPastServiceLevel,
+    ]),
+  };
+}
+
+/** One claim of a drill-down (contract/kpis.ts KpiDrillDown items), restated structurally. */
+export interface KpiDrillClaim {
+  readonly claimId: string;
+  readonly caseId: string;
+  readonly hospital: string;
+  readonly district: string;
+  readonly package: string | null;
+  readonly specialty: string | null;
+  readonly status: string;
+  readonly submittedAt: string;
+  readonly verifiedAt: string | null;
+  readonly paidAt: string | null;
+  readonly payerAmount: number;
+  readonly approvedAmount: number | null;
+  readonly disallowedAmount: number;
+  readonly openAmount: number;
+  readonly ageDays: number;
+  readonly reasonCodes: readonly ReasonCode[];
+  readonly isReworked: boolean;
+}
+
+/**
+ * The claims behind a dashboard point as a table (the drill-down's download): one row per claim,
+ * its ids in full (a reader looks them up), times as ISO 8601 UTC, an event not yet reached empty,
+ * an amount not yet approved "not available".
+ */
+export function drillDownTable(title: string, claims: readonly KpiDrillClaim[]): KpiTable<'claims'> {
+  return {
+    name: 'claims',
+    title,
+    columns: [
+      column('Claim', 'text'),
+      column('Case', 'text'),
+      column('Hospital', 'text'),
+      column('District', 'text'),
+      column('Package', 'text'),
+      column('Specialty', 'text'),
+      column('Status', 'text'),
+      column('Submitted at (UTC)', 'text'),
+      column('Verified at (UTC)', 'text'),
+      column('Paid at (UTC)', 'text'),
+      column('Claimed', 'money'),
+      column('Approved', 'money'),
+      column('Disallowed', 'money'),
+      column('Open', 'money'),
+      column('Age (days)', 'count'),
+      column('Reasons', 'text'),
+      column('Reworked', 'text'),
+    ],
+    rows: claims.map((c) => [
+      c.claimId,
+      c.caseId,
+      c.hospital,
+      c.district,
+      c.package ?? '',
+      c.specialty ?? '',
+      c.status,
+      c.submittedAt,
+      c.verifiedAt ?? '',
+      c.paidAt ?? '',
+      c.payerAmount,
+      c.approvedAmount,
+      c.disallowedAmount,
+      c.openAmount,
+      c.ageDays,
+      c.reasonCodes.map((code) => reasonCodeLabels[code]).join('; '),
+      c.isReworked ? 'yes' : 'no',
     ]),
   };
 }

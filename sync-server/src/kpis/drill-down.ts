@@ -19,15 +19,38 @@ const bucketDays: Record<AgingBucket, [number, number]> = {
  * (docs/kpis.md), read from the claims themselves, so a bar's count is the drill-down's total.
  */
 export async function kpiDrillDown(db: Database, reader: KpiReader, query: KpiDrillQueryValue): Promise<KpiDrillDownValue> {
-  const { set, month, bucket, reason } = query;
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
-  const offset = query.offset === undefined ? 0 : Number(query.offset);
+  const { limit: askedLimit, offset: askedOffset, ...rest } = query;
+  const limit = askedLimit === undefined ? 50 : Number(askedLimit);
+  const offset = askedOffset === undefined ? 0 : Number(askedOffset);
   if (limit < 1 || limit > 500) throw fail('invalid-input', `A page holds 1 to 500 claims, not ${limit}.`, { limit });
+  return drillClaims(db, reader, rest, { limit, offset });
+}
+
+/** The most claims one download of a drill-down holds: a larger set is narrowed by the filters first. */
+export const maxExportedClaims = 50_000;
+
+/**
+ * Every claim behind a point, for a download (GET /reports/kpis/claims/export): the same set,
+ * filters, readers and snapshot as the paged drill-down, all pages at once, up to maxExportedClaims
+ * (more is refused as bad input before a row is read, naming the count).
+ */
+export async function kpiDrillDownAll(db: Database, reader: KpiReader, query: Omit<KpiDrillQueryValue, 'limit' | 'offset'>): Promise<KpiDrillDownValue> {
+  return drillClaims(db, reader, query, { limit: null, offset: 0 });
+}
+
+async function drillClaims(
+  db: Database,
+  reader: KpiReader,
+  query: Omit<KpiDrillQueryValue, 'limit' | 'offset'>,
+  page: { readonly limit: number | null; readonly offset: number },
+): Promise<KpiDrillDownValue> {
+  const { set, month, bucket, reason } = query;
+  const { offset } = page;
   if (bucket !== undefined && set !== 'open') throw fail('invalid-input', `An aging bucket belongs to the open receivables: ask for set=open, not set=${set}.`);
   if (reason !== undefined && set !== 'disallowed')
     throw fail('invalid-input', `A reason code belongs to disallowed lines: ask for set=disallowed, not set=${set}.`);
   if (month !== undefined && set === 'open') throw fail('invalid-input', 'Open receivables are as of the end of the period: give `to`, not `month`.');
-  const { limit: _limit, offset: _offset, set: _set, month: _month, bucket: _bucket, reason: _reason, ...filters } = query;
+  const { set: _set, month: _month, bucket: _bucket, reason: _reason, ...filters } = query;
   return db.transaction(async (sql) => {
     await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const selection = await selectionOf(sql, reader, filters);
@@ -94,6 +117,14 @@ export async function kpiDrillDown(db: Database, reader: KpiReader, query: KpiDr
                   LEFT JOIN packages pk ON pk.code = p.package_code LEFT JOIN payments pay ON pay.id = c.payment_id`;
     const counting = new Conditions(selection);
     const [counted] = await sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${from} WHERE ${whereOf(counting)}`, counting.params);
+    const total = counted?.total ?? 0;
+    if (page.limit === null && total > maxExportedClaims)
+      throw fail(
+        'invalid-input',
+        `These are ${total} claims, more than the ${maxExportedClaims} one download holds: narrow the period or add a hospital, district, specialty or package filter.`,
+        { total, maxExportedClaims },
+      );
+    const limit = page.limit ?? total;
     const c = new Conditions(selection);
     const asOf = c.param(end.asOf);
     const tz = c.param(selection.timeZone);
@@ -122,7 +153,7 @@ export async function kpiDrillDown(db: Database, reader: KpiReader, query: KpiDr
               COALESCE(${reworked}, false) AS is_reworked,
               ARRAY(SELECT DISTINCT COALESCE(l.reason_code, 'other') FROM claim_lines l WHERE l.claim_id = c.id AND l.cpd_decision IN ('partial', 'deny') ORDER BY 1) AS reasons
          FROM ${from} WHERE ${whereOf(c)}
-        ORDER BY ${order} LIMIT ${c.param(limit)} OFFSET ${c.param(offset)}`,
+        ORDER BY ${order} LIMIT ${page.limit === null ? 'ALL' : c.param(page.limit)} OFFSET ${c.param(offset)}`,
       c.params,
     );
     return {
@@ -133,7 +164,7 @@ export async function kpiDrillDown(db: Database, reader: KpiReader, query: KpiDr
       bucket: bucket ?? null,
       reason: reason ?? null,
       asOf: end.asOf,
-      total: counted?.total ?? 0,
+      total,
       offset,
       limit,
       items: rows.map((row) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import readXlsxFile from 'read-excel-file/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { KpiDashboardValue, KpiFilterChoicesValue } from '@contract/kpis';
+import type { KpiDashboardValue, KpiDrillDownValue, KpiFilterChoicesValue } from '@contract/kpis';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
@@ -193,6 +193,76 @@ describeEachBackend('KPI exports and filter choices (%s)', (backend) => {
     expect(stages).toHaveLength(7);
   });
 
+  const downloadClaims = async (user: string, query: string) =>
+    server.app.inject({ method: 'GET', url: `/reports/kpis/claims/export?${query}`, headers: { authorization: `Bearer ${tokens[user]!}` } });
+  const claimHeader = [
+    'Claim',
+    'Case',
+    'Hospital',
+    'District',
+    'Package',
+    'Specialty',
+    'Status',
+    'Submitted at (UTC)',
+    'Verified at (UTC)',
+    'Paid at (UTC)',
+    'Claimed (INR)',
+    'Approved (INR)',
+    'Disallowed (INR)',
+    'Open (INR)',
+    'Age (days)',
+    'Reasons',
+    'Reworked',
+  ];
+
+  it('the claims behind a point as CSV: every claim of the drill-down, in its order, with its figures', async () => {
+    const drill = (await server.get(tokens.ha!, '/reports/kpis/claims?set=disallowed')).body as unknown as KpiDrillDownValue;
+    const response = await downloadClaims('ha', 'set=disallowed&format=csv');
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="kpis-claims-disallowed-${drill.filters.from}-to-${month}.csv"`);
+    const [header, ...rows] = csvRows(response.body);
+    expect(header).toEqual(claimHeader);
+    expect(rows.map((row) => row[0])).toEqual(drill.items.map((item) => item.claimId));
+    // C2 (cut 40,000 for the tariff, paid 260,000, its pre-auth queried) and C3 (denied 150,000), in the order CPD verified them.
+    expect(rows.map((row) => [row[2], row[4], row[5], row[6], ...row.slice(10)])).toEqual([
+      ['HSP-A', 'SB001A', 'Orthopaedics', 'paid', '3000.00', '2600.00', '400.00', '0.00', '0', 'Above the package tariff', 'yes'],
+      ['HSP-A', 'MG006A', 'General Medicine', 'denied', '1500.00', '0.00', '1500.00', '0.00', '0', 'Not covered by the scheme', 'no'],
+    ]);
+    expect(rows[0]![9]).toBe(drill.items[0]!.paidAt);
+    expect(rows[1]![9]).toBe('');
+    // A point within the set (one reason), and a hospital reader's own claims only.
+    expect(
+      csvRows((await downloadClaims('aco', `set=disallowed&reason=not-covered&month=${month}&format=csv`)).body)
+        .slice(1)
+        .map((row) => row[6]),
+    ).toEqual(['denied']);
+    const own = csvRows((await downloadClaims('medco.a', 'set=submitted&format=csv')).body).slice(1);
+    expect(own.map((row) => row[2])).toEqual(['HSP-A', 'HSP-A', 'HSP-A']);
+    const elsewhere = await downloadClaims('medco.a', 'set=submitted&format=csv&hospital=HSP-B');
+    expect(elsewhere.statusCode).toBe(403);
+    expect(JSON.parse(elsewhere.body).code).toBe('forbidden-role');
+    const refused = await downloadClaims('ppd', 'set=submitted&format=csv');
+    expect(refused.statusCode).toBe(403);
+    expect(JSON.parse(refused.body).code).toBe('forbidden-role');
+  });
+
+  it('the claims behind a point as XLSX: amounts are numbers, what is not decided is said so, and the About sheet names the point', async () => {
+    const response = await downloadClaims('ha', 'set=open&bucket=0-30&format=xlsx');
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(response.headers['content-disposition']).toMatch(/filename="kpis-claims-open-0-30-\d{4}-\d{2}-to-\d{4}-\d{2}\.xlsx"/);
+    const sheets = await readXlsxFile(response.rawPayload);
+    expect(sheets.map((sheet) => sheet.sheet)).toEqual(['Claims', 'About']);
+    const [header, ...rows] = sheets[0]!.data;
+    expect(header).toEqual(claimHeader);
+    // C4, hospital B's 250,000, submitted and not decided: open whole.
+    expect(rows).toHaveLength(1);
+    expect([rows[0]![2], rows[0]![6], ...rows[0]!.slice(10, 15)]).toEqual(['HSP-B', 'submitted', 2_500, 'not available', 0, 2_500, 0]);
+    expect(sheets[1]!.data).toContainEqual(['Claims', '1']);
+    expect(String(sheets[1]!.data[0]![0])).toMatch(/^Claims open 0–30 days on \d{4}-\d{2}-\d{2}$/);
+  });
+
   it("filter choices: the scheme's for HA and ACO, a desk operator's own hospital only", async () => {
     const scheme = (await server.get(tokens.aco!, '/reports/kpis/filters')).body as unknown as KpiFilterChoicesValue;
     expect(scheme.perspective).toBe('scheme');
@@ -231,9 +301,17 @@ describeEachBackend('KPI exports and filter choices (%s)', (backend) => {
       ['table=trend&format=csv&hospital=HSP-Z', /no hospital with the code HSP-Z/],
       ['table=aging&format=xlsx&specialty=Alchemy', /no specialty Alchemy/],
       ['table=aging&format=xlsx&set=open', /unknown field set/],
+      ['claims:format=csv', /set is required/],
+      ['claims:set=submitted', /format is required/],
+      ['claims:set=everything&format=csv', /set/],
+      ['claims:set=open&reason=other&format=csv', /set=disallowed/],
+      ['claims:set=paid&bucket=0-30&format=xlsx', /set=open/],
+      ['claims:set=paid&format=csv&limit=5', /unknown field limit/],
+      ['claims:set=paid&format=csv&hospital=HSP-Z', /no hospital with the code HSP-Z/],
+      ['claims:set=paid&month=2020-01&format=csv', /outside the period/],
     ];
     for (const [query, sentence] of bad) {
-      const response = await download('ha', query);
+      const response = query.startsWith('claims:') ? await downloadClaims('ha', query.slice('claims:'.length)) : await download('ha', query);
       expect(response.statusCode, query).toBe(400);
       const body = JSON.parse(response.body) as { code: string; message: string };
       expect(body.code, query).toBe('invalid-input');

@@ -1,8 +1,11 @@
 import writeXlsxFile, { type Cell, type Row } from 'write-excel-file/node';
-import type { KpiDashboardValue, KpiExportQueryValue } from '@contract/kpis';
+import type { DrillSet, KpiDashboardValue, KpiDrillExportQueryValue, KpiDrillDownValue, KpiExportQueryValue } from '@contract/kpis';
 import {
+  agingBucketLabels,
   agingTable,
   denialReasonTable,
+  drillDownTable,
+  reasonCodeLabels,
   denialsByHospitalTable,
   denialsByPackageTable,
   denialsBySpecialtyTable,
@@ -19,6 +22,7 @@ import type { Database } from '../db/database';
 import type { Principal } from '../auth/tokens';
 import { turnaroundReport } from '../queries/turnaround';
 import { kpiDashboard } from './dashboard';
+import { kpiDrillDownAll } from './drill-down';
 
 export interface KpiExportFile {
   readonly fileName: string;
@@ -41,28 +45,90 @@ export async function kpiExport(db: Database, principal: Principal, query: KpiEx
   const { table: name, format, ...filters } = query;
   const dashboard = await kpiDashboard(db, principal, filters);
   const table = await tableOf(db, principal, name, dashboard);
-  const fileName = `${[
-    'kpis',
-    name,
-    dashboard.filters.from,
-    'to',
-    dashboard.filters.to,
-    dashboard.filters.hospital,
-    dashboard.filters.district,
-    dashboard.filters.specialty,
-    dashboard.filters.package,
-  ]
+  const fileName = fileNameOf(['kpis', name], dashboard.filters, format);
+  return fileOf(table, format, fileName, dashboard, aboutOf(table.title, dashboard, [['Computed at', dashboard.computedAt]], dashboard.currency));
+}
+
+type AppliedFilters = KpiDashboardValue['filters'];
+
+function fileNameOf(parts: readonly (string | null)[], filters: AppliedFilters, format: 'csv' | 'xlsx'): string {
+  return `${[...parts, filters.from, 'to', filters.to, filters.hospital, filters.district, filters.specialty, filters.package]
     .filter((part): part is string => part !== null)
     .join('-')
     .replace(/[^A-Za-z0-9-]+/g, '_')}.${format}`;
+}
+
+/** The About sheet: what the table is, its filters and as-of (the reader of a file sees no screen). */
+function aboutOf(title: string, answer: { perspective: string; filters: AppliedFilters; asOf: string }, more: Row[], currency: string): Row[] {
+  const { filters } = answer;
+  return [
+    [{ value: title, type: String, fontWeight: 'bold' }],
+    ['Perspective', answer.perspective],
+    ['Period', `${filters.from} to ${filters.to}`],
+    ['Hospital', filters.hospital ?? 'all'],
+    ['District', filters.district ?? 'all'],
+    ['Specialty', filters.specialty ?? 'all'],
+    ['Package', filters.package ?? 'all'],
+    ['As of', answer.asOf],
+    ...more,
+    ['Currency', currency],
+    ['Definitions', 'sync-server/docs/kpis.md'],
+  ];
+}
+
+async function fileOf(
+  table: KpiTable<string>,
+  format: 'csv' | 'xlsx',
+  fileName: string,
+  money: { readonly currency: string; readonly minorPerUnit: number },
+  about: Row[],
+): Promise<KpiExportFile> {
   switch (format) {
     case 'csv':
-      return { fileName, contentType: 'text/csv; charset=utf-8', body: Buffer.from(toCsv(table, dashboard), 'utf8') };
+      return { fileName, contentType: 'text/csv; charset=utf-8', body: Buffer.from(toCsv(table, money), 'utf8') };
     case 'xlsx':
-      return { fileName, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', body: await toXlsx(table, dashboard) };
+      return { fileName, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', body: await toXlsx(table, money, about) };
     default:
       return assertNever(format);
   }
+}
+
+const drillSetPhrases: Readonly<Record<DrillSet, string>> = {
+  submitted: 'Claims submitted',
+  adjudicated: 'Claims adjudicated',
+  denied: 'Claims denied',
+  disallowed: 'Claims with lines disallowed',
+  clean: 'Clean claims',
+  reworked: 'Reworked claims',
+  paid: 'Claims paid',
+  open: 'Claims open',
+};
+
+/** What the claims are, in words: "Claims submitted in 2026-03", "Claims open 0–30 days on 2026-12-07". */
+function drillTitle(drill: KpiDrillDownValue): string {
+  const what = drillSetPhrases[drill.set];
+  if (drill.bucket !== null) return `${what} ${agingBucketLabels[drill.bucket].replace(/^Over/, 'over')} on ${drill.asOf.slice(0, 10)}`;
+  const why = drill.reason === null ? '' : ` as "${reasonCodeLabels[drill.reason]}"`;
+  if (drill.month !== null) return `${what}${why} in ${drill.month}`;
+  if (drill.set === 'open') return `${what} at ${drill.asOf}`;
+  return `${what}${why}, ${drill.filters.from} to ${drill.filters.to}`;
+}
+
+/**
+ * Every claim behind a dashboard point as CSV or XLSX (GET /reports/kpis/claims/export): the
+ * drill-down's set, point, filters and readers, all its pages (kpiDrillDownAll, at most
+ * maxExportedClaims), written like the chart tables (money in currency units, the same CSV and XLSX
+ * rules) so one reader reads both.
+ */
+export async function kpiDrillExport(db: Database, principal: Principal, query: KpiDrillExportQueryValue): Promise<KpiExportFile> {
+  const { format, ...drillQuery } = query;
+  const drill = await kpiDrillDownAll(db, principal, drillQuery);
+  const [scheme] = await db.query<{ currency: string; minor_per_unit: number }>('SELECT currency, minor_per_unit FROM schemes WHERE is_current');
+  const title = drillTitle(drill);
+  const table = drillDownTable(title, drill.items);
+  const fileName = fileNameOf(['kpis-claims', drill.set, drill.month, drill.bucket, drill.reason], drill.filters, format);
+  const money = { currency: scheme?.currency ?? 'INR', minorPerUnit: scheme?.minor_per_unit ?? 100 };
+  return fileOf(table, format, fileName, money, aboutOf(title, drill, [['Claims', String(drill.total)]], money.currency));
 }
 
 async function tableOf(db: Database, principal: Principal, name: KpiTableName, dashboard: KpiDashboardValue): Promise<KpiTable> {
@@ -134,7 +200,7 @@ function csvText(cell: KpiCell, column: KpiColumn, minorPerUnit: number): string
 }
 
 /** RFC 4180: comma-separated, CRLF, quoted where a field holds a comma, quote or line break; a BOM so spreadsheets read UTF-8. */
-function toCsv(table: KpiTable, dashboard: KpiDashboardValue): string {
+function toCsv(table: KpiTable<string>, dashboard: { readonly currency: string; readonly minorPerUnit: number }): string {
   const quote = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
   const lines = [table.columns.map((column) => quote(headerOf(column, dashboard.currency)))];
   for (const row of table.rows) lines.push(row.map((cell, i) => quote(csvText(cell, table.columns[i]!, dashboard.minorPerUnit))));
@@ -162,27 +228,14 @@ function xlsxCell(cell: KpiCell, column: KpiColumn, minorPerUnit: number): Cell 
 }
 
 /** The table on its own sheet (header row bold, frozen), and a second sheet saying what it is: filters, as-of, computed at. */
-async function toXlsx(table: KpiTable, dashboard: KpiDashboardValue): Promise<Buffer> {
+async function toXlsx(table: KpiTable<string>, dashboard: { readonly currency: string; readonly minorPerUnit: number }, about: Row[]): Promise<Buffer> {
   const header: Row = table.columns.map((column) => ({ value: headerOf(column, dashboard.currency), type: String, fontWeight: 'bold', wrap: true }));
   const rows: Row[] = [header, ...table.rows.map((row) => row.map((cell, i) => xlsxCell(cell, table.columns[i]!, dashboard.minorPerUnit)))];
-  const { filters } = dashboard;
-  const about: Row[] = [
-    [{ value: table.title, type: String, fontWeight: 'bold' }],
-    ['Perspective', dashboard.perspective],
-    ['Period', `${filters.from} to ${filters.to}`],
-    ['Hospital', filters.hospital ?? 'all'],
-    ['District', filters.district ?? 'all'],
-    ['Specialty', filters.specialty ?? 'all'],
-    ['Package', filters.package ?? 'all'],
-    ['As of', dashboard.asOf],
-    ['Computed at', dashboard.computedAt],
-    ['Currency', dashboard.currency],
-    ['Definitions', 'sync-server/docs/kpis.md'],
-  ];
   return writeXlsxFile([
     {
       data: rows,
-      sheet: table.title.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31),
+      // A drill-down's title is long and says its point (on the About sheet); its sheet is "Claims".
+      sheet: table.name === 'claims' ? 'Claims' : table.title.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31),
       columns: table.columns.map((column) => ({ width: column.kind === 'text' ? 28 : 18 })),
       stickyRowsCount: 1,
     },

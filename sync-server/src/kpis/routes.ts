@@ -8,6 +8,8 @@ import {
   KpiFilterChoices,
   KpiFilters,
   KpiMonthlyReportQuery,
+  KpiDrillExportQuery,
+  type KpiDrillExportQueryValue,
   type KpiDrillQueryValue,
   type KpiMonthlyReportQueryValue,
   type KpiExportQueryValue,
@@ -19,7 +21,7 @@ import type { OperatorAuthentication } from '../http/authentication';
 import { kpiDashboard } from './dashboard';
 import { kpiFilterChoices } from './choices';
 import { kpiDrillDown } from './drill-down';
-import { kpiExport } from './export';
+import { kpiDrillExport, kpiExport } from './export';
 import { kpiMonthlyReport } from './monthly-report';
 
 export interface KpiRouteDeps {
@@ -113,6 +115,26 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
     async (request, reply) => {
       const file = await kpiMonthlyReport(db, deps.auth.principalOf(request), request.query as KpiMonthlyReportQueryValue);
       return reply.type('application/pdf').header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body);
+    },
+  );
+  app.get(
+    '/reports/kpis/claims/export',
+    {
+      schema: {
+        tags: ['reads'],
+        summary:
+          'Every claim behind a KPI point (the drill-down of /reports/kpis/claims, all pages, at most 50,000) as CSV or XLSX, with the same filters and readers',
+        security: bearer,
+        querystring: KpiDrillExportQuery,
+        response: {
+          200: Type.String({ format: 'binary', description: 'text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await kpiDrillExport(db, deps.auth.principalOf(request), request.query as KpiDrillExportQueryValue);
+      return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body);
     },
   );
 }
