@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import readXlsxFile from 'read-excel-file/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { KpiDashboardValue } from '../../sync-server/contract/kpis';
+import { extractText, getDocumentProxy } from 'unpdf';
+import type { KpiDashboardValue, KpiDrillDownValue } from '../../sync-server/contract/kpis';
 import { generateHistory } from '../../sync-server/src/demo/history';
 import { foldKpis } from '../../sync-server/src/kpis/fold';
 import { availableBackends } from '../../sync-server/src/testing/databases';
@@ -134,5 +135,49 @@ describe('payer console: revenue-cycle dashboard', () => {
     expect(rows.map((row) => row[1])).toEqual(figures.aging.buckets.map((b) => b.claims));
     expect(rows.map((row) => Math.round(Number(row[2]) * figures.minorPerUnit))).toEqual(figures.aging.buckets.map((b) => b.amount));
     expect(sheets[1]!.data).toContainEqual(['Hospital', 'HSP-A']);
+
+    // The claims behind the aging bar, all of them, as CSV and XLSX from the drill-down's own buttons.
+    const behind = (await server.get(ha, `/reports/kpis/claims?set=open&bucket=${encodeURIComponent(bucket.bucket)}&hospital=HSP-A&limit=500`))
+      .body as unknown as KpiDrillDownValue;
+    expect(behind.total).toBe(bucket.claims);
+    const claimsCsvDownload = page.waitForEvent('download');
+    await drill.getByRole('button', { name: 'Download these claims as CSV' }).click();
+    const claimsCsv = await claimsCsvDownload;
+    expect(claimsCsv.suggestedFilename()).toMatch(/^kpis-claims-open-.*-HSP-A\.csv$/);
+    const claimText = readFileSync(await claimsCsv.path(), 'utf8').replace(/^\uFEFF/, '');
+    // No field of this list holds a comma or a quote, so a split is a faithful parse here.
+    expect(claimText).not.toContain('"');
+    const [claimHeader, ...claimRows] = claimText
+      .trim()
+      .split('\r\n')
+      .map((line) => line.split(','));
+    expect(claimHeader!.slice(0, 3)).toEqual(['Claim', 'Case', 'Hospital']);
+    const openColumn = claimHeader!.indexOf(`Open (${figures.currency})`);
+    expect(claimRows.map((row) => row[0])).toEqual(behind.items.map((item) => item.claimId));
+    expect(claimRows.map((row) => Math.round(Number(row[openColumn]) * figures.minorPerUnit))).toEqual(behind.items.map((item) => item.openAmount));
+    expect(claimRows.reduce((sum, row) => sum + Math.round(Number(row[openColumn]) * figures.minorPerUnit), 0)).toBe(bucket.amount);
+
+    const claimsXlsxDownload = page.waitForEvent('download');
+    await drill.getByRole('button', { name: 'Download these claims as XLSX' }).click();
+    const claimsXlsx = await claimsXlsxDownload;
+    expect(claimsXlsx.suggestedFilename()).toMatch(/^kpis-claims-open-.*-HSP-A\.xlsx$/);
+    const claimSheets = await readXlsxFile(readFileSync(await claimsXlsx.path()));
+    expect(claimSheets.map((sheet) => sheet.sheet)).toEqual(['Claims', 'About']);
+    const [xlsxHeader, ...xlsxRows] = claimSheets[0]!.data;
+    expect(xlsxHeader).toEqual(claimHeader);
+    expect(xlsxRows.map((row) => row[0])).toEqual(behind.items.map((item) => item.claimId));
+    expect(xlsxRows.map((row) => Math.round(Number(row[openColumn]) * figures.minorPerUnit))).toEqual(behind.items.map((item) => item.openAmount));
+    expect(claimSheets[1]!.data).toContainEqual(['Claims', String(bucket.claims)]);
+
+    // The printable monthly report of the period's last month, for the chosen hospital.
+    const pdfDownload = page.waitForEvent('download');
+    await page.getByRole('button', { name: /^Monthly report for .* \(PDF\)$/ }).click();
+    const pdf = await pdfDownload;
+    expect(pdf.suggestedFilename()).toBe(`kpis-monthly-${figures.filters.to}-HSP-A.pdf`);
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(readFileSync(await pdf.path()))), { mergePages: true });
+    expect(text.replace(/\s+/g, ' ')).toMatch(/Revenue-cycle report, .* Hospital HSP-A - /);
+    const last = figures.months.at(-1)!.charges;
+    const rupees = new Intl.NumberFormat('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(last.amount / figures.minorPerUnit);
+    expect(text.replace(/\s+/g, ' ')).toContain(`Charges ${figures.currency} ${rupees} ${last.claims} ${last.claims === 1 ? 'claim' : 'claims'} submitted`);
   });
 });

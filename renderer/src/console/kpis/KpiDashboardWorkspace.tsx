@@ -24,6 +24,7 @@ import {
   agingBars,
   agingTarget,
   compactUnits,
+  drillExportPath,
   drillPath,
   exportPath,
   filterParams,
@@ -404,15 +405,15 @@ function useDownload<K extends string>(): {
   return { busy, error, save };
 }
 
-/** Save one table behind a chart as CSV or XLSX (GET /reports/kpis/export). */
-function ExportButtons({ table, filters, title }: { readonly table: KpiTableName; readonly filters: KpiFilterState; readonly title: string }) {
+/** Save one table behind a chart (GET /reports/kpis/export), or the claims behind a mark (…/claims/export), as CSV or XLSX. */
+function ExportButtons({ pathOf, title }: { readonly pathOf: (format: 'csv' | 'xlsx') => string; readonly title: string }) {
   const { busy, error, save } = useDownload<'csv' | 'xlsx'>();
   return (
     <div className="kpi-export">
       <button
         type="button"
         className="kpi-quiet"
-        onClick={() => void save('csv', exportPath(filters, table, 'csv'))}
+        onClick={() => void save('csv', pathOf('csv'))}
         disabled={busy !== null}
         aria-label={`Download ${title} as CSV`}
       >
@@ -421,7 +422,7 @@ function ExportButtons({ table, filters, title }: { readonly table: KpiTableName
       <button
         type="button"
         className="kpi-quiet"
-        onClick={() => void save('xlsx', exportPath(filters, table, 'xlsx'))}
+        onClick={() => void save('xlsx', pathOf('xlsx'))}
         disabled={busy !== null}
         aria-label={`Download ${title} as XLSX`}
       >
@@ -490,7 +491,7 @@ function ChartCard({
     <section className="kpi-card" aria-labelledby={headingId}>
       <div className="kpi-card-heading">
         <h2 id={headingId}>{title}</h2>
-        <ExportButtons table={tableName ?? table.name} filters={filters} title={title} />
+        <ExportButtons pathOf={(format) => exportPath(filters, tableName ?? table.name, format)} title={title} />
       </div>
       {note ? <p className="kpi-card-note">{note}</p> : null}
       {empty ? <p className="kpi-empty">{empty}</p> : <Suspense fallback={<p className="kpi-empty">Drawing the chart…</p>}>{chart}</Suspense>}
@@ -518,7 +519,7 @@ function TableCard({
     <section className="kpi-card kpi-card-wide" aria-labelledby={headingId}>
       <div className="kpi-card-heading">
         <h2 id={headingId}>{title}</h2>
-        <ExportButtons table={table.name} filters={filters} title={title} />
+        <ExportButtons pathOf={(format) => exportPath(filters, table.name, format)} title={title} />
       </div>
       {table.rows.length === 0 ? (
         <p className="kpi-empty">No claim was adjudicated in the period.</p>
@@ -627,9 +628,12 @@ function DrillDown({
   }, []);
   return (
     <section className="kpi-card kpi-drill" aria-labelledby="kpi-drill-heading">
-      <h2 id="kpi-drill-heading" ref={headingRef} tabIndex={-1}>
-        {target.label}
-      </h2>
+      <div className="kpi-card-heading">
+        <h2 id="kpi-drill-heading" ref={headingRef} tabIndex={-1}>
+          {target.label}
+        </h2>
+        <ExportButtons pathOf={(format) => drillExportPath(filters, target, format)} title="these claims" />
+      </div>
       {read.status === 'loading' ? <LoadingNotice>Finding the claims…</LoadingNotice> : null}
       {read.status === 'error' ? <ErrorNotice error={read.error} title="The claims could not be read." onRetry={read.reload} /> : null}
       {read.status === 'ready' ? (

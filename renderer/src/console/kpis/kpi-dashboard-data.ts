@@ -54,15 +54,27 @@ export interface DrillTarget {
   readonly label: string;
 }
 
-export function drillPath(filters: KpiFilterState, target: DrillTarget, offset: number, limit: number): string {
+function drillParams(filters: KpiFilterState, target: DrillTarget): URLSearchParams {
   const params = filterParams(filters);
   params.set('set', target.set);
   if (target.month) params.set('month', target.month);
   if (target.bucket) params.set('bucket', target.bucket);
   if (target.reason) params.set('reason', target.reason);
+  return params;
+}
+
+export function drillPath(filters: KpiFilterState, target: DrillTarget, offset: number, limit: number): string {
+  const params = drillParams(filters, target);
   params.set('limit', String(limit));
   params.set('offset', String(offset));
   return `/reports/kpis/claims?${params.toString()}`;
+}
+
+/** Every claim behind a mark as CSV or XLSX: the drill-down's own query, without paging. */
+export function drillExportPath(filters: KpiFilterState, target: DrillTarget, format: 'csv' | 'xlsx'): string {
+  const params = drillParams(filters, target);
+  params.set('format', format);
+  return `/reports/kpis/claims/export?${params.toString()}`;
 }
 
 export function exportPath(filters: KpiFilterState, table: string, format: 'csv' | 'xlsx'): string {
