@@ -143,6 +143,8 @@ export const ConsoleClaimDocument = Type.Object(
     claimId: Id,
     caseId: Id,
     status: Type.Enum([...claimStatuses]),
+    /** The case's emergency flag: an emergency's claim heads the claim and payment queues. */
+    isEmergency: Type.Boolean(),
     amount: Minor,
     payerAmount: Minor,
     patientAmount: Minor,
@@ -254,3 +256,4 @@ export const ConsoleSessionAnswer = Type.Object(
   closed,
 );
 export type ConsoleSessionAnswerValue = Static<typeof ConsoleSessionAnswer>;
+

@@ -140,7 +140,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
 
   it("CEX processes the father's claim line by line: documents listed, one line partly approved with a reason code", async () => {
     await signIn('cex', 'Claims processing');
-    const queue = page!.getByRole('table', { name: 'Submitted claims, oldest first' });
+    const queue = page!.getByRole('table', { name: 'Submitted claims, emergency first, then least time left' });
     await queue.getByRole('row', { name: /Ramesh Patil/ }).waitFor();
     await queue.getByRole('row', { name: /Sunita Patil/ }).waitFor();
     await page!.getByRole('button', { name: 'Process the claim of Ramesh Patil' }).click();

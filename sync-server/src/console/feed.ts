@@ -126,7 +126,7 @@ function claimQuery(isInitial: boolean): string {
         UNION SELECT case_id FROM bookings WHERE (change_xid >= $1::xid8 OR change_xid = ANY($4::xid8[])))`;
   return `WITH parameters AS (SELECT $1::xid8 AS from_xid, $2::uuid AS after_id, $3::int AS page_size, $4::xid8[] AS running)
     SELECT k.id::text AS id, json_build_object(
-      'id', k.id, 'claimId', k.id, 'caseId', k.case_id, 'status', k.status, 'amount', k.amount, 'payerAmount', k.payer_amount,
+      'id', k.id, 'claimId', k.id, 'caseId', k.case_id, 'status', k.status, 'isEmergency', c.is_emergency, 'amount', k.amount, 'payerAmount', k.payer_amount,
       'patientAmount', k.patient_amount, 'approvedAmount', k.approved_amount, 'paymentId', k.payment_id,
       'submittedAt', k.submitted_at, 'processedAt', k.processed_at, 'verifiedAt', k.verified_at,
       'hospitalId', hs.id, 'hospitalCode', hs.code, 'hospitalName', hs.name, 'memberName', m.full_name, 'schemeMemberId', m.scheme_member_id,

@@ -25,6 +25,8 @@ const day = 24 * hour;
  *   case 3 (A, unspecified): requested T0, recommended +30 h (committee 1,800, past 1,440), approved +32 h (admin 120)
  *   case 4 (B, catalogue): requested now − 10 h, still open: 600 min, past 360
  *   case 5 (A, catalogue): requested now − 10 h, queried now − 9 h, unanswered: paused at 60 min
+ *   case 6 (A): claim submitted now − 2 d, processing open (CEX, 2,880 of 10,080)
+ *   case 7 (A): claim verified (approved) now − 3 d, payment open (ACO, 4,320 of 21,600)
  * with T0 = 20 days ago.
  */
 describeEachBackend('turnaround clocks (%s)', (backend) => {
@@ -32,8 +34,16 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
   const tokens: Record<string, string> = {};
   const now = Date.now();
   const t0 = Math.floor((now - 20 * day) / minute) * minute;
-  const ids = { case1: randomUUID(), case2: randomUUID(), case3: randomUUID(), case4: randomUUID(), case5: randomUUID() };
-  const claims = { claim1: randomUUID(), claim2: randomUUID() };
+  const ids = {
+    case1: randomUUID(),
+    case2: randomUUID(),
+    case3: randomUUID(),
+    case4: randomUUID(),
+    case5: randomUUID(),
+    case6: randomUUID(),
+    case7: randomUUID(),
+  };
+  const claims = { claim1: randomUUID(), claim2: randomUUID(), claim6: randomUUID(), claim7: randomUUID() };
   const enhancementId = randomUUID();
 
   async function audit(sql: Sql, at: number, action: string, entityType: string, entityId: string, after: Record<string, unknown> = {}) {
@@ -123,6 +133,17 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
       await admit(ids.case5, demoIds.s5Father, demoIds.s5Family, demoIds.hospitalA, now - 11 * hour, 'admitted');
       await preauth(ids.case5, 'queried', now - 10 * hour);
       await audit(sql, now - 9 * hour, 'preauth-queried', 'case', ids.case5);
+      // case 6: a claim waiting on CEX
+      await admit(ids.case6, demoIds.father, demoIds.seedFamily, demoIds.hospitalA, now - 5 * day, 'discharged');
+      await claim(claims.claim6, ids.case6, demoIds.hospitalA, 'submitted', now - 2 * day);
+      // case 7: a claim approved, waiting on ACO's payment (only the entry that starts the stage)
+      await admit(ids.case7, demoIds.mother, demoIds.seedFamily, demoIds.hospitalA, now - 9 * day, 'discharged');
+      await sql.query(
+        `INSERT INTO claims (id, case_id, family_id, hospital_id, amount, payer_amount, patient_amount, approved_amount, status, policy_year, submitted_at)
+         VALUES ($1, $2, $3, $4, 500000, 500000, 0, 500000, 'approved', $5, $6)`,
+        [claims.claim7, ids.case7, demoIds.seedFamily, demoIds.hospitalA, year, new Date(now - 8 * day)],
+      );
+      await audit(sql, now - 3 * day, 'claim-verified', 'claim', claims.claim7, { status: 'approved' });
     });
   });
   afterAll(async () => server?.close());
@@ -160,7 +181,8 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
       averageMinutes: 6480, // (1,440 + 11,520) / 2
       p90Minutes: 11520,
       completedPastServiceLevel: 1,
-      openNow: 0,
+      openNow: 1, // case 6, within its level
+      openPastServiceLevel: 0,
     });
     expect(stageOf(answer.body, 'claim-verification')).toMatchObject({
       ownerRole: 'CPD',
@@ -169,7 +191,14 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
       openNow: 1,
       openPastServiceLevel: 1,
     });
-    expect(stageOf(answer.body, 'payment')).toMatchObject({ ownerRole: 'ACO', completed: 1, averageMinutes: 1440, p90Minutes: 1440 });
+    expect(stageOf(answer.body, 'payment')).toMatchObject({
+      ownerRole: 'ACO',
+      completed: 1,
+      averageMinutes: 1440,
+      p90Minutes: 1440,
+      openNow: 1,
+      openPastServiceLevel: 0,
+    });
   });
 
   it('a period with no completed stage has no average (null, never 0)', async () => {
@@ -203,7 +232,21 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     expect(paused).toMatchObject({ elapsedMinutes: 60, remainingMinutes: 300, dueAt: null, hospitalCode: 'HSP-A' });
     const cpd = (await server.get(tokens.cpd!, '/queues/clocks')).body.items as Record<string, unknown>[];
     expect(cpd.map((item) => [item.claimId, item.stage, item.isPastServiceLevel])).toEqual([[claims.claim2, 'claim-verification', true]]);
-    expect((await server.get(tokens.cex!, '/queues/clocks')).body.items).toEqual([]);
+    // The claim queues' clocks (CEX processing, ACO payment): the claim named, time left against the stage's level.
+    const cex = (await server.get(tokens.cex!, '/queues/clocks')).body.items as Record<string, unknown>[];
+    expect(cex).toEqual([
+      expect.objectContaining({ stage: 'claim-processing', ownerRole: 'CEX', caseId: ids.case6, claimId: claims.claim6, serviceLevelMinutes: 10_080 }),
+    ]);
+    // The due time is exact; elapsed and left are whole minutes as of the read, a little after `now`.
+    expect(cex[0]).toMatchObject({ isPastServiceLevel: false, dueAt: new Date(now + 5 * day).toISOString() });
+    expect(Number(cex[0]!.elapsedMinutes) + Number(cex[0]!.remainingMinutes)).toBeGreaterThanOrEqual(10_079);
+    expect(Number(cex[0]!.remainingMinutes)).toBeLessThanOrEqual(7200);
+    const aco = (await server.get(tokens.aco!, '/queues/clocks')).body.items as Record<string, unknown>[];
+    expect(aco).toEqual([
+      expect.objectContaining({ stage: 'payment', ownerRole: 'ACO', caseId: ids.case7, claimId: claims.claim7, serviceLevelMinutes: 21_600 }),
+    ]);
+    expect(aco[0]).toMatchObject({ isPastServiceLevel: false, dueAt: new Date(now + 12 * day).toISOString() });
+    expect(Number(aco[0]!.remainingMinutes)).toBeLessThanOrEqual(17_280);
     expect((await server.get(tokens.mc!, '/queues/clocks')).body.items).toEqual([]);
     const ha = (await server.get(tokens.ha!, '/queues/clocks?hospital=HSP-B')).body.items as Record<string, unknown>[];
     expect(ha.map((item) => item.stage).sort()).toEqual(['claim-verification', 'preauth-decision']);
@@ -303,3 +346,4 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     expect(await server.scratch.db.transaction(snapshotDatabase)).toEqual(before);
   });
 });
+

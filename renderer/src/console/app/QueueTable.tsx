@@ -2,8 +2,9 @@ import type { ReactNode } from 'react';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from './routes';
 import { useNow } from './console-context';
-import { useOpenClocks, type ClockOf } from './open-clocks';
-import { formatDuration, minutesBetween, timeLeft } from './waiting';
+import { useTimeLeft, type ClockOf } from './open-clocks';
+import { TimeLeftText } from './TimeLeftText';
+import { byTimeLeft } from './waiting';
 import type { ConsoleCase } from '../data/documents';
 
 export interface QueueRow {
@@ -35,20 +36,14 @@ export function QueueTable({
   readonly empty: string;
 }) {
   const now = useNow();
-  const clocks = useOpenClocks();
+  const leftOf = useTimeLeft();
   if (rows.length === 0) return <p className="notice notice-info">{empty}</p>;
-  const timed = rows.map((row) => {
-    const clock = clocks(row.clock);
-    return { row, left: clock ? timeLeft(clock, now) : null };
+  const timed = byTimeLeft(rows, {
+    left: (row) => leftOf(row.clock),
+    isEmergency: (row) => row.caseDoc.isEmergency,
+    since: (row) => row.requestedAt,
+    key: (row) => row.key,
   });
-  const urgency = (item: (typeof timed)[number]): number => item.left?.minutes ?? Number.MAX_SAFE_INTEGER;
-  timed.sort(
-    (a, b) =>
-      Number(b.row.caseDoc.isEmergency) - Number(a.row.caseDoc.isEmergency) ||
-      urgency(a) - urgency(b) ||
-      a.row.requestedAt.localeCompare(b.row.requestedAt) ||
-      a.row.key.localeCompare(b.row.key),
-  );
   return (
     <table className="data-table queue-table">
       <caption>{caption}</caption>
@@ -68,7 +63,7 @@ export function QueueTable({
         </tr>
       </thead>
       <tbody>
-        {timed.map(({ row, left }) => {
+        {timed.map(({ item: row, left }) => {
           return (
             <tr key={row.key}>
               <th scope="row">
@@ -89,13 +84,7 @@ export function QueueTable({
                 <StatusBadge text={row.status.text} tone={row.status.tone} />
               </td>
               <td>
-                {left ? (
-                  <>
-                    <StatusBadge text={left.label} tone={left.tone} /> {left.text}
-                  </>
-                ) : (
-                  <>waiting {formatDuration(minutesBetween(row.requestedAt, now))}</>
-                )}
+                <TimeLeftText left={left} since={row.requestedAt} now={now} />
               </td>
             </tr>
           );

@@ -4,19 +4,21 @@ import type { TurnaroundStage } from '@domain/turnaround';
 import { useServerRead } from '../admin/use-server-read';
 import type { ConsoleError } from '../data/api';
 import type { Reloadable } from '../../shared/loadable';
-import { useConsole } from './console-context';
+import { useConsole, useNow } from './console-context';
+import { timeLeft, type TimeLeft } from './waiting';
 
-/** Which stage a queue row is, and of what: the case (pre-auth stages) or the enhancement. */
+/** Which stage a queue row is, and of what: the case (pre-auth stages), the enhancement or the claim. */
 export interface ClockOf {
   readonly stage: TurnaroundStage;
   readonly caseId: string;
   readonly enhancementId?: string;
+  readonly claimId?: string;
 }
 
 export type OpenClocks = (of: ClockOf) => OpenClockValue | null;
 
-function keyOf(stage: string, caseId: string | null, enhancementId: string | null): string {
-  return `${stage}|${enhancementId ?? caseId ?? ''}`;
+function keyOf(stage: string, caseId: string, enhancementId: string | null, claimId: string | null): string {
+  return `${stage}|${enhancementId ?? claimId ?? caseId}`;
 }
 
 /**
@@ -45,6 +47,16 @@ export function useClockQueue(): Reloadable<ClockQueueValue, ConsoleError> {
 export function useOpenClocks(): OpenClocks {
   const read = useClockQueue();
   const items = read.status === 'ready' ? read.value.items : [];
-  const byKey = new Map(items.map((item) => [keyOf(item.stage, item.caseId, item.enhancementId), item]));
-  return (of) => byKey.get(keyOf(of.stage, of.caseId, of.enhancementId ?? null)) ?? null;
+  const byKey = new Map(items.map((item) => [keyOf(item.stage, item.caseId, item.enhancementId, item.claimId), item]));
+  return (of) => byKey.get(keyOf(of.stage, of.caseId, of.enhancementId ?? null, of.claimId ?? null)) ?? null;
+}
+
+/** Each row's time left against its stage's service level at the console's `now` (null: no clock read). */
+export function useTimeLeft(): (of: ClockOf) => TimeLeft | null {
+  const clocks = useOpenClocks();
+  const now = useNow();
+  return (of) => {
+    const clock = clocks(of);
+    return clock ? timeLeft(clock, now) : null;
+  };
 }

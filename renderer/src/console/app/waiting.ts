@@ -52,3 +52,35 @@ export function timeLeft(clock: OpenClockValue, now: Date): TimeLeft {
     text: `${formatDuration(minutes)} left of ${level}`,
   };
 }
+
+/** One queue item with its clock's time left (null before the clocks are read, or with no clock). */
+export interface Timed<T> {
+  readonly item: T;
+  readonly left: TimeLeft | null;
+}
+
+/**
+ * A queue's order (issue 15): emergency cases first, then least time left against the stage's
+ * service level (past-due at the top); a paused clock or one not read yet after those running,
+ * then oldest first, then the key, so the order never depends on the feed's.
+ */
+export function byTimeLeft<T>(
+  items: readonly T[],
+  of: {
+    readonly left: (item: T) => TimeLeft | null;
+    readonly isEmergency: (item: T) => boolean;
+    readonly since: (item: T) => string;
+    readonly key: (item: T) => string;
+  },
+): Timed<T>[] {
+  const urgency = (timed: Timed<T>): number => timed.left?.minutes ?? Number.MAX_SAFE_INTEGER;
+  return items
+    .map((item) => ({ item, left: of.left(item) }))
+    .sort(
+      (a, b) =>
+        Number(of.isEmergency(b.item)) - Number(of.isEmergency(a.item)) ||
+        urgency(a) - urgency(b) ||
+        of.since(a.item).localeCompare(of.since(b.item)) ||
+        of.key(a.item).localeCompare(of.key(b.item)),
+    );
+}

@@ -4,6 +4,9 @@ import { currencySymbol, formatMoney, formatMoneyOrDash, type MoneyFormat } from
 import { formatTime } from '../../shared/time';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { caseHash } from '../app/routes';
+import { TimeLeftText } from '../app/TimeLeftText';
+import { byTimeLeft, type TimeLeft } from '../app/waiting';
+import { StatusBadge } from '../../shared/ui/StatusBadge';
 import type { CommandAnswerOf } from '@contract/results';
 import type { ConsoleError, ConsoleResult } from '../data/api';
 import {
@@ -254,7 +257,11 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
   );
 }
 
-/** A compact row per claim for the queue. */
+/**
+ * The CEX or CPD queue, a compact row per claim: emergency claims first, then least time left
+ * against the stage's service level (claim processing for CEX, verification for CPD: the server's
+ * turnaround clock, issue 15), a claim past it flagged in words.
+ */
 export function ClaimQueue({
   claims,
   stage,
@@ -262,6 +269,7 @@ export function ClaimQueue({
   selectedId,
   onSelect,
   now,
+  leftOf,
 }: {
   readonly claims: readonly ReviewClaim[];
   readonly stage: ClaimStage;
@@ -269,6 +277,8 @@ export function ClaimQueue({
   readonly selectedId: string | null;
   readonly onSelect: (claimId: string) => void;
   readonly now: Date;
+  /** The claim's time left in this stage (useTimeLeft), null until the clocks are read. */
+  readonly leftOf: (claim: ReviewClaim) => TimeLeft | null;
 }) {
   if (claims.length === 0)
     return (
@@ -276,9 +286,13 @@ export function ClaimQueue({
         {stage === 'cex' ? 'No submitted claim is waiting for processing.' : 'No processed claim is waiting for verification.'}
       </p>
     );
+  const since = (claim: ReviewClaim) => (stage === 'cex' ? claim.submittedAt : (claim.processedAt ?? claim.submittedAt));
+  const timed = byTimeLeft(claims, { left: leftOf, isEmergency: (claim) => claim.isEmergency, since, key: (claim) => claim.id });
   return (
     <table className="data-table queue-table">
-      <caption>{stage === 'cex' ? 'Submitted claims, oldest first' : 'Claims processed by CEX, oldest first'}</caption>
+      <caption>
+        {stage === 'cex' ? 'Submitted claims, emergency first, then least time left' : 'Claims processed by CEX, emergency first, then least time left'}
+      </caption>
       <thead>
         <tr>
           <th scope="col">Patient</th>
@@ -290,24 +304,34 @@ export function ClaimQueue({
           <th scope="col" className="number">
             Payer part
           </th>
-          <th scope="col">Submitted</th>
+          <th scope="col">{stage === 'cex' ? 'Submitted' : 'Processed'}</th>
+          <th scope="col">Time left</th>
           <th scope="col">
             <span className="visually-hidden">Action</span>
           </th>
         </tr>
       </thead>
       <tbody>
-        {claims.map((claim) => (
+        {timed.map(({ item: claim, left }) => (
           <tr key={claim.id}>
             <th scope="row">
               <a href={caseHash(claim.caseId)}>{claim.memberName}</a>
+              {claim.isEmergency ? (
+                <>
+                  {' '}
+                  <StatusBadge text="Emergency" tone="bad" />
+                </>
+              ) : null}
               <div className="screen-subtitle">{claim.schemeMemberId}</div>
             </th>
             <td>{claim.hospitalCode}</td>
             <td>{claim.packageCode ?? '—'}</td>
             <td className="number">{claim.lines.length}</td>
             <td className="number">{formatMoney(claim.payerAmount, scheme)}</td>
-            <td>{formatTime(claim.submittedAt, scheme.locale, now)}</td>
+            <td>{formatTime(since(claim), scheme.locale, now)}</td>
+            <td>
+              <TimeLeftText left={left} since={since(claim)} now={now} />
+            </td>
             <td>
               <button type="button" onClick={() => onSelect(claim.id)} aria-pressed={claim.id === selectedId}>
                 {stage === 'cex' ? 'Process' : 'Verify'}

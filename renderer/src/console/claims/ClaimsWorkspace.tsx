@@ -3,6 +3,7 @@ import { LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { useConsole, useConsoleDocuments, useMoney, useNow } from '../app/console-context';
+import { useTimeLeft } from '../app/open-clocks';
 import { caseHash } from '../app/routes';
 import { claimsReviewed, claimsToReview, type ClaimStage, type ReviewClaim } from './claim-review';
 import { ClaimQueue, ClaimReview } from './ClaimReview';
@@ -22,6 +23,7 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
   const loaded = useConsoleDocuments('claims');
   const money = useMoney();
   const now = useNow();
+  const timeLeftOf = useTimeLeft();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   if (loaded.status !== 'ready') {
     return (
@@ -32,6 +34,9 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
   }
   const claims = loaded.value as readonly ReviewClaim[];
   const queue = claimsToReview(claims, stage);
+  const clockStage = stage === 'cex' ? 'claim-processing' : 'claim-verification';
+  const leftOf = (claim: ReviewClaim) => timeLeftOf({ stage: clockStage, caseId: claim.caseId, claimId: claim.claimId });
+  const pastCount = queue.filter((claim) => (leftOf(claim)?.minutes ?? 0) < 0).length;
   const reviewed = claimsReviewed(claims, stage);
   // The selected claim stays on screen after the decision (with the server's answer) until another is picked.
   const selected = claims.find((c) => c.id === selectedId) ?? null;
@@ -43,8 +48,11 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
           : "Verify CEX's line decisions: what you do not approve returns to the family cover."}
       </p>
       <section className="panel" aria-labelledby={`${stage}-queue-heading`}>
-        <h2 id={`${stage}-queue-heading`}>Waiting ({queue.length})</h2>
-        <ClaimQueue claims={queue} stage={stage} scheme={session.scheme} selectedId={selectedId} onSelect={setSelectedId} now={now} />
+        <h2 id={`${stage}-queue-heading`}>
+          Waiting ({queue.length}
+          {pastCount > 0 ? `, ${pastCount} past the service level` : ''})
+        </h2>
+        <ClaimQueue claims={queue} stage={stage} scheme={session.scheme} selectedId={selectedId} onSelect={setSelectedId} now={now} leftOf={leftOf} />
       </section>
       {selected ? (
         <ClaimReview

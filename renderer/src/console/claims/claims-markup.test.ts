@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { markupOf, textOf, unlabelledControls } from '../../testing/markup';
 import { checkDrafts, claimsReviewed, claimsToReview, initialDrafts, partialAmountProblem, type ReviewClaim } from './claim-review';
 import { ClaimQueue, ClaimReview } from './ClaimReview';
+import type { OpenClockValue } from '@contract/turnaround';
+import { timeLeft } from '../app/waiting';
 
 const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
 /** A send that never settles: these tests only render. */
@@ -32,6 +34,7 @@ const claim: ReviewClaim = {
   claimId: 'c1',
   caseId: '00000000-0000-4000-8000-0000000000c1',
   status: 'submitted',
+  isEmergency: false,
   amount: 600_000,
   payerAmount: 600_000,
   patientAmount: 0,
@@ -169,12 +172,60 @@ describe('CEX and CPD claim review', () => {
         selectedId: null,
         onSelect: () => undefined,
         now: new Date('2026-11-23T12:00:00.000Z'),
+        leftOf: () => null,
       }),
     );
     expect(textOf(html)).toContain('Ramesh Patil PMJ-S1000001 HSP-A MG012A 3 ₹6,000.00');
     expect(textOf(html)).toContain('Process the claim of Ramesh Patil');
     expect(
-      textOf(markupOf(createElement(ClaimQueue, { claims: [], stage: 'cpd', scheme, selectedId: null, onSelect: () => undefined, now: new Date() }))),
+      textOf(
+        markupOf(
+          createElement(ClaimQueue, { claims: [], stage: 'cpd', scheme, selectedId: null, onSelect: () => undefined, now: new Date(), leftOf: () => null }),
+        ),
+      ),
     ).toBe('No processed claim is waiting for verification.');
   });
+
+  it("the queue's order and flags: emergency first, then least time left; a claim past its service level says so in words", () => {
+    const now = new Date('2026-11-30T12:00:00.000Z');
+    const of = (id: string, name: string, extra: Partial<ReviewClaim> = {}): ReviewClaim => ({ ...claim, id, claimId: id, memberName: name, ...extra });
+    const queue = [of('c1', 'Within Level'), of('c2', 'Past Due'), of('c3', 'Emergency Case', { isEmergency: true }), of('c4', 'Not Read')];
+    // Minutes left per claim against CEX's 7-day level (claim-processing: 10,080 min); c4 has no clock read yet.
+    const remaining: Record<string, number> = { c1: 3 * 24 * 60, c2: -90, c3: 5 * 24 * 60 };
+    const leftOf = (c: ReviewClaim) => {
+      const minutes = remaining[c.id];
+      return minutes === undefined ? null : timeLeft(clockOf('claim-processing', 10_080, minutes, now), now);
+    };
+    const text = textOf(markupOf(createElement(ClaimQueue, { claims: queue, stage: 'cex', scheme, selectedId: null, onSelect: () => undefined, now, leftOf })));
+    expect(text).toContain('Submitted claims, emergency first, then least time left');
+    const order = ['Emergency Case', 'Past Due', 'Within Level', 'Not Read'].map((name) => text.indexOf(`${name} `));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
+    expect(text).toContain('Past Due PMJ-S1000001 HSP-A MG012A 3 ₹6,000.00 23 Nov');
+    expect(text).toMatch(/Past Due .*Past service level over the 7 days 0 h service level by 1 h 30 min/);
+    expect(text).toMatch(/Within Level .*Within service level 3 days 0 h left of 7 days 0 h/);
+    expect(text).toMatch(/Emergency Case Emergency .*Within service level 5 days 0 h left/);
+    expect(text).toMatch(/Not Read .*waiting \d+ days/);
+  });
 });
+
+/** An open clock (contract/turnaround.ts OpenClock) with `remaining` minutes left at `now`. */
+function clockOf(stage: OpenClockValue['stage'], level: number, remaining: number, now: Date): OpenClockValue {
+  const startedAt = new Date(now.getTime() - (level - remaining) * 60_000);
+  return {
+    stage,
+    ownerRole: 'CEX',
+    caseId: claim.caseId,
+    claimId: claim.claimId,
+    enhancementId: null,
+    hospitalCode: 'HSP-A',
+    startAuditId: 1,
+    startedAt: startedAt.toISOString(),
+    serviceLevelMinutes: level,
+    elapsedMinutes: level - remaining,
+    remainingMinutes: remaining,
+    dueAt: new Date(startedAt.getTime() + level * 60_000).toISOString(),
+    isPaused: false,
+    isPastServiceLevel: remaining < 0,
+    breachNoticedAt: null,
+  };
+}

@@ -5,6 +5,9 @@ import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from '../app/routes';
+import { TimeLeftText } from '../app/TimeLeftText';
+import type { TimeLeft } from '../app/waiting';
+import type { ReviewClaim } from '../claims/claim-review';
 import type { CommandAnswerOf, CommandResultOf } from '@contract/results';
 import type { ConsoleError, ConsoleResult } from '../data/api';
 import { previewBatch, type BatchPreview, type HospitalBatch, type PaidPayment, type ReconciliationReport } from './payment-batches';
@@ -101,10 +104,15 @@ export function PaymentBatchPanel({
   scheme,
   governmentShareBp,
   onPay,
+  leftOf,
+  now,
 }: {
   readonly batch: HospitalBatch;
   readonly scheme: Scheme;
   readonly governmentShareBp: number | null;
+  /** A claim's time left against the payment service level (useTimeLeft), null until the clocks are read. */
+  readonly leftOf: (claim: ReviewClaim) => TimeLeft | null;
+  readonly now: Date;
   readonly onPay: (claimIds: readonly string[], deductions: number) => Promise<ConsoleResult<CommandAnswerOf<'approve-payment'>>>;
 }) {
   const headingId = useId();
@@ -121,6 +129,7 @@ export function PaymentBatchPanel({
   const chosen = batch.claims.filter((claim) => !excluded.has(claim.claimId));
   const deductionsParsed = deductionsText.trim() === '' ? { ok: true as const, minor: 0 } : parseAmount(deductionsText, scheme.minorPerUnit);
   const preview = governmentShareBp !== null && deductionsParsed.ok ? previewBatch(chosen, governmentShareBp, deductionsParsed.minor) : null;
+  const pastCount = batch.claims.filter((claim) => (leftOf(claim)?.minutes ?? 0) < 0).length;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -150,10 +159,11 @@ export function PaymentBatchPanel({
     <section className="panel payment-batch" aria-labelledby={headingId}>
       <h2 id={headingId}>
         {batch.hospitalName} ({batch.hospitalCode}): {batch.claims.length} approved claim{batch.claims.length === 1 ? '' : 's'}
+        {pastCount > 0 ? `, ${pastCount} past the service level` : ''}
       </h2>
       <form onSubmit={submit} noValidate>
         <table className="data-table">
-          <caption>Approved claims of {batch.hospitalCode} not yet paid</caption>
+          <caption>Approved claims of {batch.hospitalCode} not yet paid, emergency first, then least time left</caption>
           <thead>
             <tr>
               <th scope="col">Pay</th>
@@ -165,6 +175,7 @@ export function PaymentBatchPanel({
               <th scope="col" className="number">
                 Approved
               </th>
+              <th scope="col">Time left</th>
             </tr>
           </thead>
           <tbody>
@@ -188,10 +199,19 @@ export function PaymentBatchPanel({
                 </td>
                 <th scope="row">
                   <a href={caseHash(claim.caseId)}>{claim.memberName}</a>
+                  {claim.isEmergency ? (
+                    <>
+                      {' '}
+                      <StatusBadge text="Emergency" tone="bad" />
+                    </>
+                  ) : null}
                 </th>
                 <td>{claim.packageCode ?? '—'}</td>
                 <td className="number">{money(claim.payerAmount)}</td>
                 <td className="number">{money(claim.approvedAmount ?? 0)}</td>
+                <td>
+                  <TimeLeftText left={leftOf(claim)} since={claim.verifiedAt ?? claim.submittedAt} now={now} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import type { CommandResultOf } from '@contract/results';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
-import { hasAnyRole, useConsole, useConsoleDocuments } from '../app/console-context';
+import { hasAnyRole, useConsole, useConsoleDocuments, useNow } from '../app/console-context';
 import { BankStatementPanel } from './BankStatementPanel';
 import { useServerRead } from '../admin/use-server-read';
 import type { ReviewClaim } from '../claims/claim-review';
 import { valueOr } from '../../shared/loadable';
-import { approvedBatches, paidPayments, type ReconciliationReport } from './payment-batches';
+import { useTimeLeft } from '../app/open-clocks';
+import { approvedBatches, batchesByTimeLeft, paidPayments, type ReconciliationReport } from './payment-batches';
 import { PaidPaymentsList, PaymentBatchPanel, PaymentsApproved, ReconciliationView } from './PaymentViews';
 
 /** ACO: approved claims batched per hospital into payments (live from the claims collection). */
@@ -15,6 +16,8 @@ export function PaymentsWorkspace() {
   const { api, session, replication } = useConsole();
   const loaded = useConsoleDocuments('claims');
   const [answers, setAnswers] = useState<readonly CommandResultOf<'approve-payment'>[]>([]);
+  const timeLeftOf = useTimeLeft();
+  const now = useNow();
   const approvedCount = valueOr(loaded, []).filter((c) => c.status === 'approved').length;
   // The government share comes with the payment queue (ACO may read it; the scheme settings are HA's).
   const queue = useServerRead<{ items: { hospitalId: string; governmentShareBp: number }[] }>('/queues/payments', approvedCount);
@@ -26,12 +29,16 @@ export function PaymentsWorkspace() {
     );
   }
   const claims = loaded.value as readonly ReviewClaim[];
-  const batches = approvedBatches(claims);
+  const leftOf = (claim: ReviewClaim) => timeLeftOf({ stage: 'payment', caseId: claim.caseId, claimId: claim.claimId });
+  const batches = batchesByTimeLeft(approvedBatches(claims), leftOf);
   const shareOf = (hospitalId: string) =>
     queue.status === 'ready' ? (queue.value.items.find((i) => i.hospitalId === hospitalId)?.governmentShareBp ?? null) : null;
   return (
     <ScreenFrame title="Payments">
-      <p className="screen-subtitle">Approved claims, one payment per hospital with one reference; the server splits it between government and insurer.</p>
+      <p className="screen-subtitle">
+        Approved claims, one payment per hospital with one reference; the server splits it between government and insurer. Emergency claims first, then least
+        time left against the payment service level.
+      </p>
       <PaymentsApproved answers={answers} scheme={session.scheme} />
       {queue.status === 'error' ? <ErrorNotice error={queue.error} title="The payment split could not be read." /> : null}
       {batches.length === 0 ? (
@@ -39,10 +46,16 @@ export function PaymentsWorkspace() {
       ) : (
         batches.map((batch) => (
           <PaymentBatchPanel
-            key={`${batch.hospitalId}-${batch.claims.map((c) => c.id).join(',')}`}
+            // The claims' ids in a fixed order: a batch re-sorted by its clocks keeps its panel (and what was typed).
+            key={`${batch.hospitalId}-${batch.claims
+              .map((c) => c.id)
+              .sort()
+              .join(',')}`}
             batch={batch}
             scheme={session.scheme}
             governmentShareBp={shareOf(batch.hospitalId)}
+            leftOf={leftOf}
+            now={now}
             onPay={async (claimIds, deductions) => {
               const answer = await api.command(
                 'approve-payment',

@@ -6,6 +6,7 @@
 import type { PaymentReconciliationValue } from '@contract/reads';
 import { splitPayment } from '@domain/money';
 import type { ReviewClaim } from '../claims/claim-review';
+import { byTimeLeft, type TimeLeft } from '../app/waiting';
 
 export interface HospitalBatch {
   readonly hospitalId: string;
@@ -28,6 +29,25 @@ export function approvedBatches(claims: readonly ReviewClaim[]): HospitalBatch[]
       return { hospitalId: first.hospitalId, hospitalCode: first.hospitalCode, hospitalName: first.hospitalName, claims: sorted };
     })
     .sort((a, b) => a.hospitalCode.localeCompare(b.hospitalCode));
+}
+
+/**
+ * ACO's queue order (issue 15): in each batch, emergency claims first, then least time left
+ * against the payment stage's service level; the batches in the order of their most urgent claim
+ * (then hospital code), so the batch holding the claim most past due is at the top.
+ */
+export function batchesByTimeLeft(batches: readonly HospitalBatch[], leftOf: (claim: ReviewClaim) => TimeLeft | null): HospitalBatch[] {
+  const since = (claim: ReviewClaim) => claim.verifiedAt ?? claim.submittedAt;
+  const ordered = batches.map((batch) => ({
+    ...batch,
+    claims: byTimeLeft(batch.claims, { left: leftOf, isEmergency: (claim) => claim.isEmergency, since, key: (claim) => claim.id }).map((t) => t.item),
+  }));
+  return byTimeLeft(ordered, {
+    left: (batch) => leftOf(batch.claims[0]!),
+    isEmergency: (batch) => batch.claims[0]!.isEmergency,
+    since: (batch) => since(batch.claims[0]!),
+    key: (batch) => batch.hospitalCode,
+  }).map((t) => t.item);
 }
 
 export interface BatchPreview {

@@ -2,7 +2,8 @@ import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import { markupOf, textOf, unlabelledControls } from '../../testing/markup';
 import type { ReviewClaim } from '../claims/claim-review';
-import { approvedBatches, paidPayments, previewBatch, type ReconciliationReport } from './payment-batches';
+import type { TimeLeft } from '../app/waiting';
+import { approvedBatches, batchesByTimeLeft, paidPayments, previewBatch, type ReconciliationReport } from './payment-batches';
 import { PaymentBatchPanel, PaymentConfirmation, ReconciliationView } from './PaymentViews';
 
 const scheme = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
@@ -14,6 +15,7 @@ const claimOf = (id: string, hospital: 'A' | 'B', status: ReviewClaim['status'],
   claimId: id,
   caseId: `00000000-0000-4000-8000-00000000${id.padStart(4, '0')}`,
   status,
+  isEmergency: false,
   amount: approved ?? 1000,
   payerAmount: approved ?? 1000,
   patientAmount: 0,
@@ -61,9 +63,49 @@ describe('ACO payments', () => {
     expect(paidPayments(claims)).toEqual([expect.objectContaining({ reference: 'PAY-HSP-A-20261123-ABCDEF12', approved: 1000 })]);
   });
 
+  it("ACO's queue order (issue 15): emergency first, then least time left; batches by their most urgent claim; past due flagged in words", () => {
+    // Minutes left against the payment service level; claim 3 (A) is past it, claim 2 (B) an emergency.
+    const left: Record<string, TimeLeft> = {
+      '1': { minutes: 600, label: 'Within service level', tone: 'good', text: '10 h left of 15 days 0 h' },
+      '2': { minutes: 9_000, label: 'Within service level', tone: 'good', text: '6 days 6 h left of 15 days 0 h' },
+      '3': { minutes: -30, label: 'Past service level', tone: 'bad', text: 'over the 15 days 0 h service level by 30 min' },
+    };
+    const queue = claims.map((c) => (c.id === '2' ? { ...c, isEmergency: true } : c));
+    const batches = batchesByTimeLeft(approvedBatches(queue), (c) => left[c.id] ?? null);
+    expect(batches.map((b) => [b.hospitalCode, b.claims.map((c) => c.id)])).toEqual([
+      ['HSP-B', ['2']],
+      ['HSP-A', ['3', '1']],
+    ]);
+    // Without an emergency, the batch holding the claim most past due comes first.
+    expect(batchesByTimeLeft(approvedBatches(claims), (c) => left[c.id] ?? null).map((b) => b.hospitalCode)).toEqual(['HSP-A', 'HSP-B']);
+    const html = markupOf(
+      createElement(PaymentBatchPanel, {
+        batch: batches[1]!,
+        scheme,
+        governmentShareBp: 6000,
+        onPay: never,
+        leftOf: (c) => left[c.id] ?? null,
+        now: new Date('2026-11-23T12:00:00.000Z'),
+      }),
+    );
+    const text = textOf(html);
+    expect(text).toContain('Hospital A (HSP-A): 2 approved claims, 1 past the service level');
+    expect(text).toMatch(/Member 3 .*Past service level over the 15 days 0 h service level by 30 min.*Member 1 .*Within service level 10 h left/);
+    expect(unlabelledControls(html)).toEqual([]);
+  });
+
   it('the batch panel: a labelled checkbox per claim, deductions, the split and net paid', () => {
     const [batch] = approvedBatches(claims);
-    const html = markupOf(createElement(PaymentBatchPanel, { batch: batch!, scheme, governmentShareBp: 6000, onPay: never }));
+    const html = markupOf(
+      createElement(PaymentBatchPanel, {
+        batch: batch!,
+        scheme,
+        governmentShareBp: 6000,
+        onPay: never,
+        leftOf: () => null,
+        now: new Date('2026-11-23T12:00:00.000Z'),
+      }),
+    );
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
     expect(text).toContain('Hospital A (HSP-A): 2 approved claims');
