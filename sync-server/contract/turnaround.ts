@@ -6,7 +6,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { closed, Nullable, Id, Time, Count } from './primitives';
 import { roles } from '../domain/ids';
-import { turnaroundStages, type TurnaroundStage } from '../domain/turnaround';
+import { turnaroundBuckets, turnaroundStages, type TurnaroundStage } from '../domain/turnaround';
 
 /** Every stage's service level in minutes. */
 export const ServiceLevelsAnswer = Type.Object(
@@ -82,6 +82,13 @@ export const TurnaroundReport = Type.Object(
     stages: Type.Array(StageTurnaround),
     /** Claims with a claim stage (CEX, CPD or payment) open past its service level now. */
     claimsPastServiceLevel: Count,
+    /** Per stage, the stages completed in the period by time taken against the service level (domain/turnaround.ts turnaroundBuckets). */
+    distribution: Type.Array(
+      Type.Object(
+        { stage: Stage, completed: Count, buckets: Type.Array(Type.Object({ bucket: Type.Enum([...turnaroundBuckets]), completed: Count }, closed)) },
+        closed,
+      ),
+    ),
     computedAt: Time,
   },
   closed,
@@ -90,3 +97,52 @@ export const TurnaroundReport = Type.Object(
 export type OpenClockValue = Static<typeof OpenClock>;
 export type ClockQueueValue = Static<typeof ClockQueue>;
 export type TurnaroundReportValue = Static<typeof TurnaroundReport>;
+
+/** `GET /reports/turnaround/stages`: the stages behind a bar of the turnaround distribution (a stage, optionally a bucket), paged. */
+export const TurnaroundDrillQuery = Type.Object(
+  {
+    from: Type.String({ format: 'date-time', description: 'Start of the period' }),
+    to: Type.String({ format: 'date-time', description: 'End of the period, exclusive' }),
+    hospital: Type.Optional(Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9-]+$', description: 'A hospital code, e.g. HSP-A' })),
+    stage: Stage,
+    bucket: Type.Optional(Type.Enum([...turnaroundBuckets])),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1–500, default 50' })),
+    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$', description: 'Stages to skip, default 0' })),
+  },
+  closed,
+);
+export type TurnaroundDrillQueryValue = Static<typeof TurnaroundDrillQuery>;
+
+export const TurnaroundDrillDown = Type.Object(
+  {
+    perspective: Type.Enum(['scheme', 'hospital']),
+    hospitalCode: Nullable(Type.String()),
+    from: Time,
+    to: Time,
+    stage: Stage,
+    bucket: Nullable(Type.Enum([...turnaroundBuckets])),
+    serviceLevelMinutes: Type.Integer(),
+    /** Stages completed in the period in the bucket (all pages), and this page, longest first. */
+    total: Count,
+    offset: Count,
+    limit: Count,
+    items: Type.Array(
+      Type.Object(
+        {
+          caseId: Id,
+          claimId: Nullable(Id),
+          enhancementId: Nullable(Id),
+          hospitalCode: Type.String(),
+          startedAt: Time,
+          stoppedAt: Time,
+          /** Minutes the clock ran, query pauses excluded. */
+          elapsedMinutes: Type.Number(),
+          bucket: Type.Enum([...turnaroundBuckets]),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
+export type TurnaroundDrillDownValue = Static<typeof TurnaroundDrillDown>;

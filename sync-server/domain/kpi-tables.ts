@@ -10,7 +10,7 @@
  */
 import { agingBuckets, type AgingBucket } from './kpis';
 import type { ReasonCode } from './adjudication';
-import type { TurnaroundStage } from './turnaround';
+import { turnaroundBuckets, type TurnaroundBucket, type TurnaroundStage } from './turnaround';
 
 type Rate = number | null;
 
@@ -51,6 +51,14 @@ export interface KpiDenialFigures {
   readonly byPackage: readonly ({ readonly package: string; readonly specialty: string } & DenialFigures)[];
   readonly bySpecialty: readonly ({ readonly specialty: string } & DenialFigures)[];
   readonly byHospital: readonly ({ readonly hospital: string; readonly hospitalName: string; readonly district: string } & DenialFigures)[];
+}
+
+export interface KpiTurnaroundDistribution {
+  readonly distribution: readonly {
+    readonly stage: TurnaroundStage;
+    readonly completed: number;
+    readonly buckets: readonly { readonly bucket: TurnaroundBucket; readonly completed: number }[];
+  }[];
 }
 
 export interface KpiTurnaroundFigures {
@@ -339,6 +347,34 @@ export function drillDownTable(title: string, claims: readonly KpiDrillClaim[]):
       c.reasonCodes.map((code) => reasonCodeLabels[code]).join('; '),
       c.isReworked ? 'yes' : 'no',
     ]),
+  };
+}
+
+export const turnaroundBucketLabels: Readonly<Record<TurnaroundBucket, string>> = {
+  'within-half': 'Within half the service level',
+  within: 'Within the service level, over half',
+  past: 'Past it, up to twice the service level',
+  'past-double': 'Over twice the service level',
+};
+
+/**
+ * The turnaround distribution: for each stage with something completed in the period, how many
+ * took how long against its service level (turnaroundBuckets), and their share of the stage.
+ * One row a (stage, bucket), so each row stands for the stages behind it (the drill-down).
+ */
+export function turnaroundDistributionTable(report: KpiTurnaroundDistribution): KpiTable<'turnaround-distribution'> {
+  return {
+    name: 'turnaround-distribution',
+    title: 'Stages completed by time taken against the service level',
+    columns: [column('Stage', 'text'), column('Time taken', 'text'), column('Completed', 'count'), column('Share of the stage', 'rate')],
+    rows: report.distribution
+      .filter((s) => s.completed > 0)
+      .flatMap((s) =>
+        turnaroundBuckets.map((bucket) => {
+          const completed = s.buckets.find((b) => b.bucket === bucket)?.completed ?? 0;
+          return [turnaroundStageLabels[s.stage], turnaroundBucketLabels[bucket], completed, completed / s.completed];
+        }),
+      ),
   };
 }
 

@@ -27,6 +27,22 @@ export const stageOwners: Readonly<Record<TurnaroundStage, Role>> = {
   payment: 'ACO',
 };
 
+/**
+ * How long a completed stage took, as a share of its service level: the buckets of the turnaround
+ * distribution (the dashboard's chart and its drill-down). A stage exactly at its service level is
+ * within it, as the report's "completed past service level" counts only longer ones.
+ */
+export const turnaroundBuckets = ['within-half', 'within', 'past', 'past-double'] as const;
+export type TurnaroundBucket = (typeof turnaroundBuckets)[number];
+
+/** The bucket of a duration against a service level (both in seconds or both in minutes). */
+export function turnaroundBucketOf(elapsed: number, serviceLevel: number): TurnaroundBucket {
+  if (elapsed <= serviceLevel / 2) return 'within-half';
+  if (elapsed <= serviceLevel) return 'within';
+  if (elapsed <= serviceLevel * 2) return 'past';
+  return 'past-double';
+}
+
 /** The claim stages: a claim past its service level in any of them is a claim past SLA. */
 export const claimStages: readonly TurnaroundStage[] = ['claim-processing', 'claim-verification', 'payment'];
 

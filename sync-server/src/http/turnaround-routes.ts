@@ -2,10 +2,10 @@
 // turnaround report the KPI dashboard reads (scheme or hospital perspective).
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { ClockQueue, TurnaroundReport } from '@contract/turnaround';
+import { ClockQueue, TurnaroundDrillDown, TurnaroundDrillQuery, TurnaroundReport, type TurnaroundDrillQueryValue } from '@contract/turnaround';
 import { fail } from '@domain/outcomes';
 import type { Database } from '../db/database';
-import { clockQueue, turnaroundReaders, turnaroundReport } from '../queries/turnaround';
+import { clockQueue, turnaroundDrillDown, turnaroundReaders, turnaroundReport } from '../queries/turnaround';
 import { bearer, describedExactly, errorResponses } from './answers';
 import type { OperatorAuthentication } from './authentication';
 
@@ -66,6 +66,27 @@ export async function turnaroundRoutes(app: FastifyInstance, options: Turnaround
       const to = query.to === undefined ? asOf : new Date(query.to);
       const from = query.from === undefined ? new Date(to.getTime() - 30 * dayMs) : new Date(query.from);
       return turnaroundReport(db, principal, { from, to, asOf, ...(query.hospital === undefined ? {} : { hospitalCode: query.hospital }) });
+    },
+  );
+
+  app.get(
+    '/reports/turnaround/stages',
+    {
+      ...describedExactly,
+      schema: {
+        tags: ['reads'],
+        summary:
+          'The stages behind a bar of the turnaround distribution: one stage completed in a period, optionally one bucket of time taken against its service level, longest first, paged (the readers and scope of /reports/turnaround)',
+        security: bearer,
+        querystring: TurnaroundDrillQuery,
+        response: { 200: TurnaroundDrillDown, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = auth.principalOf(request);
+      if (!principal.roles.some((role) => turnaroundReaders.includes(role)))
+        throw fail('forbidden-role', 'Turnaround is for payer roles, HA and desk operators.');
+      return turnaroundDrillDown(db, principal, request.query as TurnaroundDrillQueryValue);
     },
   );
 }

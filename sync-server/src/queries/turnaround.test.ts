@@ -201,6 +201,55 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     });
   });
 
+  it('the distribution: completed stages by time taken against the service level, and the stages behind each bar', async () => {
+    const answer = await server.get(tokens.ha!, `/reports/turnaround?${period}`);
+    const counts = (answer.body.distribution as { stage: string; completed: number; buckets: { bucket: string; completed: number }[] }[]).map((row) => [
+      row.stage,
+      row.completed,
+      ...row.buckets.map((b) => b.completed),
+    ]);
+    // Buckets: within half the service level, within it, past it up to twice, over twice.
+    expect(counts).toEqual([
+      ['preauth-decision', 2, 1, 0, 1, 0], // 120 ≤ 180; 480 ≤ 720
+      ['committee', 1, 0, 0, 1, 0], // 1,800 of 1,440
+      ['admin-approval', 1, 1, 0, 0, 0], // 120 of 1,440
+      ['enhancement', 1, 1, 0, 0, 0], // 60 of 360
+      ['claim-processing', 2, 1, 0, 1, 0], // 1,440 and 11,520 of 10,080
+      ['claim-verification', 1, 1, 0, 0, 0], // 2,880 of 10,080
+      ['payment', 1, 1, 0, 0, 0], // 1,440 of 21,600
+    ]);
+    const processing = await server.get(tokens.ha!, `/reports/turnaround/stages?${period}&stage=claim-processing`);
+    expect(processing.status, JSON.stringify(processing.body)).toBe(200);
+    expect(processing.body).toMatchObject({ perspective: 'scheme', stage: 'claim-processing', bucket: null, serviceLevelMinutes: 10_080, total: 2 });
+    // Longest first: case 2's claim at hospital B, then case 1's.
+    expect(
+      (processing.body.items as Record<string, unknown>[]).map((item) => [item.caseId, item.claimId, item.hospitalCode, item.elapsedMinutes, item.bucket]),
+    ).toEqual([
+      [ids.case2, claims.claim2, 'HSP-B', 11_520, 'past'],
+      [ids.case1, claims.claim1, 'HSP-A', 1_440, 'within-half'],
+    ]);
+    expect((processing.body.items as Record<string, unknown>[])[0]).toMatchObject({
+      startedAt: new Date(t0 + 2 * day).toISOString(),
+      stoppedAt: new Date(t0 + 10 * day).toISOString(),
+      enhancementId: null,
+    });
+    const pastDecisions = await server.get(tokens.ppd!, `/reports/turnaround/stages?${period}&stage=preauth-decision&bucket=past`);
+    expect(pastDecisions.body).toMatchObject({ total: 1, items: [{ caseId: ids.case2, claimId: null, elapsedMinutes: 480 }] });
+    const enhancements = await server.get(tokens.ha!, `/reports/turnaround/stages?${period}&stage=enhancement&bucket=within-half`);
+    expect(enhancements.body).toMatchObject({ total: 1, items: [{ caseId: ids.case1, enhancementId, elapsedMinutes: 60 }] });
+    // Paged: one a page.
+    const second = await server.get(tokens.ha!, `/reports/turnaround/stages?${period}&stage=claim-processing&limit=1&offset=1`);
+    expect(second.body).toMatchObject({ total: 2, offset: 1, limit: 1, items: [{ caseId: ids.case1 }] });
+    // A desk operator: their hospital's stages only; another hospital is out of reach.
+    const ofB = await server.get(tokens['medco.b']!, `/reports/turnaround/stages?${period}&stage=preauth-decision`);
+    expect(ofB.body).toMatchObject({ perspective: 'hospital', hospitalCode: 'HSP-B', total: 1, items: [{ caseId: ids.case2 }] });
+    expect(await server.get(tokens['medco.b']!, `/reports/turnaround/stages?${period}&stage=preauth-decision&hospital=HSP-A`)).toMatchObject({
+      status: 404,
+      body: { code: 'not-found' },
+    });
+    expect((await server.raw('GET', `/reports/turnaround/stages?${period}&stage=payment`)).status).toBe(401);
+  });
+
   it('a period with no completed stage has no average (null, never 0)', async () => {
     const empty = `from=${encodeURIComponent(new Date(t0 - 40 * day).toISOString())}&to=${encodeURIComponent(new Date(t0 - 30 * day).toISOString())}`;
     const answer = await server.get(tokens.ppd!, `/reports/turnaround?${empty}`);
@@ -336,6 +385,17 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
       ['/reports/turnaround?hospital=HSP-Z', 404, 'not-found'],
       ['/queues/clocks?hospital=HSP-Z', 404, 'not-found'],
       ['/queues/clocks?stage=payment', 400, 'invalid-input'],
+      [`/reports/turnaround/stages?${period}`, 400, 'invalid-input'],
+      [`/reports/turnaround/stages?${period}&stage=lunch`, 400, 'invalid-input'],
+      [`/reports/turnaround/stages?${period}&stage=payment&bucket=late`, 400, 'invalid-input'],
+      [`/reports/turnaround/stages?${period}&stage=payment&limit=0`, 400, 'invalid-input'],
+      ['/reports/turnaround/stages?stage=payment', 400, 'invalid-input'],
+      [
+        `/reports/turnaround/stages?stage=payment&from=${encodeURIComponent(new Date(now).toISOString())}&to=${encodeURIComponent(new Date(now - day).toISOString())}`,
+        400,
+        'invalid-input',
+      ],
+      [`/reports/turnaround/stages?${period}&stage=payment&hospital=HSP-Z`, 404, 'not-found'],
     ] as const) {
       const answer = await server.get(tokens.ha!, url);
       expect(answer.status, url).toBe(status);

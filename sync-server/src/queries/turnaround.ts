@@ -1,7 +1,16 @@
-import type { ClockQueueValue, OpenClockValue, TurnaroundReportValue } from '@contract/turnaround';
+import type { ClockQueueValue, OpenClockValue, TurnaroundDrillDownValue, TurnaroundDrillQueryValue, TurnaroundReportValue } from '@contract/turnaround';
 import type { HospitalId, Role } from '@domain/ids';
 import { fail } from '@domain/outcomes';
-import { claimStages, stageOwners, stagesOwnedBy, turnaroundStages, type TurnaroundStage } from '@domain/turnaround';
+import {
+  claimStages,
+  stageOwners,
+  stagesOwnedBy,
+  turnaroundBucketOf,
+  turnaroundBuckets,
+  turnaroundStages,
+  type TurnaroundBucket,
+  type TurnaroundStage,
+} from '@domain/turnaround';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
@@ -138,6 +147,14 @@ export async function turnaroundReport(
        FROM stage_service_levels l JOIN schemes s ON s.id = l.scheme_id AND s.is_current`,
     [period.asOf, period.from, period.to, hospital?.id ?? null, claimStages],
   );
+  // The distribution: completed stages by time taken against the service level, counted in SQL.
+  const counts = await db.query<Record<TurnaroundBucket, number> & { stage: TurnaroundStage }>(
+    `WITH clocks AS (${clocksAsOf} WHERE ($4::uuid IS NULL OR k.hospital_id = $4))
+     SELECT stage, ${turnaroundBuckets.map((bucket) => `count(*) FILTER (WHERE ${bucketConditions[bucket]})::int AS "${bucket}"`).join(', ')}
+       FROM clocks WHERE outcome = 'done' AND stopped_at >= $2 AND stopped_at < $3 GROUP BY stage`,
+    [period.asOf, period.from, period.to, hospital?.id ?? null],
+  );
+  const countsOf = new Map(counts.map((row) => [row.stage, row]));
   const byStage = new Map(rows.map((row) => [row.stage, row]));
   const minutes = (seconds: number | null) => (seconds === null ? null : Math.round((seconds / 60) * 100) / 100);
   return {
@@ -161,7 +178,84 @@ export async function turnaroundReport(
       };
     }),
     claimsPastServiceLevel: rows[0]?.claims_past ?? 0,
+    distribution: turnaroundStages.map((stage) => {
+      const row = countsOf.get(stage);
+      const buckets = turnaroundBuckets.map((bucket) => ({ bucket, completed: row?.[bucket] ?? 0 }));
+      return { stage, completed: buckets.reduce((sum, b) => sum + b.completed, 0), buckets };
+    }),
     computedAt: period.asOf.toISOString(),
+  };
+}
+
+/**
+ * Each bucket as a condition on a clock row of clocksAsOf (elapsed seconds against the service
+ * level in minutes): the same bounds as domain/turnaround.ts turnaroundBucketOf, so a bar's count
+ * is its drill-down's total, and "past" + "past-double" is the report's completedPastServiceLevel.
+ */
+const bucketConditions: Readonly<Record<TurnaroundBucket, string>> = {
+  'within-half': 'elapsed_seconds <= service_level_minutes * 30',
+  within: 'elapsed_seconds > service_level_minutes * 30 AND elapsed_seconds <= service_level_minutes * 60',
+  past: 'elapsed_seconds > service_level_minutes * 60 AND elapsed_seconds <= service_level_minutes * 120',
+  'past-double': 'elapsed_seconds > service_level_minutes * 120',
+};
+
+/**
+ * The stages behind a bar of the turnaround distribution (issue 15, the dashboard's drill-down):
+ * one stage's clocks completed in [from, to), optionally one bucket, longest first, paged; each
+ * with its case (and claim or enhancement), hospital, start, stop and minutes. Same readers and
+ * scope as the report (a hospital's operators: their hospital; another is not in reach, 404).
+ */
+export async function turnaroundDrillDown(db: Database, principal: Principal, query: TurnaroundDrillQueryValue): Promise<TurnaroundDrillDownValue> {
+  const limit = query.limit === undefined ? 50 : Number(query.limit);
+  const offset = query.offset === undefined ? 0 : Number(query.offset);
+  if (limit < 1 || limit > 500) throw fail('invalid-input', `A page holds 1 to 500 stages, not ${limit}.`, { limit });
+  const from = new Date(query.from);
+  const to = new Date(query.to);
+  if (!(from.getTime() < to.getTime())) throw fail('invalid-input', 'The period must start before it ends: give from earlier than to.');
+  const hospital = await hospitalScope(db, principal, query.hospital);
+  const where = `outcome = 'done' AND stopped_at >= $2 AND stopped_at < $3 AND stage = $5${query.bucket === undefined ? '' : ` AND ${bucketConditions[query.bucket]}`}`;
+  const clocks = `WITH clocks AS (${clocksAsOf} WHERE ($4::uuid IS NULL OR k.hospital_id = $4))`;
+  const params = [new Date(), from, to, hospital?.id ?? null, query.stage];
+  const [counted] = await db.query<{ total: number }>(`${clocks} SELECT count(*)::int AS total FROM clocks WHERE ${where}`, params);
+  const [level] = await db.query<{ minutes: number }>(
+    'SELECT l.minutes FROM stage_service_levels l JOIN schemes s ON s.id = l.scheme_id AND s.is_current WHERE l.stage = $1',
+    [query.stage],
+  );
+  const rows = await db.query<{
+    case_id: string;
+    claim_id: string | null;
+    subject_id: string;
+    hospital_code: string;
+    started_at: Date;
+    stopped_at: Date;
+    elapsed_seconds: number;
+    service_level_minutes: number;
+  }>(
+    `${clocks} SELECT case_id, claim_id, subject_id, hospital_code, started_at, stopped_at, elapsed_seconds, service_level_minutes
+       FROM clocks WHERE ${where} ORDER BY elapsed_seconds DESC, start_id LIMIT $6 OFFSET $7`,
+    [...params, limit, offset],
+  );
+  return {
+    perspective: hospital === null ? 'scheme' : 'hospital',
+    hospitalCode: hospital?.code ?? null,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    stage: query.stage,
+    bucket: query.bucket ?? null,
+    serviceLevelMinutes: level?.minutes ?? 0,
+    total: counted?.total ?? 0,
+    offset,
+    limit,
+    items: rows.map((row) => ({
+      caseId: row.case_id,
+      claimId: row.claim_id,
+      enhancementId: query.stage === 'enhancement' ? row.subject_id : null,
+      hospitalCode: row.hospital_code,
+      startedAt: new Date(row.started_at).toISOString(),
+      stoppedAt: new Date(row.stopped_at).toISOString(),
+      elapsedMinutes: Math.round((Number(row.elapsed_seconds) / 60) * 100) / 100,
+      bucket: turnaroundBucketOf(Number(row.elapsed_seconds), row.service_level_minutes * 60),
+    })),
   };
 }
 
