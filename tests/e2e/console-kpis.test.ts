@@ -20,8 +20,10 @@ const consoleOutput = join(outputDir, 'console');
  * slice of generated history (demo/history.ts: 3 months, 4 hospitals, 40 admissions a month,
  * through the real commands). HA opens the dashboard, narrows it to one hospital (the server's
  * query follows the filter), reaches an aging bar with Tab and opens its claims with Enter, and
- * downloads the aging table as CSV and XLSX, which are parsed (the XLSX by read-excel-file) and
- * held to the server's figures. axe finds nothing serious before and after the drill-down.
+ * downloads the aging table and the claims behind the bar as CSV and XLSX, which are parsed (the
+ * XLSX by read-excel-file) and held to the server's figures, saves the monthly PDF and reads it
+ * back, and opens the stages behind a turnaround distribution segment by keyboard and from its
+ * table. axe finds nothing serious before and after each drill-down.
  */
 describe('payer console: revenue-cycle dashboard', () => {
   let server: TestServer;
@@ -54,7 +56,7 @@ describe('payer console: revenue-cycle dashboard', () => {
     await server?.close();
   });
 
-  it('charts on history, a filter, a keyboard drill-down, CSV and XLSX downloads, axe clean', async () => {
+  it('charts on history, a filter, keyboard drill-downs (claims and turnaround), CSV, XLSX and PDF downloads, axe clean', async () => {
     await page.goto(consoleUrl);
     await page.getByLabel('Username').fill('ha');
     await page.getByLabel('Password').fill('coverdesk-demo');
@@ -179,5 +181,46 @@ describe('payer console: revenue-cycle dashboard', () => {
     const last = figures.months.at(-1)!.charges;
     const rupees = new Intl.NumberFormat('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(last.amount / figures.minorPerUnit);
     expect(text.replace(/\s+/g, ' ')).toContain(`Charges ${figures.currency} ${rupees} ${last.claims} ${last.claims === 1 ? 'claim' : 'claims'} submitted`);
+
+    // Turnaround distribution: Tab reaches a segment, Enter opens the stages behind it; the bar's count is the list's total.
+    const distribution = page.getByRole('region', { name: 'Turnaround distribution' });
+    await distribution.locator('svg .chart-mark').first().waitFor();
+    await page
+      .getByRole('region', { name: 'Turnaround against service levels' })
+      .getByRole('button', { name: /as XLSX$/ })
+      .focus();
+    let segment = '';
+    for (let presses = 0; presses < 12 && segment === ''; presses++) {
+      await page.keyboard.press('Tab');
+      segment = await page.evaluate(() => {
+        const active = document.activeElement;
+        const inDistribution = active?.closest('section')?.querySelector('h2')?.textContent === 'Turnaround distribution';
+        return inDistribution && active?.classList.contains('chart-mark') ? (active.getAttribute('aria-label') ?? '') : '';
+      });
+    }
+    const parsed = /^(.+ stages completed .+): (\d+) of (\d+) \(/.exec(segment);
+    expect(parsed, `a distribution segment reached by Tab: "${segment}"`).not.toBeNull();
+    const [, stageLabel, count] = parsed!;
+    await page.keyboard.press('Enter');
+    const stages = page.getByRole('region', { name: stageLabel });
+    await stages
+      .getByRole('status')
+      .getByText(new RegExp(`of ${count}, longest first`))
+      .waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('kpi-drill-heading');
+    expect(await stages.locator('tbody tr').count()).toBe(Math.min(Number(count), 25));
+    expect(await stages.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('HSP-A');
+    await page.screenshot({ path: join(consoleOutput, 'kpi-turnaround-drill-down.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The table alternative: the same (stage, bucket) opens from its row's button.
+    await distribution.getByText(/^Table: Stages completed by time taken/).click();
+    await distribution.getByRole('button', { name: stageLabel, exact: true }).click();
+    await page
+      .getByRole('region', { name: stageLabel })
+      .getByRole('status')
+      .getByText(new RegExp(`of ${count}, longest first`))
+      .waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });

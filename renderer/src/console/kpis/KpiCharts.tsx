@@ -23,7 +23,9 @@ import {
   type BarShapeProps,
   type DotItemDotProps,
 } from 'recharts';
-import type { AgingBar, DrillTarget, ParetoBar, TrendPoint, TurnaroundBar } from './kpi-dashboard-data';
+import { turnaroundBuckets, type TurnaroundBucket } from '@domain/turnaround';
+import { turnaroundBucketLabels } from '@domain/kpi-tables';
+import type { AgingBar, DrillTarget, ParetoBar, TrendPoint, TurnaroundBar, TurnaroundDistributionBar, TurnaroundDrillTarget } from './kpi-dashboard-data';
 
 const colours = {
   charges: '#0b57d0',
@@ -325,6 +327,70 @@ export function TurnaroundChart({ data, title, description }: Omit<ChartProps<Tu
         <ReferenceLine x={100} stroke="#a1140e" strokeDasharray="4 2" label={{ value: 'Service level', position: 'top', fontSize: 11, fill: '#a1140e' }} />
         <Bar dataKey="average" name="Average" fill={colours.average} isAnimationActive={false} />
         <Bar dataKey="p90" name="90th percentile" fill={colours.p90} isAnimationActive={false} />
+      </ComposedChart>
+    </Frame>
+  );
+}
+
+const bucketColours: Readonly<Record<TurnaroundBucket, string>> = {
+  'within-half': '#1e8e3e',
+  within: '#0b57d0',
+  past: '#b45309',
+  'past-double': '#a1140e',
+};
+
+export interface TurnaroundDistributionChartProps {
+  readonly data: readonly TurnaroundDistributionBar[];
+  readonly title: string;
+  readonly description: string;
+  readonly targetOf: (bar: TurnaroundDistributionBar, bucket: TurnaroundBucket) => TurnaroundDrillTarget;
+  readonly onDrill: (target: TurnaroundDrillTarget) => void;
+}
+
+/**
+ * The turnaround distribution: per stage, one bar of 100 % split by time taken against the stage's
+ * service level (within half, within, up to twice, over twice). Each segment with stages in it is a
+ * button that opens them; an empty segment draws nothing and takes no Tab stop.
+ */
+export function TurnaroundDistributionChart({ data, title, description, targetOf, onDrill }: TurnaroundDistributionChartProps) {
+  return (
+    <Frame height={Math.max(160, 48 + data.length * 34)}>
+      <ComposedChart
+        data={[...data]}
+        title={title}
+        desc={description}
+        layout="vertical"
+        accessibilityLayer={false}
+        margin={{ top: 8, right: 24, bottom: 0, left: 8 }}
+      >
+        <CartesianGrid stroke="#e3e6ea" horizontal={false} />
+        <XAxis type="number" domain={[0, 100]} unit="%" tick={axisTick} />
+        <YAxis type="category" dataKey="label" tick={{ ...axisTick, fontSize: 11 }} width={150} />
+        <Tooltip formatter={(value) => `${String(value)} % of the stage`} />
+        <Legend wrapperStyle={{ fontSize: 13 }} />
+        {turnaroundBuckets.map((bucket) => (
+          <Bar
+            key={bucket}
+            dataKey={(bar: TurnaroundDistributionBar) => bar.shares[bucket]}
+            name={turnaroundBucketLabels[bucket]}
+            stackId="share"
+            fill={bucketColours[bucket]}
+            isAnimationActive={false}
+            shape={(shape: BarShapeProps) => {
+              const bar = shape.payload as TurnaroundDistributionBar | undefined;
+              if (!bar || bar.counts[bucket] === 0) return <g />;
+              const target = targetOf(bar, bucket);
+              return (
+                <MarkBar
+                  shape={shape}
+                  fill={bucketColours[bucket]}
+                  label={`${target.label}: ${bar.counts[bucket]} of ${bar.completed} (${bar.shares[bucket]} %)`}
+                  onDrill={() => onDrill(target)}
+                />
+              );
+            }}
+          />
+        ))}
       </ComposedChart>
     </Frame>
   );

@@ -1,12 +1,17 @@
 import { lazy, Suspense, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { KpiDashboardValue, KpiDrillDownValue, KpiFilterChoicesValue } from '@contract/kpis';
-import type { TurnaroundReportValue } from '@contract/turnaround';
+import type { TurnaroundDrillDownValue, TurnaroundReportValue } from '@contract/turnaround';
 import {
   agingTable,
   denialReasonTable,
   denialsByHospitalTable,
   denialsBySpecialtyTable,
+  formatMinutes,
+  kpiTableNames,
   trendTable,
+  turnaroundBucketLabels,
+  turnaroundDistributionTable,
+  turnaroundStageLabels,
   turnaroundTable,
   reasonCodeLabels,
   type KpiTable,
@@ -39,7 +44,14 @@ import {
   reasonTarget,
   trendSeries,
   turnaroundBars,
+  turnaroundDistributionBars,
+  turnaroundDistributionRows,
+  turnaroundDrillPath,
   turnaroundPath,
+  turnaroundTarget,
+  isTurnaroundDrill,
+  type DashboardDrill,
+  type TurnaroundDrillTarget,
   type DrillTarget,
   type KpiFilterState,
 } from './kpi-dashboard-data';
@@ -51,6 +63,7 @@ const RatesChart = lazy(() => charts().then((m) => ({ default: m.RatesChart })))
 const AgingChart = lazy(() => charts().then((m) => ({ default: m.AgingChart })));
 const ParetoChart = lazy(() => charts().then((m) => ({ default: m.ParetoChart })));
 const TurnaroundChart = lazy(() => charts().then((m) => ({ default: m.TurnaroundChart })));
+const TurnaroundDistributionChart = lazy(() => charts().then((m) => ({ default: m.TurnaroundDistributionChart })));
 
 const drillPageSize = 25;
 
@@ -75,7 +88,7 @@ function Dashboard({ choices }: { readonly choices: KpiFilterChoicesValue }) {
   const money: MoneyFormat = session.scheme;
   const locale = session.scheme.locale;
   const [filters, setFilters] = useState<KpiFilterState>({ ...noFilters, from: monthsBefore(choices.currentMonth, 11), to: choices.currentMonth });
-  const [drill, setDrill] = useState<DrillTarget | null>(null);
+  const [drill, setDrill] = useState<DashboardDrill | null>(null);
   const dashboard = useServerRead<KpiDashboardValue>(`/reports/kpis?${filterParams(filters).toString()}`);
   const change = (next: Partial<KpiFilterState>) => {
     setFilters((current) => ({ ...current, ...next }));
@@ -204,8 +217,8 @@ function Figures({
   readonly money: MoneyFormat;
   readonly locale: string;
   readonly timeZone: string;
-  readonly drill: DrillTarget | null;
-  readonly onDrill: (target: DrillTarget) => void;
+  readonly drill: DashboardDrill | null;
+  readonly onDrill: (target: DashboardDrill) => void;
 }) {
   const turnaround = useServerRead<TurnaroundReportValue>(turnaroundPath(answer.filters, answer.asOf, timeZone));
   const formatUnits = (units: number) => formatMoney(Math.round(units * money.minorPerUnit), money);
@@ -339,21 +352,46 @@ function Figures({
           }
         />
         {turnaround.status === 'ready' ? (
-          <ChartCard
-            title="Turnaround against service levels"
-            note="Period and hospital only: a stage is not always a claim's, so district, specialty and package do not apply here. Open clocks are in Turnaround clocks."
-            table={turnaroundTable(turnaround.value)}
-            filters={filters}
-            money={money}
-            empty={turnaroundBars(turnaround.value).length === 0 ? 'No stage was completed in the period.' : null}
-            chart={
-              <TurnaroundChart
-                data={turnaroundBars(turnaround.value)}
-                title="Turnaround per stage against its service level"
-                description="For each stage completed in the period, the average and the 90th-percentile time as a per cent of the stage's service level; the dashed line is the service level."
-              />
-            }
-          />
+          <>
+            <ChartCard
+              title="Turnaround against service levels"
+              note="Period and hospital only: a stage is not always a claim's, so district, specialty and package do not apply here. Open clocks are in Turnaround clocks."
+              table={turnaroundTable(turnaround.value)}
+              filters={filters}
+              money={money}
+              empty={turnaroundBars(turnaround.value).length === 0 ? 'No stage was completed in the period.' : null}
+              chart={
+                <TurnaroundChart
+                  data={turnaroundBars(turnaround.value)}
+                  title="Turnaround per stage against its service level"
+                  description="For each stage completed in the period, the average and the 90th-percentile time as a per cent of the stage's service level; the dashed line is the service level."
+                />
+              }
+            />
+            <ChartCard
+              title="Turnaround distribution"
+              note="Stages completed in the period by time taken against their service level. Each segment opens the stages behind it."
+              table={turnaroundDistributionTable(turnaround.value)}
+              filters={filters}
+              money={money}
+              drillOfRow={(row) => {
+                const pair = turnaroundDistributionRows(turnaround.value)[row];
+                return pair && pair.completed > 0 ? pair.target : null;
+              }}
+              drillLabel="Stages"
+              onDrill={onDrill}
+              empty={turnaroundDistributionBars(turnaround.value).length === 0 ? 'No stage was completed in the period.' : null}
+              chart={
+                <TurnaroundDistributionChart
+                  data={turnaroundDistributionBars(turnaround.value)}
+                  title="Stages completed by time taken against the service level"
+                  description="For each stage completed in the period, the share that took up to half its service level, up to the service level, up to twice it and longer. Each segment opens its stages."
+                  targetOf={(bar, bucket) => turnaroundTarget(bar.stage, bucket)}
+                  onDrill={onDrill}
+                />
+              }
+            />
+          </>
         ) : turnaround.status === 'error' ? (
           <ErrorNotice error={turnaround.error} title="Turnaround could not be read." onRetry={turnaround.reload} />
         ) : (
@@ -362,7 +400,11 @@ function Figures({
         <TableCard title="Denials by hospital" table={denialsByHospitalTable(answer.denials)} filters={filters} money={money} />
         <TableCard title="Denials by specialty" table={denialsBySpecialtyTable(answer.denials)} filters={filters} money={money} />
       </div>
-      {drill ? <DrillDown key={JSON.stringify(drill)} target={drill} filters={filters} money={money} locale={locale} /> : null}
+      {drill === null ? null : isTurnaroundDrill(drill) ? (
+        <TurnaroundDrillDown key={JSON.stringify(drill)} target={drill} answer={answer} timeZone={timeZone} locale={locale} />
+      ) : (
+        <DrillDown key={JSON.stringify(drill)} target={drill} filters={filters} money={money} locale={locale} />
+      )}
     </>
   );
 }
@@ -477,21 +519,23 @@ function ChartCard({
   readonly title: string;
   readonly note?: string;
   readonly chart: ReactNode;
-  readonly table: KpiTable;
+  readonly table: KpiTable<string>;
   readonly tableName?: KpiTableName;
   readonly filters: KpiFilterState;
   readonly money: MoneyFormat;
-  readonly drillOfRow?: (row: number) => DrillTarget | null;
+  readonly drillOfRow?: (row: number) => DashboardDrill | null;
   readonly drillLabel?: string;
-  readonly onDrill?: (target: DrillTarget) => void;
+  readonly onDrill?: (target: DashboardDrill) => void;
   readonly empty?: string | null;
 }) {
   const headingId = useId();
+  // A table the server exports (GET /reports/kpis/export); the turnaround distribution is not one.
+  const exportName = tableName ?? kpiTableNames.find((name) => name === table.name) ?? null;
   return (
     <section className="kpi-card" aria-labelledby={headingId}>
       <div className="kpi-card-heading">
         <h2 id={headingId}>{title}</h2>
-        <ExportButtons pathOf={(format) => exportPath(filters, tableName ?? table.name, format)} title={title} />
+        {exportName === null ? null : <ExportButtons pathOf={(format) => exportPath(filters, exportName, format)} title={title} />}
       </div>
       {note ? <p className="kpi-card-note">{note}</p> : null}
       {empty ? <p className="kpi-empty">{empty}</p> : <Suspense fallback={<p className="kpi-empty">Drawing the chart…</p>}>{chart}</Suspense>}
@@ -539,12 +583,12 @@ export function KpiTableView({
   onDrill,
   isCaptionHidden = false,
 }: {
-  readonly table: KpiTable;
+  readonly table: KpiTable<string>;
   readonly money: MoneyFormat;
   readonly isCaptionHidden?: boolean;
-  readonly drillOfRow?: ((row: number) => DrillTarget | null) | undefined;
+  readonly drillOfRow?: ((row: number) => DashboardDrill | null) | undefined;
   readonly drillLabel?: string;
-  readonly onDrill?: ((target: DrillTarget) => void) | undefined;
+  readonly onDrill?: ((target: DashboardDrill) => void) | undefined;
 }) {
   const canDrill = drillOfRow !== undefined && onDrill !== undefined;
   return (
@@ -560,7 +604,7 @@ export function KpiTableView({
             ))}
             {canDrill ? (
               <th scope="col">
-                <span className="visually-hidden">Claims behind the row</span>
+                <span className="visually-hidden">{drillLabel} behind the row</span>
               </th>
             ) : null}
           </tr>
@@ -703,6 +747,95 @@ function DrillDown({
             </button>
             <button type="button" onClick={() => setOffset(offset + drillPageSize)} disabled={offset + read.value.items.length >= read.value.total}>
               Next claims
+            </button>
+          </div>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** The stages behind a bar of the turnaround distribution, paged, from GET /reports/turnaround/stages (the report's period and hospital). */
+function TurnaroundDrillDown({
+  target,
+  answer,
+  timeZone,
+  locale,
+}: {
+  readonly target: TurnaroundDrillTarget;
+  readonly answer: KpiDashboardValue;
+  readonly timeZone: string;
+  readonly locale: string;
+}) {
+  const [offset, setOffset] = useState(0);
+  const read = useServerRead<TurnaroundDrillDownValue>(turnaroundDrillPath(answer.filters, answer.asOf, timeZone, target, offset, drillPageSize));
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    headingRef.current?.focus();
+    headingRef.current?.scrollIntoView({ block: 'start' });
+  }, []);
+  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+  return (
+    <section className="kpi-card kpi-drill" aria-labelledby="kpi-drill-heading">
+      <h2 id="kpi-drill-heading" ref={headingRef} tabIndex={-1}>
+        {target.label}
+      </h2>
+      {read.status === 'loading' ? <LoadingNotice>Finding the stages…</LoadingNotice> : null}
+      {read.status === 'error' ? <ErrorNotice error={read.error} title="The stages could not be read." onRetry={read.reload} /> : null}
+      {read.status === 'ready' ? (
+        <>
+          <p role="status">
+            {read.value.total === 0
+              ? 'No stages.'
+              : `Stages ${read.value.offset + 1}–${read.value.offset + read.value.items.length} of ${read.value.total}, longest first; service level ${formatMinutes(read.value.serviceLevelMinutes)}.`}
+          </p>
+          {read.value.items.length > 0 ? (
+            <div className="kpi-table-scroll">
+              <table className="data-table kpi-table">
+                <caption>
+                  {turnaroundStageLabels[target.stage]}: {turnaroundBucketLabels[target.bucket].toLowerCase()}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Case</th>
+                    <th scope="col">Claim</th>
+                    <th scope="col">Hospital</th>
+                    <th scope="col">Started</th>
+                    <th scope="col">Completed</th>
+                    <th scope="col" className="number">
+                      Took
+                    </th>
+                    <th scope="col" className="number">
+                      Of the service level
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {read.value.items.map((stage) => (
+                    <tr key={`${stage.caseId}-${stage.startedAt}`}>
+                      <th scope="row">
+                        <a href={caseHash(stage.caseId)}>{stage.caseId.slice(0, 8)}</a>
+                      </th>
+                      <td>{stage.claimId === null ? '—' : stage.claimId.slice(0, 8)}</td>
+                      <td>{stage.hospitalCode}</td>
+                      <td>{formatTime(stage.startedAt, locale)}</td>
+                      <td>{formatTime(stage.stoppedAt, locale)}</td>
+                      <td className="number">{formatMinutes(stage.elapsedMinutes)}</td>
+                      <td className="number">
+                        {read.value.serviceLevelMinutes > 0 ? percent.format(stage.elapsedMinutes / read.value.serviceLevelMinutes) : 'not available'}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          <div className="button-row">
+            <button type="button" onClick={() => setOffset(Math.max(0, offset - drillPageSize))} disabled={offset === 0}>
+              Previous stages
+            </button>
+            <button type="button" onClick={() => setOffset(offset + drillPageSize)} disabled={offset + read.value.items.length >= read.value.total}>
+              Next stages
             </button>
           </div>
         </>

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { agingTable, denialReasonTable, monthStartInstant, trendTable, turnaroundTable, type KpiMonthFigures } from '@domain/kpi-tables';
+import {
+  agingTable,
+  denialReasonTable,
+  monthStartInstant,
+  trendTable,
+  turnaroundDistributionTable,
+  turnaroundTable,
+  type KpiMonthFigures,
+} from '@domain/kpi-tables';
+import { turnaroundBucketOf } from '@domain/turnaround';
 import {
   agingBars,
   agingTarget,
+  drillExportPath,
   drillPath,
   exportPath,
+  monthlyReportPath,
   formatCell,
   formatRate,
   monthLabel,
@@ -15,7 +26,11 @@ import {
   reasonTarget,
   trendSeries,
   turnaroundBars,
+  turnaroundDistributionBars,
+  turnaroundDistributionRows,
+  turnaroundDrillPath,
   turnaroundPath,
+  turnaroundTarget,
 } from './kpi-dashboard-data';
 
 const money = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
@@ -155,6 +170,70 @@ describe('KPI dashboard data shaping', () => {
     expect(table.rows).toHaveLength(2);
     expect(table.rows[1]).toEqual(['Medical Committee', 'MC', 1440, 0, null, null, 0, null, 0, 0]);
     expect(formatCell(table.rows[0]![5]!, 'minutes', money)).toBe('7 h 30 min');
+  });
+
+  it('turnaround distribution: each stage a 100 % bar by bucket, its table one row a (stage, bucket) with the stages behind it', () => {
+    // The bounds: exactly half and exactly the service level are within; past it up to twice, then over twice.
+    expect([180, 181, 360, 361, 720, 721].map((minutes) => turnaroundBucketOf(minutes, 360))).toEqual([
+      'within-half',
+      'within',
+      'within',
+      'past',
+      'past',
+      'past-double',
+    ]);
+    const report = {
+      distribution: [
+        {
+          stage: 'preauth-decision' as const,
+          completed: 4,
+          buckets: [
+            { bucket: 'within-half' as const, completed: 1 },
+            { bucket: 'within' as const, completed: 2 },
+            { bucket: 'past' as const, completed: 0 },
+            { bucket: 'past-double' as const, completed: 1 },
+          ],
+        },
+        { stage: 'committee' as const, completed: 0, buckets: [] },
+      ],
+    };
+    expect(turnaroundDistributionBars(report)).toEqual([
+      {
+        stage: 'preauth-decision',
+        label: 'Pre-auth decision',
+        completed: 4,
+        shares: { 'within-half': 25, within: 50, past: 0, 'past-double': 25 },
+        counts: { 'within-half': 1, within: 2, past: 0, 'past-double': 1 },
+      },
+    ]);
+    const table = turnaroundDistributionTable(report);
+    expect(table.rows).toEqual([
+      ['Pre-auth decision', 'Within half the service level', 1, 0.25],
+      ['Pre-auth decision', 'Within the service level, over half', 2, 0.5],
+      ['Pre-auth decision', 'Past it, up to twice the service level', 0, 0],
+      ['Pre-auth decision', 'Over twice the service level', 1, 0.25],
+    ]);
+    const rows = turnaroundDistributionRows(report);
+    expect(rows.map((row) => [row.target.bucket, row.completed])).toEqual([
+      ['within-half', 1],
+      ['within', 2],
+      ['past', 0],
+      ['past-double', 1],
+    ]);
+    const target = turnaroundTarget('preauth-decision', 'past-double');
+    expect(target.label).toBe('Pre-auth decision stages completed over twice the service level');
+    expect(turnaroundDrillPath({ from: '2026-01', hospital: 'HSP-A' }, '2026-03-31T18:30:00.000Z', 'Asia/Kolkata', target, 25, 25)).toBe(
+      '/reports/turnaround/stages?from=2025-12-31T18%3A30%3A00.000Z&to=2026-03-31T18%3A30%3A00.000Z&hospital=HSP-A&stage=preauth-decision&bucket=past-double&limit=25&offset=25',
+    );
+  });
+
+  it('downloads: the claims behind a mark without paging, the monthly PDF of a month for a hospital or the scheme', () => {
+    const filters = { ...noFilters, from: '2026-01', to: '2026-03', hospital: 'HSP-A' };
+    expect(drillExportPath(filters, { set: 'open', bucket: '0-30', label: '' }, 'xlsx')).toBe(
+      '/reports/kpis/claims/export?from=2026-01&to=2026-03&hospital=HSP-A&set=open&bucket=0-30&format=xlsx',
+    );
+    expect(monthlyReportPath(filters, '2026-03')).toBe('/reports/kpis/monthly.pdf?month=2026-03&hospital=HSP-A');
+    expect(monthlyReportPath({ ...filters, hospital: '' }, '2026-03')).toBe('/reports/kpis/monthly.pdf?month=2026-03');
   });
 
   it('a rate with no denominator reads "not available" on screen, never 0 (the patient collection rate before patient bills)', () => {

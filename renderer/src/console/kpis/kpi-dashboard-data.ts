@@ -6,18 +6,20 @@
  */
 import type { AgingBucket } from '@domain/kpis';
 import type { ReasonCode } from '@domain/adjudication';
-import type { TurnaroundStage } from '@domain/turnaround';
+import { turnaroundBuckets, type TurnaroundBucket, type TurnaroundStage } from '@domain/turnaround';
 import {
   agingBucketLabels,
   formatMinutes,
   monthStartInstant,
   reasonCodeLabels,
+  turnaroundBucketLabels,
   turnaroundStageLabels,
   type KpiAgingFigures,
   type KpiCell,
   type KpiColumnKind,
   type KpiDenialFigures,
   type KpiMonthFigures,
+  type KpiTurnaroundDistribution,
   type KpiTurnaroundFigures,
 } from '@domain/kpi-tables';
 import type { DrillSet } from '@contract/kpis';
@@ -101,9 +103,83 @@ export function monthlyReportPath(filters: Pick<KpiFilterState, 'hospital'>, mon
  * District, specialty and package do not apply to turnaround (a stage is not always a claim's).
  */
 export function turnaroundPath(applied: { readonly from: string; readonly hospital: string | null }, asOf: string, timeZone: string): string {
+  return `/reports/turnaround?${turnaroundParams(applied, asOf, timeZone).toString()}`;
+}
+
+function turnaroundParams(applied: { readonly from: string; readonly hospital: string | null }, asOf: string, timeZone: string): URLSearchParams {
   const params = new URLSearchParams({ from: monthStartInstant(applied.from, timeZone), to: asOf });
   if (applied.hospital !== null) params.set('hospital', applied.hospital);
-  return `/reports/turnaround?${params.toString()}`;
+  return params;
+}
+
+/** What a bar of the turnaround distribution stands for: one stage's completed clocks in one bucket. */
+export interface TurnaroundDrillTarget {
+  readonly kind: 'turnaround';
+  readonly stage: TurnaroundStage;
+  readonly bucket: TurnaroundBucket;
+  readonly label: string;
+}
+
+/** Either drill-down of the dashboard: claims behind a money mark, or stages behind a turnaround bar. */
+export type DashboardDrill = DrillTarget | TurnaroundDrillTarget;
+
+export function isTurnaroundDrill(drill: DashboardDrill): drill is TurnaroundDrillTarget {
+  return 'kind' in drill && drill.kind === 'turnaround';
+}
+
+export function turnaroundTarget(stage: TurnaroundStage, bucket: TurnaroundBucket): TurnaroundDrillTarget {
+  const within = turnaroundBucketLabels[bucket].replace(/^./, (first) => first.toLowerCase());
+  return { kind: 'turnaround', stage, bucket, label: `${turnaroundStageLabels[stage]} stages completed ${within}` };
+}
+
+/** The same period and hospital as the turnaround report, one stage and bucket, one page. */
+export function turnaroundDrillPath(
+  applied: { readonly from: string; readonly hospital: string | null },
+  asOf: string,
+  timeZone: string,
+  target: TurnaroundDrillTarget,
+  offset: number,
+  limit: number,
+): string {
+  const params = turnaroundParams(applied, asOf, timeZone);
+  params.set('stage', target.stage);
+  params.set('bucket', target.bucket);
+  params.set('limit', String(limit));
+  params.set('offset', String(offset));
+  return `/reports/turnaround/stages?${params.toString()}`;
+}
+
+export interface TurnaroundDistributionBar {
+  readonly stage: TurnaroundStage;
+  readonly label: string;
+  readonly completed: number;
+  /** Per bucket: the share of the stage's completed clocks, per cent (the bar's length), and the count. */
+  readonly shares: Readonly<Record<TurnaroundBucket, number>>;
+  readonly counts: Readonly<Record<TurnaroundBucket, number>>;
+}
+
+/** Stages with something completed, each a 100 % bar split by time taken against its service level. */
+export function turnaroundDistributionBars(report: KpiTurnaroundDistribution): TurnaroundDistributionBar[] {
+  return report.distribution
+    .filter((s) => s.completed > 0)
+    .map((s) => {
+      const count = (bucket: TurnaroundBucket) => s.buckets.find((b) => b.bucket === bucket)?.completed ?? 0;
+      const counts = Object.fromEntries(turnaroundBuckets.map((bucket) => [bucket, count(bucket)])) as Record<TurnaroundBucket, number>;
+      const shares = Object.fromEntries(turnaroundBuckets.map((bucket) => [bucket, Math.round((count(bucket) / s.completed) * 1000) / 10])) as Record<
+        TurnaroundBucket,
+        number
+      >;
+      return { stage: s.stage, label: turnaroundStageLabels[s.stage], completed: s.completed, shares, counts };
+    });
+}
+
+/** The rows of turnaroundDistributionTable as (stage, bucket) pairs, in its order, for the rows' drill buttons. */
+export function turnaroundDistributionRows(report: KpiTurnaroundDistribution): { readonly target: TurnaroundDrillTarget; readonly completed: number }[] {
+  return report.distribution
+    .filter((s) => s.completed > 0)
+    .flatMap((s) =>
+      turnaroundBuckets.map((bucket) => ({ target: turnaroundTarget(s.stage, bucket), completed: s.buckets.find((b) => b.bucket === bucket)?.completed ?? 0 })),
+    );
 }
 
 /** The month `count` months before a YYYY-MM month. */
