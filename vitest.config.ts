@@ -18,8 +18,10 @@ export default defineConfig({
     // with other work on it) can make one scrypt-heavy or whole-scenario test take 30 s or more.
     testTimeout: 90_000,
     hookTimeout: 120_000,
-    // Two cores: files that start servers or PostgreSQL databases are heavy, keep the pool small.
-    maxWorkers: 2,
+    // Two cores, three files at a time: most files spend much of their time waiting on another
+    // process (a server, PostgreSQL, Chromium, a desk), so a third keeps the cores busy; more than
+    // that and the heavy files (servers, databases) crowd each other out.
+    maxWorkers: 3,
     // Says, at the end of a run without DATABASE_URL, which PostgreSQL guarantees were not tested.
     reporters: ['default', './tests/support/postgres-skips-reporter.ts'],
   },

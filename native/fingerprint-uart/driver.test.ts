@@ -380,8 +380,9 @@ describe('instructions standard client libraries use, through the driver', () =>
 
   it('gets a random code, and uploads the image buffer (0x0F before any image)', async () => {
     // An image is 288 data packets: on a loaded machine one gap between them can pass the fast
-    // 250 ms per-packet deadline, which this test is not about.
-    const { module, simulator } = await startRig({ simulator: { randomCode: () => 0xcafebabe }, driver: { dataPacketTimeoutMs: 2_000 } });
+    // 250 ms per-packet deadline, which this test is not about. At load 15 a gap of 2 s was seen
+    // mid-packet; the deadline here only has to end a test that would otherwise hang.
+    const { module, simulator } = await startRig({ simulator: { randomCode: () => 0xcafebabe }, driver: { dataPacketTimeoutMs: 15_000 } });
     expect(await module.getRandomCode()).toBe(0xcafebabe);
     expect((await failureOf(module.uploadImage())).code).toBe('image-upload-failed');
     simulator.placeFinger('member-2-left-index');
@@ -425,7 +426,7 @@ describe('instructions standard client libraries use, through the driver', () =>
   it("downloads an image back into the image buffer (DownImage 0x0B) in the module's packet size, and reports one the module refused", async () => {
     // The desk was configured with 256-byte packets; the module takes 128.
     // Images are 288 data packets: a generous per-packet deadline, as in the UpImage test.
-    const { module, simulator } = await startRig({ driver: { packetSizeBytes: 256, quietPeriodMs: 100, dataPacketTimeoutMs: 2_000 } });
+    const { module, simulator } = await startRig({ driver: { packetSizeBytes: 256, quietPeriodMs: 100, dataPacketTimeoutMs: 15_000 } });
     simulator.placeFinger('member-11-right-thumb');
     await module.waitForFinger({ fingerTimeoutMs: 1_000 });
     const image = await module.uploadImage();

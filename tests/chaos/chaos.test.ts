@@ -41,5 +41,5 @@ describe.skipIf(!process.env.DATABASE_URL)('chaos: desks, faults and SIGKILLs ne
     });
     expect(summary.convergeMs, findings).toBeGreaterThanOrEqual(0);
     expect(summary.convergeMs, findings).toBeLessThan(10_000);
-  }, 115_000);
+  }, 300_000); // hang protection only: under load 15 the 40 s run with its process start-ups took longer than 115 s
 });
