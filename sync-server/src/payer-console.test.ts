@@ -240,6 +240,51 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     },
   );
 
+  /**
+   * The reconciliation figures kept by the statements that wrote the rows (migration 049) equal the
+   * report's definitions read from the claims and entries themselves (the report's query before 049).
+   */
+  async function expectKeptReconciliation(): Promise<void> {
+    const db = server.scratch.db;
+    const perPayment = (claims: string, approved: string, entries: string, ledgerApproved: string, government: string, insurer: string, mismatches: string) =>
+      `SELECT p.id, ${claims}::int AS claims, ${approved}::bigint AS approved, ${entries}::int AS entries, ${ledgerApproved}::bigint AS ledger_approved,
+              ${government}::bigint AS government, ${insurer}::bigint AS insurer, ${mismatches}::int AS mismatches`;
+    const defined = await db.query(
+      `${perPayment(
+        '(SELECT count(*) FROM claims c WHERE c.payment_id = p.id)',
+        'COALESCE((SELECT sum(c.approved_amount) FROM claims c WHERE c.payment_id = p.id), 0)',
+        '(SELECT count(*) FROM payment_ledger l WHERE l.payment_id = p.id)',
+        'COALESCE((SELECT sum(l.approved_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)',
+        'COALESCE((SELECT sum(l.government_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)',
+        'COALESCE((SELECT sum(l.insurer_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)',
+        `(SELECT count(*) FROM payment_ledger l JOIN claims c ON c.id = l.claim_id
+           WHERE l.payment_id = p.id AND (c.payment_id IS DISTINCT FROM p.id OR c.approved_amount IS DISTINCT FROM l.approved_amount OR c.status <> 'paid'))`,
+      )} FROM payments p ORDER BY p.id`,
+    );
+    const kept = await db.query(
+      `${perPayment(
+        'COALESCE(r.claims, 0)',
+        'COALESCE(r.approved, 0)',
+        'COALESCE(r.ledger_entries, 0)',
+        'COALESCE(r.ledger_approved, 0)',
+        'COALESCE(r.ledger_government, 0)',
+        'COALESCE(r.ledger_insurer, 0)',
+        'COALESCE(r.ledger_claim_mismatches, 0)',
+      )} FROM payments p LEFT JOIN payment_reconciliation r ON r.payment_id = p.id ORDER BY p.id`,
+    );
+    expect(defined.length).toBeGreaterThan(0);
+    expect(kept).toEqual(defined);
+    const definedOrphans = await db.query(
+      `SELECT c.id AS claim_id, c.payment_id, 'claim-without-ledger' AS kind FROM claims c
+        WHERE c.status = 'paid' AND NOT EXISTS (SELECT 1 FROM payment_ledger l WHERE l.claim_id = c.id)
+       UNION ALL
+       SELECT l.claim_id, l.payment_id, 'ledger-without-paid-claim' FROM payment_ledger l JOIN claims c ON c.id = l.claim_id
+        WHERE c.status <> 'paid' OR c.payment_id IS DISTINCT FROM l.payment_id
+       ORDER BY 1, 3`,
+    );
+    expect(await db.query('SELECT claim_id, payment_id, kind FROM reconciliation_orphans ORDER BY 1, 3')).toEqual(definedOrphans);
+  }
+
   it('reconciliation lists what a superuser changed behind the application: paid + deductions ≠ approved, a claim without a ledger entry', async () => {
     const db = server.scratch.db;
     await db.query('UPDATE payments SET net_paid = net_paid - 1 WHERE id = $1', [paymentId]);
@@ -247,10 +292,12 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     expect(report.isBalanced).toBe(false);
     expect(report.unbalanced).toEqual([expect.objectContaining({ paymentId, problems: [expect.objectContaining({ kind: 'paid-plus-deductions' })] })]);
     await db.query('UPDATE payments SET net_paid = net_paid + 1 WHERE id = $1', [paymentId]);
+    await expectKeptReconciliation();
 
     await db.query('UPDATE claims SET approved_amount = approved_amount - 7 WHERE id = $1', [claims[1]!]);
     report = (await server.get(aco, '/reports/reconciliation')).body as unknown as Reconciliation;
     expect(report.unbalanced[0]?.problems.map((p) => p.kind)).toEqual(['paid-plus-deductions', 'ledger-vs-claims']);
+    await expectKeptReconciliation();
     await db.query('UPDATE claims SET approved_amount = approved_amount + 7 WHERE id = $1', [claims[1]!]);
 
     // A claim marked paid by hand, with no payment and no ledger entry.
@@ -259,8 +306,20 @@ describeEachBackend('payer console commands (%s)', (backend) => {
     report = (await server.get(aco, '/reports/reconciliation')).body as unknown as Reconciliation;
     expect(report.unmatchedClaims).toEqual([expect.objectContaining({ claimId: stray.claimId, kind: 'claim-without-ledger' })]);
     expect(report.unbalanced).toEqual([]);
+    await expectKeptReconciliation();
+    // A paid claim moved to another payment by hand: both payments' figures, and its entry now
+    // points at a claim another payment pays.
+    const [other] = await db.query<{ id: string }>('SELECT id FROM payments WHERE id <> $1 ORDER BY id LIMIT 1', [paymentId]);
+    if (other) {
+      await db.query('UPDATE claims SET payment_id = $2 WHERE id = $1', [claims[1]!, other.id]);
+      report = (await server.get(aco, '/reports/reconciliation')).body as unknown as Reconciliation;
+      expect(report.unmatchedClaims).toEqual(expect.arrayContaining([expect.objectContaining({ claimId: claims[1]!, kind: 'ledger-without-paid-claim' })]));
+      await expectKeptReconciliation();
+      await db.query('UPDATE claims SET payment_id = $2 WHERE id = $1', [claims[1]!, paymentId]);
+    }
     await db.query("UPDATE claims SET status = 'submitted', approved_amount = NULL WHERE id = $1", [stray.claimId]);
     expect(((await server.get(aco, '/reports/reconciliation')).body as unknown as Reconciliation).isBalanced).toBe(true);
+    await expectKeptReconciliation();
   });
 
   it('HA revokes a desk: its credential stops working at once on /sync/pull, and a repeat is refused', async () => {

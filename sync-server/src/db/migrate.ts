@@ -42,6 +42,7 @@ import { sql as kpiAggregates } from './migrations/045-kpi-aggregates';
 import { sql as secondaryClaimWithdrawals } from './migrations/043-secondary-claim-withdrawals';
 import { sql as kpiFoldBatches } from './migrations/046-kpi-fold-batches';
 import { sql as estimateParts } from './migrations/044-estimate-parts';
+import { sql as reportAggregates } from './migrations/049-report-aggregates';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -97,6 +98,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 44, name: 'estimate-parts', sql: estimateParts },
   { version: 50, name: 'desk-fleet', sql: deskFleet },
   { version: 51, name: 'secondary-remittances', sql: secondaryRemittances },
+  // 049 (issue 15, turnaround clocks kept at commit) landed after 050 and 051 and runs after them.
+  { version: 49, name: 'report-aggregates', sql: reportAggregates },
 ];
 
 /**

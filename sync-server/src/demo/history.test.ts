@@ -10,6 +10,7 @@ import { availableBackends, createScratchDatabase, hasPostgres, type ScratchData
 import { moneyConsistency } from '../testing/harness';
 import { testServerKeys } from '../testing/keys';
 import { snapshotDatabase } from '../testing/snapshot';
+import { turnaroundClockColumns } from '../queries/turnaround';
 import { generateHistory, HistoryRefusal, moneyInvariantViolations, type HistoryOptions, type HistorySummary } from './history';
 
 // Ends four days into 2026: the week crosses the demo scheme's policy-year roll-over (1 January, India).
@@ -114,6 +115,14 @@ describe.each(availableBackends)('demo:history on %s', (backend) => {
     const [claims] = await first.db.query<{ count: number }>('SELECT count(*)::int AS count FROM claims');
     expect(months.every((m) => m.month === '2025-12' || m.month === '2026-01')).toBe(true);
     expect(months.reduce((sum, m) => sum + m.submitted, 0)).toBe(claims!.count);
+  });
+
+  it('keeps the turnaround clocks as the trail defines them after moving its stamps onto the clock (migration 049)', async () => {
+    const kept = await first.db.query<{ clock: string }>(`SELECT (${turnaroundClockColumns})::text AS clock FROM turnaround_clocks ORDER BY 1`);
+    const defined = await first.db.query<{ clock: string }>(`SELECT (${turnaroundClockColumns})::text AS clock FROM stage_clocks ORDER BY 1`);
+    expect(kept.length).toBeGreaterThan(20);
+    expect(new Set(kept.map((row) => row.clock.split(',')[0])).size).toBeGreaterThanOrEqual(3);
+    expect(kept).toEqual(defined);
   });
 
   it('refuses a database that already has cases, writing nothing', async () => {

@@ -909,6 +909,12 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     report('clock', { message: 'rebuilding the revenue-cycle aggregates' });
     await db.query('SELECT kpi_rebuild()');
   }
+  // So were the turnaround clocks (migration 049): their pauses are differences of the old stamps.
+  const [clocks] = await db.query<{ present: boolean }>("SELECT to_regproc('turnaround_clocks_rebuild') IS NOT NULL AS present");
+  if (clocks?.present) {
+    report('clock', { message: 'rebuilding the turnaround clocks' });
+    await db.query('SELECT turnaround_clocks_rebuild()');
+  }
 
   report('audit', { message: 'linking the audit chain' });
   let linked = 0;

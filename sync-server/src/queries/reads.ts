@@ -162,8 +162,11 @@ export interface ReconciliationProblem {
  * on its claims; government + insurer must equal the amount; its payment-ledger entries must add up
  * to the amount and to the split; each entry must carry its claim's approved amount. Every paid
  * claim must have an entry and every entry a paid claim. The command makes all of this true by
- * construction; this report recomputes it from the stored rows and lists anything that does not
- * hold (a row changed behind the application's back, a half-applied manual fix).
+ * construction; this report checks it on the stored rows and lists anything that does not hold (a
+ * row changed behind the application's back, a half-applied manual fix). The sums over each
+ * payment's claims and entries, and the claims and entries without their counterpart, are kept by
+ * the statements that write those rows (migration 049): the report reads one row per payment and
+ * the problems, not every paid claim of all time.
  */
 export async function paymentReconciliation(db: Database): Promise<Record<string, unknown>> {
   return snapshot(db, async (sql) => {
@@ -187,24 +190,15 @@ export async function paymentReconciliation(db: Database): Promise<Record<string
       ledger_claim_mismatches: number;
     }>(
       `SELECT p.id, p.reference, h.code AS hospital_code, h.name AS hospital_name, p.created_at, p.amount, p.government_amount, p.insurer_amount, p.deductions, p.net_paid,
-              COALESCE((SELECT sum(c.approved_amount) FROM claims c WHERE c.payment_id = p.id), 0)::bigint AS approved,
-              (SELECT count(*) FROM claims c WHERE c.payment_id = p.id)::int AS claims,
-              COALESCE((SELECT sum(l.approved_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)::bigint AS ledger_approved,
-              COALESCE((SELECT sum(l.government_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)::bigint AS ledger_government,
-              COALESCE((SELECT sum(l.insurer_amount) FROM payment_ledger l WHERE l.payment_id = p.id), 0)::bigint AS ledger_insurer,
-              (SELECT count(*) FROM payment_ledger l WHERE l.payment_id = p.id)::int AS ledger_entries,
-              (SELECT count(*) FROM payment_ledger l JOIN claims c ON c.id = l.claim_id
-                WHERE l.payment_id = p.id AND (c.payment_id IS DISTINCT FROM p.id OR c.approved_amount IS DISTINCT FROM l.approved_amount OR c.status <> 'paid'))::int AS ledger_claim_mismatches
-         FROM payments p JOIN hospitals h ON h.id = p.hospital_id
+              COALESCE(r.approved, 0)::bigint AS approved, COALESCE(r.claims, 0)::int AS claims,
+              COALESCE(r.ledger_approved, 0)::bigint AS ledger_approved, COALESCE(r.ledger_government, 0)::bigint AS ledger_government,
+              COALESCE(r.ledger_insurer, 0)::bigint AS ledger_insurer, COALESCE(r.ledger_entries, 0)::int AS ledger_entries,
+              COALESCE(r.ledger_claim_mismatches, 0)::int AS ledger_claim_mismatches
+         FROM payments p JOIN hospitals h ON h.id = p.hospital_id LEFT JOIN payment_reconciliation r ON r.payment_id = p.id
         ORDER BY p.created_at, p.id`,
     );
     const orphans = await sql.query<{ claim_id: string; payment_id: string | null; kind: 'claim-without-ledger' | 'ledger-without-paid-claim' }>(
-      `SELECT c.id AS claim_id, c.payment_id, 'claim-without-ledger' AS kind FROM claims c
-        WHERE c.status = 'paid' AND NOT EXISTS (SELECT 1 FROM payment_ledger l WHERE l.claim_id = c.id)
-       UNION ALL
-       SELECT l.claim_id, l.payment_id, 'ledger-without-paid-claim' FROM payment_ledger l JOIN claims c ON c.id = l.claim_id
-        WHERE c.status <> 'paid' OR c.payment_id IS DISTINCT FROM l.payment_id
-       ORDER BY 1`,
+      'SELECT claim_id, payment_id, kind FROM reconciliation_orphans ORDER BY claim_id',
     );
     const [scheme] = await sql.query<{ currency: string; locale: string; minor_per_unit: number }>(
       'SELECT currency, locale, minor_per_unit FROM schemes WHERE is_current',

@@ -7,7 +7,7 @@ import { ChangeNotifier } from '../sync/notifier';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
-import { noticeBreaches } from './turnaround';
+import { noticeBreaches, turnaroundClockColumns } from './turnaround';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -150,6 +150,14 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
 
   const period = `from=${encodeURIComponent(new Date(t0 - day).toISOString())}&to=${encodeURIComponent(new Date(now + hour).toISOString())}`;
   const stageOf = (report: Record<string, unknown>, stage: string) => (report.stages as { stage: string }[]).find((s) => s.stage === stage);
+
+  it('keeps every clock at commit as the trail defines it: pauses, an enhancement, open and past ones (migration 049)', async () => {
+    const clocks = (source: string) =>
+      server.scratch.db.query<{ clock: string }>(`SELECT (${turnaroundClockColumns})::text AS clock FROM ${source} ORDER BY 1`);
+    const kept = await clocks('turnaround_clocks');
+    expect(kept.length).toBe(14); // case 1: five stages, case 2: three, case 3: two, cases 4 to 7: one each
+    expect(kept).toEqual(await clocks('stage_clocks'));
+  });
 
   it('the scheme perspective: average, 90th percentile and service-level counts per stage, from the trail alone', async () => {
     const answer = await server.get(tokens.ha!, `/reports/turnaround?${period}`);
@@ -405,5 +413,94 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     await settleAuditChain(server.scratch.db);
     expect(await server.scratch.db.transaction(snapshotDatabase)).toEqual(before);
   });
-});
 
+  // Last: it adds clocks the figures above do not count.
+  it('keeps the clocks of a randomized trail, written a few entries per commit, as the view defines them (migration 049)', async () => {
+    let seed = 49;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const db = server.scratch.db;
+    const [scheme] = await db.query<{ policy_year: number }>('SELECT policy_year FROM schemes WHERE is_current');
+    const [operator] = await db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'medco.a'");
+    const packages = await db.query<{ code: string; version: number; price: number }>(
+      `SELECT DISTINCT ON (p.is_unspecified) p.code, v.version, v.price FROM packages p JOIN package_prices v ON v.package_code = p.code
+        ORDER BY p.is_unspecified, p.code, v.version`,
+    );
+    const caseActions = [
+      'preauth-queried',
+      'preauth-query-answered',
+      'preauth-recommended',
+      'preauth-approved',
+      'preauth-rejected',
+      'case-discharged',
+      'case-cancelled',
+    ];
+    const claimActions = ['claim-processed', 'claim-verified', 'claim-paid'];
+    const entries: [string, string, string, Record<string, unknown>][] = [];
+    const subjects: { id: string; type: 'case' | 'claim' }[] = [];
+    await db.transaction(async (sql) => {
+      for (let n = 0; n < 12; n += 1) {
+        const caseId = randomUUID();
+        const hospitalId = pick([demoIds.hospitalA, demoIds.hospitalB]);
+        await sql.query(
+          `INSERT INTO cases (id, member_id, family_id, hospital_id, status, identity_method, admitted_by, admitted_at, policy_year)
+           VALUES ($1, $2, $3, $4, 'discharged', 'fingerprint', $5, $6, $7)`,
+          [caseId, demoIds.father, demoIds.seedFamily, hospitalId, operator!.id, new Date(t0 - 40 * day), scheme!.policy_year],
+        );
+        const pkg = pick(packages);
+        await sql.query(
+          `INSERT INTO preauths (id, case_id, package_code, package_version, package_price, requested_amount, status, requested_at)
+           VALUES ($1, $2, $3, $4, $5, $5, 'approved', $6)`,
+          [randomUUID(), caseId, pkg.code, pkg.version, pkg.price, new Date(t0 - 40 * day)],
+        );
+        subjects.push({ id: caseId, type: 'case' });
+        entries.push(['preauth-requested', 'case', caseId, {}]);
+        const enhancementIds = [randomUUID(), randomUUID()];
+        for (let k = 0; k < 6; k += 1) {
+          if (random() < 0.25)
+            entries.push([
+              pick(['enhancement-requested', 'enhancement-approved', 'enhancement-rejected']),
+              'case',
+              caseId,
+              { enhancementId: pick(enhancementIds) },
+            ]);
+          else entries.push([pick(caseActions), 'case', caseId, {}]);
+        }
+        if (random() < 0.6) {
+          const claimId = randomUUID();
+          await sql.query(
+            `INSERT INTO claims (id, case_id, family_id, hospital_id, amount, payer_amount, patient_amount, status, policy_year, submitted_at)
+             VALUES ($1, $2, $3, $4, 500000, 500000, 0, 'submitted', $5, $6)`,
+            [claimId, caseId, demoIds.seedFamily, hospitalId, scheme!.policy_year, new Date(t0 - 30 * day)],
+          );
+          subjects.push({ id: claimId, type: 'claim' });
+          entries.push(['claim-submitted', 'claim', claimId, { caseId }]);
+          for (let k = 0; k < 4; k += 1) {
+            const action = pick(claimActions);
+            entries.push([action, 'claim', claimId, action === 'claim-verified' ? { status: pick(['approved', 'denied']) } : {}]);
+          }
+        }
+      }
+    });
+    // Shuffle across entities, keeping each entity's own order loose too: a stop may come before a start.
+    for (let n = entries.length - 1; n > 0; n -= 1) {
+      const other = Math.floor(random() * (n + 1));
+      if (random() < 0.5) [entries[n], entries[other]] = [entries[other]!, entries[n]!];
+    }
+    let at = t0 - 30 * day;
+    for (let written = 0; written < entries.length;) {
+      const batch = entries.slice(written, written + 1 + Math.floor(random() * 4));
+      await db.transaction(async (sql) => {
+        for (const [action, type, id, after] of batch) {
+          at += Math.floor(random() * 5 * hour);
+          await audit(sql, at, action, type, id, after);
+        }
+      });
+      written += batch.length;
+    }
+    const clocks = (source: string) => db.query<{ clock: string }>(`SELECT (${turnaroundClockColumns})::text AS clock FROM ${source} ORDER BY 1`);
+    const defined = await clocks('stage_clocks');
+    expect(new Set(defined.map((row) => row.clock.split(',')[11])).size).toBe(3); // open, done and withdrawn ones
+    expect(await clocks('turnaround_clocks')).toEqual(defined);
+  });
+});

@@ -18,18 +18,23 @@ import type { Database, Sql } from '../db/database';
 /**
  * Turnaround clocks (issue 15, migration 047). Every figure here comes from `stage_clocks`, whose
  * starts and stops are audit-trail entries: a clock has no timestamp of its own to disagree with
- * the trail. A clock's elapsed time leaves out the time a pre-auth waited on the hospital's answer
+ * the trail. They are read from `turnaround_clocks` (migration 049), the same rows kept by the
+ * commits that write the entries, so a report reads the clocks of its period, not the whole trail. A clock's elapsed time leaves out the time a pre-auth waited on the hospital's answer
  * to a query; an open clock runs to `asOf` (the server's now), or to the start of a pause still
  * running. Scope is the console's: payer roles and HA see the scheme (or one hospital they name), a
  * hospital's own operators their hospital only.
  */
 
+/** Every column of a `stage_clocks` row, in order: the kept clocks are checked against the view by them. */
+export const turnaroundClockColumns =
+  'stage, owner_role, subject_id, case_id, claim_id, hospital_id, family_id, start_id, started_at, stop_id, stopped_at, outcome, paused_seconds, paused_since';
+
 /** The clocks with their service level and elapsed seconds as of $1 (a timestamptz). */
 const clocksAsOf = `
   SELECT k.*, l.minutes AS service_level_minutes, hs.code AS hospital_code,
          extract(epoch FROM (COALESCE(k.stopped_at, k.paused_since, $1::timestamptz) - k.started_at)) - k.paused_seconds AS elapsed_seconds
-    FROM stage_clocks k JOIN families f ON f.id = k.family_id JOIN hospitals hs ON hs.id = k.hospital_id
-    JOIN stage_service_levels l ON l.scheme_id = f.scheme_id AND l.stage = k.stage`;
+    FROM turnaround_clocks k JOIN hospitals hs ON hs.id = k.hospital_id
+    JOIN stage_service_levels l ON l.scheme_id = k.scheme_id AND l.stage = k.stage`;
 
 /** Whose hospital a principal may see: null for the whole scheme. */
 export async function hospitalScope(
@@ -134,17 +139,28 @@ export async function turnaroundReport(
     open_past: number;
     claims_past: number;
   }>(
-    `WITH clocks AS (${clocksAsOf} WHERE ($4::uuid IS NULL OR k.hospital_id = $4)),
-          done AS (SELECT * FROM clocks WHERE outcome = 'done' AND stopped_at >= $2 AND stopped_at < $3)
-     SELECT l.stage, l.minutes AS service_level_minutes,
-            (SELECT count(*) FROM done d WHERE d.stage = l.stage)::int AS completed,
-            (SELECT avg(d.elapsed_seconds) FROM done d WHERE d.stage = l.stage)::double precision AS average_seconds,
-            (SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY d.elapsed_seconds) FROM done d WHERE d.stage = l.stage)::double precision AS p90_seconds,
-            (SELECT count(*) FROM done d WHERE d.stage = l.stage AND d.elapsed_seconds > l.minutes * 60)::int AS completed_past,
-            (SELECT count(*) FROM clocks o WHERE o.stage = l.stage AND o.outcome = 'open')::int AS open_now,
-            (SELECT count(*) FROM clocks o WHERE o.stage = l.stage AND o.outcome = 'open' AND o.elapsed_seconds > l.minutes * 60)::int AS open_past,
-            (SELECT count(DISTINCT o.claim_id) FROM clocks o WHERE o.outcome = 'open' AND o.stage = ANY($5::text[]) AND o.elapsed_seconds > o.service_level_minutes * 60)::int AS claims_past
-       FROM stage_service_levels l JOIN schemes s ON s.id = l.scheme_id AND s.is_current`,
+    // Only the clocks that stopped in the period and the open ones are read (two partial indexes),
+    // each once and only the columns the figures need: grouped by stage, not a subquery per stage.
+    // A clock counts under the current scheme's stage and level; its own scheme's level must exist,
+    // as in clocksAsOf, and says when an open claim stage is past.
+    `WITH levels AS (SELECT l.stage, l.minutes FROM stage_service_levels l JOIN schemes s ON s.id = l.scheme_id AND s.is_current),
+          clocks AS (SELECT k.stage, k.outcome, k.claim_id, own.minutes AS own_minutes, cur.minutes AS minutes,
+                            extract(epoch FROM (COALESCE(k.stopped_at, k.paused_since, $1::timestamptz) - k.started_at)) - k.paused_seconds AS elapsed_seconds
+                       FROM turnaround_clocks k
+                       JOIN stage_service_levels own ON own.scheme_id = k.scheme_id AND own.stage = k.stage
+                       JOIN levels cur ON cur.stage = k.stage
+                      WHERE ((k.outcome = 'done' AND k.stopped_at >= $2 AND k.stopped_at < $3) OR k.outcome = 'open')
+                        AND ($4::uuid IS NULL OR k.hospital_id = $4)),
+          done AS (SELECT d.stage, count(*)::int AS completed, avg(d.elapsed_seconds)::double precision AS average_seconds,
+                          percentile_disc(0.9) WITHIN GROUP (ORDER BY d.elapsed_seconds)::double precision AS p90_seconds,
+                          count(*) FILTER (WHERE d.elapsed_seconds > d.minutes * 60)::int AS completed_past
+                     FROM clocks d WHERE d.outcome = 'done' GROUP BY d.stage),
+          open AS (SELECT o.stage, count(*)::int AS open_now, count(*) FILTER (WHERE o.elapsed_seconds > o.minutes * 60)::int AS open_past
+                     FROM clocks o WHERE o.outcome = 'open' GROUP BY o.stage)
+     SELECT l.stage, l.minutes AS service_level_minutes, COALESCE(d.completed, 0) AS completed, d.average_seconds, d.p90_seconds,
+            COALESCE(d.completed_past, 0) AS completed_past, COALESCE(o.open_now, 0) AS open_now, COALESCE(o.open_past, 0) AS open_past,
+            (SELECT count(DISTINCT c.claim_id) FROM clocks c WHERE c.outcome = 'open' AND c.stage = ANY($5::text[]) AND c.elapsed_seconds > c.own_minutes * 60)::int AS claims_past
+       FROM levels l LEFT JOIN done d ON d.stage = l.stage LEFT JOIN open o ON o.stage = l.stage`,
     [period.asOf, period.from, period.to, hospital?.id ?? null, claimStages],
   );
   // The distribution: completed stages by time taken against the service level, counted in SQL.
