@@ -9,6 +9,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { closed, Nullable, Id, Time, Minor } from './primitives';
 import { roles } from '../domain/ids';
+import { turnaroundStages } from '../domain/turnaround';
 import { documentKinds } from './commands';
 
 const Digits = Type.String({ pattern: '^[0-9]{1,20}$' });
@@ -257,3 +258,10 @@ export const ConsoleSessionAnswer = Type.Object(
 );
 export type ConsoleSessionAnswerValue = Static<typeof ConsoleSessionAnswer>;
 
+/**
+ * The data of a `breach` event on /console/feed/stream (issue 15): the stages, of those the
+ * operator's roles own (HA: all), that have just passed their service level. No ids: the console
+ * reads its clock queue (`GET /queues/clocks`) for the work itself.
+ */
+export const ConsoleBreachEvent = Type.Object({ stages: Type.Array(Type.Enum([...turnaroundStages]), { minItems: 1 }) }, closed);
+export type ConsoleBreachEventValue = Static<typeof ConsoleBreachEvent>;

@@ -19,8 +19,8 @@ const hour = 3_600_000;
  * father's pre-auth at A was requested now (within its 6-hour service level); the daughter's at B
  * ten hours ago, as the commands would have written it (her case, pre-auth and the audit entry that
  * starts the clock), so it is 4 hours past. PPD's clock queue lists the late one first and flags
- * it; the breach watcher then notices it and pokes the consoles, and PPD's screen shows the notice
- * without a reload. HA sees the turnaround per stage. Each screen is scanned with axe.
+ * it; the breach watcher then notices it and tells PPD's console (the owning role's, issue 15), and
+ * PPD's screen shows the notice without a reload. HA sees the turnaround per stage. Each screen is scanned with axe.
  */
 describe('payer console: turnaround clocks', () => {
   let server: TestServer;
@@ -93,13 +93,16 @@ describe('payer console: turnaround clocks', () => {
     await ppd.screenshot({ path: join(consoleOutput, 'clocks-ppd.png'), fullPage: true });
     expect(await seriousViolations(ppd)).toEqual([]);
 
-    // The watcher notices the breach and pokes the consoles: the open screen reads the queue again.
+    // The watcher notices the breach and tells PPD's console (the owning role's) over its stream:
+    // the open screen says so at once and reads the queue again.
     const watcher = startBreachWatcher({ db: server.scratch.db, notifier: server.notifier, intervalMs: 100 });
     try {
+      await ppd.getByRole('alert').filter({ hasText: 'Past the service level now: Pre-auth decision. Open the turnaround clocks to see which.' }).waitFor();
       await rows.nth(0).getByText('Past service level (notified)').waitFor();
     } finally {
       await watcher.stop();
     }
+    expect(await seriousViolations(ppd)).toEqual([]);
     const [notice] = await server.scratch.db.query<{ owner_role: string; case_id: string }>('SELECT owner_role, case_id FROM service_level_breaches');
     expect(notice).toEqual({ owner_role: 'PPD', case_id: late });
   });

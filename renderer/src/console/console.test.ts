@@ -5,6 +5,7 @@ import { ConsoleApi } from './data/api';
 import type { ConsoleCase } from './data/documents';
 import { toConsoleDocument } from './data/replication';
 import { consoleDocumentProblem } from './data/schemas';
+import { breachStages } from './data/stream';
 import { unspecifiedQueue } from './committee/committee-queue';
 import { ppdQueue } from './ppd/ppd-queue';
 import { workspaces, workspacesFor } from './workspaces';
@@ -302,5 +303,15 @@ describe('ConsoleApi', () => {
       expect(retry).toEqual(first);
       expect(retry!.hospitalId).toBe('h-first');
     });
+  });
+});
+
+describe('breach events of the change stream', () => {
+  it('names the stages of the event, in stage order; anything else is dropped', () => {
+    expect(breachStages('{"stages":["payment","preauth-decision"]}')).toEqual(['preauth-decision', 'payment']);
+    expect(breachStages('{"stages":["triage","claim-processing"]}')).toEqual(['claim-processing']);
+    expect(breachStages('{"stages":"payment"}')).toEqual([]);
+    expect(breachStages('not json')).toEqual([]);
+    expect(breachStages(undefined)).toEqual([]);
   });
 });

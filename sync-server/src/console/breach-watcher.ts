@@ -6,8 +6,10 @@ import type { ChangeNotifier } from '../sync/notifier';
  * Watches the turnaround clocks (issue 15): a stage breaches by the passing of time, not by a
  * command, so no commit would tell anyone. Every interval this process records a notice for each
  * open stage newly past its service level (queries/turnaround.ts noticeBreaches: once per breach
- * across all processes) and, when there was one, pokes the consoles and desks like any committed
- * change, so the owning role's queue (`GET /queues/clocks`) shows it without a reload.
+ * across all processes) and tells the consoles which stages breached (ChangeNotifier.breached):
+ * each console stream passes it on only to an operator whose roles own one of them (HA: all), so
+ * the owning role's queue (`GET /queues/clocks`) shows it without a reload and nobody else's moves.
+ * Desks are not poked: a breach changes no document of their feed.
  */
 export function startBreachWatcher(options: {
   readonly db: Database;
@@ -22,7 +24,7 @@ export function startBreachWatcher(options: {
     running = running
       .then(async () => {
         const noticed = await noticeBreaches(options.db, now());
-        if (noticed.length > 0) options.notifier.changed();
+        options.notifier.breached([...new Set(noticed.map((notice) => notice.stage))]);
       })
       .catch((error: unknown) => options.onError?.(error));
   };

@@ -4,8 +4,15 @@ import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ErrorAnswer } from '@contract/commands';
 import { isTransactionIdText } from '@contract/sync';
-import { ConsoleCheckpointSchema, ConsolePullAnswer, ConsoleSessionAnswer, type ConsoleSessionAnswerValue } from '@contract/console';
+import {
+  ConsoleCheckpointSchema,
+  ConsolePullAnswer,
+  ConsoleSessionAnswer,
+  type ConsoleBreachEventValue,
+  type ConsoleSessionAnswerValue,
+} from '@contract/console';
 import { fail } from '@domain/outcomes';
+import { stagesOwnedBy } from '@domain/turnaround';
 import type { Principal } from '../auth/tokens';
 import type { Database } from '../db/database';
 import type { ChangeNotifier } from '../sync/notifier';
@@ -195,7 +202,8 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
     {
       schema: {
         tags: ['console'],
-        summary: 'Server-sent events for the console: `poke` when something may have changed, `expired` when the token runs out',
+        summary:
+          'Server-sent events for the console: `poke` when something may have changed, `breach` when a stage the operator owns passed its service level, `expired` when the token runs out',
         security: bearer,
       },
     },
@@ -204,6 +212,15 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
       const exp = expiryOf(request);
       const metrics = options.metrics;
       const { response, onStop } = openPokeStream(request, reply, notifier, metrics && (() => metrics.streamOpened('console')));
+      // A stage past its service level is told to the roles that own it, and to HA (issue 15):
+      // another role's console hears nothing of it.
+      const owned = stagesOwnedBy(principal.roles);
+      onStop(
+        notifier.subscribeBreaches((stages) => {
+          const mine: ConsoleBreachEventValue = { stages: stages.filter((stage) => owned.includes(stage)) };
+          if (mine.stages.length > 0 && !response.writableEnded) response.write(`event: breach\ndata: ${JSON.stringify(mine)}\n\n`);
+        }),
+      );
       // A token revoked by sign-out or deactivation ends the stream: at once in this process, and
       // within a few seconds when another process ran the change (checked every 5 s).
       const recheck = (): void => {

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBreachWatcher } from '../console/breach-watcher';
 import type { Sql } from '../db/database';
 import { demoIds } from '../demo/seed';
-import { ChangeNotifier } from '../sync/notifier';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
@@ -310,17 +309,49 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     expect(await server.get(tokens['medco.a']!, '/queues/clocks')).toMatchObject({ status: 403, body: { code: 'forbidden-role' } });
   });
 
-  it('a breach is noticed once, pokes the consoles, and shows in the owning role’s queue', async () => {
-    const notifier = new ChangeNotifier(null);
-    let pokes = 0;
-    notifier.subscribe(() => (pokes += 1));
-    const watcher = startBreachWatcher({ db: server.scratch.db, notifier, intervalMs: 50 });
+  it('a breach is noticed once, told live to the owning role’s console stream (and HA’s) only, and shows in its queue', async () => {
+    // Real event streams of four consoles, as the console opens them.
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (server.app.server.address() as { port: number }).port;
+    const controller = new AbortController();
+    const streams = Object.fromEntries(
+      await Promise.all(
+        ['ppd', 'cex', 'cpd', 'ha'].map(async (name) => {
+          const response = await fetch(`http://127.0.0.1:${port}/console/feed/stream`, {
+            headers: { authorization: `Bearer ${tokens[name]!}` },
+            signal: controller.signal,
+          });
+          expect(response.status).toBe(200);
+          return [name, eventStream(response)] as const;
+        }),
+      ),
+    );
     try {
-      for (let waited = 0; pokes === 0 && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const stream of Object.values(streams)) await stream.readUntil(/"reason":"connected"/);
+      const watcher = startBreachWatcher({ db: server.scratch.db, notifier: server.notifier, intervalMs: 50 });
+      try {
+        await streams.ppd!.readUntil(/event: breach/);
+      } finally {
+        await watcher.stop();
+      }
+      await streams.ha!.readUntil(/event: breach\ndata: .*"preauth-decision"/);
+      await streams.cpd!.readUntil(/event: breach/);
+      // Every stream is written in the same turn as the breach; a poke sent to all after it marks
+      // where a breach event to CEX would have been.
+      server.notifier.changed();
+      for (const stream of Object.values(streams)) await stream.readUntil(/"reason":"changed"/);
+      expect(streams.ppd!.events('breach')).toEqual([{ stages: ['preauth-decision'] }]);
+      expect(streams.cpd!.events('breach')).toEqual([{ stages: ['claim-verification'] }]);
+      expect(
+        streams
+          .ha!.events('breach')
+          .flatMap((event) => event.stages)
+          .sort(),
+      ).toEqual(['claim-verification', 'preauth-decision']);
+      expect(streams.cex!.events('breach')).toEqual([]);
     } finally {
-      await watcher.stop();
+      controller.abort();
     }
-    expect(pokes).toBe(1);
     const notices = await server.scratch.db.query<{ stage: string; owner_role: string; case_id: string }>(
       'SELECT stage, owner_role, case_id FROM service_level_breaches ORDER BY stage',
     );
@@ -504,3 +535,25 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     expect(await clocks('turnaround_clocks')).toEqual(defined);
   });
 });
+
+/** A console event stream read as it arrives: wait for a pattern, then list the events of one name. */
+function eventStream(response: Response) {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  return {
+    async readUntil(pattern: RegExp): Promise<void> {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before ${String(pattern)}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    },
+    events(name: string): { stages: string[] }[] {
+      return text
+        .split('\n\n')
+        .filter((event) => event.startsWith(`event: ${name}\n`))
+        .map((event) => JSON.parse(event.slice(event.indexOf('data: ') + 'data: '.length)) as { stages: string[] });
+    },
+  };
+}

@@ -75,3 +75,40 @@ describe.skipIf(!process.env.DATABASE_URL)('cross-process pokes across a databas
     await expect.poll(heardByCut, { timeout: 10_000 }).toBeGreaterThan(cutBefore);
   });
 });
+
+/**
+ * A breach notice crosses processes by its own channel (issue 15): the other process's consoles
+ * hear which stages breached, its desks are not poked, and the sender does not hear itself twice.
+ */
+describe.skipIf(!process.env.DATABASE_URL)('cross-process breach notices (PostgreSQL)', () => {
+  let scratch: ScratchDatabase;
+  let sender: ChangeNotifier;
+  let other: ChangeNotifier;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('postgres');
+    sender = new ChangeNotifier(scratch.url!);
+    other = new ChangeNotifier(scratch.url!);
+    await sender.start();
+    await other.start();
+  });
+  afterAll(async () => {
+    await sender?.stop();
+    await other?.stop();
+    await scratch?.drop();
+  });
+
+  it('the stages reach the other process; no poke comes with them', async () => {
+    const heardBySender: (readonly string[])[] = [];
+    const heardByOther: (readonly string[])[] = [];
+    sender.subscribeBreaches((stages) => heardBySender.push(stages));
+    other.subscribeBreaches((stages) => heardByOther.push(stages));
+    let pokes = 0;
+    other.subscribe(() => (pokes += 1));
+    sender.breached(['preauth-decision', 'payment']);
+    // A poke sent after it arrives after it (one connection's notifications keep their order).
+    sender.changed();
+    await expect.poll(() => pokes, { timeout: 10_000 }).toBe(1);
+    expect(heardByOther).toEqual([['preauth-decision', 'payment']]);
+    expect(heardBySender).toEqual([['preauth-decision', 'payment']]);
+  });
+});

@@ -1,5 +1,15 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { turnaroundStages, type TurnaroundStage } from '@domain/turnaround';
+
+/** The channels: a change committed (no payload), and stages newly past their service level (the stages, comma-separated). */
+const changedChannel = 'coverdesk_changed';
+const breachedChannel = 'coverdesk_breached';
+
+/** The stages named in a breach notification's payload; anything else in it is ignored. */
+function stagesIn(payload: string | undefined): TurnaroundStage[] {
+  return turnaroundStages.filter((stage) => (payload ?? '').split(',').includes(stage));
+}
 
 /** How this process hears the other processes' changes (reported by /health). */
 export interface CrossProcessPokes {
@@ -67,14 +77,18 @@ export class ChangeNotifier {
     this.current = { ...this.current, state: 'listening' };
     // A (re)started server announces itself: whatever it may have committed just before a crash
     // reaches every desk, whichever server holds that desk's stream.
-    await this.listener?.query("SELECT pg_notify('coverdesk_changed', '')");
+    await this.listener?.query('SELECT pg_notify($1, $2)', [changedChannel, '']);
   }
 
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.connectionString!, connectionTimeoutMillis: 5_000, keepAlive: true });
     // Its own announcements come back on the same connection: those desks were poked already.
     client.on('notification', (message) => {
-      if (message.processId !== (client as unknown as { processID: number | null }).processID) this.local.emit('changed');
+      if (message.processId === (client as unknown as { processID: number | null }).processID) return;
+      if (message.channel === breachedChannel) {
+        const stages = stagesIn(message.payload);
+        if (stages.length > 0) this.local.emit('breached', stages);
+      } else this.local.emit('changed');
     });
     let isLost = false;
     const lost = (error?: Error) => {
@@ -88,7 +102,8 @@ export class ChangeNotifier {
     client.on('end', () => lost());
     try {
       await client.connect();
-      await client.query('LISTEN coverdesk_changed');
+      await client.query(`LISTEN ${changedChannel}`);
+      await client.query(`LISTEN ${breachedChannel}`);
     } catch (error) {
       isLost = true;
       client.end().catch(() => undefined);
@@ -158,7 +173,7 @@ export class ChangeNotifier {
     }
     this.isAnnouncing = true;
     listener
-      .query("SELECT pg_notify('coverdesk_changed', '')")
+      .query('SELECT pg_notify($1, $2)', [changedChannel, ''])
       .catch(() => undefined)
       .finally(() => {
         this.isAnnouncing = false;
@@ -167,6 +182,24 @@ export class ChangeNotifier {
           this.announce();
         }
       });
+  }
+
+  /**
+   * Stages newly past their service level (console/breach-watcher.ts): this process's consoles
+   * hear at once, the other processes' by one NOTIFY carrying the stage names (never ids: the
+   * console reads its clock queue). Each console stream passes on only the stages its operator's
+   * roles own (console/routes.ts). While the LISTEN connection is down the other processes miss
+   * it; their consoles still read the clocks every minute, so the flag shows, only later.
+   */
+  breached(stages: readonly TurnaroundStage[]): void {
+    if (stages.length === 0) return;
+    this.local.emit('breached', [...stages]);
+    this.listener?.query('SELECT pg_notify($1, $2)', [breachedChannel, stages.join(',')]).catch(() => undefined);
+  }
+
+  subscribeBreaches(listener: (stages: readonly TurnaroundStage[]) => void): () => void {
+    this.local.on('breached', listener);
+    return () => this.local.off('breached', listener);
   }
 
   subscribe(listener: () => void): () => void {

@@ -11,6 +11,8 @@ import { workspaces as registeredWorkspaces, workspacesFor, type ConsoleWorkspac
 import { ConsoleContext, hasAnyRole, useConsole, type ConsoleWorkspaceContext } from './console-context';
 import { parseConsoleRoute, workspaceHash } from './routes';
 import { SignIn } from './SignIn';
+import { useBreachNotices } from './open-clocks';
+import { stageLabels } from '../clocks/clock-view';
 
 const subscribeToHash = (listener: () => void): (() => void) => {
   window.addEventListener('hashchange', listener);
@@ -232,8 +234,31 @@ function Shell({
       </nav>
       <main id="main" tabIndex={-1}>
         {status.error ? <ErrorNotice error={status.error} title="The queues could not be updated." onRetry={() => replication.resync()} /> : null}
+        <BreachNotice />
         {content}
       </main>
+    </div>
+  );
+}
+
+/**
+ * A stage of the operator's roles passed its service level while the console was open (issue 15:
+ * the server tells only the owning roles, and HA): said at once, on whatever screen is open, with
+ * the way to the clocks, until dismissed; a later breach says it again.
+ */
+function BreachNotice() {
+  const notices = useBreachNotices();
+  const [dismissed, setDismissed] = useState(0);
+  if (notices.count === 0 || notices.count === dismissed) return null;
+  return (
+    <div className="notice notice-error" role="alert">
+      <p>
+        Past the service level now: {notices.stages.map((stage) => stageLabels[stage]).join(', ')}.{' '}
+        <a href={workspaceHash('clocks')}>Open the turnaround clocks</a> to see which.
+      </p>
+      <button type="button" onClick={() => setDismissed(notices.count)}>
+        Dismiss the service-level notice
+      </button>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import type { ClockQueueValue, OpenClockValue } from '@contract/turnaround';
 import type { TurnaroundStage } from '@domain/turnaround';
 import { useServerRead } from '../admin/use-server-read';
 import type { ConsoleError } from '../data/api';
+import type { BreachNotices } from '../data/replication';
 import type { Reloadable } from '../../shared/loadable';
 import { useConsole, useNow } from './console-context';
 import { timeLeft, type TimeLeft } from './waiting';
@@ -23,21 +24,34 @@ function keyOf(stage: string, caseId: string, enhancementId: string | null, clai
 
 /**
  * `GET /queues/clocks`: the open stages this operator's roles own, from the audit-trail clocks, read
- * again on every poke of the change stream (a breach notice is one) and every minute.
+ * again on every poke of the change stream, every breach notice of a stage the roles own (the
+ * stream's `breach` event) and every minute.
  */
 export function useClockQueue(): Reloadable<ClockQueueValue, ConsoleError> {
   const { replication } = useConsole();
   const [pokes, setPokes] = useState(0);
+  const [breaches, setBreaches] = useState(0);
   const [minute, setMinute] = useState(0);
   useEffect(() => {
-    const subscription = replication.pokes$.subscribe(setPokes);
+    const subscriptions = [replication.pokes$.subscribe(setPokes), replication.breaches$.subscribe((notices) => setBreaches(notices.count))];
     const timer = setInterval(() => setMinute((n) => n + 1), 60_000);
     return () => {
-      subscription.unsubscribe();
+      for (const subscription of subscriptions) subscription.unsubscribe();
       clearInterval(timer);
     };
   }, [replication]);
-  return useServerRead<ClockQueueValue>('/queues/clocks', `${pokes}:${minute}`);
+  return useServerRead<ClockQueueValue>('/queues/clocks', `${pokes}:${breaches}:${minute}`);
+}
+
+/** The breach notices that reached this console (the stream's `breach` events, issue 15). */
+export function useBreachNotices(): BreachNotices {
+  const { replication } = useConsole();
+  const [notices, setNotices] = useState<BreachNotices>({ count: 0, stages: [] });
+  useEffect(() => {
+    const subscription = replication.breaches$.subscribe(setNotices);
+    return () => subscription.unsubscribe();
+  }, [replication]);
+  return notices;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ConsoleApi, ConsoleCheckpoint, ConsoleError } from './api';
 import type { ConsoleDatabase } from './database';
 import type { ConsoleCollectionName, ConsoleDocumentOf } from './documents';
 import { consoleDocumentProblem } from './schemas';
+import type { TurnaroundStage } from '@domain/turnaround';
 import { openChangeStream, type LinkState } from './stream';
 
 export interface ConsoleReplicaStatus {
@@ -34,8 +35,18 @@ export interface ConsoleReplication {
    * replicated collection (the clock queue) reads it again when this moves, so it is live too.
    */
   readonly pokes$: Observable<number>;
+  /**
+   * The stages of the operator's roles that passed their service level while this console was
+   * open (the stream's `breach` events; count: how many arrived), latest first.
+   */
+  readonly breaches$: Observable<BreachNotices>;
   awaitInSync(): Promise<void>;
   cancel(): Promise<void>;
+}
+
+export interface BreachNotices {
+  readonly count: number;
+  readonly stages: readonly TurnaroundStage[];
 }
 
 class PullFailure extends Error {
@@ -104,10 +115,15 @@ export function replicateConsole(
   let isReachable = true;
   const showLink = () => update({ link: isReachable ? streamLink : 'down' });
   const pokes$ = new BehaviorSubject(0);
+  const breaches$ = new BehaviorSubject<BreachNotices>({ count: 0, stages: [] });
   const closeStream = openChangeStream(() => api.streamRequest(), {
     onPoke: () => {
       resync$.next('RESYNC');
       pokes$.next(pokes$.getValue() + 1);
+    },
+    onBreach: (stages) => {
+      const { count, stages: before } = breaches$.getValue();
+      breaches$.next({ count: count + 1, stages: [...stages, ...before.filter((stage) => !stages.includes(stage))] });
     },
     onLink: (link) => {
       streamLink = link;
@@ -131,6 +147,7 @@ export function replicateConsole(
     status: () => status$.getValue(),
     resync: () => resync$.next('RESYNC'),
     pokes$: pokes$.asObservable(),
+    breaches$: breaches$.asObservable(),
     awaitInSync: async () => {
       await Promise.all(states.map((state) => state.awaitInSync()));
     },

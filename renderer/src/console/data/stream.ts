@@ -1,13 +1,30 @@
 /**
  * The console's change stream: server-sent events read with fetch (EventSource cannot send a bearer
- * token). Every `poke` (including the one on each (re)connect) asks the replication to pull; an
- * `expired` event or a 401 ends the session; a dropped stream reconnects with backoff and reports
- * the link as down meanwhile.
+ * token). Every `poke` (including the one on each (re)connect) asks the replication to pull; a
+ * `breach` names the stages of the operator's roles that just passed their service level (issue
+ * 15: the server sends it only to the roles owning them); an `expired` event or a 401 ends the
+ * session; a dropped stream reconnects with backoff and reports the link as down meanwhile.
  */
+import type { ConsoleBreachEventValue } from '@contract/console';
+import { turnaroundStages, type TurnaroundStage } from '@domain/turnaround';
+
 export type LinkState = 'connecting' | 'open' | 'down';
+
+/** The stages a `breach` event's data names (contract/console.ts ConsoleBreachEvent); anything else is dropped. */
+export function breachStages(data: string | undefined): TurnaroundStage[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data ?? '');
+  } catch {
+    return [];
+  }
+  const stages = (parsed as Partial<ConsoleBreachEventValue> | null)?.stages;
+  return Array.isArray(stages) ? turnaroundStages.filter((stage) => stages.includes(stage)) : [];
+}
 
 export interface StreamCallbacks {
   readonly onPoke: () => void;
+  readonly onBreach: (stages: readonly TurnaroundStage[]) => void;
   readonly onLink: (state: LinkState) => void;
   readonly onExpired: () => void;
 }
@@ -45,6 +62,10 @@ export function openChangeStream(request: () => { readonly url: string; readonly
           buffer = buffer.slice(boundary + 2);
           const name = /^event: (.+)$/m.exec(event)?.[1];
           if (name === 'poke') callbacks.onPoke();
+          if (name === 'breach') {
+            const stages = breachStages(/^data: (.*)$/m.exec(event)?.[1]);
+            if (stages.length > 0) callbacks.onBreach(stages);
+          }
           if (name === 'expired') {
             callbacks.onExpired();
             return;
