@@ -43,7 +43,11 @@ const workflowActions = `'preauth-requested', 'preauth-queried', 'preauth-query-
     'preauth-rejected', 'case-cancelled', 'case-discharged', 'enhancement-requested', 'enhancement-approved', 'enhancement-rejected',
     'claim-submitted', 'claim-processed', 'claim-verified', 'claim-paid'`;
 
-/** 047's stage_clocks body with every start restricted to the entries of `entity`. */
+/**
+ * 047's stage_clocks body with every start restricted to the entries of `entity`. The view joins a
+ * case or claim by `id::text`, which no index serves (a scan of all cases or claims per call): here
+ * the row is found by `entity_uuid` (the entity as a uuid) and still compared as text, as the view does.
+ */
 const clocksOfEntity = /* sql */ `
 WITH starts AS (
   SELECT CASE WHEN pk.is_unspecified THEN 'committee' ELSE 'preauth-decision' END AS stage, s.entity_id AS subject_id,
@@ -51,24 +55,24 @@ WITH starts AS (
          CASE WHEN pk.is_unspecified THEN ARRAY['preauth-recommended', 'preauth-approved', 'preauth-rejected', 'case-cancelled', 'case-discharged']
               ELSE ARRAY['preauth-approved', 'preauth-rejected', 'case-cancelled', 'case-discharged'] END AS stops,
          NULL::text AS enhancement_id
-    FROM audit_log s JOIN cases c ON c.id::text = s.entity_id JOIN preauths p ON p.case_id = c.id JOIN packages pk ON pk.code = p.package_code
+    FROM audit_log s JOIN cases c ON c.id = entity_uuid AND c.id::text = s.entity_id JOIN preauths p ON p.case_id = c.id JOIN packages pk ON pk.code = p.package_code
    WHERE s.entity_id = entity AND s.action = 'preauth-requested' AND s.entity_type = 'case'
   UNION ALL
   SELECT 'admin-approval', s.entity_id, c.id, NULL::uuid, c.hospital_id, c.family_id, s.id, s.at,
          ARRAY['preauth-approved', 'preauth-rejected', 'case-cancelled', 'case-discharged'], NULL::text
-    FROM audit_log s JOIN cases c ON c.id::text = s.entity_id
+    FROM audit_log s JOIN cases c ON c.id = entity_uuid AND c.id::text = s.entity_id
    WHERE s.entity_id = entity AND s.action = 'preauth-recommended' AND s.entity_type = 'case'
   UNION ALL
   SELECT 'enhancement', s.after->>'enhancementId', c.id, NULL::uuid, c.hospital_id, c.family_id, s.id, s.at,
          ARRAY['enhancement-approved', 'enhancement-rejected', 'case-cancelled', 'case-discharged'], s.after->>'enhancementId'
-    FROM audit_log s JOIN cases c ON c.id::text = s.entity_id
+    FROM audit_log s JOIN cases c ON c.id = entity_uuid AND c.id::text = s.entity_id
    WHERE s.entity_id = entity AND s.action = 'enhancement-requested' AND s.entity_type = 'case'
   UNION ALL
   SELECT CASE s.action WHEN 'claim-submitted' THEN 'claim-processing' WHEN 'claim-processed' THEN 'claim-verification' ELSE 'payment' END,
          s.entity_id, k.case_id, k.id, k.hospital_id, k.family_id, s.id, s.at,
          CASE s.action WHEN 'claim-submitted' THEN ARRAY['claim-processed'] WHEN 'claim-processed' THEN ARRAY['claim-verified'] ELSE ARRAY['claim-paid'] END,
          NULL::text
-    FROM audit_log s JOIN claims k ON k.id::text = s.entity_id
+    FROM audit_log s JOIN claims k ON k.id = entity_uuid AND k.id::text = s.entity_id
    WHERE s.entity_id = entity AND s.entity_type = 'claim'
      AND (s.action IN ('claim-submitted', 'claim-processed') OR (s.action = 'claim-verified' AND s.after->>'status' = 'approved'))
 )
@@ -131,12 +135,21 @@ CREATE INDEX turnaround_clocks_done ON turnaround_clocks (stopped_at) WHERE outc
 CREATE INDEX turnaround_clocks_hospital_done ON turnaround_clocks (hospital_id, stopped_at) WHERE outcome = 'done';
 CREATE INDEX turnaround_clocks_open ON turnaround_clocks (hospital_id) WHERE outcome = 'open';
 
-CREATE FUNCTION turnaround_clocks_refresh(entity text) RETURNS void LANGUAGE plpgsql AS $fn$
+-- These functions run inside commands: jit off, because a generic plan's cost estimate can make
+-- PostgreSQL spend milliseconds compiling a statement that touches a handful of rows.
+CREATE FUNCTION turnaround_clocks_refresh(entity text) RETURNS void LANGUAGE plpgsql SET jit = off AS $fn$
+DECLARE
+  entity_uuid uuid;
 BEGIN
   -- Two commits on one entity at once would each insert its clocks: the second waits here, and its
   -- statements below (READ COMMITTED: a snapshot each) then see the first one's entries and rows.
   PERFORM pg_advisory_xact_lock(7244949, hashtext(entity));
   DELETE FROM turnaround_clocks WHERE entity_id = entity;
+  -- An entity that is not a uuid is no case or claim: it has no clocks (and must not fail a commit).
+  IF entity !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    RETURN;
+  END IF;
+  entity_uuid := entity::uuid;
   INSERT INTO turnaround_clocks (entity_id, scheme_id, ${clockColumns})
     SELECT entity, f.scheme_id, ${clockColumns.replace(/(\w+)/g, 'k.$1')}
       FROM (${clocksOfEntity}) k JOIN families f ON f.id = k.family_id;
@@ -181,7 +194,7 @@ CREATE TABLE reconciliation_orphans (
 CREATE INDEX reconciliation_orphans_claim ON reconciliation_orphans (claim_id);
 
 -- The report's own per-payment sums (reads.ts before 049), for the payments given.
-CREATE FUNCTION payment_reconciliation_refresh(payment_ids uuid[]) RETURNS void LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION payment_reconciliation_refresh(payment_ids uuid[]) RETURNS void LANGUAGE plpgsql SET jit = off AS $fn$
 BEGIN
   PERFORM 1 FROM payments WHERE id = ANY (payment_ids) ORDER BY id FOR NO KEY UPDATE;
   DELETE FROM payment_reconciliation WHERE payment_id = ANY (payment_ids);
@@ -199,7 +212,7 @@ BEGIN
 END $fn$;
 
 -- The report's own orphan definitions, for the claims given.
-CREATE FUNCTION reconciliation_orphans_refresh(claim_ids uuid[]) RETURNS void LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION reconciliation_orphans_refresh(claim_ids uuid[]) RETURNS void LANGUAGE plpgsql SET jit = off AS $fn$
 BEGIN
   PERFORM 1 FROM claims WHERE id = ANY (claim_ids) ORDER BY id FOR NO KEY UPDATE;
   DELETE FROM reconciliation_orphans WHERE claim_id = ANY (claim_ids);
@@ -214,7 +227,7 @@ END $fn$;
 -- A statement's claims whose payment, approved amount or status it set (or that it inserted or
 -- deleted paid): their payments before and after, the payments of their ledger entries, and the
 -- claims themselves. Each branch names only the transition tables its operation has.
-CREATE FUNCTION reconciliation_claims_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION reconciliation_claims_changed() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $fn$
 DECLARE
   changed uuid[];
   earlier uuid[] := '{}';
@@ -244,7 +257,7 @@ CREATE TRIGGER claims_reconciliation_update AFTER UPDATE ON claims REFERENCING O
 CREATE TRIGGER claims_reconciliation_delete AFTER DELETE ON claims REFERENCING OLD TABLE AS old_claims
   FOR EACH STATEMENT EXECUTE FUNCTION reconciliation_claims_changed();
 
-CREATE FUNCTION reconciliation_ledger_added() RETURNS trigger LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION reconciliation_ledger_added() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $fn$
 BEGIN
   PERFORM payment_reconciliation_refresh(ARRAY(SELECT DISTINCT n.payment_id FROM new_entries n));
   PERFORM reconciliation_orphans_refresh(ARRAY(SELECT n.claim_id FROM new_entries n));
