@@ -93,10 +93,12 @@ export async function takePayment(context: CommandContext, body: CommandBody<'ta
   let secondaryClaim: CommandResult<'take-payment'>['secondaryClaim'] = null;
   if (isSecondary && body.secondaryPayer !== undefined && body.reference !== undefined) {
     // Coordination of benefits: the secondary payer sees what the primary plan covered and what the patient was charged.
+    // Sent at the server's clock, not the database's: record-secondary-remittance compares its value
+    // date with this day and with today, and both must be read off one clock.
     await context.sql.query(
-      `INSERT INTO secondary_claims (id, case_id, payer, member_reference, amount, primary_paid, patient_charged)
-       SELECT $1, $2, $3, $4, $5, COALESCE((SELECT sum(covered_amount) FROM bookings WHERE case_id = $2 AND status = 'active'), 0), $6`,
-      [body.paymentId, caseRow.id, body.secondaryPayer, body.reference, body.amount, account.charged],
+      `INSERT INTO secondary_claims (id, case_id, payer, member_reference, amount, primary_paid, patient_charged, submitted_at)
+       SELECT $1, $2, $3, $4, $5, COALESCE((SELECT sum(covered_amount) FROM bookings WHERE case_id = $2 AND status = 'active'), 0), $6, $7`,
+      [body.paymentId, caseRow.id, body.secondaryPayer, body.reference, body.amount, account.charged, context.services.now()],
     );
     secondaryClaim = { claimId: body.paymentId, payer: body.secondaryPayer, amount: body.amount };
   }

@@ -211,3 +211,66 @@ describeEachBackend('secondary payers remit, and are refunded (%s)', (backend) =
       ).rejects.toThrow(/would stand at/);
   });
 });
+
+/**
+ * Found by the model-based API test (tests/model-api/): the value date was checked against today
+ * by the server's clock but against the claim's day by the database's (`submitted_at DEFAULT
+ * now()`). A server whose clock is a day or more behind the database's — the walk's injected
+ * clock, or a skewed host — refused every remittance dated today as "before the claim was sent".
+ * The claim is now sent at the server's clock, the one both days are read off.
+ */
+describeEachBackend('a remittance is dated by the same clock as its claim (%s)', (backend) => {
+  const serverNow = Date.now() - 30 * 86_400_000;
+  let server: TestServer;
+  afterAll(async () => server?.close());
+  beforeAll(async () => {
+    server = await startTestServer(backend, { extraFamilies: 0, clock: () => new Date(serverNow) });
+  });
+
+  it('accepts a remittance dated the server’s today on a claim sent today', async () => {
+    const medcoA = await server.login('medco.a');
+    const medcoB = await server.login('medco.b');
+    const ppd = await server.login('ppd');
+    const aco = await server.login('aco');
+    // As above: the father's hold leaves the mother 4,000 of her 5,000 package; a 5,000 booking is 1,000 short.
+    const fatherCase = randomUUID();
+    resultOf(await server.command(medcoA, 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(medcoA, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' }));
+    const caseId = randomUUID();
+    resultOf(await server.command(medcoB, 'admit', { caseId, memberId: demoIds.mother, identityMethod: 'fingerprint' }));
+    resultOf(await server.command(medcoB, 'request-preauth', { caseId, packageCode: 'MG006A' }));
+    resultOf(await server.command(ppd, 'decide-preauth', { caseId, decision: 'approve' }));
+    resultOf(
+      await server.command(medcoB, 'add-booking', {
+        bookingId: randomUUID(),
+        caseId,
+        itemCode: 'WARD',
+        description: 'Ward stay',
+        quantity: 1,
+        unitPrice: units(5000),
+      }),
+    );
+    const claimId = randomUUID();
+    resultOf(
+      await server.command(medcoB, 'take-payment', {
+        paymentId: claimId,
+        caseId,
+        amount: units(1000),
+        method: 'secondary',
+        secondaryPayer: 'serious-illness-fund',
+        reference: 'SIF-1',
+      }),
+    );
+    resultOf(await server.command(aco, 'decide-secondary-claim', { claimId, decision: 'accept', payerReference: 'SIF-ADVICE-1' }));
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(serverNow));
+    const answer = await server.command(aco, 'record-secondary-remittance', {
+      claimId,
+      movement: 'remittance',
+      amount: units(1000),
+      reference: 'NEFT-1',
+      valueDate: today,
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(resultOf(answer)).toMatchObject({ valueDate: today, balance: { owedTotal: units(1000), remitted: units(1000), payerOwes: 0, refundOwed: 0 } });
+  });
+});
