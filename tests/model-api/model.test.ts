@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closeEveryHold } from './liveness';
-import { accumulatorOf, apply, initialState, openHolds, rollOver, type ModelState, type Request } from './model';
+import { accumulatorOf, apply, initialState, openHolds, patientAccount, rollOver, secondaryBalanceOf, type ModelState, type Request } from './model';
 
 /**
  * The reference model and its liveness search on their own (no server): a few worked examples with
@@ -84,6 +84,132 @@ describe('the reference model', () => {
     expect(answer.result).toMatchObject({ policyYear: 2026, flaggedForReview: true });
     run(state, { actor: 'medco.a', name: 'request-preauth', body: { caseId, packageCode: 'MG012A' } });
     expect({ 2026: state.committed[2026], 2027: state.committed[2027] }).toEqual({ 2026: rupees(6_000), 2027: undefined });
+  });
+
+  it('sends what the patient owes to secondary payers, withdraws from them first on a reversal, and settles their money', () => {
+    const state = fresh();
+    const caseId = id();
+    const desk = (name: string, body: Record<string, unknown>) => run(state, { actor: 'medco.a', name, body: { caseId, ...body } });
+    const aco = (name: string, body: Record<string, unknown>) => run(state, { actor: 'aco', name, body });
+    const book = (bookingId: string, amount: number) => desk('add-booking', { bookingId, itemCode: 'SVC', description: 'x', quantity: 1, unitPrice: amount });
+    const send = (paymentId: string, amount: number, secondaryPayer: string) =>
+      desk('take-payment', { paymentId, amount, method: 'secondary', secondaryPayer, reference: 'POLICY-1' });
+    desk('admit', { memberId: members[0], identityMethod: 'fingerprint' });
+    desk('request-preauth', { packageCode: 'MG012A' });
+    run(state, { actor: 'ppd', name: 'decide-preauth', body: { caseId, decision: 'approve' } });
+    // ₹7,000 on a ₹6,000 approval (tolerance 10 %): ₹6,600 covered, ₹400 the patient's.
+    const [ward, drugs, fund, topUp] = [id(), id(), id(), id()];
+    expect(book(ward, rupees(7_000)).result).toMatchObject({ coveredAmount: rupees(6_600), shortfallAmount: rupees(400) });
+    // ₹300 of it to the serious-illness fund, ₹100 in cash: owed 400 − 300 − 100 = 0.
+    expect(send(fund, rupees(300), 'serious-illness-fund').result).toMatchObject({
+      account: { charged: rupees(400), paid: 0, secondary: rupees(300), owed: rupees(100), credit: 0 },
+      secondaryClaim: { claimId: fund, payer: 'serious-illness-fund', amount: rupees(300) },
+    });
+    expect(desk('take-payment', { paymentId: id(), amount: rupees(101), method: 'cash' })).toEqual({
+      status: 409,
+      code: 'payment-exceeds-balance',
+      details: { owed: rupees(100), requested: rupees(101) },
+    });
+    desk('take-payment', { paymentId: id(), amount: rupees(100), method: 'cash' });
+    // ₹500 more, past the hold's ceiling of ₹6,600: all of it shortfall, sent to the top-up a minute later.
+    expect(book(drugs, rupees(500)).result).toMatchObject({ coveredAmount: 0, shortfallAmount: rupees(500) });
+    state.now += 60_000;
+    expect(send(topUp, rupees(500), 'commercial-top-up').result).toMatchObject({
+      account: { charged: rupees(900), paid: rupees(100), secondary: rupees(800), owed: 0 },
+    });
+    // Money only on a decided claim, and not dated after today.
+    expect(aco('record-secondary-remittance', { claimId: topUp, movement: 'remittance', amount: 1, reference: 'N', valueDate: '2026-06-15' })).toEqual({
+      status: 409,
+      code: 'secondary-claim-undecided',
+    });
+    expect(aco('record-secondary-remittance', { claimId: topUp, movement: 'remittance', amount: 1, reference: 'N', valueDate: '2026-06-16' }).status).toBe(400);
+    // The fund accepts ₹200 of ₹300: the ₹100 it rejects is the patient's again (secondary 800 − 100 = 700, owed 100).
+    const partial = { claimId: fund, decision: 'partial', acceptedAmount: rupees(200), reasonCode: 'limit-reached', payerReference: 'SIF-1' };
+    expect(aco('decide-secondary-claim', { ...partial, acceptedAmount: rupees(300) })).toEqual({ status: 400, code: 'invalid-input' });
+    expect(aco('decide-secondary-claim', partial).result).toMatchObject({
+      decision: 'partial',
+      amount: rupees(300),
+      acceptedAmount: rupees(200),
+      rejectedAmount: rupees(100),
+      account: { charged: rupees(900), paid: rupees(100), secondary: rupees(700), owed: rupees(100) },
+    });
+    expect(aco('decide-secondary-claim', { claimId: fund, decision: 'accept', payerReference: 'SIF-2' })).toEqual({
+      status: 409,
+      code: 'secondary-claim-decided',
+      details: { decision: 'partial', acceptedAmount: rupees(200), rejectedAmount: rupees(100) },
+    });
+    expect(aco('record-secondary-remittance', { claimId: fund, movement: 'remittance', amount: rupees(201), reference: 'N', valueDate: '2026-06-15' })).toEqual(
+      {
+        status: 409,
+        code: 'remittance-exceeds-owed',
+        details: { owed: rupees(200), requested: rupees(201) },
+      },
+    );
+    expect(
+      aco('record-secondary-remittance', { claimId: fund, movement: 'remittance', amount: rupees(200), reference: 'N', valueDate: '2026-06-15' }).result,
+    ).toMatchObject({
+      balance: { owedTotal: rupees(200), remitted: rupees(200), refunded: 0, payerOwes: 0, refundOwed: 0 },
+    });
+    // Void the ₹500: charged 900 → 400, settled 100 + 700 = 800, excess min(700, 800 − 400) = 400. The
+    // undecided top-up claim goes first: 500 → 100 (the patient's ₹100 owed is gone too: owed 0).
+    desk('void-booking', { bookingId: drugs, reason: 'Entered by mistake' });
+    expect(state.secondaryClaims[topUp]).toMatchObject({ amount: rupees(500), withdrawn: rupees(400), decision: null });
+    expect(patientAccount(state, state.cases[caseId]!)).toMatchObject({ charged: rupees(400), secondary: rupees(300), owed: 0, credit: 0 });
+    expect(aco('decide-secondary-claim', { claimId: topUp, decision: 'accept', payerReference: 'CT-1' }).result).toMatchObject({
+      amount: rupees(100),
+      acceptedAmount: rupees(100),
+      rejectedAmount: 0,
+    });
+    // Void the ₹7,000: charged 0, settled 100 + 300 = 400, excess min(300, 400) = 300, all from decided
+    // claims, newest first: the top-up's ₹100, then the fund's ₹200, refundable to them; the
+    // patient's ₹100 cash is the patient's credit.
+    desk('void-booking', { bookingId: ward, reason: 'Entered by mistake' });
+    expect(patientAccount(state, state.cases[caseId]!)).toEqual({ charged: 0, paid: rupees(100), refunded: 0, secondary: 0, owed: 0, credit: rupees(100) });
+    expect([secondaryBalanceOf(state.secondaryClaims[fund]!), secondaryBalanceOf(state.secondaryClaims[topUp]!)]).toEqual([
+      { owedTotal: 0, remitted: rupees(200), refunded: 0, payerOwes: 0, refundOwed: rupees(200) },
+      { owedTotal: 0, remitted: 0, refunded: 0, payerOwes: 0, refundOwed: 0 },
+    ]);
+    // The fund paid ₹200 it no longer owes: at most that goes back to it, and then the claim is settled.
+    expect(aco('record-secondary-remittance', { claimId: fund, movement: 'refund', amount: rupees(250), reference: 'N', valueDate: '2026-06-15' })).toEqual({
+      status: 409,
+      code: 'refund-exceeds-overpaid',
+      details: { overpaid: rupees(200), requested: rupees(250) },
+    });
+    expect(
+      aco('record-secondary-remittance', { claimId: fund, movement: 'refund', amount: rupees(200), reference: 'N', valueDate: '2026-06-15' }).result,
+    ).toMatchObject({
+      balance: { owedTotal: 0, remitted: rupees(200), refunded: rupees(200), payerOwes: 0, refundOwed: 0 },
+    });
+    expect(desk('refund-payment', { refundId: id(), amount: rupees(100), method: 'cash', reason: 'Voided' }).result).toMatchObject({
+      account: { paid: rupees(100), refunded: rupees(100), secondary: 0, owed: 0, credit: 0 },
+    });
+  });
+
+  it('refuses to decide a claim that reversals withdrew whole', () => {
+    const state = fresh();
+    const caseId = id();
+    const bookingId = id();
+    const claimId = id();
+    run(state, { actor: 'medco.a', name: 'admit', body: { caseId, memberId: members[0], identityMethod: 'fingerprint' } });
+    run(state, { actor: 'medco.a', name: 'request-preauth', body: { caseId, packageCode: 'MG012A' } });
+    run(state, { actor: 'ppd', name: 'decide-preauth', body: { caseId, decision: 'approve' } });
+    run(state, {
+      actor: 'medco.a',
+      name: 'add-booking',
+      body: { bookingId, caseId, itemCode: 'SVC', description: 'x', quantity: 1, unitPrice: rupees(7_000) },
+    });
+    const sent = { paymentId: claimId, caseId, amount: rupees(400), method: 'secondary', secondaryPayer: 'serious-illness-fund', reference: 'P' };
+    run(state, { actor: 'medco.a', name: 'take-payment', body: sent });
+    // Cancelled: the ₹400 charge is reversed, and the claim with it.
+    run(state, { actor: 'medco.a', name: 'cancel-case', body: { caseId, reason: 'Admitted by mistake' } });
+    expect(run(state, { actor: 'aco', name: 'decide-secondary-claim', body: { claimId, decision: 'accept', payerReference: 'SIF-1' } })).toEqual({
+      status: 409,
+      code: 'secondary-claim-withdrawn',
+    });
+    expect(run(state, { actor: 'medco.a', name: 'decide-secondary-claim', body: { claimId, decision: 'accept', payerReference: 'SIF-1' } })).toEqual({
+      status: 403,
+      code: 'forbidden-role',
+    });
   });
 });
 

@@ -4,7 +4,11 @@
  * enhancements, discharge, claims, CEX/CPD decisions, payments, cancellation and the policy year's
  * roll-over; and (issue 14) the family's plan: the cashless cover, or the "State top-up" plan of
  * scenario S5 whose bookings and pharmacy claims share costs (family deductible, co-insurance,
- * member and family out-of-pocket maximums) and move the accumulators. Pure and synchronous: it is
+ * member and family out-of-pocket maximums) and move the accumulators; and (issue 14) secondary
+ * payers: part of what a patient owes sent to a serious-illness fund or a commercial top-up as a
+ * coordination-of-benefits claim, the payer's decision, reversals withdrawing from those claims
+ * first (migration 043), and the payer's remittances and the scheme's refunds to it (migration
+ * 051). Pure and synchronous: it is
  * written from the rules (sync-server/README.md, SCENARIOS.md S5, docs/cost-sharing-decision.md,
  * the handlers' documented behaviour, domain/money.ts), never from the handlers' code, and it
  * imports only pure domain rules (not cost-sharing.ts or plan-design.ts: the split is computed here
@@ -98,6 +102,8 @@ const commandRole: Record<string, string> = {
   'cancel-case': 'MEDCO',
   'take-payment': 'MEDCO',
   'refund-payment': 'MEDCO',
+  'decide-secondary-claim': 'ACO',
+  'record-secondary-remittance': 'ACO',
   'pharmacy-claim': 'PHARMACY',
   'pharmacy-reversal': 'PHARMACY',
 };
@@ -131,6 +137,28 @@ export interface PharmacyClaim {
   /** What the family's cover paid (the plan's part as far as the cover allowed). */
   paid: number;
   status: 'paid' | 'reversed';
+}
+export type SecondaryPayer = 'serious-illness-fund' | 'commercial-top-up';
+/**
+ * A coordination-of-benefits claim (issue 14): part of what the patient owed, sent to a secondary
+ * payer by take-payment (its id is the payment's). Reversals withdraw from it before its decision
+ * (`withdrawn`: the payer decides the rest) and make part of what it accepted refundable after it
+ * (`refundDue`); the payer's money and the scheme's refunds to it are `remitted` and `repaid`.
+ */
+export interface SecondaryClaim {
+  id: string;
+  caseId: string;
+  payer: SecondaryPayer;
+  amount: number;
+  /** The server's clock when it was sent: reversals take the newest first; no value date before its day. */
+  submittedAt: number;
+  withdrawn: number;
+  decision: { decision: 'accepted' | 'partial' | 'rejected'; accepted: number; rejected: number } | null;
+  refundDue: number;
+  remitted: number;
+  repaid: number;
+  /** How many movements (remittances and refunds) were recorded on it. */
+  movements: number;
 }
 export interface Enhancement {
   id: string;
@@ -204,6 +232,8 @@ export interface ModelState {
   accumulators: Record<string, Accumulator>;
   pharmacyClaims: Record<string, PharmacyClaim>;
   pharmacyOrder: string[];
+  secondaryClaims: Record<string, SecondaryClaim>;
+  secondaryOrder: string[];
 }
 
 export interface Request {
@@ -216,6 +246,8 @@ export interface Expected {
   status: number;
   code?: string;
   result?: Record<string, unknown>;
+  /** A refusal's details (e.g. what is owed and what was asked), compared whole. */
+  details?: Record<string, unknown>;
 }
 
 export function initialState(options: {
@@ -248,6 +280,8 @@ export function initialState(options: {
     accumulators: {},
     pharmacyClaims: {},
     pharmacyOrder: [],
+    secondaryClaims: {},
+    secondaryOrder: [],
   };
 }
 
@@ -352,7 +386,7 @@ function release(state: ModelState, year: number, amount: number): void {
 const ceiling = (authorized: number): number => authorized + Math.floor((authorized * scheme.autoExtendBp) / 10_000);
 
 const ok = (result: Record<string, unknown>): Expected => ({ status: 200, result });
-const rejected = (code: string): Expected => ({ status: 409, code });
+const rejected = (code: string, details?: Record<string, unknown>): Expected => ({ status: 409, code, ...(details ? { details } : {}) });
 const error = (status: number, code: string): Expected => ({ status, code });
 const notFound = (): Expected => error(404, 'not-found');
 
@@ -375,8 +409,10 @@ const bookingSum = (state: ModelState, found: Case): number => activeBookings(st
 
 /**
  * The patient's account of a case: what the patient owes is the shortfall and the cost sharing
- * (State top-up) of its active bookings whose claim line CPD did not deny; owed and credit as the server states them
- * (accountTotals in src/money/patient-payments.ts), with nothing sent to a secondary payer.
+ * (State top-up) of its active bookings whose claim line CPD did not deny, less what the patient
+ * paid net of refunds and what stands on secondary payers' claims; owed and credit as the server
+ * states them (accountTotals in src/money/patient-payments.ts): only money the patient paid goes
+ * back to the patient.
  */
 export function patientAccount(state: ModelState, found: Case) {
   const charged = found.bookings
@@ -384,15 +420,69 @@ export function patientAccount(state: ModelState, found: Case) {
     .filter((b) => b.status === 'active' && !b.waived)
     .reduce((sum, b) => sum + b.shortfall + b.costShare, 0);
   const net = found.paid - found.refunded;
+  const secondary = secondaryClaimsOf(state, found).reduce((sum, claim) => sum + standingOfClaim(claim), 0);
+  const settled = net + secondary;
   return {
     charged,
     paid: found.paid,
     refunded: found.refunded,
-    secondary: 0,
-    owed: Math.max(0, charged - net),
-    credit: Math.max(0, Math.min(net, net - charged)),
+    secondary,
+    owed: Math.max(0, charged - settled),
+    credit: Math.max(0, Math.min(net, settled - charged)),
   };
 }
+
+const secondaryClaimsOf = (state: ModelState, found: Case): SecondaryClaim[] =>
+  state.secondaryOrder.map((id) => state.secondaryClaims[id]!).filter((claim) => claim.caseId === found.id);
+/** What the payer decides on: the claim less what reversals withdrew before its decision. */
+export const openAmountOf = (claim: SecondaryClaim): number => claim.amount - claim.withdrawn;
+/** What stands on the claim now (migration 043's view): its open amount, or once decided what was accepted less what became refundable. */
+export const standingOfClaim = (claim: SecondaryClaim): number => (claim.decision ? claim.decision.accepted - claim.refundDue : openAmountOf(claim));
+/** The claim's money either way (migration 051's view): only a decided claim is owed; at most one side is above 0. */
+export function secondaryBalanceOf(claim: SecondaryClaim) {
+  const owedTotal = claim.decision ? standingOfClaim(claim) : 0;
+  const net = claim.remitted - claim.repaid;
+  return {
+    owedTotal,
+    remitted: claim.remitted,
+    refunded: claim.repaid,
+    payerOwes: Math.max(0, owedTotal - net),
+    refundOwed: Math.max(0, net - owedTotal),
+  };
+}
+/** The claim's status as the payer side's report names it. */
+export const secondaryStatusOf = (claim: SecondaryClaim): string =>
+  claim.decision ? claim.decision.decision : openAmountOf(claim) === 0 ? 'withdrawn' : 'submitted';
+
+/**
+ * Migration 043: when a reversal leaves more settled on a case (paid − refunded + secondary) than
+ * it is charged, the excess, up to what stands on secondary claims, comes off them first:
+ * undecided ones (newest first: withdrawn from what the payer will decide), then decided ones
+ * (newest first: refundable to the payer). Only the rest is the patient's credit. The server does
+ * it per reversing charge entry; each entry leaves either nothing on secondary claims or nothing
+ * in excess, so doing it once after a command comes to the same amounts.
+ */
+function withdrawSecondaryExcess(state: ModelState, found: Case): void {
+  const account = patientAccount(state, found);
+  let left = Math.min(account.secondary, account.paid - account.refunded + account.secondary - account.charged);
+  if (left <= 0) return;
+  // Newest first by the server's clock, then by id (uuids compare as their lowercase text).
+  const order = secondaryClaimsOf(state, found).sort(
+    (a, b) => Number(a.decision !== null) - Number(b.decision !== null) || b.submittedAt - a.submittedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+  );
+  for (const claim of order) {
+    if (left === 0) break;
+    const take = Math.min(left, standingOfClaim(claim));
+    if (take <= 0) continue;
+    if (claim.decision) claim.refundDue += take;
+    else claim.withdrawn += take;
+    left -= take;
+  }
+}
+
+/** The scheme's calendar day of an instant, YYYY-MM-DD. */
+export const schemeDayOf = (at: number): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: scheme.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(at));
 
 /** Free room in a hold first covers the case's shortfall bookings, oldest first. Returns what moved. */
 function coverShortfall(state: ModelState, found: Case): number {
@@ -520,6 +610,14 @@ function adjudicateAmounts(lines: ClaimLine[], decisions: unknown): { approved: 
  * another hospital's or an unknown record 404, a role that may not 403.
  */
 export function apply(state: ModelState, request: Request): Expected {
+  const expected = applyCommand(state, request);
+  // Whatever reversed a charge (a void, a cancellation, CPD's denied line, a shortfall later
+  // covered) withdrew from the secondary claims in the same transaction (migration 043's trigger).
+  if (expected.status === 200) for (const id of state.caseOrder) withdrawSecondaryExcess(state, state.cases[id]!);
+  return expected;
+}
+
+function applyCommand(state: ModelState, request: Request): Expected {
   const { actor, name, body } = request;
   if (roleOf[actor] !== commandRole[name]) return error(403, 'forbidden-role');
   const desk = hospitalOf[actor];
@@ -879,22 +977,113 @@ export function apply(state: ModelState, request: Request): Expected {
       });
     }
     case 'take-payment': {
-      // Cash at the desk: never more than the patient owes (one conditional UPDATE on the server).
+      // Cash at the desk, or the remainder sent to a secondary payer as a coordination-of-benefits
+      // claim (its id the payment's): never more than the patient owes (one conditional UPDATE).
+      const isSecondary = body.method === 'secondary';
+      if (isSecondary !== (body.secondaryPayer !== undefined) || (body.method !== 'cash') !== (body.reference !== undefined))
+        return error(400, 'invalid-input');
       const found = visibleCase(state, actor, body.caseId);
       if (!found) return notFound();
       const amount = Number(body.amount);
-      if (amount > patientAccount(state, found).owed) return rejected('payment-exceeds-balance');
-      found.paid += amount;
-      return ok({ caseId: found.id, method: 'cash', amount, account: patientAccount(state, found) });
+      const { owed } = patientAccount(state, found);
+      if (amount > owed) return rejected('payment-exceeds-balance', { owed, requested: amount });
+      const id = String(body.paymentId);
+      if (isSecondary) {
+        const payer = body.secondaryPayer as SecondaryPayer;
+        state.secondaryClaims[id] = {
+          id,
+          caseId: found.id,
+          payer,
+          amount,
+          submittedAt: state.now,
+          withdrawn: 0,
+          decision: null,
+          refundDue: 0,
+          remitted: 0,
+          repaid: 0,
+          movements: 0,
+        };
+        state.secondaryOrder.push(id);
+      } else found.paid += amount;
+      return ok({
+        caseId: found.id,
+        method: body.method,
+        amount,
+        account: patientAccount(state, found),
+        secondaryClaim: isSecondary ? { claimId: id, payer: body.secondaryPayer, amount } : null,
+      });
     }
     case 'refund-payment': {
       // Only out of a credit, and only money the patient paid.
       const found = visibleCase(state, actor, body.caseId);
       if (!found) return notFound();
       const amount = Number(body.amount);
-      if (amount > patientAccount(state, found).credit) return rejected('refund-exceeds-credit');
+      const { credit } = patientAccount(state, found);
+      if (amount > credit) return rejected('refund-exceeds-credit', { credit, requested: amount });
       found.refunded += amount;
       return ok({ caseId: found.id, method: 'cash', amount, account: patientAccount(state, found) });
+    }
+    case 'decide-secondary-claim': {
+      // The payer's answer, recorded by ACO: what it rejects is back on the patient's account.
+      const decision = body.decision;
+      const hasAmount = body.acceptedAmount !== undefined;
+      const hasReason = body.reasonCode !== undefined;
+      if (decision === 'accept' ? hasAmount || hasReason : decision === 'partial' ? !hasAmount || !hasReason : hasAmount || !hasReason)
+        return error(400, 'invalid-input');
+      const claim = state.secondaryClaims[String(body.claimId)];
+      if (!claim) return notFound();
+      const open = openAmountOf(claim);
+      if (!claim.decision && open === 0) return rejected('secondary-claim-withdrawn');
+      const accepted = decision === 'accept' ? open : decision === 'reject' ? 0 : Number(body.acceptedAmount);
+      // A partial decision accepts less than the claim as it stands: bad input, before the claim's state.
+      if (decision === 'partial' && accepted >= open) return error(400, 'invalid-input');
+      if (claim.decision)
+        return rejected('secondary-claim-decided', {
+          decision: claim.decision.decision,
+          acceptedAmount: claim.decision.accepted,
+          rejectedAmount: claim.decision.rejected,
+        });
+      const named = decision === 'accept' ? 'accepted' : decision === 'partial' ? 'partial' : 'rejected';
+      claim.decision = { decision: named, accepted, rejected: open - accepted };
+      return ok({
+        claimId: claim.id,
+        caseId: claim.caseId,
+        payer: claim.payer,
+        decision: named,
+        amount: open,
+        acceptedAmount: accepted,
+        rejectedAmount: open - accepted,
+        account: patientAccount(state, state.cases[claim.caseId]!),
+      });
+    }
+    case 'record-secondary-remittance': {
+      // Money from the payer (at most what it owes) or back to it (at most what it overpaid), on a
+      // decided claim, dated no later than the scheme's today and no earlier than the claim's day.
+      const valueDate = String(body.valueDate);
+      if (valueDate > schemeDayOf(state.now)) return error(400, 'invalid-input');
+      const claim = state.secondaryClaims[String(body.claimId)];
+      if (!claim) return notFound();
+      if (valueDate < schemeDayOf(claim.submittedAt)) return error(400, 'invalid-input');
+      if (!claim.decision) return rejected('secondary-claim-undecided');
+      const amount = Number(body.amount);
+      const before = secondaryBalanceOf(claim);
+      if (body.movement === 'remittance') {
+        if (amount > before.payerOwes) return rejected('remittance-exceeds-owed', { owed: before.payerOwes, requested: amount });
+        claim.remitted += amount;
+      } else {
+        if (amount > before.refundOwed) return rejected('refund-exceeds-overpaid', { overpaid: before.refundOwed, requested: amount });
+        claim.repaid += amount;
+      }
+      claim.movements += 1;
+      return ok({
+        claimId: claim.id,
+        caseId: claim.caseId,
+        payer: claim.payer,
+        movement: body.movement,
+        amount,
+        valueDate,
+        balance: secondaryBalanceOf(claim),
+      });
     }
     case 'pharmacy-claim': {
       // A real-time pharmacy claim, charged to the open year: the split, then the plan's part drawn
