@@ -14,9 +14,14 @@ import {
   initialState,
   isStored,
   openHolds,
+  openAmountOf,
   openYear,
   patientAccount,
   rollOver,
+  schemeDayOf,
+  secondaryBalanceOf,
+  secondaryStatusOf,
+  standingOfClaim,
   stateTopUp,
   type Actor,
   type Expected,
@@ -39,7 +44,11 @@ import { modelRunSettings } from './settings';
  * Issue 14: each sequence's family is on one of the demo's two plans, drawn with the sequence: the
  * cashless cover, or S5's "State top-up" (cost-shared bookings, voids and claim adjustments that
  * move the accumulators, and real-time pharmacy claims and their reversals); after every step the
- * accumulator enquiry (allowed / used / remaining) must be the model's.
+ * accumulator enquiry (allowed / used / remaining) must be the model's. And secondary payers: part
+ * of what a patient owes sent as a coordination-of-benefits claim, the payer's decision, the
+ * withdrawals reversals make from those claims, and the payer's remittances and the refunds to it;
+ * after every step the patient accounts, each claim's standing and balance, and the payer side's
+ * report must be the model's.
  */
 
 const rupees = (n: number) => n * 100;
@@ -77,6 +86,8 @@ interface Real {
   pharmacyCredential: string;
   /** A request was accepted since the accumulators were last checked (a refusal moves none; the next check would see it if it did). */
   isChanged: boolean;
+  /** A secondary payer's decision or money was accepted since the payer side's report was last checked. */
+  isSecondaryChanged: boolean;
 }
 interface Model {
   state: ModelState;
@@ -103,6 +114,12 @@ type Op =
   | { k: 'approve-payment'; cls: number[] }
   | { k: 'take-payment'; c: number; other: boolean; part: number }
   | { k: 'refund-payment'; c: number; part: number }
+  | { k: 'book+send'; c: number; part: number; payer: 'serious-illness-fund' | 'commercial-top-up' }
+  | { k: 'send-secondary'; c: number; any: boolean; other: boolean; part: number; payer: 'serious-illness-fund' | 'commercial-top-up' }
+  | { k: 'decide-secondary-claim'; s: number; any: boolean; wrong: boolean; bad: boolean; decision: 'accept' | 'partial' | 'reject'; part: number }
+  | { k: 'reverse-secondary'; s: number; cancel: boolean }
+  | { k: 'advance-secondary'; s: number; choice: number; times: number }
+  | { k: 'record-secondary-remittance'; s: number; any: boolean; movement: 'remittance' | 'refund'; part: number; late: boolean }
   | { k: 'pharmacy-claim'; member: number; amount: number; again: boolean }
   | { k: 'pharmacy-reversal'; p: number }
   | { k: 'advance'; c: number; choice: number; times: number }
@@ -114,7 +131,10 @@ const pick = <T>(list: readonly T[], index: number): T | undefined => (list.leng
 const otherDesk = (actor: Actor): Actor => (actor === 'medco.a' ? 'medco.b' : 'medco.a');
 
 /** The concrete request an op stands for in the model's current state (fresh ids for new records). */
-function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry' | 'reuse-id' | 'admit+preauth' | 'advance' }>): Request {
+function requestFor(
+  state: ModelState,
+  op: Exclude<Op, { k: 'roll-over' | 'retry' | 'reuse-id' | 'admit+preauth' | 'advance' | 'book+send' | 'advance-secondary' }>,
+): Request {
   const caseId = 'c' in op ? (pick(state.caseOrder, op.c) ?? randomUUID()) : '';
   const found = state.cases[caseId];
   const desk: Actor = found?.hospital === 'B' ? 'medco.b' : 'medco.a';
@@ -238,6 +258,70 @@ function requestFor(state: ModelState, op: Exclude<Op, { k: 'roll-over' | 'retry
         ? { actor: deskFor(op.other), name: 'take-payment', body: { paymentId: randomUUID(), caseId, amount, method: 'cash' } }
         : { actor: desk, name: 'refund-payment', body: { refundId: randomUUID(), caseId, amount, method: 'cash', reason: 'Line denied or voided' } };
     }
+    case 'send-secondary': {
+      // Part of what is owed sent to a secondary payer: all of it, half, one paisa more, or a round 100.
+      // Cases that owe something are picked first (so claims exist for the payer's side), then any.
+      const owing = state.caseOrder.filter((id) => patientAccount(state, state.cases[id]!).owed > 0);
+      const target = op.any ? caseId : (pick(owing, op.c) ?? caseId);
+      const targetCase = state.cases[target];
+      const owed = targetCase ? patientAccount(state, targetCase).owed : 0;
+      const deskOf: Actor = targetCase?.hospital === 'B' ? 'medco.b' : 'medco.a';
+      const amount = Math.max(1, [owed, Math.floor(owed / 2), owed + 1, rupees(100)][op.part % 4]!);
+      return {
+        actor: op.other ? otherDesk(deskOf) : deskOf,
+        name: 'take-payment',
+        body: { paymentId: randomUUID(), caseId: target, amount, method: 'secondary', secondaryPayer: op.payer, reference: 'POLICY-77-0042' },
+      };
+    }
+    case 'decide-secondary-claim': {
+      // ACO records the payer's answer; a partial amount of half the claim, all of it (400), 1, or one paisa more (400).
+      // Undecided claims with something left are picked first, then any (decided, withdrawn: 409).
+      const undecided = state.secondaryOrder.filter((id) => !state.secondaryClaims[id]!.decision && openAmountOf(state.secondaryClaims[id]!) > 0);
+      const claimId = op.any ? pick(state.secondaryOrder, op.s) : (pick(undecided, op.s) ?? pick(state.secondaryOrder, op.s));
+      const open = claimId ? openAmountOf(state.secondaryClaims[claimId]!) : rupees(100);
+      const accepted = Math.max(1, [Math.floor(open / 2), open, 1, open + 1][op.part % 4]!);
+      return {
+        actor: op.wrong ? 'medco.a' : 'aco',
+        name: 'decide-secondary-claim',
+        body: {
+          claimId: claimId ?? randomUUID(),
+          decision: op.decision,
+          ...(op.decision === 'partial' ? { acceptedAmount: accepted } : {}),
+          // bad: a reason code where none belongs, or none where one must be.
+          ...((op.decision !== 'accept') !== op.bad ? { reasonCode: op.decision === 'partial' ? 'limit-reached' : 'not-covered' } : {}),
+          payerReference: 'SIF-ADVICE-0419',
+        },
+      };
+    }
+    case 'record-secondary-remittance': {
+      // What the payer owes (or was overpaid) in full, half, one paisa more, or a round 100; dated today (late: tomorrow, 400).
+      // Decided claims are picked first, then any (undecided: 409).
+      const decided = state.secondaryOrder.filter((id) => state.secondaryClaims[id]!.decision !== null);
+      const claimId = op.any ? pick(state.secondaryOrder, op.s) : (pick(decided, op.s) ?? pick(state.secondaryOrder, op.s));
+      const balance = claimId ? secondaryBalanceOf(state.secondaryClaims[claimId]!) : { payerOwes: 0, refundOwed: 0 };
+      const limit = op.movement === 'remittance' ? balance.payerOwes : balance.refundOwed;
+      const amount = Math.max(1, [limit, Math.floor(limit / 2), limit + 1, rupees(100)][op.part % 4]!);
+      return {
+        actor: 'aco',
+        name: 'record-secondary-remittance',
+        body: {
+          claimId: claimId ?? randomUUID(),
+          movement: op.movement,
+          amount,
+          reference: 'NEFT-SIF-0419',
+          valueDate: schemeDayOf(state.now + (op.late ? 86_400_000 : 0)),
+        },
+      };
+    }
+    case 'reverse-secondary': {
+      // A reversal where a secondary claim stands (migration 043): void the case's newest active booking, or cancel the case.
+      const claimId = pick(state.secondaryOrder, op.s);
+      const owner = claimId ? state.cases[state.secondaryClaims[claimId]!.caseId]! : undefined;
+      const own: Actor = owner?.hospital === 'B' ? 'medco.b' : 'medco.a';
+      if (op.cancel) return { actor: own, name: 'cancel-case', body: { caseId: owner?.id ?? randomUUID(), reason: 'Admitted by mistake' } };
+      const active = owner ? owner.bookings.filter((id) => state.bookings[id]!.status === 'active') : [];
+      return { actor: own, name: 'void-booking', body: { bookingId: active.at(-1) ?? randomUUID(), reason: 'Entered by mistake' } };
+    }
     case 'approve-payment': {
       const ids = [...new Set(op.cls.map((i) => pick(state.claimOrder, i)).filter((id): id is string => id !== undefined))];
       return { actor: 'aco', name: 'approve-payment', body: { paymentId: randomUUID(), claimIds: ids.length > 0 ? ids : [randomUUID()] } };
@@ -271,6 +355,47 @@ function nextStep(state: ModelState, caseId: string, choice: number): Request | 
     };
   }
   return moves[0];
+}
+
+/**
+ * The payer side's ordinary next step on a secondary claim, or undefined when it is settled: an
+ * undecided claim is decided (choice: accept, partial at half, reject), the money the payer owes
+ * is remitted (choice: all of it, or half), what it was overpaid is refunded to it.
+ */
+function nextSecondaryStep(state: ModelState, claimId: string, choice: number): Request | undefined {
+  const claim = state.secondaryClaims[claimId]!;
+  const open = openAmountOf(claim);
+  if (!claim.decision) {
+    if (open === 0) return undefined;
+    const decision = (['accept', 'partial', 'reject'] as const)[choice % 3]!;
+    if (decision === 'partial' && open < 2) return undefined;
+    return {
+      actor: 'aco',
+      name: 'decide-secondary-claim',
+      body: {
+        claimId,
+        decision,
+        ...(decision === 'partial' ? { acceptedAmount: Math.floor(open / 2), reasonCode: 'limit-reached' } : {}),
+        ...(decision === 'reject' ? { reasonCode: 'not-covered' } : {}),
+        payerReference: 'SIF-ADVICE-0419',
+      },
+    };
+  }
+  const balance = secondaryBalanceOf(claim);
+  const money = (movement: 'remittance' | 'refund', limit: number): Request => ({
+    actor: 'aco',
+    name: 'record-secondary-remittance',
+    body: {
+      claimId,
+      movement,
+      amount: Math.max(1, choice % 2 === 0 ? limit : Math.floor(limit / 2)),
+      reference: 'NEFT-SIF-0419',
+      valueDate: schemeDayOf(state.now),
+    },
+  });
+  if (balance.payerOwes > 0) return money('remittance', balance.payerOwes);
+  if (balance.refundOwed > 0) return money('refund', balance.refundOwed);
+  return undefined;
 }
 
 /** The same role, another command, under a command id already used: stored answers make it command-id-reused. */
@@ -346,6 +471,7 @@ async function step(model: Model, real: Real, request: Request, options: { comma
     ` → ${answer.status}${answer.status === 200 ? '' : ` ${String(answer.body.code)}`}${expected.status === answer.status ? '' : ` (model: ${expected.status} ${expected.code ?? ''})`}`;
   compare(request, expected, answer);
   if (answer.status === 200) real.isChanged = true;
+  if (answer.status === 200 && (request.name === 'decide-secondary-claim' || request.name === 'record-secondary-remittance')) real.isSecondaryChanged = true;
   const sent = { request, commandId, status: answer.status, code: expected.code, text: answer.text };
   // retry and reuse-id play with command ids; a pharmacy claim has none (its replay is its claim id, sent again below).
   if (request.actor !== 'pharmacy') real.sent.push(sent);
@@ -360,6 +486,7 @@ function compare(request: Request, expected: Expected, answer: { status: number;
     code: expected.code,
   });
   if (expected.result) expect(answer.body.result, what).toMatchObject(expected.result);
+  if (expected.details) expect(answer.body.details, what).toEqual(expected.details);
   // A receipt per payment and refund, numbered by the case's hospital (the number itself runs across sequences).
   if (answer.status === 200 && (request.name === 'take-payment' || request.name === 'refund-payment'))
     expect(String((answer.body.result as { receiptNumber: unknown }).receiptNumber), what).toMatch(/^HSP-[AB]-R\d{6}$/);
@@ -474,11 +601,152 @@ async function checkInvariants(model: Model, real: Real, options: { everyMember?
       approved: m.approved,
     });
   }
+  await checkPatientAccounts(model, real);
+  if (real.isSecondaryChanged || (options.everyMember && state.secondaryOrder.length > 0)) await checkSecondaryReport(model, real);
+  real.isSecondaryChanged = false;
   // The accumulator enquiry of one member after each accepted step (in turn; every member at the end
   // of a sequence), for every year the sequence touched: allowed / used / remaining as the model has them.
   const members = options.everyMember ? state.memberIds.map((_, i) => i) : real.isChanged ? [real.sent.length % state.memberIds.length] : [];
   for (const year of years) for (const member of members) await checkEnquiry(model, real, year, member);
   real.isChanged = false;
+}
+
+/**
+ * Every case's patient account (charged, paid, refunded, secondary) as the model has it; and every
+ * secondary claim: what stands on it (migration 043's view), and its money (051's view). The
+ * database's own sums must agree too: the standing amounts of a case's claims are its account's
+ * `secondary`, at most one side of a claim's balance is above 0, and the payer never holds more
+ * of the scheme's money than it accepted (remitted − refunded ≤ accepted), nor is owed a refund
+ * beyond what reversals made refundable.
+ */
+async function checkPatientAccounts(model: Model, real: Real): Promise<void> {
+  const { state } = model;
+  const hasMoney = state.secondaryOrder.length > 0 || state.caseOrder.some((id) => state.cases[id]!.paid > 0);
+  if (!hasMoney) return;
+  const accounts = await real.server.scratch.db.query<{
+    case_id: string;
+    charged: number;
+    paid: number;
+    refunded: number;
+    secondary: number;
+    standing: number;
+  }>(
+    `SELECT a.case_id, a.charged, a.paid, a.refunded, a.secondary,
+            (SELECT COALESCE(sum(t.standing), 0) FROM secondary_claim_standing t WHERE t.case_id = a.case_id)::bigint AS standing
+       FROM patient_accounts a JOIN cases c ON c.id = a.case_id WHERE c.family_id = $1`,
+    [real.familyId],
+  );
+  const byCase = new Map(accounts.map((a) => [a.case_id, a]));
+  for (const id of state.caseOrder) {
+    const row = byCase.get(id);
+    const { charged, paid, refunded, secondary } = patientAccount(state, state.cases[id]!);
+    expect({ case: id, ...(row ? { charged: row.charged, paid: row.paid, refunded: row.refunded, secondary: row.secondary } : {}) }).toEqual({
+      case: id,
+      ...(row || charged + paid + refunded + secondary > 0 ? { charged, paid, refunded, secondary } : {}),
+    });
+    if (row) expect({ case: id, standing: row.standing }).toEqual({ case: id, standing: row.secondary });
+  }
+  if (state.secondaryOrder.length === 0) return;
+  const claims = await real.server.scratch.db.query<{
+    claim_id: string;
+    is_decided: boolean;
+    open_amount: number;
+    standing: number;
+    accepted: number | null;
+    refund_due: number;
+    owed_total: number;
+    remitted: number;
+    refunded: number;
+    payer_owes: number;
+    refund_owed: number;
+  }>(
+    `SELECT t.claim_id, t.is_decided, t.open_amount, t.standing, d.accepted_amount AS accepted, t.refund_due,
+            b.owed_total, b.remitted, b.refunded, b.payer_owes, b.refund_owed
+       FROM secondary_claim_standing t JOIN secondary_claim_balance b ON b.claim_id = t.claim_id
+       JOIN cases c ON c.id = t.case_id LEFT JOIN secondary_claim_decisions d ON d.claim_id = t.claim_id
+      WHERE c.family_id = $1`,
+    [real.familyId],
+  );
+  expect(claims.length).toBe(state.secondaryOrder.length);
+  for (const row of claims) {
+    expect(Math.min(row.payer_owes, row.refund_owed), `claim ${row.claim_id}`).toBe(0);
+    if (row.accepted !== null) expect(row.remitted - row.refunded, `claim ${row.claim_id}`).toBeLessThanOrEqual(row.accepted);
+    expect(row.refund_owed, `claim ${row.claim_id}`).toBeLessThanOrEqual(row.refund_due);
+    const claim = state.secondaryClaims[row.claim_id]!;
+    const balance = secondaryBalanceOf(claim);
+    expect({
+      claim: row.claim_id,
+      isDecided: row.is_decided,
+      open: row.open_amount,
+      standing: row.standing,
+      accepted: row.accepted,
+      refundDue: row.refund_due,
+      owedTotal: row.owed_total,
+      remitted: row.remitted,
+      refunded: row.refunded,
+      payerOwes: row.payer_owes,
+      refundOwed: row.refund_owed,
+    }).toEqual({
+      claim: claim.id,
+      isDecided: claim.decision !== null,
+      open: openAmountOf(claim),
+      standing: standingOfClaim(claim),
+      accepted: claim.decision?.accepted ?? null,
+      refundDue: claim.refundDue,
+      ...balance,
+    });
+  }
+}
+
+/** The payer side's report (`GET /reports/secondary-claims`), this family's claims: every one with state=all, the unsettled ones by default. */
+async function checkSecondaryReport(model: Model, real: Real): Promise<void> {
+  const { state } = model;
+  const token = await tokenOf(real, 'aco');
+  for (const which of ['all', 'open'] as const) {
+    const answer = await real.server.get(token, `/reports/secondary-claims${which === 'all' ? '?state=all' : ''}`);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const items = (
+      answer.body.items as {
+        claimId: string;
+        caseId: string;
+        payer: string;
+        status: string;
+        amount: number;
+        acceptedAmount: number | null;
+        balance: unknown;
+        movements: unknown[];
+      }[]
+    )
+      .filter((item) => state.secondaryClaims[item.claimId] !== undefined)
+      .map(({ claimId, caseId, payer, status, amount, acceptedAmount, balance, movements }) => ({
+        claimId,
+        caseId,
+        payer,
+        status,
+        amount,
+        acceptedAmount,
+        balance,
+        movements: movements.length,
+      }));
+    const expected = state.secondaryOrder
+      .map((id) => state.secondaryClaims[id]!)
+      .filter((claim) => {
+        const balance = secondaryBalanceOf(claim);
+        return which === 'all' || (claim.decision === null && openAmountOf(claim) > 0) || balance.payerOwes > 0 || balance.refundOwed > 0;
+      })
+      .map((claim) => ({
+        claimId: claim.id,
+        caseId: claim.caseId,
+        payer: claim.payer,
+        status: secondaryStatusOf(claim),
+        amount: openAmountOf(claim),
+        acceptedAmount: claim.decision?.accepted ?? null,
+        balance: secondaryBalanceOf(claim),
+        movements: claim.movements,
+      }));
+    const byId = (a: { claimId: string }, b: { claimId: string }) => (a.claimId < b.claimId ? -1 : 1);
+    expect({ which, items: items.sort(byId) }).toEqual({ which, items: expected.sort(byId) });
+  }
 }
 
 /** GET /members/:id/accumulators?policyYear=Y against the model: the family's and the member's balances. */
@@ -529,7 +797,22 @@ async function checkEnquiry(model: Model, real: Real, year: number, member: numb
 class Step implements fc.AsyncCommand<Model, Real> {
   constructor(readonly op: Op) {}
   check(model: Readonly<Model>): boolean {
-    return this.op.k !== 'roll-over' || model.state.rollovers < 2;
+    const { state } = model;
+    switch (this.op.k) {
+      case 'roll-over':
+        return state.rollovers < 2;
+      // The payer side's steps run once a secondary claim exists (and rarely before, for the unknown claim's 404).
+      case 'decide-secondary-claim':
+      case 'record-secondary-remittance':
+        return state.secondaryOrder.length > 0 || this.op.any;
+      case 'reverse-secondary':
+      case 'advance-secondary':
+        return state.secondaryOrder.length > 0;
+      case 'book+send':
+        return state.caseOrder.some((id) => state.cases[id]!.status === 'admitted' && state.cases[id]!.preauth !== null);
+      default:
+        return true;
+    }
   }
   async run(model: Model, real: Real): Promise<void> {
     const op = this.op;
@@ -581,6 +864,29 @@ class Step implements fc.AsyncCommand<Model, Real> {
       const admitted = await step(model, real, admit);
       const preauth = requestFor(model.state, { k: 'request-preauth', c: model.state.caseOrder.length - 1, other: false, pkg: op.pkg, badEstimate: false });
       if (admitted.status === 200) await step(model, real, preauth);
+    } else if (op.k === 'advance-secondary') {
+      // The payer side's ordinary next steps on one claim (decide, then money), which the server must accept.
+      const claimId = pick(model.state.secondaryOrder, op.s);
+      for (let time = 0; time < op.times; time += 1) {
+        const move = claimId ? nextSecondaryStep(model.state, claimId, op.choice + time) : undefined;
+        if (!move) break;
+        const sent = await step(model, real, move, { note: 'advance: ' });
+        expect(sent.status, describeRequest(move)).toBe(200);
+      }
+    } else if (op.k === 'book+send') {
+      // The secondary payer's way in, as one step: a ₹9,000 booking on an admitted case with a
+      // pre-auth (more than its hold on the cashless cover; cost shared on the top-up), then part of
+      // what the patient owes sent to a secondary payer.
+      const open = model.state.caseOrder.filter((id) => model.state.cases[id]!.status === 'admitted' && model.state.cases[id]!.preauth !== null);
+      const caseId = pick(open, op.c);
+      if (!caseId) {
+        real.log.push('book+send: no admitted case with a pre-auth');
+      } else {
+        const c = model.state.caseOrder.indexOf(caseId);
+        const booked = await step(model, real, requestFor(model.state, { k: 'add-booking', c, other: false, amount: rupees(9_000) }));
+        if (booked.status === 200)
+          await step(model, real, requestFor(model.state, { k: 'send-secondary', c, any: true, other: false, part: op.part, payer: op.payer }));
+      }
     } else if (op.k === 'pharmacy-claim' && op.again) {
       // The pharmacy's retry: the same claim id and body answer the first answer, byte for byte, and charge nothing twice.
       const request = requestFor(model.state, op);
@@ -641,10 +947,59 @@ const ops: fc.Arbitrary<Step>[] = [
   fc.record({ k: fc.constant('process-claim' as const), cl: fc.nat(5), pattern: fc.nat(80), wrong: rarely(10) }),
   fc.record({ k: fc.constant('verify-claim' as const), cl: fc.nat(5), pattern: fc.nat(80) }),
   fc.record({ k: fc.constant('approve-payment' as const), cls: fc.array(fc.nat(5), { minLength: 1, maxLength: 2 }) }),
-  // The patient's account: one slot for both, so the walks keep reaching the other case states.
+  // The patient's account: cash, a refund, or part of what is owed sent to a secondary payer
+  // (issue 14), one slot for the three, so the walks keep reaching the other case states.
   fc.oneof(
     { arbitrary: fc.record({ k: fc.constant('take-payment' as const), c, other: rarely(8), part: fc.nat(3) }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant('refund-payment' as const), c, part: fc.nat(3) }), weight: 1 },
+    {
+      arbitrary: fc.record({
+        k: fc.constant('send-secondary' as const),
+        c,
+        any: rarely(5),
+        other: rarely(8),
+        part: fc.nat(3),
+        payer: fc.constantFrom('serious-illness-fund' as const, 'commercial-top-up' as const),
+      }),
+      weight: 3,
+    },
+  ),
+  fc.record({
+    k: fc.constant('book+send' as const),
+    c,
+    part: fc.constantFrom(0, 1, 1, 3),
+    payer: fc.constantFrom('serious-illness-fund' as const, 'commercial-top-up' as const),
+  }),
+  // The secondary payer's side, recorded by ACO: its decision and money either way; and reversals where claims stand.
+  fc.oneof(
+    {
+      arbitrary: fc.record({
+        k: fc.constant('decide-secondary-claim' as const),
+        s: fc.nat(3),
+        any: rarely(4),
+        wrong: rarely(10),
+        bad: rarely(10),
+        decision: fc.constantFrom('accept' as const, 'partial' as const, 'partial' as const, 'reject' as const),
+        part: fc.nat(3),
+      }),
+      weight: 3,
+    },
+    {
+      arbitrary: fc.record({
+        k: fc.constant('record-secondary-remittance' as const),
+        s: fc.nat(3),
+        any: rarely(5),
+        movement: fc.constantFrom('remittance' as const, 'remittance' as const, 'refund' as const),
+        part: fc.nat(3),
+        late: rarely(10),
+      }),
+      weight: 3,
+    },
+    { arbitrary: fc.record({ k: fc.constant('reverse-secondary' as const), s: fc.nat(3), cancel: rarely(3) }), weight: 2 },
+    {
+      arbitrary: fc.record({ k: fc.constant('advance-secondary' as const), s: fc.nat(3), choice: fc.nat(5), times: fc.integer({ min: 1, max: 3 }) }),
+      weight: 3,
+    },
   ),
   // The pharmacy (issue 14): claims for any member of the family, and reversals of its earlier claims.
   fc.oneof(
@@ -663,7 +1018,7 @@ const ops: fc.Arbitrary<Step>[] = [
 ].map((arbitrary) => (arbitrary as fc.Arbitrary<Op>).map((op) => new Step(op)));
 // Weighted towards the lifecycle's middle; roll-over and the id games are rarer. One weight per
 // arbitrary above, in order (checked below): a missing one shifts every later weight.
-const weights = [1, 6, 1, 5, 2, 2, 2, 7, 2, 2, 2, 3, 1, 3, 3, 3, 2, 2, 3, 8, 1, 2, 1];
+const weights = [1, 6, 1, 5, 2, 2, 2, 7, 2, 2, 2, 3, 1, 3, 3, 3, 2, 4, 5, 8, 3, 8, 1, 2, 1];
 if (weights.length !== ops.length) throw new Error(`api-model: ${ops.length} operations but ${weights.length} weights`);
 // fc.commands picks uniformly among its arbitraries: a weight is that many copies.
 const commands = fc.commands(
@@ -683,6 +1038,8 @@ describeEachBackend('the command API against its reference model (%s)', (backend
   let sentSteps = 0;
   let pharmacyCredential = '';
   const plans = new Map<PlanKind, number>();
+  /** How far the walks took secondary payers (issue 14): claims sent, decided, withdrawn from, refundable, and money moved. */
+  const secondary = { sent: 0, decided: 0, withdrawn: 0, refundDue: 0, remittances: 0, refunds: 0 };
   beforeAll(async () => {
     if (onlyBackend !== undefined && onlyBackend !== backend) return;
     server = await startTestServer(backend, { extraFamilies: 0, clock: () => new Date(clock.now) });
@@ -725,7 +1082,17 @@ describeEachBackend('the command API against its reference model (%s)', (backend
         fc.asyncProperty(sequences, async ({ plan, cmds }) => {
           const { familyId, memberIds, schemeMemberIds } = await newFamily(plan);
           const model: Model = { state: initialState({ now: clock.now, firstYear, memberIds, schemeMemberIds, cover: coverOf(plan), plan }) };
-          const real: Real = { server, tokens, familyId, sent: [], log: [`family on ${plan}`], clock, pharmacyCredential, isChanged: false };
+          const real: Real = {
+            server,
+            tokens,
+            familyId,
+            sent: [],
+            log: [`family on ${plan}`],
+            clock,
+            pharmacyCredential,
+            isChanged: false,
+            isSecondaryChanged: false,
+          };
           plans.set(plan, (plans.get(plan) ?? 0) + 1);
           try {
             await fc.asyncModelRun(() => ({ model, real }), cmds);
@@ -740,6 +1107,14 @@ describeEachBackend('the command API against its reference model (%s)', (backend
             for (const request of found.plan) {
               const sent = await step(model, real, request, { note: 'closing: ' });
               expect(sent.status, describeRequest(request)).toBe(200);
+            }
+            for (const claim of Object.values(model.state.secondaryClaims)) {
+              secondary.sent += 1;
+              if (claim.decision) secondary.decided += 1;
+              if (claim.withdrawn > 0) secondary.withdrawn += 1;
+              if (claim.refundDue > 0) secondary.refundDue += 1;
+              if (claim.remitted > 0) secondary.remittances += 1;
+              if (claim.repaid > 0) secondary.refunds += 1;
             }
             liveSteps += found.plan.length;
             sentSteps += real.log.length;
@@ -760,7 +1135,7 @@ describeEachBackend('the command API against its reference model (%s)', (backend
         { numRuns: runs, seed, verbose: 1 },
       );
       console.info(
-        `api model (${backend}): ${runs} sequences (${JSON.stringify(Object.fromEntries(plans))}), seed ${seed}, ${sentSteps} steps; case states reached ${JSON.stringify(Object.fromEntries(reached))}; ${liveSteps} closing steps replayed`,
+        `api model (${backend}): ${runs} sequences (${JSON.stringify(Object.fromEntries(plans))}), seed ${seed}, ${sentSteps} steps; case states reached ${JSON.stringify(Object.fromEntries(reached))}; ${liveSteps} closing steps replayed; secondary claims ${JSON.stringify(secondary)}`,
       );
       // The walks reached more than the happy path (guards the generators against collapsing).
       expect(reached.size).toBeGreaterThanOrEqual(Math.min(6, runs));
