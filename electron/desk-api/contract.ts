@@ -11,6 +11,7 @@
 
 import type { PatientAccountTotalsValue, PatientBillValue } from '@contract/settlement';
 import type { AccumulatorEnquiryValue } from '@contract/accumulators';
+import type { KpiDashboardValue } from '@contract/kpis';
 import type { IdentityDocumentType } from '@domain/identity-evidence';
 
 export const deskApiVersion = 1;
@@ -495,6 +496,12 @@ export interface DeskApiHandlers {
    * `amount` for an unspecified one). Online from the server; offline from the last confirmed copy.
    */
   'benefits.view': (args: { memberId: string; caseId?: string; packageCode?: string; amount?: number }) => Promise<DeskResult<BenefitsAtDesk>>;
+  /**
+   * This hospital's revenue-cycle KPIs (issue 15), as the server computes them now for the desk's
+   * hospital only, over its default period. Online only: offline `offline-unavailable`, never a
+   * copy shown as current.
+   */
+  'kpis.view': (args: Record<string, never>) => Promise<DeskResult<KpiDashboardValue>>;
   /** What a reset of the local replica would lose (commands not yet sent) and the outbox exports in the data folder. */
   'replica.status': (args: Record<string, never>) => Promise<DeskResult<ReplicaState>>;
   /** Write the commands not yet sent to a file in the data folder (before a reinstall, or for IT). */
@@ -587,6 +594,7 @@ export const deskChannels = [
   'settlement.billPdf',
   'settlement.refund',
   'benefits.view',
+  'kpis.view',
   'replica.status',
   'replica.exportOutbox',
   'replica.reset',

@@ -3,6 +3,7 @@ import { Compile } from 'typebox/compile';
 import { LoginAnswer } from '@contract/reads';
 import { PatientBill, type PatientBillValue } from '@contract/settlement';
 import { DeskBenefits, type DeskBenefitsValue } from '@contract/accumulators';
+import { KpiDashboard, type KpiDashboardValue } from '@contract/kpis';
 import { commandAnswers, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
 import {
   DeskOperatorsAnswer,
@@ -54,6 +55,7 @@ const validators = {
   operators: Compile(DeskOperatorsAnswer),
   patientBill: Compile(PatientBill),
   benefits: Compile(DeskBenefits),
+  kpis: Compile(KpiDashboard),
   operatorKey: Compile(OperatorKeyAnswer),
 };
 
@@ -336,6 +338,20 @@ export class SyncServerClient {
     );
     if (!validators.benefits.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's accumulators are not ones this desk understands." });
+    return answer;
+  }
+
+  /**
+   * This hospital's revenue-cycle KPIs (issue 15) for the server's default period, read by one of
+   * its operators (online only). The server answers for the desk's hospital whatever is asked; the
+   * proof signs the filters sent (none).
+   */
+  async kpis(operatorId: string, proof: RequestProofValue): Promise<KpiDashboardValue> {
+    const query = new URLSearchParams({ operatorId });
+    const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
+    const answer = await this.call('GET', `/sync/kpis?${query.toString()}`, undefined, 'desk', undefined, this.timeoutMs, 'json', headers);
+    if (!validators.kpis.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's hospital figures are not ones this desk understands." });
     return answer;
   }
 

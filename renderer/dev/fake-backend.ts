@@ -52,6 +52,8 @@ import type {
 } from '@desk-api/contract';
 import { allocateBooking, bookingExtension, decideHold, extensionCeiling, formatAmount } from '@domain/money';
 import { paymentInputProblem } from '@domain/payment-input';
+import type { KpiDashboardValue, KpiMeasuresValue } from '@contract/kpis';
+import { agingBuckets } from '@domain/kpis';
 import { balancesOf, estimatePatientPart, type StatedBenefits } from '@domain/patient-estimate';
 import { cashlessPlanYear } from '@domain/plan-design';
 import { checkFaceDescriptor, defaultFaceLivenessThreshold, defaultFaceMatchThreshold, faceSimilarity, isFaceMatch } from '@domain/biometrics';
@@ -843,6 +845,12 @@ export class FakeDeskBackend implements DeskConnection {
           changedFrom,
         } satisfies BenefitsAtDesk);
       }),
+    'kpis.view': () =>
+      this.signedIn(() => {
+        if (!this.isOnline)
+          return refuse('offline-unavailable', "The server cannot be reached: the hospital's figures need a connection. Try again once the desk is online.");
+        return ok(this.hospitalKpis());
+      }),
     'settlement.bill': ({ caseId }) =>
       this.signedIn(() => {
         const fakeCase = this.ownCase(caseId);
@@ -1607,6 +1615,76 @@ export class FakeDeskBackend implements DeskConnection {
   }
 
   // ——— Helpers ———
+
+  /**
+   * What GET /sync/kpis states for this desk's hospital over the default period (the current month
+   * and the 11 before it, in the scheme's time zone): the claims the server accepted from this
+   * hospital, all this month, counted as charges and open receivables; the fake pays and
+   * adjudicates nothing, so every rate over those is "not available".
+   */
+  private hospitalKpis(): KpiDashboardValue {
+    const now = this.now();
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+    const to = today.slice(0, 7);
+    const [year, month] = to.split('-').map(Number) as [number, number];
+    const months = Array.from({ length: 12 }, (_, index) => {
+      const at = new Date(Date.UTC(year, month - 12 + index, 1));
+      return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
+    });
+    const claims = [...this.cases.values()]
+      .filter((fakeCase) => fakeCase.hospitalCode === this.hospital.code && fakeCase.claim?.status === 'submitted')
+      .map((fakeCase) => fakeCase.claim!.amount);
+    const amount = claims.reduce((sum, claim) => sum + claim, 0);
+    const measures = (isThisMonth: boolean, days: number): KpiMeasuresValue => ({
+      days,
+      charges: { claims: isThisMonth ? claims.length : 0, amount: isThisMonth ? amount : 0 },
+      openReceivables: isThisMonth ? amount : 0,
+      daysInAccountsReceivable: isThisMonth && amount > 0 ? days : null,
+      collections: {
+        paidClaims: 0,
+        paidAmount: 0,
+        cohortPaidAmount: 0,
+        cohortContractualAmount: 0,
+        grossCollectionRate: isThisMonth && amount > 0 ? 0 : null,
+        netCollectionRate: isThisMonth && amount > 0 ? 0 : null,
+      },
+      adjudication: {
+        claims: 0,
+        amount: 0,
+        deniedClaims: 0,
+        disallowedAmount: 0,
+        contractualAmount: 0,
+        cleanClaims: 0,
+        reworkedClaims: 0,
+        cleanClaimRate: null,
+        denialRateByCount: null,
+        denialRateByAmount: null,
+        reworkRate: null,
+      },
+      patient: { charged: 0, settled: 0, collectionRate: null },
+    });
+    // A month counts its days, the current one up to today (as the server's).
+    const daysOf = (m: string) => (m === to ? Number(today.slice(8, 10)) : new Date(Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)), 0)).getUTCDate());
+    const periodDays = months.reduce((sum, m) => sum + daysOf(m), 0);
+    return {
+      perspective: 'hospital',
+      filters: { from: months[0]!, to, hospital: this.hospital.code, district: null, specialty: null, package: null },
+      asOf: now.toISOString(),
+      currency: fakeScheme.currency,
+      minorPerUnit: fakeScheme.minorPerUnit,
+      period: measures(true, periodDays),
+      months: months.map((m) => ({ month: m, ...measures(m === to, daysOf(m)) })),
+      aging: {
+        asOfDate: today,
+        buckets: agingBuckets.map((bucket) => (bucket === '0-30' ? { bucket, amount, claims: claims.length } : { bucket, amount: 0, claims: 0 })),
+        total: amount,
+        claims: claims.length,
+        over90Share: amount > 0 ? 0 : null,
+      },
+      denials: { byReason: [], byPackage: [], bySpecialty: [], byHospital: [] },
+      computedAt: now.toISOString(),
+    };
+  }
 
   private signedIn<T>(answer: () => T): T | { readonly ok: false; readonly error: DeskError } {
     if (!this.operator) return refuse('not-signed-in', 'Sign in to continue.');

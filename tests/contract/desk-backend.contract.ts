@@ -534,5 +534,28 @@ export function describeDeskBackendContract(name: string, open: () => Promise<Co
       expect(mother).toMatchObject({ source: 'last-confirmed', computedAt: online.computedAt, estimate: null, isProvisional: false });
       expect(mother.balances.filter((b) => b.memberId !== null).map((b) => b.memberId)).toEqual([s1.mother, s1.mother, s1.mother]);
     });
+
+    it("the hospital's own figures online, counting its claims; offline they need a connection, no old copy", async () => {
+      const before = value<'kpis.view'>(await desk.call('kpis.view', {}));
+      expect(before).toMatchObject({ perspective: 'hospital', filters: { hospital: 'HSP-A', district: null, specialty: null, package: null } });
+      expect(before.months.map((month) => month.month).at(-1)).toBe(before.filters.to);
+      expect(before.months).toHaveLength(12);
+
+      // S1's claim of 6,000, accepted: one more claim charged to the scheme this period.
+      const caseId = await approvedFatherCase();
+      await book(caseId, 6_000);
+      value<'cases.discharge'>(await desk.call('cases.discharge', { caseId }));
+      await desk.sync();
+      value<'cases.submitClaim'>(await desk.call('cases.submitClaim', { caseId, amount: units(6_000) }));
+      await desk.sync();
+      const after = value<'kpis.view'>(await desk.call('kpis.view', {}));
+      expect(after.period.charges).toEqual({ claims: before.period.charges.claims + 1, amount: before.period.charges.amount + units(6_000) });
+      expect(after.computedAt >= before.computedAt).toBe(true);
+
+      await desk.setOnline(false);
+      const offline = await desk.call('kpis.view', {});
+      expect(offline.ok).toBe(false);
+      expect(offline.ok ? null : offline.error).toMatchObject({ code: 'offline-unavailable', message: expect.stringMatching(/need a connection/) });
+    });
   });
 }

@@ -5,6 +5,7 @@ import { caseHandlers } from './cases';
 import type { DeskCore, HandlerModule, SlotTools } from './context';
 import { enrollmentHandlers } from './enrollment';
 import { identityHandlers } from './identity';
+import { kpiHandlers } from './kpis';
 import { preauthHandlers } from './preauth';
 import { registryHandlers } from './registry';
 import { replicaHandlers } from './replica';
@@ -23,6 +24,7 @@ export const handlerModules = {
   bookings: bookingHandlers,
   settlement: settlementHandlers,
   benefits: benefitHandlers,
+  kpis: kpiHandlers,
   system: systemHandlers,
   replica: replicaHandlers,
 } as const;
@@ -51,6 +53,7 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.bookings(desk, tools),
     ...handlerModules.settlement(desk, tools),
     ...handlerModules.benefits(desk, tools),
+    ...handlerModules.kpis(desk, tools),
     ...handlerModules.system(desk, tools),
     ...handlerModules.replica(desk, tools),
   };
