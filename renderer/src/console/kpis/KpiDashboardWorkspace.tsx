@@ -20,6 +20,7 @@ import {
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { formatMoney, type MoneyFormat } from '../../shared/money';
+import { headlineMeasures } from '../../shared/kpi-headlines';
 import { formatTime } from '../../shared/time';
 import { useConsole } from '../app/console-context';
 import { caseHash } from '../app/routes';
@@ -34,7 +35,6 @@ import {
   exportPath,
   filterParams,
   formatCell,
-  formatRate,
   monthsBefore,
   monthlyReportPath,
   monthLabel,
@@ -226,7 +226,6 @@ function Figures({
   const trend = trendSeries(answer.months, money.minorPerUnit, locale);
   const aging = agingBars(answer.aging, money.minorPerUnit);
   const pareto = paretoBars(answer.denials, money.minorPerUnit);
-  const { period } = answer;
   const scope = [answer.filters.hospital, answer.filters.district, answer.filters.specialty, answer.filters.package]
     .filter((part) => part !== null)
     .join(' · ');
@@ -239,39 +238,9 @@ function Figures({
       </p>
       <MonthlyReportButton filters={filters} month={answer.filters.to} locale={locale} hospital={answer.filters.hospital} />
       <dl className="kpi-tiles">
-        <Tile term="Charges" value={formatMoney(period.charges.amount, money)} note={`${period.charges.claims} claims`} />
-        <Tile term="Open receivables" value={formatMoney(period.openReceivables, money)} note={`${answer.aging.claims} claims`} />
-        <Tile
-          term="Days in A/R"
-          value={
-            period.daysInAccountsReceivable === null
-              ? 'not available'
-              : new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(period.daysInAccountsReceivable)
-          }
-          note="over the period"
-        />
-        <Tile
-          term="Over 90 days"
-          value={formatRate(answer.aging.over90Share, locale)}
-          note="of open receivables"
-          tone={(answer.aging.over90Share ?? 0) > 0.25 ? 'bad' : undefined}
-        />
-        <Tile
-          term="Gross collection"
-          value={formatRate(period.collections.grossCollectionRate, locale)}
-          note={`net ${formatRate(period.collections.netCollectionRate, locale)}`}
-        />
-        <Tile term="Clean-claim rate" value={formatRate(period.adjudication.cleanClaimRate, locale)} note={`${period.adjudication.claims} adjudicated`} />
-        <Tile
-          term="Denial rate"
-          value={formatRate(period.adjudication.denialRateByCount, locale)}
-          note={`${formatRate(period.adjudication.denialRateByAmount, locale)} by amount`}
-        />
-        <Tile
-          term="Patient collection"
-          value={formatRate(period.patient.collectionRate, locale)}
-          note={period.patient.collectionRate === null ? 'no patient charges in the period' : `of ${formatMoney(period.patient.charged, money)} charged`}
-        />
+        {headlineMeasures(answer, money).map((measure) => (
+          <Tile key={measure.term} term={measure.term} value={measure.value} note={measure.note} tone={measure.isAlarming ? 'bad' : undefined} />
+        ))}
       </dl>
       <div className="kpi-grid">
         <ChartCard

@@ -24,6 +24,7 @@ import {
 } from '@domain/kpi-tables';
 import type { DrillSet } from '@contract/kpis';
 import { formatMoney, type MoneyFormat } from '../../shared/money';
+import { formatRate } from '../../shared/kpi-headlines';
 
 /** The filters as the form holds them: '' is "all" (and the server's default period). */
 export interface KpiFilterState {
@@ -332,11 +333,7 @@ export function turnaroundBars(report: KpiTurnaroundFigures): TurnaroundBar[] {
     }));
 }
 
-/** A rate as a person reads it: "12.5 %", or "not available" where it has no denominator (never 0). */
-export function formatRate(rate: number | null, locale: string): string {
-  if (rate === null) return 'not available';
-  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(rate);
-}
+export { formatRate };
 
 /** One table cell as the screen shows it; the CSV and XLSX carry the raw value in the same column. */
 export function formatCell(cell: KpiCell, kind: KpiColumnKind, money: MoneyFormat): string {
