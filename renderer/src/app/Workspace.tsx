@@ -6,6 +6,7 @@ import type { DeskConnection } from '../desk-client/desk-link';
 import { AdmissionScreen } from '../features/admission/AdmissionScreen';
 import { CaseScreen } from '../features/case/CaseScreen';
 import { CaseListScreen } from '../features/cases/CaseListScreen';
+import { HospitalFiguresScreen } from '../features/kpis/HospitalFiguresScreen';
 import { FamilyScreen } from '../features/family/FamilyScreen';
 import { FindScreen } from '../features/find/FindScreen';
 import { HelpDialog } from '../features/help/HelpDialog';
@@ -161,6 +162,11 @@ function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; rea
               Cases <kbd>Alt+C</kbd>
             </a>
           </li>
+          <li>
+            <a href={routeToHash({ screen: 'figures' })} aria-current={route.screen === 'figures' ? 'page' : undefined}>
+              Our hospital's figures (online)
+            </a>
+          </li>
           {hasPayerRole(session.roles) && canOfferPayerWorkspaces() ? (
             <li>
               <PayerWorkspacesLink>Payer workspaces (online)</PayerWorkspacesLink>
@@ -218,5 +224,7 @@ function CurrentScreen({ route }: { readonly route: Route }) {
       return <CaseScreen key={key} caseId={route.caseId} />;
     case 'cases':
       return <CaseListScreen key={key} />;
+    case 'figures':
+      return <HospitalFiguresScreen key={key} />;
   }
 }

@@ -7,6 +7,7 @@ describe('routes', () => {
     const routes: Route[] = [
       { screen: 'find' },
       { screen: 'cases' },
+      { screen: 'figures' },
       { screen: 'family', familyId: 'f-1' },
       { screen: 'identify', familyId: 'f-1', memberId: 'm/2' },
       { screen: 'admit', familyId: 'f-1', memberId: 'm-2', method: 'override' },

@@ -10,7 +10,8 @@ export type Route =
   | { readonly screen: 'identify'; readonly familyId: string; readonly memberId: string }
   | { readonly screen: 'admit'; readonly familyId: string; readonly memberId: string; readonly method: IdentityMethod }
   | { readonly screen: 'case'; readonly caseId: string }
-  | { readonly screen: 'cases' };
+  | { readonly screen: 'cases' }
+  | { readonly screen: 'figures' };
 
 const identityMethods: readonly IdentityMethod[] = ['fingerprint', 'face', 'otp', 'override', 'document'];
 
@@ -40,6 +41,8 @@ export function parseRoute(hash: string): Route {
       break;
     case 'cases':
       return { screen: 'cases' };
+    case 'figures':
+      return { screen: 'figures' };
   }
   return { screen: 'find' };
 }
@@ -59,6 +62,8 @@ export function routeToHash(route: Route): string {
       return path('case', route.caseId);
     case 'cases':
       return path('cases');
+    case 'figures':
+      return path('figures');
   }
 }
 
@@ -77,5 +82,7 @@ export function routeTitle(route: Route): string {
       return 'Case';
     case 'cases':
       return 'Cases at this desk';
+    case 'figures':
+      return "Our hospital's figures";
   }
 }
