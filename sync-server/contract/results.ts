@@ -432,6 +432,7 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'booking-closed': Type.Object({ status: Type.String() }, closed),
   'claim-amount-mismatch': Type.Object({ claimed: Minor, bookingSum: Minor, difference: Type.Integer({ description: 'claimed − bookingSum' }) }, closed),
   'claim-already-submitted': null,
+  'claim-nothing-covered': Type.Object({ bookingSum: Minor }, closed),
   'claim-not-discharged': null,
   'claim-state-invalid': Type.Object({ status: Type.String() }, closed),
   'claim-lines-mismatch': Type.Object({ missing: Type.Array(Id), unknown: Type.Array(Id) }, closed),

@@ -25,6 +25,7 @@ export type RejectionCode =
   | 'booking-closed'
   | 'claim-amount-mismatch'
   | 'claim-already-submitted'
+  | 'claim-nothing-covered'
   | 'claim-not-discharged'
   | 'claim-state-invalid'
   | 'claim-lines-mismatch'

@@ -125,6 +125,44 @@ describeEachBackend('refusals and HA paths with no other test (%s)', (backend) =
     );
   });
 
+  it('claim-nothing-covered: a case whose hold is 0 (the cover used up) has no claim to submit, not a claim of 0', async () => {
+    // The demo scheme grants partial holds: a family with no cover left gets a hold of 0, and every
+    // booking is the patient's (issue 15: such claims showed as open claims of 0 in the receivables).
+    const memberId = others.at(-1)!;
+    await server.scratch.db.query(
+      `INSERT INTO family_years (family_id, policy_year, cover)
+       SELECT m.family_id, s.policy_year, 0 FROM members m, schemes s WHERE m.id = $1 AND s.is_current
+       ON CONFLICT (family_id, policy_year) DO UPDATE SET cover = family_years.committed`,
+      [memberId],
+    );
+    const caseId = await admitted(deskA, memberId);
+    const [hold] = await server.scratch.db.query<{ amount: number }>('SELECT amount FROM holds WHERE case_id = $1', [caseId]);
+    expect(hold?.amount).toBe(0);
+    resultOf(
+      await server.command(deskA, 'add-booking', {
+        bookingId: randomUUID(),
+        caseId,
+        itemCode: 'WARD',
+        description: 'Ward',
+        quantity: 1,
+        unitPrice: units(700),
+      }),
+    );
+    const discharged = resultOf(await server.command(deskA, 'discharge', { caseId }));
+    // Nothing to claim, so the hold (of 0) ends at the discharge: no hold is left open for ever.
+    expect(discharged).toMatchObject({ nextStep: 'none', holdStatus: 'released', released: 0 });
+    expect(discharged.summary).toMatch(/none of it covered/);
+    const answer = await refusedWritingNothing(
+      () => server.command(deskA, 'submit-claim', { claimId: randomUUID(), caseId, amount: units(700) }),
+      409,
+      'claim-nothing-covered',
+    );
+    expect(answer.body.message).toMatch(/patient pays it/);
+    expect(answer.body.details).toEqual({ bookingSum: units(700) });
+    const [claims] = await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM claims WHERE case_id = $1', [caseId]);
+    expect(claims?.count).toBe(0);
+  });
+
   it('booking-closed: a booking cannot be voided once its claim is submitted', async () => {
     const { bookingId } = await claimed(deskA, others[3]!, units(1500));
     const answer = await server.command(deskA, 'void-booking', { bookingId, reason: 'entered twice' });

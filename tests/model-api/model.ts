@@ -860,8 +860,10 @@ function applyCommand(state: ModelState, request: Request): Expected {
       found.status = 'discharged';
       for (const e of Object.values(state.enhancements)) if (e.caseId === found.id && e.status === 'pending') e.status = 'cancelled';
       let released = 0;
-      if (sum === 0) {
-        if (isUndecided) found.preauth!.status = 'cancelled';
+      const covered = activeBookings(state, found).reduce((s, b) => s + b.covered, 0);
+      const isNothingCovered = sum > 0 && covered === 0 && found.preauth?.status === 'approved' && found.hold?.status === 'active';
+      if (sum === 0 || isNothingCovered) {
+        if (sum === 0 && isUndecided) found.preauth!.status = 'cancelled';
         if (found.hold?.status === 'active') {
           released = found.hold.amount;
           release(state, found.year, released);
@@ -907,8 +909,9 @@ function applyCommand(state: ModelState, request: Request): Expected {
       if (found.claimId || state.claims[String(body.claimId)]) return rejected('claim-already-submitted');
       if (found.status !== 'discharged') return rejected('claim-not-discharged');
       if (found.preauth?.status !== 'approved') return rejected('preauth-not-approved');
-      if (found.hold?.status !== 'active') return rejected('claim-state-invalid');
       const payer = lines.reduce((s, b) => s + b.covered, 0);
+      if (payer === 0) return rejected('claim-nothing-covered');
+      if (found.hold?.status !== 'active') return rejected('claim-state-invalid');
       const patient = lines.reduce((s, b) => s + b.shortfall + b.costShare, 0);
       const unused = found.hold.amount - payer;
       release(state, found.year, unused);

@@ -185,11 +185,12 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
   requireAdmitted(caseRow);
   const hold = await lockHold(context.sql, caseRow.id);
   const preauth = await lockPreauth(context.sql, caseRow.id);
-  const [sum] = await context.sql.query<{ total: number }>(
-    "SELECT COALESCE(sum(amount), 0)::bigint AS total FROM bookings WHERE case_id = $1 AND status = 'active'",
+  const [sum] = await context.sql.query<{ total: number; covered: number }>(
+    "SELECT COALESCE(sum(amount), 0)::bigint AS total, COALESCE(sum(covered_amount), 0)::bigint AS covered FROM bookings WHERE case_id = $1 AND status = 'active'",
     [caseRow.id],
   );
   const bookingSum = sum?.total ?? 0;
+  const coveredSum = sum?.covered ?? 0;
   const isUndecided = preauth !== null && undecidedPreauth.has(preauth.status);
   if (bookingSum > 0 && isUndecided) {
     throw reject(
@@ -201,8 +202,11 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
   await context.sql.query("UPDATE cases SET status = 'discharged', discharged_at = now() WHERE id = $1", [caseRow.id]);
   await context.sql.query("UPDATE enhancements SET status = 'cancelled' WHERE case_id = $1 AND status = 'pending'", [caseRow.id]);
   let released = 0;
-  if (bookingSum === 0) {
-    if (isUndecided) await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE id = $1", [preauth.id]);
+  // Booked but none of it covered (a hold of 0: the family's cover was used up): nothing to claim
+  // (submit-claim refuses a claim of 0), so the hold ends here, as with nothing booked.
+  const isNothingCovered = bookingSum > 0 && coveredSum === 0 && preauth?.status === 'approved' && hold?.status === 'active';
+  if (bookingSum === 0 || isNothingCovered) {
+    if (bookingSum === 0 && isUndecided) await context.sql.query("UPDATE preauths SET status = 'cancelled' WHERE id = $1", [preauth.id]);
     if (hold && hold.status === 'active') {
       released = hold.amount;
       await context.sql.query("UPDATE holds SET consumed = 0, amount = 0, status = 'released', updated_at = now() WHERE id = $1", [hold.id]);
@@ -214,7 +218,7 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
           caseId: caseRow.id,
           component: 'hold',
           delta: -released,
-          reason: 'discharged-nothing-booked',
+          reason: bookingSum === 0 ? 'discharged-nothing-booked' : 'discharged-nothing-covered',
           commandId: context.commandId,
         });
       }
@@ -222,15 +226,17 @@ export async function discharge(context: CommandContext, body: CommandBody<'disc
   }
   // releaseCover touches the family row itself; otherwise touch it so its replicated summary moves.
   if (released === 0) await context.sql.defer('UPDATE families SET updated_at = now() WHERE id = $1', [caseRow.family_id]);
-  const holdStatus = hold === null ? null : bookingSum === 0 ? 'released' : hold.status;
-  const isClaimable = bookingSum > 0 && preauth?.status === 'approved' && hold?.status === 'active';
+  const holdStatus = hold === null ? null : bookingSum === 0 || isNothingCovered ? 'released' : hold.status;
+  const isClaimable = bookingSum > 0 && !isNothingCovered && preauth?.status === 'approved' && hold?.status === 'active';
   const summary = isClaimable
     ? `Discharged with ${formatMoney(context, bookingSum)} booked: submit the claim for exactly that amount.`
-    : bookingSum > 0
-      ? `Discharged with ${formatMoney(context, bookingSum)} booked against a pre-authorization that is ${preauth?.status ?? 'missing'}: the patient pays it, and there is nothing to claim.`
-      : released > 0
-        ? `Discharged with nothing booked: the ${formatMoney(context, released)} hold went back to the family's cover, and there is nothing to claim.`
-        : 'Discharged with nothing booked and nothing held: there is nothing to claim.';
+    : isNothingCovered
+      ? `Discharged with ${formatMoney(context, bookingSum)} booked and none of it covered (the family's cover held nothing for this case): the patient pays it, and there is nothing to claim.`
+      : bookingSum > 0
+        ? `Discharged with ${formatMoney(context, bookingSum)} booked against a pre-authorization that is ${preauth?.status ?? 'missing'}: the patient pays it, and there is nothing to claim.`
+        : released > 0
+          ? `Discharged with nothing booked: the ${formatMoney(context, released)} hold went back to the family's cover, and there is nothing to claim.`
+          : 'Discharged with nothing booked and nothing held: there is nothing to claim.';
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId,
     action: 'case-discharged',

@@ -39,6 +39,16 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
   const preauth = await lockPreauth(context.sql, caseRow.id);
   if (!preauth || preauth.status !== 'approved')
     throw reject('preauth-not-approved', `The pre-authorization is ${preauth?.status ?? 'not requested'}; a claim needs an approved pre-authorization.`);
+  // A claim asks the scheme for its covered part. With none (a partial hold of 0: the family's cover
+  // was used up, so every booking is the patient's) there is nothing to claim: a claim of 0 would
+  // sit in the receivables as an open claim of 0 until CPD "denied" it, and count as a denial. The
+  // discharge released such a hold, so this comes before the hold's check: the reason, not the symptom.
+  if ((sums?.covered ?? 0) === 0)
+    throw reject(
+      'claim-nothing-covered',
+      `Nothing of the ${formatMoney(context, bookingSum)} booked is covered by the scheme (the family's cover held nothing for this case): the patient pays it, and there is no claim to submit.`,
+      { bookingSum },
+    );
   const hold = await lockHold(context.sql, caseRow.id);
   if (!hold || hold.status !== 'active') throw reject('claim-state-invalid', 'The case has no active hold to claim against.');
 
