@@ -117,6 +117,23 @@ describe.each(availableBackends)('demo:history on %s', (backend) => {
     expect(months.reduce((sum, m) => sum + m.submitted, 0)).toBe(claims!.count);
   });
 
+  it('claims only what the scheme covers, and gives back what patients paid for lines CPD denied (issue 15)', async () => {
+    // No claim of 0 (a hold of 0 leaves the bill to the patient: submit-claim refuses it, and the
+    // history does not ask), and no credit left on a patient account hours after the claim's
+    // verification took a denied line's charge off it: a kept credit counted as collected.
+    const [zero] = await first.db.query<{ count: number }>('SELECT count(*)::int AS count FROM claims WHERE payer_amount = 0');
+    expect(zero!.count).toBe(0);
+    const credits = await first.db.query<{ case_id: string; charged: number; settled: number }>(
+      `SELECT a.case_id, a.charged, (a.paid - a.refunded + a.secondary)::bigint AS settled
+         FROM patient_accounts a JOIN claims c ON c.case_id = a.case_id
+        WHERE a.paid - a.refunded + a.secondary > a.charged AND c.verified_at < $1::timestamptz - interval '3 hours'`,
+      [week.end],
+    );
+    expect(credits).toEqual([]);
+    const [refunds] = await first.db.query<{ count: number }>("SELECT count(*)::int AS count FROM patient_payments WHERE direction = 'refund'");
+    expect(refunds!.count).toBe(summary.answers['refund-payment 200'] ?? 0);
+  });
+
   it('keeps the turnaround clocks as the trail defines them after moving its stamps onto the clock (migration 049)', async () => {
     const kept = await first.db.query<{ clock: string }>(`SELECT (${turnaroundClockColumns})::text AS clock FROM turnaround_clocks ORDER BY 1`);
     const defined = await first.db.query<{ clock: string }>(`SELECT (${turnaroundClockColumns})::text AS clock FROM stage_clocks ORDER BY 1`);

@@ -708,8 +708,11 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
 
   const discharge = (plan: CasePlan, bookings: { id: string; amount: number }[], onDischarged: () => void) => async () => {
     onDischarged();
-    if (!expectOk(await send(plan.hospital.medco, 'discharge', { caseId: plan.caseId }, plan.caseId), 'discharge')) return;
+    const discharged = expectOk(await send(plan.hospital.medco, 'discharge', { caseId: plan.caseId }, plan.caseId), 'discharge');
+    if (!discharged) return;
     caseEvent(plan, at(simNow + 30 * minuteMs), settlePatient(plan), `receipts:${plan.hospital.id}`);
+    // A family whose cover was used up got a hold of 0: the patient pays the whole bill, no claim.
+    if (discharged.nextStep !== 'submit-claim') return;
     caseEvent(plan, at(simNow + logNormal(plan.random, 20 * hourMs, 1)), async () => {
       const claimId = historyUuid(options.seed, 'claim', plan.index);
       const amount = bookings.reduce((sum, b) => sum + b.amount, 0);
@@ -762,12 +765,47 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     const principal = name === 'process-claim' ? payers.cex : payers.cpd;
     const result = expectOk(await send(principal, name, { claimId, lines: decisions }, claimId), name);
     if (!result) return;
-    if (name === 'process-claim') caseEvent(plan, at(simNow + logNormal(plan.random, 1.5 * dayMs, 0.7)), adjudicate(plan, claimId, 'verify-claim'));
-    else if (result.status === 'approved') {
+    if (name === 'process-claim') {
+      caseEvent(plan, at(simNow + logNormal(plan.random, 1.5 * dayMs, 0.7)), adjudicate(plan, claimId, 'verify-claim'));
+      return;
+    }
+    if (result.status === 'approved') {
       const waiting = payable.get(plan.hospital.id) ?? new Map<string, number>();
       waiting.set(claimId, plan.index);
       payable.set(plan.hospital.id, waiting);
     }
+    // A denied line takes its charge off the patient's account (money/claim-adjustment.ts): what the
+    // patient paid for it at discharge is now a credit, given back at the desk within hours. Without
+    // this the history kept every such credit, and the patient collection rate passed 100 %.
+    if (plan.adjudication === 'deny-all' || plan.adjudication === 'deny-line')
+      caseEvent(plan, at(simNow + 2 * hourMs), refundCredit(plan), `receipts:${plan.hospital.id}`);
+  };
+
+  const refundCredit = (plan: CasePlan) => async () => {
+    const [account] = await db.query<{ credit: number }>(
+      'SELECT LEAST(paid - refunded, (paid - refunded + secondary) - charged)::bigint AS credit FROM patient_accounts WHERE case_id = $1',
+      [plan.caseId],
+    );
+    const credit = Number(account?.credit ?? 0);
+    if (credit <= 0) return;
+    const refundId = historyUuid(options.seed, 'patient-refund', plan.index);
+    const reference = plan.method === 'card' ? `RF${refundId.slice(0, 6).toUpperCase()}` : plan.method === 'upi' ? `UPI${refundId.slice(0, 10)}` : undefined;
+    expectOk(
+      await send(
+        plan.hospital.medco,
+        'refund-payment',
+        {
+          refundId,
+          caseId: plan.caseId,
+          amount: credit,
+          method: plan.method,
+          ...(reference ? { reference } : {}),
+          reason: 'Claim line denied: its charge is off the bill.',
+        },
+        refundId,
+      ),
+      'refund-payment',
+    );
   };
 
   // The accounts officer pays each hospital's approved claims every Monday and Thursday morning.
