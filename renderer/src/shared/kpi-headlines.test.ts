@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KpiDashboardValue } from '@contract/kpis';
-import { headlineMeasures } from './kpi-headlines';
+import { headlineMeasures, patientCollectionNote } from './kpi-headlines';
 
 const measures = {
   days: 31,
@@ -57,5 +57,17 @@ describe('headline measures', () => {
       ['Denial rate', '33.3%', '11.1% by amount', false],
       ['Patient collection', 'not available', 'no patient charges in the period', false],
     ]);
+  });
+});
+
+describe('the patient collection note', () => {
+  const money = { currency: 'INR', locale: 'en-IN', minorPerUnit: 100 };
+  it('says in words when settled passes charged: credits for denied lines not yet refunded (issue 15)', () => {
+    // 1,22,000 settled of 1,00,000 charged: the 122 % of the generated history, 22,000 of it credit.
+    expect(patientCollectionNote({ charged: 10_000_000, settled: 12_200_000, collectionRate: 1.22 }, money)).toBe(
+      'of ₹1,00,000.00 charged; includes ₹22,000.00 paid for denied lines, not yet refunded',
+    );
+    expect(patientCollectionNote({ charged: 10_000_000, settled: 8_000_000, collectionRate: 0.8 }, money)).toBe('of ₹1,00,000.00 charged');
+    expect(patientCollectionNote({ charged: 0, settled: 0, collectionRate: null }, money)).toBe('no patient charges in the period');
   });
 });

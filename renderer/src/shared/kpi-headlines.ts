@@ -44,10 +44,21 @@ export function headlineMeasures(answer: KpiDashboardValue, money: MoneyFormat):
       formatRate(period.adjudication.denialRateByCount, locale),
       `${formatRate(period.adjudication.denialRateByAmount, locale)} by amount`,
     ),
-    measure(
-      'Patient collection',
-      formatRate(period.patient.collectionRate, locale),
-      period.patient.collectionRate === null ? 'no patient charges in the period' : `of ${formatMoney(period.patient.charged, money)} charged`,
-    ),
+    measure('Patient collection', formatRate(period.patient.collectionRate, locale), patientCollectionNote(period.patient, money)),
   ];
+}
+
+/**
+ * The patient collection note. Settled above charged is not collection beyond 100 %: it is money
+ * patients paid for claim lines CPD later denied (their charge came off the account), held until
+ * the desk refunds it (sync-server/docs/kpis.md, "Patient credits"). Said in words beside the rate.
+ */
+export function patientCollectionNote(
+  patient: { readonly charged: number; readonly settled: number; readonly collectionRate: number | null },
+  money: MoneyFormat,
+): string {
+  if (patient.collectionRate === null) return 'no patient charges in the period';
+  const charged = `of ${formatMoney(patient.charged, money)} charged`;
+  if (patient.settled <= patient.charged) return charged;
+  return `${charged}; includes ${formatMoney(patient.settled - patient.charged, money)} paid for denied lines, not yet refunded`;
 }
