@@ -5,7 +5,7 @@ import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { nextReceiptNumber, readAccount, refundCredit, settleOwed } from '../money/patient-payments';
 import { decideSecondaryClaim, lockAccountOfClaim } from '../money/secondary-claims';
-import { readSecondaryBalance, recordSecondaryMovement } from '../money/secondary-remittances';
+import { readSecondaryBalance, recordSecondaryMovement, type SecondaryBalanceRow } from '../money/secondary-remittances';
 import { caseNotFound } from './case-access';
 import { formatMoney, type CommandContext, type CommandResult } from './context';
 
@@ -312,18 +312,13 @@ t.open_amount AS amount, d.decision, d.accepted_amount, d.rejected_amount
 /** The scheme's calendar day of an instant, YYYY-MM-DD. */
 const schemeDay = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 
-interface RemittanceClaimRow {
+interface RemittanceClaimRow extends SecondaryBalanceRow {
   id: string;
   case_id: string;
   hospital_id: string;
   payer: 'serious-illness-fund' | 'commercial-top-up';
   is_decided: boolean;
   submitted_at: Date;
-  owed_total: number;
-  remitted: number;
-  refunded: number;
-  payer_owes: number;
-  refund_owed: number;
 }
 
 /**

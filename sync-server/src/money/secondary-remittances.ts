@@ -19,7 +19,8 @@ export interface SecondaryMoneyMovement {
   readonly commandId: string;
 }
 
-interface BalanceRow {
+/** A row of migration 051's `secondary_claim_balance`, as selected by the reads and the command. */
+export interface SecondaryBalanceRow {
   owed_total: number;
   remitted: number;
   refunded: number;
@@ -27,7 +28,7 @@ interface BalanceRow {
   refund_owed: number;
 }
 
-export const balanceOf = (row: BalanceRow): SecondaryClaimBalanceValue => ({
+export const balanceOf = (row: SecondaryBalanceRow): SecondaryClaimBalanceValue => ({
   owedTotal: row.owed_total,
   remitted: row.remitted,
   refunded: row.refunded,
@@ -50,8 +51,9 @@ export async function recordSecondaryMovement(sql: Sql, m: SecondaryMoneyMovemen
 }
 
 export async function readSecondaryBalance(sql: Sql, claimId: string): Promise<SecondaryClaimBalanceValue | null> {
-  const [row] = await sql.query<BalanceRow>('SELECT owed_total, remitted, refunded, payer_owes, refund_owed FROM secondary_claim_balance WHERE claim_id = $1', [
-    claimId,
-  ]);
+  const [row] = await sql.query<SecondaryBalanceRow>(
+    'SELECT owed_total, remitted, refunded, payer_owes, refund_owed FROM secondary_claim_balance WHERE claim_id = $1',
+    [claimId],
+  );
   return row ? balanceOf(row) : null;
 }

@@ -5,7 +5,7 @@ import { fail } from '@domain/outcomes';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
 import { accountTotals } from '../money/patient-payments';
-import { balanceOf } from '../money/secondary-remittances';
+import { balanceOf, type SecondaryBalanceRow } from '../money/secondary-remittances';
 
 /**
  * The settlement reads (issue 14): a case's patient bill, an operator's cash drawer for a shift,
@@ -306,22 +306,19 @@ export async function patientReceivables(db: Database, principal: Principal, asO
  */
 export async function secondaryClaimsReport(db: Database, state: 'open' | 'all'): Promise<SecondaryClaimsReportValue> {
   return snapshot(db, async (sql) => {
-    const rows = await sql.query<{
-      id: string;
-      case_id: string;
-      hospital_code: string;
-      payer: 'serious-illness-fund' | 'commercial-top-up';
-      member_reference: string;
-      status: 'submitted' | 'accepted' | 'partial' | 'rejected' | 'withdrawn';
-      amount: number;
-      accepted_amount: number | null;
-      submitted_at: Date;
-      owed_total: number;
-      remitted: number;
-      refunded: number;
-      payer_owes: number;
-      refund_owed: number;
-    }>(
+    const rows = await sql.query<
+      SecondaryBalanceRow & {
+        id: string;
+        case_id: string;
+        hospital_code: string;
+        payer: 'serious-illness-fund' | 'commercial-top-up';
+        member_reference: string;
+        status: 'submitted' | 'accepted' | 'partial' | 'rejected' | 'withdrawn';
+        amount: number;
+        accepted_amount: number | null;
+        submitted_at: Date;
+      }
+    >(
       `SELECT s.id, s.case_id, h.code AS hospital_code, s.payer, s.member_reference,
               CASE WHEN NOT t.is_decided AND t.open_amount = 0 THEN 'withdrawn' ELSE COALESCE(d.decision, s.status) END AS status,
               t.open_amount AS amount, d.accepted_amount, s.submitted_at,
