@@ -73,21 +73,33 @@ describe('payer console: revenue-cycle dashboard', () => {
     await page.screenshot({ path: join(consoleOutput, 'kpi-dashboard-full.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
 
-    // A filter drives the server's query: hospital A only.
-    const filtered = page.waitForResponse((response) => response.url().includes('/reports/kpis?') && response.url().includes('hospital=HSP-A'));
-    await page.getByLabel('Hospital', { exact: true }).selectOption('HSP-A');
+    // The first hospital with claims still open in the slice (which one depends on the generated
+    // history: a change to the generator moves them), read from the server as any client would.
+    const ha = await server.login('ha');
+    const options = (await server.get(ha, '/reports/kpis/filters')).body as unknown as { hospitals: { code: string }[] };
+    let hospital = '';
+    let found: KpiDashboardValue | null = null;
+    for (const { code } of options.hospitals) {
+      const answer = (await server.get(ha, `/reports/kpis?hospital=${code}`)).body as unknown as KpiDashboardValue;
+      if (!answer.aging.buckets.some((b) => b.claims > 0)) continue;
+      [hospital, found] = [code, answer];
+      break;
+    }
+    expect(found, 'the slice leaves claims open at some hospital').not.toBeNull();
+    const figures = found!;
+    const bucket = figures.aging.buckets.find((b) => b.claims > 0)!;
+
+    // A filter drives the server's query: that hospital only.
+    const filtered = page.waitForResponse((response) => response.url().includes('/reports/kpis?') && response.url().includes(`hospital=${hospital}`));
+    await page.getByLabel('Hospital', { exact: true }).selectOption(hospital);
     expect((await filtered).status()).toBe(200);
     await page
-      .locator('.kpi-scope', { hasText: 'HSP-A' })
+      .locator('.kpi-scope', { hasText: hospital })
       .waitFor()
       .catch(async (error: unknown) => {
         await page.screenshot({ path: join(consoleOutput, 'kpi-filter-failure.png'), fullPage: true });
         throw new Error(`${String(error)}; page errors: ${pageErrors.join(' | ')}`);
       });
-    const ha = await server.login('ha');
-    const figures = (await server.get(ha, '/reports/kpis?hospital=HSP-A')).body as unknown as KpiDashboardValue;
-    const bucket = figures.aging.buckets.find((b) => b.claims > 0)!;
-    expect(bucket, 'the slice leaves claims open at hospital A').toBeDefined();
 
     // Keyboard: from the aging card's XLSX button, Tab reaches the bars; Enter on the bucket opens its claims.
     const aging = page.getByRole('region', { name: 'A/R aging' });
@@ -110,7 +122,7 @@ describe('payer console: revenue-cycle dashboard', () => {
       .waitFor();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('kpi-drill-heading');
     expect(await drill.locator('tbody tr').count()).toBe(Math.min(bucket.claims, 25));
-    expect(await drill.locator('tbody tr').first().locator('td').first().textContent()).toBe('HSP-A');
+    expect(await drill.locator('tbody tr').first().locator('td').first().textContent()).toBe(hospital);
     await page.screenshot({ path: join(consoleOutput, 'kpi-drill-down.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -118,7 +130,7 @@ describe('payer console: revenue-cycle dashboard', () => {
     const csvDownload = page.waitForEvent('download');
     await aging.getByRole('button', { name: 'Download A/R aging as CSV' }).click();
     const csv = await csvDownload;
-    expect(csv.suggestedFilename()).toMatch(/^kpis-aging-.*-HSP-A\.csv$/);
+    expect(csv.suggestedFilename()).toMatch(new RegExp(`^kpis-aging-.*-${hospital}\\.csv$`));
     const lines = readFileSync(await csv.path(), 'utf8')
       .replace(/^\uFEFF/, '')
       .trim()
@@ -130,22 +142,22 @@ describe('payer console: revenue-cycle dashboard', () => {
     const xlsxDownload = page.waitForEvent('download');
     await aging.getByRole('button', { name: 'Download A/R aging as XLSX' }).click();
     const xlsx = await xlsxDownload;
-    expect(xlsx.suggestedFilename()).toMatch(/^kpis-aging-.*-HSP-A\.xlsx$/);
+    expect(xlsx.suggestedFilename()).toMatch(new RegExp(`^kpis-aging-.*-${hospital}\\.xlsx$`));
     const sheets = await readXlsxFile(readFileSync(await xlsx.path()));
     const [header, ...rows] = sheets[0]!.data;
     expect(header).toEqual(['Age', 'Claims', `Open amount (${figures.currency})`, 'Share of open receivables (%)']);
     expect(rows.map((row) => row[1])).toEqual(figures.aging.buckets.map((b) => b.claims));
     expect(rows.map((row) => Math.round(Number(row[2]) * figures.minorPerUnit))).toEqual(figures.aging.buckets.map((b) => b.amount));
-    expect(sheets[1]!.data).toContainEqual(['Hospital', 'HSP-A']);
+    expect(sheets[1]!.data).toContainEqual(['Hospital', hospital]);
 
     // The claims behind the aging bar, all of them, as CSV and XLSX from the drill-down's own buttons.
-    const behind = (await server.get(ha, `/reports/kpis/claims?set=open&bucket=${encodeURIComponent(bucket.bucket)}&hospital=HSP-A&limit=500`))
+    const behind = (await server.get(ha, `/reports/kpis/claims?set=open&bucket=${encodeURIComponent(bucket.bucket)}&hospital=${hospital}&limit=500`))
       .body as unknown as KpiDrillDownValue;
     expect(behind.total).toBe(bucket.claims);
     const claimsCsvDownload = page.waitForEvent('download');
     await drill.getByRole('button', { name: 'Download these claims as CSV' }).click();
     const claimsCsv = await claimsCsvDownload;
-    expect(claimsCsv.suggestedFilename()).toMatch(/^kpis-claims-open-.*-HSP-A\.csv$/);
+    expect(claimsCsv.suggestedFilename()).toMatch(new RegExp(`^kpis-claims-open-.*-${hospital}\\.csv$`));
     const claimText = readFileSync(await claimsCsv.path(), 'utf8').replace(/^\uFEFF/, '');
     // No field of this list holds a comma or a quote, so a split is a faithful parse here.
     expect(claimText).not.toContain('"');
@@ -162,7 +174,7 @@ describe('payer console: revenue-cycle dashboard', () => {
     const claimsXlsxDownload = page.waitForEvent('download');
     await drill.getByRole('button', { name: 'Download these claims as XLSX' }).click();
     const claimsXlsx = await claimsXlsxDownload;
-    expect(claimsXlsx.suggestedFilename()).toMatch(/^kpis-claims-open-.*-HSP-A\.xlsx$/);
+    expect(claimsXlsx.suggestedFilename()).toMatch(new RegExp(`^kpis-claims-open-.*-${hospital}\\.xlsx$`));
     const claimSheets = await readXlsxFile(readFileSync(await claimsXlsx.path()));
     expect(claimSheets.map((sheet) => sheet.sheet)).toEqual(['Claims', 'About']);
     const [xlsxHeader, ...xlsxRows] = claimSheets[0]!.data;
@@ -175,9 +187,9 @@ describe('payer console: revenue-cycle dashboard', () => {
     const pdfDownload = page.waitForEvent('download');
     await page.getByRole('button', { name: /^Monthly report for .* \(PDF\)$/ }).click();
     const pdf = await pdfDownload;
-    expect(pdf.suggestedFilename()).toBe(`kpis-monthly-${figures.filters.to}-HSP-A.pdf`);
+    expect(pdf.suggestedFilename()).toBe(`kpis-monthly-${figures.filters.to}-${hospital}.pdf`);
     const { text } = await extractText(await getDocumentProxy(new Uint8Array(readFileSync(await pdf.path()))), { mergePages: true });
-    expect(text.replace(/\s+/g, ' ')).toMatch(/Revenue-cycle report, .* Hospital HSP-A - /);
+    expect(text.replace(/\s+/g, ' ')).toMatch(new RegExp(`Revenue-cycle report, .* Hospital ${hospital} - `));
     const last = figures.months.at(-1)!.charges;
     const rupees = new Intl.NumberFormat('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(last.amount / figures.minorPerUnit);
     expect(text.replace(/\s+/g, ' ')).toContain(`Charges ${figures.currency} ${rupees} ${last.claims} ${last.claims === 1 ? 'claim' : 'claims'} submitted`);
@@ -209,7 +221,7 @@ describe('payer console: revenue-cycle dashboard', () => {
       .waitFor();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('kpi-drill-heading');
     expect(await stages.locator('tbody tr').count()).toBe(Math.min(Number(count), 25));
-    expect(await stages.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('HSP-A');
+    expect(await stages.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe(hospital);
     await page.screenshot({ path: join(consoleOutput, 'kpi-turnaround-drill-down.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
 
