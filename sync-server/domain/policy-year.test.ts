@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admissionClockSkewMs, admissionMaxAgeMs, admissionTime, policyYearOf } from './policy-year';
+import { admissionClockSkewMs, admissionMaxAgeMs, admissionTime, localDay, policyYearOf } from './policy-year';
 
 describe('policy years', () => {
   it('a calendar-year scheme changes year at local midnight on 1 January, not at UTC midnight', () => {
@@ -35,5 +35,12 @@ describe('the admission time the server records', () => {
     expect(admissionTime(new Date(received.getTime() + admissionClockSkewMs + 1), received)).toEqual({ ok: false, reason: 'in-the-future' });
     expect(admissionTime(new Date(received.getTime() - admissionMaxAgeMs - 1), received)).toEqual({ ok: false, reason: 'too-old' });
     expect(admissionTime(new Date(received.getTime() - admissionMaxAgeMs), received).ok).toBe(true);
+  });
+
+  it('gives the local calendar day: 20:00 UTC on 31 March is 1 April in India, still 31 March in UTC', () => {
+    const instant = new Date('2026-03-31T20:00:00Z');
+    expect(localDay(instant, 'Asia/Kolkata')).toBe('2026-04-01');
+    expect(localDay(instant, 'UTC')).toBe('2026-03-31');
+    expect(localDay(new Date('2026-01-05T00:00:00Z'), 'America/New_York')).toBe('2026-01-04');
   });
 });

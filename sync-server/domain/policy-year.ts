@@ -22,6 +22,18 @@ export function localYearMonth(instant: Date, timeZone: string): { year: number;
   return { year, month };
 }
 
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The local calendar day of an instant in an IANA time zone, as YYYY-MM-DD (en-CA's date order). */
+export function localDay(instant: Date, timeZone: string): string {
+  let formatter = dayFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, formatter);
+  }
+  return formatter.format(instant);
+}
+
 /** The policy year an instant falls in. */
 export function policyYearOf(instant: Date, timeZone: string, yearStartMonth: number): number {
   if (!Number.isInteger(yearStartMonth) || yearStartMonth < 1 || yearStartMonth > 12)

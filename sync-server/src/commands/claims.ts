@@ -1,6 +1,7 @@
 import type { CommandBody } from '@contract/commands';
 import { adjudicateLines, type LineDecisionInput } from '@domain/adjudication';
 import { splitPayment } from '@domain/money';
+import { localDay } from '@domain/policy-year';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import { appendLedger, releaseCover } from '../money/family-cover';
@@ -300,9 +301,7 @@ export function allocateGovernmentShare(approvedAmounts: readonly number[], gove
  * a hospital on one day, and the reference is unique).
  */
 export function paymentReference(hospitalCode: string, at: Date, timeZone: string, paymentId: string): string {
-  // en-CA formats a date as YYYY-MM-DD.
-  const localDate = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-  return `PAY-${hospitalCode}-${localDate.replace(/-/g, '')}-${paymentId.replace(/-/g, '').toUpperCase()}`;
+  return `PAY-${hospitalCode}-${localDay(at, timeZone).replace(/-/g, '')}-${paymentId.replace(/-/g, '').toUpperCase()}`;
 }
 
 /**

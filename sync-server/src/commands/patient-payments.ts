@@ -1,5 +1,5 @@
 import type { CommandBody } from '@contract/commands';
-import { admissionTime } from '@domain/policy-year';
+import { admissionTime, localDay } from '@domain/policy-year';
 import { paymentInputProblem } from '@domain/payment-input';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
@@ -309,9 +309,6 @@ t.open_amount AS amount, d.decision, d.accepted_amount, d.rejected_amount
   };
 }
 
-/** The scheme's calendar day of an instant, YYYY-MM-DD. */
-const schemeDay = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-
 interface RemittanceClaimRow extends SecondaryBalanceRow {
   id: string;
   case_id: string;
@@ -338,7 +335,7 @@ export async function recordSecondaryRemittanceCommand(
   const valueDay = Date.parse(`${body.valueDate}T00:00:00Z`);
   if (!Number.isFinite(valueDay) || new Date(valueDay).toISOString().slice(0, 10) !== body.valueDate)
     throw fail('invalid-input', `The value date ${body.valueDate} is not a day of the calendar: give the day the money moved as YYYY-MM-DD.`);
-  const today = schemeDay(context.services.now(), context.scheme.time_zone);
+  const today = localDay(context.services.now(), context.scheme.time_zone);
   if (body.valueDate > today) throw fail('invalid-input', `The value date ${body.valueDate} is after today (${today}): record money once it has moved.`);
   // The account row first: a reversal making part of this claim refundable (migration 043) commits before we read it.
   await lockAccountOfClaim(context.sql, body.claimId);
@@ -351,7 +348,7 @@ export async function recordSecondaryRemittanceCommand(
   if (!claim || (context.principal.hospitalId !== null && claim.hospital_id !== context.principal.hospitalId))
     throw fail('not-found', `There is no secondary claim ${body.claimId}.`);
   const payerName = payerNames[claim.payer];
-  const submittedDay = schemeDay(new Date(claim.submitted_at), context.scheme.time_zone);
+  const submittedDay = localDay(new Date(claim.submitted_at), context.scheme.time_zone);
   if (body.valueDate < submittedDay)
     throw fail('invalid-input', `The value date ${body.valueDate} is before the claim was sent to the ${payerName} (${submittedDay}).`);
   if (!claim.is_decided)
