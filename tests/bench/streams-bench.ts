@@ -18,15 +18,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { demoIds, seedDemo } from '../../sync-server/src/demo/seed';
-import { prepareServer } from '../../sync-server/src/server-state';
-import { hashSecret } from '../../sync-server/src/sync/desk-auth';
+import { demoIds } from '../../sync-server/src/demo/seed';
 import { createScratchDatabase } from '../../sync-server/src/testing/databases';
-import { testServerKeys } from '../../sync-server/src/testing/keys';
+import { DeskStream, seedStreamDesks } from '../support/desk-stream';
 import { login, postJson, startServerProcess, type ServerProcess } from '../support/server-process';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
@@ -60,59 +57,6 @@ function openFiles(pid: number): { open: number; limit: number } {
   return { open: readdirSync(`/proc/${pid}/fd`).length, limit: Number(limits?.split(/\s+/)[3] ?? 0) };
 }
 
-/** One desk's stream, on a raw socket (the lightest client: 10,000 of them share this process). */
-class DeskStream {
-  readonly socket: Socket;
-  isOpen = false;
-  isClosed = false;
-  /** Time of the latest `changed` poke (performance.now()). */
-  lastPokeAt = 0;
-  pokes = 0;
-  private head = '';
-  private readonly waiters: (() => void)[] = [];
-
-  constructor(port: number, authorization: string, opened: (stream: DeskStream, error?: string) => void) {
-    this.socket = connect({ port, host: '127.0.0.1' });
-    this.socket.setNoDelay(true);
-    this.socket.on('connect', () => {
-      this.socket.write(`GET /sync/stream HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: ${authorization}\r\naccept: text/event-stream\r\n\r\n`);
-    });
-    this.socket.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('latin1');
-      if (!this.isOpen) {
-        this.head += text;
-        if (!this.head.includes('"reason":"connected"')) {
-          if (this.head.includes('\r\n\r\n') && !this.head.startsWith('HTTP/1.1 200')) {
-            opened(this, this.head.split('\r\n')[0]);
-            this.socket.destroy();
-          }
-          return;
-        }
-        this.isOpen = true;
-        this.head = '';
-        opened(this);
-        return;
-      }
-      if (text.includes('"reason":"changed"')) {
-        this.lastPokeAt = performance.now();
-        this.pokes += 1;
-        for (const waiter of this.waiters.splice(0)) waiter();
-      }
-    });
-    const closed = (error?: Error) => {
-      if (this.isClosed) return;
-      this.isClosed = true;
-      if (!this.isOpen) opened(this, error?.message ?? 'closed before it opened');
-    };
-    this.socket.on('error', closed);
-    this.socket.on('close', () => closed());
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
 async function metric(url: string | null, name: string): Promise<number | null> {
   if (!url) return null;
   try {
@@ -137,18 +81,8 @@ async function main(): Promise<void> {
   const watcher = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await watcher.connect();
   try {
-    const state = await prepareServer(scratch.db, { keys: testServerKeys });
-    await seedDemo(scratch.db, { nationalIdKey: state.nationalIdKey, extraFamilies: 0 });
-    await state.stop();
     // N enrolled desks of hospital A, one credential each (its SHA-256 is what the server keeps).
-    const secret = 'bench-streams-desk-secret-0123456789';
-    const deskId = (i: number) => `40000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-    await scratch.db.query(
-      `INSERT INTO desks (id, hospital_id, name, status, credential_hash, enrolled_at)
-         SELECT ('40000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, $1, 'Bench desk ' || g, 'active', $2, now()
-           FROM generate_series(1, $3::int) g`,
-      [demoIds.hospitalA, hashSecret(secret), streamCount],
-    );
+    const authorization = await seedStreamDesks(scratch, streamCount);
     const databaseName = new URL(scratch.url!).pathname.slice(1);
     const connections = async () =>
       Number(
@@ -177,7 +111,7 @@ async function main(): Promise<void> {
     const opens = streams;
     const openOne = (i: number) =>
       new Promise<string | undefined>((resolve) => {
-        const stream = new DeskStream(server!.port, `Desk ${deskId(i)}.${secret}`, (_s, error) => resolve(error));
+        const stream = new DeskStream(server!.port, authorization(i), (_s, error) => resolve(error));
         opens.push(stream);
       });
     const firstError = await openOne(1);
