@@ -228,7 +228,14 @@ async function main(): Promise<void> {
     const hotCases = [1, 2, 3, 4, 5].map((i) => caseId(spreadFamilies + i));
 
     const poolSize = process.env.BENCH_POOL ?? String(Math.max(4, Math.ceil(16 / serverProcesses)));
-    for (let i = 0; i < serverProcesses; i += 1) servers.push(await startServerProcess({ DATABASE_URL: scratch.url!, DATABASE_POOL_SIZE: poolSize }));
+    for (let i = 0; i < serverProcesses; i += 1)
+      servers.push(
+        await startServerProcess(
+          { DATABASE_URL: scratch.url!, DATABASE_POOL_SIZE: poolSize },
+          // BENCH_PROFILE_DIR: a V8 CPU profile of each server process, written when it stops (open in Chrome DevTools).
+          process.env.BENCH_PROFILE_DIR ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] } : {},
+        ),
+      );
     const token = await login(servers[0]!.url, 'medco.a');
     const agent = new Agent({ connections: concurrency, pipelining: 1 });
     const book = async (worker: number, target: string, dispatcher: Agent = agent) => {

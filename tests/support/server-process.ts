@@ -33,11 +33,11 @@ export interface ServerProcess {
 export async function startServerProcess(
   env: Record<string, string>,
   /** `cwd`: another checkout to run (the previous release, tests/support/previous-release.ts). */
-  options: { port?: number; args?: string[]; timeoutMs?: number; cwd?: string } = {},
+  options: { port?: number; args?: string[]; timeoutMs?: number; cwd?: string; /** Node's own flags, e.g. `--cpu-prof`. */ nodeArgs?: string[] } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const anchorFile = join(tmpdir(), `coverdesk-audit-anchors-${port}.jsonl`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'sync-server/src/main.ts', ...(options.args ?? [])], {
     cwd: options.cwd ?? root,
     // The test keys (sync-server/src/testing/keys.ts): the same as this process's in-process servers.
     // A server on PostgreSQL (production mode) refuses to start without an audit anchor file.
