@@ -51,3 +51,25 @@ export function stagesOwnedBy(roles: readonly Role[]): TurnaroundStage[] {
   if (roles.includes('HA')) return [...turnaroundStages];
   return turnaroundStages.filter((stage) => roles.includes(stageOwners[stage]));
 }
+
+/**
+ * The duration buckets the turnaround facts are kept in (migration 057, `turnaround_bucket`): a
+ * completed stage of `elapsed` seconds falls in (lower, upper], `upper` being the bucket's key:
+ * whole minutes up to 2 hours, 10 minutes up to 2 days, hours beyond; 0 holds no time at all.
+ * The report counts whole buckets and reads the stages themselves only in a bucket a figure falls
+ * inside, so every figure stays exact. Change one, change the other (turnaround.test.ts checks).
+ */
+export function durationBucketOf(elapsedSeconds: number): number {
+  if (elapsedSeconds <= 0) return 0;
+  if (elapsedSeconds <= 7_200) return Math.ceil(elapsedSeconds / 60) * 60;
+  if (elapsedSeconds <= 172_800) return Math.ceil(elapsedSeconds / 600) * 600;
+  return Math.ceil(elapsedSeconds / 3_600) * 3_600;
+}
+
+/** The lower bound (exclusive) of a duration bucket; −∞ for the bucket of no time. */
+export function durationBucketLower(bucket: number): number {
+  if (bucket <= 0) return Number.NEGATIVE_INFINITY;
+  if (bucket <= 7_200) return bucket - 60;
+  if (bucket <= 172_800) return bucket - 600;
+  return bucket - 3_600;
+}

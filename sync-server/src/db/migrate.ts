@@ -43,6 +43,7 @@ import { sql as secondaryClaimWithdrawals } from './migrations/043-secondary-cla
 import { sql as kpiFoldBatches } from './migrations/046-kpi-fold-batches';
 import { sql as estimateParts } from './migrations/044-estimate-parts';
 import { sql as reportAggregates } from './migrations/049-report-aggregates';
+import { sql as turnaroundDays } from './migrations/057-turnaround-days';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -100,6 +101,7 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 51, name: 'secondary-remittances', sql: secondaryRemittances },
   // 049 (issue 15, turnaround clocks kept at commit) landed after 050 and 051 and runs after them.
   { version: 49, name: 'report-aggregates', sql: reportAggregates },
+  { version: 57, name: 'turnaround-days', sql: turnaroundDays },
 ];
 
 /**

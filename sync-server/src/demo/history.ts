@@ -942,16 +942,24 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
 
   // The revenue-cycle aggregates (migration 045) were kept by triggers with the stamps as they were
   // written: rebuild them from the money rows, now on the history's clock (the function folds too).
+  // The rebuilds run as scripts (no statement time limit): at the seed's scale each takes minutes.
   const [aggregates] = await db.query<{ present: boolean }>("SELECT to_regproc('kpi_rebuild') IS NOT NULL AS present");
   if (aggregates?.present) {
     report('clock', { message: 'rebuilding the revenue-cycle aggregates' });
-    await db.query('SELECT kpi_rebuild()');
+    await db.script('SELECT kpi_rebuild()');
   }
   // So were the turnaround clocks (migration 049): their pauses are differences of the old stamps.
   const [clocks] = await db.query<{ present: boolean }>("SELECT to_regproc('turnaround_clocks_rebuild') IS NOT NULL AS present");
   if (clocks?.present) {
     report('clock', { message: 'rebuilding the turnaround clocks' });
-    await db.query('SELECT turnaround_clocks_rebuild()');
+    await db.script('SELECT turnaround_clocks_rebuild()');
+  }
+  // And the facts of turnaround by day and duration (migration 057) from those clocks: the
+  // rebuild's deltas (every clock out, every clock in) are replaced by the facts themselves.
+  const [days] = await db.query<{ present: boolean }>("SELECT to_regproc('turnaround_days_rebuild') IS NOT NULL AS present");
+  if (days?.present) {
+    report('clock', { message: 'rebuilding turnaround by day and duration' });
+    await db.script('SELECT turnaround_days_rebuild()');
   }
 
   report('audit', { message: 'linking the audit chain' });

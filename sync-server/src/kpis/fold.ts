@@ -1,7 +1,8 @@
 import type { Database } from '../db/database';
 
 /**
- * Fold the revenue-cycle deltas the money commands wrote (migration 045) into the fact tables, in
+ * Fold the revenue-cycle deltas the money commands wrote (migration 045) and the turnaround deltas
+ * their clocks wrote (057) into the fact tables, in
  * transactions of at most `batchRows` deltas per table (migration 046: a bulk load's million deltas
  * would outlive the statement timeout in one), until none is left or `maxBatches` ran. One folder
  * at a time across every server process (an advisory lock; a second caller folds nothing and
@@ -12,7 +13,7 @@ export async function foldKpis(db: Database, options: { batchRows?: number; maxB
   const batchRows = options.batchRows ?? 20_000;
   let total = 0;
   for (let batch = 0; batch < (options.maxBatches ?? 1_000); batch += 1) {
-    const [row] = await db.query<{ folded: number }>('SELECT kpi_fold($1) AS folded', [batchRows]);
+    const [row] = await db.query<{ folded: number }>('SELECT kpi_fold($1) + turnaround_fold($1) AS folded', [batchRows]);
     const folded = Number(row?.folded ?? 0);
     total += folded;
     if (folded === 0) break;

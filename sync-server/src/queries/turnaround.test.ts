@@ -6,7 +6,11 @@ import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
-import { noticeBreaches, turnaroundClockColumns } from './turnaround';
+import { durationBucketLower, durationBucketOf } from '@domain/turnaround';
+import type { OperatorId } from '@domain/ids';
+import type { Principal } from '../auth/tokens';
+import { foldKpis } from '../kpis/fold';
+import { noticeBreaches, turnaroundClockColumns, turnaroundReport, turnaroundReportFromClocks } from './turnaround';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -533,6 +537,106 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     const defined = await clocks('stage_clocks');
     expect(new Set(defined.map((row) => row.clock.split(',')[11])).size).toBe(3); // open, done and withdrawn ones
     expect(await clocks('turnaround_clocks')).toEqual(defined);
+  });
+
+  it('reads completed stages from the kept facts by day and duration exactly as from every clock: folded or not, partial days, a level cutting a bucket (migration 057)', async () => {
+    const db = server.scratch.db;
+    const [haRow] = await db.query<{ id: OperatorId }>("SELECT id FROM operators WHERE username = 'ha'");
+    const ha: Principal = { operatorId: haRow!.id, roles: ['HA'], hospitalId: null };
+    const asOf = new Date();
+    const periods = [
+      { from: new Date(t0 - 31 * day), to: new Date(now + hour) },
+      { from: new Date(t0 - 30 * day + 7 * hour + 13 * minute), to: new Date(t0 - 20 * day + 3 * hour + 7_500) },
+      { from: new Date(t0 - 25 * day + hour), to: new Date(t0 - 25 * day + 5 * hour) },
+      { from: new Date(t0 - 3 * day), to: new Date(t0 + 3 * day) },
+    ];
+    const compare = async (what: string) => {
+      for (const period of periods)
+        for (const hospitalCode of [undefined, 'HSP-A', 'HSP-B']) {
+          const query = { ...period, asOf, ...(hospitalCode ? { hospitalCode } : {}) };
+          const kept = await turnaroundReport(db, ha, query);
+          expect(kept, `${what}, ${period.from.toISOString()}–${period.to.toISOString()} ${hospitalCode ?? 'scheme'}`).toEqual(
+            await turnaroundReportFromClocks(db, ha, query),
+          );
+        }
+    };
+    // Beside the trail's clocks, 600 done ones written straight into the kept clocks (the facts'
+    // trigger is on them), many a few minutes from where the odd levels below cut a bucket, on
+    // both hospitals, at any second of 20 days, some with pauses: the thresholds and the 90th
+    // percentile then fall inside buckets that hold several clocks.
+    let seed = 57;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const cuts: Record<string, number[]> = { 'preauth-decision': [2_910, 11_640], 'claim-processing': [3_930, 7_860, 15_720], committee: [3_930, 7_860] };
+    const [family] = await db.query<{ scheme_id: string }>('SELECT scheme_id FROM families WHERE id = $1', [demoIds.seedFamily]);
+    const synthetic = Array.from({ length: 600 }, (_, n) => {
+      const stage = (['preauth-decision', 'claim-processing', 'committee'] as const)[n % 3]!;
+      const near = cuts[stage]![Math.floor(random() * cuts[stage]!.length)]!;
+      const elapsed = random() < 0.7 ? near - 300 + random() * 600 : random() * 3 * 86_400;
+      const paused = random() < 0.2 ? Math.floor(random() * 3_600) + 0.25 : 0;
+      const stoppedAt = t0 - 10 * day + Math.floor(random() * 20 * day) + Math.floor(random() * 1_000);
+      return { stage, elapsed, paused, stoppedAt, hospital: random() < 0.5 ? demoIds.hospitalA : demoIds.hospitalB };
+    });
+    await db.query(
+      `INSERT INTO turnaround_clocks (entity_id, scheme_id, stage, owner_role, subject_id, case_id, claim_id, hospital_id, family_id, start_id, started_at, stop_id, stopped_at, outcome, paused_seconds, paused_since)
+       SELECT 'synthetic-' || n, $1, stage, 'PPD', NULL, $2, NULL, hospital, $3, 0, stopped - make_interval(secs => elapsed + paused), 0, stopped, 'done', paused, NULL
+         FROM unnest($4::int[], $5::text[], $6::uuid[], $7::timestamptz[], $8::float8[], $9::float8[]) AS s(n, stage, hospital, stopped, elapsed, paused)`,
+      [
+        family!.scheme_id,
+        ids.case1,
+        demoIds.seedFamily,
+        synthetic.map((_, n) => n),
+        synthetic.map((c) => c.stage),
+        synthetic.map((c) => c.hospital),
+        synthetic.map((c) => new Date(c.stoppedAt).toISOString()),
+        synthetic.map((c) => c.elapsed),
+        synthetic.map((c) => c.paused),
+      ],
+    );
+    // The whole period holds completed stages of every kind, and some in the coarse buckets.
+    const whole = await turnaroundReportFromClocks(db, ha, { ...periods[0]!, asOf });
+    expect(whole.stages.filter((s) => s.completed > 0).length).toBeGreaterThanOrEqual(5);
+    const [spread] = await db.query<{ fine: number; coarse: number }>(
+      'SELECT count(*) FILTER (WHERE bucket <= 7200)::int AS fine, count(*) FILTER (WHERE bucket > 7200)::int AS coarse FROM turnaround_day_deltas',
+    );
+    expect(spread!.fine).toBeGreaterThan(0);
+    expect(spread!.coarse).toBeGreaterThan(0);
+    await compare('deltas not folded');
+    await foldKpis(db, { batchRows: 7, maxBatches: 2 });
+    await compare('partly folded');
+    await foldKpis(db);
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM turnaround_day_deltas'))[0]!.n).toBe(0);
+    await compare('all folded');
+    // The facts are what a rebuild from the clocks makes of them.
+    const facts = () => db.query('SELECT * FROM turnaround_days ORDER BY scheme_id, stage, hospital_id NULLS FIRST, day, bucket');
+    const folded = await facts();
+    await db.query('SELECT turnaround_days_rebuild()');
+    expect(await facts()).toEqual(folded);
+    // Levels in odd minutes put every threshold inside a bucket: the clocks of those buckets are read.
+    const [levels] = await db.query<{ preauth: number }>('SELECT preauth_turnaround_minutes AS preauth FROM schemes WHERE is_current');
+    const saved = await db.query<{ stage: string; minutes: number }>('SELECT stage, minutes FROM service_levels');
+    try {
+      await db.query('UPDATE schemes SET preauth_turnaround_minutes = 97 WHERE is_current');
+      await db.query("UPDATE service_levels SET minutes = 131 WHERE stage IN ('claim-processing', 'committee')");
+      await compare('levels of 97 and 131 minutes');
+    } finally {
+      await db.query('UPDATE schemes SET preauth_turnaround_minutes = $1 WHERE is_current', [levels!.preauth]);
+      for (const level of saved) await db.query('UPDATE service_levels SET minutes = $2 WHERE stage = $1', [level.stage, level.minutes]);
+      await db.query("DELETE FROM turnaround_clocks WHERE entity_id LIKE 'synthetic-%'");
+    }
+    await compare('the synthetic clocks removed');
+  });
+
+  it('puts a duration in the same bucket in SQL and in the domain (migration 057, domain/turnaround.ts)', async () => {
+    const seconds = [-5, 0, 0.000001, 1, 59.999, 60, 60.5, 7_199.5, 7_200, 7_200.001, 7_799, 7_800, 172_799, 172_800, 172_800.5, 176_400, 1_000_000.25];
+    const rows = await server.scratch.db.query<{ e: string; bucket: number }>(
+      'SELECT e::text AS e, turnaround_bucket(e) AS bucket FROM unnest($1::numeric[]) AS e',
+      [seconds],
+    );
+    expect(rows.map((row) => row.bucket)).toEqual(seconds.map((e) => durationBucketOf(e)));
+    for (const e of seconds) {
+      const bucket = durationBucketOf(e);
+      expect(durationBucketLower(bucket) < e && e <= bucket).toBe(true);
+    }
   });
 });
 

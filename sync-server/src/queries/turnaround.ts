@@ -14,6 +14,7 @@ import {
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
+import { doneFigures, stageLevels } from './turnaround-days';
 
 /**
  * Turnaround clocks (issue 15, migration 047). Every figure here comes from `stage_clocks`, whose
@@ -119,9 +120,78 @@ function openClock(row: OpenClockRow): OpenClockValue {
 /**
  * Turnaround per stage for the period [from, to): stages completed (decided) in it, their average
  * and 90th-percentile duration (nearest rank: percentile_disc, as domain/kpis.ts percentile), how
- * many of them ran past the service level; and, as of `asOf`, stages open and open past it.
+ * many of them ran past the service level; and, as of `asOf`, stages open and open past it. The
+ * completed stages come from the kept facts by day and duration (migration 057,
+ * turnaround-days.ts), the open ones from their clocks, in one REPEATABLE READ snapshot; the
+ * figures are those of turnaroundReportFromClocks (the definition, read from every clock of the
+ * period), which the tests hold it to.
  */
 export async function turnaroundReport(
+  db: Database,
+  principal: Principal,
+  period: { readonly from: Date; readonly to: Date; readonly asOf: Date; readonly hospitalCode?: string },
+): Promise<TurnaroundReportValue> {
+  if (!(period.from.getTime() < period.to.getTime())) throw fail('invalid-input', 'The period must start before it ends: give from earlier than to.');
+  const hospital = await hospitalScope(db, principal, period.hospitalCode);
+  return db.transaction(async (sql) => {
+    await sql.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const levels = await stageLevels(sql);
+    const done = await doneFigures(sql, period, hospital?.id ?? null, levels);
+    const open = await sql.query<{ stage: TurnaroundStage; open_now: number; open_past: number; claims_past: number }>(
+      `WITH levels AS (SELECT l.stage, l.minutes FROM stage_service_levels l JOIN schemes s ON s.id = l.scheme_id AND s.is_current),
+            clocks AS (SELECT k.stage, k.claim_id, own.minutes AS own_minutes, cur.minutes AS minutes,
+                              extract(epoch FROM (COALESCE(k.stopped_at, k.paused_since, $1::timestamptz) - k.started_at)) - k.paused_seconds AS elapsed_seconds
+                         FROM turnaround_clocks k
+                         JOIN stage_service_levels own ON own.scheme_id = k.scheme_id AND own.stage = k.stage
+                         JOIN levels cur ON cur.stage = k.stage
+                        WHERE k.outcome = 'open' AND ($2::uuid IS NULL OR k.hospital_id = $2))
+       SELECT l.stage, COALESCE(o.open_now, 0) AS open_now, COALESCE(o.open_past, 0) AS open_past,
+              (SELECT count(DISTINCT c.claim_id) FROM clocks c WHERE c.stage = ANY($3::text[]) AND c.elapsed_seconds > c.own_minutes * 60)::int AS claims_past
+         FROM levels l LEFT JOIN (SELECT stage, count(*)::int AS open_now, count(*) FILTER (WHERE elapsed_seconds > minutes * 60)::int AS open_past
+                                    FROM clocks GROUP BY stage) o ON o.stage = l.stage`,
+      [period.asOf, hospital?.id ?? null, claimStages],
+    );
+    const openOf = new Map(open.map((row) => [row.stage, row]));
+    const minutes = (seconds: number | null) => (seconds === null ? null : Math.round((seconds / 60) * 100) / 100);
+    return {
+      perspective: hospital === null ? 'scheme' : 'hospital',
+      hospitalCode: hospital?.code ?? null,
+      from: period.from.toISOString(),
+      to: period.to.toISOString(),
+      stages: turnaroundStages.map((stage) => {
+        const level = levels.current.get(stage);
+        const row = openOf.get(stage);
+        if (level === undefined || !row) throw new Error(`No service level for ${stage}`);
+        const figures = done.get(stage);
+        return {
+          stage,
+          ownerRole: stageOwners[stage],
+          serviceLevelMinutes: level,
+          completed: figures?.completed ?? 0,
+          averageMinutes: minutes(figures?.averageSeconds ?? null),
+          p90Minutes: minutes(figures?.p90Seconds ?? null),
+          completedPastServiceLevel: figures?.completedPast ?? 0,
+          openNow: row.open_now,
+          openPastServiceLevel: row.open_past,
+        };
+      }),
+      claimsPastServiceLevel: open[0]?.claims_past ?? 0,
+      distribution: turnaroundStages.map((stage) => {
+        const counts = done.get(stage)?.distribution;
+        const buckets = turnaroundBuckets.map((bucket) => ({ bucket, completed: counts?.[bucket] ?? 0 }));
+        return { stage, completed: buckets.reduce((sum, b) => sum + b.completed, 0), buckets };
+      }),
+      computedAt: period.asOf.toISOString(),
+    };
+  });
+}
+
+/**
+ * The same report read from every clock of the period (049's way): the definition the kept facts
+ * must equal (turnaround.test.ts compares them on hand-made and randomized trails, and
+ * bench:reports times both).
+ */
+export async function turnaroundReportFromClocks(
   db: Database,
   principal: Principal,
   period: { readonly from: Date; readonly to: Date; readonly asOf: Date; readonly hospitalCode?: string },
