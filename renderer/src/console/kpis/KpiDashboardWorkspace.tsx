@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { KpiDashboardValue, KpiDrillDownValue, KpiFilterChoicesValue } from '@contract/kpis';
 import type { TurnaroundDrillDownValue, TurnaroundReportValue } from '@contract/turnaround';
 import {
@@ -17,6 +17,7 @@ import {
   type KpiTable,
   type KpiTableName,
 } from '@domain/kpi-tables';
+import type { Reloadable } from '../../shared/loadable';
 import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { formatMoney, type MoneyFormat } from '../../shared/money';
@@ -90,6 +91,11 @@ function Dashboard({ choices }: { readonly choices: KpiFilterChoicesValue }) {
   const [filters, setFilters] = useState<KpiFilterState>({ ...noFilters, from: monthsBefore(choices.currentMonth, 11), to: choices.currentMonth });
   const [drill, setDrill] = useState<DashboardDrill | null>(null);
   const dashboard = useServerRead<KpiDashboardValue>(`/reports/kpis?${filterParams(filters).toString()}`);
+  // Turnaround is asked for at once, beside the KPIs (not after their charts are drawn): from the
+  // period's first month to the moment the filters were chosen, which its drill-down keeps.
+  const turnaroundAsOf = useMemo(() => new Date().toISOString(), [filters]);
+  const turnaroundScope = { from: filters.from, hospital: filters.hospital === '' ? null : filters.hospital };
+  const turnaround = useServerRead<TurnaroundReportValue>(turnaroundPath(turnaroundScope, turnaroundAsOf, choices.timeZone));
   const change = (next: Partial<KpiFilterState>) => {
     setFilters((current) => ({ ...current, ...next }));
     setDrill(null);
@@ -100,7 +106,17 @@ function Dashboard({ choices }: { readonly choices: KpiFilterChoicesValue }) {
       {dashboard.status === 'loading' ? <LoadingNotice>Adding up the figures…</LoadingNotice> : null}
       {dashboard.status === 'error' ? <ErrorNotice error={dashboard.error} title="The figures could not be read." onRetry={dashboard.reload} /> : null}
       {dashboard.status === 'ready' ? (
-        <Figures answer={dashboard.value} filters={filters} money={money} locale={locale} timeZone={choices.timeZone} drill={drill} onDrill={setDrill} />
+        <Figures
+          answer={dashboard.value}
+          turnaround={turnaround}
+          turnaroundScope={{ ...turnaroundScope, asOf: turnaroundAsOf }}
+          filters={filters}
+          money={money}
+          locale={locale}
+          timeZone={choices.timeZone}
+          drill={drill}
+          onDrill={setDrill}
+        />
       ) : null}
     </div>
   );
@@ -205,6 +221,8 @@ function Choice({
 
 function Figures({
   answer,
+  turnaround,
+  turnaroundScope,
   filters,
   money,
   locale,
@@ -213,6 +231,8 @@ function Figures({
   onDrill,
 }: {
   readonly answer: KpiDashboardValue;
+  readonly turnaround: Reloadable<TurnaroundReportValue, ConsoleError>;
+  readonly turnaroundScope: TurnaroundScope;
   readonly filters: KpiFilterState;
   readonly money: MoneyFormat;
   readonly locale: string;
@@ -220,7 +240,6 @@ function Figures({
   readonly drill: DashboardDrill | null;
   readonly onDrill: (target: DashboardDrill) => void;
 }) {
-  const turnaround = useServerRead<TurnaroundReportValue>(turnaroundPath(answer.filters, answer.asOf, timeZone));
   const formatUnits = (units: number) => formatMoney(Math.round(units * money.minorPerUnit), money);
   const compact = (units: number) => compactUnits(units, locale);
   const trend = trendSeries(answer.months, money.minorPerUnit, locale);
@@ -370,7 +389,7 @@ function Figures({
         <TableCard title="Denials by specialty" table={denialsBySpecialtyTable(answer.denials)} filters={filters} money={money} />
       </div>
       {drill === null ? null : isTurnaroundDrill(drill) ? (
-        <TurnaroundDrillDown key={JSON.stringify(drill)} target={drill} answer={answer} timeZone={timeZone} locale={locale} />
+        <TurnaroundDrillDown key={JSON.stringify(drill)} target={drill} scope={turnaroundScope} timeZone={timeZone} locale={locale} />
       ) : (
         <DrillDown key={JSON.stringify(drill)} target={drill} filters={filters} money={money} locale={locale} />
       )}
@@ -725,19 +744,26 @@ function DrillDown({
 }
 
 /** The stages behind a bar of the turnaround distribution, paged, from GET /reports/turnaround/stages (the report's period and hospital). */
+/** The turnaround report's period start, hospital and end (asOf), which its drill-down keeps. */
+interface TurnaroundScope {
+  readonly from: string;
+  readonly hospital: string | null;
+  readonly asOf: string;
+}
+
 function TurnaroundDrillDown({
   target,
-  answer,
+  scope,
   timeZone,
   locale,
 }: {
   readonly target: TurnaroundDrillTarget;
-  readonly answer: KpiDashboardValue;
+  readonly scope: TurnaroundScope;
   readonly timeZone: string;
   readonly locale: string;
 }) {
   const [offset, setOffset] = useState(0);
-  const read = useServerRead<TurnaroundDrillDownValue>(turnaroundDrillPath(answer.filters, answer.asOf, timeZone, target, offset, drillPageSize));
+  const read = useServerRead<TurnaroundDrillDownValue>(turnaroundDrillPath(scope, scope.asOf, timeZone, target, offset, drillPageSize));
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     headingRef.current?.focus();
