@@ -535,7 +535,7 @@ export const commandErrorAnswers = {
   413: errorOf(['payload-too-large']),
   415: errorOf(['unsupported-media-type']),
   500: errorOf(['internal-error']),
-  503: errorOf(['service-busy']),
+  503: errorOf(['service-busy', 'database-unavailable']),
 } as const;
 
 /** 429: a lookup or one-time code past an operator's or a member's limit (src/identity/lookup-limits.ts). */

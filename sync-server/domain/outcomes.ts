@@ -75,6 +75,7 @@ export type ErrorCode =
   | 'command-failed'
   | 'too-many-requests'
   | 'service-busy'
+  | 'database-unavailable'
   | 'internal-error';
 
 export type Refusal =
@@ -129,6 +130,10 @@ export function httpStatusOf(refusal: Refusal): number {
       return 429;
     // Every database connection stayed busy past the wait limit: retry shortly (Retry-After).
     case 'service-busy':
+      return 503;
+    // The database went away under the request (a failover in progress, issue 18): retry shortly;
+    // a command sent again under its id is answered once, never applied twice.
+    case 'database-unavailable':
       return 503;
     case 'internal-error':
       return 500;

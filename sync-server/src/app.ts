@@ -24,7 +24,7 @@ import { fleetGaugeRows } from './fleet/reports';
 import { accumulatorRoutes } from './accumulators/routes';
 import { isLoopbackAddress } from './deployment';
 import { readStrictJson, refusalOfFinding, type JsonFinding } from './strict-json';
-import { busyRefusal, refusalFromFastifyError, retryAfterSeconds, send } from './http/answers';
+import { busyRefusal, refusalFromFastifyError, retryAfterSeconds, send, unavailableRefusal } from './http/answers';
 import { operatorAuthentication, signedInRoutes } from './http/authentication';
 import { authRoutes } from './http/auth-routes';
 import { commandRoutes } from './http/command-routes';
@@ -181,9 +181,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof RefusedError) return send(reply, error.refusal);
-    const busy = busyRefusal(error);
+    const busy = busyRefusal(error) ?? unavailableRefusal(error, request.method === 'GET' || request.method === 'HEAD');
     if (busy) {
-      request.log.warn({ err: error }, 'database busy');
+      request.log.warn({ err: error }, busy.code === 'service-busy' ? 'database busy' : 'database unavailable');
       // Desks and the console retry a 503 after Retry-After; a command keeps its id, so a retry is safe.
       void reply.header('retry-after', String(retryAfterSeconds));
       return send(reply, busy);

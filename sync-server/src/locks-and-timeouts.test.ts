@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FaultProxy } from '../../tests/support/fault-proxy';
 import { buildApp } from './app';
 import { demoIds } from './demo/seed';
 import { DatabaseBusyError, type Database } from './db/database';
@@ -195,5 +196,68 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
     }
     expect((await send()).statusCode).toBe(200);
     await app.close();
+  });
+
+  it('the database gone (a failover) → 503 database-unavailable, nothing changed; back, the same pool serves again', async () => {
+    // The server's connections go through a TCP proxy that can cut them all, as HAProxy does when
+    // the leader fails its check (issue 18, docs/operations.md "High availability").
+    const direct = new URL(server.scratch.url!);
+    const proxy = new FaultProxy(Number(direct.port || 5432));
+    await proxy.start();
+    const proxied = new URL(direct);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    const db = openPostgres(proxied.toString(), { maxConnections: 4, poolWaitMs: 2_000 });
+    extraDatabases.push(db);
+    const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
+    const [open] = await server.scratch.db.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [demoIds.son]);
+    const booking = {
+      commandId: randomUUID(),
+      bookingId: randomUUID(),
+      caseId: open!.id,
+      itemCode: 'LAB',
+      description: 'Blood test',
+      quantity: 1,
+      unitPrice: 100,
+    };
+    const read = () => app.inject({ method: 'GET', url: '/packages', headers: { authorization: `Bearer ${medco}` } });
+    const write = () =>
+      app.inject({
+        method: 'POST',
+        url: '/commands/add-booking',
+        headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(booking),
+      });
+    try {
+      expect((await read()).statusCode).toBe(200);
+      expect(db.pool!.stats().total).toBeGreaterThan(0);
+      proxy.setOffline(true);
+      const readAnswer = await read();
+      expect(readAnswer.statusCode, readAnswer.body).toBe(503);
+      expect(readAnswer.headers['retry-after']).toBe('2');
+      expect(JSON.parse(readAnswer.body)).toMatchObject({ code: 'database-unavailable' });
+      expect(String((JSON.parse(readAnswer.body) as { message: string }).message)).toContain('Nothing was changed');
+      const writeAnswer = await write();
+      expect(writeAnswer.statusCode, writeAnswer.body).toBe(503);
+      expect(JSON.parse(writeAnswer.body)).toMatchObject({ code: 'database-unavailable' });
+      expect(String((JSON.parse(writeAnswer.body) as { message: string }).message)).toContain('same command id');
+      const [stored] = await server.scratch.db.query<{ n: number }>('SELECT count(*)::int AS n FROM commands WHERE command_id = $1', [booking.commandId]);
+      expect(stored?.n).toBe(0);
+      // The connections cut under the pool were dropped, not handed out again: once the database
+      // answers, the next requests get new connections and succeed, with no restart.
+      proxy.setOffline(false);
+      expect((await read()).statusCode).toBe(200);
+      const applied = await write();
+      expect(applied.statusCode, applied.body).toBe(200);
+      expect(applied.headers['x-command-replayed']).toBeUndefined();
+      const again = await write();
+      expect(again.statusCode).toBe(200);
+      expect(again.headers['x-command-replayed']).toBeDefined();
+      const [once] = await server.scratch.db.query<{ n: number }>('SELECT count(*)::int AS n FROM bookings WHERE id = $1', [booking.bookingId]);
+      expect(once?.n).toBe(1);
+    } finally {
+      await app.close();
+      await proxy.stop();
+    }
   });
 });

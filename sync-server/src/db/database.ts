@@ -110,6 +110,22 @@ export function isTransientFailure(error: unknown): boolean {
   );
 }
 
+/**
+ * The database cannot be reached or has gone away under the request: the connection was refused
+ * or cut, the server is shutting down, crashed or not yet accepting connections, or it is a
+ * standby that cannot write (SQLSTATE classes 08, 57P01–57P03, 25006). During a failover
+ * (docs/operations.md, "High availability") every request sees one of these until the new primary
+ * takes over; the pool drops the broken connections (postgres.ts) and the next ones reach it.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  if (code !== undefined) return /^08/.test(code) || /^57P0[123]$/.test(code) || code === '25006' || /^E[A-Z]+$/.test(code);
+  return (
+    error instanceof Error &&
+    /connection terminated|connection error|client was closed|not queryable|Client has encountered a connection error/i.test(error.message)
+  );
+}
+
 /** A SQL string literal, for the few parameterless statements built from validated values. */
 export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { currentRequestId } from '../observability/request-context';
-import { combineWrites, DatabaseBusyError, isRetryable, type Database, type SqlValue, type TransactionSql } from './database';
+import { combineWrites, DatabaseBusyError, isDatabaseUnreachable, isRetryable, type Database, type SqlValue, type TransactionSql } from './database';
 
 // int8 (bigint) columns hold money in minor units and sequence numbers; both stay far below 2^53,
 // and we refuse to silently lose precision if one ever does not.
@@ -57,6 +57,14 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
   };
   // An idle client's error (e.g. the server restarted) must not crash the process: the pool drops it.
   pool.on('error', () => undefined);
+  // Nor a checked-out one's: pg-pool listens only while a client is idle, and a connection cut
+  // between two statements of a transaction (the primary killed, HAProxy cutting its sessions)
+  // emits 'error' on the client. Unheard, that is an uncaught exception that ends the process.
+  // The statement waiting on it fails on its own, and the client, no longer queryable, is dropped
+  // at release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const url = new URL(connectionString);
   url.password = '';
   // Parameterized statements are prepared once per connection (named by a digest of their text):
@@ -74,12 +82,21 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
     const result = params && params.length > 0 ? await client.query({ name: nameOf(text), text, values: params as unknown[] }) : await client.query(text);
     return result.rows as Row[];
   };
+  // A connection that failed as the database went away (a failover: the old primary killed, or
+  // HAProxy cutting its sessions) is destroyed, never handed to the next request; new ones go
+  // through HAProxy to whichever node leads now. node-postgres drops a connection it saw close,
+  // but a demoted node's "read-only transaction" (25006) arrives on a live socket.
+  const release = (client: pg.PoolClient, error: unknown): void => client.release(isDatabaseUnreachable(error) ? (error as Error) : undefined);
   const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await connect();
+    let failure: unknown;
     try {
       return await work(client);
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
-      client.release();
+      release(client, failure);
     }
   };
   return {
@@ -107,6 +124,7 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
     async transaction(work, options = {}) {
       for (let attempt = 1; ; attempt += 1) {
         const client = await connect();
+        let failure: unknown;
         try {
           // BEGIN and the prelude travel together (simple protocol, several statements). A
           // transaction run for a request is named by its id (application_name, for PostgreSQL's
@@ -136,11 +154,12 @@ export function openPostgres(connectionString: string, limits: PostgresLimits = 
           await client.query('COMMIT');
           return value;
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
+          failure = error;
+          if (!isDatabaseUnreachable(error)) await client.query('ROLLBACK').catch(() => undefined);
           if (isRetryable(error) && attempt < 5) continue;
           throw error;
         } finally {
-          client.release();
+          release(client, failure);
         }
       }
     },

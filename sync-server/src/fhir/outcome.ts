@@ -57,6 +57,7 @@ function issueTypeOfError(code: ErrorCode): IssueType {
     case 'too-many-requests':
       return 'throttled';
     case 'service-busy':
+    case 'database-unavailable':
       return 'transient';
     case 'command-failed':
     case 'internal-error':

@@ -6,7 +6,7 @@ import type { ServerKeys } from '../auth/keyring';
 import type { Principal } from '../auth/tokens';
 import type { SchemeRow } from '../commands/context';
 import type { CommandOutcome, RunnerDependencies } from '../commands/runner';
-import { DatabaseBusyError, pgErrorCode, pgErrors, type Database } from '../db/database';
+import { DatabaseBusyError, isDatabaseUnreachable, pgErrorCode, pgErrors, type Database } from '../db/database';
 import { readStrictJson, refusalOfFinding } from '../strict-json';
 import type { ChangeNotifier } from '../sync/notifier';
 import { capabilityStatement, searchableTypes, type SearchableType } from './capability';
@@ -67,6 +67,13 @@ function busyRefusal(error: unknown): Refusal | null {
       kind: 'error',
       code: 'service-busy',
       message: 'The server is busy. Nothing was changed; try again in a few seconds with the same Claim.identifier.',
+    };
+  // A failover in progress (issue 18): the Claim may have been recorded just before the connection was lost.
+  if (isDatabaseUnreachable(error))
+    return {
+      kind: 'error',
+      code: 'database-unavailable',
+      message: 'The database is not reachable right now. Send the Claim again in a few seconds with the same Claim.identifier: it is never applied twice.',
     };
   return null;
 }
@@ -161,7 +168,7 @@ const fhirApi: FastifyPluginAsync<PartOptions> = async (app: FastifyInstance, op
     if (error instanceof InvalidResource) return sendResource(reply, 400, error.outcome);
     const refusal = error instanceof RefusedError ? error.refusal : (busyRefusal(error) ?? refusalOfFastifyError(error));
     if (refusal) {
-      if (refusal.code === 'service-busy') void reply.header('retry-after', '2');
+      if (refusal.code === 'service-busy' || refusal.code === 'database-unavailable') void reply.header('retry-after', '2');
       const { status, outcome } = outcomeOfRefusal(refusal);
       return sendResource(reply, status, outcome);
     }

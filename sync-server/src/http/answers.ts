@@ -4,7 +4,7 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorAnswer, uuidPattern } from '@contract/commands';
 import { httpStatusOf, type Refusal } from '@domain/outcomes';
-import { DatabaseBusyError, pgErrorCode, pgErrors } from '../db/database';
+import { DatabaseBusyError, isDatabaseUnreachable, pgErrorCode, pgErrors } from '../db/database';
 
 export const errorResponses = {
   400: ErrorAnswer,
@@ -93,6 +93,24 @@ export function busyRefusal(error: unknown): Refusal | null {
       message: 'The server took too long on this request and stopped it. Nothing was changed; try again in a few seconds.',
     };
   return null;
+}
+
+/**
+ * The database went away under the request: refused, cut, shutting down or a demoted standby —
+ * what every request sees for the seconds a failover takes (docs/operations.md, "High
+ * availability"). 503 with Retry-After: a desk counts it as the server not reachable and retries
+ * by itself. A read changed nothing; a write may have committed just before the connection was
+ * lost, so its answer says to send it again under the same command id (answered, never re-applied).
+ */
+export function unavailableRefusal(error: unknown, isRead: boolean): Refusal | null {
+  if (!isDatabaseUnreachable(error)) return null;
+  return {
+    kind: 'error',
+    code: 'database-unavailable',
+    message: isRead
+      ? 'The database is not reachable right now (it may be switching to its standby). Nothing was changed; try again in a few seconds.'
+      : 'The database is not reachable right now (it may be switching to its standby), and this change may or may not have been recorded. Send it again in a few seconds with the same command id: if it was recorded you get its first answer, and it is never applied twice.',
+  };
 }
 
 export function send(reply: FastifyReply, refusal: Refusal): FastifyReply {

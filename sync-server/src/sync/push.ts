@@ -6,7 +6,7 @@ import { isRole, type HospitalId, type OperatorId } from '@domain/ids';
 import type { Principal } from '../auth/tokens';
 import { runCommand, type RunnerDependencies } from '../commands/runner';
 import type { DeskPrincipal } from './desk-auth';
-import { isTransientFailure } from '../db/database';
+import { isDatabaseUnreachable, isTransientFailure } from '../db/database';
 import { recordFailedCommand } from '../commands/runner';
 import { pathText, refusalOfFinding, type JsonFinding } from '../strict-json';
 import { checkMutationProof } from './operator-keys';
@@ -84,10 +84,18 @@ export async function applyPush(
       });
       answers.push({ commandId: mutation.commandId, status: outcome.status, answer: outcome.answer });
     } catch (error) {
-      if (error instanceof RefusedError && error.refusal.code !== 'internal-error' && error.refusal.code !== 'service-busy') {
+      if (
+        error instanceof RefusedError &&
+        error.refusal.code !== 'internal-error' &&
+        error.refusal.code !== 'service-busy' &&
+        error.refusal.code !== 'database-unavailable'
+      ) {
         refused(httpStatusOf(error.refusal), error.refusal);
         continue;
       }
+      // The database went away before this push got any answer (a failover, issue 18): a 503 the
+      // desk counts as the server unreachable, so it says "reconnecting" and retries by itself.
+      if (answers.length === 0 && isDatabaseUnreachable(error)) throw error;
       return { protocolVersion: 1, answers, stoppedAt: mutation.commandId };
     }
   }
