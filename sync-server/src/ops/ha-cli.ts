@@ -1,15 +1,15 @@
 /**
- * `npm run ha:up [-- --root .data/ha] [--base-port 16400] [--nodes 3]`: a local PostgreSQL HA
+ * `npm run ha:up [-- --root .data/ha/local] [--base-port 16400] [--nodes 3]`: a local PostgreSQL HA
  * formation (etcd, Patroni nodes with strict synchronous replication, HAProxy; ha-formation.ts),
  * ready when the leader accepts commits acknowledged by a synchronous standby; prints the URL to
- * give the sync server as DATABASE_URL. `npm run ha:down [-- --root .data/ha]` stops it and
+ * give the sync server as DATABASE_URL. `npm run ha:down [-- --root .data/ha/local]` stops it and
  * removes its folder; with nothing running it says so. Exit 0, or 2 on a refusal or an error.
  */
 import { parseArgs } from 'node:util';
 import { formationUrl, planFormation, readFormation, startFormation, stopFormation } from './ha-formation';
 import { OpsRefusal } from './postgres-tools';
 
-const usage = 'npm run ha:up -- [--root .data/ha] [--base-port 16400] [--nodes 3]   |   npm run ha:down -- [--root .data/ha]';
+const usage = 'npm run ha:up -- [--root .data/ha/local] [--base-port 16400] [--nodes 3]   |   npm run ha:down -- [--root .data/ha/local]';
 
 function wholeNumber(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     throw new OpsRefusal('invalid-option', `${error instanceof Error ? error.message : String(error)}. Usage: ${usage}`);
   }
   const { values, positionals } = parsed;
-  const root = values.root ?? '.data/ha';
+  const root = values.root ?? '.data/ha/local';
   const log = (line: string): void => console.log(line);
   switch (positionals[0]) {
     case 'up': {
