@@ -8,10 +8,18 @@
  * Node processes each with a SQLite replica and a sync engine would measure the scheduler, not
  * the desks; several DeskBackends share a process but keep their own data dirs, proxies and
  * sync engines, and a SIGKILL takes all of that process's desks down at once).
+ *
+ * --failover [--kills 3] (issue 18): the same run on a local HA formation (three Patroni nodes,
+ * etcd, HAProxy: sync-server/src/ops/ha-formation.ts, under .data/ha/chaos on ports from 16500)
+ * whose primary is SIGKILLed --kills times (failover-events.ts); adds `failover` to the results:
+ * each kill's time to a new leader and to the first decision on it, and the answered commands
+ * missing on the new primary. Exit code 1 also when one is missing or a kill found no new leader.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { formationUrl, planFormation, startFormation, stopFormation } from '../../sync-server/src/ops/ha-formation';
+import { failoverEvents, type FailoverKill } from './failover-events';
 import { runChaos } from './harness';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
@@ -23,8 +31,12 @@ async function main(): Promise<void> {
       minutes: { type: 'string', default: '5' },
       servers: { type: 'string', default: '2' },
       'desks-per-process': { type: 'string' },
+      failover: { type: 'boolean', default: false },
+      kills: { type: 'string', default: '3' },
     },
   });
+  const kills = Number(values.kills);
+  if (values.failover && !(Number.isInteger(kills) && kills >= 1)) throw new Error('--kills must be a whole number of 1 or more');
   const desks = Number(values.desks);
   const minutes = Number(values.minutes);
   const servers = Number(values.servers);
@@ -38,6 +50,15 @@ async function main(): Promise<void> {
     `chaos — ${desks} desks in ${Math.ceil(desks / desksPerHost)} process(es), ${servers} servers, ${minutes} min, ${cpus().length} cores, one action per desk every ~${meanActionIntervalMs} ms`,
   );
   const started = Date.now();
+  let failover: ReturnType<typeof failoverEvents> | null = null;
+  const plan = values.failover ? planFormation('.data/ha/chaos', 16_500) : null;
+  if (plan) {
+    console.log(`failover: starting an HA formation under ${plan.root}…`);
+    await startFormation(plan, (line) => console.log(`  ${line}`));
+    // The scratch database is created on the formation, through HAProxy, like everything after it.
+    process.env.DATABASE_URL = formationUrl(plan).replace(/\/[^/]*$/, '/postgres');
+    failover = failoverEvents(plan, kills, (line) => console.log(`  ${line}`));
+  }
   const summary = await runChaos({
     desks,
     durationMs: minutes * 60_000,
@@ -46,7 +67,11 @@ async function main(): Promise<void> {
     meanActionIntervalMs,
     convergeTimeoutMs: 60_000,
     log: (line) => console.log(`  ${line}`),
+    ...(failover ? { databaseEvents: failover.run } : {}),
+  }).finally(async () => {
+    if (plan) await stopFormation(plan.root, () => undefined);
   });
+  const failoverResults = failover ? failoverFigures(failover.kills) : null;
   const results = {
     desks: summary.desks,
     deskProcesses: summary.deskProcesses,
@@ -79,6 +104,7 @@ async function main(): Promise<void> {
     auditChainIntact: summary.auditChainIntact,
     convergeMs: summary.convergeMs,
     wallSeconds: Math.round((Date.now() - started) / 1000),
+    ...(failoverResults ? { failover: failoverResults } : {}),
     findings: summary.findings,
     cores: cpus().length,
     at: new Date().toISOString(),
@@ -107,6 +133,13 @@ async function main(): Promise<void> {
     auditChainIntact: { value: results.auditChainIntact },
     'sign-ins told "invalid credentials" (right password)': { value: results.wrongPasswordAnswers },
     convergeMs: { value: results.convergeMs },
+    ...(failoverResults
+      ? {
+          'primary kills / with a new leader': { value: `${failoverResults.kills} / ${failoverResults.killsWithNewLeader}` },
+          'kill → first decision on the new primary (ms)': { value: failoverResults.killToFirstDecisionMs.join(', ') },
+          answeredCommandsMissing: { value: failoverResults.answeredCommandsMissing },
+        }
+      : {}),
   });
   for (const line of summary.findings.slice(0, 30)) console.log(`  finding: ${line}`);
   mkdirSync('bench-results', { recursive: true });
@@ -121,7 +154,21 @@ async function main(): Promise<void> {
       results.confirmedThenShortfall +
       results.deskErrors >
     0;
-  if (violated || !results.auditChainIntact || results.convergeMs < 0 || results.convergeMs >= 10_000) process.exitCode = 1;
+  const failoverFailed =
+    failoverResults !== null && (failoverResults.answeredCommandsMissing > 0 || failoverResults.killsWithNewLeader < failoverResults.kills);
+  if (violated || failoverFailed || !results.auditChainIntact || results.convergeMs < 0 || results.convergeMs >= 10_000) process.exitCode = 1;
+}
+
+function failoverFigures(kills: readonly FailoverKill[]) {
+  return {
+    kills: kills.length,
+    killsWithNewLeader: kills.filter((kill) => kill.newLeader !== null).length,
+    killToNewLeaderMs: kills.map((kill) => kill.killToNewLeaderMs),
+    killToFirstDecisionMs: kills.map((kill) => kill.killToFirstDecisionMs),
+    answeredCommandsChecked: kills.reduce((sum, kill) => sum + kill.answeredBeforeKill, 0),
+    answeredCommandsMissing: kills.reduce((sum, kill) => sum + kill.answeredMissing, 0),
+    perKill: kills,
+  };
 }
 
 // Leave once the results are written, whatever is still pending: one 50-desk run (with a since
