@@ -243,7 +243,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const startSlot = async (slot: ServerSlot) => {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          slot.process = await startServerProcess({ DATABASE_URL: scratch!.url!, DATABASE_POOL_SIZE: '6' }, { port: slot.port, timeoutMs: 60_000 });
+          // A failover run has three PostgreSQL nodes more on the same cores: boots are slower.
+          slot.process = await startServerProcess(
+            { DATABASE_URL: scratch!.url!, DATABASE_POOL_SIZE: '6' },
+            { port: slot.port, timeoutMs: options.databaseEvents ? 120_000 : 60_000 },
+          );
           return;
         } catch (error) {
           // A server boots by migrating: during a failover it finds no database and exits.

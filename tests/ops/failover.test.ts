@@ -182,6 +182,48 @@ describe.skipIf(isSkipped)(`Failover: the primary SIGKILLed under load${isSkippe
     };
   }
 
+  it('a hot standby lists no running transaction in pg_current_snapshot(): why desk pulls stay on the primary', async () => {
+    // The pull's checkpoint (sync/pull.ts, nextWindowStart) starts the next window at the page
+    // snapshot's xmax and lists the transactions that were running (xip): their rows, committed
+    // later with older ids, still come. On a standby PostgreSQL keeps every running id among the
+    // snapshot's subtransactions, which pg_current_snapshot() leaves out: the list is empty, so a
+    // pull served there would skip those rows for good (docs/operations.md, "Reads on a standby").
+    const leader = (await leaderNode(plan))!;
+    const standby = plan.nodes.find((node) => node.name !== leader.name)!;
+    const open = openPostgres(nodeUrl(leader, plan.database), { maxConnections: 2 });
+    const onStandby = openPostgres(nodeUrl(standby, plan.database), { maxConnections: 1 });
+    try {
+      const snapshots = await open.transaction(async (sql) => {
+        const [mine] = await sql.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+        // A later write that commits, so both snapshots' xmax pass the open transaction.
+        await open.query('SELECT pg_current_xact_id()');
+        const snapshotOf = async (db: Database) => {
+          const [row] = await db.query<{ xmin: string; xmax: string; xip: string[] }>(
+            'SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax, ARRAY(SELECT x::text FROM pg_snapshot_xip(s) x) AS xip FROM pg_current_snapshot() s',
+          );
+          return row!;
+        };
+        const deadline = Date.now() + 30_000;
+        let standbySnapshot = await snapshotOf(onStandby);
+        // Wait until the standby has replayed the later commit: the open transaction is then below
+        // its xmax and not finished, so the standby's snapshot counts it as running.
+        while (BigInt(standbySnapshot.xmax) <= BigInt(mine!.xid) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          standbySnapshot = await snapshotOf(onStandby);
+        }
+        return { xid: mine!.xid, primary: await snapshotOf(open), standby: standbySnapshot };
+      });
+      expect(snapshots.primary.xip).toContain(snapshots.xid);
+      // The standby knows the transaction runs (its xmin is not past it, its xmax is), yet lists nothing.
+      expect(BigInt(snapshots.standby.xmin)).toBeLessThanOrEqual(BigInt(snapshots.xid));
+      expect(BigInt(snapshots.standby.xmax)).toBeGreaterThan(BigInt(snapshots.xid));
+      expect(snapshots.standby.xip).toEqual([]);
+    } finally {
+      await open.close();
+      await onStandby.close();
+    }
+  });
+
   it('loses no answered command, applies none twice, keeps the invariants, and replays by command id', async () => {
     const answered: Answered[] = [];
     const deadline = Date.now() + 180_000;

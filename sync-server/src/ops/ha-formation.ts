@@ -213,6 +213,10 @@ function patroniConfig(plan: FormationPlan, node: NodePlan, pgBin: string): unkn
             max_replication_slots: 10,
             shared_buffers: '64MB',
             wal_keep_size: '128MB',
+            // A standby whose primary died retries its WAL source after this (default 5 s): the
+            // third node must reach the new primary quickly, which in strict mode cannot commit
+            // until it has a synchronous standby again.
+            wal_retrieve_retry_interval: '500ms',
             fsync: 'on',
           },
         },
