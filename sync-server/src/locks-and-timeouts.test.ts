@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../tests/support/fault-proxy';
 import { buildApp } from './app';
@@ -258,6 +259,85 @@ describe.skipIf(!process.env.DATABASE_URL)('a slow SMS gateway freezes nothing; 
     } finally {
       await app.close();
       await proxy.stop();
+    }
+  });
+
+  it('a booking committed whose answer the database never delivered: 503, then sent again, replayed, applied once', async () => {
+    // A TCP proxy in front of PostgreSQL that, once the statement carrying the booking's id has
+    // gone to the database, cuts the connection instead of delivering the database's answer: the
+    // statement committed (autocommit: at Sync, before any answer is flushed) and the server never
+    // learns it, as when the primary dies between its commit and its answer (issue 18).
+    const direct = new URL(server.scratch.url!);
+    let cutAfter: string | null = null;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(direct.port || 5432), '127.0.0.1');
+      sockets.add(client).add(upstream);
+      let isCutting = false;
+      client.on('data', (chunk: Buffer) => {
+        if (cutAfter && chunk.includes(cutAfter)) {
+          isCutting = true;
+          cutAfter = null;
+        }
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (isCutting) {
+          client.destroy();
+          upstream.destroy();
+        } else client.write(chunk);
+      });
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('close', close).on('error', close);
+      upstream.on('close', close).on('error', close);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    const proxied = new URL(direct);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(typeof address === 'object' && address ? address.port : 0);
+    const db = openPostgres(proxied.toString(), { maxConnections: 2 });
+    extraDatabases.push(db);
+    const app = await buildApp({ db, notifier: new ChangeNotifier(null), scheme: server.state.scheme, keys: server.state.keys });
+    const [open] = await server.scratch.db.query<{ id: string }>("SELECT id FROM cases WHERE member_id = $1 AND status = 'admitted'", [demoIds.son]);
+    const booking = {
+      commandId: randomUUID(),
+      bookingId: randomUUID(),
+      caseId: open!.id,
+      itemCode: 'LAB',
+      description: 'Blood test',
+      quantity: 1,
+      unitPrice: 100,
+    };
+    const write = () =>
+      app.inject({
+        method: 'POST',
+        url: '/commands/add-booking',
+        headers: { authorization: `Bearer ${medco}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(booking),
+      });
+    try {
+      cutAfter = booking.bookingId;
+      const lost = await write();
+      expect(lost.statusCode, lost.body).toBe(503);
+      expect(JSON.parse(lost.body)).toMatchObject({ code: 'database-unavailable' });
+      expect(String((JSON.parse(lost.body) as { message: string }).message)).toContain('may or may not have been recorded');
+      // It was recorded: the command with its answer, and the booking.
+      const [stored] = await server.scratch.db.query<{ http_status: number }>('SELECT http_status FROM commands WHERE command_id = $1', [booking.commandId]);
+      expect(stored?.http_status).toBe(200);
+      // Sent again under the same command id: its first answer, replayed; the booking exists once.
+      const again = await write();
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.headers['x-command-replayed']).toBe('true');
+      const [once] = await server.scratch.db.query<{ n: number }>('SELECT count(*)::int AS n FROM bookings WHERE id = $1', [booking.bookingId]);
+      expect(once?.n).toBe(1);
+    } finally {
+      await app.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 });
