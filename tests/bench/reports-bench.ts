@@ -41,6 +41,7 @@ import { bankReconciliation } from '../../sync-server/src/queries/bank-reconcili
 import { kpiFilterChoices } from '../../sync-server/src/kpis/choices';
 import { kpiDrillDown } from '../../sync-server/src/kpis/drill-down';
 import { timeDashboardInChromium } from './dashboard-in-chromium';
+import { replicateFacts } from './replicate-facts';
 import { patientReceivables } from '../../sync-server/src/settlement/reads';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
@@ -83,6 +84,7 @@ async function main(): Promise<number> {
       patients: { type: 'string', default: '10000' },
       runs: { type: 'string', default: '30' },
       'chromium-runs': { type: 'string', default: '5' },
+      'facts-x': { type: 'string', default: '1' },
     },
   });
   const scale = Number(values.scale);
@@ -103,8 +105,13 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  // --facts-x N: the dashboard's tables at N × the hospitals, in a copy (replicate-facts.ts).
+  const factsX = Number(values['facts-x']);
+  if (!(Number.isInteger(factsX) && factsX >= 1 && factsX <= 100)) throw new Error('--facts-x must be a whole number from 1 to 100');
+  const measured = factsX === 1 ? name : `${name}_facts_x${factsX}`;
+  if (factsX > 1) await replicateFacts(base, name, measured, factsX, (line) => console.log(line));
   const url = new URL(base);
-  url.pathname = `/${name}`;
+  url.pathname = `/${measured}`;
   // A report slower than the server's 30 s statement limit is measured, not cut off: the figure
   // says how far it is from the target.
   const db: Database = openPostgres(url.toString(), { maxConnections: 8, statementTimeoutMs: 600_000 });
