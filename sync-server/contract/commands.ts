@@ -141,6 +141,11 @@ export const secondaryClaimDecisions = ['accept', 'partial', 'reject'] as const;
  * 051): the payer's remittance, or the scheme's refund to it after a reversal left it overpaid.
  */
 export const secondaryMoneyMovements = ['remittance', 'refund'] as const;
+/** The sexes an emergency record takes (as the desk sees the patient). */
+export const emergencySexes = ['male', 'female', 'other', 'unknown'] as const;
+/** 96 KiB of photo as base64 (4 characters per 3 bytes). */
+export const emergencyPhotoBytes = 98_304;
+const emergencyPhotoBase64Length = (emergencyPhotoBytes / 3) * 4;
 const TakenAt = Type.String({
   format: 'date-time',
   description: "When the operator took the money, by the desk's clock (offline cash is sent later): at most 5 minutes ahead of the server, 7 days back",
@@ -183,6 +188,66 @@ export const commandBodies = {
         Type.Union([BiometricEvidence, DocumentEvidence], {
           description:
             'For identityMethod fingerprint, face (what matched) or document (what was shown, attested): signed by the operator. Missing or failing evidence does not refuse the admission; it sends the case to identity review.',
+        }),
+      ),
+    },
+    strict,
+  ),
+  /**
+   * An unconscious or unidentified patient admitted at once (issue 19, scenario S6): a temporary
+   * record, no member and so no hold. `caseId` becomes the member's case when merge-emergency-case
+   * names who the patient is.
+   */
+  'admit-emergency': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('Client-generated case id: the merged case keeps it'),
+      sex: Type.Enum([...emergencySexes], { description: 'As seen by the desk' }),
+      approximateAge: Type.Integer({ minimum: 0, maximum: 120, description: 'Approximate age in years, as the desk judges it' }),
+      foundAt: Text('Where and how the patient was found or brought in (e.g. "Highway 48 near Wakad, brought by ambulance 108")', 500),
+      photo: Type.Optional(
+        Type.Object(
+          {
+            type: Type.Enum(['image/jpeg', 'image/png']),
+            base64: Type.String({
+              pattern: fingerprintTemplatePattern,
+              minLength: 8,
+              maxLength: emergencyPhotoBase64Length,
+              description: 'The photo, base64: at most 96 KiB, JPEG or PNG by its first bytes. Kept for recognition, never matched or logged.',
+            }),
+          },
+          strict,
+        ),
+      ),
+      admittedAt: Type.Optional(
+        Type.String({
+          format: 'date-time',
+          maxLength: 40,
+          description: "When the desk admitted the patient, from its clock (as admit's admittedAt): the window to identify runs from it.",
+        }),
+      ),
+    },
+    strict,
+  ),
+  /**
+   * Identity established for an emergency case (any method, or the audited override): the temporary
+   * record becomes the member's case (the admit rules: one active case per member, the OTP, the
+   * evidence, the review queue), audited; the pre-auth then holds on that member's family cover.
+   */
+  'merge-emergency-case': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid('The emergency case'),
+      memberId: Uuid('The member the patient turned out to be'),
+      identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
+      otpChallengeId: Type.Optional(Uuid('For identityMethod otp: the verified one-time-code challenge')),
+      overrideReason: Type.Optional(
+        Type.String({ minLength: 15, maxLength: 1000, description: 'For identityMethod override: why identity could not be proven otherwise' }),
+      ),
+      supervisorName: Type.Optional(Text('For identityMethod override: the supervisor who authorised it', 120)),
+      evidence: Type.Optional(
+        Type.Union([BiometricEvidence, DocumentEvidence], {
+          description: "As admit's evidence, signed for this case and member.",
         }),
       ),
     },
@@ -559,6 +624,20 @@ export const commandBodies = {
         Type.Integer({ minimum: 5, maximum: 10_080, description: 'Pre-authorization turnaround target in minutes (at most a week)' }),
       ),
       serviceLevels: Type.Optional(ServiceLevelsBody),
+      emergencyIdentifyWindowMinutes: Type.Optional(
+        Type.Integer({
+          minimum: 60,
+          maximum: 10_080,
+          description: 'Emergencies (issue 19): the window to identify an emergency patient and raise the pre-auth, in minutes (default 1,440: 24 h)',
+        }),
+      ),
+      emergencyPreauthTurnaroundMinutes: Type.Optional(
+        Type.Integer({
+          minimum: 5,
+          maximum: 10_080,
+          description: "The emergency pre-auth's own service level in minutes: shorter than the pre-auth turnaround target (default 60)",
+        }),
+      ),
       reason: Text('Why the parameters change (kept in the audit trail)', 500),
     },
     strict,
@@ -573,6 +652,8 @@ export const commandNames = Object.keys(commandBodies) as CommandName[];
 export const commandRoles: Record<CommandName, readonly Role[]> = {
   'identify-member': ['MEDCO', 'PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'],
   admit: ['MEDCO'],
+  'admit-emergency': ['MEDCO'],
+  'merge-emergency-case': ['MEDCO'],
   'request-preauth': ['MEDCO'],
   'respond-query': ['MEDCO'],
   'decide-preauth': ['PPD'],

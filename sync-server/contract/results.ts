@@ -117,6 +117,34 @@ export const commandResults = {
     },
     closed,
   ),
+  'admit-emergency': Type.Object(
+    {
+      caseId: Id,
+      status: Type.Literal('unidentified'),
+      hospitalId: Id,
+      admittedAt: Time,
+      identifyBy: Type.String({ format: 'date-time', description: "Identify the member and raise the pre-auth by then (the scheme's window from admission)" }),
+      windowMinutes: Type.Integer({ description: "The scheme's window when the patient was admitted" }),
+      hasPhoto: Type.Boolean(),
+    },
+    closed,
+  ),
+  'merge-emergency-case': Type.Object(
+    {
+      caseId: Id,
+      status: Type.Literal('merged'),
+      memberId: Id,
+      familyId: Id,
+      identityMethod: Type.Enum(['fingerprint', 'face', 'otp', 'override', 'document']),
+      flaggedForReview: Type.Boolean({ description: "As admit's: identity by override, document, or evidence missing or failed goes to the review list" }),
+      identityEvidence: Nullable(Type.Enum([...evidenceOutcomes])),
+      isLate: Type.Boolean({ description: 'Merged after the window to identify had passed: the case stays flagged overdue' }),
+      admittedAt: Time,
+      mergedAt: Time,
+      policyYear: Type.Integer(),
+    },
+    closed,
+  ),
   'request-preauth': Type.Object(
     {
       caseId: Id,
@@ -313,6 +341,9 @@ export const commandResults = {
           preauthTurnaroundMinutes: Type.Integer(),
           /** Every stage's service level in minutes (issue 15; preauth-decision is preauthTurnaroundMinutes). */
           serviceLevels: ServiceLevelsAnswer,
+          /** Emergencies (issue 19): the window to identify, and the emergency pre-auth's service level. */
+          emergencyIdentifyWindowMinutes: Type.Integer(),
+          emergencyPreauthTurnaroundMinutes: Type.Integer(),
         },
         closed,
       ),
@@ -324,6 +355,8 @@ export const commandResults = {
           autoExtendBp: Type.Optional(Type.Integer()),
           preauthTurnaroundMinutes: Type.Optional(Type.Integer()),
           serviceLevels: Type.Optional(Type.Partial(ServiceLevelsAnswer)),
+          emergencyIdentifyWindowMinutes: Type.Optional(Type.Integer()),
+          emergencyPreauthTurnaroundMinutes: Type.Optional(Type.Integer()),
         },
         closed,
       ),
@@ -442,6 +475,7 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'case-has-claim': null,
   'booking-exists': null,
   'already-registered': null,
+  'emergency-already-merged': Type.Object({ memberId: Id }, closed),
   'identity-not-proven': null,
   'identity-locked': Type.Object({ lockedUntil: Time }, closed),
   'otp-resend-too-soon': Type.Object({ waitSeconds: Type.Integer({ minimum: 1 }) }, closed),

@@ -35,6 +35,7 @@ export type RejectionCode =
   | 'case-has-claim'
   | 'booking-exists'
   | 'already-registered'
+  | 'emergency-already-merged'
   | 'identity-not-proven'
   | 'identity-locked'
   | 'otp-resend-too-soon'

@@ -30,6 +30,7 @@ import { authRoutes } from './http/auth-routes';
 import { commandRoutes } from './http/command-routes';
 import { readRoutes } from './http/read-routes';
 import { turnaroundRoutes } from './http/turnaround-routes';
+import { emergencyRoutes } from './http/emergency-routes';
 import { reconciliationRoutes } from './http/reconciliation-routes';
 import { queueRoutes } from './http/queue-routes';
 import { settlementRoutes } from './settlement/routes';
@@ -265,6 +266,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await readRoutes(scope, { db: options.db, keys: options.keys, auth, ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}) });
     await queueRoutes(scope, { db: options.db, auth });
     await turnaroundRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
+    // The runner's clock: an emergency's window is set and judged by the commands' clock.
+    await emergencyRoutes(scope, { db: options.db, auth, now: options.clock ?? (() => new Date(now())) });
     await reconciliationRoutes(scope, { db: options.db, auth, notifier: options.notifier });
     registerAdministrationReads(scope, { db: options.db, principalOf: auth.principalOf });
     registerFleetRoutes(scope, {

@@ -42,6 +42,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     const bodies: Record<CommandName, Record<string, unknown>> = {
       'identify-member': { by: 'scheme-id', value: 'PMJ-S1000003' },
       admit: { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' },
+      'admit-emergency': { caseId: randomUUID(), sex: 'male', approximateAge: 45, foundAt: 'Brought in by ambulance from the highway' },
+      'merge-emergency-case': { caseId: randomUUID(), memberId: demoIds.daughter, identityMethod: 'fingerprint' },
       'request-preauth': { caseId: caseA, packageCode: 'SB001A' },
       'respond-query': { caseId: caseA, response: 'Reports attached' },
       'decide-preauth': { caseId: caseA, decision: 'approve' },
@@ -103,6 +105,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
   const actorOf: Record<CommandName, string> = {
     'identify-member': 'medco.a',
     admit: 'medco.a',
+    'admit-emergency': 'medco.a',
+    'merge-emergency-case': 'medco.a',
     'request-preauth': 'medco.a',
     'respond-query': 'medco.a',
     'decide-preauth': 'ppd',
@@ -154,6 +158,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
   };
   const idFields: Partial<Record<CommandName, string>> = {
     admit: 'memberId',
+    'merge-emergency-case': 'caseId',
     'request-preauth': 'caseId',
     'respond-query': 'caseId',
     'decide-preauth': 'caseId',

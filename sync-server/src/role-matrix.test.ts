@@ -15,6 +15,8 @@ import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
 const expected: Record<CommandName, string[]> = {
   'identify-member': ['MEDCO', 'PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'],
   admit: ['MEDCO'],
+  'admit-emergency': ['MEDCO'],
+  'merge-emergency-case': ['MEDCO'],
   'request-preauth': ['MEDCO'],
   'respond-query': ['MEDCO'],
   'decide-preauth': ['PPD'],
@@ -185,6 +187,12 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
   const prepare: Record<CommandName, () => Promise<Prepared>> = {
     'identify-member': async () => success({ by: 'scheme-id', value: (await family()).schemeMemberId }),
     admit: async () => success({ caseId: randomUUID(), memberId: (await family()).memberId, identityMethod: 'fingerprint' }),
+    'admit-emergency': async () => success({ caseId: randomUUID(), sex: 'female', approximateAge: 30, foundAt: 'Collapsed at the bus stand' }),
+    'merge-emergency-case': async () => {
+      const caseId = randomUUID();
+      await ok('MEDCO', 'admit-emergency', { caseId, sex: 'female', approximateAge: 30, foundAt: 'Collapsed at the bus stand' });
+      return success({ caseId, memberId: (await family()).memberId, identityMethod: 'fingerprint' });
+    },
     'request-preauth': async () => success({ caseId: await admitted(), packageCode: 'SE007A' }),
     'respond-query': async () => {
       const caseId = await pending();

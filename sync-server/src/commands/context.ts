@@ -28,6 +28,10 @@ export interface SchemeRow {
   face_min_similarity_bp: number;
   /** The share of verified biometric admissions sampled for review, in basis points. */
   identity_sample_bp: number;
+  /** Emergencies (issue 19, migration 055): the window to identify an emergency patient and raise the pre-auth. */
+  emergency_identify_window_minutes: number;
+  /** The emergency pre-auth's own service level (shorter than preauth_turnaround_minutes). */
+  emergency_preauth_turnaround_minutes: number;
 }
 
 /** The money parameters of one policy year: the open year's from the scheme row, a closed year's as frozen at its roll-over. */

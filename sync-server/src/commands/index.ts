@@ -7,6 +7,7 @@ import { approvePayment, processClaim, submitClaim, verifyClaim } from './claims
 import type { AfterCommitEffects, CommandHandlers } from './context';
 import { approveUnspecified, decideEnhancement, decidePreauth, recommendPreauth, requestEnhancement } from './decisions';
 import { admit } from './admission';
+import { admitEmergency, mergeEmergencyCase } from './emergencies';
 import { requestPreauth, respondQuery } from './preauth';
 import { identifyMember } from '../identity/identify-member';
 import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
@@ -18,6 +19,8 @@ import { decideSecondaryClaimCommand, recordSecondaryRemittanceCommand, refundPa
 export const handlers: CommandHandlers = {
   'identify-member': identifyMember,
   admit: admit,
+  'admit-emergency': admitEmergency,
+  'merge-emergency-case': mergeEmergencyCase,
   'request-preauth': requestPreauth,
   'respond-query': respondQuery,
   'decide-preauth': decidePreauth,

@@ -27,6 +27,8 @@ const parameterColumns = {
   shortfallPolicy: 'shortfall_policy',
   autoExtendBp: 'auto_extend_bp',
   preauthTurnaroundMinutes: 'preauth_turnaround_minutes',
+  emergencyIdentifyWindowMinutes: 'emergency_identify_window_minutes',
+  emergencyPreauthTurnaroundMinutes: 'emergency_preauth_turnaround_minutes',
 } as const satisfies Record<string, keyof SchemeRow>;
 
 type ParameterName = keyof typeof parameterColumns;
@@ -50,7 +52,7 @@ export async function setSchemeParameters(
   if (changes.length === 0 && levelChanges.length === 0)
     throw fail(
       'invalid-input',
-      'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp, preauthTurnaroundMinutes or serviceLevels.',
+      'Nothing to change: send at least one of governmentShareBp, shortfallPolicy, autoExtendBp, preauthTurnaroundMinutes, serviceLevels, emergencyIdentifyWindowMinutes or emergencyPreauthTurnaroundMinutes.',
     );
   // The pre-auth decision's service level is the pre-auth turnaround target (one home, migration 047).
   if (levels['preauth-decision'] !== undefined && body.preauthTurnaroundMinutes !== undefined)
@@ -90,6 +92,16 @@ export async function setSchemeParameters(
     before.serviceLevels = previousLevels as SchemeParameters['serviceLevels'];
     after.serviceLevels = newLevels;
   }
+  // The emergency pre-auth's service level is its own, shorter one (issue 19): never as long as any pre-auth's.
+  const [turnaround] = await context.sql.query<{ normal: number; emergency: number }>(
+    'SELECT preauth_turnaround_minutes AS normal, emergency_preauth_turnaround_minutes AS emergency FROM schemes WHERE id = $1',
+    [scheme.id],
+  );
+  if (turnaround && turnaround.emergency >= turnaround.normal)
+    throw fail(
+      'invalid-input',
+      `The emergency pre-auth's service level (${turnaround.emergency} minutes) must be shorter than the pre-auth turnaround target (${turnaround.normal} minutes).`,
+    );
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId,
     action: 'scheme-parameters-set',
@@ -125,5 +137,7 @@ export async function schemeParameters(sql: Sql, scheme: SchemeRow): Promise<Sch
     autoExtendBp: scheme.auto_extend_bp,
     preauthTurnaroundMinutes: scheme.preauth_turnaround_minutes,
     serviceLevels: await serviceLevelsOf(sql, scheme.id),
+    emergencyIdentifyWindowMinutes: scheme.emergency_identify_window_minutes,
+    emergencyPreauthTurnaroundMinutes: scheme.emergency_preauth_turnaround_minutes,
   };
 }

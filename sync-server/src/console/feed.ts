@@ -80,7 +80,7 @@ function caseQuery(roles: readonly Role[], isInitial: boolean): string {
     SELECT c.id::text AS id, json_build_object(
       'id', c.id, 'caseId', c.id, 'status', c.status, 'isEmergency', c.is_emergency, 'identityMethod', c.identity_method,
       'admittedAt', c.admitted_at, 'dischargedAt', c.discharged_at, 'cancelledAt', c.cancelled_at,
-      'hospitalCode', hs.code, 'hospitalName', hs.name, 'turnaroundMinutes', s.preauth_turnaround_minutes,
+      'hospitalCode', hs.code, 'hospitalName', hs.name, 'turnaroundMinutes', CASE WHEN c.is_emergency THEN s.emergency_preauth_turnaround_minutes ELSE s.preauth_turnaround_minutes END,
       'member', json_build_object('id', m.id, 'schemeMemberId', m.scheme_member_id, 'fullName', m.full_name, 'birthYear', m.birth_year,
         'gender', m.gender, 'relation', m.relation),
       -- The family's account of the case's policy year (migration 023); a year not opened yet is the whole yearly cover.

@@ -38,6 +38,7 @@ import { sql as turnaroundClocks } from './migrations/047-turnaround-clocks';
 import { sql as bankStatements } from './migrations/048-bank-statements';
 import { sql as deskFleet } from './migrations/050-desk-fleet';
 import { sql as secondaryRemittances } from './migrations/051-secondary-remittances';
+import { sql as emergencyCases } from './migrations/055-emergency-cases';
 import { sql as kpiAggregates } from './migrations/045-kpi-aggregates';
 import { sql as secondaryClaimWithdrawals } from './migrations/043-secondary-claim-withdrawals';
 import { sql as kpiFoldBatches } from './migrations/046-kpi-fold-batches';
@@ -102,6 +103,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   // 049 (issue 15, turnaround clocks kept at commit) landed after 050 and 051 and runs after them.
   { version: 49, name: 'report-aggregates', sql: reportAggregates },
   { version: 57, name: 'turnaround-days', sql: turnaroundDays },
+  // 055 (issue 19, emergencies) landed after 057 and runs after it.
+  { version: 55, name: 'emergency-cases', sql: emergencyCases },
 ];
 
 /**

@@ -67,3 +67,11 @@ export const unspecifiedPackages: readonly CataloguePackage[] = Object.entries(s
   rupees: 1,
   isUnspecified: true,
 }));
+
+/**
+ * Emergency packages (issue 19, scenario S6: EM001 priced 8,000). Kept apart from demoCatalogue,
+ * which the demo history draws its cases from, so adding them changes no generated history.
+ */
+export const emergencyPackages: readonly CataloguePackage[] = [
+  { code: 'EM001', specialty: 'Emergency', name: 'Emergency stabilisation, unconscious patient (up to 3 days)', rupees: 8_000 },
+];

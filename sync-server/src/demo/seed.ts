@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Database, Sql } from '../db/database';
 import { hashPassword } from '../auth/passwords';
-import { demoCatalogue, unspecifiedPackages } from './catalogue';
+import { demoCatalogue, emergencyPackages, unspecifiedPackages } from './catalogue';
 import { policyYearOf } from '@domain/policy-year';
 
 /** Stable ids so the demo, the docs and the tests can name the seed family and hospitals. */
@@ -141,7 +141,7 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<{ cr
         operator.hospitalId,
       ]);
     }
-    for (const item of [...demoCatalogue, ...unspecifiedPackages]) {
+    for (const item of [...demoCatalogue, ...unspecifiedPackages, ...emergencyPackages]) {
       await sql.query('INSERT INTO packages (code, specialty, name, is_unspecified) VALUES ($1, $2, $3, $4)', [
         item.code,
         item.specialty,

@@ -18,8 +18,10 @@ export async function preauthQueue(db: Database, statuses: readonly string[]): P
             h.amount AS "holdAmount", f.id AS "familyId", COALESCE(fy.cover, f.cover) AS cover, COALESCE(fy.committed, 0) AS committed,
             COALESCE(fy.cover, f.cover) - COALESCE(fy.committed, 0) AS available,
             floor(extract(epoch FROM (clock_timestamp() - p.requested_at)) / 60)::int AS "waitingMinutes",
-            s.preauth_turnaround_minutes AS "turnaroundMinutes",
-            (extract(epoch FROM (clock_timestamp() - p.requested_at)) / 60 > s.preauth_turnaround_minutes) AS "isOverdue"
+            -- An emergency case's pre-auth has its own, shorter service level (issue 19, migration 055).
+            CASE WHEN c.is_emergency THEN s.emergency_preauth_turnaround_minutes ELSE s.preauth_turnaround_minutes END AS "turnaroundMinutes",
+            (extract(epoch FROM (clock_timestamp() - p.requested_at)) / 60 >
+              CASE WHEN c.is_emergency THEN s.emergency_preauth_turnaround_minutes ELSE s.preauth_turnaround_minutes END) AS "isOverdue"
        FROM preauths p JOIN cases c ON c.id = p.case_id JOIN members m ON m.id = c.member_id JOIN families f ON f.id = c.family_id
        LEFT JOIN family_years fy ON fy.family_id = c.family_id AND fy.policy_year = c.policy_year
        JOIN hospitals hs ON hs.id = c.hospital_id JOIN packages pk ON pk.code = p.package_code JOIN holds h ON h.case_id = c.id

@@ -30,12 +30,18 @@ import { doneFigures, stageLevels } from './turnaround-days';
 export const turnaroundClockColumns =
   'stage, owner_role, subject_id, case_id, claim_id, hospital_id, family_id, start_id, started_at, stop_id, stopped_at, outcome, paused_seconds, paused_since';
 
-/** The clocks with their service level and elapsed seconds as of $1 (a timestamptz). */
+/**
+ * The clocks with their service level and elapsed seconds as of $1 (a timestamptz). An emergency
+ * case's pre-auth decision runs against the scheme's emergency service level (issue 19, migration
+ * 055), so the clock queue and the breach watcher put it first and flag it sooner.
+ */
 const clocksAsOf = `
-  SELECT k.*, l.minutes AS service_level_minutes, hs.code AS hospital_code,
+  SELECT k.*, CASE WHEN k.stage = 'preauth-decision' AND kc.is_emergency THEN ks.emergency_preauth_turnaround_minutes ELSE l.minutes END AS service_level_minutes,
+         hs.code AS hospital_code,
          extract(epoch FROM (COALESCE(k.stopped_at, k.paused_since, $1::timestamptz) - k.started_at)) - k.paused_seconds AS elapsed_seconds
     FROM turnaround_clocks k JOIN hospitals hs ON hs.id = k.hospital_id
-    JOIN stage_service_levels l ON l.scheme_id = k.scheme_id AND l.stage = k.stage`;
+    JOIN stage_service_levels l ON l.scheme_id = k.scheme_id AND l.stage = k.stage
+    JOIN cases kc ON kc.id = k.case_id JOIN schemes ks ON ks.id = k.scheme_id`;
 
 /** Whose hospital a principal may see: null for the whole scheme. */
 export async function hospitalScope(
