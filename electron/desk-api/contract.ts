@@ -253,6 +253,36 @@ export interface IdentifyMatch {
 
 export type IdentityMethod = 'fingerprint' | 'face' | 'otp' | 'override' | 'document';
 
+/** How the desk saw an emergency patient's sex (issue 19). */
+export type EmergencySex = 'male' | 'female' | 'other' | 'unknown';
+
+/**
+ * An emergency case of this desk (issue 19): admitted before identity, no member and no hold,
+ * until identity is established and it is merged into the member (then it is that member's case).
+ */
+export interface EmergencyView {
+  readonly caseId: string;
+  readonly sex: EmergencySex;
+  readonly approximateAge: number;
+  readonly foundAt: string;
+  readonly hasPhoto: boolean;
+  readonly admittedAt: string;
+  /** Identify the member and raise the pre-auth by then: the server's answer, or the desk's estimate until it answers. */
+  readonly identifyBy: string;
+  readonly isIdentifyByConfirmed: boolean;
+  /** Whole minutes left to identify (negative once past); null once merged. */
+  readonly remainingMinutes: number | null;
+  /** Unidentified past the window, or merged after it: flagged to the desk and the scheme. */
+  readonly isOverdue: boolean;
+  readonly status: 'unidentified' | 'merged';
+  /** The admission (or, once merging, the merge) as far as the server has answered. */
+  readonly sync: 'pending' | 'confirmed' | 'refused';
+  /** The server's sentence when it refused the admission or the merge. */
+  readonly rejection: string | null;
+  readonly memberId: string | null;
+  readonly mergedAt: string | null;
+}
+
 /** What an enrolment is made for (issue 13 item 5): the member, their case admitted here, and the verified one-time code. */
 export interface EnrolmentScope {
   readonly memberId: string;
@@ -415,6 +445,33 @@ export interface DeskApiHandlers {
     /** For identityMethod document: what was shown (issue 13 item 6); the operator's attestation is signed by the desk. */
     document?: { type: IdentityDocumentType; numberLast4: string };
   }) => Promise<DeskResult<{ caseId: string }>>;
+  /**
+   * Emergencies before identity (issue 19): admit an unconscious or unidentified patient at once, a
+   * temporary record queued in the outbox like any admission (works offline); no member, no hold.
+   */
+  'emergencies.admit': (args: {
+    sex: EmergencySex;
+    approximateAge: number;
+    foundAt: string;
+    /** A photo from the desk camera, JPEG or PNG, base64, at most 96 KiB. */
+    photo?: { type: 'image/jpeg' | 'image/png'; base64: string };
+  }) => Promise<DeskResult<{ caseId: string; identifyBy: string }>>;
+  /** This desk's emergency cases, unidentified ones by least time left first. */
+  'emergencies.list': (args: Record<string, never>) => Promise<DeskResult<EmergencyView[]>>;
+  /**
+   * Identity established: merge the emergency case into the member (queued; works offline). The
+   * identity rules are admit's (otp: a verified challenge; override: a reason and a supervisor,
+   * audited and listed for review; fingerprint or face: this desk's match, signed as evidence).
+   */
+  'emergencies.merge': (args: {
+    caseId: string;
+    memberId: string;
+    identityMethod: IdentityMethod;
+    otpChallengeId?: string;
+    overrideReason?: string;
+    supervisorName?: string;
+    document?: { type: IdentityDocumentType; numberLast4: string };
+  }) => Promise<DeskResult<{ caseId: string }>>;
   /** Send a one-time code to the family's registered phone (online only). */
   'identity.sendOtp': (args: {
     memberId: string;
@@ -575,6 +632,9 @@ export const deskChannels = [
   'cases.discharge',
   'cases.submitClaim',
   'cases.cancel',
+  'emergencies.admit',
+  'emergencies.list',
+  'emergencies.merge',
   'bookings.add',
   'bookings.void',
   'sync.status',

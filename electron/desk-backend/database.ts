@@ -22,7 +22,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 9;
+export const replicaSchemaVersion = 11;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -203,6 +203,31 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
       ON CONFLICT (key) DO NOTHING;
     DELETE FROM meta WHERE key = 'pull_checkpoint';`);
   },
+  /* 10 */ (_db) => {
+    // Reserved: replica migration 10 belongs to another branch of this release (issue 16); this
+    // step does nothing, so that 11 keeps its number when both land (the real 10 replaces it).
+  },
+  /* 11 */ `
+  -- Emergencies before identity (issue 19, handlers/emergencies.ts): this desk's emergency
+  -- admissions, made offline as well as online. The record itself travels in the outbox
+  -- (admit-emergency, then merge-emergency-case); this row is what the desk shows meanwhile: the
+  -- window to identify (the desk's estimate until the server answers, then the server's) and
+  -- whether it was merged. The photo stays in the outbox entry only.
+  CREATE TABLE IF NOT EXISTS emergency_cases (
+    case_id TEXT PRIMARY KEY,
+    command_id TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    approximate_age INTEGER NOT NULL,
+    found_at TEXT NOT NULL,
+    has_photo INTEGER NOT NULL,
+    admitted_at TEXT NOT NULL,
+    identify_by TEXT NOT NULL,
+    is_identify_by_confirmed INTEGER NOT NULL DEFAULT 0,
+    member_id TEXT,
+    merged_at TEXT,
+    merge_command_id TEXT
+  );
+  `,
 ];
 
 /** How long an answered outbox row is kept (support can see what a desk sent today), then deleted. */

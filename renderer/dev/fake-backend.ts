@@ -33,6 +33,7 @@ import type {
   DeskError,
   DeskEventName,
   DeskResult,
+  EmergencyView,
   EnrolmentScope,
   DeskEvents,
   DeviceStatus,
@@ -225,6 +226,8 @@ export class FakeDeskBackend implements DeskConnection {
   private link: DeskLinkStatus = { state: 'open', problem: null };
 
   private readonly cases = new Map<string, FakeCase>();
+  /** Emergency cases before identity (issue 19), by case id: answered at once, as if online. */
+  private readonly emergencies = new Map<string, { -readonly [K in keyof EmergencyView]: EmergencyView[K] }>();
   private readonly bookings = new Map<string, FakeBooking>();
   private readonly outbox: OutboxEntry[] = [];
   /** Outbox exports (issue 23): kept in memory with their entries, so one can be queued again. */
@@ -679,6 +682,71 @@ export class FakeDeskBackend implements DeskConnection {
         const fakeCase = this.newCase(member, this.hospital.code, identityMethod, isEmergency ?? false);
         this.command({ kind: 'admit', caseId: fakeCase.caseId, otpChallengeId: identityMethod === 'otp' ? (otpChallengeId ?? null) : null });
         return ok({ caseId: fakeCase.caseId });
+      }),
+    'emergencies.admit': ({ sex, approximateAge, foundAt, photo }) =>
+      this.signedIn(() => {
+        if (!foundAt.trim()) return refuse('invalid-input', 'Say where and how the patient was found or brought in.');
+        const caseId = this.id('case');
+        const admittedAt = this.isoNow();
+        const identifyBy = new Date(this.now().getTime() + 1440 * 60_000).toISOString();
+        this.emergencies.set(caseId, {
+          caseId,
+          sex,
+          approximateAge,
+          foundAt: foundAt.trim(),
+          hasPhoto: photo !== undefined,
+          admittedAt,
+          identifyBy,
+          isIdentifyByConfirmed: true,
+          remainingMinutes: 1440,
+          isOverdue: false,
+          status: 'unidentified',
+          sync: 'confirmed',
+          rejection: null,
+          memberId: null,
+          mergedAt: null,
+        });
+        return ok({ caseId, identifyBy });
+      }),
+    'emergencies.list': () =>
+      this.signedIn(() => {
+        const now = this.now().getTime();
+        return ok(
+          [...this.emergencies.values()].map((emergency) => {
+            const deadline = Date.parse(emergency.identifyBy);
+            const isMerged = emergency.status === 'merged';
+            return {
+              ...emergency,
+              remainingMinutes: isMerged ? null : Math.floor((deadline - now) / 60_000),
+              isOverdue: isMerged ? Date.parse(emergency.mergedAt ?? emergency.identifyBy) > deadline : deadline < now,
+            };
+          }),
+        );
+      }),
+    'emergencies.merge': ({ caseId, memberId, identityMethod, overrideReason, supervisorName }) =>
+      this.signedIn(() => {
+        const emergency = this.emergencies.get(caseId);
+        if (!emergency) return refuse('not-found', 'There is no such emergency case on this desk.');
+        if (emergency.status === 'merged') return refuse('emergency-already-merged', 'This emergency case is already merged into a member.');
+        const member = fakeMembers.find((candidate) => candidate.memberId === memberId);
+        if (!member) return refuse('not-found', 'No member with this id.');
+        const active = this.activeCaseOf(memberId);
+        if (active) return refuse('case-already-active', this.activeCaseMessage(member, active), { hospitalCode: active.hospitalCode });
+        if (identityMethod === 'override' && ((overrideReason ?? '').trim().length < minimumOverrideReason || !supervisorName?.trim()))
+          return refuse(
+            'invalid-input',
+            `An identity override needs a written reason (at least ${minimumOverrideReason} characters) and the authorising supervisor's name.`,
+          );
+        // The member's case under the emergency's id, admitted when the emergency was.
+        const fakeCase = this.newCase(member, this.hospital.code, identityMethod, true);
+        this.cases.delete(fakeCase.caseId);
+        const merged = { ...fakeCase, caseId, admittedAt: emergency.admittedAt };
+        this.cases.set(caseId, merged);
+        emergency.status = 'merged';
+        emergency.memberId = memberId;
+        emergency.mergedAt = this.isoNow();
+        this.command({ kind: 'admit', caseId, otpChallengeId: null });
+        return ok({ caseId });
       }),
     'cases.requestPreauth': ({ caseId, packageCode, estimatedAmount, clinicalNote: _clinicalNote }) =>
       this.signedIn(() => {

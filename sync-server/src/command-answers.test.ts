@@ -408,6 +408,22 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     expect(limited).toMatchObject({ code: 'too-many-requests' });
     holds('identify-member', 429, limited!);
 
+    // Emergencies (issue 19): admitted before identity, merged into the father (his S1 case is
+    // discharged by now); the same case id again, and a second merge, are refused.
+    const emergencyCase = randomUUID();
+    const unknownMan = { caseId: emergencyCase, sex: 'male' as const, approximateAge: 45, foundAt: 'Brought in by ambulance 108' };
+    expect(await send('medco.a', 'admit-emergency', unknownMan)).toMatchObject({ status: 'unidentified', hasPhoto: false });
+    expect(await send('medco.a', 'admit-emergency', unknownMan, 409)).toMatchObject({ code: 'already-registered' });
+    const merge = {
+      caseId: emergencyCase,
+      memberId: demoIds.father,
+      identityMethod: 'override' as const,
+      overrideReason: 'Unconscious; his wife recognised him',
+      supervisorName: 'Dr Kulkarni',
+    };
+    expect(await send('medco.a', 'merge-emergency-case', merge)).toMatchObject({ status: 'merged', flaggedForReview: true, isLate: false });
+    expect(await send('medco.a', 'merge-emergency-case', merge, 409)).toMatchObject({ code: 'emergency-already-merged' });
+
     // Every command was seen answering 200, each against its own exact schema.
     expect(commandNames.filter((name) => !checked.has(`${name} 200`))).toEqual([]);
     for (const status of [400, 401, 403, 404, 409, 413, 415])

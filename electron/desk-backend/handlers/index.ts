@@ -2,6 +2,7 @@ import type { DeskApiHandlers, DeskChannel } from '../../desk-api/contract';
 import { benefitHandlers } from './benefits';
 import { bookingHandlers } from './bookings';
 import { caseHandlers } from './cases';
+import { emergencyHandlers } from './emergencies';
 import type { DeskCore, HandlerModule, SlotTools } from './context';
 import { enrollmentHandlers } from './enrollment';
 import { identityHandlers } from './identity';
@@ -20,6 +21,7 @@ export const handlerModules = {
   identity: identityHandlers,
   registry: registryHandlers,
   cases: caseHandlers,
+  emergencies: emergencyHandlers,
   preauth: preauthHandlers,
   bookings: bookingHandlers,
   settlement: settlementHandlers,
@@ -49,6 +51,7 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.identity(desk, tools),
     ...handlerModules.registry(desk, tools),
     ...handlerModules.cases(desk, tools),
+    ...handlerModules.emergencies(desk, tools),
     ...handlerModules.preauth(desk, tools),
     ...handlerModules.bookings(desk, tools),
     ...handlerModules.settlement(desk, tools),

@@ -30,9 +30,11 @@ describe('payer queues and the case audit trail (PGlite)', () => {
       requestedAmount: 500_000,
       holdAmount: 400_000,
       available: 0,
-      turnaroundMinutes: 360,
+      // An emergency pre-auth has its own, shorter service level (issue 19: the scheme's 60 minutes).
+      turnaroundMinutes: 60,
       isOverdue: false,
     });
+    expect(queue.items[1]).toMatchObject({ isEmergency: false, turnaroundMinutes: 360 });
     expect(typeof queue.items[0]!.waitingMinutes).toBe('number');
     expect((await server.get(tokens['medco.a']!, '/queues/preauths')).status).toBe(403);
     expect((await server.get(tokens.cex!, '/queues/preauths')).status).toBe(403);
