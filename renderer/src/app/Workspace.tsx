@@ -6,6 +6,7 @@ import type { DeskConnection } from '../desk-client/desk-link';
 import { AdmissionScreen } from '../features/admission/AdmissionScreen';
 import { CaseScreen } from '../features/case/CaseScreen';
 import { CaseListScreen } from '../features/cases/CaseListScreen';
+import { EmergencyScreen } from '../features/emergencies/EmergencyScreen';
 import { HospitalFiguresScreen } from '../features/kpis/HospitalFiguresScreen';
 import { FamilyScreen } from '../features/family/FamilyScreen';
 import { FindScreen } from '../features/find/FindScreen';
@@ -163,6 +164,11 @@ function DeskLayout({ route, onSignOut, devTools }: { readonly route: Route; rea
             </a>
           </li>
           <li>
+            <a href={routeToHash({ screen: 'emergencies' })} aria-current={route.screen === 'emergencies' ? 'page' : undefined}>
+              Emergencies
+            </a>
+          </li>
+          <li>
             <a href={routeToHash({ screen: 'figures' })} aria-current={route.screen === 'figures' ? 'page' : undefined}>
               Our hospital's figures (online)
             </a>
@@ -224,6 +230,8 @@ function CurrentScreen({ route }: { readonly route: Route }) {
       return <CaseScreen key={key} caseId={route.caseId} />;
     case 'cases':
       return <CaseListScreen key={key} />;
+    case 'emergencies':
+      return <EmergencyScreen key={key} />;
     case 'figures':
       return <HospitalFiguresScreen key={key} />;
   }

@@ -11,6 +11,7 @@ export type Route =
   | { readonly screen: 'admit'; readonly familyId: string; readonly memberId: string; readonly method: IdentityMethod }
   | { readonly screen: 'case'; readonly caseId: string }
   | { readonly screen: 'cases' }
+  | { readonly screen: 'emergencies' }
   | { readonly screen: 'figures' };
 
 const identityMethods: readonly IdentityMethod[] = ['fingerprint', 'face', 'otp', 'override', 'document'];
@@ -41,6 +42,8 @@ export function parseRoute(hash: string): Route {
       break;
     case 'cases':
       return { screen: 'cases' };
+    case 'emergencies':
+      return { screen: 'emergencies' };
     case 'figures':
       return { screen: 'figures' };
   }
@@ -62,6 +65,8 @@ export function routeToHash(route: Route): string {
       return path('case', route.caseId);
     case 'cases':
       return path('cases');
+    case 'emergencies':
+      return path('emergencies');
     case 'figures':
       return path('figures');
   }
@@ -82,6 +87,8 @@ export function routeTitle(route: Route): string {
       return 'Case';
     case 'cases':
       return 'Cases at this desk';
+    case 'emergencies':
+      return 'Emergencies';
     case 'figures':
       return "Our hospital's figures";
   }
