@@ -98,7 +98,7 @@ function AdmitEmergencyForm({ onAdmitted }: { readonly onAdmitted: () => void })
     <form className="panel" onSubmit={(event) => void submit(event)} noValidate aria-labelledby="emergency-admit-heading">
       <h2 id="emergency-admit-heading">Admit an unidentified patient</h2>
       <p>Treat first: the patient is admitted now, with no member and nothing held on any cover, and identified later.</p>
-      <label>
+      <label className="stacked-label">
         Sex
         <select value={sex} onChange={(event) => setSex(event.target.value as EmergencySex)}>
           {(Object.keys(sexLabels) as EmergencySex[]).map((value) => (
@@ -108,15 +108,15 @@ function AdmitEmergencyForm({ onAdmitted }: { readonly onAdmitted: () => void })
           ))}
         </select>
       </label>
-      <label>
+      <label className="stacked-label">
         Approximate age (years)
         <input inputMode="numeric" value={age} onChange={(event) => setAge(event.target.value)} />
       </label>
-      <label>
+      <label className="stacked-label">
         Where found, brought in by
         <textarea value={foundAt} maxLength={500} onChange={(event) => setFoundAt(event.target.value)} />
       </label>
-      <label>
+      <label className="stacked-label">
         Photo (optional, JPEG or PNG)
         <input type="file" accept="image/jpeg,image/png" onChange={(event) => void choosePhoto(event.target.files?.[0])} />
       </label>
@@ -230,7 +230,7 @@ function MergeForm({ emergency, onMerged }: { readonly emergency: EmergencyView;
           <p>
             {match.member.fullName} · {match.member.schemeMemberId} · family {match.familyNumber}
           </p>
-          <label>
+          <label className="stacked-label">
             Identity proven by
             <select
               value={method}
@@ -253,18 +253,18 @@ function MergeForm({ emergency, onMerged }: { readonly emergency: EmergencyView;
           ) : null}
           {method === 'override' ? (
             <>
-              <label>
+              <label className="stacked-label">
                 Why identity cannot be proven otherwise
                 <textarea value={reason} onChange={(event) => setReason(event.target.value)} />
               </label>
-              <label>
+              <label className="stacked-label">
                 Authorising supervisor
                 <input value={supervisor} onChange={(event) => setSupervisor(event.target.value)} />
               </label>
             </>
           ) : null}
           {method === 'document' ? (
-            <label>
+            <label className="stacked-label">
               Last 4 characters of the health card
               <input value={documentLast4} maxLength={4} onChange={(event) => setDocumentLast4(event.target.value)} />
             </label>
