@@ -615,12 +615,17 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     const [levels] = await db.query<{ preauth: number }>('SELECT preauth_turnaround_minutes AS preauth FROM schemes WHERE is_current');
     const saved = await db.query<{ stage: string; minutes: number }>('SELECT stage, minutes FROM service_levels');
     try {
+      // An emergency case's pre-auth is judged against the emergency level in the queues only
+      // (issue 19): the report and its kept facts agree on the stage's own level for it too.
+      await db.query('UPDATE cases SET is_emergency = true WHERE id = $1', [ids.case1]);
+      await compare('case 1 an emergency');
       await db.query('UPDATE schemes SET preauth_turnaround_minutes = 97 WHERE is_current');
       await db.query("UPDATE service_levels SET minutes = 131 WHERE stage IN ('claim-processing', 'committee')");
       await compare('levels of 97 and 131 minutes');
     } finally {
       await db.query('UPDATE schemes SET preauth_turnaround_minutes = $1 WHERE is_current', [levels!.preauth]);
       for (const level of saved) await db.query('UPDATE service_levels SET minutes = $2 WHERE stage = $1', [level.stage, level.minutes]);
+      await db.query('UPDATE cases SET is_emergency = false WHERE id = $1', [ids.case1]);
       await db.query("DELETE FROM turnaround_clocks WHERE entity_id LIKE 'synthetic-%'");
     }
     await compare('the synthetic clocks removed');

@@ -33,11 +33,13 @@ export const turnaroundClockColumns =
 /**
  * The clocks with their service level and elapsed seconds as of $1 (a timestamptz). An emergency
  * case's pre-auth decision runs against the scheme's emergency service level (issue 19, migration
- * 055), so the clock queue and the breach watcher put it first and flag it sooner.
+ * 055), so the clock queue and the breach watcher put it first and flag it sooner. The reports
+ * (the distribution and its drill-down, as the report's counts and 057's kept facts) judge every
+ * clock against its stage's level, `report_level_minutes`: the emergency level is the queues'.
  */
 const clocksAsOf = `
   SELECT k.*, CASE WHEN k.stage = 'preauth-decision' AND kc.is_emergency THEN ks.emergency_preauth_turnaround_minutes ELSE l.minutes END AS service_level_minutes,
-         hs.code AS hospital_code,
+         l.minutes AS report_level_minutes, hs.code AS hospital_code,
          extract(epoch FROM (COALESCE(k.stopped_at, k.paused_since, $1::timestamptz) - k.started_at)) - k.paused_seconds AS elapsed_seconds
     FROM turnaround_clocks k JOIN hospitals hs ON hs.id = k.hospital_id
     JOIN stage_service_levels l ON l.scheme_id = k.scheme_id AND l.stage = k.stage
@@ -285,10 +287,10 @@ export async function turnaroundReportFromClocks(
  * is its drill-down's total, and "past" + "past-double" is the report's completedPastServiceLevel.
  */
 const bucketConditions: Readonly<Record<TurnaroundBucket, string>> = {
-  'within-half': 'elapsed_seconds <= service_level_minutes * 30',
-  within: 'elapsed_seconds > service_level_minutes * 30 AND elapsed_seconds <= service_level_minutes * 60',
-  past: 'elapsed_seconds > service_level_minutes * 60 AND elapsed_seconds <= service_level_minutes * 120',
-  'past-double': 'elapsed_seconds > service_level_minutes * 120',
+  'within-half': 'elapsed_seconds <= report_level_minutes * 30',
+  within: 'elapsed_seconds > report_level_minutes * 30 AND elapsed_seconds <= report_level_minutes * 60',
+  past: 'elapsed_seconds > report_level_minutes * 60 AND elapsed_seconds <= report_level_minutes * 120',
+  'past-double': 'elapsed_seconds > report_level_minutes * 120',
 };
 
 /**
@@ -321,9 +323,9 @@ export async function turnaroundDrillDown(db: Database, principal: Principal, qu
     started_at: Date;
     stopped_at: Date;
     elapsed_seconds: number;
-    service_level_minutes: number;
+    report_level_minutes: number;
   }>(
-    `${clocks} SELECT case_id, claim_id, subject_id, hospital_code, started_at, stopped_at, elapsed_seconds, service_level_minutes
+    `${clocks} SELECT case_id, claim_id, subject_id, hospital_code, started_at, stopped_at, elapsed_seconds, report_level_minutes
        FROM clocks WHERE ${where} ORDER BY elapsed_seconds DESC, start_id LIMIT $6 OFFSET $7`,
     [...params, limit, offset],
   );
@@ -346,7 +348,7 @@ export async function turnaroundDrillDown(db: Database, principal: Principal, qu
       startedAt: new Date(row.started_at).toISOString(),
       stoppedAt: new Date(row.stopped_at).toISOString(),
       elapsedMinutes: Math.round((Number(row.elapsed_seconds) / 60) * 100) / 100,
-      bucket: turnaroundBucketOf(Number(row.elapsed_seconds), row.service_level_minutes * 60),
+      bucket: turnaroundBucketOf(Number(row.elapsed_seconds), row.report_level_minutes * 60),
     })),
   };
 }
