@@ -17,6 +17,9 @@ const Uuid = (description: string) => Type.String({ format: 'uuid', pattern: uui
 /** Amounts: whole minor units; 0 is never a useful request, and huge values are refused. */
 const Amount = (description: string) => Type.Integer({ minimum: 1, maximum: maxAmount, description });
 const Text = (description: string, maxLength = 500) => Type.String({ minLength: 1, maxLength, description });
+/** A member e-card's serial (issue 16, migration 052): EC- and 8 to 12 digits. */
+export const eCardSerialPattern = '^EC-[0-9]{8,12}$';
+const ECardSerial = Type.String({ pattern: eCardSerialPattern, description: "The e-card's serial, printed on it (EC-00000001)" });
 /**
  * Service levels per payer stage (issue 15, migration 047), in minutes: 5 minutes to 60 days. The
  * pre-auth decision's is the scheme's pre-auth turnaround target (preauthTurnaroundMinutes, at most
@@ -610,6 +613,29 @@ export const commandBodies = {
     },
     strict,
   ),
+  'issue-e-card': Type.Object(
+    {
+      ...CommandIdField,
+      memberId: Uuid('The member the e-card is for (a member with an active card is refused: reissue it)'),
+    },
+    strict,
+  ),
+  'revoke-e-card': Type.Object(
+    {
+      ...CommandIdField,
+      serial: ECardSerial,
+      reason: Text('Why the card is revoked (lost, stolen, damaged…), kept in the audit trail', 500),
+    },
+    strict,
+  ),
+  'reissue-e-card': Type.Object(
+    {
+      ...CommandIdField,
+      serial: ECardSerial,
+      reason: Text('Why the card is replaced (lost, stolen, damaged…), kept in the audit trail', 500),
+    },
+    strict,
+  ),
   'set-scheme-parameters': Type.Object(
     {
       ...CommandIdField,
@@ -689,6 +715,9 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'refund-payment': ['MEDCO'],
   'decide-secondary-claim': ['ACO'],
   'record-secondary-remittance': ['ACO'],
+  'issue-e-card': ['MEDCO', 'HA'],
+  'revoke-e-card': ['MEDCO', 'HA'],
+  'reissue-e-card': ['MEDCO', 'HA'],
 };
 
 export const LoginBody = Type.Object(

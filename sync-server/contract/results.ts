@@ -24,6 +24,26 @@ const RoleList = Type.Array(Type.Enum([...roles]));
 /** The patient's cost sharing of one charge under the plan year (issue 14); all 0 on the cashless cover. */
 export const CostShare = Type.Object({ deductible: Minor, coinsurance: Minor, copay: Minor, total: Minor }, closed);
 
+/**
+ * A member e-card as issued (issue 16): what is printed on it and the exact QR text the scheme
+ * signed (sync-server/node-shared/e-card.ts). `replaces`: the card a reissue revoked.
+ */
+export const ECardIssued = Type.Object(
+  {
+    serial: Type.String(),
+    memberId: Id,
+    schemeMemberId: Type.String(),
+    familyNumber: Type.String(),
+    name: Type.String(),
+    validFrom: Type.String({ description: 'YYYY-MM-DD, in the scheme time zone' }),
+    validTo: Type.String({ description: 'YYYY-MM-DD, inclusive' }),
+    keyId: Type.String(),
+    qrText: Type.String(),
+    replaces: Nullable(Type.String()),
+  },
+  closed,
+);
+
 /** The family's cover after the command, as the arbitration statement left it. */
 const FamilyMoney = Type.Object({ cover: Minor, committed: Minor, available: Minor }, closed);
 
@@ -277,6 +297,9 @@ export const commandResults = {
   ),
   'cancel-case': Type.Object({ caseId: Id, status: Type.Literal('cancelled'), released: Minor, bookingsVoided: Count, family: FamilyMoney }, closed),
   'register-family': Type.Object({ familyId: Id, cover: Minor, members: Count }, closed),
+  'issue-e-card': ECardIssued,
+  'revoke-e-card': Type.Object({ serial: Type.String(), memberId: Id, revokedAt: Time }, closed),
+  'reissue-e-card': ECardIssued,
   'set-package-price': Type.Object(
     {
       packageCode: Type.String(),
@@ -494,6 +517,8 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'secondary-claim-undecided': null,
   'remittance-exceeds-owed': Type.Object({ owed: Minor, requested: Minor }, closed),
   'refund-exceeds-overpaid': Type.Object({ overpaid: Minor, requested: Minor }, closed),
+  'e-card-active': Type.Object({ serial: Type.String() }, closed),
+  'e-card-revoked': Type.Object({ revokedAt: Time }, closed),
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */

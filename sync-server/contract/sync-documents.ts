@@ -185,6 +185,14 @@ export const pulledRows = {
   ),
   /** A family that left the desk's scope: the desk purges it. */
   removals: Type.Object({ familyId: Id }, closed),
+  /**
+   * Member e-cards (issue 16, migration 052), sent to every desk whatever its scope, since a card
+   * may be scanned anywhere: the scheme's card-signing public keys by key id (never withdrawn: a
+   * rotated-out key's cards still verify), and the serials of revoked cards (nothing about the
+   * member). A desk verifies a scanned card offline against both (node-shared/e-card.ts).
+   */
+  e_card_keys: Type.Object({ keyId: Type.String(), publicKey: Type.String() }, closed),
+  e_card_revocations: Type.Object({ serial: Type.String(), revokedAt: Time }, closed),
 } satisfies Record<ReplicatedTable, TSchema>;
 export type PulledRowOf<T extends ReplicatedTable> = Static<(typeof pulledRows)[T]>;
 

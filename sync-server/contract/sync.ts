@@ -28,6 +28,8 @@ export const replicatedTables = [
   'claims',
   'biometrics',
   'removals',
+  'e_card_keys',
+  'e_card_revocations',
 ] as const;
 export type ReplicatedTable = (typeof replicatedTables)[number];
 

@@ -53,7 +53,9 @@ export type RejectionCode =
   | 'secondary-claim-withdrawn'
   | 'secondary-claim-undecided'
   | 'remittance-exceeds-owed'
-  | 'refund-exceeds-overpaid';
+  | 'refund-exceeds-overpaid'
+  | 'e-card-active'
+  | 'e-card-revoked';
 
 export type ErrorCode =
   | 'malformed-json'

@@ -128,3 +128,16 @@ export function eCardPublicKey(pem: string): KeyObject {
   if (key.asymmetricKeyType !== 'ed25519') throw new RangeError(`An e-card verifying key is Ed25519, not ${key.asymmetricKeyType}`);
   return key;
 }
+
+/** DER prefix of a PKCS #8 Ed25519 private key around its 32-byte seed (RFC 8410). */
+const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * The scheme's signing key from its 32-byte seed, as the server's keyring keeps it (auth/keyring.ts
+ * `eCard`), with the public key desks verify with (SPKI PEM, what the server publishes).
+ */
+export function eCardKeyFromSeed(seed: Buffer): { privateKey: KeyObject; publicKeyPem: string } {
+  if (seed.length !== 32) throw new RangeError(`An e-card key seed is 32 bytes, not ${seed.length}`);
+  const privateKey = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, seed]), format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
+}

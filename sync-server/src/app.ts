@@ -36,6 +36,7 @@ import { queueRoutes } from './http/queue-routes';
 import { settlementRoutes } from './settlement/routes';
 import { kpiRoutes } from './kpis/routes';
 import { fhirPlugin } from './fhir/plugin';
+import { eCardRoutes } from './ecards/routes';
 import { countedSms, ServerMetrics } from './observability/metrics';
 import { requestIdHeader, requestIdOf, withRequestId } from './observability/request-context';
 
@@ -251,6 +252,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     nationalIdKey: options.keys.nationalId.current.key,
     nationalIdLegacy: options.keys.nationalIdLegacy,
     biometricKeys: options.keys.biometric,
+    ...(options.keys.eCard ? { eCardKeys: options.keys.eCard } : {}),
     services: { now: options.clock ?? (() => new Date()), sms: countedSms(sms, metrics), otp: options.otpPolicy ?? defaultOtpPolicy },
     ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
   };
@@ -279,6 +281,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
     await settlementRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
     await kpiRoutes(scope, { db: options.db, auth });
+    await eCardRoutes(scope, { db: options.db, auth });
   });
 
   // Desks (a desk credential, then an operator for what an operator does) and the payer console

@@ -99,6 +99,9 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'refund-payment': { refundId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash', reason: 'Booking voided after payment' },
       'decide-secondary-claim': { claimId: randomUUID(), decision: 'partial', acceptedAmount: 10_000, reasonCode: 'limit-reached', payerReference: 'RA-1' },
       'record-secondary-remittance': { claimId: randomUUID(), movement: 'remittance', amount: 10_000, reference: 'NEFT-1', valueDate: '2026-01-05' },
+      'issue-e-card': { memberId: demoIds.daughter },
+      'revoke-e-card': { serial: 'EC-99999999', reason: 'Card lost' },
+      'reissue-e-card': { serial: 'EC-99999999', reason: 'Card lost' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -142,6 +145,9 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'refund-payment': 'medco.a',
     'decide-secondary-claim': 'aco',
     'record-secondary-remittance': 'aco',
+    'issue-e-card': 'medco.a',
+    'revoke-e-card': 'medco.a',
+    'reissue-e-card': 'medco.a',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -188,6 +194,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'refund-payment': 'caseId',
     'decide-secondary-claim': 'claimId',
     'record-secondary-remittance': 'claimId',
+    'issue-e-card': 'memberId',
   };
   const otherHospitalCase: CommandName[] = [
     'request-preauth',

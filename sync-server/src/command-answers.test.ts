@@ -343,6 +343,11 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     await send('ha', 'configure-desk', { deskId, registryDistrict: 'Satara' });
     await send('ha', 'revoke-desk', { deskId, reason: 'Laptop lost' });
     await send('ha', 'revoke-desk', { deskId, reason: 'Again' }, 409);
+    const card = await send('ha', 'issue-e-card', { memberId: demoIds.son });
+    await send('medco.a', 'issue-e-card', { memberId: demoIds.son }, 409);
+    const reissued = await send('medco.a', 'reissue-e-card', { serial: String(card.serial), reason: 'Card lost' });
+    await send('ha', 'revoke-e-card', { serial: String(reissued.serial), reason: 'Card stolen' });
+    await send('ha', 'revoke-e-card', { serial: String(reissued.serial), reason: 'Again' }, 409);
     expect(await send('ha', 'set-scheme-parameters', { preauthTurnaroundMinutes: 300, reason: 'Answers check' })).toMatchObject({
       previous: { preauthTurnaroundMinutes: expect.any(Number) },
     });

@@ -52,6 +52,9 @@ const expected: Record<CommandName, string[]> = {
   'refund-payment': ['MEDCO'],
   'decide-secondary-claim': ['ACO'],
   'record-secondary-remittance': ['ACO'],
+  'issue-e-card': ['MEDCO', 'HA'],
+  'revoke-e-card': ['MEDCO', 'HA'],
+  'reissue-e-card': ['MEDCO', 'HA'],
 };
 const operators = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' } as const;
 type MatrixRole = keyof typeof operators;
@@ -113,6 +116,7 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     });
     return { memberId, schemeMemberId };
   };
+  const issuedCard = async (): Promise<string> => String((await ok('HA', 'issue-e-card', { memberId: (await family()).memberId })).serial);
   const admitted = async (identity: Record<string, unknown> = { identityMethod: 'fingerprint' }) => {
     const { memberId } = await family();
     const caseId = randomUUID();
@@ -186,6 +190,9 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
   const prepare: Record<CommandName, () => Promise<Prepared>> = {
     'identify-member': async () => success({ by: 'scheme-id', value: (await family()).schemeMemberId }),
+    'issue-e-card': async () => success({ memberId: (await family()).memberId }),
+    'revoke-e-card': async () => success({ serial: await issuedCard(), reason: 'Card lost' }),
+    'reissue-e-card': async () => success({ serial: await issuedCard(), reason: 'Card lost' }),
     admit: async () => success({ caseId: randomUUID(), memberId: (await family()).memberId, identityMethod: 'fingerprint' }),
     'admit-emergency': async () => success({ caseId: randomUUID(), sex: 'female', approximateAge: 30, foundAt: 'Collapsed at the bus stand' }),
     'merge-emergency-case': async () => {

@@ -28,6 +28,15 @@ export interface ServerKeys {
    */
   readonly audit: Keyring;
   /**
+   * Signs member e-cards (issue 16, src/ecards/): each key is an Ed25519 private key's 32-byte
+   * seed; its id (at most 16 characters) is printed in the card's QR and its public half is
+   * published to every desk by the first card it signs. The first key signs; the others are kept
+   * only so that their cards can still be reissued: a rotated-out key's public half stays published
+   * (migration 052 never removes one), so its cards verify until they expire or are revoked.
+   * Absent: this server refuses to issue e-cards (and says so); everything else works.
+   */
+  readonly eCard?: Keyring;
+  /**
    * The national-id key that lived in the database before `npm run keys:migrate`. National ids are
    * stored only as keyed hashes, so they cannot be hashed again from the plain id: the migration
    * hashes each old hash under the new key, and lookups do the same. Once the table is dropped this
@@ -79,6 +88,7 @@ interface KeyFileShape {
   nationalId: string;
   biometric: string;
   audit: string;
+  eCard?: string;
   nationalIdLegacy?: string;
 }
 
@@ -90,6 +100,7 @@ function isKeyFile(value: unknown): value is KeyFileShape {
     typeof record.nationalId === 'string' &&
     typeof record.biometric === 'string' &&
     typeof record.audit === 'string' &&
+    (record.eCard === undefined || typeof record.eCard === 'string') &&
     (record.nationalIdLegacy === undefined || typeof record.nationalIdLegacy === 'string')
   );
 }
@@ -111,6 +122,7 @@ export function readKeyFile(path: string): ServerKeys {
     nationalId: parseKeyring(`${path} nationalId`, parsed.nationalId),
     biometric: parseKeyring(`${path} biometric`, parsed.biometric),
     audit: parseKeyring(`${path} audit`, parsed.audit),
+    ...(parsed.eCard ? { eCard: parseECardKeyring(`${path} eCard`, parsed.eCard) } : {}),
     nationalIdLegacy: parsed.nationalIdLegacy ? Buffer.from(parsed.nationalIdLegacy, 'base64') : null,
     source: `key file ${path}`,
   };
@@ -123,6 +135,7 @@ export function writeKeyFile(path: string, keys: Omit<ServerKeys, 'source'>): vo
     nationalId: ring(keys.nationalId),
     biometric: ring(keys.biometric),
     audit: ring(keys.audit),
+    ...(keys.eCard ? { eCard: ring(keys.eCard) } : {}),
     ...(keys.nationalIdLegacy ? { nationalIdLegacy: keys.nationalIdLegacy.toString('base64') } : {}),
   };
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -133,7 +146,7 @@ export function writeKeyFile(path: string, keys: Omit<ServerKeys, 'source'>): vo
 /** Fresh random keys (32 bytes each), id k1: the demo's key file and the test harness. */
 export function generateKeys(): Omit<ServerKeys, 'source'> {
   const fresh = (): Keyring => ({ current: { id: 'k1', key: randomBytes(32) }, previous: [] });
-  return { token: fresh(), nationalId: fresh(), biometric: fresh(), audit: fresh(), nationalIdLegacy: null };
+  return { token: fresh(), nationalId: fresh(), biometric: fresh(), audit: fresh(), eCard: fresh(), nationalIdLegacy: null };
 }
 
 export const missingKeysMessage =
@@ -158,11 +171,15 @@ export function loadServerKeys(env: NodeJS.ProcessEnv, options: { demoKeyFile?: 
       nationalId: parseKeyring('COVERDESK_NATIONAL_ID_KEY', nationalId),
       biometric: parseKeyring('COVERDESK_BIOMETRIC_KEY', biometric),
       audit: parseKeyring('COVERDESK_AUDIT_KEY', audit),
+      ...(env.COVERDESK_ECARD_KEY ? { eCard: parseECardKeyring('COVERDESK_ECARD_KEY', env.COVERDESK_ECARD_KEY) } : {}),
       nationalIdLegacy: env.COVERDESK_NATIONAL_ID_LEGACY ? Buffer.from(env.COVERDESK_NATIONAL_ID_LEGACY, 'base64') : null,
       source: 'environment (COVERDESK_TOKEN_KEY, COVERDESK_NATIONAL_ID_KEY, COVERDESK_BIOMETRIC_KEY, COVERDESK_AUDIT_KEY)',
     };
   }
-  if (env.COVERDESK_KEY_FILE) return readKeyFile(env.COVERDESK_KEY_FILE);
+  if (env.COVERDESK_KEY_FILE) {
+    const keys = readKeyFile(env.COVERDESK_KEY_FILE);
+    return env.COVERDESK_ECARD_KEY ? { ...keys, eCard: parseECardKeyring('COVERDESK_ECARD_KEY', env.COVERDESK_ECARD_KEY) } : keys;
+  }
   if (options.demoKeyFile) {
     if (!existsSync(options.demoKeyFile)) writeKeyFile(options.demoKeyFile, generateKeys());
     else addAuditKeyToDemoFile(options.demoKeyFile);
@@ -173,8 +190,9 @@ export function loadServerKeys(env: NodeJS.ProcessEnv, options: { demoKeyFile?: 
 }
 
 /**
- * A demo key file written before the audit chain was keyed (issue 13 item 3) has no "audit" key:
- * the demo adds a fresh one (a production key file must be given one by IT: it is refused without).
+ * A demo key file written before the audit chain was keyed (issue 13 item 3) has no "audit" key,
+ * one written before e-cards (issue 16) no "eCard" key: the demo adds fresh ones (a production key
+ * file must be given an audit key by IT: it is refused without; without an e-card key it issues no cards).
  */
 function addAuditKeyToDemoFile(path: string): void {
   let parsed: Record<string, unknown>;
@@ -183,10 +201,29 @@ function addAuditKeyToDemoFile(path: string): void {
   } catch {
     return; // readKeyFile says what is wrong with it
   }
-  if (typeof parsed.audit === 'string') return;
-  const audit = generateKeys().audit.current;
-  writeFileSync(path, `${JSON.stringify({ ...parsed, audit: `${audit.id}:${audit.key.toString('base64')}` }, null, 2)}\n`, { mode: 0o600 });
+  if (typeof parsed.audit === 'string' && typeof parsed.eCard === 'string') return;
+  const fresh = generateKeys();
+  const text = (key: ServerKey) => `${key.id}:${key.key.toString('base64')}`;
+  const added = {
+    ...(typeof parsed.audit === 'string' ? {} : { audit: text(fresh.audit.current) }),
+    ...(typeof parsed.eCard === 'string' ? {} : { eCard: text(fresh.eCard!.current) }),
+  };
+  writeFileSync(path, `${JSON.stringify({ ...parsed, ...added }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
+}
+
+/** An e-card keyring: each key exactly 32 bytes (an Ed25519 seed), each id at most 16 characters (it travels in every QR). */
+export function parseECardKeyring(name: string, text: string): Keyring {
+  const ring = parseKeyring(name, text);
+  for (const key of [ring.current, ...ring.previous]) {
+    if (key.key.length !== 32)
+      throw new KeyConfigurationError(
+        `${name}: key "${key.id}" is ${key.key.length} bytes; an e-card key is exactly 32 random bytes (openssl rand -base64 32).`,
+      );
+    if (!/^[A-Za-z0-9_-]{1,16}$/.test(key.id))
+      throw new KeyConfigurationError(`${name}: key id "${key.id}" is longer than 16 characters; it is printed in every card's QR.`);
+  }
+  return ring;
 }
 
 /** Production unless the database is embedded (no DATABASE_URL) and NODE_ENV is not production. */

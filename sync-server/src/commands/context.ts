@@ -80,6 +80,8 @@ export interface CommandContext {
   readonly nationalIdLegacy?: Buffer | null;
   /** The biometric at-rest keyring (auth/keyring.ts); biometric commands refuse without it. */
   readonly biometricKeys?: Keyring;
+  /** The e-card signing keyring (auth/keyring.ts `eCard`); e-card commands refuse without it. */
+  readonly eCardKeys?: Keyring;
   readonly services: CommandServices;
   /**
    * Run `task` after this command's transaction has committed (not at all if it rolls back), with

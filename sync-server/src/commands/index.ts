@@ -13,6 +13,7 @@ import { identifyMember } from '../identity/identify-member';
 import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
 import { enrollFace, enrollFingerprint, requestEnrolmentReplacement, reviewEnrolmentReplacement } from '../identity/biometrics';
 import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from './scheme';
+import { issueECard, reissueECard, revokeECard } from '../ecards/commands';
 import { decideSecondaryClaimCommand, recordSecondaryRemittanceCommand, refundPayment, takePayment } from './patient-payments';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
@@ -56,6 +57,9 @@ export const handlers: CommandHandlers = {
   'refund-payment': refundPayment,
   'decide-secondary-claim': decideSecondaryClaimCommand,
   'record-secondary-remittance': recordSecondaryRemittanceCommand,
+  'issue-e-card': issueECard,
+  'revoke-e-card': revokeECard,
+  'reissue-e-card': reissueECard,
 };
 
 /** The commands with an effect of their own once committed in this process (see AfterCommit). */

@@ -77,6 +77,7 @@ export interface RunnerDependencies {
   readonly nationalIdKey: Buffer;
   readonly nationalIdLegacy?: Buffer | null;
   readonly biometricKeys?: Keyring;
+  readonly eCardKeys?: Keyring;
   readonly services: CommandServices;
   /**
    * How add-booking is decided: 'database' (default) in one statement, add_booking_decision;
@@ -182,6 +183,7 @@ function contextFactory(deps: RunnerDependencies, principal: Principal, commandI
     nationalIdKey: deps.nationalIdKey,
     nationalIdLegacy: deps.nationalIdLegacy ?? null,
     ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}),
+    ...(deps.eCardKeys ? { eCardKeys: deps.eCardKeys } : {}),
     services: deps.services,
     afterCommit,
   });

@@ -45,6 +45,7 @@ import { sql as kpiFoldBatches } from './migrations/046-kpi-fold-batches';
 import { sql as estimateParts } from './migrations/044-estimate-parts';
 import { sql as reportAggregates } from './migrations/049-report-aggregates';
 import { sql as turnaroundDays } from './migrations/057-turnaround-days';
+import { sql as eCards } from './migrations/052-e-cards';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -105,6 +106,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 57, name: 'turnaround-days', sql: turnaroundDays },
   // 055 (issue 19, emergencies) landed after 057 and runs after it.
   { version: 55, name: 'emergency-cases', sql: emergencyCases },
+  // 052 (issue 16, e-cards) landed after 055 and runs after it.
+  { version: 52, name: 'e-cards', sql: eCards },
 ];
 
 /**

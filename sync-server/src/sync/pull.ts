@@ -49,7 +49,7 @@ function tableQuery(table: ReplicatedTable, isInitial: boolean): string {
  * no JSON escaping; any other id (a package code) goes through to_json.
  */
 function documentColumns(table: ReplicatedTable, id: string, row: string): string {
-  const idJson = table === 'packages' ? `to_json(${id})::text` : `'"' || ${id}::text || '"'`;
+  const idJson = table === 'packages' || table === 'e_card_keys' || table === 'e_card_revocations' ? `to_json(${id})::text` : `'"' || ${id}::text || '"'`;
   return `${id}::text AS id, '{"table":"${table}","id":' || ${idJson} || ',"row":' || ${row}::text || '}' AS row`;
 }
 
@@ -176,6 +176,18 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                WHERE f.district IN (SELECT district FROM desk_scope_departures WHERE desk_id = $3 AND (change_xid >= $1::xid8 OR change_xid = ANY($7::xid8[])))
                  AND NOT ${familyInScope('f')} AND ${after('f.id')}
                ORDER BY f.id LIMIT $6`;
+    case 'e_card_keys':
+      // Every key that signed a card, to every desk (a card may be scanned anywhere).
+      return `SELECT ${documentColumns('e_card_keys', 'k.id', `json_build_object('keyId', k.id, 'publicKey', k.public_key)`)}
+                FROM e_card_keys k
+               WHERE ${window('k')} AND ${after('k.id', 'text')}
+               ORDER BY k.id LIMIT $6`;
+    case 'e_card_revocations':
+      // The serials of revoked cards, to every desk; nothing about the member.
+      return `SELECT ${documentColumns('e_card_revocations', 'e.serial', `json_build_object('serial', e.serial, 'revokedAt', e.revoked_at)`)}
+                FROM e_cards e
+               WHERE e.revoked_at IS NOT NULL AND ${window('e')} AND ${after('e.serial', 'text')}
+               ORDER BY e.serial LIMIT $6`;
     case 'claims':
       return `SELECT ${documentColumns(
         'claims',

@@ -19,6 +19,7 @@ export const testServerKeys: ServerKeys = {
   nationalId: testKeyring('national-id'),
   biometric: testKeyring('biometric'),
   audit: testKeyring('audit'),
+  eCard: { current: { id: 'test1', key: testKeyring('e-card').current.key }, previous: [] },
   nationalIdLegacy: null,
   source: 'test harness',
 };
@@ -32,5 +33,6 @@ export function testKeyEnvironment(keys: ServerKeys = testServerKeys): Record<st
     COVERDESK_NATIONAL_ID_KEY: ringText(keys.nationalId),
     COVERDESK_BIOMETRIC_KEY: ringText(keys.biometric),
     COVERDESK_AUDIT_KEY: ringText(keys.audit),
+    ...(keys.eCard ? { COVERDESK_ECARD_KEY: ringText(keys.eCard) } : {}),
   };
 }
