@@ -75,6 +75,8 @@ export class PullApplier {
       removeDeskFamily: db.prepare('DELETE FROM desk_families WHERE family_id = ?'),
       removeBenefits: db.prepare('DELETE FROM benefit_snapshots WHERE family_id = ?'),
       pendingCount: db.prepare('SELECT count(*) AS count FROM pending_rows'),
+      eCardKey: db.prepare('INSERT INTO e_card_keys (key_id, public_key) VALUES (?, ?) ON CONFLICT (key_id) DO UPDATE SET public_key = excluded.public_key'),
+      eCardRevocation: db.prepare('INSERT INTO e_card_revocations (serial, revoked_at) VALUES (?, ?) ON CONFLICT (serial) DO NOTHING'),
       deskFamily: db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING'),
       isDeskFamily: db.prepare('SELECT 1 FROM desk_families WHERE family_id = ?'),
       preauthStatus: db.prepare("SELECT json_extract(doc, '$.status') AS status FROM server_preauths WHERE id = ?"),
@@ -291,6 +293,13 @@ export class PullApplier {
         if (s.removeDeskFamily!.run(familyId).changes > 0) this.feed.touch('families', familyId);
         return;
       }
+      case 'e_card_keys':
+        // Not read-model documents either: what a scanned e-card is verified against (e-card-scan.ts).
+        s.eCardKey!.run(document.id, text(row.publicKey) ?? '');
+        return;
+      case 'e_card_revocations':
+        s.eCardRevocation!.run(document.id, text(row.revokedAt) ?? '');
+        return;
       case 'biometrics':
         // Not a read-model document: the renderer never sees templates or descriptors.
         this.biometrics?.storeFromServer(row);

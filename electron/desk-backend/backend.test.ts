@@ -113,12 +113,32 @@ describe('desk replica versions', () => {
     expect(readMeta(stale, 'first_sync')).toBe('done');
     expect(stale.prepare('SELECT doc FROM server_holds WHERE id = ?').get('h-1')).toEqual({ doc: JSON.stringify(hold) });
     stale.close();
-    // Holds that carry it already, or no holds at all: nothing to pull again.
+    // Holds that carry it already, or no holds at all: nothing to pull again for migration 9 — but
+    // migration 10 (the e-card keys and revocations, issue 16) pulls every synced desk's scope
+    // again, so the checkpoint goes either way; the desk is still not new.
     for (const path of [atVersion8('current.sqlite', { ...hold, costShareEstimate: 600_000 }), atVersion8('empty.sqlite', null)]) {
       const db = openReplica(path);
-      expect(readMeta(db, 'pull_checkpoint')).toBe(checkpoint);
+      expect(readMeta(db, 'pull_checkpoint')).toBeNull();
+      expect(readMeta(db, 'first_sync')).toBe('done');
       db.close();
     }
+  });
+
+  it("migration 10 adds the e-card tables and pulls a synced desk's scope again (keys published before it asked)", () => {
+    const path = join(tempDir(), 'v9.sqlite');
+    const v9 = openReplica(path);
+    v9.exec('DROP TABLE IF EXISTS e_card_keys; DROP TABLE IF EXISTS e_card_revocations;');
+    writeMeta(v9, 'pull_checkpoint', '{"from":"900","next":"900","table":0,"afterId":null}');
+    v9.pragma('user_version = 9');
+    v9.close();
+    const upgraded = openReplica(path);
+    expect(upgraded.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'e_card%' ORDER BY name").all()).toEqual([
+      { name: 'e_card_keys' },
+      { name: 'e_card_revocations' },
+    ]);
+    expect(readMeta(upgraded, 'pull_checkpoint')).toBeNull();
+    expect(readMeta(upgraded, 'first_sync')).toBe('done');
+    upgraded.close();
   });
 
   it('migration 3 drops the six indexes nothing reads, and keeps the rows', () => {

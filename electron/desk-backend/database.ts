@@ -203,9 +203,16 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
       ON CONFLICT (key) DO NOTHING;
     DELETE FROM meta WHERE key = 'pull_checkpoint';`);
   },
-  /* 10 */ (_db) => {
-    // Reserved: replica migration 10 belongs to another branch of this release (issue 16); this
-    // step does nothing, so that 11 keeps its number when both land (the real 10 replaces it).
+  /* 10 */ (db) => {
+    // Member e-cards (issue 16, e-card-scan.ts): the scheme's card-signing public keys and the
+    // serials of revoked cards, pulled from every desk's feed whatever its scope (the desk now asks
+    // for them, eCards=1), so a scanned card is verified offline. Keys and revocations published
+    // before this desk asked lie behind its checkpoint: pull the whole scope again (as 2 and 8 did).
+    db.exec(`CREATE TABLE IF NOT EXISTS e_card_keys (key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS e_card_revocations (serial TEXT PRIMARY KEY, revoked_at TEXT NOT NULL);
+    INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint')
+      ON CONFLICT (key) DO NOTHING;
+    DELETE FROM meta WHERE key = 'pull_checkpoint';`);
   },
   /* 11 */ `
   -- Emergencies before identity (issue 19, handlers/emergencies.ts): this desk's emergency

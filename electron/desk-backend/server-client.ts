@@ -265,7 +265,8 @@ export class SyncServerClient {
 
   /** One page, checked against the contract (readPullPage) before the desk believes it. */
   async pull(checkpoint: PullCheckpointValue | null, limit: number, operatorProof?: string): Promise<ReceivedPage> {
-    const query = new URLSearchParams({ limit: String(limit) });
+    // eCards=1: this desk knows the e-card tables (issue 16; desk replica migration 10).
+    const query = new URLSearchParams({ limit: String(limit), eCards: '1' });
     if (checkpoint) query.set('checkpoint', JSON.stringify(checkpoint));
     // Templates come only with an operator's proof (issue 13 item 4): without one the server withholds them and sends them whole later.
     const headers: Record<string, string> = operatorProof ? { [operatorProofHeader]: operatorProof } : {};
@@ -438,7 +439,7 @@ const pageTail = '],"checkpoint":';
 const tailKeys = ['checkpoint', 'hasMore', 'serverTime'];
 /** The start of a document line as the server writes it, up to its row (an id string: no raw control characters). */
 // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings: the pattern must name them.
-const documentStart = /^\{"table":"([a-z]+)","id":("(?:[^"\\\x00-\x1f]|\\.)*"),"row":/;
+const documentStart = /^\{"table":"([a-z_]+)","id":("(?:[^"\\\x00-\x1f]|\\.)*"),"row":/;
 const tables: ReadonlySet<string> = new Set(replicatedTables);
 
 /** A pulled document as received: the row parsed, and (from a page in the server's layout) its JSON text as sent. */

@@ -526,7 +526,7 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     const tables = new Set<string>();
     let checkpoint: unknown = null;
     for (let page = 0; page < 20; page += 1) {
-      const url = `/sync/pull?limit=5000${checkpoint ? `&checkpoint=${encodeURIComponent(JSON.stringify(checkpoint))}` : ''}`;
+      const url = `/sync/pull?eCards=1&limit=5000${checkpoint ? `&checkpoint=${encodeURIComponent(JSON.stringify(checkpoint))}` : ''}`;
       const pulled = await request('GET', '/sync/pull', url, { authorization: desk, 'x-coverdesk-operator-proof': signer.pullHeader() });
       const documents = pulled.documents as Json[];
       for (const document of documents) tables.add(String(document.table));
@@ -545,7 +545,21 @@ describe("every command's real answers hold to the served OpenAPI document", () 
       checkpoint = pulled.checkpoint;
       if (pulled.hasMore !== true) break;
     }
-    expect([...tables].sort()).toEqual(['biometrics', 'bookings', 'cases', 'claims', 'enhancements', 'families', 'holds', 'members', 'packages', 'preauths']);
+    // The e-card tables: the cards issued and revoked in the first test.
+    expect([...tables].sort()).toEqual([
+      'biometrics',
+      'bookings',
+      'cases',
+      'claims',
+      'e_card_keys',
+      'e_card_revocations',
+      'enhancements',
+      'families',
+      'holds',
+      'members',
+      'packages',
+      'preauths',
+    ]);
     const online = (body: Record<string, unknown>) => {
       const commandId = String(body.commandId);
       const { proof } = signer.sign({ commandId, name: 'send-otp', operatorId: medcoA, body });

@@ -4,6 +4,7 @@ import { BiometricIdentity } from '../biometric-identity';
 import { ServerCallError } from '../server-client';
 import { usableSigner } from '../operator-key';
 import { MatchBook } from '../match-evidence';
+import { ECardVerifier, isECardText } from '../e-card-scan';
 import { failure, keepFamily, ok, type HandlerModule } from './context';
 
 type IdentityChannel =
@@ -29,9 +30,18 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
       slot.matches.record(memberId, { ...match, operatorId: slot.session.operatorId, capturedAt: new Date().toISOString() });
     },
   });
+  const eCards = new ECardVerifier(desk.db);
   return {
-    'members.identify': async (query) => {
+    'members.identify': async (asked) => {
       if (!slot.session) return failure('not-signed-in', 'Sign in first.');
+      let query = asked;
+      // A scanned e-card (issue 16), from the health-card field or a scanner: verified offline
+      // first; a genuine one is a search by its scheme id, anything else is refused in words.
+      if (query.by !== 'name' && isECardText(query.value)) {
+        const check = eCards.verify(query.value);
+        if (!check.ok) return failure(`e-card-${check.code}`, check.message);
+        query = { by: 'scheme-id', value: check.card.schemeMemberId };
+      }
       const local = desk.reads.identify(query);
       if (local.length > 0) return ok({ matches: local, source: 'replica' as const });
       if (query.by === 'name') return ok({ matches: [], source: 'replica' as const });

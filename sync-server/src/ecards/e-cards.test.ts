@@ -210,11 +210,11 @@ describeEachBackend('member e-cards (%s)', (backend) => {
     const issued = await server.raw('POST', `/desks/${demoIds.deskB}/enrollment-codes`, { token: ha, payload: {} });
     const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
     const credential = `Desk ${String(enrolled.body.credential)}`;
-    const pullAll = async (from: PullAnswerValue['checkpoint'] | null) => {
+    const pullAll = async (from: PullAnswerValue['checkpoint'] | null, limit = 500, eCards = true) => {
       const documents: PullAnswerValue['documents'] = [];
       let checkpoint = from;
       for (;;) {
-        const query = `limit=500${checkpoint ? `&checkpoint=${encodeURIComponent(JSON.stringify(checkpoint))}` : ''}`;
+        const query = `${eCards ? 'eCards=1&' : ''}limit=${limit}${checkpoint ? `&checkpoint=${encodeURIComponent(JSON.stringify(checkpoint))}` : ''}`;
         const answer = await server.raw('GET', `/sync/pull?${query}`, { headers: { authorization: credential } });
         expect(answer.status).toBe(200);
         const body = answer.body as unknown as PullAnswerValue;
@@ -228,11 +228,18 @@ describeEachBackend('member e-cards (%s)', (backend) => {
     expect(keys).toEqual([{ table: 'e_card_keys', id: 'test1', row: { keyId: 'test1', publicKey: expect.stringContaining('BEGIN PUBLIC KEY') } }]);
     const revokedBefore = first.documents.filter((d) => d.table === 'e_card_revocations').map((d) => d.id);
     expect(revokedBefore.length).toBeGreaterThan(0);
-    // A card revoked now reaches the desk in its next round, and only it.
+    // A desk of an earlier release does not ask for them, and gets none.
+    const older = await pullAll(null, 500, false);
+    expect(older.documents.filter((d) => d.table.startsWith('e_card'))).toEqual([]);
+    // Cards revoked now reach the desk in its next round, and only they, one document a page too
+    // (the checkpoint then pages by serial).
     const card = resultOf(await server.command(ha, 'issue-e-card', { memberId: demoIds.father }));
-    await server.command(ha, 'revoke-e-card', { serial: String(card.serial), reason: 'Lost' });
-    const next = await pullAll(first.checkpoint);
-    expect(next.documents.filter((d) => d.table === 'e_card_revocations').map((d) => d.id)).toEqual([card.serial]);
+    const [mothers] = await server.scratch.db.query<{ serial: string }>('SELECT serial FROM e_cards WHERE member_id = $1 AND revoked_at IS NULL', [
+      demoIds.mother,
+    ]);
+    for (const serial of [String(card.serial), mothers!.serial]) resultOf(await server.command(ha, 'revoke-e-card', { serial, reason: 'Lost' }));
+    const next = await pullAll(first.checkpoint, 1);
+    expect(next.documents.filter((d) => d.table === 'e_card_revocations').map((d) => d.id)).toEqual([String(card.serial), mothers!.serial].sort());
     expect(next.documents.filter((d) => d.table === 'e_card_keys')).toEqual([]);
   });
 });

@@ -282,6 +282,7 @@ export async function pull(
   checkpoint: PullCheckpointValue,
   limit: number,
   biometrics?: BiometricResealing,
+  withECards = false,
 ): Promise<PullResult> {
   // BEGIN, the page's snapshot settings and the round's start travel in one round trip. One
   // REPEATABLE READ snapshot for the whole page, so its documents agree with each other; no JIT:
@@ -309,6 +310,7 @@ export async function pull(
           limit,
           biometrics,
           scope.templates_withheld_at,
+          withECards,
         );
         if (page.hasMore || page.documents.length > 0 || !isContinuation || windows > 0) return page;
         // The continued window had nothing left: on into the next one, which starts here.
@@ -369,6 +371,7 @@ async function readWindow(
   limit: number,
   biometrics: BiometricResealing | undefined,
   templatesWithheldAt: string | null,
+  withECards: boolean,
 ): Promise<PullResult> {
   const { from, next } = checkpoint;
   const fromRunning = checkpoint.fromRunning ?? [];
@@ -383,7 +386,10 @@ async function readWindow(
   let templates: PullResult['templates'];
   while (table < replicatedTables.length) {
     const name = replicatedTables[table]!;
-    if ((name === 'biometrics' && !biometrics) || (name === 'removals' && !hasRemovals)) {
+    // The e-card tables go only to a desk that asks for them (issue 16): a desk of an earlier
+    // release does not know them and would refuse the whole page.
+    const isUnaskedECards = !withECards && (name === 'e_card_keys' || name === 'e_card_revocations');
+    if ((name === 'biometrics' && !biometrics) || (name === 'removals' && !hasRemovals) || isUnaskedECards) {
       if (name === 'biometrics') templates = { withheld: true };
       table += 1;
       afterId = null;
