@@ -251,6 +251,18 @@ export interface IdentifyMatch {
   readonly familyNumber: string;
 }
 
+/** A member's e-card as the server issued it (issue 16): what is printed on it, and the card it replaced. */
+export interface ECardView {
+  readonly serial: string;
+  readonly memberId: string;
+  readonly schemeMemberId: string;
+  readonly familyNumber: string;
+  readonly name: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly replaces: string | null;
+}
+
 export type IdentityMethod = 'fingerprint' | 'face' | 'otp' | 'override' | 'document';
 
 /** How the desk saw an emergency patient's sex (issue 19). */
@@ -427,6 +439,14 @@ export interface DeskApiHandlers {
   'session.signOut': (args: Record<string, never>) => Promise<DeskResult<null>>;
   'session.current': (args: Record<string, never>) => Promise<DeskResult<SessionInfo | null>>;
   'members.identify': (args: IdentifyQuery) => Promise<DeskResult<{ matches: IdentifyMatch[]; source: 'replica' | 'server' }>>;
+  /**
+   * Issue the member an e-card (online only, MEDCO): signed by the scheme on the server. A member
+   * whose card is active gets `e-card-active` with its serial; `replaceSerial` with a reason
+   * reissues that card instead (the old one is revoked at every desk once they sync).
+   */
+  'members.issueECard': (args: { memberId: string; replaceSerial?: string; reason?: string }) => Promise<DeskResult<ECardView>>;
+  /** The card to print (PDF at ID-1 size) or to send to the member's phone (PNG), from the server. */
+  'members.eCardFile': (args: { serial: string; format: 'pdf' | 'png' }) => Promise<DeskResult<{ fileName: string; mimeType: string; base64: string }>>;
   'families.view': (args: { familyId: string }) => Promise<DeskResult<FamilyView>>;
   'packages.list': (args: { search?: string }) => Promise<DeskResult<PackageView[]>>;
   'cases.list': (args: { status?: CaseView['status'] | 'all'; search?: string }) => Promise<DeskResult<CaseListItem[]>>;
@@ -621,6 +641,8 @@ export const deskChannels = [
   'session.signOut',
   'session.current',
   'members.identify',
+  'members.issueECard',
+  'members.eCardFile',
   'families.view',
   'packages.list',
   'cases.list',

@@ -311,10 +311,11 @@ export class DeskBackend implements DeskCore {
     body: Record<string, unknown>,
     shape: (result: CommandResultOf<N>) => T,
   ): Promise<DeskResult<T>> {
-    const what = name.startsWith('enroll') ? 'Enrolling a fingerprint or face' : 'One-time codes';
+    const isECard = name.endsWith('e-card');
+    const what = isECard ? 'Issuing an e-card' : name.startsWith('enroll') ? 'Enrolling a fingerprint or face' : 'One-time codes';
     if (!slot.session) return failure('not-signed-in', 'Sign in first.');
     const client = this.serverClient;
-    if (!client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') ? 's' : ''} the server.`);
+    if (!client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') || isECard ? 's' : ''} the server.`);
     const usable = usableSigner(slot.signer, new Date());
     if (!usable.ok) return usable;
     try {
@@ -324,6 +325,11 @@ export class DeskBackend implements DeskCore {
     } catch (error) {
       if (error instanceof ServerCallError) {
         if (error.fault.kind === 'unreachable') {
+          if (isECard)
+            return failure(
+              'offline-unavailable',
+              'Issuing an e-card needs the server (the scheme signs it there), which cannot be reached now. Try again once online.',
+            );
           return failure(
             'offline-unavailable',
             name.startsWith('enroll')
@@ -331,7 +337,9 @@ export class DeskBackend implements DeskCore {
               : 'One-time codes need the server, which cannot be reached now. Use fingerprint, face, or a supervisor override.',
           );
         }
-        return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
+        // A refusal's details go to the renderer too (e-card-active names the card to reissue).
+        if (error.fault.kind === 'refused') return failure(error.fault.code, error.fault.message, error.fault.details ? { ...error.fault.details } : undefined);
+        return failure(error.fault.kind, error.fault.message);
       }
       throw error;
     }

@@ -69,6 +69,8 @@ const onlineValidators = {
   'enroll-fingerprint': Compile(commandAnswers['enroll-fingerprint']),
   'enroll-face': Compile(commandAnswers['enroll-face']),
   'request-enrolment-replacement': Compile(commandAnswers['request-enrolment-replacement']),
+  'issue-e-card': Compile(commandAnswers['issue-e-card']),
+  'reissue-e-card': Compile(commandAnswers['reissue-e-card']),
 } satisfies { readonly [N in OnlineCommand]: unknown };
 function isOnlineAnswer<N extends OnlineCommand>(name: N, value: unknown): value is CommandAnswerOf<N> {
   const validator: { Check(value: unknown): boolean } = onlineValidators[name];
@@ -131,7 +133,7 @@ export class SyncServerClient {
     auth: 'desk' | 'operator-at-desk' | 'none',
     signal?: AbortSignal,
     timeoutMs = this.timeoutMs,
-    read: 'json' | 'pull-page' | 'pdf' = 'json',
+    read: 'json' | 'pull-page' | 'pdf' | 'png' = 'json',
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<unknown> {
     // A fresh request id per call: the server logs and tags its transactions with it and answers it back.
@@ -189,6 +191,18 @@ export class SyncServerClient {
       this.report({ outcome: 'answered' });
       if (!(response.headers.get('content-type') ?? '').startsWith('application/pdf') || bytes.subarray(0, 5).toString('latin1') !== '%PDF-')
         throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not a PDF.` });
+      return bytes;
+    }
+    if (read === 'png' && response.ok) {
+      let bytes: Buffer;
+      try {
+        bytes = Buffer.from(await response.arrayBuffer());
+      } catch (error) {
+        return this.noAnswer(unreachable(this.serverUrl, error, 'dropped the connection while sending data'));
+      }
+      this.report({ outcome: 'answered' });
+      if (!(response.headers.get('content-type') ?? '').startsWith('image/png') || !bytes.subarray(0, 8).equals(pngSignature))
+        throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not a PNG image.` });
       return bytes;
     }
     let parsed: unknown;
@@ -302,6 +316,17 @@ export class SyncServerClient {
     );
     if (!validators.patientBill.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's patient bill is not one this desk understands." });
+    return answer;
+  }
+
+  /** A member's e-card as a PDF (ID-1) or PNG, read by an operator who may issue cards, with their proof (online only). */
+  async eCardFile(operatorId: string, serial: string, format: 'pdf' | 'png', proof: RequestProofValue): Promise<Buffer> {
+    const query = new URLSearchParams({ operatorId });
+    const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
+    const path = `/sync/e-cards/${encodeURIComponent(serial)}/card.${format}?${query.toString()}`;
+    const answer = await this.call('GET', path, undefined, 'desk', undefined, this.timeoutMs, format, headers);
+    if (!Buffer.isBuffer(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: `The server did not send the card as a ${format.toUpperCase()} file.` });
     return answer;
   }
 
@@ -437,6 +462,7 @@ const newline = 0x0a;
 const pageHead = /^\{"protocolVersion":(0|[1-9][0-9]*),"documents":\[$/;
 const pageTail = '],"checkpoint":';
 const tailKeys = ['checkpoint', 'hasMore', 'serverTime'];
+const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The start of a document line as the server writes it, up to its row (an id string: no raw control characters). */
 // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings: the pattern must name them.
 const documentStart = /^\{"table":"([a-z_]+)","id":("(?:[^"\\\x00-\x1f]|\\.)*"),"row":/;

@@ -496,6 +496,10 @@ export class FakeDeskBackend implements DeskConnection {
       return ok(null);
     },
     'session.current': () => ok(this.operator ? this.session(this.operator) : null),
+    // E-cards are signed by the scheme on the server: the fake desk has none to sign with.
+    'members.issueECard': () =>
+      this.signedIn(() => refuse('offline-unavailable', 'Issuing an e-card needs the server (the scheme signs it there); this demo desk has none.')),
+    'members.eCardFile': () => this.signedIn(() => refuse('offline-unavailable', 'The card is printed from the server, which this demo desk does not have.')),
     'members.identify': (query) =>
       this.signedIn(() => {
         const value = query.value.trim().toLowerCase();

@@ -630,6 +630,8 @@ export const onlineCommands = [
   'enroll-fingerprint',
   'enroll-face',
   'request-enrolment-replacement',
+  'issue-e-card',
+  'reissue-e-card',
 ] as const satisfies readonly CommandName[];
 export type OnlineCommand = (typeof onlineCommands)[number];
 export const OnlineCommandAnswer = Type.Union(onlineCommands.map((name) => commandAnswers[name]));

@@ -136,6 +136,37 @@ describe('e-cards scanned at the desk, verified offline (PGlite)', () => {
     expect(value(await scan(valid)).matches).toHaveLength(1);
   });
 
+  it('the desk issues, reissues and prints a card through the server, and says so when offline', async () => {
+    await desk.engine.requestSync(); // online again after the tests above cut the proxy
+    const card = value(await desk.handlers['members.issueECard']({ memberId: demoIds.son }));
+    expect(card).toMatchObject({ memberId: demoIds.son, schemeMemberId: 'PMJ-S1000003', replaces: null });
+    const again = await desk.handlers['members.issueECard']({ memberId: demoIds.son });
+    expect(again).toMatchObject({ ok: false, error: { code: 'e-card-active', details: { serial: card.serial } } });
+    expect(await desk.handlers['members.issueECard']({ memberId: demoIds.son, replaceSerial: card.serial, reason: ' ' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
+    const replaced = value(await desk.handlers['members.issueECard']({ memberId: demoIds.son, replaceSerial: card.serial, reason: 'Lost at the market' }));
+    expect(replaced.replaces).toBe(card.serial);
+    const pdf = value(await desk.handlers['members.eCardFile']({ serial: replaced.serial, format: 'pdf' }));
+    expect(pdf).toMatchObject({ fileName: `e-card-${replaced.serial}.pdf`, mimeType: 'application/pdf' });
+    expect(Buffer.from(pdf.base64, 'base64').subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const png = value(await desk.handlers['members.eCardFile']({ serial: replaced.serial, format: 'png' }));
+    expect(Buffer.from(png.base64, 'base64').subarray(1, 4).toString('latin1')).toBe('PNG');
+    // The replaced card is not printed again.
+    expect(await desk.handlers['members.eCardFile']({ serial: card.serial, format: 'pdf' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    proxy.setOffline(true);
+    try {
+      expect(await desk.handlers['members.issueECard']({ memberId: demoIds.father })).toMatchObject({ ok: false, error: { code: 'offline-unavailable' } });
+      expect(await desk.handlers['members.eCardFile']({ serial: replaced.serial, format: 'pdf' })).toMatchObject({
+        ok: false,
+        error: { code: 'offline-unavailable' },
+      });
+    } finally {
+      proxy.setOffline(false);
+    }
+  });
+
   it('a revoked card is refused once the desk has synced the revocation list, and not before', async () => {
     expect(await server.command(ha, 'revoke-e-card', { serial, reason: 'Reported lost' })).toMatchObject({ status: 200 });
     // Offline, before the desk hears of it: the card still verifies (the desk cannot know).

@@ -5,6 +5,9 @@ import { ServerCallError } from '../server-client';
 import { usableSigner } from '../operator-key';
 import { MatchBook } from '../match-evidence';
 import { ECardVerifier, isECardText } from '../e-card-scan';
+import type { CommandResultOf } from '../../../sync-server/contract/results';
+
+type ECardIssued = CommandResultOf<'issue-e-card'>;
 import { failure, keepFamily, ok, type HandlerModule } from './context';
 
 type IdentityChannel =
@@ -15,7 +18,9 @@ type IdentityChannel =
   | 'identity.verifyFingerprint'
   | 'identity.enrollFingerprint'
   | 'identity.verifyFace'
-  | 'identity.enrollFace';
+  | 'identity.enrollFace'
+  | 'members.issueECard'
+  | 'members.eCardFile';
 
 export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, requireMedco, online }) => {
   const biometrics = new BiometricIdentity({
@@ -72,6 +77,43 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
           return failure(error.fault.kind === 'refused' ? error.fault.code : error.fault.kind, error.fault.message);
         }
         throw error;
+      }
+    },
+    'members.issueECard': async ({ memberId, replaceSerial, reason }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      const shape = (card: ECardIssued) => ({
+        serial: card.serial,
+        memberId: card.memberId,
+        schemeMemberId: card.schemeMemberId,
+        familyNumber: card.familyNumber,
+        name: card.name,
+        validFrom: card.validFrom,
+        validTo: card.validTo,
+        replaces: card.replaces,
+      });
+      if (replaceSerial === undefined) return online('issue-e-card', { memberId }, shape);
+      if (typeof reason !== 'string' || reason.trim().length === 0) return failure('invalid-input', 'Say why the card is replaced (lost, stolen, damaged…).');
+      return online('reissue-e-card', { serial: replaceSerial, reason: reason.trim() }, shape);
+    },
+    'members.eCardFile': async ({ serial, format }) => {
+      const refused = requireMedco();
+      if (refused) return refused;
+      if (typeof serial !== 'string' || !/^EC-[0-9]{8,12}$/.test(serial) || (format !== 'pdf' && format !== 'png'))
+        return failure('invalid-input', 'Issue the card first: the card serial or the file kind is not valid.');
+      const client = desk.client();
+      const operatorId = slot.session?.operatorId;
+      const offline = 'The card is printed from the server, which cannot be reached now.';
+      if (!client || !operatorId) return failure('offline-unavailable', offline);
+      const usable = usableSigner(slot.signer, new Date());
+      if (!usable.ok) return usable;
+      try {
+        const file = await client.eCardFile(operatorId, serial, format, usable.signer.requestProof('e-card', { serial }));
+        return ok({ fileName: `e-card-${serial}.${format}`, mimeType: format === 'pdf' ? 'application/pdf' : 'image/png', base64: file.toString('base64') });
+      } catch (error) {
+        if (!(error instanceof ServerCallError)) throw error;
+        if (error.fault.kind === 'unreachable') return failure('offline-unavailable', offline);
+        return failure(error.fault.kind === 'refused' ? error.fault.code : 'bad-answer', error.fault.message);
       }
     },
     'identity.sendOtp': async ({ memberId, isForRelative }) => {

@@ -51,6 +51,8 @@ import { findingUnder } from '../strict-json';
 import { PatientBill } from '@contract/settlement';
 import { DeskBenefits } from '@contract/accumulators';
 import type { RequestPurpose } from '../../node-shared/operator-proof';
+import { printedECard } from '../ecards/routes';
+import { renderECardPdf, renderECardPng } from '../ecards/card-render';
 import { KpiDashboard, KpiDrillDown, KpiDrillQuery, KpiFilters, type KpiDrillQueryValue, type KpiFiltersValue } from '@contract/kpis';
 import { kpiDashboard } from '../kpis/dashboard';
 import { kpiDrillDown } from '../kpis/drill-down';
@@ -568,6 +570,34 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     async (request) => {
       const { operatorId: _operatorId, ...query } = request.query as KpiDrillQueryValue & { operatorId: string };
       return kpiDrillDown(db, await kpiReader(request), query);
+    },
+  );
+
+  app.get(
+    '/sync/e-cards/:serial/:file',
+    {
+      schema: {
+        tags: ['sync'],
+        summary:
+          "A member's e-card to print (card.pdf, ID-1 size) or hand to a phone (card.png), for a desk operator who may issue cards (the operator's proof, purpose e-card, over the serial)",
+        security: deskSecurity,
+        params: Type.Object(
+          { serial: Type.String({ pattern: eCardSerialPattern }), file: Type.Enum(['card.pdf', 'card.png']) },
+          { additionalProperties: false },
+        ),
+        querystring: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        response: { 200: Type.String({ format: 'binary', description: 'application/pdf or image/png' }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { serial, file } = request.params as { serial: string; file: 'card.pdf' | 'card.png' };
+      const reader = await provenReader(request, 'e-card', { serial });
+      const card = await printedECard(db, reader, serial);
+      const isPdf = file === 'card.pdf';
+      return reply
+        .type(isPdf ? 'application/pdf' : 'image/png')
+        .header('content-disposition', `inline; filename="e-card-${serial}.${isPdf ? 'pdf' : 'png'}"`)
+        .send(isPdf ? await renderECardPdf(card) : await renderECardPng(card));
     },
   );
 

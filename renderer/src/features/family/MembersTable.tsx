@@ -1,9 +1,11 @@
 import type { FamilyView, MemberSummary } from '@desk-api/contract';
 import { routeToHash } from '../../app/routes';
+import { ECardAction } from './ECardAction';
 
 /**
  * Members and what the desk can do for each: admit (after identity), open their case here, or
- * nothing, because they are admitted at another hospital (one active case per member, PM-JAY rule).
+ * nothing, because they are admitted at another hospital (one active case per member, PM-JAY rule);
+ * and issue, reissue and print their e-card (issue 16).
  */
 export function MembersTable({ family }: { readonly family: FamilyView }) {
   return (
@@ -17,6 +19,7 @@ export function MembersTable({ family }: { readonly family: FamilyView }) {
           <th scope="col">Scheme ID</th>
           <th scope="col">Active case</th>
           <th scope="col">Next step</th>
+          <th scope="col">E-card</th>
         </tr>
       </thead>
       <tbody>
@@ -29,6 +32,9 @@ export function MembersTable({ family }: { readonly family: FamilyView }) {
             <td>{activeCaseText(member)}</td>
             <td>
               <MemberAction member={member} familyId={family.familyId} />
+            </td>
+            <td>
+              <ECardAction member={member} />
             </td>
           </tr>
         ))}
