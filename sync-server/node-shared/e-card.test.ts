@@ -66,6 +66,15 @@ describe('the e-card QR payload, signed by the scheme, verified offline', () => 
     });
   });
 
+  it('with a range of possible days (a desk without the scheme time zone), refuses only what is invalid on every one of them', () => {
+    const text = signECard(card, '2026a', privateKey);
+    // Issued on 1 April in the scheme's zone, scanned where it is still 31 March: accepted.
+    expect(verifyECard(text, publicKeys, { earliest: '2026-03-30', latest: '2026-04-01' }, noneRevoked)).toMatchObject({ ok: true });
+    expect(verifyECard(text, publicKeys, { earliest: '2026-03-30', latest: '2026-03-31' }, noneRevoked)).toMatchObject({ ok: false, code: 'not-yet-valid' });
+    expect(verifyECard(text, publicKeys, { earliest: '2027-03-31', latest: '2027-04-01' }, noneRevoked)).toMatchObject({ ok: true });
+    expect(verifyECard(text, publicKeys, { earliest: '2027-04-01', latest: '2027-04-02' }, noneRevoked)).toMatchObject({ ok: false, code: 'expired' });
+  });
+
   it('refuses what is not a card at all', () => {
     for (const text of [
       '',

@@ -62,9 +62,17 @@ export function signECard(fields: ECardFields, keyId: string, privateKey: KeyObj
 /**
  * Verify a scanned card offline: its shape, a known key, the signature over exactly what was
  * signed, the validity on `today` (YYYY-MM-DD, the scheme's local date) and the revocation list
- * the desk last synced.
+ * the desk last synced. A verifier that does not know the scheme's time zone (a desk) gives the
+ * range of calendar days it may be anywhere (`earliest`, `latest`): a card is not yet valid only
+ * if it is not valid even on the latest, expired only if it has expired even on the earliest.
  */
-export function verifyECard(text: string, publicKeys: ReadonlyMap<string, KeyObject>, today: string, revokedSerials: ReadonlySet<string>): ECardCheck {
+export function verifyECard(
+  text: string,
+  publicKeys: ReadonlyMap<string, KeyObject>,
+  today: string | { readonly earliest: string; readonly latest: string },
+  revokedSerials: ReadonlySet<string>,
+): ECardCheck {
+  const [earliest, latest] = typeof today === 'string' ? [today, today] : [today.earliest, today.latest];
   const parts = text.trim().split('.');
   if (parts.length !== 4 || parts[0] !== eCardPrefix || !keyIdPattern.test(parts[1]!) || !base64url.test(parts[2]!) || !base64url.test(parts[3]!)) {
     return {
@@ -100,8 +108,8 @@ export function verifyECard(text: string, publicKeys: ReadonlyMap<string, KeyObj
       message: 'This card is signed but its contents cannot be read: it was issued by another version. Identify the patient another way and report the card.',
     };
   }
-  if (today < card.validFrom) return { ok: false, code: 'not-yet-valid', message: `This card is valid from ${card.validFrom}.` };
-  if (today > card.validTo)
+  if (latest < card.validFrom) return { ok: false, code: 'not-yet-valid', message: `This card is valid from ${card.validFrom}.` };
+  if (earliest > card.validTo)
     return { ok: false, code: 'expired', message: `This card expired on ${card.validTo}: issue a new one after identifying the patient another way.` };
   if (revokedSerials.has(card.serial))
     return { ok: false, code: 'revoked', message: `This card (${card.serial}) was revoked (reported lost or replaced): identify the patient another way.` };

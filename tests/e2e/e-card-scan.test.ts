@@ -39,6 +39,12 @@ describe('e-cards at the desk (issue 16)', () => {
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail') return;
     await screenshot(page, 'e-card-failure').catch(() => undefined);
+    console.log(
+      `--- desk A at failure:\n${await page
+        .locator('body')
+        .ariaSnapshot()
+        .catch(() => '(no snapshot)')}`,
+    );
   });
   afterAll(async () => {
     await env?.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeskResult } from '../../electron/desk-api/contract';
 import { DeskBackend } from '../../electron/desk-backend/backend';
-import { deskDay } from '../../electron/desk-backend/e-card-scan';
+import { deskDays } from '../../electron/desk-backend/e-card-scan';
 import { eCardKeyFromSeed, signECard } from '../../sync-server/node-shared/e-card';
 import { demoIds } from '../../sync-server/src/demo/seed';
 import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
@@ -128,7 +128,7 @@ describe('e-cards scanned at the desk, verified offline (PGlite)', () => {
         familyNumber: 'FAM-S1-0001',
         name: 'Priya Patil',
         validFrom: '2019-01-01',
-        validTo: deskDay(new Date(Date.now() + 2 * 86_400_000)),
+        validTo: deskDays(new Date(Date.now() + 2 * 86_400_000)).earliest,
       },
       'test1',
       privateKey,
