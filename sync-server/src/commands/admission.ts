@@ -7,7 +7,28 @@ import { evidenceProblemSentences } from '@domain/identity-evidence';
 import { checkEvidenceShape, checkMatchEvidence, evidenceReviewReason, type EvidenceFinding } from '../identity/match-evidence';
 import { type CommandContext, type CommandResult } from './context';
 
-export async function admit(context: CommandContext, body: CommandBody<'admit'>): Promise<CommandResult<'admit'>> {
+/**
+ * The operator's admission time (issue 12 item 4), or a 400 saying why it cannot be: more than 5
+ * minutes ahead of the server's clock, or more than 7 days before the server heard of it.
+ */
+export function checkedAdmissionTime(admittedAt: string | undefined, receivedAt: Date): Date {
+  const when = admissionTime(admittedAt === undefined ? undefined : new Date(admittedAt), receivedAt);
+  if (when.ok) return when.admittedAt;
+  throw fail(
+    'invalid-input',
+    when.reason === 'in-the-future'
+      ? `The admission time ${admittedAt} is more than 5 minutes ahead of the server's clock (${receivedAt.toISOString()}): check the desk's date and time.`
+      : `The admission time ${admittedAt} is more than 7 days before the server heard of it: admit the patient again with the current time.`,
+    { admittedAt, receivedAt: receivedAt.toISOString() },
+  );
+}
+
+/**
+ * Admit a member. `merge` is an emergency case's identification (emergencies.ts): its admission
+ * time was checked when the emergency was admitted and stands however long ago that was, and the
+ * desk's match evidence was captured now, at the identification, not at the admission.
+ */
+export async function admit(context: CommandContext, body: CommandBody<'admit'>, merge?: { readonly identifiedAt: Date }): Promise<CommandResult<'admit'>> {
   const hospitalId = context.principal.hospitalId;
   if (hospitalId === null) throw fail('forbidden-role', 'Only a desk operator of a hospital can admit a patient.');
   const [member] = await context.sql.query<{ id: string; family_id: string }>('SELECT id, family_id FROM members WHERE id = $1', [body.memberId]);
@@ -32,20 +53,11 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
   // The time the operator admitted the patient (issue 12 item 4), possibly offline hours ago; its
   // policy year is the case's. receivedAt is when the server heard of it.
   const receivedAt = context.services.now();
-  const when = admissionTime(body.admittedAt === undefined ? undefined : new Date(body.admittedAt), receivedAt);
-  if (!when.ok) {
-    throw fail(
-      'invalid-input',
-      when.reason === 'in-the-future'
-        ? `The admission time ${body.admittedAt} is more than 5 minutes ahead of the server's clock (${receivedAt.toISOString()}): check the desk's date and time.`
-        : `The admission time ${body.admittedAt} is more than 7 days before the server heard of it: admit the patient again with the current time.`,
-      { admittedAt: body.admittedAt, receivedAt: receivedAt.toISOString() },
-    );
-  }
-  const policyYear = policyYearOf(when.admittedAt, context.scheme.time_zone, context.scheme.year_start_month);
+  const admittedAt = merge && body.admittedAt !== undefined ? new Date(body.admittedAt) : checkedAdmissionTime(body.admittedAt, receivedAt);
+  const policyYear = policyYearOf(admittedAt, context.scheme.time_zone, context.scheme.year_start_month);
   const [known] = await context.sql.query('SELECT 1 FROM policy_year_parameters WHERE policy_year = $1', [policyYear]);
   if (!known) {
-    throw fail('invalid-input', `The admission time ${when.admittedAt.toISOString()} falls in policy year ${policyYear}, which this scheme has no cover for.`, {
+    throw fail('invalid-input', `The admission time ${admittedAt.toISOString()} falls in policy year ${policyYear}, which this scheme has no cover for.`, {
       policyYear,
     });
   }
@@ -84,14 +96,14 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
       body.identityMethod,
       body.isEmergency ?? false,
       context.principal.operatorId,
-      when.admittedAt,
+      admittedAt,
       receivedAt,
       policyYear,
     ],
   );
   if (inserted.length === 0) return activeElsewhere();
   // The desk's match evidence (issue 13 item 6), checked and kept; what fails is not refused.
-  const evidence = await checkMatchEvidence(context, body, when.admittedAt);
+  const evidence = await checkMatchEvidence(context, body, merge?.identifiedAt ?? admittedAt);
   // Identity not proven by the patient's body or phone goes to the review queue: an override
   // (unconscious patient, supervisor named), an admission on a document alone (issue 12 item 23),
   // a biometric claim whose evidence is missing or failed, and a sample of the verified ones.
@@ -116,7 +128,7 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
       hospitalId,
       identityMethod: body.identityMethod,
       identityEvidence: evidence.outcome,
-      admittedAt: when.admittedAt.toISOString(),
+      admittedAt: admittedAt.toISOString(),
       receivedAt: receivedAt.toISOString(),
       policyYear,
     },
@@ -129,7 +141,7 @@ export async function admit(context: CommandContext, body: CommandBody<'admit'>)
     identityMethod: body.identityMethod,
     flaggedForReview: review !== null,
     identityEvidence: evidence.outcome,
-    admittedAt: when.admittedAt.toISOString(),
+    admittedAt: admittedAt.toISOString(),
     policyYear,
   };
 }

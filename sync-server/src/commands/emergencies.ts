@@ -1,9 +1,8 @@
 // Emergencies before identity (issue 19, scenario S6): admit-emergency and merge-emergency-case.
 import type { CommandBody } from '@contract/commands';
-import { admissionTime } from '@domain/policy-year';
 import { fail, reject } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import { admit } from './admission';
+import { admit, checkedAdmissionTime } from './admission';
 import { type CommandContext, type CommandResult } from './context';
 
 /** The first bytes of each photo type the desk may send: the content is checked, not the label. */
@@ -27,16 +26,7 @@ export async function admitEmergency(context: CommandContext, body: CommandBody<
       throw fail('invalid-input', `The photo is not a ${body.photo.type === 'image/jpeg' ? 'JPEG' : 'PNG'} image: take it again with the desk camera.`);
   }
   const receivedAt = context.services.now();
-  const when = admissionTime(body.admittedAt === undefined ? undefined : new Date(body.admittedAt), receivedAt);
-  if (!when.ok) {
-    throw fail(
-      'invalid-input',
-      when.reason === 'in-the-future'
-        ? `The admission time ${body.admittedAt} is more than 5 minutes ahead of the server's clock (${receivedAt.toISOString()}): check the desk's date and time.`
-        : `The admission time ${body.admittedAt} is more than 7 days before the server heard of it: admit the patient again with the current time.`,
-      { admittedAt: body.admittedAt, receivedAt: receivedAt.toISOString() },
-    );
-  }
+  const when = { admittedAt: checkedAdmissionTime(body.admittedAt, receivedAt) };
   // One id space with cases: the merged case keeps this id.
   const [clash] = await context.sql.query('SELECT 1 FROM emergency_cases WHERE id = $1 UNION ALL SELECT 1 FROM cases WHERE id = $1', [body.caseId]);
   if (clash) throw reject('already-registered', 'A case with this id already exists; generate a new case id for a new admission.');
@@ -117,18 +107,22 @@ export async function mergeEmergencyCase(context: CommandContext, body: CommandB
     throw reject('emergency-already-merged', "This emergency case was already merged into a member; its case is that member's now.", {
       memberId: emergency.member_id ?? '',
     });
-  const admitted = await admit(context, {
-    commandId: body.commandId,
-    caseId: body.caseId,
-    memberId: body.memberId,
-    identityMethod: body.identityMethod,
-    isEmergency: true,
-    admittedAt: new Date(emergency.admitted_at).toISOString(),
-    ...(body.otpChallengeId !== undefined ? { otpChallengeId: body.otpChallengeId } : {}),
-    ...(body.overrideReason !== undefined ? { overrideReason: body.overrideReason } : {}),
-    ...(body.supervisorName !== undefined ? { supervisorName: body.supervisorName } : {}),
-    ...(body.evidence !== undefined ? { evidence: body.evidence } : {}),
-  });
+  const admitted = await admit(
+    context,
+    {
+      commandId: body.commandId,
+      caseId: body.caseId,
+      memberId: body.memberId,
+      identityMethod: body.identityMethod,
+      isEmergency: true,
+      admittedAt: new Date(emergency.admitted_at).toISOString(),
+      ...(body.otpChallengeId !== undefined ? { otpChallengeId: body.otpChallengeId } : {}),
+      ...(body.overrideReason !== undefined ? { overrideReason: body.overrideReason } : {}),
+      ...(body.supervisorName !== undefined ? { supervisorName: body.supervisorName } : {}),
+      ...(body.evidence !== undefined ? { evidence: body.evidence } : {}),
+    },
+    { identifiedAt: context.services.now() },
+  );
   const mergedAt = context.services.now();
   const isLate = mergedAt.getTime() > new Date(emergency.identify_by).getTime();
   await context.sql.query(

@@ -29,7 +29,7 @@ type Review = { caseId: string; method: string; reason: string; reviewedAt: stri
 describeEachBackend('match evidence of a biometric admission (%s)', (backend) => {
   let server: TestServer;
   const clockMs = Date.parse('2026-06-10T06:00:00.000Z');
-  const now = clockMs;
+  let now = clockMs;
   let desk: string;
   let ha: string;
   let medco: string;
@@ -323,5 +323,45 @@ describeEachBackend('match evidence of a biometric admission (%s)', (backend) =>
     expect([missingSignature.status, missingSignature.body.code]).toEqual([400, 'invalid-input']);
     await settleAuditChain(server.scratch.db);
     expect(await snapshotDatabase(server.scratch.db)).toEqual(before);
+  });
+
+  it('an emergency identified days later merges, its evidence judged at the identification; 8 days later it still merges (issue 19)', async () => {
+    const memberId = freshMember();
+    const caseId = randomUUID();
+    const sixDays = 6 * 24 * 3_600_000;
+    resultOf(
+      await server.command(medco, 'admit-emergency', { caseId, sex: 'male', approximateAge: 50, foundAt: 'Road accident', admittedAt: iso(now - sixDays) }),
+    );
+    // The fingerprint is taken now, six days after the admission: not stale for it.
+    const body = { caseId, memberId, identityMethod: 'fingerprint', evidence: fingerprintEvidence(memberId)(caseId) };
+    const merged = await pushOne(
+      medcoA.sign({ sequence: 1, commandId: randomUUID(), name: 'merge-emergency-case', operatorId: medcoA.operatorId, body }, iso(now)),
+    );
+    expect(merged.status).toBe(200);
+    expect(merged.answer).toMatchObject({ status: 'merged', memberId, identityEvidence: 'verified', isLate: true, admittedAt: iso(now - sixDays) });
+    // Listed for review only if the keyed sample drew it, never for its evidence.
+    expect([undefined, 'sampled']).toContain((await reviewOf(caseId))?.method);
+    resultOf(await server.command(medco, 'cancel-case', { caseId, reason: 'Test over' }));
+
+    // Identified a week and a day after the admission (the admission's time was checked when it was made).
+    const later = randomUUID();
+    resultOf(await server.command(medco, 'admit-emergency', { caseId: later, sex: 'female', approximateAge: 70, foundAt: 'At home', admittedAt: iso(now) }));
+    try {
+      now = clockMs + 8 * 24 * 3_600_000;
+      const desk = await server.login('medco.a');
+      const late = resultOf(
+        await server.command(desk, 'merge-emergency-case', {
+          caseId: later,
+          memberId: freshMember(),
+          identityMethod: 'override',
+          overrideReason: 'Recognised by her son on the ward round',
+          supervisorName: 'Dr Kulkarni',
+        }),
+      );
+      expect(late).toMatchObject({ status: 'merged', isLate: true, admittedAt: iso(clockMs) });
+      resultOf(await server.command(desk, 'cancel-case', { caseId: later, reason: 'Test over' }));
+    } finally {
+      now = clockMs;
+    }
   });
 });
