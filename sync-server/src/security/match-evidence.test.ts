@@ -71,7 +71,7 @@ describeEachBackend('match evidence of a biometric admission (%s)', (backend) =>
       );
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { clock: () => new Date(now), extraFamilies: 5 });
+    server = await startTestServer(backend, { clock: () => new Date(now), extraFamilies: 6 });
     ha = await server.login('ha');
     const issued = await server.raw('POST', `/desks/${demoIds.deskA}/enrollment-codes`, { token: ha, payload: {} });
     const enrolled = await server.raw('POST', '/desks/enroll', { payload: { code: String(issued.body.code) } });
