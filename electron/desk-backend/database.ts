@@ -22,7 +22,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 11;
+export const replicaSchemaVersion = 12;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -235,6 +235,19 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
     merge_command_id TEXT
   );
   `,
+  /* 12 */ (db) => {
+    // The server's answers to this desk's emergency admissions and merges (issue 19), kept on the
+    // record: the outbox entries that held them are pruned a day after the answer, about when the
+    // window to identify ends, and a confirmed record must not turn back into "waiting".
+    const columns = new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all('emergency_cases') as { name: string }[]).map((c) => c.name));
+    for (const [column, type] of [
+      ['admit_status', 'INTEGER'],
+      ['admit_answer', 'TEXT'],
+      ['merge_status', 'INTEGER'],
+      ['merge_answer', 'TEXT'],
+    ] as const)
+      if (!columns.has(column)) db.exec(`ALTER TABLE emergency_cases ADD COLUMN ${column} ${type}`);
+  },
 ];
 
 /** How long an answered outbox row is kept (support can see what a desk sent today), then deleted. */
@@ -242,7 +255,20 @@ export const answeredOutboxRetentionMs = 24 * 60 * 60_000;
 
 /** Delete outbox rows answered before `now - retentionMs`; pending rows are never touched. Returns how many went. */
 export function pruneAnsweredOutbox(db: ReplicaDatabase, now: Date = new Date(), retentionMs = answeredOutboxRetentionMs): number {
-  return db.prepare("DELETE FROM outbox WHERE state = 'answered' AND answered_at < ?").run(new Date(now.getTime() - retentionMs).toISOString()).changes;
+  const before = new Date(now.getTime() - retentionMs).toISOString();
+  return db.transaction(() => {
+    // An emergency record keeps the answers to its admission and merge (migration 12): it is
+    // shown for as long as it is open, and its entries go now.
+    for (const [status, answer, command] of [
+      ['admit_status', 'admit_answer', 'command_id'],
+      ['merge_status', 'merge_answer', 'merge_command_id'],
+    ] as const)
+      db.prepare(
+        `UPDATE emergency_cases SET ${status} = o.status, ${answer} = o.answer FROM outbox o
+          WHERE o.command_id = emergency_cases.${command} AND o.state = 'answered' AND o.answered_at < ? AND emergency_cases.${status} IS NULL`,
+      ).run(before);
+    return db.prepare("DELETE FROM outbox WHERE state = 'answered' AND answered_at < ?").run(before).changes;
+  })();
 }
 
 /**

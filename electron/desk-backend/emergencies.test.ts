@@ -7,6 +7,7 @@ import { demoIds } from '../../sync-server/src/demo/seed';
 import { startTestServer, type TestServer } from '../../sync-server/src/testing/harness';
 import { FaultProxy } from '../../tests/support/fault-proxy';
 import { DeskBackend } from './backend';
+import { pruneAnsweredOutbox } from './database';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -116,6 +117,16 @@ describe('emergency cases from a real desk (PGlite server)', () => {
       expect(Number(hold?.amount)).toBe(units(8000));
       const view = value(await desk.handlers['cases.view']({ caseId }));
       expect(view).toMatchObject({ caseId, isEmergency: true });
+
+      // A day and more later the answered outbox entries are pruned (data at rest): the record
+      // keeps the server's answers, so it stays confirmed with the server's window.
+      const kept = value(await desk.handlers['emergencies.list']({}))[0];
+      expect(pruneAnsweredOutbox(desk.db, new Date(Date.now() + 25 * 60 * 60_000))).toBeGreaterThan(0);
+      expect(
+        desk.db.prepare('SELECT count(*) AS n FROM outbox WHERE command_id = (SELECT command_id FROM emergency_cases WHERE case_id = ?)').get(caseId),
+      ).toEqual({ n: 0 });
+      expect(value(await desk.handlers['emergencies.list']({}))[0]).toEqual(kept);
+      expect(kept).toMatchObject({ status: 'merged', sync: 'confirmed', isIdentifyByConfirmed: true });
     } finally {
       await desk.stop();
     }

@@ -78,7 +78,10 @@ export const emergencyHandlers: HandlerModule<EmergencyChannel> = (desk, { slot,
     if (refused) return refused;
     const rows = desk.db
       .prepare(
-        `SELECT e.*, a.status AS admit_status, a.answer AS admit_answer, m.status AS merge_status, m.answer AS merge_answer
+        // An answered outbox entry is pruned a day after its answer, about when the window ends:
+        // pruneAnsweredOutbox keeps the answer on the record first (replica migration 12).
+        `SELECT e.*, COALESCE(e.admit_status, a.status) AS admit_status, COALESCE(e.admit_answer, a.answer) AS admit_answer,
+                COALESCE(e.merge_status, m.status) AS merge_status, COALESCE(e.merge_answer, m.answer) AS merge_answer
            FROM emergency_cases e LEFT JOIN outbox a ON a.command_id = e.command_id LEFT JOIN outbox m ON m.command_id = e.merge_command_id
           ORDER BY e.merged_at IS NOT NULL, e.identify_by, e.case_id`,
       )
@@ -135,7 +138,11 @@ export const emergencyHandlers: HandlerModule<EmergencyChannel> = (desk, { slot,
       { admitted_at: string; member_id: string | null; merge_command_id: string | null } | undefined;
     if (!emergency) return failure('not-found', 'There is no such emergency case on this desk.');
     const previous = emergency.merge_command_id
-      ? (desk.db.prepare('SELECT status FROM outbox WHERE command_id = ?').get(emergency.merge_command_id) as { status: number | null } | undefined)
+      ? (desk.db
+          .prepare(
+            'SELECT COALESCE(e.merge_status, o.status) AS status FROM emergency_cases e LEFT JOIN outbox o ON o.command_id = e.merge_command_id WHERE e.case_id = ?',
+          )
+          .get(caseId) as { status: number | null } | undefined)
       : undefined;
     // A merge waiting for the server or confirmed stands; one the server refused may be tried again.
     if (emergency.member_id !== null && (previous === undefined || previous.status === null || previous.status === 200))
@@ -176,7 +183,7 @@ export const emergencyHandlers: HandlerModule<EmergencyChannel> = (desk, { slot,
       keepFamily(desk, familyId, mergedAt);
       desk.db.prepare('INSERT INTO case_admissions (case_id, admitted_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(caseId, emergency.admitted_at);
       desk.db
-        .prepare('UPDATE emergency_cases SET member_id = ?, merged_at = ?, merge_command_id = ? WHERE case_id = ?')
+        .prepare('UPDATE emergency_cases SET member_id = ?, merged_at = ?, merge_command_id = ?, merge_status = NULL, merge_answer = NULL WHERE case_id = ?')
         .run(memberId, mergedAt, commandId, caseId);
       desk.addPending('cases', caseId, caseId, familyId, commandId, {
         id: caseId,
