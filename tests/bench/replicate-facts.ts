@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { monthColumns } from '../../sync-server/src/kpis/dashboard';
 
 /**
  * The dashboard's own tables at `factor` × the hospitals (issue 15: "measure it at 10× at least"),
@@ -13,27 +14,7 @@ import pg from 'pg';
  * measure of the dashboard's reads at that scale, not a history.
  */
 const facts = [
-  {
-    table: 'kpi_month',
-    keys: ['month', 'package_code'],
-    sums: [
-      'submitted_claims',
-      'submitted_amount',
-      'adjudicated_claims',
-      'adjudicated_amount',
-      'denied_claims',
-      'disallowed_amount',
-      'contractual_amount',
-      'clean_claims',
-      'reworked_claims',
-      'paid_claims',
-      'paid_amount',
-      'cohort_paid_amount',
-      'cohort_contractual_amount',
-      'patient_charged',
-      'patient_settled',
-    ],
-  },
+  { table: 'kpi_month', keys: ['month', 'package_code'], sums: monthColumns },
   { table: 'kpi_receivables', keys: ['submitted_on', 'month', 'package_code'], sums: ['amount', 'claims'] },
   { table: 'kpi_disallowed', keys: ['month', 'package_code', 'reason_code'], sums: ['lines', 'amount'] },
   { table: 'turnaround_days', keys: ['scheme_id', 'stage', 'day', 'bucket'], sums: ['completed', 'elapsed_seconds'] },

@@ -18,7 +18,8 @@ export async function kpiDashboard(db: Database, reader: KpiReader, filters: Kpi
   });
 }
 
-const monthColumns = [
+/** The measures `kpi_month` sums per month and selection (migration 045). */
+export const monthColumns = [
   'submitted_claims',
   'submitted_amount',
   'adjudicated_claims',
