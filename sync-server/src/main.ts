@@ -6,7 +6,7 @@ import { silentMinutesFromEnvironment } from './fleet/routes';
 import { buildApp } from './app';
 import { join } from 'node:path';
 import { isProductionMode } from './auth/keyring';
-import { defaultDataDir, openDatabase } from './db/open';
+import { defaultDataDir, openDatabase, waitForDatabase } from './db/open';
 import { demoIds, demoOperators, demoPassword, seedDemo } from './demo/seed';
 import { demoSliceDays, demoSliceStart, generateDemoSlice } from './demo/history';
 import type { ServerKeys } from './auth/keyring';
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     if (!process.env.DATABASE_URL) throw new Error("MIGRATION_DATABASE_URL is set without DATABASE_URL: set DATABASE_URL to the runtime role's connection.");
     const owner = await openDatabase({ ...process.env, DATABASE_URL: migrationUrl });
     try {
+      await waitForDatabase(owner);
       const { applied } = await migrate(owner);
       console.log(`Migrations under the owner role (MIGRATION_DATABASE_URL): ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'none pending'}.`);
     } finally {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     }
   }
   const db = await openDatabase();
+  await waitForDatabase(db);
   console.log(`CoverDesk sync server — database: ${db.kind === 'pglite' ? `embedded PGlite in ${db.location}` : `PostgreSQL ${db.location}`}`);
   // The demo is seeded before the audit chainer starts: on the first start, with a slice of history
   // (demo/history.ts) whose audit entries go on the simulated clock before they are linked.

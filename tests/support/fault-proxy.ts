@@ -9,6 +9,8 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private isOffline = false;
   port = 0;
+  /** Connections refused while offline. */
+  refused = 0;
 
   constructor(
     private readonly targetPort: number,
@@ -18,6 +20,7 @@ export class FaultProxy {
   async start(): Promise<void> {
     this.server = createServer((client) => {
       if (this.isOffline) {
+        this.refused += 1;
         client.destroy();
         return;
       }
