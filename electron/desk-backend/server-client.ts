@@ -181,7 +181,7 @@ export class SyncServerClient {
         });
       }
     }
-    if (read === 'pdf' && response.ok) {
+    if ((read === 'pdf' || read === 'png') && response.ok) {
       let bytes: Buffer;
       try {
         bytes = Buffer.from(await response.arrayBuffer());
@@ -189,20 +189,14 @@ export class SyncServerClient {
         return this.noAnswer(unreachable(this.serverUrl, error, 'dropped the connection while sending data'));
       }
       this.report({ outcome: 'answered' });
-      if (!(response.headers.get('content-type') ?? '').startsWith('application/pdf') || bytes.subarray(0, 5).toString('latin1') !== '%PDF-')
-        throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not a PDF.` });
-      return bytes;
-    }
-    if (read === 'png' && response.ok) {
-      let bytes: Buffer;
-      try {
-        bytes = Buffer.from(await response.arrayBuffer());
-      } catch (error) {
-        return this.noAnswer(unreachable(this.serverUrl, error, 'dropped the connection while sending data'));
-      }
-      this.report({ outcome: 'answered' });
-      if (!(response.headers.get('content-type') ?? '').startsWith('image/png') || !bytes.subarray(0, 8).equals(pngSignature))
-        throw new ServerCallError({ kind: 'bad-answer', message: `The server answered ${path} with something that is not a PNG image.` });
+      const type = response.headers.get('content-type') ?? '';
+      const isPdf = type.startsWith('application/pdf') && bytes.subarray(0, 5).toString('latin1') === '%PDF-';
+      const isPng = type.startsWith('image/png') && bytes.subarray(0, 8).equals(pngSignature);
+      if (read === 'pdf' ? !isPdf : !isPng)
+        throw new ServerCallError({
+          kind: 'bad-answer',
+          message: `The server answered ${path} with something that is not ${read === 'pdf' ? 'a PDF' : 'a PNG image'}.`,
+        });
       return bytes;
     }
     let parsed: unknown;

@@ -1,9 +1,7 @@
 // A case at this desk: list and view, admit, discharge, claim, cancel (queued in the outbox).
 import { randomUUID } from 'node:crypto';
-import { identityDocumentTypes } from '@domain/identity-evidence';
-import { admissionEvidence } from '../match-evidence';
-import { usableSigner } from '../operator-key';
 import { failure, keepFamily, ok, type HandlerModule } from './context';
+import { identityClaimProblem, signedIdentityEvidence } from './identity-evidence';
 
 type CaseChannel = 'cases.list' | 'cases.view' | 'cases.admit' | 'cases.discharge' | 'cases.submitClaim' | 'cases.cancel';
 
@@ -28,22 +26,10 @@ export const caseHandlers: HandlerModule<CaseChannel> = (desk, { slot, signedOut
         'case-already-active',
         `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`,
       );
-    if (identityMethod === 'override' && (!overrideReason || overrideReason.trim().length < 15 || !supervisorName)) {
-      return failure('invalid-input', "An identity override needs a written reason (at least 15 characters) and the authorising supervisor's name.");
-    }
-    if (document && (!identityDocumentTypes.includes(document.type) || !/^[0-9A-Za-z]{4}$/.test(document.numberLast4)))
-      return failure('invalid-input', 'Name the document shown and the last 4 letters or digits of its number (never the whole number).');
+    const problem = identityClaimProblem({ memberId, identityMethod, overrideReason, supervisorName, document });
+    if (problem) return problem;
     const caseId = randomUUID();
-    // Match evidence (issue 13 item 6): what this desk's reader or face engine matched for this
-    // operator, or the document attested, signed for this case. None to send: the server admits and
-    // lists the case for review.
-    const now = new Date();
-    const usable = usableSigner(slot.signer, now);
-    const match =
-      (identityMethod === 'fingerprint' || identityMethod === 'face') && slot.session
-        ? (slot.matches?.take(memberId, identityMethod, slot.session.operatorId, now) ?? null)
-        : null;
-    const evidence = usable.ok ? admissionEvidence(usable.signer, { caseId, memberId, identityMethod }, { match, document }, now) : undefined;
+    const evidence = signedIdentityEvidence(slot, caseId, { memberId, identityMethod, document }, new Date());
     const body = {
       caseId,
       memberId,

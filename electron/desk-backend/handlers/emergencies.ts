@@ -2,12 +2,10 @@
 // this desk's emergency cases with the window to identify, merge one into the member. Queued in the
 // outbox like every admission, so all three work offline.
 import { randomUUID } from 'node:crypto';
-import { identityDocumentTypes } from '@domain/identity-evidence';
 import type { EmergencySex, EmergencyView } from '../../desk-api/contract';
 import { readMeta, writeMeta } from '../database';
-import { admissionEvidence } from '../match-evidence';
-import { usableSigner } from '../operator-key';
 import { failure, keepFamily, ok, type HandlerModule } from './context';
+import { identityClaimProblem, signedIdentityEvidence } from './identity-evidence';
 
 type EmergencyChannel = 'emergencies.admit' | 'emergencies.list' | 'emergencies.merge';
 
@@ -156,18 +154,11 @@ export const emergencyHandlers: HandlerModule<EmergencyChannel> = (desk, { slot,
         'case-already-active',
         `This patient already has an active case at ${active.hospitalCode}; it must be discharged or cancelled there first.`,
       );
-    if (identityMethod === 'override' && (!overrideReason || overrideReason.trim().length < 15 || !supervisorName))
-      return failure('invalid-input', "An identity override needs a written reason (at least 15 characters) and the authorising supervisor's name.");
-    if (document && (!identityDocumentTypes.includes(document.type) || !/^[0-9A-Za-z]{4}$/.test(document.numberLast4)))
-      return failure('invalid-input', 'Name the document shown and the last 4 letters or digits of its number (never the whole number).');
-    // The same evidence as an admission (match-evidence.ts), signed for this case and member.
+    const problem = identityClaimProblem({ memberId, identityMethod, overrideReason, supervisorName, document });
+    if (problem) return problem;
+    // The same evidence as an admission, signed for this case and member.
     const now = new Date();
-    const usable = usableSigner(slot.signer, now);
-    const match =
-      (identityMethod === 'fingerprint' || identityMethod === 'face') && slot.session
-        ? (slot.matches?.take(memberId, identityMethod, slot.session.operatorId, now) ?? null)
-        : null;
-    const evidence = usable.ok ? admissionEvidence(usable.signer, { caseId, memberId, identityMethod }, { match, document }, now) : undefined;
+    const evidence = signedIdentityEvidence(slot, caseId, { memberId, identityMethod, document }, now);
     const body = {
       caseId,
       memberId,
