@@ -11,9 +11,11 @@
  *
  * --failover [--kills 3] (issue 18): the same run on a local HA formation (three Patroni nodes,
  * etcd, HAProxy: sync-server/src/ops/ha-formation.ts, under .data/ha/chaos on ports from 16500)
- * whose primary is SIGKILLed --kills times (failover-events.ts); adds `failover` to the results:
- * each kill's time to a new leader and to the first decision on it, and the answered commands
- * missing on the new primary. Exit code 1 also when one is missing or a kill found no new leader.
+ * whose primary is SIGKILLed --kills times (failover-events.ts); run as root, each node has a
+ * network namespace of its own and every second fault cuts the primary's network instead of
+ * killing it; adds `failover` to the results: each fault's kind, time to a new leader and to the
+ * first decision on it, and the answered commands missing on the new primary. Exit code 1 also
+ * when one is missing or a fault found no new leader.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   );
   const started = Date.now();
   let failover: ReturnType<typeof failoverEvents> | null = null;
-  const plan = values.failover ? planFormation('.data/ha/chaos', 16_500) : null;
+  const plan = values.failover ? planFormation('.data/ha/chaos', 16_500, 3, process.getuid?.() === 0 ? 'namespaces' : 'loopback') : null;
   if (plan) {
     console.log(`failover: starting an HA formation under ${plan.root}…`);
     await startFormation(plan, (line) => console.log(`  ${line}`));
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
     convergeMs: { value: results.convergeMs },
     ...(failoverResults
       ? {
-          'primary kills / with a new leader': { value: `${failoverResults.kills} / ${failoverResults.killsWithNewLeader}` },
+          'primary faults (kill or cut) / with a new leader': { value: `${failoverResults.faults.join(', ')} / ${failoverResults.killsWithNewLeader}` },
           'kill → first decision on the new primary (ms)': { value: failoverResults.killToFirstDecisionMs.join(', ') },
           answeredCommandsMissing: { value: failoverResults.answeredCommandsMissing },
         }
@@ -162,6 +164,7 @@ async function main(): Promise<void> {
 function failoverFigures(kills: readonly FailoverKill[]) {
   return {
     kills: kills.length,
+    faults: kills.map((kill) => kill.fault),
     killsWithNewLeader: kills.filter((kill) => kill.newLeader !== null).length,
     killToNewLeaderMs: kills.map((kill) => kill.killToNewLeaderMs),
     killToFirstDecisionMs: kills.map((kill) => kill.killToFirstDecisionMs),

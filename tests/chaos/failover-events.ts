@@ -1,11 +1,24 @@
 import pg from 'pg';
-import { clusterMembers, killNode, leaderNode, nodeUrl, startNode, type FormationPlan, type NodePlan } from '../../sync-server/src/ops/ha-formation';
+import {
+  clusterMembers,
+  cutNode,
+  healNode,
+  killNode,
+  leaderNode,
+  nodeUrl,
+  startNode,
+  type FormationPlan,
+  type NodePlan,
+} from '../../sync-server/src/ops/ha-formation';
 
 /**
  * The database faults of `npm run chaos -- --failover` (issue 18): the primary of an HA formation
  * (sync-server/src/ops/ha-formation.ts) SIGKILLed several times during the chaos run — its Patroni
  * and its postmaster, as a machine loss — each time restarted afterwards as a standby (Patroni
- * rewinds it), so that the next kill again leaves a synchronous standby.
+ * rewinds it), so that the next kill again leaves a synchronous standby. On a formation whose nodes
+ * have network namespaces (run as root), every second fault is a network cut instead: the
+ * primary's link goes down (its connections go silent, nothing is reset; its Patroni demotes it),
+ * and comes back once the new leader decides, when the node rejoins as a standby.
  *
  * Around each kill, read on the nodes themselves (not through HAProxy): every command answered on
  * the old primary just before the kill (a row of `commands` with its status: visible there only
@@ -14,6 +27,8 @@ import { clusterMembers, killNode, leaderNode, nodeUrl, startNode, type Formatio
  * start of its transaction, of the first command after the kill answered 200).
  */
 export interface FailoverKill {
+  /** SIGKILL of Patroni and postmaster, or the node's network cut. */
+  readonly fault: 'kill' | 'cut';
   readonly killed: string;
   readonly newLeader: string | null;
   readonly killToNewLeaderMs: number | null;
@@ -62,7 +77,7 @@ export function failoverEvents(
   log: (line: string) => void,
 ): { run: (stopAt: number) => Promise<void>; kills: FailoverKill[] } {
   const done: FailoverKill[] = [];
-  const killOnce = async (): Promise<void> => {
+  const killOnce = async (fault: 'kill' | 'cut'): Promise<void> => {
     const leader = await leaderNode(plan);
     if (!leader) return log('failover: no leader to kill right now');
     const database = await scratchDatabase(leader);
@@ -74,8 +89,13 @@ export function failoverEvents(
       return rows;
     });
     const killedAt = Date.now();
-    await killNode(plan, leader);
-    log(`failover: SIGKILLed ${leader.name} (Patroni and postmaster) with ${before.length} commands answered`);
+    if (fault === 'cut') {
+      cutNode(plan, leader);
+      log(`failover: cut ${leader.name}'s network with ${before.length} commands answered`);
+    } else {
+      await killNode(plan, leader);
+      log(`failover: SIGKILLed ${leader.name} (Patroni and postmaster) with ${before.length} commands answered`);
+    }
     const newLeader = await until(async () => {
       const node = await leaderNode(plan);
       return node && node.name !== leader.name ? node : null;
@@ -105,14 +125,16 @@ export function failoverEvents(
       });
       answeredMissing = before.filter((row) => after.get(row.command_id) !== row.http_status).length;
     }
-    // The lost machine comes back: Patroni rewinds it and it follows the new leader.
+    // The lost machine comes back (or its network does): Patroni rewinds it and it follows the new leader.
     const restartedAt = Date.now();
-    await startNode(plan, leader);
+    if (fault === 'cut') healNode(plan, leader);
+    else await startNode(plan, leader);
     const rejoined = await until(async () => {
       const member = (await clusterMembers(plan))?.find((m) => m.name === leader.name);
       return member && member.role !== 'leader' && (member.state === 'running' || member.state === 'streaming') ? true : null;
     }, 120_000);
     const kill: FailoverKill = {
+      fault,
       killed: leader.name,
       newLeader: newLeader?.name ?? null,
       killToNewLeaderMs,
@@ -123,7 +145,7 @@ export function failoverEvents(
     };
     done.push(kill);
     log(
-      `failover: ${kill.newLeader ?? 'no node'} leads ${kill.killToNewLeaderMs ?? '-'} ms after the kill, first decision after ${kill.killToFirstDecisionMs ?? '-'} ms; ${kill.answeredMissing} of ${kill.answeredBeforeKill} answered commands missing; ${leader.name} back as a standby in ${kill.rejoinedMs ?? '-'} ms`,
+      `failover: ${kill.newLeader ?? 'no node'} leads ${kill.killToNewLeaderMs ?? '-'} ms after the ${fault}, first decision after ${kill.killToFirstDecisionMs ?? '-'} ms; ${kill.answeredMissing} of ${kill.answeredBeforeKill} answered commands missing; ${leader.name} back as a standby in ${kill.rejoinedMs ?? '-'} ms`,
     );
   };
   return {
@@ -136,7 +158,7 @@ export function failoverEvents(
         if (at > stopAt - 30_000) break;
         await sleep(at - Date.now());
         const started = Date.now();
-        await killOnce();
+        await killOnce(plan.network === 'namespaces' && index % 2 === 1 ? 'cut' : 'kill');
         await sleep(Math.max(0, spacing / 2 - (Date.now() - started)));
       }
     },

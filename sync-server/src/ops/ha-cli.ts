@@ -1,15 +1,17 @@
 /**
- * `npm run ha:up [-- --root .data/ha/local] [--base-port 16400] [--nodes 3]`: a local PostgreSQL HA
- * formation (etcd, Patroni nodes with strict synchronous replication, HAProxy; ha-formation.ts),
+ * `npm run ha:up [-- --root .data/ha/local] [--base-port 16400] [--nodes 3] [--network loopback|namespaces]`: a local PostgreSQL HA
+ * formation (etcd, Patroni nodes with strict synchronous replication, HAProxy; ha-formation.ts;
+ * `--network namespaces`, as root: each node in a network namespace of its own),
  * ready when the leader accepts commits acknowledged by a synchronous standby; prints the URL to
  * give the sync server as DATABASE_URL. `npm run ha:down [-- --root .data/ha/local]` stops it and
  * removes its folder; with nothing running it says so. Exit 0, or 2 on a refusal or an error.
  */
 import { parseArgs } from 'node:util';
-import { formationUrl, planFormation, readFormation, startFormation, stopFormation } from './ha-formation';
+import { formationUrl, planFormation, readFormation, startFormation, stopFormation, type FormationNetwork } from './ha-formation';
 import { OpsRefusal } from './postgres-tools';
 
-const usage = 'npm run ha:up -- [--root .data/ha/local] [--base-port 16400] [--nodes 3]   |   npm run ha:down -- [--root .data/ha/local]';
+const usage =
+  'npm run ha:up -- [--root .data/ha/local] [--base-port 16400] [--nodes 3] [--network loopback|namespaces]   |   npm run ha:down -- [--root .data/ha/local]';
 
 function wholeNumber(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -23,7 +25,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { root: { type: 'string' }, 'base-port': { type: 'string' }, nodes: { type: 'string' } },
+      options: { root: { type: 'string' }, 'base-port': { type: 'string' }, nodes: { type: 'string' }, network: { type: 'string' } },
     });
   } catch (error) {
     throw new OpsRefusal('invalid-option', `${error instanceof Error ? error.message : String(error)}. Usage: ${usage}`);
@@ -33,7 +35,12 @@ async function main(): Promise<number> {
   const log = (line: string): void => console.log(line);
   switch (positionals[0]) {
     case 'up': {
-      const plan = planFormation(root, wholeNumber('base-port', values['base-port'], 16_400), wholeNumber('nodes', values.nodes, 3));
+      const plan = planFormation(
+        root,
+        wholeNumber('base-port', values['base-port'], 16_400),
+        wholeNumber('nodes', values.nodes, 3),
+        (values.network ?? 'loopback') as FormationNetwork,
+      );
       const started = Date.now();
       await startFormation(plan, log);
       const members = readFormation(plan.root);
@@ -41,7 +48,9 @@ async function main(): Promise<number> {
         `Formation ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${plan.nodes.map((node) => node.name).join(', ')}; logs in ${plan.root}/logs).`,
       );
       console.log(`DATABASE_URL=${formationUrl(plan)}`);
-      console.log(`Patroni: curl -s 127.0.0.1:${plan.nodes[0]?.restPort}/cluster   Stop: npm run ha:down${values.root ? ` -- --root ${values.root}` : ''}`);
+      console.log(
+        `Patroni: curl -s ${plan.nodes[0]?.host}:${plan.nodes[0]?.restPort}/cluster   Stop: npm run ha:down${values.root ? ` -- --root ${values.root}` : ''}`,
+      );
       return members ? 0 : 2;
     }
     case 'down':

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,13 @@ import { OpsRefusal, postgresBinDir, requirePlainPath, userNamed, type OsUser } 
  * and HAProxy in front, sending connections only to the node whose Patroni answers 200 on
  * `/primary`. The sync server is given HAProxy's one address.
  *
+ * Two networks. `loopback`: every process on 127.0.0.1, each on its own ports. `namespaces`: each
+ * PostgreSQL node (its Patroni and its postmaster) runs in a Linux network namespace of its own,
+ * wired by a veth pair to a bridge on this machine that carries etcd and HAProxy — a machine of
+ * its own as far as the network goes, so that `cutNode` can take its link down: its connections
+ * are not reset, they go silent, as when a machine's network is cut (issue 18). Namespaces need
+ * root and iproute2 (`ip`).
+ *
  * Every process is started detached, so the formation outlives `npm run ha:up`; their ids are
  * kept in `<root>/formation.json`, which `stopFormation` reads. PostgreSQL refuses to run as
  * root: Patroni (and the PostgreSQL it starts) runs as `postgres` when we are root.
@@ -20,7 +27,14 @@ export interface NodePlan {
   readonly name: string;
   readonly pgPort: number;
   readonly restPort: number;
+  /** The node's address: 127.0.0.1, or its own on the bridge when it has a network namespace. */
+  readonly host: string;
+  /** Its network namespace and the host end of its veth pair (the link `cutNode` takes down), or null on loopback. */
+  readonly namespace: string | null;
+  readonly hostLink: string | null;
 }
+
+export type FormationNetwork = 'loopback' | 'namespaces';
 
 export interface FormationPlan {
   /** Absolute folder holding every node's data, configuration and log. */
@@ -32,6 +46,12 @@ export interface FormationPlan {
   readonly nodes: readonly NodePlan[];
   /** The database the sync server uses (created once the leader accepts writes). */
   readonly database: string;
+  readonly network: FormationNetwork;
+  /** This machine's address as the nodes reach it (etcd): 127.0.0.1, or the bridge's. */
+  readonly hostAddress: string;
+  /** The bridge joining the namespaces, with its /24 subnet, or null on loopback. */
+  readonly bridge: string | null;
+  readonly subnet: string | null;
 }
 
 /** The processes of a running formation, as written to `<root>/formation.json`. */
@@ -48,15 +68,26 @@ export interface Member {
   readonly lag?: number | string;
 }
 
-/** Ports from `basePort` up: etcd client and peer, HAProxy, then each node's PostgreSQL and REST API. */
-export function planFormation(root: string, basePort: number, nodeCount = 3): FormationPlan {
+/**
+ * Ports from `basePort` up: etcd client and peer, HAProxy, then each node's PostgreSQL and REST API.
+ * With namespaces, the links are named after the base port (two formations never share one) and
+ * the nodes live on 10.<base port's two bytes>.0/24: .1 is this machine, .11, .12, … the nodes.
+ */
+export function planFormation(root: string, basePort: number, nodeCount = 3, network: FormationNetwork = 'loopback'): FormationPlan {
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort + 3 + nodeCount * 2 > 65_535)
     throw new OpsRefusal('invalid-option', `--base-port must leave room for ${3 + nodeCount * 2} ports between 1024 and 65535: ${basePort}.`);
   if (!Number.isInteger(nodeCount) || nodeCount < 2 || nodeCount > 5) throw new OpsRefusal('invalid-option', `--nodes must be from 2 to 5: ${nodeCount}.`);
+  if (network !== 'loopback' && network !== 'namespaces')
+    throw new OpsRefusal('invalid-option', `--network must be loopback or namespaces: ${String(network)}.`);
+  const isolated = network === 'namespaces';
+  const subnet = `10.${(basePort >> 8) & 255}.${basePort & 255}`;
   const nodes = Array.from({ length: nodeCount }, (_, index) => ({
     name: `pg${index + 1}`,
     pgPort: basePort + 3 + index * 2,
     restPort: basePort + 4 + index * 2,
+    host: isolated ? `${subnet}.${11 + index}` : '127.0.0.1',
+    namespace: isolated ? `cd${basePort}-pg${index + 1}` : null,
+    hostLink: isolated ? `cd${basePort}h${index + 1}` : null,
   }));
   return {
     root: requirePlainPath('--root', resolve(root)),
@@ -65,7 +96,70 @@ export function planFormation(root: string, basePort: number, nodeCount = 3): Fo
     proxyPort: basePort + 2,
     nodes,
     database: 'coverdesk',
+    network,
+    hostAddress: isolated ? `${subnet}.1` : '127.0.0.1',
+    bridge: isolated ? `cd${basePort}br` : null,
+    subnet: isolated ? `${subnet}.0/24` : null,
   };
+}
+
+/** Run `ip` (iproute2) with these arguments; a refusal naming the step when it fails. */
+function ip(args: readonly string[], options: { ignoreFailure?: boolean } = {}): void {
+  try {
+    execFileSync('ip', [...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    if (options.ignoreFailure) return;
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new OpsRefusal('network-setup-failed', `ip ${args.join(' ')} failed: ${stderr || (error instanceof Error ? error.message : String(error))}.`);
+  }
+}
+
+/** The bridge, and for each node its namespace and veth pair (leftovers of a crashed run removed first). */
+function setUpNetwork(plan: FormationPlan): void {
+  if (plan.network !== 'namespaces' || !plan.bridge) return;
+  if (process.getuid?.() !== 0) throw new OpsRefusal('needs-root', 'A formation with --network namespaces creates network namespaces: run it as root.');
+  tearDownNetwork(plan);
+  ip(['link', 'add', plan.bridge, 'type', 'bridge']);
+  ip(['addr', 'add', `${plan.hostAddress}/24`, 'dev', plan.bridge]);
+  ip(['link', 'set', plan.bridge, 'up']);
+  for (const [index, node] of plan.nodes.entries()) {
+    const namespace = node.namespace!;
+    const inside = `${node.hostLink!.slice(0, -2)}n${index + 1}`;
+    ip(['netns', 'add', namespace]);
+    ip(['link', 'add', node.hostLink!, 'type', 'veth', 'peer', 'name', inside]);
+    ip(['link', 'set', inside, 'netns', namespace]);
+    ip(['link', 'set', node.hostLink!, 'master', plan.bridge]);
+    ip(['link', 'set', node.hostLink!, 'up']);
+    ip(['-n', namespace, 'addr', 'add', `${node.host}/24`, 'dev', inside]);
+    ip(['-n', namespace, 'link', 'set', inside, 'up']);
+    ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
+  }
+}
+
+/** Remove the namespaces (their veth pairs go with them) and the bridge; safe when none exist. */
+function tearDownNetwork(plan: FormationPlan): void {
+  if (plan.network !== 'namespaces' || !plan.bridge) return;
+  for (const node of plan.nodes) {
+    ip(['netns', 'delete', node.namespace!], { ignoreFailure: true });
+    ip(['link', 'delete', node.hostLink!], { ignoreFailure: true });
+  }
+  ip(['link', 'delete', plan.bridge], { ignoreFailure: true });
+}
+
+/**
+ * Cut a node's network: the host end of its veth pair goes down, so nothing reaches it and nothing
+ * it sends arrives — no reset, no close: its peers' connections go silent, as when a machine's
+ * cable or switch port dies. Its processes keep running (its Patroni, cut off from etcd, demotes
+ * its PostgreSQL by itself). `healNode` brings the link back.
+ */
+export function cutNode(plan: FormationPlan, node: NodePlan): void {
+  if (!node.hostLink) throw new OpsRefusal('invalid-option', 'Only a formation with --network namespaces can cut a node’s network.');
+  ip(['link', 'set', node.hostLink, 'down']);
+}
+
+export function healNode(plan: FormationPlan, node: NodePlan): void {
+  if (!node.hostLink) throw new OpsRefusal('invalid-option', 'Only a formation with --network namespaces can cut a node’s network.');
+  ip(['link', 'set', node.hostLink, 'up']);
 }
 
 /** The URL the sync server is given (DATABASE_URL): HAProxy, which follows the leader. */
@@ -75,7 +169,7 @@ export function formationUrl(plan: FormationPlan): string {
 
 /** A node's own address, bypassing HAProxy (to check what a given machine holds). */
 export function nodeUrl(node: NodePlan, database: string): string {
-  return `postgres://postgres@127.0.0.1:${node.pgPort}/${database}`;
+  return `postgres://postgres@${node.host}:${node.pgPort}/${database}`;
 }
 
 /** The programs a formation needs; a refusal naming the Debian packages when one is missing. */
@@ -162,7 +256,7 @@ async function fetchJson(url: string): Promise<{ status: number; body: unknown }
 /** The formation's members as Patroni sees them (any node's REST API will do), or null if none answers. */
 export async function clusterMembers(plan: FormationPlan): Promise<Member[] | null> {
   for (const node of plan.nodes) {
-    const answer = await fetchJson(`http://127.0.0.1:${node.restPort}/cluster`);
+    const answer = await fetchJson(`http://${node.host}:${node.restPort}/cluster`);
     const members = (answer?.body as { members?: Member[] } | null)?.members;
     if (answer?.status === 200 && Array.isArray(members)) return members;
   }
@@ -186,8 +280,8 @@ function patroniConfig(plan: FormationPlan, node: NodePlan, pgBin: string): unkn
     namespace: '/coverdesk/',
     name: node.name,
     log: { level: 'INFO' },
-    restapi: { listen: `127.0.0.1:${node.restPort}`, connect_address: `127.0.0.1:${node.restPort}` },
-    etcd3: { hosts: [`127.0.0.1:${plan.etcdClientPort}`] },
+    restapi: { listen: `${node.host}:${node.restPort}`, connect_address: `${node.host}:${node.restPort}` },
+    etcd3: { hosts: [`${plan.hostAddress}:${plan.etcdClientPort}`] },
     bootstrap: {
       dcs: {
         // The leader key lives `ttl` seconds without renewal: the time a dead primary keeps it, so
@@ -224,14 +318,19 @@ function patroniConfig(plan: FormationPlan, node: NodePlan, pgBin: string): unkn
       initdb: [{ encoding: 'UTF8' }, 'data-checksums', { 'auth-local': 'trust' }, { 'auth-host': 'trust' }],
     },
     postgresql: {
-      listen: `127.0.0.1:${node.pgPort}`,
-      connect_address: `127.0.0.1:${node.pgPort}`,
+      listen: `${node.host}:${node.pgPort}`,
+      connect_address: `${node.host}:${node.pgPort}`,
       data_dir: join(folder, 'data'),
       bin_dir: pgBin,
       pgpass: join(folder, 'pgpass'),
-      // Loopback only, trust: a local formation for tests and demonstrations. A real one uses
-      // scram-sha-256 and TLS between machines (docs/operations.md).
-      pg_hba: ['local all all trust', 'host all all 127.0.0.1/32 trust', 'host replication all 127.0.0.1/32 trust'],
+      // Loopback (or the formation's own bridge) only, trust: a local formation for tests and
+      // demonstrations. A real one uses scram-sha-256 and TLS between machines (docs/operations.md).
+      pg_hba: [
+        'local all all trust',
+        'host all all 127.0.0.1/32 trust',
+        'host replication all 127.0.0.1/32 trust',
+        ...(plan.subnet ? [`host all all ${plan.subnet} trust`, `host replication all ${plan.subnet} trust`] : []),
+      ],
       authentication: {
         superuser: { username: 'postgres', password: 'postgres' },
         replication: { username: 'replicator', password: 'replicator' },
@@ -244,7 +343,7 @@ function patroniConfig(plan: FormationPlan, node: NodePlan, pgBin: string): unkn
 }
 
 function haproxyConfig(plan: FormationPlan): string {
-  const servers = plan.nodes.map((node) => `  server ${node.name} 127.0.0.1:${node.pgPort} maxconn 100 check port ${node.restPort}`);
+  const servers = plan.nodes.map((node) => `  server ${node.name} ${node.host}:${node.pgPort} maxconn 100 check port ${node.restPort}`);
   return [
     'global',
     '  maxconn 400',
@@ -278,11 +377,19 @@ export async function startNode(plan: FormationPlan, node: NodePlan): Promise<nu
   writeFileSync(config, `${JSON.stringify(patroniConfig(plan, node, tools.pgBin), null, 2)}\n`);
   chownSync(folder, runAs.uid, runAs.gid);
   chownSync(config, runAs.uid, runAs.gid);
-  const pid = startDetached(tools.patroni, [config], join(plan.root, 'logs', `${node.name}.log`), runAs, {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: folder,
-    LANG: 'C.UTF-8',
-  });
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder, LANG: 'C.UTF-8' };
+  const log = join(plan.root, 'logs', `${node.name}.log`);
+  // In its namespace: `ip netns exec` (as root) then setpriv drops to the owner; each execs the
+  // next, so the pid is Patroni's own.
+  const pid = node.namespace
+    ? startDetached(
+        'ip',
+        ['netns', 'exec', node.namespace, 'setpriv', `--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', tools.patroni, config],
+        log,
+        null,
+        env,
+      )
+    : startDetached(tools.patroni, [config], log, runAs, env);
   const state = readFormation(plan.root);
   if (state) writeFormation({ ...state, pids: { ...state.pids, [`patroni-${node.name}`]: pid } });
   return pid;
@@ -305,7 +412,13 @@ export async function startFormation(plan: FormationPlan, progress: (line: strin
   chownSync(join(plan.root, 'logs'), runAs.uid, runAs.gid);
   writeFormation({ plan, pids: {} });
 
+  setUpNetwork(plan);
+  if (plan.bridge)
+    progress(
+      `Network: bridge ${plan.bridge} (${plan.hostAddress}), one namespace per node (${plan.nodes.map((node) => `${node.name} ${node.host}`).join(', ')})`,
+    );
   progress(`etcd (the consensus store) on 127.0.0.1:${plan.etcdClientPort}…`);
+  const etcdClientUrls = [`http://127.0.0.1:${plan.etcdClientPort}`, ...(plan.bridge ? [`http://${plan.hostAddress}:${plan.etcdClientPort}`] : [])];
   const etcdPid = startDetached(
     tools.etcd,
     [
@@ -314,9 +427,10 @@ export async function startFormation(plan: FormationPlan, progress: (line: strin
       '--data-dir',
       join(plan.root, 'etcd'),
       '--listen-client-urls',
-      `http://127.0.0.1:${plan.etcdClientPort}`,
+      etcdClientUrls.join(','),
+      // Patroni learns the members' URLs from here: they must be reachable from the namespaces.
       '--advertise-client-urls',
-      `http://127.0.0.1:${plan.etcdClientPort}`,
+      etcdClientUrls.at(-1)!,
       '--listen-peer-urls',
       `http://127.0.0.1:${plan.etcdPeerPort}`,
       '--initial-advertise-peer-urls',
@@ -348,14 +462,14 @@ export async function startFormation(plan: FormationPlan, progress: (line: strin
   // The first node bootstraps alone (initdb), so that it is the leader; the others then clone it.
   const [first, ...others] = plan.nodes;
   if (!first) throw new OpsRefusal('invalid-option', 'A formation needs at least two nodes.');
-  progress(`Patroni ${first.name}: initdb and PostgreSQL on 127.0.0.1:${first.pgPort}…`);
+  progress(`Patroni ${first.name}: initdb and PostgreSQL on ${first.host}:${first.pgPort}…`);
   await startNode(plan, first);
   while ((await leaderNode(plan))?.name !== first.name) {
     failIfLate(`The leader ${first.name}`, `${first.name}.log`);
     await sleep(300);
   }
   for (const node of others) {
-    progress(`Patroni ${node.name}: a standby cloned from the leader, PostgreSQL on 127.0.0.1:${node.pgPort}…`);
+    progress(`Patroni ${node.name}: a standby cloned from the leader, PostgreSQL on ${node.host}:${node.pgPort}…`);
     await startNode(plan, node);
   }
   progress('Waiting for a synchronous standby…');
@@ -442,6 +556,11 @@ export async function stopFormation(root: string, progress: (line: string) => vo
   for (const name of ['haproxy', 'etcd']) {
     const pid = state.pids[name];
     if (pid) await stop(name, pid, markerOf(name));
+  }
+  // A plan written before issue 18's namespaces has no network field: loopback.
+  if (state.plan.network === 'namespaces') {
+    tearDownNetwork(state.plan);
+    progress(`Removed the bridge ${state.plan.bridge} and the nodes' network namespaces.`);
   }
   rmSync(state.plan.root, { recursive: true, force: true });
   progress(stopped.length > 0 ? `Stopped ${stopped.join(', ')}; removed ${state.plan.root}.` : `Nothing was running; removed ${state.plan.root}.`);
