@@ -126,6 +126,8 @@ async function openLoop(fraction: number, rate: number, seconds: number, work: (
   const started = performance.now();
   const stopAt = started + seconds * 1000;
   const latencies: number[] = [];
+  // BENCH_TRACE_DIR: every decision's due time (ms into the run) and latency, to see whether the slow ones cluster in time.
+  const trace: string[] = [];
   const sendLags: number[] = [];
   const inFlight = new Set<Promise<void>>();
   let errors = 0;
@@ -142,6 +144,7 @@ async function openLoop(fraction: number, rate: number, seconds: number, work: (
       const call = work().then(
         () => {
           latencies.push(performance.now() - scheduled);
+          trace.push(`${(scheduled - started).toFixed(1)},${(performance.now() - scheduled).toFixed(2)}`);
         },
         (error: unknown) => {
           errors += 1;
@@ -156,6 +159,10 @@ async function openLoop(fraction: number, rate: number, seconds: number, work: (
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(due, stopAt) - performance.now())));
   }
   await Promise.all(inFlight);
+  if (process.env.BENCH_TRACE_DIR) {
+    mkdirSync(process.env.BENCH_TRACE_DIR, { recursive: true });
+    writeFileSync(`${process.env.BENCH_TRACE_DIR}/open-loop-${Math.round(fraction * 100)}.csv`, `due_ms,latency_ms\n${trace.join('\n')}\n`);
+  }
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuSplit(cpuBefore, sampleCpu(serverPids), latencies.length);
   const waitAfter = runQueueWaitMs(serverPids);
