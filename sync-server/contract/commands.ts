@@ -10,6 +10,7 @@ import { roles, type Role } from '../domain/ids';
 import { faceDescriptorLength } from '../domain/biometrics';
 import { identityDocumentTypes } from '../domain/identity-evidence';
 import type { TurnaroundStage } from '../domain/turnaround';
+import { identifierKinds } from '../domain/identifiers';
 
 /** A plain UUID: the 'uuid' format alone also accepts a urn:uuid: prefix, which PostgreSQL refuses. */
 export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -158,8 +159,11 @@ export const commandBodies = {
   'identify-member': Type.Object(
     {
       ...CommandIdField,
-      by: Type.Union([Type.Literal('scheme-id'), Type.Literal('national-id'), Type.Literal('health-card')]),
-      value: Text('The scheme member id, national id number or health-card number', 64),
+      by: Type.Union([Type.Literal('scheme-id'), Type.Literal('national-id'), Type.Literal('health-card'), Type.Literal('linked-id')]),
+      value: Text(
+        "The scheme member id, national id number or health-card number; for linked-id (issue 16) a linked identifier: a health account number, this hospital's patient number (MRN), a state card number, or NID:<issuer>:<reference> read from a national ID QR",
+        64,
+      ),
     },
     strict,
   ),
@@ -636,6 +640,39 @@ export const commandBodies = {
     },
     strict,
   ),
+  /**
+   * Link one of the member's other identifiers (issue 16, migration 058, docs/identifiers.md). One
+   * identifier belongs to one member: linked to another member, it is refused (409), naming that
+   * member only to a caller whose hospital reaches them.
+   */
+  'link-identifier': Type.Object(
+    {
+      ...CommandIdField,
+      memberId: Uuid('The member the identifier belongs to'),
+      kind: Type.Enum([...identifierKinds], {
+        description:
+          "national-id-qr: the national ID card's secure QR text as scanned (its signature verified where the issuer's key is configured, else kept unverified); health-account: 14 digits, the last a Verhoeff check digit; hospital-mrn: a hospital's own patient number; state-card: a state health card number",
+      }),
+      value: Type.String({ minLength: 1, maxLength: 3000, description: 'The identifier as read from the card (the QR text for national-id-qr)' }),
+      hospitalCode: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 32,
+          description: "hospital-mrn: whose patient number (HA must name it; a desk's operator links its own hospital's only)",
+        }),
+      ),
+      state: Type.Optional(Type.String({ minLength: 2, maxLength: 2, description: 'state-card: the state code printed on the card (MH, KA…)' })),
+    },
+    strict,
+  ),
+  'unlink-identifier': Type.Object(
+    {
+      ...CommandIdField,
+      linkId: Uuid('The link to end (link-identifier answered it)'),
+      reason: Text('Why the identifier is unlinked (linked to the wrong member, card replaced…), kept in the audit trail', 500),
+    },
+    strict,
+  ),
   'set-scheme-parameters': Type.Object(
     {
       ...CommandIdField,
@@ -718,6 +755,8 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'issue-e-card': ['MEDCO', 'HA'],
   'revoke-e-card': ['MEDCO', 'HA'],
   'reissue-e-card': ['MEDCO', 'HA'],
+  'link-identifier': ['MEDCO', 'HA'],
+  'unlink-identifier': ['MEDCO', 'HA'],
 };
 
 export const LoginBody = Type.Object(

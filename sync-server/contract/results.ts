@@ -12,6 +12,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { closed, Nullable, Id, Time, Minor, Count } from './primitives';
 import type { ErrorCode, RejectionCode } from '../domain/outcomes';
 import { roles } from '../domain/ids';
+import { identifierKinds } from '../domain/identifiers';
 import { evidenceOutcomes } from '../domain/identity-evidence';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
@@ -40,6 +41,26 @@ export const ECardIssued = Type.Object(
     keyId: Type.String(),
     qrText: Type.String(),
     replaces: Nullable(Type.String()),
+  },
+  closed,
+);
+
+/**
+ * A member's linked identifier (issue 16, migration 058): `verification` says what vouches for it —
+ * `issuer-signature` (a national ID QR whose issuer's configured key verified it), `unverified` (a
+ * national ID QR whose issuer has no configured key: kept as an unverified document, `note` says
+ * so), `check-digit` (a health account number), `none` (a hospital or state card number).
+ */
+export const IdentifierLinked = Type.Object(
+  {
+    linkId: Id,
+    memberId: Id,
+    kind: Type.Enum([...identifierKinds]),
+    issuer: Type.String({ description: "The QR's issuer, the hospital's code (MRN), the state code, or '' (health account)" }),
+    value: Type.String({ description: 'The identifier as stored (the reference of a national ID QR)' }),
+    verification: Type.Enum(['issuer-signature', 'unverified', 'check-digit', 'none']),
+    note: Nullable(Sentence),
+    linkedAt: Time,
   },
   closed,
 );
@@ -300,6 +321,8 @@ export const commandResults = {
   'issue-e-card': ECardIssued,
   'revoke-e-card': Type.Object({ serial: Type.String(), memberId: Id, revokedAt: Time }, closed),
   'reissue-e-card': ECardIssued,
+  'link-identifier': IdentifierLinked,
+  'unlink-identifier': Type.Object({ linkId: Id, memberId: Id, unlinkedAt: Time }, closed),
   'set-package-price': Type.Object(
     {
       packageCode: Type.String(),
@@ -519,6 +542,9 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'refund-exceeds-overpaid': Type.Object({ overpaid: Minor, requested: Minor }, closed),
   'e-card-active': Type.Object({ serial: Type.String() }, closed),
   'e-card-revoked': Type.Object({ revokedAt: Time }, closed),
+  'identifier-linked': Type.Object({ linkId: Id, memberId: Id, schemeMemberId: Type.String() }, closed),
+  'identifier-linked-elsewhere': null,
+  'identifier-unlinked': Type.Object({ unlinkedAt: Time }, closed),
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */

@@ -11,6 +11,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { closed, Nullable, Id, Time, Minor } from './primitives';
 import { PullCheckpoint, replicatedTables, syncProtocolVersion, type ReplicatedTable } from './sync';
 import { preauthStatuses, claimStatuses } from './console';
+import { identifierKinds } from '../domain/identifiers';
 
 export const pulledRows = {
   families: Type.Object(
@@ -193,6 +194,23 @@ export const pulledRows = {
    */
   e_card_keys: Type.Object({ keyId: Type.String(), publicKey: Type.String() }, closed),
   e_card_revocations: Type.Object({ serial: Type.String(), revokedAt: Time }, closed),
+  /**
+   * A member's linked identifiers (issue 16, migration 058) in the desk's family scope, so any of
+   * them finds the member offline: kind, issuer and value only (never a national ID QR's document);
+   * this hospital's patient numbers only. `unlinkedAt` set: the link ended, the desk forgets it.
+   */
+  member_identifiers: Type.Object(
+    {
+      id: Id,
+      memberId: Id,
+      familyId: Id,
+      kind: Type.Enum([...identifierKinds]),
+      issuer: Type.String(),
+      value: Type.String(),
+      unlinkedAt: Nullable(Time),
+    },
+    closed,
+  ),
 } satisfies Record<ReplicatedTable, TSchema>;
 export type PulledRowOf<T extends ReplicatedTable> = Static<(typeof pulledRows)[T]>;
 

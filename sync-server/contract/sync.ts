@@ -30,6 +30,7 @@ export const replicatedTables = [
   'removals',
   'e_card_keys',
   'e_card_revocations',
+  'member_identifiers',
 ] as const;
 export type ReplicatedTable = (typeof replicatedTables)[number];
 

@@ -55,7 +55,10 @@ export type RejectionCode =
   | 'remittance-exceeds-owed'
   | 'refund-exceeds-overpaid'
   | 'e-card-active'
-  | 'e-card-revoked';
+  | 'e-card-revoked'
+  | 'identifier-linked'
+  | 'identifier-linked-elsewhere'
+  | 'identifier-unlinked';
 
 export type ErrorCode =
   | 'malformed-json'

@@ -37,6 +37,7 @@ import { settlementRoutes } from './settlement/routes';
 import { kpiRoutes } from './kpis/routes';
 import { fhirPlugin } from './fhir/plugin';
 import { eCardRoutes } from './ecards/routes';
+import type { IssuerKeys } from './identifiers/issuer-keys';
 import { countedSms, ServerMetrics } from './observability/metrics';
 import { requestIdHeader, requestIdOf, withRequestId } from './observability/request-context';
 
@@ -75,6 +76,8 @@ export interface AppOptions {
   readonly metrics?: ServerMetrics;
   /** The desk fleet page flags desks silent for longer than this (minutes; default 60, main.ts: COVERDESK_DESK_SILENT_MINUTES). */
   readonly deskSilentAfterMinutes?: number;
+  /** National ID QR issuers' public keys (identifiers/issuer-keys.ts; main.ts: COVERDESK_ID_ISSUER_KEYS_FILE). None: every QR is linked unverified. */
+  readonly idIssuerKeys?: IssuerKeys;
 }
 
 declare module 'fastify' {
@@ -253,6 +256,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     nationalIdLegacy: options.keys.nationalIdLegacy,
     biometricKeys: options.keys.biometric,
     ...(options.keys.eCard ? { eCardKeys: options.keys.eCard } : {}),
+    ...(options.idIssuerKeys ? { idIssuerKeys: options.idIssuerKeys } : {}),
     services: { now: options.clock ?? (() => new Date()), sms: countedSms(sms, metrics), otp: options.otpPolicy ?? defaultOtpPolicy },
     ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
   };

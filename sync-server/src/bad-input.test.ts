@@ -102,6 +102,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'issue-e-card': { memberId: demoIds.daughter },
       'revoke-e-card': { serial: 'EC-99999999', reason: 'Card lost' },
       'reissue-e-card': { serial: 'EC-99999999', reason: 'Card lost' },
+      'link-identifier': { memberId: demoIds.daughter, kind: 'health-account', value: '91-2345-6789-0124' },
+      'unlink-identifier': { linkId: randomUUID(), reason: 'Linked to the wrong member' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -148,6 +150,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'issue-e-card': 'medco.a',
     'revoke-e-card': 'medco.a',
     'reissue-e-card': 'medco.a',
+    'link-identifier': 'medco.a',
+    'unlink-identifier': 'medco.a',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -195,6 +199,8 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'decide-secondary-claim': 'claimId',
     'record-secondary-remittance': 'claimId',
     'issue-e-card': 'memberId',
+    'link-identifier': 'memberId',
+    'unlink-identifier': 'linkId',
   };
   const otherHospitalCase: CommandName[] = [
     'request-preauth',

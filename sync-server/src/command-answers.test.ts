@@ -348,6 +348,14 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     const reissued = await send('medco.a', 'reissue-e-card', { serial: String(card.serial), reason: 'Card lost' });
     await send('ha', 'revoke-e-card', { serial: String(reissued.serial), reason: 'Card stolen' });
     await send('ha', 'revoke-e-card', { serial: String(reissued.serial), reason: 'Again' }, 409);
+    const account = await send('ha', 'link-identifier', { memberId: demoIds.son, kind: 'health-account', value: '91-2345-6789-0124' });
+    expect(await send('medco.a', 'link-identifier', { memberId: demoIds.daughter, kind: 'health-account', value: '91234567890124' }, 409)).toMatchObject({
+      code: 'identifier-linked',
+      details: { memberId: demoIds.son },
+    });
+    await send('medco.a', 'link-identifier', { memberId: demoIds.son, kind: 'hospital-mrn', value: 'MRN-ANS-1' });
+    await send('medco.a', 'unlink-identifier', { linkId: String(account.linkId), reason: 'Linked to the wrong member' });
+    await send('ha', 'unlink-identifier', { linkId: String(account.linkId), reason: 'Again' }, 409);
     expect(await send('ha', 'set-scheme-parameters', { preauthTurnaroundMinutes: 300, reason: 'Answers check' })).toMatchObject({
       previous: { preauthTurnaroundMinutes: expect.any(Number) },
     });

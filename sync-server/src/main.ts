@@ -2,6 +2,7 @@
  * Boots the sync server: `npm run server` (DATABASE_URL → PostgreSQL, otherwise embedded PGlite)
  * and `npm start` (adds --demo: the demo scheme, hospitals, operators and the seed family).
  */
+import { issuerKeysFromEnvironment } from './identifiers/issuer-keys';
 import { silentMinutesFromEnvironment } from './fleet/routes';
 import { buildApp } from './app';
 import { join } from 'node:path';
@@ -103,6 +104,13 @@ async function main(): Promise<void> {
   const notifier = new ChangeNotifier(db.kind === 'postgres' ? (process.env.DATABASE_URL ?? null) : null);
   await notifier.start();
   const settings = deploymentSettings(process.env, isDemoDatabase);
+  // National ID QR issuers' public keys (issue 16, docs/identifiers.md): a bad file stops the start.
+  const idIssuerKeys = issuerKeysFromEnvironment();
+  console.log(
+    idIssuerKeys
+      ? `National ID QR issuers with a key: ${[...idIssuerKeys.keys()].join(', ') || 'none'} (${process.env.COVERDESK_ID_ISSUER_KEYS_FILE}).`
+      : 'National ID QR issuers with a key: none (COVERDESK_ID_ISSUER_KEYS_FILE unset): every QR is linked as an unverified document.',
+  );
   const app = await buildApp({
     db,
     notifier,
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
     auditAnchors: state.auditAnchors,
     logger: process.env.COVERDESK_LOG === '1',
     deskSilentAfterMinutes: silentMinutesFromEnvironment(process.env.COVERDESK_DESK_SILENT_MINUTES),
+    ...(idIssuerKeys ? { idIssuerKeys } : {}),
   });
   await app.listen({ port, host });
   // Prometheus figures on a port of their own (observability/): METRICS_PORT ("off" serves none; 0

@@ -55,6 +55,8 @@ const expected: Record<CommandName, string[]> = {
   'issue-e-card': ['MEDCO', 'HA'],
   'revoke-e-card': ['MEDCO', 'HA'],
   'reissue-e-card': ['MEDCO', 'HA'],
+  'link-identifier': ['MEDCO', 'HA'],
+  'unlink-identifier': ['MEDCO', 'HA'],
 };
 const operators = { MEDCO: 'medco.a', PPD: 'ppd', MC: 'mc', ADMIN: 'admin', CEX: 'cex', CPD: 'cpd', ACO: 'aco', HA: 'ha' } as const;
 type MatrixRole = keyof typeof operators;
@@ -193,6 +195,11 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     'issue-e-card': async () => success({ memberId: (await family()).memberId }),
     'revoke-e-card': async () => success({ serial: await issuedCard(), reason: 'Card lost' }),
     'reissue-e-card': async () => success({ serial: await issuedCard(), reason: 'Card lost' }),
+    'link-identifier': async () => success({ memberId: (await family()).memberId, kind: 'state-card', state: 'MH', value: `SC-${next()}` }),
+    'unlink-identifier': async () => {
+      const linked = await ok('HA', 'link-identifier', { memberId: (await family()).memberId, kind: 'state-card', state: 'MH', value: `SC-${next()}` });
+      return success({ linkId: String(linked.linkId), reason: 'Linked to the wrong member' });
+    },
     admit: async () => success({ caseId: randomUUID(), memberId: (await family()).memberId, identityMethod: 'fingerprint' }),
     'admit-emergency': async () => success({ caseId: randomUUID(), sex: 'female', approximateAge: 30, foundAt: 'Collapsed at the bus stand' }),
     'merge-emergency-case': async () => {

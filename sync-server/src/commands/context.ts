@@ -1,3 +1,4 @@
+import type { IssuerKeys } from '../identifiers/issuer-keys';
 import type { Keyring } from '../auth/keyring';
 import { formatAmount } from '@domain/money';
 import type { CommandBody, CommandName } from '@contract/commands';
@@ -82,6 +83,11 @@ export interface CommandContext {
   readonly biometricKeys?: Keyring;
   /** The e-card signing keyring (auth/keyring.ts `eCard`); e-card commands refuse without it. */
   readonly eCardKeys?: Keyring;
+  /**
+   * National ID QR issuers' published public keys by issuer id (issue 16; identifiers/issuer-keys.ts,
+   * COVERDESK_ID_ISSUER_KEYS_FILE). A QR of an issuer not listed is linked as an unverified document.
+   */
+  readonly idIssuerKeys?: IssuerKeys;
   readonly services: CommandServices;
   /**
    * Run `task` after this command's transaction has committed (not at all if it rolls back), with

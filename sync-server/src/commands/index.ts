@@ -14,6 +14,7 @@ import { reviewOverride, sendOtp, verifyOtp } from '../identity/otp';
 import { enrollFace, enrollFingerprint, requestEnrolmentReplacement, reviewEnrolmentReplacement } from '../identity/biometrics';
 import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from './scheme';
 import { issueECard, reissueECard, revokeECard } from '../ecards/commands';
+import { linkIdentifier, unlinkIdentifier } from '../identifiers/commands';
 import { decideSecondaryClaimCommand, recordSecondaryRemittanceCommand, refundPayment, takePayment } from './patient-payments';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
@@ -60,6 +61,8 @@ export const handlers: CommandHandlers = {
   'issue-e-card': issueECard,
   'revoke-e-card': revokeECard,
   'reissue-e-card': reissueECard,
+  'link-identifier': linkIdentifier,
+  'unlink-identifier': unlinkIdentifier,
 };
 
 /** The commands with an effect of their own once committed in this process (see AfterCommit). */

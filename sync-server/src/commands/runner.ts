@@ -1,3 +1,4 @@
+import type { IssuerKeys } from '../identifiers/issuer-keys';
 import type { Keyring } from '../auth/keyring';
 import { createHmac } from 'node:crypto';
 import { commandRoles, type CommandBody, type CommandName } from '@contract/commands';
@@ -78,6 +79,7 @@ export interface RunnerDependencies {
   readonly nationalIdLegacy?: Buffer | null;
   readonly biometricKeys?: Keyring;
   readonly eCardKeys?: Keyring;
+  readonly idIssuerKeys?: IssuerKeys;
   readonly services: CommandServices;
   /**
    * How add-booking is decided: 'database' (default) in one statement, add_booking_decision;
@@ -184,6 +186,7 @@ function contextFactory(deps: RunnerDependencies, principal: Principal, commandI
     nationalIdLegacy: deps.nationalIdLegacy ?? null,
     ...(deps.biometricKeys ? { biometricKeys: deps.biometricKeys } : {}),
     ...(deps.eCardKeys ? { eCardKeys: deps.eCardKeys } : {}),
+    ...(deps.idIssuerKeys ? { idIssuerKeys: deps.idIssuerKeys } : {}),
     services: deps.services,
     afterCommit,
   });

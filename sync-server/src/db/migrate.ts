@@ -46,6 +46,7 @@ import { sql as estimateParts } from './migrations/044-estimate-parts';
 import { sql as reportAggregates } from './migrations/049-report-aggregates';
 import { sql as turnaroundDays } from './migrations/057-turnaround-days';
 import { sql as eCards } from './migrations/052-e-cards';
+import { sql as memberIdentifiers } from './migrations/058-member-identifiers';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -108,6 +109,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 55, name: 'emergency-cases', sql: emergencyCases },
   // 052 (issue 16, e-cards) landed after 055 and runs after it.
   { version: 52, name: 'e-cards', sql: eCards },
+  // 058 (issue 16, a member's linked identifiers: national ID QR, health account, MRN, state card).
+  { version: 58, name: 'member-identifiers', sql: memberIdentifiers },
 ];
 
 /**

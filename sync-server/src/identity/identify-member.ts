@@ -1,5 +1,6 @@
 import type { CommandBody } from '@contract/commands';
 import { fail } from '@domain/outcomes';
+import { lookupKeys } from '@domain/identifiers';
 import { appendAudit } from '../audit/chain';
 import { familyBalance } from '../commands/case-access';
 import { nationalIdHash } from '../identity/national-id';
@@ -34,12 +35,32 @@ export const identifyMember: CommandHandlers['identify-member'] = async (context
 };
 
 async function findMember(context: CommandContext, body: CommandBody<'identify-member'>): Promise<string> {
+  if (body.by === 'linked-id') return findLinkedMember(context, body.value);
   const column = body.by === 'scheme-id' ? 'scheme_member_id' : body.by === 'national-id' ? 'national_id_hash' : 'health_card_number';
   const value =
     body.by === 'national-id' ? nationalIdHash(context.nationalIdKey, body.value, context.nationalIdLegacy ?? null) : body.value.trim().toUpperCase();
   const [member] = await context.sql.query<{ id: string }>(`SELECT id FROM members WHERE ${column} = $1`, [value]);
   if (!member) throw fail('not-found', `No scheme member matches that ${body.by.replace('-', ' ')}. Check the number, or search by another identifier.`);
   return member.id;
+}
+
+/**
+ * A member by one of their linked identifiers (issue 16, migration 058): the keys the text may be
+ * (domain/identifiers.ts lookupKeys), most specific first; this hospital's patient numbers only.
+ * A state card number held in two states matches two members: refused, search by another id.
+ */
+async function findLinkedMember(context: CommandContext, text: string): Promise<string> {
+  for (const key of lookupKeys(text, context.principal.hospitalId)) {
+    const rows = await context.sql.query<{ member_id: string }>(
+      `SELECT DISTINCT member_id FROM member_identifiers
+        WHERE kind = $1 AND ($2::text IS NULL OR issuer = $2) AND value = $3 AND unlinked_at IS NULL`,
+      [key.kind, key.issuer, key.value],
+    );
+    if (rows.length > 1)
+      throw fail('invalid-input', 'This card number is linked to members in more than one state: search by scheme id or health card instead.');
+    if (rows[0]) return rows[0].member_id;
+  }
+  throw fail('not-found', 'No scheme member has this identifier linked. Check the number, or search by scheme id, health card or name.');
 }
 
 /**

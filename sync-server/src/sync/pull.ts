@@ -188,6 +188,22 @@ function tableBody(table: ReplicatedTable, isInitial: boolean): string {
                 FROM e_cards e
                WHERE e.revoked_at IS NOT NULL AND ${window('e')} AND ${after('e.serial', 'text')}
                ORDER BY e.serial LIMIT $6`;
+    case 'member_identifiers':
+      // Links of the families in this desk's scope (issue 16, migration 058), so any linked card
+      // finds the member offline: never the QR's document, and only this hospital's patient numbers
+      // (another's would tell this desk where else the member was treated). An unlink travels as a
+      // tombstone (unlinkedAt), also in a whole-scope pull: the desk may hold the link from before.
+      return `SELECT ${documentColumns(
+        'member_identifiers',
+        'i.id',
+        `json_build_object('id', i.id, 'memberId', i.member_id, 'familyId', i.family_id, 'kind', i.kind, 'issuer', i.issuer, 'value', i.value,
+                'unlinkedAt', i.unlinked_at)`,
+      )}
+                FROM member_identifiers i JOIN families f ON f.id = i.family_id
+               WHERE ${familyInScope('f')} AND ${after('i.id')}
+                 AND (i.kind <> 'hospital-mrn' OR i.issuer = $4::text)
+                 AND (${window('i')} ${isInitial ? '' : `OR i.family_id IN ${familiesEntering}`})
+               ORDER BY i.id LIMIT $6`;
     case 'claims':
       return `SELECT ${documentColumns(
         'claims',
@@ -283,6 +299,7 @@ export async function pull(
   limit: number,
   biometrics?: BiometricResealing,
   withECards = false,
+  withIdentifiers = false,
 ): Promise<PullResult> {
   // BEGIN, the page's snapshot settings and the round's start travel in one round trip. One
   // REPEATABLE READ snapshot for the whole page, so its documents agree with each other; no JIT:
@@ -311,6 +328,7 @@ export async function pull(
           biometrics,
           scope.templates_withheld_at,
           withECards,
+          withIdentifiers,
         );
         if (page.hasMore || page.documents.length > 0 || !isContinuation || windows > 0) return page;
         // The continued window had nothing left: on into the next one, which starts here.
@@ -372,6 +390,7 @@ async function readWindow(
   biometrics: BiometricResealing | undefined,
   templatesWithheldAt: string | null,
   withECards: boolean,
+  withIdentifiers: boolean,
 ): Promise<PullResult> {
   const { from, next } = checkpoint;
   const fromRunning = checkpoint.fromRunning ?? [];
@@ -389,7 +408,9 @@ async function readWindow(
     // The e-card tables go only to a desk that asks for them (issue 16): a desk of an earlier
     // release does not know them and would refuse the whole page.
     const isUnaskedECards = !withECards && (name === 'e_card_keys' || name === 'e_card_revocations');
-    if ((name === 'biometrics' && !biometrics) || (name === 'removals' && !hasRemovals) || isUnaskedECards) {
+    // Linked identifiers likewise (issue 16, desk replica migration 13): only to a desk that asks.
+    const isUnaskedIdentifiers = !withIdentifiers && name === 'member_identifiers';
+    if ((name === 'biometrics' && !biometrics) || (name === 'removals' && !hasRemovals) || isUnaskedECards || isUnaskedIdentifiers) {
       if (name === 'biometrics') templates = { withheld: true };
       table += 1;
       afterId = null;

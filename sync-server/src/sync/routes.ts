@@ -263,6 +263,12 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
                 '1: also send the e-card tables (e_card_keys, e_card_revocations; issue 16). Desks of earlier releases do not ask, as they do not know them',
             }),
           ),
+          identifiers: Type.Optional(
+            Type.Literal('1', {
+              description:
+                "1: also send the members' linked identifiers (member_identifiers; issue 16). Desks of earlier releases do not ask, as they do not know them",
+            }),
+          ),
           limit: Type.Optional(
             Type.String({
               pattern: '^[1-9][0-9]{0,3}$',
@@ -276,8 +282,9 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     },
     async (request, reply) => {
       const principal = await desk(request);
-      const query = request.query as { checkpoint?: string; limit?: string; eCards?: '1' };
+      const query = request.query as { checkpoint?: string; limit?: string; eCards?: '1'; identifiers?: '1' };
       const withECards = query.eCards === '1';
+      const withIdentifiers = query.identifiers === '1';
       let checkpoint: PullCheckpointValue = initialCheckpoint;
       if (query.checkpoint) {
         try {
@@ -333,6 +340,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
           principal.credentialHash ?? '',
           biometrics ? 'templates' : 'no-templates',
           withECards ? 'e-cards' : 'no-e-cards',
+          withIdentifiers ? 'identifiers' : 'no-identifiers',
           principal.scopeChangedXid,
           principal.registryDistrict,
           limit,
@@ -343,7 +351,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
           (at.fromRunning ?? []).join(','),
           (at.nextRunning ?? []).join(','),
         ].join('|');
-      const read = (at: PullCheckpointValue) => pull(db, principal, at, limit, biometrics, withECards);
+      const read = (at: PullCheckpointValue) => pull(db, principal, at, limit, biometrics, withECards, withIdentifiers);
       const prepared = prefetch.take(principal.deskId, keyOf(checkpoint));
       const result: PullResult = (prepared ? await prepared.catch(() => null) : null) ?? (await read(checkpoint));
       if (result.hasMore) prefetch.prepare(principal.deskId, keyOf(result.checkpoint), () => read(result.checkpoint));
@@ -405,7 +413,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         body: Type.Object(
           {
             operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
-            by: Type.Enum(['scheme-id', 'national-id', 'health-card']),
+            by: Type.Enum(['scheme-id', 'national-id', 'health-card', 'linked-id']),
             value: Type.String({ minLength: 1, maxLength: 64 }),
             /** The operator's signature of this search (issue 13 item 4): required. */
             proof: Type.Optional(RequestProof),
@@ -418,7 +426,12 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     },
     async (request, reply) => {
       const principal = await desk(request);
-      const body = request.body as { operatorId: string; by: 'scheme-id' | 'national-id' | 'health-card'; value: string; proof?: RequestProofValue };
+      const body = request.body as {
+        operatorId: string;
+        by: 'scheme-id' | 'national-id' | 'health-card' | 'linked-id';
+        value: string;
+        proof?: RequestProofValue;
+      };
       const proven = await checkRequestProof(db, principal, 'identify-member', body.proof, { by: body.by, value: body.value }, now());
       if (!proven.ok) throw new RefusedError(proven.refusal);
       if (proven.operatorId !== body.operatorId) throw new RefusedError(proofRefusal('wrong-key'));

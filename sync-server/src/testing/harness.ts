@@ -10,6 +10,7 @@ import type { Database } from '../db/database';
 import { createScratchDatabase, templateKey, type Backend, type DatabaseTemplate, type ScratchDatabase } from './databases';
 import { testServerKeys } from './keys';
 import type { ServerKeys } from '../auth/keyring';
+import type { IssuerKeys } from '../identifiers/issuer-keys';
 
 export interface Answer {
   status: number;
@@ -48,6 +49,8 @@ export async function startTestServer(
     scratch?: ScratchDatabase;
     /** Fill the migrated database before the audit chainer starts (e.g. demo/history.ts, as npm start does). */
     history?: (db: Database, keys: ServerKeys) => Promise<void>;
+    /** National ID QR issuers' public keys (identifiers/issuer-keys.ts); none by default. */
+    idIssuerKeys?: IssuerKeys;
   } = {},
 ): Promise<TestServer> {
   const seed = (db: Database, nationalIdKey: Buffer) =>
@@ -99,6 +102,7 @@ export async function startTestServer(
     keys: state.keys,
     ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
     ...(options.logStream ? { logger: { stream: options.logStream } } : {}),
+    ...(options.idIssuerKeys ? { idIssuerKeys: options.idIssuerKeys } : {}),
   });
   const raw: TestServer['raw'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
