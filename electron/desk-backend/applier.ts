@@ -77,6 +77,12 @@ export class PullApplier {
       pendingCount: db.prepare('SELECT count(*) AS count FROM pending_rows'),
       eCardKey: db.prepare('INSERT INTO e_card_keys (key_id, public_key) VALUES (?, ?) ON CONFLICT (key_id) DO UPDATE SET public_key = excluded.public_key'),
       eCardRevocation: db.prepare('INSERT INTO e_card_revocations (serial, revoked_at) VALUES (?, ?) ON CONFLICT (serial) DO NOTHING'),
+      identifier: db.prepare(
+        `INSERT INTO member_identifiers (id, member_id, family_id, kind, issuer, value) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET member_id = excluded.member_id, family_id = excluded.family_id, kind = excluded.kind, issuer = excluded.issuer, value = excluded.value`,
+      ),
+      unlinkIdentifier: db.prepare('DELETE FROM member_identifiers WHERE id = ?'),
+      removeIdentifiers: db.prepare('DELETE FROM member_identifiers WHERE family_id = ?'),
       deskFamily: db.prepare('INSERT INTO desk_families (family_id, added_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING'),
       isDeskFamily: db.prepare('SELECT 1 FROM desk_families WHERE family_id = ?'),
       preauthStatus: db.prepare("SELECT json_extract(doc, '$.status') AS status FROM server_preauths WHERE id = ?"),
@@ -287,6 +293,7 @@ export class PullApplier {
         const familyId = text(row.familyId) ?? document.id;
         s.removeEnrolments!.run(familyId);
         s.removeSearch!.run(familyId);
+        s.removeIdentifiers!.run(familyId);
         s.removeMembers!.run(familyId);
         s.removeFamily!.run(familyId);
         s.removeBenefits!.run(familyId);
@@ -299,6 +306,20 @@ export class PullApplier {
         return;
       case 'e_card_revocations':
         s.eCardRevocation!.run(document.id, text(row.revokedAt) ?? '');
+        return;
+      case 'member_identifiers':
+        // Not read-model documents: what an offline lookup by a linked card searches (reads.ts). An
+        // unlink arrives as the link with unlinkedAt: the desk forgets it.
+        if (text(row.unlinkedAt)) s.unlinkIdentifier!.run(document.id);
+        else
+          s.identifier!.run(
+            document.id,
+            text(row.memberId) ?? '',
+            text(row.familyId) ?? '',
+            text(row.kind) ?? '',
+            text(row.issuer) ?? '',
+            text(row.value) ?? '',
+          );
         return;
       case 'biometrics':
         // Not a read-model document: the renderer never sees templates or descriptors.

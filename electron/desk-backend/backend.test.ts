@@ -141,6 +141,22 @@ describe('desk replica versions', () => {
     upgraded.close();
   });
 
+  it("migration 13 adds the linked-identifier table and pulls a synced desk's scope again (links made before it asked)", () => {
+    const path = join(tempDir(), 'v12.sqlite');
+    const v12 = openReplica(path);
+    v12.exec('DROP TABLE IF EXISTS member_identifiers;');
+    writeMeta(v12, 'pull_checkpoint', '{"from":"900","next":"900","table":0,"afterId":null}');
+    v12.pragma('user_version = 12');
+    v12.close();
+    const upgraded = openReplica(path);
+    expect(upgraded.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'member_identifiers'").all()).toEqual([
+      { name: 'member_identifiers' },
+    ]);
+    expect(readMeta(upgraded, 'pull_checkpoint')).toBeNull();
+    expect(readMeta(upgraded, 'first_sync')).toBe('done');
+    upgraded.close();
+  });
+
   it('migration 3 drops the six indexes nothing reads, and keeps the rows', () => {
     const path = join(tempDir(), 'v2.sqlite');
     const unread = [

@@ -22,7 +22,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 12;
+export const replicaSchemaVersion = 13;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -247,6 +247,26 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
       ['merge_answer', 'TEXT'],
     ] as const)
       if (!columns.has(column)) db.exec(`ALTER TABLE emergency_cases ADD COLUMN ${column} ${type}`);
+  },
+  /* 13 */ (db) => {
+    // Members' linked identifiers (issue 16, server migration 058): a health account number, this
+    // hospital's patient numbers, state cards and national ID QR references of the families in
+    // this desk's scope, so any of them finds the member offline (reads.ts identifyLinked). The
+    // desk now asks for them (identifiers=1); links made before it asked lie behind its
+    // checkpoint: pull the whole scope again (as 2, 8 and 10 did).
+    db.exec(`CREATE TABLE IF NOT EXISTS member_identifiers (
+      id TEXT PRIMARY KEY,
+      member_id TEXT NOT NULL,
+      family_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      issuer TEXT NOT NULL,
+      value TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS member_identifiers_value ON member_identifiers (value, kind);
+    CREATE INDEX IF NOT EXISTS member_identifiers_family ON member_identifiers (family_id);
+    INSERT INTO meta (key, value) SELECT 'first_sync', 'done' WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'pull_checkpoint')
+      ON CONFLICT (key) DO NOTHING;
+    DELETE FROM meta WHERE key = 'pull_checkpoint';`);
   },
 ];
 

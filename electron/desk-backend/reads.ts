@@ -12,6 +12,7 @@ import type {
   PackageView,
   PreauthStatus,
 } from '../desk-api/contract';
+import { lookupKeys } from '@domain/identifiers';
 import { nameKey } from './applier';
 import type { ReplicaDatabase } from './database';
 
@@ -342,6 +343,31 @@ export class DeskReads {
     return this.packages().find((p) => p.code === code) ?? null;
   }
 
+  /**
+   * Offline search by a member's linked identifier (issue 16, replica migration 13): the keys the
+   * text may be (domain/identifiers.ts lookupKeys: a national ID QR's NID:issuer:reference, a
+   * health account number, this hospital's patient number, a state card of any state), most
+   * specific first; the first key that finds members answers.
+   */
+  identifyLinked(text: string, hospitalId: string | null): IdentifyMatch[] {
+    const find = this.db.prepare(
+      'SELECT DISTINCT member_id AS id, family_id FROM member_identifiers WHERE kind = ? AND (? IS NULL OR issuer = ?) AND value = ?',
+    );
+    for (const key of lookupKeys(text, hospitalId)) {
+      const rows = find.all(key.kind, key.issuer, key.issuer, key.value) as { id: string; family_id: string }[];
+      if (rows.length > 0) return this.matchesOf(rows);
+    }
+    return [];
+  }
+
+  private matchesOf(rows: readonly { id: string; family_id: string }[]): IdentifyMatch[] {
+    return rows.flatMap((row) => {
+      const family = this.family(row.family_id);
+      const member = family?.members.find((m) => m.memberId === row.id);
+      return family && member ? [{ member, familyId: family.familyId, familyNumber: family.familyNumber }] : [];
+    });
+  }
+
   /** Offline search of the replicated registry. National ids are never on the desk: online only. */
   identify(query: IdentifyQuery): IdentifyMatch[] {
     let rows: { id: string; family_id: string }[];
@@ -364,10 +390,6 @@ export class DeskReads {
       case 'national-id':
         return [];
     }
-    return rows.flatMap((row) => {
-      const family = this.family(row.family_id);
-      const member = family?.members.find((m) => m.memberId === row.id);
-      return family && member ? [{ member, familyId: family.familyId, familyNumber: family.familyNumber }] : [];
-    });
+    return this.matchesOf(rows);
   }
 }

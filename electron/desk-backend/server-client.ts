@@ -273,8 +273,9 @@ export class SyncServerClient {
 
   /** One page, checked against the contract (readPullPage) before the desk believes it. */
   async pull(checkpoint: PullCheckpointValue | null, limit: number, operatorProof?: string): Promise<ReceivedPage> {
-    // eCards=1: this desk knows the e-card tables (issue 16; desk replica migration 10).
-    const query = new URLSearchParams({ limit: String(limit), eCards: '1' });
+    // eCards=1: this desk knows the e-card tables (issue 16; desk replica migration 10);
+    // identifiers=1: and the members' linked identifiers (issue 16; desk replica migration 13).
+    const query = new URLSearchParams({ limit: String(limit), eCards: '1', identifiers: '1' });
     if (checkpoint) query.set('checkpoint', JSON.stringify(checkpoint));
     // Templates come only with an operator's proof (issue 13 item 4): without one the server withholds them and sends them whole later.
     const headers: Record<string, string> = operatorProof ? { [operatorProofHeader]: operatorProof } : {};
@@ -284,7 +285,7 @@ export class SyncServerClient {
   /** An online member lookup: identify-member's answer, checked against its exact schema (contract/results.ts). */
   async identify(
     operatorId: string,
-    by: 'scheme-id' | 'national-id' | 'health-card',
+    by: 'scheme-id' | 'national-id' | 'health-card' | 'linked-id',
     value: string,
     proof: RequestProofValue,
   ): Promise<CommandResultOf<'identify-member'>> {

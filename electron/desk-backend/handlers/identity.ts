@@ -5,6 +5,8 @@ import { ServerCallError } from '../server-client';
 import { usableSigner } from '../operator-key';
 import { MatchBook } from '../match-evidence';
 import { ECardVerifier, isECardText } from '../e-card-scan';
+import { isNationalIdQrText, parseNationalIdQr } from '../../../sync-server/node-shared/national-id-qr';
+import { lookupKeys, nationalIdLookupText } from '@domain/identifiers';
 import type { CommandResultOf } from '../../../sync-server/contract/results';
 
 type ECardIssued = CommandResultOf<'issue-e-card'>;
@@ -47,21 +49,50 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
         if (!check.ok) return failure(`e-card-${check.code}`, check.message);
         query = { by: 'scheme-id', value: check.card.schemeMemberId };
       }
-      const local = desk.reads.identify(query);
+      // A member's other cards (issue 16, "one member, many cards") come through the same field: a
+      // national ID's secure QR is read for its issuer and reference (the link was checked when it
+      // was made; the lookup only finds the member, identity is proven after as always), and a
+      // health-card search that finds no health card tries the linked identifiers.
+      const isNationalIdQr = query.by === 'health-card' && isNationalIdQrText(query.value);
+      let linkedText: string | null = query.by === 'health-card' ? query.value : null;
+      if (isNationalIdQr) {
+        const read = parseNationalIdQr(query.value);
+        if (!read.ok) return failure('invalid-input', read.message);
+        linkedText = nationalIdLookupText(read.qr.issuer, read.qr.fields.ref);
+      }
+      const hospitalId = slot.session.hospitalId;
+      const local = isNationalIdQr ? [] : desk.reads.identify(query);
       if (local.length > 0) return ok({ matches: local, source: 'replica' as const });
+      const linked = linkedText !== null ? desk.reads.identifyLinked(linkedText, hospitalId) : [];
+      if (linked.length > 0) return ok({ matches: linked, source: 'replica' as const });
       if (query.by === 'name') return ok({ matches: [], source: 'replica' as const });
       const client = desk.client();
       if (!client) return failure('offline-unavailable', 'This desk is not enrolled with a server.');
       // The search carries the operator's proof (issue 13 item 4).
       const usable = usableSigner(slot.signer, new Date());
       if (!usable.ok) return usable;
+      const searched = query;
+      const lookUp = async (by: 'scheme-id' | 'national-id' | 'health-card' | 'linked-id', value: string) =>
+        client.identify(slot.session!.operatorId, by, value, usable.signer.requestProof('identify-member', { by, value }));
       try {
-        const proof = usable.signer.requestProof('identify-member', { by: query.by, value: query.value });
-        const answer = await client.identify(slot.session.operatorId, query.by, query.value, proof);
+        let answer: Awaited<ReturnType<typeof lookUp>>;
+        if (isNationalIdQr && linkedText !== null) answer = await lookUp('linked-id', linkedText);
+        else {
+          try {
+            answer = await lookUp(searched.by, searched.value);
+          } catch (error) {
+            // No health card by that number: perhaps one of the member's linked cards.
+            const isNotFound = error instanceof ServerCallError && error.fault.kind === 'refused' && error.fault.code === 'not-found';
+            if (!isNotFound || linkedText === null || lookupKeys(linkedText, hospitalId).length === 0) throw error;
+            answer = await lookUp('linked-id', linkedText);
+          }
+        }
         await desk.engine.requestSync(); // the family has joined this desk's scope: fetch it
         keepFamily(desk, answer.family.familyId);
         return ok({
-          matches: desk.reads.identify(query.by === 'national-id' ? { by: 'scheme-id', value: answer.member.schemeMemberId } : query),
+          matches: desk.reads.identify(
+            searched.by === 'health-card' || searched.by === 'national-id' ? { by: 'scheme-id', value: answer.member.schemeMemberId } : searched,
+          ),
           source: 'server' as const,
         });
       } catch (error) {
@@ -69,7 +100,7 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
           if (error.fault.kind === 'unreachable') {
             return failure(
               'offline-unavailable',
-              query.by === 'national-id'
+              searched.by === 'national-id'
                 ? 'National-ID search needs the server, which cannot be reached. Search by scheme ID, health card, or name and year of birth instead.'
                 : "Not in this desk's registry, and the server cannot be reached to look further.",
             );
