@@ -12,6 +12,7 @@
 import type { PatientAccountTotalsValue, PatientBillValue } from '@contract/settlement';
 import type { AccumulatorEnquiryValue } from '@contract/accumulators';
 import type { KpiDashboardValue } from '@contract/kpis';
+import type { MemberHistoryValue } from '@contract/member-record';
 import type { IdentityDocumentType } from '@domain/identity-evidence';
 
 export const deskApiVersion = 1;
@@ -574,6 +575,18 @@ export interface DeskApiHandlers {
    */
   'benefits.view': (args: { memberId: string; caseId?: string; packageCode?: string; amount?: number }) => Promise<DeskResult<BenefitsAtDesk>>;
   /**
+   * Record the patient's consent for this hospital to see their past treatment at every hospital
+   * (issue 16), on a one-time code verified for them here in the last 30 minutes
+   * (`identity.sendOtp`, `identity.verifyOtp`). Lasts until discharge, at most 72 hours. Online only.
+   */
+  'history.consent': (args: { caseId: string; otpChallengeId: string }) => Promise<DeskResult<{ consentId: string; expiresAt: string }>>;
+  /**
+   * The patient's past cases at every hospital (dates, packages, outcomes, claim results), with
+   * their standing consent: without one, `consent-required`. Each look is logged on the server and
+   * shown to the member. Online only: offline `offline-unavailable` (nothing is kept on the desk).
+   */
+  'history.view': (args: { caseId: string }) => Promise<DeskResult<MemberHistoryValue>>;
+  /**
    * This hospital's revenue-cycle KPIs (issue 15), as the server computes them now for the desk's
    * hospital only, over its default period. Online only: offline `offline-unavailable`, never a
    * copy shown as current.
@@ -676,6 +689,8 @@ export const deskChannels = [
   'settlement.billPdf',
   'settlement.refund',
   'benefits.view',
+  'history.consent',
+  'history.view',
   'kpis.view',
   'replica.status',
   'replica.exportOutbox',

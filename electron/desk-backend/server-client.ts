@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import { LoginAnswer } from '@contract/reads';
 import { PatientBill, type PatientBillValue } from '@contract/settlement';
+import { MemberHistory, type MemberHistoryValue } from '@contract/member-record';
 import { DeskBenefits, type DeskBenefitsValue } from '@contract/accumulators';
 import { KpiDashboard, type KpiDashboardValue } from '@contract/kpis';
 import { commandAnswers, type CommandAnswerOf, type CommandResultOf, type OnlineCommand } from '@contract/results';
@@ -54,6 +55,7 @@ const validators = {
   identify: Compile(commandAnswers['identify-member']),
   operators: Compile(DeskOperatorsAnswer),
   patientBill: Compile(PatientBill),
+  memberHistory: Compile(MemberHistory),
   benefits: Compile(DeskBenefits),
   kpis: Compile(KpiDashboard),
   operatorKey: Compile(OperatorKeyAnswer),
@@ -71,6 +73,7 @@ const onlineValidators = {
   'request-enrolment-replacement': Compile(commandAnswers['request-enrolment-replacement']),
   'issue-e-card': Compile(commandAnswers['issue-e-card']),
   'reissue-e-card': Compile(commandAnswers['reissue-e-card']),
+  'grant-history-consent': Compile(commandAnswers['grant-history-consent']),
 } satisfies { readonly [N in OnlineCommand]: unknown };
 function isOnlineAnswer<N extends OnlineCommand>(name: N, value: unknown): value is CommandAnswerOf<N> {
   const validator: { Check(value: unknown): boolean } = onlineValidators[name];
@@ -293,6 +296,17 @@ export class SyncServerClient {
     if (!validators.identify.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer to a member search is not one this desk understands." });
     return answer.result;
+  }
+
+  /** The patient's past cases at every hospital, with their standing consent (issue 16), read by one of this hospital's operators (online only). */
+  async memberHistory(operatorId: string, caseId: string, proof: RequestProofValue): Promise<MemberHistoryValue> {
+    const query = new URLSearchParams({ operatorId });
+    const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
+    const path = `/sync/history/${encodeURIComponent(caseId)}?${query.toString()}`;
+    const answer = await this.call('GET', path, undefined, 'desk', undefined, this.timeoutMs, 'json', headers);
+    if (!validators.memberHistory.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's answer with the patient's past treatment is not one this desk understands." });
+    return answer;
   }
 
   /** The patient's bill of a case of this desk's hospital, read by one of its operators (online only). */

@@ -226,6 +226,8 @@ export class FakeDeskBackend implements DeskConnection {
   private link: DeskLinkStatus = { state: 'open', problem: null };
 
   private readonly cases = new Map<string, FakeCase>();
+  /** Consents to see past treatment (issue 16), by case: when each ends. */
+  private readonly historyConsents = new Map<string, string>();
   /** Emergency cases before identity (issue 19), by case id: answered at once, as if online. */
   private readonly emergencies = new Map<string, { -readonly [K in keyof EmergencyView]: EmergencyView[K] }>();
   private readonly bookings = new Map<string, FakeBooking>();
@@ -916,6 +918,46 @@ export class FakeDeskBackend implements DeskConnection {
           isProvisional: source !== 'server' && estimate !== null,
           changedFrom,
         } satisfies BenefitsAtDesk);
+      }),
+    'history.consent': ({ caseId }) =>
+      this.signedIn(() => {
+        if (!this.isOnline) return refuse('offline-unavailable', 'Past treatment comes from the server, which cannot be reached now.');
+        const expiresAt = new Date(Date.now() + 72 * 3_600_000).toISOString();
+        this.historyConsents.set(caseId, expiresAt);
+        return ok({ consentId: caseId, expiresAt });
+      }),
+    'history.view': ({ caseId }) =>
+      this.signedIn(() => {
+        if (!this.isOnline) return refuse('offline-unavailable', 'Past treatment comes from the server, which cannot be reached now.');
+        const expiresAt = this.historyConsents.get(caseId);
+        const found = this.cases.get(caseId);
+        if (!found) return refuse('not-found', `There is no case ${caseId} at your hospital.`);
+        if (!expiresAt)
+          return refuse(
+            'consent-required',
+            'The patient has not consented to this hospital seeing their past treatment: ask the patient and send a one-time code.',
+          );
+        return ok({
+          memberId: found.memberId,
+          caseId,
+          consent: { consentId: caseId, method: 'otp' as const, grantedAt: new Date().toISOString(), expiresAt },
+          pastCases: [
+            {
+              hospitalCode: 'HSP-B',
+              hospitalName: 'District Hospital Satara',
+              isThisHospital: false,
+              admittedAt: '2026-01-10T09:00:00.000Z',
+              dischargedAt: '2026-01-14T11:00:00.000Z',
+              status: 'discharged' as const,
+              isEmergency: false,
+              package: { code: 'MG012A', name: 'Acute febrile illness', specialty: 'General medicine' },
+              preauthStatus: 'approved',
+              claim: { status: 'paid', amount: 600_000, approvedAmount: 600_000 },
+            },
+          ],
+          truncated: false,
+          lookedAt: new Date().toISOString(),
+        });
       }),
     'kpis.view': () =>
       this.signedIn(() => {

@@ -617,6 +617,15 @@ export const commandBodies = {
     },
     strict,
   ),
+  'grant-history-consent': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid("The member's case admitted at your hospital: the consent lasts while it does (at most 72 hours)"),
+      method: Type.Literal('otp', { description: "How the member consented: a one-time code to the family's registered phone, verified at your hospital" }),
+      otpChallengeId: Uuid('The one-time code request verified for this member in the last 30 minutes (each code backs one consent)'),
+    },
+    strict,
+  ),
   'issue-e-card': Type.Object(
     {
       ...CommandIdField,
@@ -752,6 +761,7 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'refund-payment': ['MEDCO'],
   'decide-secondary-claim': ['ACO'],
   'record-secondary-remittance': ['ACO'],
+  'grant-history-consent': ['MEDCO'],
   'issue-e-card': ['MEDCO', 'HA'],
   'revoke-e-card': ['MEDCO', 'HA'],
   'reissue-e-card': ['MEDCO', 'HA'],

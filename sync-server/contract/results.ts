@@ -318,6 +318,18 @@ export const commandResults = {
   ),
   'cancel-case': Type.Object({ caseId: Id, status: Type.Literal('cancelled'), released: Minor, bookingsVoided: Count, family: FamilyMoney }, closed),
   'register-family': Type.Object({ familyId: Id, cover: Minor, members: Count }, closed),
+  'grant-history-consent': Type.Object(
+    {
+      consentId: Id,
+      caseId: Id,
+      memberId: Id,
+      hospitalId: Id,
+      method: Type.Literal('otp'),
+      grantedAt: Time,
+      expiresAt: Type.String({ format: 'date-time', description: 'The latest end; the consent also ends when the case is discharged or cancelled' }),
+    },
+    closed,
+  ),
   'issue-e-card': ECardIssued,
   'revoke-e-card': Type.Object({ serial: Type.String(), memberId: Id, revokedAt: Time }, closed),
   'reissue-e-card': ECardIssued,
@@ -613,7 +625,7 @@ export const commandErrorAnswers = {
     'invalid-text': BodyPath,
   }),
   401: errorOf(['unauthenticated']),
-  403: errorOf(['forbidden-role', 'operator-proof-refused', 'enrolment-out-of-scope', 'second-factor-refused'], {
+  403: errorOf(['forbidden-role', 'operator-proof-refused', 'enrolment-out-of-scope', 'second-factor-refused', 'consent-refused'], {
     'operator-proof-refused': OperatorProofRefusal,
   }),
   404: errorOf(['not-found']),
@@ -658,6 +670,7 @@ export const onlineCommands = [
   'request-enrolment-replacement',
   'issue-e-card',
   'reissue-e-card',
+  'grant-history-consent',
 ] as const satisfies readonly CommandName[];
 export type OnlineCommand = (typeof onlineCommands)[number];
 export const OnlineCommandAnswer = Type.Union(onlineCommands.map((name) => commandAnswers[name]));

@@ -73,6 +73,8 @@ export type ErrorCode =
   | 'operator-proof-refused'
   | 'enrolment-out-of-scope'
   | 'second-factor-refused'
+  | 'consent-refused'
+  | 'consent-required'
   | 'not-found'
   | 'command-id-reused'
   | 'path-too-long'
@@ -111,6 +113,11 @@ export function httpStatusOf(refusal: Refusal): number {
     // without its verified one-time code (issue 13 item 5): refused like a role, nothing written.
     case 'enrolment-out-of-scope':
     case 'second-factor-refused':
+      return 403;
+    // The member's cross-hospital history (issue 16): a consent whose one-time code does not back
+    // it, and a look at the history without a standing consent. Refused, nothing written.
+    case 'consent-refused':
+    case 'consent-required':
       return 403;
     case 'not-found':
       return 404;

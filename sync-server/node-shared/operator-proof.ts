@@ -52,7 +52,7 @@ export interface SignedMutation {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-export type RequestPurpose = 'identify-member' | 'pull-templates' | 'patient-bill' | 'benefits' | 'kpis' | 'e-card';
+export type RequestPurpose = 'identify-member' | 'pull-templates' | 'patient-bill' | 'benefits' | 'kpis' | 'e-card' | 'history';
 
 export function mutationProofBytes(mutation: SignedMutation, keyId: string, createdAt: string): Buffer {
   return Buffer.from(

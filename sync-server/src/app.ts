@@ -38,6 +38,7 @@ import { kpiRoutes } from './kpis/routes';
 import { fhirPlugin } from './fhir/plugin';
 import { eCardRoutes } from './ecards/routes';
 import type { IssuerKeys } from './identifiers/issuer-keys';
+import { historyRoutes } from './member-record/routes';
 import { countedSms, ServerMetrics } from './observability/metrics';
 import { requestIdHeader, requestIdOf, withRequestId } from './observability/request-context';
 
@@ -286,6 +287,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await settlementRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
     await kpiRoutes(scope, { db: options.db, auth });
     await eCardRoutes(scope, { db: options.db, auth });
+    // The runner's clock: a consent is granted and judged by the commands' clock.
+    await historyRoutes(scope, { db: options.db, auth, now: options.clock ?? (() => new Date(now())) });
   });
 
   // Desks (a desk credential, then an operator for what an operator does) and the payer console

@@ -99,6 +99,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'refund-payment': { refundId: randomUUID(), caseId: caseA, amount: 10_000, method: 'cash', reason: 'Booking voided after payment' },
       'decide-secondary-claim': { claimId: randomUUID(), decision: 'partial', acceptedAmount: 10_000, reasonCode: 'limit-reached', payerReference: 'RA-1' },
       'record-secondary-remittance': { claimId: randomUUID(), movement: 'remittance', amount: 10_000, reference: 'NEFT-1', valueDate: '2026-01-05' },
+      'grant-history-consent': { caseId: caseA, method: 'otp', otpChallengeId: randomUUID() },
       'issue-e-card': { memberId: demoIds.daughter },
       'revoke-e-card': { serial: 'EC-99999999', reason: 'Card lost' },
       'reissue-e-card': { serial: 'EC-99999999', reason: 'Card lost' },
@@ -147,6 +148,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'refund-payment': 'medco.a',
     'decide-secondary-claim': 'aco',
     'record-secondary-remittance': 'aco',
+    'grant-history-consent': 'medco.a',
     'issue-e-card': 'medco.a',
     'revoke-e-card': 'medco.a',
     'reissue-e-card': 'medco.a',
@@ -201,6 +203,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'issue-e-card': 'memberId',
     'link-identifier': 'memberId',
     'unlink-identifier': 'linkId',
+    'grant-history-consent': 'caseId',
   };
   const otherHospitalCase: CommandName[] = [
     'request-preauth',
@@ -213,6 +216,7 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'cancel-case',
     'take-payment',
     'refund-payment',
+    'grant-history-consent',
   ];
 
   // The snapshot after one refusal is the one before the next (nothing may write in between: if

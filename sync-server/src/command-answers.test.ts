@@ -298,6 +298,10 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     const yetAnother = await verifiedCode(server.scratch.db, demoIds.daughter, 'medco.a');
     await send('medco.a', 'request-enrolment-replacement', { requestId: randomUUID(), ...replacement, otpChallengeId: yetAnother }, 409);
     await send('ha', 'review-enrolment-replacement', { requestId, decision: 'approve', note: 'Called the family' });
+    // Her consent to hospital A seeing her past treatment (issue 16), and a code that cannot back it.
+    const consentCode = await verifiedCode(server.scratch.db, demoIds.daughter, 'medco.a');
+    await send('medco.a', 'grant-history-consent', { caseId: daughterCase, method: 'otp', otpChallengeId: consentCode });
+    await send('medco.a', 'grant-history-consent', { caseId: daughterCase, method: 'otp', otpChallengeId: consentCode }, 403);
     await send('ha', 'review-enrolment-replacement', { requestId, decision: 'reject', note: 'Again' }, 409);
     const rejectedId = randomUUID();
     await send('medco.a', 'request-enrolment-replacement', { requestId: rejectedId, ...replacement, otpChallengeId: yetAnother, template: finger(10) });

@@ -52,6 +52,7 @@ const expected: Record<CommandName, string[]> = {
   'refund-payment': ['MEDCO'],
   'decide-secondary-claim': ['ACO'],
   'record-secondary-remittance': ['ACO'],
+  'grant-history-consent': ['MEDCO'],
   'issue-e-card': ['MEDCO', 'HA'],
   'revoke-e-card': ['MEDCO', 'HA'],
   'reissue-e-card': ['MEDCO', 'HA'],
@@ -192,6 +193,10 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
   const prepare: Record<CommandName, () => Promise<Prepared>> = {
     'identify-member': async () => success({ by: 'scheme-id', value: (await family()).schemeMemberId }),
+    'grant-history-consent': async () => {
+      const { caseId, otpChallengeId } = await enrolable();
+      return success({ caseId, method: 'otp', otpChallengeId });
+    },
     'issue-e-card': async () => success({ memberId: (await family()).memberId }),
     'revoke-e-card': async () => success({ serial: await issuedCard(), reason: 'Card lost' }),
     'reissue-e-card': async () => success({ serial: await issuedCard(), reason: 'Card lost' }),

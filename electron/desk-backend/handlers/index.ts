@@ -5,6 +5,7 @@ import { caseHandlers } from './cases';
 import { emergencyHandlers } from './emergencies';
 import type { DeskCore, HandlerModule, SlotTools } from './context';
 import { enrollmentHandlers } from './enrollment';
+import { historyHandlers } from './history';
 import { identityHandlers } from './identity';
 import { kpiHandlers } from './kpis';
 import { preauthHandlers } from './preauth';
@@ -26,6 +27,7 @@ export const handlerModules = {
   bookings: bookingHandlers,
   settlement: settlementHandlers,
   benefits: benefitHandlers,
+  history: historyHandlers,
   kpis: kpiHandlers,
   system: systemHandlers,
   replica: replicaHandlers,
@@ -56,6 +58,7 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.bookings(desk, tools),
     ...handlerModules.settlement(desk, tools),
     ...handlerModules.benefits(desk, tools),
+    ...handlerModules.history(desk, tools),
     ...handlerModules.kpis(desk, tools),
     ...handlerModules.system(desk, tools),
     ...handlerModules.replica(desk, tools),

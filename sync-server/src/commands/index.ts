@@ -15,6 +15,7 @@ import { enrollFace, enrollFingerprint, requestEnrolmentReplacement, reviewEnrol
 import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from './scheme';
 import { issueECard, reissueECard, revokeECard } from '../ecards/commands';
 import { linkIdentifier, unlinkIdentifier } from '../identifiers/commands';
+import { grantHistoryConsent } from '../member-record/consent';
 import { decideSecondaryClaimCommand, recordSecondaryRemittanceCommand, refundPayment, takePayment } from './patient-payments';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
@@ -58,6 +59,7 @@ export const handlers: CommandHandlers = {
   'refund-payment': refundPayment,
   'decide-secondary-claim': decideSecondaryClaimCommand,
   'record-secondary-remittance': recordSecondaryRemittanceCommand,
+  'grant-history-consent': grantHistoryConsent,
   'issue-e-card': issueECard,
   'revoke-e-card': revokeECard,
   'reissue-e-card': reissueECard,

@@ -47,6 +47,7 @@ import { sql as reportAggregates } from './migrations/049-report-aggregates';
 import { sql as turnaroundDays } from './migrations/057-turnaround-days';
 import { sql as eCards } from './migrations/052-e-cards';
 import { sql as memberIdentifiers } from './migrations/058-member-identifiers';
+import { sql as historyConsent } from './migrations/062-history-consent';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -111,6 +112,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 52, name: 'e-cards', sql: eCards },
   // 058 (issue 16, a member's linked identifiers: national ID QR, health account, MRN, state card).
   { version: 58, name: 'member-identifiers', sql: memberIdentifiers },
+  // 062 (issue 16, the member's cross-hospital history: consent and access log).
+  { version: 62, name: 'history-consent', sql: historyConsent },
 ];
 
 /**

@@ -45,6 +45,10 @@ function issueTypeOfError(code: ErrorCode): IssueType {
     case 'enrolment-out-of-scope':
     case 'second-factor-refused':
       return 'forbidden';
+    // The member's history consent (issue 16); /fhir never sends them.
+    case 'consent-refused':
+    case 'consent-required':
+      return 'forbidden';
     case 'not-found':
       return 'not-found';
     case 'command-id-reused':

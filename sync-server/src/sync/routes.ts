@@ -52,6 +52,8 @@ import { PatientBill } from '@contract/settlement';
 import { DeskBenefits } from '@contract/accumulators';
 import type { RequestPurpose } from '../../node-shared/operator-proof';
 import { printedECard } from '../ecards/routes';
+import { MemberHistory } from '@contract/member-record';
+import { memberHistory } from '../member-record/history';
 import { renderECardPdf, renderECardPng } from '../ecards/card-render';
 import { KpiDashboard, KpiDrillDown, KpiDrillQuery, KpiFilters, type KpiDrillQueryValue, type KpiFiltersValue } from '@contract/kpis';
 import { kpiDashboard } from '../kpis/dashboard';
@@ -611,6 +613,27 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
         .type(isPdf ? 'application/pdf' : 'image/png')
         .header('content-disposition', `inline; filename="e-card-${serial}.${isPdf ? 'pdf' : 'png'}"`)
         .send(isPdf ? await renderECardPdf(card) : await renderECardPng(card));
+    },
+  );
+
+  app.get(
+    '/sync/history/:caseId',
+    {
+      schema: {
+        tags: ['sync'],
+        summary:
+          "The patient's past cases at every hospital, for a desk operator of the treating hospital with the patient's standing consent (issue 16; online only; the operator's proof, purpose history, over the case id). Every answered look is logged for the member.",
+        security: deskSecurity,
+        params: Type.Object({ caseId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        querystring: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        response: { 200: MemberHistory, ...errors },
+      },
+      ...describedExactly,
+    },
+    async (request) => {
+      const caseId = (request.params as { caseId: string }).caseId;
+      const reader = await provenReader(request, 'history', { caseId });
+      return memberHistory(db, reader, caseId, 'desk', options.runner.services.now());
     },
   );
 

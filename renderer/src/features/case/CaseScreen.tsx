@@ -15,6 +15,7 @@ import { PreauthPanel } from './PreauthPanel';
 import { PatientBillPanel } from '../settlement/PatientBillPanel';
 import { BenefitsPanel } from '../benefits/BenefitsPanel';
 import { EnrolmentPanel } from '../identity/EnrolmentPanel';
+import { PastTreatmentPanel } from '../history/PastTreatmentPanel';
 
 /** One case, live: pre-auth decisions, hold, bookings and the family balance update as they happen. */
 export function CaseScreen({ caseId }: { readonly caseId: string }) {
@@ -68,6 +69,8 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
           {liveCase.status === 'discharged' ? <PatientBillPanel caseId={liveCase.caseId} /> : null}
           {/* Biometrics are enrolled only for a patient the server holds as admitted here (issue 13 item 5). */}
           {liveCase.status === 'admitted' && member ? <EnrolmentPanel caseId={liveCase.caseId} member={member} /> : null}
+          {/* Past treatment at every hospital, with the patient's consent, while admitted here (issue 16; online only). */}
+          {liveCase.status === 'admitted' ? <PastTreatmentPanel caseId={liveCase.caseId} memberId={liveCase.memberId} /> : null}
         </div>
         <div className="case-side">
           <HoldSummary liveCase={liveCase} />
