@@ -39,6 +39,8 @@ import { fhirPlugin } from './fhir/plugin';
 import { eCardRoutes } from './ecards/routes';
 import type { IssuerKeys } from './identifiers/issuer-keys';
 import { historyRoutes } from './member-record/routes';
+import { beneficiaryPage } from './member-record/beneficiary-routes';
+import type { BeneficiaryLimits } from './member-record/beneficiary-auth';
 import { countedSms, ServerMetrics } from './observability/metrics';
 import { requestIdHeader, requestIdOf, withRequestId } from './observability/request-context';
 
@@ -75,6 +77,8 @@ export interface AppOptions {
   readonly consoleDir?: string;
   /** Where this server's figures go (observability/metrics.ts); main.ts serves them on the metrics port. Default: a fresh registry. */
   readonly metrics?: ServerMetrics;
+  /** The beneficiary page's limits (member-record/beneficiary-auth.ts); tests lower them. */
+  readonly beneficiaryLimits?: BeneficiaryLimits;
   /** The desk fleet page flags desks silent for longer than this (minutes; default 60, main.ts: COVERDESK_DESK_SILENT_MINUTES). */
   readonly deskSilentAfterMinutes?: number;
   /** National ID QR issuers' public keys (identifiers/issuer-keys.ts; main.ts: COVERDESK_ID_ISSUER_KEYS_FILE). None: every QR is linked unverified. */
@@ -310,6 +314,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     notifier: options.notifier,
     authenticateOperator: auth.authenticateOperator,
     ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  // The beneficiary page at /me (issue 16): public, its own sign-in by scheme id and code.
+  await app.register(beneficiaryPage, {
+    db: options.db,
+    serverKey: options.keys.nationalId.current.key,
+    sms: countedSms(sms, metrics),
+    now: options.clock ?? (() => new Date(now())),
+    isTlsInFront: Boolean(options.hstsMaxAgeSeconds),
+    ...(options.beneficiaryLimits ? { limits: options.beneficiaryLimits } : {}),
   });
 
   await app.register(fhirPlugin, { ...options, runner, now, authenticateOperator: auth.authenticateOperator });

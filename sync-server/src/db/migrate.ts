@@ -48,6 +48,7 @@ import { sql as turnaroundDays } from './migrations/057-turnaround-days';
 import { sql as eCards } from './migrations/052-e-cards';
 import { sql as memberIdentifiers } from './migrations/058-member-identifiers';
 import { sql as historyConsent } from './migrations/062-history-consent';
+import { sql as beneficiaryPage } from './migrations/063-beneficiary-page';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -114,6 +115,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 58, name: 'member-identifiers', sql: memberIdentifiers },
   // 062 (issue 16, the member's cross-hospital history: consent and access log).
   { version: 62, name: 'history-consent', sql: historyConsent },
+  // 063 (issue 16, the beneficiary page: sign-in codes and sessions).
+  { version: 63, name: 'beneficiary-page', sql: beneficiaryPage },
 ];
 
 /**
