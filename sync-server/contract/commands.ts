@@ -9,6 +9,7 @@ import { reasonCodes } from '../domain/adjudication';
 import { roles, type Role } from '../domain/ids';
 import { faceDescriptorLength } from '../domain/biometrics';
 import { identityDocumentTypes } from '../domain/identity-evidence';
+import { documentStages, supportingDocumentKinds } from '../domain/documents';
 import type { TurnaroundStage } from '../domain/turnaround';
 import { identifierKinds } from '../domain/identifiers';
 
@@ -501,6 +502,20 @@ export const commandBodies = {
     },
     strict,
   ),
+  'set-document-requirements': Type.Object(
+    {
+      ...CommandIdField,
+      packageCode: Text('Package code', 32),
+      stage: Type.Enum([...documentStages], { description: 'The stage whose command needs these documents' }),
+      kinds: Type.Array(Type.Enum([...supportingDocumentKinds]), {
+        maxItems: supportingDocumentKinds.length,
+        uniqueItems: true,
+        description: "The package's checklist for the stage, in the order the desk shows it; empty: the stage needs nothing",
+      }),
+      reason: Text('Why the checklist changes (audited)', 500),
+    },
+    strict,
+  ),
   'configure-desk': Type.Object(
     {
       ...CommandIdField,
@@ -743,6 +758,7 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   'cancel-case': ['MEDCO'],
   'register-family': ['HA'],
   'set-package-price': ['HA'],
+  'set-document-requirements': ['HA'],
   'create-operator': ['HA'],
   'configure-desk': ['HA'],
   'send-otp': ['MEDCO'],

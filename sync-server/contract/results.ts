@@ -14,6 +14,7 @@ import type { ErrorCode, RejectionCode } from '../domain/outcomes';
 import { roles } from '../domain/ids';
 import { identifierKinds } from '../domain/identifiers';
 import { evidenceOutcomes } from '../domain/identity-evidence';
+import { documentStages } from '../domain/documents';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
 import { PatientAccountTotals, SecondaryClaimBalance } from './settlement';
@@ -344,6 +345,10 @@ export const commandResults = {
     },
     closed,
   ),
+  'set-document-requirements': Type.Object(
+    { packageCode: Type.String(), stage: Type.Enum([...documentStages]), kinds: Type.Array(Type.String()), previous: Type.Array(Type.String()) },
+    closed,
+  ),
   'create-operator': Type.Object({ operatorId: Id, username: Type.String(), roles: RoleList, hospitalId: Nullable(Id) }, closed),
   'configure-desk': Type.Object({ deskId: Id, registryDistrict: Nullable(Type.String()), status: Type.Enum(['active', 'revoked']) }, closed),
   'send-otp': Type.Object(
@@ -609,6 +614,12 @@ export const operatorProofReasons = [
 export type OperatorProofReason = (typeof operatorProofReasons)[number];
 const OperatorProofRefusal = Type.Object({ reason: Type.Enum([...operatorProofReasons]) }, closed);
 
+/** What a stage still lacks: the kinds the package's checklist requires and no attached document provides. */
+export const DocumentsMissing = Type.Object(
+  { stage: Type.Enum([...documentStages]), packageCode: Type.String(), missing: Type.Array(Type.String(), { minItems: 1 }) },
+  closed,
+);
+
 /** The error answers a command route sends, by status: nothing was written for any of them. */
 const errorOf = (codes: readonly ErrorCode[], details: Partial<Record<ErrorCode, TSchema>> = {}) =>
   codes.length === 1 ? refusalOf(codes[0]!, details[codes[0]!] ?? null) : Type.Union(codes.map((code) => refusalOf(code, details[code] ?? null)));
@@ -631,6 +642,10 @@ export const commandErrorAnswers = {
   404: errorOf(['not-found']),
   413: errorOf(['payload-too-large']),
   415: errorOf(['unsupported-media-type']),
+  // A pre-auth, query response or claim without its package's required documents (issue 19):
+  // refused before anything is decided, nothing written, so the same command id goes through
+  // once the documents are attached.
+  422: errorOf(['documents-missing'], { 'documents-missing': DocumentsMissing }),
   500: errorOf(['internal-error']),
   503: errorOf(['service-busy', 'database-unavailable']),
 } as const;
@@ -657,7 +672,7 @@ export const PushedCommandAnswer = Type.Union([
   CommandRejection,
   CommandFailed,
   ...Object.entries(commandErrorAnswers)
-    .filter(([status]) => ['400', '403', '404'].includes(status))
+    .filter(([status]) => ['400', '403', '404', '422'].includes(status))
     .map(([, schema]) => schema),
 ]);
 

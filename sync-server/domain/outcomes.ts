@@ -75,6 +75,7 @@ export type ErrorCode =
   | 'second-factor-refused'
   | 'consent-refused'
   | 'consent-required'
+  | 'documents-missing'
   | 'not-found'
   | 'command-id-reused'
   | 'path-too-long'
@@ -130,6 +131,10 @@ export function httpStatusOf(refusal: Refusal): number {
     // A desk's mutation the server could not process for a reason a retry cannot change: its
     // final answer, recorded so the desk's outbox moves on (4xx: desks never resend it).
     case 'command-failed':
+      return 422;
+    // A pre-auth, query response or claim without the documents its package requires (issue 19):
+    // the request is well-formed but cannot be processed until they are attached; nothing written.
+    case 'documents-missing':
       return 422;
     // An id in the address longer than any id (the router's maxParamLength): the address is wrong.
     case 'path-too-long':

@@ -337,6 +337,14 @@ describe("every command's real answers hold to the served OpenAPI document", () 
       ),
     ).toMatchObject({ code: 'invalid-input', details: { admittedAt: '2099-01-01T00:00:00.000Z' } });
     await send('ha', 'set-package-price', { packageCode: 'SE007A', price: units(9000) });
+    // A package's checklist (issue 19), and a pre-auth refused for want of its documents.
+    await send('ha', 'set-document-requirements', { packageCode: 'SL010A', stage: 'preauth', kinds: ['clinical-notes'], reason: 'Checklist' });
+    const documentsCase = randomUUID();
+    await send('medco.a', 'admit', { caseId: documentsCase, memberId: family.members[0]!.memberId, identityMethod: 'fingerprint' });
+    expect(await send('medco.a', 'request-preauth', { caseId: documentsCase, packageCode: 'SL010A' }, 422)).toMatchObject({
+      code: 'documents-missing',
+      details: { missing: ['clinical-notes'] },
+    });
     const operatorId = randomUUID();
     await send('ha', 'create-operator', { operatorId, username: 'answers.cex', displayName: 'Answers', password: 'a-long-password', roles: ['CEX'] });
     await send('ha', 'update-operator', { operatorId, displayName: 'Renamed', isActive: false });

@@ -34,6 +34,7 @@ const expected: Record<CommandName, string[]> = {
   'cancel-case': ['MEDCO'],
   'register-family': ['HA'],
   'set-package-price': ['HA'],
+  'set-document-requirements': ['HA'],
   'create-operator': ['HA'],
   'configure-desk': ['HA'],
   'send-otp': ['MEDCO'],
@@ -270,6 +271,7 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
         ],
       }),
     'set-package-price': async () => success({ packageCode: 'SE007A', price: 900_000 }),
+    'set-document-requirements': async () => success({ packageCode: 'SL010A', stage: 'claim', kinds: ['discharge-summary'], reason: 'Scheme circular' }),
     'create-operator': async () =>
       success({ operatorId: randomUUID(), username: `op.${next()}`, displayName: 'Op', password: 'a-long-password', roles: ['CEX'] }),
     'configure-desk': async () => success({ deskId: await registeredDesk(), registryDistrict: 'Satara' }),

@@ -7,6 +7,7 @@ import { appendAudit } from '../audit/chain';
 import { appendLedger, releaseCover } from '../money/family-cover';
 import { adjustForAdjudication } from '../money/claim-adjustment';
 import { familyBalance, lockCase, lockHold, lockPreauth } from './case-access';
+import { requireDocuments } from '../documents/requirements';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 
 /**
@@ -52,6 +53,8 @@ export async function submitClaim(context: CommandContext, body: CommandBody<'su
     );
   const hold = await lockHold(context.sql, caseRow.id);
   if (!hold || hold.status !== 'active') throw reject('claim-state-invalid', 'The case has no active hold to claim against.');
+  // The package's claim checklist (issue 19): the last check, right before the hold becomes a claim.
+  await requireDocuments(context.sql, caseRow.id, preauth.package_code, 'claim');
 
   const payer = sums?.covered ?? 0;
   const patient = sums?.shortfall ?? 0;

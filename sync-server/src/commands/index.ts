@@ -1,5 +1,6 @@
 import { registerFamily } from './families';
 import { setPackagePrice } from './packages';
+import { setDocumentRequirements } from '../documents/requirements';
 import { configureDesk, registerDesk, revokeDesk } from './desks';
 import { afterUpdateOperator, createOperator, updateOperator } from './operators';
 import { addBooking, cancelCase, discharge, voidBooking } from './bookings';
@@ -41,6 +42,7 @@ export const handlers: CommandHandlers = {
   'cancel-case': cancelCase,
   'register-family': registerFamily,
   'set-package-price': setPackagePrice,
+  'set-document-requirements': setDocumentRequirements,
   'create-operator': createOperator,
   'configure-desk': configureDesk,
   'send-otp': sendOtp,

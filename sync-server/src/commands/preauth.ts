@@ -9,6 +9,7 @@ import { familyBalance, lockCase, lockPreauth, requireAdmitted } from './case-ac
 import { preauthEstimate } from './cost-shared-booking';
 import { formatMoney, yearParameters, type CommandContext, type CommandResult } from './context';
 import { currentPackage } from './packages';
+import { requireDocuments } from '../documents/requirements';
 
 export async function requestPreauth(context: CommandContext, body: CommandBody<'request-preauth'>): Promise<CommandResult<'request-preauth'>> {
   const caseRow = await lockCase(context, body.caseId);
@@ -22,6 +23,8 @@ export async function requestPreauth(context: CommandContext, body: CommandBody<
   requireAdmitted(caseRow);
   const [already] = await context.sql.query('SELECT 1 FROM preauths WHERE case_id = $1', [caseRow.id]);
   if (already) throw reject('preauth-already-requested', 'A pre-authorization was already requested for this case; ask for an enhancement instead.');
+  // The package's pre-auth checklist (issue 19), before the cover is touched.
+  await requireDocuments(context.sql, caseRow.id, treatmentPackage.code, 'preauth');
   const requested = body.estimatedAmount ?? treatmentPackage.price;
   const allowPartial = (await yearParameters(context.sql, caseRow.policy_year)).shortfall_policy === 'partial-hold';
   // The hold: one conditional statement on the family's account of the case's policy year decides
@@ -141,6 +144,7 @@ export async function respondQuery(context: CommandContext, body: CommandBody<'r
   const preauth = await lockPreauth(context.sql, caseRow.id);
   if (!preauth) throw reject('preauth-not-requested', 'No pre-authorization was requested for this case.');
   if (preauth.status !== 'queried') throw reject('preauth-not-pending', `The pre-authorization is ${preauth.status}, not queried; there is nothing to answer.`);
+  await requireDocuments(context.sql, caseRow.id, preauth.package_code, 'query-response');
   await context.sql.query("UPDATE preauths SET status = 'pending', query_response = $2 WHERE id = $1", [preauth.id, body.response]);
   await appendAudit(context.sql, {
     actorId: context.principal.operatorId,

@@ -49,6 +49,7 @@ import { sql as eCards } from './migrations/052-e-cards';
 import { sql as memberIdentifiers } from './migrations/058-member-identifiers';
 import { sql as historyConsent } from './migrations/062-history-consent';
 import { sql as beneficiaryPage } from './migrations/063-beneficiary-page';
+import { sql as caseDocuments } from './migrations/060-case-documents';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -117,6 +118,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 62, name: 'history-consent', sql: historyConsent },
   // 063 (issue 16, the beneficiary page: sign-in codes and sessions).
   { version: 63, name: 'beneficiary-page', sql: beneficiaryPage },
+  // 060 (issue 19, documents): package checklists per stage and the files attached to cases.
+  { version: 60, name: 'case-documents', sql: caseDocuments },
 ];
 
 /**

@@ -33,6 +33,9 @@ function issueTypeOfError(code: ErrorCode): IssueType {
     // A desk app below the minimum version (issue 23); /fhir never sends it.
     case 'desk-update-required':
       return 'business-rule';
+    // A pre-auth or claim whose package's required documents are not attached (issue 19).
+    case 'documents-missing':
+      return 'business-rule';
     case 'unauthenticated':
     case 'invalid-credentials':
       return 'login';
