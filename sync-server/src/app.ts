@@ -41,6 +41,8 @@ import type { IssuerKeys } from './identifiers/issuer-keys';
 import { historyRoutes } from './member-record/routes';
 import { beneficiaryPage } from './member-record/beneficiary-routes';
 import type { BeneficiaryLimits } from './member-record/beneficiary-auth';
+import { documentRoutes } from './documents/routes';
+import { documentsDirectory, FileSystemDocumentStore, type DocumentStore } from './documents/store';
 import { countedSms, ServerMetrics } from './observability/metrics';
 import { requestIdHeader, requestIdOf, withRequestId } from './observability/request-context';
 
@@ -83,6 +85,8 @@ export interface AppOptions {
   readonly deskSilentAfterMinutes?: number;
   /** National ID QR issuers' public keys (identifiers/issuer-keys.ts; main.ts: COVERDESK_ID_ISSUER_KEYS_FILE). None: every QR is linked unverified. */
   readonly idIssuerKeys?: IssuerKeys;
+  /** Where supporting documents' bytes live (documents/store.ts); default: the file system under `documentsDirectory()` (main.ts: COVERDESK_DOCUMENTS_DIR). */
+  readonly documentStore?: DocumentStore;
 }
 
 declare module 'fastify' {
@@ -293,6 +297,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await eCardRoutes(scope, { db: options.db, auth });
     // The runner's clock: a consent is granted and judged by the commands' clock.
     await historyRoutes(scope, { db: options.db, auth, now: options.clock ?? (() => new Date(now())) });
+    await documentRoutes(scope, { db: options.db, auth, store: options.documentStore ?? new FileSystemDocumentStore(documentsDirectory()) });
   });
 
   // Desks (a desk credential, then an operator for what an operator does) and the payer console

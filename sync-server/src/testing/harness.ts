@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { CommandBody, CommandName } from '@contract/commands';
 import { buildApp } from '../app';
@@ -11,6 +14,7 @@ import { createScratchDatabase, templateKey, type Backend, type DatabaseTemplate
 import { testServerKeys } from './keys';
 import type { ServerKeys } from '../auth/keyring';
 import type { IssuerKeys } from '../identifiers/issuer-keys';
+import { FileSystemDocumentStore } from '../documents/store';
 
 export interface Answer {
   status: number;
@@ -27,6 +31,8 @@ export interface TestServer {
   readonly state: ServerState;
   /** The app's change notifier: what pokes its desks and consoles. */
   readonly notifier: ChangeNotifier;
+  /** This server's document store root (a fresh temporary folder, removed by close()). */
+  readonly documentsRoot: string;
   login(username: string, password?: string): Promise<string>;
   /** Send a command; a fresh commandId is generated unless one is given. */
   command<N extends CommandName>(token: string, name: N, body: WithoutCommandId<CommandBody<N>> & { commandId?: string }): Promise<Answer>;
@@ -92,7 +98,9 @@ export async function startTestServer(
   await seed(scratch.db, state.nationalIdKey);
   await state.reloadScheme();
   const notifier = new ChangeNotifier(null);
+  const documentsRoot = await mkdtemp(join(tmpdir(), 'coverdesk-documents-'));
   const app = await buildApp({
+    documentStore: new FileSystemDocumentStore(documentsRoot),
     db: scratch.db,
     notifier,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -133,6 +141,7 @@ export async function startTestServer(
       return String(answer.body.token);
     },
     notifier,
+    documentsRoot,
     command: (token, name, body) => raw('POST', `/commands/${name}`, { token, payload: { commandId: randomUUID(), ...body } }),
     raw,
     get: (token, url) => raw('GET', url, { token }),
@@ -140,6 +149,7 @@ export async function startTestServer(
       await app.close();
       await state.stop();
       await scratch.drop();
+      await rm(documentsRoot, { recursive: true, force: true });
     },
   };
 }

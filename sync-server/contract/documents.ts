@@ -1,0 +1,58 @@
+/**
+ * Supporting documents of a case (issue 19): what an upload is told to carry, what an attached
+ * document looks like, and a case's checklist per stage. The server's routes (src/documents/)
+ * answer with these; the desk and the console read them.
+ */
+import { Type, type Static } from 'typebox';
+import { documentMediaTypes, documentStages, supportingDocumentKinds } from '../domain/documents';
+import { closed, Count, Id, Nullable, Time } from './primitives';
+
+/** One document attached to a case at a stage, as the server found it (media type by content, size, SHA-256). */
+export const CaseDocument = Type.Object(
+  {
+    documentId: Id,
+    caseId: Id,
+    stage: Type.Enum([...documentStages]),
+    kind: Type.Enum([...supportingDocumentKinds]),
+    name: Type.String({ description: 'The file name the desk gave (shown, never used as a path)' }),
+    mediaType: Type.Enum([...documentMediaTypes]),
+    sizeBytes: Count,
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    uploadedBy: Id,
+    attachedAt: Time,
+  },
+  closed,
+);
+export type CaseDocumentValue = Static<typeof CaseDocument>;
+
+/** The answer to a finished upload: the document it attached, or the one the same file already was. */
+export const AttachedDocument = Type.Object(
+  {
+    document: CaseDocument,
+    /** `attached`: this upload became the document; `already-attached`: the same file (SHA-256) was already attached to the case at that stage. */
+    outcome: Type.Enum(['attached', 'already-attached']),
+  },
+  closed,
+);
+export type AttachedDocumentValue = Static<typeof AttachedDocument>;
+
+/** One stage's checklist on a case: what the package requires, and what of it nothing attached provides yet. */
+export const StageChecklist = Type.Object(
+  { stage: Type.Enum([...documentStages]), required: Type.Array(Type.String()), missing: Type.Array(Type.String()) },
+  closed,
+);
+
+/** `GET /cases/:caseId/documents`: every document of the case and, once a package is known, the checklist of each stage. */
+export const CaseDocuments = Type.Object(
+  {
+    caseId: Id,
+    packageCode: Nullable(Type.String()),
+    documents: Type.Array(CaseDocument),
+    checklist: Type.Array(StageChecklist),
+  },
+  closed,
+);
+export type CaseDocumentsValue = Static<typeof CaseDocuments>;
+
+/** The tus Upload-Metadata keys an upload must carry (values base64, as tus sends them). */
+export const uploadMetadataKeys = ['caseId', 'stage', 'kind', 'filename'] as const;
