@@ -8,6 +8,7 @@ import { resultOf, startTestServer, type TestServer } from '../testing/harness';
 import { settleAuditChain, snapshotDatabase } from '../testing/snapshot';
 import { createUpload, elfBytes, jpegBytes, patchUpload, pdfBytes, peBytes, pngBytes, uploadDocument, uploadOffset } from '../testing/documents';
 import { maxDocumentBytes } from '@domain/documents';
+import { FileSystemDocumentStore } from './store';
 
 const units = (n: number) => n * 100;
 
@@ -243,5 +244,45 @@ describeEachBackend('supporting documents: checklists, uploads, scoped reads (%s
     );
     const [ppdRow] = await server.scratch.db.query<{ id: string }>("SELECT id FROM operators WHERE username = 'ppd'");
     expect(opened).toContainEqual(expect.objectContaining({ actor_id: ppdRow!.id, after: expect.objectContaining({ documentId: document!.id }) }));
+  });
+});
+
+describeEachBackend('supporting documents: a failure while attaching (%s)', (backend) => {
+  let server: TestServer;
+  let failNextKeep = false;
+
+  /** The file system store, made to fail once where a disk or a failover would. */
+  class FailingStore extends FileSystemDocumentStore {
+    override async keep(uploadId: string, key: string): Promise<void> {
+      if (failNextKeep) {
+        failNextKeep = false;
+        throw new Error('disk full');
+      }
+      return super.keep(uploadId, key);
+    }
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(backend, { documentStore: (root) => new FailingStore(root) });
+  });
+  afterAll(async () => server?.close());
+
+  it('attaches nothing, answers 500 without internals, and drops the bytes so the desk sends the file anew', async () => {
+    const desk = await server.login('medco.a');
+    const caseId = randomUUID();
+    resultOf(await server.command(desk, 'admit', { caseId, memberId: demoIds.son, identityMethod: 'fingerprint' }));
+    const bytes = pdfBytes('report');
+    const request = { caseId, stage: 'preauth', kind: 'clinical-notes', name: 'notes.pdf' };
+    const created = await createUpload(server, desk, request, bytes.length);
+    const location = String(created.headers.location);
+    failNextKeep = true;
+    const failed = await patchUpload(server, desk, location, 0, bytes);
+    expect(failed).toMatchObject({ status: 500, body: { code: 'internal-error' } });
+    expect(JSON.stringify(failed.body)).not.toContain('disk full');
+    const [row] = await server.scratch.db.query<{ count: number }>('SELECT count(*)::int AS count FROM case_documents WHERE case_id = $1', [caseId]);
+    expect(row?.count).toBe(0);
+    // The upload is gone: a HEAD is 404, so a tus client starts a new upload instead of reporting success.
+    expect((await uploadOffset(server, desk, location)).status).toBe(404);
+    expect((await uploadDocument(server, desk, request, bytes)).body).toMatchObject({ outcome: 'attached' });
   });
 });

@@ -28,8 +28,7 @@ export async function requiredDocuments(sql: Pick<Sql, 'query'>, packageCode: st
  * the case at that stage. Called by the handlers after their own state checks and before their
  * first write, inside the command's transaction (the case row is locked, so a document attached
  * meanwhile is either seen or not, never half). An error, not a stored rejection: nothing is
- * written, and the same command id goes through once the documents are attached (a desk's queued
- * pre-auth waits for its uploads, then is pushed again).
+ * written, and the same command id goes through once the documents are attached.
  */
 export async function requireDocuments(sql: Pick<Sql, 'query'>, caseId: string, packageCode: string, stage: DocumentStage): Promise<void> {
   const required = await requiredDocuments(sql, packageCode, stage);

@@ -227,7 +227,15 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
     },
     onUploadFinish: async (_request, upload) => {
       const principal = currentUploader();
-      const attached = await refusalOrValue(() => attachUpload(db, store, principal, upload));
+      const attached = await refusalOrValue(() =>
+        attachUpload(db, store, principal, upload).catch(async (error: unknown) => {
+          // Not attached: the bytes go too. Kept, the upload would look complete to the desk's
+          // next HEAD and the client would report success for a document attached nowhere; gone,
+          // the HEAD is 404 and the client uploads it anew (then attached once).
+          await store.discardUpload(upload.id);
+          throw error;
+        }),
+      );
       return { status_code: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(attached) };
     },
   });

@@ -15,6 +15,7 @@ import { testServerKeys } from './keys';
 import type { ServerKeys } from '../auth/keyring';
 import type { IssuerKeys } from '../identifiers/issuer-keys';
 import { FileSystemDocumentStore } from '../documents/store';
+import { FileSystemDocumentStore, type DocumentStore } from '../documents/store';
 
 export interface Answer {
   status: number;
@@ -53,6 +54,8 @@ export async function startTestServer(
     logStream?: NodeJS.WritableStream;
     /** An empty database to use instead of a fresh one beside DATABASE_URL (e.g. in a cluster of the test's own); close() calls its drop(). */
     scratch?: ScratchDatabase;
+    /** The document store, given its root (a fresh temporary folder); default: the file system store. */
+    documentStore?: (root: string) => DocumentStore;
     /** Fill the migrated database before the audit chainer starts (e.g. demo/history.ts, as npm start does). */
     history?: (db: Database, keys: ServerKeys) => Promise<void>;
     /** National ID QR issuers' public keys (identifiers/issuer-keys.ts); none by default. */
@@ -100,7 +103,7 @@ export async function startTestServer(
   const notifier = new ChangeNotifier(null);
   const documentsRoot = await mkdtemp(join(tmpdir(), 'coverdesk-documents-'));
   const app = await buildApp({
-    documentStore: new FileSystemDocumentStore(documentsRoot),
+    documentStore: options.documentStore?.(documentsRoot) ?? new FileSystemDocumentStore(documentsRoot),
     db: scratch.db,
     notifier,
     ...(options.clock ? { clock: options.clock } : {}),
