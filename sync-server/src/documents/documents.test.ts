@@ -22,7 +22,10 @@ describeEachBackend('supporting documents: checklists, uploads, scoped reads (%s
 
   beforeAll(async () => {
     server = await startTestServer(backend);
-    [deskA, deskB, ppd, ha] = await Promise.all(['medco.a', 'medco.b', 'ppd', 'ha'].map((name) => server.login(name)));
+    deskA = await server.login('medco.a');
+    deskB = await server.login('medco.b');
+    ppd = await server.login('ppd');
+    ha = await server.login('ha');
     // MG001A's checklist: clinical notes and an investigation report for the pre-auth; a
     // discharge summary and the itemised bill for the claim; a report to answer a query.
     resultOf(
