@@ -16,6 +16,7 @@ import { prepareServer } from './server-state';
 import { migrate } from './db/migrate';
 import { runtimeRoleProblem } from './db/roles';
 import { ChangeNotifier } from './sync/notifier';
+import { documentsDirectory } from './documents/store';
 import { startBreachWatcher } from './console/breach-watcher';
 import { startMetricsServer } from './observability/metrics-server';
 
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
     ...(isDemo ? { beforeAuditWork: seedWithHistory } : {}),
   });
   console.log(`Server keys: ${state.keys.source}.`);
+  // Supporting documents' bytes (issue 19): outside the database, backed up with it (docs/documents.md).
+  console.log(`Documents: ${documentsDirectory()} (COVERDESK_DOCUMENTS_DIR).`);
   if (state.auditRekeyed)
     console.log(
       `Audit chain re-keyed under audit key ${state.auditRekeyed.keyId}: ${state.auditRekeyed.entries} entries; the unkeyed chain ${state.auditRekeyed.legacyIntact ? 'verified before' : `did NOT verify before (${state.auditRekeyed.legacyProblem})`} (recorded in the audit log).`,

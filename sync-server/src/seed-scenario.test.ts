@@ -5,6 +5,7 @@ import { demoIds } from './demo/seed';
 import { describeEachBackend } from './testing/backends';
 import { moneyConsistency, resultOf, startTestServer, type TestServer } from './testing/harness';
 import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
+import { pdfBytes, jpegBytes, uploadDocument } from './testing/documents';
 
 const units = (n: number) => n * 100; // the demo scheme counts paise
 
@@ -38,6 +39,14 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
     cex = await server.login('cex');
     cpd = await server.login('cpd');
     aco = await server.login('aco');
+    // The scheme's checklist for S1's package (issue 19): clinical notes with the pre-auth; the
+    // discharge summary and the itemised bill with the claim. The desks attach them in steps 1 and 6.
+    const ha = await server.login('ha');
+    for (const [stage, kinds] of [
+      ['preauth', ['clinical-notes']],
+      ['claim', ['discharge-summary', 'bill']],
+    ] as const)
+      resultOf(await server.command(ha, 'set-document-requirements', { packageCode: 'MG012A', stage, kinds: [...kinds], reason: 'S1 package checklist' }));
   });
   afterAll(async () => server?.close());
 
@@ -47,6 +56,17 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
     const who = resultOf(await server.command(deskA, 'identify-member', { by: 'scheme-id', value: 'PMJ-S1000001' }));
     expect((who.member as { memberId: string }).memberId).toBe(demoIds.father);
     resultOf(await server.command(deskA, 'admit', { caseId: fatherCase, memberId: demoIds.father, identityMethod: 'fingerprint' }));
+    // Without the package's clinical notes the pre-auth is refused with the list, holding nothing.
+    const refused = await server.command(deskA, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' });
+    expect(refused).toMatchObject({ status: 422, body: { code: 'documents-missing', details: { stage: 'preauth', missing: ['clinical-notes'] } } });
+    expect(await balance(deskA)).toMatchObject({ committed: 0, available: units(10000) });
+    const notes = await uploadDocument(
+      server,
+      deskA,
+      { caseId: fatherCase, stage: 'preauth', kind: 'clinical-notes', name: 'admission-notes.jpg' },
+      jpegBytes(1),
+    );
+    expect(notes).toMatchObject({ status: 200, body: { outcome: 'attached', document: { mediaType: 'image/jpeg' } } });
     const preauth = resultOf(await server.command(deskA, 'request-preauth', { caseId: fatherCase, packageCode: 'MG012A' }));
     expect(preauth).toMatchObject({ holdAmount: units(6000), shortfall: 0, packageVersion: 1, family: { committed: units(6000), available: units(4000) } });
     // Desk B (Satara) reaches the Pune family once it identifies the patient it is admitting
@@ -117,6 +137,8 @@ describeEachBackend('S1 — the seed family, over HTTP (%s)', (backend) => {
 
   it('step 6: discharge and a claim of 6,000 → accepted, bookings closed, hold becomes a claim', async () => {
     resultOf(await server.command(deskA, 'discharge', { caseId: fatherCase }));
+    for (const kind of ['discharge-summary', 'bill'] as const)
+      expect((await uploadDocument(server, deskA, { caseId: fatherCase, stage: 'claim', kind, name: `${kind}.pdf` }, pdfBytes(kind))).status).toBe(200);
     const claim = resultOf(await server.command(deskA, 'submit-claim', { claimId, caseId: fatherCase, amount: units(6000) }));
     expect(claim).toMatchObject({ status: 'submitted', payerAmount: units(6000), patientAmount: 0, released: 0 });
     const details = (await server.get(deskA, `/cases/${fatherCase}`)).body as {
