@@ -14,7 +14,6 @@ import { createScratchDatabase, templateKey, type Backend, type DatabaseTemplate
 import { testServerKeys } from './keys';
 import type { ServerKeys } from '../auth/keyring';
 import type { IssuerKeys } from '../identifiers/issuer-keys';
-import { FileSystemDocumentStore } from '../documents/store';
 import { FileSystemDocumentStore, type DocumentStore } from '../documents/store';
 
 export interface Answer {
