@@ -6,6 +6,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../styles/desk.css';
 import './console.css';
+import '../i18n/fonts';
+import { LanguageProvider } from '../i18n/LanguageProvider';
 import { ConsoleApp } from './app/ConsoleApp';
 import { ConsoleApi } from './data/api';
 
@@ -13,6 +15,8 @@ const root = document.getElementById('root');
 if (!root) throw new Error('console.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <ConsoleApp api={new ConsoleApi('')} />
+    <LanguageProvider scope="console">
+      <ConsoleApp api={new ConsoleApi('')} />
+    </LanguageProvider>
   </StrictMode>,
 );

@@ -7,6 +7,7 @@
  */
 import type { ComponentType } from 'react';
 import type { Role } from '@domain/ids';
+import type { MessageId } from '../i18n/catalog';
 import { DashboardWorkspace, HospitalsWorkspace, OperatorsWorkspace, PackagesWorkspace, SchemeWorkspace } from './admin/AdminWorkspaces';
 import { CexWorkspace, CpdWorkspace } from './claims/ClaimsWorkspace';
 import { ClocksWorkspace } from './clocks/ClocksWorkspace';
@@ -23,29 +24,29 @@ import { PpdWorkspace } from './ppd/PpdWorkspace';
 export interface ConsoleWorkspaceDefinition {
   /** The hash path: #/<path>. */
   readonly path: string;
-  /** Navigation label and screen title. */
-  readonly title: string;
+  /** Navigation label and screen title: a message, said in the operator's language. */
+  readonly title: MessageId;
   readonly roles: readonly Role[];
   readonly component: ComponentType;
   readonly caseActions?: ComponentType<{ readonly caseDoc: ConsoleCase }>;
 }
 
 export const workspaces: readonly ConsoleWorkspaceDefinition[] = [
-  { path: 'ppd', title: 'Pre-auth review', roles: ['PPD'], component: PpdWorkspace, caseActions: PpdCaseActions },
-  { path: 'committee', title: 'Medical Committee', roles: ['MC'], component: CommitteeWorkspace, caseActions: CommitteeCaseActions },
-  { path: 'admin', title: 'Admin approval', roles: ['ADMIN'], component: AdminWorkspace, caseActions: AdminCaseActions },
-  { path: 'cex', title: 'Claims processing', roles: ['CEX'], component: CexWorkspace },
-  { path: 'cpd', title: 'Claim verification', roles: ['CPD'], component: CpdWorkspace },
-  { path: 'payments', title: 'Payments', roles: ['ACO'], component: PaymentsWorkspace },
-  { path: 'dashboard', title: 'Dashboard', roles: ['HA'], component: DashboardWorkspace },
-  { path: 'kpis', title: 'Revenue cycle', roles: ['HA', 'ACO'], component: KpiDashboardWorkspace },
-  { path: 'hospitals', title: 'Hospitals and desks', roles: ['HA'], component: HospitalsWorkspace },
-  { path: 'fleet', title: 'Desk fleet', roles: ['HA'], component: FleetWorkspace },
-  { path: 'operators', title: 'Operators', roles: ['HA'], component: OperatorsWorkspace },
-  { path: 'packages', title: 'Packages', roles: ['HA'], component: PackagesWorkspace },
-  { path: 'scheme', title: 'Scheme parameters', roles: ['HA'], component: SchemeWorkspace },
-  { path: 'reconciliation', title: 'Reconciliation', roles: ['ACO', 'HA'], component: ReconciliationWorkspace },
-  { path: 'clocks', title: 'Turnaround clocks', roles: ['PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'], component: ClocksWorkspace },
+  { path: 'ppd', title: 'console.workspace.ppd', roles: ['PPD'], component: PpdWorkspace, caseActions: PpdCaseActions },
+  { path: 'committee', title: 'console.workspace.committee', roles: ['MC'], component: CommitteeWorkspace, caseActions: CommitteeCaseActions },
+  { path: 'admin', title: 'console.workspace.admin', roles: ['ADMIN'], component: AdminWorkspace, caseActions: AdminCaseActions },
+  { path: 'cex', title: 'console.workspace.cex', roles: ['CEX'], component: CexWorkspace },
+  { path: 'cpd', title: 'console.workspace.cpd', roles: ['CPD'], component: CpdWorkspace },
+  { path: 'payments', title: 'console.workspace.payments', roles: ['ACO'], component: PaymentsWorkspace },
+  { path: 'dashboard', title: 'console.workspace.dashboard', roles: ['HA'], component: DashboardWorkspace },
+  { path: 'kpis', title: 'console.workspace.kpis', roles: ['HA', 'ACO'], component: KpiDashboardWorkspace },
+  { path: 'hospitals', title: 'console.workspace.hospitals', roles: ['HA'], component: HospitalsWorkspace },
+  { path: 'fleet', title: 'console.workspace.fleet', roles: ['HA'], component: FleetWorkspace },
+  { path: 'operators', title: 'console.workspace.operators', roles: ['HA'], component: OperatorsWorkspace },
+  { path: 'packages', title: 'console.workspace.packages', roles: ['HA'], component: PackagesWorkspace },
+  { path: 'scheme', title: 'console.workspace.scheme', roles: ['HA'], component: SchemeWorkspace },
+  { path: 'reconciliation', title: 'console.workspace.reconciliation', roles: ['ACO', 'HA'], component: ReconciliationWorkspace },
+  { path: 'clocks', title: 'console.workspace.clocks', roles: ['PPD', 'MC', 'ADMIN', 'CEX', 'CPD', 'ACO', 'HA'], component: ClocksWorkspace },
 ];
 
 export function workspacesFor(roles: readonly Role[], all: readonly ConsoleWorkspaceDefinition[] = workspaces): ConsoleWorkspaceDefinition[] {

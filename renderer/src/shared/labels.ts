@@ -1,107 +1,110 @@
 /**
  * Words for the contract's states. Exhaustive switches: a state added to the contract fails
- * compilation here instead of showing a raw code to an operator.
+ * compilation here instead of showing a raw code to an operator. Each takes the operator's `t`
+ * last (issue 19); without one it speaks English, as the desk screens still do.
  */
 import type { BookingStatus, CaseView, IdentityMethod, PreauthStatus } from '@desk-api/contract';
 import { reasonCodes } from '@domain/adjudication';
 import { assertNever } from '@domain/outcomes';
 import { isOneOf } from '../desk-client/wire-messages';
+import type { MessageId } from '../i18n/catalog';
+import { english, type Translate } from '../i18n/translate';
 
 export type Tone = 'good' | 'waiting' | 'warning' | 'bad' | 'neutral';
 
-export function caseStatusLabel(status: CaseView['status']): { readonly text: string; readonly tone: Tone } {
+export function caseStatusLabel(status: CaseView['status'], t: Translate = english.t): { readonly text: string; readonly tone: Tone } {
   switch (status) {
     case 'admitted':
-      return { text: 'Admitted', tone: 'good' };
+      return { text: t('label.case.admitted'), tone: 'good' };
     case 'pending-sync':
-      return { text: 'Admitted on this desk, not yet confirmed by the server', tone: 'waiting' };
+      return { text: t('label.case.pendingSync'), tone: 'waiting' };
     case 'discharged':
-      return { text: 'Discharged', tone: 'neutral' };
+      return { text: t('label.case.discharged'), tone: 'neutral' };
     case 'cancelled':
-      return { text: 'Cancelled', tone: 'neutral' };
+      return { text: t('label.case.cancelled'), tone: 'neutral' };
     case 'rejected':
-      return { text: 'Refused by the server', tone: 'bad' };
+      return { text: t('label.case.rejected'), tone: 'bad' };
     default:
       return assertNever(status);
   }
 }
 
-export function preauthStatusLabel(status: PreauthStatus): { readonly text: string; readonly tone: Tone } {
+export function preauthStatusLabel(status: PreauthStatus, t: Translate = english.t): { readonly text: string; readonly tone: Tone } {
   switch (status) {
     case 'not-requested':
-      return { text: 'Not requested', tone: 'neutral' };
+      return { text: t('label.preauth.notRequested'), tone: 'neutral' };
     case 'pending-sync':
-      return { text: 'Waiting to be sent (desk offline)', tone: 'waiting' };
+      return { text: t('label.preauth.pendingSync'), tone: 'waiting' };
     case 'pending':
-      return { text: 'Waiting for the pre-auth reviewer', tone: 'waiting' };
+      return { text: t('label.preauth.pending'), tone: 'waiting' };
     case 'queried':
-      return { text: 'Queried: the reviewer needs an answer', tone: 'warning' };
+      return { text: t('label.preauth.queried'), tone: 'warning' };
     case 'committee-review':
-      return { text: 'With the Medical Committee', tone: 'waiting' };
+      return { text: t('label.preauth.committeeReview'), tone: 'waiting' };
     case 'admin-review':
-      return { text: 'Waiting for Admin approval', tone: 'waiting' };
+      return { text: t('label.preauth.adminReview'), tone: 'waiting' };
     case 'approved':
-      return { text: 'Approved', tone: 'good' };
+      return { text: t('label.preauth.approved'), tone: 'good' };
     case 'rejected':
-      return { text: 'Rejected', tone: 'bad' };
+      return { text: t('label.preauth.rejected'), tone: 'bad' };
     case 'cancelled':
-      return { text: 'Cancelled', tone: 'neutral' };
+      return { text: t('label.preauth.cancelled'), tone: 'neutral' };
     default:
       return assertNever(status);
   }
 }
 
-export function bookingStatusLabel(status: BookingStatus, isVoided: boolean): { readonly text: string; readonly tone: Tone } {
-  if (isVoided) return { text: 'Voided', tone: 'neutral' };
+export function bookingStatusLabel(status: BookingStatus, isVoided: boolean, t: Translate = english.t): { readonly text: string; readonly tone: Tone } {
+  if (isVoided) return { text: t('label.booking.voided'), tone: 'neutral' };
   switch (status) {
     case 'pending':
-      return { text: 'Pending: not yet placed by the server', tone: 'waiting' };
+      return { text: t('label.booking.pending'), tone: 'waiting' };
     case 'covered':
-      return { text: 'Covered', tone: 'good' };
+      return { text: t('label.booking.covered'), tone: 'good' };
     case 'partly-covered':
-      return { text: 'Partly covered', tone: 'warning' };
+      return { text: t('label.booking.partlyCovered'), tone: 'warning' };
     case 'shortfall':
-      return { text: 'Shortfall: patient pays', tone: 'bad' };
+      return { text: t('label.booking.shortfall'), tone: 'bad' };
     case 'rejected':
-      return { text: 'Rejected', tone: 'bad' };
+      return { text: t('label.booking.rejected'), tone: 'bad' };
     default:
       return assertNever(status);
   }
 }
 
-const identityMethodLabels: Readonly<Record<IdentityMethod, string>> = {
-  fingerprint: 'Fingerprint',
-  face: 'Face',
-  otp: 'OTP to the registered phone',
-  override: 'Supervisor override',
-  document: 'Identity document',
+const identityMethodLabels: Readonly<Record<IdentityMethod, MessageId>> = {
+  fingerprint: 'label.identity.fingerprint',
+  face: 'label.identity.face',
+  otp: 'label.identity.otp',
+  override: 'label.identity.override',
+  document: 'label.identity.document',
 };
 
 /** CaseView.identityMethod is a plain string on the wire: unknown methods show as sent. */
-export function identityMethodLabel(method: string): string {
+export function identityMethodLabel(method: string, t: Translate = english.t): string {
   const methods = Object.keys(identityMethodLabels) as IdentityMethod[];
-  return isOneOf(methods, method) ? identityMethodLabels[method] : method;
+  return isOneOf(methods, method) ? t(identityMethodLabels[method]) : method;
 }
 
 /** The payer's claim-line reason codes (sync-server/domain/adjudication.ts) in words; a code this desk does not know is shown as sent. */
-export function claimReasonLabel(code: string | null): string {
+export function claimReasonLabel(code: string | null, t: Translate = english.t): string {
   if (code === null) return '';
   if (!isOneOf(reasonCodes, code)) return code;
   switch (code) {
     case 'not-medically-necessary':
-      return 'Not medically necessary';
+      return t('label.reason.notMedicallyNecessary');
     case 'tariff-exceeded':
-      return 'Above the package tariff';
+      return t('label.reason.tariffExceeded');
     case 'not-covered':
-      return 'Not covered by the scheme';
+      return t('label.reason.notCovered');
     case 'duplicate-billing':
-      return 'Billed twice';
+      return t('label.reason.duplicateBilling');
     case 'insufficient-documents':
-      return 'Supporting documents missing';
+      return t('label.reason.insufficientDocuments');
     case 'length-of-stay-excess':
-      return 'Stay longer than the package allows';
+      return t('label.reason.lengthOfStayExcess');
     case 'other':
-      return 'Other (ask the payer)';
+      return t('label.reason.other');
     default:
       return assertNever(code);
   }

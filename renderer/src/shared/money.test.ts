@@ -38,12 +38,12 @@ describe('parseAmount', () => {
   });
 
   it('refuses what is not an amount, with a sentence', () => {
-    expect(parseAmount('', 100)).toEqual({ ok: false, message: 'Enter an amount.' });
+    expect(parseAmount('', 100)).toEqual({ ok: false, code: 'empty', message: 'Enter an amount.', fractionDigits: 2 });
     expect(parseAmount('-5', 100).ok).toBe(false);
-    expect(parseAmount('12.345', 100)).toEqual({ ok: false, message: 'Use at most 2 decimal places.' });
+    expect(parseAmount('12.345', 100)).toEqual({ ok: false, code: 'too-many-decimals', message: 'Use at most 2 decimal places.', fractionDigits: 2 });
     expect(parseAmount('1e5', 100).ok).toBe(false);
-    expect(parseAmount('5.5', 1)).toEqual({ ok: false, message: 'This currency has no decimal places.' });
-    expect(parseAmount('99999999999999999', 100)).toEqual({ ok: false, message: 'The amount is too large.' });
+    expect(parseAmount('5.5', 1)).toEqual({ ok: false, code: 'no-decimals', message: 'This currency has no decimal places.', fractionDigits: 0 });
+    expect(parseAmount('99999999999999999', 100)).toEqual({ ok: false, code: 'too-large', message: 'The amount is too large.', fractionDigits: 2 });
   });
 });
 

@@ -18,7 +18,11 @@ export function formatMoneyOrDash(minor: number | null | undefined, scheme: Mone
   return minor === null || minor === undefined ? '—' : formatMoney(minor, scheme);
 }
 
-export type AmountParse = { readonly ok: true; readonly minor: number } | { readonly ok: false; readonly message: string };
+/** Why a typed amount was refused: `code` lets a screen say it in the operator's language (`message` is English). */
+export type AmountProblem = 'empty' | 'not-a-number' | 'no-decimals' | 'too-many-decimals' | 'too-large';
+export type AmountParse =
+  | { readonly ok: true; readonly minor: number }
+  | { readonly ok: false; readonly code: AmountProblem; readonly message: string; readonly fractionDigits: number };
 
 /**
  * Reads what an operator typed ("2,500", "2500.5", "₹ 12,34,567.89") as minor units, without ever
@@ -29,16 +33,18 @@ export type AmountParse = { readonly ok: true; readonly minor: number } | { read
 export function parseAmount(text: string, minorPerUnit: number): AmountParse {
   const fractionDigits = Math.round(Math.log10(minorPerUnit));
   const cleaned = text.replace(/[\s,₹]/g, '');
-  if (cleaned === '') return { ok: false, message: 'Enter an amount.' };
+  if (cleaned === '') return { ok: false, code: 'empty', message: 'Enter an amount.', fractionDigits };
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
-  if (!match) return { ok: false, message: 'Use digits only, with at most one decimal point.' };
+  if (!match) return { ok: false, code: 'not-a-number', message: 'Use digits only, with at most one decimal point.', fractionDigits };
   const wholePart = match[1] ?? '0';
   const fractionPart = match[2] ?? '';
   if (fractionPart.length > fractionDigits) {
-    return { ok: false, message: fractionDigits === 0 ? 'This currency has no decimal places.' : `Use at most ${fractionDigits} decimal places.` };
+    return fractionDigits === 0
+      ? { ok: false, code: 'no-decimals', message: 'This currency has no decimal places.', fractionDigits }
+      : { ok: false, code: 'too-many-decimals', message: `Use at most ${fractionDigits} decimal places.`, fractionDigits };
   }
   const minor = Number(wholePart) * minorPerUnit + Number(fractionPart.padEnd(fractionDigits, '0') || '0');
-  if (!isMinorAmount(minor)) return { ok: false, message: 'The amount is too large.' };
+  if (!isMinorAmount(minor)) return { ok: false, code: 'too-large', message: 'The amount is too large.', fractionDigits };
   return { ok: true, minor };
 }
 

@@ -1,3 +1,4 @@
+import { english } from '../../i18n/translate';
 import { useId, useState, type FormEvent } from 'react';
 import { roles as allRoles, type Role } from '@domain/ids';
 import { currencySymbol, formatMoney, parseAmount, type MoneyFormat } from '../../shared/money';
@@ -805,7 +806,7 @@ export function SchemeView({
           {formServiceLevelStages.map((stage) => (
             <TextField
               key={stage}
-              label={`${stageLabels[stage]} (minutes)`}
+              label={`${english.t(stageLabels[stage])} (minutes)`}
               inputMode="numeric"
               value={levels[stage] ?? ''}
               onChange={(event) => setLevels((current) => ({ ...current, [stage]: event.target.value }))}

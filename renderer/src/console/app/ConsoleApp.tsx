@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { describeConfirmation } from '../../shared/time';
-import { ErrorNotice, InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { useLanguageChoice, useTranslator } from '../../i18n/LanguageProvider';
+import { LanguageSwitch } from '../../i18n/LanguageSwitch';
+import { describeConfirmationIn } from '../../i18n/time';
+import type { Translator } from '../../i18n/translate';
+import { InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { ConsoleErrorNotice } from './ConsoleErrorNotice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { expiredError, type ConsoleApi, type ConsoleError } from '../data/api';
 import { createConsoleDatabase, type ConsoleDatabase } from '../data/database';
@@ -13,6 +17,7 @@ import { parseConsoleRoute, workspaceHash } from './routes';
 import { SignIn } from './SignIn';
 import { useBreachNotices } from './open-clocks';
 import { stageLabels } from '../clocks/clock-view';
+import { english } from '../../i18n/translate';
 
 const subscribeToHash = (listener: () => void): (() => void) => {
   window.addEventListener('hashchange', listener);
@@ -35,6 +40,10 @@ export function ConsoleApp({
 }) {
   const [session, setSession] = useState<ConsoleSession | null>(null);
   const [notice, setNotice] = useState<ConsoleError | null>(null);
+  const { setOperator } = useLanguageChoice();
+  const operatorId = session?.operatorId ?? null;
+  // The operator's remembered language (issue 19), taken up at sign-in and kept for them after.
+  useEffect(() => setOperator(operatorId), [setOperator, operatorId]);
 
   const end = useCallback(
     (why: ConsoleError | null) => {
@@ -79,6 +88,7 @@ function SignedInConsole({
   readonly onSignOut: (why: ConsoleError | null) => void;
 }) {
   const [readModel, setReadModel] = useState<ReadModel>({ status: 'opening' });
+  const { t } = useTranslator();
   useEffect(() => {
     let isCurrent = true;
     let opened: { database: ConsoleDatabase; replication: ConsoleReplication } | null = null;
@@ -92,14 +102,12 @@ function SignedInConsole({
         setReadModel({ status: 'open', ...opened });
       },
       (error: unknown) => {
-        const detail = error instanceof Error ? error.message.split('\n')[0] : 'unknown error';
+        const detail = (error instanceof Error ? error.message.split('\n')[0] : undefined) ?? 'unknown error';
         if (isCurrent)
           setReadModel({
             status: 'failed',
-            error: {
-              code: 'read-model-unavailable',
-              message: `This window could not open its working copy of the queues (${detail}). Open the console over https or from the server itself, or call IT support.`,
-            },
+            // The sentence in English; ConsoleErrorNotice says it in the operator's language from the detail.
+            error: { code: 'read-model-unavailable', message: english.t('console.error.readModel', { detail }), details: { detail } },
           });
       },
     );
@@ -123,7 +131,7 @@ function SignedInConsole({
   if (!context) {
     return (
       <main id="main" className="starting">
-        {readModel.status === 'failed' ? <ErrorNotice error={readModel.error} /> : <LoadingNotice>Opening your queues…</LoadingNotice>}
+        {readModel.status === 'failed' ? <ConsoleErrorNotice error={readModel.error} /> : <LoadingNotice>{t('console.app.openingQueues')}</LoadingNotice>}
       </main>
     );
   }
@@ -143,11 +151,14 @@ function useReplicaStatus(replication: ConsoleReplication): ConsoleReplicaStatus
   return status;
 }
 
-function linkText(status: ConsoleReplicaStatus, locale: string): string {
+function linkText(status: ConsoleReplicaStatus, translator: Translator): string {
+  const { t } = translator;
   if (status.link === 'down')
-    return `Server unreachable: showing what was last received${status.pulledAt ? ` (${describeConfirmation(status.pulledAt, locale)})` : ''}. Decisions cannot be sent until it is back.`;
-  if (status.link === 'connecting') return 'Connecting to the server…';
-  return status.isReady ? 'Live: queues update as the server changes' : 'Loading the queues…';
+    return status.pulledAt
+      ? t('console.link.downSince', { confirmation: describeConfirmationIn(translator, status.pulledAt) })
+      : t('console.link.down');
+  if (status.link === 'connecting') return t('console.link.connecting');
+  return status.isReady ? t('console.link.live') : t('console.link.loading');
 }
 
 function Shell({
@@ -160,6 +171,8 @@ function Shell({
   readonly onSignOut: () => void;
 }) {
   const { session, replication } = useConsole();
+  const translator = useTranslator();
+  const { t } = translator;
   const status = useReplicaStatus(replication);
   const hash = useSyncExternalStore(subscribeToHash, () => window.location.hash);
   const route = parseConsoleRoute(hash);
@@ -174,14 +187,18 @@ function Shell({
   const current = route.kind === 'workspace' ? workspaces.find((workspace) => workspace.path === route.path) : undefined;
   let content;
   if (route.kind === 'case') content = <CaseScreen caseId={route.caseId} workspaces={workspaces} />;
-  else if (route.kind === 'home') content = mine.length === 0 ? <NoWorkspace /> : <LoadingNotice>Opening your workspace…</LoadingNotice>;
-  else if (!current)
-    content = <Refused title="Page not found" message={`There is no console page “${route.path}”. Use the navigation to open one of your workspaces.`} />;
+  else if (route.kind === 'home') content = mine.length === 0 ? <NoWorkspace /> : <LoadingNotice>{t('console.app.openingWorkspace')}</LoadingNotice>;
+  else if (!current) content = <Refused title={t('console.app.notFound')} message={t('console.app.notFoundMessage', { path: route.path })} />;
   else if (!hasAnyRole(session, current.roles)) {
     content = (
       <Refused
-        title="Not available to you"
-        message={`The ${current.title} workspace is for ${current.roles.join(' or ')}. You are signed in as ${session.username} (${session.roles.join(', ')}), so it cannot be opened here.`}
+        title={t('console.app.notYours')}
+        message={t('console.app.notYoursMessage', {
+          workspace: t(current.title),
+          roles: translator.intl.formatList(current.roles, { type: 'disjunction' }),
+          username: session.username,
+          yourRoles: session.roles.join(', '),
+        })}
       />
     );
   } else {
@@ -199,41 +216,42 @@ function Shell({
           document.getElementById('main')?.focus();
         }}
       >
-        Skip to content
+        {t('console.app.skip')}
       </a>
       <header className="desk-header">
         <div className="brand">
-          <span className="brand-name">CoverDesk{embedded ? ' payer workspaces' : ' payer console'}</span>
+          <span className="brand-name">{embedded ? t('console.app.brandEmbedded') : t('console.app.brand')}</span>
           <span className="brand-place">{session.scheme.name}</span>
         </div>
         <div className="sync-summary" role="status" aria-live="polite">
           <p className={`sync-state ${status.link === 'open' ? 'online' : ''}`}>
             <span className="sync-dot" aria-hidden="true" />
-            {linkText(status, session.scheme.locale)}
+            {linkText(status, translator)}
           </p>
         </div>
         <div className="header-actions">
+          <LanguageSwitch />
           <span>
             {session.displayName} ({session.username}, {session.roles.join(', ')})
           </span>
           <button type="button" onClick={onSignOut}>
-            Sign out
+            {t('console.app.signOut')}
           </button>
         </div>
       </header>
-      <nav className="desk-nav" aria-label="Workspaces">
+      <nav className="desk-nav" aria-label={t('console.app.workspaces')}>
         <ul>
           {mine.map((workspace) => (
             <li key={workspace.path}>
               <a href={workspaceHash(workspace.path)} aria-current={route.kind === 'workspace' && route.path === workspace.path ? 'page' : undefined}>
-                {workspace.title}
+                {t(workspace.title)}
               </a>
             </li>
           ))}
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        {status.error ? <ErrorNotice error={status.error} title="The queues could not be updated." onRetry={() => replication.resync()} /> : null}
+        {status.error ? <ConsoleErrorNotice error={status.error} title={t('console.app.queuesNotUpdated')} onRetry={() => replication.resync()} /> : null}
         <BreachNotice />
         {content}
       </main>
@@ -248,16 +266,19 @@ function Shell({
  */
 function BreachNotice() {
   const notices = useBreachNotices();
+  const { t, rich } = useTranslator();
   const [dismissed, setDismissed] = useState(0);
   if (notices.count === 0 || notices.count === dismissed) return null;
   return (
     <div className="notice notice-error" role="alert">
       <p>
-        Past the service level now: {notices.stages.map((stage) => stageLabels[stage]).join(', ')}.{' '}
-        <a href={workspaceHash('clocks')}>Open the turnaround clocks</a> to see which.
+        {rich('console.breach.notice', {
+          stages: notices.stages.map((stage) => t(stageLabels[stage])).join(', '),
+          link: (chunks) => <a href={workspaceHash('clocks')}>{chunks}</a>,
+        })}
       </p>
       <button type="button" onClick={() => setDismissed(notices.count)}>
-        Dismiss the service-level notice
+        {t('console.breach.dismiss')}
       </button>
     </div>
   );
@@ -274,9 +295,10 @@ function Refused({ title, message }: { readonly title: string; readonly message:
 }
 
 function NoWorkspace() {
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="No workspace">
-      <InfoNotice>Your roles have no console workspace yet.</InfoNotice>
+    <ScreenFrame title={t('console.app.noWorkspace')}>
+      <InfoNotice>{t('console.app.noWorkspaceMessage')}</InfoNotice>
     </ScreenFrame>
   );
 }

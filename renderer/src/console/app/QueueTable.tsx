@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from './routes';
 import { useNow } from './console-context';
@@ -37,6 +38,7 @@ export function QueueTable({
 }) {
   const now = useNow();
   const leftOf = useTimeLeft();
+  const { t } = useTranslator();
   if (rows.length === 0) return <p className="notice notice-info">{empty}</p>;
   const timed = byTimeLeft(rows, {
     left: (row) => leftOf(row.clock),
@@ -49,17 +51,17 @@ export function QueueTable({
       <caption>{caption}</caption>
       <thead>
         <tr>
-          <th scope="col">Patient</th>
-          <th scope="col">Hospital</th>
-          <th scope="col">Request</th>
+          <th scope="col">{t('console.queue.patient')}</th>
+          <th scope="col">{t('console.queue.hospital')}</th>
+          <th scope="col">{t('console.queue.request')}</th>
           <th scope="col" className="number">
-            Amount
+            {t('console.queue.amount')}
           </th>
           <th scope="col" className="number">
-            Family available
+            {t('console.queue.familyAvailable')}
           </th>
-          <th scope="col">Status</th>
-          <th scope="col">Time left</th>
+          <th scope="col">{t('console.queue.status')}</th>
+          <th scope="col">{t('console.queue.timeLeft')}</th>
         </tr>
       </thead>
       <tbody>
@@ -71,7 +73,7 @@ export function QueueTable({
                 {row.caseDoc.isEmergency ? (
                   <>
                     {' '}
-                    <StatusBadge text="Emergency" tone="bad" />
+                    <StatusBadge text={t('console.queue.emergency')} tone="bad" />
                   </>
                 ) : null}
                 <div className="screen-subtitle">{row.caseDoc.member.schemeMemberId}</div>

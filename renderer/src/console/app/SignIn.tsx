@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { TextField } from '../../shared/ui/Field';
-import { ErrorNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { LanguageSwitch } from '../../i18n/LanguageSwitch';
+import { ConsoleErrorNotice } from './ConsoleErrorNotice';
 import type { ConsoleApi, ConsoleError } from '../data/api';
 import type { ConsoleSession } from '../data/documents';
 
@@ -18,11 +20,12 @@ export function SignIn({
   const [password, setPassword] = useState('');
   const [error, setError] = useState<ConsoleError | null>(null);
   const [isBusy, setBusy] = useState(false);
+  const { t } = useTranslator();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!username.trim() || !password) {
-      setError({ code: 'invalid-input', message: 'Enter your username and password.' });
+      setError({ code: 'invalid-input', message: t('console.signIn.missing') });
       return;
     }
     setBusy(true);
@@ -36,13 +39,16 @@ export function SignIn({
   return (
     <main id="main" className="sign-in" tabIndex={-1}>
       <section className="panel sign-in-panel" aria-labelledby="console-sign-in-heading">
-        <h1 id="console-sign-in-heading">CoverDesk payer console</h1>
-        <p>Sign in with your payer account (PPD, Medical Committee, Admin, CEX, CPD, ACO or HA).</p>
-        {notice && !error ? <ErrorNotice error={notice} /> : null}
-        {error ? <ErrorNotice error={error} title="Not signed in." /> : null}
+        <div className="sign-in-language">
+          <LanguageSwitch />
+        </div>
+        <h1 id="console-sign-in-heading">{t('console.app.brand')}</h1>
+        <p>{t('console.signIn.intro')}</p>
+        {notice && !error ? <ConsoleErrorNotice error={notice} /> : null}
+        {error ? <ConsoleErrorNotice error={error} title={t('console.signIn.failed')} /> : null}
         <form onSubmit={(event) => void submit(event)} noValidate>
           <TextField
-            label="Username"
+            label={t('console.signIn.username')}
             name="username"
             autoComplete="username"
             value={username}
@@ -50,7 +56,7 @@ export function SignIn({
             autoFocus
           />
           <TextField
-            label="Password"
+            label={t('console.signIn.password')}
             name="password"
             type="password"
             autoComplete="current-password"
@@ -59,7 +65,7 @@ export function SignIn({
           />
           <div className="button-row">
             <button type="submit" className="primary" disabled={isBusy}>
-              {isBusy ? 'Signing in…' : 'Sign in'}
+              {isBusy ? t('console.signIn.busy') : t('console.signIn.submit')}
             </button>
           </div>
         </form>

@@ -1,3 +1,4 @@
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { formatDuration, minutesBetween, type TimeLeft } from './waiting';
 
@@ -7,7 +8,8 @@ import { formatDuration, minutesBetween, type TimeLeft } from './waiting';
  * time waiting since `since`.
  */
 export function TimeLeftText({ left, since, now }: { readonly left: TimeLeft | null; readonly since: string; readonly now: Date }) {
-  if (!left) return <>waiting {formatDuration(minutesBetween(since, now))}</>;
+  const { t } = useTranslator();
+  if (!left) return <>{t('timeLeft.waiting', { duration: formatDuration(minutesBetween(since, now), t) })}</>;
   return (
     <>
       <StatusBadge text={left.label} tone={left.tone} /> {left.text}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ClockQueueValue, OpenClockValue } from '@contract/turnaround';
 import type { TurnaroundStage } from '@domain/turnaround';
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { useServerRead } from '../admin/use-server-read';
 import type { ConsoleError } from '../data/api';
 import type { BreachNotices } from '../data/replication';
@@ -69,8 +70,9 @@ export function useOpenClocks(): OpenClocks {
 export function useTimeLeft(): (of: ClockOf) => TimeLeft | null {
   const clocks = useOpenClocks();
   const now = useNow();
+  const { t } = useTranslator();
   return (of) => {
     const clock = clocks(of);
-    return clock ? timeLeft(clock, now) : null;
+    return clock ? timeLeft(clock, now, t) : null;
   };
 }

@@ -1,16 +1,17 @@
 import type { OpenClockValue } from '@contract/turnaround';
+import { english, type Translate } from '../../i18n/translate';
 
 /** Time waiting against a turnaround target, in words: "2 h 05 min of 6 h target". */
 export function minutesBetween(fromIso: string, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - new Date(fromIso).getTime()) / 60_000));
 }
 
-export function formatDuration(minutes: number): string {
-  if (minutes < 60) return `${minutes} min`;
+export function formatDuration(minutes: number, t: Translate = english.t): string {
+  if (minutes < 60) return t('duration.minutes', { minutes });
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
-  if (hours < 48) return rest === 0 ? `${hours} h` : `${hours} h ${String(rest).padStart(2, '0')} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
+  if (hours < 48) return rest === 0 ? t('duration.hours', { hours }) : t('waiting.hoursMinutes', { hours, minutes: String(rest).padStart(2, '0') });
+  return t('waiting.daysHours', { days: Math.floor(hours / 24), hours: hours % 24 });
 }
 
 export interface Waiting {
@@ -20,13 +21,15 @@ export interface Waiting {
   readonly tone: 'good' | 'warning' | 'bad';
 }
 
-export function waitingAgainst(fromIso: string, targetMinutes: number, now: Date): Waiting {
+export function waitingAgainst(fromIso: string, targetMinutes: number, now: Date, t: Translate = english.t): Waiting {
   const minutes = minutesBetween(fromIso, now);
   const isOverdue = minutes > targetMinutes;
   const tone = isOverdue ? 'bad' : minutes > targetMinutes * 0.75 ? 'warning' : 'good';
+  const waited = formatDuration(minutes, t);
+  const target = formatDuration(targetMinutes, t);
   const text = isOverdue
-    ? `${formatDuration(minutes)}, over the ${formatDuration(targetMinutes)} target by ${formatDuration(minutes - targetMinutes)}`
-    : `${formatDuration(minutes)} of ${formatDuration(targetMinutes)} target`;
+    ? t('waiting.overTarget', { waited, target, over: formatDuration(minutes - targetMinutes, t) })
+    : t('waiting.ofTarget', { waited, target });
   return { minutes, text, isOverdue, tone };
 }
 
@@ -39,17 +42,18 @@ export interface TimeLeft {
 }
 
 /** A clock's time left against its service level at `now`, in words. */
-export function timeLeft(clock: OpenClockValue, now: Date): TimeLeft {
-  const level = formatDuration(clock.serviceLevelMinutes);
+export function timeLeft(clock: OpenClockValue, now: Date, t: Translate = english.t): TimeLeft {
+  const level = formatDuration(clock.serviceLevelMinutes, t);
   if (clock.isPaused || clock.dueAt === null)
-    return { minutes: null, label: 'Paused', tone: 'neutral', text: `waiting on the hospital's answer to a query (${level} service level)` };
+    return { minutes: null, label: t('timeLeft.paused'), tone: 'neutral', text: t('timeLeft.pausedText', { level }) };
   const minutes = Math.floor((new Date(clock.dueAt).getTime() - now.getTime()) / 60_000);
-  if (minutes < 0) return { minutes, label: 'Past service level', tone: 'bad', text: `over the ${level} service level by ${formatDuration(-minutes)}` };
+  if (minutes < 0)
+    return { minutes, label: t('timeLeft.past'), tone: 'bad', text: t('timeLeft.pastText', { level, over: formatDuration(-minutes, t) }) };
   return {
     minutes,
-    label: minutes < clock.serviceLevelMinutes * 0.25 ? 'Due soon' : 'Within service level',
+    label: minutes < clock.serviceLevelMinutes * 0.25 ? t('timeLeft.dueSoon') : t('timeLeft.within'),
     tone: minutes < clock.serviceLevelMinutes * 0.25 ? 'warning' : 'good',
-    text: `${formatDuration(minutes)} left of ${level}`,
+    text: t('timeLeft.leftOf', { left: formatDuration(minutes, t), level }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { bookingStatusLabel, identityMethodLabel, preauthStatusLabel } from '../../shared/labels';
-import { formatTime } from '../../shared/time';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { formatTimeIn } from '../../i18n/time';
 import { InfoNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
@@ -32,32 +33,45 @@ function Definitions({ items }: { readonly items: readonly (readonly [string, Re
  */
 export function CaseScreen({ caseId, workspaces }: { readonly caseId: string; readonly workspaces: readonly ConsoleWorkspaceDefinition[] }) {
   const { session } = useConsole();
+  const translator = useTranslator();
+  const { t } = translator;
   const loadedCase = useConsoleDocument('cases', caseId);
   const now = useNow();
   const [outcome, setOutcome] = useState<{ caseId: string; message: string } | null>(null);
   if (loadedCase.status !== 'ready') {
     return (
-      <ScreenFrame title="Case">
-        <LoadingNotice>Loading the case…</LoadingNotice>
+      <ScreenFrame title={t('console.case.title')}>
+        <LoadingNotice>{t('console.case.loading')}</LoadingNotice>
       </ScreenFrame>
     );
   }
   const caseDoc = loadedCase.value;
   if (caseDoc === null) {
     return (
-      <ScreenFrame title="Case not available">
+      <ScreenFrame title={t('console.case.notAvailable')}>
         <div className="notice notice-error" role="alert">
-          <p>This case is not in your queues: it does not exist, or it belongs to another role's work.</p>
+          <p>{t('console.case.notAvailableMessage')}</p>
         </div>
       </ScreenFrame>
     );
   }
   const actions = workspaces.filter((workspace) => workspace.caseActions && hasAnyRole(session, workspace.roles));
   return (
-    <ScreenFrame title={`Case of ${caseDoc.member.fullName}`} headingExtra={caseDoc.isEmergency ? <StatusBadge text="Emergency" tone="bad" /> : null}>
+    <ScreenFrame
+      title={t('console.case.of', { name: caseDoc.member.fullName })}
+      headingExtra={caseDoc.isEmergency ? <StatusBadge text={t('console.queue.emergency')} tone="bad" /> : null}
+    >
       <p className="screen-subtitle">
-        {caseDoc.member.schemeMemberId} · {caseDoc.member.relation} · born {caseDoc.member.birthYear} · {caseDoc.hospitalName} ({caseDoc.hospitalCode}) ·
-        admitted {formatTime(caseDoc.admittedAt, session.scheme.locale)} · identity by {identityMethodLabel(caseDoc.identityMethod)} · case {caseDoc.status}
+        {t('console.case.subtitle', {
+          memberId: caseDoc.member.schemeMemberId,
+          relation: t('label.relation', { relation: caseDoc.member.relation }),
+          born: String(caseDoc.member.birthYear),
+          hospital: caseDoc.hospitalName,
+          hospitalCode: caseDoc.hospitalCode,
+          admitted: formatTimeIn(translator, caseDoc.admittedAt),
+          identity: identityMethodLabel(caseDoc.identityMethod, t),
+          status: t('label.caseState', { status: caseDoc.status }),
+        })}
       </p>
       <div className="case-columns">
         <PreauthPanel caseDoc={caseDoc} now={now} />
@@ -86,37 +100,49 @@ export function CaseScreen({ caseId, workspaces }: { readonly caseId: string; re
 
 function PreauthPanel({ caseDoc, now }: { readonly caseDoc: ConsoleCase; readonly now: Date }) {
   const preauth = caseDoc.preauth;
-  const { locale } = useConsole().session.scheme;
+  const translator = useTranslator();
+  const { t } = translator;
   if (!preauth) {
     return (
       <section className="panel" aria-labelledby="preauth-heading">
-        <h2 id="preauth-heading">Pre-authorization</h2>
-        <p>No pre-authorization has been requested.</p>
+        <h2 id="preauth-heading">{t('console.case.preauth')}</h2>
+        <p>{t('console.case.noPreauth')}</p>
       </section>
     );
   }
-  const label = preauthStatusLabel(preauth.status);
-  const waiting = waitingAgainst(preauth.requestedAt, caseDoc.turnaroundMinutes, now);
+  const label = preauthStatusLabel(preauth.status, t);
+  const waiting = waitingAgainst(preauth.requestedAt, caseDoc.turnaroundMinutes, now, t);
   const isOpen = preauth.status !== 'approved' && preauth.status !== 'rejected' && preauth.status !== 'cancelled';
   return (
     <section className="panel" aria-labelledby="preauth-heading">
-      <h2 id="preauth-heading">Pre-authorization</h2>
+      <h2 id="preauth-heading">{t('console.case.preauth')}</h2>
       <p>
         <StatusBadge text={label.text} tone={label.tone} />
       </p>
       <Definitions
         items={[
-          ['Package', `${preauth.packageCode} · ${preauth.packageName} (${preauth.specialty})${preauth.isUnspecified ? ', unspecified' : ''}`],
-          ['Package price', <ConsoleMoney minor={preauth.packagePrice} />],
-          ['Requested', <ConsoleMoney minor={preauth.requestedAmount} />],
-          ...(preauth.recommendedAmount !== null ? [['Committee recommended', <ConsoleMoney minor={preauth.recommendedAmount} />] as const] : []),
-          ...(preauth.approvedAmount !== null ? [['Approved', <ConsoleMoney minor={preauth.approvedAmount} />] as const] : []),
-          ['Requested at', formatTime(preauth.requestedAt, locale)],
-          ['Waiting', isOpen ? waiting.text : `decided ${preauth.decidedAt ? formatTime(preauth.decidedAt, locale) : ''}`],
-          ...(preauth.clinicalNote ? [['Clinical note', preauth.clinicalNote] as const] : []),
-          ...(preauth.queryReason ? [['Query to the desk', preauth.queryReason] as const] : []),
-          ...(preauth.queryResponse ? [["Desk's answer", preauth.queryResponse] as const] : []),
-          ...(preauth.decisionReason ? [['Reason given', preauth.decisionReason] as const] : []),
+          [
+            t('console.case.package'),
+            t('console.case.packageValue', {
+              code: preauth.packageCode,
+              name: preauth.packageName,
+              specialty: preauth.specialty,
+              isUnspecified: preauth.isUnspecified ? 'yes' : 'no',
+            }),
+          ],
+          [t('console.case.packagePrice'), <ConsoleMoney minor={preauth.packagePrice} />],
+          [t('console.case.requested'), <ConsoleMoney minor={preauth.requestedAmount} />],
+          ...(preauth.recommendedAmount !== null ? [[t('console.case.recommended'), <ConsoleMoney minor={preauth.recommendedAmount} />] as const] : []),
+          ...(preauth.approvedAmount !== null ? [[t('console.case.approved'), <ConsoleMoney minor={preauth.approvedAmount} />] as const] : []),
+          [t('console.case.requestedAt'), formatTimeIn(translator, preauth.requestedAt)],
+          [
+            t('console.case.waiting'),
+            isOpen ? waiting.text : t('console.case.decided', { time: preauth.decidedAt ? formatTimeIn(translator, preauth.decidedAt) : '' }),
+          ],
+          ...(preauth.clinicalNote ? [[t('console.case.clinicalNote'), preauth.clinicalNote] as const] : []),
+          ...(preauth.queryReason ? [[t('console.case.query'), preauth.queryReason] as const] : []),
+          ...(preauth.queryResponse ? [[t('console.case.deskAnswer'), preauth.queryResponse] as const] : []),
+          ...(preauth.decisionReason ? [[t('console.case.reasonGiven'), preauth.decisionReason] as const] : []),
         ]}
       />
     </section>
@@ -125,28 +151,32 @@ function PreauthPanel({ caseDoc, now }: { readonly caseDoc: ConsoleCase; readonl
 
 function BalancePanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
   const { family, hold } = caseDoc;
+  const { t } = useTranslator();
   return (
     <section className="panel" aria-labelledby="balance-heading">
-      <h2 id="balance-heading">Hold and family balance</h2>
+      <h2 id="balance-heading">{t('console.case.balance')}</h2>
       <Definitions
         items={[
-          ['Held for this case', hold ? <ConsoleMoney minor={hold.amount} /> : 'no hold'],
+          [t('console.case.held'), hold ? <ConsoleMoney minor={hold.amount} /> : t('console.case.noHold')],
           ...(hold
-            ? [['Used by bookings', <ConsoleMoney minor={hold.consumed} />] as const, ['Authorized', <ConsoleMoney minor={hold.authorized} />] as const]
+            ? [
+                [t('console.case.usedByBookings'), <ConsoleMoney minor={hold.consumed} />] as const,
+                [t('console.case.authorized'), <ConsoleMoney minor={hold.authorized} />] as const,
+              ]
             : []),
-          ['Family cover', <ConsoleMoney minor={family.cover} />],
-          ['Committed', <ConsoleMoney minor={family.committed} />],
-          ['Available', <ConsoleMoney minor={family.available} />],
+          [t('console.case.familyCover'), <ConsoleMoney minor={family.cover} />],
+          [t('console.case.committed'), <ConsoleMoney minor={family.committed} />],
+          [t('console.case.available'), <ConsoleMoney minor={family.available} />],
         ]}
       />
       <table className="data-table">
-        <caption>Active holds on family {family.familyNumber}</caption>
+        <caption>{t('console.case.activeHolds', { family: family.familyNumber })}</caption>
         <thead>
           <tr>
-            <th scope="col">Member</th>
-            <th scope="col">Hospital</th>
+            <th scope="col">{t('console.case.member')}</th>
+            <th scope="col">{t('console.queue.hospital')}</th>
             <th scope="col" className="number">
-              Hold
+              {t('console.case.hold')}
             </th>
           </tr>
         </thead>
@@ -155,7 +185,7 @@ function BalancePanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
             <tr key={h.caseId}>
               <th scope="row">
                 {h.memberName}
-                {h.caseId === caseDoc.caseId ? ' (this case)' : ''}
+                {h.caseId === caseDoc.caseId ? t('console.case.thisCase') : ''}
               </th>
               <td>{h.hospitalCode}</td>
               <td className="number">
@@ -170,33 +200,34 @@ function BalancePanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
 }
 
 function EnhancementsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
-  const { locale } = useConsole().session.scheme;
+  const translator = useTranslator();
+  const { t } = translator;
   if (caseDoc.enhancements.length === 0) return null;
   return (
     <section className="panel" aria-labelledby="enhancements-heading">
-      <h2 id="enhancements-heading">Enhancements</h2>
+      <h2 id="enhancements-heading">{t('console.case.enhancements')}</h2>
       <table className="data-table">
-        <caption>Requests for more than the pre-authorized amount</caption>
+        <caption>{t('console.case.enhancementsCaption')}</caption>
         <thead>
           <tr>
-            <th scope="col">Requested at</th>
-            <th scope="col">Reason</th>
+            <th scope="col">{t('console.case.requestedAt')}</th>
+            <th scope="col">{t('console.decision.reason')}</th>
             <th scope="col" className="number">
-              Requested
+              {t('console.case.requested')}
             </th>
             <th scope="col" className="number">
-              Approved
+              {t('console.case.approved')}
             </th>
             <th scope="col" className="number">
-              Granted on the cover
+              {t('console.case.granted')}
             </th>
-            <th scope="col">Status</th>
+            <th scope="col">{t('console.queue.status')}</th>
           </tr>
         </thead>
         <tbody>
           {caseDoc.enhancements.map((e) => (
             <tr key={e.id}>
-              <td>{formatTime(e.requestedAt, locale)}</td>
+              <td>{formatTimeIn(translator, e.requestedAt)}</td>
               <th scope="row">{e.reason}</th>
               <td className="number">
                 <ConsoleMoney minor={e.requestedAmount} />
@@ -208,7 +239,7 @@ function EnhancementsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
                 <ConsoleMoney minor={e.grantedAmount} />
               </td>
               <td>
-                {e.status}
+                {t('label.enhancementState', { status: e.status })}
                 {e.decisionReason ? ` (${e.decisionReason})` : ''}
               </td>
             </tr>
@@ -220,27 +251,30 @@ function EnhancementsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
 }
 
 function BookingsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
+  const { t, rich } = useTranslator();
   return (
     <section className="panel" aria-labelledby="bookings-heading">
-      <h2 id="bookings-heading">Bookings{caseDoc.claim ? ` and claim (${caseDoc.claim.status})` : ''}</h2>
+      <h2 id="bookings-heading">
+        {caseDoc.claim ? t('console.case.bookingsAndClaim', { status: t('label.claimState', { status: caseDoc.claim.status }) }) : t('console.case.bookings')}
+      </h2>
       {caseDoc.bookings.length === 0 ? (
-        <InfoNotice>No services booked yet.</InfoNotice>
+        <InfoNotice>{t('console.case.noBookings')}</InfoNotice>
       ) : (
         <table className="data-table">
-          <caption>Services and items booked on this case</caption>
+          <caption>{t('console.case.bookingsCaption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Item</th>
+              <th scope="col">{t('console.case.item')}</th>
               <th scope="col" className="number">
-                Amount
+                {t('console.queue.amount')}
               </th>
               <th scope="col" className="number">
-                Covered
+                {t('console.case.covered')}
               </th>
               <th scope="col" className="number">
-                Shortfall
+                {t('console.case.shortfall')}
               </th>
-              <th scope="col">Status</th>
+              <th scope="col">{t('console.queue.status')}</th>
             </tr>
           </thead>
           <tbody>
@@ -248,6 +282,7 @@ function BookingsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
               const label = bookingStatusLabel(
                 b.shortfallAmount === 0 ? 'covered' : b.coveredAmount === 0 ? 'shortfall' : 'partly-covered',
                 b.status === 'voided',
+                t,
               );
               return (
                 <tr key={b.id}>
@@ -274,15 +309,14 @@ function BookingsPanel({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
       )}
       {caseDoc.claim ? (
         <p>
-          Claim of <ConsoleMoney minor={caseDoc.claim.amount} /> (payer <ConsoleMoney minor={caseDoc.claim.payerAmount} />, patient{' '}
-          <ConsoleMoney minor={caseDoc.claim.patientAmount} />
-          ), {caseDoc.claim.status}
-          {caseDoc.claim.approvedAmount !== null ? (
-            <>
-              , approved <ConsoleMoney minor={caseDoc.claim.approvedAmount} />
-            </>
-          ) : null}
-          .
+          {rich('console.case.claim', {
+            amount: <ConsoleMoney minor={caseDoc.claim.amount} />,
+            payer: <ConsoleMoney minor={caseDoc.claim.payerAmount} />,
+            patient: <ConsoleMoney minor={caseDoc.claim.patientAmount} />,
+            status: t('label.claimState', { status: caseDoc.claim.status }),
+            isApproved: caseDoc.claim.approvedAmount !== null ? 'yes' : 'no',
+            approved: caseDoc.claim.approvedAmount !== null ? <ConsoleMoney minor={caseDoc.claim.approvedAmount} /> : '',
+          })}
         </p>
       ) : null}
     </section>

@@ -1,7 +1,9 @@
 import { createContext, useContext, useId, useState, type FormEvent } from 'react';
 import { currencySymbol, parseAmount } from '../../shared/money';
 import { TextAreaField, TextField } from '../../shared/ui/Field';
-import { ErrorNotice } from '../../shared/ui/Notice';
+import { amountProblemText } from '../../i18n/amount-problem';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { useConsole, useMoney } from '../app/console-context';
 import type { ConsoleError } from '../data/api';
 
@@ -30,9 +32,9 @@ export function DecisionForm({
   command,
   body,
   choices,
-  amountLabel = 'Amount',
-  reasonLabel = 'Reason',
-  submitLabel = 'Send decision',
+  amountLabel,
+  reasonLabel,
+  submitLabel,
   maxAmount,
 }: {
   readonly title: string;
@@ -47,6 +49,9 @@ export function DecisionForm({
 }) {
   const { api, session, replication } = useConsole();
   const money = useMoney();
+  const { t } = useTranslator();
+  const amountText = amountLabel ?? t('console.decision.amount');
+  const reasonText = reasonLabel ?? t('console.decision.reason');
   const headingId = useId();
   const [choice, setChoice] = useState(choices.length === 1 ? choices[0]!.value : '');
   const [amount, setAmount] = useState('');
@@ -60,26 +65,26 @@ export function DecisionForm({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
-    if (!selected) return setProblem({ field: 'choice', message: 'Choose a decision.' });
+    if (!selected) return setProblem({ field: 'choice', message: t('console.decision.choose') });
     const payload: Record<string, unknown> = { ...body };
     if (choices.length > 1) payload.decision = selected.value;
     if (selected.needsAmount) {
       const parsed = parseAmount(amount, session.scheme.minorPerUnit);
-      if (!parsed.ok) return setProblem({ field: 'amount', message: parsed.message });
-      if (parsed.minor <= 0) return setProblem({ field: 'amount', message: 'The amount must be more than zero.' });
+      if (!parsed.ok) return setProblem({ field: 'amount', message: amountProblemText(parsed, t) });
+      if (parsed.minor <= 0) return setProblem({ field: 'amount', message: t('console.decision.moreThanZero') });
       if (maxAmount !== undefined && parsed.minor >= maxAmount && selected.value === 'approve-lower')
-        return setProblem({ field: 'amount', message: `A lower approval must be less than ${money(maxAmount)}.` });
+        return setProblem({ field: 'amount', message: t('console.decision.lowerThan', { amount: money(maxAmount) }) });
       payload[command === 'recommend-preauth' ? 'recommendedAmount' : 'amount'] = parsed.minor;
     }
     if (selected.needsReason && reason.trim() === '')
-      return setProblem({ field: 'reason', message: 'Write the reason: the desk and the audit trail will show it.' });
+      return setProblem({ field: 'reason', message: t('console.decision.writeReason') });
     if (reason.trim() !== '') payload.reason = reason.trim();
     setProblem(null);
     setBusy(true);
     const answer = await api.command(command, payload);
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
-    announce(`${title} — ${selected.label}: recorded by the server.`);
+    announce(t('console.decision.recorded', { title, choice: selected.label }));
     setReason('');
     setAmount('');
     replication.resync();
@@ -92,7 +97,7 @@ export function DecisionForm({
       <form onSubmit={(event) => void submit(event)} noValidate>
         {choices.length > 1 ? (
           <fieldset aria-describedby={problem?.field === 'choice' ? `${headingId}-choice-problem` : undefined}>
-            <legend>Decision</legend>
+            <legend>{t('console.decision.legend')}</legend>
             <div className="inline-choice">
               {choices.map((c) => (
                 <label key={c.value} className="checkbox">
@@ -110,26 +115,26 @@ export function DecisionForm({
         ) : null}
         {selected?.needsAmount ? (
           <TextField
-            label={`${amountLabel} (${currencySymbol(session.scheme)})`}
+            label={`${amountText} (${currencySymbol(session.scheme)})`}
             inputMode="decimal"
             value={amount}
             onChange={(event) => setAmount(event.target.value)}
-            hint={maxAmount !== undefined ? `Requested: ${money(maxAmount)}` : undefined}
+            hint={maxAmount !== undefined ? t('console.decision.requested', { amount: money(maxAmount) }) : undefined}
             problem={problem?.field === 'amount' ? problem.message : null}
           />
         ) : null}
         <TextAreaField
-          label={selected?.needsReason ? reasonLabel : `${reasonLabel} (optional)`}
+          label={selected?.needsReason ? reasonText : t('console.decision.optional', { label: reasonText })}
           value={reason}
           rows={3}
           maxLength={2000}
           onChange={(event) => setReason(event.target.value)}
           problem={problem?.field === 'reason' ? problem.message : null}
         />
-        {error ? <ErrorNotice error={error} title="Not recorded." /> : null}
+        {error ? <ConsoleErrorNotice error={error} title={t('console.decision.notRecorded')} /> : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={isBusy}>
-            {isBusy ? 'Sending…' : submitLabel}
+            {isBusy ? t('console.decision.sending') : (submitLabel ?? t('console.decision.send'))}
           </button>
         </div>
       </form>

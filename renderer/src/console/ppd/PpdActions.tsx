@@ -1,3 +1,4 @@
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { InfoNotice } from '../../shared/ui/Notice';
 import { useMoney } from '../app/console-context';
 import { DecisionForm } from '../case/DecisionForm';
@@ -8,44 +9,43 @@ export function PpdCaseActions({ caseDoc }: { readonly caseDoc: ConsoleCase }) {
   const preauth = caseDoc.preauth;
   const pendingEnhancements = caseDoc.enhancements.filter((e) => e.status === 'pending');
   const money = useMoney();
+  const { t, rich } = useTranslator();
   return (
     <>
       {preauth && !preauth.isUnspecified && preauth.status === 'pending' ? (
         <DecisionForm
-          title="Decide the pre-authorization"
+          title={t('console.ppd.decidePreauth')}
           command="decide-preauth"
           body={{ caseId: caseDoc.caseId }}
           maxAmount={preauth.requestedAmount}
           choices={[
-            { value: 'approve', label: 'Approve' },
-            { value: 'approve-lower', label: 'Approve a lower amount', needsAmount: true, needsReason: true },
-            { value: 'reject', label: 'Reject', needsReason: true },
-            { value: 'query', label: 'Query the desk', needsReason: true },
+            { value: 'approve', label: t('console.decision.approve') },
+            { value: 'approve-lower', label: t('console.decision.approveLower'), needsAmount: true, needsReason: true },
+            { value: 'reject', label: t('console.decision.reject'), needsReason: true },
+            { value: 'query', label: t('console.decision.query'), needsReason: true },
           ]}
-          amountLabel="Approved amount"
-          reasonLabel="Reason or question for the desk"
+          amountLabel={t('console.decision.approvedAmount')}
+          reasonLabel={t('console.ppd.reasonOrQuestion')}
         />
       ) : null}
       {preauth?.status === 'queried' ? (
         <InfoNotice>
-          <p>
-            <strong>Waiting on the desk.</strong> Your query: “{preauth.queryReason}”. The case comes back to your queue when the desk answers.
-          </p>
+          <p>{rich('console.ppd.waitingOnDesk', { query: preauth.queryReason ?? '', strong: (chunks) => <strong>{chunks}</strong> })}</p>
         </InfoNotice>
       ) : null}
       {pendingEnhancements.map((enhancement) => (
         <DecisionForm
           key={enhancement.id}
-          title={`Decide the enhancement request of ${money(enhancement.requestedAmount)} (“${enhancement.reason}”)`}
+          title={t('console.ppd.decideEnhancement', { amount: money(enhancement.requestedAmount), reason: enhancement.reason })}
           command="decide-enhancement"
           body={{ enhancementId: enhancement.id }}
           maxAmount={enhancement.requestedAmount}
           choices={[
-            { value: 'approve', label: 'Approve' },
-            { value: 'approve-lower', label: 'Approve a lower amount', needsAmount: true, needsReason: true },
-            { value: 'reject', label: 'Reject', needsReason: true },
+            { value: 'approve', label: t('console.decision.approve') },
+            { value: 'approve-lower', label: t('console.decision.approveLower'), needsAmount: true, needsReason: true },
+            { value: 'reject', label: t('console.decision.reject'), needsReason: true },
           ]}
-          amountLabel="Approved amount"
+          amountLabel={t('console.decision.approvedAmount')}
         />
       ))}
     </>

@@ -1,3 +1,4 @@
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
@@ -10,11 +11,12 @@ import { ppdDecided, ppdQueue } from './ppd-queue';
 /** PPD: pre-auths and enhancement requests, emergency first then oldest, with time waiting against the scheme's target. */
 export function PpdWorkspace() {
   const { session } = useConsole();
+  const { t } = useTranslator();
   const loaded = useConsoleDocuments('cases');
   if (loaded.status !== 'ready') {
     return (
-      <ScreenFrame title="Pre-auth review">
-        <LoadingNotice>Loading the pre-auth queue…</LoadingNotice>
+      <ScreenFrame title={t('console.workspace.ppd')}>
+        <LoadingNotice>{t('console.ppd.loading')}</LoadingNotice>
       </ScreenFrame>
     );
   }
@@ -24,18 +26,18 @@ export function PpdWorkspace() {
   const target = cases[0]?.turnaroundMinutes ?? session.scheme.preauthTurnaroundMinutes;
   const decided = ppdDecided(cases);
   return (
-    <ScreenFrame title="Pre-auth review">
-      <p className="screen-subtitle">
-        Emergency cases first, then least time left against the service level (pre-auths {formatDuration(target)}). Open a case to decide.
-      </p>
+    <ScreenFrame title={t('console.workspace.ppd')}>
+      <p className="screen-subtitle">{t('console.ppd.subtitle', { level: formatDuration(target, t) })}</p>
       <section className="panel" aria-labelledby="ppd-queue-heading">
         <h2 id="ppd-queue-heading">
-          Waiting ({queue.filter((item) => !item.isWaitingOnDesk).length} to decide, {queue.filter((item) => item.isWaitingOnDesk).length} on a query to the
-          desk)
+          {t('console.ppd.waitingHeading', {
+            toDecide: queue.filter((item) => !item.isWaitingOnDesk).length,
+            onQuery: queue.filter((item) => item.isWaitingOnDesk).length,
+          })}
         </h2>
         <QueueTable
-          caption="Pre-authorizations and enhancements waiting"
-          empty="Nothing is waiting for a pre-auth decision."
+          caption={t('console.ppd.caption')}
+          empty={t('console.ppd.empty')}
           available={(caseDoc) => <ConsoleMoney minor={caseDoc.family.available} />}
           rows={queue.map((item) => ({
             key: item.key,
@@ -47,32 +49,34 @@ export function PpdWorkspace() {
                 : { stage: 'enhancement', caseId: item.caseDoc.caseId, enhancementId: item.enhancementId! },
             what:
               item.kind === 'preauth' ? (
-                <>
-                  Pre-auth {item.caseDoc.preauth!.packageCode} · {item.caseDoc.preauth!.packageName}
-                </>
+                <>{t('console.ppd.preauthRow', { code: item.caseDoc.preauth!.packageCode, name: item.caseDoc.preauth!.packageName })}</>
               ) : (
-                <>Enhancement on {item.caseDoc.preauth?.packageCode ?? 'the case'}</>
+                <>
+                  {item.caseDoc.preauth
+                    ? t('console.ppd.enhancementRow', { code: item.caseDoc.preauth.packageCode })
+                    : t('console.ppd.enhancementRowNoPackage')}
+                </>
               ),
             amount: <ConsoleMoney minor={item.amount} />,
             status: item.isWaitingOnDesk
-              ? { text: 'Queried: waiting on the desk', tone: 'warning' }
+              ? { text: t('console.ppd.statusQueried'), tone: 'warning' }
               : item.caseDoc.preauth?.queryResponse && item.kind === 'preauth'
-                ? { text: 'Desk answered', tone: 'waiting' }
-                : { text: 'To decide', tone: 'waiting' },
+                ? { text: t('console.ppd.statusAnswered'), tone: 'waiting' }
+                : { text: t('console.ppd.statusToDecide'), tone: 'waiting' },
           }))}
         />
       </section>
       <section className="panel" aria-labelledby="ppd-decided-heading">
-        <h2 id="ppd-decided-heading">Recently decided</h2>
+        <h2 id="ppd-decided-heading">{t('console.ppd.decidedHeading')}</h2>
         {decided.length === 0 ? (
-          <p>No pre-auth decided yet.</p>
+          <p>{t('console.ppd.noneDecided')}</p>
         ) : (
           <ul className="plain-list">
             {decided.map((caseDoc) => (
               <li key={caseDoc.id}>
                 <a href={caseHash(caseDoc.caseId)}>{caseDoc.member.fullName}</a> ({caseDoc.hospitalCode}, {caseDoc.preauth!.packageCode}):{' '}
                 <StatusBadge
-                  text={caseDoc.preauth!.status === 'approved' ? 'Approved' : 'Rejected'}
+                  text={caseDoc.preauth!.status === 'approved' ? t('console.status.approved') : t('console.status.rejected')}
                   tone={caseDoc.preauth!.status === 'approved' ? 'good' : 'bad'}
                 />{' '}
                 {caseDoc.preauth!.approvedAmount !== null ? <ConsoleMoney minor={caseDoc.preauth!.approvedAmount} /> : null}

@@ -1,15 +1,21 @@
 import type { ReactNode } from 'react';
 import type { AccumulatorEnquiryValue } from '@contract/accumulators';
+import type { MessageId } from '../../i18n/catalog';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { english, type Translate } from '../../i18n/translate';
 
 /** One accumulator as the server states it (FHIR benefitBalance shape, issue 14). */
 export type AccumulatorLine = AccumulatorEnquiryValue['benefitBalance'][number];
 
-const typeLabels: Record<AccumulatorLine['type'], string> = { deductible: 'deductible', 'out-of-pocket-maximum': 'out of pocket', benefit: 'plan paid' };
-const categoryLabels: Record<AccumulatorLine['category'], string> = { combined: '', medical: ', medical', pharmacy: ', pharmacy' };
+const typeLabels: Record<AccumulatorLine['type'], MessageId> = {
+  deductible: 'accumulator.type.deductible',
+  'out-of-pocket-maximum': 'accumulator.type.outOfPocket',
+  benefit: 'accumulator.type.planPaid',
+};
 
 /** How an accumulator line reads: whose, what, which coverage ("Family: deductible, medical"). */
-export function accumulatorLabel(line: AccumulatorLine): string {
-  return `${line.unit === 'family' ? 'Family' : 'Member'}: ${typeLabels[line.type]}${categoryLabels[line.category]}`;
+export function accumulatorLabel(line: AccumulatorLine, t: Translate = english.t): string {
+  return t('accumulator.label', { unit: line.unit === 'family' ? 'family' : 'member', type: t(typeLabels[line.type]), category: line.category });
 }
 
 /**
@@ -31,6 +37,8 @@ export function AccumulatorTable({
   readonly caption: string;
   readonly money: (minor: number) => ReactNode;
 }) {
+  const { t } = useTranslator();
+  const columns = [t('accumulator.allowed'), t('accumulator.used'), t('accumulator.remaining')] as const;
   return (
     <div className="accumulator-table">
       <table className="data-table" role="table">
@@ -38,7 +46,7 @@ export function AccumulatorTable({
         <thead role="rowgroup">
           <tr role="row">
             <th scope="col" role="columnheader">
-              Accumulator
+              {t('accumulator.column')}
             </th>
             {columns.map((column) => (
               <th key={column} scope="col" role="columnheader" className="number">
@@ -51,15 +59,15 @@ export function AccumulatorTable({
           {lines.map((line) => (
             <tr key={`${line.memberId ?? 'family'}-${line.type}-${line.category}`} role="row">
               <th scope="row" role="rowheader">
-                {accumulatorLabel(line)}
+                {accumulatorLabel(line, t)}
               </th>
-              <td role="cell" className="number" data-label="Allowed">
-                {line.allowed === null ? 'no limit' : money(line.allowed)}
+              <td role="cell" className="number" data-label={columns[0]}>
+                {line.allowed === null ? t('accumulator.noLimit') : money(line.allowed)}
               </td>
-              <td role="cell" className="number" data-label="Used">
+              <td role="cell" className="number" data-label={columns[1]}>
                 {money(line.used)}
               </td>
-              <td role="cell" className="number" data-label="Remaining">
+              <td role="cell" className="number" data-label={columns[2]}>
                 {line.remaining === null ? '—' : money(line.remaining)}
               </td>
             </tr>
@@ -70,4 +78,3 @@ export function AccumulatorTable({
   );
 }
 
-const columns = ['Allowed', 'Used', 'Remaining'] as const;

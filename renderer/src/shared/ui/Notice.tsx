@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { DeskError } from '@desk-api/contract';
+import { useTranslator } from '../../i18n/LanguageProvider';
 
 /** A request under way. role=status so screen readers hear it without losing their place. */
 export function LoadingNotice({ children }: { readonly children: ReactNode }) {
@@ -13,6 +14,7 @@ export function LoadingNotice({ children }: { readonly children: ReactNode }) {
 
 /** A request that failed: the backend's own sentence, and a way to try again when that can help. */
 export function ErrorNotice({ error, onRetry, title }: { readonly error: DeskError; readonly onRetry?: () => void; readonly title?: string }) {
+  const { t } = useTranslator();
   return (
     <div className="notice notice-error" role="alert">
       <p>
@@ -21,7 +23,7 @@ export function ErrorNotice({ error, onRetry, title }: { readonly error: DeskErr
       </p>
       {onRetry ? (
         <button type="button" onClick={onRetry}>
-          Try again
+          {t('common.tryAgain')}
         </button>
       ) : null}
     </div>
