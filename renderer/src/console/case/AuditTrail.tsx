@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
-import { formatTime } from '../../shared/time';
-import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { formatTimeIn } from '../../i18n/time';
+import { LoadingNotice } from '../../shared/ui/Notice';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { useConsole, useMoney } from '../app/console-context';
 import type { ConsoleError } from '../data/api';
@@ -25,8 +27,10 @@ function describeChange(values: Record<string, unknown> | null, money: (minor: n
  * chain verifies. Re-read whenever the case changes (`version`), so a decision appears at once.
  */
 export function AuditTrail({ caseId, version }: { readonly caseId: string; readonly version: unknown }) {
-  const { api, session } = useConsole();
+  const { api } = useConsole();
   const money = useMoney();
+  const translator = useTranslator();
+  const { t } = translator;
   const [trail, setTrail] = useState<AuditTrailValue | null>(null);
   const [error, setError] = useState<ConsoleError | null>(null);
   const [reloads, setReloads] = useState(0);
@@ -46,46 +50,56 @@ export function AuditTrail({ caseId, version }: { readonly caseId: string; reado
 
   return (
     <section className="panel" aria-labelledby="audit-heading">
-      <h2 id="audit-heading">Audit trail</h2>
-      {error ? <ErrorNotice error={error} title="The audit trail could not be read." onRetry={() => setReloads((n) => n + 1)} /> : null}
-      {!trail && !error ? <LoadingNotice>Reading the audit trail…</LoadingNotice> : null}
+      <h2 id="audit-heading">{t('console.audit.heading')}</h2>
+      {error ? <ConsoleErrorNotice error={error} title={t('console.audit.unreadable')} onRetry={() => setReloads((n) => n + 1)} /> : null}
+      {!trail && !error ? <LoadingNotice>{t('console.audit.loading')}</LoadingNotice> : null}
       {trail ? (
         <>
           <p role="status">
             {trail.chain.isIntact ? (
               <>
-                <StatusBadge text="Chain verified" tone="good" /> The audit log's keyed hash chain verifies ({trail.chain.entries} entries linked
-                {trail.chain.unlinked > 0 ? `, ${trail.chain.unlinked} newest not linked yet` : ''}
-                {trail.chain.verifiedUpTo < trail.chain.entries ? `, ${trail.chain.entries - trail.chain.verifiedUpTo} still being checked` : ''}).{' '}
+                <StatusBadge text={t('console.audit.verified')} tone="good" />{' '}
+                {t('console.audit.verifies', {
+                  entries: trail.chain.entries,
+                  unlinked: trail.chain.unlinked,
+                  checking: Math.max(0, trail.chain.entries - trail.chain.verifiedUpTo),
+                })}{' '}
                 {trail.chain.anchor
                   ? trail.chain.anchor.lastSeq !== null && trail.chain.anchor.lastAt
-                    ? `Anchored outside the database every ${trail.chain.anchor.intervalSeconds} s in ${trail.chain.anchor.file}; the newest anchor names entry ${trail.chain.anchor.lastSeq} (${new Date(trail.chain.anchor.lastAt).toLocaleString()}).`
-                    : `Anchored outside the database every ${trail.chain.anchor.intervalSeconds} s in ${trail.chain.anchor.file}; no anchor written by this server yet.`
-                  : 'This server writes no anchors.'}
+                    ? t('console.audit.anchored', {
+                        seconds: trail.chain.anchor.intervalSeconds,
+                        file: trail.chain.anchor.file,
+                        seq: String(trail.chain.anchor.lastSeq),
+                        at: translator.intl.formatDate(trail.chain.anchor.lastAt, { dateStyle: 'medium', timeStyle: 'medium' }),
+                      })
+                    : t('console.audit.anchoredNone', { seconds: trail.chain.anchor.intervalSeconds, file: trail.chain.anchor.file })
+                  : t('console.audit.noAnchors')}
               </>
             ) : (
               <>
-                <StatusBadge text="Chain broken" tone="bad" /> The audit log's hash chain does not verify
-                {trail.chain.firstBadSeq !== null ? ` from entry ${trail.chain.firstBadSeq}` : ''}: {trail.chain.problem}. Report this to the health authority.
+                <StatusBadge text={t('console.audit.broken')} tone="bad" />{' '}
+                {trail.chain.firstBadSeq !== null
+                  ? t('console.audit.brokenFrom', { seq: String(trail.chain.firstBadSeq), problem: trail.chain.problem ?? '' })
+                  : t('console.audit.brokenAt', { problem: trail.chain.problem ?? '' })}
               </>
             )}
           </p>
           <table className="data-table">
-            <caption>Actions on this case, oldest first</caption>
+            <caption>{t('console.audit.caption')}</caption>
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Before</th>
-                <th scope="col">After</th>
+                <th scope="col">{t('console.audit.when')}</th>
+                <th scope="col">{t('console.audit.who')}</th>
+                <th scope="col">{t('console.audit.what')}</th>
+                <th scope="col">{t('console.audit.before')}</th>
+                <th scope="col">{t('console.audit.after')}</th>
               </tr>
             </thead>
             <tbody>
               {trail.entries.map((entry) => (
                 <tr key={String(entry.id)}>
-                  <td>{formatTime(entry.at, session.scheme.locale)}</td>
-                  <td>{entry.actor ?? 'system'}</td>
+                  <td>{formatTimeIn(translator, entry.at)}</td>
+                  <td>{entry.actor ?? t('console.audit.system')}</td>
                   <th scope="row">
                     {entry.action}
                     {entry.entityType !== 'case' ? ` (${entry.entityType})` : ''}

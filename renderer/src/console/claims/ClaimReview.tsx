@@ -1,8 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { LineDecision, ReasonCode } from '@domain/adjudication';
 import { currencySymbol, formatMoney, formatMoneyOrDash, type MoneyFormat } from '../../shared/money';
-import { formatTime } from '../../shared/time';
-import { ErrorNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { formatTimeIn } from '../../i18n/time';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { caseHash } from '../app/routes';
 import { TimeLeftText } from '../app/TimeLeftText';
 import { byTimeLeft, type TimeLeft } from '../app/waiting';
@@ -39,6 +40,8 @@ export interface ClaimReviewProps {
  * and starts from it.
  */
 export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) {
+  const translator = useTranslator();
+  const { t, rich } = translator;
   const headingId = useId();
   const [drafts, setDrafts] = useState<LineDraft[]>(() => initialDrafts(claim, stage, scheme.minorPerUnit));
   const [problems, setProblems] = useState<Readonly<Record<string, string>>>({});
@@ -51,14 +54,14 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
     // A line's problem goes once the reviewer changes that line; the rest stay until the next send.
     setProblems((current) => Object.fromEntries(Object.entries(current).filter(([id]) => id !== bookingId)));
   };
-  const preview = checkDrafts(claim.lines, drafts, scheme);
+  const preview = checkDrafts(claim.lines, drafts, scheme, t);
   const documents = claim.documents ?? [];
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     setDone(null);
-    const checked = checkDrafts(claim.lines, drafts, scheme);
+    const checked = checkDrafts(claim.lines, drafts, scheme, t);
     if (!checked.ok) return setProblems(checked.problems);
     setProblems({});
     setBusy(true);
@@ -68,8 +71,8 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
     const { result } = answer.value;
     setDone(
       result.status === 'processed'
-        ? `Processed: ${money(result.recommendedAmount)} recommended; the claim goes to CPD for verification.`
-        : `Verified: ${money(result.approvedAmount)} approved, ${money(result.returnedToCover)} returned to the family cover.`,
+        ? t('console.claim.processed', { amount: money(result.recommendedAmount) })
+        : t('console.claim.verified', { approved: money(result.approvedAmount), returned: money(result.returnedToCover) }),
     );
     return undefined;
   };
@@ -77,43 +80,46 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
   return (
     <section className="panel claim-review" aria-labelledby={headingId}>
       <h2 id={headingId}>
-        Claim of {claim.memberName} · {claim.hospitalCode} · {claim.packageCode ?? 'no package'}
+        {t('console.claim.heading', { name: claim.memberName, hospital: claim.hospitalCode, package: claim.packageCode ?? t('console.claim.noPackage') })}
       </h2>
       <dl className="figures">
         <div>
-          <dt>Claimed</dt>
+          <dt>{t('console.claim.claimed')}</dt>
           <dd>{money(claim.amount)}</dd>
         </div>
         <div>
-          <dt>Payer part</dt>
+          <dt>{t('console.claim.payerPart')}</dt>
           <dd>{money(claim.payerAmount)}</dd>
         </div>
         <div>
-          <dt>Patient part (shortfall)</dt>
+          <dt>{t('console.claim.patientPart')}</dt>
           <dd>{money(claim.patientAmount)}</dd>
         </div>
         <div>
-          <dt>Pre-auth approved</dt>
+          <dt>{t('console.claim.preauthApproved')}</dt>
           <dd>{money(claim.preauthApproved)}</dd>
         </div>
       </dl>
       <p className="screen-subtitle">
-        {claim.schemeMemberId} · submitted {formatTime(claim.submittedAt, scheme.locale)} ·{' '}
-        <a href={caseHash(claim.caseId)}>Open the case (audit trail and chain status)</a>
+        {rich('console.claim.subtitle', {
+          memberId: claim.schemeMemberId,
+          submitted: formatTimeIn(translator, claim.submittedAt),
+          link: (chunks) => <a href={caseHash(claim.caseId)}>{chunks}</a>,
+        })}
       </p>
 
-      <h3>Supporting documents</h3>
+      <h3>{t('console.claim.documents')}</h3>
       {documents.length === 0 ? (
-        <p className="notice notice-info">No supporting documents were declared with this claim.</p>
+        <p className="notice notice-info">{t('console.claim.noDocuments')}</p>
       ) : (
         <table className="data-table">
-          <caption>Documents declared by the hospital with the claim</caption>
+          <caption>{t('console.claim.documentsCaption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Document</th>
-              <th scope="col">Kind</th>
+              <th scope="col">{t('console.claim.document')}</th>
+              <th scope="col">{t('console.claim.kind')}</th>
               <th scope="col" className="number">
-                Size
+                {t('console.claim.size')}
               </th>
               <th scope="col">SHA-256</th>
             </tr>
@@ -122,7 +128,7 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
             {documents.map((d) => (
               <tr key={d.position}>
                 <th scope="row">{d.name}</th>
-                <td>{documentKindLabel(d.kind)}</td>
+                <td>{documentKindLabel(d.kind, t)}</td>
                 <td className="number">{formatSize(d.sizeBytes)}</td>
                 <td>
                   <code title={d.sha256}>{d.sha256.slice(0, 16)}…</code>
@@ -135,22 +141,22 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
 
       <form onSubmit={(event) => void submit(event)} noValidate>
         <table className="data-table claim-lines">
-          <caption>Claim lines and the bookings behind them</caption>
+          <caption>{t('console.claim.linesCaption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Booking</th>
-              <th scope="col">Booked</th>
+              <th scope="col">{t('console.claim.booking')}</th>
+              <th scope="col">{t('console.claim.booked')}</th>
               <th scope="col" className="number">
-                Quantity × price
+                {t('console.claim.quantityPrice')}
               </th>
               <th scope="col" className="number">
-                Amount
+                {t('console.queue.amount')}
               </th>
               <th scope="col" className="number">
-                Payer part
+                {t('console.claim.payerPart')}
               </th>
-              {stage === 'cpd' ? <th scope="col">CEX recommendation</th> : null}
-              <th scope="col">Decision</th>
+              {stage === 'cpd' ? <th scope="col">{t('console.claim.cexRecommendation')}</th> : null}
+              <th scope="col">{t('console.decision.legend')}</th>
             </tr>
           </thead>
           <tbody>
@@ -159,45 +165,45 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
               const lineName = `${line.itemCode} ${line.description}`;
               // The amount is checked as it is typed (3,500 on a 3,000 line is said at once);
               // what only a send reveals (a missing reason code) waits for the send.
-              const amountProblem = partialAmountProblem(line, draft, scheme);
+              const amountProblem = partialAmountProblem(line, draft, scheme, t);
               const problem = problems[line.bookingId] ?? amountProblem;
               const problemId = `${headingId}-${line.bookingId}-problem`;
               return (
                 <tr key={line.bookingId}>
                   <th scope="row">
                     {line.itemCode} · {line.description}
-                    <div className="screen-subtitle">booking {line.bookingId.slice(0, 8)}</div>
+                    <div className="screen-subtitle">{t('console.claim.bookingId', { id: line.bookingId.slice(0, 8) })}</div>
                   </th>
-                  <td>{formatTime(line.bookedAt, scheme.locale)}</td>
+                  <td>{formatTimeIn(translator, line.bookedAt)}</td>
                   <td className="number">
                     {line.quantity} × {money(line.unitPrice)}
                   </td>
                   <td className="number">{money(line.amount)}</td>
                   <td className="number">
                     {money(line.payerAmount)}
-                    {line.patientAmount > 0 ? <div className="screen-subtitle">patient {money(line.patientAmount)}</div> : null}
+                    {line.patientAmount > 0 ? <div className="screen-subtitle">{t('console.claim.patientAmount', { amount: money(line.patientAmount) })}</div> : null}
                   </td>
                   {stage === 'cpd' ? (
                     <td>
-                      {decisionLabel(line.cexDecision)}
+                      {decisionLabel(line.cexDecision, t)}
                       {line.cexDecision === 'partial' ? ` ${money(line.cexAmount)}` : ''}
-                      {line.cexReasonCode ? <div className="screen-subtitle">{reasonLabel(line.cexReasonCode)}</div> : null}
+                      {line.cexReasonCode ? <div className="screen-subtitle">{reasonLabel(line.cexReasonCode, t)}</div> : null}
                     </td>
                   ) : null}
                   <td>
                     <div className="line-decision">
                       <select
-                        aria-label={`Decision for ${lineName}`}
+                        aria-label={t('console.claim.decisionFor', { line: lineName })}
                         value={draft.decision}
                         onChange={(event) => update(line.bookingId, { decision: event.target.value as LineDecision })}
                       >
-                        <option value="full">Approve in full</option>
-                        <option value="partial">Approve in part</option>
-                        <option value="deny">Deny</option>
+                        <option value="full">{t('console.claim.approveFull')}</option>
+                        <option value="partial">{t('console.claim.approvePart')}</option>
+                        <option value="deny">{t('console.claim.deny')}</option>
                       </select>
                       {draft.decision === 'partial' ? (
                         <input
-                          aria-label={`Approved amount for ${lineName} (${currencySymbol(scheme)})`}
+                          aria-label={t('console.claim.amountFor', { line: lineName, currency: currencySymbol(scheme) })}
                           inputMode="decimal"
                           value={draft.amountText}
                           aria-invalid={amountProblem ? true : undefined}
@@ -207,12 +213,12 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
                       ) : null}
                       {draft.decision !== 'full' ? (
                         <select
-                          aria-label={`Reason code for ${lineName}`}
+                          aria-label={t('console.claim.reasonFor', { line: lineName })}
                           value={draft.reasonCode}
                           onChange={(event) => update(line.bookingId, { reasonCode: event.target.value as ReasonCode | '' })}
                         >
-                          <option value="">Reason code…</option>
-                          {reasonChoices.map((choice) => (
+                          <option value="">{t('console.claim.reasonCode')}</option>
+                          {reasonChoices(t).map((choice) => (
                             <option key={choice.value} value={choice.value}>
                               {choice.label}
                             </option>
@@ -233,15 +239,17 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
         </table>
         <p className="claim-total" aria-live="polite">
           {preview.ok ? (
-            <>
-              Approving <strong>{money(preview.approvedTotal)}</strong> of {money(claim.payerAmount)}; {money(claim.payerAmount - preview.approvedTotal)} would
-              return to the family cover.
-            </>
+            rich('console.claim.total', {
+              approved: money(preview.approvedTotal),
+              of: money(claim.payerAmount),
+              returned: money(claim.payerAmount - preview.approvedTotal),
+              strong: (chunks) => <strong>{chunks}</strong>,
+            })
           ) : (
-            'Complete every line to see the total.'
+            t('console.claim.completeLines')
           )}
         </p>
-        {error ? <ErrorNotice error={error} title="Not recorded." /> : null}
+        {error ? <ConsoleErrorNotice error={error} title={t('console.decision.notRecorded')} /> : null}
         {done ? (
           <p className="notice notice-info" role="status">
             {done}
@@ -249,7 +257,7 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
         ) : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={isBusy || done !== null}>
-            {isBusy ? 'Sending…' : stage === 'cex' ? 'Send processing to CPD' : 'Verify the claim'}
+            {isBusy ? t('console.decision.sending') : stage === 'cex' ? t('console.claim.sendToCpd') : t('console.claim.verify')}
           </button>
         </div>
       </form>
@@ -280,34 +288,32 @@ export function ClaimQueue({
   /** The claim's time left in this stage (useTimeLeft), null until the clocks are read. */
   readonly leftOf: (claim: ReviewClaim) => TimeLeft | null;
 }) {
+  const translator = useTranslator();
+  const { t } = translator;
   if (claims.length === 0)
-    return (
-      <p className="notice notice-info">
-        {stage === 'cex' ? 'No submitted claim is waiting for processing.' : 'No processed claim is waiting for verification.'}
-      </p>
-    );
+    return <p className="notice notice-info">{stage === 'cex' ? t('console.claims.emptyCex') : t('console.claims.emptyCpd')}</p>;
   const since = (claim: ReviewClaim) => (stage === 'cex' ? claim.submittedAt : (claim.processedAt ?? claim.submittedAt));
   const timed = byTimeLeft(claims, { left: leftOf, isEmergency: (claim) => claim.isEmergency, since, key: (claim) => claim.id });
   return (
     <table className="data-table queue-table">
       <caption>
-        {stage === 'cex' ? 'Submitted claims, emergency first, then least time left' : 'Claims processed by CEX, emergency first, then least time left'}
+        {stage === 'cex' ? t('console.claims.captionCex') : t('console.claims.captionCpd')}
       </caption>
       <thead>
         <tr>
-          <th scope="col">Patient</th>
-          <th scope="col">Hospital</th>
-          <th scope="col">Package</th>
+          <th scope="col">{t('console.queue.patient')}</th>
+          <th scope="col">{t('console.queue.hospital')}</th>
+          <th scope="col">{t('console.case.package')}</th>
           <th scope="col" className="number">
-            Lines
+            {t('console.claims.lines')}
           </th>
           <th scope="col" className="number">
-            Payer part
+            {t('console.claim.payerPart')}
           </th>
-          <th scope="col">{stage === 'cex' ? 'Submitted' : 'Processed'}</th>
-          <th scope="col">Time left</th>
+          <th scope="col">{stage === 'cex' ? t('console.claims.submitted') : t('console.claims.processed')}</th>
+          <th scope="col">{t('console.queue.timeLeft')}</th>
           <th scope="col">
-            <span className="visually-hidden">Action</span>
+            <span className="visually-hidden">{t('console.claims.action')}</span>
           </th>
         </tr>
       </thead>
@@ -319,7 +325,7 @@ export function ClaimQueue({
               {claim.isEmergency ? (
                 <>
                   {' '}
-                  <StatusBadge text="Emergency" tone="bad" />
+                  <StatusBadge text={t('console.queue.emergency')} tone="bad" />
                 </>
               ) : null}
               <div className="screen-subtitle">{claim.schemeMemberId}</div>
@@ -328,14 +334,14 @@ export function ClaimQueue({
             <td>{claim.packageCode ?? '—'}</td>
             <td className="number">{claim.lines.length}</td>
             <td className="number">{formatMoney(claim.payerAmount, scheme)}</td>
-            <td>{formatTime(since(claim), scheme.locale, now)}</td>
+            <td>{formatTimeIn(translator, since(claim), now)}</td>
             <td>
               <TimeLeftText left={left} since={since(claim)} now={now} />
             </td>
             <td>
               <button type="button" onClick={() => onSelect(claim.id)} aria-pressed={claim.id === selectedId}>
-                {stage === 'cex' ? 'Process' : 'Verify'}
-                <span className="visually-hidden"> the claim of {claim.memberName}</span>
+                {stage === 'cex' ? t('console.claims.process') : t('console.claims.verify')}
+                <span className="visually-hidden">{t('console.claims.theClaimOf', { name: claim.memberName })}</span>
               </button>
             </td>
           </tr>

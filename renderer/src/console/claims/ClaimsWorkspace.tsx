@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import type { MessageId } from '../../i18n/catalog';
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
@@ -8,14 +10,14 @@ import { caseHash } from '../app/routes';
 import { claimsReviewed, claimsToReview, type ClaimStage, type ReviewClaim } from './claim-review';
 import { ClaimQueue, ClaimReview } from './ClaimReview';
 
-const titles: Record<ClaimStage, string> = { cex: 'Claims processing', cpd: 'Claim verification' };
+const titles: Record<ClaimStage, MessageId> = { cex: 'console.workspace.cex', cpd: 'console.workspace.cpd' };
 const statusBadge = {
-  submitted: { text: 'Submitted', tone: 'waiting' },
-  processed: { text: 'Processed', tone: 'waiting' },
-  approved: { text: 'Approved', tone: 'good' },
-  denied: { text: 'Denied', tone: 'bad' },
-  paid: { text: 'Paid', tone: 'good' },
-} as const;
+  submitted: { text: 'console.claims.status.submitted', tone: 'waiting' },
+  processed: { text: 'console.claims.status.processed', tone: 'waiting' },
+  approved: { text: 'console.claims.status.approved', tone: 'good' },
+  denied: { text: 'console.claims.status.denied', tone: 'bad' },
+  paid: { text: 'console.claims.status.paid', tone: 'good' },
+} as const satisfies Record<string, { text: MessageId; tone: string }>;
 
 /** CEX (submitted → processed) or CPD (processed → approved/denied), over the live claims collection. */
 function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
@@ -25,10 +27,11 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
   const now = useNow();
   const timeLeftOf = useTimeLeft();
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  const { t } = useTranslator();
   if (loaded.status !== 'ready') {
     return (
-      <ScreenFrame title={titles[stage]}>
-        <LoadingNotice>Loading the claim queue…</LoadingNotice>
+      <ScreenFrame title={t(titles[stage])}>
+        <LoadingNotice>{t('console.claims.loading')}</LoadingNotice>
       </ScreenFrame>
     );
   }
@@ -41,16 +44,11 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
   // The selected claim stays on screen after the decision (with the server's answer) until another is picked.
   const selected = claims.find((c) => c.id === selectedId) ?? null;
   return (
-    <ScreenFrame title={titles[stage]}>
-      <p className="screen-subtitle">
-        {stage === 'cex'
-          ? 'Decide every line: approve in full, in part or deny, with a reason code. CPD verifies your recommendation.'
-          : "Verify CEX's line decisions: what you do not approve returns to the family cover."}
-      </p>
+    <ScreenFrame title={t(titles[stage])}>
+      <p className="screen-subtitle">{stage === 'cex' ? t('console.claims.introCex') : t('console.claims.introCpd')}</p>
       <section className="panel" aria-labelledby={`${stage}-queue-heading`}>
         <h2 id={`${stage}-queue-heading`}>
-          Waiting ({queue.length}
-          {pastCount > 0 ? `, ${pastCount} past the service level` : ''})
+          {t('console.claims.waiting', { count: queue.length, past: pastCount })}
         </h2>
         <ClaimQueue claims={queue} stage={stage} scheme={session.scheme} selectedId={selectedId} onSelect={setSelectedId} now={now} leftOf={leftOf} />
       </section>
@@ -68,21 +66,17 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
         />
       ) : null}
       <section className="panel" aria-labelledby={`${stage}-done-heading`}>
-        <h2 id={`${stage}-done-heading`}>Recently {stage === 'cex' ? 'processed' : 'verified'}</h2>
+        <h2 id={`${stage}-done-heading`}>{stage === 'cex' ? t('console.claims.recentlyProcessed') : t('console.claims.recentlyVerified')}</h2>
         {reviewed.length === 0 ? (
-          <p>No claim yet.</p>
+          <p>{t('console.claims.noneYet')}</p>
         ) : (
           <ul className="plain-list">
             {reviewed.map((claim) => (
               <li key={claim.id}>
-                <a href={caseHash(claim.caseId)}>{claim.memberName}</a> ({claim.hospitalCode}): <StatusBadge {...statusBadge[claim.status]} />{' '}
-                {claim.approvedAmount !== null ? (
-                  <>
-                    approved {money(claim.approvedAmount)} of {money(claim.payerAmount)}
-                  </>
-                ) : (
-                  <>payer part {money(claim.payerAmount)}</>
-                )}
+                <a href={caseHash(claim.caseId)}>{claim.memberName}</a> ({claim.hospitalCode}): <StatusBadge text={t(statusBadge[claim.status].text)} tone={statusBadge[claim.status].tone} />{' '}
+                {claim.approvedAmount !== null
+                  ? t('console.claims.approvedOf', { approved: money(claim.approvedAmount), of: money(claim.payerAmount) })
+                  : t('console.claims.payerPartOf', { amount: money(claim.payerAmount) })}
               </li>
             ))}
           </ul>

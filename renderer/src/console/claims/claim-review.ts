@@ -5,6 +5,9 @@
  * it answers 400, and every line not approved in full needs a reason code).
  */
 import { reasonCodes, type LineDecision, type ReasonCode } from '@domain/adjudication';
+import type { MessageId } from '../../i18n/catalog';
+import { amountProblemText } from '../../i18n/amount-problem';
+import { english, type Translate } from '../../i18n/translate';
 import { formatMoney, minorToInput, parseAmount, type MoneyFormat } from '../../shared/money';
 import { claimReasonLabel } from '../../shared/labels';
 import type { ConsoleClaim, ConsoleClaimLine } from '../data/documents';
@@ -79,15 +82,20 @@ export function partialAmountProblem(
   line: Pick<ConsoleClaimLine, 'payerAmount'>,
   draft: Pick<LineDraft, 'decision' | 'amountText'>,
   scheme: MoneyFormat,
+  t: Translate = english.t,
 ): string | null {
   if (draft.decision !== 'partial' || draft.amountText.trim() === '') return null;
   const parsed = parseAmount(draft.amountText, scheme.minorPerUnit);
-  if (!parsed.ok) return `Approved amount: ${parsed.message}`;
+  if (!parsed.ok) return t('console.claim.amountProblem', { problem: amountProblemText(parsed, t) });
   const lineAmount = formatMoney(line.payerAmount, scheme);
-  if (parsed.minor <= 0) return 'Approve more than zero, or deny the line.';
+  if (parsed.minor <= 0) return t('console.claim.moreThanZero');
   if (parsed.minor > line.payerAmount)
-    return `${formatMoney(parsed.minor, scheme)} is more than this line's ${lineAmount} by ${formatMoney(parsed.minor - line.payerAmount, scheme)}: a partial approval must be less than the line.`;
-  if (parsed.minor === line.payerAmount) return `${formatMoney(parsed.minor, scheme)} is the whole line: choose "Approve in full" instead.`;
+    return t('console.claim.moreThanLine', {
+      amount: formatMoney(parsed.minor, scheme),
+      line: lineAmount,
+      over: formatMoney(parsed.minor - line.payerAmount, scheme),
+    });
+  if (parsed.minor === line.payerAmount) return t('console.claim.wholeLine', { amount: formatMoney(parsed.minor, scheme) });
   return null;
 }
 
@@ -96,14 +104,14 @@ export function partialAmountProblem(
  * problem of a line is named at once (an amount above the line and a missing reason code both),
  * so fixing one does not reveal the next only at the following send.
  */
-export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly LineDraft[], scheme: MoneyFormat): DraftCheck {
+export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly LineDraft[], scheme: MoneyFormat, t: Translate = english.t): DraftCheck {
   const problems: Record<string, string> = {};
   const commandLines: CommandLine[] = [];
   let approvedTotal = 0;
   for (const line of lines) {
     const draft = drafts.find((d) => d.bookingId === line.bookingId);
     if (!draft) {
-      problems[line.bookingId] = 'Decide this line.';
+      problems[line.bookingId] = t('console.claim.decideLine');
       continue;
     }
     if (draft.decision === 'full') {
@@ -113,9 +121,8 @@ export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly
     }
     const found: string[] = [];
     if (draft.decision === 'partial')
-      found.push(draft.amountText.trim() === '' ? 'Enter the approved amount.' : (partialAmountProblem(line, draft, scheme) ?? ''));
-    if (!draft.reasonCode)
-      found.push(draft.decision === 'deny' ? 'Choose the reason code for denying this line.' : 'Choose the reason code for the partial approval.');
+      found.push(draft.amountText.trim() === '' ? t('console.claim.enterAmount') : (partialAmountProblem(line, draft, scheme, t) ?? ''));
+    if (!draft.reasonCode) found.push(draft.decision === 'deny' ? t('console.claim.reasonForDeny') : t('console.claim.reasonForPartial'));
     const sentences = found.filter((sentence) => sentence !== '');
     if (sentences.length > 0 || !draft.reasonCode) {
       problems[line.bookingId] = sentences.join(' ');
@@ -135,40 +142,40 @@ export function checkDrafts(lines: readonly ConsoleClaimLine[], drafts: readonly
 }
 
 /** The same words the desk shows for the payer's reason codes (shared/labels). */
-export function reasonLabel(code: string | null): string {
-  return code && isReasonCode(code) ? claimReasonLabel(code) : '—';
+export function reasonLabel(code: string | null, t: Translate = english.t): string {
+  return code && isReasonCode(code) ? claimReasonLabel(code, t) : '—';
 }
 
-export const reasonChoices: readonly { readonly value: ReasonCode; readonly label: string }[] = reasonCodes.map((code) => ({
-  value: code,
-  label: claimReasonLabel(code),
-}));
+export function reasonChoices(t: Translate = english.t): readonly { readonly value: ReasonCode; readonly label: string }[] {
+  return reasonCodes.map((code) => ({ value: code, label: claimReasonLabel(code, t) }));
+}
 
-export function decisionLabel(decision: string | null): string {
+export function decisionLabel(decision: string | null, t: Translate = english.t): string {
   switch (decision) {
     case 'full':
-      return 'Full';
+      return t('console.claim.full');
     case 'partial':
-      return 'Partial';
+      return t('console.claim.partial');
     case 'deny':
-      return 'Denied';
+      return t('console.claim.denied');
     default:
       return '—';
   }
 }
 
-const documentKindLabels: Record<string, string> = {
-  'discharge-summary': 'Discharge summary',
-  bill: 'Final bill',
-  'investigation-report': 'Investigation report',
-  prescription: 'Prescription',
-  'implant-sticker': 'Implant sticker',
-  photo: 'Photograph',
-  other: 'Other',
+const documentKindLabels: Readonly<Record<string, MessageId>> = {
+  'discharge-summary': 'console.document.dischargeSummary',
+  bill: 'console.document.bill',
+  'investigation-report': 'console.document.investigationReport',
+  prescription: 'console.document.prescription',
+  'implant-sticker': 'console.document.implantSticker',
+  photo: 'console.document.photo',
+  other: 'console.document.other',
 };
 
-export function documentKindLabel(kind: string): string {
-  return documentKindLabels[kind] ?? kind;
+export function documentKindLabel(kind: string, t: Translate = english.t): string {
+  const id = documentKindLabels[kind];
+  return id ? t(id) : kind;
 }
 
 /** "182 KB", "1.4 MB": sizes for people. */

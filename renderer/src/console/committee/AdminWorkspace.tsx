@@ -1,14 +1,16 @@
 import { UnspecifiedQueueScreen } from './UnspecifiedQueueScreen';
+import { useTranslator } from '../../i18n/LanguageProvider';
 
 /** ADMIN: the committee's recommendations waiting for approval. */
 export function AdminWorkspace() {
+  const { t } = useTranslator();
   return (
     <UnspecifiedQueueScreen
-      title="Admin approval"
+      title={t('console.workspace.admin')}
       status="admin-review"
       pastStatuses={['approved', 'rejected']}
       amountOf="recommendation"
-      intro="Unspecified-package cases the Medical Committee has recommended: approve, approve lower or reject. Emergency cases first, then least time left against the service level."
+      intro={t('console.admin.intro')}
     />
   );
 }

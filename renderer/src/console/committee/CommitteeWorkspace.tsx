@@ -1,14 +1,16 @@
 import { UnspecifiedQueueScreen } from './UnspecifiedQueueScreen';
+import { useTranslator } from '../../i18n/LanguageProvider';
 
 /** MC: unspecified-package cases waiting for the committee's recommended amount. */
 export function CommitteeWorkspace() {
+  const { t } = useTranslator();
   return (
     <UnspecifiedQueueScreen
-      title="Medical Committee"
+      title={t('console.workspace.committee')}
       status="committee-review"
       pastStatuses={['admin-review', 'approved', 'rejected']}
       amountOf="estimate"
-      intro="Procedures outside the package catalogue: recommend an amount with your reasoning; Admin then approves. Emergency cases first, then least time left against the service level."
+      intro={t('console.committee.intro')}
     />
   );
 }

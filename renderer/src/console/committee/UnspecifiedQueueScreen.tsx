@@ -1,4 +1,5 @@
 import { LoadingNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { preauthStatusLabel } from '../../shared/labels';
@@ -23,10 +24,11 @@ export function UnspecifiedQueueScreen({
   readonly amountOf: 'estimate' | 'recommendation';
 }) {
   const loaded = useConsoleDocuments('cases');
+  const { t, rich } = useTranslator();
   if (loaded.status !== 'ready') {
     return (
       <ScreenFrame title={title}>
-        <LoadingNotice>Loading the queue…</LoadingNotice>
+        <LoadingNotice>{t('console.unspecified.loading')}</LoadingNotice>
       </ScreenFrame>
     );
   }
@@ -37,10 +39,10 @@ export function UnspecifiedQueueScreen({
     <ScreenFrame title={title}>
       <p className="screen-subtitle">{intro}</p>
       <section className="panel" aria-labelledby={`${status}-queue-heading`}>
-        <h2 id={`${status}-queue-heading`}>Waiting ({queue.length})</h2>
+        <h2 id={`${status}-queue-heading`}>{t('console.unspecified.waiting', { count: queue.length })}</h2>
         <QueueTable
-          caption="Unspecified-package requests waiting"
-          empty="No unspecified-package request is waiting for you."
+          caption={t('console.unspecified.caption')}
+          empty={t('console.unspecified.empty')}
           available={(caseDoc) => <ConsoleMoney minor={caseDoc.family.available} />}
           rows={queue.map((caseDoc) => ({
             key: caseDoc.id,
@@ -55,22 +57,23 @@ export function UnspecifiedQueueScreen({
             ),
             amount: (
               <>
-                {amountOf === 'estimate' ? 'Estimate ' : 'Recommended '}
-                <ConsoleMoney minor={amountOf === 'estimate' ? caseDoc.preauth!.requestedAmount : caseDoc.preauth!.recommendedAmount} />
+                {rich(amountOf === 'estimate' ? 'console.unspecified.estimate' : 'console.unspecified.recommended', {
+                  amount: <ConsoleMoney minor={amountOf === 'estimate' ? caseDoc.preauth!.requestedAmount : caseDoc.preauth!.recommendedAmount} />,
+                })}
               </>
             ),
-            status: preauthStatusLabel(caseDoc.preauth!.status),
+            status: preauthStatusLabel(caseDoc.preauth!.status, t),
           }))}
         />
       </section>
       <section className="panel" aria-labelledby={`${status}-past-heading`}>
-        <h2 id={`${status}-past-heading`}>Moved on</h2>
+        <h2 id={`${status}-past-heading`}>{t('console.unspecified.movedOn')}</h2>
         {past.length === 0 ? (
-          <p>None yet.</p>
+          <p>{t('console.unspecified.none')}</p>
         ) : (
           <ul className="plain-list">
             {past.map((caseDoc) => {
-              const label = preauthStatusLabel(caseDoc.preauth!.status);
+              const label = preauthStatusLabel(caseDoc.preauth!.status, t);
               return (
                 <li key={caseDoc.id}>
                   <a href={caseHash(caseDoc.caseId)}>{caseDoc.member.fullName}</a> ({caseDoc.hospitalCode}, {caseDoc.preauth!.packageCode}):{' '}
