@@ -317,7 +317,7 @@ describe('payer console: CEX → CPD → ACO and HA on the seed scenario', () =>
     await check('ha-dashboard');
     await server.scratch.db.query("UPDATE payments SET net_paid = net_paid - 100 WHERE reference LIKE 'PAY-HSP-B-%'");
     await open('Reconciliation');
-    await page!.getByRole('status').filter({ hasText: 'Not reconciled: 1 payment(s) and 0 claim(s) do not add up.' }).waitFor();
+    await page!.getByRole('status').filter({ hasText: 'Not reconciled: 1 payment and 0 claims do not add up.' }).waitFor();
     expect(await page!.getByRole('region', { name: 'What does not add up' }).textContent()).toContain(
       'Paid ₹3,899.00 + deductions ₹100.00 = ₹3,999.00, but the claims approved ₹4,000.00.',
     );

@@ -1,7 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { BankCreditMatchValue, BankReconciliationValue, BankStatementImportedValue, PaymentCreditValue } from '@contract/reconciliation';
 import { formatMoney } from '../../shared/money';
-import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { LoadingNotice } from '../../shared/ui/Notice';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { useServerRead } from '../admin/use-server-read';
 import { useConsole } from '../app/console-context';
@@ -24,6 +26,7 @@ function problemsOf(error: ConsoleError): { line: number; reason: string }[] {
  */
 export function BankStatementPanel({ version, canImport }: { readonly version: number; readonly canImport: boolean }) {
   const { api, session } = useConsole();
+  const { t } = useTranslator();
   const [imports, setImports] = useState(0);
   const read = useServerRead<BankReconciliationValue>('/reports/bank-reconciliation', `${version}:${imports}`);
   const [file, setFile] = useState<File | null>(null);
@@ -42,14 +45,14 @@ export function BankStatementPanel({ version, canImport }: { readonly version: n
   const money = (minor: number) => formatMoney(minor, session.scheme);
   return (
     <section className="panel" aria-labelledby="bank-heading">
-      <h2 id="bank-heading">Against the bank statement</h2>
+      <h2 id="bank-heading">{t('console.bank.heading')}</h2>
       {canImport ? (
         <form onSubmit={(event) => void submit(event)}>
-          <label htmlFor={inputId}>Bank statement (CSV with utr, reference, date, amount)</label>
+          <label htmlFor={inputId}>{t('console.bank.fileLabel')}</label>
           <input id={inputId} type="file" accept=".csv,text/csv" onChange={(event) => setFile(event.target.files?.[0] ?? null)} />
           <div className="button-row">
             <button type="submit" className="primary" disabled={!file || isBusy}>
-              Import statement
+              {t('console.bank.import')}
             </button>
           </div>
         </form>
@@ -57,29 +60,34 @@ export function BankStatementPanel({ version, canImport }: { readonly version: n
       {result?.ok === true ? (
         <p className="notice notice-info" role="status">
           {result.value.isReplay
-            ? `${result.value.fileName} was imported before; nothing was added.`
-            : `Imported ${result.value.fileName}: ${result.value.creditsAdded} new credit${result.value.creditsAdded === 1 ? '' : 's'} (${result.value.alreadyImported} already imported); ${result.value.credits.applied} applied, ${result.value.credits.duplicate} duplicate, ${result.value.credits.unmatched} unmatched.`}
+            ? t('console.bank.replay', { file: result.value.fileName })
+            : t('console.bank.imported', {
+                file: result.value.fileName,
+                added: result.value.creditsAdded,
+                already: result.value.alreadyImported,
+                applied: result.value.credits.applied,
+                duplicate: result.value.credits.duplicate,
+                unmatched: result.value.credits.unmatched,
+              })}
         </p>
       ) : null}
       {result?.ok === false ? (
         <div className="notice notice-error" role="alert">
           <p>
-            <strong>Not imported. </strong>
+            <strong>{t('console.bank.notImported')} </strong>
             {result.error.message}
           </p>
           {problemsOf(result.error).length > 0 ? (
-            <ul aria-label="Bad lines">
+            <ul aria-label={t('console.bank.badLines')}>
               {problemsOf(result.error).map((p) => (
-                <li key={p.line}>
-                  Line {p.line}: {p.reason}
-                </li>
+                <li key={p.line}>{t('console.bank.line', { line: String(p.line), reason: p.reason })}</li>
               ))}
             </ul>
           ) : null}
         </div>
       ) : null}
-      {read.status === 'loading' ? <LoadingNotice>Matching credits to payments…</LoadingNotice> : null}
-      {read.status === 'error' ? <ErrorNotice error={read.error} title="The bank reconciliation could not be read." onRetry={read.reload} /> : null}
+      {read.status === 'loading' ? <LoadingNotice>{t('console.bank.loading')}</LoadingNotice> : null}
+      {read.status === 'error' ? <ConsoleErrorNotice error={read.error} title={t('console.bank.unreadable')} onRetry={read.reload} /> : null}
       {read.status === 'ready' ? <BankReconciliationView report={read.value} money={money} /> : null}
     </section>
   );
@@ -94,22 +102,23 @@ function PaymentList({
   readonly payments: readonly PaymentCreditValue[];
   readonly money: (minor: number) => string;
 }) {
+  const { t } = useTranslator();
   if (payments.length === 0) return null;
   return (
     <table className="queue-table" aria-label={title}>
       <caption>{title}</caption>
       <thead>
         <tr>
-          <th scope="col">Payment</th>
-          <th scope="col">Hospital</th>
+          <th scope="col">{t('console.bank.payment')}</th>
+          <th scope="col">{t('console.queue.hospital')}</th>
           <th scope="col" className="number">
-            Net paid
+            {t('console.bank.netPaid')}
           </th>
           <th scope="col" className="number">
-            Credited
+            {t('console.bank.credited')}
           </th>
           <th scope="col" className="number">
-            Difference
+            {t('console.bank.difference')}
           </th>
         </tr>
       </thead>
@@ -139,6 +148,7 @@ function CreditList({
   readonly credits: readonly BankCreditMatchValue[];
   readonly money: (minor: number) => string;
 }) {
+  const { t } = useTranslator();
   if (credits.length === 0) return null;
   return (
     <table className="queue-table" aria-label={title}>
@@ -146,12 +156,12 @@ function CreditList({
       <thead>
         <tr>
           <th scope="col">UTR</th>
-          <th scope="col">Reference</th>
-          <th scope="col">Date</th>
+          <th scope="col">{t('console.payments.reference')}</th>
+          <th scope="col">{t('console.bank.date')}</th>
           <th scope="col" className="number">
-            Amount
+            {t('console.queue.amount')}
           </th>
-          <th scope="col">Statement line</th>
+          <th scope="col">{t('console.bank.statementLine')}</th>
         </tr>
       </thead>
       <tbody>
@@ -165,9 +175,7 @@ function CreditList({
             </td>
             <td>{c.valueDate}</td>
             <td className="number">{money(c.amount)}</td>
-            <td>
-              {c.fileName}, line {c.line}
-            </td>
+            <td>{t('console.bank.fileLine', { file: c.fileName, line: String(c.line) })}</td>
           </tr>
         ))}
       </tbody>
@@ -176,19 +184,23 @@ function CreditList({
 }
 
 export function BankReconciliationView({ report, money }: { readonly report: BankReconciliationValue; readonly money: (minor: number) => string }) {
-  if (report.statements.length === 0) return <p className="notice notice-info">No bank statement has been imported yet.</p>;
+  const { t } = useTranslator();
+  if (report.statements.length === 0) return <p className="notice notice-info">{t('console.bank.none')}</p>;
   return (
     <>
       <p>
-        {report.isReconciled ? <StatusBadge text="Reconciled with the bank" tone="good" /> : <StatusBadge text="Differences with the bank" tone="bad" />}{' '}
-        {report.statements.length} statement{report.statements.length === 1 ? '' : 's'} imported; {money(report.totals.credited)} credited against{' '}
-        {money(report.totals.netPaid)} paid.
+        {report.isReconciled ? (
+          <StatusBadge text={t('console.bank.reconciled')} tone="good" />
+        ) : (
+          <StatusBadge text={t('console.bank.differences')} tone="bad" />
+        )}{' '}
+        {t('console.bank.summary', { count: report.statements.length, credited: money(report.totals.credited), paid: money(report.totals.netPaid) })}
       </p>
-      <PaymentList title="Short-paid payments" payments={report.shortPaid} money={money} />
-      <PaymentList title="Over-paid payments" payments={report.overPaid} money={money} />
-      <PaymentList title="Payments not credited yet" payments={report.notCredited} money={money} />
-      <CreditList title="Unmatched credits" credits={report.unmatchedCredits} money={money} />
-      <CreditList title="Duplicate credits" credits={report.duplicateCredits} money={money} />
+      <PaymentList title={t('console.bank.shortPaid')} payments={report.shortPaid} money={money} />
+      <PaymentList title={t('console.bank.overPaid')} payments={report.overPaid} money={money} />
+      <PaymentList title={t('console.bank.notCredited')} payments={report.notCredited} money={money} />
+      <CreditList title={t('console.bank.unmatched')} credits={report.unmatchedCredits} money={money} />
+      <CreditList title={t('console.bank.duplicate')} credits={report.duplicateCredits} money={money} />
     </>
   );
 }

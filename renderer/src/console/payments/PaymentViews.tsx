@@ -1,8 +1,10 @@
 import { useId, useState, type FormEvent } from 'react';
 import { currencySymbol, formatMoney, parseAmount, type MoneyFormat } from '../../shared/money';
-import { formatTime } from '../../shared/time';
+import { amountProblemText } from '../../i18n/amount-problem';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { formatTimeIn } from '../../i18n/time';
 import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
-import { ErrorNotice } from '../../shared/ui/Notice';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { caseHash } from '../app/routes';
 import { TimeLeftText } from '../app/TimeLeftText';
@@ -20,15 +22,24 @@ function percent(bp: number): string {
 
 /** The server's answers to the payments approved in this session: reference, split, deductions and net paid. */
 export function PaymentsApproved({ answers, scheme }: { readonly answers: readonly CommandResultOf<'approve-payment'>[]; readonly scheme: Scheme }) {
+  const { t, rich } = useTranslator();
   if (answers.length === 0) return null;
   const money = (value: number) => formatMoney(value, scheme);
   return (
     <section className="panel" aria-labelledby="payments-approved-heading">
-      <h2 id="payments-approved-heading">Payments approved in this session</h2>
+      <h2 id="payments-approved-heading">{t('console.payments.approvedHeading')}</h2>
       {answers.map((paid) => (
         <p key={paid.paymentId} className="notice notice-info" role="status">
-          <strong>Payment approved: reference {paid.reference}.</strong> {money(paid.amount)} for {paid.claims} claim(s): government{' '}
-          {money(paid.governmentAmount)}, insurer {money(paid.insurerAmount)}; deductions {money(paid.deductions)}, paid {money(paid.netPaid)}.
+          {rich('console.payments.approved', {
+            reference: paid.reference,
+            amount: money(paid.amount),
+            claims: paid.claims,
+            government: money(paid.governmentAmount),
+            insurer: money(paid.insurerAmount),
+            deductions: money(paid.deductions),
+            paid: money(paid.netPaid),
+            strong: (chunks) => <strong>{chunks}</strong>,
+          })}
         </p>
       ))}
     </section>
@@ -57,39 +68,40 @@ export function PaymentConfirmation({
   readonly scheme: Scheme;
 }) {
   const money = (minor: number) => formatMoney(minor, scheme);
+  const { t, rich } = useTranslator();
   const { preview, governmentShareBp } = payment;
   return (
     <>
       <p>
-        {payment.claimCount} approved claim{payment.claimCount === 1 ? '' : 's'} of{' '}
-        <strong>
-          {batch.hospitalName} ({batch.hospitalCode})
-        </strong>
-        , one payment with one reference:
+        {rich('console.payments.confirmIntro', {
+          count: payment.claimCount,
+          hospital: `${batch.hospitalName} (${batch.hospitalCode})`,
+          strong: (chunks) => <strong>{chunks}</strong>,
+        })}
       </p>
       <dl className="figures">
         <div>
-          <dt>Approved total</dt>
+          <dt>{t('console.payments.approvedTotal')}</dt>
           <dd>{money(preview.amount)}</dd>
         </div>
         <div>
-          <dt>Government ({percent(governmentShareBp)})</dt>
+          <dt>{t('console.payments.government', { share: percent(governmentShareBp) })}</dt>
           <dd>{money(preview.governmentAmount)}</dd>
         </div>
         <div>
-          <dt>Insurer ({percent(10_000 - governmentShareBp)})</dt>
+          <dt>{t('console.payments.insurer', { share: percent(10_000 - governmentShareBp) })}</dt>
           <dd>{money(preview.insurerAmount)}</dd>
         </div>
         <div>
-          <dt>Deductions</dt>
+          <dt>{t('console.payments.deductions')}</dt>
           <dd>{money(preview.deductions)}</dd>
         </div>
         <div>
-          <dt>Paid to {batch.hospitalCode}</dt>
+          <dt>{t('console.payments.paidTo', { hospital: batch.hospitalCode })}</dt>
           <dd>{money(preview.netPaid)}</dd>
         </div>
       </dl>
-      <p>The money leaves the scheme and the claims are marked paid. This cannot be undone.</p>
+      <p>{t('console.payments.cannotUndo')}</p>
     </>
   );
 }
@@ -116,6 +128,7 @@ export function PaymentBatchPanel({
   readonly onPay: (claimIds: readonly string[], deductions: number) => Promise<ConsoleResult<CommandAnswerOf<'approve-payment'>>>;
 }) {
   const headingId = useId();
+  const { t } = useTranslator();
   // The answer itself is shown by the workspace (PaymentsApproved): once paid, the claims leave
   // the approved list and this panel goes with them.
   const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set());
@@ -134,12 +147,11 @@ export function PaymentBatchPanel({
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setError(null);
-    if (chosen.length === 0) return setProblem('Choose at least one claim to pay.');
-    if (!deductionsParsed.ok) return setProblem(`Deductions: ${deductionsParsed.message}`);
+    if (chosen.length === 0) return setProblem(t('console.payments.chooseClaim'));
+    if (!deductionsParsed.ok) return setProblem(t('console.payments.deductionsProblem', { problem: amountProblemText(deductionsParsed, t) }));
     // The confirm step must show the split: without the scheme's share there is nothing to confirm.
-    if (governmentShareBp === null)
-      return setProblem('The government share has not been read from the server yet, so the split cannot be shown; wait a moment or reload, then approve.');
-    if (preview === null) return setProblem('Deductions cannot exceed the approved amount.');
+    if (governmentShareBp === null) return setProblem(t('console.payments.noShare'));
+    if (preview === null) return setProblem(t('console.payments.deductionsTooLarge'));
     setProblem(null);
     setConfirming({ claimIds: chosen.map((claim) => claim.claimId), claimCount: chosen.length, preview, governmentShareBp });
     return undefined;
@@ -158,24 +170,23 @@ export function PaymentBatchPanel({
   return (
     <section className="panel payment-batch" aria-labelledby={headingId}>
       <h2 id={headingId}>
-        {batch.hospitalName} ({batch.hospitalCode}): {batch.claims.length} approved claim{batch.claims.length === 1 ? '' : 's'}
-        {pastCount > 0 ? `, ${pastCount} past the service level` : ''}
+        {t('console.payments.batchHeading', { hospital: batch.hospitalName, code: batch.hospitalCode, count: batch.claims.length, past: pastCount })}
       </h2>
       <form onSubmit={submit} noValidate>
         <table className="data-table">
-          <caption>Approved claims of {batch.hospitalCode} not yet paid, emergency first, then least time left</caption>
+          <caption>{t('console.payments.batchCaption', { code: batch.hospitalCode })}</caption>
           <thead>
             <tr>
-              <th scope="col">Pay</th>
-              <th scope="col">Patient</th>
-              <th scope="col">Package</th>
+              <th scope="col">{t('console.payments.pay')}</th>
+              <th scope="col">{t('console.queue.patient')}</th>
+              <th scope="col">{t('console.case.package')}</th>
               <th scope="col" className="number">
-                Claimed payer part
+                {t('console.payments.claimedPayerPart')}
               </th>
               <th scope="col" className="number">
-                Approved
+                {t('console.case.approved')}
               </th>
-              <th scope="col">Time left</th>
+              <th scope="col">{t('console.queue.timeLeft')}</th>
             </tr>
           </thead>
           <tbody>
@@ -184,7 +195,7 @@ export function PaymentBatchPanel({
                 <td>
                   <input
                     type="checkbox"
-                    aria-label={`Pay the claim of ${claim.memberName}`}
+                    aria-label={t('console.payments.payClaimOf', { name: claim.memberName })}
                     checked={!excluded.has(claim.claimId)}
                     disabled={paid !== null}
                     onChange={(event) =>
@@ -202,7 +213,7 @@ export function PaymentBatchPanel({
                   {claim.isEmergency ? (
                     <>
                       {' '}
-                      <StatusBadge text="Emergency" tone="bad" />
+                      <StatusBadge text={t('console.queue.emergency')} tone="bad" />
                     </>
                   ) : null}
                 </th>
@@ -217,7 +228,7 @@ export function PaymentBatchPanel({
           </tbody>
         </table>
         <div className="field">
-          <label htmlFor={`${headingId}-deductions`}>Deductions ({currencySymbol(scheme)}, optional)</label>
+          <label htmlFor={`${headingId}-deductions`}>{t('console.payments.deductionsLabel', { currency: currencySymbol(scheme) })}</label>
           <input
             id={`${headingId}-deductions`}
             inputMode="decimal"
@@ -227,52 +238,58 @@ export function PaymentBatchPanel({
             aria-describedby={`${headingId}-deductions-hint`}
           />
           <p id={`${headingId}-deductions-hint`} className="field-hint">
-            Withheld from what the hospital receives (e.g. tax deducted at source).
+            {t('console.payments.deductionsHint')}
           </p>
         </div>
         {preview ? (
-          <dl className="figures" aria-label="The payment the server will make">
+          <dl className="figures" aria-label={t('console.payments.previewLabel')}>
             <div>
-              <dt>Approved total</dt>
+              <dt>{t('console.payments.approvedTotal')}</dt>
               <dd>{money(preview.amount)}</dd>
             </div>
             <div>
-              <dt>Government ({percent(governmentShareBp!)})</dt>
+              <dt>{t('console.payments.government', { share: percent(governmentShareBp!) })}</dt>
               <dd>{money(preview.governmentAmount)}</dd>
             </div>
             <div>
-              <dt>Insurer ({percent(10_000 - governmentShareBp!)})</dt>
+              <dt>{t('console.payments.insurer', { share: percent(10_000 - governmentShareBp!) })}</dt>
               <dd>{money(preview.insurerAmount)}</dd>
             </div>
             <div>
-              <dt>Deductions</dt>
+              <dt>{t('console.payments.deductions')}</dt>
               <dd>{money(preview.deductions)}</dd>
             </div>
             <div>
-              <dt>Paid to the hospital</dt>
+              <dt>{t('console.payments.paidToHospital')}</dt>
               <dd>{money(preview.netPaid)}</dd>
             </div>
           </dl>
         ) : governmentShareBp === null ? (
-          <p className="screen-subtitle">The split is computed by the server from the scheme's government share.</p>
+          <p className="screen-subtitle">{t('console.payments.splitByServer')}</p>
         ) : null}
         {problem ? (
           <p className="field-problem" role="alert">
             {problem}
           </p>
         ) : null}
-        {error && confirming === null ? <ErrorNotice error={error} title="Not paid." /> : null}
+        {error && confirming === null ? <ConsoleErrorNotice error={error} title={t('console.payments.notPaid')} /> : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={isBusy || paid !== null}>
-            {`Approve payment to ${batch.hospitalCode}…`}
+            {t('console.payments.approveTo', { code: batch.hospitalCode })}
           </button>
         </div>
       </form>
       {/* The dialog has its own form: it sits beside the batch form, never inside it. */}
       <ConfirmDialog
         isOpen={confirming !== null}
-        title={confirming ? `Pay ${money(confirming.preview.netPaid)} to ${batch.hospitalName} (${batch.hospitalCode})?` : 'Approve the payment?'}
-        confirmLabel={confirming ? `Pay ${money(confirming.preview.netPaid)} to ${batch.hospitalCode}` : 'Pay'}
+        title={
+          confirming
+            ? t('console.payments.confirmTitle', { amount: money(confirming.preview.netPaid), hospital: batch.hospitalName, code: batch.hospitalCode })
+            : t('console.payments.confirmTitleEmpty')
+        }
+        confirmLabel={
+          confirming ? t('console.payments.confirmLabel', { amount: money(confirming.preview.netPaid), code: batch.hospitalCode }) : t('console.payments.pay')
+        }
         isBusy={isBusy}
         error={error}
         onCancel={() => {
@@ -290,19 +307,20 @@ export function PaymentBatchPanel({
 }
 
 export function PaidPaymentsList({ payments, scheme }: { readonly payments: readonly PaidPayment[]; readonly scheme: Scheme }) {
-  if (payments.length === 0) return <p>No payment made yet.</p>;
+  const { t } = useTranslator();
+  if (payments.length === 0) return <p>{t('console.payments.noneMade')}</p>;
   return (
     <table className="data-table">
-      <caption>Payments made, by reference</caption>
+      <caption>{t('console.payments.madeCaption')}</caption>
       <thead>
         <tr>
-          <th scope="col">Reference</th>
-          <th scope="col">Hospital</th>
+          <th scope="col">{t('console.payments.reference')}</th>
+          <th scope="col">{t('console.queue.hospital')}</th>
           <th scope="col" className="number">
-            Claims
+            {t('console.payments.claims')}
           </th>
           <th scope="col" className="number">
-            Approved
+            {t('console.case.approved')}
           </th>
         </tr>
       </thead>
@@ -327,55 +345,54 @@ export function PaidPaymentsList({ payments, scheme }: { readonly payments: read
  * ledger, as the server recomputed them; every payment or claim that does not add up is listed
  * with the server's sentence.
  */
-export function ReconciliationView({ report, scheme, locale }: { readonly report: ReconciliationReport; readonly scheme: Scheme; readonly locale: string }) {
+export function ReconciliationView({ report, scheme }: { readonly report: ReconciliationReport; readonly scheme: Scheme }) {
   const money = (minor: number) => formatMoney(minor, scheme);
+  const translator = useTranslator();
+  const { t, rich } = translator;
   const problems = report.payments.filter((p) => !p.isBalanced);
   return (
     <>
       <p className={`notice ${report.isBalanced ? 'notice-info' : 'notice-error'}`} role="status">
-        {report.isBalanced ? (
-          <>
-            Everything reconciles: paid {money(report.totals.netPaid)} + deductions {money(report.totals.deductions)} = approved {money(report.totals.approved)}
-            .
-          </>
-        ) : (
-          <>
-            Not reconciled: {problems.length} payment(s) and {report.unmatchedClaims.length} claim(s) do not add up. They are listed below.
-          </>
-        )}{' '}
-        <span className="screen-subtitle">Checked by the server at {formatTime(report.computedAt, locale)}.</span>
+        {report.isBalanced
+          ? t('console.reconciliation.balanced', {
+              paid: money(report.totals.netPaid),
+              deductions: money(report.totals.deductions),
+              approved: money(report.totals.approved),
+            })
+          : t('console.reconciliation.unbalanced', { payments: problems.length, claims: report.unmatchedClaims.length })}{' '}
+        <span className="screen-subtitle">{t('console.reconciliation.checkedAt', { time: formatTimeIn(translator, report.computedAt) })}</span>
       </p>
       {report.payments.length === 0 ? (
-        <p>No payment made yet.</p>
+        <p>{t('console.payments.noneMade')}</p>
       ) : (
         <table className="data-table reconciliation">
-          <caption>Payments: paid + deductions = approved</caption>
+          <caption>{t('console.reconciliation.caption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Reference</th>
-              <th scope="col">Hospital</th>
+              <th scope="col">{t('console.payments.reference')}</th>
+              <th scope="col">{t('console.queue.hospital')}</th>
               <th scope="col" className="number">
-                Claims
+                {t('console.payments.claims')}
               </th>
               <th scope="col" className="number">
-                Approved
+                {t('console.case.approved')}
               </th>
               <th scope="col" className="number">
-                Paid
+                {t('console.reconciliation.paid')}
               </th>
               <th scope="col" className="number">
-                Deductions
+                {t('console.payments.deductions')}
               </th>
               <th scope="col" className="number">
-                Paid + deductions
+                {t('console.reconciliation.paidPlusDeductions')}
               </th>
               <th scope="col" className="number">
-                Government
+                {t('console.reconciliation.government')}
               </th>
               <th scope="col" className="number">
-                Insurer
+                {t('console.reconciliation.insurer')}
               </th>
-              <th scope="col">Status</th>
+              <th scope="col">{t('console.queue.status')}</th>
             </tr>
           </thead>
           <tbody>
@@ -392,14 +409,20 @@ export function ReconciliationView({ report, scheme, locale }: { readonly report
                 <td className="number">{money(p.netPaid + p.deductions)}</td>
                 <td className="number">{money(p.governmentAmount)}</td>
                 <td className="number">{money(p.insurerAmount)}</td>
-                <td>{p.isBalanced ? <StatusBadge text="Balanced" tone="good" /> : <StatusBadge text="Mismatch" tone="bad" />}</td>
+                <td>
+                  {p.isBalanced ? (
+                    <StatusBadge text={t('console.reconciliation.balancedBadge')} tone="good" />
+                  ) : (
+                    <StatusBadge text={t('console.reconciliation.mismatch')} tone="bad" />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
           <tfoot>
             <tr>
               <th scope="row" colSpan={3}>
-                Total
+                {t('console.reconciliation.total')}
               </th>
               <td className="number">{money(report.totals.approved)}</td>
               <td className="number">{money(report.totals.netPaid)}</td>
@@ -414,7 +437,7 @@ export function ReconciliationView({ report, scheme, locale }: { readonly report
       )}
       {problems.length > 0 || report.unmatchedClaims.length > 0 ? (
         <section className="panel" aria-labelledby="reconciliation-problems">
-          <h2 id="reconciliation-problems">What does not add up</h2>
+          <h2 id="reconciliation-problems">{t('console.reconciliation.problems')}</h2>
           <ul>
             {problems.flatMap((p) =>
               p.problems.map((problem) => (
@@ -425,7 +448,7 @@ export function ReconciliationView({ report, scheme, locale }: { readonly report
             )}
             {report.unmatchedClaims.map((c) => (
               <li key={`${c.claimId}-${c.kind}`}>
-                Claim <code>{c.claimId.slice(0, 8)}</code>: {c.message}
+                {rich('console.reconciliation.claimProblem', { id: c.claimId.slice(0, 8), message: c.message, code: (chunks) => <code>{chunks}</code> })}
               </li>
             ))}
           </ul>

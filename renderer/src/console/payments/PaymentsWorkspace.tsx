@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { CommandResultOf } from '@contract/results';
-import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { LoadingNotice } from '../../shared/ui/Notice';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { hasAnyRole, useConsole, useConsoleDocuments, useNow } from '../app/console-context';
 import { BankStatementPanel } from './BankStatementPanel';
@@ -18,13 +20,14 @@ export function PaymentsWorkspace() {
   const [answers, setAnswers] = useState<readonly CommandResultOf<'approve-payment'>[]>([]);
   const timeLeftOf = useTimeLeft();
   const now = useNow();
+  const { t } = useTranslator();
   const approvedCount = valueOr(loaded, []).filter((c) => c.status === 'approved').length;
   // The government share comes with the payment queue (ACO may read it; the scheme settings are HA's).
   const queue = useServerRead<{ items: { hospitalId: string; governmentShareBp: number }[] }>('/queues/payments', approvedCount);
   if (loaded.status !== 'ready') {
     return (
-      <ScreenFrame title="Payments">
-        <LoadingNotice>Loading approved claims…</LoadingNotice>
+      <ScreenFrame title={t('console.workspace.payments')}>
+        <LoadingNotice>{t('console.payments.loading')}</LoadingNotice>
       </ScreenFrame>
     );
   }
@@ -34,15 +37,12 @@ export function PaymentsWorkspace() {
   const shareOf = (hospitalId: string) =>
     queue.status === 'ready' ? (queue.value.items.find((i) => i.hospitalId === hospitalId)?.governmentShareBp ?? null) : null;
   return (
-    <ScreenFrame title="Payments">
-      <p className="screen-subtitle">
-        Approved claims, one payment per hospital with one reference; the server splits it between government and insurer. Emergency claims first, then least
-        time left against the payment service level.
-      </p>
+    <ScreenFrame title={t('console.workspace.payments')}>
+      <p className="screen-subtitle">{t('console.payments.intro')}</p>
       <PaymentsApproved answers={answers} scheme={session.scheme} />
-      {queue.status === 'error' ? <ErrorNotice error={queue.error} title="The payment split could not be read." /> : null}
+      {queue.status === 'error' ? <ConsoleErrorNotice error={queue.error} title={t('console.payments.splitUnreadable')} /> : null}
       {batches.length === 0 ? (
-        <p className="notice notice-info">No approved claim is waiting for payment.</p>
+        <p className="notice notice-info">{t('console.payments.empty')}</p>
       ) : (
         batches.map((batch) => (
           <PaymentBatchPanel
@@ -70,7 +70,7 @@ export function PaymentsWorkspace() {
         ))
       )}
       <section className="panel" aria-labelledby="payments-made-heading">
-        <h2 id="payments-made-heading">Payments made</h2>
+        <h2 id="payments-made-heading">{t('console.payments.made')}</h2>
         <PaidPaymentsList payments={paidPayments(claims)} scheme={session.scheme} />
       </section>
     </ScreenFrame>
@@ -83,15 +83,16 @@ export function ReconciliationWorkspace() {
   const claims = useConsoleDocuments('claims');
   const version = claims.status === 'ready' ? claims.value.filter((c) => c.status === 'paid').length : -1;
   const read = useServerRead<ReconciliationReport>('/reports/reconciliation', version);
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="Reconciliation">
-      <p className="screen-subtitle">Every payment: paid + deductions = approved, government + insurer = amount, and the payment ledger agrees with both.</p>
-      {read.status === 'loading' ? <LoadingNotice>Reconciling payments…</LoadingNotice> : null}
-      {read.status === 'error' ? <ErrorNotice error={read.error} title="The reconciliation could not be read." onRetry={read.reload} /> : null}
-      {read.status === 'ready' ? <ReconciliationView report={read.value} scheme={session.scheme} locale={session.scheme.locale} /> : null}
+    <ScreenFrame title={t('console.workspace.reconciliation')}>
+      <p className="screen-subtitle">{t('console.reconciliation.intro')}</p>
+      {read.status === 'loading' ? <LoadingNotice>{t('console.reconciliation.loading')}</LoadingNotice> : null}
+      {read.status === 'error' ? <ConsoleErrorNotice error={read.error} title={t('console.reconciliation.unreadable')} onRetry={read.reload} /> : null}
+      {read.status === 'ready' ? <ReconciliationView report={read.value} scheme={session.scheme} /> : null}
       <div className="button-row">
         <button type="button" onClick={read.reload}>
-          Reconcile again
+          {t('console.reconciliation.again')}
         </button>
       </div>
       <BankStatementPanel version={version} canImport={hasAnyRole(session, ['ACO'])} />

@@ -158,7 +158,7 @@ describe('reconciliation view', () => {
   };
 
   it('says paid + deductions = approved when everything reconciles', () => {
-    const text = textOf(markupOf(createElement(ReconciliationView, { report: balanced, scheme, locale: 'en-IN' })));
+    const text = textOf(markupOf(createElement(ReconciliationView, { report: balanced, scheme })));
     expect(text).toContain('Everything reconciles: paid ₹5,500.00 + deductions ₹0.00 = approved ₹5,500.00.');
     expect(text).toContain('PAY-HSP-A-20261123-0000AAAA HSP-A 1 ₹5,500.00 ₹5,500.00 ₹0.00 ₹5,500.00 ₹3,300.00 ₹2,200.00 Balanced');
     expect(text).not.toContain('What does not add up');
@@ -185,8 +185,8 @@ describe('reconciliation view', () => {
         },
       ],
     };
-    const text = textOf(markupOf(createElement(ReconciliationView, { report: broken, scheme, locale: 'en-IN' })));
-    expect(text).toContain('Not reconciled: 1 payment(s) and 1 claim(s) do not add up.');
+    const text = textOf(markupOf(createElement(ReconciliationView, { report: broken, scheme })));
+    expect(text).toContain('Not reconciled: 1 payment and 1 claim do not add up.');
     expect(text).toContain('Mismatch');
     expect(text).toContain('PAY-HSP-A-20261123-0000AAAA : Paid 549999 + deductions 0 = 549999, but the claims approved 550000.');
     expect(text).toContain('Claim 00000000 : The claim is marked paid but has no payment-ledger entry.');
