@@ -1,6 +1,8 @@
 import type { TurnaroundReportValue } from '@contract/turnaround';
-import { formatTime } from '../../shared/time';
-import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { formatTimeIn } from '../../i18n/time';
+import { LoadingNotice } from '../../shared/ui/Notice';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { hasAnyRole, useConsole } from '../app/console-context';
@@ -19,57 +21,55 @@ export function ClocksWorkspace() {
   const { session } = useConsole();
   const queue = useClockQueue();
   const isHa = hasAnyRole(session, ['HA']);
-  const locale = session.scheme.locale;
+  const translator = useTranslator();
+  const { t } = translator;
   const past = queue.status === 'ready' ? queue.value.items.filter((item) => item.isPastServiceLevel) : [];
   return (
-    <ScreenFrame title="Turnaround clocks">
-      <p className="screen-subtitle">
-        Open work of your roles, least time left first. Each clock runs from the audit-trail entry that started the stage; a pre-auth query pauses it while the
-        hospital answers.
-      </p>
-      {queue.status === 'loading' ? <LoadingNotice>Reading the clocks…</LoadingNotice> : null}
-      {queue.status === 'error' ? <ErrorNotice error={queue.error} title="The clocks could not be read." onRetry={queue.reload} /> : null}
+    <ScreenFrame title={t('console.workspace.clocks')}>
+      <p className="screen-subtitle">{t('console.clocks.intro')}</p>
+      {queue.status === 'loading' ? <LoadingNotice>{t('console.clocks.loading')}</LoadingNotice> : null}
+      {queue.status === 'error' ? <ConsoleErrorNotice error={queue.error} title={t('console.clocks.unreadable')} onRetry={queue.reload} /> : null}
       {past.length > 0 ? (
         <p className="notice notice-error" role="alert">
-          {past.length === 1 ? '1 stage is' : `${past.length} stages are`} past the service level.
+          {t('console.clocks.past', { count: past.length })}
         </p>
       ) : null}
       {queue.status === 'ready' ? (
         queue.value.items.length === 0 ? (
           <p className="notice notice-info" role="status">
-            Nothing of yours is waiting.
+            {t('console.clocks.nothing')}
           </p>
         ) : (
-          <table className="queue-table" aria-label="Open stages by time left">
+          <table className="queue-table" aria-label={t('console.clocks.tableLabel')}>
             <thead>
               <tr>
-                <th scope="col">Stage</th>
-                <th scope="col">Case</th>
-                <th scope="col">Hospital</th>
-                <th scope="col">Started</th>
-                <th scope="col">Service level</th>
-                <th scope="col">Time left</th>
-                <th scope="col">Status</th>
+                <th scope="col">{t('console.clocks.stage')}</th>
+                <th scope="col">{t('console.case.title')}</th>
+                <th scope="col">{t('console.queue.hospital')}</th>
+                <th scope="col">{t('console.clocks.started')}</th>
+                <th scope="col">{t('console.clocks.serviceLevel')}</th>
+                <th scope="col">{t('console.queue.timeLeft')}</th>
+                <th scope="col">{t('console.queue.status')}</th>
               </tr>
             </thead>
             <tbody>
               {queue.value.items.map((item) => (
                 <tr key={`${item.stage}-${item.startAuditId}`}>
-                  <th scope="row">{stageLabels[item.stage]}</th>
+                  <th scope="row">{t(stageLabels[item.stage])}</th>
                   <td>
-                    <a href={caseHash(item.caseId)}>Case {item.caseId.slice(0, 8)}</a>
+                    <a href={caseHash(item.caseId)}>{t('console.clocks.caseLink', { id: item.caseId.slice(0, 8) })}</a>
                   </td>
                   <td>{item.hospitalCode}</td>
-                  <td>{formatTime(item.startedAt, locale)}</td>
-                  <td>{formatMinutes(item.serviceLevelMinutes)}</td>
-                  <td>{remainingText(item)}</td>
+                  <td>{formatTimeIn(translator, item.startedAt)}</td>
+                  <td>{formatMinutes(item.serviceLevelMinutes, t)}</td>
+                  <td>{remainingText(item, t)}</td>
                   <td>
                     {item.isPastServiceLevel ? (
-                      <StatusBadge text={item.breachNoticedAt ? 'Past service level (notified)' : 'Past service level'} tone="bad" />
+                      <StatusBadge text={item.breachNoticedAt ? t('console.clocks.pastNotified') : t('timeLeft.past')} tone="bad" />
                     ) : item.isPaused ? (
-                      <StatusBadge text="Waiting on hospital" tone="waiting" />
+                      <StatusBadge text={t('console.clocks.waitingOnHospital')} tone="waiting" />
                     ) : (
-                      <StatusBadge text="Within service level" tone="good" />
+                      <StatusBadge text={t('timeLeft.within')} tone="good" />
                     )}
                   </td>
                 </tr>
@@ -86,34 +86,35 @@ export function ClocksWorkspace() {
 /** Read again whenever the clock queue is (`version`: its computedAt). */
 function TurnaroundSummary({ version }: { readonly version: string | null }) {
   const report = useServerRead<TurnaroundReportValue>('/reports/turnaround', version);
+  const { t } = useTranslator();
   return (
     <section className="panel" aria-labelledby="turnaround-heading">
-      <h2 id="turnaround-heading">Turnaround, last 30 days</h2>
-      {report.status === 'error' ? <ErrorNotice error={report.error} title="The turnaround could not be read." onRetry={report.reload} /> : null}
+      <h2 id="turnaround-heading">{t('console.turnaround.heading')}</h2>
+      {report.status === 'error' ? <ConsoleErrorNotice error={report.error} title={t('console.turnaround.unreadable')} onRetry={report.reload} /> : null}
       {report.status === 'ready' ? (
         <>
-          <p>Claims past their service level now: {report.value.claimsPastServiceLevel}</p>
-          <table className="queue-table" aria-label="Turnaround per stage">
+          <p>{t('console.turnaround.claimsPast', { count: report.value.claimsPastServiceLevel })}</p>
+          <table className="queue-table" aria-label={t('console.turnaround.tableLabel')}>
             <thead>
               <tr>
-                <th scope="col">Stage</th>
-                <th scope="col">Service level</th>
-                <th scope="col">Completed</th>
-                <th scope="col">Average</th>
-                <th scope="col">90th percentile</th>
-                <th scope="col">Completed late</th>
-                <th scope="col">Open now</th>
-                <th scope="col">Open past</th>
+                <th scope="col">{t('console.clocks.stage')}</th>
+                <th scope="col">{t('console.clocks.serviceLevel')}</th>
+                <th scope="col">{t('console.turnaround.completed')}</th>
+                <th scope="col">{t('console.turnaround.average')}</th>
+                <th scope="col">{t('console.turnaround.p90')}</th>
+                <th scope="col">{t('console.turnaround.late')}</th>
+                <th scope="col">{t('console.turnaround.openNow')}</th>
+                <th scope="col">{t('console.turnaround.openPast')}</th>
               </tr>
             </thead>
             <tbody>
               {report.value.stages.map((stage) => (
                 <tr key={stage.stage}>
-                  <th scope="row">{stageLabels[stage.stage]}</th>
-                  <td>{formatMinutes(stage.serviceLevelMinutes)}</td>
+                  <th scope="row">{t(stageLabels[stage.stage])}</th>
+                  <td>{formatMinutes(stage.serviceLevelMinutes, t)}</td>
                   <td className="number">{stage.completed}</td>
-                  <td>{stage.averageMinutes === null ? 'not available' : formatMinutes(stage.averageMinutes)}</td>
-                  <td>{stage.p90Minutes === null ? 'not available' : formatMinutes(stage.p90Minutes)}</td>
+                  <td>{stage.averageMinutes === null ? t('console.turnaround.notAvailable') : formatMinutes(stage.averageMinutes, t)}</td>
+                  <td>{stage.p90Minutes === null ? t('console.turnaround.notAvailable') : formatMinutes(stage.p90Minutes, t)}</td>
                   <td className="number">{stage.completedPastServiceLevel}</td>
                   <td className="number">{stage.openNow}</td>
                   <td className="number">{stage.openPastServiceLevel}</td>

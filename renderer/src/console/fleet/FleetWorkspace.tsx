@@ -1,7 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { DeskFleetValue, FleetDeskValue, MinimumDeskVersionValue } from '@contract/fleet';
-import { formatTime } from '../../shared/time';
-import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { formatTimeIn } from '../../i18n/time';
+import { consoleErrorText, ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
+import { LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import { useServerRead } from '../admin/use-server-read';
@@ -16,26 +18,23 @@ import { bytesText, deskState, offsetText } from './fleet-view';
  * flagged. Read again every minute.
  */
 export function FleetWorkspace() {
-  const { session } = useConsole();
   const [minute, setMinute] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setMinute((n) => n + 1), 60_000);
     return () => clearInterval(timer);
   }, []);
   const read = useServerRead<DeskFleetValue>('/admin/desk-fleet', minute);
-  const locale = session.scheme.locale;
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="Desk fleet">
-      <p className="screen-subtitle">
-        What each desk reported with its last sync. Times are the server&apos;s; a desk&apos;s own clock is corrected by its offset.
-      </p>
-      {read.status === 'loading' ? <LoadingNotice>Reading the desks…</LoadingNotice> : null}
-      {read.status === 'error' ? <ErrorNotice error={read.error} title="The desk fleet could not be read." onRetry={read.reload} /> : null}
+    <ScreenFrame title={t('console.workspace.fleet')}>
+      <p className="screen-subtitle">{t('console.fleet.intro')}</p>
+      {read.status === 'loading' ? <LoadingNotice>{t('console.fleet.loading')}</LoadingNotice> : null}
+      {read.status === 'error' ? <ConsoleErrorNotice error={read.error} title={t('console.fleet.unreadable')} onRetry={read.reload} /> : null}
       {read.status === 'ready' ? (
         <>
           <FleetSummary fleet={read.value} />
-          <FleetTable desks={read.value.items} locale={locale} computedAt={read.value.computedAt} />
-          <MinimumVersionPanel minimum={read.value.minimumVersion} locale={locale} onChanged={read.reload} />
+          <FleetTable desks={read.value.items} computedAt={read.value.computedAt} />
+          <MinimumVersionPanel minimum={read.value.minimumVersion} onChanged={read.reload} />
         </>
       ) : null}
     </ScreenFrame>
@@ -46,15 +45,13 @@ function FleetSummary({ fleet }: { readonly fleet: DeskFleetValue }) {
   const silent = fleet.items.filter((desk) => desk.isSilent).length;
   const below = fleet.items.filter((desk) => desk.isBelowMinimum && desk.status === 'active').length;
   const unsent = fleet.items.reduce((sum, desk) => sum + (desk.outboxDepth ?? 0), 0);
+  const { t } = useTranslator();
   return (
     <>
-      <p>
-        {fleet.items.length} {fleet.items.length === 1 ? 'desk' : 'desks'} · {unsent} unsent {unsent === 1 ? 'command' : 'commands'} in their outboxes. A desk
-        not seen for more than {formatDuration(fleet.silentAfterMinutes)} is flagged silent.
-      </p>
+      <p>{t('console.fleet.summary', { desks: fleet.items.length, unsent, silentAfter: formatDuration(fleet.silentAfterMinutes, t) })}</p>
       {silent > 0 || below > 0 ? (
         <p className="notice notice-error" role="status">
-          {[silent > 0 ? `${silent} ${silent === 1 ? 'desk is' : 'desks are'} silent` : null, below > 0 ? `${below} below the minimum version` : null]
+          {[silent > 0 ? t('console.fleet.silentCount', { count: silent }) : null, below > 0 ? t('console.fleet.belowCount', { count: below }) : null]
             .filter(Boolean)
             .join(' · ')}
           .
@@ -64,34 +61,36 @@ function FleetSummary({ fleet }: { readonly fleet: DeskFleetValue }) {
   );
 }
 
-function FleetTable({ desks, locale, computedAt }: { readonly desks: readonly FleetDeskValue[]; readonly locale: string; readonly computedAt: string }) {
+function FleetTable({ desks, computedAt }: { readonly desks: readonly FleetDeskValue[]; readonly computedAt: string }) {
   const now = new Date(computedAt);
-  const when = (iso: string | null) => (iso ? formatTime(iso, locale, now) : 'never');
+  const translator = useTranslator();
+  const { t } = translator;
+  const when = (iso: string | null) => (iso ? formatTimeIn(translator, iso, now) : t('console.fleet.never'));
   return (
     <table className="data-table queue-table">
-      <caption>Desks, silent and outdated first</caption>
+      <caption>{t('console.fleet.caption')}</caption>
       <thead>
         <tr>
-          <th scope="col">Desk</th>
-          <th scope="col">State</th>
-          <th scope="col">App version</th>
-          <th scope="col">Last seen</th>
-          <th scope="col">Last pull</th>
+          <th scope="col">{t('console.fleet.desk')}</th>
+          <th scope="col">{t('console.fleet.state')}</th>
+          <th scope="col">{t('console.fleet.appVersion')}</th>
+          <th scope="col">{t('console.fleet.lastSeen')}</th>
+          <th scope="col">{t('console.fleet.lastPull')}</th>
           <th scope="col" className="number">
-            Outbox
+            {t('console.fleet.outbox')}
           </th>
-          <th scope="col">Oldest unsent</th>
-          <th scope="col">Clock offset</th>
+          <th scope="col">{t('console.fleet.oldestUnsent')}</th>
+          <th scope="col">{t('console.fleet.clockOffset')}</th>
           <th scope="col" className="number">
-            Replica
+            {t('console.fleet.replica')}
           </th>
         </tr>
       </thead>
       <tbody>
         {[...desks]
-          .sort((a, b) => deskState(b).rank - deskState(a).rank || a.hospitalCode.localeCompare(b.hospitalCode) || a.deskName.localeCompare(b.deskName))
+          .sort((a, b) => deskState(b, t).rank - deskState(a, t).rank || a.hospitalCode.localeCompare(b.hospitalCode) || a.deskName.localeCompare(b.deskName))
           .map((desk) => {
-            const state = deskState(desk);
+            const state = deskState(desk, t);
             return (
               <tr key={desk.deskId}>
                 <th scope="row">
@@ -103,12 +102,16 @@ function FleetTable({ desks, locale, computedAt }: { readonly desks: readonly Fl
                 <td>
                   <StatusBadge text={state.text} tone={state.tone} />
                 </td>
-                <td>{desk.appVersion ?? 'not reported'}</td>
+                <td>{desk.appVersion ?? t('console.fleet.notReported')}</td>
                 <td>{when(desk.lastSeenAt)}</td>
                 <td>{when(desk.lastPullAt)}</td>
                 <td className="number">{desk.outboxDepth ?? '–'}</td>
-                <td>{desk.oldestUnsentAgeSeconds === null ? 'none' : `${formatDuration(Math.floor(desk.oldestUnsentAgeSeconds / 60))} ago`}</td>
-                <td>{offsetText(desk.clockOffsetMs)}</td>
+                <td>
+                  {desk.oldestUnsentAgeSeconds === null
+                    ? t('console.fleet.none')
+                    : t('console.fleet.ago', { duration: formatDuration(Math.floor(desk.oldestUnsentAgeSeconds / 60), t) })}
+                </td>
+                <td>{offsetText(desk.clockOffsetMs, t)}</td>
                 <td className="number">{bytesText(desk.replicaBytes)}</td>
               </tr>
             );
@@ -121,14 +124,14 @@ function FleetTable({ desks, locale, computedAt }: { readonly desks: readonly Fl
 /** The minimum desk version: a desk below it keeps working offline, but its pushes wait until it is updated. */
 function MinimumVersionPanel({
   minimum,
-  locale,
   onChanged,
 }: {
   readonly minimum: MinimumDeskVersionValue | null;
-  readonly locale: string;
   readonly onChanged: () => void;
 }) {
   const { api } = useConsole();
+  const translator = useTranslator();
+  const { t } = translator;
   const [version, setVersion] = useState('');
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -137,13 +140,13 @@ function MinimumVersionPanel({
   const send = async (next: string | null) => {
     setProblem(null);
     setDone(null);
-    if (next !== null && next.trim() === '') return setProblem('Give the version, e.g. 1.4.0, or clear the minimum.');
-    if (reason.trim().length < 3) return setProblem('Give a reason (at least 3 characters): it goes in the audit log.');
+    if (next !== null && next.trim() === '') return setProblem(t('console.fleet.giveVersion'));
+    if (reason.trim().length < 3) return setProblem(t('console.fleet.giveReason'));
     setIsSending(true);
     const answer = await api.post<unknown>('/admin/desk-fleet/minimum-version', { version: next === null ? null : next.trim(), reason: reason.trim() });
     setIsSending(false);
-    if (!answer.ok) return setProblem(answer.error.message);
-    setDone(next === null ? 'The minimum desk version is cleared.' : `Desks below ${next.trim()} are now told to update before they send.`);
+    if (!answer.ok) return setProblem(consoleErrorText(answer.error, translator));
+    setDone(next === null ? t('console.fleet.cleared') : t('console.fleet.minimumSet', { version: next.trim() }));
     setVersion('');
     setReason('');
     onChanged();
@@ -154,29 +157,29 @@ function MinimumVersionPanel({
   };
   return (
     <section className="panel" aria-labelledby="minimum-version-heading">
-      <h2 id="minimum-version-heading">Minimum desk version</h2>
+      <h2 id="minimum-version-heading">{t('console.fleet.minimumHeading')}</h2>
       <p>
         {minimum?.version
-          ? `${minimum.version}, set by ${minimum.setBy} ${formatTime(minimum.setAt, locale)}: ${minimum.reason}`
-          : 'No minimum: every desk may send.'}{' '}
-        A desk below the minimum keeps working offline; its unsent commands are kept and go once it is updated.
+          ? t('console.fleet.minimumValue', { version: minimum.version, by: minimum.setBy, at: formatTimeIn(translator, minimum.setAt), reason: minimum.reason })
+          : t('console.fleet.noMinimum')}{' '}
+        {t('console.fleet.minimumExplained')}
       </p>
       <form className="inline-form" onSubmit={submit} noValidate>
         <div className="field">
-          <label htmlFor="minimum-version">Version</label>
+          <label htmlFor="minimum-version">{t('console.fleet.version')}</label>
           <input id="minimum-version" value={version} onChange={(event) => setVersion(event.target.value)} placeholder="1.4.0" />
         </div>
         <div className="field">
-          <label htmlFor="minimum-version-reason">Reason</label>
+          <label htmlFor="minimum-version-reason">{t('console.decision.reason')}</label>
           <input id="minimum-version-reason" value={reason} onChange={(event) => setReason(event.target.value)} />
         </div>
         <div className="button-row">
           <button type="submit" className="primary" disabled={isSending}>
-            Set minimum
+            {t('console.fleet.setMinimum')}
           </button>
           {minimum?.version ? (
             <button type="button" disabled={isSending} onClick={() => void send(null)}>
-              Clear minimum
+              {t('console.fleet.clearMinimum')}
             </button>
           ) : null}
         </div>
