@@ -12,6 +12,8 @@ import { findPreloadApi, IpcDeskClient } from './desk-client/ipc-client';
 import { WebSocketDeskClient } from './desk-client/websocket-client';
 import { createDeskVerifier } from './features/identity/identity-verifier';
 import './styles/desk.css';
+import './i18n/fonts';
+import { LanguageProvider } from './i18n/LanguageProvider';
 
 async function start(): Promise<void> {
   const container = document.getElementById('root');
@@ -21,7 +23,10 @@ async function start(): Promise<void> {
   const client = preload ? new IpcDeskClient(preload) : new WebSocketDeskClient({ url: deskApiUrlFrom(window.location) });
   root.render(
     <StrictMode>
-      <App client={client} verifier={createDeskVerifier(client)} />
+      {/* English only until the desk screens go through messages (issue 19): the switch shows itself once more languages are offered. */}
+      <LanguageProvider scope="desk" available={['en']}>
+        <App client={client} verifier={createDeskVerifier(client)} />
+      </LanguageProvider>
     </StrictMode>,
   );
 }
