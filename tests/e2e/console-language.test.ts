@@ -95,7 +95,7 @@ describe('payer console: the operator’s language', () => {
     await page.getByRole('heading', { name: 'पूर्व-अधिकृती पुनरावलोकन', level: 1 }).waitFor();
     expect(await page.getByRole('navigation', { name: 'कार्यक्षेत्रे' }).getByRole('link', { name: 'टर्नअराउंड घड्याळे' }).count()).toBe(1);
     const queue = page.getByRole('table', { name: 'प्रतीक्षेतील पूर्व-अधिकृती आणि रक्कम वाढ' });
-    await queue.getByRole('columnheader', { name: 'रुग्ण' }).waitFor();
+    await queue.getByRole('columnheader', { name: 'रुग्ण', exact: true }).waitFor();
     const otherRow = queue.getByRole('row', { name: new RegExp(otherName) });
     await expect.poll(() => otherRow.textContent()).toMatch(/पूर्व-अधिकृती MG012A/);
     const text = (await otherRow.textContent()) ?? '';
@@ -116,7 +116,7 @@ describe('payer console: the operator’s language', () => {
     await page.getByRole('radio', { name: 'मंजूर करा', exact: true }).check();
     await page.getByRole('button', { name: 'निर्णय पाठवा' }).click();
     await page.getByRole('status').filter({ hasText: 'पूर्व-अधिकृतीवर निर्णय घ्या — मंजूर करा: सर्व्हरने नोंदवले.' }).waitFor();
-    await page.getByRole('region', { name: 'पूर्व-अधिकृती', exact: true }).getByText('मंजूर', { exact: true }).waitFor();
+    await page.getByRole('region', { name: 'पूर्व-अधिकृती', exact: true }).locator('.badge').getByText('मंजूर', { exact: true }).waitFor();
     await check('mr-case-approved');
   });
 
@@ -129,6 +129,9 @@ describe('payer console: the operator’s language', () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     expect(await htmlLang()).toBe('en');
     await page.getByRole('button', { name: 'Sign out' }).click();
+    // From the console's address (HA's workspace is not PPD's), on the sign-in screen in English.
+    await page.goto(consoleUrl);
+    await page.getByRole('heading', { name: 'CoverDesk payer console' }).waitFor();
     await signIn('ppd', { username: 'Username', password: 'Password' });
     // PPD chose Marathi before: the console opens in it again.
     await page.getByRole('heading', { name: 'पूर्व-अधिकृती पुनरावलोकन', level: 1 }).waitFor();

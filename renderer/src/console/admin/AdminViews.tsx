@@ -1,10 +1,12 @@
-import { english } from '../../i18n/translate';
 import { useId, useState, type FormEvent } from 'react';
 import { roles as allRoles, type Role } from '@domain/ids';
 import { currencySymbol, formatMoney, parseAmount, type MoneyFormat } from '../../shared/money';
-import { formatTime } from '../../shared/time';
+import type { MessageId } from '../../i18n/catalog';
+import { amountProblemText } from '../../i18n/amount-problem';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { formatTimeIn } from '../../i18n/time';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { TextField } from '../../shared/ui/Field';
-import { ErrorNotice } from '../../shared/ui/Notice';
 import { StatusBadge } from '../../shared/ui/StatusBadge';
 import type { CommandAnswerOf } from '@contract/results';
 import type { ConsoleError, ConsoleResult } from '../data/api';
@@ -46,34 +48,36 @@ function useAction() {
   return { isBusy, error, done, run };
 }
 
-const stateLabels: Record<string, string> = {
-  admitted: 'Admitted',
-  discharged: 'Discharged',
-  cancelled: 'Cancelled',
-  active: 'Active',
-  claimed: 'Claimed',
-  released: 'Released',
-  submitted: 'Submitted',
-  processed: 'Processed',
-  approved: 'Approved',
-  denied: 'Denied',
-  paid: 'Paid',
+const stateLabels: Readonly<Record<string, MessageId>> = {
+  admitted: 'console.admin.state.admitted',
+  discharged: 'console.admin.state.discharged',
+  cancelled: 'console.admin.state.cancelled',
+  active: 'console.admin.state.active',
+  claimed: 'console.admin.state.claimed',
+  released: 'console.admin.state.released',
+  submitted: 'console.admin.state.submitted',
+  processed: 'console.admin.state.processed',
+  approved: 'console.admin.state.approved',
+  denied: 'console.admin.state.denied',
+  paid: 'console.admin.state.paid',
 };
 
 /** HA dashboard: cases, holds and claims by state, as the server counted them. */
-export function DashboardView({ figures, scheme, locale }: { readonly figures: DashboardFigures; readonly scheme: MoneyFormat; readonly locale: string }) {
+export function DashboardView({ figures, scheme }: { readonly figures: DashboardFigures; readonly scheme: MoneyFormat }) {
+  const translator = useTranslator();
+  const { t } = translator;
   const table = (caption: string, rows: readonly { status: string; count: number; amount?: number }[], hasAmount: boolean) => (
     <table className="data-table">
       <caption>{caption}</caption>
       <thead>
         <tr>
-          <th scope="col">State</th>
+          <th scope="col">{t('console.fleet.state')}</th>
           <th scope="col" className="number">
-            Count
+            {t('console.admin.count')}
           </th>
           {hasAmount ? (
             <th scope="col" className="number">
-              Amount
+              {t('console.queue.amount')}
             </th>
           ) : null}
         </tr>
@@ -81,12 +85,12 @@ export function DashboardView({ figures, scheme, locale }: { readonly figures: D
       <tbody>
         {rows.length === 0 ? (
           <tr>
-            <td colSpan={hasAmount ? 3 : 2}>None yet.</td>
+            <td colSpan={hasAmount ? 3 : 2}>{t('console.unspecified.none')}</td>
           </tr>
         ) : (
           rows.map((row) => (
             <tr key={row.status}>
-              <th scope="row">{stateLabels[row.status] ?? row.status}</th>
+              <th scope="row">{stateLabels[row.status] ? t(stateLabels[row.status]!) : row.status}</th>
               <td className="number">{row.count}</td>
               {hasAmount ? <td className="number">{formatMoney(row.amount ?? 0, scheme)}</td> : null}
             </tr>
@@ -97,10 +101,10 @@ export function DashboardView({ figures, scheme, locale }: { readonly figures: D
   );
   return (
     <div className="dashboard-grid">
-      {table('Cases by state', figures.cases, false)}
-      {table('Holds by state', figures.holds, true)}
-      {table('Claims by state (approved amount once decided)', figures.claims, true)}
-      <p className="screen-subtitle">Counted by the server at {formatTime(figures.computedAt, locale)}.</p>
+      {table(t('console.admin.casesByState'), figures.cases, false)}
+      {table(t('console.admin.holdsByState'), figures.holds, true)}
+      {table(t('console.admin.claimsByState'), figures.claims, true)}
+      <p className="screen-subtitle">{t('console.admin.countedAt', { time: formatTimeIn(translator, figures.computedAt) })}</p>
     </div>
   );
 }
@@ -108,19 +112,18 @@ export function DashboardView({ figures, scheme, locale }: { readonly figures: D
 /** Hospitals and their desks: add either, issue a one-time enrollment code, revoke a desk (with a reason). */
 export function HospitalsView({
   hospitals,
-  locale,
   onIssueCode,
   onRevoke,
   onRegisterHospital,
   onRegisterDesk,
 }: {
   readonly hospitals: readonly AdminHospital[];
-  readonly locale: string;
   readonly onIssueCode: (deskId: string) => Promise<ConsoleResult<{ code: string; expiresAt: string }>>;
   readonly onRevoke: (deskId: string, reason: string) => Promise<ConsoleResult<unknown>>;
   readonly onRegisterHospital: (hospital: { code: string; name: string; district: string }) => Promise<ConsoleResult<unknown>>;
   readonly onRegisterDesk: (hospitalId: string, name: string) => Promise<ConsoleResult<unknown>>;
 }) {
+  const { t } = useTranslator();
   return (
     <>
       {hospitals.map((hospital) => (
@@ -129,10 +132,10 @@ export function HospitalsView({
             {hospital.name} ({hospital.code}) · {hospital.district}
           </h2>
           {hospital.desks.length === 0 ? (
-            <p>No desk is registered at this hospital.</p>
+            <p>{t('console.admin.noDesk')}</p>
           ) : (
             hospital.desks.map((desk) => (
-              <DeskRow key={desk.id} desk={desk} hospitalCode={hospital.code} locale={locale} onIssueCode={onIssueCode} onRevoke={onRevoke} />
+              <DeskRow key={desk.id} desk={desk} hospitalCode={hospital.code} onIssueCode={onIssueCode} onRevoke={onRevoke} />
             ))
           )}
           <NewDeskForm hospital={hospital} onRegisterDesk={onRegisterDesk} />
@@ -153,14 +156,15 @@ function NewDeskForm({
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslator();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (name.trim() === '') return setProblem('Name the desk, e.g. Admission desk 2.');
+    if (name.trim() === '') return setProblem(t('console.admin.nameDesk'));
     setProblem(null);
     if (
       await action.run(
         () => onRegisterDesk(hospital.id, name.trim()),
-        () => `${name.trim()} registered at ${hospital.code}: issue it an enrollment code.`,
+        () => t('console.admin.deskRegistered', { desk: name.trim(), hospital: hospital.code }),
       )
     )
       setName('');
@@ -168,11 +172,12 @@ function NewDeskForm({
   };
   return (
     <form className="inline-form" onSubmit={(event) => void submit(event)} noValidate>
-      <TextField label={`New desk at ${hospital.code}`} value={name} maxLength={120} onChange={(event) => setName(event.target.value)} problem={problem} />
+      <TextField label={t('console.admin.newDesk', { hospital: hospital.code })} value={name} maxLength={120} onChange={(event) => setName(event.target.value)} problem={problem} />
       <button type="submit" disabled={action.isBusy}>
-        Add the desk<span className="visually-hidden"> at {hospital.code}</span>
+        {t('console.admin.addDesk')}
+        <span className="visually-hidden">{t('console.admin.atHospital', { hospital: hospital.code })}</span>
       </button>
-      {action.error ? <ErrorNotice error={action.error} title="Not added." /> : null}
+      {action.error ? <ConsoleErrorNotice error={action.error} title={t('console.admin.notAdded')} /> : null}
       {action.done ? (
         <p className="notice notice-info" role="status">
           {action.done}
@@ -192,16 +197,17 @@ function NewHospitalForm({
   const [district, setDistrict] = useState('');
   const [problem, setProblem] = useState<{ field: string; message: string } | null>(null);
   const action = useAction();
+  const { t } = useTranslator();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!/^[A-Z0-9-]{2,16}$/.test(code)) return setProblem({ field: 'code', message: '2 to 16 upper-case letters, digits or dashes, e.g. HSP-C.' });
-    if (name.trim() === '') return setProblem({ field: 'name', message: "Enter the hospital's name." });
-    if (district.trim() === '') return setProblem({ field: 'district', message: "Enter the district: its desks keep that district's registry offline." });
+    if (!/^[A-Z0-9-]{2,16}$/.test(code)) return setProblem({ field: 'code', message: t('console.admin.codeProblem') });
+    if (name.trim() === '') return setProblem({ field: 'name', message: t('console.admin.hospitalNameProblem') });
+    if (district.trim() === '') return setProblem({ field: 'district', message: t('console.admin.districtProblem') });
     setProblem(null);
     if (
       await action.run(
         () => onRegisterHospital({ code, name: name.trim(), district: district.trim() }),
-        () => `${code} registered: add its desks above.`,
+        () => t('console.admin.hospitalRegistered', { code }),
       )
     ) {
       setCode('');
@@ -212,30 +218,30 @@ function NewHospitalForm({
   };
   return (
     <section className="panel" aria-labelledby="new-hospital-heading">
-      <h2 id="new-hospital-heading">Add a hospital</h2>
+      <h2 id="new-hospital-heading">{t('console.admin.addHospitalHeading')}</h2>
       <form onSubmit={(event) => void submit(event)} noValidate>
         <TextField
-          label="Hospital code"
+          label={t('console.admin.hospitalCode')}
           value={code}
           maxLength={16}
           onChange={(event) => setCode(event.target.value.toUpperCase())}
           problem={problem?.field === 'code' ? problem.message : null}
         />
         <TextField
-          label="Hospital name"
+          label={t('console.admin.hospitalName')}
           value={name}
           maxLength={200}
           onChange={(event) => setName(event.target.value)}
           problem={problem?.field === 'name' ? problem.message : null}
         />
         <TextField
-          label="District"
+          label={t('console.admin.district')}
           value={district}
           maxLength={64}
           onChange={(event) => setDistrict(event.target.value)}
           problem={problem?.field === 'district' ? problem.message : null}
         />
-        {action.error ? <ErrorNotice error={action.error} title="Not added." /> : null}
+        {action.error ? <ConsoleErrorNotice error={action.error} title={t('console.admin.notAdded')} /> : null}
         {action.done ? (
           <p className="notice notice-info" role="status">
             {action.done}
@@ -243,7 +249,7 @@ function NewHospitalForm({
         ) : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={action.isBusy}>
-            Add the hospital
+            {t('console.admin.addHospital')}
           </button>
         </div>
       </form>
@@ -254,13 +260,11 @@ function NewHospitalForm({
 function DeskRow({
   desk,
   hospitalCode,
-  locale,
   onIssueCode,
   onRevoke,
 }: {
   readonly desk: AdminHospital['desks'][number];
   readonly hospitalCode: string;
-  readonly locale: string;
   readonly onIssueCode: (deskId: string) => Promise<ConsoleResult<{ code: string; expiresAt: string }>>;
   readonly onRevoke: (deskId: string, reason: string) => Promise<ConsoleResult<unknown>>;
 }) {
@@ -269,14 +273,16 @@ function DeskRow({
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const headingId = useId();
+  const translator = useTranslator();
+  const { t } = translator;
   const submitRevoke = async (event: FormEvent) => {
     event.preventDefault();
-    if (reason.trim() === '') return setProblem('Write why the desk is revoked: it goes to the audit trail.');
+    if (reason.trim() === '') return setProblem(t('console.admin.revokeReason'));
     setProblem(null);
     if (
       await revoke.run(
         () => onRevoke(desk.id, reason.trim()),
-        () => `${desk.name} is revoked: its credential no longer works.`,
+        () => t('console.admin.revoked', { desk: desk.name }),
       )
     )
       setReason('');
@@ -285,11 +291,16 @@ function DeskRow({
   return (
     <article className="desk-admin" aria-labelledby={headingId}>
       <h3 id={headingId}>
-        {desk.name} <StatusBadge text={desk.status === 'active' ? 'Active' : 'Revoked'} tone={desk.status === 'active' ? 'good' : 'bad'} />
+        {desk.name}{' '}
+        <StatusBadge
+          text={desk.status === 'active' ? t('console.admin.state.active') : t('console.fleet.state.revoked')}
+          tone={desk.status === 'active' ? 'good' : 'bad'}
+        />
       </h3>
       <p className="screen-subtitle">
-        {desk.enrolledAt ? `Enrolled ${formatTime(desk.enrolledAt, locale)}` : 'Never enrolled'} · registry {desk.registryDistrict}
-        {desk.pendingCodeExpiresAt ? ` · an unused enrollment code is valid until ${formatTime(desk.pendingCodeExpiresAt, locale)}` : ''}
+        {desk.enrolledAt ? t('console.admin.enrolled', { time: formatTimeIn(translator, desk.enrolledAt) }) : t('console.admin.neverEnrolled')} ·{' '}
+        {t('console.admin.registry', { district: desk.registryDistrict })}
+        {desk.pendingCodeExpiresAt ? t('console.admin.codeValidUntil', { time: formatTimeIn(translator, desk.pendingCodeExpiresAt) }) : ''}
       </p>
       <div className="button-row">
         <button
@@ -299,14 +310,15 @@ function DeskRow({
             void issue.run(
               () => onIssueCode(desk.id),
               (value) =>
-                `Enrollment code for ${desk.name} (${hospitalCode}): ${value.code}, valid until ${formatTime(value.expiresAt, locale)}. Earlier unused codes no longer work.`,
+                t('console.admin.codeIssued', { desk: desk.name, hospital: hospitalCode, code: value.code, time: formatTimeIn(translator, value.expiresAt) }),
             )
           }
         >
-          Issue an enrollment code<span className="visually-hidden"> for {desk.name}</span>
+          {t('console.admin.issueCode')}
+          <span className="visually-hidden">{t('console.admin.forDesk', { desk: desk.name })}</span>
         </button>
       </div>
-      {issue.error ? <ErrorNotice error={issue.error} title="No code issued." /> : null}
+      {issue.error ? <ConsoleErrorNotice error={issue.error} title={t('console.admin.noCode')} /> : null}
       {issue.done ? (
         <p className="notice notice-info enrollment-code" role="status">
           {issue.done}
@@ -315,18 +327,19 @@ function DeskRow({
       {desk.status === 'active' ? (
         <form className="inline-form" onSubmit={(event) => void submitRevoke(event)} noValidate>
           <TextField
-            label={`Reason to revoke ${desk.name}`}
+            label={t('console.admin.reasonToRevoke', { desk: desk.name })}
             value={reason}
             maxLength={500}
             onChange={(event) => setReason(event.target.value)}
             problem={problem}
           />
           <button type="submit" className="danger" disabled={revoke.isBusy}>
-            Revoke<span className="visually-hidden"> {desk.name}</span>
+            {t('console.admin.revoke')}
+            <span className="visually-hidden"> {desk.name}</span>
           </button>
         </form>
       ) : null}
-      {revoke.error ? <ErrorNotice error={revoke.error} title="Not revoked." /> : null}
+      {revoke.error ? <ConsoleErrorNotice error={revoke.error} title={t('console.admin.notRevoked')} /> : null}
       {revoke.done ? (
         <p className="notice notice-info" role="status">
           {revoke.done}
@@ -359,19 +372,19 @@ export function NewOperatorForm({
   const [hospitalId, setHospitalId] = useState('');
   const [problem, setProblem] = useState<{ field: string; message: string } | null>(null);
   const action = useAction();
+  const { t } = useTranslator();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!/^[a-z0-9._-]{3,40}$/.test(username))
-      return setProblem({ field: 'username', message: '3 to 40 lower-case letters, digits, dots, dashes or underscores.' });
-    if (displayName.trim() === '') return setProblem({ field: 'displayName', message: 'Enter the name shown to other operators.' });
-    if (password.length < 10) return setProblem({ field: 'password', message: 'At least 10 characters.' });
-    if (roles.length === 0) return setProblem({ field: 'roles', message: 'Choose at least one role.' });
-    if (roles.includes('MEDCO') && hospitalId === '') return setProblem({ field: 'hospital', message: 'A MEDCO works for one hospital: choose it.' });
+    if (!/^[a-z0-9._-]{3,40}$/.test(username)) return setProblem({ field: 'username', message: t('console.admin.usernameProblem') });
+    if (displayName.trim() === '') return setProblem({ field: 'displayName', message: t('console.admin.displayNameProblem') });
+    if (password.length < 10) return setProblem({ field: 'password', message: t('console.admin.passwordProblem') });
+    if (roles.length === 0) return setProblem({ field: 'roles', message: t('console.admin.rolesProblem') });
+    if (roles.includes('MEDCO') && hospitalId === '') return setProblem({ field: 'hospital', message: t('console.admin.medcoHospital') });
     setProblem(null);
     if (
       await action.run(
         () => onCreate({ username, displayName: displayName.trim(), password, roles, hospitalId: hospitalId === '' ? null : hospitalId }),
-        () => `${username} can now sign in with the password you set.`,
+        () => t('console.admin.operatorCreated', { username }),
       )
     ) {
       setUsername('');
@@ -384,33 +397,33 @@ export function NewOperatorForm({
   };
   return (
     <section className="panel" aria-labelledby="new-operator-heading">
-      <h2 id="new-operator-heading">Add an operator</h2>
+      <h2 id="new-operator-heading">{t('console.admin.addOperatorHeading')}</h2>
       <form onSubmit={(event) => void submit(event)} noValidate>
         <TextField
-          label="Username"
+          label={t('console.signIn.username')}
           autoComplete="off"
           value={username}
           onChange={(event) => setUsername(event.target.value.trim())}
           problem={problem?.field === 'username' ? problem.message : null}
         />
         <TextField
-          label="Display name"
+          label={t('console.admin.displayName')}
           value={displayName}
           maxLength={120}
           onChange={(event) => setDisplayName(event.target.value)}
           problem={problem?.field === 'displayName' ? problem.message : null}
         />
         <TextField
-          label="First password"
+          label={t('console.admin.firstPassword')}
           type="password"
           autoComplete="new-password"
           value={password}
           onChange={(event) => setPassword(event.target.value)}
-          hint="At least 10 characters; give it to the operator in person."
+          hint={t('console.admin.firstPasswordHint')}
           problem={problem?.field === 'password' ? problem.message : null}
         />
         <fieldset>
-          <legend>Roles</legend>
+          <legend>{t('console.admin.roles')}</legend>
           <div className="inline-choice">
             {allRoles.map((role) => (
               <label key={role} className="checkbox">
@@ -426,9 +439,9 @@ export function NewOperatorForm({
           {problem?.field === 'roles' ? <p className="field-problem">{problem.message}</p> : null}
         </fieldset>
         <div className="field">
-          <label htmlFor="new-operator-hospital">Hospital</label>
+          <label htmlFor="new-operator-hospital">{t('console.queue.hospital')}</label>
           <select id="new-operator-hospital" value={hospitalId} onChange={(event) => setHospitalId(event.target.value)}>
-            <option value="">All (payer side)</option>
+            <option value="">{t('console.admin.allPayerSide')}</option>
             {hospitals.map((hospital) => (
               <option key={hospital.id} value={hospital.id}>
                 {hospital.code}
@@ -437,7 +450,7 @@ export function NewOperatorForm({
           </select>
           {problem?.field === 'hospital' ? <p className="field-problem">{problem.message}</p> : null}
         </div>
-        {action.error ? <ErrorNotice error={action.error} title="Not added." /> : null}
+        {action.error ? <ConsoleErrorNotice error={action.error} title={t('console.admin.notAdded')} /> : null}
         {action.done ? (
           <p className="notice notice-info" role="status">
             {action.done}
@@ -445,7 +458,7 @@ export function NewOperatorForm({
         ) : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={action.isBusy}>
-            Add the operator
+            {t('console.admin.addOperator')}
           </button>
         </div>
       </form>
@@ -464,17 +477,18 @@ export function OperatorsView({
   readonly onUpdate: (operatorId: string, change: { roles: Role[]; hospitalId: string | null; isActive: boolean }) => Promise<ConsoleResult<unknown>>;
 }) {
   const [editing, setEditing] = useState<string | null>(null);
+  const { t } = useTranslator();
   return (
     <table className="data-table">
-      <caption>Operators</caption>
+      <caption>{t('console.workspace.operators')}</caption>
       <thead>
         <tr>
-          <th scope="col">Operator</th>
-          <th scope="col">Roles</th>
-          <th scope="col">Hospital</th>
-          <th scope="col">Status</th>
+          <th scope="col">{t('console.admin.operator')}</th>
+          <th scope="col">{t('console.admin.roles')}</th>
+          <th scope="col">{t('console.queue.hospital')}</th>
+          <th scope="col">{t('console.queue.status')}</th>
           <th scope="col">
-            <span className="visually-hidden">Action</span>
+            <span className="visually-hidden">{t('console.claims.action')}</span>
           </th>
         </tr>
       </thead>
@@ -489,13 +503,17 @@ export function OperatorsView({
                 <div className="screen-subtitle">{operator.username}</div>
               </th>
               <td>{operator.roles.join(', ')}</td>
-              <td>{operator.hospitalCode ?? 'All (payer side)'}</td>
+              <td>{operator.hospitalCode ?? t('console.admin.allPayerSide')}</td>
               <td>
-                <StatusBadge text={operator.isActive ? 'Active' : 'Deactivated'} tone={operator.isActive ? 'good' : 'neutral'} />
+                <StatusBadge
+                  text={operator.isActive ? t('console.admin.state.active') : t('console.admin.deactivated')}
+                  tone={operator.isActive ? 'good' : 'neutral'}
+                />
               </td>
               <td>
                 <button type="button" onClick={() => setEditing(operator.id)}>
-                  Change<span className="visually-hidden"> {operator.username}</span>
+                  {t('console.admin.change')}
+                  <span className="visually-hidden"> {operator.username}</span>
                 </button>
               </td>
             </tr>
@@ -522,13 +540,14 @@ function OperatorEditor({
   const [isActive, setActive] = useState(operator.isActive);
   const [problem, setProblem] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslator();
   const save = async () => {
-    if (roles.length === 0) return setProblem('Keep at least one role; deactivate the operator instead.');
-    if (roles.includes('MEDCO') && hospitalId === '') return setProblem('A MEDCO works for one hospital: choose it.');
+    if (roles.length === 0) return setProblem(t('console.admin.keepRole'));
+    if (roles.includes('MEDCO') && hospitalId === '') return setProblem(t('console.admin.medcoHospital'));
     setProblem(null);
     await action.run(
       () => onUpdate(operator.id, { roles, hospitalId: hospitalId === '' ? null : hospitalId, isActive }),
-      () => `${operator.username} updated.`,
+      () => t('console.admin.operatorUpdated', { username: operator.username }),
     );
     return undefined;
   };
@@ -540,7 +559,7 @@ function OperatorEditor({
       </th>
       <td>
         <fieldset>
-          <legend className="visually-hidden">Roles of {operator.username}</legend>
+          <legend className="visually-hidden">{t('console.admin.rolesOf', { username: operator.username })}</legend>
           <div className="inline-choice">
             {allRoles.map((role) => (
               <label key={role} className="checkbox">
@@ -556,8 +575,12 @@ function OperatorEditor({
         </fieldset>
       </td>
       <td>
-        <select aria-label={`Hospital of ${operator.username}`} value={hospitalId} onChange={(event) => setHospitalId(event.target.value)}>
-          <option value="">All (payer side)</option>
+        <select
+          aria-label={t('console.admin.hospitalOf', { username: operator.username })}
+          value={hospitalId}
+          onChange={(event) => setHospitalId(event.target.value)}
+        >
+          <option value="">{t('console.admin.allPayerSide')}</option>
           {hospitals.map((hospital) => (
             <option key={hospital.id} value={hospital.id}>
               {hospital.code}
@@ -567,16 +590,17 @@ function OperatorEditor({
       </td>
       <td>
         <label className="checkbox">
-          <input type="checkbox" checked={isActive} onChange={(event) => setActive(event.target.checked)} /> Active
+          <input type="checkbox" checked={isActive} onChange={(event) => setActive(event.target.checked)} /> {t('console.admin.state.active')}
         </label>
       </td>
       <td>
         <div className="button-row">
           <button type="button" className="primary" disabled={action.isBusy} onClick={() => void save()}>
-            Save<span className="visually-hidden"> {operator.username}</span>
+            {t('console.admin.save')}
+            <span className="visually-hidden"> {operator.username}</span>
           </button>
           <button type="button" onClick={onClose}>
-            Close
+            {t('console.admin.close')}
           </button>
         </div>
         {problem ? (
@@ -584,7 +608,7 @@ function OperatorEditor({
             {problem}
           </p>
         ) : null}
-        {action.error ? <ErrorNotice error={action.error} title="Not changed." /> : null}
+        {action.error ? <ConsoleErrorNotice error={action.error} title={t('console.admin.notChanged')} /> : null}
         {action.done ? (
           <p className="notice notice-info" role="status">
             {action.done}
@@ -599,30 +623,29 @@ function OperatorEditor({
 export function PackagesView({
   packages,
   scheme,
-  locale,
   onSetPrice,
 }: {
   readonly packages: readonly AdminPackage[];
   readonly scheme: MoneyFormat;
-  readonly locale: string;
   readonly onSetPrice: (packageCode: string, price: number) => Promise<ConsoleResult<CommandAnswerOf<'set-package-price'>>>;
 }) {
   const [code, setCode] = useState('');
   const [priceText, setPriceText] = useState('');
   const [problem, setProblem] = useState<{ field: 'code' | 'price'; message: string } | null>(null);
   const action = useAction();
+  const translator = useTranslator();
+  const { t } = translator;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (code === '') return setProblem({ field: 'code', message: 'Choose the package.' });
+    if (code === '') return setProblem({ field: 'code', message: t('console.admin.choosePackage') });
     const parsed = parseAmount(priceText, scheme.minorPerUnit);
-    if (!parsed.ok) return setProblem({ field: 'price', message: parsed.message });
-    if (parsed.minor <= 0) return setProblem({ field: 'price', message: 'The price must be more than zero.' });
+    if (!parsed.ok) return setProblem({ field: 'price', message: amountProblemText(parsed, t) });
+    if (parsed.minor <= 0) return setProblem({ field: 'price', message: t('console.admin.priceMoreThanZero') });
     setProblem(null);
     if (
       await action.run(
         () => onSetPrice(code, parsed.minor),
-        (value) =>
-          `${code} now costs ${formatMoney(parsed.minor, scheme)} as version ${value.result.version}; admitted cases keep the version they were priced at.`,
+        (value) => t('console.admin.priceSet', { code, price: formatMoney(parsed.minor, scheme), version: String(value.result.version) }),
       )
     )
       setPriceText('');
@@ -631,17 +654,17 @@ export function PackagesView({
   return (
     <>
       <section className="panel" aria-labelledby="new-price-heading">
-        <h2 id="new-price-heading">Add a price version</h2>
+        <h2 id="new-price-heading">{t('console.admin.addPriceHeading')}</h2>
         <form className="inline-form" onSubmit={(event) => void submit(event)} noValidate>
           <div className="field">
-            <label htmlFor="new-price-package">Package</label>
+            <label htmlFor="new-price-package">{t('console.case.package')}</label>
             <select
               id="new-price-package"
               value={code}
               onChange={(event) => setCode(event.target.value)}
               aria-invalid={problem?.field === 'code' ? true : undefined}
             >
-              <option value="">Choose…</option>
+              <option value="">{t('console.admin.choose')}</option>
               {packages.map((p) => (
                 <option key={p.code} value={p.code}>
                   {p.code} · {p.name}
@@ -651,17 +674,17 @@ export function PackagesView({
             {problem?.field === 'code' ? <p className="field-problem">{problem.message}</p> : null}
           </div>
           <TextField
-            label={`New price (${currencySymbol(scheme)})`}
+            label={t('console.admin.newPrice', { currency: currencySymbol(scheme) })}
             inputMode="decimal"
             value={priceText}
             onChange={(event) => setPriceText(event.target.value)}
             problem={problem?.field === 'price' ? problem.message : null}
           />
           <button type="submit" className="primary" disabled={action.isBusy}>
-            Add price version
+            {t('console.admin.addPrice')}
           </button>
         </form>
-        {action.error ? <ErrorNotice error={action.error} title="Price not changed." /> : null}
+        {action.error ? <ConsoleErrorNotice error={action.error} title={t('console.admin.priceNotChanged')} /> : null}
         {action.done ? (
           <p className="notice notice-info" role="status">
             {action.done}
@@ -669,15 +692,15 @@ export function PackagesView({
         ) : null}
       </section>
       <table className="data-table">
-        <caption>Package catalogue, newest price version first</caption>
+        <caption>{t('console.admin.catalogueCaption')}</caption>
         <thead>
           <tr>
-            <th scope="col">Package</th>
-            <th scope="col">Specialty</th>
+            <th scope="col">{t('console.case.package')}</th>
+            <th scope="col">{t('console.admin.specialty')}</th>
             <th scope="col" className="number">
-              Current price
+              {t('console.admin.currentPrice')}
             </th>
-            <th scope="col">Earlier versions</th>
+            <th scope="col">{t('console.admin.earlierVersions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -687,7 +710,7 @@ export function PackagesView({
               <tr key={p.code}>
                 <th scope="row">
                   {p.code} · {p.name}
-                  {p.isUnspecified ? <div className="screen-subtitle">unspecified: amount set per case</div> : null}
+                  {p.isUnspecified ? <div className="screen-subtitle">{t('console.admin.unspecifiedPackage')}</div> : null}
                 </th>
                 <td>{p.specialty}</td>
                 <td className="number">
@@ -702,7 +725,15 @@ export function PackagesView({
                 <td>
                   {earlier.length === 0
                     ? '—'
-                    : earlier.map((v) => `v${v.version} ${formatMoney(v.price, scheme)} (from ${formatTime(v.effectiveFrom, locale)})`).join('; ')}
+                    : earlier
+                        .map((v) =>
+                          t('console.admin.earlierVersion', {
+                            version: String(v.version),
+                            price: formatMoney(v.price, scheme),
+                            from: formatTimeIn(translator, v.effectiveFrom),
+                          }),
+                        )
+                        .join('; ')}
                 </td>
               </tr>
             );
@@ -731,19 +762,20 @@ export function SchemeView({
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<{ field: string; message: string } | null>(null);
   const action = useAction();
+  const { t } = useTranslator();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const governmentShareBp = percentToBasisPoints(share);
-    if (governmentShareBp === null) return setProblem({ field: 'share', message: 'A percentage from 0 to 100, at most two decimals.' });
+    if (governmentShareBp === null) return setProblem({ field: 'share', message: t('console.admin.percentProblem') });
     const autoExtendBp = percentToBasisPoints(extend);
-    if (autoExtendBp === null) return setProblem({ field: 'extend', message: 'A percentage from 0 to 100, at most two decimals.' });
+    if (autoExtendBp === null) return setProblem({ field: 'extend', message: t('console.admin.percentProblem') });
     const minutes = /^\d{1,5}$/.test(turnaround.trim()) ? Number(turnaround.trim()) : NaN;
-    if (!(minutes >= 5 && minutes <= 10_080)) return setProblem({ field: 'turnaround', message: 'Whole minutes, from 5 to 10,080 (a week).' });
+    if (!(minutes >= 5 && minutes <= 10_080)) return setProblem({ field: 'turnaround', message: t('console.admin.turnaroundProblem') });
     const levelMinutes: Record<string, number> = {};
     for (const stage of formServiceLevelStages) {
       const text = (levels[stage] ?? '').trim();
       const value = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-      if (!(value >= 5 && value <= 86_400)) return setProblem({ field: stage, message: 'Whole minutes, from 5 to 86,400 (60 days).' });
+      if (!(value >= 5 && value <= 86_400)) return setProblem({ field: stage, message: t('console.admin.levelProblem') });
       levelMinutes[stage] = value;
     }
     const serviceLevels = changedServiceLevels(scheme.serviceLevels, levelMinutes as Record<(typeof formServiceLevelStages)[number], number>);
@@ -751,13 +783,13 @@ export function SchemeView({
       ...changedParameters(scheme, { governmentShareBp, autoExtendBp, preauthTurnaroundMinutes: minutes, shortfallPolicy: policy }),
       ...(serviceLevels ? { serviceLevels } : {}),
     };
-    if (Object.keys(change).length === 0) return setProblem({ field: 'form', message: 'Nothing changed.' });
-    if (reason.trim() === '') return setProblem({ field: 'reason', message: 'Write why: the audit trail keeps it with the old and new values.' });
+    if (Object.keys(change).length === 0) return setProblem({ field: 'form', message: t('console.admin.nothingChanged') });
+    if (reason.trim() === '') return setProblem({ field: 'reason', message: t('console.admin.writeWhy') });
     setProblem(null);
     if (
       await action.run(
         () => onSave(change, reason.trim()),
-        () => 'Scheme parameters saved; new payments and pre-auths use them.',
+        () => t('console.admin.schemeSaved'),
       )
     )
       setReason('');
@@ -766,57 +798,58 @@ export function SchemeView({
   return (
     <section className="panel" aria-labelledby="scheme-heading">
       <h2 id="scheme-heading">
-        {scheme.name} · policy year {scheme.policyYear}
+        {t('console.admin.schemeHeading', { name: scheme.name, year: String(scheme.policyYear) })}
       </h2>
       <form onSubmit={(event) => void submit(event)} noValidate>
         <TextField
-          label="Government share of each payment (%)"
+          label={t('console.admin.governmentShare')}
           inputMode="decimal"
           value={share}
           onChange={(event) => setShare(event.target.value)}
-          hint={`The insurer pays the rest. Now ${basisPointsToPercent(scheme.governmentShareBp)}%.`}
+          hint={t('console.admin.governmentShareHint', { share: basisPointsToPercent(scheme.governmentShareBp) })}
           problem={problem?.field === 'share' ? problem.message : null}
         />
         <fieldset>
-          <legend>When the family cover is short at pre-auth</legend>
+          <legend>{t('console.admin.shortfallLegend')}</legend>
           <label className="checkbox">
             <input type="radio" name="shortfall-policy" value="partial-hold" checked={policy === 'partial-hold'} onChange={() => setPolicy('partial-hold')} />{' '}
-            Hold what is left; the rest is the patient's shortfall
+            {t('console.admin.partialHold')}
           </label>
           <label className="checkbox">
-            <input type="radio" name="shortfall-policy" value="refuse" checked={policy === 'refuse'} onChange={() => setPolicy('refuse')} /> Refuse the pre-auth
+            <input type="radio" name="shortfall-policy" value="refuse" checked={policy === 'refuse'} onChange={() => setPolicy('refuse')} />{' '}
+            {t('console.admin.refusePreauth')}
           </label>
         </fieldset>
         <TextField
-          label="Automatic extension of a hold past the authorized amount (%)"
+          label={t('console.admin.autoExtend')}
           inputMode="decimal"
           value={extend}
           onChange={(event) => setExtend(event.target.value)}
           problem={problem?.field === 'extend' ? problem.message : null}
         />
         <TextField
-          label="Pre-auth turnaround target (minutes)"
+          label={t('console.admin.turnaroundTarget')}
           inputMode="numeric"
           value={turnaround}
           onChange={(event) => setTurnaround(event.target.value)}
           problem={problem?.field === 'turnaround' ? problem.message : null}
         />
         <fieldset>
-          <legend>Service levels of the other payer stages (minutes)</legend>
+          <legend>{t('console.admin.levelsLegend')}</legend>
           {formServiceLevelStages.map((stage) => (
             <TextField
               key={stage}
-              label={`${english.t(stageLabels[stage])} (minutes)`}
+              label={t('console.admin.levelLabel', { stage: t(stageLabels[stage]) })}
               inputMode="numeric"
               value={levels[stage] ?? ''}
               onChange={(event) => setLevels((current) => ({ ...current, [stage]: event.target.value }))}
-              hint={`Now ${formatMinutes(scheme.serviceLevels[stage])}.`}
+              hint={t('console.admin.levelNow', { level: formatMinutes(scheme.serviceLevels[stage], t) })}
               problem={problem?.field === stage ? problem.message : null}
             />
           ))}
         </fieldset>
         <TextField
-          label="Reason for the change"
+          label={t('console.admin.changeReason')}
           value={reason}
           maxLength={500}
           onChange={(event) => setReason(event.target.value)}
@@ -827,7 +860,7 @@ export function SchemeView({
             {problem.message}
           </p>
         ) : null}
-        {action.error ? <ErrorNotice error={action.error} title="Not saved." /> : null}
+        {action.error ? <ConsoleErrorNotice error={action.error} title={t('console.admin.notSaved')} /> : null}
         {action.done ? (
           <p className="notice notice-info" role="status">
             {action.done}
@@ -835,7 +868,7 @@ export function SchemeView({
         ) : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={action.isBusy}>
-            Save scheme parameters
+            {t('console.admin.saveScheme')}
           </button>
         </div>
       </form>

@@ -1,5 +1,8 @@
 import type { ReactNode } from 'react';
-import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
+import type { MessageId } from '../../i18n/catalog';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { LoadingNotice } from '../../shared/ui/Notice';
+import { ConsoleErrorNotice } from '../app/ConsoleErrorNotice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { useConsole, useConsoleDocuments } from '../app/console-context';
 import type { AdminHospital, AdminOperator, AdminPackage, AdminScheme, DashboardFigures } from './admin-data';
@@ -15,11 +18,12 @@ function Loaded<T>({
   children,
 }: {
   readonly read: Reloadable<T, ConsoleError>;
-  readonly what: string;
+  readonly what: { readonly loading: MessageId; readonly unreadable: MessageId };
   readonly children: (value: T) => ReactNode;
 }) {
-  if (read.status === 'loading') return <LoadingNotice>Loading {what}…</LoadingNotice>;
-  if (read.status === 'error') return <ErrorNotice error={read.error} title={`The ${what} could not be read.`} onRetry={read.reload} />;
+  const { t } = useTranslator();
+  if (read.status === 'loading') return <LoadingNotice>{t(what.loading)}</LoadingNotice>;
+  if (read.status === 'error') return <ConsoleErrorNotice error={read.error} title={t(what.unreadable)} onRetry={read.reload} />;
   return <>{children(read.value)}</>;
 }
 
@@ -36,26 +40,27 @@ export function DashboardWorkspace() {
     .sort()
     .join()}`;
   const read = useServerRead<{ items: DashboardFigures }>('/dashboard', version);
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="Scheme dashboard">
-      <Loaded read={read} what="dashboard">
-        {(value) => <DashboardView figures={value.items} scheme={session.scheme} locale={session.scheme.locale} />}
+    <ScreenFrame title={t('console.admin.dashboardTitle')}>
+      <Loaded read={read} what={{ loading: 'console.admin.loadingDashboard', unreadable: 'console.admin.unreadableDashboard' }}>
+        {(value) => <DashboardView figures={value.items} scheme={session.scheme} />}
       </Loaded>
     </ScreenFrame>
   );
 }
 
 export function HospitalsWorkspace() {
-  const { api, session } = useConsole();
+  const { api } = useConsole();
   const read = useServerRead<{ items: AdminHospital[] }>('/admin/hospitals');
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="Hospitals and desks">
-      <p className="screen-subtitle">A desk enrolls once with a one-time code; revoking it stops its credential at once.</p>
-      <Loaded read={read} what="hospitals">
+    <ScreenFrame title={t('console.workspace.hospitals')}>
+      <p className="screen-subtitle">{t('console.admin.hospitalsIntro')}</p>
+      <Loaded read={read} what={{ loading: 'console.admin.loadingHospitals', unreadable: 'console.admin.unreadableHospitals' }}>
         {(value) => (
           <HospitalsView
             hospitals={value.items}
-            locale={session.scheme.locale}
             onIssueCode={async (deskId) => {
               const answer = await api.post<{ code: string; expiresAt: string }>(`/desks/${encodeURIComponent(deskId)}/enrollment-codes`);
               read.reload();
@@ -87,12 +92,13 @@ export function OperatorsWorkspace() {
   const { api } = useConsole();
   const operators = useServerRead<{ items: AdminOperator[] }>('/admin/operators');
   const hospitals = useServerRead<{ items: AdminHospital[] }>('/admin/hospitals');
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="Operators and roles">
-      <p className="screen-subtitle">A deactivated operator can no longer sign in. You cannot remove your own HA role or deactivate yourself.</p>
+    <ScreenFrame title={t('console.admin.operatorsTitle')}>
+      <p className="screen-subtitle">{t('console.admin.operatorsIntro')}</p>
       {/* A MEDCO needs a hospital: without the list, say so rather than offer an empty choice. */}
       {hospitals.status === 'error' ? (
-        <ErrorNotice error={hospitals.error} title="The hospitals could not be read, so a MEDCO cannot be given one yet." onRetry={hospitals.reload} />
+        <ConsoleErrorNotice error={hospitals.error} title={t('console.admin.hospitalsForMedco')} onRetry={hospitals.reload} />
       ) : null}
       <NewOperatorForm
         hospitals={valueOr(hospitals, { items: [] }).items}
@@ -106,7 +112,7 @@ export function OperatorsWorkspace() {
           return answer;
         }}
       />
-      <Loaded read={operators} what="operators">
+      <Loaded read={operators} what={{ loading: 'console.admin.loadingOperators', unreadable: 'console.admin.unreadableOperators' }}>
         {(value) => (
           <OperatorsView
             operators={value.items}
@@ -126,14 +132,14 @@ export function OperatorsWorkspace() {
 export function PackagesWorkspace() {
   const { api, session } = useConsole();
   const read = useServerRead<{ items: AdminPackage[] }>('/admin/packages');
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="Package catalogue">
-      <Loaded read={read} what="package catalogue">
+    <ScreenFrame title={t('console.admin.packagesTitle')}>
+      <Loaded read={read} what={{ loading: 'console.admin.loadingPackages', unreadable: 'console.admin.unreadablePackages' }}>
         {(value) => (
           <PackagesView
             packages={value.items}
             scheme={session.scheme}
-            locale={session.scheme.locale}
             onSetPrice={async (packageCode, price) => {
               const answer = await api.command('set-package-price', { packageCode, price });
               read.reload();
@@ -149,9 +155,10 @@ export function PackagesWorkspace() {
 export function SchemeWorkspace() {
   const { api } = useConsole();
   const read = useServerRead<{ items: AdminScheme }>('/admin/scheme');
+  const { t } = useTranslator();
   return (
-    <ScreenFrame title="Scheme parameters">
-      <Loaded read={read} what="scheme parameters">
+    <ScreenFrame title={t('console.workspace.scheme')}>
+      <Loaded read={read} what={{ loading: 'console.admin.loadingScheme', unreadable: 'console.admin.unreadableScheme' }}>
         {(value) => (
           <SchemeView
             scheme={value.items}

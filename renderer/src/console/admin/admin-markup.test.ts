@@ -46,7 +46,6 @@ describe('HA workspaces', () => {
             computedAt: '2026-11-23T12:00:00.000Z',
           },
           scheme,
-          locale: 'en-IN',
         }),
       ),
     );
@@ -57,7 +56,7 @@ describe('HA workspaces', () => {
 
   it('hospitals: desks with status, a code button, and a labelled reason to revoke only active desks', () => {
     const html = markupOf(
-      createElement(HospitalsView, { hospitals, locale: 'en-IN', onIssueCode: never, onRevoke: never, onRegisterHospital: never, onRegisterDesk: never }),
+      createElement(HospitalsView, { hospitals, onIssueCode: never, onRevoke: never, onRegisterHospital: never, onRegisterDesk: never }),
     );
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
@@ -103,7 +102,7 @@ describe('HA workspaces', () => {
         ],
       },
     ];
-    const html = markupOf(createElement(PackagesView, { packages, scheme, locale: 'en-IN', onSetPrice: () => new Promise<never>(() => undefined) }));
+    const html = markupOf(createElement(PackagesView, { packages, scheme, onSetPrice: () => new Promise<never>(() => undefined) }));
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
     expect(text).toContain('MG012A · Acute gastroenteritis General medicine ₹6,500.00 v2 v1 ₹6,000.00');
