@@ -99,6 +99,9 @@ export const layers = [
       'rxjs',
       '@vladmandic/human',
       'recharts',
+      // The operator's language (issue 19): FormatJS and the bundled Devanagari font's CSS, in src/i18n/.
+      'react-intl',
+      '@fontsource/noto-sans-devanagari',
     ],
     node: false,
     testPaths: ['*'],
