@@ -1,5 +1,7 @@
 import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
+import { consoleErrorText } from '../console/app/ConsoleErrorNotice';
+import { networkError } from '../console/data/api';
 import { PaidPaymentsList } from '../console/payments/PaymentViews';
 import { formatMoney } from '../shared/money';
 import { markupOf, textOf, unlabelledControls } from '../testing/markup';
@@ -112,5 +114,21 @@ describe("the operator's language, remembered per operator", () => {
     expect(html).toMatch(/<option value="hi" lang="hi" selected="">हिन्दी<\/option>/);
     const single = markupOf(createElement(LanguageProvider, { scope: 'desk', available: ['en'], storage: memoryStorage() }, createElement(LanguageSwitch)));
     expect(single).toBe('');
+  });
+});
+
+describe("the console's own failures in the operator's language, the server's sentences as sent", () => {
+  it('translates what the console detected itself, recognised by code and exact English sentence', () => {
+    expect(consoleErrorText(networkError, translatorFor('en'))).toBe(networkError.message);
+    expect(consoleErrorText(networkError, translatorFor('mr'))).toMatch(/^सर्व्हरपर्यंत पोहोचता येत नाही/);
+    const http = { code: 'http-502', status: 502, message: 'The server answered 502 without an explanation. Try again; call IT support if this stays.' };
+    expect(consoleErrorText(http, translatorFor('hi'))).toBe('सर्वर ने बिना कारण बताए 502 उत्तर दिया। फिर से कोशिश करें; ऐसा बना रहे तो आईटी सहायता को बुलाएँ।');
+  });
+
+  it("leaves a server's answer alone, even under a code the console also uses", () => {
+    const fromServer = { code: 'network', message: 'Gateway said the upstream is down.' };
+    expect(consoleErrorText(fromServer, translatorFor('mr'))).toBe('Gateway said the upstream is down.');
+    const refusal = { code: 'insufficient-cover', message: 'The family has ₹4,000.00 available.' };
+    expect(consoleErrorText(refusal, translatorFor('hi'))).toBe(refusal.message);
   });
 });

@@ -16,6 +16,13 @@ const ownSentences: readonly { readonly id: MessageId; readonly values: (error: 
   { id: 'console.error.unreadableFile', values: (error) => (error.code === 'unreadable-answer' ? {} : null) },
   { id: 'console.error.httpStatus', values: (error) => (/^http-\d+$/.test(error.code) ? { status: error.status ?? Number(error.code.slice(5)) } : null) },
   {
+    id: 'console.error.invalidDocument',
+    values: (error) =>
+      error.code === 'invalid-replica-document' && typeof error.details?.collection === 'string' && typeof error.details.problem === 'string'
+        ? { collection: error.details.collection, problem: error.details.problem }
+        : null,
+  },
+  {
     id: 'console.error.readModel',
     values: (error) => (error.code === 'read-model-unavailable' && typeof error.details?.detail === 'string' ? { detail: error.details.detail } : null),
   },

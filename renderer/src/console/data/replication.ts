@@ -63,6 +63,8 @@ export function toConsoleDocument<C extends ConsoleCollectionName>(collection: C
     throw new PullFailure({
       code: 'invalid-replica-document',
       message: `The server sent a ${collection} record this page cannot read (${problem}). Reload the page; call IT support if this stays.`,
+      // What the sentence is made of, so the console can say it in the operator's language.
+      details: { collection, problem },
     });
   }
   return { ...(document as unknown as ConsoleDocumentOf[C]), _deleted: false };
