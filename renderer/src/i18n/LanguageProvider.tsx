@@ -32,7 +32,10 @@ export function LanguageProvider({
   readonly storage?: LanguageStorage | null;
   readonly children: ReactNode;
 }) {
-  const offered = useCallback((language: Language | null): Language | null => (language !== null && available.includes(language) ? language : null), [available]);
+  const offered = useCallback(
+    (language: Language | null): Language | null => (language !== null && available.includes(language) ? language : null),
+    [available],
+  );
   const [language, setLanguageState] = useState<Language>(() => offered(readLanguage(storage, scope, null)) ?? sourceLanguage);
   const [operatorId, setOperatorId] = useState<string | null>(null);
 

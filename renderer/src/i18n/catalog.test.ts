@@ -1,4 +1,15 @@
-import { isArgumentElement, isDateElement, isNumberElement, isNumberSkeleton, isPluralElement, isSelectElement, isTagElement, isTimeElement, parse, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
+import {
+  isArgumentElement,
+  isDateElement,
+  isNumberElement,
+  isNumberSkeleton,
+  isPluralElement,
+  isSelectElement,
+  isTagElement,
+  isTimeElement,
+  parse,
+  type MessageFormatElement,
+} from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it } from 'vitest';
 import { catalogs } from './catalog';
 import { languages, sourceLanguage } from './languages';
@@ -24,7 +35,8 @@ function currencyNumbers(elements: readonly MessageFormatElement[]): string[] {
   return elements.flatMap((element): string[] => {
     if (isNumberElement(element)) {
       const style = element.style;
-      const isCurrency = style === 'currency' || (typeof style === 'object' && style !== null && isNumberSkeleton(style) && style.parsedOptions.style === 'currency');
+      const isCurrency =
+        style === 'currency' || (typeof style === 'object' && style !== null && isNumberSkeleton(style) && style.parsedOptions.style === 'currency');
       return isCurrency ? [element.value] : [];
     }
     if (isPluralElement(element) || isSelectElement(element)) return Object.values(element.options).flatMap((option) => currencyNumbers(option.value));
@@ -52,7 +64,10 @@ describe('message catalogs (issue 19)', () => {
 
     it(`${language}: has exactly the keys English has`, () => {
       const keys = new Set(Object.keys(catalog));
-      expect(englishKeys.filter((key) => !keys.has(key)), `${language} lacks`).toEqual([]);
+      expect(
+        englishKeys.filter((key) => !keys.has(key)),
+        `${language} lacks`,
+      ).toEqual([]);
       expect(
         Object.keys(catalog).filter((key) => !(key in english)),
         `${language} has keys English does not`,
@@ -85,7 +100,9 @@ describe('message catalogs (issue 19)', () => {
 
     if (language !== sourceLanguage) {
       it(`${language}: translates every message that has words (not left in English)`, () => {
-        const untranslated = englishKeys.filter((key) => !sameInEveryLanguage.has(key) && catalog[key] === english[key] && /[A-Za-z]{3}/.test(english[key] ?? ''));
+        const untranslated = englishKeys.filter(
+          (key) => !sameInEveryLanguage.has(key) && catalog[key] === english[key] && /[A-Za-z]{3}/.test(english[key] ?? ''),
+        );
         expect(untranslated).toEqual([]);
       });
     }

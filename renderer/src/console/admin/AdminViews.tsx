@@ -134,9 +134,7 @@ export function HospitalsView({
           {hospital.desks.length === 0 ? (
             <p>{t('console.admin.noDesk')}</p>
           ) : (
-            hospital.desks.map((desk) => (
-              <DeskRow key={desk.id} desk={desk} hospitalCode={hospital.code} onIssueCode={onIssueCode} onRevoke={onRevoke} />
-            ))
+            hospital.desks.map((desk) => <DeskRow key={desk.id} desk={desk} hospitalCode={hospital.code} onIssueCode={onIssueCode} onRevoke={onRevoke} />)
           )}
           <NewDeskForm hospital={hospital} onRegisterDesk={onRegisterDesk} />
         </section>
@@ -172,7 +170,13 @@ function NewDeskForm({
   };
   return (
     <form className="inline-form" onSubmit={(event) => void submit(event)} noValidate>
-      <TextField label={t('console.admin.newDesk', { hospital: hospital.code })} value={name} maxLength={120} onChange={(event) => setName(event.target.value)} problem={problem} />
+      <TextField
+        label={t('console.admin.newDesk', { hospital: hospital.code })}
+        value={name}
+        maxLength={120}
+        onChange={(event) => setName(event.target.value)}
+        problem={problem}
+      />
       <button type="submit" disabled={action.isBusy}>
         {t('console.admin.addDesk')}
         <span className="visually-hidden">{t('console.admin.atHospital', { hospital: hospital.code })}</span>
@@ -797,9 +801,7 @@ export function SchemeView({
   };
   return (
     <section className="panel" aria-labelledby="scheme-heading">
-      <h2 id="scheme-heading">
-        {t('console.admin.schemeHeading', { name: scheme.name, year: String(scheme.policyYear) })}
-      </h2>
+      <h2 id="scheme-heading">{t('console.admin.schemeHeading', { name: scheme.name, year: String(scheme.policyYear) })}</h2>
       <form onSubmit={(event) => void submit(event)} noValidate>
         <TextField
           label={t('console.admin.governmentShare')}

@@ -55,9 +55,7 @@ describe('HA workspaces', () => {
   });
 
   it('hospitals: desks with status, a code button, and a labelled reason to revoke only active desks', () => {
-    const html = markupOf(
-      createElement(HospitalsView, { hospitals, onIssueCode: never, onRevoke: never, onRegisterHospital: never, onRegisterDesk: never }),
-    );
+    const html = markupOf(createElement(HospitalsView, { hospitals, onIssueCode: never, onRevoke: never, onRegisterHospital: never, onRegisterDesk: never }));
     expect(unlabelledControls(html)).toEqual([]);
     const text = textOf(html);
     expect(text).toContain('Admission desk A Active');

@@ -154,9 +154,7 @@ function useReplicaStatus(replication: ConsoleReplication): ConsoleReplicaStatus
 function linkText(status: ConsoleReplicaStatus, translator: Translator): string {
   const { t } = translator;
   if (status.link === 'down')
-    return status.pulledAt
-      ? t('console.link.downSince', { confirmation: describeConfirmationIn(translator, status.pulledAt) })
-      : t('console.link.down');
+    return status.pulledAt ? t('console.link.downSince', { confirmation: describeConfirmationIn(translator, status.pulledAt) }) : t('console.link.down');
   if (status.link === 'connecting') return t('console.link.connecting');
   return status.isReady ? t('console.link.live') : t('console.link.loading');
 }

@@ -44,11 +44,9 @@ export interface TimeLeft {
 /** A clock's time left against its service level at `now`, in words. */
 export function timeLeft(clock: OpenClockValue, now: Date, t: Translate = english.t): TimeLeft {
   const level = formatDuration(clock.serviceLevelMinutes, t);
-  if (clock.isPaused || clock.dueAt === null)
-    return { minutes: null, label: t('timeLeft.paused'), tone: 'neutral', text: t('timeLeft.pausedText', { level }) };
+  if (clock.isPaused || clock.dueAt === null) return { minutes: null, label: t('timeLeft.paused'), tone: 'neutral', text: t('timeLeft.pausedText', { level }) };
   const minutes = Math.floor((new Date(clock.dueAt).getTime() - now.getTime()) / 60_000);
-  if (minutes < 0)
-    return { minutes, label: t('timeLeft.past'), tone: 'bad', text: t('timeLeft.pastText', { level, over: formatDuration(-minutes, t) }) };
+  if (minutes < 0) return { minutes, label: t('timeLeft.past'), tone: 'bad', text: t('timeLeft.pastText', { level, over: formatDuration(-minutes, t) }) };
   return {
     minutes,
     label: minutes < clock.serviceLevelMinutes * 0.25 ? t('timeLeft.dueSoon') : t('timeLeft.within'),

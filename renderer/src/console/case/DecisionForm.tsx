@@ -76,8 +76,7 @@ export function DecisionForm({
         return setProblem({ field: 'amount', message: t('console.decision.lowerThan', { amount: money(maxAmount) }) });
       payload[command === 'recommend-preauth' ? 'recommendedAmount' : 'amount'] = parsed.minor;
     }
-    if (selected.needsReason && reason.trim() === '')
-      return setProblem({ field: 'reason', message: t('console.decision.writeReason') });
+    if (selected.needsReason && reason.trim() === '') return setProblem({ field: 'reason', message: t('console.decision.writeReason') });
     if (reason.trim() !== '') payload.reason = reason.trim();
     setProblem(null);
     setBusy(true);

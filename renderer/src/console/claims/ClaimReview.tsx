@@ -181,7 +181,9 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
                   <td className="number">{money(line.amount)}</td>
                   <td className="number">
                     {money(line.payerAmount)}
-                    {line.patientAmount > 0 ? <div className="screen-subtitle">{t('console.claim.patientAmount', { amount: money(line.patientAmount) })}</div> : null}
+                    {line.patientAmount > 0 ? (
+                      <div className="screen-subtitle">{t('console.claim.patientAmount', { amount: money(line.patientAmount) })}</div>
+                    ) : null}
                   </td>
                   {stage === 'cpd' ? (
                     <td>
@@ -238,16 +240,14 @@ export function ClaimReview({ claim, stage, scheme, onSend }: ClaimReviewProps) 
           </tbody>
         </table>
         <p className="claim-total" aria-live="polite">
-          {preview.ok ? (
-            rich('console.claim.total', {
-              approved: money(preview.approvedTotal),
-              of: money(claim.payerAmount),
-              returned: money(claim.payerAmount - preview.approvedTotal),
-              strong: (chunks) => <strong>{chunks}</strong>,
-            })
-          ) : (
-            t('console.claim.completeLines')
-          )}
+          {preview.ok
+            ? rich('console.claim.total', {
+                approved: money(preview.approvedTotal),
+                of: money(claim.payerAmount),
+                returned: money(claim.payerAmount - preview.approvedTotal),
+                strong: (chunks) => <strong>{chunks}</strong>,
+              })
+            : t('console.claim.completeLines')}
         </p>
         {error ? <ConsoleErrorNotice error={error} title={t('console.decision.notRecorded')} /> : null}
         {done ? (
@@ -290,15 +290,12 @@ export function ClaimQueue({
 }) {
   const translator = useTranslator();
   const { t } = translator;
-  if (claims.length === 0)
-    return <p className="notice notice-info">{stage === 'cex' ? t('console.claims.emptyCex') : t('console.claims.emptyCpd')}</p>;
+  if (claims.length === 0) return <p className="notice notice-info">{stage === 'cex' ? t('console.claims.emptyCex') : t('console.claims.emptyCpd')}</p>;
   const since = (claim: ReviewClaim) => (stage === 'cex' ? claim.submittedAt : (claim.processedAt ?? claim.submittedAt));
   const timed = byTimeLeft(claims, { left: leftOf, isEmergency: (claim) => claim.isEmergency, since, key: (claim) => claim.id });
   return (
     <table className="data-table queue-table">
-      <caption>
-        {stage === 'cex' ? t('console.claims.captionCex') : t('console.claims.captionCpd')}
-      </caption>
+      <caption>{stage === 'cex' ? t('console.claims.captionCex') : t('console.claims.captionCpd')}</caption>
       <thead>
         <tr>
           <th scope="col">{t('console.queue.patient')}</th>

@@ -47,9 +47,7 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
     <ScreenFrame title={t(titles[stage])}>
       <p className="screen-subtitle">{stage === 'cex' ? t('console.claims.introCex') : t('console.claims.introCpd')}</p>
       <section className="panel" aria-labelledby={`${stage}-queue-heading`}>
-        <h2 id={`${stage}-queue-heading`}>
-          {t('console.claims.waiting', { count: queue.length, past: pastCount })}
-        </h2>
+        <h2 id={`${stage}-queue-heading`}>{t('console.claims.waiting', { count: queue.length, past: pastCount })}</h2>
         <ClaimQueue claims={queue} stage={stage} scheme={session.scheme} selectedId={selectedId} onSelect={setSelectedId} now={now} leftOf={leftOf} />
       </section>
       {selected ? (
@@ -73,7 +71,8 @@ function ClaimsWorkspace({ stage }: { readonly stage: ClaimStage }) {
           <ul className="plain-list">
             {reviewed.map((claim) => (
               <li key={claim.id}>
-                <a href={caseHash(claim.caseId)}>{claim.memberName}</a> ({claim.hospitalCode}): <StatusBadge text={t(statusBadge[claim.status].text)} tone={statusBadge[claim.status].tone} />{' '}
+                <a href={caseHash(claim.caseId)}>{claim.memberName}</a> ({claim.hospitalCode}):{' '}
+                <StatusBadge text={t(statusBadge[claim.status].text)} tone={statusBadge[claim.status].tone} />{' '}
                 {claim.approvedAmount !== null
                   ? t('console.claims.approvedOf', { approved: money(claim.approvedAmount), of: money(claim.payerAmount) })
                   : t('console.claims.payerPartOf', { amount: money(claim.payerAmount) })}

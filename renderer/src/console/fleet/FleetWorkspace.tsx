@@ -122,13 +122,7 @@ function FleetTable({ desks, computedAt }: { readonly desks: readonly FleetDeskV
 }
 
 /** The minimum desk version: a desk below it keeps working offline, but its pushes wait until it is updated. */
-function MinimumVersionPanel({
-  minimum,
-  onChanged,
-}: {
-  readonly minimum: MinimumDeskVersionValue | null;
-  readonly onChanged: () => void;
-}) {
+function MinimumVersionPanel({ minimum, onChanged }: { readonly minimum: MinimumDeskVersionValue | null; readonly onChanged: () => void }) {
   const { api } = useConsole();
   const translator = useTranslator();
   const { t } = translator;
@@ -160,7 +154,12 @@ function MinimumVersionPanel({
       <h2 id="minimum-version-heading">{t('console.fleet.minimumHeading')}</h2>
       <p>
         {minimum?.version
-          ? t('console.fleet.minimumValue', { version: minimum.version, by: minimum.setBy, at: formatTimeIn(translator, minimum.setAt), reason: minimum.reason })
+          ? t('console.fleet.minimumValue', {
+              version: minimum.version,
+              by: minimum.setBy,
+              at: formatTimeIn(translator, minimum.setAt),
+              reason: minimum.reason,
+            })
           : t('console.fleet.noMinimum')}{' '}
         {t('console.fleet.minimumExplained')}
       </p>
