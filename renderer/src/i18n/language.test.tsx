@@ -27,7 +27,7 @@ function memoryStorage(entries: Record<string, string> = {}): LanguageStorage & 
 /** A console view rendered in a language, the way the console's page does (the provider reads the choice). */
 function renderIn(language: Language, element: ReturnType<typeof createElement>): string {
   const storage = memoryStorage({ [languageKey('console', null)]: language });
-  return markupOf(createElement(LanguageProvider, { scope: 'console', storage }, element));
+  return markupOf(createElement(LanguageProvider, { scope: 'console', storage, children: element }));
 }
 
 const payments = [{ reference: 'PAY-HSP-A-20261207-0001', hospitalCode: 'HSP-A', claims: [], approved: 12_34_567_89 }];
@@ -112,7 +112,9 @@ describe("the operator's language, remembered per operator", () => {
     expect(textOf(html)).toContain('भाषा');
     expect(html).toContain('<option value="mr" lang="mr">मराठी</option>');
     expect(html).toMatch(/<option value="hi" lang="hi" selected="">हिन्दी<\/option>/);
-    const single = markupOf(createElement(LanguageProvider, { scope: 'desk', available: ['en'], storage: memoryStorage() }, createElement(LanguageSwitch)));
+    const single = markupOf(
+      createElement(LanguageProvider, { scope: 'desk', available: ['en'], storage: memoryStorage(), children: createElement(LanguageSwitch) }),
+    );
     expect(single).toBe('');
   });
 });
