@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { KpiDashboardValue, KpiDrillDownValue, KpiFilterChoicesValue } from '@contract/kpis';
 import type { TurnaroundDrillDownValue, TurnaroundReportValue } from '@contract/turnaround';
 import {
@@ -92,10 +92,12 @@ function Dashboard({ choices }: { readonly choices: KpiFilterChoicesValue }) {
   const [drill, setDrill] = useState<DashboardDrill | null>(null);
   const dashboard = useServerRead<KpiDashboardValue>(`/reports/kpis?${filterParams(filters).toString()}`);
   // Turnaround is asked for at once, beside the KPIs (not after their charts are drawn): from the
-  // period's first month to the moment the filters were chosen, which its drill-down keeps.
-  const turnaroundAsOf = useMemo(() => new Date().toISOString(), [filters]);
+  // period's first month up to the server's own now (no end sent: a console whose clock runs behind
+  // the server's would leave out the stages completed in between). Its drill-down keeps the end the
+  // report answered with, so the bars and the stages behind them are the same set.
   const turnaroundScope = { from: filters.from, hospital: filters.hospital === '' ? null : filters.hospital };
-  const turnaround = useServerRead<TurnaroundReportValue>(turnaroundPath(turnaroundScope, turnaroundAsOf, choices.timeZone));
+  const turnaround = useServerRead<TurnaroundReportValue>(turnaroundPath(turnaroundScope, null, choices.timeZone));
+  const turnaroundEnd = turnaround.status === 'ready' ? turnaround.value.to : null;
   const change = (next: Partial<KpiFilterState>) => {
     setFilters((current) => ({ ...current, ...next }));
     setDrill(null);
@@ -109,7 +111,7 @@ function Dashboard({ choices }: { readonly choices: KpiFilterChoicesValue }) {
         <Figures
           answer={dashboard.value}
           turnaround={turnaround}
-          turnaroundScope={{ ...turnaroundScope, asOf: turnaroundAsOf }}
+          turnaroundScope={{ ...turnaroundScope, asOf: turnaroundEnd }}
           filters={filters}
           money={money}
           locale={locale}
@@ -389,7 +391,15 @@ function Figures({
         <TableCard title="Denials by specialty" table={denialsBySpecialtyTable(answer.denials)} filters={filters} money={money} />
       </div>
       {drill === null ? null : isTurnaroundDrill(drill) ? (
-        <TurnaroundDrillDown key={JSON.stringify(drill)} target={drill} scope={turnaroundScope} timeZone={timeZone} locale={locale} />
+        turnaroundScope.asOf === null ? null : (
+          <TurnaroundDrillDown
+            key={JSON.stringify(drill)}
+            target={drill}
+            scope={{ ...turnaroundScope, asOf: turnaroundScope.asOf }}
+            timeZone={timeZone}
+            locale={locale}
+          />
+        )
       ) : (
         <DrillDown key={JSON.stringify(drill)} target={drill} filters={filters} money={money} locale={locale} />
       )}
@@ -744,11 +754,11 @@ function DrillDown({
 }
 
 /** The stages behind a bar of the turnaround distribution, paged, from GET /reports/turnaround/stages (the report's period and hospital). */
-/** The turnaround report's period start, hospital and end (asOf), which its drill-down keeps. */
+/** The turnaround report's period start, hospital and end (asOf: the end it answered with; null until it has), which its drill-down keeps. */
 interface TurnaroundScope {
   readonly from: string;
   readonly hospital: string | null;
-  readonly asOf: string;
+  readonly asOf: string | null;
 }
 
 function TurnaroundDrillDown({
@@ -758,7 +768,7 @@ function TurnaroundDrillDown({
   locale,
 }: {
   readonly target: TurnaroundDrillTarget;
-  readonly scope: TurnaroundScope;
+  readonly scope: TurnaroundScope & { readonly asOf: string };
   readonly timeZone: string;
   readonly locale: string;
 }) {

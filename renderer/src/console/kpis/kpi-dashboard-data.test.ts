@@ -255,5 +255,7 @@ describe('KPI dashboard data shaping', () => {
     expect(turnaroundPath({ from: '2026-01', hospital: 'HSP-A' }, '2026-03-31T18:30:00.000Z', 'Asia/Kolkata')).toBe(
       '/reports/turnaround?from=2025-12-31T18%3A30%3A00.000Z&to=2026-03-31T18%3A30%3A00.000Z&hospital=HSP-A',
     );
+    // The dashboard's own request: no end, the server's now (its answer says which end it used).
+    expect(turnaroundPath({ from: '2026-01', hospital: null }, null, 'Asia/Kolkata')).toBe('/reports/turnaround?from=2025-12-31T18%3A30%3A00.000Z');
   });
 });

@@ -100,15 +100,16 @@ export function monthlyReportPath(filters: Pick<KpiFilterState, 'hospital'>, mon
 
 /**
  * The turnaround report's period for the dashboard's months: from the first instant of `from` in
- * the scheme's time zone to the dashboard's as-of (the end of `to`, or now), and its hospital.
- * District, specialty and package do not apply to turnaround (a stage is not always a claim's).
+ * the scheme's time zone to `asOf`, or with `asOf` null to the server's own now (no `to` sent: the
+ * report answers with the end it used), and its hospital. District, specialty and package do not
+ * apply to turnaround (a stage is not always a claim's).
  */
-export function turnaroundPath(applied: { readonly from: string; readonly hospital: string | null }, asOf: string, timeZone: string): string {
+export function turnaroundPath(applied: { readonly from: string; readonly hospital: string | null }, asOf: string | null, timeZone: string): string {
   return `/reports/turnaround?${turnaroundParams(applied, asOf, timeZone).toString()}`;
 }
 
-function turnaroundParams(applied: { readonly from: string; readonly hospital: string | null }, asOf: string, timeZone: string): URLSearchParams {
-  const params = new URLSearchParams({ from: monthStartInstant(applied.from, timeZone), to: asOf });
+function turnaroundParams(applied: { readonly from: string; readonly hospital: string | null }, asOf: string | null, timeZone: string): URLSearchParams {
+  const params = new URLSearchParams({ from: monthStartInstant(applied.from, timeZone), ...(asOf === null ? {} : { to: asOf }) });
   if (applied.hospital !== null) params.set('hospital', applied.hospital);
   return params;
 }
