@@ -263,7 +263,10 @@ describe('fault recovery', () => {
   });
 
   it('does not take a reply that missed its deadline for the answer to the next command', async () => {
-    const { module, simulator } = await startRig({ driver: { commandTimeoutMs: 250, quietPeriodMs: 200 } });
+    // The quiet window (2 s) must hold the late reply, due ~50 ms after the deadline: a loaded
+    // machine delayed the simulator's timer and the pseudo-terminal past a 200 ms window once (CI
+    // rehearsal at load 20+), and the next command then went out while the reply was arriving.
+    const { module, simulator } = await startRig({ driver: { commandTimeoutMs: 250, quietPeriodMs: 2_000 } });
     simulator.setReplyDelay(300);
     expect((await failureOf(module.handshake())).code).toBe('timeout');
     simulator.setReplyDelay(0);
