@@ -1,6 +1,6 @@
 import { fail } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
-import type { Database } from '../db/database';
+import type { Database, Sql } from '../db/database';
 import { hashPassword, needsRehash, verifyPasswordOrDummy } from './passwords';
 
 /**
@@ -54,18 +54,7 @@ export async function signIn(db: Database, username: string, password: string, a
         [keys[0]!, limits.perAccount],
         [keys[1]!, limits.perAddress],
       ] as const) {
-        await sql.query(
-          `INSERT INTO login_throttle AS t (key, failures, window_started) VALUES ($1, 1, now())
-           ON CONFLICT (key) DO UPDATE SET
-             failures = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN 1 ELSE t.failures + 1 END,
-             window_started = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN now() ELSE t.window_started END`,
-          [key, limits.windowMinutes],
-        );
-        await sql.query('UPDATE login_throttle SET locked_until = now() + make_interval(mins => $3::int) WHERE key = $1 AND failures >= $2::int', [
-          key,
-          limit,
-          limits.windowMinutes,
-        ]);
+        await countSignInFailure(sql, key, limit, limits.windowMinutes);
       }
       await appendAudit(sql, {
         actorId: operator?.id ?? null,
@@ -98,4 +87,24 @@ export async function signOut(db: Database, operatorId: string, address: string)
     await sql.query('UPDATE operators SET tokens_valid_after = clock_timestamp() WHERE id = $1', [operatorId]);
     await appendAudit(sql, { actorId: operatorId, action: 'signed-out', entityType: 'operator', entityId: operatorId, after: { address } });
   });
+}
+
+/**
+ * One failed sign-in against `key` (login_throttle): counted in a window of `windowMinutes` that
+ * starts afresh once it has passed, and the key locked for that long once the count reaches
+ * `limit`. Operators' sign-in and the beneficiary page's code check both count this way.
+ */
+export async function countSignInFailure(sql: Pick<Sql, 'query'>, key: string, limit: number, windowMinutes: number): Promise<void> {
+  await sql.query(
+    `INSERT INTO login_throttle AS t (key, failures, window_started) VALUES ($1, 1, now())
+     ON CONFLICT (key) DO UPDATE SET
+       failures = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN 1 ELSE t.failures + 1 END,
+       window_started = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN now() ELSE t.window_started END`,
+    [key, windowMinutes],
+  );
+  await sql.query('UPDATE login_throttle SET locked_until = now() + make_interval(mins => $3::int) WHERE key = $1 AND failures >= $2::int', [
+    key,
+    limit,
+    windowMinutes,
+  ]);
 }

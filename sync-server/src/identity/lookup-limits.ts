@@ -34,7 +34,7 @@ export const lookupLimits: LookupLimits = {
  * Count one request against `key` in its window: one conditional upsert, so two servers counting
  * at once both count. Returns the seconds until the window ends when the count is past `limit`.
  */
-async function charge(sql: Pick<Sql, 'query'>, key: string, limit: number, windowMinutes: number): Promise<number | null> {
+export async function charge(sql: Pick<Sql, 'query'>, key: string, limit: number, windowMinutes: number): Promise<number | null> {
   const [row] = await sql.query<{ count: number; retry_after: number }>(
     `INSERT INTO request_throttle AS t (key, count, window_started) VALUES ($1, 1, now())
      ON CONFLICT (key) DO UPDATE SET

@@ -1,7 +1,9 @@
 import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '../audit/chain';
-import type { Database, Sql } from '../db/database';
+import type { Database } from '../db/database';
 import type { SmsGateway } from '../identity/sms';
+import { charge } from '../identity/lookup-limits';
+import { countSignInFailure } from '../auth/sign-in';
 
 /**
  * Signing in to the beneficiary page (issue 16): a scheme id and a one-time code sent to the
@@ -68,19 +70,6 @@ export function beneficiaryKey(serverKey: Buffer): Buffer {
 const hashOf = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
 
 export type Refused = { readonly kind: 'throttled'; readonly retryAfterSeconds: number };
-
-/** Count one request against `key` (request_throttle, one upsert); the seconds to wait when past `limit`. */
-async function charge(sql: Pick<Sql, 'query'>, key: string, limit: number, windowMinutes: number): Promise<number | null> {
-  const [row] = await sql.query<{ count: number; retry_after: number }>(
-    `INSERT INTO request_throttle AS t (key, count, window_started) VALUES ($1, 1, now())
-     ON CONFLICT (key) DO UPDATE SET
-       count = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN 1 ELSE t.count + 1 END,
-       window_started = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN now() ELSE t.window_started END
-     RETURNING count, GREATEST(1, ceil(extract(epoch FROM window_started + make_interval(mins => $2::int) - now())))::int AS retry_after`,
-    [key, windowMinutes],
-  );
-  return row && row.count > limit ? row.retry_after : null;
-}
 
 /**
  * Send a sign-in code to the registered phone of the member with this scheme id, if there is one.
@@ -182,20 +171,8 @@ export async function signInWithCode(deps: BeneficiaryAuthDeps, schemeId: string
     for (const [key, limit] of [
       [keys[0], limits.failuresPerSchemeId],
       [keys[1], limits.failuresPerAddress],
-    ] as const) {
-      await sql.query(
-        `INSERT INTO login_throttle AS t (key, failures, window_started) VALUES ($1, 1, now())
-         ON CONFLICT (key) DO UPDATE SET
-           failures = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN 1 ELSE t.failures + 1 END,
-           window_started = CASE WHEN t.window_started < now() - make_interval(mins => $2::int) THEN now() ELSE t.window_started END`,
-        [key, limits.failureWindowMinutes],
-      );
-      await sql.query('UPDATE login_throttle SET locked_until = now() + make_interval(mins => $3::int) WHERE key = $1 AND failures >= $2::int', [
-        key,
-        limit,
-        limits.failureWindowMinutes,
-      ]);
-    }
+    ] as const)
+      await countSignInFailure(sql, key, limit, limits.failureWindowMinutes);
   });
   return { kind: 'wrong' };
 }
