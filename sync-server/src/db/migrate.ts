@@ -50,6 +50,7 @@ import { sql as memberIdentifiers } from './migrations/058-member-identifiers';
 import { sql as historyConsent } from './migrations/062-history-consent';
 import { sql as beneficiaryPage } from './migrations/063-beneficiary-page';
 import { sql as caseDocuments } from './migrations/060-case-documents';
+import { sql as turnaroundMonths } from './migrations/064-turnaround-months';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -120,6 +121,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 63, name: 'beneficiary-page', sql: beneficiaryPage },
   // 060 (issue 19, documents): package checklists per stage and the files attached to cases.
   { version: 60, name: 'case-documents', sql: caseDocuments },
+  // 064 (issue 15, turnaround by month and duration beside 057's days).
+  { version: 64, name: 'turnaround-months', sql: turnaroundMonths },
 ];
 
 /**

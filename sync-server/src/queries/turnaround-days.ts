@@ -3,13 +3,13 @@ import { durationBucketLower, turnaroundBuckets, type TurnaroundBucket, type Tur
 import type { Sql } from '../db/database';
 
 /**
- * The completed stages of a period, read from the kept turnaround facts (migration 057): for the
- * whole days of the period (in the scheme's time zone) one row per scheme, stage, day and duration
- * bucket (folded, plus the deltas not folded yet); for the partial days at its two ends the clocks
- * themselves. Every figure is exact: a count past a threshold adds the buckets wholly past it and,
+ * The completed stages of a period, read from the kept turnaround facts (migrations 057 and 064):
+ * for the whole months of the period (in the scheme's time zone) one row per scheme, stage, month
+ * and duration bucket; for the whole days outside them one row per day and bucket (folded, plus
+ * the deltas not folded yet, by day); for the partial days at its two ends the clocks themselves. Every figure is exact: a count past a threshold adds the buckets wholly past it and,
  * in the one bucket the threshold falls inside, the clocks themselves; the 90th percentile is the
  * value of rank ⌈0.9 N⌉ (percentile_disc), found in the bucket that holds that rank. Its cost is
- * days × buckets plus those few buckets' clocks, not the number of cases.
+ * (months + days outside them) × buckets plus those few buckets' clocks, not the number of cases.
  *
  * Call it inside one REPEATABLE READ transaction: the buckets and the clocks read after them must
  * be of the same instant.
@@ -64,23 +64,34 @@ export async function doneFigures(
   levels: StageLevels,
 ): Promise<Map<TurnaroundStage, DoneFigures>> {
   // The whole days [lo, hi) of the period and where they begin and end; none when it is shorter.
-  const [span] = await sql.query<{ lo: string; hi: string; lo_at: Date; hi_at: Date }>(
+  // The whole months [m_lo, m_hi) inside those days (migration 064), empty (both at hi) when none.
+  const [span] = await sql.query<{ lo: string; hi: string; m_lo: string; m_hi: string; lo_at: Date; hi_at: Date }>(
     `WITH z AS (SELECT kpi_time_zone() AS tz),
           d AS (SELECT ($1::timestamptz AT TIME ZONE z.tz)::date AS f, ($2::timestamptz AT TIME ZONE z.tz)::date AS t, z.tz FROM z),
-          w AS (SELECT CASE WHEN (d.f::timestamp AT TIME ZONE d.tz) < $1::timestamptz THEN d.f + 1 ELSE d.f END AS lo, d.t AS hi, d.tz FROM d)
-     SELECT to_char(lo, 'YYYY-MM-DD') AS lo, to_char(hi, 'YYYY-MM-DD') AS hi, lo::timestamp AT TIME ZONE tz AS lo_at, hi::timestamp AT TIME ZONE tz AS hi_at FROM w`,
+          w AS (SELECT CASE WHEN (d.f::timestamp AT TIME ZONE d.tz) < $1::timestamptz THEN d.f + 1 ELSE d.f END AS lo, d.t AS hi, d.tz FROM d),
+          m AS (SELECT w.*, (date_trunc('month', (w.lo - 1)::timestamp) + interval '1 month')::date AS m_lo, date_trunc('month', w.hi::timestamp)::date AS m_hi FROM w)
+     SELECT to_char(lo, 'YYYY-MM-DD') AS lo, to_char(hi, 'YYYY-MM-DD') AS hi,
+            to_char(CASE WHEN m_lo < m_hi THEN m_lo ELSE hi END, 'YYYY-MM-DD') AS m_lo, to_char(CASE WHEN m_lo < m_hi THEN m_hi ELSE hi END, 'YYYY-MM-DD') AS m_hi,
+            lo::timestamp AT TIME ZONE tz AS lo_at, hi::timestamp AT TIME ZONE tz AS hi_at FROM m`,
     [period.from, period.to],
   );
   const whole = span!.lo < span!.hi;
   const days = whole ? { lo: span!.lo, hi: span!.hi } : { lo: span!.lo, hi: span!.lo };
+  const months = whole ? { lo: span!.m_lo, hi: span!.m_hi } : { lo: span!.lo, hi: span!.lo };
   // Clocks read directly: [from, lo_at) and [hi_at, to), or the whole period when it has no whole day.
   const loAt = whole ? new Date(span!.lo_at) : period.to;
   const hiAt = whole ? new Date(span!.hi_at) : period.to;
   const hospitalFacts = hospitalId === null ? 'hospital_id IS NULL' : 'hospital_id = $5::uuid';
   const rows = await sql.query<{ scheme_id: string; stage: TurnaroundStage; bucket: number; completed: string; elapsed_seconds: string }>(
     `SELECT scheme_id, stage, bucket, sum(completed)::bigint AS completed, sum(elapsed_seconds) AS elapsed_seconds FROM (
+       SELECT scheme_id, stage, bucket, completed, elapsed_seconds FROM turnaround_months
+        WHERE ${hospitalFacts} AND month >= $8::date AND month < $9::date
+       UNION ALL
        SELECT scheme_id, stage, bucket, completed, elapsed_seconds FROM turnaround_days
-        WHERE ${hospitalFacts} AND day >= $3::date AND day < $4::date
+        WHERE ${hospitalFacts} AND day >= $3::date AND day < $8::date
+       UNION ALL
+       SELECT scheme_id, stage, bucket, completed, elapsed_seconds FROM turnaround_days
+        WHERE ${hospitalFacts} AND day >= $9::date AND day < $4::date
        UNION ALL
        SELECT scheme_id, stage, bucket, completed, elapsed_seconds FROM turnaround_day_deltas
         WHERE ($5::uuid IS NULL OR hospital_id = $5::uuid) AND day >= $3::date AND day < $4::date
@@ -89,7 +100,7 @@ export async function doneFigures(
         WHERE k.outcome = 'done' AND ((k.stopped_at >= $1 AND k.stopped_at < $6) OR (k.stopped_at >= $7 AND k.stopped_at < $2))
           AND ($5::uuid IS NULL OR k.hospital_id = $5::uuid)
      ) x GROUP BY scheme_id, stage, bucket HAVING sum(completed) <> 0 ORDER BY scheme_id, stage, bucket`,
-    [period.from, period.to, days.lo, days.hi, hospitalId, loAt, hiAt],
+    [period.from, period.to, days.lo, days.hi, hospitalId, loAt, hiAt, months.lo, months.hi],
   );
 
   // Only clocks whose own scheme has a level for the stage count (as the clocks' own report joins them).

@@ -539,7 +539,7 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     expect(await clocks('turnaround_clocks')).toEqual(defined);
   });
 
-  it('reads completed stages from the kept facts by day and duration exactly as from every clock: folded or not, partial days, a level cutting a bucket (migration 057)', async () => {
+  it('reads completed stages from the kept facts by day and duration exactly as from every clock: folded or not, whole months, partial days, a level cutting a bucket (migrations 057, 064)', async () => {
     const db = server.scratch.db;
     const [haRow] = await db.query<{ id: OperatorId }>("SELECT id FROM operators WHERE username = 'ha'");
     const ha: Principal = { operatorId: haRow!.id, roles: ['HA'], hospitalId: null };
@@ -549,6 +549,9 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
       { from: new Date(t0 - 30 * day + 7 * hour + 13 * minute), to: new Date(t0 - 20 * day + 3 * hour + 7_500) },
       { from: new Date(t0 - 25 * day + hour), to: new Date(t0 - 25 * day + 5 * hour) },
       { from: new Date(t0 - 3 * day), to: new Date(t0 + 3 * day) },
+      // Whole months inside (064), whole days on both sides of them, partial days at both ends.
+      { from: new Date(t0 - 125 * day + 5 * hour + 17 * minute), to: new Date(now + hour) },
+      { from: new Date(t0 - 100 * day + 11 * hour), to: new Date(t0 - 35 * day + 2 * hour + 4_321) },
     ];
     const compare = async (what: string) => {
       for (const period of periods)
@@ -573,7 +576,10 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
       const near = cuts[stage]![Math.floor(random() * cuts[stage]!.length)]!;
       const elapsed = random() < 0.7 ? near - 300 + random() * 600 : random() * 3 * 86_400;
       const paused = random() < 0.2 ? Math.floor(random() * 3_600) + 0.25 : 0;
-      const stoppedAt = t0 - 10 * day + Math.floor(random() * 20 * day) + Math.floor(random() * 1_000);
+      // Most within 20 days; one in five spread over the 120 days before t0, so that periods hold
+      // whole months of facts (migration 064) beside whole and partial days.
+      const stoppedAt =
+        (n % 5 === 4 ? t0 - 120 * day + Math.floor(random() * 120 * day) : t0 - 10 * day + Math.floor(random() * 20 * day)) + Math.floor(random() * 1_000);
       return { stage, elapsed, paused, stoppedAt, hospital: random() < 0.5 ? demoIds.hospitalA : demoIds.hospitalB };
     });
     await db.query(
@@ -607,8 +613,20 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM turnaround_day_deltas'))[0]!.n).toBe(0);
     await compare('all folded');
     // The facts are what a rebuild from the clocks makes of them.
-    const facts = () => db.query('SELECT * FROM turnaround_days ORDER BY scheme_id, stage, hospital_id NULLS FIRST, day, bucket');
+    const facts = async () => ({
+      days: await db.query('SELECT * FROM turnaround_days ORDER BY scheme_id, stage, hospital_id NULLS FIRST, day, bucket'),
+      months: await db.query('SELECT * FROM turnaround_months ORDER BY scheme_id, stage, hospital_id NULLS FIRST, month, bucket'),
+    });
     const folded = await facts();
+    // Several months of facts, each month's the sum of its days (064).
+    expect(new Set(folded.months.map((row) => String(row.month))).size).toBeGreaterThanOrEqual(4);
+    const [monthsOfDays] = await db.query<{ differ: number }>(
+      `SELECT count(*)::int AS differ FROM (
+         SELECT scheme_id, stage, hospital_id, date_trunc('month', day::timestamp)::date AS month, bucket, sum(completed) AS completed, sum(elapsed_seconds) AS elapsed_seconds
+           FROM turnaround_days GROUP BY 1, 2, 3, 4, 5
+         EXCEPT SELECT scheme_id, stage, hospital_id, month, bucket, completed, elapsed_seconds FROM turnaround_months) x`,
+    );
+    expect(monthsOfDays!.differ).toBe(0);
     await db.query('SELECT turnaround_days_rebuild()');
     expect(await facts()).toEqual(folded);
     // Levels in odd minutes put every threshold inside a bucket: the clocks of those buckets are read.
