@@ -318,7 +318,7 @@ describeEachBackend('console feed (%s)', (backend) => {
     }
   });
 
-  it('a pre-auth decided long ago is not sent to a PPD console starting afresh; HA still gets it', async () => {
+  it('old decided work is not sent to a console starting afresh (PPD, HA, CEX), open work always is', async () => {
     const oldCase = randomUUID();
     resultOf(await server.command(tokens['medco.a']!, 'admit', { caseId: oldCase, memberId: demoIds.daughter, identityMethod: 'fingerprint' }));
     resultOf(await server.command(tokens['medco.a']!, 'request-preauth', { caseId: oldCase, packageCode: 'MG012A' }));
@@ -334,6 +334,30 @@ describeEachBackend('console feed (%s)', (backend) => {
     const mother = (await pullAll(tokens.ppd!, 'cases')).documents.find((d) => d.id === motherCase);
     expect(mother?.preauth?.status).toBe('pending');
     resultOf(await server.command(tokens['medco.a']!, 'cancel-case', { caseId: oldCase, reason: 'test over' }));
+    // HA, CEX, CPD and ACO alike: open work and the last 14 days, not a year of history. A claim
+    // denied a month ago on a case cancelled a month ago is history for every fresh console.
+    expect((await pullAll(tokens.ha!, 'cases')).documents.map((d) => d.id)).toContain(oldCase);
+    const claimId = randomUUID();
+    await server.scratch.db.query(
+      `INSERT INTO claims (id, case_id, family_id, hospital_id, amount, payer_amount, patient_amount, status, policy_year, submitted_at, processed_at, verified_at)
+       SELECT $2, c.id, c.family_id, c.hospital_id, 500000, 500000, 0, 'denied', c.policy_year, now() - interval '40 days', now() - interval '35 days', now() - interval '30 days'
+         FROM cases c WHERE c.id = $1`,
+      [oldCase, claimId],
+    );
+    await server.scratch.db.query("UPDATE cases SET admitted_at = now() - interval '45 days', cancelled_at = now() - interval '30 days' WHERE id = $1", [
+      oldCase,
+    ]);
+    const fresh = async (user: string, collection: string) => (await pullAll(tokens[user]!, collection)).documents.map((d) => d.id);
+    expect(await fresh('ha', 'cases')).not.toContain(oldCase);
+    expect(await fresh('cex', 'cases')).not.toContain(oldCase);
+    expect(await fresh('cex', 'claims')).not.toContain(claimId);
+    expect(await fresh('ha', 'cases')).toEqual(expect.arrayContaining([fatherCase, motherCase, sonCase]));
+    // The same claim still waiting for the payer is open work, however old.
+    await server.scratch.db.query("UPDATE claims SET status = 'submitted', processed_at = NULL, verified_at = NULL WHERE id = $1", [claimId]);
+    expect(await fresh('cex', 'claims')).toContain(claimId);
+    expect(await fresh('cex', 'cases')).toContain(oldCase);
+    expect(await fresh('ha', 'cases')).toContain(oldCase);
+    await server.scratch.db.query('DELETE FROM claims WHERE id = $1', [claimId]);
   });
 
   it('serves the console page with a strict CSP, says so when it is not built, and never leaves its folder', async () => {

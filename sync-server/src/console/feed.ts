@@ -30,9 +30,20 @@ export const recentlyDecidedDays = 14;
 const recent = (column: string) => `${column} > now() - interval '${recentlyDecidedDays} days'`;
 
 /**
+ * A claim still in the payer's hands (submitted, processed, approved and not yet paid), or one that
+ * moved in the last recentlyDecidedDays: every claim command stamps one of these times, so a claim
+ * a console holds is re-sent when it moves. Paid and denied claims older than that are history.
+ */
+function claimOpenOrRecent(k: string): string {
+  return `(${k}.status IN ('submitted', 'processed', 'approved') OR ${recent(`${k}.submitted_at`)} OR ${recent(`${k}.processed_at`)} OR ${recent(`${k}.verified_at`)}
+    OR EXISTS (SELECT 1 FROM payments rp WHERE rp.id = ${k}.payment_id AND ${recent('rp.created_at')}))`;
+}
+
+/**
  * Which cases each role's console holds: the queues it works, and the cases that have recently left
  * them (a queue shows what was just decided, the case view keeps working). Older decided cases are
- * not sent to a console that starts afresh, so a sign-in does not download the scheme's history;
+ * not sent to a console that starts afresh, so a sign-in does not download the scheme's history
+ * (a year at the first seed's scale is 120,000 cases: minutes of download before the first screen);
  * one already holding them keeps them until it signs out. Roles not listed see no case documents.
  * The predicates use the aliases of caseQuery.
  */
@@ -41,10 +52,13 @@ const caseScopeByRole: Partial<Record<Role, string>> = {
         OR EXISTS (SELECT 1 FROM enhancements se WHERE se.case_id = c.id AND (se.status = 'pending' OR ${recent('se.requested_at')} OR ${recent('se.decided_at')})))`,
   MC: `(p.id IS NOT NULL AND pk.is_unspecified AND (p.status IN ('committee-review', 'admin-review') OR ${recent('p.requested_at')} OR ${recent('p.decided_at')}))`,
   ADMIN: `(p.id IS NOT NULL AND pk.is_unspecified AND (p.status IN ('committee-review', 'admin-review') OR ${recent('p.requested_at')} OR ${recent('p.decided_at')}))`,
-  CEX: `(k.id IS NOT NULL)`,
-  CPD: `(k.id IS NOT NULL)`,
-  ACO: `(k.id IS NOT NULL)`,
-  HA: `true`,
+  CEX: `(k.id IS NOT NULL AND ${claimOpenOrRecent('k')})`,
+  CPD: `(k.id IS NOT NULL AND ${claimOpenOrRecent('k')})`,
+  ACO: `(k.id IS NOT NULL AND ${claimOpenOrRecent('k')})`,
+  HA: `(c.status = 'admitted' OR ${recent('c.admitted_at')} OR ${recent('c.discharged_at')} OR ${recent('c.cancelled_at')}
+        OR (p.id IS NOT NULL AND (p.status IN ('pending', 'queried', 'committee-review', 'admin-review') OR ${recent('p.requested_at')} OR ${recent('p.decided_at')}))
+        OR EXISTS (SELECT 1 FROM enhancements se WHERE se.case_id = c.id AND (se.status = 'pending' OR ${recent('se.requested_at')} OR ${recent('se.decided_at')}))
+        OR (k.id IS NOT NULL AND ${claimOpenOrRecent('k')}))`,
 };
 const claimRoles: readonly Role[] = ['CEX', 'CPD', 'ACO', 'HA'];
 
@@ -145,7 +159,7 @@ function claimQuery(isInitial: boolean): string {
     ) AS row
       FROM claims k JOIN cases c ON c.id = k.case_id JOIN members m ON m.id = c.member_id JOIN hospitals hs ON hs.id = k.hospital_id
       LEFT JOIN preauths p ON p.case_id = k.case_id
-     WHERE ($2::uuid IS NULL OR k.id > $2::uuid) AND ${window}
+     WHERE ($2::uuid IS NULL OR k.id > $2::uuid) AND ${window} AND ${claimOpenOrRecent('k')}
      ORDER BY k.id LIMIT $3`;
 }
 
