@@ -5,7 +5,7 @@ import { monthColumns } from '../../sync-server/src/kpis/dashboard';
  * The dashboard's own tables at `factor` × the hospitals (issue 15: "measure it at 10× at least"),
  * for bench:reports -- --facts-x N: a copy of a generated history (CREATE DATABASE … TEMPLATE) in
  * which every hospital has N − 1 replicas (new ids and codes, same district) holding the same
- * facts (045's KPI facts, 057's and 064's turnaround by day, month and duration) and the same turnaround clocks
+ * facts (045's KPI facts, 057's, 064's and 069's turnaround by day, month, duration and second) and the same turnaround clocks
  * (the report reads the partial days at its ends and a cut bucket from them), and every
  * all-hospitals row is N times what it was — exactly what N − 1 more copies of the same year
  * through the commands would have folded into them. The money rows (claims, payments, accounts)
@@ -19,6 +19,8 @@ const facts = [
   { table: 'kpi_disallowed', keys: ['month', 'package_code', 'reason_code'], sums: ['lines', 'amount'] },
   { table: 'turnaround_days', keys: ['scheme_id', 'stage', 'day', 'bucket'], sums: ['completed', 'elapsed_seconds'] },
   { table: 'turnaround_months', keys: ['scheme_id', 'stage', 'month', 'bucket'], sums: ['completed', 'elapsed_seconds'] },
+  { table: 'turnaround_second_days', keys: ['scheme_id', 'stage', 'day', 'second'], sums: ['completed'] },
+  { table: 'turnaround_second_months', keys: ['scheme_id', 'stage', 'month', 'second'], sums: ['completed'] },
 ] as const;
 
 const clockColumns =

@@ -51,6 +51,7 @@ import { sql as historyConsent } from './migrations/062-history-consent';
 import { sql as beneficiaryPage } from './migrations/063-beneficiary-page';
 import { sql as caseDocuments } from './migrations/060-case-documents';
 import { sql as turnaroundMonths } from './migrations/064-turnaround-months';
+import { sql as turnaroundSeconds } from './migrations/069-turnaround-seconds';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -123,6 +124,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 60, name: 'case-documents', sql: caseDocuments },
   // 064 (issue 15, turnaround by month and duration beside 057's days).
   { version: 64, name: 'turnaround-months', sql: turnaroundMonths },
+  // 069 (issue 15, turnaround counts by whole second inside a bucket).
+  { version: 69, name: 'turnaround-seconds', sql: turnaroundSeconds },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type { HospitalId } from '@domain/ids';
-import { durationBucketLower, turnaroundBuckets, type TurnaroundBucket, type TurnaroundStage } from '@domain/turnaround';
+import { durationBucketLower, durationBucketOf, turnaroundBuckets, type TurnaroundBucket, type TurnaroundStage } from '@domain/turnaround';
 import type { Sql } from '../db/database';
 
 /**
@@ -46,6 +46,8 @@ interface Group {
 }
 
 const ownKey = (scheme: string, stage: string) => `${scheme}\u0000${stage}`;
+/** The lower bound of the bucket of no time (−∞) as an integer for SQL. */
+const noTimeLower = -2_147_483_648;
 
 export async function stageLevels(sql: Sql): Promise<StageLevels> {
   const rows = await sql.query<{ scheme_id: string; stage: TurnaroundStage; minutes: number; is_current: boolean }>(
@@ -151,27 +153,92 @@ export async function doneFigures(
     }
   }
 
-  // The clocks of those buckets in the period (the index on stage, bucket and stop time).
-  const pairs = [...wanted].map((key) => key.split('\u0000') as [string, string]);
-  const clocks = pairs.length
+  // The counts by whole second of those buckets (migration 069): whole months, whole days outside
+  // them, deltas not folded, and the partial days' clocks. Rows per bucket are bounded by its
+  // width in seconds per month or day, not by its clocks.
+  const pairs = [...wanted].map((key) => key.split('\u0000') as [TurnaroundStage, string]).map(([stage, bucket]) => ({ stage, bucket: Number(bucket) }));
+  const secondsOf = new Map<string, Map<number, number>>();
+  const bucketKey = (scheme: string, stage: string, bucket: number) => `${scheme}\u0000${stage}\u0000${bucket}`;
+  if (pairs.length) {
+    const hospitalFine = hospitalId === null ? 'f.hospital_id IS NULL' : 'f.hospital_id = $5::uuid';
+    const fine = (table: string, range: string) =>
+      `SELECT f.scheme_id, f.stage, f.second, f.completed FROM unnest($10::text[], $11::int[], $12::int[]) AS w(stage, lo, hi)
+         JOIN ${table} f ON f.stage = w.stage AND f.second > w.lo AND f.second <= w.hi WHERE ${range}`;
+    const rows = await sql.query<{ scheme_id: string; stage: TurnaroundStage; second: number; completed: string }>(
+      `SELECT scheme_id, stage, second, sum(completed)::bigint AS completed FROM (
+         ${fine('turnaround_second_months', `${hospitalFine} AND f.month >= $8::date AND f.month < $9::date`)}
+         UNION ALL ${fine('turnaround_second_days', `${hospitalFine} AND f.day >= $3::date AND f.day < $8::date`)}
+         UNION ALL ${fine('turnaround_second_days', `${hospitalFine} AND f.day >= $9::date AND f.day < $4::date`)}
+         UNION ALL ${fine('turnaround_day_deltas', `f.second IS NOT NULL AND ($5::uuid IS NULL OR f.hospital_id = $5::uuid) AND f.day >= $3::date AND f.day < $4::date`)}
+         UNION ALL
+         SELECT k.scheme_id, k.stage, ceil(${elapsed})::integer, 1 FROM unnest($10::text[], $11::int[], $12::int[]) AS w(stage, lo, hi)
+           JOIN turnaround_clocks k ON k.stage = w.stage AND ceil(${elapsed})::integer > w.lo AND ceil(${elapsed})::integer <= w.hi
+          WHERE k.outcome = 'done' AND ((k.stopped_at >= $1 AND k.stopped_at < $6) OR (k.stopped_at >= $7 AND k.stopped_at < $2))
+            AND ($5::uuid IS NULL OR k.hospital_id = $5::uuid)
+       ) x GROUP BY scheme_id, stage, second HAVING sum(completed) <> 0`,
+      [
+        period.from,
+        period.to,
+        days.lo,
+        days.hi,
+        hospitalId,
+        loAt,
+        hiAt,
+        months.lo,
+        months.hi,
+        pairs.map((p) => p.stage),
+        pairs.map((p) => Math.max(durationBucketLower(p.bucket), noTimeLower)),
+        pairs.map((p) => p.bucket),
+      ],
+    );
+    for (const row of rows) {
+      const second = Number(row.second);
+      const key = bucketKey(row.scheme_id, row.stage, durationBucketOf(second));
+      let counts = secondsOf.get(key);
+      if (!counts) secondsOf.set(key, (counts = new Map()));
+      counts.set(second, Number(row.completed));
+    }
+  }
+  // A bucket whose counts by second do not add up to its count (a delta written before 069, or a
+  // commit that raced it), or that a threshold of a fraction of a second cuts, is read clock by
+  // clock, as before 069: every figure stays exact.
+  const byClock = new Set<string>();
+  for (const group of groups.values())
+    for (const b of group.buckets) {
+      if (!wanted.has(`${group.stage}\u0000${b.bucket}`)) continue;
+      const counts = secondsOf.get(bucketKey(group.scheme, group.stage, b.bucket));
+      const sum = counts ? [...counts.values()].reduce((total, n) => total + n, 0) : 0;
+      if (sum !== b.completed) byClock.add(`${group.stage}\u0000${b.bucket}`);
+    }
+  for (const group of groups.values())
+    for (const threshold of thresholdsOf(group)) {
+      const bucket = cut(group.buckets, threshold);
+      if (bucket && !Number.isInteger(threshold)) byClock.add(`${group.stage}\u0000${bucket.bucket}`);
+    }
+  const clockPairs = [...byClock].map((key) => key.split('\u0000') as [string, string]);
+  const clocks = clockPairs.length
     ? await sql.query<{ scheme_id: string; stage: TurnaroundStage; bucket: number; elapsed_seconds: string }>(
         `SELECT k.scheme_id, k.stage, turnaround_bucket(${elapsed}) AS bucket, ${elapsed} AS elapsed_seconds
            FROM unnest($3::text[], $4::int[]) AS w(stage, bucket)
            JOIN turnaround_clocks k ON k.stage = w.stage AND turnaround_bucket(${elapsed}) = w.bucket
           WHERE k.outcome = 'done' AND k.stopped_at >= $1 AND k.stopped_at < $2 AND ($5::uuid IS NULL OR k.hospital_id = $5::uuid)`,
-        [period.from, period.to, pairs.map((p) => p[0]), pairs.map((p) => Number(p[1])), hospitalId],
+        [period.from, period.to, clockPairs.map((p) => p[0]), clockPairs.map((p) => Number(p[1])), hospitalId],
       )
     : [];
   const valuesOf = new Map<string, number[]>();
   for (const clock of clocks) {
-    const key = `${clock.scheme_id}\u0000${clock.stage}\u0000${clock.bucket}`;
+    const key = bucketKey(clock.scheme_id, clock.stage, clock.bucket);
     valuesOf.set(key, [...(valuesOf.get(key) ?? []), Number(clock.elapsed_seconds)]);
   }
   const above = (group: Group, threshold: number): number => {
     let count = 0;
     for (const b of group.buckets) if (durationBucketLower(b.bucket) >= threshold) count += b.completed;
     const inside = cut(group.buckets, threshold);
-    if (inside) count += (valuesOf.get(`${group.scheme}\u0000${group.stage}\u0000${inside.bucket}`) ?? []).filter((v) => v > threshold).length;
+    if (!inside) return count;
+    const key = bucketKey(group.scheme, group.stage, inside.bucket);
+    if (byClock.has(`${group.stage}\u0000${inside.bucket}`)) return count + (valuesOf.get(key) ?? []).filter((v) => v > threshold).length;
+    // A whole-second threshold: a clock is past it exactly when its whole second is.
+    for (const [second, n] of secondsOf.get(key) ?? []) if (second > threshold) count += n;
     return count;
   };
 
@@ -197,9 +264,48 @@ export async function doneFigures(
     }
     let p90Seconds: number | null = null;
     const ranked = rankBucket.get(stage);
-    if (ranked) {
-      const values = stageGroups.flatMap((group) => valuesOf.get(`${group.scheme}\u0000${stage}\u0000${ranked.bucket}`) ?? []).sort((a, b) => a - b);
+    if (ranked && byClock.has(`${stage}\u0000${ranked.bucket}`)) {
+      const values = stageGroups.flatMap((group) => valuesOf.get(bucketKey(group.scheme, stage, ranked.bucket)) ?? []).sort((a, b) => a - b);
       p90Seconds = values[ranked.rank - ranked.before - 1] ?? null;
+    } else if (ranked) {
+      // The rank's whole second from the counts, then only that second's clocks (069's index).
+      const merged = new Map<number, number>();
+      for (const group of stageGroups)
+        for (const [second, n] of secondsOf.get(bucketKey(group.scheme, stage, ranked.bucket)) ?? []) merged.set(second, (merged.get(second) ?? 0) + n);
+      let before = ranked.before;
+      for (const second of [...merged.keys()].sort((a, b) => a - b)) {
+        const here = merged.get(second)!;
+        if (before + here < ranked.rank) {
+          before += here;
+          continue;
+        }
+        const values = (
+          await sql.query<{ elapsed_seconds: string }>(
+            `SELECT ${elapsed} AS elapsed_seconds FROM turnaround_clocks k
+              WHERE k.outcome = 'done' AND k.stage = $3 AND ceil(${elapsed})::integer = $4 AND k.stopped_at >= $1 AND k.stopped_at < $2
+                AND ($5::uuid IS NULL OR k.hospital_id = $5::uuid) AND k.scheme_id = ANY($6::text[])`,
+            [period.from, period.to, stage, second, hospitalId, stageGroups.map((group) => group.scheme)],
+          )
+        )
+          .map((row) => Number(row.elapsed_seconds))
+          .sort((a, b) => a - b);
+        if (values.length === here) p90Seconds = values[ranked.rank - before - 1] ?? null;
+        else {
+          // Counts and clocks disagree (cannot in one snapshot once 069's backfill ran): the bucket's clocks decide.
+          const inBucket = (
+            await sql.query<{ elapsed_seconds: string }>(
+              `SELECT ${elapsed} AS elapsed_seconds FROM turnaround_clocks k
+                WHERE k.outcome = 'done' AND k.stage = $3 AND turnaround_bucket(${elapsed}) = $4 AND k.stopped_at >= $1 AND k.stopped_at < $2
+                  AND ($5::uuid IS NULL OR k.hospital_id = $5::uuid) AND k.scheme_id = ANY($6::text[])`,
+              [period.from, period.to, stage, ranked.bucket, hospitalId, stageGroups.map((group) => group.scheme)],
+            )
+          )
+            .map((row) => Number(row.elapsed_seconds))
+            .sort((a, b) => a - b);
+          p90Seconds = inBucket[ranked.rank - ranked.before - 1] ?? null;
+        }
+        break;
+      }
     }
     figures.set(stage, { completed, averageSeconds: completed === 0 ? null : elapsedSum / completed, p90Seconds, completedPast, distribution });
   }

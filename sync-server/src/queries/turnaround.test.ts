@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBreachWatcher } from '../console/breach-watcher';
-import type { Sql } from '../db/database';
+import type { Sql, SqlValue } from '../db/database';
 import { demoIds } from '../demo/seed';
 import { describeEachBackend } from '../testing/backends';
 import { resultOf, startTestServer, type TestServer } from '../testing/harness';
@@ -11,6 +11,7 @@ import type { OperatorId } from '@domain/ids';
 import type { Principal } from '../auth/tokens';
 import { foldKpis } from '../kpis/fold';
 import { noticeBreaches, turnaroundClockColumns, turnaroundReport, turnaroundReportFromClocks } from './turnaround';
+import { doneFigures, stageLevels } from './turnaround-days';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -582,6 +583,12 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
         (n % 5 === 4 ? t0 - 120 * day + Math.floor(random() * 120 * day) : t0 - 10 * day + Math.floor(random() * 20 * day)) + Math.floor(random() * 1_000);
       return { stage, elapsed, paused, stoppedAt, hospital: random() < 0.5 ? demoIds.hospitalA : demoIds.hospitalB };
     });
+    // And clocks exactly at and half a second short of each cut, in the same whole second as it
+    // (069: a clock of that second is not past a whole-second threshold), in whole months too.
+    for (const [stage, near] of Object.entries(cuts) as [(typeof synthetic)[number]['stage'], number[]][])
+      for (const [k, cutAt] of near.entries())
+        for (const elapsed of [cutAt - 0.5, cutAt])
+          synthetic.push({ stage, elapsed, paused: 0, stoppedAt: t0 - (40 + 13 * k + elapsed / 3_600) * day, hospital: demoIds.hospitalA });
     await db.query(
       `INSERT INTO turnaround_clocks (entity_id, scheme_id, stage, owner_role, subject_id, case_id, claim_id, hospital_id, family_id, start_id, started_at, stop_id, stopped_at, outcome, paused_seconds, paused_since)
        SELECT 'synthetic-' || n, $1, stage, 'PPD', NULL, $2, NULL, hospital, $3, 0, stopped - make_interval(secs => elapsed + paused), 0, stopped, 'done', paused, NULL
@@ -616,6 +623,8 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
     const facts = async () => ({
       days: await db.query('SELECT * FROM turnaround_days ORDER BY scheme_id, stage, hospital_id NULLS FIRST, day, bucket'),
       months: await db.query('SELECT * FROM turnaround_months ORDER BY scheme_id, stage, hospital_id NULLS FIRST, month, bucket'),
+      secondDays: await db.query('SELECT * FROM turnaround_second_days ORDER BY scheme_id, stage, hospital_id NULLS FIRST, day, second'),
+      secondMonths: await db.query('SELECT * FROM turnaround_second_months ORDER BY scheme_id, stage, hospital_id NULLS FIRST, month, second'),
     });
     const folded = await facts();
     // Several months of facts, each month's the sum of its days (064).
@@ -640,6 +649,26 @@ describeEachBackend('turnaround clocks (%s)', (backend) => {
       await db.query('UPDATE schemes SET preauth_turnaround_minutes = 97 WHERE is_current');
       await db.query("UPDATE service_levels SET minutes = 131 WHERE stage IN ('claim-processing', 'committee')");
       await compare('levels of 97 and 131 minutes');
+      // Those figures came from the counts by second (069): no bucket was read clock by clock, and
+      // the 90th percentiles read only the clocks of their one second.
+      const statements: string[] = [];
+      await db.transaction(async (sql) => {
+        const recording = new Proxy(sql, {
+          get(target, property) {
+            if (property === 'query')
+              return (text: string, params?: readonly SqlValue[]) => {
+                statements.push(text);
+                return target.query(text, params);
+              };
+            const value = Reflect.get(target, property) as unknown;
+            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+        const figures = await doneFigures(recording, periods[4]!, null, await stageLevels(sql));
+        expect([...figures.values()].filter((f) => f.p90Seconds !== null).length).toBeGreaterThanOrEqual(3);
+      });
+      expect(statements.filter((text) => /turnaround_bucket\(.*\) = (w\.bucket|\$4)/s.test(text))).toEqual([]);
+      expect(statements.filter((text) => /ceil\(.*\)::integer = \$4/s.test(text)).length).toBeGreaterThanOrEqual(3);
     } finally {
       await db.query('UPDATE schemes SET preauth_turnaround_minutes = $1 WHERE is_current', [levels!.preauth]);
       for (const level of saved) await db.query('UPDATE service_levels SET minutes = $2 WHERE stage = $1', [level.stage, level.minutes]);
