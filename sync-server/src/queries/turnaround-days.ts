@@ -165,16 +165,19 @@ export async function doneFigures(
       `SELECT f.scheme_id, f.stage, f.second, f.completed FROM unnest($10::text[], $11::int[], $12::int[]) AS w(stage, lo, hi)
          JOIN ${table} f ON f.stage = w.stage AND f.second > w.lo AND f.second <= w.hi WHERE ${range}`;
     const rows = await sql.query<{ scheme_id: string; stage: TurnaroundStage; second: number; completed: string }>(
-      `SELECT scheme_id, stage, second, sum(completed)::bigint AS completed FROM (
+      `WITH partial AS MATERIALIZED (
+         -- The two partial days' done clocks, found by stop time (few whatever the scale).
+         SELECT k.scheme_id, k.stage, ceil(${elapsed})::integer AS second FROM turnaround_clocks k
+          WHERE k.outcome = 'done' AND ((k.stopped_at >= $1 AND k.stopped_at < $6) OR (k.stopped_at >= $7 AND k.stopped_at < $2))
+            AND ($5::uuid IS NULL OR k.hospital_id = $5::uuid))
+       SELECT scheme_id, stage, second, sum(completed)::bigint AS completed FROM (
          ${fine('turnaround_second_months', `${hospitalFine} AND f.month >= $8::date AND f.month < $9::date`)}
          UNION ALL ${fine('turnaround_second_days', `${hospitalFine} AND f.day >= $3::date AND f.day < $8::date`)}
          UNION ALL ${fine('turnaround_second_days', `${hospitalFine} AND f.day >= $9::date AND f.day < $4::date`)}
          UNION ALL ${fine('turnaround_day_deltas', `f.second IS NOT NULL AND ($5::uuid IS NULL OR f.hospital_id = $5::uuid) AND f.day >= $3::date AND f.day < $4::date`)}
          UNION ALL
-         SELECT k.scheme_id, k.stage, ceil(${elapsed})::integer, 1 FROM unnest($10::text[], $11::int[], $12::int[]) AS w(stage, lo, hi)
-           JOIN turnaround_clocks k ON k.stage = w.stage AND ceil(${elapsed})::integer > w.lo AND ceil(${elapsed})::integer <= w.hi
-          WHERE k.outcome = 'done' AND ((k.stopped_at >= $1 AND k.stopped_at < $6) OR (k.stopped_at >= $7 AND k.stopped_at < $2))
-            AND ($5::uuid IS NULL OR k.hospital_id = $5::uuid)
+         SELECT p.scheme_id, p.stage, p.second, 1 FROM unnest($10::text[], $11::int[], $12::int[]) AS w(stage, lo, hi)
+           JOIN partial p ON p.stage = w.stage AND p.second > w.lo AND p.second <= w.hi
        ) x GROUP BY scheme_id, stage, second HAVING sum(completed) <> 0`,
       [
         period.from,
