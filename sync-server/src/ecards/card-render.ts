@@ -1,5 +1,7 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { printText, registerPrintFonts } from '../print/pdf-fonts';
+import { defaultPrintLanguage, printTranslator, type PrintLanguage } from '../print/print-language';
 
 /** What is printed on a member's e-card (issue 16): the issued card's fields and its signed QR text. */
 export interface PrintedECard {
@@ -23,15 +25,20 @@ const errorCorrectionLevel = 'M';
  * The card as a one-page PDF at ID-1 size: the fields on the left, the QR on the right drawn as
  * vector squares (sharp at any printer resolution), a quiet zone of 2 modules (the card's white
  * edge adds more). The scheme has no photos of members (face enrolment keeps a descriptor, never
- * an image), so the photo box says so rather than staying blank.
+ * an image), so the photo box says so rather than staying blank. The labels in the language of
+ * whoever prints it (issue 19), in the bundled Noto Sans Devanagari (print/pdf-fonts.ts); the
+ * card's fields are printed as the scheme holds them.
  */
-export function renderECardPdf(card: PrintedECard): Promise<Buffer> {
+export function renderECardPdf(card: PrintedECard, language: PrintLanguage = defaultPrintLanguage): Promise<Buffer> {
+  const t = printTranslator(language);
   const doc = new PDFDocument({
     size: [id1Points.width, id1Points.height],
     margin: 0,
-    info: { Title: `E-card ${card.serial}`, Author: card.schemeName },
+    lang: language,
+    info: { Title: t('card.title', { serial: card.serial }), Author: card.schemeName },
     compress: true,
   });
+  registerPrintFonts(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -47,38 +54,28 @@ export function renderECardPdf(card: PrintedECard): Promise<Buffer> {
   const qrY = 18;
   // The band with the scheme's name.
   doc.rect(0, 0, width, 14).fill('#1d4e89');
-  doc
-    .fillColor('#ffffff')
-    .font('Helvetica-Bold')
-    .fontSize(7)
-    .text(card.schemeName, 6, 4, { width: width - 12, lineBreak: false, ellipsis: true });
+  doc.fillColor('#ffffff');
+  printText(doc, card.schemeName, 6, 3, { size: 7, isBold: true, width: width - 12, lineBreak: false, ellipsis: true });
   // The photo box: no photo is ever enrolled.
   doc.rect(6, 18, 26, 32).lineWidth(0.5).stroke('#888888');
-  doc.fillColor('#888888').font('Helvetica').fontSize(3.5).text('No photo enrolled', 7, 30, { width: 24, align: 'center' });
+  doc.fillColor('#888888');
+  printText(doc, t('card.noPhoto'), 7, 30, { size: 3.5, width: 24, align: 'center' });
   const textX = 36;
   const textWidth = qrX - textX - 3;
-  doc.fillColor('#000000').font('Helvetica-Bold').fontSize(7).text(card.name, textX, 19, { width: textWidth, height: 17, ellipsis: true });
+  doc.fillColor('#000000');
+  printText(doc, card.name, textX, 19, { size: 7, isBold: true, width: textWidth, height: 17, ellipsis: true });
   const field = (label: string, value: string, y: number) => {
-    doc
-      .font('Helvetica')
-      .fontSize(4.5)
-      .fillColor('#555555')
-      .text(label, 6, y, { width: textX + textWidth - 6, lineBreak: false });
-    doc
-      .font('Helvetica-Bold')
-      .fontSize(6)
-      .fillColor('#000000')
-      .text(value, 6, y + 5, { width: textX + textWidth - 6, lineBreak: false, ellipsis: true });
+    doc.fillColor('#555555');
+    printText(doc, label, 6, y - 1, { size: 4.5, width: textX + textWidth - 6, lineBreak: false });
+    doc.fillColor('#000000');
+    printText(doc, value, 6, y + 4, { size: 6, isBold: true, width: textX + textWidth - 6, lineBreak: false, ellipsis: true });
   };
-  field('Scheme ID', card.schemeMemberId, 56);
-  field('Family ID', card.familyNumber, 74);
-  field('Valid', `${card.validFrom} to ${card.validTo}`, 92);
-  field('Card', card.serial, 110);
-  doc
-    .font('Helvetica')
-    .fontSize(3.5)
-    .fillColor('#555555')
-    .text('Scan at any scheme desk. Report a lost card to revoke it.', 6, height - 9, { width: textX + textWidth - 6, lineBreak: false });
+  field(t('card.schemeId'), card.schemeMemberId, 56);
+  field(t('card.familyId'), card.familyNumber, 74);
+  field(t('card.valid'), t('card.validRange', { from: card.validFrom, to: card.validTo }), 92);
+  field(t('card.serial'), card.serial, 110);
+  doc.fillColor('#555555');
+  printText(doc, t('card.footer'), 6, height - 10, { size: 3.5, width: textX + textWidth - 6, lineBreak: false });
   // The QR: white quiet zone, then one black square per dark module.
   doc.rect(qrX, qrY, qrSide, qrSide).fill('#ffffff');
   for (let row = 0; row < modules; row += 1)

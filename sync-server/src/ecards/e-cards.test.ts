@@ -167,6 +167,7 @@ describeEachBackend('member e-cards (%s)', (backend) => {
       ['a PDF for the wrong role', () => server.get(ppd, '/e-cards/EC-00000001/card.pdf'), 403, 'forbidden-role'],
       ['a PDF of no card', () => server.get(ha, '/e-cards/EC-99999999/card.pdf'), 404, 'not-found'],
       ['a malformed serial to print', () => server.get(ha, '/e-cards/nonsense/card.png'), 400, 'invalid-input'],
+      ['a language the scheme does not print in (issue 19)', () => server.get(ha, '/e-cards/EC-00000001/card.pdf?language=fr'), 400, 'invalid-input'],
     ];
     if (outOfReach[0])
       cases.push(["a member out of the hospital's reach", () => server.command(medcoB, 'issue-e-card', { memberId: outOfReach[0]!.id }), 404, 'not-found']);
@@ -197,6 +198,15 @@ describeEachBackend('member e-cards (%s)', (backend) => {
     const { text } = await extractText(document, { mergePages: true });
     for (const printed of [card.name, card.schemeMemberId, card.familyNumber, card.serial, card.validFrom, card.validTo])
       expect(text).toContain(String(printed));
+    // Issue 19: the same card with its labels in Marathi, from the bundled Devanagari font.
+    const marathi = await server.app.inject({
+      method: 'GET',
+      url: `/e-cards/${String(card.serial)}/card.pdf?language=mr`,
+      headers: { authorization: `Bearer ${medcoA}` },
+    });
+    expect(marathi.statusCode).toBe(200);
+    const marathiText = (await extractText(await getDocumentProxy(new Uint8Array(marathi.rawPayload)), { mergePages: true })).text.replace(/\s+/g, '');
+    for (const printed of ['योजनाआयडी', 'कुटुंबआयडी', String(card.schemeMemberId), String(card.serial)]) expect(marathiText).toContain(printed);
 
     const png = await server.app.inject({ method: 'GET', url: `/e-cards/${String(card.serial)}/card.png`, headers: { authorization: `Bearer ${ha}` } });
     expect(png.statusCode).toBe(200);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { PrintLanguageQuery, type PrintLanguage } from '../print/print-language';
 import { eCardSerialPattern } from '@contract/commands';
 import { fail } from '@domain/outcomes';
 import type { Database } from '../db/database';
@@ -55,6 +56,7 @@ export async function eCardRoutes(app: FastifyInstance, deps: ECardRouteDeps): P
         summary: "A member's e-card as a one-page PDF at ID-1 card size (85.60 × 53.98 mm) to print (application/pdf; MEDCO within reach, HA)",
         security: bearer,
         params: SerialParams,
+        querystring: Type.Object({ language: PrintLanguageQuery }, { additionalProperties: false }),
         response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...errorResponses },
       },
     },
@@ -63,7 +65,7 @@ export async function eCardRoutes(app: FastifyInstance, deps: ECardRouteDeps): P
       return reply
         .type('application/pdf')
         .header('content-disposition', `inline; filename="e-card-${card.serial}.pdf"`)
-        .send(await renderECardPdf(card));
+        .send(await renderECardPdf(card, (request.query as { language?: PrintLanguage }).language));
     },
   );
   app.get(

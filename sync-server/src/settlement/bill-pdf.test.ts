@@ -133,3 +133,48 @@ describe('the itemised patient bill as PDF', () => {
     for (let index = 1; index <= 120; index += 1) expect(text).toContain(`Day ${index} ward (D${index})`);
   });
 });
+
+/**
+ * Issue 19: the bill in the operator's language, Devanagari drawn from the bundled Noto Sans
+ * Devanagari. pdf.js reads text back in the order the glyphs are drawn, which for Devanagari puts a
+ * pre-base vowel sign (ि) and a reph before the consonant they belong to, as every PDF does; so
+ * the strings checked here are ones whose glyph order is their spelling, and spaces (which pdf.js
+ * infers from glyph gaps) are not compared.
+ */
+describe('the patient bill in Hindi and Marathi (issue 19)', () => {
+  const squeeze = (text: string) => text.replace(/\s+/g, '');
+
+  it('Marathi: headings, labels and receipts in Devanagari, amounts in the Indian grouping', async () => {
+    const pdf = await renderPatientBillPdf(base, 'mr');
+    expect(pdf.toString('latin1')).toContain('NotoSansDevanagari');
+    const { pages, text } = await textOf(pdf);
+    expect(pages).toBe(1);
+    for (const expected of [
+      'रुग्णालय HSP-B - तपशीलवार रुग्ण',
+      'रुग्ण: Sunita Patil (योजना सदस्य PMJ-S1000002)',
+      'बाब',
+      'रक्कम',
+      'योजना देणार',
+      'रुग्ण देणार',
+      'Ward stay (WARD)',
+      'CT scan (CT) - रद्द',
+      'एकूण INR 5,000.00 INR 4,000.00 INR 1,000.00',
+      'नाही (तूट) INR 1,000.00',
+      'रुग्णाने भरलेले INR 400.00',
+      'बाकी देय रक्कम INR 100.00',
+      'पावत्या',
+      'HSP-B-R000001',
+      'रोख द्वारे देयक',
+    ]) {
+      expect(squeeze(text), expected).toContain(squeeze(expected));
+    }
+    expect(text).not.toContain('Balance due');
+  });
+
+  it('Hindi: the same bill in Hindi', async () => {
+    const { text } = await textOf(await renderPatientBillPdf(base, 'hi'));
+    for (const expected of ['मरीज़: Sunita Patil', 'कुल INR 5,000.00', 'शेष देय रा', 'रसीदें', 'नकद द्वारा भुगतान', 'गंभीर बीमारी']) {
+      expect(squeeze(text), expected).toContain(squeeze(expected));
+    }
+  });
+});

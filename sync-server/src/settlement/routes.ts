@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { PrintLanguageQuery, type PrintLanguage } from '../print/print-language';
 import { uuidPattern } from '@contract/commands';
 import { CashDrawer, PatientBill, PatientReceivables, SecondaryClaimsReport } from '@contract/settlement';
 import { fail } from '@domain/outcomes';
@@ -45,12 +46,13 @@ export async function settlementRoutes(app: FastifyInstance, deps: SettlementRou
         summary: 'The same bill as an A4 PDF to print at discharge (application/pdf)',
         security: bearer,
         params: IdParams('caseId'),
+        querystring: Type.Object({ language: PrintLanguageQuery }, { additionalProperties: false }),
         response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...errorResponses },
       },
     },
     async (request, reply) => {
       const bill = await patientBill(db, principalOf(request), (request.params as { caseId: string }).caseId);
-      const pdf = await renderPatientBillPdf(bill);
+      const pdf = await renderPatientBillPdf(bill, (request.query as { language?: PrintLanguage }).language);
       return reply.type('application/pdf').header('content-disposition', `inline; filename="patient-bill-${bill.caseId}.pdf"`).send(pdf);
     },
   );

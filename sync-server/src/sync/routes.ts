@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { PrintLanguageQuery, type PrintLanguage } from '../print/print-language';
 import { Compile } from 'typebox/compile';
 import { eCardSerialPattern, ErrorAnswer, uuidPattern } from '@contract/commands';
 import {
@@ -600,7 +601,10 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
           { serial: Type.String({ pattern: eCardSerialPattern }), file: Type.Enum(['card.pdf', 'card.png']) },
           { additionalProperties: false },
         ),
-        querystring: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), language: PrintLanguageQuery },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.String({ format: 'binary', description: 'application/pdf or image/png' }), ...errors },
       },
     },
@@ -612,7 +616,7 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
       return reply
         .type(isPdf ? 'application/pdf' : 'image/png')
         .header('content-disposition', `inline; filename="e-card-${serial}.${isPdf ? 'pdf' : 'png'}"`)
-        .send(isPdf ? await renderECardPdf(card) : await renderECardPng(card));
+        .send(isPdf ? await renderECardPdf(card, (request.query as { language?: PrintLanguage }).language) : await renderECardPng(card));
     },
   );
 
@@ -662,17 +666,21 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRouteOptio
     {
       schema: {
         tags: ['sync'],
-        summary: "The same patient bill as an A4 PDF, for a desk operator to print at discharge (application/pdf; the operator's proof as for the bill)",
+        summary:
+          "The same patient bill as an A4 PDF in the operator's language, for a desk operator to print at discharge (application/pdf; the operator's proof as for the bill)",
         security: deskSecurity,
         params: Type.Object({ caseId: Type.String({ format: 'uuid', pattern: uuidPattern }) }),
-        querystring: Type.Object({ operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), language: PrintLanguageQuery },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...errors },
       },
     },
     async (request, reply) => {
       const caseId = (request.params as { caseId: string }).caseId;
       const reader = await provenReader(request, 'patient-bill', { caseId });
-      const pdf = await renderPatientBillPdf(await patientBill(db, reader, caseId));
+      const pdf = await renderPatientBillPdf(await patientBill(db, reader, caseId), (request.query as { language?: PrintLanguage }).language);
       return reply.type('application/pdf').header('content-disposition', `inline; filename="patient-bill-${caseId}.pdf"`).send(pdf);
     },
   );
