@@ -252,6 +252,16 @@ export interface IdentifyMatch {
   readonly familyNumber: string;
 }
 
+/**
+ * The language a document is printed in (issue 19): the operator's language at the desk, which the
+ * server prints the patient bill and the e-card in (absent: English).
+ */
+export const printLanguages = ['en', 'hi', 'mr'] as const;
+export type PrintLanguage = (typeof printLanguages)[number];
+export function isPrintLanguage(value: unknown): value is PrintLanguage {
+  return typeof value === 'string' && (printLanguages as readonly string[]).includes(value);
+}
+
 /** A member's e-card as the server issued it (issue 16): what is printed on it, and the card it replaced. */
 export interface ECardView {
   readonly serial: string;
@@ -447,7 +457,11 @@ export interface DeskApiHandlers {
    */
   'members.issueECard': (args: { memberId: string; replaceSerial?: string; reason?: string }) => Promise<DeskResult<ECardView>>;
   /** The card to print (PDF at ID-1 size) or to send to the member's phone (PNG), from the server. */
-  'members.eCardFile': (args: { serial: string; format: 'pdf' | 'png' }) => Promise<DeskResult<{ fileName: string; mimeType: string; base64: string }>>;
+  'members.eCardFile': (args: {
+    serial: string;
+    format: 'pdf' | 'png';
+    language?: PrintLanguage;
+  }) => Promise<DeskResult<{ fileName: string; mimeType: string; base64: string }>>;
   'families.view': (args: { familyId: string }) => Promise<DeskResult<FamilyView>>;
   'packages.list': (args: { search?: string }) => Promise<DeskResult<PackageView[]>>;
   'cases.list': (args: { status?: CaseView['status'] | 'all'; search?: string }) => Promise<DeskResult<CaseListItem[]>>;
@@ -553,7 +567,7 @@ export interface DeskApiHandlers {
     secondaryPayer?: SecondaryPayer;
   }) => Promise<DeskResult<{ paymentId: string }>>;
   /** The patient's bill as a PDF to print or save (from the server with the operator's proof; online only). */
-  'settlement.billPdf': (args: { caseId: string }) => Promise<DeskResult<{ fileName: string; pdfBase64: string }>>;
+  'settlement.billPdf': (args: { caseId: string; language?: PrintLanguage }) => Promise<DeskResult<{ fileName: string; pdfBase64: string }>>;
   /**
    * Give money back out of the patient's credit (refund-payment), with the reason: queued like a
    * payment, its id and time fixed now; the server refuses more than the credit. Its receipt

@@ -329,8 +329,8 @@ export class SyncServerClient {
   }
 
   /** A member's e-card as a PDF (ID-1) or PNG, read by an operator who may issue cards, with their proof (online only). */
-  async eCardFile(operatorId: string, serial: string, format: 'pdf' | 'png', proof: RequestProofValue): Promise<Buffer> {
-    const query = new URLSearchParams({ operatorId });
+  async eCardFile(operatorId: string, serial: string, format: 'pdf' | 'png', proof: RequestProofValue, language?: 'en' | 'hi' | 'mr'): Promise<Buffer> {
+    const query = new URLSearchParams({ operatorId, ...(language === undefined || format === 'png' ? {} : { language }) });
     const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
     const path = `/sync/e-cards/${encodeURIComponent(serial)}/card.${format}?${query.toString()}`;
     const answer = await this.call('GET', path, undefined, 'desk', undefined, this.timeoutMs, format, headers);
@@ -340,8 +340,8 @@ export class SyncServerClient {
   }
 
   /** The patient's bill as a PDF to print, read by one of this hospital's operators with their proof (online only). */
-  async patientBillPdf(operatorId: string, caseId: string, proof: RequestProofValue): Promise<Buffer> {
-    const query = new URLSearchParams({ operatorId });
+  async patientBillPdf(operatorId: string, caseId: string, proof: RequestProofValue, language?: 'en' | 'hi' | 'mr'): Promise<Buffer> {
+    const query = new URLSearchParams({ operatorId, ...(language === undefined ? {} : { language }) });
     const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
     const answer = await this.call(
       'GET',

@@ -23,8 +23,8 @@ async function start(): Promise<void> {
   const client = preload ? new IpcDeskClient(preload) : new WebSocketDeskClient({ url: deskApiUrlFrom(window.location) });
   root.render(
     <StrictMode>
-      {/* English only until the desk screens go through messages (issue 19): the switch shows itself once more languages are offered. */}
-      <LanguageProvider scope="desk" available={['en']}>
+      {/* English, Hindi and Marathi (issue 19): the sign-in screen and the header offer the switch; App takes up the operator's choice. */}
+      <LanguageProvider scope="desk">
         <App client={client} verifier={createDeskVerifier(client)} />
       </LanguageProvider>
     </StrictMode>,

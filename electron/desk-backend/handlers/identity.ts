@@ -11,6 +11,7 @@ import type { CommandResultOf } from '../../../sync-server/contract/results';
 
 type ECardIssued = CommandResultOf<'issue-e-card'>;
 import { failure, keepFamily, ok, type HandlerModule } from './context';
+import { isPrintLanguage } from '../../desk-api/contract';
 
 type IdentityChannel =
   | 'members.identify'
@@ -127,9 +128,10 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
       if (typeof reason !== 'string' || reason.trim().length === 0) return failure('invalid-input', 'Say why the card is replaced (lost, stolen, damaged…).');
       return online('reissue-e-card', { serial: replaceSerial, reason: reason.trim() }, shape);
     },
-    'members.eCardFile': async ({ serial, format }) => {
+    'members.eCardFile': async ({ serial, format, language }) => {
       const refused = requireMedco();
       if (refused) return refused;
+      if (language !== undefined && !isPrintLanguage(language)) return failure('invalid-input', 'Choose English, Hindi or Marathi for the printed card.');
       if (typeof serial !== 'string' || !/^EC-[0-9]{8,12}$/.test(serial) || (format !== 'pdf' && format !== 'png'))
         return failure('invalid-input', 'Issue the card first: the card serial or the file kind is not valid.');
       const client = desk.client();
@@ -139,7 +141,7 @@ export const identityHandlers: HandlerModule<IdentityChannel> = (desk, { slot, r
       const usable = usableSigner(slot.signer, new Date());
       if (!usable.ok) return usable;
       try {
-        const file = await client.eCardFile(operatorId, serial, format, usable.signer.requestProof('e-card', { serial }));
+        const file = await client.eCardFile(operatorId, serial, format, usable.signer.requestProof('e-card', { serial }), language);
         return ok({ fileName: `e-card-${serial}.${format}`, mimeType: format === 'pdf' ? 'application/pdf' : 'image/png', base64: file.toString('base64') });
       } catch (error) {
         if (!(error instanceof ServerCallError)) throw error;

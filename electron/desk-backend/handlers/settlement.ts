@@ -4,7 +4,14 @@ import { Compile } from 'typebox/compile';
 import { uuidPattern } from '@contract/commands';
 import { commandAnswers } from '@contract/results';
 import { paymentInputProblem } from '@domain/payment-input';
-import type { DeskError, DeskPaymentView, PaymentMethod, PaymentReceiptAtDesk, SecondaryPayer } from '../../desk-api/contract';
+import {
+  isPrintLanguage,
+  type DeskError,
+  type DeskPaymentView,
+  type PaymentMethod,
+  type PaymentReceiptAtDesk,
+  type SecondaryPayer,
+} from '../../desk-api/contract';
 import { usableSigner } from '../operator-key';
 import { ServerCallError } from '../server-client';
 import { failure, ok, type HandlerModule } from './context';
@@ -172,17 +179,18 @@ export const settlementHandlers: HandlerModule<SettlementChannel> = (desk, { slo
       return result.ok ? ok({ paymentId }) : result;
     },
 
-    'settlement.billPdf': async ({ caseId }) => {
+    'settlement.billPdf': async ({ caseId, language }) => {
       const refused = requireMedco();
       if (refused) return refused;
       if (typeof caseId !== 'string' || !uuid.test(caseId)) return failure('invalid-input', 'Open a case first: the case id is not valid.');
+      if (language !== undefined && !isPrintLanguage(language)) return failure('invalid-input', 'Choose English, Hindi or Marathi for the printed bill.');
       const client = desk.client();
       const operatorId = slot.session?.operatorId;
       if (!client || !operatorId) return failure(offlineBill.code, 'The bill is printed from the server, which cannot be reached now.');
       const usable = usableSigner(slot.signer, new Date());
       if (!usable.ok) return usable;
       try {
-        const pdf = await client.patientBillPdf(operatorId, caseId, usable.signer.requestProof('patient-bill', { caseId }));
+        const pdf = await client.patientBillPdf(operatorId, caseId, usable.signer.requestProof('patient-bill', { caseId }), language);
         return ok({ fileName: `patient-bill-${caseId}.pdf`, pdfBase64: pdf.toString('base64') });
       } catch (error) {
         if (!(error instanceof ServerCallError)) throw error;

@@ -6,6 +6,7 @@ import { EnrollScreen } from '../features/session/EnrollScreen';
 import { SignInScreen } from '../features/session/SignInScreen';
 import { useLinkStatus } from '../features/status/use-link-status';
 import { ErrorNotice, LoadingNotice } from '../shared/ui/Notice';
+import { useLanguageChoice, useTranslator } from '../i18n/LanguageProvider';
 import { Workspace } from './Workspace';
 
 type SessionState =
@@ -28,6 +29,11 @@ export function App({ client, verifier, devTools }: { readonly client: DeskConne
   // Browser mode keeps a sign-in per connection: after the link comes back it is a new connection,
   // so ask again who is signed in (the sign-in screen, not a workspace whose calls all fail).
   const wasLinkOpen = useRef(isLinkOpen);
+  const { t } = useTranslator();
+  // The operator's language (issue 19): their remembered choice once signed in, and later choices kept for them.
+  const { setOperator } = useLanguageChoice();
+  const operatorId = session.status === 'signed-in' ? session.session.operatorId : null;
+  useEffect(() => setOperator(operatorId), [setOperator, operatorId]);
   useEffect(() => {
     if (isLinkOpen && !wasLinkOpen.current) setSession((current) => (current.status === 'signed-in' ? { status: 'loading' } : current));
     wasLinkOpen.current = isLinkOpen;
@@ -55,7 +61,7 @@ export function App({ client, verifier, devTools }: { readonly client: DeskConne
   if (link.state === 'refused' && link.problem) {
     return (
       <main id="main" className="starting">
-        <h1>CoverDesk cannot start</h1>
+        <h1>{t('desk.app.cannotStart')}</h1>
         <ErrorNotice error={link.problem} />
       </main>
     );
@@ -66,7 +72,7 @@ export function App({ client, verifier, devTools }: { readonly client: DeskConne
       return (
         <main id="main" className="starting">
           <h1>CoverDesk</h1>
-          <LoadingNotice>{isLinkOpen ? 'Checking who is signed in…' : (link.problem?.message ?? 'Connecting to the desk…')}</LoadingNotice>
+          <LoadingNotice>{isLinkOpen ? t('desk.app.checkingSession') : (link.problem?.message ?? t('desk.app.connecting'))}</LoadingNotice>
         </main>
       );
     case 'error':

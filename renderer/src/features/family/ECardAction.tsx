@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { ECardView, MemberSummary } from '@desk-api/contract';
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { useDeskCommand } from '../../shared/hooks/use-desk-request';
 import { ErrorNotice } from '../../shared/ui/Notice';
 
@@ -12,6 +13,7 @@ import { ErrorNotice } from '../../shared/ui/Notice';
 export function ECardAction({ member }: { readonly member: MemberSummary }) {
   const issue = useDeskCommand();
   const file = useDeskCommand();
+  const { language } = useTranslator();
   const reasonId = useId();
   const [card, setCard] = useState<ECardView | null>(null);
   const [activeSerial, setActiveSerial] = useState<string | null>(null);
@@ -30,7 +32,8 @@ export function ECardAction({ member }: { readonly member: MemberSummary }) {
     } else if (answer.error.code === 'e-card-active') setActiveSerial(String(answer.error.details?.serial ?? ''));
   };
   const save = async (serial: string, format: 'pdf' | 'png'): Promise<void> => {
-    const answer = await file.run('members.eCardFile', { serial, format });
+    // The card's labels in the operator's language (issue 19): the server prints it in it.
+    const answer = await file.run('members.eCardFile', { serial, format, language });
     if (!answer?.ok) return;
     const bytes = Uint8Array.from(atob(answer.value.base64), (c) => c.charCodeAt(0));
     const url = URL.createObjectURL(new Blob([bytes], { type: answer.value.mimeType }));

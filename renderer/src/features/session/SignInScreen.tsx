@@ -4,6 +4,8 @@ import type { DeskConnection } from '../../desk-client/desk-link';
 import { ErrorNotice } from '../../shared/ui/Notice';
 import { TextField } from '../../shared/ui/Field';
 import { canOfferPayerWorkspaces, PayerWorkspacesLink } from '../../console/desk-entry';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { LanguageSwitch } from '../../i18n/LanguageSwitch';
 
 /**
  * Operator sign-in. The backend checks the server, or the cached offline verifier when the server is
@@ -14,12 +16,13 @@ export function SignInScreen({ client, onSignedIn }: { readonly client: DeskConn
   const [password, setPassword] = useState('');
   const [isBusy, setIsBusy] = useState(false);
   const [error, setError] = useState<DeskError | null>(null);
+  const { t, rich } = useTranslator();
 
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     if (isBusy) return;
     if (username.trim() === '' || password === '') {
-      setError({ code: 'invalid-input', message: 'Enter your username and password.' });
+      setError({ code: 'invalid-input', message: t('console.signIn.missing') });
       return;
     }
     setIsBusy(true);
@@ -35,11 +38,21 @@ export function SignInScreen({ client, onSignedIn }: { readonly client: DeskConn
 
   return (
     <main id="main" className="sign-in">
-      <h1>CoverDesk admission desk</h1>
+      <p className="sign-in-language">
+        <LanguageSwitch />
+      </p>
+      <h1>{t('desk.signIn.title')}</h1>
       <form onSubmit={(event) => void submit(event)} aria-describedby={error ? 'sign-in-error' : undefined} noValidate>
-        <TextField label="Username" name="username" autoComplete="username" autoFocus value={username} onChange={(event) => setUsername(event.target.value)} />
         <TextField
-          label="Password"
+          label={t('console.signIn.username')}
+          name="username"
+          autoComplete="username"
+          autoFocus
+          value={username}
+          onChange={(event) => setUsername(event.target.value)}
+        />
+        <TextField
+          label={t('console.signIn.password')}
           name="password"
           type="password"
           autoComplete="current-password"
@@ -52,13 +65,15 @@ export function SignInScreen({ client, onSignedIn }: { readonly client: DeskConn
           </div>
         ) : null}
         <button type="submit" className="primary" disabled={isBusy}>
-          {isBusy ? 'Signing in…' : 'Sign in'}
+          {isBusy ? t('console.signIn.busy') : t('console.signIn.submit')}
         </button>
       </form>
       {canOfferPayerWorkspaces() ? (
         <p className="sign-in-aside">
-          Payer staff (PPD, Medical Committee, Admin, CEX, CPD, ACO, HA): <PayerWorkspacesLink>open the payer workspaces</PayerWorkspacesLink> (online only;
-          sign in there).
+          {rich('desk.signIn.payerAside', {
+            // The link's words are plain text in every language: the link takes a string.
+            link: (chunks) => <PayerWorkspacesLink>{chunks.filter((chunk): chunk is string => typeof chunk === 'string').join('')}</PayerWorkspacesLink>,
+          })}
         </p>
       ) : null}
     </main>

@@ -2,6 +2,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import type { DeskPaymentView, PaymentMethod, PaymentReceiptAtDesk, SecondaryPayer } from '@desk-api/contract';
 import type { PatientBillValue } from '@contract/settlement';
 import { useScheme } from '../../app/desk-context';
+import { useTranslator } from '../../i18n/LanguageProvider';
 import { useSyncProgress } from '../../shared/hooks/use-sync-progress';
 import { useDeskCommand, useDeskQuery } from '../../shared/hooks/use-desk-request';
 import { currencySymbol, minorToInput, parseAmount } from '../../shared/money';
@@ -474,8 +475,10 @@ function ReceiptNotice({ receipt, isRefund }: { readonly receipt: PaymentReceipt
 /** Save the server's PDF of the bill (fetched through the desk backend with the operator's proof), to print or hand over. */
 function PrintBill({ caseId }: { readonly caseId: string }) {
   const command = useDeskCommand();
+  // Printed in the operator's language (issue 19): the server writes the bill in it.
+  const { language } = useTranslator();
   const print = async (): Promise<void> => {
-    const answer = await command.run('settlement.billPdf', { caseId });
+    const answer = await command.run('settlement.billPdf', { caseId, language });
     if (!answer?.ok) return;
     const bytes = Uint8Array.from(atob(answer.value.pdfBase64), (c) => c.charCodeAt(0));
     const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));

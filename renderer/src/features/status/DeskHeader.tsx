@@ -3,6 +3,9 @@ import type { SyncStatus } from '@desk-api/contract';
 import { useDesk } from '../../app/desk-context';
 import { useShortcut } from '../../app/shortcut-registry';
 import { globalShortcuts } from '../../app/shortcuts';
+import { useTranslator } from '../../i18n/LanguageProvider';
+import { LanguageSwitch } from '../../i18n/LanguageSwitch';
+import { english, type Translate } from '../../i18n/translate';
 import { useDeskCommand } from '../../shared/hooks/use-desk-request';
 import { ConfirmedAt } from '../../shared/ui/ConfirmedAt';
 import { DeviceSummary } from './DeviceSummary';
@@ -24,18 +27,19 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
   const syncNow = useDeskCommand();
   const runSyncNow = (): void => void syncNow.run('sync.now', {});
   const [isLocalDataOpen, setIsLocalDataOpen] = useState(false);
+  const { t } = useTranslator();
   useShortcut(globalShortcuts.syncNow, runSyncNow);
 
   const isLinkOpen = link.state === 'open';
   const isOnline = isLinkOpen && sync.status === 'ready' && sync.value.isOnline;
   const isUpdateRequired = isOnline && sync.status === 'ready' && sync.value.updateRequired !== null;
   const stateText = !isLinkOpen
-    ? (link.problem?.message ?? 'Connecting to the desk backend…')
+    ? (link.problem?.message ?? t('desk.header.connectingBackend'))
     : sync.status === 'ready'
-      ? connectionText(sync.value)
+      ? connectionText(sync.value, t)
       : sync.status === 'error'
-        ? `Sync status unavailable: ${sync.error.message}`
-        : 'Checking the connection…';
+        ? t('desk.header.statusUnavailable', { message: sync.error.message })
+        : t('desk.header.checking');
 
   // The dialog sits outside the header: the header's light-on-dark styles must not reach it.
   return (
@@ -44,8 +48,8 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
         <div className="brand">
           <span className="brand-name">CoverDesk</span>
           <span className="brand-place">
-            {session.hospitalName ?? 'No hospital'} · {session.displayName}
-            {session.isOfflineSession ? ' · signed in offline' : ''}
+            {session.hospitalName ?? t('desk.header.noHospital')} · {session.displayName}
+            {session.isOfflineSession ? ` · ${t('desk.header.signedInOffline')}` : ''}
           </span>
         </div>
         <div className="sync-summary">
@@ -55,11 +59,11 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
           </p>
           {sync.status === 'ready' ? (
             <p className="sync-details">
-              <span>Last sync: {sync.value.lastSyncAt ? <ConfirmedAtShort iso={sync.value.lastSyncAt} /> : 'never'}</span>
+              <span>
+                {t('desk.header.lastSync')} {sync.value.lastSyncAt ? <ConfirmedAtShort iso={sync.value.lastSyncAt} /> : t('desk.header.never')}
+              </span>
               <span className={sync.value.pendingMutations > 0 ? 'pending-count has-pending' : 'pending-count'}>
-                {sync.value.pendingMutations === 0
-                  ? 'No changes waiting'
-                  : `${sync.value.pendingMutations} change${sync.value.pendingMutations === 1 ? '' : 's'} waiting to be sent`}
+                {t('desk.header.pending', { count: sync.value.pendingMutations })}
               </span>
             </p>
           ) : null}
@@ -72,19 +76,20 @@ export function DeskHeader({ onOpenHelp, onSignOut }: { readonly onOpenHelp: () 
         </div>
         <div className="header-actions">
           <button type="button" onClick={runSyncNow} disabled={syncNow.state.status === 'running' || !isLinkOpen} aria-keyshortcuts="Alt+Y">
-            {syncNow.state.status === 'running' ? 'Syncing…' : 'Sync now'}
+            {syncNow.state.status === 'running' ? t('desk.header.syncing') : t('desk.header.syncNow')}
           </button>
           {session.roles.includes('MEDCO') ? (
             <button type="button" onClick={() => setIsLocalDataOpen(true)}>
-              Local data
+              {t('desk.header.localData')}
             </button>
           ) : null}
           <button type="button" onClick={onOpenHelp} aria-keyshortcuts="F1 Alt+H">
-            Shortcuts
+            {t('desk.header.shortcuts')}
           </button>
           <button type="button" onClick={onSignOut}>
-            Sign out
+            {t('console.app.signOut')}
           </button>
+          <LanguageSwitch />
         </div>
       </header>
       <LocalDataDialog isOpen={isLocalDataOpen} onClose={() => setIsLocalDataOpen(false)} />
@@ -103,31 +108,35 @@ function ConfirmedAtShort({ iso }: { readonly iso: string }) {
  * Library error text ("fetch failed") never reaches the screen: faults are said by their kind.
  * While offline the words stay the same through every retry, so the live region does not chatter.
  */
-export function connectionText(sync: Pick<SyncStatus, 'state' | 'isOnline' | 'lastError' | 'firstSync'> & Partial<Pick<SyncStatus, 'updateRequired'>>): string {
-  if (sync.state === 'not-enrolled') return 'This desk is not enrolled with a server.';
+export function connectionText(
+  sync: Pick<SyncStatus, 'state' | 'isOnline' | 'lastError' | 'firstSync'> & Partial<Pick<SyncStatus, 'updateRequired'>>,
+  t: Translate = english.t,
+): string {
+  if (sync.state === 'not-enrolled') return t('desk.connection.notEnrolled');
   // Below the scheme's minimum version (issue 23): not an error. The desk works as it does
   // offline; the server's sentence names the version to install.
   if (sync.updateRequired && sync.isOnline)
-    return `Update required: ${sync.updateRequired.message.replace(/ Its changes are kept.*$/, '')} Changes made here are kept and are sent once CoverDesk is updated.`;
-  if (sync.firstSync) return firstSyncText(sync.firstSync.documentsReceived, sync.state === 'syncing' || sync.isOnline ? null : offlineReason(sync.lastError));
+    return t('desk.connection.updateRequired', { message: sync.updateRequired.message.replace(/ Its changes are kept.*$/, '') });
+  if (sync.firstSync)
+    return firstSyncText(sync.firstSync.documentsReceived, sync.state === 'syncing' || sync.isOnline ? null : offlineReason(sync.lastError, t), t);
   if (sync.isOnline) {
-    if (sync.state === 'error' && sync.lastError) return `Online, but the last sync did not go through: ${sync.lastError.message}`;
-    return sync.state === 'syncing' ? 'Online, syncing…' : 'Online';
+    if (sync.state === 'error' && sync.lastError) return t('desk.connection.lastSyncFailed', { message: sync.lastError.message });
+    return sync.state === 'syncing' ? t('desk.connection.syncing') : t('desk.connection.online');
   }
-  if (!sync.lastError) return 'Connecting to the server…';
-  return `Offline: ${offlineReason(sync.lastError)}; reconnecting by itself. Working from this desk’s copy: changes wait here and are sent when the server answers.`;
+  if (!sync.lastError) return t('desk.connection.connecting');
+  return t('desk.connection.offline', { reason: offlineReason(sync.lastError, t) });
 }
 
 /** Why the desk is offline, by the fault's kind; a server's own refusal is already a sentence. */
-function offlineReason(lastError: SyncStatus['lastError']): string {
-  if (lastError === null) return 'the server cannot be reached';
+function offlineReason(lastError: SyncStatus['lastError'], t: Translate): string {
+  if (lastError === null) return t('desk.offline.unreachable');
   switch (lastError.code) {
     case 'unreachable':
-      return 'the server cannot be reached';
+      return t('desk.offline.unreachable');
     case 'bad-answer':
-      return 'the server’s answers cannot be read (a network device may be in the way)';
+      return t('desk.offline.badAnswer');
     default:
-      return `the server refused this desk: ${lastError.message.replace(/\.$/, '')}`;
+      return t('desk.offline.refused', { message: lastError.message.replace(/\.$/, '') });
   }
 }
 
@@ -135,9 +144,8 @@ function offlineReason(lastError: SyncStatus['lastError']): string {
  * The header line while a new desk receives its first copy of the registry and cases; `problem`
  * is why it is paused (null while it is going).
  */
-export function firstSyncText(documentsReceived: number, problem: string | null): string {
-  const received = `${documentsReceived.toLocaleString('en-IN')} record${documentsReceived === 1 ? '' : 's'} received`;
-  return problem === null
-    ? `Setting up this desk: ${received} so far; search covers the whole registry once this finishes`
-    : `Setting up this desk: paused at ${received} (${problem}); it resumes by itself`;
+export function firstSyncText(documentsReceived: number, problem: string | null, t: Translate = english.t): string {
+  // The count in the Indian grouping in every language, as amounts are (en-IN, Latin digits).
+  const values = { count: documentsReceived, received: documentsReceived.toLocaleString('en-IN') };
+  return problem === null ? t('desk.firstSync.going', values) : t('desk.firstSync.paused', { ...values, problem });
 }
