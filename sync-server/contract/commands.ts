@@ -12,6 +12,7 @@ import { identityDocumentTypes } from '../domain/identity-evidence';
 import { documentStages, supportingDocumentKinds } from '../domain/documents';
 import type { TurnaroundStage } from '../domain/turnaround';
 import { identifierKinds } from '../domain/identifiers';
+import { familyChangeKinds } from '../domain/family-changes';
 
 /** A plain UUID: the 'uuid' format alone also accepts a urn:uuid: prefix, which PostgreSQL refuses. */
 export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -258,6 +259,58 @@ export const commandBodies = {
           description: "As admit's evidence, signed for this case and member.",
         }),
       ),
+    },
+    strict,
+  ),
+  /**
+   * A newborn or a new spouse registered into an existing family (issue 16, docs/family-changes.md),
+   * waiting for the scheme's enrolment role (HA). `documentId` is the birth certificate (newborn) or
+   * marriage certificate (spouse) this desk uploaded for the family (tus, Upload-Metadata
+   * `familyId`): without it, or with a document that is not that, the registration is refused 422
+   * `documents-missing` and nothing is written, so the same command id goes through once uploaded.
+   */
+  'register-family-member': Type.Object(
+    {
+      ...CommandIdField,
+      changeId: Uuid('Client-generated id of this registration'),
+      familyId: Uuid('The family the member joins'),
+      kind: Type.Enum([...familyChangeKinds], { description: 'newborn (needs a birth certificate) or spouse (needs a marriage certificate)' }),
+      memberId: Uuid('Client-generated id the member gets once approved'),
+      fullName: Text('Full name as on the certificate', 120),
+      gender: Type.Union([Type.Literal('F'), Type.Literal('M'), Type.Literal('X')]),
+      birthDate: Type.String({
+        pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+        description: "Date of birth, YYYY-MM-DD: not after today; a newborn's at most 365 days ago",
+      }),
+      documentId: Type.Optional(
+        Uuid('The supporting document uploaded for this family. Required: without it the answer is 422 documents-missing, nothing written.'),
+      ),
+    },
+    strict,
+  ),
+  /**
+   * The registered member admitted before the decision, as "pending enrolment" (issue 16): an
+   * emergency case (migration 055) at this hospital with no member and no hold, which follows the
+   * decision: approved, it becomes the new member's case; rejected, it stays an emergency case.
+   */
+  'admit-pending-enrolment': Type.Object(
+    {
+      ...CommandIdField,
+      caseId: Uuid("Client-generated case id: the member's case keeps it once approved"),
+      changeId: Uuid('The pending registration'),
+      admittedAt: Type.Optional(
+        Type.String({ format: 'date-time', maxLength: 40, description: "When the desk admitted the patient, from its clock (as admit's admittedAt)" }),
+      ),
+    },
+    strict,
+  ),
+  /** The enrolment role's decision on a registration (issue 16): approved, the member joins the family; rejected, nothing joins. Audited with the reason. */
+  'decide-family-change': Type.Object(
+    {
+      ...CommandIdField,
+      changeId: Uuid('The registration decided'),
+      decision: Type.Enum(['approve', 'reject']),
+      reason: Text('Why (kept in the audit trail and shown to the desk)', 500),
     },
     strict,
   ),
@@ -741,6 +794,10 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   admit: ['MEDCO'],
   'admit-emergency': ['MEDCO'],
   'merge-emergency-case': ['MEDCO'],
+  'register-family-member': ['MEDCO'],
+  'admit-pending-enrolment': ['MEDCO'],
+  // The scheme's enrolment role: HA registers families and reviews enrolment replacements today.
+  'decide-family-change': ['HA'],
   'request-preauth': ['MEDCO'],
   'respond-query': ['MEDCO'],
   'decide-preauth': ['PPD'],

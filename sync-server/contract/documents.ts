@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { documentMediaTypes, documentStages, supportingDocumentKinds } from '../domain/documents';
+import { familyDocumentKinds } from '../domain/family-changes';
 import { closed, Count, Id, Nullable, Time } from './primitives';
 
 /** One document attached to a case at a stage, as the server found it (media type by content, size, SHA-256). */
@@ -56,3 +57,31 @@ export type CaseDocumentsValue = Static<typeof CaseDocuments>;
 
 /** The tus Upload-Metadata keys an upload must carry (values base64, as tus sends them). */
 export const uploadMetadataKeys = ['caseId', 'stage', 'kind', 'filename'] as const;
+
+/**
+ * A family's supporting document (issue 16, docs/family-changes.md): the birth or marriage
+ * certificate a desk uploaded for a family change, checked and hashed as a case's documents are.
+ * Uploaded with Upload-Metadata `familyId`, `kind` and `filename` (no case, no stage).
+ */
+export const FamilyDocument = Type.Object(
+  {
+    documentId: Id,
+    familyId: Id,
+    kind: Type.Enum([...familyDocumentKinds]),
+    name: Type.String({ description: 'The file name the desk gave (shown, never used as a path)' }),
+    mediaType: Type.Enum([...documentMediaTypes]),
+    sizeBytes: Count,
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    uploadedBy: Id,
+    attachedAt: Time,
+  },
+  closed,
+);
+export type FamilyDocumentValue = Static<typeof FamilyDocument>;
+
+/** The answer to a finished family upload: the document, or the one the same file already was for that family and kind. */
+export const AttachedFamilyDocument = Type.Object({ document: FamilyDocument, outcome: Type.Enum(['attached', 'already-attached']) }, closed);
+export type AttachedFamilyDocumentValue = Static<typeof AttachedFamilyDocument>;
+
+/** The tus Upload-Metadata keys of a family document. */
+export const familyUploadMetadataKeys = ['familyId', 'kind', 'filename'] as const;

@@ -15,6 +15,7 @@ import { roles } from '../domain/ids';
 import { identifierKinds } from '../domain/identifiers';
 import { evidenceOutcomes } from '../domain/identity-evidence';
 import { documentStages } from '../domain/documents';
+import { familyChangeKinds, familyDocumentKinds } from '../domain/family-changes';
 import { commandNames, type CommandName } from './commands';
 import { syncProtocolVersion } from './sync';
 import { PatientAccountTotals, SecondaryClaimBalance } from './settlement';
@@ -184,6 +185,52 @@ export const commandResults = {
       admittedAt: Time,
       mergedAt: Time,
       policyYear: Type.Integer(),
+    },
+    closed,
+  ),
+  'register-family-member': Type.Object(
+    {
+      changeId: Id,
+      familyId: Id,
+      memberId: Id,
+      kind: Type.Enum([...familyChangeKinds]),
+      relation: Type.Enum(['son', 'daughter', 'spouse', 'other']),
+      status: Type.Literal('pending'),
+      documentId: Id,
+      requestedAt: Time,
+    },
+    closed,
+  ),
+  'admit-pending-enrolment': Type.Object(
+    {
+      caseId: Id,
+      changeId: Id,
+      status: Type.Literal('unidentified'),
+      hospitalId: Id,
+      admittedAt: Time,
+      identifyBy: Type.String({ format: 'date-time', description: "The emergency window, as admit-emergency's: the decision is expected before it" }),
+    },
+    closed,
+  ),
+  'decide-family-change': Type.Object(
+    {
+      changeId: Id,
+      familyId: Id,
+      memberId: Id,
+      status: Type.Enum(['approved', 'rejected']),
+      schemeMemberId: Nullable(Type.String({ description: 'The scheme id the member got (approved only)' })),
+      effectiveDate: Nullable(Type.String({ description: "YYYY-MM-DD: the member's cover starts (approved only)" })),
+      decidedAt: Time,
+      /** The family's cover and what is committed on it, unchanged by the decision. */
+      cover: Minor,
+      committed: Minor,
+      /**
+       * The pending-enrolment admission, if any: `merged` (approved: now the member's case, a
+       * pre-auth holds on the family's cover as usual), `stays-emergency` (rejected: an emergency
+       * case with no member and no cover), `already-merged` (the desk identified the patient as
+       * someone else before the decision).
+       */
+      pendingCase: Nullable(Type.Object({ caseId: Id, outcome: Type.Enum(['merged', 'stays-emergency', 'already-merged']) }, closed)),
     },
     closed,
   ),
@@ -562,6 +609,8 @@ const rejectionDetails: Record<RejectionCode, TSchema | null> = {
   'identifier-linked': Type.Object({ linkId: Id, memberId: Id, schemeMemberId: Type.String() }, closed),
   'identifier-linked-elsewhere': null,
   'identifier-unlinked': Type.Object({ unlinkedAt: Time }, closed),
+  'family-change-pending': Type.Object({ changeId: Id }, closed),
+  'family-change-decided': Type.Object({ status: Type.Enum(['approved', 'rejected']) }, closed),
 };
 
 /** A refusal answer `{ code, message, details? }`: details exactly as listed, absent when null. */
@@ -620,6 +669,9 @@ export const DocumentsMissing = Type.Object(
   closed,
 );
 
+/** What a family change (issue 16) lacks: the certificate its kind needs, uploaded for the family by this hospital. */
+export const FamilyDocumentMissing = Type.Object({ changeKind: Type.Enum([...familyChangeKinds]), required: Type.Enum([...familyDocumentKinds]) }, closed);
+
 /** The error answers a command route sends, by status: nothing was written for any of them. */
 const errorOf = (codes: readonly ErrorCode[], details: Partial<Record<ErrorCode, TSchema>> = {}) =>
   codes.length === 1 ? refusalOf(codes[0]!, details[codes[0]!] ?? null) : Type.Union(codes.map((code) => refusalOf(code, details[code] ?? null)));
@@ -645,7 +697,8 @@ export const commandErrorAnswers = {
   // A pre-auth, query response or claim without its package's required documents (issue 19):
   // refused before anything is decided, nothing written, so the same command id goes through
   // once the documents are attached.
-  422: errorOf(['documents-missing'], { 'documents-missing': DocumentsMissing }),
+  // A family change (issue 16) without its birth or marriage certificate: likewise.
+  422: errorOf(['documents-missing'], { 'documents-missing': Type.Union([DocumentsMissing, FamilyDocumentMissing]) }),
   500: errorOf(['internal-error']),
   503: errorOf(['service-busy', 'database-unavailable']),
 } as const;

@@ -58,7 +58,9 @@ export type RejectionCode =
   | 'e-card-revoked'
   | 'identifier-linked'
   | 'identifier-linked-elsewhere'
-  | 'identifier-unlinked';
+  | 'identifier-unlinked'
+  | 'family-change-pending'
+  | 'family-change-decided';
 
 export type ErrorCode =
   | 'malformed-json'

@@ -42,6 +42,7 @@ import { historyRoutes } from './member-record/routes';
 import { beneficiaryPage } from './member-record/beneficiary-routes';
 import type { BeneficiaryLimits } from './member-record/beneficiary-auth';
 import { documentRoutes } from './documents/routes';
+import { familyChangeRoutes } from './family-changes/routes';
 import { documentsDirectory, FileSystemDocumentStore, type DocumentStore } from './documents/store';
 import { countedSms, ServerMetrics } from './observability/metrics';
 import { requestIdHeader, requestIdOf, withRequestId } from './observability/request-context';
@@ -283,6 +284,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await turnaroundRoutes(scope, { db: options.db, auth, now: () => new Date(now()) });
     // The runner's clock: an emergency's window is set and judged by the commands' clock.
     await emergencyRoutes(scope, { db: options.db, auth, now: options.clock ?? (() => new Date(now())) });
+    await familyChangeRoutes(scope, { db: options.db, auth });
     await reconciliationRoutes(scope, { db: options.db, auth, notifier: options.notifier });
     registerAdministrationReads(scope, { db: options.db, principalOf: auth.principalOf });
     registerFleetRoutes(scope, {

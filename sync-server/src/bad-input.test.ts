@@ -106,6 +106,18 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
       'reissue-e-card': { serial: 'EC-99999999', reason: 'Card lost' },
       'link-identifier': { memberId: demoIds.daughter, kind: 'health-account', value: '91-2345-6789-0124' },
       'unlink-identifier': { linkId: randomUUID(), reason: 'Linked to the wrong member' },
+      'register-family-member': {
+        changeId: randomUUID(),
+        familyId: demoIds.seedFamily,
+        kind: 'newborn',
+        memberId: randomUUID(),
+        fullName: 'Baby Patil',
+        gender: 'F',
+        birthDate: new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10),
+        documentId: randomUUID(),
+      },
+      'admit-pending-enrolment': { caseId: randomUUID(), changeId: randomUUID() },
+      'decide-family-change': { changeId: randomUUID(), decision: 'approve', reason: 'Birth certificate checked' },
     };
     return { commandId: randomUUID(), ...bodies[name] };
   };
@@ -156,6 +168,9 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'reissue-e-card': 'medco.a',
     'link-identifier': 'medco.a',
     'unlink-identifier': 'medco.a',
+    'register-family-member': 'medco.a',
+    'admit-pending-enrolment': 'medco.a',
+    'decide-family-change': 'ha',
   };
   /** The amount-like fields of each command, to be fed negative, fractional, huge and string values. */
   const amountFields: Partial<Record<CommandName, string>> = {
@@ -206,6 +221,9 @@ describeEachBackend('bad input writes nothing (%s)', (backend) => {
     'link-identifier': 'memberId',
     'unlink-identifier': 'linkId',
     'grant-history-consent': 'caseId',
+    'register-family-member': 'familyId',
+    'admit-pending-enrolment': 'changeId',
+    'decide-family-change': 'changeId',
   };
   const otherHospitalCase: CommandName[] = [
     'request-preauth',

@@ -9,6 +9,7 @@ import { DevelopmentSmsSink } from './identity/sms';
 import { ChangeNotifier } from './sync/notifier';
 import { availableBackends } from './testing/databases';
 import { occupyConnection } from './testing/busy-pool';
+import { pdfBytes, uploadFamilyDocument } from './testing/documents';
 import { verifiedCode } from './testing/enrolment';
 import { startTestServer, type TestServer } from './testing/harness';
 import { registerOperatorKey } from './testing/operator-keys';
@@ -448,6 +449,41 @@ describe("every command's real answers hold to the served OpenAPI document", () 
     };
     expect(await send('medco.a', 'merge-emergency-case', merge)).toMatchObject({ status: 'merged', flaggedForReview: true, isLate: false });
     expect(await send('medco.a', 'merge-emergency-case', merge, 409)).toMatchObject({ code: 'emergency-already-merged' });
+
+    // Family changes (issue 16): a newborn registered with and without its birth certificate,
+    // admitted as pending enrolment, approved (the admission merges), then decided again.
+    const certificate = await uploadFamilyDocument(
+      server,
+      tokens['medco.a']!,
+      { familyId: demoIds.seedFamily, kind: 'birth-certificate', name: 'birth.pdf' },
+      pdfBytes('answers birth certificate'),
+    );
+    const registration = {
+      changeId: randomUUID(),
+      familyId: demoIds.seedFamily,
+      kind: 'newborn' as const,
+      memberId: randomUUID(),
+      fullName: 'Answer Baby',
+      gender: 'M' as const,
+      birthDate: new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10),
+    };
+    expect(await send('medco.a', 'register-family-member', registration, 422)).toMatchObject({ code: 'documents-missing' });
+    const documentId = String((certificate.body.document as { documentId: string }).documentId);
+    expect(await send('medco.a', 'register-family-member', { ...registration, documentId })).toMatchObject({ status: 'pending' });
+    expect(await send('medco.a', 'register-family-member', { ...registration, changeId: randomUUID(), memberId: randomUUID(), documentId }, 422)).toMatchObject(
+      { code: 'documents-missing' },
+    );
+    const pendingCase = randomUUID();
+    expect(await send('medco.a', 'admit-pending-enrolment', { caseId: pendingCase, changeId: registration.changeId })).toMatchObject({
+      status: 'unidentified',
+    });
+    expect(await send('ha', 'decide-family-change', { changeId: registration.changeId, decision: 'approve', reason: 'Checked' })).toMatchObject({
+      status: 'approved',
+      pendingCase: { caseId: pendingCase, outcome: 'merged' },
+    });
+    expect(await send('ha', 'decide-family-change', { changeId: registration.changeId, decision: 'reject', reason: 'Again' }, 409)).toMatchObject({
+      code: 'family-change-decided',
+    });
 
     // Every command was seen answering 200, each against its own exact schema.
     expect(commandNames.filter((name) => !checked.has(`${name} 200`))).toEqual([]);

@@ -4,6 +4,7 @@ import { commandNames, type CommandName } from '@contract/commands';
 import { demoIds } from './demo/seed';
 import { DevelopmentSmsSink } from './identity/sms';
 import { describeEachBackend } from './testing/backends';
+import { pdfBytes, uploadFamilyDocument } from './testing/documents';
 import { verifiedCode } from './testing/enrolment';
 import { resultOf, startTestServer, type TestServer } from './testing/harness';
 import { settleAuditChain, snapshotDatabase } from './testing/snapshot';
@@ -17,6 +18,9 @@ const expected: Record<CommandName, string[]> = {
   admit: ['MEDCO'],
   'admit-emergency': ['MEDCO'],
   'merge-emergency-case': ['MEDCO'],
+  'register-family-member': ['MEDCO'],
+  'admit-pending-enrolment': ['MEDCO'],
+  'decide-family-change': ['HA'],
   'request-preauth': ['MEDCO'],
   'respond-query': ['MEDCO'],
   'decide-preauth': ['PPD'],
@@ -107,18 +111,19 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
   const ok = async (role: MatrixRole, name: CommandName, body: Record<string, unknown>) =>
     resultOf(await server.raw('POST', `/commands/${name}`, { token: tokens[role], payload: { commandId: randomUUID(), ...body } }));
   /** A family of its own for each cell, so no cell's admissions or cover depend on another's. */
-  const family = async (): Promise<{ memberId: string; schemeMemberId: string }> => {
+  const family = async (): Promise<{ memberId: string; schemeMemberId: string; familyId: string }> => {
     const memberId = randomUUID();
+    const familyId = randomUUID();
     const schemeMemberId = `PMJ-M${next().padStart(7, '0').slice(-7)}`;
     await ok('HA', 'register-family', {
-      familyId: randomUUID(),
+      familyId,
       familyNumber: `FAM-M-${next()}`,
       cover: 5_000_000,
       registeredPhone: '+919800000999',
       district: 'Pune',
       members: [{ memberId, schemeMemberId, fullName: 'Matrix Member', birthYear: 1990, gender: 'X', relation: 'head' }],
     });
-    return { memberId, schemeMemberId };
+    return { memberId, schemeMemberId, familyId };
   };
   const issuedCard = async (): Promise<string> => String((await ok('HA', 'issue-e-card', { memberId: (await family()).memberId })).serial);
   const admitted = async (identity: Record<string, unknown> = { identityMethod: 'fingerprint' }) => {
@@ -154,6 +159,14 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
     const caseId = randomUUID();
     await ok('MEDCO', 'admit', { caseId, memberId, identityMethod: 'otp', otpChallengeId });
     return { memberId, caseId, otpChallengeId };
+  };
+  /** A newborn registered at medco.a's hospital with its birth certificate (issue 16), pending. */
+  const newborn = async () => {
+    const { familyId } = await family();
+    const upload = await uploadFamilyDocument(server, tokens.MEDCO, { familyId, kind: 'birth-certificate', name: 'birth.pdf' }, pdfBytes(`birth ${next()}`));
+    const documentId = String((upload.body.document as { documentId: string }).documentId);
+    const birthDate = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    return { changeId: randomUUID(), familyId, kind: 'newborn', memberId: randomUUID(), fullName: 'Matrix Baby', gender: 'F', birthDate, documentId };
   };
   const finger = (seed: number) => Buffer.alloc(512, seed).toString('base64');
   /** A replacement of an enrolled finger, asked for with a fresh code. */
@@ -212,6 +225,17 @@ describeEachBackend('role × command matrix (%s)', (backend) => {
       const caseId = randomUUID();
       await ok('MEDCO', 'admit-emergency', { caseId, sex: 'female', approximateAge: 30, foundAt: 'Collapsed at the bus stand' });
       return success({ caseId, memberId: (await family()).memberId, identityMethod: 'fingerprint' });
+    },
+    'register-family-member': async () => success(await newborn()),
+    'admit-pending-enrolment': async () => {
+      const registration = await newborn();
+      await ok('MEDCO', 'register-family-member', registration);
+      return success({ caseId: randomUUID(), changeId: registration.changeId });
+    },
+    'decide-family-change': async () => {
+      const registration = await newborn();
+      await ok('MEDCO', 'register-family-member', registration);
+      return success({ changeId: registration.changeId, decision: 'approve', reason: 'Birth certificate checked' });
     },
     'request-preauth': async () => success({ caseId: await admitted(), packageCode: 'SE007A' }),
     'respond-query': async () => {

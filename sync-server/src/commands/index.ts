@@ -17,6 +17,7 @@ import { afterSetSchemeParameters, registerHospital, setSchemeParameters } from 
 import { issueECard, reissueECard, revokeECard } from '../ecards/commands';
 import { linkIdentifier, unlinkIdentifier } from '../identifiers/commands';
 import { grantHistoryConsent } from '../member-record/consent';
+import { admitPendingEnrolment, decideFamilyChange, registerFamilyMember } from '../family-changes/commands';
 import { decideSecondaryClaimCommand, recordSecondaryRemittanceCommand, refundPayment, takePayment } from './patient-payments';
 
 /** Every command handler, in one typed map: adding a command to the contract without a handler fails to compile. */
@@ -25,6 +26,9 @@ export const handlers: CommandHandlers = {
   admit: admit,
   'admit-emergency': admitEmergency,
   'merge-emergency-case': mergeEmergencyCase,
+  'register-family-member': registerFamilyMember,
+  'admit-pending-enrolment': admitPendingEnrolment,
+  'decide-family-change': decideFamilyChange,
   'request-preauth': requestPreauth,
   'respond-query': respondQuery,
   'decide-preauth': decidePreauth,

@@ -52,6 +52,7 @@ import { sql as beneficiaryPage } from './migrations/063-beneficiary-page';
 import { sql as caseDocuments } from './migrations/060-case-documents';
 import { sql as turnaroundMonths } from './migrations/064-turnaround-months';
 import { sql as turnaroundSeconds } from './migrations/069-turnaround-seconds';
+import { sql as familyChanges } from './migrations/065-family-changes';
 
 /** Numbered, append-only migrations. Add a new file and a new entry; never edit a shipped one. */
 export const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -126,6 +127,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 64, name: 'turnaround-months', sql: turnaroundMonths },
   // 069 (issue 15, turnaround counts by whole second inside a bucket).
   { version: 69, name: 'turnaround-seconds', sql: turnaroundSeconds },
+  // 065 (issue 16, family changes): newborns and spouses registered with their document, decided by HA.
+  { version: 65, name: 'family-changes', sql: familyChanges },
 ];
 
 /**

@@ -8,7 +8,15 @@ import { Server as TusServer } from '@tus/server';
 import type { Upload } from '@tus/utils';
 import { Type } from 'typebox';
 import { uuidPattern } from '@contract/commands';
-import { CaseDocuments, type AttachedDocumentValue, type CaseDocumentValue, type CaseDocumentsValue } from '@contract/documents';
+import {
+  CaseDocuments,
+  type AttachedDocumentValue,
+  type AttachedFamilyDocumentValue,
+  type CaseDocumentValue,
+  type CaseDocumentsValue,
+  type FamilyDocumentValue,
+} from '@contract/documents';
+import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
 import {
   documentStages,
   maxDocumentBytes,
@@ -26,6 +34,7 @@ import type { Database, Sql } from '../db/database';
 import { bearer, describedExactly, errorResponses, IdParams } from '../http/answers';
 import type { OperatorAuthentication } from '../http/authentication';
 import { requiredDocuments } from './requirements';
+import { requireFamilyInReach } from '../identity/reach';
 import type { DocumentStore } from './store';
 
 export interface DocumentRouteDeps {
@@ -81,6 +90,31 @@ function uploadRequestOf(metadata: Upload['metadata']): UploadRequest {
   if (name.length < 1 || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name))
     throw fail('invalid-input', 'Upload-Metadata filename must be 1 to 200 characters without control characters.');
   return { caseId, stage: stage as DocumentStage, kind: kind as SupportingDocumentKind, name };
+}
+
+interface FamilyUploadRequest {
+  familyId: string;
+  kind: FamilyDocumentKind;
+  name: string;
+}
+
+/** An upload is a family's (issue 16: Upload-Metadata familyId, no caseId) or a case's. */
+function isFamilyUpload(metadata: Upload['metadata']): boolean {
+  return metadata?.familyId !== undefined && metadata.familyId !== null && (metadata.caseId === undefined || metadata.caseId === null);
+}
+
+/** A family document's metadata (issue 16), checked; a refusal names the first wrong key. */
+function familyUploadRequestOf(metadata: Upload['metadata']): FamilyUploadRequest {
+  const familyId = metadata?.familyId ?? '';
+  const kind = metadata?.kind ?? '';
+  const name = metadata?.filename ?? '';
+  if (!new RegExp(uuidPattern).test(familyId)) throw fail('invalid-input', 'Upload-Metadata familyId must be the UUID of the family the document supports.');
+  if (!(familyDocumentKinds as readonly string[]).includes(kind))
+    throw fail('invalid-input', `Upload-Metadata kind of a family document must be one of ${familyDocumentKinds.join(', ')}.`);
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (name.length < 1 || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name))
+    throw fail('invalid-input', 'Upload-Metadata filename must be 1 to 200 characters without control characters.');
+  return { familyId, kind: kind as FamilyDocumentKind, name };
 }
 
 interface DocumentRow {
@@ -175,6 +209,102 @@ export async function attachUpload(db: Database, store: DocumentStore, principal
   return answer;
 }
 
+interface FamilyDocumentRow {
+  id: string;
+  family_id: string;
+  hospital_id: string;
+  kind: FamilyDocumentKind;
+  name: string;
+  media_type: FamilyDocumentValue['mediaType'];
+  size_bytes: number;
+  sha256: string;
+  storage_key: string;
+  uploaded_by: string;
+  attached_at: Date;
+}
+const familyDocumentColumns = 'id, family_id, hospital_id, kind, name, media_type, size_bytes, sha256, storage_key, uploaded_by, attached_at';
+
+export function familyDocumentOf(row: Omit<FamilyDocumentRow, 'hospital_id' | 'storage_key'>): FamilyDocumentValue {
+  return {
+    documentId: row.id,
+    familyId: row.family_id,
+    kind: row.kind,
+    name: row.name,
+    mediaType: row.media_type,
+    sizeBytes: Number(row.size_bytes),
+    sha256: row.sha256,
+    uploadedBy: row.uploaded_by,
+    attachedAt: new Date(row.attached_at).toISOString(),
+  };
+}
+
+/**
+ * A finished family upload (issue 16) becomes the family's birth or marriage certificate — once,
+ * as attachUpload does for a case: checked by content, hashed, attached with its audit entry in one
+ * transaction; the same file for the same family and kind answers the document it already is.
+ */
+export async function attachFamilyUpload(db: Database, store: DocumentStore, principal: Principal, upload: Upload): Promise<AttachedFamilyDocumentValue> {
+  const request = familyUploadRequestOf(upload.metadata);
+  const { head, sha256 } = await examine(store, upload.id);
+  const mediaType = sniffMediaType(head);
+  if (!mediaType) {
+    await store.discardUpload(upload.id);
+    throw fail('unsupported-media-type', 'Only PDF, JPEG and PNG files are accepted, and this file is none of them (its content was checked, not its name).');
+  }
+  const answer = await db.transaction(async (sql) => {
+    await requireFamilyInReach(sql, principal.hospitalId, request.familyId, 'family');
+    const documentId = randomUUID();
+    const inserted = await sql.query<FamilyDocumentRow>(
+      `INSERT INTO family_documents (id, family_id, hospital_id, kind, name, media_type, size_bytes, sha256, storage_key, upload_id, uploaded_by)
+       SELECT $1, f.id, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM families f WHERE f.id = $2
+       ON CONFLICT DO NOTHING RETURNING ${familyDocumentColumns}`,
+      [
+        documentId,
+        request.familyId,
+        principal.hospitalId,
+        request.kind,
+        request.name,
+        mediaType,
+        upload.size ?? 0,
+        sha256,
+        documentId,
+        upload.id,
+        principal.operatorId,
+      ],
+    );
+    const row = inserted[0];
+    if (!row) {
+      const [existing] = await sql.query<FamilyDocumentRow>(
+        `SELECT ${familyDocumentColumns} FROM family_documents WHERE upload_id = $1 OR (family_id = $2 AND kind = $3 AND sha256 = $4) ORDER BY attached_at LIMIT 1`,
+        [upload.id, request.familyId, request.kind, sha256],
+      );
+      if (!existing) throw fail('not-found', `There is no family ${request.familyId} your hospital serves.`);
+      return { document: familyDocumentOf(existing), outcome: 'already-attached' as const };
+    }
+    await store.keep(upload.id, row.storage_key);
+    await appendAudit(sql, {
+      actorId: principal.operatorId,
+      action: 'document-attached',
+      entityType: 'family',
+      entityId: request.familyId,
+      after: { documentId: row.id, kind: row.kind, mediaType, sizeBytes: Number(row.size_bytes), sha256 },
+    });
+    return { document: familyDocumentOf(row), outcome: 'attached' as const };
+  });
+  if (answer.outcome === 'already-attached') await store.discardUpload(upload.id);
+  return answer;
+}
+
+/**
+ * Who may open a family's document (issue 16): the enrolment role (HA), deciding on it, and the
+ * hospital that uploaded it. Other payer roles have no part in enrolment; another hospital's
+ * operator gets the same 404 as for a document that does not exist.
+ */
+function mayOpenFamilyDocument(principal: Principal, row: Pick<FamilyDocumentRow, 'hospital_id'>): boolean {
+  if (principal.hospitalId === null) return principal.roles.includes('HA');
+  return principal.hospitalId === row.hospital_id;
+}
+
 /** Register inside a signed-in scope (http/authentication.ts signedInRoutes). */
 export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDeps): Promise<void> {
   const { db, store } = deps;
@@ -193,10 +323,23 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
       const principal = currentUploader();
       if (!principal.roles.includes('MEDCO'))
         throw tusRefusal(fail('forbidden-role', 'Documents are attached to a case by its hospital desk (MEDCO).').refusal);
-      const checked = await refusalOrValue(async () => {
-        const request = uploadRequestOf(upload.metadata);
+      const sizeKnown = () => {
         if (upload.size === undefined || upload.size < 1)
           throw fail('invalid-input', 'Send Upload-Length: the size of the file in bytes (deferred lengths are not accepted).');
+      };
+      if (isFamilyUpload(upload.metadata)) {
+        // A family's certificate (issue 16): the family must be one this hospital reaches.
+        const family = await refusalOrValue(async () => {
+          const request = familyUploadRequestOf(upload.metadata);
+          sizeKnown();
+          await requireFamilyInReach(db, principal.hospitalId, request.familyId, 'family');
+          return request;
+        });
+        return { metadata: { ...upload.metadata, familyId: family.familyId, operatorId: principal.operatorId, hospitalId: principal.hospitalId ?? '' } };
+      }
+      const checked = await refusalOrValue(async () => {
+        const request = uploadRequestOf(upload.metadata);
+        sizeKnown();
         await caseInScope(db, principal, request.caseId);
         return request;
       });
@@ -227,8 +370,10 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
     },
     onUploadFinish: async (_request, upload) => {
       const principal = currentUploader();
+      const attach = (): Promise<AttachedDocumentValue | AttachedFamilyDocumentValue> =>
+        isFamilyUpload(upload.metadata) ? attachFamilyUpload(db, store, principal, upload) : attachUpload(db, store, principal, upload);
       const attached = await refusalOrValue(() =>
-        attachUpload(db, store, principal, upload).catch(async (error: unknown) => {
+        attach().catch(async (error: unknown) => {
           // Not attached: the bytes go too. Kept, the upload would look complete to the desk's
           // next HEAD and the client would report success for a document attached nowhere; gone,
           // the HEAD is 404 and the client uploads it anew (then attached once).
@@ -296,10 +441,22 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
     async (request, reply) => {
       const principal = deps.auth.principalOf(request);
       const { documentId } = request.params as { documentId: string };
-      const row = await db.transaction(async (sql) => {
+      const row = await db.transaction(async (sql): Promise<Pick<DocumentRow, 'id' | 'storage_key' | 'media_type' | 'size_bytes'>> => {
         const [found] = await sql.query<DocumentRow>(`SELECT ${documentColumns} FROM case_documents WHERE id = $1`, [documentId]);
         const notFound = fail('not-found', `There is no document ${documentId} of a case you may see.`);
-        if (!found) throw notFound;
+        if (!found) {
+          // A family's certificate (issue 16): opened by HA deciding on it or by its own hospital, audited alike.
+          const [family] = await sql.query<FamilyDocumentRow>(`SELECT ${familyDocumentColumns} FROM family_documents WHERE id = $1`, [documentId]);
+          if (!family || !mayOpenFamilyDocument(principal, family)) throw notFound;
+          await appendAudit(sql, {
+            actorId: principal.operatorId,
+            action: 'document-opened',
+            entityType: 'family',
+            entityId: family.family_id,
+            after: { documentId: family.id, kind: family.kind, roles: [...principal.roles] },
+          });
+          return family;
+        }
         await caseInScope(sql, principal, found.case_id).catch(() => {
           throw notFound;
         });

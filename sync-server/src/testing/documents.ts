@@ -95,3 +95,32 @@ export async function uploadDocument(server: TestServer, token: string, request:
   if (created.status !== 201) return created;
   return patchUpload(server, token, String(created.headers.location), 0, bytes);
 }
+
+/** A family's certificate (issue 16): what a desk uploads with Upload-Metadata familyId, kind, filename. */
+export interface FamilyUploadRequest {
+  familyId: string;
+  kind: string;
+  name: string;
+}
+
+/** A whole family-document upload in one PATCH; the final answer (200 with the document, or the refusal). */
+export async function uploadFamilyDocument(server: TestServer, token: string, request: FamilyUploadRequest, bytes: Buffer): Promise<TusAnswer> {
+  const metadata = (
+    [
+      ['familyId', request.familyId],
+      ['kind', request.kind],
+      ['filename', request.name],
+    ] as const
+  )
+    .map(([key, value]) => `${key} ${Buffer.from(value, 'utf8').toString('base64')}`)
+    .join(',');
+  const created = answerOf(
+    await server.app.inject({
+      method: 'POST',
+      url: '/documents/uploads',
+      headers: { ...tusHeaders, authorization: `Bearer ${token}`, 'upload-length': String(bytes.length), 'upload-metadata': metadata },
+    }),
+  );
+  if (created.status !== 201) return created;
+  return patchUpload(server, token, String(created.headers.location), 0, bytes);
+}
