@@ -69,6 +69,12 @@ export interface AppOptions {
   readonly serveDocs?: boolean;
   /** Failed sign-ins allowed per account and per address (auth/sign-in.ts); tests lower them. */
   readonly signInLimits?: SignInLimits;
+  /**
+   * The reverse proxies whose X-Forwarded-For (and X-Forwarded-Proto) is believed: addresses or
+   * CIDR ranges (deployment.ts, COVERDESK_TRUSTED_PROXIES). Empty or absent: the TCP peer is the
+   * client, whatever the headers say, so a client cannot choose the address its limits count.
+   */
+  readonly trustedProxies?: readonly string[];
   /** Send Strict-Transport-Security with this max-age when the server is reached over TLS. */
   readonly hstsMaxAgeSeconds?: number | null;
   readonly now?: () => number;
@@ -119,6 +125,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? { level: 'info', redact: ['req.headers.authorization'], ...(typeof options.logger === 'object' ? { stream: options.logger.stream } : {}) }
       : false,
     bodyLimit: 1024 * 1024,
+    // request.ip (the per-address limits of sign-in and /me) is the X-Forwarded-For client only
+    // when the peer is a proxy the operator named; from anyone else the header is ignored.
+    ...(options.trustedProxies && options.trustedProxies.length > 0 ? { trustProxy: [...options.trustedProxies] } : {}),
     // The desk's request id when it sent an acceptable one, else a fresh one: the same id in the
     // desk's log, this server's log lines, its transactions and the answer (observability/).
     genReqId: (request) => requestIdOf(request.headers[requestIdHeader]),

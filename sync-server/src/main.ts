@@ -114,12 +114,18 @@ async function main(): Promise<void> {
       ? `National ID QR issuers with a key: ${[...idIssuerKeys.keys()].join(', ') || 'none'} (${process.env.COVERDESK_ID_ISSUER_KEYS_FILE}).`
       : 'National ID QR issuers with a key: none (COVERDESK_ID_ISSUER_KEYS_FILE unset): every QR is linked as an unverified document.',
   );
+  console.log(
+    settings.trustedProxies.length > 0
+      ? `Client addresses from X-Forwarded-For of the trusted proxies ${settings.trustedProxies.join(', ')} (COVERDESK_TRUSTED_PROXIES); every other peer is its own address.`
+      : 'Client addresses: the TCP peer (COVERDESK_TRUSTED_PROXIES unset: X-Forwarded-For is ignored).',
+  );
   const app = await buildApp({
     db,
     notifier,
     exposeDevelopmentSms: settings.exposeDevelopmentSms,
     serveDocs: settings.serveDocs,
     hstsMaxAgeSeconds: settings.hstsMaxAgeSeconds,
+    trustedProxies: settings.trustedProxies,
     scheme: state.scheme,
     reloadScheme: state.reloadScheme,
     keys: state.keys,

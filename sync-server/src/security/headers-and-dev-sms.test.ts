@@ -83,16 +83,35 @@ describe('what a start exposes (deployment.ts)', () => {
       serveDocs: false,
       exposeDevelopmentSms: false,
       hstsMaxAgeSeconds: null,
+      trustedProxies: [],
     });
     expect(deploymentSettings({ NODE_ENV: 'production', COVERDESK_DOCS: '1', COVERDESK_HSTS_MAX_AGE: '600' }, false)).toEqual({
       production: true,
       serveDocs: true,
       exposeDevelopmentSms: false,
       hstsMaxAgeSeconds: 600,
+      trustedProxies: [],
     });
-    expect(deploymentSettings({}, true)).toEqual({ production: false, serveDocs: true, exposeDevelopmentSms: true, hstsMaxAgeSeconds: null });
+    expect(deploymentSettings({}, true)).toEqual({
+      production: false,
+      serveDocs: true,
+      exposeDevelopmentSms: true,
+      hstsMaxAgeSeconds: null,
+      trustedProxies: [],
+    });
     expect(deploymentSettings({}, false).exposeDevelopmentSms).toBe(false);
     expect(deploymentSettings({ COVERDESK_HSTS_MAX_AGE: 'yes' }, false).hstsMaxAgeSeconds).toBeNull();
+  });
+
+  it('trusts X-Forwarded-For only from the proxies IT names (COVERDESK_TRUSTED_PROXIES), and stops on a typo', () => {
+    expect(deploymentSettings({ COVERDESK_TRUSTED_PROXIES: ' 10.0.0.5, 10.1.0.0/16,fd00::1 ' }, false).trustedProxies).toEqual([
+      '10.0.0.5',
+      '10.1.0.0/16',
+      'fd00::1',
+    ]);
+    expect(deploymentSettings({ COVERDESK_TRUSTED_PROXIES: '' }, false).trustedProxies).toEqual([]);
+    for (const bad of ['true', 'loadbalancer.local', '10.0.0.300', '10.0.0.0/33', '*'])
+      expect(() => deploymentSettings({ COVERDESK_TRUSTED_PROXIES: bad }, false)).toThrow(/COVERDESK_TRUSTED_PROXIES must list IP addresses or CIDR ranges/);
   });
   it('loopback is 127.0.0.0/8 and ::1, also IPv4-mapped', () => {
     expect(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'].every(isLoopbackAddress)).toBe(true);

@@ -9,6 +9,7 @@ import { seedDemo, demoPassword } from '../demo/seed';
 import { prepareServer, type ServerState } from '../server-state';
 import { ChangeNotifier } from '../sync/notifier';
 import type { SmsGateway } from '../identity/sms';
+import type { BeneficiaryLimits } from '../member-record/beneficiary-auth';
 import type { Database } from '../db/database';
 import { createScratchDatabase, templateKey, type Backend, type DatabaseTemplate, type ScratchDatabase } from './databases';
 import { testServerKeys } from './keys';
@@ -59,6 +60,10 @@ export async function startTestServer(
     history?: (db: Database, keys: ServerKeys) => Promise<void>;
     /** National ID QR issuers' public keys (identifiers/issuer-keys.ts); none by default. */
     idIssuerKeys?: IssuerKeys;
+    /** The beneficiary page's limits (member-record/beneficiary-auth.ts); the production ones by default. */
+    beneficiaryLimits?: BeneficiaryLimits;
+    /** Reverse proxies whose X-Forwarded-For is believed (app.ts trustedProxies); none by default. */
+    trustedProxies?: readonly string[];
   } = {},
 ): Promise<TestServer> {
   const seed = (db: Database, nationalIdKey: Buffer) =>
@@ -113,6 +118,8 @@ export async function startTestServer(
     ...(options.addBookingVia ? { addBookingVia: options.addBookingVia } : {}),
     ...(options.logStream ? { logger: { stream: options.logStream } } : {}),
     ...(options.idIssuerKeys ? { idIssuerKeys: options.idIssuerKeys } : {}),
+    ...(options.beneficiaryLimits ? { beneficiaryLimits: options.beneficiaryLimits } : {}),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
   });
   const raw: TestServer['raw'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
