@@ -591,9 +591,13 @@ export interface DeskApiHandlers {
   /**
    * Record the patient's consent for this hospital to see their past treatment at every hospital
    * (issue 16), on a one-time code verified for them here in the last 30 minutes
-   * (`identity.sendOtp`, `identity.verifyOtp`). Lasts until discharge, at most 72 hours. Online only.
+   * (`identity.sendOtp`, `identity.verifyOtp`), or on a fingerprint or face match of the patient
+   * made at this desk in the last 5 minutes (`identity.verifyFingerprint`/`verifyFace`: the desk
+   * signs that match for the consent; the server checks it). Lasts until discharge, at most 72 hours. Online only.
    */
-  'history.consent': (args: { caseId: string; otpChallengeId: string }) => Promise<DeskResult<{ consentId: string; expiresAt: string }>>;
+  'history.consent': (
+    args: { caseId: string; method?: 'otp'; otpChallengeId: string } | { caseId: string; method: 'fingerprint' | 'face'; otpChallengeId?: undefined },
+  ) => Promise<DeskResult<{ consentId: string; expiresAt: string }>>;
   /**
    * The patient's past cases at every hospital (dates, packages, outcomes, claim results), with
    * their standing consent: without one, `consent-required`. Each look is logged on the server and

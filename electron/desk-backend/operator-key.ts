@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scrypt, type KeyObject, type ScryptOptions } from 'node:crypto';
 import type { MutationProofValue, RequestProofValue } from '@contract/sync';
 import {
+  consentEvidenceBytes,
   matchEvidenceBytes,
   mutationProofBytes,
   privateKeyOf,
@@ -104,6 +105,20 @@ export class OperatorSigner {
     const unsigned = { ...evidence, keyId: this.keyId };
     const subject = { deskId: this.deskId, operatorId: this.operatorId, ...admission };
     return { ...unsigned, signature: signBytes(this.privateKey, matchEvidenceBytes(subject, unsigned)) };
+  }
+
+  /**
+   * A consent's match evidence (issue 16): the fingerprint or face match made for the patient's
+   * consent to show past treatment, signed over this desk, operator, case and member with the
+   * consent's own purpose (never verifies as an admission's evidence, nor the other way round).
+   */
+  signConsentEvidence<E extends Readonly<Record<string, unknown>>>(
+    consent: { readonly caseId: string; readonly memberId: string },
+    evidence: E,
+  ): E & { readonly keyId: string; readonly signature: string } {
+    const unsigned = { ...evidence, keyId: this.keyId };
+    const subject = { deskId: this.deskId, operatorId: this.operatorId, ...consent };
+    return { ...unsigned, signature: signBytes(this.privateKey, consentEvidenceBytes(subject, unsigned)) };
   }
 
   /** The pull's proof header (base64url of the proof's JSON): templates come only with one. */

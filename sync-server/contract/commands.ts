@@ -689,8 +689,32 @@ export const commandBodies = {
     {
       ...CommandIdField,
       caseId: Uuid("The member's case admitted at your hospital: the consent lasts while it does (at most 72 hours)"),
-      method: Type.Literal('otp', { description: "How the member consented: a one-time code to the family's registered phone, verified at your hospital" }),
-      otpChallengeId: Uuid('The one-time code request verified for this member in the last 30 minutes (each code backs one consent)'),
+      method: Type.Enum(['otp', 'fingerprint', 'face'], {
+        description:
+          "How the member consented: otp, a one-time code to the family's registered phone verified at your hospital; fingerprint or face, a match of the member's enrolment at your desk moments before, signed for this consent (evidence)",
+      }),
+      otpChallengeId: Type.Optional(Uuid('otp: the one-time code request verified for this member in the last 30 minutes (each code backs one consent)')),
+      evidence: Type.Optional(
+        Type.Object(
+          {
+            kind: Type.Enum(['fingerprint', 'face'], { description: 'The modality matched: the same as method' }),
+            enrolmentId: Uuid("The member's enrolment the capture matched"),
+            score: Type.Number({
+              minimum: 0,
+              maximum: 65_535,
+              description: "fingerprint: the module's match score (0–65,535); face: the engine's similarity (0–1)",
+            }),
+            capturedAt: Type.String({
+              format: 'date-time',
+              maxLength: 40,
+              description: "When the match was made, by the desk's clock (at most 5 minutes before)",
+            }),
+            keyId: Uuid("The operator's signing key"),
+            signature: Type.String({ pattern: '^[A-Za-z0-9_-]{86}$', description: 'Ed25519 signature, base64url, of consentEvidenceBytes' }),
+          },
+          { ...strict, description: 'fingerprint or face: the match the desk made for this consent, signed by the operator over the case and member' },
+        ),
+      ),
     },
     strict,
   ),

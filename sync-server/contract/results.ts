@@ -372,7 +372,7 @@ export const commandResults = {
       caseId: Id,
       memberId: Id,
       hospitalId: Id,
-      method: Type.Literal('otp'),
+      method: Type.Enum(['otp', 'fingerprint', 'face']),
       grantedAt: Time,
       expiresAt: Type.String({ format: 'date-time', description: 'The latest end; the consent also ends when the case is discharged or cancelled' }),
     },

@@ -15,6 +15,22 @@ export const consentHours = 72;
 /** How long a verified one-time code may back a consent (the enrolment rule's 30 minutes). */
 export const consentCodeMinutes = 30;
 
+/**
+ * How fresh a fingerprint or face match must be to count as consent (minutes before the grant):
+ * the match is made *for* the consent, with the patient at the desk being asked, not the
+ * admission's match from earlier in the day. Short, so a match cannot be kept and used later.
+ */
+export const consentMatchMinutes = 5;
+
+/** How far ahead of the server's clock a desk's capture time may be (clock skew), in minutes. */
+export const consentMatchSkewMinutes = 2;
+
+/** Whether a match captured at `capturedAtMs` is fresh enough to back a consent granted at `nowMs`. */
+export function isConsentMatchFresh(capturedAtMs: number, nowMs: number): boolean {
+  if (!Number.isFinite(capturedAtMs)) return false;
+  return capturedAtMs <= nowMs + consentMatchSkewMinutes * 60_000 && nowMs - capturedAtMs <= consentMatchMinutes * 60_000;
+}
+
 export type CaseStatus = 'admitted' | 'discharged' | 'cancelled';
 
 /** The latest end of a consent given at `grantedAt`. */

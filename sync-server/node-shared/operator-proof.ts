@@ -24,6 +24,7 @@ export const mutationProofVersion = 'coverdesk-mutation/1';
 export const requestProofVersion = 'coverdesk-request/1';
 export const keyRegistrationVersion = 'coverdesk-operator-key/1';
 export const matchEvidenceVersion = 'coverdesk-match-evidence/1';
+export const consentEvidenceVersion = 'coverdesk-consent-evidence/1';
 
 /** What signs a mutation: the proof the desk stores with the outbox entry and pushes with it. */
 export interface MutationProof {
@@ -110,6 +111,25 @@ export interface EvidenceSubject {
 export function matchEvidenceBytes(subject: EvidenceSubject, evidence: Readonly<Record<string, unknown>>): Buffer {
   const { signature: _signature, ...signed } = evidence;
   return Buffer.from(canonicalJson({ v: matchEvidenceVersion, ...subject, evidence: signed }), 'utf8');
+}
+
+/** What a consent's match evidence is about (issue 16): this member's consent on this case, at this desk. */
+export interface ConsentEvidenceSubject {
+  readonly deskId: string;
+  readonly operatorId: string;
+  readonly caseId: string;
+  readonly memberId: string;
+}
+
+/**
+ * The bytes a consent's match evidence signs (issue 16: consent to show past treatment by a
+ * fingerprint or face match at the desk). Its own version, so an admission's match evidence —
+ * which proves who came in, not that they agreed to anything — never verifies as a consent, and a
+ * consent's never as an admission's.
+ */
+export function consentEvidenceBytes(subject: ConsentEvidenceSubject, evidence: Readonly<Record<string, unknown>>): Buffer {
+  const { signature: _signature, ...signed } = evidence;
+  return Buffer.from(canonicalJson({ v: consentEvidenceVersion, purpose: 'history-consent', ...subject, evidence: signed }), 'utf8');
 }
 
 export function keyRegistrationBytes(deskId: string, operatorId: string, publicKey: string): Buffer {

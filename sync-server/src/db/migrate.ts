@@ -49,6 +49,7 @@ import { sql as eCards } from './migrations/052-e-cards';
 import { sql as memberIdentifiers } from './migrations/058-member-identifiers';
 import { sql as historyConsent } from './migrations/062-history-consent';
 import { sql as beneficiaryPage } from './migrations/063-beneficiary-page';
+import { sql as biometricHistoryConsent } from './migrations/068-biometric-history-consent';
 import { sql as caseDocuments } from './migrations/060-case-documents';
 import { sql as turnaroundMonths } from './migrations/064-turnaround-months';
 import { sql as turnaroundSeconds } from './migrations/069-turnaround-seconds';
@@ -129,6 +130,8 @@ export const migrations: readonly { readonly version: number; readonly name: str
   { version: 69, name: 'turnaround-seconds', sql: turnaroundSeconds },
   // 065 (issue 16, family changes): newborns and spouses registered with their document, decided by HA.
   { version: 65, name: 'family-changes', sql: familyChanges },
+  // 068 (issue 16, the member's consent to show past treatment by a fingerprint or face match at the desk).
+  { version: 68, name: 'biometric-history-consent', sql: biometricHistoryConsent },
 ];
 
 /**

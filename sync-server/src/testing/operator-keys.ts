@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PushMutationValue, RequestProofValue } from '@contract/sync';
 import {
+  consentEvidenceBytes,
   keyRegistrationBytes,
   matchEvidenceBytes,
   mutationProofBytes,
@@ -30,6 +31,11 @@ export interface OperatorSigner {
   requestProof(purpose: RequestPurpose, request: Record<string, unknown>, signedAt?: string): RequestProofValue;
   /** The pull header value (templates are sent only with one). */
   pullHeader(signedAt?: string): string;
+  /** A consent's match evidence (issue 16), signed for that case and member with the consent's purpose. */
+  consentEvidence<const E extends Record<string, unknown>>(
+    consent: { readonly caseId: string; readonly memberId: string },
+    evidence: E,
+  ): E & { readonly keyId: string; readonly signature: string };
   /** An admission's match evidence (issue 13 item 6), signed for that case, member and method. */
   evidence<const E extends Record<string, unknown>>(
     admission: { readonly caseId: string; readonly memberId: string; readonly identityMethod: string },
@@ -79,6 +85,10 @@ export async function registerOperatorKey(server: TestServer, deskAuthorization:
       const unsigned = { ...evidence, keyId };
       const subject = { deskId, operatorId, caseId: admission.caseId, memberId: admission.memberId, identityMethod: admission.identityMethod };
       return { ...unsigned, signature: signBytes(privateKey, matchEvidenceBytes(subject, unsigned)) };
+    },
+    consentEvidence: (consent, evidence) => {
+      const unsigned = { ...evidence, keyId };
+      return { ...unsigned, signature: signBytes(privateKey, consentEvidenceBytes({ deskId, operatorId, ...consent }, unsigned)) };
     },
     pullHeader: (signedAt) => Buffer.from(JSON.stringify(requestProof('pull-templates', {}, signedAt))).toString('base64url'),
   };

@@ -16,8 +16,8 @@ const statusWords: Record<MemberHistoryValue['pastCases'][number]['status'], str
 /**
  * "Past treatment" on the case screen (issue 16): the patient's cases at every hospital, shown only
  * with their consent. The operator asks the patient, sends a one-time code to the family's
- * registered phone, the patient (or a relative) reads it out, and the desk records the consent on
- * the server; it lasts until discharge, at most 72 hours. Every look is logged on the server and
+ * registered phone, the patient (or a relative) reads it out — or the patient's enrolled finger
+ * matches on this desk's reader — and the desk records the consent on the server; it lasts until discharge, at most 72 hours. Every look is logged on the server and
  * shown to the member on their own page. Online only: nothing of the history is kept on the desk.
  */
 export function PastTreatmentPanel({ caseId, memberId }: { readonly caseId: string; readonly memberId: string }) {
@@ -71,6 +71,28 @@ export function PastTreatmentPanel({ caseId, memberId }: { readonly caseId: stri
     await show();
   };
 
+  // The alternative to a code: the patient puts their enrolled finger on this desk's reader now;
+  // the desk process signs that match for the consent and the server checks it (issue 16).
+  const consentByFingerprint = async (): Promise<void> => {
+    if (isBusy) return;
+    setIsBusy(true);
+    setProblem(null);
+    const matched = await client.call('identity.verifyFingerprint', { memberId });
+    if (!matched.ok || !matched.value.matched) {
+      setIsBusy(false);
+      setProblem(matched.ok ? { code: 'no-match', message: `The fingerprint did not match: ${matched.value.detail}` } : matched.error);
+      return;
+    }
+    const granted = await client.call('history.consent', { caseId, method: 'fingerprint' });
+    setIsBusy(false);
+    if (!granted.ok) {
+      setProblem(granted.error);
+      return;
+    }
+    setChallenge(null);
+    await show();
+  };
+
   return (
     <section className="panel" aria-labelledby="past-treatment-title">
       <h2 id="past-treatment-title">Past treatment</h2>
@@ -87,11 +109,16 @@ export function PastTreatmentPanel({ caseId, memberId }: { readonly caseId: stri
         <>
           <InfoNotice>
             The patient has not consented to this hospital seeing their past treatment. Ask them; if they agree, send a code to the family’s registered phone
-            and enter the code they read out. The consent lasts until discharge, at most 72 hours.
+            and enter the code they read out, or let them put their enrolled finger on the reader. The consent lasts until discharge, at most 72 hours.
           </InfoNotice>
-          <button type="button" onClick={() => void send()} disabled={isBusy}>
-            {challenge ? 'Send a new code' : 'Send consent code'}
-          </button>
+          <div className="button-row">
+            <button type="button" onClick={() => void send()} disabled={isBusy}>
+              {challenge ? 'Send a new code' : 'Send consent code'}
+            </button>
+            <button type="button" onClick={() => void consentByFingerprint()} disabled={isBusy}>
+              Consent by fingerprint
+            </button>
+          </div>
           {challenge ? <p role="status">Code sent to the phone ending {challenge.phoneEnding}.</p> : null}
           {challenge ? (
             <form onSubmit={(event) => void consent(event)} noValidate>
