@@ -274,6 +274,30 @@ export interface ECardView {
   readonly replaces: string | null;
 }
 
+/** The kinds of a member's other identifiers (issue 16; sync-server/domain/identifiers.ts). */
+export type LinkedIdentifierKind = 'national-id-qr' | 'health-account' | 'hospital-mrn' | 'state-card';
+
+/** One of a member's linked identifiers as this desk holds it (replica, pulled from the server). */
+export interface LinkedIdentifierView {
+  readonly linkId: string;
+  readonly memberId: string;
+  readonly kind: LinkedIdentifierKind;
+  /** The QR's issuer, the state code, 'this hospital' for a patient number, '' for a health account. */
+  readonly issuer: string;
+  /** As stored: the national ID QR's reference, never its document. */
+  readonly value: string;
+}
+
+/** What the server answered a link (issue 16): how it was verified, and a sentence for the operator. */
+export interface IdentifierLinkedView {
+  readonly linkId: string;
+  readonly kind: LinkedIdentifierKind;
+  readonly issuer: string;
+  readonly value: string;
+  readonly verification: 'issuer-signature' | 'unverified' | 'check-digit' | 'none';
+  readonly note: string | null;
+}
+
 export type IdentityMethod = 'fingerprint' | 'face' | 'otp' | 'override' | 'document';
 
 /** How the desk saw an emergency patient's sex (issue 19). */
@@ -462,6 +486,16 @@ export interface DeskApiHandlers {
     format: 'pdf' | 'png';
     language?: PrintLanguage;
   }) => Promise<DeskResult<{ fileName: string; mimeType: string; base64: string }>>;
+  /** A member's linked identifiers (issue 16) as this desk's replica holds them (offline too). */
+  'identifiers.list': (args: { memberId: string }) => Promise<DeskResult<{ links: LinkedIdentifierView[] }>>;
+  /**
+   * Link one of the member's other identifiers (online only, MEDCO; `link-identifier`). A patient
+   * number is this hospital's; a state card names its state. Refusals are the server's sentences:
+   * a card linked to someone else names that member only within this hospital's reach.
+   */
+  'identifiers.link': (args: { memberId: string; kind: LinkedIdentifierKind; value: string; state?: string }) => Promise<DeskResult<IdentifierLinkedView>>;
+  /** End a link with the reason (online only, MEDCO; `unlink-identifier`). */
+  'identifiers.unlink': (args: { linkId: string; reason: string }) => Promise<DeskResult<{ linkId: string; unlinkedAt: string }>>;
   'families.view': (args: { familyId: string }) => Promise<DeskResult<FamilyView>>;
   'packages.list': (args: { search?: string }) => Promise<DeskResult<PackageView[]>>;
   'cases.list': (args: { status?: CaseView['status'] | 'all'; search?: string }) => Promise<DeskResult<CaseListItem[]>>;
@@ -674,6 +708,9 @@ export const deskChannels = [
   'members.identify',
   'members.issueECard',
   'members.eCardFile',
+  'identifiers.list',
+  'identifiers.link',
+  'identifiers.unlink',
   'families.view',
   'packages.list',
   'cases.list',

@@ -315,7 +315,11 @@ export class DeskBackend implements DeskCore {
     const what = isECard ? 'Issuing an e-card' : name.startsWith('enroll') ? 'Enrolling a fingerprint or face' : 'One-time codes';
     if (!slot.session) return failure('not-signed-in', 'Sign in first.');
     const client = this.serverClient;
-    if (!client) return failure('offline-unavailable', `${what} need${name.startsWith('enroll') || isECard ? 's' : ''} the server.`);
+    if (!client)
+      return failure(
+        'offline-unavailable',
+        name.endsWith('identifier') ? 'Linking a card needs the server.' : `${what} need${name.startsWith('enroll') || isECard ? 's' : ''} the server.`,
+      );
     const usable = usableSigner(slot.signer, new Date());
     if (!usable.ok) return usable;
     try {
@@ -325,6 +329,11 @@ export class DeskBackend implements DeskCore {
     } catch (error) {
       if (error instanceof ServerCallError) {
         if (error.fault.kind === 'unreachable') {
+          if (name.endsWith('identifier'))
+            return failure(
+              'offline-unavailable',
+              'Linking or unlinking a card needs the server (one card belongs to one member, checked there), which cannot be reached now. Try again once online.',
+            );
           if (isECard)
             return failure(
               'offline-unavailable',

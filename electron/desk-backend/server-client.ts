@@ -74,6 +74,8 @@ const onlineValidators = {
   'issue-e-card': Compile(commandAnswers['issue-e-card']),
   'reissue-e-card': Compile(commandAnswers['reissue-e-card']),
   'grant-history-consent': Compile(commandAnswers['grant-history-consent']),
+  'link-identifier': Compile(commandAnswers['link-identifier']),
+  'unlink-identifier': Compile(commandAnswers['unlink-identifier']),
 } satisfies { readonly [N in OnlineCommand]: unknown };
 function isOnlineAnswer<N extends OnlineCommand>(name: N, value: unknown): value is CommandAnswerOf<N> {
   const validator: { Check(value: unknown): boolean } = onlineValidators[name];

@@ -50,6 +50,7 @@ import type {
   SecondaryPayer,
   SessionInfo,
   SyncStatus,
+  LinkedIdentifierView,
 } from '@desk-api/contract';
 import { allocateBooking, bookingExtension, decideHold, extensionCeiling, formatAmount } from '@domain/money';
 import { paymentInputProblem } from '@domain/payment-input';
@@ -228,6 +229,8 @@ export class FakeDeskBackend implements DeskConnection {
   private readonly cases = new Map<string, FakeCase>();
   /** Consents to see past treatment (issue 16), by case: when each ends. */
   private readonly historyConsents = new Map<string, string>();
+  /** Members' linked identifiers (issue 16), by link id; the fake keeps the server's one-card-one-member rule. */
+  private readonly identifierLinks = new Map<string, LinkedIdentifierView>();
   /** Emergency cases before identity (issue 19), by case id: answered at once, as if online. */
   private readonly emergencies = new Map<string, { -readonly [K in keyof EmergencyView]: EmergencyView[K] }>();
   private readonly bookings = new Map<string, FakeBooking>();
@@ -502,6 +505,30 @@ export class FakeDeskBackend implements DeskConnection {
     'members.issueECard': () =>
       this.signedIn(() => refuse('offline-unavailable', 'Issuing an e-card needs the server (the scheme signs it there); this demo desk has none.')),
     'members.eCardFile': () => this.signedIn(() => refuse('offline-unavailable', 'The card is printed from the server, which this demo desk does not have.')),
+    'identifiers.list': ({ memberId }) => this.signedIn(() => ok({ links: [...this.identifierLinks.values()].filter((link) => link.memberId === memberId) })),
+    'identifiers.link': ({ memberId, kind, value, state }) =>
+      this.signedIn(() => {
+        if (!this.isOnline) return refuse('offline-unavailable', 'Linking or unlinking a card needs the server, which cannot be reached now.');
+        const issuer = kind === 'state-card' ? (state ?? '').toUpperCase() : kind === 'hospital-mrn' ? 'this hospital' : '';
+        const stored = value.trim().toUpperCase();
+        const holder = [...this.identifierLinks.values()].find((link) => link.kind === kind && link.issuer === issuer && link.value === stored);
+        if (holder) {
+          const schemeId = fakeMembers.find((member) => member.memberId === holder.memberId)?.schemeMemberId ?? 'another member';
+          return refuse(
+            'identifier-linked',
+            `This identifier is already linked to member ${schemeId}. One identifier belongs to one member: if that link is wrong, unlink it first (with the reason).`,
+          );
+        }
+        const link = { linkId: this.id('link'), memberId, kind, issuer, value: stored };
+        this.identifierLinks.set(link.linkId, link);
+        return ok({ linkId: link.linkId, kind, issuer, value: stored, verification: kind === 'national-id-qr' ? 'unverified' : 'none', note: null });
+      }),
+    'identifiers.unlink': ({ linkId }) =>
+      this.signedIn(() => {
+        if (!this.isOnline) return refuse('offline-unavailable', 'Linking or unlinking a card needs the server, which cannot be reached now.');
+        if (!this.identifierLinks.delete(linkId)) return refuse('not-found', 'There is no identifier link by this id your hospital serves: check the link id.');
+        return ok({ linkId, unlinkedAt: this.now().toISOString() });
+      }),
     'members.identify': (query) =>
       this.signedIn(() => {
         const value = query.value.trim().toLowerCase();

@@ -739,6 +739,8 @@ export const onlineCommands = [
   'issue-e-card',
   'reissue-e-card',
   'grant-history-consent',
+  'link-identifier',
+  'unlink-identifier',
 ] as const satisfies readonly CommandName[];
 export type OnlineCommand = (typeof onlineCommands)[number];
 export const OnlineCommandAnswer = Type.Union(onlineCommands.map((name) => commandAnswers[name]));

@@ -6,6 +6,7 @@ import { emergencyHandlers } from './emergencies';
 import type { DeskCore, HandlerModule, SlotTools } from './context';
 import { enrollmentHandlers } from './enrollment';
 import { historyHandlers } from './history';
+import { identifierHandlers } from './identifiers';
 import { identityHandlers } from './identity';
 import { kpiHandlers } from './kpis';
 import { preauthHandlers } from './preauth';
@@ -28,6 +29,7 @@ export const handlerModules = {
   settlement: settlementHandlers,
   benefits: benefitHandlers,
   history: historyHandlers,
+  identifiers: identifierHandlers,
   kpis: kpiHandlers,
   system: systemHandlers,
   replica: replicaHandlers,
@@ -59,6 +61,7 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.settlement(desk, tools),
     ...handlerModules.benefits(desk, tools),
     ...handlerModules.history(desk, tools),
+    ...handlerModules.identifiers(desk, tools),
     ...handlerModules.kpis(desk, tools),
     ...handlerModules.system(desk, tools),
     ...handlerModules.replica(desk, tools),

@@ -17,7 +17,7 @@ body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-seri
 header{background:#0b4f6c;color:#fff;padding:.75rem 1rem}
 header h1{font-size:1.15rem;margin:0}
 main{max-width:46rem;margin:0 auto;padding:1rem}
-section{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+section{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow-x:auto}
 h2{font-size:1.05rem;margin:0 0 .5rem}
 label{display:block;font-weight:600;margin:.5rem 0 .25rem}
 input{width:100%;font-size:1.1rem;padding:.6rem;border:1px solid #8a96a3;border-radius:.35rem}

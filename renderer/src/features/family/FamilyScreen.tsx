@@ -3,6 +3,7 @@ import { ErrorNotice, LoadingNotice } from '../../shared/ui/Notice';
 import { ScreenFrame } from '../../shared/ui/ScreenFrame';
 import { ActiveCasesTable } from './ActiveCasesTable';
 import { BalanceBar } from './BalanceBar';
+import { IdentifiersPanel } from './IdentifiersPanel';
 import { MembersTable } from './MembersTable';
 
 /** A family: its shared cover, its members, and its active cases everywhere. */
@@ -41,6 +42,7 @@ export function FamilyScreen({ familyId }: { readonly familyId: string }) {
         <h2 id="family-cases">Active cases</h2>
         <ActiveCasesTable family={value} />
       </section>
+      <IdentifiersPanel family={value} />
     </ScreenFrame>
   );
 }
