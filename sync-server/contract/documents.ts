@@ -6,6 +6,7 @@
 import { Type, type Static } from 'typebox';
 import { documentMediaTypes, documentStages, supportingDocumentKinds } from '../domain/documents';
 import { familyDocumentKinds } from '../domain/family-changes';
+import { uuidPattern } from './commands';
 import { closed, Count, Id, Nullable, Time } from './primitives';
 
 /** One document attached to a case at a stage, as the server found it (media type by content, size, SHA-256). */
@@ -85,3 +86,41 @@ export type AttachedFamilyDocumentValue = Static<typeof AttachedFamilyDocument>;
 
 /** The tus Upload-Metadata keys of a family document. */
 export const familyUploadMetadataKeys = ['familyId', 'kind', 'filename'] as const;
+ * Desk uploads (issue 19, the offline queue). A desk uploads with its desk credential, not an
+ * operator's bearer token: the document may have been queued offline hours before, by an operator
+ * no longer signed in. Who attached it is proven by the operator's key, as for a queued command
+ * (sync/operator-keys.ts `checkMutationProof`): at queue time the desk signs a mutation named
+ * `attachDocumentProofName` whose command id is the desk's upload key and whose body is
+ * `uploadSignedBody` — the case, stage, kind, file name, SHA-256 and size. The signature travels in
+ * the `uploadProofHeader` of the creating POST (base64url JSON of `UploadProof`); the server
+ * checks the finished file's SHA-256 against the signed one, so the proof covers the bytes too.
+ */
+export const deskUploadsPath = '/sync/documents/uploads';
+export const uploadProofHeader = 'x-coverdesk-upload-proof';
+export const attachDocumentProofName = 'attach-document';
+
+export const UploadProof = Type.Object(
+  {
+    operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    /** The desk's id for this queued document (a UUID): the signed mutation's command id. */
+    uploadKey: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    keyId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+    /** When the operator queued it (the desk's clock): the key must have been valid then. */
+    createdAt: Type.String({ format: 'date-time', maxLength: 40 }),
+    signature: Type.String({ pattern: '^[A-Za-z0-9_-]{86}$' }),
+  },
+  closed,
+);
+export type UploadProofValue = Static<typeof UploadProof>;
+
+/** What the operator signs for one queued document (both sides build it with this function). */
+export function uploadSignedBody(upload: {
+  readonly caseId: string;
+  readonly stage: string;
+  readonly kind: string;
+  readonly filename: string;
+  readonly sha256: string;
+  readonly sizeBytes: number;
+}): Record<string, string | number> {
+  return { caseId: upload.caseId, stage: upload.stage, kind: upload.kind, filename: upload.filename, sha256: upload.sha256, sizeBytes: upload.sizeBytes };
+}

@@ -53,7 +53,7 @@ export interface SignedMutation {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-export type RequestPurpose = 'identify-member' | 'pull-templates' | 'patient-bill' | 'benefits' | 'kpis' | 'e-card' | 'history';
+export type RequestPurpose = 'identify-member' | 'pull-templates' | 'patient-bill' | 'benefits' | 'kpis' | 'e-card' | 'history' | 'documents';
 
 export function mutationProofBytes(mutation: SignedMutation, keyId: string, createdAt: string): Buffer {
   return Buffer.from(

@@ -41,7 +41,7 @@ import type { IssuerKeys } from './identifiers/issuer-keys';
 import { historyRoutes } from './member-record/routes';
 import { beneficiaryPage } from './member-record/beneficiary-routes';
 import type { BeneficiaryLimits } from './member-record/beneficiary-auth';
-import { documentRoutes } from './documents/routes';
+import { deskDocumentRoutes, documentRoutes } from './documents/routes';
 import { familyChangeRoutes } from './family-changes/routes';
 import { documentsDirectory, FileSystemDocumentStore, type DocumentStore } from './documents/store';
 import { countedSms, ServerMetrics } from './observability/metrics';
@@ -284,6 +284,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forgetOperator: (operatorId) => auth.operatorStatus.forget(operatorId),
   };
 
+  // One document store for both upload mounts (operators' and desks'): an upload is one upload.
+  const documentStore = options.documentStore ?? new FileSystemDocumentStore(documentsDirectory());
   // Route groups (http/): sign-in, then everything a signed-in operator may ask, under one hook.
   await authRoutes(app, { db: options.db, keys: options.keys, now, auth, ...(options.signInLimits ? { signInLimits: options.signInLimits } : {}) });
   await signedInRoutes(app, auth, async (scope) => {
@@ -308,12 +310,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await eCardRoutes(scope, { db: options.db, auth });
     // The runner's clock: a consent is granted and judged by the commands' clock.
     await historyRoutes(scope, { db: options.db, auth, now: options.clock ?? (() => new Date(now())) });
-    await documentRoutes(scope, { db: options.db, auth, store: options.documentStore ?? new FileSystemDocumentStore(documentsDirectory()) });
+    await documentRoutes(scope, { db: options.db, auth, store: documentStore });
   });
 
   // Desks (a desk credential, then an operator for what an operator does) and the payer console
   // (its event stream carries its token in the query): they check tokens themselves.
   registerSyncRoutes(app, { db: options.db, runner, notifier: options.notifier, authenticateOperator: auth.authenticateOperator });
+  // A desk's queued documents (issue 19): its credential and the queuing operator's signed proof.
+  await deskDocumentRoutes(app, { db: options.db, store: documentStore, now: () => runner.services.now().getTime() });
   registerConsoleRoutes(app, {
     db: options.db,
     notifier: options.notifier,

@@ -9,14 +9,22 @@ import type { Upload } from '@tus/utils';
 import { Type } from 'typebox';
 import { uuidPattern } from '@contract/commands';
 import {
+  attachDocumentProofName,
   CaseDocuments,
+  deskUploadsPath,
+  UploadProof,
+  uploadProofHeader,
+  uploadSignedBody,
   type AttachedDocumentValue,
   type AttachedFamilyDocumentValue,
   type CaseDocumentValue,
   type CaseDocumentsValue,
   type FamilyDocumentValue,
+  type UploadProofValue,
 } from '@contract/documents';
 import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
+import { operatorProofHeader } from '@contract/sync';
+import { Compile } from 'typebox/compile';
 import {
   documentStages,
   maxDocumentBytes,
@@ -27,12 +35,15 @@ import {
   type DocumentStage,
   type SupportingDocumentKind,
 } from '@domain/documents';
+import { isRole } from '@domain/ids';
 import { fail, httpStatusOf, RefusedError, type Refusal } from '@domain/outcomes';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/tokens';
 import type { Database, Sql } from '../db/database';
 import { bearer, describedExactly, errorResponses, IdParams } from '../http/answers';
 import type { OperatorAuthentication } from '../http/authentication';
+import { authenticateDesk, type DeskPrincipal } from '../sync/desk-auth';
+import { checkMutationProof, checkRequestProof, proofRefusal, requestProofFromHeader } from '../sync/operator-keys';
 import { requiredDocuments } from './requirements';
 import { requireFamilyInReach } from '../identity/reach';
 import type { DocumentStore } from './store';
@@ -46,8 +57,15 @@ export interface DocumentRouteDeps {
 /** Where tus uploads are created (POST) and continued (HEAD, PATCH at `<path>/<upload id>`). */
 export const uploadsPath = '/documents/uploads';
 
-/** Who the current tus request is from: set by the Fastify route around the tus handler, read by its hooks. */
-const uploader = new AsyncLocalStorage<Principal>();
+/**
+ * Who the current tus request is from: set by the Fastify route around the tus handler, read by
+ * its hooks. An operator with a bearer token (`/documents/uploads`), or an enrolled desk with the
+ * queuing operator's signed proof (`/sync/documents/uploads`, the desk's offline queue).
+ */
+type UploadCaller =
+  | { readonly kind: 'operator'; readonly principal: Principal }
+  | { readonly kind: 'desk'; readonly desk: DeskPrincipal; readonly proof: UploadProofValue | undefined };
+const uploader = new AsyncLocalStorage<UploadCaller>();
 
 /** A refusal in the shape the tus server answers with (status and body), in the house error shape. */
 function tusRefusal(refusal: Refusal): { status_code: number; body: string } {
@@ -168,6 +186,12 @@ async function examine(store: DocumentStore, uploadId: string): Promise<{ head: 
 export async function attachUpload(db: Database, store: DocumentStore, principal: Principal, upload: Upload): Promise<AttachedDocumentValue> {
   const request = uploadRequestOf(upload.metadata);
   const { head, sha256 } = await examine(store, upload.id);
+  // A desk signs the file's SHA-256 when it queues the document: the bytes that arrived must be those.
+  const declared = upload.metadata?.sha256;
+  if (declared && declared !== sha256) {
+    await store.discardUpload(upload.id);
+    throw fail('invalid-input', 'The file that arrived is not the one its operator queued (its SHA-256 differs): nothing was attached. Queue it again.');
+  }
   const mediaType = sniffMediaType(head);
   if (!mediaType) {
     await store.discardUpload(upload.id);
@@ -209,107 +233,25 @@ export async function attachUpload(db: Database, store: DocumentStore, principal
   return answer;
 }
 
-interface FamilyDocumentRow {
-  id: string;
-  family_id: string;
-  hospital_id: string;
-  kind: FamilyDocumentKind;
-  name: string;
-  media_type: FamilyDocumentValue['mediaType'];
-  size_bytes: number;
-  sha256: string;
-  storage_key: string;
-  uploaded_by: string;
-  attached_at: Date;
-}
-const familyDocumentColumns = 'id, family_id, hospital_id, kind, name, media_type, size_bytes, sha256, storage_key, uploaded_by, attached_at';
-
-export function familyDocumentOf(row: Omit<FamilyDocumentRow, 'hospital_id' | 'storage_key'>): FamilyDocumentValue {
-  return {
-    documentId: row.id,
-    familyId: row.family_id,
-    kind: row.kind,
-    name: row.name,
-    mediaType: row.media_type,
-    sizeBytes: Number(row.size_bytes),
-    sha256: row.sha256,
-    uploadedBy: row.uploaded_by,
-    attachedAt: new Date(row.attached_at).toISOString(),
-  };
-}
-
-/**
- * A finished family upload (issue 16) becomes the family's birth or marriage certificate — once,
- * as attachUpload does for a case: checked by content, hashed, attached with its audit entry in one
- * transaction; the same file for the same family and kind answers the document it already is.
- */
-export async function attachFamilyUpload(db: Database, store: DocumentStore, principal: Principal, upload: Upload): Promise<AttachedFamilyDocumentValue> {
-  const request = familyUploadRequestOf(upload.metadata);
-  const { head, sha256 } = await examine(store, upload.id);
-  const mediaType = sniffMediaType(head);
-  if (!mediaType) {
-    await store.discardUpload(upload.id);
-    throw fail('unsupported-media-type', 'Only PDF, JPEG and PNG files are accepted, and this file is none of them (its content was checked, not its name).');
-  }
-  const answer = await db.transaction(async (sql) => {
-    await requireFamilyInReach(sql, principal.hospitalId, request.familyId, 'family');
-    const documentId = randomUUID();
-    const inserted = await sql.query<FamilyDocumentRow>(
-      `INSERT INTO family_documents (id, family_id, hospital_id, kind, name, media_type, size_bytes, sha256, storage_key, upload_id, uploaded_by)
-       SELECT $1, f.id, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM families f WHERE f.id = $2
-       ON CONFLICT DO NOTHING RETURNING ${familyDocumentColumns}`,
-      [
-        documentId,
-        request.familyId,
-        principal.hospitalId,
-        request.kind,
-        request.name,
-        mediaType,
-        upload.size ?? 0,
-        sha256,
-        documentId,
-        upload.id,
-        principal.operatorId,
-      ],
-    );
-    const row = inserted[0];
-    if (!row) {
-      const [existing] = await sql.query<FamilyDocumentRow>(
-        `SELECT ${familyDocumentColumns} FROM family_documents WHERE upload_id = $1 OR (family_id = $2 AND kind = $3 AND sha256 = $4) ORDER BY attached_at LIMIT 1`,
-        [upload.id, request.familyId, request.kind, sha256],
-      );
-      if (!existing) throw fail('not-found', `There is no family ${request.familyId} your hospital serves.`);
-      return { document: familyDocumentOf(existing), outcome: 'already-attached' as const };
-    }
-    await store.keep(upload.id, row.storage_key);
-    await appendAudit(sql, {
-      actorId: principal.operatorId,
-      action: 'document-attached',
-      entityType: 'family',
-      entityId: request.familyId,
-      after: { documentId: row.id, kind: row.kind, mediaType, sizeBytes: Number(row.size_bytes), sha256 },
-    });
-    return { document: familyDocumentOf(row), outcome: 'attached' as const };
-  });
-  if (answer.outcome === 'already-attached') await store.discardUpload(upload.id);
-  return answer;
-}
-
-/**
- * Who may open a family's document (issue 16): the enrolment role (HA), deciding on it, and the
- * hospital that uploaded it. Other payer roles have no part in enrolment; another hospital's
- * operator gets the same 404 as for a document that does not exist.
- */
-function mayOpenFamilyDocument(principal: Principal, row: Pick<FamilyDocumentRow, 'hospital_id'>): boolean {
-  if (principal.hospitalId === null) return principal.roles.includes('HA');
-  return principal.hospitalId === row.hospital_id;
-}
-
-/** Register inside a signed-in scope (http/authentication.ts signedInRoutes). */
-export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDeps): Promise<void> {
+  attachDocumentProofName,
+  CaseDocuments,
+  deskUploadsPath,
+  UploadProof,
+  uploadProofHeader,
+  uploadSignedBody,
+  type AttachedDocumentValue,
+  type AttachedFamilyDocumentValue,
+  type CaseDocumentValue,
+  type CaseDocumentsValue,
+  type FamilyDocumentValue,
+  type UploadProofValue,
+} from '@contract/documents';
+import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
+import { operatorProofHeader } from '@contract/sync';
+import { Compile } from 'typebox/compile';
   const { db, store } = deps;
-  const tus = new TusServer({
-    path: uploadsPath,
+  return new TusServer({
+    path,
     datastore: store.uploads,
     maxSize: maxDocumentBytes,
     relativeLocation: true,
@@ -320,10 +262,22 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
     disableTerminationForFinishedUploads: true,
     namingFunction: () => randomUUID(),
     onUploadCreate: async (_request, upload) => {
-      const principal = currentUploader();
-      if (!principal.roles.includes('MEDCO'))
-        throw tusRefusal(fail('forbidden-role', 'Documents are attached to a case by its hospital desk (MEDCO).').refusal);
-      const sizeKnown = () => {
+  attachDocumentProofName,
+  CaseDocuments,
+  deskUploadsPath,
+  UploadProof,
+  uploadProofHeader,
+  uploadSignedBody,
+  type AttachedDocumentValue,
+  type AttachedFamilyDocumentValue,
+  type CaseDocumentValue,
+  type CaseDocumentsValue,
+  type FamilyDocumentValue,
+  type UploadProofValue,
+} from '@contract/documents';
+import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
+import { operatorProofHeader } from '@contract/sync';
+import { Compile } from 'typebox/compile';
         if (upload.size === undefined || upload.size < 1)
           throw fail('invalid-input', 'Send Upload-Length: the size of the file in bytes (deferred lengths are not accepted).');
       };
@@ -341,18 +295,20 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
         const request = uploadRequestOf(upload.metadata);
         sizeKnown();
         await caseInScope(db, principal, request.caseId);
-        return request;
+        return { request, principal };
       });
       // Who created the upload is written by the server, not taken from the client.
-      return { metadata: { ...upload.metadata, caseId: checked.caseId, operatorId: principal.operatorId, hospitalId: principal.hospitalId ?? '' } };
+      const { request, principal } = checked;
+      return { metadata: { ...upload.metadata, caseId: request.caseId, operatorId: principal.operatorId, hospitalId: principal.hospitalId ?? '' } };
     },
     onIncomingRequest: async (request, uploadId) => {
       if (request.method === 'POST') return;
       // Continuing an upload: only its own hospital's desk may (another hospital's desk gets a
       // 404, as for a case it cannot see).
-      const principal = currentUploader();
+      const caller = currentCaller();
+      const hospitalId = caller.kind === 'operator' ? (caller.principal.hospitalId ?? '') : caller.desk.hospitalId;
       const upload = await store.uploads.getUpload(uploadId).catch(() => null);
-      if (!upload || upload.metadata?.hospitalId !== (principal.hospitalId ?? ''))
+      if (!upload || upload.metadata?.hospitalId !== hospitalId)
         throw tusRefusal(fail('not-found', `There is no upload ${uploadId} of your hospital.`).refusal);
     },
     // A failure that is not a refusal (the database gone at the last PATCH): logged here, and
@@ -369,9 +325,22 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
       };
     },
     onUploadFinish: async (_request, upload) => {
-      const principal = currentUploader();
-      const attach = (): Promise<AttachedDocumentValue | AttachedFamilyDocumentValue> =>
-        isFamilyUpload(upload.metadata) ? attachFamilyUpload(db, store, principal, upload) : attachUpload(db, store, principal, upload);
+  attachDocumentProofName,
+  CaseDocuments,
+  deskUploadsPath,
+  UploadProof,
+  uploadProofHeader,
+  uploadSignedBody,
+  type AttachedDocumentValue,
+  type AttachedFamilyDocumentValue,
+  type CaseDocumentValue,
+  type CaseDocumentsValue,
+  type FamilyDocumentValue,
+  type UploadProofValue,
+} from '@contract/documents';
+import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
+import { operatorProofHeader } from '@contract/sync';
+import { Compile } from 'typebox/compile';
       const attached = await refusalOrValue(() =>
         attach().catch(async (error: unknown) => {
           // Not attached: the bytes go too. Kept, the upload would look complete to the desk's
@@ -384,28 +353,44 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
       return { status_code: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(attached) };
     },
   });
+}
 
+/** Route a tus server's methods at `path` (POST) and `path/:uploadId` (HEAD, PATCH), each request handed over with its caller. */
+function routeUploads(
+  app: FastifyInstance,
+  tus: TusServer,
+  path: string,
+  security: readonly Record<string, string[]>[],
+  callerOf: (request: FastifyRequest) => Promise<UploadCaller>,
+): void {
   // tus sends its bytes as application/offset+octet-stream: left unread here, for the tus handler.
   app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
   const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
-    const principal = deps.auth.principalOf(request);
+    const caller = await callerOf(request);
     reply.hijack();
-    await uploader.run(principal, () => tus.handle(request.raw, reply.raw));
+    await uploader.run(caller, () => tus.handle(request.raw, reply.raw));
   };
   // GET (tus would serve the upload's bytes unscoped) and DELETE are deliberately not routed.
-  const tusSchema = { tags: ['documents'], security: bearer };
+  const tusSchema = { tags: ['documents'], security };
   app.route({
     method: ['POST', 'OPTIONS'],
-    url: uploadsPath,
+    url: path,
     schema: { ...tusSchema, summary: 'Create a resumable upload (tus 1.0.0 creation): Upload-Length and Upload-Metadata caseId, stage, kind, filename' },
     handler: handOver,
   });
   app.route({
     method: ['HEAD', 'PATCH', 'OPTIONS'],
-    url: `${uploadsPath}/:uploadId`,
+    url: `${path}/:uploadId`,
     schema: { ...tusSchema, summary: "An upload's offset (HEAD) and its next bytes from that offset (PATCH); the last PATCH answers the attached document" },
     handler: handOver,
   });
+}
+
+/** Register inside a signed-in scope (http/authentication.ts signedInRoutes). */
+export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDeps): Promise<void> {
+  const { db, store } = deps;
+  const tus = uploadServer(app, { db, store, now: Date.now }, uploadsPath);
+  routeUploads(app, tus, uploadsPath, bearer, async (request) => ({ kind: 'operator', principal: deps.auth.principalOf(request) }));
 
   app.get(
     '/cases/:caseId/documents',
@@ -486,10 +471,75 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRouteDe
   );
 }
 
-function currentUploader(): Principal {
-  const principal = uploader.getStore();
-  if (!principal) throw tusRefusal(fail('unauthenticated', 'Sign in first.').refusal);
-  return principal;
+function currentCaller(): UploadCaller {
+  const caller = uploader.getStore();
+  if (!caller) throw tusRefusal(fail('unauthenticated', 'Sign in first.').refusal);
+  return caller;
+}
+
+export interface DeskDocumentRouteDeps {
+  readonly db: Database;
+  readonly store: DocumentStore;
+  /** The clock operator proofs are judged by (the sync routes' clock). */
+  readonly now: () => number;
+}
+
+/**
+ * The desk's side (issue 19, the offline queue): tus uploads at `/sync/documents/uploads` with the
+ * desk credential and, on the creating POST, the queuing operator's signed proof; and a case's
+ * documents and checklist at `/sync/documents/:caseId` with an operator's request proof (purpose
+ * `documents`), for the desk's "still to attach". Registered outside the bearer scope, in its own
+ * encapsulated scope (its own tus content-type parser).
+ */
+export async function deskDocumentRoutes(app: FastifyInstance, deps: DeskDocumentRouteDeps): Promise<void> {
+  await app.register(async (scope) => {
+    const tus = uploadServer(scope, deps, deskUploadsPath);
+    const deskSecurity = [{ deskAuth: [] }];
+    routeUploads(scope, tus, deskUploadsPath, deskSecurity, async (request) => ({
+      kind: 'desk',
+      desk: await authenticateDesk(deps.db, request.headers.authorization),
+      proof: uploadProofFrom(request.headers[uploadProofHeader]),
+    }));
+    scope.get(
+      '/sync/documents/:caseId',
+      {
+        ...describedExactly,
+        schema: {
+          tags: ['documents'],
+          summary:
+            "A case's documents and checklist for a desk of its hospital (as GET /cases/:caseId/documents), with an operator's request proof (purpose documents, over the case id and package)",
+          security: deskSecurity,
+          params: IdParams('caseId'),
+          querystring: Type.Object(
+            { operatorId: Type.String({ format: 'uuid', pattern: uuidPattern }), packageCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: CaseDocuments, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const desk = await authenticateDesk(deps.db, request.headers.authorization);
+        const { caseId } = request.params as { caseId: string };
+        const { operatorId, packageCode } = request.query as { operatorId: string; packageCode?: string };
+        const signed = { caseId, ...(packageCode ? { packageCode } : {}) };
+        const proven = await checkRequestProof(deps.db, desk, 'documents', requestProofFromHeader(request.headers[operatorProofHeader]), signed, deps.now());
+        if (!proven.ok) throw new RefusedError(proven.refusal);
+        if (proven.operatorId !== operatorId) throw new RefusedError(proofRefusal('wrong-key'));
+        const [operator] = await deps.db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
+          'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
+          [operatorId],
+        );
+        if (!operator?.is_active || operator.hospital_id !== desk.hospitalId)
+          throw fail('forbidden-role', "The operator is not an active operator of this desk's hospital.");
+        const principal: Principal = {
+          operatorId: operatorId as Principal['operatorId'],
+          roles: operator.roles.filter(isRole),
+          hospitalId: desk.hospitalId as Principal['hospitalId'],
+        };
+        return caseDocuments(deps.db, principal, caseId, packageCode);
+      },
+    );
+  });
 }
 
 /** Run a check; a refusal becomes the tus server's answer in the house error shape. */

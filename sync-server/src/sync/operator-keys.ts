@@ -97,7 +97,8 @@ export function keyValidity(
 export async function checkMutationProof(
   db: Database,
   desk: DeskPrincipal,
-  mutation: Pick<PushMutationValue, 'commandId' | 'name' | 'operatorId' | 'body'> & { readonly proof?: MutationProofValue | undefined },
+  // name: a command's, or `attach-document` for a desk's queued document (contract/documents.ts).
+  mutation: Pick<PushMutationValue, 'commandId' | 'operatorId' | 'body'> & { readonly name: string; readonly proof?: MutationProofValue | undefined },
   now: number,
   options: { readonly fresh?: boolean } = {},
 ): Promise<Refusal | null> {
