@@ -82,7 +82,9 @@ export function startDeskHost(
     createReadStream(file).pipe(response);
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // 36 MB: a document attached from a file (issue 19, documents.attach) crosses as base64, and
+  // the scheme takes up to 25 MB (34 MB in base64). Loopback and own-origin pages only.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 36 * 1024 * 1024 });
   server.on('upgrade', (request: IncomingMessage, socket, head) => {
     const origin = request.headers.origin;
     if (request.url !== deskApiPath) return refuse(socket, '404 Not Found', `The desk API is at ${deskApiPath}.`);

@@ -14,6 +14,8 @@ import type { AccumulatorEnquiryValue } from '@contract/accumulators';
 import type { KpiDashboardValue } from '@contract/kpis';
 import type { MemberHistoryValue } from '@contract/member-record';
 import type { IdentityDocumentType } from '@domain/identity-evidence';
+import type { CaseDocumentValue } from '@contract/documents';
+import type { DocumentMediaType, DocumentStage, SupportingDocumentKind } from '@domain/documents';
 
 export const deskApiVersion = 1;
 
@@ -303,6 +305,50 @@ export type IdentityMethod = 'fingerprint' | 'face' | 'otp' | 'override' | 'docu
 /** How the desk saw an emergency patient's sex (issue 19). */
 export type EmergencySex = 'male' | 'female' | 'other' | 'unknown';
 
+/** A document queued at this desk (issue 19): waiting to upload, attached, or refused by the server. */
+export interface QueuedDocumentView {
+  readonly uploadKey: string;
+  readonly caseId: string;
+  readonly stage: DocumentStage;
+  readonly kind: SupportingDocumentKind;
+  readonly name: string;
+  readonly mediaType: DocumentMediaType;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly queuedAt: string;
+  /** pending: waits for the server (uploads in order with the outbox); attached; refused (with the server's sentence). */
+  readonly state: 'pending' | 'attached' | 'refused';
+  /** Bytes the server has confirmed (the tus offset): a resumed upload continues from here. */
+  readonly uploadedBytes: number;
+  readonly documentId: string | null;
+  /** The same file was already attached to the case at that stage: the server answered that document. */
+  readonly isAlreadyAttached: boolean;
+  readonly refusal: { readonly code: string; readonly message: string } | null;
+}
+
+/** A case's documents at the desk: the server's attached documents and checklist (as last read), and this desk's queue. */
+export interface DeskDocumentsView {
+  readonly caseId: string;
+  readonly packageCode: string | null;
+  readonly attached: readonly CaseDocumentValue[];
+  readonly queued: readonly QueuedDocumentView[];
+  /** Per stage: what the package requires and what is still missing, counting documents queued here as provided. */
+  readonly checklist: readonly {
+    readonly stage: DocumentStage;
+    readonly required: readonly string[];
+    readonly missing: readonly string[];
+    readonly missingLabels: readonly string[];
+  }[];
+  /** When the server's list was read; null if never (offline since the case was admitted). */
+  readonly checkedAt: string | null;
+  /** Read from the server just now (false: offline, the last list read). */
+  readonly isFresh: boolean;
+}
+
+/** Where a document comes from: a file picked or a photo taken (bytes), or a file in the desk's scanner folder. */
+export type DocumentSource =
+  { readonly from: 'file' | 'camera'; readonly name: string; readonly base64: string } | { readonly from: 'scanner'; readonly fileName: string };
+
 /**
  * An emergency case of this desk (issue 19): admitted before identity, no member and no hold,
  * until identity is established and it is merged into the member (then it is that member's case).
@@ -541,6 +587,27 @@ export interface DeskApiHandlers {
     supervisorName?: string;
     document?: { type: IdentityDocumentType; numberLast4: string };
   }) => Promise<DeskResult<{ caseId: string }>>;
+  /**
+   * A case's documents (issue 19): what is attached and still missing per stage (the server's
+   * checklist for the package, or for `packageCode` before the pre-auth names one), and this
+   * desk's queue. Online it reads the server; offline it answers the last list read.
+   */
+  'documents.view': (args: { caseId: string; packageCode?: string }) => Promise<DeskResult<DeskDocumentsView>>;
+  /**
+   * Queue a document for a case's stage (works offline): checked by content (PDF, JPEG, PNG),
+   * size-limited, hashed and signed by the operator now; uploaded resumably with the outbox, before
+   * any command queued after it.
+   */
+  'documents.attach': (args: {
+    caseId: string;
+    stage: DocumentStage;
+    kind: SupportingDocumentKind;
+    source: DocumentSource;
+  }) => Promise<DeskResult<QueuedDocumentView>>;
+  /** The PDF, JPEG and PNG files in this desk's scanner folder (newest first), to attach one; empty when none is set. */
+  'documents.scannerFiles': (
+    args: Record<string, never>,
+  ) => Promise<DeskResult<{ folder: string | null; files: { fileName: string; sizeBytes: number; modifiedAt: string }[] }>>;
   /** Send a one-time code to the family's registered phone (online only). */
   'identity.sendOtp': (args: {
     memberId: string;
@@ -725,6 +792,9 @@ export const deskChannels = [
   'emergencies.admit',
   'emergencies.list',
   'emergencies.merge',
+  'documents.view',
+  'documents.attach',
+  'documents.scannerFiles',
   'bookings.add',
   'bookings.void',
   'sync.status',

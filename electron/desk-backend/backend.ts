@@ -23,6 +23,7 @@ import { combineHandlers } from './handlers';
 import { failure, ok, type DeskCore, type SlotTools } from './handlers/context';
 import { usableSigner, type OperatorSigner } from './operator-key';
 import type { MatchBook } from './match-evidence';
+import { DocumentQueue } from './document-queue';
 
 /**
  * Who is signed in on one renderer connection. Electron has one renderer, so one slot
@@ -60,6 +61,10 @@ export interface DeskBackendOptions {
   readonly now?: () => Date;
   /** The desk app's version, reported to the server (issue 23): Electron's app.getVersion(); default package.json's. */
   readonly appVersion?: string;
+  /** The folder a document scanner saves into (issue 19); default COVERDESK_SCANNER_DIR, else none. */
+  readonly scannerFolder?: string;
+  /** Bytes per tus PATCH of a document upload (default 5 MB). */
+  readonly documentChunkBytes?: number;
 }
 
 function validate(name: CommandName, body: Record<string, unknown>): DeskError | null {
@@ -142,7 +147,8 @@ export class DeskBackend implements DeskCore {
         this.emit('notification', decisionNotification(decision, this.reads.caseView(decision.caseId)?.preauth.packageCode ?? null));
       }
     });
-    this.engine = new SyncEngine(this.db, this.feed, applier, () => this.serverClient, options.sync);
+    this.documents = new DocumentQueue(this.db, options.dataDir, options.documentChunkBytes);
+    this.engine = new SyncEngine(this.db, this.feed, applier, () => this.serverClient, options.sync, this.documents);
     // Templates are pulled with the proof of an operator signed in here (issue 13 item 4).
     this.engine.pullProof = () => [...this.signers].find((signer) => !signer.isExpired(new Date()))?.pullHeader();
     this.engine.onStatus((status) => this.emit('sync.status', status));
@@ -154,6 +160,7 @@ export class DeskBackend implements DeskCore {
   }
 
   readonly faceMatchThreshold: number;
+  readonly documents: DocumentQueue;
   /** The version this desk reports with every sync request (fleet-report.ts). */
   readonly appVersion: string;
   private readonly replicaPath: string;
@@ -244,6 +251,10 @@ export class DeskBackend implements DeskCore {
   }
 
   private isNudgeScheduled = false;
+
+  nudgeUploads(): void {
+    this.nudgeSync();
+  }
 
   /**
    * After the command has answered: tell the renderer the pending count and start a push. Commands

@@ -268,6 +268,44 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
       ON CONFLICT (key) DO NOTHING;
     DELETE FROM meta WHERE key = 'pull_checkpoint';`);
   },
+  /* 14 */ `
+  -- Supporting documents queued at this desk (issue 19, document-queue.ts): each waits in order
+  -- with the outbox — after the entries queued before it (its case's admission), before those
+  -- queued after it (the pre-auth or claim that needs it) — and is uploaded with tus, resumably:
+  -- upload_url is the server's upload, uploaded_bytes the offset it last confirmed. The file
+  -- itself is the desk's copy in the data folder (file_path), removed once attached. upload_key
+  -- is the command id the operator's signature (proof) was made over.
+  CREATE TABLE document_uploads (
+    upload_key TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    file_path TEXT NOT NULL,
+    operator_id TEXT NOT NULL,
+    proof TEXT NOT NULL,
+    after_sequence INTEGER NOT NULL,
+    queued_at TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'attached', 'refused')),
+    upload_url TEXT,
+    uploaded_bytes INTEGER NOT NULL DEFAULT 0,
+    document_id TEXT,
+    outcome TEXT,
+    refusal TEXT,
+    answered_at TEXT
+  );
+  CREATE INDEX document_uploads_pending ON document_uploads (state, after_sequence);
+  CREATE INDEX document_uploads_case ON document_uploads (case_id);
+  -- The server's last answer on a case's documents and checklist (GET /sync/documents/:caseId),
+  -- so the desk shows what is still missing while offline.
+  CREATE TABLE case_document_lists (
+    case_id TEXT PRIMARY KEY,
+    answer TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+  );`,
 ];
 
 /** How long an answered outbox row is kept (support can see what a desk sent today), then deleted. */

@@ -30,6 +30,17 @@ import {
   type RequestProofValue,
 } from '@contract/sync';
 import { deskReportHeader } from '@contract/fleet';
+import {
+  AttachedDocument,
+  CaseDocuments,
+  deskUploadsPath,
+  uploadProofHeader,
+  type AttachedDocumentValue,
+  type CaseDocumentsValue,
+  type UploadProofValue,
+} from '@contract/documents';
+import { createReadStream } from 'node:fs';
+import { Upload as TusUpload, type DetailedError } from 'tus-js-client';
 
 /**
  * Why a call to the sync server did not give a usable answer. `message` is for the operator (no
@@ -58,6 +69,8 @@ const validators = {
   memberHistory: Compile(MemberHistory),
   benefits: Compile(DeskBenefits),
   kpis: Compile(KpiDashboard),
+  caseDocuments: Compile(CaseDocuments),
+  attachedDocument: Compile(AttachedDocument),
   operatorKey: Compile(OperatorKeyAnswer),
 };
 
@@ -390,6 +403,120 @@ export class SyncServerClient {
     if (!validators.kpis.Check(answer))
       throw new ServerCallError({ kind: 'bad-answer', message: "The server's hospital figures are not ones this desk understands." });
     return answer;
+  }
+
+  /** A case's documents and checklist (issue 19), read by one of this hospital's operators with their proof (purpose documents; online only). */
+  async caseDocuments(operatorId: string, caseId: string, packageCode: string | null, proof: RequestProofValue): Promise<CaseDocumentsValue> {
+    const query = new URLSearchParams({ operatorId, ...(packageCode ? { packageCode } : {}) });
+    const headers = { [operatorProofHeader]: Buffer.from(JSON.stringify(proof), 'utf8').toString('base64url') };
+    const answer = await this.call(
+      'GET',
+      `/sync/documents/${encodeURIComponent(caseId)}?${query.toString()}`,
+      undefined,
+      'desk',
+      undefined,
+      this.timeoutMs,
+      'json',
+      headers,
+    );
+    if (!validators.caseDocuments.Check(answer))
+      throw new ServerCallError({ kind: 'bad-answer', message: "The server's list of the case's documents is not one this desk understands." });
+    return answer;
+  }
+
+  /**
+   * Upload one queued document with tus (issue 19), resuming at `uploadUrl` when one is known: the
+   * maintained client asks the server where its copy ends (HEAD) and sends from there; an upload the
+   * server no longer has (404: attached already, or discarded) is created anew and the server's
+   * attach, keyed by the file's SHA-256 per case and stage, answers the existing document. The file
+   * is read from `filePath` slice by slice (tus-js-client's Node file source), never whole.
+   * Resolves with the attached document; rejects with a ServerCallError: `unreachable` when the
+   * line dropped (the bytes the server took stay there), `refused` with the server's code otherwise.
+   */
+  uploadDocument(upload: {
+    readonly filePath: string;
+    readonly sizeBytes: number;
+    readonly uploadUrl: string | null;
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly proof: UploadProofValue;
+    readonly chunkSize: number;
+    readonly onUrl: (url: string) => void;
+    readonly onProgress: (acceptedBytes: number) => void;
+  }): Promise<AttachedDocumentValue> {
+    const credential = this.deskCredential();
+    if (!credential)
+      return Promise.reject(new ServerCallError({ kind: 'refused', status: 401, code: 'not-enrolled', message: 'This desk is not enrolled yet.' }));
+    return new Promise<AttachedDocumentValue>((resolve, reject) => {
+      let answer = '';
+      const tus = new TusUpload(createReadStream(upload.filePath), {
+        endpoint: new URL(deskUploadsPath, this.serverUrl).toString(),
+        ...(upload.uploadUrl ? { uploadUrl: upload.uploadUrl } : {}),
+        uploadSize: upload.sizeBytes,
+        chunkSize: upload.chunkSize,
+        metadata: { ...upload.metadata },
+        headers: {
+          authorization: `Desk ${credential}`,
+          [uploadProofHeader]: Buffer.from(JSON.stringify(upload.proof), 'utf8').toString('base64url'),
+          [protocolHeader]: String(syncProtocolVersion),
+        },
+        // The sync engine retries with its own backoff; the upload URL and offset are in the replica.
+        retryDelays: [],
+        storeFingerprintForResuming: false,
+        onUploadUrlAvailable: () => {
+          if (tus.url) upload.onUrl(tus.url);
+        },
+        onChunkComplete: (_chunk, accepted) => upload.onProgress(accepted),
+        onAfterResponse: (request, response) => {
+          if (request.getMethod() === 'PATCH' && response.getStatus() === 200) answer = response.getBody();
+        },
+        onSuccess: () => {
+          this.report({ outcome: 'answered' });
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(answer);
+          } catch {
+            parsed = null;
+          }
+          if (!validators.attachedDocument.Check(parsed)) {
+            reject(new ServerCallError({ kind: 'bad-answer', message: "The server's answer to a finished upload is not one this desk understands." }));
+            return;
+          }
+          resolve(parsed);
+        },
+        onError: (error) => {
+          const response = (error as DetailedError).originalResponse;
+          const status = response?.getStatus() ?? 0;
+          if (!response || status >= 500 || status === 429 || status === 423) {
+            const fault = unreachable(
+              this.serverUrl,
+              error,
+              status ? `could not take the document (HTTP ${status}); will retry` : 'dropped the connection during an upload',
+            );
+            this.report({ outcome: 'unreachable', fault });
+            reject(new ServerCallError(fault));
+            return;
+          }
+          this.report({ outcome: 'answered' });
+          let refusal: { code?: unknown; message?: unknown; details?: unknown } = {};
+          try {
+            refusal = JSON.parse(response.getBody()) as typeof refusal;
+          } catch {
+            // tus's own refusals (409 offset, 413 size) may be plain text: the status says enough.
+          }
+          const details = typeof refusal.details === 'object' && refusal.details !== null && !Array.isArray(refusal.details) ? refusal.details : null;
+          reject(
+            new ServerCallError({
+              kind: 'refused',
+              status,
+              code: typeof refusal.code === 'string' ? refusal.code : status === 413 ? 'too-large' : 'upload-refused',
+              message: typeof refusal.message === 'string' ? refusal.message : `The server refused the document (HTTP ${status}).`,
+              ...(details ? { details: details as Record<string, unknown> } : {}),
+            }),
+          );
+        },
+      });
+      tus.start();
+    });
   }
 
   /** An online-only command (one-time codes, enrolment): its result, checked against the command's exact schema. */

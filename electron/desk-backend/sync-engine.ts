@@ -3,6 +3,7 @@ import type { SyncStatus } from '../desk-api/contract';
 import { answeredOutboxRetentionMs, pruneAnsweredOutbox, readMeta, writeMeta, type ReplicaDatabase } from './database';
 import type { PullApplier } from './applier';
 import type { Feed } from './feed';
+import type { DocumentQueue } from './document-queue';
 import { ServerCallError, type ServerExchange, type SyncServerClient } from './server-client';
 import { forgetInactiveOperators } from './session';
 
@@ -68,6 +69,8 @@ export class SyncEngine {
     private readonly applier: PullApplier,
     private readonly client: () => SyncServerClient | null,
     options: SyncEngineOptions = {},
+    /** Supporting documents queued with the outbox (issue 19): uploaded in their place in its order. */
+    private readonly documents: DocumentQueue | null = null,
   ) {
     this.options = {
       pullPageSize: 1000,
@@ -259,9 +262,18 @@ export class SyncEngine {
    */
   private async pushAll(client: SyncServerClient): Promise<ServerCallError | null> {
     for (;;) {
+      // Documents take their place in the outbox's order (issue 19): one queued after entry N is
+      // uploaded once N is answered (its case exists on the server), and the entries queued after
+      // it — the pre-auth, query response or claim that needs it — wait until it is attached (or
+      // refused: then the command goes and the server answers documents-missing with the list).
+      // An upload the line drops throws here like a push: the cycle fails, and the next one
+      // resumes it from the server's offset.
+      const documents = this.documents;
+      if (documents) for (const due of documents.due()) await documents.send(client, due);
+      const through = documents?.pushableThrough() ?? Number.MAX_SAFE_INTEGER;
       const rows = this.db
-        .prepare("SELECT sequence, command_id, name, operator_id, body, proof FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT ?")
-        .all(this.options.pushBatchSize) as OutboxRow[];
+        .prepare("SELECT sequence, command_id, name, operator_id, body, proof FROM outbox WHERE state = 'pending' AND sequence <= ? ORDER BY sequence LIMIT ?")
+        .all(through, this.options.pushBatchSize) as OutboxRow[];
       if (rows.length === 0) return null;
       const mutations = rows.map((row) => ({
         sequence: row.sequence,

@@ -953,6 +953,11 @@ export class FakeDeskBackend implements DeskConnection {
         this.historyConsents.set(caseId, expiresAt);
         return ok({ consentId: caseId, expiresAt });
       }),
+    // Documents (issue 19): the dev desk keeps nothing; the real queue is desk-backend/document-queue.ts.
+    'documents.view': ({ caseId }) =>
+      this.signedIn(() => ok({ caseId, packageCode: null, attached: [], queued: [], checklist: [], checkedAt: null, isFresh: this.isOnline })),
+    'documents.attach': () => this.signedIn(() => refuse('offline-unavailable', 'The development desk does not keep documents.')),
+    'documents.scannerFiles': () => this.signedIn(() => ok({ folder: null, files: [] })),
     'history.view': ({ caseId }) =>
       this.signedIn(() => {
         if (!this.isOnline) return refuse('offline-unavailable', 'Past treatment comes from the server, which cannot be reached now.');

@@ -12,6 +12,7 @@ import type { DeskIdentity } from '../session';
 import type { SyncEngine } from '../sync-engine';
 import type { DeskBackendOptions, OperatorSlot } from '../backend';
 import type { OperatorSigner } from '../operator-key';
+import type { DocumentQueue } from '../document-queue';
 
 /**
  * What a handler module may use of the desk backend (backend.ts): the replica, its reads and
@@ -29,6 +30,10 @@ export interface DeskCore {
   readonly faceMatchThreshold: number;
   /** The keys of the operators signed in on any connection (issue 13 item 4): a pull carries one's proof. */
   readonly signers: Set<OperatorSigner>;
+  /** Supporting documents queued here (issue 19), uploaded in order with the outbox. */
+  readonly documents: DocumentQueue;
+  /** A document was queued: start a cycle that uploads it (after the command has answered). */
+  nudgeUploads(): void;
   /** The server client, null until the desk is enrolled. */
   client(): SyncServerClient | null;
   /** After enrollment: talk to this server with the stored credential from now on. */

@@ -2,6 +2,7 @@ import type { DeskApiHandlers, DeskChannel } from '../../desk-api/contract';
 import { benefitHandlers } from './benefits';
 import { bookingHandlers } from './bookings';
 import { caseHandlers } from './cases';
+import { documentHandlers } from './documents';
 import { emergencyHandlers } from './emergencies';
 import type { DeskCore, HandlerModule, SlotTools } from './context';
 import { enrollmentHandlers } from './enrollment';
@@ -24,6 +25,7 @@ export const handlerModules = {
   registry: registryHandlers,
   cases: caseHandlers,
   emergencies: emergencyHandlers,
+  documents: documentHandlers,
   preauth: preauthHandlers,
   bookings: bookingHandlers,
   settlement: settlementHandlers,
@@ -56,6 +58,7 @@ export function combineHandlers(desk: DeskCore, tools: SlotTools): DeskApiHandle
     ...handlerModules.registry(desk, tools),
     ...handlerModules.cases(desk, tools),
     ...handlerModules.emergencies(desk, tools),
+    ...handlerModules.documents(desk, tools),
     ...handlerModules.preauth(desk, tools),
     ...handlerModules.bookings(desk, tools),
     ...handlerModules.settlement(desk, tools),
