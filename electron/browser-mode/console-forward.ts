@@ -12,6 +12,8 @@ const forwardedPaths: readonly RegExp[] = [
   /^\/console\/feed\/(session|pull|stream)$/,
   /^\/commands\/[a-z][a-z-]{1,63}$/,
   /^\/cases\/[0-9a-fA-F-]{36}\/audit$/,
+  /^\/cases\/[0-9a-fA-F-]{36}\/documents$/,
+  /^\/documents\/[0-9a-fA-F-]{36}$/,
   /^\/members\/[0-9a-fA-F-]{36}\/accumulators$/,
   /^\/queues\/[a-z/]{1,64}$/,
   /^\/dashboard$/,

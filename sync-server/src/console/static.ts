@@ -12,7 +12,7 @@ export const defaultConsoleDir = fileURLToPath(new URL('../../../renderer/dist',
  * 'unsafe-inline' for styles only, as on the desk.)
  */
 export const consoleContentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -11,6 +11,7 @@ import type { ConsoleCase } from '../data/documents';
 import type { ConsoleWorkspaceDefinition } from '../workspaces';
 import { AuditTrail } from './AuditTrail';
 import { AccumulatorsPanel } from './AccumulatorsPanel';
+import { DocumentsPanel } from './DocumentsPanel';
 import { DecisionOutcomeContext } from './DecisionForm';
 
 function Definitions({ items }: { readonly items: readonly (readonly [string, ReactNode])[] }) {
@@ -77,6 +78,7 @@ export function CaseScreen({ caseId, workspaces }: { readonly caseId: string; re
         <PreauthPanel caseDoc={caseDoc} now={now} />
         <BalancePanel caseDoc={caseDoc} />
       </div>
+      <DocumentsPanel caseId={caseDoc.caseId} version={caseDoc} />
       <AccumulatorsPanel memberId={caseDoc.member.id} version={caseDoc} />
       <p className="decision-outcome" role="status">
         {outcome?.caseId === caseDoc.caseId ? outcome.message : null}
