@@ -16,6 +16,7 @@ import { PatientBillPanel } from '../settlement/PatientBillPanel';
 import { BenefitsPanel } from '../benefits/BenefitsPanel';
 import { EnrolmentPanel } from '../identity/EnrolmentPanel';
 import { PastTreatmentPanel } from '../history/PastTreatmentPanel';
+import { DocumentsPanel } from '../documents/DocumentsPanel';
 
 /** One case, live: pre-auth decisions, hold, bookings and the family balance update as they happen. */
 export function CaseScreen({ caseId }: { readonly caseId: string }) {
@@ -59,6 +60,10 @@ function CaseWorkspace({ liveCase }: { readonly liveCase: LiveCase }) {
       <div className="case-columns">
         <div className="case-main">
           <PreauthPanel liveCase={liveCase} headingRef={preauthRef} />
+          {/* The checklist and attaching (issue 19): what each stage still needs, before it is sent. */}
+          {liveCase.status === 'rejected' ? null : (
+            <DocumentsPanel caseId={liveCase.caseId} packageCode={liveCase.preauth.packageCode ?? null} version={liveCase} />
+          )}
           <section className="panel" aria-labelledby="bookings-title">
             <h2 id="bookings-title">Bookings</h2>
             <BookingsTable liveCase={liveCase} canVoid={isActive} />
