@@ -22,7 +22,7 @@ import { ownerOnlyReplicaFiles, secureDataFolder } from './data-folder';
 export type ReplicaDatabase = Database.Database;
 export type SqlStatement = Database.Statement<unknown[], unknown>;
 
-export const replicaSchemaVersion = 13;
+export const replicaSchemaVersion = 14;
 
 const serverTables = ['families', 'members', 'packages', 'cases', 'preauths', 'holds', 'enhancements', 'bookings', 'claims'] as const;
 
@@ -275,7 +275,7 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
   -- upload_url is the server's upload, uploaded_bytes the offset it last confirmed. The file
   -- itself is the desk's copy in the data folder (file_path), removed once attached. upload_key
   -- is the command id the operator's signature (proof) was made over.
-  CREATE TABLE document_uploads (
+  CREATE TABLE IF NOT EXISTS document_uploads (
     upload_key TEXT PRIMARY KEY,
     case_id TEXT NOT NULL,
     stage TEXT NOT NULL,
@@ -297,11 +297,11 @@ const migrations: readonly (string | ((db: ReplicaDatabase) => void))[] = [
     refusal TEXT,
     answered_at TEXT
   );
-  CREATE INDEX document_uploads_pending ON document_uploads (state, after_sequence);
-  CREATE INDEX document_uploads_case ON document_uploads (case_id);
+  CREATE INDEX IF NOT EXISTS document_uploads_pending ON document_uploads (state, after_sequence);
+  CREATE INDEX IF NOT EXISTS document_uploads_case ON document_uploads (case_id);
   -- The server's last answer on a case's documents and checklist (GET /sync/documents/:caseId),
   -- so the desk shows what is still missing while offline.
-  CREATE TABLE case_document_lists (
+  CREATE TABLE IF NOT EXISTS case_document_lists (
     case_id TEXT PRIMARY KEY,
     answer TEXT NOT NULL,
     fetched_at TEXT NOT NULL
