@@ -86,6 +86,8 @@ export type AttachedFamilyDocumentValue = Static<typeof AttachedFamilyDocument>;
 
 /** The tus Upload-Metadata keys of a family document. */
 export const familyUploadMetadataKeys = ['familyId', 'kind', 'filename'] as const;
+
+/**
  * Desk uploads (issue 19, the offline queue). A desk uploads with its desk credential, not an
  * operator's bearer token: the document may have been queued offline hours before, by an operator
  * no longer signed in. Who attached it is proven by the operator's key, as for a queued command

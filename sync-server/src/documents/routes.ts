@@ -233,22 +233,172 @@ export async function attachUpload(db: Database, store: DocumentStore, principal
   return answer;
 }
 
-  attachDocumentProofName,
-  CaseDocuments,
-  deskUploadsPath,
-  UploadProof,
-  uploadProofHeader,
-  uploadSignedBody,
-  type AttachedDocumentValue,
-  type AttachedFamilyDocumentValue,
-  type CaseDocumentValue,
-  type CaseDocumentsValue,
-  type FamilyDocumentValue,
-  type UploadProofValue,
-} from '@contract/documents';
-import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
-import { operatorProofHeader } from '@contract/sync';
-import { Compile } from 'typebox/compile';
+interface FamilyDocumentRow {
+  id: string;
+  family_id: string;
+  hospital_id: string;
+  kind: FamilyDocumentKind;
+  name: string;
+  media_type: FamilyDocumentValue['mediaType'];
+  size_bytes: number;
+  sha256: string;
+  storage_key: string;
+  uploaded_by: string;
+  attached_at: Date;
+}
+const familyDocumentColumns = 'id, family_id, hospital_id, kind, name, media_type, size_bytes, sha256, storage_key, uploaded_by, attached_at';
+
+export function familyDocumentOf(row: Omit<FamilyDocumentRow, 'hospital_id' | 'storage_key'>): FamilyDocumentValue {
+  return {
+    documentId: row.id,
+    familyId: row.family_id,
+    kind: row.kind,
+    name: row.name,
+    mediaType: row.media_type,
+    sizeBytes: Number(row.size_bytes),
+    sha256: row.sha256,
+    uploadedBy: row.uploaded_by,
+    attachedAt: new Date(row.attached_at).toISOString(),
+  };
+}
+
+/**
+ * A finished family upload (issue 16) becomes the family's birth or marriage certificate — once,
+ * as attachUpload does for a case: checked by content, hashed, attached with its audit entry in one
+ * transaction; the same file for the same family and kind answers the document it already is.
+ */
+export async function attachFamilyUpload(db: Database, store: DocumentStore, principal: Principal, upload: Upload): Promise<AttachedFamilyDocumentValue> {
+  const request = familyUploadRequestOf(upload.metadata);
+  const { head, sha256 } = await examine(store, upload.id);
+  const mediaType = sniffMediaType(head);
+  if (!mediaType) {
+    await store.discardUpload(upload.id);
+    throw fail('unsupported-media-type', 'Only PDF, JPEG and PNG files are accepted, and this file is none of them (its content was checked, not its name).');
+  }
+  const answer = await db.transaction(async (sql) => {
+    await requireFamilyInReach(sql, principal.hospitalId, request.familyId, 'family');
+    const documentId = randomUUID();
+    const inserted = await sql.query<FamilyDocumentRow>(
+      `INSERT INTO family_documents (id, family_id, hospital_id, kind, name, media_type, size_bytes, sha256, storage_key, upload_id, uploaded_by)
+       SELECT $1, f.id, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM families f WHERE f.id = $2
+       ON CONFLICT DO NOTHING RETURNING ${familyDocumentColumns}`,
+      [
+        documentId,
+        request.familyId,
+        principal.hospitalId,
+        request.kind,
+        request.name,
+        mediaType,
+        upload.size ?? 0,
+        sha256,
+        documentId,
+        upload.id,
+        principal.operatorId,
+      ],
+    );
+    const row = inserted[0];
+    if (!row) {
+      const [existing] = await sql.query<FamilyDocumentRow>(
+        `SELECT ${familyDocumentColumns} FROM family_documents WHERE upload_id = $1 OR (family_id = $2 AND kind = $3 AND sha256 = $4) ORDER BY attached_at LIMIT 1`,
+        [upload.id, request.familyId, request.kind, sha256],
+      );
+      if (!existing) throw fail('not-found', `There is no family ${request.familyId} your hospital serves.`);
+      return { document: familyDocumentOf(existing), outcome: 'already-attached' as const };
+    }
+    await store.keep(upload.id, row.storage_key);
+    await appendAudit(sql, {
+      actorId: principal.operatorId,
+      action: 'document-attached',
+      entityType: 'family',
+      entityId: request.familyId,
+      after: { documentId: row.id, kind: row.kind, mediaType, sizeBytes: Number(row.size_bytes), sha256 },
+    });
+    return { document: familyDocumentOf(row), outcome: 'attached' as const };
+  });
+  if (answer.outcome === 'already-attached') await store.discardUpload(upload.id);
+  return answer;
+}
+
+/**
+ * Who may open a family's document (issue 16): the enrolment role (HA), deciding on it, and the
+ * hospital that uploaded it. Other payer roles have no part in enrolment; another hospital's
+ * operator gets the same 404 as for a document that does not exist.
+ */
+function mayOpenFamilyDocument(principal: Principal, row: Pick<FamilyDocumentRow, 'hospital_id'>): boolean {
+  if (principal.hospitalId === null) return principal.roles.includes('HA');
+  return principal.hospitalId === row.hospital_id;
+}
+
+interface UploadServerDeps {
+  readonly db: Database;
+  readonly store: DocumentStore;
+  readonly now: () => number;
+}
+
+/** The proof header of a desk's creating POST, or undefined when absent or not a proof. */
+const uploadProofCheck = Compile(UploadProof);
+function uploadProofFrom(header: string | string[] | undefined): UploadProofValue | undefined {
+  if (typeof header !== 'string' || header.length > 1024) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    return uploadProofCheck.Check(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Who creates an upload. An operator: their token. A desk: the operator whose key signed the
+ * queued document (case, stage, kind, name, SHA-256, size) — an active MEDCO of the desk's own
+ * hospital, the key valid when it was queued (not now: it may have waited offline for days).
+ */
+async function creatorOf(deps: UploadServerDeps, caller: UploadCaller, upload: Upload, request: UploadRequest): Promise<Principal> {
+  if (caller.kind === 'operator') return caller.principal;
+  const { proof, desk } = caller;
+  const sha256 = upload.metadata?.sha256 ?? '';
+  if (!/^[0-9a-f]{64}$/.test(sha256))
+    throw fail('invalid-input', "Upload-Metadata sha256 must be the file's SHA-256 (64 hex digits), as its operator signed it.");
+  if (!proof) throw new RefusedError(proofRefusal('missing'));
+  const body = uploadSignedBody({
+    caseId: request.caseId,
+    stage: request.stage,
+    kind: request.kind,
+    filename: request.name,
+    sha256,
+    sizeBytes: upload.size ?? 0,
+  });
+  const refused = await checkMutationProof(
+    deps.db,
+    desk,
+    { commandId: proof.uploadKey, name: attachDocumentProofName, operatorId: proof.operatorId, body, proof },
+    deps.now(),
+  );
+  if (refused) throw new RefusedError(refused);
+  const [operator] = await deps.db.query<{ roles: string[]; hospital_id: string | null; is_active: boolean }>(
+    'SELECT roles, hospital_id, is_active FROM operators WHERE id = $1',
+    [proof.operatorId],
+  );
+  if (!operator?.is_active || operator.hospital_id !== desk.hospitalId)
+    throw fail('forbidden-role', "The operator who queued this document is not an active operator of this desk's hospital.");
+  return {
+    operatorId: proof.operatorId as Principal['operatorId'],
+    roles: operator.roles.filter(isRole),
+    hospitalId: desk.hospitalId as Principal['hospitalId'],
+  };
+}
+
+/** Who continues or finishes an upload: the operator, or for a desk the operator who created it (written by the server at creation). */
+function continuerOf(caller: UploadCaller, upload: Upload): Principal {
+  if (caller.kind === 'operator') return caller.principal;
+  return {
+    operatorId: (upload.metadata?.operatorId ?? '') as Principal['operatorId'],
+    roles: ['MEDCO'],
+    hospitalId: caller.desk.hospitalId as Principal['hospitalId'],
+  };
+}
+
+/** One tus server at `path` over the shared store: the operator mount and the desk mount differ only in who calls. */
+function uploadServer(app: FastifyInstance, deps: UploadServerDeps, path: string): TusServer {
   const { db, store } = deps;
   return new TusServer({
     path,
@@ -262,37 +412,33 @@ import { Compile } from 'typebox/compile';
     disableTerminationForFinishedUploads: true,
     namingFunction: () => randomUUID(),
     onUploadCreate: async (_request, upload) => {
-  attachDocumentProofName,
-  CaseDocuments,
-  deskUploadsPath,
-  UploadProof,
-  uploadProofHeader,
-  uploadSignedBody,
-  type AttachedDocumentValue,
-  type AttachedFamilyDocumentValue,
-  type CaseDocumentValue,
-  type CaseDocumentsValue,
-  type FamilyDocumentValue,
-  type UploadProofValue,
-} from '@contract/documents';
-import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
-import { operatorProofHeader } from '@contract/sync';
-import { Compile } from 'typebox/compile';
+      const caller = currentCaller();
+      const sizeKnown = () => {
         if (upload.size === undefined || upload.size < 1)
           throw fail('invalid-input', 'Send Upload-Length: the size of the file in bytes (deferred lengths are not accepted).');
       };
       if (isFamilyUpload(upload.metadata)) {
-        // A family's certificate (issue 16): the family must be one this hospital reaches.
+        // A family's certificate (issue 16), by a signed-in MEDCO (a desk's queued uploads are a
+        // case's documents): the family must be one this hospital reaches.
         const family = await refusalOrValue(async () => {
+          if (caller.kind !== 'operator')
+            throw fail('invalid-input', "A desk's queued uploads are a case's documents; a family's certificate is uploaded by a signed-in operator.");
+          const principal = caller.principal;
+          if (!principal.roles.includes('MEDCO')) throw fail('forbidden-role', 'Documents are attached to a case by its hospital desk (MEDCO).');
           const request = familyUploadRequestOf(upload.metadata);
           sizeKnown();
           await requireFamilyInReach(db, principal.hospitalId, request.familyId, 'family');
-          return request;
+          return { request, principal };
         });
-        return { metadata: { ...upload.metadata, familyId: family.familyId, operatorId: principal.operatorId, hospitalId: principal.hospitalId ?? '' } };
+        const { principal } = family;
+        return {
+          metadata: { ...upload.metadata, familyId: family.request.familyId, operatorId: principal.operatorId, hospitalId: principal.hospitalId ?? '' },
+        };
       }
       const checked = await refusalOrValue(async () => {
         const request = uploadRequestOf(upload.metadata);
+        const principal = await creatorOf(deps, caller, upload, request);
+        if (!principal.roles.includes('MEDCO')) throw fail('forbidden-role', 'Documents are attached to a case by its hospital desk (MEDCO).');
         sizeKnown();
         await caseInScope(db, principal, request.caseId);
         return { request, principal };
@@ -325,22 +471,9 @@ import { Compile } from 'typebox/compile';
       };
     },
     onUploadFinish: async (_request, upload) => {
-  attachDocumentProofName,
-  CaseDocuments,
-  deskUploadsPath,
-  UploadProof,
-  uploadProofHeader,
-  uploadSignedBody,
-  type AttachedDocumentValue,
-  type AttachedFamilyDocumentValue,
-  type CaseDocumentValue,
-  type CaseDocumentsValue,
-  type FamilyDocumentValue,
-  type UploadProofValue,
-} from '@contract/documents';
-import { familyDocumentKinds, type FamilyDocumentKind } from '@domain/family-changes';
-import { operatorProofHeader } from '@contract/sync';
-import { Compile } from 'typebox/compile';
+      const principal = continuerOf(currentCaller(), upload);
+      const attach = (): Promise<AttachedDocumentValue | AttachedFamilyDocumentValue> =>
+        isFamilyUpload(upload.metadata) ? attachFamilyUpload(db, store, principal, upload) : attachUpload(db, store, principal, upload);
       const attached = await refusalOrValue(() =>
         attach().catch(async (error: unknown) => {
           // Not attached: the bytes go too. Kept, the upload would look complete to the desk's
