@@ -120,10 +120,7 @@ describe("the member's record: past treatment at the desk, then the beneficiary 
     expect(looks).toEqual([{ via: 'desk', hospital: 'HSP-A', cases_shown: 1 }]);
   });
 
-  // Skipped: its last run (2026-12-08) passed every step up to the accessibility check, which found
-  // one serious axe violation on /me, not yet identified or fixed; the e-card download after it has
-  // not run yet. Unskip once /me is fixed.
-  it.skip('on a phone, /me signs in with the scheme ID and the SMS code and shows cover, cases, the desk’s look and the e-card', async () => {
+  it('on a phone, /me signs in with the scheme ID and the SMS code and shows cover, cases, the desk’s look and the e-card', async () => {
     await phone.goto(`${env.serverUrl}/me`);
     await phone.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await phone.getByText(/Patil|Committed/).count()).toBe(0);

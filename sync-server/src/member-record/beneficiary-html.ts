@@ -17,7 +17,8 @@ body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-seri
 header{background:#0b4f6c;color:#fff;padding:.75rem 1rem}
 header h1{font-size:1.15rem;margin:0}
 main{max-width:46rem;margin:0 auto;padding:1rem}
-section{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow-x:auto}
+section{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.table-scroll{overflow-x:auto}
 h2{font-size:1.05rem;margin:0 0 .5rem}
 label{display:block;font-weight:600;margin:.5rem 0 .25rem}
 input{width:100%;font-size:1.1rem;padding:.6rem;border:1px solid #8a96a3;border-radius:.35rem}
@@ -130,29 +131,29 @@ export function recordPage(record: FamilyRecord, expiresAt: Date): string {
   const day = (time: Date) => escape(new Intl.DateTimeFormat(scheme.locale, { dateStyle: 'medium', timeZone: scheme.timeZone }).format(time));
   const me = record.members.find((member) => member.memberId === record.signedInMemberId);
   const accumulators = record.accumulators.hasCostSharing
-    ? `<table aria-label="Accumulators"><thead><tr><th>Member / accumulator</th><th>Used</th><th>Allowed</th><th>Left</th></tr></thead><tbody>
+    ? `<div class="table-scroll" role="region" aria-label="Accumulators, scrolls sideways" tabindex="0"><table aria-label="Accumulators"><thead><tr><th>Member / accumulator</th><th>Used</th><th>Allowed</th><th>Left</th></tr></thead><tbody>
 <tr><th colspan="4">Family</th></tr>
 ${accumulatorRows(record.accumulators, null, money)}
 ${record.members.map((member) => `<tr><th colspan="4">${escape(member.fullName)}</th></tr>\n${accumulatorRows(record.accumulators, member.memberId, money)}`).join('\n')}
-</tbody></table>`
+</tbody></table></div>`
     : `<p>Your family's plan has no deductible, co-insurance or out-of-pocket limits: the cover pays, nothing accumulates.</p>`;
   const cases =
     record.cases.length === 0
       ? '<p>No hospital cases yet.</p>'
-      : `<table aria-label="Cases"><thead><tr><th>Admitted</th><th>Who</th><th>Hospital</th><th>Treatment</th><th>Status</th><th>Claim</th></tr></thead><tbody>
+      : `<div class="table-scroll" role="region" aria-label="Cases, scrolls sideways" tabindex="0"><table aria-label="Cases"><thead><tr><th>Admitted</th><th>Who</th><th>Hospital</th><th>Treatment</th><th>Status</th><th>Claim</th></tr></thead><tbody>
 ${record.cases
   .map(
     (c) =>
       `<tr><td>${day(c.admittedAt)}${c.dischargedAt ? ` – ${day(c.dischargedAt)}` : ''}</td><td>${escape(c.memberName)}</td><td>${escape(c.hospitalName)}</td><td>${escape(c.packageName ?? '—')}</td><td>${escape(c.status)}</td><td>${c.claimStatus ? `${escape(c.claimStatus)} ${money(c.claimAmount)}${c.approvedAmount !== null ? ` (approved ${money(c.approvedAmount)})` : ''}` : '—'}</td></tr>`,
   )
   .join('\n')}
-</tbody></table>`;
+</tbody></table></div>`;
   const looks =
     record.looks.length === 0
       ? '<p>No hospital has looked at your family’s past treatment.</p>'
-      : `<table aria-label="Who looked at our record"><thead><tr><th>When</th><th>Hospital</th><th>Who</th><th>Whose record</th></tr></thead><tbody>
+      : `<div class="table-scroll" role="region" aria-label="Who looked at our record, scrolls sideways" tabindex="0"><table aria-label="Who looked at our record"><thead><tr><th>When</th><th>Hospital</th><th>Who</th><th>Whose record</th></tr></thead><tbody>
 ${record.looks.map((look) => `<tr><td>${when(look.lookedAt)}</td><td>${escape(look.hospitalName)}</td><td>${escape(look.operatorName)}</td><td>${escape(look.memberName)}</td></tr>`).join('\n')}
-</tbody></table>`;
+</tbody></table></div>`;
   const card = record.eCardSerial
     ? `<p>Card ${escape(record.eCardSerial)}: <a class="button" href="/me/e-card.pdf">Download (PDF, to print)</a> <a class="button" href="/me/e-card.png">QR for my phone (PNG)</a></p>`
     : '<p>No e-card has been issued to you yet: any hospital desk can issue one.</p>';
